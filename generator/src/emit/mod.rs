@@ -1,0 +1,1 @@
+//! Stage two: schema → Rust crate.

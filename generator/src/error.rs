@@ -1,0 +1,95 @@
+//! One error type for the whole pipeline. Every variant names the file it is
+//! about and, where there is one, the line, so a build.rs failure or a CLI
+//! error reads `path:line: what was expected`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub enum Error {
+    /// A page could not be read as a UCWA reference page.
+    Page { file: PathBuf, line: usize, message: String },
+    /// A schema YAML file is malformed or of the wrong shape.
+    Schema { file: PathBuf, line: Option<usize>, message: String },
+    /// An overrides file is malformed or names something that does not exist.
+    Override { file: PathBuf, line: Option<usize>, message: String },
+    /// Reading or writing a file failed.
+    Io { file: PathBuf, source: std::io::Error },
+    /// The schema as a whole cannot be generated (e.g. two documents claim one name).
+    Generate { file: PathBuf, message: String },
+}
+
+impl Error {
+    pub fn page(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Error {
+        Error::Page { file: file.into(), line, message: message.into() }
+    }
+
+    pub fn io(file: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io { file: file.into(), source }
+    }
+
+    pub fn schema_yaml(file: impl Into<PathBuf>, error: &serde_yaml::Error) -> Error {
+        Error::Schema {
+            file: file.into(),
+            line: error.location().map(|l| l.line()),
+            message: error.to_string(),
+        }
+    }
+
+    pub fn file(&self) -> &Path {
+        match self {
+            Error::Page { file, .. }
+            | Error::Schema { file, .. }
+            | Error::Override { file, .. }
+            | Error::Io { file, .. }
+            | Error::Generate { file, .. } => file,
+        }
+    }
+
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::Page { line, .. } => Some(*line),
+            Error::Schema { line, .. } | Error::Override { line, .. } => *line,
+            Error::Io { .. } | Error::Generate { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file().display())?;
+        if let Some(line) = self.line() {
+            write!(f, ":{line}")?;
+        }
+        match self {
+            Error::Page { message, .. }
+            | Error::Schema { message, .. }
+            | Error::Override { message, .. }
+            | Error::Generate { message, .. } => write!(f, ": {message}"),
+            Error::Io { source, .. } => write!(f, ": {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Something worth telling the user that does not stop the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: warning: {}", self.file.display(), self.line, self.message)
+    }
+}
