@@ -1,14 +1,17 @@
 //! ucwa-codegen: UCWA 2.0 reference pages → YAML schema → typed Rust crate.
 //!
 //! The pipeline reads top to bottom: [`extract`] reads pages into the
-//! [`schema`] model, which is written as YAML; [`emit`] turns a schema into
-//! token streams, formats them with prettyplease and [`output`] writes them
-//! atomically. [`Builder`] drives it from a `build.rs`.
+//! [`schema`] model, which [`pipeline`] writes as YAML; [`overrides`] add what
+//! the pages do not say; [`emit`] turns the schema into token streams and
+//! formats them with prettyplease; [`output`] writes them atomically.
 
 pub mod emit;
 pub mod error;
 pub mod extract;
 pub mod output;
+pub mod overrides;
+pub mod pipeline;
+pub mod report;
 pub mod schema;
 
 pub use error::{Error, Warning};

@@ -1,0 +1,252 @@
+//! Hand-written corrections for what the pages do not say.
+//!
+//! The schema stays faithful to the pages; overrides live in their own file
+//! and are applied in memory just before generation, so re-extracting the
+//! pages never loses them. An override that names nothing is an error: a
+//! silent no-op would hide a typo or a page that changed underneath it.
+//!
+//! ```yaml
+//! - resource: audioVideo
+//!   property: state
+//!   type: enum CallState
+//! - resource: audioVideo
+//!   link: conversation
+//!   target: conversation
+//! - resource: audioVideo
+//!   property: supportsReplaces
+//!   rename: supportsReplace
+//! ```
+
+use crate::error::Error;
+use crate::schema::{Document, Kind, TypeRef};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// The resource or enumeration the override is about.
+    pub resource: String,
+    #[serde(default)]
+    pub property: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+    /// The property's type, e.g. `enum CallState` or `array of string`.
+    #[serde(default, rename = "type")]
+    pub ty: Option<TypeRef>,
+    /// A link's target resource.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// A new wire name for a property or link rel (the docs name it wrongly),
+    /// or a new name for the resource itself.
+    #[serde(default)]
+    pub rename: Option<String>,
+}
+
+/// A parsed overrides file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub file: PathBuf,
+    entries: Vec<(usize, Override)>,
+}
+
+/// One override that took effect, for `report`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub line: usize,
+    pub what: String,
+}
+
+impl fmt::Display for Applied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.what)
+    }
+}
+
+impl Overrides {
+    pub fn load(path: &Path) -> Result<Overrides, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Overrides::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Overrides, Error> {
+        let entries: Vec<Override> = if text.trim().is_empty() {
+            Vec::new()
+        } else {
+            serde_yaml::from_str(text).map_err(|e| Error::Override {
+                file: path.to_path_buf(),
+                line: e.location().map(|l| l.line()),
+                message: format!("expected a list of overrides ({e})"),
+            })?
+        };
+        let lines = item_lines(text);
+        let entries = entries.into_iter().enumerate().map(|(i, o)| (lines.get(i).copied().unwrap_or(1), o)).collect();
+        Ok(Overrides { file: path.to_path_buf(), entries })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Applies every override to `documents`, or fails on the first one that
+    /// names something the schema does not have.
+    pub fn apply(&self, documents: &mut [Document]) -> Result<Vec<Applied>, Error> {
+        let mut applied = Vec::new();
+        for (line, entry) in &self.entries {
+            let what = apply_one(entry, documents).map_err(|message| Error::Override {
+                file: self.file.clone(),
+                line: Some(*line),
+                message,
+            })?;
+            applied.push(Applied { line: *line, what });
+        }
+        Ok(applied)
+    }
+}
+
+/// Line of each top-level `- ` list item, so errors can point at the entry.
+fn item_lines(text: &str) -> Vec<usize> {
+    text.lines().enumerate().filter(|(_, line)| line.starts_with("- ") || *line == "-").map(|(i, _)| i + 1).collect()
+}
+
+fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, String> {
+    let resource_names: Vec<String> =
+        documents.iter().filter(|d| d.kind == Kind::Resource).map(|d| d.name.clone()).collect();
+    if let Some(target) = &entry.target {
+        if !resource_names.contains(target) {
+            return Err(format!("link target `{target}` is not a resource in the schema"));
+        }
+    }
+    if let Some(TypeRef::Enum(name)) = entry.ty.as_ref().map(innermost) {
+        if !documents.iter().any(|d| d.kind == Kind::Enumeration && &d.name == name) {
+            return Err(format!("type names enumeration `{name}`, which is not in the schema"));
+        }
+    }
+    let document = documents
+        .iter_mut()
+        .find(|d| d.name == entry.resource)
+        .ok_or_else(|| format!("expected a resource or enumeration named `{}`; the schema has none", entry.resource))?;
+    match (&entry.property, &entry.link) {
+        (Some(_), Some(_)) => Err("an override names either a property or a link, not both".into()),
+        (Some(name), None) => {
+            if entry.target.is_some() {
+                return Err("`target` applies to links; use `type` for a property".into());
+            }
+            let property = document
+                .properties
+                .iter_mut()
+                .find(|p| &p.name == name)
+                .ok_or_else(|| format!("expected a property `{name}` on `{}`; it has none", entry.resource))?;
+            let mut said = Vec::new();
+            if let Some(ty) = &entry.ty {
+                property.ty = Some(ty.clone());
+                property.type_source = Some("override".into());
+                said.push(format!("type {ty}"));
+            }
+            if let Some(rename) = &entry.rename {
+                property.name = rename.clone();
+                said.push(format!("renamed to {rename}"));
+            }
+            nothing_said(&said)?;
+            Ok(format!("{}.{name}: {}", entry.resource, said.join(", ")))
+        }
+        (None, Some(rel)) => {
+            if entry.ty.is_some() {
+                return Err("`type` applies to properties; use `target` for a link".into());
+            }
+            let link = document
+                .links
+                .iter_mut()
+                .find(|l| &l.rel == rel)
+                .ok_or_else(|| format!("expected a link `{rel}` on `{}`; it has none", entry.resource))?;
+            let mut said = Vec::new();
+            if let Some(target) = &entry.target {
+                link.target = Some(target.clone());
+                said.push(format!("target {target}"));
+            }
+            if let Some(rename) = &entry.rename {
+                link.rel = rename.clone();
+                said.push(format!("renamed to {rename}"));
+            }
+            nothing_said(&said)?;
+            Ok(format!("{} link {rel}: {}", entry.resource, said.join(", ")))
+        }
+        (None, None) => {
+            if entry.ty.is_some() || entry.target.is_some() {
+                return Err("`type` needs a `property` and `target` needs a `link`".into());
+            }
+            let rename = entry.rename.as_ref().ok_or("the override says nothing to change")?;
+            document.name = rename.clone();
+            Ok(format!("{}: renamed to {rename}", entry.resource))
+        }
+    }
+}
+
+fn nothing_said(said: &[String]) -> Result<(), String> {
+    if said.is_empty() {
+        Err("the override says nothing to change (expected `type`, `target` or `rename`)".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn innermost(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Array(item) => innermost(item),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Link, Property};
+
+    fn schema() -> Vec<Document> {
+        vec![
+            Document {
+                name: "audioVideo".into(),
+                properties: vec![Property { name: "state".into(), ..Property::default() }],
+                links: vec![Link { rel: "conversation".into(), ..Link::default() }],
+                ..Document::default()
+            },
+            Document { name: "conversation".into(), ..Document::default() },
+            Document { name: "CallState".into(), kind: Kind::Enumeration, ..Document::default() },
+        ]
+    }
+
+    #[test]
+    fn overrides_set_types_targets_and_names() {
+        let text = "- resource: audioVideo\n  property: state\n  type: enum CallState\n- resource: audioVideo\n  link: conversation\n  target: conversation\n";
+        let overrides = Overrides::parse(Path::new("o.yaml"), text).unwrap();
+        let mut documents = schema();
+        let applied = overrides.apply(&mut documents).unwrap();
+        assert_eq!(applied.len(), 2);
+        assert_eq!(applied[1].line, 4);
+        assert_eq!(documents[0].properties[0].ty, Some(TypeRef::Enum("CallState".into())));
+        assert_eq!(documents[0].links[0].target.as_deref(), Some("conversation"));
+    }
+
+    #[test]
+    fn an_override_that_names_nothing_is_an_error_with_its_line() {
+        for (text, expected) in [
+            ("- resource: audioVideo\n  property: stat\n  type: string\n", "property `stat`"),
+            ("- resource: nothing\n  rename: x\n", "named `nothing`"),
+            ("- resource: audioVideo\n  link: conversation\n  target: nowhere\n", "`nowhere`"),
+            ("- resource: audioVideo\n  property: state\n  type: enum Missing\n", "`Missing`"),
+            ("- resource: audioVideo\n  property: state\n", "nothing to change"),
+        ] {
+            let overrides = Overrides::parse(Path::new("o.yaml"), text).unwrap();
+            let error = overrides.apply(&mut schema()).unwrap_err();
+            assert_eq!(error.line(), Some(1), "{text}");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn malformed_files_report_the_line() {
+        let error = Overrides::parse(Path::new("o.yaml"), "- resource: a\n  colour: red\n").unwrap_err();
+        assert_eq!(error.line(), Some(2));
+    }
+}
