@@ -1,1 +1,3 @@
 //! Stage two: schema → Rust crate.
+
+pub mod names;
