@@ -1,0 +1,125 @@
+//! The crate-wide pieces: open enums (enumeration pages, resource kinds,
+//! error subcodes) and the index that decodes a body of any known rel.
+
+use super::docs::{doc, doc_or};
+use super::model::{Enumeration, Member, Model};
+use super::resource::id;
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+
+/// An enum as `open_enum!` takes it: `Variant = "documented string"` rows.
+/// Written as a plain enum item so it can be formatted on its own; see
+/// [`OpenEnum::invocation`] for the macro call around it.
+pub struct OpenEnum<'a> {
+    pub ident: &'a str,
+    pub description: TokenStream,
+    pub members: &'a [Member],
+}
+
+impl<'a> OpenEnum<'a> {
+    pub fn from_page(e: &'a Enumeration) -> OpenEnum<'a> {
+        OpenEnum {
+            ident: &e.ident,
+            description: doc_or(&e.description, &format!("The `{}` enumeration.", e.name)),
+            members: &e.members,
+        }
+    }
+
+    pub fn invocation(&self) -> TokenStream {
+        quote! { ::ucwa_runtime::open_enum! { #self } }
+    }
+}
+
+impl ToTokens for OpenEnum<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let name = id(self.ident);
+        let docs = &self.description;
+        let variants = self.members.iter().map(|m| {
+            let docs = doc_or(&m.description, &format!("`{}`.", m.value));
+            let variant = id(&m.ident);
+            let value = &m.value;
+            quote! { #docs #variant = #value, }
+        });
+        tokens.extend(quote! {
+            #docs
+            pub enum #name { #(#variants)* }
+        });
+    }
+}
+
+/// The `ResourceKind` rows: one per resource, variant named like its type.
+pub fn resource_kinds(model: &Model) -> Vec<Member> {
+    model
+        .resources
+        .iter()
+        .map(|r| Member { value: r.rel.clone(), ident: r.kind_variant.clone(), description: r.description.clone() })
+        .collect()
+}
+
+pub fn kind_enum(kinds: &[Member]) -> OpenEnum<'_> {
+    OpenEnum { ident: "ResourceKind", description: doc("Every resource of this crate, by its documented rel."), members: kinds }
+}
+
+pub fn subcode_enum(model: &Model) -> OpenEnum<'_> {
+    OpenEnum {
+        ident: "ErrorSubcode",
+        description: doc("Every error subcode the pages document, for [`ErrorResponse`]."),
+        members: &model.subcodes,
+    }
+}
+
+/// `lib.rs` items after the enums: the decoding index and the type aliases.
+pub struct Index<'a>(pub &'a Model);
+
+impl ToTokens for Index<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let resources = &self.0.resources;
+        let variants = resources.iter().map(|r| {
+            let variant = id(&r.kind_variant);
+            let ty = id(&r.ident);
+            let docs = doc(&format!("A [`resources::{}`].", r.ident));
+            quote! { #docs #variant(resources::#ty), }
+        });
+        let decoders = resources.iter().map(|r| {
+            let variant = id(&r.kind_variant);
+            let ty = id(&r.ident);
+            let rel = &r.rel;
+            quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(AnyResource::#variant)) }
+        });
+        tokens.extend(quote! {
+            /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it.
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum AnyResource { #(#variants)* }
+
+            /// The event channel's response body, with senders and targets as [`ResourceKind`]s.
+            pub type Events = ::ucwa_runtime::events::EventChannel<ResourceKind>;
+
+            /// A UCWA error response body, with the subcodes these pages document.
+            pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<::ucwa_runtime::error::ErrorCode, ErrorSubcode>;
+
+            type Decoder = fn(&str, bool) -> ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>;
+
+            /// Sorted by rel, for binary search.
+            static DECODERS: &[(&str, Decoder)] = &[#(#decoders),*];
+
+            fn decode<T: ::ucwa_runtime::Resource>(body: &str, xml: bool) -> ::std::result::Result<T, ::ucwa_runtime::DecodeError> {
+                if xml { T::from_xml(body) } else { T::from_json(body) }
+            }
+
+            fn decode_rel(rel: &str, body: &str, xml: bool) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
+                let index = DECODERS.binary_search_by(|(known, _)| (*known).cmp(rel)).ok()?;
+                ::std::option::Option::Some((DECODERS[index].1)(body, xml))
+            }
+
+            /// Decodes a JSON body of the resource with this rel; `None` when this crate does not know the rel.
+            pub fn decode_json(rel: &str, body: &str) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
+                decode_rel(rel, body, false)
+            }
+
+            /// Decodes an XML body of the resource with this rel; `None` when this crate does not know the rel.
+            pub fn decode_xml(rel: &str, body: &str) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
+                decode_rel(rel, body, true)
+            }
+        });
+    }
+}

@@ -1,0 +1,415 @@
+//! Schema → emit model: every name resolved, every type decided, every
+//! sample classified, before a single token is written. The token-writing
+//! modules only read this model, so all decisions that could fail or collide
+//! are made (and tested) here.
+
+use super::names::{self, Scope};
+use crate::error::Error;
+use crate::schema::{self, Direction, Document, Kind, SampleFormat, TypeRef};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// JSON keys every resource has as fixed fields; a property of that name is the same key.
+const RESOURCE_KEYS: &[&str] = &["rel", "_links", "_embedded"];
+/// Rust names the resource struct uses for its fixed fields.
+const RESOURCE_FIELDS: &[&str] = &["rel", "links", "embedded", "extra"];
+/// Names at the crate root and in `enums` that generated enums must not take.
+const ROOT_TYPES: &[&str] = &["ResourceKind", "AnyResource", "Events", "ErrorResponse", "ErrorSubcode"];
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub resources: Vec<Resource>,
+    pub enums: Vec<Enumeration>,
+    /// Every subcode the pages document, for the crate's `ErrorSubcode`.
+    pub subcodes: Vec<Member>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Enumeration {
+    pub name: String,
+    pub ident: String,
+    pub description: String,
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub value: String,
+    pub ident: String,
+    pub description: String,
+}
+
+/// A field's Rust type, with names already resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldType {
+    String,
+    Bool,
+    Integer,
+    Number,
+    /// Any JSON value: the page gives no type at all.
+    Json,
+    /// An enumeration of this crate, by its resolved type name.
+    Enum(String),
+    Array(Box<FieldType>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub serde: String,
+    pub ident: String,
+    pub description: String,
+    pub ty: FieldType,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkField {
+    pub rel: String,
+    pub ident: String,
+    pub accessor: String,
+    pub description: String,
+    /// The resolved type name of the target resource, when it is known.
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmbeddedField {
+    pub rel: String,
+    pub ident: String,
+    pub target: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    pub ident: String,
+    pub description: String,
+    pub fields: Vec<RequestField>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestField {
+    pub field: Field,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub source: schema::Operation,
+    pub request: Option<RequestBody>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub rel: String,
+    pub description: String,
+    pub module: String,
+    pub ident: String,
+    /// The variant of `ResourceKind` and `AnyResource` (never `Other`).
+    pub kind_variant: String,
+    pub links_ident: String,
+    pub embedded_ident: Option<String>,
+    pub properties: Vec<Field>,
+    pub links: Vec<LinkField>,
+    pub embedded: Vec<EmbeddedField>,
+    pub operations: Vec<Operation>,
+    pub events: Vec<schema::Event>,
+}
+
+/// What one sample body must do in the generated tests.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// Test function name, unique in the test file.
+    pub test: String,
+    pub origin: String,
+    pub body: String,
+    pub check: SampleCheck,
+}
+
+#[derive(Debug, Clone)]
+pub enum SampleCheck {
+    /// Decodes into the resource; the listed fields hold these JSON values.
+    Response { resource: String, format: SampleFormat, fields: Vec<(String, serde_json::Value)> },
+    /// Decodes into the request body type of a resource module.
+    Request { resource: String, body: String },
+    /// Decodes into the crate's `Events` with this many senders.
+    Event { senders: usize },
+    /// Must still be rejected by the decoder this sample would go to.
+    Rejected { decoder: Decoder, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum Decoder {
+    Resource { ident: String, format: SampleFormat },
+    Request { resource: String, body: String },
+    Event,
+}
+
+pub fn generate_error(message: impl Into<String>) -> Error {
+    Error::Generate { file: PathBuf::from("schema"), message: message.into() }
+}
+
+fn checked(name: String) -> Result<String, Error> {
+    if names::is_valid(&name) {
+        Ok(name)
+    } else {
+        Err(generate_error(format!("internal: made the invalid identifier `{name}`")))
+    }
+}
+
+impl Model {
+    pub fn build(documents: &[Document]) -> Result<Model, Error> {
+        let mut sorted: Vec<&Document> = documents.iter().collect();
+        sorted.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        let mut seen = BTreeSet::new();
+        for doc in &sorted {
+            if !seen.insert(doc.name.as_str()) {
+                return Err(generate_error(format!("two schema documents are both named `{}`", doc.name)));
+            }
+        }
+        let (resource_docs, enum_docs): (Vec<&Document>, Vec<&Document>) =
+            sorted.into_iter().partition(|d| d.kind == Kind::Resource);
+
+        let enums = build_enums(&enum_docs)?;
+        let enum_types: BTreeMap<&str, &str> = enums.iter().map(|e| (e.name.as_str(), e.ident.as_str())).collect();
+
+        let mut types = Scope::default();
+        let mut modules = Scope::with_reserved(&["mod"]);
+        let mut resource_types = BTreeMap::new();
+        let mut skeletons = Vec::new();
+        for doc in &resource_docs {
+            let ident = checked(types.claim(names::camel(&doc.name)))?;
+            let module = checked(modules.claim(names::module(&doc.name)))?;
+            resource_types.insert(doc.name.as_str(), ident.clone());
+            skeletons.push((doc, ident, module));
+        }
+        let lookup = TypeLookup { resources: &resource_types, enums: &enum_types };
+        let mut kinds = Scope::with_reserved(&["Other"]);
+        let mut resources = Vec::new();
+        for (doc, ident, module) in skeletons {
+            let mut resource = build_resource(doc, ident, module, &mut types, &lookup)?;
+            resource.kind_variant = checked(kinds.claim(names::camel(&doc.name)))?;
+            resources.push(resource);
+        }
+        Ok(Model { resources, enums, subcodes: subcodes(&resource_docs)? })
+    }
+
+    pub fn resource_by_ident(&self, ident: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.ident == ident)
+    }
+}
+
+struct TypeLookup<'a> {
+    resources: &'a BTreeMap<&'a str, String>,
+    enums: &'a BTreeMap<&'a str, &'a str>,
+}
+
+impl TypeLookup<'_> {
+    /// A resource by exact name, else by the one name equal without case.
+    fn resource(&self, name: &str) -> Option<String> {
+        if let Some(ident) = self.resources.get(name) {
+            return Some(ident.clone());
+        }
+        let mut matches = self.resources.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        match (matches.next(), matches.next()) {
+            (Some((_, ident)), None) => Some(ident.clone()),
+            _ => None,
+        }
+    }
+
+    fn field_type(&self, ty: Option<&TypeRef>) -> FieldType {
+        match ty {
+            None => FieldType::String,
+            Some(ty) => self.known_type(ty),
+        }
+    }
+
+    fn known_type(&self, ty: &TypeRef) -> FieldType {
+        match ty {
+            TypeRef::String | TypeRef::DateTime => FieldType::String,
+            TypeRef::Boolean => FieldType::Bool,
+            TypeRef::Integer => FieldType::Integer,
+            TypeRef::Number => FieldType::Number,
+            TypeRef::Enum(name) => {
+                let found = self.enums.get(name.as_str()).copied().or_else(|| {
+                    let mut matches = self.enums.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+                    match (matches.next(), matches.next()) {
+                        (Some((_, ident)), None) => Some(*ident),
+                        _ => None,
+                    }
+                });
+                found.map_or(FieldType::String, |ident| FieldType::Enum(ident.to_string()))
+            }
+            TypeRef::Array(item) => FieldType::Array(Box::new(self.known_type(item))),
+        }
+    }
+}
+
+fn build_enums(docs: &[&Document]) -> Result<Vec<Enumeration>, Error> {
+    let mut types = Scope::with_reserved(ROOT_TYPES);
+    let mut enums = Vec::new();
+    for doc in docs {
+        let mut variants = Scope::with_reserved(&["Other"]);
+        let mut values = BTreeSet::new();
+        let mut members = Vec::new();
+        for member in &doc.members {
+            // A repeated row adds nothing; two variants for one string could not both deserialise.
+            if !values.insert(member.name.as_str()) {
+                continue;
+            }
+            members.push(Member {
+                value: member.name.clone(),
+                ident: checked(variants.claim(names::camel(&member.name)))?,
+                description: member.description.clone(),
+            });
+        }
+        enums.push(Enumeration {
+            name: doc.name.clone(),
+            ident: checked(types.claim(names::camel(&doc.name)))?,
+            description: doc.description.clone(),
+            members,
+        });
+    }
+    Ok(enums)
+}
+
+fn subcodes(docs: &[&Document]) -> Result<Vec<Member>, Error> {
+    let values: BTreeSet<&str> = docs
+        .iter()
+        .flat_map(|d| &d.operations)
+        .flat_map(|o| &o.errors)
+        .map(|e| e.subcode.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut variants = Scope::with_reserved(&["Other"]);
+    values
+        .into_iter()
+        .map(|value| {
+            Ok(Member { value: value.to_string(), ident: checked(variants.claim(names::camel(value)))?, description: String::new() })
+        })
+        .collect()
+}
+
+fn build_resource(
+    doc: &Document,
+    ident: String,
+    module: String,
+    types: &mut Scope,
+    lookup: &TypeLookup<'_>,
+) -> Result<Resource, Error> {
+    let mut fields = Scope::with_reserved(RESOURCE_FIELDS);
+    let mut serde_names: BTreeSet<&str> = RESOURCE_KEYS.iter().copied().collect();
+    let mut properties = Vec::new();
+    for property in &doc.properties {
+        if !serde_names.insert(property.name.as_str()) {
+            continue;
+        }
+        properties.push(Field {
+            serde: property.name.clone(),
+            ident: checked(fields.claim(names::snake(&property.name)))?,
+            description: property.description.clone(),
+            ty: lookup.field_type(property.ty.as_ref()),
+        });
+    }
+
+    let mut link_fields = Scope::with_reserved(&["extra"]);
+    let mut rels = BTreeSet::new();
+    let mut links = Vec::new();
+    let self_row = schema::Link { rel: "self".into(), description: "The link to the current resource.".into(), target: Some(doc.name.clone()) };
+    let documented_self = doc.links.iter().any(|l| l.rel == "self");
+    for link in std::iter::once(&self_row).filter(|_| !documented_self).chain(&doc.links) {
+        if !rels.insert(link.rel.as_str()) {
+            continue;
+        }
+        let field = checked(link_fields.claim(names::snake(&link.rel)))?;
+        let target = if link.rel == "self" {
+            Some(ident.clone())
+        } else {
+            link.target.as_deref().and_then(|t| lookup.resource(t)).or_else(|| lookup.resource(&link.rel))
+        };
+        links.push(LinkField {
+            rel: link.rel.clone(),
+            accessor: checked(format!("{}_link", field.trim_start_matches("r#").trim_end_matches('_')))?,
+            ident: field,
+            description: link.description.clone(),
+            target,
+        });
+    }
+
+    let mut embedded_fields = Scope::with_reserved(&["extra"]);
+    let mut embedded = Vec::new();
+    for rel in embedded_rels(doc) {
+        if let Some(target) = lookup.resource(&rel) {
+            embedded.push(EmbeddedField { ident: checked(embedded_fields.claim(names::snake(&rel)))?, rel, target });
+        }
+    }
+
+    let links_ident = checked(types.claim(format!("{ident}Links")))?;
+    let embedded_ident =
+        if embedded.is_empty() { None } else { Some(checked(types.claim(format!("{ident}Embedded")))?) };
+    let with_body = doc.operations.iter().filter(|o| !o.request_body.is_empty()).count();
+    let mut operations = Vec::new();
+    for op in &doc.operations {
+        let request = if op.request_body.is_empty() {
+            None
+        } else {
+            let name = if with_body == 1 {
+                format!("{ident}Request")
+            } else {
+                format!("{ident}{}Request", names::camel(&op.method.as_str().to_ascii_lowercase()))
+            };
+            Some(build_request(op, checked(types.claim(name))?, lookup)?)
+        };
+        operations.push(Operation { source: op.clone(), request });
+    }
+
+    Ok(Resource {
+        rel: doc.name.clone(),
+        description: doc.description.clone(),
+        module,
+        ident,
+        kind_variant: String::new(),
+        links_ident,
+        embedded_ident,
+        properties,
+        links,
+        embedded,
+        operations,
+        events: doc.events.clone(),
+    })
+}
+
+fn build_request(op: &schema::Operation, ident: String, lookup: &TypeLookup<'_>) -> Result<RequestBody, Error> {
+    let mut scope = Scope::with_reserved(&["extra"]);
+    let mut seen = BTreeSet::new();
+    let mut fields = Vec::new();
+    for field in &op.request_body {
+        if !seen.insert(field.name.as_str()) {
+            continue;
+        }
+        fields.push(RequestField {
+            field: Field {
+                serde: field.name.clone(),
+                ident: checked(scope.claim(names::snake(&field.name)))?,
+                description: field.description.clone(),
+                ty: match &field.ty {
+                    Some(ty) => lookup.known_type(ty),
+                    None if field.values.is_empty() => FieldType::Json,
+                    None => FieldType::String,
+                },
+            },
+            required: field.required,
+        });
+    }
+    Ok(RequestBody { ident, description: format!("The body of a {} request.", op.method.as_str()), fields })
+}
+
+/// Rels under `_embedded` in this page's JSON response samples.
+fn embedded_rels(doc: &Document) -> BTreeSet<String> {
+    doc.operations
+        .iter()
+        .flat_map(|o| &o.examples)
+        .filter(|e| e.valid && e.format == SampleFormat::Json && e.direction == Direction::Response)
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
+        .filter_map(|v| v.get("_embedded").and_then(|e| e.as_object()).map(|m| m.keys().cloned().collect::<Vec<_>>()))
+        .flatten()
+        .collect()
+}
