@@ -1,6 +1,571 @@
 //! Rendered page text → blocks, by line shapes.
-use super::blocks::Block;
+//!
+//! A rendered page is what a browser shows: headings are bare lines, tables
+//! are a header line of column names followed by rows of whitespace-separated
+//! cells (or the `Name | Description |` rendering with a `---|---|` rule), and
+//! samples are runs of JSON/XML/HTTP lines. Nothing is invented here: a heading
+//! the page does not show is left to [`super::recover`].
+//!
+//! Page chrome (share buttons, feedback prompts, tables of contents) in any
+//! language is dropped by position and shape: everything before the title
+//! (or, without a title, before the `Applies to:` line), everything between
+//! the title and `Applies to:`, and a trailing feedback section that starts at
+//! a question to the reader after the last table or sample.
 
-pub fn blocks(_text: &str) -> Vec<Block> {
-    Vec::new()
+use super::blocks::{Block, Cell, Row, Table};
+
+/// Column names that appear in UCWA table headers. The page content is
+/// English even when the chrome around it is not, so this list is evidence,
+/// not a translation table.
+const COLUMN_WORDS: &[&str] = &[
+    "Name",
+    "Description",
+    "Required?",
+    "Required",
+    "Link",
+    "Error",
+    "Code",
+    "Subcode",
+    "Resource",
+    "Priority",
+    "Sender",
+    "Reason",
+    "Scope",
+    "Permission",
+    "Item",
+    "Value",
+    "Type",
+    "Parameter",
+    "Member",
+    "Property",
+    "Default",
+];
+
+/// Columns whose cells are free text and may hold spaces; every other column
+/// holds a single token in the rendered form.
+const FREE_TEXT_COLUMNS: &[&str] = &["Description", "Reason", "Permission"];
+
+/// Section names UCWA pages use. A line like this is content, never chrome,
+/// never a title.
+const SECTION_WORDS: &[&str] = &[
+    "properties",
+    "links",
+    "events",
+    "operations",
+    "members",
+    "examples",
+    "web link",
+    "resource description",
+    "request body",
+    "response body",
+    "synchronous errors",
+    "query parameters",
+    "json request",
+    "json response",
+    "xml request",
+    "xml response",
+    "get",
+    "post",
+    "put",
+    "delete",
+    "options",
+];
+
+/// Chrome lines seen on rendered documentation pages, in a few languages. Only
+/// supporting evidence: most chrome is removed by position (see module docs).
+const CHROME_LINES: &[&str] = &[
+    "share via",
+    "partager via",
+    "compartir a través de",
+    "teilen über",
+    "feedback",
+    "commentaires",
+    "comentarios",
+    "in this article",
+    "dans cet article",
+    "en este artículo",
+    "in diesem artikel",
+    "table of contents",
+    "table des matières",
+    "yes no",
+    "oui non",
+    "sí no",
+    "ja nein",
+    "learn",
+    "print",
+    "save",
+    "edit",
+    "article",
+    "additional resources",
+    "ressources supplémentaires",
+];
+
+/// Reduces rendered page text to blocks. Never panics; unrecognised lines
+/// become paragraphs.
+pub fn blocks(text: &str) -> Vec<Block> {
+    let lines: Vec<&str> = text.lines().map(|line| line.trim_end_matches('\r')).collect();
+    let page = PageSpan::find(&lines);
+    let mut reader = Reader { lines: &lines, end: page.end, blocks: Vec::new() };
+    let mut index = page.start;
+    if let Some(title) = page.title {
+        reader.blocks.push(Block::Heading { level: 1, text: normalise(lines[title]), line: title + 1 });
+        index = page.after_title;
+    }
+    reader.read_from(index);
+    reader.blocks
+}
+
+/// The part of the input that is page content.
+struct PageSpan {
+    title: Option<usize>,
+    /// Where content resumes after the title (the `Applies to:` line, or the next line).
+    after_title: usize,
+    start: usize,
+    end: usize,
+}
+
+impl PageSpan {
+    fn find(lines: &[&str]) -> PageSpan {
+        let applies_to = lines.iter().position(|line| is_applies_to(line));
+        let title = match applies_to {
+            Some(applies) => lines[..applies].iter().rposition(|line| is_title_shaped(line)),
+            None => lines.iter().position(|line| !line.trim().is_empty() && !is_chrome(line)).filter(|&i| is_title_shaped(lines[i])),
+        };
+        let after_title = match (title, applies_to) {
+            (Some(_), Some(applies)) => applies,
+            (Some(title), None) => title + 1,
+            _ => 0,
+        };
+        let start = title.or(applies_to).unwrap_or(0);
+        PageSpan { title, after_title, start, end: trailing_chrome_start(lines) }
+    }
+}
+
+/// Where the feedback section after the page's last table or sample begins:
+/// at a standalone question to the reader, taking a short standalone line
+/// right before it (its caption, e.g. "Feedback") along.
+fn trailing_chrome_start(lines: &[&str]) -> usize {
+    let last_content = lines
+        .iter()
+        .rposition(|line| {
+            let trimmed = line.trim();
+            is_table_header(trimmed) || sample_start(trimmed).is_some() || inline_sample_at(trimmed).is_some()
+        })
+        .unwrap_or(0);
+    let Some(question) = (last_content + 1..lines.len()).find(|&i| {
+        let trimmed = lines[i].trim();
+        trimmed.ends_with('?') && word_count(trimmed) <= 12 && !trimmed.starts_with('{')
+    }) else {
+        return lines.len();
+    };
+    let caption = (last_content + 1..question).rev().find(|&i| !lines[i].trim().is_empty());
+    match caption {
+        Some(i) if word_count(lines[i]) <= 3 && !is_section_word(lines[i]) => i,
+        _ => question,
+    }
+}
+
+struct Reader<'a> {
+    lines: &'a [&'a str],
+    end: usize,
+    blocks: Vec<Block>,
+}
+
+impl Reader<'_> {
+    fn read_from(&mut self, mut index: usize) {
+        // The first standalone line after "Applies to:" is the description, whatever its shape.
+        let mut description_pending = false;
+        while index < self.end {
+            let trimmed = self.lines[index].trim();
+            if trimmed.is_empty() || is_chrome(trimmed) {
+                index += 1;
+                continue;
+            }
+            if is_applies_to(trimmed) {
+                self.blocks.push(Block::Paragraph { text: normalise(trimmed), line: index + 1 });
+                description_pending = true;
+                index += 1;
+                continue;
+            }
+            if let Some(next) = self.table_at(index) {
+                description_pending = false;
+                index = next;
+                continue;
+            }
+            if sample_start(trimmed).is_some() {
+                description_pending = false;
+                index = self.sample_at(index, trimmed);
+                continue;
+            }
+            index = self.text_at(index, &mut description_pending);
+        }
+    }
+
+    /// A paragraph (possibly ending in an inline sample) or a heading line.
+    fn text_at(&mut self, start: usize, description_pending: &mut bool) -> usize {
+        let mut parts = Vec::new();
+        let mut index = start;
+        while index < self.end {
+            let trimmed = self.lines[index].trim();
+            if trimmed.is_empty() || (index > start && (self.table_at_peek(index) || sample_start(trimmed).is_some() || is_applies_to(trimmed))) {
+                break;
+            }
+            if let Some(at) = inline_sample_at(trimmed) {
+                let sentence = trimmed[..at].trim();
+                if !sentence.is_empty() {
+                    parts.push(sentence);
+                }
+                self.push_paragraph(&parts, start);
+                *description_pending = false;
+                return self.inline_sample(index, at);
+            }
+            parts.push(trimmed);
+            index += 1;
+        }
+        if let [single] = parts.as_slice() {
+            if !*description_pending && is_heading_shaped(single) {
+                self.blocks.push(Block::Heading { level: 0, text: normalise(single), line: start + 1 });
+                return index;
+            }
+        }
+        *description_pending = false;
+        self.push_paragraph(&parts, start);
+        index
+    }
+
+    fn push_paragraph(&mut self, parts: &[&str], start: usize) {
+        if !parts.is_empty() {
+            self.blocks.push(Block::Paragraph { text: normalise(&parts.join(" ")), line: start + 1 });
+        }
+    }
+
+    fn inline_sample(&mut self, index: usize, at: usize) -> usize {
+        let first = &self.lines[index].trim_start()[..];
+        let offset = self.lines[index].len() - first.len();
+        let mut text = self.lines[index][offset + at..].trim_end().to_string();
+        let next = self.continuation(index + 1, &mut text);
+        self.blocks.push(Block::Code { text, line: index + 1 });
+        next
+    }
+
+    fn sample_at(&mut self, start: usize, trimmed: &str) -> usize {
+        let mut text = self.lines[start].trim_end().to_string();
+        let mut index = start + 1;
+        if sample_start(trimmed) == Some(SampleStart::Http) {
+            while index < self.end && is_header_field(self.lines[index]) {
+                text.push('\n');
+                text.push_str(self.lines[index].trim_end());
+                index += 1;
+            }
+        }
+        let next = self.continuation(index, &mut text);
+        self.blocks.push(Block::Code { text, line: start + 1 });
+        next
+    }
+
+    /// Appends the sample's remaining lines: everything up to a blank line,
+    /// and past blank lines while what follows is still indented or closing
+    /// sample text.
+    fn continuation(&self, mut index: usize, text: &mut String) -> usize {
+        loop {
+            while index < self.end && !self.lines[index].trim().is_empty() {
+                text.push('\n');
+                text.push_str(self.lines[index].trim_end());
+                index += 1;
+            }
+            let after_blanks = (index..self.end).find(|&i| !self.lines[i].trim().is_empty());
+            match after_blanks {
+                Some(next) if is_sample_continuation(self.lines[next]) => {
+                    for _ in index..next {
+                        text.push('\n');
+                    }
+                    index = next;
+                }
+                _ => return index,
+            }
+        }
+    }
+
+    fn table_at_peek(&self, index: usize) -> bool {
+        table_header_at(self.lines, index, self.end).is_some()
+    }
+
+    /// Reads a table starting at `index`; returns the index after it.
+    fn table_at(&mut self, index: usize) -> Option<usize> {
+        let header = table_header_at(self.lines, index, self.end)?;
+        let (table, next) = match header {
+            HeaderForm::Spaced(columns) => spaced_table(self.lines, index, self.end, columns),
+            HeaderForm::Piped(columns) => piped_table(self.lines, index, self.end, columns),
+        };
+        self.blocks.push(Block::Table(table));
+        Some(next)
+    }
+}
+
+enum HeaderForm {
+    Spaced(Vec<String>),
+    Piped(Vec<String>),
+}
+
+fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
+    let trimmed = lines.get(index)?.trim();
+    if trimmed.contains('|') {
+        let rule = lines.get(index + 1).filter(|_| index + 1 < end)?;
+        let columns = pipe_cells(trimmed);
+        let columns: Vec<String> = columns.iter().map(|cell| cell.replace("**", "").trim().to_string()).collect();
+        return (columns.len() >= 2 && columns.iter().all(|c| !c.is_empty()) && is_pipe_rule(rule)).then_some(HeaderForm::Piped(columns));
+    }
+    is_table_header(trimmed).then(|| HeaderForm::Spaced(trimmed.split_whitespace().map(str::to_string).collect()))
+}
+
+fn is_table_header(trimmed: &str) -> bool {
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    (2..=6).contains(&words.len())
+        && words.iter().all(|word| COLUMN_WORDS.contains(word))
+        && words.iter().any(|word| FREE_TEXT_COLUMNS.contains(word))
+}
+
+fn is_pipe_rule(line: &str) -> bool {
+    let trimmed = line.trim();
+    trimmed.contains('-') && trimmed.contains('|') && trimmed.chars().all(|c| matches!(c, '-' | '|' | ':' | ' '))
+}
+
+/// Cells of a `a | b | c |` line: outer pipes are optional.
+fn pipe_cells(line: &str) -> Vec<String> {
+    let trimmed = line.trim();
+    let trimmed = trimmed.strip_prefix('|').unwrap_or(trimmed);
+    let trimmed = trimmed.strip_suffix('|').unwrap_or(trimmed);
+    trimmed.split('|').map(|cell| normalise(cell)).collect()
+}
+
+fn piped_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
+    let mut rows = Vec::new();
+    let mut index = start + 2;
+    while index < end {
+        let line = lines[index].trim();
+        if line.is_empty() || !line.contains('|') || is_pipe_rule(line) {
+            break;
+        }
+        let mut cells = pipe_cells(line);
+        // A pipe inside the last (free text) cell splits it: join it back.
+        if cells.len() > header.len() && !header.is_empty() {
+            let rest = cells.split_off(header.len() - 1).join(" | ");
+            cells.push(rest);
+        }
+        cells.resize(header.len(), String::new());
+        rows.push(Row { cells: cells.into_iter().map(cell).collect(), line: index + 1 });
+        index += 1;
+    }
+    (Table { header, rows, line: start + 1 }, index)
+}
+
+fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
+    let mut rows = Vec::new();
+    let mut index = start + 1;
+    while index < end {
+        let line = lines[index].trim();
+        if line.is_empty() || is_table_header(line) || sample_start(line).is_some() {
+            break;
+        }
+        let Some(cells) = split_row(&header, line) else { break };
+        rows.push(Row { cells: cells.into_iter().map(cell).collect(), line: index + 1 });
+        index += 1;
+    }
+    (Table { header, rows, line: start + 1 }, index)
+}
+
+fn cell(text: String) -> Cell {
+    Cell { text, link_targets: Vec::new() }
+}
+
+/// Splits one rendered row into one cell per column. Single-token columns
+/// before the first free-text column take a token each from the left, those
+/// after the last free-text column take one each from the right, and the free
+/// text gets the rest. Returns `None` for a line that cannot be a row (a
+/// numeric column holding a word), which ends the table.
+fn split_row(header: &[String], line: &str) -> Option<Vec<String>> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let is_free = |column: &String| FREE_TEXT_COLUMNS.contains(&column.as_str());
+    let first_free = header.iter().position(is_free).unwrap_or(header.len() - 1);
+    let last_free = header.iter().rposition(is_free).unwrap_or(first_free);
+    let mut cells = vec![String::new(); header.len()];
+    let mut left = 0;
+    for (slot, token) in cells.iter_mut().take(first_free).zip(&tokens) {
+        *slot = (*token).to_string();
+        left += 1;
+    }
+    let trailing = header.len() - 1 - last_free;
+    let mut right = tokens.len();
+    for column in (last_free + 1..header.len()).rev() {
+        if right <= left || tokens.len() < first_free + trailing {
+            break;
+        }
+        right -= 1;
+        cells[column] = tokens[right].to_string();
+    }
+    let free: &[&str] = tokens.get(left..right).unwrap_or(&[]);
+    if first_free == last_free {
+        cells[first_free] = free.join(" ");
+    } else {
+        let split = free_text_split(free);
+        cells[first_free] = free[..split].join(" ");
+        cells[last_free] = free[split..].join(" ");
+    }
+    let numeric_ok = header.iter().zip(&cells).all(|(column, text)| column != "Code" || text.is_empty() || text.chars().all(|c| c.is_ascii_digit()));
+    (numeric_ok && !tokens.is_empty()).then_some(cells)
+}
+
+/// Where the second of two adjacent free-text columns starts, in practice the
+/// Scope table's Permission ("Initiate conversations and join meetings") and
+/// Description ("Allows the app to ..."). Rule: the description is a sentence,
+/// so it starts at the first capitalised word (after the permission's first
+/// word) that is followed by a determiner or pronoun ("Allows the", "Lets
+/// you"); failing that, at the first capitalised word ending in "s" (a
+/// third-person verb); failing that, after the first word.
+fn free_text_split(tokens: &[&str]) -> usize {
+    const SENTENCE_OBJECTS: &[&str] = &["the", "a", "an", "you", "your", "users", "this", "any", "apps", "applications"];
+    let capitalised = |word: &str| word.chars().next().is_some_and(char::is_uppercase);
+    let by_object = (1..tokens.len()).find(|&i| {
+        capitalised(tokens[i]) && tokens.get(i + 1).is_some_and(|next| SENTENCE_OBJECTS.contains(&next.to_lowercase().as_str()))
+    });
+    let by_verb = || (1..tokens.len()).find(|&i| capitalised(tokens[i]) && tokens[i].ends_with('s') && tokens[i].chars().all(char::is_alphabetic));
+    by_object.or_else(by_verb).unwrap_or(tokens.len().min(1))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SampleStart {
+    Http,
+    Json,
+    Xml,
+}
+
+/// Whether a trimmed line starts a sample: an HTTP start line, the start of a
+/// JSON value, a JSON member line of a damaged sample (`"rel" : "x",`), or XML.
+fn sample_start(trimmed: &str) -> Option<SampleStart> {
+    if is_http_start_line(trimmed) {
+        return Some(SampleStart::Http);
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') || is_json_member_line(trimmed) {
+        return Some(SampleStart::Json);
+    }
+    if trimmed.starts_with("<?xml") || (trimmed.starts_with('<') && trimmed[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')) {
+        return Some(SampleStart::Xml);
+    }
+    None
+}
+
+/// `HTTP/1.1 200 OK`, `Get https://... HTTP/1.1`, `Post HTTP/1.1` (a damaged request line).
+pub(crate) fn is_http_start_line(trimmed: &str) -> bool {
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    match words.as_slice() {
+        [first, second, ..] if is_http_version(first) => second.chars().all(|c| c.is_ascii_digit()),
+        [method, .., last] => crate::schema::Method::parse(method).is_some() && is_http_version(last),
+        _ => false,
+    }
+}
+
+fn is_http_version(word: &str) -> bool {
+    word.strip_prefix("HTTP/").is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+fn is_json_member_line(trimmed: &str) -> bool {
+    trimmed.starts_with('"') && (trimmed.contains("\" :") || trimmed.contains("\":"))
+}
+
+/// `Content-Type: application/json`: a name without spaces, a colon, a value.
+fn is_header_field(line: &str) -> bool {
+    let trimmed = line.trim();
+    match trimmed.split_once(':') {
+        Some((name, _)) => {
+            !name.is_empty() && !line.starts_with(char::is_whitespace) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }
+        None => false,
+    }
+}
+
+/// A line that, after blank lines, still belongs to the sample before it:
+/// indented, or closing a JSON/XML structure.
+fn is_sample_continuation(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    (line.starts_with(char::is_whitespace) && (trimmed.starts_with('"') || trimmed.starts_with('<') || trimmed.starts_with(['{', '}', '[', ']'])))
+        || trimmed.starts_with(['}', ']'])
+        || trimmed.starts_with("</")
+}
+
+/// Byte offset of a sample that shares a line with the sentence before it
+/// (`...valid scenario. { "_links" : ...`): a `{`/`[` opening a JSON member
+/// after whitespace, or an XML declaration.
+fn inline_sample_at(trimmed: &str) -> Option<usize> {
+    let json = trimmed.match_indices([' ', '\t']).map(|(at, _)| at + 1).find(|&at| {
+        let rest = &trimmed[at..];
+        (rest.starts_with('{') || rest.starts_with('[')) && rest[1..].trim_start().starts_with(['"', '{'])
+    });
+    json.filter(|&at| at > 0).or_else(|| trimmed.find(" <?xml").map(|at| at + 1))
+}
+
+fn is_applies_to(line: &str) -> bool {
+    line.trim().to_lowercase().starts_with("applies to")
+}
+
+/// A title: an identifier, optionally followed by the noise UCWA titles carry
+/// (`reference`, `reference for Skype for Business 2015`, `: applies to ...`).
+fn is_title_shaped(line: &str) -> bool {
+    let trimmed = line.trim();
+    let mut words = trimmed.split_whitespace();
+    let Some(first) = words.next() else { return false };
+    let rest: Vec<&str> = words.collect();
+    let identifier = first.starts_with(|c: char| c.is_ascii_alphabetic()) && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let noise = match rest.first() {
+        None => true,
+        Some(word) => word.eq_ignore_ascii_case("reference") || word.starts_with(':') || word.starts_with('('),
+    };
+    identifier && noise && !is_section_word(trimmed) && !is_chrome(trimmed)
+}
+
+fn is_section_word(line: &str) -> bool {
+    SECTION_WORDS.contains(&normalise(line).to_lowercase().as_str())
+}
+
+fn is_chrome(line: &str) -> bool {
+    CHROME_LINES.contains(&normalise(line).to_lowercase().as_str())
+}
+
+/// A standalone line that reads as a heading: short, no sentence punctuation
+/// at its end, and not the word `None` that empty sections say.
+fn is_heading_shaped(trimmed: &str) -> bool {
+    let ends_sentence = trimmed.ends_with(['.', ',', ';', ':', '!', '?', '…', ')']);
+    let none = matches!(trimmed.to_lowercase().as_str(), "none" | "n/a" | "-");
+    !ends_sentence && !none && word_count(trimmed) <= 8 && trimmed.chars().count() <= 80
+}
+
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_seeds() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/seeds");
+        let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if !["001", "002", "003"].iter().any(|p| name.starts_with(p)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for block in blocks(&text) {
+                let s = format!("{block:?}");
+                println!("{}", &s[..s.len().min(200)]);
+            }
+            println!("=========");
+        }
+    }
 }
