@@ -1,0 +1,227 @@
+//! The event channel: the body of a pending GET on the `events` resource
+//! (EventChannelDetails.md), in JSON and XML.
+//!
+//! `K` is the generated crate's resource-kind enumeration (an `open_enum!`
+//! of all rels), so senders and event targets are typed but never rejected.
+
+use crate::xml::{self, Element, RelGroups, Shape};
+use crate::{DecodeError, ErrorBody, Link, Resource};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+crate::open_enum! {
+    /// What happened to the event's target.
+    pub enum EventType {
+        /// A resource was added (or appeared in a collection).
+        Added = "added",
+        /// A resource changed, or an operation progressed.
+        Updated = "updated",
+        /// A resource was removed.
+        Deleted = "deleted",
+        /// An operation started.
+        Started = "started",
+        /// An operation completed (successfully or with a `reason`).
+        Completed = "completed",
+    }
+}
+
+/// One event channel response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "K: Serialize", deserialize = "K: DeserializeOwned"))]
+pub struct EventChannel<K> {
+    /// `self`, `next` (the URL of the next pending GET), or `resync`/`resume`.
+    #[serde(rename = "_links", default)]
+    pub links: ChannelLinks,
+    /// Event blocks per sender, in delivery order (a sender may repeat).
+    /// An absent list reads as empty and is not written back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sender: Vec<Sender<K>>,
+    /// Keys the docs do not describe.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The links of an event channel response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChannelLinks {
+    /// This response's own URL.
+    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    pub self_link: Option<Link>,
+    /// The URL for the next pending GET.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Link>,
+    /// Sent alone when the acknowledgement was out of order: clear caches and follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resync: Option<Link>,
+    /// Sent after the channel was re-created: resend the query parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Link>,
+    /// Other links, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The events one resource sent, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "K: Serialize", deserialize = "K: DeserializeOwned"))]
+pub struct Sender<K> {
+    /// The kind of the sending resource, e.g. `communication`.
+    pub rel: K,
+    /// The URL of the sending resource.
+    pub href: String,
+    /// Its events.
+    #[serde(default)]
+    pub events: Vec<Event<K>>,
+    /// Keys the docs do not describe.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "K: Serialize", deserialize = "K: DeserializeOwned"))]
+pub struct Event<K> {
+    /// The resource the event is about.
+    pub link: EventLink<K>,
+    /// What happened to it.
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// The updated resource, by rel, when the server embedded it.
+    #[serde(rename = "_embedded", default, skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<Map<String, Value>>,
+    /// Other keys, e.g. the `in` link or a `reason` block.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The target of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "K: Serialize", deserialize = "K: DeserializeOwned"))]
+pub struct EventLink<K> {
+    /// The kind of the target, e.g. `presence`.
+    pub rel: K,
+    /// The URL of the target.
+    pub href: String,
+    /// A human-readable name of the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Keys the docs do not describe.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl<K> Event<K> {
+    /// The embedded resource of type `T` (looked up by `T::REL`), decoded,
+    /// or `None` when the event carries none.
+    pub fn embedded_resource<T: Resource>(&self) -> Option<Result<T, DecodeError>> {
+        let value = self.embedded.as_ref()?.get(T::REL)?;
+        Some(T::deserialize(value).map_err(DecodeError::from))
+    }
+
+    /// The `reason` block of a failed operation or server-initiated change.
+    pub fn reason<C: DeserializeOwned, S: DeserializeOwned>(
+        &self,
+    ) -> Option<Result<ErrorBody<C, S>, DecodeError>> {
+        let value = self.extra.get("reason")?;
+        Some(ErrorBody::deserialize(value).map_err(DecodeError::from))
+    }
+}
+
+impl<K: DeserializeOwned> EventChannel<K> {
+    /// Decodes a JSON event channel response.
+    pub fn from_json(body: &str) -> Result<Self, DecodeError> {
+        crate::json_from_str(body)
+    }
+
+    /// Decodes an XML event channel response, reading embedded resources as
+    /// text-only properties. See [`EventChannel::from_xml_with`].
+    pub fn from_xml(body: &str) -> Result<Self, DecodeError> {
+        Self::from_xml_with(body, |_| None)
+    }
+
+    /// Decodes an XML event channel response; `shape_of` gives the XML shape
+    /// for an embedded resource's rel (typically a generated lookup).
+    pub fn from_xml_with(
+        body: &str,
+        shape_of: impl Fn(&str) -> Option<&'static Shape>,
+    ) -> Result<Self, DecodeError> {
+        let value = channel_value(&xml::parse(body)?, &shape_of)?;
+        Ok(serde_json::from_value(value)?)
+    }
+}
+
+/// XML: `<events href>` with `<link>`s and `<sender rel href>` blocks whose
+/// children are named by event type (`<updated rel href>`), each optionally
+/// holding the embedded `<resource>`, further `<link>`s and a `<reason>`.
+fn channel_value(
+    root: &Element,
+    shape_of: &dyn Fn(&str) -> Option<&'static Shape>,
+) -> Result<Value, DecodeError> {
+    xml::expect_name(root, "events")?;
+    let mut links = RelGroups::default();
+    if let Some(href) = root.attribute("href") {
+        links.push("self", serde_json::json!({ "href": href }));
+    }
+    let mut senders = Vec::new();
+    for child in &root.children {
+        match child.name.as_str() {
+            "link" => links.push(xml::required(child, "rel")?, xml::link_value(child)?),
+            "sender" => senders.push(sender_value(child, shape_of)?),
+            _ => {}
+        }
+    }
+    let mut object = Map::new();
+    object.insert(
+        "_links".into(),
+        links.into_object(&Shape::EMPTY).unwrap_or_default(),
+    );
+    object.insert("sender".into(), Value::Array(senders));
+    Ok(Value::Object(object))
+}
+
+fn sender_value(
+    sender: &Element,
+    shape_of: &dyn Fn(&str) -> Option<&'static Shape>,
+) -> Result<Value, DecodeError> {
+    let mut events = Vec::new();
+    for event in &sender.children {
+        let mut link = Map::new();
+        link.insert("rel".into(), xml::required(event, "rel")?.into());
+        for (key, value) in event.attributes.iter().filter(|(key, _)| key != "rel") {
+            link.insert(key.clone(), value.as_str().into());
+        }
+        let mut object = Map::new();
+        object.insert("link".into(), Value::Object(link));
+        object.insert("type".into(), event.name.as_str().into());
+        let mut embedded = Map::new();
+        for part in &event.children {
+            match part.name.as_str() {
+                "resource" => {
+                    let rel = xml::required(part, "rel")?;
+                    let shape = shape_of(rel).unwrap_or(&Shape::EMPTY);
+                    embedded.insert(rel.to_owned(), xml::resource_value(part, shape)?);
+                }
+                "link" => {
+                    object.insert(
+                        xml::required(part, "rel")?.to_owned(),
+                        xml::link_value(part)?,
+                    );
+                }
+                "reason" => {
+                    object.insert("reason".into(), xml::error_value(part)?);
+                }
+                _ => {}
+            }
+        }
+        if !embedded.is_empty() {
+            object.insert("_embedded".into(), Value::Object(embedded));
+        }
+        events.push(Value::Object(object));
+    }
+    Ok(serde_json::json!({
+        "rel": xml::required(sender, "rel")?,
+        "href": xml::required(sender, "href")?,
+        "events": events,
+    }))
+}

@@ -1,0 +1,213 @@
+//! The `open_enum!` macro: string enumerations that survive values the docs
+//! do not list.
+
+/// Declares a string enumeration that keeps unknown values instead of failing.
+///
+/// ```
+/// ucwa_runtime::open_enum! {
+///     /// The state of a call.
+///     pub enum CallState {
+///         /// Connected.
+///         Connected = "Connected",
+///         /// Being disconnected.
+///         Disconnecting = "Disconnecting",
+///     }
+/// }
+/// assert_eq!("Connected".parse::<CallState>(), Ok(CallState::Connected));
+/// assert_eq!(CallState::from("Ringing"), CallState::Other("Ringing".into()));
+/// assert_eq!(CallState::Other("Ringing".into()).as_str(), "Ringing");
+/// ```
+///
+/// The expansion adds an `Other(String)` variant for values the docs do not
+/// list. When a documented member is itself called `Other`, the fallback
+/// variant is named `Unlisted` instead, so both still compile. The enum gets
+/// `as_str`, `MEMBERS`, `FromStr`, `From<&str>`, `From<String>`, `Display`,
+/// `Debug`, `Clone`, `PartialEq`, `Eq`, `Hash`, and serde as the exact string.
+///
+/// Members are scanned one macro step each, so an enumeration is limited to
+/// about 120 members by the default `recursion_limit`.
+#[macro_export]
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$member_meta:meta])* $member:ident = $value:literal ),* $(,)?
+        }
+    ) => {
+        $crate::open_enum! {
+            @pick_fallback [ $($member)* ]
+            $(#[$meta])*
+            $vis enum $name {
+                $( $(#[$member_meta])* $member = $value, )*
+            }
+        }
+    };
+    (@pick_fallback [] $($definition:tt)*) => {
+        $crate::open_enum! { @define Other $($definition)* }
+    };
+    (@pick_fallback [Other $($rest:ident)*] $($definition:tt)*) => {
+        $crate::open_enum! { @define Unlisted $($definition)* }
+    };
+    (@pick_fallback [$first:ident $($rest:ident)*] $($definition:tt)*) => {
+        $crate::open_enum! { @pick_fallback [ $($rest)* ] $($definition)* }
+    };
+    (
+        @define $fallback:ident
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$member_meta:meta])* $member:ident = $value:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            ::core::clone::Clone,
+            ::core::fmt::Debug,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+        )]
+        $vis enum $name {
+            $( $(#[$member_meta])* $member, )*
+            /// A value this version of the docs does not list; kept as sent.
+            $fallback($crate::__private::String),
+        }
+
+        impl $name {
+            /// Every documented value, in the order of the docs.
+            pub const MEMBERS: &'static [&'static str] = &[ $($value),* ];
+
+            /// The exact string this value is sent as.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$member => $value, )*
+                    Self::$fallback(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl ::core::convert::From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $( $value => Self::$member, )*
+                    _ => Self::$fallback(::core::convert::From::from(value)),
+                }
+            }
+        }
+
+        impl ::core::convert::From<$crate::__private::String> for $name {
+            fn from(value: $crate::__private::String) -> Self {
+                match value.as_str() {
+                    $( $value => Self::$member, )*
+                    _ => Self::$fallback(value),
+                }
+            }
+        }
+
+        impl ::core::str::FromStr for $name {
+            type Err = ::core::convert::Infallible;
+            fn from_str(value: &str) -> ::core::result::Result<Self, Self::Err> {
+                ::core::result::Result::Ok(<Self as ::core::convert::From<&str>>::from(value))
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error>
+            where
+                S: $crate::__private::serde::Serializer,
+            {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
+            where
+                D: $crate::__private::serde::Deserializer<'de>,
+            {
+                let value: $crate::__private::String =
+                    $crate::__private::serde::Deserialize::deserialize(deserializer)?;
+                ::core::result::Result::Ok(<Self as ::core::convert::From<$crate::__private::String>>::from(value))
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    // Names a schema could use for its own types; the macro must not resolve
+    // anything through them.
+    #[allow(dead_code)]
+    struct Option;
+    #[allow(dead_code)]
+    struct Result;
+    #[allow(dead_code)]
+    struct String;
+
+    crate::open_enum! {
+        /// Test enumeration.
+        pub enum Modality {
+            /// Audio.
+            Audio = "Audio",
+            /// Lower-case on the wire.
+            PlainText = "plain text",
+            /// A member literally named like the prelude type.
+            Option = "Option",
+        }
+    }
+
+    crate::open_enum! {
+        /// A documented member called `Other` moves the fallback to `Unlisted`.
+        pub enum PhoneType {
+            /// Work.
+            Work = "Work",
+            /// Documented "Other".
+            Other = "Other",
+        }
+    }
+
+    #[test]
+    fn documented_strings_map_to_members_and_back() {
+        assert_eq!(Modality::from("plain text"), Modality::PlainText);
+        assert_eq!(Modality::PlainText.as_str(), "plain text");
+        assert_eq!(Modality::from("Option"), Modality::Option);
+        assert_eq!(Modality::MEMBERS, &["Audio", "plain text", "Option"]);
+        assert_eq!(Modality::Audio.to_string(), "Audio");
+    }
+
+    #[test]
+    fn unknown_strings_are_kept_exactly() {
+        // Case matters: "audio" is not the documented "Audio".
+        let unknown = Modality::from("audio");
+        assert_eq!(unknown, Modality::Other("audio".into()));
+        assert_eq!(unknown.as_str(), "audio");
+    }
+
+    #[test]
+    fn serde_round_trips_the_exact_string() {
+        for text in ["\"Audio\"", "\"plain text\"", "\"Video \\u00e9\""] {
+            let value: Modality = serde_json::from_str(text).expect("valid string");
+            let back = serde_json::to_string(&value).expect("serialize");
+            let original: serde_json::Value = serde_json::from_str(text).expect("json");
+            assert_eq!(serde_json::Value::String(value.as_str().into()), original);
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&back).ok(),
+                Some(original)
+            );
+        }
+        assert!(serde_json::from_str::<Modality>("12").is_err());
+    }
+
+    #[test]
+    fn member_named_other_gets_an_unlisted_fallback() {
+        assert_eq!(PhoneType::from("Other"), PhoneType::Other);
+        assert_eq!(PhoneType::from("Home"), PhoneType::Unlisted("Home".into()));
+        assert_eq!(PhoneType::Unlisted("Home".into()).as_str(), "Home");
+        assert_eq!(PhoneType::MEMBERS, &["Work", "Other"]);
+    }
+}

@@ -1,0 +1,307 @@
+//! The UCWA XML format (PayloadFormat.md), read into and written from the
+//! JSON value shape, so one set of serde types serves both formats.
+//!
+//! XML carries no types and cannot tell one link from a one-element array,
+//! so decoding is guided by a [`Shape`]: property types, which rels are
+//! arrays, and the shapes of embedded resources.
+
+mod tree;
+mod write;
+
+pub(crate) use tree::{parse, Element};
+pub use write::{from_json_value, input_from_json_value};
+
+use crate::DecodeError;
+use serde_json::{Map, Number, Value};
+
+/// The namespace of UCWA XML elements.
+pub const NAMESPACE: &str = "http://schemas.microsoft.com/rtc/2012/03/ucwa";
+
+/// The type of a property value, which XML text does not carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// Text (also dates, URIs and enumeration values).
+    String,
+    /// `true` or `false` (any letter case).
+    Bool,
+    /// A whole number.
+    Integer,
+    /// A number that may have a fraction.
+    Number,
+    /// A `propertyList` of text.
+    StringList,
+    /// A `propertyList` of booleans.
+    BoolList,
+    /// A `propertyList` of whole numbers.
+    IntegerList,
+    /// A `propertyList` of numbers.
+    NumberList,
+}
+
+impl Scalar {
+    /// The type of one item: a list kind gives its element kind.
+    pub fn item(self) -> Scalar {
+        match self {
+            Scalar::StringList => Scalar::String,
+            Scalar::BoolList => Scalar::Bool,
+            Scalar::IntegerList => Scalar::Integer,
+            Scalar::NumberList => Scalar::Number,
+            single => single,
+        }
+    }
+
+    /// True for the `propertyList` kinds.
+    pub fn is_list(self) -> bool {
+        self.item() != self
+    }
+}
+
+/// Gives the shape of an embedded resource type, e.g. `<Phone as Resource>::xml_shape`.
+pub type ShapeFn = fn() -> &'static Shape;
+
+/// How to read one resource's XML: the generated code provides one per
+/// resource type (see [`crate::Resource::xml_shape`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Documented properties and their types; others are read as text.
+    pub properties: &'static [(&'static str, Scalar)],
+    /// Documented embedded resources: rel → its shape.
+    pub embedded: &'static [(&'static str, ShapeFn)],
+    /// Link and embedded rels documented as arrays: they decode to a JSON
+    /// array even when the XML has a single element.
+    pub arrays: &'static [&'static str],
+}
+
+impl Shape {
+    /// No documented properties: everything reads as text.
+    pub const EMPTY: Shape = Shape {
+        properties: &[],
+        embedded: &[],
+        arrays: &[],
+    };
+
+    /// The documented type of a property, if any.
+    pub fn property(&self, name: &str) -> Option<Scalar> {
+        self.properties
+            .iter()
+            .find(|(property, _)| *property == name)
+            .map(|(_, kind)| *kind)
+    }
+
+    /// The shape of an embedded resource; [`Shape::EMPTY`] when undocumented.
+    pub fn embedded(&self, rel: &str) -> &'static Shape {
+        self.embedded
+            .iter()
+            .find(|(embedded, _)| *embedded == rel)
+            .map_or(&Shape::EMPTY, |(_, shape)| shape())
+    }
+
+    fn is_array(&self, rel: &str) -> bool {
+        self.arrays.contains(&rel)
+    }
+}
+
+/// Reads a UCWA XML resource (`<resource rel href>` root) into the JSON value
+/// the same resource has in JSON: `rel`, properties, `_links`, `_embedded`.
+pub fn to_json_value(xml: &str, shape: &Shape) -> Result<Value, DecodeError> {
+    let root = parse(xml)?;
+    resource_value(&root, shape)
+}
+
+/// Reads a POST/PUT input body (`<input>` root with `<property>` elements)
+/// into its JSON object.
+pub fn input_to_json_value(xml: &str, shape: &Shape) -> Result<Value, DecodeError> {
+    let root = parse(xml)?;
+    expect_name(&root, "input")?;
+    resource_value(
+        &Element {
+            name: "resource".into(),
+            ..root
+        },
+        shape,
+    )
+}
+
+/// Reads an XML error body (`<reason>` root, or any root with `<code>`).
+pub(crate) fn error_to_json_value(xml: &str) -> Result<Value, DecodeError> {
+    let root = parse(xml)?;
+    error_value(&root)
+}
+
+pub(crate) fn expect_name(element: &Element, name: &str) -> Result<(), DecodeError> {
+    if element.name == name {
+        Ok(())
+    } else {
+        Err(structure(format!("<{name}>"), element.describe()))
+    }
+}
+
+fn structure(expected: impl Into<String>, found: impl Into<String>) -> DecodeError {
+    DecodeError::Structure {
+        expected: expected.into(),
+        found: found.into(),
+    }
+}
+
+pub(crate) fn required<'a>(element: &'a Element, attribute: &str) -> Result<&'a str, DecodeError> {
+    element
+        .attribute(attribute)
+        .ok_or_else(|| structure(format!("a `{attribute}` attribute"), element.describe()))
+}
+
+/// Collects values per rel in document order, then applies the array rule.
+#[derive(Default)]
+pub(crate) struct RelGroups(Vec<(String, Vec<Value>)>);
+
+impl RelGroups {
+    pub(crate) fn push(&mut self, rel: &str, value: Value) {
+        match self.0.iter_mut().find(|(existing, _)| existing == rel) {
+            Some((_, values)) => values.push(value),
+            None => self.0.push((rel.to_owned(), vec![value])),
+        }
+    }
+
+    pub(crate) fn into_object(self, shape: &Shape) -> Option<Value> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut object = Map::new();
+        for (rel, mut values) in self.0 {
+            let value = if values.len() == 1 && !shape.is_array(&rel) {
+                values.pop().unwrap_or(Value::Null)
+            } else {
+                Value::Array(values)
+            };
+            object.insert(rel, value);
+        }
+        Some(Value::Object(object))
+    }
+}
+
+/// The JSON form of a `<link>`: every attribute but `rel` becomes a key.
+pub(crate) fn link_value(element: &Element) -> Result<Value, DecodeError> {
+    required(element, "href")?;
+    let object = element
+        .attributes
+        .iter()
+        .filter(|(key, _)| key != "rel")
+        .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+        .collect();
+    Ok(Value::Object(object))
+}
+
+pub(crate) fn resource_value(element: &Element, shape: &Shape) -> Result<Value, DecodeError> {
+    expect_name(element, "resource")?;
+    let mut object = Map::new();
+    if let Some(rel) = element.attribute("rel") {
+        object.insert("rel".into(), Value::String(rel.into()));
+    }
+    let mut links = RelGroups::default();
+    if let Some(href) = element.attribute("href") {
+        links.push("self", serde_json::json!({ "href": href }));
+    }
+    let mut embedded = RelGroups::default();
+    for child in &element.children {
+        match child.name.as_str() {
+            "link" => links.push(required(child, "rel")?, link_value(child)?),
+            "property" => {
+                let name = required(child, "name")?;
+                let kind = shape.property(name).unwrap_or(Scalar::String);
+                let value = if kind.is_list() && !child.self_closing {
+                    Value::Array(vec![scalar(name, child, kind.item())?])
+                } else {
+                    scalar(name, child, kind)?
+                };
+                object.insert(name.into(), value);
+            }
+            "propertyList" => {
+                let name = required(child, "name")?;
+                let kind = shape.property(name).unwrap_or(Scalar::StringList).item();
+                let items = child
+                    .children
+                    .iter()
+                    .filter(|item| item.name == "item")
+                    .map(|item| scalar(name, item, kind))
+                    .collect::<Result<_, _>>()?;
+                object.insert(name.into(), Value::Array(items));
+            }
+            "resource" => {
+                let rel = required(child, "rel")?;
+                embedded.push(rel, resource_value(child, shape.embedded(rel))?);
+            }
+            // Elements the format does not define carry nothing we can place.
+            _ => {}
+        }
+    }
+    if let Some(links) = links.into_object(shape) {
+        object.insert("_links".into(), links);
+    }
+    if let Some(embedded) = embedded.into_object(shape) {
+        object.insert("_embedded".into(), embedded);
+    }
+    Ok(Value::Object(object))
+}
+
+/// Types the text of a `<property>` or `<item>`; `<x/>` means no value.
+fn scalar(name: &str, element: &Element, kind: Scalar) -> Result<Value, DecodeError> {
+    if element.self_closing {
+        return Ok(Value::Null);
+    }
+    let text = element.text.as_str();
+    let wrong = |expected| DecodeError::Property {
+        name: name.to_owned(),
+        expected,
+        value: text.to_owned(),
+    };
+    let trimmed = text.trim();
+    let value = match kind.item() {
+        Scalar::Bool if trimmed.eq_ignore_ascii_case("true") => Value::Bool(true),
+        Scalar::Bool if trimmed.eq_ignore_ascii_case("false") => Value::Bool(false),
+        Scalar::Bool => return Err(wrong("true or false")),
+        Scalar::Integer => match (trimmed.parse::<i64>(), trimmed.parse::<u64>()) {
+            (Ok(signed), _) => Value::from(signed),
+            (_, Ok(unsigned)) => Value::from(unsigned),
+            _ => return Err(wrong("a whole number")),
+        },
+        Scalar::Number => trimmed
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| wrong("a number"))?,
+        _ => Value::String(text.to_owned()),
+    };
+    Ok(value)
+}
+
+/// The JSON form of an error body: text children become strings, `<link>`s
+/// go to `_links`, and nested elements (property bags) become objects.
+pub(crate) fn error_value(element: &Element) -> Result<Value, DecodeError> {
+    let mut object = Map::new();
+    let mut links = RelGroups::default();
+    for child in &element.children {
+        match child.name.as_str() {
+            "link" => links.push(required(child, "rel")?, link_value(child)?),
+            "property" => {
+                let name = required(child, "name")?;
+                object.insert(name.into(), scalar(name, child, Scalar::String)?);
+            }
+            "debugInfo" | "parameters" => {
+                object.insert(child.name.clone(), error_value(child)?);
+            }
+            _ if child.children.is_empty() => {
+                object.insert(
+                    child.name.clone(),
+                    scalar(&child.name, child, Scalar::String)?,
+                );
+            }
+            _ => {
+                object.insert(child.name.clone(), error_value(child)?);
+            }
+        }
+    }
+    if let Some(links) = links.into_object(&Shape::EMPTY) {
+        object.insert("_links".into(), links);
+    }
+    Ok(Value::Object(object))
+}

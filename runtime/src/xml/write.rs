@@ -1,0 +1,183 @@
+//! Writing the JSON value shape back as UCWA XML.
+
+use super::NAMESPACE;
+use crate::{EncodeError, MAX_XML_DEPTH};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+use serde_json::{Map, Value};
+
+/// Writes a resource in its JSON value shape as a UCWA XML `<resource>`:
+/// the self link becomes `href`, other links `<link>`, arrays
+/// `<propertyList>`, and `_embedded` nested `<resource>` elements. `rel` is
+/// used when the value has no `"rel"` key.
+pub fn from_json_value(value: &Value, rel: &str) -> Result<String, EncodeError> {
+    let mut writer = start_document()?;
+    write_resource(&mut writer, value, rel, true, 1)?;
+    finish(writer)
+}
+
+/// Writes a POST/PUT input body: `<input>` with the value's properties.
+/// Links and embedded resources are left out because UCWA ignores them in
+/// input (PayloadFormat.md, "Input formats").
+pub fn input_from_json_value(value: &Value) -> Result<String, EncodeError> {
+    let object = as_object(value, "input")?;
+    let mut writer = start_document()?;
+    let root = BytesStart::new("input").with_attributes([("xmlns", NAMESPACE)]);
+    emit(&mut writer, Event::Start(root))?;
+    write_properties(&mut writer, object)?;
+    emit(&mut writer, Event::End(BytesEnd::new("input")))?;
+    finish(writer)
+}
+
+type XmlWriter = Writer<Vec<u8>>;
+
+fn start_document() -> Result<XmlWriter, EncodeError> {
+    let mut writer = Writer::new(Vec::new());
+    emit(
+        &mut writer,
+        Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)),
+    )?;
+    Ok(writer)
+}
+
+fn finish(writer: XmlWriter) -> Result<String, EncodeError> {
+    String::from_utf8(writer.into_inner()).map_err(|error| EncodeError::Xml(error.to_string()))
+}
+
+fn emit(writer: &mut XmlWriter, event: Event<'_>) -> Result<(), EncodeError> {
+    writer
+        .write_event(event)
+        .map_err(|error| EncodeError::Xml(error.to_string()))
+}
+
+fn as_object<'a>(value: &'a Value, name: &str) -> Result<&'a Map<String, Value>, EncodeError> {
+    value
+        .as_object()
+        .ok_or_else(|| EncodeError::Unrepresentable {
+            name: name.to_owned(),
+            reason: "a resource must be a JSON object",
+        })
+}
+
+/// Both forms a rel can take in `_links`/`_embedded`, as a list.
+fn one_or_many(value: &Value) -> &[Value] {
+    match value {
+        Value::Array(values) => values,
+        single => std::slice::from_ref(single),
+    }
+}
+
+fn write_resource(
+    writer: &mut XmlWriter,
+    value: &Value,
+    rel: &str,
+    root: bool,
+    depth: usize,
+) -> Result<(), EncodeError> {
+    if depth > MAX_XML_DEPTH {
+        return Err(EncodeError::Unrepresentable {
+            name: rel.to_owned(),
+            reason: "embedded resources nest deeper than the XML depth limit",
+        });
+    }
+    let object = as_object(value, rel)?;
+    let rel = object.get("rel").and_then(Value::as_str).unwrap_or(rel);
+    let links = object.get("_links").and_then(Value::as_object);
+    let self_href = links
+        .and_then(|links| links.get("self"))
+        .and_then(|link| link.get("href"))
+        .and_then(Value::as_str);
+    let mut start = BytesStart::new("resource").with_attributes([("rel", rel)]);
+    if let Some(href) = self_href {
+        start.push_attribute(("href", href));
+    }
+    if root {
+        start.push_attribute(("xmlns", NAMESPACE));
+    }
+    emit(writer, Event::Start(start))?;
+    for (link_rel, value) in links.into_iter().flatten() {
+        if link_rel != "self" {
+            for link in one_or_many(value) {
+                write_link(writer, link_rel, link)?;
+            }
+        }
+    }
+    write_properties(writer, object)?;
+    let embedded = object.get("_embedded").and_then(Value::as_object);
+    for (embedded_rel, value) in embedded.into_iter().flatten() {
+        for resource in one_or_many(value) {
+            write_resource(writer, resource, embedded_rel, false, depth + 1)?;
+        }
+    }
+    emit(writer, Event::End(BytesEnd::new("resource")))
+}
+
+fn write_link(writer: &mut XmlWriter, rel: &str, link: &Value) -> Result<(), EncodeError> {
+    let link = as_object(link, rel)?;
+    let mut element = BytesStart::new("link").with_attributes([("rel", rel)]);
+    for (key, value) in link {
+        let text = scalar_text(value).ok_or_else(|| EncodeError::Unrepresentable {
+            name: format!("{rel}.{key}"),
+            reason: "a link attribute must be a string, number or boolean",
+        })?;
+        element.push_attribute((key.as_str(), text.as_str()));
+    }
+    emit(writer, Event::Empty(element))
+}
+
+fn write_properties(
+    writer: &mut XmlWriter,
+    object: &Map<String, Value>,
+) -> Result<(), EncodeError> {
+    for (name, value) in object {
+        if matches!(name.as_str(), "rel" | "_links" | "_embedded") {
+            continue;
+        }
+        match value {
+            Value::Array(items) => {
+                let list =
+                    BytesStart::new("propertyList").with_attributes([("name", name.as_str())]);
+                emit(writer, Event::Start(list))?;
+                for item in items {
+                    write_value(writer, "item", None, name, item)?;
+                }
+                emit(writer, Event::End(BytesEnd::new("propertyList")))?;
+            }
+            single => write_value(writer, "property", Some(name), name, single)?,
+        }
+    }
+    Ok(())
+}
+
+/// `<property name>text</property>` or `<item>text</item>`; null is `<x/>`.
+fn write_value(
+    writer: &mut XmlWriter,
+    tag: &str,
+    name_attribute: Option<&str>,
+    property: &str,
+    value: &Value,
+) -> Result<(), EncodeError> {
+    let mut start = BytesStart::new(tag);
+    if let Some(name) = name_attribute {
+        start.push_attribute(("name", name));
+    }
+    if value.is_null() {
+        return emit(writer, Event::Empty(start));
+    }
+    let text = scalar_text(value).ok_or_else(|| EncodeError::Unrepresentable {
+        name: property.to_owned(),
+        reason: "UCWA XML properties hold text, numbers, booleans or lists of them",
+    })?;
+    emit(writer, Event::Start(start))?;
+    emit(writer, Event::Text(BytesText::new(&text)))?;
+    emit(writer, Event::End(BytesEnd::new(tag)))
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
