@@ -1,7 +1,563 @@
 //! Recovers headings that a damaged rendered page lost, from the evidence left.
-use super::blocks::Block;
+//!
+//! A damaged page can lose its title and section headings while its tables,
+//! sentences and samples survive. Each table kind has a distinctive header, the
+//! links table is introduced by "This resource can have the following
+//! relationships.", samples carry the resource's `rel` and the event's `type`,
+//! and a request line names its method. From that evidence this module
+//! inserts the headings the interpreter needs, with the words it recognises,
+//! and says what it inferred. A page whose headings are all there is left
+//! untouched: every rule below fires only where its heading is missing.
+//!
+//! Samples of a damaged page may not parse (lost braces), so they are scanned
+//! line by line as text, never parsed.
+
+use super::blocks::{Block, Table};
+use crate::schema::Method;
 
 /// Inserts the headings that evidence shows are missing; returns one note per inferred fact.
-pub fn missing_headings(_blocks: &mut Vec<Block>) -> Vec<String> {
-    Vec::new()
+pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
+    let mut notes = Vec::new();
+    recover_title(blocks, &mut notes);
+    recover_properties(blocks, &mut notes);
+    recover_links(blocks, &mut notes);
+    recover_events(blocks, &mut notes);
+    recover_operations(blocks, &mut notes);
+    notes
+}
+
+/// What a heading announces, judged by its words as the interpreter does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    WebLink,
+    ResourceDescription,
+    Properties,
+    Links,
+    Scopes,
+    Events,
+    Operations,
+    Method,
+    QueryParameters,
+    RequestBody,
+    ResponseBody,
+    Errors,
+    Examples,
+    SampleHeading,
+    Members,
+    /// Anything else: under Events, the event type (Added, Updated, started ...).
+    Other,
+}
+
+impl Section {
+    fn of(heading: &str) -> Section {
+        let words: Vec<String> = heading.split_whitespace().map(str::to_lowercase).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["web", "link" | "links"] => Section::WebLink,
+            ["resource", "description"] => Section::ResourceDescription,
+            [word] if word.starts_with("propert") => Section::Properties,
+            ["links" | "link"] => Section::Links,
+            ["events"] => Section::Events,
+            ["operations"] => Section::Operations,
+            ["members"] => Section::Members,
+            ["examples"] => Section::Examples,
+            [word] if Method::parse(word).is_some() => Section::Method,
+            ["query", word, ..] if word.starts_with("param") => Section::QueryParameters,
+            ["request", "body"] => Section::RequestBody,
+            ["response", "body"] => Section::ResponseBody,
+            ["json" | "xml", "request" | "response"] => Section::SampleHeading,
+            _ if words.contains(&"errors") => Section::Errors,
+            _ if words.contains(&"scopes") => Section::Scopes,
+            _ => Section::Other,
+        }
+    }
+
+    /// Order of an operation's subsections, to tell where the next operation starts.
+    fn operation_rank(self) -> Option<u8> {
+        match self {
+            Section::QueryParameters => Some(1),
+            Section::RequestBody => Some(2),
+            Section::ResponseBody => Some(3),
+            Section::Errors => Some(4),
+            Section::Examples => Some(5),
+            Section::SampleHeading => Some(6),
+            _ => None,
+        }
+    }
+}
+
+fn heading(text: &str, line: usize) -> Block {
+    Block::Heading {
+        level: 0,
+        text: text.to_string(),
+        line,
+    }
+}
+
+/// Section headings other than the page title.
+fn section_of(block: &Block) -> Option<Section> {
+    match block {
+        Block::Heading { level, text, .. } if *level != 1 => Some(Section::of(text)),
+        _ => None,
+    }
+}
+
+/// The nearest section heading before `index`, with its position.
+fn heading_before(blocks: &[Block], index: usize) -> Option<(usize, Section)> {
+    blocks[..index]
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(at, block)| section_of(block).map(|section| (at, section)))
+}
+
+fn has_section_before(blocks: &[Block], index: usize, wanted: Section) -> bool {
+    blocks[..index]
+        .iter()
+        .any(|block| section_of(block) == Some(wanted))
+}
+
+fn header_is(table: &Table, columns: &[&str]) -> bool {
+    table.header.len() == columns.len()
+        && table.header.iter().zip(columns).all(|(cell, column)| {
+            cell.trim()
+                .trim_end_matches('?')
+                .eq_ignore_ascii_case(column)
+        })
+}
+
+fn inserting(blocks: &mut Vec<Block>, mut insertions: Vec<(usize, Block)>) {
+    // From the back, so earlier positions stay valid; stable for equal positions.
+    insertions.sort_by_key(|(at, _)| *at);
+    for (at, block) in insertions.into_iter().rev() {
+        blocks.insert(at.min(blocks.len()), block);
+    }
+}
+
+// ---------------------------------------------------------------- title
+
+fn recover_title(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    if blocks.is_empty()
+        || blocks
+            .iter()
+            .any(|block| matches!(block, Block::Heading { level: 1, .. }))
+    {
+        return;
+    }
+    let Some((name, evidence)) = resource_name_evidence(blocks) else {
+        return;
+    };
+    let line = blocks[0].line();
+    blocks.insert(
+        0,
+        Block::Heading {
+            level: 1,
+            text: name.clone(),
+            line,
+        },
+    );
+    notes.push(format!(
+        "title: resource name {name} inferred from {evidence}"
+    ));
+}
+
+/// The resource's own name: the top-level `rel` of a response sample, else
+/// the resource of the event table when all its rows agree.
+fn resource_name_evidence(blocks: &[Block]) -> Option<(String, String)> {
+    for block in blocks {
+        let Block::Code { text, line } = block else {
+            continue;
+        };
+        let mut lines = text.lines();
+        if !lines
+            .next()
+            .is_some_and(|first| first.trim_start().starts_with("HTTP/"))
+        {
+            continue;
+        }
+        let top_level_rel = text
+            .lines()
+            .filter_map(|l| {
+                json_string_member(l, "rel").map(|value| (l.len() - l.trim_start().len(), value))
+            })
+            .min_by_key(|(indent, _)| *indent);
+        if let Some((_, rel)) = top_level_rel {
+            return Some((
+                rel.to_string(),
+                format!("the rel of the JSON response sample at line {line}"),
+            ));
+        }
+        if let Some(rel) = text.lines().find_map(xml_resource_rel) {
+            return Some((
+                rel.to_string(),
+                format!("the rel of the XML response sample at line {line}"),
+            ));
+        }
+    }
+    let event_resources: Vec<(&str, usize)> = blocks
+        .iter()
+        .filter_map(|block| match block {
+            Block::Table(table)
+                if header_is(table, &["Resource", "Priority", "Sender", "Reason"]) =>
+            {
+                Some(table)
+            }
+            _ => None,
+        })
+        .flat_map(|table| {
+            table
+                .rows
+                .iter()
+                .filter_map(|row| row.cells.first().map(|cell| (cell.text.as_str(), row.line)))
+        })
+        .collect();
+    let (first, line) = *event_resources.first()?;
+    (!first.is_empty() && event_resources.iter().all(|(name, _)| *name == first)).then(|| {
+        (
+            first.to_string(),
+            format!("the resource of the event table at line {line}"),
+        )
+    })
+}
+
+/// The string value of `"key" : "value"` on one line of a (possibly damaged) JSON sample.
+fn json_string_member<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let rest = line
+        .trim_start()
+        .strip_prefix('"')?
+        .strip_prefix(key)?
+        .strip_prefix('"')?;
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let value = &rest[..rest.find('"')?];
+    (!value.is_empty()).then_some(value)
+}
+
+/// `rel` of a `<resource rel="x" ...>` element.
+fn xml_resource_rel(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix("<resource")?;
+    let rest = &rest[rest.find(" rel=\"")? + 6..];
+    let value = &rest[..rest.find('"')?];
+    (!value.is_empty()).then_some(value)
+}
+
+// ---------------------------------------------------------------- properties
+
+fn recover_properties(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let resource_page = is_resource_page(blocks);
+    let found = blocks
+        .iter()
+        .enumerate()
+        .find_map(|(at, block)| match block {
+            Block::Table(table)
+                if header_is(table, &["Name", "Description"])
+                    && !is_web_link_table(blocks, at, table) =>
+            {
+                let owner = heading_before(blocks, at).map(|(_, section)| section);
+                matches!(
+                    owner,
+                    None | Some(Section::ResourceDescription | Section::WebLink)
+                )
+                .then_some((at, table.line))
+            }
+            _ => None,
+        });
+    let Some((at, line)) = found else { return };
+    if resource_page {
+        blocks.insert(at, heading("Properties", line));
+        notes.push(format!(
+            "Properties heading inferred from a Name/Description table at line {line} on a page with resource sections"
+        ));
+    } else {
+        blocks.insert(at, heading("Members", line));
+        notes.push(format!(
+            "Members heading inferred from a Name/Description table at line {line} on a page with no resource sections"
+        ));
+    }
+}
+
+/// The rel/href table every resource page opens with ("Web Link"), which is
+/// not the resource's properties.
+fn is_web_link_table(blocks: &[Block], at: usize, table: &Table) -> bool {
+    let introduced = at.checked_sub(1).and_then(|before| blocks.get(before)).is_some_and(
+        |block| matches!(block, Block::Paragraph { text, .. } if text.to_lowercase().starts_with("for more on web links")),
+    );
+    let rel_href = !table.rows.is_empty()
+        && table.rows.iter().all(|row| {
+            row.cells
+                .first()
+                .is_some_and(|cell| matches!(cell.text.as_str(), "rel" | "href"))
+        });
+    introduced || rel_href
+}
+
+fn is_resource_page(blocks: &[Block]) -> bool {
+    blocks.iter().enumerate().any(|(at, block)| match block {
+        Block::Table(table) => {
+            is_web_link_table(blocks, at, table)
+                || header_is(table, &["Link", "Description"])
+                || header_is(table, &["Scope", "Permission", "Description"])
+                || header_is(table, &["Resource", "Priority", "Sender", "Reason"])
+                || header_is(table, &["Error", "Code", "Subcode", "Description"])
+        }
+        Block::Paragraph { text, .. } => is_relationships_sentence(text),
+        Block::Code { text, .. } => text
+            .lines()
+            .next()
+            .is_some_and(super::rendered::is_http_start_line),
+        Block::Heading { .. } => false,
+    })
+}
+
+fn is_relationships_sentence(text: &str) -> bool {
+    text.to_lowercase()
+        .contains("can have the following relationships")
+}
+
+// ---------------------------------------------------------------- links
+
+fn recover_links(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let mut insertions = Vec::new();
+    for (at, block) in blocks.iter().enumerate() {
+        let Block::Table(table) = block else { continue };
+        if !header_is(table, &["Link", "Description"]) {
+            continue;
+        }
+        if heading_before(blocks, at).is_some_and(|(_, section)| section == Section::Links) {
+            continue;
+        }
+        let sentence = at.checked_sub(1).and_then(|before| match &blocks[before] {
+            Block::Paragraph { text, line } if is_relationships_sentence(text) => {
+                Some((before, text.clone(), *line))
+            }
+            _ => None,
+        });
+        match sentence {
+            Some((before, text, line)) => {
+                insertions.push((before, heading("Links", line)));
+                notes.push(format!(
+                    "Links heading inferred from '{text}' at line {line}"
+                ));
+            }
+            None => {
+                insertions.push((at, heading("Links", table.line)));
+                notes.push(format!(
+                    "Links heading inferred from a Link/Description table at line {}",
+                    table.line
+                ));
+            }
+        }
+    }
+    inserting(blocks, insertions);
+}
+
+// ---------------------------------------------------------------- events
+
+fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let mut insertions = Vec::new();
+    let mut events_heading_inserted = false;
+    for (at, block) in blocks.iter().enumerate() {
+        let Block::Table(table) = block else { continue };
+        if !header_is(table, &["Resource", "Priority", "Sender", "Reason"]) {
+            continue;
+        }
+        let owner = heading_before(blocks, at).map(|(_, section)| section);
+        let has_type = owner == Some(Section::Other);
+        let has_events = events_heading_inserted || has_section_before(blocks, at, Section::Events);
+        if has_type && has_events {
+            continue;
+        }
+        let mut facts = Vec::new();
+        if !has_events {
+            insertions.push((at, heading("Events", table.line)));
+            events_heading_inserted = true;
+            facts.push("Events heading".to_string());
+        }
+        let mut evidence = vec![format!("the event table at line {}", table.line)];
+        if !has_type {
+            if let Some((event_type, source)) = event_type_evidence(blocks, at, table) {
+                insertions.push((at, heading(&capitalised(&event_type), table.line)));
+                facts.push(format!("event type {event_type}"));
+                evidence.push(source);
+            }
+        }
+        if !facts.is_empty() {
+            notes.push(format!(
+                "{} inferred from {}",
+                facts.join(" and "),
+                evidence.join(" and ")
+            ));
+        }
+    }
+    inserting(blocks, insertions);
+}
+
+/// The `"type"` of the event sample that follows the table (when all agree),
+/// else a past participle in the table's reason ("... was updated.").
+fn event_type_evidence(blocks: &[Block], at: usize, table: &Table) -> Option<(String, String)> {
+    let samples = blocks[at + 1..]
+        .iter()
+        .take_while(|block| !matches!(block, Block::Heading { .. } | Block::Table(_)));
+    for block in samples {
+        let Block::Code { text, line } = block else {
+            continue;
+        };
+        let mut types: Vec<&str> = text
+            .lines()
+            .filter_map(|l| json_string_member(l, "type"))
+            .collect();
+        types.dedup();
+        if let [event_type] = types.as_slice() {
+            return Some((
+                event_type.to_lowercase(),
+                format!("the sample's \"type\" at line {line}"),
+            ));
+        }
+    }
+    let reason = table.rows.first()?.cells.last()?;
+    let participle = reason
+        .text
+        .split_whitespace()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphabetic()))
+        .filter(|word| {
+            word.len() > 3 && word.ends_with("ed") && word.chars().all(|c| c.is_ascii_lowercase())
+        })
+        .last()?;
+    Some((
+        participle.to_string(),
+        format!("the word '{participle}' in the event's reason"),
+    ))
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- operations
+
+/// One operation's run of blocks, as far as its subsection headings show it.
+struct OperationGroup {
+    /// Where its method heading belongs: before its description paragraphs.
+    start: usize,
+    has_method: bool,
+    last_rank: u8,
+    /// The method of its sample request line, with the evidence.
+    request: Option<(Method, String)>,
+    /// The method a sentence names ("The response from a GET request ..."), weaker evidence.
+    sentence: Option<(Method, String)>,
+}
+
+fn recover_operations(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let groups = operation_groups(blocks);
+    let mut insertions = Vec::new();
+    let mut operations_heading_needed = !blocks
+        .iter()
+        .any(|block| section_of(block) == Some(Section::Operations));
+    for group in groups.into_iter().filter(|group| !group.has_method) {
+        let Some((method, evidence)) = group.request.or(group.sentence) else {
+            continue;
+        };
+        let line = blocks.get(group.start).map_or(0, Block::line);
+        let mut fact = format!("operation {}", method.as_str());
+        if operations_heading_needed {
+            insertions.push((group.start, heading("Operations", line)));
+            operations_heading_needed = false;
+            fact = format!("Operations heading and {fact}");
+        }
+        insertions.push((group.start, heading(method.as_str(), line)));
+        notes.push(format!("{fact} inferred from {evidence}"));
+    }
+    inserting(blocks, insertions);
+}
+
+fn operation_groups(blocks: &[Block]) -> Vec<OperationGroup> {
+    let mut groups: Vec<OperationGroup> = Vec::new();
+    let mut open = false;
+    for (at, block) in blocks.iter().enumerate() {
+        match block {
+            Block::Heading { level, text, .. } if *level != 1 => {
+                let section = Section::of(text);
+                if section == Section::Method {
+                    groups.push(OperationGroup {
+                        start: at,
+                        has_method: true,
+                        last_rank: 0,
+                        request: None,
+                        sentence: None,
+                    });
+                    open = true;
+                } else if let Some(rank) = section.operation_rank() {
+                    let repeats = groups.last().is_some_and(|group| {
+                        rank < group.last_rank || (rank == group.last_rank && rank < 5)
+                    });
+                    if !open || repeats {
+                        groups.push(OperationGroup {
+                            start: description_start(blocks, at),
+                            has_method: false,
+                            last_rank: rank,
+                            request: None,
+                            sentence: None,
+                        });
+                        open = true;
+                    } else if let Some(group) = groups.last_mut() {
+                        group.last_rank = rank;
+                    }
+                } else if section != Section::Operations {
+                    open = false;
+                }
+            }
+            Block::Code { text, line } if open => {
+                if let Some(group) = groups.last_mut().filter(|group| group.request.is_none()) {
+                    group.request = request_line_method(text).map(|(method, start)| {
+                        (
+                            method,
+                            format!("the sample request line '{start}' at line {line}"),
+                        )
+                    });
+                }
+            }
+            Block::Paragraph { text, line } if open => {
+                if let Some(group) = groups.last_mut().filter(|group| group.sentence.is_none()) {
+                    group.sentence = method_named_in(text)
+                        .map(|method| (method, format!("the sentence '{text}' at line {line}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    groups
+}
+
+/// Back over the paragraphs before a subsection heading: they describe the operation.
+fn description_start(blocks: &[Block], at: usize) -> usize {
+    let mut start = at;
+    while start > 0 && matches!(blocks[start - 1], Block::Paragraph { .. }) {
+        start -= 1;
+    }
+    start
+}
+
+fn request_line_method(text: &str) -> Option<(Method, &str)> {
+    let first = text.lines().next()?.trim();
+    if !super::rendered::is_http_start_line(first) || first.starts_with("HTTP/") {
+        return None;
+    }
+    Some((Method::parse(first.split_whitespace().next()?)?, first))
+}
+
+/// "The response from a GET request contains ...": an upper-case method
+/// named as the kind of request.
+fn method_named_in(text: &str) -> Option<Method> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).find_map(|pair| match pair {
+        [word, "request"] if word.chars().all(|c| c.is_ascii_uppercase()) => Method::parse(word),
+        _ => None,
+    })
 }
