@@ -1,10 +1,728 @@
 //! Blocks → schema document.
-use super::blocks::Block;
+//!
+//! Both page forms arrive here as the same blocks. Headings are judged by
+//! their words, never their level (real pages put `## GET` next to `### POST`,
+//! and rendered text has no levels at all), and a table's header shape is
+//! evidence of what it lists even when its heading is missing or misspelt.
+
+use super::blocks::{Block, Row, Table};
+use super::samples::parse_example;
+use super::types;
 use super::Extracted;
-use crate::error::Error;
-use crate::schema::PageFormat;
+use crate::error::{Error, Warning};
+use crate::schema::{
+    BodyField, Direction, Document, ErrorRow, Event, Example, Kind, Link, Member, Method,
+    Operation, PageFormat, Property, QueryParameter, ResponseItem, SampleFormat, Scope, Source,
+};
 use std::path::Path;
 
-pub fn document(path: &Path, _format: PageFormat, _blocks: &[Block], _inferred: Vec<String>) -> Result<Extracted, Error> {
-    Err(Error::page(path, 1, "not implemented"))
+pub fn document(
+    path: &Path,
+    format: PageFormat,
+    blocks: &[Block],
+    inferred: Vec<String>,
+) -> Result<Extracted, Error> {
+    let (title_at, title, title_line) = blocks
+        .iter()
+        .enumerate()
+        .find_map(|(at, block)| match block {
+            Block::Heading { level: 1, text, line } => Some((at, text.as_str(), *line)),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            let line = blocks.first().map_or(1, Block::line);
+            Error::page(path, line, "expected a UCWA reference page starting with a title heading (`# name`), found none")
+        })?;
+    let name = name_from_title(title).ok_or_else(|| {
+        Error::page(
+            path,
+            title_line,
+            format!("expected a resource or enumeration name in the title, found `{title}`"),
+        )
+    })?;
+
+    let mut page = Page::new(path);
+    page.document.name = name;
+    page.document.inferred = inferred;
+    page.document.source = Some(Source {
+        file: path
+            .file_name()
+            .map(|file| file.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        format,
+    });
+    for block in &blocks[title_at + 1..] {
+        page.block(block);
+    }
+    page.close_section();
+
+    if !page.recognised {
+        return Err(Error::page(
+            path,
+            title_line,
+            format!("expected UCWA sections (Properties, Links, Events, Operations or Members) after the title `{title}`, found none"),
+        ));
+    }
+    let mut document = page.document;
+    document.description = page.description.join(" ");
+    if page.saw_members
+        && document.operations.is_empty()
+        && document.properties.is_empty()
+        && document.links.is_empty()
+    {
+        document.kind = Kind::Enumeration;
+    }
+    for operation in &mut document.operations {
+        operation
+            .request_body
+            .iter_mut()
+            .for_each(types::apply_body_hint);
+    }
+    types::infer_property_types(&mut document);
+    Ok(Extracted {
+        document,
+        warnings: page.warnings,
+    })
+}
+
+/// `X`, `X reference`, `X reference for Skype for Business 2015` and
+/// `X : applies to ...` all name `X`.
+pub fn name_from_title(title: &str) -> Option<String> {
+    let before_colon = title.split(':').next().unwrap_or_default();
+    let name = before_colon.split_whitespace().next()?;
+    let is_identifier = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.starts_with(|c: char| c.is_ascii_alphabetic());
+    is_identifier.then(|| name.to_string())
+}
+
+/// What a heading says its section holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Section {
+    /// Between the title and the first heading: the description.
+    Intro,
+    WebLink,
+    ResourceDescription,
+    Properties,
+    Links,
+    Scopes,
+    Events,
+    Event(String),
+    Members,
+    Operations,
+    Operation,
+    QueryParameters,
+    RequestBody,
+    ResponseBody,
+    Errors,
+    Examples,
+    Example(SampleFormat, Direction),
+    Other(String),
+}
+
+impl Section {
+    fn of_heading(text: &str) -> Section {
+        let words = text.trim().trim_end_matches(':').trim().to_lowercase();
+        if Method::parse(&words).is_some() {
+            return Section::Operation;
+        }
+        let example = |format, direction| Section::Example(format, direction);
+        match words.as_str() {
+            "json request" => return example(SampleFormat::Json, Direction::Request),
+            "json response" => return example(SampleFormat::Json, Direction::Response),
+            "xml request" => return example(SampleFormat::Xml, Direction::Request),
+            "xml response" => return example(SampleFormat::Xml, Direction::Response),
+            "events" => return Section::Events,
+            "operations" => return Section::Operations,
+            "resource description" => return Section::ResourceDescription,
+            _ => {}
+        }
+        if words.starts_with("web link") {
+            Section::WebLink
+        } else if words.starts_with("propert") {
+            Section::Properties
+        } else if words.starts_with("link") {
+            Section::Links
+        } else if words.contains("scope") {
+            Section::Scopes
+        } else if words.starts_with("member") {
+            Section::Members
+        } else if words.contains("query param") {
+            Section::QueryParameters
+        } else if words.contains("request body") {
+            Section::RequestBody
+        } else if words.contains("response body") {
+            Section::ResponseBody
+        } else if words.contains("error") {
+            Section::Errors
+        } else if words.starts_with("example") {
+            Section::Examples
+        } else {
+            Section::Other(words)
+        }
+    }
+
+    /// Sections whose content is a table, or the word `None`.
+    fn expects_table(&self) -> bool {
+        matches!(
+            self,
+            Section::Properties
+                | Section::Links
+                | Section::Scopes
+                | Section::Members
+                | Section::QueryParameters
+                | Section::RequestBody
+                | Section::Errors
+                | Section::Event(_)
+        )
+    }
+}
+
+/// The kinds of table the pages have, told apart by their header cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    NameDescription,
+    NameDescriptionRequired,
+    LinkDescription,
+    ItemDescription,
+    ScopePermissionDescription,
+    ResourcePrioritySenderReason,
+    ErrorCodeSubcodeDescription,
+}
+
+impl Shape {
+    fn of(header: &[String]) -> Option<Shape> {
+        let words: Vec<String> = header
+            .iter()
+            .map(|cell| {
+                cell.trim()
+                    .trim_end_matches(['?', ':'])
+                    .trim()
+                    .to_lowercase()
+            })
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["name", "description"] => Some(Shape::NameDescription),
+            ["name", "description", "required"] => Some(Shape::NameDescriptionRequired),
+            ["link", "description"] => Some(Shape::LinkDescription),
+            ["item", "description"] => Some(Shape::ItemDescription),
+            ["scope", "permission", "description"] => Some(Shape::ScopePermissionDescription),
+            ["resource", "priority", "sender", "reason"] => {
+                Some(Shape::ResourcePrioritySenderReason)
+            }
+            ["error", "code", "subcode", "description"] => Some(Shape::ErrorCodeSubcodeDescription),
+            _ => None,
+        }
+    }
+}
+
+struct Page<'a> {
+    path: &'a Path,
+    document: Document,
+    description: Vec<String>,
+    warnings: Vec<Warning>,
+    section: Section,
+    section_line: usize,
+    /// The current section got a table or said `None`.
+    section_filled: bool,
+    /// Inside `## Events`, before the operations: unknown headings name event types.
+    in_events: bool,
+    /// The latest event heading, for event tables and samples under it.
+    event_type: Option<String>,
+    /// Events of the latest event table still waiting for their sample.
+    events_awaiting_sample: Vec<usize>,
+    pending_example: Option<(SampleFormat, Direction)>,
+    saw_members: bool,
+    /// A heading or table the page format defines was seen.
+    recognised: bool,
+}
+
+impl<'a> Page<'a> {
+    fn new(path: &'a Path) -> Page<'a> {
+        Page {
+            path,
+            document: Document::default(),
+            description: Vec::new(),
+            warnings: Vec::new(),
+            section: Section::Intro,
+            section_line: 1,
+            section_filled: false,
+            in_events: false,
+            event_type: None,
+            events_awaiting_sample: Vec::new(),
+            pending_example: None,
+            saw_members: false,
+            recognised: false,
+        }
+    }
+
+    fn warn(&mut self, line: usize, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            file: self.path.to_path_buf(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    fn block(&mut self, block: &Block) {
+        match block {
+            Block::Heading { text, line, .. } => self.heading(text, *line),
+            Block::Paragraph { text, .. } => self.paragraph(text),
+            Block::Table(table) => self.table(table),
+            Block::Code { text, line } => self.code(text, *line),
+        }
+    }
+
+    fn close_section(&mut self) {
+        if self.section.expects_table() && !self.section_filled {
+            let what = match &self.section {
+                Section::Event(kind) => format!("`{kind}` event"),
+                other => format!("{other:?}"),
+            };
+            self.warn(
+                self.section_line,
+                format!("expected a table (or `None`) under the {what} heading, found none"),
+            );
+        }
+    }
+
+    fn heading(&mut self, text: &str, line: usize) {
+        self.close_section();
+        let mut section = Section::of_heading(text);
+        match &section {
+            Section::Events => self.in_events = true,
+            Section::Operations | Section::Operation => self.in_events = false,
+            Section::Other(words) if self.in_events => section = Section::Event(words.clone()),
+            _ => {}
+        }
+        if !matches!(section, Section::Other(_)) {
+            self.recognised = true;
+        }
+        match &section {
+            Section::Operation => {
+                let method =
+                    Method::parse(text.trim().trim_end_matches(':').trim()).unwrap_or_default();
+                self.document.operations.push(Operation {
+                    method,
+                    ..Operation::default()
+                });
+            }
+            Section::Event(kind) => {
+                self.event_type = Some(kind.clone());
+                self.events_awaiting_sample.clear();
+            }
+            Section::Members => self.saw_members = true,
+            _ => {}
+        }
+        self.pending_example = match section {
+            Section::Example(format, direction) => Some((format, direction)),
+            _ => None,
+        };
+        self.section = section;
+        self.section_line = line;
+        self.section_filled = false;
+    }
+
+    fn paragraph(&mut self, text: &str) {
+        if text
+            .trim()
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case("none")
+        {
+            self.section_filled = true;
+            return;
+        }
+        match self.section {
+            // "The errors below (if any) are ..." is a complete answer on its own.
+            Section::Errors => self.section_filled = true,
+            Section::Intro if !is_applies_to(text) => self.description.push(text.to_string()),
+            Section::Operation => {
+                if let Some(operation) = self.document.operations.last_mut() {
+                    append_sentence(&mut operation.description, text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn table(&mut self, table: &Table) {
+        self.section_filled = true;
+        for row in &table.rows {
+            if row.cells.len() < table.header.len() {
+                let message = format!(
+                    "table row cut off: expected {} cells ({}), found {}",
+                    table.header.len(),
+                    table.header.join(", "),
+                    row.cells.len()
+                );
+                self.warn(row.line, message);
+            }
+        }
+        let Some(shape) = Shape::of(&table.header) else {
+            let message = format!(
+                "table with header `{}` is not one of the UCWA table kinds; skipped",
+                table.header.join(" | ")
+            );
+            self.warn(table.line, message);
+            return;
+        };
+        self.recognised = true;
+        match shape {
+            Shape::ErrorCodeSubcodeDescription => self.errors(table),
+            Shape::ResourcePrioritySenderReason => self.events(table),
+            Shape::ScopePermissionDescription => {
+                let scopes = table.rows.iter().map(|row| Scope {
+                    name: cell(row, 0),
+                    permission: cell(row, 1),
+                    description: cell(row, 2),
+                });
+                self.document.scopes.extend(scopes);
+            }
+            Shape::LinkDescription => self.links(table),
+            Shape::ItemDescription => {
+                let items: Vec<_> = table
+                    .rows
+                    .iter()
+                    .map(|row| ResponseItem {
+                        item: cell(row, 0),
+                        description: cell(row, 1),
+                    })
+                    .collect();
+                if let Some(operation) = self.operation(table.line, "response body") {
+                    operation.response_body.extend(items);
+                }
+            }
+            Shape::NameDescriptionRequired => self.name_description_required(table),
+            Shape::NameDescription => self.name_description(table),
+        }
+    }
+
+    /// The operation a table or sample belongs to; warns when there is none.
+    fn operation(&mut self, line: usize, what: &str) -> Option<&mut Operation> {
+        if self.document.operations.is_empty() {
+            self.warn(line, format!("expected a method heading (GET, POST, PUT, DELETE, OPTIONS) before this {what}, found none; skipped"));
+        }
+        self.document.operations.last_mut()
+    }
+
+    fn errors(&mut self, table: &Table) {
+        let rows: Vec<ErrorRow> = table
+            .rows
+            .iter()
+            .map(|row| ErrorRow {
+                error: cell(row, 0),
+                code: cell(row, 1).parse().ok(),
+                subcode: cell(row, 2),
+                description: cell(row, 3),
+            })
+            .collect();
+        for (row, error) in table.rows.iter().zip(&rows) {
+            if error.code.is_none() {
+                let message = format!(
+                    "expected an HTTP status code in the Code column, found `{}`",
+                    cell(row, 1)
+                );
+                self.warn(row.line, message);
+            }
+        }
+        if let Some(operation) = self.operation(table.line, "errors table") {
+            operation.errors.extend(rows);
+        }
+    }
+
+    fn events(&mut self, table: &Table) {
+        let event_type = match &self.event_type {
+            Some(kind) => kind.clone(),
+            None => {
+                self.warn(table.line, "expected an event type heading (Added, Updated, ...) before this events table, found none");
+                String::new()
+            }
+        };
+        self.events_awaiting_sample.clear();
+        for row in &table.rows {
+            self.events_awaiting_sample.push(self.document.events.len());
+            self.document.events.push(Event {
+                event_type: event_type.clone(),
+                resource: cell(row, 0),
+                priority: cell(row, 1),
+                sender: cell(row, 2),
+                reason: cell(row, 3),
+                sample: None,
+            });
+        }
+    }
+
+    fn links(&mut self, table: &Table) {
+        let links = table.rows.iter().map(|row| Link {
+            rel: cell(row, 0),
+            description: cell(row, 1),
+            target: row
+                .cells
+                .first()
+                .and_then(|rel| rel.link_targets.first())
+                .and_then(|target| resource_of_target(target, &rel_text(row))),
+        });
+        self.document.links.extend(links);
+    }
+
+    fn name_description_required(&mut self, table: &Table) {
+        let required = |row: &Row| {
+            cell(row, 2)
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case("yes")
+        };
+        let section = self.section.clone();
+        let Some(operation) = self.operation(table.line, "parameter table") else {
+            return;
+        };
+        if section == Section::QueryParameters {
+            let parameters = table.rows.iter().map(|row| QueryParameter {
+                name: cell(row, 0),
+                description: cell(row, 1),
+                required: required(row),
+            });
+            operation.query_parameters.extend(parameters);
+        } else {
+            let fields = table.rows.iter().map(|row| BodyField {
+                name: cell(row, 0),
+                description: cell(row, 1),
+                required: required(row),
+                ..BodyField::default()
+            });
+            operation.request_body.extend(fields);
+        }
+    }
+
+    fn name_description(&mut self, table: &Table) {
+        let pairs = table.rows.iter().map(|row| (cell(row, 0), cell(row, 1)));
+        match self.section.clone() {
+            Section::WebLink => {}
+            Section::Properties => {
+                self.document
+                    .properties
+                    .extend(pairs.map(|(name, description)| Property {
+                        name,
+                        description,
+                        ..Property::default()
+                    }))
+            }
+            Section::Members => self
+                .document
+                .members
+                .extend(pairs.map(|(name, description)| Member { name, description })),
+            Section::Links => self.links(table),
+            Section::QueryParameters | Section::RequestBody | Section::ResponseBody => {
+                let section = self.section.clone();
+                let Some(operation) = self.operation(table.line, "table") else {
+                    return;
+                };
+                for (name, description) in pairs {
+                    match section {
+                        Section::QueryParameters => {
+                            operation.query_parameters.push(QueryParameter {
+                                name,
+                                description,
+                                required: false,
+                            })
+                        }
+                        Section::RequestBody => operation.request_body.push(BodyField {
+                            name,
+                            description,
+                            ..BodyField::default()
+                        }),
+                        _ => operation.response_body.push(ResponseItem {
+                            item: name,
+                            description,
+                        }),
+                    }
+                }
+            }
+            // The web-link table lists the two JSON keys of every resource.
+            _ if is_web_link_table(table) => {}
+            other => {
+                let message = format!("expected a Properties, Links or Members heading before this Name/Description table, found {other:?}; skipped");
+                self.warn(table.line, message);
+            }
+        }
+    }
+
+    fn code(&mut self, text: &str, line: usize) {
+        if let Some((format, direction)) = self.pending_example.take() {
+            let example = parse_example(text, format, direction);
+            if let Some(operation) = self.operation(line, "sample") {
+                operation.examples.push(example);
+            }
+            return;
+        }
+        if !self.events_awaiting_sample.is_empty() {
+            let format = if text.trim_start().starts_with('<') {
+                SampleFormat::Xml
+            } else {
+                SampleFormat::Json
+            };
+            let sample = parse_example(text, format, Direction::Response);
+            for at in std::mem::take(&mut self.events_awaiting_sample) {
+                if let Some(event) = self.document.events.get_mut(at) {
+                    event.sample = Some(sample.clone());
+                }
+            }
+            if self.event_type.as_deref() == Some("") || self.event_type.is_none() {
+                self.fill_event_type_from(&sample);
+            }
+            return;
+        }
+        self.warn(
+            line,
+            "sample with no JSON/XML Request/Response heading or event table before it; skipped",
+        );
+    }
+
+    /// An events table with no heading: the sample's `"type"` says which event it is.
+    fn fill_event_type_from(&mut self, sample: &Example) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&sample.body) else {
+            return;
+        };
+        let Some(kind) = find_event_type(&value) else {
+            return;
+        };
+        for event in &mut self.document.events {
+            if event.event_type.is_empty() && event.sample.as_ref() == Some(sample) {
+                event.event_type = kind.clone();
+            }
+        }
+        self.document.inferred.push(format!(
+            "event type `{kind}` read from the event sample, not a heading"
+        ));
+    }
+}
+
+fn find_event_type(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Object(object) => {
+            if let (Some(kind), true) = (
+                object.get("type").and_then(|t| t.as_str()),
+                object.contains_key("link"),
+            ) {
+                return Some(kind.to_string());
+            }
+            object.values().find_map(find_event_type)
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(find_event_type),
+        _ => None,
+    }
+}
+
+fn cell(row: &Row, at: usize) -> String {
+    row.cells
+        .get(at)
+        .map(|cell| cell.text.clone())
+        .unwrap_or_default()
+}
+
+fn rel_text(row: &Row) -> String {
+    cell(row, 0)
+}
+
+/// `contact_ref.md`, `Contact_Ref.md`, `../x/contact_ref.md` → the resource
+/// name, spelt as the cell spells it when the two agree but for case.
+fn resource_of_target(target: &str, cell_text: &str) -> Option<String> {
+    let file = target.rsplit('/').next()?;
+    let lower = file.to_ascii_lowercase();
+    let stem_len = lower.strip_suffix("_ref.md")?.len();
+    let stem = &file[..stem_len];
+    if stem.eq_ignore_ascii_case(cell_text) {
+        Some(cell_text.to_string())
+    } else {
+        Some(stem.to_string())
+    }
+}
+
+fn is_web_link_table(table: &Table) -> bool {
+    let names: Vec<&str> = table
+        .rows
+        .iter()
+        .filter_map(|row| row.cells.first())
+        .map(|cell| cell.text.as_str())
+        .collect();
+    names == ["rel", "href"]
+}
+
+fn is_applies_to(text: &str) -> bool {
+    text.trim_start().to_lowercase().starts_with("applies to")
+}
+
+fn append_sentence(into: &mut String, text: &str) {
+    if !into.is_empty() {
+        into.push(' ');
+    }
+    into.push_str(text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_noise_is_removed() {
+        for title in [
+            "presence",
+            "presence reference",
+            "presence reference for Skype for Business 2015",
+            "presence : applies to Skype",
+            "presence:",
+        ] {
+            assert_eq!(
+                name_from_title(title).as_deref(),
+                Some("presence"),
+                "{title}"
+            );
+        }
+        assert_eq!(name_from_title("2015 notes"), None);
+    }
+
+    #[test]
+    fn headings_are_judged_by_their_words() {
+        assert_eq!(Section::of_heading("Propertie"), Section::Properties);
+        assert_eq!(Section::of_heading("Synchronous errors"), Section::Errors);
+        assert_eq!(Section::of_heading("GET"), Section::Operation);
+        assert_eq!(
+            Section::of_heading("Azure Active Directory scopes for online applications"),
+            Section::Scopes
+        );
+        assert_eq!(
+            Section::of_heading("XML Response"),
+            Section::Example(SampleFormat::Xml, Direction::Response)
+        );
+        assert_eq!(
+            Section::of_heading("completed"),
+            Section::Other("completed".into())
+        );
+    }
+
+    #[test]
+    fn table_shapes_ignore_bold_case_and_question_marks() {
+        let header = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Shape::of(&header(&["Name", "Description", "Required?"])),
+            Some(Shape::NameDescriptionRequired)
+        );
+        assert_eq!(
+            Shape::of(&header(&["error", "Code", "Subcode", "Description"])),
+            Some(Shape::ErrorCodeSubcodeDescription)
+        );
+        assert_eq!(Shape::of(&header(&["Name"])), None);
+    }
+
+    #[test]
+    fn link_targets_name_resources() {
+        assert_eq!(
+            resource_of_target("ParticipantInvitation_Ref.md", "participantInvitation").as_deref(),
+            Some("participantInvitation")
+        );
+        assert_eq!(
+            resource_of_target("contact_ref.md", "self").as_deref(),
+            Some("contact")
+        );
+        assert_eq!(resource_of_target("WebLinks.md", "x"), None);
+    }
 }
