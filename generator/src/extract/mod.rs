@@ -10,6 +10,7 @@ pub mod interpret;
 pub mod markdown;
 pub mod recover;
 pub mod rendered;
+pub mod resolve;
 pub mod samples;
 pub mod text;
 pub mod types;

@@ -33,9 +33,16 @@ pub fn apply_body_hint(field: &mut BodyField) {
     if let Some((word, array, nullable)) = scalar_hint(description) {
         field.nullable = nullable;
         let ty = scalar_type(word);
+        let hint = [(nullable, "Nullable "), (array, "Array of ")]
+            .iter()
+            .filter(|(present, _)| *present)
+            .map(|(_, words)| *words)
+            .rev()
+            .collect::<String>()
+            + word;
         field.type_source = Some(match ty {
-            Some(_) => format!("request body hint {word}"),
-            None => format!("request body hint {word}, which has no schema type"),
+            Some(_) => format!("request body hint {hint}"),
+            None => format!("request body hint {hint}, which has no schema type"),
         });
         field.ty = ty.map(|ty| {
             if array {

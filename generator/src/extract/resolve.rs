@@ -1,0 +1,132 @@
+//! Facts that need the whole set of pages: which rels name resources, and
+//! which words in a description name enumerations. Applied after every page
+//! is extracted; the result depends only on the documents, not their order.
+
+use super::types::enum_named_in;
+use crate::schema::{Document, Kind, TypeRef};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn across(documents: &mut [Document]) {
+    let resources: BTreeMap<String, String> = documents
+        .iter()
+        .filter(|document| document.kind == Kind::Resource)
+        .map(|document| (document.name.to_ascii_lowercase(), document.name.clone()))
+        .collect();
+    let enumerations: BTreeSet<String> = documents
+        .iter()
+        .filter(|document| document.kind == Kind::Enumeration)
+        .map(|document| document.name.clone())
+        .collect();
+
+    for document in documents.iter_mut() {
+        for link in document
+            .links
+            .iter_mut()
+            .filter(|link| link.target.is_none())
+        {
+            link.target = resources.get(&link.rel.to_ascii_lowercase()).cloned();
+        }
+        for property in document
+            .properties
+            .iter_mut()
+            .filter(|property| property.ty.is_none())
+        {
+            if let Some(name) = enumeration_in(&property.description, &enumerations) {
+                property.type_source = Some(format!("description names enumeration {name}"));
+                property.ty = Some(TypeRef::Enum(name));
+            }
+        }
+    }
+}
+
+/// A parenthesised enumeration name first, else any word that is the name of
+/// an enumeration page in the set.
+fn enumeration_in(description: &str, enumerations: &BTreeSet<String>) -> Option<String> {
+    if let Some(name) = enum_named_in(description).filter(|name| enumerations.contains(name)) {
+        return Some(name);
+    }
+    description
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|word| enumerations.contains(*word))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Link, Property};
+
+    fn resource(name: &str) -> Document {
+        Document {
+            name: name.into(),
+            ..Document::default()
+        }
+    }
+
+    #[test]
+    fn rels_that_name_resources_get_targets_and_others_do_not() {
+        let mut page = resource("conversation");
+        page.links = ["self", "Participant", "nowhere"]
+            .map(|rel| Link {
+                rel: rel.into(),
+                ..Link::default()
+            })
+            .into();
+        page.links.push(Link {
+            rel: "x".into(),
+            target: Some("kept".into()),
+            ..Link::default()
+        });
+        let mut documents = vec![page, resource("participant")];
+        across(&mut documents);
+        let targets: Vec<Option<&str>> = documents[0]
+            .links
+            .iter()
+            .map(|link| link.target.as_deref())
+            .collect();
+        assert_eq!(targets, [None, Some("participant"), None, Some("kept")]);
+    }
+
+    #[test]
+    fn descriptions_naming_enumerations_in_the_set_give_enum_types() {
+        let mut page = resource("call");
+        page.properties = vec![
+            Property {
+                name: "state".into(),
+                description: "The CallState of the call.".into(),
+                ..Property::default()
+            },
+            Property {
+                name: "other".into(),
+                description: "Not an Enumeration name.".into(),
+                ..Property::default()
+            },
+            Property {
+                name: "typed".into(),
+                description: "The CallState.".into(),
+                ty: Some(TypeRef::String),
+                ..Property::default()
+            },
+        ];
+        let enumeration = Document {
+            name: "CallState".into(),
+            kind: Kind::Enumeration,
+            ..Document::default()
+        };
+        let mut documents = vec![page, enumeration];
+        across(&mut documents);
+        let types: Vec<Option<String>> = documents[0]
+            .properties
+            .iter()
+            .map(|p| p.ty.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(
+            types,
+            [Some("enum CallState".into()), None, Some("string".into())]
+        );
+        assert_eq!(
+            documents[0].properties[0].type_source.as_deref(),
+            Some("description names enumeration CallState")
+        );
+    }
+}
