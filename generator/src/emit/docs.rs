@@ -16,12 +16,33 @@ pub fn doc(text: &str) -> TokenStream {
     quote! { #(#[doc = #lines])* }
 }
 
-/// `doc(text)`, or `fallback` when the page has no description.
+/// `doc(text)`, or the generator's `fallback` prose when the page has no description.
 pub fn doc_or(text: &str, fallback: &str) -> TokenStream {
     if text.trim().is_empty() {
-        doc(fallback)
+        trusted(fallback)
     } else {
         doc(text)
+    }
+}
+
+/// Doc attributes for prose the generator writes itself; page text inside
+/// it must already have gone through [`escape`] or [`code`].
+pub fn trusted(text: &str) -> TokenStream {
+    let lines: Vec<String> = text.lines().map(|line| format!(" {line}")).collect();
+    quote! { #(#[doc = #lines])* }
+}
+
+/// Page text for use inside [`trusted`] prose.
+pub fn escape(text: &str) -> String {
+    text.lines().map(|line| escape_line(line.trim())).collect::<Vec<_>>().join(" ")
+}
+
+/// A documented name as inline code, or escaped text if it could break out of the code span.
+pub fn code(name: &str) -> String {
+    if name.is_empty() || name.contains(['`', '\n', '\r']) {
+        escape(name)
+    } else {
+        format!("`{name}`")
     }
 }
 

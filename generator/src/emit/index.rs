@@ -1,7 +1,7 @@
 //! The crate-wide pieces: open enums (enumeration pages, resource kinds,
 //! error subcodes) and the index that decodes a body of any known rel.
 
-use super::docs::{doc, doc_or};
+use super::docs::{code, doc_or, trusted};
 use super::model::{Enumeration, Member, Model};
 use super::resource::id;
 use proc_macro2::TokenStream;
@@ -20,7 +20,7 @@ impl<'a> OpenEnum<'a> {
     pub fn from_page(e: &'a Enumeration) -> OpenEnum<'a> {
         OpenEnum {
             ident: &e.ident,
-            description: doc_or(&e.description, &format!("The `{}` enumeration.", e.name)),
+            description: doc_or(&e.description, &format!("The {} enumeration.", code(&e.name))),
             members: &e.members,
         }
     }
@@ -35,7 +35,7 @@ impl ToTokens for OpenEnum<'_> {
         let name = id(self.ident);
         let docs = &self.description;
         let variants = self.members.iter().map(|m| {
-            let docs = doc_or(&m.description, &format!("`{}`.", m.value));
+            let docs = doc_or(&m.description, &format!("{}.", code(&m.value)));
             let variant = id(&m.ident);
             let value = &m.value;
             quote! { #docs #variant = #value, }
@@ -57,13 +57,13 @@ pub fn resource_kinds(model: &Model) -> Vec<Member> {
 }
 
 pub fn kind_enum(kinds: &[Member]) -> OpenEnum<'_> {
-    OpenEnum { ident: "ResourceKind", description: doc("Every resource of this crate, by its documented rel."), members: kinds }
+    OpenEnum { ident: "ResourceKind", description: trusted("Every resource of this crate, by its documented rel."), members: kinds }
 }
 
 pub fn subcode_enum(model: &Model) -> OpenEnum<'_> {
     OpenEnum {
         ident: "ErrorSubcode",
-        description: doc("Every error subcode the pages document, for [`ErrorResponse`]."),
+        description: trusted("Every error subcode the pages document, for [`ErrorResponse`]."),
         members: &model.subcodes,
     }
 }
@@ -77,7 +77,7 @@ impl ToTokens for Index<'_> {
         let variants = resources.iter().map(|r| {
             let variant = id(&r.kind_variant);
             let ty = id(&r.ident);
-            let docs = doc(&format!("A [`resources::{}`].", r.ident));
+            let docs = trusted(&format!("A [`resources::{}`].", r.ident));
             quote! { #docs #variant(resources::#ty), }
         });
         let decoders = resources.iter().map(|r| {

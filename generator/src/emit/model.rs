@@ -13,6 +13,9 @@ use std::path::PathBuf;
 const RESOURCE_KEYS: &[&str] = &["rel", "_links", "_embedded"];
 /// Rust names the resource struct uses for its fixed fields.
 const RESOURCE_FIELDS: &[&str] = &["rel", "links", "embedded", "extra"];
+/// Variant names an open enum cannot use: `Other` is the fallback, and a
+/// variant `Err` makes `Self::Err` in the macro's `FromStr` impl ambiguous.
+const RESERVED_VARIANTS: &[&str] = &["Other", "Err"];
 /// Names at the crate root and in `enums` that generated enums must not take.
 const ROOT_TYPES: &[&str] = &["ResourceKind", "AnyResource", "Events", "ErrorResponse", "ErrorSubcode"];
 
@@ -110,6 +113,8 @@ pub struct Resource {
     pub properties: Vec<Field>,
     pub links: Vec<LinkField>,
     pub embedded: Vec<EmbeddedField>,
+    /// Link and embedded rels the samples show as arrays (XML needs telling).
+    pub arrays: Vec<String>,
     pub operations: Vec<Operation>,
     pub events: Vec<schema::Event>,
 }
@@ -182,7 +187,7 @@ impl Model {
             skeletons.push((doc, ident, module));
         }
         let lookup = TypeLookup { resources: &resource_types, enums: &enum_types };
-        let mut kinds = Scope::with_reserved(&["Other"]);
+        let mut kinds = Scope::with_reserved(RESERVED_VARIANTS);
         let mut resources = Vec::new();
         for (doc, ident, module) in skeletons {
             let mut resource = build_resource(doc, ident, module, &mut types, &lookup)?;
@@ -247,7 +252,7 @@ fn build_enums(docs: &[&Document]) -> Result<Vec<Enumeration>, Error> {
     let mut types = Scope::with_reserved(ROOT_TYPES);
     let mut enums = Vec::new();
     for doc in docs {
-        let mut variants = Scope::with_reserved(&["Other"]);
+        let mut variants = Scope::with_reserved(RESERVED_VARIANTS);
         let mut values = BTreeSet::new();
         let mut members = Vec::new();
         for member in &doc.members {
@@ -279,7 +284,7 @@ fn subcodes(docs: &[&Document]) -> Result<Vec<Member>, Error> {
         .map(|e| e.subcode.trim())
         .filter(|s| !s.is_empty())
         .collect();
-    let mut variants = Scope::with_reserved(&["Other"]);
+    let mut variants = Scope::with_reserved(RESERVED_VARIANTS);
     values
         .into_iter()
         .map(|value| {
@@ -342,9 +347,11 @@ fn build_resource(
         }
     }
 
-    let links_ident = checked(types.claim(format!("{ident}Links")))?;
+    // `Self_` + `Links` would be `Self_Links`, which is not camel case.
+    let base = ident.trim_end_matches('_');
+    let links_ident = checked(types.claim(format!("{base}Links")))?;
     let embedded_ident =
-        if embedded.is_empty() { None } else { Some(checked(types.claim(format!("{ident}Embedded")))?) };
+        if embedded.is_empty() { None } else { Some(checked(types.claim(format!("{base}Embedded")))?) };
     let with_body = doc.operations.iter().filter(|o| !o.request_body.is_empty()).count();
     let mut operations = Vec::new();
     for op in &doc.operations {
@@ -352,9 +359,9 @@ fn build_resource(
             None
         } else {
             let name = if with_body == 1 {
-                format!("{ident}Request")
+                format!("{base}Request")
             } else {
-                format!("{ident}{}Request", names::camel(&op.method.as_str().to_ascii_lowercase()))
+                format!("{base}{}Request", names::camel(&op.method.as_str().to_ascii_lowercase()))
             };
             Some(build_request(op, checked(types.claim(name))?, lookup)?)
         };
@@ -372,6 +379,7 @@ fn build_resource(
         properties,
         links,
         embedded,
+        arrays: array_rels(doc).into_iter().collect(),
         operations,
         events: doc.events.clone(),
     })
@@ -402,14 +410,32 @@ fn build_request(op: &schema::Operation, ident: String, lookup: &TypeLookup<'_>)
     Ok(RequestBody { ident, description: format!("The body of a {} request.", op.method.as_str()), fields })
 }
 
-/// Rels under `_embedded` in this page's JSON response samples.
-fn embedded_rels(doc: &Document) -> BTreeSet<String> {
+/// This page's valid JSON response samples, parsed.
+fn json_responses(doc: &Document) -> impl Iterator<Item = serde_json::Value> + '_ {
     doc.operations
         .iter()
         .flat_map(|o| &o.examples)
         .filter(|e| e.valid && e.format == SampleFormat::Json && e.direction == Direction::Response)
         .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
+}
+
+/// Rels under `_embedded` in this page's JSON response samples.
+fn embedded_rels(doc: &Document) -> BTreeSet<String> {
+    json_responses(doc)
         .filter_map(|v| v.get("_embedded").and_then(|e| e.as_object()).map(|m| m.keys().cloned().collect::<Vec<_>>()))
         .flatten()
+        .collect()
+}
+
+/// Rels under `_links` or `_embedded` that a sample shows as an array.
+fn array_rels(doc: &Document) -> BTreeSet<String> {
+    json_responses(doc)
+        .flat_map(|v| {
+            ["_links", "_embedded"]
+                .into_iter()
+                .filter_map(|key| v.get(key).and_then(|m| m.as_object()).cloned())
+                .flat_map(|m| m.into_iter().filter(|(_, value)| value.is_array()).map(|(rel, _)| rel))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }

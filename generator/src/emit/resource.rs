@@ -5,7 +5,7 @@
 //! (decoding, XML, links) lives in `ucwa_runtime`, so per-type output is
 //! definitions, attributes and tables only.
 
-use super::docs::{doc, doc_or};
+use super::docs::{code, doc, doc_or, trusted};
 use super::model::{EmbeddedField, Field, FieldType, LinkField, RequestBody, Resource};
 use super::names::ident;
 use proc_macro2::{Ident, TokenStream};
@@ -55,7 +55,7 @@ pub fn id(name: &str) -> Ident {
 }
 
 fn optional_field(field: &Field) -> TokenStream {
-    let docs = doc_or(&field.description, &format!("The `{}` property.", field.serde));
+    let docs = doc_or(&field.description, &format!("The {} property.", code(&field.serde)));
     let serde = &field.serde;
     let name = id(&field.ident);
     let ty = type_tokens(&field.ty);
@@ -67,7 +67,7 @@ fn optional_field(field: &Field) -> TokenStream {
 }
 
 fn extra_field(what: &str) -> TokenStream {
-    let docs = doc(&format!("{what} this version of the docs does not list, kept so that encoding gives them back."));
+    let docs = trusted(&format!("{what} this version of the docs does not list, kept so that encoding gives them back."));
     quote! {
         #docs
         #[serde(flatten)]
@@ -98,7 +98,7 @@ struct ResourceStruct<'a>(&'a Resource);
 impl ToTokens for ResourceStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let r = self.0;
-        let docs = doc_or(&r.description, &format!("The `{}` resource.", r.rel));
+        let docs = doc_or(&r.description, &format!("The {} resource.", code(&r.rel)));
         let name = id(&r.ident);
         let links = id(&r.links_ident);
         let properties = r.properties.iter().map(optional_field);
@@ -146,10 +146,10 @@ struct LinksStruct<'a>(&'a Resource);
 impl ToTokens for LinksStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let r = self.0;
-        let docs = doc(&format!("The documented links of [`{}`], by rel.", r.ident));
+        let docs = trusted(&format!("The documented links of [`{}`], by rel.", r.ident));
         let name = id(&r.links_ident);
         let fields = r.links.iter().map(|link| {
-            let docs = doc_or(&link.description, &format!("The `{}` link.", link.rel));
+            let docs = doc_or(&link.description, &format!("The {} link.", code(&link.rel)));
             let rel = &link.rel;
             let field = id(&link.ident);
             let target = link_type(link);
@@ -178,10 +178,10 @@ struct EmbeddedStruct<'a> {
 
 impl ToTokens for EmbeddedStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let docs = doc(&format!("Resources embedded in [`{}`], by rel.", self.resource.ident));
+        let docs = trusted(&format!("Resources embedded in [`{}`], by rel.", self.resource.ident));
         let name = id(self.name);
         let fields = self.resource.embedded.iter().map(|EmbeddedField { rel, ident, target }| {
-            let docs = doc(&format!("Embedded `{rel}` resources."));
+            let docs = trusted(&format!("Embedded {} resources.", code(rel)));
             let field = id(ident);
             let target = id(target);
             quote! {
@@ -209,9 +209,10 @@ impl ToTokens for Accessors<'_> {
         let r = self.0;
         let name = id(&r.ident);
         let methods = r.links.iter().map(|link| {
-            let docs = doc(&format!(
-                "The first `{}` link, if the resource has one; `links` holds all of them when the rel repeats.",
-                link.rel
+            let docs = trusted(&format!(
+                "The first {} link, if any; `links.{}` holds all of them when the rel repeats.",
+                code(&link.rel),
+                link.ident
             ));
             let accessor = id(&link.accessor);
             let field = id(&link.ident);
@@ -249,6 +250,7 @@ impl ToTokens for ResourceImpl<'_> {
             let target = id(&e.target);
             quote!((#rel, <super::#target as ::ucwa_runtime::Resource>::xml_shape))
         });
+        let arrays = &r.arrays;
         let operations = r.operations.iter().map(|op| OperationRow(&op.source));
         let events = r.events.iter().map(EventRow);
         tokens.extend(quote! {
@@ -259,6 +261,7 @@ impl ToTokens for ResourceImpl<'_> {
                     static SHAPE: ::ucwa_runtime::xml::Shape = ::ucwa_runtime::xml::Shape {
                         properties: &[#(#properties),*],
                         embedded: &[#(#embedded),*],
+                        arrays: &[#(#arrays),*],
                     };
                     &SHAPE
                 }
@@ -342,7 +345,7 @@ impl ToTokens for RequestStruct<'_> {
             if !f.required {
                 return optional_field(&f.field);
             }
-            let docs = doc_or(&f.field.description, &format!("The `{}` parameter.", f.field.serde));
+            let docs = doc_or(&f.field.description, &format!("The {} parameter.", code(&f.field.serde)));
             let serde = &f.field.serde;
             let field = id(&f.field.ident);
             let ty = type_tokens(&f.field.ty);
@@ -353,6 +356,27 @@ impl ToTokens for RequestStruct<'_> {
             }
         });
         let extra = extra_field("Parameters and links");
+        let mut typed: Vec<(&str, TokenStream)> = request
+            .fields
+            .iter()
+            .filter(|f| !matches!(f.field.ty, FieldType::String | FieldType::Enum(_) | FieldType::Json))
+            .map(|f| (f.field.serde.as_str(), scalar_tokens(&f.field.ty)))
+            .collect();
+        typed.sort_by(|a, b| a.0.cmp(b.0));
+        // Text fields read as text anyway; only typed ones need a shape for XML input.
+        let shape = (!typed.is_empty()).then(|| {
+            let properties = typed.iter().map(|(name, scalar)| quote!((#name, #scalar)));
+            quote! {
+                fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
+                    static SHAPE: ::ucwa_runtime::xml::Shape = ::ucwa_runtime::xml::Shape {
+                        properties: &[#(#properties),*],
+                        embedded: &[],
+                        arrays: &[],
+                    };
+                    &SHAPE
+                }
+            }
+        });
         tokens.extend(quote! {
             #docs
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -361,7 +385,7 @@ impl ToTokens for RequestStruct<'_> {
                 #extra
             }
 
-            impl ::ucwa_runtime::RequestBody for #name {}
+            impl ::ucwa_runtime::RequestBody for #name { #shape }
         });
     }
 }

@@ -254,32 +254,48 @@ impl ToTokens for SamplesFile<'_> {
                 }
             }
         });
+        let uses = |wanted: &dyn Fn(&SampleCheck) -> bool| self.samples.iter().any(|s| wanted(&s.check));
+        let json = uses(&|c| matches!(c, SampleCheck::Response { format: SampleFormat::Json, .. }));
+        let xml = uses(&|c| matches!(c, SampleCheck::Response { format: SampleFormat::Xml, .. }));
+        let fields = uses(&|c| matches!(c, SampleCheck::Response { fields, .. } if !fields.is_empty()));
+        let import = (json || xml).then(|| quote!(use ::ucwa_runtime::Resource;));
+        let holds = fields.then(|| {
+            quote! {
+                /// `field` serialises to exactly the JSON `expected`.
+                fn holds<V: ::serde::Serialize>(field: &V, expected: &str) {
+                    let expected: ::serde_json::Value = ::serde_json::from_str(expected).unwrap();
+                    assert_eq!(::serde_json::to_value(field).unwrap(), expected);
+                }
+            }
+        });
+        let json = json.then(|| {
+            quote! {
+                /// Decodes a JSON body and checks that encoding gives back the same JSON value.
+                fn json_round_trip<T: Resource>(body: &str) -> T {
+                    let decoded = T::from_json(body).unwrap();
+                    let encoded: ::serde_json::Value = ::serde_json::from_str(&decoded.to_json().unwrap()).unwrap();
+                    let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
+                    assert_eq!(encoded, original);
+                    decoded
+                }
+            }
+        });
+        let xml = xml.then(|| {
+            quote! {
+                /// Decodes an XML body and checks that its XML encoding decodes to the same value.
+                fn xml_round_trip<T: Resource + ::std::fmt::Debug + PartialEq>(body: &str) -> T {
+                    let decoded = T::from_xml(body).unwrap();
+                    let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
+                    assert_eq!(again, decoded);
+                    decoded
+                }
+            }
+        });
         tokens.extend(quote! {
-            use ::ucwa_runtime::Resource;
-
-            /// `field` serialises to exactly the JSON `expected`.
-            fn holds<V: ::serde::Serialize>(field: &V, expected: &str) {
-                let expected: ::serde_json::Value = ::serde_json::from_str(expected).unwrap();
-                assert_eq!(::serde_json::to_value(field).unwrap(), expected);
-            }
-
-            /// Decodes a JSON body and checks that encoding gives back the same JSON value.
-            fn json_round_trip<T: Resource>(body: &str) -> T {
-                let decoded = T::from_json(body).unwrap();
-                let encoded: ::serde_json::Value = ::serde_json::from_str(&decoded.to_json().unwrap()).unwrap();
-                let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
-                assert_eq!(encoded, original);
-                decoded
-            }
-
-            /// Decodes an XML body and checks that its XML encoding decodes to the same value.
-            fn xml_round_trip<T: Resource + ::std::fmt::Debug + PartialEq>(body: &str) -> T {
-                let decoded = T::from_xml(body).unwrap();
-                let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
-                assert_eq!(again, decoded);
-                decoded
-            }
-
+            #import
+            #holds
+            #json
+            #xml
             #(#tests)*
             #damaged_test
         });
@@ -296,7 +312,7 @@ fn format_method(format: SampleFormat) -> TokenStream {
 fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
     let body = body_literal(&sample.body);
-    let docs = super::docs::doc(&format!("The {} sample.", sample.origin));
+    let docs = super::docs::trusted(&format!("The {} sample.", super::docs::escape(&sample.origin)));
     let statements = match &sample.check {
         SampleCheck::Response { resource, format, fields } => {
             let ty = id(resource);
