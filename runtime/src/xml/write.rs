@@ -24,7 +24,7 @@ pub fn input_from_json_value(value: &Value) -> Result<String, EncodeError> {
     let mut writer = start_document()?;
     let root = BytesStart::new("input").with_attributes([("xmlns", NAMESPACE)]);
     emit(&mut writer, Event::Start(root))?;
-    write_properties(&mut writer, object)?;
+    write_properties(&mut writer, object, false)?;
     emit(&mut writer, Event::End(BytesEnd::new("input")))?;
     finish(writer)
 }
@@ -81,13 +81,20 @@ fn write_resource(
         });
     }
     let object = as_object(value, rel)?;
-    let rel = object.get("rel").and_then(Value::as_str).unwrap_or(rel);
+    // The attribute names the rel the resource is embedded under (which is
+    // its own rel at the root); a different own rel goes in a property, as
+    // UCWA writes `<resource rel="from">..<property name="rel">participant`.
+    let own_rel = object.get("rel").and_then(Value::as_str);
+    let rel = if root { own_rel.unwrap_or(rel) } else { rel };
     let links = object.get("_links").and_then(Value::as_object);
     let self_href = links
         .and_then(|links| links.get("self"))
         .and_then(|link| link.get("href"))
         .and_then(Value::as_str);
-    let mut start = BytesStart::new("resource").with_attributes([("rel", rel)]);
+    let mut start = BytesStart::new("resource");
+    if !rel.is_empty() {
+        start.push_attribute(("rel", rel));
+    }
     if let Some(href) = self_href {
         start.push_attribute(("href", href));
     }
@@ -102,7 +109,7 @@ fn write_resource(
             }
         }
     }
-    write_properties(writer, object)?;
+    write_properties(writer, object, own_rel.filter(|own| *own != rel).is_some())?;
     let embedded = object.get("_embedded").and_then(Value::as_object);
     for (embedded_rel, value) in embedded.into_iter().flatten() {
         for resource in one_or_many(value) {
@@ -128,9 +135,10 @@ fn write_link(writer: &mut XmlWriter, rel: &str, link: &Value) -> Result<(), Enc
 fn write_properties(
     writer: &mut XmlWriter,
     object: &Map<String, Value>,
+    rel_is_property: bool,
 ) -> Result<(), EncodeError> {
     for (name, value) in object {
-        if matches!(name.as_str(), "rel" | "_links" | "_embedded") {
+        if matches!(name.as_str(), "_links" | "_embedded") || (name == "rel" && !rel_is_property) {
             continue;
         }
         match value {
