@@ -277,6 +277,9 @@ impl<'a> Page<'a> {
         if self.section.expects_table() && !self.section_filled {
             let what = match &self.section {
                 Section::Event(kind) => format!("`{kind}` event"),
+                Section::QueryParameters => "Query parameters".to_string(),
+                Section::RequestBody => "Request body".to_string(),
+                Section::Errors => "Synchronous errors".to_string(),
                 other => format!("{other:?}"),
             };
             self.warn(
@@ -335,6 +338,8 @@ impl<'a> Page<'a> {
         match self.section {
             // "The errors below (if any) are ..." is a complete answer on its own.
             Section::Errors => self.section_filled = true,
+            // Rendered text loses the Web Link heading; its first sentence marks the section.
+            Section::Intro if is_web_link_intro(text) => self.section = Section::WebLink,
             Section::Intro if !is_applies_to(text) => self.description.push(text.to_string()),
             Section::Operation => {
                 if let Some(operation) = self.document.operations.last_mut() {
@@ -649,6 +654,11 @@ fn is_web_link_table(table: &Table) -> bool {
 
 fn is_applies_to(text: &str) -> bool {
     text.trim_start().to_lowercase().starts_with("applies to")
+}
+
+fn is_web_link_intro(text: &str) -> bool {
+    let words = text.trim_start().to_lowercase();
+    words.starts_with("for more") && words.contains("web link")
 }
 
 fn append_sentence(into: &mut String, text: &str) {
