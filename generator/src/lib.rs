@@ -5,6 +5,8 @@
 //! the pages do not say; [`emit`] turns the schema into token streams and
 //! formats them with prettyplease; [`output`] writes them atomically.
 
+pub mod builder;
+pub mod commands;
 pub mod emit;
 pub mod error;
 pub mod extract;
@@ -13,5 +15,7 @@ pub mod overrides;
 pub mod pipeline;
 pub mod report;
 pub mod schema;
+pub mod workspace;
 
+pub use builder::{Builder, Generated};
 pub use error::{Error, Warning};

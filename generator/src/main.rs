@@ -1,1 +1,178 @@
-fn main() {}
+//! The command line: a thin clap front end over the library.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use ucwa_codegen::commands::{self, display_relative, GenerateRequest, Layout};
+use ucwa_codegen::overrides::Overrides;
+use ucwa_codegen::report::Coverage;
+use ucwa_codegen::{pipeline, Error};
+
+/// Turns UCWA 2.0 reference pages into a YAML schema and a typed Rust crate.
+///
+/// With no subcommand, regenerates this repository's `schema/` (from
+/// `../shared/seeds` when present) and `generated/` (from `schema/`).
+#[derive(Debug, Parser)]
+#[command(name = "ucwa-codegen", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Reads reference pages (markdown or rendered text) and writes one YAML schema file per resource or enumeration.
+    Extract {
+        /// Page files, or directories whose `*.md` and `*.txt` files are pages.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Directory for the `<name>.yaml` files; created if missing. Schema files of pages that failed are kept.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Writes a standalone Rust crate (Cargo.toml, src/, tests/) from a schema directory.
+    Generate {
+        /// Directory of `*.yaml` schema files, as written by `extract`.
+        #[arg(long, value_name = "DIR")]
+        schema: PathBuf,
+        /// Directory of the crate to write; its `target/` and `Cargo.lock` are left alone.
+        #[arg(long, value_name = "CRATE_DIR")]
+        out: PathBuf,
+        /// Package name of the generated crate.
+        #[arg(long, value_name = "NAME", default_value = "ucwa")]
+        crate_name: String,
+        #[command(flatten)]
+        common: GenerateFlags,
+    },
+    /// Exits non-zero and names the files that differ when the schema or generated crate is stale.
+    Check {
+        #[command(flatten)]
+        layout: LayoutFlags,
+    },
+    /// Prints what a schema covers: resources, enumerations, typed properties, link targets, events, operations, errors, samples.
+    Report {
+        /// Directory of `*.yaml` schema files; defaults to this repository's `schema/`.
+        #[arg(long, value_name = "DIR")]
+        schema: Option<PathBuf>,
+        /// Overrides file to apply; the report lists which overrides applied.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct GenerateFlags {
+    /// Overrides file (YAML) applied to the schema before generation.
+    #[arg(long, value_name = "FILE")]
+    overrides: Option<PathBuf>,
+    /// The `ucwa-runtime` crate the generated crate depends on; defaults to the one in this repository.
+    #[arg(long, value_name = "DIR")]
+    runtime: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct LayoutFlags {
+    /// Pages the schema is extracted from (repeatable); defaults to `../shared/seeds`. Skipped when absent.
+    #[arg(long, value_name = "PATH")]
+    pages: Vec<PathBuf>,
+    /// Schema directory to compare; defaults to this repository's `schema/`.
+    #[arg(long, value_name = "DIR")]
+    schema: Option<PathBuf>,
+    /// Generated crate to compare; defaults to this repository's `generated/`.
+    #[arg(long, value_name = "CRATE_DIR")]
+    generated: Option<PathBuf>,
+    /// Overrides file applied before generation.
+    #[arg(long, value_name = "FILE")]
+    overrides: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Option<Command>) -> Result<ExitCode, Error> {
+    match command {
+        None => {
+            let outcome = Layout::repository().regenerate()?;
+            for warning in &outcome.warnings {
+                eprintln!("{warning}");
+            }
+            match outcome.schema_documents {
+                Some(count) => println!("schema/: {count} documents"),
+                None => println!("schema/: pages not found, used as committed"),
+            }
+            println!("generated/: {} files", outcome.generated_files);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Extract { paths, out }) => {
+            let extraction = commands::extract(&paths, &out)?;
+            for warning in &extraction.warnings {
+                eprintln!("{warning}");
+            }
+            for error in &extraction.errors {
+                eprintln!("error: {error}");
+            }
+            println!(
+                "{} pages read, {} documents written to {}, {} failed",
+                extraction.pages.len(),
+                extraction.documents.len(),
+                out.display(),
+                extraction.errors.len()
+            );
+            Ok(if extraction.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Some(Command::Generate { schema, out, crate_name, common }) => {
+            let command = format!("ucwa-codegen generate --schema {} --out {}", schema.display(), out.display());
+            let request = GenerateRequest {
+                schema: &schema,
+                overrides: common.overrides.as_deref(),
+                out: &out,
+                crate_name: &crate_name,
+                runtime: common.runtime.as_deref(),
+                command,
+            };
+            let applied = commands::generate(&request)?;
+            for applied in applied {
+                println!("override {applied}");
+            }
+            println!("crate written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Check { layout }) => {
+            let mut checked = Layout::repository();
+            if !layout.pages.is_empty() {
+                checked.pages = layout.pages;
+            }
+            checked.schema = layout.schema.unwrap_or(checked.schema);
+            checked.generated = layout.generated.unwrap_or(checked.generated);
+            checked.overrides = layout.overrides;
+            let stale = checked.check()?;
+            if stale.is_empty() {
+                println!("up to date");
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("stale: regenerate with `cargo run -p ucwa-codegen`; these files differ:");
+            for path in stale {
+                eprintln!("  {}", display_relative(&path));
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Some(Command::Report { schema, overrides }) => {
+            let schema = schema.unwrap_or_else(|| Layout::repository().schema);
+            let mut documents: Vec<_> = pipeline::load_schema(&schema)?.into_iter().map(|(_, d)| d).collect();
+            let applied = match overrides {
+                Some(file) => Overrides::load(&file)?.apply(&mut documents)?,
+                None => Vec::new(),
+            };
+            print!("{}", Coverage::of(&documents, applied));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

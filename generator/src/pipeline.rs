@@ -63,15 +63,16 @@ pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
         match by_name.get(&document.name) {
             Some((kept, kept_path)) => {
                 let replace = is_markdown(&document) && !is_markdown(kept);
+                let formats_differ = is_markdown(&document) != is_markdown(kept);
                 let (winner, loser) = if replace { (path, kept_path) } else { (kept_path, path) };
                 run.warnings.push(Warning {
                     file: loser.clone(),
                     line: 1,
                     message: format!(
-                        "`{}` is also described by {}; keeping {}",
+                        "`{}` is also described by {}; keeping that one{}",
                         document.name,
-                        if replace { kept_path.display() } else { path.display() },
-                        winner.display()
+                        winner.display(),
+                        if formats_differ { " (markdown wins over rendered text)" } else { "" }
                     ),
                 });
                 if replace {

@@ -1,0 +1,3 @@
+//! The generated UCWA types, included from OUT_DIR.
+
+include!(concat!(env!("OUT_DIR"), "/ucwa.rs"));
