@@ -261,4 +261,42 @@ mod tests {
         );
         assert!(ErrorBody::<ErrorCode, ErrorSubcode>::from_json(r#"{"message":"x"}"#).is_err());
     }
+
+    #[test]
+    fn xml_error_body_from_the_guide() {
+        let body = r#"<?xml version="1.0" encoding="utf-8"?>
+<reason xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+ <code>Conflict</code>
+ <subcode>AlreadyExists</subcode>
+ <message>The requested resource already exists. Please wait and try again.</message>
+ <link rel="help" href="/help/conflict" />
+ <debugInfo><property name="requestId">42</property></debugInfo>
+ <parameters />
+</reason>"#;
+        let error: ErrorBody = ErrorBody::from_xml(body).expect("valid error body");
+        assert_eq!(error.code, ErrorCode::Conflict);
+        assert_eq!(error.subcode, Some(ErrorSubcode::AlreadyExists));
+        assert!(error
+            .message
+            .is_some_and(|message| message.starts_with("The requested")));
+        assert_eq!(
+            error
+                .links
+                .get("help")
+                .and_then(Links::first)
+                .map(|link| link.href()),
+            Some("/help/conflict")
+        );
+        assert_eq!(
+            error
+                .debug_info
+                .and_then(|info| info.get("requestId").cloned()),
+            Some("42".into())
+        );
+        assert_eq!(error.parameters, Some(Map::new()));
+        assert!(ErrorBody::<ErrorCode, ErrorSubcode>::from_xml(
+            "<reason><message>x</message></reason>"
+        )
+        .is_err());
+    }
 }

@@ -225,3 +225,146 @@ fn sender_value(
         "events": events,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::Scalar;
+
+    crate::open_enum! {
+        /// The rels these tests know.
+        pub enum Kind {
+            /// communication
+            Communication = "communication",
+            /// me
+            Me = "me",
+        }
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Communication {
+        #[serde(rename = "supportedModalities")]
+        supported_modalities: Vec<String>,
+        etag: String,
+    }
+
+    static COMMUNICATION: Shape = Shape {
+        properties: &[("supportedModalities", Scalar::StringList)],
+        embedded: &[],
+        arrays: &[],
+    };
+
+    impl Resource for Communication {
+        const REL: &'static str = "communication";
+        fn xml_shape() -> &'static Shape {
+            &COMMUNICATION
+        }
+    }
+
+    const JSON: &str = r#"{
+      "_links": {"self": {"href": "/events?ack=1"}, "next": {"href": "/events?ack=2"}},
+      "sender": [{
+        "rel": "communication", "href": "/communication",
+        "events": [{
+          "link": {"rel": "communication", "href": "/communication"},
+          "_embedded": {"communication": {
+            "56de7bbf": "please pass this in a PUT request",
+            "supportedModalities": ["Messaging"], "etag": "2943169141",
+            "_links": {"self": {"href": "/communication"}}, "rel": "communication"}},
+          "type": "updated"}]
+      }, {
+        "rel": "me", "href": "/me",
+        "events": [
+          {"link": {"rel": "presence", "href": "/me/presence"}, "type": "added"},
+          {"link": {"rel": "note", "href": "/me/note", "title": "Note"}, "type": "moved",
+           "in": {"rel": "me", "href": "/me"},
+           "reason": {"code": "Informational", "subcode": "Removed"}}]
+      }]
+    }"#;
+
+    #[test]
+    fn json_channel_decodes_typed_and_round_trips() {
+        let channel = EventChannel::<Kind>::from_json(JSON).expect("valid");
+        assert_eq!(
+            channel.links.next.as_ref().map(Link::href),
+            Some("/events?ack=2")
+        );
+        assert_eq!(channel.sender[0].rel, Kind::Communication);
+        let update = &channel.sender[0].events[0];
+        assert_eq!(update.event_type, EventType::Updated);
+        let communication = update
+            .embedded_resource::<Communication>()
+            .expect("embedded")
+            .expect("valid");
+        assert_eq!(communication.supported_modalities, ["Messaging"]);
+        let note = &channel.sender[1].events[1];
+        assert_eq!(note.link.rel, Kind::Other("note".into()));
+        assert_eq!(note.event_type.as_str(), "moved");
+        assert!(note.embedded_resource::<Communication>().is_none());
+        let reason: crate::ErrorBody = note.reason().expect("has a reason").expect("valid");
+        assert_eq!(
+            reason.subcode.map(|subcode| subcode.to_string()).as_deref(),
+            Some("Removed")
+        );
+        let original: Value = serde_json::from_str(JSON).expect("json");
+        assert_eq!(serde_json::to_value(&channel).expect("encode"), original);
+    }
+
+    #[test]
+    fn resync_response_has_only_a_link() {
+        let channel =
+            EventChannel::<Kind>::from_json(r#"{"_links":{"resync":{"href":"/events?ack=1"}}}"#)
+                .expect("valid");
+        assert!(channel.sender.is_empty() && channel.links.next.is_none());
+        assert_eq!(
+            channel.links.resync.map(|link| link.href),
+            Some("/events?ack=1".to_owned())
+        );
+    }
+
+    #[test]
+    fn xml_channel_from_the_guide_matches_the_json_form() {
+        let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<events href="/events?ack=1" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+ <link rel="next" href="/events?ack=2" />
+ <sender rel="communication" href="/communication">
+  <updated rel="communication" href="/communication">
+   <resource rel="communication" href="/communication">
+    <property name="56de7bbf">please pass this in a PUT request</property>
+    <propertyList name="supportedModalities"><item>Messaging</item></propertyList>
+    <property name="etag">2943169141</property>
+   </resource>
+  </updated>
+ </sender>
+ <sender rel="me" href="/me">
+  <added rel="presence" href="/me/presence" />
+  <moved rel="note" href="/me/note" title="Note">
+   <link rel="in" href="/me" />
+   <reason><code>Informational</code><subcode>Removed</subcode></reason>
+  </moved>
+ </sender>
+</events>"#;
+        let channel = EventChannel::<Kind>::from_xml_with(xml, |rel| {
+            (rel == "communication").then_some(&COMMUNICATION)
+        })
+        .expect("valid");
+        let json = EventChannel::<Kind>::from_json(JSON).expect("valid");
+        assert_eq!(channel.links, json.links);
+        assert_eq!(channel.sender[0].events[0], json.sender[0].events[0]);
+        assert_eq!(channel.sender[1].events[0], json.sender[1].events[0]);
+        let note = &channel.sender[1].events[1];
+        assert_eq!(note.link.title.as_deref(), Some("Note"));
+        assert_eq!(
+            note.extra.get("in"),
+            Some(&serde_json::json!({"href": "/me"}))
+        );
+        assert!(note
+            .reason::<crate::ErrorCode, crate::ErrorSubcode>()
+            .is_some_and(|reason| reason.is_ok()));
+
+        let untyped = EventChannel::<String>::from_xml(xml).expect("valid without shapes");
+        assert_eq!(untyped.sender.len(), 2);
+        assert!(EventChannel::<Kind>::from_xml("<resource/>").is_err());
+        assert!(EventChannel::<Kind>::from_xml("<events><sender rel='me'/></events>").is_err());
+    }
+}

@@ -124,3 +124,119 @@ pub mod __private {
     pub use serde;
     pub use std::string::String;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+    use xml::{Scalar, Shape};
+
+    /// What a generated resource looks like.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Messaging {
+        rel: String,
+        state: String,
+        #[serde(rename = "negotiatedMessageFormats", default)]
+        negotiated_message_formats: Vec<String>,
+        #[serde(rename = "_links")]
+        links: MessagingLinks,
+        #[serde(flatten)]
+        extra: serde_json::Map<String, serde_json::Value>,
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct MessagingLinks {
+        #[serde(rename = "self")]
+        self_link: Link<Messaging>,
+        #[serde(
+            rename = "sendMessage",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        send_message: Option<Link>,
+    }
+
+    static MESSAGING: Shape = Shape {
+        properties: &[("negotiatedMessageFormats", Scalar::StringList)],
+        embedded: &[],
+        arrays: &[],
+    };
+
+    impl Resource for Messaging {
+        const REL: &'static str = "messaging";
+        fn xml_shape() -> &'static Shape {
+            &MESSAGING
+        }
+    }
+
+    #[test]
+    fn a_resource_decodes_from_both_formats_alike() {
+        let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="messaging" href="/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="sendMessage" href="/conversations/137/messaging/sendMessage" />
+  <property name="rel">messaging</property>
+  <propertyList name="negotiatedMessageFormats"><item>Plain</item></propertyList>
+  <property name="state">Connecting</property>
+  <property name="9a2b">please pass this in a PUT request</property>
+</resource>"#;
+        let json = r#"{"rel":"messaging","state":"Connecting","negotiatedMessageFormats":["Plain"],
+            "9a2b":"please pass this in a PUT request",
+            "_links":{"self":{"href":"/conversations/137/messaging"},
+                      "sendMessage":{"href":"/conversations/137/messaging/sendMessage"}}}"#;
+        let from_xml = Messaging::from_xml(xml).expect("xml decodes");
+        let from_json = Messaging::from_json(json).expect("json decodes");
+        assert_eq!(from_xml, from_json);
+        assert_eq!(from_xml.links.self_link.target_rel(), "messaging");
+        assert_eq!(
+            Messaging::from_xml(&from_json.to_xml().expect("xml")).expect("again"),
+            from_json
+        );
+        let encoded: serde_json::Value =
+            serde_json::from_str(&from_json.to_json().expect("json")).expect("valid");
+        assert_eq!(
+            encoded,
+            serde_json::from_str::<serde_json::Value>(json).expect("valid")
+        );
+    }
+
+    #[test]
+    fn hostile_json_is_an_error_not_a_crash() {
+        // Unknown keys are kept as values, so the nesting reaches the parser.
+        let deep = format!(
+            r#"{{"rel":"messaging","junk":{}{}}}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let error = Messaging::from_json(&deep).expect_err("too deep");
+        assert!(error.to_string().contains("recursion limit"), "{error}");
+        let deep_objects = format!("{}{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
+        assert!(serde_json::from_str::<serde_json::Value>(&deep_objects).is_err());
+        assert!(Messaging::from_json(r#"{"rel":"messaging""#).is_err());
+        assert!(Messaging::from_json("").is_err());
+    }
+
+    #[test]
+    fn request_bodies_encode_as_input() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct SendMessage {
+            message: String,
+            #[serde(rename = "operationId", skip_serializing_if = "Option::is_none")]
+            operation_id: Option<String>,
+        }
+        impl RequestBody for SendMessage {}
+        let body = SendMessage {
+            message: "Hello <World>".into(),
+            operation_id: None,
+        };
+        let xml = body.to_xml().expect("encodes");
+        assert!(
+            xml.contains(r#"<property name="message">Hello &lt;World&gt;</property>"#),
+            "{xml}"
+        );
+        assert_eq!(SendMessage::from_xml(&xml).expect("reads back"), body);
+        assert_eq!(
+            SendMessage::from_json(&body.to_json().expect("json")).expect("reads back"),
+            body
+        );
+    }
+}

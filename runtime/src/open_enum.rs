@@ -74,6 +74,7 @@ macro_rules! open_enum {
 
         impl $name {
             /// Every documented value, in the order of the docs.
+            #[allow(dead_code)] // a table for callers; private enums may not read it
             pub const MEMBERS: &'static [&'static str] = &[ $($value),* ];
 
             /// The exact string this value is sent as.

@@ -305,3 +305,176 @@ pub(crate) fn error_value(element: &Element) -> Result<Value, DecodeError> {
     }
     Ok(Value::Object(object))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static PHONE: Shape = Shape {
+        properties: &[("includeInContactCard", Scalar::Bool)],
+        embedded: &[],
+        arrays: &[],
+    };
+    fn phone_shape() -> &'static Shape {
+        &PHONE
+    }
+    static PHONES: Shape = Shape {
+        properties: &[
+            ("count", Scalar::Integer),
+            ("ratio", Scalar::Number),
+            ("modalities", Scalar::StringList),
+            ("ports", Scalar::IntegerList),
+        ],
+        embedded: &[("phone", phone_shape)],
+        arrays: &["phone", "contact"],
+    };
+
+    const PHONES_XML: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phones" href="/me/phones" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/people/1" title="Ann &amp; Bob" />
+  <link rel="group" href="/groups/1" />
+  <link rel="group" href="/groups/2" />
+  <property name="count">2</property>
+  <property name="ratio">0.5</property>
+  <property name="etag">2758999089</property>
+  <property name="number"/>
+  <property name="empty"></property>
+  <propertyList name="modalities"><item>Messaging</item><item>Audio</item></propertyList>
+  <propertyList name="ports"><item>5060</item></propertyList>
+  <propertyList name="tags"/>
+  <resource rel="phone" href="/me/phones/work">
+    <property name="includeInContactCard">True</property>
+  </resource>
+  <resource rel="location" href="/me/location"/>
+</resource>"#;
+
+    #[test]
+    fn resource_xml_reads_as_the_json_shape() {
+        let value = to_json_value(PHONES_XML, &PHONES).expect("valid");
+        let expected = json!({
+            "rel": "phones",
+            "count": 2,
+            "ratio": 0.5,
+            "etag": "2758999089",
+            "number": null,
+            "empty": "",
+            "modalities": ["Messaging", "Audio"],
+            "ports": [5060],
+            "tags": [],
+            "_links": {
+                "self": {"href": "/me/phones"},
+                "contact": [{"href": "/people/1", "title": "Ann & Bob"}],
+                "group": [{"href": "/groups/1"}, {"href": "/groups/2"}],
+            },
+            "_embedded": {
+                "phone": [{
+                    "rel": "phone",
+                    "includeInContactCard": true,
+                    "_links": {"self": {"href": "/me/phones/work"}},
+                }],
+                "location": {"rel": "location", "_links": {"self": {"href": "/me/location"}}},
+            },
+        });
+        assert_eq!(value, expected);
+    }
+
+    #[test]
+    fn xml_written_from_the_json_shape_reads_back_identically() {
+        let value = to_json_value(PHONES_XML, &PHONES).expect("valid");
+        let written = from_json_value(&value, "phones").expect("encodes");
+        assert!(written.starts_with("<?xml"), "{written}");
+        assert!(
+            written.contains(r#"<link rel="contact" href="/people/1" title="Ann &amp; Bob"/>"#),
+            "{written}"
+        );
+        assert_eq!(to_json_value(&written, &PHONES).expect("reads back"), value);
+    }
+
+    #[test]
+    fn values_that_do_not_fit_their_type_name_the_property() {
+        let xml = r#"<resource rel="phones"><property name="count">many</property></resource>"#;
+        match to_json_value(xml, &PHONES) {
+            Err(DecodeError::Property {
+                name,
+                expected,
+                value,
+            }) => {
+                assert_eq!(
+                    (name.as_str(), expected, value.as_str()),
+                    ("count", "a whole number", "many")
+                );
+            }
+            other => panic!("expected a property error, got {other:?}"),
+        }
+        let bad_item =
+            r#"<resource><propertyList name="ports"><item>x</item></propertyList></resource>"#;
+        assert!(matches!(
+            to_json_value(bad_item, &PHONES),
+            Err(DecodeError::Property { .. })
+        ));
+    }
+
+    #[test]
+    fn structure_errors_say_what_was_expected() {
+        let wrong_root = to_json_value("<reason><code>x</code></reason>", &Shape::EMPTY);
+        assert!(
+            matches!(wrong_root, Err(DecodeError::Structure { ref expected, .. }) if expected == "<resource>")
+        );
+        let link_without_href =
+            to_json_value(r#"<resource><link rel="a"/></resource>"#, &Shape::EMPTY);
+        let message = link_without_href.expect_err("href is required").to_string();
+        assert!(
+            message.contains("`href`") && message.contains("<link \"a\">"),
+            "{message}"
+        );
+        assert!(to_json_value(
+            r#"<resource><property>x</property></resource>"#,
+            &Shape::EMPTY
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn input_bodies_use_the_input_element_without_links() {
+        static INPUT: Shape = Shape {
+            properties: &[("joinAudioMuted", Scalar::Bool)],
+            embedded: &[],
+            arrays: &[],
+        };
+        let value = json!({"to": "sip:john@contoso.com", "joinAudioMuted": false,
+            "_links": {"self": {"href": "/x"}}, "importance": null});
+        let written = input_from_json_value(&value).expect("encodes");
+        assert!(
+            written.contains(r#"<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">"#)
+        );
+        assert!(!written.contains("link"), "{written}");
+        let sample = r#"<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+            <property name="to">sip:john@contoso.com</property>
+            <property name="joinAudioMuted">False</property>
+            <property name="importance"/></input>"#;
+        let read = input_to_json_value(sample, &INPUT).expect("valid");
+        assert_eq!(
+            read,
+            json!({"to": "sip:john@contoso.com", "joinAudioMuted": false, "importance": null})
+        );
+        assert_eq!(
+            input_to_json_value(&written, &INPUT).expect("reads back"),
+            read
+        );
+    }
+
+    #[test]
+    fn values_without_an_xml_form_are_encode_errors() {
+        let nested = json!({"rel": "x", "bag": {"a": 1}});
+        let error = from_json_value(&nested, "x").expect_err("objects have no property form");
+        assert!(error.to_string().contains("`bag`"), "{error}");
+        assert!(from_json_value(&json!([1]), "x").is_err());
+        assert!(from_json_value(&json!({"list": [[1]]}), "x").is_err());
+        let mut deep = json!({"rel": "leaf"});
+        for _ in 0..100 {
+            deep = json!({"_embedded": {"child": deep}});
+        }
+        assert!(from_json_value(&deep, "root").is_err());
+    }
+}
