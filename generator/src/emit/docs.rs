@@ -11,7 +11,10 @@ use quote::quote;
 
 /// `#[doc]` attributes for `text`, one per line so prettyplease prints `///`.
 pub fn doc(text: &str) -> TokenStream {
-    let lines: Vec<String> = text.lines().map(|line| format!(" {}", escape_line(line.trim()))).collect();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| format!(" {}", escape_line(line.trim())))
+        .collect();
     let lines = trim_blank_edges(lines);
     quote! { #(#[doc = #lines])* }
 }
@@ -34,7 +37,10 @@ pub fn trusted(text: &str) -> TokenStream {
 
 /// Page text for use inside [`trusted`] prose.
 pub fn escape(text: &str) -> String {
-    text.lines().map(|line| escape_line(line.trim())).collect::<Vec<_>>().join(" ")
+    text.lines()
+        .map(|line| escape_line(line.trim()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A documented name as inline code, or escaped text if it could break out of the code span.
@@ -50,7 +56,10 @@ fn trim_blank_edges(mut lines: Vec<String>) -> Vec<String> {
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }
-    let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
+    let first = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
     lines.drain(..first);
     lines
 }
@@ -85,7 +94,9 @@ fn escape_line(line: &str) -> String {
 fn is_url(word: &str) -> bool {
     (word.starts_with("http://") || word.starts_with("https://"))
         && word.len() > "https://".len()
-        && word.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '`' | '"' | '\\' | '[' | ']'))
+        && word
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '`' | '"' | '\\' | '[' | ']'))
 }
 
 fn escape_word(word: &str, out: &mut String) {
@@ -109,13 +120,19 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         let tokens = doc(text);
-        let file: syn::File = syn::parse2(quote! { #tokens struct X; }).expect("doc attributes parse");
-        let syn::Item::Struct(item) = &file.items[0] else { panic!("expected a struct") };
+        let file: syn::File =
+            syn::parse2(quote! { #tokens struct X; }).expect("doc attributes parse");
+        let syn::Item::Struct(item) = &file.items[0] else {
+            panic!("expected a struct")
+        };
         item.attrs
             .iter()
             .map(|a| match &a.meta {
                 syn::Meta::NameValue(nv) => match &nv.value {
-                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => s.value(),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => s.value(),
                     _ => panic!("expected a `doc = \"...\"` attribute"),
                 },
                 _ => panic!("expected a `doc = \"...\"` attribute"),
@@ -125,19 +142,31 @@ mod tests {
 
     #[test]
     fn rustdoc_syntax_is_escaped() {
-        assert_eq!(lines("See [x] and <p>`code`</p>"), [" See \\[x\\] and &lt;p&gt;\\`code\\`&lt;/p&gt;"]);
-        assert_eq!(lines("a_b *c* #[d] } fn x() {"), [" a\\_b \\*c\\* \\#\\[d\\] } fn x() {"]);
+        assert_eq!(
+            lines("See [x] and <p>`code`</p>"),
+            [" See \\[x\\] and &lt;p&gt;\\`code\\`&lt;/p&gt;"]
+        );
+        assert_eq!(
+            lines("a_b *c* #[d] } fn x() {"),
+            [" a\\_b \\*c\\* \\#\\[d\\] } fn x() {"]
+        );
     }
 
     #[test]
     fn urls_become_autolinks_and_indentation_is_dropped() {
-        assert_eq!(lines("Go to https://example.com/a?b=1 now"), [" Go to <https://example.com/a?b=1> now"]);
+        assert_eq!(
+            lines("Go to https://example.com/a?b=1 now"),
+            [" Go to <https://example.com/a?b=1> now"]
+        );
         assert_eq!(lines("\n    let x = 1;\n\n"), [" let x = 1;"]);
     }
 
     #[test]
     fn block_starters_are_neutralised() {
-        assert_eq!(lines("# title\n- item\n1. first"), [" \\# title", " \\- item", " 1\\. first"]);
+        assert_eq!(
+            lines("# title\n- item\n1. first"),
+            [" \\# title", " \\- item", " 1\\. first"]
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ impl<'a> OpenEnum<'a> {
     pub fn from_page(e: &'a Enumeration) -> OpenEnum<'a> {
         OpenEnum {
             ident: &e.ident,
-            description: doc_or(&e.description, &format!("The {} enumeration.", code(&e.name))),
+            description: doc_or(
+                &e.description,
+                &format!("The {} enumeration.", code(&e.name)),
+            ),
             members: &e.members,
         }
     }
@@ -52,12 +55,20 @@ pub fn resource_kinds(model: &Model) -> Vec<Member> {
     model
         .resources
         .iter()
-        .map(|r| Member { value: r.rel.clone(), ident: r.kind_variant.clone(), description: r.description.clone() })
+        .map(|r| Member {
+            value: r.rel.clone(),
+            ident: r.kind_variant.clone(),
+            description: r.description.clone(),
+        })
         .collect()
 }
 
 pub fn kind_enum(kinds: &[Member]) -> OpenEnum<'_> {
-    OpenEnum { ident: "ResourceKind", description: trusted("Every resource of this crate, by its documented rel."), members: kinds }
+    OpenEnum {
+        ident: "ResourceKind",
+        description: trusted("Every resource of this crate, by its documented rel."),
+        members: kinds,
+    }
 }
 
 pub fn subcode_enum(model: &Model) -> OpenEnum<'_> {
@@ -78,16 +89,16 @@ impl ToTokens for Index<'_> {
             let variant = id(&r.kind_variant);
             let ty = id(&r.ident);
             let docs = trusted(&format!("A [`resources::{}`].", r.ident));
-            quote! { #docs #variant(resources::#ty), }
+            quote! { #docs #variant(::std::boxed::Box<resources::#ty>), }
         });
         let decoders = resources.iter().map(|r| {
             let variant = id(&r.kind_variant);
             let ty = id(&r.ident);
             let rel = &r.rel;
-            quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(AnyResource::#variant)) }
+            quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(::std::boxed::Box::new).map(AnyResource::#variant)) }
         });
         tokens.extend(quote! {
-            /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it.
+            /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it (boxed: resources are large).
             #[derive(Debug, Clone, PartialEq)]
             pub enum AnyResource { #(#variants)* }
 

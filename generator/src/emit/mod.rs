@@ -51,7 +51,10 @@ impl Default for CrateOptions {
 }
 
 /// All files of the generated crate, keyed by path relative to the crate root.
-pub fn crate_files(documents: &[Document], options: &CrateOptions) -> Result<BTreeMap<String, String>, Error> {
+pub fn crate_files(
+    documents: &[Document],
+    options: &CrateOptions,
+) -> Result<BTreeMap<String, String>, Error> {
     let model = Model::build(documents)?;
     let crate_ident = crate_ident(&options.crate_name)?;
     let rust_header = header("//", &options.provenance, &options.command);
@@ -79,7 +82,10 @@ pub fn crate_files(documents: &[Document], options: &CrateOptions) -> Result<BTr
         let rel = format!(" The `{}` resource.", resource.rel);
         files.insert(
             format!("src/resources/{}.rs", resource.module),
-            format_segments(&rust_header, vec![Segment::Items(quote! { #![doc = #rel] #module })])?,
+            format_segments(
+                &rust_header,
+                vec![Segment::Items(quote! { #![doc = #rel] #module })],
+            )?,
         );
     }
 
@@ -90,11 +96,21 @@ pub fn crate_files(documents: &[Document], options: &CrateOptions) -> Result<BTr
         let item = OpenEnum::from_page(e);
         Segment::OpenEnum(quote!(#item))
     }));
-    files.insert("src/enums.rs".to_string(), format_segments(&rust_header, enum_segments)?);
+    files.insert(
+        "src/enums.rs".to_string(),
+        format_segments(&rust_header, enum_segments)?,
+    );
 
     let kinds = index::resource_kinds(&model);
-    let (kind_enum, subcode_enum, index) = (index::kind_enum(&kinds), index::subcode_enum(&model), Index(&model));
-    let crate_doc = format!(" Typed UCWA 2.0 resources, generated from {}.", output::one_line(&options.provenance));
+    let (kind_enum, subcode_enum, index) = (
+        index::kind_enum(&kinds),
+        index::subcode_enum(&model),
+        Index(&model),
+    );
+    let crate_doc = format!(
+        " Typed UCWA 2.0 resources, generated from {}.",
+        output::one_line(&options.provenance)
+    );
     let lib = vec![
         Segment::Items(quote! {
             #![doc = #crate_doc]
@@ -109,11 +125,20 @@ pub fn crate_files(documents: &[Document], options: &CrateOptions) -> Result<BTr
         Segment::OpenEnum(quote!(#subcode_enum)),
         Segment::Items(quote!(#index)),
     ];
-    files.insert("src/lib.rs".to_string(), format_segments(&rust_header, lib)?);
+    files.insert(
+        "src/lib.rs".to_string(),
+        format_segments(&rust_header, lib)?,
+    );
 
     let (samples, _) = samples::classify(documents, &model);
-    let tests = samples::SamplesFile { crate_ident: &crate_ident, samples: &samples };
-    files.insert("tests/samples.rs".to_string(), format_segments(&rust_header, vec![Segment::Items(quote!(#tests))])?);
+    let tests = samples::SamplesFile {
+        crate_ident: &crate_ident,
+        samples: &samples,
+    };
+    files.insert(
+        "tests/samples.rs".to_string(),
+        format_segments(&rust_header, vec![Segment::Items(quote!(#tests))])?,
+    );
     Ok(files)
 }
 
@@ -130,7 +155,10 @@ pub fn single_file(documents: &[Document], options: &CrateOptions) -> Result<Str
         }
     });
     let reexports = model.resources.iter().map(reexport);
-    let enums = model.enums.iter().map(|e| OpenEnum::from_page(e).invocation());
+    let enums = model
+        .enums
+        .iter()
+        .map(|e| OpenEnum::from_page(e).invocation());
     let kinds = index::resource_kinds(&model);
     let kind_enum = index::kind_enum(&kinds).invocation();
     let subcode_enum = index::subcode_enum(&model).invocation();
@@ -147,7 +175,11 @@ pub fn single_file(documents: &[Document], options: &CrateOptions) -> Result<Str
         #subcode_enum
         #index
     };
-    Ok(format!("{}{}", header("//", &options.provenance, &options.command), output::format_tokens(tokens)?))
+    Ok(format!(
+        "{}{}",
+        header("//", &options.provenance, &options.command),
+        output::format_tokens(tokens)?
+    ))
 }
 
 /// How many samples the generated tests exercise, reject, or cannot test.
@@ -160,13 +192,21 @@ fn reexport(resource: &Resource) -> TokenStream {
     let module = id(&resource.module);
     let mut types = vec![id(&resource.ident), id(&resource.links_ident)];
     types.extend(resource.embedded_ident.as_deref().map(id));
-    types.extend(resource.operations.iter().filter_map(|o| o.request.as_ref()).map(|r| id(&r.ident)));
+    types.extend(
+        resource
+            .operations
+            .iter()
+            .filter_map(|o| o.request.as_ref())
+            .map(|r| id(&r.ident)),
+    );
     quote!(pub use self::#module::{#(#types),*};)
 }
 
 fn crate_ident(crate_name: &str) -> Result<String, Error> {
     let valid = !crate_name.is_empty()
-        && crate_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && crate_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !crate_name.starts_with(|c: char| c.is_ascii_digit());
     let ident = crate_name.replace('-', "_");
     if valid && names::is_valid(&ident) {

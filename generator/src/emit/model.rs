@@ -17,7 +17,13 @@ const RESOURCE_FIELDS: &[&str] = &["rel", "links", "embedded", "extra"];
 /// variant `Err` makes `Self::Err` in the macro's `FromStr` impl ambiguous.
 const RESERVED_VARIANTS: &[&str] = &["Other", "Err"];
 /// Names at the crate root and in `enums` that generated enums must not take.
-const ROOT_TYPES: &[&str] = &["ResourceKind", "AnyResource", "Events", "ErrorResponse", "ErrorSubcode"];
+const ROOT_TYPES: &[&str] = &[
+    "ResourceKind",
+    "AnyResource",
+    "Events",
+    "ErrorResponse",
+    "ErrorSubcode",
+];
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -132,7 +138,11 @@ pub struct Sample {
 #[derive(Debug, Clone)]
 pub enum SampleCheck {
     /// Decodes into the resource; the listed fields hold these JSON values.
-    Response { resource: String, format: SampleFormat, fields: Vec<(String, serde_json::Value)> },
+    Response {
+        resource: String,
+        format: SampleFormat,
+        fields: Vec<(String, serde_json::Value)>,
+    },
     /// Decodes into the request body type of a resource module.
     Request { resource: String, body: String },
     /// Decodes into the crate's `Events` with this many senders.
@@ -149,14 +159,19 @@ pub enum Decoder {
 }
 
 pub fn generate_error(message: impl Into<String>) -> Error {
-    Error::Generate { file: PathBuf::from("schema"), message: message.into() }
+    Error::Generate {
+        file: PathBuf::from("schema"),
+        message: message.into(),
+    }
 }
 
 fn checked(name: String) -> Result<String, Error> {
     if names::is_valid(&name) {
         Ok(name)
     } else {
-        Err(generate_error(format!("internal: made the invalid identifier `{name}`")))
+        Err(generate_error(format!(
+            "internal: made the invalid identifier `{name}`"
+        )))
     }
 }
 
@@ -167,14 +182,20 @@ impl Model {
         let mut seen = BTreeSet::new();
         for doc in &sorted {
             if !seen.insert(doc.name.as_str()) {
-                return Err(generate_error(format!("two schema documents are both named `{}`", doc.name)));
+                return Err(generate_error(format!(
+                    "two schema documents are both named `{}`",
+                    doc.name
+                )));
             }
         }
         let (resource_docs, enum_docs): (Vec<&Document>, Vec<&Document>) =
             sorted.into_iter().partition(|d| d.kind == Kind::Resource);
 
         let enums = build_enums(&enum_docs)?;
-        let enum_types: BTreeMap<&str, &str> = enums.iter().map(|e| (e.name.as_str(), e.ident.as_str())).collect();
+        let enum_types: BTreeMap<&str, &str> = enums
+            .iter()
+            .map(|e| (e.name.as_str(), e.ident.as_str()))
+            .collect();
 
         let mut types = Scope::default();
         let mut modules = Scope::with_reserved(&["mod"]);
@@ -186,7 +207,10 @@ impl Model {
             resource_types.insert(doc.name.as_str(), ident.clone());
             skeletons.push((doc, ident, module));
         }
-        let lookup = TypeLookup { resources: &resource_types, enums: &enum_types };
+        let lookup = TypeLookup {
+            resources: &resource_types,
+            enums: &enum_types,
+        };
         let mut kinds = Scope::with_reserved(RESERVED_VARIANTS);
         let mut resources = Vec::new();
         for (doc, ident, module) in skeletons {
@@ -194,7 +218,11 @@ impl Model {
             resource.kind_variant = checked(kinds.claim(names::camel(&doc.name)))?;
             resources.push(resource);
         }
-        Ok(Model { resources, enums, subcodes: subcodes(&resource_docs)? })
+        Ok(Model {
+            resources,
+            enums,
+            subcodes: subcodes(&resource_docs)?,
+        })
     }
 
     pub fn resource_by_ident(&self, ident: &str) -> Option<&Resource> {
@@ -213,7 +241,10 @@ impl TypeLookup<'_> {
         if let Some(ident) = self.resources.get(name) {
             return Some(ident.clone());
         }
-        let mut matches = self.resources.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut matches = self
+            .resources
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name));
         match (matches.next(), matches.next()) {
             (Some((_, ident)), None) => Some(ident.clone()),
             _ => None,
@@ -235,13 +266,18 @@ impl TypeLookup<'_> {
             TypeRef::Number => FieldType::Number,
             TypeRef::Enum(name) => {
                 let found = self.enums.get(name.as_str()).copied().or_else(|| {
-                    let mut matches = self.enums.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+                    let mut matches = self
+                        .enums
+                        .iter()
+                        .filter(|(n, _)| n.eq_ignore_ascii_case(name));
                     match (matches.next(), matches.next()) {
                         (Some((_, ident)), None) => Some(*ident),
                         _ => None,
                     }
                 });
-                found.map_or(FieldType::String, |ident| FieldType::Enum(ident.to_string()))
+                found.map_or(FieldType::String, |ident| {
+                    FieldType::Enum(ident.to_string())
+                })
             }
             TypeRef::Array(item) => FieldType::Array(Box::new(self.known_type(item))),
         }
@@ -288,7 +324,11 @@ fn subcodes(docs: &[&Document]) -> Result<Vec<Member>, Error> {
     values
         .into_iter()
         .map(|value| {
-            Ok(Member { value: value.to_string(), ident: checked(variants.claim(names::camel(value)))?, description: String::new() })
+            Ok(Member {
+                value: value.to_string(),
+                ident: checked(variants.claim(names::camel(value)))?,
+                description: String::new(),
+            })
         })
         .collect()
 }
@@ -318,9 +358,16 @@ fn build_resource(
     let mut link_fields = Scope::with_reserved(&["extra"]);
     let mut rels = BTreeSet::new();
     let mut links = Vec::new();
-    let self_row = schema::Link { rel: "self".into(), description: "The link to the current resource.".into(), target: Some(doc.name.clone()) };
+    let self_row = schema::Link {
+        rel: "self".into(),
+        description: "The link to the current resource.".into(),
+        target: Some(doc.name.clone()),
+    };
     let documented_self = doc.links.iter().any(|l| l.rel == "self");
-    for link in std::iter::once(&self_row).filter(|_| !documented_self).chain(&doc.links) {
+    for link in std::iter::once(&self_row)
+        .filter(|_| !documented_self)
+        .chain(&doc.links)
+    {
         if !rels.insert(link.rel.as_str()) {
             continue;
         }
@@ -328,11 +375,17 @@ fn build_resource(
         let target = if link.rel == "self" {
             Some(ident.clone())
         } else {
-            link.target.as_deref().and_then(|t| lookup.resource(t)).or_else(|| lookup.resource(&link.rel))
+            link.target
+                .as_deref()
+                .and_then(|t| lookup.resource(t))
+                .or_else(|| lookup.resource(&link.rel))
         };
         links.push(LinkField {
             rel: link.rel.clone(),
-            accessor: checked(format!("{}_link", field.trim_start_matches("r#").trim_end_matches('_')))?,
+            accessor: checked(format!(
+                "{}_link",
+                field.trim_start_matches("r#").trim_end_matches('_')
+            ))?,
             ident: field,
             description: link.description.clone(),
             target,
@@ -343,16 +396,27 @@ fn build_resource(
     let mut embedded = Vec::new();
     for rel in embedded_rels(doc) {
         if let Some(target) = lookup.resource(&rel) {
-            embedded.push(EmbeddedField { ident: checked(embedded_fields.claim(names::snake(&rel)))?, rel, target });
+            embedded.push(EmbeddedField {
+                ident: checked(embedded_fields.claim(names::snake(&rel)))?,
+                rel,
+                target,
+            });
         }
     }
 
     // `Self_` + `Links` would be `Self_Links`, which is not camel case.
     let base = ident.trim_end_matches('_');
     let links_ident = checked(types.claim(format!("{base}Links")))?;
-    let embedded_ident =
-        if embedded.is_empty() { None } else { Some(checked(types.claim(format!("{base}Embedded")))?) };
-    let with_body = doc.operations.iter().filter(|o| !o.request_body.is_empty()).count();
+    let embedded_ident = if embedded.is_empty() {
+        None
+    } else {
+        Some(checked(types.claim(format!("{base}Embedded")))?)
+    };
+    let with_body = doc
+        .operations
+        .iter()
+        .filter(|o| !o.request_body.is_empty())
+        .count();
     let mut operations = Vec::new();
     for op in &doc.operations {
         let request = if op.request_body.is_empty() {
@@ -361,11 +425,17 @@ fn build_resource(
             let name = if with_body == 1 {
                 format!("{base}Request")
             } else {
-                format!("{base}{}Request", names::camel(&op.method.as_str().to_ascii_lowercase()))
+                format!(
+                    "{base}{}Request",
+                    names::camel(&op.method.as_str().to_ascii_lowercase())
+                )
             };
             Some(build_request(op, checked(types.claim(name))?, lookup)?)
         };
-        operations.push(Operation { source: op.clone(), request });
+        operations.push(Operation {
+            source: op.clone(),
+            request,
+        });
     }
 
     Ok(Resource {
@@ -385,7 +455,11 @@ fn build_resource(
     })
 }
 
-fn build_request(op: &schema::Operation, ident: String, lookup: &TypeLookup<'_>) -> Result<RequestBody, Error> {
+fn build_request(
+    op: &schema::Operation,
+    ident: String,
+    lookup: &TypeLookup<'_>,
+) -> Result<RequestBody, Error> {
     let mut scope = Scope::with_reserved(&["extra"]);
     let mut seen = BTreeSet::new();
     let mut fields = Vec::new();
@@ -407,7 +481,11 @@ fn build_request(op: &schema::Operation, ident: String, lookup: &TypeLookup<'_>)
             required: field.required,
         });
     }
-    Ok(RequestBody { ident, description: format!("The body of a {} request.", op.method.as_str()), fields })
+    Ok(RequestBody {
+        ident,
+        description: format!("The body of a {} request.", op.method.as_str()),
+        fields,
+    })
 }
 
 /// This page's valid JSON response samples, parsed.
@@ -422,7 +500,11 @@ fn json_responses(doc: &Document) -> impl Iterator<Item = serde_json::Value> + '
 /// Rels under `_embedded` in this page's JSON response samples.
 fn embedded_rels(doc: &Document) -> BTreeSet<String> {
     json_responses(doc)
-        .filter_map(|v| v.get("_embedded").and_then(|e| e.as_object()).map(|m| m.keys().cloned().collect::<Vec<_>>()))
+        .filter_map(|v| {
+            v.get("_embedded")
+                .and_then(|e| e.as_object())
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        })
         .flatten()
         .collect()
 }
@@ -434,7 +516,11 @@ fn array_rels(doc: &Document) -> BTreeSet<String> {
             ["_links", "_embedded"]
                 .into_iter()
                 .filter_map(|key| v.get(key).and_then(|m| m.as_object()).cloned())
-                .flat_map(|m| m.into_iter().filter(|(_, value)| value.is_array()).map(|(rel, _)| rel))
+                .flat_map(|m| {
+                    m.into_iter()
+                        .filter(|(_, value)| value.is_array())
+                        .map(|(rel, _)| rel)
+                })
                 .collect::<Vec<_>>()
         })
         .collect()

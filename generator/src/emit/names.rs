@@ -14,10 +14,11 @@ use std::collections::BTreeSet;
 
 /// Keywords that `r#` can escape.
 const RAW_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn", "else", "enum",
-    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
-    "mut", "override", "priv", "pub", "ref", "return", "static", "struct", "trait", "true", "try", "type", "typeof",
-    "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "union", "unsafe", "unsized",
+    "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers; they get a `_` suffix instead.
@@ -119,7 +120,9 @@ impl Scope {
     }
 
     fn key(name: &str) -> String {
-        name.trim_start_matches("r#").trim_end_matches('_').to_ascii_lowercase()
+        name.trim_start_matches("r#")
+            .trim_end_matches('_')
+            .to_ascii_lowercase()
     }
 
     /// Takes `name` or, if it is taken, the first free suffixed form.
@@ -128,7 +131,11 @@ impl Scope {
             return name;
         }
         let bare = name.trim_start_matches("r#").trim_end_matches('_');
-        let separator = if bare.starts_with(|c: char| c.is_ascii_uppercase()) { "" } else { "_" };
+        let separator = if bare.starts_with(|c: char| c.is_ascii_uppercase()) {
+            ""
+        } else {
+            "_"
+        };
         (2..)
             .map(|n| format!("{bare}{separator}{n}"))
             .find(|candidate| self.taken.insert(Self::key(candidate)))

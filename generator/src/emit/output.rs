@@ -44,7 +44,9 @@ pub fn format_segments(header: &str, segments: Vec<Segment>) -> Result<String, E
 
 /// Text for a header comment: one line, no control characters.
 pub fn one_line(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// The first lines of every generated file, as `prefix` comments (`//` or `#`).

@@ -51,11 +51,16 @@ fn scalar_tokens(ty: &FieldType) -> TokenStream {
 
 /// Names in the model were checked when it was built; this cannot fail.
 pub fn id(name: &str) -> Ident {
-    ident(name).unwrap_or_else(|_| proc_macro2::Ident::new("invalid_identifier", proc_macro2::Span::call_site()))
+    ident(name).unwrap_or_else(|_| {
+        proc_macro2::Ident::new("invalid_identifier", proc_macro2::Span::call_site())
+    })
 }
 
 fn optional_field(field: &Field) -> TokenStream {
-    let docs = doc_or(&field.description, &format!("The {} property.", code(&field.serde)));
+    let docs = doc_or(
+        &field.description,
+        &format!("The {} property.", code(&field.serde)),
+    );
     let serde = &field.serde;
     let name = id(&field.ident);
     let ty = type_tokens(&field.ty);
@@ -67,7 +72,9 @@ fn optional_field(field: &Field) -> TokenStream {
 }
 
 fn extra_field(what: &str) -> TokenStream {
-    let docs = trusted(&format!("{what} this version of the docs does not list, kept so that encoding gives them back."));
+    let docs = trusted(&format!(
+        "{what} this version of the docs does not list, kept so that encoding gives them back."
+    ));
     quote! {
         #docs
         #[serde(flatten)]
@@ -87,7 +94,11 @@ impl ToTokens for ResourceModule<'_> {
         }
         Accessors(resource).to_tokens(tokens);
         ResourceImpl(resource).to_tokens(tokens);
-        for request in resource.operations.iter().filter_map(|o| o.request.as_ref()) {
+        for request in resource
+            .operations
+            .iter()
+            .filter_map(|o| o.request.as_ref())
+        {
             RequestStruct(request).to_tokens(tokens);
         }
     }
@@ -178,7 +189,10 @@ struct EmbeddedStruct<'a> {
 
 impl ToTokens for EmbeddedStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let docs = trusted(&format!("Resources embedded in [`{}`], by rel.", self.resource.ident));
+        let docs = trusted(&format!(
+            "Resources embedded in [`{}`], by rel.",
+            self.resource.ident
+        ));
         let name = id(self.name);
         let fields = self.resource.embedded.iter().map(|EmbeddedField { rel, ident, target }| {
             let docs = trusted(&format!("Embedded {} resources.", code(rel)));
@@ -239,10 +253,15 @@ impl ToTokens for ResourceImpl<'_> {
         let r = self.0;
         let name = id(&r.ident);
         let rel = &r.rel;
-        let mut properties: Vec<(&str, TokenStream)> =
-            r.properties.iter().map(|p| (p.serde.as_str(), scalar_tokens(&p.ty))).collect();
+        let mut properties: Vec<(&str, TokenStream)> = r
+            .properties
+            .iter()
+            .map(|p| (p.serde.as_str(), scalar_tokens(&p.ty)))
+            .collect();
         properties.sort_by(|a, b| a.0.cmp(b.0));
-        let properties = properties.iter().map(|(name, scalar)| quote!((#name, #scalar)));
+        let properties = properties
+            .iter()
+            .map(|(name, scalar)| quote!((#name, #scalar)));
         let mut embedded: Vec<&EmbeddedField> = r.embedded.iter().collect();
         embedded.sort_by(|a, b| a.rel.cmp(&b.rel));
         let embedded = embedded.iter().map(|e| {
@@ -288,11 +307,15 @@ impl ToTokens for OperationRow<'_> {
             crate::schema::Method::Options => "Options",
         });
         let description = &op.description;
-        let parameter = |name: &str, required: bool, description: &str| {
-            quote!(::ucwa_runtime::ParameterInfo { name: #name, required: #required, description: #description })
-        };
-        let query = op.query_parameters.iter().map(|q| parameter(&q.name, q.required, &q.description));
-        let body = op.request_body.iter().map(|f| parameter(&f.name, f.required, &f.description));
+        let parameter = |name: &str, required: bool, description: &str| quote!(::ucwa_runtime::ParameterInfo { name: #name, required: #required, description: #description });
+        let query = op
+            .query_parameters
+            .iter()
+            .map(|q| parameter(&q.name, q.required, &q.description));
+        let body = op
+            .request_body
+            .iter()
+            .map(|f| parameter(&f.name, f.required, &f.description));
         let response = op.response_body.iter().map(|r| &r.item);
         let errors = op.errors.iter().map(|e| {
             let error = &e.error;
@@ -321,7 +344,13 @@ struct EventRow<'a>(&'a crate::schema::Event);
 impl ToTokens for EventRow<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let e = self.0;
-        let (event_type, resource, priority, sender, reason) = (&e.event_type, &e.resource, &e.priority, &e.sender, &e.reason);
+        let (event_type, resource, priority, sender, reason) = (
+            &e.event_type,
+            &e.resource,
+            &e.priority,
+            &e.sender,
+            &e.reason,
+        );
         tokens.extend(quote! {
             ::ucwa_runtime::EventInfo {
                 event_type: #event_type,
@@ -345,7 +374,10 @@ impl ToTokens for RequestStruct<'_> {
             if !f.required {
                 return optional_field(&f.field);
             }
-            let docs = doc_or(&f.field.description, &format!("The {} parameter.", code(&f.field.serde)));
+            let docs = doc_or(
+                &f.field.description,
+                &format!("The {} parameter.", code(&f.field.serde)),
+            );
             let serde = &f.field.serde;
             let field = id(&f.field.ident);
             let ty = type_tokens(&f.field.ty);
@@ -359,7 +391,12 @@ impl ToTokens for RequestStruct<'_> {
         let mut typed: Vec<(&str, TokenStream)> = request
             .fields
             .iter()
-            .filter(|f| !matches!(f.field.ty, FieldType::String | FieldType::Enum(_) | FieldType::Json))
+            .filter(|f| {
+                !matches!(
+                    f.field.ty,
+                    FieldType::String | FieldType::Enum(_) | FieldType::Json
+                )
+            })
             .map(|f| (f.field.serde.as_str(), scalar_tokens(&f.field.ty)))
             .collect();
         typed.sort_by(|a, b| a.0.cmp(b.0));

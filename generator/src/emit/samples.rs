@@ -26,14 +26,28 @@ pub struct SampleCounts {
 }
 
 pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCounts) {
-    let by_rel: BTreeMap<&str, &Resource> = model.resources.iter().map(|r| (r.rel.as_str(), r)).collect();
-    let mut docs: Vec<&Document> = documents.iter().filter(|d| d.kind == Kind::Resource).collect();
+    let by_rel: BTreeMap<&str, &Resource> = model
+        .resources
+        .iter()
+        .map(|r| (r.rel.as_str(), r))
+        .collect();
+    let mut docs: Vec<&Document> = documents
+        .iter()
+        .filter(|d| d.kind == Kind::Resource)
+        .collect();
     docs.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut tests = Scope::with_reserved(&["damaged_samples_are_still_rejected", "holds", "json_round_trip", "xml_round_trip"]);
+    let mut tests = Scope::with_reserved(&[
+        "damaged_samples_are_still_rejected",
+        "holds",
+        "json_round_trip",
+        "xml_round_trip",
+    ]);
     let mut samples = Vec::new();
     let mut counts = SampleCounts::default();
     for doc in docs {
-        let Some(resource) = by_rel.get(doc.name.as_str()) else { continue };
+        let Some(resource) = by_rel.get(doc.name.as_str()) else {
+            continue;
+        };
         for (op, model_op) in doc.operations.iter().zip(&resource.operations) {
             for example in op.examples.iter().filter(|e| !e.body.trim().is_empty()) {
                 let direction = match example.direction {
@@ -54,18 +68,34 @@ pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCo
                     // No body type to decode into, or an XML `input` body, which the runtime only writes.
                     (Direction::Request, _) => None,
                 };
-                push(&mut samples, &mut counts, &mut tests, &origin, example, check);
+                push(
+                    &mut samples,
+                    &mut counts,
+                    &mut tests,
+                    &origin,
+                    example,
+                    check,
+                );
             }
         }
         for event in &doc.events {
-            let Some(example) = event.sample.as_ref().filter(|e| !e.body.trim().is_empty()) else { continue };
+            let Some(example) = event.sample.as_ref().filter(|e| !e.body.trim().is_empty()) else {
+                continue;
+            };
             let origin = format!("{} {} event", doc.name, event.event_type);
             let check = if example.format == SampleFormat::Json {
                 Some(event_check(example))
             } else {
                 None
             };
-            push(&mut samples, &mut counts, &mut tests, &origin, example, check);
+            push(
+                &mut samples,
+                &mut counts,
+                &mut tests,
+                &origin,
+                example,
+                check,
+            );
         }
     }
     (samples, counts)
@@ -81,7 +111,14 @@ fn event_check(example: &Example) -> SampleCheck {
     }
 }
 
-fn push(samples: &mut Vec<Sample>, counts: &mut SampleCounts, tests: &mut Scope, origin: &str, example: &Example, check: Option<SampleCheck>) {
+fn push(
+    samples: &mut Vec<Sample>,
+    counts: &mut SampleCounts,
+    tests: &mut Scope,
+    origin: &str,
+    example: &Example,
+    check: Option<SampleCheck>,
+) {
     let Some(check) = check else {
         counts.untested += 1;
         return;
@@ -90,15 +127,27 @@ fn push(samples: &mut Vec<Sample>, counts: &mut SampleCounts, tests: &mut Scope,
         SampleCheck::Rejected { .. } => counts.rejected += 1,
         _ => counts.tested += 1,
     }
-    samples.push(Sample { test: tests.claim(names::snake(origin)), origin: origin.to_string(), body: example.body.clone(), check });
+    samples.push(Sample {
+        test: tests.claim(names::snake(origin)),
+        origin: origin.to_string(),
+        body: example.body.clone(),
+        check,
+    });
 }
 
 fn rejected(decoder: Decoder, example: &Example) -> SampleCheck {
-    let reason = example.problem.clone().unwrap_or_else(|| "recorded as damaged".to_string());
+    let reason = example
+        .problem
+        .clone()
+        .unwrap_or_else(|| "recorded as damaged".to_string());
     SampleCheck::Rejected { decoder, reason }
 }
 
-fn response_check(example: &Example, page: &Resource, by_rel: &BTreeMap<&str, &Resource>) -> Option<SampleCheck> {
+fn response_check(
+    example: &Example,
+    page: &Resource,
+    by_rel: &BTreeMap<&str, &Resource>,
+) -> Option<SampleCheck> {
     let parsed = match example.format {
         SampleFormat::Json => serde_json::from_str::<serde_json::Value>(&example.body).ok(),
         SampleFormat::Xml => None,
@@ -111,7 +160,13 @@ fn response_check(example: &Example, page: &Resource, by_rel: &BTreeMap<&str, &R
         .and_then(|rel| by_rel.get(rel).copied())
         .unwrap_or(page);
     if !example.valid {
-        return Some(rejected(Decoder::Resource { ident: resource.ident.clone(), format: example.format }, example));
+        return Some(rejected(
+            Decoder::Resource {
+                ident: resource.ident.clone(),
+                format: example.format,
+            },
+            example,
+        ));
     }
     let fields = match (example.format, parsed) {
         (SampleFormat::Json, Some(serde_json::Value::Object(object))) => resource
@@ -119,12 +174,25 @@ fn response_check(example: &Example, page: &Resource, by_rel: &BTreeMap<&str, &R
             .iter()
             .filter_map(|p| {
                 let value = object.get(&p.serde)?;
-                matches!(value, serde_json::Value::String(_) | serde_json::Value::Bool(_) | serde_json::Value::Number(_))
-                    .then(|| (p.ident.clone(), value.clone()))
+                matches!(
+                    value,
+                    serde_json::Value::String(_)
+                        | serde_json::Value::Bool(_)
+                        | serde_json::Value::Number(_)
+                )
+                .then(|| (p.ident.clone(), value.clone()))
             })
             .take(CHECKED_FIELDS)
             .collect(),
-        (SampleFormat::Json, _) => return Some(rejected(Decoder::Resource { ident: resource.ident.clone(), format: example.format }, example)),
+        (SampleFormat::Json, _) => {
+            return Some(rejected(
+                Decoder::Resource {
+                    ident: resource.ident.clone(),
+                    format: example.format,
+                },
+                example,
+            ))
+        }
         (SampleFormat::Xml, _) => xml_properties(&example.body)
             .into_iter()
             .filter_map(|(name, text)| {
@@ -135,28 +203,51 @@ fn response_check(example: &Example, page: &Resource, by_rel: &BTreeMap<&str, &R
             .take(CHECKED_FIELDS)
             .collect(),
     };
-    Some(SampleCheck::Response { resource: resource.ident.clone(), format: example.format, fields })
+    Some(SampleCheck::Response {
+        resource: resource.ident.clone(),
+        format: example.format,
+        fields,
+    })
 }
 
 /// A request sample must carry every required field at the top level to
 /// decode; one that does not contradicts its page and is listed as rejected.
 fn request_check(example: &Example, resource: &Resource, body: &str) -> Option<SampleCheck> {
-    let decoder = Decoder::Request { resource: resource.ident.clone(), body: body.to_string() };
+    let decoder = Decoder::Request {
+        resource: resource.ident.clone(),
+        body: body.to_string(),
+    };
     if !example.valid {
         return Some(rejected(decoder, example));
     }
     let parsed = serde_json::from_str::<serde_json::Value>(&example.body).ok();
-    let request = resource.operations.iter().filter_map(|o| o.request.as_ref()).find(|r| r.ident == body)?;
+    let request = resource
+        .operations
+        .iter()
+        .filter_map(|o| o.request.as_ref())
+        .find(|r| r.ident == body)?;
     let missing: Vec<&str> = request
         .fields
         .iter()
-        .filter(|f| f.required && parsed.as_ref().and_then(|v| v.get(&f.field.serde)).is_none())
+        .filter(|f| {
+            f.required
+                && parsed
+                    .as_ref()
+                    .and_then(|v| v.get(&f.field.serde))
+                    .is_none()
+        })
         .map(|f| f.field.serde.as_str())
         .collect();
     if missing.is_empty() {
-        Some(SampleCheck::Request { resource: resource.ident.clone(), body: body.to_string() })
+        Some(SampleCheck::Request {
+            resource: resource.ident.clone(),
+            body: body.to_string(),
+        })
     } else {
-        Some(SampleCheck::Rejected { decoder, reason: format!("lacks the required {}", missing.join(", ")) })
+        Some(SampleCheck::Rejected {
+            decoder,
+            reason: format!("lacks the required {}", missing.join(", ")),
+        })
     }
 }
 
@@ -200,7 +291,10 @@ fn xml_properties(body: &str) -> Vec<(String, String)> {
 /// generated test shows the body as it is on the page.
 fn body_literal(body: &str) -> TokenStream {
     if !body.contains('\r') {
-        let hashes = (1..).map(|n| "#".repeat(n)).find(|h| !body.contains(&format!("\"{h}"))).unwrap_or_default();
+        let hashes = (1..)
+            .map(|n| "#".repeat(n))
+            .find(|h| !body.contains(&format!("\"{h}")))
+            .unwrap_or_default();
         if let Ok(tokens) = format!("r{hashes}\"{body}\"{hashes}").parse::<TokenStream>() {
             let mut iter = tokens.clone().into_iter();
             if let (Some(proc_macro2::TokenTree::Literal(_)), None) = (iter.next(), iter.next()) {
@@ -247,18 +341,42 @@ impl ToTokens for SamplesFile<'_> {
                 /// starts decoding, the page or the schema changed and the sample deserves a real test.
                 #[test]
                 fn damaged_samples_are_still_rejected() {
-                    let damaged: &[(&str, fn(&str) -> bool, &str)] = &[#(#damaged),*];
+                    /// Where the sample is from and why it is damaged, whether a decoder accepts it, the body.
+                    type Damaged = (&'static str, fn(&str) -> bool, &'static str);
+                    let damaged: &[Damaged] = &[#(#damaged),*];
                     for (origin, decodes, body) in damaged {
                         assert!(!decodes(body), "{origin}: decodes now");
                     }
                 }
             }
         });
-        let uses = |wanted: &dyn Fn(&SampleCheck) -> bool| self.samples.iter().any(|s| wanted(&s.check));
-        let json = uses(&|c| matches!(c, SampleCheck::Response { format: SampleFormat::Json, .. }));
-        let xml = uses(&|c| matches!(c, SampleCheck::Response { format: SampleFormat::Xml, .. }));
-        let fields = uses(&|c| matches!(c, SampleCheck::Response { fields, .. } if !fields.is_empty()));
-        let import = (json || xml).then(|| quote!(use ::ucwa_runtime::Resource;));
+        let uses =
+            |wanted: &dyn Fn(&SampleCheck) -> bool| self.samples.iter().any(|s| wanted(&s.check));
+        let json = uses(&|c| {
+            matches!(
+                c,
+                SampleCheck::Response {
+                    format: SampleFormat::Json,
+                    ..
+                }
+            )
+        });
+        let xml = uses(&|c| {
+            matches!(
+                c,
+                SampleCheck::Response {
+                    format: SampleFormat::Xml,
+                    ..
+                }
+            )
+        });
+        let fields =
+            uses(&|c| matches!(c, SampleCheck::Response { fields, .. } if !fields.is_empty()));
+        let import = (json || xml).then(|| {
+            quote!(
+                use ::ucwa_runtime::Resource;
+            )
+        });
         let holds = fields.then(|| {
             quote! {
                 /// `field` serialises to exactly the JSON `expected`.
@@ -312,9 +430,16 @@ fn format_method(format: SampleFormat) -> TokenStream {
 fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
     let body = body_literal(&sample.body);
-    let docs = super::docs::trusted(&format!("The {} sample.", super::docs::escape(&sample.origin)));
+    let docs = super::docs::trusted(&format!(
+        "The {} sample.",
+        super::docs::escape(&sample.origin)
+    ));
     let statements = match &sample.check {
-        SampleCheck::Response { resource, format, fields } => {
+        SampleCheck::Response {
+            resource,
+            format,
+            fields,
+        } => {
             let ty = id(resource);
             let round_trip = match format {
                 SampleFormat::Json => quote!(json_round_trip),
@@ -325,7 +450,11 @@ fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStrea
                 let value = value.to_string();
                 quote! { holds(&decoded.#field, #value); }
             });
-            let binding = if fields.is_empty() { quote!(_decoded) } else { quote!(decoded) };
+            let binding = if fields.is_empty() {
+                quote!(_decoded)
+            } else {
+                quote!(decoded)
+            };
             quote! {
                 let #binding: #krate::resources::#ty = #round_trip(#body);
                 #(#checks)*
