@@ -22,6 +22,13 @@
 //!   used by `from_xml`; override it when the body has non-text fields.
 //! - Tables live in [`meta`] and are re-exported at the root; [`Documented`]
 //!   is the optional trait carrying `OPERATIONS` and `EVENTS`.
+//! - XML event channels: [`events::EventChannel::from_xml_with`] takes a
+//!   `Fn(&str) -> Option<&'static xml::Shape>` (rel → shape) for embedded
+//!   resources; `from_xml` reads them as text only.
+//! - XML `<resource rel="from">` inside another resource names the rel it is
+//!   embedded under; the resource's own rel comes as `<property name="rel">`.
+//!   Decoding gives `_embedded.from.rel == "participant"`, and encoding
+//!   writes it back the same way.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

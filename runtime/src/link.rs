@@ -61,6 +61,10 @@ impl<T> Link<T> {
 
     /// The same link without the target type.
     pub fn untyped(&self) -> Link<Untyped> {
+        self.retarget()
+    }
+
+    fn retarget<U>(&self) -> Link<U> {
         Link {
             href: self.href.clone(),
             title: self.title.clone(),
@@ -90,12 +94,7 @@ impl<T: Resource> Link<T> {
 // Manual impls: derives would demand `T: Clone` etc. of a type that is only a marker.
 impl<T> Clone for Link<T> {
     fn clone(&self) -> Self {
-        Link {
-            href: self.href.clone(),
-            title: self.title.clone(),
-            extra: self.extra.clone(),
-            target: PhantomData,
-        }
+        self.retarget()
     }
 }
 
@@ -270,5 +269,24 @@ mod tests {
         assert_eq!(note.message, "hi");
         assert!(link.decode_json(r#"{"rel":"note"}"#).is_err());
         assert_eq!(link.untyped().href(), "/me/note");
+        assert!(link.data().is_none());
+    }
+
+    #[test]
+    fn message_links_carry_their_content() {
+        let link: Link = Link::new("data:text/plain;charset=utf-8,Hello+World");
+        let content = link.data().expect("a data URI").expect("valid");
+        assert_eq!(content.text(), Some("Hello World"));
+        assert!(Link::<Untyped>::new("data:text/plain")
+            .data()
+            .is_some_and(|content| content.is_err()));
+    }
+
+    #[test]
+    fn links_are_send_sync_and_clone_whatever_the_target() {
+        fn shareable<V: Send + Sync + Clone>(_: &V) {}
+        let link: Link<std::rc::Rc<()>> = Link::new("/x");
+        shareable(&link);
+        assert_eq!(link.clone(), link);
     }
 }

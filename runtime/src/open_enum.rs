@@ -87,6 +87,8 @@ macro_rules! open_enum {
         }
 
         impl ::core::convert::From<&str> for $name {
+            // A value documented twice maps to its first member.
+            #[allow(unreachable_patterns)]
             fn from(value: &str) -> Self {
                 match value {
                     $( $value => Self::$member, )*
@@ -96,6 +98,7 @@ macro_rules! open_enum {
         }
 
         impl ::core::convert::From<$crate::__private::String> for $name {
+            #[allow(unreachable_patterns)]
             fn from(value: $crate::__private::String) -> Self {
                 match value.as_str() {
                     $( $value => Self::$member, )*
@@ -169,6 +172,8 @@ mod tests {
             Work = "Work",
             /// Documented "Other".
             Other = "Other",
+            /// The docs list "Work" twice; the first member wins.
+            WorkAgain = "Work",
         }
     }
 
@@ -209,6 +214,8 @@ mod tests {
         assert_eq!(PhoneType::from("Other"), PhoneType::Other);
         assert_eq!(PhoneType::from("Home"), PhoneType::Unlisted("Home".into()));
         assert_eq!(PhoneType::Unlisted("Home".into()).as_str(), "Home");
-        assert_eq!(PhoneType::MEMBERS, &["Work", "Other"]);
+        assert_eq!(PhoneType::MEMBERS, &["Work", "Other", "Work"]);
+        assert_eq!(PhoneType::from("Work"), PhoneType::Work);
+        assert_eq!(PhoneType::WorkAgain.as_str(), "Work");
     }
 }
