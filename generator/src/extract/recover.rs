@@ -422,10 +422,9 @@ fn event_type_evidence(blocks: &[Block], at: usize, table: &Table) -> Option<(St
         .text
         .split_whitespace()
         .map(|word| word.trim_matches(|c: char| !c.is_alphabetic()))
-        .filter(|word| {
+        .rfind(|word| {
             word.len() > 3 && word.ends_with("ed") && word.chars().all(|c| c.is_ascii_lowercase())
-        })
-        .last()?;
+        })?;
     Some((
         participle.to_string(),
         format!("the word '{participle}' in the event's reason"),
@@ -560,4 +559,213 @@ fn method_named_in(text: &str) -> Option<Method> {
         [word, "request"] if word.chars().all(|c| c.is_ascii_uppercase()) => Method::parse(word),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::blocks::{Cell, Row};
+
+    fn table(header: &[&str], rows: &[&[&str]], line: usize) -> Block {
+        Block::Table(Table {
+            header: header.iter().map(|c| c.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, cells)| Row {
+                    cells: cells
+                        .iter()
+                        .map(|c| Cell {
+                            text: c.to_string(),
+                            link_targets: Vec::new(),
+                        })
+                        .collect(),
+                    line: line + 1 + i,
+                })
+                .collect(),
+            line,
+        })
+    }
+
+    fn paragraph(text: &str, line: usize) -> Block {
+        Block::Paragraph {
+            text: text.to_string(),
+            line,
+        }
+    }
+
+    fn code(text: &str, line: usize) -> Block {
+        Block::Code {
+            text: text.to_string(),
+            line,
+        }
+    }
+
+    fn heading_texts(blocks: &[Block]) -> Vec<String> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { level, text, .. } => Some(format!("{level}:{text}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn headings_are_judged_by_their_words() {
+        assert_eq!(Section::of("Propertie"), Section::Properties);
+        assert_eq!(Section::of("Web link"), Section::WebLink);
+        assert_eq!(Section::of("GET"), Section::Method);
+        assert_eq!(Section::of("Post"), Section::Method);
+        assert_eq!(Section::of("Synchronous errors"), Section::Errors);
+        assert_eq!(
+            Section::of("Azure Active Directory scopes for online applications"),
+            Section::Scopes
+        );
+        assert_eq!(Section::of("XML Response"), Section::SampleHeading);
+        assert_eq!(Section::of("completed"), Section::Other);
+    }
+
+    #[test]
+    fn damaged_json_lines_are_read_as_text() {
+        assert_eq!(
+            json_string_member("  \"rel\" : \"audioVideo\",", "rel"),
+            Some("audioVideo")
+        );
+        assert_eq!(
+            json_string_member("\"type\":\"added\"", "type"),
+            Some("added")
+        );
+        assert_eq!(json_string_member("  \"rel\" : \"", "rel"), None);
+        assert_eq!(json_string_member("  \"href\" : \"x\"", "rel"), None);
+        assert_eq!(
+            xml_resource_rel("<resource rel=\"note\" href=\"/n\">"),
+            Some("note")
+        );
+    }
+
+    #[test]
+    fn a_lost_title_prefers_the_response_rel_over_the_event_table() {
+        let mut blocks = vec![
+            paragraph("Applies to: Skype for Business 2015", 3),
+            table(&["Resource", "Priority", "Sender", "Reason"], &[&["other", "High", "x", "Delivered."]], 5),
+            code("HTTP/1.1 200 OK\nContent-Type: application/json\n  \"_links\" : {\n      \"rel\" : \"inner\",\n  \"rel\" : \"note\",", 9),
+        ];
+        let notes = missing_headings(&mut blocks);
+        assert_eq!(
+            blocks[0],
+            Block::Heading {
+                level: 1,
+                text: "note".into(),
+                line: 3
+            }
+        );
+        assert_eq!(
+            notes[0],
+            "title: resource name note inferred from the rel of the JSON response sample at line 9"
+        );
+    }
+
+    #[test]
+    fn a_name_description_table_on_a_page_without_resource_sections_is_members() {
+        let mut blocks = vec![
+            Block::Heading {
+                level: 1,
+                text: "Color".into(),
+                line: 1,
+            },
+            paragraph("Represents a color.", 3),
+            table(
+                &["Name", "Description"],
+                &[&["Red", "Red."], &["Blue", "Blue."]],
+                5,
+            ),
+        ];
+        let notes = missing_headings(&mut blocks);
+        assert_eq!(heading_texts(&blocks), ["1:Color", "0:Members"]);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn each_operation_gets_the_method_of_its_own_request_line() {
+        let mut blocks = vec![
+            Block::Heading {
+                level: 1,
+                text: "thing".into(),
+                line: 1,
+            },
+            Block::Heading {
+                level: 0,
+                text: "Operations".into(),
+                line: 2,
+            },
+            paragraph("Returns the thing.", 3),
+            Block::Heading {
+                level: 0,
+                text: "Request body".into(),
+                line: 4,
+            },
+            Block::Heading {
+                level: 0,
+                text: "JSON Request".into(),
+                line: 5,
+            },
+            code("Get https://x HTTP/1.1\nAccept: application/json", 6),
+            paragraph("Changes the thing.", 8),
+            Block::Heading {
+                level: 0,
+                text: "Request body".into(),
+                line: 9,
+            },
+            Block::Heading {
+                level: 0,
+                text: "Response body".into(),
+                line: 10,
+            },
+            paragraph("The response from a PUT request is empty.", 11),
+            Block::Heading {
+                level: 0,
+                text: "DELETE".into(),
+                line: 12,
+            },
+            Block::Heading {
+                level: 0,
+                text: "Request body".into(),
+                line: 13,
+            },
+        ];
+        let notes = missing_headings(&mut blocks);
+        assert_eq!(
+            heading_texts(&blocks),
+            [
+                "1:thing",
+                "0:Operations",
+                "0:GET",
+                "0:Request body",
+                "0:JSON Request",
+                "0:PUT",
+                "0:Request body",
+                "0:Response body",
+                "0:DELETE",
+                "0:Request body"
+            ]
+        );
+        assert_eq!(notes.len(), 2);
+        assert!(notes[1].contains("the sentence 'The response from a PUT request is empty.'"));
+        let mut again = blocks.clone();
+        assert!(
+            missing_headings(&mut again).is_empty(),
+            "recovery is idempotent"
+        );
+        assert_eq!(again, blocks);
+    }
+
+    #[test]
+    fn nothing_to_recover_without_evidence() {
+        let mut empty = Vec::new();
+        assert!(missing_headings(&mut empty).is_empty());
+        let mut prose = vec![paragraph("Just some text.", 1), paragraph("More text.", 3)];
+        assert!(missing_headings(&mut prose).is_empty());
+        assert_eq!(prose.len(), 2);
+    }
 }

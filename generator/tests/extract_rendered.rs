@@ -1,0 +1,572 @@
+//! Rendered page text: blocks from hand-written fixtures in both table
+//! renderings, recovery of a damaged page, and whole-page extraction of the
+//! rendered seeds.
+
+use std::path::{Path, PathBuf};
+use ucwa_codegen::extract::blocks::{Block, Table};
+use ucwa_codegen::extract::{extract_page, markdown, recover, rendered};
+use ucwa_codegen::schema::{Document, Kind, Method};
+
+fn fixture(name: &str) -> (PathBuf, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rendered")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (path, text)
+}
+
+fn shared(dir: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(dir);
+    if path.is_dir() {
+        Some(path)
+    } else {
+        println!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+fn seed(prefix: &str) -> Option<PathBuf> {
+    let dir = shared("seeds")?;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    paths.sort();
+    paths.into_iter().find(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+    })
+}
+
+fn extract(path: &Path) -> Document {
+    let bytes = std::fs::read(path).unwrap();
+    extract_page(path, &bytes)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .document
+}
+
+fn tables(blocks: &[Block]) -> Vec<&Table> {
+    blocks
+        .iter()
+        .filter_map(|b| {
+            if let Block::Table(t) = b {
+                Some(t)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn cells(table: &Table, row: usize) -> Vec<&str> {
+    table.rows[row]
+        .cells
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect()
+}
+
+fn headings(blocks: &[Block]) -> Vec<(u8, &str)> {
+    blocks
+        .iter()
+        .filter_map(|b| {
+            if let Block::Heading { level, text, .. } = b {
+                Some((*level, text.as_str()))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn codes(blocks: &[Block]) -> Vec<(&str, usize)> {
+    blocks
+        .iter()
+        .filter_map(|b| {
+            if let Block::Code { text, line } = b {
+                Some((text.as_str(), *line))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn all_text(blocks: &[Block]) -> String {
+    format!("{blocks:?}")
+}
+
+#[test]
+fn spaced_tables_of_every_resource_kind_are_split_by_the_rendering_rule() {
+    let (_, text) = fixture("resource_spaced.txt");
+    let blocks = rendered::blocks(&text);
+    let tables = tables(&blocks);
+    let headers: Vec<Vec<&str>> = tables
+        .iter()
+        .map(|t| t.header.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        headers,
+        vec![
+            vec!["Name", "Description"],
+            vec!["Name", "Description"],
+            vec!["Link", "Description"],
+            vec!["Scope", "Permission", "Description"],
+            vec!["Resource", "Priority", "Sender", "Reason"],
+            vec!["Resource", "Priority", "Sender", "Reason"],
+            vec!["Name", "Description", "Required?"],
+            vec!["Item", "Description"],
+            vec!["Error", "Code", "Subcode", "Description"],
+        ]
+    );
+    let properties = tables[1];
+    assert_eq!(properties.line, 23);
+    assert_eq!(properties.rows.len(), 3);
+    assert_eq!(
+        cells(properties, 2),
+        ["type", "The kind of contact (ContactType)."]
+    );
+    assert_eq!(properties.rows[2].line, 26);
+    assert_eq!(
+        cells(tables[2], 1),
+        ["contactPhoto", "The photo of the contact."]
+    );
+    // Permission is several words; the description is the sentence that follows.
+    assert_eq!(
+        cells(tables[3], 0),
+        ["Contacts.ReadWrite", "Read/write Skype user contacts and groups", "Allows the app to read and write Skype user contacts and groups on behalf of the signed-in user"]
+    );
+    assert_eq!(cells(tables[3], 1)[1], "Create Skype Meetings");
+    assert_eq!(
+        cells(tables[4], 0),
+        [
+            "contact",
+            "Medium",
+            "people",
+            "Delivered when a contact is added."
+        ]
+    );
+    assert_eq!(
+        cells(tables[6], 0),
+        ["fields", "The fields to return, separated by commas.", "No"]
+    );
+    assert_eq!(
+        cells(tables[6], 1),
+        ["culture", "The culture of the answer.", "Yes"]
+    );
+    assert_eq!(
+        cells(tables[7], 0),
+        ["contact", "Represents a person in the user's address book."]
+    );
+    assert_eq!(
+        cells(tables[8], 0),
+        ["NotFound", "404", "None", "The contact was not found."]
+    );
+    assert!(tables
+        .iter()
+        .all(|t| t.rows.iter().all(|r| r.cells.len() == t.header.len())));
+}
+
+#[test]
+fn headings_title_and_chrome_of_a_french_framed_page() {
+    let (_, text) = fixture("resource_spaced.txt");
+    let blocks = rendered::blocks(&text);
+    let found = headings(&blocks);
+    assert_eq!(found[0], (1, "contact reference"));
+    assert_eq!(blocks[0].line(), 7);
+    assert!(found[1..].iter().all(|(level, _)| *level == 0));
+    let words: Vec<&str> = found.iter().map(|(_, t)| *t).collect();
+    assert_eq!(
+        words[1..],
+        [
+            "Properties",
+            "Links",
+            "Azure Active Directory scopes for online applications",
+            "Events",
+            "Added",
+            "Started",
+            "Operations",
+            "GET",
+            "Query parameters",
+            "Request body",
+            "Response body",
+            "Synchronous errors",
+            "Examples",
+            "JSON Request",
+            "JSON Response"
+        ]
+    );
+    let everything = all_text(&blocks);
+    for chrome in [
+        "Partager",
+        "Passer au contenu",
+        "Référence",
+        "contributeurs",
+        "Feedback",
+        "helpful",
+        "Yes No",
+        "Provide product",
+    ] {
+        assert!(!everything.contains(chrome), "chrome {chrome:?} was kept");
+    }
+    assert!(
+        matches!(&blocks[1], Block::Paragraph { text, line: 11 } if text == "Applies to: Skype for Business 2015")
+    );
+    assert!(
+        matches!(&blocks[2], Block::Paragraph { text, .. } if text == "Represents a person in the user's address book.")
+    );
+    assert!(blocks
+        .iter()
+        .any(|b| matches!(b, Block::Paragraph { text, .. } if text == "None")));
+}
+
+#[test]
+fn samples_are_code_blocks_with_exact_text() {
+    let (_, text) = fixture("resource_spaced.txt");
+    let blocks = rendered::blocks(&text);
+    let samples = codes(&blocks);
+    assert_eq!(samples.len(), 4);
+    // A sample sharing a line with the sentence before it is split off.
+    assert_eq!(
+        samples[0].0,
+        r#"{ "sender" : [ { "rel" : "people", "events" : [ { "link" : { "rel" : "contact" }, "type" : "added" } ] } ] }"#
+    );
+    let before = blocks
+        .iter()
+        .position(|b| matches!(b, Block::Code { .. }))
+        .unwrap()
+        - 1;
+    assert!(
+        matches!(&blocks[before], Block::Paragraph { text, .. } if text.ends_with("to a valid scenario."))
+    );
+    // A blank line inside a sample stays in it.
+    assert_eq!(samples[1].0, "{\n  \"sender\" : [\n    {\n      \"rel\" : \"people\",\n\n      \"type\" : \"started\"\n    }\n  ]\n}");
+    assert_eq!(
+        samples[2].0,
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/contacts/sip:a@contoso.com HTTP/1.1\nAuthorization: Bearer cwt=abc\nAccept: application/json"
+    );
+    assert_eq!(samples[3].0, "HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 80\n{\n  \"rel\" : \"contact\",\n  \"displayName\" : \"Ann\"\n}");
+    assert_eq!(samples[3].1, 114);
+}
+
+#[test]
+fn piped_rendering_gives_the_same_tables() {
+    let (_, text) = fixture("operations_piped.txt");
+    let blocks = rendered::blocks(&text);
+    assert_eq!(
+        headings(&blocks)[0],
+        (1, "startCall reference for Skype for Business 2015")
+    );
+    let tables = tables(&blocks);
+    assert_eq!(tables.len(), 4);
+    assert_eq!(tables[0].header, ["Name", "Description", "Required?"]);
+    assert_eq!(
+        cells(tables[0], 0),
+        ["mode", "How the call is placed.", "No"]
+    );
+    assert_eq!(
+        cells(tables[1], 1),
+        [
+            "importance",
+            "The importance of the call.(Importance)Normal, Urgent, or Emergency",
+            "No"
+        ]
+    );
+    assert_eq!(tables[2].header, ["Item", "Description"]);
+    // A pipe inside the free-text last cell is kept in it.
+    assert_eq!(
+        cells(tables[3], 0),
+        [
+            "Forbidden",
+            "403",
+            "None",
+            "Calls are not allowed | not even on Sundays."
+        ]
+    );
+    assert_eq!(codes(&blocks)[0].0, "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/startCall HTTP/1.1\nContent-Type: application/json\nContent-Length: 30\n{\n  \"to\" : \"sip:b@contoso.com\"\n}");
+    assert!(
+        !all_text(&blocks).contains("Share via") && !all_text(&blocks).contains("In this article")
+    );
+}
+
+#[test]
+fn enumeration_page_keeps_its_short_description_as_a_paragraph() {
+    let (_, text) = fixture("enumeration.txt");
+    let blocks = rendered::blocks(&text);
+    assert_eq!(headings(&blocks), [(1, "Ringtone"), (0, "Members")]);
+    assert!(
+        matches!(&blocks[2], Block::Paragraph { text, .. } if text == "Represents the ringtone played on incoming calls")
+    );
+    let members = tables(&blocks)[0];
+    assert_eq!(members.rows.len(), 3);
+    assert_eq!(cells(members, 1), ["Silent", "No sound at all."]);
+    let everything = all_text(&blocks);
+    assert!(
+        !everything.contains("utile")
+            && !everything.contains("Oui Non")
+            && !everything.contains("Table of contents")
+    );
+}
+
+#[test]
+fn damaged_page_gets_its_headings_back_with_a_note_for_each() {
+    let (_, text) = fixture("damaged.txt");
+    let mut blocks = rendered::blocks(&text);
+    assert!(
+        headings(&blocks).iter().all(|(level, _)| *level == 0),
+        "the damaged page has no title"
+    );
+    let notes = recover::missing_headings(&mut blocks);
+    let words: Vec<(u8, &str)> = headings(&blocks);
+    assert_eq!(
+        words,
+        [
+            (1, "phoneCall"),
+            (0, "Properties"),
+            (0, "Links"),
+            (0, "Events"),
+            (0, "Completed"),
+            (0, "Operations"),
+            (0, "POST"),
+            (0, "Request body"),
+            (0, "Synchronous errors"),
+            (0, "JSON Request"),
+            (0, "JSON Response")
+        ]
+    );
+    assert_eq!(notes.len(), 5, "{notes:#?}");
+    assert!(notes[0].starts_with(
+        "title: resource name phoneCall inferred from the resource of the event table"
+    ));
+    assert!(notes[1]
+        .starts_with("Properties heading inferred from a Name/Description table at line 16"));
+    assert!(notes[2].starts_with(
+        "Links heading inferred from 'This resource can have the following relationships.'"
+    ));
+    assert!(
+        notes[3].contains("event type completed")
+            && notes[3].contains("'completed' in the event's reason")
+    );
+    assert!(notes[4].contains("operation POST") && notes[4].contains("'Post HTTP/1.1'"));
+    // The method heading goes before the operation's description.
+    let post = blocks
+        .iter()
+        .position(|b| matches!(b, Block::Heading { text, .. } if text == "POST"))
+        .unwrap();
+    assert!(
+        matches!(&blocks[post + 1], Block::Paragraph { text, .. } if text == "Ends the phone call.")
+    );
+
+    let document = extract(&fixture("damaged.txt").0);
+    assert_eq!(document.name, "phoneCall");
+    assert_eq!(document.properties.len(), 2);
+    assert_eq!(document.links.len(), 2);
+    assert_eq!(document.events.len(), 1);
+    assert_eq!(document.events[0].event_type, "completed");
+    assert_eq!(document.operations.len(), 1);
+    assert_eq!(document.operations[0].method, Method::Post);
+    assert_eq!(document.operations[0].errors.len(), 1);
+    assert_eq!(document.inferred, notes);
+}
+
+#[test]
+fn intact_pages_are_left_alone() {
+    for name in [
+        "resource_spaced.txt",
+        "operations_piped.txt",
+        "enumeration.txt",
+    ] {
+        let (_, text) = fixture(name);
+        let mut blocks = rendered::blocks(&text);
+        let before = blocks.clone();
+        assert_eq!(
+            recover::missing_headings(&mut blocks),
+            Vec::<String>::new(),
+            "{name}"
+        );
+        assert_eq!(blocks, before, "{name}");
+    }
+    let Some(corpus) = shared("ucwa") else { return };
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    pages.extend(["000", "004"].iter().filter_map(|prefix| seed(prefix)));
+    let mut changed = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let mut blocks = markdown::blocks(&text);
+        let notes = recover::missing_headings(&mut blocks);
+        if !notes.is_empty() {
+            changed.push(format!("{}: {notes:?}", page.display()));
+        }
+    }
+    assert!(pages.len() > 200);
+    assert!(
+        changed.is_empty(),
+        "recovery changed intact markdown pages:\n{}",
+        changed.join("\n")
+    );
+}
+
+#[test]
+fn fixtures_extract_to_the_documents_they_describe() {
+    let contact = extract(&fixture("resource_spaced.txt").0);
+    assert_eq!(contact.name, "contact");
+    assert_eq!(contact.kind, Kind::Resource);
+    assert_eq!(
+        contact.description,
+        "Represents a person in the user's address book."
+    );
+    assert_eq!(
+        contact
+            .properties
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["displayName", "emailAddresses", "type"]
+    );
+    assert_eq!(contact.links.len(), 3);
+    assert_eq!(contact.scopes.len(), 2);
+    assert_eq!(
+        contact
+            .events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["added", "started"]
+    );
+    assert!(contact
+        .events
+        .iter()
+        .all(|e| e.sample.as_ref().is_some_and(|s| s.valid)));
+    assert!(contact.inferred.is_empty());
+    let get = &contact.operations[0];
+    assert_eq!(get.method, Method::Get);
+    assert_eq!(get.query_parameters.len(), 2);
+    assert!(!get.query_parameters[0].required && get.query_parameters[1].required);
+    assert_eq!(get.response_body.len(), 1);
+    assert_eq!(
+        get.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+        [Some(404), Some(500)]
+    );
+    assert_eq!(get.examples.len(), 2);
+    assert_eq!(get.examples[1].start_line, "HTTP/1.1 200 OK");
+    assert!(get.examples[1].valid);
+
+    let start_call = extract(&fixture("operations_piped.txt").0);
+    assert_eq!(start_call.name, "startCall");
+    let post = &start_call.operations[0];
+    assert_eq!(post.method, Method::Post);
+    assert_eq!(post.request_body.len(), 2);
+    assert!(post.request_body[0].required);
+    assert_eq!(post.errors[0].code, Some(403));
+    assert_eq!(
+        post.examples[0].body,
+        "{\n  \"to\" : \"sip:b@contoso.com\"\n}"
+    );
+
+    let ringtone = extract(&fixture("enumeration.txt").0);
+    assert_eq!(ringtone.kind, Kind::Enumeration);
+    assert_eq!(ringtone.members.len(), 3);
+}
+
+/// Everything but the samples and the source, which differ by form.
+fn without_samples(mut document: Document) -> Document {
+    document.source = None;
+    for event in &mut document.events {
+        event.sample = None;
+    }
+    for operation in &mut document.operations {
+        operation.examples.clear();
+    }
+    document
+}
+
+#[test]
+fn seed_pair_agrees() {
+    let (Some(markdown_page), Some(rendered_page)) = (seed("000"), seed("001")) else {
+        return;
+    };
+    let from_markdown = without_samples(extract(&markdown_page));
+    let from_rendered = without_samples(extract(&rendered_page));
+    assert_eq!(from_rendered.to_yaml(), from_markdown.to_yaml());
+    assert_eq!(from_markdown.events.len(), 3);
+}
+
+#[test]
+fn seed_002_extracts_sensibly() {
+    let Some(page) = seed("002") else { return };
+    let document = extract(&page);
+    assert_eq!(document.name, "audioVideoSession");
+    assert_eq!(
+        document.description,
+        "Represents a session in an audioVideo call."
+    );
+    assert_eq!(
+        document
+            .properties
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["remoteEndpoint", "sessionContext", "state"]
+    );
+    assert_eq!(document.links.len(), 9);
+    assert_eq!(document.scopes.len(), 2);
+    assert_eq!(document.operations.len(), 1);
+    let get = &document.operations[0];
+    assert_eq!(get.method, Method::Get);
+    assert_eq!(get.errors.len(), 5);
+    assert_eq!(get.examples.len(), 4);
+    assert!(get.examples.iter().all(|e| e.valid), "{:#?}", get.examples);
+}
+
+#[test]
+fn seed_003_is_recovered_from_its_evidence() {
+    let Some(page) = seed("003") else { return };
+    let document = extract(&page);
+    assert_eq!(document.name, "audioVideo");
+    assert_eq!(
+        document
+            .properties
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["state", "supportsReplaces", "videoSourcesAllowed"]
+    );
+    assert_eq!(document.links.len(), 16);
+    assert_eq!(document.events.len(), 1);
+    assert_eq!(document.events[0].event_type, "updated");
+    assert_eq!(document.events[0].resource, "audioVideo");
+    let sample = document.events[0]
+        .sample
+        .as_ref()
+        .expect("the damaged event sample is recorded");
+    assert!(!sample.valid && sample.problem.is_some());
+    assert_eq!(document.operations.len(), 1);
+    let get = &document.operations[0];
+    assert_eq!(get.method, Method::Get);
+    assert_eq!(get.errors.len(), 5);
+    assert_eq!(get.examples.len(), 4);
+    assert!(get
+        .examples
+        .iter()
+        .filter(|e| !e.body.is_empty())
+        .all(|e| !e.valid && e.problem.is_some()));
+    assert_eq!(document.inferred.len(), 5, "{:#?}", document.inferred);
+    for fact in [
+        "title",
+        "Properties",
+        "Links",
+        "event type updated",
+        "operation GET",
+    ] {
+        assert!(
+            document.inferred.iter().any(|note| note.contains(fact)),
+            "no note about {fact}: {:#?}",
+            document.inferred
+        );
+    }
+}
