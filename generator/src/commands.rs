@@ -45,7 +45,8 @@ pub fn crate_tree(request: &GenerateRequest<'_>) -> Result<(FileTree, Vec<Applie
     let options = CrateOptions {
         crate_name: request.crate_name.to_string(),
         runtime_dependency: workspace::runtime_dependency(request.out, &runtime),
-        provenance: format!("{} ({} documents)", request.schema.display(), documents.len()),
+        // Relative inside this repository, so the committed output is the same on every machine.
+        provenance: format!("{} ({} documents)", display_relative(request.schema), documents.len()),
         command: request.command.clone(),
     };
     Ok((emit::crate_files(&documents, &options)?, applied))
@@ -152,6 +153,10 @@ pub struct RegenerateOutcome {
 
 /// Paths shown relative to the repository, as a reviewer would type them.
 pub fn display_relative(path: &Path) -> String {
-    let root = workspace::repository_root();
-    path.strip_prefix(&root).unwrap_or(path).display().to_string()
+    let root = workspace::absolute(&workspace::repository_root());
+    let absolute = workspace::absolute(path);
+    match absolute.strip_prefix(&root) {
+        Ok(inside) => inside.display().to_string(),
+        Err(_) => path.display().to_string(),
+    }
 }
