@@ -570,3 +570,145 @@ fn seed_003_is_recovered_from_its_evidence() {
         );
     }
 }
+
+/// The text a browser shows for a markdown page, as the rendered seeds have
+/// it: headings and paragraphs as bare lines, table cells separated by
+/// spaces (empty cells vanish), code blocks line for line, HTML dropped.
+/// `drop_headings` leaves out headings the rendering is known to omit.
+fn browser_text(markdown: &str, drop_headings: &[&str]) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut out: Vec<String> = vec!["Share via".into(), String::new()];
+    let mut line = String::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut in_code = false;
+    let mut in_front_matter = false;
+    for event in Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS,
+    ) {
+        match event {
+            Event::Start(Tag::MetadataBlock(_)) => in_front_matter = true,
+            Event::End(TagEnd::MetadataBlock(_)) => in_front_matter = false,
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = false;
+                out.extend(line.trim_end_matches('\n').lines().map(str::to_string));
+                out.push(String::new());
+                line.clear();
+            }
+            Event::Text(text) | Event::Code(text) if !in_front_matter => line.push_str(&text),
+            Event::SoftBreak | Event::HardBreak => line.push(' '),
+            Event::End(TagEnd::TableCell) => row.push(std::mem::take(&mut line).trim().to_string()),
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                out.push(
+                    row.iter()
+                        .filter(|c| !c.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+                row.clear();
+            }
+            Event::End(TagEnd::Table) => out.push(String::new()),
+            Event::End(TagEnd::Heading(_)) => {
+                let text = std::mem::take(&mut line).trim().to_string();
+                if !drop_headings.contains(&text.as_str()) {
+                    out.push(text);
+                    out.push(String::new());
+                }
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item) => {
+                let text = std::mem::take(&mut line);
+                out.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+                out.push(String::new());
+            }
+            _ => {}
+        }
+        let _ = in_code;
+    }
+    out.extend(["Feedback", "", "Was this page helpful?", "", "Yes No"].map(String::from));
+    out.join("\n")
+}
+
+fn counts(document: &Document) -> Vec<(&'static str, usize)> {
+    let operations = &document.operations;
+    vec![
+        ("properties", document.properties.len()),
+        ("links", document.links.len()),
+        ("events", document.events.len()),
+        ("scopes", document.scopes.len()),
+        ("operations", operations.len()),
+        ("errors", operations.iter().map(|o| o.errors.len()).sum()),
+        (
+            "request body",
+            operations.iter().map(|o| o.request_body.len()).sum(),
+        ),
+        (
+            "query parameters",
+            operations.iter().map(|o| o.query_parameters.len()).sum(),
+        ),
+        (
+            "response body",
+            operations.iter().map(|o| o.response_body.len()).sum(),
+        ),
+        (
+            "examples",
+            operations.iter().map(|o| o.examples.len()).sum(),
+        ),
+        ("members", document.members.len()),
+    ]
+}
+
+/// Every corpus page, shown as a browser would, extracts to the same names,
+/// kinds and counts as its markdown: the rendered reader is general, not
+/// fitted to the seeds. Both with every heading shown and with the headings
+/// the rendered seeds omit ("Web Link", "Links").
+#[test]
+fn corpus_pages_as_a_browser_shows_them_agree_with_their_markdown() {
+    let Some(corpus) = shared("ucwa") else { return };
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    pages.sort();
+    let mut differences = Vec::new();
+    for page in &pages {
+        let markdown_text = std::fs::read_to_string(page).unwrap();
+        let Ok(from_markdown) = extract_page(page, markdown_text.as_bytes()) else {
+            continue;
+        };
+        let expected = &from_markdown.document;
+        for dropped in [&[][..], &["Web Link", "Links"][..]] {
+            let text = browser_text(&markdown_text, dropped);
+            let rendered_path = page.with_extension("txt");
+            let found = match extract_page(&rendered_path, text.as_bytes()) {
+                Ok(found) => found.document,
+                Err(error) => {
+                    differences.push(format!("{}: {error}", page.display()));
+                    continue;
+                }
+            };
+            let mismatch: Vec<String> = counts(expected)
+                .into_iter()
+                .zip(counts(&found))
+                .filter(|(a, b)| a != b)
+                .map(|((field, a), (_, b))| format!("{field} {a} vs {b}"))
+                .collect();
+            if found.name != expected.name || found.kind != expected.kind || !mismatch.is_empty() {
+                differences.push(format!(
+                    "{} (dropping {dropped:?}): name {} vs {}; {}",
+                    page.file_name().unwrap().to_string_lossy(),
+                    expected.name,
+                    found.name,
+                    mismatch.join(", ")
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}

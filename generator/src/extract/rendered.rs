@@ -139,9 +139,7 @@ impl PageSpan {
     fn find(lines: &[&str]) -> PageSpan {
         let applies_to = lines.iter().position(|line| is_applies_to(line));
         let title = match applies_to {
-            Some(applies) => lines[..applies]
-                .iter()
-                .rposition(|line| is_title_shaped(line)),
+            Some(applies) => title_before(&lines[..applies]),
             None => lines
                 .iter()
                 .position(|line| !line.trim().is_empty() && !is_chrome(line))
@@ -160,6 +158,17 @@ impl PageSpan {
             end: trailing_chrome_start(lines),
         }
     }
+}
+
+/// The title above the `Applies to:` line: the nearest title-shaped line,
+/// passing over section names a table of contents may list in between; a
+/// section name itself only when nothing else is there (a resource called `events`).
+fn title_before(lines: &[&str]) -> Option<usize> {
+    let candidate = |line: &&str| is_identifier_with_noise(line) && !is_chrome(line);
+    lines
+        .iter()
+        .rposition(|line| candidate(line) && !is_section_word(line))
+        .or_else(|| lines.iter().rposition(candidate))
 }
 
 /// Where the feedback section after the page's last table or sample begins:
@@ -198,7 +207,8 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn read_from(&mut self, mut index: usize) {
-        // The first standalone line after "Applies to:" is the description, whatever its shape.
+        // The first standalone line after "Applies to:" or a method heading is a
+        // description, whatever its shape, unless it names a section.
         let mut description_pending = false;
         while index < self.end {
             let trimmed = self.lines[index].trim();
@@ -256,7 +266,10 @@ impl Reader<'_> {
             index += 1;
         }
         if let [single] = parts.as_slice() {
-            if !*description_pending && is_heading_shaped(single) {
+            let forced_paragraph = *description_pending && !is_section_word(single);
+            if !forced_paragraph && is_heading_shaped(single) {
+                // What follows a method heading is the operation's description.
+                *description_pending = crate::schema::Method::parse(single).is_some();
                 self.blocks.push(Block::Heading {
                     level: 0,
                     text: normalise(single),
@@ -545,7 +558,7 @@ fn sample_start(trimmed: &str) -> Option<SampleStart> {
     if is_http_start_line(trimmed) {
         return Some(SampleStart::Http);
     }
-    if trimmed.starts_with('{') || trimmed.starts_with('[') || is_json_member_line(trimmed) {
+    if trimmed.starts_with('{') || is_json_array_start(trimmed) || is_json_member_line(trimmed) {
         return Some(SampleStart::Json);
     }
     if trimmed.starts_with("<?xml")
@@ -572,6 +585,16 @@ pub(crate) fn is_http_start_line(trimmed: &str) -> bool {
 fn is_http_version(word: &str) -> bool {
     word.strip_prefix("HTTP/")
         .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// `[`, `[ {`, `["a"`, `[1`: not `[text](link)`, which a broken markdown link leaves behind.
+fn is_json_array_start(trimmed: &str) -> bool {
+    trimmed.strip_prefix('[').is_some_and(|rest| {
+        let rest = rest.trim_start();
+        rest.is_empty()
+            || rest.starts_with(['{', '[', '"', ']', '-'])
+            || rest.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 fn is_json_member_line(trimmed: &str) -> bool {
@@ -619,13 +642,20 @@ fn inline_sample_at(trimmed: &str) -> Option<usize> {
         .or_else(|| trimmed.find(" <?xml").map(|at| at + 1))
 }
 
+/// `Applies to: ...`, also with the emphasis marks a rendering may leave (`** Applies to: **`).
 fn is_applies_to(line: &str) -> bool {
-    line.trim().to_lowercase().starts_with("applies to")
+    line.trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+        .starts_with("applies to")
 }
 
 /// A title: an identifier, optionally followed by the noise UCWA titles carry
 /// (`reference`, `reference for Skype for Business 2015`, `: applies to ...`).
 fn is_title_shaped(line: &str) -> bool {
+    is_identifier_with_noise(line) && !is_section_word(line) && !is_chrome(line)
+}
+
+fn is_identifier_with_noise(line: &str) -> bool {
     let trimmed = line.trim();
     let mut words = trimmed.split_whitespace();
     let Some(first) = words.next() else {
@@ -640,7 +670,7 @@ fn is_title_shaped(line: &str) -> bool {
             word.eq_ignore_ascii_case("reference") || word.starts_with(':') || word.starts_with('(')
         }
     };
-    identifier && noise && !is_section_word(trimmed) && !is_chrome(trimmed)
+    identifier && noise
 }
 
 fn is_section_word(line: &str) -> bool {
@@ -656,7 +686,24 @@ fn is_chrome(line: &str) -> bool {
 fn is_heading_shaped(trimmed: &str) -> bool {
     let ends_sentence = trimmed.ends_with(['.', ',', ';', ':', '!', '?', '…', ')']);
     let none = matches!(trimmed.to_lowercase().as_str(), "none" | "n/a" | "-");
-    !ends_sentence && !none && word_count(trimmed) <= 8 && trimmed.chars().count() <= 80
+    !ends_sentence
+        && !none
+        && !reads_as_sentence(trimmed)
+        && word_count(trimmed) <= 8
+        && trimmed.chars().count() <= 80
+}
+
+/// "Returns the transcripts of a conversation log", "Represents a session":
+/// a verb followed by a determiner starts a sentence, whatever its punctuation.
+/// Headings are noun phrases ("Request body", "Azure Active Directory scopes ...").
+fn reads_as_sentence(text: &str) -> bool {
+    const DETERMINERS: &[&str] = &[
+        "the", "a", "an", "this", "that", "these", "all", "any", "your", "its", "their", "one",
+        "whether",
+    ];
+    text.split_whitespace()
+        .nth(1)
+        .is_some_and(|second| DETERMINERS.contains(&second))
 }
 
 fn word_count(text: &str) -> usize {
