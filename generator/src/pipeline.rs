@@ -84,8 +84,8 @@ pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
             }
         }
     }
-    let documents: Vec<Document> = by_name.into_values().map(|(document, _)| document).collect();
-    // TODO(lead): cross-document resolution once extract::resolve lands.
+    let mut documents: Vec<Document> = by_name.into_values().map(|(document, _)| document).collect();
+    extract::resolve::across(&mut documents);
     run.documents = documents;
     run
 }
