@@ -712,3 +712,148 @@ fn corpus_pages_as_a_browser_shows_them_agree_with_their_markdown() {
         differences.join("\n")
     );
 }
+
+/// What a damaged rendering keeps of `text`: no title, and none of the
+/// headings for properties, links, events, event types, operations and methods.
+fn damaged(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut title_dropped = false;
+    let kept = lines.iter().enumerate().filter(|(at, line)| {
+        let next_non_blank = lines[at + 1..]
+            .iter()
+            .find(|l| !l.trim().is_empty())
+            .copied()
+            .unwrap_or("");
+        let is_event_type =
+            next_non_blank == "Resource Priority Sender Reason" && !line.trim().is_empty();
+        let is_title = !title_dropped
+            && next_non_blank.starts_with("Applies to")
+            && !line.trim().is_empty()
+            && line.trim() != "Share via";
+        if is_title {
+            title_dropped = true;
+        }
+        let lost = [
+            "Properties",
+            "Links",
+            "Events",
+            "Operations",
+            "GET",
+            "POST",
+            "PUT",
+            "DELETE",
+        ]
+        .contains(&line.trim());
+        !(is_title || is_event_type || lost)
+    });
+    kept.map(|(_, line)| *line).collect::<Vec<_>>().join("\n")
+}
+
+fn event_types(document: &Document) -> Vec<&str> {
+    document
+        .events
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect()
+}
+
+fn methods(document: &Document) -> Vec<Method> {
+    document.operations.iter().map(|o| o.method).collect()
+}
+
+/// Corpus pages with their headings and title knocked out are recovered:
+/// same counts, event types and methods as the markdown, a note for each
+/// inference. The name comes from the samples, so it is compared where the
+/// page's own response sample carries it.
+#[test]
+fn corpus_pages_damaged_like_seed_003_are_recovered() {
+    let Some(corpus) = shared("ucwa") else { return };
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    pages.sort();
+    let mut differences = Vec::new();
+    let mut names_recovered = 0;
+    let mut resource_pages = 0;
+    let mut nameless = Vec::new();
+    for page in &pages {
+        let markdown_text = std::fs::read_to_string(page).unwrap();
+        let Ok(from_markdown) = extract_page(page, markdown_text.as_bytes()) else {
+            continue;
+        };
+        let expected = &from_markdown.document;
+        if expected.kind != Kind::Resource {
+            continue;
+        }
+        resource_pages += 1;
+        let text = damaged(&browser_text(&markdown_text, &["Web Link"]));
+        let found = match extract_page(&page.with_extension("txt"), text.as_bytes()) {
+            Ok(found) => found.document,
+            // Without a title, a request URL, a response rel or an event
+            // table, nothing on the page names the resource.
+            Err(error) if error.to_string().contains("title") && !names_itself(&text) => {
+                nameless.push(page.file_name().unwrap().to_string_lossy().to_string());
+                continue;
+            }
+            Err(error) => {
+                differences.push(format!("{}: {error}", page.display()));
+                continue;
+            }
+        };
+        if found.name == expected.name {
+            names_recovered += 1;
+        }
+        let name = page.file_name().unwrap().to_string_lossy().to_string();
+        let mismatch: Vec<String> = counts(expected)
+            .into_iter()
+            .zip(counts(&found))
+            .filter(|(a, b)| a != b)
+            .map(|((field, a), (_, b))| format!("{field} {a} vs {b}"))
+            .collect();
+        if !mismatch.is_empty()
+            || event_types(expected) != event_types(&found)
+            || methods(expected) != methods(&found)
+        {
+            differences.push(format!(
+                "{name}: {}; events {:?} vs {:?}; methods {:?} vs {:?}",
+                mismatch.join(", "),
+                event_types(expected),
+                event_types(&found),
+                methods(expected),
+                methods(&found)
+            ));
+        }
+        if found.inferred.is_empty() {
+            differences.push(format!("{name}: nothing recorded as inferred"));
+        }
+    }
+    println!(
+        "names recovered from samples: {names_recovered} of {resource_pages} resource pages; no evidence of a name: {nameless:?}"
+    );
+    assert!(
+        names_recovered * 10 >= resource_pages * 8,
+        "only {names_recovered} of {resource_pages} names recovered"
+    );
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
+
+/// Whether a damaged page still carries its resource's name somewhere: a
+/// sample request URL ending in a name, a `rel` in a response, or an event table.
+fn names_itself(text: &str) -> bool {
+    let url_name = text.lines().any(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        matches!(words.as_slice(), [method, url, version]
+            if Method::parse(method).is_some() && version.starts_with("HTTP/")
+                && url.rsplit('/').next().is_some_and(|last| last.starts_with(|c: char| c.is_ascii_alphabetic())))
+    });
+    url_name
+        || text.contains("Resource Priority Sender Reason")
+        || text.contains("<resource rel=")
+        || text.contains("\"rel\"")
+}

@@ -161,39 +161,74 @@ fn recover_title(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     ));
 }
 
-/// The resource's own name: the top-level `rel` of a response sample, else
-/// the resource of the event table when all its rows agree.
+/// The resource's own name, from the best evidence there is: the last path
+/// segment of a sample request's URL, else the top-level `rel` of a response
+/// sample, else the resource of the event table when all its rows agree.
 fn resource_name_evidence(blocks: &[Block]) -> Option<(String, String)> {
-    for block in blocks {
-        let Block::Code { text, line } = block else {
-            continue;
-        };
-        let mut lines = text.lines();
-        if !lines
-            .next()
-            .is_some_and(|first| first.trim_start().starts_with("HTTP/"))
-        {
-            continue;
-        }
-        let top_level_rel = text
-            .lines()
-            .filter_map(|l| {
-                json_string_member(l, "rel").map(|value| (l.len() - l.trim_start().len(), value))
-            })
-            .min_by_key(|(indent, _)| *indent);
-        if let Some((_, rel)) = top_level_rel {
-            return Some((
+    let samples = || {
+        blocks.iter().filter_map(|block| match block {
+            Block::Code { text, line } => Some((text.as_str(), *line)),
+            _ => None,
+        })
+    };
+    let from_url = samples().find_map(|(text, line)| {
+        let name = request_url_name(text)?;
+        Some((
+            name.to_string(),
+            format!("the URL of the sample request at line {line}"),
+        ))
+    });
+    let from_rel = || {
+        samples().find_map(|(text, line)| {
+            if !text.trim_start().starts_with("HTTP/") {
+                return None;
+            }
+            // The resource's own rel is the least indented one; nested links are deeper.
+            let json_rel = text
+                .lines()
+                .filter_map(|l| {
+                    string_values(l, "rel")
+                        .first()
+                        .map(|value| (l.len() - l.trim_start().len(), *value))
+                })
+                .min_by_key(|(indent, _)| *indent)
+                .map(|(_, rel)| (rel, "JSON"));
+            let (rel, form) = json_rel.or_else(|| {
+                text.lines()
+                    .find_map(xml_resource_rel)
+                    .map(|rel| (rel, "XML"))
+            })?;
+            Some((
                 rel.to_string(),
-                format!("the rel of the JSON response sample at line {line}"),
-            ));
-        }
-        if let Some(rel) = text.lines().find_map(xml_resource_rel) {
-            return Some((
-                rel.to_string(),
-                format!("the rel of the XML response sample at line {line}"),
-            ));
-        }
+                format!("the rel of the {form} response sample at line {line}"),
+            ))
+        })
+    };
+    from_url
+        .or_else(from_rel)
+        .or_else(|| event_table_resource(blocks))
+}
+
+/// `Post https://host/ucwa/v1/applications/192/invitations/665/acceptWithAnswer HTTP/1.1` → `acceptWithAnswer`.
+fn request_url_name(sample: &str) -> Option<&str> {
+    let first = sample.lines().next()?.trim();
+    let words: Vec<&str> = first.split_whitespace().collect();
+    let [method, url, version] = words.as_slice() else {
+        return None;
+    };
+    if Method::parse(method).is_none() || !version.starts_with("HTTP/") {
+        return None;
     }
+    let path = url.split(['?', '#']).next()?.trim_end_matches('/');
+    let segment = path.rsplit('/').next()?;
+    let identifier = segment.starts_with(|c: char| c.is_ascii_alphabetic())
+        && segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (identifier && path.contains('/')).then_some(segment)
+}
+
+fn event_table_resource(blocks: &[Block]) -> Option<(String, String)> {
     let event_resources: Vec<(&str, usize)> = blocks
         .iter()
         .filter_map(|block| match block {
@@ -220,20 +255,25 @@ fn resource_name_evidence(blocks: &[Block]) -> Option<(String, String)> {
     })
 }
 
-/// The string value of `"key" : "value"` on one line of a (possibly damaged) JSON sample.
-fn json_string_member<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let rest = line
-        .trim_start()
-        .strip_prefix('"')?
-        .strip_prefix(key)?
-        .strip_prefix('"')?;
-    let rest = rest
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start()
-        .strip_prefix('"')?;
-    let value = &rest[..rest.find('"')?];
-    (!value.is_empty()).then_some(value)
+/// Every string value of `"key" : "value"` in a (possibly damaged, possibly
+/// one-line) JSON text, in order, read as text rather than parsed.
+fn string_values<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+    let quoted_key = format!("\"{key}\"");
+    let mut values = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&quoted_key) {
+        rest = &rest[at + quoted_key.len()..];
+        let value = rest
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim_start)
+            .and_then(|after| after.strip_prefix('"'))
+            .and_then(|after| after.find('"').map(|end| &after[..end]));
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            values.push(value);
+        }
+    }
+    values
 }
 
 /// `rel` of a `<resource rel="x" ...>` element.
@@ -365,7 +405,11 @@ fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
             continue;
         }
         let owner = heading_before(blocks, at).map(|(_, section)| section);
-        let has_type = owner == Some(Section::Other);
+        // Event types are one word: Added, Updated, started, completed ...
+        let has_type = owner == Some(Section::Other)
+            && heading_before(blocks, at).is_some_and(|(heading_at, _)| {
+                matches!(&blocks[heading_at], Block::Heading { text, .. } if text.split_whitespace().count() == 1)
+            });
         let has_events = events_heading_inserted || has_section_before(blocks, at, Section::Events);
         if has_type && has_events {
             continue;
@@ -407,7 +451,7 @@ fn event_type_evidence(blocks: &[Block], at: usize, table: &Table) -> Option<(St
         };
         let mut types: Vec<&str> = text
             .lines()
-            .filter_map(|l| json_string_member(l, "type"))
+            .flat_map(|l| string_values(l, "type"))
             .collect();
         types.dedup();
         if let [event_type] = types.as_slice() {
@@ -417,18 +461,52 @@ fn event_type_evidence(blocks: &[Block], at: usize, table: &Table) -> Option<(St
             ));
         }
     }
-    let reason = table.rows.first()?.cells.last()?;
-    let participle = reason
-        .text
-        .split_whitespace()
-        .map(|word| word.trim_matches(|c: char| !c.is_alphabetic()))
-        .rfind(|word| {
-            word.len() > 3 && word.ends_with("ed") && word.chars().all(|c| c.is_ascii_lowercase())
-        })?;
+    let reason = &table.rows.first()?.cells.last()?.text;
+    let (event_type, word) = reason_participle(reason)?;
     Some((
-        participle.to_string(),
-        format!("the word '{participle}' in the event's reason"),
+        event_type,
+        format!("the word '{word}' in the event's reason"),
     ))
+}
+
+fn bare(word: &str) -> &str {
+    word.trim_matches(|c: char| !c.is_alphabetic())
+}
+
+/// The event kind a reason states: the participle after a form of "to be"
+/// ("... is added.", "... was updated"), else the verb that ends the reason's
+/// first sentence after "when" ("... when the invitation completes." → completed).
+fn reason_participle(reason: &str) -> Option<(String, &str)> {
+    let words: Vec<&str> = reason.split_whitespace().collect();
+    let lowercase_word =
+        |word: &str| word.len() > 3 && word.chars().all(|c| c.is_ascii_lowercase());
+    let after_be = words.windows(2).find_map(|pair| {
+        let (be, word) = (bare(pair[0]), bare(pair[1]));
+        (matches!(be, "is" | "was" | "are" | "were" | "been")
+            && lowercase_word(word)
+            && word.ends_with("ed"))
+        .then(|| (word.to_string(), word))
+    });
+    let sentence_end = || {
+        let when = words
+            .iter()
+            .position(|word| word.eq_ignore_ascii_case("when"))?;
+        let last = words[when..]
+            .iter()
+            .find(|word| word.ends_with('.'))
+            .or(words.last())?;
+        let verb = bare(last);
+        let stem = verb
+            .strip_suffix('s')
+            .filter(|stem| lowercase_word(verb) && !stem.ends_with('s'))?;
+        let participle = if stem.ends_with('e') {
+            format!("{stem}d")
+        } else {
+            format!("{stem}ed")
+        };
+        Some((participle, verb))
+    };
+    after_be.or_else(sentence_end)
 }
 
 fn capitalised(word: &str) -> String {
@@ -629,15 +707,28 @@ mod tests {
     #[test]
     fn damaged_json_lines_are_read_as_text() {
         assert_eq!(
-            json_string_member("  \"rel\" : \"audioVideo\",", "rel"),
-            Some("audioVideo")
+            string_values("  \"rel\" : \"audioVideo\",", "rel"),
+            ["audioVideo"]
+        );
+        assert_eq!(string_values("\"type\":\"added\"", "type"), ["added"]);
+        assert_eq!(
+            string_values(
+                r#"{ "link" : { "rel" : "a" }, "type" : "added" }, { "type" : "updated" "#,
+                "type"
+            ),
+            ["added", "updated"]
+        );
+        assert!(string_values("  \"rel\" : \"", "rel").is_empty());
+        assert!(string_values("  \"href\" : \"x\"", "rel").is_empty());
+        assert_eq!(
+            request_url_name("Post https://h/ucwa/v1/a/192/acceptWithAnswer HTTP/1.1\nHost: h"),
+            Some("acceptWithAnswer")
         );
         assert_eq!(
-            json_string_member("\"type\":\"added\"", "type"),
-            Some("added")
+            request_url_name("Get https://h/ucwa/v1/conversations/137 HTTP/1.1"),
+            None
         );
-        assert_eq!(json_string_member("  \"rel\" : \"", "rel"), None);
-        assert_eq!(json_string_member("  \"href\" : \"x\"", "rel"), None);
+        assert_eq!(request_url_name("Get HTTP/1.1"), None);
         assert_eq!(
             xml_resource_rel("<resource rel=\"note\" href=\"/n\">"),
             Some("note")
@@ -758,6 +849,29 @@ mod tests {
             "recovery is idempotent"
         );
         assert_eq!(again, blocks);
+    }
+
+    #[test]
+    fn event_kinds_stated_by_reasons() {
+        let kind = |reason: &str| reason_participle(reason).map(|(kind, _)| kind);
+        assert_eq!(
+            kind("Delivered when a contact is added.").as_deref(),
+            Some("added")
+        );
+        assert_eq!(
+            kind("Indicates that the modality was updated. It has changed.").as_deref(),
+            Some("updated")
+        );
+        assert_eq!(
+            kind("Delivered when the messaging invitation completes.").as_deref(),
+            Some("completed")
+        );
+        assert_eq!(
+            kind("Delivered when the call starts. More text").as_deref(),
+            Some("started")
+        );
+        assert_eq!(kind("Indicates a change."), None);
+        assert_eq!(kind(""), None);
     }
 
     #[test]

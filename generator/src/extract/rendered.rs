@@ -694,16 +694,22 @@ fn is_heading_shaped(trimmed: &str) -> bool {
 }
 
 /// "Returns the transcripts of a conversation log", "Represents a session":
-/// a verb followed by a determiner starts a sentence, whatever its punctuation.
+/// a verb followed by a determiner starts a sentence, whatever its punctuation;
+/// so does "Sample of ...".
 /// Headings are noun phrases ("Request body", "Azure Active Directory scopes ...").
 fn reads_as_sentence(text: &str) -> bool {
     const DETERMINERS: &[&str] = &[
         "the", "a", "an", "this", "that", "these", "all", "any", "your", "its", "their", "one",
         "whether",
     ];
-    text.split_whitespace()
-        .nth(1)
-        .is_some_and(|second| DETERMINERS.contains(&second))
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    // "Sample of returned event data" introduces every event sample, in bold
+    // on some pages, which a rendering shows as a bare line.
+    first.eq_ignore_ascii_case("sample")
+        || words
+            .next()
+            .is_some_and(|second| DETERMINERS.contains(&second))
 }
 
 fn word_count(text: &str) -> usize {
