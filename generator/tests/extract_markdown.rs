@@ -307,3 +307,19 @@ fn extracting_twice_gives_identical_yaml() {
         once
     );
 }
+
+/// A page cut off anywhere (a truncated download) is extracted or rejected, never a panic.
+#[test]
+fn every_truncation_of_a_real_page_is_handled() {
+    let path = fixture("irregular_resource.md");
+    let text = std::fs::read_to_string(&path).expect("fixture exists");
+    let mut cut_points: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
+    cut_points.extend(text.char_indices().map(|(at, _)| at).step_by(7));
+    let mut extracted = 0;
+    for at in cut_points {
+        if extract_page(&path, &text.as_bytes()[..at]).is_ok() {
+            extracted += 1;
+        }
+    }
+    assert!(extracted > 0);
+}
