@@ -52,6 +52,8 @@ fn is_start_line(line: &str) -> bool {
 
 /// `Name: value`, where the name is one token.
 fn is_header(line: &str) -> bool {
+    // Some pages indent a whole sample by a space.
+    let line = line.trim_start();
     match line.split_once(':') {
         Some((name, _)) => {
             !name.is_empty()
@@ -204,6 +206,17 @@ mod tests {
         );
         assert_eq!(example.body, "{\n  \"to\" : \"sip:a\"\n}");
         assert!(example.valid, "{:?}", example.problem);
+    }
+
+    #[test]
+    fn indented_samples_keep_their_headers() {
+        let example = parse_example(
+            " Get https://h/x HTTP/1.1\n Host: h\n Accept: application/xml\n \n",
+            SampleFormat::Xml,
+            Direction::Request,
+        );
+        assert_eq!(example.headers, ["Host: h", "Accept: application/xml"]);
+        assert_eq!((example.body.as_str(), example.valid), ("", true));
     }
 
     #[test]
