@@ -342,6 +342,7 @@ fn build_resource(
 ) -> Result<Resource, Error> {
     let mut fields = Scope::with_reserved(RESOURCE_FIELDS);
     let mut serde_names: BTreeSet<&str> = RESOURCE_KEYS.iter().copied().collect();
+    let lists = list_properties(doc);
     let mut properties = Vec::new();
     for property in &doc.properties {
         if !serde_names.insert(property.name.as_str()) {
@@ -351,7 +352,13 @@ fn build_resource(
             serde: property.name.clone(),
             ident: checked(fields.claim(names::snake(&property.name)))?,
             description: property.description.clone(),
-            ty: lookup.field_type(property.ty.as_ref()),
+            ty: match &property.ty {
+                // Untyped, but the samples send a list: a string would reject them.
+                None if lists.contains(property.name.as_str()) => {
+                    FieldType::Array(Box::new(FieldType::String))
+                }
+                ty => lookup.field_type(ty.as_ref()),
+            },
         });
     }
 
@@ -524,4 +531,43 @@ fn array_rels(doc: &Document) -> BTreeSet<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Properties a response sample shows as a list: a JSON array, or an XML
+/// `<propertyList name="...">`.
+fn list_properties(doc: &Document) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = json_responses(doc)
+        .filter_map(|v| v.as_object().cloned())
+        .flat_map(|m| {
+            m.into_iter()
+                .filter(|(_, value)| value.is_array())
+                .map(|(name, _)| name)
+        })
+        .collect();
+    let xml_bodies =
+        doc.operations.iter().flat_map(|o| &o.examples).filter(|e| {
+            e.valid && e.format == SampleFormat::Xml && e.direction == Direction::Response
+        });
+    for example in xml_bodies {
+        let mut reader = quick_xml::Reader::from_str(&example.body);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Start(start))
+                    if start.local_name().as_ref() == b"propertyList" =>
+                {
+                    let name = start
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == b"name");
+                    if let Some(Ok(name)) = name.map(|a| a.unescape_value().map(|v| v.into_owned()))
+                    {
+                        names.insert(name);
+                    }
+                }
+                Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    names
 }

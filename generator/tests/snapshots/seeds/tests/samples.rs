@@ -18,11 +18,19 @@ fn json_round_trip<T: Resource>(body: &str) -> T {
     assert_eq!(encoded, original);
     decoded
 }
-/// Decodes an XML body and checks that its XML encoding decodes to the same value.
-fn xml_round_trip<T: Resource + ::std::fmt::Debug + PartialEq>(body: &str) -> T {
+/// Decodes an XML body and checks that its XML encoding decodes to the same
+/// value, apart from `rel`, which the encoder always writes as the documented one.
+fn xml_round_trip<T: Resource>(body: &str) -> T {
     let decoded = T::from_xml(body).unwrap();
     let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
-    assert_eq!(again, decoded);
+    let without_rel = |resource: &T| {
+        let mut value = ::serde_json::to_value(resource).unwrap();
+        if let ::std::option::Option::Some(object) = value.as_object_mut() {
+            object.remove("rel");
+        }
+        value
+    };
+    assert_eq!(without_rel(& again), without_rel(& decoded));
     decoded
 }
 /// The audioVideoNegotiation GET json response sample.
