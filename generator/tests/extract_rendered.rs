@@ -286,9 +286,16 @@ fn piped_rendering_gives_the_same_tables() {
         ]
     );
     assert_eq!(codes(&blocks)[0].0, "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/startCall HTTP/1.1\nContent-Type: application/json\nContent-Length: 30\n{\n  \"to\" : \"sip:b@contoso.com\"\n}");
-    assert!(
-        !all_text(&blocks).contains("Share via") && !all_text(&blocks).contains("In this article")
-    );
+    let everything = all_text(&blocks);
+    for chrome in ["Share via", "In this article", "Expand table", "\"Copy\""] {
+        assert!(!everything.contains(chrome), "chrome {chrome:?} was kept");
+    }
+    // The button line between a heading and its table does not come between them.
+    let query = blocks
+        .iter()
+        .position(|b| matches!(b, Block::Heading { text, .. } if text == "Query parameters"))
+        .unwrap();
+    assert!(matches!(&blocks[query + 1], Block::Table(table) if table.header[0] == "Name"));
 }
 
 #[test]

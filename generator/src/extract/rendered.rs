@@ -98,6 +98,15 @@ const CHROME_LINES: &[&str] = &[
     "article",
     "additional resources",
     "ressources supplémentaires",
+    // Buttons a documentation site puts above tables and code samples.
+    "expand table",
+    "développer le tableau",
+    "tabelle erweitern",
+    "expandir tabla",
+    "copy",
+    "copier",
+    "kopieren",
+    "copiar",
 ];
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
