@@ -864,3 +864,18 @@ fn names_itself(text: &str) -> bool {
         || text.contains("<resource rel=")
         || text.contains("\"rel\"")
 }
+
+#[test]
+fn a_rendered_row_cut_off_mid_row_is_a_warning_with_its_line() {
+    let text = "thing\n\nApplies to: Skype for Business 2015\n\nA thing.\n\nOperations\n\nGET\n\nReturns it.\n\nSynchronous errors\n\nError Code Subcode Description\nConflict 409 None Already there.\nGone 410";
+    let path = Path::new("cut.txt");
+    let extracted = extract_page(path, text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let warning = extracted
+        .warnings
+        .iter()
+        .find(|w| w.line == 17)
+        .unwrap_or_else(|| panic!("{:?}", extracted.warnings));
+    assert_eq!(warning.file, path);
+    assert!(warning.message.contains("cut off"), "{warning}");
+    assert_eq!(extracted.document.operations[0].errors.len(), 2);
+}

@@ -514,6 +514,12 @@ fn split_row(header: &[String], line: &str) -> Option<Vec<String>> {
     let numeric_ok = header.iter().zip(&cells).all(|(column, text)| {
         column != "Code" || text.is_empty() || text.chars().all(|c| c.is_ascii_digit())
     });
+    // Free text may be empty, but a single-token column never is: fewer
+    // tokens than those columns means the row was cut off, and the row keeps
+    // only the cells it has so the interpreter can say so.
+    if tokens.len() < first_free + trailing {
+        cells.truncate(tokens.len());
+    }
     (numeric_ok && !tokens.is_empty()).then_some(cells)
 }
 
@@ -761,9 +767,18 @@ mod tests {
             split_row(&required, "to The SIP URI.String Yes").unwrap(),
             ["to", "The SIP URI.String", "Yes"]
         );
-        // Too few tokens: missing cells are empty, never out of bounds.
-        assert_eq!(split_row(&errors, "Gone").unwrap(), ["Gone", "", "", ""]);
-        assert_eq!(split_row(&required, "name").unwrap(), ["name", "", ""]);
+        // Too few tokens: a cut-off row, shorter than the header, never out of bounds.
+        assert_eq!(split_row(&errors, "Gone").unwrap(), ["Gone"]);
+        assert_eq!(
+            split_row(&errors, "Conflict 409").unwrap(),
+            ["Conflict", "409"]
+        );
+        assert_eq!(split_row(&required, "name").unwrap(), ["name"]);
+        // An empty description is not a cut-off row.
+        assert_eq!(
+            split_row(&header(&["Name", "Description"]), "state").unwrap(),
+            ["state", ""]
+        );
     }
 
     #[test]
@@ -866,7 +881,11 @@ mod tests {
             panic!("{blocks:?}")
         };
         assert_eq!(table.rows.len(), 2);
-        assert_eq!(table.rows[0].cells.len(), 4);
+        assert_eq!(
+            table.rows[0].cells.len(),
+            2,
+            "a cut-off row keeps only its cells"
+        );
         assert_eq!(table.rows[1].cells[0].text, "Gone");
         // A header as the last line: an empty table, not a panic.
         let blocks = super::blocks("x\n\nName | Description |");
