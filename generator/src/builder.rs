@@ -2,14 +2,13 @@
 //! builders: say where the pages and/or schema are, get one Rust file in
 //! `OUT_DIR` to `include!`.
 //!
+//! In `build.rs`, with `include!(concat!(env!("OUT_DIR"), "/ucwa.rs"));` in `src/lib.rs`:
+//!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     if let Err(error) = ucwa_codegen::Builder::new().pages("docs/ucwa").generate() {
-//!         panic!("{error}");
-//!     }
+//! if let Err(error) = ucwa_codegen::Builder::new().pages("docs/ucwa").generate() {
+//!     eprintln!("error: {error}");
+//!     std::process::exit(1);
 //! }
-//! // src/lib.rs: include!(concat!(env!("OUT_DIR"), "/ucwa.rs"));
 //! ```
 //!
 //! Cargo reads a build script's stdout: this prints `cargo:rerun-if-changed`
