@@ -581,13 +581,13 @@ fn seed_003_is_recovered_from_its_evidence() {
 /// The text a browser shows for a markdown page, as the rendered seeds have
 /// it: headings and paragraphs as bare lines, table cells separated by
 /// spaces (empty cells vanish), code blocks line for line, HTML dropped.
-/// `drop_headings` leaves out headings the rendering is known to omit.
-fn browser_text(markdown: &str, drop_headings: &[&str]) -> String {
+/// `drop_headings` leaves out headings the rendering is known to omit;
+/// `tabs` separates cells by tabs, as a browser copies a table, keeping empty ones.
+fn browser_text(markdown: &str, drop_headings: &[&str], tabs: bool) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let mut out: Vec<String> = vec!["Share via".into(), String::new()];
     let mut line = String::new();
     let mut row: Vec<String> = Vec::new();
-    let mut in_code = false;
     let mut in_front_matter = false;
     for event in Parser::new_ext(
         markdown,
@@ -596,9 +596,7 @@ fn browser_text(markdown: &str, drop_headings: &[&str]) -> String {
         match event {
             Event::Start(Tag::MetadataBlock(_)) => in_front_matter = true,
             Event::End(TagEnd::MetadataBlock(_)) => in_front_matter = false,
-            Event::Start(Tag::CodeBlock(_)) => in_code = true,
             Event::End(TagEnd::CodeBlock) => {
-                in_code = false;
                 out.extend(line.trim_end_matches('\n').lines().map(str::to_string));
                 out.push(String::new());
                 line.clear();
@@ -607,12 +605,11 @@ fn browser_text(markdown: &str, drop_headings: &[&str]) -> String {
             Event::SoftBreak | Event::HardBreak => line.push(' '),
             Event::End(TagEnd::TableCell) => row.push(std::mem::take(&mut line).trim().to_string()),
             Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                let cells = row.iter().filter(|c| tabs || !c.is_empty()).cloned();
                 out.push(
-                    row.iter()
-                        .filter(|c| !c.is_empty())
-                        .cloned()
+                    cells
                         .collect::<Vec<_>>()
-                        .join(" "),
+                        .join(if tabs { "\t" } else { " " }),
                 );
                 row.clear();
             }
@@ -631,7 +628,6 @@ fn browser_text(markdown: &str, drop_headings: &[&str]) -> String {
             }
             _ => {}
         }
-        let _ = in_code;
     }
     out.extend(["Feedback", "", "Was this page helpful?", "", "Yes No"].map(String::from));
     out.join("\n")
@@ -685,8 +681,12 @@ fn corpus_pages_as_a_browser_shows_them_agree_with_their_markdown() {
             continue;
         };
         let expected = &from_markdown.document;
-        for dropped in [&[][..], &["Web Link", "Links"][..]] {
-            let text = browser_text(&markdown_text, dropped);
+        for (dropped, tabs) in [
+            (&[][..], false),
+            (&["Web Link", "Links"][..], false),
+            (&[][..], true),
+        ] {
+            let text = browser_text(&markdown_text, dropped, tabs);
             let rendered_path = page.with_extension("txt");
             let found = match extract_page(&rendered_path, text.as_bytes()) {
                 Ok(found) => found.document,
@@ -703,7 +703,7 @@ fn corpus_pages_as_a_browser_shows_them_agree_with_their_markdown() {
                 .collect();
             if found.name != expected.name || found.kind != expected.kind || !mismatch.is_empty() {
                 differences.push(format!(
-                    "{} (dropping {dropped:?}): name {} vs {}; {}",
+                    "{} (dropping {dropped:?}, tabs {tabs}): name {} vs {}; {}",
                     page.file_name().unwrap().to_string_lossy(),
                     expected.name,
                     found.name,
@@ -794,7 +794,7 @@ fn corpus_pages_damaged_like_seed_003_are_recovered() {
             continue;
         }
         resource_pages += 1;
-        let text = damaged(&browser_text(&markdown_text, &["Web Link"]));
+        let text = damaged(&browser_text(&markdown_text, &["Web Link"], false));
         let found = match extract_page(&page.with_extension("txt"), text.as_bytes()) {
             Ok(found) => found.document,
             // Without a title, a request URL, a response rel or an event

@@ -363,7 +363,12 @@ impl Reader<'_> {
         let header = table_header_at(self.lines, index, self.end)?;
         let (table, next) = match header {
             HeaderForm::Spaced(columns) => spaced_table(self.lines, index, self.end, columns),
-            HeaderForm::Piped(columns) => piped_table(self.lines, index, self.end, columns),
+            HeaderForm::Piped(columns) => {
+                delimited_table(self.lines, index, self.end, columns, '|')
+            }
+            HeaderForm::Tabbed(columns) => {
+                delimited_table(self.lines, index, self.end, columns, '\t')
+            }
         };
         self.blocks.push(Block::Table(table));
         Some(next)
@@ -371,8 +376,12 @@ impl Reader<'_> {
 }
 
 enum HeaderForm {
+    /// `Name Description`: cells told apart by the rendering rule.
     Spaced(Vec<String>),
+    /// `Name | Description |` over a `---|---|` rule.
     Piped(Vec<String>),
+    /// `Name<TAB>Description`, as a browser copies a table: cells are exact.
+    Tabbed(Vec<String>),
 }
 
 fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
@@ -387,8 +396,21 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
         return (columns.len() >= 2 && columns.iter().all(|c| !c.is_empty()) && is_pipe_rule(rule))
             .then_some(HeaderForm::Piped(columns));
     }
-    is_table_header(trimmed)
-        .then(|| HeaderForm::Spaced(trimmed.split_whitespace().map(str::to_string).collect()))
+    if !is_table_header(trimmed) {
+        return None;
+    }
+    if trimmed.contains('\t') {
+        return Some(HeaderForm::Tabbed(
+            trimmed
+                .split('\t')
+                .map(normalise)
+                .filter(|c| !c.is_empty())
+                .collect(),
+        ));
+    }
+    Some(HeaderForm::Spaced(
+        trimmed.split_whitespace().map(str::to_string).collect(),
+    ))
 }
 
 fn is_table_header(trimmed: &str) -> bool {
@@ -413,21 +435,40 @@ fn pipe_cells(line: &str) -> Vec<String> {
     trimmed.split('|').map(normalise).collect()
 }
 
-fn piped_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
+/// A table whose cells are delimited (by pipes or tabs), so empty cells are
+/// explicit: a row with fewer cells than the header was cut off and keeps
+/// only the cells it has.
+fn delimited_table(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    header: Vec<String>,
+    delimiter: char,
+) -> (Table, usize) {
     let mut rows = Vec::new();
-    let mut index = start + 2;
+    // Pipe tables have a `---|---|` rule under the header.
+    let mut index = if delimiter == '|' {
+        start + 2
+    } else {
+        start + 1
+    };
     while index < end {
-        let line = lines[index].trim();
-        if line.is_empty() || !line.contains('|') || is_pipe_rule(line) {
+        // Only spaces are trimmed: a trailing tab still delimits an empty last cell.
+        let line = lines[index].trim_matches(' ');
+        if line.trim().is_empty() || !line.contains(delimiter) || is_pipe_rule(line) {
             break;
         }
-        let mut cells = pipe_cells(line);
-        // A pipe inside the last (free text) cell splits it: join it back.
+        let mut cells = if delimiter == '|' {
+            pipe_cells(line)
+        } else {
+            line.split('\t').map(normalise).collect()
+        };
+        // A delimiter inside the last (free text) cell splits it: join it back.
         if cells.len() > header.len() && !header.is_empty() {
-            let rest = cells.split_off(header.len() - 1).join(" | ");
-            cells.push(rest);
+            let joint = if delimiter == '|' { " | " } else { " " };
+            let rest = cells.split_off(header.len() - 1).join(joint);
+            cells.push(normalise(&rest));
         }
-        cells.resize(header.len(), String::new());
         rows.push(Row {
             cells: cells.into_iter().map(cell).collect(),
             line: index + 1,
@@ -892,6 +933,29 @@ mod tests {
         assert!(!blocks.is_empty());
         let blocks = super::blocks("x\n\nName Description");
         assert!(matches!(blocks.last(), Some(Block::Table(table)) if table.rows.is_empty()));
+    }
+
+    #[test]
+    fn tabbed_tables_keep_exact_cells() {
+        let text = "x\n\nApplies to: y\n\nScope\tPermission\tDescription\nA.B\tRead Skype Things\tLets it read.\nC.D\tWrite\t\nE.F\n\nProperties";
+        let blocks = blocks(text);
+        let Some(Block::Table(table)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(table.header, ["Scope", "Permission", "Description"]);
+        let rows: Vec<Vec<&str>> = table
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                vec!["A.B", "Read Skype Things", "Lets it read."],
+                vec!["C.D", "Write", ""]
+            ]
+        );
+        assert!(matches!(blocks.last(), Some(Block::Heading { text, .. }) if text == "Properties"));
     }
 
     /// A small deterministic generator, so the fuzz inputs are the same on every run.
