@@ -254,12 +254,20 @@ impl Reader<'_> {
         let mut index = start;
         while index < self.end {
             let trimmed = self.lines[index].trim();
+            // A section name is a heading even where the rendering left no
+            // blank line around it.
             if trimmed.is_empty()
                 || (index > start
                     && (self.table_at_peek(index)
                         || sample_start(trimmed).is_some()
-                        || is_applies_to(trimmed)))
+                        || is_applies_to(trimmed)
+                        || is_section_word(trimmed)))
             {
+                break;
+            }
+            if index == start && is_section_word(trimmed) {
+                parts.push(trimmed);
+                index += 1;
                 break;
             }
             if let Some(at) = inline_sample_at(trimmed) {
@@ -933,6 +941,36 @@ mod tests {
         assert!(!blocks.is_empty());
         let blocks = super::blocks("x\n\nName Description");
         assert!(matches!(blocks.last(), Some(Block::Table(table)) if table.rows.is_empty()));
+    }
+
+    #[test]
+    fn section_names_are_headings_without_blank_lines_around_them() {
+        let text = "thing\nApplies to: x\nA thing.\nOperations\nGET\nReturns the thing.\nRequest body\nNone\nResponse body\nItem Description\nthing The thing.";
+        let found = blocks(text);
+        let kinds: Vec<String> = found
+            .iter()
+            .map(|b| match b {
+                Block::Heading { level, text, .. } => format!("h{level} {text}"),
+                Block::Paragraph { text, .. } => format!("p {text}"),
+                Block::Table(table) => format!("table {}", table.rows.len()),
+                Block::Code { .. } => "code".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "h1 thing",
+                "p Applies to: x",
+                "p A thing.",
+                "h0 Operations",
+                "h0 GET",
+                "p Returns the thing.",
+                "h0 Request body",
+                "p None",
+                "h0 Response body",
+                "table 1"
+            ]
+        );
     }
 
     #[test]
