@@ -23,6 +23,7 @@ pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
     recover_links(blocks, &mut notes);
     recover_events(blocks, &mut notes);
     recover_operations(blocks, &mut notes);
+    recover_sample_headings(blocks, &mut notes);
     notes
 }
 
@@ -639,6 +640,78 @@ fn method_named_in(text: &str) -> Option<Method> {
     })
 }
 
+// ---------------------------------------------------------------- sample headings
+
+/// Gives an operation's HTTP sample that lost its "JSON Request" / "XML
+/// Response" heading one, from its start line (request or status) and the
+/// format its headers or body show.
+fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let Some(first_method) = blocks
+        .iter()
+        .position(|block| section_of(block) == Some(Section::Method))
+    else {
+        return;
+    };
+    let mut insertions = Vec::new();
+    for (at, block) in blocks.iter().enumerate().skip(first_method) {
+        let Block::Code { text, line } = block else {
+            continue;
+        };
+        let Some(first) = text.lines().next().map(str::trim) else {
+            continue;
+        };
+        if !super::rendered::is_http_start_line(first) {
+            continue;
+        }
+        let intro_start = description_start(blocks, at);
+        let has_heading = intro_start
+            .checked_sub(1)
+            .and_then(|before| section_of(&blocks[before]))
+            .is_some_and(|section| section == Section::SampleHeading);
+        if has_heading {
+            continue;
+        }
+        let Some(format) = sample_format(text) else {
+            continue;
+        };
+        let direction = if first.starts_with("HTTP/") {
+            "Response"
+        } else {
+            "Request"
+        };
+        let heading_text = format!("{format} {direction}");
+        insertions.push((intro_start, heading(&heading_text, *line)));
+        notes.push(format!("{heading_text} heading inferred from the sample's start line and {format} content at line {line}"));
+    }
+    inserting(blocks, insertions);
+}
+
+/// JSON or XML, by a `Content-Type`/`Accept` header, else by the body's first character.
+fn sample_format(text: &str) -> Option<&'static str> {
+    let mut lines = text.lines().skip(1);
+    let mut body_start = None;
+    for line in lines.by_ref() {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("content-type:") || lower.starts_with("accept:") {
+            if lower.contains("json") {
+                return Some("JSON");
+            }
+            if lower.contains("xml") {
+                return Some("XML");
+            }
+        }
+        if !line.contains(':') || line.trim_start().starts_with(['{', '[', '<', '"']) {
+            body_start = Some(line.trim_start());
+            break;
+        }
+    }
+    match body_start?.chars().next()? {
+        '{' | '[' | '"' => Some("JSON"),
+        '<' => Some("XML"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -872,6 +945,57 @@ mod tests {
         );
         assert_eq!(kind("Indicates a change."), None);
         assert_eq!(kind(""), None);
+    }
+
+    #[test]
+    fn samples_that_lost_their_heading_get_one_from_their_shape() {
+        let mut blocks = vec![
+            Block::Heading {
+                level: 1,
+                text: "thing".into(),
+                line: 1,
+            },
+            Block::Heading {
+                level: 0,
+                text: "GET".into(),
+                line: 2,
+            },
+            Block::Heading {
+                level: 0,
+                text: "JSON Request".into(),
+                line: 3,
+            },
+            code("Get https://x/thing HTTP/1.1\nAccept: application/json", 4),
+            paragraph(
+                "This sample is given only as an illustration of response syntax.",
+                6,
+            ),
+            code(
+                "HTTP/1.1 200 OK\nContent-Length: 10\n<resource rel=\"thing\"/>",
+                8,
+            ),
+            code(
+                "Post https://x/thing HTTP/1.1\nContent-Type: application/json",
+                12,
+            ),
+        ];
+        let notes = missing_headings(&mut blocks);
+        assert_eq!(
+            heading_texts(&blocks),
+            [
+                "1:thing",
+                "0:GET",
+                "0:JSON Request",
+                "0:XML Response",
+                "0:JSON Request"
+            ]
+        );
+        assert!(
+            matches!(&blocks[5], Block::Paragraph { line: 6, .. }),
+            "the heading goes before the sample's caption"
+        );
+        assert_eq!(notes.len(), 2);
+        assert_eq!(sample_format("HTTP/1.1 204 No Content"), None);
     }
 
     #[test]

@@ -324,19 +324,63 @@ impl Reader<'_> {
     fn sample_at(&mut self, start: usize, trimmed: &str) -> usize {
         let mut text = self.lines[start].trim_end().to_string();
         let mut index = start + 1;
+        let mut boundary = None;
         if sample_start(trimmed) == Some(SampleStart::Http) {
             while index < self.end && is_header_field(self.lines[index]) {
+                boundary = boundary.or_else(|| multipart_boundary(self.lines[index]));
                 text.push('\n');
                 text.push_str(self.lines[index].trim_end());
                 index += 1;
             }
         }
-        let next = self.continuation(index, &mut text);
+        let next = match boundary {
+            Some(boundary) => self.multipart_body(index, &mut text, &boundary),
+            None => self.continuation(index, &mut text),
+        };
         self.blocks.push(Block::Code {
             text,
             line: start + 1,
         });
         next
+    }
+
+    /// A multipart body holds blank lines and whole HTTP messages of its
+    /// own: it runs to its closing `--boundary--` line, or, when that line
+    /// was lost, to the first line after a blank that no part would hold.
+    fn multipart_body(&self, mut index: usize, text: &mut String, boundary: &str) -> usize {
+        let closing = format!("--{boundary}--");
+        let part = format!("--{boundary}");
+        let mut last_part_line = index;
+        let mut pending_blanks = 0;
+        while index < self.end {
+            let line = self.lines[index].trim_end();
+            if line.trim().is_empty() {
+                pending_blanks += 1;
+                index += 1;
+                continue;
+            }
+            // After blank lines the body goes on only with what a part holds:
+            // a boundary, header fields, a message start line or sample text.
+            let part_like = line.starts_with(&part)
+                || is_header_field(line)
+                || sample_start(line.trim()).is_some()
+                || is_sample_continuation(line);
+            if pending_blanks > 0 && !part_like {
+                break;
+            }
+            for _ in 0..pending_blanks {
+                text.push('\n');
+            }
+            pending_blanks = 0;
+            text.push('\n');
+            text.push_str(line);
+            index += 1;
+            last_part_line = index;
+            if line.contains(&closing) {
+                return index;
+            }
+        }
+        last_part_line
     }
 
     /// Appends the sample's remaining lines: everything up to a blank line,
@@ -665,6 +709,22 @@ fn is_json_member_line(trimmed: &str) -> bool {
     trimmed.starts_with('"') && (trimmed.contains("\" :") || trimmed.contains("\":"))
 }
 
+/// `boundary="0cac9abd"` of a `Content-Type: multipart/...` header.
+fn multipart_boundary(header: &str) -> Option<String> {
+    let lower = header.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("content-type:") || !lower.contains("multipart/") {
+        return None;
+    }
+    let at = lower.find("boundary=")? + "boundary=".len();
+    let value = header
+        .get(at..)?
+        .split(';')
+        .next()?
+        .trim()
+        .trim_matches('"');
+    (!value.is_empty()).then(|| value.to_string())
+}
+
 /// `Content-Type: application/json`: a name without spaces, a colon, a value.
 fn is_header_field(line: &str) -> bool {
     let trimmed = line.trim();
@@ -971,6 +1031,37 @@ mod tests {
                 "table 1"
             ]
         );
+    }
+
+    #[test]
+    fn multipart_samples_keep_their_blank_lines_and_inner_messages() {
+        let sample = "HTTP/1.1 200 OK\nContent-Type: multipart/batching; boundary=\"0c\"\nContent-Length: 9\n\n--0c\nContent-Type: application/http\n\nHTTP/1.1 200 OK\nCache-Control: no-cache\n\n<?xml version=\"1.0\"?><resource rel=\"a\"/>\n--0c--";
+        let text = format!("x\n\nApplies to: y\n\nGET\n\nXML Response\n\n{sample}\n\nXML Request\n\nGet https://h/x HTTP/1.1\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nNext heading");
+        let found = blocks(&text);
+        let samples: Vec<&str> = found
+            .iter()
+            .filter_map(|b| {
+                if let Block::Code { text, .. } = b {
+                    Some(text.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(samples[0], sample);
+        // Without its closing line, the body ends at the first line no part would hold.
+        assert_eq!(
+            samples[1],
+            "Get https://h/x HTTP/1.1\nContent-Type: multipart/mixed; boundary=b\n\n--b"
+        );
+        assert!(
+            matches!(found.last(), Some(Block::Heading { text, .. }) if text == "Next heading")
+        );
+        assert_eq!(
+            multipart_boundary("Content-Type: multipart/batching;boundary=\"EA37\""),
+            Some("EA37".to_string())
+        );
+        assert_eq!(multipart_boundary("Content-Type: application/json"), None);
     }
 
     #[test]
