@@ -721,7 +721,8 @@ fn corpus_pages_as_a_browser_shows_them_agree_with_their_markdown() {
 }
 
 /// What a damaged rendering keeps of `text`: no title, and none of the
-/// headings for properties, links, events, event types, operations and methods.
+/// headings for properties, links, events, event types, operations, methods
+/// and samples.
 fn damaged(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut title_dropped = false;
@@ -749,6 +750,10 @@ fn damaged(text: &str) -> String {
             "POST",
             "PUT",
             "DELETE",
+            "JSON Request",
+            "JSON Response",
+            "XML Request",
+            "XML Response",
         ]
         .contains(&line.trim());
         !(is_title || is_event_type || lost)

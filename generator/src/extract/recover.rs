@@ -646,23 +646,40 @@ fn method_named_in(text: &str) -> Option<Method> {
 /// Response" heading one, from its start line (request or status) and the
 /// format its headers or body show.
 fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
-    let Some(first_method) = blocks
-        .iter()
-        .position(|block| section_of(block) == Some(Section::Method))
-    else {
-        return;
-    };
     let mut insertions = Vec::new();
-    for (at, block) in blocks.iter().enumerate().skip(first_method) {
+    // Per operation: how many request and response samples came before.
+    let mut requests = 0;
+    let mut responses = 0;
+    let mut in_operation = false;
+    for (at, block) in blocks.iter().enumerate() {
+        match section_of(block) {
+            Some(Section::Method) => (requests, responses, in_operation) = (0, 0, true),
+            Some(section)
+                if section.operation_rank().is_none() && section != Section::Operations =>
+            {
+                in_operation = false
+            }
+            _ => {}
+        }
         let Block::Code { text, line } = block else {
             continue;
         };
         let Some(first) = text.lines().next().map(str::trim) else {
             continue;
         };
-        if !super::rendered::is_http_start_line(first) {
+        // A bare JSON or XML body in an operation is what it answers.
+        let bare_body = first.starts_with(['{', '<']);
+        if !in_operation || !(bare_body || super::rendered::is_http_start_line(first)) {
             continue;
         }
+        let is_response = bare_body || first.starts_with("HTTP/");
+        let seen = if is_response {
+            &mut responses
+        } else {
+            &mut requests
+        };
+        let place = *seen;
+        *seen += 1;
         let intro_start = description_start(blocks, at);
         let has_heading = intro_start
             .checked_sub(1)
@@ -671,23 +688,42 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         if has_heading {
             continue;
         }
-        let Some(format) = sample_format(text) else {
-            continue;
-        };
-        let direction = if first.starts_with("HTTP/") {
-            "Response"
-        } else {
-            "Request"
+        let direction = if is_response { "Response" } else { "Request" };
+        // Pages show each operation's JSON pair, then its XML pair.
+        let (format, evidence) = match (sample_format(text), place) {
+            (Some(format), _) => (format, format!("its {format} content")),
+            (None, 0) => (
+                "JSON",
+                format!(
+                    "its place: the first {} of the operation",
+                    direction.to_lowercase()
+                ),
+            ),
+            (None, 1) => (
+                "XML",
+                format!(
+                    "its place: the second {} of the operation",
+                    direction.to_lowercase()
+                ),
+            ),
+            (None, _) => continue,
         };
         let heading_text = format!("{format} {direction}");
         insertions.push((intro_start, heading(&heading_text, *line)));
-        notes.push(format!("{heading_text} heading inferred from the sample's start line and {format} content at line {line}"));
+        notes.push(format!("{heading_text} heading inferred from the sample's start line at line {line} and {evidence}"));
     }
     inserting(blocks, insertions);
 }
 
 /// JSON or XML, by a `Content-Type`/`Accept` header, else by the body's first character.
 fn sample_format(text: &str) -> Option<&'static str> {
+    let first = text.trim_start();
+    if first.starts_with('{') {
+        return Some("JSON");
+    }
+    if first.starts_with('<') {
+        return Some("XML");
+    }
     let mut lines = text.lines().skip(1);
     let mut body_start = None;
     for line in lines.by_ref() {
