@@ -1014,6 +1014,14 @@ mod tests {
                 "Post https://x/thing HTTP/1.1\nContent-Type: application/json",
                 12,
             ),
+            // No format shown: the second response of the operation is the XML one.
+            code("HTTP/1.1 204 No Content", 14),
+            Block::Heading {
+                level: 0,
+                text: "Events".into(),
+                line: 16,
+            },
+            code("{ \"type\" : \"added\" }", 18),
         ];
         let notes = missing_headings(&mut blocks);
         assert_eq!(
@@ -1023,14 +1031,21 @@ mod tests {
                 "0:GET",
                 "0:JSON Request",
                 "0:XML Response",
-                "0:JSON Request"
+                "0:JSON Request",
+                "0:XML Response",
+                "0:Events"
             ]
         );
         assert!(
             matches!(&blocks[5], Block::Paragraph { line: 6, .. }),
             "the heading goes before the sample's caption"
         );
-        assert_eq!(notes.len(), 2);
+        assert_eq!(notes.len(), 3);
+        assert!(
+            notes[2].contains("its place: the second response"),
+            "{}",
+            notes[2]
+        );
         assert_eq!(sample_format("HTTP/1.1 204 No Content"), None);
     }
 
