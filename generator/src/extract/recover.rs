@@ -9,8 +9,23 @@
 //! and says what it inferred. A page whose headings are all there is left
 //! untouched: every rule below fires only where its heading is missing.
 //!
+//! The rules, each firing only where its heading is missing:
+//! - title: the last path segment of a sample request URL, else the least
+//!   indented `rel` of a response sample (JSON, or XML `<resource rel>`), else
+//!   the event table's resource when all its rows agree;
+//! - Properties: the first Name/Description table that is not the rel/href
+//!   web-link table and sits in no section (or under "Resource description");
+//!   on a page with no resource evidence at all it is Members instead;
+//! - Links: a Link/Description table, placed before the relationships sentence;
+//! - Events and the event type: an event table; the type from the `"type"` of
+//!   its sample, else from its reason ("is added", "... when it completes");
+//! - the method (and Operations): an operation's subsections with no method
+//!   heading; the method from its sample request line, else from "a GET request";
+//! - JSON/XML Request/Response: an operation's HTTP sample or bare body; the
+//!   format from its headers or body, else from its place (JSON pair first).
+//!
 //! Samples of a damaged page may not parse (lost braces), so they are scanned
-//! line by line as text, never parsed.
+//! as text, never parsed.
 
 use super::blocks::{Block, Table};
 use crate::schema::Method;

@@ -2,9 +2,15 @@
 //!
 //! A rendered page is what a browser shows: headings are bare lines, tables
 //! are a header line of column names followed by rows of whitespace-separated
-//! cells (or the `Name | Description |` rendering with a `---|---|` rule), and
-//! samples are runs of JSON/XML/HTTP lines. Nothing is invented here: a heading
-//! the page does not show is left to [`super::recover`].
+//! cells (or the `Name | Description |` rendering with a `---|---|` rule, or
+//! tab-separated cells as a browser copies them), and samples are runs of
+//! JSON/XML/HTTP lines. Nothing is invented here: a heading the page does not
+//! show is left to [`super::recover`].
+//!
+//! Splitting a spaced row: the first cell is one token, the last column is
+//! free text, middle columns are one token each except the free-text ones
+//! (Description, Reason, Permission); see [`split_row`] and, for the Scope
+//! table's Permission/Description pair, [`free_text_split`].
 //!
 //! Page chrome (share buttons, feedback prompts, tables of contents) in any
 //! language is dropped by position and shape: everything before the title
