@@ -9,8 +9,8 @@
 //!
 //! Splitting a spaced row: the first cell is one token, the last column is
 //! free text, middle columns are one token each except the free-text ones
-//! (Description, Reason, Permission); see [`split_row`] and, for the Scope
-//! table's Permission/Description pair, [`free_text_split`].
+//! (Description, Reason, Permission); see `split_row` and, for the Scope
+//! table's Permission/Description pair, `free_text_split`.
 //!
 //! Page chrome (share buttons, feedback prompts, tables of contents) in any
 //! language is dropped by position and shape: everything before the title
