@@ -18,6 +18,9 @@
 //!   `Scalar::String` (ASP.NET `/Date(..)/` in JSON, ISO 8601 in XML).
 //! - `open_enum!` names the fallback variant `Other(String)`, except when a
 //!   documented member is itself called `Other`: then it is `Unlisted(String)`.
+//!   A leading `fallback = Name;` in the invocation names it outright. Members
+//!   may be called `Err` or `Other`, and any number of them fits the default
+//!   `recursion_limit` (no `#![recursion_limit]` needed in generated crates).
 //! - [`RequestBody`] has a provided `xml_shape()` (default [`xml::Shape::EMPTY`])
 //!   used by `from_xml`; override it when the body has non-text fields.
 //! - Tables live in [`meta`] and are re-exported at the root; [`Documented`]

@@ -20,36 +20,76 @@
 ///
 /// The expansion adds an `Other(String)` variant for values the docs do not
 /// list. When a documented member is itself called `Other`, the fallback
-/// variant is named `Unlisted` instead, so both still compile. The enum gets
-/// `as_str`, `MEMBERS`, `FromStr`, `From<&str>`, `From<String>`, `Display`,
-/// `Debug`, `Clone`, `PartialEq`, `Eq`, `Hash`, and serde as the exact string.
+/// variant is named `Unlisted` instead, so both still compile. A leading
+/// `fallback = Name;` chooses the fallback variant's name outright:
 ///
-/// Members are scanned one macro step each, so an enumeration is limited to
-/// about 120 members by the default `recursion_limit`.
+/// ```
+/// ucwa_runtime::open_enum! {
+///     fallback = Unknown;
+///     /// A phone type.
+///     pub enum PhoneType {
+///         /// Documented "Other".
+///         Other = "Other",
+///     }
+/// }
+/// assert_eq!(PhoneType::from("Home"), PhoneType::Unknown("Home".into()));
+/// ```
+///
+/// The enum gets `as_str`, `MEMBERS`, `FromStr`, `From<&str>`,
+/// `From<String>`, `Display`, `Debug`, `Clone`, `PartialEq`, `Eq`, `Hash`, and
+/// serde as the exact string.
+///
+/// The members are expanded by repetition, never one macro step per member,
+/// so any number of them fits the default `recursion_limit`; that matters to
+/// crates that `include!` generated code and cannot raise the limit.
 #[macro_export]
 macro_rules! open_enum {
     (
+        fallback = $fallback:ident;
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
             $( $(#[$member_meta:meta])* $member:ident = $value:literal ),* $(,)?
         }
     ) => {
         $crate::open_enum! {
-            @pick_fallback [ $($member)* ]
+            @define $fallback
             $(#[$meta])*
             $vis enum $name {
                 $( $(#[$member_meta])* $member = $value, )*
             }
         }
     };
-    (@pick_fallback [] $($definition:tt)*) => {
-        $crate::open_enum! { @define Other $($definition)* }
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$member_meta:meta])* $member:ident = $value:literal ),* $(,)?
+        }
+    ) => {
+        // `$` travels as a token so the helper below can declare its own
+        // metavariables.
+        $crate::open_enum! {
+            @pick_fallback ($) [ $($member)* ]
+            $(#[$meta])*
+            $vis enum $name {
+                $( $(#[$member_meta])* $member = $value, )*
+            }
+        }
     };
-    (@pick_fallback [Other $($rest:ident)*] $($definition:tt)*) => {
-        $crate::open_enum! { @define Unlisted $($definition)* }
-    };
-    (@pick_fallback [$first:ident $($rest:ident)*] $($definition:tt)*) => {
-        $crate::open_enum! { @pick_fallback [ $($rest)* ] $($definition)* }
+    // Whether a member is called `Other` is decided by a one-off macro whose
+    // rules are the member names: `Other` matches one of them only if it is
+    // a member, and otherwise reaches the last rule. One step, no scanning.
+    (@pick_fallback ($d:tt) [ $($member:ident)* ] $($definition:tt)*) => {
+        macro_rules! __ucwa_open_enum_with_fallback {
+            $(
+                ($member $d($d rest:tt)*) => {
+                    $crate::open_enum! { @define Unlisted $d($d rest)* }
+                };
+            )*
+            (Other $d($d rest:tt)*) => {
+                $crate::open_enum! { @define Other $d($d rest)* }
+            };
+        }
+        __ucwa_open_enum_with_fallback! { Other $($definition)* }
     };
     (
         @define $fallback:ident
@@ -109,7 +149,8 @@ macro_rules! open_enum {
 
         impl ::core::str::FromStr for $name {
             type Err = ::core::convert::Infallible;
-            fn from_str(value: &str) -> ::core::result::Result<Self, Self::Err> {
+            // Not `Self::Err`: a member called `Err` would make that ambiguous.
+            fn from_str(value: &str) -> ::core::result::Result<Self, ::core::convert::Infallible> {
                 ::core::result::Result::Ok(<Self as ::core::convert::From<&str>>::from(value))
             }
         }
