@@ -220,6 +220,13 @@ fn enumeration_members() {
 }
 
 #[test]
+fn malformed_bold_applies_to_line_is_not_the_description() {
+    let text = "# DeskState\n\n_** Applies to: **Skype for Business 2015_\n\nRepresents a desk.\n\n## Members\n\n|Name|Description|\n|:--|:--|\n|Free|Free.|\n";
+    let extracted = extract_page(Path::new("DeskState_ref.md"), text.as_bytes()).unwrap();
+    assert_eq!(extracted.document.description, "Represents a desk.");
+}
+
+#[test]
 fn table_cut_off_mid_row_warns_with_its_line() {
     let extracted = extract("cut_off_row.md").expect("a cut-off row is a warning, not an error");
     assert_eq!(

@@ -652,8 +652,12 @@ fn is_web_link_table(table: &Table) -> bool {
     names == ["rel", "href"]
 }
 
+/// Also with the emphasis marks a page leaves when its bold is malformed
+/// (`_** Applies to: **Skype for Business 2015_`).
 fn is_applies_to(text: &str) -> bool {
-    text.trim_start().to_lowercase().starts_with("applies to")
+    text.trim_start_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())
+        .to_lowercase()
+        .starts_with("applies to")
 }
 
 fn is_web_link_intro(text: &str) -> bool {
