@@ -48,7 +48,10 @@ pub struct Generated {
 
 impl Builder {
     pub fn new() -> Builder {
-        Builder { rerun_directives: true, ..Builder::default() }
+        Builder {
+            rerun_directives: true,
+            ..Builder::default()
+        }
     }
 
     /// A page file, or a directory whose `*.md` and `*.txt` files are pages. May be called several times.
@@ -128,10 +131,14 @@ impl Builder {
 
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
-            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| Error::Generate {
-                file: PathBuf::from("OUT_DIR"),
-                message: "OUT_DIR is not set: call out_dir() when not running as a build script".into(),
-            })?,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| Error::Generate {
+                    file: PathBuf::from("OUT_DIR"),
+                    message:
+                        "OUT_DIR is not set: call out_dir() when not running as a build script"
+                            .into(),
+                })?,
         };
         let options = CrateOptions {
             crate_name: "ucwa".into(),
@@ -145,7 +152,12 @@ impl Builder {
         for warning in &warnings {
             eprintln!("{warning}");
         }
-        Ok(Generated { path, documents: documents.len(), warnings, inputs })
+        Ok(Generated {
+            path,
+            documents: documents.len(),
+            warnings,
+            inputs,
+        })
     }
 
     fn announce(&self, inputs: &[PathBuf]) {
@@ -161,7 +173,10 @@ impl Builder {
 }
 
 fn describe_inputs(pages: &[PathBuf], schema: Option<&Path>) -> String {
-    let mut parts: Vec<String> = pages.iter().map(|p| format!("pages {}", p.display())).collect();
+    let mut parts: Vec<String> = pages
+        .iter()
+        .map(|p| format!("pages {}", p.display()))
+        .collect();
     if let Some(dir) = schema {
         parts.push(format!("schema {}", dir.display()));
     }

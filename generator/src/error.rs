@@ -8,24 +8,46 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub enum Error {
     /// A page could not be read as a UCWA reference page.
-    Page { file: PathBuf, line: usize, message: String },
+    Page {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// A schema YAML file is malformed or of the wrong shape.
-    Schema { file: PathBuf, line: Option<usize>, message: String },
+    Schema {
+        file: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
     /// An overrides file is malformed or names something that does not exist.
-    Override { file: PathBuf, line: Option<usize>, message: String },
+    Override {
+        file: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
     /// Reading or writing a file failed.
-    Io { file: PathBuf, source: std::io::Error },
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
     /// The schema as a whole cannot be generated (e.g. two documents claim one name).
     Generate { file: PathBuf, message: String },
 }
 
 impl Error {
     pub fn page(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Error {
-        Error::Page { file: file.into(), line, message: message.into() }
+        Error::Page {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
     }
 
     pub fn io(file: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { file: file.into(), source }
+        Error::Io {
+            file: file.into(),
+            source,
+        }
     }
 
     pub fn schema_yaml(file: impl Into<PathBuf>, error: &serde_yaml::Error) -> Error {
@@ -90,6 +112,12 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: warning: {}", self.file.display(), self.line, self.message)
+        write!(
+            f,
+            "{}:{}: warning: {}",
+            self.file.display(),
+            self.line,
+            self.message
+        )
     }
 }

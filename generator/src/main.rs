@@ -126,10 +126,23 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
                 out.display(),
                 extraction.errors.len()
             );
-            Ok(if extraction.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if extraction.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
-        Some(Command::Generate { schema, out, crate_name, common }) => {
-            let command = format!("ucwa-codegen generate --schema {} --out {}", schema.display(), out.display());
+        Some(Command::Generate {
+            schema,
+            out,
+            crate_name,
+            common,
+        }) => {
+            let command = format!(
+                "ucwa-codegen generate --schema {} --out {}",
+                schema.display(),
+                out.display()
+            );
             let request = GenerateRequest {
                 schema: &schema,
                 overrides: common.overrides.as_deref(),
@@ -166,7 +179,10 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
         }
         Some(Command::Report { schema, overrides }) => {
             let schema = schema.unwrap_or_else(|| Layout::repository().schema);
-            let mut documents: Vec<_> = pipeline::load_schema(&schema)?.into_iter().map(|(_, d)| d).collect();
+            let mut documents: Vec<_> = pipeline::load_schema(&schema)?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect();
             let applied = match overrides {
                 Some(file) => Overrides::load(&file)?.apply(&mut documents)?,
                 None => Vec::new(),

@@ -18,7 +18,11 @@ pub type FileTree = BTreeMap<String, String>;
 /// not contain are removed when `is_stale` says they belong to us (a schema
 /// directory owns its `*.yaml`; a crate directory owns nothing beyond what it
 /// writes, so its `target/` and `Cargo.lock` survive).
-pub fn write_tree(out: &Path, files: &FileTree, is_stale: impl Fn(&Path) -> bool) -> Result<(), Error> {
+pub fn write_tree(
+    out: &Path,
+    files: &FileTree,
+    is_stale: impl Fn(&Path) -> bool,
+) -> Result<(), Error> {
     for name in files.keys() {
         check_relative(out, name)?;
     }
@@ -27,7 +31,10 @@ pub fn write_tree(out: &Path, files: &FileTree, is_stale: impl Fn(&Path) -> bool
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let base = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let base = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let staging = parent.join(format!(".{base}.staging-{}", std::process::id()));
     let backup = parent.join(format!(".{base}.previous-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
@@ -50,13 +57,18 @@ fn check_relative(out: &Path, name: &str) -> Result<(), Error> {
     let safe = !name.is_empty()
         && !name.contains('\\')
         && !name.chars().any(char::is_control)
-        && path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
     if safe {
         Ok(())
     } else {
         Err(Error::Generate {
             file: out.to_path_buf(),
-            message: format!("refusing to write `{}`: output paths must stay inside the output directory", name.escape_debug()),
+            message: format!(
+                "refusing to write `{}`: output paths must stay inside the output directory",
+                name.escape_debug()
+            ),
         })
     }
 }
@@ -73,7 +85,11 @@ fn stage(staging: &Path, files: &FileTree) -> Result<(), Error> {
 }
 
 fn top_level(files: &FileTree) -> BTreeSet<String> {
-    files.keys().filter_map(|name| name.split('/').next()).map(str::to_string).collect()
+    files
+        .keys()
+        .filter_map(|name| name.split('/').next())
+        .map(str::to_string)
+        .collect()
 }
 
 fn swap_into_place(
@@ -121,7 +137,11 @@ fn restore(out: &Path, backup: &Path, moved_aside: &[String]) {
     }
 }
 
-fn remove_stale(out: &Path, keep: &BTreeSet<String>, is_stale: &impl Fn(&Path) -> bool) -> Result<(), Error> {
+fn remove_stale(
+    out: &Path,
+    keep: &BTreeSet<String>,
+    is_stale: &impl Fn(&Path) -> bool,
+) -> Result<(), Error> {
     let listing = fs::read_dir(out).map_err(|e| Error::io(out, e))?;
     for entry in listing {
         let entry = entry.map_err(|e| Error::io(out, e))?;
@@ -158,11 +178,15 @@ pub fn differences(out: &Path, files: &FileTree, is_stale: impl Fn(&Path) -> boo
     let expected: BTreeSet<PathBuf> = files.keys().map(|name| out.join(name)).collect();
     let mut stack = vec![out.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(listing) = fs::read_dir(&dir) else { continue };
+        let Ok(listing) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in listing.flatten() {
             let path = entry.path();
             let under_written_dir = files.keys().any(|name| {
-                Path::new(name).parent().is_some_and(|p| !p.as_os_str().is_empty() && path.starts_with(out.join(p)))
+                Path::new(name)
+                    .parent()
+                    .is_some_and(|p| !p.as_os_str().is_empty() && path.starts_with(out.join(p)))
             });
             if path.is_dir() {
                 if files.keys().any(|name| out.join(name).starts_with(&path)) {
@@ -181,7 +205,10 @@ mod tests {
     use super::*;
 
     fn tree(entries: &[(&str, &str)]) -> FileTree {
-        entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn yaml(path: &Path) -> bool {
@@ -205,9 +232,19 @@ mod tests {
     fn refuses_paths_that_leave_the_output_directory() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        for bad in ["../x.yaml", "/abs.yaml", "a/../../b", "", "nul\0.yaml", "a\\b"] {
+        for bad in [
+            "../x.yaml",
+            "/abs.yaml",
+            "a/../../b",
+            "",
+            "nul\0.yaml",
+            "a\\b",
+        ] {
             let err = write_tree(&out, &tree(&[(bad, "x")]), yaml).unwrap_err();
-            assert!(err.to_string().contains("inside the output directory"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("inside the output directory"),
+                "{bad}: {err}"
+            );
         }
         assert!(!dir.path().join("x.yaml").exists());
         assert!(!out.exists());
@@ -219,7 +256,9 @@ mod tests {
         let out = dir.path().join("crate");
         write_tree(&out, &tree(&[("src/lib.rs", "old")]), |_| false).unwrap();
         // A file and a directory of one name cannot both be staged: the write fails.
-        let err = write_tree(&out, &tree(&[("src", "x"), ("src/lib.rs", "new")]), |_| false);
+        let err = write_tree(&out, &tree(&[("src", "x"), ("src/lib.rs", "new")]), |_| {
+            false
+        });
         assert!(err.is_err());
         assert_eq!(fs::read_to_string(out.join("src/lib.rs")).unwrap(), "old");
     }
@@ -234,7 +273,10 @@ mod tests {
         fs::write(out.join("src/extra.rs"), "").unwrap();
         fs::remove_file(out.join("Cargo.toml")).unwrap();
         let differ = differences(&out, &files, |_| false);
-        let names: Vec<_> = differ.iter().map(|p| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned()).collect();
+        let names: Vec<_> = differ
+            .iter()
+            .map(|p| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["Cargo.toml", "src/extra.rs", "src/x.rs"]);
     }
 }

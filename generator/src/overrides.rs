@@ -81,8 +81,15 @@ impl Overrides {
             })?
         };
         let lines = item_lines(text);
-        let entries = entries.into_iter().enumerate().map(|(i, o)| (lines.get(i).copied().unwrap_or(1), o)).collect();
-        Ok(Overrides { file: path.to_path_buf(), entries })
+        let entries = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| (lines.get(i).copied().unwrap_or(1), o))
+            .collect();
+        Ok(Overrides {
+            file: path.to_path_buf(),
+            entries,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -107,26 +114,45 @@ impl Overrides {
 
 /// Line of each top-level `- ` list item, so errors can point at the entry.
 fn item_lines(text: &str) -> Vec<usize> {
-    text.lines().enumerate().filter(|(_, line)| line.starts_with("- ") || *line == "-").map(|(i, _)| i + 1).collect()
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.starts_with("- ") || *line == "-")
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, String> {
-    let resource_names: Vec<String> =
-        documents.iter().filter(|d| d.kind == Kind::Resource).map(|d| d.name.clone()).collect();
+    let resource_names: Vec<String> = documents
+        .iter()
+        .filter(|d| d.kind == Kind::Resource)
+        .map(|d| d.name.clone())
+        .collect();
     if let Some(target) = &entry.target {
         if !resource_names.contains(target) {
-            return Err(format!("link target `{target}` is not a resource in the schema"));
+            return Err(format!(
+                "link target `{target}` is not a resource in the schema"
+            ));
         }
     }
     if let Some(TypeRef::Enum(name)) = entry.ty.as_ref().map(innermost) {
-        if !documents.iter().any(|d| d.kind == Kind::Enumeration && &d.name == name) {
-            return Err(format!("type names enumeration `{name}`, which is not in the schema"));
+        if !documents
+            .iter()
+            .any(|d| d.kind == Kind::Enumeration && &d.name == name)
+        {
+            return Err(format!(
+                "type names enumeration `{name}`, which is not in the schema"
+            ));
         }
     }
     let document = documents
         .iter_mut()
         .find(|d| d.name == entry.resource)
-        .ok_or_else(|| format!("expected a resource or enumeration named `{}`; the schema has none", entry.resource))?;
+        .ok_or_else(|| {
+            format!(
+                "expected a resource or enumeration named `{}`; the schema has none",
+                entry.resource
+            )
+        })?;
     match (&entry.property, &entry.link) {
         (Some(_), Some(_)) => Err("an override names either a property or a link, not both".into()),
         (Some(name), None) => {
@@ -137,7 +163,12 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
                 .properties
                 .iter_mut()
                 .find(|p| &p.name == name)
-                .ok_or_else(|| format!("expected a property `{name}` on `{}`; it has none", entry.resource))?;
+                .ok_or_else(|| {
+                    format!(
+                        "expected a property `{name}` on `{}`; it has none",
+                        entry.resource
+                    )
+                })?;
             let mut said = Vec::new();
             if let Some(ty) = &entry.ty {
                 property.ty = Some(ty.clone());
@@ -159,7 +190,12 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
                 .links
                 .iter_mut()
                 .find(|l| &l.rel == rel)
-                .ok_or_else(|| format!("expected a link `{rel}` on `{}`; it has none", entry.resource))?;
+                .ok_or_else(|| {
+                    format!(
+                        "expected a link `{rel}` on `{}`; it has none",
+                        entry.resource
+                    )
+                })?;
             let mut said = Vec::new();
             if let Some(target) = &entry.target {
                 link.target = Some(target.clone());
@@ -170,13 +206,20 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
                 said.push(format!("renamed to {rename}"));
             }
             nothing_said(&said)?;
-            Ok(format!("{} link {rel}: {}", entry.resource, said.join(", ")))
+            Ok(format!(
+                "{} link {rel}: {}",
+                entry.resource,
+                said.join(", ")
+            ))
         }
         (None, None) => {
             if entry.ty.is_some() || entry.target.is_some() {
                 return Err("`type` needs a `property` and `target` needs a `link`".into());
             }
-            let rename = entry.rename.as_ref().ok_or("the override says nothing to change")?;
+            let rename = entry
+                .rename
+                .as_ref()
+                .ok_or("the override says nothing to change")?;
             document.name = rename.clone();
             Ok(format!("{}: renamed to {rename}", entry.resource))
         }
@@ -207,12 +250,25 @@ mod tests {
         vec![
             Document {
                 name: "audioVideo".into(),
-                properties: vec![Property { name: "state".into(), ..Property::default() }],
-                links: vec![Link { rel: "conversation".into(), ..Link::default() }],
+                properties: vec![Property {
+                    name: "state".into(),
+                    ..Property::default()
+                }],
+                links: vec![Link {
+                    rel: "conversation".into(),
+                    ..Link::default()
+                }],
                 ..Document::default()
             },
-            Document { name: "conversation".into(), ..Document::default() },
-            Document { name: "CallState".into(), kind: Kind::Enumeration, ..Document::default() },
+            Document {
+                name: "conversation".into(),
+                ..Document::default()
+            },
+            Document {
+                name: "CallState".into(),
+                kind: Kind::Enumeration,
+                ..Document::default()
+            },
         ]
     }
 
@@ -224,18 +280,36 @@ mod tests {
         let applied = overrides.apply(&mut documents).unwrap();
         assert_eq!(applied.len(), 2);
         assert_eq!(applied[1].line, 4);
-        assert_eq!(documents[0].properties[0].ty, Some(TypeRef::Enum("CallState".into())));
-        assert_eq!(documents[0].links[0].target.as_deref(), Some("conversation"));
+        assert_eq!(
+            documents[0].properties[0].ty,
+            Some(TypeRef::Enum("CallState".into()))
+        );
+        assert_eq!(
+            documents[0].links[0].target.as_deref(),
+            Some("conversation")
+        );
     }
 
     #[test]
     fn an_override_that_names_nothing_is_an_error_with_its_line() {
         for (text, expected) in [
-            ("- resource: audioVideo\n  property: stat\n  type: string\n", "property `stat`"),
+            (
+                "- resource: audioVideo\n  property: stat\n  type: string\n",
+                "property `stat`",
+            ),
             ("- resource: nothing\n  rename: x\n", "named `nothing`"),
-            ("- resource: audioVideo\n  link: conversation\n  target: nowhere\n", "`nowhere`"),
-            ("- resource: audioVideo\n  property: state\n  type: enum Missing\n", "`Missing`"),
-            ("- resource: audioVideo\n  property: state\n", "nothing to change"),
+            (
+                "- resource: audioVideo\n  link: conversation\n  target: nowhere\n",
+                "`nowhere`",
+            ),
+            (
+                "- resource: audioVideo\n  property: state\n  type: enum Missing\n",
+                "`Missing`",
+            ),
+            (
+                "- resource: audioVideo\n  property: state\n",
+                "nothing to change",
+            ),
         ] {
             let overrides = Overrides::parse(Path::new("o.yaml"), text).unwrap();
             let error = overrides.apply(&mut schema()).unwrap_err();
@@ -246,7 +320,8 @@ mod tests {
 
     #[test]
     fn malformed_files_report_the_line() {
-        let error = Overrides::parse(Path::new("o.yaml"), "- resource: a\n  colour: red\n").unwrap_err();
+        let error =
+            Overrides::parse(Path::new("o.yaml"), "- resource: a\n  colour: red\n").unwrap_err();
         assert_eq!(error.line(), Some(2));
     }
 }

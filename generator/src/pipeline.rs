@@ -47,10 +47,15 @@ pub struct Extraction {
 }
 
 pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
-    let mut run = Extraction { pages: pages.to_vec(), ..Extraction::default() };
+    let mut run = Extraction {
+        pages: pages.to_vec(),
+        ..Extraction::default()
+    };
     let mut by_name: BTreeMap<String, (Document, PathBuf)> = BTreeMap::new();
     for path in pages {
-        let extracted = fs::read(path).map_err(|e| Error::io(path, e)).and_then(|bytes| extract::extract_page(path, &bytes));
+        let extracted = fs::read(path)
+            .map_err(|e| Error::io(path, e))
+            .and_then(|bytes| extract::extract_page(path, &bytes));
         let extracted = match extracted {
             Ok(extracted) => extracted,
             Err(error) => {
@@ -64,7 +69,11 @@ pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
             Some((kept, kept_path)) => {
                 let replace = is_markdown(&document) && !is_markdown(kept);
                 let formats_differ = is_markdown(&document) != is_markdown(kept);
-                let (winner, loser) = if replace { (path, kept_path) } else { (kept_path, path) };
+                let (winner, loser) = if replace {
+                    (path, kept_path)
+                } else {
+                    (kept_path, path)
+                };
                 run.warnings.push(Warning {
                     file: loser.clone(),
                     line: 1,
@@ -72,7 +81,11 @@ pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
                         "`{}` is also described by {}; keeping that one{}",
                         document.name,
                         winner.display(),
-                        if formats_differ { " (markdown wins over rendered text)" } else { "" }
+                        if formats_differ {
+                            " (markdown wins over rendered text)"
+                        } else {
+                            ""
+                        }
                     ),
                 });
                 if replace {
@@ -84,14 +97,20 @@ pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
             }
         }
     }
-    let mut documents: Vec<Document> = by_name.into_values().map(|(document, _)| document).collect();
+    let mut documents: Vec<Document> = by_name
+        .into_values()
+        .map(|(document, _)| document)
+        .collect();
     extract::resolve::across(&mut documents);
     run.documents = documents;
     run
 }
 
 fn is_markdown(document: &Document) -> bool {
-    document.source.as_ref().is_some_and(|s| s.format == PageFormat::Markdown)
+    document
+        .source
+        .as_ref()
+        .is_some_and(|s| s.format == PageFormat::Markdown)
 }
 
 /// The schema directory's files: `<name>.yaml` per document. Names come from
@@ -106,7 +125,11 @@ pub fn schema_files(documents: &[Document]) -> FileTree {
         let stem = file_stem(&document.name);
         let count = taken.entry(stem.to_lowercase()).or_insert(0);
         *count += 1;
-        let name = if *count == 1 { format!("{stem}.yaml") } else { format!("{stem}~{count}.yaml") };
+        let name = if *count == 1 {
+            format!("{stem}.yaml")
+        } else {
+            format!("{stem}~{count}.yaml")
+        };
         files.insert(name, document.to_yaml());
     }
     files
@@ -118,7 +141,13 @@ pub fn file_stem(name: &str) -> String {
     let stem: String = name
         .chars()
         .take(100)
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if stem.is_empty() {
         "_".to_string()
@@ -172,7 +201,10 @@ mod tests {
 
     #[test]
     fn names_differing_only_in_case_get_distinct_files() {
-        let doc = |name: &str| Document { name: name.into(), ..Document::default() };
+        let doc = |name: &str| Document {
+            name: name.into(),
+            ..Document::default()
+        };
         let files = schema_files(&[doc("me"), doc("Me"), doc("ME")]);
         let names: Vec<_> = files.keys().cloned().collect();
         assert_eq!(names, ["ME.yaml", "Me~2.yaml", "me~3.yaml"]);

@@ -26,9 +26,15 @@ pub struct Coverage {
 
 impl Coverage {
     pub fn of(documents: &[Document], overrides: Vec<Applied>) -> Coverage {
-        let resources: BTreeSet<&str> =
-            documents.iter().filter(|d| d.kind == Kind::Resource).map(|d| d.name.as_str()).collect();
-        let mut coverage = Coverage { overrides, ..Coverage::default() };
+        let resources: BTreeSet<&str> = documents
+            .iter()
+            .filter(|d| d.kind == Kind::Resource)
+            .map(|d| d.name.as_str())
+            .collect();
+        let mut coverage = Coverage {
+            overrides,
+            ..Coverage::default()
+        };
         for document in documents {
             match document.kind {
                 Kind::Resource => coverage.resources += 1,

@@ -38,7 +38,9 @@ pub struct Document {
     pub members: Vec<Member>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     #[default]
@@ -130,7 +132,9 @@ pub struct Operation {
     pub examples: Vec<Example>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     #[default]
@@ -142,7 +146,13 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 5] = [Method::Get, Method::Post, Method::Put, Method::Delete, Method::Options];
+    pub const ALL: [Method; 5] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Delete,
+        Method::Options,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -156,7 +166,9 @@ impl Method {
 
     /// Case-insensitive: pages write `Post https://...` in request lines.
     pub fn parse(word: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(word))
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(word))
     }
 }
 
@@ -230,7 +242,9 @@ pub struct Example {
     pub problem: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SampleFormat {
     #[default]
@@ -238,7 +252,9 @@ pub enum SampleFormat {
     Xml,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Request,
@@ -341,7 +357,16 @@ mod tests {
 
     #[test]
     fn type_refs_read_back_what_they_write() {
-        for text in ["string", "boolean", "integer", "number", "date-time", "enum CallState", "array of string", "array of enum Role"] {
+        for text in [
+            "string",
+            "boolean",
+            "integer",
+            "number",
+            "date-time",
+            "enum CallState",
+            "array of string",
+            "array of enum Role",
+        ] {
             let ty: TypeRef = text.parse().unwrap();
             assert_eq!(ty.to_string(), text);
         }

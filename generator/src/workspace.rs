@@ -35,7 +35,9 @@ pub fn absolute(path: &Path) -> PathBuf {
     let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     };
     let mut folded = PathBuf::new();
     for component in joined.components() {
@@ -75,11 +77,20 @@ mod tests {
     #[test]
     fn the_committed_crate_reaches_the_runtime_relatively() {
         let root = Path::new("/work/repo");
-        assert_eq!(runtime_dependency(&root.join("generated"), &root.join("runtime")), "{ path = \"../runtime\" }");
         assert_eq!(
-            runtime_dependency(Path::new("/work/repo/tests/x/../downstream"), Path::new("/work/repo/runtime")),
+            runtime_dependency(&root.join("generated"), &root.join("runtime")),
+            "{ path = \"../runtime\" }"
+        );
+        assert_eq!(
+            runtime_dependency(
+                Path::new("/work/repo/tests/x/../downstream"),
+                Path::new("/work/repo/runtime")
+            ),
             "{ path = \"../../runtime\" }"
         );
-        assert_eq!(runtime_dependency(Path::new("/tmp/out"), Path::new("/work/repo/runtime")), "{ path = \"/work/repo/runtime\" }");
+        assert_eq!(
+            runtime_dependency(Path::new("/tmp/out"), Path::new("/work/repo/runtime")),
+            "{ path = \"/work/repo/runtime\" }"
+        );
     }
 }

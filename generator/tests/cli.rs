@@ -7,11 +7,18 @@ use std::process::{Command, Output};
 use ucwa_codegen::commands::{crate_tree, GenerateRequest, Layout};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ucwa-codegen")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_ucwa-codegen"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 const PAGE: &str = "# widget\n\n_**Applies to:** Skype for Business 2015_\n\nRepresents a widget.\n\n### Properties\n\n|**Name**|**Description**|\n|:-----|:-----|\n|size|The size.|\n\n### Links\n\nNone\n";
@@ -40,7 +47,10 @@ fn committed_schema_and_generated_crate_are_fresh() {
         println!("skipped the schema/ half: ../shared/seeds is absent; generated/ is still checked against schema/");
     }
     let stale = layout.check().expect("check runs");
-    assert!(stale.is_empty(), "stale output, run `cargo run -p ucwa-codegen`: {stale:#?}");
+    assert!(
+        stale.is_empty(),
+        "stale output, run `cargo run -p ucwa-codegen`: {stale:#?}"
+    );
 }
 
 #[test]
@@ -49,7 +59,11 @@ fn check_names_a_hand_edited_generated_file() {
     let copy = dir.path().join("generated");
     copy_dir(&repository().join("generated/src"), &copy.join("src"));
     copy_dir(&repository().join("generated/tests"), &copy.join("tests"));
-    let layout = Layout { pages: Vec::new(), generated: copy.clone(), ..Layout::repository() };
+    let layout = Layout {
+        pages: Vec::new(),
+        generated: copy.clone(),
+        ..Layout::repository()
+    };
     // The manifest's path to the runtime depends on where the crate lives.
     let request = GenerateRequest {
         schema: &layout.schema,
@@ -61,14 +75,24 @@ fn check_names_a_hand_edited_generated_file() {
     };
     let (files, _) = crate_tree(&request).unwrap();
     fs::write(copy.join("Cargo.toml"), &files["Cargo.toml"]).unwrap();
-    assert_eq!(layout.check().unwrap(), Vec::<PathBuf>::new(), "a faithful copy is not stale");
+    assert_eq!(
+        layout.check().unwrap(),
+        Vec::<PathBuf>::new(),
+        "a faithful copy is not stale"
+    );
 
     let lib = copy.join("src/lib.rs");
     let edited = fs::read_to_string(&lib).unwrap() + "\n// hand edit\n";
     fs::write(&lib, edited).unwrap();
     assert_eq!(layout.check().unwrap(), vec![lib]);
 
-    let output = run(&["check", "--pages", "/nonexistent", "--generated", copy.to_str().unwrap()]);
+    let output = run(&[
+        "check",
+        "--pages",
+        "/nonexistent",
+        "--generated",
+        copy.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("src/lib.rs"), "{}", text(&output));
 }
@@ -80,20 +104,50 @@ fn a_broken_page_fails_the_run_but_not_the_others_and_keeps_its_old_schema() {
     let out = dir.path().join("schema");
     fs::create_dir_all(&pages).unwrap();
     fs::write(pages.join("widget_ref.md"), PAGE).unwrap();
-    fs::write(pages.join("gadget_ref.md"), PAGE.replace("widget", "gadget")).unwrap();
-    let first = run(&["extract", pages.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    fs::write(
+        pages.join("gadget_ref.md"),
+        PAGE.replace("widget", "gadget"),
+    )
+    .unwrap();
+    let first = run(&[
+        "extract",
+        pages.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(first.status.success(), "{}", text(&first));
     let gadget_before = fs::read(out.join("gadget.yaml")).unwrap();
 
     fs::write(pages.join("gadget_ref.md"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
-    fs::write(pages.join("widget_ref.md"), PAGE.replace("The size.", "The size in pixels.")).unwrap();
-    let second = run(&["extract", pages.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    fs::write(
+        pages.join("widget_ref.md"),
+        PAGE.replace("The size.", "The size in pixels."),
+    )
+    .unwrap();
+    let second = run(&[
+        "extract",
+        pages.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(second.status.code(), Some(1));
     let said = text(&second);
-    assert!(said.contains("gadget_ref.md:1:") && said.contains("UTF-8"), "{said}");
+    assert!(
+        said.contains("gadget_ref.md:1:") && said.contains("UTF-8"),
+        "{said}"
+    );
     assert!(!said.contains("panicked"), "{said}");
-    assert_eq!(fs::read(out.join("gadget.yaml")).unwrap(), gadget_before, "the broken page's schema is kept");
-    assert!(fs::read_to_string(out.join("widget.yaml")).unwrap().contains("in pixels"), "the good page is updated");
+    assert_eq!(
+        fs::read(out.join("gadget.yaml")).unwrap(),
+        gadget_before,
+        "the broken page's schema is kept"
+    );
+    assert!(
+        fs::read_to_string(out.join("widget.yaml"))
+            .unwrap()
+            .contains("in pixels"),
+        "the good page is updated"
+    );
 }
 
 #[test]
@@ -104,18 +158,42 @@ fn a_broken_schema_file_leaves_the_generated_crate_untouched() {
     let krate = dir.path().join("crate");
     fs::create_dir_all(&pages).unwrap();
     fs::write(pages.join("widget_ref.md"), PAGE).unwrap();
-    assert!(run(&["extract", pages.to_str().unwrap(), "--out", schema.to_str().unwrap()]).status.success());
-    let generate = ["generate", "--schema", schema.to_str().unwrap(), "--out", krate.to_str().unwrap()];
+    assert!(run(&[
+        "extract",
+        pages.to_str().unwrap(),
+        "--out",
+        schema.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let generate = [
+        "generate",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--out",
+        krate.to_str().unwrap(),
+    ];
     let first = run(&generate);
     assert!(first.status.success(), "{}", text(&first));
     let before = fs::read(krate.join("src/lib.rs")).unwrap();
 
-    fs::write(schema.join("widget.yaml"), "name: widget\nkind: resource\nproperties:\n- name: size\n  type: colour\n").unwrap();
+    fs::write(
+        schema.join("widget.yaml"),
+        "name: widget\nkind: resource\nproperties:\n- name: size\n  type: colour\n",
+    )
+    .unwrap();
     let second = run(&generate);
     assert_eq!(second.status.code(), Some(1));
     let said = text(&second);
-    assert!(said.contains("widget.yaml:4:") && said.contains("unknown type `colour`"), "{said}");
-    assert_eq!(said.trim().lines().count(), 1, "one line, no backtrace: {said}");
+    assert!(
+        said.contains("widget.yaml:4:") && said.contains("unknown type `colour`"),
+        "{said}"
+    );
+    assert_eq!(
+        said.trim().lines().count(),
+        1,
+        "one line, no backtrace: {said}"
+    );
     assert_eq!(fs::read(krate.join("src/lib.rs")).unwrap(), before);
 }
 
@@ -123,13 +201,28 @@ fn a_broken_schema_file_leaves_the_generated_crate_untouched() {
 fn every_subcommand_explains_its_flags() {
     for (subcommand, flags) in [
         ("extract", &["--out"][..]),
-        ("generate", &["--schema", "--out", "--crate-name", "--overrides", "--runtime"][..]),
-        ("check", &["--pages", "--schema", "--generated", "--overrides"][..]),
+        (
+            "generate",
+            &[
+                "--schema",
+                "--out",
+                "--crate-name",
+                "--overrides",
+                "--runtime",
+            ][..],
+        ),
+        (
+            "check",
+            &["--pages", "--schema", "--generated", "--overrides"][..],
+        ),
         ("report", &["--schema", "--overrides"][..]),
     ] {
         let help = text(&run(&[subcommand, "--help"]));
         for flag in flags {
-            assert!(help.contains(flag), "{subcommand} --help lacks {flag}:\n{help}");
+            assert!(
+                help.contains(flag),
+                "{subcommand} --help lacks {flag}:\n{help}"
+            );
         }
     }
 }
@@ -141,17 +234,51 @@ fn report_lists_the_overrides_that_applied() {
     let schema = dir.path().join("schema");
     fs::create_dir_all(&pages).unwrap();
     fs::write(pages.join("widget_ref.md"), PAGE).unwrap();
-    assert!(run(&["extract", pages.to_str().unwrap(), "--out", schema.to_str().unwrap()]).status.success());
+    assert!(run(&[
+        "extract",
+        pages.to_str().unwrap(),
+        "--out",
+        schema.to_str().unwrap()
+    ])
+    .status
+    .success());
     let overrides = dir.path().join("overrides.yaml");
-    fs::write(&overrides, "- resource: widget\n  property: size\n  type: integer\n").unwrap();
-    let output = run(&["report", "--schema", schema.to_str().unwrap(), "--overrides", overrides.to_str().unwrap()]);
+    fs::write(
+        &overrides,
+        "- resource: widget\n  property: size\n  type: integer\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "report",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--overrides",
+        overrides.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", text(&output));
     let said = text(&output);
     assert!(said.contains("line 1: widget.size: type integer"), "{said}");
-    assert!(said.contains("properties typed                   1"), "{said}");
+    assert!(
+        said.contains("properties typed                   1"),
+        "{said}"
+    );
 
-    fs::write(&overrides, "- resource: widget\n  property: colour\n  type: integer\n").unwrap();
-    let output = run(&["report", "--schema", schema.to_str().unwrap(), "--overrides", overrides.to_str().unwrap()]);
+    fs::write(
+        &overrides,
+        "- resource: widget\n  property: colour\n  type: integer\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "report",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--overrides",
+        overrides.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output).contains("overrides.yaml:1: expected a property `colour`"), "{}", text(&output));
+    assert!(
+        text(&output).contains("overrides.yaml:1: expected a property `colour`"),
+        "{}",
+        text(&output)
+    );
 }

@@ -9,13 +9,23 @@
 pub enum Block {
     /// A heading. `level` is 1..=6 for markdown; rendered text has no levels
     /// and uses 0, leaving the interpreter to judge by the words.
-    Heading { level: u8, text: String, line: usize },
+    Heading {
+        level: u8,
+        text: String,
+        line: usize,
+    },
     /// Running text, already cleaned (links reduced to their text, entities decoded).
-    Paragraph { text: String, line: usize },
+    Paragraph {
+        text: String,
+        line: usize,
+    },
     Table(Table),
     /// A fenced/indented code block in markdown, or a run of sample lines in
     /// rendered text. Text is exact, with entities decoded, no trailing newline.
-    Code { text: String, line: usize },
+    Code {
+        text: String,
+        line: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +53,9 @@ pub struct Cell {
 impl Block {
     pub fn line(&self) -> usize {
         match self {
-            Block::Heading { line, .. } | Block::Paragraph { line, .. } | Block::Code { line, .. } => *line,
+            Block::Heading { line, .. }
+            | Block::Paragraph { line, .. }
+            | Block::Code { line, .. } => *line,
             Block::Table(table) => table.line,
         }
     }

@@ -44,15 +44,27 @@ pub fn detect_format(text: &str) -> PageFormat {
 /// Extracts one page. `path` is used for diagnostics and, by file name only, as the schema's source.
 pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         Error::page(path, line, "expected UTF-8 text, found invalid UTF-8")
     })?;
     if text.trim().is_empty() {
-        return Err(Error::page(path, 1, "expected a UCWA reference page, found an empty file"));
+        return Err(Error::page(
+            path,
+            1,
+            "expected a UCWA reference page, found an empty file",
+        ));
     }
     if text.contains('\0') {
         let line = text[..text.find('\0').unwrap_or(0)].matches('\n').count() + 1;
-        return Err(Error::page(path, line, "expected a UCWA reference page, found binary data (NUL byte)"));
+        return Err(Error::page(
+            path,
+            line,
+            "expected a UCWA reference page, found binary data (NUL byte)",
+        ));
     }
     let format = detect_format(text);
     let mut blocks = match format {

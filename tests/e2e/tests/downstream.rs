@@ -7,7 +7,10 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn cargo(args: &[&str], downstream: &Path, target: &Path) -> (bool, String) {
@@ -19,12 +22,17 @@ fn cargo(args: &[&str], downstream: &Path, target: &Path) -> (bool, String) {
         .env_remove("RUSTFLAGS")
         .output()
         .expect("cargo runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.success(), text)
 }
 
 fn build_script_ran(log: &str) -> bool {
-    log.lines().any(|line| line.contains("Running") && line.contains("build-script-build"))
+    log.lines()
+        .any(|line| line.contains("Running") && line.contains("build-script-build"))
 }
 
 #[test]
@@ -38,12 +46,23 @@ fn downstream_crate_builds_decodes_and_reruns_only_when_a_page_changes() {
 
     let (ok, log) = cargo(&["build", "-v"], &downstream, &target);
     assert!(ok, "{log}");
-    assert!(!build_script_ran(&log), "an unchanged build reran the build script:\n{log}");
+    assert!(
+        !build_script_ran(&log),
+        "an unchanged build reran the build script:\n{log}"
+    );
 
     let page = downstream.join("pages/presenceNote_ref.md");
     let later = SystemTime::now() + Duration::from_secs(2);
-    std::fs::File::options().append(true).open(&page).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .append(true)
+        .open(&page)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     let (ok, log) = cargo(&["build", "-v"], &downstream, &target);
     assert!(ok, "{log}");
-    assert!(build_script_ran(&log), "touching a page did not rerun the build script:\n{log}");
+    assert!(
+        build_script_ran(&log),
+        "touching a page did not rerun the build script:\n{log}"
+    );
 }

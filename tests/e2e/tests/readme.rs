@@ -8,7 +8,8 @@ use ucwa_runtime::{DecodeError, Link, Resource};
 const AUDIO_VIDEO: &str = r#"{"rel":"audioVideo","state":"Connected","_links":{
   "self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/audioVideo"},
   "audioVideoSession":{"href":"/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"}}}"#;
-const SESSION: &str = r#"{"rel":"audioVideoSession","state":"Connected","_links":{"self":{"href":"/s"}}}"#;
+const SESSION: &str =
+    r#"{"rel":"audioVideoSession","state":"Connected","_links":{"self":{"href":"/s"}}}"#;
 const EVENTS: &str = r#"{"_links":{"self":{"href":"/events?ack=1"},"next":{"href":"/events?ack=2"}},
   "sender":[{"rel":"conversation","href":"/c/137","events":[
     {"link":{"rel":"audioVideo","href":"/c/137/audioVideo"},"type":"updated"}]}]}"#;
