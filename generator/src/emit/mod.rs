@@ -20,7 +20,8 @@ use crate::error::Error;
 use crate::schema::Document;
 use index::{Index, OpenEnum};
 use model::{generate_error, Model, Resource};
-use output::{format_segments, header, Segment};
+pub use output::Segment;
+use output::{format_segments, header};
 use proc_macro2::TokenStream;
 use quote::quote;
 use resource::{id, ResourceModule};
@@ -55,11 +56,30 @@ pub fn crate_files(
     documents: &[Document],
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
+    format_sources(crate_sources(documents, options)?)
+}
+
+/// One file of the generated crate before formatting: finished text, or the
+/// token streams of a Rust file and its header comment.
+pub enum Source {
+    Text(String),
+    Rust {
+        header: String,
+        segments: Vec<Segment>,
+    },
+}
+
+/// The generated crate as token streams: [`crate_files`] without the
+/// prettyplease step, so the two stages can be timed apart.
+pub fn crate_sources(
+    documents: &[Document],
+    options: &CrateOptions,
+) -> Result<BTreeMap<String, Source>, Error> {
     let model = Model::build(documents)?;
     let crate_ident = crate_ident(&options.crate_name)?;
     let rust_header = header("//", &options.provenance, &options.command);
     let mut files = BTreeMap::new();
-    files.insert("Cargo.toml".to_string(), cargo_toml(options));
+    files.insert("Cargo.toml".to_string(), Source::Text(cargo_toml(options)));
 
     let modules = model.resources.iter().map(|r| {
         let module = id(&r.module);
@@ -68,24 +88,24 @@ pub fn crate_files(
     let reexports = model.resources.iter().map(reexport);
     files.insert(
         "src/resources/mod.rs".to_string(),
-        format_segments(
-            &rust_header,
-            vec![Segment::Items(quote! {
+        Source::Rust {
+            header: rust_header.clone(),
+            segments: vec![Segment::Items(quote! {
                 //! One module per resource page; the types are re-exported here.
                 #(#modules)*
                 #(#reexports)*
             })],
-        )?,
+        },
     );
     for resource in &model.resources {
         let module = ResourceModule(resource);
         let rel = format!(" The `{}` resource.", resource.rel);
         files.insert(
             format!("src/resources/{}.rs", resource.module),
-            format_segments(
-                &rust_header,
-                vec![Segment::Items(quote! { #![doc = #rel] #module })],
-            )?,
+            Source::Rust {
+                header: rust_header.clone(),
+                segments: vec![Segment::Items(quote! { #![doc = #rel] #module })],
+            },
         );
     }
 
@@ -98,7 +118,10 @@ pub fn crate_files(
     }));
     files.insert(
         "src/enums.rs".to_string(),
-        format_segments(&rust_header, enum_segments)?,
+        Source::Rust {
+            header: rust_header.clone(),
+            segments: enum_segments,
+        },
     );
 
     let kinds = index::resource_kinds(&model);
@@ -127,7 +150,10 @@ pub fn crate_files(
     ];
     files.insert(
         "src/lib.rs".to_string(),
-        format_segments(&rust_header, lib)?,
+        Source::Rust {
+            header: rust_header.clone(),
+            segments: lib,
+        },
     );
 
     let (samples, _) = samples::classify(documents, &model);
@@ -137,9 +163,38 @@ pub fn crate_files(
     };
     files.insert(
         "tests/samples.rs".to_string(),
-        format_segments(&rust_header, vec![Segment::Items(quote!(#tests))])?,
+        Source::Rust {
+            header: rust_header.clone(),
+            segments: vec![Segment::Items(quote!(#tests))],
+        },
     );
     Ok(files)
+}
+
+/// Formats every Rust file with prettyplease and adds its header.
+pub fn format_sources(
+    sources: BTreeMap<String, Source>,
+) -> Result<BTreeMap<String, String>, Error> {
+    sources
+        .into_iter()
+        .map(|(path, source)| {
+            let text = match source {
+                Source::Text(text) => text,
+                Source::Rust { header, segments } => format_segments(&header, segments)?,
+            };
+            Ok((path, text))
+        })
+        .collect()
+}
+
+/// The syntax trees prettyplease formats, one per segment: the input of the
+/// formatting floor in the pipeline benchmark.
+pub fn syntax_trees(sources: &BTreeMap<String, Source>) -> Result<Vec<syn::File>, Error> {
+    let segments = sources.values().flat_map(|source| match source {
+        Source::Text(_) => [].iter(),
+        Source::Rust { segments, .. } => segments.iter(),
+    });
+    segments.map(Segment::syntax_tree).collect()
 }
 
 /// The same API as one self-contained source file, for `include!`.

@@ -12,10 +12,22 @@ pub enum Segment {
     OpenEnum(TokenStream),
 }
 
+impl Segment {
+    /// The segment parsed as prettyplease sees it (an `open_enum!` body as its plain enum).
+    pub fn syntax_tree(&self) -> Result<syn::File, Error> {
+        match self {
+            Segment::Items(tokens) | Segment::OpenEnum(tokens) => parse_file(tokens.clone()),
+        }
+    }
+}
+
+fn parse_file(tokens: TokenStream) -> Result<syn::File, Error> {
+    syn::parse2::<syn::File>(tokens)
+        .map_err(|e| generate_error(format!("internal: the emitted code does not parse: {e}")))
+}
+
 pub fn format_tokens(tokens: TokenStream) -> Result<String, Error> {
-    let file = syn::parse2::<syn::File>(tokens)
-        .map_err(|e| generate_error(format!("internal: the emitted code does not parse: {e}")))?;
-    Ok(prettyplease::unparse(&file))
+    Ok(prettyplease::unparse(&parse_file(tokens)?))
 }
 
 pub fn format_segments(header: &str, segments: Vec<Segment>) -> Result<String, Error> {
