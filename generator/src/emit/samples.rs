@@ -5,24 +5,88 @@
 //! show, is decided here in the generator (it can read the sample); the
 //! generated tests only state the facts.
 
-use super::model::{Decoder, FieldType, Model, Resource, Sample, SampleCheck};
+use super::model::{FieldType, Model, Operation, Resource};
 use super::names::{self, Scope};
 use super::resource::id;
-use crate::schema::{Direction, Document, Example, Kind, SampleFormat};
+use crate::schema::{Direction, Document, Example, Kind, Method, SampleFormat};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, ToTokens};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Fields asserted per response sample: enough to catch a wrong mapping,
-/// few enough to keep the test file readable.
+/// Fields asserted per sample: enough to catch a wrong mapping, few enough
+/// to keep the test file readable.
 const CHECKED_FIELDS: usize = 6;
 
 /// How many samples went where; the lead reports these numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SampleCounts {
+    /// Valid samples with a test that decodes them.
     pub tested: usize,
+    /// Samples recorded as damaged (or contradicting their page), asserted to
+    /// still fail to decode.
     pub rejected: usize,
+    /// Samples no generated test looks at. Every sample has a decoder now, so
+    /// this stays 0; it is kept so a regression shows up as a number.
     pub untested: usize,
+}
+
+/// What one sample body must do in the generated tests.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// Test function name, unique in the test file.
+    pub test: String,
+    pub origin: String,
+    pub body: String,
+    pub check: SampleCheck,
+}
+
+#[derive(Debug, Clone)]
+pub enum SampleCheck {
+    /// Decodes into the resource (a response, or a request that sends a
+    /// resource back, as a PUT does); the listed fields hold these JSON values.
+    Resource {
+        resource: String,
+        format: SampleFormat,
+        fields: Vec<(String, serde_json::Value)>,
+    },
+    /// Decodes into a request body type, and encodes back to the same value;
+    /// the listed fields hold these JSON values.
+    Request {
+        body: String,
+        form: RequestForm,
+        fields: Vec<(String, serde_json::Value)>,
+    },
+    /// A request body of an operation that documents none: it reads as a UCWA
+    /// input (a JSON object, or an XML `<input>`) with exactly these keys.
+    Input {
+        format: SampleFormat,
+        keys: Vec<String>,
+    },
+    /// Decodes into the crate's `Events` with this many senders.
+    Event {
+        format: SampleFormat,
+        senders: usize,
+    },
+    /// Must still be rejected by the decoder this sample would go to.
+    Rejected { decoder: Decoder, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum Decoder {
+    Resource { ident: String, format: SampleFormat },
+    Request { body: String, form: RequestForm },
+    Input { format: SampleFormat },
+    Event { format: SampleFormat },
+}
+
+/// How a request body is written. PayloadFormat.md accepts the resource
+/// formats as input, so besides `<input>` an XML body may be a `<resource>`:
+/// a PUT sending back what a GET gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestForm {
+    Json,
+    XmlInput,
+    XmlResource,
 }
 
 pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCounts) {
@@ -41,11 +105,22 @@ pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCo
         "holds",
         "json_round_trip",
         "xml_round_trip",
+        "request_json_round_trip",
+        "request_xml_round_trip",
+        "request_resource_xml_round_trip",
+        "input_keys",
     ]);
     let mut samples = Vec::new();
     let mut counts = SampleCounts::default();
     for doc in docs {
         let Some(resource) = by_rel.get(doc.name.as_str()) else {
+            // Not expected: the model has a resource for every resource page.
+            let examples = doc.operations.iter().flat_map(|o| &o.examples);
+            let events = doc.events.iter().filter_map(|e| e.sample.as_ref());
+            counts.untested += examples
+                .chain(events)
+                .filter(|e| !e.body.trim().is_empty())
+                .count();
             continue;
         };
         for (op, model_op) in doc.operations.iter().zip(&resource.operations) {
@@ -54,19 +129,15 @@ pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCo
                     Direction::Request => "request",
                     Direction::Response => "response",
                 };
-                let format = match example.format {
-                    SampleFormat::Json => "json",
-                    SampleFormat::Xml => "xml",
-                };
-                let origin = format!("{} {} {format} {direction}", doc.name, op.method.as_str());
-                let request = model_op.request.as_ref().map(|r| r.ident.clone());
-                let check = match (example.direction, request) {
-                    (Direction::Response, _) => response_check(example, resource, &by_rel),
-                    (Direction::Request, Some(body)) if example.format == SampleFormat::Json => {
-                        request_check(example, resource, &body)
-                    }
-                    // No body type to decode into, or an XML `input` body, which the runtime only writes.
-                    (Direction::Request, _) => None,
+                let origin = format!(
+                    "{} {} {} {direction}",
+                    doc.name,
+                    op.method.as_str(),
+                    format_name(example.format)
+                );
+                let check = match example.direction {
+                    Direction::Response => response_check(example, resource, &by_rel),
+                    Direction::Request => request_check(example, resource, model_op, &by_rel),
                 };
                 push(
                     &mut samples,
@@ -83,31 +154,53 @@ pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCo
                 continue;
             };
             let origin = format!("{} {} event", doc.name, event.event_type);
-            let check = if example.format == SampleFormat::Json {
-                Some(event_check(example))
-            } else {
-                None
-            };
             push(
                 &mut samples,
                 &mut counts,
                 &mut tests,
                 &origin,
                 example,
-                check,
+                event_check(example),
             );
         }
     }
     (samples, counts)
 }
 
+fn format_name(format: SampleFormat) -> &'static str {
+    match format {
+        SampleFormat::Json => "json",
+        SampleFormat::Xml => "xml",
+    }
+}
+
 fn event_check(example: &Example) -> SampleCheck {
-    let senders = serde_json::from_str::<serde_json::Value>(&example.body)
-        .ok()
-        .and_then(|v| v.get("sender").and_then(|s| s.as_array()).map(Vec::len));
+    let decoder = Decoder::Event {
+        format: example.format,
+    };
+    if !example.valid {
+        return rejected(decoder, example);
+    }
+    let senders = match example.format {
+        SampleFormat::Json => serde_json::from_str::<serde_json::Value>(&example.body)
+            .ok()
+            .and_then(|v| v.get("sender").and_then(|s| s.as_array()).map(Vec::len)),
+        SampleFormat::Xml => xml_elements(&example.body).map(|elements| {
+            elements
+                .iter()
+                .filter(|e| e.depth == 2 && e.name == "sender")
+                .count()
+        }),
+    };
     match senders {
-        Some(senders) if example.valid => SampleCheck::Event { senders },
-        _ => rejected(Decoder::Event, example),
+        Some(senders) => SampleCheck::Event {
+            format: example.format,
+            senders,
+        },
+        None => SampleCheck::Rejected {
+            decoder,
+            reason: "valid, but not an event channel body".into(),
+        },
     }
 }
 
@@ -117,12 +210,8 @@ fn push(
     tests: &mut Scope,
     origin: &str,
     example: &Example,
-    check: Option<SampleCheck>,
+    check: SampleCheck,
 ) {
-    let Some(check) = check else {
-        counts.untested += 1;
-        return;
-    };
     match check {
         SampleCheck::Rejected { .. } => counts.rejected += 1,
         _ => counts.tested += 1,
@@ -147,7 +236,7 @@ fn response_check(
     example: &Example,
     page: &Resource,
     by_rel: &BTreeMap<&str, &Resource>,
-) -> Option<SampleCheck> {
+) -> SampleCheck {
     let parsed = match example.format {
         SampleFormat::Json => serde_json::from_str::<serde_json::Value>(&example.body).ok(),
         SampleFormat::Xml => None,
@@ -159,164 +248,280 @@ fn response_check(
         .and_then(|rel| rel.as_str())
         .and_then(|rel| by_rel.get(rel).copied())
         .unwrap_or(page);
+    let decoder = Decoder::Resource {
+        ident: resource.ident.clone(),
+        format: example.format,
+    };
     if !example.valid {
-        return Some(rejected(
-            Decoder::Resource {
-                ident: resource.ident.clone(),
-                format: example.format,
-            },
-            example,
-        ));
-    }
-    if example.format == SampleFormat::Xml {
-        // OPTIONS answers `<optionsMetadata>`, some pages show HTML: valid XML, but no resource.
-        match xml_root(&example.body) {
-            Some(root) if root == "resource" => {}
-            root => {
-                let reason = format!(
-                    "valid XML, but its root is <{}>, not <resource>",
-                    root.unwrap_or_default()
-                );
-                let decoder = Decoder::Resource {
-                    ident: resource.ident.clone(),
-                    format: example.format,
-                };
-                return Some(SampleCheck::Rejected { decoder, reason });
-            }
-        }
+        return rejected(decoder, example);
     }
     let fields = match (example.format, parsed) {
-        (SampleFormat::Json, Some(serde_json::Value::Object(object))) => resource
-            .properties
-            .iter()
-            .filter_map(|p| {
-                let value = object.get(&p.serde)?;
-                matches!(
-                    value,
-                    serde_json::Value::String(_)
-                        | serde_json::Value::Bool(_)
-                        | serde_json::Value::Number(_)
-                )
-                .then(|| (p.ident.clone(), value.clone()))
-            })
-            .take(CHECKED_FIELDS)
-            .collect(),
-        (SampleFormat::Json, _) => {
-            return Some(rejected(
-                Decoder::Resource {
-                    ident: resource.ident.clone(),
-                    format: example.format,
-                },
-                example,
-            ))
+        (SampleFormat::Json, Some(serde_json::Value::Object(object))) => {
+            json_fields(&object, &resource.properties)
         }
-        (SampleFormat::Xml, _) => xml_properties(&example.body)
-            .into_iter()
-            .filter_map(|(name, text)| {
-                let property = resource.properties.iter().find(|p| p.serde == name)?;
-                matches!(property.ty, FieldType::String | FieldType::Enum(_))
-                    .then(|| (property.ident.clone(), serde_json::Value::String(text)))
-            })
-            .take(CHECKED_FIELDS)
-            .collect(),
+        (SampleFormat::Json, _) => return rejected(decoder, example),
+        (SampleFormat::Xml, _) => {
+            // OPTIONS answers `<optionsMetadata>`, some pages show HTML: valid XML, but no resource.
+            let elements = xml_elements(&example.body).unwrap_or_default();
+            match elements.first().map(|root| root.name.as_str()) {
+                Some("resource") => {}
+                root => {
+                    let reason = format!(
+                        "valid XML, but its root is <{}>, not <resource>",
+                        root.unwrap_or_default()
+                    );
+                    return SampleCheck::Rejected { decoder, reason };
+                }
+            }
+            xml_fields(&elements, &resource.properties)
+        }
     };
-    Some(SampleCheck::Response {
+    SampleCheck::Resource {
         resource: resource.ident.clone(),
         format: example.format,
         fields,
-    })
+    }
 }
 
-/// A request sample must carry every required field at the top level to
-/// decode; one that does not contradicts its page and is listed as rejected.
-fn request_check(example: &Example, resource: &Resource, body: &str) -> Option<SampleCheck> {
+/// A request sample decodes into the operation's body type when it has one.
+/// Without one, a PUT (or a body naming a resource) sends a resource back,
+/// and anything else is checked as a plain UCWA input.
+fn request_check(
+    example: &Example,
+    page: &Resource,
+    operation: &Operation,
+    by_rel: &BTreeMap<&str, &Resource>,
+) -> SampleCheck {
+    if let Some(request) = &operation.request {
+        return typed_request_check(example, request);
+    }
+    let sends_resource = operation.source.method == Method::Put
+        || match example.format {
+            SampleFormat::Json => serde_json::from_str::<serde_json::Value>(&example.body)
+                .ok()
+                .and_then(|v| v.get("rel").and_then(|rel| rel.as_str()).map(str::to_owned))
+                .is_some_and(|rel| by_rel.contains_key(rel.as_str())),
+            SampleFormat::Xml => xml_elements(&example.body)
+                .and_then(|e| e.into_iter().next())
+                .is_some_and(|root| root.name == "resource"),
+        };
+    if sends_resource {
+        return response_check(example, page, by_rel);
+    }
+    input_check(example)
+}
+
+fn typed_request_check(example: &Example, request: &super::model::RequestBody) -> SampleCheck {
+    let elements = match example.format {
+        SampleFormat::Json => Vec::new(),
+        SampleFormat::Xml => xml_elements(&example.body).unwrap_or_default(),
+    };
+    let form = match (
+        example.format,
+        elements.first().map(|root| root.name.as_str()),
+    ) {
+        (SampleFormat::Json, _) => RequestForm::Json,
+        (SampleFormat::Xml, Some("resource")) => RequestForm::XmlResource,
+        (SampleFormat::Xml, _) => RequestForm::XmlInput,
+    };
     let decoder = Decoder::Request {
-        resource: resource.ident.clone(),
-        body: body.to_string(),
+        body: request.ident.clone(),
+        form,
     };
     if !example.valid {
-        return Some(rejected(decoder, example));
+        return rejected(decoder, example);
     }
-    let parsed = serde_json::from_str::<serde_json::Value>(&example.body).ok();
-    let request = resource
-        .operations
-        .iter()
-        .filter_map(|o| o.request.as_ref())
-        .find(|r| r.ident == body)?;
+    let fields: Vec<super::model::Field> = request.fields.iter().map(|f| f.field.clone()).collect();
+    let (present, checked) = match example.format {
+        SampleFormat::Json => match serde_json::from_str::<serde_json::Value>(&example.body) {
+            Ok(serde_json::Value::Object(object)) => (
+                object.keys().cloned().collect::<BTreeSet<_>>(),
+                // The round trip compares every value; no field checks needed.
+                Vec::new(),
+            ),
+            _ => {
+                let reason = "valid JSON, but not an object".to_string();
+                return SampleCheck::Rejected { decoder, reason };
+            }
+        },
+        SampleFormat::Xml => {
+            match elements.first().map(|root| root.name.as_str()) {
+                Some("input" | "resource") => {}
+                root => {
+                    let reason = format!(
+                        "valid XML, but its root is <{}>, not <input> or <resource>",
+                        root.unwrap_or_default()
+                    );
+                    return SampleCheck::Rejected { decoder, reason };
+                }
+            }
+            (input_keys(&elements), xml_fields(&elements, &fields))
+        }
+    };
+    // A request sample must carry every required field at the top level to
+    // decode; one that does not contradicts its page and is listed as rejected.
     let missing: Vec<&str> = request
         .fields
         .iter()
-        .filter(|f| {
-            f.required
-                && parsed
-                    .as_ref()
-                    .and_then(|v| v.get(&f.field.serde))
-                    .is_none()
-        })
+        .filter(|f| f.required && !present.contains(&f.field.serde))
         .map(|f| f.field.serde.as_str())
         .collect();
-    if missing.is_empty() {
-        Some(SampleCheck::Request {
-            resource: resource.ident.clone(),
-            body: body.to_string(),
-        })
-    } else {
-        Some(SampleCheck::Rejected {
+    if !missing.is_empty() {
+        let reason = format!("lacks the required {}", missing.join(", "));
+        return SampleCheck::Rejected { decoder, reason };
+    }
+    SampleCheck::Request {
+        body: request.ident.clone(),
+        form,
+        fields: checked,
+    }
+}
+
+fn input_check(example: &Example) -> SampleCheck {
+    let decoder = Decoder::Input {
+        format: example.format,
+    };
+    if !example.valid {
+        return rejected(decoder, example);
+    }
+    let keys = match example.format {
+        SampleFormat::Json => match serde_json::from_str::<serde_json::Value>(&example.body) {
+            Ok(serde_json::Value::Object(object)) => Some(object.keys().cloned().collect()),
+            _ => None,
+        },
+        SampleFormat::Xml => xml_elements(&example.body)
+            .filter(|e| e.first().is_some_and(|root| root.name == "input"))
+            .map(|e| input_keys(&e)),
+    };
+    match keys {
+        Some(keys) => SampleCheck::Input {
+            format: example.format,
+            keys: keys.into_iter().collect(),
+        },
+        None => SampleCheck::Rejected {
             decoder,
-            reason: format!("lacks the required {}", missing.join(", ")),
+            reason: "valid, but neither a JSON object nor an XML <input>".into(),
+        },
+    }
+}
+
+/// Scalar top-level JSON values of the documented properties.
+fn json_fields(
+    object: &serde_json::Map<String, serde_json::Value>,
+    properties: &[super::model::Field],
+) -> Vec<(String, serde_json::Value)> {
+    properties
+        .iter()
+        .filter_map(|p| {
+            let value = object.get(&p.serde)?;
+            matches!(
+                value,
+                serde_json::Value::String(_)
+                    | serde_json::Value::Bool(_)
+                    | serde_json::Value::Number(_)
+            )
+            .then(|| (p.ident.clone(), value.clone()))
         })
-    }
+        .take(CHECKED_FIELDS)
+        .collect()
 }
 
-/// The local name of the XML document's root element.
-fn xml_root(body: &str) -> Option<String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(body);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(start) | Event::Empty(start)) => {
-                return Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned())
-            }
-            Ok(Event::Eof) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
+/// Top-level XML `<property>` texts of the documented text properties.
+fn xml_fields(
+    elements: &[XmlElement],
+    properties: &[super::model::Field],
+) -> Vec<(String, serde_json::Value)> {
+    elements
+        .iter()
+        .filter(|e| e.depth == 2 && e.name == "property")
+        .filter_map(|e| {
+            let name = e.name_attribute.as_deref()?;
+            let property = properties.iter().find(|p| p.serde == name)?;
+            matches!(property.ty, FieldType::String | FieldType::Enum(_)).then(|| {
+                (
+                    property.ident.clone(),
+                    serde_json::Value::String(e.text.clone()),
+                )
+            })
+        })
+        .take(CHECKED_FIELDS)
+        .collect()
 }
 
-/// Top-level `<property name="...">text</property>` pairs of an XML resource.
-fn xml_properties(body: &str) -> Vec<(String, String)> {
-    use quick_xml::events::Event;
+/// The JSON keys an XML `<input>` (or `<resource>`) reads as: its
+/// properties, `_links` for links and a `href` (the self link), `_embedded`
+/// for embedded resources.
+fn input_keys(elements: &[XmlElement]) -> BTreeSet<String> {
+    let self_link = elements
+        .first()
+        .filter(|root| root.has_href)
+        .map(|_| "_links".to_string());
+    let children = elements
+        .iter()
+        .filter(|e| e.depth == 2)
+        .filter_map(|e| match e.name.as_str() {
+            "property" | "propertyList" => e.name_attribute.clone(),
+            "link" => Some("_links".to_string()),
+            "resource" => Some("_embedded".to_string()),
+            _ => None,
+        });
+    children.chain(self_link).collect()
+}
+
+/// One element of an XML sample, in document order; the root has depth 1.
+#[derive(Debug, Clone, Default)]
+struct XmlElement {
+    depth: usize,
+    name: String,
+    name_attribute: Option<String>,
+    has_href: bool,
+    text: String,
+}
+
+/// The elements of an XML body, or `None` when it does not parse.
+fn xml_elements(body: &str) -> Option<Vec<XmlElement>> {
+    use quick_xml::events::{BytesStart, Event};
+    let element = |start: &BytesStart, depth| XmlElement {
+        depth,
+        name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
+        name_attribute: start
+            .attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == b"name")
+            .and_then(|a| a.unescape_value().ok())
+            .map(|v| v.into_owned()),
+        has_href: start
+            .attributes()
+            .flatten()
+            .any(|a| a.key.as_ref() == b"href"),
+        text: String::new(),
+    };
     let mut reader = quick_xml::Reader::from_str(body);
-    let mut depth = 0usize;
-    let mut current: Option<String> = None;
+    let mut open: Vec<usize> = Vec::new();
     let mut found = Vec::new();
     loop {
-        match reader.read_event() {
-            Ok(Event::Start(start)) => {
-                depth += 1;
-                if depth == 2 && start.local_name().as_ref() == b"property" {
-                    current = start
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == b"name")
-                        .and_then(|a| a.unescape_value().ok())
-                        .map(|v| v.into_owned());
+        match reader.read_event().ok()? {
+            Event::Start(start) => {
+                open.push(found.len());
+                found.push(element(&start, open.len()));
+            }
+            Event::Empty(start) => found.push(element(&start, open.len() + 1)),
+            Event::Text(text) => {
+                if let Some(&index) = open.last() {
+                    let text = text.unescape().ok()?;
+                    if let Some(e) = found.get_mut(index) {
+                        e.text.push_str(&text);
+                    }
                 }
             }
-            Ok(Event::Text(text)) => {
-                if let (Some(name), Ok(text)) = (current.take(), text.unescape()) {
-                    found.push((name, text.into_owned()));
-                }
+            Event::End(_) => {
+                open.pop();
             }
-            Ok(Event::End(_)) => {
-                depth = depth.saturating_sub(1);
-                current = None;
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => {}
+            Event::Eof => break,
+            _ => {}
         }
     }
-    found
+    Some(found)
 }
 
 /// A string literal for a sample body: a raw string when possible, so the
@@ -346,27 +551,19 @@ impl ToTokens for SamplesFile<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let krate = id(self.crate_ident);
         let tests = self.samples.iter().filter_map(|s| sample_test(&krate, s));
-        let damaged = self.samples.iter().filter_map(|s| match &s.check {
-            SampleCheck::Rejected { decoder, reason } => {
-                let origin = format!("{}: {reason}", s.origin);
-                let body = body_literal(&s.body);
-                let decodes = match decoder {
-                    Decoder::Resource { ident, format } => {
-                        let ty = id(ident);
-                        let method = format_method(*format);
-                        quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::Resource>::#method(body).is_ok())
-                    }
-                    Decoder::Request { body, .. } => {
-                        let ty = id(body);
-                        quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::from_json(body).is_ok())
-                    }
-                    Decoder::Event => quote!(|body| ::serde_json::from_str::<#krate::Events>(body).is_ok()),
-                };
-                Some(quote! { (#origin, #decodes, #body) })
-            }
-            _ => None,
-        });
-        let damaged: Vec<TokenStream> = damaged.collect();
+        let damaged: Vec<TokenStream> = self
+            .samples
+            .iter()
+            .filter_map(|s| match &s.check {
+                SampleCheck::Rejected { decoder, reason } => {
+                    let origin = format!("{}: {reason}", s.origin);
+                    let body = body_literal(&s.body);
+                    let decodes = decodes(&krate, decoder);
+                    Some(quote! { (#origin, #decodes, #body) })
+                }
+                _ => None,
+            })
+            .collect();
         let damaged_test = (!damaged.is_empty()).then(|| {
             quote! {
                 /// Samples the schema records as damaged. Each must still fail to decode: if one
@@ -384,29 +581,36 @@ impl ToTokens for SamplesFile<'_> {
         });
         let uses =
             |wanted: &dyn Fn(&SampleCheck) -> bool| self.samples.iter().any(|s| wanted(&s.check));
-        let json = uses(&|c| {
-            matches!(
-                c,
-                SampleCheck::Response {
-                    format: SampleFormat::Json,
-                    ..
-                }
-            )
+        let resource_in = |format: SampleFormat| {
+            uses(&|c| matches!(c, SampleCheck::Resource { format: f, .. } if *f == format))
+        };
+        let request_in = |form: RequestForm| {
+            uses(&|c| matches!(c, SampleCheck::Request { form: f, .. } if *f == form))
+        };
+        let (json, xml) = (
+            resource_in(SampleFormat::Json),
+            resource_in(SampleFormat::Xml),
+        );
+        let (request_json, request_xml, request_resource_xml) = (
+            request_in(RequestForm::Json),
+            request_in(RequestForm::XmlInput),
+            request_in(RequestForm::XmlResource),
+        );
+        let fields = uses(&|c| match c {
+            SampleCheck::Resource { fields, .. } | SampleCheck::Request { fields, .. } => {
+                !fields.is_empty()
+            }
+            _ => false,
         });
-        let xml = uses(&|c| {
-            matches!(
-                c,
-                SampleCheck::Response {
-                    format: SampleFormat::Xml,
-                    ..
-                }
-            )
-        });
-        let fields =
-            uses(&|c| matches!(c, SampleCheck::Response { fields, .. } if !fields.is_empty()));
+        let input = uses(&|c| matches!(c, SampleCheck::Input { .. }));
         let import = (json || xml).then(|| {
             quote!(
                 use ::ucwa_runtime::Resource;
+            )
+        });
+        let import_request = (request_json || request_xml || request_resource_xml).then(|| {
+            quote!(
+                use ::ucwa_runtime::RequestBody;
             )
         });
         let holds = fields.then(|| {
@@ -449,14 +653,126 @@ impl ToTokens for SamplesFile<'_> {
                 }
             }
         });
+        let request_json = request_json.then(|| {
+            quote! {
+                /// Decodes a JSON request body and checks that encoding gives back the same JSON value.
+                fn request_json_round_trip<T: RequestBody>(body: &str) -> T {
+                    let decoded = T::from_json(body).unwrap();
+                    let encoded: ::serde_json::Value = ::serde_json::from_str(&decoded.to_json().unwrap()).unwrap();
+                    let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
+                    assert_eq!(encoded, original);
+                    decoded
+                }
+            }
+        });
+        let request_xml = request_xml.then(|| {
+            quote! {
+                /// Decodes an XML `<input>` body and checks that its XML encoding decodes to the same value.
+                fn request_xml_round_trip<T: RequestBody>(body: &str) -> T {
+                    let decoded = T::from_xml(body).unwrap();
+                    let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
+                    assert_eq!(::serde_json::to_value(&again).unwrap(), ::serde_json::to_value(&decoded).unwrap());
+                    decoded
+                }
+            }
+        });
+        let request_resource_xml = request_resource_xml.then(|| {
+            quote! {
+                /// Decodes a request body sent as an XML `<resource>` (what a GET gave, sent back
+                /// by a PUT) and checks that its `<input>` encoding decodes to the same value,
+                /// apart from what `<input>` does not carry: `rel`, and the links and embedded
+                /// resources the server ignores in input (PayloadFormat.md, "Input formats").
+                fn request_resource_xml_round_trip<T: RequestBody>(body: &str) -> T {
+                    let value = ::ucwa_runtime::xml::to_json_value(body, T::xml_shape()).unwrap();
+                    let decoded: T = ::serde_json::from_value(value).unwrap();
+                    let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
+                    let input_part = |body: &T| {
+                        let mut value = ::serde_json::to_value(body).unwrap();
+                        if let ::std::option::Option::Some(object) = value.as_object_mut() {
+                            for key in ["rel", "_links", "_embedded"] {
+                                object.remove(key);
+                            }
+                        }
+                        value
+                    };
+                    assert_eq!(input_part(&again), input_part(&decoded));
+                    decoded
+                }
+            }
+        });
+        let input = input.then(|| {
+            quote! {
+                /// The top-level keys, sorted, of a request body read as a plain UCWA input.
+                fn input_keys(value: ::serde_json::Value) -> ::std::vec::Vec<::std::string::String> {
+                    let ::serde_json::Value::Object(object) = value else {
+                        panic!("not an object: {value}");
+                    };
+                    let mut keys: ::std::vec::Vec<::std::string::String> = object.keys().cloned().collect();
+                    keys.sort();
+                    keys
+                }
+            }
+        });
         tokens.extend(quote! {
             #import
+            #import_request
             #holds
             #json
             #xml
+            #request_json
+            #request_xml
+            #request_resource_xml
+            #input
             #(#tests)*
             #damaged_test
         });
+    }
+}
+
+/// A `fn(&str) -> bool` telling whether `decoder` accepts a body.
+fn decodes(krate: &proc_macro2::Ident, decoder: &Decoder) -> TokenStream {
+    match decoder {
+        Decoder::Resource { ident, format } => {
+            let ty = id(ident);
+            let method = format_method(*format);
+            quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::Resource>::#method(body).is_ok())
+        }
+        Decoder::Request { body, form } => {
+            let ty = id(body);
+            match form {
+                RequestForm::Json => {
+                    quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::from_json(body).is_ok())
+                }
+                RequestForm::XmlInput => {
+                    quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::from_xml(body).is_ok())
+                }
+                RequestForm::XmlResource => quote!(|body| {
+                    ::ucwa_runtime::xml::to_json_value(body, <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::xml_shape())
+                        .ok()
+                        .and_then(|value| ::serde_json::from_value::<#krate::resources::#ty>(value).ok())
+                        .is_some()
+                }),
+            }
+        }
+        Decoder::Input {
+            format: SampleFormat::Json,
+        } => quote!(|body| ::serde_json::from_str::<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >(body)
+        .is_ok()),
+        Decoder::Input {
+            format: SampleFormat::Xml,
+        } => quote!(|body| ::ucwa_runtime::xml::input_to_json_value(
+            body,
+            &::ucwa_runtime::xml::Shape::EMPTY
+        )
+        .is_ok()),
+        Decoder::Event {
+            format: SampleFormat::Json,
+        } => quote!(|body| ::serde_json::from_str::<#krate::Events>(body).is_ok()),
+        Decoder::Event {
+            format: SampleFormat::Xml,
+        } => quote!(|body| #krate::Events::from_xml(body).is_ok()),
     }
 }
 
@@ -467,6 +783,23 @@ fn format_method(format: SampleFormat) -> TokenStream {
     }
 }
 
+fn field_checks(fields: &[(String, serde_json::Value)]) -> (TokenStream, Vec<TokenStream>) {
+    let checks = fields
+        .iter()
+        .map(|(field, value)| {
+            let field = id(field);
+            let value = value.to_string();
+            quote! { holds(&decoded.#field, #value); }
+        })
+        .collect();
+    let binding = if fields.is_empty() {
+        quote!(_decoded)
+    } else {
+        quote!(decoded)
+    };
+    (binding, checks)
+}
+
 fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
     let body = body_literal(&sample.body);
@@ -475,7 +808,7 @@ fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStrea
         super::docs::escape(&sample.origin)
     ));
     let statements = match &sample.check {
-        SampleCheck::Response {
+        SampleCheck::Resource {
             resource,
             format,
             fields,
@@ -485,37 +818,60 @@ fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStrea
                 SampleFormat::Json => quote!(json_round_trip),
                 SampleFormat::Xml => quote!(xml_round_trip),
             };
-            let checks = fields.iter().map(|(field, value)| {
-                let field = id(field);
-                let value = value.to_string();
-                quote! { holds(&decoded.#field, #value); }
-            });
-            let binding = if fields.is_empty() {
-                quote!(_decoded)
-            } else {
-                quote!(decoded)
-            };
+            let (binding, checks) = field_checks(fields);
             quote! {
                 let #binding: #krate::resources::#ty = #round_trip(#body);
                 #(#checks)*
             }
         }
-        SampleCheck::Request { body: ty, .. } => {
+        SampleCheck::Request {
+            body: ty,
+            form,
+            fields,
+        } => {
             let ty = id(ty);
+            let round_trip = match form {
+                RequestForm::Json => quote!(request_json_round_trip),
+                RequestForm::XmlInput => quote!(request_xml_round_trip),
+                RequestForm::XmlResource => quote!(request_resource_xml_round_trip),
+            };
+            let (binding, checks) = field_checks(fields);
             quote! {
-                let body = #body;
-                let decoded = <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::from_json(body).unwrap();
-                let encoded: ::serde_json::Value = ::serde_json::from_str(&::ucwa_runtime::RequestBody::to_json(&decoded).unwrap()).unwrap();
-                let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
-                assert_eq!(encoded, original);
+                let #binding: #krate::resources::#ty = #round_trip(#body);
+                #(#checks)*
             }
         }
-        SampleCheck::Event { senders } => quote! {
+        SampleCheck::Input { format, keys } => {
+            let read = match format {
+                SampleFormat::Json => quote!(::serde_json::from_str(#body).unwrap()),
+                SampleFormat::Xml => quote!(::ucwa_runtime::xml::input_to_json_value(
+                    #body,
+                    &::ucwa_runtime::xml::Shape::EMPTY
+                )
+                .unwrap()),
+            };
+            if keys.is_empty() {
+                quote!(assert!(input_keys(#read).is_empty());)
+            } else {
+                quote!(assert_eq!(input_keys(#read), [#(#keys),*]);)
+            }
+        }
+        SampleCheck::Event {
+            format: SampleFormat::Json,
+            senders,
+        } => quote! {
             let body = #body;
             let events: #krate::Events = ::serde_json::from_str(body).unwrap();
             assert_eq!(events.sender.len(), #senders);
             let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
             assert_eq!(::serde_json::to_value(&events).unwrap(), original);
+        },
+        SampleCheck::Event {
+            format: SampleFormat::Xml,
+            senders,
+        } => quote! {
+            let events = #krate::Events::from_xml(#body).unwrap();
+            assert_eq!(events.sender.len(), #senders);
         },
         SampleCheck::Rejected { .. } => return None,
     };
@@ -526,4 +882,207 @@ fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStrea
             #statements
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"
+name: note
+kind: resource
+description: A note.
+properties:
+- name: message
+  description: The text.
+  type: string
+operations:
+- method: POST
+  description: Sends a note.
+  request_body:
+  - name: to
+    description: Recipient.
+    required: true
+    type: string
+  - name: urgent
+    description: Whether it is urgent.
+    type: boolean
+  examples:
+  - format: xml
+    direction: request
+    body: <input><property name="to">sip:a@b</property><property name="urgent">False</property></input>
+    valid: true
+  - format: xml
+    direction: request
+    body: <input><property name="urgent">true</property></input>
+    valid: true
+  - format: xml
+    direction: request
+    body: <resource rel="note"><property name="to">sip:a@b</property></resource>
+    valid: true
+  - format: xml
+    direction: request
+    body: <input><property name="to">
+    valid: false
+    problem: cut off
+  - format: xml
+    direction: request
+    body: <html><p>sip:a@b</p></html>
+    valid: true
+- method: PUT
+  description: Replaces the note.
+  examples:
+  - format: json
+    direction: request
+    body: '{"rel": "note", "message": "hi"}'
+    valid: true
+  - format: xml
+    direction: request
+    body: <resource rel="note"><property name="message">hi</property></resource>
+    valid: true
+---
+name: clearNote
+kind: resource
+description: Clears a note.
+operations:
+- method: POST
+  description: Clears it.
+  examples:
+  - format: json
+    direction: request
+    body: '{"reason": "done", "count": 2}'
+    valid: true
+  - format: xml
+    direction: request
+    body: <input><property name="reason">done</property><link rel="note" href="/n/1"/></input>
+    valid: true
+  - format: json
+    direction: request
+    body: '[1, 2]'
+    valid: true
+  - format: json
+    direction: request
+    body: 'reason=done'
+    valid: false
+"#;
+
+    fn classified() -> (Vec<Sample>, SampleCounts) {
+        let documents: Vec<Document> = serde_yaml::Deserializer::from_str(PAGE)
+            .map(|d| serde::Deserialize::deserialize(d).expect("test page is a document"))
+            .collect();
+        let model = Model::build(&documents).expect("model");
+        classify(&documents, &model)
+    }
+
+    fn check<'a>(samples: &'a [Sample], origin: &str, nth: usize) -> &'a SampleCheck {
+        &samples
+            .iter()
+            .filter(|s| s.origin == origin)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no sample {nth} of {origin}"))
+            .check
+    }
+
+    fn reason(check: &SampleCheck) -> &str {
+        match check {
+            SampleCheck::Rejected { reason, .. } => reason,
+            other => panic!("not rejected: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn xml_request_samples_decode_into_the_body_type_when_complete() {
+        let (samples, _) = classified();
+        match check(&samples, "note POST xml request", 0) {
+            SampleCheck::Request {
+                body,
+                form: RequestForm::XmlInput,
+                fields,
+            } => {
+                assert_eq!(body, "NoteRequest");
+                // Only text fields are compared as text; `urgent` is a bool.
+                assert_eq!(fields, &[("to".to_string(), "sip:a@b".into())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let missing = check(&samples, "note POST xml request", 1);
+        assert_eq!(reason(missing), "lacks the required to");
+        // The input format accepts what a GET gave, sent back as is.
+        match check(&samples, "note POST xml request", 2) {
+            SampleCheck::Request { form, fields, .. } => {
+                assert_eq!(*form, RequestForm::XmlResource);
+                assert_eq!(fields, &[("to".to_string(), "sip:a@b".into())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            reason(check(&samples, "note POST xml request", 4)),
+            "valid XML, but its root is <html>, not <input> or <resource>"
+        );
+        assert_eq!(
+            reason(check(&samples, "note POST xml request", 3)),
+            "cut off"
+        );
+        assert!(matches!(
+            check(&samples, "note POST xml request", 3),
+            SampleCheck::Rejected {
+                decoder: Decoder::Request {
+                    form: RequestForm::XmlInput,
+                    ..
+                },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_put_without_a_body_type_sends_the_resource_back() {
+        let (samples, _) = classified();
+        for (origin, format) in [
+            ("note PUT json request", SampleFormat::Json),
+            ("note PUT xml request", SampleFormat::Xml),
+        ] {
+            match check(&samples, origin, 0) {
+                SampleCheck::Resource {
+                    resource,
+                    format: f,
+                    fields,
+                } => {
+                    assert_eq!((resource.as_str(), *f), ("Note", format));
+                    assert_eq!(fields, &[("message".to_string(), "hi".into())]);
+                }
+                other => panic!("{origin}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn other_bodies_without_a_type_are_checked_as_plain_input() {
+        let (samples, counts) = classified();
+        let keys = |nth| match check(&samples, "clearNote POST json request", nth) {
+            SampleCheck::Input { keys, .. } => keys.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(keys(0), ["count", "reason"]);
+        match check(&samples, "clearNote POST xml request", 0) {
+            SampleCheck::Input { keys, .. } => assert_eq!(keys, &["_links", "reason"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            reason(check(&samples, "clearNote POST json request", 1)),
+            "valid, but neither a JSON object nor an XML <input>"
+        );
+        assert_eq!(
+            reason(check(&samples, "clearNote POST json request", 2)),
+            "recorded as damaged"
+        );
+        assert_eq!(
+            counts,
+            SampleCounts {
+                tested: 6,
+                rejected: 5,
+                untested: 0
+            }
+        );
+    }
 }
