@@ -200,6 +200,39 @@ mod tests {
     }
 
     #[test]
+    fn markdown_wins_over_rendered_text_of_the_same_resource_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let markdown = dir.path().join("b_widget_ref.md");
+        let rendered = dir.path().join("a_widget.txt");
+        std::fs::write(
+            &markdown,
+            "# widget\n\n_**Applies to:** Skype for Business 2015_\n\nA widget.\n\n### Properties\n\n|**Name**|**Description**|\n|:--|:--|\n|size|The size.|\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &rendered,
+            "widget\n\nApplies to: Skype for Business 2015\n\nA widget.\n\nProperties\n\nName Description\nsize The size.\n",
+        )
+        .unwrap();
+        let run = extract_pages(&collect_pages(&[dir.path().to_path_buf()]).unwrap());
+        assert!(run.errors.is_empty(), "{:?}", run.errors);
+        assert_eq!(run.documents.len(), 1);
+        let source = run.documents[0].source.as_ref().unwrap();
+        assert_eq!(source.format, PageFormat::Markdown);
+        let warning = run
+            .warnings
+            .iter()
+            .find(|w| w.message.contains("also described by"))
+            .unwrap();
+        assert_eq!(warning.file, rendered);
+        assert!(
+            warning.message.contains("markdown wins"),
+            "{}",
+            warning.message
+        );
+    }
+
+    #[test]
     fn names_differing_only_in_case_get_distinct_files() {
         let doc = |name: &str| Document {
             name: name.into(),
