@@ -56,7 +56,14 @@ pub fn crate_files(
     documents: &[Document],
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
-    format_sources(crate_sources(documents, options)?)
+    let mut files = BTreeMap::new();
+    // Each file is formatted as soon as it is built, so only one file's token
+    // streams are alive at a time.
+    build_crate(documents, options, |path, source| {
+        files.insert(path, format_source(source)?);
+        Ok(())
+    })?;
+    Ok(files)
 }
 
 /// One file of the generated crate before formatting: finished text, or the
@@ -75,18 +82,31 @@ pub fn crate_sources(
     documents: &[Document],
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, Source>, Error> {
+    let mut sources = BTreeMap::new();
+    build_crate(documents, options, |path, source| {
+        sources.insert(path, source);
+        Ok(())
+    })?;
+    Ok(sources)
+}
+
+/// Builds every file of the crate in turn and hands it to `sink`.
+fn build_crate(
+    documents: &[Document],
+    options: &CrateOptions,
+    mut sink: impl FnMut(String, Source) -> Result<(), Error>,
+) -> Result<(), Error> {
     let model = Model::build(documents)?;
     let crate_ident = crate_ident(&options.crate_name)?;
     let rust_header = header("//", &options.provenance, &options.command);
-    let mut files = BTreeMap::new();
-    files.insert("Cargo.toml".to_string(), Source::Text(cargo_toml(options)));
+    sink("Cargo.toml".to_string(), Source::Text(cargo_toml(options)))?;
 
     let modules = model.resources.iter().map(|r| {
         let module = id(&r.module);
         quote!(mod #module;)
     });
     let reexports = model.resources.iter().map(reexport);
-    files.insert(
+    sink(
         "src/resources/mod.rs".to_string(),
         Source::Rust {
             header: rust_header.clone(),
@@ -96,17 +116,17 @@ pub fn crate_sources(
                 #(#reexports)*
             })],
         },
-    );
+    )?;
     for resource in &model.resources {
         let module = ResourceModule(resource);
         let rel = format!(" The `{}` resource.", resource.rel);
-        files.insert(
+        sink(
             format!("src/resources/{}.rs", resource.module),
             Source::Rust {
                 header: rust_header.clone(),
                 segments: vec![Segment::Items(quote! { #![doc = #rel] #module })],
             },
-        );
+        )?;
     }
 
     let mut enum_segments = vec![Segment::Items(quote! {
@@ -116,13 +136,13 @@ pub fn crate_sources(
         let item = OpenEnum::from_page(e);
         Segment::OpenEnum(quote!(#item))
     }));
-    files.insert(
+    sink(
         "src/enums.rs".to_string(),
         Source::Rust {
             header: rust_header.clone(),
             segments: enum_segments,
         },
-    );
+    )?;
 
     let kinds = index::resource_kinds(&model);
     let (kind_enum, subcode_enum, index) = (
@@ -148,27 +168,27 @@ pub fn crate_sources(
         Segment::OpenEnum(quote!(#subcode_enum)),
         Segment::Items(quote!(#index)),
     ];
-    files.insert(
+    sink(
         "src/lib.rs".to_string(),
         Source::Rust {
             header: rust_header.clone(),
             segments: lib,
         },
-    );
+    )?;
 
     let (samples, _) = samples::classify(documents, &model);
     let tests = samples::SamplesFile {
         crate_ident: &crate_ident,
         samples: &samples,
     };
-    files.insert(
+    sink(
         "tests/samples.rs".to_string(),
         Source::Rust {
             header: rust_header.clone(),
             segments: vec![Segment::Items(quote!(#tests))],
         },
-    );
-    Ok(files)
+    )?;
+    Ok(())
 }
 
 /// Formats every Rust file with prettyplease and adds its header.
@@ -177,14 +197,15 @@ pub fn format_sources(
 ) -> Result<BTreeMap<String, String>, Error> {
     sources
         .into_iter()
-        .map(|(path, source)| {
-            let text = match source {
-                Source::Text(text) => text,
-                Source::Rust { header, segments } => format_segments(&header, segments)?,
-            };
-            Ok((path, text))
-        })
+        .map(|(path, source)| Ok((path, format_source(source)?)))
         .collect()
+}
+
+fn format_source(source: Source) -> Result<String, Error> {
+    match source {
+        Source::Text(text) => Ok(text),
+        Source::Rust { header, segments } => format_segments(&header, segments),
+    }
 }
 
 /// The syntax trees prettyplease formats, one per segment: the input of the

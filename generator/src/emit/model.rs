@@ -207,10 +207,7 @@ impl Model {
             resource_types.insert(doc.name.as_str(), ident.clone());
             skeletons.push((doc, ident, module));
         }
-        let lookup = TypeLookup {
-            resources: &resource_types,
-            enums: &enum_types,
-        };
+        let lookup = TypeLookup::new(&resource_types, &enum_types);
         let mut kinds = Scope::with_reserved(RESERVED_VARIANTS);
         let mut resources = Vec::new();
         for (doc, ident, module) in skeletons {
@@ -232,23 +229,38 @@ impl Model {
 
 struct TypeLookup<'a> {
     resources: &'a BTreeMap<&'a str, String>,
+    /// Lowercased name → the resource's ident, or None when several names fold to it.
+    /// Built once, so a lookup that misses the exact name is not a scan of every resource.
+    folded: BTreeMap<String, Option<&'a str>>,
     enums: &'a BTreeMap<&'a str, &'a str>,
 }
 
-impl TypeLookup<'_> {
+impl<'a> TypeLookup<'a> {
+    fn new(
+        resources: &'a BTreeMap<&'a str, String>,
+        enums: &'a BTreeMap<&'a str, &'a str>,
+    ) -> Self {
+        let mut folded = BTreeMap::new();
+        for (name, ident) in resources {
+            folded
+                .entry(name.to_ascii_lowercase())
+                .and_modify(|unique: &mut Option<&str>| *unique = None)
+                .or_insert(Some(ident.as_str()));
+        }
+        TypeLookup {
+            resources,
+            folded,
+            enums,
+        }
+    }
+
     /// A resource by exact name, else by the one name equal without case.
     fn resource(&self, name: &str) -> Option<String> {
         if let Some(ident) = self.resources.get(name) {
             return Some(ident.clone());
         }
-        let mut matches = self
-            .resources
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name));
-        match (matches.next(), matches.next()) {
-            (Some((_, ident)), None) => Some(ident.clone()),
-            _ => None,
-        }
+        let unique = self.folded.get(&name.to_ascii_lowercase())?;
+        unique.map(str::to_string)
     }
 
     fn field_type(&self, ty: Option<&TypeRef>) -> FieldType {
@@ -570,4 +582,31 @@ fn list_properties(doc: &Document) -> BTreeSet<String> {
         }
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_are_found_by_exact_name_then_by_the_one_name_equal_without_case() {
+        let resources: BTreeMap<&str, String> = [
+            ("me", "Me"),
+            ("audioVideo", "AudioVideo"),
+            ("Contact", "Contact"),
+            ("contact", "Contact2"),
+        ]
+        .into_iter()
+        .map(|(name, ident)| (name, ident.to_string()))
+        .collect();
+        let enums = BTreeMap::new();
+        let lookup = TypeLookup::new(&resources, &enums);
+        assert_eq!(lookup.resource("audioVideo").as_deref(), Some("AudioVideo"));
+        assert_eq!(lookup.resource("AUDIOVIDEO").as_deref(), Some("AudioVideo"));
+        assert_eq!(lookup.resource("Me").as_deref(), Some("Me"));
+        assert_eq!(lookup.resource("contact").as_deref(), Some("Contact2"));
+        // Two names fold to `contact`: without an exact match, neither is guessed.
+        assert_eq!(lookup.resource("CONTACT"), None);
+        assert_eq!(lookup.resource("people"), None);
+    }
 }
