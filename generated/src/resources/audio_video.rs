@@ -3,7 +3,7 @@
 
 //! The `audioVideo` resource.
 /// Represents the audio/video modality in the corresponding conversation.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideo {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -49,8 +49,29 @@ pub struct AudioVideo {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for AudioVideo {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<AudioVideo, ::serde_json::Error> {
+            ::std::result::Result::Ok(AudioVideo {
+                rel: fields.optional("rel")?,
+                state: fields.optional("state")?,
+                supports_replaces: fields.optional("supportsReplaces")?,
+                video_sources_allowed: fields.optional("videoSourcesAllowed")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`AudioVideo`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoLinks {
     /// The link to the current resource.
     #[serde(
@@ -193,6 +214,38 @@ pub struct AudioVideoLinks {
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for AudioVideoLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<AudioVideoLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(AudioVideoLinks {
+                self_: fields.optional("self")?,
+                add_audio: fields.optional("addAudio")?,
+                add_audio_video: fields.optional("addAudioVideo")?,
+                add_video: fields.optional("addVideo")?,
+                audio_video_policies: fields.optional("audioVideoPolicies")?,
+                audio_video_session: fields.optional("audioVideoSession")?,
+                conversation: fields.optional("conversation")?,
+                escalate_audio: fields.optional("escalateAudio")?,
+                escalate_audio_video: fields.optional("escalateAudioVideo")?,
+                replace_with_phone_audio: fields.optional("replaceWithPhoneAudio")?,
+                report_media_diagnostics: fields.optional("reportMediaDiagnostics")?,
+                stop_audio: fields.optional("stopAudio")?,
+                stop_audio_video: fields.optional("stopAudioVideo")?,
+                stop_video: fields.optional("stopVideo")?,
+                video_freeze: fields.optional("videoFreeze")?,
+                video_locked_on_participant: fields
+                    .optional("videoLockedOnParticipant")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl AudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

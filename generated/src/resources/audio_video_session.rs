@@ -3,7 +3,7 @@
 
 //! The `audioVideoSession` resource.
 /// Represents a session in an audioVideo call.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoSession {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -49,8 +49,29 @@ pub struct AudioVideoSession {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for AudioVideoSession {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<AudioVideoSession, ::serde_json::Error> {
+            ::std::result::Result::Ok(AudioVideoSession {
+                rel: fields.optional("rel")?,
+                remote_endpoint: fields.optional("remoteEndpoint")?,
+                session_context: fields.optional("sessionContext")?,
+                state: fields.optional("state")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`AudioVideoSession`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoSessionLinks {
     /// The link to the current resource.
     #[serde(
@@ -132,6 +153,31 @@ pub struct AudioVideoSessionLinks {
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for AudioVideoSessionLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<AudioVideoSessionLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(AudioVideoSessionLinks {
+                self_: fields.optional("self")?,
+                application_sharing: fields.optional("applicationSharing")?,
+                audio_video: fields.optional("audioVideo")?,
+                conversation: fields.optional("conversation")?,
+                data_collaboration: fields.optional("dataCollaboration")?,
+                publish_call_quality_feedback: fields
+                    .optional("publishCallQualityFeedback")?,
+                renegotiations: fields.optional("renegotiations")?,
+                resume_audio: fields.optional("resumeAudio")?,
+                resume_audio_video: fields.optional("resumeAudioVideo")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl AudioVideoSession {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

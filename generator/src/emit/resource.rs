@@ -82,6 +82,36 @@ fn extra_field(what: &str) -> TokenStream {
     }
 }
 
+/// How one field is read from the object: by its JSON key, or as the rest.
+enum Read<'a> {
+    Optional(&'a str, TokenStream),
+    Required(&'a str, TokenStream),
+    Rest,
+}
+
+/// `Deserialize` through the crate's one generic object reader (`__Fields`
+/// in the index) instead of a derived impl per type: the derive with
+/// `flatten` buffers the object anyway, and per type it expands to hundreds
+/// of lines that dominate the generated crate's compile time. The body sits in
+/// a nested fn, which is not generic, so it is compiled once per type.
+fn deserialize_impl(name: &Ident, reads: &[Read<'_>]) -> TokenStream {
+    let inits = reads.iter().map(|read| match read {
+        Read::Optional(key, field) => quote!(#field: fields.optional(#key)?),
+        Read::Required(key, field) => quote!(#field: fields.required(#key)?),
+        Read::Rest => quote!(extra: fields.rest()),
+    });
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                fn read(mut fields: super::super::__Fields) -> ::std::result::Result<#name, ::serde_json::Error> {
+                    ::std::result::Result::Ok(#name { #(#inits),* })
+                }
+                read(super::super::__Fields::read(deserializer)?).map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
+    }
+}
+
 pub struct ResourceModule<'a>(pub &'a Resource);
 
 impl ToTokens for ResourceModule<'_> {
@@ -122,9 +152,21 @@ impl ToTokens for ResourceStruct<'_> {
             None => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
         };
         let extra = extra_field("Properties");
+        let mut reads = vec![Read::Optional("rel", quote!(rel))];
+        reads.extend(
+            r.properties
+                .iter()
+                .map(|p| Read::Optional(&p.serde, id(&p.ident).into_token_stream())),
+        );
+        reads.extend([
+            Read::Optional("_links", quote!(links)),
+            Read::Optional("_embedded", quote!(embedded)),
+            Read::Rest,
+        ]);
+        let deserialize = deserialize_impl(&name, &reads);
         tokens.extend(quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
             pub struct #name {
                 /// The rel as the server sent it; usually the documented one.
                 #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -138,6 +180,7 @@ impl ToTokens for ResourceStruct<'_> {
                 pub embedded: ::std::option::Option<#embedded_ty>,
                 #extra
             }
+            #deserialize
         });
     }
 }
@@ -171,13 +214,21 @@ impl ToTokens for LinksStruct<'_> {
             }
         });
         let extra = extra_field("Links");
+        let mut reads: Vec<Read> = r
+            .links
+            .iter()
+            .map(|l| Read::Optional(&l.rel, id(&l.ident).into_token_stream()))
+            .collect();
+        reads.push(Read::Rest);
+        let deserialize = deserialize_impl(&name, &reads);
         tokens.extend(quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
             pub struct #name {
                 #(#fields)*
                 #extra
             }
+            #deserialize
         });
     }
 }
@@ -205,13 +256,22 @@ impl ToTokens for EmbeddedStruct<'_> {
             }
         });
         let extra = extra_field("Embedded resources");
+        let mut reads: Vec<Read> = self
+            .resource
+            .embedded
+            .iter()
+            .map(|e| Read::Optional(&e.rel, id(&e.ident).into_token_stream()))
+            .collect();
+        reads.push(Read::Rest);
+        let deserialize = deserialize_impl(&name, &reads);
         tokens.extend(quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
             pub struct #name {
                 #(#fields)*
                 #extra
             }
+            #deserialize
         });
     }
 }
@@ -414,13 +474,28 @@ impl ToTokens for RequestStruct<'_> {
                 }
             }
         });
+        let mut reads: Vec<Read> = request
+            .fields
+            .iter()
+            .map(|f| {
+                let field = id(&f.field.ident).into_token_stream();
+                if f.required {
+                    Read::Required(&f.field.serde, field)
+                } else {
+                    Read::Optional(&f.field.serde, field)
+                }
+            })
+            .collect();
+        reads.push(Read::Rest);
+        let deserialize = deserialize_impl(&name, &reads);
         tokens.extend(quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
             pub struct #name {
                 #(#fields)*
                 #extra
             }
+            #deserialize
 
             impl ::ucwa_runtime::RequestBody for #name { #shape }
         });

@@ -19,14 +19,7 @@ pub mod resources {
     /// The `Self` resource.
     pub mod self_ {
         /// A resource named Self.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct Self_ {
             /// The rel as the server sent it; usually the documented one.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -58,15 +51,27 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for Self_ {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<Self_, ::serde_json::Error> {
+                    ::std::result::Result::Ok(Self_ {
+                        rel: fields.optional("rel")?,
+                        r#async: fields.optional("async")?,
+                        links: fields.optional("_links")?,
+                        embedded: fields.optional("_embedded")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// The documented links of [`Self_`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct SelfLinks {
             /// The link to the current resource.
             #[serde(
@@ -78,6 +83,22 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for SelfLinks {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<SelfLinks, ::serde_json::Error> {
+                    ::std::result::Result::Ok(SelfLinks {
+                        self_: fields.optional("self")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl Self_ {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -106,14 +127,7 @@ pub mod resources {
     /// The `String` resource.
     pub mod string {
         /// A resource named String.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct String {
             /// The rel as the server sent it; usually the documented one.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -145,15 +159,27 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for String {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<String, ::serde_json::Error> {
+                    ::std::result::Result::Ok(String {
+                        rel: fields.optional("rel")?,
+                        vec: fields.optional("Vec")?,
+                        links: fields.optional("_links")?,
+                        embedded: fields.optional("_embedded")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// The documented links of [`String`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct StringLinks {
             /// The link to the current resource.
             #[serde(
@@ -165,6 +191,22 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for StringLinks {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<StringLinks, ::serde_json::Error> {
+                    ::std::result::Result::Ok(StringLinks {
+                        self_: fields.optional("self")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl String {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -193,14 +235,7 @@ pub mod resources {
     /// The `type` resource.
     pub mod type_ {
         /// Ends a comment \*/ then "\# a raw string, \] a bracket, \`ticks\`, \#\[attr\] and } fn x() { panic!() } &lt;p&gt;html&lt;/p&gt; <https://example.com/x>
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct Type {
             /// The rel as the server sent it; usually the documented one.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -300,15 +335,37 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for Type {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<Type, ::serde_json::Error> {
+                    ::std::result::Result::Ok(Type {
+                        rel: fields.optional("rel")?,
+                        self_: fields.optional("self")?,
+                        r#type: fields.optional("type")?,
+                        type_2: fields.optional("Type")?,
+                        r#move: fields.optional("move")?,
+                        r#ref: fields.optional("ref")?,
+                        extra_2: fields.optional("extra")?,
+                        n1st: fields.optional("1st")?,
+                        gr_u00f6_u00df_e: fields.optional("größe")?,
+                        unnamed: fields.optional("_")?,
+                        unnamed_2: fields.optional("")?,
+                        option: fields.optional("Option")?,
+                        links: fields.optional("_links")?,
+                        embedded: fields.optional("_embedded")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// The documented links of [`Type`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct TypeLinks2 {
             /// The `self` link.
             #[serde(
@@ -364,15 +421,29 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for TypeLinks2 {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<TypeLinks2, ::serde_json::Error> {
+                    ::std::result::Result::Ok(TypeLinks2 {
+                        self_: fields.optional("self")?,
+                        from: fields.optional("from")?,
+                        from_2: fields.optional("From")?,
+                        crate_: fields.optional("crate")?,
+                        self_2: fields.optional("Self")?,
+                        r#async: fields.optional("async")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// Resources embedded in [`Type`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct TypeEmbedded {
             /// Embedded `Self` resources.
             #[serde(
@@ -384,6 +455,22 @@ pub mod resources {
             /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for TypeEmbedded {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<TypeEmbedded, ::serde_json::Error> {
+                    ::std::result::Result::Ok(TypeEmbedded {
+                        self_: fields.optional("Self")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl Type {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -501,7 +588,7 @@ pub mod resources {
             const EVENTS: &'static [::ucwa_runtime::EventInfo] = &[];
         }
         /// The body of a PUT request.
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         pub struct TypePutRequest {
             /// The `match` parameter.
             #[serde(rename = "match")]
@@ -517,6 +604,23 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for TypePutRequest {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<TypePutRequest, ::serde_json::Error> {
+                    ::std::result::Result::Ok(TypePutRequest {
+                        r#match: fields.required("match")?,
+                        match_2: fields.optional("Match")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         impl ::ucwa_runtime::RequestBody for TypePutRequest {
             fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
                 static SHAPE: ::ucwa_runtime::xml::Shape = ::ucwa_runtime::xml::Shape {
@@ -528,7 +632,7 @@ pub mod resources {
             }
         }
         /// The body of a POST request.
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         pub struct TypePostRequest {
             /// The `self` parameter.
             #[serde(rename = "self")]
@@ -536,6 +640,22 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for TypePostRequest {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<TypePostRequest, ::serde_json::Error> {
+                    ::std::result::Result::Ok(TypePostRequest {
+                        self_: fields.required("self")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl ::ucwa_runtime::RequestBody for TypePostRequest {
             fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
@@ -551,14 +671,7 @@ pub mod resources {
     /// The `typeLinks` resource.
     pub mod type_links {
         /// Collides with the links struct of \`type\`.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct TypeLinks {
             /// The rel as the server sent it; usually the documented one.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -583,15 +696,26 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for TypeLinks {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<TypeLinks, ::serde_json::Error> {
+                    ::std::result::Result::Ok(TypeLinks {
+                        rel: fields.optional("rel")?,
+                        links: fields.optional("_links")?,
+                        embedded: fields.optional("_embedded")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// The documented links of [`TypeLinks`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct TypeLinksLinks {
             /// The link to the current resource.
             #[serde(
@@ -603,6 +727,22 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for TypeLinksLinks {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<TypeLinksLinks, ::serde_json::Error> {
+                    ::std::result::Result::Ok(TypeLinksLinks {
+                        self_: fields.optional("self")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl TypeLinks {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -666,6 +806,50 @@ pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<
     ::ucwa_runtime::error::ErrorCode,
     ErrorSubcode,
 >;
+/// A JSON object being read into a generated type: each documented key is taken
+/// out by name and what is left is the type's `extra`. One reader shared by every
+/// type, instead of a derived `Deserialize` per type.
+#[doc(hidden)]
+#[allow(dead_code)]
+pub struct __Fields(::serde_json::Map<::std::string::String, ::serde_json::Value>);
+#[allow(dead_code)]
+impl __Fields {
+    pub fn read<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(__Fields)
+    }
+    /// A key the object may lack; absent reads as the default (`None`).
+    pub fn optional<T: ::serde::de::DeserializeOwned + ::std::default::Default>(
+        &mut self,
+        key: &str,
+    ) -> ::std::result::Result<T, ::serde_json::Error> {
+        match self.0.remove(key) {
+            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
+            ::std::option::Option::None => ::std::result::Result::Ok(T::default()),
+        }
+    }
+    /// A key the object must have.
+    pub fn required<T: ::serde::de::DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+    ) -> ::std::result::Result<T, ::serde_json::Error> {
+        match self.0.remove(key) {
+            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
+            ::std::option::Option::None => {
+                ::std::result::Result::Err(
+                    <::serde_json::Error as ::serde::de::Error>::missing_field(key),
+                )
+            }
+        }
+    }
+    /// The keys no field took, kept so that encoding gives them back.
+    pub fn rest(
+        &mut self,
+    ) -> ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        ::std::mem::take(&mut self.0)
+    }
+}
 type Decoder = fn(
     &str,
     bool,

@@ -21,14 +21,7 @@ pub mod resources {
     /// The `audioVideoNegotiation` resource.
     pub mod audio_video_negotiation {
         /// A resource that provides an outgoing audioVideo call its media answers.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct AudioVideoNegotiation {
             /// The rel as the server sent it; usually the documented one.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -74,15 +67,29 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for AudioVideoNegotiation {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<AudioVideoNegotiation, ::serde_json::Error> {
+                    ::std::result::Result::Ok(AudioVideoNegotiation {
+                        rel: fields.optional("rel")?,
+                        ms_accepted_content_id: fields.optional("msAcceptedContentId")?,
+                        remote_endpoint: fields.optional("remoteEndpoint")?,
+                        state: fields.optional("state")?,
+                        links: fields.optional("_links")?,
+                        embedded: fields.optional("_embedded")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// The documented links of [`AudioVideoNegotiation`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct AudioVideoNegotiationLinks {
             /// The link to the current resource.
             #[serde(
@@ -123,6 +130,28 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for AudioVideoNegotiationLinks {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<
+                    AudioVideoNegotiationLinks,
+                    ::serde_json::Error,
+                > {
+                    ::std::result::Result::Ok(AudioVideoNegotiationLinks {
+                        self_: fields.optional("self")?,
+                        audio_video_invitation: fields.optional("audioVideoInvitation")?,
+                        media_answer: fields.optional("mediaAnswer")?,
+                        start_audio_video: fields.optional("startAudioVideo")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl AudioVideoNegotiation {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -203,14 +232,7 @@ pub mod resources {
     /// The `startAudioVideo` resource.
     pub mod start_audio_video {
         /// Starts an audio/video call.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct StartAudioVideo {
             /// The rel as the server sent it; usually the documented one.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -235,15 +257,26 @@ pub mod resources {
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
+        impl<'de> ::serde::Deserialize<'de> for StartAudioVideo {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<StartAudioVideo, ::serde_json::Error> {
+                    ::std::result::Result::Ok(StartAudioVideo {
+                        rel: fields.optional("rel")?,
+                        links: fields.optional("_links")?,
+                        embedded: fields.optional("_embedded")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
+        }
         /// The documented links of [`StartAudioVideo`], by rel.
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Default,
-            ::serde::Serialize,
-            ::serde::Deserialize
-        )]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct StartAudioVideoLinks {
             /// The link to the current resource.
             #[serde(
@@ -257,6 +290,22 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for StartAudioVideoLinks {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<StartAudioVideoLinks, ::serde_json::Error> {
+                    ::std::result::Result::Ok(StartAudioVideoLinks {
+                        self_: fields.optional("self")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl StartAudioVideo {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -323,7 +372,7 @@ pub mod resources {
             const EVENTS: &'static [::ucwa_runtime::EventInfo] = &[];
         }
         /// The body of a POST request.
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         pub struct StartAudioVideoRequest {
             /// The ID that the application supplies to correlate its request.
             #[serde(
@@ -359,6 +408,26 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             #[serde(flatten)]
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        impl<'de> ::serde::Deserialize<'de> for StartAudioVideoRequest {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                fn read(
+                    mut fields: super::super::__Fields,
+                ) -> ::std::result::Result<StartAudioVideoRequest, ::serde_json::Error> {
+                    ::std::result::Result::Ok(StartAudioVideoRequest {
+                        operation_id: fields.optional("operationId")?,
+                        to: fields.required("to")?,
+                        importance: fields.optional("importance")?,
+                        join_audio_muted: fields.optional("joinAudioMuted")?,
+                        media_offer: fields.optional("mediaOffer")?,
+                        extra: fields.rest(),
+                    })
+                }
+                read(super::super::__Fields::read(deserializer)?)
+                    .map_err(<__D::Error as ::serde::de::Error>::custom)
+            }
         }
         impl ::ucwa_runtime::RequestBody for StartAudioVideoRequest {
             fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
@@ -406,6 +475,50 @@ pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<
     ::ucwa_runtime::error::ErrorCode,
     ErrorSubcode,
 >;
+/// A JSON object being read into a generated type: each documented key is taken
+/// out by name and what is left is the type's `extra`. One reader shared by every
+/// type, instead of a derived `Deserialize` per type.
+#[doc(hidden)]
+#[allow(dead_code)]
+pub struct __Fields(::serde_json::Map<::std::string::String, ::serde_json::Value>);
+#[allow(dead_code)]
+impl __Fields {
+    pub fn read<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(__Fields)
+    }
+    /// A key the object may lack; absent reads as the default (`None`).
+    pub fn optional<T: ::serde::de::DeserializeOwned + ::std::default::Default>(
+        &mut self,
+        key: &str,
+    ) -> ::std::result::Result<T, ::serde_json::Error> {
+        match self.0.remove(key) {
+            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
+            ::std::option::Option::None => ::std::result::Result::Ok(T::default()),
+        }
+    }
+    /// A key the object must have.
+    pub fn required<T: ::serde::de::DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+    ) -> ::std::result::Result<T, ::serde_json::Error> {
+        match self.0.remove(key) {
+            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
+            ::std::option::Option::None => {
+                ::std::result::Result::Err(
+                    <::serde_json::Error as ::serde::de::Error>::missing_field(key),
+                )
+            }
+        }
+    }
+    /// The keys no field took, kept so that encoding gives them back.
+    pub fn rest(
+        &mut self,
+    ) -> ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        ::std::mem::take(&mut self.0)
+    }
+}
 type Decoder = fn(
     &str,
     bool,

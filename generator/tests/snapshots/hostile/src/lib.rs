@@ -46,6 +46,50 @@ pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<
     ::ucwa_runtime::error::ErrorCode,
     ErrorSubcode,
 >;
+/// A JSON object being read into a generated type: each documented key is taken
+/// out by name and what is left is the type's `extra`. One reader shared by every
+/// type, instead of a derived `Deserialize` per type.
+#[doc(hidden)]
+#[allow(dead_code)]
+pub struct __Fields(::serde_json::Map<::std::string::String, ::serde_json::Value>);
+#[allow(dead_code)]
+impl __Fields {
+    pub fn read<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(__Fields)
+    }
+    /// A key the object may lack; absent reads as the default (`None`).
+    pub fn optional<T: ::serde::de::DeserializeOwned + ::std::default::Default>(
+        &mut self,
+        key: &str,
+    ) -> ::std::result::Result<T, ::serde_json::Error> {
+        match self.0.remove(key) {
+            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
+            ::std::option::Option::None => ::std::result::Result::Ok(T::default()),
+        }
+    }
+    /// A key the object must have.
+    pub fn required<T: ::serde::de::DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+    ) -> ::std::result::Result<T, ::serde_json::Error> {
+        match self.0.remove(key) {
+            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
+            ::std::option::Option::None => {
+                ::std::result::Result::Err(
+                    <::serde_json::Error as ::serde::de::Error>::missing_field(key),
+                )
+            }
+        }
+    }
+    /// The keys no field took, kept so that encoding gives them back.
+    pub fn rest(
+        &mut self,
+    ) -> ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        ::std::mem::take(&mut self.0)
+    }
+}
 type Decoder = fn(
     &str,
     bool,

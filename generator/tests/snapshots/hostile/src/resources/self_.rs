@@ -3,7 +3,7 @@
 
 //! The `Self` resource.
 /// A resource named Self.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct Self_ {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -35,8 +35,27 @@ pub struct Self_ {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for Self_ {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<Self_, ::serde_json::Error> {
+            ::std::result::Result::Ok(Self_ {
+                rel: fields.optional("rel")?,
+                r#async: fields.optional("async")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`Self_`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct SelfLinks {
     /// The link to the current resource.
     #[serde(
@@ -48,6 +67,22 @@ pub struct SelfLinks {
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for SelfLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<SelfLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(SelfLinks {
+                self_: fields.optional("self")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl Self_ {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -3,7 +3,7 @@
 
 //! The `type` resource.
 /// Ends a comment \*/ then "\# a raw string, \] a bracket, \`ticks\`, \#\[attr\] and } fn x() { panic!() } &lt;p&gt;html&lt;/p&gt; <https://example.com/x>
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct Type {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -103,8 +103,37 @@ pub struct Type {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for Type {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<Type, ::serde_json::Error> {
+            ::std::result::Result::Ok(Type {
+                rel: fields.optional("rel")?,
+                self_: fields.optional("self")?,
+                r#type: fields.optional("type")?,
+                type_2: fields.optional("Type")?,
+                r#move: fields.optional("move")?,
+                r#ref: fields.optional("ref")?,
+                extra_2: fields.optional("extra")?,
+                n1st: fields.optional("1st")?,
+                gr_u00f6_u00df_e: fields.optional("größe")?,
+                unnamed: fields.optional("_")?,
+                unnamed_2: fields.optional("")?,
+                option: fields.optional("Option")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`Type`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeLinks2 {
     /// The `self` link.
     #[serde(
@@ -152,8 +181,29 @@ pub struct TypeLinks2 {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for TypeLinks2 {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<TypeLinks2, ::serde_json::Error> {
+            ::std::result::Result::Ok(TypeLinks2 {
+                self_: fields.optional("self")?,
+                from: fields.optional("from")?,
+                from_2: fields.optional("From")?,
+                crate_: fields.optional("crate")?,
+                self_2: fields.optional("Self")?,
+                r#async: fields.optional("async")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// Resources embedded in [`Type`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeEmbedded {
     /// Embedded `Self` resources.
     #[serde(
@@ -165,6 +215,22 @@ pub struct TypeEmbedded {
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for TypeEmbedded {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<TypeEmbedded, ::serde_json::Error> {
+            ::std::result::Result::Ok(TypeEmbedded {
+                self_: fields.optional("Self")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl Type {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -280,7 +346,7 @@ impl ::ucwa_runtime::Documented for Type {
     const EVENTS: &'static [::ucwa_runtime::EventInfo] = &[];
 }
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct TypePutRequest {
     /// The `match` parameter.
     #[serde(rename = "match")]
@@ -296,6 +362,23 @@ pub struct TypePutRequest {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for TypePutRequest {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<TypePutRequest, ::serde_json::Error> {
+            ::std::result::Result::Ok(TypePutRequest {
+                r#match: fields.required("match")?,
+                match_2: fields.optional("Match")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 impl ::ucwa_runtime::RequestBody for TypePutRequest {
     fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
         static SHAPE: ::ucwa_runtime::xml::Shape = ::ucwa_runtime::xml::Shape {
@@ -307,7 +390,7 @@ impl ::ucwa_runtime::RequestBody for TypePutRequest {
     }
 }
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct TypePostRequest {
     /// The `self` parameter.
     #[serde(rename = "self")]
@@ -315,6 +398,22 @@ pub struct TypePostRequest {
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for TypePostRequest {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<TypePostRequest, ::serde_json::Error> {
+            ::std::result::Result::Ok(TypePostRequest {
+                self_: fields.required("self")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl ::ucwa_runtime::RequestBody for TypePostRequest {
     fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {

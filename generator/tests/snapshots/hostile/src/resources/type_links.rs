@@ -3,7 +3,7 @@
 
 //! The `typeLinks` resource.
 /// Collides with the links struct of \`type\`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeLinks {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -28,8 +28,26 @@ pub struct TypeLinks {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for TypeLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<TypeLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(TypeLinks {
+                rel: fields.optional("rel")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`TypeLinks`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeLinksLinks {
     /// The link to the current resource.
     #[serde(
@@ -41,6 +59,22 @@ pub struct TypeLinksLinks {
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for TypeLinksLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<TypeLinksLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(TypeLinksLinks {
+                self_: fields.optional("self")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl TypeLinks {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -3,7 +3,7 @@
 
 //! The `audioVideoNegotiation` resource.
 /// A resource that provides an outgoing audioVideo call its media answers.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoNegotiation {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -49,8 +49,29 @@ pub struct AudioVideoNegotiation {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for AudioVideoNegotiation {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<AudioVideoNegotiation, ::serde_json::Error> {
+            ::std::result::Result::Ok(AudioVideoNegotiation {
+                rel: fields.optional("rel")?,
+                ms_accepted_content_id: fields.optional("msAcceptedContentId")?,
+                remote_endpoint: fields.optional("remoteEndpoint")?,
+                state: fields.optional("state")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`AudioVideoNegotiation`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoNegotiationLinks {
     /// The link to the current resource.
     #[serde(
@@ -91,6 +112,25 @@ pub struct AudioVideoNegotiationLinks {
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for AudioVideoNegotiationLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<AudioVideoNegotiationLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(AudioVideoNegotiationLinks {
+                self_: fields.optional("self")?,
+                audio_video_invitation: fields.optional("audioVideoInvitation")?,
+                media_answer: fields.optional("mediaAnswer")?,
+                start_audio_video: fields.optional("startAudioVideo")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl AudioVideoNegotiation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

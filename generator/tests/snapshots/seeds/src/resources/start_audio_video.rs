@@ -3,7 +3,7 @@
 
 //! The `startAudioVideo` resource.
 /// Starts an audio/video call.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct StartAudioVideo {
     /// The rel as the server sent it; usually the documented one.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -28,8 +28,26 @@ pub struct StartAudioVideo {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl<'de> ::serde::Deserialize<'de> for StartAudioVideo {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<StartAudioVideo, ::serde_json::Error> {
+            ::std::result::Result::Ok(StartAudioVideo {
+                rel: fields.optional("rel")?,
+                links: fields.optional("_links")?,
+                embedded: fields.optional("_embedded")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
+}
 /// The documented links of [`StartAudioVideo`], by rel.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct StartAudioVideoLinks {
     /// The link to the current resource.
     #[serde(
@@ -41,6 +59,22 @@ pub struct StartAudioVideoLinks {
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for StartAudioVideoLinks {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<StartAudioVideoLinks, ::serde_json::Error> {
+            ::std::result::Result::Ok(StartAudioVideoLinks {
+                self_: fields.optional("self")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl StartAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -107,7 +141,7 @@ impl ::ucwa_runtime::Documented for StartAudioVideo {
     const EVENTS: &'static [::ucwa_runtime::EventInfo] = &[];
 }
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StartAudioVideoRequest {
     /// The ID that the application supplies to correlate its request.
     #[serde(
@@ -143,6 +177,26 @@ pub struct StartAudioVideoRequest {
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for StartAudioVideoRequest {
+    fn deserialize<__D: ::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        fn read(
+            mut fields: super::super::__Fields,
+        ) -> ::std::result::Result<StartAudioVideoRequest, ::serde_json::Error> {
+            ::std::result::Result::Ok(StartAudioVideoRequest {
+                operation_id: fields.optional("operationId")?,
+                to: fields.required("to")?,
+                importance: fields.optional("importance")?,
+                join_audio_muted: fields.optional("joinAudioMuted")?,
+                media_offer: fields.optional("mediaOffer")?,
+                extra: fields.rest(),
+            })
+        }
+        read(super::super::__Fields::read(deserializer)?)
+            .map_err(<__D::Error as ::serde::de::Error>::custom)
+    }
 }
 impl ::ucwa_runtime::RequestBody for StartAudioVideoRequest {
     fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
