@@ -6,40 +6,29 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideo {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The state of the modality, such as Connecting, Connected, or Disconnected.
-    #[serde(
-        rename = "state",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "state", skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
     /// The replacementId for the audioVideo resource that can be used while doing consultative transfer
     #[serde(
         rename = "supportsReplaces",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub supports_replaces: ::std::option::Option<::std::string::String>,
     /// The video sources allowed to contribute to the gallery (VideoSourcesAllowed).
     #[serde(
         rename = "videoSourcesAllowed",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_sources_allowed: ::std::option::Option<::std::string::String>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<AudioVideoLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -74,39 +63,25 @@ impl<'de> ::serde::Deserialize<'de> for AudioVideo {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Links<super::AudioVideo>>,
     /// Represents an operation to add audio to an existing conversation.
-    #[serde(
-        rename = "addAudio",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "addAudio", skip_serializing_if = "::std::option::Option::is_none")]
     pub add_audio: ::std::option::Option<::ucwa_runtime::Links<::ucwa_runtime::Untyped>>,
     /// Represents an operation to add audio/video to an existing conversation.
     #[serde(
         rename = "addAudioVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub add_audio_video: ::std::option::Option<
         ::ucwa_runtime::Links<::ucwa_runtime::Untyped>,
     >,
     /// Represents an operation to add video to an existing conversation.
-    #[serde(
-        rename = "addVideo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "addVideo", skip_serializing_if = "::std::option::Option::is_none")]
     pub add_video: ::std::option::Option<::ucwa_runtime::Links<::ucwa_runtime::Untyped>>,
     /// The AudioVideoPolicies resource captures all audio-video policies that may applyto UCWA clients.
     #[serde(
         rename = "audioVideoPolicies",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audio_video_policies: ::std::option::Option<
@@ -115,7 +90,6 @@ pub struct AudioVideoLinks {
     /// Represents a session in an audioVideo call.
     #[serde(
         rename = "audioVideoSession",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audio_video_session: ::std::option::Option<
@@ -124,7 +98,6 @@ pub struct AudioVideoLinks {
     /// Represents the local participants perspective on a multi-modal, multi-party communication.
     #[serde(
         rename = "conversation",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub conversation: ::std::option::Option<
@@ -133,7 +106,6 @@ pub struct AudioVideoLinks {
     /// Represents an operation to escalate audio modality from P2P to conferencing
     #[serde(
         rename = "escalateAudio",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub escalate_audio: ::std::option::Option<
@@ -142,7 +114,6 @@ pub struct AudioVideoLinks {
     /// Represents an operation to escalate both audio and video modality from P2P to conferencing.The client must provide sdp for both modalities.
     #[serde(
         rename = "escalateAudioVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub escalate_audio_video: ::std::option::Option<
@@ -151,7 +122,6 @@ pub struct AudioVideoLinks {
     /// Adds phone audio to an existing conversation.
     #[serde(
         rename = "replaceWithPhoneAudio",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub replace_with_phone_audio: ::std::option::Option<
@@ -160,7 +130,6 @@ pub struct AudioVideoLinks {
     /// Represents RreportMediaDiagnostics operation.
     #[serde(
         rename = "reportMediaDiagnostics",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub report_media_diagnostics: ::std::option::Option<
@@ -169,7 +138,6 @@ pub struct AudioVideoLinks {
     /// Represents an operation to stop established AudioVideo. This token indicatesThe user has ability to renegotiate only audio.
     #[serde(
         rename = "stopAudio",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stop_audio: ::std::option::Option<
@@ -178,7 +146,6 @@ pub struct AudioVideoLinks {
     /// Represents an operation to stop established AudioVideo. This token indicatesthe user has ability to renegotiate both audio and video.
     #[serde(
         rename = "stopAudioVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stop_audio_video: ::std::option::Option<
@@ -187,7 +154,6 @@ pub struct AudioVideoLinks {
     /// Represents an operation to stop established AudioVideo. This token indicatesThe user has ability to renegotiate only video.
     #[serde(
         rename = "stopVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stop_video: ::std::option::Option<
@@ -196,7 +162,6 @@ pub struct AudioVideoLinks {
     /// Represents a link resource to indicate local participant's video should be freezed
     #[serde(
         rename = "videoFreeze",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_freeze: ::std::option::Option<
@@ -205,7 +170,6 @@ pub struct AudioVideoLinks {
     /// Represents the participant on whom the video spotlight is locked in an onlineMeeting.
     #[serde(
         rename = "videoLockedOnParticipant",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_locked_on_participant: ::std::option::Option<

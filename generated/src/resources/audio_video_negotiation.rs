@@ -6,54 +6,44 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoNegotiation {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The final media answer.
     #[serde(
         rename = "mediaAnswer",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_answer: ::std::option::Option<::std::string::String>,
     /// The provisional media answer.
     #[serde(
         rename = "mediaProvisionalAnswer",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_provisional_answer: ::std::option::Option<::std::string::String>,
     /// The content ID of the offer that was accepted.
     #[serde(
         rename = "msAcceptedContentId",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ms_accepted_content_id: ::std::option::Option<::std::string::String>,
     /// The remote endpoint of a session.
     #[serde(
         rename = "remoteEndpoint",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub remote_endpoint: ::std::option::Option<::std::string::String>,
     /// The context of the session.
     #[serde(
         rename = "sessionContext",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub session_context: ::std::option::Option<::std::string::String>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<AudioVideoNegotiationLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -90,18 +80,13 @@ impl<'de> ::serde::Deserialize<'de> for AudioVideoNegotiation {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoNegotiationLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<
         ::ucwa_runtime::Links<super::AudioVideoNegotiation>,
     >,
     /// Represents an audio-video invitation.
     #[serde(
         rename = "audioVideoInvitation",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audio_video_invitation: ::std::option::Option<
@@ -110,7 +95,6 @@ pub struct AudioVideoNegotiationLinks {
     /// Represents a session in an audioVideo call.
     #[serde(
         rename = "audioVideoSession",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audio_video_session: ::std::option::Option<

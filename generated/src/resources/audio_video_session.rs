@@ -6,40 +6,29 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoSession {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The remote endpoint of a session.
     #[serde(
         rename = "remoteEndpoint",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub remote_endpoint: ::std::option::Option<::std::string::String>,
     /// The context of the session.
     #[serde(
         rename = "sessionContext",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub session_context: ::std::option::Option<::std::string::String>,
     /// The state of the session.
-    #[serde(
-        rename = "state",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "state", skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<AudioVideoSessionLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -74,16 +63,11 @@ impl<'de> ::serde::Deserialize<'de> for AudioVideoSession {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoSessionLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Links<super::AudioVideoSession>>,
     /// Represents the application sharing modality in the corresponding conversation.
     #[serde(
         rename = "applicationSharing",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub application_sharing: ::std::option::Option<
@@ -92,14 +76,12 @@ pub struct AudioVideoSessionLinks {
     /// Represents the audio/video modality in the corresponding conversation.
     #[serde(
         rename = "audioVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audio_video: ::std::option::Option<::ucwa_runtime::Links<super::AudioVideo>>,
     /// Represents the local participants perspective on a multi-modal, multi-party communication.
     #[serde(
         rename = "conversation",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub conversation: ::std::option::Option<
@@ -108,7 +90,6 @@ pub struct AudioVideoSessionLinks {
     /// Represents the data collaboration modality in the corresponding conversation.
     #[serde(
         rename = "dataCollaboration",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub data_collaboration: ::std::option::Option<
@@ -117,7 +98,6 @@ pub struct AudioVideoSessionLinks {
     /// Represents publishCallQualityFeedback operation.
     #[serde(
         rename = "publishCallQualityFeedback",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub publish_call_quality_feedback: ::std::option::Option<
@@ -126,7 +106,6 @@ pub struct AudioVideoSessionLinks {
     /// Represents the collection of renegotiations.
     #[serde(
         rename = "renegotiations",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub renegotiations: ::std::option::Option<
@@ -135,7 +114,6 @@ pub struct AudioVideoSessionLinks {
     /// Represents an operation to resume audio modality.
     #[serde(
         rename = "resumeAudio",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resume_audio: ::std::option::Option<
@@ -144,7 +122,6 @@ pub struct AudioVideoSessionLinks {
     /// Represents an operation to resume both audio and video modalities.
     #[serde(
         rename = "resumeAudioVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resume_audio_video: ::std::option::Option<

@@ -66,7 +66,7 @@ fn optional_field(field: &Field) -> TokenStream {
     let ty = type_tokens(&field.ty);
     quote! {
         #docs
-        #[serde(rename = #serde, default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(rename = #serde, skip_serializing_if = "::std::option::Option::is_none")]
         pub #name: ::std::option::Option<#ty>,
     }
 }
@@ -169,14 +169,14 @@ impl ToTokens for ResourceStruct<'_> {
             #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
             pub struct #name {
                 /// The rel as the server sent it; usually the documented one.
-                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
                 pub rel: ::std::option::Option<::std::string::String>,
                 #(#properties)*
                 /// The links of this resource (`_links`).
-                #[serde(rename = "_links", default, skip_serializing_if = "::std::option::Option::is_none")]
+                #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
                 pub links: ::std::option::Option<#links>,
                 /// Resources sent inside this one (`_embedded`).
-                #[serde(rename = "_embedded", default, skip_serializing_if = "::std::option::Option::is_none")]
+                #[serde(rename = "_embedded", skip_serializing_if = "::std::option::Option::is_none")]
                 pub embedded: ::std::option::Option<#embedded_ty>,
                 #extra
             }
@@ -209,7 +209,7 @@ impl ToTokens for LinksStruct<'_> {
             let target = link_type(link);
             quote! {
                 #docs
-                #[serde(rename = #rel, default, skip_serializing_if = "::std::option::Option::is_none")]
+                #[serde(rename = #rel, skip_serializing_if = "::std::option::Option::is_none")]
                 pub #field: ::std::option::Option<::ucwa_runtime::Links<#target>>,
             }
         });
@@ -245,16 +245,20 @@ impl ToTokens for EmbeddedStruct<'_> {
             self.resource.ident
         ));
         let name = id(self.name);
-        let fields = self.resource.embedded.iter().map(|EmbeddedField { rel, ident, target }| {
-            let docs = trusted(&format!("Embedded {} resources.", code(rel)));
-            let field = id(ident);
-            let target = id(target);
-            quote! {
-                #docs
-                #[serde(rename = #rel, default, skip_serializing_if = "::std::option::Option::is_none")]
-                pub #field: ::std::option::Option<::ucwa_runtime::Embedded<super::#target>>,
-            }
-        });
+        let fields = self
+            .resource
+            .embedded
+            .iter()
+            .map(|EmbeddedField { rel, ident, target }| {
+                let docs = trusted(&format!("Embedded {} resources.", code(rel)));
+                let field = id(ident);
+                let target = id(target);
+                quote! {
+                    #docs
+                    #[serde(rename = #rel, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub #field: ::std::option::Option<::ucwa_runtime::Embedded<super::#target>>,
+                }
+            });
         let extra = extra_field("Embedded resources");
         let mut reads: Vec<Read> = self
             .resource

@@ -22,26 +22,23 @@ pub mod resources {
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct Self_ {
             /// The rel as the server sent it; usually the documented one.
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub rel: ::std::option::Option<::std::string::String>,
             /// The `async` property.
             #[serde(
                 rename = "async",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub r#async: ::std::option::Option<::std::string::String>,
             /// The links of this resource (`_links`).
             #[serde(
                 rename = "_links",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub links: ::std::option::Option<SelfLinks>,
             /// Resources sent inside this one (`_embedded`).
             #[serde(
                 rename = "_embedded",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub embedded: ::std::option::Option<
@@ -76,7 +73,6 @@ pub mod resources {
             /// The link to the current resource.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<::ucwa_runtime::Links<super::Self_>>,
@@ -130,26 +126,23 @@ pub mod resources {
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct String {
             /// The rel as the server sent it; usually the documented one.
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub rel: ::std::option::Option<::std::string::String>,
             /// The `Vec` property.
             #[serde(
                 rename = "Vec",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub vec: ::std::option::Option<super::super::enums::Result>,
             /// The links of this resource (`_links`).
             #[serde(
                 rename = "_links",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub links: ::std::option::Option<StringLinks>,
             /// Resources sent inside this one (`_embedded`).
             #[serde(
                 rename = "_embedded",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub embedded: ::std::option::Option<
@@ -184,7 +177,6 @@ pub mod resources {
             /// The link to the current resource.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<::ucwa_runtime::Links<super::String>>,
@@ -238,96 +230,80 @@ pub mod resources {
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct Type {
             /// The rel as the server sent it; usually the documented one.
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub rel: ::std::option::Option<::std::string::String>,
             /// A property named self.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<::std::string::String>,
             /// A property named type.
             #[serde(
                 rename = "type",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub r#type: ::std::option::Option<i64>,
             /// Differs from type only in case.
             #[serde(
                 rename = "Type",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub type_2: ::std::option::Option<bool>,
             /// The `move` property.
             #[serde(
                 rename = "move",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub r#move: ::std::option::Option<f64>,
             /// The `ref` property.
             #[serde(
                 rename = "ref",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub r#ref: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// Collides with the field that keeps unknown keys.
             #[serde(
                 rename = "extra",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub extra_2: ::std::option::Option<::std::string::String>,
             /// Starts with a digit.
             #[serde(
                 rename = "1st",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub n1st: ::std::option::Option<::std::string::String>,
             /// Not ASCII.
             #[serde(
                 rename = "größe",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub gr_u00f6_u00df_e: ::std::option::Option<::std::string::String>,
             /// The `_` property.
             #[serde(
                 rename = "_",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub unnamed: ::std::option::Option<::std::string::String>,
             /// The  property.
-            #[serde(
-                rename = "",
-                default,
-                skip_serializing_if = "::std::option::Option::is_none"
-            )]
+            #[serde(rename = "", skip_serializing_if = "::std::option::Option::is_none")]
             pub unnamed_2: ::std::option::Option<::std::string::String>,
             /// The `Option` property.
             #[serde(
                 rename = "Option",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub option: ::std::option::Option<super::super::enums::Option>,
             /// The links of this resource (`_links`).
             #[serde(
                 rename = "_links",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub links: ::std::option::Option<TypeLinks2>,
             /// Resources sent inside this one (`_embedded`).
             #[serde(
                 rename = "_embedded",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub embedded: ::std::option::Option<::std::boxed::Box<TypeEmbedded>>,
@@ -370,14 +346,12 @@ pub mod resources {
             /// The `self` link.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<::ucwa_runtime::Links<super::Type>>,
             /// First from.
             #[serde(
                 rename = "from",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub from: ::std::option::Option<
@@ -386,7 +360,6 @@ pub mod resources {
             /// Differs from from only in case.
             #[serde(
                 rename = "From",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub from_2: ::std::option::Option<
@@ -395,7 +368,6 @@ pub mod resources {
             /// The `crate` link.
             #[serde(
                 rename = "crate",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub crate_: ::std::option::Option<
@@ -404,14 +376,12 @@ pub mod resources {
             /// The `Self` link.
             #[serde(
                 rename = "Self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_2: ::std::option::Option<::ucwa_runtime::Links<super::Self_>>,
             /// The `async` link.
             #[serde(
                 rename = "async",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub r#async: ::std::option::Option<
@@ -448,7 +418,6 @@ pub mod resources {
             /// Embedded `Self` resources.
             #[serde(
                 rename = "Self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<::ucwa_runtime::Embedded<super::Self_>>,
@@ -596,7 +565,6 @@ pub mod resources {
             /// The `Match` property.
             #[serde(
                 rename = "Match",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub match_2: ::std::option::Option<i64>,
@@ -674,19 +642,17 @@ pub mod resources {
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct TypeLinks {
             /// The rel as the server sent it; usually the documented one.
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub rel: ::std::option::Option<::std::string::String>,
             /// The links of this resource (`_links`).
             #[serde(
                 rename = "_links",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub links: ::std::option::Option<TypeLinksLinks>,
             /// Resources sent inside this one (`_embedded`).
             #[serde(
                 rename = "_embedded",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub embedded: ::std::option::Option<
@@ -720,7 +686,6 @@ pub mod resources {
             /// The link to the current resource.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<::ucwa_runtime::Links<super::TypeLinks>>,

@@ -24,40 +24,35 @@ pub mod resources {
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct AudioVideoNegotiation {
             /// The rel as the server sent it; usually the documented one.
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub rel: ::std::option::Option<::std::string::String>,
             /// The content ID of the offer that was accepted.
             #[serde(
                 rename = "msAcceptedContentId",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub ms_accepted_content_id: ::std::option::Option<::std::string::String>,
             /// The remote endpoint of a session.
             #[serde(
                 rename = "remoteEndpoint",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub remote_endpoint: ::std::option::Option<::std::string::String>,
             /// The state of the call (\[CallState\](CallState\_ref.md)).
             #[serde(
                 rename = "state",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub state: ::std::option::Option<super::super::enums::CallState>,
             /// The links of this resource (`_links`).
             #[serde(
                 rename = "_links",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub links: ::std::option::Option<AudioVideoNegotiationLinks>,
             /// Resources sent inside this one (`_embedded`).
             #[serde(
                 rename = "_embedded",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub embedded: ::std::option::Option<
@@ -94,7 +89,6 @@ pub mod resources {
             /// The link to the current resource.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<
@@ -103,7 +97,6 @@ pub mod resources {
             /// Represents an audio-video invitation.
             #[serde(
                 rename = "audioVideoInvitation",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub audio_video_invitation: ::std::option::Option<
@@ -112,7 +105,6 @@ pub mod resources {
             /// The final media answer.
             #[serde(
                 rename = "mediaAnswer",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub media_answer: ::std::option::Option<
@@ -121,7 +113,6 @@ pub mod resources {
             /// Starts an audio/video call.
             #[serde(
                 rename = "startAudioVideo",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub start_audio_video: ::std::option::Option<
@@ -235,19 +226,17 @@ pub mod resources {
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct StartAudioVideo {
             /// The rel as the server sent it; usually the documented one.
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub rel: ::std::option::Option<::std::string::String>,
             /// The links of this resource (`_links`).
             #[serde(
                 rename = "_links",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub links: ::std::option::Option<StartAudioVideoLinks>,
             /// Resources sent inside this one (`_embedded`).
             #[serde(
                 rename = "_embedded",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub embedded: ::std::option::Option<
@@ -281,7 +270,6 @@ pub mod resources {
             /// The link to the current resource.
             #[serde(
                 rename = "self",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub self_: ::std::option::Option<
@@ -377,7 +365,6 @@ pub mod resources {
             /// The ID that the application supplies to correlate its request.
             #[serde(
                 rename = "operationId",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub operation_id: ::std::option::Option<::std::string::String>,
@@ -387,21 +374,18 @@ pub mod resources {
             /// The conversation's importance.
             #[serde(
                 rename = "importance",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub importance: ::std::option::Option<super::super::enums::Importance>,
             /// Sets the audio mute status upon joining the online meeting.
             #[serde(
                 rename = "joinAudioMuted",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub join_audio_muted: ::std::option::Option<bool>,
             /// Gets and sets the sdp offers.
             #[serde(
                 rename = "mediaOffer",
-                default,
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub media_offer: ::std::option::Option<::serde_json::Value>,

@@ -6,26 +6,17 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct Self_ {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The `async` property.
-    #[serde(
-        rename = "async",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "async", skip_serializing_if = "::std::option::Option::is_none")]
     pub r#async: ::std::option::Option<::std::string::String>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<SelfLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -58,11 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for Self_ {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct SelfLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Links<super::Self_>>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]

@@ -6,96 +6,47 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct Type {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// A property named self.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
     /// A property named type.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<i64>,
     /// Differs from type only in case.
-    #[serde(
-        rename = "Type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_2: ::std::option::Option<bool>,
     /// The `move` property.
-    #[serde(
-        rename = "move",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "move", skip_serializing_if = "::std::option::Option::is_none")]
     pub r#move: ::std::option::Option<f64>,
     /// The `ref` property.
-    #[serde(
-        rename = "ref",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
     pub r#ref: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Collides with the field that keeps unknown keys.
-    #[serde(
-        rename = "extra",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "extra", skip_serializing_if = "::std::option::Option::is_none")]
     pub extra_2: ::std::option::Option<::std::string::String>,
     /// Starts with a digit.
-    #[serde(
-        rename = "1st",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "1st", skip_serializing_if = "::std::option::Option::is_none")]
     pub n1st: ::std::option::Option<::std::string::String>,
     /// Not ASCII.
-    #[serde(
-        rename = "größe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "größe", skip_serializing_if = "::std::option::Option::is_none")]
     pub gr_u00f6_u00df_e: ::std::option::Option<::std::string::String>,
     /// The `_` property.
-    #[serde(
-        rename = "_",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_", skip_serializing_if = "::std::option::Option::is_none")]
     pub unnamed: ::std::option::Option<::std::string::String>,
     /// The  property.
-    #[serde(
-        rename = "",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "", skip_serializing_if = "::std::option::Option::is_none")]
     pub unnamed_2: ::std::option::Option<::std::string::String>,
     /// The `Option` property.
-    #[serde(
-        rename = "Option",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Option", skip_serializing_if = "::std::option::Option::is_none")]
     pub option: ::std::option::Option<super::super::enums::Option>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<TypeLinks2>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<::std::boxed::Box<TypeEmbedded>>,
@@ -136,46 +87,22 @@ impl<'de> ::serde::Deserialize<'de> for Type {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeLinks2 {
     /// The `self` link.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Links<super::Type>>,
     /// First from.
-    #[serde(
-        rename = "from",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "from", skip_serializing_if = "::std::option::Option::is_none")]
     pub from: ::std::option::Option<::ucwa_runtime::Links<::ucwa_runtime::Untyped>>,
     /// Differs from from only in case.
-    #[serde(
-        rename = "From",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "From", skip_serializing_if = "::std::option::Option::is_none")]
     pub from_2: ::std::option::Option<::ucwa_runtime::Links<::ucwa_runtime::Untyped>>,
     /// The `crate` link.
-    #[serde(
-        rename = "crate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "crate", skip_serializing_if = "::std::option::Option::is_none")]
     pub crate_: ::std::option::Option<::ucwa_runtime::Links<::ucwa_runtime::Untyped>>,
     /// The `Self` link.
-    #[serde(
-        rename = "Self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_2: ::std::option::Option<::ucwa_runtime::Links<super::Self_>>,
     /// The `async` link.
-    #[serde(
-        rename = "async",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "async", skip_serializing_if = "::std::option::Option::is_none")]
     pub r#async: ::std::option::Option<::ucwa_runtime::Links<::ucwa_runtime::Untyped>>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
@@ -206,11 +133,7 @@ impl<'de> ::serde::Deserialize<'de> for TypeLinks2 {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeEmbedded {
     /// Embedded `Self` resources.
-    #[serde(
-        rename = "Self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Embedded<super::Self_>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
@@ -352,11 +275,7 @@ pub struct TypePutRequest {
     #[serde(rename = "match")]
     pub r#match: ::std::string::String,
     /// The `Match` property.
-    #[serde(
-        rename = "Match",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Match", skip_serializing_if = "::std::option::Option::is_none")]
     pub match_2: ::std::option::Option<i64>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]

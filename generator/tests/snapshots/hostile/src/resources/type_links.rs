@@ -6,19 +6,14 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeLinks {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<TypeLinksLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -50,11 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for TypeLinks {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct TypeLinksLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Links<super::TypeLinks>>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]

@@ -6,40 +6,29 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoNegotiation {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The content ID of the offer that was accepted.
     #[serde(
         rename = "msAcceptedContentId",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ms_accepted_content_id: ::std::option::Option<::std::string::String>,
     /// The remote endpoint of a session.
     #[serde(
         rename = "remoteEndpoint",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub remote_endpoint: ::std::option::Option<::std::string::String>,
     /// The state of the call (\[CallState\](CallState\_ref.md)).
-    #[serde(
-        rename = "state",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "state", skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<super::super::enums::CallState>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<AudioVideoNegotiationLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -74,18 +63,13 @@ impl<'de> ::serde::Deserialize<'de> for AudioVideoNegotiation {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioVideoNegotiationLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<
         ::ucwa_runtime::Links<super::AudioVideoNegotiation>,
     >,
     /// Represents an audio-video invitation.
     #[serde(
         rename = "audioVideoInvitation",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audio_video_invitation: ::std::option::Option<
@@ -94,7 +78,6 @@ pub struct AudioVideoNegotiationLinks {
     /// The final media answer.
     #[serde(
         rename = "mediaAnswer",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_answer: ::std::option::Option<
@@ -103,7 +86,6 @@ pub struct AudioVideoNegotiationLinks {
     /// Starts an audio/video call.
     #[serde(
         rename = "startAudioVideo",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_audio_video: ::std::option::Option<

@@ -6,19 +6,14 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct StartAudioVideo {
     /// The rel as the server sent it; usually the documented one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rel: ::std::option::Option<::std::string::String>,
     /// The links of this resource (`_links`).
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
     pub links: ::std::option::Option<StartAudioVideoLinks>,
     /// Resources sent inside this one (`_embedded`).
     #[serde(
         rename = "_embedded",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub embedded: ::std::option::Option<
@@ -50,11 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for StartAudioVideo {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct StartAudioVideoLinks {
     /// The link to the current resource.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::ucwa_runtime::Links<super::StartAudioVideo>>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     #[serde(flatten)]
@@ -146,7 +137,6 @@ pub struct StartAudioVideoRequest {
     /// The ID that the application supplies to correlate its request.
     #[serde(
         rename = "operationId",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub operation_id: ::std::option::Option<::std::string::String>,
@@ -156,21 +146,18 @@ pub struct StartAudioVideoRequest {
     /// The conversation's importance.
     #[serde(
         rename = "importance",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub importance: ::std::option::Option<super::super::enums::Importance>,
     /// Sets the audio mute status upon joining the online meeting.
     #[serde(
         rename = "joinAudioMuted",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub join_audio_muted: ::std::option::Option<bool>,
     /// Gets and sets the sdp offers.
     #[serde(
         rename = "mediaOffer",
-        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_offer: ::std::option::Option<::serde_json::Value>,
