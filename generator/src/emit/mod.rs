@@ -159,7 +159,6 @@ fn build_crate(
             #![doc = #crate_doc]
             #![deny(warnings)]
             #![forbid(unsafe_code)]
-            #![recursion_limit = "1024"]
 
             pub mod enums;
             pub mod resources;

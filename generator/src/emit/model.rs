@@ -13,9 +13,8 @@ use std::path::PathBuf;
 const RESOURCE_KEYS: &[&str] = &["rel", "_links", "_embedded"];
 /// Rust names the resource struct uses for its fixed fields.
 const RESOURCE_FIELDS: &[&str] = &["rel", "links", "embedded", "extra"];
-/// Variant names an open enum cannot use: `Other` is the fallback, and a
-/// variant `Err` makes `Self::Err` in the macro's `FromStr` impl ambiguous.
-const RESERVED_VARIANTS: &[&str] = &["Other", "Err"];
+/// Variant names an open enum cannot use: `Other` is the fallback.
+const RESERVED_VARIANTS: &[&str] = &["Other"];
 /// Names at the crate root and in `enums` that generated enums must not take.
 const ROOT_TYPES: &[&str] = &[
     "ResourceKind",
@@ -123,39 +122,6 @@ pub struct Resource {
     pub arrays: Vec<String>,
     pub operations: Vec<Operation>,
     pub events: Vec<schema::Event>,
-}
-
-/// What one sample body must do in the generated tests.
-#[derive(Debug, Clone)]
-pub struct Sample {
-    /// Test function name, unique in the test file.
-    pub test: String,
-    pub origin: String,
-    pub body: String,
-    pub check: SampleCheck,
-}
-
-#[derive(Debug, Clone)]
-pub enum SampleCheck {
-    /// Decodes into the resource; the listed fields hold these JSON values.
-    Response {
-        resource: String,
-        format: SampleFormat,
-        fields: Vec<(String, serde_json::Value)>,
-    },
-    /// Decodes into the request body type of a resource module.
-    Request { resource: String, body: String },
-    /// Decodes into the crate's `Events` with this many senders.
-    Event { senders: usize },
-    /// Must still be rejected by the decoder this sample would go to.
-    Rejected { decoder: Decoder, reason: String },
-}
-
-#[derive(Debug, Clone)]
-pub enum Decoder {
-    Resource { ident: String, format: SampleFormat },
-    Request { resource: String, body: String },
-    Event,
 }
 
 pub fn generate_error(message: impl Into<String>) -> Error {

@@ -11,7 +11,7 @@ pub mod enums {
     }
     ::ucwa_runtime::open_enum! {
         #[doc = " The `Result` enumeration."] pub enum Result { #[doc = " `Ok`."] Ok =
-        "Ok", #[doc = " `Err`."] Err2 = "Err", }
+        "Ok", #[doc = " `Err`."] Err = "Err", }
     }
 }
 /// One module per resource page; the types are re-exported here.

@@ -25,6 +25,6 @@
         /// `Ok`.
         Ok = "Ok",
         /// `Err`.
-        Err2 = "Err",
+        Err = "Err",
     }
 }

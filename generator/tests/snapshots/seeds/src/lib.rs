@@ -4,7 +4,6 @@
 //! Typed UCWA 2.0 resources, generated from tests/fixtures/schema.
 #![deny(warnings)]
 #![forbid(unsafe_code)]
-#![recursion_limit = "1024"]
 pub mod enums;
 pub mod resources;
 
