@@ -3,7 +3,7 @@
 
 use crate::emit::{self, CrateOptions};
 use crate::error::Error;
-use crate::output::{self, FileTree};
+use crate::output::{self, FileTree, StagedTree};
 use crate::overrides::{Applied, Overrides};
 use crate::pipeline::{self, Extraction};
 use crate::schema::Document;
@@ -15,11 +15,10 @@ use std::path::{Path, PathBuf};
 pub fn extract(inputs: &[PathBuf], out: &Path) -> Result<Extraction, Error> {
     let pages = pipeline::collect_pages(inputs)?;
     let extraction = pipeline::extract_pages(&pages);
-    let files = pipeline::schema_files(&extraction.documents);
     let failed = !extraction.errors.is_empty();
-    output::write_tree(out, &files, |path| {
-        !failed && pipeline::is_schema_file(path)
-    })?;
+    let mut staged = StagedTree::begin(out)?;
+    pipeline::write_schema_files(&extraction.documents, &mut staged)?;
+    staged.commit(|path| !failed && pipeline::is_schema_file(path))?;
     Ok(extraction)
 }
 
@@ -38,6 +37,16 @@ pub struct GenerateRequest<'a> {
 
 /// The files `generate` would write, and the overrides that applied.
 pub fn crate_tree(request: &GenerateRequest<'_>) -> Result<(FileTree, Vec<Applied>), Error> {
+    let (documents, applied, options) = crate_input(request)?;
+    let mut files = emit::crate_files(&documents, &options)?;
+    files.insert("rustfmt.toml".into(), RUSTFMT_TOML.into());
+    Ok((files, applied))
+}
+
+/// The documents with the overrides applied, and how the crate is described.
+fn crate_input(
+    request: &GenerateRequest<'_>,
+) -> Result<(Vec<Document>, Vec<Applied>, CrateOptions), Error> {
     let mut documents: Vec<Document> = pipeline::load_schema(request.schema)?
         .into_iter()
         .map(|(_, d)| d)
@@ -61,9 +70,18 @@ pub fn crate_tree(request: &GenerateRequest<'_>) -> Result<(FileTree, Vec<Applie
         ),
         command: request.command.clone(),
     };
-    let mut files = emit::crate_files(&documents, &options)?;
-    files.insert("rustfmt.toml".into(), RUSTFMT_TOML.into());
-    Ok((files, applied))
+    Ok((documents, applied, options))
+}
+
+/// Writes the crate `crate_tree` describes, each file staged on disk as soon
+/// as it is formatted; returns the overrides that applied and the file count.
+fn write_crate(request: &GenerateRequest<'_>) -> Result<(Vec<Applied>, usize), Error> {
+    let (documents, applied, options) = crate_input(request)?;
+    let mut staged = StagedTree::begin(request.out)?;
+    emit::write_crate(documents, &options, &mut staged)?;
+    staged.file("rustfmt.toml", RUSTFMT_TOML)?;
+    let count = staged.commit(is_crate_file)?;
+    Ok((applied, count))
 }
 
 /// prettyplease lays the generated code out; rustfmt would lay it out
@@ -77,9 +95,7 @@ pub fn is_crate_file(_path: &Path) -> bool {
 }
 
 pub fn generate(request: &GenerateRequest<'_>) -> Result<Vec<Applied>, Error> {
-    let (files, applied) = crate_tree(request)?;
-    output::write_tree(request.out, &files, is_crate_file)?;
-    Ok(applied)
+    Ok(write_crate(request)?.0)
 }
 
 /// A schema directory kept in step with its pages, and a crate kept in step
@@ -150,9 +166,7 @@ impl Layout {
             outcome.schema_documents = Some(extraction.documents.len());
             output::write_tree(&self.schema, &files, pipeline::is_schema_file)?;
         }
-        let (files, _) = crate_tree(&self.request())?;
-        outcome.generated_files = files.len();
-        output::write_tree(&self.generated, &files, is_crate_file)?;
+        outcome.generated_files = write_crate(&self.request())?.1;
         Ok(outcome)
     }
 

@@ -8,7 +8,8 @@
 
 use crate::error::Error;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Files to write, keyed by `/`-separated path relative to the output directory.
@@ -26,29 +27,117 @@ pub fn write_tree(
     for name in files.keys() {
         check_relative(out, name)?;
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let base = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let staging = parent.join(format!(".{base}.staging-{}", std::process::id()));
-    let backup = parent.join(format!(".{base}.previous-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&staging);
-    let _ = fs::remove_dir_all(&backup);
-
-    let staged = stage(&staging, files);
-    if let Err(error) = staged {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(error);
+    let mut staged = StagedTree::begin(out)?;
+    for (name, contents) in files {
+        staged.file(name, contents)?;
     }
-    let swapped = swap_into_place(out, &staging, &backup, files, &is_stale);
-    let _ = fs::remove_dir_all(&staging);
-    let _ = fs::remove_dir_all(&backup);
-    swapped
+    staged.commit(is_stale)?;
+    Ok(())
+}
+
+/// A tree of files written into the staging directory one by one, as they
+/// are produced, so that no more than one file's text need be in memory;
+/// [`StagedTree::commit`] puts them all in place. Dropped without a commit,
+/// it removes the staging directory and `out` stays as it was.
+pub struct StagedTree {
+    out: PathBuf,
+    staging: PathBuf,
+    backup: PathBuf,
+    written: BTreeSet<String>,
+    current: Option<(PathBuf, BufWriter<File>)>,
+}
+
+impl StagedTree {
+    pub fn begin(out: &Path) -> Result<StagedTree, Error> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let base = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let staging = parent.join(format!(".{base}.staging-{}", std::process::id()));
+        let backup = parent.join(format!(".{base}.previous-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir_all(&backup);
+        fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(StagedTree {
+            out: out.to_path_buf(),
+            staging,
+            backup,
+            written: BTreeSet::new(),
+            current: None,
+        })
+    }
+
+    /// Starts the file `name` (`/`-separated, relative to the output
+    /// directory); [`StagedTree::push`] appends to it until the next start.
+    pub fn start(&mut self, name: &str) -> Result<(), Error> {
+        self.finish_current()?;
+        check_relative(&self.out, name)?;
+        if !self.written.insert(name.to_string()) {
+            return Err(Error::Generate {
+                file: self.out.clone(),
+                message: format!("internal: `{}` written twice", name.escape_debug()),
+            });
+        }
+        let path = self.staging.join(name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        self.current = Some((path, BufWriter::new(file)));
+        Ok(())
+    }
+
+    pub fn push(&mut self, text: &str) -> Result<(), Error> {
+        match &mut self.current {
+            Some((path, writer)) => writer
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::io(&*path, e)),
+            None => Err(Error::Generate {
+                file: self.out.clone(),
+                message: "internal: text written before any file was started".into(),
+            }),
+        }
+    }
+
+    /// A whole file at once.
+    pub fn file(&mut self, name: &str, contents: &str) -> Result<(), Error> {
+        self.start(name)?;
+        self.push(contents)
+    }
+
+    /// Puts every staged file in place and removes stale entries (see
+    /// [`write_tree`]); returns how many files were written.
+    pub fn commit(mut self, is_stale: impl Fn(&Path) -> bool) -> Result<usize, Error> {
+        self.finish_current()?;
+        swap_into_place(
+            &self.out,
+            &self.staging,
+            &self.backup,
+            &self.written,
+            &is_stale,
+        )?;
+        Ok(self.written.len())
+    }
+
+    fn finish_current(&mut self) -> Result<(), Error> {
+        if let Some((path, mut writer)) = self.current.take() {
+            writer.flush().map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedTree {
+    fn drop(&mut self) {
+        self.current = None;
+        let _ = fs::remove_dir_all(&self.staging);
+        let _ = fs::remove_dir_all(&self.backup);
+    }
 }
 
 /// Paths come from schema names in the end: refuse anything that could leave `out`.
@@ -73,20 +162,9 @@ fn check_relative(out: &Path, name: &str) -> Result<(), Error> {
     }
 }
 
-fn stage(staging: &Path, files: &FileTree) -> Result<(), Error> {
-    for (name, contents) in files {
-        let path = staging.join(name);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        fs::write(&path, contents).map_err(|e| Error::io(&path, e))?;
-    }
-    Ok(())
-}
-
-fn top_level(files: &FileTree) -> BTreeSet<String> {
+fn top_level(files: &BTreeSet<String>) -> BTreeSet<String> {
     files
-        .keys()
+        .iter()
         .filter_map(|name| name.split('/').next())
         .map(str::to_string)
         .collect()
@@ -96,7 +174,7 @@ fn swap_into_place(
     out: &Path,
     staging: &Path,
     backup: &Path,
-    files: &FileTree,
+    files: &BTreeSet<String>,
     is_stale: &impl Fn(&Path) -> bool,
 ) -> Result<(), Error> {
     fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Warning};
 use crate::extract;
-use crate::output::FileTree;
+use crate::output::{FileTree, StagedTree};
 use crate::schema::{Document, PageFormat};
 use std::collections::BTreeMap;
 use std::fs;
@@ -117,22 +117,40 @@ fn is_markdown(document: &Document) -> bool {
 /// pages, so they are made safe as file names first, and names that would
 /// collide on a case-insensitive file system get a numbered suffix.
 pub fn schema_files(documents: &[Document]) -> FileTree {
-    let mut files = FileTree::new();
+    schema_file_names(documents)
+        .into_iter()
+        .map(|(name, document)| (name, document.to_yaml()))
+        .collect()
+}
+
+/// [`schema_files`] written into `out` one document at a time, so only one
+/// document's YAML text is in memory.
+pub fn write_schema_files(documents: &[Document], out: &mut StagedTree) -> Result<(), Error> {
+    for (name, document) in schema_file_names(documents) {
+        out.file(&name, &document.to_yaml())?;
+    }
+    Ok(())
+}
+
+/// Each document with its file name, sorted by document name.
+fn schema_file_names(documents: &[Document]) -> Vec<(String, &Document)> {
     let mut taken: BTreeMap<String, usize> = BTreeMap::new();
     let mut sorted: Vec<&Document> = documents.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    for document in sorted {
-        let stem = file_stem(&document.name);
-        let count = taken.entry(stem.to_lowercase()).or_insert(0);
-        *count += 1;
-        let name = if *count == 1 {
-            format!("{stem}.yaml")
-        } else {
-            format!("{stem}~{count}.yaml")
-        };
-        files.insert(name, document.to_yaml());
-    }
-    files
+    sorted
+        .into_iter()
+        .map(|document| {
+            let stem = file_stem(&document.name);
+            let count = taken.entry(stem.to_lowercase()).or_insert(0);
+            *count += 1;
+            let name = if *count == 1 {
+                format!("{stem}.yaml")
+            } else {
+                format!("{stem}~{count}.yaml")
+            };
+            (name, document)
+        })
+        .collect()
 }
 
 /// Keeps ASCII letters, digits, `_` and `-`; anything else (path separators,

@@ -3,6 +3,7 @@
 
 use super::docs::{code, doc_or, trusted};
 use super::model::{Enumeration, Member, Model};
+use super::output::Segment;
 use super::resource::id;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -80,27 +81,45 @@ pub fn subcode_enum(model: &Model) -> OpenEnum<'_> {
 }
 
 /// `lib.rs` items after the enums: the decoding index and the type aliases.
+#[derive(Clone, Copy)]
 pub struct Index<'a>(pub &'a Model);
 
-impl ToTokens for Index<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let resources = &self.0.resources;
-        let variants = resources.iter().map(|r| {
+impl<'a> Index<'a> {
+    /// The items one at a time, so the two that list every resource are never
+    /// alive (as tokens and as a syntax tree) together.
+    pub fn segments(self) -> impl Iterator<Item = Segment> + 'a {
+        let parts: [fn(&Self) -> TokenStream; 4] = [
+            Self::any_resource,
+            Self::shared_items,
+            Self::decoder_table,
+            Self::decoding,
+        ];
+        parts.into_iter().enumerate().map(move |(index, part)| {
+            let tokens = part(&self);
+            if index == 0 {
+                Segment::Items(tokens)
+            } else {
+                Segment::MoreItems(tokens)
+            }
+        })
+    }
+
+    fn any_resource(&self) -> TokenStream {
+        let variants = self.0.resources.iter().map(|r| {
             let variant = id(&r.kind_variant);
             let ty = id(&r.ident);
             let docs = trusted(&format!("A [`resources::{}`].", r.ident));
             quote! { #docs #variant(::std::boxed::Box<resources::#ty>), }
         });
-        let decoders = resources.iter().map(|r| {
-            let variant = id(&r.kind_variant);
-            let ty = id(&r.ident);
-            let rel = &r.rel;
-            quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(::std::boxed::Box::new).map(AnyResource::#variant)) }
-        });
-        tokens.extend(quote! {
+        quote! {
             /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it (boxed: resources are large).
             #[derive(Debug, Clone, PartialEq)]
             pub enum AnyResource { #(#variants)* }
+        }
+    }
+
+    fn shared_items(&self) -> TokenStream {
+        quote! {
 
             /// The event channel's response body, with senders and targets as [`ResourceKind`]s.
             pub type Events = ::ucwa_runtime::events::EventChannel<ResourceKind>;
@@ -144,9 +163,24 @@ impl ToTokens for Index<'_> {
             }
 
             type Decoder = fn(&str, bool) -> ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>;
+        }
+    }
 
+    fn decoder_table(&self) -> TokenStream {
+        let decoders = self.0.resources.iter().map(|r| {
+            let variant = id(&r.kind_variant);
+            let ty = id(&r.ident);
+            let rel = &r.rel;
+            quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(::std::boxed::Box::new).map(AnyResource::#variant)) }
+        });
+        quote! {
             /// Sorted by rel, for binary search.
             static DECODERS: &[(&str, Decoder)] = &[#(#decoders),*];
+        }
+    }
+
+    fn decoding(&self) -> TokenStream {
+        quote! {
 
             fn decode<T: ::ucwa_runtime::Resource>(body: &str, xml: bool) -> ::std::result::Result<T, ::ucwa_runtime::DecodeError> {
                 if xml { T::from_xml(body) } else { T::from_json(body) }
@@ -166,6 +200,16 @@ impl ToTokens for Index<'_> {
             pub fn decode_xml(rel: &str, body: &str) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
                 decode_rel(rel, body, true)
             }
-        });
+        }
+    }
+}
+
+/// The index as one token stream, for the single-file output.
+impl ToTokens for Index<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(self.any_resource());
+        tokens.extend(self.shared_items());
+        tokens.extend(self.decoder_table());
+        tokens.extend(self.decoding());
     }
 }

@@ -17,11 +17,12 @@ mod samples;
 pub use samples::SampleCounts;
 
 use crate::error::Error;
+use crate::output::StagedTree;
 use crate::schema::Document;
 use index::{Index, OpenEnum};
 use model::{generate_error, Model, Resource};
 pub use output::Segment;
-use output::{format_segments, header};
+use output::{format_segments, format_segments_into, header};
 use proc_macro2::TokenStream;
 use quote::quote;
 use resource::{id, ResourceModule};
@@ -57,13 +58,32 @@ pub fn crate_files(
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut files = BTreeMap::new();
-    // Each file is formatted as soon as it is built, so only one file's token
-    // streams are alive at a time.
-    build_crate(documents, options, |path, source| {
-        files.insert(path, format_source(source)?);
+    build_crate(prepare(documents)?, options, |path, file| {
+        let mut text = String::new();
+        write_file(file, &mut |piece| {
+            text.push_str(piece);
+            Ok(())
+        })?;
+        files.insert(path, text);
         Ok(())
     })?;
     Ok(files)
+}
+
+/// [`crate_files`] written into `out` as each file is formatted, so neither
+/// the documents (dropped once the model is built) nor the text of more than
+/// one file are held: what keeps a large schema within bounded memory.
+pub fn write_crate(
+    documents: Vec<Document>,
+    options: &CrateOptions,
+    out: &mut StagedTree,
+) -> Result<(), Error> {
+    let prepared = prepare(&documents)?;
+    drop(documents);
+    build_crate(prepared, options, |path, file| {
+        out.start(&path)?;
+        write_file(file, &mut |piece| out.push(piece))
+    })
 }
 
 /// One file of the generated crate before formatting: finished text, or the
@@ -76,6 +96,26 @@ pub enum Source {
     },
 }
 
+/// A file as [`build_crate`] hands it over: the segments of a Rust file are
+/// made only as they are formatted.
+enum Lazy<'a> {
+    Text(String),
+    Rust {
+        header: String,
+        segments: Box<dyn Iterator<Item = Segment> + 'a>,
+    },
+}
+
+fn write_file(
+    file: Lazy<'_>,
+    push: &mut dyn FnMut(&str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    match file {
+        Lazy::Text(text) => push(&text),
+        Lazy::Rust { header, segments } => format_segments_into(&header, segments, push),
+    }
+}
+
 /// The generated crate as token streams: [`crate_files`] without the
 /// prettyplease step, so the two stages can be timed apart.
 pub fn crate_sources(
@@ -83,23 +123,50 @@ pub fn crate_sources(
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, Source>, Error> {
     let mut sources = BTreeMap::new();
-    build_crate(documents, options, |path, source| {
+    build_crate(prepare(documents)?, options, |path, file| {
+        let source = match file {
+            Lazy::Text(text) => Source::Text(text),
+            Lazy::Rust { header, segments } => Source::Rust {
+                header,
+                segments: segments.collect(),
+            },
+        };
         sources.insert(path, source);
         Ok(())
     })?;
     Ok(sources)
 }
 
+/// What the files are made from: everything [`build_crate`] needs from the
+/// documents, so they can be dropped before any file is made.
+struct Prepared {
+    model: Model,
+    samples: Vec<samples::Sample>,
+}
+
+fn prepare(documents: &[Document]) -> Result<Prepared, Error> {
+    let model = Model::build(documents)?;
+    let (samples, _) = samples::classify(documents, &model);
+    Ok(Prepared { model, samples })
+}
+
+fn rust_file<'a>(header: &str, segments: Box<dyn Iterator<Item = Segment> + 'a>) -> Lazy<'a> {
+    Lazy::Rust {
+        header: header.to_string(),
+        segments,
+    }
+}
+
 /// Builds every file of the crate in turn and hands it to `sink`.
 fn build_crate(
-    documents: &[Document],
+    prepared: Prepared,
     options: &CrateOptions,
-    mut sink: impl FnMut(String, Source) -> Result<(), Error>,
+    mut sink: impl FnMut(String, Lazy<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let model = Model::build(documents)?;
+    let Prepared { model, samples } = prepared;
     let crate_ident = crate_ident(&options.crate_name)?;
     let rust_header = header("//", &options.provenance, &options.command);
-    sink("Cargo.toml".to_string(), Source::Text(cargo_toml(options)))?;
+    sink("Cargo.toml".to_string(), Lazy::Text(cargo_toml(options)))?;
 
     let modules = model.resources.iter().map(|r| {
         let module = id(&r.module);
@@ -108,84 +175,84 @@ fn build_crate(
     let reexports = model.resources.iter().map(reexport);
     sink(
         "src/resources/mod.rs".to_string(),
-        Source::Rust {
-            header: rust_header.clone(),
-            segments: vec![Segment::Items(quote! {
+        rust_file(
+            &rust_header,
+            Box::new(std::iter::once(Segment::Items(quote! {
                 //! One module per resource page; the types are re-exported here.
                 #(#modules)*
                 #(#reexports)*
-            })],
-        },
+            }))),
+        ),
     )?;
     for resource in &model.resources {
         let module = ResourceModule(resource);
         let rel = format!(" The `{}` resource.", resource.rel);
         sink(
             format!("src/resources/{}.rs", resource.module),
-            Source::Rust {
-                header: rust_header.clone(),
-                segments: vec![Segment::Items(quote! { #![doc = #rel] #module })],
-            },
+            rust_file(
+                &rust_header,
+                Box::new(std::iter::once(Segment::Items(
+                    quote! { #![doc = #rel] #module },
+                ))),
+            ),
         )?;
     }
 
-    let mut enum_segments = vec![Segment::Items(quote! {
+    let enums_doc = Segment::Items(quote! {
         //! One open enum per enumeration page. Each keeps values the docs do not list in `Other`.
-    })];
-    enum_segments.extend(model.enums.iter().map(|e| {
+    });
+    let enums = model.enums.iter().map(|e| {
         let item = OpenEnum::from_page(e);
         Segment::OpenEnum(quote!(#item))
-    }));
+    });
     sink(
         "src/enums.rs".to_string(),
-        Source::Rust {
-            header: rust_header.clone(),
-            segments: enum_segments,
-        },
+        rust_file(
+            &rust_header,
+            Box::new(std::iter::once(enums_doc).chain(enums)),
+        ),
     )?;
 
     let kinds = index::resource_kinds(&model);
-    let (kind_enum, subcode_enum, index) = (
-        index::kind_enum(&kinds),
-        index::subcode_enum(&model),
-        Index(&model),
-    );
     let crate_doc = format!(
         " Typed UCWA 2.0 resources, generated from {}.",
         output::one_line(&options.provenance)
     );
-    let lib = vec![
-        Segment::Items(quote! {
-            #![doc = #crate_doc]
-            #![deny(warnings)]
-            #![forbid(unsafe_code)]
+    let attributes = Segment::Items(quote! {
+        #![doc = #crate_doc]
+        #![deny(warnings)]
+        #![forbid(unsafe_code)]
 
-            pub mod enums;
-            pub mod resources;
-        }),
-        Segment::OpenEnum(quote!(#kind_enum)),
-        Segment::OpenEnum(quote!(#subcode_enum)),
-        Segment::Items(quote!(#index)),
-    ];
+        pub mod enums;
+        pub mod resources;
+    });
+    let kind_enum = || {
+        let item = index::kind_enum(&kinds);
+        Segment::OpenEnum(quote!(#item))
+    };
+    let subcode_enum = || {
+        let item = index::subcode_enum(&model);
+        Segment::OpenEnum(quote!(#item))
+    };
+    let index = Index(&model);
+    let lib = std::iter::once(attributes)
+        .chain(std::iter::once_with(kind_enum))
+        .chain(std::iter::once_with(subcode_enum))
+        .chain(index.segments());
     sink(
         "src/lib.rs".to_string(),
-        Source::Rust {
-            header: rust_header.clone(),
-            segments: lib,
-        },
+        rust_file(&rust_header, Box::new(lib)),
     )?;
+    drop(kinds);
+    drop(model);
 
-    let (samples, _) = samples::classify(documents, &model);
     let tests = samples::SamplesFile {
         crate_ident: &crate_ident,
-        samples: &samples,
+        samples,
     };
     sink(
         "tests/samples.rs".to_string(),
-        Source::Rust {
-            header: rust_header.clone(),
-            segments: vec![Segment::Items(quote!(#tests))],
-        },
+        rust_file(&rust_header, Box::new(tests.segments())),
     )?;
     Ok(())
 }

@@ -4,11 +4,16 @@ use super::model::generate_error;
 use crate::error::Error;
 use proc_macro2::TokenStream;
 
-/// One stretch of a source file. `open_enum!` bodies are formatted as the
-/// plain enum they describe and then wrapped in the macro call, because
-/// prettyplease leaves macro arguments on a few long lines.
+/// One stretch of a source file, formatted on its own so that only one
+/// stretch's tokens and syntax tree are alive at a time. Stretches are
+/// separated by a blank line, except [`Segment::MoreItems`], which goes on
+/// the previous stretch as prettyplease would have printed it in one file.
+/// `open_enum!` bodies are formatted as the plain enum they describe and then
+/// wrapped in the macro call, because prettyplease leaves macro arguments on
+/// a few long lines.
 pub enum Segment {
     Items(TokenStream),
+    MoreItems(TokenStream),
     OpenEnum(TokenStream),
 }
 
@@ -16,7 +21,9 @@ impl Segment {
     /// The segment parsed as prettyplease sees it (an `open_enum!` body as its plain enum).
     pub fn syntax_tree(&self) -> Result<syn::File, Error> {
         match self {
-            Segment::Items(tokens) | Segment::OpenEnum(tokens) => parse_file(tokens.clone()),
+            Segment::Items(tokens) | Segment::MoreItems(tokens) | Segment::OpenEnum(tokens) => {
+                parse_file(tokens.clone())
+            }
         }
     }
 }
@@ -31,15 +38,30 @@ pub fn format_tokens(tokens: TokenStream) -> Result<String, Error> {
 }
 
 pub fn format_segments(header: &str, segments: Vec<Segment>) -> Result<String, Error> {
-    let mut out = String::from(header);
+    let mut out = String::new();
+    format_segments_into(header, segments, &mut |text| {
+        out.push_str(text);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Formats `header` and then each segment in turn, handing the text to
+/// `push` as it is made: a file is never whole in memory.
+pub fn format_segments_into(
+    header: &str,
+    segments: impl IntoIterator<Item = Segment>,
+    push: &mut dyn FnMut(&str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    push(header)?;
     for (index, segment) in segments.into_iter().enumerate() {
-        if index > 0 {
-            out.push('\n');
+        if index > 0 && !matches!(segment, Segment::MoreItems(_)) {
+            push("\n")?;
         }
         match segment {
-            Segment::Items(tokens) => out.push_str(&format_tokens(tokens)?),
+            Segment::Items(tokens) | Segment::MoreItems(tokens) => push(&format_tokens(tokens)?)?,
             Segment::OpenEnum(tokens) => {
-                out.push_str("::ucwa_runtime::open_enum! {\n");
+                let mut out = String::from("::ucwa_runtime::open_enum! {\n");
                 for line in format_tokens(tokens)?.lines() {
                     if !line.is_empty() {
                         out.push_str("    ");
@@ -48,10 +70,11 @@ pub fn format_segments(header: &str, segments: Vec<Segment>) -> Result<String, E
                     out.push('\n');
                 }
                 out.push_str("}\n");
+                push(&out)?;
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Text for a header comment: one line, no control characters.

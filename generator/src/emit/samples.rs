@@ -7,6 +7,7 @@
 
 use super::model::{FieldType, Model, Operation, Resource};
 use super::names::{self, Scope};
+use super::output::Segment;
 use super::resource::id;
 use crate::schema::{Direction, Document, Example, Kind, Method, SampleFormat};
 use proc_macro2::{Literal, TokenStream};
@@ -542,15 +543,29 @@ fn body_literal(body: &str) -> TokenStream {
     Literal::string(body).into_token_stream()
 }
 
+/// The test file, made one test at a time: each sample is dropped as soon
+/// as its test is built, and only one test is formatted at a time.
 pub struct SamplesFile<'a> {
     pub crate_ident: &'a str,
-    pub samples: &'a [Sample],
+    pub samples: Vec<Sample>,
 }
 
-impl ToTokens for SamplesFile<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl SamplesFile<'_> {
+    pub fn segments(self) -> impl Iterator<Item = Segment> {
         let krate = id(self.crate_ident);
-        let tests = self.samples.iter().filter_map(|s| sample_test(&krate, s));
+        let (prelude, damaged) = self.prelude(&krate);
+        let tests = self
+            .samples
+            .into_iter()
+            .filter_map(move |s| sample_test(&krate, &s));
+        std::iter::once(Segment::Items(prelude))
+            .chain(tests.map(Segment::MoreItems))
+            .chain(std::iter::once(Segment::MoreItems(damaged)))
+    }
+
+    /// The imports and helpers the tests use, and the test of damaged samples
+    /// (it comes last in the file).
+    fn prelude(&self, krate: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
         let damaged: Vec<TokenStream> = self
             .samples
             .iter()
@@ -558,7 +573,7 @@ impl ToTokens for SamplesFile<'_> {
                 SampleCheck::Rejected { decoder, reason } => {
                     let origin = format!("{}: {reason}", s.origin);
                     let body = body_literal(&s.body);
-                    let decodes = decodes(&krate, decoder);
+                    let decodes = decodes(krate, decoder);
                     Some(quote! { (#origin, #decodes, #body) })
                 }
                 _ => None,
@@ -713,7 +728,7 @@ impl ToTokens for SamplesFile<'_> {
                 }
             }
         });
-        tokens.extend(quote! {
+        let prelude = quote! {
             #import
             #import_request
             #holds
@@ -723,9 +738,8 @@ impl ToTokens for SamplesFile<'_> {
             #request_xml
             #request_resource_xml
             #input
-            #(#tests)*
-            #damaged_test
-        });
+        };
+        (prelude, quote!(#damaged_test))
     }
 }
 
