@@ -6,7 +6,7 @@
 //! evidence of what it lists even when its heading is missing or misspelt.
 
 use super::blocks::{Block, Row, Table};
-use super::samples::parse_example;
+use super::samples::{self, parse_example};
 use super::types;
 use super::Extracted;
 use crate::error::{Error, Warning};
@@ -584,7 +584,7 @@ impl<'a> Page<'a> {
 
     /// An events table with no heading: the sample's `"type"` says which event it is.
     fn fill_event_type_from(&mut self, sample: &Example) {
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(&sample.body) else {
+        let Some(value) = samples::json_value(&sample.body) else {
             return;
         };
         let Some(kind) = find_event_type(&value) else {

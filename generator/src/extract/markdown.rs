@@ -20,6 +20,7 @@ pub fn blocks(source: &str) -> Vec<Block> {
     for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
         reader.event(event, range);
     }
+    reader.finish_loose_sample();
     reader.blocks
 }
 
@@ -38,6 +39,14 @@ impl Lines {
 
     fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset)
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    fn text<'s>(&self, source: &'s str, line: usize) -> &'s str {
+        let Some(&start) = line.checked_sub(1).and_then(|index| self.starts.get(index)) else {
+            return "";
+        };
+        source[start..].lines().next().unwrap_or_default()
     }
 }
 
@@ -70,8 +79,10 @@ struct Reader<'a> {
     table: Option<TableInProgress>,
     code: Option<(String, usize)>,
     in_metadata: bool,
-    /// The last block is a sample cut from loose source lines starting at this offset.
-    loose_sample_start: Option<usize>,
+    /// The last block is a sample cut from these loose source lines; its text
+    /// is taken once the sample can grow no more, so a sample split by many
+    /// blank lines is still copied once.
+    loose_sample: Option<Range<usize>>,
 }
 
 impl<'a> Reader<'a> {
@@ -86,7 +97,7 @@ impl<'a> Reader<'a> {
             table: None,
             code: None,
             in_metadata: false,
-            loose_sample_start: None,
+            loose_sample: None,
         }
     }
 
@@ -165,7 +176,7 @@ impl<'a> Reader<'a> {
     }
 
     fn push(&mut self, block: Block) {
-        self.loose_sample_start = None;
+        self.finish_loose_sample();
         self.blocks.push(block);
     }
 
@@ -257,11 +268,7 @@ impl<'a> Reader<'a> {
         let Some((mut cells, line)) = table.row.take() else {
             return;
         };
-        let raw_line = self
-            .source
-            .lines()
-            .nth(line.saturating_sub(1))
-            .unwrap_or_default();
+        let raw_line = self.lines.text(self.source, line);
         // pulldown-cmark pads short rows with empty cells; a row that lost its
         // end must show as short so the interpreter can warn about it.
         if table.header_closed && !raw_line.trim_end().ends_with('|') {
@@ -296,13 +303,12 @@ impl<'a> Reader<'a> {
         for line in self.source[start..end].split_inclusive('\n') {
             if starts_sample(line) {
                 self.flush_prose(&mut prose, prose_line);
-                let text = text::decode_entities(self.source[offset..end].trim_end());
                 let line_number = self.lines.line_of(offset);
                 self.push(Block::Code {
-                    text,
+                    text: String::new(),
                     line: line_number,
                 });
-                self.loose_sample_start = Some(offset);
+                self.loose_sample = Some(offset..end);
                 return;
             }
             if prose.is_empty() {
@@ -333,16 +339,22 @@ impl<'a> Reader<'a> {
     /// A blank line inside an unfenced sample splits it into paragraphs; the
     /// part after the blank line starts like the middle of a JSON document.
     fn continues_loose_sample(&self, raw: &str) -> bool {
-        self.loose_sample_start.is_some()
+        self.loose_sample.is_some()
             && raw.trim_start().starts_with(['}', ']', '"', ','])
             && matches!(self.blocks.last(), Some(Block::Code { .. }))
     }
 
     fn extend_loose_sample(&mut self, end: usize) {
-        let Some(start) = self.loose_sample_start else {
+        if let Some(sample) = &mut self.loose_sample {
+            sample.end = end.min(self.source.len());
+        }
+    }
+
+    fn finish_loose_sample(&mut self) {
+        let Some(sample) = self.loose_sample.take() else {
             return;
         };
-        let text = text::decode_entities(self.source[start..end.min(self.source.len())].trim_end());
+        let text = text::decode_entities(self.source[sample].trim_end());
         if let Some(Block::Code { text: code, .. }) = self.blocks.last_mut() {
             *code = text;
         }

@@ -64,11 +64,25 @@ fn is_header(line: &str) -> bool {
     }
 }
 
+/// Samples larger than this still get their validity checked, but are not
+/// read into a JSON tree for type evidence: a tree costs ~20 times the text,
+/// and real samples are a few kilobytes.
+pub const SAMPLE_VALUE_LIMIT: usize = 1 << 20;
+
+/// A sample body as a JSON tree, when it is JSON and small enough to be evidence.
+pub fn json_value(body: &str) -> Option<serde_json::Value> {
+    if body.len() > SAMPLE_VALUE_LIMIT {
+        return None;
+    }
+    serde_json::from_str(body).ok()
+}
+
 fn json_problem(body: &str) -> Option<String> {
     if body.trim().is_empty() {
         return None;
     }
-    let error = serde_json::from_str::<serde_json::Value>(body).err()?;
+    // Validity only: no tree is built, so any size costs no more than the text.
+    let error = serde_json::from_str::<serde::de::IgnoredAny>(body).err()?;
     if let Some(line) = raw_newline_in_string(body) {
         return Some(format!(
             "raw newline inside a JSON string at body line {line}"

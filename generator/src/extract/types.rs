@@ -141,7 +141,7 @@ fn json_objects_of(document: &Document) -> Vec<(serde_json::Map<String, Value>, 
         } else {
             whence
         };
-        if let Ok(value) = serde_json::from_str::<Value>(&example.body) {
+        if let Some(value) = super::samples::json_value(&example.body) {
             collect_objects(&value, &document.name, whence, &mut objects);
         }
     }
