@@ -58,7 +58,8 @@ pub fn crate_files(
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut files = BTreeMap::new();
-    build_crate(prepare(documents)?, options, |path, file| {
+    // A copy, because preparing takes the sample bodies out of the documents.
+    build_crate(prepare(&mut documents.to_vec())?, options, |path, file| {
         let mut text = String::new();
         write_file(file, &mut |piece| {
             text.push_str(piece);
@@ -74,11 +75,11 @@ pub fn crate_files(
 /// the documents (dropped once the model is built) nor the text of more than
 /// one file are held: what keeps a large schema within bounded memory.
 pub fn write_crate(
-    documents: Vec<Document>,
+    mut documents: Vec<Document>,
     options: &CrateOptions,
     out: &mut StagedTree,
 ) -> Result<(), Error> {
-    let prepared = prepare(&documents)?;
+    let prepared = prepare(&mut documents)?;
     drop(documents);
     build_crate(prepared, options, |path, file| {
         out.start(&path)?;
@@ -123,7 +124,7 @@ pub fn crate_sources(
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, Source>, Error> {
     let mut sources = BTreeMap::new();
-    build_crate(prepare(documents)?, options, |path, file| {
+    build_crate(prepare(&mut documents.to_vec())?, options, |path, file| {
         let source = match file {
             Lazy::Text(text) => Source::Text(text),
             Lazy::Rust { header, segments } => Source::Rust {
@@ -144,7 +145,8 @@ struct Prepared {
     samples: Vec<samples::Sample>,
 }
 
-fn prepare(documents: &[Document]) -> Result<Prepared, Error> {
+/// Takes the sample bodies out of `documents` (see [`samples::classify`]).
+fn prepare(documents: &mut [Document]) -> Result<Prepared, Error> {
     let model = Model::build(documents)?;
     let (samples, _) = samples::classify(documents, &model);
     Ok(Prepared { model, samples })
@@ -327,7 +329,7 @@ pub fn single_file(documents: &[Document], options: &CrateOptions) -> Result<Str
 /// How many samples the generated tests exercise, reject, or cannot test.
 pub fn sample_counts(documents: &[Document]) -> Result<SampleCounts, Error> {
     let model = Model::build(documents)?;
-    Ok(samples::classify(documents, &model).1)
+    Ok(samples::classify(&mut documents.to_vec(), &model).1)
 }
 
 fn reexport(resource: &Resource) -> TokenStream {

@@ -90,14 +90,18 @@ pub enum RequestForm {
     XmlResource,
 }
 
-pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCounts) {
+/// Every sample of the resource pages with its test. The bodies are moved
+/// out of `documents` into the samples, not copied: with a large schema, a
+/// second copy of every body is the difference that matters. Build the model
+/// first; it reads the samples too.
+pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, SampleCounts) {
     let by_rel: BTreeMap<&str, &Resource> = model
         .resources
         .iter()
         .map(|r| (r.rel.as_str(), r))
         .collect();
-    let mut docs: Vec<&Document> = documents
-        .iter()
+    let mut docs: Vec<&mut Document> = documents
+        .iter_mut()
         .filter(|d| d.kind == Kind::Resource)
         .collect();
     docs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -114,25 +118,31 @@ pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCo
     let mut samples = Vec::new();
     let mut counts = SampleCounts::default();
     for doc in docs {
-        let Some(resource) = by_rel.get(doc.name.as_str()) else {
+        let Document {
+            name,
+            operations,
+            events,
+            ..
+        } = doc;
+        let Some(resource) = by_rel.get(name.as_str()) else {
             // Not expected: the model has a resource for every resource page.
-            let examples = doc.operations.iter().flat_map(|o| &o.examples);
-            let events = doc.events.iter().filter_map(|e| e.sample.as_ref());
+            let examples = operations.iter().flat_map(|o| &o.examples);
+            let events = events.iter().filter_map(|e| e.sample.as_ref());
             counts.untested += examples
                 .chain(events)
                 .filter(|e| !e.body.trim().is_empty())
                 .count();
             continue;
         };
-        for (op, model_op) in doc.operations.iter().zip(&resource.operations) {
-            for example in op.examples.iter().filter(|e| !e.body.trim().is_empty()) {
+        for (op, model_op) in operations.iter_mut().zip(&resource.operations) {
+            for example in op.examples.iter_mut().filter(|e| !e.body.trim().is_empty()) {
                 let direction = match example.direction {
                     Direction::Request => "request",
                     Direction::Response => "response",
                 };
                 let origin = format!(
                     "{} {} {} {direction}",
-                    doc.name,
+                    name,
                     op.method.as_str(),
                     format_name(example.format)
                 );
@@ -150,18 +160,19 @@ pub fn classify(documents: &[Document], model: &Model) -> (Vec<Sample>, SampleCo
                 );
             }
         }
-        for event in &doc.events {
-            let Some(example) = event.sample.as_ref().filter(|e| !e.body.trim().is_empty()) else {
+        for event in events.iter_mut() {
+            let Some(example) = event.sample.as_mut().filter(|e| !e.body.trim().is_empty()) else {
                 continue;
             };
-            let origin = format!("{} {} event", doc.name, event.event_type);
+            let origin = format!("{} {} event", name, event.event_type);
+            let check = event_check(example);
             push(
                 &mut samples,
                 &mut counts,
                 &mut tests,
                 &origin,
                 example,
-                event_check(example),
+                check,
             );
         }
     }
@@ -210,7 +221,7 @@ fn push(
     counts: &mut SampleCounts,
     tests: &mut Scope,
     origin: &str,
-    example: &Example,
+    example: &mut Example,
     check: SampleCheck,
 ) {
     match check {
@@ -220,7 +231,7 @@ fn push(
     samples.push(Sample {
         test: tests.claim(names::snake(origin)),
         origin: origin.to_string(),
-        body: example.body.clone(),
+        body: std::mem::take(&mut example.body),
         check,
     });
 }
@@ -980,12 +991,41 @@ operations:
     valid: false
 "#;
 
-    fn classified() -> (Vec<Sample>, SampleCounts) {
-        let documents: Vec<Document> = serde_yaml::Deserializer::from_str(PAGE)
+    fn documents() -> Vec<Document> {
+        serde_yaml::Deserializer::from_str(PAGE)
             .map(|d| serde::Deserialize::deserialize(d).expect("test page is a document"))
-            .collect();
+            .collect()
+    }
+
+    fn classified() -> (Vec<Sample>, SampleCounts) {
+        let mut documents = documents();
         let model = Model::build(&documents).expect("model");
-        classify(&documents, &model)
+        classify(&mut documents, &model)
+    }
+
+    #[test]
+    fn sample_bodies_are_moved_out_of_the_documents_not_copied() {
+        let original = documents();
+        let mut documents = original.clone();
+        let model = Model::build(&documents).expect("model");
+        let (samples, _) = classify(&mut documents, &model);
+        let bodies = |docs: &[Document]| -> Vec<String> {
+            docs.iter()
+                .flat_map(|d| {
+                    let examples = d.operations.iter().flat_map(|o| &o.examples);
+                    examples.chain(d.events.iter().filter_map(|e| e.sample.as_ref()))
+                })
+                .map(|e| e.body.clone())
+                .filter(|b| !b.trim().is_empty())
+                .collect()
+        };
+        let mut moved: Vec<String> = samples.iter().map(|s| s.body.clone()).collect();
+        let mut expected = bodies(&original);
+        moved.sort();
+        expected.sort();
+        assert!(!expected.is_empty());
+        assert_eq!(moved, expected);
+        assert!(bodies(&documents).is_empty());
     }
 
     fn check<'a>(samples: &'a [Sample], origin: &str, nth: usize) -> &'a SampleCheck {
