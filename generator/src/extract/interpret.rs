@@ -7,6 +7,7 @@
 
 use super::blocks::{Block, Row, Table};
 use super::samples::{self, parse_example};
+use super::sections::Section;
 use super::types;
 use super::Extracted;
 use crate::error::{Error, Warning};
@@ -93,88 +94,6 @@ pub fn name_from_title(title: &str) -> Option<String> {
     let is_identifier = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name.starts_with(|c: char| c.is_ascii_alphabetic());
     is_identifier.then(|| name.to_string())
-}
-
-/// What a heading says its section holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Section {
-    /// Between the title and the first heading: the description.
-    Intro,
-    WebLink,
-    ResourceDescription,
-    Properties,
-    Links,
-    Scopes,
-    Events,
-    Event(String),
-    Members,
-    Operations,
-    Operation,
-    QueryParameters,
-    RequestBody,
-    ResponseBody,
-    Errors,
-    Examples,
-    Example(SampleFormat, Direction),
-    Other(String),
-}
-
-impl Section {
-    fn of_heading(text: &str) -> Section {
-        let words = text.trim().trim_end_matches(':').trim().to_lowercase();
-        if Method::parse(&words).is_some() {
-            return Section::Operation;
-        }
-        let example = |format, direction| Section::Example(format, direction);
-        match words.as_str() {
-            "json request" => return example(SampleFormat::Json, Direction::Request),
-            "json response" => return example(SampleFormat::Json, Direction::Response),
-            "xml request" => return example(SampleFormat::Xml, Direction::Request),
-            "xml response" => return example(SampleFormat::Xml, Direction::Response),
-            "events" => return Section::Events,
-            "operations" => return Section::Operations,
-            "resource description" => return Section::ResourceDescription,
-            _ => {}
-        }
-        if words.starts_with("web link") {
-            Section::WebLink
-        } else if words.starts_with("propert") {
-            Section::Properties
-        } else if words.starts_with("link") {
-            Section::Links
-        } else if words.contains("scope") {
-            Section::Scopes
-        } else if words.starts_with("member") {
-            Section::Members
-        } else if words.contains("query param") {
-            Section::QueryParameters
-        } else if words.contains("request body") {
-            Section::RequestBody
-        } else if words.contains("response body") {
-            Section::ResponseBody
-        } else if words.contains("error") {
-            Section::Errors
-        } else if words.starts_with("example") {
-            Section::Examples
-        } else {
-            Section::Other(words)
-        }
-    }
-
-    /// Sections whose content is a table, or the word `None`.
-    fn expects_table(&self) -> bool {
-        matches!(
-            self,
-            Section::Properties
-                | Section::Links
-                | Section::Scopes
-                | Section::Members
-                | Section::QueryParameters
-                | Section::RequestBody
-                | Section::Errors
-                | Section::Event(_)
-        )
-    }
 }
 
 /// The kinds of table the pages have, told apart by their header cells.

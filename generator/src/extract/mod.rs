@@ -12,6 +12,7 @@ pub mod recover;
 pub mod rendered;
 pub mod resolve;
 pub mod samples;
+pub mod sections;
 pub mod text;
 pub mod types;
 

@@ -28,6 +28,7 @@
 //! as text, never parsed.
 
 use super::blocks::{Block, Table};
+use super::sections::Section;
 use crate::schema::Method;
 
 /// Inserts the headings that evidence shows are missing; returns one note per inferred fact.
@@ -42,66 +43,6 @@ pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
     notes
 }
 
-/// What a heading announces, judged by its words as the interpreter does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Section {
-    WebLink,
-    ResourceDescription,
-    Properties,
-    Links,
-    Scopes,
-    Events,
-    Operations,
-    Method,
-    QueryParameters,
-    RequestBody,
-    ResponseBody,
-    Errors,
-    Examples,
-    SampleHeading,
-    Members,
-    /// Anything else: under Events, the event type (Added, Updated, started ...).
-    Other,
-}
-
-impl Section {
-    fn of(heading: &str) -> Section {
-        let words: Vec<String> = heading.split_whitespace().map(str::to_lowercase).collect();
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        match words.as_slice() {
-            ["web", "link" | "links"] => Section::WebLink,
-            ["resource", "description"] => Section::ResourceDescription,
-            [word] if word.starts_with("propert") => Section::Properties,
-            ["links" | "link"] => Section::Links,
-            ["events"] => Section::Events,
-            ["operations"] => Section::Operations,
-            ["members"] => Section::Members,
-            ["examples"] => Section::Examples,
-            [word] if Method::parse(word).is_some() => Section::Method,
-            ["query", word, ..] if word.starts_with("param") => Section::QueryParameters,
-            ["request", "body"] => Section::RequestBody,
-            ["response", "body"] => Section::ResponseBody,
-            ["json" | "xml", "request" | "response"] => Section::SampleHeading,
-            _ if words.contains(&"errors") => Section::Errors,
-            _ if words.contains(&"scopes") => Section::Scopes,
-            _ => Section::Other,
-        }
-    }
-
-    /// Order of an operation's subsections, to tell where the next operation starts.
-    fn operation_rank(self) -> Option<u8> {
-        match self {
-            Section::QueryParameters => Some(1),
-            Section::RequestBody => Some(2),
-            Section::ResponseBody => Some(3),
-            Section::Errors => Some(4),
-            Section::Examples => Some(5),
-            Section::SampleHeading => Some(6),
-            _ => None,
-        }
-    }
-}
-
 fn heading(text: &str, line: usize) -> Block {
     Block::Heading {
         level: 0,
@@ -113,7 +54,7 @@ fn heading(text: &str, line: usize) -> Block {
 /// Section headings other than the page title.
 fn section_of(block: &Block) -> Option<Section> {
     match block {
-        Block::Heading { level, text, .. } if *level != 1 => Some(Section::of(text)),
+        Block::Heading { level, text, .. } if *level != 1 => Some(Section::of_heading(text)),
         _ => None,
     }
 }
@@ -130,7 +71,7 @@ fn heading_before(blocks: &[Block], index: usize) -> Option<(usize, Section)> {
 fn has_section_before(blocks: &[Block], index: usize, wanted: Section) -> bool {
     blocks[..index]
         .iter()
-        .any(|block| section_of(block) == Some(wanted))
+        .any(|block| section_of(block).as_ref() == Some(&wanted))
 }
 
 fn header_is(table: &Table, columns: &[&str]) -> bool {
@@ -422,7 +363,7 @@ fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         }
         let owner = heading_before(blocks, at).map(|(_, section)| section);
         // Event types are one word: Added, Updated, started, completed ...
-        let has_type = owner == Some(Section::Other)
+        let has_type = matches!(owner, Some(Section::Other(_)))
             && heading_before(blocks, at).is_some_and(|(heading_at, _)| {
                 matches!(&blocks[heading_at], Block::Heading { text, .. } if text.split_whitespace().count() == 1)
             });
@@ -576,8 +517,8 @@ fn operation_groups(blocks: &[Block]) -> Vec<OperationGroup> {
     for (at, block) in blocks.iter().enumerate() {
         match block {
             Block::Heading { level, text, .. } if *level != 1 => {
-                let section = Section::of(text);
-                if section == Section::Method {
+                let section = Section::of_heading(text);
+                if section == Section::Operation {
                     groups.push(OperationGroup {
                         start: at,
                         has_method: true,
@@ -668,7 +609,7 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut in_operation = false;
     for (at, block) in blocks.iter().enumerate() {
         match section_of(block) {
-            Some(Section::Method) => (requests, responses, in_operation) = (0, 0, true),
+            Some(Section::Operation) => (requests, responses, in_operation) = (0, 0, true),
             Some(section)
                 if section.operation_rank().is_none() && section != Section::Operations =>
             {
@@ -699,7 +640,7 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         let has_heading = intro_start
             .checked_sub(1)
             .and_then(|before| section_of(&blocks[before]))
-            .is_some_and(|section| section == Section::SampleHeading);
+            .is_some_and(|section| matches!(section, Section::Example(..)));
         if has_heading {
             continue;
         }
@@ -811,21 +752,6 @@ mod tests {
                 _ => None,
             })
             .collect()
-    }
-
-    #[test]
-    fn headings_are_judged_by_their_words() {
-        assert_eq!(Section::of("Propertie"), Section::Properties);
-        assert_eq!(Section::of("Web link"), Section::WebLink);
-        assert_eq!(Section::of("GET"), Section::Method);
-        assert_eq!(Section::of("Post"), Section::Method);
-        assert_eq!(Section::of("Synchronous errors"), Section::Errors);
-        assert_eq!(
-            Section::of("Azure Active Directory scopes for online applications"),
-            Section::Scopes
-        );
-        assert_eq!(Section::of("XML Response"), Section::SampleHeading);
-        assert_eq!(Section::of("completed"), Section::Other);
     }
 
     #[test]
