@@ -47,10 +47,11 @@ pub fn crate_tree(request: &GenerateRequest<'_>) -> Result<(FileTree, Vec<Applie
 fn crate_input(
     request: &GenerateRequest<'_>,
 ) -> Result<(Vec<Document>, Vec<Applied>, CrateOptions), Error> {
-    let mut documents: Vec<Document> = pipeline::load_schema(request.schema)?
-        .into_iter()
-        .map(|(_, d)| d)
-        .collect();
+    let mut documents: Vec<Document> =
+        pipeline::load_schema_with(request.schema, emit::forget_what_code_never_shows)?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
     let applied = match request.overrides {
         Some(file) => Overrides::load(file)?.apply(&mut documents)?,
         None => Vec::new(),

@@ -180,6 +180,15 @@ pub fn is_schema_file(path: &Path) -> bool {
 
 /// Loads every `*.yaml` in `dir`, sorted by file name.
 pub fn load_schema(dir: &Path) -> Result<Vec<(PathBuf, Document)>, Error> {
+    load_schema_with(dir, |_| {})
+}
+
+/// [`load_schema`], handing each document to `trim` as soon as it is read:
+/// what the caller never uses is freed before the next one is read.
+pub fn load_schema_with(
+    dir: &Path,
+    mut trim: impl FnMut(&mut Document),
+) -> Result<Vec<(PathBuf, Document)>, Error> {
     let listing = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut paths = Vec::new();
     for entry in listing {
@@ -192,7 +201,8 @@ pub fn load_schema(dir: &Path) -> Result<Vec<(PathBuf, Document)>, Error> {
     let mut documents = Vec::with_capacity(paths.len());
     for path in paths {
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let document = Document::from_yaml(&text).map_err(|e| Error::schema_yaml(&path, &e))?;
+        let mut document = Document::from_yaml(&text).map_err(|e| Error::schema_yaml(&path, &e))?;
+        trim(&mut document);
         documents.push((path, document));
     }
     Ok(documents)

@@ -147,9 +147,76 @@ struct Prepared {
 
 /// Takes the sample bodies out of `documents` (see [`samples::classify`]).
 fn prepare(documents: &mut [Document]) -> Result<Prepared, Error> {
+    documents.iter_mut().for_each(forget_what_code_never_shows);
     let model = Model::build(documents)?;
+    keep_only_the_samples(documents);
     let (samples, _) = samples::classify(documents, &model);
     Ok(Prepared { model, samples })
+}
+
+/// Clears the parts of a schema document that are provenance for a reader
+/// of the YAML, not input to the code (page source, inference notes, scopes,
+/// why a type was chosen, sample HTTP headers), so their memory is reused.
+/// [`crate_files`] and [`write_crate`] do it themselves, so output that came
+/// to depend on one of these would show in the snapshot tests; a loader may
+/// do it earlier, as each document is read.
+pub fn forget_what_code_never_shows(document: &mut Document) {
+    document.source = None;
+    document.inferred = Vec::new();
+    document.scopes = Vec::new();
+    for property in &mut document.properties {
+        property.type_source = None;
+    }
+    for operation in &mut document.operations {
+        for field in &mut operation.request_body {
+            field.type_source = None;
+        }
+        for example in &mut operation.examples {
+            example.start_line = String::new();
+            example.headers = Vec::new();
+        }
+    }
+    for sample in document.events.iter_mut().filter_map(|e| e.sample.as_mut()) {
+        sample.start_line = String::new();
+        sample.headers = Vec::new();
+    }
+}
+
+/// Once the model is built, the documents matter only for their samples
+/// (see [`samples::classify`]); the rest is cleared so the samples reuse
+/// its memory.
+fn keep_only_the_samples(documents: &mut [Document]) {
+    for document in documents {
+        document.description = String::new();
+        document.properties = Vec::new();
+        document.links = Vec::new();
+        document.members = Vec::new();
+        for operation in &mut document.operations {
+            operation.description = String::new();
+            operation.query_parameters = Vec::new();
+            operation.request_body = Vec::new();
+            operation.response_body = Vec::new();
+            operation.errors = Vec::new();
+        }
+        for event in &mut document.events {
+            event.resource = String::new();
+            event.priority = String::new();
+            event.sender = String::new();
+            event.reason = String::new();
+        }
+    }
+}
+
+/// Items formatted a few dozen at a time: one line each, so a segment per
+/// item would cost more in parsing than it saves in memory.
+fn in_chunks<'a>(
+    mut items: impl Iterator<Item = TokenStream> + 'a,
+) -> impl Iterator<Item = Segment> + 'a {
+    const ITEMS_PER_SEGMENT: usize = 64;
+    std::iter::from_fn(move || {
+        let chunk: TokenStream = items.by_ref().take(ITEMS_PER_SEGMENT).collect();
+        (!chunk.is_empty()).then_some(Segment::MoreItems(chunk))
+    })
 }
 
 fn rust_file<'a>(header: &str, segments: Box<dyn Iterator<Item = Segment> + 'a>) -> Lazy<'a> {
@@ -170,20 +237,30 @@ fn build_crate(
     let rust_header = header("//", &options.provenance, &options.command);
     sink("Cargo.toml".to_string(), Lazy::Text(cargo_toml(options)))?;
 
+    // First, so that each sample is freed as its test is written and the
+    // memory is there again for the larger items of `lib.rs`.
+    let tests = samples::SamplesFile {
+        crate_ident: &crate_ident,
+        samples,
+    };
+    sink(
+        "tests/samples.rs".to_string(),
+        rust_file(&rust_header, Box::new(tests.segments())),
+    )?;
+
     let modules = model.resources.iter().map(|r| {
         let module = id(&r.module);
         quote!(mod #module;)
     });
     let reexports = model.resources.iter().map(reexport);
+    let resources_doc = Segment::Items(quote! {
+        //! One module per resource page; the types are re-exported here.
+    });
     sink(
         "src/resources/mod.rs".to_string(),
         rust_file(
             &rust_header,
-            Box::new(std::iter::once(Segment::Items(quote! {
-                //! One module per resource page; the types are re-exported here.
-                #(#modules)*
-                #(#reexports)*
-            }))),
+            Box::new(std::iter::once(resources_doc).chain(in_chunks(modules.chain(reexports)))),
         ),
     )?;
     for resource in &model.resources {
@@ -244,17 +321,6 @@ fn build_crate(
     sink(
         "src/lib.rs".to_string(),
         rust_file(&rust_header, Box::new(lib)),
-    )?;
-    drop(kinds);
-    drop(model);
-
-    let tests = samples::SamplesFile {
-        crate_ident: &crate_ident,
-        samples,
-    };
-    sink(
-        "tests/samples.rs".to_string(),
-        rust_file(&rust_header, Box::new(tests.segments())),
     )?;
     Ok(())
 }
