@@ -2,7 +2,7 @@
 //! error subcodes) and the index that decodes a body of any known rel.
 
 use super::docs::{code, doc_or, trusted};
-use super::model::{Enumeration, Member, Model};
+use super::model::{Enumeration, Member, Model, Resource};
 use super::output::Segment;
 use super::resource::id;
 use proc_macro2::TokenStream;
@@ -86,22 +86,24 @@ pub struct Index<'a>(pub &'a Model);
 
 impl<'a> Index<'a> {
     /// The items one at a time, so the two that list every resource are never
-    /// alive (as tokens and as a syntax tree) together.
+    /// alive (as tokens and as a syntax tree) together; the decoder table, the
+    /// largest, a slice of resources at a time.
     pub fn segments(self) -> impl Iterator<Item = Segment> + 'a {
-        let parts: [fn(&Self) -> TokenStream; 4] = [
-            Self::any_resource,
-            Self::shared_items,
-            Self::decoder_table,
-            Self::decoding,
-        ];
-        parts.into_iter().enumerate().map(move |(index, part)| {
-            let tokens = part(&self);
-            if index == 0 {
-                Segment::Items(tokens)
-            } else {
-                Segment::MoreItems(tokens)
-            }
-        })
+        const TABLE_SLICE: usize = 512;
+        let resources = &self.0.resources;
+        let slices: Box<dyn Iterator<Item = &'a [Resource]>> = if resources.is_empty() {
+            Box::new(std::iter::once(&resources[..]))
+        } else {
+            Box::new(resources.chunks(TABLE_SLICE))
+        };
+        std::iter::once_with(move || Segment::Items(self.any_resource()))
+            .chain(std::iter::once_with(move || {
+                Segment::MoreItems(self.shared_items())
+            }))
+            .chain(slices.map(|slice| Segment::TableRows(decoder_table(slice))))
+            .chain(std::iter::once_with(move || {
+                Segment::MoreItems(self.decoding())
+            }))
     }
 
     fn any_resource(&self) -> TokenStream {
@@ -166,19 +168,6 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn decoder_table(&self) -> TokenStream {
-        let decoders = self.0.resources.iter().map(|r| {
-            let variant = id(&r.kind_variant);
-            let ty = id(&r.ident);
-            let rel = &r.rel;
-            quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(::std::boxed::Box::new).map(AnyResource::#variant)) }
-        });
-        quote! {
-            /// Sorted by rel, for binary search.
-            static DECODERS: &[(&str, Decoder)] = &[#(#decoders),*];
-        }
-    }
-
     fn decoding(&self) -> TokenStream {
         quote! {
 
@@ -209,7 +198,21 @@ impl ToTokens for Index<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend(self.any_resource());
         tokens.extend(self.shared_items());
-        tokens.extend(self.decoder_table());
+        tokens.extend(decoder_table(&self.0.resources));
         tokens.extend(self.decoding());
+    }
+}
+
+/// The `DECODERS` table over these resources.
+fn decoder_table(resources: &[Resource]) -> TokenStream {
+    let decoders = resources.iter().map(|r| {
+        let variant = id(&r.kind_variant);
+        let ty = id(&r.ident);
+        let rel = &r.rel;
+        quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(::std::boxed::Box::new).map(AnyResource::#variant)) }
+    });
+    quote! {
+        /// Sorted by rel, for binary search.
+        static DECODERS: &[(&str, Decoder)] = &[#(#decoders),*];
     }
 }
