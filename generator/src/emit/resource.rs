@@ -213,23 +213,37 @@ impl ToTokens for LinksStruct<'_> {
                 pub #field: ::std::option::Option<::ucwa_runtime::Links<#target>>,
             }
         });
-        let extra = extra_field("Links");
-        let mut reads: Vec<Read> = r
+        let keys = r
             .links
             .iter()
-            .map(|l| Read::Optional(&l.rel, id(&l.ident).into_token_stream()))
-            .collect();
-        reads.push(Read::Rest);
-        let deserialize = deserialize_impl(&name, &reads);
-        tokens.extend(quote! {
-            #docs
-            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-            pub struct #name {
-                #(#fields)*
-                #extra
-            }
-            #deserialize
-        });
+            .map(|link| (link.rel.as_str(), link.ident.as_str()));
+        tokens.extend(by_rel_struct(docs, &name, fields, keys, "Links"));
+    }
+}
+
+/// A struct of optional fields keyed by rel (links, embedded resources), with
+/// the rels nobody documented kept in `extra`.
+fn by_rel_struct<'a>(
+    docs: TokenStream,
+    name: &Ident,
+    fields: impl Iterator<Item = TokenStream>,
+    keys: impl Iterator<Item = (&'a str, &'a str)>,
+    extra_what: &str,
+) -> TokenStream {
+    let extra = extra_field(extra_what);
+    let mut reads: Vec<Read> = keys
+        .map(|(rel, ident)| Read::Optional(rel, id(ident).into_token_stream()))
+        .collect();
+    reads.push(Read::Rest);
+    let deserialize = deserialize_impl(name, &reads);
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+        #deserialize
     }
 }
 
@@ -259,24 +273,18 @@ impl ToTokens for EmbeddedStruct<'_> {
                     pub #field: ::std::option::Option<::ucwa_runtime::Embedded<super::#target>>,
                 }
             });
-        let extra = extra_field("Embedded resources");
-        let mut reads: Vec<Read> = self
+        let keys = self
             .resource
             .embedded
             .iter()
-            .map(|e| Read::Optional(&e.rel, id(&e.ident).into_token_stream()))
-            .collect();
-        reads.push(Read::Rest);
-        let deserialize = deserialize_impl(&name, &reads);
-        tokens.extend(quote! {
-            #docs
-            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-            pub struct #name {
-                #(#fields)*
-                #extra
-            }
-            #deserialize
-        });
+            .map(|embedded| (embedded.rel.as_str(), embedded.ident.as_str()));
+        tokens.extend(by_rel_struct(
+            docs,
+            &name,
+            fields,
+            keys,
+            "Embedded resources",
+        ));
     }
 }
 
