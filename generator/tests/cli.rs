@@ -23,6 +23,22 @@ fn text(output: &Output) -> String {
 
 const PAGE: &str = "# widget\n\n_**Applies to:** Skype for Business 2015_\n\nRepresents a widget.\n\n### Properties\n\n|**Name**|**Description**|\n|:-----|:-----|\n|size|The size.|\n\n### Links\n\nNone\n";
 
+/// `dir/schema`, extracted from a `dir/pages` holding the widget page.
+fn extracted_widget(dir: &Path) -> PathBuf {
+    let pages = dir.join("pages");
+    let schema = dir.join("schema");
+    fs::create_dir_all(&pages).unwrap();
+    fs::write(pages.join("widget_ref.md"), PAGE).unwrap();
+    let output = run(&[
+        "extract",
+        pages.to_str().unwrap(),
+        "--out",
+        schema.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    schema
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
@@ -156,19 +172,8 @@ fn a_broken_page_fails_the_run_but_not_the_others_and_keeps_its_old_schema() {
 #[test]
 fn a_broken_schema_file_leaves_the_generated_crate_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let pages = dir.path().join("pages");
-    let schema = dir.path().join("schema");
+    let schema = extracted_widget(dir.path());
     let krate = dir.path().join("crate");
-    fs::create_dir_all(&pages).unwrap();
-    fs::write(pages.join("widget_ref.md"), PAGE).unwrap();
-    assert!(run(&[
-        "extract",
-        pages.to_str().unwrap(),
-        "--out",
-        schema.to_str().unwrap()
-    ])
-    .status
-    .success());
     let generate = [
         "generate",
         "--schema",
@@ -233,18 +238,7 @@ fn every_subcommand_explains_its_flags() {
 #[test]
 fn report_lists_the_overrides_that_applied() {
     let dir = tempfile::tempdir().unwrap();
-    let pages = dir.path().join("pages");
-    let schema = dir.path().join("schema");
-    fs::create_dir_all(&pages).unwrap();
-    fs::write(pages.join("widget_ref.md"), PAGE).unwrap();
-    assert!(run(&[
-        "extract",
-        pages.to_str().unwrap(),
-        "--out",
-        schema.to_str().unwrap()
-    ])
-    .status
-    .success());
+    let schema = extracted_widget(dir.path());
     let overrides = dir.path().join("overrides.yaml");
     fs::write(
         &overrides,
