@@ -68,12 +68,6 @@ fn heading_before(blocks: &[Block], index: usize) -> Option<(usize, Section)> {
         .find_map(|(at, block)| section_of(block).map(|section| (at, section)))
 }
 
-fn has_section_before(blocks: &[Block], index: usize, wanted: Section) -> bool {
-    blocks[..index]
-        .iter()
-        .any(|block| section_of(block).as_ref() == Some(&wanted))
-}
-
 fn header_is(table: &Table, columns: &[&str]) -> bool {
     table.header.len() == columns.len()
         && table.header.iter().zip(columns).all(|(cell, column)| {
@@ -355,26 +349,28 @@ fn recover_links(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
 
 fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut insertions = Vec::new();
-    let mut events_heading_inserted = false;
+    // Set by an Events heading on the page before this table, or one inserted for an earlier table.
+    let mut has_events = false;
     for (at, block) in blocks.iter().enumerate() {
+        if section_of(block) == Some(Section::Events) {
+            has_events = true;
+        }
         let Block::Table(table) = block else { continue };
         if !header_is(table, &["Resource", "Priority", "Sender", "Reason"]) {
             continue;
         }
-        let owner = heading_before(blocks, at).map(|(_, section)| section);
         // Event types are one word: Added, Updated, started, completed ...
-        let has_type = matches!(owner, Some(Section::Other(_)))
-            && heading_before(blocks, at).is_some_and(|(heading_at, _)| {
-                matches!(&blocks[heading_at], Block::Heading { text, .. } if text.split_whitespace().count() == 1)
-            });
-        let has_events = events_heading_inserted || has_section_before(blocks, at, Section::Events);
+        let has_type = heading_before(blocks, at).is_some_and(|(heading_at, section)| {
+            matches!(section, Section::Other(_))
+                && matches!(&blocks[heading_at], Block::Heading { text, .. } if text.split_whitespace().count() == 1)
+        });
         if has_type && has_events {
             continue;
         }
         let mut facts = Vec::new();
         if !has_events {
             insertions.push((at, heading("Events", table.line)));
-            events_heading_inserted = true;
+            has_events = true;
             facts.push("Events heading".to_string());
         }
         let mut evidence = vec![format!("the event table at line {}", table.line)];
