@@ -150,14 +150,18 @@ pub(crate) fn required<'a>(element: &'a Element, attribute: &str) -> Result<&'a 
 }
 
 /// Collects values per rel in document order, then applies the array rule.
+/// Each group is a JSON array under its rel, so finding a rel's group is a
+/// map lookup: a body with many distinct rels stays linear.
 #[derive(Default)]
-pub(crate) struct RelGroups(Vec<(String, Vec<Value>)>);
+pub(crate) struct RelGroups(Map<String, Value>);
 
 impl RelGroups {
     pub(crate) fn push(&mut self, rel: &str, value: Value) {
-        match self.0.iter_mut().find(|(existing, _)| existing == rel) {
-            Some((_, values)) => values.push(value),
-            None => self.0.push((rel.to_owned(), vec![value])),
+        match self.0.get_mut(rel) {
+            Some(Value::Array(values)) => values.push(value),
+            _ => {
+                self.0.insert(rel.to_owned(), Value::Array(vec![value]));
+            }
         }
     }
 
@@ -165,15 +169,19 @@ impl RelGroups {
         if self.0.is_empty() {
             return None;
         }
-        let mut object = Map::new();
-        for (rel, mut values) in self.0 {
-            let value = if values.len() == 1 && !shape.is_array(&rel) {
-                values.pop().unwrap_or(Value::Null)
-            } else {
-                Value::Array(values)
-            };
-            object.insert(rel, value);
-        }
+        let object = self
+            .0
+            .into_iter()
+            .map(|(rel, group)| {
+                let value = match group {
+                    Value::Array(mut values) if values.len() == 1 && !shape.is_array(&rel) => {
+                        values.pop().unwrap_or(Value::Null)
+                    }
+                    group => group,
+                };
+                (rel, value)
+            })
+            .collect();
         Some(Value::Object(object))
     }
 }
@@ -389,6 +397,16 @@ mod tests {
             "{written}"
         );
         assert_eq!(to_json_value(&written, &PHONES).expect("reads back"), value);
+    }
+
+    #[test]
+    fn interleaved_rels_group_in_order_of_first_appearance() {
+        let xml = r#"<resource><link rel="b" href="/b1"/><link rel="a" href="/a"/><link rel="b" href="/b2"/></resource>"#;
+        let links = &to_json_value(xml, &Shape::EMPTY).expect("valid")["_links"];
+        let rels: Vec<&String> = links.as_object().expect("object").keys().collect();
+        assert_eq!(rels, ["b", "a"]);
+        assert_eq!(links["b"], json!([{"href": "/b1"}, {"href": "/b2"}]));
+        assert_eq!(links["a"], json!({"href": "/a"}));
     }
 
     #[test]
