@@ -172,10 +172,10 @@ fn channel_value(
         }
     }
     let mut object = Map::new();
-    object.insert(
-        "_links".into(),
-        links.into_object(&Shape::EMPTY).unwrap_or_default(),
-    );
+    // No links at all reads as empty links, as an absent `_links` does in JSON.
+    if let Some(links) = links.into_object(&Shape::EMPTY) {
+        object.insert("_links".into(), links);
+    }
     object.insert("sender".into(), Value::Array(senders));
     Ok(Value::Object(object))
 }
@@ -362,6 +362,10 @@ mod tests {
             .reason::<crate::ErrorCode, crate::ErrorSubcode>()
             .is_some_and(|reason| reason.is_ok()));
 
+        let without_links =
+            EventChannel::<Kind>::from_xml(r#"<events><sender rel="me" href="/me"/></events>"#)
+                .expect("links are optional, as in JSON");
+        assert_eq!(without_links.links, ChannelLinks::default());
         let untyped = EventChannel::<String>::from_xml(xml).expect("valid without shapes");
         assert_eq!(untyped.sender.len(), 2);
         assert!(EventChannel::<Kind>::from_xml("<resource/>").is_err());
