@@ -122,23 +122,16 @@ fn item_lines(text: &str) -> Vec<usize> {
 }
 
 fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, String> {
-    let resource_names: Vec<String> = documents
-        .iter()
-        .filter(|d| d.kind == Kind::Resource)
-        .map(|d| d.name.clone())
-        .collect();
+    let has = |kind: Kind, name: &str| documents.iter().any(|d| d.kind == kind && d.name == name);
     if let Some(target) = &entry.target {
-        if !resource_names.contains(target) {
+        if !has(Kind::Resource, target) {
             return Err(format!(
                 "link target `{target}` is not a resource in the schema"
             ));
         }
     }
     if let Some(TypeRef::Enum(name)) = entry.ty.as_ref().map(innermost) {
-        if !documents
-            .iter()
-            .any(|d| d.kind == Kind::Enumeration && &d.name == name)
-        {
+        if !has(Kind::Enumeration, name) {
             return Err(format!(
                 "type names enumeration `{name}`, which is not in the schema"
             ));
