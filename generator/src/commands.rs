@@ -47,15 +47,11 @@ pub fn crate_tree(request: &GenerateRequest<'_>) -> Result<(FileTree, Vec<Applie
 fn crate_input(
     request: &GenerateRequest<'_>,
 ) -> Result<(Vec<Document>, Vec<Applied>, CrateOptions), Error> {
-    let mut documents: Vec<Document> =
-        pipeline::load_schema_with(request.schema, emit::forget_what_code_never_shows)?
-            .into_iter()
-            .map(|(_, d)| d)
-            .collect();
-    let applied = match request.overrides {
-        Some(file) => Overrides::load(file)?.apply(&mut documents)?,
-        None => Vec::new(),
-    };
+    let (documents, applied) = load_documents(
+        request.schema,
+        request.overrides,
+        emit::forget_what_code_never_shows,
+    )?;
     let runtime = request
         .runtime
         .map(Path::to_path_buf)
@@ -72,6 +68,24 @@ fn crate_input(
         command: request.command.clone(),
     };
     Ok((documents, applied, options))
+}
+
+/// The documents of a schema directory (each handed to `trim` as it is
+/// read), with the overrides file applied; and the overrides that applied.
+pub fn load_documents(
+    schema: &Path,
+    overrides: Option<&Path>,
+    trim: impl FnMut(&mut Document),
+) -> Result<(Vec<Document>, Vec<Applied>), Error> {
+    let mut documents: Vec<Document> = pipeline::load_schema_with(schema, trim)?
+        .into_iter()
+        .map(|(_, document)| document)
+        .collect();
+    let applied = match overrides {
+        Some(file) => Overrides::load(file)?.apply(&mut documents)?,
+        None => Vec::new(),
+    };
+    Ok((documents, applied))
 }
 
 /// Writes the crate `crate_tree` describes, each file staged on disk as soon

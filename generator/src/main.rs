@@ -4,9 +4,8 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use ucwa_codegen::commands::{self, display_relative, GenerateRequest, Layout};
-use ucwa_codegen::overrides::Overrides;
 use ucwa_codegen::report::Coverage;
-use ucwa_codegen::{pipeline, Error};
+use ucwa_codegen::Error;
 
 /// Turns UCWA 2.0 reference pages into a YAML schema and a typed Rust crate.
 ///
@@ -179,14 +178,8 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
         }
         Some(Command::Report { schema, overrides }) => {
             let schema = schema.unwrap_or_else(|| Layout::repository().schema);
-            let mut documents: Vec<_> = pipeline::load_schema(&schema)?
-                .into_iter()
-                .map(|(_, d)| d)
-                .collect();
-            let applied = match overrides {
-                Some(file) => Overrides::load(&file)?.apply(&mut documents)?,
-                None => Vec::new(),
-            };
+            let (documents, applied) =
+                commands::load_documents(&schema, overrides.as_deref(), |_| {})?;
             print!("{}", Coverage::of(&documents, applied));
             Ok(ExitCode::SUCCESS)
         }
