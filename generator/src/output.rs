@@ -254,6 +254,13 @@ pub fn differences(out: &Path, files: &FileTree, is_stale: impl Fn(&Path) -> boo
         }
     }
     let expected: BTreeSet<PathBuf> = files.keys().map(|name| out.join(name)).collect();
+    // Looked up per directory entry, so the walk stays linear in the tree.
+    let leading_to_files: BTreeSet<&Path> = expected.iter().flat_map(|p| p.ancestors()).collect();
+    let written_dirs: BTreeSet<&Path> = expected
+        .iter()
+        .filter_map(|p| p.parent())
+        .filter(|dir| *dir != out)
+        .collect();
     let mut stack = vec![out.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(listing) = fs::read_dir(&dir) else {
@@ -261,16 +268,13 @@ pub fn differences(out: &Path, files: &FileTree, is_stale: impl Fn(&Path) -> boo
         };
         for entry in listing.flatten() {
             let path = entry.path();
-            let under_written_dir = files.keys().any(|name| {
-                Path::new(name)
-                    .parent()
-                    .is_some_and(|p| !p.as_os_str().is_empty() && path.starts_with(out.join(p)))
-            });
             if path.is_dir() {
-                if files.keys().any(|name| out.join(name).starts_with(&path)) {
+                if leading_to_files.contains(path.as_path()) {
                     stack.push(path);
                 }
-            } else if !expected.contains(&path) && (under_written_dir || is_stale(&path)) {
+            } else if !expected.contains(&path)
+                && (path.ancestors().any(|a| written_dirs.contains(a)) || is_stale(&path))
+            {
                 differ.insert(path);
             }
         }
