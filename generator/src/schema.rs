@@ -302,10 +302,33 @@ impl FromStr for TypeRef {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        if let Some(item) = text.strip_prefix("array of ") {
-            return Ok(TypeRef::Array(Box::new(item.parse()?)));
+        // Iterative, and bounded: the types built from here are recursive
+        // (Display, Drop), so a hand-edited `array of array of ...` must not
+        // become deep enough to overflow the stack.
+        let mut text = text.trim();
+        let mut depth = 0;
+        while let Some(item) = text.strip_prefix("array of ") {
+            depth += 1;
+            if depth > MAX_ARRAY_DEPTH {
+                return Err(format!(
+                    "arrays nest deeper than {MAX_ARRAY_DEPTH} levels of `array of`"
+                ));
+            }
+            text = item.trim();
         }
+        let mut ty = TypeRef::from_innermost(text)?;
+        for _ in 0..depth {
+            ty = TypeRef::Array(Box::new(ty));
+        }
+        Ok(ty)
+    }
+}
+
+/// How many `array of` a type may nest; UCWA's deepest is one.
+pub const MAX_ARRAY_DEPTH: usize = 32;
+
+impl TypeRef {
+    fn from_innermost(text: &str) -> Result<Self, String> {
         if let Some(name) = text.strip_prefix("enum ") {
             let name = name.trim();
             if name.is_empty() {
@@ -354,6 +377,16 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_arrays_are_bounded_not_a_stack_overflow() {
+        let deepest = format!("{}string", "array of ".repeat(MAX_ARRAY_DEPTH));
+        let parsed: TypeRef = deepest.parse().expect("within the limit");
+        assert_eq!(parsed.to_string(), deepest);
+        let hostile = format!("{}string", "array of ".repeat(100_000));
+        let error = hostile.parse::<TypeRef>().expect_err("beyond the limit");
+        assert!(error.contains("deeper than 32"), "{error}");
+    }
 
     #[test]
     fn type_refs_read_back_what_they_write() {
