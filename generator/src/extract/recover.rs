@@ -59,13 +59,18 @@ fn section_of(block: &Block) -> Option<Section> {
     }
 }
 
-/// The nearest section heading before `index`, with its position.
-fn heading_before(blocks: &[Block], index: usize) -> Option<(usize, Section)> {
-    blocks[..index]
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(at, block)| section_of(block).map(|section| (at, section)))
+/// Each block with its position and the position of the nearest section
+/// heading before it, found in one pass: scanning back from every table made
+/// pages with many tables quadratic.
+fn with_heading_before(blocks: &[Block]) -> impl Iterator<Item = (usize, &Block, Option<usize>)> {
+    let mut last_heading = None;
+    blocks.iter().enumerate().map(move |(at, block)| {
+        let heading_before = last_heading;
+        if matches!(block, Block::Heading { level, .. } if *level != 1) {
+            last_heading = Some(at);
+        }
+        (at, block, heading_before)
+    })
 }
 
 fn header_is(table: &Table, columns: &[&str]) -> bool {
@@ -77,12 +82,24 @@ fn header_is(table: &Table, columns: &[&str]) -> bool {
         })
 }
 
+/// Puts each block before the block now at its position (after the last block
+/// when past the end), equal positions in the order given. One merge pass:
+/// inserting one by one shifts the rest of the page each time.
 fn inserting(blocks: &mut Vec<Block>, mut insertions: Vec<(usize, Block)>) {
-    // From the back, so earlier positions stay valid; stable for equal positions.
-    insertions.sort_by_key(|(at, _)| *at);
-    for (at, block) in insertions.into_iter().rev() {
-        blocks.insert(at.min(blocks.len()), block);
+    if insertions.is_empty() {
+        return;
     }
+    insertions.sort_by_key(|(at, _)| *at);
+    let mut insertions = insertions.into_iter().peekable();
+    let mut merged = Vec::with_capacity(blocks.len() + insertions.len());
+    for (at, block) in std::mem::take(blocks).into_iter().enumerate() {
+        while let Some((_, inserted)) = insertions.next_if(|(position, _)| *position <= at) {
+            merged.push(inserted);
+        }
+        merged.push(block);
+    }
+    merged.extend(insertions.map(|(_, inserted)| inserted));
+    *blocks = merged;
 }
 
 // ---------------------------------------------------------------- title
@@ -239,23 +256,20 @@ fn xml_resource_rel(line: &str) -> Option<&str> {
 
 fn recover_properties(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let resource_page = is_resource_page(blocks);
-    let found = blocks
-        .iter()
-        .enumerate()
-        .find_map(|(at, block)| match block {
-            Block::Table(table)
-                if header_is(table, &["Name", "Description"])
-                    && !is_web_link_table(blocks, at, table) =>
-            {
-                let owner = heading_before(blocks, at).map(|(_, section)| section);
-                matches!(
-                    owner,
-                    None | Some(Section::ResourceDescription | Section::WebLink)
-                )
-                .then_some((at, table.line))
-            }
-            _ => None,
-        });
+    let found = with_heading_before(blocks).find_map(|(at, block, heading_before)| match block {
+        Block::Table(table)
+            if header_is(table, &["Name", "Description"])
+                && !is_web_link_table(blocks, at, table) =>
+        {
+            let owner = heading_before.and_then(|heading| section_of(&blocks[heading]));
+            matches!(
+                owner,
+                None | Some(Section::ResourceDescription | Section::WebLink)
+            )
+            .then_some((at, table.line))
+        }
+        _ => None,
+    });
     let Some((at, line)) = found else { return };
     if resource_page {
         blocks.insert(at, heading("Properties", line));
@@ -312,12 +326,12 @@ fn is_relationships_sentence(text: &str) -> bool {
 
 fn recover_links(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut insertions = Vec::new();
-    for (at, block) in blocks.iter().enumerate() {
+    for (at, block, heading_before) in with_heading_before(blocks) {
         let Block::Table(table) = block else { continue };
         if !header_is(table, &["Link", "Description"]) {
             continue;
         }
-        if heading_before(blocks, at).is_some_and(|(_, section)| section == Section::Links) {
+        if heading_before.and_then(|heading| section_of(&blocks[heading])) == Some(Section::Links) {
             continue;
         }
         let sentence = at.checked_sub(1).and_then(|before| match &blocks[before] {
@@ -351,7 +365,7 @@ fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut insertions = Vec::new();
     // Set by an Events heading on the page before this table, or one inserted for an earlier table.
     let mut has_events = false;
-    for (at, block) in blocks.iter().enumerate() {
+    for (at, block, heading_before) in with_heading_before(blocks) {
         if section_of(block) == Some(Section::Events) {
             has_events = true;
         }
@@ -360,9 +374,9 @@ fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
             continue;
         }
         // Event types are one word: Added, Updated, started, completed ...
-        let has_type = heading_before(blocks, at).is_some_and(|(heading_at, section)| {
-            matches!(section, Section::Other(_))
-                && matches!(&blocks[heading_at], Block::Heading { text, .. } if text.split_whitespace().count() == 1)
+        let has_type = heading_before.is_some_and(|heading| {
+            matches!(section_of(&blocks[heading]), Some(Section::Other(_)))
+                && matches!(&blocks[heading], Block::Heading { text, .. } if text.split_whitespace().count() == 1)
         });
         if has_type && has_events {
             continue;
@@ -984,6 +998,28 @@ mod tests {
             notes[2]
         );
         assert_eq!(sample_format("HTTP/1.1 204 No Content"), None);
+    }
+
+    #[test]
+    fn insertions_go_before_their_position_in_the_order_given() {
+        let mut blocks = vec![paragraph("a", 1), paragraph("b", 2)];
+        inserting(
+            &mut blocks,
+            vec![
+                (1, heading("second", 2)),
+                (0, heading("first", 1)),
+                (1, heading("third", 2)),
+                (9, heading("last", 3)),
+            ],
+        );
+        let order: Vec<&str> = blocks
+            .iter()
+            .map(|block| match block {
+                Block::Heading { text, .. } | Block::Paragraph { text, .. } => text.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(order, ["first", "a", "second", "third", "b", "last"]);
     }
 
     #[test]
