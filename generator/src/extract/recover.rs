@@ -740,6 +740,14 @@ mod tests {
         })
     }
 
+    fn title(text: &str, line: usize) -> Block {
+        Block::Heading {
+            level: 1,
+            text: text.to_string(),
+            line,
+        }
+    }
+
     fn paragraph(text: &str, line: usize) -> Block {
         Block::Paragraph {
             text: text.to_string(),
@@ -820,11 +828,7 @@ mod tests {
     #[test]
     fn a_name_description_table_on_a_page_without_resource_sections_is_members() {
         let mut blocks = vec![
-            Block::Heading {
-                level: 1,
-                text: "Color".into(),
-                line: 1,
-            },
+            title("Color", 1),
             paragraph("Represents a color.", 3),
             table(
                 &["Name", "Description"],
@@ -840,50 +844,18 @@ mod tests {
     #[test]
     fn each_operation_gets_the_method_of_its_own_request_line() {
         let mut blocks = vec![
-            Block::Heading {
-                level: 1,
-                text: "thing".into(),
-                line: 1,
-            },
-            Block::Heading {
-                level: 0,
-                text: "Operations".into(),
-                line: 2,
-            },
+            title("thing", 1),
+            heading("Operations", 2),
             paragraph("Returns the thing.", 3),
-            Block::Heading {
-                level: 0,
-                text: "Request body".into(),
-                line: 4,
-            },
-            Block::Heading {
-                level: 0,
-                text: "JSON Request".into(),
-                line: 5,
-            },
+            heading("Request body", 4),
+            heading("JSON Request", 5),
             code("Get https://x HTTP/1.1\nAccept: application/json", 6),
             paragraph("Changes the thing.", 8),
-            Block::Heading {
-                level: 0,
-                text: "Request body".into(),
-                line: 9,
-            },
-            Block::Heading {
-                level: 0,
-                text: "Response body".into(),
-                line: 10,
-            },
+            heading("Request body", 9),
+            heading("Response body", 10),
             paragraph("The response from a PUT request is empty.", 11),
-            Block::Heading {
-                level: 0,
-                text: "DELETE".into(),
-                line: 12,
-            },
-            Block::Heading {
-                level: 0,
-                text: "Request body".into(),
-                line: 13,
-            },
+            heading("DELETE", 12),
+            heading("Request body", 13),
         ];
         let notes = missing_headings(&mut blocks);
         assert_eq!(
@@ -937,21 +909,9 @@ mod tests {
     #[test]
     fn samples_that_lost_their_heading_get_one_from_their_shape() {
         let mut blocks = vec![
-            Block::Heading {
-                level: 1,
-                text: "thing".into(),
-                line: 1,
-            },
-            Block::Heading {
-                level: 0,
-                text: "GET".into(),
-                line: 2,
-            },
-            Block::Heading {
-                level: 0,
-                text: "JSON Request".into(),
-                line: 3,
-            },
+            title("thing", 1),
+            heading("GET", 2),
+            heading("JSON Request", 3),
             code("Get https://x/thing HTTP/1.1\nAccept: application/json", 4),
             paragraph(
                 "This sample is given only as an illustration of response syntax.",
@@ -967,11 +927,7 @@ mod tests {
             ),
             // No format shown: the second response of the operation is the XML one.
             code("HTTP/1.1 204 No Content", 14),
-            Block::Heading {
-                level: 0,
-                text: "Events".into(),
-                line: 16,
-            },
+            heading("Events", 16),
             code("{ \"type\" : \"added\" }", 18),
         ];
         let notes = missing_headings(&mut blocks);
