@@ -503,18 +503,17 @@ fn delimited_table(
     header: Vec<String>,
     delimiter: char,
 ) -> (Table, usize) {
-    let mut rows = Vec::new();
     // Pipe tables have a `---|---|` rule under the header.
-    let mut index = if delimiter == '|' {
+    let first_row = if delimiter == '|' {
         start + 2
     } else {
         start + 1
     };
-    while index < end {
+    table_rows(lines, start, first_row, end, header, |header, line| {
         // Only spaces are trimmed: a trailing tab still delimits an empty last cell.
-        let line = lines[index].trim_matches(' ');
+        let line = line.trim_matches(' ');
         if line.trim().is_empty() || !line.contains(delimiter) || is_pipe_rule(line) {
-            break;
+            return None;
         }
         let mut cells = if delimiter == '|' {
             pipe_cells(line)
@@ -527,35 +526,46 @@ fn delimited_table(
             let rest = cells.split_off(header.len() - 1).join(joint);
             cells.push(normalise(&rest));
         }
-        rows.push(Row {
-            cells: cells.into_iter().map(cell).collect(),
-            line: index + 1,
-        });
-        index += 1;
-    }
-    (
-        Table {
-            header,
-            rows,
-            line: start + 1,
-        },
-        index,
-    )
+        Some(cells)
+    })
 }
 
 fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
-    let mut rows = Vec::new();
-    let mut index = start + 1;
-    while index < end {
-        let line = lines[index].trim();
+    table_rows(lines, start, start + 1, end, header, |header, line| {
+        let line = line.trim();
         if line.is_empty() || is_table_header(line) || sample_start(line).is_some() {
-            break;
+            return None;
         }
-        let Some(cells) = split_row(&header, line) else {
+        split_row(header, line)
+    })
+}
+
+/// The table whose header is at `start`: one row per line from `first_row`
+/// on, until `row_cells` finds a line that is not a row. Returns the index
+/// after the table.
+fn table_rows(
+    lines: &[&str],
+    start: usize,
+    first_row: usize,
+    end: usize,
+    header: Vec<String>,
+    row_cells: impl Fn(&[String], &str) -> Option<Vec<String>>,
+) -> (Table, usize) {
+    let mut rows = Vec::new();
+    let mut index = first_row;
+    while index < end {
+        let Some(cells) = row_cells(&header, lines[index]) else {
             break;
         };
+        let cells = cells
+            .into_iter()
+            .map(|text| Cell {
+                text,
+                link_targets: Vec::new(),
+            })
+            .collect();
         rows.push(Row {
-            cells: cells.into_iter().map(cell).collect(),
+            cells,
             line: index + 1,
         });
         index += 1;
@@ -568,13 +578,6 @@ fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -
         },
         index,
     )
-}
-
-fn cell(text: String) -> Cell {
-    Cell {
-        text,
-        link_targets: Vec::new(),
-    }
 }
 
 /// Splits one rendered row into one cell per column. Single-token columns
