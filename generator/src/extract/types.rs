@@ -18,12 +18,7 @@ pub fn apply_body_hint(field: &mut BodyField) {
     if let Some(hint) = enum_hint(description) {
         field.nullable = hint.nullable;
         field.values = hint.values;
-        let ty = TypeRef::Enum(hint.name.clone());
-        field.ty = Some(if hint.array {
-            TypeRef::Array(Box::new(ty))
-        } else {
-            ty
-        });
+        field.ty = Some(array_if(hint.array, TypeRef::Enum(hint.name.clone())));
         field.type_source = Some(format!(
             "request body hint ({}) listing its values",
             hint.name
@@ -44,13 +39,7 @@ pub fn apply_body_hint(field: &mut BodyField) {
             Some(_) => format!("request body hint {hint}"),
             None => format!("request body hint {hint}, which has no schema type"),
         });
-        field.ty = ty.map(|ty| {
-            if array {
-                TypeRef::Array(Box::new(ty))
-            } else {
-                ty
-            }
-        });
+        field.ty = ty.map(|ty| array_if(array, ty));
     }
 }
 
@@ -100,12 +89,7 @@ pub fn infer_property_types(document: &mut Document) {
         });
         if let Some(name) = enum_named_in(&property.description) {
             let is_array = matches!(sampled, Some((TypeRef::Array(_), _, _)));
-            let ty = TypeRef::Enum(name.clone());
-            property.ty = Some(if is_array {
-                TypeRef::Array(Box::new(ty))
-            } else {
-                ty
-            });
+            property.ty = Some(array_if(is_array, TypeRef::Enum(name.clone())));
             property.type_source = Some(match is_array {
                 true => format!("description names enumeration {name}; sample value is an array"),
                 false => format!("description names enumeration {name}"),
@@ -212,15 +196,12 @@ fn enum_hint(description: &str) -> Option<EnumHint> {
     {
         return None;
     }
-    let before = description[..open].trim_end();
+    let (array, nullable) = hint_prefix(&description[..open]);
     Some(EnumHint {
         name: name.to_string(),
         values,
-        nullable: before.ends_with("Nullable"),
-        array: before
-            .trim_end_matches("Nullable")
-            .trim_end()
-            .ends_with("Array of"),
+        nullable,
+        array,
     })
 }
 
@@ -243,13 +224,28 @@ fn scalar_hint(description: &str) -> Option<(&'static str, bool, bool)> {
     let word = SCALAR_HINTS
         .into_iter()
         .find(|word| description.ends_with(word))?;
-    let before = description[..description.len() - word.len()].trim_end();
+    let (array, nullable) = hint_prefix(&description[..description.len() - word.len()]);
+    Some((word, array, nullable))
+}
+
+/// Whether the text before a type hint ends in `Array of` and/or `Nullable`
+/// (`Array of Nullable`), as `(array, nullable)`.
+fn hint_prefix(before: &str) -> (bool, bool) {
+    let before = before.trim_end();
     let nullable = before.ends_with("Nullable");
     let array = before
         .trim_end_matches("Nullable")
         .trim_end()
         .ends_with("Array of");
-    Some((word, array, nullable))
+    (array, nullable)
+}
+
+fn array_if(array: bool, ty: TypeRef) -> TypeRef {
+    if array {
+        TypeRef::Array(Box::new(ty))
+    } else {
+        ty
+    }
 }
 
 fn scalar_type(word: &str) -> Option<TypeRef> {
