@@ -171,8 +171,9 @@ impl<'a> Reader<'a> {
     }
 
     fn take_text(&mut self) -> String {
-        let text = std::mem::take(&mut self.text);
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        let text = text::normalise_whitespace(&self.text);
+        self.text.clear();
+        text
     }
 
     fn push(&mut self, block: Block) {
@@ -361,10 +362,7 @@ impl<'a> Reader<'a> {
     }
 
     fn source_line_at(&self, offset: usize) -> &'a str {
-        let line_start = self.source[..offset.min(self.source.len())]
-            .rfind('\n')
-            .map_or(0, |at| at + 1);
-        self.source[line_start..].lines().next().unwrap_or_default()
+        self.lines.text(self.source, self.lines.line_of(offset))
     }
 }
 

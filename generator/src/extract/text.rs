@@ -117,7 +117,8 @@ fn strip_html_tags(text: &str) -> String {
     out
 }
 
-fn normalise_whitespace(text: &str) -> String {
+/// Whitespace runs collapsed to one space, trimmed.
+pub fn normalise_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
