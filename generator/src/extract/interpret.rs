@@ -377,14 +377,18 @@ impl<'a> Page<'a> {
     }
 
     fn links(&mut self, table: &Table) {
-        let links = table.rows.iter().map(|row| Link {
-            rel: cell(row, 0),
-            description: cell(row, 1),
-            target: row
+        let links = table.rows.iter().map(|row| {
+            let rel = cell(row, 0);
+            let target = row
                 .cells
                 .first()
                 .and_then(|rel| rel.link_targets.first())
-                .and_then(|target| resource_of_target(target, &rel_text(row))),
+                .and_then(|target| resource_of_target(target, &rel));
+            Link {
+                rel,
+                description: cell(row, 1),
+                target,
+            }
         });
         self.document.links.extend(links);
     }
@@ -543,10 +547,6 @@ fn cell(row: &Row, at: usize) -> String {
         .unwrap_or_default()
 }
 
-fn rel_text(row: &Row) -> String {
-    cell(row, 0)
-}
-
 /// `contact_ref.md`, `Contact_Ref.md`, `../x/contact_ref.md` → the resource
 /// name, spelt as the cell spells it when the two agree but for case.
 fn resource_of_target(target: &str, cell_text: &str) -> Option<String> {
@@ -611,25 +611,6 @@ mod tests {
             );
         }
         assert_eq!(name_from_title("2015 notes"), None);
-    }
-
-    #[test]
-    fn headings_are_judged_by_their_words() {
-        assert_eq!(Section::of_heading("Propertie"), Section::Properties);
-        assert_eq!(Section::of_heading("Synchronous errors"), Section::Errors);
-        assert_eq!(Section::of_heading("GET"), Section::Operation);
-        assert_eq!(
-            Section::of_heading("Azure Active Directory scopes for online applications"),
-            Section::Scopes
-        );
-        assert_eq!(
-            Section::of_heading("XML Response"),
-            Section::Example(SampleFormat::Xml, Direction::Response)
-        );
-        assert_eq!(
-            Section::of_heading("completed"),
-            Section::Other("completed".into())
-        );
     }
 
     #[test]
