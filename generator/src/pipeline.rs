@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 mod select;
 
-pub use select::{Evidence, Selected, Title, Verdict};
+pub use select::{select_page, Evidence, Selected, Title, Verdict};
 
 /// A page to read, and how it was asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn extract_pages(pages: &[PagePath]) -> Extraction {
     let mut by_name: BTreeMap<String, (Document, PathBuf)> = BTreeMap::new();
     for page in pages {
         let path = &page.path;
-        let extracted = match select::select(page) {
+        let extracted = match select_page(page) {
             Ok(Selected::Page(read)) => extract::interpret_page(path, read),
             Ok(Selected::Skipped(skipped)) => {
                 run.skipped.push(skipped);

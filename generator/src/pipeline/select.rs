@@ -48,7 +48,7 @@ pub enum Selected {
 /// found in a directory is skipped; an error names a page that cannot be
 /// read, a page the user named that is not a reference page, and a page
 /// named and titled as one that lacks its sections.
-pub fn select(page: &PagePath) -> Result<Selected, Error> {
+pub fn select_page(page: &PagePath) -> Result<Selected, Error> {
     let path = &page.path;
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
     let read = extract::read_page(path, &bytes)?;
