@@ -360,6 +360,30 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_page_is_skipped_unless_named_or_named_as_a_reference_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        std::fs::create_dir(&docs).unwrap();
+        for file in ["notes.md", "lamp_ref.md"] {
+            std::fs::write(docs.join(file), "\n  \n").unwrap();
+        }
+        let named = dir.path().join("asked.md");
+        std::fs::write(&named, "").unwrap();
+        let run = extract_pages(&collect_pages(&[docs.clone(), named.clone()]).unwrap());
+        let skipped: Vec<&Path> = run.skipped.iter().map(|s| s.path.as_path()).collect();
+        assert_eq!(skipped, [docs.join("notes.md")]);
+        let errors: Vec<String> = run.errors.iter().map(ToString::to_string).collect();
+        for page in [docs.join("lamp_ref.md"), named] {
+            let expected = format!(
+                "{}:1: expected a UCWA reference page, found an empty file",
+                page.display()
+            );
+            assert!(errors.contains(&expected), "{expected} in {errors:?}");
+        }
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
     fn names_differing_only_in_case_get_distinct_files() {
         let doc = |name: &str| Document {
             name: name.into(),
