@@ -26,8 +26,11 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(15)
         .max(1);
-    let paths = pipeline::collect_pages(std::slice::from_ref(&pages_dir))
-        .expect("the page directory is readable");
+    let paths: Vec<PathBuf> = pipeline::collect_pages(std::slice::from_ref(&pages_dir))
+        .expect("the page directory is readable")
+        .into_iter()
+        .map(|page| page.path)
+        .collect();
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let options = CrateOptions::default();
 

@@ -18,7 +18,7 @@
 use crate::emit::{self, CrateOptions};
 use crate::error::{Error, Warning};
 use crate::overrides::Overrides;
-use crate::pipeline;
+use crate::pipeline::{self, Skipped};
 use crate::schema::Document;
 use std::collections::BTreeMap;
 use std::fs;
@@ -44,6 +44,8 @@ pub struct Generated {
     pub warnings: Vec<Warning>,
     /// Every file that was read, in the order read.
     pub inputs: Vec<PathBuf>,
+    /// Pages found in a `pages` directory that are not reference pages (concept and task pages), and why.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Builder {
@@ -54,7 +56,11 @@ impl Builder {
         }
     }
 
-    /// A page file, or a directory whose `*.md` and `*.txt` files are pages. May be called several times.
+    /// A page file, or a directory searched recursively for reference pages
+    /// among its `*.md` and `*.txt` files, judged as `ucwa-codegen extract`
+    /// judges them: other pages found there are skipped (see
+    /// [`Generated::skipped`]); a file named here that is not a reference page
+    /// is an error. May be called several times.
     pub fn pages(mut self, path: impl Into<PathBuf>) -> Builder {
         self.pages.push(path.into());
         self
@@ -95,6 +101,7 @@ impl Builder {
         let mut inputs = Vec::new();
         let mut warnings = Vec::new();
         let mut by_name: BTreeMap<String, Document> = BTreeMap::new();
+        let mut skipped = Vec::new();
 
         if let Some(dir) = &self.schema {
             inputs.push(dir.clone());
@@ -113,6 +120,7 @@ impl Builder {
                 return Err(error);
             }
             warnings.extend(extraction.warnings);
+            skipped = extraction.skipped;
             for document in extraction.documents {
                 by_name.insert(document.name.clone(), document);
             }
@@ -152,11 +160,18 @@ impl Builder {
         for warning in &warnings {
             eprintln!("{warning}");
         }
+        if !skipped.is_empty() {
+            eprintln!(
+                "{} pages skipped as not reference pages (Generated::skipped names them)",
+                skipped.len()
+            );
+        }
         Ok(Generated {
             path,
             documents: documents.len(),
             warnings,
             inputs,
+            skipped,
         })
     }
 

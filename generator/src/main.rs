@@ -22,12 +22,15 @@ struct Cli {
 enum Command {
     /// Reads reference pages (markdown or rendered text) and writes one YAML schema file per resource or enumeration.
     Extract {
-        /// Page files, or directories whose `*.md` and `*.txt` files are pages.
+        /// Page files, or directories searched recursively for reference pages among their `*.md` and `*.txt` files; other pages found there are skipped.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Directory for the `<name>.yaml` files; created if missing. Schema files of pages that failed are kept.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Name each page skipped as not a reference page, and why.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Writes a standalone Rust crate (Cargo.toml, src/, tests/) from a schema directory.
     Generate {
@@ -110,7 +113,11 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
             println!("generated/: {} files", outcome.generated_files);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Extract { paths, out }) => {
+        Some(Command::Extract {
+            paths,
+            out,
+            verbose,
+        }) => {
             let extraction = commands::extract(&paths, &out)?;
             for warning in &extraction.warnings {
                 eprintln!("{warning}");
@@ -118,8 +125,20 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
             for error in &extraction.errors {
                 eprintln!("error: {error}");
             }
+            if verbose {
+                for skipped in &extraction.skipped {
+                    println!("skipped {}: {}", skipped.path.display(), skipped.reason);
+                }
+            }
+            let skipped = match (extraction.skipped.len(), verbose) {
+                (0, _) => String::new(),
+                (count, true) => format!(", {count} skipped as not reference pages (listed above)"),
+                (count, false) => format!(
+                    ", {count} skipped as not reference pages (`extract --verbose` names them)"
+                ),
+            };
             println!(
-                "{} pages read, {} documents written to {}, {} failed",
+                "{} pages read, {} documents written to {}{skipped}, {} failed",
                 extraction.pages.len(),
                 extraction.documents.len(),
                 out.display(),

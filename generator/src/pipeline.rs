@@ -10,29 +10,73 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Expands files and directories into the sorted list of pages to read: a
-/// directory means every `*.md` and `*.txt` directly in it.
-pub fn collect_pages(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+mod select;
+
+pub use select::{select_page, Evidence, Selected, Title, Verdict};
+
+/// A page to read, and how it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagePath {
+    pub path: PathBuf,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Named by the user: a page that is not a reference page is an error.
+    Named,
+    /// Found in a directory: a page that is not a reference page is skipped.
+    Found,
+}
+
+/// Expands files and directories into the list of pages to read: a file
+/// stands for itself; a directory means every `*.md` and `*.txt` file under
+/// it, searched recursively (so the repository's root works as well as its
+/// `Skype/UCWA/`), sorted by path. Hidden directories (`.git`) and symbolic
+/// links to directories are not entered.
+pub fn collect_pages(inputs: &[PathBuf]) -> Result<Vec<PagePath>, Error> {
     let mut pages = Vec::new();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
-            let listing = fs::read_dir(input).map_err(|e| Error::io(input, e))?;
             let mut found = Vec::new();
-            for entry in listing {
-                let path = entry.map_err(|e| Error::io(input, e))?.path();
-                let is_page = path.extension().is_some_and(|e| e == "md" || e == "txt");
-                if is_page && path.is_file() {
-                    found.push(path);
-                }
-            }
+            pages_under(input, &mut found)?;
             found.sort();
-            pages.extend(found);
+            pages.extend(found.into_iter().map(|path| PagePath {
+                path,
+                origin: Origin::Found,
+            }));
         } else {
-            pages.push(input.clone());
+            pages.push(PagePath {
+                path: input.clone(),
+                origin: Origin::Named,
+            });
         }
     }
     Ok(pages)
+}
+
+fn pages_under(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let listing = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in listing {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if kind.is_dir() {
+            if !hidden {
+                pages_under(&path, found)?;
+            }
+        } else if is_page_file(&path) && path.is_file() {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_page_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("txt"))
 }
 
 /// Everything an extraction run produced. Errors do not stop other pages.
@@ -42,20 +86,38 @@ pub struct Extraction {
     pub documents: Vec<Document>,
     pub warnings: Vec<Warning>,
     pub errors: Vec<Error>,
-    /// Every page that was read, for `cargo:rerun-if-changed`.
+    /// Pages found in a directory that are not reference pages, in the order read.
+    pub skipped: Vec<Skipped>,
+    /// Every page that was read, skipped ones included, for `cargo:rerun-if-changed`.
     pub pages: Vec<PathBuf>,
 }
 
-pub fn extract_pages(pages: &[PathBuf]) -> Extraction {
+/// A page that was found in a directory and judged not to be a reference page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    /// The evidence against it, e.g. "the title `HTTP`, … and a file name without `_ref`".
+    pub reason: String,
+}
+
+/// Reads the pages, keeps the reference pages (see [`Evidence`]) and
+/// extracts them; one document per name, then cross-page resolution.
+pub fn extract_pages(pages: &[PagePath]) -> Extraction {
     let mut run = Extraction {
-        pages: pages.to_vec(),
+        pages: pages.iter().map(|page| page.path.clone()).collect(),
         ..Extraction::default()
     };
     let mut by_name: BTreeMap<String, (Document, PathBuf)> = BTreeMap::new();
-    for path in pages {
-        let extracted = fs::read(path)
-            .map_err(|e| Error::io(path, e))
-            .and_then(|bytes| extract::extract_page(path, &bytes));
+    for page in pages {
+        let path = &page.path;
+        let extracted = match select_page(page) {
+            Ok(Selected::Page(read)) => extract::interpret_page(path, read),
+            Ok(Selected::Skipped(skipped)) => {
+                run.skipped.push(skipped);
+                continue;
+            }
+            Err(error) => Err(error),
+        };
         let extracted = match extracted {
             Ok(extracted) => extracted,
             Err(error) => {
@@ -258,6 +320,67 @@ mod tests {
             "{}",
             warning.message
         );
+    }
+
+    #[test]
+    fn a_directory_is_searched_recursively_and_a_named_file_stands_for_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "README.md",
+            "Skype/UCWA/me_ref.md",
+            "Skype/UCWA/copied.TXT",
+            "Skype/UCWA/images/diagram.png",
+            "Skype/UCWA/error.err",
+            ".git/hidden_ref.md",
+            "elsewhere/named.md",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let pages = collect_pages(&[root.to_path_buf(), root.join("elsewhere/named.md")]).unwrap();
+        let found = |file: &str| PagePath {
+            path: root.join(file),
+            origin: Origin::Found,
+        };
+        assert_eq!(
+            pages,
+            [
+                found("README.md"),
+                found("Skype/UCWA/copied.TXT"),
+                found("Skype/UCWA/me_ref.md"),
+                found("elsewhere/named.md"),
+                PagePath {
+                    path: root.join("elsewhere/named.md"),
+                    origin: Origin::Named,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_page_is_skipped_unless_named_or_named_as_a_reference_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        std::fs::create_dir(&docs).unwrap();
+        for file in ["notes.md", "lamp_ref.md"] {
+            std::fs::write(docs.join(file), "\n  \n").unwrap();
+        }
+        let named = dir.path().join("asked.md");
+        std::fs::write(&named, "").unwrap();
+        let run = extract_pages(&collect_pages(&[docs.clone(), named.clone()]).unwrap());
+        let skipped: Vec<&Path> = run.skipped.iter().map(|s| s.path.as_path()).collect();
+        assert_eq!(skipped, [docs.join("notes.md")]);
+        let errors: Vec<String> = run.errors.iter().map(ToString::to_string).collect();
+        for page in [docs.join("lamp_ref.md"), named] {
+            let expected = format!(
+                "{}:1: expected a UCWA reference page, found an empty file",
+                page.display()
+            );
+            assert!(errors.contains(&expected), "{expected} in {errors:?}");
+        }
+        assert_eq!(errors.len(), 2);
     }
 
     #[test]

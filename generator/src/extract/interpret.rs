@@ -96,6 +96,12 @@ pub fn name_from_title(title: &str) -> Option<String> {
     is_identifier.then(|| name.to_string())
 }
 
+/// Whether a table's header is one of the kinds reference pages have: part
+/// of the evidence page selection ([`crate::pipeline::Evidence`]) weighs.
+pub fn is_reference_table(header: &[String]) -> bool {
+    Shape::of(header).is_some()
+}
+
 /// The kinds of table the pages have, told apart by their header cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {

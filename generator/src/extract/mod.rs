@@ -18,6 +18,7 @@ pub mod types;
 
 use crate::error::{Error, Warning};
 use crate::schema::{Document, PageFormat};
+use blocks::Block;
 use std::path::Path;
 
 /// What one page gave.
@@ -44,6 +45,25 @@ pub fn detect_format(text: &str) -> PageFormat {
 
 /// Extracts one page. `path` is used for diagnostics and, by file name only, as the schema's source.
 pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
+    interpret_page(path, read_page(path, bytes)?)
+}
+
+/// A page read as text and reduced to blocks, with the headings a damaged
+/// page lost recovered: what page selection ([`crate::pipeline::Evidence`])
+/// judges before the page is interpreted.
+#[derive(Debug, Clone)]
+pub struct ReadPage {
+    pub format: PageFormat,
+    pub blocks: Vec<Block>,
+    /// What [`recover`] inferred, one sentence each.
+    pub inferred: Vec<String>,
+    /// The file holds nothing but whitespace.
+    pub blank: bool,
+}
+
+/// The first half of [`extract_page`]: bytes that are not text are an error
+/// whatever the page turns out to be, since nothing can be judged from them.
+pub fn read_page(path: &Path, bytes: &[u8]) -> Result<ReadPage, Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -52,15 +72,8 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
             + 1;
         Error::page(path, line, "expected UTF-8 text, found invalid UTF-8")
     })?;
-    if text.trim().is_empty() {
-        return Err(Error::page(
-            path,
-            1,
-            "expected a UCWA reference page, found an empty file",
-        ));
-    }
-    if text.contains('\0') {
-        let line = text[..text.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
         return Err(Error::page(
             path,
             line,
@@ -73,5 +86,28 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
         PageFormat::Rendered => rendered::blocks(text),
     };
     let inferred = recover::missing_headings(&mut blocks);
+    Ok(ReadPage {
+        format,
+        blocks,
+        inferred,
+        blank: text.trim().is_empty(),
+    })
+}
+
+/// The second half of [`extract_page`]: the blocks interpreted as a reference page.
+pub fn interpret_page(path: &Path, page: ReadPage) -> Result<Extracted, Error> {
+    let ReadPage {
+        format,
+        blocks,
+        inferred,
+        blank,
+    } = page;
+    if blank {
+        return Err(Error::page(
+            path,
+            1,
+            "expected a UCWA reference page, found an empty file",
+        ));
+    }
     interpret::document(path, format, &blocks, inferred)
 }
