@@ -1,0 +1,530 @@
+//! Named repairs of damaged transcript text, and the lenient JSON reader that
+//! applies the body repairs.
+//!
+//! The pages are documentation, not captures: bodies have `{...}` and `.`
+//! elisions, trailing commas, a quote in the wrong place, a stray `'` where a
+//! comma belongs, one `}` too many. The mock serves and compares what the page
+//! meant, and says so: every repair is a [`Repair`] with the page, the line
+//! and its [`RepairKind`] name, listed at start-up. Nothing is repaired
+//! silently; a body no repair fixes is served and compared as text, and that
+//! is listed too ([`RepairKind::ServedAsText`]).
+
+use crate::transcript::Location;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// One repair applied to a page, or one page defect the mock works around.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repair {
+    /// The page and the line the repair applies to.
+    pub location: Location,
+    /// What was repaired.
+    pub kind: RepairKind,
+    /// The repair in words (what was dropped, added or assumed).
+    pub detail: String,
+}
+
+impl fmt::Display for Repair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.location, self.kind.name(), self.detail)
+    }
+}
+
+/// The named repairs. [`RepairKind::name`] is what start-up prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RepairKind {
+    // Bodies (JSON).
+    /// `.`, `...` or `…` where members or items were left out: skipped.
+    Elision,
+    /// `{...}` or `[...]`: an empty object or array.
+    ElidedContainer,
+    /// `...` where a value was left out: `null`.
+    ElidedValue,
+    /// A comma before `}` or `]`: dropped.
+    TrailingComma,
+    /// Two members or items with no comma between them: one assumed.
+    MissingComma,
+    /// A character that belongs nowhere (`'` after a value, a second comma): dropped.
+    StrayCharacter,
+    /// A string that runs into the next line where a member starts: closed at the line end;
+    /// or a key missing its opening quote.
+    MissingQuote,
+    /// A raw line break or tab inside a string: the line break dropped, the tab kept.
+    ControlCharacterInString,
+    /// An escape JSON does not know (`\d`): the character kept as written.
+    InvalidEscape,
+    /// A key without quotes: read as a string.
+    UnquotedKey,
+    /// A `}` or `]` that closes the body before its end: the rest is kept in the outer value.
+    ExtraClosingBracket,
+    /// The body ends with objects or arrays still open: closed.
+    UnclosedBrackets,
+    /// No repair makes the body JSON: it is served and compared as text.
+    ServedAsText,
+    // Messages.
+    /// `.`/`...` lines among the headers: skipped.
+    ElidedHeaders,
+    /// A header value broken by a blank line (`secure;` / blank / `HttpOnly`): rejoined.
+    SplitHeader,
+    /// A request line broken over several lines (a long query): joined.
+    WrappedRequestLine,
+    /// The body follows the headers with no blank line between.
+    BodyWithoutBlankLine,
+    /// The body is a placeholder (`<Photo data in body not shown>`): served empty.
+    PlaceholderBody,
+    /// An event channel body shown without its status line: `200 OK` assumed.
+    ImpliedStatusLine,
+    /// "Same as the response for …": the earlier response to the same request is reused.
+    ResponseByReference,
+}
+
+impl RepairKind {
+    /// The repair's name, as start-up prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RepairKind::Elision => "elision",
+            RepairKind::ElidedContainer => "elided-container",
+            RepairKind::ElidedValue => "elided-value",
+            RepairKind::TrailingComma => "trailing-comma",
+            RepairKind::MissingComma => "missing-comma",
+            RepairKind::StrayCharacter => "stray-character",
+            RepairKind::MissingQuote => "missing-quote",
+            RepairKind::ControlCharacterInString => "control-character-in-string",
+            RepairKind::InvalidEscape => "invalid-escape",
+            RepairKind::UnquotedKey => "unquoted-key",
+            RepairKind::ExtraClosingBracket => "extra-closing-bracket",
+            RepairKind::UnclosedBrackets => "unclosed-brackets",
+            RepairKind::ServedAsText => "served-as-text",
+            RepairKind::ElidedHeaders => "elided-headers",
+            RepairKind::SplitHeader => "split-header",
+            RepairKind::WrappedRequestLine => "wrapped-request-line",
+            RepairKind::BodyWithoutBlankLine => "body-without-blank-line",
+            RepairKind::PlaceholderBody => "placeholder-body",
+            RepairKind::ImpliedStatusLine => "implied-status-line",
+            RepairKind::ResponseByReference => "response-by-reference",
+        }
+    }
+}
+
+/// A repair found inside a body, before it is placed on the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BodyRepair {
+    /// 0-based line within the body text.
+    pub line: usize,
+    pub kind: RepairKind,
+    pub detail: String,
+}
+
+/// Why a body is not JSON even after every repair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unrepairable {
+    /// 0-based line within the body text.
+    pub line: usize,
+    pub message: String,
+}
+
+/// Containers nest at most this deep, so a hostile page cannot overflow the stack.
+const MAX_DEPTH: usize = 128;
+/// More stray characters than this in one body means it is not damaged JSON but something else.
+const MAX_STRAY: usize = 8;
+
+/// Reads `text` as JSON, repairing what the pages damage. Valid JSON comes
+/// back unchanged with no repairs.
+pub(crate) fn lenient_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrepairable> {
+    if let Ok(value) = serde_json::from_str(text) {
+        return Ok((value, Vec::new()));
+    }
+    let mut reader = Lenient {
+        text,
+        pos: 0,
+        repairs: Vec::new(),
+        stray: 0,
+        comma_in_string: false,
+    };
+    let value = reader.document()?;
+    Ok((value, reader.repairs))
+}
+
+struct Lenient<'t> {
+    text: &'t str,
+    pos: usize,
+    repairs: Vec<BodyRepair>,
+    stray: usize,
+    /// Set when [`RepairKind::MissingQuote`] closed a string before a comma
+    /// that ended up inside it: the member or item after it is separated.
+    comma_in_string: bool,
+}
+
+impl Lenient<'_> {
+    fn line_at(&self, pos: usize) -> usize {
+        self.text[..pos.min(self.text.len())].matches('\n').count()
+    }
+
+    fn repair(&mut self, pos: usize, kind: RepairKind, detail: impl Into<String>) {
+        let line = self.line_at(pos);
+        self.repairs.push(BodyRepair {
+            line,
+            kind,
+            detail: detail.into(),
+        });
+    }
+
+    fn fail(&self, message: impl Into<String>) -> Unrepairable {
+        Unrepairable {
+            line: self.line_at(self.pos),
+            message: message.into(),
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn skip_whitespace(&mut self) {
+        let rest = &self.text[self.pos..];
+        self.pos += rest.len() - rest.trim_start().len();
+    }
+
+    fn stray(&mut self, what: &str) -> Result<(), Unrepairable> {
+        self.stray += 1;
+        if self.stray > MAX_STRAY {
+            return Err(self.fail("too much text that is not JSON"));
+        }
+        let at = self.pos;
+        self.bump();
+        self.repair(at, RepairKind::StrayCharacter, format!("dropped {what}"));
+        Ok(())
+    }
+
+    /// At `.` or `…`: true when a run of dots/ellipses (an elision) starts here.
+    fn at_elision(&self) -> bool {
+        matches!(self.peek(), Some('.' | '…'))
+    }
+
+    /// Skips a run of `.`/`…` with the whitespace between them.
+    fn skip_elision(&mut self) {
+        while self.at_elision() {
+            self.bump();
+            self.skip_whitespace();
+        }
+    }
+
+    fn document(&mut self) -> Result<Value, Unrepairable> {
+        self.skip_whitespace();
+        let mut root = self.value(0)?;
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                None => return Ok(root),
+                Some('}' | ']') => {
+                    let at = self.pos;
+                    self.bump();
+                    self.repair(
+                        at,
+                        RepairKind::ExtraClosingBracket,
+                        "dropped a closing bracket after the end of the body",
+                    );
+                }
+                Some(',' | '"') if root.is_object() => {
+                    let at = self.pos.saturating_sub(1);
+                    self.repair(
+                        at,
+                        RepairKind::ExtraClosingBracket,
+                        "the body closed before its last members; they are kept in the outer object",
+                    );
+                    if let Value::Object(members) = &mut root {
+                        self.members(members, 1)?;
+                    }
+                }
+                Some(_) if self.at_elision() => {
+                    let at = self.pos;
+                    self.skip_elision();
+                    self.repair(at, RepairKind::Elision, "skipped an elision after the body");
+                }
+                Some(_) => return Err(self.fail("text after the end of the body")),
+            }
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, Unrepairable> {
+        if depth > MAX_DEPTH {
+            return Err(self.fail(format!("nested deeper than {MAX_DEPTH}")));
+        }
+        self.skip_whitespace();
+        match self.peek() {
+            Some('{') => {
+                self.bump();
+                let mut members = Map::new();
+                self.members(&mut members, depth + 1)?;
+                Ok(Value::Object(members))
+            }
+            Some('[') => {
+                self.bump();
+                self.items(depth + 1).map(Value::Array)
+            }
+            Some('"') => self.string().map(Value::String),
+            Some('.' | '…') => {
+                let at = self.pos;
+                self.skip_elision();
+                self.repair(at, RepairKind::ElidedValue, "an elided value read as null");
+                Ok(Value::Null)
+            }
+            Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let word = self.identifier().to_string();
+                match word.as_str() {
+                    "true" => Ok(Value::Bool(true)),
+                    "false" => Ok(Value::Bool(false)),
+                    "null" => Ok(Value::Null),
+                    _ => Err(self.fail(format!("expected a value, found `{word}`"))),
+                }
+            }
+            Some(c) => Err(self.fail(format!("expected a value, found `{c}`"))),
+            None => Err(self.fail("the body ends where a value is expected")),
+        }
+    }
+
+    /// Members of an object whose `{` was read, up to and including its `}`.
+    fn members(&mut self, members: &mut Map<String, Value>, depth: usize) -> Result<(), Unrepairable> {
+        let open = self.pos;
+        let mut need_separator = false;
+        loop {
+            self.skip_whitespace();
+            let Some(c) = self.peek() else {
+                self.repair(self.pos, RepairKind::UnclosedBrackets, "closed an object the body leaves open");
+                return Ok(());
+            };
+            match c {
+                '}' => {
+                    self.bump();
+                    return Ok(());
+                }
+                ',' => {
+                    let at = self.pos;
+                    self.bump();
+                    if !need_separator {
+                        self.repair(at, RepairKind::StrayCharacter, "dropped a comma with no member before it");
+                    }
+                    need_separator = false;
+                    self.skip_whitespace();
+                    if self.peek() == Some('}') {
+                        self.repair(at, RepairKind::TrailingComma, "dropped a comma before `}`");
+                    }
+                }
+                _ if self.at_elision() => {
+                    let at = self.pos;
+                    self.skip_elision();
+                    let (kind, detail) = if members.is_empty() && self.peek() == Some('}') && self.line_at(open) == self.line_at(self.pos) {
+                        (RepairKind::ElidedContainer, "`{...}` read as an empty object")
+                    } else {
+                        (RepairKind::Elision, "skipped elided members")
+                    };
+                    self.repair(at, kind, detail);
+                    need_separator = false;
+                }
+                '"' => {
+                    if need_separator {
+                        self.repair(self.pos, RepairKind::MissingComma, "assumed a comma between members");
+                    }
+                    let key = self.string()?;
+                    self.member_value(key, members, depth)?;
+                    need_separator = !std::mem::take(&mut self.comma_in_string);
+                }
+                c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
+                    if need_separator {
+                        self.repair(self.pos, RepairKind::MissingComma, "assumed a comma between members");
+                    }
+                    let at = self.pos;
+                    let key = self.identifier().to_string();
+                    if self.peek() == Some('"') {
+                        self.bump();
+                        self.repair(at, RepairKind::MissingQuote, format!("added the opening quote of `{key}`"));
+                    } else {
+                        self.repair(at, RepairKind::UnquotedKey, format!("read `{key}` as a quoted key"));
+                    }
+                    self.member_value(key, members, depth)?;
+                    need_separator = !std::mem::take(&mut self.comma_in_string);
+                }
+                other => self.stray(&format!("`{other}`"))?,
+            }
+        }
+    }
+
+    fn member_value(&mut self, key: String, members: &mut Map<String, Value>, depth: usize) -> Result<(), Unrepairable> {
+        self.skip_whitespace();
+        if self.peek() != Some(':') {
+            return Err(self.fail(format!("expected `:` after the key `{key}`")));
+        }
+        self.bump();
+        let value = self.value(depth)?;
+        members.insert(key, value);
+        Ok(())
+    }
+
+    /// Items of an array whose `[` was read, up to and including its `]`.
+    fn items(&mut self, depth: usize) -> Result<Vec<Value>, Unrepairable> {
+        let open = self.pos;
+        let mut items = Vec::new();
+        let mut need_separator = false;
+        loop {
+            self.skip_whitespace();
+            let Some(c) = self.peek() else {
+                self.repair(self.pos, RepairKind::UnclosedBrackets, "closed an array the body leaves open");
+                return Ok(items);
+            };
+            match c {
+                ']' => {
+                    self.bump();
+                    return Ok(items);
+                }
+                ',' => {
+                    let at = self.pos;
+                    self.bump();
+                    if !need_separator {
+                        self.repair(at, RepairKind::StrayCharacter, "dropped a comma with no item before it");
+                    }
+                    need_separator = false;
+                    self.skip_whitespace();
+                    if self.peek() == Some(']') {
+                        self.repair(at, RepairKind::TrailingComma, "dropped a comma before `]`");
+                    }
+                }
+                _ if self.at_elision() => {
+                    let at = self.pos;
+                    self.skip_elision();
+                    let kind = if items.is_empty() && self.peek() == Some(']') && self.line_at(open) == self.line_at(self.pos) {
+                        RepairKind::ElidedContainer
+                    } else {
+                        RepairKind::Elision
+                    };
+                    self.repair(at, kind, "skipped elided items");
+                    need_separator = false;
+                }
+                c if c == '{' || c == '[' || c == '"' || c == '-' || c.is_ascii_alphanumeric() => {
+                    if need_separator {
+                        self.repair(self.pos, RepairKind::MissingComma, "assumed a comma between items");
+                    }
+                    items.push(self.value(depth)?);
+                    need_separator = !std::mem::take(&mut self.comma_in_string);
+                }
+                other => self.stray(&format!("`{other}`"))?,
+            }
+        }
+    }
+
+    fn identifier(&mut self) -> &str {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '-' {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        &self.text[start..self.pos]
+    }
+
+    fn number(&mut self) -> Result<Value, Unrepairable> {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        let literal = &self.text[start..self.pos];
+        // A number followed by an elision (`29...41` outside quotes) is not a number.
+        serde_json::from_str::<serde_json::Number>(literal)
+            .map(Value::Number)
+            .map_err(|_| self.fail(format!("`{literal}` is not a number")))
+    }
+
+    /// A string whose opening `"` is next.
+    fn string(&mut self) -> Result<String, Unrepairable> {
+        let open = self.pos;
+        self.bump();
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.bump() else {
+                self.pos = open;
+                return Err(self.fail("a string that never ends"));
+            };
+            match c {
+                '"' => return Ok(out),
+                '\\' => match self.bump() {
+                    Some('"') => out.push('"'),
+                    Some('\\') => out.push('\\'),
+                    Some('/') => out.push('/'),
+                    Some('b') => out.push('\u{8}'),
+                    Some('f') => out.push('\u{c}'),
+                    Some('n') => out.push('\n'),
+                    Some('r') => out.push('\r'),
+                    Some('t') => out.push('\t'),
+                    Some('u') => out.push(self.unicode_escape()?),
+                    Some(other) => {
+                        let at = self.pos;
+                        self.repair(at, RepairKind::InvalidEscape, format!("kept `\\{other}` as `{other}`"));
+                        out.push(other);
+                    }
+                    None => return Err(self.fail("a string that never ends")),
+                },
+                '\n' | '\r' => {
+                    let newline = self.pos - 1;
+                    let next_line = self.text[self.pos..].trim_start();
+                    if next_line.starts_with(['"', '}', ']']) && !out.trim().is_empty() {
+                        // The closing quote is missing at the end of the line.
+                        let kept = out.trim_end();
+                        let (kept, comma) = match kept.strip_suffix(',') {
+                            Some(kept) => (kept.trim_end(), true),
+                            None => (kept, false),
+                        };
+                        let value = kept.to_string();
+                        self.repair(newline, RepairKind::MissingQuote, format!("closed the string \"{value}\" at the line end"));
+                        self.pos = newline;
+                        self.comma_in_string = comma;
+                        return Ok(value);
+                    }
+                    self.repair(newline, RepairKind::ControlCharacterInString, "dropped a line break inside a string");
+                    self.skip_whitespace();
+                }
+                '\t' => {
+                    let at = self.pos;
+                    self.repair(at, RepairKind::ControlCharacterInString, "kept a tab inside a string");
+                    out.push('\t');
+                }
+                other => out.push(other),
+            }
+        }
+    }
+
+    /// After `\u`: four hex digits, and a second `\uXXXX` for a surrogate pair.
+    fn unicode_escape(&mut self) -> Result<char, Unrepairable> {
+        let high = self.hex4()?;
+        if (0xD800..0xDC00).contains(&high) && self.text[self.pos..].starts_with("\\u") {
+            self.pos += 2;
+            let low = self.hex4()?;
+            let code = 0x10000 + ((high - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
+            return Ok(char::from_u32(code).unwrap_or('\u{FFFD}'));
+        }
+        Ok(char::from_u32(high).unwrap_or('\u{FFFD}'))
+    }
+
+    fn hex4(&mut self) -> Result<u32, Unrepairable> {
+        let digits = self.text.get(self.pos..self.pos + 4);
+        match digits.and_then(|hex| u32::from_str_radix(hex, 16).ok().filter(|_| hex.chars().all(|c| c.is_ascii_hexdigit()))) {
+            Some(code) => {
+                self.pos += 4;
+                Ok(code)
+            }
+            None => Err(self.fail("a \\u escape without four hex digits")),
+        }
+    }
+}
