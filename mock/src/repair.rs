@@ -208,9 +208,14 @@ impl Lenient<'_> {
         matches!(self.peek(), Some('.' | '…'))
     }
 
-    /// Skips a run of `.`/`…` with the whitespace between them.
-    fn skip_elision(&mut self) {
+    /// Skips a run of `.`/`…` with the whitespace between them; where members
+    /// or items were elided, also the comma between the elision and what follows.
+    fn skip_elision(&mut self, with_comma: bool) {
         while self.at_elision() {
+            self.bump();
+            self.skip_whitespace();
+        }
+        if with_comma && self.peek() == Some(',') {
             self.bump();
             self.skip_whitespace();
         }
@@ -239,13 +244,16 @@ impl Lenient<'_> {
                         RepairKind::ExtraClosingBracket,
                         "the body closed before its last members; they are kept in the outer object",
                     );
+                    if self.peek() == Some(',') {
+                        self.bump();
+                    }
                     if let Value::Object(members) = &mut root {
                         self.members(members, 1)?;
                     }
                 }
                 Some(_) if self.at_elision() => {
                     let at = self.pos;
-                    self.skip_elision();
+                    self.skip_elision(true);
                     self.repair(at, RepairKind::Elision, "skipped an elision after the body");
                 }
                 Some(_) => return Err(self.fail("text after the end of the body")),
@@ -272,7 +280,7 @@ impl Lenient<'_> {
             Some('"') => self.string().map(Value::String),
             Some('.' | '…') => {
                 let at = self.pos;
-                self.skip_elision();
+                self.skip_elision(false);
                 self.repair(at, RepairKind::ElidedValue, "an elided value read as null");
                 Ok(Value::Null)
             }
@@ -320,7 +328,7 @@ impl Lenient<'_> {
                 }
                 _ if self.at_elision() => {
                     let at = self.pos;
-                    self.skip_elision();
+                    self.skip_elision(true);
                     let (kind, detail) = if members.is_empty() && self.peek() == Some('}') && self.line_at(open) == self.line_at(self.pos) {
                         (RepairKind::ElidedContainer, "`{...}` read as an empty object")
                     } else {
@@ -398,7 +406,7 @@ impl Lenient<'_> {
                 }
                 _ if self.at_elision() => {
                     let at = self.pos;
-                    self.skip_elision();
+                    self.skip_elision(true);
                     let kind = if items.is_empty() && self.peek() == Some(']') && self.line_at(open) == self.line_at(self.pos) {
                         RepairKind::ElidedContainer
                     } else {
@@ -526,5 +534,72 @@ impl Lenient<'_> {
             }
             None => Err(self.fail("a \\u escape without four hex digits")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn repaired(text: &str) -> (Value, Vec<(usize, &'static str)>) {
+        let (value, repairs) = lenient_json(text).unwrap_or_else(|e| panic!("{e:?}"));
+        (value, repairs.iter().map(|r| (r.line, r.kind.name())).collect())
+    }
+
+    #[test]
+    fn valid_json_needs_no_repair() {
+        assert_eq!(repaired("{\"a\": [1, \"x...y\"]}"), (json!({"a": [1, "x...y"]}), vec![]));
+    }
+
+    #[test]
+    fn elisions_are_skipped_or_read_as_empty() {
+        let (value, repairs) = repaired("{\n\"me\":{...},\n\"people\": { … },\n\"list\":[...],\n.\n.\n.\n\"rel\":\"x\"\n}");
+        assert_eq!(value, json!({"me": {}, "people": {}, "list": [], "rel": "x"}));
+        assert_eq!(
+            repairs,
+            vec![(1, "elided-container"), (2, "elided-container"), (3, "elided-container"), (4, "elision")]
+        );
+        let (value, repairs) = repaired("{\"a\": ..., \"b\": [1, ..., 2], \"c\": {\n...\n}}");
+        assert_eq!(value, json!({"a": null, "b": [1, 2], "c": {}}));
+        assert_eq!(repairs, vec![(0, "elided-value"), (0, "elision"), (1, "elision")]);
+    }
+
+    #[test]
+    fn commas_quotes_and_stray_characters() {
+        let (value, repairs) = repaired("{\n\"a\":\"x\"'\n\"b\":[1,2,],\n\"c\":3,\n}");
+        assert_eq!(value, json!({"a": "x", "b": [1, 2], "c": 3}));
+        assert_eq!(
+            repairs,
+            vec![(1, "stray-character"), (2, "missing-comma"), (2, "trailing-comma"), (3, "trailing-comma")]
+        );
+        let (value, repairs) = repaired("{\"userAgent\":\"UCWA\",\"\n_links\":{},\n\"name\":\"Lene,\n\"uri\":\"sip:x\"}");
+        assert_eq!(value, json!({"userAgent": "UCWA", "_links": {}, "name": "Lene", "uri": "sip:x"}));
+        assert_eq!(repairs, vec![(0, "control-character-in-string"), (2, "missing-quote")]);
+        let (value, repairs) = repaired("{name: \"x\", _links\": {}}");
+        assert_eq!(value, json!({"name": "x", "_links": {}}));
+        assert_eq!(repairs, vec![(0, "unquoted-key"), (0, "missing-quote")]);
+    }
+
+    #[test]
+    fn a_closing_bracket_too_many_or_too_few() {
+        // GetMyPresenceInformation: `"communication":{` elided, its `}` kept.
+        let (value, repairs) = repaired("{\n\"_embedded\":{\n\"me\":{},\n\"rel\":\"communication\"}\n},\n\"rel\":\"application\"\n}");
+        assert_eq!(value, json!({"_embedded": {"me": {}, "rel": "communication"}, "rel": "application"}));
+        assert_eq!(repairs, vec![(4, "extra-closing-bracket")]);
+        let (value, repairs) = repaired("{\"a\":[1,{\"b\":2");
+        assert_eq!(value, json!({"a": [1, {"b": 2}]}));
+        assert_eq!(repairs, vec![(0, "unclosed-brackets"), (0, "unclosed-brackets"), (0, "unclosed-brackets")]);
+    }
+
+    #[test]
+    fn what_no_repair_fixes_is_refused_with_its_line() {
+        let error = lenient_json("{\n\"a\": nope\n}").unwrap_err();
+        assert_eq!(error.line, 1);
+        assert!(lenient_json("What's up?").is_err());
+        assert!(lenient_json("{\"a\": \"never ends").is_err());
+        assert!(lenient_json("!!!!!!!!!!!!!!!!!!").is_err());
+        let deep = "[".repeat(10_000);
+        assert!(lenient_json(&deep).is_err());
     }
 }

@@ -202,6 +202,8 @@ impl Page {
             }
         }
         pairing.finish_pending();
+        // Repairs are found block by block; list them in page order.
+        pairing.page.repairs.sort_by_key(|repair| repair.location.line);
         pairing.page
     }
 }
