@@ -26,6 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// Events URLs whose highest `ack` is remembered (a client cannot grow this without bound).
+const MAX_CHANNELS: usize = 256;
+
 const UCWA_NAMESPACE: &str = "http://schemas.microsoft.com/rtc/2012/03/ucwa";
 
 /// What a pending GET asked for.
@@ -66,6 +69,10 @@ pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> Htt
     if let Some(ack) = ack {
         let mut replay = shared.lock();
         let channel = request.channel();
+        if !replay.highest_acks.contains_key(&channel) && replay.highest_acks.len() >= MAX_CHANNELS {
+            // Bounded: past this many events URLs, new ones are not tracked for resync.
+            replay.highest_acks.clear();
+        }
         let highest = replay.highest_acks.entry(channel).or_insert(ack);
         if ack < *highest {
             let highest = *highest;

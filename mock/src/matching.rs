@@ -91,7 +91,8 @@ impl ReceivedRequest {
     }
 }
 
-fn summary(method: &str, path: &str, query: &[(String, String)]) -> String {
+/// `METHOD path?query` with credentials in the query redacted.
+pub(crate) fn summary(method: &str, path: &str, query: &[(String, String)]) -> String {
     if query.is_empty() {
         return format!("{method} {path}");
     }

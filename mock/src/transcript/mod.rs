@@ -108,10 +108,11 @@ pub struct Step {
 }
 
 impl Step {
-    /// `METHOD path?query` of the request, or `GET (event channel)` for an event shown alone.
+    /// `METHOD path?query` of the request (credentials in the query redacted),
+    /// or `GET (event channel)` for an event shown alone.
     pub fn summary(&self) -> String {
         match &self.request {
-            Some(request) => format!("{} {}", request.method, request.target.path_and_query()),
+            Some(request) => crate::matching::summary(&request.method, &request.target.path, &request.target.query),
             None => "GET (event channel)".to_string(),
         }
     }
