@@ -179,9 +179,10 @@ pub(crate) fn form_pairs(text: &str) -> Vec<(String, String)> {
 /// Splits a multipart body on its boundary (declared, or the first `--` line).
 fn multipart(text: &str, declared: Option<String>) -> Body {
     let boundary = declared.or_else(|| {
-        text.lines()
-            .map(str::trim)
-            .find_map(|line| line.strip_prefix("--").map(|b| b.trim_end_matches("--").to_string()))
+        text.lines().map(str::trim).find_map(|line| {
+            line.strip_prefix("--")
+                .map(|b| b.trim_end_matches("--").to_string())
+        })
     });
     let Some(boundary) = boundary.filter(|b| !b.is_empty()) else {
         return Body::Text(text.to_string());
@@ -289,7 +290,10 @@ mod tests {
                 "X: y\n\nGET /b HTTP/1.1".into(),
             ],
         };
-        assert_eq!(documented(text, Some("multipart/batching;boundary=b1")).0, expected);
+        assert_eq!(
+            documented(text, Some("multipart/batching;boundary=b1")).0,
+            expected
+        );
         assert_eq!(documented(text, None).0, expected);
     }
 }

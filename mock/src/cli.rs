@@ -50,7 +50,10 @@ pub fn main() -> std::process::ExitCode {
         body_limit,
         ..MockConfig::default()
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
@@ -78,7 +81,11 @@ fn init_tracing() {
 async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Error> {
     let transcript = Transcript::read(&pages)?;
     for page in transcript.pages() {
-        let events = page.steps.iter().filter(|step| step.kind == StepKind::Event).count();
+        let events = page
+            .steps
+            .iter()
+            .filter(|step| step.kind == StepKind::Event)
+            .count();
         println!(
             "page {}: {} steps ({} on the event channel), {} blocks that are no step",
             page.file,
@@ -87,7 +94,11 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
             page.skipped.len()
         );
         for step in page.steps.iter().filter(|step| step.response.is_none()) {
-            println!("no response: {}: {}: answered 501", step.location, step.summary());
+            println!(
+                "no response: {}: {}: answered 501",
+                step.location,
+                step.summary()
+            );
         }
     }
     for repair in transcript.repairs() {
@@ -95,7 +106,11 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
     }
     let mock = MockServer::start(transcript, config).await?;
     for binding in mock.hosts() {
-        let host = if binding.authority.is_empty() { "(any host)" } else { &binding.authority };
+        let host = if binding.authority.is_empty() {
+            "(any host)"
+        } else {
+            &binding.authority
+        };
         println!("host: {host} -> {}", binding.base_url);
     }
     println!("serving; Ctrl-C stops");
@@ -103,12 +118,19 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
         eprintln!("error: cannot wait for Ctrl-C: {error}");
     }
     let outcomes = mock.outcomes();
-    let served = outcomes.iter().filter(|(_, outcome)| *outcome == StepOutcome::Served).count();
+    let served = outcomes
+        .iter()
+        .filter(|(_, outcome)| *outcome == StepOutcome::Served)
+        .count();
     let mismatches = mock.mismatches();
     for mismatch in &mismatches {
         println!("mismatch: {mismatch}");
     }
-    println!("served {served}/{} steps, {} mismatches", outcomes.len(), mismatches.len());
+    println!(
+        "served {served}/{} steps, {} mismatches",
+        outcomes.len(),
+        mismatches.len()
+    );
     mock.shutdown().await;
     Ok(())
 }

@@ -69,7 +69,8 @@ pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> Htt
     if let Some(ack) = ack {
         let mut replay = shared.lock();
         let channel = request.channel();
-        if !replay.highest_acks.contains_key(&channel) && replay.highest_acks.len() >= MAX_CHANNELS {
+        if !replay.highest_acks.contains_key(&channel) && replay.highest_acks.len() >= MAX_CHANNELS
+        {
             // Bounded: past this many events URLs, new ones are not tracked for resync.
             replay.highest_acks.clear();
         }
@@ -95,7 +96,9 @@ pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> Htt
     }
     let hold = request
         .timeout()
-        .map_or(shared.config.hold_timeout, |asked| asked.min(shared.config.hold_timeout));
+        .map_or(shared.config.hold_timeout, |asked| {
+            asked.min(shared.config.hold_timeout)
+        });
     let deadline = Instant::now() + hold;
     loop {
         let notified = shared.changed.notified();
@@ -103,7 +106,13 @@ pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> Htt
         notified.as_mut().enable();
         if shared.pending_gets.load(Ordering::SeqCst) != generation {
             tracing::info!(path = %request.path, "event channel: P-GET replaced by a newer one");
-            return error_response(409, "Conflict", "PGetReplaced", "a newer pending GET replaced this one", None);
+            return error_response(
+                409,
+                "Conflict",
+                "PGetReplaced",
+                "a newer pending GET replaced this one",
+                None,
+            );
         }
         let due = shared.lock().take_due_event();
         if let Some(step) = due {
@@ -133,7 +142,11 @@ fn events_body(request: &PendingGet, rel: &str, ack: u64) -> HttpResponse {
             quick_xml::escape::escape(&self_href),
             quick_xml::escape::escape(&href)
         );
-        return crate::server::plain_response(200, "application/vnd.microsoft.com.ucwa+xml", body.into_bytes());
+        return crate::server::plain_response(
+            200,
+            "application/vnd.microsoft.com.ucwa+xml",
+            body.into_bytes(),
+        );
     }
     let body = serde_json::json!({
         "_links": {

@@ -41,7 +41,11 @@ pub(crate) fn documented_authorities(transcript: &Transcript) -> Vec<String> {
         }
     };
     for (_, step) in transcript.steps() {
-        if let Some(authority) = step.request.as_ref().and_then(|r| r.target.authority.clone()) {
+        if let Some(authority) = step
+            .request
+            .as_ref()
+            .and_then(|r| r.target.authority.clone())
+        {
             add(authority);
         }
         let Some(response) = &step.response else {
@@ -70,7 +74,9 @@ const URL_HEADERS: [&str; 3] = ["location", "content-location", "www-authenticat
 
 /// True for headers whose URLs the mock rewrites.
 pub(crate) fn is_url_header(name: &str) -> bool {
-    URL_HEADERS.iter().any(|header| header.eq_ignore_ascii_case(name))
+    URL_HEADERS
+        .iter()
+        .any(|header| header.eq_ignore_ascii_case(name))
 }
 
 fn hrefs(value: &Value, visit: &mut impl FnMut(&str)) {
@@ -132,7 +138,8 @@ fn urls_in(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
             let starts_word = scheme_start == 0
                 || !text[..scheme_start].ends_with(|c: char| c.is_ascii_alphanumeric());
             if starts_word && authority_end > authority_start {
-                let authority = crate::message::normalise_authority(&text[authority_start..authority_end]);
+                let authority =
+                    crate::message::normalise_authority(&text[authority_start..authority_end]);
                 starts.push((scheme_start, authority_end, authority));
             }
         }
@@ -175,7 +182,9 @@ impl HostMap {
     pub fn rewrite_json(&self, value: &mut Value) {
         match value {
             Value::String(text) if text.contains("://") => *text = self.rewrite_text(text),
-            Value::Object(members) => members.values_mut().for_each(|member| self.rewrite_json(member)),
+            Value::Object(members) => members
+                .values_mut()
+                .for_each(|member| self.rewrite_json(member)),
             Value::Array(items) => items.iter_mut().for_each(|item| self.rewrite_json(item)),
             _ => {}
         }
@@ -193,7 +202,10 @@ mod tests {
             base_url: format!("http://127.0.0.1:{port}"),
         };
         HostMap {
-            bindings: vec![binding("contoso.com", 1001), binding("lyncweb.contoso.com", 1002)],
+            bindings: vec![
+                binding("contoso.com", 1001),
+                binding("lyncweb.contoso.com", 1002),
+            ],
         }
     }
 

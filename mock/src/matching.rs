@@ -64,7 +64,9 @@ const SENSITIVE_KEYS: [&str; 9] = [
 
 /// True for keys whose values are credentials (compared, never printed).
 pub fn is_sensitive(key: &str) -> bool {
-    SENSITIVE_KEYS.iter().any(|sensitive| sensitive.eq_ignore_ascii_case(key))
+    SENSITIVE_KEYS
+        .iter()
+        .any(|sensitive| sensitive.eq_ignore_ascii_case(key))
 }
 
 /// A request as the mock received it.
@@ -119,7 +121,11 @@ pub struct Difference {
 
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: expected {}, received {}", self.at, self.expected, self.received)
+        write!(
+            f,
+            "{}: expected {}, received {}",
+            self.at, self.expected, self.received
+        )
     }
 }
 
@@ -141,7 +147,11 @@ pub struct Mismatch {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.expected_at {
-            Some(location) => write!(f, "{location}: expected {}, received {}", self.expected, self.received)?,
+            Some(location) => write!(
+                f,
+                "{location}: expected {}, received {}",
+                self.expected, self.received
+            )?,
             None => write!(f, "expected {}, received {}", self.expected, self.received)?,
         }
         for difference in &self.differences {
@@ -160,7 +170,12 @@ pub(crate) struct Comparison {
 }
 
 impl Comparison {
-    fn differ(&mut self, at: impl Into<String>, expected: impl Into<String>, received: impl Into<String>) {
+    fn differ(
+        &mut self,
+        at: impl Into<String>,
+        expected: impl Into<String>,
+        received: impl Into<String>,
+    ) {
         self.differences.push(Difference {
             at: at.into(),
             expected: expected.into(),
@@ -183,14 +198,27 @@ pub(crate) fn compare(documented: &Request, received: &ReceivedRequest) -> Compa
     if !same_path(&documented.target.path, &received.path) {
         comparison.differ("path", &documented.target.path, &received.path);
     }
-    compare_pairs(&mut comparison, "query", &documented.target.query, &received.query);
-    compare_headers(&mut comparison, documented, &received.headers, &received.body);
+    compare_pairs(
+        &mut comparison,
+        "query",
+        &documented.target.query,
+        &received.query,
+    );
+    compare_headers(
+        &mut comparison,
+        documented,
+        &received.headers,
+        &received.body,
+    );
     compare_bodies(&mut comparison, "body", &documented.body, &received.body);
     comparison
 }
 
 fn decoded_segments(path: &str) -> Vec<String> {
-    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let trimmed = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     trimmed
         .split('/')
         .map(|segment| {
@@ -212,15 +240,29 @@ fn compare_headers(
     received_body: &Body,
 ) {
     if let Some(expected) = header(&documented.headers, "authorization") {
-        let scheme = |value: &str| value.split_whitespace().next().unwrap_or_default().to_string();
+        let scheme = |value: &str| {
+            value
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
         let expected_scheme = scheme(expected);
         match header(received, "authorization") {
-            None => comparison.differ("header Authorization", format!("{expected_scheme} …"), "none"),
+            None => comparison.differ(
+                "header Authorization",
+                format!("{expected_scheme} …"),
+                "none",
+            ),
             Some(value)
                 if !is_elided(&expected_scheme)
                     && !scheme(value).eq_ignore_ascii_case(&expected_scheme) =>
             {
-                comparison.differ("header Authorization", format!("{expected_scheme} …"), format!("{} …", scheme(value)))
+                comparison.differ(
+                    "header Authorization",
+                    format!("{expected_scheme} …"),
+                    format!("{} …", scheme(value)),
+                )
             }
             Some(_) => {}
         }
@@ -230,7 +272,11 @@ fn compare_headers(
         let expected = body::media_type(expected);
         let actual = header(received, "content-type").map(body::media_type);
         if actual.as_deref() != Some(expected.as_str()) {
-            comparison.differ("header Content-Type", expected, actual.unwrap_or_else(|| "none".into()));
+            comparison.differ(
+                "header Content-Type",
+                expected,
+                actual.unwrap_or_else(|| "none".into()),
+            );
         }
     }
 }
@@ -238,18 +284,29 @@ fn compare_headers(
 fn compare_bodies(comparison: &mut Comparison, at: &str, documented: &Body, received: &Body) {
     match (documented, received) {
         (Body::Empty, Body::Empty) => {}
-        (Body::Json(expected), Body::Json(actual)) => compare_json(comparison, at, None, expected, actual),
-        (Body::Form(expected), Body::Form(actual)) => compare_pairs(comparison, at, expected, actual),
+        (Body::Json(expected), Body::Json(actual)) => {
+            compare_json(comparison, at, None, expected, actual)
+        }
+        (Body::Form(expected), Body::Form(actual)) => {
+            compare_pairs(comparison, at, expected, actual)
+        }
         (Body::Xml(expected), Body::Xml(actual)) => match (xml_tree(expected), xml_tree(actual)) {
             (Some(expected), Some(actual)) => compare_xml(comparison, at, &expected, &actual),
             _ => compare_text(comparison, at, expected, actual),
         },
-        (Body::Multipart { parts: expected, .. }, Body::Multipart { parts: actual, .. }) => {
-            compare_parts(comparison, at, expected, actual)
+        (
+            Body::Multipart {
+                parts: expected, ..
+            },
+            Body::Multipart { parts: actual, .. },
+        ) => compare_parts(comparison, at, expected, actual),
+        (Body::Text(expected), Body::Text(actual)) => {
+            compare_text(comparison, at, expected, actual)
         }
-        (Body::Text(expected), Body::Text(actual)) => compare_text(comparison, at, expected, actual),
         // A body served as text (no repair made it JSON) is compared as text.
-        (Body::Text(expected), actual) => compare_text(comparison, at, expected, &received_text(actual)),
+        (Body::Text(expected), actual) => {
+            compare_text(comparison, at, expected, &received_text(actual))
+        }
         (expected, actual) => comparison.differ(at, describe(expected), describe(actual)),
     }
 }
@@ -259,7 +316,9 @@ fn received_text(body: &Body) -> String {
         Body::Empty => String::new(),
         Body::Json(value) => value.to_string(),
         Body::Xml(text) | Body::Text(text) => text.clone(),
-        Body::Form(pairs) => form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish(),
+        Body::Form(pairs) => form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish(),
         Body::Multipart { parts, .. } => parts.join("\n"),
     }
 }
@@ -331,7 +390,8 @@ fn is_elided(text: &str) -> bool {
 /// `33dc0ef6-0570-4467-bb7e-49fcbea8e944`, `{…}`-braced, or 32 hex digits.
 pub(crate) fn is_guid(text: &str) -> bool {
     let text = text.trim_start_matches('{').trim_end_matches('}');
-    let hex = |part: &str, len: usize| part.len() == len && part.chars().all(|c| c.is_ascii_hexdigit());
+    let hex =
+        |part: &str, len: usize| part.len() == len && part.chars().all(|c| c.is_ascii_hexdigit());
     let parts: Vec<&str> = text.split('-').collect();
     match parts.as_slice() {
         [a, b, c, d, e] => hex(a, 8) && hex(b, 4) && hex(c, 4) && hex(d, 4) && hex(e, 12),
@@ -354,8 +414,14 @@ pub(crate) fn is_date(text: &str) -> bool {
     let iso = text.len() >= 19 && {
         let bytes = text.as_bytes();
         let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-        digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10)
-            && matches!(bytes[10], b'T' | b' ') && digits(11..13) && bytes[13] == b':'
+        digits(0..4)
+            && bytes[4] == b'-'
+            && digits(5..7)
+            && bytes[7] == b'-'
+            && digits(8..10)
+            && matches!(bytes[10], b'T' | b' ')
+            && digits(11..13)
+            && bytes[13] == b':'
     };
     let http = text.ends_with(" GMT") && {
         let words: Vec<&str> = text.split_whitespace().collect();
@@ -374,7 +440,13 @@ fn shown(key: &str, value: &str) -> String {
 }
 
 /// Compares one documented string with one received string under its tolerance.
-fn compare_value(comparison: &mut Comparison, at: &str, key: Option<&str>, expected: &str, actual: &str) {
+fn compare_value(
+    comparison: &mut Comparison,
+    at: &str,
+    key: Option<&str>,
+    expected: &str,
+    actual: &str,
+) {
     let matches = match tolerance(key, expected) {
         Tolerance::Exact => expected == actual,
         Tolerance::Any => true,
@@ -382,12 +454,17 @@ fn compare_value(comparison: &mut Comparison, at: &str, key: Option<&str>, expec
         Tolerance::Guid => is_guid(actual),
         Tolerance::Date => is_date(actual),
     };
-    let learnable = matches!(tolerance(key, expected), Tolerance::Generated | Tolerance::Guid);
+    let learnable = matches!(
+        tolerance(key, expected),
+        Tolerance::Generated | Tolerance::Guid
+    );
     if !matches {
         let key = key.unwrap_or_default();
         comparison.differ(at, quote(&shown(key, expected)), quote(&shown(key, actual)));
     } else if learnable && expected != actual && !expected.is_empty() {
-        comparison.learned.push((expected.to_string(), actual.to_string()));
+        comparison
+            .learned
+            .push((expected.to_string(), actual.to_string()));
     }
 }
 
@@ -400,7 +477,9 @@ fn compare_pairs(
 ) {
     let mut unmatched: Vec<&(String, String)> = actual.iter().collect();
     for (key, value) in expected {
-        let found = unmatched.iter().position(|(k, _)| k.eq_ignore_ascii_case(key));
+        let found = unmatched
+            .iter()
+            .position(|(k, _)| k.eq_ignore_ascii_case(key));
         let path = format!("{at}.{key}");
         match found {
             Some(index) => {
@@ -415,7 +494,13 @@ fn compare_pairs(
     }
 }
 
-fn compare_json(comparison: &mut Comparison, at: &str, key: Option<&str>, expected: &Value, actual: &Value) {
+fn compare_json(
+    comparison: &mut Comparison,
+    at: &str,
+    key: Option<&str>,
+    expected: &Value,
+    actual: &Value,
+) {
     match (expected, actual) {
         (Value::Object(expected), Value::Object(actual)) => {
             let present = |members: &serde_json::Map<String, Value>| {
@@ -428,7 +513,10 @@ fn compare_json(comparison: &mut Comparison, at: &str, key: Option<&str>, expect
             let mut unmatched = present(actual);
             for (name, value) in present(expected) {
                 let path = format!("{at}.{name}");
-                match unmatched.iter().position(|(k, _)| k.eq_ignore_ascii_case(&name)) {
+                match unmatched
+                    .iter()
+                    .position(|(k, _)| k.eq_ignore_ascii_case(&name))
+                {
                     Some(index) => {
                         let (_, actual_value) = unmatched.remove(index);
                         compare_json(comparison, &path, Some(&name), &value, &actual_value);
@@ -443,20 +531,29 @@ fn compare_json(comparison: &mut Comparison, at: &str, key: Option<&str>, expect
         }
         (Value::Array(expected), Value::Array(actual)) => {
             if expected.len() != actual.len() {
-                comparison.differ(at, format!("{} items", expected.len()), format!("{} items", actual.len()));
+                comparison.differ(
+                    at,
+                    format!("{} items", expected.len()),
+                    format!("{} items", actual.len()),
+                );
                 return;
             }
             for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
                 compare_json(comparison, &format!("{at}[{index}]"), key, expected, actual);
             }
         }
-        (Value::String(expected), Value::String(actual)) => compare_value(comparison, at, key, expected, actual),
-        (Value::Number(expected), Value::Number(actual)) => {
-            if expected.as_f64() != actual.as_f64() {
-                comparison.differ(at, expected.to_string(), actual.to_string());
-            }
+        (Value::String(expected), Value::String(actual)) => {
+            compare_value(comparison, at, key, expected, actual)
         }
-        (Value::String(expected), actual) if key.is_some_and(is_generated) || is_elided(expected) => {
+        (Value::Number(expected), Value::Number(actual))
+            if expected.as_f64() != actual.as_f64() =>
+        {
+            comparison.differ(at, expected.to_string(), actual.to_string());
+        }
+        (Value::Number(_), Value::Number(_)) => {}
+        (Value::String(expected), actual)
+            if key.is_some_and(is_generated) || is_elided(expected) =>
+        {
             let _ = actual;
         }
         (expected, actual) if expected != actual => {
@@ -486,7 +583,11 @@ fn json_shown(key: &str, value: &Value) -> String {
 /// Batch parts: each part's embedded request against the documented one.
 fn compare_parts(comparison: &mut Comparison, at: &str, expected: &[String], actual: &[String]) {
     if expected.len() != actual.len() {
-        comparison.differ(at, format!("{} parts", expected.len()), format!("{} parts", actual.len()));
+        comparison.differ(
+            at,
+            format!("{} parts", expected.len()),
+            format!("{} parts", actual.len()),
+        );
         return;
     }
     for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
@@ -504,7 +605,11 @@ fn compare_parts(comparison: &mut Comparison, at: &str, expected: &[String], act
                 let inner = compare(&expected, &received);
                 comparison.learned.extend(inner.learned);
                 for difference in inner.differences {
-                    comparison.differ(format!("{at}.{}", difference.at), difference.expected, difference.received);
+                    comparison.differ(
+                        format!("{at}.{}", difference.at),
+                        difference.expected,
+                        difference.received,
+                    );
                 }
             }
             _ => compare_text(comparison, &at, expected, actual),
@@ -514,7 +619,9 @@ fn compare_parts(comparison: &mut Comparison, at: &str, expected: &[String], act
 
 /// The request inside a batch part (MIME headers, blank line, HTTP request).
 fn part_request(part: &str) -> Option<Request> {
-    let (_, message) = part.split_once("\n\n").or_else(|| part.split_once("\r\n\r\n"))?;
+    let (_, message) = part
+        .split_once("\n\n")
+        .or_else(|| part.split_once("\r\n\r\n"))?;
     let mut repairs = Vec::new();
     match message::parse_block(message, 1, &std::sync::Arc::from("part"), &mut repairs) {
         message::Parsed::Request(request) => Some(request),
@@ -541,7 +648,10 @@ fn xml_tree(text: &str) -> Option<Element> {
             .filter(|a| !a.key.as_ref().starts_with(b"xmlns"))
             .map(|a| {
                 let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-                let value = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
+                let value = a
+                    .unescape_value()
+                    .map(|v| v.into_owned())
+                    .unwrap_or_default();
                 (key, value)
             })
             .collect(),
@@ -580,10 +690,19 @@ fn xml_tree(text: &str) -> Option<Element> {
 fn compare_xml(comparison: &mut Comparison, at: &str, expected: &Element, actual: &Element) {
     let at = format!("{at}/{}", expected.name);
     if expected.name != actual.name {
-        comparison.differ(&at, format!("<{}>", expected.name), format!("<{}>", actual.name));
+        comparison.differ(
+            &at,
+            format!("<{}>", expected.name),
+            format!("<{}>", actual.name),
+        );
         return;
     }
-    compare_pairs(comparison, &format!("{at}@"), &expected.attributes, &actual.attributes);
+    compare_pairs(
+        comparison,
+        &format!("{at}@"),
+        &expected.attributes,
+        &actual.attributes,
+    );
     if !expected.text.is_empty() || !actual.text.is_empty() {
         let key = expected
             .attributes
@@ -594,7 +713,11 @@ fn compare_xml(comparison: &mut Comparison, at: &str, expected: &Element, actual
         compare_value(comparison, &at, Some(key), &expected.text, &actual.text);
     }
     if expected.children.len() != actual.children.len() {
-        comparison.differ(&at, format!("{} child elements", expected.children.len()), format!("{} child elements", actual.children.len()));
+        comparison.differ(
+            &at,
+            format!("{} child elements", expected.children.len()),
+            format!("{} child elements", actual.children.len()),
+        );
         return;
     }
     for (expected, actual) in expected.children.iter().zip(&actual.children) {
@@ -616,13 +739,25 @@ mod tests {
         }
     }
 
-    fn received(method: &str, path: &str, query: &[(&str, &str)], headers: &[(&str, &str)], body: Body) -> ReceivedRequest {
+    fn received(
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> ReceivedRequest {
         ReceivedRequest {
             method: method.into(),
             authority: "lyncweb.contoso.com".into(),
             path: path.into(),
-            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body,
         }
     }
@@ -631,24 +766,53 @@ mod tests {
 
     #[test]
     fn generated_ids_keys_case_and_nulls_are_tolerated_and_learned() {
-        let body = Body::Json(json!({"Importance": "Normal", "sessionContext": "s-1", "subject": "Task Sample", "to": "sip:lenea@contoso.com", "operationId": "op-1"}));
-        let request = received("POST", "/ucwa/oauth/v1/applications/102/Communication/StartMessaging", &[], &[("content-type", "application/json; charset=utf-8"), ("Authorization", "Bearer xyz")], body);
+        let body = Body::Json(
+            json!({"Importance": "Normal", "sessionContext": "s-1", "subject": "Task Sample", "to": "sip:lenea@contoso.com", "operationId": "op-1"}),
+        );
+        let request = received(
+            "POST",
+            "/ucwa/oauth/v1/applications/102/Communication/StartMessaging",
+            &[],
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                ("Authorization", "Bearer xyz"),
+            ],
+            body,
+        );
         let comparison = compare(&documented(START_MESSAGING), &request);
         assert_eq!(comparison.differences, vec![]);
         assert_eq!(
             comparison.learned,
             vec![
-                ("33dc0ef6-0570-4467-bb7e-49fcbea8e944".to_string(), "s-1".to_string()),
-                ("5028e824-2268-4b14-9e59-1abad65ff393".to_string(), "op-1".to_string())
+                (
+                    "33dc0ef6-0570-4467-bb7e-49fcbea8e944".to_string(),
+                    "s-1".to_string()
+                ),
+                (
+                    "5028e824-2268-4b14-9e59-1abad65ff393".to_string(),
+                    "op-1".to_string()
+                )
             ]
         );
     }
 
     #[test]
     fn a_wrong_value_a_missing_token_and_an_extra_key_are_differences() {
-        let body = Body::Json(json!({"importance": "Urgent", "subject": "Task Sample", "to": "sip:lenea@contoso.com", "extra": 1}));
-        let request = received("POST", "/ucwa/oauth/v1/applications/102/communication/startmessaging", &[], &[("Content-Type", "application/json")], body);
-        let shown: Vec<String> = compare(&documented(START_MESSAGING), &request).differences.iter().map(ToString::to_string).collect();
+        let body = Body::Json(
+            json!({"importance": "Urgent", "subject": "Task Sample", "to": "sip:lenea@contoso.com", "extra": 1}),
+        );
+        let request = received(
+            "POST",
+            "/ucwa/oauth/v1/applications/102/communication/startmessaging",
+            &[],
+            &[("Content-Type", "application/json")],
+            body,
+        );
+        let shown: Vec<String> = compare(&documented(START_MESSAGING), &request)
+            .differences
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             shown,
             vec![
@@ -662,27 +826,56 @@ mod tests {
     #[test]
     fn forms_compare_by_key_and_passwords_are_never_shown() {
         let doc = documented("POST https://contoso.com/WebTicket/oauthtoken HTTP/1.1\nContent-Type: application/x-www-form-urlencoded;charset=UTF-8\n\ngrant_type=password&username=johndoe&password=A3ddj3w");
-        let mut request = received("POST", "/webticket/OAuthToken", &[], &[("Content-Type", "application/x-www-form-urlencoded")], Body::Form(vec![("password".into(), "A3ddj3w".into()), ("username".into(), "johndoe".into()), ("grant_type".into(), "password".into())]));
+        let mut request = received(
+            "POST",
+            "/webticket/OAuthToken",
+            &[],
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Body::Form(vec![
+                ("password".into(), "A3ddj3w".into()),
+                ("username".into(), "johndoe".into()),
+                ("grant_type".into(), "password".into()),
+            ]),
+        );
         request.authority = "contoso.com".into();
         assert_eq!(compare(&doc, &request).differences, vec![]);
-        request.body = Body::Form(vec![("grant_type".into(), "password".into()), ("username".into(), "johndoe".into()), ("password".into(), "hunter2".into())]);
-        let Body::Form(pairs) = &mut request.body else { unreachable!() };
+        request.body = Body::Form(vec![
+            ("grant_type".into(), "password".into()),
+            ("username".into(), "johndoe".into()),
+            ("password".into(), "hunter2".into()),
+        ]);
+        let Body::Form(pairs) = &mut request.body else {
+            unreachable!()
+        };
         pairs[2].1 = "wrong-secret".into();
         let differences = compare(&doc, &request).differences;
         assert_eq!(differences.len(), 1);
         let shown = differences[0].to_string();
-        assert_eq!(shown, "body.password: expected \"<redacted>\", received \"<redacted>\"");
+        assert_eq!(
+            shown,
+            "body.password: expected \"<redacted>\", received \"<redacted>\""
+        );
     }
 
     #[test]
     fn host_path_and_query_differences() {
         let doc = documented("POST https://lyncweb.contoso.com/a/messages?OperationContext=6b6ce55c-d4b9-4303-a61f-5813ecb2d7b1&x=1 HTTP/1.1\nContent-Type: text/plain\n\nWhat's up?");
-        let mut request = received("POST", "/a/messages", &[("operationcontext", "anything"), ("x", "1")], &[("Content-Type", "text/plain")], Body::Text("What's  up?\n".into()));
+        let mut request = received(
+            "POST",
+            "/a/messages",
+            &[("operationcontext", "anything"), ("x", "1")],
+            &[("Content-Type", "text/plain")],
+            Body::Text("What's  up?\n".into()),
+        );
         assert_eq!(compare(&doc, &request).differences, vec![]);
         request.authority = "contoso.com".into();
         request.path = "/a/message".into();
         request.query.push(("y".into(), "2".into()));
-        let at: Vec<String> = compare(&doc, &request).differences.into_iter().map(|d| d.at).collect();
+        let at: Vec<String> = compare(&doc, &request)
+            .differences
+            .into_iter()
+            .map(|d| d.at)
+            .collect();
         assert_eq!(at, vec!["host", "path", "query.y"]);
     }
 
@@ -706,24 +899,67 @@ mod tests {
     fn xml_bodies_compare_as_trees() {
         let doc = documented("POST /x HTTP/1.1\nContent-Type: application/xml\n\n<input xmlns=\"urn:a\"><property name=\"operationId\">abc</property><property name=\"to\">sip:a</property></input>");
         let same = Body::Xml("<input xmlns=\"urn:a\">\n  <property name=\"operationId\">zzz</property>\n  <property name=\"to\">sip:a</property>\n</input>".into());
-        let request = received("POST", "/x", &[], &[("Content-Type", "application/xml")], same);
+        let request = received(
+            "POST",
+            "/x",
+            &[],
+            &[("Content-Type", "application/xml")],
+            same,
+        );
         let comparison = compare(&doc, &request);
         assert_eq!(comparison.differences, vec![]);
-        assert_eq!(comparison.learned, vec![("abc".to_string(), "zzz".to_string())]);
+        assert_eq!(
+            comparison.learned,
+            vec![("abc".to_string(), "zzz".to_string())]
+        );
         let other = Body::Xml("<input><property name=\"operationId\">zzz</property><property name=\"to\">sip:b</property></input>".into());
-        let request = received("POST", "/x", &[], &[("Content-Type", "application/xml")], other);
-        let shown: Vec<String> = compare(&doc, &request).differences.iter().map(ToString::to_string).collect();
-        assert_eq!(shown, vec!["body/input/property: expected \"sip:a\", received \"sip:b\""]);
+        let request = received(
+            "POST",
+            "/x",
+            &[],
+            &[("Content-Type", "application/xml")],
+            other,
+        );
+        let shown: Vec<String> = compare(&doc, &request)
+            .differences
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            vec!["body/input/property: expected \"sip:a\", received \"sip:b\""]
+        );
     }
 
     #[test]
     fn batch_parts_compare_their_embedded_requests() {
         let doc = documented("POST /app/batch HTTP/1.1\nContent-Type: multipart/batching;boundary=77f2569d\n\n--77f2569d\nContent-Type: application/http; msgtype=request\n\nGET /app/people/contacts HTTP/1.1\nHost: lyncweb.contoso.com\n\n--77f2569d\nContent-Type: application/http; msgtype=request\n\nGET /app/me HTTP/1.1\nHost: lyncweb.contoso.com\n--77f2569d--");
-        let body = |second: &str| body::received(format!("--zz\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET /app/people/contacts HTTP/1.1\r\nHost: x\r\n\r\n--zz\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET {second} HTTP/1.1\r\n\r\n--zz--\r\n").as_bytes(), Some("multipart/batching; boundary=zz"));
-        let request = received("POST", "/app/batch", &[], &[("Content-Type", "multipart/batching; boundary=zz")], body("/app/me"));
+        let body = |second: &str| {
+            body::received(format!("--zz\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET /app/people/contacts HTTP/1.1\r\nHost: x\r\n\r\n--zz\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET {second} HTTP/1.1\r\n\r\n--zz--\r\n").as_bytes(), Some("multipart/batching; boundary=zz"))
+        };
+        let request = received(
+            "POST",
+            "/app/batch",
+            &[],
+            &[("Content-Type", "multipart/batching; boundary=zz")],
+            body("/app/me"),
+        );
         assert_eq!(compare(&doc, &request).differences, vec![]);
-        let request = received("POST", "/app/batch", &[], &[("Content-Type", "multipart/batching; boundary=zz")], body("/app/you"));
-        let shown: Vec<String> = compare(&doc, &request).differences.iter().map(ToString::to_string).collect();
-        assert_eq!(shown, vec!["body.part[1].path: expected /app/me, received /app/you"]);
+        let request = received(
+            "POST",
+            "/app/batch",
+            &[],
+            &[("Content-Type", "multipart/batching; boundary=zz")],
+            body("/app/you"),
+        );
+        let shown: Vec<String> = compare(&doc, &request)
+            .differences
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            vec!["body.part[1].path: expected /app/me, received /app/you"]
+        );
     }
 }

@@ -95,7 +95,10 @@ pub(crate) enum Parsed {
     Request(Request),
     Response(Response),
     /// Not an HTTP message: only a body (`{...}`, `<events ...>`), starting at `line`.
-    BodyOnly { text: String, line: usize },
+    BodyOnly {
+        text: String,
+        line: usize,
+    },
     NotHttp(String),
 }
 
@@ -183,8 +186,9 @@ fn status_code(line: &str) -> Option<u16> {
 }
 
 fn is_version(word: &str) -> bool {
-    word.strip_prefix("HTTP/")
-        .is_some_and(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    word.strip_prefix("HTTP/").is_some_and(|number| {
+        !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
 }
 
 /// The request line: method, target, and how many lines it takes (more than
@@ -241,18 +245,26 @@ fn is_elision(line: &str) -> bool {
     !line.is_empty() && line.chars().all(|c| c == '.' || c == '…')
 }
 
+type Headers = Vec<(String, String)>;
+/// A body's text and the page line it starts on.
+type BodyText = (String, usize);
+
 /// The headers after the start line, and the body text with its page line.
-fn headers_and_body<'l>(
-    lines: &[(usize, &'l str)],
+fn headers_and_body(
+    lines: &[(usize, &str)],
     note: &mut impl FnMut(usize, RepairKind, String),
-) -> (Vec<(String, String)>, Option<(String, usize)>) {
+) -> (Headers, Option<BodyText>) {
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut index = 0;
     let mut in_elision = false;
     while let Some(&(line_number, line)) = lines.get(index) {
         if is_elision(line) {
             if !in_elision {
-                note(line_number, RepairKind::ElidedHeaders, "skipped `.`/`...` lines among the headers".into());
+                note(
+                    line_number,
+                    RepairKind::ElidedHeaders,
+                    "skipped `.`/`...` lines among the headers".into(),
+                );
             }
             in_elision = true;
             index += 1;
@@ -261,7 +273,9 @@ fn headers_and_body<'l>(
         in_elision = false;
         if line.trim().is_empty() {
             // A header value split by a blank line: `secure;` / blank / `HttpOnly` / more headers.
-            let next = lines[index + 1..].iter().position(|(_, l)| !l.trim().is_empty());
+            let next = lines[index + 1..]
+                .iter()
+                .position(|(_, l)| !l.trim().is_empty());
             if let Some(offset) = next {
                 let continued = index + 1 + offset;
                 let (continued_line, text) = lines[continued];
@@ -280,7 +294,11 @@ fn headers_and_body<'l>(
                     && more_headers
                 {
                     if let Some((name, value)) = headers.last_mut() {
-                        note(continued_line, RepairKind::SplitHeader, format!("joined `{text}` to the {name} header"));
+                        note(
+                            continued_line,
+                            RepairKind::SplitHeader,
+                            format!("joined `{text}` to the {name} header"),
+                        );
                         value.push(' ');
                         value.push_str(text);
                     }
@@ -294,7 +312,11 @@ fn headers_and_body<'l>(
         match header_field(line) {
             Some((name, value)) => headers.push((name.to_string(), value.to_string())),
             None => {
-                note(line_number, RepairKind::BodyWithoutBlankLine, "the body starts right after the headers".into());
+                note(
+                    line_number,
+                    RepairKind::BodyWithoutBlankLine,
+                    "the body starts right after the headers".into(),
+                );
                 return (headers, body_text(&lines[index..]));
             }
         }
@@ -303,14 +325,14 @@ fn headers_and_body<'l>(
     (headers, None)
 }
 
-fn body_text(lines: &[(usize, &str)]) -> Option<(String, usize)> {
+fn body_text(lines: &[(usize, &str)]) -> Option<BodyText> {
     let start = lines.iter().position(|(_, line)| !line.trim().is_empty())?;
     let text: Vec<&str> = lines[start..].iter().map(|(_, line)| *line).collect();
     Some((text.join("\n").trim_end().to_string(), lines[start].0))
 }
 
 fn read_body(
-    text: Option<(String, usize)>,
+    text: Option<BodyText>,
     content_type: Option<&str>,
     note: &mut impl FnMut(usize, RepairKind, String),
 ) -> Body {
@@ -338,7 +360,11 @@ pub(crate) fn parse_target(raw: &str, host: Option<&str>) -> Target {
         let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
         return Target {
             authority: host.map(normalise_authority),
-            path: if path.is_empty() { "/".into() } else { path.into() },
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.into()
+            },
             query: body::form_pairs(query),
         };
     };
@@ -390,12 +416,20 @@ mod tests {
         let (parsed, repairs) = parse(
             "\nPOST https://LyncWeb.contoso.com/ucwa/x?a=1&b=2 HTTP/1.1\nContent-Type: application/json\n.\n.\n\n{\"x\":1}",
         );
-        let Parsed::Request(request) = parsed else { panic!("{parsed:?}") };
+        let Parsed::Request(request) = parsed else {
+            panic!("{parsed:?}")
+        };
         assert_eq!(request.location.line, 11);
         assert_eq!(request.method, "POST");
-        assert_eq!(request.target.authority.as_deref(), Some("lyncweb.contoso.com"));
+        assert_eq!(
+            request.target.authority.as_deref(),
+            Some("lyncweb.contoso.com")
+        );
         assert_eq!(request.target.path, "/ucwa/x");
-        assert_eq!(request.target.query, vec![("a".into(), "1".into()), ("b".into(), "2".into())]);
+        assert_eq!(
+            request.target.query,
+            vec![("a".into(), "1".into()), ("b".into(), "2".into())]
+        );
         assert_eq!(request.body, Body::Json(json!({"x": 1})));
         assert_eq!(kinds(&repairs), vec![(13, RepairKind::ElidedHeaders)]);
     }
@@ -403,17 +437,27 @@ mod tests {
     #[test]
     fn a_relative_target_takes_the_host_header() {
         let (parsed, _) = parse("GET /ucwa/me HTTP/1.1\nHost: LyncWeb.contoso.com:443\n");
-        let Parsed::Request(request) = parsed else { panic!() };
-        assert_eq!(request.target.authority.as_deref(), Some("lyncweb.contoso.com"));
+        let Parsed::Request(request) = parsed else {
+            panic!()
+        };
+        assert_eq!(
+            request.target.authority.as_deref(),
+            Some("lyncweb.contoso.com")
+        );
     }
 
     #[test]
     fn a_wrapped_request_line_is_joined() {
         let (parsed, repairs) = parse("GET https://login.example.com/authorize?\nresponse_type=id_token\n&state=<x> \nHTTP/1.1\n");
-        let Parsed::Request(request) = parsed else { panic!() };
+        let Parsed::Request(request) = parsed else {
+            panic!()
+        };
         assert_eq!(
             request.target.query,
-            vec![("response_type".into(), "id_token".into()), ("state".into(), "<x>".into())]
+            vec![
+                ("response_type".into(), "id_token".into()),
+                ("state".into(), "<x>".into())
+            ]
         );
         assert_eq!(kinds(&repairs), vec![(10, RepairKind::WrappedRequestLine)]);
     }
@@ -423,33 +467,63 @@ mod tests {
         let (parsed, repairs) = parse(
             "HTTP/1.1 201 Created\nSet-Cookie: a=b; secure; \n\nHttpOnly\nX-Other: 1\n{\"rel\":\"application\"}",
         );
-        let Parsed::Response(response) = parsed else { panic!() };
+        let Parsed::Response(response) = parsed else {
+            panic!()
+        };
         assert_eq!(response.status, 201);
-        assert_eq!(header(&response.headers, "set-cookie"), Some("a=b; secure; HttpOnly"));
+        assert_eq!(
+            header(&response.headers, "set-cookie"),
+            Some("a=b; secure; HttpOnly")
+        );
         assert_eq!(header(&response.headers, "x-other"), Some("1"));
         assert_eq!(response.body, Body::Json(json!({"rel": "application"})));
         assert_eq!(
             kinds(&repairs),
-            vec![(13, RepairKind::SplitHeader), (15, RepairKind::BodyWithoutBlankLine)]
+            vec![
+                (13, RepairKind::SplitHeader),
+                (15, RepairKind::BodyWithoutBlankLine)
+            ]
         );
     }
 
     #[test]
     fn status_lines_with_asides_and_things_that_are_not_messages() {
         let (parsed, _) = parse("HTTP/1.1 201 (or 200) OK\n\n{}");
-        assert!(matches!(parsed, Parsed::Response(Response { status: 201, .. })));
-        assert!(matches!(parse("HTTPS GET LyncDiscover.<domain>").0, Parsed::NotHttp(_)));
-        assert!(matches!(parse("WWW-Authenticate: MsRtcOAuth href=x").0, Parsed::NotHttp(_)));
+        assert!(matches!(
+            parsed,
+            Parsed::Response(Response { status: 201, .. })
+        ));
+        assert!(matches!(
+            parse("HTTPS GET LyncDiscover.<domain>").0,
+            Parsed::NotHttp(_)
+        ));
+        assert!(matches!(
+            parse("WWW-Authenticate: MsRtcOAuth href=x").0,
+            Parsed::NotHttp(_)
+        ));
         assert!(matches!(parse("var x = 1;").0, Parsed::NotHttp(_)));
-        assert!(matches!(parse("  {\"a\": 1}").0, Parsed::BodyOnly { line: 10, .. }));
-        assert!(matches!(parse("GET LyncDiscover.contoso.com").0, Parsed::NotHttp(_)));
+        assert!(matches!(
+            parse("  {\"a\": 1}").0,
+            Parsed::BodyOnly { line: 10, .. }
+        ));
+        assert!(matches!(
+            parse("GET LyncDiscover.contoso.com").0,
+            Parsed::NotHttp(_)
+        ));
     }
 
     #[test]
     fn the_event_channel_request_is_a_get_on_events() {
-        let (Parsed::Request(request), _) = parse("GET /ucwa/v1/applications/1/Events?ack=3 HTTP/1.1") else { panic!() };
+        let (Parsed::Request(request), _) =
+            parse("GET /ucwa/v1/applications/1/Events?ack=3 HTTP/1.1")
+        else {
+            panic!()
+        };
         assert!(request.is_event_channel());
-        let (Parsed::Request(request), _) = parse("POST /ucwa/v1/applications/1/events HTTP/1.1") else { panic!() };
+        let (Parsed::Request(request), _) = parse("POST /ucwa/v1/applications/1/events HTTP/1.1")
+        else {
+            panic!()
+        };
         assert!(!request.is_event_channel());
     }
 }

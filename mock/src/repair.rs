@@ -26,7 +26,13 @@ pub struct Repair {
 
 impl fmt::Display for Repair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.location, self.kind.name(), self.detail)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.location,
+            self.kind.name(),
+            self.detail
+        )
     }
 }
 
@@ -300,13 +306,21 @@ impl Lenient<'_> {
     }
 
     /// Members of an object whose `{` was read, up to and including its `}`.
-    fn members(&mut self, members: &mut Map<String, Value>, depth: usize) -> Result<(), Unrepairable> {
+    fn members(
+        &mut self,
+        members: &mut Map<String, Value>,
+        depth: usize,
+    ) -> Result<(), Unrepairable> {
         let open = self.pos;
         let mut need_separator = false;
         loop {
             self.skip_whitespace();
             let Some(c) = self.peek() else {
-                self.repair(self.pos, RepairKind::UnclosedBrackets, "closed an object the body leaves open");
+                self.repair(
+                    self.pos,
+                    RepairKind::UnclosedBrackets,
+                    "closed an object the body leaves open",
+                );
                 return Ok(());
             };
             match c {
@@ -318,7 +332,11 @@ impl Lenient<'_> {
                     let at = self.pos;
                     self.bump();
                     if !need_separator {
-                        self.repair(at, RepairKind::StrayCharacter, "dropped a comma with no member before it");
+                        self.repair(
+                            at,
+                            RepairKind::StrayCharacter,
+                            "dropped a comma with no member before it",
+                        );
                     }
                     need_separator = false;
                     self.skip_whitespace();
@@ -329,8 +347,14 @@ impl Lenient<'_> {
                 _ if self.at_elision() => {
                     let at = self.pos;
                     self.skip_elision(true);
-                    let (kind, detail) = if members.is_empty() && self.peek() == Some('}') && self.line_at(open) == self.line_at(self.pos) {
-                        (RepairKind::ElidedContainer, "`{...}` read as an empty object")
+                    let (kind, detail) = if members.is_empty()
+                        && self.peek() == Some('}')
+                        && self.line_at(open) == self.line_at(self.pos)
+                    {
+                        (
+                            RepairKind::ElidedContainer,
+                            "`{...}` read as an empty object",
+                        )
                     } else {
                         (RepairKind::Elision, "skipped elided members")
                     };
@@ -339,7 +363,11 @@ impl Lenient<'_> {
                 }
                 '"' => {
                     if need_separator {
-                        self.repair(self.pos, RepairKind::MissingComma, "assumed a comma between members");
+                        self.repair(
+                            self.pos,
+                            RepairKind::MissingComma,
+                            "assumed a comma between members",
+                        );
                     }
                     let key = self.string()?;
                     self.member_value(key, members, depth)?;
@@ -347,15 +375,27 @@ impl Lenient<'_> {
                 }
                 c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
                     if need_separator {
-                        self.repair(self.pos, RepairKind::MissingComma, "assumed a comma between members");
+                        self.repair(
+                            self.pos,
+                            RepairKind::MissingComma,
+                            "assumed a comma between members",
+                        );
                     }
                     let at = self.pos;
                     let key = self.identifier().to_string();
                     if self.peek() == Some('"') {
                         self.bump();
-                        self.repair(at, RepairKind::MissingQuote, format!("added the opening quote of `{key}`"));
+                        self.repair(
+                            at,
+                            RepairKind::MissingQuote,
+                            format!("added the opening quote of `{key}`"),
+                        );
                     } else {
-                        self.repair(at, RepairKind::UnquotedKey, format!("read `{key}` as a quoted key"));
+                        self.repair(
+                            at,
+                            RepairKind::UnquotedKey,
+                            format!("read `{key}` as a quoted key"),
+                        );
                     }
                     self.member_value(key, members, depth)?;
                     need_separator = !std::mem::take(&mut self.comma_in_string);
@@ -365,7 +405,12 @@ impl Lenient<'_> {
         }
     }
 
-    fn member_value(&mut self, key: String, members: &mut Map<String, Value>, depth: usize) -> Result<(), Unrepairable> {
+    fn member_value(
+        &mut self,
+        key: String,
+        members: &mut Map<String, Value>,
+        depth: usize,
+    ) -> Result<(), Unrepairable> {
         self.skip_whitespace();
         if self.peek() != Some(':') {
             return Err(self.fail(format!("expected `:` after the key `{key}`")));
@@ -384,7 +429,11 @@ impl Lenient<'_> {
         loop {
             self.skip_whitespace();
             let Some(c) = self.peek() else {
-                self.repair(self.pos, RepairKind::UnclosedBrackets, "closed an array the body leaves open");
+                self.repair(
+                    self.pos,
+                    RepairKind::UnclosedBrackets,
+                    "closed an array the body leaves open",
+                );
                 return Ok(items);
             };
             match c {
@@ -396,7 +445,11 @@ impl Lenient<'_> {
                     let at = self.pos;
                     self.bump();
                     if !need_separator {
-                        self.repair(at, RepairKind::StrayCharacter, "dropped a comma with no item before it");
+                        self.repair(
+                            at,
+                            RepairKind::StrayCharacter,
+                            "dropped a comma with no item before it",
+                        );
                     }
                     need_separator = false;
                     self.skip_whitespace();
@@ -407,7 +460,10 @@ impl Lenient<'_> {
                 _ if self.at_elision() => {
                     let at = self.pos;
                     self.skip_elision(true);
-                    let kind = if items.is_empty() && self.peek() == Some(']') && self.line_at(open) == self.line_at(self.pos) {
+                    let kind = if items.is_empty()
+                        && self.peek() == Some(']')
+                        && self.line_at(open) == self.line_at(self.pos)
+                    {
                         RepairKind::ElidedContainer
                     } else {
                         RepairKind::Elision
@@ -417,7 +473,11 @@ impl Lenient<'_> {
                 }
                 c if c == '{' || c == '[' || c == '"' || c == '-' || c.is_ascii_alphanumeric() => {
                     if need_separator {
-                        self.repair(self.pos, RepairKind::MissingComma, "assumed a comma between items");
+                        self.repair(
+                            self.pos,
+                            RepairKind::MissingComma,
+                            "assumed a comma between items",
+                        );
                     }
                     items.push(self.value(depth)?);
                     need_separator = !std::mem::take(&mut self.comma_in_string);
@@ -479,7 +539,11 @@ impl Lenient<'_> {
                     Some('u') => out.push(self.unicode_escape()?),
                     Some(other) => {
                         let at = self.pos;
-                        self.repair(at, RepairKind::InvalidEscape, format!("kept `\\{other}` as `{other}`"));
+                        self.repair(
+                            at,
+                            RepairKind::InvalidEscape,
+                            format!("kept `\\{other}` as `{other}`"),
+                        );
                         out.push(other);
                     }
                     None => return Err(self.fail("a string that never ends")),
@@ -495,17 +559,29 @@ impl Lenient<'_> {
                             None => (kept, false),
                         };
                         let value = kept.to_string();
-                        self.repair(newline, RepairKind::MissingQuote, format!("closed the string \"{value}\" at the line end"));
+                        self.repair(
+                            newline,
+                            RepairKind::MissingQuote,
+                            format!("closed the string \"{value}\" at the line end"),
+                        );
                         self.pos = newline;
                         self.comma_in_string = comma;
                         return Ok(value);
                     }
-                    self.repair(newline, RepairKind::ControlCharacterInString, "dropped a line break inside a string");
+                    self.repair(
+                        newline,
+                        RepairKind::ControlCharacterInString,
+                        "dropped a line break inside a string",
+                    );
                     self.skip_whitespace();
                 }
                 '\t' => {
                     let at = self.pos;
-                    self.repair(at, RepairKind::ControlCharacterInString, "kept a tab inside a string");
+                    self.repair(
+                        at,
+                        RepairKind::ControlCharacterInString,
+                        "kept a tab inside a string",
+                    );
                     out.push('\t');
                 }
                 other => out.push(other),
@@ -527,7 +603,11 @@ impl Lenient<'_> {
 
     fn hex4(&mut self) -> Result<u32, Unrepairable> {
         let digits = self.text.get(self.pos..self.pos + 4);
-        match digits.and_then(|hex| u32::from_str_radix(hex, 16).ok().filter(|_| hex.chars().all(|c| c.is_ascii_hexdigit()))) {
+        match digits.and_then(|hex| {
+            u32::from_str_radix(hex, 16)
+                .ok()
+                .filter(|_| hex.chars().all(|c| c.is_ascii_hexdigit()))
+        }) {
             Some(code) => {
                 self.pos += 4;
                 Ok(code)
@@ -544,25 +624,44 @@ mod tests {
 
     fn repaired(text: &str) -> (Value, Vec<(usize, &'static str)>) {
         let (value, repairs) = lenient_json(text).unwrap_or_else(|e| panic!("{e:?}"));
-        (value, repairs.iter().map(|r| (r.line, r.kind.name())).collect())
+        (
+            value,
+            repairs.iter().map(|r| (r.line, r.kind.name())).collect(),
+        )
     }
 
     #[test]
     fn valid_json_needs_no_repair() {
-        assert_eq!(repaired("{\"a\": [1, \"x...y\"]}"), (json!({"a": [1, "x...y"]}), vec![]));
+        assert_eq!(
+            repaired("{\"a\": [1, \"x...y\"]}"),
+            (json!({"a": [1, "x...y"]}), vec![])
+        );
     }
 
     #[test]
     fn elisions_are_skipped_or_read_as_empty() {
-        let (value, repairs) = repaired("{\n\"me\":{...},\n\"people\": { … },\n\"list\":[...],\n.\n.\n.\n\"rel\":\"x\"\n}");
-        assert_eq!(value, json!({"me": {}, "people": {}, "list": [], "rel": "x"}));
+        let (value, repairs) = repaired(
+            "{\n\"me\":{...},\n\"people\": { … },\n\"list\":[...],\n.\n.\n.\n\"rel\":\"x\"\n}",
+        );
+        assert_eq!(
+            value,
+            json!({"me": {}, "people": {}, "list": [], "rel": "x"})
+        );
         assert_eq!(
             repairs,
-            vec![(1, "elided-container"), (2, "elided-container"), (3, "elided-container"), (4, "elision")]
+            vec![
+                (1, "elided-container"),
+                (2, "elided-container"),
+                (3, "elided-container"),
+                (4, "elision")
+            ]
         );
         let (value, repairs) = repaired("{\"a\": ..., \"b\": [1, ..., 2], \"c\": {\n...\n}}");
         assert_eq!(value, json!({"a": null, "b": [1, 2], "c": {}}));
-        assert_eq!(repairs, vec![(0, "elided-value"), (0, "elision"), (1, "elision")]);
+        assert_eq!(
+            repairs,
+            vec![(0, "elided-value"), (0, "elision"), (1, "elision")]
+        );
     }
 
     #[test]
@@ -571,11 +670,24 @@ mod tests {
         assert_eq!(value, json!({"a": "x", "b": [1, 2], "c": 3}));
         assert_eq!(
             repairs,
-            vec![(1, "stray-character"), (2, "missing-comma"), (2, "trailing-comma"), (3, "trailing-comma")]
+            vec![
+                (1, "stray-character"),
+                (2, "missing-comma"),
+                (2, "trailing-comma"),
+                (3, "trailing-comma")
+            ]
         );
-        let (value, repairs) = repaired("{\"userAgent\":\"UCWA\",\"\n_links\":{},\n\"name\":\"Lene,\n\"uri\":\"sip:x\"}");
-        assert_eq!(value, json!({"userAgent": "UCWA", "_links": {}, "name": "Lene", "uri": "sip:x"}));
-        assert_eq!(repairs, vec![(0, "control-character-in-string"), (2, "missing-quote")]);
+        let (value, repairs) = repaired(
+            "{\"userAgent\":\"UCWA\",\"\n_links\":{},\n\"name\":\"Lene,\n\"uri\":\"sip:x\"}",
+        );
+        assert_eq!(
+            value,
+            json!({"userAgent": "UCWA", "_links": {}, "name": "Lene", "uri": "sip:x"})
+        );
+        assert_eq!(
+            repairs,
+            vec![(0, "control-character-in-string"), (2, "missing-quote")]
+        );
         let (value, repairs) = repaired("{name: \"x\", _links\": {}}");
         assert_eq!(value, json!({"name": "x", "_links": {}}));
         assert_eq!(repairs, vec![(0, "unquoted-key"), (0, "missing-quote")]);
@@ -585,11 +697,21 @@ mod tests {
     fn a_closing_bracket_too_many_or_too_few() {
         // GetMyPresenceInformation: `"communication":{` elided, its `}` kept.
         let (value, repairs) = repaired("{\n\"_embedded\":{\n\"me\":{},\n\"rel\":\"communication\"}\n},\n\"rel\":\"application\"\n}");
-        assert_eq!(value, json!({"_embedded": {"me": {}, "rel": "communication"}, "rel": "application"}));
+        assert_eq!(
+            value,
+            json!({"_embedded": {"me": {}, "rel": "communication"}, "rel": "application"})
+        );
         assert_eq!(repairs, vec![(4, "extra-closing-bracket")]);
         let (value, repairs) = repaired("{\"a\":[1,{\"b\":2");
         assert_eq!(value, json!({"a": [1, {"b": 2}]}));
-        assert_eq!(repairs, vec![(0, "unclosed-brackets"), (0, "unclosed-brackets"), (0, "unclosed-brackets")]);
+        assert_eq!(
+            repairs,
+            vec![
+                (0, "unclosed-brackets"),
+                (0, "unclosed-brackets"),
+                (0, "unclosed-brackets")
+            ]
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ const MAX_SUBSTITUTIONS: usize = 256;
 
 impl Replay {
     pub fn new(transcript: Arc<Transcript>) -> Replay {
-        let order: Vec<(StepId, StepKind)> = transcript.steps().map(|(id, step)| (id, step.kind)).collect();
+        let order: Vec<(StepId, StepKind)> = transcript
+            .steps()
+            .map(|(id, step)| (id, step.kind))
+            .collect();
         let outcomes = vec![StepOutcome::Pending; order.len()];
         Replay {
             transcript,
@@ -72,7 +75,11 @@ impl Replay {
     }
 
     pub fn outcomes(&self) -> Vec<(StepId, StepOutcome)> {
-        self.order.iter().map(|(id, _)| *id).zip(self.outcomes.iter().copied()).collect()
+        self.order
+            .iter()
+            .map(|(id, _)| *id)
+            .zip(self.outcomes.iter().copied())
+            .collect()
     }
 
     pub fn mismatches(&self) -> &[Mismatch] {
@@ -108,7 +115,9 @@ impl Replay {
         };
         let id = self.order[index].0;
         let transcript = self.transcript.clone();
-        let step = transcript.step(id).expect("the order lists the transcript's steps");
+        let step = transcript
+            .step(id)
+            .expect("the order lists the transcript's steps");
         let documented = step.request.as_ref().expect("a command step has a request");
         let comparison = matching::compare(documented, received);
         if comparison.differences.is_empty() {
@@ -130,7 +139,11 @@ impl Replay {
     }
 
     fn learn(&mut self, documented: String, received: String) {
-        if let Some(entry) = self.substitutions.iter_mut().find(|(known, _)| *known == documented) {
+        if let Some(entry) = self
+            .substitutions
+            .iter_mut()
+            .find(|(known, _)| *known == documented)
+        {
             entry.1 = received;
         } else if self.substitutions.len() < MAX_SUBSTITUTIONS {
             self.substitutions.push((documented, received));
@@ -162,7 +175,9 @@ impl Replay {
             return false;
         };
         for index in 0..target {
-            if self.order[index].1 == StepKind::Command && self.outcomes[index] == StepOutcome::Pending {
+            if self.order[index].1 == StepKind::Command
+                && self.outcomes[index] == StepOutcome::Pending
+            {
                 self.outcomes[index] = StepOutcome::Skipped;
             }
         }
@@ -216,20 +231,30 @@ HTTP/1.1 204 No Content
     }
 
     fn replay() -> Replay {
-        Replay::new(Arc::new(Transcript::from_pages(vec![Page::parse("p.md", PAGE)])))
+        Replay::new(Arc::new(Transcript::from_pages(vec![Page::parse(
+            "p.md", PAGE,
+        )])))
     }
 
     #[test]
     fn commands_are_served_in_order_and_an_event_is_due_after_the_commands_before_it() {
         let mut replay = replay();
         assert_eq!(replay.take_due_event(), None);
-        assert!(matches!(replay.on_command(&post("/b")), Decision::Mismatch(_)));
+        assert!(matches!(
+            replay.on_command(&post("/b")),
+            Decision::Mismatch(_)
+        ));
         assert_eq!(replay.mismatches().len(), 1);
-        assert!(matches!(replay.on_command(&post("/a")), Decision::Serve(StepId { page: 0, step: 0 })));
+        assert!(matches!(
+            replay.on_command(&post("/a")),
+            Decision::Serve(StepId { page: 0, step: 0 })
+        ));
         assert_eq!(replay.take_due_event(), Some(StepId { page: 0, step: 1 }));
         assert_eq!(replay.take_due_event(), None);
         assert!(matches!(replay.on_command(&post("/b")), Decision::Serve(_)));
-        let Decision::Mismatch(finished) = replay.on_command(&post("/c")) else { panic!() };
+        let Decision::Mismatch(finished) = replay.on_command(&post("/c")) else {
+            panic!()
+        };
         assert_eq!(finished.step, None);
     }
 
@@ -237,7 +262,10 @@ HTTP/1.1 204 No Content
     fn expect_skips_the_commands_before_a_step() {
         let mut replay = replay();
         assert!(replay.expect(StepId { page: 0, step: 2 }));
-        assert_eq!(replay.outcome(StepId { page: 0, step: 0 }), Some(StepOutcome::Skipped));
+        assert_eq!(
+            replay.outcome(StepId { page: 0, step: 0 }),
+            Some(StepOutcome::Skipped)
+        );
         assert_eq!(replay.take_due_event(), Some(StepId { page: 0, step: 1 }));
         assert!(matches!(replay.on_command(&post("/b")), Decision::Serve(_)));
         assert!(!replay.expect(StepId { page: 3, step: 0 }));

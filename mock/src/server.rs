@@ -73,7 +73,9 @@ impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, Replay> {
         // A panic while holding the lock cannot leave the replay half-updated in
         // a way that matters more than stopping would: keep serving.
-        self.replay.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.replay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -109,13 +111,17 @@ impl MockServer {
         for (index, authority) in authorities.into_iter().enumerate() {
             let port = match config.listen.port() {
                 0 => 0,
-                first => first.checked_add(index as u16).ok_or(Error::TooManyHosts(index + 1))?,
+                first => first
+                    .checked_add(index as u16)
+                    .ok_or(Error::TooManyHosts(index + 1))?,
             };
             let addr = SocketAddr::new(config.listen.ip(), port);
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|source| Error::Bind { addr, source })?;
-            let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+            let local = listener
+                .local_addr()
+                .map_err(|source| Error::Bind { addr, source })?;
             bindings.push(HostBinding {
                 authority,
                 local,
@@ -128,7 +134,9 @@ impl MockServer {
             replay: Mutex::new(Replay::new(transcript.clone())),
             changed: Notify::new(),
             pending_gets: AtomicU64::new(0),
-            hosts: HostMap { bindings: bindings.clone() },
+            hosts: HostMap {
+                bindings: bindings.clone(),
+            },
             config,
         });
         let (stop, stopped) = watch::channel(false);
@@ -136,7 +144,13 @@ impl MockServer {
         let mut tasks = JoinSet::new();
         for (listener, binding) in listeners.into_iter().zip(bindings) {
             tracing::info!(host = %binding.authority, url = %binding.base_url, "listening");
-            tasks.spawn(accept_loop(listener, binding.authority, shared.clone(), connections.clone(), stopped.clone()));
+            tasks.spawn(accept_loop(
+                listener,
+                binding.authority,
+                shared.clone(),
+                connections.clone(),
+                stopped.clone(),
+            ));
         }
         Ok(MockServer {
             shared,
@@ -247,7 +261,9 @@ async fn accept_loop(
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
                 let authority = authority.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(shared, authority, request).await) }
+                async move {
+                    Ok::<_, std::convert::Infallible>(handle(shared, authority, request).await)
+                }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -269,7 +285,11 @@ async fn accept_loop(
 }
 
 /// Answers one request.
-async fn handle(shared: Arc<Shared>, authority: String, request: http::Request<Incoming>) -> HttpResponse {
+async fn handle(
+    shared: Arc<Shared>,
+    authority: String,
+    request: http::Request<Incoming>,
+) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
@@ -277,20 +297,56 @@ async fn handle(shared: Arc<Shared>, authority: String, request: http::Request<I
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     if method == "GET" && is_events_path(&path) {
         let wants_xml = header(&headers, "accept").is_some_and(|accept| accept.contains("xml"));
-        return events::pending_get(shared, PendingGet { path, query, wants_xml }).await;
+        return events::pending_get(
+            shared,
+            PendingGet {
+                path,
+                query,
+                wants_xml,
+            },
+        )
+        .await;
     }
     let limited = Limited::new(incoming, shared.config.body_limit);
     let bytes = match tokio::time::timeout(shared.config.read_timeout, limited.collect()).await {
-        Err(_) => return error_response(408, "ClientTimeout", "BodyTimeout", "the request body did not arrive in time", None),
-        Ok(Err(error)) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            let message = format!("the request body is larger than {} bytes", shared.config.body_limit);
+        Err(_) => {
+            return error_response(
+                408,
+                "ClientTimeout",
+                "BodyTimeout",
+                "the request body did not arrive in time",
+                None,
+            )
+        }
+        Ok(Err(error))
+            if error
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            let message = format!(
+                "the request body is larger than {} bytes",
+                shared.config.body_limit
+            );
             return error_response(413, "EntityTooLarge", "BodyTooLarge", &message, None);
         }
-        Ok(Err(_)) => return error_response(400, "BadRequest", "BodyUnreadable", "the request body could not be read", None),
+        Ok(Err(_)) => {
+            return error_response(
+                400,
+                "BadRequest",
+                "BodyUnreadable",
+                "the request body could not be read",
+                None,
+            )
+        }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
     let received = ReceivedRequest {
@@ -314,13 +370,25 @@ async fn handle(shared: Arc<Shared>, authority: String, request: http::Request<I
                 "received": mismatch.received,
                 "differences": mismatch.differences.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
-            error_response(400, "BadRequest", "TranscriptMismatch", &mismatch.to_string(), Some(debug))
+            error_response(
+                400,
+                "BadRequest",
+                "TranscriptMismatch",
+                &mismatch.to_string(),
+                Some(debug),
+            )
         }
     }
 }
 
 /// A UCWA error body (`code`, `subcode`, `message`, `debugInfo`).
-pub(crate) fn error_response(status: u16, code: &str, subcode: &str, message: &str, debug: Option<Value>) -> HttpResponse {
+pub(crate) fn error_response(
+    status: u16,
+    code: &str,
+    subcode: &str,
+    message: &str,
+    debug: Option<Value>,
+) -> HttpResponse {
     let mut body = serde_json::json!({"code": code, "subcode": subcode, "message": message});
     if let Some(debug) = debug {
         body["debugInfo"] = debug;
@@ -330,15 +398,24 @@ pub(crate) fn error_response(status: u16, code: &str, subcode: &str, message: &s
 
 pub(crate) fn plain_response(status: u16, content_type: &str, body: Vec<u8>) -> HttpResponse {
     let mut response = http::Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(value) = http::HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(http::header::CONTENT_TYPE, value);
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, value);
     }
     response
 }
 
 /// Headers the mock computes itself, whatever the page says.
-const TRANSPORT_HEADERS: [&str; 5] = ["content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding"];
+const TRANSPORT_HEADERS: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-encoding",
+];
 
 /// A step's documented response, hosts and learned values rewritten.
 pub(crate) fn step_response(shared: &Shared, step: StepId) -> HttpResponse {
@@ -347,27 +424,51 @@ pub(crate) fn step_response(shared: &Shared, step: StepId) -> HttpResponse {
         (replay.transcript.clone(), replay.substitutions.clone())
     };
     let Some(documented) = transcript.step(step) else {
-        return error_response(500, "ServiceFailure", "NoSuchStep", "the step is not in the transcript", None);
+        return error_response(
+            500,
+            "ServiceFailure",
+            "NoSuchStep",
+            "the step is not in the transcript",
+            None,
+        );
     };
     let location = documented.location.clone();
     let summary = documented.summary();
     let Some(response) = &documented.response else {
-        let note = documented.response_note.as_deref().map(|note| format!(" (the page says: {note})")).unwrap_or_default();
+        let note = documented
+            .response_note
+            .as_deref()
+            .map(|note| format!(" (the page says: {note})"))
+            .unwrap_or_default();
         let message = format!("{location}: the page documents no response to {summary}{note}");
         tracing::warn!("{message}");
-        return error_response(501, "ServiceFailure", "ResponseNotDocumented", &message, None);
+        return error_response(
+            501,
+            "ServiceFailure",
+            "ResponseNotDocumented",
+            &message,
+            None,
+        );
     };
     tracing::info!("{location}: {summary}: {}", response.status);
     render(response, &shared.hosts, &substitutions)
 }
 
-fn render(response: &Response, hosts: &HostMap, substitutions: &[(String, String)]) -> HttpResponse {
+fn render(
+    response: &Response,
+    hosts: &HostMap,
+    substitutions: &[(String, String)],
+) -> HttpResponse {
     let (body, inferred_type) = render_body(&response.body, hosts, substitutions);
     let mut rendered = http::Response::new(Full::new(Bytes::from(body)));
-    *rendered.status_mut() = http::StatusCode::from_u16(response.status).unwrap_or(http::StatusCode::OK);
+    *rendered.status_mut() =
+        http::StatusCode::from_u16(response.status).unwrap_or(http::StatusCode::OK);
     let headers = rendered.headers_mut();
     for (name, value) in &response.headers {
-        if TRANSPORT_HEADERS.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+        if TRANSPORT_HEADERS
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(name))
+        {
             continue;
         }
         let value = if hosts::is_url_header(name) {
@@ -375,23 +476,35 @@ fn render(response: &Response, hosts: &HostMap, substitutions: &[(String, String
         } else {
             value.clone()
         };
-        match (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(&value)) {
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
             (Ok(name), Ok(value)) => {
                 headers.append(name, value);
             }
-            _ => tracing::debug!(header = %name, "a documented header that HTTP cannot carry was left out"),
+            _ => {
+                tracing::debug!(header = %name, "a documented header that HTTP cannot carry was left out")
+            }
         }
     }
     if !headers.contains_key(http::header::CONTENT_TYPE) {
         if let Some(inferred) = inferred_type {
-            headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(inferred));
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(inferred),
+            );
         }
     }
     rendered
 }
 
 /// The body bytes, and a content type for a page that gives none.
-fn render_body(body: &body::Body, hosts: &HostMap, substitutions: &[(String, String)]) -> (Vec<u8>, Option<&'static str>) {
+fn render_body(
+    body: &body::Body,
+    hosts: &HostMap,
+    substitutions: &[(String, String)],
+) -> (Vec<u8>, Option<&'static str>) {
     match body {
         body::Body::Empty => (Vec::new(), None),
         body::Body::Json(value) => {
@@ -400,19 +513,33 @@ fn render_body(body: &body::Body, hosts: &HostMap, substitutions: &[(String, Str
             hosts.rewrite_json(&mut value);
             (value.to_string().into_bytes(), Some("application/json"))
         }
-        body::Body::Xml(text) => (substitute(&hosts.rewrite_text(text), substitutions).into_bytes(), Some("application/xml")),
-        body::Body::Text(text) => (substitute(&hosts.rewrite_text(text), substitutions).into_bytes(), None),
+        body::Body::Xml(text) => (
+            substitute(&hosts.rewrite_text(text), substitutions).into_bytes(),
+            Some("application/xml"),
+        ),
+        body::Body::Text(text) => (
+            substitute(&hosts.rewrite_text(text), substitutions).into_bytes(),
+            None,
+        ),
         body::Body::Form(pairs) => {
-            let text = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            let text = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
             (text.into_bytes(), Some("application/x-www-form-urlencoded"))
         }
         body::Body::Multipart { boundary, parts } => {
             let mut text = String::new();
             for part in parts {
-                text.push_str(&format!("--{boundary}\r\n{}\r\n", part.replace('\n', "\r\n")));
+                text.push_str(&format!(
+                    "--{boundary}\r\n{}\r\n",
+                    part.replace('\n', "\r\n")
+                ));
             }
             text.push_str(&format!("--{boundary}--\r\n"));
-            (substitute(&hosts.rewrite_text(&text), substitutions).into_bytes(), None)
+            (
+                substitute(&hosts.rewrite_text(&text), substitutions).into_bytes(),
+                None,
+            )
         }
     }
 }
@@ -425,20 +552,29 @@ fn substitute(text: &str, substitutions: &[(String, String)]) -> String {
     substitutions
         .iter()
         .filter(|(documented, _)| documented.len() >= MIN_SUBSTRING_SUBSTITUTION)
-        .fold(text.to_string(), |text, (documented, received)| text.replace(documented, received))
+        .fold(text.to_string(), |text, (documented, received)| {
+            text.replace(documented, received)
+        })
 }
 
 fn substitute_json(value: &mut Value, substitutions: &[(String, String)]) {
     match value {
         Value::String(text) => {
-            if let Some((_, received)) = substitutions.iter().find(|(documented, _)| documented == text) {
+            if let Some((_, received)) = substitutions
+                .iter()
+                .find(|(documented, _)| documented == text)
+            {
                 *text = received.clone();
             } else {
                 *text = substitute(text, substitutions);
             }
         }
-        Value::Object(members) => members.values_mut().for_each(|member| substitute_json(member, substitutions)),
-        Value::Array(items) => items.iter_mut().for_each(|item| substitute_json(item, substitutions)),
+        Value::Object(members) => members
+            .values_mut()
+            .for_each(|member| substitute_json(member, substitutions)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| substitute_json(item, substitutions)),
         _ => {}
     }
 }

@@ -31,10 +31,16 @@ async fn a_wrong_body_gets_expected_versus_received_with_file_and_line() {
     assert_eq!(body["subcode"], "TranscriptMismatch");
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("presence_events.md:4: expected POST /ucwa/v1/applications/1/me/makeMeAvailable, received POST /ucwa/v1/applications/1/me/makeMeAvailable"), "{message}");
-    assert!(message.ends_with("body.SupportedModalities[0]: expected \"Messaging\", received \"Audio\""), "{message}");
+    assert!(
+        message
+            .ends_with("body.SupportedModalities[0]: expected \"Messaging\", received \"Audio\""),
+        "{message}"
+    );
     assert_eq!(
         body["debugInfo"]["differences"],
-        serde_json::json!(["body.SupportedModalities[0]: expected \"Messaging\", received \"Audio\""])
+        serde_json::json!([
+            "body.SupportedModalities[0]: expected \"Messaging\", received \"Audio\""
+        ])
     );
     let mismatches = mock.mismatches();
     assert_eq!(mismatches.len(), 1);
@@ -51,9 +57,19 @@ async fn a_wrong_body_gets_expected_versus_received_with_file_and_line() {
 async fn a_wrong_path_or_method_and_a_request_past_the_end_are_mismatches() {
     let mock = start("presence_events.md").await;
     let base = mock.hosts()[0].base_url.clone();
-    let answer = client().post(format!("{base}/ucwa/v1/applications/1/me/makeMeUnavailable")).send().await.unwrap();
+    let answer = client()
+        .post(format!(
+            "{base}/ucwa/v1/applications/1/me/makeMeUnavailable"
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 400);
-    let answer = client().delete(format!("{base}/ucwa/v1/applications/1/me/makeMeAvailable")).send().await.unwrap();
+    let answer = client()
+        .delete(format!("{base}/ucwa/v1/applications/1/me/makeMeAvailable"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 400);
     let shown: Vec<Vec<String>> = mock
         .mismatches()
@@ -63,12 +79,27 @@ async fn a_wrong_path_or_method_and_a_request_past_the_end_are_mismatches() {
     assert_eq!(
         shown,
         vec![
-            vec!["path".to_string(), "header Authorization".into(), "header Content-Type".into(), "body".into()],
-            vec!["method".to_string(), "header Authorization".into(), "header Content-Type".into(), "body".into()],
+            vec![
+                "path".to_string(),
+                "header Authorization".into(),
+                "header Content-Type".into(),
+                "body".into()
+            ],
+            vec![
+                "method".to_string(),
+                "header Authorization".into(),
+                "header Content-Type".into(),
+                "body".into()
+            ],
         ]
     );
     // Skip to the last step and serve it; anything after that is past the end.
-    let last = mock.transcript().steps().last().map(|(id, step)| (id, step.clone())).unwrap();
+    let last = mock
+        .transcript()
+        .steps()
+        .last()
+        .map(|(id, step)| (id, step.clone()))
+        .unwrap();
     assert!(mock.expect(last.0));
     let answer = client()
         .post(url_for(&mock, last.1.request.as_ref().unwrap()))
@@ -78,11 +109,24 @@ async fn a_wrong_path_or_method_and_a_request_past_the_end_are_mismatches() {
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.status(), 204, "a body served as text is compared as text");
-    let answer = client().get(format!("{base}/ucwa/v1/applications/1")).send().await.unwrap();
+    assert_eq!(
+        answer.status(),
+        204,
+        "a body served as text is compared as text"
+    );
+    let answer = client()
+        .get(format!("{base}/ucwa/v1/applications/1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 400);
     let last_mismatch = mock.mismatches().pop().unwrap();
     assert_eq!(last_mismatch.step, None);
-    assert!(last_mismatch.to_string().starts_with("expected no further request"), "{last_mismatch}");
+    assert!(
+        last_mismatch
+            .to_string()
+            .starts_with("expected no further request"),
+        "{last_mismatch}"
+    );
     mock.shutdown().await;
 }

@@ -78,16 +78,41 @@ fn every_shared_page_agrees_with_an_independent_count_of_its_messages() {
         let page = Page::read(&path).unwrap();
         let (requests, statuses) = scan_fenced_messages(&text);
         let (parsed_requests, parsed_statuses) = parsed_lines(&page);
-        assert_eq!(parsed_requests, requests, "{}: request lines", path.display());
-        assert_eq!(parsed_statuses, statuses, "{}: status lines", path.display());
-        let by_reference = page.repairs.iter().filter(|r| r.kind == RepairKind::ResponseByReference).count();
-        let answered = page.steps.iter().filter(|s| s.request.is_some() && s.response.is_some()).count();
-        let unanswered = page.steps.iter().filter(|s| s.request.is_some() && s.response.is_none()).count();
+        assert_eq!(
+            parsed_requests,
+            requests,
+            "{}: request lines",
+            path.display()
+        );
+        assert_eq!(
+            parsed_statuses,
+            statuses,
+            "{}: status lines",
+            path.display()
+        );
+        let by_reference = page
+            .repairs
+            .iter()
+            .filter(|r| r.kind == RepairKind::ResponseByReference)
+            .count();
+        let answered = page
+            .steps
+            .iter()
+            .filter(|s| s.request.is_some() && s.response.is_some())
+            .count();
+        let unanswered = page
+            .steps
+            .iter()
+            .filter(|s| s.request.is_some() && s.response.is_none())
+            .count();
         assert_eq!(answered + unanswered, requests.len(), "{}", path.display());
         assert!(by_reference <= answered, "{}", path.display());
         total_steps += page.steps.len();
     }
-    assert!(total_steps >= 40, "the shared pages hold {total_steps} steps");
+    assert!(
+        total_steps >= 40,
+        "the shared pages hold {total_steps} steps"
+    );
 }
 
 #[test]
@@ -98,7 +123,13 @@ fn shared_pages_keep_their_shape() {
     let shape: Vec<(usize, StepKind, Option<u16>)> = send_im
         .steps
         .iter()
-        .map(|s| (s.location.line, s.kind, s.response.as_ref().map(|r| r.status)))
+        .map(|s| {
+            (
+                s.location.line,
+                s.kind,
+                s.response.as_ref().map(|r| r.status),
+            )
+        })
         .collect();
     assert_eq!(
         shape,
@@ -114,7 +145,12 @@ fn shared_pages_keep_their_shape() {
     );
     // Events shown with no request (a status line, then a bare body) are event steps.
     let subscribe = read("SubscribeToThePresenceOfSelectedContacts.md");
-    let events: Vec<usize> = subscribe.steps.iter().filter(|s| s.kind == StepKind::Event).map(|s| s.location.line).collect();
+    let events: Vec<usize> = subscribe
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Event)
+        .map(|s| s.location.line)
+        .collect();
     assert_eq!(events, vec![112, 136]);
     // "Same as the response for the password grant type."
     let auth = read("AuthenticationInUCWA.md");
@@ -124,12 +160,15 @@ fn shared_pages_keep_their_shape() {
     assert_eq!(auth.steps.last().unwrap().response, None);
 }
 
+/// Request line, kind, `METHOD path`, and the response's line and status.
+type StepShape = (usize, StepKind, String, Option<(usize, u16)>);
+
 #[test]
 fn the_fixture_is_read_step_by_step_with_file_and_line() {
     let transcript = Transcript::read([fixture("sign_in_and_im.md")]).unwrap();
     let page = &transcript.pages()[0];
     assert!(page.file.ends_with("sign_in_and_im.md"));
-    let steps: Vec<(usize, StepKind, String, Option<(usize, u16)>)> = page
+    let steps: Vec<StepShape> = page
         .steps
         .iter()
         .map(|s| {
@@ -180,10 +219,18 @@ fn the_fixture_is_read_step_by_step_with_file_and_line() {
 
 #[test]
 fn every_repair_is_listed_with_its_line_and_name() {
-    let transcript = Transcript::read([fixture("sign_in_and_im.md"), fixture("presence_events.md")]).unwrap();
+    let transcript =
+        Transcript::read([fixture("sign_in_and_im.md"), fixture("presence_events.md")]).unwrap();
     let listed: Vec<String> = transcript
         .repairs()
-        .map(|r| format!("{}:{}: {}", r.location.file.rsplit('/').next().unwrap(), r.location.line, r.kind.name()))
+        .map(|r| {
+            format!(
+                "{}:{}: {}",
+                r.location.file.rsplit('/').next().unwrap(),
+                r.location.line,
+                r.kind.name()
+            )
+        })
         .collect();
     assert_eq!(
         listed,
@@ -199,22 +246,46 @@ fn every_repair_is_listed_with_its_line_and_name() {
             "presence_events.md:32: served-as-text",
         ]
     );
-    let shown = transcript.repairs().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-    assert!(shown.contains("sign_in_and_im.md:127: missing-quote: closed the string \"Connected\" at the line end"), "{shown}");
+    let shown = transcript
+        .repairs()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        shown.contains(
+            "sign_in_and_im.md:127: missing-quote: closed the string \"Connected\" at the line end"
+        ),
+        "{shown}"
+    );
 }
 
 #[test]
 fn pages_that_are_not_transcripts_give_no_steps_and_never_panic() {
-    for text in ["", "# Title\n\nJust words.", "```\n\n```", "```\nHTTP/1.1 999999 Nope\n```", "```js\nvar a = 1;\n```", "```\nGET\n```", "```\nPOST https://[::1 HTTP/1.1\n\n{\n```"] {
+    for text in [
+        "",
+        "# Title\n\nJust words.",
+        "```\n\n```",
+        "```\nHTTP/1.1 999999 Nope\n```",
+        "```js\nvar a = 1;\n```",
+        "```\nGET\n```",
+        "```\nPOST https://[::1 HTTP/1.1\n\n{\n```",
+    ] {
         let page = Page::parse("t.md", text);
         assert!(page.steps.iter().all(|s| s.request.is_some()), "{text:?}");
     }
-    let oversized = std::env::temp_dir().join(format!("ucwa-mock-oversized-{}.md", std::process::id()));
+    let oversized =
+        std::env::temp_dir().join(format!("ucwa-mock-oversized-{}.md", std::process::id()));
     let file = std::fs::File::create(&oversized).unwrap();
-    file.set_len(ucwa_mock::transcript::MAX_PAGE_BYTES + 1).unwrap();
+    file.set_len(ucwa_mock::transcript::MAX_PAGE_BYTES + 1)
+        .unwrap();
     let error = Transcript::read([&oversized]).unwrap_err().to_string();
     std::fs::remove_file(&oversized).unwrap();
-    assert!(error.contains("ucwa-mock-oversized") && error.contains("more than a task page can be"), "{error}");
-    let missing = Transcript::read([fixture("no-such-page.md")]).unwrap_err().to_string();
+    assert!(
+        error.contains("ucwa-mock-oversized") && error.contains("more than a task page can be"),
+        "{error}"
+    );
+    let missing = Transcript::read([fixture("no-such-page.md")])
+        .unwrap_err()
+        .to_string();
     assert!(missing.contains("no-such-page.md"), "{missing}");
 }

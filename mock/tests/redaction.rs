@@ -32,7 +32,8 @@ async fn passwords_and_tokens_are_never_printed() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this binary");
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("the only subscriber of this binary");
 
     let transcript = Transcript::read([fixture("sign_in_and_im.md")]).unwrap();
     let mock = MockServer::start(transcript, config()).await.unwrap();
@@ -58,10 +59,24 @@ async fn passwords_and_tokens_are_never_printed() {
     );
     mock.shutdown().await;
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(log.contains("sign_in_and_im.md:46"), "the mismatch is traced: {log}");
-    for secret in ["password-never-shown", "bearer-token-never-shown", "fixture-secret-1"] {
-        for (what, text) in [("log", &log), ("error body", &error_body), ("mismatch", &mismatch)] {
-            assert!(!text.contains(secret), "{secret} printed in the {what}: {text}");
+    assert!(
+        log.contains("sign_in_and_im.md:46"),
+        "the mismatch is traced: {log}"
+    );
+    for secret in [
+        "password-never-shown",
+        "bearer-token-never-shown",
+        "fixture-secret-1",
+    ] {
+        for (what, text) in [
+            ("log", &log),
+            ("error body", &error_body),
+            ("mismatch", &mismatch),
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} printed in the {what}: {text}"
+            );
         }
     }
 }

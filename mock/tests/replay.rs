@@ -9,28 +9,54 @@ use ucwa_mock::{Body, MockServer, StepKind, StepOutcome, Transcript};
 
 /// Sends every step of `transcript` in order and checks each answer.
 async fn replay_and_check(transcript: Transcript) -> MockServer {
-    let mock = MockServer::start(transcript, config()).await.expect("the mock starts");
+    let mock = MockServer::start(transcript, config())
+        .await
+        .expect("the mock starts");
     let client = client();
-    let steps: Vec<_> = mock.transcript().steps().map(|(id, step)| (id, step.clone())).collect();
+    let steps: Vec<_> = mock
+        .transcript()
+        .steps()
+        .map(|(id, step)| (id, step.clone()))
+        .collect();
     for (id, step) in steps {
         let answer = send_step(&client, &mock, &step).await;
         let status = answer.status().as_u16();
         let headers = answer.headers().clone();
         let bytes = answer.bytes().await.expect("a body");
         let Some(response) = &step.response else {
-            assert_eq!(status, 501, "{}: no documented response is answered 501", step.location);
+            assert_eq!(
+                status, 501,
+                "{}: no documented response is answered 501",
+                step.location
+            );
             continue;
         };
-        assert_eq!(status, response.status, "{}: {}", step.location, String::from_utf8_lossy(&bytes));
+        assert_eq!(
+            status,
+            response.status,
+            "{}: {}",
+            step.location,
+            String::from_utf8_lossy(&bytes)
+        );
         match &response.body {
             Body::Json(documented) => {
                 let served: serde_json::Value = serde_json::from_slice(&bytes)
                     .unwrap_or_else(|e| panic!("{}: served JSON: {e}", step.location));
-                assert_eq!(served, expected_json(&mock, documented), "{}", step.location);
+                assert_eq!(
+                    served,
+                    expected_json(&mock, documented),
+                    "{}",
+                    step.location
+                );
             }
             Body::Empty => assert!(bytes.is_empty(), "{}", step.location),
             Body::Text(text) | Body::Xml(text) => {
-                assert_eq!(String::from_utf8_lossy(&bytes), with_local_hosts(&mock, text), "{}", step.location)
+                assert_eq!(
+                    String::from_utf8_lossy(&bytes),
+                    with_local_hosts(&mock, text),
+                    "{}",
+                    step.location
+                )
             }
             other => panic!("{}: unexpected documented body {other:?}", step.location),
         }
@@ -48,7 +74,12 @@ async fn replay_and_check(transcript: Transcript) -> MockServer {
                 .collect::<Vec<_>>();
             assert_eq!(served, documented, "{}: {name}", step.location);
         }
-        assert_eq!(mock.outcome(id), Some(StepOutcome::Served), "{}", step.location);
+        assert_eq!(
+            mock.outcome(id),
+            Some(StepOutcome::Served),
+            "{}",
+            step.location
+        );
     }
     assert!(mock.mismatches().is_empty(), "{:#?}", mock.mismatches());
     mock
@@ -64,10 +95,16 @@ async fn every_shared_transcript_replays_with_its_documented_requests() {
             continue;
         }
         let steps = transcript.steps().count();
-        let mock = tokio::time::timeout(std::time::Duration::from_secs(60), replay_and_check(transcript))
-            .await
-            .expect("a replay ends in time");
-        replayed.push((page.file_name().unwrap().to_string_lossy().into_owned(), steps));
+        let mock = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            replay_and_check(transcript),
+        )
+        .await
+        .expect("a replay ends in time");
+        replayed.push((
+            page.file_name().unwrap().to_string_lossy().into_owned(),
+            steps,
+        ));
         mock.shutdown().await;
     }
     let names: Vec<&str> = replayed.iter().map(|(name, _)| name.as_str()).collect();
@@ -86,7 +123,10 @@ async fn every_shared_transcript_replays_with_its_documented_requests() {
         "GroupingRequestsInABatch.md",
         "MultiTabSupport.md",
     ] {
-        assert!(names.contains(&expected), "{expected} was not replayed: {names:?}");
+        assert!(
+            names.contains(&expected),
+            "{expected} was not replayed: {names:?}"
+        );
     }
 }
 
@@ -104,7 +144,9 @@ async fn the_fixture_replays_and_its_hosts_are_distinct_loopback_listeners() {
     );
     let outcomes = mock.outcomes();
     assert_eq!(outcomes.len(), 10);
-    assert!(outcomes.iter().all(|(_, outcome)| *outcome == StepOutcome::Served));
+    assert!(outcomes
+        .iter()
+        .all(|(_, outcome)| *outcome == StepOutcome::Served));
     mock.shutdown().await;
 }
 
@@ -118,7 +160,10 @@ async fn a_request_at_the_wrong_host_is_a_mismatch() {
     assert_eq!(answer.status(), 400);
     let mismatches = mock.mismatches();
     assert_eq!(mismatches.len(), 1);
-    assert_eq!(mismatches[0].differences[0].to_string(), "host: expected lyncdiscover.example.com, received pool.example.com");
+    assert_eq!(
+        mismatches[0].differences[0].to_string(),
+        "host: expected lyncdiscover.example.com, received pool.example.com"
+    );
     mock.shutdown().await;
 }
 
@@ -127,11 +172,18 @@ async fn values_the_client_generates_are_tolerated_and_echoed_in_later_responses
     let transcript = Transcript::read([fixture("sign_in_and_im.md")]).unwrap();
     let mock = MockServer::start(transcript, config()).await.unwrap();
     let client = client();
-    let steps: Vec<_> = mock.transcript().steps().map(|(id, step)| (id, step.clone())).collect();
+    let steps: Vec<_> = mock
+        .transcript()
+        .steps()
+        .map(|(id, step)| (id, step.clone()))
+        .collect();
     // Perform everything up to starting the conversation as documented.
     let start = steps
         .iter()
-        .position(|(_, step)| step.summary().ends_with("/communication/messagingInvitations"))
+        .position(|(_, step)| {
+            step.summary()
+                .ends_with("/communication/messagingInvitations")
+        })
         .unwrap();
     for (_, step) in &steps[..start] {
         send_step(&client, &mock, step).await;
@@ -148,10 +200,20 @@ async fn values_the_client_generates_are_tolerated_and_echoed_in_later_responses
     assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
     let (event_id, event) = &steps[start + 1];
     assert_eq!(event.kind, StepKind::Event);
-    let events: serde_json::Value = serde_json::from_slice(&send_step(&client, &mock, event).await.bytes().await.unwrap()).unwrap();
+    let events: serde_json::Value = serde_json::from_slice(
+        &send_step(&client, &mock, event)
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(mock.outcome(*event_id), Some(StepOutcome::Served));
     let operation = events.pointer("/sender/0/events/0/_embedded/messagingInvitation/operationId");
-    assert_eq!(operation.and_then(|v| v.as_str()), Some("11111111-2222-3333-4444-555555555555"));
+    assert_eq!(
+        operation.and_then(|v| v.as_str()),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
     assert!(mock.mismatches().is_empty(), "{:#?}", mock.mismatches());
     mock.shutdown().await;
 }

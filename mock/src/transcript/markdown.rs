@@ -204,15 +204,13 @@ mod tests {
     #[test]
     fn entities_inside_fences_are_decoded_and_stray_ampersands_kept() {
         let page = "```\na=1&amp;b=&lt;2&gt; &#39;x&#x27; & c &bogus; &amp\n```\n";
-        assert_eq!(
-            code_blocks(page)[0].0,
-            "a=1&b=<2> 'x' & c &bogus; &amp"
-        );
+        assert_eq!(code_blocks(page)[0].0, "a=1&b=<2> 'x' & c &bogus; &amp");
     }
 
     #[test]
     fn prose_keeps_labels_as_words_and_front_matter_is_skipped() {
-        let page = "---\ntitle: x\n---\n\n **Request**\n\n```\nGET / HTTP/1.1\n```\n\nSame as *that*.\n";
+        let page =
+            "---\ntitle: x\n---\n\n **Request**\n\n```\nGET / HTTP/1.1\n```\n\nSame as *that*.\n";
         let found = blocks(page);
         assert_eq!(
             found,

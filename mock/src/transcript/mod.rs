@@ -112,7 +112,11 @@ impl Step {
     /// or `GET (event channel)` for an event shown alone.
     pub fn summary(&self) -> String {
         match &self.request {
-            Some(request) => crate::matching::summary(&request.method, &request.target.path, &request.target.query),
+            Some(request) => crate::matching::summary(
+                &request.method,
+                &request.target.path,
+                &request.target.query,
+            ),
             None => "GET (event channel)".to_string(),
         }
     }
@@ -140,15 +144,21 @@ impl Transcript {
 
     /// Every step in replay order (page by page).
     pub fn steps(&self) -> impl Iterator<Item = (StepId, &Step)> {
-        self.pages.iter().enumerate().flat_map(|(page_index, page)| {
-            page.steps.iter().enumerate().map(move |(step_index, step)| {
-                let id = StepId {
-                    page: page_index,
-                    step: step_index,
-                };
-                (id, step)
+        self.pages
+            .iter()
+            .enumerate()
+            .flat_map(|(page_index, page)| {
+                page.steps
+                    .iter()
+                    .enumerate()
+                    .map(move |(step_index, step)| {
+                        let id = StepId {
+                            page: page_index,
+                            step: step_index,
+                        };
+                        (id, step)
+                    })
             })
-        })
     }
 
     /// The step `id` names.
@@ -204,7 +214,10 @@ impl Page {
         }
         pairing.finish_pending();
         // Repairs are found block by block; list them in page order.
-        pairing.page.repairs.sort_by_key(|repair| repair.location.line);
+        pairing
+            .page
+            .repairs
+            .sort_by_key(|repair| repair.location.line);
         pairing.page
     }
 }
@@ -309,10 +322,17 @@ impl Pairing {
         let answers_label = self.after_response_label && self.pending.is_some();
         if !answers_label {
             if !is_events_body(&body) {
-                self.skip(line, "a body with no start line and no `Response` label".into());
+                self.skip(
+                    line,
+                    "a body with no start line and no `Response` label".into(),
+                );
                 return;
             }
-            if self.pending.as_ref().is_some_and(|request| !request.is_event_channel()) {
+            if self
+                .pending
+                .as_ref()
+                .is_some_and(|request| !request.is_event_channel())
+            {
                 // Events shown after an unanswered command: the command stays unanswered.
                 self.finish_pending();
             }
@@ -369,7 +389,10 @@ impl Pairing {
                     kind: RepairKind::ResponseByReference,
                     detail: format!(
                         "\"{}\": reuses the response at line {}",
-                        words.as_ref().map(|(text, _)| text.as_str()).unwrap_or_default(),
+                        words
+                            .as_ref()
+                            .map(|(text, _)| text.as_str())
+                            .unwrap_or_default(),
                         response.location.line
                     ),
                 });
@@ -391,7 +414,10 @@ impl Pairing {
         self.page.steps.iter().rev().find_map(|step| {
             let earlier = step.request.as_ref()?;
             let same = earlier.method == request.method
-                && earlier.target.path.eq_ignore_ascii_case(&request.target.path);
+                && earlier
+                    .target
+                    .path
+                    .eq_ignore_ascii_case(&request.target.path);
             same.then(|| step.response.clone()).flatten()
         })
     }
@@ -405,7 +431,9 @@ pub(crate) fn is_events_body(body: &Body) -> bool {
             let links = members.get("_links").and_then(|links| links.as_object());
             members.contains_key("sender")
                 || (links.is_some_and(|links| {
-                    ["next", "resync", "resume"].iter().any(|rel| links.contains_key(*rel))
+                    ["next", "resync", "resume"]
+                        .iter()
+                        .any(|rel| links.contains_key(*rel))
                 }) && members.keys().all(|key| key == "_links"))
         }
         Body::Xml(text) => xml_root(text).is_some_and(|root| root == "events"),

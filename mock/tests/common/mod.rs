@@ -8,7 +8,9 @@ use std::time::Duration;
 use ucwa_mock::{Body, MockConfig, MockServer, Request, Step};
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// `../shared/ucwa-tasks` beside the repository, if it is there.
@@ -62,7 +64,10 @@ pub fn wire_body(body: &Body) -> Vec<u8> {
         Body::Multipart { boundary, parts } => {
             let mut text = String::new();
             for part in parts {
-                text.push_str(&format!("--{boundary}\r\n{}\r\n", part.replace('\n', "\r\n")));
+                text.push_str(&format!(
+                    "--{boundary}\r\n{}\r\n",
+                    part.replace('\n', "\r\n")
+                ));
             }
             text.push_str(&format!("--{boundary}--\r\n"));
             text.into_bytes()
@@ -83,13 +88,20 @@ pub fn url_for(mock: &MockServer, request: &Request) -> String {
 }
 
 /// Sends a step's documented request (for an event shown alone, a GET on its `self` href).
-pub async fn send_step(client: &reqwest::Client, mock: &MockServer, step: &Step) -> reqwest::Response {
+pub async fn send_step(
+    client: &reqwest::Client,
+    mock: &MockServer,
+    step: &Step,
+) -> reqwest::Response {
     let Some(request) = &step.request else {
         let href = step
             .response
             .as_ref()
             .and_then(|response| match &response.body {
-                Body::Json(value) => value.pointer("/_links/self/href").and_then(Value::as_str).map(str::to_string),
+                Body::Json(value) => value
+                    .pointer("/_links/self/href")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 _ => None,
             })
             .unwrap_or_else(|| "/events".to_string());
@@ -99,7 +111,8 @@ pub async fn send_step(client: &reqwest::Client, mock: &MockServer, step: &Step)
     let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("a method");
     let mut builder = client.request(method, url_for(mock, request));
     for (name, value) in &request.headers {
-        if ["content-type", "authorization", "accept"].contains(&name.to_ascii_lowercase().as_str()) {
+        if ["content-type", "authorization", "accept"].contains(&name.to_ascii_lowercase().as_str())
+        {
             builder = builder.header(name, value);
         }
     }
@@ -121,7 +134,8 @@ pub fn with_local_hosts(mock: &MockServer, text: &str) -> String {
                 let lower = out.to_ascii_lowercase();
                 let Some(at) = lower.find(&needle) else { break };
                 let end = at + needle.len();
-                let continues = out[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+                let continues = out[end..]
+                    .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-');
                 if continues {
                     // A longer host that starts the same: leave it (mark it so the loop moves on).
                     out.replace_range(at..at + scheme.len(), &scheme.to_ascii_uppercase());
@@ -132,7 +146,8 @@ pub fn with_local_hosts(mock: &MockServer, text: &str) -> String {
         }
     }
     // Undo the marks left on longer hosts.
-    out.replace("HTTPS://", "https://").replace("HTTP://", "http://")
+    out.replace("HTTPS://", "https://")
+        .replace("HTTP://", "http://")
 }
 
 /// The documented JSON with hosts rewritten, as the mock must serve it.
