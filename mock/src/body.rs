@@ -32,6 +32,31 @@ impl Body {
     pub fn is_empty(&self) -> bool {
         matches!(self, Body::Empty)
     }
+
+    /// The body as it goes on the wire: compact JSON, the form encoded, the
+    /// multipart parts between CRLF boundaries, text as it is.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Body::Empty => Vec::new(),
+            Body::Json(value) => value.to_string().into_bytes(),
+            Body::Xml(text) | Body::Text(text) => text.clone().into_bytes(),
+            Body::Form(pairs) => form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish()
+                .into_bytes(),
+            Body::Multipart { boundary, parts } => {
+                let mut text = String::new();
+                for part in parts {
+                    text.push_str(&format!(
+                        "--{boundary}\r\n{}\r\n",
+                        part.replace('\n', "\r\n")
+                    ));
+                }
+                text.push_str(&format!("--{boundary}--\r\n"));
+                text.into_bytes()
+            }
+        }
+    }
 }
 
 /// The media type of a `Content-Type` value, lowercased, without parameters.

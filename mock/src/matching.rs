@@ -170,6 +170,14 @@ pub(crate) struct Comparison {
 }
 
 impl Comparison {
+    /// Records a difference in how many `what` there are; true when they differ.
+    fn counts_differ(&mut self, at: &str, what: &str, expected: usize, actual: usize) -> bool {
+        if expected != actual {
+            self.differ(at, format!("{expected} {what}"), format!("{actual} {what}"));
+        }
+        expected != actual
+    }
+
     fn differ(
         &mut self,
         at: impl Into<String>,
@@ -343,11 +351,16 @@ fn compare_text(comparison: &mut Comparison, at: &str, expected: &str, actual: &
 }
 
 fn quote(text: &str) -> String {
+    format!("\"{}\"", shorten(text))
+}
+
+/// Text past 80 characters cut, with `…`.
+fn shorten(text: &str) -> String {
     const SHOWN: usize = 80;
     if text.chars().count() > SHOWN {
-        format!("\"{}…\"", text.chars().take(SHOWN).collect::<String>())
+        format!("{}…", text.chars().take(SHOWN).collect::<String>())
     } else {
-        format!("\"{text}\"")
+        text.to_string()
     }
 }
 
@@ -530,12 +543,7 @@ fn compare_json(
             }
         }
         (Value::Array(expected), Value::Array(actual)) => {
-            if expected.len() != actual.len() {
-                comparison.differ(
-                    at,
-                    format!("{} items", expected.len()),
-                    format!("{} items", actual.len()),
-                );
+            if comparison.counts_differ(at, "items", expected.len(), actual.len()) {
                 return;
             }
             for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
@@ -572,22 +580,12 @@ fn json_shown(key: &str, value: &Value) -> String {
     if is_sensitive(key) {
         return "<redacted>".into();
     }
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
+    shorten(&value.to_string())
 }
 
 /// Batch parts: each part's embedded request against the documented one.
 fn compare_parts(comparison: &mut Comparison, at: &str, expected: &[String], actual: &[String]) {
-    if expected.len() != actual.len() {
-        comparison.differ(
-            at,
-            format!("{} parts", expected.len()),
-            format!("{} parts", actual.len()),
-        );
+    if comparison.counts_differ(at, "parts", expected.len(), actual.len()) {
         return;
     }
     for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
@@ -712,12 +710,8 @@ fn compare_xml(comparison: &mut Comparison, at: &str, expected: &Element, actual
             .unwrap_or(&expected.name);
         compare_value(comparison, &at, Some(key), &expected.text, &actual.text);
     }
-    if expected.children.len() != actual.children.len() {
-        comparison.differ(
-            &at,
-            format!("{} child elements", expected.children.len()),
-            format!("{} child elements", actual.children.len()),
-        );
+    let (expected_children, actual_children) = (expected.children.len(), actual.children.len());
+    if comparison.counts_differ(&at, "child elements", expected_children, actual_children) {
         return;
     }
     for (expected, actual) in expected.children.iter().zip(&actual.children) {

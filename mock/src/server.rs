@@ -505,43 +505,27 @@ fn render_body(
     hosts: &HostMap,
     substitutions: &[(String, String)],
 ) -> (Vec<u8>, Option<&'static str>) {
-    match body {
-        body::Body::Empty => (Vec::new(), None),
+    let inferred = match body {
+        body::Body::Json(_) => Some("application/json"),
+        body::Body::Xml(_) => Some("application/xml"),
+        body::Body::Form(_) => Some("application/x-www-form-urlencoded"),
+        _ => None,
+    };
+    let bytes = match body {
         body::Body::Json(value) => {
             let mut value = value.clone();
             substitute_json(&mut value, substitutions);
             hosts.rewrite_json(&mut value);
-            (value.to_string().into_bytes(), Some("application/json"))
+            body::Body::Json(value).to_bytes()
         }
-        body::Body::Xml(text) => (
-            substitute(&hosts.rewrite_text(text), substitutions).into_bytes(),
-            Some("application/xml"),
-        ),
-        body::Body::Text(text) => (
-            substitute(&hosts.rewrite_text(text), substitutions).into_bytes(),
-            None,
-        ),
-        body::Body::Form(pairs) => {
-            let text = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish();
-            (text.into_bytes(), Some("application/x-www-form-urlencoded"))
+        // Forms carry no URLs to rewrite; their values were compared, not generated.
+        body::Body::Form(_) | body::Body::Empty => body.to_bytes(),
+        _ => {
+            let text = String::from_utf8_lossy(&body.to_bytes()).into_owned();
+            substitute(&hosts.rewrite_text(&text), substitutions).into_bytes()
         }
-        body::Body::Multipart { boundary, parts } => {
-            let mut text = String::new();
-            for part in parts {
-                text.push_str(&format!(
-                    "--{boundary}\r\n{}\r\n",
-                    part.replace('\n', "\r\n")
-                ));
-            }
-            text.push_str(&format!("--{boundary}--\r\n"));
-            (
-                substitute(&hosts.rewrite_text(&text), substitutions).into_bytes(),
-                None,
-            )
-        }
-    }
+    };
+    (bytes, inferred)
 }
 
 /// Learned values at least this long also replace occurrences inside longer

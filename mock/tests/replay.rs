@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{client, config, expected_json, fixture, send_step, shared_tasks, with_local_hosts};
+use common::{
+    client, config, expected_json, fixture, owned_steps, send_step, shared_tasks, with_local_hosts,
+};
 use ucwa_mock::{Body, MockServer, StepKind, StepOutcome, Transcript};
 
 /// Sends every step of `transcript` in order and checks each answer.
@@ -13,11 +15,7 @@ async fn replay_and_check(transcript: Transcript) -> MockServer {
         .await
         .expect("the mock starts");
     let client = client();
-    let steps: Vec<_> = mock
-        .transcript()
-        .steps()
-        .map(|(id, step)| (id, step.clone()))
-        .collect();
+    let steps = owned_steps(&mock);
     for (id, step) in steps {
         let answer = send_step(&client, &mock, &step).await;
         let status = answer.status().as_u16();
@@ -172,11 +170,7 @@ async fn values_the_client_generates_are_tolerated_and_echoed_in_later_responses
     let transcript = Transcript::read([fixture("sign_in_and_im.md")]).unwrap();
     let mock = MockServer::start(transcript, config()).await.unwrap();
     let client = client();
-    let steps: Vec<_> = mock
-        .transcript()
-        .steps()
-        .map(|(id, step)| (id, step.clone()))
-        .collect();
+    let steps = owned_steps(&mock);
     // Perform everything up to starting the conversation as documented.
     let start = steps
         .iter()

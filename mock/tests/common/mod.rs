@@ -5,7 +5,7 @@
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
-use ucwa_mock::{Body, MockConfig, MockServer, Request, Step};
+use ucwa_mock::{Body, MockConfig, MockServer, Request, Step, StepId};
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -52,30 +52,6 @@ pub fn client() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
-/// The documented body as a client would send it.
-pub fn wire_body(body: &Body) -> Vec<u8> {
-    match body {
-        Body::Json(value) => value.to_string().into_bytes(),
-        Body::Form(pairs) => form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish()
-            .into_bytes(),
-        Body::Text(text) | Body::Xml(text) => text.clone().into_bytes(),
-        Body::Multipart { boundary, parts } => {
-            let mut text = String::new();
-            for part in parts {
-                text.push_str(&format!(
-                    "--{boundary}\r\n{}\r\n",
-                    part.replace('\n', "\r\n")
-                ));
-            }
-            text.push_str(&format!("--{boundary}--\r\n"));
-            text.into_bytes()
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// The URL a client would use for a documented request: its host's listener, its path and query.
 pub fn url_for(mock: &MockServer, request: &Request) -> String {
     let base = request
@@ -85,6 +61,14 @@ pub fn url_for(mock: &MockServer, request: &Request) -> String {
         .and_then(|authority| mock.base_url(authority))
         .unwrap_or(&mock.hosts()[0].base_url);
     format!("{base}{}", request.target.path_and_query())
+}
+
+/// The transcript's steps, owned, in replay order.
+pub fn owned_steps(mock: &MockServer) -> Vec<(StepId, Step)> {
+    mock.transcript()
+        .steps()
+        .map(|(id, step)| (id, step.clone()))
+        .collect()
 }
 
 /// Sends a step's documented request (for an event shown alone, a GET on its `self` href).
@@ -116,7 +100,7 @@ pub async fn send_step(
             builder = builder.header(name, value);
         }
     }
-    let body = wire_body(&request.body);
+    let body = request.body.to_bytes();
     if !body.is_empty() {
         builder = builder.body(body);
     }
