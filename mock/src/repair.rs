@@ -152,6 +152,51 @@ pub(crate) fn lenient_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrep
     Ok((value, reader.repairs))
 }
 
+/// Objects hold members, arrays hold items.
+#[derive(Clone, Copy)]
+enum Container {
+    Object,
+    Array,
+}
+
+impl Container {
+    fn open(self) -> char {
+        match self {
+            Container::Object => '{',
+            Container::Array => '[',
+        }
+    }
+
+    fn close(self) -> char {
+        match self {
+            Container::Object => '}',
+            Container::Array => ']',
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Container::Object => "member",
+            Container::Array => "item",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Container::Object => "object",
+            Container::Array => "array",
+        }
+    }
+
+    /// True when `c` can start a member (a key, quoted or not) or an item (a value).
+    fn starts_element(self, c: char) -> bool {
+        match self {
+            Container::Object => c == '"' || c == '_' || c == '$' || c.is_ascii_alphabetic(),
+            Container::Array => "{[\"-".contains(c) || c.is_ascii_alphanumeric(),
+        }
+    }
+}
+
 struct Lenient<'t> {
     text: &'t str,
     pos: usize,
@@ -254,7 +299,7 @@ impl Lenient<'_> {
                         self.bump();
                     }
                     if let Value::Object(members) = &mut root {
-                        self.members(members, 1)?;
+                        self.sequence(Container::Object, |reader| reader.member(members, 1))?;
                     }
                 }
                 Some(_) if self.at_elision() => {
@@ -276,12 +321,19 @@ impl Lenient<'_> {
             Some('{') => {
                 self.bump();
                 let mut members = Map::new();
-                self.members(&mut members, depth + 1)?;
+                self.sequence(Container::Object, |reader| {
+                    reader.member(&mut members, depth + 1)
+                })?;
                 Ok(Value::Object(members))
             }
             Some('[') => {
                 self.bump();
-                self.items(depth + 1).map(Value::Array)
+                let mut items = Vec::new();
+                self.sequence(Container::Array, |reader| {
+                    items.push(reader.value(depth + 1)?);
+                    Ok(())
+                })?;
+                Ok(Value::Array(items))
             }
             Some('"') => self.string().map(Value::String),
             Some('.' | '…') => {
@@ -305,112 +357,91 @@ impl Lenient<'_> {
         }
     }
 
-    /// Members of an object whose `{` was read, up to and including its `}`.
-    fn members(
+    /// The loop objects and arrays share, from after the opening bracket up
+    /// to and including the closing one: separators, elisions, stray
+    /// characters and the end; `element` reads one member or item.
+    fn sequence(
         &mut self,
-        members: &mut Map<String, Value>,
-        depth: usize,
+        container: Container,
+        mut element: impl FnMut(&mut Self) -> Result<(), Unrepairable>,
     ) -> Result<(), Unrepairable> {
         let open = self.pos;
+        let (close, noun, name) = (container.close(), container.noun(), container.name());
+        let mut count = 0usize;
         let mut need_separator = false;
         loop {
             self.skip_whitespace();
             let Some(c) = self.peek() else {
-                self.repair(
-                    self.pos,
-                    RepairKind::UnclosedBrackets,
-                    "closed an object the body leaves open",
-                );
+                let detail = format!("closed an {name} the body leaves open");
+                self.repair(self.pos, RepairKind::UnclosedBrackets, detail);
                 return Ok(());
             };
-            match c {
-                '}' => {
-                    self.bump();
-                    return Ok(());
+            if c == close {
+                self.bump();
+                return Ok(());
+            }
+            let at = self.pos;
+            if c == ',' {
+                self.bump();
+                if !need_separator {
+                    let detail = format!("dropped a comma with no {noun} before it");
+                    self.repair(at, RepairKind::StrayCharacter, detail);
                 }
-                ',' => {
-                    let at = self.pos;
-                    self.bump();
-                    if !need_separator {
-                        self.repair(
-                            at,
-                            RepairKind::StrayCharacter,
-                            "dropped a comma with no member before it",
-                        );
-                    }
-                    need_separator = false;
-                    self.skip_whitespace();
-                    if self.peek() == Some('}') {
-                        self.repair(at, RepairKind::TrailingComma, "dropped a comma before `}`");
-                    }
+                need_separator = false;
+                self.skip_whitespace();
+                if self.peek() == Some(close) {
+                    let detail = format!("dropped a comma before `{close}`");
+                    self.repair(at, RepairKind::TrailingComma, detail);
                 }
-                _ if self.at_elision() => {
-                    let at = self.pos;
-                    self.skip_elision(true);
-                    let (kind, detail) = if members.is_empty()
-                        && self.peek() == Some('}')
-                        && self.line_at(open) == self.line_at(self.pos)
-                    {
-                        (
-                            RepairKind::ElidedContainer,
-                            "`{...}` read as an empty object",
-                        )
-                    } else {
-                        (RepairKind::Elision, "skipped elided members")
-                    };
-                    self.repair(at, kind, detail);
-                    need_separator = false;
+            } else if self.at_elision() {
+                self.skip_elision(true);
+                let whole = count == 0
+                    && self.peek() == Some(close)
+                    && self.line_at(open) == self.line_at(self.pos);
+                let (kind, detail) = if whole {
+                    let open_bracket = container.open();
+                    let detail = format!("`{open_bracket}...{close}` read as an empty {name}");
+                    (RepairKind::ElidedContainer, detail)
+                } else {
+                    (RepairKind::Elision, format!("skipped elided {noun}s"))
+                };
+                self.repair(at, kind, detail);
+                need_separator = false;
+            } else if container.starts_element(c) {
+                if need_separator {
+                    let detail = format!("assumed a comma between {noun}s");
+                    self.repair(at, RepairKind::MissingComma, detail);
                 }
-                '"' => {
-                    if need_separator {
-                        self.repair(
-                            self.pos,
-                            RepairKind::MissingComma,
-                            "assumed a comma between members",
-                        );
-                    }
-                    let key = self.string()?;
-                    self.member_value(key, members, depth)?;
-                    need_separator = !std::mem::take(&mut self.comma_in_string);
-                }
-                c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
-                    if need_separator {
-                        self.repair(
-                            self.pos,
-                            RepairKind::MissingComma,
-                            "assumed a comma between members",
-                        );
-                    }
-                    let at = self.pos;
-                    let key = self.identifier().to_string();
-                    if self.peek() == Some('"') {
-                        self.bump();
-                        self.repair(
-                            at,
-                            RepairKind::MissingQuote,
-                            format!("added the opening quote of `{key}`"),
-                        );
-                    } else {
-                        self.repair(
-                            at,
-                            RepairKind::UnquotedKey,
-                            format!("read `{key}` as a quoted key"),
-                        );
-                    }
-                    self.member_value(key, members, depth)?;
-                    need_separator = !std::mem::take(&mut self.comma_in_string);
-                }
-                other => self.stray(&format!("`{other}`"))?,
+                element(self)?;
+                count += 1;
+                need_separator = !std::mem::take(&mut self.comma_in_string);
+            } else {
+                self.stray(&format!("`{c}`"))?;
             }
         }
     }
 
-    fn member_value(
+    /// One member: a key (quoted, or repaired) and its value.
+    fn member(
         &mut self,
-        key: String,
         members: &mut Map<String, Value>,
         depth: usize,
     ) -> Result<(), Unrepairable> {
+        let key = if self.peek() == Some('"') {
+            self.string()?
+        } else {
+            let at = self.pos;
+            let key = self.identifier().to_string();
+            if self.peek() == Some('"') {
+                self.bump();
+                let detail = format!("added the opening quote of `{key}`");
+                self.repair(at, RepairKind::MissingQuote, detail);
+            } else {
+                let detail = format!("read `{key}` as a quoted key");
+                self.repair(at, RepairKind::UnquotedKey, detail);
+            }
+            key
+        };
         self.skip_whitespace();
         if self.peek() != Some(':') {
             return Err(self.fail(format!("expected `:` after the key `{key}`")));
@@ -419,72 +450,6 @@ impl Lenient<'_> {
         let value = self.value(depth)?;
         members.insert(key, value);
         Ok(())
-    }
-
-    /// Items of an array whose `[` was read, up to and including its `]`.
-    fn items(&mut self, depth: usize) -> Result<Vec<Value>, Unrepairable> {
-        let open = self.pos;
-        let mut items = Vec::new();
-        let mut need_separator = false;
-        loop {
-            self.skip_whitespace();
-            let Some(c) = self.peek() else {
-                self.repair(
-                    self.pos,
-                    RepairKind::UnclosedBrackets,
-                    "closed an array the body leaves open",
-                );
-                return Ok(items);
-            };
-            match c {
-                ']' => {
-                    self.bump();
-                    return Ok(items);
-                }
-                ',' => {
-                    let at = self.pos;
-                    self.bump();
-                    if !need_separator {
-                        self.repair(
-                            at,
-                            RepairKind::StrayCharacter,
-                            "dropped a comma with no item before it",
-                        );
-                    }
-                    need_separator = false;
-                    self.skip_whitespace();
-                    if self.peek() == Some(']') {
-                        self.repair(at, RepairKind::TrailingComma, "dropped a comma before `]`");
-                    }
-                }
-                _ if self.at_elision() => {
-                    let at = self.pos;
-                    self.skip_elision(true);
-                    let kind = if items.is_empty()
-                        && self.peek() == Some(']')
-                        && self.line_at(open) == self.line_at(self.pos)
-                    {
-                        RepairKind::ElidedContainer
-                    } else {
-                        RepairKind::Elision
-                    };
-                    self.repair(at, kind, "skipped elided items");
-                    need_separator = false;
-                }
-                c if c == '{' || c == '[' || c == '"' || c == '-' || c.is_ascii_alphanumeric() => {
-                    if need_separator {
-                        self.repair(
-                            self.pos,
-                            RepairKind::MissingComma,
-                            "assumed a comma between items",
-                        );
-                    }
-                    items.push(self.value(depth)?);
-                    need_separator = !std::mem::take(&mut self.comma_in_string);
-                }
-                other => self.stray(&format!("`{other}`"))?,
-            }
-        }
     }
 
     fn identifier(&mut self) -> &str {
