@@ -756,6 +756,19 @@ mod tests {
         }
     }
 
+    fn post(path: &str, content_type: &str, body: Body) -> ReceivedRequest {
+        received("POST", path, &[], &[("Content-Type", content_type)], body)
+    }
+
+    fn differences(documented: &Request, received: &ReceivedRequest) -> Vec<String> {
+        let comparison = compare(documented, received);
+        comparison
+            .differences
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     const START_MESSAGING: &str = "POST https://lyncweb.contoso.com/ucwa/oauth/v1/applications/102/communication/startmessaging HTTP/1.1\nContent-Type: application/json\nAuthorization: Bearer cwt=AAEB...buHc\n\n{\"importance\":\"Normal\",\"sessionContext\":\"33dc0ef6-0570-4467-bb7e-49fcbea8e944\",\"subject\":\"Task Sample\",\"telemetryId\":null,\"to\":\"sip:lenea@contoso.com\",\"operationId\":\"5028e824-2268-4b14-9e59-1abad65ff393\"}";
 
     #[test]
@@ -795,11 +808,9 @@ mod tests {
         let body = Body::Json(
             json!({"importance": "Urgent", "subject": "Task Sample", "to": "sip:lenea@contoso.com", "extra": 1}),
         );
-        let request = received(
-            "POST",
+        let request = post(
             "/ucwa/oauth/v1/applications/102/communication/startmessaging",
-            &[],
-            &[("Content-Type", "application/json")],
+            "application/json",
             body,
         );
         let shown: Vec<String> = compare(&documented(START_MESSAGING), &request)
@@ -893,13 +904,7 @@ mod tests {
     fn xml_bodies_compare_as_trees() {
         let doc = documented("POST /x HTTP/1.1\nContent-Type: application/xml\n\n<input xmlns=\"urn:a\"><property name=\"operationId\">abc</property><property name=\"to\">sip:a</property></input>");
         let same = Body::Xml("<input xmlns=\"urn:a\">\n  <property name=\"operationId\">zzz</property>\n  <property name=\"to\">sip:a</property>\n</input>".into());
-        let request = received(
-            "POST",
-            "/x",
-            &[],
-            &[("Content-Type", "application/xml")],
-            same,
-        );
+        let request = post("/x", "application/xml", same);
         let comparison = compare(&doc, &request);
         assert_eq!(comparison.differences, vec![]);
         assert_eq!(
@@ -907,18 +912,8 @@ mod tests {
             vec![("abc".to_string(), "zzz".to_string())]
         );
         let other = Body::Xml("<input><property name=\"operationId\">zzz</property><property name=\"to\">sip:b</property></input>".into());
-        let request = received(
-            "POST",
-            "/x",
-            &[],
-            &[("Content-Type", "application/xml")],
-            other,
-        );
-        let shown: Vec<String> = compare(&doc, &request)
-            .differences
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let request = post("/x", "application/xml", other);
+        let shown: Vec<String> = differences(&doc, &request);
         assert_eq!(
             shown,
             vec!["body/input/property: expected \"sip:a\", received \"sip:b\""]
@@ -931,26 +926,18 @@ mod tests {
         let body = |second: &str| {
             body::received(format!("--zz\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET /app/people/contacts HTTP/1.1\r\nHost: x\r\n\r\n--zz\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET {second} HTTP/1.1\r\n\r\n--zz--\r\n").as_bytes(), Some("multipart/batching; boundary=zz"))
         };
-        let request = received(
-            "POST",
+        let request = post(
             "/app/batch",
-            &[],
-            &[("Content-Type", "multipart/batching; boundary=zz")],
+            "multipart/batching; boundary=zz",
             body("/app/me"),
         );
         assert_eq!(compare(&doc, &request).differences, vec![]);
-        let request = received(
-            "POST",
+        let request = post(
             "/app/batch",
-            &[],
-            &[("Content-Type", "multipart/batching; boundary=zz")],
+            "multipart/batching; boundary=zz",
             body("/app/you"),
         );
-        let shown: Vec<String> = compare(&doc, &request)
-            .differences
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let shown: Vec<String> = differences(&doc, &request);
         assert_eq!(
             shown,
             vec!["body.part[1].path: expected /app/me, received /app/you"]
