@@ -143,14 +143,30 @@ pub(crate) fn lenient_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrep
     }
     let mut reader = Lenient {
         text,
+        newlines: text.match_indices('\n').map(|(at, _)| at).collect(),
         pos: 0,
         repairs: Vec::new(),
+        unlisted: 0,
+        first_unlisted: None,
         stray: 0,
         comma_in_string: false,
     };
     let value = reader.document()?;
+    if let Some((first_line, first_kind)) = reader.first_unlisted {
+        reader.repairs.push(BodyRepair {
+            line: first_line,
+            kind: first_kind,
+            detail: format!(
+                "this and {} more repairs from here on in this body are not listed one by one",
+                reader.unlisted - 1
+            ),
+        });
+    }
     Ok((value, reader.repairs))
 }
+
+/// Repairs listed one by one per body; a hostile page cannot make the list unbounded.
+const MAX_LISTED_REPAIRS: usize = 200;
 
 /// Objects hold members, arrays hold items.
 #[derive(Clone, Copy)]
@@ -199,8 +215,13 @@ impl Container {
 
 struct Lenient<'t> {
     text: &'t str,
+    /// Byte offsets of the text's line breaks, for line numbers.
+    newlines: Vec<usize>,
     pos: usize,
     repairs: Vec<BodyRepair>,
+    /// Repairs applied past [`MAX_LISTED_REPAIRS`], counted only, and the first of them.
+    unlisted: usize,
+    first_unlisted: Option<(usize, RepairKind)>,
     stray: usize,
     /// Set when [`RepairKind::MissingQuote`] closed a string before a comma
     /// that ended up inside it: the member or item after it is separated.
@@ -209,10 +230,17 @@ struct Lenient<'t> {
 
 impl Lenient<'_> {
     fn line_at(&self, pos: usize) -> usize {
-        self.text[..pos.min(self.text.len())].matches('\n').count()
+        self.newlines.partition_point(|&newline| newline < pos)
     }
 
     fn repair(&mut self, pos: usize, kind: RepairKind, detail: impl Into<String>) {
+        if self.repairs.len() >= MAX_LISTED_REPAIRS {
+            if self.first_unlisted.is_none() {
+                self.first_unlisted = Some((self.line_at(pos), kind));
+            }
+            self.unlisted += 1;
+            return;
+        }
         let line = self.line_at(pos);
         self.repairs.push(BodyRepair {
             line,
@@ -677,6 +705,17 @@ mod tests {
                 (0, "unclosed-brackets")
             ]
         );
+    }
+
+    #[test]
+    fn repairs_past_the_listed_number_are_counted_in_one_more() {
+        let body = format!("[1{}]", ",\n.".repeat(MAX_LISTED_REPAIRS + 50));
+        let (value, repairs) = lenient_json(&body).unwrap();
+        assert_eq!(value, json!([1]));
+        assert_eq!(repairs.len(), MAX_LISTED_REPAIRS + 1);
+        let last = repairs.last().unwrap();
+        assert_eq!(last.line, MAX_LISTED_REPAIRS + 1);
+        assert!(last.detail.starts_with("this and 49 more repairs"), "{}", last.detail);
     }
 
     #[test]
