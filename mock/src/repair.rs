@@ -715,7 +715,11 @@ mod tests {
         assert_eq!(repairs.len(), MAX_LISTED_REPAIRS + 1);
         let last = repairs.last().unwrap();
         assert_eq!(last.line, MAX_LISTED_REPAIRS + 1);
-        assert!(last.detail.starts_with("this and 49 more repairs"), "{}", last.detail);
+        assert!(
+            last.detail.starts_with("this and 49 more repairs"),
+            "{}",
+            last.detail
+        );
     }
 
     #[test]
