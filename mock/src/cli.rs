@@ -1,0 +1,136 @@
+//! The `ucwa-mock` command line.
+
+use crate::{MockConfig, MockServer, StepKind, StepOutcome, Transcript};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A mock UCWA 2.0 server that replays documented task transcripts over loopback HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "ucwa-mock", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the pages' transcripts until Ctrl-C: one loopback listener per documented host.
+    Serve {
+        /// Task pages (markdown), replayed in this order.
+        #[arg(required = true)]
+        pages: Vec<PathBuf>,
+        /// Loopback address of the first documented host; further hosts take the
+        /// next ports (or ephemeral ones when the port is 0).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+        /// Seconds a pending GET on the event channel is held when no event is due.
+        #[arg(long, default_value_t = 30)]
+        hold_timeout: u64,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 1024 * 1024)]
+        body_limit: usize,
+    },
+}
+
+/// Runs the command line; the exit status.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let Command::Serve {
+        pages,
+        listen,
+        hold_timeout,
+        body_limit,
+    } = cli.command;
+    let config = MockConfig {
+        listen,
+        hold_timeout: Duration::from_secs(hold_timeout),
+        body_limit,
+        ..MockConfig::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(pages, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Error> {
+    let transcript = Transcript::read(&pages)?;
+    for page in transcript.pages() {
+        let events = page
+            .steps
+            .iter()
+            .filter(|step| step.kind == StepKind::Event)
+            .count();
+        println!(
+            "page {}: {} steps ({} on the event channel), {} blocks that are no step",
+            page.file,
+            page.steps.len(),
+            events,
+            page.skipped.len()
+        );
+        for step in page.steps.iter().filter(|step| step.response.is_none()) {
+            println!(
+                "no response: {}: {}: answered 501",
+                step.location,
+                step.summary()
+            );
+        }
+    }
+    for repair in transcript.repairs() {
+        println!("repair: {repair}");
+    }
+    let mock = MockServer::start(transcript, config).await?;
+    for binding in mock.hosts() {
+        let host = if binding.authority.is_empty() {
+            "(any host)"
+        } else {
+            &binding.authority
+        };
+        println!("host: {host} -> {}", binding.base_url);
+    }
+    println!("serving; Ctrl-C stops");
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        eprintln!("error: cannot wait for Ctrl-C: {error}");
+    }
+    let outcomes = mock.outcomes();
+    let served = outcomes
+        .iter()
+        .filter(|(_, outcome)| *outcome == StepOutcome::Served)
+        .count();
+    let mismatches = mock.mismatches();
+    for mismatch in &mismatches {
+        println!("mismatch: {mismatch}");
+    }
+    println!(
+        "served {served}/{} steps, {} mismatches",
+        outcomes.len(),
+        mismatches.len()
+    );
+    mock.shutdown().await;
+    Ok(())
+}

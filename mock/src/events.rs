@@ -1,0 +1,158 @@
+//! The event channel: the pending GET (P-GET) on an `events` URL.
+//!
+//! A P-GET is held until the transcript's next event step is due (every
+//! request documented before it has arrived), then answered with that step's
+//! response. Nothing due within the hold time (the configured
+//! [`crate::MockConfig::hold_timeout`], or the request's `timeout=` seconds if
+//! shorter) answers as UCWA does when nothing happened: `200` with no events
+//! and just the `next` link (same `ack`). The special responses of
+//! EventChannelDetails:
+//! - a newer P-GET releases the one held before it with `409 Conflict`,
+//!   subcode `PGetReplaced`;
+//! - an `ack` lower than one already sent on the same events URL answers `200`
+//!   with only a `resync` link to the highest `ack` (and is reported as a
+//!   mismatch: it "usually indicates a client bug").
+//!
+//! The path and the `ack` value are otherwise not compared: the pages'
+//! event URLs disagree with each other (SendAnIM's `next` says `ack=4` and its
+//! next P-GET asks `ack=6`; SubscribeToThePresenceOfSelectedContacts moves from
+//! `/ucwa/oauth/v1/` to `/ucwa/v1/`), and several pages show event responses
+//! with no request at all.
+
+use crate::matching::{Difference, Mismatch};
+use crate::server::{error_response, step_response, HttpResponse, Shared};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Events URLs whose highest `ack` is remembered (a client cannot grow this without bound).
+const MAX_CHANNELS: usize = 256;
+
+const UCWA_NAMESPACE: &str = "http://schemas.microsoft.com/rtc/2012/03/ucwa";
+
+/// What a pending GET asked for.
+pub(crate) struct PendingGet {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub wants_xml: bool,
+}
+
+impl PendingGet {
+    fn ack(&self) -> Option<u64> {
+        self.query
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("ack"))
+            .and_then(|(_, value)| value.trim().parse().ok())
+    }
+
+    /// The `timeout=` the client asked for, in seconds.
+    fn timeout(&self) -> Option<Duration> {
+        self.query
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("timeout"))
+            .and_then(|(_, value)| value.trim().parse().ok())
+            .map(Duration::from_secs)
+    }
+
+    fn channel(&self) -> String {
+        self.path.to_ascii_lowercase()
+    }
+}
+
+/// Answers one pending GET.
+pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> HttpResponse {
+    let generation = shared.pending_gets.fetch_add(1, Ordering::SeqCst) + 1;
+    // Release the P-GET held before this one.
+    shared.changed.notify_waiters();
+    let ack = request.ack();
+    if let Some(ack) = ack {
+        let mut replay = shared.lock();
+        let channel = request.channel();
+        if !replay.highest_acks.contains_key(&channel) && replay.highest_acks.len() >= MAX_CHANNELS
+        {
+            // Bounded: past this many events URLs, new ones are not tracked for resync.
+            replay.highest_acks.clear();
+        }
+        let highest = replay.highest_acks.entry(channel).or_insert(ack);
+        if ack < *highest {
+            let highest = *highest;
+            replay.record(Mismatch {
+                step: None,
+                expected_at: None,
+                expected: format!("GET {}?ack={highest} or later", request.path),
+                received: format!("GET {}?ack={ack}", request.path),
+                differences: vec![Difference {
+                    at: "query.ack".into(),
+                    expected: format!("{highest} or more"),
+                    received: ack.to_string(),
+                }],
+            });
+            drop(replay);
+            tracing::warn!(path = %request.path, ack, highest, "event channel: ack went back; answering resync");
+            return events_body(&request, "resync", highest);
+        }
+        *highest = ack;
+    }
+    let hold = request
+        .timeout()
+        .map_or(shared.config.hold_timeout, |asked| {
+            asked.min(shared.config.hold_timeout)
+        });
+    let deadline = Instant::now() + hold;
+    loop {
+        let notified = shared.changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if shared.pending_gets.load(Ordering::SeqCst) != generation {
+            tracing::info!(path = %request.path, "event channel: P-GET replaced by a newer one");
+            return error_response(
+                409,
+                "Conflict",
+                "PGetReplaced",
+                "a newer pending GET replaced this one",
+                None,
+            );
+        }
+        let due = shared.lock().take_due_event();
+        if let Some(step) = due {
+            shared.changed.notify_waiters();
+            return step_response(&shared, step);
+        }
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep_until(deadline) => {
+                tracing::info!(path = %request.path, held_ms = hold.as_millis() as u64, "event channel: nothing due; empty response");
+                return events_body(&request, "next", ack.unwrap_or(1));
+            }
+        }
+    }
+}
+
+/// An events response with no events and one link (`next` or `resync`).
+fn events_body(request: &PendingGet, rel: &str, ack: u64) -> HttpResponse {
+    let self_href = match request.ack() {
+        Some(asked) => format!("{}?ack={asked}", request.path),
+        None => request.path.clone(),
+    };
+    let href = format!("{}?ack={ack}", request.path);
+    if request.wants_xml {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><events href=\"{}\" xmlns=\"{UCWA_NAMESPACE}\"><link rel=\"{rel}\" href=\"{}\" /></events>",
+            quick_xml::escape::escape(&self_href),
+            quick_xml::escape::escape(&href)
+        );
+        return crate::server::plain_response(
+            200,
+            "application/vnd.microsoft.com.ucwa+xml",
+            body.into_bytes(),
+        );
+    }
+    let body = serde_json::json!({
+        "_links": {
+            "self": {"href": self_href},
+            rel: {"href": href},
+        }
+    });
+    crate::server::plain_response(200, "application/json", body.to_string().into_bytes())
+}

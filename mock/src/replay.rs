@@ -1,0 +1,273 @@
+//! Which step is due: the replay's state, without I/O.
+//!
+//! Steps are replayed in transcript order (page by page). Command requests
+//! must arrive in that order: each is compared with the next pending command
+//! step, served when it matches, and reported as a [`Mismatch`] (the step stays
+//! pending) when it does not. An event step is due once every command step
+//! documented before it has been served or skipped; the pending GET takes due
+//! event steps one at a time, in order.
+
+use crate::matching::{self, Mismatch, ReceivedRequest};
+use crate::transcript::{StepId, StepKind, Transcript};
+use std::sync::Arc;
+
+/// What became of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Not reached yet.
+    Pending,
+    /// Its request matched (or, for an event, the pending GET took it) and its response went out.
+    Served,
+    /// Passed over by [`crate::MockServer::expect`].
+    Skipped,
+}
+
+/// At most this many mismatches are kept; later ones are counted only.
+pub(crate) const MAX_MISMATCHES: usize = 1000;
+
+pub(crate) struct Replay {
+    pub transcript: Arc<Transcript>,
+    order: Vec<(StepId, StepKind)>,
+    outcomes: Vec<StepOutcome>,
+    mismatches: Vec<Mismatch>,
+    pub dropped_mismatches: usize,
+    /// Tolerated values the client chose: (documented, received), applied to later responses.
+    pub substitutions: Vec<(String, String)>,
+    /// The highest `ack` a pending GET has sent, by events path (lowercased).
+    pub highest_acks: std::collections::HashMap<String, u64>,
+}
+
+/// What to do with a command request.
+pub(crate) enum Decision {
+    /// Serve this step's response.
+    Serve(StepId),
+    /// Answer with the mismatch.
+    Mismatch(Mismatch),
+}
+
+/// Substitutions are bounded: a client cannot grow them without limit.
+const MAX_SUBSTITUTIONS: usize = 256;
+
+impl Replay {
+    pub fn new(transcript: Arc<Transcript>) -> Replay {
+        let order: Vec<(StepId, StepKind)> = transcript
+            .steps()
+            .map(|(id, step)| (id, step.kind))
+            .collect();
+        let outcomes = vec![StepOutcome::Pending; order.len()];
+        Replay {
+            transcript,
+            order,
+            outcomes,
+            mismatches: Vec::new(),
+            dropped_mismatches: 0,
+            substitutions: Vec::new(),
+            highest_acks: std::collections::HashMap::new(),
+        }
+    }
+
+    fn index_of(&self, id: StepId) -> Option<usize> {
+        self.order.iter().position(|(step, _)| *step == id)
+    }
+
+    pub fn outcome(&self, id: StepId) -> Option<StepOutcome> {
+        self.index_of(id).map(|index| self.outcomes[index])
+    }
+
+    pub fn outcomes(&self) -> Vec<(StepId, StepOutcome)> {
+        self.order
+            .iter()
+            .map(|(id, _)| *id)
+            .zip(self.outcomes.iter().copied())
+            .collect()
+    }
+
+    pub fn mismatches(&self) -> &[Mismatch] {
+        &self.mismatches
+    }
+
+    pub fn record(&mut self, mismatch: Mismatch) {
+        if self.mismatches.len() < MAX_MISMATCHES {
+            self.mismatches.push(mismatch);
+        } else {
+            self.dropped_mismatches += 1;
+        }
+    }
+
+    /// The next pending command step.
+    fn next_command(&self) -> Option<usize> {
+        (0..self.order.len()).find(|&index| {
+            self.order[index].1 == StepKind::Command && self.outcomes[index] == StepOutcome::Pending
+        })
+    }
+
+    pub fn on_command(&mut self, received: &ReceivedRequest) -> Decision {
+        let Some(index) = self.next_command() else {
+            let mismatch = Mismatch {
+                step: None,
+                expected_at: None,
+                expected: "no further request (every documented request has been served)".into(),
+                received: received.summary(),
+                differences: Vec::new(),
+            };
+            self.record(mismatch.clone());
+            return Decision::Mismatch(mismatch);
+        };
+        let id = self.order[index].0;
+        let transcript = self.transcript.clone();
+        let step = transcript
+            .step(id)
+            .expect("the order lists the transcript's steps");
+        let documented = step.request.as_ref().expect("a command step has a request");
+        let comparison = matching::compare(documented, received);
+        if comparison.differences.is_empty() {
+            self.outcomes[index] = StepOutcome::Served;
+            for (documented, received) in comparison.learned {
+                self.learn(documented, received);
+            }
+            return Decision::Serve(id);
+        }
+        let mismatch = Mismatch {
+            step: Some(id),
+            expected_at: Some(step.location.clone()),
+            expected: step.summary(),
+            received: received.summary(),
+            differences: comparison.differences,
+        };
+        self.record(mismatch.clone());
+        Decision::Mismatch(mismatch)
+    }
+
+    fn learn(&mut self, documented: String, received: String) {
+        if let Some(entry) = self
+            .substitutions
+            .iter_mut()
+            .find(|(known, _)| *known == documented)
+        {
+            entry.1 = received;
+        } else if self.substitutions.len() < MAX_SUBSTITUTIONS {
+            self.substitutions.push((documented, received));
+        }
+    }
+
+    /// The first pending event step, if every command step before it is done.
+    fn due_event(&self) -> Option<usize> {
+        let index = (0..self.order.len()).find(|&index| {
+            self.order[index].1 == StepKind::Event && self.outcomes[index] == StepOutcome::Pending
+        })?;
+        let commands_done = (0..index).all(|before| {
+            self.order[before].1 == StepKind::Event || self.outcomes[before] != StepOutcome::Pending
+        });
+        commands_done.then_some(index)
+    }
+
+    /// Takes the due event step, marking it served.
+    pub fn take_due_event(&mut self) -> Option<StepId> {
+        let index = self.due_event()?;
+        self.outcomes[index] = StepOutcome::Served;
+        Some(self.order[index].0)
+    }
+
+    /// Makes `id` the next expected step: pending command steps before it are skipped.
+    /// Returns false when the transcript has no such step.
+    pub fn expect(&mut self, id: StepId) -> bool {
+        let Some(target) = self.index_of(id) else {
+            return false;
+        };
+        for index in 0..target {
+            if self.order[index].1 == StepKind::Command
+                && self.outcomes[index] == StepOutcome::Pending
+            {
+                self.outcomes[index] = StepOutcome::Skipped;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body::Body;
+    use crate::transcript::Page;
+
+    const PAGE: &str = "
+```
+POST https://h.example/a HTTP/1.1
+```
+
+```
+HTTP/1.1 204 No Content
+```
+
+```
+GET https://h.example/app/events?ack=1 HTTP/1.1
+```
+
+```
+HTTP/1.1 200 OK
+
+{\"_links\":{\"next\":{\"href\":\"/app/events?ack=2\"}},\"sender\":[]}
+```
+
+```
+POST https://h.example/b HTTP/1.1
+```
+
+```
+HTTP/1.1 204 No Content
+```
+";
+
+    fn post(path: &str) -> ReceivedRequest {
+        ReceivedRequest {
+            method: "POST".into(),
+            authority: "h.example".into(),
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    fn replay() -> Replay {
+        Replay::new(Arc::new(Transcript::from_pages(vec![Page::parse(
+            "p.md", PAGE,
+        )])))
+    }
+
+    #[test]
+    fn commands_are_served_in_order_and_an_event_is_due_after_the_commands_before_it() {
+        let mut replay = replay();
+        assert_eq!(replay.take_due_event(), None);
+        assert!(matches!(
+            replay.on_command(&post("/b")),
+            Decision::Mismatch(_)
+        ));
+        assert_eq!(replay.mismatches().len(), 1);
+        assert!(matches!(
+            replay.on_command(&post("/a")),
+            Decision::Serve(StepId { page: 0, step: 0 })
+        ));
+        assert_eq!(replay.take_due_event(), Some(StepId { page: 0, step: 1 }));
+        assert_eq!(replay.take_due_event(), None);
+        assert!(matches!(replay.on_command(&post("/b")), Decision::Serve(_)));
+        let Decision::Mismatch(finished) = replay.on_command(&post("/c")) else {
+            panic!()
+        };
+        assert_eq!(finished.step, None);
+    }
+
+    #[test]
+    fn expect_skips_the_commands_before_a_step() {
+        let mut replay = replay();
+        assert!(replay.expect(StepId { page: 0, step: 2 }));
+        assert_eq!(
+            replay.outcome(StepId { page: 0, step: 0 }),
+            Some(StepOutcome::Skipped)
+        );
+        assert_eq!(replay.take_due_event(), Some(StepId { page: 0, step: 1 }));
+        assert!(matches!(replay.on_command(&post("/b")), Decision::Serve(_)));
+        assert!(!replay.expect(StepId { page: 3, step: 0 }));
+    }
+}

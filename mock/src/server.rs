@@ -1,0 +1,564 @@
+//! The HTTP side: one loopback listener per documented host (see
+//! [`crate::hosts`]), hyper on tokio, and the [`MockServer`] handle.
+//!
+//! Every wait is bounded: reading a request's headers and body
+//! ([`MockConfig::read_timeout`]), holding a pending GET
+//! ([`MockConfig::hold_timeout`]). Request bodies larger than
+//! [`MockConfig::body_limit`] are refused with `413`, and at most
+//! [`MockConfig::max_connections`] connections are served at once.
+
+use crate::body;
+use crate::events::{self, PendingGet};
+use crate::hosts::{self, HostBinding, HostMap};
+use crate::matching::{Mismatch, ReceivedRequest};
+use crate::message::{header, is_events_path, Response};
+use crate::repair::Repair;
+use crate::replay::{Decision, Replay};
+use crate::transcript::{StepId, Transcript};
+use crate::Error;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{watch, Notify, Semaphore};
+use tokio::task::JoinSet;
+
+pub use crate::replay::StepOutcome;
+
+pub(crate) type HttpResponse = http::Response<Full<Bytes>>;
+
+/// How the mock listens and how long it waits.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// The first documented host's address; each further host gets the next
+    /// port, or an ephemeral one when this port is 0. Must be a loopback address.
+    pub listen: SocketAddr,
+    /// How long a pending GET is held when no event is due.
+    pub hold_timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long reading a request's headers, and then its body, may take.
+    pub read_timeout: Duration,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for MockConfig {
+    fn default() -> MockConfig {
+        MockConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            hold_timeout: Duration::from_secs(30),
+            body_limit: 1024 * 1024,
+            read_timeout: Duration::from_secs(10),
+            max_connections: 512,
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    replay: Mutex<Replay>,
+    /// Woken whenever a step is served or skipped, and when a P-GET arrives.
+    pub changed: Notify,
+    /// Counts pending GETs; a held one that is no longer the latest is released.
+    pub pending_gets: AtomicU64,
+    pub config: MockConfig,
+    pub hosts: HostMap,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, Replay> {
+        // A panic while holding the lock cannot leave the replay half-updated in
+        // a way that matters more than stopping would: keep serving.
+        self.replay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running mock: its listeners, and what it has seen.
+///
+/// Dropping it stops the listeners; [`MockServer::shutdown`] also waits for them.
+pub struct MockServer {
+    shared: Arc<Shared>,
+    transcript: Arc<Transcript>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl MockServer {
+    /// Binds one listener per documented host and starts serving `transcript`.
+    pub async fn start(transcript: Transcript, config: MockConfig) -> Result<MockServer, Error> {
+        if !config.listen.ip().is_loopback() {
+            return Err(Error::NotLoopback(config.listen));
+        }
+        if transcript.steps().next().is_none() {
+            return Err(Error::NothingToServe);
+        }
+        let mut authorities = hosts::documented_authorities(&transcript);
+        if authorities.is_empty() {
+            // Only relative requests without `Host`: one listener stands for "any host".
+            authorities.push(String::new());
+        }
+        if authorities.len() > hosts::MAX_HOSTS {
+            return Err(Error::TooManyHosts(authorities.len()));
+        }
+        let mut listeners = Vec::new();
+        let mut bindings = Vec::new();
+        for (index, authority) in authorities.into_iter().enumerate() {
+            let port = match config.listen.port() {
+                0 => 0,
+                first => first
+                    .checked_add(index as u16)
+                    .ok_or(Error::TooManyHosts(index + 1))?,
+            };
+            let addr = SocketAddr::new(config.listen.ip(), port);
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Bind { addr, source })?;
+            let local = listener
+                .local_addr()
+                .map_err(|source| Error::Bind { addr, source })?;
+            bindings.push(HostBinding {
+                authority,
+                local,
+                base_url: format!("http://{local}"),
+            });
+            listeners.push(listener);
+        }
+        let transcript = Arc::new(transcript);
+        let shared = Arc::new(Shared {
+            replay: Mutex::new(Replay::new(transcript.clone())),
+            changed: Notify::new(),
+            pending_gets: AtomicU64::new(0),
+            hosts: HostMap {
+                bindings: bindings.clone(),
+            },
+            config,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let connections = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+        let mut tasks = JoinSet::new();
+        for (listener, binding) in listeners.into_iter().zip(bindings) {
+            tracing::info!(host = %binding.authority, url = %binding.base_url, "listening");
+            tasks.spawn(accept_loop(
+                listener,
+                binding.authority,
+                shared.clone(),
+                connections.clone(),
+                stopped.clone(),
+            ));
+        }
+        Ok(MockServer {
+            shared,
+            transcript,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Each documented host and where the mock listens for it, in order of first appearance.
+    pub fn hosts(&self) -> &[HostBinding] {
+        &self.shared.hosts.bindings
+    }
+
+    /// `http://127.0.0.1:PORT` for a documented host (`lyncweb.contoso.com`).
+    pub fn base_url(&self, authority: &str) -> Option<&str> {
+        self.shared.hosts.base_url(authority)
+    }
+
+    /// A documented URL with its host replaced by the mock's (`https://lyncdiscover.contoso.com/`
+    /// → `http://127.0.0.1:PORT/`); URLs of other hosts come back unchanged.
+    pub fn local_url(&self, documented: &str) -> String {
+        self.shared.hosts.rewrite_text(documented)
+    }
+
+    /// The transcript being served.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// Every repair applied to the pages (the list start-up prints).
+    pub fn repairs(&self) -> Vec<Repair> {
+        self.transcript.repairs().cloned().collect()
+    }
+
+    /// Every mismatch so far (at most 1000 are kept), in arrival order.
+    pub fn mismatches(&self) -> Vec<Mismatch> {
+        self.shared.lock().mismatches().to_vec()
+    }
+
+    /// What became of a step.
+    pub fn outcome(&self, step: StepId) -> Option<StepOutcome> {
+        self.shared.lock().outcome(step)
+    }
+
+    /// What became of every step, in replay order.
+    pub fn outcomes(&self) -> Vec<(StepId, StepOutcome)> {
+        self.shared.lock().outcomes()
+    }
+
+    /// Makes `step` the next expected one: pending command steps before it are
+    /// skipped (so a step a client cannot perform does not hold up the rest).
+    /// Returns false when there is no such step.
+    pub fn expect(&self, step: StepId) -> bool {
+        let found = self.shared.lock().expect(step);
+        self.shared.changed.notify_waiters();
+        found
+    }
+
+    /// Stops the listeners and open connections, and waits for them.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        self.tasks.abort_all();
+    }
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    authority: String,
+    shared: Arc<Shared>,
+    connections: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut open = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.changed() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let shared = shared.clone();
+        let authority = authority.clone();
+        let mut stopped = stopped.clone();
+        while open.try_join_next().is_some() {}
+        open.spawn(async move {
+            let read_timeout = shared.config.read_timeout;
+            let service = hyper::service::service_fn(move |request| {
+                let shared = shared.clone();
+                let authority = authority.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(handle(shared, authority, request).await)
+                }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(read_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(error) = result {
+                        tracing::debug!(%peer, %error, "connection ended with an error");
+                    }
+                }
+                _ = stopped.changed() => {}
+            }
+            drop(permit);
+        });
+    }
+    open.abort_all();
+}
+
+/// Answers one request.
+async fn handle(
+    shared: Arc<Shared>,
+    authority: String,
+    request: http::Request<Incoming>,
+) -> HttpResponse {
+    let (parts, incoming) = request.into_parts();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let query = body::form_pairs(parts.uri.query().unwrap_or_default());
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    if method == "GET" && is_events_path(&path) {
+        let wants_xml = header(&headers, "accept").is_some_and(|accept| accept.contains("xml"));
+        return events::pending_get(
+            shared,
+            PendingGet {
+                path,
+                query,
+                wants_xml,
+            },
+        )
+        .await;
+    }
+    let limited = Limited::new(incoming, shared.config.body_limit);
+    let bytes = match tokio::time::timeout(shared.config.read_timeout, limited.collect()).await {
+        Err(_) => {
+            return error_response(
+                408,
+                "ClientTimeout",
+                "BodyTimeout",
+                "the request body did not arrive in time",
+                None,
+            )
+        }
+        Ok(Err(error))
+            if error
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            let message = format!(
+                "the request body is larger than {} bytes",
+                shared.config.body_limit
+            );
+            return error_response(413, "EntityTooLarge", "BodyTooLarge", &message, None);
+        }
+        Ok(Err(_)) => {
+            return error_response(
+                400,
+                "BadRequest",
+                "BodyUnreadable",
+                "the request body could not be read",
+                None,
+            )
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let received = ReceivedRequest {
+        body: body::received(&bytes, header(&headers, "content-type")),
+        method,
+        authority,
+        path,
+        query,
+        headers,
+    };
+    let decision = shared.lock().on_command(&received);
+    match decision {
+        Decision::Serve(step) => {
+            shared.changed.notify_waiters();
+            step_response(&shared, step)
+        }
+        Decision::Mismatch(mismatch) => {
+            tracing::warn!("mismatch: {mismatch}");
+            let debug = serde_json::json!({
+                "expected": mismatch.expected_at.as_ref().map(|at| format!("{at} {}", mismatch.expected)).unwrap_or_else(|| mismatch.expected.clone()),
+                "received": mismatch.received,
+                "differences": mismatch.differences.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            });
+            error_response(
+                400,
+                "BadRequest",
+                "TranscriptMismatch",
+                &mismatch.to_string(),
+                Some(debug),
+            )
+        }
+    }
+}
+
+/// A UCWA error body (`code`, `subcode`, `message`, `debugInfo`).
+pub(crate) fn error_response(
+    status: u16,
+    code: &str,
+    subcode: &str,
+    message: &str,
+    debug: Option<Value>,
+) -> HttpResponse {
+    let mut body = serde_json::json!({"code": code, "subcode": subcode, "message": message});
+    if let Some(debug) = debug {
+        body["debugInfo"] = debug;
+    }
+    plain_response(status, "application/json", body.to_string().into_bytes())
+}
+
+pub(crate) fn plain_response(status: u16, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    let mut response = http::Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(value) = http::HeaderValue::from_str(content_type) {
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// Headers the mock computes itself, whatever the page says.
+const TRANSPORT_HEADERS: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-encoding",
+];
+
+/// A step's documented response, hosts and learned values rewritten.
+pub(crate) fn step_response(shared: &Shared, step: StepId) -> HttpResponse {
+    let (transcript, substitutions) = {
+        let replay = shared.lock();
+        (replay.transcript.clone(), replay.substitutions.clone())
+    };
+    let Some(documented) = transcript.step(step) else {
+        return error_response(
+            500,
+            "ServiceFailure",
+            "NoSuchStep",
+            "the step is not in the transcript",
+            None,
+        );
+    };
+    let location = documented.location.clone();
+    let summary = documented.summary();
+    let Some(response) = &documented.response else {
+        let note = documented
+            .response_note
+            .as_deref()
+            .map(|note| format!(" (the page says: {note})"))
+            .unwrap_or_default();
+        let message = format!("{location}: the page documents no response to {summary}{note}");
+        tracing::warn!("{message}");
+        return error_response(
+            501,
+            "ServiceFailure",
+            "ResponseNotDocumented",
+            &message,
+            None,
+        );
+    };
+    tracing::info!("{location}: {summary}: {}", response.status);
+    render(response, &shared.hosts, &substitutions)
+}
+
+fn render(
+    response: &Response,
+    hosts: &HostMap,
+    substitutions: &[(String, String)],
+) -> HttpResponse {
+    let (body, inferred_type) = render_body(&response.body, hosts, substitutions);
+    let mut rendered = http::Response::new(Full::new(Bytes::from(body)));
+    *rendered.status_mut() =
+        http::StatusCode::from_u16(response.status).unwrap_or(http::StatusCode::OK);
+    let headers = rendered.headers_mut();
+    for (name, value) in &response.headers {
+        if TRANSPORT_HEADERS
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let value = if hosts::is_url_header(name) {
+            substitute(&hosts.rewrite_text(value), substitutions)
+        } else {
+            value.clone()
+        };
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => {
+                tracing::debug!(header = %name, "a documented header that HTTP cannot carry was left out")
+            }
+        }
+    }
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        if let Some(inferred) = inferred_type {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(inferred),
+            );
+        }
+    }
+    rendered
+}
+
+/// The body bytes, and a content type for a page that gives none.
+fn render_body(
+    body: &body::Body,
+    hosts: &HostMap,
+    substitutions: &[(String, String)],
+) -> (Vec<u8>, Option<&'static str>) {
+    let inferred = match body {
+        body::Body::Json(_) => Some("application/json"),
+        body::Body::Xml(_) => Some("application/xml"),
+        body::Body::Form(_) => Some("application/x-www-form-urlencoded"),
+        _ => None,
+    };
+    let bytes = match body {
+        body::Body::Json(value) => {
+            let mut value = value.clone();
+            substitute_json(&mut value, substitutions);
+            hosts.rewrite_json(&mut value);
+            body::Body::Json(value).to_bytes()
+        }
+        // Forms carry no URLs to rewrite; their values were compared, not generated.
+        body::Body::Form(_) | body::Body::Empty => body.to_bytes(),
+        _ => {
+            let text = String::from_utf8_lossy(&body.to_bytes()).into_owned();
+            substitute(&hosts.rewrite_text(&text), substitutions).into_bytes()
+        }
+    };
+    (bytes, inferred)
+}
+
+/// Learned values at least this long also replace occurrences inside longer
+/// text (an id in an href); shorter ones replace whole values only.
+const MIN_SUBSTRING_SUBSTITUTION: usize = 8;
+
+fn substitute(text: &str, substitutions: &[(String, String)]) -> String {
+    substitutions
+        .iter()
+        .filter(|(documented, _)| documented.len() >= MIN_SUBSTRING_SUBSTITUTION)
+        .fold(text.to_string(), |text, (documented, received)| {
+            text.replace(documented, received)
+        })
+}
+
+fn substitute_json(value: &mut Value, substitutions: &[(String, String)]) {
+    match value {
+        Value::String(text) => {
+            if let Some((_, received)) = substitutions
+                .iter()
+                .find(|(documented, _)| documented == text)
+            {
+                *text = received.clone();
+            } else {
+                *text = substitute(text, substitutions);
+            }
+        }
+        Value::Object(members) => members
+            .values_mut()
+            .for_each(|member| substitute_json(member, substitutions)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| substitute_json(item, substitutions)),
+        _ => {}
+    }
+}

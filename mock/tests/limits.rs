@@ -1,0 +1,188 @@
+//! Bounds: loopback addresses only, request body size, slow bodies; and the
+//! `ucwa-mock serve` command line.
+
+mod common;
+
+use common::{client, config, fixture};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ucwa_mock::{Error, MockConfig, MockServer, Transcript};
+
+fn transcript() -> Transcript {
+    Transcript::read([fixture("presence_events.md")]).unwrap()
+}
+
+#[tokio::test]
+async fn only_loopback_addresses_are_accepted() {
+    for listen in ["0.0.0.0:0", "192.0.2.1:8080", "[::]:0"] {
+        let listen: SocketAddr = listen.parse().unwrap();
+        let error = MockServer::start(transcript(), MockConfig { listen, ..config() })
+            .await
+            .err();
+        assert!(
+            matches!(error, Some(Error::NotLoopback(addr)) if addr == listen),
+            "{listen}: {error:?}"
+        );
+    }
+    let mock = MockServer::start(transcript(), config()).await.unwrap();
+    assert!(mock
+        .hosts()
+        .iter()
+        .all(|host| host.local.ip().is_loopback()));
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let mock = MockServer::start(
+        transcript(),
+        MockConfig {
+            body_limit: 1024,
+            ..config()
+        },
+    )
+    .await
+    .unwrap();
+    let url = format!(
+        "{}/ucwa/v1/applications/1/me/makeMeAvailable",
+        mock.hosts()[0].base_url
+    );
+    let answer = client()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(vec![b' '; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    let body: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "EntityTooLarge");
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_408_in_bounded_time() {
+    let read_timeout = Duration::from_millis(300);
+    let mock = MockServer::start(
+        transcript(),
+        MockConfig {
+            read_timeout,
+            ..config()
+        },
+    )
+    .await
+    .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(mock.hosts()[0].local)
+        .await
+        .unwrap();
+    let head = "POST /ucwa/v1/applications/1/me/makeMeAvailable HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut answer))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    mock.shutdown().await;
+}
+
+fn mock_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"));
+    command.env("RUST_LOG", "warn").stdin(Stdio::null());
+    command
+}
+
+#[test]
+fn serve_refuses_a_non_loopback_listen_address() {
+    let output = mock_command()
+        .args(["serve", "--listen", "0.0.0.0:8080"])
+        .arg(fixture("presence_events.md"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("0.0.0.0:8080 is not a loopback address"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_lists_the_repairs_and_hosts_at_start_up_then_serves() {
+    let mut child = mock_command()
+        .arg("serve")
+        .arg(fixture("sign_in_and_im.md"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_in, lines_out) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take(100)
+        {
+            let serving = line.starts_with("serving");
+            if lines_in.send(line).is_err() || serving {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    while let Ok(line) = lines_out.recv_timeout(Duration::from_secs(30)) {
+        let serving = line.starts_with("serving");
+        lines.push(line);
+        if serving {
+            break;
+        }
+    }
+    let pool = lines
+        .iter()
+        .find_map(|line| line.strip_prefix("host: pool.example.com -> "))
+        .map(str::to_string);
+    let answered = pool.map(|base| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let answer = client().get(format!("{base}/")).send().await.unwrap();
+            answer.status().as_u16()
+        })
+    });
+    // Ends the child this test started, by its handle.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("sign_in_and_im.md: 10 steps (2 on the event channel)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "sign_in_and_im.md:127: missing-quote: closed the string \"Connected\" at the line end"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("sign_in_and_im.md:71: trailing-comma"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no response: ") && text.contains("sign_in_and_im.md:176"),
+        "{text}"
+    );
+    assert!(
+        text.contains("host: lyncdiscover.example.com -> http://127.0.0.1:"),
+        "{text}"
+    );
+    // The discovery request belongs to the other host: the pool answers with a mismatch.
+    assert_eq!(answered, Some(400), "{text}");
+}
