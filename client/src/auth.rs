@@ -275,6 +275,7 @@ pub struct Token {
     access_token: String,
     token_type: String,
     expires_at: Option<Instant>,
+    lifetime: Option<Duration>,
 }
 
 impl Token {
@@ -284,12 +285,14 @@ impl Token {
             access_token: access_token.into(),
             token_type: "Bearer".into(),
             expires_at: None,
+            lifetime: None,
         }
     }
 
     /// The same token, known to expire after `lifetime` from now.
     pub fn expiring_in(mut self, lifetime: Duration) -> Token {
         self.expires_at = Instant::now().checked_add(lifetime);
+        self.lifetime = Some(lifetime);
         self
     }
 
@@ -316,6 +319,7 @@ impl Token {
             access_token: access_token.to_owned(),
             token_type: token_type.to_owned(),
             expires_at: None,
+            lifetime: None,
         };
         if let Some(seconds) = expires_in {
             token = token.expiring_in(Duration::from_secs(seconds));
@@ -339,8 +343,10 @@ impl Token {
             .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
-    /// Whether it expires within `margin` from now.
-    pub(crate) fn expires_within(&self, margin: Duration) -> bool {
+    /// Whether it is time to renew it: it expires within `margin`, or within
+    /// a quarter of its lifetime for tokens that live less than four margins.
+    pub(crate) fn needs_renewal(&self, margin: Duration) -> bool {
+        let margin = self.lifetime.map_or(margin, |lifetime| margin.min(lifetime / 4));
         self.remaining().is_some_and(|left| left <= margin)
     }
 
@@ -674,7 +680,10 @@ mod tests {
         assert!(Token::from_oauth_json(br#"{"token_type":"Bearer"}"#).is_err());
         assert!(Token::from_oauth_json(br#"{"access_token":""}"#).is_err());
         assert!(Token::bearer("a\nb").authorization().is_err());
-        assert!(Token::bearer("x").expiring_in(Duration::ZERO).expires_within(Duration::from_secs(1)));
+        assert!(Token::bearer("x").expiring_in(Duration::ZERO).needs_renewal(Duration::from_secs(1)));
+        let short = Token::bearer("x").expiring_in(Duration::from_secs(30));
+        assert!(!short.needs_renewal(Duration::from_secs(60)), "a quarter of 30 s is the margin");
+        assert!(!Token::bearer("x").needs_renewal(Duration::from_secs(60)), "no expiry known");
     }
 
     #[test]

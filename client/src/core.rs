@@ -190,7 +190,7 @@ impl Core {
         let Some(entry) = tokens.get(&origin) else {
             return Ok(None);
         };
-        if entry.token.expires_within(RENEW_BEFORE_EXPIRY) {
+        if entry.token.needs_renewal(RENEW_BEFORE_EXPIRY) {
             let challenges = entry.challenges.clone();
             let previous = entry.token.clone();
             let generation = entry.generation;
