@@ -268,10 +268,15 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
             outcome = shared.core.execute(request, exec) => outcome,
             _ = shutdown.changed() => return Ok(()),
         };
-        let failure = match outcome.and_then(|response| parse(&request_url, response.body())) {
-            Ok(body) => {
+        let answer = outcome.and_then(|response| {
+            let body = parse(&request_url, response.body())?;
+            let step = follow(&request_url, &base, &body)?;
+            Ok((body, step))
+        });
+        let failure = match answer {
+            Ok((body, step)) => {
                 failures = 0;
-                match follow(&base, &body)? {
+                match step {
                     Step::Next(next) => {
                         send_options = false;
                         if deliver(shared, &base, body, &mut shutdown).await.is_err() {
@@ -344,7 +349,7 @@ enum Step {
 }
 
 /// Where the channel goes after this response.
-fn follow(base: &Url, body: &typed::ChannelBody) -> Result<Step, Error> {
+fn follow(url: &Url, base: &Url, body: &typed::ChannelBody) -> Result<Step, Error> {
     let links = &body.links;
     if let Some(next) = &links.next {
         return Ok(Step::Next(join(base, next.href())?));
@@ -355,9 +360,10 @@ fn follow(base: &Url, body: &typed::ChannelBody) -> Result<Step, Error> {
     if let Some(resync) = &links.resync {
         return Ok(Step::Resync(join(base, resync.href())?));
     }
-    Err(Error::ChannelClosed {
-        reason: "an event channel response without next, resume or resync".into(),
-    })
+    Err(Error::protocol(
+        url.as_str(),
+        "an event channel response without next, resume or resync",
+    ))
 }
 
 pub(crate) fn join(base: &Url, href: &str) -> Result<Url, Error> {

@@ -209,13 +209,10 @@ impl SessionBuilder {
     }
 
     /// The event channel's query parameters (`timeout`, `medium`, `low`).
-    /// A server `timeout` also sets how long the client waits for a pending
-    /// GET: that timeout plus the request timeout.
+    /// With a server `timeout`, the client waits for a pending GET at least
+    /// that long plus the request timeout.
     pub fn event_channel(mut self, options: EventChannelOptions) -> Self {
         self.event_channel = options;
-        if let Some(timeout) = options.timeout {
-            self.timeouts.event_wait = timeout + self.timeouts.request;
-        }
         self
     }
 
@@ -322,6 +319,11 @@ impl SessionBuilder {
         let application_url = channel::join(&applications, &self_href)?;
         core.policy.check_credentials(&application_url)?;
         tracing::info!(application = %application_url, "application created");
+        // A server timeout asked for holds the P-GET that long: wait for it.
+        let event_wait = match self.event_channel.timeout {
+            Some(timeout) => self.timeouts.event_wait.max(timeout + self.timeouts.request),
+            None => self.timeouts.event_wait,
+        };
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             operations: Arc::new(OperationRegistry::new(self.limits.max_pending_operations)),
@@ -336,7 +338,7 @@ impl SessionBuilder {
             options: Options {
                 reconnect: self.reconnect,
                 event_channel: self.event_channel,
-                event_wait: self.timeouts.event_wait,
+                event_wait,
             },
         });
         if let Some(interval) = self.keep_alive {

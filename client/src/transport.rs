@@ -109,11 +109,14 @@ impl Transport {
             *headers = std::mem::take(response.headers_mut());
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| transport_error(method, url, error))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|error| {
+            // The answer had begun: whatever reqwest calls it, the body broke.
+            let mut error = transport_error(method, url, error);
+            if let Error::Transport { kind, .. } = &mut error {
+                *kind = TransportErrorKind::Body;
+            }
+            error
+        })? {
             if body.len() + chunk.len() > self.max_body_bytes {
                 return Err(too_large());
             }

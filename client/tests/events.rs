@@ -152,21 +152,26 @@ async fn stalls_and_failures_reconnect_without_losing_or_repeating_events() {
         fake.push("GET", &path, Reply::Cut(b"{\"_links\":".to_vec()));
         fake.push("GET", &path, Reply::Raw { status: 200, headers: vec![], body: b"<html>proxy</html>".to_vec() });
         fake.push("GET", &path, Reply::error(409, "Conflict", "PGetReplaced"));
+        fake.push("GET", &path, Reply::Json(200, json!({"sender": []})));
         fake.push_events(page(2, &["/n/1"]));
         fake.push_events(page(3, &["/n/2"]));
         let mut timeouts = common::fast_timeouts();
         timeouts.event_wait = Duration::from_millis(300);
         let session = builder(&fake)
             .timeouts(timeouts)
-            .reconnect(RetryPolicy { attempts: 6, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) })
+            .reconnect(RetryPolicy { attempts: 7, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) })
             .sign_in()
             .await
             .expect("signs in");
         let mut events = session.events();
         assert_eq!(next_href(&mut events).await, "/n/1");
         assert_eq!(next_href(&mut events).await, "/n/2");
-        let queries = wait_for_queries(&fake, 7).await;
-        assert_eq!(&queries[..7], ["ack=1", "ack=1", "ack=1", "ack=1", "ack=1", "ack=1", "ack=2"], "the same ack until answered");
+        let queries = wait_for_queries(&fake, 8).await;
+        assert_eq!(
+            &queries[..8],
+            ["ack=1", "ack=1", "ack=1", "ack=1", "ack=1", "ack=1", "ack=1", "ack=2"],
+            "the same ack until answered"
+        );
     })
     .await;
 }

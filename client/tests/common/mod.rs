@@ -314,11 +314,18 @@ impl IntoResponse for Reply {
             }
             Reply::Stall => unreachable!("handled before"),
             Reply::Cut(bytes) => {
-                let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
-                    Ok(bytes),
-                    Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut")),
-                ];
-                let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+                // The first bytes go out; a moment later the connection breaks.
+                let chunks = futures_util::stream::unfold(Some(bytes), |state| async move {
+                    match state {
+                        Some(bytes) => Some((Ok::<_, std::io::Error>(bytes), None)),
+                        None => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            let cut = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut");
+                            Some((Err(cut), None))
+                        }
+                    }
+                });
+                let mut response = Response::new(Body::from_stream(chunks));
                 response
                     .headers_mut()
                     .insert("content-type", HeaderValue::from_static("application/json"));
