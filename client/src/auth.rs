@@ -230,10 +230,9 @@ impl ChallengeParser<'_> {
     /// or a comma.
     fn try_token68(&mut self, challenge: &mut Challenge) -> bool {
         let start = self.position;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
-        {
+        while self.peek().is_some_and(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        }) {
             self.position += 1;
         }
         let body_end = self.position;
@@ -265,7 +264,20 @@ fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric()
         || matches!(
             byte,
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
         )
 }
 
@@ -346,7 +358,9 @@ impl Token {
     /// Whether it is time to renew it: it expires within `margin`, or within
     /// a quarter of its lifetime for tokens that live less than four margins.
     pub(crate) fn needs_renewal(&self, margin: Duration) -> bool {
-        let margin = self.lifetime.map_or(margin, |lifetime| margin.min(lifetime / 4));
+        let margin = self
+            .lifetime
+            .map_or(margin, |lifetime| margin.min(lifetime / 4));
         self.remaining().is_some_and(|left| left <= margin)
     }
 
@@ -358,8 +372,8 @@ impl Token {
         } else {
             "Bearer"
         };
-        let mut value = HeaderValue::from_str(&format!("{scheme} {}", self.access_token))
-            .map_err(|_| {
+        let mut value =
+            HeaderValue::from_str(&format!("{scheme} {}", self.access_token)).map_err(|_| {
                 Error::Auth(AuthError::Source(
                     "the access token has characters a header cannot carry".into(),
                 ))
@@ -439,8 +453,11 @@ impl TokenRequest<'_> {
 
 /// The session's side of [`TokenRequest::grant`]: sends the form.
 pub(crate) trait GrantPoster: Send + Sync {
-    fn post_grant<'a>(&'a self, token_url: &'a Url, form: String)
-        -> BoxFuture<'a, Result<Token, Error>>;
+    fn post_grant<'a>(
+        &'a self,
+        token_url: &'a Url,
+        form: String,
+    ) -> BoxFuture<'a, Result<Token, Error>>;
 }
 
 /// Where the session gets tokens from.
@@ -488,7 +505,10 @@ impl FormGrant {
     /// The anonymous meeting grant: the conference URI
     /// (`sip:organizer@contoso.com;gruu;opaque=app:conf:focus:id:ID`) and the
     /// conference key.
-    pub fn anonymous_meeting(conference_uri: impl Into<String>, key: impl Into<String>) -> FormGrant {
+    pub fn anonymous_meeting(
+        conference_uri: impl Into<String>,
+        key: impl Into<String>,
+    ) -> FormGrant {
         FormGrant::new("urn:microsoft.rtc:anonmeeting")
             .param("password", key)
             .param("ms_rtc_conferenceuri", conference_uri)
@@ -574,14 +594,23 @@ mod tests {
 
     #[test]
     fn the_documented_challenge_with_an_unquoted_href() {
-        let challenges = one(r#"MsRtcOAuth href=https://contoso.com/WebTicket/oauthtoken,grant_type="urn:microsoft.rtc:windows,urn:microsoft.rtc:anonmeeting,password""#);
+        let challenges = one(
+            r#"MsRtcOAuth href=https://contoso.com/WebTicket/oauthtoken,grant_type="urn:microsoft.rtc:windows,urn:microsoft.rtc:anonmeeting,password""#,
+        );
         assert_eq!(challenges.len(), 1);
         let base = Url::parse("https://contoso.com/user").expect("url");
         let oauth = MsRtcOAuth::find(&challenges, &base).expect("MsRtcOAuth");
-        assert_eq!(oauth.token_url.as_str(), "https://contoso.com/WebTicket/oauthtoken");
+        assert_eq!(
+            oauth.token_url.as_str(),
+            "https://contoso.com/WebTicket/oauthtoken"
+        );
         assert_eq!(
             oauth.grant_types,
-            ["urn:microsoft.rtc:windows", "urn:microsoft.rtc:anonmeeting", "password"]
+            [
+                "urn:microsoft.rtc:windows",
+                "urn:microsoft.rtc:anonmeeting",
+                "password"
+            ]
         );
         assert!(oauth.offers("password") && oauth.offers("PASSWORD"));
         assert!(!oauth.offers("urn:microsoft.rtc:passive"));
@@ -618,7 +647,10 @@ mod tests {
         );
         let schemes: Vec<&str> = challenges.iter().map(|c| c.scheme.as_str()).collect();
         assert_eq!(schemes, ["msrtcoauth", "Negotiate", "Basic", "NTLM"]);
-        assert_eq!(challenges[0].param("href"), Some(r#"/WebTicket/oauthtoken?x="1""#));
+        assert_eq!(
+            challenges[0].param("href"),
+            Some(r#"/WebTicket/oauthtoken?x="1""#)
+        );
         assert_eq!(challenges[1].token68.as_deref(), Some("oYIBhz+/abc=="));
         assert_eq!(challenges[2].param("realm"), Some("a, b"));
         let base = Url::parse("https://pool.contoso.com/user").expect("url");
@@ -648,7 +680,11 @@ mod tests {
         }
         let unterminated = one("MsRtcOAuth href=\"https://x/oauthtoken");
         assert_eq!(unterminated[0].param("href"), Some("https://x/oauthtoken"));
-        assert!(MsRtcOAuth::find(&one("MsRtcOAuth grant_type=password"), &Url::parse("https://x/").expect("url")).is_none());
+        assert!(MsRtcOAuth::find(
+            &one("MsRtcOAuth grant_type=password"),
+            &Url::parse("https://x/").expect("url")
+        )
+        .is_none());
         let many = format!("Bearer {}", "a=1,".repeat(1000));
         let bounded = one(&many);
         assert!(bounded.len() <= MAX_CHALLENGES);
@@ -670,20 +706,33 @@ mod tests {
         assert!(!format!("{token:?}").contains("2YotnFZ"));
         let header = token.authorization().expect("header");
         assert!(header.is_sensitive());
-        assert_eq!(header.to_str().expect("ascii"), "Bearer cwt=2YotnFZFEjr1zCsicMWpAA");
+        assert_eq!(
+            header.to_str().expect("ascii"),
+            "Bearer cwt=2YotnFZFEjr1zCsicMWpAA"
+        );
         assert!(!format!("{header:?}").contains("2YotnFZ"));
 
-        let azure = Token::from_oauth_json(br#"{"access_token":"eyJ0","token_type":"Bearer","expires_in":"3599"}"#)
-            .expect("string expires_in");
+        let azure = Token::from_oauth_json(
+            br#"{"access_token":"eyJ0","token_type":"Bearer","expires_in":"3599"}"#,
+        )
+        .expect("string expires_in");
         assert!(azure.remaining().is_some());
         assert!(Token::from_oauth_json(b"<html>").is_err());
         assert!(Token::from_oauth_json(br#"{"token_type":"Bearer"}"#).is_err());
         assert!(Token::from_oauth_json(br#"{"access_token":""}"#).is_err());
         assert!(Token::bearer("a\nb").authorization().is_err());
-        assert!(Token::bearer("x").expiring_in(Duration::ZERO).needs_renewal(Duration::from_secs(1)));
+        assert!(Token::bearer("x")
+            .expiring_in(Duration::ZERO)
+            .needs_renewal(Duration::from_secs(1)));
         let short = Token::bearer("x").expiring_in(Duration::from_secs(30));
-        assert!(!short.needs_renewal(Duration::from_secs(60)), "a quarter of 30 s is the margin");
-        assert!(!Token::bearer("x").needs_renewal(Duration::from_secs(60)), "no expiry known");
+        assert!(
+            !short.needs_renewal(Duration::from_secs(60)),
+            "a quarter of 30 s is the margin"
+        );
+        assert!(
+            !Token::bearer("x").needs_renewal(Duration::from_secs(60)),
+            "no expiry known"
+        );
     }
 
     #[test]

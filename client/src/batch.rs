@@ -84,9 +84,8 @@ pub(crate) fn decode(
             format!("expected a multipart/batching body with a boundary, got {content_type:?}"),
         )
     })?;
-    let parts = split_parts(body, &boundary).ok_or_else(|| {
-        Error::protocol(url, "the batch response has no closing boundary")
-    })?;
+    let parts = split_parts(body, &boundary)
+        .ok_or_else(|| Error::protocol(url, "the batch response has no closing boundary"))?;
     if parts.len() != expected {
         return Err(Error::protocol(
             url,
@@ -144,8 +143,14 @@ fn trim_line_end(bytes: &[u8]) -> &[u8] {
 }
 
 fn trim_spaces(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |end| end + 1);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |end| end + 1);
     &bytes[start..end.max(start)]
 }
 
@@ -197,7 +202,8 @@ fn parse_part(part: &[u8]) -> Result<http::Response<Bytes>, String> {
             break line;
         }
     };
-    let status_line = std::str::from_utf8(status_line).map_err(|_| "the status line is not text")?;
+    let status_line =
+        std::str::from_utf8(status_line).map_err(|_| "the status line is not text")?;
     let mut words = status_line.split_whitespace();
     let version = words.next().unwrap_or_default();
     if !version.starts_with("HTTP/") {
@@ -230,17 +236,39 @@ mod tests {
 
     #[test]
     fn the_request_body_is_the_documented_form() {
-        let contacts = Url::parse("https://lyncweb.contoso.com/ucwa/oauth/v1/applications/103/people/contacts").expect("url");
-        let note = Url::parse("https://lyncweb.contoso.com:4443/ucwa/oauth/v1/applications/103/me/note?x=1").expect("url");
+        let contacts = Url::parse(
+            "https://lyncweb.contoso.com/ucwa/oauth/v1/applications/103/people/contacts",
+        )
+        .expect("url");
+        let note = Url::parse(
+            "https://lyncweb.contoso.com:4443/ucwa/oauth/v1/applications/103/me/note?x=1",
+        )
+        .expect("url");
         let mut json = HeaderMap::new();
-        json.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+        json.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         json.insert(AUTHORIZATION, HeaderValue::from_static("Bearer secret"));
         let mut put = json.clone();
-        put.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        put.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         let body = encode(
             &[
-                Part { method: &Method::GET, url: &contacts, headers: &json, body: b"" },
-                Part { method: &Method::PUT, url: &note, headers: &put, body: br#"{"message":"hi"}"# },
+                Part {
+                    method: &Method::GET,
+                    url: &contacts,
+                    headers: &json,
+                    body: b"",
+                },
+                Part {
+                    method: &Method::PUT,
+                    url: &note,
+                    headers: &put,
+                    body: br#"{"message":"hi"}"#,
+                },
             ],
             "77f2569d",
         );
@@ -265,12 +293,20 @@ mod tests {
 
     #[test]
     fn the_response_splits_into_responses_in_order() {
-        let responses = decode("/batch", r#"multipart/batching; boundary="3968fb75""#, RESPONSE.as_bytes(), 2)
-            .expect("two responses");
+        let responses = decode(
+            "/batch",
+            r#"multipart/batching; boundary="3968fb75""#,
+            RESPONSE.as_bytes(),
+            2,
+        )
+        .expect("two responses");
         assert_eq!(responses[0].status(), StatusCode::OK);
         assert_eq!(responses[0].body().as_ref(), br#"{"rel":"myContacts"}"#);
         assert_eq!(
-            responses[0].headers().get("content-type").map(HeaderValue::as_bytes),
+            responses[0]
+                .headers()
+                .get("content-type")
+                .map(HeaderValue::as_bytes),
             Some(&b"application/json; charset=utf-8"[..])
         );
         assert_eq!(responses[1].status(), StatusCode::NOT_FOUND);
@@ -280,18 +316,46 @@ mod tests {
     #[test]
     fn malformed_batches_are_errors() {
         let content_type = "multipart/batching;boundary=3968fb75";
-        assert!(decode("/b", content_type, RESPONSE.as_bytes(), 3).is_err(), "count");
+        assert!(
+            decode("/b", content_type, RESPONSE.as_bytes(), 3).is_err(),
+            "count"
+        );
         let truncated = &RESPONSE[..RESPONSE.len() - 20];
-        assert!(decode("/b", content_type, truncated.as_bytes(), 2).is_err(), "truncated");
-        assert!(decode("/b", "application/json", RESPONSE.as_bytes(), 2).is_err(), "not multipart");
-        assert!(decode("/b", "multipart/batching", RESPONSE.as_bytes(), 2).is_err(), "no boundary");
+        assert!(
+            decode("/b", content_type, truncated.as_bytes(), 2).is_err(),
+            "truncated"
+        );
+        assert!(
+            decode("/b", "application/json", RESPONSE.as_bytes(), 2).is_err(),
+            "not multipart"
+        );
+        assert!(
+            decode("/b", "multipart/batching", RESPONSE.as_bytes(), 2).is_err(),
+            "no boundary"
+        );
         let not_http = "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n";
-        assert!(decode("/b", "multipart/batching;boundary=b", not_http.as_bytes(), 1).is_err());
-        let no_status = "--b\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 abc\r\n\r\n--b--\r\n";
-        assert!(decode("/b", "multipart/batching;boundary=b", no_status.as_bytes(), 1).is_err());
+        assert!(decode(
+            "/b",
+            "multipart/batching;boundary=b",
+            not_http.as_bytes(),
+            1
+        )
+        .is_err());
+        let no_status =
+            "--b\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 abc\r\n\r\n--b--\r\n";
+        assert!(decode(
+            "/b",
+            "multipart/batching;boundary=b",
+            no_status.as_bytes(),
+            1
+        )
+        .is_err());
         for junk in [&b""[..], b"--b--", b"--b\r\n", &[0xff; 64]] {
             let _ = decode("/b", "multipart/batching;boundary=b", junk, 1);
         }
-        assert_eq!(boundary("Multipart/Batching; charset=x; Boundary=\"q\"").as_deref(), Some("q"));
+        assert_eq!(
+            boundary("Multipart/Batching; charset=x; Boundary=\"q\"").as_deref(),
+            Some("q")
+        );
     }
 }

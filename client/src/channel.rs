@@ -286,7 +286,9 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                     }
                     Step::Resume(next) => {
                         send_options = true;
-                        if offer(shared, Ok(ChannelItem::Resumed), &mut shutdown).await.is_err()
+                        if offer(shared, Ok(ChannelItem::Resumed), &mut shutdown)
+                            .await
+                            .is_err()
                             || deliver(shared, &base, body, &mut shutdown).await.is_err()
                         {
                             return Ok(());
@@ -295,7 +297,10 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                     }
                     Step::Resync(next) => {
                         tracing::warn!(url = %next, "the event channel asks to resync");
-                        if offer(shared, Ok(ChannelItem::Resync), &mut shutdown).await.is_err() {
+                        if offer(shared, Ok(ChannelItem::Resync), &mut shutdown)
+                            .await
+                            .is_err()
+                        {
                             return Ok(());
                         }
                         url = next;

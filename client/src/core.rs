@@ -147,7 +147,9 @@ impl Core {
                 })
                 .await;
             let outcome = match outcome {
-                Ok(response) if exec.authorize && response.status() == http::StatusCode::UNAUTHORIZED => {
+                Ok(response)
+                    if exec.authorize && response.status() == http::StatusCode::UNAUTHORIZED =>
+                {
                     if renewed {
                         return Err(Error::Auth(AuthError::Unauthorized {
                             url: request.url.to_string(),
@@ -160,12 +162,15 @@ impl Core {
                             .iter()
                             .filter_map(|value| value.to_str().ok()),
                     );
-                    self.renew_token(&request.url, challenges, generation).await?;
+                    self.renew_token(&request.url, challenges, generation)
+                        .await?;
                     renewed = true;
                     attempt -= 1; // answering a challenge is not a retry
                     continue;
                 }
-                Ok(response) => check_status(&request.method, &request.url, response, exec.documented),
+                Ok(response) => {
+                    check_status(&request.method, &request.url, response, exec.documented)
+                }
                 Err(error) => Err(error),
             };
             match outcome {
@@ -242,7 +247,9 @@ impl Core {
         }
         let previous = current.map(|entry| entry.token.clone());
         let generation = current.map_or(0, |entry| entry.generation) + 1;
-        let token = self.fetch_token(url, &challenges, previous.as_ref()).await?;
+        let token = self
+            .fetch_token(url, &challenges, previous.as_ref())
+            .await?;
         if tokens.len() >= MAX_TOKEN_ORIGINS && !tokens.contains_key(&origin) {
             tokens.clear();
         }
@@ -394,22 +401,33 @@ mod tests {
         let json = check_status(
             &Method::GET,
             &url,
-            response(404, r#"{"code":"NotFound","subcode":"ApplicationNotFound"}"#),
+            response(
+                404,
+                r#"{"code":"NotFound","subcode":"ApplicationNotFound"}"#,
+            ),
             None,
         )
         .expect_err("404");
         let error = json.http().expect("http error");
-        assert_eq!(error.subcode().map(|s| s.as_str()), Some("ApplicationNotFound"));
+        assert_eq!(
+            error.subcode().map(|s| s.as_str()),
+            Some("ApplicationNotFound")
+        );
         assert_eq!(error.retry_after, Some(Duration::from_secs(7)));
         let xml = check_status(
             &Method::GET,
             &url,
-            response(409, "<reason><code>Conflict</code><subcode>PGetReplaced</subcode></reason>"),
+            response(
+                409,
+                "<reason><code>Conflict</code><subcode>PGetReplaced</subcode></reason>",
+            ),
             None,
         )
         .expect_err("409");
         assert_eq!(
-            xml.http().and_then(|error| error.subcode()).map(|s| s.as_str()),
+            xml.http()
+                .and_then(|error| error.subcode())
+                .map(|s| s.as_str()),
             Some("PGetReplaced")
         );
         let html = check_status(&Method::GET, &url, response(500, "<html><body>oops"), None)

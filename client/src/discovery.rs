@@ -24,26 +24,36 @@ pub(crate) enum Start {
 
 /// The discovery URLs for `domain`, in the order they are tried.
 pub(crate) fn candidates(domain: &str, allow_http: bool) -> Vec<Url> {
-    let schemes: &[&str] = if allow_http { &["https", "http"] } else { &["https"] };
+    let schemes: &[&str] = if allow_http {
+        &["https", "http"]
+    } else {
+        &["https"]
+    };
     schemes
         .iter()
         .flat_map(|scheme| {
             ["lyncdiscoverinternal", "lyncdiscover"]
                 .into_iter()
-                .filter_map(move |prefix| Url::parse(&format!("{scheme}://{prefix}.{domain}/")).ok())
+                .filter_map(move |prefix| {
+                    Url::parse(&format!("{scheme}://{prefix}.{domain}/")).ok()
+                })
         })
         .collect()
 }
 
 /// Finds the `applications` URL.
-pub(crate) async fn applications_url(core: &Core, domain: &str, start: &Start) -> Result<Url, Error> {
+pub(crate) async fn applications_url(
+    core: &Core,
+    domain: &str,
+    start: &Start,
+) -> Result<Url, Error> {
     let urls = match start {
         Start::Domain { allow_http } => candidates(domain, *allow_http),
         Start::Url(url) => vec![url.clone()],
     };
     let mut attempts = Vec::new();
     for url in urls {
-        match Walk::new(core).from_root(url.clone()).await {
+        match Walk::new(core).walk_from(url.clone()).await {
             Ok(applications) => {
                 tracing::info!(%applications, "discovered the applications resource");
                 return Ok(applications);
@@ -100,9 +110,9 @@ impl<'a> Walk<'a> {
 
     /// A redirect from `from` to `href`: resolved, checked, counted.
     fn redirect(&mut self, from: &Url, href: &str) -> Result<Url, Error> {
-        let target = from
-            .join(href)
-            .map_err(|error| Error::protocol(from.as_str(), format!("redirect to {href:?}: {error}")))?;
+        let target = from.join(href).map_err(|error| {
+            Error::protocol(from.as_str(), format!("redirect to {href:?}: {error}"))
+        })?;
         self.core.policy.check_redirect(from, &target)?;
         tracing::debug!(%from, to = %target, "discovery redirect");
         Ok(target)
@@ -111,7 +121,11 @@ impl<'a> Walk<'a> {
     async fn get(&self, url: &Url, authorize: bool) -> Result<http::Response<Bytes>, Error> {
         let exec = Exec {
             // A root that does not answer promptly is a failed candidate: try the next one.
-            retry: if authorize { self.core.retry } else { RetryPolicy::NONE },
+            retry: if authorize {
+                self.core.retry
+            } else {
+                RetryPolicy::NONE
+            },
             authorize,
             ..self.core.exec()
         };
@@ -121,7 +135,11 @@ impl<'a> Walk<'a> {
     }
 
     /// The `Location` of a 3xx answer, resolved, checked and counted.
-    fn http_redirect(&mut self, from: &Url, response: &http::Response<Bytes>) -> Result<Option<Url>, Error> {
+    fn http_redirect(
+        &mut self,
+        from: &Url,
+        response: &http::Response<Bytes>,
+    ) -> Result<Option<Url>, Error> {
         if !response.status().is_redirection() {
             return Ok(None);
         }
@@ -129,11 +147,16 @@ impl<'a> Walk<'a> {
             .headers()
             .get(LOCATION)
             .and_then(|value| value.to_str().ok())
-            .ok_or_else(|| Error::protocol(from.as_str(), format!("{} without a Location", response.status())))?;
+            .ok_or_else(|| {
+                Error::protocol(
+                    from.as_str(),
+                    format!("{} without a Location", response.status()),
+                )
+            })?;
         self.redirect(from, location).map(Some)
     }
 
-    async fn from_root(mut self, mut root: Url) -> Result<Url, Error> {
+    async fn walk_from(mut self, mut root: Url) -> Result<Url, Error> {
         loop {
             let mut user = self.user_url(root).await?;
             // The user resource is protected: this answers the 401 challenge.
@@ -204,13 +227,20 @@ struct Links(serde_json::Map<String, serde_json::Value>);
 
 impl Links {
     fn read(url: &Url, body: &Bytes, expected: &'static str) -> Result<Links, Error> {
-        let text = std::str::from_utf8(body)
-            .map_err(|_| Error::protocol(url.as_str(), format!("expected {expected}: the body is not UTF-8")))?;
+        let text = std::str::from_utf8(body).map_err(|_| {
+            Error::protocol(
+                url.as_str(),
+                format!("expected {expected}: the body is not UTF-8"),
+            )
+        })?;
         let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|error| Error::decode(url.as_str(), expected, error.into()))?;
         match value.get("_links") {
             Some(serde_json::Value::Object(links)) => Ok(Links(links.clone())),
-            _ => Err(Error::protocol(url.as_str(), format!("expected {expected}: no _links"))),
+            _ => Err(Error::protocol(
+                url.as_str(),
+                format!("expected {expected}: no _links"),
+            )),
         }
     }
 

@@ -415,7 +415,10 @@ mod tests {
 
     #[test]
     fn documented_errors_match_by_status_and_subcode() {
-        let conflict = http_error(409, Some(r#"{"code":"Conflict","subcode":"AlreadyExists"}"#));
+        let conflict = http_error(
+            409,
+            Some(r#"{"code":"Conflict","subcode":"AlreadyExists"}"#),
+        );
         assert_eq!(
             conflict.documented_in(MAKE_ME_AVAILABLE).map(|e| e.subcode),
             Some("AlreadyExists")
@@ -425,7 +428,9 @@ mod tests {
             Some(r#"{"code":"Forbidden","subcode":"AnonymousNotAllowed"}"#),
         );
         assert_eq!(
-            anonymous.documented_in(MAKE_ME_AVAILABLE).map(|e| e.subcode),
+            anonymous
+                .documented_in(MAKE_ME_AVAILABLE)
+                .map(|e| e.subcode),
             Some("AnonymousNotAllowed")
         );
         let bare = http_error(403, Some(r#"{"code":"Forbidden"}"#));
@@ -443,9 +448,11 @@ mod tests {
         assert!(http_error(500, None)
             .documented_in(MAKE_ME_AVAILABLE)
             .is_none());
-        assert!(http_error(409, Some(r#"{"code":"Conflict","subcode":"Other"}"#))
-            .documented_in(MAKE_ME_AVAILABLE)
-            .is_none());
+        assert!(
+            http_error(409, Some(r#"{"code":"Conflict","subcode":"Other"}"#))
+                .documented_in(MAKE_ME_AVAILABLE)
+                .is_none()
+        );
     }
 
     #[test]

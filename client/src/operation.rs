@@ -186,7 +186,10 @@ impl OperationRegistry {
             }
         } else if let Some(slot) = registry.by_id.get(id) {
             if slot.updates.try_send(event).is_err() {
-                tracing::debug!(operation_id = id, "operation update dropped: its buffer is full");
+                tracing::debug!(
+                    operation_id = id,
+                    "operation update dropped: its buffer is full"
+                );
             }
         }
     }
@@ -383,7 +386,11 @@ mod tests {
         );
         let started = operation.next_update().await.expect("started");
         assert_eq!(*started.event_type(), EventType::Started);
-        let completed = operation.completed().await.expect("succeeds").expect("event");
+        let completed = operation
+            .completed()
+            .await
+            .expect("succeeds")
+            .expect("event");
         assert_eq!(completed.status(), Some("Success"));
         assert!(registry.lock().by_id.is_empty());
     }
@@ -428,9 +435,19 @@ mod tests {
         for event in events(failed) {
             registry.observe(&event, &base());
         }
-        let operation = Operation::new("op-3".into(), None, http::Response::new(Bytes::new()), Some(tracking), Duration::from_secs(5), &registry);
+        let operation = Operation::new(
+            "op-3".into(),
+            None,
+            http::Response::new(Bytes::new()),
+            Some(tracking),
+            Duration::from_secs(5),
+            &registry,
+        );
         match operation.completed().await {
-            Err(Error::OperationFailed { operation_id, reason }) => {
+            Err(Error::OperationFailed {
+                operation_id,
+                reason,
+            }) => {
                 assert_eq!(operation_id, "op-3");
                 assert_eq!(reason.code, ErrorCode::Forbidden);
             }
@@ -439,19 +456,52 @@ mod tests {
 
         let tracking = registry.register("op-4").expect("registered");
         assert!(registry.register("op-4").is_err(), "ids are unique");
-        let waiting = Operation::new("op-4".into(), None, http::Response::new(Bytes::new()), Some(tracking), Duration::from_millis(50), &registry);
-        assert!(waiting.completed().await.expect_err("times out").is_timeout());
-        assert!(registry.lock().by_id.is_empty(), "dropped operations are forgotten");
+        let waiting = Operation::new(
+            "op-4".into(),
+            None,
+            http::Response::new(Bytes::new()),
+            Some(tracking),
+            Duration::from_millis(50),
+            &registry,
+        );
+        assert!(waiting
+            .completed()
+            .await
+            .expect_err("times out")
+            .is_timeout());
+        assert!(
+            registry.lock().by_id.is_empty(),
+            "dropped operations are forgotten"
+        );
 
         let tracking = registry.register("op-5").expect("registered");
         let _other = registry.register("op-6").expect("registered");
         assert!(registry.register("op-7").is_err(), "bounded");
-        registry.close(Error::ChannelClosed { reason: "gone".into() });
-        let closed = Operation::new("op-5".into(), None, http::Response::new(Bytes::new()), Some(tracking), Duration::from_secs(5), &registry);
-        assert!(matches!(closed.completed().await, Err(Error::ChannelClosed { .. })));
+        registry.close(Error::ChannelClosed {
+            reason: "gone".into(),
+        });
+        let closed = Operation::new(
+            "op-5".into(),
+            None,
+            http::Response::new(Bytes::new()),
+            Some(tracking),
+            Duration::from_secs(5),
+            &registry,
+        );
+        assert!(matches!(
+            closed.completed().await,
+            Err(Error::ChannelClosed { .. })
+        ));
         assert!(registry.register("op-8").is_err());
 
-        let synchronous = Operation::new("op-9".into(), None, http::Response::new(Bytes::new()), None, Duration::from_secs(5), &registry);
+        let synchronous = Operation::new(
+            "op-9".into(),
+            None,
+            http::Response::new(Bytes::new()),
+            None,
+            Duration::from_secs(5),
+            &registry,
+        );
         assert!(synchronous.completed().await.expect("ok").is_none());
     }
 

@@ -35,12 +35,18 @@ impl HostPattern {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
         if !valid {
-            return Err(Error::Config(format!("not a host name or pattern: {name:?}")));
+            return Err(Error::Config(format!(
+                "not a host name or pattern: {name:?}"
+            )));
         }
         Ok(if domain {
             HostPattern::Domain(name)
         } else {
-            HostPattern::Exact(name.trim_start_matches('[').trim_end_matches(']').to_owned())
+            HostPattern::Exact(
+                name.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned(),
+            )
         })
     }
 
@@ -188,7 +194,12 @@ mod tests {
 
     #[test]
     fn allowed_hosts_and_domains_extend_the_sign_in_domain() {
-        let policy = policy(&["webpool1.infra.lync.com", "*.online.lync.com", "127.0.0.1", "[::1]"]);
+        let policy = policy(&[
+            "webpool1.infra.lync.com",
+            "*.online.lync.com",
+            "127.0.0.1",
+            "[::1]",
+        ]);
         assert!(policy
             .check_credentials(&url("https://webpool1.infra.lync.com/ucwa"))
             .is_ok());
@@ -205,9 +216,15 @@ mod tests {
             .check_credentials(&url("https://notonline.lync.com/x"))
             .is_err());
         // Plain HTTP is allowed to loopback addresses only, and only when trusted.
-        assert!(policy.check_credentials(&url("http://127.0.0.1:8080/x")).is_ok());
-        assert!(policy.check_credentials(&url("http://[::1]:8080/x")).is_ok());
-        assert!(policy.check_credentials(&url("http://127.0.0.2:8080/x")).is_err());
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.1:8080/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("http://[::1]:8080/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.2:8080/x"))
+            .is_err());
         assert!(policy.check_credentials(&url("http://10.0.0.1/x")).is_err());
     }
 

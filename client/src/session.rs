@@ -61,7 +61,10 @@ impl std::fmt::Debug for SessionBuilder {
         f.debug_struct("SessionBuilder")
             .field("sign_in_address", &self.sign_in_address)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("token_source", &self.token_source.as_ref().map(|_| "<custom>"))
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|_| "<custom>"),
+            )
             .field("allowed_hosts", &self.allowed_hosts)
             .field("discovery_url", &self.discovery_url)
             .field("applications_url", &self.applications_url)
@@ -253,7 +256,11 @@ impl SessionBuilder {
             Url::parse(text).map_err(|error| Error::Config(format!("the URL {text:?}: {error}")))
         };
         let discovery_url = self.discovery_url.as_deref().map(parse_url).transpose()?;
-        let applications_url = self.applications_url.as_deref().map(parse_url).transpose()?;
+        let applications_url = self
+            .applications_url
+            .as_deref()
+            .map(parse_url)
+            .transpose()?;
         let mut allowed = self
             .allowed_hosts
             .iter()
@@ -273,7 +280,12 @@ impl SessionBuilder {
                     .map_err(|error| Error::Config(format!("a root certificate: {error}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let transport = Transport::new(&self.timeouts, &self.limits, &self.user_agent, &certificates)?;
+        let transport = Transport::new(
+            &self.timeouts,
+            &self.limits,
+            &self.user_agent,
+            &certificates,
+        )?;
         let core = Core::new(
             transport,
             HostPolicy::new(&domain, allowed),
@@ -314,14 +326,20 @@ impl SessionBuilder {
             .clone()
             .or_else(|| location(&response))
             .ok_or_else(|| {
-                Error::protocol(applications.as_str(), "the new application has no self link")
+                Error::protocol(
+                    applications.as_str(),
+                    "the new application has no self link",
+                )
             })?;
         let application_url = channel::join(&applications, &self_href)?;
         core.policy.check_credentials(&application_url)?;
         tracing::info!(application = %application_url, "application created");
         // A server timeout asked for holds the P-GET that long: wait for it.
         let event_wait = match self.event_channel.timeout {
-            Some(timeout) => self.timeouts.event_wait.max(timeout + self.timeouts.request),
+            Some(timeout) => self
+                .timeouts
+                .event_wait
+                .max(timeout + self.timeouts.request),
             None => self.timeouts.event_wait,
         };
         let (shutdown, _) = watch::channel(false);
@@ -356,7 +374,9 @@ impl SessionBuilder {
 /// The domain of a sign-in address (`user@contoso.com`) or a bare domain,
 /// checked to be a host name so that it can go into `lyncdiscover.<domain>`.
 fn sign_in_domain(address: &str) -> Result<String, Error> {
-    let domain = address.rsplit_once('@').map_or(address, |(_, domain)| domain);
+    let domain = address
+        .rsplit_once('@')
+        .map_or(address, |(_, domain)| domain);
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     let valid = !domain.is_empty()
         && domain.len() <= 253
@@ -479,7 +499,11 @@ impl Shared {
             retry: RetryPolicy::NONE,
             ..self.core.exec()
         };
-        match self.core.execute(Prepared::new(Method::DELETE, url), exec).await {
+        match self
+            .core
+            .execute(Prepared::new(Method::DELETE, url), exec)
+            .await
+        {
             Ok(_) => Ok(()),
             // Already gone is as good as deleted.
             Err(error) if matches!(error.status().map(|s| s.as_u16()), Some(404 | 410)) => Ok(()),
@@ -584,10 +608,17 @@ impl Session {
         let response = self
             .shared
             .core
-            .execute(Prepared::new(Method::GET, url.clone()), self.shared.core.exec())
+            .execute(
+                Prepared::new(Method::GET, url.clone()),
+                self.shared.core.exec(),
+            )
             .await?;
         let application = Arc::new(typed::decode_application(url.as_str(), response.body())?);
-        let mut app = self.shared.app.write().unwrap_or_else(PoisonError::into_inner);
+        let mut app = self
+            .shared
+            .app
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         let previous_me = app.hrefs.clone();
         app.hrefs = typed::application_hrefs(&application);
         if app.hrefs.report_my_activity.is_none() {
@@ -618,12 +649,17 @@ impl Session {
         if self.shared.app().hrefs.make_me_available.is_none() {
             self.shared.refresh_me().await?;
         }
-        let url = self.shared.link_url(|hrefs| hrefs.make_me_available.clone())?;
+        let url = self
+            .shared
+            .link_url(|hrefs| hrefs.make_me_available.clone())?;
         let body = serde_json::to_vec(body)
             .map_err(|error| Error::InvalidRequest(format!("the makeMeAvailable body: {error}")))?;
         self.shared
             .core
-            .execute(Prepared::new(Method::POST, url).json(body), self.shared.core.exec())
+            .execute(
+                Prepared::new(Method::POST, url).json(body),
+                self.shared.core.exec(),
+            )
             .await?;
         // reportMyActivity appears on `me` once the user is available.
         if let Err(error) = self.shared.refresh_me().await {
@@ -642,7 +678,10 @@ impl Session {
     /// the body bounded. A relative URI resolves against the application URL.
     /// 2xx and 3xx answers are returned; 4xx and 5xx are [`Error::Http`].
     /// `Accept` defaults to `application/json`.
-    pub async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Bytes>, Error> {
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Bytes>, Error> {
         self.send_with(request, None).await
     }
 
@@ -694,7 +733,10 @@ impl Session {
     /// parameter; one already there is kept), tracks it before sending, and
     /// returns a handle that resolves from the event channel, which this
     /// starts if needed.
-    pub async fn start_operation(&self, request: http::Request<Vec<u8>>) -> Result<Operation, Error> {
+    pub async fn start_operation(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Operation, Error> {
         if self.shared.ended() {
             return Err(Error::SessionEnded);
         }
@@ -702,7 +744,12 @@ impl Session {
         let id = with_operation_id(&mut prepared)?;
         self.shared.channel.start(&self.shared);
         let tracking = self.shared.operations.register(&id)?;
-        let response = match self.shared.core.execute(prepared, self.shared.core.exec()).await {
+        let response = match self
+            .shared
+            .core
+            .execute(prepared, self.shared.core.exec())
+            .await
+        {
             Ok(response) => response,
             Err(error) => {
                 self.shared.operations.forget(&id);
@@ -713,7 +760,10 @@ impl Session {
             let location = location(&response)
                 .map(|href| self.shared.resolve(&href))
                 .transpose()?;
-            if let Some(key) = location.as_ref().and_then(|url| href_key(url, url.as_str())) {
+            if let Some(key) = location
+                .as_ref()
+                .and_then(|url| href_key(url, url.as_str()))
+            {
                 self.shared.operations.locate(&id, key);
             }
             (location, Some(tracking))
@@ -756,13 +806,22 @@ impl Session {
         for chunk in prepared.chunks(self.shared.core.limits.batch_size.max(1)) {
             let responses = self.send_batch(&batch_url, chunk).await?;
             for (request, response) in chunk.iter().zip(responses) {
-                results.push(crate::core::check_status(&request.method, &request.url, response, None));
+                results.push(crate::core::check_status(
+                    &request.method,
+                    &request.url,
+                    response,
+                    None,
+                ));
             }
         }
         Ok(results)
     }
 
-    async fn send_batch(&self, batch_url: &Url, chunk: &[Prepared]) -> Result<Vec<http::Response<Bytes>>, Error> {
+    async fn send_batch(
+        &self,
+        batch_url: &Url,
+        chunk: &[Prepared],
+    ) -> Result<Vec<http::Response<Bytes>>, Error> {
         let parts: Vec<batch::Part<'_>> = chunk
             .iter()
             .map(|request| batch::Part {
@@ -775,18 +834,30 @@ impl Session {
         let boundary = uuid_v4();
         let body = batch::encode(&parts, &boundary);
         let mut request = Prepared::new(Method::POST, batch_url.clone());
-        request.headers.insert(ACCEPT, HeaderValue::from_static("multipart/batching"));
-        let content_type = HeaderValue::from_str(&format!("multipart/batching;boundary={boundary}"))
-            .map_err(|error| Error::InvalidRequest(error.to_string()))?;
+        request
+            .headers
+            .insert(ACCEPT, HeaderValue::from_static("multipart/batching"));
+        let content_type =
+            HeaderValue::from_str(&format!("multipart/batching;boundary={boundary}"))
+                .map_err(|error| Error::InvalidRequest(error.to_string()))?;
         request.headers.insert(CONTENT_TYPE, content_type);
         request.body = body.into();
-        let response = self.shared.core.execute(request, self.shared.core.exec()).await?;
+        let response = self
+            .shared
+            .core
+            .execute(request, self.shared.core.exec())
+            .await?;
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
-        batch::decode(batch_url.as_str(), content_type, response.body(), chunk.len())
+        batch::decode(
+            batch_url.as_str(),
+            content_type,
+            response.body(),
+            chunk.len(),
+        )
     }
 
     /// Stops the event channel and keep-alive, fails pending operations, and
@@ -808,7 +879,10 @@ fn with_operation_id(request: &mut Prepared) -> Result<String, Error> {
         let mut body: serde_json::Value = serde_json::from_slice(&request.body)
             .map_err(|error| Error::InvalidRequest(format!("the JSON body: {error}")))?;
         if let Some(object) = body.as_object_mut() {
-            if let Some(id) = object.get("operationId").and_then(serde_json::Value::as_str) {
+            if let Some(id) = object
+                .get("operationId")
+                .and_then(serde_json::Value::as_str)
+            {
                 return Ok(id.to_owned());
             }
             let id = uuid_v4();
@@ -827,7 +901,10 @@ fn with_operation_id(request: &mut Prepared) -> Result<String, Error> {
         return Ok(id.into_owned());
     }
     let id = uuid_v4();
-    request.url.query_pairs_mut().append_pair("operationId", &id);
+    request
+        .url
+        .query_pairs_mut()
+        .append_pair("operationId", &id);
     Ok(id)
 }
 
@@ -837,10 +914,24 @@ mod tests {
 
     #[test]
     fn sign_in_addresses_give_their_domain() {
-        assert_eq!(sign_in_domain("lenea@Contoso.com").expect("ok"), "contoso.com");
+        assert_eq!(
+            sign_in_domain("lenea@Contoso.com").expect("ok"),
+            "contoso.com"
+        );
         assert_eq!(sign_in_domain("contoso.com.").expect("ok"), "contoso.com");
-        assert_eq!(sign_in_domain("a@b@contoso.com").expect("ok"), "contoso.com");
-        for bad in ["", "lenea@", "lenea@contoso.com/evil", "x@-bad.com", "x@a..b", "x@evil.com#", "x@host:8080"] {
+        assert_eq!(
+            sign_in_domain("a@b@contoso.com").expect("ok"),
+            "contoso.com"
+        );
+        for bad in [
+            "",
+            "lenea@",
+            "lenea@contoso.com/evil",
+            "x@-bad.com",
+            "x@a..b",
+            "x@evil.com#",
+            "x@host:8080",
+        ] {
             assert!(sign_in_domain(bad).is_err(), "{bad}");
         }
     }
@@ -848,9 +939,10 @@ mod tests {
     fn prepared(content_type: Option<&str>, url: &str, body: &[u8]) -> Prepared {
         let mut request = Prepared::new(Method::POST, Url::parse(url).expect("url"));
         if let Some(content_type) = content_type {
-            request
-                .headers
-                .insert(CONTENT_TYPE, HeaderValue::from_str(content_type).expect("header"));
+            request.headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_str(content_type).expect("header"),
+            );
         }
         request.body = Bytes::copy_from_slice(body);
         request
@@ -858,23 +950,41 @@ mod tests {
 
     #[test]
     fn operation_ids_go_into_json_bodies_or_the_query() {
-        let mut json = prepared(Some("application/json"), "https://h/start", br#"{"to":"sip:lenea@contoso.com"}"#);
+        let mut json = prepared(
+            Some("application/json"),
+            "https://h/start",
+            br#"{"to":"sip:lenea@contoso.com"}"#,
+        );
         let id = with_operation_id(&mut json).expect("id");
         let body: serde_json::Value = serde_json::from_slice(&json.body).expect("json");
         assert_eq!(body["operationId"], id.as_str());
         assert_eq!(body["to"], "sip:lenea@contoso.com");
 
-        let mut given = prepared(Some("application/json"), "https://h/start", br#"{"operationId":"mine"}"#);
+        let mut given = prepared(
+            Some("application/json"),
+            "https://h/start",
+            br#"{"operationId":"mine"}"#,
+        );
         assert_eq!(with_operation_id(&mut given).expect("id"), "mine");
 
-        let mut text = prepared(Some("text/plain"), "https://h/messages?OperationContext=1", b"What's up?");
+        let mut text = prepared(
+            Some("text/plain"),
+            "https://h/messages?OperationContext=1",
+            b"What's up?",
+        );
         let id = with_operation_id(&mut text).expect("id");
-        assert_eq!(text.url.query(), Some(format!("OperationContext=1&operationId={id}").as_str()));
+        assert_eq!(
+            text.url.query(),
+            Some(format!("OperationContext=1&operationId={id}").as_str())
+        );
         assert_eq!(text.body.as_ref(), b"What's up?");
 
         let mut queried = prepared(None, "https://h/x?operationId=abc", b"");
         assert_eq!(with_operation_id(&mut queried).expect("id"), "abc");
         let mut bad = prepared(Some("application/json"), "https://h/x", b"{not json");
-        assert!(matches!(with_operation_id(&mut bad), Err(Error::InvalidRequest(_))));
+        assert!(matches!(
+            with_operation_id(&mut bad),
+            Err(Error::InvalidRequest(_))
+        ));
     }
 }

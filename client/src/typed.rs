@@ -55,10 +55,10 @@ pub(crate) fn decode_me(url: &str, body: &[u8]) -> Result<Me, Error> {
 }
 
 fn decode_json<T: Resource>(url: &str, body: &[u8], expected: &'static str) -> Result<T, Error> {
-    let text = std::str::from_utf8(body).map_err(|_| {
-        Error::protocol(url, format!("expected {expected}: the body is not UTF-8"))
-    })?;
-    T::from_json(text.trim_start_matches('\u{feff}')).map_err(|error| Error::decode(url, expected, error))
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::protocol(url, format!("expected {expected}: the body is not UTF-8")))?;
+    T::from_json(text.trim_start_matches('\u{feff}'))
+        .map_err(|error| Error::decode(url, expected, error))
 }
 
 pub(crate) fn application_hrefs(application: &Application) -> ApplicationHrefs {
@@ -96,7 +96,10 @@ pub(crate) fn merge_me(hrefs: &mut ApplicationHrefs, me: &Me) {
 /// Decodes an embedded resource of an event to its type: by the rel it is
 /// embedded under, else by its own `rel`. `None` when neither is a rel the
 /// generated crate knows.
-pub(crate) fn decode_embedded(rel: &str, value: &Value) -> Option<Result<AnyResource, DecodeError>> {
+pub(crate) fn decode_embedded(
+    rel: &str,
+    value: &Value,
+) -> Option<Result<AnyResource, DecodeError>> {
     // The generated decoders read text; the value was parsed once already,
     // so this re-encodes it (events are small).
     let text = match serde_json::to_string(value) {
@@ -128,10 +131,22 @@ mod tests {
     fn the_application_gives_the_links_the_session_uses() {
         let application = decode_application("/x", APPLICATION.as_bytes()).expect("decodes");
         let hrefs = application_hrefs(&application);
-        assert_eq!(hrefs.self_href.as_deref(), Some("/ucwa/oauth/v1/applications/105"));
-        assert_eq!(hrefs.events.as_deref(), Some("/ucwa/oauth/v1/applications/105/events?ack=1"));
-        assert_eq!(hrefs.batch.as_deref(), Some("/ucwa/oauth/v1/applications/105/batch"));
-        assert_eq!(hrefs.me.as_deref(), Some("/ucwa/oauth/v1/applications/105/me"));
+        assert_eq!(
+            hrefs.self_href.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105")
+        );
+        assert_eq!(
+            hrefs.events.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/events?ack=1")
+        );
+        assert_eq!(
+            hrefs.batch.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/batch")
+        );
+        assert_eq!(
+            hrefs.me.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/me")
+        );
         assert_eq!(
             hrefs.make_me_available.as_deref(),
             Some("/ucwa/oauth/v1/applications/105/me/makeMeAvailable")
@@ -156,7 +171,10 @@ mod tests {
         let decoded = decode_embedded("localParticipant", &participant)
             .expect("known rel")
             .expect("decodes");
-        assert!(matches!(decoded, AnyResource::LocalParticipant(_)), "{decoded:?}");
+        assert!(
+            matches!(decoded, AnyResource::LocalParticipant(_)),
+            "{decoded:?}"
+        );
         let by_own_rel = decode_embedded("somethingNew", &participant)
             .expect("own rel known")
             .expect("decodes");

@@ -8,7 +8,9 @@ use common::{bounded, builder, Fake, Reply, APP};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
-use ucwa_client::{AnyResource, ChannelItem, Error, EventChannelOptions, EventStream, EventType, RetryPolicy};
+use ucwa_client::{
+    AnyResource, ChannelItem, Error, EventChannelOptions, EventStream, EventType, RetryPolicy,
+};
 
 fn events_href(ack: u32) -> String {
     format!("{APP}/events?ack={ack}")
@@ -150,7 +152,15 @@ async fn stalls_and_failures_reconnect_without_losing_or_repeating_events() {
         fake.push("GET", &path, Reply::Stall);
         fake.push("GET", &path, Reply::error(503, "ServiceUnavailable", ""));
         fake.push("GET", &path, Reply::Cut(b"{\"_links\":".to_vec()));
-        fake.push("GET", &path, Reply::Raw { status: 200, headers: vec![], body: b"<html>proxy</html>".to_vec() });
+        fake.push(
+            "GET",
+            &path,
+            Reply::Raw {
+                status: 200,
+                headers: vec![],
+                body: b"<html>proxy</html>".to_vec(),
+            },
+        );
         fake.push("GET", &path, Reply::error(409, "Conflict", "PGetReplaced"));
         fake.push("GET", &path, Reply::Json(200, json!({"sender": []})));
         fake.push_events(page(2, &["/n/1"]));
@@ -159,7 +169,11 @@ async fn stalls_and_failures_reconnect_without_losing_or_repeating_events() {
         timeouts.event_wait = Duration::from_millis(300);
         let session = builder(&fake)
             .timeouts(timeouts)
-            .reconnect(RetryPolicy { attempts: 7, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) })
+            .reconnect(RetryPolicy {
+                attempts: 7,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(50),
+            })
             .sign_in()
             .await
             .expect("signs in");
@@ -185,23 +199,41 @@ async fn the_channel_gives_up_after_bounded_attempts_and_fails_operations() {
             fake.push("GET", &path, Reply::error(500, "ServiceFailure", ""));
         }
         let session = builder(&fake)
-            .reconnect(RetryPolicy { attempts: 3, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(20) })
+            .reconnect(RetryPolicy {
+                attempts: 3,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(20),
+            })
             .sign_in()
             .await
             .expect("signs in");
         let mut events = session.events();
-        let item = tokio::time::timeout(Duration::from_secs(10), events.next()).await.expect("in time");
-        assert!(matches!(item, Some(Err(Error::ChannelClosed { .. }))), "{item:?}");
-        assert!(tokio::time::timeout(Duration::from_secs(5), events.next()).await.expect("in time").is_none());
+        let item = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("in time");
+        assert!(
+            matches!(item, Some(Err(Error::ChannelClosed { .. }))),
+            "{item:?}"
+        );
+        assert!(tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .expect("in time")
+            .is_none());
         assert_eq!(event_queries(&fake).len(), 3, "three attempts, no more");
         // Later streams and operations learn it at once.
         let mut late = session.events();
-        assert!(matches!(late.next().await, Some(Err(Error::ChannelClosed { .. }))));
+        assert!(matches!(
+            late.next().await,
+            Some(Err(Error::ChannelClosed { .. }))
+        ));
         let request = http::Request::post(format!("{APP}/communication/messagingInvitations"))
             .header("content-type", "application/json")
             .body(b"{}".to_vec())
             .expect("request");
-        assert!(matches!(session.start_operation(request).await, Err(Error::ChannelClosed { .. })));
+        assert!(matches!(
+            session.start_operation(request).await,
+            Err(Error::ChannelClosed { .. })
+        ));
     })
     .await;
 }
@@ -210,12 +242,18 @@ async fn the_channel_gives_up_after_bounded_attempts_and_fails_operations() {
 async fn a_lost_application_ends_the_channel_at_once() {
     bounded(async {
         let fake = Fake::start().await;
-        fake.push("GET", &format!("{APP}/events"), Reply::error(404, "NotFound", "ApplicationNotFound"));
+        fake.push(
+            "GET",
+            &format!("{APP}/events"),
+            Reply::error(404, "NotFound", "ApplicationNotFound"),
+        );
         let session = builder(&fake).sign_in().await.expect("signs in");
         let mut events = session.events();
         let item = events.next().await;
         match item {
-            Some(Err(Error::ChannelClosed { reason })) => assert!(reason.contains("ApplicationNotFound"), "{reason}"),
+            Some(Err(Error::ChannelClosed { reason })) => {
+                assert!(reason.contains("ApplicationNotFound"), "{reason}")
+            }
             other => panic!("expected the channel to close, got {other:?}"),
         }
         assert_eq!(event_queries(&fake).len(), 1, "not retried");

@@ -20,7 +20,14 @@ async fn discovery_challenge_token_and_application() {
         let steps: Vec<String> = fake
             .log()
             .iter()
-            .map(|request| format!("{} {} {}", request.method, request.path, request.authorization().is_some()))
+            .map(|request| {
+                format!(
+                    "{} {} {}",
+                    request.method,
+                    request.path,
+                    request.authorization().is_some()
+                )
+            })
             .collect();
         assert_eq!(
             steps,
@@ -34,7 +41,10 @@ async fn discovery_challenge_token_and_application() {
         );
         let grant = &fake.requests_to("POST", "/WebTicket/oauthtoken")[0];
         assert_eq!(
-            grant.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            grant
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("application/x-www-form-urlencoded;charset=UTF-8")
         );
         // Form-encoded and escaped: '&', '=', '+', '%' and '@' survive.
@@ -65,7 +75,10 @@ async fn http_redirects_and_redirect_links_are_followed_within_bounds() {
         fake.push(
             "GET",
             "/r/moved",
-            Reply::Json(200, json!({"_links": {"redirect": {"href": fake.url("/autodiscover/root")}}})),
+            Reply::Json(
+                200,
+                json!({"_links": {"redirect": {"href": fake.url("/autodiscover/root")}}}),
+            ),
         );
         let session = builder(&fake)
             .discovery_url(fake.url("/r/start"))
@@ -77,28 +90,49 @@ async fn http_redirects_and_redirect_links_are_followed_within_bounds() {
         // A loop: /r/a -> /r/b -> /r/a.
         let fake = Fake::start().await;
         fake.push("GET", "/r/a", Reply::redirect(301, "/r/b"));
-        fake.push("GET", "/r/b", Reply::Json(200, json!({"_links": {"redirect": {"href": "/r/a"}}})));
+        fake.push(
+            "GET",
+            "/r/b",
+            Reply::Json(200, json!({"_links": {"redirect": {"href": "/r/a"}}})),
+        );
         let error = builder(&fake)
             .discovery_url(fake.url("/r/a"))
             .sign_in()
             .await
             .expect_err("a loop");
-        let Error::Discovery { attempts, .. } = &error else { panic!("{error}") };
-        assert!(matches!(*attempts[0].error, Error::RedirectLoop { .. }), "{error}");
+        let Error::Discovery { attempts, .. } = &error else {
+            panic!("{error}")
+        };
+        assert!(
+            matches!(*attempts[0].error, Error::RedirectLoop { .. }),
+            "{error}"
+        );
 
         // A chain longer than the limit.
         let fake = Fake::start().await;
         for hop in 0..10 {
-            fake.push("GET", &format!("/r/{hop}"), Reply::redirect(307, &format!("/r/{}", hop + 1)));
+            fake.push(
+                "GET",
+                &format!("/r/{hop}"),
+                Reply::redirect(307, &format!("/r/{}", hop + 1)),
+            );
         }
         let error = builder(&fake)
             .discovery_url(fake.url("/r/0"))
-            .limits(Limits { max_redirects: 3, ..Limits::default() })
+            .limits(Limits {
+                max_redirects: 3,
+                ..Limits::default()
+            })
             .sign_in()
             .await
             .expect_err("too long");
-        let Error::Discovery { attempts, .. } = &error else { panic!("{error}") };
-        assert!(matches!(*attempts[0].error, Error::TooManyRedirects { limit: 3, .. }), "{error}");
+        let Error::Discovery { attempts, .. } = &error else {
+            panic!("{error}")
+        };
+        assert!(
+            matches!(*attempts[0].error, Error::TooManyRedirects { limit: 3, .. }),
+            "{error}"
+        );
         assert_eq!(fake.log().len(), 4, "stops at the limit");
     })
     .await;
@@ -112,27 +146,46 @@ async fn the_security_check_keeps_credentials_in_the_trusted_hosts() {
         fake.push(
             "GET",
             "/r/start",
-            Reply::Json(200, json!({"_links": {"redirect": {"href": "https://evil.example.org/root"}}})),
+            Reply::Json(
+                200,
+                json!({"_links": {"redirect": {"href": "https://evil.example.org/root"}}}),
+            ),
         );
         let error = builder(&fake)
             .discovery_url(fake.url("/r/start"))
             .sign_in()
             .await
             .expect_err("refused");
-        let Error::Discovery { attempts, .. } = &error else { panic!("{error}") };
-        assert!(matches!(*attempts[0].error, Error::Security { .. }), "{error}");
+        let Error::Discovery { attempts, .. } = &error else {
+            panic!("{error}")
+        };
+        assert!(
+            matches!(*attempts[0].error, Error::Security { .. }),
+            "{error}"
+        );
 
         // A challenge naming an untrusted token service: the password is not sent.
         let fake = Fake::start().await;
-        *fake.token_url.lock().expect("url") = Some("https://login.evil.example.org/oauthtoken".into());
+        *fake.token_url.lock().expect("url") =
+            Some("https://login.evil.example.org/oauthtoken".into());
         let error = builder(&fake).sign_in().await.expect_err("refused");
-        let Error::Discovery { attempts, .. } = &error else { panic!("{error}") };
-        assert!(matches!(*attempts[0].error, Error::Security { .. }), "{error}");
+        let Error::Discovery { attempts, .. } = &error else {
+            panic!("{error}")
+        };
+        assert!(
+            matches!(*attempts[0].error, Error::Security { .. }),
+            "{error}"
+        );
         // Another loopback address is still another host, and plain HTTP.
-        let other_port = fake.url("/WebTicket/oauthtoken").replace("127.0.0.1", "127.0.0.2");
+        let other_port = fake
+            .url("/WebTicket/oauthtoken")
+            .replace("127.0.0.1", "127.0.0.2");
         *fake.token_url.lock().expect("url") = Some(other_port);
         let error = builder(&fake).sign_in().await.expect_err("refused");
-        assert!(error.to_string().contains("security check failed"), "{error}");
+        assert!(
+            error.to_string().contains("security check failed"),
+            "{error}"
+        );
         assert!(fake.requests_to("POST", "/WebTicket/oauthtoken").is_empty());
         assert_eq!(fake.grants.load(Ordering::SeqCst), 0);
 
@@ -178,20 +231,33 @@ async fn wrong_credentials_and_missing_challenges_are_auth_errors() {
             .sign_in()
             .await
             .expect_err("still 401");
-        assert!(matches!(error, Error::Auth(AuthError::Unauthorized { .. })), "{error}");
+        assert!(
+            matches!(error, Error::Auth(AuthError::Unauthorized { .. })),
+            "{error}"
+        );
 
         let fake = Fake::start().await;
         fake.push("GET", "/r/user", Reply::status(401));
-        fake.push("GET", "/r/root", Reply::Json(200, json!({"_links": {"user": {"href": "/r/user"}}})));
+        fake.push(
+            "GET",
+            "/r/root",
+            Reply::Json(200, json!({"_links": {"user": {"href": "/r/user"}}})),
+        );
         let error = builder(&fake)
             .discovery_url(fake.url("/r/root"))
             .sign_in()
             .await
             .expect_err("no challenge");
         // Authentication failures end discovery at once: no other host would do better.
-        assert!(matches!(error, Error::Auth(AuthError::NoChallenge { .. })), "{error}");
+        assert!(
+            matches!(error, Error::Auth(AuthError::NoChallenge { .. })),
+            "{error}"
+        );
 
-        assert!(matches!(Session::builder(USER).sign_in().await, Err(Error::Config(_))));
+        assert!(matches!(
+            Session::builder(USER).sign_in().await,
+            Err(Error::Config(_))
+        ));
         assert!(matches!(
             Session::builder("nobody@").password("x").sign_in().await,
             Err(Error::Config(_))
@@ -214,7 +280,11 @@ async fn tokens_are_renewed_before_expiry_and_after_a_401() {
         assert_eq!(fake.grants.load(Ordering::SeqCst), 2, "renewed");
         assert_eq!(fake.requests_to("GET", APP).len(), 1, "no 401 round trip");
         session.refresh_application().await.expect("get");
-        assert_eq!(fake.grants.load(Ordering::SeqCst), 2, "a fresh token is kept");
+        assert_eq!(
+            fake.grants.load(Ordering::SeqCst),
+            2,
+            "a fresh token is kept"
+        );
 
         // The server forgets the token: a 401 brings a new one, and the request is retried.
         fake.revoke();
@@ -246,7 +316,10 @@ async fn a_custom_token_source_gets_the_challenge_and_the_resource() {
                         .find(|challenge| challenge.is("MsRtcOAuth"))
                         .and_then(|challenge| challenge.param("href"))
                         .map(str::to_owned);
-                    record.lock().expect("record").push((context.resource.path().to_owned(), oauth));
+                    record
+                        .lock()
+                        .expect("record")
+                        .push((context.resource.path().to_owned(), oauth));
                     Err::<Token, _>(Error::Auth(AuthError::Source("no Azure AD here".into())))
                 }
             }))
@@ -259,7 +332,10 @@ async fn a_custom_token_source_gets_the_challenge_and_the_resource() {
         let seen = seen.lock().expect("seen").clone();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].0, "/autodiscover/user");
-        assert_eq!(seen[0].1.as_deref(), Some(fake.url("/WebTicket/oauthtoken").as_str()));
+        assert_eq!(
+            seen[0].1.as_deref(),
+            Some(fake.url("/WebTicket/oauthtoken").as_str())
+        );
         assert_eq!(PASSWORD.len(), 18);
     })
     .await;
@@ -286,18 +362,29 @@ async fn make_me_available_keep_alive_and_sign_out() {
         // The event channel runs before makeMeAvailable is posted.
         let log = fake.log();
         let first_pget = log.iter().position(|r| r.path.ends_with("/events"));
-        let make = log.iter().position(|r| r.path.ends_with("/makeMeAvailable"));
+        let make = log
+            .iter()
+            .position(|r| r.path.ends_with("/makeMeAvailable"));
         assert!(first_pget.is_some() && make.is_some());
 
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let reports = fake.requests_to("POST", &format!("{APP}/reportMyActivity")).len();
+        let reports = fake
+            .requests_to("POST", &format!("{APP}/reportMyActivity"))
+            .len();
         assert!(reports >= 2, "keep-alive reported {reports} times");
 
         session.sign_out().await.expect("signed out");
         assert_eq!(fake.requests_to("DELETE", APP).len(), 1);
-        let after = fake.requests_to("POST", &format!("{APP}/reportMyActivity")).len();
+        let after = fake
+            .requests_to("POST", &format!("{APP}/reportMyActivity"))
+            .len();
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(fake.requests_to("POST", &format!("{APP}/reportMyActivity")).len(), after, "stopped");
+        assert_eq!(
+            fake.requests_to("POST", &format!("{APP}/reportMyActivity"))
+                .len(),
+            after,
+            "stopped"
+        );
     })
     .await;
 }
@@ -310,7 +397,10 @@ async fn dropping_the_session_deletes_the_application() {
         let clone = session.clone();
         drop(session);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(fake.requests_to("DELETE", APP).is_empty(), "a clone is still alive");
+        assert!(
+            fake.requests_to("DELETE", APP).is_empty(),
+            "a clone is still alive"
+        );
         drop(clone);
         for _ in 0..50 {
             if !fake.requests_to("DELETE", APP).is_empty() {

@@ -44,7 +44,10 @@ impl Reply {
     }
 
     pub fn error(status: u16, code: &str, subcode: &str) -> Reply {
-        Reply::Json(status, json!({"code": code, "subcode": subcode, "message": "from the fake"}))
+        Reply::Json(
+            status,
+            json!({"code": code, "subcode": subcode, "message": "from the fake"}),
+        )
     }
 
     pub fn redirect(status: u16, location: &str) -> Reply {
@@ -68,7 +71,9 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn authorization(&self) -> Option<&str> {
-        self.headers.get("authorization").and_then(|value| value.to_str().ok())
+        self.headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
     }
 }
 
@@ -261,7 +266,10 @@ impl Fake {
                     "reportMyActivity": {"href": format!("{APP}/reportMyActivity")}},
                 "rel": "me"}))
             .into_response(),
-            ("POST", p) if p == format!("{APP}/me/makeMeAvailable") || p == format!("{APP}/reportMyActivity") => {
+            ("POST", p)
+                if p == format!("{APP}/me/makeMeAvailable")
+                    || p == format!("{APP}/reportMyActivity") =>
+            {
                 StatusCode::NO_CONTENT.into_response()
             }
             ("GET", p) if p == format!("{APP}/events") => self.hold_events(request).await,
@@ -283,8 +291,10 @@ impl Fake {
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 let query = request.query.clone().unwrap_or_default();
-                return axum::Json(json!({"_links": {"next": {"href": format!("{path}?{query}")}}}))
-                    .into_response();
+                return axum::Json(
+                    json!({"_links": {"next": {"href": format!("{path}?{query}")}}}),
+                )
+                .into_response();
             }
         }
     }
@@ -320,7 +330,8 @@ impl IntoResponse for Reply {
                         Some(bytes) => Some((Ok::<_, std::io::Error>(bytes), None)),
                         None => {
                             tokio::time::sleep(Duration::from_millis(50)).await;
-                            let cut = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut");
+                            let cut =
+                                std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut");
                             Some((Err(cut), None))
                         }
                     }
@@ -337,7 +348,9 @@ impl IntoResponse for Reply {
 
 async fn handle(State(fake): State<Arc<Fake>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     let recorded = Recorded {
         method: parts.method.clone(),
         path: parts.uri.path().to_owned(),
@@ -349,7 +362,9 @@ async fn handle(State(fake): State<Arc<Fake>>, request: Request) -> Response {
     let is_token = recorded.path == "/WebTicket/oauthtoken";
     // Scripted replies apply once the request is authorized (or to the token
     // service and discovery), so a script is not eaten by a 401 round trip.
-    let open = is_token || recorded.path.starts_with("/autodiscover/root") || recorded.path.starts_with("/r/");
+    let open = is_token
+        || recorded.path.starts_with("/autodiscover/root")
+        || recorded.path.starts_with("/r/");
     if open || fake.authorized(&recorded) {
         if let Some(reply) = fake.pop(&recorded.method, &recorded.path) {
             if let Reply::Stall = reply {
@@ -372,8 +387,9 @@ fn batch_reply(request: &Recorded) -> Response {
             let mut words = line.split(' ');
             let method = words.next()?;
             let target = words.next()?;
-            (matches!(method, "GET" | "POST" | "PUT" | "DELETE") && words.next()?.starts_with("HTTP/"))
-                .then(|| target.to_owned())
+            (matches!(method, "GET" | "POST" | "PUT" | "DELETE")
+                && words.next()?.starts_with("HTTP/"))
+            .then(|| target.to_owned())
         })
         .collect();
     let mut body = String::new();
