@@ -357,6 +357,17 @@ mod tests {
             .collect()
     }
 
+    fn tracked(
+        id: &str,
+        location: Option<Url>,
+        tracking: Option<Tracking>,
+        timeout: Duration,
+        registry: &Arc<OperationRegistry>,
+    ) -> Operation {
+        let response = http::Response::new(Bytes::new());
+        Operation::new(id.into(), location, response, tracking, timeout, registry)
+    }
+
     fn base() -> Url {
         Url::parse("https://pool.contoso.com/ucwa/oauth/v1/applications/102").expect("url")
     }
@@ -376,10 +387,9 @@ mod tests {
         for event in events(INVITATION) {
             registry.observe(&event, &base());
         }
-        let mut operation = Operation::new(
-            "op-1".into(),
+        let mut operation = tracked(
+            "op-1",
             None,
-            http::Response::new(Bytes::new()),
             Some(tracking),
             Duration::from_secs(5),
             &registry,
@@ -411,10 +421,9 @@ mod tests {
             .join("https://pool.contoso.com/ucwa/oauth/v1/applications/102/communication/conversations/21a1/messaging/messages/2")
             .expect("url");
         registry.locate("op-2", href_key(&base(), location.as_str()).expect("key"));
-        let operation = Operation::new(
-            "op-2".into(),
+        let operation = tracked(
+            "op-2",
             Some(location),
-            http::Response::new(Bytes::new()),
             Some(tracking),
             Duration::from_secs(5),
             &registry,
@@ -435,10 +444,9 @@ mod tests {
         for event in events(failed) {
             registry.observe(&event, &base());
         }
-        let operation = Operation::new(
-            "op-3".into(),
+        let operation = tracked(
+            "op-3",
             None,
-            http::Response::new(Bytes::new()),
             Some(tracking),
             Duration::from_secs(5),
             &registry,
@@ -456,10 +464,9 @@ mod tests {
 
         let tracking = registry.register("op-4").expect("registered");
         assert!(registry.register("op-4").is_err(), "ids are unique");
-        let waiting = Operation::new(
-            "op-4".into(),
+        let waiting = tracked(
+            "op-4",
             None,
-            http::Response::new(Bytes::new()),
             Some(tracking),
             Duration::from_millis(50),
             &registry,
@@ -480,10 +487,9 @@ mod tests {
         registry.close(Error::ChannelClosed {
             reason: "gone".into(),
         });
-        let closed = Operation::new(
-            "op-5".into(),
+        let closed = tracked(
+            "op-5",
             None,
-            http::Response::new(Bytes::new()),
             Some(tracking),
             Duration::from_secs(5),
             &registry,
@@ -494,14 +500,7 @@ mod tests {
         ));
         assert!(registry.register("op-8").is_err());
 
-        let synchronous = Operation::new(
-            "op-9".into(),
-            None,
-            http::Response::new(Bytes::new()),
-            None,
-            Duration::from_secs(5),
-            &registry,
-        );
+        let synchronous = tracked("op-9", None, None, Duration::from_secs(5), &registry);
         assert!(synchronous.completed().await.expect("ok").is_none());
     }
 

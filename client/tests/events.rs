@@ -8,9 +8,7 @@ use common::{bounded, builder, Fake, Reply, APP};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
-use ucwa_client::{
-    AnyResource, ChannelItem, Error, EventChannelOptions, EventStream, EventType, RetryPolicy,
-};
+use ucwa_client::{AnyResource, ChannelItem, Error, EventChannelOptions, EventStream, EventType};
 
 fn events_href(ack: u32) -> String {
     format!("{APP}/events?ack={ack}")
@@ -169,11 +167,7 @@ async fn stalls_and_failures_reconnect_without_losing_or_repeating_events() {
         timeouts.event_wait = Duration::from_millis(300);
         let session = builder(&fake)
             .timeouts(timeouts)
-            .reconnect(RetryPolicy {
-                attempts: 7,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(50),
-            })
+            .reconnect(common::quick_reconnect(7))
             .sign_in()
             .await
             .expect("signs in");
@@ -199,11 +193,7 @@ async fn the_channel_gives_up_after_bounded_attempts_and_fails_operations() {
             fake.push("GET", &path, Reply::error(500, "ServiceFailure", ""));
         }
         let session = builder(&fake)
-            .reconnect(RetryPolicy {
-                attempts: 3,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(20),
-            })
+            .reconnect(common::quick_reconnect(3))
             .sign_in()
             .await
             .expect("signs in");

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
-use ucwa_client::{RetryPolicy, Session, SessionBuilder, Timeouts};
+use ucwa_client::{Error, RetryPolicy, Session, SessionBuilder, Timeouts};
 
 pub const USER: &str = "lenea@contoso.com";
 pub const PASSWORD: &str = "p&ss=w0rd +secret%";
@@ -448,4 +448,21 @@ pub async fn bounded<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), future)
         .await
         .expect("the test finished within 20 s")
+}
+
+/// The error of the first (only) discovery URL tried.
+pub fn first_discovery_failure(error: &Error) -> &Error {
+    match error {
+        Error::Discovery { attempts, .. } if !attempts.is_empty() => &attempts[0].error,
+        other => panic!("expected a discovery failure, got {other}"),
+    }
+}
+
+/// Event channel reconnection: `attempts` tries, milliseconds apart.
+pub fn quick_reconnect(attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        attempts,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+    }
 }
