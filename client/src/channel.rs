@@ -1,0 +1,414 @@
+//! The event channel (EventsInUCWA, EventChannelDetails): one task per
+//! session keeps a pending GET open, follows `next`, `resume` and `resync`,
+//! reconnects with bounded backoff, feeds the operation tracker, and hands
+//! each event, decoded to its type, to every [`EventStream`].
+
+use crate::core::Prepared;
+use crate::error::Error;
+use crate::options::RetryPolicy;
+use crate::session::Shared;
+use crate::typed::{self, AnyResource, ResourceKind};
+use futures_core::Stream;
+use http::Method;
+use serde_json::Value;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use tokio::sync::mpsc;
+use ucwa_runtime::events::{EventLink, EventType};
+use ucwa_runtime::{DecodeError, ErrorBody, Resource};
+use url::Url;
+
+/// One event of the channel, with its embedded resource decoded.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The kind of resource that sent it, e.g. `communication`.
+    pub sender: ResourceKind,
+    /// The URL of the sender.
+    pub sender_href: String,
+    /// The event as sent: target link, type, `_embedded`, `in`, `reason`,
+    /// `status` and any other keys.
+    pub raw: ucwa_runtime::events::Event<ResourceKind>,
+    /// The embedded resource decoded to its type, when the event carries one
+    /// whose rel the generated crate knows.
+    pub resource: Option<Result<AnyResource, EmbeddedError>>,
+}
+
+/// Why an embedded resource did not decode to its type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("embedded {rel}: {message}")]
+pub struct EmbeddedError {
+    /// The rel it was embedded under.
+    pub rel: String,
+    /// The decoding error.
+    pub message: String,
+}
+
+impl Event {
+    pub(crate) fn new(
+        sender: &ucwa_runtime::events::Sender<ResourceKind>,
+        raw: ucwa_runtime::events::Event<ResourceKind>,
+    ) -> Event {
+        let resource = raw
+            .embedded
+            .as_ref()
+            .and_then(|embedded| embedded.iter().next())
+            .and_then(|(rel, value)| {
+                typed::decode_embedded(rel, value).map(|decoded| {
+                    decoded.map_err(|error| EmbeddedError {
+                        rel: rel.clone(),
+                        message: error.to_string(),
+                    })
+                })
+            });
+        Event {
+            sender: sender.rel.clone(),
+            sender_href: sender.href.clone(),
+            raw,
+            resource,
+        }
+    }
+
+    /// What happened: `added`, `updated`, `deleted`, `started`, `completed`...
+    pub fn event_type(&self) -> &EventType {
+        &self.raw.event_type
+    }
+
+    /// The resource the event is about.
+    pub fn target(&self) -> &EventLink<ResourceKind> {
+        &self.raw.link
+    }
+
+    /// The target's URL.
+    pub fn href(&self) -> &str {
+        &self.raw.link.href
+    }
+
+    /// The embedded resource decoded as `T` (looked up by `T::REL`).
+    pub fn resource_as<T: Resource>(&self) -> Option<Result<T, DecodeError>> {
+        self.raw.embedded_resource::<T>()
+    }
+
+    /// The `in` link: the collection the target was added to or removed from.
+    pub fn in_link(&self) -> Option<&Value> {
+        self.raw.extra.get("in")
+    }
+
+    /// The `status` of an operation's `completed` event (`Success`, `Failure`).
+    pub fn status(&self) -> Option<&str> {
+        self.raw.extra.get("status").and_then(Value::as_str)
+    }
+
+    /// The `reason` block (a failed operation, or why the server changed
+    /// something).
+    pub fn reason(&self) -> Option<Result<ErrorBody, DecodeError>> {
+        self.raw.reason()
+    }
+
+    /// The `operationId` of the embedded operation resource, if any.
+    pub fn operation_id(&self) -> Option<&str> {
+        self.raw
+            .embedded
+            .as_ref()?
+            .values()
+            .find_map(|resource| resource.get("operationId")?.as_str())
+    }
+}
+
+/// What an [`EventStream`] yields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ChannelItem {
+    /// An event, in the server's order.
+    Event(Box<Event>),
+    /// The server answered `resync`: events were lost (the client was away).
+    /// Drop cached transient state (conversations, subscriptions); the channel
+    /// continues from the first unacknowledged events.
+    Resync,
+    /// The server answered `resume`: it reset transient state after a long
+    /// inactivity (conversations closed, subscriptions ended). The channel's
+    /// query parameters were sent again.
+    Resumed,
+}
+
+type Item = Result<ChannelItem, Error>;
+
+/// The session's events, as an async [`Stream`].
+///
+/// Each stream gets every item from the moment it was made, in order, once.
+/// It buffers [`crate::Limits::event_buffer`] items; when that is full the
+/// channel waits for the reader, so read it or drop it. After a fatal
+/// failure (the application is gone, reconnection gave up, the session
+/// ended) the stream yields the error once and ends.
+#[derive(Debug)]
+pub struct EventStream {
+    receiver: mpsc::Receiver<Item>,
+}
+
+impl EventStream {
+    /// The next item; `None` when the channel has stopped.
+    pub async fn recv(&mut self) -> Option<Item> {
+        self.receiver.recv().await
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Item>> {
+        self.receiver.poll_recv(context)
+    }
+}
+
+/// The subscribers and whether the channel task runs.
+#[derive(Default)]
+pub(crate) struct Channel {
+    state: Mutex<ChannelState>,
+}
+
+#[derive(Default)]
+struct ChannelState {
+    started: bool,
+    subscribers: Vec<mpsc::Sender<Item>>,
+    stopped: Option<Error>,
+}
+
+impl Channel {
+    fn state(&self) -> std::sync::MutexGuard<'_, ChannelState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn subscribe(&self, buffer: usize) -> EventStream {
+        let (sender, receiver) = mpsc::channel(buffer.max(1));
+        let mut state = self.state();
+        match &state.stopped {
+            Some(error) => {
+                let _ = sender.try_send(Err(error.clone()));
+            }
+            None => state.subscribers.push(sender),
+        }
+        EventStream { receiver }
+    }
+
+    /// Starts the channel task unless it runs (or ran) already.
+    pub(crate) fn start(&self, shared: &Arc<Shared>) {
+        let mut state = self.state();
+        if state.started || state.stopped.is_some() {
+            return;
+        }
+        state.started = true;
+        tokio::spawn(run(Arc::clone(shared)));
+    }
+
+    fn subscribers(&self) -> Vec<mpsc::Sender<Item>> {
+        let mut state = self.state();
+        state.subscribers.retain(|sender| !sender.is_closed());
+        state.subscribers.clone()
+    }
+
+    fn stop(&self, error: Error) {
+        let subscribers = {
+            let mut state = self.state();
+            state.stopped = Some(error.clone());
+            std::mem::take(&mut state.subscribers)
+        };
+        for subscriber in subscribers {
+            // Never wait here: a full stream misses the error, not the end.
+            let _ = subscriber.try_send(Err(error.clone()));
+        }
+    }
+}
+
+async fn run(shared: Arc<Shared>) {
+    let error = match pump(&shared).await {
+        Ok(()) => Error::SessionEnded,
+        Err(error) => {
+            tracing::warn!(%error, "the event channel stopped");
+            error
+        }
+    };
+    shared.operations.close(error.clone());
+    shared.channel.stop(error);
+}
+
+/// Why the pump stopped waiting.
+enum Stop {
+    Shutdown,
+}
+
+/// Runs until shutdown (`Ok`) or a fatal failure (`Err`).
+async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
+    let (base, events) = shared.application_link(|hrefs| hrefs.events.clone())?;
+    let mut url = join(&base, &events)?;
+    let mut send_options = true;
+    let mut failures = 0u32;
+    let reconnect: RetryPolicy = shared.options.reconnect;
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        let mut request_url = url.clone();
+        if send_options {
+            let pairs = shared.options.event_channel.query_pairs();
+            if !pairs.is_empty() {
+                let mut query = request_url.query_pairs_mut();
+                for (name, value) in &pairs {
+                    query.append_pair(name, value);
+                }
+            }
+        }
+        let exec = crate::core::Exec {
+            timeout: shared.options.event_wait,
+            retry: RetryPolicy::NONE,
+            ..shared.core.exec()
+        };
+        let request = Prepared::new(Method::GET, request_url.clone());
+        let outcome = tokio::select! {
+            outcome = shared.core.execute(request, exec) => outcome,
+            _ = shutdown.changed() => return Ok(()),
+        };
+        let answer = outcome.and_then(|response| {
+            let body = parse(&request_url, response.body())?;
+            let step = follow(&request_url, &base, &body)?;
+            Ok((body, step))
+        });
+        let failure = match answer {
+            Ok((body, step)) => {
+                failures = 0;
+                match step {
+                    Step::Next(next) => {
+                        send_options = false;
+                        if deliver(shared, &base, body, &mut shutdown).await.is_err() {
+                            return Ok(());
+                        }
+                        url = next;
+                    }
+                    Step::Resume(next) => {
+                        send_options = true;
+                        if offer(shared, Ok(ChannelItem::Resumed), &mut shutdown)
+                            .await
+                            .is_err()
+                            || deliver(shared, &base, body, &mut shutdown).await.is_err()
+                        {
+                            return Ok(());
+                        }
+                        url = next;
+                    }
+                    Step::Resync(next) => {
+                        tracing::warn!(url = %next, "the event channel asks to resync");
+                        if offer(shared, Ok(ChannelItem::Resync), &mut shutdown)
+                            .await
+                            .is_err()
+                        {
+                            return Ok(());
+                        }
+                        url = next;
+                    }
+                }
+                continue;
+            }
+            Err(error) if is_fatal(&error) => {
+                return Err(Error::ChannelClosed {
+                    reason: error.to_string(),
+                })
+            }
+            Err(error) => error,
+        };
+        failures += 1;
+        if failures >= reconnect.attempts {
+            return Err(Error::ChannelClosed {
+                reason: format!("gave up after {failures} failed attempts: {failure}"),
+            });
+        }
+        let delay = reconnect.delay(failures);
+        tracing::warn!(url = %url, failures, ?delay, error = %failure, "event channel request failed; reconnecting");
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.changed() => return Ok(()),
+        }
+    }
+}
+
+/// Failures that no retry can mend: the application is gone (404/410,
+/// ApplicationNotFound), the credentials are refused, the security check.
+fn is_fatal(error: &Error) -> bool {
+    match error {
+        Error::Http(http) => matches!(http.status.as_u16(), 404 | 410 | 403),
+        Error::Auth(_) | Error::Security { .. } => true,
+        _ => false,
+    }
+}
+
+fn parse(url: &Url, body: &[u8]) -> Result<typed::ChannelBody, Error> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::protocol(url.as_str(), "the event channel body is not UTF-8"))?;
+    typed::ChannelBody::from_json(text.trim_start_matches('\u{feff}'))
+        .map_err(|error| Error::decode(url.as_str(), "an event channel response", error))
+}
+
+enum Step {
+    Next(Url),
+    Resume(Url),
+    Resync(Url),
+}
+
+/// Where the channel goes after this response.
+fn follow(url: &Url, base: &Url, body: &typed::ChannelBody) -> Result<Step, Error> {
+    let links = &body.links;
+    if let Some(next) = &links.next {
+        return Ok(Step::Next(join(base, next.href())?));
+    }
+    if let Some(resume) = &links.resume {
+        return Ok(Step::Resume(join(base, resume.href())?));
+    }
+    if let Some(resync) = &links.resync {
+        return Ok(Step::Resync(join(base, resync.href())?));
+    }
+    Err(Error::protocol(
+        url.as_str(),
+        "an event channel response without next, resume or resync",
+    ))
+}
+
+pub(crate) fn join(base: &Url, href: &str) -> Result<Url, Error> {
+    base.join(href)
+        .map_err(|error| Error::protocol(base.as_str(), format!("the link {href:?}: {error}")))
+}
+
+/// Hands every event of `body` to the operation tracker and the streams, in order.
+async fn deliver(
+    shared: &Shared,
+    base: &Url,
+    body: typed::ChannelBody,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<(), Stop> {
+    for sender in &body.sender {
+        for raw in &sender.events {
+            let event = Event::new(sender, raw.clone());
+            shared.operations.observe(&event, base);
+            offer(shared, Ok(ChannelItem::Event(Box::new(event))), shutdown).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives `item` to every stream, waiting (until shutdown) for full ones.
+async fn offer(
+    shared: &Shared,
+    item: Item,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<(), Stop> {
+    for subscriber in shared.channel.subscribers() {
+        let item = match &item {
+            Ok(item) => Ok(item.clone()),
+            Err(error) => Err(error.clone()),
+        };
+        tokio::select! {
+            // A closed stream is pruned on the next round.
+            _ = subscriber.send(item) => {}
+            _ = shutdown.changed() => return Err(Stop::Shutdown),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,439 @@
+//! The session's HTTP core: the security check, tokens (attached, renewed on
+//! expiry and on 401), bounded retries, and error statuses turned into
+//! [`Error::Http`] with the UCWA error body.
+
+use crate::auth::{self, GrantPoster, Token, TokenRequest, TokenSource};
+use crate::error::{AuthError, Error, HttpError};
+use crate::options::{Limits, RetryPolicy, Timeouts};
+use crate::security::HostPolicy;
+use crate::transport::{Outgoing, Transport};
+use bytes::Bytes;
+use futures_core::future::BoxFuture;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Method};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use ucwa_runtime::{ErrorBody, SyncError};
+use url::Url;
+
+/// Renew a token this long before it expires.
+const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
+/// Origins with a token kept at once (a session talks to a handful).
+const MAX_TOKEN_ORIGINS: usize = 32;
+
+pub(crate) const JSON: &str = "application/json";
+
+/// A request ready for [`Core::execute`].
+#[derive(Clone)]
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Prepared {
+    pub(crate) fn new(method: Method, url: Url) -> Prepared {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(JSON));
+        Prepared {
+            method,
+            url,
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
+    pub(crate) fn json(mut self, body: Vec<u8>) -> Prepared {
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+        self.body = body.into();
+        self
+    }
+}
+
+/// How [`Core::execute`] treats one request.
+#[derive(Clone, Copy)]
+pub(crate) struct Exec {
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    /// Attach a token (after the security check) and answer 401 challenges.
+    pub(crate) authorize: bool,
+    /// The operation's documented errors, to name the one a failure is.
+    pub(crate) documented: Option<&'static [SyncError]>,
+}
+
+pub(crate) struct Core {
+    pub(crate) transport: Transport,
+    pub(crate) policy: HostPolicy,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) limits: Limits,
+    pub(crate) retry: RetryPolicy,
+    token_source: Arc<dyn TokenSource>,
+    tokens: tokio::sync::Mutex<HashMap<String, TokenEntry>>,
+}
+
+/// The token for one origin, the challenge it answered, and a counter that
+/// tells concurrent requests whether someone renewed it meanwhile.
+struct TokenEntry {
+    token: Token,
+    challenges: Vec<auth::Challenge>,
+    generation: u64,
+}
+
+impl Core {
+    pub(crate) fn new(
+        transport: Transport,
+        policy: HostPolicy,
+        timeouts: Timeouts,
+        limits: Limits,
+        retry: RetryPolicy,
+        token_source: Arc<dyn TokenSource>,
+    ) -> Core {
+        Core {
+            transport,
+            policy,
+            timeouts,
+            limits,
+            retry,
+            token_source,
+            tokens: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// An ordinary request: the request timeout and the retry policy.
+    pub(crate) fn exec(&self) -> Exec {
+        Exec {
+            timeout: self.timeouts.request,
+            retry: self.retry,
+            authorize: true,
+            documented: None,
+        }
+    }
+
+    /// Sends `request` with retries; 2xx and 3xx answers are returned, 4xx and
+    /// 5xx are [`Error::Http`].
+    pub(crate) async fn execute(
+        &self,
+        request: Prepared,
+        exec: Exec,
+    ) -> Result<http::Response<Bytes>, Error> {
+        if exec.authorize {
+            self.policy.check_credentials(&request.url)?;
+        }
+        let idempotent = request.method != Method::POST && request.method != Method::PATCH;
+        let mut attempt = 0;
+        let mut renewed = false;
+        loop {
+            attempt += 1;
+            let mut headers = request.headers.clone();
+            headers.remove(AUTHORIZATION);
+            let mut generation = None;
+            if exec.authorize {
+                if let Some((token, seen)) = self.current_token(&request.url).await? {
+                    headers.insert(AUTHORIZATION, token.authorization()?);
+                    generation = Some(seen);
+                }
+            }
+            let outcome = self
+                .transport
+                .execute(Outgoing {
+                    method: request.method.clone(),
+                    url: request.url.clone(),
+                    headers,
+                    body: request.body.clone(),
+                    timeout: exec.timeout,
+                })
+                .await;
+            let outcome = match outcome {
+                Ok(response)
+                    if exec.authorize && response.status() == http::StatusCode::UNAUTHORIZED =>
+                {
+                    if renewed {
+                        return Err(Error::Auth(AuthError::Unauthorized {
+                            url: request.url.to_string(),
+                        }));
+                    }
+                    let challenges = auth::parse_challenges(
+                        response
+                            .headers()
+                            .get_all(WWW_AUTHENTICATE)
+                            .iter()
+                            .filter_map(|value| value.to_str().ok()),
+                    );
+                    self.renew_token(&request.url, challenges, generation)
+                        .await?;
+                    renewed = true;
+                    attempt -= 1; // answering a challenge is not a retry
+                    continue;
+                }
+                Ok(response) => {
+                    check_status(&request.method, &request.url, response, exec.documented)
+                }
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Err(error) if attempt < exec.retry.attempts && error.is_retryable(idempotent) => {
+                    let delay = error
+                        .retry_after()
+                        .map(|after| after.min(exec.retry.max_delay))
+                        .unwrap_or_else(|| exec.retry.delay(attempt));
+                    tracing::warn!(method = %request.method, url = %request.url, attempt, ?delay, %error, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// The token for `url`'s origin, renewed first when it is about to
+    /// expire and the challenge it answered is known.
+    async fn current_token(&self, url: &Url) -> Result<Option<(Token, u64)>, Error> {
+        let origin = url.origin().ascii_serialization();
+        let mut tokens = self.tokens.lock().await;
+        let Some(entry) = tokens.get(&origin) else {
+            return Ok(None);
+        };
+        if entry.token.needs_renewal(RENEW_BEFORE_EXPIRY) {
+            let challenges = entry.challenges.clone();
+            let previous = entry.token.clone();
+            let generation = entry.generation;
+            tracing::debug!(%origin, "renewing a token before it expires");
+            match self.fetch_token(url, &challenges, Some(&previous)).await {
+                Ok(token) => {
+                    let entry = TokenEntry {
+                        token: token.clone(),
+                        challenges,
+                        generation: generation + 1,
+                    };
+                    tokens.insert(origin, entry);
+                    return Ok(Some((token, generation + 1)));
+                }
+                Err(error) => {
+                    // Send without it; the server's 401 will say what it wants.
+                    tracing::warn!(%origin, %error, "could not renew an expiring token");
+                    tokens.remove(&origin);
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some((entry.token.clone(), entry.generation)))
+    }
+
+    /// After a 401: a new token for `url`'s origin, unless another request
+    /// renewed it since this one was sent with generation `seen`.
+    async fn renew_token(
+        &self,
+        url: &Url,
+        challenges: Vec<auth::Challenge>,
+        seen: Option<u64>,
+    ) -> Result<(), Error> {
+        if challenges
+            .iter()
+            .all(|challenge| !challenge.is("MsRtcOAuth") && !challenge.is("Bearer"))
+        {
+            return Err(Error::Auth(AuthError::NoChallenge {
+                url: url.to_string(),
+            }));
+        }
+        let origin = url.origin().ascii_serialization();
+        let mut tokens = self.tokens.lock().await;
+        let current = tokens.get(&origin);
+        if let Some(entry) = current {
+            if Some(entry.generation) != seen {
+                return Ok(()); // renewed by a concurrent request
+            }
+        }
+        let previous = current.map(|entry| entry.token.clone());
+        let generation = current.map_or(0, |entry| entry.generation) + 1;
+        let token = self
+            .fetch_token(url, &challenges, previous.as_ref())
+            .await?;
+        if tokens.len() >= MAX_TOKEN_ORIGINS && !tokens.contains_key(&origin) {
+            tokens.clear();
+        }
+        tokens.insert(
+            origin,
+            TokenEntry {
+                token,
+                challenges,
+                generation,
+            },
+        );
+        Ok(())
+    }
+
+    async fn fetch_token(
+        &self,
+        url: &Url,
+        challenges: &[auth::Challenge],
+        previous: Option<&Token>,
+    ) -> Result<Token, Error> {
+        let request = TokenRequest {
+            challenges,
+            resource: url,
+            previous,
+            poster: self,
+        };
+        // A custom source gets the same bound as a request, twice over (it
+        // may make two round trips of its own).
+        let bound = self.timeouts.request.saturating_mul(2);
+        tokio::time::timeout(bound, self.token_source.token(request))
+            .await
+            .map_err(|_| Error::Timeout {
+                what: format!("getting a token for {}", url.origin().ascii_serialization()),
+                after: bound,
+            })?
+    }
+}
+
+impl GrantPoster for Core {
+    fn post_grant<'a>(
+        &'a self,
+        token_url: &'a Url,
+        form: String,
+    ) -> BoxFuture<'a, Result<Token, Error>> {
+        Box::pin(async move {
+            self.policy.check_credentials(token_url)?;
+            let mut headers = HeaderMap::new();
+            headers.insert(ACCEPT, HeaderValue::from_static(JSON));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded;charset=UTF-8"),
+            );
+            tracing::debug!(url = %token_url, "requesting a token");
+            let response = self
+                .transport
+                .execute(Outgoing {
+                    method: Method::POST,
+                    url: token_url.clone(),
+                    headers,
+                    body: Bytes::from(form),
+                    timeout: self.timeouts.request,
+                })
+                .await?;
+            let status = response.status();
+            if status.is_success() {
+                return Token::from_oauth_json(response.body()).map_err(|reason| {
+                    Error::Auth(AuthError::InvalidToken {
+                        url: token_url.to_string(),
+                        reason,
+                    })
+                });
+            }
+            let body: serde_json::Value =
+                serde_json::from_slice(response.body()).unwrap_or_default();
+            let field = |name: &str| {
+                body.get(name)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            };
+            Err(Error::Auth(AuthError::Rejected {
+                url: token_url.to_string(),
+                status: status.as_u16(),
+                error: field("error"),
+                description: field("error_description"),
+                passive_auth_uri: field("ms_rtc_passiveauthuri"),
+            }))
+        })
+    }
+}
+
+/// 4xx and 5xx become [`Error::Http`], with the UCWA error body when the
+/// answer has one (JSON or XML).
+pub(crate) fn check_status(
+    method: &Method,
+    url: &Url,
+    response: http::Response<Bytes>,
+    documented: Option<&'static [SyncError]>,
+) -> Result<http::Response<Bytes>, Error> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(response);
+    }
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = error_body(&response);
+    let mut error = HttpError {
+        method: method.clone(),
+        url: url.to_string(),
+        status,
+        body,
+        documented: None,
+        retry_after,
+    };
+    error.documented = documented.and_then(|errors| error.documented_in(errors));
+    Err(Error::Http(Box::new(error)))
+}
+
+fn error_body(response: &http::Response<Bytes>) -> Option<ErrorBody> {
+    let text = std::str::from_utf8(response.body()).ok()?;
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with('{') {
+        ErrorBody::from_json(text).ok()
+    } else if text.starts_with('<') {
+        ErrorBody::from_xml(text).ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, content: &str) -> http::Response<Bytes> {
+        http::Response::builder()
+            .status(status)
+            .header(RETRY_AFTER, "7")
+            .body(Bytes::from(content.to_owned()))
+            .expect("response")
+    }
+
+    #[test]
+    fn error_statuses_carry_the_ucwa_body_in_either_format() {
+        let url = Url::parse("https://pool.contoso.com/ucwa/x").expect("url");
+        let json = check_status(
+            &Method::GET,
+            &url,
+            response(
+                404,
+                r#"{"code":"NotFound","subcode":"ApplicationNotFound"}"#,
+            ),
+            None,
+        )
+        .expect_err("404");
+        let error = json.http().expect("http error");
+        assert_eq!(
+            error.subcode().map(|s| s.as_str()),
+            Some("ApplicationNotFound")
+        );
+        assert_eq!(error.retry_after, Some(Duration::from_secs(7)));
+        let xml = check_status(
+            &Method::GET,
+            &url,
+            response(
+                409,
+                "<reason><code>Conflict</code><subcode>PGetReplaced</subcode></reason>",
+            ),
+            None,
+        )
+        .expect_err("409");
+        assert_eq!(
+            xml.http()
+                .and_then(|error| error.subcode())
+                .map(|s| s.as_str()),
+            Some("PGetReplaced")
+        );
+        let html = check_status(&Method::GET, &url, response(500, "<html><body>oops"), None)
+            .expect_err("500");
+        assert!(html.http().is_some_and(|error| error.body.is_none()));
+        assert!(check_status(&Method::GET, &url, response(204, ""), None).is_ok());
+        assert!(check_status(&Method::GET, &url, response(302, ""), None).is_ok());
+    }
+}

@@ -1,0 +1,275 @@
+//! RootURL's security check: where the client may follow discovery links,
+//! and where it may send tokens and passwords.
+//!
+//! - A discovery redirect received over HTTPS may be followed; one received
+//!   over plain HTTP only to the sign-in domain or a host the user allows
+//!   (the flowchart of `UCWA15Con_SecurityCheck.png`).
+//! - Tokens and passwords go only to hosts in the sign-in domain (the domain
+//!   itself or a subdomain) and to the hosts the user allows, and only over
+//!   HTTPS, except to loopback addresses (a local test server).
+
+use crate::error::Error;
+use std::net::IpAddr;
+use url::{Host, Url};
+
+/// A host the user allows: exactly one name, or every subdomain of a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HostPattern {
+    /// `pool.example.com` (or an IP address).
+    Exact(String),
+    /// `*.example.com`: `example.com` and every name under it.
+    Domain(String),
+}
+
+impl HostPattern {
+    /// Reads `host`, `*.domain` or `.domain`; case-insensitive.
+    pub(crate) fn parse(text: &str) -> Result<HostPattern, Error> {
+        let text = text.trim().to_ascii_lowercase();
+        let (domain, name) = match text.strip_prefix("*.").or_else(|| text.strip_prefix('.')) {
+            Some(domain) => (true, domain.to_owned()),
+            None => (false, text),
+        };
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
+        if !valid {
+            return Err(Error::Config(format!(
+                "not a host name or pattern: {name:?}"
+            )));
+        }
+        Ok(if domain {
+            HostPattern::Domain(name)
+        } else {
+            HostPattern::Exact(
+                name.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned(),
+            )
+        })
+    }
+
+    fn matches(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Exact(name) => host == name,
+            HostPattern::Domain(domain) => in_domain(host, domain),
+        }
+    }
+}
+
+/// `host` is `domain` or a name under it (`lyncweb.contoso.com` in `contoso.com`).
+fn in_domain(host: &str, domain: &str) -> bool {
+    host == domain
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|prefix| prefix.ends_with('.'))
+}
+
+/// The sign-in domain and the hosts the user allows.
+#[derive(Debug, Clone)]
+pub(crate) struct HostPolicy {
+    sign_in_domain: String,
+    allowed: Vec<HostPattern>,
+}
+
+impl HostPolicy {
+    pub(crate) fn new(sign_in_domain: &str, allowed: Vec<HostPattern>) -> HostPolicy {
+        HostPolicy {
+            sign_in_domain: sign_in_domain.to_ascii_lowercase(),
+            allowed,
+        }
+    }
+
+    /// The host of `url` in normal form (lower case, IPv6 without brackets).
+    fn host(url: &Url) -> Option<String> {
+        Some(match url.host()? {
+            Host::Domain(name) => name.trim_end_matches('.').to_ascii_lowercase(),
+            Host::Ipv4(address) => address.to_string(),
+            Host::Ipv6(address) => address.to_string(),
+        })
+    }
+
+    /// Whether the host is trusted: in the sign-in domain or allowed.
+    fn trusted(&self, url: &Url) -> bool {
+        Self::host(url).is_some_and(|host| {
+            in_domain(&host, &self.sign_in_domain)
+                || self.allowed.iter().any(|pattern| pattern.matches(&host))
+        })
+    }
+
+    /// May a token or a password be sent to `url`?
+    pub(crate) fn check_credentials(&self, url: &Url) -> Result<(), Error> {
+        let refuse = |reason: &str| {
+            Err(Error::Security {
+                url: url.to_string(),
+                reason: reason.to_owned(),
+            })
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(url) => {}
+            "http" => return refuse("credentials are never sent over plain HTTP"),
+            _ => return refuse("not an HTTP URL"),
+        }
+        if self.trusted(url) {
+            Ok(())
+        } else {
+            refuse(&format!(
+                "the host is outside the sign-in domain {} and not among the allowed hosts",
+                self.sign_in_domain
+            ))
+        }
+    }
+
+    /// May discovery follow a redirect (a 3xx `Location` or a `redirect`
+    /// link) to `target`, read from a response to `from`?
+    pub(crate) fn check_redirect(&self, from: &Url, target: &Url) -> Result<(), Error> {
+        if !matches!(target.scheme(), "https" | "http") {
+            return Err(Error::Security {
+                url: target.to_string(),
+                reason: "a redirect must be an HTTP URL".into(),
+            });
+        }
+        if from.scheme() == "https" || self.trusted(target) {
+            return Ok(());
+        }
+        Err(Error::Security {
+            url: target.to_string(),
+            reason: format!(
+                "redirect read over plain HTTP from {from} leaves the sign-in domain {} and the allowed hosts",
+                self.sign_in_domain
+            ),
+        })
+    }
+}
+
+/// Whether `url` names this machine: 127.0.0.0/8, ::1 or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(address)) => IpAddr::V4(address).is_loopback(),
+        Some(Host::Ipv6(address)) => IpAddr::V6(address).is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("valid URL")
+    }
+
+    fn policy(allowed: &[&str]) -> HostPolicy {
+        let allowed = allowed
+            .iter()
+            .map(|pattern| HostPattern::parse(pattern).expect("pattern"))
+            .collect();
+        HostPolicy::new("Contoso.com", allowed)
+    }
+
+    #[test]
+    fn credentials_go_to_the_sign_in_domain_over_https_only() {
+        let policy = policy(&[]);
+        for ok in [
+            "https://contoso.com/WebTicket/oauthtoken",
+            "https://lyncweb.contoso.com/ucwa/oauth/v1/applications",
+            "https://LYNCWEB.CONTOSO.COM./x",
+        ] {
+            assert!(policy.check_credentials(&url(ok)).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://lyncweb.contoso.com/WebTicket/oauthtoken",
+            "https://evilcontoso.com/WebTicket/oauthtoken",
+            "https://contoso.com.evil.net/WebTicket/oauthtoken",
+            "https://login.microsoftonline.com/oauth2/token",
+            "ftp://contoso.com/x",
+        ] {
+            let error = policy.check_credentials(&url(refused)).expect_err(refused);
+            assert!(matches!(error, Error::Security { .. }), "{error}");
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_and_domains_extend_the_sign_in_domain() {
+        let policy = policy(&[
+            "webpool1.infra.lync.com",
+            "*.online.lync.com",
+            "127.0.0.1",
+            "[::1]",
+        ]);
+        assert!(policy
+            .check_credentials(&url("https://webpool1.infra.lync.com/ucwa"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("https://webpool2.infra.lync.com/ucwa"))
+            .is_err());
+        assert!(policy
+            .check_credentials(&url("https://webdir0a.online.lync.com/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("https://online.lync.com/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("https://notonline.lync.com/x"))
+            .is_err());
+        // Plain HTTP is allowed to loopback addresses only, and only when trusted.
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.1:8080/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("http://[::1]:8080/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.2:8080/x"))
+            .is_err());
+        assert!(policy.check_credentials(&url("http://10.0.0.1/x")).is_err());
+    }
+
+    #[test]
+    fn host_patterns_reject_junk() {
+        assert!(HostPattern::parse("").is_err());
+        assert!(HostPattern::parse("*.").is_err());
+        assert!(HostPattern::parse("host/path").is_err());
+        assert!(HostPattern::parse("user@host").is_err());
+        assert_eq!(
+            HostPattern::parse(" *.Example.COM ").expect("valid"),
+            HostPattern::Domain("example.com".into())
+        );
+        assert_eq!(
+            HostPattern::parse(".example.com").expect("valid"),
+            HostPattern::Domain("example.com".into())
+        );
+    }
+
+    #[test]
+    fn redirects_over_http_must_stay_trusted() {
+        let policy = policy(&["trusted.example.net"]);
+        let https = url("https://lyncdiscover.contoso.com/");
+        let http = url("http://lyncdiscover.contoso.com/");
+        let elsewhere = url("https://evil.example.org/root");
+        assert!(policy.check_redirect(&https, &elsewhere).is_ok());
+        assert!(policy.check_redirect(&http, &elsewhere).is_err());
+        assert!(policy
+            .check_redirect(&http, &url("https://lyncweb.contoso.com/root"))
+            .is_ok());
+        assert!(policy
+            .check_redirect(&http, &url("https://trusted.example.net/root"))
+            .is_ok());
+        assert!(policy
+            .check_redirect(&https, &url("javascript:alert(1)"))
+            .is_err());
+    }
+
+    #[test]
+    fn loopback_is_127_slash_8_ipv6_one_and_localhost() {
+        assert!(is_loopback(&url("http://127.0.0.1/")));
+        assert!(is_loopback(&url("http://127.9.9.9/")));
+        assert!(is_loopback(&url("http://[::1]/")));
+        assert!(is_loopback(&url("http://LocalHost:1/")));
+        assert!(!is_loopback(&url("http://localhost.evil.net/")));
+        assert!(!is_loopback(&url("http://192.168.1.1/")));
+    }
+}

@@ -1,0 +1,990 @@
+//! The signed-in session: the builder, sign-in (discovery, token, the
+//! application), keep-alive, and the requests a UCWA application makes.
+
+use crate::auth::{FormGrant, TokenSource};
+use crate::batch;
+use crate::channel::{self, Channel, EventStream};
+use crate::core::{Core, Exec, Prepared, JSON};
+use crate::discovery::{self, Start};
+use crate::error::Error;
+use crate::id::uuid_v4;
+use crate::operation::{href_key, Operation, OperationRegistry};
+use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts};
+use crate::security::{HostPattern, HostPolicy};
+use crate::transport::Transport;
+use crate::typed::{self, Application, ApplicationHrefs};
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use http::{HeaderValue, Method};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+use tokio::sync::watch;
+use ucwa_runtime::SyncError;
+use url::Url;
+
+/// Configures and signs in a [`Session`].
+///
+/// ```no_run
+/// # async fn example() -> Result<(), ucwa_client::Error> {
+/// let session = ucwa_client::Session::builder("lenea@contoso.com")
+///     .password("pass@word1")
+///     .user_agent("my-app/1.0")
+///     .sign_in()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a builder does nothing until `sign_in` is awaited"]
+pub struct SessionBuilder {
+    sign_in_address: String,
+    token_source: Option<Arc<dyn TokenSource>>,
+    username: Option<String>,
+    password: Option<String>,
+    allowed_hosts: Vec<String>,
+    discovery_url: Option<String>,
+    applications_url: Option<String>,
+    http_discovery: bool,
+    user_agent: String,
+    culture: String,
+    endpoint_id: Option<String>,
+    instance_id: Option<String>,
+    timeouts: Timeouts,
+    limits: Limits,
+    retry: RetryPolicy,
+    reconnect: RetryPolicy,
+    event_channel: EventChannelOptions,
+    keep_alive: Option<Duration>,
+    root_certificates: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("sign_in_address", &self.sign_in_address)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|_| "<custom>"),
+            )
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("discovery_url", &self.discovery_url)
+            .field("applications_url", &self.applications_url)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default `keep_alive`: reportMyActivity wants one at least every four
+/// minutes.
+const KEEP_ALIVE: Duration = Duration::from_secs(180);
+
+impl SessionBuilder {
+    fn new(sign_in_address: &str) -> SessionBuilder {
+        SessionBuilder {
+            sign_in_address: sign_in_address.trim().to_owned(),
+            token_source: None,
+            username: None,
+            password: None,
+            allowed_hosts: Vec::new(),
+            discovery_url: None,
+            applications_url: None,
+            http_discovery: true,
+            user_agent: concat!("ucwa-client/", env!("CARGO_PKG_VERSION")).to_owned(),
+            culture: "en-US".to_owned(),
+            endpoint_id: None,
+            instance_id: None,
+            timeouts: Timeouts::default(),
+            limits: Limits::default(),
+            retry: RetryPolicy::default(),
+            reconnect: RetryPolicy {
+                attempts: 6,
+                base_delay: Duration::from_millis(500),
+                max_delay: Duration::from_secs(30),
+            },
+            event_channel: EventChannelOptions::default(),
+            keep_alive: Some(KEEP_ALIVE),
+            root_certificates: Vec::new(),
+        }
+    }
+
+    /// Signs in with the password grant, as the sign-in address (without
+    /// `sip:`).
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Signs in with the password grant as `username`.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Gets tokens from `source` instead ([`FormGrant`] for the other
+    /// MsRtcOAuth grants, [`crate::token_fn`] for Azure AD and the like, a
+    /// [`crate::Token`] for a fixed one).
+    pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
+        self.token_source = Some(Arc::new(source));
+        self
+    }
+
+    /// Trusts one more host with tokens and passwords, and with discovery
+    /// redirects read over HTTP: a name (`webpool1.infra.lync.com`, an IP
+    /// address) or every name in a domain (`*.online.lync.com`). The
+    /// sign-in domain and its subdomains are always trusted.
+    pub fn allow_host(mut self, pattern: impl Into<String>) -> Self {
+        self.allowed_hosts.push(pattern.into());
+        self
+    }
+
+    /// Starts discovery at this root URL instead of
+    /// `lyncdiscover[internal].<domain>`; its host is trusted like
+    /// [`SessionBuilder::allow_host`]. This is how tests and the mock server
+    /// point the client at a loopback address.
+    pub fn discovery_url(mut self, url: impl Into<String>) -> Self {
+        self.discovery_url = Some(url.into());
+        self
+    }
+
+    /// Skips discovery: the `applications` URL is known. Its host is trusted
+    /// like [`SessionBuilder::allow_host`].
+    pub fn applications_url(mut self, url: impl Into<String>) -> Self {
+        self.applications_url = Some(url.into());
+        self
+    }
+
+    /// Whether discovery falls back to plain HTTP after HTTPS (default: yes,
+    /// as RootURL allows; credentials never follow over HTTP).
+    pub fn http_discovery(mut self, allowed: bool) -> Self {
+        self.http_discovery = allowed;
+        self
+    }
+
+    /// The application's `userAgent` and the HTTP `User-Agent`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The application's `culture` (default `en-US`).
+    pub fn culture(mut self, culture: impl Into<String>) -> Self {
+        self.culture = culture.into();
+        self
+    }
+
+    /// The application's `endpointId` (default: a new UUID per session).
+    pub fn endpoint_id(mut self, endpoint_id: impl Into<String>) -> Self {
+        self.endpoint_id = Some(endpoint_id.into());
+        self
+    }
+
+    /// The application's `instanceId` (MultiTabSupport: one event channel
+    /// per instance of a shared application).
+    pub fn instance_id(mut self, instance_id: impl Into<String>) -> Self {
+        self.instance_id = Some(instance_id.into());
+        self
+    }
+
+    /// Timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Size and count limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Retries of failed requests (timeouts, transport failures, 429, 5xx;
+    /// only those a server cannot have acted on for a POST).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Reconnection of the event channel: consecutive failed pending GETs
+    /// before it gives up, and the backoff between them.
+    pub fn reconnect(mut self, reconnect: RetryPolicy) -> Self {
+        self.reconnect = reconnect;
+        self
+    }
+
+    /// The event channel's query parameters (`timeout`, `medium`, `low`).
+    /// With a server `timeout`, the client waits for a pending GET at least
+    /// that long plus the request timeout.
+    pub fn event_channel(mut self, options: EventChannelOptions) -> Self {
+        self.event_channel = options;
+        self
+    }
+
+    /// How often to report activity (`reportMyActivity`) so that the
+    /// application does not expire; `None` turns it off. Default 3 minutes.
+    pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
+        self.keep_alive = interval;
+        self
+    }
+
+    /// Trusts one more root certificate (PEM), e.g. an on-premises CA.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Discovers the server, signs in, and creates the application.
+    pub async fn sign_in(self) -> Result<Session, Error> {
+        let address = self
+            .sign_in_address
+            .strip_prefix("sip:")
+            .unwrap_or(&self.sign_in_address)
+            .to_owned();
+        let domain = sign_in_domain(&address)?;
+        let token_source: Arc<dyn TokenSource> = match (self.token_source, self.password) {
+            (Some(source), _) => source,
+            (None, Some(password)) => Arc::new(FormGrant::password(
+                self.username.unwrap_or_else(|| address.clone()),
+                password,
+            )),
+            (None, None) => {
+                return Err(Error::Config(
+                    "no credentials: give a password or a token source".into(),
+                ))
+            }
+        };
+        let parse_url = |text: &str| {
+            Url::parse(text).map_err(|error| Error::Config(format!("the URL {text:?}: {error}")))
+        };
+        let discovery_url = self.discovery_url.as_deref().map(parse_url).transpose()?;
+        let applications_url = self
+            .applications_url
+            .as_deref()
+            .map(parse_url)
+            .transpose()?;
+        let mut allowed = self
+            .allowed_hosts
+            .iter()
+            .map(|pattern| HostPattern::parse(pattern))
+            .collect::<Result<Vec<_>, _>>()?;
+        for url in discovery_url.iter().chain(&applications_url) {
+            let host = url
+                .host_str()
+                .ok_or_else(|| Error::Config(format!("the URL {url} has no host")))?;
+            allowed.push(HostPattern::parse(host)?);
+        }
+        let certificates = self
+            .root_certificates
+            .iter()
+            .map(|pem| {
+                reqwest::Certificate::from_pem(pem)
+                    .map_err(|error| Error::Config(format!("a root certificate: {error}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let transport = Transport::new(
+            &self.timeouts,
+            &self.limits,
+            &self.user_agent,
+            &certificates,
+        )?;
+        let core = Core::new(
+            transport,
+            HostPolicy::new(&domain, allowed),
+            self.timeouts,
+            self.limits,
+            self.retry,
+            token_source,
+        );
+        let applications = match applications_url {
+            Some(url) => url,
+            None => {
+                let start = match discovery_url {
+                    Some(url) => Start::Url(url),
+                    None => Start::Domain {
+                        allow_http: self.http_discovery,
+                    },
+                };
+                discovery::applications_url(&core, &domain, &start).await?
+            }
+        };
+        let endpoint_id = self.endpoint_id.unwrap_or_else(uuid_v4);
+        let body = typed::application_request(
+            &self.user_agent,
+            &endpoint_id,
+            &self.culture,
+            self.instance_id.as_deref(),
+        )?;
+        let response = core
+            .execute(
+                Prepared::new(Method::POST, applications.clone()).json(body),
+                core.exec(),
+            )
+            .await?;
+        let application = typed::decode_application(applications.as_str(), response.body())?;
+        let hrefs = typed::application_hrefs(&application);
+        let self_href = hrefs
+            .self_href
+            .clone()
+            .or_else(|| location(&response))
+            .ok_or_else(|| {
+                Error::protocol(
+                    applications.as_str(),
+                    "the new application has no self link",
+                )
+            })?;
+        let application_url = channel::join(&applications, &self_href)?;
+        core.policy.check_credentials(&application_url)?;
+        tracing::info!(application = %application_url, "application created");
+        // A server timeout asked for holds the P-GET that long: wait for it.
+        let event_wait = match self.event_channel.timeout {
+            Some(timeout) => self
+                .timeouts
+                .event_wait
+                .max(timeout + self.timeouts.request),
+            None => self.timeouts.event_wait,
+        };
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            operations: Arc::new(OperationRegistry::new(self.limits.max_pending_operations)),
+            core,
+            app: RwLock::new(AppState {
+                url: application_url,
+                hrefs,
+                application: Arc::new(application),
+            }),
+            channel: Channel::default(),
+            shutdown,
+            options: Options {
+                reconnect: self.reconnect,
+                event_channel: self.event_channel,
+                event_wait,
+            },
+        });
+        if let Some(interval) = self.keep_alive {
+            tokio::spawn(keep_alive(Arc::clone(&shared), interval));
+        }
+        Ok(Session {
+            _guard: Arc::new(Guard {
+                shared: Arc::clone(&shared),
+            }),
+            shared,
+        })
+    }
+}
+
+/// The domain of a sign-in address (`user@contoso.com`) or a bare domain,
+/// checked to be a host name so that it can go into `lyncdiscover.<domain>`.
+fn sign_in_domain(address: &str) -> Result<String, Error> {
+    let domain = address
+        .rsplit_once('@')
+        .map_or(address, |(_, domain)| domain);
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid = !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if valid {
+        Ok(domain)
+    } else {
+        Err(Error::Config(format!(
+            "{address:?} is not a sign-in address (user@domain) or a domain"
+        )))
+    }
+}
+
+fn location(response: &http::Response<Bytes>) -> Option<String> {
+    response
+        .headers()
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// What the session's tasks share.
+pub(crate) struct Shared {
+    pub(crate) core: Core,
+    app: RwLock<AppState>,
+    pub(crate) channel: Channel,
+    pub(crate) operations: Arc<OperationRegistry>,
+    pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) options: Options,
+}
+
+pub(crate) struct Options {
+    pub(crate) reconnect: RetryPolicy,
+    pub(crate) event_channel: EventChannelOptions,
+    pub(crate) event_wait: Duration,
+}
+
+struct AppState {
+    url: Url,
+    hrefs: ApplicationHrefs,
+    application: Arc<Application>,
+}
+
+impl Shared {
+    fn app(&self) -> std::sync::RwLockReadGuard<'_, AppState> {
+        self.app.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The application URL and one of its links, or a protocol error naming
+    /// the missing link.
+    pub(crate) fn application_link(
+        &self,
+        pick: impl Fn(&ApplicationHrefs) -> Option<String>,
+    ) -> Result<(Url, String), Error> {
+        let app = self.app();
+        match pick(&app.hrefs) {
+            Some(href) => Ok((app.url.clone(), href)),
+            None => Err(Error::protocol(
+                app.url.as_str(),
+                "the application does not have the link this needs",
+            )),
+        }
+    }
+
+    fn resolve(&self, target: &str) -> Result<Url, Error> {
+        let base = self.app().url.clone();
+        base.join(target)
+            .map_err(|error| Error::InvalidRequest(format!("the URI {target:?}: {error}")))
+    }
+
+    fn link_url(&self, pick: impl Fn(&ApplicationHrefs) -> Option<String>) -> Result<Url, Error> {
+        let (base, href) = self.application_link(pick)?;
+        channel::join(&base, &href)
+    }
+
+    fn ended(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// POSTs reportMyActivity; learns its link from `me` first if needed.
+    async fn report_my_activity(&self) -> Result<(), Error> {
+        if self.app().hrefs.report_my_activity.is_none() {
+            self.refresh_me().await?;
+        }
+        let url = self.link_url(|hrefs| hrefs.report_my_activity.clone())?;
+        self.core
+            .execute(Prepared::new(Method::POST, url), self.core.exec())
+            .await?;
+        Ok(())
+    }
+
+    /// GETs `me` and keeps its links.
+    async fn refresh_me(&self) -> Result<(), Error> {
+        let url = self.link_url(|hrefs| hrefs.me.clone())?;
+        let response = self
+            .core
+            .execute(Prepared::new(Method::GET, url.clone()), self.core.exec())
+            .await?;
+        let me = typed::decode_me(url.as_str(), response.body())?;
+        let mut app = self.app.write().unwrap_or_else(PoisonError::into_inner);
+        typed::merge_me(&mut app.hrefs, &me);
+        Ok(())
+    }
+
+    /// Ends the tasks and DELETEs the application.
+    async fn end(&self) -> Result<(), Error> {
+        if self.shutdown.send_replace(true) {
+            return Ok(()); // already ended
+        }
+        self.operations.close(Error::SessionEnded);
+        let url = self.app().url.clone();
+        let exec = Exec {
+            timeout: self.core.timeouts.shutdown,
+            retry: RetryPolicy::NONE,
+            ..self.core.exec()
+        };
+        match self
+            .core
+            .execute(Prepared::new(Method::DELETE, url), exec)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Already gone is as good as deleted.
+            Err(error) if matches!(error.status().map(|s| s.as_u16()), Some(404 | 410)) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+async fn keep_alive(shared: Arc<Shared>, interval: Duration) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => return,
+        }
+        if shared.ended() {
+            return;
+        }
+        match shared.report_my_activity().await {
+            Ok(()) => tracing::debug!("reported activity"),
+            Err(error) if matches!(error.status().map(|s| s.as_u16()), Some(404 | 410)) => {
+                tracing::warn!(%error, "the application is gone; keep-alive stops");
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "keep-alive failed"),
+        }
+    }
+}
+
+/// Ends the session when the last [`Session`] clone is dropped.
+struct Guard {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.shared.ended() {
+            return;
+        }
+        // Dropped without `sign_out`: delete the application in the
+        // background if a runtime is there to do it, within the shutdown
+        // timeout; otherwise it expires on the server by itself.
+        let shared = Arc::clone(&self.shared);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = shared.end().await {
+                        tracing::warn!(%error, "deleting the application failed");
+                    }
+                });
+            }
+            Err(_) => {
+                shared.shutdown.send_replace(true);
+            }
+        }
+    }
+}
+
+/// A signed-in UCWA application.
+///
+/// Cheap to clone; the application is deleted by [`Session::sign_out`], or in
+/// the background when the last clone is dropped.
+#[derive(Clone)]
+pub struct Session {
+    shared: Arc<Shared>,
+    _guard: Arc<Guard>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("application", &self.shared.app().url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A builder for `sign_in_address` (`user@contoso.com`, `sip:` optional).
+    pub fn builder(sign_in_address: &str) -> SessionBuilder {
+        SessionBuilder::new(sign_in_address)
+    }
+
+    /// The application resource as the server created it (or as
+    /// [`Session::refresh_application`] last read it).
+    pub fn application(&self) -> Arc<Application> {
+        Arc::clone(&self.shared.app().application)
+    }
+
+    /// The application's URL; relative hrefs resolve against it.
+    pub fn application_url(&self) -> Url {
+        self.shared.app().url.clone()
+    }
+
+    /// Resolves an href the server sent (`/ucwa/oauth/v1/...`).
+    pub fn resolve(&self, href: &str) -> Result<Url, Error> {
+        self.shared.resolve(href)
+    }
+
+    /// GETs the application again and keeps it.
+    pub async fn refresh_application(&self) -> Result<Arc<Application>, Error> {
+        let url = self.application_url();
+        let response = self
+            .shared
+            .core
+            .execute(
+                Prepared::new(Method::GET, url.clone()),
+                self.shared.core.exec(),
+            )
+            .await?;
+        let application = Arc::new(typed::decode_application(url.as_str(), response.body())?);
+        let mut app = self
+            .shared
+            .app
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let previous_me = app.hrefs.clone();
+        app.hrefs = typed::application_hrefs(&application);
+        if app.hrefs.report_my_activity.is_none() {
+            app.hrefs.report_my_activity = previous_me.report_my_activity;
+        }
+        app.application = Arc::clone(&application);
+        Ok(application)
+    }
+
+    /// A stream of the application's events from now on, and the event
+    /// channel started if it was not. Make it before starting what you want
+    /// to watch: events that arrive while no stream exists are not kept
+    /// (operations still see them).
+    pub fn events(&self) -> EventStream {
+        let stream = self
+            .shared
+            .channel
+            .subscribe(self.shared.core.limits.event_buffer);
+        self.shared.channel.start(&self.shared);
+        stream
+    }
+
+    /// POSTs `makeMeAvailable` with `body` (e.g. the generated
+    /// `MakeMeAvailableRequest`: `signInAs`, `supportedModalities`...),
+    /// starting the event channel first as the server requires.
+    pub async fn make_me_available(&self, body: &impl serde::Serialize) -> Result<(), Error> {
+        self.shared.channel.start(&self.shared);
+        if self.shared.app().hrefs.make_me_available.is_none() {
+            self.shared.refresh_me().await?;
+        }
+        let url = self
+            .shared
+            .link_url(|hrefs| hrefs.make_me_available.clone())?;
+        let body = serde_json::to_vec(body)
+            .map_err(|error| Error::InvalidRequest(format!("the makeMeAvailable body: {error}")))?;
+        self.shared
+            .core
+            .execute(
+                Prepared::new(Method::POST, url).json(body),
+                self.shared.core.exec(),
+            )
+            .await?;
+        // reportMyActivity appears on `me` once the user is available.
+        if let Err(error) = self.shared.refresh_me().await {
+            tracing::debug!(%error, "could not read me after makeMeAvailable");
+        }
+        Ok(())
+    }
+
+    /// POSTs `reportMyActivity` now (the session also does it every
+    /// keep-alive interval).
+    pub async fn report_my_activity(&self) -> Result<(), Error> {
+        self.shared.report_my_activity().await
+    }
+
+    /// Sends any request: the token attached, the security check, retries,
+    /// the body bounded. A relative URI resolves against the application URL.
+    /// 2xx and 3xx answers are returned; 4xx and 5xx are [`Error::Http`].
+    /// `Accept` defaults to `application/json`.
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Bytes>, Error> {
+        self.send_with(request, None).await
+    }
+
+    /// [`Session::send`] for an operation whose documented synchronous errors
+    /// are `errors` (a generated `OPERATIONS` table's): a failure names the
+    /// one it is in [`crate::HttpError::documented`].
+    pub async fn send_documented(
+        &self,
+        request: http::Request<Vec<u8>>,
+        errors: &'static [SyncError],
+    ) -> Result<http::Response<Bytes>, Error> {
+        self.send_with(request, Some(errors)).await
+    }
+
+    async fn send_with(
+        &self,
+        request: http::Request<Vec<u8>>,
+        documented: Option<&'static [SyncError]>,
+    ) -> Result<http::Response<Bytes>, Error> {
+        if self.shared.ended() {
+            return Err(Error::SessionEnded);
+        }
+        let prepared = self.prepare(request)?;
+        let exec = Exec {
+            documented,
+            ..self.shared.core.exec()
+        };
+        self.shared.core.execute(prepared, exec).await
+    }
+
+    fn prepare(&self, request: http::Request<Vec<u8>>) -> Result<Prepared, Error> {
+        let (parts, body) = request.into_parts();
+        let url = self.shared.resolve(&parts.uri.to_string())?;
+        let mut headers = parts.headers;
+        headers.remove(AUTHORIZATION);
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static(JSON));
+        }
+        Ok(Prepared {
+            method: parts.method,
+            url,
+            headers,
+            body: Bytes::from(body),
+        })
+    }
+
+    /// Starts an operation (startMessaging, sendMessage, addParticipant...):
+    /// gives the request an `operationId` (in a JSON body, else as a query
+    /// parameter; one already there is kept), tracks it before sending, and
+    /// returns a handle that resolves from the event channel, which this
+    /// starts if needed.
+    pub async fn start_operation(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Operation, Error> {
+        if self.shared.ended() {
+            return Err(Error::SessionEnded);
+        }
+        let mut prepared = self.prepare(request)?;
+        let id = with_operation_id(&mut prepared)?;
+        self.shared.channel.start(&self.shared);
+        let tracking = self.shared.operations.register(&id)?;
+        let response = match self
+            .shared
+            .core
+            .execute(prepared, self.shared.core.exec())
+            .await
+        {
+            Ok(response) => response,
+            Err(error) => {
+                self.shared.operations.forget(&id);
+                return Err(error);
+            }
+        };
+        let (location, tracking) = if response.status() == http::StatusCode::CREATED {
+            let location = location(&response)
+                .map(|href| self.shared.resolve(&href))
+                .transpose()?;
+            if let Some(key) = location
+                .as_ref()
+                .and_then(|url| href_key(url, url.as_str()))
+            {
+                self.shared.operations.locate(&id, key);
+            }
+            (location, Some(tracking))
+        } else {
+            // Done synchronously: no operation resource to wait for.
+            self.shared.operations.forget(&id);
+            (None, None)
+        };
+        Ok(Operation::new(
+            id,
+            location,
+            response,
+            tracking,
+            self.shared.core.timeouts.operation,
+            &self.shared.operations,
+        ))
+    }
+
+    /// Sends `requests` as `multipart/batching` POSTs to the application's
+    /// `batch` link ([`crate::Limits::batch_size`] requests per batch) and
+    /// returns one result per request, in order: the response, or
+    /// [`Error::Http`] for a 4xx/5xx part. The outer `Err` is for a batch
+    /// that failed as a whole.
+    pub async fn batch(
+        &self,
+        requests: Vec<http::Request<Vec<u8>>>,
+    ) -> Result<Vec<Result<http::Response<Bytes>, Error>>, Error> {
+        if self.shared.ended() {
+            return Err(Error::SessionEnded);
+        }
+        let batch_url = self.shared.link_url(|hrefs| hrefs.batch.clone())?;
+        let prepared = requests
+            .into_iter()
+            .map(|request| self.prepare(request))
+            .collect::<Result<Vec<_>, _>>()?;
+        for request in &prepared {
+            self.shared.core.policy.check_credentials(&request.url)?;
+        }
+        let mut results = Vec::with_capacity(prepared.len());
+        for chunk in prepared.chunks(self.shared.core.limits.batch_size.max(1)) {
+            let responses = self.send_batch(&batch_url, chunk).await?;
+            for (request, response) in chunk.iter().zip(responses) {
+                results.push(crate::core::check_status(
+                    &request.method,
+                    &request.url,
+                    response,
+                    None,
+                ));
+            }
+        }
+        Ok(results)
+    }
+
+    async fn send_batch(
+        &self,
+        batch_url: &Url,
+        chunk: &[Prepared],
+    ) -> Result<Vec<http::Response<Bytes>>, Error> {
+        let parts: Vec<batch::Part<'_>> = chunk
+            .iter()
+            .map(|request| batch::Part {
+                method: &request.method,
+                url: &request.url,
+                headers: &request.headers,
+                body: &request.body,
+            })
+            .collect();
+        let boundary = uuid_v4();
+        let body = batch::encode(&parts, &boundary);
+        let mut request = Prepared::new(Method::POST, batch_url.clone());
+        request
+            .headers
+            .insert(ACCEPT, HeaderValue::from_static("multipart/batching"));
+        let content_type =
+            HeaderValue::from_str(&format!("multipart/batching;boundary={boundary}"))
+                .map_err(|error| Error::InvalidRequest(error.to_string()))?;
+        request.headers.insert(CONTENT_TYPE, content_type);
+        request.body = body.into();
+        let response = self
+            .shared
+            .core
+            .execute(request, self.shared.core.exec())
+            .await?;
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        batch::decode(
+            batch_url.as_str(),
+            content_type,
+            response.body(),
+            chunk.len(),
+        )
+    }
+
+    /// Stops the event channel and keep-alive, fails pending operations, and
+    /// DELETEs the application (within the shutdown timeout).
+    pub async fn sign_out(self) -> Result<(), Error> {
+        self.shared.end().await
+    }
+}
+
+/// Puts an operation id into the request: into a JSON object body, else as
+/// the `operationId` query parameter; an id already there is used.
+fn with_operation_id(request: &mut Prepared) -> Result<String, Error> {
+    let is_json = request
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().contains("json"));
+    if is_json && !request.body.is_empty() {
+        let mut body: serde_json::Value = serde_json::from_slice(&request.body)
+            .map_err(|error| Error::InvalidRequest(format!("the JSON body: {error}")))?;
+        if let Some(object) = body.as_object_mut() {
+            if let Some(id) = object
+                .get("operationId")
+                .and_then(serde_json::Value::as_str)
+            {
+                return Ok(id.to_owned());
+            }
+            let id = uuid_v4();
+            object.insert("operationId".into(), id.clone().into());
+            request.body = serde_json::to_vec(&body)
+                .map_err(|error| Error::InvalidRequest(error.to_string()))?
+                .into();
+            return Ok(id);
+        }
+    }
+    if let Some((_, id)) = request
+        .url
+        .query_pairs()
+        .find(|(name, _)| name.eq_ignore_ascii_case("operationId"))
+    {
+        return Ok(id.into_owned());
+    }
+    let id = uuid_v4();
+    request
+        .url
+        .query_pairs_mut()
+        .append_pair("operationId", &id);
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_addresses_give_their_domain() {
+        assert_eq!(
+            sign_in_domain("lenea@Contoso.com").expect("ok"),
+            "contoso.com"
+        );
+        assert_eq!(sign_in_domain("contoso.com.").expect("ok"), "contoso.com");
+        assert_eq!(
+            sign_in_domain("a@b@contoso.com").expect("ok"),
+            "contoso.com"
+        );
+        for bad in [
+            "",
+            "lenea@",
+            "lenea@contoso.com/evil",
+            "x@-bad.com",
+            "x@a..b",
+            "x@evil.com#",
+            "x@host:8080",
+        ] {
+            assert!(sign_in_domain(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn prepared(content_type: Option<&str>, url: &str, body: &[u8]) -> Prepared {
+        let mut request = Prepared::new(Method::POST, Url::parse(url).expect("url"));
+        if let Some(content_type) = content_type {
+            request.headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_str(content_type).expect("header"),
+            );
+        }
+        request.body = Bytes::copy_from_slice(body);
+        request
+    }
+
+    #[test]
+    fn operation_ids_go_into_json_bodies_or_the_query() {
+        let mut json = prepared(
+            Some("application/json"),
+            "https://h/start",
+            br#"{"to":"sip:lenea@contoso.com"}"#,
+        );
+        let id = with_operation_id(&mut json).expect("id");
+        let body: serde_json::Value = serde_json::from_slice(&json.body).expect("json");
+        assert_eq!(body["operationId"], id.as_str());
+        assert_eq!(body["to"], "sip:lenea@contoso.com");
+
+        let mut given = prepared(
+            Some("application/json"),
+            "https://h/start",
+            br#"{"operationId":"mine"}"#,
+        );
+        assert_eq!(with_operation_id(&mut given).expect("id"), "mine");
+
+        let mut text = prepared(
+            Some("text/plain"),
+            "https://h/messages?OperationContext=1",
+            b"What's up?",
+        );
+        let id = with_operation_id(&mut text).expect("id");
+        assert_eq!(
+            text.url.query(),
+            Some(format!("OperationContext=1&operationId={id}").as_str())
+        );
+        assert_eq!(text.body.as_ref(), b"What's up?");
+
+        let mut queried = prepared(None, "https://h/x?operationId=abc", b"");
+        assert_eq!(with_operation_id(&mut queried).expect("id"), "abc");
+        let mut bad = prepared(Some("application/json"), "https://h/x", b"{not json");
+        assert!(matches!(
+            with_operation_id(&mut bad),
+            Err(Error::InvalidRequest(_))
+        ));
+    }
+}

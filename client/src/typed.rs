@@ -1,0 +1,186 @@
+//! The one module that names the generated crate (`ucwa`): resource types by
+//! rel, the application and `me` resources, and the application request
+//! body. The generated crate's shape is changing (issue 12); everything the
+//! client needs from it goes through here so that the change touches one file.
+
+use crate::error::Error;
+use serde_json::Value;
+use ucwa_runtime::{DecodeError, Resource};
+
+pub use ucwa::resources::{Application, Me};
+pub use ucwa::{AnyResource, ResourceKind};
+
+/// The event channel body with typed senders and targets.
+pub(crate) type ChannelBody = ucwa::Events;
+
+/// The hrefs of the application the session uses, as the server sent them
+/// (relative to the application's URL).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ApplicationHrefs {
+    pub(crate) self_href: Option<String>,
+    pub(crate) events: Option<String>,
+    pub(crate) batch: Option<String>,
+    pub(crate) me: Option<String>,
+    pub(crate) make_me_available: Option<String>,
+    pub(crate) report_my_activity: Option<String>,
+}
+
+/// The `applications` POST body (`userAgent`, `endpointId`, `culture`, and
+/// `instanceId` for MultiTabSupport).
+pub(crate) fn application_request(
+    user_agent: &str,
+    endpoint_id: &str,
+    culture: &str,
+    instance_id: Option<&str>,
+) -> Result<Vec<u8>, Error> {
+    let body = ucwa::resources::ApplicationsRequest {
+        culture: culture.to_owned(),
+        endpoint_id: endpoint_id.to_owned(),
+        instance_id: instance_id.map(str::to_owned),
+        user_agent: user_agent.to_owned(),
+        extra: Default::default(),
+    };
+    serde_json::to_vec(&body)
+        .map_err(|error| Error::InvalidRequest(format!("the application request: {error}")))
+}
+
+/// Decodes the application resource (the answer to creating or getting it).
+pub(crate) fn decode_application(url: &str, body: &[u8]) -> Result<Application, Error> {
+    decode_json::<Application>(url, body, "the application resource")
+}
+
+/// Decodes the `me` resource.
+pub(crate) fn decode_me(url: &str, body: &[u8]) -> Result<Me, Error> {
+    decode_json::<Me>(url, body, "the me resource")
+}
+
+fn decode_json<T: Resource>(url: &str, body: &[u8], expected: &'static str) -> Result<T, Error> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::protocol(url, format!("expected {expected}: the body is not UTF-8")))?;
+    T::from_json(text.trim_start_matches('\u{feff}'))
+        .map_err(|error| Error::decode(url, expected, error))
+}
+
+pub(crate) fn application_hrefs(application: &Application) -> ApplicationHrefs {
+    let me = application
+        .embedded
+        .as_ref()
+        .and_then(|embedded| embedded.me.as_ref())
+        .and_then(|me| me.first());
+    let mut hrefs = ApplicationHrefs {
+        self_href: application.self_link().map(|link| link.href().to_owned()),
+        events: application.events_link().map(|link| link.href().to_owned()),
+        batch: application.batch_link().map(|link| link.href().to_owned()),
+        me: application.me_link().map(|link| link.href().to_owned()),
+        ..ApplicationHrefs::default()
+    };
+    if let Some(me) = me {
+        merge_me(&mut hrefs, me);
+    }
+    hrefs
+}
+
+/// Takes the `me` links (self, makeMeAvailable, reportMyActivity) from `me`.
+pub(crate) fn merge_me(hrefs: &mut ApplicationHrefs, me: &Me) {
+    if let Some(link) = me.self_link() {
+        hrefs.me = Some(link.href().to_owned());
+    }
+    if let Some(link) = me.make_me_available_link() {
+        hrefs.make_me_available = Some(link.href().to_owned());
+    }
+    if let Some(link) = me.report_my_activity_link() {
+        hrefs.report_my_activity = Some(link.href().to_owned());
+    }
+}
+
+/// Decodes an embedded resource of an event to its type: by the rel it is
+/// embedded under, else by its own `rel`. `None` when neither is a rel the
+/// generated crate knows.
+pub(crate) fn decode_embedded(
+    rel: &str,
+    value: &Value,
+) -> Option<Result<AnyResource, DecodeError>> {
+    // The generated decoders read text; the value was parsed once already,
+    // so this re-encodes it (events are small).
+    let text = match serde_json::to_string(value) {
+        Ok(text) => text,
+        Err(error) => return Some(Err(DecodeError::Json(error))),
+    };
+    ucwa::decode_json(rel, &text).or_else(|| {
+        let own = value.get("rel")?.as_str()?;
+        ucwa::decode_json(own, &text)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APPLICATION: &str = r#"{
+      "culture":"en-US","userAgent":"UCWA Samples",
+      "_links":{"self":{"href":"/ucwa/oauth/v1/applications/105"},
+        "batch":{"href":"/ucwa/oauth/v1/applications/105/batch"},
+        "events":{"href":"/ucwa/oauth/v1/applications/105/events?ack=1"}},
+      "_embedded":{"me":{"name":"Lene Aaling","uri":"sip:lenea@contoso.com",
+        "_links":{"self":{"href":"/ucwa/oauth/v1/applications/105/me"},
+          "makeMeAvailable":{"href":"/ucwa/oauth/v1/applications/105/me/makeMeAvailable"}},
+        "rel":"me"}},
+      "rel":"application"}"#;
+
+    #[test]
+    fn the_application_gives_the_links_the_session_uses() {
+        let application = decode_application("/x", APPLICATION.as_bytes()).expect("decodes");
+        let hrefs = application_hrefs(&application);
+        assert_eq!(
+            hrefs.self_href.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105")
+        );
+        assert_eq!(
+            hrefs.events.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/events?ack=1")
+        );
+        assert_eq!(
+            hrefs.batch.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/batch")
+        );
+        assert_eq!(
+            hrefs.me.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/me")
+        );
+        assert_eq!(
+            hrefs.make_me_available.as_deref(),
+            Some("/ucwa/oauth/v1/applications/105/me/makeMeAvailable")
+        );
+        assert_eq!(hrefs.report_my_activity, None);
+    }
+
+    #[test]
+    fn the_request_body_uses_the_documented_names() {
+        let body = application_request("UCWA Samples", "a917c6f4", "en-US", None).expect("encodes");
+        let value: Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(
+            value,
+            serde_json::json!({"userAgent":"UCWA Samples","endpointId":"a917c6f4","culture":"en-US"})
+        );
+    }
+
+    #[test]
+    fn embedded_resources_decode_by_their_rel_or_their_own() {
+        let participant = serde_json::json!({"name":"Tosh Meston","rel":"participant",
+            "_links":{"self":{"href":"/p/toshm"}}});
+        let decoded = decode_embedded("localParticipant", &participant)
+            .expect("known rel")
+            .expect("decodes");
+        assert!(
+            matches!(decoded, AnyResource::LocalParticipant(_)),
+            "{decoded:?}"
+        );
+        let by_own_rel = decode_embedded("somethingNew", &participant)
+            .expect("own rel known")
+            .expect("decodes");
+        assert!(matches!(by_own_rel, AnyResource::Participant(_)));
+        assert!(decode_embedded("somethingNew", &serde_json::json!({"rel":"alsoNew"})).is_none());
+        assert!(decode_application("/x", b"<html>").is_err());
+        assert!(decode_application("/x", &[0xff, 0xfe]).is_err());
+    }
+}
