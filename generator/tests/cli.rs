@@ -60,13 +60,44 @@ fn repository() -> PathBuf {
 fn committed_schema_and_generated_crate_are_fresh() {
     let layout = Layout::repository();
     if !layout.pages.iter().any(|p| p.exists()) {
-        println!("skipped the schema/ half: ../shared/seeds is absent; generated/ is still checked against schema/");
+        println!("skipped the schema/ half: ../shared/ucwa is absent; generated/ is still checked against schema/");
     }
     let stale = layout.check().expect("check runs");
     assert!(
         stale.is_empty(),
         "stale output, run `cargo run -p ucwa-codegen`: {stale:#?}"
     );
+}
+
+#[test]
+fn the_committed_schema_is_the_whole_published_api() {
+    // All 294 published reference pages (2026-11-29), so a clone without
+    // ../shared still has every resource a client needs.
+    let (documents, _) =
+        ucwa_codegen::commands::load_documents(&Layout::repository().schema, None, |_| {})
+            .expect("the committed schema reads");
+    let count = |kind| documents.iter().filter(|d| d.kind == kind).count();
+    assert_eq!(
+        (
+            documents.len(),
+            count(ucwa_codegen::schema::Kind::Resource),
+            count(ucwa_codegen::schema::Kind::Enumeration)
+        ),
+        (294, 238, 56)
+    );
+    for name in [
+        "application",
+        "me",
+        "communication",
+        "startMessaging",
+        "messagingInvitation",
+        "events",
+    ] {
+        assert!(
+            documents.iter().any(|d| d.name == name),
+            "{name} is missing"
+        );
+    }
 }
 
 #[test]
