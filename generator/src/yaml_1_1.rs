@@ -303,29 +303,13 @@ members:
   description: 'a\u{2028}On\u{2028}'
   body: a
 ";
-        let quoted = quote_lookalikes(yaml);
-        let expected = "\
-name: 'On'
-kind: enumeration
-values:
-- 'Yes'
-- 'No'
-- off duty
-required: true
-code: 404
-body: |-
-  On
-  - n
-  key: y
-valid: false
-members:
-- name: 'y'
-  description: |2-
-     1:20
-- name: '1:20'
-  description: 'a\u{2028}On\u{2028}'
-  body: a
-";
-        assert_eq!(quoted, expected);
+        // Three lines change; block scalar content, quoted scalars, longer
+        // text and the schema's own booleans and numbers stay as they are.
+        let expected = yaml
+            .replace("name: On\n", "name: 'On'\n")
+            .replace("- Yes\n", "- 'Yes'\n")
+            .replace("- name: y\n", "- name: 'y'\n");
+        assert_eq!(expected.matches('\'').count(), yaml.matches('\'').count() + 6);
+        assert_eq!(quote_lookalikes(yaml), expected);
     }
 }
