@@ -309,7 +309,10 @@ members:
             .replace("name: On\n", "name: 'On'\n")
             .replace("- Yes\n", "- 'Yes'\n")
             .replace("- name: y\n", "- name: 'y'\n");
-        assert_eq!(expected.matches('\'').count(), yaml.matches('\'').count() + 6);
+        assert_eq!(
+            expected.matches('\'').count(),
+            yaml.matches('\'').count() + 6
+        );
         assert_eq!(quote_lookalikes(yaml), expected);
     }
 }
