@@ -120,15 +120,13 @@ fn the_readme_shows_exactly_the_code_that_runs() {
 
 /// `n` with thousands separated by commas, as the README writes figures.
 fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    let digits: Vec<char> = n.to_string().chars().collect();
+    let groups: Vec<String> = digits
+        .rchunks(3)
+        .rev()
+        .map(|group| group.iter().collect())
+        .collect();
+    groups.join(",")
 }
 
 /// The `*.rs` files under `dir`, recursively.
