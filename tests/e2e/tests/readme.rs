@@ -56,11 +56,8 @@ fn the_readme_example_runs() -> Result<(), Box<dyn std::error::Error>> {
     for event in events.sender.iter().flat_map(|sender| &sender.events) {
         if event.link.rel == ResourceKind::MessagingInvitation {
             let invitation: MessagingInvitation = event.embedded_resource().unwrap()?;
-            printed.push(format!(
-                "{} {}",
-                event.event_type,
-                invitation.state.unwrap_or_default()
-            ));
+            let state = invitation.state.unwrap_or_default();
+            printed.push(format!("{} {state}", event.event_type)); // started Connecting
         }
     }
     // --- end of the README's lines ---
@@ -84,10 +81,7 @@ fn normalised(code: &str) -> Vec<String> {
         .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|line| !line.is_empty() && !line.starts_with("// ---"))
         .map(|line| match line.split_once("printed.push(format!(") {
-            Some((before, after)) => {
-                let call = after.strip_suffix(");").unwrap_or(after);
-                format!("{before}println!({call};")
-            }
+            Some((before, after)) => format!("{before}println!({}", after.replacen("));", ");", 1)),
             None => line,
         })
         .collect()
