@@ -128,11 +128,13 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// This repository: `schema/` from `../shared/seeds`, `generated/` from `schema/`.
+    /// This repository: `schema/` from all published reference pages in
+    /// `../shared/ucwa`, `generated/` from `schema/`. The seed pages stay
+    /// test fixtures: they are a subset of the corpus, and in rendered form.
     pub fn repository() -> Layout {
         let root = workspace::repository_root();
         Layout {
-            pages: vec![workspace::seeds_dir()],
+            pages: vec![workspace::corpus_dir()],
             schema: root.join("schema"),
             generated: root.join("generated"),
             overrides: None,

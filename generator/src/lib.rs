@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod report;
 pub mod schema;
 pub mod workspace;
+mod yaml_1_1;
 
 pub use builder::{Builder, Generated};
 pub use error::{Error, Warning};

@@ -9,8 +9,9 @@ use ucwa_codegen::Error;
 
 /// Turns UCWA 2.0 reference pages into a YAML schema and a typed Rust crate.
 ///
-/// With no subcommand, regenerates this repository's `schema/` (from
-/// `../shared/seeds` when present) and `generated/` (from `schema/`).
+/// With no subcommand, regenerates this repository's `schema/` (from the
+/// published pages in `../shared/ucwa` when present) and `generated/` (from
+/// `schema/`).
 #[derive(Debug, Parser)]
 #[command(name = "ucwa-codegen", version, about, long_about)]
 struct Cli {
@@ -74,7 +75,7 @@ struct GenerateFlags {
 
 #[derive(Debug, Args)]
 struct LayoutFlags {
-    /// Pages the schema is extracted from (repeatable); defaults to `../shared/seeds`. Skipped when absent.
+    /// Pages the schema is extracted from (repeatable); defaults to `../shared/ucwa`. Skipped when absent.
     #[arg(long, value_name = "PATH")]
     pages: Vec<PathBuf>,
     /// Schema directory to compare; defaults to this repository's `schema/`.

@@ -363,9 +363,13 @@ impl<'de> Deserialize<'de> for TypeRef {
 }
 
 impl Document {
-    /// The YAML text of this document, exactly as `extract` writes it.
+    /// The YAML text of this document, exactly as `extract` writes it:
+    /// serde_yaml's, with the strings that a YAML 1.1 reader would type as
+    /// booleans, nulls, numbers or dates quoted (`'On'`, `'No'`), so every
+    /// YAML tool reads the same schema.
     pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).expect("a schema document always serialises")
+        let yaml = serde_yaml::to_string(self).expect("a schema document always serialises");
+        crate::yaml_1_1::quote_lookalikes(&yaml)
     }
 
     /// Reads one schema file's text; errors carry serde_yaml's line and column.

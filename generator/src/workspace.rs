@@ -13,8 +13,9 @@ pub fn runtime_dir() -> PathBuf {
     repository_root().join("runtime")
 }
 
-pub fn seeds_dir() -> PathBuf {
-    repository_root().join("../shared/seeds")
+/// The published UCWA reference pages the committed `schema/` is extracted from.
+pub fn corpus_dir() -> PathBuf {
+    repository_root().join("../shared/ucwa")
 }
 
 /// The TOML value for a generated crate's `ucwa-runtime` dependency: a path

@@ -163,7 +163,7 @@ fn every_corpus_page_extracts_with_the_counts_the_page_lists() {
         return;
     };
     assert!(
-        pages.len() >= 200,
+        pages.len() >= 294,
         "expected the full corpus, found {} pages",
         pages.len()
     );

@@ -205,8 +205,10 @@ pub(crate) fn resource_value(element: &Element, shape: &Shape) -> Result<Value, 
         object.insert("rel".into(), Value::String(rel.into()));
     }
     let mut links = RelGroups::default();
-    if let Some(href) = element.attribute("href") {
-        links.push("self", serde_json::json!({ "href": href }));
+    // The element is its own self link: `rel` names the resource, and `href`
+    // with every other attribute (`revision`, `title`) belongs to the link.
+    if element.attribute("href").is_some() {
+        links.push("self", link_value(element)?);
     }
     let mut embedded = RelGroups::default();
     for child in &element.children {
@@ -397,6 +399,58 @@ mod tests {
             "{written}"
         );
         assert_eq!(to_json_value(&written, &PHONES).expect("reads back"), value);
+    }
+
+    #[test]
+    fn a_self_link_keeps_its_attributes_on_the_resource_element() {
+        // Versioning.md: a link's revision is an attribute; PayloadFormat.md:
+        // `<resource>`'s rel and href form the self link, so its revision
+        // (and title) are attributes of `<resource>` too, at every level.
+        let value = json!({
+            "rel": "search",
+            "_links": {"self": {"href": "/search", "revision": "2", "title": "Search"}},
+            "_embedded": {"contact": {"rel": "contact",
+                "_links": {"self": {"href": "/people/1", "revision": "3"}}}},
+        });
+        let written = from_json_value(&value, "search").expect("encodes");
+        assert!(
+            written.contains(
+                r#"<resource rel="search" href="/search" revision="2" title="Search" xmlns="#
+            ),
+            "{written}"
+        );
+        assert!(
+            written.contains(r#"<resource rel="contact" href="/people/1" revision="3">"#),
+            "{written}"
+        );
+        assert_eq!(
+            to_json_value(&written, &Shape::EMPTY).expect("reads back"),
+            value
+        );
+
+        let read = to_json_value(
+            r#"<resource rel="me" href="/me" revision="2" xmlns="urn:x"/>"#,
+            &Shape::EMPTY,
+        )
+        .expect("valid");
+        assert_eq!(
+            read["_links"]["self"],
+            json!({"href": "/me", "revision": "2"})
+        );
+    }
+
+    #[test]
+    fn link_keys_the_element_already_writes_are_encode_errors() {
+        for key in ["rel", "xmlns"] {
+            let value = json!({"rel": "me", "_links": {"self": {"href": "/me", key: "x"}}});
+            let error = from_json_value(&value, "me").expect_err("would repeat an attribute");
+            assert!(
+                error.to_string().contains(&format!("self.{key}")),
+                "{error}"
+            );
+        }
+        let link = json!({"rel": "me", "_links": {"next": {"href": "/n", "rel": "x"}}});
+        assert!(from_json_value(&link, "me").is_err());
     }
 
     #[test]

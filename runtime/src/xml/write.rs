@@ -87,16 +87,19 @@ fn write_resource(
     let own_rel = object.get("rel").and_then(Value::as_str);
     let rel = if root { own_rel.unwrap_or(rel) } else { rel };
     let links = object.get("_links").and_then(Value::as_object);
-    let self_href = links
-        .and_then(|links| links.get("self"))
-        .and_then(|link| link.get("href"))
-        .and_then(Value::as_str);
     let mut start = BytesStart::new("resource");
     if !rel.is_empty() {
         start.push_attribute(("rel", rel));
     }
-    if let Some(href) = self_href {
-        start.push_attribute(("href", href));
+    // The self link is the resource element itself (PayloadFormat.md): its
+    // href and its other attributes, e.g. `revision` (Versioning.md), go on
+    // `<resource>`. Without an href there is no self link to write.
+    let self_link = links
+        .and_then(|links| links.get("self"))
+        .and_then(Value::as_object)
+        .filter(|link| link.get("href").is_some_and(Value::is_string));
+    if let Some(link) = self_link {
+        push_link_attributes(&mut start, "self", link)?;
     }
     if root {
         start.push_attribute(("xmlns", NAMESPACE));
@@ -122,14 +125,33 @@ fn write_resource(
 fn write_link(writer: &mut XmlWriter, rel: &str, link: &Value) -> Result<(), EncodeError> {
     let link = as_object(link, rel)?;
     let mut element = BytesStart::new("link").with_attributes([("rel", rel)]);
+    push_link_attributes(&mut element, rel, link)?;
+    emit(writer, Event::Empty(element))
+}
+
+/// A link's keys (`href`, `title`, `revision`, ...) as attributes of `element`.
+fn push_link_attributes(
+    element: &mut BytesStart<'_>,
+    rel: &str,
+    link: &Map<String, Value>,
+) -> Result<(), EncodeError> {
     for (key, value) in link {
-        let text = scalar_text(value).ok_or_else(|| EncodeError::Unrepresentable {
+        let unrepresentable = |reason| EncodeError::Unrepresentable {
             name: format!("{rel}.{key}"),
-            reason: "a link attribute must be a string, number or boolean",
+            reason,
+        };
+        // The element writes these itself; a second copy would not be XML.
+        if matches!(key.as_str(), "rel" | "xmlns") {
+            return Err(unrepresentable(
+                "`rel` and `xmlns` are the element's own attributes, not a link's",
+            ));
+        }
+        let text = scalar_text(value).ok_or_else(|| {
+            unrepresentable("a link attribute must be a string, number or boolean")
         })?;
         element.push_attribute((key.as_str(), text.as_str()));
     }
-    emit(writer, Event::Empty(element))
+    Ok(())
 }
 
 fn write_properties(
