@@ -10,6 +10,7 @@ pub mod commands;
 pub mod emit;
 pub mod error;
 pub mod extract;
+mod fault;
 pub mod output;
 pub mod overrides;
 pub mod pipeline;

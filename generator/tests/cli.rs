@@ -89,11 +89,17 @@ fn check_names_a_hand_edited_generated_file() {
         crate_name: &layout.crate_name,
         runtime: None,
         command: layout.command.clone(),
+        force: false,
     };
     let (files, _) = crate_tree(&request).unwrap();
     for (name, contents) in files.iter().filter(|(name, _)| !name.contains('/')) {
         fs::write(copy.join(name), contents).unwrap();
     }
+    fs::copy(
+        repository().join("generated/.ucwa-codegen-manifest"),
+        copy.join(".ucwa-codegen-manifest"),
+    )
+    .unwrap();
     assert_eq!(
         layout.check().unwrap(),
         Vec::<PathBuf>::new(),
