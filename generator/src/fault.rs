@@ -10,14 +10,15 @@
 //!
 //! - `pause`: print `ucwa-codegen fault: paused at STEP#N` on stderr and wait
 //!   to be killed (aborting by itself after 60 s, so nothing hangs);
-//! - `sleep:MS`: wait MS milliseconds, then go on;
+//! - `sleep:MS`: print `ucwa-codegen fault: sleeping at STEP#N`, wait MS
+//!   milliseconds, then go on;
 //! - `enospc`: fail as a full disk does.
 //!
 //! The steps: `write` (a staged file is written), `locked` (the directory
 //! lock is taken for the commit), `swapping` (the journal says files are
 //! being moved), `moved` (one file was put in place), `set-aside` (one old
 //! file was moved into the journal), `committed` (the new manifest is in
-//! place), and `builder` (the build.rs file is about to be written).
+//! place), and `restored` (a rollback put one file back).
 
 use std::io;
 
@@ -102,19 +103,23 @@ mod enabled {
         match action {
             None => Ok(()),
             Some(Action::Sleep(duration)) => {
+                say(&format!("sleeping at {step}#{nth}"));
                 std::thread::sleep(duration);
                 Ok(())
             }
             Some(Action::NoSpace) => Err(io::Error::from_raw_os_error(NO_SPACE)),
             Some(Action::Pause) => {
-                let mut stderr = io::stderr().lock();
-                let _ = writeln!(stderr, "ucwa-codegen fault: paused at {step}#{nth}");
-                let _ = stderr.flush();
-                drop(stderr);
+                say(&format!("paused at {step}#{nth}"));
                 std::thread::sleep(Duration::from_secs(60));
                 std::process::abort();
             }
         }
+    }
+
+    fn say(what: &str) {
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "ucwa-codegen fault: {what}");
+        let _ = stderr.flush();
     }
 
     /// ENOSPC on Linux, macOS and the BSDs; ERROR_DISK_FULL on Windows.

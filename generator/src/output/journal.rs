@@ -255,12 +255,14 @@ fn roll_back(out: &Path, dir: &Path) -> io::Result<()> {
                 fs::create_dir_all(parent)?;
             }
             fs::rename(&target, &staged)?;
+            fault::point("restored")?;
         }
     }
     for name in files_under(&dir.join(ASIDE))? {
         let target = out.join(&name);
         if !exists(&target) {
             fs::rename(dir.join(ASIDE).join(&name), &target)?;
+            fault::point("restored")?;
         }
     }
     for created in journal.created.iter().rev() {
