@@ -340,24 +340,27 @@ fn refuse_conflicts(
     }
 }
 
-/// `fs::create_dir_all`, returning the directories it made, outermost first.
+/// `fs::create_dir_all`, returning the directories it made, outermost first
+/// (not one another run made at the same moment).
 fn create_dir_all_tracked(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut missing: Vec<PathBuf> = dir
+    let mut missing: Vec<&Path> = dir
         .ancestors()
         .filter(|a| !a.as_os_str().is_empty())
         .take_while(|a| fs::symlink_metadata(a).is_err())
-        .map(Path::to_path_buf)
         .collect();
     missing.reverse();
-    for (index, path) in missing.iter().enumerate() {
-        if let Err(e) = fs::create_dir(path) {
-            if e.kind() != io::ErrorKind::AlreadyExists {
-                remove_created(&missing[..index]);
+    let mut created = Vec::new();
+    for path in missing {
+        match fs::create_dir(path) {
+            Ok(()) => created.push(path.to_path_buf()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                remove_created(&created);
                 return Err(Error::io(path, e));
             }
         }
     }
-    Ok(missing)
+    Ok(created)
 }
 
 fn remove_created(created: &[PathBuf]) {

@@ -90,10 +90,6 @@ impl Staging {
         self.dir.join(FILES).join(name)
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Removes the staging directory unless a swap in it was interrupted
     /// and could not be undone: then the next run needs its journal.
     pub fn discard(&self) {
