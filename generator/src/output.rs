@@ -285,10 +285,15 @@ fn refuse_conflicts(
     let out = target.dir;
     let hint = target.contents.force_hint();
     let mut refused: BTreeMap<PathBuf, String> = BTreeMap::new();
+    // Directories found to be plain directories (or missing), checked once.
+    let mut passable: BTreeSet<&str> = BTreeSet::new();
     for name in written {
         let path = out.join(name);
         let mut blocked = false;
         for (index, _) in name.match_indices('/') {
+            if passable.contains(&name[..index]) {
+                continue;
+            }
             let parent = out.join(&name[..index]);
             let message = match fs::symlink_metadata(&parent) {
                 Ok(meta) if meta.is_symlink() => format!(
@@ -300,7 +305,10 @@ fn refuse_conflicts(
                     "is not a directory, and ucwa-codegen would write `{name}` inside it: move \
                      it away, or choose a new directory"
                 ),
-                _ => continue,
+                _ => {
+                    passable.insert(&name[..index]);
+                    continue;
+                }
             };
             refused.entry(parent).or_insert(message);
             blocked = true;

@@ -282,11 +282,12 @@ fn clean_up(out: &Path, dir: &Path) -> io::Result<()> {
 
 /// The ancestors of the planned files that do not exist yet, parents first.
 fn directories_to_create(out: &Path, planned: &BTreeSet<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
     let mut missing = BTreeSet::new();
     for name in planned {
         for (index, _) in name.match_indices('/') {
             let parent = &name[..index];
-            if !exists(&out.join(parent)) {
+            if seen.insert(parent) && !exists(&out.join(parent)) {
                 missing.insert(parent.to_string());
             }
         }
@@ -332,14 +333,11 @@ fn exists(path: &Path) -> bool {
 
 /// Whether `target` is a plain file holding exactly the staged bytes.
 pub fn same_contents(staged: &Path, target: &Path) -> bool {
-    let plain_file = fs::symlink_metadata(target).is_ok_and(|m| m.is_file());
-    let same_length = match (fs::metadata(staged), fs::metadata(target)) {
-        (Ok(a), Ok(b)) => a.len() == b.len(),
+    let same_length = match (fs::metadata(staged), fs::symlink_metadata(target)) {
+        (Ok(staged), Ok(target)) => target.is_file() && staged.len() == target.len(),
         _ => false,
     };
-    plain_file
-        && same_length
-        && matches!((fs::read(staged), fs::read(target)), (Ok(a), Ok(b)) if a == b)
+    same_length && matches!((fs::read(staged), fs::read(target)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Writes a file of the journal completely before its name appears, so a
