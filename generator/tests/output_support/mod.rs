@@ -66,7 +66,21 @@ pub fn changed(
 
 #[track_caller]
 pub fn assert_same_tree(before: &BTreeMap<PathBuf, Entry>, after: &BTreeMap<PathBuf, Entry>) {
-    assert!(before == after, "changed: {:?}", changed(before, after));
+    assert_tree(before, after, "");
+}
+
+/// `actual` is `expected` exactly; else the names that differ, after `context`.
+#[track_caller]
+pub fn assert_tree(
+    expected: &BTreeMap<PathBuf, Entry>,
+    actual: &BTreeMap<PathBuf, Entry>,
+    context: &str,
+) {
+    assert!(
+        expected == actual,
+        "{context} changed: {:?}",
+        changed(expected, actual)
+    );
 }
 
 pub fn repository() -> PathBuf {
