@@ -18,6 +18,7 @@
 pub mod journal;
 pub mod lock;
 pub mod manifest;
+pub mod unchanged;
 
 use crate::error::Error;
 use crate::fault;
@@ -28,6 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use unchanged::{Comparison, Seen};
 
 /// Files to write, keyed by `/`-separated path relative to the output directory.
 pub type FileTree = BTreeMap<String, String>;
@@ -72,7 +74,9 @@ pub struct StagedTree {
     force: bool,
     staging: Option<Staging>,
     written: BTreeSet<String>,
-    current: Option<(PathBuf, BufWriter<File>)>,
+    /// Staged files found to hold exactly what their target holds.
+    unchanged: BTreeMap<String, Seen>,
+    current: Option<Current>,
     /// Directories made for `out` itself, outermost first, removed again if
     /// nothing is committed.
     created: Vec<PathBuf>,
@@ -103,6 +107,7 @@ impl StagedTree {
                 force: target.force,
                 staging: Some(staging),
                 written: BTreeSet::new(),
+                unchanged: BTreeMap::new(),
                 current: None,
                 created,
             }),
@@ -134,15 +139,26 @@ impl StagedTree {
             File::create(&path)
         })()
         .map_err(|e| Error::io(&target, e))?;
-        self.current = Some((target, BufWriter::new(file)));
+        self.current = Some(Current {
+            name: name.to_string(),
+            comparison: Comparison::open(&target),
+            target,
+            writer: BufWriter::new(file),
+        });
         Ok(())
     }
 
     pub fn push(&mut self, text: &str) -> Result<(), Error> {
         match &mut self.current {
-            Some((target, writer)) => writer
-                .write_all(text.as_bytes())
-                .map_err(|e| Error::io(&*target, e)),
+            Some(current) => {
+                if let Some(comparison) = &mut current.comparison {
+                    comparison.next(text.as_bytes());
+                }
+                current
+                    .writer
+                    .write_all(text.as_bytes())
+                    .map_err(|e| Error::io(&current.target, e))
+            }
             None => Err(Error::Generate {
                 file: self.out.clone(),
                 message: "internal: text written before any file was started".into(),
@@ -181,7 +197,7 @@ impl StagedTree {
         fault::point("locked").map_err(|e| Error::io(self.out.join(LOCK_FILE), e))?;
         journal::recover(&self.out)?;
         let owned = owned_files(target)?;
-        refuse_conflicts(target, staging, &self.written, &owned)?;
+        refuse_conflicts(target, &self.written, &self.unchanged, &owned)?;
         let mut files = self.written.clone();
         if keep_previous || self.contents == Contents::Files {
             files.extend(owned.iter().cloned());
@@ -190,7 +206,12 @@ impl StagedTree {
             contents: self.contents,
             files,
         };
-        journal::swap(&self.out, staging, &self.written, &manifest, &owned)?;
+        let moves = journal::Moves {
+            planned: &self.written,
+            unchanged: &self.unchanged,
+            previous: &owned,
+        };
+        journal::swap(&self.out, staging, &manifest, moves)?;
         self.created.clear();
         Ok(self.written.len())
     }
@@ -203,11 +224,27 @@ impl StagedTree {
     }
 
     fn finish_current(&mut self) -> Result<(), Error> {
-        if let Some((target, mut writer)) = self.current.take() {
-            writer.flush().map_err(|e| Error::io(&target, e))?;
+        if let Some(mut current) = self.current.take() {
+            current
+                .writer
+                .flush()
+                .map_err(|e| Error::io(&current.target, e))?;
+            if let Some(seen) = current.comparison.and_then(Comparison::finish) {
+                self.unchanged.insert(current.name, seen);
+            }
         }
         Ok(())
     }
+}
+
+/// The file being staged.
+struct Current {
+    name: String,
+    /// Where it goes, for messages.
+    target: PathBuf,
+    writer: BufWriter<File>,
+    /// The file already there, compared as the text is written.
+    comparison: Option<Comparison>,
 }
 
 impl Drop for StagedTree {
@@ -278,8 +315,8 @@ fn is_empty(dir: &Path) -> Result<bool, Error> {
 /// in the output changes.
 fn refuse_conflicts(
     target: Target<'_>,
-    staging: &Staging,
     written: &BTreeSet<String>,
+    unchanged: &BTreeMap<String, Seen>,
     owned: &BTreeSet<String>,
 ) -> Result<(), Error> {
     let out = target.dir;
@@ -326,7 +363,7 @@ fn refuse_conflicts(
                 .to_string()
         } else if owned.contains(name)
             || target.force
-            || journal::same_contents(&staging.file(name), &path)
+            || unchanged.get(name).is_some_and(|seen| seen.still(&path))
         {
             continue;
         } else {

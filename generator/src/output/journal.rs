@@ -22,10 +22,11 @@
 
 use super::lock::Lock;
 use super::manifest::{Manifest, FILE_NAME};
+use super::unchanged::Seen;
 use crate::error::Error;
 use crate::fault;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -99,28 +100,39 @@ impl Staging {
     }
 }
 
-/// Puts the staged `planned` files in place and sets aside the files of
-/// `previous` that `manifest` no longer lists; call with the directory lock
-/// held, after every conflict was refused. On an error the previous output
-/// is restored before returning.
+/// What a swap changes in the output directory.
+#[derive(Debug, Clone, Copy)]
+pub struct Moves<'a> {
+    /// The staged files.
+    pub planned: &'a BTreeSet<String>,
+    /// Staged files that equal the file at their target as it was seen:
+    /// left as they are if it still looks so.
+    pub unchanged: &'a BTreeMap<String, Seen>,
+    /// The files of the previous run; those the new manifest does not list go.
+    pub previous: &'a BTreeSet<String>,
+}
+
+/// Puts the staged files in place and sets aside the previous ones that
+/// `manifest` no longer lists; call with the directory lock held, after
+/// every conflict was refused. On an error the previous output is restored
+/// before returning.
 pub fn swap(
     out: &Path,
     staging: &Staging,
-    planned: &BTreeSet<String>,
     manifest: &Manifest,
-    previous: &BTreeSet<String>,
+    moves: Moves<'_>,
 ) -> Result<(), Error> {
     let dir = &staging.dir;
     let journal = Journal {
-        planned: planned.iter().cloned().collect(),
-        created: directories_to_create(out, planned),
+        planned: moves.planned.iter().cloned().collect(),
+        created: directories_to_create(out, moves.planned),
     };
     let journal_text = serde_yaml::to_string(&journal).expect("a journal always serialises");
     write_new(&dir.join(JOURNAL), &journal_text)?;
     write_new(&dir.join(MANIFEST), &manifest.render())?;
     write_new(&dir.join(SWAPPING), "")?;
     fault::point("swapping").map_err(|e| Error::io(dir, e))?;
-    if let Err(error) = move_into_place(out, dir, &journal, manifest, previous) {
+    if let Err(error) = move_into_place(out, dir, &journal, manifest, moves) {
         return Err(match roll_back(out, dir) {
             Ok(()) => error,
             Err(undo) => Error::Refused {
@@ -141,7 +153,7 @@ fn move_into_place(
     dir: &Path,
     journal: &Journal,
     manifest: &Manifest,
-    previous: &BTreeSet<String>,
+    moves: Moves<'_>,
 ) -> Result<(), Error> {
     for created in &journal.created {
         let path = out.join(created);
@@ -150,7 +162,11 @@ fn move_into_place(
     for name in &journal.planned {
         let staged = dir.join(FILES).join(name);
         let target = out.join(name);
-        if same_contents(&staged, &target) {
+        if moves
+            .unchanged
+            .get(name)
+            .is_some_and(|seen| seen.still(&target))
+        {
             // Left as it is, so its modification time does not make cargo rebuild.
             continue;
         }
@@ -161,7 +177,7 @@ fn move_into_place(
             .and_then(|()| fault::point("moved"))
             .map_err(|e| Error::io(&target, e))?;
     }
-    for stale in previous.difference(&manifest.files) {
+    for stale in moves.previous.difference(&manifest.files) {
         let target = out.join(stale);
         let is_file = fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir());
         // A stale path under a directory the user replaced by a link is
@@ -329,15 +345,6 @@ fn files_under(root: &Path) -> io::Result<Vec<PathBuf>> {
 /// `lstat` succeeds: a link counts as present even when it dangles.
 fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
-}
-
-/// Whether `target` is a plain file holding exactly the staged bytes.
-pub fn same_contents(staged: &Path, target: &Path) -> bool {
-    let same_length = match (fs::metadata(staged), fs::symlink_metadata(target)) {
-        (Ok(staged), Ok(target)) => target.is_file() && staged.len() == target.len(),
-        _ => false,
-    };
-    same_length && matches!((fs::read(staged), fs::read(target)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Writes a file of the journal completely before its name appears, so a
