@@ -416,18 +416,22 @@ fn remove_created(created: &[PathBuf]) {
     }
 }
 
-/// Paths come from schema names in the end: refuse anything that could
-/// leave `out`, or take a name ucwa-codegen keeps for itself.
-fn check_relative(out: &Path, name: &str) -> Result<(), Error> {
-    let path = Path::new(name);
-    let safe = !name.is_empty()
+/// Whether `name` is a `/`-separated path that stays inside the directory
+/// it is joined to and takes no name ucwa-codegen keeps for itself.
+fn is_inside(name: &str) -> bool {
+    !name.is_empty()
         && !name.contains('\\')
         && !name.chars().any(char::is_control)
         && !name.starts_with(RESERVED_PREFIX)
-        && path
+        && Path::new(name)
             .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if safe {
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+/// Paths come from schema names in the end: refuse anything that could
+/// leave `out`, or take a name ucwa-codegen keeps for itself.
+fn check_relative(out: &Path, name: &str) -> Result<(), Error> {
+    if is_inside(name) {
         Ok(())
     } else {
         Err(Error::Generate {

@@ -20,6 +20,7 @@
 //! rolling back twice is the same as once, so a run killed while recovering
 //! is recovered by the next.
 
+use super::is_inside;
 use super::lock::Lock;
 use super::manifest::{Manifest, FILE_NAME};
 use super::unchanged::Seen;
@@ -255,10 +256,13 @@ pub fn has_staging(out: &Path) -> bool {
 /// Restores the previous output: files moved in go back to the staging
 /// directory, files set aside come back, created directories go.
 fn roll_back(out: &Path, dir: &Path) -> io::Result<()> {
-    let journal: Journal = fs::read_to_string(dir.join(JOURNAL))
+    let mut journal: Journal = fs::read_to_string(dir.join(JOURNAL))
         .ok()
         .and_then(|text| serde_yaml::from_str(&text).ok())
         .unwrap_or_default();
+    // Whatever wrote the journal, it only ever names paths inside `out`.
+    journal.planned.retain(|name| is_inside(name));
+    journal.created.retain(|name| is_inside(name));
     for name in &journal.planned {
         let staged = dir.join(FILES).join(name);
         let target = out.join(name);
@@ -354,4 +358,75 @@ fn write_new(path: &Path, text: &str) -> Result<(), Error> {
     fs::write(&partial, text)
         .and_then(|()| fs::rename(&partial, path))
         .map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dead run's staging directory, in the state a swap leaves it in.
+    fn dead_staging(out: &Path, journal: &str, manifest: bool) -> PathBuf {
+        let dir = out.join(format!("{STAGING_PREFIX}999999-0"));
+        fs::create_dir_all(dir.join(FILES)).unwrap();
+        fs::write(dir.join(JOURNAL), journal).unwrap();
+        fs::write(dir.join(SWAPPING), "").unwrap();
+        if manifest {
+            fs::write(dir.join(MANIFEST), "contents: crate\nfiles: []\n").unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_forged_journal_cannot_reach_outside_the_output() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(root.path().join("victim"), "kept").unwrap();
+        fs::create_dir(root.path().join("empty")).unwrap();
+        let staging = dead_staging(
+            &out,
+            "planned:\n- ../victim\n- /etc/hostname\ncreated:\n- ../empty\n",
+            true,
+        );
+        recover(&out).unwrap();
+        assert_eq!(
+            fs::read_to_string(root.path().join("victim")).unwrap(),
+            "kept"
+        );
+        assert!(root.path().join("empty").is_dir());
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn recovery_sets_back_what_a_dead_swap_moved() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        fs::create_dir_all(out.join("src")).unwrap();
+        // The dead run had moved its new lib.rs in and the old one aside,
+        // created src/new/ and set aside a stale file; its manifest was not
+        // yet in place.
+        let staging = dead_staging(
+            &out,
+            "planned:\n- src/lib.rs\n- src/new/x.rs\ncreated:\n- src/new\n",
+            true,
+        );
+        fs::write(out.join("src/lib.rs"), "new").unwrap();
+        fs::create_dir_all(staging.join(ASIDE).join("src")).unwrap();
+        fs::write(staging.join(ASIDE).join("src/lib.rs"), "old").unwrap();
+        fs::write(staging.join(ASIDE).join("src/stale.rs"), "stale").unwrap();
+        fs::create_dir_all(out.join("src/new")).unwrap();
+        fs::create_dir_all(staging.join(FILES).join("src/new")).unwrap();
+        fs::write(staging.join(FILES).join("src/new/x.rs"), "x").unwrap();
+        recover(&out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("src/lib.rs")).unwrap(), "old");
+        assert_eq!(
+            fs::read_to_string(out.join("src/stale.rs")).unwrap(),
+            "stale"
+        );
+        assert!(!out.join("src/new").exists());
+        assert!(!staging.exists());
+        // Recovering again changes nothing.
+        recover(&out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("src/lib.rs")).unwrap(), "old");
+    }
 }
