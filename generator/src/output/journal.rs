@@ -145,6 +145,9 @@ pub fn swap(
             },
         });
     }
+    // Past the commit point nothing is undone: a kill here leaves the
+    // clean-up to the next run, and a failed clean-up is retried by it.
+    let _ = fault::point("committed");
     let _ = clean_up(out, dir);
     Ok(())
 }
@@ -188,9 +191,7 @@ fn move_into_place(
         }
     }
     let target = out.join(FILE_NAME);
-    fs::rename(dir.join(MANIFEST), &target)
-        .and_then(|()| fault::point("committed"))
-        .map_err(|e| Error::io(&target, e))
+    fs::rename(dir.join(MANIFEST), &target).map_err(|e| Error::io(&target, e))
 }
 
 fn set_aside(out: &Path, dir: &Path, name: &str) -> Result<(), Error> {
