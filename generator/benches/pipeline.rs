@@ -116,7 +116,12 @@ fn load(schema: &FileTree) -> Vec<Document> {
 }
 
 fn write(out: &Path, files: &FileTree) {
-    output::write_tree(out, files, |_| false).expect("the temporary directory is writable");
+    let target = output::Target {
+        dir: out,
+        contents: output::Contents::Crate,
+        force: false,
+    };
+    output::write_tree(target, files).expect("the temporary directory is writable");
 }
 
 /// Every event of every page, tables on, as the markdown reader parses them.

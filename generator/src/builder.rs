@@ -14,14 +14,18 @@
 //! Cargo reads a build script's stdout: this prints `cargo:rerun-if-changed`
 //! for every input it read and nothing else there, so an unchanged build does
 //! not rerun it. Warnings go to stderr.
+//!
+//! The file is written like every output of ucwa-codegen (see
+//! [`output`](crate::output)): it is recorded in the manifest in `OUT_DIR`,
+//! a file of that name that ucwa-codegen did not write is refused rather
+//! than replaced, nothing else in `OUT_DIR` is touched, and an unchanged
+//! file is not rewritten, so cargo does not recompile the crate including it.
 
+use crate::commands::{self, Sources};
 use crate::emit::{self, CrateOptions};
 use crate::error::{Error, Warning};
-use crate::overrides::Overrides;
-use crate::pipeline::{self, Skipped};
-use crate::schema::Document;
-use std::collections::BTreeMap;
-use std::fs;
+use crate::output::{self, Contents, FileTree, Target};
+use crate::pipeline::Skipped;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +37,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     rerun_directives: bool,
+    force: bool,
 }
 
 /// What a successful [`Builder::generate`] wrote.
@@ -97,45 +102,23 @@ impl Builder {
         self
     }
 
+    /// Replace the file even when ucwa-codegen did not write it (off by
+    /// default: such a file is an error, and stays as it was).
+    pub fn force(mut self, on: bool) -> Builder {
+        self.force = on;
+        self
+    }
+
     pub fn generate(self) -> Result<Generated, Error> {
         let mut inputs = Vec::new();
-        let mut warnings = Vec::new();
-        let mut by_name: BTreeMap<String, Document> = BTreeMap::new();
-        let mut skipped = Vec::new();
-
-        if let Some(dir) = &self.schema {
-            inputs.push(dir.clone());
-            for (path, document) in pipeline::load_schema(dir)? {
-                inputs.push(path);
-                by_name.insert(document.name.clone(), document);
-            }
-        }
-        if !self.pages.is_empty() {
-            inputs.extend(self.pages.iter().filter(|p| p.is_dir()).cloned());
-            let pages = pipeline::collect_pages(&self.pages)?;
-            let extraction = pipeline::extract_pages(&pages);
-            inputs.extend(extraction.pages);
-            if let Some(error) = extraction.errors.into_iter().next() {
-                self.announce(&inputs);
-                return Err(error);
-            }
-            warnings.extend(extraction.warnings);
-            skipped = extraction.skipped;
-            for document in extraction.documents {
-                by_name.insert(document.name.clone(), document);
-            }
-        }
-        let mut documents: Vec<Document> = by_name.into_values().collect();
-        if let Some(file) = &self.overrides {
-            inputs.push(file.clone());
-            let loaded = Overrides::load(file);
-            let applied = loaded.and_then(|overrides| overrides.apply(&mut documents));
-            if let Err(error) = applied {
-                self.announce(&inputs);
-                return Err(error);
-            }
-        }
+        let sources = Sources {
+            schema: self.schema.as_deref(),
+            pages: &self.pages,
+            overrides: self.overrides.as_deref(),
+        };
+        let loaded = commands::load(&sources, |_| {}, &mut inputs);
         self.announce(&inputs);
+        let loaded = loaded?;
 
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
@@ -154,24 +137,34 @@ impl Builder {
             provenance: describe_inputs(&self.pages, self.schema.as_deref()),
             command: "ucwa_codegen::Builder in build.rs".into(),
         };
-        let code = emit::single_file(&documents, &options)?;
-        let path = out_dir.join(self.file_name.as_deref().unwrap_or("ucwa.rs"));
-        write_if_changed(&path, &code)?;
-        for warning in &warnings {
+        let read_from = self
+            .schema
+            .as_deref()
+            .or(self.pages.first().map(PathBuf::as_path));
+        let code = emit::single_file(&loaded.documents, &options)
+            .map_err(|e| e.naming(read_from.unwrap_or(Path::new("(no input)"))))?;
+        let file_name = self.file_name.as_deref().unwrap_or("ucwa.rs");
+        let target = Target {
+            dir: &out_dir,
+            contents: Contents::Files,
+            force: self.force,
+        };
+        output::write_tree(target, &FileTree::from([(file_name.to_string(), code)]))?;
+        for warning in &loaded.warnings {
             eprintln!("{warning}");
         }
-        if !skipped.is_empty() {
+        if !loaded.skipped.is_empty() {
             eprintln!(
                 "{} pages skipped as not reference pages (Generated::skipped names them)",
-                skipped.len()
+                loaded.skipped.len()
             );
         }
         Ok(Generated {
-            path,
-            documents: documents.len(),
-            warnings,
+            path: out_dir.join(file_name),
+            documents: loaded.documents.len(),
+            warnings: loaded.warnings,
             inputs,
-            skipped,
+            skipped: loaded.skipped,
         })
     }
 
@@ -196,22 +189,4 @@ fn describe_inputs(pages: &[PathBuf], schema: Option<&Path>) -> String {
         parts.push(format!("schema {}", dir.display()));
     }
     parts.join(", ")
-}
-
-/// Rewriting an identical file would bump its mtime and make cargo recompile
-/// the crate that includes it; a temporary file plus rename keeps a reader
-/// from ever seeing half a file.
-pub(crate) fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
-    if fs::read(path).is_ok_and(|old| old == contents.as_bytes()) {
-        return Ok(());
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&temporary, contents).map_err(|e| Error::io(&temporary, e))?;
-    fs::rename(&temporary, path).map_err(|e| {
-        let _ = fs::remove_file(&temporary);
-        Error::io(path, e)
-    })
 }

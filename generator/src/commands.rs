@@ -1,25 +1,121 @@
-//! What each CLI subcommand does, as library functions the binary and the
-//! tests share. Nothing here prints; callers decide how to show results.
+//! What each CLI subcommand does, as library functions the binary, the
+//! build.rs [`Builder`](crate::Builder) and the tests share. Nothing here
+//! prints; callers decide how to show results.
 
 use crate::emit::{self, CrateOptions};
-use crate::error::Error;
-use crate::output::{self, FileTree, StagedTree};
+use crate::error::{Error, Warning};
+use crate::output::{self, Contents, FileTree, StagedTree, Target};
 use crate::overrides::{Applied, Overrides};
-use crate::pipeline::{self, Extraction};
+use crate::pipeline::{self, Extraction, Skipped};
 use crate::schema::Document;
 use crate::workspace;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Extracts `inputs` into `out`. Pages that fail are reported in the result
 /// and their earlier schema files are kept; every other page is written.
-pub fn extract(inputs: &[PathBuf], out: &Path) -> Result<Extraction, Error> {
+/// `force` writes into a directory ucwa-codegen does not own (see
+/// [`output`]).
+pub fn extract(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Extraction, Error> {
     let pages = pipeline::collect_pages(inputs)?;
     let extraction = pipeline::extract_pages(&pages);
-    let failed = !extraction.errors.is_empty();
-    let mut staged = StagedTree::begin(out)?;
+    let mut staged = StagedTree::begin(Target {
+        dir: out,
+        contents: Contents::Schema,
+        force,
+    })?;
     pipeline::write_schema_files(&extraction.documents, &mut staged)?;
-    staged.commit(|path| !failed && pipeline::is_schema_file(path))?;
+    if extraction.errors.is_empty() {
+        staged.commit()?;
+    } else {
+        staged.commit_keeping_previous()?;
+    }
     Ok(extraction)
+}
+
+/// Where a run's documents come from: a schema directory and/or pages (a
+/// page describing the same resource as a schema file wins), then an
+/// overrides file. The CLI and the build.rs builder both load through
+/// [`load`], so they cannot drift apart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    pub schema: Option<&'a Path>,
+    pub pages: &'a [PathBuf],
+    pub overrides: Option<&'a Path>,
+}
+
+/// What [`load`] made of the sources.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Schema documents in file order, then documents of new pages by name.
+    pub documents: Vec<Document>,
+    pub applied: Vec<Applied>,
+    pub warnings: Vec<Warning>,
+    /// Pages found in a directory that are not reference pages.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Loads `sources`, handing each document to `trim` as it is read. Every
+/// schema file and page that fails is reported at once (an
+/// [`Error::Several`] when more than one), and then the overrides are not
+/// applied. Every directory and file read is pushed onto `inputs` as it is
+/// read, also when loading fails, for `cargo:rerun-if-changed`.
+pub fn load(
+    sources: &Sources<'_>,
+    mut trim: impl FnMut(&mut Document),
+    inputs: &mut Vec<PathBuf>,
+) -> Result<Loaded, Error> {
+    let mut loaded = Loaded::default();
+    let mut errors = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    if let Some(dir) = sources.schema {
+        inputs.push(dir.to_path_buf());
+        match pipeline::load_schema_with(dir, &mut trim) {
+            Ok(documents) => {
+                for (path, document) in documents {
+                    inputs.push(path);
+                    position.insert(document.name.clone(), loaded.documents.len());
+                    loaded.documents.push(document);
+                }
+            }
+            Err(error) => errors.extend(error.into_each()),
+        }
+    }
+    if !sources.pages.is_empty() {
+        inputs.extend(sources.pages.iter().filter(|p| p.is_dir()).cloned());
+        match pipeline::collect_pages(sources.pages) {
+            Ok(pages) => {
+                let extraction = pipeline::extract_pages(&pages);
+                inputs.extend(extraction.pages);
+                errors.extend(extraction.errors);
+                loaded.warnings.extend(extraction.warnings);
+                loaded.skipped.extend(extraction.skipped);
+                for mut document in extraction.documents {
+                    trim(&mut document);
+                    match position.get(&document.name) {
+                        Some(&index) => loaded.documents[index] = document,
+                        None => loaded.documents.push(document),
+                    }
+                }
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    if let Some(file) = sources.overrides {
+        inputs.push(file.to_path_buf());
+        match Overrides::load(file) {
+            Ok(overrides) if errors.is_empty() => {
+                loaded.applied = overrides.apply(&mut loaded.documents)?;
+            }
+            Ok(_) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(Error::several(errors))
+    }
 }
 
 /// How a generated crate is described and wired.
@@ -33,12 +129,15 @@ pub struct GenerateRequest<'a> {
     pub runtime: Option<&'a Path>,
     /// The command that regenerates this output, for file headers.
     pub command: String,
+    /// Write into a directory ucwa-codegen does not own (see [`output`]).
+    pub force: bool,
 }
 
 /// The files `generate` would write, and the overrides that applied.
 pub fn crate_tree(request: &GenerateRequest<'_>) -> Result<(FileTree, Vec<Applied>), Error> {
     let (documents, applied, options) = crate_input(request)?;
-    let mut files = emit::crate_files(&documents, &options)?;
+    let mut files =
+        emit::crate_files(&documents, &options).map_err(|e| e.naming(request.schema))?;
     files.insert("rustfmt.toml".into(), RUSTFMT_TOML.into());
     Ok((files, applied))
 }
@@ -77,25 +176,27 @@ pub fn load_documents(
     overrides: Option<&Path>,
     trim: impl FnMut(&mut Document),
 ) -> Result<(Vec<Document>, Vec<Applied>), Error> {
-    let mut documents: Vec<Document> = pipeline::load_schema_with(schema, trim)?
-        .into_iter()
-        .map(|(_, document)| document)
-        .collect();
-    let applied = match overrides {
-        Some(file) => Overrides::load(file)?.apply(&mut documents)?,
-        None => Vec::new(),
+    let sources = Sources {
+        schema: Some(schema),
+        overrides,
+        ..Sources::default()
     };
-    Ok((documents, applied))
+    let loaded = load(&sources, trim, &mut Vec::new())?;
+    Ok((loaded.documents, loaded.applied))
 }
 
 /// Writes the crate `crate_tree` describes, each file staged on disk as soon
 /// as it is formatted; returns the overrides that applied and the file count.
 fn write_crate(request: &GenerateRequest<'_>) -> Result<(Vec<Applied>, usize), Error> {
     let (documents, applied, options) = crate_input(request)?;
-    let mut staged = StagedTree::begin(request.out)?;
-    emit::write_crate(documents, &options, &mut staged)?;
+    let mut staged = StagedTree::begin(Target {
+        dir: request.out,
+        contents: Contents::Crate,
+        force: request.force,
+    })?;
+    emit::write_crate(documents, &options, &mut staged).map_err(|e| e.naming(request.schema))?;
     staged.file("rustfmt.toml", RUSTFMT_TOML)?;
-    let count = staged.commit(nothing_else_is_stale)?;
+    let count = staged.commit()?;
     Ok((applied, count))
 }
 
@@ -103,9 +204,9 @@ fn write_crate(request: &GenerateRequest<'_>) -> Result<(Vec<Applied>, usize), E
 /// differently, so `cargo fmt` in a workspace holding the crate must leave it be.
 const RUSTFMT_TOML: &str = "# @generated by ucwa-codegen: the code is laid out by prettyplease, not rustfmt.\ndisable_all_formatting = true\n";
 
-/// The `is_stale` rule of a crate directory: it owns only the entries it
-/// writes (manifest, `src/`, `tests/`); `target/` and `Cargo.lock` beside
-/// them are the user's build state, so nothing else is ever stale.
+/// What `check` calls stale in a crate directory beyond the files its
+/// manifest lists: nothing; `target/` and `Cargo.lock` beside them are the
+/// user's build state.
 fn nothing_else_is_stale(_path: &Path) -> bool {
     false
 }
@@ -125,6 +226,8 @@ pub struct Layout {
     pub overrides: Option<PathBuf>,
     pub crate_name: String,
     pub command: String,
+    /// Write into directories ucwa-codegen does not own (see [`output`]).
+    pub force: bool,
 }
 
 impl Layout {
@@ -140,6 +243,7 @@ impl Layout {
             overrides: None,
             crate_name: "ucwa".into(),
             command: "cargo run -p ucwa-codegen".into(),
+            force: false,
         }
     }
 
@@ -151,38 +255,37 @@ impl Layout {
             crate_name: &self.crate_name,
             runtime: None,
             command: self.command.clone(),
+            force: self.force,
         }
     }
 
     /// Schema files from the pages, or None when no page input exists. Any
-    /// page error stops the run before anything is written.
-    fn schema_from_pages(&self) -> Result<Option<(FileTree, Extraction)>, Error> {
+    /// page error stops the run before anything is written; all are reported.
+    fn schema_from_pages(&self) -> Result<Option<(FileTree, Loaded)>, Error> {
         let present: Vec<PathBuf> = self.pages.iter().filter(|p| p.exists()).cloned().collect();
         if present.is_empty() {
             return Ok(None);
         }
-        let pages = pipeline::collect_pages(&present)?;
-        let mut extraction = pipeline::extract_pages(&pages);
-        if !extraction.errors.is_empty() {
-            return Err(extraction.errors.remove(0));
-        }
-        Ok(Some((
-            pipeline::schema_files(&extraction.documents),
-            extraction,
-        )))
+        let sources = Sources {
+            pages: &present,
+            ..Sources::default()
+        };
+        let loaded = load(&sources, |_| {}, &mut Vec::new())?;
+        Ok(Some((pipeline::schema_files(&loaded.documents), loaded)))
     }
 
     /// Regenerates the schema (when pages exist) and the crate.
     pub fn regenerate(&self) -> Result<RegenerateOutcome, Error> {
         let mut outcome = RegenerateOutcome::default();
-        if let Some((files, extraction)) = self.schema_from_pages()? {
-            outcome.warnings = extraction
-                .warnings
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            outcome.schema_documents = Some(extraction.documents.len());
-            output::write_tree(&self.schema, &files, pipeline::is_schema_file)?;
+        if let Some((files, loaded)) = self.schema_from_pages()? {
+            outcome.warnings = loaded.warnings.iter().map(ToString::to_string).collect();
+            outcome.schema_documents = Some(loaded.documents.len());
+            let schema = Target {
+                dir: &self.schema,
+                contents: Contents::Schema,
+                force: self.force,
+            };
+            output::write_tree(schema, &files)?;
         }
         outcome.generated_files = write_crate(&self.request())?.1;
         Ok(outcome)
@@ -195,6 +298,7 @@ impl Layout {
             stale.extend(output::differences(
                 &self.schema,
                 &files,
+                Contents::Schema,
                 pipeline::is_schema_file,
             ));
         }
@@ -202,6 +306,7 @@ impl Layout {
         stale.extend(output::differences(
             &self.generated,
             &files,
+            Contents::Crate,
             nothing_else_is_stale,
         ));
         Ok(stale)

@@ -32,6 +32,12 @@ pub enum Error {
     },
     /// The schema as a whole cannot be generated (e.g. two documents claim one name).
     Generate { file: PathBuf, message: String },
+    /// Writing was refused to keep files ucwa-codegen did not write (or a
+    /// directory it does not own); the message says what to do instead.
+    Refused { file: PathBuf, message: String },
+    /// Several independent errors, each naming its own file: every page or
+    /// schema file that failed, every file a write would clobber. Never empty.
+    Several(Vec<Error>),
 }
 
 impl Error {
@@ -58,13 +64,57 @@ impl Error {
         }
     }
 
+    /// One error for all of `errors`: itself when there is one.
+    ///
+    /// # Panics
+    /// When `errors` is empty.
+    pub fn several(mut errors: Vec<Error>) -> Error {
+        assert!(!errors.is_empty(), "Error::several needs an error");
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            Error::Several(errors)
+        }
+    }
+
+    /// The single errors, owned: this one, or every one of [`Error::Several`].
+    pub fn into_each(self) -> Vec<Error> {
+        match self {
+            Error::Several(errors) => errors.into_iter().flat_map(Error::into_each).collect(),
+            single => vec![single],
+        }
+    }
+
+    /// The emitter reports whole-schema errors against the placeholder path
+    /// `schema`: name the input really read instead.
+    pub(crate) fn naming(self, input: &Path) -> Error {
+        match self {
+            Error::Generate { file, message } if file == Path::new("schema") => Error::Generate {
+                file: input.to_path_buf(),
+                message,
+            },
+            other => other,
+        }
+    }
+
+    /// Each single error: this one, or every one of [`Error::Several`].
+    pub fn each(&self) -> Vec<&Error> {
+        match self {
+            Error::Several(errors) => errors.iter().flat_map(Error::each).collect(),
+            single => vec![single],
+        }
+    }
+
+    /// The file the (first) error is about.
     pub fn file(&self) -> &Path {
         match self {
             Error::Page { file, .. }
             | Error::Schema { file, .. }
             | Error::Override { file, .. }
             | Error::Io { file, .. }
-            | Error::Generate { file, .. } => file,
+            | Error::Generate { file, .. }
+            | Error::Refused { file, .. } => file,
+            Error::Several(errors) => errors.first().map_or(Path::new(""), Error::file),
         }
     }
 
@@ -72,13 +122,22 @@ impl Error {
         match self {
             Error::Page { line, .. } => Some(*line),
             Error::Schema { line, .. } | Error::Override { line, .. } => *line,
-            Error::Io { .. } | Error::Generate { .. } => None,
+            Error::Io { .. } | Error::Generate { .. } | Error::Refused { .. } => None,
+            Error::Several(errors) => errors.first().and_then(Error::line),
         }
     }
 }
 
+/// `file:line: message`; [`Error::Several`] shows one such line per error.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Error::Several(errors) = self {
+            for (index, error) in errors.iter().enumerate() {
+                let separator = if index == 0 { "" } else { "\n" };
+                write!(f, "{separator}{error}")?;
+            }
+            return Ok(());
+        }
         write!(f, "{}", self.file().display())?;
         if let Some(line) = self.line() {
             write!(f, ":{line}")?;
@@ -87,8 +146,10 @@ impl fmt::Display for Error {
             Error::Page { message, .. }
             | Error::Schema { message, .. }
             | Error::Override { message, .. }
-            | Error::Generate { message, .. } => write!(f, ": {message}"),
+            | Error::Generate { message, .. }
+            | Error::Refused { message, .. } => write!(f, ": {message}"),
             Error::Io { source, .. } => write!(f, ": {source}"),
+            Error::Several(_) => Ok(()),
         }
     }
 }

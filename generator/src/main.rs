@@ -12,11 +12,27 @@ use ucwa_codegen::Error;
 /// With no subcommand, regenerates this repository's `schema/` (from the
 /// published pages in `../shared/ucwa` when present) and `generated/` (from
 /// `schema/`).
+///
+/// Every output directory gets a `.ucwa-codegen-manifest` listing the files
+/// written there: a rerun replaces and deletes only those. A directory that
+/// is not empty and has no manifest, or a file to write that exists and is
+/// not listed, is refused unless `--force` is given.
 #[derive(Debug, Parser)]
 #[command(name = "ucwa-codegen", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    force: Force,
+}
+
+#[derive(Debug, Args)]
+struct Force {
+    /// Write even where ucwa-codegen did not write before: into a directory
+    /// that is not empty and has no `.ucwa-codegen-manifest`, replacing files
+    /// of the same names. Files it did not write are still never deleted.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,13 +48,15 @@ enum Command {
         /// Name each page skipped as not a reference page, and why.
         #[arg(long, short)]
         verbose: bool,
+        #[command(flatten)]
+        force: Force,
     },
     /// Writes a standalone Rust crate (Cargo.toml, src/, tests/) from a schema directory.
     Generate {
         /// Directory of `*.yaml` schema files, as written by `extract`.
         #[arg(long, value_name = "DIR")]
         schema: PathBuf,
-        /// Directory of the crate to write; its `target/` and `Cargo.lock` are left alone.
+        /// Directory of the crate to write; created if missing. Only files ucwa-codegen wrote there are replaced or deleted.
         #[arg(long, value_name = "CRATE_DIR")]
         out: PathBuf,
         /// Package name of the generated crate.
@@ -71,6 +89,8 @@ struct GenerateFlags {
     /// The `ucwa-runtime` crate the generated crate depends on; defaults to the one in this repository.
     #[arg(long, value_name = "DIR")]
     runtime: Option<PathBuf>,
+    #[command(flatten)]
+    force: Force,
 }
 
 #[derive(Debug, Args)]
@@ -91,19 +111,25 @@ struct LayoutFlags {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match run(cli.command, cli.force.force) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            for error in error.each() {
+                eprintln!("error: {error}");
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(command: Option<Command>) -> Result<ExitCode, Error> {
+fn run(command: Option<Command>, force: bool) -> Result<ExitCode, Error> {
     match command {
         None => {
-            let outcome = Layout::repository().regenerate()?;
+            let layout = Layout {
+                force,
+                ..Layout::repository()
+            };
+            let outcome = layout.regenerate()?;
             for warning in &outcome.warnings {
                 eprintln!("{warning}");
             }
@@ -118,8 +144,9 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
             paths,
             out,
             verbose,
+            force: force_here,
         }) => {
-            let extraction = commands::extract(&paths, &out)?;
+            let extraction = commands::extract(&paths, &out, force || force_here.force)?;
             for warning in &extraction.warnings {
                 eprintln!("{warning}");
             }
@@ -169,6 +196,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, Error> {
                 crate_name: &crate_name,
                 runtime: common.runtime.as_deref(),
                 command,
+                force: force || common.force.force,
             };
             let applied = commands::generate(&request)?;
             for applied in applied {

@@ -246,7 +246,9 @@ pub fn load_schema(dir: &Path) -> Result<Vec<(PathBuf, Document)>, Error> {
 }
 
 /// [`load_schema`], handing each document to `trim` as soon as it is read:
-/// what the caller never uses is freed before the next one is read.
+/// what the caller never uses is freed before the next one is read. Every
+/// file that fails is reported, not only the first; two files naming the
+/// same document are an error naming both.
 pub fn load_schema_with(
     dir: &Path,
     mut trim: impl FnMut(&mut Document),
@@ -261,13 +263,40 @@ pub fn load_schema_with(
     }
     paths.sort();
     let mut documents = Vec::with_capacity(paths.len());
+    let mut errors = Vec::new();
+    let mut first_file: BTreeMap<String, PathBuf> = BTreeMap::new();
     for path in paths {
-        let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let mut document = Document::from_yaml(&text).map_err(|e| Error::schema_yaml(&path, &e))?;
+        let loaded = fs::read_to_string(&path)
+            .map_err(|e| Error::io(&path, e))
+            .and_then(|text| Document::from_yaml(&text).map_err(|e| Error::schema_yaml(&path, &e)));
+        let mut document = match loaded {
+            Ok(document) => document,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        if let Some(first) = first_file.get(&document.name) {
+            errors.push(Error::Schema {
+                file: path,
+                line: None,
+                message: format!(
+                    "`{}` is also the name in {}; each document needs a name of its own",
+                    document.name.escape_debug(),
+                    first.display()
+                ),
+            });
+            continue;
+        }
+        first_file.insert(document.name.clone(), path.clone());
         trim(&mut document);
         documents.push((path, document));
     }
-    Ok(documents)
+    if errors.is_empty() {
+        Ok(documents)
+    } else {
+        Err(Error::several(errors))
+    }
 }
 
 #[cfg(test)]

@@ -228,7 +228,7 @@ fn a_broken_schema_file_leaves_the_generated_crate_untouched() {
 #[test]
 fn every_subcommand_explains_its_flags() {
     for (subcommand, flags) in [
-        ("extract", &["--out"][..]),
+        ("extract", &["--out", "--force"][..]),
         (
             "generate",
             &[
@@ -237,6 +237,7 @@ fn every_subcommand_explains_its_flags() {
                 "--crate-name",
                 "--overrides",
                 "--runtime",
+                "--force",
             ][..],
         ),
         (
