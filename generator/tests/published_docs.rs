@@ -307,11 +307,13 @@ fn extract(inputs: &[&Path], out: &Path, verbose: bool) -> (Output, String) {
 }
 
 /// Every file of a schema directory, by name, with its bytes.
+/// The schema documents written into `dir` (not the writer's manifest beside them).
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fs::read_dir(dir)
         .expect("listable")
-        .map(|entry| {
-            let path = entry.expect("entry").path();
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .map(|path| {
             let name = path
                 .file_name()
                 .expect("a name")
