@@ -27,15 +27,24 @@ pub struct Extracted {
     pub warnings: Vec<Warning>,
 }
 
-/// Markdown pages have `#` headings or `|---|` table rules; rendered text has neither.
+/// Markdown pages have `#` headings and `|:--|` table rules; rendered text
+/// has bare lines naming its sections instead. A rendered page may still
+/// carry a markdown-looking line inside a sample (a `#### JSON Response` that
+/// a broken fence swallowed), so the form with more such lines wins.
 pub fn detect_format(text: &str) -> PageFormat {
-    let markdown = text.lines().any(|line| {
+    let (mut markdown, mut rendered) = (0usize, 0usize);
+    for line in text.lines() {
         let line = line.trim_start();
-        (line.starts_with('#') && line.trim_start_matches('#').starts_with(' '))
+        if (line.starts_with('#') && line.trim_start_matches('#').starts_with(' '))
             || line.starts_with("|:--")
             || line.starts_with("|**")
-    });
-    if markdown {
+        {
+            markdown += 1;
+        } else if sections::Section::of_line(line).is_some() {
+            rendered += 1;
+        }
+    }
+    if markdown > rendered {
         PageFormat::Markdown
     } else {
         PageFormat::Rendered
@@ -74,4 +83,18 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
     };
     let inferred = recover::missing_headings(&mut blocks);
     interpret::document(path, format, &blocks, inferred)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_markdown_line_inside_a_rendered_sample_does_not_make_the_page_markdown() {
+        let rendered = "startVideo\n\nApplies to: Skype\n\nPropertie\n\nNone\n\nOperations\n\nPOST\n\nJSON Request\n\nPost https://x/startVideo HTTP/1.1\n```json\n\n#### JSON Response\n";
+        assert_eq!(detect_format(rendered), PageFormat::Rendered);
+        let markdown = "# x\n\n## Web Link\n\n|**Name**|**Description**|\n|:--|:--|\n";
+        assert_eq!(detect_format(markdown), PageFormat::Markdown);
+        assert_eq!(detect_format("just words"), PageFormat::Rendered);
+    }
 }

@@ -553,7 +553,7 @@ fn operation_groups(blocks: &[Block]) -> Vec<OperationGroup> {
                     } else if let Some(group) = groups.last_mut() {
                         group.last_rank = rank;
                     }
-                } else if section != Section::Operations {
+                } else if section.ends_operations() {
                     open = false;
                 }
             }
@@ -620,11 +620,7 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     for (at, block) in blocks.iter().enumerate() {
         match section_of(block) {
             Some(Section::Operation) => (requests, responses, in_operation) = (0, 0, true),
-            Some(section)
-                if section.operation_rank().is_none() && section != Section::Operations =>
-            {
-                in_operation = false
-            }
+            Some(section) if section.ends_operations() => in_operation = false,
             _ => {}
         }
         let Block::Code { text, line } = block else {

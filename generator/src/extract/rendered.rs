@@ -51,32 +51,6 @@ const COLUMN_WORDS: &[&str] = &[
 /// holds a single token in the rendered form.
 const FREE_TEXT_COLUMNS: &[&str] = &["Description", "Reason", "Permission"];
 
-/// Section names UCWA pages use. A line like this is content, never chrome,
-/// never a title.
-const SECTION_WORDS: &[&str] = &[
-    "properties",
-    "links",
-    "events",
-    "operations",
-    "members",
-    "examples",
-    "web link",
-    "resource description",
-    "request body",
-    "response body",
-    "synchronous errors",
-    "query parameters",
-    "json request",
-    "json response",
-    "xml request",
-    "xml response",
-    "get",
-    "post",
-    "put",
-    "delete",
-    "options",
-];
-
 /// Chrome lines seen on rendered documentation pages, in a few languages. Only
 /// supporting evidence: most chrome is removed by position (see module docs).
 const CHROME_LINES: &[&str] = &[
@@ -227,7 +201,8 @@ impl Reader<'_> {
         let mut description_pending = false;
         while index < self.end {
             let trimmed = self.lines[index].trim();
-            if trimmed.is_empty() || is_chrome(trimmed) {
+            // A code fence is markup a rendering left behind, never prose.
+            if trimmed.is_empty() || is_chrome(trimmed) || is_fence(trimmed) {
                 index += 1;
                 continue;
             }
@@ -391,17 +366,28 @@ impl Reader<'_> {
 
     /// Appends the sample's remaining lines: everything up to a blank line,
     /// and past blank lines while what follows is still indented or closing
-    /// sample text.
+    /// sample text. A code fence inside the sample means the page's markdown
+    /// fence broke and the browser showed what followed as code too: the
+    /// sample then runs on until a line naming a section or a new request.
     fn continuation(&self, mut index: usize, text: &mut String) -> usize {
+        let mut broken_fence = false;
         loop {
             while index < self.end && !self.lines[index].trim().is_empty() {
+                let trimmed = self.lines[index].trim();
+                if broken_fence && ends_verbatim_run(trimmed) {
+                    return index;
+                }
+                broken_fence |= is_fence(trimmed);
                 text.push('\n');
                 text.push_str(self.lines[index].trim_end());
                 index += 1;
             }
             let after_blanks = (index..self.end).find(|&i| !self.lines[i].trim().is_empty());
             match after_blanks {
-                Some(next) if is_sample_continuation(self.lines[next]) => {
+                Some(next)
+                    if is_sample_continuation(self.lines[next])
+                        || (broken_fence && !ends_verbatim_run(self.lines[next].trim())) =>
+                {
                     for _ in index..next {
                         text.push('\n');
                     }
@@ -757,6 +743,19 @@ fn is_sample_continuation(line: &str) -> bool {
             || trimmed.starts_with(['{', '}', '[', ']'])))
         || trimmed.starts_with(['}', ']'])
         || trimmed.starts_with("</")
+        || is_fence(trimmed)
+}
+
+/// Where text swallowed by a broken fence ends: a line naming a section, or
+/// the request line of the next sample.
+fn ends_verbatim_run(trimmed: &str) -> bool {
+    is_section_word(trimmed) || (is_http_start_line(trimmed) && !trimmed.starts_with("HTTP/"))
+}
+
+/// A markdown code fence (```` ``` ````, ```` ```json ````) left in rendered text,
+/// typically inside a sample whose markdown fence was broken.
+fn is_fence(trimmed: &str) -> bool {
+    trimmed.starts_with("```")
 }
 
 /// Byte offset of a sample that shares a line with the sentence before it
@@ -806,8 +805,9 @@ fn is_identifier_with_noise(line: &str) -> bool {
     identifier && noise
 }
 
+/// A line naming a section is content, never chrome, never a title.
 fn is_section_word(line: &str) -> bool {
-    SECTION_WORDS.contains(&normalise(line).to_lowercase().as_str())
+    super::sections::Section::of_line(&normalise(line)).is_some()
 }
 
 fn is_chrome(line: &str) -> bool {

@@ -29,44 +29,78 @@ pub enum Section {
 }
 
 impl Section {
+    /// Judges a heading by its words, each of which may be singular, plural
+    /// or truncated (`Propertie`, `Event`, `Synchronous error:`).
     pub fn of_heading(text: &str) -> Section {
         let words = text.trim().trim_end_matches(':').trim().to_lowercase();
         if Method::parse(&words).is_some() {
             return Section::Operation;
         }
+        let list: Vec<&str> = words.split_whitespace().collect();
+        let is = |phrase: &[&str]| {
+            list.len() == phrase.len() && list.iter().zip(phrase).all(|(w, c)| word_is(w, c))
+        };
+        let first_is = |word: &str| list.first().is_some_and(|w| word_is(w, word));
+        let has_pair = |first: &str, second: &str| {
+            list.windows(2)
+                .any(|pair| word_is(pair[0], first) && word_is(pair[1], second))
+        };
         let example = |format, direction| Section::Example(format, direction);
-        match words.as_str() {
-            "json request" => return example(SampleFormat::Json, Direction::Request),
-            "json response" => return example(SampleFormat::Json, Direction::Response),
-            "xml request" => return example(SampleFormat::Xml, Direction::Request),
-            "xml response" => return example(SampleFormat::Xml, Direction::Response),
-            "events" => return Section::Events,
-            "operations" => return Section::Operations,
-            "resource description" => return Section::ResourceDescription,
-            _ => {}
-        }
-        if words.starts_with("web link") {
+        if is(&["json", "request"]) {
+            example(SampleFormat::Json, Direction::Request)
+        } else if is(&["json", "response"]) {
+            example(SampleFormat::Json, Direction::Response)
+        } else if is(&["xml", "request"]) {
+            example(SampleFormat::Xml, Direction::Request)
+        } else if is(&["xml", "response"]) {
+            example(SampleFormat::Xml, Direction::Response)
+        } else if is(&["events"]) {
+            Section::Events
+        } else if is(&["operations"]) {
+            Section::Operations
+        } else if is(&["resource", "description"]) {
+            Section::ResourceDescription
+        } else if first_is("web") && list.get(1).is_some_and(|w| word_is(w, "links")) {
             Section::WebLink
-        } else if words.starts_with("propert") {
+        } else if first_is("properties") {
             Section::Properties
-        } else if words.starts_with("link") {
+        } else if first_is("links") {
             Section::Links
-        } else if words.contains("scope") {
+        } else if list.iter().any(|w| word_is(w, "scopes")) {
             Section::Scopes
-        } else if words.starts_with("member") {
+        } else if first_is("members") {
             Section::Members
-        } else if words.contains("query param") {
+        } else if has_pair("query", "parameters") {
             Section::QueryParameters
-        } else if words.contains("request body") {
+        } else if has_pair("request", "body") {
             Section::RequestBody
-        } else if words.contains("response body") {
+        } else if has_pair("response", "body") {
             Section::ResponseBody
-        } else if words.contains("error") {
+        } else if list.last().is_some_and(|w| word_is(w, "errors")) {
             Section::Errors
-        } else if words.starts_with("example") {
+        } else if first_is("examples") {
             Section::Examples
         } else {
             Section::Other(words)
+        }
+    }
+
+    /// The section a bare line of rendered text names, if it names one: a
+    /// short phrase, not a sentence, that [`Section::of_heading`] recognises.
+    pub fn of_line(line: &str) -> Option<Section> {
+        let text = line.trim();
+        let words = text.split_whitespace().count();
+        let sentence = text.ends_with(['.', ',', ';', '!', '?']);
+        // Sample lines (`"_links" : {`) and markup are not phrases.
+        let phrase = text
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "-:?'()/".contains(c));
+        if words == 0 || words > 8 || sentence || !phrase {
+            return None;
+        }
+        match Section::of_heading(text) {
+            Section::Other(_) => None,
+            section => Some(section),
         }
     }
 
@@ -84,6 +118,14 @@ impl Section {
         }
     }
 
+    /// A section that cannot be part of an operation: a heading the page
+    /// does not define (`Other`) leaves the operation open, since its words
+    /// say nothing about where the operation ends.
+    pub fn ends_operations(&self) -> bool {
+        self.operation_rank().is_none()
+            && !matches!(self, Section::Operations | Section::Operation | Section::Other(_))
+    }
+
     /// Sections whose content is a table, or the word `None`.
     pub fn expects_table(&self) -> bool {
         matches!(
@@ -98,6 +140,19 @@ impl Section {
                 | Section::Event(_)
         )
     }
+}
+
+/// A heading word is a section word in the singular (`property`,
+/// `event`), the plural, or cut short after at least four letters
+/// (`Propertie`, `param`); a longer word (`memberships`) is another word.
+fn word_is(word: &str, plural: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let singular = plural
+        .strip_suffix("ies")
+        .map(|stem| format!("{stem}y"))
+        .or_else(|| plural.strip_suffix('s').map(str::to_string))
+        .unwrap_or_else(|| plural.to_string());
+    word == singular || (word.len() >= 4 && plural.starts_with(word))
 }
 
 #[cfg(test)]
@@ -127,6 +182,42 @@ mod tests {
         ];
         for (heading, section) in cases {
             assert_eq!(Section::of_heading(heading), section, "{heading}");
+        }
+    }
+
+    #[test]
+    fn section_words_may_be_singular_plural_or_cut_short() {
+        let cases = [
+            ("Property", Section::Properties),
+            ("Event", Section::Events),
+            ("Operation", Section::Operations),
+            ("Member:", Section::Members),
+            ("Synchronous erro", Section::Errors),
+            ("Query param", Section::QueryParameters),
+            ("memberships", Section::Other("memberships".into())),
+            ("Error Codes", Section::Other("error codes".into())),
+            ("errorCode", Section::Other("errorcode".into())),
+        ];
+        for (heading, section) in cases {
+            assert_eq!(Section::of_heading(heading), section, "{heading}");
+        }
+    }
+
+    #[test]
+    fn bare_lines_name_sections_only_as_short_phrases() {
+        assert_eq!(Section::of_line("Propertie"), Some(Section::Properties));
+        assert_eq!(
+            Section::of_line("Azure Active Directory scopes for online applications"),
+            Some(Section::Scopes)
+        );
+        for line in [
+            "The errors below (if any) are specific to this resource.",
+            "\"_links\" : {",
+            "Error Codes",
+            "state The state of the call",
+            "",
+        ] {
+            assert_eq!(Section::of_line(line), None, "{line}");
         }
     }
 
