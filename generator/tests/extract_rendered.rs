@@ -94,6 +94,17 @@ fn codes(blocks: &[Block]) -> Vec<(&str, usize)> {
         .collect()
 }
 
+/// The blocks as the reader gave them, without the sections recovery types.
+fn untyped(blocks: &[Block]) -> Vec<(usize, String)> {
+    blocks
+        .iter()
+        .map(|block| match block {
+            Block::Heading { level, text, .. } => (block.line(), format!("h{level} {text}")),
+            other => (other.line(), format!("{other:?}")),
+        })
+        .collect()
+}
+
 fn all_text(blocks: &[Block]) -> String {
     format!("{blocks:?}")
 }
@@ -393,7 +404,8 @@ fn intact_pages_are_left_alone() {
             Vec::<String>::new(),
             "{name}"
         );
-        assert_eq!(blocks, before, "{name}");
+        // Recovery types the event headings it finds; it inserts nothing.
+        assert_eq!(untyped(&blocks), untyped(&before), "{name}");
     }
     let Some(corpus) = shared("ucwa") else { return };
     let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)

@@ -11,6 +11,7 @@
 
 use super::blocks::{Block, Cell, Row, Table};
 use super::text;
+use super::vocabulary::starts_loose_markdown_sample;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -185,7 +186,7 @@ impl<'a> Reader<'a> {
         if let Some(Inline::Heading { level, start }) = self.inline.take() {
             let text = self.take_text();
             let line = self.lines.line_of(start);
-            self.push(Block::Heading { level, text, line });
+            self.push(Block::heading(level, text, line));
         }
     }
 
@@ -199,7 +200,7 @@ impl<'a> Reader<'a> {
             self.text.clear();
             return;
         }
-        if raw.lines().any(starts_sample) {
+        if raw.lines().any(starts_loose_markdown_sample) {
             self.text.clear();
             self.loose_text(start, range.end);
             return;
@@ -302,7 +303,7 @@ impl<'a> Reader<'a> {
         let mut prose: Vec<&str> = Vec::new();
         let mut prose_line = self.lines.line_of(start);
         for line in self.source[start..end].split_inclusive('\n') {
-            if starts_sample(line) {
+            if starts_loose_markdown_sample(line) {
                 self.flush_prose(&mut prose, prose_line);
                 let line_number = self.lines.line_of(offset);
                 self.push(Block::Code {
@@ -366,29 +367,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The first line of a sample written without a fence: a JSON document, an
-/// XML declaration or element, or an HTTP request/status line.
-fn starts_sample(line: &str) -> bool {
-    let line = line.trim();
-    if line.starts_with('{') || line.starts_with("<?xml") || line.starts_with("HTTP/") {
-        return true;
-    }
-    if let Some(element) = line.strip_prefix('<') {
-        // An XML element, not inline HTML the page uses for layout.
-        let name: String = element
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        return line.contains("xmlns") || name == "resource";
-    }
-    let mut words = line.split_whitespace();
-    let first = words.next().unwrap_or_default();
-    crate::schema::Method::parse(first).is_some()
-        && words
-            .next()
-            .is_some_and(|target| target.starts_with("http") || target.starts_with('/'))
-}
-
 fn strip_bold(text: &str) -> String {
     text.replace("**", "").trim().to_string()
 }
@@ -418,7 +396,9 @@ mod tests {
         blocks
             .iter()
             .filter_map(|block| match block {
-                Block::Heading { level, text, line } => Some((*level, text.as_str(), *line)),
+                Block::Heading {
+                    level, text, line, ..
+                } => Some((*level, text.as_str(), *line)),
                 _ => None,
             })
             .collect()

@@ -3,7 +3,8 @@
 //! A page is read as bytes, its form (markdown or rendered text) is detected
 //! from its content, it is reduced to [`blocks`], damaged rendered pages get
 //! their missing headings recovered, and the interpreter turns the blocks into
-//! a schema document.
+//! a schema document. What every part of a page looks like is decided in one
+//! place, the [`vocabulary`].
 
 pub mod blocks;
 pub mod interpret;
@@ -12,9 +13,9 @@ pub mod recover;
 pub mod rendered;
 pub mod resolve;
 pub mod samples;
-pub mod sections;
 pub mod text;
 pub mod types;
+pub mod vocabulary;
 
 use crate::error::{Error, Warning};
 use crate::schema::{Document, PageFormat};
@@ -34,13 +35,9 @@ pub struct Extracted {
 pub fn detect_format(text: &str) -> PageFormat {
     let (mut markdown, mut rendered) = (0usize, 0usize);
     for line in text.lines() {
-        let line = line.trim_start();
-        if (line.starts_with('#') && line.trim_start_matches('#').starts_with(' '))
-            || line.starts_with("|:--")
-            || line.starts_with("|**")
-        {
+        if vocabulary::is_markdown_structure(line) {
             markdown += 1;
-        } else if sections::Section::of_line(line).is_some() {
+        } else if vocabulary::Section::of_line(line).is_some() {
             rendered += 1;
         }
     }

@@ -24,11 +24,16 @@
 //! - JSON/XML Request/Response: an operation's HTTP sample or bare body; the
 //!   format from its headers or body, else from its place (JSON pair first).
 //!
+//! Last, headings under Events that the vocabulary does not know (`Added`)
+//! are typed as event headings, so the interpreter gets typed sections only.
+//!
 //! Samples of a damaged page may not parse (lost braces), so they are scanned
 //! as text, never parsed.
 
 use super::blocks::{Block, Table};
-use super::sections::Section;
+use super::vocabulary::{
+    is_http_start_line, is_relationships_sentence, is_web_link_table, Section, TableKind,
+};
 use crate::schema::Method;
 
 /// Inserts the headings that evidence shows are missing; returns one note per inferred fact.
@@ -40,21 +45,42 @@ pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
     recover_events(blocks, &mut notes);
     recover_operations(blocks, &mut notes);
     recover_sample_headings(blocks, &mut notes);
+    type_event_headings(blocks);
     notes
 }
 
-fn heading(text: &str, line: usize) -> Block {
-    Block::Heading {
-        level: 0,
-        text: text.to_string(),
-        line,
+/// Types the headings under Events that the vocabulary does not know
+/// (`Added`, `completed`, ...) as event headings, up to the operations.
+/// The title is not a section, even when it reads `events`.
+fn type_event_headings(blocks: &mut [Block]) {
+    let title = blocks
+        .iter()
+        .position(|block| matches!(block, Block::Heading { level: 1, .. }));
+    let mut in_events = false;
+    for (at, block) in blocks.iter_mut().enumerate() {
+        let Block::Heading { section, .. } = block else {
+            continue;
+        };
+        if Some(at) <= title {
+            continue;
+        }
+        match section {
+            Section::Events => in_events = true,
+            Section::Operations | Section::Operation(_) => in_events = false,
+            Section::Other(words) if in_events => *section = Section::Event(words.clone()),
+            _ => {}
+        }
     }
+}
+
+fn heading(text: &str, line: usize) -> Block {
+    Block::heading(0, text, line)
 }
 
 /// Section headings other than the page title.
 fn section_of(block: &Block) -> Option<Section> {
     match block {
-        Block::Heading { level, text, .. } if *level != 1 => Some(Section::of_heading(text)),
+        Block::Heading { level, section, .. } if *level != 1 => Some(section.clone()),
         _ => None,
     }
 }
@@ -73,13 +99,8 @@ fn with_heading_before(blocks: &[Block]) -> impl Iterator<Item = (usize, &Block,
     })
 }
 
-fn header_is(table: &Table, columns: &[&str]) -> bool {
-    table.header.len() == columns.len()
-        && table.header.iter().zip(columns).all(|(cell, column)| {
-            cell.trim()
-                .trim_end_matches('?')
-                .eq_ignore_ascii_case(column)
-        })
+fn is_kind(table: &Table, kind: TableKind) -> bool {
+    TableKind::of_table(table) == Some(kind)
 }
 
 /// Puts each block before the block now at its position (after the last block
@@ -116,14 +137,7 @@ fn recover_title(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         return;
     };
     let line = blocks[0].line();
-    blocks.insert(
-        0,
-        Block::Heading {
-            level: 1,
-            text: name.clone(),
-            line,
-        },
-    );
+    blocks.insert(0, Block::heading(1, name.clone(), line));
     notes.push(format!(
         "title: resource name {name} inferred from {evidence}"
     ));
@@ -200,9 +214,7 @@ fn event_table_resource(blocks: &[Block]) -> Option<(String, String)> {
     let event_resources: Vec<(&str, usize)> = blocks
         .iter()
         .filter_map(|block| match block {
-            Block::Table(table)
-                if header_is(table, &["Resource", "Priority", "Sender", "Reason"]) =>
-            {
+            Block::Table(table) if is_kind(table, TableKind::ResourcePrioritySenderReason) => {
                 Some(table)
             }
             _ => None,
@@ -258,8 +270,8 @@ fn recover_properties(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let resource_page = is_resource_page(blocks);
     let found = with_heading_before(blocks).find_map(|(at, block, heading_before)| match block {
         Block::Table(table)
-            if header_is(table, &["Name", "Description"])
-                && !is_web_link_table(blocks, at, table) =>
+            if is_kind(table, TableKind::NameDescription)
+                && !is_web_link_table_at(blocks, at, table) =>
         {
             let owner = heading_before.and_then(|heading| section_of(&blocks[heading]));
             matches!(
@@ -284,42 +296,28 @@ fn recover_properties(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     }
 }
 
-/// The rel/href table every resource page opens with ("Web Link"), which is
-/// not the resource's properties.
-fn is_web_link_table(blocks: &[Block], at: usize, table: &Table) -> bool {
-    let introduced = at.checked_sub(1).and_then(|before| blocks.get(before)).is_some_and(
-        |block| matches!(block, Block::Paragraph { text, .. } if text.to_lowercase().starts_with("for more on web links")),
-    );
-    let rel_href = !table.rows.is_empty()
-        && table.rows.iter().all(|row| {
-            row.cells
-                .first()
-                .is_some_and(|cell| matches!(cell.text.as_str(), "rel" | "href"))
-        });
-    introduced || rel_href
+/// The web-link table, by its rows or the sentence right above it.
+fn is_web_link_table_at(blocks: &[Block], at: usize, table: &Table) -> bool {
+    let sentence_before = at.checked_sub(1).and_then(|before| match &blocks[before] {
+        Block::Paragraph { text, .. } => Some(text.as_str()),
+        _ => None,
+    });
+    is_web_link_table(table, sentence_before)
 }
 
 fn is_resource_page(blocks: &[Block]) -> bool {
     blocks.iter().enumerate().any(|(at, block)| match block {
         Block::Table(table) => {
-            is_web_link_table(blocks, at, table)
-                || header_is(table, &["Link", "Description"])
-                || header_is(table, &["Scope", "Permission", "Description"])
-                || header_is(table, &["Resource", "Priority", "Sender", "Reason"])
-                || header_is(table, &["Error", "Code", "Subcode", "Description"])
+            is_web_link_table_at(blocks, at, table)
+                || is_kind(table, TableKind::LinkDescription)
+                || is_kind(table, TableKind::ScopePermissionDescription)
+                || is_kind(table, TableKind::ResourcePrioritySenderReason)
+                || is_kind(table, TableKind::ErrorCodeSubcodeDescription)
         }
         Block::Paragraph { text, .. } => is_relationships_sentence(text),
-        Block::Code { text, .. } => text
-            .lines()
-            .next()
-            .is_some_and(super::rendered::is_http_start_line),
+        Block::Code { text, .. } => text.lines().next().is_some_and(is_http_start_line),
         Block::Heading { .. } => false,
     })
-}
-
-fn is_relationships_sentence(text: &str) -> bool {
-    text.to_lowercase()
-        .contains("can have the following relationships")
 }
 
 // ---------------------------------------------------------------- links
@@ -328,7 +326,7 @@ fn recover_links(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut insertions = Vec::new();
     for (at, block, heading_before) in with_heading_before(blocks) {
         let Block::Table(table) = block else { continue };
-        if !header_is(table, &["Link", "Description"]) {
+        if !is_kind(table, TableKind::LinkDescription) {
             continue;
         }
         if heading_before.and_then(|heading| section_of(&blocks[heading])) == Some(Section::Links) {
@@ -370,7 +368,7 @@ fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
             has_events = true;
         }
         let Block::Table(table) = block else { continue };
-        if !header_is(table, &["Resource", "Priority", "Sender", "Reason"]) {
+        if !is_kind(table, TableKind::ResourcePrioritySenderReason) {
             continue;
         }
         // Event types are one word: Added, Updated, started, completed ...
@@ -526,9 +524,8 @@ fn operation_groups(blocks: &[Block]) -> Vec<OperationGroup> {
     let mut open = false;
     for (at, block) in blocks.iter().enumerate() {
         match block {
-            Block::Heading { level, text, .. } if *level != 1 => {
-                let section = Section::of_heading(text);
-                if section == Section::Operation {
+            Block::Heading { level, section, .. } if *level != 1 => {
+                if matches!(section, Section::Operation(_)) {
                     groups.push(OperationGroup {
                         start: at,
                         has_method: true,
@@ -590,7 +587,7 @@ fn description_start(blocks: &[Block], at: usize) -> usize {
 
 fn request_line_method(text: &str) -> Option<(Method, &str)> {
     let first = text.lines().next()?.trim();
-    if !super::rendered::is_http_start_line(first) || first.starts_with("HTTP/") {
+    if !is_http_start_line(first) || first.starts_with("HTTP/") {
         return None;
     }
     Some((Method::parse(first.split_whitespace().next()?)?, first))
@@ -619,7 +616,7 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut in_operation = false;
     for (at, block) in blocks.iter().enumerate() {
         match section_of(block) {
-            Some(Section::Operation) => (requests, responses, in_operation) = (0, 0, true),
+            Some(Section::Operation(_)) => (requests, responses, in_operation) = (0, 0, true),
             Some(section) if section.ends_operations() => in_operation = false,
             _ => {}
         }
@@ -631,7 +628,7 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         };
         // A bare JSON or XML body in an operation is what it answers.
         let bare_body = first.starts_with(['{', '<']);
-        if !in_operation || !(bare_body || super::rendered::is_http_start_line(first)) {
+        if !in_operation || !(bare_body || is_http_start_line(first)) {
             continue;
         }
         let is_response = bare_body || first.starts_with("HTTP/");
@@ -737,11 +734,7 @@ mod tests {
     }
 
     fn title(text: &str, line: usize) -> Block {
-        Block::Heading {
-            level: 1,
-            text: text.to_string(),
-            line,
-        }
+        Block::heading(1, text, line)
     }
 
     fn paragraph(text: &str, line: usize) -> Block {
@@ -807,14 +800,7 @@ mod tests {
             code("HTTP/1.1 200 OK\nContent-Type: application/json\n  \"_links\" : {\n      \"rel\" : \"inner\",\n  \"rel\" : \"note\",", 9),
         ];
         let notes = missing_headings(&mut blocks);
-        assert_eq!(
-            blocks[0],
-            Block::Heading {
-                level: 1,
-                text: "note".into(),
-                line: 3
-            }
-        );
+        assert_eq!(blocks[0], title("note", 3));
         assert_eq!(
             notes[0],
             "title: resource name note inferred from the rel of the JSON response sample at line 9"
@@ -972,6 +958,31 @@ mod tests {
             })
             .collect();
         assert_eq!(order, ["first", "a", "second", "third", "b", "last"]);
+    }
+
+    #[test]
+    fn headings_under_events_are_typed_as_events_up_to_the_operations() {
+        let mut blocks = vec![
+            title("events", 1),
+            heading("Added", 2),
+            heading("Events", 3),
+            heading("Added", 4),
+            heading("Operations", 5),
+            heading("Added", 6),
+        ];
+        missing_headings(&mut blocks);
+        let sections: Vec<Option<Section>> = blocks.iter().map(section_of).collect();
+        assert_eq!(
+            sections,
+            [
+                None,
+                Some(Section::Other("added".into())),
+                Some(Section::Events),
+                Some(Section::Event("added".into())),
+                Some(Section::Operations),
+                Some(Section::Other("added".into())),
+            ]
+        );
     }
 
     #[test]

@@ -19,75 +19,11 @@
 //! a question to the reader after the last table or sample.
 
 use super::blocks::{Block, Cell, Row, Table};
-
-/// Column names that appear in UCWA table headers. The page content is
-/// English even when the chrome around it is not, so this list is evidence,
-/// not a translation table.
-const COLUMN_WORDS: &[&str] = &[
-    "Name",
-    "Description",
-    "Required?",
-    "Required",
-    "Link",
-    "Error",
-    "Code",
-    "Subcode",
-    "Resource",
-    "Priority",
-    "Sender",
-    "Reason",
-    "Scope",
-    "Permission",
-    "Item",
-    "Value",
-    "Type",
-    "Parameter",
-    "Member",
-    "Property",
-    "Default",
-];
-
-/// Columns whose cells are free text and may hold spaces; every other column
-/// holds a single token in the rendered form.
-const FREE_TEXT_COLUMNS: &[&str] = &["Description", "Reason", "Permission"];
-
-/// Chrome lines seen on rendered documentation pages, in a few languages. Only
-/// supporting evidence: most chrome is removed by position (see module docs).
-const CHROME_LINES: &[&str] = &[
-    "share via",
-    "partager via",
-    "compartir a través de",
-    "teilen über",
-    "feedback",
-    "commentaires",
-    "comentarios",
-    "in this article",
-    "dans cet article",
-    "en este artículo",
-    "in diesem artikel",
-    "table of contents",
-    "table des matières",
-    "yes no",
-    "oui non",
-    "sí no",
-    "ja nein",
-    "learn",
-    "print",
-    "save",
-    "edit",
-    "article",
-    "additional resources",
-    "ressources supplémentaires",
-    // Buttons a documentation site puts above tables and code samples.
-    "expand table",
-    "développer le tableau",
-    "tabelle erweitern",
-    "expandir tabla",
-    "copy",
-    "copier",
-    "kopieren",
-    "copiar",
-];
+use super::vocabulary::{
+    inline_sample_at, is_applies_to, is_chrome, is_fence, is_free_text_column, is_heading_shaped,
+    is_http_start_line, is_identifier_with_noise, is_spaced_header, is_title_shaped, names_section,
+    sample_start, word_count, SampleStart,
+};
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
 /// become paragraphs.
@@ -104,11 +40,9 @@ pub fn blocks(text: &str) -> Vec<Block> {
     };
     let mut index = page.start;
     if let Some(title) = page.title {
-        reader.blocks.push(Block::Heading {
-            level: 1,
-            text: normalise(lines[title]),
-            line: title + 1,
-        });
+        reader
+            .blocks
+            .push(Block::heading(1, normalise(lines[title]), title + 1));
         index = page.after_title;
     }
     reader.read_from(index);
@@ -156,7 +90,7 @@ fn title_before(lines: &[&str]) -> Option<usize> {
     let candidate = |line: &&str| is_identifier_with_noise(line) && !is_chrome(line);
     lines
         .iter()
-        .rposition(|line| candidate(line) && !is_section_word(line))
+        .rposition(|line| candidate(line) && !names_section(line))
         .or_else(|| lines.iter().rposition(candidate))
 }
 
@@ -168,7 +102,7 @@ fn trailing_chrome_start(lines: &[&str]) -> usize {
         .iter()
         .rposition(|line| {
             let trimmed = line.trim();
-            is_table_header(trimmed)
+            is_spaced_header(trimmed)
                 || sample_start(trimmed).is_some()
                 || inline_sample_at(trimmed).is_some()
         })
@@ -183,7 +117,7 @@ fn trailing_chrome_start(lines: &[&str]) -> usize {
         .rev()
         .find(|&i| !lines[i].trim().is_empty());
     match caption {
-        Some(i) if word_count(lines[i]) <= 3 && !is_section_word(lines[i]) => i,
+        Some(i) if word_count(lines[i]) <= 3 && !names_section(lines[i]) => i,
         _ => question,
     }
 }
@@ -242,11 +176,11 @@ impl Reader<'_> {
                     && (self.table_at_peek(index)
                         || sample_start(trimmed).is_some()
                         || is_applies_to(trimmed)
-                        || is_section_word(trimmed)))
+                        || names_section(trimmed)))
             {
                 break;
             }
-            if index == start && is_section_word(trimmed) {
+            if index == start && names_section(trimmed) {
                 parts.push(trimmed);
                 index += 1;
                 break;
@@ -264,15 +198,12 @@ impl Reader<'_> {
             index += 1;
         }
         if let [single] = parts.as_slice() {
-            let forced_paragraph = *description_pending && !is_section_word(single);
+            let forced_paragraph = *description_pending && !names_section(single);
             if !forced_paragraph && is_heading_shaped(single) {
                 // What follows a method heading is the operation's description.
                 *description_pending = crate::schema::Method::parse(single).is_some();
-                self.blocks.push(Block::Heading {
-                    level: 0,
-                    text: normalise(single),
-                    line: start + 1,
-                });
+                self.blocks
+                    .push(Block::heading(0, normalise(single), start + 1));
                 return index;
             }
         }
@@ -440,7 +371,7 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
         return (columns.len() >= 2 && columns.iter().all(|c| !c.is_empty()) && is_pipe_rule(rule))
             .then_some(HeaderForm::Piped(columns));
     }
-    if !is_table_header(trimmed) {
+    if !is_spaced_header(trimmed) {
         return None;
     }
     if trimmed.contains('\t') {
@@ -455,13 +386,6 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
     Some(HeaderForm::Spaced(
         trimmed.split_whitespace().map(str::to_string).collect(),
     ))
-}
-
-fn is_table_header(trimmed: &str) -> bool {
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    (2..=6).contains(&words.len())
-        && words.iter().all(|word| COLUMN_WORDS.contains(word))
-        && words.iter().any(|word| FREE_TEXT_COLUMNS.contains(word))
 }
 
 fn is_pipe_rule(line: &str) -> bool {
@@ -519,7 +443,7 @@ fn delimited_table(
 fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
     table_rows(lines, start, start + 1, end, header, |header, line| {
         let line = line.trim();
-        if line.is_empty() || is_table_header(line) || sample_start(line).is_some() {
+        if line.is_empty() || is_spaced_header(line) || sample_start(line).is_some() {
             return None;
         }
         split_row(header, line)
@@ -573,7 +497,7 @@ fn table_rows(
 /// numeric column holding a word), which ends the table.
 fn split_row(header: &[String], line: &str) -> Option<Vec<String>> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
-    let is_free = |column: &String| FREE_TEXT_COLUMNS.contains(&column.as_str());
+    let is_free = |column: &String| is_free_text_column(column);
     let first_free = header.iter().position(is_free).unwrap_or(header.len() - 1);
     let last_free = header.iter().rposition(is_free).unwrap_or(first_free);
     let mut cells = vec![String::new(); header.len()];
@@ -648,62 +572,6 @@ fn free_text_split(tokens: &[&str]) -> usize {
     by_object.or_else(by_verb).unwrap_or(tokens.len().min(1))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SampleStart {
-    Http,
-    Json,
-    Xml,
-}
-
-/// Whether a trimmed line starts a sample: an HTTP start line, the start of a
-/// JSON value, a JSON member line of a damaged sample (`"rel" : "x",`), or XML.
-fn sample_start(trimmed: &str) -> Option<SampleStart> {
-    if is_http_start_line(trimmed) {
-        return Some(SampleStart::Http);
-    }
-    if trimmed.starts_with('{') || is_json_array_start(trimmed) || is_json_member_line(trimmed) {
-        return Some(SampleStart::Json);
-    }
-    if trimmed.starts_with("<?xml")
-        || (trimmed.starts_with('<')
-            && trimmed[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/'))
-    {
-        return Some(SampleStart::Xml);
-    }
-    None
-}
-
-/// `HTTP/1.1 200 OK`, `Get https://... HTTP/1.1`, `Post HTTP/1.1` (a damaged request line).
-pub(crate) fn is_http_start_line(trimmed: &str) -> bool {
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    match words.as_slice() {
-        [first, second, ..] if is_http_version(first) => second.chars().all(|c| c.is_ascii_digit()),
-        [method, .., last] => {
-            crate::schema::Method::parse(method).is_some() && is_http_version(last)
-        }
-        _ => false,
-    }
-}
-
-fn is_http_version(word: &str) -> bool {
-    word.strip_prefix("HTTP/")
-        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
-}
-
-/// `[`, `[ {`, `["a"`, `[1`: not `[text](link)`, which a broken markdown link leaves behind.
-fn is_json_array_start(trimmed: &str) -> bool {
-    trimmed.strip_prefix('[').is_some_and(|rest| {
-        let rest = rest.trim_start();
-        rest.is_empty()
-            || rest.starts_with(['{', '[', '"', ']', '-'])
-            || rest.starts_with(|c: char| c.is_ascii_digit())
-    })
-}
-
-fn is_json_member_line(trimmed: &str) -> bool {
-    trimmed.starts_with('"') && (trimmed.contains("\" :") || trimmed.contains("\":"))
-}
-
 /// `boundary="0cac9abd"` of a `Content-Type: multipart/...` header.
 fn multipart_boundary(header: &str) -> Option<String> {
     let lower = header.to_ascii_lowercase();
@@ -749,104 +617,7 @@ fn is_sample_continuation(line: &str) -> bool {
 /// Where text swallowed by a broken fence ends: a line naming a section, or
 /// the request line of the next sample.
 fn ends_verbatim_run(trimmed: &str) -> bool {
-    is_section_word(trimmed) || (is_http_start_line(trimmed) && !trimmed.starts_with("HTTP/"))
-}
-
-/// A markdown code fence (```` ``` ````, ```` ```json ````) left in rendered text,
-/// typically inside a sample whose markdown fence was broken.
-fn is_fence(trimmed: &str) -> bool {
-    trimmed.starts_with("```")
-}
-
-/// Byte offset of a sample that shares a line with the sentence before it
-/// (`...valid scenario. { "_links" : ...`): a `{`/`[` opening a JSON member
-/// after whitespace, or an XML declaration.
-fn inline_sample_at(trimmed: &str) -> Option<usize> {
-    let json = trimmed
-        .match_indices([' ', '\t'])
-        .map(|(at, _)| at + 1)
-        .find(|&at| {
-            let rest = &trimmed[at..];
-            (rest.starts_with('{') || rest.starts_with('['))
-                && rest[1..].trim_start().starts_with(['"', '{'])
-        });
-    json.filter(|&at| at > 0)
-        .or_else(|| trimmed.find(" <?xml").map(|at| at + 1))
-}
-
-/// `Applies to: ...`, also with the emphasis marks a rendering may leave (`** Applies to: **`).
-fn is_applies_to(line: &str) -> bool {
-    line.trim_start_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
-        .starts_with("applies to")
-}
-
-/// A title: an identifier, optionally followed by the noise UCWA titles carry
-/// (`reference`, `reference for Skype for Business 2015`, `: applies to ...`).
-fn is_title_shaped(line: &str) -> bool {
-    is_identifier_with_noise(line) && !is_section_word(line) && !is_chrome(line)
-}
-
-fn is_identifier_with_noise(line: &str) -> bool {
-    let trimmed = line.trim();
-    let mut words = trimmed.split_whitespace();
-    let Some(first) = words.next() else {
-        return false;
-    };
-    let rest: Vec<&str> = words.collect();
-    let identifier = first.starts_with(|c: char| c.is_ascii_alphabetic())
-        && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let noise = match rest.first() {
-        None => true,
-        Some(word) => {
-            word.eq_ignore_ascii_case("reference") || word.starts_with(':') || word.starts_with('(')
-        }
-    };
-    identifier && noise
-}
-
-/// A line naming a section is content, never chrome, never a title.
-fn is_section_word(line: &str) -> bool {
-    super::sections::Section::of_line(&normalise(line)).is_some()
-}
-
-fn is_chrome(line: &str) -> bool {
-    CHROME_LINES.contains(&normalise(line).to_lowercase().as_str())
-}
-
-/// A standalone line that reads as a heading: short, no sentence punctuation
-/// at its end, and not the word `None` that empty sections say.
-fn is_heading_shaped(trimmed: &str) -> bool {
-    let ends_sentence = trimmed.ends_with(['.', ',', ';', ':', '!', '?', '…', ')']);
-    let none = matches!(trimmed.to_lowercase().as_str(), "none" | "n/a" | "-");
-    !ends_sentence
-        && !none
-        && !reads_as_sentence(trimmed)
-        && word_count(trimmed) <= 8
-        && trimmed.chars().count() <= 80
-}
-
-/// "Returns the transcripts of a conversation log", "Represents a session":
-/// a verb followed by a determiner starts a sentence, whatever its punctuation;
-/// so does "Sample of ...".
-/// Headings are noun phrases ("Request body", "Azure Active Directory scopes ...").
-fn reads_as_sentence(text: &str) -> bool {
-    const DETERMINERS: &[&str] = &[
-        "the", "a", "an", "this", "that", "these", "all", "any", "your", "its", "their", "one",
-        "whether",
-    ];
-    let mut words = text.split_whitespace();
-    let first = words.next().unwrap_or_default();
-    // "Sample of returned event data" introduces every event sample, in bold
-    // on some pages, which a rendering shows as a bare line.
-    first.eq_ignore_ascii_case("sample")
-        || words
-            .next()
-            .is_some_and(|second| DETERMINERS.contains(&second))
-}
-
-fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+    names_section(trimmed) || (is_http_start_line(trimmed) && !trimmed.starts_with("HTTP/"))
 }
 
 /// Clean text as the markdown reader gives it, so both forms of a page agree.
@@ -936,55 +707,10 @@ mod tests {
     }
 
     #[test]
-    fn http_start_lines() {
-        for line in [
-            "HTTP/1.1 200 OK",
-            "Get https://x/y HTTP/1.1",
-            "Post HTTP/1.1",
-            "DELETE https://x HTTP/2",
-        ] {
-            assert!(is_http_start_line(line), "{line}");
-        }
-        for line in [
-            "HTTP/1.1",
-            "Get the resource",
-            "HTTP/x 200",
-            "Fetch https://x HTTP/1.1",
-            "",
-        ] {
-            assert!(!is_http_start_line(line), "{line}");
-        }
-    }
-
-    #[test]
-    fn titles_are_identifiers_with_optional_noise() {
-        for line in [
-            "audioVideoSessions",
-            "user reference for Skype for Business 2015",
-            "Status : applies to Skype",
-            "myGroups2",
-        ] {
-            assert!(is_title_shaped(line), "{line}");
-        }
-        for line in [
-            "Partager via",
-            "Share via",
-            "Feedback",
-            "Operations",
-            "Web Link",
-            "05/21/2018",
-            "Table of contents",
-            "",
-        ] {
-            assert!(!is_title_shaped(line), "{line}");
-        }
-    }
-
-    #[test]
     fn page_without_title_or_applies_to_keeps_every_line() {
         let blocks = blocks("Properties\n\nName Description\nstate The state.\n");
         assert!(
-            matches!(&blocks[0], Block::Heading { level: 0, text, line: 1 } if text == "Properties")
+            matches!(&blocks[0], Block::Heading { level: 0, text, line: 1, .. } if text == "Properties")
         );
         assert!(
             matches!(&blocks[1], Block::Table(table) if table.rows.len() == 1 && table.rows[0].line == 4)

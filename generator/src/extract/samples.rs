@@ -5,7 +5,8 @@
 //! the page, reported in `valid`/`problem`; a broken body is never repaired.
 
 use super::text;
-use crate::schema::{Direction, Example, Method, SampleFormat};
+use super::vocabulary::is_message_start_line;
+use crate::schema::{Direction, Example, SampleFormat};
 
 pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -> Example {
     let decoded = text::decode_entities(sample);
@@ -13,7 +14,9 @@ pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -
     while lines.next_if(|line| line.trim().is_empty()).is_some() {}
 
     let start_line = match lines.peek() {
-        Some(line) if is_start_line(line) => lines.next().unwrap_or_default().trim().to_string(),
+        Some(line) if is_message_start_line(line) => {
+            lines.next().unwrap_or_default().trim().to_string()
+        }
         _ => String::new(),
     };
     let mut headers = Vec::new();
@@ -38,16 +41,6 @@ pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -
         problem,
         body,
     }
-}
-
-/// `POST https://... HTTP/1.1` or `HTTP/1.1 200 OK`.
-fn is_start_line(line: &str) -> bool {
-    let line = line.trim();
-    if line.starts_with("HTTP/") {
-        return true;
-    }
-    let mut words = line.split_whitespace();
-    words.next().and_then(Method::parse).is_some() && words.next().is_some()
 }
 
 /// `Name: value`, where the name is one token.

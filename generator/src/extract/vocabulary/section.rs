@@ -1,6 +1,5 @@
-//! What a section heading announces, judged by its words. One classifier
-//! serves the interpreter and the recovery of damaged rendered pages, so the
-//! two never disagree about a heading.
+//! What a section heading announces, judged by its words: the one
+//! classifier of headings for both readers, the recovery and the interpreter.
 
 use crate::schema::{Direction, Method, SampleFormat};
 
@@ -18,7 +17,8 @@ pub enum Section {
     Event(String),
     Members,
     Operations,
-    Operation,
+    /// A method heading (`GET`, `Post`).
+    Operation(Method),
     QueryParameters,
     RequestBody,
     ResponseBody,
@@ -33,8 +33,8 @@ impl Section {
     /// or truncated (`Propertie`, `Event`, `Synchronous error:`).
     pub fn of_heading(text: &str) -> Section {
         let words = text.trim().trim_end_matches(':').trim().to_lowercase();
-        if Method::parse(&words).is_some() {
-            return Section::Operation;
+        if let Some(method) = Method::parse(&words) {
+            return Section::Operation(method);
         }
         let list: Vec<&str> = words.split_whitespace().collect();
         let is = |phrase: &[&str]| {
@@ -123,7 +123,10 @@ impl Section {
     /// say nothing about where the operation ends.
     pub fn ends_operations(&self) -> bool {
         self.operation_rank().is_none()
-            && !matches!(self, Section::Operations | Section::Operation | Section::Other(_))
+            && !matches!(
+                self,
+                Section::Operations | Section::Operation(_) | Section::Other(_)
+            )
     }
 
     /// Sections whose content is a table, or the word `None`.
@@ -164,8 +167,8 @@ mod tests {
         let cases = [
             ("Propertie", Section::Properties),
             ("Web link", Section::WebLink),
-            ("GET", Section::Operation),
-            ("Post", Section::Operation),
+            ("GET", Section::Operation(Method::Get)),
+            ("Post", Section::Operation(Method::Post)),
             ("Synchronous errors", Section::Errors),
             ("Synchronous error:", Section::Errors),
             (

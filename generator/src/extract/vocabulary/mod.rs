@@ -1,0 +1,24 @@
+//! What the parts of a UCWA page look like, in one place: a section heading
+//! and a bare line naming a section, a table header and the web-link table,
+//! the "Applies to" line, page furniture, a title, and the first line of a
+//! sample. The markdown and rendered readers, the recovery of lost headings
+//! and the interpreter all ask here, so they never disagree about a line.
+
+mod prose;
+mod sample;
+mod section;
+mod table;
+
+pub use prose::{
+    is_applies_to, is_chrome, is_heading_shaped, is_identifier_with_noise, is_markdown_structure,
+    is_none, is_title_shaped, name_from_title, names_section, reads_as_sentence, word_count,
+};
+pub use sample::{
+    inline_sample_at, is_fence, is_http_start_line, is_message_start_line, sample_start,
+    starts_loose_markdown_sample, SampleStart,
+};
+pub use section::Section;
+pub use table::{
+    is_free_text_column, is_relationships_sentence, is_spaced_header, is_web_link_intro,
+    is_web_link_table, TableKind, COLUMN_WORDS,
+};

@@ -1,0 +1,142 @@
+//! What the first line of a sample looks like: an HTTP start line, a JSON
+//! value or member, an XML element; in markdown, the stricter shapes that
+//! mark a sample written without a fence.
+
+use crate::schema::Method;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleStart {
+    Http,
+    Json,
+    Xml,
+}
+
+/// Whether a trimmed line starts a sample: an HTTP start line, the start of a
+/// JSON value, a JSON member line of a damaged sample (`"rel" : "x",`), or XML.
+pub fn sample_start(trimmed: &str) -> Option<SampleStart> {
+    if is_http_start_line(trimmed) {
+        return Some(SampleStart::Http);
+    }
+    if trimmed.starts_with('{') || is_json_array_start(trimmed) || is_json_member_line(trimmed) {
+        return Some(SampleStart::Json);
+    }
+    if trimmed.starts_with("<?xml")
+        || (trimmed.starts_with('<')
+            && trimmed[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/'))
+    {
+        return Some(SampleStart::Xml);
+    }
+    None
+}
+
+/// `HTTP/1.1 200 OK`, `Get https://... HTTP/1.1`, `Post HTTP/1.1` (a damaged request line).
+pub fn is_http_start_line(trimmed: &str) -> bool {
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    match words.as_slice() {
+        [first, second, ..] if is_http_version(first) => second.chars().all(|c| c.is_ascii_digit()),
+        [method, .., last] => Method::parse(method).is_some() && is_http_version(last),
+        _ => false,
+    }
+}
+
+fn is_http_version(word: &str) -> bool {
+    word.strip_prefix("HTTP/")
+        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// `[`, `[ {`, `["a"`, `[1`: not `[text](link)`, which a broken markdown link leaves behind.
+fn is_json_array_start(trimmed: &str) -> bool {
+    trimmed.strip_prefix('[').is_some_and(|rest| {
+        let rest = rest.trim_start();
+        rest.is_empty()
+            || rest.starts_with(['{', '[', '"', ']', '-'])
+            || rest.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+fn is_json_member_line(trimmed: &str) -> bool {
+    trimmed.starts_with('"') && (trimmed.contains("\" :") || trimmed.contains("\":"))
+}
+
+/// A markdown code fence (```` ``` ````, ```` ```json ````) left in rendered text,
+/// typically inside a sample whose markdown fence was broken.
+pub fn is_fence(trimmed: &str) -> bool {
+    trimmed.starts_with("```")
+}
+
+/// Byte offset of a sample that shares a line with the sentence before it
+/// (`...valid scenario. { "_links" : ...`): a `{`/`[` opening a JSON member
+/// after whitespace, or an XML declaration.
+pub fn inline_sample_at(trimmed: &str) -> Option<usize> {
+    let json = trimmed
+        .match_indices([' ', '\t'])
+        .map(|(at, _)| at + 1)
+        .find(|&at| {
+            let rest = &trimmed[at..];
+            (rest.starts_with('{') || rest.starts_with('['))
+                && rest[1..].trim_start().starts_with(['"', '{'])
+        });
+    json.filter(|&at| at > 0)
+        .or_else(|| trimmed.find(" <?xml").map(|at| at + 1))
+}
+
+/// The first line of a sample written without a fence: a JSON document, an
+/// XML declaration or element, or an HTTP request/status line.
+pub fn starts_loose_markdown_sample(line: &str) -> bool {
+    let line = line.trim();
+    if line.starts_with('{') || line.starts_with("<?xml") || line.starts_with("HTTP/") {
+        return true;
+    }
+    if let Some(element) = line.strip_prefix('<') {
+        // An XML element, not inline HTML the page uses for layout.
+        let name: String = element
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        return line.contains("xmlns") || name == "resource";
+    }
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    Method::parse(first).is_some()
+        && words
+            .next()
+            .is_some_and(|target| target.starts_with("http") || target.starts_with('/'))
+}
+
+/// The start line of an HTTP message inside a sample, `POST https://... HTTP/1.1`
+/// or `HTTP/1.1 200 OK`: looser than a line that starts a sample in running
+/// text, since inside a sample the first line can only be this or the body.
+pub fn is_message_start_line(line: &str) -> bool {
+    let line = line.trim();
+    if line.starts_with("HTTP/") {
+        return true;
+    }
+    let mut words = line.split_whitespace();
+    words.next().and_then(Method::parse).is_some() && words.next().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_start_lines() {
+        for line in [
+            "HTTP/1.1 200 OK",
+            "Get https://x/y HTTP/1.1",
+            "Post HTTP/1.1",
+            "DELETE https://x HTTP/2",
+        ] {
+            assert!(is_http_start_line(line), "{line}");
+        }
+        for line in [
+            "HTTP/1.1",
+            "Get the resource",
+            "HTTP/x 200",
+            "Fetch https://x HTTP/1.1",
+            "",
+        ] {
+            assert!(!is_http_start_line(line), "{line}");
+        }
+    }
+}

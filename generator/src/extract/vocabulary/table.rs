@@ -1,0 +1,149 @@
+//! What a table looks like: the kinds of table the pages have, told apart by
+//! their header cells, the words a rendered header is made of, and the
+//! web-link table every resource page opens with.
+
+use crate::extract::blocks::Table;
+
+/// The kinds of table the pages have, told apart by their header cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    /// Properties, links (under a Links heading), members, the web-link table.
+    NameDescription,
+    /// Query parameters and request bodies.
+    NameDescriptionRequired,
+    LinkDescription,
+    /// Response bodies.
+    ItemDescription,
+    ScopePermissionDescription,
+    ResourcePrioritySenderReason,
+    ErrorCodeSubcodeDescription,
+}
+
+impl TableKind {
+    /// The kind of a header, ignoring case, bold, and a trailing `?` or `:`.
+    pub fn of(header: &[String]) -> Option<TableKind> {
+        let words: Vec<String> = header
+            .iter()
+            .map(|cell| {
+                cell.trim()
+                    .trim_end_matches(['?', ':'])
+                    .trim()
+                    .to_lowercase()
+            })
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["name", "description"] => Some(TableKind::NameDescription),
+            ["name", "description", "required"] => Some(TableKind::NameDescriptionRequired),
+            ["link", "description"] => Some(TableKind::LinkDescription),
+            ["item", "description"] => Some(TableKind::ItemDescription),
+            ["scope", "permission", "description"] => Some(TableKind::ScopePermissionDescription),
+            ["resource", "priority", "sender", "reason"] => {
+                Some(TableKind::ResourcePrioritySenderReason)
+            }
+            ["error", "code", "subcode", "description"] => {
+                Some(TableKind::ErrorCodeSubcodeDescription)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn of_table(table: &Table) -> Option<TableKind> {
+        TableKind::of(&table.header)
+    }
+}
+
+/// Column names that appear in UCWA table headers. The page content is
+/// English even when the chrome around it is not, so this list is evidence,
+/// not a translation table.
+pub const COLUMN_WORDS: &[&str] = &[
+    "Name",
+    "Description",
+    "Required?",
+    "Required",
+    "Link",
+    "Error",
+    "Code",
+    "Subcode",
+    "Resource",
+    "Priority",
+    "Sender",
+    "Reason",
+    "Scope",
+    "Permission",
+    "Item",
+    "Value",
+    "Type",
+    "Parameter",
+    "Member",
+    "Property",
+    "Default",
+];
+
+/// Columns whose cells are free text and may hold spaces; every other column
+/// holds a single token in the rendered form.
+const FREE_TEXT_COLUMNS: &[&str] = &["Description", "Reason", "Permission"];
+
+pub fn is_free_text_column(column: &str) -> bool {
+    FREE_TEXT_COLUMNS.contains(&column)
+}
+
+/// A rendered table header: two to six column words, one of them free text
+/// (`Name Description`, `Error Code Subcode Description`).
+pub fn is_spaced_header(trimmed: &str) -> bool {
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    (2..=6).contains(&words.len())
+        && words.iter().all(|word| COLUMN_WORDS.contains(word))
+        && words.iter().any(|word| is_free_text_column(word))
+}
+
+/// The rel/href table every resource page opens with ("Web Link"): it lists
+/// the two JSON keys of every resource, not the resource's properties. Told
+/// by its rows, or by the sentence right above it.
+pub fn is_web_link_table(table: &Table, sentence_before: Option<&str>) -> bool {
+    sentence_before.is_some_and(is_web_link_intro)
+        || !table.rows.is_empty()
+            && table.rows.iter().all(|row| {
+                row.cells
+                    .first()
+                    .is_some_and(|cell| matches!(cell.text.as_str(), "rel" | "href"))
+            })
+}
+
+/// "For more on web links, see Web links.": the sentence above the web-link table.
+pub fn is_web_link_intro(text: &str) -> bool {
+    let words = text.trim_start().to_lowercase();
+    words.starts_with("for more") && words.contains("web link")
+}
+
+/// "This resource can have the following relationships.": the sentence above the links table.
+pub fn is_relationships_sentence(text: &str) -> bool {
+    text.to_lowercase()
+        .contains("can have the following relationships")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_kinds_ignore_bold_case_and_question_marks() {
+        let header = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            TableKind::of(&header(&["Name", "Description", "Required?"])),
+            Some(TableKind::NameDescriptionRequired)
+        );
+        assert_eq!(
+            TableKind::of(&header(&["error", "Code", "Subcode", "Description"])),
+            Some(TableKind::ErrorCodeSubcodeDescription)
+        );
+        assert_eq!(TableKind::of(&header(&["Name"])), None);
+    }
+
+    #[test]
+    fn spaced_headers_are_column_words_with_free_text() {
+        assert!(is_spaced_header("Scope Permission Description"));
+        assert!(!is_spaced_header("Name Value"));
+        assert!(!is_spaced_header("Description"));
+    }
+}
