@@ -11,8 +11,8 @@ use super::blocks::{Block, Row, Table};
 use super::samples::{self, parse_example};
 use super::types;
 use super::vocabulary::{
-    is_applies_to, is_none, is_web_link_intro, is_web_link_table, name_from_title, Section,
-    TableKind,
+    is_applies_to, is_none, is_web_link_intro, is_web_link_row, is_web_link_table, name_from_title,
+    Section, TableKind,
 };
 use super::Extracted;
 use crate::error::{Error, Warning};
@@ -200,8 +200,11 @@ impl<'a> Page<'a> {
         match self.section {
             // "The errors below (if any) are ..." is a complete answer on its own.
             Section::Errors => self.section_filled = true,
-            // Rendered text loses the Web Link heading; its first sentence marks the section.
-            Section::Intro if is_web_link_intro(text) => self.section = Section::WebLink,
+            // Rendered text loses the Web Link heading; its first sentence, or
+            // one of its rows where the page begins in that table, marks the section.
+            Section::Intro if is_web_link_intro(text) || is_web_link_row(text) => {
+                self.section = Section::WebLink
+            }
             Section::Intro if !is_applies_to(text) => self.description.push(text.to_string()),
             Section::Operation(_) => {
                 if let Some(operation) = self.document.operations.last_mut() {

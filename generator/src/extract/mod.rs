@@ -78,8 +78,66 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
         PageFormat::Markdown => markdown::blocks(text),
         PageFormat::Rendered => rendered::blocks(text),
     };
-    let inferred = recover::missing_headings(&mut blocks);
-    interpret::document(path, format, &blocks, inferred)
+    // The file name of a published page (`invitation_ref.md`) names it better
+    // than any sample; a plain file stem only when nothing else does.
+    let mut named_by_file = title_from_file_name(path, &mut blocks, FileName::PageName);
+    let mut inferred = recover::missing_headings(&mut blocks);
+    named_by_file =
+        named_by_file.or_else(|| title_from_file_name(path, &mut blocks, FileName::Stem));
+    inferred.splice(0..0, named_by_file.iter().map(|(note, _)| note.clone()));
+    let mut extracted = interpret::document(path, format, &blocks, inferred)?;
+    if let Some((_, line)) = named_by_file {
+        extracted.warnings.insert(
+            0,
+            Warning {
+                file: path.to_path_buf(),
+                line,
+                message: format!(
+                    "expected a title heading, found none; named the page {} from the file name",
+                    extracted.document.name
+                ),
+            },
+        );
+    }
+    Ok(extracted)
+}
+
+/// Which file names name a page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileName {
+    /// `invitation_ref.md`, `invitation_ref.txt`: the published page's own name.
+    PageName,
+    /// `invitation.txt`: any identifier.
+    Stem,
+}
+
+/// Gives a page with no title one from its file name; returns the note for
+/// `inferred` and the line the title stands for.
+fn title_from_file_name(
+    path: &Path,
+    blocks: &mut Vec<blocks::Block>,
+    accepted: FileName,
+) -> Option<(String, usize)> {
+    let has_title = blocks
+        .iter()
+        .any(|block| matches!(block, blocks::Block::Heading { level: 1, .. }));
+    if has_title || blocks.is_empty() {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    let name = match stem.len().checked_sub(4).map(|at| stem.split_at(at)) {
+        Some((name, suffix)) if suffix.eq_ignore_ascii_case("_ref") => name,
+        _ if accepted == FileName::Stem => stem,
+        _ => return None,
+    };
+    let name = vocabulary::name_from_title(name).filter(|found| found == name)?;
+    let line = blocks[0].line();
+    blocks.insert(0, blocks::Block::heading(1, name.clone(), line));
+    let file = path.file_name()?.to_string_lossy();
+    Some((
+        format!("title: resource name {name} taken from the file name {file}"),
+        line,
+    ))
 }
 
 #[cfg(test)]

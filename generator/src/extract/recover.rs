@@ -19,6 +19,11 @@
 //! - Links: a Link/Description table, placed before the relationships sentence;
 //! - Events and the event type: an event table; the type from the `"type"` of
 //!   its sample, else from its reason ("is added", "... when it completes");
+//! - an operation's subsections: Query parameters / Request body from a
+//!   Name/Description/Required table (two in a row: the query parameters
+//!   first; one alone: a request body when its rows give types), Response
+//!   body from an Item/Description table or "The response from a GET request
+//!   ...", Synchronous errors from "The errors below ..." or an errors table;
 //! - the method (and Operations): an operation's subsections with no method
 //!   heading; the method from its sample request line, else from "a GET request";
 //! - JSON/XML Request/Response: an operation's HTTP sample or bare body; the
@@ -43,6 +48,7 @@ pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
     recover_properties(blocks, &mut notes);
     recover_links(blocks, &mut notes);
     recover_events(blocks, &mut notes);
+    recover_operation_subsections(blocks, &mut notes);
     recover_operations(blocks, &mut notes);
     recover_sample_headings(blocks, &mut notes);
     type_event_headings(blocks);
@@ -480,6 +486,117 @@ fn capitalised(word: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- operation subsections
+
+/// Gives the tables and sentences of an operation that lost their subsection
+/// headings one, judged by the table's header or the sentence's words.
+fn recover_operation_subsections(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let mut insertions = Vec::new();
+    // The section of the nearest heading before, real or inserted.
+    let mut owner: Option<Section> = None;
+    let mut inferred_parameters = false;
+    for (at, block) in blocks.iter().enumerate() {
+        if let Some(section) = section_of(block) {
+            owner = Some(section);
+            inferred_parameters = false;
+            continue;
+        }
+        let (wanted, evidence) = match block {
+            Block::Table(table) => match TableKind::of_table(table) {
+                Some(TableKind::ErrorCodeSubcodeDescription) => {
+                    (Section::Errors, "an Error/Code/Subcode/Description table")
+                }
+                Some(TableKind::ItemDescription) => {
+                    (Section::ResponseBody, "an Item/Description table")
+                }
+                Some(TableKind::NameDescriptionRequired) => {
+                    let section = match &owner {
+                        // Under a query parameters heading this recovery gave, a second table is the body.
+                        Some(Section::QueryParameters) if inferred_parameters => {
+                            Section::RequestBody
+                        }
+                        Some(section @ (Section::QueryParameters | Section::RequestBody)) => {
+                            section.clone()
+                        }
+                        _ => parameters_or_body(blocks, at, table),
+                    };
+                    (section, "a Name/Description/Required table")
+                }
+                _ => continue,
+            },
+            Block::Paragraph { text, .. } if is_errors_sentence(text) => {
+                (Section::Errors, "the sentence 'The errors below ...'")
+            }
+            Block::Paragraph { text, .. } if is_response_sentence(text) => (
+                Section::ResponseBody,
+                "the sentence 'The response from ...'",
+            ),
+            _ => continue,
+        };
+        if owner.as_ref() == Some(&wanted) {
+            continue;
+        }
+        let line = block.line();
+        let text = subsection_heading(&wanted);
+        insertions.push((at, heading(text, line)));
+        notes.push(format!(
+            "{text} heading inferred from {evidence} at line {line}"
+        ));
+        inferred_parameters = wanted == Section::QueryParameters;
+        owner = Some(wanted);
+    }
+    inserting(blocks, insertions);
+}
+
+fn subsection_heading(section: &Section) -> &'static str {
+    match section {
+        Section::QueryParameters => "Query parameters",
+        Section::RequestBody => "Request body",
+        Section::ResponseBody => "Response body",
+        _ => "Synchronous errors",
+    }
+}
+
+/// A Name/Description/Required table with no heading: the first of two in
+/// a row lists query parameters and the second the request body; one alone is
+/// a request body when its rows end in type hints ("...String"), else query
+/// parameters.
+fn parameters_or_body(blocks: &[Block], at: usize, table: &Table) -> Section {
+    let another_follows = blocks[at + 1..]
+        .iter()
+        .take_while(|block| !matches!(block, Block::Heading { .. } | Block::Code { .. }))
+        .any(|block| {
+            matches!(block, Block::Table(next) if TableKind::of_table(next) == Some(TableKind::NameDescriptionRequired))
+        });
+    let typed_rows = table.rows.iter().any(|row| {
+        let mut field = crate::schema::BodyField {
+            description: row
+                .cells
+                .get(1)
+                .map(|cell| cell.text.clone())
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        super::types::apply_body_hint(&mut field);
+        field.ty.is_some()
+    });
+    if another_follows || !typed_rows {
+        Section::QueryParameters
+    } else {
+        Section::RequestBody
+    }
+}
+
+/// "The errors below (if any) are specific to this resource. ..."
+fn is_errors_sentence(text: &str) -> bool {
+    text.to_lowercase().starts_with("the errors below")
+}
+
+/// "The response from a GET request contains the properties and links ..."
+fn is_response_sentence(text: &str) -> bool {
+    text.to_lowercase().starts_with("the response from a")
 }
 
 // ---------------------------------------------------------------- operations

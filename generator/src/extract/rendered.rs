@@ -21,8 +21,8 @@
 use super::blocks::{Block, Cell, Row, Table};
 use super::vocabulary::{
     inline_sample_at, is_applies_to, is_chrome, is_fence, is_free_text_column, is_heading_shaped,
-    is_http_start_line, is_identifier_with_noise, is_spaced_header, is_title_shaped, names_section,
-    sample_start, word_count, SampleStart,
+    is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header, is_title_shaped,
+    names_section, sample_start, starts_like_prose, word_count, SampleStart,
 };
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
@@ -171,9 +171,15 @@ impl Reader<'_> {
             let trimmed = self.lines[index].trim();
             // A section name is a heading even where the rendering left no
             // blank line around it.
+            // Without blank lines between them, paragraphs are told apart by
+            // the sentence that ends a line.
+            let sentence_ended = parts
+                .last()
+                .is_some_and(|part: &&str| part.ends_with(['.', '!', '?']) || is_none(part));
             if trimmed.is_empty()
                 || (index > start
-                    && (self.table_at_peek(index)
+                    && (sentence_ended
+                        || self.table_at_peek(index)
                         || sample_start(trimmed).is_some()
                         || is_applies_to(trimmed)
                         || names_section(trimmed)))
@@ -245,8 +251,14 @@ impl Reader<'_> {
                 index += 1;
             }
         }
+        // Prose right after the header fields (no blank line, no body) is not the sample's.
+        let prose_follows = index > start + 1
+            && index < self.end
+            && !self.lines[index].trim().is_empty()
+            && is_prose_line(self.lines[index]);
         let next = match boundary {
             Some(boundary) => self.multipart_body(index, &mut text, &boundary),
+            None if prose_follows => index,
             None => self.continuation(index, &mut text),
         };
         self.blocks.push(Block::Code {
@@ -302,12 +314,18 @@ impl Reader<'_> {
     /// sample then runs on until a line naming a section or a new request.
     fn continuation(&self, mut index: usize, text: &mut String) -> usize {
         let mut broken_fence = false;
+        let mut depth = JsonDepth::of(text);
         loop {
             while index < self.end && !self.lines[index].trim().is_empty() {
                 let trimmed = self.lines[index].trim();
                 if broken_fence && ends_verbatim_run(trimmed) {
                     return index;
                 }
+                // A JSON body that closed, followed by prose with no blank line between.
+                if !broken_fence && depth.closed() && is_prose_line(self.lines[index]) {
+                    return index;
+                }
+                depth.add(self.lines[index]);
                 broken_fence |= is_fence(trimmed);
                 text.push('\n');
                 text.push_str(self.lines[index].trim_end());
@@ -443,7 +461,11 @@ fn delimited_table(
 fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
     table_rows(lines, start, start + 1, end, header, |header, line| {
         let line = line.trim();
-        if line.is_empty() || is_spaced_header(line) || sample_start(line).is_some() {
+        if line.is_empty()
+            || is_spaced_header(line)
+            || sample_start(line).is_some()
+            || starts_like_prose(line)
+        {
             return None;
         }
         split_row(header, line)
@@ -612,6 +634,56 @@ fn is_sample_continuation(line: &str) -> bool {
         || trimmed.starts_with(['}', ']'])
         || trimmed.starts_with("</")
         || is_fence(trimmed)
+}
+
+/// A sentence no sample body would hold: words starting with a capital, no
+/// JSON, XML, entity or header punctuation.
+fn is_prose_line(line: &str) -> bool {
+    let trimmed = line.trim();
+    !line.starts_with(char::is_whitespace)
+        && trimmed.starts_with(|c: char| c.is_uppercase())
+        && word_count(trimmed) >= 3
+        && !trimmed.contains(['{', '}', '[', ']', '<', '>', '=', '&', ';', ':', '"'])
+}
+
+/// How deep a JSON body's brackets are open, counted outside strings, to
+/// tell where a body that no blank line ends closes.
+struct JsonDepth {
+    depth: i64,
+    opened: bool,
+}
+
+impl JsonDepth {
+    fn of(text: &str) -> JsonDepth {
+        let mut depth = JsonDepth {
+            depth: 0,
+            opened: false,
+        };
+        text.lines().for_each(|line| depth.add(line));
+        depth
+    }
+
+    fn add(&mut self, line: &str) {
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in line.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => in_string = !in_string,
+                '{' | '[' if !in_string => {
+                    self.depth += 1;
+                    self.opened = true;
+                }
+                '}' | ']' if !in_string => self.depth -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn closed(&self) -> bool {
+        self.opened && self.depth <= 0
+    }
 }
 
 /// Where text swallowed by a broken fence ends: a line naming a section, or

@@ -11,7 +11,8 @@ mod table;
 
 pub use prose::{
     is_applies_to, is_chrome, is_heading_shaped, is_identifier_with_noise, is_markdown_structure,
-    is_none, is_title_shaped, name_from_title, names_section, reads_as_sentence, word_count,
+    is_none, is_title_shaped, name_from_title, names_section, reads_as_sentence, starts_like_prose,
+    word_count,
 };
 pub use sample::{
     inline_sample_at, is_fence, is_http_start_line, is_message_start_line, sample_start,
@@ -20,5 +21,5 @@ pub use sample::{
 pub use section::Section;
 pub use table::{
     is_free_text_column, is_relationships_sentence, is_spaced_header, is_web_link_intro,
-    is_web_link_table, TableKind, COLUMN_WORDS,
+    is_web_link_row, is_web_link_table, TableKind, COLUMN_WORDS,
 };

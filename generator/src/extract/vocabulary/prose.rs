@@ -121,6 +121,18 @@ pub fn reads_as_sentence(text: &str) -> bool {
             .is_some_and(|second| DETERMINERS.contains(&second))
 }
 
+/// A sentence of the page's prose: a capitalised word that opens English
+/// sentences and is never a name in a table's first column ("This resource
+/// can have ...", "Sample of returned event data.", "The errors below ...").
+/// Ends a table that no blank line ends.
+pub fn starts_like_prose(line: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "The", "This", "These", "A", "An", "For", "Only", "Sample", "If", "When", "Each",
+    ];
+    let first = line.split_whitespace().next().unwrap_or_default();
+    OPENERS.contains(&first) && word_count(line) >= 4
+}
+
 pub fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }

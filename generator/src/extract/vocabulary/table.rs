@@ -116,6 +116,20 @@ pub fn is_web_link_intro(text: &str) -> bool {
     words.starts_with("for more") && words.contains("web link")
 }
 
+/// A row of the web-link table read as prose, where a page begins in the
+/// middle of that table: `href The location of this resource on the server,
+/// ...` (or `|href|The location ...|` in markdown).
+pub fn is_web_link_row(text: &str) -> bool {
+    let cells: Vec<&str> = text
+        .split(['|', ' '])
+        .filter(|word| !word.is_empty())
+        .collect();
+    let description = cells.get(1..).unwrap_or_default().join(" ").to_lowercase();
+    matches!(cells.first(), Some(&("rel" | "href")))
+        && (description.starts_with("the resource that this link points to")
+            || description.starts_with("the location of this resource"))
+}
+
 /// "This resource can have the following relationships.": the sentence above the links table.
 pub fn is_relationships_sentence(text: &str) -> bool {
     text.to_lowercase()
@@ -138,6 +152,17 @@ mod tests {
             Some(TableKind::ErrorCodeSubcodeDescription)
         );
         assert_eq!(TableKind::of(&header(&["Name"])), None);
+    }
+
+    #[test]
+    fn web_link_rows_are_known_by_their_descriptions() {
+        assert!(is_web_link_row(
+            "href The location of this resource on the server, and the target of an HTTP operation."
+        ));
+        assert!(is_web_link_row(
+            "|rel|The resource that this link points to. In JSON, this is the outer container.|"
+        ));
+        assert!(!is_web_link_row("rel The relationship of the contact."));
     }
 
     #[test]

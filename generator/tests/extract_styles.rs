@@ -1,0 +1,158 @@
+//! The renderings the web serves UCWA pages in, each read back to the schema
+//! of its markdown twin. The twins (`fixtures/md/twins`) are abridged
+//! published pages; each style directory under `fixtures/rendered` (and
+//! `fixtures/md/no_title`) renders them the way that style does:
+//! - `no_title`: the text begins at "Applies to", at the description, or in
+//!   the middle of the web-link table; the name comes from the file name;
+//! - `no_headings`: every section heading is gone, with blank lines
+//!   (`startMessaging`, `AccessLevel`) or without (`contactNote`);
+//! - `cell_per_line`: each table cell on its own line, ending in ` |`
+//!   (`contactNote`) or bare;
+//! - `msdn`: the old MSDN layout, with its furniture and table cells run
+//!   together (`NameDescription`, `EveryoneEveryone is admitted ...`);
+//! - and every twin and rendering cut short at arbitrary points.
+
+use std::path::{Path, PathBuf};
+use ucwa_codegen::extract::{extract_page, Extracted};
+use ucwa_codegen::schema::Document;
+
+const TWINS: [&str; 3] = ["contactNote_ref", "startMessaging_ref", "AccessLevel_ref"];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn extract_text(path: &Path, text: &str) -> Extracted {
+    extract_page(path, text.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn twin(name: &str) -> Document {
+    let path = fixtures().join("md/twins").join(format!("{name}.md"));
+    extract_text(&path, &read(&path)).document
+}
+
+/// The facts a rendering can carry: everything but where the page came from,
+/// what had to be inferred, and the samples (renderings may drop them).
+fn facts(mut document: Document) -> Document {
+    document.source = None;
+    document.inferred.clear();
+    for operation in &mut document.operations {
+        operation.examples.clear();
+    }
+    for event in &mut document.events {
+        event.sample = None;
+    }
+    document
+}
+
+/// Extracts every fixture of a style and compares it with its twin.
+fn style_agrees_with_twins(style: &str, extension: &str) -> Vec<Extracted> {
+    let mut found = Vec::new();
+    for name in TWINS {
+        let path = fixtures().join(style).join(format!("{name}.{extension}"));
+        if !path.exists() {
+            continue;
+        }
+        let extracted = extract_text(&path, &read(&path));
+        let expected = facts(twin(name));
+        let found_facts = facts(extracted.document.clone());
+        // A page that begins inside its web-link table lost the description above it.
+        if found_facts.description.is_empty() && style.ends_with("no_title") {
+            assert_subset(&found_facts, &expected, &path.display().to_string());
+        } else {
+            assert_same_yaml(&found_facts, &expected, &path.display().to_string());
+        }
+        found.push(extracted);
+    }
+    assert!(!found.is_empty(), "no fixtures for {style}");
+    found
+}
+
+/// Equal schemas; on a difference, the lines each side has alone.
+fn assert_same_yaml(found: &Document, expected: &Document, what: &str) {
+    let (found, expected) = (found.to_yaml(), expected.to_yaml());
+    if found != expected {
+        let only = |a: &str, b: &str| -> Vec<String> {
+            let b: Vec<&str> = b.lines().collect();
+            a.lines()
+                .filter(|line| !b.contains(line))
+                .map(str::to_string)
+                .collect()
+        };
+        panic!(
+            "{what} differs from its twin\nonly extracted:\n{}\nonly in the twin:\n{}",
+            only(&found, &expected).join("\n"),
+            only(&expected, &found).join("\n")
+        );
+    }
+}
+
+/// Every fact of `found` is one of `expected`'s: each YAML line of the
+/// extracted facts appears among the twin's, in order, and the twin has more.
+fn assert_subset(found: &Document, expected: &Document, what: &str) {
+    assert_eq!(found.name, expected.name, "{what}");
+    let (found_yaml, expected_yaml) = (found.to_yaml(), expected.to_yaml());
+    let mut twin_lines = expected_yaml.lines();
+    for line in found_yaml.lines() {
+        // A list item's first key starts with `- `; it matches the same line of the twin.
+        assert!(
+            twin_lines.any(|twin_line| twin_line == line),
+            "{what}: `{line}` is not among the twin's facts (in order)\n{found_yaml}"
+        );
+    }
+    assert_ne!(found_yaml, expected_yaml, "{what}: not a true subset");
+}
+
+#[test]
+fn twins_are_complete_pages() {
+    let contact_note = twin("contactNote_ref");
+    assert_eq!(contact_note.properties.len(), 2);
+    assert_eq!(contact_note.links.len(), 2);
+    assert_eq!(contact_note.events.len(), 1);
+    let start_messaging = twin("startMessaging_ref");
+    assert_eq!(start_messaging.operations[0].query_parameters.len(), 1);
+    assert_eq!(start_messaging.operations[0].request_body.len(), 3);
+    assert_eq!(twin("AccessLevel_ref").members.len(), 5);
+}
+
+#[test]
+fn pages_without_a_title_are_named_by_their_file() {
+    let mut found = style_agrees_with_twins("rendered/no_title", "txt");
+    found.extend(style_agrees_with_twins("md/no_title", "md"));
+    for extracted in &found {
+        let document = &extracted.document;
+        assert!(
+            document
+                .inferred
+                .iter()
+                .any(|note| note.contains("from the file name")),
+            "{:?}",
+            document.inferred
+        );
+        assert!(
+            extracted
+                .warnings
+                .iter()
+                .any(|warning| warning.message.contains("file name")),
+            "{:?}",
+            extracted.warnings
+        );
+    }
+}
+
+#[test]
+fn a_page_without_title_or_name_in_its_file_name_is_an_error() {
+    let path = fixtures().join("rendered/no_title/AccessLevel_ref.txt");
+    let text = read(&path);
+    let error = extract_page(Path::new("2017 copy.txt"), text.as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("title"), "{error}");
+}
+
+#[test]
+fn pages_without_section_headings_agree_with_their_twins() {
+    style_agrees_with_twins("rendered/no_headings", "txt");
+}
