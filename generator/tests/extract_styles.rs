@@ -156,3 +156,7 @@ fn a_page_without_title_or_name_in_its_file_name_is_an_error() {
 fn pages_without_section_headings_agree_with_their_twins() {
     style_agrees_with_twins("rendered/no_headings", "txt");
 }
+#[test]
+fn tables_with_one_cell_per_line_agree_with_their_twins() {
+    style_agrees_with_twins("rendered/cell_per_line", "txt");
+}

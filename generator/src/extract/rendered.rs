@@ -22,7 +22,8 @@ use super::blocks::{Block, Cell, Row, Table};
 use super::vocabulary::{
     inline_sample_at, is_applies_to, is_chrome, is_fence, is_free_text_column, is_heading_shaped,
     is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header, is_title_shaped,
-    names_section, sample_start, starts_like_prose, word_count, SampleStart,
+    names_section, sample_start, starts_like_prose, word_count, SampleStart, TableKind,
+    COLUMN_WORDS,
 };
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
@@ -362,6 +363,9 @@ impl Reader<'_> {
             HeaderForm::Tabbed(columns) => {
                 delimited_table(self.lines, index, self.end, columns, '\t')
             }
+            HeaderForm::Vertical { columns, piped } => {
+                vertical_table(self.lines, index, self.end, columns, piped)
+            }
         };
         self.blocks.push(Block::Table(table));
         Some(next)
@@ -375,10 +379,16 @@ enum HeaderForm {
     Piped(Vec<String>),
     /// `Name<TAB>Description`, as a browser copies a table: cells are exact.
     Tabbed(Vec<String>),
+    /// One cell per line (`Name`, `Description`, then `state`, `The state.`),
+    /// each ending in ` |` when `piped`; the header's cell count is the row width.
+    Vertical { columns: Vec<String>, piped: bool },
 }
 
 fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
     let trimmed = lines.get(index)?.trim();
+    if let Some(vertical) = vertical_header(lines, index, end) {
+        return Some(vertical);
+    }
     if trimmed.contains('|') {
         let rule = lines.get(index + 1).filter(|_| index + 1 < end)?;
         let columns = pipe_cells(trimmed);
@@ -404,6 +414,89 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
     Some(HeaderForm::Spaced(
         trimmed.split_whitespace().map(str::to_string).collect(),
     ))
+}
+
+/// A header written one cell per line: the longest run of column words (at
+/// most six, each alone on its line, all with or all without a closing ` |`)
+/// that makes a known kind of table.
+fn vertical_header(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
+    let piped = lines.get(index)?.trim_end().ends_with('|');
+    let words: Vec<String> = lines[index..end.min(lines.len())]
+        .iter()
+        .take(6)
+        .map_while(|line| {
+            let cell = line.trim();
+            let word = cell.strip_suffix('|').map(str::trim_end);
+            let word = if piped { word? } else { cell };
+            (word.split_whitespace().count() == 1 && COLUMN_WORDS.contains(&word))
+                .then(|| word.to_string())
+        })
+        .collect();
+    (2..=words.len())
+        .rev()
+        .map(|width| words[..width].to_vec())
+        .find(|columns| TableKind::of(columns).is_some())
+        .map(|columns| HeaderForm::Vertical { columns, piped })
+}
+
+/// A table written one cell per line: each row takes as many lines as the
+/// header has cells. With ` |` endings the table ends at the first line
+/// without one; without them, at a blank line or a line that cannot start a
+/// row (prose, a sample, a section name). A row cut short keeps its cells.
+fn vertical_table(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    header: Vec<String>,
+    piped: bool,
+) -> (Table, usize) {
+    let width = header.len();
+    let cell_of = |index: usize| -> Option<String> {
+        let line = lines.get(index).filter(|_| index < end)?.trim();
+        match line.strip_suffix('|') {
+            Some(cell) if piped => Some(normalise(cell)),
+            None if !piped && !line.is_empty() => Some(normalise(line)),
+            _ => None,
+        }
+    };
+    let mut rows = Vec::new();
+    let mut index = start + width;
+    while let Some(first) = cell_of(index) {
+        let starts_row = piped
+            || (first.split_whitespace().count() == 1
+                && !names_section(&first)
+                && sample_start(&first).is_none());
+        if !starts_row {
+            break;
+        }
+        let row_line = index + 1;
+        let mut cells = vec![first];
+        index += 1;
+        while cells.len() < width {
+            let Some(cell) = cell_of(index) else { break };
+            cells.push(cell);
+            index += 1;
+        }
+        let cells = cells
+            .into_iter()
+            .map(|text| Cell {
+                text,
+                link_targets: Vec::new(),
+            })
+            .collect();
+        rows.push(Row {
+            cells,
+            line: row_line,
+        });
+    }
+    (
+        Table {
+            header,
+            rows,
+            line: start + 1,
+        },
+        index,
+    )
 }
 
 fn is_pipe_rule(line: &str) -> bool {
