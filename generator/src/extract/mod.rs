@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod recover;
 pub mod rendered;
 pub mod resolve;
+pub mod run_together;
 pub mod samples;
 pub mod text;
 pub mod types;
@@ -74,9 +75,9 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
         ));
     }
     let format = detect_format(text);
-    let mut blocks = match format {
-        PageFormat::Markdown => markdown::blocks(text),
-        PageFormat::Rendered => rendered::blocks(text),
+    let (mut blocks, reading_notes) = match format {
+        PageFormat::Markdown => (markdown::blocks(text), Vec::new()),
+        PageFormat::Rendered => rendered::read(text),
     };
     // The file name of a published page (`invitation_ref.md`) names it better
     // than any sample; a plain file stem only when nothing else does.
@@ -85,6 +86,7 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
     named_by_file =
         named_by_file.or_else(|| title_from_file_name(path, &mut blocks, FileName::Stem));
     inferred.splice(0..0, named_by_file.iter().map(|(note, _)| note.clone()));
+    inferred.extend(reading_notes);
     let mut extracted = interpret::document(path, format, &blocks, inferred)?;
     if let Some((_, line)) = named_by_file {
         extracted.warnings.insert(

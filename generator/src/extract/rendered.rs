@@ -19,16 +19,23 @@
 //! a question to the reader after the last table or sample.
 
 use super::blocks::{Block, Cell, Row, Table};
+use super::run_together::{split_row as split_run_together, KnownNames};
 use super::vocabulary::{
     inline_sample_at, is_applies_to, is_chrome, is_fence, is_free_text_column, is_heading_shaped,
     is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header, is_title_shaped,
-    names_section, sample_start, starts_like_prose, word_count, SampleStart, TableKind,
-    COLUMN_WORDS,
+    names_section, run_together_header, sample_start, starts_like_prose, word_count, SampleStart,
+    TableKind, COLUMN_WORDS,
 };
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
 /// become paragraphs.
 pub fn blocks(text: &str) -> Vec<Block> {
+    read(text).0
+}
+
+/// The blocks, and one note per fact the reading had to guess (a split of
+/// run-together table cells).
+pub fn read(text: &str) -> (Vec<Block>, Vec<String>) {
     let lines: Vec<&str> = text
         .lines()
         .map(|line| line.trim_end_matches('\r'))
@@ -38,6 +45,8 @@ pub fn blocks(text: &str) -> Vec<Block> {
         lines: &lines,
         end: page.end,
         blocks: Vec::new(),
+        known_names: KnownNames::of_page(text),
+        notes: Vec::new(),
     };
     let mut index = page.start;
     if let Some(title) = page.title {
@@ -47,7 +56,7 @@ pub fn blocks(text: &str) -> Vec<Block> {
         index = page.after_title;
     }
     reader.read_from(index);
-    reader.blocks
+    (reader.blocks, reader.notes)
 }
 
 /// The part of the input that is page content.
@@ -127,6 +136,9 @@ struct Reader<'a> {
     lines: &'a [&'a str],
     end: usize,
     blocks: Vec<Block>,
+    /// Names the page's samples use, to split run-together table cells.
+    known_names: KnownNames,
+    notes: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -352,6 +364,44 @@ impl Reader<'_> {
         table_header_at(self.lines, index, self.end).is_some()
     }
 
+    /// A table of the old MSDN layout: every line up to a blank line (or
+    /// prose, a sample, a section name) is a row whose cells run together.
+    fn run_together_table(&mut self, start: usize, header: Vec<String>) -> (Table, usize) {
+        let mut guessed = Vec::new();
+        let known = &self.known_names;
+        let (table, next) = table_rows(
+            self.lines,
+            start,
+            start + 1,
+            self.end,
+            header,
+            |header, line| {
+                let line = line.trim();
+                if line.is_empty()
+                    || sample_start(line).is_some()
+                    || starts_like_prose(line)
+                    || names_section(line)
+                {
+                    return None;
+                }
+                let split = split_run_together(header, line, known);
+                if split.guessed {
+                    guessed.push(split.cells.first().cloned().unwrap_or_default());
+                }
+                Some(split.cells)
+            },
+        );
+        if !guessed.is_empty() {
+            self.notes.push(format!(
+                "cells of the {} table at line {} run together; split at the first capitalised word, a guess, in the rows {}",
+                table.header.join("/"),
+                table.line,
+                guessed.join(", ")
+            ));
+        }
+        (table, next)
+    }
+
     /// Reads a table starting at `index`; returns the index after it.
     fn table_at(&mut self, index: usize) -> Option<usize> {
         let header = table_header_at(self.lines, index, self.end)?;
@@ -366,6 +416,7 @@ impl Reader<'_> {
             HeaderForm::Vertical { columns, piped } => {
                 vertical_table(self.lines, index, self.end, columns, piped)
             }
+            HeaderForm::RunTogether(columns) => self.run_together_table(index, columns),
         };
         self.blocks.push(Block::Table(table));
         Some(next)
@@ -379,6 +430,8 @@ enum HeaderForm {
     Piped(Vec<String>),
     /// `Name<TAB>Description`, as a browser copies a table: cells are exact.
     Tabbed(Vec<String>),
+    /// `NameDescription` over rows like `stateThe state.`: the old MSDN layout.
+    RunTogether(Vec<String>),
     /// One cell per line (`Name`, `Description`, then `state`, `The state.`),
     /// each ending in ` |` when `piped`; the header's cell count is the row width.
     Vertical { columns: Vec<String>, piped: bool },
@@ -388,6 +441,9 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
     let trimmed = lines.get(index)?.trim();
     if let Some(vertical) = vertical_header(lines, index, end) {
         return Some(vertical);
+    }
+    if let Some(columns) = run_together_header(trimmed) {
+        return Some(HeaderForm::RunTogether(columns));
     }
     if trimmed.contains('|') {
         let rule = lines.get(index + 1).filter(|_| index + 1 < end)?;
@@ -574,7 +630,7 @@ fn table_rows(
     first_row: usize,
     end: usize,
     header: Vec<String>,
-    row_cells: impl Fn(&[String], &str) -> Option<Vec<String>>,
+    mut row_cells: impl FnMut(&[String], &str) -> Option<Vec<String>>,
 ) -> (Table, usize) {
     let mut rows = Vec::new();
     let mut index = first_row;

@@ -21,5 +21,5 @@ pub use sample::{
 pub use section::Section;
 pub use table::{
     is_free_text_column, is_relationships_sentence, is_spaced_header, is_web_link_intro,
-    is_web_link_row, is_web_link_table, TableKind, COLUMN_WORDS,
+    is_web_link_row, is_web_link_table, run_together_header, TableKind, COLUMN_WORDS,
 };

@@ -97,6 +97,27 @@ pub fn is_spaced_header(trimmed: &str) -> bool {
         && words.iter().any(|word| is_free_text_column(word))
 }
 
+/// A header whose column words are run together, as the old MSDN layout
+/// shows them (`NameDescription`, `ErrorCodeSubcodeDescription`): the words,
+/// when they make a known kind of table.
+pub fn run_together_header(line: &str) -> Option<Vec<String>> {
+    let mut rest = line.trim();
+    if rest.contains(char::is_whitespace) {
+        return None;
+    }
+    let mut columns = Vec::new();
+    while !rest.is_empty() {
+        // The longest column word first: `Required?` before `Required`.
+        let word = COLUMN_WORDS
+            .iter()
+            .filter(|word| rest.starts_with(**word))
+            .max_by_key(|word| word.len())?;
+        columns.push(word.to_string());
+        rest = &rest[word.len()..];
+    }
+    (columns.len() >= 2 && TableKind::of(&columns).is_some()).then_some(columns)
+}
+
 /// The rel/href table every resource page opens with ("Web Link"): it lists
 /// the two JSON keys of every resource, not the resource's properties. Told
 /// by its rows, or by the sentence right above it.
@@ -163,6 +184,20 @@ mod tests {
             "|rel|The resource that this link points to. In JSON, this is the outer container.|"
         ));
         assert!(!is_web_link_row("rel The relationship of the contact."));
+    }
+
+    #[test]
+    fn run_together_headers_split_into_column_words() {
+        assert_eq!(
+            run_together_header("NameDescriptionRequired?").unwrap(),
+            ["Name", "Description", "Required?"]
+        );
+        assert_eq!(
+            run_together_header("ResourcePrioritySenderReason").unwrap(),
+            ["Resource", "Priority", "Sender", "Reason"]
+        );
+        assert_eq!(run_together_header("NameValue"), None);
+        assert_eq!(run_together_header("Name Description"), None);
     }
 
     #[test]
