@@ -894,6 +894,17 @@ fn a_rendered_row_cut_off_mid_row_is_a_warning_with_its_line() {
         .find(|w| w.line == 17)
         .unwrap_or_else(|| panic!("{:?}", extracted.warnings));
     assert_eq!(warning.file, path);
-    assert!(warning.message.contains("cut off"), "{warning}");
+    assert!(warning.message.contains("cut short"), "{warning}");
+    // The cut row is left out; the row before it is kept as it is.
+    let errors = &extracted.document.operations[0].errors;
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].description, "Already there.");
+    // Cut off in the middle of the page (the last line still ends), the short row stays with a warning.
+    let text = format!("{text}\n\nExamples\n");
+    let extracted = extract_page(path, text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(extracted
+        .warnings
+        .iter()
+        .any(|w| w.line == 17 && w.message.contains("cut off")));
     assert_eq!(extracted.document.operations[0].errors.len(), 2);
 }

@@ -7,6 +7,7 @@
 //! place, the [`vocabulary`].
 
 pub mod blocks;
+pub mod cut_short;
 pub mod interpret;
 pub mod markdown;
 pub mod recover;
@@ -79,6 +80,7 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
         PageFormat::Markdown => (markdown::blocks(text), Vec::new()),
         PageFormat::Rendered => rendered::read(text),
     };
+    let cut = cut_short::drop_cut_line(text, format, &mut blocks);
     // The file name of a published page (`invitation_ref.md`) names it better
     // than any sample; a plain file stem only when nothing else does.
     let mut named_by_file = title_from_file_name(path, &mut blocks, FileName::PageName);
@@ -100,6 +102,13 @@ pub fn extract_page(path: &Path, bytes: &[u8]) -> Result<Extracted, Error> {
                 ),
             },
         );
+    }
+    if let Some((line, message)) = cut {
+        extracted.warnings.push(Warning {
+            file: path.to_path_buf(),
+            line,
+            message,
+        });
     }
     Ok(extracted)
 }

@@ -119,7 +119,9 @@ fn trailing_chrome_start(lines: &[&str]) -> usize {
         .unwrap_or(0);
     let Some(question) = (last_content + 1..lines.len()).find(|&i| {
         let trimmed = lines[i].trim();
-        trimmed.ends_with('?') && word_count(trimmed) <= 12 && !trimmed.starts_with('{')
+        trimmed.ends_with('?')
+            && (2..=12).contains(&word_count(trimmed))
+            && !trimmed.starts_with('{')
     }) else {
         return lines.len();
     };

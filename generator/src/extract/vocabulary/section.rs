@@ -32,6 +32,19 @@ impl Section {
     /// Judges a heading by its words, each of which may be singular, plural
     /// or truncated (`Propertie`, `Event`, `Synchronous error:`).
     pub fn of_heading(text: &str) -> Section {
+        Section::judge(text, true)
+    }
+
+    /// Whether `text` names its section exactly as pages write it:
+    /// `Propertie` or `Event` name theirs, but may be cut short (a page that
+    /// ends there may be cut there).
+    pub fn named_in_full(text: &str) -> bool {
+        let section = Section::judge(text, false);
+        !matches!(section, Section::Other(_)) && section == Section::of_heading(text)
+    }
+
+    fn judge(text: &str, variants: bool) -> Section {
+        let word_is = |word: &str, plural: &str| word_is(word, plural, variants);
         let words = text.trim().trim_end_matches(':').trim().to_lowercase();
         if let Some(method) = Method::parse(&words) {
             return Section::Operation(method);
@@ -148,14 +161,17 @@ impl Section {
 /// A heading word is a section word in the singular (`property`,
 /// `event`), the plural, or cut short after at least four letters
 /// (`Propertie`, `param`); a longer word (`memberships`) is another word.
-fn word_is(word: &str, plural: &str) -> bool {
+fn word_is(word: &str, plural: &str, variants: bool) -> bool {
     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    if !variants {
+        return word == plural;
+    }
     let singular = plural
         .strip_suffix("ies")
         .map(|stem| format!("{stem}y"))
         .or_else(|| plural.strip_suffix('s').map(str::to_string))
         .unwrap_or_else(|| plural.to_string());
-    word == singular || (word.len() >= 4 && plural.starts_with(word))
+    word == singular || word == plural || (word.len() >= 4 && plural.starts_with(word))
 }
 
 #[cfg(test)]

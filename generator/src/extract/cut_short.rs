@@ -1,0 +1,151 @@
+//! A page cut short: a truncated download or a partial copy ends mid-line,
+//! without the final newline every published page has.
+//!
+//! What the last line began is not trusted: a table row or a paragraph it
+//! holds is left out (a cut row or sentence would be a wrong fact, not a
+//! partial one), and a warning names the file and line. Rows and paragraphs
+//! before it are kept as they are. A last line that is evidently whole (a
+//! markdown row closed by its `|`, a section heading in full words, a sample
+//! line that closes its structure) is kept; markdown pages, which always end
+//! in a newline, still get the warning.
+
+use super::blocks::Block;
+use super::text;
+use super::vocabulary::{is_chrome, is_none, Section};
+use crate::schema::PageFormat;
+
+/// Drops what the cut left incomplete; returns the line and what to warn.
+pub fn drop_cut_line(
+    source: &str,
+    format: PageFormat,
+    blocks: &mut Vec<Block>,
+) -> Option<(usize, String)> {
+    if source.is_empty() || source.ends_with('\n') {
+        return None;
+    }
+    let line = source.lines().count();
+    let last_line = source.lines().last().unwrap_or_default().trim();
+    let markdown = format == PageFormat::Markdown;
+    let ends_mid_line = |what: &str| {
+        Some((line, format!("the page ends in the middle of {what} (no final newline): it is cut short here; {what} is left out")))
+    };
+    let no_newline = || {
+        markdown.then(|| {
+            (
+                line,
+                "the page ends without a final newline: it may be cut short here".to_string(),
+            )
+        })
+    };
+    match blocks.last_mut()? {
+        // The last row holds the last line: as a whole, or as its last cell
+        // where a table is written one cell per line.
+        Block::Table(table)
+            if table.rows.last().is_some_and(|row| {
+                row.line == line
+                    || row.cells.last().is_some_and(|cell| {
+                        !last_line.is_empty() && cell.text.ends_with(&text::clean(last_line))
+                    })
+            }) =>
+        {
+            // A markdown row closed by its `|` is whole; any other last row may be cut.
+            if markdown && last_line.ends_with('|') {
+                return no_newline();
+            }
+            table.rows.pop();
+            ends_mid_line("a table row")
+        }
+        Block::Paragraph {
+            text: paragraph, ..
+        } if paragraph.ends_with(&text::clean(last_line)) && !last_line.is_empty() => {
+            if is_none(paragraph) || is_chrome(last_line) {
+                return no_newline();
+            }
+            blocks.pop();
+            ends_mid_line("a paragraph")
+        }
+        Block::Heading { text, line: at, .. } if *at == line => {
+            if markdown || !Section::named_in_full(text) {
+                return Some((
+                    line,
+                    format!("the page ends at the heading `{text}` (no final newline): it may be cut short here"),
+                ));
+            }
+            None
+        }
+        Block::Code { text, .. } if text.trim_end().ends_with(last_line) => {
+            let closed = last_line.ends_with(['>', '}', ']']) && !json_left_open(text);
+            if markdown || !closed {
+                return Some((
+                    line,
+                    "the page ends inside a sample (no final newline): it may be cut short here"
+                        .to_string(),
+                ));
+            }
+            None
+        }
+        _ => no_newline(),
+    }
+}
+
+/// More `{`/`[` than closing brackets outside strings: a JSON body cut short.
+fn json_left_open(text: &str) -> bool {
+    let Some(body) = text.find(['{', '[']).map(|at| &text[at..]) else {
+        return false;
+    };
+    let (mut depth, mut in_string, mut escaped) = (0i64, false, false);
+    for c in body.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '{' | '[' if !in_string => depth += 1,
+            '}' | ']' if !in_string => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{markdown, rendered};
+
+    #[test]
+    fn a_markdown_row_cut_mid_cell_is_left_out() {
+        let page = "|Name|Description|\n|:--|:--|\n|a|One.|\n|b|Tw";
+        let mut blocks = markdown::blocks(page);
+        let (line, message) = drop_cut_line(page, PageFormat::Markdown, &mut blocks).unwrap();
+        assert_eq!(line, 4);
+        assert!(message.contains("table row"), "{message}");
+        let [Block::Table(table)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(table.rows.len(), 1);
+    }
+
+    #[test]
+    fn a_whole_rendered_last_line_is_kept_without_warning() {
+        for page in [
+            "x\n\nApplies to: y\n\nOperations",
+            "x\n\nGET\n\nHTTP/1.1 200 OK\n<resource rel=\"x\">\n</resource>",
+        ] {
+            let mut blocks = rendered::blocks(page);
+            let before = blocks.clone();
+            assert_eq!(drop_cut_line(page, PageFormat::Rendered, &mut blocks), None);
+            assert_eq!(blocks, before);
+        }
+    }
+
+    #[test]
+    fn a_rendered_paragraph_or_sample_cut_mid_line_warns() {
+        let page = "x\n\nApplies to: y\n\nRepresents a thi";
+        let mut blocks = rendered::blocks(page);
+        assert!(drop_cut_line(page, PageFormat::Rendered, &mut blocks).is_some());
+        assert!(!format!("{blocks:?}").contains("Represents"));
+        let page = "x\n\nGET\n\n{\n  \"a\" : {\n  }";
+        let mut blocks = rendered::blocks(page);
+        assert!(drop_cut_line(page, PageFormat::Rendered, &mut blocks).is_some());
+    }
+}
