@@ -217,6 +217,8 @@ fn all_fixtures() -> Vec<(PathBuf, &'static str)> {
         "rendered/no_headings",
         "rendered/cell_per_line",
         "rendered/msdn",
+        "md/furniture",
+        "rendered/furniture",
     ] {
         for name in TWINS {
             for extension in ["md", "txt"] {
@@ -292,4 +294,27 @@ fn a_markdown_page_ending_mid_row_warns_and_keeps_the_rows_before() {
     assert!(warning.message.contains("table row"), "{warning}");
     let expected = twin("AccessLevel_ref");
     assert_eq!(extracted.document.members, expected.members[..4]);
+}
+
+/// Older revisions of the published pages carry page furniture: a "Last
+/// modified" line, an "In this article" list of links to the page's own
+/// sections, and HTML anchors. None of it enters a description or any other
+/// text field, in markdown or rendered.
+#[test]
+fn page_furniture_never_enters_a_text_field() {
+    let mut found = style_agrees_with_twins("md/furniture", "md");
+    found.extend(style_agrees_with_twins("rendered/furniture", "txt"));
+    assert_eq!(found.len(), 3);
+    for extracted in &found {
+        let yaml = extracted.document.to_yaml();
+        for furniture in [
+            "Last modified",
+            "July 15",
+            "In this article",
+            "sectionSection",
+            "<a",
+        ] {
+            assert!(!yaml.contains(furniture), "{furniture} in\n{yaml}");
+        }
+    }
 }

@@ -11,7 +11,7 @@
 
 use super::blocks::{Block, Cell, Row, Table};
 use super::text;
-use super::vocabulary::starts_loose_markdown_sample;
+use super::vocabulary::{is_furniture, is_in_page_link_line, starts_loose_markdown_sample};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -185,6 +185,10 @@ impl<'a> Reader<'a> {
     fn finish_heading(&mut self) {
         if let Some(Inline::Heading { level, start }) = self.inline.take() {
             let text = self.take_text();
+            // "In this article" as a heading is furniture, not a section.
+            if is_furniture(&text) {
+                return;
+            }
             let line = self.lines.line_of(start);
             self.push(Block::heading(level, text, line));
         }
@@ -203,6 +207,21 @@ impl<'a> Reader<'a> {
         if raw.lines().any(starts_loose_markdown_sample) {
             self.text.clear();
             self.loose_text(start, range.end);
+            return;
+        }
+        // Furniture lines ("Last modified: ...", "In this article" and its
+        // links to the page's own sections) leave the paragraph; what remains
+        // is taken from the source lines, as loose prose is.
+        let furniture = |line: &str| is_furniture(line) || is_in_page_link_line(line);
+        if raw.lines().any(furniture) {
+            self.text.clear();
+            let rest: Vec<&str> = raw.lines().filter(|line| !furniture(line)).collect();
+            let line =
+                self.lines.line_of(start) + raw.lines().take_while(|line| furniture(line)).count();
+            let text = text::clean(&rest.join("\n").replace("**", ""));
+            if !text.is_empty() {
+                self.push(Block::Paragraph { text, line });
+            }
             return;
         }
         let text = self.take_text();

@@ -21,10 +21,10 @@
 use super::blocks::{Block, Cell, Row, Table};
 use super::run_together::{split_row as split_run_together, KnownNames};
 use super::vocabulary::{
-    inline_sample_at, is_applies_to, is_chrome, is_fence, is_free_text_column, is_heading_shaped,
-    is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header, is_title_shaped,
-    names_section, run_together_header, sample_start, starts_like_prose, word_count, SampleStart,
-    TableKind, COLUMN_WORDS,
+    inline_sample_at, is_applies_to, is_chrome, is_contents_caption, is_fence, is_free_text_column,
+    is_heading_shaped, is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header,
+    is_title_shaped, names_section, run_together_header, sample_start, starts_like_prose,
+    word_count, SampleStart, TableKind, COLUMN_WORDS,
 };
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
@@ -150,6 +150,10 @@ impl Reader<'_> {
         let mut description_pending = false;
         while index < self.end {
             let trimmed = self.lines[index].trim();
+            if is_contents_caption(trimmed) {
+                index = self.after_contents_list(index + 1);
+                continue;
+            }
             // A code fence is markup a rendering left behind, never prose.
             if trimmed.is_empty() || is_chrome(trimmed) || is_fence(trimmed) {
                 index += 1;
@@ -175,6 +179,33 @@ impl Reader<'_> {
                 continue;
             }
             index = self.text_at(index, &mut description_pending);
+        }
+    }
+
+    /// Past the list of the page's own sections that follows "In this
+    /// article": the run of lines naming sections, when it is a list (two or
+    /// more) or its one entry is followed by prose rather than a table. A
+    /// single section name over a table is the section's real heading.
+    fn after_contents_list(&self, start: usize) -> usize {
+        let non_blank = |from: usize| (from..self.end).find(|&i| !self.lines[i].trim().is_empty());
+        let mut entries = Vec::new();
+        let mut index = start;
+        while let Some(next) = non_blank(index) {
+            if !names_section(self.lines[next]) {
+                break;
+            }
+            entries.push(next);
+            index = next + 1;
+        }
+        let after = non_blank(index);
+        let is_list = entries.len() >= 2
+            || after.is_some_and(|i| {
+                table_header_at(self.lines, i, self.end).is_none()
+                    && sample_start(self.lines[i].trim()).is_none()
+            });
+        match entries.first() {
+            Some(_) if is_list => index,
+            _ => start,
         }
     }
 

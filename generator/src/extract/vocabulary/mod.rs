@@ -10,8 +10,9 @@ mod section;
 mod table;
 
 pub use prose::{
-    is_applies_to, is_chrome, is_heading_shaped, is_identifier_with_noise, is_markdown_structure,
-    is_none, is_title_shaped, name_from_title, names_section, reads_as_sentence, starts_like_prose,
+    is_applies_to, is_chrome, is_contents_caption, is_furniture, is_heading_shaped, is_html_anchor,
+    is_identifier_with_noise, is_in_page_link_line, is_markdown_structure, is_none,
+    is_title_shaped, name_from_title, names_section, reads_as_sentence, starts_like_prose,
     word_count,
 };
 pub use sample::{

@@ -79,8 +79,73 @@ pub fn names_section(line: &str) -> bool {
     Section::of_line(&text::clean(line)).is_some()
 }
 
+/// Chrome around the page, or furniture inside it: never content.
 pub fn is_chrome(line: &str) -> bool {
-    CHROME_LINES.contains(&text::clean(line).to_lowercase().as_str())
+    CHROME_LINES.contains(&text::clean(line).to_lowercase().as_str()) || is_furniture(line)
+}
+
+/// Page furniture older revisions and the old MSDN layout carry: a "Last
+/// modified:" or "Last Updated:" line (after an author, too), "N
+/// Contributors", a "© 2017 Microsoft" footer, the table of contents
+/// controls, the "In this article" caption, and a bare HTML anchor
+/// (`<a name="sectionSection0"> </a>`), in markdown or as a rendering shows it.
+pub fn is_furniture(line: &str) -> bool {
+    let trimmed = line.trim();
+    if is_html_anchor(trimmed) {
+        return true;
+    }
+    let words = text::clean(&trimmed.replace(['*', '_'], " ")).to_lowercase();
+    let contributors = words.split_once(' ').is_some_and(|(count, rest)| {
+        count.chars().all(|c| c.is_ascii_digit()) && rest.starts_with("contributor")
+    });
+    words.starts_with("last modified")
+        || words.starts_with("last updated")
+        || words.contains("| last updated")
+        || contributors
+        || (words.starts_with('©') && words.contains("microsoft"))
+        || matches!(
+            words.as_str(),
+            "toc"
+                | "in this article"
+                | "collapse the table of content"
+                | "collapse the table of contents"
+                | "expand the table of content"
+                | "expand the table of contents"
+        )
+}
+
+/// "In this article", the caption of a list of the page's own sections.
+pub fn is_contents_caption(line: &str) -> bool {
+    text::clean(&line.replace(['*', '_'], " ")).eq_ignore_ascii_case("in this article")
+}
+
+/// `<a name="x"> </a>`, `<a name = "x"></a>`, `<a id="x"/>`: an anchor alone on its line.
+pub fn is_html_anchor(line: &str) -> bool {
+    let Some(rest) = line.trim().strip_prefix("<a ") else {
+        return false;
+    };
+    let attribute = rest.trim_start();
+    (attribute.starts_with("name") || attribute.starts_with("id"))
+        && (rest.ends_with("</a>") || rest.ends_with("/>") || rest.ends_with('>'))
+        && rest.matches('<').count() <= 1
+}
+
+/// A line that only links to the page's own sections: an entry of an "In
+/// this article" list (`[Web Link](#sectionSection0)`, `- [Members](#members)`).
+pub fn is_in_page_link_line(line: &str) -> bool {
+    let mut rest = line.trim().trim_start_matches(['-', '*', '+']).trim_start();
+    let mut links = 0;
+    while let Some(after) = rest.strip_prefix('[') {
+        let Some((_, target)) = after.split_once("](#") else {
+            return false;
+        };
+        let Some((_, after_link)) = target.split_once(')') else {
+            return false;
+        };
+        rest = after_link.trim_start_matches([' ', '|', ',']);
+        links += 1;
+    }
+    links > 0 && rest.trim().is_empty()
 }
 
 /// `None`: what an empty section says instead of a table.
@@ -159,6 +224,35 @@ pub fn name_from_title(title: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn furniture_is_known_in_every_form() {
+        for line in [
+            " **Last modified:** July 15, 2015",
+            "Last modified: July 15, 2015",
+            "Dan Roberts | Last Updated: 6/21/2017",
+            "3 Contributors",
+            "© 2017 Microsoft",
+            "TOC",
+            "Collapse the table of content",
+            "**In this article**",
+            "<a name=\"sectionSection0\"> </a>",
+            "<a name = \"sectionSection0\"></a>",
+        ] {
+            assert!(is_furniture(line), "{line}");
+        }
+        for line in [
+            "Represents the last modified time of the note.",
+            "<a href=\"x\">link</a> text",
+            "Contributors",
+        ] {
+            assert!(!is_furniture(line), "{line}");
+        }
+        assert!(is_in_page_link_line("[Web Link](#sectionSection0)  "));
+        assert!(is_in_page_link_line("- [Members](#sectionSection0)"));
+        assert!(!is_in_page_link_line("[contact](contact_ref.md)"));
+        assert!(!is_in_page_link_line("See [Members](#members) below."));
+    }
 
     #[test]
     fn titles_are_identifiers_with_optional_noise() {
