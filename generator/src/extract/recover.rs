@@ -503,6 +503,12 @@ fn recover_operation_subsections(blocks: &mut Vec<Block>, notes: &mut Vec<String
             inferred_parameters = false;
             continue;
         }
+        // Samples close an operation's subsections: what follows them belongs to the next one.
+        if matches!(block, Block::Code { .. })
+            && owner.as_ref().is_some_and(|o| o.operation_rank().is_some())
+        {
+            owner = None;
+        }
         let (wanted, evidence) = match block {
             Block::Table(table) => match TableKind::of_table(table) {
                 Some(TableKind::ErrorCodeSubcodeDescription) => {

@@ -225,6 +225,8 @@ impl Reader<'_> {
             if trimmed.is_empty()
                 || (index > start
                     && (sentence_ended
+                        || starts_like_prose(trimmed)
+                        || is_none(trimmed)
                         || self.table_at_peek(index)
                         || sample_start(trimmed).is_some()
                         || is_applies_to(trimmed)
@@ -298,7 +300,7 @@ impl Reader<'_> {
             }
         }
         // Prose right after the header fields (no blank line, no body) is not the sample's.
-        let prose_follows = index > start + 1
+        let prose_follows = sample_start(trimmed) == Some(SampleStart::Http)
             && index < self.end
             && !self.lines[index].trim().is_empty()
             && is_prose_line(self.lines[index]);
@@ -368,7 +370,13 @@ impl Reader<'_> {
                     return index;
                 }
                 // A JSON body that closed, followed by prose with no blank line between.
-                if !broken_fence && depth.closed() && is_prose_line(self.lines[index]) {
+                // A body that closed (JSON brackets, an XML end tag), then prose.
+                let closed = depth.closed() || text.trim_end().ends_with('>');
+                if !broken_fence && closed && is_prose_line(self.lines[index]) {
+                    return index;
+                }
+                // The next sample's request or status line, where no blank line came between.
+                if !broken_fence && is_http_start_line(trimmed) {
                     return index;
                 }
                 depth.add(self.lines[index]);
@@ -551,9 +559,11 @@ fn vertical_table(
     let mut rows = Vec::new();
     let mut index = start + width;
     while let Some(first) = cell_of(index) {
+        // A section heading is capitalised; a row named `events` is not one.
+        let heading = names_section(&first) && first.starts_with(char::is_uppercase);
         let starts_row = piped
             || (first.split_whitespace().count() == 1
-                && !names_section(&first)
+                && !heading
                 && sample_start(&first).is_none());
         if !starts_row {
             break;
@@ -641,6 +651,7 @@ fn delimited_table(
 }
 
 fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
+    let mut first_cells: Vec<NameShape> = Vec::new();
     table_rows(lines, start, start + 1, end, header, |header, line| {
         let line = line.trim();
         if line.is_empty()
@@ -650,8 +661,42 @@ fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -
         {
             return None;
         }
+        // Where no blank line ends the table, a capitalised word where the
+        // rows so far had names of another shape starts the next sentence
+        // ("Returns a representation ..." after `Contacts.ReadWrite` rows).
+        let shape = NameShape::of(line.split_whitespace().next().unwrap_or_default());
+        if shape == NameShape::Capitalised
+            && !first_cells.is_empty()
+            && !first_cells.contains(&shape)
+        {
+            return None;
+        }
+        first_cells.push(shape);
         split_row(header, line)
     })
+}
+
+/// The shape of a name in a table's first column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameShape {
+    /// `Contacts.ReadWrite`, `sip:x`: punctuation inside.
+    Dotted,
+    /// `audioVideo`, `self`.
+    Lower,
+    /// `Everyone`, `Forbidden`: or the first word of a sentence.
+    Capitalised,
+}
+
+impl NameShape {
+    fn of(word: &str) -> NameShape {
+        if word.contains(|c: char| !c.is_alphanumeric()) {
+            NameShape::Dotted
+        } else if word.starts_with(char::is_uppercase) {
+            NameShape::Capitalised
+        } else {
+            NameShape::Lower
+        }
+    }
 }
 
 /// The table whose header is at `start`: one row per line from `first_row`

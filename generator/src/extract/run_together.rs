@@ -14,6 +14,7 @@
 //! A split that rests on the capitalisation convention alone is a guess and
 //! is reported, so the schema can say so under `inferred`.
 
+use super::text;
 use std::collections::BTreeSet;
 
 /// Names the page uses outside its tables, read from sample text.
@@ -71,14 +72,14 @@ pub fn split_row(header: &[String], row: &str, known: &KnownNames) -> Split {
     for (at, column) in columns.iter().enumerate() {
         let last = at + 1 == columns.len();
         if last {
-            cells.push(rest.trim().to_string());
+            cells.push(text::normalise_whitespace(rest));
             break;
         }
         let next = columns[at + 1].as_str();
         // A trailing Yes/No column is read from the end.
         if next == "required" && at + 2 == columns.len() {
             let (text, required) = strip_required(rest);
-            cells.push(text.trim().to_string());
+            cells.push(text::normalise_whitespace(text));
             cells.push(required.to_string());
             break;
         }
@@ -104,10 +105,10 @@ pub fn split_row(header: &[String], row: &str, known: &KnownNames) -> Split {
             }
         };
         let Some(cut) = cut.filter(|&cut| cut <= rest.len() && rest.is_char_boundary(cut)) else {
-            cells.push(rest.trim().to_string());
+            cells.push(text::normalise_whitespace(rest));
             break;
         };
-        cells.push(rest[..cut].trim().to_string());
+        cells.push(text::normalise_whitespace(&rest[..cut]));
         rest = &rest[cut..];
     }
     Split { cells, guessed }
@@ -125,8 +126,11 @@ fn strip_required(text: &str) -> (&str, &str) {
 }
 
 /// Where a name cell ends and its description starts, and whether that is
-/// sure (the name is known, or the description repeats it) rather than read
-/// from capitalisation alone.
+/// sure rather than read from capitalisation alone. Sure: the description
+/// repeats the name (`EveryoneEveryone is`, `VoipAudioVoIP audio`), or the
+/// name is one the page's samples use and the description starts with a
+/// word. Else the first place where a description-like word starts: a
+/// capitalised word (`The`, `Represents`, `A`) before an acronym (`SIP`).
 fn name_end(text: &str, known: &KnownNames) -> (Option<usize>, bool) {
     let first_word_end = text.find(char::is_whitespace).unwrap_or(text.len());
     let candidates: Vec<usize> = text[..first_word_end]
@@ -135,34 +139,62 @@ fn name_end(text: &str, known: &KnownNames) -> (Option<usize>, bool) {
         .map(|(at, _)| at)
         .filter(|&at| is_name(&text[..at]))
         .collect();
+    let squashed = |part: &str| -> String {
+        part.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
     let sure = candidates.iter().copied().find(|&at| {
         let (name, description) = text.split_at(at);
-        known.contains(name)
-            || description
-                .to_lowercase()
-                .starts_with(&format!("{} ", name.to_lowercase()))
+        let repeats = squashed(description).starts_with(&squashed(name));
+        repeats || (known.contains(name) && description_word(description).is_some())
     });
     if sure.is_some() {
         return (sure, true);
     }
-    let by_capital = candidates
-        .iter()
-        .copied()
-        .find(|&at| starts_with_english_word(&text[at..]));
+    let by = |wanted: DescriptionWord| {
+        candidates
+            .iter()
+            .copied()
+            .find(|&at| description_word(&text[at..]) == Some(wanted))
+    };
+    let by_capital = by(DescriptionWord::Capitalised).or_else(|| by(DescriptionWord::Acronym));
+    // One word left with no sentence in it (`CallbackChannelError` over an
+    // empty description) is the end of the name, not a description.
+    let rest = by_capital.map(|at| &text[at..]);
+    if rest.is_some_and(|rest| !rest.contains(char::is_whitespace) && !rest.ends_with('.')) {
+        return (Some(text.len()), false);
+    }
     (by_capital, false)
 }
 
-/// `The …`, `Represents …`, `A …`, `SIP URI …`: a first word that is a
-/// capitalised word or an acronym, not a camel-case identifier (`VideoSession…`).
-fn starts_with_english_word(text: &str) -> bool {
-    let word: String = text.chars().take_while(|c| c.is_alphabetic()).collect();
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DescriptionWord {
+    /// `The`, `Represents`, `A`.
+    Capitalised,
+    /// `SIP`, `URL`.
+    Acronym,
+}
+
+/// What the first word of `text` is, when it could start a description: a
+/// capitalised word or an acronym, ending where the word does; not a
+/// camel-case identifier (`VideoSession…`, `Pv6NotSupported…`).
+fn description_word(text: &str) -> Option<DescriptionWord> {
+    let word: String = text.chars().take_while(|c| c.is_alphanumeric()).collect();
     let mut chars = word.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
+    let first = chars.next().filter(|c| c.is_uppercase())?;
     let tail: String = chars.collect();
-    first.is_uppercase()
-        && (tail.chars().all(char::is_lowercase) || tail.chars().all(char::is_uppercase))
+    if tail.is_empty() {
+        return matches!(first, 'A' | 'I').then_some(DescriptionWord::Capitalised);
+    }
+    if tail.chars().all(char::is_lowercase) {
+        Some(DescriptionWord::Capitalised)
+    } else if tail.chars().all(char::is_uppercase) {
+        Some(DescriptionWord::Acronym)
+    } else {
+        None
+    }
 }
 
 /// Where the sentence after a free-text cell starts: at a word whose
@@ -176,7 +208,7 @@ fn sentence_after_word(text: &str) -> Option<usize> {
             .find(|&(at, c)| {
                 c.is_uppercase()
                     && word[..at].ends_with(|p: char| p.is_lowercase())
-                    && starts_with_english_word(&word[at..])
+                    && description_word(&word[at..]) == Some(DescriptionWord::Capitalised)
             })
             .map(|(at, _)| at);
         if let Some(at) = inner {
@@ -228,6 +260,40 @@ mod tests {
         assert_eq!(
             cells(&columns, "sipUriSIP URI of the user.", "").0,
             ["sipUri", "SIP URI of the user."]
+        );
+    }
+
+    #[test]
+    fn names_known_or_repeated_are_sure_and_acronyms_come_after_words() {
+        let columns = ["Name", "Description"];
+        // `contact` is a name the page uses, but "PhotoThe" is not a word.
+        assert_eq!(
+            cells(
+                &columns,
+                "contactPhotoThe photo of a contact.",
+                r#""rel" : "contact""#
+            )
+            .0,
+            ["contactPhoto", "The photo of a contact."]
+        );
+        assert_eq!(
+            cells(&columns, "VoipAudioVoIP audio is preferred.", ""),
+            (
+                vec!["VoipAudio".into(), "VoIP audio is preferred.".into()],
+                false
+            )
+        );
+        assert_eq!(
+            cells(&columns, "PCA desktop or laptop.", "").0,
+            ["PC", "A desktop or laptop."]
+        );
+        assert_eq!(
+            cells(&columns, "IPv6NotSupportedThe call is declined.", "").0,
+            ["IPv6NotSupported", "The call is declined."]
+        );
+        assert_eq!(
+            cells(&columns, "GatewayTimeoutGatewayTimeout.", "").0,
+            ["GatewayTimeout", "GatewayTimeout."]
         );
     }
 
