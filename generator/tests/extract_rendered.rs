@@ -1148,3 +1148,98 @@ fn corpus_pages_in_every_rendering_style_agree_with_their_markdown() {
         differences.join("\n")
     );
 }
+
+/// Corpus pages, as markdown and as a browser shows them, cut inside a line
+/// at a few places each: every property, link, member and error kept is one
+/// of the whole page's, never a cut one, and a warning names the line of the cut.
+#[test]
+fn corpus_pages_cut_short_keep_only_whole_facts_and_warn() {
+    let Some(corpus) = shared("ucwa") else { return };
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    pages.sort();
+    let mut problems = Vec::new();
+    let mut extracted = 0;
+    for page in &pages {
+        let markdown_text = std::fs::read_to_string(page).unwrap();
+        let pairs = |document: &Document| -> Vec<String> {
+            let mut facts: Vec<String> = document
+                .properties
+                .iter()
+                .map(|p| format!("property {} {}", p.name, p.description))
+                .chain(
+                    document
+                        .links
+                        .iter()
+                        .map(|l| format!("link {} {}", l.rel, l.description)),
+                )
+                .chain(
+                    document
+                        .members
+                        .iter()
+                        .map(|m| format!("member {} {}", m.name, m.description)),
+                )
+                .collect();
+            for operation in &document.operations {
+                facts.extend(
+                    operation
+                        .errors
+                        .iter()
+                        .map(|e| format!("error {} {}", e.error, e.description)),
+                );
+                facts.extend(
+                    operation
+                        .request_body
+                        .iter()
+                        .map(|f| format!("field {} {}", f.name, f.description)),
+                );
+            }
+            facts
+        };
+        let rendered_text = browser_text(&markdown_text, &[], false);
+        for (text, path) in [
+            (markdown_text.as_str(), page.clone()),
+            (rendered_text.as_str(), page.with_extension("txt")),
+        ] {
+            // The whole page in the same form: a rendering may glue words its markdown keeps apart.
+            let Ok(whole) = extract_page(&path, text.as_bytes()) else {
+                continue;
+            };
+            let whole_facts = pairs(&whole.document);
+            for fraction in [3, 5, 7] {
+                let mut at = text.len() * fraction / 10;
+                while !text.is_char_boundary(at)
+                    || text[..at].ends_with('\n')
+                    || text[at..].starts_with('\n')
+                {
+                    at += 1;
+                }
+                let cut = &text[..at];
+                let Ok(found) = extract_page(&path, cut.as_bytes()) else {
+                    continue;
+                };
+                extracted += 1;
+                let line = cut.lines().count();
+                if !found.warnings.iter().any(|w| w.line == line) {
+                    problems.push(format!(
+                        "{} cut at {at}: no warning at line {line}",
+                        path.display()
+                    ));
+                }
+                for fact in pairs(&found.document) {
+                    if !whole_facts.contains(&fact) {
+                        problems.push(format!(
+                            "{} cut at {at}: `{fact}` is not the whole page's",
+                            path.display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!("{extracted} cut corpus pages extracted");
+    assert!(extracted > pages.len(), "{extracted}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

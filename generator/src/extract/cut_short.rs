@@ -24,7 +24,14 @@ pub fn drop_cut_line(
         return None;
     }
     let line = source.lines().count();
-    let last_line = source.lines().last().unwrap_or_default().trim();
+    // A cut after a line's indentation leaves the text of the line before as the last there is.
+    let (content_line, last_line) = source
+        .lines()
+        .enumerate()
+        .map(|(at, text)| (at + 1, text.trim()))
+        .filter(|(_, text)| !text.is_empty())
+        .last()
+        .unwrap_or_default();
     let markdown = format == PageFormat::Markdown;
     let ends_mid_line = |what: &str| {
         Some((line, format!("the page ends in the middle of {what} (no final newline): it is cut short here; {what} is left out")))
@@ -42,14 +49,17 @@ pub fn drop_cut_line(
         // where a table is written one cell per line.
         Block::Table(table)
             if table.rows.last().is_some_and(|row| {
-                row.line == line
+                row.line == content_line
                     || row.cells.last().is_some_and(|cell| {
                         !last_line.is_empty() && cell.text.ends_with(&text::clean(last_line))
                     })
             }) =>
         {
-            // A markdown row closed by its `|` is whole; any other last row may be cut.
-            if markdown && last_line.ends_with('|') {
+            // A markdown row closed by its `|`, with every cell, is whole; any
+            // other last row may be cut.
+            // (pulldown-cmark pads a short row, so its cells are counted on the line.)
+            let whole = last_line.matches('|').count() > table.header.len();
+            if markdown && last_line.ends_with('|') && whole {
                 return no_newline();
             }
             table.rows.pop();
@@ -64,7 +74,7 @@ pub fn drop_cut_line(
             blocks.pop();
             ends_mid_line("a paragraph")
         }
-        Block::Heading { text, line: at, .. } if *at == line => {
+        Block::Heading { text, line: at, .. } if *at == content_line => {
             if markdown || !Section::named_in_full(text) {
                 return Some((
                     line,
@@ -73,8 +83,17 @@ pub fn drop_cut_line(
             }
             None
         }
-        Block::Code { text, .. } if text.trim_end().ends_with(last_line) => {
-            let closed = last_line.ends_with(['>', '}', ']']) && !json_left_open(text);
+        // The sample holds the last line, or its end (a sample sharing its
+        // line with the sentence before it).
+        Block::Code { text, .. }
+            if text
+                .lines()
+                .last()
+                .is_some_and(|code_line| last_line.ends_with(code_line.trim())) =>
+        {
+            let closed = last_line.ends_with(['>', '}', ']'])
+                && !json_left_open(text)
+                && !xml_left_open(text);
             if markdown || !closed {
                 return Some((
                     line,
@@ -86,6 +105,16 @@ pub fn drop_cut_line(
         }
         _ => no_newline(),
     }
+}
+
+/// More XML elements opened than closed: a body whose root never closes.
+fn xml_left_open(text: &str) -> bool {
+    let opened = text
+        .match_indices('<')
+        .filter(|(at, _)| text[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic()))
+        .count();
+    let closed = text.matches("</").count() + text.matches("/>").count();
+    opened > closed
 }
 
 /// More `{`/`[` than closing brackets outside strings: a JSON body cut short.

@@ -40,7 +40,12 @@ impl Section {
     /// ends there may be cut there).
     pub fn named_in_full(text: &str) -> bool {
         let section = Section::judge(text, false);
-        !matches!(section, Section::Other(_)) && section == Section::of_heading(text)
+        match section {
+            Section::Other(_) => false,
+            // Pages write method headings in capitals; `Get` starts a request line.
+            Section::Operation(_) => text.trim() == text.trim().to_uppercase(),
+            _ => section == Section::of_heading(text),
+        }
     }
 
     fn judge(text: &str, variants: bool) -> Section {
