@@ -97,6 +97,11 @@ impl PageSpan {
 /// passing over section names a table of contents may list in between; a
 /// section name itself only when nothing else is there (a resource called `events`).
 fn title_before(lines: &[&str]) -> Option<usize> {
+    // The list of sections under "In this article" names no title.
+    let lines = match lines.iter().position(|line| is_contents_caption(line)) {
+        Some(caption) => &lines[..caption],
+        None => lines,
+    };
     let candidate = |line: &&str| is_identifier_with_noise(line) && !is_chrome(line);
     lines
         .iter()
