@@ -3,6 +3,9 @@
 //! rendered seeds.
 
 use std::path::{Path, PathBuf};
+mod extract_support;
+
+use extract_support::{corpus_pages, facts, shared};
 use ucwa_codegen::extract::blocks::{Block, Table};
 use ucwa_codegen::extract::{extract_page, markdown, recover, rendered};
 use ucwa_codegen::schema::{Document, Kind, Method};
@@ -13,18 +16,6 @@ fn fixture(name: &str) -> (PathBuf, String) {
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (path, text)
-}
-
-fn shared(dir: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared")
-        .join(dir);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        println!("skipped: {} is absent", path.display());
-        None
-    }
 }
 
 fn seed(prefix: &str) -> Option<PathBuf> {
@@ -407,11 +398,9 @@ fn intact_pages_are_left_alone() {
         // Recovery types the event headings it finds; it inserts nothing.
         assert_eq!(untyped(&blocks), untyped(&before), "{name}");
     }
-    let Some(corpus) = shared("ucwa") else { return };
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let Some(mut pages) = corpus_pages() else {
+        return;
+    };
     pages.extend(["000", "004"].iter().filter_map(|prefix| seed(prefix)));
     let mut changed = Vec::new();
     for page in &pages {
@@ -799,12 +788,7 @@ fn counts(document: &Document) -> Vec<(&'static str, usize)> {
 /// the rendered seeds omit ("Web Link", "Links").
 #[test]
 fn corpus_pages_as_a_browser_shows_them_agree_with_their_markdown() {
-    let Some(corpus) = shared("ucwa") else { return };
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    pages.sort();
+    let Some(pages) = corpus_pages() else { return };
     let mut differences = Vec::new();
     for page in &pages {
         let markdown_text = std::fs::read_to_string(page).unwrap();
@@ -910,12 +894,7 @@ fn methods(document: &Document) -> Vec<Method> {
 /// page's own response sample carries it.
 #[test]
 fn corpus_pages_damaged_like_seed_003_are_recovered() {
-    let Some(corpus) = shared("ucwa") else { return };
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    pages.sort();
+    let Some(pages) = corpus_pages() else { return };
     let mut differences = Vec::new();
     let mut names_recovered = 0;
     let mut resource_pages = 0;
@@ -1044,18 +1023,8 @@ fn with_furniture(markdown: &str) -> String {
     )
 }
 
-/// The facts a rendering can carry: all but where the page came from, what
-/// had to be inferred, and the samples.
-fn rendered_facts(mut document: Document) -> String {
-    document.source = None;
-    document.inferred.clear();
-    for operation in &mut document.operations {
-        operation.examples.clear();
-    }
-    for event in &mut document.events {
-        event.sample = None;
-    }
-    document.to_yaml()
+fn rendered_facts(document: Document) -> String {
+    facts(document).to_yaml()
 }
 
 /// Every corpus page rendered in each style of the web (issue 11) gives the
@@ -1065,12 +1034,7 @@ fn rendered_facts(mut document: Document) -> String {
 /// At most one rendering in a hundred may differ, for the reasons below.
 #[test]
 fn corpus_pages_in_every_rendering_style_agree_with_their_markdown() {
-    let Some(corpus) = shared("ucwa") else { return };
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    pages.sort();
+    let Some(pages) = corpus_pages() else { return };
     let styles: [(&str, Style); 6] = [
         (
             "no title",
@@ -1216,12 +1180,7 @@ fn corpus_pages_in_every_rendering_style_agree_with_their_markdown() {
 /// of the whole page's, never a cut one, and a warning names the line of the cut.
 #[test]
 fn corpus_pages_cut_short_keep_only_whole_facts_and_warn() {
-    let Some(corpus) = shared("ucwa") else { return };
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    pages.sort();
+    let Some(pages) = corpus_pages() else { return };
     let mut problems = Vec::new();
     let mut extracted = 0;
     for page in &pages {

@@ -12,6 +12,9 @@
 //!   together (`NameDescription`, `EveryoneEveryone is admitted ...`);
 //! - and every twin and rendering cut short at arbitrary points.
 
+mod extract_support;
+
+use extract_support::facts;
 use std::path::{Path, PathBuf};
 use ucwa_codegen::extract::{extract_page, Extracted};
 use ucwa_codegen::schema::Document;
@@ -33,20 +36,6 @@ fn extract_text(path: &Path, text: &str) -> Extracted {
 fn twin(name: &str) -> Document {
     let path = fixtures().join("md/twins").join(format!("{name}.md"));
     extract_text(&path, &read(&path)).document
-}
-
-/// The facts a rendering can carry: everything but where the page came from,
-/// what had to be inferred, and the samples (renderings may drop them).
-fn facts(mut document: Document) -> Document {
-    document.source = None;
-    document.inferred.clear();
-    for operation in &mut document.operations {
-        operation.examples.clear();
-    }
-    for event in &mut document.events {
-        event.sample = None;
-    }
-    document
 }
 
 /// Extracts every fixture of a style and compares it with its twin.

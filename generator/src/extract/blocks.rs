@@ -47,6 +47,20 @@ pub struct Row {
     pub line: usize,
 }
 
+impl Row {
+    /// A row of plain cells, as rendered text gives them (no link targets).
+    pub fn of_texts(texts: impl IntoIterator<Item = String>, line: usize) -> Row {
+        let cells = texts
+            .into_iter()
+            .map(|text| Cell {
+                text,
+                link_targets: Vec::new(),
+            })
+            .collect();
+        Row { cells, line }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cell {
     /// Clean text of the cell.

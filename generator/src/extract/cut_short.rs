@@ -11,7 +11,7 @@
 
 use super::blocks::Block;
 use super::text;
-use super::vocabulary::{is_chrome, is_none, Section};
+use super::vocabulary::{is_chrome, is_none, JsonDepth, Section};
 use crate::schema::PageFormat;
 
 /// Drops what the cut left incomplete; returns the line and what to warn.
@@ -107,6 +107,12 @@ pub fn drop_cut_line(
     }
 }
 
+/// More `{`/`[` than closing brackets, from the body's first bracket on.
+fn json_left_open(text: &str) -> bool {
+    text.find(['{', '['])
+        .is_some_and(|at| JsonDepth::of(&text[at..]).left_open())
+}
+
 /// More XML elements opened than closed: a body whose root never closes.
 fn xml_left_open(text: &str) -> bool {
     let opened = text
@@ -115,25 +121,6 @@ fn xml_left_open(text: &str) -> bool {
         .count();
     let closed = text.matches("</").count() + text.matches("/>").count();
     opened > closed
-}
-
-/// More `{`/`[` than closing brackets outside strings: a JSON body cut short.
-fn json_left_open(text: &str) -> bool {
-    let Some(body) = text.find(['{', '[']).map(|at| &text[at..]) else {
-        return false;
-    };
-    let (mut depth, mut in_string, mut escaped) = (0i64, false, false);
-    for c in body.chars() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '{' | '[' if !in_string => depth += 1,
-            '}' | ']' if !in_string => depth -= 1,
-            _ => {}
-        }
-    }
-    depth > 0
 }
 
 #[cfg(test)]

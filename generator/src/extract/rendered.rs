@@ -18,13 +18,13 @@
 //! the title and `Applies to:`, and a trailing feedback section that starts at
 //! a question to the reader after the last table or sample.
 
-use super::blocks::{Block, Cell, Row, Table};
+use super::blocks::{Block, Row, Table};
 use super::run_together::{split_row as split_run_together, KnownNames};
 use super::vocabulary::{
     inline_sample_at, is_applies_to, is_chrome, is_contents_caption, is_fence, is_free_text_column,
     is_heading_shaped, is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header,
     is_title_shaped, names_section, run_together_header, sample_start, starts_like_prose,
-    word_count, SampleStart, TableKind, COLUMN_WORDS,
+    word_count, JsonDepth, SampleStart, TableKind, COLUMN_WORDS,
 };
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
@@ -581,17 +581,7 @@ fn vertical_table(
             cells.push(cell);
             index += 1;
         }
-        let cells = cells
-            .into_iter()
-            .map(|text| Cell {
-                text,
-                link_targets: Vec::new(),
-            })
-            .collect();
-        rows.push(Row {
-            cells,
-            line: row_line,
-        });
+        rows.push(Row::of_texts(cells, row_line));
     }
     (
         Table {
@@ -721,17 +711,7 @@ fn table_rows(
         let Some(cells) = row_cells(&header, lines[index]) else {
             break;
         };
-        let cells = cells
-            .into_iter()
-            .map(|text| Cell {
-                text,
-                link_targets: Vec::new(),
-            })
-            .collect();
-        rows.push(Row {
-            cells,
-            line: index + 1,
-        });
+        rows.push(Row::of_texts(cells, index + 1));
         index += 1;
     }
     (
@@ -876,46 +856,6 @@ fn is_prose_line(line: &str) -> bool {
         && trimmed.starts_with(|c: char| c.is_uppercase())
         && word_count(trimmed) >= 3
         && !trimmed.contains(['{', '}', '[', ']', '<', '>', '=', '&', ';', ':', '"'])
-}
-
-/// How deep a JSON body's brackets are open, counted outside strings, to
-/// tell where a body that no blank line ends closes.
-struct JsonDepth {
-    depth: i64,
-    opened: bool,
-}
-
-impl JsonDepth {
-    fn of(text: &str) -> JsonDepth {
-        let mut depth = JsonDepth {
-            depth: 0,
-            opened: false,
-        };
-        text.lines().for_each(|line| depth.add(line));
-        depth
-    }
-
-    fn add(&mut self, line: &str) {
-        let mut in_string = false;
-        let mut escaped = false;
-        for c in line.chars() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' if in_string => escaped = true,
-                '"' => in_string = !in_string,
-                '{' | '[' if !in_string => {
-                    self.depth += 1;
-                    self.opened = true;
-                }
-                '}' | ']' if !in_string => self.depth -= 1,
-                _ => {}
-            }
-        }
-    }
-
-    fn closed(&self) -> bool {
-        self.opened && self.depth <= 0
-    }
 }
 
 /// Where text swallowed by a broken fence ends: a line naming a section, or

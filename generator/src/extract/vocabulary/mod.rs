@@ -17,7 +17,7 @@ pub use prose::{
 };
 pub use sample::{
     inline_sample_at, is_fence, is_http_start_line, is_message_start_line, sample_start,
-    starts_loose_markdown_sample, SampleStart,
+    starts_loose_markdown_sample, JsonDepth, SampleStart,
 };
 pub use section::Section;
 pub use table::{

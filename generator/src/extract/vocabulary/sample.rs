@@ -115,6 +115,53 @@ pub fn is_message_start_line(line: &str) -> bool {
     words.next().and_then(Method::parse).is_some() && words.next().is_some()
 }
 
+/// How deep a JSON body's brackets are open, counted outside strings, to
+/// tell where a body that no blank line ends closes.
+pub struct JsonDepth {
+    depth: i64,
+    opened: bool,
+}
+
+impl JsonDepth {
+    pub fn of(text: &str) -> JsonDepth {
+        let mut depth = JsonDepth {
+            depth: 0,
+            opened: false,
+        };
+        text.lines().for_each(|line| depth.add(line));
+        depth
+    }
+
+    pub fn add(&mut self, line: &str) {
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in line.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => in_string = !in_string,
+                '{' | '[' if !in_string => {
+                    self.depth += 1;
+                    self.opened = true;
+                }
+                '}' | ']' if !in_string => self.depth -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    pub fn closed(&self) -> bool {
+        self.opened && self.depth <= 0
+    }
+}
+
+impl JsonDepth {
+    /// More brackets opened than closed: a body cut short.
+    pub fn left_open(&self) -> bool {
+        self.depth > 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
