@@ -37,7 +37,8 @@
 
 use super::blocks::{Block, Table};
 use super::vocabulary::{
-    is_http_start_line, is_relationships_sentence, is_web_link_table, Section, TableKind,
+    is_errors_sentence, is_http_start_line, is_relationships_sentence, is_response_sentence,
+    is_web_link_table, Section, TableKind,
 };
 use crate::schema::Method;
 
@@ -570,12 +571,15 @@ fn subsection_heading(section: &Section) -> &'static str {
 /// a request body when its rows end in type hints ("...String"), else query
 /// parameters.
 fn parameters_or_body(blocks: &[Block], at: usize, table: &Table) -> Section {
+    // Only up to the next table, so a page of many tables stays linear.
     let another_follows = blocks[at + 1..]
         .iter()
         .take_while(|block| !matches!(block, Block::Heading { .. } | Block::Code { .. }))
-        .any(|block| {
-            matches!(block, Block::Table(next) if TableKind::of_table(next) == Some(TableKind::NameDescriptionRequired))
-        });
+        .find_map(|block| match block {
+            Block::Table(next) => Some(next),
+            _ => None,
+        })
+        .is_some_and(|next| TableKind::of_table(next) == Some(TableKind::NameDescriptionRequired));
     let typed_rows = table.rows.iter().any(|row| {
         let mut field = crate::schema::BodyField {
             description: row
@@ -593,16 +597,6 @@ fn parameters_or_body(blocks: &[Block], at: usize, table: &Table) -> Section {
     } else {
         Section::RequestBody
     }
-}
-
-/// "The errors below (if any) are specific to this resource. ..."
-fn is_errors_sentence(text: &str) -> bool {
-    text.to_lowercase().starts_with("the errors below")
-}
-
-/// "The response from a GET request contains the properties and links ..."
-fn is_response_sentence(text: &str) -> bool {
-    text.to_lowercase().starts_with("the response from a")
 }
 
 // ---------------------------------------------------------------- operations

@@ -22,9 +22,9 @@ use super::blocks::{Block, Row, Table};
 use super::run_together::{split_row as split_run_together, KnownNames};
 use super::vocabulary::{
     inline_sample_at, is_applies_to, is_chrome, is_contents_caption, is_fence, is_free_text_column,
-    is_heading_shaped, is_http_start_line, is_identifier_with_noise, is_none, is_spaced_header,
-    is_title_shaped, names_section, run_together_header, sample_start, starts_like_prose,
-    word_count, JsonDepth, SampleStart, TableKind, COLUMN_WORDS,
+    is_header_line, is_heading_shaped, is_http_start_line, is_identifier_with_noise, is_none,
+    is_spaced_header, is_title_shaped, names_section, run_together_header, sample_start,
+    starts_like_prose, word_count, JsonDepth, SampleStart, TableKind, COLUMN_WORDS,
 };
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
@@ -822,17 +822,10 @@ fn multipart_boundary(header: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-/// `Content-Type: application/json`: a name without spaces, a colon, a value.
+/// A header field of a rendered sample: never indented there, unlike a
+/// body line.
 fn is_header_field(line: &str) -> bool {
-    let trimmed = line.trim();
-    match trimmed.split_once(':') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && !line.starts_with(char::is_whitespace)
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        }
-        None => false,
-    }
+    !line.starts_with(char::is_whitespace) && is_header_line(line)
 }
 
 /// A line that, after blank lines, still belongs to the sample before it:

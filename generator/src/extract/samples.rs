@@ -5,7 +5,7 @@
 //! the page, reported in `valid`/`problem`; a broken body is never repaired.
 
 use super::text;
-use super::vocabulary::is_message_start_line;
+use super::vocabulary::{is_header_line, is_message_start_line};
 use crate::schema::{Direction, Example, SampleFormat};
 
 pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -> Example {
@@ -21,7 +21,7 @@ pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -
     };
     let mut headers = Vec::new();
     if !start_line.is_empty() {
-        while let Some(line) = lines.next_if(|line| is_header(line)) {
+        while let Some(line) = lines.next_if(|line| is_header_line(line)) {
             headers.push(line.trim().to_string());
         }
     }
@@ -40,20 +40,6 @@ pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -
         valid: problem.is_none(),
         problem,
         body,
-    }
-}
-
-/// `Name: value`, where the name is one token.
-fn is_header(line: &str) -> bool {
-    // Some pages indent a whole sample by a space.
-    let line = line.trim_start();
-    match line.split_once(':') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !line.trim_start().starts_with(['{', '<'])
-        }
-        None => false,
     }
 }
 

@@ -16,11 +16,12 @@ pub use prose::{
     word_count,
 };
 pub use sample::{
-    inline_sample_at, is_fence, is_http_start_line, is_message_start_line, sample_start,
-    starts_loose_markdown_sample, JsonDepth, SampleStart,
+    inline_sample_at, is_fence, is_header_line, is_http_start_line, is_message_start_line,
+    sample_start, starts_loose_markdown_sample, JsonDepth, SampleStart,
 };
 pub use section::Section;
 pub use table::{
-    is_free_text_column, is_relationships_sentence, is_spaced_header, is_web_link_intro,
-    is_web_link_row, is_web_link_table, run_together_header, TableKind, COLUMN_WORDS,
+    is_errors_sentence, is_free_text_column, is_relationships_sentence, is_response_sentence,
+    is_spaced_header, is_web_link_intro, is_web_link_row, is_web_link_table, run_together_header,
+    TableKind, COLUMN_WORDS,
 };

@@ -162,6 +162,18 @@ impl JsonDepth {
     }
 }
 
+/// An HTTP header line, `Content-Type: application/json`: a name of letters,
+/// digits and `-`, a colon, a value. Some pages indent a whole sample by a
+/// space, so indentation is allowed.
+pub fn is_header_line(line: &str) -> bool {
+    match line.trim_start().split_once(':') {
+        Some((name, _)) => {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,6 +157,16 @@ pub fn is_relationships_sentence(text: &str) -> bool {
         .contains("can have the following relationships")
 }
 
+/// "The errors below (if any) are specific to this resource. ..."
+pub fn is_errors_sentence(text: &str) -> bool {
+    text.to_lowercase().starts_with("the errors below")
+}
+
+/// "The response from a GET request contains the properties and links ..."
+pub fn is_response_sentence(text: &str) -> bool {
+    text.to_lowercase().starts_with("the response from a")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
