@@ -40,7 +40,7 @@ use super::vocabulary::{
     is_errors_sentence, is_http_start_line, is_relationships_sentence, is_response_sentence,
     is_web_link_table, Section, TableKind,
 };
-use crate::schema::Method;
+use crate::schema::{Method, SampleFormat};
 
 /// Inserts the headings that evidence shows are missing; returns one note per inferred fact.
 pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
@@ -731,9 +731,14 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut requests = 0;
     let mut responses = 0;
     let mut in_operation = false;
+    // The format of the request a response answers: the sample right before it.
+    let mut request_before: Option<&'static str> = None;
     for (at, block) in blocks.iter().enumerate() {
         match section_of(block) {
-            Some(Section::Operation(_)) => (requests, responses, in_operation) = (0, 0, true),
+            Some(Section::Operation(_)) => {
+                (requests, responses, in_operation) = (0, 0, true);
+                request_before = None;
+            }
             Some(section) if section.ends_operations() => in_operation = false,
             _ => {}
         }
@@ -756,18 +761,34 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         };
         let place = *seen;
         *seen += 1;
+        let answered = if is_response {
+            request_before.take()
+        } else {
+            None
+        };
         let intro_start = description_start(blocks, at);
-        let has_heading = intro_start
+        let heading_format = intro_start
             .checked_sub(1)
             .and_then(|before| section_of(&blocks[before]))
-            .is_some_and(|section| matches!(section, Section::Example(..)));
-        if has_heading {
+            .and_then(|section| match section {
+                Section::Example(SampleFormat::Json, _) => Some("JSON"),
+                Section::Example(SampleFormat::Xml, _) => Some("XML"),
+                _ => None,
+            });
+        if let Some(format) = heading_format {
+            if !is_response {
+                request_before = Some(format);
+            }
             continue;
         }
         let direction = if is_response { "Response" } else { "Request" };
         // Pages show each operation's JSON pair, then its XML pair.
         let (format, evidence) = match (sample_format(text), place) {
             (Some(format), _) => (format, format!("its {format} content")),
+            (None, _) if answered.is_some() => {
+                let format = answered.unwrap_or_default();
+                (format, format!("the {format} request it answers"))
+            }
             (None, 0) => (
                 "JSON",
                 format!(
@@ -784,6 +805,9 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
             ),
             (None, _) => continue,
         };
+        if !is_response {
+            request_before = Some(format);
+        }
         let heading_text = format!("{format} {direction}");
         insertions.push((intro_start, heading(&heading_text, *line)));
         notes.push(format!("{heading_text} heading inferred from the sample's start line at line {line} and {evidence}"));
@@ -1020,12 +1044,15 @@ mod tests {
                 "HTTP/1.1 200 OK\nContent-Length: 10\n<resource rel=\"thing\"/>",
                 8,
             ),
+            // No format shown: the request a response answers gives it, else its
+            // place (each operation shows its JSON pair, then its XML pair).
+            code("Post https://x/thing HTTP/1.1", 12),
+            code("HTTP/1.1 204 No Content", 14),
             code(
                 "Post https://x/thing HTTP/1.1\nContent-Type: application/json",
-                12,
+                15,
             ),
-            // No format shown: the second response of the operation is the XML one.
-            code("HTTP/1.1 204 No Content", 14),
+            code("HTTP/1.1 204 No Content", 16),
             heading("Events", 16),
             code("{ \"type\" : \"added\" }", 18),
         ];
@@ -1037,8 +1064,10 @@ mod tests {
                 "0:GET",
                 "0:JSON Request",
                 "0:XML Response",
-                "0:JSON Request",
+                "0:XML Request",
                 "0:XML Response",
+                "0:JSON Request",
+                "0:JSON Response",
                 "0:Events"
             ]
         );
@@ -1046,9 +1075,14 @@ mod tests {
             matches!(&blocks[5], Block::Paragraph { line: 6, .. }),
             "the heading goes before the sample's caption"
         );
-        assert_eq!(notes.len(), 3);
+        assert_eq!(notes.len(), 5, "{notes:#?}");
         assert!(
-            notes[2].contains("its place: the second response"),
+            notes[1].contains("its place: the second request"),
+            "{}",
+            notes[1]
+        );
+        assert!(
+            notes[2].contains("the XML request it answers"),
             "{}",
             notes[2]
         );
