@@ -5,7 +5,8 @@
 //! - `no_title`: the text begins at "Applies to", at the description, or in
 //!   the middle of the web-link table; the name comes from the file name;
 //! - `no_headings`: every section heading is gone, with blank lines
-//!   (`startMessaging`, `AccessLevel`) or without (`contactNote`);
+//!   (`startMessaging`, `AccessLevel`) or without (`contactNote`), or from
+//!   the markdown source with its pipes stripped (`startMessaging_ref.md`);
 //! - `cell_per_line`: each table cell on its own line, ending in ` |`
 //!   (`contactNote`) or bare;
 //! - `msdn`: the old MSDN layout, with its furniture and table cells run
@@ -154,6 +155,8 @@ fn a_page_without_title_or_name_in_its_file_name_is_an_error() {
 #[test]
 fn pages_without_section_headings_agree_with_their_twins() {
     style_agrees_with_twins("rendered/no_headings", "txt");
+    // The markdown source with its headings and table pipes stripped.
+    style_agrees_with_twins("rendered/no_headings", "md");
 }
 #[test]
 fn tables_with_one_cell_per_line_agree_with_their_twins() {

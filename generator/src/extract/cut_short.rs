@@ -103,7 +103,12 @@ pub fn drop_cut_line(
             }
             None
         }
-        _ => no_newline(),
+        // Anything else but chrome (a table rule, say) may be where the cut fell.
+        _ if markdown || !is_chrome(last_line) => Some((
+            line,
+            "the page ends without a final newline: it may be cut short here".to_string(),
+        )),
+        _ => None,
     }
 }
 

@@ -385,6 +385,11 @@ impl Reader<'_> {
                     return index;
                 }
                 depth.add(self.lines[index]);
+                // A bare fence closes a sample whose fences a rendering kept;
+                // one with an info string (```` ```json ````) cannot close it.
+                if trimmed == "```" && !broken_fence {
+                    return index;
+                }
                 broken_fence |= is_fence(trimmed);
                 text.push('\n');
                 text.push_str(self.lines[index].trim_end());
@@ -501,12 +506,14 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
         return (columns.len() >= 2 && columns.iter().all(|c| !c.is_empty()) && is_pipe_rule(rule))
             .then_some(HeaderForm::Piped(columns));
     }
-    if !is_spaced_header(trimmed) {
+    // A markdown header whose pipes were stripped keeps its bold marks.
+    let plain = trimmed.replace("**", "");
+    if !is_spaced_header(&plain) {
         return None;
     }
-    if trimmed.contains('\t') {
+    if plain.contains('\t') {
         return Some(HeaderForm::Tabbed(
-            trimmed
+            plain
                 .split('\t')
                 .map(normalise)
                 .filter(|c| !c.is_empty())
@@ -514,7 +521,7 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
         ));
     }
     Some(HeaderForm::Spaced(
-        trimmed.split_whitespace().map(str::to_string).collect(),
+        plain.split_whitespace().map(str::to_string).collect(),
     ))
 }
 
@@ -647,7 +654,13 @@ fn delimited_table(
 
 fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
     let mut first_cells: Vec<NameShape> = Vec::new();
-    table_rows(lines, start, start + 1, end, header, |header, line| {
+    // A markdown rule left without its pipes (`:----- :-----`) is no row.
+    let dash_rule = lines.get(start + 1).is_some_and(|line| {
+        let rule = line.trim();
+        rule.contains('-') && rule.chars().all(|c| matches!(c, '-' | ':' | ' ' | '|'))
+    });
+    let first_row = if dash_rule { start + 2 } else { start + 1 };
+    table_rows(lines, start, first_row, end, header, |header, line| {
         let line = line.trim();
         if line.is_empty()
             || is_spaced_header(line)
@@ -667,7 +680,8 @@ fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -
             return None;
         }
         first_cells.push(shape);
-        split_row(header, line)
+        // Cells as the markdown reader gives them: a link left in a cell becomes its text.
+        split_row(header, line).map(|cells| cells.iter().map(|cell| normalise(cell)).collect())
     })
 }
 
