@@ -196,7 +196,11 @@ impl Reader<'_> {
         let mut entries = Vec::new();
         let mut index = start;
         while let Some(next) = non_blank(index) {
-            if !names_section(self.lines[next]) {
+            let entry = self.lines[next]
+                .trim()
+                .trim_start_matches(['-', '*', '•', '·'])
+                .trim_start();
+            if !names_section(entry) {
                 break;
             }
             entries.push(next);
@@ -1048,6 +1052,28 @@ mod tests {
             Some("EA37".to_string())
         );
         assert_eq!(multipart_boundary("Content-Type: application/json"), None);
+    }
+
+    #[test]
+    fn an_in_this_article_list_is_not_content_but_a_real_heading_is() {
+        let list =
+            "x\n\nApplies to: y\n\nIn this article\n\n• Web Link\n• Properties\n\nRepresents x.\n";
+        let found = blocks(list);
+        assert!(
+            matches!(&found[2], Block::Paragraph { text, .. } if text == "Represents x."),
+            "{found:?}"
+        );
+        assert_eq!(found.len(), 3, "{found:?}");
+        // A single section name over its table is the section itself.
+        let heading =
+            "x\n\nApplies to: y\n\nIn this article\n\nMembers\n\nName Description\nA One.\n";
+        let found = blocks(heading);
+        assert!(
+            found
+                .iter()
+                .any(|block| matches!(block, Block::Heading { text, .. } if text == "Members")),
+            "{found:?}"
+        );
     }
 
     #[test]
