@@ -45,7 +45,8 @@ pub fn read(text: &str) -> (Vec<Block>, Vec<String>) {
         lines: &lines,
         end: page.end,
         blocks: Vec::new(),
-        known_names: KnownNames::of_page(text),
+        text,
+        known_names: None,
         notes: Vec::new(),
     };
     let mut index = page.start;
@@ -143,8 +144,10 @@ struct Reader<'a> {
     lines: &'a [&'a str],
     end: usize,
     blocks: Vec<Block>,
-    /// Names the page's samples use, to split run-together table cells.
-    known_names: KnownNames,
+    text: &'a str,
+    /// Names the page's samples use, to split run-together table cells:
+    /// read once, when the first such table is met.
+    known_names: Option<KnownNames>,
     notes: Vec<String>,
 }
 
@@ -423,7 +426,10 @@ impl Reader<'_> {
     /// prose, a sample, a section name) is a row whose cells run together.
     fn run_together_table(&mut self, start: usize, header: Vec<String>) -> (Table, usize) {
         let mut guessed = Vec::new();
-        let known = &self.known_names;
+        let text = self.text;
+        let known = self
+            .known_names
+            .get_or_insert_with(|| KnownNames::of_page(text));
         let (table, next) = table_rows(
             self.lines,
             start,
@@ -533,7 +539,11 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
 /// most six, each alone on its line, all with or all without a closing ` |`)
 /// that makes a known kind of table.
 fn vertical_header(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
-    let piped = lines.get(index)?.trim_end().ends_with('|');
+    let first = lines.get(index)?.trim();
+    if !COLUMN_WORDS.contains(&first.trim_end_matches('|').trim_end()) {
+        return None;
+    }
+    let piped = first.ends_with('|');
     let words: Vec<String> = lines[index..end.min(lines.len())]
         .iter()
         .take(6)

@@ -76,12 +76,19 @@ pub fn is_identifier_with_noise(line: &str) -> bool {
 /// A line naming a section is content, never chrome, never a title.
 /// A line naming a section is content, never chrome, never a title.
 pub fn names_section(line: &str) -> bool {
-    Section::of_line(&text::clean(line)).is_some()
+    // A section name is a short phrase: a long line or a sentence is none.
+    let trimmed = line.trim();
+    trimmed.len() <= 100
+        && !trimmed.ends_with('.')
+        && Section::of_line(&text::clean(trimmed)).is_some()
 }
 
 /// Chrome around the page, or furniture inside it: never content.
 pub fn is_chrome(line: &str) -> bool {
-    CHROME_LINES.contains(&text::clean(line).to_lowercase().as_str()) || is_furniture(line)
+    // Every chrome line is a few words; longer lines need no cleaning.
+    let short = line.trim().len() <= 60;
+    (short && CHROME_LINES.contains(&text::clean(line).to_lowercase().as_str()))
+        || is_furniture(line)
 }
 
 /// Page furniture older revisions and the old MSDN layout carry: a "Last
@@ -93,6 +100,28 @@ pub fn is_furniture(line: &str) -> bool {
     let trimmed = line.trim();
     if is_html_anchor(trimmed) {
         return true;
+    }
+    // Furniture is a short line with one of a few words; most lines are
+    // not, and need no cleaning.
+    let has = |needle: &str| {
+        trimmed
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    let candidate = trimmed.eq_ignore_ascii_case("toc")
+        || trimmed.contains('©')
+        || [
+            "last modified",
+            "last updated",
+            "contributor",
+            "table of content",
+            "in this article",
+        ]
+        .iter()
+        .any(|needle| has(needle));
+    if trimmed.len() > 100 || !candidate {
+        return false;
     }
     let words = text::clean(&trimmed.replace(['*', '_'], " ")).to_lowercase();
     let contributors = words.split_once(' ').is_some_and(|(count, rest)| {
@@ -116,7 +145,8 @@ pub fn is_furniture(line: &str) -> bool {
 
 /// "In this article", the caption of a list of the page's own sections.
 pub fn is_contents_caption(line: &str) -> bool {
-    text::clean(&line.replace(['*', '_'], " ")).eq_ignore_ascii_case("in this article")
+    line.len() <= 40
+        && text::clean(&line.replace(['*', '_'], " ")).eq_ignore_ascii_case("in this article")
 }
 
 /// `<a name="x"> </a>`, `<a name = "x"></a>`, `<a id="x"/>`: an anchor alone on its line.

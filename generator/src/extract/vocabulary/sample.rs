@@ -31,12 +31,15 @@ pub fn sample_start(trimmed: &str) -> Option<SampleStart> {
 
 /// `HTTP/1.1 200 OK`, `Get https://... HTTP/1.1`, `Post HTTP/1.1` (a damaged request line).
 pub fn is_http_start_line(trimmed: &str) -> bool {
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    match words.as_slice() {
-        [first, second, ..] if is_http_version(first) => second.chars().all(|c| c.is_ascii_digit()),
-        [method, .., last] => Method::parse(method).is_some() && is_http_version(last),
-        _ => false,
+    let mut words = trimmed.split_whitespace();
+    let (Some(first), Some(second)) = (words.next(), words.next()) else {
+        return false;
+    };
+    if is_http_version(first) {
+        return second.chars().all(|c| c.is_ascii_digit());
     }
+    let last = words.next_back().unwrap_or(second);
+    Method::parse(first).is_some() && is_http_version(last)
 }
 
 fn is_http_version(word: &str) -> bool {
@@ -135,16 +138,17 @@ impl JsonDepth {
     pub fn add(&mut self, line: &str) {
         let mut in_string = false;
         let mut escaped = false;
-        for c in line.chars() {
-            match c {
+        // The brackets, quotes and escapes are ASCII: bytes are enough.
+        for byte in line.bytes() {
+            match byte {
                 _ if escaped => escaped = false,
-                '\\' if in_string => escaped = true,
-                '"' => in_string = !in_string,
-                '{' | '[' if !in_string => {
+                b'\\' if in_string => escaped = true,
+                b'"' => in_string = !in_string,
+                b'{' | b'[' if !in_string => {
                     self.depth += 1;
                     self.opened = true;
                 }
-                '}' | ']' if !in_string => self.depth -= 1,
+                b'}' | b']' if !in_string => self.depth -= 1,
                 _ => {}
             }
         }

@@ -107,13 +107,19 @@ impl Section {
     /// short phrase, not a sentence, that [`Section::of_heading`] recognises.
     pub fn of_line(line: &str) -> Option<Section> {
         let text = line.trim();
-        let words = text.split_whitespace().count();
-        let sentence = text.ends_with(['.', ',', ';', '!', '?']);
+        // Cheap tests first: this is asked of every line of every page.
+        if text.len() > 100
+            || !text.starts_with(char::is_alphabetic)
+            || text.ends_with(['.', ',', ';', '!', '?'])
+        {
+            return None;
+        }
+        let words = text.split_whitespace().take(9).count();
         // Sample lines (`"_links" : {`) and markup are not phrases.
         let phrase = text
             .chars()
             .all(|c| c.is_alphanumeric() || c.is_whitespace() || "-:?'()/".contains(c));
-        if words == 0 || words > 8 || sentence || !phrase {
+        if words > 8 || !phrase {
             return None;
         }
         match Section::of_heading(text) {
