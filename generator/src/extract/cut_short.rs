@@ -23,15 +23,17 @@ pub fn drop_cut_line(
     if source.is_empty() || source.ends_with('\n') {
         return None;
     }
-    let line = source.lines().count();
+    // Lines counted as `str::lines` counts them, the last without its newline.
+    let line = source.bytes().filter(|&byte| byte == b'\n').count() + 1;
     // A cut after a line's indentation leaves the text of the line before as the last there is.
-    let (content_line, last_line) = source
-        .lines()
-        .enumerate()
-        .map(|(at, text)| (at + 1, text.trim()))
-        .filter(|(_, text)| !text.is_empty())
-        .last()
-        .unwrap_or_default();
+    let content = source.trim_end();
+    let content_start = content.rfind('\n').map_or(0, |at| at + 1);
+    let content_line = content[..content_start]
+        .bytes()
+        .filter(|&byte| byte == b'\n')
+        .count()
+        + 1;
+    let last_line = content[content_start..].trim();
     let markdown = format == PageFormat::Markdown;
     let ends_mid_line = |what: &str| {
         Some((line, format!("the page ends in the middle of {what} (no final newline): it is cut short here; {what} is left out")))

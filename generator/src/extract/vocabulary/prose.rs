@@ -79,6 +79,7 @@ pub fn names_section(line: &str) -> bool {
     // A section name is a short phrase: a long line or a sentence is none.
     let trimmed = line.trim();
     trimmed.len() <= 100
+        && trimmed.starts_with(|c: char| c.is_alphabetic() || c == '*' || c == '_')
         && !trimmed.ends_with('.')
         && Section::of_line(&text::clean(trimmed)).is_some()
 }
@@ -86,7 +87,8 @@ pub fn names_section(line: &str) -> bool {
 /// Chrome around the page, or furniture inside it: never content.
 pub fn is_chrome(line: &str) -> bool {
     // Every chrome line is a few words; longer lines need no cleaning.
-    let short = line.trim().len() <= 60;
+    let trimmed = line.trim();
+    let short = trimmed.len() <= 60 && trimmed.starts_with(char::is_alphabetic);
     (short && CHROME_LINES.contains(&text::clean(line).to_lowercase().as_str()))
         || is_furniture(line)
 }
@@ -109,6 +111,9 @@ pub fn is_furniture(line: &str) -> bool {
             .windows(needle.len())
             .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
     };
+    if trimmed.len() > 100 {
+        return false;
+    }
     let candidate = trimmed.eq_ignore_ascii_case("toc")
         || trimmed.contains('©')
         || [
@@ -120,7 +125,7 @@ pub fn is_furniture(line: &str) -> bool {
         ]
         .iter()
         .any(|needle| has(needle));
-    if trimmed.len() > 100 || !candidate {
+    if !candidate {
         return false;
     }
     let words = text::clean(&trimmed.replace(['*', '_'], " ")).to_lowercase();
@@ -146,6 +151,7 @@ pub fn is_furniture(line: &str) -> bool {
 /// "In this article", the caption of a list of the page's own sections.
 pub fn is_contents_caption(line: &str) -> bool {
     line.len() <= 40
+        && line.to_ascii_lowercase().contains("in this article")
         && text::clean(&line.replace(['*', '_'], " ")).eq_ignore_ascii_case("in this article")
 }
 

@@ -31,6 +31,10 @@ pub fn sample_start(trimmed: &str) -> Option<SampleStart> {
 
 /// `HTTP/1.1 200 OK`, `Get https://... HTTP/1.1`, `Post HTTP/1.1` (a damaged request line).
 pub fn is_http_start_line(trimmed: &str) -> bool {
+    // Both forms start with a letter; sample body lines mostly do not.
+    if !trimmed.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
     let mut words = trimmed.split_whitespace();
     let (Some(first), Some(second)) = (words.next(), words.next()) else {
         return false;

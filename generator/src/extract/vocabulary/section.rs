@@ -177,12 +177,12 @@ fn word_is(word: &str, plural: &str, variants: bool) -> bool {
     if !variants {
         return word == plural;
     }
-    let singular = plural
-        .strip_suffix("ies")
-        .map(|stem| format!("{stem}y"))
-        .or_else(|| plural.strip_suffix('s').map(str::to_string))
-        .unwrap_or_else(|| plural.to_string());
-    word == singular || word == plural || (word.len() >= 4 && plural.starts_with(word))
+    let singular = match plural.strip_suffix("ies") {
+        // `properties` → `property`
+        Some(stem) => word.strip_prefix(stem) == Some("y"),
+        None => Some(word) == plural.strip_suffix('s'),
+    };
+    singular || word == plural || (word.len() >= 4 && plural.starts_with(word))
 }
 
 #[cfg(test)]
