@@ -283,9 +283,13 @@ fn bad_input_is_an_error_naming_file_and_line() {
     assert!(error_for(b"just some words\nand more")
         .to_string()
         .starts_with("bad.md:1: expected"));
-    assert!(error_for(b"## Properties\n|Name|Description|\n")
-        .to_string()
-        .contains("title"));
+    // Without a title, the file name gives the name only when it is one.
+    let untitled = b"## Properties\n|Name|Description|\n|:--|:--|\n|a|b|\n";
+    let error = extract_page(Path::new("2015 notes.md"), untitled).unwrap_err();
+    assert!(error.to_string().contains("title"), "{error}");
+    let named = extract_page(Path::new("lamp_ref.md"), untitled).unwrap();
+    assert_eq!(named.document.name, "lamp");
+    assert_eq!(named.document.properties.len(), 1);
 }
 
 #[test]

@@ -5,14 +5,19 @@
 //! [`Document`](crate::schema::Document). Lines are 1-based lines of the input
 //! file, kept so every diagnostic can point at the page.
 
+use super::vocabulary::Section;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// A heading. `level` is 1..=6 for markdown; rendered text has no levels
-    /// and uses 0, leaving the interpreter to judge by the words.
+    /// and uses 0. `section` is what its words announce, judged once by the
+    /// [`vocabulary`](super::vocabulary) when the heading is made; recovery
+    /// types event headings by their place (under Events).
     Heading {
         level: u8,
         text: String,
         line: usize,
+        section: Section,
     },
     /// Running text, already cleaned (links reduced to their text, entities decoded).
     Paragraph {
@@ -42,6 +47,20 @@ pub struct Row {
     pub line: usize,
 }
 
+impl Row {
+    /// A row of plain cells, as rendered text gives them (no link targets).
+    pub fn of_texts(texts: impl IntoIterator<Item = String>, line: usize) -> Row {
+        let cells = texts
+            .into_iter()
+            .map(|text| Cell {
+                text,
+                link_targets: Vec::new(),
+            })
+            .collect();
+        Row { cells, line }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cell {
     /// Clean text of the cell.
@@ -51,6 +70,17 @@ pub struct Cell {
 }
 
 impl Block {
+    /// A heading, typed by its words.
+    pub fn heading(level: u8, text: impl Into<String>, line: usize) -> Block {
+        let text = text.into();
+        Block::Heading {
+            level,
+            section: Section::of_heading(&text),
+            text,
+            line,
+        }
+    }
+
     pub fn line(&self) -> usize {
         match self {
             Block::Heading { line, .. }

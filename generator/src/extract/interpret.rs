@@ -1,19 +1,24 @@
 //! Blocks → schema document.
 //!
-//! Both page forms arrive here as the same blocks. Headings are judged by
-//! their words, never their level (real pages put `## GET` next to `### POST`,
-//! and rendered text has no levels at all), and a table's header shape is
-//! evidence of what it lists even when its heading is missing or misspelt.
+//! Both page forms arrive here as the same blocks, their headings already
+//! typed as sections by the [`vocabulary`](super::vocabulary) and, for event
+//! headings, by [`recover`](super::recover): never by their level (real pages
+//! put `## GET` next to `### POST`, and rendered text has no levels at all).
+//! A table's header is evidence of what it lists even when its heading is
+//! missing or misspelt.
 
 use super::blocks::{Block, Row, Table};
 use super::samples::{self, parse_example};
-use super::sections::Section;
 use super::types;
+use super::vocabulary::{
+    is_applies_to, is_none, is_web_link_intro, is_web_link_row, is_web_link_table, name_from_title,
+    Section, TableKind,
+};
 use super::Extracted;
 use crate::error::{Error, Warning};
 use crate::schema::{
-    BodyField, Direction, Document, ErrorRow, Event, Example, Kind, Link, Member, Method,
-    Operation, PageFormat, Property, QueryParameter, ResponseItem, SampleFormat, Scope, Source,
+    BodyField, Direction, Document, ErrorRow, Event, Example, Kind, Link, Member, Operation,
+    PageFormat, Property, QueryParameter, ResponseItem, SampleFormat, Scope, Source,
 };
 use std::path::Path;
 
@@ -27,7 +32,9 @@ pub fn document(
         .iter()
         .enumerate()
         .find_map(|(at, block)| match block {
-            Block::Heading { level: 1, text, line } => Some((at, text.as_str(), *line)),
+            Block::Heading {
+                level: 1, text, line, ..
+            } => Some((at, text.as_str(), *line)),
             _ => None,
         })
         .ok_or_else(|| {
@@ -86,61 +93,6 @@ pub fn document(
     })
 }
 
-/// `X`, `X reference`, `X reference for Skype for Business 2015` and
-/// `X : applies to ...` all name `X`.
-pub fn name_from_title(title: &str) -> Option<String> {
-    let before_colon = title.split(':').next().unwrap_or_default();
-    let name = before_colon.split_whitespace().next()?;
-    let is_identifier = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.starts_with(|c: char| c.is_ascii_alphabetic());
-    is_identifier.then(|| name.to_string())
-}
-
-/// Whether a table's header is one of the kinds reference pages have: part
-/// of the evidence page selection ([`crate::pipeline::Evidence`]) weighs.
-pub fn is_reference_table(header: &[String]) -> bool {
-    Shape::of(header).is_some()
-}
-
-/// The kinds of table the pages have, told apart by their header cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    NameDescription,
-    NameDescriptionRequired,
-    LinkDescription,
-    ItemDescription,
-    ScopePermissionDescription,
-    ResourcePrioritySenderReason,
-    ErrorCodeSubcodeDescription,
-}
-
-impl Shape {
-    fn of(header: &[String]) -> Option<Shape> {
-        let words: Vec<String> = header
-            .iter()
-            .map(|cell| {
-                cell.trim()
-                    .trim_end_matches(['?', ':'])
-                    .trim()
-                    .to_lowercase()
-            })
-            .collect();
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        match words.as_slice() {
-            ["name", "description"] => Some(Shape::NameDescription),
-            ["name", "description", "required"] => Some(Shape::NameDescriptionRequired),
-            ["link", "description"] => Some(Shape::LinkDescription),
-            ["item", "description"] => Some(Shape::ItemDescription),
-            ["scope", "permission", "description"] => Some(Shape::ScopePermissionDescription),
-            ["resource", "priority", "sender", "reason"] => {
-                Some(Shape::ResourcePrioritySenderReason)
-            }
-            ["error", "code", "subcode", "description"] => Some(Shape::ErrorCodeSubcodeDescription),
-            _ => None,
-        }
-    }
-}
-
 struct Page<'a> {
     path: &'a Path,
     document: Document,
@@ -150,8 +102,6 @@ struct Page<'a> {
     section_line: usize,
     /// The current section got a table or said `None`.
     section_filled: bool,
-    /// Inside `## Events`, before the operations: unknown headings name event types.
-    in_events: bool,
     /// The latest event heading, for event tables and samples under it.
     event_type: Option<String>,
     /// Events of the latest event table still waiting for their sample.
@@ -172,7 +122,6 @@ impl<'a> Page<'a> {
             section: Section::Intro,
             section_line: 1,
             section_filled: false,
-            in_events: false,
             event_type: None,
             events_awaiting_sample: Vec::new(),
             pending_example: None,
@@ -191,7 +140,7 @@ impl<'a> Page<'a> {
 
     fn block(&mut self, block: &Block) {
         match block {
-            Block::Heading { text, line, .. } => self.heading(text, *line),
+            Block::Heading { section, line, .. } => self.heading(section, *line),
             Block::Paragraph { text, .. } => self.paragraph(text),
             Block::Table(table) => self.table(table),
             Block::Code { text, line } => self.code(text, *line),
@@ -214,24 +163,16 @@ impl<'a> Page<'a> {
         }
     }
 
-    fn heading(&mut self, text: &str, line: usize) {
+    fn heading(&mut self, section: &Section, line: usize) {
         self.close_section();
-        let mut section = Section::of_heading(text);
-        match &section {
-            Section::Events => self.in_events = true,
-            Section::Operations | Section::Operation => self.in_events = false,
-            Section::Other(words) if self.in_events => section = Section::Event(words.clone()),
-            _ => {}
-        }
+        let section = section.clone();
         if !matches!(section, Section::Other(_)) {
             self.recognised = true;
         }
         match &section {
-            Section::Operation => {
-                let method =
-                    Method::parse(text.trim().trim_end_matches(':').trim()).unwrap_or_default();
+            Section::Operation(method) => {
                 self.document.operations.push(Operation {
-                    method,
+                    method: *method,
                     ..Operation::default()
                 });
             }
@@ -252,21 +193,20 @@ impl<'a> Page<'a> {
     }
 
     fn paragraph(&mut self, text: &str) {
-        if text
-            .trim()
-            .trim_end_matches('.')
-            .eq_ignore_ascii_case("none")
-        {
+        if is_none(text) {
             self.section_filled = true;
             return;
         }
         match self.section {
             // "The errors below (if any) are ..." is a complete answer on its own.
             Section::Errors => self.section_filled = true,
-            // Rendered text loses the Web Link heading; its first sentence marks the section.
-            Section::Intro if is_web_link_intro(text) => self.section = Section::WebLink,
+            // Rendered text loses the Web Link heading; its first sentence, or
+            // one of its rows where the page begins in that table, marks the section.
+            Section::Intro if is_web_link_intro(text) || is_web_link_row(text) => {
+                self.section = Section::WebLink
+            }
             Section::Intro if !is_applies_to(text) => self.description.push(text.to_string()),
-            Section::Operation => {
+            Section::Operation(_) => {
                 if let Some(operation) = self.document.operations.last_mut() {
                     append_sentence(&mut operation.description, text);
                 }
@@ -288,7 +228,7 @@ impl<'a> Page<'a> {
                 self.warn(row.line, message);
             }
         }
-        let Some(shape) = Shape::of(&table.header) else {
+        let Some(kind) = TableKind::of(&table.header) else {
             let message = format!(
                 "table with header `{}` is not one of the UCWA table kinds; skipped",
                 table.header.join(" | ")
@@ -297,10 +237,10 @@ impl<'a> Page<'a> {
             return;
         };
         self.recognised = true;
-        match shape {
-            Shape::ErrorCodeSubcodeDescription => self.errors(table),
-            Shape::ResourcePrioritySenderReason => self.events(table),
-            Shape::ScopePermissionDescription => {
+        match kind {
+            TableKind::ErrorCodeSubcodeDescription => self.errors(table),
+            TableKind::ResourcePrioritySenderReason => self.events(table),
+            TableKind::ScopePermissionDescription => {
                 let scopes = table.rows.iter().map(|row| Scope {
                     name: cell(row, 0),
                     permission: cell(row, 1),
@@ -308,8 +248,8 @@ impl<'a> Page<'a> {
                 });
                 self.document.scopes.extend(scopes);
             }
-            Shape::LinkDescription => self.links(table),
-            Shape::ItemDescription => {
+            TableKind::LinkDescription => self.links(table),
+            TableKind::ItemDescription => {
                 let items: Vec<_> = table
                     .rows
                     .iter()
@@ -322,8 +262,8 @@ impl<'a> Page<'a> {
                     operation.response_body.extend(items);
                 }
             }
-            Shape::NameDescriptionRequired => self.name_description_required(table),
-            Shape::NameDescription => self.name_description(table),
+            TableKind::NameDescriptionRequired => self.name_description_required(table),
+            TableKind::NameDescription => self.name_description(table),
         }
     }
 
@@ -472,7 +412,7 @@ impl<'a> Page<'a> {
                 }
             }
             // The web-link table lists the two JSON keys of every resource.
-            _ if is_web_link_table(table) => {}
+            _ if is_web_link_table(table, None) => {}
             other => {
                 let message = format!("expected a Properties, Links or Members heading before this Name/Description table, found {other:?}; skipped");
                 self.warn(table.line, message);
@@ -567,29 +507,6 @@ fn resource_of_target(target: &str, cell_text: &str) -> Option<String> {
     }
 }
 
-fn is_web_link_table(table: &Table) -> bool {
-    let names: Vec<&str> = table
-        .rows
-        .iter()
-        .filter_map(|row| row.cells.first())
-        .map(|cell| cell.text.as_str())
-        .collect();
-    names == ["rel", "href"]
-}
-
-/// Also with the emphasis marks a page leaves when its bold is malformed
-/// (`_** Applies to: **Skype for Business 2015_`).
-fn is_applies_to(text: &str) -> bool {
-    text.trim_start_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())
-        .to_lowercase()
-        .starts_with("applies to")
-}
-
-fn is_web_link_intro(text: &str) -> bool {
-    let words = text.trim_start().to_lowercase();
-    words.starts_with("for more") && words.contains("web link")
-}
-
 fn append_sentence(into: &mut String, text: &str) {
     if !into.is_empty() {
         into.push(' ');
@@ -600,38 +517,6 @@ fn append_sentence(into: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn title_noise_is_removed() {
-        for title in [
-            "presence",
-            "presence reference",
-            "presence reference for Skype for Business 2015",
-            "presence : applies to Skype",
-            "presence:",
-        ] {
-            assert_eq!(
-                name_from_title(title).as_deref(),
-                Some("presence"),
-                "{title}"
-            );
-        }
-        assert_eq!(name_from_title("2015 notes"), None);
-    }
-
-    #[test]
-    fn table_shapes_ignore_bold_case_and_question_marks() {
-        let header = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            Shape::of(&header(&["Name", "Description", "Required?"])),
-            Some(Shape::NameDescriptionRequired)
-        );
-        assert_eq!(
-            Shape::of(&header(&["error", "Code", "Subcode", "Description"])),
-            Some(Shape::ErrorCodeSubcodeDescription)
-        );
-        assert_eq!(Shape::of(&header(&["Name"])), None);
-    }
 
     #[test]
     fn link_targets_name_resources() {

@@ -11,6 +11,7 @@
 
 use super::blocks::{Block, Cell, Row, Table};
 use super::text;
+use super::vocabulary::{is_furniture, is_in_page_link_line, starts_loose_markdown_sample};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -184,8 +185,12 @@ impl<'a> Reader<'a> {
     fn finish_heading(&mut self) {
         if let Some(Inline::Heading { level, start }) = self.inline.take() {
             let text = self.take_text();
+            // "In this article" as a heading is furniture, not a section.
+            if is_furniture(&text) {
+                return;
+            }
             let line = self.lines.line_of(start);
-            self.push(Block::Heading { level, text, line });
+            self.push(Block::heading(level, text, line));
         }
     }
 
@@ -199,9 +204,24 @@ impl<'a> Reader<'a> {
             self.text.clear();
             return;
         }
-        if raw.lines().any(starts_sample) {
+        if raw.lines().any(starts_loose_markdown_sample) {
             self.text.clear();
             self.loose_text(start, range.end);
+            return;
+        }
+        // Furniture lines ("Last modified: ...", "In this article" and its
+        // links to the page's own sections) leave the paragraph; what remains
+        // is taken from the source lines, as loose prose is.
+        let furniture = |line: &str| is_furniture(line) || is_in_page_link_line(line);
+        if raw.lines().any(furniture) {
+            self.text.clear();
+            let rest: Vec<&str> = raw.lines().filter(|line| !furniture(line)).collect();
+            let line =
+                self.lines.line_of(start) + raw.lines().take_while(|line| furniture(line)).count();
+            let text = text::clean(&rest.join("\n").replace("**", ""));
+            if !text.is_empty() {
+                self.push(Block::Paragraph { text, line });
+            }
             return;
         }
         let text = self.take_text();
@@ -302,7 +322,7 @@ impl<'a> Reader<'a> {
         let mut prose: Vec<&str> = Vec::new();
         let mut prose_line = self.lines.line_of(start);
         for line in self.source[start..end].split_inclusive('\n') {
-            if starts_sample(line) {
+            if starts_loose_markdown_sample(line) {
                 self.flush_prose(&mut prose, prose_line);
                 let line_number = self.lines.line_of(offset);
                 self.push(Block::Code {
@@ -366,29 +386,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The first line of a sample written without a fence: a JSON document, an
-/// XML declaration or element, or an HTTP request/status line.
-fn starts_sample(line: &str) -> bool {
-    let line = line.trim();
-    if line.starts_with('{') || line.starts_with("<?xml") || line.starts_with("HTTP/") {
-        return true;
-    }
-    if let Some(element) = line.strip_prefix('<') {
-        // An XML element, not inline HTML the page uses for layout.
-        let name: String = element
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        return line.contains("xmlns") || name == "resource";
-    }
-    let mut words = line.split_whitespace();
-    let first = words.next().unwrap_or_default();
-    crate::schema::Method::parse(first).is_some()
-        && words
-            .next()
-            .is_some_and(|target| target.starts_with("http") || target.starts_with('/'))
-}
-
 fn strip_bold(text: &str) -> String {
     text.replace("**", "").trim().to_string()
 }
@@ -418,7 +415,9 @@ mod tests {
         blocks
             .iter()
             .filter_map(|block| match block {
-                Block::Heading { level, text, line } => Some((*level, text.as_str(), *line)),
+                Block::Heading {
+                    level, text, line, ..
+                } => Some((*level, text.as_str(), *line)),
                 _ => None,
             })
             .collect()

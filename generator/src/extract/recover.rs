@@ -19,17 +19,28 @@
 //! - Links: a Link/Description table, placed before the relationships sentence;
 //! - Events and the event type: an event table; the type from the `"type"` of
 //!   its sample, else from its reason ("is added", "... when it completes");
+//! - an operation's subsections: Query parameters / Request body from a
+//!   Name/Description/Required table (two in a row: the query parameters
+//!   first; one alone: a request body when its rows give types), Response
+//!   body from an Item/Description table or "The response from a GET request
+//!   ...", Synchronous errors from "The errors below ..." or an errors table;
 //! - the method (and Operations): an operation's subsections with no method
 //!   heading; the method from its sample request line, else from "a GET request";
 //! - JSON/XML Request/Response: an operation's HTTP sample or bare body; the
 //!   format from its headers or body, else from its place (JSON pair first).
 //!
+//! Last, headings under Events that the vocabulary does not know (`Added`)
+//! are typed as event headings, so the interpreter gets typed sections only.
+//!
 //! Samples of a damaged page may not parse (lost braces), so they are scanned
 //! as text, never parsed.
 
 use super::blocks::{Block, Table};
-use super::sections::Section;
-use crate::schema::Method;
+use super::vocabulary::{
+    is_errors_sentence, is_http_start_line, is_relationships_sentence, is_response_sentence,
+    is_web_link_table, Section, TableKind,
+};
+use crate::schema::{Method, SampleFormat};
 
 /// Inserts the headings that evidence shows are missing; returns one note per inferred fact.
 pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
@@ -38,23 +49,45 @@ pub fn missing_headings(blocks: &mut Vec<Block>) -> Vec<String> {
     recover_properties(blocks, &mut notes);
     recover_links(blocks, &mut notes);
     recover_events(blocks, &mut notes);
+    recover_operation_subsections(blocks, &mut notes);
     recover_operations(blocks, &mut notes);
     recover_sample_headings(blocks, &mut notes);
+    type_event_headings(blocks);
     notes
 }
 
-fn heading(text: &str, line: usize) -> Block {
-    Block::Heading {
-        level: 0,
-        text: text.to_string(),
-        line,
+/// Types the headings under Events that the vocabulary does not know
+/// (`Added`, `completed`, ...) as event headings, up to the operations.
+/// The title is not a section, even when it reads `events`.
+fn type_event_headings(blocks: &mut [Block]) {
+    let title = blocks
+        .iter()
+        .position(|block| matches!(block, Block::Heading { level: 1, .. }));
+    let mut in_events = false;
+    for (at, block) in blocks.iter_mut().enumerate() {
+        let Block::Heading { section, .. } = block else {
+            continue;
+        };
+        if Some(at) <= title {
+            continue;
+        }
+        match section {
+            Section::Events => in_events = true,
+            Section::Operations | Section::Operation(_) => in_events = false,
+            Section::Other(words) if in_events => *section = Section::Event(words.clone()),
+            _ => {}
+        }
     }
+}
+
+fn heading(text: &str, line: usize) -> Block {
+    Block::heading(0, text, line)
 }
 
 /// Section headings other than the page title.
 fn section_of(block: &Block) -> Option<Section> {
     match block {
-        Block::Heading { level, text, .. } if *level != 1 => Some(Section::of_heading(text)),
+        Block::Heading { level, section, .. } if *level != 1 => Some(section.clone()),
         _ => None,
     }
 }
@@ -73,13 +106,8 @@ fn with_heading_before(blocks: &[Block]) -> impl Iterator<Item = (usize, &Block,
     })
 }
 
-fn header_is(table: &Table, columns: &[&str]) -> bool {
-    table.header.len() == columns.len()
-        && table.header.iter().zip(columns).all(|(cell, column)| {
-            cell.trim()
-                .trim_end_matches('?')
-                .eq_ignore_ascii_case(column)
-        })
+fn is_kind(table: &Table, kind: TableKind) -> bool {
+    TableKind::of_table(table) == Some(kind)
 }
 
 /// Puts each block before the block now at its position (after the last block
@@ -116,14 +144,7 @@ fn recover_title(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         return;
     };
     let line = blocks[0].line();
-    blocks.insert(
-        0,
-        Block::Heading {
-            level: 1,
-            text: name.clone(),
-            line,
-        },
-    );
+    blocks.insert(0, Block::heading(1, name.clone(), line));
     notes.push(format!(
         "title: resource name {name} inferred from {evidence}"
     ));
@@ -200,9 +221,7 @@ fn event_table_resource(blocks: &[Block]) -> Option<(String, String)> {
     let event_resources: Vec<(&str, usize)> = blocks
         .iter()
         .filter_map(|block| match block {
-            Block::Table(table)
-                if header_is(table, &["Resource", "Priority", "Sender", "Reason"]) =>
-            {
+            Block::Table(table) if is_kind(table, TableKind::ResourcePrioritySenderReason) => {
                 Some(table)
             }
             _ => None,
@@ -258,8 +277,8 @@ fn recover_properties(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let resource_page = is_resource_page(blocks);
     let found = with_heading_before(blocks).find_map(|(at, block, heading_before)| match block {
         Block::Table(table)
-            if header_is(table, &["Name", "Description"])
-                && !is_web_link_table(blocks, at, table) =>
+            if is_kind(table, TableKind::NameDescription)
+                && !is_web_link_table_at(blocks, at, table) =>
         {
             let owner = heading_before.and_then(|heading| section_of(&blocks[heading]));
             matches!(
@@ -284,42 +303,28 @@ fn recover_properties(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     }
 }
 
-/// The rel/href table every resource page opens with ("Web Link"), which is
-/// not the resource's properties.
-fn is_web_link_table(blocks: &[Block], at: usize, table: &Table) -> bool {
-    let introduced = at.checked_sub(1).and_then(|before| blocks.get(before)).is_some_and(
-        |block| matches!(block, Block::Paragraph { text, .. } if text.to_lowercase().starts_with("for more on web links")),
-    );
-    let rel_href = !table.rows.is_empty()
-        && table.rows.iter().all(|row| {
-            row.cells
-                .first()
-                .is_some_and(|cell| matches!(cell.text.as_str(), "rel" | "href"))
-        });
-    introduced || rel_href
+/// The web-link table, by its rows or the sentence right above it.
+fn is_web_link_table_at(blocks: &[Block], at: usize, table: &Table) -> bool {
+    let sentence_before = at.checked_sub(1).and_then(|before| match &blocks[before] {
+        Block::Paragraph { text, .. } => Some(text.as_str()),
+        _ => None,
+    });
+    is_web_link_table(table, sentence_before)
 }
 
 fn is_resource_page(blocks: &[Block]) -> bool {
     blocks.iter().enumerate().any(|(at, block)| match block {
         Block::Table(table) => {
-            is_web_link_table(blocks, at, table)
-                || header_is(table, &["Link", "Description"])
-                || header_is(table, &["Scope", "Permission", "Description"])
-                || header_is(table, &["Resource", "Priority", "Sender", "Reason"])
-                || header_is(table, &["Error", "Code", "Subcode", "Description"])
+            is_web_link_table_at(blocks, at, table)
+                || is_kind(table, TableKind::LinkDescription)
+                || is_kind(table, TableKind::ScopePermissionDescription)
+                || is_kind(table, TableKind::ResourcePrioritySenderReason)
+                || is_kind(table, TableKind::ErrorCodeSubcodeDescription)
         }
         Block::Paragraph { text, .. } => is_relationships_sentence(text),
-        Block::Code { text, .. } => text
-            .lines()
-            .next()
-            .is_some_and(super::rendered::is_http_start_line),
+        Block::Code { text, .. } => text.lines().next().is_some_and(is_http_start_line),
         Block::Heading { .. } => false,
     })
-}
-
-fn is_relationships_sentence(text: &str) -> bool {
-    text.to_lowercase()
-        .contains("can have the following relationships")
 }
 
 // ---------------------------------------------------------------- links
@@ -328,7 +333,7 @@ fn recover_links(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut insertions = Vec::new();
     for (at, block, heading_before) in with_heading_before(blocks) {
         let Block::Table(table) = block else { continue };
-        if !header_is(table, &["Link", "Description"]) {
+        if !is_kind(table, TableKind::LinkDescription) {
             continue;
         }
         if heading_before.and_then(|heading| section_of(&blocks[heading])) == Some(Section::Links) {
@@ -370,7 +375,7 @@ fn recover_events(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
             has_events = true;
         }
         let Block::Table(table) = block else { continue };
-        if !header_is(table, &["Resource", "Priority", "Sender", "Reason"]) {
+        if !is_kind(table, TableKind::ResourcePrioritySenderReason) {
             continue;
         }
         // Event types are one word: Added, Updated, started, completed ...
@@ -484,6 +489,116 @@ fn capitalised(word: &str) -> String {
         .unwrap_or_default()
 }
 
+// ---------------------------------------------------------------- operation subsections
+
+/// Gives the tables and sentences of an operation that lost their subsection
+/// headings one, judged by the table's header or the sentence's words.
+fn recover_operation_subsections(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
+    let mut insertions = Vec::new();
+    // The section of the nearest heading before, real or inserted.
+    let mut owner: Option<Section> = None;
+    let mut inferred_parameters = false;
+    for (at, block) in blocks.iter().enumerate() {
+        if let Some(section) = section_of(block) {
+            owner = Some(section);
+            inferred_parameters = false;
+            continue;
+        }
+        // Samples close an operation's subsections: what follows them belongs to the next one.
+        if matches!(block, Block::Code { .. })
+            && owner.as_ref().is_some_and(|o| o.operation_rank().is_some())
+        {
+            owner = None;
+        }
+        let (wanted, evidence) = match block {
+            Block::Table(table) => match TableKind::of_table(table) {
+                Some(TableKind::ErrorCodeSubcodeDescription) => {
+                    (Section::Errors, "an Error/Code/Subcode/Description table")
+                }
+                Some(TableKind::ItemDescription) => {
+                    (Section::ResponseBody, "an Item/Description table")
+                }
+                Some(TableKind::NameDescriptionRequired) => {
+                    let section = match &owner {
+                        // Under a query parameters heading this recovery gave, a second table is the body.
+                        Some(Section::QueryParameters) if inferred_parameters => {
+                            Section::RequestBody
+                        }
+                        Some(section @ (Section::QueryParameters | Section::RequestBody)) => {
+                            section.clone()
+                        }
+                        _ => parameters_or_body(blocks, at, table),
+                    };
+                    (section, "a Name/Description/Required table")
+                }
+                _ => continue,
+            },
+            Block::Paragraph { text, .. } if is_errors_sentence(text) => {
+                (Section::Errors, "the sentence 'The errors below ...'")
+            }
+            Block::Paragraph { text, .. } if is_response_sentence(text) => (
+                Section::ResponseBody,
+                "the sentence 'The response from ...'",
+            ),
+            _ => continue,
+        };
+        if owner.as_ref() == Some(&wanted) {
+            continue;
+        }
+        let line = block.line();
+        let text = subsection_heading(&wanted);
+        insertions.push((at, heading(text, line)));
+        notes.push(format!(
+            "{text} heading inferred from {evidence} at line {line}"
+        ));
+        inferred_parameters = wanted == Section::QueryParameters;
+        owner = Some(wanted);
+    }
+    inserting(blocks, insertions);
+}
+
+fn subsection_heading(section: &Section) -> &'static str {
+    match section {
+        Section::QueryParameters => "Query parameters",
+        Section::RequestBody => "Request body",
+        Section::ResponseBody => "Response body",
+        _ => "Synchronous errors",
+    }
+}
+
+/// A Name/Description/Required table with no heading: the first of two in
+/// a row lists query parameters and the second the request body; one alone is
+/// a request body when its rows end in type hints ("...String"), else query
+/// parameters.
+fn parameters_or_body(blocks: &[Block], at: usize, table: &Table) -> Section {
+    // Only up to the next table, so a page of many tables stays linear.
+    let another_follows = blocks[at + 1..]
+        .iter()
+        .take_while(|block| !matches!(block, Block::Heading { .. } | Block::Code { .. }))
+        .find_map(|block| match block {
+            Block::Table(next) => Some(next),
+            _ => None,
+        })
+        .is_some_and(|next| TableKind::of_table(next) == Some(TableKind::NameDescriptionRequired));
+    let typed_rows = table.rows.iter().any(|row| {
+        let mut field = crate::schema::BodyField {
+            description: row
+                .cells
+                .get(1)
+                .map(|cell| cell.text.clone())
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        super::types::apply_body_hint(&mut field);
+        field.ty.is_some()
+    });
+    if another_follows || !typed_rows {
+        Section::QueryParameters
+    } else {
+        Section::RequestBody
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// One operation's run of blocks, as far as its subsection headings show it.
@@ -526,9 +641,8 @@ fn operation_groups(blocks: &[Block]) -> Vec<OperationGroup> {
     let mut open = false;
     for (at, block) in blocks.iter().enumerate() {
         match block {
-            Block::Heading { level, text, .. } if *level != 1 => {
-                let section = Section::of_heading(text);
-                if section == Section::Operation {
+            Block::Heading { level, section, .. } if *level != 1 => {
+                if matches!(section, Section::Operation(_)) {
                     groups.push(OperationGroup {
                         start: at,
                         has_method: true,
@@ -553,7 +667,7 @@ fn operation_groups(blocks: &[Block]) -> Vec<OperationGroup> {
                     } else if let Some(group) = groups.last_mut() {
                         group.last_rank = rank;
                     }
-                } else if section != Section::Operations {
+                } else if section.ends_operations() {
                     open = false;
                 }
             }
@@ -590,7 +704,7 @@ fn description_start(blocks: &[Block], at: usize) -> usize {
 
 fn request_line_method(text: &str) -> Option<(Method, &str)> {
     let first = text.lines().next()?.trim();
-    if !super::rendered::is_http_start_line(first) || first.starts_with("HTTP/") {
+    if !is_http_start_line(first) || first.starts_with("HTTP/") {
         return None;
     }
     Some((Method::parse(first.split_whitespace().next()?)?, first))
@@ -617,14 +731,15 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
     let mut requests = 0;
     let mut responses = 0;
     let mut in_operation = false;
+    // The format of the request a response answers: the sample right before it.
+    let mut request_before: Option<&'static str> = None;
     for (at, block) in blocks.iter().enumerate() {
         match section_of(block) {
-            Some(Section::Operation) => (requests, responses, in_operation) = (0, 0, true),
-            Some(section)
-                if section.operation_rank().is_none() && section != Section::Operations =>
-            {
-                in_operation = false
+            Some(Section::Operation(_)) => {
+                (requests, responses, in_operation) = (0, 0, true);
+                request_before = None;
             }
+            Some(section) if section.ends_operations() => in_operation = false,
             _ => {}
         }
         let Block::Code { text, line } = block else {
@@ -635,7 +750,7 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         };
         // A bare JSON or XML body in an operation is what it answers.
         let bare_body = first.starts_with(['{', '<']);
-        if !in_operation || !(bare_body || super::rendered::is_http_start_line(first)) {
+        if !in_operation || !(bare_body || is_http_start_line(first)) {
             continue;
         }
         let is_response = bare_body || first.starts_with("HTTP/");
@@ -646,18 +761,34 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
         };
         let place = *seen;
         *seen += 1;
+        let answered = if is_response {
+            request_before.take()
+        } else {
+            None
+        };
         let intro_start = description_start(blocks, at);
-        let has_heading = intro_start
+        let heading_format = intro_start
             .checked_sub(1)
             .and_then(|before| section_of(&blocks[before]))
-            .is_some_and(|section| matches!(section, Section::Example(..)));
-        if has_heading {
+            .and_then(|section| match section {
+                Section::Example(SampleFormat::Json, _) => Some("JSON"),
+                Section::Example(SampleFormat::Xml, _) => Some("XML"),
+                _ => None,
+            });
+        if let Some(format) = heading_format {
+            if !is_response {
+                request_before = Some(format);
+            }
             continue;
         }
         let direction = if is_response { "Response" } else { "Request" };
         // Pages show each operation's JSON pair, then its XML pair.
         let (format, evidence) = match (sample_format(text), place) {
             (Some(format), _) => (format, format!("its {format} content")),
+            (None, _) if answered.is_some() => {
+                let format = answered.unwrap_or_default();
+                (format, format!("the {format} request it answers"))
+            }
             (None, 0) => (
                 "JSON",
                 format!(
@@ -674,6 +805,9 @@ fn recover_sample_headings(blocks: &mut Vec<Block>, notes: &mut Vec<String>) {
             ),
             (None, _) => continue,
         };
+        if !is_response {
+            request_before = Some(format);
+        }
         let heading_text = format!("{format} {direction}");
         insertions.push((intro_start, heading(&heading_text, *line)));
         notes.push(format!("{heading_text} heading inferred from the sample's start line at line {line} and {evidence}"));
@@ -741,11 +875,7 @@ mod tests {
     }
 
     fn title(text: &str, line: usize) -> Block {
-        Block::Heading {
-            level: 1,
-            text: text.to_string(),
-            line,
-        }
+        Block::heading(1, text, line)
     }
 
     fn paragraph(text: &str, line: usize) -> Block {
@@ -811,14 +941,7 @@ mod tests {
             code("HTTP/1.1 200 OK\nContent-Type: application/json\n  \"_links\" : {\n      \"rel\" : \"inner\",\n  \"rel\" : \"note\",", 9),
         ];
         let notes = missing_headings(&mut blocks);
-        assert_eq!(
-            blocks[0],
-            Block::Heading {
-                level: 1,
-                text: "note".into(),
-                line: 3
-            }
-        );
+        assert_eq!(blocks[0], title("note", 3));
         assert_eq!(
             notes[0],
             "title: resource name note inferred from the rel of the JSON response sample at line 9"
@@ -921,12 +1044,15 @@ mod tests {
                 "HTTP/1.1 200 OK\nContent-Length: 10\n<resource rel=\"thing\"/>",
                 8,
             ),
+            // No format shown: the request a response answers gives it, else its
+            // place (each operation shows its JSON pair, then its XML pair).
+            code("Post https://x/thing HTTP/1.1", 12),
+            code("HTTP/1.1 204 No Content", 14),
             code(
                 "Post https://x/thing HTTP/1.1\nContent-Type: application/json",
-                12,
+                15,
             ),
-            // No format shown: the second response of the operation is the XML one.
-            code("HTTP/1.1 204 No Content", 14),
+            code("HTTP/1.1 204 No Content", 16),
             heading("Events", 16),
             code("{ \"type\" : \"added\" }", 18),
         ];
@@ -938,8 +1064,10 @@ mod tests {
                 "0:GET",
                 "0:JSON Request",
                 "0:XML Response",
-                "0:JSON Request",
+                "0:XML Request",
                 "0:XML Response",
+                "0:JSON Request",
+                "0:JSON Response",
                 "0:Events"
             ]
         );
@@ -947,9 +1075,14 @@ mod tests {
             matches!(&blocks[5], Block::Paragraph { line: 6, .. }),
             "the heading goes before the sample's caption"
         );
-        assert_eq!(notes.len(), 3);
+        assert_eq!(notes.len(), 5, "{notes:#?}");
         assert!(
-            notes[2].contains("its place: the second response"),
+            notes[1].contains("its place: the second request"),
+            "{}",
+            notes[1]
+        );
+        assert!(
+            notes[2].contains("the XML request it answers"),
             "{}",
             notes[2]
         );
@@ -976,6 +1109,31 @@ mod tests {
             })
             .collect();
         assert_eq!(order, ["first", "a", "second", "third", "b", "last"]);
+    }
+
+    #[test]
+    fn headings_under_events_are_typed_as_events_up_to_the_operations() {
+        let mut blocks = vec![
+            title("events", 1),
+            heading("Added", 2),
+            heading("Events", 3),
+            heading("Added", 4),
+            heading("Operations", 5),
+            heading("Added", 6),
+        ];
+        missing_headings(&mut blocks);
+        let sections: Vec<Option<Section>> = blocks.iter().map(section_of).collect();
+        assert_eq!(
+            sections,
+            [
+                None,
+                Some(Section::Other("added".into())),
+                Some(Section::Events),
+                Some(Section::Event("added".into())),
+                Some(Section::Operations),
+                Some(Section::Other("added".into())),
+            ]
+        );
     }
 
     #[test]

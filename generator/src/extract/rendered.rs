@@ -18,106 +18,24 @@
 //! the title and `Applies to:`, and a trailing feedback section that starts at
 //! a question to the reader after the last table or sample.
 
-use super::blocks::{Block, Cell, Row, Table};
-
-/// Column names that appear in UCWA table headers. The page content is
-/// English even when the chrome around it is not, so this list is evidence,
-/// not a translation table.
-const COLUMN_WORDS: &[&str] = &[
-    "Name",
-    "Description",
-    "Required?",
-    "Required",
-    "Link",
-    "Error",
-    "Code",
-    "Subcode",
-    "Resource",
-    "Priority",
-    "Sender",
-    "Reason",
-    "Scope",
-    "Permission",
-    "Item",
-    "Value",
-    "Type",
-    "Parameter",
-    "Member",
-    "Property",
-    "Default",
-];
-
-/// Columns whose cells are free text and may hold spaces; every other column
-/// holds a single token in the rendered form.
-const FREE_TEXT_COLUMNS: &[&str] = &["Description", "Reason", "Permission"];
-
-/// Section names UCWA pages use. A line like this is content, never chrome,
-/// never a title.
-const SECTION_WORDS: &[&str] = &[
-    "properties",
-    "links",
-    "events",
-    "operations",
-    "members",
-    "examples",
-    "web link",
-    "resource description",
-    "request body",
-    "response body",
-    "synchronous errors",
-    "query parameters",
-    "json request",
-    "json response",
-    "xml request",
-    "xml response",
-    "get",
-    "post",
-    "put",
-    "delete",
-    "options",
-];
-
-/// Chrome lines seen on rendered documentation pages, in a few languages. Only
-/// supporting evidence: most chrome is removed by position (see module docs).
-const CHROME_LINES: &[&str] = &[
-    "share via",
-    "partager via",
-    "compartir a través de",
-    "teilen über",
-    "feedback",
-    "commentaires",
-    "comentarios",
-    "in this article",
-    "dans cet article",
-    "en este artículo",
-    "in diesem artikel",
-    "table of contents",
-    "table des matières",
-    "yes no",
-    "oui non",
-    "sí no",
-    "ja nein",
-    "learn",
-    "print",
-    "save",
-    "edit",
-    "article",
-    "additional resources",
-    "ressources supplémentaires",
-    // Buttons a documentation site puts above tables and code samples.
-    "expand table",
-    "développer le tableau",
-    "tabelle erweitern",
-    "expandir tabla",
-    "copy",
-    "copier",
-    "kopieren",
-    "copiar",
-];
+use super::blocks::{Block, Row, Table};
+use super::run_together::{split_row as split_run_together, KnownNames};
+use super::vocabulary::{
+    inline_sample_at, is_applies_to, is_chrome, is_contents_caption, is_fence, is_free_text_column,
+    is_header_line, is_heading_shaped, is_http_start_line, is_identifier_with_noise, is_none,
+    is_spaced_header, is_title_shaped, names_section, run_together_header, sample_start,
+    starts_like_prose, word_count, JsonDepth, SampleStart, TableKind, COLUMN_WORDS,
+};
 
 /// Reduces rendered page text to blocks. Never panics; unrecognised lines
 /// become paragraphs.
 pub fn blocks(text: &str) -> Vec<Block> {
+    read(text).0
+}
+
+/// The blocks, and one note per fact the reading had to guess (a split of
+/// run-together table cells).
+pub fn read(text: &str) -> (Vec<Block>, Vec<String>) {
     let lines: Vec<&str> = text
         .lines()
         .map(|line| line.trim_end_matches('\r'))
@@ -127,18 +45,19 @@ pub fn blocks(text: &str) -> Vec<Block> {
         lines: &lines,
         end: page.end,
         blocks: Vec::new(),
+        text,
+        known_names: None,
+        notes: Vec::new(),
     };
     let mut index = page.start;
     if let Some(title) = page.title {
-        reader.blocks.push(Block::Heading {
-            level: 1,
-            text: normalise(lines[title]),
-            line: title + 1,
-        });
+        reader
+            .blocks
+            .push(Block::heading(1, normalise(lines[title]), title + 1));
         index = page.after_title;
     }
     reader.read_from(index);
-    reader.blocks
+    (reader.blocks, reader.notes)
 }
 
 /// The part of the input that is page content.
@@ -179,10 +98,15 @@ impl PageSpan {
 /// passing over section names a table of contents may list in between; a
 /// section name itself only when nothing else is there (a resource called `events`).
 fn title_before(lines: &[&str]) -> Option<usize> {
+    // The list of sections under "In this article" names no title.
+    let lines = match lines.iter().position(|line| is_contents_caption(line)) {
+        Some(caption) => &lines[..caption],
+        None => lines,
+    };
     let candidate = |line: &&str| is_identifier_with_noise(line) && !is_chrome(line);
     lines
         .iter()
-        .rposition(|line| candidate(line) && !is_section_word(line))
+        .rposition(|line| candidate(line) && !names_section(line))
         .or_else(|| lines.iter().rposition(candidate))
 }
 
@@ -194,14 +118,16 @@ fn trailing_chrome_start(lines: &[&str]) -> usize {
         .iter()
         .rposition(|line| {
             let trimmed = line.trim();
-            is_table_header(trimmed)
+            is_spaced_header(trimmed)
                 || sample_start(trimmed).is_some()
                 || inline_sample_at(trimmed).is_some()
         })
         .unwrap_or(0);
     let Some(question) = (last_content + 1..lines.len()).find(|&i| {
         let trimmed = lines[i].trim();
-        trimmed.ends_with('?') && word_count(trimmed) <= 12 && !trimmed.starts_with('{')
+        trimmed.ends_with('?')
+            && (2..=12).contains(&word_count(trimmed))
+            && !trimmed.starts_with('{')
     }) else {
         return lines.len();
     };
@@ -209,7 +135,7 @@ fn trailing_chrome_start(lines: &[&str]) -> usize {
         .rev()
         .find(|&i| !lines[i].trim().is_empty());
     match caption {
-        Some(i) if word_count(lines[i]) <= 3 && !is_section_word(lines[i]) => i,
+        Some(i) if word_count(lines[i]) <= 3 && !names_section(lines[i]) => i,
         _ => question,
     }
 }
@@ -218,6 +144,11 @@ struct Reader<'a> {
     lines: &'a [&'a str],
     end: usize,
     blocks: Vec<Block>,
+    text: &'a str,
+    /// Names the page's samples use, to split run-together table cells:
+    /// read once, when the first such table is met.
+    known_names: Option<KnownNames>,
+    notes: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -227,7 +158,12 @@ impl Reader<'_> {
         let mut description_pending = false;
         while index < self.end {
             let trimmed = self.lines[index].trim();
-            if trimmed.is_empty() || is_chrome(trimmed) {
+            if is_contents_caption(trimmed) {
+                index = self.after_contents_list(index + 1);
+                continue;
+            }
+            // A code fence is markup a rendering left behind, never prose.
+            if trimmed.is_empty() || is_chrome(trimmed) || is_fence(trimmed) {
                 index += 1;
                 continue;
             }
@@ -254,6 +190,37 @@ impl Reader<'_> {
         }
     }
 
+    /// Past the list of the page's own sections that follows "In this
+    /// article": the run of lines naming sections, when it is a list (two or
+    /// more) or its one entry is followed by prose rather than a table. A
+    /// single section name over a table is the section's real heading.
+    fn after_contents_list(&self, start: usize) -> usize {
+        let non_blank = |from: usize| (from..self.end).find(|&i| !self.lines[i].trim().is_empty());
+        let mut entries = Vec::new();
+        let mut index = start;
+        while let Some(next) = non_blank(index) {
+            let entry = self.lines[next]
+                .trim()
+                .trim_start_matches(['-', '*', '•', '·'])
+                .trim_start();
+            if !names_section(entry) {
+                break;
+            }
+            entries.push(next);
+            index = next + 1;
+        }
+        let after = non_blank(index);
+        let is_list = entries.len() >= 2
+            || after.is_some_and(|i| {
+                table_header_at(self.lines, i, self.end).is_none()
+                    && sample_start(self.lines[i].trim()).is_none()
+            });
+        match entries.first() {
+            Some(_) if is_list => index,
+            _ => start,
+        }
+    }
+
     /// A paragraph (possibly ending in an inline sample) or a heading line.
     fn text_at(&mut self, start: usize, description_pending: &mut bool) -> usize {
         let mut parts = Vec::new();
@@ -262,16 +229,24 @@ impl Reader<'_> {
             let trimmed = self.lines[index].trim();
             // A section name is a heading even where the rendering left no
             // blank line around it.
+            // Without blank lines between them, paragraphs are told apart by
+            // the sentence that ends a line.
+            let sentence_ended = parts
+                .last()
+                .is_some_and(|part: &&str| part.ends_with(['.', '!', '?']) || is_none(part));
             if trimmed.is_empty()
                 || (index > start
-                    && (self.table_at_peek(index)
+                    && (sentence_ended
+                        || starts_like_prose(trimmed)
+                        || is_none(trimmed)
+                        || self.table_at_peek(index)
                         || sample_start(trimmed).is_some()
                         || is_applies_to(trimmed)
-                        || is_section_word(trimmed)))
+                        || names_section(trimmed)))
             {
                 break;
             }
-            if index == start && is_section_word(trimmed) {
+            if index == start && names_section(trimmed) {
                 parts.push(trimmed);
                 index += 1;
                 break;
@@ -289,15 +264,12 @@ impl Reader<'_> {
             index += 1;
         }
         if let [single] = parts.as_slice() {
-            let forced_paragraph = *description_pending && !is_section_word(single);
+            let forced_paragraph = *description_pending && !names_section(single);
             if !forced_paragraph && is_heading_shaped(single) {
                 // What follows a method heading is the operation's description.
                 *description_pending = crate::schema::Method::parse(single).is_some();
-                self.blocks.push(Block::Heading {
-                    level: 0,
-                    text: normalise(single),
-                    line: start + 1,
-                });
+                self.blocks
+                    .push(Block::heading(0, normalise(single), start + 1));
                 return index;
             }
         }
@@ -339,8 +311,14 @@ impl Reader<'_> {
                 index += 1;
             }
         }
+        // Prose right after the header fields (no blank line, no body) is not the sample's.
+        let prose_follows = sample_start(trimmed) == Some(SampleStart::Http)
+            && index < self.end
+            && !self.lines[index].trim().is_empty()
+            && is_prose_line(self.lines[index]);
         let next = match boundary {
             Some(boundary) => self.multipart_body(index, &mut text, &boundary),
+            None if prose_follows => index,
             None => self.continuation(index, &mut text),
         };
         self.blocks.push(Block::Code {
@@ -391,17 +369,45 @@ impl Reader<'_> {
 
     /// Appends the sample's remaining lines: everything up to a blank line,
     /// and past blank lines while what follows is still indented or closing
-    /// sample text.
+    /// sample text. A code fence inside the sample means the page's markdown
+    /// fence broke and the browser showed what followed as code too: the
+    /// sample then runs on until a line naming a section or a new request.
     fn continuation(&self, mut index: usize, text: &mut String) -> usize {
+        let mut broken_fence = false;
+        let mut depth = JsonDepth::of(text);
         loop {
             while index < self.end && !self.lines[index].trim().is_empty() {
+                let trimmed = self.lines[index].trim();
+                if broken_fence && ends_verbatim_run(trimmed) {
+                    return index;
+                }
+                // A JSON body that closed, followed by prose with no blank line between.
+                // A body that closed (JSON brackets, an XML end tag), then prose.
+                let closed = depth.closed() || text.trim_end().ends_with('>');
+                if !broken_fence && closed && is_prose_line(self.lines[index]) {
+                    return index;
+                }
+                // The next sample's request or status line, where no blank line came between.
+                if !broken_fence && is_http_start_line(trimmed) {
+                    return index;
+                }
+                depth.add(self.lines[index]);
+                // A bare fence closes a sample whose fences a rendering kept;
+                // one with an info string (```` ```json ````) cannot close it.
+                if trimmed == "```" && !broken_fence {
+                    return index;
+                }
+                broken_fence |= is_fence(trimmed);
                 text.push('\n');
                 text.push_str(self.lines[index].trim_end());
                 index += 1;
             }
             let after_blanks = (index..self.end).find(|&i| !self.lines[i].trim().is_empty());
             match after_blanks {
-                Some(next) if is_sample_continuation(self.lines[next]) => {
+                Some(next)
+                    if is_sample_continuation(self.lines[next])
+                        || (broken_fence && !ends_verbatim_run(self.lines[next].trim())) =>
+                {
                     for _ in index..next {
                         text.push('\n');
                     }
@@ -416,6 +422,47 @@ impl Reader<'_> {
         table_header_at(self.lines, index, self.end).is_some()
     }
 
+    /// A table of the old MSDN layout: every line up to a blank line (or
+    /// prose, a sample, a section name) is a row whose cells run together.
+    fn run_together_table(&mut self, start: usize, header: Vec<String>) -> (Table, usize) {
+        let mut guessed = Vec::new();
+        let text = self.text;
+        let known = self
+            .known_names
+            .get_or_insert_with(|| KnownNames::of_page(text));
+        let (table, next) = table_rows(
+            self.lines,
+            start,
+            start + 1,
+            self.end,
+            header,
+            |header, line| {
+                let line = line.trim();
+                if line.is_empty()
+                    || sample_start(line).is_some()
+                    || starts_like_prose(line)
+                    || names_section(line)
+                {
+                    return None;
+                }
+                let split = split_run_together(header, line, known);
+                if split.guessed {
+                    guessed.push(split.cells.first().cloned().unwrap_or_default());
+                }
+                Some(split.cells)
+            },
+        );
+        if !guessed.is_empty() {
+            self.notes.push(format!(
+                "cells of the {} table at line {} run together; split at the first capitalised word, a guess, in the rows {}",
+                table.header.join("/"),
+                table.line,
+                guessed.join(", ")
+            ));
+        }
+        (table, next)
+    }
+
     /// Reads a table starting at `index`; returns the index after it.
     fn table_at(&mut self, index: usize) -> Option<usize> {
         let header = table_header_at(self.lines, index, self.end)?;
@@ -427,6 +474,10 @@ impl Reader<'_> {
             HeaderForm::Tabbed(columns) => {
                 delimited_table(self.lines, index, self.end, columns, '\t')
             }
+            HeaderForm::Vertical { columns, piped } => {
+                vertical_table(self.lines, index, self.end, columns, piped)
+            }
+            HeaderForm::RunTogether(columns) => self.run_together_table(index, columns),
         };
         self.blocks.push(Block::Table(table));
         Some(next)
@@ -440,10 +491,21 @@ enum HeaderForm {
     Piped(Vec<String>),
     /// `Name<TAB>Description`, as a browser copies a table: cells are exact.
     Tabbed(Vec<String>),
+    /// `NameDescription` over rows like `stateThe state.`: the old MSDN layout.
+    RunTogether(Vec<String>),
+    /// One cell per line (`Name`, `Description`, then `state`, `The state.`),
+    /// each ending in ` |` when `piped`; the header's cell count is the row width.
+    Vertical { columns: Vec<String>, piped: bool },
 }
 
 fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
     let trimmed = lines.get(index)?.trim();
+    if let Some(vertical) = vertical_header(lines, index, end) {
+        return Some(vertical);
+    }
+    if let Some(columns) = run_together_header(trimmed) {
+        return Some(HeaderForm::RunTogether(columns));
+    }
     if trimmed.contains('|') {
         let rule = lines.get(index + 1).filter(|_| index + 1 < end)?;
         let columns = pipe_cells(trimmed);
@@ -454,12 +516,14 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
         return (columns.len() >= 2 && columns.iter().all(|c| !c.is_empty()) && is_pipe_rule(rule))
             .then_some(HeaderForm::Piped(columns));
     }
-    if !is_table_header(trimmed) {
+    // A markdown header whose pipes were stripped keeps its bold marks.
+    let plain = trimmed.replace("**", "");
+    if !is_spaced_header(&plain) {
         return None;
     }
-    if trimmed.contains('\t') {
+    if plain.contains('\t') {
         return Some(HeaderForm::Tabbed(
-            trimmed
+            plain
                 .split('\t')
                 .map(normalise)
                 .filter(|c| !c.is_empty())
@@ -467,15 +531,87 @@ fn table_header_at(lines: &[&str], index: usize, end: usize) -> Option<HeaderFor
         ));
     }
     Some(HeaderForm::Spaced(
-        trimmed.split_whitespace().map(str::to_string).collect(),
+        plain.split_whitespace().map(str::to_string).collect(),
     ))
 }
 
-fn is_table_header(trimmed: &str) -> bool {
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    (2..=6).contains(&words.len())
-        && words.iter().all(|word| COLUMN_WORDS.contains(word))
-        && words.iter().any(|word| FREE_TEXT_COLUMNS.contains(word))
+/// A header written one cell per line: the longest run of column words (at
+/// most six, each alone on its line, all with or all without a closing ` |`)
+/// that makes a known kind of table.
+fn vertical_header(lines: &[&str], index: usize, end: usize) -> Option<HeaderForm> {
+    let first = lines.get(index)?.trim();
+    if !COLUMN_WORDS.contains(&first.trim_end_matches('|').trim_end()) {
+        return None;
+    }
+    let piped = first.ends_with('|');
+    let words: Vec<String> = lines[index..end.min(lines.len())]
+        .iter()
+        .take(6)
+        .map_while(|line| {
+            let cell = line.trim();
+            let word = cell.strip_suffix('|').map(str::trim_end);
+            let word = if piped { word? } else { cell };
+            (word.split_whitespace().count() == 1 && COLUMN_WORDS.contains(&word))
+                .then(|| word.to_string())
+        })
+        .collect();
+    (2..=words.len())
+        .rev()
+        .map(|width| words[..width].to_vec())
+        .find(|columns| TableKind::of(columns).is_some())
+        .map(|columns| HeaderForm::Vertical { columns, piped })
+}
+
+/// A table written one cell per line: each row takes as many lines as the
+/// header has cells. With ` |` endings the table ends at the first line
+/// without one; without them, at a blank line or a line that cannot start a
+/// row (prose, a sample, a section name). A row cut short keeps its cells.
+fn vertical_table(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    header: Vec<String>,
+    piped: bool,
+) -> (Table, usize) {
+    let width = header.len();
+    let cell_of = |index: usize| -> Option<String> {
+        let line = lines.get(index).filter(|_| index < end)?.trim();
+        match line.strip_suffix('|') {
+            Some(cell) if piped => Some(normalise(cell)),
+            None if !piped && !line.is_empty() => Some(normalise(line)),
+            _ => None,
+        }
+    };
+    let mut rows = Vec::new();
+    let mut index = start + width;
+    while let Some(first) = cell_of(index) {
+        // A section heading is capitalised; a row named `events` is not one.
+        let heading = names_section(&first) && first.starts_with(char::is_uppercase);
+        let starts_row = piped
+            || (first.split_whitespace().count() == 1
+                && !heading
+                && sample_start(&first).is_none());
+        if !starts_row {
+            break;
+        }
+        let row_line = index + 1;
+        let mut cells = vec![first];
+        index += 1;
+        while cells.len() < width {
+            let Some(cell) = cell_of(index) else { break };
+            cells.push(cell);
+            index += 1;
+        }
+        rows.push(Row::of_texts(cells, row_line));
+    }
+    (
+        Table {
+            header,
+            rows,
+            line: start + 1,
+        },
+        index,
+    )
 }
 
 fn is_pipe_rule(line: &str) -> bool {
@@ -531,13 +667,59 @@ fn delimited_table(
 }
 
 fn spaced_table(lines: &[&str], start: usize, end: usize, header: Vec<String>) -> (Table, usize) {
-    table_rows(lines, start, start + 1, end, header, |header, line| {
+    let mut first_cells: Vec<NameShape> = Vec::new();
+    // A markdown rule left without its pipes (`:----- :-----`) is no row.
+    let dash_rule = lines.get(start + 1).is_some_and(|line| {
+        let rule = line.trim();
+        rule.contains('-') && rule.chars().all(|c| matches!(c, '-' | ':' | ' ' | '|'))
+    });
+    let first_row = if dash_rule { start + 2 } else { start + 1 };
+    table_rows(lines, start, first_row, end, header, |header, line| {
         let line = line.trim();
-        if line.is_empty() || is_table_header(line) || sample_start(line).is_some() {
+        if line.is_empty()
+            || is_spaced_header(line)
+            || sample_start(line).is_some()
+            || starts_like_prose(line)
+        {
             return None;
         }
-        split_row(header, line)
+        // Where no blank line ends the table, a capitalised word where the
+        // rows so far had names of another shape starts the next sentence
+        // ("Returns a representation ..." after `Contacts.ReadWrite` rows).
+        let shape = NameShape::of(line.split_whitespace().next().unwrap_or_default());
+        if shape == NameShape::Capitalised
+            && !first_cells.is_empty()
+            && !first_cells.contains(&shape)
+        {
+            return None;
+        }
+        first_cells.push(shape);
+        // Cells as the markdown reader gives them: a link left in a cell becomes its text.
+        split_row(header, line).map(|cells| cells.iter().map(|cell| normalise(cell)).collect())
     })
+}
+
+/// The shape of a name in a table's first column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameShape {
+    /// `Contacts.ReadWrite`, `sip:x`: punctuation inside.
+    Dotted,
+    /// `audioVideo`, `self`.
+    Lower,
+    /// `Everyone`, `Forbidden`: or the first word of a sentence.
+    Capitalised,
+}
+
+impl NameShape {
+    fn of(word: &str) -> NameShape {
+        if word.contains(|c: char| !c.is_alphanumeric()) {
+            NameShape::Dotted
+        } else if word.starts_with(char::is_uppercase) {
+            NameShape::Capitalised
+        } else {
+            NameShape::Lower
+        }
+    }
 }
 
 /// The table whose header is at `start`: one row per line from `first_row`
@@ -549,7 +731,7 @@ fn table_rows(
     first_row: usize,
     end: usize,
     header: Vec<String>,
-    row_cells: impl Fn(&[String], &str) -> Option<Vec<String>>,
+    mut row_cells: impl FnMut(&[String], &str) -> Option<Vec<String>>,
 ) -> (Table, usize) {
     let mut rows = Vec::new();
     let mut index = first_row;
@@ -557,17 +739,7 @@ fn table_rows(
         let Some(cells) = row_cells(&header, lines[index]) else {
             break;
         };
-        let cells = cells
-            .into_iter()
-            .map(|text| Cell {
-                text,
-                link_targets: Vec::new(),
-            })
-            .collect();
-        rows.push(Row {
-            cells,
-            line: index + 1,
-        });
+        rows.push(Row::of_texts(cells, index + 1));
         index += 1;
     }
     (
@@ -587,7 +759,7 @@ fn table_rows(
 /// numeric column holding a word), which ends the table.
 fn split_row(header: &[String], line: &str) -> Option<Vec<String>> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
-    let is_free = |column: &String| FREE_TEXT_COLUMNS.contains(&column.as_str());
+    let is_free = |column: &String| is_free_text_column(column);
     let first_free = header.iter().position(is_free).unwrap_or(header.len() - 1);
     let last_free = header.iter().rposition(is_free).unwrap_or(first_free);
     let mut cells = vec![String::new(); header.len()];
@@ -662,62 +834,6 @@ fn free_text_split(tokens: &[&str]) -> usize {
     by_object.or_else(by_verb).unwrap_or(tokens.len().min(1))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SampleStart {
-    Http,
-    Json,
-    Xml,
-}
-
-/// Whether a trimmed line starts a sample: an HTTP start line, the start of a
-/// JSON value, a JSON member line of a damaged sample (`"rel" : "x",`), or XML.
-fn sample_start(trimmed: &str) -> Option<SampleStart> {
-    if is_http_start_line(trimmed) {
-        return Some(SampleStart::Http);
-    }
-    if trimmed.starts_with('{') || is_json_array_start(trimmed) || is_json_member_line(trimmed) {
-        return Some(SampleStart::Json);
-    }
-    if trimmed.starts_with("<?xml")
-        || (trimmed.starts_with('<')
-            && trimmed[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/'))
-    {
-        return Some(SampleStart::Xml);
-    }
-    None
-}
-
-/// `HTTP/1.1 200 OK`, `Get https://... HTTP/1.1`, `Post HTTP/1.1` (a damaged request line).
-pub(crate) fn is_http_start_line(trimmed: &str) -> bool {
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    match words.as_slice() {
-        [first, second, ..] if is_http_version(first) => second.chars().all(|c| c.is_ascii_digit()),
-        [method, .., last] => {
-            crate::schema::Method::parse(method).is_some() && is_http_version(last)
-        }
-        _ => false,
-    }
-}
-
-fn is_http_version(word: &str) -> bool {
-    word.strip_prefix("HTTP/")
-        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
-}
-
-/// `[`, `[ {`, `["a"`, `[1`: not `[text](link)`, which a broken markdown link leaves behind.
-fn is_json_array_start(trimmed: &str) -> bool {
-    trimmed.strip_prefix('[').is_some_and(|rest| {
-        let rest = rest.trim_start();
-        rest.is_empty()
-            || rest.starts_with(['{', '[', '"', ']', '-'])
-            || rest.starts_with(|c: char| c.is_ascii_digit())
-    })
-}
-
-fn is_json_member_line(trimmed: &str) -> bool {
-    trimmed.starts_with('"') && (trimmed.contains("\" :") || trimmed.contains("\":"))
-}
-
 /// `boundary="0cac9abd"` of a `Content-Type: multipart/...` header.
 fn multipart_boundary(header: &str) -> Option<String> {
     let lower = header.to_ascii_lowercase();
@@ -734,17 +850,10 @@ fn multipart_boundary(header: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-/// `Content-Type: application/json`: a name without spaces, a colon, a value.
+/// A header field of a rendered sample: never indented there, unlike a
+/// body line.
 fn is_header_field(line: &str) -> bool {
-    let trimmed = line.trim();
-    match trimmed.split_once(':') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && !line.starts_with(char::is_whitespace)
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        }
-        None => false,
-    }
+    !line.starts_with(char::is_whitespace) && is_header_line(line)
 }
 
 /// A line that, after blank lines, still belongs to the sample before it:
@@ -757,96 +866,23 @@ fn is_sample_continuation(line: &str) -> bool {
             || trimmed.starts_with(['{', '}', '[', ']'])))
         || trimmed.starts_with(['}', ']'])
         || trimmed.starts_with("</")
+        || is_fence(trimmed)
 }
 
-/// Byte offset of a sample that shares a line with the sentence before it
-/// (`...valid scenario. { "_links" : ...`): a `{`/`[` opening a JSON member
-/// after whitespace, or an XML declaration.
-fn inline_sample_at(trimmed: &str) -> Option<usize> {
-    let json = trimmed
-        .match_indices([' ', '\t'])
-        .map(|(at, _)| at + 1)
-        .find(|&at| {
-            let rest = &trimmed[at..];
-            (rest.starts_with('{') || rest.starts_with('['))
-                && rest[1..].trim_start().starts_with(['"', '{'])
-        });
-    json.filter(|&at| at > 0)
-        .or_else(|| trimmed.find(" <?xml").map(|at| at + 1))
-}
-
-/// `Applies to: ...`, also with the emphasis marks a rendering may leave (`** Applies to: **`).
-fn is_applies_to(line: &str) -> bool {
-    line.trim_start_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
-        .starts_with("applies to")
-}
-
-/// A title: an identifier, optionally followed by the noise UCWA titles carry
-/// (`reference`, `reference for Skype for Business 2015`, `: applies to ...`).
-fn is_title_shaped(line: &str) -> bool {
-    is_identifier_with_noise(line) && !is_section_word(line) && !is_chrome(line)
-}
-
-fn is_identifier_with_noise(line: &str) -> bool {
+/// A sentence no sample body would hold: words starting with a capital, no
+/// JSON, XML, entity or header punctuation.
+fn is_prose_line(line: &str) -> bool {
     let trimmed = line.trim();
-    let mut words = trimmed.split_whitespace();
-    let Some(first) = words.next() else {
-        return false;
-    };
-    let rest: Vec<&str> = words.collect();
-    let identifier = first.starts_with(|c: char| c.is_ascii_alphabetic())
-        && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let noise = match rest.first() {
-        None => true,
-        Some(word) => {
-            word.eq_ignore_ascii_case("reference") || word.starts_with(':') || word.starts_with('(')
-        }
-    };
-    identifier && noise
+    !line.starts_with(char::is_whitespace)
+        && trimmed.starts_with(|c: char| c.is_uppercase())
+        && word_count(trimmed) >= 3
+        && !trimmed.contains(['{', '}', '[', ']', '<', '>', '=', '&', ';', ':', '"'])
 }
 
-fn is_section_word(line: &str) -> bool {
-    SECTION_WORDS.contains(&normalise(line).to_lowercase().as_str())
-}
-
-fn is_chrome(line: &str) -> bool {
-    CHROME_LINES.contains(&normalise(line).to_lowercase().as_str())
-}
-
-/// A standalone line that reads as a heading: short, no sentence punctuation
-/// at its end, and not the word `None` that empty sections say.
-fn is_heading_shaped(trimmed: &str) -> bool {
-    let ends_sentence = trimmed.ends_with(['.', ',', ';', ':', '!', '?', '…', ')']);
-    let none = matches!(trimmed.to_lowercase().as_str(), "none" | "n/a" | "-");
-    !ends_sentence
-        && !none
-        && !reads_as_sentence(trimmed)
-        && word_count(trimmed) <= 8
-        && trimmed.chars().count() <= 80
-}
-
-/// "Returns the transcripts of a conversation log", "Represents a session":
-/// a verb followed by a determiner starts a sentence, whatever its punctuation;
-/// so does "Sample of ...".
-/// Headings are noun phrases ("Request body", "Azure Active Directory scopes ...").
-fn reads_as_sentence(text: &str) -> bool {
-    const DETERMINERS: &[&str] = &[
-        "the", "a", "an", "this", "that", "these", "all", "any", "your", "its", "their", "one",
-        "whether",
-    ];
-    let mut words = text.split_whitespace();
-    let first = words.next().unwrap_or_default();
-    // "Sample of returned event data" introduces every event sample, in bold
-    // on some pages, which a rendering shows as a bare line.
-    first.eq_ignore_ascii_case("sample")
-        || words
-            .next()
-            .is_some_and(|second| DETERMINERS.contains(&second))
-}
-
-fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+/// Where text swallowed by a broken fence ends: a line naming a section, or
+/// the request line of the next sample.
+fn ends_verbatim_run(trimmed: &str) -> bool {
+    names_section(trimmed) || (is_http_start_line(trimmed) && !trimmed.starts_with("HTTP/"))
 }
 
 /// Clean text as the markdown reader gives it, so both forms of a page agree.
@@ -936,55 +972,10 @@ mod tests {
     }
 
     #[test]
-    fn http_start_lines() {
-        for line in [
-            "HTTP/1.1 200 OK",
-            "Get https://x/y HTTP/1.1",
-            "Post HTTP/1.1",
-            "DELETE https://x HTTP/2",
-        ] {
-            assert!(is_http_start_line(line), "{line}");
-        }
-        for line in [
-            "HTTP/1.1",
-            "Get the resource",
-            "HTTP/x 200",
-            "Fetch https://x HTTP/1.1",
-            "",
-        ] {
-            assert!(!is_http_start_line(line), "{line}");
-        }
-    }
-
-    #[test]
-    fn titles_are_identifiers_with_optional_noise() {
-        for line in [
-            "audioVideoSessions",
-            "user reference for Skype for Business 2015",
-            "Status : applies to Skype",
-            "myGroups2",
-        ] {
-            assert!(is_title_shaped(line), "{line}");
-        }
-        for line in [
-            "Partager via",
-            "Share via",
-            "Feedback",
-            "Operations",
-            "Web Link",
-            "05/21/2018",
-            "Table of contents",
-            "",
-        ] {
-            assert!(!is_title_shaped(line), "{line}");
-        }
-    }
-
-    #[test]
     fn page_without_title_or_applies_to_keeps_every_line() {
         let blocks = blocks("Properties\n\nName Description\nstate The state.\n");
         assert!(
-            matches!(&blocks[0], Block::Heading { level: 0, text, line: 1 } if text == "Properties")
+            matches!(&blocks[0], Block::Heading { level: 0, text, line: 1, .. } if text == "Properties")
         );
         assert!(
             matches!(&blocks[1], Block::Table(table) if table.rows.len() == 1 && table.rows[0].line == 4)
@@ -1071,6 +1062,28 @@ mod tests {
             Some("EA37".to_string())
         );
         assert_eq!(multipart_boundary("Content-Type: application/json"), None);
+    }
+
+    #[test]
+    fn an_in_this_article_list_is_not_content_but_a_real_heading_is() {
+        let list =
+            "x\n\nApplies to: y\n\nIn this article\n\n• Web Link\n• Properties\n\nRepresents x.\n";
+        let found = blocks(list);
+        assert!(
+            matches!(&found[2], Block::Paragraph { text, .. } if text == "Represents x."),
+            "{found:?}"
+        );
+        assert_eq!(found.len(), 3, "{found:?}");
+        // A single section name over its table is the section itself.
+        let heading =
+            "x\n\nApplies to: y\n\nIn this article\n\nMembers\n\nName Description\nA One.\n";
+        let found = blocks(heading);
+        assert!(
+            found
+                .iter()
+                .any(|block| matches!(block, Block::Heading { text, .. } if text == "Members")),
+            "{found:?}"
+        );
     }
 
     #[test]

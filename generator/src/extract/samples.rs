@@ -5,7 +5,8 @@
 //! the page, reported in `valid`/`problem`; a broken body is never repaired.
 
 use super::text;
-use crate::schema::{Direction, Example, Method, SampleFormat};
+use super::vocabulary::{is_header_line, is_message_start_line};
+use crate::schema::{Direction, Example, SampleFormat};
 
 pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -> Example {
     let decoded = text::decode_entities(sample);
@@ -13,12 +14,14 @@ pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -
     while lines.next_if(|line| line.trim().is_empty()).is_some() {}
 
     let start_line = match lines.peek() {
-        Some(line) if is_start_line(line) => lines.next().unwrap_or_default().trim().to_string(),
+        Some(line) if is_message_start_line(line) => {
+            lines.next().unwrap_or_default().trim().to_string()
+        }
         _ => String::new(),
     };
     let mut headers = Vec::new();
     if !start_line.is_empty() {
-        while let Some(line) = lines.next_if(|line| is_header(line)) {
+        while let Some(line) = lines.next_if(|line| is_header_line(line)) {
             headers.push(line.trim().to_string());
         }
     }
@@ -37,30 +40,6 @@ pub fn parse_example(sample: &str, format: SampleFormat, direction: Direction) -
         valid: problem.is_none(),
         problem,
         body,
-    }
-}
-
-/// `POST https://... HTTP/1.1` or `HTTP/1.1 200 OK`.
-fn is_start_line(line: &str) -> bool {
-    let line = line.trim();
-    if line.starts_with("HTTP/") {
-        return true;
-    }
-    let mut words = line.split_whitespace();
-    words.next().and_then(Method::parse).is_some() && words.next().is_some()
-}
-
-/// `Name: value`, where the name is one token.
-fn is_header(line: &str) -> bool {
-    // Some pages indent a whole sample by a space.
-    let line = line.trim_start();
-    match line.split_once(':') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !line.trim_start().starts_with(['{', '<'])
-        }
-        None => false,
     }
 }
 

@@ -29,8 +29,7 @@
 use super::{Origin, PagePath, Skipped};
 use crate::error::Error;
 use crate::extract::blocks::Block;
-use crate::extract::interpret::{is_reference_table, name_from_title};
-use crate::extract::sections::Section;
+use crate::extract::vocabulary::{name_from_title, Section, TableKind};
 use crate::extract::{self, ReadPage};
 use std::fs;
 use std::path::Path;
@@ -113,6 +112,7 @@ impl Evidence {
                     level: 1,
                     text,
                     line,
+                    ..
                 } => Some((at, text, *line)),
                 _ => None,
             });
@@ -209,23 +209,20 @@ fn title_shape(title: &str) -> Title {
 
 /// The first heading of a UCWA section (any heading [`Section`] knows) whose
 /// content, before the next heading, is a table of a reference page's kind
-/// (see [`is_reference_table`]) or says `None`.
+/// (see [`TableKind`]) or says `None`.
 fn reference_section(body: &[Block]) -> Option<String> {
     body.iter().enumerate().find_map(|(at, block)| {
-        let Block::Heading { text, .. } = block else {
+        let Block::Heading { text, section, .. } = block else {
             return None;
         };
-        if matches!(
-            Section::of_heading(text),
-            Section::Other(_) | Section::Intro
-        ) {
+        if matches!(section, Section::Other(_) | Section::Intro) {
             return None;
         }
         let mut content = body[at + 1..]
             .iter()
             .take_while(|block| !matches!(block, Block::Heading { .. }));
         let filled = content.any(|block| match block {
-            Block::Table(table) => is_reference_table(&table.header),
+            Block::Table(table) => TableKind::of_table(table).is_some(),
             Block::Paragraph { text, .. } => text
                 .trim()
                 .trim_end_matches('.')
