@@ -100,13 +100,16 @@ async fn sign_in(mock: &MockServer, steps: &[Step]) -> String {
     token
 }
 
-async fn pending_get(mock: &MockServer, token: &str, ack: u32) -> reqwest::Response {
-    client()
+/// A pending GET with `token`; a future of its own, so that it can be held in a task.
+fn pending_get(
+    mock: &MockServer,
+    token: &str,
+    ack: u32,
+) -> impl std::future::Future<Output = reqwest::Response> + Send + 'static {
+    let request = client()
         .get(format!("{}{EVENTS}?ack={ack}", mock.hosts()[1].base_url))
-        .header("Authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .unwrap()
+        .header("Authorization", format!("Bearer {token}"));
+    async move { request.send().await.expect("the mock answers") }
 }
 
 /// The `operationId` of the embedded invitation in an events answer.
@@ -129,18 +132,7 @@ async fn each_signed_in_client_gets_its_own_token_replay_and_learned_values() {
         let created = send(&mock, &steps[APPLICATIONS], Some(token), Some(body)).await;
         assert_eq!(created.status(), 201);
     }
-    let held = tokio::spawn({
-        let url = format!("{}{EVENTS}?ack=1", mock.hosts()[1].base_url);
-        let alice = alice.clone();
-        async move {
-            client()
-                .get(url)
-                .header("Authorization", format!("Bearer {alice}"))
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let held = tokio::spawn(pending_get(&mock, &alice, 1));
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!held.is_finished(), "alice's event is not due yet");
     for (token, operation) in [(&bob, "op-bob"), (&alice, "op-alice")] {
@@ -180,18 +172,7 @@ async fn each_signed_in_client_gets_its_own_token_replay_and_learned_values() {
 async fn deleting_the_application_ends_the_session_and_its_pending_get() {
     let (mock, steps) = start(SessionConfig::default()).await;
     let token = sign_in(&mock, &steps).await;
-    let held = tokio::spawn({
-        let url = format!("{}{EVENTS}?ack=1", mock.hosts()[1].base_url);
-        let token = token.clone();
-        async move {
-            client()
-                .get(url)
-                .header("Authorization", format!("Bearer {token}"))
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let held = tokio::spawn(pending_get(&mock, &token, 1));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let deleted = client()
         .delete(format!("{}{APPLICATION}", mock.hosts()[1].base_url))
