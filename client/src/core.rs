@@ -62,6 +62,11 @@ pub(crate) struct Exec {
     pub(crate) authorize: bool,
     /// The operation's documented errors, to name the one a failure is.
     pub(crate) documented: Option<&'static [SyncError]>,
+    /// Hand 3xx answers to the caller (discovery follows them after its
+    /// security check; [`crate::Session::send`] returns them). Otherwise a
+    /// 3xx is [`Error::Protocol`]: nothing else follows redirects, and no
+    /// other UCWA request expects one.
+    pub(crate) returns_redirects: bool,
 }
 
 pub(crate) struct Core {
@@ -109,11 +114,13 @@ impl Core {
             retry: self.retry,
             authorize: true,
             documented: None,
+            returns_redirects: false,
         }
     }
 
-    /// Sends `request` with retries; 2xx and 3xx answers are returned, 4xx and
-    /// 5xx are [`Error::Http`].
+    /// Sends `request` with retries; 2xx answers are returned, 3xx too when
+    /// [`Exec::returns_redirects`] (else [`Error::Protocol`]), 4xx and 5xx
+    /// are [`Error::Http`].
     pub(crate) async fn execute(
         &self,
         request: Prepared,
@@ -167,6 +174,9 @@ impl Core {
                     renewed = true;
                     attempt -= 1; // answering a challenge is not a retry
                     continue;
+                }
+                Ok(response) if response.status().is_redirection() && !exec.returns_redirects => {
+                    Err(unexpected_redirect(&request.url, &response))
                 }
                 Ok(response) => {
                     check_status(&request.method, &request.url, response, exec.documented)
@@ -338,6 +348,23 @@ impl GrantPoster for Core {
             }))
         })
     }
+}
+
+/// A 3xx where none is followed: [`Error::Protocol`] naming where it pointed.
+fn unexpected_redirect(url: &Url, response: &http::Response<Bytes>) -> Error {
+    let target = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(|location| format!(" to {location}"))
+        .unwrap_or_default();
+    Error::protocol(
+        url.as_str(),
+        format!(
+            "redirected ({}{target}); the client follows redirects only during discovery",
+            response.status()
+        ),
+    )
 }
 
 /// 4xx and 5xx become [`Error::Http`], with the UCWA error body when the

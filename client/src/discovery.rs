@@ -127,6 +127,7 @@ impl<'a> Walk<'a> {
                 RetryPolicy::NONE
             },
             authorize,
+            returns_redirects: true,
             ..self.core.exec()
         };
         self.core

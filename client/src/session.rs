@@ -707,6 +707,7 @@ impl Session {
         let prepared = self.prepare(request)?;
         let exec = Exec {
             documented,
+            returns_redirects: true,
             ..self.shared.core.exec()
         };
         self.shared.core.execute(prepared, exec).await

@@ -37,6 +37,9 @@ pub enum Error {
     /// The pages document no request to serve.
     #[error("the pages document no request or event to serve")]
     NothingToServe,
+    /// Session mode needs a transcript that documents a token request.
+    #[error("session mode needs a transcript that signs in: no token request (a form POST with grant_type) is documented")]
+    NoTokenRequest,
     /// More hosts than the mock opens listeners for.
     #[error("the pages name {0} hosts; the mock serves at most {max}", max = crate::hosts::MAX_HOSTS)]
     TooManyHosts(usize),

@@ -20,9 +20,10 @@
 //! with no request at all.
 
 use crate::matching::{Difference, Mismatch};
+use crate::replay::Script;
 use crate::server::{error_response, step_response, HttpResponse, Shared};
+use crate::transcript::StepId;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -39,7 +40,7 @@ pub(crate) struct PendingGet {
 }
 
 impl PendingGet {
-    fn ack(&self) -> Option<u64> {
+    pub fn ack(&self) -> Option<u64> {
         self.query
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case("ack"))
@@ -60,14 +61,35 @@ impl PendingGet {
     }
 }
 
-/// Answers one pending GET.
-pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> HttpResponse {
-    let generation = shared.pending_gets.fetch_add(1, Ordering::SeqCst) + 1;
+/// How a pending GET ends.
+pub(crate) enum Held {
+    /// With this event step, now taken (marked served).
+    Event(StepId),
+    /// With anything else: no events, `resync`, `PGetReplaced`, the application gone.
+    Answer(HttpResponse),
+}
+
+/// Answers one pending GET on `script`.
+pub(crate) async fn pending_get(
+    shared: &Shared,
+    script: &Script,
+    request: PendingGet,
+) -> HttpResponse {
+    match hold(shared, script, &request).await {
+        Held::Event(step) => step_response(shared, script, step),
+        Held::Answer(response) => response,
+    }
+}
+
+/// Holds a pending GET on `script` until an event step is due, the hold time
+/// passes, a newer P-GET replaces it or the script is closed.
+pub(crate) async fn hold(shared: &Shared, script: &Script, request: &PendingGet) -> Held {
+    let generation = script.pending_gets.fetch_add(1, Ordering::SeqCst) + 1;
     // Release the P-GET held before this one.
-    shared.changed.notify_waiters();
+    script.changed.notify_waiters();
     let ack = request.ack();
     if let Some(ack) = ack {
-        let mut replay = shared.lock();
+        let mut replay = script.lock();
         let channel = request.channel();
         if !replay.highest_acks.contains_key(&channel) && replay.highest_acks.len() >= MAX_CHANNELS
         {
@@ -90,7 +112,7 @@ pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> Htt
             });
             drop(replay);
             tracing::warn!(path = %request.path, ack, highest, "event channel: ack went back; answering resync");
-            return events_body(&request, "resync", highest);
+            return Held::Answer(events_body(request, "resync", highest));
         }
         *highest = ack;
     }
@@ -101,29 +123,38 @@ pub(crate) async fn pending_get(shared: Arc<Shared>, request: PendingGet) -> Htt
         });
     let deadline = Instant::now() + hold;
     loop {
-        let notified = shared.changed.notified();
+        let notified = script.changed.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if shared.pending_gets.load(Ordering::SeqCst) != generation {
+        if script.is_closed() {
+            return Held::Answer(error_response(
+                404,
+                "NotFound",
+                "ApplicationNotFound",
+                "the application was deleted",
+                None,
+            ));
+        }
+        if script.pending_gets.load(Ordering::SeqCst) != generation {
             tracing::info!(path = %request.path, "event channel: P-GET replaced by a newer one");
-            return error_response(
+            return Held::Answer(error_response(
                 409,
                 "Conflict",
                 "PGetReplaced",
                 "a newer pending GET replaced this one",
                 None,
-            );
+            ));
         }
-        let due = shared.lock().take_due_event();
+        let due = script.lock().take_due_event();
         if let Some(step) = due {
-            shared.changed.notify_waiters();
-            return step_response(&shared, step);
+            script.changed.notify_waiters();
+            return Held::Event(step);
         }
         tokio::select! {
             _ = &mut notified => {}
             _ = tokio::time::sleep_until(deadline) => {
                 tracing::info!(path = %request.path, held_ms = hold.as_millis() as u64, "event channel: nothing due; empty response");
-                return events_body(&request, "next", ack.unwrap_or(1));
+                return Held::Answer(events_body(request, "next", ack.unwrap_or(1)));
             }
         }
     }

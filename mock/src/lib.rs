@@ -11,6 +11,7 @@
 //! - [`matching`]: a received request against the documented one, with the
 //!   tolerated differences (generated ids, dates, elided values) defined there;
 //! - `replay` and `events`: which step is due, and the event channel's pending GET;
+//! - [`sessions`]: session mode, a replay per signed-in client;
 //! - [`server`]: the HTTP listeners and the [`MockServer`] handle that tests use.
 //!
 //! ```no_run
@@ -35,6 +36,7 @@ pub mod message;
 pub mod repair;
 mod replay;
 pub mod server;
+pub mod sessions;
 pub mod transcript;
 
 pub use body::Body;
@@ -44,4 +46,5 @@ pub use matching::{Difference, Mismatch};
 pub use message::{Request, Response, Target};
 pub use repair::{Repair, RepairKind};
 pub use server::{MockConfig, MockServer, StepOutcome};
+pub use sessions::{SessionConfig, SessionCounts};
 pub use transcript::{Location, Page, Skipped, Step, StepId, StepKind, Transcript};

@@ -9,7 +9,9 @@
 
 use crate::matching::{self, Mismatch, ReceivedRequest};
 use crate::transcript::{StepId, StepKind, Transcript};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
 
 /// What became of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +86,12 @@ impl Replay {
 
     pub fn mismatches(&self) -> &[Mismatch] {
         &self.mismatches
+    }
+
+    /// Hands over the mismatches recorded so far (and how many were dropped), keeping none.
+    pub fn take_mismatches(&mut self) -> (Vec<Mismatch>, usize) {
+        let dropped = std::mem::take(&mut self.dropped_mismatches);
+        (std::mem::take(&mut self.mismatches), dropped)
     }
 
     pub fn record(&mut self, mismatch: Mismatch) {
@@ -182,6 +190,60 @@ impl Replay {
             }
         }
         true
+    }
+
+    /// Marks the pending command steps `skip` picks as skipped.
+    pub fn skip_commands(&mut self, skip: impl Fn(StepId) -> bool) {
+        for (index, (id, kind)) in self.order.iter().enumerate() {
+            if *kind == StepKind::Command
+                && self.outcomes[index] == StepOutcome::Pending
+                && skip(*id)
+            {
+                self.outcomes[index] = StepOutcome::Skipped;
+            }
+        }
+    }
+}
+
+/// One replay as the connections that serve it share it: the state, a
+/// notifier woken whenever a step is served or skipped and when a P-GET
+/// arrives, and the count of P-GETs (a held one that is no longer the latest
+/// is released). The mock has one for everyone, or one per session
+/// ([`crate::sessions`]).
+pub(crate) struct Script {
+    replay: Mutex<Replay>,
+    pub changed: Notify,
+    pub pending_gets: AtomicU64,
+    /// Set when the client's application is gone: a held P-GET answers `404`.
+    closed: AtomicBool,
+}
+
+impl Script {
+    pub fn new(replay: Replay) -> Script {
+        Script {
+            replay: Mutex::new(replay),
+            changed: Notify::new(),
+            pending_gets: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Ends the script: held P-GETs answer that the application is gone.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Replay> {
+        // A panic while holding the lock cannot leave the replay half-updated in
+        // a way that matters more than stopping would: keep serving.
+        self.replay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -6,6 +6,9 @@
 //! ([`MockConfig::hold_timeout`]). Request bodies larger than
 //! [`MockConfig::body_limit`] are refused with `413`, and at most
 //! [`MockConfig::max_connections`] connections are served at once.
+//!
+//! One script is replayed for everyone, unless [`MockConfig::sessions`] asks
+//! for one replay per signed-in client ([`crate::sessions`]).
 
 use crate::body;
 use crate::events::{self, PendingGet};
@@ -13,7 +16,8 @@ use crate::hosts::{self, HostBinding, HostMap};
 use crate::matching::{Mismatch, ReceivedRequest};
 use crate::message::{header, is_events_path, Response};
 use crate::repair::Repair;
-use crate::replay::{Decision, Replay};
+use crate::replay::{Decision, Replay, Script};
+use crate::sessions::{SessionConfig, SessionCounts, Sessions};
 use crate::transcript::{StepId, Transcript};
 use crate::Error;
 use bytes::Bytes;
@@ -21,10 +25,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 pub use crate::replay::StepOutcome;
@@ -45,6 +48,10 @@ pub struct MockConfig {
     pub read_timeout: Duration,
     /// Connections served at once; further ones wait to be accepted.
     pub max_connections: usize,
+    /// `None` (the default): one script, replayed in order for every client.
+    /// `Some`: each client that signs in gets its own replay of the
+    /// transcript, keyed by the token the mock issues it ([`crate::sessions`]).
+    pub sessions: Option<SessionConfig>,
 }
 
 impl Default for MockConfig {
@@ -55,28 +62,18 @@ impl Default for MockConfig {
             body_limit: 1024 * 1024,
             read_timeout: Duration::from_secs(10),
             max_connections: 512,
+            sessions: None,
         }
     }
 }
 
 pub(crate) struct Shared {
-    replay: Mutex<Replay>,
-    /// Woken whenever a step is served or skipped, and when a P-GET arrives.
-    pub changed: Notify,
-    /// Counts pending GETs; a held one that is no longer the latest is released.
-    pub pending_gets: AtomicU64,
+    /// The one script everyone shares (unused in session mode).
+    pub script: Script,
+    /// Session mode: a script per signed-in client.
+    pub sessions: Option<Sessions>,
     pub config: MockConfig,
     pub hosts: HostMap,
-}
-
-impl Shared {
-    pub fn lock(&self) -> MutexGuard<'_, Replay> {
-        // A panic while holding the lock cannot leave the replay half-updated in
-        // a way that matters more than stopping would: keep serving.
-        self.replay
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 /// A running mock: its listeners, and what it has seen.
@@ -130,10 +127,13 @@ impl MockServer {
             listeners.push(listener);
         }
         let transcript = Arc::new(transcript);
+        let sessions = match &config.sessions {
+            Some(session_config) => Some(Sessions::new(&transcript, session_config.clone())?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
-            replay: Mutex::new(Replay::new(transcript.clone())),
-            changed: Notify::new(),
-            pending_gets: AtomicU64::new(0),
+            script: Script::new(Replay::new(transcript.clone())),
+            sessions,
             hosts: HostMap {
                 bindings: bindings.clone(),
             },
@@ -151,6 +151,9 @@ impl MockServer {
                 connections.clone(),
                 stopped.clone(),
             ));
+        }
+        if shared.sessions.is_some() {
+            tasks.spawn(crate::sessions::sweep(shared.clone(), stopped.clone()));
         }
         Ok(MockServer {
             shared,
@@ -186,28 +189,44 @@ impl MockServer {
         self.transcript.repairs().cloned().collect()
     }
 
-    /// Every mismatch so far (at most 1000 are kept), in arrival order.
+    /// Every mismatch so far (at most 1000 are kept), in arrival order; in
+    /// session mode, those of every session.
     pub fn mismatches(&self) -> Vec<Mismatch> {
-        self.shared.lock().mismatches().to_vec()
+        match &self.shared.sessions {
+            Some(sessions) => sessions.mismatches(),
+            None => self.shared.script.lock().mismatches().to_vec(),
+        }
     }
 
-    /// What became of a step.
+    /// What became of a step (of the one shared script: in session mode each
+    /// session keeps its own, see [`MockServer::session_counts`]).
     pub fn outcome(&self, step: StepId) -> Option<StepOutcome> {
-        self.shared.lock().outcome(step)
+        self.shared.script.lock().outcome(step)
     }
 
-    /// What became of every step, in replay order.
+    /// What became of every step, in replay order (of the one shared script).
     pub fn outcomes(&self) -> Vec<(StepId, StepOutcome)> {
-        self.shared.lock().outcomes()
+        self.shared.script.lock().outcomes()
     }
 
     /// Makes `step` the next expected one: pending command steps before it are
     /// skipped (so a step a client cannot perform does not hold up the rest).
-    /// Returns false when there is no such step.
+    /// Returns false when there is no such step. Steers the one shared
+    /// script, not the sessions of session mode.
     pub fn expect(&self, step: StepId) -> bool {
-        let found = self.shared.lock().expect(step);
-        self.shared.changed.notify_waiters();
+        let found = self.shared.script.lock().expect(step);
+        self.shared.script.changed.notify_waiters();
         found
+    }
+
+    /// Session mode: how many sessions are open, started and ended; all
+    /// zero when the mock replays one script for everyone.
+    pub fn session_counts(&self) -> SessionCounts {
+        self.shared
+            .sessions
+            .as_ref()
+            .map(Sessions::counts)
+            .unwrap_or_default()
     }
 
     /// Stops the listeners and open connections, and waits for them.
@@ -306,15 +325,15 @@ async fn handle(
         .collect();
     if method == "GET" && is_events_path(&path) {
         let wants_xml = header(&headers, "accept").is_some_and(|accept| accept.contains("xml"));
-        return events::pending_get(
-            shared,
-            PendingGet {
-                path,
-                query,
-                wants_xml,
-            },
-        )
-        .await;
+        let pending = PendingGet {
+            path,
+            query,
+            wants_xml,
+        };
+        return match &shared.sessions {
+            Some(sessions) => sessions.pending_get(&shared, &headers, pending).await,
+            None => events::pending_get(&shared, &shared.script, pending).await,
+        };
     }
     let limited = Limited::new(incoming, shared.config.body_limit);
     let bytes = match tokio::time::timeout(shared.config.read_timeout, limited.collect()).await {
@@ -357,28 +376,34 @@ async fn handle(
         query,
         headers,
     };
-    let decision = shared.lock().on_command(&received);
+    if let Some(sessions) = &shared.sessions {
+        return sessions.command(&shared, &received);
+    }
+    let decision = shared.script.lock().on_command(&received);
     match decision {
         Decision::Serve(step) => {
-            shared.changed.notify_waiters();
-            step_response(&shared, step)
+            shared.script.changed.notify_waiters();
+            step_response(&shared, &shared.script, step)
         }
-        Decision::Mismatch(mismatch) => {
-            tracing::warn!("mismatch: {mismatch}");
-            let debug = serde_json::json!({
-                "expected": mismatch.expected_at.as_ref().map(|at| format!("{at} {}", mismatch.expected)).unwrap_or_else(|| mismatch.expected.clone()),
-                "received": mismatch.received,
-                "differences": mismatch.differences.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            });
-            error_response(
-                400,
-                "BadRequest",
-                "TranscriptMismatch",
-                &mismatch.to_string(),
-                Some(debug),
-            )
-        }
+        Decision::Mismatch(mismatch) => mismatch_response(&mismatch),
     }
+}
+
+/// `400` with a UCWA error body saying what was expected and what arrived.
+pub(crate) fn mismatch_response(mismatch: &Mismatch) -> HttpResponse {
+    tracing::warn!("mismatch: {mismatch}");
+    let debug = serde_json::json!({
+        "expected": mismatch.expected_at.as_ref().map(|at| format!("{at} {}", mismatch.expected)).unwrap_or_else(|| mismatch.expected.clone()),
+        "received": mismatch.received,
+        "differences": mismatch.differences.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    });
+    error_response(
+        400,
+        "BadRequest",
+        "TranscriptMismatch",
+        &mismatch.to_string(),
+        Some(debug),
+    )
 }
 
 /// A UCWA error body (`code`, `subcode`, `message`, `debugInfo`).
@@ -417,12 +442,22 @@ const TRANSPORT_HEADERS: [&str; 5] = [
     "content-encoding",
 ];
 
-/// A step's documented response, hosts and learned values rewritten.
-pub(crate) fn step_response(shared: &Shared, step: StepId) -> HttpResponse {
+/// A step's documented response, hosts and the script's learned values rewritten.
+pub(crate) fn step_response(shared: &Shared, script: &Script, step: StepId) -> HttpResponse {
     let (transcript, substitutions) = {
-        let replay = shared.lock();
+        let replay = script.lock();
         (replay.transcript.clone(), replay.substitutions.clone())
     };
+    documented_response(&shared.hosts, &transcript, step, &substitutions)
+}
+
+/// A step's documented response, hosts and `substitutions` rewritten.
+pub(crate) fn documented_response(
+    hosts: &HostMap,
+    transcript: &Transcript,
+    step: StepId,
+    substitutions: &[(String, String)],
+) -> HttpResponse {
     let Some(documented) = transcript.step(step) else {
         return error_response(
             500,
@@ -451,10 +486,10 @@ pub(crate) fn step_response(shared: &Shared, step: StepId) -> HttpResponse {
         );
     };
     tracing::info!("{location}: {summary}: {}", response.status);
-    render(response, &shared.hosts, &substitutions)
+    render(response, hosts, substitutions)
 }
 
-fn render(
+pub(crate) fn render(
     response: &Response,
     hosts: &HostMap,
     substitutions: &[(String, String)],

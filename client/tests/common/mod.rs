@@ -32,7 +32,13 @@ pub enum Reply {
     Stall,
     /// Sends the headers and `bytes` of the body, then breaks the connection.
     Cut(Vec<u8>),
+    /// Reads the request and closes the connection without an answer.
+    Drop,
 }
+
+/// Marks a response whose connection is to be closed unanswered instead.
+#[derive(Clone, Copy)]
+struct DropConnection;
 
 impl Reply {
     pub fn status(status: u16) -> Reply {
@@ -112,12 +118,7 @@ impl Fake {
             token_url: Mutex::new(None),
             hold: Mutex::new(Duration::from_secs(2)),
         });
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&fake));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        tokio::spawn(serve(listener, Arc::clone(&fake)));
         fake
     }
 
@@ -323,6 +324,11 @@ impl IntoResponse for Reply {
                 response
             }
             Reply::Stall => unreachable!("handled before"),
+            Reply::Drop => {
+                let mut response = Response::new(Body::empty());
+                response.extensions_mut().insert(DropConnection);
+                response
+            }
             Reply::Cut(bytes) => {
                 // The first bytes go out; a moment later the connection breaks.
                 let chunks = futures_util::stream::unfold(Some(bytes), |state| async move {
@@ -343,6 +349,30 @@ impl IntoResponse for Reply {
                 response
             }
         }
+    }
+}
+
+/// Serves each connection with hyper; a reply marked [`DropConnection`]
+/// makes the service fail, and hyper then closes the connection unanswered.
+async fn serve(listener: tokio::net::TcpListener, fake: Arc<Fake>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let fake = Arc::clone(&fake);
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let fake = Arc::clone(&fake);
+                async move {
+                    let response = handle(State(fake), request.map(Body::new)).await;
+                    if response.extensions().get::<DropConnection>().is_some() {
+                        return Err(std::io::Error::other("dropped on purpose"));
+                    }
+                    Ok(response)
+                }
+            });
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
