@@ -167,6 +167,12 @@ pub fn forget_what_code_never_shows(document: &mut Document) {
     for property in &mut document.properties {
         property.type_source = None;
     }
+    for embedded in &mut document.embedded {
+        embedded.source = String::new();
+    }
+    for array in &mut document.array_rels {
+        array.source = String::new();
+    }
     for operation in &mut document.operations {
         for field in &mut operation.request_body {
             field.type_source = None;
@@ -190,6 +196,8 @@ fn keep_only_the_samples(documents: &mut [Document]) {
         document.description = String::new();
         document.properties = Vec::new();
         document.links = Vec::new();
+        document.embedded = Vec::new();
+        document.array_rels = Vec::new();
         document.members = Vec::new();
         for operation in &mut document.operations {
             operation.description = String::new();

@@ -3,7 +3,8 @@
 //! A page is read as bytes, its form (markdown or rendered text) is detected
 //! from its content, it is reduced to [`blocks`], damaged rendered pages get
 //! their missing headings recovered, and the interpreter turns the blocks into
-//! a schema document.
+//! a schema document; [`resolve`] then adds what needs the whole set of
+//! pages and what only the samples show ([`shapes`]).
 
 pub mod blocks;
 pub mod interpret;
@@ -13,6 +14,7 @@ pub mod rendered;
 pub mod resolve;
 pub mod samples;
 pub mod sections;
+pub mod shapes;
 pub mod text;
 pub mod types;
 
