@@ -86,21 +86,15 @@ pub struct Index<'a>(pub &'a Model);
 
 impl<'a> Index<'a> {
     /// The items one at a time, so the two that list every resource are never
-    /// alive (as tokens and as a syntax tree) together; the decoder table, the
-    /// largest, a slice of resources at a time.
+    /// alive (as tokens and as a syntax tree) together.
     pub fn segments(self) -> impl Iterator<Item = Segment> + 'a {
-        const TABLE_SLICE: usize = 512;
-        let resources = &self.0.resources;
-        let slices: Box<dyn Iterator<Item = &'a [Resource]>> = if resources.is_empty() {
-            Box::new(std::iter::once(&resources[..]))
-        } else {
-            Box::new(resources.chunks(TABLE_SLICE))
-        };
         std::iter::once_with(move || Segment::Items(self.any_resource()))
             .chain(std::iter::once_with(move || {
                 Segment::MoreItems(self.shared_items())
             }))
-            .chain(slices.map(|slice| Segment::TableRows(decoder_table(slice))))
+            .chain(std::iter::once_with(move || {
+                Segment::MoreItems(decoder_table(&self.0.resources))
+            }))
             .chain(std::iter::once_with(move || {
                 Segment::MoreItems(self.decoding())
             }))
