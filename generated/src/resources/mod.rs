@@ -2,13 +2,13 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 //! One module per resource page; the types are re-exported here.
+
 mod audio_video;
 mod audio_video_negotiation;
 mod audio_video_session;
 mod audio_video_sessions;
-pub use self::audio_video::{AudioVideo, AudioVideoLinks};
-pub use self::audio_video_negotiation::{
-    AudioVideoNegotiation, AudioVideoNegotiationLinks,
-};
-pub use self::audio_video_session::{AudioVideoSession, AudioVideoSessionLinks};
-pub use self::audio_video_sessions::{AudioVideoSessions, AudioVideoSessionsLinks};
+
+pub use audio_video::*;
+pub use audio_video_negotiation::*;
+pub use audio_video_session::*;
+pub use audio_video_sessions::*;

@@ -15,14 +15,6 @@ const RESOURCE_KEYS: &[&str] = &["rel", "_links", "_embedded"];
 const RESOURCE_FIELDS: &[&str] = &["rel", "links", "embedded", "extra"];
 /// Variant names an open enum cannot use: `Other` is the fallback.
 const RESERVED_VARIANTS: &[&str] = &["Other"];
-/// Names at the crate root and in `enums` that generated enums must not take.
-const ROOT_TYPES: &[&str] = &[
-    "ResourceKind",
-    "AnyResource",
-    "Events",
-    "ErrorResponse",
-    "ErrorSubcode",
-];
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -184,18 +176,20 @@ impl Model {
         let (resource_docs, enum_docs): (Vec<&Document>, Vec<&Document>) =
             sorted.into_iter().partition(|d| d.kind == Kind::Resource);
 
-        let enums = build_enums(&enum_docs)?;
+        // One namespace for enums and resources: a resource module imports
+        // the enums its fields use next to the resources its links point to.
+        let mut types = Scope::with_reserved(names::USED_NAMES);
+        let enums = build_enums(&enum_docs, &mut types)?;
         let enum_types: BTreeMap<&str, &str> = enums
             .iter()
             .map(|e| (e.name.as_str(), e.ident.as_str()))
             .collect();
 
-        let mut types = Scope::default();
-        let mut modules = Scope::with_reserved(&["mod"]);
+        let mut modules = Scope::with_reserved(&[&["mod"], names::USED_MODULES].concat());
         let mut resource_types = BTreeMap::new();
         let mut skeletons = Vec::new();
         for doc in &resource_docs {
-            let ident = checked(types.claim(names::camel(&doc.name)))?;
+            let ident = checked(types.claim(names::type_name(&doc.name, "Resource")))?;
             let module = checked(modules.claim(names::module(&doc.name)))?;
             resource_types.insert(doc.name.as_str(), ident.clone());
             skeletons.push((doc, ident, module));
@@ -289,8 +283,7 @@ impl<'a> TypeLookup<'a> {
     }
 }
 
-fn build_enums(docs: &[&Document]) -> Result<Vec<Enumeration>, Error> {
-    let mut types = Scope::with_reserved(ROOT_TYPES);
+fn build_enums(docs: &[&Document], types: &mut Scope) -> Result<Vec<Enumeration>, Error> {
     let mut enums = Vec::new();
     for doc in docs {
         let mut variants = Scope::with_reserved(RESERVED_VARIANTS);
@@ -309,7 +302,7 @@ fn build_enums(docs: &[&Document]) -> Result<Vec<Enumeration>, Error> {
         }
         enums.push(Enumeration {
             name: doc.name.clone(),
-            ident: checked(types.claim(names::camel(&doc.name)))?,
+            ident: checked(types.claim(names::type_name(&doc.name, "Enum")))?,
             description: doc.description.clone(),
             members,
         });

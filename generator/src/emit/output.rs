@@ -1,19 +1,22 @@
 //! Token streams → formatted source files with a generated-file header.
+//!
+//! One way to lay out every file: prettyplease formats each top-level item,
+//! and items are set apart by a blank line, as a person writes them, except
+//! runs of `use` items and of `mod` declarations, which stay together.
 
 use super::model::generate_error;
 use crate::error::Error;
 use proc_macro2::TokenStream;
+use quote::quote;
 
-/// One stretch of a source file, formatted on its own so that only one
-/// stretch's tokens and syntax tree are alive at a time. Stretches are
-/// separated by a blank line, except [`Segment::MoreItems`], which goes on
-/// the previous stretch as prettyplease would have printed it in one file.
-/// `open_enum!` bodies are formatted as the plain enum they describe and then
-/// wrapped in the macro call, because prettyplease leaves macro arguments on
-/// a few long lines.
+/// Some items of a source file, formatted on their own so that only one
+/// segment's tokens and syntax tree are alive at a time. `open_enum!` bodies
+/// are formatted as the plain enum they describe and then wrapped in the
+/// macro call, because prettyplease leaves macro arguments on a few long lines.
 pub enum Segment {
+    /// Items; the first segment of a file may start with inner attributes.
     Items(TokenStream),
-    MoreItems(TokenStream),
+    /// The enum an `open_enum!` call declares.
     OpenEnum(TokenStream),
 }
 
@@ -21,9 +24,15 @@ impl Segment {
     /// The segment parsed as prettyplease sees it (an `open_enum!` body as its plain enum).
     pub fn syntax_tree(&self) -> Result<syn::File, Error> {
         match self {
-            Segment::Items(tokens) | Segment::MoreItems(tokens) | Segment::OpenEnum(tokens) => {
-                parse_file(tokens.clone())
-            }
+            Segment::Items(tokens) | Segment::OpenEnum(tokens) => parse_file(tokens.clone()),
+        }
+    }
+
+    /// The code itself: an `open_enum!` body inside its macro call.
+    pub fn into_tokens(self) -> TokenStream {
+        match self {
+            Segment::Items(tokens) => tokens,
+            Segment::OpenEnum(tokens) => quote!(ucwa_runtime::open_enum! { #tokens }),
         }
     }
 }
@@ -33,8 +42,41 @@ fn parse_file(tokens: TokenStream) -> Result<syn::File, Error> {
         .map_err(|e| generate_error(format!("internal: the emitted code does not parse: {e}")))
 }
 
-pub fn format_tokens(tokens: TokenStream) -> Result<String, Error> {
-    Ok(prettyplease::unparse(&parse_file(tokens)?))
+/// How an item sits next to the one before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// The file's inner attributes (its `//!` docs).
+    Attributes,
+    Use,
+    /// `mod name;`
+    ModDeclaration,
+    Other,
+}
+
+impl Layout {
+    fn of(item: &syn::Item) -> Layout {
+        match item {
+            syn::Item::Use(_) => Layout::Use,
+            syn::Item::Mod(module) if module.content.is_none() => Layout::ModDeclaration,
+            _ => Layout::Other,
+        }
+    }
+
+    /// Whether a blank line goes between an item laid out as `previous` and one laid out as `self`.
+    fn apart_from(self, previous: Option<Layout>) -> bool {
+        match previous {
+            None => false,
+            Some(previous) => previous != self || self == Layout::Other,
+        }
+    }
+}
+
+fn unparse(attrs: Vec<syn::Attribute>, items: Vec<syn::Item>) -> String {
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        attrs,
+        items,
+    })
 }
 
 pub fn format_segments(header: &str, segments: Vec<Segment>) -> Result<String, Error> {
@@ -54,15 +96,33 @@ pub fn format_segments_into(
     push: &mut dyn FnMut(&str) -> Result<(), Error>,
 ) -> Result<(), Error> {
     push(header)?;
-    for (index, segment) in segments.into_iter().enumerate() {
-        if index > 0 && !matches!(segment, Segment::MoreItems(_)) {
-            push("\n")?;
+    let mut previous = None;
+    let mut place = |layout: Layout, push: &mut dyn FnMut(&str) -> Result<(), Error>| {
+        let apart = layout.apart_from(previous);
+        previous = Some(layout);
+        if apart {
+            push("\n")
+        } else {
+            Ok(())
         }
+    };
+    for segment in segments {
         match segment {
-            Segment::Items(tokens) | Segment::MoreItems(tokens) => push(&format_tokens(tokens)?)?,
+            Segment::Items(tokens) => {
+                let file = parse_file(tokens)?;
+                if !file.attrs.is_empty() {
+                    place(Layout::Attributes, push)?;
+                    push(&unparse(file.attrs, Vec::new()))?;
+                }
+                for item in file.items {
+                    place(Layout::of(&item), push)?;
+                    push(&unparse(Vec::new(), vec![item]))?;
+                }
+            }
             Segment::OpenEnum(tokens) => {
-                let mut out = String::from("::ucwa_runtime::open_enum! {\n");
-                for line in format_tokens(tokens)?.lines() {
+                place(Layout::Other, push)?;
+                let mut out = String::from("ucwa_runtime::open_enum! {\n");
+                for line in prettyplease::unparse(&parse_file(tokens)?).lines() {
                     if !line.is_empty() {
                         out.push_str("    ");
                         out.push_str(line);
@@ -91,4 +151,38 @@ pub fn header(prefix: &str, provenance: &str, command: &str) -> String {
         one_line(provenance),
         one_line(command)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_stand_apart_but_imports_and_module_declarations_stay_together() {
+        let segments = vec![
+            Segment::Items(quote! {
+                #![doc = " A module."]
+                use a::b;
+                use c::d;
+                mod e;
+                mod f;
+                /// One.
+                struct One;
+                fn two() {}
+            }),
+            Segment::OpenEnum(quote!(
+                enum Three {
+                    A = "a",
+                }
+            )),
+            Segment::Items(quote!(
+                mod g {}
+            )),
+        ];
+        let text = format_segments("// header\n\n", segments).unwrap();
+        assert_eq!(
+            text,
+            "// header\n\n//! A module.\n\nuse a::b;\nuse c::d;\n\nmod e;\nmod f;\n\n/// One.\nstruct One;\n\nfn two() {}\n\nucwa_runtime::open_enum! {\n    enum Three {\n        A = \"a\",\n    }\n}\n\nmod g {}\n"
+        );
+    }
 }
