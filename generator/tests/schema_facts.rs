@@ -91,3 +91,49 @@ fn what_the_samples_show_is_in_the_schema() {
         "{embedded} {arrays} {lists}"
     );
 }
+
+/// The overrides reach the generated code: the pages' own typos corrected,
+/// an embedded rel and an array rel the samples do not show added.
+#[test]
+fn overrides_correct_descriptions_and_shapes_in_the_generated_code() {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overrides = dir.path().join("overrides.yaml");
+    std::fs::write(
+        &overrides,
+        "\
+- resource: audioVideo
+  link: audioVideoPolicies
+  description: The audio-video policies that may apply to UCWA clients.
+- resource: audioVideo
+  link: reportMediaDiagnostics
+  description: Represents the reportMediaDiagnostics operation.
+  array: true
+- resource: audioVideo
+  embedded: audioVideoSession
+  target: audioVideoSession
+",
+    )
+    .expect("write");
+    let (documents, applied) =
+        ucwa_codegen::commands::load_documents(&schema, Some(&overrides), |_| {})
+            .expect("the overrides apply");
+    assert_eq!(applied.len(), 3);
+    let files =
+        ucwa_codegen::emit::crate_files(&documents, &ucwa_codegen::emit::CrateOptions::default())
+            .expect("generates");
+    let module = &files["src/resources/audio_video.rs"];
+    for corrected in [
+        "/// The audio-video policies that may apply to UCWA clients.",
+        "/// Represents the reportMediaDiagnostics operation.",
+        "pub embedded: Option<Box<AudioVideoEmbedded>>",
+        "arrays: &[\"reportMediaDiagnostics\"]",
+        "embedded: &[(\"audioVideoSession\", AudioVideoSession::xml_shape)]",
+    ] {
+        assert!(
+            module.contains(corrected),
+            "`{corrected}` missing:\n{module}"
+        );
+    }
+    assert!(!module.contains("applyto") && !module.contains("RreportMediaDiagnostics"));
+}
