@@ -186,7 +186,7 @@ fn describe_inputs(pages: &[PathBuf], schema: Option<&Path>) -> String {
 /// Rewriting an identical file would bump its mtime and make cargo recompile
 /// the crate that includes it; a temporary file plus rename keeps a reader
 /// from ever seeing half a file.
-pub(crate) fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
+pub fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
     if fs::read(path).is_ok_and(|old| old == contents.as_bytes()) {
         return Ok(());
     }

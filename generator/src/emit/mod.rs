@@ -8,12 +8,14 @@
 
 mod docs;
 mod index;
+mod json_schema;
 pub mod model;
 pub mod names;
 mod output;
 mod resource;
 mod samples;
 
+pub use json_schema::{json_schema, json_schema_text};
 pub use samples::SampleCounts;
 
 use crate::error::Error;
