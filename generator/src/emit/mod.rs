@@ -2,9 +2,13 @@
 //!
 //! [`model`] resolves every name and type from the schema; [`resource`],
 //! [`index`] and [`samples`] turn the model into token streams with quote;
-//! [`output`] formats them with prettyplease and adds the headers. The
-//! generated code leans on `ucwa_runtime` for behaviour, so what is emitted
-//! per resource is definitions, attributes and small static tables.
+//! one module tree ([`crate_modules`]) orders them into the crate's files or
+//! the single file for `include!`; [`output`] formats each file with
+//! prettyplease and adds the headers. The generated code leans on
+//! `ucwa_runtime` for behaviour (its object reader and writer, links, XML,
+//! test helpers), so what is emitted per resource is its types, their field
+//! lists, one accessor per link and constant tables. [`json_schema`] writes
+//! the same model as JSON Schema.
 
 mod docs;
 mod index;
@@ -28,7 +32,9 @@ use output::{format_segments, format_segments_into, header};
 use proc_macro2::TokenStream;
 use quote::quote;
 use resource::{id, ResourceModule};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// How the generated crate is named and what its headers say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,25 +253,26 @@ fn crate_modules<'a>(model: &'a Model, provenance: &str) -> Module<'a> {
             model
                 .resources
                 .iter()
-                .map(|resource| {
+                .map(move |resource| {
                     // Private, so no module documentation: the type's is what a reader sees.
                     Entry::Module(Module {
                         name: resource.module.clone(),
                         public: false,
                         doc: String::new(),
                         has_children: false,
-                        entries: Box::new(
+                        // Made only when the module is written, one module at a time.
+                        entries: Box::new(std::iter::once(()).flat_map(move |()| {
                             ResourceModule { resource, model }
                                 .segments()
                                 .into_iter()
-                                .map(Entry::Items),
-                        ),
+                                .map(Entry::Items)
+                        })),
                     })
                 })
-                .chain(std::iter::once_with(move || {
-                    let modules = model.resources.iter().map(|r| id(&r.module));
-                    Entry::Items(Segment::Items(quote!(#(pub use #modules::*;)*)))
-                })),
+                .chain(in_chunks(model.resources.iter().map(|r| {
+                    let module = id(&r.module);
+                    quote!(pub use #module::*;)
+                }))),
         ),
     };
     let enums = Module {
@@ -332,25 +339,38 @@ fn module_files<'a>(
         true => quote!(#doc #![forbid(unsafe_code)]),
         false => quote!(#doc),
     };
-    let mut children = Vec::new();
-    let mut segments = vec![Segment::Items(attributes)];
-    for entry in module.entries {
-        match entry {
-            Entry::Items(segment) => segments.push(segment),
-            Entry::Module(child) => {
-                let name = id(&child.name);
-                let visibility = child.public.then(|| quote!(pub));
-                segments.push(Segment::Items(quote!(#visibility mod #name;)));
-                children.push(child);
-            }
+    // The segments are made as the file is formatted, one at a time; the
+    // modules it declares are set aside and written after it.
+    let children = Rc::new(RefCell::new(Vec::new()));
+    let found = Rc::clone(&children);
+    let segments = module.entries.map(move |entry| match entry {
+        Entry::Items(segment) => segment,
+        Entry::Module(child) => {
+            let name = id(&child.name);
+            let visibility = child.public.then(|| quote!(pub));
+            found.borrow_mut().push(child);
+            Segment::Items(quote!(#visibility mod #name;))
         }
-    }
-    // A resource module's items are made with it; the root's and the index's one at a time.
-    sink(path, rust_file(header, Box::new(segments.into_iter())))?;
+    });
+    let segments = std::iter::once(Segment::Items(attributes)).chain(segments);
+    sink(path, rust_file(header, Box::new(segments)))?;
+    let children = std::mem::take(&mut *children.borrow_mut());
     for child in children {
         module_files(child, &children_dir, header, sink)?;
     }
     Ok(())
+}
+
+/// Items that are one line each, a few dozen to a segment: one segment each
+/// would cost more in parsing than it saves in memory.
+fn in_chunks<'a>(
+    mut items: impl Iterator<Item = TokenStream> + 'a,
+) -> impl Iterator<Item = Entry<'a>> + 'a {
+    const ITEMS_PER_SEGMENT: usize = 64;
+    std::iter::from_fn(move || {
+        let chunk: TokenStream = items.by_ref().take(ITEMS_PER_SEGMENT).collect();
+        (!chunk.is_empty()).then_some(Entry::Items(Segment::Items(chunk)))
+    })
 }
 
 /// The tree as one token stream of inline modules, for `include!`: no inner
