@@ -3,7 +3,7 @@
 
 //! One open enum per enumeration page. Each keeps values the docs do not list in `Other`.
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the access levels used to control access to an online meeting. The access level defines which users are immediately admitted into the online meeting without being placed into the lobby. An online meeting organizer or leader can select specific types of user to bypass the online meeting lobby (see the LobbyBypassForPhoneUsers enumeration). However, users other than the organizer are always placed in the lobby if the online meeting access level was set to AccessLevel.Locked.
     pub enum AccessLevel {
         /// Everyone is admitted into the online meeting.
@@ -19,7 +19,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents when call forwarding settings are active.
     pub enum ActivePeriod {
         /// Call forwarding settings are always active.
@@ -29,7 +29,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the states of the messaging modality for all members of an audience conversation.
     pub enum AudienceMessaging {
         /// Messaging is disabled for all members of the conversation.
@@ -41,7 +41,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the mute lock status for both audio and video.
     pub enum AudienceMuteLock {
         /// The media is not muted.
@@ -53,7 +53,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the preference for incoming audio.
     pub enum AudioPreference {
         /// Phone audio is preferred.
@@ -63,7 +63,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the type of an audio transcript.
     pub enum AudioTranscriptStatus {
         /// The connected event for the audio transcript.
@@ -77,7 +77,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Defines which users are automatically promoted to leaders when they join the meeting.
     pub enum AutomaticLeaderAssignment {
         /// No one is automatically promoted to leader.Pre-invited leaders can still join the online meeting as leaders.
@@ -89,7 +89,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents a contact's availability values.
     pub enum Availability {
         /// Away.
@@ -111,7 +111,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration of bandwidth control policy values.
     pub enum BandwidthControlPolicy {
         /// Off
@@ -125,7 +125,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The `CallDeclineReason` enumeration.
     pub enum CallDeclineReason {
         /// The call is declined because of mismatch codecs.
@@ -155,7 +155,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents whether calls will be forwarded, and if forwarded, how calls are to be forwarded.
     pub enum CallForwardingState {
         /// Calls will be forwarded immediately and will not ring your work number.
@@ -165,7 +165,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the call state.
     pub enum CallState {
         /// Connected.
@@ -181,7 +181,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The reason why a call was terminated.
     pub enum CallTerminationReason {
         /// The call failed to establish due to a media connectivity failure where both endpoints are internal.
@@ -219,7 +219,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Clients network location
     pub enum ClientNetworkType {
         /// External - outside of the corpnet
@@ -229,7 +229,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the type of device that the contact is currently using.
     pub enum ContactDeviceType {
         /// A desk phone.
@@ -245,7 +245,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Enumeration of different contact types.
     pub enum ContactType {
         /// Bot.
@@ -259,7 +259,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// ConversationLog status.
     pub enum ConversationLogStatus {
         /// Answered.
@@ -269,7 +269,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the type of a call instance.
     pub enum ConversationLogType {
         /// The conversationLog is of ApplicationSharing Log type.
@@ -287,7 +287,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents modality types that can be active in the conversation.
     pub enum ConversationModalityType {
         /// Application sharing.
@@ -305,7 +305,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the state of a conversation instance.
     pub enum ConversationState {
         /// Conferenced.
@@ -327,7 +327,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the direction of the call, message, etc.
     pub enum Direction {
         /// Represents the incoming direction.
@@ -337,7 +337,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration that indicates whether policy is enforced/supported/non-supported.
     pub enum EnforcementPolicy {
         /// Policy is enforced.
@@ -349,7 +349,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the different states for attendance announcements in an online meeting. When attendance announcements are enabled, the online meeting will announce the names of the participants who join the meeting through audio. An application should set this property to EntryExitAnnouncement.Enabled only if the online meeting supports modifying the attendance announcements status.
     pub enum EntryExitAnnouncement {
         /// Attendance announcements are disabled.
@@ -361,7 +361,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Error Codes
     pub enum ErrorCode {
         /// Request Error.
@@ -407,9 +407,9 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Error Subcodes
-    pub enum ErrorSubcode2 {
+    pub enum ErrorSubcodeEnum {
         /// The resource you're trying to create already exists.
         AlreadyExists = "AlreadyExists",
         /// This operation is not allowed for anonymous users
@@ -575,7 +575,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the type of error transcript reason.
     pub enum ErrorTranscriptReason {
         /// The transcription failed
@@ -583,7 +583,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration of generic policy values.
     pub enum GenericPolicy {
         /// Policy is disabled.
@@ -593,7 +593,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The target that receives forwarded calls. Calls are immediately forwarded. The primary number (the number being forwarded from) does not ring.
     pub enum ImmediateForwardSettingsTarget {
         /// Forward calls to a contact.
@@ -605,7 +605,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Importance of the conversation or call.
     pub enum Importance {
         /// Emergency.
@@ -617,7 +617,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the status of an outgoing call instance.
     pub enum InvitationState {
         /// The outgoing call is in the alerting state.
@@ -639,7 +639,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The large meeting status of an onlineMeeting.
     pub enum LargeMeetingMode {
         /// The online meeting is a normal meeting.
@@ -651,7 +651,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration summarizing the LIS query result.
     pub enum LisQueryResultEnum {
         /// LIS query failed.
@@ -659,7 +659,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents types of users who bypass the lobby. An online meeting leader can allow specific types of users to bypass the lobby and be admitted directly into the online meeting, even though under normal conditions those users would be placed in the lobby. For example, an online meeting leader might allow participants who join over the phone to bypass the lobby. Note however, if the current access level of the online meeting is AccessLevel.Locked, all new users who join the online meeting -- regardless of the bypass setting -- are placed in the online meeting lobby.
     pub enum LobbyBypassForPhoneUsers {
         /// Lobby bypass is disabled for all participants.
@@ -669,7 +669,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration of location required values.
     pub enum LocationRequiredEnum {
         /// If location is not specified in the E911 Invite then show an alertindicator and text about entering a location, and if the user clicksthrough then show the EmergencyServiceDisclaimer.
@@ -681,7 +681,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration that represents the media channel direction.
     pub enum MediaDirectionType {
         /// The media is inactive.
@@ -697,7 +697,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the possible message formats allowed for instance messages.
     pub enum MessageFormat {
         /// HTML text.
@@ -707,7 +707,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the various types of modalities.
     pub enum ModalityType {
         /// Audio.
@@ -723,7 +723,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the mute status for both audio and video.
     pub enum MuteStatus {
         /// The media is muted.
@@ -733,7 +733,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents a user's note types. The default type is personal.
     pub enum NoteType {
         /// Indicates an out of office note set in Exchange.
@@ -743,7 +743,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration that indicates the purpose of the associated OnlineMeetingExtension.
     pub enum OnlineMeetingExtensionType {
         /// The data in the OnlineMeetingExtension is distributed to the meeting organizer.
@@ -755,7 +755,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the link relationship that should be used to identify the default type of online meeting. The link is used when an online meeting is scheduled.
     pub enum OnlineMeetingRel {
         /// The link with the "myAssignedOnlineMeeting" relationship should be used to get the predefined, assigned online meeting.
@@ -765,7 +765,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents whether meeting participants are allowed to join from a phone by dialing into the online meeting.
     pub enum PhoneUserAdmission {
         /// Participants are not allowed to join by phone.
@@ -775,7 +775,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents a user's availability values.
     pub enum PreferredAvailability {
         /// Appear Away.
@@ -793,7 +793,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Enumeration of different relationship levels.
     pub enum PrivacyRelationshipLevel {
         /// Contact is blocked.Only email address and name are shared with blocked contacts.
@@ -811,7 +811,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Reasons for declining a ReNegotiation.
     pub enum ReNegotiationDeclineReason {
         /// The renegotiation is declined because client is not ready to process it.
@@ -833,7 +833,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Indicates how the relay is reachable: from the internet or from the intranet.
     pub enum RelayLocation {
         /// The relay is accessible from both the intranet and internet.
@@ -845,7 +845,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration that indicates whether policy is required.
     pub enum RequirementPolicy {
         /// Policy is not required.
@@ -855,7 +855,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration that represents the role type of a participant.
     pub enum Role {
         /// The participant is an attendee.
@@ -867,7 +867,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the state of a session.
     pub enum SessionState {
         /// The session is in the established state.
@@ -879,7 +879,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The target of simultaneous ring call forwarding, if enabled.
     pub enum SimultaneousRingTarget {
         /// Simultaneous ring calls are forwarded to a contact.
@@ -891,7 +891,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration that represents the source-network type of a participant. The participant's source network can be the same enterprise as the user's (SameEnterprise), an organization that is federated with the user's organization (Federated), or the public internet cloud (PublicCloud). The Everyone value includes SameEnterprise, Federated, and PublicCloud.
     pub enum SourceNetwork {
         /// The contact source network includes PublicCloud, Federated, and SameEnterprise.
@@ -907,7 +907,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the status of a job instance.
     pub enum Status {
         /// The job instance has failed.
@@ -919,7 +919,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration of the various subscription states.
     pub enum SubscriptionState {
         /// The subscription is connected.In the Connected state clients receive all notifications about changes to the resources that are subscribed to.
@@ -933,7 +933,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents whether unanswered calls will be forwarded.
     pub enum UnansweredCallHandling {
         /// Unanswered call handling is disabled.This is the case when callForwardingSettings.ActiveSetting is not CallForwardingState.ImmediateForward.
@@ -943,7 +943,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the target of unanswered calls.
     pub enum UnansweredCallHandlingTarget {
         /// Unanswered calls are forwarded to a contact.
@@ -953,7 +953,7 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Indicates which participants are allowed to contribute video sources in an online meeting.
     pub enum VideoSourcesAllowed {
         /// Everyone can contribute video into a conference.

@@ -2,533 +2,276 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 //! Typed UCWA 2.0 resources, generated from schema (294 documents).
-#![deny(warnings)]
 #![forbid(unsafe_code)]
+
 pub mod enums;
 pub mod resources;
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Every resource of this crate, by its documented rel.
     pub enum ResourceKind {
-        /// Accepts an incoming invitation.
         Accept = "accept",
-        /// Accepts an invitation that requires SDP (audio/video, application sharing).
         AcceptWithAnswer = "acceptWithAnswer",
-        /// Represents a link to an audioVideoInvitation resource that allows the client application to accept the invitation by using phoneAudio.
         AcceptWithPhoneAudio = "acceptWithPhoneAudio",
-        /// Represents the contact who ultimately accepted an incoming invitation.
         AcceptedByContact = "acceptedByContact",
-        /// Represents the remote participant who accepted the invitation of the user.
         AcceptedByParticipant = "acceptedByParticipant",
-        /// Represents an operation to add audio to an existing conversation.
         AddAudio = "addAudio",
-        /// Represents an operation to add audio/video to an existing conversation.
         AddAudioVideo = "addAudioVideo",
-        /// Starts a messagingInvitation that adds the instant messaging modality to an existing conversation.
         AddMessaging = "addMessaging",
-        /// Invites a contact to participate in a multiparty conversation.
         AddParticipant = "addParticipant",
-        /// Adds phone audio to an existing conversation.
         AddPhoneAudio = "addPhoneAudio",
-        /// Adds a distributionGroup into contact list.
         AddToContactList = "addToContactList",
-        /// Represents the capability to add contacts to a presenceSubscription.
         AddToPresenceSubscription = "addToPresenceSubscription",
-        /// Represents an operation to add video to an existing conversation.
         AddVideo = "addVideo",
-        /// Admits the corresponding participant into the onlineMeeting.
         Admit = "admit",
-        /// Represents the entry point for registering this anonymous application with the server.
         AnonApplications = "anonApplications",
-        /// Represents a link resource to answer the negotiation.
         Answer = "answer",
-        /// Represents your real-time communication application.
         Application = "application",
-        /// Represents the participant in a conversation who is currently sharing a program or her screen.
         ApplicationSharer = "applicationSharer",
-        /// Represents the application sharing modality in the corresponding conversation.
         ApplicationSharing = "applicationSharing",
-        /// Represents a single re-negotiation entity of a session entity. The entity will only show up in the event channel. When a client wants to initiate a re-negotiation, it uses application/sdp instead of CommunicationRequest to do so.
         ApplicationSharingRenegotiation = "applicationSharingRenegotiation",
-        /// Represents the entry point for registering this application with the server.
         Applications = "applications",
-        /// Represents the entry point for registering this application with the server.
         Applications2 = "applications2",
-        /// Represents a view of the participants having the attendee role in an onlineMeeting.
         Attendees = "attendees",
-        /// Represents an audio transcript within a conversationLog.
         AudioTranscript = "audioTranscript",
-        /// Represents the audio/video modality in the corresponding conversation.
         AudioVideo = "audioVideo",
-        /// Represents an audio-video invitation.
         AudioVideoInvitation = "audioVideoInvitation",
-        /// A resource that provides an outgoing audioVideo call its media answers. This resource appears only in the event channel or in a response to a request. It will not appear in a request.
         AudioVideoNegotiation = "audioVideoNegotiation",
-        /// The AudioVideoPolicies resource captures all audio-video policies that may apply to UCWA clients.
         AudioVideoPolicies = "audioVideoPolicies",
-        /// Represents a single re-negotiation entity of a session entity. The entity will only show up in the event channel. When a client wants to initiate a re-negotiation, it uses application/sdp instead of CommunicationRequest to do so.
         AudioVideoRenegotiation = "audioVideoRenegotiation",
-        /// Represents a session in an audioVideo call.
         AudioVideoSession = "audioVideoSession",
-        /// Represents a link resource to a collection for all sessions in an AudioVideo
         AudioVideoSessions = "audioVideoSessions",
-        /// Initiates an operation that groups multiple, independent HTTP operations into a single HTTP request payload.
         Batch = "batch",
-        /// Represents settings that govern call forwarding.
         CallForwardingSettings = "callForwardingSettings",
-        /// Cancels the corresponding invitation.
         Cancel = "cancel",
-        /// Changes or clears the number stored in the corresponding phone resource.
         ChangeNumber = "changeNumber",
-        /// Changes the visibility of a phone number to other contacts.
         ChangeVisibility = "changeVisibility",
-        /// Represents the dashboard for communication capabilities.
         Communication = "communication",
-        /// Represents a person or service that the user can communicate and collaborate with.
         Contact = "contact",
-        /// Represents a contact's location.
         ContactLocation = "contactLocation",
-        /// Represents a contact's personal or out-of-office note.
         ContactNote = "contactNote",
-        /// The photo of a contact.
         ContactPhoto = "contactPhoto",
-        /// Represents a contact's availability and activity.
         ContactPresence = "contactPresence",
-        /// Represents the privacy relationship between the user and a contact.
         ContactPrivacyRelationship = "contactPrivacyRelationship",
-        /// Represents the privacy relationship between the user and a contact.
         ContactPrivacyRelationship2 = "contactPrivacyRelationship2",
-        /// Represents the communication modalities supported by a contact.
         ContactSupportedModalities = "contactSupportedModalities",
-        /// Continues audio modality of a past conversation.
         ContinueAudio = "continueAudio",
-        /// Continues audio/video modality of a past conversation.
         ContinueAudioVideo = "continueAudioVideo",
-        /// Continues instant messaging modality of a past conversation.
         ContinueMessaging = "continueMessaging",
-        /// Continues phone audio modality of a past conversation.
         ContinuePhoneAudio = "continuePhoneAudio",
-        /// Continues video modality of a past conversation.
         ContinueVideo = "continueVideo",
-        /// Represents the local participants perspective on a multi-modal, multi-party communication.
         Conversation = "conversation",
-        /// ConversationExtensionResult
         ConversationExtensionResult = "conversationExtensionResult",
-        /// Represents the user's view of an instance of past conversation.
         ConversationLog = "conversationLog",
-        /// Represents a recipient within a conversationLog.
         ConversationLogRecipient = "conversationLogRecipient",
-        /// Represents a transcript within a conversationLog.
         ConversationLogTranscript = "conversationLogTranscript",
-        /// The (archived) messages from Exchange.
         ConversationLogTranscripts = "conversationLogTranscripts",
-        /// Represents the user's past conversation logs (both peer-to-peer and conferences).
         ConversationLogs = "conversationLogs",
-        /// Represents the user's ongoing conversations.
         Conversations = "conversations",
-        /// Represents the data collaboration modality in the corresponding conversation.
         DataCollaboration = "dataCollaboration",
-        /// Declines an incoming invitation.
         Decline = "decline",
-        /// Represents a persistent, system-created group where a user's contacts are placed by default.
         DefaultGroup = "defaultGroup",
-        /// Represents a group of users designated as delegates.
         DelegatesGroup = "delegatesGroup",
-        /// Represents the contact who is the delegator
         Delegator = "delegator",
-        /// Represents a group of users designated as delegates.
         DelegatorsGroup = "delegatorsGroup",
-        /// Demotes the corresponding participant from the leader role to the attendee role.
         Demote = "demote",
-        /// The derived audioVideo resource.
         DerivedAudioVideo = "derivedAudioVideo",
-        /// Represents a related conversation with a different participant than the one of the original conversation.
         DerivedConversation = "derivedConversation",
-        /// Represents the messaging modality in a derivedConversation.
         DerivedMessaging = "derivedMessaging",
-        /// Represents the phoneAudio modality in a derivedConversation.
         DerivedPhoneAudio = "derivedPhoneAudio",
-        /// Represents access information for phone users who wish to join an onlineMeeting.
         DialInRegion = "dialInRegion",
-        /// Disables the messaging modality for all members of a conversation.
         DisableAudienceMessaging = "disableAudienceMessaging",
-        /// Disables the forced mute of attendees in a conversation.
         DisableAudienceMuteLock = "disableAudienceMuteLock",
-        /// Represents a link resource to answer the negotiation.
         Dismiss = "dismiss",
-        /// Represents a persistent, pre-existing group of contacts.
         DistributionGroup = "distributionGroup",
-        /// Ejects the corresponding participant from the onlineMeeting.
         Eject = "eject",
-        /// Enables the messaging modality for all members of a conversation.
         EnableAudienceMessaging = "enableAudienceMessaging",
-        /// Enables the forced mute of attendees in a conversation.
         EnableAudienceMuteLock = "enableAudienceMuteLock",
-        /// Represents an error transcript within a conversationLog.
         ErrorTranscript = "errorTranscript",
-        /// Represents an operation to escalate audio modality from P2P to conferencing
         EscalateAudio = "escalateAudio",
-        /// Represents an operation to escalate both audio and video modality from P2P to conferencing. The client must provide sdp for both modalities.
         EscalateAudioVideo = "escalateAudioVideo",
-        /// Represents the event channel resource.
         Events = "events",
-        /// Expands a distribution group and returns the set of contact resources it contains.
         ExpandDistributionGroup = "expandDistributionGroup",
-        /// Represents a participant that failed to receive an instant message sent by the user.
         FailedDeliveryParticipant = "failedDeliveryParticipant",
-        /// Represents the contact who last forwarded the invitation before it was received by the user.
         ForwardedBy = "forwardedBy",
-        /// Represents the participant that sent an invitation.
         From = "from",
-        /// Represents a user's persistent, personal group.
         Group = "group",
-        /// Represents a user's persistent, personal group version two.
         Group2 = "group2",
-        /// A collection of contact resources that belong to a particular group resource.
         GroupContacts = "groupContacts",
-        /// Represents a collection of all the group memberships for a particular group
         GroupMemberships = "groupMemberships",
-        /// Places a phone call on hold.
         HoldPhoneAudio = "holdPhoneAudio",
-        /// Represents the settings for a user to immediately forward incoming calls to a specified target.
         ImmediateForwardSettings = "immediateForwardSettings",
-        /// Immediately forward all incoming calls to a user-provided number or contact.
         ImmediateForwardToContact = "immediateForwardToContact",
-        /// Immediately forward all incoming calls to the user's delegates.
         ImmediateForwardToDelegates = "immediateForwardToDelegates",
-        /// Immediately forward all incoming calls to the user's voicemail.
         ImmediateForwardToVoicemail = "immediateForwardToVoicemail",
-        /// Represents information in a typical invitation.
         Invitation = "invitation",
-        /// Represents a collection of Invitation entities.
         Invitations = "invitations",
-        /// Joins an online meeting.
         JoinOnlineMeeting = "joinOnlineMeeting",
-        /// Represents a view of the participants in the leader role in an onlineMeeting.
         Leaders = "leaders",
-        /// Represents a view of the participants who have not yet been admitted to an onlineMeeting.
         Lobby = "lobby",
-        /// Represents the user as a local participant in a specific conversation.
         LocalParticipant = "localParticipant",
-        /// Represents the user's location.
         Location = "location",
-        /// Makes the user available for incoming communications.
         MakeMeAvailable = "makeMeAvailable",
-        /// This resource lets users share their availability and allows them to receive incoming invitations for the modalities of their choice. Please note that a user can initiate communications, such as joining an onlineMeeting or starting a phone call, without invoking this capability. This version will silently succeed if access is denied to one operation due to insufficient permissions. In the command channel we return what operations succeeded
         MakeMeAvailable2 = "makeMeAvailable2",
-        /// Marks a conversationLog as read in Exchange.
         MarkAsRead = "markAsRead",
-        /// Represents the user.
         Me = "me",
-        /// Represent a class to help a client to post media related diagnostics information. This is mainly used for audio/video/application call. The API is private. CallTerminationReason:- An enumeration of media diagnostics codes. A client uses these codes to publish media diagnostics information to the UCWA server. A valid publish includes a code as an HTTP query parameter plus the "X-MS-MediaDiagnostics" custom header with detailed information.
         MediaDiagnostics = "mediaDiagnostics",
-        /// Represents a resource that allows clients to fetch all media-related settings that cannot be modeled as capability links or properties of individual resources. Most of them are directly consumed by media stack manager on the client side.
         MediaPolicies = "mediaPolicies",
-        /// MediaRelay class contains the information about media relay and ports.
         MediaRelay = "mediaRelay",
-        /// Represents a media relay token.
         MediaRelayAccessToken = "mediaRelayAccessToken",
-        /// The memberships resource.
         Memberships = "memberships",
-        /// Represents an instant message sent or received by the local participant.
         Message = "message",
-        /// Represents a message transcript within a conversationLog.
         MessageTranscript = "messageTranscript",
-        /// A collection of instant message resources.
         Messages = "messages",
-        /// Represents the instant messaging modality in a conversation.
         Messaging = "messaging",
-        /// Represents an invitation to a conversation for the messaging modality.
         MessagingInvitation = "messagingInvitation",
-        /// A collection of unread voicemails and conversations.
         MissedItems = "missedItems",
-        /// Mutes a participant's audio.
         MuteAudio = "muteAudio",
-        /// Mutes a participant's video.
         MuteVideo = "muteVideo",
-        /// Represents a user's onlineMeeting that is commonly used for scheduled meetings with other contacts.
         MyAssignedOnlineMeeting = "myAssignedOnlineMeeting",
-        /// A collection of contact resources that belong to the logged-on user.
         MyContacts = "myContacts",
-        /// Represents the subscription to a user's contacts and groups.
         MyContactsAndGroupsSubscription = "myContactsAndGroupsSubscription",
-        /// Represents the group membership of a single contact.
         MyGroupMembership = "myGroupMembership",
-        /// Represents the version two of MyGroupMembershipResource (a group membership of a single contact)
         MyGroupMembership2 = "myGroupMembership2",
-        /// A collection of groupMembership resources, each of which uniquely links a contact to a group.
         MyGroupMemberships = "myGroupMemberships",
-        /// Represents the version two of MyGroupMembershipsResource (a collection of groupMembership resources).
         MyGroupMemberships2 = "myGroupMemberships2",
-        /// A collection of groups in the contact list of the logged-on user.
         MyGroups = "myGroups",
-        /// A collection of groups in the contact list of the logged-on user.
         MyGroups2 = "myGroups2",
-        /// Represents a scheduled meeting on the user's calendar.
         MyOnlineMeeting = "myOnlineMeeting",
-        /// Represents the set of myOnlineMeetings currently on the user's calendar.
         MyOnlineMeetings = "myOnlineMeetings",
-        /// Represents a group of user's organization contacts
         MyOrganizationGroup = "myOrganizationGroup",
-        /// Represents a set of contacts that have a given privacy relationship with the user.
         MyPrivacyRelationship = "myPrivacyRelationship",
-        /// Represents the various privacy relationships that the user maintains with his or her contacts.
         MyPrivacyRelationships = "myPrivacyRelationships",
-        /// The (archived) messages from Exchange.
         NextConversationLogTranscripts = "nextConversationLogTranscripts",
-        /// Represents the user's personal or out-of-office note.
         Note = "note",
-        /// Represents the contact on whose behalf the invitation was received.
         OnBehalfOf = "onBehalfOf",
-        /// Represents a read-only version of the onlineMeeting associated with this conversation.
         OnlineMeeting = "onlineMeeting",
-        /// Represents the values of myOnlineMeeting properties if not specified at scheduling time.
         OnlineMeetingDefaultValues = "onlineMeetingDefaultValues",
-        /// Represents the eligible values that the application can choose from when scheduling a myOnlineMeeting.
         OnlineMeetingEligibleValues = "onlineMeetingEligibleValues",
-        /// Represents custom data for the associated onlineMeeting that can be used by an application.
         OnlineMeetingExtension = "onlineMeetingExtension",
-        /// Represents the set of onlineMeetingExtensions for the associated onlineMeeting.
         OnlineMeetingExtensions = "onlineMeetingExtensions",
-        /// Represents an invitation to a new or existing onlineMeeting.
         OnlineMeetingInvitation = "onlineMeetingInvitation",
-        /// Represents the recommended custom values to use when an onlineMeetingInvitation is sent.
         OnlineMeetingInvitationCustomization = "onlineMeetingInvitationCustomization",
-        /// Represents the admin policies for the user's online meetings (myOnlineMeetings).
         OnlineMeetingPolicies = "onlineMeetingPolicies",
-        /// Represents the dashboard for viewing and scheduling online meetings.
         OnlineMeetings = "onlineMeetings",
-        /// Represents the organizer of the online meeting.
         Organizer = "organizer",
-        /// Represents a remote participant in a conversation.
         Participant = "participant",
-        /// Represents whether a participant is using the application sharing modality in a conversation.
         ParticipantApplicationSharing = "participantApplicationSharing",
-        /// Represents whether a participant is using the audio modality in a conversation.
         ParticipantAudio = "participantAudio",
-        /// Represents whether a participant is using the data collaboration modality in a conversation.
         ParticipantDataCollaboration = "participantDataCollaboration",
-        /// Represents an invitation to an existing conversation for an additional participant.
         ParticipantInvitation = "participantInvitation",
-        /// Used to determine whether a participant is using the instant messaging modality in a conversation.
         ParticipantMessaging = "participantMessaging",
-        /// Represents whether a participant is using the panoramic video modality in a conversation.
         ParticipantPanoramicVideo = "participantPanoramicVideo",
-        /// Represents whether a participant is using the main video modality in a conversation.
         ParticipantVideo = "participantVideo",
-        /// A collection of participant resources.
         Participants = "participants",
-        /// A hub for the people with whom the logged-on user can communicate, using Skype for Business.
         People = "people",
-        /// Represents one of the user's phone numbers.
         Phone = "phone",
-        /// Represents the phone audio modality in a conversation.
         PhoneAudio = "phoneAudio",
-        /// Represents an invitation to a conversation for the phoneAudio modality.
         PhoneAudioInvitation = "phoneAudioInvitation",
-        /// Represents phone access information for an onlineMeeting.
         PhoneDialInInformation = "phoneDialInInformation",
-        /// A collection of phone resources that represent the phone numbers of the logged-on user.
         Phones = "phones",
-        /// Represents the user's photo.
         Photo = "photo",
-        /// Represents a system-created group of contacts that the user pins or that the user frequently communicates and collaborates with.
         PinnedGroup = "pinnedGroup",
-        /// Represents the admin policies that can apply to a user's application.
         Policies = "policies",
-        /// Represents the user's availability and activity.
         Presence = "presence",
-        /// Represents the subscription to a user-defined set of contacts.
         PresenceSubscription = "presenceSubscription",
-        /// Represents the presenceSubscription membership of a single contact.
         PresenceSubscriptionMembership = "presenceSubscriptionMembership",
-        /// A collection of presenceSubscriptionMembership resources.
         PresenceSubscriptionMemberships = "presenceSubscriptionMemberships",
-        /// Represents the user's set of presenceSubscription resources.
         PresenceSubscriptions = "presenceSubscriptions",
-        /// Promotes the corresponding participant from the attendee role to the leader role.
         Promote = "promote",
-        /// Represents publishCallQualityFeedback operation.
         PublishCallQualityFeedback = "publishCallQualityFeedback",
-        /// Error response. This is never explicitly requested by the client - but the client will receive this in the event of an error.
         Reason = "reason",
-        /// Represents a pointer to a different server that the application should use for future requests.
         Redirect = "redirect",
-        /// Denies the corresponding participant access to the onlineMeeting.
         Reject = "reject",
-        /// Removes all group memberships that a contact belongs to.
         RemoveContactFromAllGroups = "removeContactFromAllGroups",
-        /// Remove a contact from the buddy list (delete all the group memerbships that a particular contact belongs to)
         RemoveContactFromAllGroups2 = "removeContactFromAllGroups2",
-        /// Removes a distributionGroup from contact list.
         RemoveFromContactList = "removeFromContactList",
-        /// Represents the collection of renegotiations.
         Renegotiations = "renegotiations",
-        /// Adds phone audio to an existing conversation.
         ReplaceWithPhoneAudio = "replaceWithPhoneAudio",
-        /// Represents a link to a resource that will be replaced, if this invitation succeeds.
         ReplacesAudioVideo = "replacesAudioVideo",
-        /// Represents a link to a resource that will be replaced, if this invitation succeeds.
         ReplacesPhoneAudio = "replacesPhoneAudio",
-        /// Replay message. Client would use this resource to trigger a notification from an application endpoint to current ucwa application instance
         ReplayMessage = "replayMessage",
-        /// Represents RreportMediaDiagnostics operation.
         ReportMediaDiagnostics = "reportMediaDiagnostics",
-        /// Indicates that the user is actively using this application.
         ReportMyActivity = "reportMyActivity",
-        /// Represents the reportMyNetwork resource.
         ReportMyNetwork = "reportMyNetwork",
-        /// Resets a contact's privacy relationship
         ResetContactPrivacyRelationship = "resetContactPrivacyRelationship",
-        /// Resets unanswered call settings to the default values.
         ResetUnansweredCallSettings = "resetUnansweredCallSettings",
-        /// Represents an operation to resume audio modality.
         ResumeAudio = "resumeAudio",
-        /// Represents an operation to resume both audio and video modalities.
         ResumeAudioVideo = "resumeAudioVideo",
-        /// Resumes a phone call that was placed on hold.
         ResumePhoneAudio = "resumePhoneAudio",
-        /// Represents the entry point to the API.
         Root = "root",
-        /// Provides a way to search for contacts.
         Search = "search",
-        /// Provides a way to search for contacts.
         Search2 = "search2",
-        /// Sends an instant message to the participants in a conversation.
         SendMessage = "sendMessage",
-        /// Represents a link in an audioVideoInvitation resource that allows the application to send an answer for early media negotiation.
         SendProvisionalAnswer = "sendProvisionalAnswer",
-        /// Represents a session in a call.
         Session = "session",
-        /// A collection of the sessions in audio/video or application sharing call.
         Sessions = "sessions",
-        /// Sets the user's typing status in a conversation.
         SetIsTyping = "setIsTyping",
-        /// Represents a user's settings to simultaneously send incoming calls to a specified target.
         SimultaneousRingSettings = "simultaneousRingSettings",
-        /// Simultaneously send all incoming calls to a user-provided number or contact in addition to the user.
         SimultaneousRingToContact = "simultaneousRingToContact",
-        /// Simultaneously send all incoming calls to a user's delegates in addition to the user.
         SimultaneousRingToDelegates = "simultaneousRingToDelegates",
-        /// Simultaneously send all incoming calls to a user's team, in addition to the user.
         SimultaneousRingToTeam = "simultaneousRingToTeam",
-        /// Represents an operation to start AudioVideo. This token indicates the user has ability to start only audio.
         StartAudio = "startAudio",
-        /// Represents an operation to start AudioVideo. This token indicates the user has ability to start only audio.
         StartAudio2 = "startAudio2",
-        /// Represents an operation to start Audio call on behalf of the delegator. This token indicates the user has ability to start audio call on behalf of the delegator.
         StartAudioOnBehalfOfDelegator = "startAudioOnBehalfOfDelegator",
-        /// Represents an operation to start AudioVideo. This token indicates the user has ability to start audio, video, or audio and video.
         StartAudioVideo = "startAudioVideo",
-        /// Represents an operation to start AudioVideo. This token indicates the user has ability to start audio, video, or audio and video.
         StartAudioVideo2 = "startAudioVideo2",
-        /// Represents an operation to start AudioVideo call on behalf of the delegator. This token indicates the user has ability to start audiovideo call on behalf of the delegator.
         StartAudioVideoOnBehalfOfDelegator = "startAudioVideoOnBehalfOfDelegator",
-        /// Represents an operation to start E911 (emergency) call, provided enhanced emergency services are enabled for a registered user
         StartEmergencyCall = "startEmergencyCall",
-        /// Starts a messagingInvitation that adds the messaging modality to a new conversation.
         StartMessaging = "startMessaging",
-        /// Starts a messagingInvitation that adds the messaging modality to a new conversation.
         StartMessaging2 = "startMessaging2",
-        /// Creates and joins an ad-hoc multiparty conversation.
         StartOnlineMeeting = "startOnlineMeeting",
-        /// Starts or refreshes the subscription to a user's contacts and groups.
         StartOrRefreshSubscriptionToContactsAndGroups = "startOrRefreshSubscriptionToContactsAndGroups",
-        /// Initiates a call-via-work.
         StartPhoneAudio = "startPhoneAudio",
-        /// Initiates a call-via-work.
         StartPhoneAudio2 = "startPhoneAudio2",
-        /// Initiates a call-via-work on behalf of the delegator.
         StartPhoneAudioOnBehalfOfDelegator = "startPhoneAudioOnBehalfOfDelegator",
-        /// Represents an operation to start AudioVideo. This token indicates the user has ability to start only video.
         StartVideo = "startVideo",
-        /// Represents an operation to stop established AudioVideo. This token indicates the user has ability to renegotiate only audio.
         StopAudio = "stopAudio",
-        /// Represents an operation to stop established AudioVideo. This token indicates the user has ability to renegotiate both audio and video.
         StopAudioVideo = "stopAudioVideo",
-        /// Stops the corresponding instant messaging modality that is currently connecting or connected.
         StopMessaging = "stopMessaging",
-        /// Stops the corresponding phone audio modality that is currently connecting or connected.
         StopPhoneAudio = "stopPhoneAudio",
-        /// Stops the subscription to a user's contacts and groups.
         StopSubscriptionToContactsAndGroups = "stopSubscriptionToContactsAndGroups",
-        /// Represents an operation to stop established AudioVideo. This token indicates The user has ability to renegotiate only video.
         StopVideo = "stopVideo",
-        /// Subscribes to the presence information of all the contacts in a particular group.
         SubscribeToGroupPresence = "subscribeToGroupPresence",
-        /// A collection of contacts for which the logged-on user has created active presence subscriptions.
         SubscribedContacts = "subscribedContacts",
-        /// Represents the originally intended target of the invitation as a contact.
         To = "to",
-        /// Represents the contact who transferred the call.
         TransferredBy = "transferredBy",
-        /// Turns off call forwarding.
         TurnOffCallForwarding = "turnOffCallForwarding",
-        /// Represents a view of the participants who are currently typing a message in a conversation.
         TypingParticipants = "typingParticipants",
-        /// Represents a user's settings to send unanswered calls to a specified target.
         UnansweredCallSettings = "unansweredCallSettings",
-        /// Forward all incoming calls to a user-provided number or contact if the user does not respond.
         UnansweredCallToContact = "unansweredCallToContact",
-        /// Forward all incoming calls to the user's voicemail if she does not respond.
         UnansweredCallToVoicemail = "unansweredCallToVoicemail",
-        /// Unmutes a participant's audio.
         UnmuteAudio = "unmuteAudio",
-        /// Unmutes a participant's video.
         UnmuteVideo = "unmuteVideo",
-        /// Represents the entry point to the API using user credentials.
         User = "user",
-        /// Represents the user acknowledged
         UserAcknowledged = "userAcknowledged",
-        /// Represents a link resource to indicate local participant's video should be freezed
         VideoFreeze = "videoFreeze",
-        /// Represents the participant on whom the video spotlight is locked in an onlineMeeting.
         VideoLockedOnParticipant = "videoLockedOnParticipant",
-        /// Represents the cross-domain frame used for web-based applications.
         Xframe = "xframe",
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Every error subcode the pages document, for [`ErrorResponse`].
     pub enum ErrorSubcode {
-        /// `AlreadyExists`.
         AlreadyExists = "AlreadyExists",
-        /// `AnonymousNotAllowed`.
         AnonymousNotAllowed = "AnonymousNotAllowed",
-        /// `CallbackChannelError`.
         CallbackChannelError = "CallbackChannelError",
-        /// `CannotRedirect`.
         CannotRedirect = "CannotRedirect",
-        /// `DestinationNotFound`.
         DestinationNotFound = "DestinationNotFound",
-        /// `InvalidExchangeServerVersion`.
         InvalidExchangeServerVersion = "InvalidExchangeServerVersion",
-        /// `LimitExceeded`.
         LimitExceeded = "LimitExceeded",
-        /// `MakeMeAvailableRequired`.
         MakeMeAvailableRequired = "MakeMeAvailableRequired",
-        /// `MigrationInProgress`.
         MigrationInProgress = "MigrationInProgress",
-        /// `NoDelegatesConfigured`.
         NoDelegatesConfigured = "NoDelegatesConfigured",
-        /// `NoTeamMembersConfigured`.
         NoTeamMembersConfigured = "NoTeamMembersConfigured",
-        /// `None`.
         None = "None",
-        /// `NormalizationFailed`.
         NormalizationFailed = "NormalizationFailed",
-        /// `OperationNotSupported`.
         OperationNotSupported = "OperationNotSupported",
-        /// `ParameterValidationFailure`.
         ParameterValidationFailure = "ParameterValidationFailure",
-        /// `ProvisioningDataUnavailable`.
         ProvisioningDataUnavailable = "ProvisioningDataUnavailable",
-        /// `TooManyContacts`.
         TooManyContacts = "TooManyContacts",
-        /// `TooManyGroups`.
         TooManyGroups = "TooManyGroups",
-        /// `TooManyOnlineMeetings`.
         TooManyOnlineMeetings = "TooManyOnlineMeetings",
     }
 }
@@ -536,2520 +279,666 @@ pub mod resources;
 /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it (boxed: resources are large).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyResource {
-    /// A [`resources::Accept`].
-    Accept(::std::boxed::Box<resources::Accept>),
-    /// A [`resources::AcceptWithAnswer`].
-    AcceptWithAnswer(::std::boxed::Box<resources::AcceptWithAnswer>),
-    /// A [`resources::AcceptWithPhoneAudio`].
-    AcceptWithPhoneAudio(::std::boxed::Box<resources::AcceptWithPhoneAudio>),
-    /// A [`resources::AcceptedByContact`].
-    AcceptedByContact(::std::boxed::Box<resources::AcceptedByContact>),
-    /// A [`resources::AcceptedByParticipant`].
-    AcceptedByParticipant(::std::boxed::Box<resources::AcceptedByParticipant>),
-    /// A [`resources::AddAudio`].
-    AddAudio(::std::boxed::Box<resources::AddAudio>),
-    /// A [`resources::AddAudioVideo`].
-    AddAudioVideo(::std::boxed::Box<resources::AddAudioVideo>),
-    /// A [`resources::AddMessaging`].
-    AddMessaging(::std::boxed::Box<resources::AddMessaging>),
-    /// A [`resources::AddParticipant`].
-    AddParticipant(::std::boxed::Box<resources::AddParticipant>),
-    /// A [`resources::AddPhoneAudio`].
-    AddPhoneAudio(::std::boxed::Box<resources::AddPhoneAudio>),
-    /// A [`resources::AddToContactList`].
-    AddToContactList(::std::boxed::Box<resources::AddToContactList>),
-    /// A [`resources::AddToPresenceSubscription`].
-    AddToPresenceSubscription(::std::boxed::Box<resources::AddToPresenceSubscription>),
-    /// A [`resources::AddVideo`].
-    AddVideo(::std::boxed::Box<resources::AddVideo>),
-    /// A [`resources::Admit`].
-    Admit(::std::boxed::Box<resources::Admit>),
-    /// A [`resources::AnonApplications`].
-    AnonApplications(::std::boxed::Box<resources::AnonApplications>),
-    /// A [`resources::Answer`].
-    Answer(::std::boxed::Box<resources::Answer>),
-    /// A [`resources::Application`].
-    Application(::std::boxed::Box<resources::Application>),
-    /// A [`resources::ApplicationSharer`].
-    ApplicationSharer(::std::boxed::Box<resources::ApplicationSharer>),
-    /// A [`resources::ApplicationSharing`].
-    ApplicationSharing(::std::boxed::Box<resources::ApplicationSharing>),
-    /// A [`resources::ApplicationSharingRenegotiation`].
-    ApplicationSharingRenegotiation(
-        ::std::boxed::Box<resources::ApplicationSharingRenegotiation>,
-    ),
-    /// A [`resources::Applications`].
-    Applications(::std::boxed::Box<resources::Applications>),
-    /// A [`resources::Applications2`].
-    Applications2(::std::boxed::Box<resources::Applications2>),
-    /// A [`resources::Attendees`].
-    Attendees(::std::boxed::Box<resources::Attendees>),
-    /// A [`resources::AudioTranscript`].
-    AudioTranscript(::std::boxed::Box<resources::AudioTranscript>),
-    /// A [`resources::AudioVideo`].
-    AudioVideo(::std::boxed::Box<resources::AudioVideo>),
-    /// A [`resources::AudioVideoInvitation`].
-    AudioVideoInvitation(::std::boxed::Box<resources::AudioVideoInvitation>),
-    /// A [`resources::AudioVideoNegotiation`].
-    AudioVideoNegotiation(::std::boxed::Box<resources::AudioVideoNegotiation>),
-    /// A [`resources::AudioVideoPolicies`].
-    AudioVideoPolicies(::std::boxed::Box<resources::AudioVideoPolicies>),
-    /// A [`resources::AudioVideoRenegotiation`].
-    AudioVideoRenegotiation(::std::boxed::Box<resources::AudioVideoRenegotiation>),
-    /// A [`resources::AudioVideoSession`].
-    AudioVideoSession(::std::boxed::Box<resources::AudioVideoSession>),
-    /// A [`resources::AudioVideoSessions`].
-    AudioVideoSessions(::std::boxed::Box<resources::AudioVideoSessions>),
-    /// A [`resources::Batch`].
-    Batch(::std::boxed::Box<resources::Batch>),
-    /// A [`resources::CallForwardingSettings`].
-    CallForwardingSettings(::std::boxed::Box<resources::CallForwardingSettings>),
-    /// A [`resources::Cancel`].
-    Cancel(::std::boxed::Box<resources::Cancel>),
-    /// A [`resources::ChangeNumber`].
-    ChangeNumber(::std::boxed::Box<resources::ChangeNumber>),
-    /// A [`resources::ChangeVisibility`].
-    ChangeVisibility(::std::boxed::Box<resources::ChangeVisibility>),
-    /// A [`resources::Communication`].
-    Communication(::std::boxed::Box<resources::Communication>),
-    /// A [`resources::Contact`].
-    Contact(::std::boxed::Box<resources::Contact>),
-    /// A [`resources::ContactLocation`].
-    ContactLocation(::std::boxed::Box<resources::ContactLocation>),
-    /// A [`resources::ContactNote`].
-    ContactNote(::std::boxed::Box<resources::ContactNote>),
-    /// A [`resources::ContactPhoto`].
-    ContactPhoto(::std::boxed::Box<resources::ContactPhoto>),
-    /// A [`resources::ContactPresence`].
-    ContactPresence(::std::boxed::Box<resources::ContactPresence>),
-    /// A [`resources::ContactPrivacyRelationship`].
-    ContactPrivacyRelationship(::std::boxed::Box<resources::ContactPrivacyRelationship>),
-    /// A [`resources::ContactPrivacyRelationship2`].
-    ContactPrivacyRelationship2(
-        ::std::boxed::Box<resources::ContactPrivacyRelationship2>,
-    ),
-    /// A [`resources::ContactSupportedModalities`].
-    ContactSupportedModalities(::std::boxed::Box<resources::ContactSupportedModalities>),
-    /// A [`resources::ContinueAudio`].
-    ContinueAudio(::std::boxed::Box<resources::ContinueAudio>),
-    /// A [`resources::ContinueAudioVideo`].
-    ContinueAudioVideo(::std::boxed::Box<resources::ContinueAudioVideo>),
-    /// A [`resources::ContinueMessaging`].
-    ContinueMessaging(::std::boxed::Box<resources::ContinueMessaging>),
-    /// A [`resources::ContinuePhoneAudio`].
-    ContinuePhoneAudio(::std::boxed::Box<resources::ContinuePhoneAudio>),
-    /// A [`resources::ContinueVideo`].
-    ContinueVideo(::std::boxed::Box<resources::ContinueVideo>),
-    /// A [`resources::Conversation`].
-    Conversation(::std::boxed::Box<resources::Conversation>),
-    /// A [`resources::ConversationExtensionResult`].
-    ConversationExtensionResult(
-        ::std::boxed::Box<resources::ConversationExtensionResult>,
-    ),
-    /// A [`resources::ConversationLog`].
-    ConversationLog(::std::boxed::Box<resources::ConversationLog>),
-    /// A [`resources::ConversationLogRecipient`].
-    ConversationLogRecipient(::std::boxed::Box<resources::ConversationLogRecipient>),
-    /// A [`resources::ConversationLogTranscript`].
-    ConversationLogTranscript(::std::boxed::Box<resources::ConversationLogTranscript>),
-    /// A [`resources::ConversationLogTranscripts`].
-    ConversationLogTranscripts(::std::boxed::Box<resources::ConversationLogTranscripts>),
-    /// A [`resources::ConversationLogs`].
-    ConversationLogs(::std::boxed::Box<resources::ConversationLogs>),
-    /// A [`resources::Conversations`].
-    Conversations(::std::boxed::Box<resources::Conversations>),
-    /// A [`resources::DataCollaboration`].
-    DataCollaboration(::std::boxed::Box<resources::DataCollaboration>),
-    /// A [`resources::Decline`].
-    Decline(::std::boxed::Box<resources::Decline>),
-    /// A [`resources::DefaultGroup`].
-    DefaultGroup(::std::boxed::Box<resources::DefaultGroup>),
-    /// A [`resources::DelegatesGroup`].
-    DelegatesGroup(::std::boxed::Box<resources::DelegatesGroup>),
-    /// A [`resources::Delegator`].
-    Delegator(::std::boxed::Box<resources::Delegator>),
-    /// A [`resources::DelegatorsGroup`].
-    DelegatorsGroup(::std::boxed::Box<resources::DelegatorsGroup>),
-    /// A [`resources::Demote`].
-    Demote(::std::boxed::Box<resources::Demote>),
-    /// A [`resources::DerivedAudioVideo`].
-    DerivedAudioVideo(::std::boxed::Box<resources::DerivedAudioVideo>),
-    /// A [`resources::DerivedConversation`].
-    DerivedConversation(::std::boxed::Box<resources::DerivedConversation>),
-    /// A [`resources::DerivedMessaging`].
-    DerivedMessaging(::std::boxed::Box<resources::DerivedMessaging>),
-    /// A [`resources::DerivedPhoneAudio`].
-    DerivedPhoneAudio(::std::boxed::Box<resources::DerivedPhoneAudio>),
-    /// A [`resources::DialInRegion`].
-    DialInRegion(::std::boxed::Box<resources::DialInRegion>),
-    /// A [`resources::DisableAudienceMessaging`].
-    DisableAudienceMessaging(::std::boxed::Box<resources::DisableAudienceMessaging>),
-    /// A [`resources::DisableAudienceMuteLock`].
-    DisableAudienceMuteLock(::std::boxed::Box<resources::DisableAudienceMuteLock>),
-    /// A [`resources::Dismiss`].
-    Dismiss(::std::boxed::Box<resources::Dismiss>),
-    /// A [`resources::DistributionGroup`].
-    DistributionGroup(::std::boxed::Box<resources::DistributionGroup>),
-    /// A [`resources::Eject`].
-    Eject(::std::boxed::Box<resources::Eject>),
-    /// A [`resources::EnableAudienceMessaging`].
-    EnableAudienceMessaging(::std::boxed::Box<resources::EnableAudienceMessaging>),
-    /// A [`resources::EnableAudienceMuteLock`].
-    EnableAudienceMuteLock(::std::boxed::Box<resources::EnableAudienceMuteLock>),
-    /// A [`resources::ErrorTranscript`].
-    ErrorTranscript(::std::boxed::Box<resources::ErrorTranscript>),
-    /// A [`resources::EscalateAudio`].
-    EscalateAudio(::std::boxed::Box<resources::EscalateAudio>),
-    /// A [`resources::EscalateAudioVideo`].
-    EscalateAudioVideo(::std::boxed::Box<resources::EscalateAudioVideo>),
-    /// A [`resources::Events`].
-    Events(::std::boxed::Box<resources::Events>),
-    /// A [`resources::ExpandDistributionGroup`].
-    ExpandDistributionGroup(::std::boxed::Box<resources::ExpandDistributionGroup>),
-    /// A [`resources::FailedDeliveryParticipant`].
-    FailedDeliveryParticipant(::std::boxed::Box<resources::FailedDeliveryParticipant>),
-    /// A [`resources::ForwardedBy`].
-    ForwardedBy(::std::boxed::Box<resources::ForwardedBy>),
-    /// A [`resources::From`].
-    From(::std::boxed::Box<resources::From>),
-    /// A [`resources::Group`].
-    Group(::std::boxed::Box<resources::Group>),
-    /// A [`resources::Group2`].
-    Group2(::std::boxed::Box<resources::Group2>),
-    /// A [`resources::GroupContacts`].
-    GroupContacts(::std::boxed::Box<resources::GroupContacts>),
-    /// A [`resources::GroupMemberships`].
-    GroupMemberships(::std::boxed::Box<resources::GroupMemberships>),
-    /// A [`resources::HoldPhoneAudio`].
-    HoldPhoneAudio(::std::boxed::Box<resources::HoldPhoneAudio>),
-    /// A [`resources::ImmediateForwardSettings`].
-    ImmediateForwardSettings(::std::boxed::Box<resources::ImmediateForwardSettings>),
-    /// A [`resources::ImmediateForwardToContact`].
-    ImmediateForwardToContact(::std::boxed::Box<resources::ImmediateForwardToContact>),
-    /// A [`resources::ImmediateForwardToDelegates`].
-    ImmediateForwardToDelegates(
-        ::std::boxed::Box<resources::ImmediateForwardToDelegates>,
-    ),
-    /// A [`resources::ImmediateForwardToVoicemail`].
-    ImmediateForwardToVoicemail(
-        ::std::boxed::Box<resources::ImmediateForwardToVoicemail>,
-    ),
-    /// A [`resources::Invitation`].
-    Invitation(::std::boxed::Box<resources::Invitation>),
-    /// A [`resources::Invitations`].
-    Invitations(::std::boxed::Box<resources::Invitations>),
-    /// A [`resources::JoinOnlineMeeting`].
-    JoinOnlineMeeting(::std::boxed::Box<resources::JoinOnlineMeeting>),
-    /// A [`resources::Leaders`].
-    Leaders(::std::boxed::Box<resources::Leaders>),
-    /// A [`resources::Lobby`].
-    Lobby(::std::boxed::Box<resources::Lobby>),
-    /// A [`resources::LocalParticipant`].
-    LocalParticipant(::std::boxed::Box<resources::LocalParticipant>),
-    /// A [`resources::Location`].
-    Location(::std::boxed::Box<resources::Location>),
-    /// A [`resources::MakeMeAvailable`].
-    MakeMeAvailable(::std::boxed::Box<resources::MakeMeAvailable>),
-    /// A [`resources::MakeMeAvailable2`].
-    MakeMeAvailable2(::std::boxed::Box<resources::MakeMeAvailable2>),
-    /// A [`resources::MarkAsRead`].
-    MarkAsRead(::std::boxed::Box<resources::MarkAsRead>),
-    /// A [`resources::Me`].
-    Me(::std::boxed::Box<resources::Me>),
-    /// A [`resources::MediaDiagnostics`].
-    MediaDiagnostics(::std::boxed::Box<resources::MediaDiagnostics>),
-    /// A [`resources::MediaPolicies`].
-    MediaPolicies(::std::boxed::Box<resources::MediaPolicies>),
-    /// A [`resources::MediaRelay`].
-    MediaRelay(::std::boxed::Box<resources::MediaRelay>),
-    /// A [`resources::MediaRelayAccessToken`].
-    MediaRelayAccessToken(::std::boxed::Box<resources::MediaRelayAccessToken>),
-    /// A [`resources::Memberships`].
-    Memberships(::std::boxed::Box<resources::Memberships>),
-    /// A [`resources::Message`].
-    Message(::std::boxed::Box<resources::Message>),
-    /// A [`resources::MessageTranscript`].
-    MessageTranscript(::std::boxed::Box<resources::MessageTranscript>),
-    /// A [`resources::Messages`].
-    Messages(::std::boxed::Box<resources::Messages>),
-    /// A [`resources::Messaging`].
-    Messaging(::std::boxed::Box<resources::Messaging>),
-    /// A [`resources::MessagingInvitation`].
-    MessagingInvitation(::std::boxed::Box<resources::MessagingInvitation>),
-    /// A [`resources::MissedItems`].
-    MissedItems(::std::boxed::Box<resources::MissedItems>),
-    /// A [`resources::MuteAudio`].
-    MuteAudio(::std::boxed::Box<resources::MuteAudio>),
-    /// A [`resources::MuteVideo`].
-    MuteVideo(::std::boxed::Box<resources::MuteVideo>),
-    /// A [`resources::MyAssignedOnlineMeeting`].
-    MyAssignedOnlineMeeting(::std::boxed::Box<resources::MyAssignedOnlineMeeting>),
-    /// A [`resources::MyContacts`].
-    MyContacts(::std::boxed::Box<resources::MyContacts>),
-    /// A [`resources::MyContactsAndGroupsSubscription`].
-    MyContactsAndGroupsSubscription(
-        ::std::boxed::Box<resources::MyContactsAndGroupsSubscription>,
-    ),
-    /// A [`resources::MyGroupMembership`].
-    MyGroupMembership(::std::boxed::Box<resources::MyGroupMembership>),
-    /// A [`resources::MyGroupMembership2`].
-    MyGroupMembership2(::std::boxed::Box<resources::MyGroupMembership2>),
-    /// A [`resources::MyGroupMemberships`].
-    MyGroupMemberships(::std::boxed::Box<resources::MyGroupMemberships>),
-    /// A [`resources::MyGroupMemberships2`].
-    MyGroupMemberships2(::std::boxed::Box<resources::MyGroupMemberships2>),
-    /// A [`resources::MyGroups`].
-    MyGroups(::std::boxed::Box<resources::MyGroups>),
-    /// A [`resources::MyGroups2`].
-    MyGroups2(::std::boxed::Box<resources::MyGroups2>),
-    /// A [`resources::MyOnlineMeeting`].
-    MyOnlineMeeting(::std::boxed::Box<resources::MyOnlineMeeting>),
-    /// A [`resources::MyOnlineMeetings`].
-    MyOnlineMeetings(::std::boxed::Box<resources::MyOnlineMeetings>),
-    /// A [`resources::MyOrganizationGroup`].
-    MyOrganizationGroup(::std::boxed::Box<resources::MyOrganizationGroup>),
-    /// A [`resources::MyPrivacyRelationship`].
-    MyPrivacyRelationship(::std::boxed::Box<resources::MyPrivacyRelationship>),
-    /// A [`resources::MyPrivacyRelationships`].
-    MyPrivacyRelationships(::std::boxed::Box<resources::MyPrivacyRelationships>),
-    /// A [`resources::NextConversationLogTranscripts`].
-    NextConversationLogTranscripts(
-        ::std::boxed::Box<resources::NextConversationLogTranscripts>,
-    ),
-    /// A [`resources::Note`].
-    Note(::std::boxed::Box<resources::Note>),
-    /// A [`resources::OnBehalfOf`].
-    OnBehalfOf(::std::boxed::Box<resources::OnBehalfOf>),
-    /// A [`resources::OnlineMeeting`].
-    OnlineMeeting(::std::boxed::Box<resources::OnlineMeeting>),
-    /// A [`resources::OnlineMeetingDefaultValues`].
-    OnlineMeetingDefaultValues(::std::boxed::Box<resources::OnlineMeetingDefaultValues>),
-    /// A [`resources::OnlineMeetingEligibleValues`].
-    OnlineMeetingEligibleValues(
-        ::std::boxed::Box<resources::OnlineMeetingEligibleValues>,
-    ),
-    /// A [`resources::OnlineMeetingExtension`].
-    OnlineMeetingExtension(::std::boxed::Box<resources::OnlineMeetingExtension>),
-    /// A [`resources::OnlineMeetingExtensions`].
-    OnlineMeetingExtensions(::std::boxed::Box<resources::OnlineMeetingExtensions>),
-    /// A [`resources::OnlineMeetingInvitation`].
-    OnlineMeetingInvitation(::std::boxed::Box<resources::OnlineMeetingInvitation>),
-    /// A [`resources::OnlineMeetingInvitationCustomization`].
+    Accept(Box<resources::Accept>),
+    AcceptWithAnswer(Box<resources::AcceptWithAnswer>),
+    AcceptWithPhoneAudio(Box<resources::AcceptWithPhoneAudio>),
+    AcceptedByContact(Box<resources::AcceptedByContact>),
+    AcceptedByParticipant(Box<resources::AcceptedByParticipant>),
+    AddAudio(Box<resources::AddAudio>),
+    AddAudioVideo(Box<resources::AddAudioVideo>),
+    AddMessaging(Box<resources::AddMessaging>),
+    AddParticipant(Box<resources::AddParticipant>),
+    AddPhoneAudio(Box<resources::AddPhoneAudio>),
+    AddToContactList(Box<resources::AddToContactList>),
+    AddToPresenceSubscription(Box<resources::AddToPresenceSubscription>),
+    AddVideo(Box<resources::AddVideo>),
+    Admit(Box<resources::Admit>),
+    AnonApplications(Box<resources::AnonApplications>),
+    Answer(Box<resources::Answer>),
+    Application(Box<resources::Application>),
+    ApplicationSharer(Box<resources::ApplicationSharer>),
+    ApplicationSharing(Box<resources::ApplicationSharing>),
+    ApplicationSharingRenegotiation(Box<resources::ApplicationSharingRenegotiation>),
+    Applications(Box<resources::Applications>),
+    Applications2(Box<resources::Applications2>),
+    Attendees(Box<resources::Attendees>),
+    AudioTranscript(Box<resources::AudioTranscript>),
+    AudioVideo(Box<resources::AudioVideo>),
+    AudioVideoInvitation(Box<resources::AudioVideoInvitation>),
+    AudioVideoNegotiation(Box<resources::AudioVideoNegotiation>),
+    AudioVideoPolicies(Box<resources::AudioVideoPolicies>),
+    AudioVideoRenegotiation(Box<resources::AudioVideoRenegotiation>),
+    AudioVideoSession(Box<resources::AudioVideoSession>),
+    AudioVideoSessions(Box<resources::AudioVideoSessions>),
+    Batch(Box<resources::Batch>),
+    CallForwardingSettings(Box<resources::CallForwardingSettings>),
+    Cancel(Box<resources::Cancel>),
+    ChangeNumber(Box<resources::ChangeNumber>),
+    ChangeVisibility(Box<resources::ChangeVisibility>),
+    Communication(Box<resources::Communication>),
+    Contact(Box<resources::Contact>),
+    ContactLocation(Box<resources::ContactLocation>),
+    ContactNote(Box<resources::ContactNote>),
+    ContactPhoto(Box<resources::ContactPhoto>),
+    ContactPresence(Box<resources::ContactPresence>),
+    ContactPrivacyRelationship(Box<resources::ContactPrivacyRelationship>),
+    ContactPrivacyRelationship2(Box<resources::ContactPrivacyRelationship2>),
+    ContactSupportedModalities(Box<resources::ContactSupportedModalities>),
+    ContinueAudio(Box<resources::ContinueAudio>),
+    ContinueAudioVideo(Box<resources::ContinueAudioVideo>),
+    ContinueMessaging(Box<resources::ContinueMessaging>),
+    ContinuePhoneAudio(Box<resources::ContinuePhoneAudio>),
+    ContinueVideo(Box<resources::ContinueVideo>),
+    Conversation(Box<resources::Conversation>),
+    ConversationExtensionResult(Box<resources::ConversationExtensionResult>),
+    ConversationLog(Box<resources::ConversationLog>),
+    ConversationLogRecipient(Box<resources::ConversationLogRecipient>),
+    ConversationLogTranscript(Box<resources::ConversationLogTranscript>),
+    ConversationLogTranscripts(Box<resources::ConversationLogTranscripts>),
+    ConversationLogs(Box<resources::ConversationLogs>),
+    Conversations(Box<resources::Conversations>),
+    DataCollaboration(Box<resources::DataCollaboration>),
+    Decline(Box<resources::Decline>),
+    DefaultGroup(Box<resources::DefaultGroup>),
+    DelegatesGroup(Box<resources::DelegatesGroup>),
+    Delegator(Box<resources::Delegator>),
+    DelegatorsGroup(Box<resources::DelegatorsGroup>),
+    Demote(Box<resources::Demote>),
+    DerivedAudioVideo(Box<resources::DerivedAudioVideo>),
+    DerivedConversation(Box<resources::DerivedConversation>),
+    DerivedMessaging(Box<resources::DerivedMessaging>),
+    DerivedPhoneAudio(Box<resources::DerivedPhoneAudio>),
+    DialInRegion(Box<resources::DialInRegion>),
+    DisableAudienceMessaging(Box<resources::DisableAudienceMessaging>),
+    DisableAudienceMuteLock(Box<resources::DisableAudienceMuteLock>),
+    Dismiss(Box<resources::Dismiss>),
+    DistributionGroup(Box<resources::DistributionGroup>),
+    Eject(Box<resources::Eject>),
+    EnableAudienceMessaging(Box<resources::EnableAudienceMessaging>),
+    EnableAudienceMuteLock(Box<resources::EnableAudienceMuteLock>),
+    ErrorTranscript(Box<resources::ErrorTranscript>),
+    EscalateAudio(Box<resources::EscalateAudio>),
+    EscalateAudioVideo(Box<resources::EscalateAudioVideo>),
+    Events(Box<resources::EventsResource>),
+    ExpandDistributionGroup(Box<resources::ExpandDistributionGroup>),
+    FailedDeliveryParticipant(Box<resources::FailedDeliveryParticipant>),
+    ForwardedBy(Box<resources::ForwardedBy>),
+    From(Box<resources::From>),
+    Group(Box<resources::Group>),
+    Group2(Box<resources::Group2>),
+    GroupContacts(Box<resources::GroupContacts>),
+    GroupMemberships(Box<resources::GroupMemberships>),
+    HoldPhoneAudio(Box<resources::HoldPhoneAudio>),
+    ImmediateForwardSettings(Box<resources::ImmediateForwardSettings>),
+    ImmediateForwardToContact(Box<resources::ImmediateForwardToContact>),
+    ImmediateForwardToDelegates(Box<resources::ImmediateForwardToDelegates>),
+    ImmediateForwardToVoicemail(Box<resources::ImmediateForwardToVoicemail>),
+    Invitation(Box<resources::Invitation>),
+    Invitations(Box<resources::Invitations>),
+    JoinOnlineMeeting(Box<resources::JoinOnlineMeeting>),
+    Leaders(Box<resources::Leaders>),
+    Lobby(Box<resources::Lobby>),
+    LocalParticipant(Box<resources::LocalParticipant>),
+    Location(Box<resources::Location>),
+    MakeMeAvailable(Box<resources::MakeMeAvailable>),
+    MakeMeAvailable2(Box<resources::MakeMeAvailable2>),
+    MarkAsRead(Box<resources::MarkAsRead>),
+    Me(Box<resources::Me>),
+    MediaDiagnostics(Box<resources::MediaDiagnostics>),
+    MediaPolicies(Box<resources::MediaPolicies>),
+    MediaRelay(Box<resources::MediaRelay>),
+    MediaRelayAccessToken(Box<resources::MediaRelayAccessToken>),
+    Memberships(Box<resources::Memberships>),
+    Message(Box<resources::Message>),
+    MessageTranscript(Box<resources::MessageTranscript>),
+    Messages(Box<resources::Messages>),
+    Messaging(Box<resources::Messaging>),
+    MessagingInvitation(Box<resources::MessagingInvitation>),
+    MissedItems(Box<resources::MissedItems>),
+    MuteAudio(Box<resources::MuteAudio>),
+    MuteVideo(Box<resources::MuteVideo>),
+    MyAssignedOnlineMeeting(Box<resources::MyAssignedOnlineMeeting>),
+    MyContacts(Box<resources::MyContacts>),
+    MyContactsAndGroupsSubscription(Box<resources::MyContactsAndGroupsSubscription>),
+    MyGroupMembership(Box<resources::MyGroupMembership>),
+    MyGroupMembership2(Box<resources::MyGroupMembership2>),
+    MyGroupMemberships(Box<resources::MyGroupMemberships>),
+    MyGroupMemberships2(Box<resources::MyGroupMemberships2>),
+    MyGroups(Box<resources::MyGroups>),
+    MyGroups2(Box<resources::MyGroups2>),
+    MyOnlineMeeting(Box<resources::MyOnlineMeeting>),
+    MyOnlineMeetings(Box<resources::MyOnlineMeetings>),
+    MyOrganizationGroup(Box<resources::MyOrganizationGroup>),
+    MyPrivacyRelationship(Box<resources::MyPrivacyRelationship>),
+    MyPrivacyRelationships(Box<resources::MyPrivacyRelationships>),
+    NextConversationLogTranscripts(Box<resources::NextConversationLogTranscripts>),
+    Note(Box<resources::Note>),
+    OnBehalfOf(Box<resources::OnBehalfOf>),
+    OnlineMeeting(Box<resources::OnlineMeeting>),
+    OnlineMeetingDefaultValues(Box<resources::OnlineMeetingDefaultValues>),
+    OnlineMeetingEligibleValues(Box<resources::OnlineMeetingEligibleValues>),
+    OnlineMeetingExtension(Box<resources::OnlineMeetingExtension>),
+    OnlineMeetingExtensions(Box<resources::OnlineMeetingExtensions>),
+    OnlineMeetingInvitation(Box<resources::OnlineMeetingInvitation>),
     OnlineMeetingInvitationCustomization(
-        ::std::boxed::Box<resources::OnlineMeetingInvitationCustomization>,
+        Box<resources::OnlineMeetingInvitationCustomization>,
     ),
-    /// A [`resources::OnlineMeetingPolicies`].
-    OnlineMeetingPolicies(::std::boxed::Box<resources::OnlineMeetingPolicies>),
-    /// A [`resources::OnlineMeetings`].
-    OnlineMeetings(::std::boxed::Box<resources::OnlineMeetings>),
-    /// A [`resources::Organizer`].
-    Organizer(::std::boxed::Box<resources::Organizer>),
-    /// A [`resources::Participant`].
-    Participant(::std::boxed::Box<resources::Participant>),
-    /// A [`resources::ParticipantApplicationSharing`].
-    ParticipantApplicationSharing(
-        ::std::boxed::Box<resources::ParticipantApplicationSharing>,
-    ),
-    /// A [`resources::ParticipantAudio`].
-    ParticipantAudio(::std::boxed::Box<resources::ParticipantAudio>),
-    /// A [`resources::ParticipantDataCollaboration`].
-    ParticipantDataCollaboration(
-        ::std::boxed::Box<resources::ParticipantDataCollaboration>,
-    ),
-    /// A [`resources::ParticipantInvitation`].
-    ParticipantInvitation(::std::boxed::Box<resources::ParticipantInvitation>),
-    /// A [`resources::ParticipantMessaging`].
-    ParticipantMessaging(::std::boxed::Box<resources::ParticipantMessaging>),
-    /// A [`resources::ParticipantPanoramicVideo`].
-    ParticipantPanoramicVideo(::std::boxed::Box<resources::ParticipantPanoramicVideo>),
-    /// A [`resources::ParticipantVideo`].
-    ParticipantVideo(::std::boxed::Box<resources::ParticipantVideo>),
-    /// A [`resources::Participants`].
-    Participants(::std::boxed::Box<resources::Participants>),
-    /// A [`resources::People`].
-    People(::std::boxed::Box<resources::People>),
-    /// A [`resources::Phone`].
-    Phone(::std::boxed::Box<resources::Phone>),
-    /// A [`resources::PhoneAudio`].
-    PhoneAudio(::std::boxed::Box<resources::PhoneAudio>),
-    /// A [`resources::PhoneAudioInvitation`].
-    PhoneAudioInvitation(::std::boxed::Box<resources::PhoneAudioInvitation>),
-    /// A [`resources::PhoneDialInInformation`].
-    PhoneDialInInformation(::std::boxed::Box<resources::PhoneDialInInformation>),
-    /// A [`resources::Phones`].
-    Phones(::std::boxed::Box<resources::Phones>),
-    /// A [`resources::Photo`].
-    Photo(::std::boxed::Box<resources::Photo>),
-    /// A [`resources::PinnedGroup`].
-    PinnedGroup(::std::boxed::Box<resources::PinnedGroup>),
-    /// A [`resources::Policies`].
-    Policies(::std::boxed::Box<resources::Policies>),
-    /// A [`resources::Presence`].
-    Presence(::std::boxed::Box<resources::Presence>),
-    /// A [`resources::PresenceSubscription`].
-    PresenceSubscription(::std::boxed::Box<resources::PresenceSubscription>),
-    /// A [`resources::PresenceSubscriptionMembership`].
-    PresenceSubscriptionMembership(
-        ::std::boxed::Box<resources::PresenceSubscriptionMembership>,
-    ),
-    /// A [`resources::PresenceSubscriptionMemberships`].
-    PresenceSubscriptionMemberships(
-        ::std::boxed::Box<resources::PresenceSubscriptionMemberships>,
-    ),
-    /// A [`resources::PresenceSubscriptions`].
-    PresenceSubscriptions(::std::boxed::Box<resources::PresenceSubscriptions>),
-    /// A [`resources::Promote`].
-    Promote(::std::boxed::Box<resources::Promote>),
-    /// A [`resources::PublishCallQualityFeedback`].
-    PublishCallQualityFeedback(::std::boxed::Box<resources::PublishCallQualityFeedback>),
-    /// A [`resources::Reason`].
-    Reason(::std::boxed::Box<resources::Reason>),
-    /// A [`resources::Redirect`].
-    Redirect(::std::boxed::Box<resources::Redirect>),
-    /// A [`resources::Reject`].
-    Reject(::std::boxed::Box<resources::Reject>),
-    /// A [`resources::RemoveContactFromAllGroups`].
-    RemoveContactFromAllGroups(::std::boxed::Box<resources::RemoveContactFromAllGroups>),
-    /// A [`resources::RemoveContactFromAllGroups2`].
-    RemoveContactFromAllGroups2(
-        ::std::boxed::Box<resources::RemoveContactFromAllGroups2>,
-    ),
-    /// A [`resources::RemoveFromContactList`].
-    RemoveFromContactList(::std::boxed::Box<resources::RemoveFromContactList>),
-    /// A [`resources::Renegotiations`].
-    Renegotiations(::std::boxed::Box<resources::Renegotiations>),
-    /// A [`resources::ReplaceWithPhoneAudio`].
-    ReplaceWithPhoneAudio(::std::boxed::Box<resources::ReplaceWithPhoneAudio>),
-    /// A [`resources::ReplacesAudioVideo`].
-    ReplacesAudioVideo(::std::boxed::Box<resources::ReplacesAudioVideo>),
-    /// A [`resources::ReplacesPhoneAudio`].
-    ReplacesPhoneAudio(::std::boxed::Box<resources::ReplacesPhoneAudio>),
-    /// A [`resources::ReplayMessage`].
-    ReplayMessage(::std::boxed::Box<resources::ReplayMessage>),
-    /// A [`resources::ReportMediaDiagnostics`].
-    ReportMediaDiagnostics(::std::boxed::Box<resources::ReportMediaDiagnostics>),
-    /// A [`resources::ReportMyActivity`].
-    ReportMyActivity(::std::boxed::Box<resources::ReportMyActivity>),
-    /// A [`resources::ReportMyNetwork`].
-    ReportMyNetwork(::std::boxed::Box<resources::ReportMyNetwork>),
-    /// A [`resources::ResetContactPrivacyRelationship`].
-    ResetContactPrivacyRelationship(
-        ::std::boxed::Box<resources::ResetContactPrivacyRelationship>,
-    ),
-    /// A [`resources::ResetUnansweredCallSettings`].
-    ResetUnansweredCallSettings(
-        ::std::boxed::Box<resources::ResetUnansweredCallSettings>,
-    ),
-    /// A [`resources::ResumeAudio`].
-    ResumeAudio(::std::boxed::Box<resources::ResumeAudio>),
-    /// A [`resources::ResumeAudioVideo`].
-    ResumeAudioVideo(::std::boxed::Box<resources::ResumeAudioVideo>),
-    /// A [`resources::ResumePhoneAudio`].
-    ResumePhoneAudio(::std::boxed::Box<resources::ResumePhoneAudio>),
-    /// A [`resources::Root`].
-    Root(::std::boxed::Box<resources::Root>),
-    /// A [`resources::Search`].
-    Search(::std::boxed::Box<resources::Search>),
-    /// A [`resources::Search2`].
-    Search2(::std::boxed::Box<resources::Search2>),
-    /// A [`resources::SendMessage`].
-    SendMessage(::std::boxed::Box<resources::SendMessage>),
-    /// A [`resources::SendProvisionalAnswer`].
-    SendProvisionalAnswer(::std::boxed::Box<resources::SendProvisionalAnswer>),
-    /// A [`resources::Session`].
-    Session(::std::boxed::Box<resources::Session>),
-    /// A [`resources::Sessions`].
-    Sessions(::std::boxed::Box<resources::Sessions>),
-    /// A [`resources::SetIsTyping`].
-    SetIsTyping(::std::boxed::Box<resources::SetIsTyping>),
-    /// A [`resources::SimultaneousRingSettings`].
-    SimultaneousRingSettings(::std::boxed::Box<resources::SimultaneousRingSettings>),
-    /// A [`resources::SimultaneousRingToContact`].
-    SimultaneousRingToContact(::std::boxed::Box<resources::SimultaneousRingToContact>),
-    /// A [`resources::SimultaneousRingToDelegates`].
-    SimultaneousRingToDelegates(
-        ::std::boxed::Box<resources::SimultaneousRingToDelegates>,
-    ),
-    /// A [`resources::SimultaneousRingToTeam`].
-    SimultaneousRingToTeam(::std::boxed::Box<resources::SimultaneousRingToTeam>),
-    /// A [`resources::StartAudio`].
-    StartAudio(::std::boxed::Box<resources::StartAudio>),
-    /// A [`resources::StartAudio2`].
-    StartAudio2(::std::boxed::Box<resources::StartAudio2>),
-    /// A [`resources::StartAudioOnBehalfOfDelegator`].
-    StartAudioOnBehalfOfDelegator(
-        ::std::boxed::Box<resources::StartAudioOnBehalfOfDelegator>,
-    ),
-    /// A [`resources::StartAudioVideo`].
-    StartAudioVideo(::std::boxed::Box<resources::StartAudioVideo>),
-    /// A [`resources::StartAudioVideo2`].
-    StartAudioVideo2(::std::boxed::Box<resources::StartAudioVideo2>),
-    /// A [`resources::StartAudioVideoOnBehalfOfDelegator`].
+    OnlineMeetingPolicies(Box<resources::OnlineMeetingPolicies>),
+    OnlineMeetings(Box<resources::OnlineMeetings>),
+    Organizer(Box<resources::Organizer>),
+    Participant(Box<resources::Participant>),
+    ParticipantApplicationSharing(Box<resources::ParticipantApplicationSharing>),
+    ParticipantAudio(Box<resources::ParticipantAudio>),
+    ParticipantDataCollaboration(Box<resources::ParticipantDataCollaboration>),
+    ParticipantInvitation(Box<resources::ParticipantInvitation>),
+    ParticipantMessaging(Box<resources::ParticipantMessaging>),
+    ParticipantPanoramicVideo(Box<resources::ParticipantPanoramicVideo>),
+    ParticipantVideo(Box<resources::ParticipantVideo>),
+    Participants(Box<resources::Participants>),
+    People(Box<resources::People>),
+    Phone(Box<resources::Phone>),
+    PhoneAudio(Box<resources::PhoneAudio>),
+    PhoneAudioInvitation(Box<resources::PhoneAudioInvitation>),
+    PhoneDialInInformation(Box<resources::PhoneDialInInformation>),
+    Phones(Box<resources::Phones>),
+    Photo(Box<resources::Photo>),
+    PinnedGroup(Box<resources::PinnedGroup>),
+    Policies(Box<resources::Policies>),
+    Presence(Box<resources::Presence>),
+    PresenceSubscription(Box<resources::PresenceSubscription>),
+    PresenceSubscriptionMembership(Box<resources::PresenceSubscriptionMembership>),
+    PresenceSubscriptionMemberships(Box<resources::PresenceSubscriptionMemberships>),
+    PresenceSubscriptions(Box<resources::PresenceSubscriptions>),
+    Promote(Box<resources::Promote>),
+    PublishCallQualityFeedback(Box<resources::PublishCallQualityFeedback>),
+    Reason(Box<resources::Reason>),
+    Redirect(Box<resources::Redirect>),
+    Reject(Box<resources::Reject>),
+    RemoveContactFromAllGroups(Box<resources::RemoveContactFromAllGroups>),
+    RemoveContactFromAllGroups2(Box<resources::RemoveContactFromAllGroups2>),
+    RemoveFromContactList(Box<resources::RemoveFromContactList>),
+    Renegotiations(Box<resources::Renegotiations>),
+    ReplaceWithPhoneAudio(Box<resources::ReplaceWithPhoneAudio>),
+    ReplacesAudioVideo(Box<resources::ReplacesAudioVideo>),
+    ReplacesPhoneAudio(Box<resources::ReplacesPhoneAudio>),
+    ReplayMessage(Box<resources::ReplayMessage>),
+    ReportMediaDiagnostics(Box<resources::ReportMediaDiagnostics>),
+    ReportMyActivity(Box<resources::ReportMyActivity>),
+    ReportMyNetwork(Box<resources::ReportMyNetwork>),
+    ResetContactPrivacyRelationship(Box<resources::ResetContactPrivacyRelationship>),
+    ResetUnansweredCallSettings(Box<resources::ResetUnansweredCallSettings>),
+    ResumeAudio(Box<resources::ResumeAudio>),
+    ResumeAudioVideo(Box<resources::ResumeAudioVideo>),
+    ResumePhoneAudio(Box<resources::ResumePhoneAudio>),
+    Root(Box<resources::Root>),
+    Search(Box<resources::Search>),
+    Search2(Box<resources::Search2>),
+    SendMessage(Box<resources::SendMessage>),
+    SendProvisionalAnswer(Box<resources::SendProvisionalAnswer>),
+    Session(Box<resources::Session>),
+    Sessions(Box<resources::Sessions>),
+    SetIsTyping(Box<resources::SetIsTyping>),
+    SimultaneousRingSettings(Box<resources::SimultaneousRingSettings>),
+    SimultaneousRingToContact(Box<resources::SimultaneousRingToContact>),
+    SimultaneousRingToDelegates(Box<resources::SimultaneousRingToDelegates>),
+    SimultaneousRingToTeam(Box<resources::SimultaneousRingToTeam>),
+    StartAudio(Box<resources::StartAudio>),
+    StartAudio2(Box<resources::StartAudio2>),
+    StartAudioOnBehalfOfDelegator(Box<resources::StartAudioOnBehalfOfDelegator>),
+    StartAudioVideo(Box<resources::StartAudioVideo>),
+    StartAudioVideo2(Box<resources::StartAudioVideo2>),
     StartAudioVideoOnBehalfOfDelegator(
-        ::std::boxed::Box<resources::StartAudioVideoOnBehalfOfDelegator>,
+        Box<resources::StartAudioVideoOnBehalfOfDelegator>,
     ),
-    /// A [`resources::StartEmergencyCall`].
-    StartEmergencyCall(::std::boxed::Box<resources::StartEmergencyCall>),
-    /// A [`resources::StartMessaging`].
-    StartMessaging(::std::boxed::Box<resources::StartMessaging>),
-    /// A [`resources::StartMessaging2`].
-    StartMessaging2(::std::boxed::Box<resources::StartMessaging2>),
-    /// A [`resources::StartOnlineMeeting`].
-    StartOnlineMeeting(::std::boxed::Box<resources::StartOnlineMeeting>),
-    /// A [`resources::StartOrRefreshSubscriptionToContactsAndGroups`].
+    StartEmergencyCall(Box<resources::StartEmergencyCall>),
+    StartMessaging(Box<resources::StartMessaging>),
+    StartMessaging2(Box<resources::StartMessaging2>),
+    StartOnlineMeeting(Box<resources::StartOnlineMeeting>),
     StartOrRefreshSubscriptionToContactsAndGroups(
-        ::std::boxed::Box<resources::StartOrRefreshSubscriptionToContactsAndGroups>,
+        Box<resources::StartOrRefreshSubscriptionToContactsAndGroups>,
     ),
-    /// A [`resources::StartPhoneAudio`].
-    StartPhoneAudio(::std::boxed::Box<resources::StartPhoneAudio>),
-    /// A [`resources::StartPhoneAudio2`].
-    StartPhoneAudio2(::std::boxed::Box<resources::StartPhoneAudio2>),
-    /// A [`resources::StartPhoneAudioOnBehalfOfDelegator`].
+    StartPhoneAudio(Box<resources::StartPhoneAudio>),
+    StartPhoneAudio2(Box<resources::StartPhoneAudio2>),
     StartPhoneAudioOnBehalfOfDelegator(
-        ::std::boxed::Box<resources::StartPhoneAudioOnBehalfOfDelegator>,
+        Box<resources::StartPhoneAudioOnBehalfOfDelegator>,
     ),
-    /// A [`resources::StartVideo`].
-    StartVideo(::std::boxed::Box<resources::StartVideo>),
-    /// A [`resources::StopAudio`].
-    StopAudio(::std::boxed::Box<resources::StopAudio>),
-    /// A [`resources::StopAudioVideo`].
-    StopAudioVideo(::std::boxed::Box<resources::StopAudioVideo>),
-    /// A [`resources::StopMessaging`].
-    StopMessaging(::std::boxed::Box<resources::StopMessaging>),
-    /// A [`resources::StopPhoneAudio`].
-    StopPhoneAudio(::std::boxed::Box<resources::StopPhoneAudio>),
-    /// A [`resources::StopSubscriptionToContactsAndGroups`].
+    StartVideo(Box<resources::StartVideo>),
+    StopAudio(Box<resources::StopAudio>),
+    StopAudioVideo(Box<resources::StopAudioVideo>),
+    StopMessaging(Box<resources::StopMessaging>),
+    StopPhoneAudio(Box<resources::StopPhoneAudio>),
     StopSubscriptionToContactsAndGroups(
-        ::std::boxed::Box<resources::StopSubscriptionToContactsAndGroups>,
+        Box<resources::StopSubscriptionToContactsAndGroups>,
     ),
-    /// A [`resources::StopVideo`].
-    StopVideo(::std::boxed::Box<resources::StopVideo>),
-    /// A [`resources::SubscribeToGroupPresence`].
-    SubscribeToGroupPresence(::std::boxed::Box<resources::SubscribeToGroupPresence>),
-    /// A [`resources::SubscribedContacts`].
-    SubscribedContacts(::std::boxed::Box<resources::SubscribedContacts>),
-    /// A [`resources::To`].
-    To(::std::boxed::Box<resources::To>),
-    /// A [`resources::TransferredBy`].
-    TransferredBy(::std::boxed::Box<resources::TransferredBy>),
-    /// A [`resources::TurnOffCallForwarding`].
-    TurnOffCallForwarding(::std::boxed::Box<resources::TurnOffCallForwarding>),
-    /// A [`resources::TypingParticipants`].
-    TypingParticipants(::std::boxed::Box<resources::TypingParticipants>),
-    /// A [`resources::UnansweredCallSettings`].
-    UnansweredCallSettings(::std::boxed::Box<resources::UnansweredCallSettings>),
-    /// A [`resources::UnansweredCallToContact`].
-    UnansweredCallToContact(::std::boxed::Box<resources::UnansweredCallToContact>),
-    /// A [`resources::UnansweredCallToVoicemail`].
-    UnansweredCallToVoicemail(::std::boxed::Box<resources::UnansweredCallToVoicemail>),
-    /// A [`resources::UnmuteAudio`].
-    UnmuteAudio(::std::boxed::Box<resources::UnmuteAudio>),
-    /// A [`resources::UnmuteVideo`].
-    UnmuteVideo(::std::boxed::Box<resources::UnmuteVideo>),
-    /// A [`resources::User`].
-    User(::std::boxed::Box<resources::User>),
-    /// A [`resources::UserAcknowledged`].
-    UserAcknowledged(::std::boxed::Box<resources::UserAcknowledged>),
-    /// A [`resources::VideoFreeze`].
-    VideoFreeze(::std::boxed::Box<resources::VideoFreeze>),
-    /// A [`resources::VideoLockedOnParticipant`].
-    VideoLockedOnParticipant(::std::boxed::Box<resources::VideoLockedOnParticipant>),
-    /// A [`resources::Xframe`].
-    Xframe(::std::boxed::Box<resources::Xframe>),
+    StopVideo(Box<resources::StopVideo>),
+    SubscribeToGroupPresence(Box<resources::SubscribeToGroupPresence>),
+    SubscribedContacts(Box<resources::SubscribedContacts>),
+    To(Box<resources::To>),
+    TransferredBy(Box<resources::TransferredBy>),
+    TurnOffCallForwarding(Box<resources::TurnOffCallForwarding>),
+    TypingParticipants(Box<resources::TypingParticipants>),
+    UnansweredCallSettings(Box<resources::UnansweredCallSettings>),
+    UnansweredCallToContact(Box<resources::UnansweredCallToContact>),
+    UnansweredCallToVoicemail(Box<resources::UnansweredCallToVoicemail>),
+    UnmuteAudio(Box<resources::UnmuteAudio>),
+    UnmuteVideo(Box<resources::UnmuteVideo>),
+    User(Box<resources::User>),
+    UserAcknowledged(Box<resources::UserAcknowledged>),
+    VideoFreeze(Box<resources::VideoFreeze>),
+    VideoLockedOnParticipant(Box<resources::VideoLockedOnParticipant>),
+    Xframe(Box<resources::Xframe>),
 }
+
+impl AnyResource {
+    /// Decodes a body of the resource with this rel; `None` when this crate does not know the rel.
+    pub fn decode(
+        rel: &str,
+        body: &str,
+        format: ucwa_runtime::Format,
+    ) -> Option<Result<Self, ucwa_runtime::DecodeError>> {
+        let decoded = match rel {
+            "accept" => format.decode_as(body, Self::Accept),
+            "acceptWithAnswer" => format.decode_as(body, Self::AcceptWithAnswer),
+            "acceptWithPhoneAudio" => format.decode_as(body, Self::AcceptWithPhoneAudio),
+            "acceptedByContact" => format.decode_as(body, Self::AcceptedByContact),
+            "acceptedByParticipant" => {
+                format.decode_as(body, Self::AcceptedByParticipant)
+            }
+            "addAudio" => format.decode_as(body, Self::AddAudio),
+            "addAudioVideo" => format.decode_as(body, Self::AddAudioVideo),
+            "addMessaging" => format.decode_as(body, Self::AddMessaging),
+            "addParticipant" => format.decode_as(body, Self::AddParticipant),
+            "addPhoneAudio" => format.decode_as(body, Self::AddPhoneAudio),
+            "addToContactList" => format.decode_as(body, Self::AddToContactList),
+            "addToPresenceSubscription" => {
+                format.decode_as(body, Self::AddToPresenceSubscription)
+            }
+            "addVideo" => format.decode_as(body, Self::AddVideo),
+            "admit" => format.decode_as(body, Self::Admit),
+            "anonApplications" => format.decode_as(body, Self::AnonApplications),
+            "answer" => format.decode_as(body, Self::Answer),
+            "application" => format.decode_as(body, Self::Application),
+            "applicationSharer" => format.decode_as(body, Self::ApplicationSharer),
+            "applicationSharing" => format.decode_as(body, Self::ApplicationSharing),
+            "applicationSharingRenegotiation" => {
+                format.decode_as(body, Self::ApplicationSharingRenegotiation)
+            }
+            "applications" => format.decode_as(body, Self::Applications),
+            "applications2" => format.decode_as(body, Self::Applications2),
+            "attendees" => format.decode_as(body, Self::Attendees),
+            "audioTranscript" => format.decode_as(body, Self::AudioTranscript),
+            "audioVideo" => format.decode_as(body, Self::AudioVideo),
+            "audioVideoInvitation" => format.decode_as(body, Self::AudioVideoInvitation),
+            "audioVideoNegotiation" => {
+                format.decode_as(body, Self::AudioVideoNegotiation)
+            }
+            "audioVideoPolicies" => format.decode_as(body, Self::AudioVideoPolicies),
+            "audioVideoRenegotiation" => {
+                format.decode_as(body, Self::AudioVideoRenegotiation)
+            }
+            "audioVideoSession" => format.decode_as(body, Self::AudioVideoSession),
+            "audioVideoSessions" => format.decode_as(body, Self::AudioVideoSessions),
+            "batch" => format.decode_as(body, Self::Batch),
+            "callForwardingSettings" => {
+                format.decode_as(body, Self::CallForwardingSettings)
+            }
+            "cancel" => format.decode_as(body, Self::Cancel),
+            "changeNumber" => format.decode_as(body, Self::ChangeNumber),
+            "changeVisibility" => format.decode_as(body, Self::ChangeVisibility),
+            "communication" => format.decode_as(body, Self::Communication),
+            "contact" => format.decode_as(body, Self::Contact),
+            "contactLocation" => format.decode_as(body, Self::ContactLocation),
+            "contactNote" => format.decode_as(body, Self::ContactNote),
+            "contactPhoto" => format.decode_as(body, Self::ContactPhoto),
+            "contactPresence" => format.decode_as(body, Self::ContactPresence),
+            "contactPrivacyRelationship" => {
+                format.decode_as(body, Self::ContactPrivacyRelationship)
+            }
+            "contactPrivacyRelationship2" => {
+                format.decode_as(body, Self::ContactPrivacyRelationship2)
+            }
+            "contactSupportedModalities" => {
+                format.decode_as(body, Self::ContactSupportedModalities)
+            }
+            "continueAudio" => format.decode_as(body, Self::ContinueAudio),
+            "continueAudioVideo" => format.decode_as(body, Self::ContinueAudioVideo),
+            "continueMessaging" => format.decode_as(body, Self::ContinueMessaging),
+            "continuePhoneAudio" => format.decode_as(body, Self::ContinuePhoneAudio),
+            "continueVideo" => format.decode_as(body, Self::ContinueVideo),
+            "conversation" => format.decode_as(body, Self::Conversation),
+            "conversationExtensionResult" => {
+                format.decode_as(body, Self::ConversationExtensionResult)
+            }
+            "conversationLog" => format.decode_as(body, Self::ConversationLog),
+            "conversationLogRecipient" => {
+                format.decode_as(body, Self::ConversationLogRecipient)
+            }
+            "conversationLogTranscript" => {
+                format.decode_as(body, Self::ConversationLogTranscript)
+            }
+            "conversationLogTranscripts" => {
+                format.decode_as(body, Self::ConversationLogTranscripts)
+            }
+            "conversationLogs" => format.decode_as(body, Self::ConversationLogs),
+            "conversations" => format.decode_as(body, Self::Conversations),
+            "dataCollaboration" => format.decode_as(body, Self::DataCollaboration),
+            "decline" => format.decode_as(body, Self::Decline),
+            "defaultGroup" => format.decode_as(body, Self::DefaultGroup),
+            "delegatesGroup" => format.decode_as(body, Self::DelegatesGroup),
+            "delegator" => format.decode_as(body, Self::Delegator),
+            "delegatorsGroup" => format.decode_as(body, Self::DelegatorsGroup),
+            "demote" => format.decode_as(body, Self::Demote),
+            "derivedAudioVideo" => format.decode_as(body, Self::DerivedAudioVideo),
+            "derivedConversation" => format.decode_as(body, Self::DerivedConversation),
+            "derivedMessaging" => format.decode_as(body, Self::DerivedMessaging),
+            "derivedPhoneAudio" => format.decode_as(body, Self::DerivedPhoneAudio),
+            "dialInRegion" => format.decode_as(body, Self::DialInRegion),
+            "disableAudienceMessaging" => {
+                format.decode_as(body, Self::DisableAudienceMessaging)
+            }
+            "disableAudienceMuteLock" => {
+                format.decode_as(body, Self::DisableAudienceMuteLock)
+            }
+            "dismiss" => format.decode_as(body, Self::Dismiss),
+            "distributionGroup" => format.decode_as(body, Self::DistributionGroup),
+            "eject" => format.decode_as(body, Self::Eject),
+            "enableAudienceMessaging" => {
+                format.decode_as(body, Self::EnableAudienceMessaging)
+            }
+            "enableAudienceMuteLock" => {
+                format.decode_as(body, Self::EnableAudienceMuteLock)
+            }
+            "errorTranscript" => format.decode_as(body, Self::ErrorTranscript),
+            "escalateAudio" => format.decode_as(body, Self::EscalateAudio),
+            "escalateAudioVideo" => format.decode_as(body, Self::EscalateAudioVideo),
+            "events" => format.decode_as(body, Self::Events),
+            "expandDistributionGroup" => {
+                format.decode_as(body, Self::ExpandDistributionGroup)
+            }
+            "failedDeliveryParticipant" => {
+                format.decode_as(body, Self::FailedDeliveryParticipant)
+            }
+            "forwardedBy" => format.decode_as(body, Self::ForwardedBy),
+            "from" => format.decode_as(body, Self::From),
+            "group" => format.decode_as(body, Self::Group),
+            "group2" => format.decode_as(body, Self::Group2),
+            "groupContacts" => format.decode_as(body, Self::GroupContacts),
+            "groupMemberships" => format.decode_as(body, Self::GroupMemberships),
+            "holdPhoneAudio" => format.decode_as(body, Self::HoldPhoneAudio),
+            "immediateForwardSettings" => {
+                format.decode_as(body, Self::ImmediateForwardSettings)
+            }
+            "immediateForwardToContact" => {
+                format.decode_as(body, Self::ImmediateForwardToContact)
+            }
+            "immediateForwardToDelegates" => {
+                format.decode_as(body, Self::ImmediateForwardToDelegates)
+            }
+            "immediateForwardToVoicemail" => {
+                format.decode_as(body, Self::ImmediateForwardToVoicemail)
+            }
+            "invitation" => format.decode_as(body, Self::Invitation),
+            "invitations" => format.decode_as(body, Self::Invitations),
+            "joinOnlineMeeting" => format.decode_as(body, Self::JoinOnlineMeeting),
+            "leaders" => format.decode_as(body, Self::Leaders),
+            "lobby" => format.decode_as(body, Self::Lobby),
+            "localParticipant" => format.decode_as(body, Self::LocalParticipant),
+            "location" => format.decode_as(body, Self::Location),
+            "makeMeAvailable" => format.decode_as(body, Self::MakeMeAvailable),
+            "makeMeAvailable2" => format.decode_as(body, Self::MakeMeAvailable2),
+            "markAsRead" => format.decode_as(body, Self::MarkAsRead),
+            "me" => format.decode_as(body, Self::Me),
+            "mediaDiagnostics" => format.decode_as(body, Self::MediaDiagnostics),
+            "mediaPolicies" => format.decode_as(body, Self::MediaPolicies),
+            "mediaRelay" => format.decode_as(body, Self::MediaRelay),
+            "mediaRelayAccessToken" => {
+                format.decode_as(body, Self::MediaRelayAccessToken)
+            }
+            "memberships" => format.decode_as(body, Self::Memberships),
+            "message" => format.decode_as(body, Self::Message),
+            "messageTranscript" => format.decode_as(body, Self::MessageTranscript),
+            "messages" => format.decode_as(body, Self::Messages),
+            "messaging" => format.decode_as(body, Self::Messaging),
+            "messagingInvitation" => format.decode_as(body, Self::MessagingInvitation),
+            "missedItems" => format.decode_as(body, Self::MissedItems),
+            "muteAudio" => format.decode_as(body, Self::MuteAudio),
+            "muteVideo" => format.decode_as(body, Self::MuteVideo),
+            "myAssignedOnlineMeeting" => {
+                format.decode_as(body, Self::MyAssignedOnlineMeeting)
+            }
+            "myContacts" => format.decode_as(body, Self::MyContacts),
+            "myContactsAndGroupsSubscription" => {
+                format.decode_as(body, Self::MyContactsAndGroupsSubscription)
+            }
+            "myGroupMembership" => format.decode_as(body, Self::MyGroupMembership),
+            "myGroupMembership2" => format.decode_as(body, Self::MyGroupMembership2),
+            "myGroupMemberships" => format.decode_as(body, Self::MyGroupMemberships),
+            "myGroupMemberships2" => format.decode_as(body, Self::MyGroupMemberships2),
+            "myGroups" => format.decode_as(body, Self::MyGroups),
+            "myGroups2" => format.decode_as(body, Self::MyGroups2),
+            "myOnlineMeeting" => format.decode_as(body, Self::MyOnlineMeeting),
+            "myOnlineMeetings" => format.decode_as(body, Self::MyOnlineMeetings),
+            "myOrganizationGroup" => format.decode_as(body, Self::MyOrganizationGroup),
+            "myPrivacyRelationship" => {
+                format.decode_as(body, Self::MyPrivacyRelationship)
+            }
+            "myPrivacyRelationships" => {
+                format.decode_as(body, Self::MyPrivacyRelationships)
+            }
+            "nextConversationLogTranscripts" => {
+                format.decode_as(body, Self::NextConversationLogTranscripts)
+            }
+            "note" => format.decode_as(body, Self::Note),
+            "onBehalfOf" => format.decode_as(body, Self::OnBehalfOf),
+            "onlineMeeting" => format.decode_as(body, Self::OnlineMeeting),
+            "onlineMeetingDefaultValues" => {
+                format.decode_as(body, Self::OnlineMeetingDefaultValues)
+            }
+            "onlineMeetingEligibleValues" => {
+                format.decode_as(body, Self::OnlineMeetingEligibleValues)
+            }
+            "onlineMeetingExtension" => {
+                format.decode_as(body, Self::OnlineMeetingExtension)
+            }
+            "onlineMeetingExtensions" => {
+                format.decode_as(body, Self::OnlineMeetingExtensions)
+            }
+            "onlineMeetingInvitation" => {
+                format.decode_as(body, Self::OnlineMeetingInvitation)
+            }
+            "onlineMeetingInvitationCustomization" => {
+                format.decode_as(body, Self::OnlineMeetingInvitationCustomization)
+            }
+            "onlineMeetingPolicies" => {
+                format.decode_as(body, Self::OnlineMeetingPolicies)
+            }
+            "onlineMeetings" => format.decode_as(body, Self::OnlineMeetings),
+            "organizer" => format.decode_as(body, Self::Organizer),
+            "participant" => format.decode_as(body, Self::Participant),
+            "participantApplicationSharing" => {
+                format.decode_as(body, Self::ParticipantApplicationSharing)
+            }
+            "participantAudio" => format.decode_as(body, Self::ParticipantAudio),
+            "participantDataCollaboration" => {
+                format.decode_as(body, Self::ParticipantDataCollaboration)
+            }
+            "participantInvitation" => {
+                format.decode_as(body, Self::ParticipantInvitation)
+            }
+            "participantMessaging" => format.decode_as(body, Self::ParticipantMessaging),
+            "participantPanoramicVideo" => {
+                format.decode_as(body, Self::ParticipantPanoramicVideo)
+            }
+            "participantVideo" => format.decode_as(body, Self::ParticipantVideo),
+            "participants" => format.decode_as(body, Self::Participants),
+            "people" => format.decode_as(body, Self::People),
+            "phone" => format.decode_as(body, Self::Phone),
+            "phoneAudio" => format.decode_as(body, Self::PhoneAudio),
+            "phoneAudioInvitation" => format.decode_as(body, Self::PhoneAudioInvitation),
+            "phoneDialInInformation" => {
+                format.decode_as(body, Self::PhoneDialInInformation)
+            }
+            "phones" => format.decode_as(body, Self::Phones),
+            "photo" => format.decode_as(body, Self::Photo),
+            "pinnedGroup" => format.decode_as(body, Self::PinnedGroup),
+            "policies" => format.decode_as(body, Self::Policies),
+            "presence" => format.decode_as(body, Self::Presence),
+            "presenceSubscription" => format.decode_as(body, Self::PresenceSubscription),
+            "presenceSubscriptionMembership" => {
+                format.decode_as(body, Self::PresenceSubscriptionMembership)
+            }
+            "presenceSubscriptionMemberships" => {
+                format.decode_as(body, Self::PresenceSubscriptionMemberships)
+            }
+            "presenceSubscriptions" => {
+                format.decode_as(body, Self::PresenceSubscriptions)
+            }
+            "promote" => format.decode_as(body, Self::Promote),
+            "publishCallQualityFeedback" => {
+                format.decode_as(body, Self::PublishCallQualityFeedback)
+            }
+            "reason" => format.decode_as(body, Self::Reason),
+            "redirect" => format.decode_as(body, Self::Redirect),
+            "reject" => format.decode_as(body, Self::Reject),
+            "removeContactFromAllGroups" => {
+                format.decode_as(body, Self::RemoveContactFromAllGroups)
+            }
+            "removeContactFromAllGroups2" => {
+                format.decode_as(body, Self::RemoveContactFromAllGroups2)
+            }
+            "removeFromContactList" => {
+                format.decode_as(body, Self::RemoveFromContactList)
+            }
+            "renegotiations" => format.decode_as(body, Self::Renegotiations),
+            "replaceWithPhoneAudio" => {
+                format.decode_as(body, Self::ReplaceWithPhoneAudio)
+            }
+            "replacesAudioVideo" => format.decode_as(body, Self::ReplacesAudioVideo),
+            "replacesPhoneAudio" => format.decode_as(body, Self::ReplacesPhoneAudio),
+            "replayMessage" => format.decode_as(body, Self::ReplayMessage),
+            "reportMediaDiagnostics" => {
+                format.decode_as(body, Self::ReportMediaDiagnostics)
+            }
+            "reportMyActivity" => format.decode_as(body, Self::ReportMyActivity),
+            "reportMyNetwork" => format.decode_as(body, Self::ReportMyNetwork),
+            "resetContactPrivacyRelationship" => {
+                format.decode_as(body, Self::ResetContactPrivacyRelationship)
+            }
+            "resetUnansweredCallSettings" => {
+                format.decode_as(body, Self::ResetUnansweredCallSettings)
+            }
+            "resumeAudio" => format.decode_as(body, Self::ResumeAudio),
+            "resumeAudioVideo" => format.decode_as(body, Self::ResumeAudioVideo),
+            "resumePhoneAudio" => format.decode_as(body, Self::ResumePhoneAudio),
+            "root" => format.decode_as(body, Self::Root),
+            "search" => format.decode_as(body, Self::Search),
+            "search2" => format.decode_as(body, Self::Search2),
+            "sendMessage" => format.decode_as(body, Self::SendMessage),
+            "sendProvisionalAnswer" => {
+                format.decode_as(body, Self::SendProvisionalAnswer)
+            }
+            "session" => format.decode_as(body, Self::Session),
+            "sessions" => format.decode_as(body, Self::Sessions),
+            "setIsTyping" => format.decode_as(body, Self::SetIsTyping),
+            "simultaneousRingSettings" => {
+                format.decode_as(body, Self::SimultaneousRingSettings)
+            }
+            "simultaneousRingToContact" => {
+                format.decode_as(body, Self::SimultaneousRingToContact)
+            }
+            "simultaneousRingToDelegates" => {
+                format.decode_as(body, Self::SimultaneousRingToDelegates)
+            }
+            "simultaneousRingToTeam" => {
+                format.decode_as(body, Self::SimultaneousRingToTeam)
+            }
+            "startAudio" => format.decode_as(body, Self::StartAudio),
+            "startAudio2" => format.decode_as(body, Self::StartAudio2),
+            "startAudioOnBehalfOfDelegator" => {
+                format.decode_as(body, Self::StartAudioOnBehalfOfDelegator)
+            }
+            "startAudioVideo" => format.decode_as(body, Self::StartAudioVideo),
+            "startAudioVideo2" => format.decode_as(body, Self::StartAudioVideo2),
+            "startAudioVideoOnBehalfOfDelegator" => {
+                format.decode_as(body, Self::StartAudioVideoOnBehalfOfDelegator)
+            }
+            "startEmergencyCall" => format.decode_as(body, Self::StartEmergencyCall),
+            "startMessaging" => format.decode_as(body, Self::StartMessaging),
+            "startMessaging2" => format.decode_as(body, Self::StartMessaging2),
+            "startOnlineMeeting" => format.decode_as(body, Self::StartOnlineMeeting),
+            "startOrRefreshSubscriptionToContactsAndGroups" => {
+                format
+                    .decode_as(body, Self::StartOrRefreshSubscriptionToContactsAndGroups)
+            }
+            "startPhoneAudio" => format.decode_as(body, Self::StartPhoneAudio),
+            "startPhoneAudio2" => format.decode_as(body, Self::StartPhoneAudio2),
+            "startPhoneAudioOnBehalfOfDelegator" => {
+                format.decode_as(body, Self::StartPhoneAudioOnBehalfOfDelegator)
+            }
+            "startVideo" => format.decode_as(body, Self::StartVideo),
+            "stopAudio" => format.decode_as(body, Self::StopAudio),
+            "stopAudioVideo" => format.decode_as(body, Self::StopAudioVideo),
+            "stopMessaging" => format.decode_as(body, Self::StopMessaging),
+            "stopPhoneAudio" => format.decode_as(body, Self::StopPhoneAudio),
+            "stopSubscriptionToContactsAndGroups" => {
+                format.decode_as(body, Self::StopSubscriptionToContactsAndGroups)
+            }
+            "stopVideo" => format.decode_as(body, Self::StopVideo),
+            "subscribeToGroupPresence" => {
+                format.decode_as(body, Self::SubscribeToGroupPresence)
+            }
+            "subscribedContacts" => format.decode_as(body, Self::SubscribedContacts),
+            "to" => format.decode_as(body, Self::To),
+            "transferredBy" => format.decode_as(body, Self::TransferredBy),
+            "turnOffCallForwarding" => {
+                format.decode_as(body, Self::TurnOffCallForwarding)
+            }
+            "typingParticipants" => format.decode_as(body, Self::TypingParticipants),
+            "unansweredCallSettings" => {
+                format.decode_as(body, Self::UnansweredCallSettings)
+            }
+            "unansweredCallToContact" => {
+                format.decode_as(body, Self::UnansweredCallToContact)
+            }
+            "unansweredCallToVoicemail" => {
+                format.decode_as(body, Self::UnansweredCallToVoicemail)
+            }
+            "unmuteAudio" => format.decode_as(body, Self::UnmuteAudio),
+            "unmuteVideo" => format.decode_as(body, Self::UnmuteVideo),
+            "user" => format.decode_as(body, Self::User),
+            "userAcknowledged" => format.decode_as(body, Self::UserAcknowledged),
+            "videoFreeze" => format.decode_as(body, Self::VideoFreeze),
+            "videoLockedOnParticipant" => {
+                format.decode_as(body, Self::VideoLockedOnParticipant)
+            }
+            "xframe" => format.decode_as(body, Self::Xframe),
+            _ => return None,
+        };
+        Some(decoded)
+    }
+}
+
 /// The event channel's response body, with senders and targets as [`ResourceKind`]s.
-pub type Events = ::ucwa_runtime::events::EventChannel<ResourceKind>;
+pub type Events = ucwa_runtime::events::EventChannel<ResourceKind>;
+
 /// A UCWA error response body, with the subcodes these pages document.
-pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<
-    ::ucwa_runtime::error::ErrorCode,
+pub type ErrorResponse = ucwa_runtime::error::ErrorBody<
+    ucwa_runtime::error::ErrorCode,
     ErrorSubcode,
 >;
-/// A JSON object being read into a generated type: each documented key is taken
-/// out by name and what is left is the type's `extra`. One reader shared by every
-/// type, instead of a derived `Deserialize` per type.
-#[doc(hidden)]
-#[allow(dead_code)]
-pub struct __Fields(::serde_json::Map<::std::string::String, ::serde_json::Value>);
-#[allow(dead_code)]
-impl __Fields {
-    pub fn read<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::serde::Deserialize::deserialize(deserializer).map(__Fields)
-    }
-    /// A key the object may lack; absent reads as the default (`None`).
-    pub fn optional<T: ::serde::de::DeserializeOwned + ::std::default::Default>(
-        &mut self,
-        key: &str,
-    ) -> ::std::result::Result<T, ::serde_json::Error> {
-        match self.0.remove(key) {
-            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
-            ::std::option::Option::None => ::std::result::Result::Ok(T::default()),
-        }
-    }
-    /// A key the object must have.
-    pub fn required<T: ::serde::de::DeserializeOwned>(
-        &mut self,
-        key: &'static str,
-    ) -> ::std::result::Result<T, ::serde_json::Error> {
-        match self.0.remove(key) {
-            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
-            ::std::option::Option::None => {
-                ::std::result::Result::Err(
-                    <::serde_json::Error as ::serde::de::Error>::missing_field(key),
-                )
-            }
-        }
-    }
-    /// The keys no field took, kept so that encoding gives them back.
-    pub fn rest(
-        &mut self,
-    ) -> ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        ::std::mem::take(&mut self.0)
-    }
-}
-type Decoder = fn(
-    &str,
-    bool,
-) -> ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>;
-/// Sorted by rel, for binary search.
-static DECODERS: &[(&str, Decoder)] = &[
-    (
-        "accept",
-        |body, xml| {
-            decode::<resources::Accept>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Accept)
-        },
-    ),
-    (
-        "acceptWithAnswer",
-        |body, xml| {
-            decode::<resources::AcceptWithAnswer>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AcceptWithAnswer)
-        },
-    ),
-    (
-        "acceptWithPhoneAudio",
-        |body, xml| {
-            decode::<resources::AcceptWithPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AcceptWithPhoneAudio)
-        },
-    ),
-    (
-        "acceptedByContact",
-        |body, xml| {
-            decode::<resources::AcceptedByContact>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AcceptedByContact)
-        },
-    ),
-    (
-        "acceptedByParticipant",
-        |body, xml| {
-            decode::<resources::AcceptedByParticipant>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AcceptedByParticipant)
-        },
-    ),
-    (
-        "addAudio",
-        |body, xml| {
-            decode::<resources::AddAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddAudio)
-        },
-    ),
-    (
-        "addAudioVideo",
-        |body, xml| {
-            decode::<resources::AddAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddAudioVideo)
-        },
-    ),
-    (
-        "addMessaging",
-        |body, xml| {
-            decode::<resources::AddMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddMessaging)
-        },
-    ),
-    (
-        "addParticipant",
-        |body, xml| {
-            decode::<resources::AddParticipant>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddParticipant)
-        },
-    ),
-    (
-        "addPhoneAudio",
-        |body, xml| {
-            decode::<resources::AddPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddPhoneAudio)
-        },
-    ),
-    (
-        "addToContactList",
-        |body, xml| {
-            decode::<resources::AddToContactList>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddToContactList)
-        },
-    ),
-    (
-        "addToPresenceSubscription",
-        |body, xml| {
-            decode::<resources::AddToPresenceSubscription>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddToPresenceSubscription)
-        },
-    ),
-    (
-        "addVideo",
-        |body, xml| {
-            decode::<resources::AddVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AddVideo)
-        },
-    ),
-    (
-        "admit",
-        |body, xml| {
-            decode::<resources::Admit>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Admit)
-        },
-    ),
-    (
-        "anonApplications",
-        |body, xml| {
-            decode::<resources::AnonApplications>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AnonApplications)
-        },
-    ),
-    (
-        "answer",
-        |body, xml| {
-            decode::<resources::Answer>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Answer)
-        },
-    ),
-    (
-        "application",
-        |body, xml| {
-            decode::<resources::Application>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Application)
-        },
-    ),
-    (
-        "applicationSharer",
-        |body, xml| {
-            decode::<resources::ApplicationSharer>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ApplicationSharer)
-        },
-    ),
-    (
-        "applicationSharing",
-        |body, xml| {
-            decode::<resources::ApplicationSharing>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ApplicationSharing)
-        },
-    ),
-    (
-        "applicationSharingRenegotiation",
-        |body, xml| {
-            decode::<resources::ApplicationSharingRenegotiation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ApplicationSharingRenegotiation)
-        },
-    ),
-    (
-        "applications",
-        |body, xml| {
-            decode::<resources::Applications>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Applications)
-        },
-    ),
-    (
-        "applications2",
-        |body, xml| {
-            decode::<resources::Applications2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Applications2)
-        },
-    ),
-    (
-        "attendees",
-        |body, xml| {
-            decode::<resources::Attendees>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Attendees)
-        },
-    ),
-    (
-        "audioTranscript",
-        |body, xml| {
-            decode::<resources::AudioTranscript>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioTranscript)
-        },
-    ),
-    (
-        "audioVideo",
-        |body, xml| {
-            decode::<resources::AudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideo)
-        },
-    ),
-    (
-        "audioVideoInvitation",
-        |body, xml| {
-            decode::<resources::AudioVideoInvitation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideoInvitation)
-        },
-    ),
-    (
-        "audioVideoNegotiation",
-        |body, xml| {
-            decode::<resources::AudioVideoNegotiation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideoNegotiation)
-        },
-    ),
-    (
-        "audioVideoPolicies",
-        |body, xml| {
-            decode::<resources::AudioVideoPolicies>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideoPolicies)
-        },
-    ),
-    (
-        "audioVideoRenegotiation",
-        |body, xml| {
-            decode::<resources::AudioVideoRenegotiation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideoRenegotiation)
-        },
-    ),
-    (
-        "audioVideoSession",
-        |body, xml| {
-            decode::<resources::AudioVideoSession>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideoSession)
-        },
-    ),
-    (
-        "audioVideoSessions",
-        |body, xml| {
-            decode::<resources::AudioVideoSessions>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::AudioVideoSessions)
-        },
-    ),
-    (
-        "batch",
-        |body, xml| {
-            decode::<resources::Batch>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Batch)
-        },
-    ),
-    (
-        "callForwardingSettings",
-        |body, xml| {
-            decode::<resources::CallForwardingSettings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::CallForwardingSettings)
-        },
-    ),
-    (
-        "cancel",
-        |body, xml| {
-            decode::<resources::Cancel>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Cancel)
-        },
-    ),
-    (
-        "changeNumber",
-        |body, xml| {
-            decode::<resources::ChangeNumber>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ChangeNumber)
-        },
-    ),
-    (
-        "changeVisibility",
-        |body, xml| {
-            decode::<resources::ChangeVisibility>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ChangeVisibility)
-        },
-    ),
-    (
-        "communication",
-        |body, xml| {
-            decode::<resources::Communication>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Communication)
-        },
-    ),
-    (
-        "contact",
-        |body, xml| {
-            decode::<resources::Contact>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Contact)
-        },
-    ),
-    (
-        "contactLocation",
-        |body, xml| {
-            decode::<resources::ContactLocation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactLocation)
-        },
-    ),
-    (
-        "contactNote",
-        |body, xml| {
-            decode::<resources::ContactNote>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactNote)
-        },
-    ),
-    (
-        "contactPhoto",
-        |body, xml| {
-            decode::<resources::ContactPhoto>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactPhoto)
-        },
-    ),
-    (
-        "contactPresence",
-        |body, xml| {
-            decode::<resources::ContactPresence>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactPresence)
-        },
-    ),
-    (
-        "contactPrivacyRelationship",
-        |body, xml| {
-            decode::<resources::ContactPrivacyRelationship>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactPrivacyRelationship)
-        },
-    ),
-    (
-        "contactPrivacyRelationship2",
-        |body, xml| {
-            decode::<resources::ContactPrivacyRelationship2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactPrivacyRelationship2)
-        },
-    ),
-    (
-        "contactSupportedModalities",
-        |body, xml| {
-            decode::<resources::ContactSupportedModalities>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContactSupportedModalities)
-        },
-    ),
-    (
-        "continueAudio",
-        |body, xml| {
-            decode::<resources::ContinueAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContinueAudio)
-        },
-    ),
-    (
-        "continueAudioVideo",
-        |body, xml| {
-            decode::<resources::ContinueAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContinueAudioVideo)
-        },
-    ),
-    (
-        "continueMessaging",
-        |body, xml| {
-            decode::<resources::ContinueMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContinueMessaging)
-        },
-    ),
-    (
-        "continuePhoneAudio",
-        |body, xml| {
-            decode::<resources::ContinuePhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContinuePhoneAudio)
-        },
-    ),
-    (
-        "continueVideo",
-        |body, xml| {
-            decode::<resources::ContinueVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ContinueVideo)
-        },
-    ),
-    (
-        "conversation",
-        |body, xml| {
-            decode::<resources::Conversation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Conversation)
-        },
-    ),
-    (
-        "conversationExtensionResult",
-        |body, xml| {
-            decode::<resources::ConversationExtensionResult>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ConversationExtensionResult)
-        },
-    ),
-    (
-        "conversationLog",
-        |body, xml| {
-            decode::<resources::ConversationLog>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ConversationLog)
-        },
-    ),
-    (
-        "conversationLogRecipient",
-        |body, xml| {
-            decode::<resources::ConversationLogRecipient>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ConversationLogRecipient)
-        },
-    ),
-    (
-        "conversationLogTranscript",
-        |body, xml| {
-            decode::<resources::ConversationLogTranscript>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ConversationLogTranscript)
-        },
-    ),
-    (
-        "conversationLogTranscripts",
-        |body, xml| {
-            decode::<resources::ConversationLogTranscripts>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ConversationLogTranscripts)
-        },
-    ),
-    (
-        "conversationLogs",
-        |body, xml| {
-            decode::<resources::ConversationLogs>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ConversationLogs)
-        },
-    ),
-    (
-        "conversations",
-        |body, xml| {
-            decode::<resources::Conversations>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Conversations)
-        },
-    ),
-    (
-        "dataCollaboration",
-        |body, xml| {
-            decode::<resources::DataCollaboration>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DataCollaboration)
-        },
-    ),
-    (
-        "decline",
-        |body, xml| {
-            decode::<resources::Decline>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Decline)
-        },
-    ),
-    (
-        "defaultGroup",
-        |body, xml| {
-            decode::<resources::DefaultGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DefaultGroup)
-        },
-    ),
-    (
-        "delegatesGroup",
-        |body, xml| {
-            decode::<resources::DelegatesGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DelegatesGroup)
-        },
-    ),
-    (
-        "delegator",
-        |body, xml| {
-            decode::<resources::Delegator>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Delegator)
-        },
-    ),
-    (
-        "delegatorsGroup",
-        |body, xml| {
-            decode::<resources::DelegatorsGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DelegatorsGroup)
-        },
-    ),
-    (
-        "demote",
-        |body, xml| {
-            decode::<resources::Demote>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Demote)
-        },
-    ),
-    (
-        "derivedAudioVideo",
-        |body, xml| {
-            decode::<resources::DerivedAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DerivedAudioVideo)
-        },
-    ),
-    (
-        "derivedConversation",
-        |body, xml| {
-            decode::<resources::DerivedConversation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DerivedConversation)
-        },
-    ),
-    (
-        "derivedMessaging",
-        |body, xml| {
-            decode::<resources::DerivedMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DerivedMessaging)
-        },
-    ),
-    (
-        "derivedPhoneAudio",
-        |body, xml| {
-            decode::<resources::DerivedPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DerivedPhoneAudio)
-        },
-    ),
-    (
-        "dialInRegion",
-        |body, xml| {
-            decode::<resources::DialInRegion>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DialInRegion)
-        },
-    ),
-    (
-        "disableAudienceMessaging",
-        |body, xml| {
-            decode::<resources::DisableAudienceMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DisableAudienceMessaging)
-        },
-    ),
-    (
-        "disableAudienceMuteLock",
-        |body, xml| {
-            decode::<resources::DisableAudienceMuteLock>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DisableAudienceMuteLock)
-        },
-    ),
-    (
-        "dismiss",
-        |body, xml| {
-            decode::<resources::Dismiss>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Dismiss)
-        },
-    ),
-    (
-        "distributionGroup",
-        |body, xml| {
-            decode::<resources::DistributionGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::DistributionGroup)
-        },
-    ),
-    (
-        "eject",
-        |body, xml| {
-            decode::<resources::Eject>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Eject)
-        },
-    ),
-    (
-        "enableAudienceMessaging",
-        |body, xml| {
-            decode::<resources::EnableAudienceMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::EnableAudienceMessaging)
-        },
-    ),
-    (
-        "enableAudienceMuteLock",
-        |body, xml| {
-            decode::<resources::EnableAudienceMuteLock>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::EnableAudienceMuteLock)
-        },
-    ),
-    (
-        "errorTranscript",
-        |body, xml| {
-            decode::<resources::ErrorTranscript>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ErrorTranscript)
-        },
-    ),
-    (
-        "escalateAudio",
-        |body, xml| {
-            decode::<resources::EscalateAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::EscalateAudio)
-        },
-    ),
-    (
-        "escalateAudioVideo",
-        |body, xml| {
-            decode::<resources::EscalateAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::EscalateAudioVideo)
-        },
-    ),
-    (
-        "events",
-        |body, xml| {
-            decode::<resources::Events>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Events)
-        },
-    ),
-    (
-        "expandDistributionGroup",
-        |body, xml| {
-            decode::<resources::ExpandDistributionGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ExpandDistributionGroup)
-        },
-    ),
-    (
-        "failedDeliveryParticipant",
-        |body, xml| {
-            decode::<resources::FailedDeliveryParticipant>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::FailedDeliveryParticipant)
-        },
-    ),
-    (
-        "forwardedBy",
-        |body, xml| {
-            decode::<resources::ForwardedBy>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ForwardedBy)
-        },
-    ),
-    (
-        "from",
-        |body, xml| {
-            decode::<resources::From>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::From)
-        },
-    ),
-    (
-        "group",
-        |body, xml| {
-            decode::<resources::Group>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Group)
-        },
-    ),
-    (
-        "group2",
-        |body, xml| {
-            decode::<resources::Group2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Group2)
-        },
-    ),
-    (
-        "groupContacts",
-        |body, xml| {
-            decode::<resources::GroupContacts>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::GroupContacts)
-        },
-    ),
-    (
-        "groupMemberships",
-        |body, xml| {
-            decode::<resources::GroupMemberships>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::GroupMemberships)
-        },
-    ),
-    (
-        "holdPhoneAudio",
-        |body, xml| {
-            decode::<resources::HoldPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::HoldPhoneAudio)
-        },
-    ),
-    (
-        "immediateForwardSettings",
-        |body, xml| {
-            decode::<resources::ImmediateForwardSettings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ImmediateForwardSettings)
-        },
-    ),
-    (
-        "immediateForwardToContact",
-        |body, xml| {
-            decode::<resources::ImmediateForwardToContact>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ImmediateForwardToContact)
-        },
-    ),
-    (
-        "immediateForwardToDelegates",
-        |body, xml| {
-            decode::<resources::ImmediateForwardToDelegates>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ImmediateForwardToDelegates)
-        },
-    ),
-    (
-        "immediateForwardToVoicemail",
-        |body, xml| {
-            decode::<resources::ImmediateForwardToVoicemail>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ImmediateForwardToVoicemail)
-        },
-    ),
-    (
-        "invitation",
-        |body, xml| {
-            decode::<resources::Invitation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Invitation)
-        },
-    ),
-    (
-        "invitations",
-        |body, xml| {
-            decode::<resources::Invitations>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Invitations)
-        },
-    ),
-    (
-        "joinOnlineMeeting",
-        |body, xml| {
-            decode::<resources::JoinOnlineMeeting>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::JoinOnlineMeeting)
-        },
-    ),
-    (
-        "leaders",
-        |body, xml| {
-            decode::<resources::Leaders>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Leaders)
-        },
-    ),
-    (
-        "lobby",
-        |body, xml| {
-            decode::<resources::Lobby>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Lobby)
-        },
-    ),
-    (
-        "localParticipant",
-        |body, xml| {
-            decode::<resources::LocalParticipant>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::LocalParticipant)
-        },
-    ),
-    (
-        "location",
-        |body, xml| {
-            decode::<resources::Location>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Location)
-        },
-    ),
-    (
-        "makeMeAvailable",
-        |body, xml| {
-            decode::<resources::MakeMeAvailable>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MakeMeAvailable)
-        },
-    ),
-    (
-        "makeMeAvailable2",
-        |body, xml| {
-            decode::<resources::MakeMeAvailable2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MakeMeAvailable2)
-        },
-    ),
-    (
-        "markAsRead",
-        |body, xml| {
-            decode::<resources::MarkAsRead>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MarkAsRead)
-        },
-    ),
-    (
-        "me",
-        |body, xml| {
-            decode::<resources::Me>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Me)
-        },
-    ),
-    (
-        "mediaDiagnostics",
-        |body, xml| {
-            decode::<resources::MediaDiagnostics>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MediaDiagnostics)
-        },
-    ),
-    (
-        "mediaPolicies",
-        |body, xml| {
-            decode::<resources::MediaPolicies>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MediaPolicies)
-        },
-    ),
-    (
-        "mediaRelay",
-        |body, xml| {
-            decode::<resources::MediaRelay>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MediaRelay)
-        },
-    ),
-    (
-        "mediaRelayAccessToken",
-        |body, xml| {
-            decode::<resources::MediaRelayAccessToken>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MediaRelayAccessToken)
-        },
-    ),
-    (
-        "memberships",
-        |body, xml| {
-            decode::<resources::Memberships>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Memberships)
-        },
-    ),
-    (
-        "message",
-        |body, xml| {
-            decode::<resources::Message>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Message)
-        },
-    ),
-    (
-        "messageTranscript",
-        |body, xml| {
-            decode::<resources::MessageTranscript>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MessageTranscript)
-        },
-    ),
-    (
-        "messages",
-        |body, xml| {
-            decode::<resources::Messages>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Messages)
-        },
-    ),
-    (
-        "messaging",
-        |body, xml| {
-            decode::<resources::Messaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Messaging)
-        },
-    ),
-    (
-        "messagingInvitation",
-        |body, xml| {
-            decode::<resources::MessagingInvitation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MessagingInvitation)
-        },
-    ),
-    (
-        "missedItems",
-        |body, xml| {
-            decode::<resources::MissedItems>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MissedItems)
-        },
-    ),
-    (
-        "muteAudio",
-        |body, xml| {
-            decode::<resources::MuteAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MuteAudio)
-        },
-    ),
-    (
-        "muteVideo",
-        |body, xml| {
-            decode::<resources::MuteVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MuteVideo)
-        },
-    ),
-    (
-        "myAssignedOnlineMeeting",
-        |body, xml| {
-            decode::<resources::MyAssignedOnlineMeeting>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyAssignedOnlineMeeting)
-        },
-    ),
-    (
-        "myContacts",
-        |body, xml| {
-            decode::<resources::MyContacts>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyContacts)
-        },
-    ),
-    (
-        "myContactsAndGroupsSubscription",
-        |body, xml| {
-            decode::<resources::MyContactsAndGroupsSubscription>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyContactsAndGroupsSubscription)
-        },
-    ),
-    (
-        "myGroupMembership",
-        |body, xml| {
-            decode::<resources::MyGroupMembership>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyGroupMembership)
-        },
-    ),
-    (
-        "myGroupMembership2",
-        |body, xml| {
-            decode::<resources::MyGroupMembership2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyGroupMembership2)
-        },
-    ),
-    (
-        "myGroupMemberships",
-        |body, xml| {
-            decode::<resources::MyGroupMemberships>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyGroupMemberships)
-        },
-    ),
-    (
-        "myGroupMemberships2",
-        |body, xml| {
-            decode::<resources::MyGroupMemberships2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyGroupMemberships2)
-        },
-    ),
-    (
-        "myGroups",
-        |body, xml| {
-            decode::<resources::MyGroups>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyGroups)
-        },
-    ),
-    (
-        "myGroups2",
-        |body, xml| {
-            decode::<resources::MyGroups2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyGroups2)
-        },
-    ),
-    (
-        "myOnlineMeeting",
-        |body, xml| {
-            decode::<resources::MyOnlineMeeting>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyOnlineMeeting)
-        },
-    ),
-    (
-        "myOnlineMeetings",
-        |body, xml| {
-            decode::<resources::MyOnlineMeetings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyOnlineMeetings)
-        },
-    ),
-    (
-        "myOrganizationGroup",
-        |body, xml| {
-            decode::<resources::MyOrganizationGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyOrganizationGroup)
-        },
-    ),
-    (
-        "myPrivacyRelationship",
-        |body, xml| {
-            decode::<resources::MyPrivacyRelationship>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyPrivacyRelationship)
-        },
-    ),
-    (
-        "myPrivacyRelationships",
-        |body, xml| {
-            decode::<resources::MyPrivacyRelationships>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::MyPrivacyRelationships)
-        },
-    ),
-    (
-        "nextConversationLogTranscripts",
-        |body, xml| {
-            decode::<resources::NextConversationLogTranscripts>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::NextConversationLogTranscripts)
-        },
-    ),
-    (
-        "note",
-        |body, xml| {
-            decode::<resources::Note>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Note)
-        },
-    ),
-    (
-        "onBehalfOf",
-        |body, xml| {
-            decode::<resources::OnBehalfOf>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnBehalfOf)
-        },
-    ),
-    (
-        "onlineMeeting",
-        |body, xml| {
-            decode::<resources::OnlineMeeting>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeeting)
-        },
-    ),
-    (
-        "onlineMeetingDefaultValues",
-        |body, xml| {
-            decode::<resources::OnlineMeetingDefaultValues>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingDefaultValues)
-        },
-    ),
-    (
-        "onlineMeetingEligibleValues",
-        |body, xml| {
-            decode::<resources::OnlineMeetingEligibleValues>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingEligibleValues)
-        },
-    ),
-    (
-        "onlineMeetingExtension",
-        |body, xml| {
-            decode::<resources::OnlineMeetingExtension>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingExtension)
-        },
-    ),
-    (
-        "onlineMeetingExtensions",
-        |body, xml| {
-            decode::<resources::OnlineMeetingExtensions>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingExtensions)
-        },
-    ),
-    (
-        "onlineMeetingInvitation",
-        |body, xml| {
-            decode::<resources::OnlineMeetingInvitation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingInvitation)
-        },
-    ),
-    (
-        "onlineMeetingInvitationCustomization",
-        |body, xml| {
-            decode::<resources::OnlineMeetingInvitationCustomization>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingInvitationCustomization)
-        },
-    ),
-    (
-        "onlineMeetingPolicies",
-        |body, xml| {
-            decode::<resources::OnlineMeetingPolicies>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetingPolicies)
-        },
-    ),
-    (
-        "onlineMeetings",
-        |body, xml| {
-            decode::<resources::OnlineMeetings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::OnlineMeetings)
-        },
-    ),
-    (
-        "organizer",
-        |body, xml| {
-            decode::<resources::Organizer>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Organizer)
-        },
-    ),
-    (
-        "participant",
-        |body, xml| {
-            decode::<resources::Participant>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Participant)
-        },
-    ),
-    (
-        "participantApplicationSharing",
-        |body, xml| {
-            decode::<resources::ParticipantApplicationSharing>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantApplicationSharing)
-        },
-    ),
-    (
-        "participantAudio",
-        |body, xml| {
-            decode::<resources::ParticipantAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantAudio)
-        },
-    ),
-    (
-        "participantDataCollaboration",
-        |body, xml| {
-            decode::<resources::ParticipantDataCollaboration>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantDataCollaboration)
-        },
-    ),
-    (
-        "participantInvitation",
-        |body, xml| {
-            decode::<resources::ParticipantInvitation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantInvitation)
-        },
-    ),
-    (
-        "participantMessaging",
-        |body, xml| {
-            decode::<resources::ParticipantMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantMessaging)
-        },
-    ),
-    (
-        "participantPanoramicVideo",
-        |body, xml| {
-            decode::<resources::ParticipantPanoramicVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantPanoramicVideo)
-        },
-    ),
-    (
-        "participantVideo",
-        |body, xml| {
-            decode::<resources::ParticipantVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ParticipantVideo)
-        },
-    ),
-    (
-        "participants",
-        |body, xml| {
-            decode::<resources::Participants>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Participants)
-        },
-    ),
-    (
-        "people",
-        |body, xml| {
-            decode::<resources::People>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::People)
-        },
-    ),
-    (
-        "phone",
-        |body, xml| {
-            decode::<resources::Phone>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Phone)
-        },
-    ),
-    (
-        "phoneAudio",
-        |body, xml| {
-            decode::<resources::PhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PhoneAudio)
-        },
-    ),
-    (
-        "phoneAudioInvitation",
-        |body, xml| {
-            decode::<resources::PhoneAudioInvitation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PhoneAudioInvitation)
-        },
-    ),
-    (
-        "phoneDialInInformation",
-        |body, xml| {
-            decode::<resources::PhoneDialInInformation>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PhoneDialInInformation)
-        },
-    ),
-    (
-        "phones",
-        |body, xml| {
-            decode::<resources::Phones>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Phones)
-        },
-    ),
-    (
-        "photo",
-        |body, xml| {
-            decode::<resources::Photo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Photo)
-        },
-    ),
-    (
-        "pinnedGroup",
-        |body, xml| {
-            decode::<resources::PinnedGroup>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PinnedGroup)
-        },
-    ),
-    (
-        "policies",
-        |body, xml| {
-            decode::<resources::Policies>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Policies)
-        },
-    ),
-    (
-        "presence",
-        |body, xml| {
-            decode::<resources::Presence>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Presence)
-        },
-    ),
-    (
-        "presenceSubscription",
-        |body, xml| {
-            decode::<resources::PresenceSubscription>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PresenceSubscription)
-        },
-    ),
-    (
-        "presenceSubscriptionMembership",
-        |body, xml| {
-            decode::<resources::PresenceSubscriptionMembership>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PresenceSubscriptionMembership)
-        },
-    ),
-    (
-        "presenceSubscriptionMemberships",
-        |body, xml| {
-            decode::<resources::PresenceSubscriptionMemberships>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PresenceSubscriptionMemberships)
-        },
-    ),
-    (
-        "presenceSubscriptions",
-        |body, xml| {
-            decode::<resources::PresenceSubscriptions>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PresenceSubscriptions)
-        },
-    ),
-    (
-        "promote",
-        |body, xml| {
-            decode::<resources::Promote>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Promote)
-        },
-    ),
-    (
-        "publishCallQualityFeedback",
-        |body, xml| {
-            decode::<resources::PublishCallQualityFeedback>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::PublishCallQualityFeedback)
-        },
-    ),
-    (
-        "reason",
-        |body, xml| {
-            decode::<resources::Reason>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Reason)
-        },
-    ),
-    (
-        "redirect",
-        |body, xml| {
-            decode::<resources::Redirect>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Redirect)
-        },
-    ),
-    (
-        "reject",
-        |body, xml| {
-            decode::<resources::Reject>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Reject)
-        },
-    ),
-    (
-        "removeContactFromAllGroups",
-        |body, xml| {
-            decode::<resources::RemoveContactFromAllGroups>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::RemoveContactFromAllGroups)
-        },
-    ),
-    (
-        "removeContactFromAllGroups2",
-        |body, xml| {
-            decode::<resources::RemoveContactFromAllGroups2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::RemoveContactFromAllGroups2)
-        },
-    ),
-    (
-        "removeFromContactList",
-        |body, xml| {
-            decode::<resources::RemoveFromContactList>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::RemoveFromContactList)
-        },
-    ),
-    (
-        "renegotiations",
-        |body, xml| {
-            decode::<resources::Renegotiations>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Renegotiations)
-        },
-    ),
-    (
-        "replaceWithPhoneAudio",
-        |body, xml| {
-            decode::<resources::ReplaceWithPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReplaceWithPhoneAudio)
-        },
-    ),
-    (
-        "replacesAudioVideo",
-        |body, xml| {
-            decode::<resources::ReplacesAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReplacesAudioVideo)
-        },
-    ),
-    (
-        "replacesPhoneAudio",
-        |body, xml| {
-            decode::<resources::ReplacesPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReplacesPhoneAudio)
-        },
-    ),
-    (
-        "replayMessage",
-        |body, xml| {
-            decode::<resources::ReplayMessage>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReplayMessage)
-        },
-    ),
-    (
-        "reportMediaDiagnostics",
-        |body, xml| {
-            decode::<resources::ReportMediaDiagnostics>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReportMediaDiagnostics)
-        },
-    ),
-    (
-        "reportMyActivity",
-        |body, xml| {
-            decode::<resources::ReportMyActivity>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReportMyActivity)
-        },
-    ),
-    (
-        "reportMyNetwork",
-        |body, xml| {
-            decode::<resources::ReportMyNetwork>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ReportMyNetwork)
-        },
-    ),
-    (
-        "resetContactPrivacyRelationship",
-        |body, xml| {
-            decode::<resources::ResetContactPrivacyRelationship>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ResetContactPrivacyRelationship)
-        },
-    ),
-    (
-        "resetUnansweredCallSettings",
-        |body, xml| {
-            decode::<resources::ResetUnansweredCallSettings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ResetUnansweredCallSettings)
-        },
-    ),
-    (
-        "resumeAudio",
-        |body, xml| {
-            decode::<resources::ResumeAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ResumeAudio)
-        },
-    ),
-    (
-        "resumeAudioVideo",
-        |body, xml| {
-            decode::<resources::ResumeAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ResumeAudioVideo)
-        },
-    ),
-    (
-        "resumePhoneAudio",
-        |body, xml| {
-            decode::<resources::ResumePhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::ResumePhoneAudio)
-        },
-    ),
-    (
-        "root",
-        |body, xml| {
-            decode::<resources::Root>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Root)
-        },
-    ),
-    (
-        "search",
-        |body, xml| {
-            decode::<resources::Search>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Search)
-        },
-    ),
-    (
-        "search2",
-        |body, xml| {
-            decode::<resources::Search2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Search2)
-        },
-    ),
-    (
-        "sendMessage",
-        |body, xml| {
-            decode::<resources::SendMessage>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SendMessage)
-        },
-    ),
-    (
-        "sendProvisionalAnswer",
-        |body, xml| {
-            decode::<resources::SendProvisionalAnswer>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SendProvisionalAnswer)
-        },
-    ),
-    (
-        "session",
-        |body, xml| {
-            decode::<resources::Session>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Session)
-        },
-    ),
-    (
-        "sessions",
-        |body, xml| {
-            decode::<resources::Sessions>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Sessions)
-        },
-    ),
-    (
-        "setIsTyping",
-        |body, xml| {
-            decode::<resources::SetIsTyping>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SetIsTyping)
-        },
-    ),
-    (
-        "simultaneousRingSettings",
-        |body, xml| {
-            decode::<resources::SimultaneousRingSettings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SimultaneousRingSettings)
-        },
-    ),
-    (
-        "simultaneousRingToContact",
-        |body, xml| {
-            decode::<resources::SimultaneousRingToContact>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SimultaneousRingToContact)
-        },
-    ),
-    (
-        "simultaneousRingToDelegates",
-        |body, xml| {
-            decode::<resources::SimultaneousRingToDelegates>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SimultaneousRingToDelegates)
-        },
-    ),
-    (
-        "simultaneousRingToTeam",
-        |body, xml| {
-            decode::<resources::SimultaneousRingToTeam>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SimultaneousRingToTeam)
-        },
-    ),
-    (
-        "startAudio",
-        |body, xml| {
-            decode::<resources::StartAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartAudio)
-        },
-    ),
-    (
-        "startAudio2",
-        |body, xml| {
-            decode::<resources::StartAudio2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartAudio2)
-        },
-    ),
-    (
-        "startAudioOnBehalfOfDelegator",
-        |body, xml| {
-            decode::<resources::StartAudioOnBehalfOfDelegator>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartAudioOnBehalfOfDelegator)
-        },
-    ),
-    (
-        "startAudioVideo",
-        |body, xml| {
-            decode::<resources::StartAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartAudioVideo)
-        },
-    ),
-    (
-        "startAudioVideo2",
-        |body, xml| {
-            decode::<resources::StartAudioVideo2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartAudioVideo2)
-        },
-    ),
-    (
-        "startAudioVideoOnBehalfOfDelegator",
-        |body, xml| {
-            decode::<resources::StartAudioVideoOnBehalfOfDelegator>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartAudioVideoOnBehalfOfDelegator)
-        },
-    ),
-    (
-        "startEmergencyCall",
-        |body, xml| {
-            decode::<resources::StartEmergencyCall>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartEmergencyCall)
-        },
-    ),
-    (
-        "startMessaging",
-        |body, xml| {
-            decode::<resources::StartMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartMessaging)
-        },
-    ),
-    (
-        "startMessaging2",
-        |body, xml| {
-            decode::<resources::StartMessaging2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartMessaging2)
-        },
-    ),
-    (
-        "startOnlineMeeting",
-        |body, xml| {
-            decode::<resources::StartOnlineMeeting>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartOnlineMeeting)
-        },
-    ),
-    (
-        "startOrRefreshSubscriptionToContactsAndGroups",
-        |body, xml| {
-            decode::<resources::StartOrRefreshSubscriptionToContactsAndGroups>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartOrRefreshSubscriptionToContactsAndGroups)
-        },
-    ),
-    (
-        "startPhoneAudio",
-        |body, xml| {
-            decode::<resources::StartPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartPhoneAudio)
-        },
-    ),
-    (
-        "startPhoneAudio2",
-        |body, xml| {
-            decode::<resources::StartPhoneAudio2>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartPhoneAudio2)
-        },
-    ),
-    (
-        "startPhoneAudioOnBehalfOfDelegator",
-        |body, xml| {
-            decode::<resources::StartPhoneAudioOnBehalfOfDelegator>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartPhoneAudioOnBehalfOfDelegator)
-        },
-    ),
-    (
-        "startVideo",
-        |body, xml| {
-            decode::<resources::StartVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StartVideo)
-        },
-    ),
-    (
-        "stopAudio",
-        |body, xml| {
-            decode::<resources::StopAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StopAudio)
-        },
-    ),
-    (
-        "stopAudioVideo",
-        |body, xml| {
-            decode::<resources::StopAudioVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StopAudioVideo)
-        },
-    ),
-    (
-        "stopMessaging",
-        |body, xml| {
-            decode::<resources::StopMessaging>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StopMessaging)
-        },
-    ),
-    (
-        "stopPhoneAudio",
-        |body, xml| {
-            decode::<resources::StopPhoneAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StopPhoneAudio)
-        },
-    ),
-    (
-        "stopSubscriptionToContactsAndGroups",
-        |body, xml| {
-            decode::<resources::StopSubscriptionToContactsAndGroups>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StopSubscriptionToContactsAndGroups)
-        },
-    ),
-    (
-        "stopVideo",
-        |body, xml| {
-            decode::<resources::StopVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::StopVideo)
-        },
-    ),
-    (
-        "subscribeToGroupPresence",
-        |body, xml| {
-            decode::<resources::SubscribeToGroupPresence>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SubscribeToGroupPresence)
-        },
-    ),
-    (
-        "subscribedContacts",
-        |body, xml| {
-            decode::<resources::SubscribedContacts>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::SubscribedContacts)
-        },
-    ),
-    (
-        "to",
-        |body, xml| {
-            decode::<resources::To>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::To)
-        },
-    ),
-    (
-        "transferredBy",
-        |body, xml| {
-            decode::<resources::TransferredBy>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::TransferredBy)
-        },
-    ),
-    (
-        "turnOffCallForwarding",
-        |body, xml| {
-            decode::<resources::TurnOffCallForwarding>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::TurnOffCallForwarding)
-        },
-    ),
-    (
-        "typingParticipants",
-        |body, xml| {
-            decode::<resources::TypingParticipants>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::TypingParticipants)
-        },
-    ),
-    (
-        "unansweredCallSettings",
-        |body, xml| {
-            decode::<resources::UnansweredCallSettings>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::UnansweredCallSettings)
-        },
-    ),
-    (
-        "unansweredCallToContact",
-        |body, xml| {
-            decode::<resources::UnansweredCallToContact>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::UnansweredCallToContact)
-        },
-    ),
-    (
-        "unansweredCallToVoicemail",
-        |body, xml| {
-            decode::<resources::UnansweredCallToVoicemail>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::UnansweredCallToVoicemail)
-        },
-    ),
-    (
-        "unmuteAudio",
-        |body, xml| {
-            decode::<resources::UnmuteAudio>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::UnmuteAudio)
-        },
-    ),
-    (
-        "unmuteVideo",
-        |body, xml| {
-            decode::<resources::UnmuteVideo>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::UnmuteVideo)
-        },
-    ),
-    (
-        "user",
-        |body, xml| {
-            decode::<resources::User>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::User)
-        },
-    ),
-    (
-        "userAcknowledged",
-        |body, xml| {
-            decode::<resources::UserAcknowledged>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::UserAcknowledged)
-        },
-    ),
-    (
-        "videoFreeze",
-        |body, xml| {
-            decode::<resources::VideoFreeze>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::VideoFreeze)
-        },
-    ),
-    (
-        "videoLockedOnParticipant",
-        |body, xml| {
-            decode::<resources::VideoLockedOnParticipant>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::VideoLockedOnParticipant)
-        },
-    ),
-    (
-        "xframe",
-        |body, xml| {
-            decode::<resources::Xframe>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Xframe)
-        },
-    ),
-];
-fn decode<T: ::ucwa_runtime::Resource>(
-    body: &str,
-    xml: bool,
-) -> ::std::result::Result<T, ::ucwa_runtime::DecodeError> {
-    if xml { T::from_xml(body) } else { T::from_json(body) }
-}
-fn decode_rel(
-    rel: &str,
-    body: &str,
-    xml: bool,
-) -> ::std::option::Option<
-    ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>,
-> {
-    let index = DECODERS.binary_search_by(|(known, _)| (*known).cmp(rel)).ok()?;
-    ::std::option::Option::Some((DECODERS[index].1)(body, xml))
-}
+
 /// Decodes a JSON body of the resource with this rel; `None` when this crate does not know the rel.
 pub fn decode_json(
     rel: &str,
     body: &str,
-) -> ::std::option::Option<
-    ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>,
-> {
-    decode_rel(rel, body, false)
+) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
+    AnyResource::decode(rel, body, ucwa_runtime::Format::Json)
 }
+
 /// Decodes an XML body of the resource with this rel; `None` when this crate does not know the rel.
 pub fn decode_xml(
     rel: &str,
     body: &str,
-) -> ::std::option::Option<
-    ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>,
-> {
-    decode_rel(rel, body, true)
+) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
+    AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
 }

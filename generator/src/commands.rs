@@ -330,3 +330,27 @@ pub fn display_relative(path: &Path) -> String {
         Err(_) => path.display().to_string(),
     }
 }
+
+/// Writes one file (`export-json-schema --out`) under the rules of every
+/// output: recorded in the manifest of its directory, never replacing a file
+/// ucwa-codegen did not write unless `force`, and not rewritten when unchanged.
+pub fn write_single_file(file: &Path, contents: String, force: bool) -> Result<(), Error> {
+    let name = file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Refused {
+            file: file.to_path_buf(),
+            message: "names no file: give a file name to write".into(),
+        })?;
+    let dir = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let target = Target {
+        dir,
+        contents: Contents::Files,
+        force,
+    };
+    output::write_tree(target, &FileTree::from([(name, contents)]))?;
+    Ok(())
+}

@@ -70,6 +70,20 @@ enum Command {
         #[command(flatten)]
         layout: LayoutFlags,
     },
+    /// Writes the resources as JSON Schema (draft-07) for other ecosystems' generators (typify, quicktype).
+    ExportJsonSchema {
+        /// Directory of `*.yaml` schema files; defaults to this repository's `schema/`.
+        #[arg(long, value_name = "DIR")]
+        schema: Option<PathBuf>,
+        /// Overrides file to apply first.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
+        /// File to write; standard output when absent.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        force: Force,
+    },
     /// Prints what a schema covers: resources, enumerations, typed properties, link targets, events, operations, errors, samples.
     Report {
         /// Directory of `*.yaml` schema files; defaults to this repository's `schema/`.
@@ -223,6 +237,21 @@ fn run(command: Option<Command>, force: bool) -> Result<ExitCode, Error> {
                 eprintln!("  {}", display_relative(&path));
             }
             Ok(ExitCode::FAILURE)
+        }
+        Some(Command::ExportJsonSchema {
+            schema,
+            overrides,
+            out,
+            force: force_here,
+        }) => {
+            let schema = schema.unwrap_or_else(|| Layout::repository().schema);
+            let (documents, _) = commands::load_documents(&schema, overrides.as_deref(), |_| {})?;
+            let text = ucwa_codegen::emit::json_schema_text(&documents)?;
+            match out {
+                Some(file) => commands::write_single_file(&file, text, force || force_here.force)?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Report { schema, overrides }) => {
             let schema = schema.unwrap_or_else(|| Layout::repository().schema);

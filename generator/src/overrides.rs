@@ -15,10 +15,17 @@
 //! - resource: audioVideo
 //!   property: supportsReplaces
 //!   rename: supportsReplace
+//! - resource: audioVideo
+//!   link: audioVideoPolicies
+//!   description: The audio/video policies that may apply to UCWA clients.
+//! - resource: conversation
+//!   embedded: participant
+//!   target: participant
+//!   array: true
 //! ```
 
 use crate::error::Error;
-use crate::schema::{Document, Kind, TypeRef};
+use crate::schema::{ArrayRel, Document, Embedded, Kind, TypeRef};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -42,6 +49,15 @@ pub struct Override {
     /// or a new name for the resource itself.
     #[serde(default)]
     pub rename: Option<String>,
+    /// A rel under `_embedded`: added when the samples do not show it.
+    #[serde(default)]
+    pub embedded: Option<String>,
+    /// With `link` or `embedded`: whether the rel comes as an array.
+    #[serde(default)]
+    pub array: Option<bool>,
+    /// A corrected description of the property, link or (alone) the resource.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// A parsed overrides file.
@@ -125,9 +141,7 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
     let has = |kind: Kind, name: &str| documents.iter().any(|d| d.kind == kind && d.name == name);
     if let Some(target) = &entry.target {
         if !has(Kind::Resource, target) {
-            return Err(format!(
-                "link target `{target}` is not a resource in the schema"
-            ));
+            return Err(format!("target `{target}` is not a resource in the schema"));
         }
     }
     if let Some(TypeRef::Enum(name)) = entry.ty.as_ref().map(innermost) {
@@ -146,11 +160,11 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
                 entry.resource
             )
         })?;
-    match (&entry.property, &entry.link) {
-        (Some(_), Some(_)) => Err("an override names either a property or a link, not both".into()),
-        (Some(name), None) => {
-            if entry.target.is_some() {
-                return Err("`target` applies to links; use `type` for a property".into());
+    let mut said = Vec::new();
+    let subject = match (&entry.property, &entry.link, &entry.embedded) {
+        (Some(name), None, None) => {
+            if entry.target.is_some() || entry.array.is_some() {
+                return Err("`target` and `array` apply to links and embedded rels; use `type` for a property".into());
             }
             let property = document
                 .properties
@@ -162,20 +176,16 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
                         entry.resource
                     )
                 })?;
-            let mut said = Vec::new();
             if let Some(ty) = &entry.ty {
                 property.ty = Some(ty.clone());
                 property.type_source = Some("override".into());
                 said.push(format!("type {ty}"));
             }
-            if let Some(rename) = &entry.rename {
-                property.name = rename.clone();
-                said.push(format!("renamed to {rename}"));
-            }
-            nothing_said(&said)?;
-            Ok(format!("{}.{name}: {}", entry.resource, said.join(", ")))
+            describe(&mut property.description, entry, &mut said);
+            rename(&mut property.name, entry, &mut said);
+            format!("{}.{name}", entry.resource)
         }
-        (None, Some(rel)) => {
+        (None, Some(rel), None) => {
             if entry.ty.is_some() {
                 return Err("`type` applies to properties; use `target` for a link".into());
             }
@@ -189,39 +199,90 @@ fn apply_one(entry: &Override, documents: &mut [Document]) -> Result<String, Str
                         entry.resource
                     )
                 })?;
-            let mut said = Vec::new();
             if let Some(target) = &entry.target {
                 link.target = Some(target.clone());
                 said.push(format!("target {target}"));
             }
-            if let Some(rename) = &entry.rename {
-                link.rel = rename.clone();
-                said.push(format!("renamed to {rename}"));
-            }
-            nothing_said(&said)?;
-            Ok(format!(
-                "{} link {rel}: {}",
-                entry.resource,
-                said.join(", ")
-            ))
+            describe(&mut link.description, entry, &mut said);
+            rename(&mut link.rel, entry, &mut said);
+            let rel = link.rel.clone();
+            set_array(document, &rel, entry.array, &mut said);
+            format!("{} link {rel}", entry.resource)
         }
-        (None, None) => {
-            if entry.ty.is_some() || entry.target.is_some() {
-                return Err("`type` needs a `property` and `target` needs a `link`".into());
+        (None, None, Some(rel)) => {
+            if entry.ty.is_some() || entry.rename.is_some() || entry.description.is_some() {
+                return Err("an embedded rel takes `target` and `array` only".into());
             }
-            let rename = entry
-                .rename
-                .as_ref()
-                .ok_or("the override says nothing to change")?;
-            document.name = rename.clone();
-            Ok(format!("{}: renamed to {rename}", entry.resource))
+            if let Some(target) = &entry.target {
+                match document.embedded.iter_mut().find(|e| &e.rel == rel) {
+                    Some(embedded) => embedded.target = Some(target.clone()),
+                    None => document.embedded.push(Embedded {
+                        rel: rel.clone(),
+                        target: Some(target.clone()),
+                        source: "override".into(),
+                    }),
+                }
+                said.push(format!("target {target}"));
+            } else if !document.embedded.iter().any(|e| &e.rel == rel) {
+                return Err(format!(
+                    "expected an embedded rel `{rel}` on `{}`; it has none (give a `target` to add one)",
+                    entry.resource
+                ));
+            }
+            set_array(document, rel, entry.array, &mut said);
+            format!("{} embedded {rel}", entry.resource)
         }
+        (None, None, None) => {
+            if entry.ty.is_some() || entry.target.is_some() || entry.array.is_some() {
+                return Err(
+                    "`type` needs a `property`; `target` and `array` need a `link` or `embedded`"
+                        .into(),
+                );
+            }
+            describe(&mut document.description, entry, &mut said);
+            rename(&mut document.name, entry, &mut said);
+            entry.resource.clone()
+        }
+        _ => {
+            return Err(
+                "an override names one of `property`, `link` and `embedded`, not several".into(),
+            )
+        }
+    };
+    nothing_said(&said)?;
+    Ok(format!("{subject}: {}", said.join(", ")))
+}
+
+fn describe(description: &mut String, entry: &Override, said: &mut Vec<String>) {
+    if let Some(text) = &entry.description {
+        description.clone_from(text);
+        said.push("description corrected".into());
     }
+}
+
+fn rename(name: &mut String, entry: &Override, said: &mut Vec<String>) {
+    if let Some(new) = &entry.rename {
+        name.clone_from(new);
+        said.push(format!("renamed to {new}"));
+    }
+}
+
+/// Records (or removes) `rel` as a rel that comes as an array.
+fn set_array(document: &mut Document, rel: &str, array: Option<bool>, said: &mut Vec<String>) {
+    let Some(array) = array else { return };
+    document.array_rels.retain(|a| a.rel != rel);
+    if array {
+        document.array_rels.push(ArrayRel {
+            rel: rel.to_string(),
+            source: "override".into(),
+        });
+    }
+    said.push(format!("array {array}"));
 }
 
 fn nothing_said(said: &[String]) -> Result<(), String> {
     if said.is_empty() {
-        Err("the override says nothing to change (expected `type`, `target` or `rename`)".into())
+        Err("the override says nothing to change (expected `type`, `target`, `array`, `description` or `rename`)".into())
     } else {
         Ok(())
     }
@@ -308,6 +369,79 @@ mod tests {
             let error = overrides.apply(&mut schema()).unwrap_err();
             assert_eq!(error.line(), Some(1), "{text}");
             assert!(error.to_string().contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn overrides_correct_descriptions_and_add_embedded_and_array_rels() {
+        let text = "\
+- resource: audioVideo
+  description: The audio/video modality.
+- resource: audioVideo
+  link: conversation
+  description: The conversation it belongs to.
+  array: true
+- resource: audioVideo
+  property: state
+  description: The state of the modality.
+- resource: audioVideo
+  embedded: conversation
+  target: conversation
+- resource: audioVideo
+  link: conversation
+  array: false
+";
+        let overrides = Overrides::parse(Path::new("o.yaml"), text).unwrap();
+        let mut documents = schema();
+        let applied = overrides.apply(&mut documents).unwrap();
+        let said: Vec<String> = applied.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            said,
+            [
+                "line 1: audioVideo: description corrected",
+                "line 3: audioVideo link conversation: description corrected, array true",
+                "line 7: audioVideo.state: description corrected",
+                "line 10: audioVideo embedded conversation: target conversation",
+                "line 13: audioVideo link conversation: array false",
+            ]
+        );
+        let page = &documents[0];
+        assert_eq!(page.description, "The audio/video modality.");
+        assert_eq!(page.links[0].description, "The conversation it belongs to.");
+        assert_eq!(page.properties[0].description, "The state of the modality.");
+        assert_eq!(page.embedded[0].target.as_deref(), Some("conversation"));
+        assert_eq!(page.embedded[0].source, "override");
+        assert!(page.array_rels.is_empty(), "{:?}", page.array_rels);
+    }
+
+    #[test]
+    fn embedded_and_array_overrides_that_make_no_sense_are_errors() {
+        for (text, expected) in [
+            (
+                "- resource: audioVideo\n  embedded: nothing\n  array: true\n",
+                "give a `target`",
+            ),
+            (
+                "- resource: audioVideo\n  embedded: x\n  target: nowhere\n",
+                "`nowhere`",
+            ),
+            (
+                "- resource: audioVideo\n  property: state\n  array: true\n",
+                "`array`",
+            ),
+            ("- resource: audioVideo\n  array: true\n", "`array` need"),
+            (
+                "- resource: audioVideo\n  link: conversation\n  embedded: x\n",
+                "not several",
+            ),
+            (
+                "- resource: audioVideo\n  embedded: x\n  target: conversation\n  description: d\n",
+                "`target` and `array` only",
+            ),
+        ] {
+            let overrides = Overrides::parse(Path::new("o.yaml"), text).unwrap();
+            let error = overrides.apply(&mut schema()).unwrap_err();
+            assert!(error.to_string().contains(expected), "{text}: {error}");
         }
     }
 

@@ -28,6 +28,13 @@ pub struct Document {
     pub properties: Vec<Property>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
+    /// Rels the page's samples show under `_embedded`: resources sent inside this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embedded: Vec<Embedded>,
+    /// Rels the page's samples show as arrays under `_links` or `_embedded`.
+    /// XML cannot tell one element from a list of one, so decoding needs to know.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub array_rels: Vec<ArrayRel>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -85,6 +92,29 @@ pub struct Link {
     /// The resource this link points to, when the page says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+/// A rel under `_embedded` in the page's samples.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Embedded {
+    pub rel: String,
+    /// The resource embedded under this rel, when the rel names one in the set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Where the page shows it, e.g. `GET JSON response sample`; `override` when added by hand.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// A rel (of a link or an embedded resource) that comes as an array.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrayRel {
+    pub rel: String,
+    /// Where the page shows it, e.g. `GET JSON response sample`; `override` when added by hand.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -118,6 +118,30 @@ fn every_file_says_it_is_generated_and_how() {
 }
 
 #[test]
+fn generated_code_sets_no_lint_levels_that_a_new_rustc_could_break() {
+    // Cargo does not cap lints for path dependencies: a `deny(warnings)` in
+    // generated code would fail users' builds when rustc adds a lint. The
+    // tests and CI build it with `-D warnings` instead.
+    for fixture in ["seeds", "hostile"] {
+        let docs = load_fixture(fixture);
+        let options = options_for(Path::new("."));
+        let mut files = crate_files(&docs, &options).unwrap();
+        files.insert(
+            "single_file.rs".into(),
+            single_file(&docs, &options).unwrap(),
+        );
+        for (path, text) in &files {
+            for level in ["deny(", "warn(", "allow("] {
+                assert!(
+                    !text.contains(level),
+                    "{fixture} {path} sets a lint level: {level}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn samples_are_counted_by_what_the_tests_do_with_them() {
     // seeds: JSON + XML response, event, request → tested; damaged XML and the
     // request without its required `to` → rejected.

@@ -83,6 +83,88 @@ fn hostile_text_never_becomes_code() {
     }
 }
 
+/// The fixture of resources and enumerations named like what the generated
+/// code writes unqualified (`Option`, `String`, `Vec`, `Box`, `Some`, `None`,
+/// `Ok`, `Err`, `Default`, `Link`, `Value`, ...).
+fn prelude_fixture() -> BTreeMap<String, String> {
+    let documents = emit_support::load_fixture("hostile");
+    crate_files(&documents, &emit_support::options_for(Path::new("unused")))
+        .unwrap_or_else(|e| panic!("generate: {e}"))
+}
+
+#[test]
+fn types_named_like_the_prelude_get_distinct_names_and_the_code_keeps_plain_ones() {
+    let files = prelude_fixture();
+    let mut defined = Vec::new();
+    // The types made from names in the schema (the crate root's own are fixed).
+    let from_schema = files
+        .iter()
+        .filter(|(path, _)| path.starts_with("src/resources/") || *path == "src/enums.rs");
+    for (path, text) in from_schema {
+        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for item in &file.items {
+            match item {
+                syn::Item::Struct(item) => defined.push(item.ident.to_string()),
+                syn::Item::Enum(item) => defined.push(item.ident.to_string()),
+                syn::Item::Macro(item) => {
+                    // `open_enum! { ... pub enum Name { ... } }`
+                    let tokens: Vec<String> = item
+                        .mac
+                        .tokens
+                        .clone()
+                        .into_iter()
+                        .map(|t| t.to_string())
+                        .collect();
+                    if let Some(at) = tokens.iter().position(|t| t == "enum") {
+                        defined.push(tokens[at + 1].clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for used in ucwa_codegen::emit::names::USED_NAMES {
+        assert!(
+            !defined.iter().any(|d| d == used),
+            "a generated type is named {used}: {defined:?}"
+        );
+    }
+    for renamed in [
+        "VecResource",
+        "BoxResource",
+        "SomeResource",
+        "NoneResource",
+        "OkResource",
+        "ErrResource",
+        "DefaultResource",
+        "LinkResource",
+        "StringResource",
+        "OptionEnum",
+        "ResultEnum",
+        "ValueEnum",
+    ] {
+        assert!(
+            defined.iter().any(|d| d == renamed),
+            "{renamed} missing: {defined:?}"
+        );
+    }
+    let vec = &files["src/resources/vec.rs"];
+    for plain in [
+        "pub items: Option<Vec<String>>",
+        "pub choice: Option<OptionEnum>",
+        "pub embedded: Option<Box<VecResourceEmbedded>>",
+        "pub extra: Map<String, Value>",
+        "-> Result<S::Ok, S::Error>",
+        "pub fn box_link(&self) -> Option<&Link<BoxResource>>",
+    ] {
+        assert!(vec.contains(plain), "`{plain}` missing from vec.rs:\n{vec}");
+    }
+    assert!(
+        !vec.contains("::std::"),
+        "vec.rs spells out a std path:\n{vec}"
+    );
+}
+
 #[test]
 fn hostile_serde_names_stay_exact() {
     let files = hostile_crate();

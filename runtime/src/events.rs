@@ -248,7 +248,7 @@ mod tests {
         etag: String,
     }
 
-    static COMMUNICATION: Shape = Shape {
+    const COMMUNICATION: Shape = Shape {
         properties: &[("supportedModalities", Scalar::StringList)],
         embedded: &[],
         arrays: &[],
@@ -256,9 +256,7 @@ mod tests {
 
     impl Resource for Communication {
         const REL: &'static str = "communication";
-        fn xml_shape() -> &'static Shape {
-            &COMMUNICATION
-        }
+        const XML_SHAPE: &'static Shape = &COMMUNICATION;
     }
 
     const JSON: &str = r#"{

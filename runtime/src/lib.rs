@@ -12,8 +12,14 @@
 //!   `OneOrMany<T>`; build them with `Links::One(..)` / `Links::Many(..)`.
 //! - [`xml::Shape`] has a third field, `arrays`: the link and embedded rels
 //!   documented as arrays (XML cannot tell one element from a one-element
-//!   array). Use `xml::Shape::EMPTY` for a resource with nothing to declare.
-//!   `embedded` entries are `("rel", <Target as Resource>::xml_shape)`.
+//!   array). Use `xml::Shape::EMPTY` for a resource with nothing to declare,
+//!   and `..Shape::EMPTY` for the fields a shape leaves empty.
+//!   `embedded` entries are `("rel", Target::xml_shape)`.
+//! - [`Resource::XML_SHAPE`] is a constant; `xml_shape()` returns it, for
+//!   embedded shapes. [`RequestBody::XML_SHAPE`] defaults to all text.
+//! - Generated types implement `Serialize` and `Deserialize` by hand with
+//!   [`ObjectWriter`] and [`ObjectReader`], not a derive per type.
+//! - [`testing`] holds what the generated sample tests check.
 //! - [`xml::Scalar`] has list variants (`StringList`, ...); dates are
 //!   `Scalar::String` (ASP.NET `/Date(..)/` in JSON, ISO 8601 in XML).
 //! - `open_enum!` names the fallback variant `Other(String)`, except when a
@@ -21,10 +27,9 @@
 //!   A leading `fallback = Name;` in the invocation names it outright. Members
 //!   may be called `Err` or `Other`, and any number of them fits the default
 //!   `recursion_limit` (no `#![recursion_limit]` needed in generated crates).
-//! - [`RequestBody`] has a provided `xml_shape()` (default [`xml::Shape::EMPTY`])
-//!   used by `from_xml`; override it when the body has non-text fields.
-//! - Tables live in [`meta`] and are re-exported at the root; [`Documented`]
-//!   is the optional trait carrying `OPERATIONS` and `EVENTS`.
+//! - Tables live in [`meta`] and are re-exported at the root; a resource's
+//!   `OPERATIONS` and `EVENTS` are constants of [`Resource`], empty by default.
+//! - Generated modules `use ucwa_runtime::prelude::*` for everything they name.
 //! - XML event channels: [`events::EventChannel::from_xml_with`] takes a
 //!   `Fn(&str) -> Option<&'static xml::Shape>` (rel → shape) for embedded
 //!   resources; `from_xml` reads them as text only.
@@ -43,12 +48,15 @@ pub mod error;
 pub mod events;
 mod link;
 pub mod meta;
+mod object;
+pub mod testing;
 pub mod xml;
 
 pub use data_uri::{DataUri, DataUriError};
 pub use error::{DecodeError, EncodeError, ErrorBody, ErrorCode, ErrorSubcode};
 pub use link::{Embedded, Link, Links, OneOrMany, Untyped};
-pub use meta::{Documented, EventInfo, Method, OperationInfo, ParameterInfo, SyncError};
+pub use meta::{EventInfo, Method, OperationInfo, ParameterInfo, SyncError};
+pub use object::{ObjectReader, ObjectWriter};
 
 /// Largest body (JSON or XML) accepted for decoding, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -64,7 +72,18 @@ pub trait Resource: serde::Serialize + serde::de::DeserializeOwned {
     const REL: &'static str;
 
     /// How to read this resource's XML.
-    fn xml_shape() -> &'static xml::Shape;
+    const XML_SHAPE: &'static xml::Shape;
+
+    /// The operations the page documents: the data typed operations are made from.
+    const OPERATIONS: &'static [OperationInfo] = &[];
+
+    /// The events the resource is the subject of.
+    const EVENTS: &'static [EventInfo] = &[];
+
+    /// [`Resource::XML_SHAPE`], as the function an embedded shape refers to.
+    fn xml_shape() -> &'static xml::Shape {
+        Self::XML_SHAPE
+    }
 
     /// Decodes a JSON response body.
     fn from_json(body: &str) -> Result<Self, DecodeError> {
@@ -91,8 +110,11 @@ pub trait Resource: serde::Serialize + serde::de::DeserializeOwned {
 /// The body of a POST or PUT request.
 pub trait RequestBody: serde::Serialize + serde::de::DeserializeOwned {
     /// How to read the XML form of this body; all text unless overridden.
+    const XML_SHAPE: &'static xml::Shape = &xml::Shape::EMPTY;
+
+    /// [`RequestBody::XML_SHAPE`].
     fn xml_shape() -> &'static xml::Shape {
-        &xml::Shape::EMPTY
+        Self::XML_SHAPE
     }
 
     /// Encodes as JSON.
@@ -114,6 +136,47 @@ pub trait RequestBody: serde::Serialize + serde::de::DeserializeOwned {
     fn from_xml(body: &str) -> Result<Self, DecodeError> {
         let value = xml::input_to_json_value(body, Self::xml_shape())?;
         Ok(serde_json::from_value(value)?)
+    }
+}
+
+/// Everything a generated module names, for one glob import. The generated
+/// crates never define a type of these names, so nothing here is shadowed.
+pub mod prelude {
+    pub use crate::xml::{Scalar, Shape};
+    pub use crate::{
+        Embedded, EventInfo, Link, Links, Method, ObjectReader, ObjectWriter, OperationInfo,
+        ParameterInfo, RequestBody, Resource, SyncError,
+    };
+    pub use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub use serde_json::{Map, Value};
+}
+
+/// The two body formats UCWA speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `application/json`.
+    Json,
+    /// `application/xml` (PayloadFormat.md).
+    Xml,
+}
+
+impl Format {
+    /// Decodes a body of resource `T` in this format.
+    pub fn decode<T: Resource>(self, body: &str) -> Result<T, DecodeError> {
+        match self {
+            Format::Json => T::from_json(body),
+            Format::Xml => T::from_xml(body),
+        }
+    }
+
+    /// [`Format::decode`], boxed and wrapped by `wrap`: how a generated
+    /// `AnyResource` decodes into its variant for `T`.
+    pub fn decode_as<T: Resource, A>(
+        self,
+        body: &str,
+        wrap: fn(Box<T>) -> A,
+    ) -> Result<A, DecodeError> {
+        self.decode(body).map(|decoded| wrap(Box::new(decoded)))
     }
 }
 
@@ -166,17 +229,12 @@ mod tests {
         send_message: Option<Link>,
     }
 
-    static MESSAGING: Shape = Shape {
-        properties: &[("negotiatedMessageFormats", Scalar::StringList)],
-        embedded: &[],
-        arrays: &[],
-    };
-
     impl Resource for Messaging {
         const REL: &'static str = "messaging";
-        fn xml_shape() -> &'static Shape {
-            &MESSAGING
-        }
+        const XML_SHAPE: &'static Shape = &Shape {
+            properties: &[("negotiatedMessageFormats", Scalar::StringList)],
+            ..Shape::EMPTY
+        };
     }
 
     #[test]

@@ -257,9 +257,7 @@ mod tests {
         }
         impl Resource for Note {
             const REL: &'static str = "note";
-            fn xml_shape() -> &'static Shape {
-                &Shape::EMPTY
-            }
+            const XML_SHAPE: &'static Shape = &Shape::EMPTY;
         }
         let link: Link<Note> = serde_json::from_value(json!({"href": "/me/note"})).expect("link");
         assert_eq!(link.target_rel(), "note");

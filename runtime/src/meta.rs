@@ -1,5 +1,6 @@
 //! Static tables the generated code fills from the docs: operations, their
-//! parameters and errors, and events.
+//! parameters and errors, and events ([`crate::Resource::OPERATIONS`] and
+//! [`crate::Resource::EVENTS`]).
 
 /// An HTTP method a resource supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,7 +36,8 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// One documented operation (HTTP method) on a resource.
+/// One documented operation (HTTP method) on a resource. Its request body,
+/// when it has one, is the generated `…Request` type of the same resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationInfo {
     /// The HTTP method.
@@ -44,12 +46,24 @@ pub struct OperationInfo {
     pub description: &'static str,
     /// Query parameters the operation accepts.
     pub query_parameters: &'static [ParameterInfo],
-    /// Fields of the request body.
-    pub request_body: &'static [ParameterInfo],
     /// Rels of the resources the response body may contain.
     pub response_body: &'static [&'static str],
     /// Synchronous errors the operation may return.
     pub errors: &'static [SyncError],
+}
+
+impl OperationInfo {
+    /// An operation with this method and nothing else documented: the base
+    /// that a table entry fills in with `..OperationInfo::new(method)`.
+    pub const fn new(method: Method) -> OperationInfo {
+        OperationInfo {
+            method,
+            description: "",
+            query_parameters: &[],
+            response_body: &[],
+            errors: &[],
+        }
+    }
 }
 
 /// One documented query parameter or request body field.
@@ -74,6 +88,17 @@ pub struct SyncError {
     pub subcode: &'static str,
 }
 
+impl SyncError {
+    /// An error documented with its HTTP status code.
+    pub const fn new(code: u16, error: &'static str, subcode: &'static str) -> SyncError {
+        SyncError {
+            error,
+            code: Some(code),
+            subcode,
+        }
+    }
+}
+
 /// One documented event a resource is the subject of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventInfo {
@@ -87,14 +112,6 @@ pub struct EventInfo {
     pub sender: &'static str,
     /// When and why the event is delivered.
     pub reason: &'static str,
-}
-
-/// Documentation tables of a generated type.
-pub trait Documented {
-    /// The operations the resource supports.
-    const OPERATIONS: &'static [OperationInfo];
-    /// The events the resource is the subject of.
-    const EVENTS: &'static [EventInfo];
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ struct Contact {
     extra: serde_json::Map<String, serde_json::Value>,
 }
 
-static CONTACT: Shape = Shape {
+const CONTACT: Shape = Shape {
     properties: &[("emailAddresses", Scalar::StringList)],
     embedded: &[],
     arrays: &[],
@@ -33,9 +33,7 @@ static CONTACT: Shape = Shape {
 
 impl Resource for Contact {
     const REL: &'static str = "contact";
-    fn xml_shape() -> &'static Shape {
-        &CONTACT
-    }
+    const XML_SHAPE: &'static Shape = &CONTACT;
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]

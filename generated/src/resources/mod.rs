@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 //! One module per resource page; the types are re-exported here.
+
 mod accept;
 mod accept_with_answer;
 mod accept_with_phone_audio;
@@ -240,486 +241,242 @@ mod user_acknowledged;
 mod video_freeze;
 mod video_locked_on_participant;
 mod xframe;
-pub use self::accept::{Accept, AcceptLinks};
-pub use self::accept_with_answer::{
-    AcceptWithAnswer, AcceptWithAnswerLinks, AcceptWithAnswerRequest,
-};
-pub use self::accept_with_phone_audio::{AcceptWithPhoneAudio, AcceptWithPhoneAudioLinks};
-pub use self::accepted_by_contact::{AcceptedByContact, AcceptedByContactLinks};
-pub use self::accepted_by_participant::{
-    AcceptedByParticipant, AcceptedByParticipantLinks,
-};
-pub use self::add_audio::{AddAudio, AddAudioLinks, AddAudioRequest};
-pub use self::add_audio_video::{AddAudioVideo, AddAudioVideoLinks, AddAudioVideoRequest};
-pub use self::add_messaging::{AddMessaging, AddMessagingLinks, AddMessagingRequest};
-pub use self::add_participant::{
-    AddParticipant, AddParticipantLinks, AddParticipantRequest,
-};
-pub use self::add_phone_audio::{AddPhoneAudio, AddPhoneAudioLinks, AddPhoneAudioRequest};
-pub use self::add_to_contact_list::{
-    AddToContactList, AddToContactListLinks, AddToContactListRequest,
-};
-pub use self::add_to_presence_subscription::{
-    AddToPresenceSubscription, AddToPresenceSubscriptionLinks,
-    AddToPresenceSubscriptionEmbedded, AddToPresenceSubscriptionRequest,
-};
-pub use self::add_video::{AddVideo, AddVideoLinks, AddVideoRequest};
-pub use self::admit::{Admit, AdmitLinks};
-pub use self::anon_applications::{
-    AnonApplications, AnonApplicationsLinks, AnonApplicationsEmbedded,
-    AnonApplicationsRequest,
-};
-pub use self::answer::{Answer, AnswerLinks};
-pub use self::application::{Application, ApplicationLinks, ApplicationEmbedded};
-pub use self::application_sharer::{ApplicationSharer, ApplicationSharerLinks};
-pub use self::application_sharing::{ApplicationSharing, ApplicationSharingLinks};
-pub use self::application_sharing_renegotiation::{
-    ApplicationSharingRenegotiation, ApplicationSharingRenegotiationLinks,
-};
-pub use self::applications::{
-    Applications, ApplicationsLinks, ApplicationsEmbedded, ApplicationsRequest,
-};
-pub use self::applications2::{Applications2, Applications2Links, Applications2Embedded};
-pub use self::attendees::{Attendees, AttendeesLinks};
-pub use self::audio_transcript::{AudioTranscript, AudioTranscriptLinks};
-pub use self::audio_video::{AudioVideo, AudioVideoLinks};
-pub use self::audio_video_invitation::{
-    AudioVideoInvitation, AudioVideoInvitationLinks, AudioVideoInvitationEmbedded,
-};
-pub use self::audio_video_negotiation::{
-    AudioVideoNegotiation, AudioVideoNegotiationLinks,
-};
-pub use self::audio_video_policies::{AudioVideoPolicies, AudioVideoPoliciesLinks};
-pub use self::audio_video_renegotiation::{
-    AudioVideoRenegotiation, AudioVideoRenegotiationLinks,
-};
-pub use self::audio_video_session::{AudioVideoSession, AudioVideoSessionLinks};
-pub use self::audio_video_sessions::{AudioVideoSessions, AudioVideoSessionsLinks};
-pub use self::batch::{Batch, BatchLinks};
-pub use self::call_forwarding_settings::{
-    CallForwardingSettings, CallForwardingSettingsLinks, CallForwardingSettingsEmbedded,
-    CallForwardingSettingsRequest,
-};
-pub use self::cancel::{Cancel, CancelLinks};
-pub use self::change_number::{ChangeNumber, ChangeNumberLinks, ChangeNumberRequest};
-pub use self::change_visibility::{
-    ChangeVisibility, ChangeVisibilityLinks, ChangeVisibilityRequest,
-};
-pub use self::communication::{Communication, CommunicationLinks, CommunicationRequest};
-pub use self::contact::{Contact, ContactLinks};
-pub use self::contact_location::{ContactLocation, ContactLocationLinks};
-pub use self::contact_note::{ContactNote, ContactNoteLinks};
-pub use self::contact_photo::{ContactPhoto, ContactPhotoLinks};
-pub use self::contact_presence::{ContactPresence, ContactPresenceLinks};
-pub use self::contact_privacy_relationship::{
-    ContactPrivacyRelationship, ContactPrivacyRelationshipLinks,
-};
-pub use self::contact_privacy_relationship2::{
-    ContactPrivacyRelationship2, ContactPrivacyRelationship2Links,
-    ContactPrivacyRelationship2Request,
-};
-pub use self::contact_supported_modalities::{
-    ContactSupportedModalities, ContactSupportedModalitiesLinks,
-};
-pub use self::continue_audio::{ContinueAudio, ContinueAudioLinks, ContinueAudioRequest};
-pub use self::continue_audio_video::{
-    ContinueAudioVideo, ContinueAudioVideoLinks, ContinueAudioVideoRequest,
-};
-pub use self::continue_messaging::{
-    ContinueMessaging, ContinueMessagingLinks, ContinueMessagingRequest,
-};
-pub use self::continue_phone_audio::{
-    ContinuePhoneAudio, ContinuePhoneAudioLinks, ContinuePhoneAudioRequest,
-};
-pub use self::continue_video::{ContinueVideo, ContinueVideoLinks, ContinueVideoRequest};
-pub use self::conversation::{Conversation, ConversationLinks};
-pub use self::conversation_extension_result::{
-    ConversationExtensionResult, ConversationExtensionResultLinks,
-};
-pub use self::conversation_log::{
-    ConversationLog, ConversationLogLinks, ConversationLogEmbedded,
-};
-pub use self::conversation_log_recipient::{
-    ConversationLogRecipient, ConversationLogRecipientLinks,
-};
-pub use self::conversation_log_transcript::{
-    ConversationLogTranscript, ConversationLogTranscriptLinks,
-    ConversationLogTranscriptEmbedded,
-};
-pub use self::conversation_log_transcripts::{
-    ConversationLogTranscripts, ConversationLogTranscriptsLinks,
-    ConversationLogTranscriptsEmbedded,
-};
-pub use self::conversation_logs::{ConversationLogs, ConversationLogsLinks};
-pub use self::conversations::{Conversations, ConversationsLinks};
-pub use self::data_collaboration::{DataCollaboration, DataCollaborationLinks};
-pub use self::decline::{Decline, DeclineLinks, DeclineRequest};
-pub use self::default_group::{DefaultGroup, DefaultGroupLinks};
-pub use self::delegates_group::{DelegatesGroup, DelegatesGroupLinks};
-pub use self::delegator::{Delegator, DelegatorLinks};
-pub use self::delegators_group::{DelegatorsGroup, DelegatorsGroupLinks};
-pub use self::demote::{Demote, DemoteLinks};
-pub use self::derived_audio_video::{DerivedAudioVideo, DerivedAudioVideoLinks};
-pub use self::derived_conversation::{DerivedConversation, DerivedConversationLinks};
-pub use self::derived_messaging::{DerivedMessaging, DerivedMessagingLinks};
-pub use self::derived_phone_audio::{DerivedPhoneAudio, DerivedPhoneAudioLinks};
-pub use self::dial_in_region::{DialInRegion, DialInRegionLinks};
-pub use self::disable_audience_messaging::{
-    DisableAudienceMessaging, DisableAudienceMessagingLinks,
-};
-pub use self::disable_audience_mute_lock::{
-    DisableAudienceMuteLock, DisableAudienceMuteLockLinks,
-};
-pub use self::dismiss::{Dismiss, DismissLinks, DismissRequest};
-pub use self::distribution_group::{
-    DistributionGroup, DistributionGroupLinks, DistributionGroupEmbedded,
-};
-pub use self::eject::{Eject, EjectLinks};
-pub use self::enable_audience_messaging::{
-    EnableAudienceMessaging, EnableAudienceMessagingLinks,
-};
-pub use self::enable_audience_mute_lock::{
-    EnableAudienceMuteLock, EnableAudienceMuteLockLinks,
-};
-pub use self::error_transcript::{ErrorTranscript, ErrorTranscriptLinks};
-pub use self::escalate_audio::{
-    EscalateAudio, EscalateAudioLinks, EscalateAudioEmbedded, EscalateAudioRequest,
-};
-pub use self::escalate_audio_video::{
-    EscalateAudioVideo, EscalateAudioVideoLinks, EscalateAudioVideoEmbedded,
-    EscalateAudioVideoRequest,
-};
-pub use self::events::{Events, EventsLinks};
-pub use self::expand_distribution_group::{
-    ExpandDistributionGroup, ExpandDistributionGroupLinks,
-    ExpandDistributionGroupEmbedded,
-};
-pub use self::failed_delivery_participant::{
-    FailedDeliveryParticipant, FailedDeliveryParticipantLinks,
-};
-pub use self::forwarded_by::{ForwardedBy, ForwardedByLinks};
-pub use self::from::{From, FromLinks};
-pub use self::group::{Group, GroupLinks};
-pub use self::group2::{Group2, Group2Links, Group2Request};
-pub use self::group_contacts::{GroupContacts, GroupContactsLinks, GroupContactsEmbedded};
-pub use self::group_memberships::{
-    GroupMemberships, GroupMembershipsLinks, GroupMembershipsEmbedded,
-};
-pub use self::hold_phone_audio::{HoldPhoneAudio, HoldPhoneAudioLinks};
-pub use self::immediate_forward_settings::{
-    ImmediateForwardSettings, ImmediateForwardSettingsLinks,
-};
-pub use self::immediate_forward_to_contact::{
-    ImmediateForwardToContact, ImmediateForwardToContactLinks,
-    ImmediateForwardToContactRequest,
-};
-pub use self::immediate_forward_to_delegates::{
-    ImmediateForwardToDelegates, ImmediateForwardToDelegatesLinks,
-};
-pub use self::immediate_forward_to_voicemail::{
-    ImmediateForwardToVoicemail, ImmediateForwardToVoicemailLinks,
-};
-pub use self::invitation::{Invitation, InvitationLinks};
-pub use self::invitations::{Invitations, InvitationsLinks};
-pub use self::join_online_meeting::{
-    JoinOnlineMeeting, JoinOnlineMeetingLinks, JoinOnlineMeetingRequest,
-};
-pub use self::leaders::{Leaders, LeadersLinks};
-pub use self::lobby::{Lobby, LobbyLinks, LobbyEmbedded};
-pub use self::local_participant::{LocalParticipant, LocalParticipantLinks};
-pub use self::location::{Location, LocationLinks, LocationRequest};
-pub use self::make_me_available::{
-    MakeMeAvailable, MakeMeAvailableLinks, MakeMeAvailableRequest,
-};
-pub use self::make_me_available2::{
-    MakeMeAvailable2, MakeMeAvailable2Links, MakeMeAvailable2Request,
-};
-pub use self::mark_as_read::{MarkAsRead, MarkAsReadLinks};
-pub use self::me::{Me, MeLinks};
-pub use self::media_diagnostics::{MediaDiagnostics, MediaDiagnosticsLinks};
-pub use self::media_policies::{MediaPolicies, MediaPoliciesLinks};
-pub use self::media_relay::{MediaRelay, MediaRelayLinks};
-pub use self::media_relay_access_token::{
-    MediaRelayAccessToken, MediaRelayAccessTokenLinks, MediaRelayAccessTokenEmbedded,
-};
-pub use self::memberships::{
-    Memberships, MembershipsLinks, MembershipsEmbedded, MembershipsRequest,
-};
-pub use self::message::{Message, MessageLinks};
-pub use self::message_transcript::{MessageTranscript, MessageTranscriptLinks};
-pub use self::messages::{Messages, MessagesLinks};
-pub use self::messaging::{Messaging, MessagingLinks};
-pub use self::messaging_invitation::{
-    MessagingInvitation, MessagingInvitationLinks, MessagingInvitationEmbedded,
-};
-pub use self::missed_items::{MissedItems, MissedItemsLinks};
-pub use self::mute_audio::{MuteAudio, MuteAudioLinks};
-pub use self::mute_video::{MuteVideo, MuteVideoLinks};
-pub use self::my_assigned_online_meeting::{
-    MyAssignedOnlineMeeting, MyAssignedOnlineMeetingLinks,
-    MyAssignedOnlineMeetingEmbedded, MyAssignedOnlineMeetingRequest,
-};
-pub use self::my_contacts::{MyContacts, MyContactsLinks, MyContactsEmbedded};
-pub use self::my_contacts_and_groups_subscription::{
-    MyContactsAndGroupsSubscription, MyContactsAndGroupsSubscriptionLinks,
-};
-pub use self::my_group_membership::{MyGroupMembership, MyGroupMembershipLinks};
-pub use self::my_group_membership2::{MyGroupMembership2, MyGroupMembership2Links};
-pub use self::my_group_memberships::{
-    MyGroupMemberships, MyGroupMembershipsLinks, MyGroupMembershipsEmbedded,
-};
-pub use self::my_group_memberships2::{
-    MyGroupMemberships2, MyGroupMemberships2Links, MyGroupMemberships2Embedded,
-    MyGroupMemberships2Request,
-};
-pub use self::my_groups::{MyGroups, MyGroupsLinks, MyGroupsEmbedded};
-pub use self::my_groups2::{
-    MyGroups2, MyGroups2Links, MyGroups2Embedded, MyGroups2Request,
-};
-pub use self::my_online_meeting::{
-    MyOnlineMeeting, MyOnlineMeetingLinks, MyOnlineMeetingEmbedded,
-    MyOnlineMeetingRequest,
-};
-pub use self::my_online_meetings::{
-    MyOnlineMeetings, MyOnlineMeetingsLinks, MyOnlineMeetingsEmbedded,
-    MyOnlineMeetingsRequest,
-};
-pub use self::my_organization_group::{MyOrganizationGroup, MyOrganizationGroupLinks};
-pub use self::my_privacy_relationship::{
-    MyPrivacyRelationship, MyPrivacyRelationshipLinks,
-};
-pub use self::my_privacy_relationships::{
-    MyPrivacyRelationships, MyPrivacyRelationshipsLinks, MyPrivacyRelationshipsEmbedded,
-};
-pub use self::next_conversation_log_transcripts::{
-    NextConversationLogTranscripts, NextConversationLogTranscriptsLinks,
-    NextConversationLogTranscriptsEmbedded,
-};
-pub use self::note::{Note, NoteLinks, NoteRequest};
-pub use self::on_behalf_of::{OnBehalfOf, OnBehalfOfLinks};
-pub use self::online_meeting::{OnlineMeeting, OnlineMeetingLinks, OnlineMeetingEmbedded};
-pub use self::online_meeting_default_values::{
-    OnlineMeetingDefaultValues, OnlineMeetingDefaultValuesLinks,
-};
-pub use self::online_meeting_eligible_values::{
-    OnlineMeetingEligibleValues, OnlineMeetingEligibleValuesLinks,
-};
-pub use self::online_meeting_extension::{
-    OnlineMeetingExtension, OnlineMeetingExtensionLinks, OnlineMeetingExtensionRequest,
-};
-pub use self::online_meeting_extensions::{
-    OnlineMeetingExtensions, OnlineMeetingExtensionsLinks,
-    OnlineMeetingExtensionsEmbedded, OnlineMeetingExtensionsRequest,
-};
-pub use self::online_meeting_invitation::{
-    OnlineMeetingInvitation, OnlineMeetingInvitationLinks,
-    OnlineMeetingInvitationEmbedded,
-};
-pub use self::online_meeting_invitation_customization::{
-    OnlineMeetingInvitationCustomization, OnlineMeetingInvitationCustomizationLinks,
-};
-pub use self::online_meeting_policies::{
-    OnlineMeetingPolicies, OnlineMeetingPoliciesLinks,
-};
-pub use self::online_meetings::{OnlineMeetings, OnlineMeetingsLinks};
-pub use self::organizer::{Organizer, OrganizerLinks};
-pub use self::participant::{Participant, ParticipantLinks};
-pub use self::participant_application_sharing::{
-    ParticipantApplicationSharing, ParticipantApplicationSharingLinks,
-};
-pub use self::participant_audio::{ParticipantAudio, ParticipantAudioLinks};
-pub use self::participant_data_collaboration::{
-    ParticipantDataCollaboration, ParticipantDataCollaborationLinks,
-};
-pub use self::participant_invitation::{
-    ParticipantInvitation, ParticipantInvitationLinks, ParticipantInvitationEmbedded,
-};
-pub use self::participant_messaging::{ParticipantMessaging, ParticipantMessagingLinks};
-pub use self::participant_panoramic_video::{
-    ParticipantPanoramicVideo, ParticipantPanoramicVideoLinks,
-};
-pub use self::participant_video::{ParticipantVideo, ParticipantVideoLinks};
-pub use self::participants::{Participants, ParticipantsLinks};
-pub use self::people::{People, PeopleLinks};
-pub use self::phone::{Phone, PhoneLinks};
-pub use self::phone_audio::{PhoneAudio, PhoneAudioLinks};
-pub use self::phone_audio_invitation::{
-    PhoneAudioInvitation, PhoneAudioInvitationLinks, PhoneAudioInvitationEmbedded,
-};
-pub use self::phone_dial_in_information::{
-    PhoneDialInInformation, PhoneDialInInformationLinks, PhoneDialInInformationEmbedded,
-};
-pub use self::phones::{Phones, PhonesLinks, PhonesEmbedded};
-pub use self::photo::{Photo, PhotoLinks};
-pub use self::pinned_group::{PinnedGroup, PinnedGroupLinks};
-pub use self::policies::{Policies, PoliciesLinks};
-pub use self::presence::{Presence, PresenceLinks, PresenceRequest};
-pub use self::presence_subscription::{
-    PresenceSubscription, PresenceSubscriptionLinks, PresenceSubscriptionRequest,
-};
-pub use self::presence_subscription_membership::{
-    PresenceSubscriptionMembership, PresenceSubscriptionMembershipLinks,
-};
-pub use self::presence_subscription_memberships::{
-    PresenceSubscriptionMemberships, PresenceSubscriptionMembershipsLinks,
-    PresenceSubscriptionMembershipsEmbedded, PresenceSubscriptionMembershipsRequest,
-};
-pub use self::presence_subscriptions::{
-    PresenceSubscriptions, PresenceSubscriptionsLinks, PresenceSubscriptionsEmbedded,
-    PresenceSubscriptionsRequest,
-};
-pub use self::promote::{Promote, PromoteLinks};
-pub use self::publish_call_quality_feedback::{
-    PublishCallQualityFeedback, PublishCallQualityFeedbackLinks,
-    PublishCallQualityFeedbackRequest,
-};
-pub use self::reason::{Reason, ReasonLinks};
-pub use self::redirect::{Redirect, RedirectLinks};
-pub use self::reject::{Reject, RejectLinks};
-pub use self::remove_contact_from_all_groups::{
-    RemoveContactFromAllGroups, RemoveContactFromAllGroupsLinks,
-    RemoveContactFromAllGroupsRequest,
-};
-pub use self::remove_contact_from_all_groups2::{
-    RemoveContactFromAllGroups2, RemoveContactFromAllGroups2Links,
-    RemoveContactFromAllGroups2Request,
-};
-pub use self::remove_from_contact_list::{
-    RemoveFromContactList, RemoveFromContactListLinks, RemoveFromContactListRequest,
-};
-pub use self::renegotiations::{
-    Renegotiations, RenegotiationsLinks, RenegotiationsRequest,
-};
-pub use self::replace_with_phone_audio::{
-    ReplaceWithPhoneAudio, ReplaceWithPhoneAudioLinks, ReplaceWithPhoneAudioRequest,
-};
-pub use self::replaces_audio_video::{ReplacesAudioVideo, ReplacesAudioVideoLinks};
-pub use self::replaces_phone_audio::{ReplacesPhoneAudio, ReplacesPhoneAudioLinks};
-pub use self::replay_message::{ReplayMessage, ReplayMessageLinks};
-pub use self::report_media_diagnostics::{
-    ReportMediaDiagnostics, ReportMediaDiagnosticsLinks, ReportMediaDiagnosticsRequest,
-};
-pub use self::report_my_activity::{ReportMyActivity, ReportMyActivityLinks};
-pub use self::report_my_network::{
-    ReportMyNetwork, ReportMyNetworkLinks, ReportMyNetworkRequest,
-};
-pub use self::reset_contact_privacy_relationship::{
-    ResetContactPrivacyRelationship, ResetContactPrivacyRelationshipLinks,
-};
-pub use self::reset_unanswered_call_settings::{
-    ResetUnansweredCallSettings, ResetUnansweredCallSettingsLinks,
-};
-pub use self::resume_audio::{ResumeAudio, ResumeAudioLinks, ResumeAudioRequest};
-pub use self::resume_audio_video::{
-    ResumeAudioVideo, ResumeAudioVideoLinks, ResumeAudioVideoRequest,
-};
-pub use self::resume_phone_audio::{ResumePhoneAudio, ResumePhoneAudioLinks};
-pub use self::root::{Root, RootLinks};
-pub use self::search::{Search, SearchLinks, SearchEmbedded};
-pub use self::search2::{Search2, Search2Links, Search2Embedded};
-pub use self::send_message::{SendMessage, SendMessageLinks, SendMessageRequest};
-pub use self::send_provisional_answer::{
-    SendProvisionalAnswer, SendProvisionalAnswerLinks, SendProvisionalAnswerRequest,
-};
-pub use self::session::{Session, SessionLinks};
-pub use self::sessions::{Sessions, SessionsLinks};
-pub use self::set_is_typing::{SetIsTyping, SetIsTypingLinks};
-pub use self::simultaneous_ring_settings::{
-    SimultaneousRingSettings, SimultaneousRingSettingsLinks,
-    SimultaneousRingSettingsRequest,
-};
-pub use self::simultaneous_ring_to_contact::{
-    SimultaneousRingToContact, SimultaneousRingToContactLinks,
-    SimultaneousRingToContactRequest,
-};
-pub use self::simultaneous_ring_to_delegates::{
-    SimultaneousRingToDelegates, SimultaneousRingToDelegatesLinks,
-    SimultaneousRingToDelegatesRequest,
-};
-pub use self::simultaneous_ring_to_team::{
-    SimultaneousRingToTeam, SimultaneousRingToTeamLinks, SimultaneousRingToTeamRequest,
-};
-pub use self::start_audio::{StartAudio, StartAudioLinks, StartAudioRequest};
-pub use self::start_audio2::{StartAudio2, StartAudio2Links, StartAudio2Request};
-pub use self::start_audio_on_behalf_of_delegator::{
-    StartAudioOnBehalfOfDelegator, StartAudioOnBehalfOfDelegatorLinks,
-    StartAudioOnBehalfOfDelegatorRequest,
-};
-pub use self::start_audio_video::{
-    StartAudioVideo, StartAudioVideoLinks, StartAudioVideoRequest,
-};
-pub use self::start_audio_video2::{
-    StartAudioVideo2, StartAudioVideo2Links, StartAudioVideo2Request,
-};
-pub use self::start_audio_video_on_behalf_of_delegator::{
-    StartAudioVideoOnBehalfOfDelegator, StartAudioVideoOnBehalfOfDelegatorLinks,
-    StartAudioVideoOnBehalfOfDelegatorRequest,
-};
-pub use self::start_emergency_call::{
-    StartEmergencyCall, StartEmergencyCallLinks, StartEmergencyCallRequest,
-};
-pub use self::start_messaging::{
-    StartMessaging, StartMessagingLinks, StartMessagingRequest,
-};
-pub use self::start_messaging2::{
-    StartMessaging2, StartMessaging2Links, StartMessaging2Request,
-};
-pub use self::start_online_meeting::{
-    StartOnlineMeeting, StartOnlineMeetingLinks, StartOnlineMeetingRequest,
-};
-pub use self::start_or_refresh_subscription_to_contacts_and_groups::{
-    StartOrRefreshSubscriptionToContactsAndGroups,
-    StartOrRefreshSubscriptionToContactsAndGroupsLinks,
-    StartOrRefreshSubscriptionToContactsAndGroupsRequest,
-};
-pub use self::start_phone_audio::{
-    StartPhoneAudio, StartPhoneAudioLinks, StartPhoneAudioRequest,
-};
-pub use self::start_phone_audio2::{
-    StartPhoneAudio2, StartPhoneAudio2Links, StartPhoneAudio2Request,
-};
-pub use self::start_phone_audio_on_behalf_of_delegator::{
-    StartPhoneAudioOnBehalfOfDelegator, StartPhoneAudioOnBehalfOfDelegatorLinks,
-    StartPhoneAudioOnBehalfOfDelegatorRequest,
-};
-pub use self::start_video::{StartVideo, StartVideoLinks, StartVideoRequest};
-pub use self::stop_audio::{StopAudio, StopAudioLinks, StopAudioRequest};
-pub use self::stop_audio_video::{
-    StopAudioVideo, StopAudioVideoLinks, StopAudioVideoRequest,
-};
-pub use self::stop_messaging::{StopMessaging, StopMessagingLinks};
-pub use self::stop_phone_audio::{StopPhoneAudio, StopPhoneAudioLinks};
-pub use self::stop_subscription_to_contacts_and_groups::{
-    StopSubscriptionToContactsAndGroups, StopSubscriptionToContactsAndGroupsLinks,
-};
-pub use self::stop_video::{StopVideo, StopVideoLinks, StopVideoRequest};
-pub use self::subscribe_to_group_presence::{
-    SubscribeToGroupPresence, SubscribeToGroupPresenceLinks,
-    SubscribeToGroupPresenceRequest,
-};
-pub use self::subscribed_contacts::{SubscribedContacts, SubscribedContactsLinks};
-pub use self::to::{To, ToLinks};
-pub use self::transferred_by::{TransferredBy, TransferredByLinks};
-pub use self::turn_off_call_forwarding::{
-    TurnOffCallForwarding, TurnOffCallForwardingLinks,
-};
-pub use self::typing_participants::{TypingParticipants, TypingParticipantsLinks};
-pub use self::unanswered_call_settings::{
-    UnansweredCallSettings, UnansweredCallSettingsLinks, UnansweredCallSettingsRequest,
-};
-pub use self::unanswered_call_to_contact::{
-    UnansweredCallToContact, UnansweredCallToContactLinks, UnansweredCallToContactRequest,
-};
-pub use self::unanswered_call_to_voicemail::{
-    UnansweredCallToVoicemail, UnansweredCallToVoicemailLinks,
-    UnansweredCallToVoicemailRequest,
-};
-pub use self::unmute_audio::{UnmuteAudio, UnmuteAudioLinks};
-pub use self::unmute_video::{UnmuteVideo, UnmuteVideoLinks};
-pub use self::user::{User, UserLinks};
-pub use self::user_acknowledged::{UserAcknowledged, UserAcknowledgedLinks};
-pub use self::video_freeze::{VideoFreeze, VideoFreezeLinks};
-pub use self::video_locked_on_participant::{
-    VideoLockedOnParticipant, VideoLockedOnParticipantLinks,
-};
-pub use self::xframe::{Xframe, XframeLinks};
+
+pub use accept::*;
+pub use accept_with_answer::*;
+pub use accept_with_phone_audio::*;
+pub use accepted_by_contact::*;
+pub use accepted_by_participant::*;
+pub use add_audio::*;
+pub use add_audio_video::*;
+pub use add_messaging::*;
+pub use add_participant::*;
+pub use add_phone_audio::*;
+pub use add_to_contact_list::*;
+pub use add_to_presence_subscription::*;
+pub use add_video::*;
+pub use admit::*;
+pub use anon_applications::*;
+pub use answer::*;
+pub use application::*;
+pub use application_sharer::*;
+pub use application_sharing::*;
+pub use application_sharing_renegotiation::*;
+pub use applications::*;
+pub use applications2::*;
+pub use attendees::*;
+pub use audio_transcript::*;
+pub use audio_video::*;
+pub use audio_video_invitation::*;
+pub use audio_video_negotiation::*;
+pub use audio_video_policies::*;
+pub use audio_video_renegotiation::*;
+pub use audio_video_session::*;
+pub use audio_video_sessions::*;
+pub use batch::*;
+pub use call_forwarding_settings::*;
+pub use cancel::*;
+pub use change_number::*;
+pub use change_visibility::*;
+pub use communication::*;
+pub use contact::*;
+pub use contact_location::*;
+pub use contact_note::*;
+pub use contact_photo::*;
+pub use contact_presence::*;
+pub use contact_privacy_relationship::*;
+pub use contact_privacy_relationship2::*;
+pub use contact_supported_modalities::*;
+pub use continue_audio::*;
+pub use continue_audio_video::*;
+pub use continue_messaging::*;
+pub use continue_phone_audio::*;
+pub use continue_video::*;
+pub use conversation::*;
+pub use conversation_extension_result::*;
+pub use conversation_log::*;
+pub use conversation_log_recipient::*;
+pub use conversation_log_transcript::*;
+pub use conversation_log_transcripts::*;
+pub use conversation_logs::*;
+pub use conversations::*;
+pub use data_collaboration::*;
+pub use decline::*;
+pub use default_group::*;
+pub use delegates_group::*;
+pub use delegator::*;
+pub use delegators_group::*;
+pub use demote::*;
+pub use derived_audio_video::*;
+pub use derived_conversation::*;
+pub use derived_messaging::*;
+pub use derived_phone_audio::*;
+pub use dial_in_region::*;
+pub use disable_audience_messaging::*;
+pub use disable_audience_mute_lock::*;
+pub use dismiss::*;
+pub use distribution_group::*;
+pub use eject::*;
+pub use enable_audience_messaging::*;
+pub use enable_audience_mute_lock::*;
+pub use error_transcript::*;
+pub use escalate_audio::*;
+pub use escalate_audio_video::*;
+pub use events::*;
+pub use expand_distribution_group::*;
+pub use failed_delivery_participant::*;
+pub use forwarded_by::*;
+pub use from::*;
+pub use group::*;
+pub use group2::*;
+pub use group_contacts::*;
+pub use group_memberships::*;
+pub use hold_phone_audio::*;
+pub use immediate_forward_settings::*;
+pub use immediate_forward_to_contact::*;
+pub use immediate_forward_to_delegates::*;
+pub use immediate_forward_to_voicemail::*;
+pub use invitation::*;
+pub use invitations::*;
+pub use join_online_meeting::*;
+pub use leaders::*;
+pub use lobby::*;
+pub use local_participant::*;
+pub use location::*;
+pub use make_me_available::*;
+pub use make_me_available2::*;
+pub use mark_as_read::*;
+pub use me::*;
+pub use media_diagnostics::*;
+pub use media_policies::*;
+pub use media_relay::*;
+pub use media_relay_access_token::*;
+pub use memberships::*;
+pub use message::*;
+pub use message_transcript::*;
+pub use messages::*;
+pub use messaging::*;
+pub use messaging_invitation::*;
+pub use missed_items::*;
+pub use mute_audio::*;
+pub use mute_video::*;
+pub use my_assigned_online_meeting::*;
+pub use my_contacts::*;
+pub use my_contacts_and_groups_subscription::*;
+pub use my_group_membership::*;
+pub use my_group_membership2::*;
+pub use my_group_memberships::*;
+pub use my_group_memberships2::*;
+pub use my_groups::*;
+pub use my_groups2::*;
+pub use my_online_meeting::*;
+pub use my_online_meetings::*;
+pub use my_organization_group::*;
+pub use my_privacy_relationship::*;
+pub use my_privacy_relationships::*;
+pub use next_conversation_log_transcripts::*;
+pub use note::*;
+pub use on_behalf_of::*;
+pub use online_meeting::*;
+pub use online_meeting_default_values::*;
+pub use online_meeting_eligible_values::*;
+pub use online_meeting_extension::*;
+pub use online_meeting_extensions::*;
+pub use online_meeting_invitation::*;
+pub use online_meeting_invitation_customization::*;
+pub use online_meeting_policies::*;
+pub use online_meetings::*;
+pub use organizer::*;
+pub use participant::*;
+pub use participant_application_sharing::*;
+pub use participant_audio::*;
+pub use participant_data_collaboration::*;
+pub use participant_invitation::*;
+pub use participant_messaging::*;
+pub use participant_panoramic_video::*;
+pub use participant_video::*;
+pub use participants::*;
+pub use people::*;
+pub use phone::*;
+pub use phone_audio::*;
+pub use phone_audio_invitation::*;
+pub use phone_dial_in_information::*;
+pub use phones::*;
+pub use photo::*;
+pub use pinned_group::*;
+pub use policies::*;
+pub use presence::*;
+pub use presence_subscription::*;
+pub use presence_subscription_membership::*;
+pub use presence_subscription_memberships::*;
+pub use presence_subscriptions::*;
+pub use promote::*;
+pub use publish_call_quality_feedback::*;
+pub use reason::*;
+pub use redirect::*;
+pub use reject::*;
+pub use remove_contact_from_all_groups::*;
+pub use remove_contact_from_all_groups2::*;
+pub use remove_from_contact_list::*;
+pub use renegotiations::*;
+pub use replace_with_phone_audio::*;
+pub use replaces_audio_video::*;
+pub use replaces_phone_audio::*;
+pub use replay_message::*;
+pub use report_media_diagnostics::*;
+pub use report_my_activity::*;
+pub use report_my_network::*;
+pub use reset_contact_privacy_relationship::*;
+pub use reset_unanswered_call_settings::*;
+pub use resume_audio::*;
+pub use resume_audio_video::*;
+pub use resume_phone_audio::*;
+pub use root::*;
+pub use search::*;
+pub use search2::*;
+pub use send_message::*;
+pub use send_provisional_answer::*;
+pub use session::*;
+pub use sessions::*;
+pub use set_is_typing::*;
+pub use simultaneous_ring_settings::*;
+pub use simultaneous_ring_to_contact::*;
+pub use simultaneous_ring_to_delegates::*;
+pub use simultaneous_ring_to_team::*;
+pub use start_audio::*;
+pub use start_audio2::*;
+pub use start_audio_on_behalf_of_delegator::*;
+pub use start_audio_video::*;
+pub use start_audio_video2::*;
+pub use start_audio_video_on_behalf_of_delegator::*;
+pub use start_emergency_call::*;
+pub use start_messaging::*;
+pub use start_messaging2::*;
+pub use start_online_meeting::*;
+pub use start_or_refresh_subscription_to_contacts_and_groups::*;
+pub use start_phone_audio::*;
+pub use start_phone_audio2::*;
+pub use start_phone_audio_on_behalf_of_delegator::*;
+pub use start_video::*;
+pub use stop_audio::*;
+pub use stop_audio_video::*;
+pub use stop_messaging::*;
+pub use stop_phone_audio::*;
+pub use stop_subscription_to_contacts_and_groups::*;
+pub use stop_video::*;
+pub use subscribe_to_group_presence::*;
+pub use subscribed_contacts::*;
+pub use to::*;
+pub use transferred_by::*;
+pub use turn_off_call_forwarding::*;
+pub use typing_participants::*;
+pub use unanswered_call_settings::*;
+pub use unanswered_call_to_contact::*;
+pub use unanswered_call_to_voicemail::*;
+pub use unmute_audio::*;
+pub use unmute_video::*;
+pub use user::*;
+pub use user_acknowledged::*;
+pub use video_freeze::*;
+pub use video_locked_on_participant::*;
+pub use xframe::*;

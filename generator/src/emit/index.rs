@@ -1,16 +1,16 @@
 //! The crate-wide pieces: open enums (enumeration pages, resource kinds,
 //! error subcodes) and the index that decodes a body of any known rel.
 
-use super::docs::{code, doc_or, trusted};
-use super::model::{Enumeration, Member, Model, Resource};
+use super::docs::{code, doc, doc_or, trusted};
+use super::model::{Enumeration, Member, Model};
 use super::output::Segment;
 use super::resource::id;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
 /// An enum as `open_enum!` takes it: `Variant = "documented string"` rows.
-/// Written as a plain enum item so it can be formatted on its own; see
-/// [`OpenEnum::invocation`] for the macro call around it.
+/// Written as a plain enum item so it can be formatted on its own; a
+/// [`Segment::OpenEnum`] puts the macro call around it.
 pub struct OpenEnum<'a> {
     pub ident: &'a str,
     pub description: TokenStream,
@@ -28,10 +28,6 @@ impl<'a> OpenEnum<'a> {
             members: &e.members,
         }
     }
-
-    pub fn invocation(&self) -> TokenStream {
-        quote! { ::ucwa_runtime::open_enum! { #self } }
-    }
 }
 
 impl ToTokens for OpenEnum<'_> {
@@ -39,7 +35,8 @@ impl ToTokens for OpenEnum<'_> {
         let name = id(self.ident);
         let docs = &self.description;
         let variants = self.members.iter().map(|m| {
-            let docs = doc_or(&m.description, &format!("{}.", code(&m.value)));
+            // The value is the documentation when the page says no more.
+            let docs = doc(&m.description);
             let variant = id(&m.ident);
             let value = &m.value;
             quote! { #docs #variant = #value, }
@@ -59,7 +56,8 @@ pub fn resource_kinds(model: &Model) -> Vec<Member> {
         .map(|r| Member {
             value: r.rel.clone(),
             ident: r.kind_variant.clone(),
-            description: r.description.clone(),
+            // The type's own documentation says what the resource is.
+            description: String::new(),
         })
         .collect()
 }
@@ -86,32 +84,20 @@ pub struct Index<'a>(pub &'a Model);
 
 impl<'a> Index<'a> {
     /// The items one at a time, so the two that list every resource are never
-    /// alive (as tokens and as a syntax tree) together; the decoder table, the
-    /// largest, a slice of resources at a time.
+    /// alive (as tokens and as a syntax tree) together.
     pub fn segments(self) -> impl Iterator<Item = Segment> + 'a {
-        const TABLE_SLICE: usize = 512;
-        let resources = &self.0.resources;
-        let slices: Box<dyn Iterator<Item = &'a [Resource]>> = if resources.is_empty() {
-            Box::new(std::iter::once(&resources[..]))
-        } else {
-            Box::new(resources.chunks(TABLE_SLICE))
-        };
         std::iter::once_with(move || Segment::Items(self.any_resource()))
             .chain(std::iter::once_with(move || {
-                Segment::MoreItems(self.shared_items())
+                Segment::Items(self.decoding())
             }))
-            .chain(slices.map(|slice| Segment::TableRows(decoder_table(slice))))
-            .chain(std::iter::once_with(move || {
-                Segment::MoreItems(self.decoding())
-            }))
+            .chain(std::iter::once_with(move || Segment::Items(self.aliases())))
     }
 
     fn any_resource(&self) -> TokenStream {
         let variants = self.0.resources.iter().map(|r| {
             let variant = id(&r.kind_variant);
             let ty = id(&r.ident);
-            let docs = trusted(&format!("A [`resources::{}`].", r.ident));
-            quote! { #docs #variant(::std::boxed::Box<resources::#ty>), }
+            quote! { #variant(Box<resources::#ty>), }
         });
         quote! {
             /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it (boxed: resources are large).
@@ -120,99 +106,44 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn shared_items(&self) -> TokenStream {
+    /// Decoding by rel: one match arm per resource.
+    fn decoding(&self) -> TokenStream {
+        let arms = self.0.resources.iter().map(|r| {
+            let variant = id(&r.kind_variant);
+            let rel = &r.rel;
+            quote! { #rel => format.decode_as(body, Self::#variant), }
+        });
         quote! {
-
-            /// The event channel's response body, with senders and targets as [`ResourceKind`]s.
-            pub type Events = ::ucwa_runtime::events::EventChannel<ResourceKind>;
-
-            /// A UCWA error response body, with the subcodes these pages document.
-            pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<::ucwa_runtime::error::ErrorCode, ErrorSubcode>;
-
-            /// A JSON object being read into a generated type: each documented key is taken
-            /// out by name and what is left is the type's `extra`. One reader shared by every
-            /// type, instead of a derived `Deserialize` per type.
-            #[doc(hidden)]
-            #[allow(dead_code)]
-            pub struct __Fields(::serde_json::Map<::std::string::String, ::serde_json::Value>);
-
-            #[allow(dead_code)]
-            impl __Fields {
-                pub fn read<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    ::serde::Deserialize::deserialize(deserializer).map(__Fields)
-                }
-
-                /// A key the object may lack; absent reads as the default (`None`).
-                pub fn optional<T: ::serde::de::DeserializeOwned + ::std::default::Default>(&mut self, key: &str) -> ::std::result::Result<T, ::serde_json::Error> {
-                    match self.0.remove(key) {
-                        ::std::option::Option::Some(value) => ::serde_json::from_value(value),
-                        ::std::option::Option::None => ::std::result::Result::Ok(T::default()),
-                    }
-                }
-
-                /// A key the object must have.
-                pub fn required<T: ::serde::de::DeserializeOwned>(&mut self, key: &'static str) -> ::std::result::Result<T, ::serde_json::Error> {
-                    match self.0.remove(key) {
-                        ::std::option::Option::Some(value) => ::serde_json::from_value(value),
-                        ::std::option::Option::None => ::std::result::Result::Err(<::serde_json::Error as ::serde::de::Error>::missing_field(key)),
-                    }
-                }
-
-                /// The keys no field took, kept so that encoding gives them back.
-                pub fn rest(&mut self) -> ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-                    ::std::mem::take(&mut self.0)
+            impl AnyResource {
+                /// Decodes a body of the resource with this rel; `None` when this crate does not know the rel.
+                pub fn decode(rel: &str, body: &str, format: ucwa_runtime::Format) -> Option<Result<Self, ucwa_runtime::DecodeError>> {
+                    let decoded = match rel {
+                        #(#arms)*
+                        _ => return None,
+                    };
+                    Some(decoded)
                 }
             }
-
-            type Decoder = fn(&str, bool) -> ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>;
         }
     }
 
-    fn decoding(&self) -> TokenStream {
+    fn aliases(&self) -> TokenStream {
         quote! {
+            /// The event channel's response body, with senders and targets as [`ResourceKind`]s.
+            pub type Events = ucwa_runtime::events::EventChannel<ResourceKind>;
 
-            fn decode<T: ::ucwa_runtime::Resource>(body: &str, xml: bool) -> ::std::result::Result<T, ::ucwa_runtime::DecodeError> {
-                if xml { T::from_xml(body) } else { T::from_json(body) }
-            }
-
-            fn decode_rel(rel: &str, body: &str, xml: bool) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
-                let index = DECODERS.binary_search_by(|(known, _)| (*known).cmp(rel)).ok()?;
-                ::std::option::Option::Some((DECODERS[index].1)(body, xml))
-            }
+            /// A UCWA error response body, with the subcodes these pages document.
+            pub type ErrorResponse = ucwa_runtime::error::ErrorBody<ucwa_runtime::error::ErrorCode, ErrorSubcode>;
 
             /// Decodes a JSON body of the resource with this rel; `None` when this crate does not know the rel.
-            pub fn decode_json(rel: &str, body: &str) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
-                decode_rel(rel, body, false)
+            pub fn decode_json(rel: &str, body: &str) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
+                AnyResource::decode(rel, body, ucwa_runtime::Format::Json)
             }
 
             /// Decodes an XML body of the resource with this rel; `None` when this crate does not know the rel.
-            pub fn decode_xml(rel: &str, body: &str) -> ::std::option::Option<::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>> {
-                decode_rel(rel, body, true)
+            pub fn decode_xml(rel: &str, body: &str) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
+                AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
             }
         }
-    }
-}
-
-/// The index as one token stream, for the single-file output.
-impl ToTokens for Index<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(self.any_resource());
-        tokens.extend(self.shared_items());
-        tokens.extend(decoder_table(&self.0.resources));
-        tokens.extend(self.decoding());
-    }
-}
-
-/// The `DECODERS` table over these resources.
-fn decoder_table(resources: &[Resource]) -> TokenStream {
-    let decoders = resources.iter().map(|r| {
-        let variant = id(&r.kind_variant);
-        let ty = id(&r.ident);
-        let rel = &r.rel;
-        quote! { (#rel, |body, xml| decode::<resources::#ty>(body, xml).map(::std::boxed::Box::new).map(AnyResource::#variant)) }
-    });
-    quote! {
-        /// Sorted by rel, for binary search.
-        static DECODERS: &[(&str, Decoder)] = &[#(#decoders),*];
     }
 }

@@ -2,31 +2,39 @@
 //!
 //! [`model`] resolves every name and type from the schema; [`resource`],
 //! [`index`] and [`samples`] turn the model into token streams with quote;
-//! [`output`] formats them with prettyplease and adds the headers. The
-//! generated code leans on `ucwa_runtime` for behaviour, so what is emitted
-//! per resource is definitions, attributes and small static tables.
+//! one module tree ([`crate_modules`]) orders them into the crate's files or
+//! the single file for `include!`; [`output`] formats each file with
+//! prettyplease and adds the headers. The generated code leans on
+//! `ucwa_runtime` for behaviour (its object reader and writer, links, XML,
+//! test helpers), so what is emitted per resource is its types, their field
+//! lists, one accessor per link and constant tables. [`json_schema`] writes
+//! the same model as JSON Schema.
 
 mod docs;
 mod index;
+mod json_schema;
 pub mod model;
 pub mod names;
 mod output;
 mod resource;
 mod samples;
 
+pub use json_schema::{json_schema, json_schema_text};
 pub use samples::SampleCounts;
 
 use crate::error::Error;
 use crate::output::StagedTree;
 use crate::schema::Document;
 use index::{Index, OpenEnum};
-use model::{generate_error, Model, Resource};
+use model::{generate_error, Model};
 pub use output::Segment;
 use output::{format_segments, format_segments_into, header};
 use proc_macro2::TokenStream;
 use quote::quote;
 use resource::{id, ResourceModule};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// How the generated crate is named and what its headers say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +175,12 @@ pub fn forget_what_code_never_shows(document: &mut Document) {
     for property in &mut document.properties {
         property.type_source = None;
     }
+    for embedded in &mut document.embedded {
+        embedded.source = String::new();
+    }
+    for array in &mut document.array_rels {
+        array.source = String::new();
+    }
     for operation in &mut document.operations {
         for field in &mut operation.request_body {
             field.type_source = None;
@@ -190,6 +204,8 @@ fn keep_only_the_samples(documents: &mut [Document]) {
         document.description = String::new();
         document.properties = Vec::new();
         document.links = Vec::new();
+        document.embedded = Vec::new();
+        document.array_rels = Vec::new();
         document.members = Vec::new();
         for operation in &mut document.operations {
             operation.description = String::new();
@@ -207,16 +223,178 @@ fn keep_only_the_samples(documents: &mut [Document]) {
     }
 }
 
-/// Items formatted a few dozen at a time: one line each, so a segment per
-/// item would cost more in parsing than it saves in memory.
+/// One module of the generated crate, made lazily: the crate writes it as
+/// its own file, the single-file output as an inline `mod`. Both are made
+/// from this one tree ([`crate_modules`]), so they cannot drift apart.
+struct Module<'a> {
+    /// Its name in the parent; empty for the crate root.
+    name: String,
+    public: bool,
+    /// One line of documentation.
+    doc: String,
+    /// Whether it declares modules of its own (a directory with `mod.rs`).
+    has_children: bool,
+    entries: Box<dyn Iterator<Item = Entry<'a>> + 'a>,
+}
+
+enum Entry<'a> {
+    Items(Segment),
+    Module(Module<'a>),
+}
+
+/// The crate's modules: the root, `enums`, `resources` and one module per resource.
+fn crate_modules<'a>(model: &'a Model, provenance: &str) -> Module<'a> {
+    let resources = Module {
+        name: "resources".into(),
+        public: true,
+        doc: " One module per resource page; the types are re-exported here.".into(),
+        has_children: true,
+        entries: Box::new(
+            model
+                .resources
+                .iter()
+                .map(move |resource| {
+                    // Private, so no module documentation: the type's is what a reader sees.
+                    Entry::Module(Module {
+                        name: resource.module.clone(),
+                        public: false,
+                        doc: String::new(),
+                        has_children: false,
+                        // Made only when the module is written, one module at a time.
+                        entries: Box::new(std::iter::once(()).flat_map(move |()| {
+                            ResourceModule { resource, model }
+                                .segments()
+                                .into_iter()
+                                .map(Entry::Items)
+                        })),
+                    })
+                })
+                .chain(in_chunks(model.resources.iter().map(|r| {
+                    let module = id(&r.module);
+                    quote!(pub use #module::*;)
+                }))),
+        ),
+    };
+    let enums = Module {
+        name: "enums".into(),
+        public: true,
+        doc: " One open enum per enumeration page. Each keeps values the docs do not list in `Other`."
+            .into(),
+        has_children: false,
+        entries: Box::new(model.enums.iter().map(|e| {
+            let item = OpenEnum::from_page(e);
+            Entry::Items(Segment::OpenEnum(quote!(#item)))
+        })),
+    };
+    let kinds = std::iter::once_with(move || {
+        let kinds = index::resource_kinds(model);
+        let item = index::kind_enum(&kinds);
+        Entry::Items(Segment::OpenEnum(quote!(#item)))
+    });
+    let subcodes = std::iter::once_with(move || {
+        let item = index::subcode_enum(model);
+        Entry::Items(Segment::OpenEnum(quote!(#item)))
+    });
+    Module {
+        name: String::new(),
+        public: true,
+        doc: format!(
+            " Typed UCWA 2.0 resources, generated from {}.",
+            output::one_line(provenance)
+        ),
+        has_children: true,
+        entries: Box::new(
+            [Entry::Module(enums), Entry::Module(resources)]
+                .into_iter()
+                .chain(kinds)
+                .chain(subcodes)
+                .chain(Index(model).segments().map(Entry::Items)),
+        ),
+    }
+}
+
+/// Hands each module of the tree to `sink` as a file of the crate, the
+/// parent before its children; a module's segments are made as it is written.
+fn module_files<'a>(
+    module: Module<'a>,
+    dir: &str,
+    header: &str,
+    sink: &mut impl FnMut(String, Lazy<'a>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let is_root = module.name.is_empty();
+    let path = match (is_root, module.has_children) {
+        (true, _) => format!("{dir}lib.rs"),
+        (false, true) => format!("{dir}{}/mod.rs", module.name),
+        (false, false) => format!("{dir}{}.rs", module.name),
+    };
+    let children_dir = match is_root {
+        true => dir.to_string(),
+        false => format!("{dir}{}/", module.name),
+    };
+    let doc = (!module.doc.is_empty()).then(|| {
+        let doc = &module.doc;
+        quote!(#![doc = #doc])
+    });
+    let attributes = match is_root {
+        true => quote!(#doc #![forbid(unsafe_code)]),
+        false => quote!(#doc),
+    };
+    // The segments are made as the file is formatted, one at a time; the
+    // modules it declares are set aside and written after it.
+    let children = Rc::new(RefCell::new(Vec::new()));
+    let found = Rc::clone(&children);
+    let segments = module.entries.map(move |entry| match entry {
+        Entry::Items(segment) => segment,
+        Entry::Module(child) => {
+            let name = id(&child.name);
+            let visibility = child.public.then(|| quote!(pub));
+            found.borrow_mut().push(child);
+            Segment::Items(quote!(#visibility mod #name;))
+        }
+    });
+    let segments = std::iter::once(Segment::Items(attributes)).chain(segments);
+    sink(path, rust_file(header, Box::new(segments)))?;
+    let children = std::mem::take(&mut *children.borrow_mut());
+    for child in children {
+        module_files(child, &children_dir, header, sink)?;
+    }
+    Ok(())
+}
+
+/// Items that are one line each, a few dozen to a segment: one segment each
+/// would cost more in parsing than it saves in memory.
 fn in_chunks<'a>(
     mut items: impl Iterator<Item = TokenStream> + 'a,
-) -> impl Iterator<Item = Segment> + 'a {
+) -> impl Iterator<Item = Entry<'a>> + 'a {
     const ITEMS_PER_SEGMENT: usize = 64;
     std::iter::from_fn(move || {
         let chunk: TokenStream = items.by_ref().take(ITEMS_PER_SEGMENT).collect();
-        (!chunk.is_empty()).then_some(Segment::MoreItems(chunk))
+        (!chunk.is_empty()).then_some(Entry::Items(Segment::Items(chunk)))
     })
+}
+
+/// The tree as one token stream of inline modules, for `include!`: no inner
+/// attributes, since the file's content lands inside the includer's module.
+fn inline_tokens(module: Module<'_>) -> TokenStream {
+    module
+        .entries
+        .map(|entry| match entry {
+            Entry::Items(segment) => segment.into_tokens(),
+            Entry::Module(child) => {
+                let name = id(&child.name);
+                let doc = (!child.doc.is_empty()).then(|| {
+                    let doc = &child.doc;
+                    quote!(#[doc = #doc])
+                });
+                let visibility = child.public.then(|| quote!(pub));
+                let content = inline_tokens(child);
+                quote! {
+                    #doc
+                    #visibility mod #name { #content }
+                }
+            }
+        })
+        .collect()
 }
 
 fn rust_file<'a>(header: &str, segments: Box<dyn Iterator<Item = Segment> + 'a>) -> Lazy<'a> {
@@ -247,82 +425,12 @@ fn build_crate(
         "tests/samples.rs".to_string(),
         rust_file(&rust_header, Box::new(tests.segments())),
     )?;
-
-    let modules = model.resources.iter().map(|r| {
-        let module = id(&r.module);
-        quote!(mod #module;)
-    });
-    let reexports = model.resources.iter().map(reexport);
-    let resources_doc = Segment::Items(quote! {
-        //! One module per resource page; the types are re-exported here.
-    });
-    sink(
-        "src/resources/mod.rs".to_string(),
-        rust_file(
-            &rust_header,
-            Box::new(std::iter::once(resources_doc).chain(in_chunks(modules.chain(reexports)))),
-        ),
-    )?;
-    for resource in &model.resources {
-        let module = ResourceModule(resource);
-        let rel = format!(" The `{}` resource.", resource.rel);
-        sink(
-            format!("src/resources/{}.rs", resource.module),
-            rust_file(
-                &rust_header,
-                Box::new(std::iter::once(Segment::Items(
-                    quote! { #![doc = #rel] #module },
-                ))),
-            ),
-        )?;
-    }
-
-    let enums_doc = Segment::Items(quote! {
-        //! One open enum per enumeration page. Each keeps values the docs do not list in `Other`.
-    });
-    let enums = model.enums.iter().map(|e| {
-        let item = OpenEnum::from_page(e);
-        Segment::OpenEnum(quote!(#item))
-    });
-    sink(
-        "src/enums.rs".to_string(),
-        rust_file(
-            &rust_header,
-            Box::new(std::iter::once(enums_doc).chain(enums)),
-        ),
-    )?;
-
-    let kinds = index::resource_kinds(&model);
-    let crate_doc = format!(
-        " Typed UCWA 2.0 resources, generated from {}.",
-        output::one_line(&options.provenance)
-    );
-    let attributes = Segment::Items(quote! {
-        #![doc = #crate_doc]
-        #![deny(warnings)]
-        #![forbid(unsafe_code)]
-
-        pub mod enums;
-        pub mod resources;
-    });
-    let kind_enum = || {
-        let item = index::kind_enum(&kinds);
-        Segment::OpenEnum(quote!(#item))
-    };
-    let subcode_enum = || {
-        let item = index::subcode_enum(&model);
-        Segment::OpenEnum(quote!(#item))
-    };
-    let index = Index(&model);
-    let lib = std::iter::once(attributes)
-        .chain(std::iter::once_with(kind_enum))
-        .chain(std::iter::once_with(subcode_enum))
-        .chain(index.segments());
-    sink(
-        "src/lib.rs".to_string(),
-        rust_file(&rust_header, Box::new(lib)),
-    )?;
-    Ok(())
+    module_files(
+        crate_modules(&model, &options.provenance),
+        "src/",
+        &rust_header,
+        &mut sink,
+    )
 }
 
 /// Formats every Rust file with prettyplease and adds its header.
@@ -352,64 +460,21 @@ pub fn syntax_trees(sources: &BTreeMap<String, Source>) -> Result<Vec<syn::File>
     segments.map(Segment::syntax_tree).collect()
 }
 
-/// The same API as one self-contained source file, for `include!`.
+/// The same API as one self-contained source file, for `include!`: the
+/// crate's module tree with every module inline.
 pub fn single_file(documents: &[Document], options: &CrateOptions) -> Result<String, Error> {
     let model = Model::build(documents)?;
-    let modules = model.resources.iter().map(|r| {
-        let module = id(&r.module);
-        let rel = format!(" The `{}` resource.", r.rel);
-        let body = ResourceModule(r);
-        quote! {
-            #[doc = #rel]
-            pub mod #module { #body }
-        }
-    });
-    let reexports = model.resources.iter().map(reexport);
-    let enums = model
-        .enums
-        .iter()
-        .map(|e| OpenEnum::from_page(e).invocation());
-    let kinds = index::resource_kinds(&model);
-    let kind_enum = index::kind_enum(&kinds).invocation();
-    let subcode_enum = index::subcode_enum(&model).invocation();
-    let index = Index(&model);
-    let tokens: TokenStream = quote! {
-        /// One open enum per enumeration page.
-        pub mod enums { #(#enums)* }
-        /// One module per resource page; the types are re-exported here.
-        pub mod resources {
-            #(#modules)*
-            #(#reexports)*
-        }
-        #kind_enum
-        #subcode_enum
-        #index
-    };
-    Ok(format!(
-        "{}{}",
-        header("//", &options.provenance, &options.command),
-        output::format_tokens(tokens)?
-    ))
+    let tokens = inline_tokens(crate_modules(&model, &options.provenance));
+    format_segments(
+        &header("//", &options.provenance, &options.command),
+        vec![Segment::Items(tokens)],
+    )
 }
 
 /// How many samples the generated tests exercise, reject, or cannot test.
 pub fn sample_counts(documents: &[Document]) -> Result<SampleCounts, Error> {
     let model = Model::build(documents)?;
     Ok(samples::classify(&mut documents.to_vec(), &model).1)
-}
-
-fn reexport(resource: &Resource) -> TokenStream {
-    let module = id(&resource.module);
-    let mut types = vec![id(&resource.ident), id(&resource.links_ident)];
-    types.extend(resource.embedded_ident.as_deref().map(id));
-    types.extend(
-        resource
-            .operations
-            .iter()
-            .filter_map(|o| o.request.as_ref())
-            .map(|r| id(&r.ident)),
-    );
-    quote!(pub use self::#module::{#(#types),*};)
 }
 
 fn crate_ident(crate_name: &str) -> Result<String, Error> {
@@ -432,7 +497,7 @@ fn crate_ident(crate_name: &str) -> Result<String, Error> {
 fn cargo_toml(options: &CrateOptions) -> String {
     format!(
         "{}[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\nucwa-runtime = {}\n\n\
+         [dependencies]\nserde = \"1\"\nserde_json = \"1\"\nucwa-runtime = {}\n\n\
          [lints.rust]\nunsafe_code = \"forbid\"\n",
         header("#", &options.provenance, &options.command),
         options.crate_name,

@@ -5,7 +5,7 @@
 
 use super::names::{self, Scope};
 use crate::error::Error;
-use crate::schema::{self, Direction, Document, Kind, SampleFormat, TypeRef};
+use crate::schema::{self, Document, Kind, TypeRef};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -15,14 +15,6 @@ const RESOURCE_KEYS: &[&str] = &["rel", "_links", "_embedded"];
 const RESOURCE_FIELDS: &[&str] = &["rel", "links", "embedded", "extra"];
 /// Variant names an open enum cannot use: `Other` is the fallback.
 const RESERVED_VARIANTS: &[&str] = &["Other"];
-/// Names at the crate root and in `enums` that generated enums must not take.
-const ROOT_TYPES: &[&str] = &[
-    "ResourceKind",
-    "AnyResource",
-    "Events",
-    "ErrorResponse",
-    "ErrorSubcode",
-];
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -184,18 +176,20 @@ impl Model {
         let (resource_docs, enum_docs): (Vec<&Document>, Vec<&Document>) =
             sorted.into_iter().partition(|d| d.kind == Kind::Resource);
 
-        let enums = build_enums(&enum_docs)?;
+        // One namespace for enums and resources: a resource module imports
+        // the enums its fields use next to the resources its links point to.
+        let mut types = Scope::with_reserved(names::USED_NAMES);
+        let enums = build_enums(&enum_docs, &mut types)?;
         let enum_types: BTreeMap<&str, &str> = enums
             .iter()
             .map(|e| (e.name.as_str(), e.ident.as_str()))
             .collect();
 
-        let mut types = Scope::default();
-        let mut modules = Scope::with_reserved(&["mod"]);
+        let mut modules = Scope::with_reserved(&[&["mod"], names::USED_MODULES].concat());
         let mut resource_types = BTreeMap::new();
         let mut skeletons = Vec::new();
         for doc in &resource_docs {
-            let ident = checked(types.claim(names::camel(&doc.name)))?;
+            let ident = checked(types.claim(names::type_name(&doc.name, "Resource")))?;
             let module = checked(modules.claim(names::module(&doc.name)))?;
             resource_types.insert(doc.name.as_str(), ident.clone());
             skeletons.push((doc, ident, module));
@@ -289,8 +283,7 @@ impl<'a> TypeLookup<'a> {
     }
 }
 
-fn build_enums(docs: &[&Document]) -> Result<Vec<Enumeration>, Error> {
-    let mut types = Scope::with_reserved(ROOT_TYPES);
+fn build_enums(docs: &[&Document], types: &mut Scope) -> Result<Vec<Enumeration>, Error> {
     let mut enums = Vec::new();
     for doc in docs {
         let mut variants = Scope::with_reserved(RESERVED_VARIANTS);
@@ -309,7 +302,7 @@ fn build_enums(docs: &[&Document]) -> Result<Vec<Enumeration>, Error> {
         }
         enums.push(Enumeration {
             name: doc.name.clone(),
-            ident: checked(types.claim(names::camel(&doc.name)))?,
+            ident: checked(types.claim(names::type_name(&doc.name, "Enum")))?,
             description: doc.description.clone(),
             members,
         });
@@ -347,7 +340,6 @@ fn build_resource(
 ) -> Result<Resource, Error> {
     let mut fields = Scope::with_reserved(RESOURCE_FIELDS);
     let mut serde_names: BTreeSet<&str> = RESOURCE_KEYS.iter().copied().collect();
-    let lists = list_properties(doc);
     let mut properties = Vec::new();
     for property in &doc.properties {
         if !serde_names.insert(property.name.as_str()) {
@@ -357,13 +349,7 @@ fn build_resource(
             serde: property.name.clone(),
             ident: checked(fields.claim(names::snake(&property.name)))?,
             description: property.description.clone(),
-            ty: match &property.ty {
-                // Untyped, but the samples send a list: a string would reject them.
-                None if lists.contains(property.name.as_str()) => {
-                    FieldType::Array(Box::new(FieldType::String))
-                }
-                ty => lookup.field_type(ty.as_ref()),
-            },
+            ty: lookup.field_type(property.ty.as_ref()),
         });
     }
 
@@ -387,10 +373,7 @@ fn build_resource(
         let target = if link.rel == "self" {
             Some(ident.clone())
         } else {
-            link.target
-                .as_deref()
-                .and_then(|t| lookup.resource(t))
-                .or_else(|| lookup.resource(&link.rel))
+            link.target.as_deref().and_then(|t| lookup.resource(t))
         };
         links.push(LinkField {
             rel: link.rel.clone(),
@@ -406,11 +389,18 @@ fn build_resource(
 
     let mut embedded_fields = Scope::with_reserved(&["extra"]);
     let mut embedded = Vec::new();
-    for rel in embedded_rels(doc) {
-        if let Some(target) = lookup.resource(&rel) {
+    // By rel, as the struct and the XML shape list them; a rel whose target
+    // is not a resource of the set stays in `extra`.
+    let by_rel: BTreeMap<&str, &str> = doc
+        .embedded
+        .iter()
+        .filter_map(|e| Some((e.rel.as_str(), e.target.as_deref()?)))
+        .collect();
+    for (rel, target) in by_rel {
+        if let Some(target) = lookup.resource(target) {
             embedded.push(EmbeddedField {
-                ident: checked(embedded_fields.claim(names::snake(&rel)))?,
-                rel,
+                ident: checked(embedded_fields.claim(names::snake(rel)))?,
+                rel: rel.to_string(),
                 target,
             });
         }
@@ -461,7 +451,13 @@ fn build_resource(
         properties,
         links,
         embedded,
-        arrays: array_rels(doc).into_iter().collect(),
+        arrays: doc
+            .array_rels
+            .iter()
+            .map(|a| a.rel.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         operations,
         events: doc.events.iter().map(without_sample).collect(),
     })
@@ -498,83 +494,6 @@ fn build_request(
         description: format!("The body of a {} request.", op.method.as_str()),
         fields,
     })
-}
-
-/// This page's valid JSON response samples, parsed.
-fn json_responses(doc: &Document) -> impl Iterator<Item = serde_json::Value> + '_ {
-    doc.operations
-        .iter()
-        .flat_map(|o| &o.examples)
-        .filter(|e| e.valid && e.format == SampleFormat::Json && e.direction == Direction::Response)
-        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
-}
-
-/// Rels under `_embedded` in this page's JSON response samples.
-fn embedded_rels(doc: &Document) -> BTreeSet<String> {
-    json_responses(doc)
-        .filter_map(|v| {
-            v.get("_embedded")
-                .and_then(|e| e.as_object())
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-        })
-        .flatten()
-        .collect()
-}
-
-/// Rels under `_links` or `_embedded` that a sample shows as an array.
-fn array_rels(doc: &Document) -> BTreeSet<String> {
-    json_responses(doc)
-        .flat_map(|v| {
-            ["_links", "_embedded"]
-                .into_iter()
-                .filter_map(|key| v.get(key).and_then(|m| m.as_object()).cloned())
-                .flat_map(|m| {
-                    m.into_iter()
-                        .filter(|(_, value)| value.is_array())
-                        .map(|(rel, _)| rel)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// Properties a response sample shows as a list: a JSON array, or an XML
-/// `<propertyList name="...">`.
-fn list_properties(doc: &Document) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = json_responses(doc)
-        .filter_map(|v| v.as_object().cloned())
-        .flat_map(|m| {
-            m.into_iter()
-                .filter(|(_, value)| value.is_array())
-                .map(|(name, _)| name)
-        })
-        .collect();
-    let xml_bodies =
-        doc.operations.iter().flat_map(|o| &o.examples).filter(|e| {
-            e.valid && e.format == SampleFormat::Xml && e.direction == Direction::Response
-        });
-    for example in xml_bodies {
-        let mut reader = quick_xml::Reader::from_str(&example.body);
-        loop {
-            match reader.read_event() {
-                Ok(quick_xml::events::Event::Start(start))
-                    if start.local_name().as_ref() == b"propertyList" =>
-                {
-                    let name = start
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == b"name");
-                    if let Some(Ok(name)) = name.map(|a| a.unescape_value().map(|v| v.into_owned()))
-                    {
-                        names.insert(name);
-                    }
-                }
-                Ok(quick_xml::events::Event::Eof) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-    }
-    names
 }
 
 #[cfg(test)]

@@ -7,6 +7,13 @@
 //! two different names do not silently merge; and a [`Scope`] settles the
 //! remaining collisions with numeric suffixes in a fixed order. The serde
 //! name always stays the documented one; only the Rust side changes.
+//!
+//! The generated modules import what they use and write plain `Option`,
+//! `String`, `Vec`, `Box`, `Result`, `Ok`, `Err`, ...: a generated type
+//! with one of those names would shadow the import or the prelude. So
+//! [`type_name`] gives such a type a distinct name up front (`Option`
+//! becomes `OptionResource` or `OptionEnum`), and no code path needs to
+//! spell `::std::option::Option` to stay correct.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::Ident;
@@ -68,6 +75,76 @@ pub fn module(raw: &str) -> String {
     match name.strip_prefix("r#") {
         Some(bare) => format!("{bare}_"),
         None => name,
+    }
+}
+
+/// The type and value names the generated code uses unqualified: the prelude
+/// names it writes, what its modules import, and the crate root's own
+/// items. A generated type of one of these names would shadow them.
+pub const USED_NAMES: &[&str] = &[
+    // The prelude, as the generated code writes it.
+    "Box",
+    "Clone",
+    "Debug",
+    "Default",
+    "Err",
+    "None",
+    "Ok",
+    "Option",
+    "PartialEq",
+    "Result",
+    "Some",
+    "String",
+    "Vec",
+    // The runtime's prelude, which every module imports.
+    "Deserialize",
+    "Deserializer",
+    "Embedded",
+    "EventInfo",
+    "Link",
+    "Links",
+    "Map",
+    "Method",
+    "ObjectReader",
+    "ObjectWriter",
+    "OperationInfo",
+    "ParameterInfo",
+    "RequestBody",
+    "Resource",
+    "Scalar",
+    "Serialize",
+    "Serializer",
+    "Shape",
+    "SyncError",
+    "Value",
+    // The crate root.
+    "AnyResource",
+    "ErrorResponse",
+    "ErrorSubcode",
+    "Events",
+    "ResourceKind",
+];
+
+/// Module names that would shadow a crate the generated code names by path
+/// (`serde_json::Error`), or the crate's own modules.
+pub const USED_MODULES: &[&str] = &[
+    "core",
+    "enums",
+    "resources",
+    "serde",
+    "serde_json",
+    "std",
+    "ucwa_runtime",
+];
+
+/// The type name for a documented name: [`camel`], with `kind` appended
+/// (`Resource`, `Enum`) when that is a name the generated code itself uses.
+pub fn type_name(raw: &str, kind: &str) -> String {
+    let name = camel(raw);
+    if USED_NAMES.contains(&name.as_str()) {
+        format!("{name}{kind}")
+    } else {
+        name
     }
 }
 
@@ -193,6 +270,35 @@ mod tests {
             let got = camel(raw);
             assert_eq!(got, expected, "camel({raw:?})");
             assert!(is_valid(&got), "{got} is not an identifier");
+        }
+    }
+
+    #[test]
+    fn types_named_like_what_the_code_uses_get_their_kind_appended() {
+        let table = [
+            ("Option", "Resource", "OptionResource"),
+            ("option", "Enum", "OptionEnum"),
+            ("String", "Resource", "StringResource"),
+            ("result", "Resource", "ResultResource"),
+            ("Vec", "Enum", "VecEnum"),
+            ("box", "Resource", "BoxResource"),
+            ("Some", "Resource", "SomeResource"),
+            ("None", "Enum", "NoneEnum"),
+            ("ok", "Resource", "OkResource"),
+            ("Err", "Enum", "ErrEnum"),
+            ("Default", "Resource", "DefaultResource"),
+            ("link", "Resource", "LinkResource"),
+            ("resourceKind", "Enum", "ResourceKindEnum"),
+            ("map", "Resource", "MapResource"),
+            ("audioVideo", "Resource", "AudioVideo"),
+            ("From", "Resource", "From"),
+        ];
+        for (raw, kind, expected) in table {
+            assert_eq!(
+                type_name(raw, kind),
+                expected,
+                "type_name({raw:?}, {kind:?})"
+            );
         }
     }
 

@@ -1,35 +1,38 @@
 //! Token streams → formatted source files with a generated-file header.
+//!
+//! One way to lay out every file: prettyplease formats each top-level item,
+//! and items are set apart by a blank line, as a person writes them, except
+//! runs of `use` items and of `mod` declarations, which stay together.
 
 use super::model::generate_error;
 use crate::error::Error;
 use proc_macro2::TokenStream;
+use quote::quote;
 
-/// One stretch of a source file, formatted on its own so that only one
-/// stretch's tokens and syntax tree are alive at a time. Stretches are
-/// separated by a blank line, except [`Segment::MoreItems`], which goes on
-/// the previous stretch as prettyplease would have printed it in one file.
-/// `open_enum!` bodies are formatted as the plain enum they describe and then
-/// wrapped in the macro call, because prettyplease leaves macro arguments on
-/// a few long lines.
+/// Some items of a source file, formatted on their own so that only one
+/// segment's tokens and syntax tree are alive at a time. `open_enum!` bodies
+/// are formatted as the plain enum they describe and then wrapped in the
+/// macro call, because prettyplease leaves macro arguments on a few long lines.
 pub enum Segment {
+    /// Items; the first segment of a file may start with inner attributes.
     Items(TokenStream),
-    MoreItems(TokenStream),
+    /// The enum an `open_enum!` call declares.
     OpenEnum(TokenStream),
-    /// One `static` array item over a slice of its elements. A run of these
-    /// (the same item over consecutive slices) prints as the one item over
-    /// all the elements: an array too long for a line has one element after
-    /// another, each laid out on its own, so the slices join exactly.
-    TableRows(TokenStream),
 }
 
 impl Segment {
     /// The segment parsed as prettyplease sees it (an `open_enum!` body as its plain enum).
     pub fn syntax_tree(&self) -> Result<syn::File, Error> {
         match self {
-            Segment::Items(tokens)
-            | Segment::MoreItems(tokens)
-            | Segment::OpenEnum(tokens)
-            | Segment::TableRows(tokens) => parse_file(tokens.clone()),
+            Segment::Items(tokens) | Segment::OpenEnum(tokens) => parse_file(tokens.clone()),
+        }
+    }
+
+    /// The code itself: an `open_enum!` body inside its macro call.
+    pub fn into_tokens(self) -> TokenStream {
+        match self {
+            Segment::Items(tokens) => tokens,
+            Segment::OpenEnum(tokens) => quote!(ucwa_runtime::open_enum! { #tokens }),
         }
     }
 }
@@ -39,8 +42,41 @@ fn parse_file(tokens: TokenStream) -> Result<syn::File, Error> {
         .map_err(|e| generate_error(format!("internal: the emitted code does not parse: {e}")))
 }
 
-pub fn format_tokens(tokens: TokenStream) -> Result<String, Error> {
-    Ok(prettyplease::unparse(&parse_file(tokens)?))
+/// How an item sits next to the one before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// The file's inner attributes (its `//!` docs).
+    Attributes,
+    Use,
+    /// `mod name;`
+    ModDeclaration,
+    Other,
+}
+
+impl Layout {
+    fn of(item: &syn::Item) -> Layout {
+        match item {
+            syn::Item::Use(_) => Layout::Use,
+            syn::Item::Mod(module) if module.content.is_none() => Layout::ModDeclaration,
+            _ => Layout::Other,
+        }
+    }
+
+    /// Whether a blank line goes between an item laid out as `previous` and one laid out as `self`.
+    fn apart_from(self, previous: Option<Layout>) -> bool {
+        match previous {
+            None => false,
+            Some(previous) => previous != self || self == Layout::Other,
+        }
+    }
+}
+
+fn unparse(attrs: Vec<syn::Attribute>, items: Vec<syn::Item>) -> String {
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        attrs,
+        items,
+    })
 }
 
 pub fn format_segments(header: &str, segments: Vec<Segment>) -> Result<String, Error> {
@@ -60,23 +96,33 @@ pub fn format_segments_into(
     push: &mut dyn FnMut(&str) -> Result<(), Error>,
 ) -> Result<(), Error> {
     push(header)?;
-    let mut table = Table::default();
-    for (index, segment) in segments.into_iter().enumerate() {
-        if let Segment::TableRows(tokens) = segment {
-            table.add(format_tokens(tokens)?, push)?;
-            continue;
+    let mut previous = None;
+    let mut place = |layout: Layout, push: &mut dyn FnMut(&str) -> Result<(), Error>| {
+        let apart = layout.apart_from(previous);
+        previous = Some(layout);
+        if apart {
+            push("\n")
+        } else {
+            Ok(())
         }
-        table.finish(push)?;
-        if index > 0 && !matches!(segment, Segment::MoreItems(_)) {
-            push("\n")?;
-        }
+    };
+    for segment in segments {
         match segment {
-            Segment::Items(tokens) | Segment::MoreItems(tokens) | Segment::TableRows(tokens) => {
-                push(&format_tokens(tokens)?)?
+            Segment::Items(tokens) => {
+                let file = parse_file(tokens)?;
+                if !file.attrs.is_empty() {
+                    place(Layout::Attributes, push)?;
+                    push(&unparse(file.attrs, Vec::new()))?;
+                }
+                for item in file.items {
+                    place(Layout::of(&item), push)?;
+                    push(&unparse(Vec::new(), vec![item]))?;
+                }
             }
             Segment::OpenEnum(tokens) => {
-                let mut out = String::from("::ucwa_runtime::open_enum! {\n");
-                for line in format_tokens(tokens)?.lines() {
+                place(Layout::Other, push)?;
+                let mut out = String::from("ucwa_runtime::open_enum! {\n");
+                for line in prettyplease::unparse(&parse_file(tokens)?).lines() {
                     if !line.is_empty() {
                         out.push_str("    ");
                         out.push_str(line);
@@ -88,54 +134,7 @@ pub fn format_segments_into(
             }
         }
     }
-    table.finish(push)
-}
-
-/// A run of [`Segment::TableRows`] being joined. The last slice is held back
-/// until the next one shows whether its closing `];` ends the item.
-#[derive(Default)]
-struct Table {
-    /// Everything up to and including the line that opens the array.
-    head: String,
-    held: Option<String>,
-}
-
-impl Table {
-    const CLOSE: &'static str = "];\n";
-
-    fn add(
-        &mut self,
-        text: String,
-        push: &mut dyn FnMut(&str) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let Some(held) = self.held.take() else {
-            self.head = text
-                .find("&[\n")
-                .map(|at| text[..at + 3].to_string())
-                .unwrap_or_default();
-            self.held = Some(text);
-            return Ok(());
-        };
-        let joins = |t: &str| t.ends_with(&format!(",\n{}", Table::CLOSE));
-        let rows = text.strip_prefix(self.head.as_str());
-        match rows {
-            Some(rows) if !self.head.is_empty() && joins(&held) && joins(&text) => {
-                push(&held[..held.len() - Table::CLOSE.len()])?;
-                self.held = Some(rows.to_string());
-                Ok(())
-            }
-            _ => Err(generate_error(
-                "internal: slices of a static table are not laid out one element per line",
-            )),
-        }
-    }
-
-    fn finish(&mut self, push: &mut dyn FnMut(&str) -> Result<(), Error>) -> Result<(), Error> {
-        match self.held.take() {
-            Some(held) => push(&held),
-            None => Ok(()),
-        }
-    }
+    Ok(())
 }
 
 /// Text for a header comment: one line, no control characters.
@@ -157,59 +156,33 @@ pub fn header(prefix: &str, provenance: &str, command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
 
-    fn table(rows: std::ops::Range<usize>) -> TokenStream {
-        let rows = rows.map(|n| {
-            let name = format!("row number {n}, long enough that two rows never share a line");
-            quote!((#name, |body: &str| body.len() > #n))
-        });
-        quote! {
-            /// Rows.
-            static ROWS: &[(&str, fn(&str) -> bool)] = &[#(#rows),*];
-        }
-    }
-
-    fn formatted(segments: Vec<Segment>) -> Result<String, Error> {
-        let mut segments = segments;
-        segments.insert(
-            0,
-            Segment::Items(quote!(
-                fn before() {}
+    #[test]
+    fn items_stand_apart_but_imports_and_module_declarations_stay_together() {
+        let segments = vec![
+            Segment::Items(quote! {
+                #![doc = " A module."]
+                use a::b;
+                use c::d;
+                mod e;
+                mod f;
+                /// One.
+                struct One;
+                fn two() {}
+            }),
+            Segment::OpenEnum(quote!(
+                enum Three {
+                    A = "a",
+                }
             )),
-        );
-        segments.push(Segment::MoreItems(quote!(
-            fn after() {}
-        )));
-        format_segments("", segments)
-    }
-
-    #[test]
-    fn a_table_formatted_in_slices_is_the_table_formatted_whole() {
-        let whole = formatted(vec![Segment::MoreItems(table(0..7))]).unwrap();
-        let sliced = formatted(vec![
-            Segment::TableRows(table(0..3)),
-            Segment::TableRows(table(3..4)),
-            Segment::TableRows(table(4..7)),
-        ])
-        .unwrap();
-        assert_eq!(sliced, whole);
-        assert!(whole.contains("row number 6"), "{whole}");
-        let one = formatted(vec![Segment::TableRows(table(0..0))]).unwrap();
+            Segment::Items(quote!(
+                mod g {}
+            )),
+        ];
+        let text = format_segments("// header\n\n", segments).unwrap();
         assert_eq!(
-            one,
-            formatted(vec![Segment::MoreItems(table(0..0))]).unwrap()
+            text,
+            "// header\n\n//! A module.\n\nuse a::b;\nuse c::d;\n\nmod e;\nmod f;\n\n/// One.\nstruct One;\n\nfn two() {}\n\nucwa_runtime::open_enum! {\n    enum Three {\n        A = \"a\",\n    }\n}\n\nmod g {}\n"
         );
-    }
-
-    #[test]
-    fn slices_that_would_not_join_exactly_are_an_error() {
-        let short = |n: u8| quote!(static ROWS: &[u8] = &[#n];);
-        let error = formatted(vec![
-            Segment::TableRows(short(1)),
-            Segment::TableRows(short(2)),
-        ])
-        .unwrap_err();
-        assert!(error.to_string().contains("static table"), "{error}");
     }
 }

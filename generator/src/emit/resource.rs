@@ -1,53 +1,21 @@
 //! One resource module: the resource struct, its `_links` and `_embedded`
 //! structs, request bodies, and the static tables of operations and events.
 //!
-//! Each construct is a small struct implementing [`ToTokens`]; all behaviour
-//! (decoding, XML, links) lives in `ucwa_runtime`, so per-type output is
-//! definitions, attributes and tables only.
+//! Each construct is a small struct implementing [`ToTokens`]. What the types
+//! share lives in `ucwa_runtime`: encoding and decoding go through its
+//! object writer and reader, so per type the module lists its fields once
+//! for each direction; XML, links and the tables are runtime types filled
+//! with constants. The module imports what it uses ([`Imports`]) and writes
+//! plain names; [`super::names`] made sure no generated type shadows one.
 
 use super::docs::{code, doc, doc_or, trusted};
-use super::model::{EmbeddedField, Field, FieldType, LinkField, RequestBody, Resource};
+use super::model::{EmbeddedField, Field, FieldType, LinkField, Model, RequestBody, Resource};
 use super::names::ident;
-use proc_macro2::{Ident, TokenStream};
+use super::output::Segment;
+use crate::schema::{self, Method};
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
-
-/// Fields and types in a resource module refer to other items by relative
-/// paths, so the code works both as a crate and `include!`d into any module.
-pub fn type_tokens(ty: &FieldType) -> TokenStream {
-    match ty {
-        FieldType::String => quote!(::std::string::String),
-        FieldType::Bool => quote!(bool),
-        FieldType::Integer => quote!(i64),
-        FieldType::Number => quote!(f64),
-        FieldType::Json => quote!(::serde_json::Value),
-        FieldType::Enum(name) => {
-            let name = id(name);
-            quote!(super::super::enums::#name)
-        }
-        FieldType::Array(item) => {
-            let item = type_tokens(item);
-            quote!(::std::vec::Vec<#item>)
-        }
-    }
-}
-
-fn scalar_tokens(ty: &FieldType) -> TokenStream {
-    let (list, item) = match ty {
-        FieldType::Array(item) => (true, item.as_ref()),
-        other => (false, other),
-    };
-    let scalar = match (list, item) {
-        (false, FieldType::Bool) => quote!(Bool),
-        (false, FieldType::Integer) => quote!(Integer),
-        (false, FieldType::Number) => quote!(Number),
-        (false, _) => quote!(String),
-        (true, FieldType::Bool) => quote!(BoolList),
-        (true, FieldType::Integer) => quote!(IntegerList),
-        (true, FieldType::Number) => quote!(NumberList),
-        (true, _) => quote!(StringList),
-    };
-    quote!(::ucwa_runtime::xml::Scalar::#scalar)
-}
+use std::collections::BTreeSet;
 
 /// Names in the model were checked when it was built; this cannot fail.
 pub fn id(name: &str) -> Ident {
@@ -56,81 +24,278 @@ pub fn id(name: &str) -> Ident {
     })
 }
 
-fn optional_field(field: &Field) -> TokenStream {
-    let docs = doc_or(
-        &field.description,
-        &format!("The {} property.", code(&field.serde)),
-    );
-    let serde = &field.serde;
-    let name = id(&field.ident);
-    let ty = type_tokens(&field.ty);
-    quote! {
-        #docs
-        #[serde(rename = #serde, skip_serializing_if = "::std::option::Option::is_none")]
-        pub #name: ::std::option::Option<#ty>,
-    }
-}
-
-fn extra_field(what: &str) -> TokenStream {
-    let docs = trusted(&format!(
-        "{what} this version of the docs does not list, kept so that encoding gives them back."
-    ));
-    quote! {
-        #docs
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    }
-}
-
-/// How one field is read from the object: by its JSON key, or as the rest.
-enum Read<'a> {
-    Optional(&'a str, TokenStream),
-    Required(&'a str, TokenStream),
-    Rest,
-}
-
-/// `Deserialize` through the crate's one generic object reader (`__Fields`
-/// in the index) instead of a derived impl per type: the derive with
-/// `flatten` buffers the object anyway, and per type it expands to hundreds
-/// of lines that dominate the generated crate's compile time. The body sits in
-/// a nested fn, which is not generic, so it is compiled once per type.
-fn deserialize_impl(name: &Ident, reads: &[Read<'_>]) -> TokenStream {
-    let inits = reads.iter().map(|read| match read {
-        Read::Optional(key, field) => quote!(#field: fields.optional(#key)?),
-        Read::Required(key, field) => quote!(#field: fields.required(#key)?),
-        Read::Rest => quote!(extra: fields.rest()),
-    });
-    quote! {
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<__D: ::serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
-                fn read(mut fields: super::super::__Fields) -> ::std::result::Result<#name, ::serde_json::Error> {
-                    ::std::result::Result::Ok(#name { #(#inits),* })
-                }
-                read(super::super::__Fields::read(deserializer)?).map_err(<__D::Error as ::serde::de::Error>::custom)
-            }
+/// A field's type as a resource module writes it: enums and other
+/// resources by their imported names.
+pub fn type_tokens(ty: &FieldType) -> TokenStream {
+    match ty {
+        FieldType::String => quote!(String),
+        FieldType::Bool => quote!(bool),
+        FieldType::Integer => quote!(i64),
+        FieldType::Number => quote!(f64),
+        FieldType::Json => quote!(Value),
+        FieldType::Enum(name) => id(name).into_token_stream(),
+        FieldType::Array(item) => {
+            let item = type_tokens(item);
+            quote!(Vec<#item>)
         }
     }
 }
 
-pub struct ResourceModule<'a>(pub &'a Resource);
+/// How XML text reads as this type; `None` for text, which needs no entry
+/// in a shape (undocumented properties read as text too).
+fn scalar(ty: &FieldType) -> Option<TokenStream> {
+    let scalar = match ty {
+        FieldType::Bool => quote!(Bool),
+        FieldType::Integer => quote!(Integer),
+        FieldType::Number => quote!(Number),
+        FieldType::Array(item) => match item.as_ref() {
+            FieldType::Bool => quote!(BoolList),
+            FieldType::Integer => quote!(IntegerList),
+            FieldType::Number => quote!(NumberList),
+            _ => quote!(StringList),
+        },
+        FieldType::String | FieldType::Json | FieldType::Enum(_) => return None,
+    };
+    Some(quote!(Scalar::#scalar))
+}
 
-impl ToTokens for ResourceModule<'_> {
+/// `&Shape { properties: &[..], .. }` for these typed properties and rels.
+fn shape(properties: &[&Field], embedded: &[&EmbeddedField], arrays: &[String]) -> TokenStream {
+    let mut typed: Vec<(&str, TokenStream)> = properties
+        .iter()
+        .filter_map(|p| Some((p.serde.as_str(), scalar(&p.ty)?)))
+        .collect();
+    typed.sort_by(|a, b| a.0.cmp(b.0));
+    let mut fields = Vec::new();
+    if !typed.is_empty() {
+        let rows = typed.iter().map(|(name, scalar)| quote!((#name, #scalar)));
+        fields.push(quote!(properties: &[#(#rows),*]));
+    }
+    if !embedded.is_empty() {
+        let rows = embedded.iter().map(|e| {
+            let rel = &e.rel;
+            let target = id(&e.target);
+            quote!((#rel, #target::xml_shape))
+        });
+        fields.push(quote!(embedded: &[#(#rows),*]));
+    }
+    if !arrays.is_empty() {
+        fields.push(quote!(arrays: &[#(#arrays),*]));
+    }
+    match fields.len() {
+        0 => quote!(&Shape::EMPTY),
+        // Every field given: a base would have no effect (and clippy says so).
+        3 => quote!(&Shape { #(#fields),* }),
+        _ => quote!(&Shape { #(#fields,)* ..Shape::EMPTY }),
+    }
+}
+
+/// One field of a generated struct: its doc, its name, its type, and how
+/// it is written and read under its wire name.
+struct StructField<'a> {
+    docs: TokenStream,
+    ident: Ident,
+    ty: TokenStream,
+    key: &'a str,
+    required: bool,
+}
+
+impl<'a> StructField<'a> {
+    fn optional(docs: TokenStream, ident: Ident, ty: TokenStream, key: &'a str) -> Self {
+        StructField {
+            docs,
+            ident,
+            ty: quote!(Option<#ty>),
+            key,
+            required: false,
+        }
+    }
+
+    fn property(field: &'a Field) -> Self {
+        let docs = doc_or(
+            &field.description,
+            &format!("The {} property.", code(&field.serde)),
+        );
+        StructField::optional(docs, id(&field.ident), type_tokens(&field.ty), &field.serde)
+    }
+}
+
+/// A struct of documented fields plus `extra` (what the docs do not list,
+/// kept so encoding gives it back), with `Serialize` and `Deserialize`
+/// through the runtime's object writer and reader: each wire name once per
+/// direction, no derive per type.
+struct ObjectStruct<'a> {
+    docs: TokenStream,
+    name: Ident,
+    derives: TokenStream,
+    fields: Vec<StructField<'a>>,
+    extra_what: &'a str,
+}
+
+impl ToTokens for ObjectStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let resource = self.0;
-        ResourceStruct(resource).to_tokens(tokens);
-        LinksStruct(resource).to_tokens(tokens);
-        if let Some(name) = &resource.embedded_ident {
-            EmbeddedStruct { resource, name }.to_tokens(tokens);
+        let ObjectStruct {
+            docs,
+            name,
+            derives,
+            fields,
+            extra_what,
+        } = self;
+        let extra = trusted(&format!(
+            "{extra_what} this version of the docs does not list, kept so that encoding gives them back."
+        ));
+        let definitions = fields.iter().map(|f| {
+            let (docs, ident, ty) = (&f.docs, &f.ident, &f.ty);
+            quote!(#docs pub #ident: #ty,)
+        });
+        let writes = fields.iter().map(|f| {
+            let (ident, key) = (&f.ident, f.key);
+            match f.required {
+                true => quote!(fields.required(#key, &self.#ident);),
+                false => quote!(fields.optional(#key, &self.#ident);),
+            }
+        });
+        let reads = fields.iter().map(|f| {
+            let (ident, key) = (&f.ident, f.key);
+            match f.required {
+                true => quote!(#ident: fields.required(#key)?,),
+                false => quote!(#ident: fields.optional(#key),),
+            }
+        });
+        tokens.extend(quote! {
+            #docs
+            #[derive(#derives)]
+            pub struct #name {
+                #(#definitions)*
+                #extra
+                pub extra: Map<String, Value>,
+            }
+
+            impl Serialize for #name {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    let mut fields = ObjectWriter::new(serializer)?;
+                    #(#writes)*
+                    fields.end(&self.extra)
+                }
+            }
+
+            impl<'de> Deserialize<'de> for #name {
+                fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    ObjectReader::new(deserializer)?.read(|fields| Ok(#name {
+                        #(#reads)*
+                        extra: fields.rest(),
+                    }))
+                }
+            }
+        });
+    }
+}
+
+/// What a resource module is made of, an item (or a few) per segment so that
+/// each top-level item stands apart as a reader expects.
+pub struct ResourceModule<'a> {
+    pub resource: &'a Resource,
+    pub model: &'a Model,
+}
+
+impl<'a> ResourceModule<'a> {
+    /// The module's items, imports first.
+    pub fn segments(&self) -> Vec<Segment> {
+        let r = self.resource;
+        let mut items = vec![
+            ResourceStruct(r).to_token_stream(),
+            LinksStruct(r).to_token_stream(),
+        ];
+        if let Some(name) = &r.embedded_ident {
+            items.push(EmbeddedStruct { resource: r, name }.to_token_stream());
         }
-        Accessors(resource).to_tokens(tokens);
-        ResourceImpl(resource).to_tokens(tokens);
-        for request in resource
-            .operations
-            .iter()
-            .filter_map(|o| o.request.as_ref())
-        {
-            RequestStruct(request).to_tokens(tokens);
+        items.push(Accessors(r).to_token_stream());
+        items.push(ResourceImpl(r).to_token_stream());
+        for request in r.operations.iter().filter_map(|o| o.request.as_ref()) {
+            items.push(RequestStruct(request).to_token_stream());
         }
+        let imports = Imports::of(self.model, r).used_by(&items);
+        std::iter::once(imports)
+            .chain(items)
+            .map(Segment::Items)
+            .collect()
+    }
+}
+
+/// What a resource module may import, and from where.
+struct Imports<'a> {
+    /// The resource's own types: defined here, never imported.
+    local: BTreeSet<&'a str>,
+    /// Every enum type, and every resource type (defined in another module).
+    enums: BTreeSet<&'a str>,
+    resources: BTreeSet<&'a str>,
+}
+
+impl<'a> Imports<'a> {
+    fn of(model: &'a Model, resource: &'a Resource) -> Imports<'a> {
+        let mut local = BTreeSet::from([resource.ident.as_str(), resource.links_ident.as_str()]);
+        local.extend(resource.embedded_ident.as_deref());
+        local.extend(
+            resource
+                .operations
+                .iter()
+                .filter_map(|o| o.request.as_ref())
+                .map(|r| r.ident.as_str()),
+        );
+        Imports {
+            local,
+            enums: model.enums.iter().map(|e| e.ident.as_str()).collect(),
+            resources: model.resources.iter().map(|r| r.ident.as_str()).collect(),
+        }
+    }
+
+    /// The `use` items: the runtime's prelude, and the other resources and
+    /// the enums that `items` mention, found in the tokens themselves so an
+    /// import is there exactly when the code needs it.
+    fn used_by(&self, items: &[TokenStream]) -> TokenStream {
+        let mut used = BTreeSet::new();
+        for tokens in items {
+            identifiers(tokens.clone(), &mut used);
+        }
+        let mut uses = vec![quote!(
+            use ucwa_runtime::prelude::*;
+        )];
+        let of = |set: &BTreeSet<&str>| -> Vec<Ident> {
+            used.iter()
+                .filter(|name| set.contains(name.as_str()) && !self.local.contains(name.as_str()))
+                .map(|name| id(name))
+                .collect()
+        };
+        let (resources, enums) = (of(&self.resources), of(&self.enums));
+        uses.extend(use_item(quote!(super), &resources));
+        uses.extend(use_item(quote!(super::super::enums), &enums));
+        uses.into_iter().collect()
+    }
+}
+
+/// `use path::name;`, or `use path::{a, b};` for several; nothing for none.
+fn use_item(path: TokenStream, names: &[Ident]) -> Option<TokenStream> {
+    match names {
+        [] => None,
+        [one] => Some(quote!(use #path::#one;)),
+        many => Some(quote!(use #path::{#(#many),*};)),
+    }
+}
+
+/// Every identifier in `tokens` that can name an import (groups included):
+/// a path segment after `::`, as `Get` in `Method::Get`, is not one.
+fn identifiers(tokens: TokenStream, into: &mut BTreeSet<String>) {
+    let mut colons = 0;
+    for token in tokens {
+        let colon = matches!(&token, TokenTree::Punct(punct) if punct.as_char() == ':');
+        match token {
+            TokenTree::Ident(ident) if colons < 2 => {
+                into.insert(ident.to_string());
+            }
+            TokenTree::Group(group) => identifiers(group.stream(), into),
+            _ => {}
+        }
+        colons = if colon { colons + 1 } else { 0 };
     }
 }
 
@@ -139,49 +304,39 @@ struct ResourceStruct<'a>(&'a Resource);
 impl ToTokens for ResourceStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let r = self.0;
-        let docs = doc_or(&r.description, &format!("The {} resource.", code(&r.rel)));
-        let name = id(&r.ident);
         let links = id(&r.links_ident);
-        let properties = r.properties.iter().map(optional_field);
-        let embedded_ty = match &r.embedded_ident {
+        let mut fields = vec![StructField::optional(
+            trusted("The rel as the server sent it; usually the documented one."),
+            id("rel"),
+            quote!(String),
+            "rel",
+        )];
+        fields.extend(r.properties.iter().map(StructField::property));
+        fields.push(StructField::optional(
+            trusted("The links of this resource (`_links`)."),
+            id("links"),
+            links.into_token_stream(),
+            "_links",
+        ));
+        // Without a documented embedded resource, `_embedded` is kept in `extra`.
+        if let Some(embedded) = &r.embedded_ident {
             // Boxed: resources can embed each other, directly or in a cycle.
-            Some(embedded) => {
-                let embedded = id(embedded);
-                quote!(::std::boxed::Box<#embedded>)
-            }
-            None => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
-        };
-        let extra = extra_field("Properties");
-        let mut reads = vec![Read::Optional("rel", quote!(rel))];
-        reads.extend(
-            r.properties
-                .iter()
-                .map(|p| Read::Optional(&p.serde, id(&p.ident).into_token_stream())),
-        );
-        reads.extend([
-            Read::Optional("_links", quote!(links)),
-            Read::Optional("_embedded", quote!(embedded)),
-            Read::Rest,
-        ]);
-        let deserialize = deserialize_impl(&name, &reads);
-        tokens.extend(quote! {
-            #docs
-            #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-            pub struct #name {
-                /// The rel as the server sent it; usually the documented one.
-                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-                pub rel: ::std::option::Option<::std::string::String>,
-                #(#properties)*
-                /// The links of this resource (`_links`).
-                #[serde(rename = "_links", skip_serializing_if = "::std::option::Option::is_none")]
-                pub links: ::std::option::Option<#links>,
-                /// Resources sent inside this one (`_embedded`).
-                #[serde(rename = "_embedded", skip_serializing_if = "::std::option::Option::is_none")]
-                pub embedded: ::std::option::Option<#embedded_ty>,
-                #extra
-            }
-            #deserialize
-        });
+            let embedded = id(embedded);
+            fields.push(StructField::optional(
+                trusted("Resources sent inside this one (`_embedded`)."),
+                id("embedded"),
+                quote!(Box<#embedded>),
+                "_embedded",
+            ));
+        }
+        ObjectStruct {
+            docs: doc_or(&r.description, &format!("The {} resource.", code(&r.rel))),
+            name: id(&r.ident),
+            derives: quote!(Debug, Clone, PartialEq, Default),
+            fields,
+            extra_what: "Properties",
+        }
+        .to_tokens(tokens);
     }
 }
 
@@ -189,9 +344,9 @@ fn link_type(link: &LinkField) -> TokenStream {
     match &link.target {
         Some(target) => {
             let target = id(target);
-            quote!(super::#target)
+            quote!(<#target>)
         }
-        None => quote!(::ucwa_runtime::Untyped),
+        None => TokenStream::new(),
     }
 }
 
@@ -200,50 +355,23 @@ struct LinksStruct<'a>(&'a Resource);
 impl ToTokens for LinksStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let r = self.0;
-        let docs = trusted(&format!("The documented links of [`{}`], by rel.", r.ident));
-        let name = id(&r.links_ident);
-        let fields = r.links.iter().map(|link| {
-            let docs = doc_or(&link.description, &format!("The {} link.", code(&link.rel)));
-            let rel = &link.rel;
-            let field = id(&link.ident);
-            let target = link_type(link);
-            quote! {
-                #docs
-                #[serde(rename = #rel, skip_serializing_if = "::std::option::Option::is_none")]
-                pub #field: ::std::option::Option<::ucwa_runtime::Links<#target>>,
-            }
-        });
-        let keys = r
+        let fields = r
             .links
             .iter()
-            .map(|link| (link.rel.as_str(), link.ident.as_str()));
-        tokens.extend(by_rel_struct(docs, &name, fields, keys, "Links"));
-    }
-}
-
-/// A struct of optional fields keyed by rel (links, embedded resources), with
-/// the rels nobody documented kept in `extra`.
-fn by_rel_struct<'a>(
-    docs: TokenStream,
-    name: &Ident,
-    fields: impl Iterator<Item = TokenStream>,
-    keys: impl Iterator<Item = (&'a str, &'a str)>,
-    extra_what: &str,
-) -> TokenStream {
-    let extra = extra_field(extra_what);
-    let mut reads: Vec<Read> = keys
-        .map(|(rel, ident)| Read::Optional(rel, id(ident).into_token_stream()))
-        .collect();
-    reads.push(Read::Rest);
-    let deserialize = deserialize_impl(name, &reads);
-    quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-        pub struct #name {
-            #(#fields)*
-            #extra
+            .map(|link| {
+                let docs = doc_or(&link.description, &format!("The {} link.", code(&link.rel)));
+                let target = link_type(link);
+                StructField::optional(docs, id(&link.ident), quote!(Links #target), &link.rel)
+            })
+            .collect();
+        ObjectStruct {
+            docs: trusted(&format!("The documented links of [`{}`], by rel.", r.ident)),
+            name: id(&r.links_ident),
+            derives: quote!(Debug, Clone, PartialEq, Default),
+            fields,
+            extra_what: "Links",
         }
-        #deserialize
+        .to_tokens(tokens);
     }
 }
 
@@ -254,37 +382,27 @@ struct EmbeddedStruct<'a> {
 
 impl ToTokens for EmbeddedStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let docs = trusted(&format!(
-            "Resources embedded in [`{}`], by rel.",
-            self.resource.ident
-        ));
-        let name = id(self.name);
         let fields = self
             .resource
             .embedded
             .iter()
             .map(|EmbeddedField { rel, ident, target }| {
                 let docs = trusted(&format!("Embedded {} resources.", code(rel)));
-                let field = id(ident);
                 let target = id(target);
-                quote! {
-                    #docs
-                    #[serde(rename = #rel, skip_serializing_if = "::std::option::Option::is_none")]
-                    pub #field: ::std::option::Option<::ucwa_runtime::Embedded<super::#target>>,
-                }
-            });
-        let keys = self
-            .resource
-            .embedded
-            .iter()
-            .map(|embedded| (embedded.rel.as_str(), embedded.ident.as_str()));
-        tokens.extend(by_rel_struct(
-            docs,
-            &name,
+                StructField::optional(docs, id(ident), quote!(Embedded<#target>), rel)
+            })
+            .collect();
+        ObjectStruct {
+            docs: trusted(&format!(
+                "Resources embedded in [`{}`], by rel.",
+                self.resource.ident
+            )),
+            name: id(self.name),
+            derives: quote!(Debug, Clone, PartialEq, Default),
             fields,
-            keys,
-            "Embedded resources",
-        ));
+            extra_what: "Embedded resources",
+        }
+        .to_tokens(tokens);
     }
 }
 
@@ -305,7 +423,7 @@ impl ToTokens for Accessors<'_> {
             let target = link_type(link);
             quote! {
                 #docs
-                pub fn #accessor(&self) -> ::std::option::Option<&::ucwa_runtime::Link<#target>> {
+                pub fn #accessor(&self) -> Option<&Link #target> {
                     self.links.as_ref()?.#field.as_ref()?.first()
                 }
             }
@@ -325,93 +443,78 @@ impl ToTokens for ResourceImpl<'_> {
         let r = self.0;
         let name = id(&r.ident);
         let rel = &r.rel;
-        let mut properties: Vec<(&str, TokenStream)> = r
-            .properties
-            .iter()
-            .map(|p| (p.serde.as_str(), scalar_tokens(&p.ty)))
-            .collect();
-        properties.sort_by(|a, b| a.0.cmp(b.0));
-        let properties = properties
-            .iter()
-            .map(|(name, scalar)| quote!((#name, #scalar)));
-        let mut embedded: Vec<&EmbeddedField> = r.embedded.iter().collect();
-        embedded.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let embedded = embedded.iter().map(|e| {
-            let rel = &e.rel;
-            let target = id(&e.target);
-            quote!((#rel, <super::#target as ::ucwa_runtime::Resource>::xml_shape))
+        let properties: Vec<&Field> = r.properties.iter().collect();
+        let embedded: Vec<&EmbeddedField> = r.embedded.iter().collect();
+        let shape = shape(&properties, &embedded, &r.arrays);
+        // The operations and events the page documents, as constants: the
+        // data typed operations are made from.
+        let operations = (!r.operations.is_empty()).then(|| {
+            let rows = r.operations.iter().map(|op| OperationRow(&op.source));
+            quote!(const OPERATIONS: &'static [OperationInfo] = &[#(#rows),*];)
         });
-        let arrays = &r.arrays;
-        let operations = r.operations.iter().map(|op| OperationRow(&op.source));
-        let events = r.events.iter().map(EventRow);
+        let events = (!r.events.is_empty()).then(|| {
+            let rows = r.events.iter().map(EventRow);
+            quote!(const EVENTS: &'static [EventInfo] = &[#(#rows),*];)
+        });
         tokens.extend(quote! {
-            impl ::ucwa_runtime::Resource for #name {
+            impl Resource for #name {
                 const REL: &'static str = #rel;
-
-                fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
-                    static SHAPE: ::ucwa_runtime::xml::Shape = ::ucwa_runtime::xml::Shape {
-                        properties: &[#(#properties),*],
-                        embedded: &[#(#embedded),*],
-                        arrays: &[#(#arrays),*],
-                    };
-                    &SHAPE
-                }
-            }
-
-            impl ::ucwa_runtime::Documented for #name {
-                const OPERATIONS: &'static [::ucwa_runtime::OperationInfo] = &[#(#operations),*];
-                const EVENTS: &'static [::ucwa_runtime::EventInfo] = &[#(#events),*];
+                const XML_SHAPE: &'static Shape = #shape;
+                #operations
+                #events
             }
         });
     }
 }
 
-struct OperationRow<'a>(&'a crate::schema::Operation);
+struct OperationRow<'a>(&'a schema::Operation);
 
 impl ToTokens for OperationRow<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let op = self.0;
         let method = id(match op.method {
-            crate::schema::Method::Get => "Get",
-            crate::schema::Method::Post => "Post",
-            crate::schema::Method::Put => "Put",
-            crate::schema::Method::Delete => "Delete",
-            crate::schema::Method::Options => "Options",
+            Method::Get => "Get",
+            Method::Post => "Post",
+            Method::Put => "Put",
+            Method::Delete => "Delete",
+            Method::Options => "Options",
         });
+        let mut fields = Vec::new();
         let description = &op.description;
-        let parameter = |name: &str, required: bool, description: &str| quote!(::ucwa_runtime::ParameterInfo { name: #name, required: #required, description: #description });
-        let query = op
-            .query_parameters
-            .iter()
-            .map(|q| parameter(&q.name, q.required, &q.description));
-        let body = op
-            .request_body
-            .iter()
-            .map(|f| parameter(&f.name, f.required, &f.description));
-        let response = op.response_body.iter().map(|r| &r.item);
-        let errors = op.errors.iter().map(|e| {
-            let error = &e.error;
-            let subcode = &e.subcode;
-            let code = match e.code {
-                Some(code) => quote!(::std::option::Option::Some(#code)),
-                None => quote!(::std::option::Option::None),
-            };
-            quote!(::ucwa_runtime::SyncError { error: #error, code: #code, subcode: #subcode })
-        });
+        if !description.is_empty() {
+            fields.push(quote!(description: #description));
+        }
+        if !op.query_parameters.is_empty() {
+            let rows = op.query_parameters.iter().map(|q| {
+                let (name, required, description) = (&q.name, q.required, &q.description);
+                quote!(ParameterInfo { name: #name, required: #required, description: #description })
+            });
+            fields.push(quote!(query_parameters: &[#(#rows),*]));
+        }
+        if !op.response_body.is_empty() {
+            let items = op.response_body.iter().map(|r| &r.item);
+            fields.push(quote!(response_body: &[#(#items),*]));
+        }
+        if !op.errors.is_empty() {
+            let rows = op.errors.iter().map(|e| {
+                let (error, subcode) = (&e.error, &e.subcode);
+                match e.code.map(proc_macro2::Literal::u16_unsuffixed) {
+                    Some(code) => quote!(SyncError::new(#code, #error, #subcode)),
+                    None => quote!(SyncError { error: #error, code: None, subcode: #subcode }),
+                }
+            });
+            fields.push(quote!(errors: &[#(#rows),*]));
+        }
         tokens.extend(quote! {
-            ::ucwa_runtime::OperationInfo {
-                method: ::ucwa_runtime::Method::#method,
-                description: #description,
-                query_parameters: &[#(#query),*],
-                request_body: &[#(#body),*],
-                response_body: &[#(#response),*],
-                errors: &[#(#errors),*],
+            OperationInfo {
+                #(#fields,)*
+                ..OperationInfo::new(Method::#method)
             }
         });
     }
 }
 
-struct EventRow<'a>(&'a crate::schema::Event);
+struct EventRow<'a>(&'a schema::Event);
 
 impl ToTokens for EventRow<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
@@ -424,7 +527,7 @@ impl ToTokens for EventRow<'_> {
             &e.reason,
         );
         tokens.extend(quote! {
-            ::ucwa_runtime::EventInfo {
+            EventInfo {
                 event_type: #event_type,
                 resource: #resource,
                 priority: #priority,
@@ -440,76 +543,87 @@ struct RequestStruct<'a>(&'a RequestBody);
 impl ToTokens for RequestStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let request = self.0;
-        let docs = doc(&request.description);
         let name = id(&request.ident);
-        let fields = request.fields.iter().map(|f| {
-            if !f.required {
-                return optional_field(&f.field);
-            }
-            let docs = doc_or(
-                &f.field.description,
-                &format!("The {} parameter.", code(&f.field.serde)),
-            );
-            let serde = &f.field.serde;
-            let field = id(&f.field.ident);
-            let ty = type_tokens(&f.field.ty);
-            quote! {
-                #docs
-                #[serde(rename = #serde)]
-                pub #field: #ty,
-            }
-        });
-        let extra = extra_field("Parameters and links");
-        let mut typed: Vec<(&str, TokenStream)> = request
-            .fields
-            .iter()
-            .filter(|f| {
-                !matches!(
-                    f.field.ty,
-                    FieldType::String | FieldType::Enum(_) | FieldType::Json
-                )
-            })
-            .map(|f| (f.field.serde.as_str(), scalar_tokens(&f.field.ty)))
-            .collect();
-        typed.sort_by(|a, b| a.0.cmp(b.0));
-        // Text fields read as text anyway; only typed ones need a shape for XML input.
-        let shape = (!typed.is_empty()).then(|| {
-            let properties = typed.iter().map(|(name, scalar)| quote!((#name, #scalar)));
-            quote! {
-                fn xml_shape() -> &'static ::ucwa_runtime::xml::Shape {
-                    static SHAPE: ::ucwa_runtime::xml::Shape = ::ucwa_runtime::xml::Shape {
-                        properties: &[#(#properties),*],
-                        embedded: &[],
-                        arrays: &[],
-                    };
-                    &SHAPE
-                }
-            }
-        });
-        let mut reads: Vec<Read> = request
+        let fields = request
             .fields
             .iter()
             .map(|f| {
-                let field = id(&f.field.ident).into_token_stream();
-                if f.required {
-                    Read::Required(&f.field.serde, field)
-                } else {
-                    Read::Optional(&f.field.serde, field)
+                if !f.required {
+                    return StructField::property(&f.field);
+                }
+                let docs = doc_or(
+                    &f.field.description,
+                    &format!("The {} parameter.", code(&f.field.serde)),
+                );
+                StructField {
+                    docs,
+                    ident: id(&f.field.ident),
+                    ty: type_tokens(&f.field.ty),
+                    key: &f.field.serde,
+                    required: true,
                 }
             })
             .collect();
-        reads.push(Read::Rest);
-        let deserialize = deserialize_impl(&name, &reads);
-        tokens.extend(quote! {
-            #docs
-            #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-            pub struct #name {
-                #(#fields)*
-                #extra
-            }
-            #deserialize
-
-            impl ::ucwa_runtime::RequestBody for #name { #shape }
+        ObjectStruct {
+            docs: doc(&request.description),
+            name: name.clone(),
+            derives: quote!(Debug, Clone, PartialEq),
+            fields,
+            extra_what: "Parameters and links",
+        }
+        .to_tokens(tokens);
+        // Text fields read as text anyway; only typed ones need a shape for XML input.
+        let typed: Vec<&Field> = request.fields.iter().map(|f| &f.field).collect();
+        let shape = (typed.iter().any(|f| scalar(&f.ty).is_some())).then(|| {
+            let shape = shape(&typed, &[], &[]);
+            quote!(const XML_SHAPE: &'static Shape = #shape;)
         });
+        tokens.extend(quote! {
+            impl RequestBody for #name { #shape }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_is_made_exactly_for_the_names_the_code_uses() {
+        let model = Model {
+            resources: Vec::new(),
+            enums: Vec::new(),
+            subcodes: Vec::new(),
+        };
+        let resource = Resource {
+            rel: "note".into(),
+            description: String::new(),
+            module: "note".into(),
+            ident: "Note".into(),
+            kind_variant: "Note".into(),
+            links_ident: "NoteLinks".into(),
+            embedded_ident: None,
+            properties: Vec::new(),
+            links: Vec::new(),
+            embedded: Vec::new(),
+            arrays: Vec::new(),
+            operations: Vec::new(),
+            events: Vec::new(),
+        };
+        let mut imports = Imports::of(&model, &resource);
+        imports.resources.insert("Other");
+        imports.enums.insert("Colour");
+        let uses = imports
+            .used_by(&[quote!(struct Note { a: Map<String, Value>, b: Other, c: Colour, d: Links<Note>, e: Method::Get, f: Scalar::Colour } impl Resource for Note {})])
+            .to_string();
+        assert_eq!(
+            uses,
+            quote! {
+                use ucwa_runtime::prelude::*;
+                use super::Other;
+                use super::super::enums::Colour;
+            }
+            .to_string()
+        );
     }
 }

@@ -10,13 +10,39 @@ use super::names::{self, Scope};
 use super::output::Segment;
 use super::resource::id;
 use crate::schema::{Direction, Document, Example, Kind, Method, SampleFormat};
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, ToTokens};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Fields asserted per sample: enough to catch a wrong mapping, few enough
 /// to keep the test file readable.
 const CHECKED_FIELDS: usize = 6;
+
+/// What the tests call from `ucwa_runtime::testing`, and the one test that is
+/// not a sample's: no sample's test may take these names.
+const HELPERS: &[&str] = &[
+    "damaged_samples_are_still_rejected",
+    "decodes_json",
+    "decodes_xml",
+    "events_decode_json",
+    "events_decode_xml",
+    "holds",
+    "input_decodes_json",
+    "input_decodes_xml",
+    "json_events",
+    "json_input_keys",
+    "json_round_trip",
+    "request_decodes_json",
+    "request_decodes_resource_xml",
+    "request_decodes_xml",
+    "request_json_round_trip",
+    "request_resource_xml_round_trip",
+    "request_xml_round_trip",
+    "still_rejected",
+    "xml_events",
+    "xml_input_keys",
+    "xml_round_trip",
+];
 
 /// How many samples went where; the lead reports these numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,16 +131,7 @@ pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, Samp
         .filter(|d| d.kind == Kind::Resource)
         .collect();
     docs.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut tests = Scope::with_reserved(&[
-        "damaged_samples_are_still_rejected",
-        "holds",
-        "json_round_trip",
-        "xml_round_trip",
-        "request_json_round_trip",
-        "request_xml_round_trip",
-        "request_resource_xml_round_trip",
-        "input_keys",
-    ]);
+    let mut tests = Scope::with_reserved(HELPERS);
     let mut samples = Vec::new();
     let mut counts = SampleCounts::default();
     for doc in docs {
@@ -564,19 +581,15 @@ pub struct SamplesFile<'a> {
 impl SamplesFile<'_> {
     pub fn segments(self) -> impl Iterator<Item = Segment> {
         let krate = id(self.crate_ident);
-        let (prelude, damaged) = self.prelude(&krate);
-        let tests = self
-            .samples
-            .into_iter()
-            .filter_map(move |s| sample_test(&krate, &s));
-        std::iter::once(Segment::Items(prelude))
-            .chain(tests.map(Segment::MoreItems))
-            .chain(std::iter::once(Segment::MoreItems(damaged)))
+        let (imports, damaged) = (self.imports(&krate), self.damaged_test());
+        let tests = self.samples.into_iter().filter_map(|s| sample_test(&s));
+        std::iter::once(Segment::Items(imports))
+            .chain(tests.map(Segment::Items))
+            .chain(std::iter::once(Segment::Items(damaged)))
     }
 
-    /// The imports and helpers the tests use, and the test of damaged samples
-    /// (it comes last in the file).
-    fn prelude(&self, krate: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+    /// The test of every damaged sample (it comes last in the file).
+    fn damaged_test(&self) -> TokenStream {
         let damaged: Vec<TokenStream> = self
             .samples
             .iter()
@@ -584,227 +597,145 @@ impl SamplesFile<'_> {
                 SampleCheck::Rejected { decoder, reason } => {
                     let origin = format!("{}: {reason}", s.origin);
                     let body = body_literal(&s.body);
-                    let decodes = decodes(krate, decoder);
+                    let decodes = decodes(decoder);
                     Some(quote! { (#origin, #decodes, #body) })
                 }
                 _ => None,
             })
             .collect();
-        let damaged_test = (!damaged.is_empty()).then(|| {
-            quote! {
-                /// Samples the schema records as damaged. Each must still fail to decode: if one
-                /// starts decoding, the page or the schema changed and the sample deserves a real test.
-                #[test]
-                fn damaged_samples_are_still_rejected() {
-                    /// Where the sample is from and why it is damaged, whether a decoder accepts it, the body.
-                    type Damaged = (&'static str, fn(&str) -> bool, &'static str);
-                    let damaged: &[Damaged] = &[#(#damaged),*];
-                    for (origin, decodes, body) in damaged {
-                        assert!(!decodes(body), "{origin}: decodes now");
-                    }
-                }
+        if damaged.is_empty() {
+            return TokenStream::new();
+        }
+        quote! {
+            /// Samples the schema records as damaged. Each must still fail to decode: if one
+            /// starts decoding, the page or the schema changed and the sample deserves a real test.
+            #[test]
+            fn damaged_samples_are_still_rejected() {
+                still_rejected(&[#(#damaged),*]);
             }
-        });
-        let uses =
-            |wanted: &dyn Fn(&SampleCheck) -> bool| self.samples.iter().any(|s| wanted(&s.check));
-        let resource_in = |format: SampleFormat| {
-            uses(&|c| matches!(c, SampleCheck::Resource { format: f, .. } if *f == format))
-        };
-        let request_in = |form: RequestForm| {
-            uses(&|c| matches!(c, SampleCheck::Request { form: f, .. } if *f == form))
-        };
-        let (json, xml) = (
-            resource_in(SampleFormat::Json),
-            resource_in(SampleFormat::Xml),
-        );
-        let (request_json, request_xml, request_resource_xml) = (
-            request_in(RequestForm::Json),
-            request_in(RequestForm::XmlInput),
-            request_in(RequestForm::XmlResource),
-        );
-        let fields = uses(&|c| match c {
-            SampleCheck::Resource { fields, .. } | SampleCheck::Request { fields, .. } => {
-                !fields.is_empty()
-            }
-            _ => false,
-        });
-        let input = uses(&|c| matches!(c, SampleCheck::Input { .. }));
-        let import = (json || xml).then(|| {
-            quote!(
-                use ::ucwa_runtime::Resource;
-            )
-        });
-        let import_request = (request_json || request_xml || request_resource_xml).then(|| {
-            quote!(
-                use ::ucwa_runtime::RequestBody;
-            )
-        });
-        let holds = fields.then(|| {
-            quote! {
-                /// `field` serialises to exactly the JSON `expected`.
-                fn holds<V: ::serde::Serialize>(field: &V, expected: &str) {
-                    let expected: ::serde_json::Value = ::serde_json::from_str(expected).unwrap();
-                    assert_eq!(::serde_json::to_value(field).unwrap(), expected);
-                }
-            }
-        });
-        let json = json.then(|| {
-            quote! {
-                /// Decodes a JSON body and checks that encoding gives back the same JSON value.
-                fn json_round_trip<T: Resource>(body: &str) -> T {
-                    let decoded = T::from_json(body).unwrap();
-                    let encoded: ::serde_json::Value = ::serde_json::from_str(&decoded.to_json().unwrap()).unwrap();
-                    let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
-                    assert_eq!(encoded, original);
-                    decoded
-                }
-            }
-        });
-        let xml = xml.then(|| {
-            quote! {
-                /// Decodes an XML body and checks that its XML encoding decodes to the same
-                /// value, apart from `rel`, which the encoder always writes as the documented one.
-                fn xml_round_trip<T: Resource>(body: &str) -> T {
-                    let decoded = T::from_xml(body).unwrap();
-                    let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
-                    let without_rel = |resource: &T| {
-                        let mut value = ::serde_json::to_value(resource).unwrap();
-                        if let ::std::option::Option::Some(object) = value.as_object_mut() {
-                            object.remove("rel");
-                        }
-                        value
-                    };
-                    assert_eq!(without_rel(&again), without_rel(&decoded));
-                    decoded
-                }
-            }
-        });
-        let request_json = request_json.then(|| {
-            quote! {
-                /// Decodes a JSON request body and checks that encoding gives back the same JSON value.
-                fn request_json_round_trip<T: RequestBody>(body: &str) -> T {
-                    let decoded = T::from_json(body).unwrap();
-                    let encoded: ::serde_json::Value = ::serde_json::from_str(&decoded.to_json().unwrap()).unwrap();
-                    let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
-                    assert_eq!(encoded, original);
-                    decoded
-                }
-            }
-        });
-        let request_xml = request_xml.then(|| {
-            quote! {
-                /// Decodes an XML `<input>` body and checks that its XML encoding decodes to the same value.
-                fn request_xml_round_trip<T: RequestBody>(body: &str) -> T {
-                    let decoded = T::from_xml(body).unwrap();
-                    let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
-                    assert_eq!(::serde_json::to_value(&again).unwrap(), ::serde_json::to_value(&decoded).unwrap());
-                    decoded
-                }
-            }
-        });
-        let request_resource_xml = request_resource_xml.then(|| {
-            quote! {
-                /// Decodes a request body sent as an XML `<resource>` (what a GET gave, sent back
-                /// by a PUT) and checks that its `<input>` encoding decodes to the same value,
-                /// apart from what `<input>` does not carry: `rel`, and the links and embedded
-                /// resources the server ignores in input (PayloadFormat.md, "Input formats").
-                fn request_resource_xml_round_trip<T: RequestBody>(body: &str) -> T {
-                    let value = ::ucwa_runtime::xml::to_json_value(body, T::xml_shape()).unwrap();
-                    let decoded: T = ::serde_json::from_value(value).unwrap();
-                    let again = T::from_xml(&decoded.to_xml().unwrap()).unwrap();
-                    let input_part = |body: &T| {
-                        let mut value = ::serde_json::to_value(body).unwrap();
-                        if let ::std::option::Option::Some(object) = value.as_object_mut() {
-                            for key in ["rel", "_links", "_embedded"] {
-                                object.remove(key);
-                            }
-                        }
-                        value
-                    };
-                    assert_eq!(input_part(&again), input_part(&decoded));
-                    decoded
-                }
-            }
-        });
-        let input = input.then(|| {
-            quote! {
-                /// The top-level keys, sorted, of a request body read as a plain UCWA input.
-                fn input_keys(value: ::serde_json::Value) -> ::std::vec::Vec<::std::string::String> {
-                    let ::serde_json::Value::Object(object) = value else {
-                        panic!("not an object: {value}");
-                    };
-                    let mut keys: ::std::vec::Vec<::std::string::String> = object.keys().cloned().collect();
-                    keys.sort();
-                    keys
-                }
-            }
-        });
-        let prelude = quote! {
-            #import
-            #import_request
-            #holds
-            #json
-            #xml
-            #request_json
-            #request_xml
-            #request_resource_xml
-            #input
-        };
-        (prelude, quote!(#damaged_test))
+        }
+    }
+
+    /// The `use` items for what the tests name: the crate's types and the
+    /// runtime's test helpers. Made from the checks before the first test,
+    /// since the tests are made and dropped one at a time.
+    fn imports(&self, krate: &Ident) -> TokenStream {
+        let mut helpers = BTreeSet::new();
+        let (mut types, mut kinds) = (false, false);
+        for sample in &self.samples {
+            let (uses_types, uses_kinds) = sample.check.helpers(&mut helpers);
+            types |= uses_types;
+            kinds |= uses_kinds;
+        }
+        let helpers = helpers.into_iter().map(id);
+        let types = types.then(|| quote!(use #krate::resources::*;));
+        let kinds = kinds.then(|| quote!(use #krate::ResourceKind;));
+        quote! {
+            #![doc = " One test per documented sample: each decodes into its type and encodes back without loss."]
+            #types
+            #kinds
+            use ucwa_runtime::testing::{#(#helpers),*};
+        }
     }
 }
 
-/// A `fn(&str) -> bool` telling whether `decoder` accepts a body.
-fn decodes(krate: &proc_macro2::Ident, decoder: &Decoder) -> TokenStream {
-    match decoder {
-        Decoder::Resource { ident, format } => {
-            let ty = id(ident);
-            let method = format_method(*format);
-            quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::Resource>::#method(body).is_ok())
-        }
-        Decoder::Request { body, form } => {
-            let ty = id(body);
-            match form {
-                RequestForm::Json => {
-                    quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::from_json(body).is_ok())
+impl SampleCheck {
+    /// Adds the helpers this check's test calls to `into`; whether it names
+    /// the crate's resource types, and its `ResourceKind`.
+    fn helpers(&self, into: &mut BTreeSet<&'static str>) -> (bool, bool) {
+        match self {
+            SampleCheck::Resource { format, fields, .. } => {
+                into.insert(match format {
+                    SampleFormat::Json => "json_round_trip",
+                    SampleFormat::Xml => "xml_round_trip",
+                });
+                if !fields.is_empty() {
+                    into.insert("holds");
                 }
-                RequestForm::XmlInput => {
-                    quote!(|body| <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::from_xml(body).is_ok())
+                (true, false)
+            }
+            SampleCheck::Request { form, fields, .. } => {
+                into.insert(request_round_trip(*form));
+                if !fields.is_empty() {
+                    into.insert("holds");
                 }
-                RequestForm::XmlResource => quote!(|body| {
-                    ::ucwa_runtime::xml::to_json_value(body, <#krate::resources::#ty as ::ucwa_runtime::RequestBody>::xml_shape())
-                        .ok()
-                        .and_then(|value| ::serde_json::from_value::<#krate::resources::#ty>(value).ok())
-                        .is_some()
-                }),
+                (true, false)
+            }
+            SampleCheck::Input { format, .. } => {
+                into.insert(input_keys_helper(*format));
+                (false, false)
+            }
+            SampleCheck::Event { format, .. } => {
+                into.insert(events_helper(*format));
+                (false, true)
+            }
+            SampleCheck::Rejected { decoder, .. } => {
+                into.insert("still_rejected");
+                let (name, types, kinds) = decoder_helper(decoder);
+                into.insert(name);
+                (types, kinds)
             }
         }
-        Decoder::Input {
-            format: SampleFormat::Json,
-        } => quote!(|body| ::serde_json::from_str::<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >(body)
-        .is_ok()),
-        Decoder::Input {
-            format: SampleFormat::Xml,
-        } => quote!(|body| ::ucwa_runtime::xml::input_to_json_value(
-            body,
-            &::ucwa_runtime::xml::Shape::EMPTY
-        )
-        .is_ok()),
-        Decoder::Event {
-            format: SampleFormat::Json,
-        } => quote!(|body| ::serde_json::from_str::<#krate::Events>(body).is_ok()),
-        Decoder::Event {
-            format: SampleFormat::Xml,
-        } => quote!(|body| #krate::Events::from_xml(body).is_ok()),
     }
 }
 
-fn format_method(format: SampleFormat) -> TokenStream {
+fn request_round_trip(form: RequestForm) -> &'static str {
+    match form {
+        RequestForm::Json => "request_json_round_trip",
+        RequestForm::XmlInput => "request_xml_round_trip",
+        RequestForm::XmlResource => "request_resource_xml_round_trip",
+    }
+}
+
+fn input_keys_helper(format: SampleFormat) -> &'static str {
     match format {
-        SampleFormat::Json => quote!(from_json),
-        SampleFormat::Xml => quote!(from_xml),
+        SampleFormat::Json => "json_input_keys",
+        SampleFormat::Xml => "xml_input_keys",
+    }
+}
+
+fn events_helper(format: SampleFormat) -> &'static str {
+    match format {
+        SampleFormat::Json => "json_events",
+        SampleFormat::Xml => "xml_events",
+    }
+}
+
+/// The `ucwa_runtime::testing` function telling whether `decoder` accepts a
+/// body; whether it is generic over a resource type, or over `ResourceKind`.
+fn decoder_helper(decoder: &Decoder) -> (&'static str, bool, bool) {
+    match decoder {
+        Decoder::Resource { format, .. } => match format {
+            SampleFormat::Json => ("decodes_json", true, false),
+            SampleFormat::Xml => ("decodes_xml", true, false),
+        },
+        Decoder::Request { form, .. } => match form {
+            RequestForm::Json => ("request_decodes_json", true, false),
+            RequestForm::XmlInput => ("request_decodes_xml", true, false),
+            RequestForm::XmlResource => ("request_decodes_resource_xml", true, false),
+        },
+        Decoder::Input { format } => match format {
+            SampleFormat::Json => ("input_decodes_json", false, false),
+            SampleFormat::Xml => ("input_decodes_xml", false, false),
+        },
+        Decoder::Event { format } => match format {
+            SampleFormat::Json => ("events_decode_json", false, true),
+            SampleFormat::Xml => ("events_decode_xml", false, true),
+        },
+    }
+}
+
+/// The helper for `decoder`, as a `fn(&str) -> bool`.
+fn decodes(decoder: &Decoder) -> TokenStream {
+    let (name, _, kinds) = decoder_helper(decoder);
+    let helper = id(name);
+    match decoder {
+        Decoder::Resource { ident, .. } | Decoder::Request { body: ident, .. } => {
+            let ty = id(ident);
+            quote!(#helper::<#ty>)
+        }
+        _ if kinds => quote!(#helper::<ResourceKind>),
+        _ => quote!(#helper),
     }
 }
 
@@ -813,7 +744,7 @@ fn field_checks(fields: &[(String, serde_json::Value)]) -> (TokenStream, Vec<Tok
         .iter()
         .map(|(field, value)| {
             let field = id(field);
-            let value = value.to_string();
+            let value = body_literal(&value.to_string());
             quote! { holds(&decoded.#field, #value); }
         })
         .collect();
@@ -825,7 +756,7 @@ fn field_checks(fields: &[(String, serde_json::Value)]) -> (TokenStream, Vec<Tok
     (binding, checks)
 }
 
-fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStream> {
+fn sample_test(sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
     let body = body_literal(&sample.body);
     let docs = super::docs::trusted(&format!(
@@ -839,13 +770,13 @@ fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStrea
             fields,
         } => {
             let ty = id(resource);
-            let round_trip = match format {
-                SampleFormat::Json => quote!(json_round_trip),
-                SampleFormat::Xml => quote!(xml_round_trip),
-            };
+            let round_trip = id(match format {
+                SampleFormat::Json => "json_round_trip",
+                SampleFormat::Xml => "xml_round_trip",
+            });
             let (binding, checks) = field_checks(fields);
             quote! {
-                let #binding: #krate::resources::#ty = #round_trip(#body);
+                let #binding: #ty = #round_trip(#body);
                 #(#checks)*
             }
         }
@@ -855,49 +786,25 @@ fn sample_test(krate: &proc_macro2::Ident, sample: &Sample) -> Option<TokenStrea
             fields,
         } => {
             let ty = id(ty);
-            let round_trip = match form {
-                RequestForm::Json => quote!(request_json_round_trip),
-                RequestForm::XmlInput => quote!(request_xml_round_trip),
-                RequestForm::XmlResource => quote!(request_resource_xml_round_trip),
-            };
+            let round_trip = id(request_round_trip(*form));
             let (binding, checks) = field_checks(fields);
             quote! {
-                let #binding: #krate::resources::#ty = #round_trip(#body);
+                let #binding: #ty = #round_trip(#body);
                 #(#checks)*
             }
         }
         SampleCheck::Input { format, keys } => {
-            let read = match format {
-                SampleFormat::Json => quote!(::serde_json::from_str(#body).unwrap()),
-                SampleFormat::Xml => quote!(::ucwa_runtime::xml::input_to_json_value(
-                    #body,
-                    &::ucwa_runtime::xml::Shape::EMPTY
-                )
-                .unwrap()),
-            };
+            let read = id(input_keys_helper(*format));
             if keys.is_empty() {
-                quote!(assert!(input_keys(#read).is_empty());)
+                quote!(assert!(#read(#body).is_empty());)
             } else {
-                quote!(assert_eq!(input_keys(#read), [#(#keys),*]);)
+                quote!(assert_eq!(#read(#body), [#(#keys),*]);)
             }
         }
-        SampleCheck::Event {
-            format: SampleFormat::Json,
-            senders,
-        } => quote! {
-            let body = #body;
-            let events: #krate::Events = ::serde_json::from_str(body).unwrap();
-            assert_eq!(events.sender.len(), #senders);
-            let original: ::serde_json::Value = ::serde_json::from_str(body).unwrap();
-            assert_eq!(::serde_json::to_value(&events).unwrap(), original);
-        },
-        SampleCheck::Event {
-            format: SampleFormat::Xml,
-            senders,
-        } => quote! {
-            let events = #krate::Events::from_xml(#body).unwrap();
-            assert_eq!(events.sender.len(), #senders);
-        },
+        SampleCheck::Event { format, senders } => {
+            let read = id(events_helper(*format));
+            quote!(#read::<ResourceKind>(#body, #senders);)
+        }
         SampleCheck::Rejected { .. } => return None,
     };
     Some(quote! {

@@ -3,8 +3,9 @@
 //! A page is read as bytes, its form (markdown or rendered text) is detected
 //! from its content, it is reduced to [`blocks`], damaged rendered pages get
 //! their missing headings recovered, and the interpreter turns the blocks into
-//! a schema document. What every part of a page looks like is decided in one
-//! place, the [`vocabulary`].
+//! a schema document; [`resolve`] then adds what needs the whole set of
+//! pages and what only the samples show ([`shapes`]). What every part of a
+//! page looks like is decided in one place, the [`vocabulary`].
 
 pub mod blocks;
 pub mod cut_short;
@@ -15,6 +16,7 @@ pub mod rendered;
 pub mod resolve;
 pub mod run_together;
 pub mod samples;
+pub mod shapes;
 pub mod text;
 pub mod types;
 pub mod vocabulary;

@@ -2,16 +2,13 @@
 //! which words in a description name enumerations. Applied after every page
 //! is extracted; the result depends only on the documents, not their order.
 
+use super::shapes;
 use super::types::enum_named_in;
 use crate::schema::{Document, Kind, TypeRef};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn across(documents: &mut [Document]) {
-    let resources: BTreeMap<String, String> = documents
-        .iter()
-        .filter(|document| document.kind == Kind::Resource)
-        .map(|document| (document.name.to_ascii_lowercase(), document.name.clone()))
-        .collect();
+    let resources = ResourceNames::of(documents);
     let enumerations: BTreeSet<String> = documents
         .iter()
         .filter(|document| document.kind == Kind::Enumeration)
@@ -24,7 +21,7 @@ pub fn across(documents: &mut [Document]) {
             .iter_mut()
             .filter(|link| link.target.is_none())
         {
-            link.target = resources.get(&link.rel.to_ascii_lowercase()).cloned();
+            link.target = resources.named(&link.rel);
         }
         for property in document
             .properties
@@ -36,6 +33,47 @@ pub fn across(documents: &mut [Document]) {
                 property.ty = Some(TypeRef::Enum(name));
             }
         }
+        // After the enumeration names: a list in a sample is weaker evidence.
+        shapes::from_samples(document);
+        for embedded in document.embedded.iter_mut() {
+            embedded.target = resources.named(&embedded.rel);
+        }
+    }
+}
+
+/// The resource a rel names: the one with exactly that name, else the one
+/// name equal to it without case; none when several names fold to it, rather
+/// than a guess that depends on which was seen first.
+struct ResourceNames {
+    exact: BTreeSet<String>,
+    folded: BTreeMap<String, Option<String>>,
+}
+
+impl ResourceNames {
+    fn of(documents: &[Document]) -> ResourceNames {
+        let mut names = ResourceNames {
+            exact: BTreeSet::new(),
+            folded: BTreeMap::new(),
+        };
+        for document in documents.iter().filter(|d| d.kind == Kind::Resource) {
+            names.exact.insert(document.name.clone());
+            names
+                .folded
+                .entry(document.name.to_ascii_lowercase())
+                .and_modify(|unique| *unique = None)
+                .or_insert_with(|| Some(document.name.clone()));
+        }
+        names
+    }
+
+    fn named(&self, rel: &str) -> Option<String> {
+        if self.exact.contains(rel) {
+            return Some(rel.to_string());
+        }
+        self.folded
+            .get(&rel.to_ascii_lowercase())
+            .cloned()
+            .flatten()
     }
 }
 
@@ -127,6 +165,42 @@ mod tests {
         assert_eq!(
             documents[0].properties[0].type_source.as_deref(),
             Some("description names enumeration CallState")
+        );
+    }
+
+    #[test]
+    fn a_rel_that_folds_to_several_resources_gets_no_target_and_embedded_rels_get_theirs() {
+        let mut page = resource("conversation");
+        page.links = ["me", "ME", "contact"]
+            .map(|rel| Link {
+                rel: rel.into(),
+                ..Link::default()
+            })
+            .into();
+        page.operations = vec![crate::schema::Operation {
+            examples: vec![crate::schema::Example {
+                body: r#"{"_embedded":{"Contact":{},"ME":{},"nobody":{}}}"#.into(),
+                valid: true,
+                ..crate::schema::Example::default()
+            }],
+            ..crate::schema::Operation::default()
+        }];
+        let mut documents = vec![page, resource("me"), resource("Me"), resource("contact")];
+        across(&mut documents);
+        let links: Vec<Option<&str>> = documents[0]
+            .links
+            .iter()
+            .map(|link| link.target.as_deref())
+            .collect();
+        assert_eq!(links, [Some("me"), None, Some("contact")]);
+        let embedded: Vec<(&str, Option<&str>)> = documents[0]
+            .embedded
+            .iter()
+            .map(|e| (e.rel.as_str(), e.target.as_deref()))
+            .collect();
+        assert_eq!(
+            embedded,
+            [("Contact", Some("contact")), ("ME", None), ("nobody", None)]
         );
     }
 }

@@ -38,14 +38,16 @@ impl Contents {
         match self {
             Contents::Schema => "a schema written by `ucwa-codegen extract`",
             Contents::Crate => "a crate written by `ucwa-codegen generate`",
-            Contents::Files => "files written by `ucwa_codegen::Builder`",
+            Contents::Files => {
+                "single files written by `ucwa_codegen::Builder` or `ucwa-codegen export-json-schema`"
+            }
         }
     }
 
     /// How the user overrides a refusal.
     pub fn force_hint(self) -> &'static str {
         match self {
-            Contents::Files => "`Builder::force(true)`",
+            Contents::Files => "`Builder::force(true)` (`--force` for `export-json-schema`)",
             Contents::Schema | Contents::Crate => "`--force`",
         }
     }

@@ -56,11 +56,11 @@ impl Scalar {
     }
 }
 
-/// Gives the shape of an embedded resource type, e.g. `<Phone as Resource>::xml_shape`.
+/// Gives the shape of an embedded resource type, e.g. `Phone::xml_shape`.
 pub type ShapeFn = fn() -> &'static Shape;
 
 /// How to read one resource's XML: the generated code provides one per
-/// resource type (see [`crate::Resource::xml_shape`]).
+/// resource type (see [`crate::Resource::XML_SHAPE`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
     /// Documented properties and their types; others are read as text.

@@ -3,28 +3,29 @@
 
 //! One open enum per enumeration page. Each keeps values the docs do not list in `Other`.
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// An enumeration named like std's Option.
-    pub enum Option {
-        /// `Some`.
+    pub enum OptionEnum {
         Some = "Some",
-        /// `None`.
         None = "None",
-        /// `none`.
         None2 = "none",
-        /// `Other`.
         Other2 = "Other",
-        /// `1`.
         N1 = "1",
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The `Result` enumeration.
-    pub enum Result {
-        /// `Ok`.
+    pub enum ResultEnum {
         Ok = "Ok",
-        /// `Err`.
         Err = "Err",
+    }
+}
+
+ucwa_runtime::open_enum! {
+    /// An enumeration named like serde\_json::Value.
+    pub enum ValueEnum {
+        Map = "Map",
+        Vec = "Vec",
     }
 }

@@ -2,26 +2,30 @@
 // Do not edit by hand: change the schema and run `cargo test -p ucwa-codegen --test emit_snapshots`.
 
 //! Typed UCWA 2.0 resources, generated from tests/fixtures/schema.
-#![deny(warnings)]
 #![forbid(unsafe_code)]
+
 pub mod enums;
 pub mod resources;
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Every resource of this crate, by its documented rel.
     pub enum ResourceKind {
-        /// A resource named Self.
+        Box = "Box",
+        Default = "Default",
+        Err = "Err",
+        Link = "Link",
+        None = "None",
+        Ok = "Ok",
         Self_ = "Self",
-        /// A resource named String.
+        Some = "Some",
         String = "String",
-        /// Ends a comment \*/ then "\# a raw string, \] a bracket, \`ticks\`, \#\[attr\] and } fn x() { panic!() } &lt;p&gt;html&lt;/p&gt; <https://example.com/x>
+        Vec = "Vec",
         Type = "type",
-        /// Collides with the links struct of \`type\`.
         TypeLinks = "typeLinks",
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Every error subcode the pages document, for [`ErrorResponse`].
     pub enum ErrorSubcode {}
 }
@@ -29,136 +33,67 @@ pub mod resources;
 /// A resource of any kind, as [`decode_json`] and [`decode_xml`] return it (boxed: resources are large).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyResource {
-    /// A [`resources::Self_`].
-    Self_(::std::boxed::Box<resources::Self_>),
-    /// A [`resources::String`].
-    String(::std::boxed::Box<resources::String>),
-    /// A [`resources::Type`].
-    Type(::std::boxed::Box<resources::Type>),
-    /// A [`resources::TypeLinks`].
-    TypeLinks(::std::boxed::Box<resources::TypeLinks>),
+    Box(Box<resources::BoxResource>),
+    Default(Box<resources::DefaultResource>),
+    Err(Box<resources::ErrResource>),
+    Link(Box<resources::LinkResource>),
+    None(Box<resources::NoneResource>),
+    Ok(Box<resources::OkResource>),
+    Self_(Box<resources::Self_>),
+    Some(Box<resources::SomeResource>),
+    String(Box<resources::StringResource>),
+    Vec(Box<resources::VecResource>),
+    Type(Box<resources::Type>),
+    TypeLinks(Box<resources::TypeLinks>),
 }
+
+impl AnyResource {
+    /// Decodes a body of the resource with this rel; `None` when this crate does not know the rel.
+    pub fn decode(
+        rel: &str,
+        body: &str,
+        format: ucwa_runtime::Format,
+    ) -> Option<Result<Self, ucwa_runtime::DecodeError>> {
+        let decoded = match rel {
+            "Box" => format.decode_as(body, Self::Box),
+            "Default" => format.decode_as(body, Self::Default),
+            "Err" => format.decode_as(body, Self::Err),
+            "Link" => format.decode_as(body, Self::Link),
+            "None" => format.decode_as(body, Self::None),
+            "Ok" => format.decode_as(body, Self::Ok),
+            "Self" => format.decode_as(body, Self::Self_),
+            "Some" => format.decode_as(body, Self::Some),
+            "String" => format.decode_as(body, Self::String),
+            "Vec" => format.decode_as(body, Self::Vec),
+            "type" => format.decode_as(body, Self::Type),
+            "typeLinks" => format.decode_as(body, Self::TypeLinks),
+            _ => return None,
+        };
+        Some(decoded)
+    }
+}
+
 /// The event channel's response body, with senders and targets as [`ResourceKind`]s.
-pub type Events = ::ucwa_runtime::events::EventChannel<ResourceKind>;
+pub type Events = ucwa_runtime::events::EventChannel<ResourceKind>;
+
 /// A UCWA error response body, with the subcodes these pages document.
-pub type ErrorResponse = ::ucwa_runtime::error::ErrorBody<
-    ::ucwa_runtime::error::ErrorCode,
+pub type ErrorResponse = ucwa_runtime::error::ErrorBody<
+    ucwa_runtime::error::ErrorCode,
     ErrorSubcode,
 >;
-/// A JSON object being read into a generated type: each documented key is taken
-/// out by name and what is left is the type's `extra`. One reader shared by every
-/// type, instead of a derived `Deserialize` per type.
-#[doc(hidden)]
-#[allow(dead_code)]
-pub struct __Fields(::serde_json::Map<::std::string::String, ::serde_json::Value>);
-#[allow(dead_code)]
-impl __Fields {
-    pub fn read<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::serde::Deserialize::deserialize(deserializer).map(__Fields)
-    }
-    /// A key the object may lack; absent reads as the default (`None`).
-    pub fn optional<T: ::serde::de::DeserializeOwned + ::std::default::Default>(
-        &mut self,
-        key: &str,
-    ) -> ::std::result::Result<T, ::serde_json::Error> {
-        match self.0.remove(key) {
-            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
-            ::std::option::Option::None => ::std::result::Result::Ok(T::default()),
-        }
-    }
-    /// A key the object must have.
-    pub fn required<T: ::serde::de::DeserializeOwned>(
-        &mut self,
-        key: &'static str,
-    ) -> ::std::result::Result<T, ::serde_json::Error> {
-        match self.0.remove(key) {
-            ::std::option::Option::Some(value) => ::serde_json::from_value(value),
-            ::std::option::Option::None => {
-                ::std::result::Result::Err(
-                    <::serde_json::Error as ::serde::de::Error>::missing_field(key),
-                )
-            }
-        }
-    }
-    /// The keys no field took, kept so that encoding gives them back.
-    pub fn rest(
-        &mut self,
-    ) -> ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        ::std::mem::take(&mut self.0)
-    }
-}
-type Decoder = fn(
-    &str,
-    bool,
-) -> ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>;
-/// Sorted by rel, for binary search.
-static DECODERS: &[(&str, Decoder)] = &[
-    (
-        "Self",
-        |body, xml| {
-            decode::<resources::Self_>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Self_)
-        },
-    ),
-    (
-        "String",
-        |body, xml| {
-            decode::<resources::String>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::String)
-        },
-    ),
-    (
-        "type",
-        |body, xml| {
-            decode::<resources::Type>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::Type)
-        },
-    ),
-    (
-        "typeLinks",
-        |body, xml| {
-            decode::<resources::TypeLinks>(body, xml)
-                .map(::std::boxed::Box::new)
-                .map(AnyResource::TypeLinks)
-        },
-    ),
-];
-fn decode<T: ::ucwa_runtime::Resource>(
-    body: &str,
-    xml: bool,
-) -> ::std::result::Result<T, ::ucwa_runtime::DecodeError> {
-    if xml { T::from_xml(body) } else { T::from_json(body) }
-}
-fn decode_rel(
-    rel: &str,
-    body: &str,
-    xml: bool,
-) -> ::std::option::Option<
-    ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>,
-> {
-    let index = DECODERS.binary_search_by(|(known, _)| (*known).cmp(rel)).ok()?;
-    ::std::option::Option::Some((DECODERS[index].1)(body, xml))
-}
+
 /// Decodes a JSON body of the resource with this rel; `None` when this crate does not know the rel.
 pub fn decode_json(
     rel: &str,
     body: &str,
-) -> ::std::option::Option<
-    ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>,
-> {
-    decode_rel(rel, body, false)
+) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
+    AnyResource::decode(rel, body, ucwa_runtime::Format::Json)
 }
+
 /// Decodes an XML body of the resource with this rel; `None` when this crate does not know the rel.
 pub fn decode_xml(
     rel: &str,
     body: &str,
-) -> ::std::option::Option<
-    ::std::result::Result<AnyResource, ::ucwa_runtime::DecodeError>,
-> {
-    decode_rel(rel, body, true)
+) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
+    AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
 }

@@ -3,7 +3,7 @@
 
 //! One open enum per enumeration page. Each keeps values the docs do not list in `Other`.
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// Represents the call state.
     pub enum CallState {
         /// Connected.
@@ -17,14 +17,11 @@
     }
 }
 
-::ucwa_runtime::open_enum! {
+ucwa_runtime::open_enum! {
     /// The importance of a conversation.
     pub enum Importance {
-        /// `Normal`.
         Normal = "Normal",
-        /// `Urgent`.
         Urgent = "Urgent",
-        /// `Emergency`.
         Emergency = "Emergency",
     }
 }

@@ -2,11 +2,29 @@
 // Do not edit by hand: change the schema and run `cargo test -p ucwa-codegen --test emit_snapshots`.
 
 //! One module per resource page; the types are re-exported here.
+
+mod box_;
+mod default;
+mod err;
+mod link;
+mod none;
+mod ok;
 mod self_;
+mod some;
 mod string;
+mod vec;
 mod type_;
 mod type_links;
-pub use self::self_::{Self_, SelfLinks};
-pub use self::string::{String, StringLinks};
-pub use self::type_::{Type, TypeLinks2, TypeEmbedded, TypePutRequest, TypePostRequest};
-pub use self::type_links::{TypeLinks, TypeLinksLinks};
+
+pub use box_::*;
+pub use default::*;
+pub use err::*;
+pub use link::*;
+pub use none::*;
+pub use ok::*;
+pub use self_::*;
+pub use some::*;
+pub use string::*;
+pub use vec::*;
+pub use type_::*;
+pub use type_links::*;

@@ -2,11 +2,9 @@
 // Do not edit by hand: change the schema and run `cargo test -p ucwa-codegen --test emit_snapshots`.
 
 //! One module per resource page; the types are re-exported here.
+
 mod audio_video_negotiation;
 mod start_audio_video;
-pub use self::audio_video_negotiation::{
-    AudioVideoNegotiation, AudioVideoNegotiationLinks,
-};
-pub use self::start_audio_video::{
-    StartAudioVideo, StartAudioVideoLinks, StartAudioVideoRequest,
-};
+
+pub use audio_video_negotiation::*;
+pub use start_audio_video::*;

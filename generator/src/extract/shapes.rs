@@ -1,0 +1,238 @@
+//! What only a page's response samples show about its resource's shape:
+//! which rels come embedded (`_embedded`), which rels come as arrays, and
+//! which properties without a type are lists.
+//!
+//! Inferred here, once, and written into the schema with the sample that
+//! shows it, so the emitter reads every fact from the YAML and an override
+//! can correct any of them.
+
+use crate::schema::{ArrayRel, Direction, Document, Embedded, Example, SampleFormat, TypeRef};
+use serde_json::Value;
+
+/// Records the embedded rels, the array rels and the untyped list properties
+/// that the page's valid response samples show. Runs after every other kind
+/// of type evidence: a property already typed keeps its type.
+pub fn from_samples(document: &mut Document) {
+    let mut embedded: Vec<Embedded> = Vec::new();
+    let mut array_rels: Vec<ArrayRel> = Vec::new();
+    let mut lists: Vec<(String, String)> = Vec::new();
+    for (example, origin) in responses(document, SampleFormat::Json) {
+        let Ok(value) = serde_json::from_str::<Value>(&example.body) else {
+            continue;
+        };
+        for key in ["_links", "_embedded"] {
+            let Some(rels) = value.get(key).and_then(Value::as_object) else {
+                continue;
+            };
+            for (rel, item) in rels {
+                if key == "_embedded" && !embedded.iter().any(|e| &e.rel == rel) {
+                    embedded.push(Embedded {
+                        rel: rel.clone(),
+                        target: None,
+                        source: origin.clone(),
+                    });
+                }
+                if item.is_array() && !array_rels.iter().any(|a| &a.rel == rel) {
+                    array_rels.push(ArrayRel {
+                        rel: rel.clone(),
+                        source: origin.clone(),
+                    });
+                }
+            }
+        }
+        for (name, item) in value.as_object().into_iter().flatten() {
+            if item.is_array() {
+                lists.push((name.clone(), format!("{origin} shows a list")));
+            }
+        }
+    }
+    for (example, origin) in responses(document, SampleFormat::Xml) {
+        for name in property_lists(&example.body) {
+            lists.push((name, format!("{origin} shows a propertyList")));
+        }
+    }
+    for property in document.properties.iter_mut().filter(|p| p.ty.is_none()) {
+        if let Some((_, why)) = lists.iter().find(|(name, _)| *name == property.name) {
+            // Untyped, but sent as a list: a string would reject it.
+            property.ty = Some(TypeRef::Array(Box::new(TypeRef::String)));
+            property.type_source = Some(why.clone());
+        }
+    }
+    document.embedded = embedded;
+    document.array_rels = array_rels;
+}
+
+/// The page's valid response samples in `format`, each with where it is
+/// (`GET JSON response sample`).
+fn responses(
+    document: &Document,
+    format: SampleFormat,
+) -> impl Iterator<Item = (&Example, String)> + '_ {
+    document.operations.iter().flat_map(move |operation| {
+        operation
+            .examples
+            .iter()
+            .filter(move |e| e.valid && e.format == format && e.direction == Direction::Response)
+            .map(move |e| {
+                let format = match format {
+                    SampleFormat::Json => "JSON",
+                    SampleFormat::Xml => "XML",
+                };
+                (
+                    e,
+                    format!("{} {format} response sample", operation.method.as_str()),
+                )
+            })
+    })
+}
+
+/// The `name` of every `<propertyList>` in an XML body, up to where it stops parsing.
+fn property_lists(body: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut names = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(body);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(start)) if start.local_name().as_ref() == b"propertyList" => {
+                let name = start
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == b"name")
+                    .and_then(|a| a.unescape_value().ok());
+                names.extend(name.map(|n| n.into_owned()));
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Method, Operation, Property};
+
+    fn response(method: Method, format: SampleFormat, body: &str, valid: bool) -> Operation {
+        Operation {
+            method,
+            examples: vec![Example {
+                format,
+                direction: Direction::Response,
+                body: body.into(),
+                valid,
+                ..Example::default()
+            }],
+            ..Operation::default()
+        }
+    }
+
+    fn page() -> Document {
+        Document {
+            name: "conversation".into(),
+            properties: ["participants", "tags", "state", "typed"]
+                .map(|name| Property {
+                    name: name.into(),
+                    ty: (name == "typed").then_some(TypeRef::Boolean),
+                    ..Property::default()
+                })
+                .into(),
+            operations: vec![
+                response(
+                    Method::Get,
+                    SampleFormat::Json,
+                    r#"{"rel":"conversation","participants":[],"typed":[true],"state":"x",
+                        "_links":{"self":{"href":"/c"},"participant":[{"href":"/p"}]},
+                        "_embedded":{"me":{"rel":"me"},"contact":[{"rel":"contact"}]}}"#,
+                    true,
+                ),
+                response(
+                    Method::Post,
+                    SampleFormat::Xml,
+                    r#"<resource rel="conversation"><propertyList name="tags"><item>a</item></propertyList></resource>"#,
+                    true,
+                ),
+                response(
+                    Method::Put,
+                    SampleFormat::Json,
+                    r#"{"state":[1],"_embedded":{"ignored":{}}}"#,
+                    false,
+                ),
+            ],
+            ..Document::default()
+        }
+    }
+
+    #[test]
+    fn embedded_rels_and_array_rels_are_recorded_with_their_sample_in_page_order() {
+        let mut document = page();
+        from_samples(&mut document);
+        let embedded: Vec<(&str, &str)> = document
+            .embedded
+            .iter()
+            .map(|e| (e.rel.as_str(), e.source.as_str()))
+            .collect();
+        assert_eq!(
+            embedded,
+            [
+                ("me", "GET JSON response sample"),
+                ("contact", "GET JSON response sample")
+            ]
+        );
+        let arrays: Vec<&str> = document.array_rels.iter().map(|a| a.rel.as_str()).collect();
+        assert_eq!(arrays, ["participant", "contact"]);
+    }
+
+    #[test]
+    fn untyped_properties_a_sample_shows_as_a_list_become_lists_of_strings() {
+        let mut document = page();
+        from_samples(&mut document);
+        let typed: Vec<(String, Option<&str>)> = document
+            .properties
+            .iter()
+            .map(|p| {
+                (
+                    p.ty.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    p.type_source.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            typed,
+            [
+                (
+                    "array of string".into(),
+                    Some("GET JSON response sample shows a list")
+                ),
+                (
+                    "array of string".into(),
+                    Some("POST XML response sample shows a propertyList")
+                ),
+                // Only the damaged sample shows `state` as a list.
+                (String::new(), None),
+                // Typed by better evidence already.
+                ("boolean".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_recorded_facts_round_trip_through_yaml_exactly() {
+        let mut document = page();
+        from_samples(&mut document);
+        document.embedded[0].target = Some("me".into());
+        let text = document.to_yaml();
+        let read = Document::from_yaml(&text).expect("reads back");
+        assert_eq!(read, document);
+        assert_eq!(read.to_yaml(), text);
+        let embedded =
+            text.find("\nembedded:\n- rel: me\n  target: me\n  source: GET JSON response sample\n");
+        let arrays =
+            text.find("\narray_rels:\n- rel: participant\n  source: GET JSON response sample\n");
+        assert!(embedded.is_some() && arrays.is_some(), "{text}");
+        assert!(
+            embedded < arrays && arrays < text.find("\noperations:"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! Reading and writing a generated type as a JSON object, key by key.
+//!
+//! Generated structs implement `Serialize` and `Deserialize` by hand with
+//! these two: every documented key is named once in each direction, and the
+//! keys nobody documented travel in the type's `extra` map, so decoding and
+//! encoding lose nothing. One shared reader and writer instead of a serde
+//! derive per type keeps the generated crates small and quick to compile
+//! (`#[serde(flatten)]` makes a derived `Deserialize` buffer the object and
+//! expand to hundreds of lines per type).
+//!
+//! Neither stops at the first bad field: each remembers the first error and
+//! reports it at the end, so a generated impl is a plain list of fields.
+
+use serde::de::{DeserializeOwned, Error as _};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// A JSON object being read into a generated type: each documented key is
+/// taken out by name, and what is left is the type's `extra`.
+///
+/// ```
+/// use serde::{Deserialize, Deserializer};
+/// use serde_json::{Map, Value};
+/// use ucwa_runtime::ObjectReader;
+///
+/// struct Note {
+///     message: Option<String>,
+///     extra: Map<String, Value>,
+/// }
+///
+/// impl<'de> Deserialize<'de> for Note {
+///     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+///         ObjectReader::new(deserializer)?.read(|fields| Ok(Note {
+///             message: fields.optional("message"),
+///             extra: fields.rest(),
+///         }))
+///     }
+/// }
+///
+/// let note: Note = serde_json::from_str(r#"{"message":"hi","rel":"note"}"#).unwrap();
+/// assert_eq!(note.message.as_deref(), Some("hi"));
+/// assert_eq!(note.extra["rel"], "note");
+/// assert!(serde_json::from_str::<Note>(r#"{"message":5}"#).is_err());
+/// ```
+#[derive(Debug)]
+pub struct ObjectReader {
+    object: Map<String, Value>,
+    error: Option<serde_json::Error>,
+}
+
+impl ObjectReader {
+    /// Reads a JSON object.
+    pub fn new<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectReader, D::Error> {
+        Ok(ObjectReader {
+            object: Map::deserialize(deserializer)?,
+            error: None,
+        })
+    }
+
+    /// Builds a value from the object with `build`, which is a plain `fn` so
+    /// that its body is compiled once, whatever the deserializer. The first
+    /// field that failed, if any, is the error.
+    pub fn read<T, E: serde::de::Error>(
+        mut self,
+        build: fn(&mut ObjectReader) -> Result<T, serde_json::Error>,
+    ) -> Result<T, E> {
+        let built = build(&mut self);
+        match self.error.map_or(built, Err) {
+            Ok(value) => Ok(value),
+            Err(error) => Err(E::custom(error)),
+        }
+    }
+
+    /// A key the object may lack: absent (or of the wrong type, which is
+    /// reported at the end) reads as the default, `None` for an `Option`.
+    pub fn optional<T: DeserializeOwned + Default>(&mut self, key: &str) -> T {
+        match self.object.remove(key).map(serde_json::from_value) {
+            Some(Ok(value)) => value,
+            Some(Err(error)) => {
+                self.error.get_or_insert(error);
+                T::default()
+            }
+            None => T::default(),
+        }
+    }
+
+    /// A key the object must have.
+    pub fn required<T: DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+    ) -> Result<T, serde_json::Error> {
+        match self.object.remove(key) {
+            Some(value) => serde_json::from_value(value),
+            None => Err(serde_json::Error::missing_field(key)),
+        }
+    }
+
+    /// The keys no field took, kept so that encoding gives them back.
+    pub fn rest(&mut self) -> Map<String, Value> {
+        std::mem::take(&mut self.object)
+    }
+}
+
+/// A generated type being written as a JSON object, key by key; the
+/// counterpart of [`ObjectReader`].
+///
+/// ```
+/// use serde::{Serialize, Serializer};
+/// use serde_json::{Map, Value};
+/// use ucwa_runtime::ObjectWriter;
+///
+/// struct Note {
+///     message: Option<String>,
+///     to: String,
+///     extra: Map<String, Value>,
+/// }
+///
+/// impl Serialize for Note {
+///     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+///         let mut fields = ObjectWriter::new(serializer)?;
+///         fields.optional("message", &self.message);
+///         fields.required("to", &self.to);
+///         fields.end(&self.extra)
+///     }
+/// }
+///
+/// let note = Note { message: None, to: "sip:a@b".into(), extra: Map::new() };
+/// assert_eq!(serde_json::to_string(&note).unwrap(), r#"{"to":"sip:a@b"}"#);
+/// ```
+pub struct ObjectWriter<M: SerializeMap> {
+    map: M,
+    error: Option<M::Error>,
+}
+
+impl<M: SerializeMap> ObjectWriter<M> {
+    /// Starts an object of unknown length.
+    pub fn new<S>(serializer: S) -> Result<Self, S::Error>
+    where
+        S: Serializer<SerializeMap = M, Error = M::Error>,
+    {
+        Ok(ObjectWriter {
+            map: serializer.serialize_map(None)?,
+            error: None,
+        })
+    }
+
+    /// Writes `key` when `value` is `Some`; an absent value is left out.
+    pub fn optional<T: Serialize>(&mut self, key: &str, value: &Option<T>) {
+        if let Some(value) = value {
+            self.required(key, value);
+        }
+    }
+
+    /// Writes `key`.
+    pub fn required<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        if self.error.is_none() {
+            self.error = self.map.serialize_entry(key, value).err();
+        }
+    }
+
+    /// Writes the keys nobody documented and ends the object; the first
+    /// key that failed, if any, is the error.
+    pub fn end(mut self, extra: &Map<String, Value>) -> Result<M::Ok, M::Error> {
+        for (key, value) in extra {
+            self.required(key, value);
+        }
+        match self.error {
+            Some(error) => Err(error),
+            None => self.map.end(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Body {
+        state: Option<String>,
+        count: Option<i64>,
+        to: String,
+        extra: Map<String, Value>,
+    }
+
+    impl<'de> Deserialize<'de> for Body {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            ObjectReader::new(deserializer)?.read(|fields| {
+                Ok(Body {
+                    state: fields.optional("state"),
+                    count: fields.optional("count"),
+                    to: fields.required("to")?,
+                    extra: fields.rest(),
+                })
+            })
+        }
+    }
+
+    impl Serialize for Body {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut fields = ObjectWriter::new(serializer)?;
+            fields.optional("state", &self.state);
+            fields.optional("count", &self.count);
+            fields.required("to", &self.to);
+            fields.end(&self.extra)
+        }
+    }
+
+    #[test]
+    fn documented_keys_go_to_fields_and_the_rest_to_extra_and_back() {
+        let text = r#"{"state":"Connected","to":"sip:a@b","later":{"x":[1]}}"#;
+        let body: Body = serde_json::from_str(text).unwrap();
+        assert_eq!(body.state.as_deref(), Some("Connected"));
+        assert_eq!(body.count, None);
+        assert_eq!(body.to, "sip:a@b");
+        assert_eq!(body.extra["later"]["x"][0], 1);
+        let again: Value = serde_json::to_value(&body).unwrap();
+        assert_eq!(again, serde_json::from_str::<Value>(text).unwrap());
+    }
+
+    #[test]
+    fn the_first_bad_field_is_the_error_with_serde_json_position() {
+        let error = serde_json::from_str::<Body>(r#"{"state":5,"count":"x","to":"t"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("invalid type: integer `5`, expected a string"),
+            "{error}"
+        );
+        let missing = serde_json::from_str::<Body>(r#"{"state":"s"}"#).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing field `to`"),
+            "{missing}"
+        );
+        assert!(serde_json::from_str::<Body>("[1]").is_err());
+    }
+
+    #[test]
+    fn the_first_key_that_fails_to_encode_is_the_error_and_stops_the_rest() {
+        struct Failing(&'static str);
+        impl Serialize for Failing {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom(self.0))
+            }
+        }
+        struct Two;
+        impl Serialize for Two {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut fields = ObjectWriter::new(serializer)?;
+                fields.required("ok", &1);
+                fields.required("first", &Failing("first failure"));
+                fields.optional("second", &Some(Failing("second failure")));
+                fields.end(&Map::new())
+            }
+        }
+        let error = serde_json::to_string(&Two).unwrap_err().to_string();
+        assert_eq!(error, "first failure");
+        let body = Body {
+            state: None,
+            count: Some(3),
+            to: "t".into(),
+            extra: [("later".to_string(), Value::from(1))]
+                .into_iter()
+                .collect(),
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"count":3,"to":"t","later":1}"#
+        );
+    }
+}
