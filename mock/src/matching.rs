@@ -915,6 +915,59 @@ mod tests {
     }
 
     #[test]
+    fn a_client_adds_its_own_operation_id_and_leaves_out_the_browser_s() {
+        let doc = documented("POST https://lyncweb.contoso.com/a/messages?OperationContext=6b6ce55c-d4b9-4303-a61f-5813ecb2d7b1 HTTP/1.1\nContent-Type: text/plain\n\nWhat's up?");
+        let request = received(
+            "POST",
+            "/a/messages",
+            &[("operationId", "c4fd59c5-25fd-46ff-a106-d67fcda0e1b2")],
+            &[("Content-Type", "text/plain; charset=utf-8")],
+            Body::Text("What's up?".into()),
+        );
+        assert_eq!(compare(&doc, &request).differences, vec![]);
+        let json = documented("POST https://lyncweb.contoso.com/a/me/makeMeAvailable HTTP/1.1\nContent-Type: application/json\n\n{\"SupportedModalities\":[\"Messaging\"]}");
+        let body = Body::Json(json!({"supportedModalities": ["Messaging"], "operationId": "x"}));
+        let request = post("/a/me/makeMeAvailable", "application/json", body);
+        assert_eq!(compare(&json, &request).differences, vec![]);
+        // Other extra keys still differ.
+        let body = Body::Json(json!({"supportedModalities": ["Messaging"], "signInAs": "Busy"}));
+        let request = post("/a/me/makeMeAvailable", "application/json", body);
+        assert_eq!(
+            differences(&json, &request),
+            ["body.signInAs: expected nothing, received \"Busy\""]
+        );
+    }
+
+    #[test]
+    fn content_types_compare_by_format() {
+        let doc = documented("POST https://lyncweb.contoso.com/a/me/note HTTP/1.1\nContent-Type: application/json\n\n{\"message\":\"hi\"}");
+        let body = || Body::Json(json!({"message": "hi"}));
+        for same in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/vnd.microsoft.com.ucwa+json",
+            "Application/JSON",
+        ] {
+            let request = post("/a/me/note", same, body());
+            assert_eq!(compare(&doc, &request).differences, vec![], "{same}");
+        }
+        let request = post("/a/me/note", "application/xml", body());
+        assert_eq!(
+            differences(&doc, &request),
+            ["header Content-Type: expected application/json, received application/xml"]
+        );
+        assert_eq!(media_format("text/xml"), "xml");
+        assert_eq!(
+            media_format("application/vnd.microsoft.com.ucwa+xml"),
+            "xml"
+        );
+        assert_eq!(
+            media_format("application/x-www-form-urlencoded;charset='utf-8'"),
+            "application/x-www-form-urlencoded"
+        );
+    }
+
+    #[test]
     fn host_path_and_query_differences() {
         let doc = documented("POST https://lyncweb.contoso.com/a/messages?OperationContext=6b6ce55c-d4b9-4303-a61f-5813ecb2d7b1&x=1 HTTP/1.1\nContent-Type: text/plain\n\nWhat's up?");
         let mut request = received(

@@ -4,7 +4,7 @@
 //! a page). The mock serves CreateAnApplication followed by each task page,
 //! and by all of them in one transcript; every step must be accepted, no
 //! mismatch recorded, and every href served must name the one application
-//! the client created.
+//! the client created; in single-script and in session mode.
 //!
 //! One step no client can follow is sent as the page documents it:
 //! GetAContactData.md:96 asks for `people/lenea@contoso.com@contoso.com`,
@@ -24,7 +24,7 @@ use common::{client, config, shared_tasks};
 use reqwest::{StatusCode, Url};
 use serde_json::{json, Value};
 use std::time::Duration;
-use ucwa_mock::{MockServer, StepOutcome, Transcript};
+use ucwa_mock::{MockConfig, MockServer, SessionConfig, StepOutcome, Transcript};
 
 /// The task pages that follow CreateAnApplication, in the order of the long flow.
 const PAGES: [&str; 9] = [
@@ -38,6 +38,12 @@ const PAGES: [&str; 9] = [
     "SendAnIM.md",
     "GroupingRequestsInABatch.md",
 ];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    SingleScript,
+    Sessions,
+}
 
 /// A signed-in application as a plain client keeps it.
 struct App {
@@ -94,9 +100,13 @@ fn application_ids(value: &Value, found: &mut Vec<String>) {
 
 impl App {
     /// Discovery, the challenge, the token and the application, as CreateAnApplication shows.
-    async fn sign_in(pages: &[std::path::PathBuf]) -> App {
+    async fn sign_in(pages: &[std::path::PathBuf], mode: Mode) -> App {
         let transcript = Transcript::read(pages).expect("the pages");
-        let mock = MockServer::start(transcript, config())
+        let config = MockConfig {
+            sessions: (mode == Mode::Sessions).then(SessionConfig::default),
+            ..config()
+        };
+        let mock = MockServer::start(transcript, config)
             .await
             .expect("the mock");
         let http = client();
@@ -412,13 +422,19 @@ impl App {
     }
 
     /// Signs out (`DELETE` of the application, which no page shows) and checks the mock.
-    async fn sign_out_and_check(self) {
+    async fn sign_out_and_check(self, mode: Mode) {
         let deleted = self
             .send(self.http.delete(self.link("/_links/self/href")))
             .await;
         assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
         let mismatches = self.mock.mismatches();
         assert!(mismatches.is_empty(), "{mismatches:#?}");
+        if mode == Mode::Sessions {
+            let counts = self.mock.session_counts();
+            assert_eq!((counts.started, counts.deleted, counts.open), (1, 1, 0));
+            self.mock.shutdown().await;
+            return;
+        }
         let unserved: Vec<String> = self
             .mock
             .outcomes()
@@ -436,39 +452,44 @@ impl App {
     }
 }
 
-async fn flow(dir: &std::path::Path, pages: &[&str]) {
+async fn flow(dir: &std::path::Path, pages: &[&str], mode: Mode) {
     let mut paths = vec![dir.join("CreateAnApplication.md")];
     paths.extend(pages.iter().map(|page| dir.join(page)));
-    let mut app = App::sign_in(&paths).await;
+    let mut app = App::sign_in(&paths, mode).await;
     assert_eq!(app.id, "105", "CreateAnApplication's application");
     for page in pages {
         app.perform(page).await;
     }
-    app.sign_out_and_check().await;
+    app.sign_out_and_check(mode).await;
 }
 
 #[tokio::test]
 async fn create_an_application_then_each_task_page_as_one_flow() {
     let Some(dir) = shared_tasks() else { return };
-    for page in PAGES {
-        tokio::time::timeout(Duration::from_secs(30), flow(&dir, &[page]))
-            .await
-            .unwrap_or_else(|_| panic!("{page}: the flow ends in time"));
+    for mode in [Mode::SingleScript, Mode::Sessions] {
+        for page in PAGES {
+            tokio::time::timeout(Duration::from_secs(30), flow(&dir, &[page], mode))
+                .await
+                .unwrap_or_else(|_| panic!("{page} in {mode:?}: the flow ends in time"));
+        }
     }
 }
 
 #[tokio::test]
 async fn create_an_application_then_every_task_page_in_one_transcript() {
     let Some(dir) = shared_tasks() else { return };
-    tokio::time::timeout(Duration::from_secs(60), flow(&dir, &PAGES))
-        .await
-        .expect("the flow ends in time");
+    for mode in [Mode::SingleScript, Mode::Sessions] {
+        tokio::time::timeout(Duration::from_secs(60), flow(&dir, &PAGES, mode))
+            .await
+            .unwrap_or_else(|_| panic!("{mode:?}: the flow ends in time"));
+    }
 }
 
 #[tokio::test]
 async fn an_id_the_mock_never_handed_out_is_a_clear_mismatch() {
     let Some(dir) = shared_tasks() else { return };
-    let app = App::sign_in(&[dir.join("CreateAnApplication.md"), dir.join("SendAnIM.md")]).await;
+    let pages = [dir.join("CreateAnApplication.md"), dir.join("SendAnIM.md")];
+    let app = App::sign_in(&pages, Mode::SingleScript).await;
     // SendAnIM's own application id, 102: the client was handed 105.
     let base = app
         .mock
@@ -487,5 +508,61 @@ async fn an_id_the_mock_never_handed_out_is_a_clear_mismatch() {
         differences,
         json!(["path id (applications/{id}): expected 105 (handed out; the page's 102 stands for it), received 102 (never handed out; handed out: 105)"])
     );
+    app.mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn what_a_client_does_on_its_own_is_answered_and_nothing_else() {
+    let Some(dir) = shared_tasks() else { return };
+    let pages = [
+        dir.join("CreateAnApplication.md"),
+        dir.join("GetMyPresenceInformation.md"),
+    ];
+    let app = App::sign_in(&pages, Mode::SingleScript).await;
+    let application = app.link("/_links/self/href");
+    // A re-read of a resource served before, out of the pages' order.
+    let me = app
+        .get(app.link("/_embedded/me/_links/self/href"), StatusCode::OK)
+        .await;
+    assert_eq!(me["name"], "Lene Aaling");
+    // Keep-alive, which no page shows.
+    let activity = app.url(&format!("{}/me/reportMyActivity", application.path()));
+    let reported = app.send(app.http.post(activity)).await;
+    assert_eq!(reported.status(), StatusCode::NO_CONTENT);
+    assert!(
+        app.mock.mismatches().is_empty(),
+        "{:#?}",
+        app.mock.mismatches()
+    );
+    // A resource never served, and another application, are mismatches.
+    let unknown = app.url(&format!("{}/me/location", application.path()));
+    assert_eq!(
+        app.send(app.http.get(unknown)).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let other = app.url("/ucwa/oauth/v1/applications/999");
+    assert_eq!(
+        app.send(app.http.delete(other)).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(app.mock.mismatches().len(), 2);
+    // The pages' next step is still expected.
+    let (next, _) = app
+        .mock
+        .transcript()
+        .steps()
+        .nth(5)
+        .expect("makeMeAvailable");
+    assert_eq!(app.mock.outcome(next), Some(StepOutcome::Pending));
+    // Signing out ends the held pending GET: the application is gone.
+    let held = app.send(app.http.get(app.events.clone()));
+    let sign_out = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.send(app.http.delete(application.clone())).await
+    };
+    let (held, signed_out) = tokio::join!(held, sign_out);
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(held.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(held).await["subcode"], "ApplicationNotFound");
     app.mock.shutdown().await;
 }
