@@ -145,6 +145,16 @@ impl IdSlots {
         &self.from_locations
     }
 
+    /// Every collection whose members' ids are generated, as [`GENERATED_COLLECTIONS`]
+    /// writes them, then those learned from `Location`s (lowercased).
+    pub fn collections(&self) -> Vec<&str> {
+        GENERATED_COLLECTIONS
+            .iter()
+            .copied()
+            .chain(self.from_locations.iter().map(|(name, _)| name.as_str()))
+            .collect()
+    }
+
     fn is_collection(&self, lowercase: &str) -> bool {
         self.collections.iter().any(|name| name == lowercase)
     }
