@@ -192,7 +192,7 @@ impl Replay {
             "GET" => {
                 let resource = self.served.get(&received.path)?;
                 tracing::info!(path = %received.path, "a re-read of a resource served before");
-                Some(Decision::Reread(resource.clone()))
+                Some(Decision::Reread(resource))
             }
             "DELETE" if on_application(&[]) => {
                 Some(Decision::Unscripted(Unscripted::ApplicationDeleted))

@@ -11,7 +11,9 @@
 //! traced, not a mismatch. Only resources under the application
 //! (`…/applications/{id}/…`) are kept: discovery and sign-in stay strict, and
 //! a path the mock never served is still a mismatch. At most
-//! [`MAX_RESOURCES`] are kept per replay; the oldest goes first.
+//! [`MAX_RESOURCES`] are kept per replay, as compact JSON text (a parsed
+//! value takes several times the memory, and a session keeps them while
+//! idle); the oldest goes first.
 
 use crate::ids::{decoded_segments, IdMap};
 use serde_json::Value;
@@ -23,8 +25,13 @@ pub const MAX_RESOURCES: usize = 128;
 /// The resources a replay served, by `self` path.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Served {
-    /// (decoded, lowercased path segments, the resource), oldest first.
-    resources: VecDeque<(Vec<String>, Value)>,
+    /// (the decoded, lowercased path, the resource as JSON text), oldest first.
+    resources: VecDeque<(String, String)>,
+}
+
+/// A path as resources are kept by: decoded, lowercased, no trailing `/`.
+fn key(path: &str) -> String {
+    decoded_segments(path).join("/")
 }
 
 impl Served {
@@ -37,7 +44,7 @@ impl Served {
                     .and_then(Value::as_str)
                     .map(self_path);
                 if let Some(path) = path.filter(|path| keeps(path, ids)) {
-                    self.keep(decoded_segments(&path), body.clone());
+                    self.keep(key(&path), body.to_string());
                 }
                 for member in members.values() {
                     self.remember(member, ids);
@@ -48,7 +55,7 @@ impl Served {
         }
     }
 
-    fn keep(&mut self, path: Vec<String>, resource: Value) {
+    fn keep(&mut self, path: String, resource: String) {
         self.resources.retain(|(known, _)| *known != path);
         if self.resources.len() >= MAX_RESOURCES {
             self.resources.pop_front();
@@ -57,13 +64,13 @@ impl Served {
     }
 
     /// The resource served at `path`, if any.
-    pub fn get(&self, path: &str) -> Option<&Value> {
-        let path = decoded_segments(path);
+    pub fn get(&self, path: &str) -> Option<Value> {
+        let path = key(path);
         self.resources
             .iter()
             .rev()
             .find(|(known, _)| *known == path)
-            .map(|(_, resource)| resource)
+            .and_then(|(_, resource)| serde_json::from_str(resource).ok())
     }
 }
 
@@ -111,16 +118,18 @@ mod tests {
             &serde_json::json!({"_links": {"self": {"href": "/u/applications/105/events?ack=2"}}}),
             &ids,
         );
-        assert_eq!(served.get("/u/Applications/105"), Some(&application));
+        assert_eq!(served.get("/u/Applications/105"), Some(application));
         assert_eq!(
-            served.get("/u/applications/105/me/").map(|me| &me["name"]),
-            Some(&serde_json::json!("Lene"))
+            served
+                .get("/u/applications/105/me/")
+                .map(|me| me["name"].clone()),
+            Some(serde_json::json!("Lene"))
         );
         assert_eq!(served.get("/Autodiscover/root/oauth/user"), None);
         assert_eq!(served.get("/u/applications/105/events"), None);
         assert_eq!(served.get("/u/applications/105/people"), None);
         for index in 0..MAX_RESOURCES + 1 {
-            served.keep(vec![index.to_string()], Value::Null);
+            served.keep(index.to_string(), "null".into());
         }
         assert_eq!(served.resources.len(), MAX_RESOURCES);
     }
