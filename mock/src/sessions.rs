@@ -16,8 +16,10 @@
 //!   (`Authorization: Bearer …`) must arrive in order, the event channel
 //!   holds its pending GET until that session's next event is due, values
 //!   the client chose (`operationId`, `endpointId`, …) are learned and
-//!   substituted in that session's responses only, and `ack`s are tracked
-//!   per session. Later token requests (renewals) are skipped in each
+//!   substituted in that session's responses only, the generated ids it is
+//!   handed ([`crate::ids`]) and the resources it may read again
+//!   ([`crate::rereads`]) are its own, and `ack`s are tracked per session.
+//!   Later token requests (renewals) are skipped in each
 //!   session: a renewal carries no token to find its session by.
 //!
 //! A token the mock does not know (a session ended, or never started) gets
