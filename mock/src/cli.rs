@@ -1,6 +1,6 @@
 //! The `ucwa-mock` command line.
 
-use crate::{MockConfig, MockServer, StepKind, StepOutcome, Transcript};
+use crate::{MockConfig, MockServer, SessionConfig, StepKind, StepOutcome, Transcript};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +31,10 @@ enum Command {
         /// Largest request body accepted, in bytes.
         #[arg(long, default_value_t = 1024 * 1024)]
         body_limit: usize,
+        /// Session mode: each client that signs in gets its own replay of the
+        /// pages, so that many can run them at once.
+        #[arg(long)]
+        sessions: bool,
     },
 }
 
@@ -43,11 +47,13 @@ pub fn main() -> std::process::ExitCode {
         listen,
         hold_timeout,
         body_limit,
+        sessions,
     } = cli.command;
     let config = MockConfig {
         listen,
         hold_timeout: Duration::from_secs(hold_timeout),
         body_limit,
+        sessions: sessions.then(SessionConfig::default),
         ..MockConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -93,16 +99,41 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
             events,
             page.skipped.len()
         );
-        for step in page.steps.iter().filter(|step| step.response.is_none()) {
-            println!(
-                "no response: {}: {}: answered 501",
-                step.location,
-                step.summary()
-            );
+        for step in &page.steps {
+            match (&step.response, step.kind) {
+                (None, _) => println!(
+                    "no response: {}: {}: answered 501",
+                    step.location,
+                    step.summary()
+                ),
+                (Some(response), StepKind::Event) => println!(
+                    "step: {}: {} (event channel): {}",
+                    step.location,
+                    step.summary(),
+                    response.status
+                ),
+                (Some(response), StepKind::Command) => println!(
+                    "step: {}: {}: {}",
+                    step.location,
+                    step.summary(),
+                    response.status
+                ),
+            }
         }
     }
     for repair in transcript.repairs() {
         println!("repair: {repair}");
+    }
+    let slots = crate::ids::IdSlots::read(&transcript);
+    println!(
+        "ids: a path segment after one of these is a generated id: {}",
+        slots.collections().join(", ")
+    );
+    for alias in crate::ids::aliases(&transcript) {
+        println!("id: {alias}");
+    }
+    if config.sessions.is_some() {
+        println!("mode: sessions (a replay per signed-in client)");
     }
     let mock = MockServer::start(transcript, config).await?;
     for binding in mock.hosts() {

@@ -17,12 +17,20 @@
 //! event URLs disagree with each other (SendAnIM's `next` says `ack=4` and its
 //! next P-GET asks `ack=6`; SubscribeToThePresenceOfSelectedContacts moves from
 //! `/ucwa/oauth/v1/` to `/ucwa/v1/`), and several pages show event responses
-//! with no request at all.
+//! with no request at all. For the same reason the `self` and `next` links of
+//! an events answer to a P-GET with an `ack` are the mock's own, as a server
+//! numbers them: the path the P-GET asked on, `ack` as asked for `self` and
+//! one more for `next` (other query parameters as the page shows them). A
+//! client that follows `next` through several pages, whose numbers restart on
+//! each, thus never goes back.
 
+use crate::body::Body;
 use crate::matching::{Difference, Mismatch};
+use crate::message::Response;
 use crate::replay::Script;
-use crate::server::{error_response, step_response, HttpResponse, Shared};
+use crate::server::{error_response, served_step, HttpResponse, Shared};
 use crate::transcript::StepId;
+use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -76,9 +84,74 @@ pub(crate) async fn pending_get(
     request: PendingGet,
 ) -> HttpResponse {
     match hold(shared, script, &request).await {
-        Held::Event(step) => step_response(shared, script, step),
+        Held::Event(step) => event_response(shared, script, step, &request),
         Held::Answer(response) => response,
     }
+}
+
+/// An event step's response as served to `request`: the events links the mock's own.
+pub(crate) fn event_response(
+    shared: &Shared,
+    script: &Script,
+    step: StepId,
+    request: &PendingGet,
+) -> HttpResponse {
+    served_step(shared, script, step, |response| {
+        own_links(response, request)
+    })
+}
+
+/// `self` and `next` of an events body: the P-GET's path, its `ack` and one more.
+fn own_links(response: &mut Response, request: &PendingGet) {
+    let Some(asked) = request.ack() else {
+        return;
+    };
+    let Body::Json(Value::Object(members)) = &mut response.body else {
+        return;
+    };
+    let Some(Value::Object(links)) = members.get_mut("_links") else {
+        return;
+    };
+    for (rel, ack) in [("self", asked), ("next", asked.saturating_add(1))] {
+        let Some(Value::Object(link)) = links.get_mut(rel) else {
+            continue;
+        };
+        let documented = link.get("href").and_then(Value::as_str).unwrap_or_default();
+        let others = documented
+            .split_once('?')
+            .map(|(_, query)| crate::body::form_pairs(query))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(key, _)| !key.eq_ignore_ascii_case("ack"));
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("ack", &ack.to_string())
+            .extend_pairs(others)
+            .finish();
+        link.insert(
+            "href".into(),
+            Value::String(format!("{}?{query}", request.path)),
+        );
+    }
+}
+
+/// The `ack` of the `next` link an events answer to a P-GET asking `asked`
+/// is served with ([`own_links`]), when the documented answer has one.
+pub(crate) fn served_next_ack(documented: &Response, asked: Option<u64>) -> Option<u64> {
+    let Body::Json(value) = &documented.body else {
+        return None;
+    };
+    let href = value.pointer("/_links/next/href")?.as_str()?;
+    if let Some(asked) = asked {
+        return Some(asked.saturating_add(1));
+    }
+    let url = url::Url::parse("http://events.invalid/")
+        .ok()?
+        .join(href)
+        .ok()?;
+    let (_, ack) = url
+        .query_pairs()
+        .find(|(key, _)| key.eq_ignore_ascii_case("ack"))?;
+    ack.trim().parse().ok()
 }
 
 /// Holds a pending GET on `script` until an event step is due, the hold time

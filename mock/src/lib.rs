@@ -9,8 +9,12 @@
 //! - [`hosts`]: each documented host gets its own loopback listener, and URLs
 //!   in responses are rewritten to them;
 //! - [`matching`]: a received request against the documented one, with the
-//!   tolerated differences (generated ids, dates, elided values) defined there;
-//! - `replay` and `events`: which step is due, and the event channel's pending GET;
+//!   tolerated differences (generated values, dates, elided values) defined there;
+//! - [`ids`]: generated ids in paths and hrefs, one per object across pages,
+//!   so that a client that follows the served hrefs meets every page;
+//! - `replay`, [`rereads`] and `events`: which step is due, what a client may
+//!   do besides (read a resource again, sign out), and the event channel's
+//!   pending GET;
 //! - [`sessions`]: session mode, a replay per signed-in client;
 //! - [`server`]: the HTTP listeners and the [`MockServer`] handle that tests use.
 //!
@@ -31,10 +35,12 @@ pub mod cli;
 mod error;
 mod events;
 pub mod hosts;
+pub mod ids;
 pub mod matching;
 pub mod message;
 pub mod repair;
 mod replay;
+pub mod rereads;
 pub mod server;
 pub mod sessions;
 pub mod transcript;
@@ -42,6 +48,7 @@ pub mod transcript;
 pub use body::Body;
 pub use error::Error;
 pub use hosts::HostBinding;
+pub use ids::IdAlias;
 pub use matching::{Difference, Mismatch};
 pub use message::{Request, Response, Target};
 pub use repair::{Repair, RepairKind};

@@ -1,15 +1,28 @@
 //! A received request against the documented one.
 //!
 //! Compared: the method; the host (the listener it arrived at must stand for
-//! the documented host); the path, segment by segment, percent-decoded and
-//! ASCII case-insensitively (IIS, which serves UCWA, treats paths so, and
-//! CreateAnApplication's challenge names `/WebTicket/oauthtoken` where its next
-//! request posts `/webticket/oauthtoken`); the query and the body by keys and
-//! values; the `Content-Type` media type when there is a body; and that an
-//! `Authorization` header with the documented scheme is present (its value is
-//! never compared: tokens are elided on the pages and never printed).
-//! Browser and transport headers (`User-Agent`, `Referer`, `X-Ms-Origin`,
-//! `Accept-*`, `Content-Length`, cookies, …) are not compared.
+//! the documented host, or, for a path under the application, for the host
+//! that handed the application out: see [`crate::ids`]); the path, segment by
+//! segment, percent-decoded and ASCII case-insensitively (IIS, which serves
+//! UCWA, treats paths so, and CreateAnApplication's challenge names
+//! `/WebTicket/oauthtoken` where its next request posts
+//! `/webticket/oauthtoken`), with generated ids as [`crate::ids`] says; the
+//! query and the body by keys and values; the `Content-Type` media type when
+//! there is a body; and that an `Authorization` header with the documented
+//! scheme is present (its value is never compared: tokens are elided on the
+//! pages and never printed).
+//!
+//! Not compared, because a client that is not the browser the pages were
+//! captured in sends them otherwise and the server does not act on them:
+//! `Accept` (a Rust client asks for `application/json`, GetMyPhoto's browser
+//! for `*/*`), `X-Ms-Origin`, `X-Requested-With`, `Referer`, `User-Agent`,
+//! `Accept-Language`, `Accept-Encoding`, `DNT`, `Cache-Control`, cookies and
+//! the transport headers (`Host` stands for the listener, `Content-Length`,
+//! `Connection`). `Content-Type` is compared by format, not by name or
+//! parameters: `application/json` and any `…+json`
+//! (`application/vnd.microsoft.com.ucwa+json`) are one, `application/xml`,
+//! `text/xml` and any `…+xml` another (UCWA accepts both the plain and the
+//! vendor names; a charset changes nothing once the body is read).
 //!
 //! Keys (JSON members, query and form names) are compared ASCII
 //! case-insensitively, as the server binds them (CreateAnApplication sends
@@ -26,6 +39,12 @@
 //! - a value the page elides or stands in for (`cwt=AAEB...buHc`, `<access-token>`):
 //!   any value.
 //!
+//! A key of [`GENERATED_KEYS`] may also be missing or extra, in the query, a
+//! form or a JSON body: a client adds its own `operationId` to the requests
+//! that start operations (as a query parameter where the body is not JSON,
+//! such as SendAnIM's message), and leaves out the `OperationContext` or
+//! `sessionContext` a browser library added.
+//!
 //! A tolerated value the client chose differently is learned: later responses
 //! carry the client's value where the page has the documented one, so an
 //! `operationId` in the event channel is the one the client sent.
@@ -33,6 +52,7 @@
 //! difference or anywhere else.
 
 use crate::body::{self, Body};
+use crate::ids::{Binding, IdMap};
 use crate::message::{self, header, Request};
 use crate::transcript::{Location, StepId};
 use serde_json::Value;
@@ -167,6 +187,8 @@ pub(crate) struct Comparison {
     pub differences: Vec<Difference>,
     /// Tolerated values the client chose differently: (documented, received).
     pub learned: Vec<(String, String)>,
+    /// Documented ids bound to the ids the client used (see [`crate::ids`]).
+    pub bindings: Vec<Binding>,
 }
 
 impl Comparison {
@@ -192,19 +214,25 @@ impl Comparison {
     }
 }
 
-/// Compares `received` with the documented `documented`.
-pub(crate) fn compare(documented: &Request, received: &ReceivedRequest) -> Comparison {
+/// Compares `received` with the documented `documented`, with the ids the
+/// replay handed out so far.
+pub(crate) fn compare(documented: &Request, received: &ReceivedRequest, ids: &IdMap) -> Comparison {
     let mut comparison = Comparison::default();
     if documented.method != received.method {
         comparison.differ("method", &documented.method, &received.method);
     }
     if let Some(authority) = &documented.target.authority {
-        if *authority != received.authority {
+        if *authority != received.authority
+            && !ids.is_application_host(&documented.target.path, &received.authority)
+        {
             comparison.differ("host", authority, &received.authority);
         }
     }
-    if !same_path(&documented.target.path, &received.path) {
-        comparison.differ("path", &documented.target.path, &received.path);
+    match ids.compare_path(&documented.target.path, &received.path) {
+        Ok(bindings) => comparison.bindings = bindings,
+        Err(difference) => {
+            comparison.differ(difference.at, difference.expected, difference.received)
+        }
     }
     compare_pairs(
         &mut comparison,
@@ -218,27 +246,24 @@ pub(crate) fn compare(documented: &Request, received: &ReceivedRequest) -> Compa
         &received.headers,
         &received.body,
     );
-    compare_bodies(&mut comparison, "body", &documented.body, &received.body);
+    compare_bodies(
+        &mut comparison,
+        "body",
+        &documented.body,
+        &received.body,
+        ids,
+    );
     comparison
 }
 
-fn decoded_segments(path: &str) -> Vec<String> {
-    let trimmed = path
-        .strip_suffix('/')
-        .filter(|p| !p.is_empty())
-        .unwrap_or(path);
-    trimmed
-        .split('/')
-        .map(|segment| {
-            percent_encoding::percent_decode_str(segment)
-                .decode_utf8_lossy()
-                .to_ascii_lowercase()
-        })
-        .collect()
-}
-
-fn same_path(documented: &str, received: &str) -> bool {
-    decoded_segments(documented) == decoded_segments(received)
+/// `json`, `xml`, or the media type itself: what a `Content-Type` says the body is.
+fn media_format(content_type: &str) -> String {
+    let media_type = body::media_type(content_type);
+    let subtype = media_type.rsplit(['/', '+']).next().unwrap_or_default();
+    match subtype {
+        "json" | "xml" => subtype.to_string(),
+        _ => media_type,
+    }
 }
 
 fn compare_headers(
@@ -277,19 +302,24 @@ fn compare_headers(
     }
     let has_body = !documented.body.is_empty() || !received_body.is_empty();
     if let (true, Some(expected)) = (has_body, header(&documented.headers, "content-type")) {
-        let expected = body::media_type(expected);
-        let actual = header(received, "content-type").map(body::media_type);
-        if actual.as_deref() != Some(expected.as_str()) {
+        let actual = header(received, "content-type");
+        if actual.map(media_format) != Some(media_format(expected)) {
             comparison.differ(
                 "header Content-Type",
-                expected,
-                actual.unwrap_or_else(|| "none".into()),
+                body::media_type(expected),
+                actual.map_or_else(|| "none".into(), body::media_type),
             );
         }
     }
 }
 
-fn compare_bodies(comparison: &mut Comparison, at: &str, documented: &Body, received: &Body) {
+fn compare_bodies(
+    comparison: &mut Comparison,
+    at: &str,
+    documented: &Body,
+    received: &Body,
+    ids: &IdMap,
+) {
     match (documented, received) {
         (Body::Empty, Body::Empty) => {}
         (Body::Json(expected), Body::Json(actual)) => {
@@ -307,7 +337,7 @@ fn compare_bodies(comparison: &mut Comparison, at: &str, documented: &Body, rece
                 parts: expected, ..
             },
             Body::Multipart { parts: actual, .. },
-        ) => compare_parts(comparison, at, expected, actual),
+        ) => compare_parts(comparison, at, expected, actual, ids),
         (Body::Text(expected), Body::Text(actual)) => {
             compare_text(comparison, at, expected, actual)
         }
@@ -499,11 +529,14 @@ fn compare_pairs(
                 let (_, actual_value) = unmatched.remove(index);
                 compare_value(comparison, &path, Some(key), value, actual_value);
             }
+            None if is_generated(key) => {}
             None => comparison.differ(path, quote(&shown(key, value)), "nothing"),
         }
     }
     for (key, value) in unmatched {
-        comparison.differ(format!("{at}.{key}"), "nothing", quote(&shown(key, value)));
+        if !is_generated(key) {
+            comparison.differ(format!("{at}.{key}"), "nothing", quote(&shown(key, value)));
+        }
     }
 }
 
@@ -539,7 +572,9 @@ fn compare_json(
                 }
             }
             for (name, value) in unmatched {
-                comparison.differ(format!("{at}.{name}"), "nothing", json_shown(&name, &value));
+                if !is_generated(&name) {
+                    comparison.differ(format!("{at}.{name}"), "nothing", json_shown(&name, &value));
+                }
             }
         }
         (Value::Array(expected), Value::Array(actual)) => {
@@ -584,7 +619,13 @@ fn json_shown(key: &str, value: &Value) -> String {
 }
 
 /// Batch parts: each part's embedded request against the documented one.
-fn compare_parts(comparison: &mut Comparison, at: &str, expected: &[String], actual: &[String]) {
+fn compare_parts(
+    comparison: &mut Comparison,
+    at: &str,
+    expected: &[String],
+    actual: &[String],
+    ids: &IdMap,
+) {
     if comparison.counts_differ(at, "parts", expected.len(), actual.len()) {
         return;
     }
@@ -600,8 +641,9 @@ fn compare_parts(comparison: &mut Comparison, at: &str, expected: &[String], act
                     headers: actual.headers.clone(),
                     body: actual.body.clone(),
                 };
-                let inner = compare(&expected, &received);
+                let inner = compare(&expected, &received, ids);
                 comparison.learned.extend(inner.learned);
+                comparison.bindings.extend(inner.bindings);
                 for difference in inner.differences {
                     comparison.differ(
                         format!("{at}.{}", difference.at),
@@ -760,6 +802,16 @@ mod tests {
         received("POST", path, &[], &[("Content-Type", content_type)], body)
     }
 
+    /// Compares with no id handed out yet (ids are tested in `crate::ids`).
+    fn compare(documented: &Request, received: &ReceivedRequest) -> Comparison {
+        let slots = crate::ids::IdSlots::read(&crate::Transcript::default());
+        super::compare(
+            documented,
+            received,
+            &IdMap::new(std::sync::Arc::new(slots)),
+        )
+    }
+
     fn differences(documented: &Request, received: &ReceivedRequest) -> Vec<String> {
         let comparison = compare(documented, received);
         comparison
@@ -859,6 +911,59 @@ mod tests {
         assert_eq!(
             shown,
             "body.password: expected \"<redacted>\", received \"<redacted>\""
+        );
+    }
+
+    #[test]
+    fn a_client_adds_its_own_operation_id_and_leaves_out_the_browser_s() {
+        let doc = documented("POST https://lyncweb.contoso.com/a/messages?OperationContext=6b6ce55c-d4b9-4303-a61f-5813ecb2d7b1 HTTP/1.1\nContent-Type: text/plain\n\nWhat's up?");
+        let request = received(
+            "POST",
+            "/a/messages",
+            &[("operationId", "c4fd59c5-25fd-46ff-a106-d67fcda0e1b2")],
+            &[("Content-Type", "text/plain; charset=utf-8")],
+            Body::Text("What's up?".into()),
+        );
+        assert_eq!(compare(&doc, &request).differences, vec![]);
+        let json = documented("POST https://lyncweb.contoso.com/a/me/makeMeAvailable HTTP/1.1\nContent-Type: application/json\n\n{\"SupportedModalities\":[\"Messaging\"]}");
+        let body = Body::Json(json!({"supportedModalities": ["Messaging"], "operationId": "x"}));
+        let request = post("/a/me/makeMeAvailable", "application/json", body);
+        assert_eq!(compare(&json, &request).differences, vec![]);
+        // Other extra keys still differ.
+        let body = Body::Json(json!({"supportedModalities": ["Messaging"], "signInAs": "Busy"}));
+        let request = post("/a/me/makeMeAvailable", "application/json", body);
+        assert_eq!(
+            differences(&json, &request),
+            ["body.signInAs: expected nothing, received \"Busy\""]
+        );
+    }
+
+    #[test]
+    fn content_types_compare_by_format() {
+        let doc = documented("POST https://lyncweb.contoso.com/a/me/note HTTP/1.1\nContent-Type: application/json\n\n{\"message\":\"hi\"}");
+        let body = || Body::Json(json!({"message": "hi"}));
+        for same in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/vnd.microsoft.com.ucwa+json",
+            "Application/JSON",
+        ] {
+            let request = post("/a/me/note", same, body());
+            assert_eq!(compare(&doc, &request).differences, vec![], "{same}");
+        }
+        let request = post("/a/me/note", "application/xml", body());
+        assert_eq!(
+            differences(&doc, &request),
+            ["header Content-Type: expected application/json, received application/xml"]
+        );
+        assert_eq!(media_format("text/xml"), "xml");
+        assert_eq!(
+            media_format("application/vnd.microsoft.com.ucwa+xml"),
+            "xml"
+        );
+        assert_eq!(
+            media_format("application/x-www-form-urlencoded;charset='utf-8'"),
+            "application/x-www-form-urlencoded"
         );
     }
 

@@ -41,7 +41,10 @@ impl fmt::Display for Repair {
 #[non_exhaustive]
 pub enum RepairKind {
     // Bodies (JSON).
-    /// `.`, `...` or `…` where members or items were left out: skipped.
+    /// `.`, `...` or `…` where members or items were left out: skipped; an
+    /// array item that holds nothing but such an elision (`{` `.` `.` `.` `}`
+    /// over several lines, as SendAnIM's events list ends) stands for items
+    /// left out and is dropped, not served as an empty object.
     Elision,
     /// `{...}` or `[...]`: an empty object or array.
     ElidedContainer,
@@ -150,6 +153,7 @@ pub(crate) fn lenient_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrep
         first_unlisted: None,
         stray: 0,
         comma_in_string: false,
+        elided_only: false,
     };
     let value = reader.document()?;
     if let Some((first_line, first_kind)) = reader.first_unlisted {
@@ -226,6 +230,9 @@ struct Lenient<'t> {
     /// Set when [`RepairKind::MissingQuote`] closed a string before a comma
     /// that ended up inside it: the member or item after it is separated.
     comma_in_string: bool,
+    /// Set when the object just read held nothing but an elision over
+    /// several lines: as an array item it is dropped.
+    elided_only: bool,
 }
 
 impl Lenient<'_> {
@@ -358,7 +365,15 @@ impl Lenient<'_> {
                 self.bump();
                 let mut items = Vec::new();
                 self.sequence(Container::Array, |reader| {
-                    items.push(reader.value(depth + 1)?);
+                    let at = reader.pos;
+                    reader.elided_only = false;
+                    let item = reader.value(depth + 1)?;
+                    if std::mem::take(&mut reader.elided_only) {
+                        let detail = "dropped an item that holds nothing but an elision: it stands for items left out";
+                        reader.repair(at, RepairKind::Elision, detail);
+                    } else {
+                        items.push(item);
+                    }
                     Ok(())
                 })?;
                 Ok(Value::Array(items))
@@ -397,15 +412,18 @@ impl Lenient<'_> {
         let (close, noun, name) = (container.close(), container.noun(), container.name());
         let mut count = 0usize;
         let mut need_separator = false;
+        let mut elided = false;
         loop {
             self.skip_whitespace();
             let Some(c) = self.peek() else {
                 let detail = format!("closed an {name} the body leaves open");
                 self.repair(self.pos, RepairKind::UnclosedBrackets, detail);
+                self.elided_only = false;
                 return Ok(());
             };
             if c == close {
                 self.bump();
+                self.elided_only = count == 0 && elided && matches!(container, Container::Object);
                 return Ok(());
             }
             let at = self.pos;
@@ -431,6 +449,7 @@ impl Lenient<'_> {
                     let detail = format!("`{open_bracket}...{close}` read as an empty {name}");
                     (RepairKind::ElidedContainer, detail)
                 } else {
+                    elided = true;
                     (RepairKind::Elision, format!("skipped elided {noun}s"))
                 };
                 self.repair(at, kind, detail);
@@ -654,6 +673,19 @@ mod tests {
         assert_eq!(
             repairs,
             vec![(0, "elided-value"), (0, "elision"), (1, "elision")]
+        );
+        // An array item that is nothing but an elision stands for items left out.
+        let (value, repairs) =
+            repaired("{\"events\": [\n{\"a\": {\n.\n}},\n{\n.\n.\n}\n], \"b\": [{...}]}");
+        assert_eq!(value, json!({"events": [{"a": {}}], "b": [{}]}));
+        assert_eq!(
+            repairs,
+            vec![
+                (2, "elision"),
+                (5, "elision"),
+                (4, "elision"),
+                (8, "elided-container")
+            ]
         );
     }
 

@@ -6,8 +6,19 @@
 //! pending) when it does not. An event step is due once every command step
 //! documented before it has been served or skipped; the pending GET takes due
 //! event steps one at a time, in order.
+//!
+//! A request that does not match the next step is still not a mismatch when
+//! it is one a client makes on its own and the pages do not show: a re-read
+//! of a resource served before ([`crate::rereads`]), the `DELETE` of the
+//! application the mock handed out (signing out), and a `POST` on its
+//! `me/reportMyActivity` (keep-alive). These leave the replay where it is and
+//! are answered as a server would: the resource, `204`, `204`.
 
+use crate::body::Body;
+use crate::ids::{IdMap, IdSlots};
 use crate::matching::{self, Mismatch, ReceivedRequest};
+use crate::message::Response;
+use crate::rereads::Served;
 use crate::transcript::{StepId, StepKind, Transcript};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,6 +48,10 @@ pub(crate) struct Replay {
     pub substitutions: Vec<(String, String)>,
     /// The highest `ack` a pending GET has sent, by events path (lowercased).
     pub highest_acks: std::collections::HashMap<String, u64>,
+    /// The generated ids handed out and bound ([`crate::ids`]).
+    pub ids: IdMap,
+    /// The resources served, for re-reads.
+    served: Served,
 }
 
 /// What to do with a command request.
@@ -45,13 +60,28 @@ pub(crate) enum Decision {
     Serve(StepId),
     /// Answer with the mismatch.
     Mismatch(Mismatch),
+    /// A re-read: answer `200` with this resource, as served before.
+    Reread(serde_json::Value),
+    /// A request the pages do not show that a client makes on its own: `204`.
+    Unscripted(Unscripted),
+}
+
+/// The requests a client makes on its own schedule, answered `204` when the
+/// transcript does not document them next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unscripted {
+    /// `DELETE` of the application the mock handed out: held pending GETs
+    /// then answer `404 ApplicationNotFound`.
+    ApplicationDeleted,
+    /// `POST …/me/reportMyActivity` on that application.
+    ActivityReported,
 }
 
 /// Substitutions are bounded: a client cannot grow them without limit.
 const MAX_SUBSTITUTIONS: usize = 256;
 
 impl Replay {
-    pub fn new(transcript: Arc<Transcript>) -> Replay {
+    pub fn new(transcript: Arc<Transcript>, slots: Arc<IdSlots>) -> Replay {
         let order: Vec<(StepId, StepKind)> = transcript
             .steps()
             .map(|(id, step)| (id, step.kind))
@@ -65,6 +95,8 @@ impl Replay {
             dropped_mismatches: 0,
             substitutions: Vec::new(),
             highest_acks: std::collections::HashMap::new(),
+            ids: IdMap::new(slots),
+            served: Served::default(),
         }
     }
 
@@ -111,6 +143,9 @@ impl Replay {
 
     pub fn on_command(&mut self, received: &ReceivedRequest) -> Decision {
         let Some(index) = self.next_command() else {
+            if let Some(decision) = self.unscripted(received) {
+                return decision;
+            }
             let mismatch = Mismatch {
                 step: None,
                 expected_at: None,
@@ -127,13 +162,17 @@ impl Replay {
             .step(id)
             .expect("the order lists the transcript's steps");
         let documented = step.request.as_ref().expect("a command step has a request");
-        let comparison = matching::compare(documented, received);
+        let comparison = matching::compare(documented, received, &self.ids);
         if comparison.differences.is_empty() {
             self.outcomes[index] = StepOutcome::Served;
             for (documented, received) in comparison.learned {
                 self.learn(documented, received);
             }
+            self.ids.bind(comparison.bindings, &received.authority);
             return Decision::Serve(id);
+        }
+        if let Some(decision) = self.unscripted(received) {
+            return decision;
         }
         let mismatch = Mismatch {
             step: Some(id),
@@ -144,6 +183,43 @@ impl Replay {
         };
         self.record(mismatch.clone());
         Decision::Mismatch(mismatch)
+    }
+
+    /// A request a client makes on its own that the pages do not show, if `received` is one.
+    fn unscripted(&self, received: &ReceivedRequest) -> Option<Decision> {
+        let on_application = |tail: &[&str]| self.ids.is_application_path(&received.path, tail);
+        match received.method.as_str() {
+            "GET" => {
+                let resource = self.served.get(&received.path)?;
+                tracing::info!(path = %received.path, "a re-read of a resource served before");
+                Some(Decision::Reread(resource))
+            }
+            "DELETE" if on_application(&[]) => {
+                Some(Decision::Unscripted(Unscripted::ApplicationDeleted))
+            }
+            "POST" if on_application(&["me", "reportMyActivity"]) => {
+                Some(Decision::Unscripted(Unscripted::ActivityReported))
+            }
+            _ => None,
+        }
+    }
+
+    /// A step's documented response as this replay serves it: ids rewritten
+    /// and handed out, its resources kept for re-reads. `None` when the step
+    /// has no documented response.
+    pub fn served_response(&mut self, id: StepId) -> Option<Response> {
+        let transcript = Arc::clone(&self.transcript);
+        let step = transcript.step(id)?;
+        let mut response = step.response.clone()?;
+        let authority = step
+            .request
+            .as_ref()
+            .and_then(|request| request.target.authority.as_deref());
+        self.ids.hand_out(&mut response, authority);
+        if let Body::Json(value) = &response.body {
+            self.served.remember(value, &self.ids);
+        }
+        Some(response)
     }
 
     fn learn(&mut self, documented: String, received: String) {
@@ -293,9 +369,9 @@ HTTP/1.1 204 No Content
     }
 
     fn replay() -> Replay {
-        Replay::new(Arc::new(Transcript::from_pages(vec![Page::parse(
-            "p.md", PAGE,
-        )])))
+        let transcript = Transcript::from_pages(vec![Page::parse("p.md", PAGE)]);
+        let slots = Arc::new(IdSlots::read(&transcript));
+        Replay::new(Arc::new(transcript), slots)
     }
 
     #[test]

@@ -13,10 +13,11 @@
 use crate::body;
 use crate::events::{self, PendingGet};
 use crate::hosts::{self, HostBinding, HostMap};
+use crate::ids::IdSlots;
 use crate::matching::{Mismatch, ReceivedRequest};
 use crate::message::{header, is_events_path, Response};
 use crate::repair::Repair;
-use crate::replay::{Decision, Replay, Script};
+use crate::replay::{Decision, Replay, Script, Unscripted};
 use crate::sessions::{SessionConfig, SessionCounts, Sessions};
 use crate::transcript::{StepId, Transcript};
 use crate::Error;
@@ -126,13 +127,16 @@ impl MockServer {
             });
             listeners.push(listener);
         }
+        let slots = Arc::new(IdSlots::read(&transcript));
         let transcript = Arc::new(transcript);
         let sessions = match &config.sessions {
-            Some(session_config) => Some(Sessions::new(&transcript, session_config.clone())?),
+            Some(session_config) => {
+                Some(Sessions::new(&transcript, &slots, session_config.clone())?)
+            }
             None => None,
         };
         let shared = Arc::new(Shared {
-            script: Script::new(Replay::new(transcript.clone())),
+            script: Script::new(Replay::new(transcript.clone(), slots)),
             sessions,
             hosts: HostMap {
                 bindings: bindings.clone(),
@@ -380,12 +384,33 @@ async fn handle(
         return sessions.command(&shared, &received);
     }
     let decision = shared.script.lock().on_command(&received);
+    answer(&shared, &shared.script, decision)
+}
+
+/// Answers a command request as the replay of `script` decided.
+pub(crate) fn answer(shared: &Shared, script: &Script, decision: Decision) -> HttpResponse {
     match decision {
         Decision::Serve(step) => {
-            shared.script.changed.notify_waiters();
-            step_response(&shared, &shared.script, step)
+            script.changed.notify_waiters();
+            step_response(shared, script, step)
         }
         Decision::Mismatch(mismatch) => mismatch_response(&mismatch),
+        Decision::Reread(resource) => {
+            let substitutions = script.lock().substitutions.clone();
+            let (body, _) = render_body(&body::Body::Json(resource), &shared.hosts, &substitutions);
+            plain_response(200, "application/json", body)
+        }
+        Decision::Unscripted(unscripted) => {
+            if unscripted == Unscripted::ApplicationDeleted {
+                tracing::info!("the application was deleted; the event channel ends");
+                script.close();
+            } else {
+                tracing::info!("activity reported");
+            }
+            let mut no_content = HttpResponse::new(Default::default());
+            *no_content.status_mut() = http::StatusCode::NO_CONTENT;
+            no_content
+        }
     }
 }
 
@@ -442,13 +467,44 @@ const TRANSPORT_HEADERS: [&str; 5] = [
     "content-encoding",
 ];
 
-/// A step's documented response, hosts and the script's learned values rewritten.
+/// A step's documented response as `script` serves it: its ids handed out,
+/// hosts and the script's learned values rewritten.
 pub(crate) fn step_response(shared: &Shared, script: &Script, step: StepId) -> HttpResponse {
-    let (transcript, substitutions) = {
-        let replay = script.lock();
-        (replay.transcript.clone(), replay.substitutions.clone())
+    served_step(shared, script, step, |_| {})
+}
+
+/// [`step_response`], with `adjust` applied to the response before it is rendered.
+pub(crate) fn served_step(
+    shared: &Shared,
+    script: &Script,
+    step: StepId,
+    adjust: impl FnOnce(&mut Response),
+) -> HttpResponse {
+    let (transcript, response, substitutions) = {
+        let mut replay = script.lock();
+        let mut response = replay.served_response(step);
+        if let Some(response) = &mut response {
+            adjust(response);
+        }
+        (
+            replay.transcript.clone(),
+            response,
+            replay.substitutions.clone(),
+        )
     };
-    documented_response(&shared.hosts, &transcript, step, &substitutions)
+    match (response, transcript.step(step)) {
+        (Some(response), Some(documented)) => {
+            tracing::info!(
+                "{}: {}: {}",
+                documented.location,
+                documented.summary(),
+                response.status
+            );
+            render(&response, &shared.hosts, &substitutions)
+        }
+        // No such step, or no documented response: say so.
+        _ => documented_response(&shared.hosts, &transcript, step, &substitutions),
+    }
 }
 
 /// A step's documented response, hosts and `substitutions` rewritten.

@@ -16,8 +16,10 @@
 //!   (`Authorization: Bearer …`) must arrive in order, the event channel
 //!   holds its pending GET until that session's next event is due, values
 //!   the client chose (`operationId`, `endpointId`, …) are learned and
-//!   substituted in that session's responses only, and `ack`s are tracked
-//!   per session. Later token requests (renewals) are skipped in each
+//!   substituted in that session's responses only, the generated ids it is
+//!   handed ([`crate::ids`]) and the resources it may read again
+//!   ([`crate::rereads`]) are its own, and `ack`s are tracked per session.
+//!   Later token requests (renewals) are skipped in each
 //!   session: a renewal carries no token to find its session by.
 //!
 //! A token the mock does not know (a session ended, or never started) gets
@@ -38,13 +40,13 @@
 //! single-script one. Tokens are never logged; sessions are named by number.
 
 use crate::body::Body;
-use crate::events::{self, Held, PendingGet};
+use crate::events::{self, event_response, served_next_ack, Held, PendingGet};
+use crate::ids::{IdMap, IdSlots};
 use crate::matching::{self, Mismatch, ReceivedRequest};
 use crate::message::{header, Response};
 use crate::replay::{Decision, Replay, Script, MAX_MISMATCHES};
 use crate::server::{
-    documented_response, error_response, mismatch_response, render, step_response, HttpResponse,
-    Shared,
+    answer, documented_response, error_response, mismatch_response, render, HttpResponse, Shared,
 };
 use crate::transcript::{StepId, StepKind, Transcript};
 use crate::Error;
@@ -158,22 +160,6 @@ fn is_application_path(path: &str) -> bool {
             .is_some_and(|parent| parent.eq_ignore_ascii_case("applications"))
 }
 
-/// The `ack` of the `next` link of an events response, when it has one.
-fn next_ack(response: &Response) -> Option<u64> {
-    let Body::Json(value) = &response.body else {
-        return None;
-    };
-    let href = value.pointer("/_links/next/href")?.as_str()?;
-    let url = url::Url::parse("http://events.invalid/")
-        .ok()?
-        .join(href)
-        .ok()?;
-    let (_, ack) = url
-        .query_pairs()
-        .find(|(key, _)| key.eq_ignore_ascii_case("ack"))?;
-    ack.trim().parse().ok()
-}
-
 /// One signed-in client's replay.
 struct Session {
     /// Names the session in diagnostics (tokens are never logged).
@@ -257,6 +243,10 @@ struct MismatchLog {
 /// The sessions of a mock in session mode.
 pub(crate) struct Sessions {
     transcript: Arc<Transcript>,
+    /// Which path segments are generated ids: each session's replay hands out its own.
+    slots: Arc<IdSlots>,
+    /// No id handed out: how requests without a token (discovery) are compared.
+    anonymous_ids: IdMap,
     plan: Plan,
     config: SessionConfig,
     /// By token.
@@ -269,9 +259,15 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    pub fn new(transcript: &Arc<Transcript>, config: SessionConfig) -> Result<Sessions, Error> {
+    pub fn new(
+        transcript: &Arc<Transcript>,
+        slots: &Arc<IdSlots>,
+        config: SessionConfig,
+    ) -> Result<Sessions, Error> {
         Ok(Sessions {
             transcript: Arc::clone(transcript),
+            slots: Arc::clone(slots),
+            anonymous_ids: IdMap::new(Arc::clone(slots)),
             plan: Plan::read(transcript)?,
             config,
             table: Mutex::new(HashMap::new()),
@@ -357,16 +353,10 @@ impl Sessions {
                 }
                 let decision = session.script.lock().on_command(received);
                 self.collect(&session);
-                match decision {
-                    Decision::Serve(step) => {
-                        session.script.changed.notify_waiters();
-                        step_response(shared, &session.script, step)
-                    }
-                    Decision::Mismatch(mismatch) => {
-                        tracing::warn!(session = session.id, "mismatch in a session");
-                        mismatch_response(&mismatch)
-                    }
+                if matches!(decision, Decision::Mismatch(_)) {
+                    tracing::warn!(session = session.id, "mismatch in a session");
                 }
+                answer(shared, &session.script, decision)
             }
             Caller::Unknown => self.unauthorized(shared),
             Caller::Anonymous if received.method == "POST" && has_grant_type(&received.body) => {
@@ -386,7 +376,7 @@ impl Sessions {
             let Some(documented) = &step.request else {
                 continue;
             };
-            let comparison = matching::compare(documented, received);
+            let comparison = matching::compare(documented, received, &self.anonymous_ids);
             if comparison.differences.is_empty() && id != self.plan.grant {
                 return documented_response(&shared.hosts, &self.transcript, id, &[]);
             }
@@ -416,7 +406,7 @@ impl Sessions {
 
     /// A token request: a new session, when it matches and there is room.
     fn start(&self, shared: &Shared, received: &ReceivedRequest) -> HttpResponse {
-        let mut replay = Replay::new(Arc::clone(&self.transcript));
+        let mut replay = Replay::new(Arc::clone(&self.transcript), Arc::clone(&self.slots));
         replay.expect(self.plan.grant);
         if let Decision::Mismatch(mismatch) = replay.on_command(received) {
             self.record(vec![mismatch.clone()], 0);
@@ -546,7 +536,7 @@ impl Sessions {
                 ack,
                 "event channel: the same ack again; the same events again"
             );
-            return step_response(shared, &session.script, step);
+            return event_response(shared, &session.script, step, &request);
         }
         let held = events::hold(shared, &session.script, &request).await;
         self.collect(&session);
@@ -558,7 +548,7 @@ impl Sessions {
             .transcript
             .step(step)
             .and_then(|step| step.response.as_ref())
-            .and_then(next_ack);
+            .and_then(|response| served_next_ack(response, ack));
         if let Some(ack) = ack.filter(|ack| next.is_some_and(|next| next != *ack)) {
             *session.unacknowledged() = Some((ack, step));
         }
@@ -579,7 +569,7 @@ impl Sessions {
                 None,
             );
         }
-        step_response(shared, &session.script, step)
+        event_response(shared, &session.script, step, &request)
     }
 
     /// Removes a session; its held P-GET answers that the application is gone.
@@ -683,7 +673,8 @@ grant_type=password&username=u&password=p
         );
         assert_eq!(plan.challenge, Some(id(0)));
         let response = transcript.step(id(1)).unwrap().response.as_ref().unwrap();
-        assert_eq!(next_ack(response), Some(2));
+        assert_eq!(served_next_ack(response, None), Some(2));
+        assert_eq!(served_next_ack(response, Some(7)), Some(8));
         assert!(matches!(
             Plan::read(&Transcript::from_pages(vec![Page::parse(
                 "q.md", "no steps"

@@ -111,11 +111,11 @@ fn serve_refuses_a_non_loopback_listen_address() {
     );
 }
 
-#[test]
-fn serve_lists_the_repairs_and_hosts_at_start_up_then_serves() {
+/// Starts `ucwa-mock serve ARGS…` and reads its start-up lines, up to `serving`.
+fn serve(args: &[&std::ffi::OsStr]) -> (std::process::Child, Vec<String>) {
     let mut child = mock_command()
         .arg("serve")
-        .arg(fixture("sign_in_and_im.md"))
+        .args(args)
         .args(["--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -127,7 +127,7 @@ fn serve_lists_the_repairs_and_hosts_at_start_up_then_serves() {
         for line in BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .take(100)
+            .take(1000)
         {
             let serving = line.starts_with("serving");
             if lines_in.send(line).is_err() || serving {
@@ -143,6 +143,13 @@ fn serve_lists_the_repairs_and_hosts_at_start_up_then_serves() {
             break;
         }
     }
+    (child, lines)
+}
+
+#[test]
+fn serve_lists_the_repairs_and_hosts_at_start_up_then_serves() {
+    let page = fixture("sign_in_and_im.md");
+    let (mut child, lines) = serve(&[page.as_os_str()]);
     let pool = lines
         .iter()
         .find_map(|line| line.strip_prefix("host: pool.example.com -> "))
@@ -185,4 +192,33 @@ fn serve_lists_the_repairs_and_hosts_at_start_up_then_serves() {
     );
     // The discovery request belongs to the other host: the pool answers with a mismatch.
     assert_eq!(answered, Some(400), "{text}");
+}
+
+#[test]
+fn serve_in_session_mode_lists_the_steps_and_the_id_aliases() {
+    let Some(dir) = common::shared_tasks() else {
+        return;
+    };
+    let (create, send_im) = (dir.join("CreateAnApplication.md"), dir.join("SendAnIM.md"));
+    let (mut child, lines) = serve(&[
+        create.as_os_str(),
+        send_im.as_os_str(),
+        std::ffi::OsStr::new("--sessions"),
+    ]);
+    // Ends the child this test started, by its handle.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = lines.join("\n");
+    for expected in [
+        "CreateAnApplication.md:227: POST /ucwa/oauth/v1/applications: 201",
+        "SendAnIM.md:65: GET /ucwa/oauth/v1/applications/102/events?ack=2 (event channel): 200",
+        "ids: a path segment after one of these is a generated id: applications, conversations,",
+        "id: applications/{id}: 102 (",
+        "SendAnIM.md:22) is served and accepted as 105 (",
+        "id: applications/*/communication/messagingInvitations/{id}: 60c (",
+        "mode: sessions",
+        "serving",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
 }

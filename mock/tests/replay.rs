@@ -1,11 +1,14 @@
 //! Replays transcripts over real HTTP with a plain client: the mock accepts
 //! each documented request and answers the documented status, headers and
-//! body, with documented hosts rewritten to its own listeners.
+//! body, with documented hosts rewritten to its own listeners and the
+//! generated ids the page disagrees on made one (the client sends the ids it
+//! was handed).
 
 mod common;
 
 use common::{
-    client, config, expected_json, fixture, owned_steps, send_step, shared_tasks, with_local_hosts,
+    client, config, expected_json, fixture, owned_steps, send_step, send_step_at, shared_tasks,
+    with_local_hosts, IdsSeen,
 };
 use ucwa_mock::{Body, MockServer, StepKind, StepOutcome, Transcript};
 
@@ -16,8 +19,14 @@ async fn replay_and_check(transcript: Transcript) -> MockServer {
         .expect("the mock starts");
     let client = client();
     let steps = owned_steps(&mock);
+    let mut ids = IdsSeen::default();
     for (id, step) in steps {
-        let answer = send_step(&client, &mock, &step).await;
+        let path = step
+            .request
+            .as_ref()
+            .map(|request| ids.path(&request.target.path_and_query()))
+            .unwrap_or_default();
+        let answer = send_step_at(&client, &mock, &step, &path).await;
         let status = answer.status().as_u16();
         let headers = answer.headers().clone();
         let bytes = answer.bytes().await.expect("a body");
@@ -40,12 +49,10 @@ async fn replay_and_check(transcript: Transcript) -> MockServer {
             Body::Json(documented) => {
                 let served: serde_json::Value = serde_json::from_slice(&bytes)
                     .unwrap_or_else(|e| panic!("{}: served JSON: {e}", step.location));
-                assert_eq!(
-                    served,
-                    expected_json(&mock, documented),
-                    "{}",
-                    step.location
-                );
+                if let Err(difference) = ids.check_json(&served, &expected_json(&mock, documented))
+                {
+                    panic!("{}: {difference}", step.location);
+                }
             }
             Body::Empty => assert!(bytes.is_empty(), "{}", step.location),
             Body::Text(text) | Body::Xml(text) => {
@@ -70,7 +77,12 @@ async fn replay_and_check(transcript: Transcript) -> MockServer {
                 .iter()
                 .map(|value| value.to_str().expect("ASCII").to_string())
                 .collect::<Vec<_>>();
-            assert_eq!(served, documented, "{}: {name}", step.location);
+            assert_eq!(served.len(), documented.len(), "{}: {name}", step.location);
+            for (served, documented) in served.iter().zip(&documented) {
+                if let Err(difference) = ids.check_href(served, documented) {
+                    panic!("{}: {name}: {difference}", step.location);
+                }
+            }
         }
         assert_eq!(
             mock.outcome(id),

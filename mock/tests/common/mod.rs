@@ -54,13 +54,18 @@ pub fn client() -> reqwest::Client {
 
 /// The URL a client would use for a documented request: its host's listener, its path and query.
 pub fn url_for(mock: &MockServer, request: &Request) -> String {
+    url_at(mock, request, &request.target.path_and_query())
+}
+
+/// The documented request's host's listener, with another path and query.
+pub fn url_at(mock: &MockServer, request: &Request, path_and_query: &str) -> String {
     let base = request
         .target
         .authority
         .as_deref()
         .and_then(|authority| mock.base_url(authority))
         .unwrap_or(&mock.hosts()[0].base_url);
-    format!("{base}{}", request.target.path_and_query())
+    format!("{base}{path_and_query}")
 }
 
 /// The transcript's steps, owned, in replay order.
@@ -76,6 +81,21 @@ pub async fn send_step(
     client: &reqwest::Client,
     mock: &MockServer,
     step: &Step,
+) -> reqwest::Response {
+    let path_and_query = step
+        .request
+        .as_ref()
+        .map(|request| request.target.path_and_query())
+        .unwrap_or_default();
+    send_step_at(client, mock, step, &path_and_query).await
+}
+
+/// [`send_step`] with another path and query (the ids a client was handed).
+pub async fn send_step_at(
+    client: &reqwest::Client,
+    mock: &MockServer,
+    step: &Step,
+    path_and_query: &str,
 ) -> reqwest::Response {
     let Some(request) = &step.request else {
         let href = step
@@ -93,7 +113,7 @@ pub async fn send_step(
         return client.get(url).send().await.expect("the mock answers");
     };
     let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("a method");
-    let mut builder = client.request(method, url_for(mock, request));
+    let mut builder = client.request(method, url_at(mock, request, path_and_query));
     for (name, value) in &request.headers {
         if ["content-type", "authorization", "accept"].contains(&name.to_ascii_lowercase().as_str())
         {
@@ -137,4 +157,141 @@ pub fn with_local_hosts(mock: &MockServer, text: &str) -> String {
 /// The documented JSON with hosts rewritten, as the mock must serve it.
 pub fn expected_json(mock: &MockServer, value: &Value) -> Value {
     serde_json::from_str(&with_local_hosts(mock, &value.to_string())).expect("still JSON")
+}
+
+/// The generated ids a client has been handed, by the rule the README
+/// states (one application per replay; other ids as first served, a
+/// shortened id standing for the one it begins), kept apart from the
+/// mock's own implementation so that each checks the other.
+#[derive(Debug, Default)]
+pub struct IdsSeen {
+    application: Option<String>,
+    /// Documented id (lowercased) → the id served for it.
+    pairs: Vec<(String, String)>,
+}
+
+/// Segments that are ids: those after a collection the mock names.
+fn is_collection(segment: &str) -> bool {
+    ucwa_mock::ids::GENERATED_COLLECTIONS
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(segment))
+}
+
+fn split_query(href: &str) -> (&str, &str) {
+    match href.find(['?', '#']) {
+        Some(at) => href.split_at(at),
+        None => (href, ""),
+    }
+}
+
+impl IdsSeen {
+    /// A documented path and query as a client that follows the served hrefs sends it.
+    pub fn path(&mut self, documented: &str) -> String {
+        let (path, query) = split_query(documented);
+        let mut segments: Vec<String> = path.split('/').map(str::to_string).collect();
+        for index in 1..segments.len() {
+            if !is_collection(&segments[index - 1]) || segments[index].is_empty() {
+                continue;
+            }
+            let documented_id = segments[index].clone();
+            segments[index] = if segments[index - 1].eq_ignore_ascii_case("applications") {
+                self.application.get_or_insert(documented_id).clone()
+            } else {
+                self.served_for(&documented_id).unwrap_or(documented_id)
+            };
+        }
+        format!("{}{query}", segments.join("/"))
+    }
+
+    fn served_for(&self, documented: &str) -> Option<String> {
+        let documented = documented.to_ascii_lowercase();
+        self.pairs
+            .iter()
+            .find(|(known, _)| *known == documented)
+            .map(|(_, served)| served.clone())
+    }
+
+    /// A served href against the documented one: equal but for ids, each
+    /// documented id always served as the same id.
+    pub fn check_href(&mut self, served: &str, documented: &str) -> Result<(), String> {
+        let (served_path, served_query) = split_query(served);
+        let (documented_path, documented_query) = split_query(documented);
+        let served_segments: Vec<&str> = served_path.split('/').collect();
+        let documented_segments: Vec<&str> = documented_path.split('/').collect();
+        let differ = || format!("served {served}, documented {documented}");
+        if served_query != documented_query || served_segments.len() != documented_segments.len() {
+            return Err(differ());
+        }
+        for index in 0..served_segments.len() {
+            let (got, expected) = (served_segments[index], documented_segments[index]);
+            let after_collection = index > 0 && is_collection(documented_segments[index - 1]);
+            if !after_collection {
+                if got != expected {
+                    return Err(differ());
+                }
+                continue;
+            }
+            if documented_segments[index - 1].eq_ignore_ascii_case("applications") {
+                let application = self.application.get_or_insert(got.to_string());
+                if got != application.as_str() {
+                    return Err(format!(
+                        "{}: application {got}, not {application}",
+                        differ()
+                    ));
+                }
+                continue;
+            }
+            match self.served_for(expected) {
+                Some(known) if known != got => {
+                    return Err(format!("{}: {expected} was served as {known}", differ()))
+                }
+                Some(_) => {}
+                None if got == expected
+                    || got
+                        .to_ascii_lowercase()
+                        .starts_with(&expected.to_ascii_lowercase()) =>
+                {
+                    self.pairs
+                        .push((expected.to_ascii_lowercase(), got.to_string()));
+                }
+                None => return Err(format!("{}: {expected} served as {got}", differ())),
+            }
+        }
+        Ok(())
+    }
+
+    /// A served JSON body against the documented one: equal but for the ids in hrefs.
+    pub fn check_json(&mut self, served: &Value, documented: &Value) -> Result<(), String> {
+        match (served, documented) {
+            (Value::Object(served), Value::Object(documented)) => {
+                if served.len() != documented.len() {
+                    return Err(format!(
+                        "members: served {served:?}, documented {documented:?}"
+                    ));
+                }
+                for ((served_key, served_value), (key, value)) in served.iter().zip(documented) {
+                    if served_key != key {
+                        return Err(format!("member {served_key}, documented {key}"));
+                    }
+                    match (served_value, value) {
+                        (Value::String(got), Value::String(expected)) if key == "href" => {
+                            self.check_href(got, expected)?
+                        }
+                        _ => self.check_json(served_value, value)?,
+                    }
+                }
+                Ok(())
+            }
+            (Value::Array(served), Value::Array(documented))
+                if served.len() == documented.len() =>
+            {
+                served
+                    .iter()
+                    .zip(documented)
+                    .try_for_each(|(got, expected)| self.check_json(got, expected))
+            }
+            (got, expected) if got == expected => Ok(()),
+            (got, expected) => Err(format!("served {got}, documented {expected}")),
+        }
+    }
 }
