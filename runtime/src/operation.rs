@@ -332,23 +332,6 @@ impl<'a, Out, Q: Serialize> RequestBuilder<'a, Out, Q> {
         self
     }
 
-    /// Sends `bytes` as the body, with this `Content-Type`, instead of the
-    /// typed body: for operations whose body is not JSON or XML
-    /// (`sendMessage` takes `text/plain` or `text/html`).
-    pub fn content(mut self, content_type: HeaderValue, bytes: impl Into<Vec<u8>>) -> Self {
-        self.body = BodySource::Content {
-            content_type,
-            bytes: bytes.into(),
-        };
-        self
-    }
-
-    /// Sends `text` as a `text/plain` body (see [`RequestBuilder::content`]).
-    pub fn text(self, text: &str) -> Self {
-        let plain = HeaderValue::from_static("text/plain; charset=utf-8");
-        self.content(plain, text.as_bytes().to_vec())
-    }
-
     /// An extra header (e.g. `If-Match`).
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
@@ -762,6 +745,31 @@ impl<T: Post> Link<T> {
     }
 }
 
+impl<T: Post> Link<T> {
+    /// POST `bytes` with this `Content-Type` instead of a typed body, for
+    /// bodies that are neither JSON nor XML (`sendMessage` takes
+    /// `text/plain` or `text/html`, `batch` `multipart/batching`); the
+    /// answer is read as for [`Link::post`].
+    pub fn post_content(
+        &self,
+        content_type: HeaderValue,
+        bytes: impl Into<Vec<u8>>,
+    ) -> RequestBuilder<'_, Outcome<T::Output>, T::Query> {
+        let body = BodySource::Content {
+            content_type,
+            bytes: bytes.into(),
+        };
+        self.builder(body, post_reader::<T>())
+    }
+
+    /// POST `text` as `text/plain; charset=utf-8` (see [`Link::post_content`]):
+    /// how `sendMessage` sends an instant message.
+    pub fn post_text(&self, text: &str) -> RequestBuilder<'_, Outcome<T::Output>, T::Query> {
+        let plain = HeaderValue::from_static("text/plain; charset=utf-8");
+        self.post_content(plain, text.as_bytes().to_vec())
+    }
+}
+
 impl<T: Put> Link<T> {
     /// PUT `resource` (as a GET gave it, changed) to the target.
     pub fn put<'a>(&'a self, resource: &'a T) -> RequestBuilder<'a, Outcome<T>, ()> {
@@ -1125,7 +1133,7 @@ mod tests {
         assert_eq!(NoteRequest::from_xml(&text).expect("reads back"), body);
         assert_eq!(reader.errors().len(), 2);
 
-        let text = link.post(&body).text("What's up?").build().expect("builds");
+        let text = link.post_text("What's up?").build().expect("builds");
         assert_eq!(
             text.request().headers()[CONTENT_TYPE],
             "text/plain; charset=utf-8"

@@ -4,7 +4,9 @@
 //! rejected. These panic with the reason, as test helpers do.
 
 use crate::events::EventChannel;
-use crate::{xml, RequestBody, Resource};
+use crate::operation::{Delete, Get, NoBody, Outcome, Payload, Post, Put};
+use crate::{xml, Format, Link, RequestBody, Resource};
+use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -119,6 +121,170 @@ pub fn xml_events<K: DeserializeOwned>(body: &str, senders: usize) -> EventChann
     let events = EventChannel::<K>::from_xml(body).expect("the body decodes");
     assert_eq!(events.sender.len(), senders);
     events
+}
+
+/// The method and URL of a documented request line (`Post https://... HTTP/1.1`).
+fn request_line(line: &str) -> (&str, &str) {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some(method), Some(url)) => (method, url),
+        _ => panic!("not a request line: {line:?}"),
+    }
+}
+
+/// The format of a documented `Content-Type`.
+fn format_of(content_type: &str) -> Format {
+    Format::from_media_type(content_type)
+        .unwrap_or_else(|| panic!("{content_type:?} is neither JSON nor XML"))
+}
+
+/// The built request has the documented request line, and `Accept` and
+/// `Content-Type` of the documented format (no `Content-Type` without a body).
+fn same_request_line(request: &http::Request<Vec<u8>>, line: &str, format: Format) {
+    let (method, url) = request_line(line);
+    assert!(
+        request.method().as_str().eq_ignore_ascii_case(method),
+        "{line}: built {}",
+        request.method()
+    );
+    assert_eq!(request.uri().to_string(), url, "{line}");
+    assert_eq!(request.headers()[ACCEPT], format.media_type(), "{line}");
+    match request.body().is_empty() {
+        true => assert!(!request.headers().contains_key(CONTENT_TYPE), "{line}"),
+        false => assert_eq!(request.headers()[CONTENT_TYPE], format.media_type(), "{line}"),
+    }
+}
+
+/// The text of a built body.
+fn text(request: &http::Request<Vec<u8>>) -> &str {
+    std::str::from_utf8(request.body()).expect("the built body is UTF-8")
+}
+
+/// A documented GET request line is what the typed builder makes of its URL.
+pub fn requests_get<T: Get>(line: &str) {
+    let (_, url) = request_line(line);
+    let request = Link::<T>::new(url).get().build().expect("the request builds");
+    same_request_line(request.request(), line, Format::Json);
+}
+
+/// A documented DELETE request line is what the typed builder makes of its URL.
+pub fn requests_delete<T: Delete>(line: &str) {
+    let (_, url) = request_line(line);
+    let request = Link::<T>::new(url).delete().build().expect("the request builds");
+    same_request_line(request.request(), line, Format::Json);
+}
+
+/// The typed builder sends `body` (a documented request body, decoded) as
+/// the documented request does: its request line, the documented
+/// `Content-Type`, and a body that decodes back to `body`.
+pub fn requests_post<T: Post>(body: &T::Body, line: &str, content_type: &str)
+where
+    T::Body: PartialEq + std::fmt::Debug,
+{
+    let (_, url) = request_line(line);
+    let format = format_of(content_type);
+    let link = Link::<T>::new(url);
+    let request = link.post(body).format(format).build().expect("the request builds");
+    same_request_line(request.request(), line, format);
+    let sent = T::Body::decode(format, text(request.request())).expect("the built body decodes");
+    assert_eq!(&sent, body, "{line}");
+}
+
+/// The typed builder sends a POST documented without a body as it is documented.
+pub fn requests_without_body<T: Post<Body = NoBody>>(line: &str) {
+    let (_, url) = request_line(line);
+    let request = Link::<T>::new(url).post(&NoBody).build().expect("the request builds");
+    same_request_line(request.request(), line, Format::Json);
+    assert!(request.request().body().is_empty());
+}
+
+/// The builder sends a POST body it has no type for (text, SDP, a multipart
+/// batch, an input the page documents no fields of) as documented.
+pub fn requests_content<T: Post>(line: &str, content_type: &str, body: &str) {
+    let (method, url) = request_line(line);
+    let value = HeaderValue::from_str(content_type).expect("a header value");
+    let request = Link::<T>::new(url)
+        .post_content(value, body.as_bytes().to_vec())
+        .build()
+        .expect("the request builds");
+    let request = request.request();
+    assert!(request.method().as_str().eq_ignore_ascii_case(method), "{line}");
+    assert_eq!(request.uri().to_string(), url, "{line}");
+    assert_eq!(request.headers()[CONTENT_TYPE], content_type, "{line}");
+    assert_eq!(request.body(), body.as_bytes());
+}
+
+/// A documented PUT (the resource sent back) is what the typed builder makes
+/// of its body: the request line, the `Content-Type`, the same resource.
+pub fn requests_put<T: Put>(line: &str, content_type: &str, body: &str) {
+    let (_, url) = request_line(line);
+    let format = format_of(content_type);
+    let resource: T = format.decode(body).expect("the documented body decodes");
+    let link = Link::<T>::new(url);
+    let request = link.put(&resource).format(format).build().expect("the request builds");
+    same_request_line(request.request(), line, format);
+    let sent: T = format.decode(text(request.request())).expect("the built body decodes");
+    // `rel` is written as the documented one in XML.
+    assert_eq!(without(&sent, &["rel"]), without(&resource, &["rel"]), "{line}");
+}
+
+/// A documented response: its status line, headers (`Location`,
+/// `Content-Type`) and body.
+fn response(line: &str, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+    let mut response = http::Response::builder().status(status);
+    for (name, value) in headers {
+        response = response.header(*name, *value);
+    }
+    response.body(body.as_bytes().to_vec()).expect("a response")
+}
+
+/// The outcome is what the status says: `201` with its `Location`, `204` (or
+/// no body) nothing, a body the resource (or, untyped, the content).
+fn outcome_fits<T>(outcome: &Outcome<T>, line: &str, headers: &[(&str, &str)], body: &str) {
+    let location = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+        .map(|(_, value)| *value);
+    match outcome {
+        Outcome::Created { location: link, .. } => {
+            assert!(line.contains(" 201"), "{line}: read as Created");
+            assert_eq!(Some(link.href()), location, "{line}");
+        }
+        Outcome::NoContent => assert!(body.trim().is_empty(), "{line}: read as NoContent"),
+        Outcome::Resource(_) | Outcome::Content { .. } => {
+            assert!(!line.contains(" 201"), "{line}: a body read instead of Created");
+            assert!(!body.trim().is_empty(), "{line}");
+        }
+    }
+}
+
+/// The typed reader of a GET reads the documented answer as the resource.
+pub fn reads_get<T: Get>(line: &str, headers: &[(&str, &str)], body: &str) -> T {
+    T::read_get(&response(line, headers, body)).expect("the documented answer reads")
+}
+
+/// The typed reader of a POST reads the documented answer as its status says.
+pub fn reads_post<T: Post>(line: &str, headers: &[(&str, &str)], body: &str) -> Outcome<T::Output> {
+    let outcome = T::read_post(&response(line, headers, body)).expect("the documented answer reads");
+    outcome_fits(&outcome, line, headers, body);
+    outcome
+}
+
+/// The typed reader of a PUT reads the documented answer as its status says.
+pub fn reads_put<T: Put>(line: &str, headers: &[(&str, &str)], body: &str) -> Outcome<T> {
+    let outcome = T::read_put(&response(line, headers, body)).expect("the documented answer reads");
+    outcome_fits(&outcome, line, headers, body);
+    outcome
+}
+
+/// The typed reader of a DELETE accepts the documented answer.
+pub fn reads_delete<T: Delete>(line: &str, headers: &[(&str, &str)], body: &str) {
+    T::read_delete(&response(line, headers, body)).expect("the documented answer reads");
 }
 
 /// Whether a body decodes; one per decoder a damaged sample would go to.
