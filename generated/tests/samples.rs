@@ -7,10 +7,120 @@ use ucwa::resources::*;
 use ucwa::ResourceKind;
 use ucwa_runtime::testing::{
     decodes_json, decodes_xml, holds, input_decodes_json, input_decodes_xml, json_events,
-    json_input_keys, json_round_trip, request_decodes_json, request_json_round_trip,
-    request_resource_xml_round_trip, request_xml_round_trip, still_rejected,
-    xml_input_keys, xml_round_trip,
+    json_input_keys, json_round_trip, reads_delete, reads_get, reads_post, reads_put,
+    request_decodes_json, request_json_round_trip, request_resource_xml_round_trip,
+    request_xml_round_trip, requests_content, requests_delete, requests_get,
+    requests_post, requests_put, requests_without_body, still_rejected, xml_input_keys,
+    xml_round_trip,
 };
+
+/// The accept POST json request sample.
+#[test]
+fn accept_post_json_request() {
+    requests_without_body::<
+        Accept,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/accept HTTP/1.1",
+    );
+}
+
+/// The accept POST json response sample.
+#[test]
+fn accept_post_json_response() {
+    reads_post::<Accept>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The accept POST xml request sample.
+#[test]
+fn accept_post_xml_request() {
+    requests_without_body::<
+        Accept,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/accept HTTP/1.1",
+    );
+}
+
+/// The accept POST xml response sample.
+#[test]
+fn accept_post_xml_response() {
+    reads_post::<Accept>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithAnswer POST json request sample.
+#[test]
+fn accept_with_answer_post_json_request() {
+    requests_content::<
+        AcceptWithAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
+}
+
+/// The acceptWithAnswer POST json response sample.
+#[test]
+fn accept_with_answer_post_json_response() {
+    reads_post::<AcceptWithAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithAnswer POST xml request sample.
+#[test]
+fn accept_with_answer_post_xml_request() {
+    requests_content::<
+        AcceptWithAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
+}
+
+/// The acceptWithAnswer POST xml response sample.
+#[test]
+fn accept_with_answer_post_xml_response() {
+    reads_post::<AcceptWithAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithPhoneAudio POST json request sample.
+#[test]
+fn accept_with_phone_audio_post_json_request() {
+    requests_without_body::<
+        AcceptWithPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The acceptWithPhoneAudio POST json response sample.
+#[test]
+fn accept_with_phone_audio_post_json_response() {
+    reads_post::<AcceptWithPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithPhoneAudio POST xml request sample.
+#[test]
+fn accept_with_phone_audio_post_xml_request() {
+    requests_without_body::<
+        AcceptWithPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The acceptWithPhoneAudio POST xml response sample.
+#[test]
+fn accept_with_phone_audio_post_xml_response() {
+    reads_post::<AcceptWithPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptedByContact GET json request sample.
+#[test]
+fn accepted_by_contact_get_json_request() {
+    requests_get::<
+        AcceptedByContact,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/169 HTTP/1.1");
+}
 
 /// The acceptedByContact GET json response sample.
 #[test]
@@ -73,6 +183,14 @@ fn accepted_by_contact_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
 }
 
+/// The acceptedByContact GET xml request sample.
+#[test]
+fn accepted_by_contact_get_xml_request() {
+    requests_get::<
+        AcceptedByContact,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/169 HTTP/1.1");
+}
+
 /// The acceptedByContact GET xml response sample.
 #[test]
 fn accepted_by_contact_get_xml_response() {
@@ -116,6 +234,48 @@ fn accepted_by_contact_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        AcceptedByContact,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">contact</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The acceptedByParticipant GET json request sample.
+#[test]
+fn accepted_by_participant_get_json_request() {
+    requests_get::<
+        AcceptedByParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/667 HTTP/1.1",
+    );
 }
 
 /// The acceptedByParticipant GET json response sample.
@@ -183,6 +343,76 @@ fn accepted_by_participant_get_json_response() {
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        AcceptedByParticipant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "acceptedByParticipant",
+  "anonymous" : true,
+  "inLobby" : true,
+  "local" : true,
+  "name" : "Joe Smith",
+  "organizer" : true,
+  "otherPhoneNumber" : "tel:+14251111111",
+  "role" : "Attendee",
+  "sourceNetwork" : "SameEnterprise",
+  "uri" : "sip:john@contoso.com",
+  "workPhoneNumber" : "tel:+14251111111",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/667"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "eject" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+    },
+    "me" : {
+      "href" : "/ucwa/v1/applications/192/me"
+    },
+    "participantApplicationSharing" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+    },
+    "participantAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+    },
+    "participantDataCollaboration" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+    },
+    "participantMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+    },
+    "participantPanoramicVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+    },
+    "participantVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+    }
+  }
+}"#,
+    );
+}
+
+/// The acceptedByParticipant GET xml request sample.
+#[test]
+fn accepted_by_participant_get_xml_request() {
+    requests_get::<
+        AcceptedByParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/667 HTTP/1.1",
+    );
 }
 
 /// The acceptedByParticipant GET xml response sample.
@@ -222,6 +452,73 @@ fn accepted_by_participant_get_xml_response() {
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        AcceptedByParticipant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/667" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+  <property name="rel">acceptedByParticipant</property>
+  <property name="anonymous">True</property>
+  <property name="inLobby">True</property>
+  <property name="local">True</property>
+  <property name="name">Joe Smith</property>
+  <property name="organizer">True</property>
+  <property name="otherPhoneNumber">tel:+14251111111</property>
+  <property name="role">Attendee</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="uri">sip:john@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14251111111</property>
+</resource>"#,
+    );
+}
+
+/// The addAudio POST json request sample.
+#[test]
+fn add_audio_post_json_request() {
+    requests_content::<
+        AddAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addAudio POST json response sample.
+#[test]
+fn add_audio_post_json_response() {
+    reads_post::<
+        AddAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The addAudio POST xml request sample.
@@ -239,6 +536,61 @@ fn add_audio_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addAudio POST xml response sample.
+#[test]
+fn add_audio_post_xml_response() {
+    reads_post::<
+        AddAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The addAudioVideo POST json request sample.
+#[test]
+fn add_audio_video_post_json_request() {
+    requests_content::<
+        AddAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addAudioVideo POST json response sample.
+#[test]
+fn add_audio_video_post_json_response() {
+    reads_post::<
+        AddAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The addAudioVideo POST xml request sample.
@@ -257,6 +609,57 @@ fn add_audio_video_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addAudioVideo POST xml response sample.
+#[test]
+fn add_audio_video_post_xml_response() {
+    reads_post::<
+        AddAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The addMessaging POST json request sample.
+#[test]
+fn add_messaging_post_json_request() {
+    requests_content::<
+        AddMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "_links" : {
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addMessaging POST json response sample.
+#[test]
+fn add_messaging_post_json_response() {
+    reads_post::<
+        AddMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The addMessaging POST xml request sample.
@@ -269,16 +672,54 @@ fn add_messaging_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
+    requests_post::<
+        AddMessaging,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addMessaging POST xml response sample.
+#[test]
+fn add_messaging_post_xml_response() {
+    reads_post::<
+        AddMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The addParticipant POST json request sample.
 #[test]
 fn add_participant_post_json_request() {
-    let _decoded: AddParticipantRequest = request_json_round_trip(
+    let decoded: AddParticipantRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        AddParticipant,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/addParticipant HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The addParticipant POST json response sample.
+#[test]
+fn add_participant_post_json_response() {
+    reads_post::<
+        AddParticipant,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/303")],
+        r#""#,
     );
 }
 
@@ -294,17 +735,55 @@ fn add_participant_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddParticipant,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/addParticipant HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addParticipant POST xml response sample.
+#[test]
+fn add_participant_post_xml_response() {
+    reads_post::<
+        AddParticipant,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/303")],
+        r#""#,
+    );
 }
 
 /// The addPhoneAudio POST json request sample.
 #[test]
 fn add_phone_audio_post_json_request() {
-    let _decoded: AddPhoneAudioRequest = request_json_round_trip(
+    let decoded: AddPhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        AddPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The addPhoneAudio POST json response sample.
+#[test]
+fn add_phone_audio_post_json_response() {
+    reads_post::<
+        AddPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -322,18 +801,56 @@ fn add_phone_audio_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addPhoneAudio POST xml response sample.
+#[test]
+fn add_phone_audio_post_xml_response() {
+    reads_post::<
+        AddPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The addToContactList POST json response sample.
+#[test]
+fn add_to_contact_list_post_json_response() {
+    reads_post::<AddToContactList>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The addToContactList POST xml response sample.
+#[test]
+fn add_to_contact_list_post_xml_response() {
+    reads_post::<AddToContactList>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The addToPresenceSubscription POST json request sample.
 #[test]
 fn add_to_presence_subscription_post_json_request() {
-    let _decoded: AddToPresenceSubscriptionRequest = request_json_round_trip(
+    let decoded: AddToPresenceSubscriptionRequest = request_json_round_trip(
         r#"{
   "contactUris" : [
     "\"sip : user2@microsoft.com\"",
     "\"sip : user3@microsoft.com\""
   ]
 }"#,
+    );
+    requests_post::<
+        AddToPresenceSubscription,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -368,12 +885,44 @@ fn add_to_presence_subscription_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        AddToPresenceSubscription,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscriptionMemberships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+    }
+  },
+  "_embedded" : {
+    "presenceSubscriptionMembership" : [
+      {
+        "rel" : "presenceSubscriptionMembership",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "presenceSubscription" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
 }
 
 /// The addToPresenceSubscription POST xml request sample.
 #[test]
 fn add_to_presence_subscription_post_xml_request() {
-    let _decoded: AddToPresenceSubscriptionRequest = request_xml_round_trip(
+    let decoded: AddToPresenceSubscriptionRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <propertyList name="contactUris">
@@ -381,6 +930,13 @@ fn add_to_presence_subscription_post_xml_request() {
     <item>"sip:user3@microsoft.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        AddToPresenceSubscription,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -400,6 +956,41 @@ fn add_to_presence_subscription_post_xml_response() {
     );
 }
 
+/// The addVideo POST json request sample.
+#[test]
+fn add_video_post_json_request() {
+    requests_content::<
+        AddVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/addVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinVideoMuted" : false,
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addVideo POST json response sample.
+#[test]
+fn add_video_post_json_response() {
+    reads_post::<
+        AddVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
 /// The addVideo POST xml request sample.
 #[test]
 fn add_video_post_xml_request() {
@@ -415,16 +1006,74 @@ fn add_video_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/addVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addVideo POST xml response sample.
+#[test]
+fn add_video_post_xml_response() {
+    reads_post::<
+        AddVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The admit POST json request sample.
+#[test]
+fn admit_post_json_request() {
+    requests_without_body::<
+        Admit,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit HTTP/1.1",
+    );
+}
+
+/// The admit POST json response sample.
+#[test]
+fn admit_post_json_response() {
+    reads_post::<Admit>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The admit POST xml request sample.
+#[test]
+fn admit_post_xml_request() {
+    requests_without_body::<
+        Admit,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit HTTP/1.1",
+    );
+}
+
+/// The admit POST xml response sample.
+#[test]
+fn admit_post_xml_response() {
+    reads_post::<Admit>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The anonApplications POST json request sample.
 #[test]
 fn anon_applications_post_json_request() {
-    let _decoded: AnonApplicationsRequest = request_json_round_trip(
+    let decoded: AnonApplicationsRequest = request_json_round_trip(
         r#"{
   "culture" : "en-us",
   "userAgent" : "ContosoApp/1.0(WindowsPhoneOS7.5)"
 }"#,
+    );
+    requests_post::<
+        AnonApplications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/anonApplications HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -652,6 +1301,225 @@ fn anon_applications_post_json_response() {
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_post::<
+        AnonApplications,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "application",
+  "type" : "Browser",
+  "culture" : "en-us",
+  "endpointId" : "samplevalue",
+  "id" : "samplevalue",
+  "instanceId" : "samplevalue",
+  "userAgent" : "ContosoApp/1.0",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192"
+    },
+    "batch" : {
+      "href" : "/ucwa/v1/applications/192/batch"
+    },
+    "events" : {
+      "href" : "http://sample/ucwa/v1/applications/appId/events"
+    },
+    "policies" : {
+      "href" : "/ucwa/v1/applications/192/policies"
+    },
+    "reportMyNetwork" : {
+      "href" : "/ucwa/v1/applications/192/reportMyNetwork"
+    }
+  },
+  "_embedded" : {
+    "communication" : {
+      "simultaneousRingNumberMatch" : "Disabled",
+      "videoBasedScreenSharing" : "Disabled",
+      "rel" : "communication",
+      "audioPreference" : "PhoneAudio",
+      "conversationHistory" : "Disabled",
+      "lisLocation" : "samplevalue",
+      "lisQueryResult" : "Succeeded",
+      "phoneNumber" : "tel:+14255552222",
+      "publishEndpointLocation" : false,
+      "supportedMessageFormats" : [
+        "Plain",
+        "Html"
+      ],
+      "supportedModalities" : [
+        "PhoneAudio",
+        "Messaging"
+      ],
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication"
+        },
+        "conversationLogs" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
+        },
+        "conversations" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations"
+        },
+        "joinOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
+        },
+        "mediaPolicies" : {
+          "href" : "/ucwa/v1/applications/192/mediaPolicies"
+        },
+        "mediaRelayAccessToken" : {
+          "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
+        },
+        "missedItems" : {
+          "href" : "/ucwa/v1/applications/192/communication/missedItems"
+        },
+        "replayMessage" : {
+          "href" : "/ucwa/v1/applications/192/communication/replayMessage"
+        },
+        "startAudioOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
+        },
+        "startAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudio"
+        },
+        "startAudioVideoOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
+        },
+        "startAudioVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
+        },
+        "startEmergencyCall" : {
+          "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
+        },
+        "startMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/startMessaging"
+        },
+        "startOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
+        },
+        "startPhoneAudioOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
+        },
+        "startPhoneAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
+        },
+        "startVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/startVideo"
+        }
+      }
+    },
+    "me" : {
+      "rel" : "me",
+      "company" : "Microsoft",
+      "department" : "Sales",
+      "emailAddresses" : [
+        "johndoe@contoso.com"
+      ],
+      "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
+      "homePhoneNumber" : "tel:+14257035449",
+      "mobilePhoneNumber" : "tel:+14257035449",
+      "name" : "John Doe",
+      "officeLocation" : "5/1380",
+      "otherPhoneNumber" : "tel:+14257035449",
+      "title" : "Senior Manager",
+      "uri" : "sip:johndoe@contoso.com",
+      "workPhoneNumber" : "tel:+14257035449",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "callForwardingSettings" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
+        },
+        "location" : {
+          "href" : "/ucwa/v1/applications/192/me/location"
+        },
+        "makeMeAvailable" : {
+          "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
+        },
+        "note" : {
+          "href" : "/ucwa/v1/applications/192/me/note"
+        },
+        "phones" : {
+          "href" : "/ucwa/v1/applications/192/me/phones"
+        },
+        "photo" : {
+          "href" : "/ucwa/v1/applications/192/photo"
+        },
+        "presence" : {
+          "href" : "/ucwa/v1/applications/192/me/presence"
+        },
+        "reportMyActivity" : {
+          "href" : "/ucwa/v1/applications/192/reportMyActivity"
+        }
+      }
+    },
+    "onlineMeetings" : {
+      "rel" : "onlineMeetings",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings"
+        },
+        "myAssignedOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+        },
+        "myOnlineMeetings" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
+        },
+        "onlineMeetingDefaultValues" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
+        },
+        "onlineMeetingEligibleValues" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
+        },
+        "onlineMeetingInvitationCustomization" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
+        },
+        "onlineMeetingPolicies" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
+        },
+        "phoneDialInInformation" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
+        }
+      }
+    },
+    "people" : {
+      "rel" : "people",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/people"
+        },
+        "myContactsAndGroupsSubscription" : {
+          "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
+        },
+        "myContacts" : {
+          "href" : "/ucwa/v1/applications/192/contacts"
+        },
+        "myGroupMemberships" : {
+          "href" : "/ucwa/v1/applications/192/myGroupMemberships"
+        },
+        "myGroups" : {
+          "href" : "/ucwa/v1/applications/192/groups"
+        },
+        "myPrivacyRelationships" : {
+          "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
+        },
+        "presenceSubscriptionMemberships" : {
+          "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+        },
+        "presenceSubscriptions" : {
+          "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
+        },
+        "search" : {
+          "href" : "/ucwa/v1/applications/192/search"
+        },
+        "subscribedContacts" : {
+          "href" : "/ucwa/v1/applications/192/subscribedContacts"
+        }
+      }
+    }
+  }
+}"#,
+    );
 }
 
 /// The anonApplications POST xml request sample.
@@ -666,6 +1534,13 @@ fn anon_applications_post_xml_request() {
     );
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0 (Windows Phone OS 7.5)""#);
+    requests_post::<
+        AnonApplications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/anonApplications HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The anonApplications POST xml response sample.
@@ -792,6 +1667,46 @@ fn anon_applications_options_json_response() {
   ]
 }"#,
     );
+}
+
+/// The answer POST json request sample.
+#[test]
+fn answer_post_json_request() {
+    requests_without_body::<
+        Answer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer HTTP/1.1",
+    );
+}
+
+/// The answer POST json response sample.
+#[test]
+fn answer_post_json_response() {
+    reads_post::<Answer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The answer POST xml request sample.
+#[test]
+fn answer_post_xml_request() {
+    requests_without_body::<
+        Answer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer HTTP/1.1",
+    );
+}
+
+/// The answer POST xml response sample.
+#[test]
+fn answer_post_xml_response() {
+    reads_post::<Answer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The application GET json request sample.
+#[test]
+fn application_get_json_request() {
+    requests_get::<
+        Application,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
 }
 
 /// The application GET json response sample.
@@ -1018,6 +1933,233 @@ fn application_get_json_response() {
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_get::<
+        Application,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "application",
+  "type" : "Browser",
+  "culture" : "en-us",
+  "endpointId" : "samplevalue",
+  "id" : "samplevalue",
+  "instanceId" : "samplevalue",
+  "userAgent" : "ContosoApp/1.0",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192"
+    },
+    "batch" : {
+      "href" : "/ucwa/v1/applications/192/batch"
+    },
+    "events" : {
+      "href" : "http://sample/ucwa/v1/applications/appId/events"
+    },
+    "policies" : {
+      "href" : "/ucwa/v1/applications/192/policies"
+    },
+    "reportMyNetwork" : {
+      "href" : "/ucwa/v1/applications/192/reportMyNetwork"
+    }
+  },
+  "_embedded" : {
+    "communication" : {
+      "simultaneousRingNumberMatch" : "Disabled",
+      "videoBasedScreenSharing" : "Disabled",
+      "rel" : "communication",
+      "audioPreference" : "PhoneAudio",
+      "conversationHistory" : "Disabled",
+      "lisLocation" : "samplevalue",
+      "lisQueryResult" : "Succeeded",
+      "phoneNumber" : "tel:+14255552222",
+      "publishEndpointLocation" : false,
+      "supportedMessageFormats" : [
+        "Plain",
+        "Html"
+      ],
+      "supportedModalities" : [
+        "PhoneAudio",
+        "Messaging"
+      ],
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication"
+        },
+        "conversationLogs" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
+        },
+        "conversations" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations"
+        },
+        "joinOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
+        },
+        "mediaPolicies" : {
+          "href" : "/ucwa/v1/applications/192/mediaPolicies"
+        },
+        "mediaRelayAccessToken" : {
+          "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
+        },
+        "missedItems" : {
+          "href" : "/ucwa/v1/applications/192/communication/missedItems"
+        },
+        "replayMessage" : {
+          "href" : "/ucwa/v1/applications/192/communication/replayMessage"
+        },
+        "startAudioOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
+        },
+        "startAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudio"
+        },
+        "startAudioVideoOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
+        },
+        "startAudioVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
+        },
+        "startEmergencyCall" : {
+          "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
+        },
+        "startMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/startMessaging"
+        },
+        "startOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
+        },
+        "startPhoneAudioOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
+        },
+        "startPhoneAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
+        },
+        "startVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/startVideo"
+        }
+      }
+    },
+    "me" : {
+      "rel" : "me",
+      "company" : "Microsoft",
+      "department" : "Sales",
+      "emailAddresses" : [
+        "johndoe@contoso.com"
+      ],
+      "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
+      "homePhoneNumber" : "tel:+14257035449",
+      "mobilePhoneNumber" : "tel:+14257035449",
+      "name" : "John Doe",
+      "officeLocation" : "5/1380",
+      "otherPhoneNumber" : "tel:+14257035449",
+      "title" : "Senior Manager",
+      "uri" : "sip:johndoe@contoso.com",
+      "workPhoneNumber" : "tel:+14257035449",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "callForwardingSettings" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
+        },
+        "location" : {
+          "href" : "/ucwa/v1/applications/192/me/location"
+        },
+        "makeMeAvailable" : {
+          "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
+        },
+        "note" : {
+          "href" : "/ucwa/v1/applications/192/me/note"
+        },
+        "phones" : {
+          "href" : "/ucwa/v1/applications/192/me/phones"
+        },
+        "photo" : {
+          "href" : "/ucwa/v1/applications/192/photo"
+        },
+        "presence" : {
+          "href" : "/ucwa/v1/applications/192/me/presence"
+        },
+        "reportMyActivity" : {
+          "href" : "/ucwa/v1/applications/192/reportMyActivity"
+        }
+      }
+    },
+    "onlineMeetings" : {
+      "rel" : "onlineMeetings",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings"
+        },
+        "myAssignedOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+        },
+        "myOnlineMeetings" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
+        },
+        "onlineMeetingDefaultValues" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
+        },
+        "onlineMeetingEligibleValues" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
+        },
+        "onlineMeetingInvitationCustomization" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
+        },
+        "onlineMeetingPolicies" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
+        },
+        "phoneDialInInformation" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
+        }
+      }
+    },
+    "people" : {
+      "rel" : "people",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/people"
+        },
+        "myContactsAndGroupsSubscription" : {
+          "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
+        },
+        "myContacts" : {
+          "href" : "/ucwa/v1/applications/192/contacts"
+        },
+        "myGroupMemberships" : {
+          "href" : "/ucwa/v1/applications/192/myGroupMemberships"
+        },
+        "myGroups" : {
+          "href" : "/ucwa/v1/applications/192/groups"
+        },
+        "myPrivacyRelationships" : {
+          "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
+        },
+        "presenceSubscriptionMemberships" : {
+          "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+        },
+        "presenceSubscriptions" : {
+          "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
+        },
+        "search" : {
+          "href" : "/ucwa/v1/applications/192/search"
+        },
+        "subscribedContacts" : {
+          "href" : "/ucwa/v1/applications/192/subscribedContacts"
+        }
+      }
+    }
+  }
+}"#,
+    );
+}
+
+/// The application GET xml request sample.
+#[test]
+fn application_get_xml_request() {
+    requests_get::<
+        Application,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
 }
 
 /// The application GET xml response sample.
@@ -1128,6 +2270,147 @@ fn application_get_xml_response() {
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_get::<
+        Application,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="application" href="/ucwa/v1/applications/192" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="batch" href="/ucwa/v1/applications/192/batch" />
+  <link rel="events" href="http://sample/ucwa/v1/applications/appId/events" />
+  <link rel="policies" href="/ucwa/v1/applications/192/policies" />
+  <link rel="reportMyNetwork" href="/ucwa/v1/applications/192/reportMyNetwork" />
+  <property name="rel">application</property>
+  <property name="type">Browser</property>
+  <property name="culture">en-us</property>
+  <property name="endpointId">samplevalue</property>
+  <property name="id">samplevalue</property>
+  <property name="instanceId">samplevalue</property>
+  <property name="userAgent">ContosoApp/1.0</property>
+  <resource rel="communication" href="/ucwa/v1/applications/192/communication">
+    <link rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" />
+    <link rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" />
+    <link rel="joinOnlineMeeting" href="/ucwa/v1/applications/192/communication/joinOnlineMeeting" />
+    <link rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" />
+    <link rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" />
+    <link rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" />
+    <link rel="replayMessage" href="/ucwa/v1/applications/192/communication/replayMessage" />
+    <link rel="startAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator" />
+    <link rel="startAudio" href="/ucwa/v1/applications/192/communication/startAudio" />
+    <link rel="startAudioVideoOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator" />
+    <link rel="startAudioVideo" href="/ucwa/v1/applications/192/communication/startAudioVideo" />
+    <link rel="startEmergencyCall" href="/ucwa/v1/applications/192/communication/startEmergencyCall" />
+    <link rel="startMessaging" href="/ucwa/v1/applications/192/communication/startMessaging" />
+    <link rel="startOnlineMeeting" href="/ucwa/v1/applications/192/communication/startOnlineMeeting" />
+    <link rel="startPhoneAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator" />
+    <link rel="startPhoneAudio" href="/ucwa/v1/applications/192/communication/startPhoneAudio" />
+    <link rel="startVideo" href="/ucwa/v1/applications/192/communication/startVideo" />
+    <property name="simultaneousRingNumberMatch">Disabled</property>
+    <property name="videoBasedScreenSharing">Disabled</property>
+    <property name="rel">communication</property>
+    <property name="audioPreference">PhoneAudio</property>
+    <property name="conversationHistory">Disabled</property>
+    <property name="lisLocation">samplevalue</property>
+    <property name="lisQueryResult">Succeeded</property>
+    <property name="phoneNumber">tel:+14255552222</property>
+    <property name="publishEndpointLocation">False</property>
+    <propertyList name="supportedMessageFormats">
+      <item>Plain</item>
+      <item>Html</item>
+    </propertyList>
+    <propertyList name="supportedModalities">
+      <item>PhoneAudio</item>
+      <item>Messaging</item>
+    </propertyList>
+  </resource>
+  <resource rel="me" href="/ucwa/v1/applications/192/me">
+    <link rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" />
+    <link rel="location" href="/ucwa/v1/applications/192/me/location" />
+    <link rel="makeMeAvailable" href="/ucwa/v1/applications/192/communication/makeMeAvailable" />
+    <link rel="note" href="/ucwa/v1/applications/192/me/note" />
+    <link rel="phones" href="/ucwa/v1/applications/192/me/phones" />
+    <link rel="photo" href="/ucwa/v1/applications/192/photo" />
+    <link rel="presence" href="/ucwa/v1/applications/192/me/presence" />
+    <link rel="reportMyActivity" href="/ucwa/v1/applications/192/reportMyActivity" />
+    <property name="rel">me</property>
+    <property name="company">Microsoft</property>
+    <property name="department">Sales</property>
+    <propertyList name="emailAddresses">
+      <item>johndoe@contoso.com</item>
+    </propertyList>
+    <property name="endpointUri">sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu</property>
+    <property name="homePhoneNumber">tel:+14257035449</property>
+    <property name="mobilePhoneNumber">tel:+14257035449</property>
+    <property name="name">John Doe</property>
+    <property name="officeLocation">5/1380</property>
+    <property name="otherPhoneNumber">tel:+14257035449</property>
+    <property name="title">Senior Manager</property>
+    <property name="uri">sip:johndoe@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14257035449</property>
+  </resource>
+  <resource rel="onlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings">
+    <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
+    <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
+    <link rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" />
+    <link rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" />
+    <link rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" />
+    <link rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" />
+    <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
+    <property name="rel">onlineMeetings</property>
+  </resource>
+  <resource rel="people" href="/ucwa/v1/applications/192/people">
+    <link rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" />
+    <link rel="myContacts" href="/ucwa/v1/applications/192/contacts" />
+    <link rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" />
+    <link rel="myGroups" href="/ucwa/v1/applications/192/groups" />
+    <link rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" />
+    <link rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" />
+    <link rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" />
+    <link rel="search" href="/ucwa/v1/applications/192/search" />
+    <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
+    <property name="rel">people</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The application DELETE json request sample.
+#[test]
+fn application_delete_json_request() {
+    requests_delete::<
+        Application,
+    >("Delete https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
+}
+
+/// The application DELETE json response sample.
+#[test]
+fn application_delete_json_response() {
+    reads_delete::<Application>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The application DELETE xml request sample.
+#[test]
+fn application_delete_xml_request() {
+    requests_delete::<
+        Application,
+    >("Delete https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
+}
+
+/// The application DELETE xml response sample.
+#[test]
+fn application_delete_xml_response() {
+    reads_delete::<Application>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The applicationSharer GET json request sample.
+#[test]
+fn application_sharer_get_json_request() {
+    requests_get::<
+        ApplicationSharer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer HTTP/1.1",
+    );
 }
 
 /// The applicationSharer GET json response sample.
@@ -1209,10 +2492,56 @@ fn application_sharer_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
 }
 
+/// The applicationSharer GET xml request sample.
+#[test]
+fn application_sharer_get_xml_request() {
+    requests_get::<
+        ApplicationSharer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer HTTP/1.1",
+    );
+}
+
 /// The applicationSharer GET xml response sample.
 #[test]
 fn application_sharer_get_xml_response() {
     let _decoded: ApplicationSharer = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+  <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+  <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+  <property name="rel">participant</property>
+  <property name="anonymous">True</property>
+  <property name="inLobby">True</property>
+  <property name="local">True</property>
+  <property name="name">Joe Smith</property>
+  <property name="organizer">True</property>
+  <property name="otherPhoneNumber">tel:+14251111111</property>
+  <property name="role">Attendee</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="uri">sip:john@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14251111111</property>
+</resource>"#,
+    );
+    reads_get::<
+        ApplicationSharer,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
@@ -1363,6 +2692,16 @@ fn application_sharer_deleted_event() {
     );
 }
 
+/// The applicationSharing GET json request sample.
+#[test]
+fn application_sharing_get_json_request() {
+    requests_get::<
+        ApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing HTTP/1.1",
+    );
+}
+
 /// The applicationSharing GET json response sample.
 #[test]
 fn application_sharing_get_json_response() {
@@ -1387,6 +2726,40 @@ fn application_sharing_get_json_response() {
 }"#,
     );
     holds(&decoded.state, r#""Transferring""#);
+    reads_get::<
+        ApplicationSharing,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "applicationSharing",
+  "state" : "Transferring",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing"
+    },
+    "applicationSharer" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "reportMediaDiagnostics" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
+    }
+  }
+}"#,
+    );
+}
+
+/// The applicationSharing GET xml request sample.
+#[test]
+fn application_sharing_get_xml_request() {
+    requests_get::<
+        ApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing HTTP/1.1",
+    );
 }
 
 /// The applicationSharing GET xml response sample.
@@ -1403,6 +2776,20 @@ fn application_sharing_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        ApplicationSharing,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="applicationSharer" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
+  <property name="rel">applicationSharing</property>
+  <property name="state">Connecting</property>
+</resource>"#,
+    );
 }
 
 /// The applicationSharing updated event sample.
@@ -1437,6 +2824,16 @@ fn application_sharing_updated_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The applicationSharingRenegotiation GET json request sample.
+#[test]
+fn application_sharing_renegotiation_get_json_request() {
+    requests_get::<
+        ApplicationSharingRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation HTTP/1.1",
     );
 }
 
@@ -1475,6 +2872,50 @@ fn application_sharing_renegotiation_get_json_response() {
     );
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        ApplicationSharingRenegotiation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "applicationSharingRenegotiation",
+  "direction" : "Incoming",
+  "operationId" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation"
+    },
+    "mediaAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "answer" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "dismiss" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
+    }
+  }
+}"#,
+    );
+}
+
+/// The applicationSharingRenegotiation GET xml request sample.
+#[test]
+fn application_sharing_renegotiation_get_xml_request() {
+    requests_get::<
+        ApplicationSharingRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation HTTP/1.1",
+    );
 }
 
 /// The applicationSharingRenegotiation GET xml response sample.
@@ -1496,6 +2937,24 @@ fn application_sharing_renegotiation_get_xml_response() {
     );
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        ApplicationSharingRenegotiation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="applicationSharingRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
+  <property name="rel">applicationSharingRenegotiation</property>
+  <property name="direction">Incoming</property>
+  <property name="operationId">samplevalue</property>
+</resource>"#,
+    );
 }
 
 /// The applicationSharingRenegotiation started event sample.
@@ -1536,13 +2995,20 @@ fn application_sharing_renegotiation_started_event() {
 /// The applications POST json request sample.
 #[test]
 fn applications_post_json_request() {
-    let _decoded: ApplicationsRequest = request_json_round_trip(
+    let decoded: ApplicationsRequest = request_json_round_trip(
         r#"{
   "culture" : "en-us",
   "endpointId" : "123456",
   "instanceId" : "samplevalue",
   "userAgent" : "ContosoApp/1.0(WindowsPhoneOS7.5)"
 }"#,
+    );
+    requests_post::<
+        Applications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -1770,6 +3236,225 @@ fn applications_post_json_response() {
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_post::<
+        Applications,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "application",
+  "type" : "Browser",
+  "culture" : "en-us",
+  "endpointId" : "samplevalue",
+  "id" : "samplevalue",
+  "instanceId" : "samplevalue",
+  "userAgent" : "ContosoApp/1.0",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192"
+    },
+    "batch" : {
+      "href" : "/ucwa/v1/applications/192/batch"
+    },
+    "events" : {
+      "href" : "http://sample/ucwa/v1/applications/appId/events"
+    },
+    "policies" : {
+      "href" : "/ucwa/v1/applications/192/policies"
+    },
+    "reportMyNetwork" : {
+      "href" : "/ucwa/v1/applications/192/reportMyNetwork"
+    }
+  },
+  "_embedded" : {
+    "communication" : {
+      "simultaneousRingNumberMatch" : "Disabled",
+      "videoBasedScreenSharing" : "Disabled",
+      "rel" : "communication",
+      "audioPreference" : "PhoneAudio",
+      "conversationHistory" : "Disabled",
+      "lisLocation" : "samplevalue",
+      "lisQueryResult" : "Succeeded",
+      "phoneNumber" : "tel:+14255552222",
+      "publishEndpointLocation" : false,
+      "supportedMessageFormats" : [
+        "Plain",
+        "Html"
+      ],
+      "supportedModalities" : [
+        "PhoneAudio",
+        "Messaging"
+      ],
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication"
+        },
+        "conversationLogs" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
+        },
+        "conversations" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations"
+        },
+        "joinOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
+        },
+        "mediaPolicies" : {
+          "href" : "/ucwa/v1/applications/192/mediaPolicies"
+        },
+        "mediaRelayAccessToken" : {
+          "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
+        },
+        "missedItems" : {
+          "href" : "/ucwa/v1/applications/192/communication/missedItems"
+        },
+        "replayMessage" : {
+          "href" : "/ucwa/v1/applications/192/communication/replayMessage"
+        },
+        "startAudioOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
+        },
+        "startAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudio"
+        },
+        "startAudioVideoOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
+        },
+        "startAudioVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
+        },
+        "startEmergencyCall" : {
+          "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
+        },
+        "startMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/startMessaging"
+        },
+        "startOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
+        },
+        "startPhoneAudioOnBehalfOfDelegator" : {
+          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
+        },
+        "startPhoneAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
+        },
+        "startVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/startVideo"
+        }
+      }
+    },
+    "me" : {
+      "rel" : "me",
+      "company" : "Microsoft",
+      "department" : "Sales",
+      "emailAddresses" : [
+        "johndoe@contoso.com"
+      ],
+      "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
+      "homePhoneNumber" : "tel:+14257035449",
+      "mobilePhoneNumber" : "tel:+14257035449",
+      "name" : "John Doe",
+      "officeLocation" : "5/1380",
+      "otherPhoneNumber" : "tel:+14257035449",
+      "title" : "Senior Manager",
+      "uri" : "sip:johndoe@contoso.com",
+      "workPhoneNumber" : "tel:+14257035449",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "callForwardingSettings" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
+        },
+        "location" : {
+          "href" : "/ucwa/v1/applications/192/me/location"
+        },
+        "makeMeAvailable" : {
+          "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
+        },
+        "note" : {
+          "href" : "/ucwa/v1/applications/192/me/note"
+        },
+        "phones" : {
+          "href" : "/ucwa/v1/applications/192/me/phones"
+        },
+        "photo" : {
+          "href" : "/ucwa/v1/applications/192/photo"
+        },
+        "presence" : {
+          "href" : "/ucwa/v1/applications/192/me/presence"
+        },
+        "reportMyActivity" : {
+          "href" : "/ucwa/v1/applications/192/reportMyActivity"
+        }
+      }
+    },
+    "onlineMeetings" : {
+      "rel" : "onlineMeetings",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings"
+        },
+        "myAssignedOnlineMeeting" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+        },
+        "myOnlineMeetings" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
+        },
+        "onlineMeetingDefaultValues" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
+        },
+        "onlineMeetingEligibleValues" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
+        },
+        "onlineMeetingInvitationCustomization" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
+        },
+        "onlineMeetingPolicies" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
+        },
+        "phoneDialInInformation" : {
+          "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
+        }
+      }
+    },
+    "people" : {
+      "rel" : "people",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/people"
+        },
+        "myContactsAndGroupsSubscription" : {
+          "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
+        },
+        "myContacts" : {
+          "href" : "/ucwa/v1/applications/192/contacts"
+        },
+        "myGroupMemberships" : {
+          "href" : "/ucwa/v1/applications/192/myGroupMemberships"
+        },
+        "myGroups" : {
+          "href" : "/ucwa/v1/applications/192/groups"
+        },
+        "myPrivacyRelationships" : {
+          "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
+        },
+        "presenceSubscriptionMemberships" : {
+          "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+        },
+        "presenceSubscriptions" : {
+          "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
+        },
+        "search" : {
+          "href" : "/ucwa/v1/applications/192/search"
+        },
+        "subscribedContacts" : {
+          "href" : "/ucwa/v1/applications/192/subscribedContacts"
+        }
+      }
+    }
+  }
+}"#,
+    );
 }
 
 /// The applications POST xml request sample.
@@ -1788,6 +3473,13 @@ fn applications_post_xml_request() {
     holds(&decoded.endpoint_id, r#""123456""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0 (Windows Phone OS 7.5)""#);
+    requests_post::<
+        Applications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The applications POST xml response sample.
@@ -1914,6 +3606,14 @@ fn applications_options_json_response() {
   ]
 }"#,
     );
+}
+
+/// The applications2 GET json request sample.
+#[test]
+fn applications2_get_json_request() {
+    requests_get::<
+        Applications2,
+    >("Get https://fe1.contoso.com:443//v1/applications HTTP/1.1");
 }
 
 /// The applications2 GET json response sample.
@@ -2101,10 +3801,99 @@ fn applications2_get_json_response() {
     );
 }
 
+/// The applications2 GET xml request sample.
+#[test]
+fn applications2_get_xml_request() {
+    requests_get::<
+        Applications2,
+    >("Get https://fe1.contoso.com:443//v1/applications HTTP/1.1");
+}
+
 /// The applications2 GET xml response sample.
 #[test]
 fn applications2_get_xml_response() {
     let _decoded: Applications2 = xml_round_trip(
+        r#" <?xml version="1.0" encoding="utf-8"?>
+<resource rel="applications" href="//v1/applications" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+ <property name="rel">applications</property>
+ <resource rel="application" href="//v1/applications/833">
+ <link rel="batch" href="//v1/applications/833/batch" />
+ <link rel="events" href="http://sample/ucwa/v1/applications/appId/events" />
+ <link rel="policies" href="//v1/applications/833/policies" />
+ <property name="rel">application</property>
+ <property name="culture">en-us</property>
+ <property name="endpointId">samplevalue</property>
+ <property name="instanceId">samplevalue</property>
+ <property name="userAgent">ContosoApp/1.0</property>
+ <resource rel="communication" href="//v1/applications/833/communication">
+ <link rel="conversationLogs" href="//v1/applications/833/communication/conversationLogs" />
+ <link rel="conversations" href="//v1/applications/833/communication/conversations" />
+ <link rel="joinOnlineMeeting" href="//v1/applications/833/communication/joinOnlineMeeting" />
+ <link rel="missedItems" href="//v1/applications/833/communication/missedItems" />
+ <link rel="startMessaging" href="//v1/applications/833/communication/startMessaging" />
+ <link rel="startOnlineMeeting" href="//v1/applications/833/communication/startOnlineMeeting" />
+ <link rel="startPhoneAudio" href="//v1/applications/833/communication/startPhoneAudio" />
+ <property name="simultaneousRingNumberMatch">Disabled</property>
+ <property name="rel">communication</property>
+ <property name="conversationHistory">Disabled</property>
+ <property name="phoneNumber">tel:+14255552222</property>
+ <propertyList name="supportedMessageFormats">
+ <item>Plain</item>
+ <item>Html</item>
+ </propertyList>
+ <propertyList name="supportedModalities">
+ <item>PhoneAudio</item>
+ <item>Messaging</item>
+ </propertyList>
+ </resource>
+ <resource rel="me" href="//v1/applications/833/me">
+ <link rel="callForwardingSettings" href="//v1/applications/833/me/callForwardingSettings" />
+ <link rel="location" href="//v1/applications/833/me/location" />
+ <link rel="makeMeAvailable" href="//v1/applications/833/communication/makeMeAvailable" />
+ <link rel="note" href="//v1/applications/833/me/note" />
+ <link rel="phones" href="//v1/applications/833/me/phones" />
+ <link rel="photo" href="//v1/applications/833/photo" />
+ <link rel="presence" href="//v1/applications/833/me/presence" />
+ <link rel="reportMyActivity" href="//v1/applications/833/reportMyActivity" />
+ <property name="rel">me</property>
+ <property name="department">Sales</property>
+ <propertyList name="emailAddresses">
+ <item>johndoe@contoso.com</item>
+ </propertyList>
+ <property name="name">John Doe</property>
+ <property name="title">Senior Manager</property>
+ <property name="uri">sip:johndoe@contoso.com</property>
+ </resource>
+ <resource rel="onlineMeetings" href="//v1/applications/833/onlineMeetings">
+ <link rel="myAssignedOnlineMeeting" href="//v1/applications/833/onlineMeetings/myOnlineMeetings/318" />
+ <link rel="myOnlineMeetings" href="//v1/applications/833/onlineMeetings/myOnlineMeetings" />
+ <link rel="onlineMeetingDefaultValues" href="//v1/applications/833/onlineMeetings/onlineMeetingDefaultValues" />
+ <link rel="onlineMeetingEligibleValues" href="//v1/applications/833/onlineMeetings/onlineMeetingEligibleValues" />
+ <link rel="onlineMeetingInvitationCustomization" href="//v1/applications/833/onlineMeetings/onlineMeetingInvitationCustomization" />
+ <link rel="onlineMeetingPolicies" href="//v1/applications/833/onlineMeetings/onlineMeetingPolicies" />
+ <link rel="phoneDialInInformation" href="//v1/applications/833/onlineMeetings/phoneDialInInformation" />
+ <property name="rel">onlineMeetings</property>
+ </resource>
+ <resource rel="people" href="//v1/applications/833/people">
+ <link rel="myContactsAndGroupsSubscription" href="//v1/applications/833/people/myContactsAndGroupsSubscription" />
+ <link rel="myContacts" href="//v1/applications/833/contacts" />
+ <link rel="myGroupMemberships" href="//v1/applications/833/myGroupMemberships" />
+ <link rel="myGroups" href="//v1/applications/833/groups" />
+ <link rel="myPrivacyRelationships" href="//v1/applications/833/myPrivacyRelationships" />
+ <link rel="presenceSubscriptionMemberships" href="//v1/applications/833/presenceSubscriptionMemberships" />
+ <link rel="presenceSubscriptions" href="//v1/applications/833/presenceSubscriptions" />
+ <link rel="search" href="//v1/applications/833/search" />
+ <link rel="subscribedContacts" href="//v1/applications/833/subscribedContacts" />
+ <property name="rel">people</property>
+ </resource>
+ </resource>
+</resource>"#,
+    );
+    reads_get::<
+        Applications2,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#" <?xml version="1.0" encoding="utf-8"?>
 <resource rel="applications" href="//v1/applications" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
  <property name="rel">applications</property>
@@ -2194,6 +3983,18 @@ fn applications2_post_json_request() {
  "userAgent" : "ContosoApp/1.0 (Windows Phone OS 7.5)"
 }"#),
         ["culture", "endpointId", "instanceId", "userAgent"]
+    );
+    requests_content::<
+        Applications2,
+    >(
+        "Post https://fe1.contoso.com:443//v1/applications HTTP/1.1",
+        "application/json",
+        r#" {
+ "culture" : "en-us",
+ "endpointId" : "123456",
+ "instanceId" : "samplevalue",
+ "userAgent" : "ContosoApp/1.0 (Windows Phone OS 7.5)"
+}"#,
     );
 }
 
@@ -2372,6 +4173,178 @@ fn applications2_post_json_response() {
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_post::<
+        Applications2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#" {
+ "rel" : "application",
+ "culture" : "en-us",
+ "endpointId" : "samplevalue",
+ "instanceId" : "samplevalue",
+ "userAgent" : "ContosoApp/1.0",
+ "_links" : {
+ "self" : {
+ "href" : "//v1/applications/833"
+ },
+ "batch" : {
+ "href" : "//v1/applications/833/batch"
+ },
+ "events" : {
+ "href" : "http://sample/ucwa/v1/applications/appId/events"
+ },
+ "policies" : {
+ "href" : "//v1/applications/833/policies"
+ }
+ },
+ "_embedded" : {
+ "communication" : {
+ "simultaneousRingNumberMatch" : "Disabled",
+ "rel" : "communication",
+ "conversationHistory" : "Disabled",
+ "phoneNumber" : "tel:+14255552222",
+ "supportedMessageFormats" : [
+ "Plain",
+ "Html"
+ ],
+ "supportedModalities" : [
+ "PhoneAudio",
+ "Messaging"
+ ],
+ "_links" : {
+ "self" : {
+ "href" : "//v1/applications/833/communication"
+ },
+ "conversationLogs" : {
+ "href" : "//v1/applications/833/communication/conversationLogs"
+ },
+ "conversations" : {
+ "href" : "//v1/applications/833/communication/conversations"
+ },
+ "joinOnlineMeeting" : {
+ "href" : "//v1/applications/833/communication/joinOnlineMeeting"
+ },
+ "missedItems" : {
+ "href" : "//v1/applications/833/communication/missedItems"
+ },
+ "startMessaging" : {
+ "href" : "//v1/applications/833/communication/startMessaging"
+ },
+ "startOnlineMeeting" : {
+ "href" : "//v1/applications/833/communication/startOnlineMeeting"
+ },
+ "startPhoneAudio" : {
+ "href" : "//v1/applications/833/communication/startPhoneAudio"
+ }
+ }
+ },
+ "me" : {
+ "rel" : "me",
+ "department" : "Sales",
+ "emailAddresses" : [
+ "johndoe@contoso.com"
+ ],
+ "name" : "John Doe",
+ "title" : "Senior Manager",
+ "uri" : "sip:johndoe@contoso.com",
+ "_links" : {
+ "self" : {
+ "href" : "//v1/applications/833/me"
+ },
+ "callForwardingSettings" : {
+ "href" : "//v1/applications/833/me/callForwardingSettings"
+ },
+ "location" : {
+ "href" : "//v1/applications/833/me/location"
+ },
+ "makeMeAvailable" : {
+ "href" : "//v1/applications/833/communication/makeMeAvailable"
+ },
+ "note" : {
+ "href" : "//v1/applications/833/me/note"
+ },
+ "phones" : {
+ "href" : "//v1/applications/833/me/phones"
+ },
+ "photo" : {
+ "href" : "//v1/applications/833/photo"
+ },
+ "presence" : {
+ "href" : "//v1/applications/833/me/presence"
+ },
+ "reportMyActivity" : {
+ "href" : "//v1/applications/833/reportMyActivity"
+ }
+ }
+ },
+ "onlineMeetings" : {
+ "rel" : "onlineMeetings",
+ "_links" : {
+ "self" : {
+ "href" : "//v1/applications/833/onlineMeetings"
+ },
+ "myAssignedOnlineMeeting" : {
+ "href" : "//v1/applications/833/onlineMeetings/myOnlineMeetings/318"
+ },
+ "myOnlineMeetings" : {
+ "href" : "//v1/applications/833/onlineMeetings/myOnlineMeetings"
+ },
+ "onlineMeetingDefaultValues" : {
+ "href" : "//v1/applications/833/onlineMeetings/onlineMeetingDefaultValues"
+ },
+ "onlineMeetingEligibleValues" : {
+ "href" : "//v1/applications/833/onlineMeetings/onlineMeetingEligibleValues"
+ },
+ "onlineMeetingInvitationCustomization" : {
+ "href" : "//v1/applications/833/onlineMeetings/onlineMeetingInvitationCustomization"
+ },
+ "onlineMeetingPolicies" : {
+ "href" : "//v1/applications/833/onlineMeetings/onlineMeetingPolicies"
+ },
+ "phoneDialInInformation" : {
+ "href" : "//v1/applications/833/onlineMeetings/phoneDialInInformation"
+ }
+ }
+ },
+ "people" : {
+ "rel" : "people",
+ "_links" : {
+ "self" : {
+ "href" : "//v1/applications/833/people"
+ },
+ "myContactsAndGroupsSubscription" : {
+ "href" : "//v1/applications/833/people/myContactsAndGroupsSubscription"
+ },
+ "myContacts" : {
+ "href" : "//v1/applications/833/contacts"
+ },
+ "myGroupMemberships" : {
+ "href" : "//v1/applications/833/myGroupMemberships"
+ },
+ "myGroups" : {
+ "href" : "//v1/applications/833/groups"
+ },
+ "myPrivacyRelationships" : {
+ "href" : "//v1/applications/833/myPrivacyRelationships"
+ },
+ "presenceSubscriptionMemberships" : {
+ "href" : "//v1/applications/833/presenceSubscriptionMemberships"
+ },
+ "presenceSubscriptions" : {
+ "href" : "//v1/applications/833/presenceSubscriptions"
+ },
+ "search" : {
+ "href" : "//v1/applications/833/search"
+ },
+ "subscribedContacts" : {
+ "href" : "//v1/applications/833/subscribedContacts"
+ }
+ }
+ }
+ }
+}"#,
+    );
 }
 
 /// The applications2 POST xml request sample.
@@ -2386,6 +4359,19 @@ fn applications2_post_xml_request() {
  <property name="userAgent">ContosoApp/1.0 (Windows Phone OS 7.5)</property>
 </input>"#),
         ["culture", "endpointId", "instanceId", "userAgent"]
+    );
+    requests_content::<
+        Applications2,
+    >(
+        "Post https://fe1.contoso.com:443//v1/applications HTTP/1.1",
+        "application/xml",
+        r#" <?xml version="1.0" encoding="utf-8"?>
+<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+ <property name="culture">en-us</property>
+ <property name="endpointId">123456</property>
+ <property name="instanceId">samplevalue</property>
+ <property name="userAgent">ContosoApp/1.0 (Windows Phone OS 7.5)</property>
+</input>"#,
     );
 }
 
@@ -2468,6 +4454,16 @@ fn applications2_post_xml_response() {
     );
 }
 
+/// The attendees GET json request sample.
+#[test]
+fn attendees_get_json_request() {
+    requests_get::<
+        Attendees,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/attendees HTTP/1.1",
+    );
+}
+
 /// The attendees GET json response sample.
 #[test]
 fn attendees_get_json_response() {
@@ -2486,12 +4482,52 @@ fn attendees_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Attendees,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "attendees",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/attendees"
+    },
+    "participant" : [
+      {
+        "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/425"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The attendees GET xml request sample.
+#[test]
+fn attendees_get_xml_request() {
+    requests_get::<
+        Attendees,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/attendees HTTP/1.1",
+    );
 }
 
 /// The attendees GET xml response sample.
 #[test]
 fn attendees_get_xml_response() {
     let _decoded: Attendees = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/839" />
+  <property name="rel">attendees</property>
+</resource>"#,
+    );
+    reads_get::<
+        Attendees,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/839" />
@@ -2617,6 +4653,16 @@ fn attendees_deleted_event() {
     );
 }
 
+/// The audioTranscript GET json request sample.
+#[test]
+fn audio_transcript_get_json_request() {
+    requests_get::<
+        AudioTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript HTTP/1.1",
+    );
+}
+
 /// The audioTranscript GET json response sample.
 #[test]
 fn audio_transcript_get_json_response() {
@@ -2634,6 +4680,32 @@ fn audio_transcript_get_json_response() {
     );
     holds(&decoded.duration, r#""samplevalue""#);
     holds(&decoded.status, r#""Connected""#);
+    reads_get::<
+        AudioTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioTranscript",
+  "duration" : "samplevalue",
+  "status" : "Connected",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
+    }
+  }
+}"#,
+    );
+}
+
+/// The audioTranscript GET xml request sample.
+#[test]
+fn audio_transcript_get_xml_request() {
+    requests_get::<
+        AudioTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript HTTP/1.1",
+    );
 }
 
 /// The audioTranscript GET xml response sample.
@@ -2649,6 +4721,28 @@ fn audio_transcript_get_xml_response() {
     );
     holds(&decoded.duration, r#""samplevalue""#);
     holds(&decoded.status, r#""Connected""#);
+    reads_get::<
+        AudioTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">audioTranscript</property>
+  <property name="duration">samplevalue</property>
+  <property name="status">Connected</property>
+</resource>"#,
+    );
+}
+
+/// The audioVideo GET json request sample.
+#[test]
+fn audio_video_get_json_request() {
+    requests_get::<
+        AudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo HTTP/1.1",
+    );
 }
 
 /// The audioVideo GET json response sample.
@@ -2715,6 +4809,78 @@ fn audio_video_get_json_response() {
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.supports_replaces, r#""None""#);
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
+    reads_get::<
+        AudioVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideo",
+  "state" : "Connected",
+  "supportsReplaces" : "None",
+  "videoSourcesAllowed" : "PresentersOnly",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
+    },
+    "addAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio"
+    },
+    "addAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo"
+    },
+    "addVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/addVideo"
+    },
+    "audioVideoPolicies" : {
+      "href" : "/ucwa/v1/applications/192/communication/audioVideoPolicies"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "escalateAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio"
+    },
+    "escalateAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo"
+    },
+    "replaceWithPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio"
+    },
+    "reportMediaDiagnostics" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
+    },
+    "stopAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio"
+    },
+    "stopAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo"
+    },
+    "stopVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo"
+    },
+    "videoFreeze" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze"
+    },
+    "videoLockedOnParticipant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant"
+    }
+  }
+}"#,
+    );
+}
+
+/// The audioVideo GET xml request sample.
+#[test]
+fn audio_video_get_xml_request() {
+    requests_get::<
+        AudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo HTTP/1.1",
+    );
 }
 
 /// The audioVideo GET xml response sample.
@@ -2747,6 +4913,34 @@ fn audio_video_get_xml_response() {
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.supports_replaces, r#""None""#);
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
+    reads_get::<
+        AudioVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
+  <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
+  <link rel="addVideo" href="/ucwa/v1/applications/192/communication/addVideo" />
+  <link rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="escalateAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio" />
+  <link rel="escalateAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo" />
+  <link rel="replaceWithPhoneAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio" />
+  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
+  <link rel="stopAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio" />
+  <link rel="stopAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo" />
+  <link rel="stopVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo" />
+  <link rel="videoFreeze" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze" />
+  <link rel="videoLockedOnParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant" />
+  <property name="rel">audioVideo</property>
+  <property name="state">Connected</property>
+  <property name="supportsReplaces">None</property>
+  <property name="videoSourcesAllowed">PresentersOnly</property>
+</resource>"#,
+    );
 }
 
 /// The audioVideo updated event sample.
@@ -2781,6 +4975,16 @@ fn audio_video_updated_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The audioVideoInvitation GET json request sample.
+#[test]
+fn audio_video_invitation_get_json_request() {
+    requests_get::<
+        AudioVideoInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507 HTTP/1.1",
     );
 }
 
@@ -3028,6 +5232,255 @@ fn audio_video_invitation_get_json_response() {
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_get::<
+        AudioVideoInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideoInvitation",
+  "address" : "samplevalue",
+  "bandwidthControlId" : "samplevalue",
+  "building" : "samplevalue",
+  "city" : "samplevalue",
+  "country" : "samplevalue",
+  "delegator" : "sip:john@contoso.com",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "locationState" : "samplevalue",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "privateLine" : false,
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "state" : "Connecting",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "zip" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
+    },
+    "customContent" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "acceptedByContact" : {
+      "href" : "/ucwa/v1/applications/192/people/169"
+    },
+    "acceptWithAnswer" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer"
+    },
+    "acceptWithPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio"
+    },
+    "audioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "decline" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
+    },
+    "delegator" : {
+      "href" : "/ucwa/v1/applications/192/people/312"
+    },
+    "derivedAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo"
+    },
+    "derivedConversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
+    },
+    "forwardedBy" : {
+      "href" : "/ucwa/v1/applications/192/people/776"
+    },
+    "onBehalfOf" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "replacesAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo"
+    },
+    "reportMediaDiagnostics" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
+    },
+    "sendProvisionalAnswer" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    },
+    "transferredBy" : {
+      "href" : "/ucwa/v1/applications/192/people/766"
+    }
+  },
+  "_embedded" : {
+    "acceptedByParticipant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ],
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The audioVideoInvitation GET xml request sample.
+#[test]
+fn audio_video_invitation_get_xml_request() {
+    requests_get::<
+        AudioVideoInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507 HTTP/1.1",
+    );
 }
 
 /// The audioVideoInvitation GET xml response sample.
@@ -3145,6 +5598,116 @@ fn audio_video_invitation_get_xml_response() {
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_get::<
+        AudioVideoInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
+  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
+  <link rel="acceptWithAnswer" href="/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer" />
+  <link rel="acceptWithPhoneAudio" href="/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio" />
+  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
+  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
+  <link rel="delegator" href="/ucwa/v1/applications/192/people/312" />
+  <link rel="derivedAudioVideo" href="/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo" />
+  <link rel="derivedConversation" href="/ucwa/v1/applications/192/communication/invitations/665/derivedConversation" />
+  <link rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" />
+  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
+  <link rel="replacesAudioVideo" href="/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo" />
+  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
+  <link rel="sendProvisionalAnswer" href="/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer" />
+  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
+  <link rel="transferredBy" href="/ucwa/v1/applications/192/people/766" />
+  <property name="rel">audioVideoInvitation</property>
+  <property name="address">samplevalue</property>
+  <property name="bandwidthControlId">samplevalue</property>
+  <property name="building">samplevalue</property>
+  <property name="city">samplevalue</property>
+  <property name="country">samplevalue</property>
+  <property name="delegator">sip:john@contoso.com</property>
+  <property name="direction">Incoming</property>
+  <property name="importance">Normal</property>
+  <property name="joinAudioMuted">False</property>
+  <property name="joinVideoMuted">False</property>
+  <property name="locationState">samplevalue</property>
+  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
+  <property name="privateLine">False</property>
+  <property name="sessionContext">8efd502350ff419cb615018ae561f97e</property>
+  <property name="state">Connecting</property>
+  <property name="subject">Strategy for next quarter</property>
+  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
+  <property name="to">sip:john@contoso.com</property>
+  <property name="zip">samplevalue</property>
+  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
+    <property name="rel">startEmergencyCallParameters</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The audioVideoInvitation started event sample.
@@ -3217,6 +5780,16 @@ fn audio_video_invitation_updated_event() {
     );
 }
 
+/// The audioVideoNegotiation GET json request sample.
+#[test]
+fn audio_video_negotiation_get_json_request() {
+    requests_get::<
+        AudioVideoNegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation HTTP/1.1",
+    );
+}
+
 /// The audioVideoNegotiation GET json response sample.
 #[test]
 fn audio_video_negotiation_get_json_response() {
@@ -3248,6 +5821,45 @@ fn audio_video_negotiation_get_json_response() {
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoNegotiation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideoNegotiation",
+  "msAcceptedContentId" : "samplevalue",
+  "remoteEndpoint" : "samplevalue",
+  "sessionContext" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation"
+    },
+    "mediaAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaProvisionalAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "audioVideoInvitation" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    }
+  }
+}"#,
+    );
+}
+
+/// The audioVideoNegotiation GET xml request sample.
+#[test]
+fn audio_video_negotiation_get_xml_request() {
+    requests_get::<
+        AudioVideoNegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation HTTP/1.1",
+    );
 }
 
 /// The audioVideoNegotiation GET xml response sample.
@@ -3269,6 +5881,23 @@ fn audio_video_negotiation_get_xml_response() {
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoNegotiation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideoNegotiation" href="/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaProvisionalAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <property name="rel">audioVideoNegotiation</property>
+  <property name="msAcceptedContentId">samplevalue</property>
+  <property name="remoteEndpoint">samplevalue</property>
+  <property name="sessionContext">samplevalue</property>
+</resource>"#,
+    );
 }
 
 /// The audioVideoNegotiation updated event sample.
@@ -3306,6 +5935,16 @@ fn audio_video_negotiation_updated_event() {
     );
 }
 
+/// The audioVideoPolicies GET json request sample.
+#[test]
+fn audio_video_policies_get_json_request() {
+    requests_get::<
+        AudioVideoPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/audioVideoPolicies HTTP/1.1",
+    );
+}
+
 /// The audioVideoPolicies GET json response sample.
 #[test]
 fn audio_video_policies_get_json_response() {
@@ -3323,6 +5962,32 @@ fn audio_video_policies_get_json_response() {
     );
     holds(&decoded.join_scheduled_online_meeting, r#""Muted""#);
     holds(&decoded.multi_view, r#""Disabled""#);
+    reads_get::<
+        AudioVideoPolicies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideoPolicies",
+  "joinScheduledOnlineMeeting" : "Muted",
+  "multiView" : "Disabled",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/audioVideoPolicies"
+    }
+  }
+}"#,
+    );
+}
+
+/// The audioVideoPolicies GET xml request sample.
+#[test]
+fn audio_video_policies_get_xml_request() {
+    requests_get::<
+        AudioVideoPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/audioVideoPolicies HTTP/1.1",
+    );
 }
 
 /// The audioVideoPolicies GET xml response sample.
@@ -3338,6 +6003,28 @@ fn audio_video_policies_get_xml_response() {
     );
     holds(&decoded.join_scheduled_online_meeting, r#""Muted""#);
     holds(&decoded.multi_view, r#""Disabled""#);
+    reads_get::<
+        AudioVideoPolicies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">audioVideoPolicies</property>
+  <property name="joinScheduledOnlineMeeting">Muted</property>
+  <property name="multiView">Disabled</property>
+</resource>"#,
+    );
+}
+
+/// The audioVideoRenegotiation GET json request sample.
+#[test]
+fn audio_video_renegotiation_get_json_request() {
+    requests_get::<
+        AudioVideoRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation HTTP/1.1",
+    );
 }
 
 /// The audioVideoRenegotiation GET json response sample.
@@ -3375,6 +6062,50 @@ fn audio_video_renegotiation_get_json_response() {
     );
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoRenegotiation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideoRenegotiation",
+  "direction" : "Incoming",
+  "operationId" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation"
+    },
+    "mediaAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "answer" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "dismiss" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
+    }
+  }
+}"#,
+    );
+}
+
+/// The audioVideoRenegotiation GET xml request sample.
+#[test]
+fn audio_video_renegotiation_get_xml_request() {
+    requests_get::<
+        AudioVideoRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation HTTP/1.1",
+    );
 }
 
 /// The audioVideoRenegotiation GET xml response sample.
@@ -3396,6 +6127,24 @@ fn audio_video_renegotiation_get_xml_response() {
     );
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoRenegotiation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideoRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
+  <property name="rel">audioVideoRenegotiation</property>
+  <property name="direction">Incoming</property>
+  <property name="operationId">samplevalue</property>
+</resource>"#,
+    );
 }
 
 /// The audioVideoRenegotiation started event sample.
@@ -3430,6 +6179,16 @@ fn audio_video_renegotiation_started_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The audioVideoSession GET json request sample.
+#[test]
+fn audio_video_session_get_json_request() {
+    requests_get::<
+        AudioVideoSession,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession HTTP/1.1",
     );
 }
 
@@ -3472,6 +6231,16 @@ fn audio_video_session_get_json_response() {
     holds(&decoded.state, r#""Established""#);
 }
 
+/// The audioVideoSession GET xml request sample.
+#[test]
+fn audio_video_session_get_xml_request() {
+    requests_get::<
+        AudioVideoSession,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession HTTP/1.1",
+    );
+}
+
 /// The audioVideoSession GET xml response sample.
 #[test]
 fn audio_video_session_get_xml_response() {
@@ -3493,6 +6262,25 @@ fn audio_video_session_get_xml_response() {
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
     holds(&decoded.state, r#""Establishing""#);
+    reads_get::<
+        AudioVideoSession,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="session" href="/ucwa/v1/applications/192/communication/session" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
+  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" />
+  <link rel="publishCallQualityFeedback" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback" />
+  <link rel="renegotiations" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations" />
+  <property name="rel">session</property>
+  <property name="remoteEndpoint">samplevalue</property>
+  <property name="sessionContext">samplevalue</property>
+  <property name="state">Establishing</property>
+</resource>"#,
+    );
 }
 
 /// The audioVideoSessions added event sample.
@@ -3600,6 +6388,60 @@ fn audio_video_sessions_deleted_event() {
     );
 }
 
+/// The batch POST json request sample.
+#[test]
+fn batch_post_json_request() {
+    requests_content::<
+        Batch,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/batch HTTP/1.1",
+        "multipart/batching;boundary=\"EA370946\"",
+        r#"--EA370946<BR>Content-Type : application/http;msgtype=request<BR>Content-Length : 200<BR><BR>GET/ucwa/v1/applications/11540713861/policiesHTTP/1.1<BR>Accept : application/vnd.microsoft.com.ucwa+json<BR>Content-Type : application/vnd.microsoft.com.ucwa+json<BR>Host : fe1.contoso.com<BR><BR><BR>--EA370946<BR>Content-Type : application/http;msgtype=request<BR>Content-Length : 201<BR><BR>GET/ucwa/v1/applications/11540713861/me/phonesHTTP/1.1<BR>Accept : application/vnd.microsoft.com.ucwa+json<BR>Content-Type : application/vnd.microsoft.com.ucwa+json<BR>Host : fe1.contoso.com<BR><BR><BR>--EA370946--"#,
+    );
+}
+
+/// The batch POST xml request sample.
+#[test]
+fn batch_post_xml_request() {
+    requests_content::<
+        Batch,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/batch HTTP/1.1",
+        "multipart/batching;boundary=\"EA370946\"",
+        r#"--EA370946
+Content-Type: application/http; msgtype=request
+Content-Length: 200
+
+GET /ucwa/v1/applications/11540713861/policies HTTP/1.1
+Accept: application/vnd.microsoft.com.ucwa+xml
+Content-Type: application/vnd.microsoft.com.ucwa+xml
+Host: fe1.contoso.com
+
+
+--EA370946
+Content-Type: application/http; msgtype=request
+Content-Length: 201
+
+GET /ucwa/v1/applications/11540713861/me/phones HTTP/1.1
+Accept: application/vnd.microsoft.com.ucwa+xml
+Content-Type: application/vnd.microsoft.com.ucwa+xml
+Host: fe1.contoso.com
+
+
+--EA370946--"#,
+    );
+}
+
+/// The callForwardingSettings GET json request sample.
+#[test]
+fn call_forwarding_settings_get_json_request() {
+    requests_get::<
+        CallForwardingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+    );
+}
+
 /// The callForwardingSettings GET json response sample.
 #[test]
 fn call_forwarding_settings_get_json_response() {
@@ -3689,6 +6531,103 @@ fn call_forwarding_settings_get_json_response() {
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
+    reads_get::<
+        CallForwardingSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "callForwardingSettings",
+  "activePeriod" : "Workhours",
+  "activeSetting" : "ImmediateForward",
+  "unansweredCallHandling" : "Enabled",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
+    },
+    "turnOffCallForwarding" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding"
+    }
+  },
+  "_embedded" : {
+    "immediateForwardSettings" : {
+      "rel" : "immediateForwardSettings",
+      "target" : "None",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "immediateForwardToContact" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact"
+        },
+        "immediateForwardToDelegates" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates"
+        },
+        "immediateForwardToVoicemail" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail"
+        }
+      }
+    },
+    "simultaneousRingSettings" : {
+      "rel" : "simultaneousRingSettings",
+      "ringDelay" : 5,
+      "target" : "None",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "simultaneousRingToContact" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact"
+        },
+        "simultaneousRingToDelegates" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates"
+        },
+        "simultaneousRingToTeam" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam"
+        }
+      }
+    },
+    "unansweredCallSettings" : {
+      "rel" : "unansweredCallSettings",
+      "ringDelay" : 5,
+      "target" : "None",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "resetUnansweredCallSettings" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings"
+        },
+        "unansweredCallToContact" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact"
+        },
+        "unansweredCallToVoicemail" : {
+          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail"
+        }
+      }
+    }
+  }
+}"#,
+    );
+}
+
+/// The callForwardingSettings GET xml request sample.
+#[test]
+fn call_forwarding_settings_get_xml_request() {
+    requests_get::<
+        CallForwardingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+    );
 }
 
 /// The callForwardingSettings GET xml response sample.
@@ -3733,6 +6672,46 @@ fn call_forwarding_settings_get_xml_response() {
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
+    reads_get::<
+        CallForwardingSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="turnOffCallForwarding" href="/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding" />
+  <property name="rel">callForwardingSettings</property>
+  <property name="activePeriod">Workhours</property>
+  <property name="activeSetting">ImmediateForward</property>
+  <property name="unansweredCallHandling">Enabled</property>
+  <resource rel="immediateForwardSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="immediateForwardToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact" />
+    <link rel="immediateForwardToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates" />
+    <link rel="immediateForwardToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail" />
+    <property name="rel">immediateForwardSettings</property>
+    <property name="target">None</property>
+  </resource>
+  <resource rel="simultaneousRingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="simultaneousRingToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact" />
+    <link rel="simultaneousRingToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates" />
+    <link rel="simultaneousRingToTeam" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam" />
+    <property name="rel">simultaneousRingSettings</property>
+    <property name="ringDelay">5</property>
+    <property name="target">None</property>
+  </resource>
+  <resource rel="unansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="resetUnansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings" />
+    <link rel="unansweredCallToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact" />
+    <link rel="unansweredCallToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail" />
+    <property name="rel">unansweredCallSettings</property>
+    <property name="ringDelay">5</property>
+    <property name="target">None</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The callForwardingSettings PUT json request sample.
@@ -3746,6 +6725,24 @@ fn call_forwarding_settings_put_json_request() {
   "unansweredCallHandling" : "Enabled"
 }"#,
     );
+    requests_put::<
+        CallForwardingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+        "application/json",
+        r#"{
+  "rel" : "callForwardingSettings",
+  "activePeriod" : "Workhours",
+  "activeSetting" : "ImmediateForward",
+  "unansweredCallHandling" : "Enabled"
+}"#,
+    );
+}
+
+/// The callForwardingSettings PUT json response sample.
+#[test]
+fn call_forwarding_settings_put_json_response() {
+    reads_put::<CallForwardingSettings>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The callForwardingSettings PUT xml request sample.
@@ -3763,6 +6760,89 @@ fn call_forwarding_settings_put_xml_request() {
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
+    requests_put::<
+        CallForwardingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">callForwardingSettings</property>
+  <property name="activePeriod">Workhours</property>
+  <property name="activeSetting">ImmediateForward</property>
+  <property name="unansweredCallHandling">Enabled</property>
+</resource>"#,
+    );
+}
+
+/// The callForwardingSettings PUT xml response sample.
+#[test]
+fn call_forwarding_settings_put_xml_response() {
+    reads_put::<CallForwardingSettings>("HTTP/1.1 200 OK", &[], r#""#);
+}
+
+/// The cancel POST json request sample.
+#[test]
+fn cancel_post_json_request() {
+    requests_without_body::<
+        Cancel,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/cancel HTTP/1.1",
+    );
+}
+
+/// The cancel POST json response sample.
+#[test]
+fn cancel_post_json_response() {
+    reads_post::<Cancel>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The cancel POST xml request sample.
+#[test]
+fn cancel_post_xml_request() {
+    requests_without_body::<
+        Cancel,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/cancel HTTP/1.1",
+    );
+}
+
+/// The cancel POST xml response sample.
+#[test]
+fn cancel_post_xml_response() {
+    reads_post::<Cancel>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeNumber POST json response sample.
+#[test]
+fn change_number_post_json_response() {
+    reads_post::<ChangeNumber>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeNumber POST xml response sample.
+#[test]
+fn change_number_post_xml_response() {
+    reads_post::<ChangeNumber>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeVisibility POST json response sample.
+#[test]
+fn change_visibility_post_json_response() {
+    reads_post::<ChangeVisibility>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeVisibility POST xml response sample.
+#[test]
+fn change_visibility_post_xml_response() {
+    reads_post::<ChangeVisibility>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The communication GET json request sample.
+#[test]
+fn communication_get_json_request() {
+    requests_get::<
+        Communication,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1");
 }
 
 /// The communication GET json response sample.
@@ -3851,6 +6931,95 @@ fn communication_get_json_response() {
     holds(&decoded.lis_query_result, r#""Succeeded""#);
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
     holds(&decoded.publish_endpoint_location, r#"false"#);
+    reads_get::<
+        Communication,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "simultaneousRingNumberMatch" : "Disabled",
+  "videoBasedScreenSharing" : "Disabled",
+  "rel" : "communication",
+  "audioPreference" : "PhoneAudio",
+  "conversationHistory" : "Disabled",
+  "lisLocation" : "samplevalue",
+  "lisQueryResult" : "Succeeded",
+  "phoneNumber" : "tel:+14255552222",
+  "publishEndpointLocation" : false,
+  "supportedMessageFormats" : [
+    "Plain",
+    "Html"
+  ],
+  "supportedModalities" : [
+    "PhoneAudio",
+    "Messaging"
+  ],
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication"
+    },
+    "conversationLogs" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
+    },
+    "conversations" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations"
+    },
+    "joinOnlineMeeting" : {
+      "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
+    },
+    "mediaPolicies" : {
+      "href" : "/ucwa/v1/applications/192/mediaPolicies"
+    },
+    "mediaRelayAccessToken" : {
+      "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
+    },
+    "missedItems" : {
+      "href" : "/ucwa/v1/applications/192/communication/missedItems"
+    },
+    "replayMessage" : {
+      "href" : "/ucwa/v1/applications/192/communication/replayMessage"
+    },
+    "startAudioOnBehalfOfDelegator" : {
+      "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
+    },
+    "startAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/startAudio"
+    },
+    "startAudioVideoOnBehalfOfDelegator" : {
+      "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
+    },
+    "startAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
+    },
+    "startEmergencyCall" : {
+      "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
+    },
+    "startMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/startMessaging"
+    },
+    "startOnlineMeeting" : {
+      "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
+    },
+    "startPhoneAudioOnBehalfOfDelegator" : {
+      "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
+    },
+    "startPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
+    },
+    "startVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/startVideo"
+    }
+  }
+}"#,
+    );
+}
+
+/// The communication GET xml request sample.
+#[test]
+fn communication_get_xml_request() {
+    requests_get::<
+        Communication,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1");
 }
 
 /// The communication GET xml response sample.
@@ -3901,6 +7070,49 @@ fn communication_get_xml_response() {
     holds(&decoded.lis_location, r#""samplevalue""#);
     holds(&decoded.lis_query_result, r#""Succeeded""#);
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
+    reads_get::<
+        Communication,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="communication" href="/ucwa/v1/applications/192/communication" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" />
+  <link rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" />
+  <link rel="joinOnlineMeeting" href="/ucwa/v1/applications/192/communication/joinOnlineMeeting" />
+  <link rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" />
+  <link rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" />
+  <link rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" />
+  <link rel="replayMessage" href="/ucwa/v1/applications/192/communication/replayMessage" />
+  <link rel="startAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator" />
+  <link rel="startAudio" href="/ucwa/v1/applications/192/communication/startAudio" />
+  <link rel="startAudioVideoOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator" />
+  <link rel="startAudioVideo" href="/ucwa/v1/applications/192/communication/startAudioVideo" />
+  <link rel="startEmergencyCall" href="/ucwa/v1/applications/192/communication/startEmergencyCall" />
+  <link rel="startMessaging" href="/ucwa/v1/applications/192/communication/startMessaging" />
+  <link rel="startOnlineMeeting" href="/ucwa/v1/applications/192/communication/startOnlineMeeting" />
+  <link rel="startPhoneAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator" />
+  <link rel="startPhoneAudio" href="/ucwa/v1/applications/192/communication/startPhoneAudio" />
+  <link rel="startVideo" href="/ucwa/v1/applications/192/communication/startVideo" />
+  <property name="simultaneousRingNumberMatch">Disabled</property>
+  <property name="videoBasedScreenSharing">Disabled</property>
+  <property name="rel">communication</property>
+  <property name="audioPreference">PhoneAudio</property>
+  <property name="conversationHistory">Disabled</property>
+  <property name="lisLocation">samplevalue</property>
+  <property name="lisQueryResult">Succeeded</property>
+  <property name="phoneNumber">tel:+14255552222</property>
+  <property name="publishEndpointLocation">False</property>
+  <propertyList name="supportedMessageFormats">
+    <item>Plain</item>
+    <item>Html</item>
+  </propertyList>
+  <propertyList name="supportedModalities">
+    <item>PhoneAudio</item>
+    <item>Messaging</item>
+  </propertyList>
+</resource>"#,
+    );
 }
 
 /// The communication PUT json request sample.
@@ -3927,6 +7139,37 @@ fn communication_put_json_request() {
   ]
 }"#,
     );
+    requests_put::<
+        Communication,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1",
+        "application/json",
+        r#"{
+  "simultaneousRingNumberMatch" : "Disabled",
+  "videoBasedScreenSharing" : "Disabled",
+  "rel" : "communication",
+  "audioPreference" : "PhoneAudio",
+  "conversationHistory" : "Disabled",
+  "lisLocation" : "samplevalue",
+  "lisQueryResult" : "Succeeded",
+  "phoneNumber" : "tel : +14255552222",
+  "publishEndpointLocation" : false,
+  "supportedMessageFormats" : [
+    "Plain",
+    "Html"
+  ],
+  "supportedModalities" : [
+    "PhoneAudio",
+    "Messaging"
+  ]
+}"#,
+    );
+}
+
+/// The communication PUT json response sample.
+#[test]
+fn communication_put_json_response() {
+    reads_put::<Communication>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The communication PUT xml request sample.
@@ -3960,6 +7203,38 @@ fn communication_put_xml_request() {
     holds(&decoded.lis_location, r#""samplevalue""#);
     holds(&decoded.lis_query_result, r#""Succeeded""#);
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
+    requests_put::<
+        Communication,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="simultaneousRingNumberMatch">Disabled</property>
+  <property name="videoBasedScreenSharing">Disabled</property>
+  <property name="rel">communication</property>
+  <property name="audioPreference">PhoneAudio</property>
+  <property name="conversationHistory">Disabled</property>
+  <property name="lisLocation">samplevalue</property>
+  <property name="lisQueryResult">Succeeded</property>
+  <property name="phoneNumber">tel:+14255552222</property>
+  <property name="publishEndpointLocation">False</property>
+  <propertyList name="supportedMessageFormats">
+    <item>Plain</item>
+    <item>Html</item>
+  </propertyList>
+  <propertyList name="supportedModalities">
+    <item>PhoneAudio</item>
+    <item>Messaging</item>
+  </propertyList>
+</resource>"#,
+    );
+}
+
+/// The communication PUT xml response sample.
+#[test]
+fn communication_put_xml_response() {
+    reads_put::<Communication>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The communication updated event sample.
@@ -3994,6 +7269,16 @@ fn communication_updated_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The contact GET json request sample.
+#[test]
+fn contact_get_json_request() {
+    requests_get::<
+        Contact,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282?displayName=John&participantHash=AHJKUYKL== HTTP/1.1",
     );
 }
 
@@ -4056,6 +7341,64 @@ fn contact_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Contact,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "contact",
+  "company" : "Contoso Corp.",
+  "department" : "Engineering",
+  "emailAddresses" : [
+    "Alex.Doe@contoso.com"
+  ],
+  "homePhoneNumber" : "tel:+19185550107",
+  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+  "name" : "Alex Doe",
+  "office" : "tel:+1425554321;ext=54321",
+  "otherPhoneNumber" : "tel:+19195558194",
+  "sourceNetwork" : "SameEnterprise",
+  "title" : "Engineer 2",
+  "type" : "User",
+  "uri" : "sip:alex@contoso.com",
+  "workPhoneNumber" : "tel:+1425554321;ext=54321",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "contactLocation" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+    },
+    "contactNote" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "contactPrivacyRelationship" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+    },
+    "contactSupportedModalities" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+    }
+  }
+}"#,
+    );
+}
+
+/// The contact GET xml request sample.
+#[test]
+fn contact_get_xml_request() {
+    requests_get::<
+        Contact,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282?displayName=John&participantHash=AHJKUYKL== HTTP/1.1",
+    );
 }
 
 /// The contact GET xml response sample.
@@ -4101,6 +7444,48 @@ fn contact_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Contact,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">contact</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The contactLocation GET json request sample.
+#[test]
+fn contact_location_get_json_request() {
+    requests_get::<
+        ContactLocation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactLocation HTTP/1.1",
+    );
 }
 
 /// The contactLocation GET json response sample.
@@ -4118,6 +7503,31 @@ fn contact_location_get_json_response() {
 }"#,
     );
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        ContactLocation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "contactLocation",
+  "location" : "By the beach...",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+    }
+  }
+}"#,
+    );
+}
+
+/// The contactLocation GET xml request sample.
+#[test]
+fn contact_location_get_xml_request() {
+    requests_get::<
+        ContactLocation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactLocation HTTP/1.1",
+    );
 }
 
 /// The contactLocation GET xml response sample.
@@ -4131,6 +7541,17 @@ fn contact_location_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        ContactLocation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">contactLocation</property>
+  <property name="location">By the beach...</property>
+</resource>"#,
+    );
 }
 
 /// The contactLocation updated event sample.
@@ -4172,6 +7593,16 @@ fn contact_location_updated_event() {
     );
 }
 
+/// The contactNote GET json request sample.
+#[test]
+fn contact_note_get_json_request() {
+    requests_get::<
+        ContactNote,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactNote HTTP/1.1",
+    );
+}
+
 /// The contactNote GET json response sample.
 #[test]
 fn contact_note_get_json_response() {
@@ -4189,6 +7620,32 @@ fn contact_note_get_json_response() {
     );
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<
+        ContactNote,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "contactNote",
+  "message" : "Heads down today",
+  "type" : "Personal",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+    }
+  }
+}"#,
+    );
+}
+
+/// The contactNote GET xml request sample.
+#[test]
+fn contact_note_get_xml_request() {
+    requests_get::<
+        ContactNote,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactNote HTTP/1.1",
+    );
 }
 
 /// The contactNote GET xml response sample.
@@ -4204,6 +7661,18 @@ fn contact_note_get_xml_response() {
     );
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<
+        ContactNote,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">contactNote</property>
+  <property name="message">Heads down today</property>
+  <property name="type">Personal</property>
+</resource>"#,
+    );
 }
 
 /// The contactNote updated event sample.
@@ -4245,6 +7714,36 @@ fn contact_note_updated_event() {
     );
 }
 
+/// The contactPhoto GET json request sample.
+#[test]
+fn contact_photo_get_json_request() {
+    requests_get::<
+        ContactPhoto,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPhoto?participantHash=23456 HTTP/1.1",
+    );
+}
+
+/// The contactPhoto GET xml request sample.
+#[test]
+fn contact_photo_get_xml_request() {
+    requests_get::<
+        ContactPhoto,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPhoto?participantHash=23456 HTTP/1.1",
+    );
+}
+
+/// The contactPresence GET json request sample.
+#[test]
+fn contact_presence_get_json_request() {
+    requests_get::<
+        ContactPresence,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPresence HTTP/1.1",
+    );
+}
+
 /// The contactPresence GET json response sample.
 #[test]
 fn contact_presence_get_json_response() {
@@ -4266,6 +7765,34 @@ fn contact_presence_get_json_response() {
     holds(&decoded.availability, r#""DoNotDisturb""#);
     holds(&decoded.device_type, r#""PC""#);
     holds(&decoded.last_active, r#""/Date(1474932023993)/""#);
+    reads_get::<
+        ContactPresence,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "contactPresence",
+  "activity" : "in-a-conference",
+  "availability" : "DoNotDisturb",
+  "deviceType" : "PC",
+  "lastActive" : "\/Date(1474932023993)\/",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The contactPresence GET xml request sample.
+#[test]
+fn contact_presence_get_xml_request() {
+    requests_get::<
+        ContactPresence,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPresence HTTP/1.1",
+    );
 }
 
 /// The contactPresence GET xml response sample.
@@ -4285,6 +7812,20 @@ fn contact_presence_get_xml_response() {
     holds(&decoded.availability, r#""IdleOnline""#);
     holds(&decoded.device_type, r#""Mobile""#);
     holds(&decoded.last_active, r#""2016-09-26T16:20:23.9946221-07:00""#);
+    reads_get::<
+        ContactPresence,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">contactPresence</property>
+  <property name="activity">in-a-conference</property>
+  <property name="availability">IdleOnline</property>
+  <property name="deviceType">Mobile</property>
+  <property name="lastActive">2016-09-26T16:20:23.9946221-07:00</property>
+</resource>"#,
+    );
 }
 
 /// The contactPresence updated event sample.
@@ -4326,6 +7867,16 @@ fn contact_presence_updated_event() {
     );
 }
 
+/// The contactPrivacyRelationship GET json request sample.
+#[test]
+fn contact_privacy_relationship_get_json_request() {
+    requests_get::<
+        ContactPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The contactPrivacyRelationship GET json response sample.
 #[test]
 fn contact_privacy_relationship_get_json_response() {
@@ -4341,6 +7892,16 @@ fn contact_privacy_relationship_get_json_response() {
 }"#,
     );
     holds(&decoded.relationship_level, r#""Unknown""#);
+}
+
+/// The contactPrivacyRelationship GET xml request sample.
+#[test]
+fn contact_privacy_relationship_get_xml_request() {
+    requests_get::<
+        ContactPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
 }
 
 /// The contactPrivacyRelationship GET xml response sample.
@@ -4395,6 +7956,16 @@ fn contact_privacy_relationship_updated_event() {
     );
 }
 
+/// The contactPrivacyRelationship2 GET json request sample.
+#[test]
+fn contact_privacy_relationship2_get_json_request() {
+    requests_get::<
+        ContactPrivacyRelationship2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The contactPrivacyRelationship2 GET json response sample.
 #[test]
 fn contact_privacy_relationship2_get_json_response() {
@@ -4413,6 +7984,16 @@ fn contact_privacy_relationship2_get_json_response() {
 }"#,
     );
     holds(&decoded.relationship_level, r#""Colleagues""#);
+}
+
+/// The contactPrivacyRelationship2 GET xml request sample.
+#[test]
+fn contact_privacy_relationship2_get_xml_request() {
+    requests_get::<
+        ContactPrivacyRelationship2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
 }
 
 /// The contactPrivacyRelationship2 GET xml response sample.
@@ -4438,6 +8019,22 @@ fn contact_privacy_relationship2_put_json_request() {
   "relationshipLevel" : "Workgroup"
 }"#,
     );
+    requests_put::<
+        ContactPrivacyRelationship2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+        "application/json",
+        r#"{
+  "rel" : "contactPrivacyRelationship",
+  "relationshipLevel" : "Workgroup"
+}"#,
+    );
+}
+
+/// The contactPrivacyRelationship2 PUT json response sample.
+#[test]
+fn contact_privacy_relationship2_put_json_response() {
+    reads_put::<ContactPrivacyRelationship2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The contactPrivacyRelationship2 PUT xml request sample.
@@ -4451,6 +8048,23 @@ fn contact_privacy_relationship2_put_xml_request() {
 </resource>"#,
     );
     holds(&decoded.relationship_level, r#""Unknown""#);
+    requests_put::<
+        ContactPrivacyRelationship2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">contactPrivacyRelationship</property>
+  <property name="relationshipLevel">Unknown</property>
+</resource>"#,
+    );
+}
+
+/// The contactPrivacyRelationship2 PUT xml response sample.
+#[test]
+fn contact_privacy_relationship2_put_xml_response() {
+    reads_put::<ContactPrivacyRelationship2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The contactPrivacyRelationship2 updated event sample.
@@ -4492,6 +8106,16 @@ fn contact_privacy_relationship2_updated_event() {
     );
 }
 
+/// The contactSupportedModalities GET json request sample.
+#[test]
+fn contact_supported_modalities_get_json_request() {
+    requests_get::<
+        ContactSupportedModalities,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactSupportedModalities HTTP/1.1",
+    );
+}
+
 /// The contactSupportedModalities GET json response sample.
 #[test]
 fn contact_supported_modalities_get_json_response() {
@@ -4508,12 +8132,52 @@ fn contact_supported_modalities_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        ContactSupportedModalities,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "contactSupportedModalities",
+  "modalities" : [
+    "DataCollaboration"
+  ],
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+    }
+  }
+}"#,
+    );
+}
+
+/// The contactSupportedModalities GET xml request sample.
+#[test]
+fn contact_supported_modalities_get_xml_request() {
+    requests_get::<
+        ContactSupportedModalities,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactSupportedModalities HTTP/1.1",
+    );
 }
 
 /// The contactSupportedModalities GET xml response sample.
 #[test]
 fn contact_supported_modalities_get_xml_response() {
     let _decoded: ContactSupportedModalities = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">contactSupportedModalities</property>
+  <propertyList name="modalities">
+    <item>ApplicationSharing</item>
+  </propertyList>
+</resource>"#,
+    );
+    reads_get::<
+        ContactSupportedModalities,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactSupportedModalities</property>
@@ -4563,6 +8227,39 @@ fn contact_supported_modalities_updated_event() {
     );
 }
 
+/// The continueAudio POST json request sample.
+#[test]
+fn continue_audio_post_json_request() {
+    requests_content::<
+        ContinueAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueAudio POST json response sample.
+#[test]
+fn continue_audio_post_json_response() {
+    reads_post::<
+        ContinueAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
 /// The continueAudio POST xml request sample.
 #[test]
 fn continue_audio_post_xml_request() {
@@ -4575,6 +8272,58 @@ fn continue_audio_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        ContinueAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueAudio POST xml response sample.
+#[test]
+fn continue_audio_post_xml_response() {
+    reads_post::<
+        ContinueAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The continueAudioVideo POST json request sample.
+#[test]
+fn continue_audio_video_post_json_request() {
+    requests_content::<
+        ContinueAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueAudioVideo POST json response sample.
+#[test]
+fn continue_audio_video_post_json_response() {
+    reads_post::<
+        ContinueAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The continueAudioVideo POST xml request sample.
@@ -4589,6 +8338,57 @@ fn continue_audio_video_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        ContinueAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueAudioVideo POST xml response sample.
+#[test]
+fn continue_audio_video_post_xml_response() {
+    reads_post::<
+        ContinueAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The continueMessaging POST json request sample.
+#[test]
+fn continue_messaging_post_json_request() {
+    requests_content::<
+        ContinueMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "_links" : {
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueMessaging POST json response sample.
+#[test]
+fn continue_messaging_post_json_response() {
+    reads_post::<
+        ContinueMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The continueMessaging POST xml request sample.
@@ -4601,16 +8401,54 @@ fn continue_messaging_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
+    requests_post::<
+        ContinueMessaging,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueMessaging POST xml response sample.
+#[test]
+fn continue_messaging_post_xml_response() {
+    reads_post::<
+        ContinueMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The continuePhoneAudio POST json request sample.
 #[test]
 fn continue_phone_audio_post_json_request() {
-    let _decoded: ContinuePhoneAudioRequest = request_json_round_trip(
+    let decoded: ContinuePhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234"
 }"#,
+    );
+    requests_post::<
+        ContinuePhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The continuePhoneAudio POST json response sample.
+#[test]
+fn continue_phone_audio_post_json_response() {
+    reads_post::<
+        ContinuePhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -4626,6 +8464,58 @@ fn continue_phone_audio_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
+    requests_post::<
+        ContinuePhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continuePhoneAudio POST xml response sample.
+#[test]
+fn continue_phone_audio_post_xml_response() {
+    reads_post::<
+        ContinuePhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The continueVideo POST json request sample.
+#[test]
+fn continue_video_post_json_request() {
+    requests_content::<
+        ContinueVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueVideo POST json response sample.
+#[test]
+fn continue_video_post_json_response() {
+    reads_post::<
+        ContinueVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The continueVideo POST xml request sample.
@@ -4640,6 +8530,35 @@ fn continue_video_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        ContinueVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueVideo POST xml response sample.
+#[test]
+fn continue_video_post_xml_response() {
+    reads_post::<
+        ContinueVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The conversation GET json request sample.
+#[test]
+fn conversation_get_json_request() {
+    requests_get::<
+        Conversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
 }
 
 /// The conversation GET json response sample.
@@ -4729,6 +8648,98 @@ fn conversation_get_json_response() {
     holds(&decoded.expiration_time, r#""/Date(1326337402743)/""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.participant_count, r#"11"#);
+    reads_get::<
+        Conversation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversation",
+  "activeModalities" : [
+    "Messaging",
+    "Audio",
+    "Video",
+    "ApplicationSharing"
+  ],
+  "audienceMessaging" : "Enabled",
+  "audienceMute" : "Unknown",
+  "created" : "\/Date(1474932024822)\/",
+  "expirationTime" : "\/Date(1326337402743)\/",
+  "importance" : "Normal",
+  "participantCount" : 11,
+  "readLocally" : false,
+  "recording" : false,
+  "state" : "Disconnected",
+  "subject" : "Skype for Business",
+  "threadId" : "534e445ee854436a8abe02c24985f78a",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "addParticipant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/addParticipant"
+    },
+    "applicationSharing" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing"
+    },
+    "attendees" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/attendees"
+    },
+    "audioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
+    },
+    "dataCollaboration" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration"
+    },
+    "disableAudienceMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging"
+    },
+    "disableAudienceMuteLock" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock"
+    },
+    "enableAudienceMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging"
+    },
+    "enableAudienceMuteLock" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock"
+    },
+    "leaders" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/leaders"
+    },
+    "lobby" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/lobby"
+    },
+    "localParticipant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295"
+    },
+    "messaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
+    },
+    "onlineMeeting" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"
+    },
+    "participants" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants"
+    },
+    "phoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio"
+    },
+    "userAcknowledged" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged"
+    }
+  }
+}"#,
+    );
+}
+
+/// The conversation GET xml request sample.
+#[test]
+fn conversation_get_xml_request() {
+    requests_get::<
+        Conversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
 }
 
 /// The conversation GET xml response sample.
@@ -4780,6 +8791,82 @@ fn conversation_get_xml_response() {
     holds(&decoded.expiration_time, r#""2012-01-11T19:03:22.7433336-08:00""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.state, r#""Disconnected""#);
+    reads_get::<
+        Conversation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
+  <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
+  <link rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" />
+  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
+  <link rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" />
+  <link rel="disableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging" />
+  <link rel="disableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock" />
+  <link rel="enableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging" />
+  <link rel="enableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock" />
+  <link rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" />
+  <link rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" />
+  <link rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" />
+  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
+  <link rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" />
+  <link rel="participants" href="/ucwa/v1/applications/192/communication/conversations/137/participants" />
+  <link rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" />
+  <link rel="userAcknowledged" href="/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged" />
+  <property name="rel">conversation</property>
+  <propertyList name="activeModalities">
+    <item>Messaging</item>
+    <item>Audio</item>
+    <item>Video</item>
+    <item>ApplicationSharing</item>
+  </propertyList>
+  <property name="audienceMessaging">Enabled</property>
+  <property name="audienceMute">Unknown</property>
+  <property name="created">2016-09-26T16:20:24.8356669-07:00</property>
+  <property name="expirationTime">2012-01-11T19:03:22.7433336-08:00</property>
+  <property name="importance">Normal</property>
+  <property name="participantCount">4</property>
+  <property name="readLocally">False</property>
+  <property name="recording">False</property>
+  <property name="state">Disconnected</property>
+  <property name="subject">Skype for Business</property>
+  <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
+</resource>"#,
+    );
+}
+
+/// The conversation DELETE json request sample.
+#[test]
+fn conversation_delete_json_request() {
+    requests_delete::<
+        Conversation,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
+}
+
+/// The conversation DELETE json response sample.
+#[test]
+fn conversation_delete_json_response() {
+    reads_delete::<Conversation>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The conversation DELETE xml request sample.
+#[test]
+fn conversation_delete_xml_request() {
+    requests_delete::<
+        Conversation,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
+}
+
+/// The conversation DELETE xml response sample.
+#[test]
+fn conversation_delete_xml_response() {
+    reads_delete::<Conversation>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The conversation added event sample.
@@ -4887,6 +8974,16 @@ fn conversation_deleted_event() {
     );
 }
 
+/// The conversationLog GET json request sample.
+#[test]
+fn conversation_log_get_json_request() {
+    requests_get::<
+        ConversationLog,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
+}
+
 /// The conversationLog GET json response sample.
 #[test]
 fn conversation_log_get_json_response() {
@@ -4966,6 +9063,90 @@ fn conversation_log_get_json_response() {
     holds(&decoded.online_meeting_uri, r#""samplevalue""#);
     holds(&decoded.preview_message, r#""samplevalue""#);
     holds(&decoded.status, r#""Archived""#);
+    reads_get::<
+        ConversationLog,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversationLog",
+  "creationTime" : "\/Date(1474932024587)\/",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "modalities" : [
+    "Messaging",
+    "Audio",
+    "Video",
+    "ApplicationSharing"
+  ],
+  "onlineMeetingUri" : "samplevalue",
+  "previewMessage" : "samplevalue",
+  "status" : "Archived",
+  "subject" : "Conversation with xxx.",
+  "threadId" : "534e445ee854436a8abe02c24985f78a",
+  "totalRecipientsCount" : 91,
+  "type" : "AudioLog",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog"
+    },
+    "continueAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio"
+    },
+    "continueAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo"
+    },
+    "continueMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging"
+    },
+    "continuePhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio"
+    },
+    "continueVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo"
+    },
+    "conversationLogTranscripts" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts"
+    },
+    "markAsRead" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead"
+    }
+  },
+  "_embedded" : {
+    "conversationLogRecipient" : [
+      {
+        "rel" : "conversationLogRecipient",
+        "displayName" : "samplevalue",
+        "sipUri" : "samplevalue",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The conversationLog GET xml request sample.
+#[test]
+fn conversation_log_get_xml_request() {
+    requests_get::<
+        ConversationLog,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
 }
 
 /// The conversationLog GET xml response sample.
@@ -5014,6 +9195,89 @@ fn conversation_log_get_xml_response() {
     holds(&decoded.online_meeting_uri, r#""samplevalue""#);
     holds(&decoded.preview_message, r#""samplevalue""#);
     holds(&decoded.status, r#""Archived""#);
+    reads_get::<
+        ConversationLog,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="continueAudio" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio" />
+  <link rel="continueAudioVideo" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo" />
+  <link rel="continueMessaging" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging" />
+  <link rel="continuePhoneAudio" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio" />
+  <link rel="continueVideo" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo" />
+  <link rel="conversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts" />
+  <link rel="markAsRead" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead" />
+  <property name="rel">conversationLog</property>
+  <property name="creationTime">2016-09-26T16:20:24.6066543-07:00</property>
+  <property name="direction">Incoming</property>
+  <property name="importance">Normal</property>
+  <propertyList name="modalities">
+    <item>Messaging</item>
+    <item>Audio</item>
+    <item>Video</item>
+    <item>ApplicationSharing</item>
+  </propertyList>
+  <property name="onlineMeetingUri">samplevalue</property>
+  <property name="previewMessage">samplevalue</property>
+  <property name="status">Archived</property>
+  <property name="subject">Conversation with xxx.</property>
+  <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
+  <property name="totalRecipientsCount">85</property>
+  <property name="type">AudioLog</property>
+  <resource rel="conversationLogRecipient" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <property name="rel">conversationLogRecipient</property>
+    <property name="displayName">samplevalue</property>
+    <property name="sipUri">samplevalue</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The conversationLog DELETE json request sample.
+#[test]
+fn conversation_log_delete_json_request() {
+    requests_delete::<
+        ConversationLog,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
+}
+
+/// The conversationLog DELETE json response sample.
+#[test]
+fn conversation_log_delete_json_response() {
+    reads_delete::<ConversationLog>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The conversationLog DELETE xml request sample.
+#[test]
+fn conversation_log_delete_xml_request() {
+    requests_delete::<
+        ConversationLog,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
+}
+
+/// The conversationLog DELETE xml response sample.
+#[test]
+fn conversation_log_delete_xml_response() {
+    reads_delete::<ConversationLog>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The conversationLogRecipient GET json request sample.
+#[test]
+fn conversation_log_recipient_get_json_request() {
+    requests_get::<
+        ConversationLogRecipient,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient HTTP/1.1",
+    );
 }
 
 /// The conversationLogRecipient GET json response sample.
@@ -5042,6 +9306,41 @@ fn conversation_log_recipient_get_json_response() {
     );
     holds(&decoded.display_name, r#""samplevalue""#);
     holds(&decoded.sip_uri, r#""samplevalue""#);
+    reads_get::<
+        ConversationLogRecipient,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversationLogRecipient",
+  "displayName" : "samplevalue",
+  "sipUri" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The conversationLogRecipient GET xml request sample.
+#[test]
+fn conversation_log_recipient_get_xml_request() {
+    requests_get::<
+        ConversationLogRecipient,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient HTTP/1.1",
+    );
 }
 
 /// The conversationLogRecipient GET xml response sample.
@@ -5060,6 +9359,31 @@ fn conversation_log_recipient_get_xml_response() {
     );
     holds(&decoded.display_name, r#""samplevalue""#);
     holds(&decoded.sip_uri, r#""samplevalue""#);
+    reads_get::<
+        ConversationLogRecipient,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversationLogRecipient" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <property name="rel">conversationLogRecipient</property>
+  <property name="displayName">samplevalue</property>
+  <property name="sipUri">samplevalue</property>
+</resource>"#,
+    );
+}
+
+/// The conversationLogTranscript GET json request sample.
+#[test]
+fn conversation_log_transcript_get_json_request() {
+    requests_get::<
+        ConversationLogTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscript GET json response sample.
@@ -5118,6 +9442,72 @@ fn conversation_log_transcript_get_json_response() {
 }"#,
     );
     holds(&decoded.time_stamp, r#""/Date(1474932024653)/""#);
+    reads_get::<
+        ConversationLogTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversationLogTranscript",
+  "timeStamp" : "\/Date(1474932024653)\/",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "me" : {
+      "href" : "/ucwa/v1/applications/192/me"
+    }
+  },
+  "_embedded" : {
+    "audioTranscript" : {
+      "rel" : "audioTranscript",
+      "duration" : "samplevalue",
+      "status" : "Connected",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
+        }
+      }
+    },
+    "errorTranscript" : {
+      "rel" : "errorTranscript",
+      "reason" : "TranscriptionFailed",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
+        }
+      }
+    },
+    "messageTranscript" : {
+      "rel" : "messageTranscript",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
+        },
+        "htmlMessage" : {
+          "href" : "data:text/html;base64,base64-encoded-htmlmessage"
+        },
+        "plainMessage" : {
+          "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
+        }
+      }
+    }
+  }
+}"#,
+    );
+}
+
+/// The conversationLogTranscript GET xml request sample.
+#[test]
+fn conversation_log_transcript_get_xml_request() {
+    requests_get::<
+        ConversationLogTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscript GET xml response sample.
@@ -5147,6 +9537,43 @@ fn conversation_log_transcript_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.time_stamp, r#""2016-09-26T16:20:24.6776587-07:00""#);
+    reads_get::<
+        ConversationLogTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <property name="rel">conversationLogTranscript</property>
+  <property name="timeStamp">2016-09-26T16:20:24.6776587-07:00</property>
+  <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript">
+    <property name="rel">audioTranscript</property>
+    <property name="duration">samplevalue</property>
+    <property name="status">Connected</property>
+  </resource>
+  <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript">
+    <property name="rel">errorTranscript</property>
+    <property name="reason">TranscriptionFailed</property>
+  </resource>
+  <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript">
+    <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
+    <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
+    <property name="rel">messageTranscript</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The conversationLogTranscripts GET json request sample.
+#[test]
+fn conversation_log_transcripts_get_json_request() {
+    requests_get::<
+        ConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscripts GET json response sample.
@@ -5219,6 +9646,87 @@ fn conversation_log_transcripts_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        ConversationLogTranscripts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversationLogTranscripts",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts"
+    },
+    "nextConversationLogTranscripts" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts"
+    }
+  },
+  "_embedded" : {
+    "conversationLogTranscript" : [
+      {
+        "rel" : "conversationLogTranscript",
+        "timeStamp" : "\/Date(1474932024714)\/",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          }
+        },
+        "_embedded" : {
+          "audioTranscript" : {
+            "rel" : "audioTranscript",
+            "duration" : "samplevalue",
+            "status" : "Connected",
+            "_links" : {
+              "self" : {
+                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
+              }
+            }
+          },
+          "errorTranscript" : {
+            "rel" : "errorTranscript",
+            "reason" : "TranscriptionFailed",
+            "_links" : {
+              "self" : {
+                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
+              }
+            }
+          },
+          "messageTranscript" : {
+            "rel" : "messageTranscript",
+            "_links" : {
+              "self" : {
+                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
+              },
+              "htmlMessage" : {
+                "href" : "data:text/html;base64,base64-encoded-htmlmessage"
+              },
+              "plainMessage" : {
+                "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
+              }
+            }
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The conversationLogTranscripts GET xml request sample.
+#[test]
+fn conversation_log_transcripts_get_xml_request() {
+    requests_get::<
+        ConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscripts GET xml response sample.
@@ -5251,6 +9759,47 @@ fn conversation_log_transcripts_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        ConversationLogTranscripts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
+  <property name="rel">conversationLogTranscripts</property>
+  <resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <property name="rel">conversationLogTranscript</property>
+    <property name="timeStamp">2016-09-26T16:20:24.7356613-07:00</property>
+    <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript">
+      <property name="rel">audioTranscript</property>
+      <property name="duration">samplevalue</property>
+      <property name="status">Connected</property>
+    </resource>
+    <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript">
+      <property name="rel">errorTranscript</property>
+      <property name="reason">TranscriptionFailed</property>
+    </resource>
+    <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript">
+      <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
+      <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
+      <property name="rel">messageTranscript</property>
+    </resource>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The conversationLogs GET json request sample.
+#[test]
+fn conversation_logs_get_json_request() {
+    requests_get::<
+        ConversationLogs,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs HTTP/1.1",
+    );
 }
 
 /// The conversationLogs GET json response sample.
@@ -5271,6 +9820,35 @@ fn conversation_logs_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        ConversationLogs,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversationLogs",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
+    },
+    "conversationLog" : [
+      {
+        "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The conversationLogs GET xml request sample.
+#[test]
+fn conversation_logs_get_xml_request() {
+    requests_get::<
+        ConversationLogs,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs HTTP/1.1",
+    );
 }
 
 /// The conversationLogs GET xml response sample.
@@ -5282,6 +9860,27 @@ fn conversation_logs_get_xml_response() {
   <link rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" />
   <property name="rel">conversationLogs</property>
 </resource>"#,
+    );
+    reads_get::<
+        ConversationLogs,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" />
+  <property name="rel">conversationLogs</property>
+</resource>"#,
+    );
+}
+
+/// The conversations GET json request sample.
+#[test]
+fn conversations_get_json_request() {
+    requests_get::<
+        Conversations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations HTTP/1.1",
     );
 }
 
@@ -5303,6 +9902,35 @@ fn conversations_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Conversations,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "conversations",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations"
+    },
+    "conversation" : [
+      {
+        "href" : "/ucwa/v1/applications/192/communication/conversations/343"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The conversations GET xml request sample.
+#[test]
+fn conversations_get_xml_request() {
+    requests_get::<
+        Conversations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations HTTP/1.1",
+    );
 }
 
 /// The conversations GET xml response sample.
@@ -5314,6 +9942,27 @@ fn conversations_get_xml_response() {
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/950" />
   <property name="rel">conversations</property>
 </resource>"#,
+    );
+    reads_get::<
+        Conversations,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/950" />
+  <property name="rel">conversations</property>
+</resource>"#,
+    );
+}
+
+/// The dataCollaboration GET json request sample.
+#[test]
+fn data_collaboration_get_json_request() {
+    requests_get::<
+        DataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration HTTP/1.1",
     );
 }
 
@@ -5335,6 +9984,34 @@ fn data_collaboration_get_json_response() {
 }"#,
     );
     holds(&decoded.state, r#""Disconnected""#);
+    reads_get::<
+        DataCollaboration,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "dataCollaboration",
+  "state" : "Disconnected",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    }
+  }
+}"#,
+    );
+}
+
+/// The dataCollaboration GET xml request sample.
+#[test]
+fn data_collaboration_get_xml_request() {
+    requests_get::<
+        DataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration HTTP/1.1",
+    );
 }
 
 /// The dataCollaboration GET xml response sample.
@@ -5349,6 +10026,18 @@ fn data_collaboration_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        DataCollaboration,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <property name="rel">dataCollaboration</property>
+  <property name="state">Connecting</property>
+</resource>"#,
+    );
 }
 
 /// The dataCollaboration updated event sample.
@@ -5389,11 +10078,22 @@ fn data_collaboration_updated_event() {
 /// The decline POST json request sample.
 #[test]
 fn decline_post_json_request() {
-    let _decoded: DeclineRequest = request_json_round_trip(
-        r#"{
+    let decoded: DeclineRequest = request_json_round_trip(r#"{
   "reason" : "Local"
-}"#,
+}"#);
+    requests_post::<
+        Decline,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/decline HTTP/1.1",
+        "application/json",
     );
+}
+
+/// The decline POST json response sample.
+#[test]
+fn decline_post_json_response() {
+    reads_post::<Decline>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The decline POST xml request sample.
@@ -5406,6 +10106,29 @@ fn decline_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.reason, r#""Local""#);
+    requests_post::<
+        Decline,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/decline HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The decline POST xml response sample.
+#[test]
+fn decline_post_xml_response() {
+    reads_post::<Decline>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The defaultGroup GET json request sample.
+#[test]
+fn default_group_get_json_request() {
+    requests_get::<
+        DefaultGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/defaultGroup HTTP/1.1",
+    );
 }
 
 /// The defaultGroup GET json response sample.
@@ -5431,6 +10154,38 @@ fn default_group_get_json_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DefaultGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "defaultGroup",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
+    },
+    "groupContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The defaultGroup GET xml request sample.
+#[test]
+fn default_group_get_xml_request() {
+    requests_get::<
+        DefaultGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/defaultGroup HTTP/1.1",
+    );
 }
 
 /// The defaultGroup GET xml response sample.
@@ -5448,6 +10203,20 @@ fn default_group_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DefaultGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">defaultGroup</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
 }
 
 /// The defaultGroup added event sample.
@@ -5563,6 +10332,16 @@ fn default_group_deleted_event() {
     );
 }
 
+/// The delegatesGroup GET json request sample.
+#[test]
+fn delegates_group_get_json_request() {
+    requests_get::<
+        DelegatesGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatesGroup HTTP/1.1",
+    );
+}
+
 /// The delegatesGroup GET json response sample.
 #[test]
 fn delegates_group_get_json_response() {
@@ -5586,6 +10365,38 @@ fn delegates_group_get_json_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatesGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "delegatesGroup",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/delegatesGroup"
+    },
+    "groupContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The delegatesGroup GET xml request sample.
+#[test]
+fn delegates_group_get_xml_request() {
+    requests_get::<
+        DelegatesGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatesGroup HTTP/1.1",
+    );
 }
 
 /// The delegatesGroup GET xml response sample.
@@ -5603,6 +10414,20 @@ fn delegates_group_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatesGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">delegatesGroup</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
 }
 
 /// The delegatesGroup added event sample.
@@ -5683,6 +10508,14 @@ fn delegates_group_deleted_event() {
     );
 }
 
+/// The delegator GET json request sample.
+#[test]
+fn delegator_get_json_request() {
+    requests_get::<
+        Delegator,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/312 HTTP/1.1");
+}
+
 /// The delegator GET json response sample.
 #[test]
 fn delegator_get_json_response() {
@@ -5742,6 +10575,62 @@ fn delegator_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Delegator,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "delegator",
+  "company" : "Contoso Corp.",
+  "department" : "Engineering",
+  "emailAddresses" : [
+    "Alex.Doe@contoso.com"
+  ],
+  "homePhoneNumber" : "tel:+19185550107",
+  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+  "name" : "Alex Doe",
+  "office" : "tel:+1425554321;ext=54321",
+  "otherPhoneNumber" : "tel:+19195558194",
+  "sourceNetwork" : "SameEnterprise",
+  "title" : "Engineer 2",
+  "type" : "User",
+  "uri" : "sip:alex@contoso.com",
+  "workPhoneNumber" : "tel:+1425554321;ext=54321",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/312"
+    },
+    "contactLocation" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+    },
+    "contactNote" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "contactPrivacyRelationship" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+    },
+    "contactSupportedModalities" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+    }
+  }
+}"#,
+    );
+}
+
+/// The delegator GET xml request sample.
+#[test]
+fn delegator_get_xml_request() {
+    requests_get::<
+        Delegator,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/312 HTTP/1.1");
 }
 
 /// The delegator GET xml response sample.
@@ -5787,6 +10676,48 @@ fn delegator_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Delegator,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="delegator" href="/ucwa/v1/applications/192/people/312" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">delegator</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The delegatorsGroup GET json request sample.
+#[test]
+fn delegators_group_get_json_request() {
+    requests_get::<
+        DelegatorsGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatorsGroup HTTP/1.1",
+    );
 }
 
 /// The delegatorsGroup GET json response sample.
@@ -5812,6 +10743,38 @@ fn delegators_group_get_json_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatorsGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "delegatorsGroup",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/delegatorsGroup"
+    },
+    "groupContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The delegatorsGroup GET xml request sample.
+#[test]
+fn delegators_group_get_xml_request() {
+    requests_get::<
+        DelegatorsGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatorsGroup HTTP/1.1",
+    );
 }
 
 /// The delegatorsGroup GET xml response sample.
@@ -5829,6 +10792,20 @@ fn delegators_group_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatorsGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">delegatorsGroup</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
 }
 
 /// The delegatorsGroup added event sample.
@@ -6022,6 +10999,48 @@ fn delegators_group_deleted_event_2() {
     );
 }
 
+/// The demote POST json request sample.
+#[test]
+fn demote_post_json_request() {
+    requests_without_body::<
+        Demote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote HTTP/1.1",
+    );
+}
+
+/// The demote POST json response sample.
+#[test]
+fn demote_post_json_response() {
+    reads_post::<Demote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The demote POST xml request sample.
+#[test]
+fn demote_post_xml_request() {
+    requests_without_body::<
+        Demote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote HTTP/1.1",
+    );
+}
+
+/// The demote POST xml response sample.
+#[test]
+fn demote_post_xml_response() {
+    reads_post::<Demote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The derivedAudioVideo GET json request sample.
+#[test]
+fn derived_audio_video_get_json_request() {
+    requests_get::<
+        DerivedAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo HTTP/1.1",
+    );
+}
+
 /// The derivedAudioVideo GET json response sample.
 #[test]
 fn derived_audio_video_get_json_response() {
@@ -6088,6 +11107,16 @@ fn derived_audio_video_get_json_response() {
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
 }
 
+/// The derivedAudioVideo GET xml request sample.
+#[test]
+fn derived_audio_video_get_xml_request() {
+    requests_get::<
+        DerivedAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo HTTP/1.1",
+    );
+}
+
 /// The derivedAudioVideo GET xml response sample.
 #[test]
 fn derived_audio_video_get_xml_response() {
@@ -6114,6 +11143,44 @@ fn derived_audio_video_get_xml_response() {
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
 </resource>"#,
+    );
+    reads_get::<
+        DerivedAudioVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
+  <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
+  <link rel="addVideo" href="/ucwa/v1/applications/192/communication/addVideo" />
+  <link rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="escalateAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio" />
+  <link rel="escalateAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo" />
+  <link rel="replaceWithPhoneAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio" />
+  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
+  <link rel="stopAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio" />
+  <link rel="stopAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo" />
+  <link rel="stopVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo" />
+  <link rel="videoFreeze" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze" />
+  <link rel="videoLockedOnParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant" />
+  <property name="rel">audioVideo</property>
+  <property name="state">Disconnected</property>
+  <property name="supportsReplaces">None</property>
+  <property name="videoSourcesAllowed">PresentersOnly</property>
+</resource>"#,
+    );
+}
+
+/// The derivedConversation GET json request sample.
+#[test]
+fn derived_conversation_get_json_request() {
+    requests_get::<
+        DerivedConversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedConversation HTTP/1.1",
     );
 }
 
@@ -6206,6 +11273,16 @@ fn derived_conversation_get_json_response() {
     holds(&decoded.participant_count, r#"90"#);
 }
 
+/// The derivedConversation GET xml request sample.
+#[test]
+fn derived_conversation_get_xml_request() {
+    requests_get::<
+        DerivedConversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedConversation HTTP/1.1",
+    );
+}
+
 /// The derivedConversation GET xml response sample.
 #[test]
 fn derived_conversation_get_xml_response() {
@@ -6249,6 +11326,60 @@ fn derived_conversation_get_xml_response() {
   <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
 </resource>"#,
     );
+    reads_get::<
+        DerivedConversation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
+  <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
+  <link rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" />
+  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
+  <link rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" />
+  <link rel="disableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging" />
+  <link rel="disableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock" />
+  <link rel="enableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging" />
+  <link rel="enableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock" />
+  <link rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" />
+  <link rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" />
+  <link rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" />
+  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
+  <link rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" />
+  <link rel="participants" href="/ucwa/v1/applications/192/communication/conversations/137/participants" />
+  <link rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" />
+  <link rel="userAcknowledged" href="/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged" />
+  <property name="rel">conversation</property>
+  <propertyList name="activeModalities">
+    <item>Messaging</item>
+    <item>Audio</item>
+    <item>Video</item>
+    <item>ApplicationSharing</item>
+  </propertyList>
+  <property name="audienceMessaging">Enabled</property>
+  <property name="audienceMute">Unknown</property>
+  <property name="created">2016-09-26T16:20:25.2157180-07:00</property>
+  <property name="expirationTime">2012-01-11T19:03:22.7433336-08:00</property>
+  <property name="importance">Normal</property>
+  <property name="participantCount">2</property>
+  <property name="readLocally">False</property>
+  <property name="recording">False</property>
+  <property name="state">Disconnected</property>
+  <property name="subject">Skype for Business</property>
+  <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
+</resource>"#,
+    );
+}
+
+/// The derivedMessaging GET json request sample.
+#[test]
+fn derived_messaging_get_json_request() {
+    requests_get::<
+        DerivedMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging HTTP/1.1",
+    );
 }
 
 /// The derivedMessaging GET json response sample.
@@ -6290,6 +11421,16 @@ fn derived_messaging_get_json_response() {
     holds(&decoded.state, r#""Connecting""#);
 }
 
+/// The derivedMessaging GET xml request sample.
+#[test]
+fn derived_messaging_get_xml_request() {
+    requests_get::<
+        DerivedMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging HTTP/1.1",
+    );
+}
+
 /// The derivedMessaging GET xml response sample.
 #[test]
 fn derived_messaging_get_xml_response() {
@@ -6309,6 +11450,37 @@ fn derived_messaging_get_xml_response() {
   </propertyList>
   <property name="state">Disconnected</property>
 </resource>"#,
+    );
+    reads_get::<
+        DerivedMessaging,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="sendMessage" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage" />
+  <link rel="setIsTyping" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping" />
+  <link rel="stopMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging" />
+  <link rel="typingParticipants" href="/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants" />
+  <property name="rel">messaging</property>
+  <propertyList name="negotiatedMessageFormats">
+    <item>Plain</item>
+    <item>Html</item>
+  </propertyList>
+  <property name="state">Disconnected</property>
+</resource>"#,
+    );
+}
+
+/// The derivedPhoneAudio GET json request sample.
+#[test]
+fn derived_phone_audio_get_json_request() {
+    requests_get::<
+        DerivedPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio HTTP/1.1",
     );
 }
 
@@ -6344,6 +11516,16 @@ fn derived_phone_audio_get_json_response() {
     holds(&decoded.state, r#""Connecting""#);
 }
 
+/// The derivedPhoneAudio GET xml request sample.
+#[test]
+fn derived_phone_audio_get_xml_request() {
+    requests_get::<
+        DerivedPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio HTTP/1.1",
+    );
+}
+
 /// The derivedPhoneAudio GET xml response sample.
 #[test]
 fn derived_phone_audio_get_xml_response() {
@@ -6358,6 +11540,32 @@ fn derived_phone_audio_get_xml_response() {
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
 </resource>"#,
+    );
+    reads_get::<
+        DerivedPhoneAudio,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="holdPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio" />
+  <link rel="resumePhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio" />
+  <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
+  <property name="rel">phoneAudio</property>
+  <property name="state">Transferring</property>
+</resource>"#,
+    );
+}
+
+/// The dialInRegion GET json request sample.
+#[test]
+fn dial_in_region_get_json_request() {
+    requests_get::<
+        DialInRegion,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687 HTTP/1.1",
     );
 }
 
@@ -6382,6 +11590,36 @@ fn dial_in_region_get_json_response() {
     );
     holds(&decoded.name, r#""Redmond""#);
     holds(&decoded.number, r#""tel:+14255550001""#);
+    reads_get::<
+        DialInRegion,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "dialInRegion",
+  "languages" : [
+    "en-US",
+    "fr-FR"
+  ],
+  "name" : "Redmond",
+  "number" : "tel:+14255550001",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687"
+    }
+  }
+}"#,
+    );
+}
+
+/// The dialInRegion GET xml request sample.
+#[test]
+fn dial_in_region_get_xml_request() {
+    requests_get::<
+        DialInRegion,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687 HTTP/1.1",
+    );
 }
 
 /// The dialInRegion GET xml response sample.
@@ -6401,16 +11639,109 @@ fn dial_in_region_get_xml_response() {
     );
     holds(&decoded.name, r#""Redmond""#);
     holds(&decoded.number, r#""tel:+14255550001""#);
+    reads_get::<
+        DialInRegion,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="dialInRegion" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">dialInRegion</property>
+  <propertyList name="languages">
+    <item>en-US</item>
+    <item>fr-FR</item>
+  </propertyList>
+  <property name="name">Redmond</property>
+  <property name="number">tel:+14255550001</property>
+</resource>"#,
+    );
+}
+
+/// The disableAudienceMessaging POST json request sample.
+#[test]
+fn disable_audience_messaging_post_json_request() {
+    requests_without_body::<
+        DisableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMessaging POST json response sample.
+#[test]
+fn disable_audience_messaging_post_json_response() {
+    reads_post::<DisableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The disableAudienceMessaging POST xml request sample.
+#[test]
+fn disable_audience_messaging_post_xml_request() {
+    requests_without_body::<
+        DisableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMessaging POST xml response sample.
+#[test]
+fn disable_audience_messaging_post_xml_response() {
+    reads_post::<DisableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The disableAudienceMuteLock POST json request sample.
+#[test]
+fn disable_audience_mute_lock_post_json_request() {
+    requests_without_body::<
+        DisableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMuteLock POST json response sample.
+#[test]
+fn disable_audience_mute_lock_post_json_response() {
+    reads_post::<DisableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The disableAudienceMuteLock POST xml request sample.
+#[test]
+fn disable_audience_mute_lock_post_xml_request() {
+    requests_without_body::<
+        DisableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMuteLock POST xml response sample.
+#[test]
+fn disable_audience_mute_lock_post_xml_response() {
+    reads_post::<DisableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The dismiss POST json request sample.
 #[test]
 fn dismiss_post_json_request() {
-    let _decoded: DismissRequest = request_json_round_trip(
+    let decoded: DismissRequest = request_json_round_trip(
         r#"{
   "reason" : "InsufficientBandwidth"
 }"#,
     );
+    requests_post::<
+        Dismiss,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The dismiss POST json response sample.
+#[test]
+fn dismiss_post_json_response() {
+    reads_post::<Dismiss>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The dismiss POST xml request sample.
@@ -6423,6 +11754,29 @@ fn dismiss_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.reason, r#""Unknown""#);
+    requests_post::<
+        Dismiss,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The dismiss POST xml response sample.
+#[test]
+fn dismiss_post_xml_response() {
+    reads_post::<Dismiss>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The distributionGroup GET json request sample.
+#[test]
+fn distribution_group_get_json_request() {
+    requests_get::<
+        DistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup HTTP/1.1",
+    );
 }
 
 /// The distributionGroup GET json response sample.
@@ -6689,6 +12043,278 @@ fn distribution_group_get_json_response() {
     holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DistributionGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "distributionGroup",
+  "uri" : "sip:mypersonalgroup@contoso.com",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+    },
+    "addToContactList" : {
+      "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+    },
+    "expandDistributionGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+    },
+    "removeFromContactList" : {
+      "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  },
+  "_embedded" : {
+    "contact" : [
+      {
+        "rel" : "contact",
+        "company" : "Contoso Corp.",
+        "department" : "Engineering",
+        "emailAddresses" : [
+          "Alex.Doe@contoso.com"
+        ],
+        "homePhoneNumber" : "tel:+19185550107",
+        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+        "name" : "Alex Doe",
+        "office" : "tel:+1425554321;ext=54321",
+        "otherPhoneNumber" : "tel:+19195558194",
+        "sourceNetwork" : "SameEnterprise",
+        "title" : "Engineer 2",
+        "type" : "User",
+        "uri" : "sip:alex@contoso.com",
+        "workPhoneNumber" : "tel:+1425554321;ext=54321",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactLocation" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+          },
+          "contactNote" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "contactPrivacyRelationship" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+          },
+          "contactSupportedModalities" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+          }
+        }
+      }
+    ],
+    "distributionGroup" : [
+      {
+        "rel" : "distributionGroup",
+        "uri" : "sip:mypersonalgroup@contoso.com",
+        "id" : "7",
+        "name" : "MyPersonalGroup",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+          },
+          "addToContactList" : {
+            "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+          },
+          "expandDistributionGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+          },
+          "removeFromContactList" : {
+            "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+          },
+          "subscribeToGroupPresence" : {
+            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+          }
+        },
+        "_embedded" : {
+          "contact" : [
+            {
+              "rel" : "contact",
+              "company" : "Contoso Corp.",
+              "department" : "Engineering",
+              "emailAddresses" : [
+                "Alex.Doe@contoso.com"
+              ],
+              "homePhoneNumber" : "tel:+19185550107",
+              "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+              "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+              "name" : "Alex Doe",
+              "office" : "tel:+1425554321;ext=54321",
+              "otherPhoneNumber" : "tel:+19195558194",
+              "sourceNetwork" : "SameEnterprise",
+              "title" : "Engineer 2",
+              "type" : "User",
+              "uri" : "sip:alex@contoso.com",
+              "workPhoneNumber" : "tel:+1425554321;ext=54321",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/people/282"
+                },
+                "contactLocation" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+                },
+                "contactNote" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+                },
+                "contactPhoto" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+                },
+                "contactPresence" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+                },
+                "contactPrivacyRelationship" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+                },
+                "contactSupportedModalities" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+                }
+              }
+            }
+          ],
+          "distributionGroup" : [
+            {
+              "rel" : "distributionGroup",
+              "uri" : "sip:mypersonalgroup@contoso.com",
+              "id" : "7",
+              "name" : "MyPersonalGroup",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                },
+                "addToContactList" : {
+                  "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+                },
+                "expandDistributionGroup" : {
+                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+                },
+                "removeFromContactList" : {
+                  "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+                },
+                "subscribeToGroupPresence" : {
+                  "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+                }
+              },
+              "_embedded" : {
+                "contact" : [
+                  {
+                    "rel" : "contact",
+                    "company" : "Contoso Corp.",
+                    "department" : "Engineering",
+                    "emailAddresses" : [
+                      "Alex.Doe@contoso.com"
+                    ],
+                    "homePhoneNumber" : "tel:+19185550107",
+                    "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+                    "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+                    "name" : "Alex Doe",
+                    "office" : "tel:+1425554321;ext=54321",
+                    "otherPhoneNumber" : "tel:+19195558194",
+                    "sourceNetwork" : "SameEnterprise",
+                    "title" : "Engineer 2",
+                    "type" : "User",
+                    "uri" : "sip:alex@contoso.com",
+                    "workPhoneNumber" : "tel:+1425554321;ext=54321",
+                    "_links" : {
+                      "self" : {
+                        "href" : "/ucwa/v1/applications/192/people/282"
+                      },
+                      "contactLocation" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+                      },
+                      "contactNote" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+                      },
+                      "contactPhoto" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+                      },
+                      "contactPresence" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+                      },
+                      "contactPrivacyRelationship" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+                      },
+                      "contactSupportedModalities" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+                      }
+                    }
+                  }
+                ],
+                "distributionGroup" : [
+                  {
+                    "rel" : "distributionGroup",
+                    "uri" : "sip:mypersonalgroup@contoso.com",
+                    "id" : "7",
+                    "name" : "MyPersonalGroup",
+                    "_links" : {
+                      "self" : {
+                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                      },
+                      "addToContactList" : {
+                        "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+                      },
+                      "expandDistributionGroup" : {
+                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+                      },
+                      "removeFromContactList" : {
+                        "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+                      },
+                      "subscribeToGroupPresence" : {
+                        "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+                      }
+                    },
+                    "_embedded" : {
+                      "contact" : [
+                        {
+                          "_links" : {
+                            "self" : {
+                              "href" : "/ucwa/v1/applications/192/people/282"
+                            }
+                          }
+                        }
+                      ],
+                      "distributionGroup" : [
+                        {
+                          "_links" : {
+                            "self" : {
+                              "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                            }
+                          }
+                        }
+                      ]
+                    }
+                  }
+                ]
+              }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The distributionGroup GET xml request sample.
+#[test]
+fn distribution_group_get_xml_request() {
+    requests_get::<
+        DistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup HTTP/1.1",
+    );
 }
 
 /// The distributionGroup GET xml response sample.
@@ -6817,6 +12443,130 @@ fn distribution_group_get_xml_response() {
     holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DistributionGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+  <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+  <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">distributionGroup</property>
+  <property name="uri">sip:mypersonalgroup@contoso.com</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+    <property name="rel">contact</property>
+    <property name="company">Contoso Corp.</property>
+    <property name="department">Engineering</property>
+    <propertyList name="emailAddresses">
+      <item>Alex.Doe@contoso.com</item>
+    </propertyList>
+    <property name="homePhoneNumber">tel:+19185550107</property>
+    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+    <property name="name">Alex Doe</property>
+    <property name="office">tel:+1425554321;ext=54321</property>
+    <property name="otherPhoneNumber">tel:+19195558194</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="title">Engineer 2</property>
+    <property name="type">User</property>
+    <property name="uri">sip:alex@contoso.com</property>
+    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+  </resource>
+  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">distributionGroup</property>
+    <property name="uri">sip:mypersonalgroup@contoso.com</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+      <property name="rel">contact</property>
+      <property name="company">Contoso Corp.</property>
+      <property name="department">Engineering</property>
+      <propertyList name="emailAddresses">
+        <item>Alex.Doe@contoso.com</item>
+      </propertyList>
+      <property name="homePhoneNumber">tel:+19185550107</property>
+      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+      <property name="name">Alex Doe</property>
+      <property name="office">tel:+1425554321;ext=54321</property>
+      <property name="otherPhoneNumber">tel:+19195558194</property>
+      <property name="sourceNetwork">SameEnterprise</property>
+      <property name="title">Engineer 2</property>
+      <property name="type">User</property>
+      <property name="uri">sip:alex@contoso.com</property>
+      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+    </resource>
+    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+      <property name="rel">distributionGroup</property>
+      <property name="uri">sip:mypersonalgroup@contoso.com</property>
+      <property name="id">7</property>
+      <property name="name">MyPersonalGroup</property>
+      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+        <property name="rel">contact</property>
+        <property name="company">Contoso Corp.</property>
+        <property name="department">Engineering</property>
+        <propertyList name="emailAddresses">
+          <item>Alex.Doe@contoso.com</item>
+        </propertyList>
+        <property name="homePhoneNumber">tel:+19185550107</property>
+        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+        <property name="name">Alex Doe</property>
+        <property name="office">tel:+1425554321;ext=54321</property>
+        <property name="otherPhoneNumber">tel:+19195558194</property>
+        <property name="sourceNetwork">SameEnterprise</property>
+        <property name="title">Engineer 2</property>
+        <property name="type">User</property>
+        <property name="uri">sip:alex@contoso.com</property>
+        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+      </resource>
+      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+        <property name="rel">distributionGroup</property>
+        <property name="uri">sip:mypersonalgroup@contoso.com</property>
+        <property name="id">7</property>
+        <property name="name">MyPersonalGroup</property>
+        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
+        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+      </resource>
+    </resource>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The distributionGroup updated event sample.
@@ -6854,6 +12604,112 @@ fn distribution_group_updated_event() {
     );
 }
 
+/// The eject POST json request sample.
+#[test]
+fn eject_post_json_request() {
+    requests_without_body::<
+        Eject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject HTTP/1.1",
+    );
+}
+
+/// The eject POST json response sample.
+#[test]
+fn eject_post_json_response() {
+    reads_post::<Eject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The eject POST xml request sample.
+#[test]
+fn eject_post_xml_request() {
+    requests_without_body::<
+        Eject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject HTTP/1.1",
+    );
+}
+
+/// The eject POST xml response sample.
+#[test]
+fn eject_post_xml_response() {
+    reads_post::<Eject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMessaging POST json request sample.
+#[test]
+fn enable_audience_messaging_post_json_request() {
+    requests_without_body::<
+        EnableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMessaging POST json response sample.
+#[test]
+fn enable_audience_messaging_post_json_response() {
+    reads_post::<EnableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMessaging POST xml request sample.
+#[test]
+fn enable_audience_messaging_post_xml_request() {
+    requests_without_body::<
+        EnableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMessaging POST xml response sample.
+#[test]
+fn enable_audience_messaging_post_xml_response() {
+    reads_post::<EnableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMuteLock POST json request sample.
+#[test]
+fn enable_audience_mute_lock_post_json_request() {
+    requests_without_body::<
+        EnableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMuteLock POST json response sample.
+#[test]
+fn enable_audience_mute_lock_post_json_response() {
+    reads_post::<EnableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMuteLock POST xml request sample.
+#[test]
+fn enable_audience_mute_lock_post_xml_request() {
+    requests_without_body::<
+        EnableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMuteLock POST xml response sample.
+#[test]
+fn enable_audience_mute_lock_post_xml_response() {
+    reads_post::<EnableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The errorTranscript GET json request sample.
+#[test]
+fn error_transcript_get_json_request() {
+    requests_get::<
+        ErrorTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript HTTP/1.1",
+    );
+}
+
 /// The errorTranscript GET json response sample.
 #[test]
 fn error_transcript_get_json_response() {
@@ -6869,6 +12725,31 @@ fn error_transcript_get_json_response() {
 }"#,
     );
     holds(&decoded.reason, r#""TranscriptionFailed""#);
+    reads_get::<
+        ErrorTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "errorTranscript",
+  "reason" : "TranscriptionFailed",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
+    }
+  }
+}"#,
+    );
+}
+
+/// The errorTranscript GET xml request sample.
+#[test]
+fn error_transcript_get_xml_request() {
+    requests_get::<
+        ErrorTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript HTTP/1.1",
+    );
 }
 
 /// The errorTranscript GET xml response sample.
@@ -6882,6 +12763,29 @@ fn error_transcript_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.reason, r#""TranscriptionFailed""#);
+    reads_get::<
+        ErrorTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">errorTranscript</property>
+  <property name="reason">TranscriptionFailed</property>
+</resource>"#,
+    );
+}
+
+/// The escalateAudio POST json request sample.
+#[test]
+fn escalate_audio_post_json_request() {
+    requests_content::<
+        EscalateAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
 }
 
 /// The escalateAudio POST json response sample.
@@ -7128,6 +13032,257 @@ fn escalate_audio_post_json_response() {
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_post::<
+        EscalateAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideoInvitation",
+  "address" : "samplevalue",
+  "bandwidthControlId" : "samplevalue",
+  "building" : "samplevalue",
+  "city" : "samplevalue",
+  "country" : "samplevalue",
+  "delegator" : "sip:john@contoso.com",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "locationState" : "samplevalue",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "privateLine" : false,
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "state" : "Connected",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "zip" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
+    },
+    "customContent" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "acceptedByContact" : {
+      "href" : "/ucwa/v1/applications/192/people/169"
+    },
+    "acceptWithAnswer" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer"
+    },
+    "acceptWithPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio"
+    },
+    "audioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "decline" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
+    },
+    "delegator" : {
+      "href" : "/ucwa/v1/applications/192/people/312"
+    },
+    "derivedAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo"
+    },
+    "derivedConversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
+    },
+    "forwardedBy" : {
+      "href" : "/ucwa/v1/applications/192/people/776"
+    },
+    "onBehalfOf" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "replacesAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo"
+    },
+    "reportMediaDiagnostics" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
+    },
+    "sendProvisionalAnswer" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    },
+    "transferredBy" : {
+      "href" : "/ucwa/v1/applications/192/people/766"
+    }
+  },
+  "_embedded" : {
+    "acceptedByParticipant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ],
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The escalateAudio POST xml request sample.
+#[test]
+fn escalate_audio_post_xml_request() {
+    requests_content::<
+        EscalateAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The escalateAudio POST xml response sample.
@@ -7238,6 +13393,18 @@ fn escalate_audio_post_xml_response() {
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
 </resource>"#,
+    );
+}
+
+/// The escalateAudioVideo POST json request sample.
+#[test]
+fn escalate_audio_video_post_json_request() {
+    requests_content::<
+        EscalateAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
     );
 }
 
@@ -7485,6 +13652,257 @@ fn escalate_audio_video_post_json_response() {
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_post::<
+        EscalateAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "audioVideoInvitation",
+  "address" : "samplevalue",
+  "bandwidthControlId" : "samplevalue",
+  "building" : "samplevalue",
+  "city" : "samplevalue",
+  "country" : "samplevalue",
+  "delegator" : "sip:john@contoso.com",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "locationState" : "samplevalue",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "privateLine" : false,
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "state" : "Connecting",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "zip" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
+    },
+    "customContent" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "acceptedByContact" : {
+      "href" : "/ucwa/v1/applications/192/people/169"
+    },
+    "acceptWithAnswer" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer"
+    },
+    "acceptWithPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio"
+    },
+    "audioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "decline" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
+    },
+    "delegator" : {
+      "href" : "/ucwa/v1/applications/192/people/312"
+    },
+    "derivedAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo"
+    },
+    "derivedConversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
+    },
+    "forwardedBy" : {
+      "href" : "/ucwa/v1/applications/192/people/776"
+    },
+    "onBehalfOf" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "replacesAudioVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo"
+    },
+    "reportMediaDiagnostics" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
+    },
+    "sendProvisionalAnswer" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    },
+    "transferredBy" : {
+      "href" : "/ucwa/v1/applications/192/people/766"
+    }
+  },
+  "_embedded" : {
+    "acceptedByParticipant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ],
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The escalateAudioVideo POST xml request sample.
+#[test]
+fn escalate_audio_video_post_xml_request() {
+    requests_content::<
+        EscalateAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The escalateAudioVideo POST xml response sample.
@@ -7595,6 +14013,32 @@ fn escalate_audio_video_post_xml_response() {
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
 </resource>"#,
+    );
+}
+
+/// The events GET json request sample.
+#[test]
+fn events_get_json_request() {
+    requests_get::<
+        EventsResource,
+    >("Get http://sample:80/ucwa/v1/applications/appId/events?ack=1 HTTP/1.1");
+}
+
+/// The events GET xml request sample.
+#[test]
+fn events_get_xml_request() {
+    requests_get::<
+        EventsResource,
+    >("Get http://sample:80/ucwa/v1/applications/appId/events?ack=1 HTTP/1.1");
+}
+
+/// The expandDistributionGroup GET json request sample.
+#[test]
+fn expand_distribution_group_get_json_request() {
+    requests_get::<
+        ExpandDistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup HTTP/1.1",
     );
 }
 
@@ -7864,6 +14308,16 @@ fn expand_distribution_group_get_json_response() {
     holds(&decoded.name, r#""MyPersonalGroup""#);
 }
 
+/// The expandDistributionGroup GET xml request sample.
+#[test]
+fn expand_distribution_group_get_xml_request() {
+    requests_get::<
+        ExpandDistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup HTTP/1.1",
+    );
+}
+
 /// The expandDistributionGroup GET xml response sample.
 #[test]
 fn expand_distribution_group_get_xml_response() {
@@ -7987,6 +14441,158 @@ fn expand_distribution_group_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        ExpandDistributionGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+  <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+  <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">distributionGroup</property>
+  <property name="uri">sip:mypersonalgroup@contoso.com</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+    <property name="rel">contact</property>
+    <property name="company">Contoso Corp.</property>
+    <property name="department">Engineering</property>
+    <propertyList name="emailAddresses">
+      <item>Alex.Doe@contoso.com</item>
+    </propertyList>
+    <property name="homePhoneNumber">tel:+19185550107</property>
+    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+    <property name="name">Alex Doe</property>
+    <property name="office">tel:+1425554321;ext=54321</property>
+    <property name="otherPhoneNumber">tel:+19195558194</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="title">Engineer 2</property>
+    <property name="type">User</property>
+    <property name="uri">sip:alex@contoso.com</property>
+    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+  </resource>
+  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">distributionGroup</property>
+    <property name="uri">sip:mypersonalgroup@contoso.com</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+      <property name="rel">contact</property>
+      <property name="company">Contoso Corp.</property>
+      <property name="department">Engineering</property>
+      <propertyList name="emailAddresses">
+        <item>Alex.Doe@contoso.com</item>
+      </propertyList>
+      <property name="homePhoneNumber">tel:+19185550107</property>
+      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+      <property name="name">Alex Doe</property>
+      <property name="office">tel:+1425554321;ext=54321</property>
+      <property name="otherPhoneNumber">tel:+19195558194</property>
+      <property name="sourceNetwork">SameEnterprise</property>
+      <property name="title">Engineer 2</property>
+      <property name="type">User</property>
+      <property name="uri">sip:alex@contoso.com</property>
+      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+    </resource>
+    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+      <property name="rel">distributionGroup</property>
+      <property name="uri">sip:mypersonalgroup@contoso.com</property>
+      <property name="id">7</property>
+      <property name="name">MyPersonalGroup</property>
+      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+        <property name="rel">contact</property>
+        <property name="company">Contoso Corp.</property>
+        <property name="department">Engineering</property>
+        <propertyList name="emailAddresses">
+          <item>Alex.Doe@contoso.com</item>
+        </propertyList>
+        <property name="homePhoneNumber">tel:+19185550107</property>
+        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+        <property name="name">Alex Doe</property>
+        <property name="office">tel:+1425554321;ext=54321</property>
+        <property name="otherPhoneNumber">tel:+19195558194</property>
+        <property name="sourceNetwork">SameEnterprise</property>
+        <property name="title">Engineer 2</property>
+        <property name="type">User</property>
+        <property name="uri">sip:alex@contoso.com</property>
+        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+      </resource>
+      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+        <property name="rel">distributionGroup</property>
+        <property name="uri">sip:mypersonalgroup@contoso.com</property>
+        <property name="id">7</property>
+        <property name="name">MyPersonalGroup</property>
+        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
+        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+      </resource>
+    </resource>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The failedDeliveryParticipant GET json request sample.
+#[test]
+fn failed_delivery_participant_get_json_request() {
+    requests_get::<
+        FailedDeliveryParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/671 HTTP/1.1",
+    );
+}
+
+/// The failedDeliveryParticipant GET xml request sample.
+#[test]
+fn failed_delivery_participant_get_xml_request() {
+    requests_get::<
+        FailedDeliveryParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/671 HTTP/1.1",
+    );
+}
+
+/// The forwardedBy GET json request sample.
+#[test]
+fn forwarded_by_get_json_request() {
+    requests_get::<
+        ForwardedBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/776 HTTP/1.1");
 }
 
 /// The forwardedBy GET json response sample.
@@ -8048,6 +14654,62 @@ fn forwarded_by_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        ForwardedBy,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "forwardedBy",
+  "company" : "Contoso Corp.",
+  "department" : "Engineering",
+  "emailAddresses" : [
+    "Alex.Doe@contoso.com"
+  ],
+  "homePhoneNumber" : "tel:+19185550107",
+  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+  "name" : "Alex Doe",
+  "office" : "tel:+1425554321;ext=54321",
+  "otherPhoneNumber" : "tel:+19195558194",
+  "sourceNetwork" : "SameEnterprise",
+  "title" : "Engineer 2",
+  "type" : "User",
+  "uri" : "sip:alex@contoso.com",
+  "workPhoneNumber" : "tel:+1425554321;ext=54321",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/776"
+    },
+    "contactLocation" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+    },
+    "contactNote" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "contactPrivacyRelationship" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+    },
+    "contactSupportedModalities" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+    }
+  }
+}"#,
+    );
+}
+
+/// The forwardedBy GET xml request sample.
+#[test]
+fn forwarded_by_get_xml_request() {
+    requests_get::<
+        ForwardedBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/776 HTTP/1.1");
 }
 
 /// The forwardedBy GET xml response sample.
@@ -8093,6 +14755,48 @@ fn forwarded_by_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        ForwardedBy,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">forwardedBy</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The from GET json request sample.
+#[test]
+fn from_get_json_request() {
+    requests_get::<
+        From,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/831 HTTP/1.1",
+    );
 }
 
 /// The from GET json response sample.
@@ -8160,6 +14864,76 @@ fn from_get_json_response() {
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        From,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "from",
+  "anonymous" : true,
+  "inLobby" : true,
+  "local" : true,
+  "name" : "Joe Smith",
+  "organizer" : true,
+  "otherPhoneNumber" : "tel:+14251111111",
+  "role" : "Attendee",
+  "sourceNetwork" : "SameEnterprise",
+  "uri" : "sip:john@contoso.com",
+  "workPhoneNumber" : "tel:+14251111111",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "eject" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+    },
+    "me" : {
+      "href" : "/ucwa/v1/applications/192/me"
+    },
+    "participantApplicationSharing" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+    },
+    "participantAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+    },
+    "participantDataCollaboration" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+    },
+    "participantMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+    },
+    "participantPanoramicVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+    },
+    "participantVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+    }
+  }
+}"#,
+    );
+}
+
+/// The from GET xml request sample.
+#[test]
+fn from_get_xml_request() {
+    requests_get::<
+        From,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/831 HTTP/1.1",
+    );
 }
 
 /// The from GET xml response sample.
@@ -8199,6 +14973,46 @@ fn from_get_xml_response() {
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        From,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+  <property name="rel">from</property>
+  <property name="anonymous">True</property>
+  <property name="inLobby">True</property>
+  <property name="local">True</property>
+  <property name="name">Joe Smith</property>
+  <property name="organizer">True</property>
+  <property name="otherPhoneNumber">tel:+14251111111</property>
+  <property name="role">Attendee</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="uri">sip:john@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14251111111</property>
+</resource>"#,
+    );
+}
+
+/// The group GET json request sample.
+#[test]
+fn group_get_json_request() {
+    requests_get::<
+        Group,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
 }
 
 /// The group GET json response sample.
@@ -8224,6 +15038,36 @@ fn group_get_json_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        Group,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "group",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/group"
+    },
+    "groupContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The group GET xml request sample.
+#[test]
+fn group_get_xml_request() {
+    requests_get::<
+        Group,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
 }
 
 /// The group GET xml response sample.
@@ -8241,6 +15085,20 @@ fn group_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        Group,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">group</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
 }
 
 /// The group added event sample.
@@ -8356,6 +15214,14 @@ fn group_deleted_event() {
     );
 }
 
+/// The group2 GET json request sample.
+#[test]
+fn group2_get_json_request() {
+    requests_get::<
+        Group2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
+}
+
 /// The group2 GET json response sample.
 #[test]
 fn group2_get_json_response() {
@@ -8381,6 +15247,14 @@ fn group2_get_json_response() {
     holds(&decoded.name, r#""MyPersonalGroup""#);
 }
 
+/// The group2 GET xml request sample.
+#[test]
+fn group2_get_xml_request() {
+    requests_get::<
+        Group2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
+}
+
 /// The group2 GET xml response sample.
 #[test]
 fn group2_get_xml_response() {
@@ -8396,6 +15270,52 @@ fn group2_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        Group2,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">group</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
+}
+
+/// The group2 DELETE json request sample.
+#[test]
+fn group2_delete_json_request() {
+    requests_delete::<
+        Group2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+    );
+}
+
+/// The group2 DELETE json response sample.
+#[test]
+fn group2_delete_json_response() {
+    reads_delete::<Group2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The group2 DELETE xml request sample.
+#[test]
+fn group2_delete_xml_request() {
+    requests_delete::<
+        Group2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+    );
+}
+
+/// The group2 DELETE xml response sample.
+#[test]
+fn group2_delete_xml_response() {
+    reads_delete::<Group2>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The group2 PUT json request sample.
@@ -8408,6 +15328,23 @@ fn group2_put_json_request() {
   "name" : "MyPersonalGroup"
 }"#,
     );
+    requests_put::<
+        Group2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+        "application/json",
+        r#"{
+  "rel" : "group",
+  "id" : "7",
+  "name" : "MyPersonalGroup"
+}"#,
+    );
+}
+
+/// The group2 PUT json response sample.
+#[test]
+fn group2_put_json_response() {
+    reads_put::<Group2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The group2 PUT xml request sample.
@@ -8423,6 +15360,24 @@ fn group2_put_xml_request() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    requests_put::<
+        Group2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">group</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
+}
+
+/// The group2 PUT xml response sample.
+#[test]
+fn group2_put_xml_response() {
+    reads_put::<Group2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The group2 added event sample.
@@ -8538,6 +15493,16 @@ fn group2_deleted_event() {
     );
 }
 
+/// The groupContacts GET json request sample.
+#[test]
+fn group_contacts_get_json_request() {
+    requests_get::<
+        GroupContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
+    );
+}
+
 /// The groupContacts GET json response sample.
 #[test]
 fn group_contacts_get_json_response() {
@@ -8602,12 +15567,123 @@ fn group_contacts_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        GroupContacts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "groupContacts",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "contact" : [
+      {
+        "href" : "/ucwa/v1/applications/192/people/608"
+      }
+    ]
+  },
+  "_embedded" : {
+    "contact" : [
+      {
+        "rel" : "contact",
+        "company" : "Contoso Corp.",
+        "department" : "Engineering",
+        "emailAddresses" : [
+          "Alex.Doe@contoso.com"
+        ],
+        "homePhoneNumber" : "tel:+19185550107",
+        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+        "name" : "Alex Doe",
+        "office" : "tel:+1425554321;ext=54321",
+        "otherPhoneNumber" : "tel:+19195558194",
+        "sourceNetwork" : "SameEnterprise",
+        "title" : "Engineer 2",
+        "type" : "User",
+        "uri" : "sip:alex@contoso.com",
+        "workPhoneNumber" : "tel:+1425554321;ext=54321",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactLocation" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+          },
+          "contactNote" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "contactPrivacyRelationship" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+          },
+          "contactSupportedModalities" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The groupContacts GET xml request sample.
+#[test]
+fn group_contacts_get_xml_request() {
+    requests_get::<
+        GroupContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
+    );
 }
 
 /// The groupContacts GET xml response sample.
 #[test]
 fn group_contacts_get_xml_response() {
     let _decoded: GroupContacts = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="groupContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/650" />
+  <property name="rel">groupContacts</property>
+  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+    <property name="rel">contact</property>
+    <property name="company">Contoso Corp.</property>
+    <property name="department">Engineering</property>
+    <propertyList name="emailAddresses">
+      <item>Alex.Doe@contoso.com</item>
+    </propertyList>
+    <property name="homePhoneNumber">tel:+19185550107</property>
+    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+    <property name="name">Alex Doe</property>
+    <property name="office">tel:+1425554321;ext=54321</property>
+    <property name="otherPhoneNumber">tel:+19195558194</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="title">Engineer 2</property>
+    <property name="type">User</property>
+    <property name="uri">sip:alex@contoso.com</property>
+    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        GroupContacts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="groupContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/650" />
@@ -8719,6 +15795,16 @@ fn group_contacts_deleted_event() {
     );
 }
 
+/// The groupMemberships GET json request sample.
+#[test]
+fn group_memberships_get_json_request() {
+    requests_get::<
+        GroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group/groupMemberships HTTP/1.1",
+    );
+}
+
 /// The groupMemberships GET json response sample.
 #[test]
 fn group_memberships_get_json_response() {
@@ -8756,6 +15842,54 @@ fn group_memberships_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        GroupMemberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "groupMemberships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/groupMemberships"
+    }
+  },
+  "_embedded" : {
+    "myGroupMembership" : [
+      {
+        "rel" : "myGroupMembership",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "defaultGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
+          },
+          "group" : {
+            "href" : "/ucwa/v1/applications/192/groups/group"
+          },
+          "pinnedGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The groupMemberships GET xml request sample.
+#[test]
+fn group_memberships_get_xml_request() {
+    requests_get::<
+        GroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group/groupMemberships HTTP/1.1",
+    );
 }
 
 /// The groupMemberships GET xml response sample.
@@ -8773,6 +15907,65 @@ fn group_memberships_get_xml_response() {
     <property name="rel">myGroupMembership</property>
   </resource>
 </resource>"#,
+    );
+    reads_get::<
+        GroupMemberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="groupMemberships" href="/ucwa/v1/applications/192/groups/group/groupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">groupMemberships</property>
+  <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+    <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+    <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+    <property name="rel">myGroupMembership</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The holdPhoneAudio POST json request sample.
+#[test]
+fn hold_phone_audio_post_json_request() {
+    requests_without_body::<
+        HoldPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The holdPhoneAudio POST json response sample.
+#[test]
+fn hold_phone_audio_post_json_response() {
+    reads_post::<HoldPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The holdPhoneAudio POST xml request sample.
+#[test]
+fn hold_phone_audio_post_xml_request() {
+    requests_without_body::<
+        HoldPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The holdPhoneAudio POST xml response sample.
+#[test]
+fn hold_phone_audio_post_xml_response() {
+    reads_post::<HoldPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardSettings GET json request sample.
+#[test]
+fn immediate_forward_settings_get_json_request() {
+    requests_get::<
+        ImmediateForwardSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings HTTP/1.1",
     );
 }
 
@@ -8803,6 +15996,43 @@ fn immediate_forward_settings_get_json_response() {
 }"#,
     );
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        ImmediateForwardSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "immediateForwardSettings",
+  "target" : "None",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "immediateForwardToContact" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact"
+    },
+    "immediateForwardToDelegates" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates"
+    },
+    "immediateForwardToVoicemail" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail"
+    }
+  }
+}"#,
+    );
+}
+
+/// The immediateForwardSettings GET xml request sample.
+#[test]
+fn immediate_forward_settings_get_xml_request() {
+    requests_get::<
+        ImmediateForwardSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings HTTP/1.1",
+    );
 }
 
 /// The immediateForwardSettings GET xml response sample.
@@ -8820,12 +16050,123 @@ fn immediate_forward_settings_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        ImmediateForwardSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="immediateForwardSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="immediateForwardToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact" />
+  <link rel="immediateForwardToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates" />
+  <link rel="immediateForwardToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail" />
+  <property name="rel">immediateForwardSettings</property>
+  <property name="target">None</property>
+</resource>"#,
+    );
+}
+
+/// The immediateForwardToContact POST json response sample.
+#[test]
+fn immediate_forward_to_contact_post_json_response() {
+    reads_post::<ImmediateForwardToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToContact POST xml response sample.
+#[test]
+fn immediate_forward_to_contact_post_xml_response() {
+    reads_post::<ImmediateForwardToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToDelegates POST json request sample.
+#[test]
+fn immediate_forward_to_delegates_post_json_request() {
+    requests_without_body::<
+        ImmediateForwardToDelegates,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToDelegates POST json response sample.
+#[test]
+fn immediate_forward_to_delegates_post_json_response() {
+    reads_post::<ImmediateForwardToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToDelegates POST xml request sample.
+#[test]
+fn immediate_forward_to_delegates_post_xml_request() {
+    requests_without_body::<
+        ImmediateForwardToDelegates,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToDelegates POST xml response sample.
+#[test]
+fn immediate_forward_to_delegates_post_xml_response() {
+    reads_post::<ImmediateForwardToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToVoicemail POST json request sample.
+#[test]
+fn immediate_forward_to_voicemail_post_json_request() {
+    requests_without_body::<
+        ImmediateForwardToVoicemail,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToVoicemail POST json response sample.
+#[test]
+fn immediate_forward_to_voicemail_post_json_response() {
+    reads_post::<ImmediateForwardToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToVoicemail POST xml request sample.
+#[test]
+fn immediate_forward_to_voicemail_post_xml_request() {
+    requests_without_body::<
+        ImmediateForwardToVoicemail,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToVoicemail POST xml response sample.
+#[test]
+fn immediate_forward_to_voicemail_post_xml_response() {
+    reads_post::<ImmediateForwardToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The invitations GET json request sample.
+#[test]
+fn invitations_get_json_request() {
+    requests_get::<
+        Invitations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations HTTP/1.1",
+    );
+}
+
+/// The invitations GET xml request sample.
+#[test]
+fn invitations_get_xml_request() {
+    requests_get::<
+        Invitations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations HTTP/1.1",
+    );
 }
 
 /// The joinOnlineMeeting POST json request sample.
 #[test]
 fn join_online_meeting_post_json_request() {
-    let _decoded: JoinOnlineMeetingRequest = request_json_round_trip(
+    let decoded: JoinOnlineMeetingRequest = request_json_round_trip(
         r#"{
   "onlineMeetingUri" : "sip : john@contoso.com",
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
@@ -8833,6 +16174,25 @@ fn join_online_meeting_post_json_request() {
   "subject" : "SkypeforBusiness",
   "threadId" : "292e0aaef36c426a97757f43dda19d06"
 }"#,
+    );
+    requests_post::<
+        JoinOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/joinOnlineMeeting HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The joinOnlineMeeting POST json response sample.
+#[test]
+fn join_online_meeting_post_json_response() {
+    reads_post::<
+        JoinOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
     );
 }
 
@@ -8854,6 +16214,35 @@ fn join_online_meeting_post_xml_request() {
     holds(&decoded.importance, r#""Urgent""#);
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    requests_post::<
+        JoinOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/joinOnlineMeeting HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The joinOnlineMeeting POST xml response sample.
+#[test]
+fn join_online_meeting_post_xml_response() {
+    reads_post::<
+        JoinOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
+    );
+}
+
+/// The leaders GET json request sample.
+#[test]
+fn leaders_get_json_request() {
+    requests_get::<
+        Leaders,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/leaders HTTP/1.1",
+    );
 }
 
 /// The leaders GET json response sample.
@@ -8874,12 +16263,52 @@ fn leaders_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Leaders,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "leaders",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/leaders"
+    },
+    "participant" : [
+      {
+        "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/192"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The leaders GET xml request sample.
+#[test]
+fn leaders_get_xml_request() {
+    requests_get::<
+        Leaders,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/leaders HTTP/1.1",
+    );
 }
 
 /// The leaders GET xml response sample.
 #[test]
 fn leaders_get_xml_response() {
     let _decoded: Leaders = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/759" />
+  <property name="rel">leaders</property>
+</resource>"#,
+    );
+    reads_get::<
+        Leaders,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/759" />
@@ -9005,6 +16434,16 @@ fn leaders_deleted_event() {
     );
 }
 
+/// The lobby GET json request sample.
+#[test]
+fn lobby_get_json_request() {
+    requests_get::<
+        Lobby,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/lobby HTTP/1.1",
+    );
+}
+
 /// The lobby GET json response sample.
 #[test]
 fn lobby_get_json_response() {
@@ -9088,12 +16527,145 @@ fn lobby_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Lobby,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "lobby",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/lobby"
+    }
+  },
+  "_embedded" : {
+    "participant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The lobby GET xml request sample.
+#[test]
+fn lobby_get_xml_request() {
+    requests_get::<
+        Lobby,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/lobby HTTP/1.1",
+    );
 }
 
 /// The lobby GET xml response sample.
 #[test]
 fn lobby_get_xml_response() {
     let _decoded: Lobby = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">lobby</property>
+  <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        Lobby,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">lobby</property>
@@ -9247,6 +16819,16 @@ fn lobby_deleted_event() {
     );
 }
 
+/// The localParticipant GET json request sample.
+#[test]
+fn local_participant_get_json_request() {
+    requests_get::<
+        LocalParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295 HTTP/1.1",
+    );
+}
+
 /// The localParticipant GET json response sample.
 #[test]
 fn local_participant_get_json_response() {
@@ -9312,6 +16894,76 @@ fn local_participant_get_json_response() {
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        LocalParticipant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "localParticipant",
+  "anonymous" : true,
+  "inLobby" : true,
+  "local" : true,
+  "name" : "Joe Smith",
+  "organizer" : true,
+  "otherPhoneNumber" : "tel:+14251111111",
+  "role" : "Attendee",
+  "sourceNetwork" : "SameEnterprise",
+  "uri" : "sip:john@contoso.com",
+  "workPhoneNumber" : "tel:+14251111111",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "eject" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+    },
+    "me" : {
+      "href" : "/ucwa/v1/applications/192/me"
+    },
+    "participantApplicationSharing" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+    },
+    "participantAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+    },
+    "participantDataCollaboration" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+    },
+    "participantMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+    },
+    "participantPanoramicVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+    },
+    "participantVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+    }
+  }
+}"#,
+    );
+}
+
+/// The localParticipant GET xml request sample.
+#[test]
+fn local_participant_get_xml_request() {
+    requests_get::<
+        LocalParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295 HTTP/1.1",
+    );
 }
 
 /// The localParticipant GET xml response sample.
@@ -9351,6 +17003,38 @@ fn local_participant_get_xml_response() {
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        LocalParticipant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+  <property name="rel">localParticipant</property>
+  <property name="anonymous">True</property>
+  <property name="inLobby">True</property>
+  <property name="local">True</property>
+  <property name="name">Joe Smith</property>
+  <property name="organizer">True</property>
+  <property name="otherPhoneNumber">tel:+14251111111</property>
+  <property name="role">Attendee</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="uri">sip:john@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14251111111</property>
+</resource>"#,
+    );
 }
 
 /// The localParticipant added event sample.
@@ -9458,6 +17142,14 @@ fn local_participant_deleted_event() {
     );
 }
 
+/// The location GET json request sample.
+#[test]
+fn location_get_json_request() {
+    requests_get::<
+        Location,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1");
+}
+
 /// The location GET json response sample.
 #[test]
 fn location_get_json_response() {
@@ -9473,6 +17165,29 @@ fn location_get_json_response() {
 }"#,
     );
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        Location,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "location",
+  "location" : "By the beach...",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/location"
+    }
+  }
+}"#,
+    );
+}
+
+/// The location GET xml request sample.
+#[test]
+fn location_get_xml_request() {
+    requests_get::<
+        Location,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1");
 }
 
 /// The location GET xml response sample.
@@ -9486,16 +17201,40 @@ fn location_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        Location,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="location" href="/ucwa/v1/applications/192/me/location" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">location</property>
+  <property name="location">By the beach...</property>
+</resource>"#,
+    );
 }
 
 /// The location POST json request sample.
 #[test]
 fn location_post_json_request() {
-    let _decoded: LocationRequest = request_json_round_trip(
+    let decoded: LocationRequest = request_json_round_trip(
         r#"{
   "location" : "Bythebeach..."
 }"#,
     );
+    requests_post::<
+        Location,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The location POST json response sample.
+#[test]
+fn location_post_json_response() {
+    reads_post::<Location>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The location POST xml request sample.
@@ -9508,6 +17247,19 @@ fn location_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.location, r#""By the beach...""#);
+    requests_post::<
+        Location,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The location POST xml response sample.
+#[test]
+fn location_post_xml_response() {
+    reads_post::<Location>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The location added event sample.
@@ -9618,7 +17370,7 @@ fn location_deleted_event() {
 /// The makeMeAvailable POST json request sample.
 #[test]
 fn make_me_available_post_json_request() {
-    let _decoded: MakeMeAvailableRequest = request_json_round_trip(
+    let decoded: MakeMeAvailableRequest = request_json_round_trip(
         r#"{
   "audioPreference" : "PhoneAudio",
   "phoneNumber" : "4255552222",
@@ -9633,6 +17385,19 @@ fn make_me_available_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        MakeMeAvailable,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The makeMeAvailable POST json response sample.
+#[test]
+fn make_me_available_post_json_response() {
+    reads_post::<MakeMeAvailable>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The makeMeAvailable POST xml request sample.
@@ -9657,12 +17422,25 @@ fn make_me_available_post_xml_request() {
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.phone_number, r#""4255552222""#);
     holds(&decoded.sign_in_as, r#""BeRightBack""#);
+    requests_post::<
+        MakeMeAvailable,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The makeMeAvailable POST xml response sample.
+#[test]
+fn make_me_available_post_xml_response() {
+    reads_post::<MakeMeAvailable>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The makeMeAvailable2 POST json request sample.
 #[test]
 fn make_me_available2_post_json_request() {
-    let _decoded: MakeMeAvailable2Request = request_json_round_trip(
+    let decoded: MakeMeAvailable2Request = request_json_round_trip(
         r#"{
   "audioPreference" : "PhoneAudio",
   "phoneNumber" : "4255552222",
@@ -9677,12 +17455,30 @@ fn make_me_available2_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        MakeMeAvailable2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The makeMeAvailable2 POST json response sample.
 #[test]
 fn make_me_available2_post_json_response() {
     let _decoded: MakeMeAvailable2 = json_round_trip(
+        r#"{
+  "operations" : [
+    null
+  ]
+}"#,
+    );
+    reads_post::<
+        MakeMeAvailable2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
         r#"{
   "operations" : [
     null
@@ -9713,6 +17509,53 @@ fn make_me_available2_post_xml_request() {
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.phone_number, r#""4255552222""#);
     holds(&decoded.sign_in_as, r#""Online""#);
+    requests_post::<
+        MakeMeAvailable2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The markAsRead POST json request sample.
+#[test]
+fn mark_as_read_post_json_request() {
+    requests_without_body::<
+        MarkAsRead,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead HTTP/1.1",
+    );
+}
+
+/// The markAsRead POST json response sample.
+#[test]
+fn mark_as_read_post_json_response() {
+    reads_post::<MarkAsRead>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The markAsRead POST xml request sample.
+#[test]
+fn mark_as_read_post_xml_request() {
+    requests_without_body::<
+        MarkAsRead,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead HTTP/1.1",
+    );
+}
+
+/// The markAsRead POST xml response sample.
+#[test]
+fn mark_as_read_post_xml_response() {
+    reads_post::<MarkAsRead>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The me GET json request sample.
+#[test]
+fn me_get_json_request() {
+    requests_get::<
+        Me,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me HTTP/1.1");
 }
 
 /// The me GET json response sample.
@@ -9775,6 +17618,66 @@ fn me_get_json_response() {
     holds(&decoded.home_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.mobile_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.name, r#""John Doe""#);
+    reads_get::<
+        Me,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "me",
+  "company" : "Microsoft",
+  "department" : "Sales",
+  "emailAddresses" : [
+    "johndoe@contoso.com"
+  ],
+  "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
+  "homePhoneNumber" : "tel:+14257035449",
+  "mobilePhoneNumber" : "tel:+14257035449",
+  "name" : "John Doe",
+  "officeLocation" : "5/1380",
+  "otherPhoneNumber" : "tel:+14257035449",
+  "title" : "Senior Manager",
+  "uri" : "sip:johndoe@contoso.com",
+  "workPhoneNumber" : "tel:+14257035449",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me"
+    },
+    "callForwardingSettings" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
+    },
+    "location" : {
+      "href" : "/ucwa/v1/applications/192/me/location"
+    },
+    "makeMeAvailable" : {
+      "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
+    },
+    "note" : {
+      "href" : "/ucwa/v1/applications/192/me/note"
+    },
+    "phones" : {
+      "href" : "/ucwa/v1/applications/192/me/phones"
+    },
+    "photo" : {
+      "href" : "/ucwa/v1/applications/192/photo"
+    },
+    "presence" : {
+      "href" : "/ucwa/v1/applications/192/me/presence"
+    },
+    "reportMyActivity" : {
+      "href" : "/ucwa/v1/applications/192/reportMyActivity"
+    }
+  }
+}"#,
+    );
+}
+
+/// The me GET xml request sample.
+#[test]
+fn me_get_xml_request() {
+    requests_get::<
+        Me,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me HTTP/1.1");
 }
 
 /// The me GET xml response sample.
@@ -9817,6 +17720,38 @@ fn me_get_xml_response() {
     holds(&decoded.home_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.mobile_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.name, r#""John Doe""#);
+    reads_get::<
+        Me,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="me" href="/ucwa/v1/applications/192/me" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" />
+  <link rel="location" href="/ucwa/v1/applications/192/me/location" />
+  <link rel="makeMeAvailable" href="/ucwa/v1/applications/192/communication/makeMeAvailable" />
+  <link rel="note" href="/ucwa/v1/applications/192/me/note" />
+  <link rel="phones" href="/ucwa/v1/applications/192/me/phones" />
+  <link rel="photo" href="/ucwa/v1/applications/192/photo" />
+  <link rel="presence" href="/ucwa/v1/applications/192/me/presence" />
+  <link rel="reportMyActivity" href="/ucwa/v1/applications/192/reportMyActivity" />
+  <property name="rel">me</property>
+  <property name="company">Microsoft</property>
+  <property name="department">Sales</property>
+  <propertyList name="emailAddresses">
+    <item>johndoe@contoso.com</item>
+  </propertyList>
+  <property name="endpointUri">sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu</property>
+  <property name="homePhoneNumber">tel:+14257035449</property>
+  <property name="mobilePhoneNumber">tel:+14257035449</property>
+  <property name="name">John Doe</property>
+  <property name="officeLocation">5/1380</property>
+  <property name="otherPhoneNumber">tel:+14257035449</property>
+  <property name="title">Senior Manager</property>
+  <property name="uri">sip:johndoe@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14257035449</property>
+</resource>"#,
+    );
 }
 
 /// The me updated event sample.
@@ -9852,6 +17787,46 @@ fn me_updated_event() {
 }"#,
         1usize,
     );
+}
+
+/// The mediaDiagnostics POST json request sample.
+#[test]
+fn media_diagnostics_post_json_request() {
+    requests_without_body::<
+        MediaDiagnostics,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/mediaDiagnostics HTTP/1.1",
+    );
+}
+
+/// The mediaDiagnostics POST json response sample.
+#[test]
+fn media_diagnostics_post_json_response() {
+    reads_post::<MediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The mediaDiagnostics POST xml request sample.
+#[test]
+fn media_diagnostics_post_xml_request() {
+    requests_without_body::<
+        MediaDiagnostics,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/mediaDiagnostics HTTP/1.1",
+    );
+}
+
+/// The mediaDiagnostics POST xml response sample.
+#[test]
+fn media_diagnostics_post_xml_response() {
+    reads_post::<MediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The mediaPolicies GET json request sample.
+#[test]
+fn media_policies_get_json_request() {
+    requests_get::<
+        MediaPolicies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaPolicies HTTP/1.1");
 }
 
 /// The mediaPolicies GET json response sample.
@@ -9899,6 +17874,54 @@ fn media_policies_get_json_response() {
     holds(&decoded.audio_bypass, r#""Disabled""#);
     holds(&decoded.audio_bypass_id, r#""samplevalue""#);
     holds(&decoded.audio_video_encryption, r#""Enforced""#);
+    reads_get::<
+        MediaPolicies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "mediaPolicies",
+  "applicationSharingBitRate" : "samplevalue",
+  "applicationSharingEncryption" : "Supported",
+  "audioBitRate" : "samplevalue",
+  "audioBypass" : "Disabled",
+  "audioBypassId" : "samplevalue",
+  "audioVideoEncryption" : "Enforced",
+  "bandwidthControl" : "OnReportMode",
+  "externalAudioBypassMode" : "samplevalue",
+  "fipsCompliantMedia" : "Required",
+  "highPerformanceApplicationSharingInOnlineMeeting" : "Disabled",
+  "internalAudioBypassMode" : "samplevalue",
+  "maximumApplicationSharingPort" : 41,
+  "maximumAudioPort" : 76,
+  "maximumVideoPort" : 13,
+  "maximumVideoRateAllowed" : "samplevalue",
+  "minimumApplicationSharingPort" : 2,
+  "minimumAudioPort" : 16,
+  "minimumVideoPort" : 91,
+  "multiViewJoin" : "Disabled",
+  "poorDeviceWarnings" : "Disabled",
+  "poorNetworkWarnings" : "Disabled",
+  "portRange" : "Disabled",
+  "qualityOfService" : "Disabled",
+  "totalReceivedVideoBitRateKB" : "samplevalue",
+  "video" : "Disabled",
+  "videoBitRate" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/mediaPolicies"
+    }
+  }
+}"#,
+    );
+}
+
+/// The mediaPolicies GET xml request sample.
+#[test]
+fn media_policies_get_xml_request() {
+    requests_get::<
+        MediaPolicies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaPolicies HTTP/1.1");
 }
 
 /// The mediaPolicies GET xml response sample.
@@ -9942,6 +17965,52 @@ fn media_policies_get_xml_response() {
     holds(&decoded.audio_bypass, r#""Disabled""#);
     holds(&decoded.audio_bypass_id, r#""samplevalue""#);
     holds(&decoded.audio_video_encryption, r#""Enforced""#);
+    reads_get::<
+        MediaPolicies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">mediaPolicies</property>
+  <property name="applicationSharingBitRate">samplevalue</property>
+  <property name="applicationSharingEncryption">Supported</property>
+  <property name="audioBitRate">samplevalue</property>
+  <property name="audioBypass">Disabled</property>
+  <property name="audioBypassId">samplevalue</property>
+  <property name="audioVideoEncryption">Enforced</property>
+  <property name="bandwidthControl">On</property>
+  <property name="externalAudioBypassMode">samplevalue</property>
+  <property name="fipsCompliantMedia">Required</property>
+  <property name="highPerformanceApplicationSharingInOnlineMeeting">Disabled</property>
+  <property name="internalAudioBypassMode">samplevalue</property>
+  <property name="maximumApplicationSharingPort">74</property>
+  <property name="maximumAudioPort">78</property>
+  <property name="maximumVideoPort">97</property>
+  <property name="maximumVideoRateAllowed">samplevalue</property>
+  <property name="minimumApplicationSharingPort">56</property>
+  <property name="minimumAudioPort">63</property>
+  <property name="minimumVideoPort">69</property>
+  <property name="multiViewJoin">Disabled</property>
+  <property name="poorDeviceWarnings">Disabled</property>
+  <property name="poorNetworkWarnings">Disabled</property>
+  <property name="portRange">Disabled</property>
+  <property name="qualityOfService">Disabled</property>
+  <property name="totalReceivedVideoBitRateKB">samplevalue</property>
+  <property name="video">Disabled</property>
+  <property name="videoBitRate">samplevalue</property>
+</resource>"#,
+    );
+}
+
+/// The mediaRelay GET json request sample.
+#[test]
+fn media_relay_get_json_request() {
+    requests_get::<
+        MediaRelay,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/mediaRelay HTTP/1.1",
+    );
 }
 
 /// The mediaRelay GET json response sample.
@@ -9969,6 +18038,36 @@ fn media_relay_get_json_response() {
     holds(&decoded.location, r#""Intranet""#);
     holds(&decoded.tcp_port, r#"29"#);
     holds(&decoded.udp_port, r#"10"#);
+    reads_get::<
+        MediaRelay,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "mediaRelay",
+  "host" : "samplevalue",
+  "ipv4" : "samplevalue",
+  "ipv6" : "samplevalue",
+  "location" : "Intranet",
+  "tcpPort" : 29,
+  "udpPort" : 10,
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/mediaRelay"
+    }
+  }
+}"#,
+    );
+}
+
+/// The mediaRelay GET xml request sample.
+#[test]
+fn media_relay_get_xml_request() {
+    requests_get::<
+        MediaRelay,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/mediaRelay HTTP/1.1",
+    );
 }
 
 /// The mediaRelay GET xml response sample.
@@ -9990,6 +18089,32 @@ fn media_relay_get_xml_response() {
     holds(&decoded.ipv4, r#""samplevalue""#);
     holds(&decoded.ipv6, r#""samplevalue""#);
     holds(&decoded.location, r#""Intranet""#);
+    reads_get::<
+        MediaRelay,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="mediaRelay" href="/ucwa/v1/applications/192/communication/mediaRelay" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">mediaRelay</property>
+  <property name="host">samplevalue</property>
+  <property name="ipv4">samplevalue</property>
+  <property name="ipv6">samplevalue</property>
+  <property name="location">Intranet</property>
+  <property name="tcpPort">72</property>
+  <property name="udpPort">17</property>
+</resource>"#,
+    );
+}
+
+/// The mediaRelayAccessToken GET json request sample.
+#[test]
+fn media_relay_access_token_get_json_request() {
+    requests_get::<
+        MediaRelayAccessToken,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaRelayAccessToken HTTP/1.1",
+    );
 }
 
 /// The mediaRelayAccessToken GET json response sample.
@@ -10032,6 +18157,53 @@ fn media_relay_access_token_get_json_response() {
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""/Date(1474932027265)/""#);
+    reads_get::<
+        MediaRelayAccessToken,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "mediaRelayAccessToken",
+  "duration" : 3,
+  "Uri" : "samplevalue",
+  "password" : "samplevalue",
+  "userName" : "samplevalue",
+  "validUntil" : "\/Date(1474932027265)\/",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
+    }
+  },
+  "_embedded" : {
+    "mediaRelay" : [
+      {
+        "rel" : "mediaRelay",
+        "host" : "samplevalue",
+        "ipv4" : "samplevalue",
+        "ipv6" : "samplevalue",
+        "location" : "Internet",
+        "tcpPort" : 82,
+        "udpPort" : 23,
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/mediaRelay"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The mediaRelayAccessToken GET xml request sample.
+#[test]
+fn media_relay_access_token_get_xml_request() {
+    requests_get::<
+        MediaRelayAccessToken,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaRelayAccessToken HTTP/1.1",
+    );
 }
 
 /// The mediaRelayAccessToken GET xml response sample.
@@ -10060,6 +18232,40 @@ fn media_relay_access_token_get_xml_response() {
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""2016-09-26T16:20:27.2948002-07:00""#);
+    reads_get::<
+        MediaRelayAccessToken,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">mediaRelayAccessToken</property>
+  <property name="duration">31</property>
+  <property name="Uri">samplevalue</property>
+  <property name="password">samplevalue</property>
+  <property name="userName">samplevalue</property>
+  <property name="validUntil">2016-09-26T16:20:27.2948002-07:00</property>
+  <resource rel="mediaRelay" href="/ucwa/v1/applications/192/communication/mediaRelay">
+    <property name="rel">mediaRelay</property>
+    <property name="host">samplevalue</property>
+    <property name="ipv4">samplevalue</property>
+    <property name="ipv6">samplevalue</property>
+    <property name="location">Intranet</property>
+    <property name="tcpPort">15</property>
+    <property name="udpPort">51</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The memberships GET json request sample.
+#[test]
+fn memberships_get_json_request() {
+    requests_get::<
+        Memberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+    );
 }
 
 /// The memberships GET json response sample.
@@ -10095,10 +18301,35 @@ fn memberships_get_json_response() {
     );
 }
 
+/// The memberships GET xml request sample.
+#[test]
+fn memberships_get_xml_request() {
+    requests_get::<
+        Memberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+    );
+}
+
 /// The memberships GET xml response sample.
 #[test]
 fn memberships_get_xml_response() {
     let _decoded: Memberships = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">presenceSubscriptionMemberships</property>
+  <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
+    <property name="rel">presenceSubscriptionMembership</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        Memberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
@@ -10114,13 +18345,20 @@ fn memberships_get_xml_response() {
 /// The memberships POST json request sample.
 #[test]
 fn memberships_post_json_request() {
-    let _decoded: MembershipsRequest = request_json_round_trip(
+    let decoded: MembershipsRequest = request_json_round_trip(
         r#"{
   "contactUris" : [
     "\"sip : user2@microsoft.com\"",
     "\"sip : user3@microsoft.com\""
   ]
 }"#,
+    );
+    requests_post::<
+        Memberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -10155,12 +18393,44 @@ fn memberships_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        Memberships,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscriptionMemberships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+    }
+  },
+  "_embedded" : {
+    "presenceSubscriptionMembership" : [
+      {
+        "rel" : "presenceSubscriptionMembership",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "presenceSubscription" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
 }
 
 /// The memberships POST xml request sample.
 #[test]
 fn memberships_post_xml_request() {
-    let _decoded: MembershipsRequest = request_xml_round_trip(
+    let decoded: MembershipsRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <propertyList name="contactUris">
@@ -10168,6 +18438,13 @@ fn memberships_post_xml_request() {
     <item>"sip:user3@microsoft.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        Memberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -10184,6 +18461,16 @@ fn memberships_post_xml_response() {
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
 </resource>"#,
+    );
+}
+
+/// The message GET json request sample.
+#[test]
+fn message_get_json_request() {
+    requests_get::<
+        Message,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165 HTTP/1.1",
     );
 }
 
@@ -10228,6 +18515,54 @@ fn message_get_json_response() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.status, r#""Failed""#);
     holds(&decoded.time_stamp, r#""/Date(1474932027613)/""#);
+    reads_get::<
+        Message,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "message",
+  "direction" : "Incoming",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "status" : "Failed",
+  "timeStamp" : "\/Date(1474932027613)\/",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165"
+    },
+    "htmlMessage" : {
+      "href" : "data:text/html;base64,base64-encoded-htmlmessage"
+    },
+    "plainMessage" : {
+      "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "failedDeliveryParticipant" : [
+      {
+        "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/678"
+      }
+    ],
+    "messaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    }
+  }
+}"#,
+    );
+}
+
+/// The message GET xml request sample.
+#[test]
+fn message_get_xml_request() {
+    requests_get::<
+        Message,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165 HTTP/1.1",
+    );
 }
 
 /// The message GET xml response sample.
@@ -10253,6 +18588,26 @@ fn message_get_xml_response() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.status, r#""Pending""#);
     holds(&decoded.time_stamp, r#""2016-09-26T16:20:27.6158253-07:00""#);
+    reads_get::<
+        Message,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
+  <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="failedDeliveryParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/192" />
+  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <property name="rel">message</property>
+  <property name="direction">Incoming</property>
+  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
+  <property name="status">Pending</property>
+  <property name="timeStamp">2016-09-26T16:20:27.6158253-07:00</property>
+</resource>"#,
+    );
 }
 
 /// The message started event sample.
@@ -10290,6 +18645,16 @@ fn message_started_event() {
     );
 }
 
+/// The messageTranscript GET json request sample.
+#[test]
+fn message_transcript_get_json_request() {
+    requests_get::<
+        MessageTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript HTTP/1.1",
+    );
+}
+
 /// The messageTranscript GET json response sample.
 #[test]
 fn message_transcript_get_json_response() {
@@ -10309,6 +18674,36 @@ fn message_transcript_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MessageTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "messageTranscript",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
+    },
+    "htmlMessage" : {
+      "href" : "data:text/html;base64,base64-encoded-htmlmessage"
+    },
+    "plainMessage" : {
+      "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
+    }
+  }
+}"#,
+    );
+}
+
+/// The messageTranscript GET xml request sample.
+#[test]
+fn message_transcript_get_xml_request() {
+    requests_get::<
+        MessageTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript HTTP/1.1",
+    );
 }
 
 /// The messageTranscript GET xml response sample.
@@ -10321,6 +18716,28 @@ fn message_transcript_get_xml_response() {
   <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
   <property name="rel">messageTranscript</property>
 </resource>"#,
+    );
+    reads_get::<
+        MessageTranscript,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
+  <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
+  <property name="rel">messageTranscript</property>
+</resource>"#,
+    );
+}
+
+/// The messages GET json request sample.
+#[test]
+fn messages_get_json_request() {
+    requests_get::<
+        Messages,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages HTTP/1.1",
     );
 }
 
@@ -10342,6 +18759,35 @@ fn messages_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Messages,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "messages",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages"
+    },
+    "message" : [
+      {
+        "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/635"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The messages GET xml request sample.
+#[test]
+fn messages_get_xml_request() {
+    requests_get::<
+        Messages,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages HTTP/1.1",
+    );
 }
 
 /// The messages GET xml response sample.
@@ -10353,6 +18799,27 @@ fn messages_get_xml_response() {
   <link rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/200" />
   <property name="rel">messages</property>
 </resource>"#,
+    );
+    reads_get::<
+        Messages,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="messages" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/200" />
+  <property name="rel">messages</property>
+</resource>"#,
+    );
+}
+
+/// The messaging GET json request sample.
+#[test]
+fn messaging_get_json_request() {
+    requests_get::<
+        Messaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging HTTP/1.1",
     );
 }
 
@@ -10393,6 +18860,53 @@ fn messaging_get_json_response() {
 }"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        Messaging,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "messaging",
+  "negotiatedMessageFormats" : [
+    "Plain",
+    "Html"
+  ],
+  "state" : "Connecting",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
+    },
+    "addMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "sendMessage" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage"
+    },
+    "setIsTyping" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping"
+    },
+    "stopMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging"
+    },
+    "typingParticipants" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants"
+    }
+  }
+}"#,
+    );
+}
+
+/// The messaging GET xml request sample.
+#[test]
+fn messaging_get_xml_request() {
+    requests_get::<
+        Messaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging HTTP/1.1",
+    );
 }
 
 /// The messaging GET xml response sample.
@@ -10416,6 +18930,27 @@ fn messaging_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        Messaging,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="sendMessage" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage" />
+  <link rel="setIsTyping" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping" />
+  <link rel="stopMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging" />
+  <link rel="typingParticipants" href="/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants" />
+  <property name="rel">messaging</property>
+  <propertyList name="negotiatedMessageFormats">
+    <item>Plain</item>
+    <item>Html</item>
+  </propertyList>
+  <property name="state">Connecting</property>
+</resource>"#,
+    );
 }
 
 /// The messaging updated event sample.
@@ -10450,6 +18985,16 @@ fn messaging_updated_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The messagingInvitation GET json request sample.
+#[test]
+fn messaging_invitation_get_json_request() {
+    requests_get::<
+        MessagingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/602 HTTP/1.1",
     );
 }
 
@@ -10661,6 +19206,219 @@ fn messaging_invitation_get_json_response() {
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        MessagingInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "messagingInvitation",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "state" : "Connected",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/602"
+    },
+    "customContent" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "message" : {
+      "href" : "data:text/plain;base64,somebase64encodedmessage"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "accept" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/accept"
+    },
+    "acceptedByContact" : {
+      "href" : "/ucwa/v1/applications/192/people/169"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "decline" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
+    },
+    "derivedMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging"
+    },
+    "messaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
+    },
+    "onBehalfOf" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    }
+  },
+  "_embedded" : {
+    "acceptedByParticipant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ],
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The messagingInvitation GET xml request sample.
+#[test]
+fn messaging_invitation_get_xml_request() {
+    requests_get::<
+        MessagingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/602 HTTP/1.1",
+    );
 }
 
 /// The messagingInvitation GET xml response sample.
@@ -10758,6 +19516,96 @@ fn messaging_invitation_get_xml_response() {
     holds(&decoded.state, r#""Connecting""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        MessagingInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="messagingInvitation" href="/ucwa/v1/applications/192/communication/invitations/602" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
+  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
+  <link rel="accept" href="/ucwa/v1/applications/192/communication/invitations/665/accept" />
+  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
+  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
+  <link rel="derivedMessaging" href="/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging" />
+  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
+  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
+  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
+  <property name="rel">messagingInvitation</property>
+  <property name="direction">Incoming</property>
+  <property name="importance">Normal</property>
+  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
+  <property name="state">Connecting</property>
+  <property name="subject">Strategy for next quarter</property>
+  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
+  <property name="to">sip:john@contoso.com</property>
+  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
+    <property name="rel">startEmergencyCallParameters</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The messagingInvitation started event sample.
@@ -10830,6 +19678,16 @@ fn messaging_invitation_updated_event() {
     );
 }
 
+/// The missedItems GET json request sample.
+#[test]
+fn missed_items_get_json_request() {
+    requests_get::<
+        MissedItems,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/missedItems HTTP/1.1",
+    );
+}
+
 /// The missedItems GET json response sample.
 #[test]
 fn missed_items_get_json_response() {
@@ -10855,6 +19713,36 @@ fn missed_items_get_json_response() {
     holds(&decoded.unread_missed_conversations_count, r#"51"#);
     holds(&decoded.unread_voicemails_count, r#"51"#);
     holds(&decoded.voice_mails_count, r#"38"#);
+    reads_get::<
+        MissedItems,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "missedItems",
+  "conversationLogsCount" : 58,
+  "conversationLogsNotifications" : "Disabled",
+  "missedConversationsCount" : 5,
+  "unreadMissedConversationsCount" : 51,
+  "unreadVoicemailsCount" : 51,
+  "voiceMailsCount" : 38,
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/missedItems"
+    }
+  }
+}"#,
+    );
+}
+
+/// The missedItems GET xml request sample.
+#[test]
+fn missed_items_get_xml_request() {
+    requests_get::<
+        MissedItems,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/missedItems HTTP/1.1",
+    );
 }
 
 /// The missedItems GET xml response sample.
@@ -10873,6 +19761,22 @@ fn missed_items_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.conversation_logs_notifications, r#""Disabled""#);
+    reads_get::<
+        MissedItems,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">missedItems</property>
+  <property name="conversationLogsCount">97</property>
+  <property name="conversationLogsNotifications">Disabled</property>
+  <property name="missedConversationsCount">82</property>
+  <property name="unreadMissedConversationsCount">70</property>
+  <property name="unreadVoicemailsCount">1</property>
+  <property name="voiceMailsCount">40</property>
+</resource>"#,
+    );
 }
 
 /// The missedItems updated event sample.
@@ -10907,6 +19811,80 @@ fn missed_items_updated_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The muteAudio POST json request sample.
+#[test]
+fn mute_audio_post_json_request() {
+    requests_without_body::<
+        MuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio HTTP/1.1",
+    );
+}
+
+/// The muteAudio POST json response sample.
+#[test]
+fn mute_audio_post_json_response() {
+    reads_post::<MuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The muteAudio POST xml request sample.
+#[test]
+fn mute_audio_post_xml_request() {
+    requests_without_body::<
+        MuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio HTTP/1.1",
+    );
+}
+
+/// The muteAudio POST xml response sample.
+#[test]
+fn mute_audio_post_xml_response() {
+    reads_post::<MuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The muteVideo POST json request sample.
+#[test]
+fn mute_video_post_json_request() {
+    requests_without_body::<
+        MuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo HTTP/1.1",
+    );
+}
+
+/// The muteVideo POST json response sample.
+#[test]
+fn mute_video_post_json_response() {
+    reads_post::<MuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The muteVideo POST xml request sample.
+#[test]
+fn mute_video_post_xml_request() {
+    requests_without_body::<
+        MuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo HTTP/1.1",
+    );
+}
+
+/// The muteVideo POST xml response sample.
+#[test]
+fn mute_video_post_xml_response() {
+    reads_post::<MuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myAssignedOnlineMeeting GET json request sample.
+#[test]
+fn my_assigned_online_meeting_get_json_request() {
+    requests_get::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
     );
 }
 
@@ -10972,6 +19950,70 @@ fn my_assigned_online_meeting_get_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.expiration_time, r#""/Date(1474932023030)/""#);
+    reads_get::<
+        MyAssignedOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myAssignedOnlineMeeting",
+  "accessLevel" : "Invited",
+  "attendees" : [
+    "sip:johndoe@contoso.com",
+    "sip:janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "Disabled",
+  "conferenceId" : "12983487",
+  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+  "entryExitAnnouncement" : "Unsupported",
+  "expirationTime" : "\/Date(1474932023030)\/",
+  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
+  "leaders" : [
+    "sip:aikc@contoso.com",
+    "sip:lenea@contoso.com"
+  ],
+  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
+  "lobbyBypassForPhoneUsers" : "Disabled",
+  "onlineMeetingId" : "IB88RLLY",
+  "onlineMeetingRel" : "myOnlineMeetings",
+  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
+  "organizerUri" : "sip:bmauldin@contoso.com",
+  "phoneUserAdmission" : "Disabled",
+  "subject" : "Quarterly sales numbers",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+    },
+    "onlineMeetingExtensions" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+    }
+  },
+  "_embedded" : {
+    "onlineMeetingExtension" : [
+      {
+        "rel" : "onlineMeetingExtension",
+        "id" : "917823",
+        "type" : "RoamedParticipantData",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myAssignedOnlineMeeting GET xml request sample.
+#[test]
+fn my_assigned_online_meeting_get_xml_request() {
+    requests_get::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
 }
 
 /// The myAssignedOnlineMeeting GET xml response sample.
@@ -11021,12 +20063,107 @@ fn my_assigned_online_meeting_get_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0485629-07:00""#);
+    reads_get::<
+        MyAssignedOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
+  <property name="rel">myAssignedOnlineMeeting</property>
+  <property name="accessLevel">Locked</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">Disabled</property>
+  <property name="conferenceId">12983487</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="entryExitAnnouncement">Disabled</property>
+  <property name="expirationTime">2016-09-26T16:20:23.0485629-07:00</property>
+  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="onlineMeetingId">IB88RLLY</property>
+  <property name="onlineMeetingRel">myOnlineMeetings</property>
+  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+  <property name="organizerUri">sip:bmauldin@contoso.com</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+    <property name="rel">onlineMeetingExtension</property>
+    <property name="id">917823</property>
+    <property name="type">RoamedParticipantData</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The myAssignedOnlineMeeting DELETE json request sample.
+#[test]
+fn my_assigned_online_meeting_delete_json_request() {
+    requests_delete::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
+}
+
+/// The myAssignedOnlineMeeting DELETE json response sample.
+#[test]
+fn my_assigned_online_meeting_delete_json_response() {
+    reads_delete::<MyAssignedOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myAssignedOnlineMeeting DELETE xml request sample.
+#[test]
+fn my_assigned_online_meeting_delete_xml_request() {
+    requests_delete::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
+}
+
+/// The myAssignedOnlineMeeting DELETE xml response sample.
+#[test]
+fn my_assigned_online_meeting_delete_xml_response() {
+    reads_delete::<MyAssignedOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myAssignedOnlineMeeting PUT json request sample.
 #[test]
 fn my_assigned_online_meeting_put_json_request() {
     let _decoded: MyAssignedOnlineMeetingRequest = request_json_round_trip(
+        r#"{
+  "accessLevel" : "None",
+  "attendees" : [
+    "sip : johndoe@contoso.com",
+    "sip : janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "SameEnterprise",
+  "description" : "We\u0027llbemeetingtoreviewthesalesnumbersforthispastquarteranddiscussprojectionsforthenexttwoquarters.",
+  "entryExitAnnouncement" : "Unsupported",
+  "expirationTime" : "\/Date(1474932023071)\/",
+  "leaders" : [
+    "sip : aikc@contoso.com",
+    "sip : lenea@contoso.com"
+  ],
+  "lobbyBypassForPhoneUsers" : "Disabled",
+  "phoneUserAdmission" : "Disabled",
+  "subject" : "Quarterlysalesnumbers"
+}"#,
+    );
+    requests_put::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+        "application/json",
         r#"{
   "accessLevel" : "None",
   "attendees" : [
@@ -11145,6 +20282,31 @@ fn my_assigned_online_meeting_put_xml_request() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0895595-07:00""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Disabled""#);
+    requests_put::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="accessLevel">None</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">Disabled</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="entryExitAnnouncement">Disabled</property>
+  <property name="expirationTime">2016-09-26T16:20:23.0895595-07:00</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+</input>"#,
+    );
 }
 
 /// The myAssignedOnlineMeeting PUT xml response sample.
@@ -11194,6 +20356,55 @@ fn my_assigned_online_meeting_put_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0925589-07:00""#);
+    reads_put::<
+        MyAssignedOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
+  <property name="rel">myOnlineMeeting</property>
+  <property name="accessLevel">Locked</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">SameEnterprise</property>
+  <property name="conferenceId">12983487</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="entryExitAnnouncement">Disabled</property>
+  <property name="expirationTime">2016-09-26T16:20:23.0925589-07:00</property>
+  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="onlineMeetingId">IB88RLLY</property>
+  <property name="onlineMeetingRel">myOnlineMeetings</property>
+  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+  <property name="organizerUri">sip:bmauldin@contoso.com</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+    <property name="rel">onlineMeetingExtension</property>
+    <property name="id">917823</property>
+    <property name="type">RoamedParticipantData</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The myContacts GET json request sample.
+#[test]
+fn my_contacts_get_json_request() {
+    requests_get::<
+        MyContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
+    );
 }
 
 /// The myContacts GET json response sample.
@@ -11260,12 +20471,123 @@ fn my_contacts_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MyContacts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myContacts",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "contact" : [
+      {
+        "href" : "/ucwa/v1/applications/192/people/516"
+      }
+    ]
+  },
+  "_embedded" : {
+    "contact" : [
+      {
+        "rel" : "contact",
+        "company" : "Contoso Corp.",
+        "department" : "Engineering",
+        "emailAddresses" : [
+          "Alex.Doe@contoso.com"
+        ],
+        "homePhoneNumber" : "tel:+19185550107",
+        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+        "name" : "Alex Doe",
+        "office" : "tel:+1425554321;ext=54321",
+        "otherPhoneNumber" : "tel:+19195558194",
+        "sourceNetwork" : "SameEnterprise",
+        "title" : "Engineer 2",
+        "type" : "User",
+        "uri" : "sip:alex@contoso.com",
+        "workPhoneNumber" : "tel:+1425554321;ext=54321",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactLocation" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+          },
+          "contactNote" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "contactPrivacyRelationship" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+          },
+          "contactSupportedModalities" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myContacts GET xml request sample.
+#[test]
+fn my_contacts_get_xml_request() {
+    requests_get::<
+        MyContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
+    );
 }
 
 /// The myContacts GET xml response sample.
 #[test]
 fn my_contacts_get_xml_response() {
     let _decoded: MyContacts = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/608" />
+  <property name="rel">myContacts</property>
+  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+    <property name="rel">contact</property>
+    <property name="company">Contoso Corp.</property>
+    <property name="department">Engineering</property>
+    <propertyList name="emailAddresses">
+      <item>Alex.Doe@contoso.com</item>
+    </propertyList>
+    <property name="homePhoneNumber">tel:+19185550107</property>
+    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+    <property name="name">Alex Doe</property>
+    <property name="office">tel:+1425554321;ext=54321</property>
+    <property name="otherPhoneNumber">tel:+19195558194</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="title">Engineer 2</property>
+    <property name="type">User</property>
+    <property name="uri">sip:alex@contoso.com</property>
+    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        MyContacts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/608" />
@@ -11377,6 +20699,16 @@ fn my_contacts_deleted_event() {
     );
 }
 
+/// The myContactsAndGroupsSubscription GET json request sample.
+#[test]
+fn my_contacts_and_groups_subscription_get_json_request() {
+    requests_get::<
+        MyContactsAndGroupsSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription HTTP/1.1",
+    );
+}
+
 /// The myContactsAndGroupsSubscription GET json response sample.
 #[test]
 fn my_contacts_and_groups_subscription_get_json_response() {
@@ -11398,6 +20730,37 @@ fn my_contacts_and_groups_subscription_get_json_response() {
 }"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        MyContactsAndGroupsSubscription,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myContactsAndGroupsSubscription",
+  "state" : "Connecting",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
+    },
+    "startOrRefreshSubscriptionToContactsAndGroups" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups"
+    },
+    "stopSubscriptionToContactsAndGroups" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
+    }
+  }
+}"#,
+    );
+}
+
+/// The myContactsAndGroupsSubscription GET xml request sample.
+#[test]
+fn my_contacts_and_groups_subscription_get_xml_request() {
+    requests_get::<
+        MyContactsAndGroupsSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription HTTP/1.1",
+    );
 }
 
 /// The myContactsAndGroupsSubscription GET xml response sample.
@@ -11413,6 +20776,19 @@ fn my_contacts_and_groups_subscription_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        MyContactsAndGroupsSubscription,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="startOrRefreshSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups" />
+  <link rel="stopSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups" />
+  <property name="rel">myContactsAndGroupsSubscription</property>
+  <property name="state">Connecting</property>
+</resource>"#,
+    );
 }
 
 /// The myContactsAndGroupsSubscription updated event sample.
@@ -11450,6 +20826,16 @@ fn my_contacts_and_groups_subscription_updated_event() {
     );
 }
 
+/// The myGroupMembership GET json request sample.
+#[test]
+fn my_group_membership_get_json_request() {
+    requests_get::<
+        MyGroupMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
 /// The myGroupMembership GET json response sample.
 #[test]
 fn my_group_membership_get_json_response() {
@@ -11475,6 +20861,42 @@ fn my_group_membership_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MyGroupMembership,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myGroupMembership",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "defaultGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
+    },
+    "group" : {
+      "href" : "/ucwa/v1/applications/192/groups/group"
+    },
+    "pinnedGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
+    }
+  }
+}"#,
+    );
+}
+
+/// The myGroupMembership GET xml request sample.
+#[test]
+fn my_group_membership_get_xml_request() {
+    requests_get::<
+        MyGroupMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
 }
 
 /// The myGroupMembership GET xml response sample.
@@ -11489,6 +20911,30 @@ fn my_group_membership_get_xml_response() {
   <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
   <property name="rel">myGroupMembership</property>
 </resource>"#,
+    );
+    reads_get::<
+        MyGroupMembership,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+  <property name="rel">myGroupMembership</property>
+</resource>"#,
+    );
+}
+
+/// The myGroupMembership2 GET json request sample.
+#[test]
+fn my_group_membership2_get_json_request() {
+    requests_get::<
+        MyGroupMembership2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
     );
 }
 
@@ -11522,6 +20968,16 @@ fn my_group_membership2_get_json_response() {
     );
 }
 
+/// The myGroupMembership2 GET xml request sample.
+#[test]
+fn my_group_membership2_get_xml_request() {
+    requests_get::<
+        MyGroupMembership2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
 /// The myGroupMembership2 GET xml response sample.
 #[test]
 fn my_group_membership2_get_xml_response() {
@@ -11535,6 +20991,63 @@ fn my_group_membership2_get_xml_response() {
   <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
   <property name="rel">myGroupMembership</property>
 </resource>"#,
+    );
+    reads_get::<
+        MyGroupMembership2,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+  <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
+  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+  <property name="rel">myGroupMembership</property>
+</resource>"#,
+    );
+}
+
+/// The myGroupMembership2 DELETE json request sample.
+#[test]
+fn my_group_membership2_delete_json_request() {
+    requests_delete::<
+        MyGroupMembership2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
+/// The myGroupMembership2 DELETE json response sample.
+#[test]
+fn my_group_membership2_delete_json_response() {
+    reads_delete::<MyGroupMembership2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myGroupMembership2 DELETE xml request sample.
+#[test]
+fn my_group_membership2_delete_xml_request() {
+    requests_delete::<
+        MyGroupMembership2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
+/// The myGroupMembership2 DELETE xml response sample.
+#[test]
+fn my_group_membership2_delete_xml_response() {
+    reads_delete::<MyGroupMembership2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myGroupMemberships GET json request sample.
+#[test]
+fn my_group_memberships_get_json_request() {
+    requests_get::<
+        MyGroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
     );
 }
 
@@ -11575,6 +21088,54 @@ fn my_group_memberships_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MyGroupMemberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myGroupMemberships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/myGroupMemberships"
+    }
+  },
+  "_embedded" : {
+    "myGroupMembership" : [
+      {
+        "rel" : "myGroupMembership",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "defaultGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
+          },
+          "group" : {
+            "href" : "/ucwa/v1/applications/192/groups/group"
+          },
+          "pinnedGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myGroupMemberships GET xml request sample.
+#[test]
+fn my_group_memberships_get_xml_request() {
+    requests_get::<
+        MyGroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
+    );
 }
 
 /// The myGroupMemberships GET xml response sample.
@@ -11592,6 +21153,33 @@ fn my_group_memberships_get_xml_response() {
     <property name="rel">myGroupMembership</property>
   </resource>
 </resource>"#,
+    );
+    reads_get::<
+        MyGroupMemberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">myGroupMemberships</property>
+  <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+    <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+    <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+    <property name="rel">myGroupMembership</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The myGroupMemberships2 GET json request sample.
+#[test]
+fn my_group_memberships2_get_json_request() {
+    requests_get::<
+        MyGroupMemberships2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
     );
 }
 
@@ -11637,10 +21225,38 @@ fn my_group_memberships2_get_json_response() {
     );
 }
 
+/// The myGroupMemberships2 GET xml request sample.
+#[test]
+fn my_group_memberships2_get_xml_request() {
+    requests_get::<
+        MyGroupMemberships2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
+    );
+}
+
 /// The myGroupMemberships2 GET xml response sample.
 #[test]
 fn my_group_memberships2_get_xml_response() {
     let _decoded: MyGroupMemberships2 = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">myGroupMemberships</property>
+  <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+    <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
+    <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+    <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+    <property name="rel">myGroupMembership</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        MyGroupMemberships2,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myGroupMemberships</property>
@@ -11684,6 +21300,35 @@ fn my_group_memberships2_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        MyGroupMemberships2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myGroupMembership",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "defaultGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
+    },
+    "delegatesGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/delegatesGroup"
+    },
+    "group" : {
+      "href" : "/ucwa/v1/applications/192/groups/group"
+    },
+    "pinnedGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
+    }
+  }
+}"#,
+    );
 }
 
 /// The myGroupMemberships2 POST xml response sample.
@@ -11700,6 +21345,14 @@ fn my_group_memberships2_post_xml_response() {
   <property name="rel">myGroupMembership</property>
 </resource>"#,
     );
+}
+
+/// The myGroups GET json request sample.
+#[test]
+fn my_groups_get_json_request() {
+    requests_get::<
+        MyGroups,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
 }
 
 /// The myGroups GET json response sample.
@@ -11947,12 +21600,372 @@ fn my_groups_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MyGroups,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myGroups",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups"
+    },
+    "distributionGroup" : [
+      {
+        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+      }
+    ],
+    "group" : [
+      {
+        "href" : "/ucwa/v1/applications/192/groups/group"
+      }
+    ],
+    "defaultGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
+    },
+    "delegatesGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/delegatesGroup"
+    },
+    "delegatorsGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/delegatorsGroup"
+    },
+    "myOrganizationGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/myOrganizationGroup"
+    },
+    "pinnedGroup" : {
+      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
+    }
+  },
+  "_embedded" : {
+    "distributionGroup" : [
+      {
+        "rel" : "distributionGroup",
+        "uri" : "sip:mypersonalgroup@contoso.com",
+        "id" : "7",
+        "name" : "MyPersonalGroup",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+          },
+          "addToContactList" : {
+            "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+          },
+          "expandDistributionGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+          },
+          "removeFromContactList" : {
+            "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+          },
+          "subscribeToGroupPresence" : {
+            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+          }
+        },
+        "_embedded" : {
+          "contact" : [
+            {
+              "rel" : "contact",
+              "company" : "Contoso Corp.",
+              "department" : "Engineering",
+              "emailAddresses" : [
+                "Alex.Doe@contoso.com"
+              ],
+              "homePhoneNumber" : "tel:+19185550107",
+              "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+              "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+              "name" : "Alex Doe",
+              "office" : "tel:+1425554321;ext=54321",
+              "otherPhoneNumber" : "tel:+19195558194",
+              "sourceNetwork" : "SameEnterprise",
+              "title" : "Engineer 2",
+              "type" : "User",
+              "uri" : "sip:alex@contoso.com",
+              "workPhoneNumber" : "tel:+1425554321;ext=54321",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/people/282"
+                },
+                "contactLocation" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+                },
+                "contactNote" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+                },
+                "contactPhoto" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+                },
+                "contactPresence" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+                },
+                "contactPrivacyRelationship" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+                },
+                "contactSupportedModalities" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+                }
+              }
+            }
+          ],
+          "distributionGroup" : [
+            {
+              "rel" : "distributionGroup",
+              "uri" : "sip:mypersonalgroup@contoso.com",
+              "id" : "7",
+              "name" : "MyPersonalGroup",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                },
+                "addToContactList" : {
+                  "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+                },
+                "expandDistributionGroup" : {
+                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+                },
+                "removeFromContactList" : {
+                  "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+                },
+                "subscribeToGroupPresence" : {
+                  "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+                }
+              },
+              "_embedded" : {
+                "contact" : [
+                  {
+                    "rel" : "contact",
+                    "company" : "Contoso Corp.",
+                    "department" : "Engineering",
+                    "emailAddresses" : [
+                      "Alex.Doe@contoso.com"
+                    ],
+                    "homePhoneNumber" : "tel:+19185550107",
+                    "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+                    "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+                    "name" : "Alex Doe",
+                    "office" : "tel:+1425554321;ext=54321",
+                    "otherPhoneNumber" : "tel:+19195558194",
+                    "sourceNetwork" : "SameEnterprise",
+                    "title" : "Engineer 2",
+                    "type" : "User",
+                    "uri" : "sip:alex@contoso.com",
+                    "workPhoneNumber" : "tel:+1425554321;ext=54321",
+                    "_links" : {
+                      "self" : {
+                        "href" : "/ucwa/v1/applications/192/people/282"
+                      },
+                      "contactLocation" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+                      },
+                      "contactNote" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+                      },
+                      "contactPhoto" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+                      },
+                      "contactPresence" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+                      },
+                      "contactPrivacyRelationship" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+                      },
+                      "contactSupportedModalities" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+                      }
+                    }
+                  }
+                ],
+                "distributionGroup" : [
+                  {
+                    "rel" : "distributionGroup",
+                    "uri" : "sip:mypersonalgroup@contoso.com",
+                    "id" : "7",
+                    "name" : "MyPersonalGroup",
+                    "_links" : {
+                      "self" : {
+                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                      },
+                      "addToContactList" : {
+                        "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+                      },
+                      "expandDistributionGroup" : {
+                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+                      },
+                      "removeFromContactList" : {
+                        "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+                      },
+                      "subscribeToGroupPresence" : {
+                        "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+                      }
+                    },
+                    "_embedded" : {
+                      "contact" : [
+                        {
+                          "_links" : {
+                            "self" : {
+                              "href" : "/ucwa/v1/applications/192/people/282"
+                            }
+                          }
+                        }
+                      ],
+                      "distributionGroup" : [
+                        {
+                          "_links" : {
+                            "self" : {
+                              "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                            }
+                          }
+                        }
+                      ]
+                    }
+                  }
+                ]
+              }
+            }
+          ]
+        }
+      }
+    ],
+    "group" : [
+      {
+        "rel" : "group",
+        "id" : "7",
+        "name" : "MyPersonalGroup",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/groups/group"
+          },
+          "groupContacts" : {
+            "href" : "/ucwa/v1/applications/192/contacts"
+          },
+          "subscribeToGroupPresence" : {
+            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myGroups GET xml request sample.
+#[test]
+fn my_groups_get_xml_request() {
+    requests_get::<
+        MyGroups,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
 }
 
 /// The myGroups GET xml response sample.
 #[test]
 fn my_groups_get_xml_response() {
     let _decoded: MyGroups = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+  <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
+  <link rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" />
+  <link rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" />
+  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+  <property name="rel">myGroups</property>
+  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">distributionGroup</property>
+    <property name="uri">sip:mypersonalgroup@contoso.com</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+      <property name="rel">contact</property>
+      <property name="company">Contoso Corp.</property>
+      <property name="department">Engineering</property>
+      <propertyList name="emailAddresses">
+        <item>Alex.Doe@contoso.com</item>
+      </propertyList>
+      <property name="homePhoneNumber">tel:+19185550107</property>
+      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+      <property name="name">Alex Doe</property>
+      <property name="office">tel:+1425554321;ext=54321</property>
+      <property name="otherPhoneNumber">tel:+19195558194</property>
+      <property name="sourceNetwork">SameEnterprise</property>
+      <property name="title">Engineer 2</property>
+      <property name="type">User</property>
+      <property name="uri">sip:alex@contoso.com</property>
+      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+    </resource>
+    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+      <property name="rel">distributionGroup</property>
+      <property name="uri">sip:mypersonalgroup@contoso.com</property>
+      <property name="id">7</property>
+      <property name="name">MyPersonalGroup</property>
+      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+        <property name="rel">contact</property>
+        <property name="company">Contoso Corp.</property>
+        <property name="department">Engineering</property>
+        <propertyList name="emailAddresses">
+          <item>Alex.Doe@contoso.com</item>
+        </propertyList>
+        <property name="homePhoneNumber">tel:+19185550107</property>
+        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+        <property name="name">Alex Doe</property>
+        <property name="office">tel:+1425554321;ext=54321</property>
+        <property name="otherPhoneNumber">tel:+19195558194</property>
+        <property name="sourceNetwork">SameEnterprise</property>
+        <property name="title">Engineer 2</property>
+        <property name="type">User</property>
+        <property name="uri">sip:alex@contoso.com</property>
+        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+      </resource>
+      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+        <property name="rel">distributionGroup</property>
+        <property name="uri">sip:mypersonalgroup@contoso.com</property>
+        <property name="id">7</property>
+        <property name="name">MyPersonalGroup</property>
+        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
+        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+      </resource>
+    </resource>
+  </resource>
+  <resource rel="group" href="/ucwa/v1/applications/192/groups/group">
+    <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">group</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        MyGroups,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
@@ -12602,6 +22615,14 @@ fn my_groups_deleted_event_5() {
     );
 }
 
+/// The myGroups2 GET json request sample.
+#[test]
+fn my_groups2_get_json_request() {
+    requests_get::<
+        MyGroups2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
+}
+
 /// The myGroups2 GET json response sample.
 #[test]
 fn my_groups2_get_json_response() {
@@ -12852,10 +22873,125 @@ fn my_groups2_get_json_response() {
     );
 }
 
+/// The myGroups2 GET xml request sample.
+#[test]
+fn my_groups2_get_xml_request() {
+    requests_get::<
+        MyGroups2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
+}
+
 /// The myGroups2 GET xml response sample.
 #[test]
 fn my_groups2_get_xml_response() {
     let _decoded: MyGroups2 = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
+  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
+  <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
+  <link rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" />
+  <link rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" />
+  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
+  <property name="rel">myGroups</property>
+  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">distributionGroup</property>
+    <property name="uri">sip:mypersonalgroup@contoso.com</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+      <property name="rel">contact</property>
+      <property name="company">Contoso Corp.</property>
+      <property name="department">Engineering</property>
+      <propertyList name="emailAddresses">
+        <item>Alex.Doe@contoso.com</item>
+      </propertyList>
+      <property name="homePhoneNumber">tel:+19185550107</property>
+      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+      <property name="name">Alex Doe</property>
+      <property name="office">tel:+1425554321;ext=54321</property>
+      <property name="otherPhoneNumber">tel:+19195558194</property>
+      <property name="sourceNetwork">SameEnterprise</property>
+      <property name="title">Engineer 2</property>
+      <property name="type">User</property>
+      <property name="uri">sip:alex@contoso.com</property>
+      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+    </resource>
+    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+      <property name="rel">distributionGroup</property>
+      <property name="uri">sip:mypersonalgroup@contoso.com</property>
+      <property name="id">7</property>
+      <property name="name">MyPersonalGroup</property>
+      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+        <property name="rel">contact</property>
+        <property name="company">Contoso Corp.</property>
+        <property name="department">Engineering</property>
+        <propertyList name="emailAddresses">
+          <item>Alex.Doe@contoso.com</item>
+        </propertyList>
+        <property name="homePhoneNumber">tel:+19185550107</property>
+        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+        <property name="name">Alex Doe</property>
+        <property name="office">tel:+1425554321;ext=54321</property>
+        <property name="otherPhoneNumber">tel:+19195558194</property>
+        <property name="sourceNetwork">SameEnterprise</property>
+        <property name="title">Engineer 2</property>
+        <property name="type">User</property>
+        <property name="uri">sip:alex@contoso.com</property>
+        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+      </resource>
+      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+        <property name="rel">distributionGroup</property>
+        <property name="uri">sip:mypersonalgroup@contoso.com</property>
+        <property name="id">7</property>
+        <property name="name">MyPersonalGroup</property>
+        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
+        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+      </resource>
+    </resource>
+  </resource>
+  <resource rel="group" href="/ucwa/v1/applications/192/groups/group">
+    <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">group</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+  </resource>
+</resource>"#,
+    );
+    reads_get::<
+        MyGroups2,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
@@ -12963,11 +23099,24 @@ fn my_groups2_get_xml_response() {
 /// The myGroups2 POST json request sample.
 #[test]
 fn my_groups2_post_json_request() {
-    let _decoded: MyGroups2Request = request_json_round_trip(
+    let decoded: MyGroups2Request = request_json_round_trip(
         r#"{
   "displayName" : "samplevalue"
 }"#,
     );
+    requests_post::<
+        MyGroups2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The myGroups2 POST json response sample.
+#[test]
+fn my_groups2_post_json_response() {
+    reads_post::<MyGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myGroups2 POST xml request sample.
@@ -12980,6 +23129,19 @@ fn my_groups2_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.display_name, r#""samplevalue""#);
+    requests_post::<
+        MyGroups2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The myGroups2 POST xml response sample.
+#[test]
+fn my_groups2_post_xml_response() {
+    reads_post::<MyGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myGroups2 added event sample.
@@ -13528,6 +23690,16 @@ fn my_groups2_deleted_event_5() {
     );
 }
 
+/// The myOnlineMeeting GET json request sample.
+#[test]
+fn my_online_meeting_get_json_request() {
+    requests_get::<
+        MyOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
+}
+
 /// The myOnlineMeeting GET json response sample.
 #[test]
 fn my_online_meeting_get_json_response() {
@@ -13590,6 +23762,70 @@ fn my_online_meeting_get_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""/Date(1474932029620)/""#);
+    reads_get::<
+        MyOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myOnlineMeeting",
+  "accessLevel" : "SameEnterprise",
+  "attendees" : [
+    "sip:johndoe@contoso.com",
+    "sip:janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "Disabled",
+  "conferenceId" : "12983487",
+  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+  "entryExitAnnouncement" : "Disabled",
+  "expirationTime" : "\/Date(1474932029620)\/",
+  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
+  "leaders" : [
+    "sip:aikc@contoso.com",
+    "sip:lenea@contoso.com"
+  ],
+  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
+  "lobbyBypassForPhoneUsers" : "Disabled",
+  "onlineMeetingId" : "IB88RLLY",
+  "onlineMeetingRel" : "myOnlineMeetings",
+  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
+  "organizerUri" : "sip:bmauldin@contoso.com",
+  "phoneUserAdmission" : "Disabled",
+  "subject" : "Quarterly sales numbers",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
+    },
+    "onlineMeetingExtensions" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+    }
+  },
+  "_embedded" : {
+    "onlineMeetingExtension" : [
+      {
+        "rel" : "onlineMeetingExtension",
+        "id" : "917823",
+        "type" : "RoamedParticipantData",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myOnlineMeeting GET xml request sample.
+#[test]
+fn my_online_meeting_get_xml_request() {
+    requests_get::<
+        MyOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
 }
 
 /// The myOnlineMeeting GET xml response sample.
@@ -13639,12 +23875,107 @@ fn my_online_meeting_get_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6249403-07:00""#);
+    reads_get::<
+        MyOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
+  <property name="rel">myOnlineMeeting</property>
+  <property name="accessLevel">SameEnterprise</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">SameEnterprise</property>
+  <property name="conferenceId">12983487</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="entryExitAnnouncement">Disabled</property>
+  <property name="expirationTime">2016-09-26T16:20:29.6249403-07:00</property>
+  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="onlineMeetingId">IB88RLLY</property>
+  <property name="onlineMeetingRel">myOnlineMeetings</property>
+  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+  <property name="organizerUri">sip:bmauldin@contoso.com</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+    <property name="rel">onlineMeetingExtension</property>
+    <property name="id">917823</property>
+    <property name="type">RoamedParticipantData</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The myOnlineMeeting DELETE json request sample.
+#[test]
+fn my_online_meeting_delete_json_request() {
+    requests_delete::<
+        MyOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
+}
+
+/// The myOnlineMeeting DELETE json response sample.
+#[test]
+fn my_online_meeting_delete_json_response() {
+    reads_delete::<MyOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myOnlineMeeting DELETE xml request sample.
+#[test]
+fn my_online_meeting_delete_xml_request() {
+    requests_delete::<
+        MyOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
+}
+
+/// The myOnlineMeeting DELETE xml response sample.
+#[test]
+fn my_online_meeting_delete_xml_response() {
+    reads_delete::<MyOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myOnlineMeeting PUT json request sample.
 #[test]
 fn my_online_meeting_put_json_request() {
     let _decoded: MyOnlineMeetingRequest = request_json_round_trip(
+        r#"{
+  "accessLevel" : "Invited",
+  "attendees" : [
+    "sip : johndoe@contoso.com",
+    "sip : janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "SameEnterprise",
+  "description" : "We\u0027llbemeetingtoreviewthesalesnumbersforthispastquarteranddiscussprojectionsforthenexttwoquarters.",
+  "entryExitAnnouncement" : "Unsupported",
+  "expirationTime" : "\/Date(1474932029635)\/",
+  "leaders" : [
+    "sip : aikc@contoso.com",
+    "sip : lenea@contoso.com"
+  ],
+  "lobbyBypassForPhoneUsers" : "Disabled",
+  "phoneUserAdmission" : "Disabled",
+  "subject" : "Quarterlysalesnumbers"
+}"#,
+    );
+    requests_put::<
+        MyOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+        "application/json",
         r#"{
   "accessLevel" : "Invited",
   "attendees" : [
@@ -13728,6 +24059,60 @@ fn my_online_meeting_put_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.expiration_time, r#""/Date(1474932029637)/""#);
+    reads_put::<
+        MyOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myOnlineMeeting",
+  "accessLevel" : "Invited",
+  "attendees" : [
+    "sip:johndoe@contoso.com",
+    "sip:janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "Disabled",
+  "conferenceId" : "12983487",
+  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+  "entryExitAnnouncement" : "Unsupported",
+  "expirationTime" : "\/Date(1474932029637)\/",
+  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
+  "leaders" : [
+    "sip:aikc@contoso.com",
+    "sip:lenea@contoso.com"
+  ],
+  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
+  "lobbyBypassForPhoneUsers" : "Disabled",
+  "onlineMeetingId" : "IB88RLLY",
+  "onlineMeetingRel" : "myOnlineMeetings",
+  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
+  "organizerUri" : "sip:bmauldin@contoso.com",
+  "phoneUserAdmission" : "Disabled",
+  "subject" : "Quarterly sales numbers",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
+    },
+    "onlineMeetingExtensions" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+    }
+  },
+  "_embedded" : {
+    "onlineMeetingExtension" : [
+      {
+        "rel" : "onlineMeetingExtension",
+        "id" : "917823",
+        "type" : "RoamedParticipantData",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
 }
 
 /// The myOnlineMeeting PUT xml request sample.
@@ -13763,6 +24148,31 @@ fn my_online_meeting_put_xml_request() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6409409-07:00""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Disabled""#);
+    requests_put::<
+        MyOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="accessLevel">Invited</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">SameEnterprise</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="entryExitAnnouncement">Disabled</property>
+  <property name="expirationTime">2016-09-26T16:20:29.6409409-07:00</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+</input>"#,
+    );
 }
 
 /// The myOnlineMeeting PUT xml response sample.
@@ -13812,6 +24222,55 @@ fn my_online_meeting_put_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6429410-07:00""#);
+    reads_put::<
+        MyOnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
+  <property name="rel">myOnlineMeeting</property>
+  <property name="accessLevel">SameEnterprise</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">Disabled</property>
+  <property name="conferenceId">12983487</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="entryExitAnnouncement">Unsupported</property>
+  <property name="expirationTime">2016-09-26T16:20:29.6429410-07:00</property>
+  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="onlineMeetingId">IB88RLLY</property>
+  <property name="onlineMeetingRel">myOnlineMeetings</property>
+  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+  <property name="organizerUri">sip:bmauldin@contoso.com</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+    <property name="rel">onlineMeetingExtension</property>
+    <property name="id">917823</property>
+    <property name="type">RoamedParticipantData</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The myOnlineMeetings GET json request sample.
+#[test]
+fn my_online_meetings_get_json_request() {
+    requests_get::<
+        MyOnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+    );
 }
 
 /// The myOnlineMeetings GET json response sample.
@@ -13929,6 +24388,132 @@ fn my_online_meetings_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MyOnlineMeetings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myOnlineMeetings",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
+    }
+  },
+  "_embedded" : {
+    "myAssignedOnlineMeeting" : [
+      {
+        "rel" : "myAssignedOnlineMeeting",
+        "accessLevel" : "Locked",
+        "attendees" : [
+          "sip:johndoe@contoso.com",
+          "sip:janedoe@contoso.com"
+        ],
+        "automaticLeaderAssignment" : "Disabled",
+        "conferenceId" : "12983487",
+        "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+        "entryExitAnnouncement" : "Disabled",
+        "expirationTime" : "\/Date(1474932029004)\/",
+        "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
+        "leaders" : [
+          "sip:aikc@contoso.com",
+          "sip:lenea@contoso.com"
+        ],
+        "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
+        "lobbyBypassForPhoneUsers" : "Disabled",
+        "onlineMeetingId" : "IB88RLLY",
+        "onlineMeetingRel" : "myOnlineMeetings",
+        "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
+        "organizerUri" : "sip:bmauldin@contoso.com",
+        "phoneUserAdmission" : "Disabled",
+        "subject" : "Quarterly sales numbers",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+          },
+          "onlineMeetingExtensions" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+          }
+        },
+        "_embedded" : {
+          "onlineMeetingExtension" : [
+            {
+              "rel" : "onlineMeetingExtension",
+              "id" : "917823",
+              "type" : "RoamedParticipantData",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+                }
+              }
+            }
+          ]
+        }
+      }
+    ],
+    "myOnlineMeeting" : [
+      {
+        "rel" : "myOnlineMeeting",
+        "accessLevel" : "Locked",
+        "attendees" : [
+          "sip:johndoe@contoso.com",
+          "sip:janedoe@contoso.com"
+        ],
+        "automaticLeaderAssignment" : "Disabled",
+        "conferenceId" : "12983487",
+        "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+        "entryExitAnnouncement" : "Disabled",
+        "expirationTime" : "\/Date(1474932029024)\/",
+        "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
+        "leaders" : [
+          "sip:aikc@contoso.com",
+          "sip:lenea@contoso.com"
+        ],
+        "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
+        "lobbyBypassForPhoneUsers" : "Disabled",
+        "onlineMeetingId" : "IB88RLLY",
+        "onlineMeetingRel" : "myOnlineMeetings",
+        "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
+        "organizerUri" : "sip:bmauldin@contoso.com",
+        "phoneUserAdmission" : "Disabled",
+        "subject" : "Quarterly sales numbers",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
+          },
+          "onlineMeetingExtensions" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+          }
+        },
+        "_embedded" : {
+          "onlineMeetingExtension" : [
+            {
+              "rel" : "onlineMeetingExtension",
+              "id" : "917823",
+              "type" : "RoamedParticipantData",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+                }
+              }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myOnlineMeetings GET xml request sample.
+#[test]
+fn my_online_meetings_get_xml_request() {
+    requests_get::<
+        MyOnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+    );
 }
 
 /// The myOnlineMeetings GET xml response sample.
@@ -14004,12 +24589,86 @@ fn my_online_meetings_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        MyOnlineMeetings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">myOnlineMeetings</property>
+  <resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600">
+    <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
+    <property name="rel">myAssignedOnlineMeeting</property>
+    <property name="accessLevel">None</property>
+    <propertyList name="attendees">
+      <item>sip:johndoe@contoso.com</item>
+      <item>sip:janedoe@contoso.com</item>
+    </propertyList>
+    <property name="automaticLeaderAssignment">SameEnterprise</property>
+    <property name="conferenceId">12983487</property>
+    <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+    <property name="entryExitAnnouncement">Unsupported</property>
+    <property name="expirationTime">2016-09-26T16:20:29.0389049-07:00</property>
+    <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+    <propertyList name="leaders">
+      <item>sip:aikc@contoso.com</item>
+      <item>sip:lenea@contoso.com</item>
+    </propertyList>
+    <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
+    <property name="lobbyBypassForPhoneUsers">Disabled</property>
+    <property name="onlineMeetingId">IB88RLLY</property>
+    <property name="onlineMeetingRel">myOnlineMeetings</property>
+    <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+    <property name="organizerUri">sip:bmauldin@contoso.com</property>
+    <property name="phoneUserAdmission">Disabled</property>
+    <property name="subject">Quarterly sales numbers</property>
+    <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+      <property name="rel">onlineMeetingExtension</property>
+      <property name="id">917823</property>
+      <property name="type">RoamedParticipantData</property>
+    </resource>
+  </resource>
+  <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943">
+    <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
+    <property name="rel">myOnlineMeeting</property>
+    <property name="accessLevel">None</property>
+    <propertyList name="attendees">
+      <item>sip:johndoe@contoso.com</item>
+      <item>sip:janedoe@contoso.com</item>
+    </propertyList>
+    <property name="automaticLeaderAssignment">SameEnterprise</property>
+    <property name="conferenceId">12983487</property>
+    <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+    <property name="entryExitAnnouncement">Disabled</property>
+    <property name="expirationTime">2016-09-26T16:20:29.0419053-07:00</property>
+    <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+    <propertyList name="leaders">
+      <item>sip:aikc@contoso.com</item>
+      <item>sip:lenea@contoso.com</item>
+    </propertyList>
+    <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
+    <property name="lobbyBypassForPhoneUsers">Disabled</property>
+    <property name="onlineMeetingId">IB88RLLY</property>
+    <property name="onlineMeetingRel">myOnlineMeetings</property>
+    <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+    <property name="organizerUri">sip:bmauldin@contoso.com</property>
+    <property name="phoneUserAdmission">Disabled</property>
+    <property name="subject">Quarterly sales numbers</property>
+    <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+      <property name="rel">onlineMeetingExtension</property>
+      <property name="id">917823</property>
+      <property name="type">RoamedParticipantData</property>
+    </resource>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The myOnlineMeetings POST json request sample.
 #[test]
 fn my_online_meetings_post_json_request() {
-    let _decoded: MyOnlineMeetingsRequest = request_json_round_trip(
+    let decoded: MyOnlineMeetingsRequest = request_json_round_trip(
         r#"{
   "accessLevel" : "None",
   "attendees" : [
@@ -14028,6 +24687,13 @@ fn my_online_meetings_post_json_request() {
   "phoneUserAdmission" : "Disabled",
   "subject" : "Quarterlysalesnumbers"
 }"#,
+    );
+    requests_post::<
+        MyOnlineMeetings,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -14093,6 +24759,60 @@ fn my_online_meetings_post_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""/Date(1474932029051)/""#);
+    reads_post::<
+        MyOnlineMeetings,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myOnlineMeeting",
+  "accessLevel" : "None",
+  "attendees" : [
+    "sip:johndoe@contoso.com",
+    "sip:janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "SameEnterprise",
+  "conferenceId" : "12983487",
+  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+  "entryExitAnnouncement" : "Disabled",
+  "expirationTime" : "\/Date(1474932029051)\/",
+  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
+  "leaders" : [
+    "sip:aikc@contoso.com",
+    "sip:lenea@contoso.com"
+  ],
+  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
+  "lobbyBypassForPhoneUsers" : "Disabled",
+  "onlineMeetingId" : "IB88RLLY",
+  "onlineMeetingRel" : "myOnlineMeetings",
+  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
+  "organizerUri" : "sip:bmauldin@contoso.com",
+  "phoneUserAdmission" : "Disabled",
+  "subject" : "Quarterly sales numbers",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
+    },
+    "onlineMeetingExtensions" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+    }
+  },
+  "_embedded" : {
+    "onlineMeetingExtension" : [
+      {
+        "rel" : "onlineMeetingExtension",
+        "id" : "917823",
+        "type" : "RoamedParticipantData",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
 }
 
 /// The myOnlineMeetings POST xml request sample.
@@ -14128,6 +24848,13 @@ fn my_online_meetings_post_xml_request() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.0559053-07:00""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Disabled""#);
+    requests_post::<
+        MyOnlineMeetings,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The myOnlineMeetings POST xml response sample.
@@ -14170,6 +24897,16 @@ fn my_online_meetings_post_xml_response() {
     );
 }
 
+/// The myOrganizationGroup GET json request sample.
+#[test]
+fn my_organization_group_get_json_request() {
+    requests_get::<
+        MyOrganizationGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/myOrganizationGroup HTTP/1.1",
+    );
+}
+
 /// The myOrganizationGroup GET json response sample.
 #[test]
 fn my_organization_group_get_json_response() {
@@ -14193,6 +24930,38 @@ fn my_organization_group_get_json_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        MyOrganizationGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myOrganizationGroup",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/myOrganizationGroup"
+    },
+    "groupContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The myOrganizationGroup GET xml request sample.
+#[test]
+fn my_organization_group_get_xml_request() {
+    requests_get::<
+        MyOrganizationGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/myOrganizationGroup HTTP/1.1",
+    );
 }
 
 /// The myOrganizationGroup GET xml response sample.
@@ -14210,6 +24979,20 @@ fn my_organization_group_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        MyOrganizationGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">myOrganizationGroup</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
 }
 
 /// The myOrganizationGroup added event sample.
@@ -14317,6 +25100,16 @@ fn my_organization_group_deleted_event() {
     );
 }
 
+/// The myPrivacyRelationship GET json request sample.
+#[test]
+fn my_privacy_relationship_get_json_request() {
+    requests_get::<
+        MyPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The myPrivacyRelationship GET json response sample.
 #[test]
 fn my_privacy_relationship_get_json_response() {
@@ -14337,6 +25130,36 @@ fn my_privacy_relationship_get_json_response() {
 }"#,
     );
     holds(&decoded.relationship_level, r#""Workgroup""#);
+    reads_get::<
+        MyPrivacyRelationship,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myPrivacyRelationship",
+  "relationshipLevel" : "Workgroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship"
+    },
+    "contact" : [
+      {
+        "href" : "/ucwa/v1/applications/192/people/151"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myPrivacyRelationship GET xml request sample.
+#[test]
+fn my_privacy_relationship_get_xml_request() {
+    requests_get::<
+        MyPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship HTTP/1.1",
+    );
 }
 
 /// The myPrivacyRelationship GET xml response sample.
@@ -14351,6 +25174,28 @@ fn my_privacy_relationship_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.relationship_level, r#""Colleagues""#);
+    reads_get::<
+        MyPrivacyRelationship,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/576" />
+  <property name="rel">myPrivacyRelationship</property>
+  <property name="relationshipLevel">Colleagues</property>
+</resource>"#,
+    );
+}
+
+/// The myPrivacyRelationships GET json request sample.
+#[test]
+fn my_privacy_relationships_get_json_request() {
+    requests_get::<
+        MyPrivacyRelationships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships HTTP/1.1",
+    );
 }
 
 /// The myPrivacyRelationships GET json response sample.
@@ -14384,6 +25229,48 @@ fn my_privacy_relationships_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        MyPrivacyRelationships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myPrivacyRelationships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
+    }
+  },
+  "_embedded" : {
+    "myPrivacyRelationship" : [
+      {
+        "rel" : "myPrivacyRelationship",
+        "relationshipLevel" : "Unknown",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship"
+          },
+          "contact" : [
+            {
+              "href" : "/ucwa/v1/applications/192/people/816"
+            }
+          ]
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The myPrivacyRelationships GET xml request sample.
+#[test]
+fn my_privacy_relationships_get_xml_request() {
+    requests_get::<
+        MyPrivacyRelationships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships HTTP/1.1",
+    );
 }
 
 /// The myPrivacyRelationships GET xml response sample.
@@ -14399,6 +25286,31 @@ fn my_privacy_relationships_get_xml_response() {
     <property name="relationshipLevel">External</property>
   </resource>
 </resource>"#,
+    );
+    reads_get::<
+        MyPrivacyRelationships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">myPrivacyRelationships</property>
+  <resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/464" />
+    <property name="rel">myPrivacyRelationship</property>
+    <property name="relationshipLevel">External</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The nextConversationLogTranscripts GET json request sample.
+#[test]
+fn next_conversation_log_transcripts_get_json_request() {
+    requests_get::<
+        NextConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts HTTP/1.1",
     );
 }
 
@@ -14472,6 +25384,87 @@ fn next_conversation_log_transcripts_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        NextConversationLogTranscripts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "nextConversationLogTranscripts",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts"
+    },
+    "nextConversationLogTranscripts" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts"
+    }
+  },
+  "_embedded" : {
+    "conversationLogTranscript" : [
+      {
+        "rel" : "conversationLogTranscript",
+        "timeStamp" : "\/Date(1474932029201)\/",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          }
+        },
+        "_embedded" : {
+          "audioTranscript" : {
+            "rel" : "audioTranscript",
+            "duration" : "samplevalue",
+            "status" : "Connected",
+            "_links" : {
+              "self" : {
+                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
+              }
+            }
+          },
+          "errorTranscript" : {
+            "rel" : "errorTranscript",
+            "reason" : "TranscriptionFailed",
+            "_links" : {
+              "self" : {
+                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
+              }
+            }
+          },
+          "messageTranscript" : {
+            "rel" : "messageTranscript",
+            "_links" : {
+              "self" : {
+                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
+              },
+              "htmlMessage" : {
+                "href" : "data:text/html;base64,base64-encoded-htmlmessage"
+              },
+              "plainMessage" : {
+                "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
+              }
+            }
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The nextConversationLogTranscripts GET xml request sample.
+#[test]
+fn next_conversation_log_transcripts_get_xml_request() {
+    requests_get::<
+        NextConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts HTTP/1.1",
+    );
 }
 
 /// The nextConversationLogTranscripts GET xml response sample.
@@ -14504,6 +25497,45 @@ fn next_conversation_log_transcripts_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        NextConversationLogTranscripts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
+  <property name="rel">nextConversationLogTranscripts</property>
+  <resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <property name="rel">conversationLogTranscript</property>
+    <property name="timeStamp">2016-09-26T16:20:29.2219169-07:00</property>
+    <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript">
+      <property name="rel">audioTranscript</property>
+      <property name="duration">samplevalue</property>
+      <property name="status">Connected</property>
+    </resource>
+    <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript">
+      <property name="rel">errorTranscript</property>
+      <property name="reason">TranscriptionFailed</property>
+    </resource>
+    <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript">
+      <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
+      <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
+      <property name="rel">messageTranscript</property>
+    </resource>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The note GET json request sample.
+#[test]
+fn note_get_json_request() {
+    requests_get::<
+        Note,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/note HTTP/1.1");
 }
 
 /// The note GET json response sample.
@@ -14523,6 +25555,30 @@ fn note_get_json_response() {
     );
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<
+        Note,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "note",
+  "message" : "Heads down today",
+  "type" : "Personal",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/note"
+    }
+  }
+}"#,
+    );
+}
+
+/// The note GET xml request sample.
+#[test]
+fn note_get_xml_request() {
+    requests_get::<
+        Note,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/note HTTP/1.1");
 }
 
 /// The note GET xml response sample.
@@ -14538,6 +25594,30 @@ fn note_get_xml_response() {
     );
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<
+        Note,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="note" href="/ucwa/v1/applications/192/me/note" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">note</property>
+  <property name="message">Heads down today</property>
+  <property name="type">Personal</property>
+</resource>"#,
+    );
+}
+
+/// The note POST json response sample.
+#[test]
+fn note_post_json_response() {
+    reads_post::<Note>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The note POST xml response sample.
+#[test]
+fn note_post_xml_response() {
+    reads_post::<Note>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The note added event sample.
@@ -14645,6 +25725,14 @@ fn note_deleted_event() {
     );
 }
 
+/// The onBehalfOf GET json request sample.
+#[test]
+fn on_behalf_of_get_json_request() {
+    requests_get::<
+        OnBehalfOf,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/444 HTTP/1.1");
+}
+
 /// The onBehalfOf GET json response sample.
 #[test]
 fn on_behalf_of_get_json_response() {
@@ -14704,6 +25792,62 @@ fn on_behalf_of_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        OnBehalfOf,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onBehalfOf",
+  "company" : "Contoso Corp.",
+  "department" : "Engineering",
+  "emailAddresses" : [
+    "Alex.Doe@contoso.com"
+  ],
+  "homePhoneNumber" : "tel:+19185550107",
+  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+  "name" : "Alex Doe",
+  "office" : "tel:+1425554321;ext=54321",
+  "otherPhoneNumber" : "tel:+19195558194",
+  "sourceNetwork" : "SameEnterprise",
+  "title" : "Engineer 2",
+  "type" : "User",
+  "uri" : "sip:alex@contoso.com",
+  "workPhoneNumber" : "tel:+1425554321;ext=54321",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "contactLocation" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+    },
+    "contactNote" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "contactPrivacyRelationship" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+    },
+    "contactSupportedModalities" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onBehalfOf GET xml request sample.
+#[test]
+fn on_behalf_of_get_xml_request() {
+    requests_get::<
+        OnBehalfOf,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/444 HTTP/1.1");
 }
 
 /// The onBehalfOf GET xml response sample.
@@ -14749,6 +25893,48 @@ fn on_behalf_of_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        OnBehalfOf,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">onBehalfOf</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The onlineMeeting GET json request sample.
+#[test]
+fn online_meeting_get_json_request() {
+    requests_get::<
+        OnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting HTTP/1.1",
+    );
 }
 
 /// The onlineMeeting GET json response sample.
@@ -14784,6 +25970,38 @@ fn online_meeting_get_json_response() {
         r#""The matters of this meeting are confidential.""#,
     );
     holds(&decoded.disclaimer_title, r#""Meeting Confidentiality""#);
+    reads_get::<
+        OnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeeting",
+  "accessLevel" : "Invited",
+  "attendees" : [
+    "sip:johndoe@contoso.com",
+    "sip:janedoe@contoso.com"
+  ],
+  "automaticLeaderAssignment" : "Disabled",
+  "conferenceId" : "12983487",
+  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
+  "disclaimerBody" : "The matters of this meeting are confidential.",
+  "disclaimerTitle" : "Meeting Confidentiality",
+  "entryExitAnnouncement" : "Disabled",
+  "expirationTime" : "\/Date(1474932024507)\/",
+  "hostingNetwork" : "https://meet.contoso.com",
+  "joinUrl":"https : //meet.contoso.com/bmauldin/IB88RLLY","largeMeeting":"Disabled","leaders":["sip : aikc@contoso.com","sip : lenea@contoso.com"],"lobbyBypassForPhoneUsers":"Disabled","onlineMeetingId":"IB88RLLY","onlineMeetingRel":"myOnlineMeetings","onlineMeetingUri":"sip : bmauldin@contoso.com;gruu;opaque=app : conf : focus : id : IB88RLLY","organizerName":"BillMauldin","organizerUri":"sip : bmauldin@contoso.com","phoneUserAdmission":"Disabled","subject":"Quarterlysalesnumbers","_links":{"self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"},"conversation":{"href":"/ucwa/v1/applications/192/communication/conversations/137"},"organizer":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer"},"phoneDialInInformation":{"href":"/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"}},"_embedded":{"onlineMeetingExtension":[{"rel":"onlineMeetingExtension","id":"917823","type":"RoamedParticipantData","_links":{"self":{"href":"/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"}}}]}}"#,
+    );
+}
+
+/// The onlineMeeting GET xml request sample.
+#[test]
+fn online_meeting_get_xml_request() {
+    requests_get::<
+        OnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting HTTP/1.1",
+    );
 }
 
 /// The onlineMeeting GET xml response sample.
@@ -14842,6 +26060,51 @@ fn online_meeting_get_xml_response() {
         r#""The matters of this meeting are confidential.""#,
     );
     holds(&decoded.disclaimer_title, r#""Meeting Confidentiality""#);
+    reads_get::<
+        OnlineMeeting,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="organizer" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer" />
+  <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
+  <property name="rel">onlineMeeting</property>
+  <property name="accessLevel">Invited</property>
+  <propertyList name="attendees">
+    <item>sip:johndoe@contoso.com</item>
+    <item>sip:janedoe@contoso.com</item>
+  </propertyList>
+  <property name="automaticLeaderAssignment">SameEnterprise</property>
+  <property name="conferenceId">12983487</property>
+  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
+  <property name="disclaimerBody">The matters of this meeting are confidential.</property>
+  <property name="disclaimerTitle">Meeting Confidentiality</property>
+  <property name="entryExitAnnouncement">Unsupported</property>
+  <property name="expirationTime">2016-09-26T16:20:24.5196479-07:00</property>
+  <property name="hostingNetwork">https://meet.contoso.com</property>
+  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
+  <property name="largeMeeting">Unknown</property>
+  <propertyList name="leaders">
+    <item>sip:aikc@contoso.com</item>
+    <item>sip:lenea@contoso.com</item>
+  </propertyList>
+  <property name="lobbyBypassForPhoneUsers">Disabled</property>
+  <property name="onlineMeetingId">IB88RLLY</property>
+  <property name="onlineMeetingRel">myOnlineMeetings</property>
+  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
+  <property name="organizerName">Bill Mauldin</property>
+  <property name="organizerUri">sip:bmauldin@contoso.com</property>
+  <property name="phoneUserAdmission">Disabled</property>
+  <property name="subject">Quarterly sales numbers</property>
+  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+    <property name="rel">onlineMeetingExtension</property>
+    <property name="id">917823</property>
+    <property name="type">RoamedParticipantData</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The onlineMeeting added event sample.
@@ -14922,6 +26185,16 @@ fn online_meeting_updated_event() {
     );
 }
 
+/// The onlineMeetingDefaultValues GET json request sample.
+#[test]
+fn online_meeting_default_values_get_json_request() {
+    requests_get::<
+        OnlineMeetingDefaultValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues HTTP/1.1",
+    );
+}
+
 /// The onlineMeetingDefaultValues GET json response sample.
 #[test]
 fn online_meeting_default_values_get_json_response() {
@@ -14947,6 +26220,36 @@ fn online_meeting_default_values_get_json_response() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Enabled""#);
     holds(&decoded.participants_warning_threshold, r#"16"#);
+    reads_get::<
+        OnlineMeetingDefaultValues,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingDefaultValues",
+  "accessLevel" : "Locked",
+  "automaticLeaderAssignment" : "SameEnterprise",
+  "defaultOnlineMeetingRel" : "myOnlineMeetings",
+  "entryExitAnnouncement" : "Disabled",
+  "lobbyBypassForPhoneUsers" : "Enabled",
+  "participantsWarningThreshold" : 16,
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingDefaultValues GET xml request sample.
+#[test]
+fn online_meeting_default_values_get_xml_request() {
+    requests_get::<
+        OnlineMeetingDefaultValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingDefaultValues GET xml response sample.
@@ -14969,6 +26272,32 @@ fn online_meeting_default_values_get_xml_response() {
     holds(&decoded.default_online_meeting_rel, r#""myOnlineMeetings""#);
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Enabled""#);
+    reads_get::<
+        OnlineMeetingDefaultValues,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">onlineMeetingDefaultValues</property>
+  <property name="accessLevel">Invited</property>
+  <property name="automaticLeaderAssignment">SameEnterprise</property>
+  <property name="defaultOnlineMeetingRel">myOnlineMeetings</property>
+  <property name="entryExitAnnouncement">Unsupported</property>
+  <property name="lobbyBypassForPhoneUsers">Enabled</property>
+  <property name="participantsWarningThreshold">54</property>
+</resource>"#,
+    );
+}
+
+/// The onlineMeetingEligibleValues GET json request sample.
+#[test]
+fn online_meeting_eligible_values_get_json_request() {
+    requests_get::<
+        OnlineMeetingEligibleValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingEligibleValues GET json response sample.
@@ -15005,6 +26334,51 @@ fn online_meeting_eligible_values_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        OnlineMeetingEligibleValues,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingEligibleValues",
+  "accessLevels" : [
+    "Locked"
+  ],
+  "automaticLeaderAssignments" : [
+    "SameEnterprise"
+  ],
+  "eligibleOnlineMeetingRels" : [
+    "myOnlineMeetings"
+  ],
+  "entryExitAnnouncements" : [
+    "Unsupported"
+  ],
+  "lobbyBypassForPhoneUsersSettings" : [
+    "Disabled"
+  ],
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
+    },
+    "myAssignedOnlineMeeting" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+    },
+    "myOnlineMeetings" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingEligibleValues GET xml request sample.
+#[test]
+fn online_meeting_eligible_values_get_xml_request() {
+    requests_get::<
+        OnlineMeetingEligibleValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingEligibleValues GET xml response sample.
@@ -15033,6 +26407,43 @@ fn online_meeting_eligible_values_get_xml_response() {
   </propertyList>
 </resource>"#,
     );
+    reads_get::<
+        OnlineMeetingEligibleValues,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
+  <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
+  <property name="rel">onlineMeetingEligibleValues</property>
+  <propertyList name="accessLevels">
+    <item>SameEnterprise</item>
+  </propertyList>
+  <propertyList name="automaticLeaderAssignments">
+    <item>Disabled</item>
+  </propertyList>
+  <propertyList name="eligibleOnlineMeetingRels">
+    <item>myOnlineMeetings</item>
+  </propertyList>
+  <propertyList name="entryExitAnnouncements">
+    <item>Unsupported</item>
+  </propertyList>
+  <propertyList name="lobbyBypassForPhoneUsersSettings">
+    <item>Disabled</item>
+  </propertyList>
+</resource>"#,
+    );
+}
+
+/// The onlineMeetingExtension GET json request sample.
+#[test]
+fn online_meeting_extension_get_json_request() {
+    requests_get::<
+        OnlineMeetingExtension,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingExtension GET json response sample.
@@ -15052,6 +26463,32 @@ fn online_meeting_extension_get_json_response() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_get::<
+        OnlineMeetingExtension,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingExtension",
+  "id" : "917823",
+  "type" : "RoamedParticipantData",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingExtension GET xml request sample.
+#[test]
+fn online_meeting_extension_get_xml_request() {
+    requests_get::<
+        OnlineMeetingExtension,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingExtension GET xml response sample.
@@ -15067,12 +26504,66 @@ fn online_meeting_extension_get_xml_response() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_get::<
+        OnlineMeetingExtension,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">onlineMeetingExtension</property>
+  <property name="id">917823</property>
+  <property name="type">RoamedParticipantData</property>
+</resource>"#,
+    );
+}
+
+/// The onlineMeetingExtension DELETE json request sample.
+#[test]
+fn online_meeting_extension_delete_json_request() {
+    requests_delete::<
+        OnlineMeetingExtension,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
+}
+
+/// The onlineMeetingExtension DELETE json response sample.
+#[test]
+fn online_meeting_extension_delete_json_response() {
+    reads_delete::<OnlineMeetingExtension>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The onlineMeetingExtension DELETE xml request sample.
+#[test]
+fn online_meeting_extension_delete_xml_request() {
+    requests_delete::<
+        OnlineMeetingExtension,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
+}
+
+/// The onlineMeetingExtension DELETE xml response sample.
+#[test]
+fn online_meeting_extension_delete_xml_response() {
+    reads_delete::<OnlineMeetingExtension>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The onlineMeetingExtension PUT json request sample.
 #[test]
 fn online_meeting_extension_put_json_request() {
     let _decoded: OnlineMeetingExtensionRequest = request_json_round_trip(
+        r#"{
+  "id" : "917823",
+  "type" : "RoamedParticipantData"
+}"#,
+    );
+    requests_put::<
+        OnlineMeetingExtension,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+        "application/json",
         r#"{
   "id" : "917823",
   "type" : "RoamedParticipantData"
@@ -15097,6 +26588,22 @@ fn online_meeting_extension_put_json_response() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_put::<
+        OnlineMeetingExtension,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingExtension",
+  "id" : "917823",
+  "type" : "RoamedParticipantData",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+    }
+  }
+}"#,
+    );
 }
 
 /// The onlineMeetingExtension PUT xml request sample.
@@ -15111,6 +26618,17 @@ fn online_meeting_extension_put_xml_request() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    requests_put::<
+        OnlineMeetingExtension,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="id">917823</property>
+  <property name="type">RoamedParticipantData</property>
+</input>"#,
+    );
 }
 
 /// The onlineMeetingExtension PUT xml response sample.
@@ -15126,6 +26644,28 @@ fn online_meeting_extension_put_xml_response() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_put::<
+        OnlineMeetingExtension,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">onlineMeetingExtension</property>
+  <property name="id">917823</property>
+  <property name="type">RoamedParticipantData</property>
+</resource>"#,
+    );
+}
+
+/// The onlineMeetingExtensions GET json request sample.
+#[test]
+fn online_meeting_extensions_get_json_request() {
+    requests_get::<
+        OnlineMeetingExtensions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingExtensions GET json response sample.
@@ -15155,6 +26695,44 @@ fn online_meeting_extensions_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        OnlineMeetingExtensions,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingExtensions",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
+    }
+  },
+  "_embedded" : {
+    "onlineMeetingExtension" : [
+      {
+        "rel" : "onlineMeetingExtension",
+        "id" : "917823",
+        "type" : "RoamedParticipantData",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingExtensions GET xml request sample.
+#[test]
+fn online_meeting_extensions_get_xml_request() {
+    requests_get::<
+        OnlineMeetingExtensions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingExtensions GET xml response sample.
@@ -15171,16 +26749,38 @@ fn online_meeting_extensions_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        OnlineMeetingExtensions,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">onlineMeetingExtensions</property>
+  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
+    <property name="rel">onlineMeetingExtension</property>
+    <property name="id">917823</property>
+    <property name="type">RoamedParticipantData</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The onlineMeetingExtensions POST json request sample.
 #[test]
 fn online_meeting_extensions_post_json_request() {
-    let _decoded: OnlineMeetingExtensionsRequest = request_json_round_trip(
+    let decoded: OnlineMeetingExtensionsRequest = request_json_round_trip(
         r#"{
   "id" : "917823",
   "type" : "RoamedParticipantData"
 }"#,
+    );
+    requests_post::<
+        OnlineMeetingExtensions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -15201,6 +26801,22 @@ fn online_meeting_extensions_post_json_response() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_post::<
+        OnlineMeetingExtensions,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingExtension",
+  "id" : "917823",
+  "type" : "RoamedParticipantData",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
+    }
+  }
+}"#,
+    );
 }
 
 /// The onlineMeetingExtensions POST xml request sample.
@@ -15215,6 +26831,13 @@ fn online_meeting_extensions_post_xml_request() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    requests_post::<
+        OnlineMeetingExtensions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The onlineMeetingExtensions POST xml response sample.
@@ -15227,6 +26850,16 @@ fn online_meeting_extensions_post_xml_response() {
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
 </resource>"#,
+    );
+}
+
+/// The onlineMeetingInvitation GET json request sample.
+#[test]
+fn online_meeting_invitation_get_json_request() {
+    requests_get::<
+        OnlineMeetingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/711 HTTP/1.1",
     );
 }
 
@@ -15368,6 +27001,149 @@ fn online_meeting_invitation_get_json_response() {
     holds(&decoded.online_meeting_uri, r#""sip:john@contoso.com""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connected""#);
+    reads_get::<
+        OnlineMeetingInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingInvitation",
+  "anonymousDisplayName" : "Cathy Arnold",
+  "availableModalities" : [
+    "Messaging",
+    "Audio",
+    "ApplicationSharing"
+  ],
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "onlineMeetingUri" : "sip:john@contoso.com",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "state" : "Connected",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/711"
+    },
+    "message" : {
+      "href" : "data:text/plain;base64,somebase64encodedmessage"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "accept" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/accept"
+    },
+    "acceptedByContact" : {
+      "href" : "/ucwa/v1/applications/192/people/169"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "decline" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
+    },
+    "onBehalfOf" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    }
+  },
+  "_embedded" : {
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingInvitation GET xml request sample.
+#[test]
+fn online_meeting_invitation_get_xml_request() {
+    requests_get::<
+        OnlineMeetingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/711 HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingInvitation GET xml response sample.
@@ -15440,6 +27216,71 @@ fn online_meeting_invitation_get_xml_response() {
     holds(&decoded.online_meeting_uri, r#""sip:john@contoso.com""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        OnlineMeetingInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingInvitation" href="/ucwa/v1/applications/192/communication/invitations/711" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
+  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
+  <link rel="accept" href="/ucwa/v1/applications/192/communication/invitations/665/accept" />
+  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
+  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
+  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
+  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
+  <property name="rel">onlineMeetingInvitation</property>
+  <property name="anonymousDisplayName">Cathy Arnold</property>
+  <propertyList name="availableModalities">
+    <item>Messaging</item>
+    <item>Audio</item>
+    <item>ApplicationSharing</item>
+  </propertyList>
+  <property name="direction">Incoming</property>
+  <property name="importance">Normal</property>
+  <property name="onlineMeetingUri">sip:john@contoso.com</property>
+  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
+  <property name="state">Connecting</property>
+  <property name="subject">Strategy for next quarter</property>
+  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
+  <property name="to">sip:john@contoso.com</property>
+  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
+    <property name="rel">startEmergencyCallParameters</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The onlineMeetingInvitation started event sample.
@@ -15512,6 +27353,16 @@ fn online_meeting_invitation_updated_event() {
     );
 }
 
+/// The onlineMeetingInvitationCustomization GET json request sample.
+#[test]
+fn online_meeting_invitation_customization_get_json_request() {
+    requests_get::<
+        OnlineMeetingInvitationCustomization,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization HTTP/1.1",
+    );
+}
+
 /// The onlineMeetingInvitationCustomization GET json response sample.
 #[test]
 fn online_meeting_invitation_customization_get_json_response() {
@@ -15541,6 +27392,35 @@ fn online_meeting_invitation_customization_get_json_response() {
     holds(&decoded.invitation_help_url, r#""http://meet.contoso.com/help""#);
     holds(&decoded.invitation_legal_url, r#""http://meet.contoso.com/disclaimer.html""#);
     holds(&decoded.invitation_logo_url, r#""http://meet.contoso.com/companylogo.png""#);
+    reads_get::<
+        OnlineMeetingInvitationCustomization,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingInvitationCustomization",
+  "enterpriseHelpUrl" : "http://meet.contoso.com/firstimehelp.html",
+  "invitationFooterText" : "The information contained in this meeting invitation is confidential.",
+  "invitationHelpUrl" : "http://meet.contoso.com/help",
+  "invitationLegalUrl" : "http://meet.contoso.com/disclaimer.html",
+  "invitationLogoUrl" : "http://meet.contoso.com/companylogo.png",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingInvitationCustomization GET xml request sample.
+#[test]
+fn online_meeting_invitation_customization_get_xml_request() {
+    requests_get::<
+        OnlineMeetingInvitationCustomization,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingInvitationCustomization GET xml response sample.
@@ -15568,6 +27448,31 @@ fn online_meeting_invitation_customization_get_xml_response() {
     holds(&decoded.invitation_help_url, r#""http://meet.contoso.com/help""#);
     holds(&decoded.invitation_legal_url, r#""http://meet.contoso.com/disclaimer.html""#);
     holds(&decoded.invitation_logo_url, r#""http://meet.contoso.com/companylogo.png""#);
+    reads_get::<
+        OnlineMeetingInvitationCustomization,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">onlineMeetingInvitationCustomization</property>
+  <property name="enterpriseHelpUrl">http://meet.contoso.com/firstimehelp.html</property>
+  <property name="invitationFooterText">The information contained in this meeting invitation is confidential.</property>
+  <property name="invitationHelpUrl">http://meet.contoso.com/help</property>
+  <property name="invitationLegalUrl">http://meet.contoso.com/disclaimer.html</property>
+  <property name="invitationLogoUrl">http://meet.contoso.com/companylogo.png</property>
+</resource>"#,
+    );
+}
+
+/// The onlineMeetingPolicies GET json request sample.
+#[test]
+fn online_meeting_policies_get_json_request() {
+    requests_get::<
+        OnlineMeetingPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingPolicies GET json response sample.
@@ -15595,6 +27500,36 @@ fn online_meeting_policies_get_json_response() {
     holds(&decoded.meeting_size, r#"5"#);
     holds(&decoded.phone_user_admission, r#""None""#);
     holds(&decoded.voip_audio, r#""None""#);
+    reads_get::<
+        OnlineMeetingPolicies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetingPolicies",
+  "entryExitAnnouncement" : "None",
+  "externalUserMeetingRecording" : "None",
+  "meetingRecording" : "None",
+  "meetingSize" : 5,
+  "phoneUserAdmission" : "None",
+  "voipAudio" : "None",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetingPolicies GET xml request sample.
+#[test]
+fn online_meeting_policies_get_xml_request() {
+    requests_get::<
+        OnlineMeetingPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingPolicies GET xml response sample.
@@ -15617,6 +27552,32 @@ fn online_meeting_policies_get_xml_response() {
     holds(&decoded.meeting_recording, r#""None""#);
     holds(&decoded.phone_user_admission, r#""None""#);
     holds(&decoded.voip_audio, r#""None""#);
+    reads_get::<
+        OnlineMeetingPolicies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">onlineMeetingPolicies</property>
+  <property name="entryExitAnnouncement">None</property>
+  <property name="externalUserMeetingRecording">None</property>
+  <property name="meetingRecording">None</property>
+  <property name="meetingSize">5</property>
+  <property name="phoneUserAdmission">None</property>
+  <property name="voipAudio">None</property>
+</resource>"#,
+    );
+}
+
+/// The onlineMeetings GET json request sample.
+#[test]
+fn online_meetings_get_json_request() {
+    requests_get::<
+        OnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings HTTP/1.1",
+    );
 }
 
 /// The onlineMeetings GET json response sample.
@@ -15653,6 +27614,51 @@ fn online_meetings_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        OnlineMeetings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "onlineMeetings",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings"
+    },
+    "myAssignedOnlineMeeting" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
+    },
+    "myOnlineMeetings" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
+    },
+    "onlineMeetingDefaultValues" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
+    },
+    "onlineMeetingEligibleValues" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
+    },
+    "onlineMeetingInvitationCustomization" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
+    },
+    "onlineMeetingPolicies" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
+    },
+    "phoneDialInInformation" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
+    }
+  }
+}"#,
+    );
+}
+
+/// The onlineMeetings GET xml request sample.
+#[test]
+fn online_meetings_get_xml_request() {
+    requests_get::<
+        OnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings HTTP/1.1",
+    );
 }
 
 /// The onlineMeetings GET xml response sample.
@@ -15670,6 +27676,33 @@ fn online_meetings_get_xml_response() {
   <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
   <property name="rel">onlineMeetings</property>
 </resource>"#,
+    );
+    reads_get::<
+        OnlineMeetings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="onlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
+  <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
+  <link rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" />
+  <link rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" />
+  <link rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" />
+  <link rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" />
+  <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
+  <property name="rel">onlineMeetings</property>
+</resource>"#,
+    );
+}
+
+/// The organizer GET json request sample.
+#[test]
+fn organizer_get_json_request() {
+    requests_get::<
+        Organizer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer HTTP/1.1",
     );
 }
 
@@ -15734,6 +27767,16 @@ fn organizer_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
 }
 
+/// The organizer GET xml request sample.
+#[test]
+fn organizer_get_xml_request() {
+    requests_get::<
+        Organizer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer HTTP/1.1",
+    );
+}
+
 /// The organizer GET xml response sample.
 #[test]
 fn organizer_get_xml_response() {
@@ -15764,6 +27807,48 @@ fn organizer_get_xml_response() {
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
 </resource>"#,
+    );
+    reads_get::<
+        Organizer,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">contact</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The participant GET json request sample.
+#[test]
+fn participant_get_json_request() {
+    requests_get::<
+        Participant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196 HTTP/1.1",
     );
 }
 
@@ -15844,6 +27929,88 @@ fn participant_get_json_response() {
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        Participant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participant",
+  "anonymous" : true,
+  "inLobby" : true,
+  "local" : true,
+  "name" : "Joe Smith",
+  "organizer" : true,
+  "otherPhoneNumber" : "tel:+14251111111",
+  "role" : "Attendee",
+  "sourceNetwork" : "SameEnterprise",
+  "uri" : "sip:john@contoso.com",
+  "workPhoneNumber" : "tel:+14251111111",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    },
+    "admit" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "demote" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+    },
+    "eject" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+    },
+    "me" : {
+      "href" : "/ucwa/v1/applications/192/me"
+    },
+    "participantApplicationSharing" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+    },
+    "participantAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+    },
+    "participantDataCollaboration" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+    },
+    "participantMessaging" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+    },
+    "participantPanoramicVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+    },
+    "participantVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+    },
+    "promote" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+    },
+    "reject" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participant GET xml request sample.
+#[test]
+fn participant_get_xml_request() {
+    requests_get::<
+        Participant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196 HTTP/1.1",
+    );
 }
 
 /// The participant GET xml response sample.
@@ -15887,6 +28054,42 @@ fn participant_get_xml_response() {
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        Participant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+  <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+  <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+  <property name="rel">participant</property>
+  <property name="anonymous">True</property>
+  <property name="inLobby">True</property>
+  <property name="local">True</property>
+  <property name="name">Joe Smith</property>
+  <property name="organizer">True</property>
+  <property name="otherPhoneNumber">tel:+14251111111</property>
+  <property name="role">Attendee</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="uri">sip:john@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14251111111</property>
+</resource>"#,
+    );
 }
 
 /// The participant added event sample.
@@ -15994,6 +28197,16 @@ fn participant_deleted_event() {
     );
 }
 
+/// The participantApplicationSharing GET json request sample.
+#[test]
+fn participant_application_sharing_get_json_request() {
+    requests_get::<
+        ParticipantApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing HTTP/1.1",
+    );
+}
+
 /// The participantApplicationSharing GET json response sample.
 #[test]
 fn participant_application_sharing_get_json_response() {
@@ -16014,6 +28227,35 @@ fn participant_application_sharing_get_json_response() {
     );
     holds(&decoded.application_sharing_direction, r#""Unknown""#);
     holds(&decoded.application_sharing_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantApplicationSharing,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantApplicationSharing",
+  "applicationSharingDirection" : "Unknown",
+  "applicationSharingSourceId" : "1234567",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participantApplicationSharing GET xml request sample.
+#[test]
+fn participant_application_sharing_get_xml_request() {
+    requests_get::<
+        ParticipantApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing HTTP/1.1",
+    );
 }
 
 /// The participantApplicationSharing GET xml response sample.
@@ -16030,6 +28272,19 @@ fn participant_application_sharing_get_xml_response() {
     );
     holds(&decoded.application_sharing_direction, r#""Unknown""#);
     holds(&decoded.application_sharing_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantApplicationSharing,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <property name="rel">participantApplicationSharing</property>
+  <property name="applicationSharingDirection">Unknown</property>
+  <property name="applicationSharingSourceId">1234567</property>
+</resource>"#,
+    );
 }
 
 /// The participantApplicationSharing added event sample.
@@ -16266,6 +28521,16 @@ fn participant_application_sharing_deleted_event_2() {
     );
 }
 
+/// The participantAudio GET json request sample.
+#[test]
+fn participant_audio_get_json_request() {
+    requests_get::<
+        ParticipantAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio HTTP/1.1",
+    );
+}
+
 /// The participantAudio GET json response sample.
 #[test]
 fn participant_audio_get_json_response() {
@@ -16294,6 +28559,42 @@ fn participant_audio_get_json_response() {
     holds(&decoded.audio_direction, r#""Unknown""#);
     holds(&decoded.audio_muted, r#"false"#);
     holds(&decoded.audio_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantAudio,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantAudio",
+  "audioDirection" : "Unknown",
+  "audioMuted" : false,
+  "audioSourceId" : "1234567",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+    },
+    "muteAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    },
+    "unmuteAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participantAudio GET xml request sample.
+#[test]
+fn participant_audio_get_xml_request() {
+    requests_get::<
+        ParticipantAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio HTTP/1.1",
+    );
 }
 
 /// The participantAudio GET xml response sample.
@@ -16313,6 +28614,22 @@ fn participant_audio_get_xml_response() {
     );
     holds(&decoded.audio_direction, r#""Unknown""#);
     holds(&decoded.audio_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantAudio,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="muteAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio" />
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <link rel="unmuteAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio" />
+  <property name="rel">participantAudio</property>
+  <property name="audioDirection">Unknown</property>
+  <property name="audioMuted">False</property>
+  <property name="audioSourceId">1234567</property>
+</resource>"#,
+    );
 }
 
 /// The participantAudio added event sample.
@@ -16549,6 +28866,16 @@ fn participant_audio_deleted_event_2() {
     );
 }
 
+/// The participantDataCollaboration GET json request sample.
+#[test]
+fn participant_data_collaboration_get_json_request() {
+    requests_get::<
+        ParticipantDataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration HTTP/1.1",
+    );
+}
+
 /// The participantDataCollaboration GET json response sample.
 #[test]
 fn participant_data_collaboration_get_json_response() {
@@ -16565,12 +28892,50 @@ fn participant_data_collaboration_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        ParticipantDataCollaboration,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantDataCollaboration",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participantDataCollaboration GET xml request sample.
+#[test]
+fn participant_data_collaboration_get_xml_request() {
+    requests_get::<
+        ParticipantDataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration HTTP/1.1",
+    );
 }
 
 /// The participantDataCollaboration GET xml response sample.
 #[test]
 fn participant_data_collaboration_get_xml_response() {
     let _decoded: ParticipantDataCollaboration = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <property name="rel">participantDataCollaboration</property>
+</resource>"#,
+    );
+    reads_get::<
+        ParticipantDataCollaboration,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
@@ -16813,6 +29178,16 @@ fn participant_data_collaboration_deleted_event_2() {
     );
 }
 
+/// The participantInvitation GET json request sample.
+#[test]
+fn participant_invitation_get_json_request() {
+    requests_get::<
+        ParticipantInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/303 HTTP/1.1",
+    );
+}
+
 /// The participantInvitation GET json response sample.
 #[test]
 fn participant_invitation_get_json_response() {
@@ -17003,6 +29378,201 @@ fn participant_invitation_get_json_response() {
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        ParticipantInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantInvitation",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "state" : "Connected",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/303"
+    },
+    "message" : {
+      "href" : "data:text/plain;base64,somebase64encodedmessage"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    }
+  },
+  "_embedded" : {
+    "acceptedByParticipant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ],
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The participantInvitation GET xml request sample.
+#[test]
+fn participant_invitation_get_xml_request() {
+    requests_get::<
+        ParticipantInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/303 HTTP/1.1",
+    );
 }
 
 /// The participantInvitation GET xml response sample.
@@ -17094,6 +29664,90 @@ fn participant_invitation_get_xml_response() {
     holds(&decoded.state, r#""Connecting""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        ParticipantInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantInvitation" href="/ucwa/v1/applications/192/communication/invitations/303" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
+  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
+  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
+  <property name="rel">participantInvitation</property>
+  <property name="direction">Incoming</property>
+  <property name="importance">Normal</property>
+  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
+  <property name="state">Connecting</property>
+  <property name="subject">Strategy for next quarter</property>
+  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
+  <property name="to">sip:john@contoso.com</property>
+  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
+    <property name="rel">startEmergencyCallParameters</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The participantInvitation started event sample.
@@ -17166,6 +29820,16 @@ fn participant_invitation_updated_event() {
     );
 }
 
+/// The participantMessaging GET json request sample.
+#[test]
+fn participant_messaging_get_json_request() {
+    requests_get::<
+        ParticipantMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging HTTP/1.1",
+    );
+}
+
 /// The participantMessaging GET json response sample.
 #[test]
 fn participant_messaging_get_json_response() {
@@ -17182,12 +29846,50 @@ fn participant_messaging_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        ParticipantMessaging,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantMessaging",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participantMessaging GET xml request sample.
+#[test]
+fn participant_messaging_get_xml_request() {
+    requests_get::<
+        ParticipantMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging HTTP/1.1",
+    );
 }
 
 /// The participantMessaging GET xml response sample.
 #[test]
 fn participant_messaging_get_xml_response() {
     let _decoded: ParticipantMessaging = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <property name="rel">participantMessaging</property>
+</resource>"#,
+    );
+    reads_get::<
+        ParticipantMessaging,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
@@ -17430,6 +30132,16 @@ fn participant_messaging_deleted_event_2() {
     );
 }
 
+/// The participantPanoramicVideo GET json request sample.
+#[test]
+fn participant_panoramic_video_get_json_request() {
+    requests_get::<
+        ParticipantPanoramicVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo HTTP/1.1",
+    );
+}
+
 /// The participantPanoramicVideo GET json response sample.
 #[test]
 fn participant_panoramic_video_get_json_response() {
@@ -17452,6 +30164,36 @@ fn participant_panoramic_video_get_json_response() {
     holds(&decoded.panoramic_video_direction, r#""Unknown""#);
     holds(&decoded.panoramic_video_muted, r#"false"#);
     holds(&decoded.panoramic_video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantPanoramicVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantPanoramicVideo",
+  "panoramicVideoDirection" : "Unknown",
+  "panoramicVideoMuted" : false,
+  "panoramicVideoSourceId" : "1234567",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participantPanoramicVideo GET xml request sample.
+#[test]
+fn participant_panoramic_video_get_xml_request() {
+    requests_get::<
+        ParticipantPanoramicVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo HTTP/1.1",
+    );
 }
 
 /// The participantPanoramicVideo GET xml response sample.
@@ -17469,6 +30211,20 @@ fn participant_panoramic_video_get_xml_response() {
     );
     holds(&decoded.panoramic_video_direction, r#""Unknown""#);
     holds(&decoded.panoramic_video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantPanoramicVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <property name="rel">participantPanoramicVideo</property>
+  <property name="panoramicVideoDirection">Unknown</property>
+  <property name="panoramicVideoMuted">False</property>
+  <property name="panoramicVideoSourceId">1234567</property>
+</resource>"#,
+    );
 }
 
 /// The participantPanoramicVideo added event sample.
@@ -17705,6 +30461,16 @@ fn participant_panoramic_video_deleted_event_2() {
     );
 }
 
+/// The participantVideo GET json request sample.
+#[test]
+fn participant_video_get_json_request() {
+    requests_get::<
+        ParticipantVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo HTTP/1.1",
+    );
+}
+
 /// The participantVideo GET json response sample.
 #[test]
 fn participant_video_get_json_response() {
@@ -17733,6 +30499,42 @@ fn participant_video_get_json_response() {
     holds(&decoded.video_direction, r#""Unknown""#);
     holds(&decoded.video_muted, r#"false"#);
     holds(&decoded.video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "participantVideo",
+  "videoDirection" : "Unknown",
+  "videoMuted" : false,
+  "videoSourceId" : "1234567",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+    },
+    "muteVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo"
+    },
+    "participant" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+    },
+    "unmuteVideo" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo"
+    }
+  }
+}"#,
+    );
+}
+
+/// The participantVideo GET xml request sample.
+#[test]
+fn participant_video_get_xml_request() {
+    requests_get::<
+        ParticipantVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo HTTP/1.1",
+    );
 }
 
 /// The participantVideo GET xml response sample.
@@ -17752,6 +30554,22 @@ fn participant_video_get_xml_response() {
     );
     holds(&decoded.video_direction, r#""Unknown""#);
     holds(&decoded.video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="muteVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo" />
+  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
+  <link rel="unmuteVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo" />
+  <property name="rel">participantVideo</property>
+  <property name="videoDirection">Unknown</property>
+  <property name="videoMuted">False</property>
+  <property name="videoSourceId">1234567</property>
+</resource>"#,
+    );
 }
 
 /// The participantVideo added event sample.
@@ -17988,6 +30806,14 @@ fn participant_video_deleted_event_2() {
     );
 }
 
+/// The people GET json request sample.
+#[test]
+fn people_get_json_request() {
+    requests_get::<
+        People,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people HTTP/1.1");
+}
+
 /// The people GET json response sample.
 #[test]
 fn people_get_json_response() {
@@ -18028,6 +30854,55 @@ fn people_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        People,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "people",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people"
+    },
+    "myContactsAndGroupsSubscription" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
+    },
+    "myContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "myGroupMemberships" : {
+      "href" : "/ucwa/v1/applications/192/myGroupMemberships"
+    },
+    "myGroups" : {
+      "href" : "/ucwa/v1/applications/192/groups"
+    },
+    "myPrivacyRelationships" : {
+      "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
+    },
+    "presenceSubscriptionMemberships" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+    },
+    "presenceSubscriptions" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
+    },
+    "search" : {
+      "href" : "/ucwa/v1/applications/192/search"
+    },
+    "subscribedContacts" : {
+      "href" : "/ucwa/v1/applications/192/subscribedContacts"
+    }
+  }
+}"#,
+    );
+}
+
+/// The people GET xml request sample.
+#[test]
+fn people_get_xml_request() {
+    requests_get::<
+        People,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people HTTP/1.1");
 }
 
 /// The people GET xml response sample.
@@ -18047,6 +30922,35 @@ fn people_get_xml_response() {
   <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
   <property name="rel">people</property>
 </resource>"#,
+    );
+    reads_get::<
+        People,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="people" href="/ucwa/v1/applications/192/people" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" />
+  <link rel="myContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" />
+  <link rel="myGroups" href="/ucwa/v1/applications/192/groups" />
+  <link rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" />
+  <link rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" />
+  <link rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" />
+  <link rel="search" href="/ucwa/v1/applications/192/search" />
+  <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
+  <property name="rel">people</property>
+</resource>"#,
+    );
+}
+
+/// The phone GET json request sample.
+#[test]
+fn phone_get_json_request() {
+    requests_get::<
+        Phone,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones/phone HTTP/1.1",
     );
 }
 
@@ -18075,6 +30979,39 @@ fn phone_get_json_response() {
     holds(&decoded.include_in_contact_card, r#"false"#);
     holds(&decoded.number, r#"" tel:+1425554321;ext=54321""#);
     holds(&decoded.r#type, r#"" Other""#);
+    reads_get::<
+        Phone,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "phone",
+  "includeInContactCard" : false,
+  "number" : " tel:+1425554321;ext=54321",
+  "type" : " Other",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/phones/phone"
+    },
+    "changeNumber" : {
+      "href" : "/ucwa/v1/applications/192/me/phones/phone/changeNumber"
+    },
+    "changeVisibility" : {
+      "href" : "/ucwa/v1/applications/192/me/phones/phone/changeVisibility"
+    }
+  }
+}"#,
+    );
+}
+
+/// The phone GET xml request sample.
+#[test]
+fn phone_get_xml_request() {
+    requests_get::<
+        Phone,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones/phone HTTP/1.1",
+    );
 }
 
 /// The phone GET xml response sample.
@@ -18093,6 +31030,31 @@ fn phone_get_xml_response() {
     );
     holds(&decoded.number, r#"" tel:+1425554321;ext=54321""#);
     holds(&decoded.r#type, r#"" Home""#);
+    reads_get::<
+        Phone,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="changeNumber" href="/ucwa/v1/applications/192/me/phones/phone/changeNumber" />
+  <link rel="changeVisibility" href="/ucwa/v1/applications/192/me/phones/phone/changeVisibility" />
+  <property name="rel">phone</property>
+  <property name="includeInContactCard">False</property>
+  <property name="number"> tel:+1425554321;ext=54321</property>
+  <property name="type"> Home</property>
+</resource>"#,
+    );
+}
+
+/// The phoneAudio GET json request sample.
+#[test]
+fn phone_audio_get_json_request() {
+    requests_get::<
+        PhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio HTTP/1.1",
+    );
 }
 
 /// The phoneAudio GET json response sample.
@@ -18125,6 +31087,46 @@ fn phone_audio_get_json_response() {
 }"#,
     );
     holds(&decoded.state, r#""Transferring""#);
+    reads_get::<
+        PhoneAudio,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "phoneAudio",
+  "state" : "Transferring",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio"
+    },
+    "addPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "holdPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio"
+    },
+    "resumePhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio"
+    },
+    "stopPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio"
+    }
+  }
+}"#,
+    );
+}
+
+/// The phoneAudio GET xml request sample.
+#[test]
+fn phone_audio_get_xml_request() {
+    requests_get::<
+        PhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio HTTP/1.1",
+    );
 }
 
 /// The phoneAudio GET xml response sample.
@@ -18143,6 +31145,22 @@ fn phone_audio_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.state, r#""Transferring""#);
+    reads_get::<
+        PhoneAudio,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="holdPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio" />
+  <link rel="resumePhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio" />
+  <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
+  <property name="rel">phoneAudio</property>
+  <property name="state">Transferring</property>
+</resource>"#,
+    );
 }
 
 /// The phoneAudio updated event sample.
@@ -18177,6 +31195,16 @@ fn phone_audio_updated_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The phoneAudioInvitation GET json request sample.
+#[test]
+fn phone_audio_invitation_get_json_request() {
+    requests_get::<
+        PhoneAudioInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/146 HTTP/1.1",
     );
 }
 
@@ -18404,6 +31432,235 @@ fn phone_audio_invitation_get_json_response() {
     holds(&decoded.join_audio_muted, r#"false"#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
+    reads_get::<
+        PhoneAudioInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "phoneAudioInvitation",
+  "delegator" : "sip:john@contoso.com",
+  "direction" : "Incoming",
+  "importance" : "Normal",
+  "joinAudioMuted" : false,
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "phoneNumber" : "tel:+14255551234",
+  "privateLine" : false,
+  "state" : "Connected",
+  "subject" : "Strategy for next quarter",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip:john@contoso.com",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/146"
+    },
+    "customContent" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "from" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
+    },
+    "accept" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/accept"
+    },
+    "acceptedByContact" : {
+      "href" : "/ucwa/v1/applications/192/people/169"
+    },
+    "cancel" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "decline" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
+    },
+    "delegator" : {
+      "href" : "/ucwa/v1/applications/192/people/312"
+    },
+    "derivedConversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
+    },
+    "derivedPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio"
+    },
+    "forwardedBy" : {
+      "href" : "/ucwa/v1/applications/192/people/776"
+    },
+    "onBehalfOf" : {
+      "href" : "/ucwa/v1/applications/192/people/444"
+    },
+    "phoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/phoneAudio"
+    },
+    "replacesPhoneAudio" : {
+      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio"
+    },
+    "to" : {
+      "href" : "/ucwa/v1/applications/192/people/107"
+    },
+    "transferredBy" : {
+      "href" : "/ucwa/v1/applications/192/people/766"
+    }
+  },
+  "_embedded" : {
+    "acceptedByParticipant" : [
+      {
+        "rel" : "participant",
+        "anonymous" : true,
+        "inLobby" : true,
+        "local" : true,
+        "name" : "Joe Smith",
+        "organizer" : true,
+        "otherPhoneNumber" : "tel:+14251111111",
+        "role" : "Attendee",
+        "sourceNetwork" : "SameEnterprise",
+        "uri" : "sip:john@contoso.com",
+        "workPhoneNumber" : "tel:+14251111111",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+          },
+          "admit" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "conversation" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+          },
+          "demote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+          },
+          "eject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+          },
+          "me" : {
+            "href" : "/ucwa/v1/applications/192/me"
+          },
+          "participantApplicationSharing" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+          },
+          "participantAudio" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+          },
+          "participantDataCollaboration" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+          },
+          "participantMessaging" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+          },
+          "participantPanoramicVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+          },
+          "participantVideo" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+          },
+          "promote" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+          },
+          "reject" : {
+            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+          }
+        }
+      }
+    ],
+    "from" : {
+      "rel" : "participant",
+      "anonymous" : true,
+      "inLobby" : true,
+      "local" : true,
+      "name" : "Joe Smith",
+      "organizer" : true,
+      "otherPhoneNumber" : "tel:+14251111111",
+      "role" : "Attendee",
+      "sourceNetwork" : "SameEnterprise",
+      "uri" : "sip:john@contoso.com",
+      "workPhoneNumber" : "tel:+14251111111",
+      "_links" : {
+        "self" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
+        },
+        "admit" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
+        },
+        "contact" : {
+          "href" : "/ucwa/v1/applications/192/people/282"
+        },
+        "contactPhoto" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+        },
+        "contactPresence" : {
+          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+        },
+        "conversation" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+        },
+        "demote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
+        },
+        "eject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
+        },
+        "me" : {
+          "href" : "/ucwa/v1/applications/192/me"
+        },
+        "participantApplicationSharing" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
+        },
+        "participantAudio" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
+        },
+        "participantDataCollaboration" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
+        },
+        "participantMessaging" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
+        },
+        "participantPanoramicVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
+        },
+        "participantVideo" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
+        },
+        "promote" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
+        },
+        "reject" : {
+          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
+        }
+      }
+    },
+    "startEmergencyCallInput" : [
+      {
+        "rel" : "startEmergencyCallParameters",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The phoneAudioInvitation GET xml request sample.
+#[test]
+fn phone_audio_invitation_get_xml_request() {
+    requests_get::<
+        PhoneAudioInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/146 HTTP/1.1",
+    );
 }
 
 /// The phoneAudioInvitation GET xml response sample.
@@ -18509,6 +31766,104 @@ fn phone_audio_invitation_get_xml_response() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     holds(&decoded.state, r#""Connected""#);
+    reads_get::<
+        PhoneAudioInvitation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phoneAudioInvitation" href="/ucwa/v1/applications/192/communication/invitations/146" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
+  <link rel="accept" href="/ucwa/v1/applications/192/communication/invitations/665/accept" />
+  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
+  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
+  <link rel="delegator" href="/ucwa/v1/applications/192/people/312" />
+  <link rel="derivedConversation" href="/ucwa/v1/applications/192/communication/invitations/665/derivedConversation" />
+  <link rel="derivedPhoneAudio" href="/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio" />
+  <link rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" />
+  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
+  <link rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" />
+  <link rel="replacesPhoneAudio" href="/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio" />
+  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
+  <link rel="transferredBy" href="/ucwa/v1/applications/192/people/766" />
+  <property name="rel">phoneAudioInvitation</property>
+  <property name="delegator">sip:john@contoso.com</property>
+  <property name="direction">Incoming</property>
+  <property name="importance">Normal</property>
+  <property name="joinAudioMuted">False</property>
+  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
+  <property name="phoneNumber">tel:+14255551234</property>
+  <property name="privateLine">False</property>
+  <property name="state">Connected</property>
+  <property name="subject">Strategy for next quarter</property>
+  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
+  <property name="to">sip:john@contoso.com</property>
+  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
+    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+    <link rel="me" href="/ucwa/v1/applications/192/me" />
+    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+    <property name="rel">participant</property>
+    <property name="anonymous">True</property>
+    <property name="inLobby">True</property>
+    <property name="local">True</property>
+    <property name="name">Joe Smith</property>
+    <property name="organizer">True</property>
+    <property name="otherPhoneNumber">tel:+14251111111</property>
+    <property name="role">Attendee</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="uri">sip:john@contoso.com</property>
+    <property name="workPhoneNumber">tel:+14251111111</property>
+  </resource>
+  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
+    <property name="rel">startEmergencyCallParameters</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The phoneAudioInvitation started event sample.
@@ -18581,6 +31936,16 @@ fn phone_audio_invitation_updated_event() {
     );
 }
 
+/// The phoneDialInInformation GET json request sample.
+#[test]
+fn phone_dial_in_information_get_json_request() {
+    requests_get::<
+        PhoneDialInInformation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation HTTP/1.1",
+    );
+}
+
 /// The phoneDialInInformation GET json response sample.
 #[test]
 fn phone_dial_in_information_get_json_response() {
@@ -18628,6 +31993,58 @@ fn phone_dial_in_information_get_json_response() {
     holds(&decoded.internal_directory_uri, r#""https://dial.contoso.com""#);
     holds(&decoded.is_audio_conference_provider_enabled, r#"false"#);
     holds(&decoded.participant_pass_code, r#""samplevalue""#);
+    reads_get::<
+        PhoneDialInInformation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "phoneDialInInformation",
+  "conferenceId" : "12983487",
+  "defaultRegion" : "Redmond",
+  "externalDirectoryUri" : "https://dial.contoso.com",
+  "internalDirectoryUri" : "https://dial.contoso.com",
+  "isAudioConferenceProviderEnabled" : false,
+  "participantPassCode" : "samplevalue",
+  "tollFreeNumbers" : [
+    "samplevalue"
+  ],
+  "tollNumber" : "samplevalue",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
+    }
+  },
+  "_embedded" : {
+    "dialInRegion" : [
+      {
+        "rel" : "dialInRegion",
+        "languages" : [
+          "en-US",
+          "fr-FR"
+        ],
+        "name" : "Redmond",
+        "number" : "tel:+14255550001",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The phoneDialInInformation GET xml request sample.
+#[test]
+fn phone_dial_in_information_get_xml_request() {
+    requests_get::<
+        PhoneDialInInformation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation HTTP/1.1",
+    );
 }
 
 /// The phoneDialInInformation GET xml response sample.
@@ -18664,6 +32081,43 @@ fn phone_dial_in_information_get_xml_response() {
     holds(&decoded.internal_directory_uri, r#""https://dial.contoso.com""#);
     holds(&decoded.participant_pass_code, r#""samplevalue""#);
     holds(&decoded.toll_number, r#""samplevalue""#);
+    reads_get::<
+        PhoneDialInInformation,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">phoneDialInInformation</property>
+  <property name="conferenceId">12983487</property>
+  <property name="defaultRegion">Redmond</property>
+  <property name="externalDirectoryUri">https://dial.contoso.com</property>
+  <property name="internalDirectoryUri">https://dial.contoso.com</property>
+  <property name="isAudioConferenceProviderEnabled">False</property>
+  <property name="participantPassCode">samplevalue</property>
+  <propertyList name="tollFreeNumbers">
+    <item>samplevalue</item>
+  </propertyList>
+  <property name="tollNumber">samplevalue</property>
+  <resource rel="dialInRegion" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687">
+    <property name="rel">dialInRegion</property>
+    <propertyList name="languages">
+      <item>en-US</item>
+      <item>fr-FR</item>
+    </propertyList>
+    <property name="name">Redmond</property>
+    <property name="number">tel:+14255550001</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The phones GET json request sample.
+#[test]
+fn phones_get_json_request() {
+    requests_get::<
+        Phones,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones HTTP/1.1");
 }
 
 /// The phones GET json response sample.
@@ -18700,6 +32154,49 @@ fn phones_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Phones,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "phones",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/phones"
+    }
+  },
+  "_embedded" : {
+    "phone" : [
+      {
+        "rel" : "phone",
+        "includeInContactCard" : false,
+        "number" : "tel:+14255551234",
+        "type" : " Home",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/me/phones/phone"
+          },
+          "changeNumber" : {
+            "href" : "/ucwa/v1/applications/192/me/phones/phone/changeNumber"
+          },
+          "changeVisibility" : {
+            "href" : "/ucwa/v1/applications/192/me/phones/phone/changeVisibility"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The phones GET xml request sample.
+#[test]
+fn phones_get_xml_request() {
+    requests_get::<
+        Phones,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones HTTP/1.1");
 }
 
 /// The phones GET xml response sample.
@@ -18718,6 +32215,50 @@ fn phones_get_xml_response() {
     <property name="type"> Other</property>
   </resource>
 </resource>"#,
+    );
+    reads_get::<
+        Phones,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phones" href="/ucwa/v1/applications/192/me/phones" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">phones</property>
+  <resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone">
+    <link rel="changeNumber" href="/ucwa/v1/applications/192/me/phones/phone/changeNumber" />
+    <link rel="changeVisibility" href="/ucwa/v1/applications/192/me/phones/phone/changeVisibility" />
+    <property name="rel">phone</property>
+    <property name="includeInContactCard">False</property>
+    <property name="number">tel:+14255551234</property>
+    <property name="type"> Other</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The photo GET json request sample.
+#[test]
+fn photo_get_json_request() {
+    requests_get::<
+        Photo,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/photo HTTP/1.1");
+}
+
+/// The photo GET xml request sample.
+#[test]
+fn photo_get_xml_request() {
+    requests_get::<
+        Photo,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/photo HTTP/1.1");
+}
+
+/// The pinnedGroup GET json request sample.
+#[test]
+fn pinned_group_get_json_request() {
+    requests_get::<
+        PinnedGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/pinnedGroup HTTP/1.1",
     );
 }
 
@@ -18744,6 +32285,38 @@ fn pinned_group_get_json_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        PinnedGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "pinnedGroup",
+  "id" : "7",
+  "name" : "MyPersonalGroup",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
+    },
+    "groupContacts" : {
+      "href" : "/ucwa/v1/applications/192/contacts"
+    },
+    "subscribeToGroupPresence" : {
+      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The pinnedGroup GET xml request sample.
+#[test]
+fn pinned_group_get_xml_request() {
+    requests_get::<
+        PinnedGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/pinnedGroup HTTP/1.1",
+    );
 }
 
 /// The pinnedGroup GET xml response sample.
@@ -18761,6 +32334,20 @@ fn pinned_group_get_xml_response() {
     );
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        PinnedGroup,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
+  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+  <property name="rel">pinnedGroup</property>
+  <property name="id">7</property>
+  <property name="name">MyPersonalGroup</property>
+</resource>"#,
+    );
 }
 
 /// The pinnedGroup added event sample.
@@ -18876,6 +32463,14 @@ fn pinned_group_deleted_event() {
     );
 }
 
+/// The policies GET json request sample.
+#[test]
+fn policies_get_json_request() {
+    requests_get::<
+        Policies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/policies HTTP/1.1");
+}
+
 /// The policies GET json response sample.
 #[test]
 fn policies_get_json_response() {
@@ -18930,6 +32525,63 @@ fn policies_get_json_response() {
     holds(&decoded.customer_experience_improvement_program, r#""Disabled""#);
     holds(&decoded.emergency_dial_mask, r#""555""#);
     holds(&decoded.emergency_dial_string, r#""911""#);
+    reads_get::<
+        Policies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "policies",
+  "allowDeviceContactsSync" : "Disabled",
+  "audioOnlyOnWifi" : "Disabled",
+  "callLogArchiving" : "Disabled",
+  "customerExperienceImprovementProgram" : "Disabled",
+  "emergencyDialMask" : "555",
+  "emergencyDialString" : "911",
+  "emergencyNumbers" : [
+    "samplevalue"
+  ],
+  "emergencyServiceDisclaimer" : "samplevalue",
+  "emoticons" : "Disabled",
+  "encryptAppData" : "Disabled",
+  "clientExchangeConnectivity" : "Disabled",
+  "exchangeUnifiedMessaging" : "Disabled",
+  "helpEnvironment" : "samplevalue",
+  "htmlMessaging" : "Disabled",
+  "locationRefreshInterval" : 53,
+  "locationRequired" : "Yes",
+  "logging" : "Enabled",
+  "loggingLevel" : "Full",
+  "messageArchiving" : "Enabled",
+  "messagingUrls" : "Disabled",
+  "multiViewJoin" : "Disabled",
+  "onlineFeedbackUrl" : "samplevalue",
+  "photos" : "Enabled",
+  "saveCallLogs" : "Disabled",
+  "saveCredentials" : "Disabled",
+  "saveMessagingHistory" : "Disabled",
+  "sendFeedbackUrl" : "samplevalue",
+  "sharingOnlyOnWifi" : "Disabled",
+  "softwareQualityMetrics" : "Disabled",
+  "telephonyMode" : "AudioVideo",
+  "useLocationForE911Only" : "Disabled",
+  "videoOnlyOnWifi" : "Disabled",
+  "voicemailUri" : "sip:jdoe@contoso.com;opaque=app:voicemail",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/policies"
+    }
+  }
+}"#,
+    );
+}
+
+/// The policies GET xml request sample.
+#[test]
+fn policies_get_xml_request() {
+    requests_get::<
+        Policies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/policies HTTP/1.1");
 }
 
 /// The policies GET xml response sample.
@@ -18982,6 +32634,51 @@ fn policies_get_xml_response() {
     holds(&decoded.customer_experience_improvement_program, r#""Disabled""#);
     holds(&decoded.emergency_dial_mask, r#""555""#);
     holds(&decoded.emergency_dial_string, r#""911""#);
+    reads_get::<
+        Policies,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="policies" href="/ucwa/v1/applications/192/policies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">policies</property>
+  <property name="allowDeviceContactsSync">Disabled</property>
+  <property name="audioOnlyOnWifi">Disabled</property>
+  <property name="callLogArchiving">Disabled</property>
+  <property name="customerExperienceImprovementProgram">Disabled</property>
+  <property name="emergencyDialMask">555</property>
+  <property name="emergencyDialString">911</property>
+  <propertyList name="emergencyNumbers">
+    <item>samplevalue</item>
+  </propertyList>
+  <property name="emergencyServiceDisclaimer">samplevalue</property>
+  <property name="emoticons">Disabled</property>
+  <property name="encryptAppData">Disabled</property>
+  <property name="clientExchangeConnectivity">Disabled</property>
+  <property name="exchangeUnifiedMessaging">Disabled</property>
+  <property name="helpEnvironment">samplevalue</property>
+  <property name="htmlMessaging">Disabled</property>
+  <property name="locationRefreshInterval">0</property>
+  <property name="locationRequired">Yes</property>
+  <property name="logging">Enabled</property>
+  <property name="loggingLevel"> Light</property>
+  <property name="messageArchiving">Enabled</property>
+  <property name="messagingUrls">Disabled</property>
+  <property name="multiViewJoin">Disabled</property>
+  <property name="onlineFeedbackUrl">samplevalue</property>
+  <property name="photos">Enabled</property>
+  <property name="saveCallLogs">Disabled</property>
+  <property name="saveCredentials">Disabled</property>
+  <property name="saveMessagingHistory">Disabled</property>
+  <property name="sendFeedbackUrl">samplevalue</property>
+  <property name="sharingOnlyOnWifi">Disabled</property>
+  <property name="softwareQualityMetrics">Disabled</property>
+  <property name="telephonyMode">AudioVideo</property>
+  <property name="useLocationForE911Only">Disabled</property>
+  <property name="videoOnlyOnWifi">Disabled</property>
+  <property name="voicemailUri">sip:jdoe@contoso.com;opaque=app:voicemail</property>
+</resource>"#,
+    );
 }
 
 /// The policies updated event sample.
@@ -19019,6 +32716,14 @@ fn policies_updated_event() {
     );
 }
 
+/// The presence GET json request sample.
+#[test]
+fn presence_get_json_request() {
+    requests_get::<
+        Presence,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1");
+}
+
 /// The presence GET json response sample.
 #[test]
 fn presence_get_json_response() {
@@ -19036,6 +32741,30 @@ fn presence_get_json_response() {
     );
     holds(&decoded.activity, r#""Off Work""#);
     holds(&decoded.availability, r#""Online""#);
+    reads_get::<
+        Presence,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presence",
+  "activity" : "Off Work",
+  "availability" : "Online",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/presence"
+    }
+  }
+}"#,
+    );
+}
+
+/// The presence GET xml request sample.
+#[test]
+fn presence_get_xml_request() {
+    requests_get::<
+        Presence,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1");
 }
 
 /// The presence GET xml response sample.
@@ -19051,16 +32780,41 @@ fn presence_get_xml_response() {
     );
     holds(&decoded.activity, r#""Off Work""#);
     holds(&decoded.availability, r#""DoNotDisturb""#);
+    reads_get::<
+        Presence,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presence" href="/ucwa/v1/applications/192/me/presence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">presence</property>
+  <property name="activity">Off Work</property>
+  <property name="availability">DoNotDisturb</property>
+</resource>"#,
+    );
 }
 
 /// The presence POST json request sample.
 #[test]
 fn presence_post_json_request() {
-    let _decoded: PresenceRequest = request_json_round_trip(
+    let decoded: PresenceRequest = request_json_round_trip(
         r#"{
   "availability" : "BeRightBack"
 }"#,
     );
+    requests_post::<
+        Presence,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The presence POST json response sample.
+#[test]
+fn presence_post_json_response() {
+    reads_post::<Presence>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The presence POST xml request sample.
@@ -19073,6 +32827,19 @@ fn presence_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.availability, r#""Online""#);
+    requests_post::<
+        Presence,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The presence POST xml response sample.
+#[test]
+fn presence_post_xml_response() {
+    reads_post::<Presence>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The presence added event sample.
@@ -19180,6 +32947,16 @@ fn presence_deleted_event() {
     );
 }
 
+/// The presenceSubscription GET json request sample.
+#[test]
+fn presence_subscription_get_json_request() {
+    requests_get::<
+        PresenceSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
+}
+
 /// The presenceSubscription GET json response sample.
 #[test]
 fn presence_subscription_get_json_response() {
@@ -19201,6 +32978,37 @@ fn presence_subscription_get_json_response() {
 }"#,
     );
     holds(&decoded.id, r#""3""#);
+    reads_get::<
+        PresenceSubscription,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscription",
+  "id" : "3",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription"
+    },
+    "addToPresenceSubscription" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
+    },
+    "memberships" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
+    }
+  }
+}"#,
+    );
+}
+
+/// The presenceSubscription GET xml request sample.
+#[test]
+fn presence_subscription_get_xml_request() {
+    requests_get::<
+        PresenceSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
 }
 
 /// The presenceSubscription GET xml response sample.
@@ -19216,6 +33024,19 @@ fn presence_subscription_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.id, r#""3""#);
+    reads_get::<
+        PresenceSubscription,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
+  <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
+  <property name="rel">presenceSubscription</property>
+  <property name="id">3</property>
+</resource>"#,
+    );
 }
 
 /// The presenceSubscription POST json response sample.
@@ -19239,6 +33060,27 @@ fn presence_subscription_post_json_response() {
 }"#,
     );
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        PresenceSubscription,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscription",
+  "id" : "3",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription"
+    },
+    "addToPresenceSubscription" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
+    },
+    "memberships" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
+    }
+  }
+}"#,
+    );
 }
 
 /// The presenceSubscription POST xml response sample.
@@ -19254,6 +33096,51 @@ fn presence_subscription_post_xml_response() {
 </resource>"#,
     );
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        PresenceSubscription,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
+  <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
+  <property name="rel">presenceSubscription</property>
+  <property name="id">3</property>
+</resource>"#,
+    );
+}
+
+/// The presenceSubscription DELETE json request sample.
+#[test]
+fn presence_subscription_delete_json_request() {
+    requests_delete::<
+        PresenceSubscription,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
+}
+
+/// The presenceSubscription DELETE json response sample.
+#[test]
+fn presence_subscription_delete_json_response() {
+    reads_delete::<PresenceSubscription>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The presenceSubscription DELETE xml request sample.
+#[test]
+fn presence_subscription_delete_xml_request() {
+    requests_delete::<
+        PresenceSubscription,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
+}
+
+/// The presenceSubscription DELETE xml response sample.
+#[test]
+fn presence_subscription_delete_xml_response() {
+    reads_delete::<PresenceSubscription>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The presenceSubscription added event sample.
@@ -19361,6 +33248,16 @@ fn presence_subscription_deleted_event() {
     );
 }
 
+/// The presenceSubscriptionMembership GET json request sample.
+#[test]
+fn presence_subscription_membership_get_json_request() {
+    requests_get::<
+        PresenceSubscriptionMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
+}
+
 /// The presenceSubscriptionMembership GET json response sample.
 #[test]
 fn presence_subscription_membership_get_json_response() {
@@ -19380,6 +33277,36 @@ fn presence_subscription_membership_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        PresenceSubscriptionMembership,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscriptionMembership",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "presenceSubscription" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription"
+    }
+  }
+}"#,
+    );
+}
+
+/// The presenceSubscriptionMembership GET xml request sample.
+#[test]
+fn presence_subscription_membership_get_xml_request() {
+    requests_get::<
+        PresenceSubscriptionMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
 }
 
 /// The presenceSubscriptionMembership GET xml response sample.
@@ -19392,6 +33319,64 @@ fn presence_subscription_membership_get_xml_response() {
   <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
   <property name="rel">presenceSubscriptionMembership</property>
 </resource>"#,
+    );
+    reads_get::<
+        PresenceSubscriptionMembership,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
+  <property name="rel">presenceSubscriptionMembership</property>
+</resource>"#,
+    );
+}
+
+/// The presenceSubscriptionMembership DELETE json request sample.
+#[test]
+fn presence_subscription_membership_delete_json_request() {
+    requests_delete::<
+        PresenceSubscriptionMembership,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
+}
+
+/// The presenceSubscriptionMembership DELETE json response sample.
+#[test]
+fn presence_subscription_membership_delete_json_response() {
+    reads_delete::<
+        PresenceSubscriptionMembership,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The presenceSubscriptionMembership DELETE xml request sample.
+#[test]
+fn presence_subscription_membership_delete_xml_request() {
+    requests_delete::<
+        PresenceSubscriptionMembership,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
+}
+
+/// The presenceSubscriptionMembership DELETE xml response sample.
+#[test]
+fn presence_subscription_membership_delete_xml_response() {
+    reads_delete::<
+        PresenceSubscriptionMembership,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The presenceSubscriptionMemberships GET json request sample.
+#[test]
+fn presence_subscription_memberships_get_json_request() {
+    requests_get::<
+        PresenceSubscriptionMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
     );
 }
 
@@ -19426,6 +33411,48 @@ fn presence_subscription_memberships_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        PresenceSubscriptionMemberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscriptionMemberships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+    }
+  },
+  "_embedded" : {
+    "presenceSubscriptionMembership" : [
+      {
+        "rel" : "presenceSubscriptionMembership",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "presenceSubscription" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The presenceSubscriptionMemberships GET xml request sample.
+#[test]
+fn presence_subscription_memberships_get_xml_request() {
+    requests_get::<
+        PresenceSubscriptionMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
+    );
 }
 
 /// The presenceSubscriptionMemberships GET xml response sample.
@@ -19442,18 +33469,40 @@ fn presence_subscription_memberships_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        PresenceSubscriptionMemberships,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">presenceSubscriptionMemberships</property>
+  <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
+    <property name="rel">presenceSubscriptionMembership</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The presenceSubscriptionMemberships POST json request sample.
 #[test]
 fn presence_subscription_memberships_post_json_request() {
-    let _decoded: PresenceSubscriptionMembershipsRequest = request_json_round_trip(
+    let decoded: PresenceSubscriptionMembershipsRequest = request_json_round_trip(
         r#"{
   "contactUris" : [
     "\"sip : user2@microsoft.com\"",
     "\"sip : user3@microsoft.com\""
   ]
 }"#,
+    );
+    requests_post::<
+        PresenceSubscriptionMemberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -19488,12 +33537,44 @@ fn presence_subscription_memberships_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        PresenceSubscriptionMemberships,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscriptionMemberships",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
+    }
+  },
+  "_embedded" : {
+    "presenceSubscriptionMembership" : [
+      {
+        "rel" : "presenceSubscriptionMembership",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
+          },
+          "contact" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "presenceSubscription" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
 }
 
 /// The presenceSubscriptionMemberships POST xml request sample.
 #[test]
 fn presence_subscription_memberships_post_xml_request() {
-    let _decoded: PresenceSubscriptionMembershipsRequest = request_xml_round_trip(
+    let decoded: PresenceSubscriptionMembershipsRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <propertyList name="contactUris">
@@ -19501,6 +33582,13 @@ fn presence_subscription_memberships_post_xml_request() {
     <item>"sip:user3@microsoft.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        PresenceSubscriptionMemberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -19517,6 +33605,31 @@ fn presence_subscription_memberships_post_xml_response() {
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
 </resource>"#,
+    );
+    reads_post::<
+        PresenceSubscriptionMemberships,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">presenceSubscriptionMemberships</property>
+  <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
+    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+    <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
+    <property name="rel">presenceSubscriptionMembership</property>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The presenceSubscriptions GET json request sample.
+#[test]
+fn presence_subscriptions_get_json_request() {
+    requests_get::<
+        PresenceSubscriptions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
     );
 }
 
@@ -19552,6 +33665,49 @@ fn presence_subscriptions_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        PresenceSubscriptions,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscriptions",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
+    }
+  },
+  "_embedded" : {
+    "presenceSubscription" : [
+      {
+        "rel" : "presenceSubscription",
+        "id" : "3",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription"
+          },
+          "addToPresenceSubscription" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
+          },
+          "memberships" : {
+            "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
+          }
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The presenceSubscriptions GET xml request sample.
+#[test]
+fn presence_subscriptions_get_xml_request() {
+    requests_get::<
+        PresenceSubscriptions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
+    );
 }
 
 /// The presenceSubscriptions GET xml response sample.
@@ -19569,12 +33725,28 @@ fn presence_subscriptions_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        PresenceSubscriptions,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">presenceSubscriptions</property>
+  <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription">
+    <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
+    <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
+    <property name="rel">presenceSubscription</property>
+    <property name="id">3</property>
+  </resource>
+</resource>"#,
+    );
 }
 
 /// The presenceSubscriptions POST json request sample.
 #[test]
 fn presence_subscriptions_post_json_request() {
-    let _decoded: PresenceSubscriptionsRequest = request_json_round_trip(
+    let decoded: PresenceSubscriptionsRequest = request_json_round_trip(
         r#"{
   "duration" : 15,
   "uris" : [
@@ -19582,6 +33754,13 @@ fn presence_subscriptions_post_json_request() {
     "\"sip : janedoe@contoso.com\""
   ]
 }"#,
+    );
+    requests_post::<
+        PresenceSubscriptions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
+        "application/json",
     );
 }
 
@@ -19606,12 +33785,33 @@ fn presence_subscriptions_post_json_response() {
 }"#,
     );
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        PresenceSubscriptions,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscription",
+  "id" : "3",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription"
+    },
+    "addToPresenceSubscription" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
+    },
+    "memberships" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
+    }
+  }
+}"#,
+    );
 }
 
 /// The presenceSubscriptions POST xml request sample.
 #[test]
 fn presence_subscriptions_post_xml_request() {
-    let _decoded: PresenceSubscriptionsRequest = request_xml_round_trip(
+    let decoded: PresenceSubscriptionsRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="duration">15</property>
@@ -19620,6 +33820,13 @@ fn presence_subscriptions_post_xml_request() {
     <item>" sip:janedoe@contoso.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        PresenceSubscriptions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -19637,15 +33844,60 @@ fn presence_subscriptions_post_xml_response() {
     );
 }
 
+/// The promote POST json request sample.
+#[test]
+fn promote_post_json_request() {
+    requests_without_body::<
+        Promote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote HTTP/1.1",
+    );
+}
+
+/// The promote POST json response sample.
+#[test]
+fn promote_post_json_response() {
+    reads_post::<Promote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The promote POST xml request sample.
+#[test]
+fn promote_post_xml_request() {
+    requests_without_body::<
+        Promote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote HTTP/1.1",
+    );
+}
+
+/// The promote POST xml response sample.
+#[test]
+fn promote_post_xml_response() {
+    reads_post::<Promote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
 /// The publishCallQualityFeedback POST json request sample.
 #[test]
 fn publish_call_quality_feedback_post_json_request() {
-    let _decoded: PublishCallQualityFeedbackRequest = request_json_round_trip(
+    let decoded: PublishCallQualityFeedbackRequest = request_json_round_trip(
         r#"{
   "mediaEndpoint" : "samplevalue",
   "mediaQualityOfExperience" : "samplevalue"
 }"#,
     );
+    requests_post::<
+        PublishCallQualityFeedback,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The publishCallQualityFeedback POST json response sample.
+#[test]
+fn publish_call_quality_feedback_post_json_response() {
+    reads_post::<PublishCallQualityFeedback>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The publishCallQualityFeedback POST xml request sample.
@@ -19660,6 +33912,29 @@ fn publish_call_quality_feedback_post_xml_request() {
     );
     holds(&decoded.media_endpoint, r#""samplevalue""#);
     holds(&decoded.media_quality_of_experience, r#""samplevalue""#);
+    requests_post::<
+        PublishCallQualityFeedback,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The publishCallQualityFeedback POST xml response sample.
+#[test]
+fn publish_call_quality_feedback_post_xml_response() {
+    reads_post::<PublishCallQualityFeedback>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The redirect GET json request sample.
+#[test]
+fn redirect_get_json_request() {
+    requests_get::<
+        Redirect,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user/redirect HTTP/1.1",
+    );
 }
 
 /// The redirect GET json response sample.
@@ -19681,6 +33956,36 @@ fn redirect_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Redirect,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "redirect",
+  "_links" : {
+    "self" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/user/redirect"
+    },
+    "user" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/user"
+    },
+    "xframe" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
+    }
+  }
+}"#,
+    );
+}
+
+/// The redirect GET xml request sample.
+#[test]
+fn redirect_get_xml_request() {
+    requests_get::<
+        Redirect,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user/redirect HTTP/1.1",
+    );
 }
 
 /// The redirect GET xml response sample.
@@ -19693,6 +33998,98 @@ fn redirect_get_xml_response() {
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">redirect</property>
 </resource>"#,
+    );
+    reads_get::<
+        Redirect,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
+  <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
+  <property name="rel">redirect</property>
+</resource>"#,
+    );
+}
+
+/// The reject POST json request sample.
+#[test]
+fn reject_post_json_request() {
+    requests_without_body::<
+        Reject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject HTTP/1.1",
+    );
+}
+
+/// The reject POST json response sample.
+#[test]
+fn reject_post_json_response() {
+    reads_post::<Reject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The reject POST xml request sample.
+#[test]
+fn reject_post_xml_request() {
+    requests_without_body::<
+        Reject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject HTTP/1.1",
+    );
+}
+
+/// The reject POST xml response sample.
+#[test]
+fn reject_post_xml_response() {
+    reads_post::<Reject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups POST json response sample.
+#[test]
+fn remove_contact_from_all_groups_post_json_response() {
+    reads_post::<RemoveContactFromAllGroups>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups POST xml response sample.
+#[test]
+fn remove_contact_from_all_groups_post_xml_response() {
+    reads_post::<RemoveContactFromAllGroups>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups2 POST json response sample.
+#[test]
+fn remove_contact_from_all_groups2_post_json_response() {
+    reads_post::<RemoveContactFromAllGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups2 POST xml response sample.
+#[test]
+fn remove_contact_from_all_groups2_post_xml_response() {
+    reads_post::<RemoveContactFromAllGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeFromContactList POST json response sample.
+#[test]
+fn remove_from_contact_list_post_json_response() {
+    reads_post::<RemoveFromContactList>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeFromContactList POST xml response sample.
+#[test]
+fn remove_from_contact_list_post_xml_response() {
+    reads_post::<RemoveFromContactList>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The renegotiations POST json request sample.
+#[test]
+fn renegotiations_post_json_request() {
+    requests_content::<
+        Renegotiations,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
     );
 }
 
@@ -19725,6 +34122,48 @@ fn renegotiations_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        Renegotiations,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "direction" : "Incoming",
+  "operationId" : "samplevalue",
+  "_links" : {
+    "mediaAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "answer" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "dismiss" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
+    }
+  }
+}"#,
+    );
+}
+
+/// The renegotiations POST xml request sample.
+#[test]
+fn renegotiations_post_xml_request() {
+    requests_content::<
+        Renegotiations,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The renegotiations POST xml response sample.
@@ -19743,17 +34182,53 @@ fn renegotiations_post_xml_response() {
   <property name="operationId">samplevalue</property>
 </resource>"#,
     );
+    reads_post::<
+        Renegotiations,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
+  <property name="direction">Incoming</property>
+  <property name="operationId">samplevalue</property>
+</resource>"#,
+    );
 }
 
 /// The replaceWithPhoneAudio POST json request sample.
 #[test]
 fn replace_with_phone_audio_post_json_request() {
-    let _decoded: ReplaceWithPhoneAudioRequest = request_json_round_trip(
+    let decoded: ReplaceWithPhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The replaceWithPhoneAudio POST json response sample.
+#[test]
+fn replace_with_phone_audio_post_json_response() {
+    reads_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -19771,6 +34246,35 @@ fn replace_with_phone_audio_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The replaceWithPhoneAudio POST xml response sample.
+#[test]
+fn replace_with_phone_audio_post_xml_response() {
+    reads_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The replacesAudioVideo GET json request sample.
+#[test]
+fn replaces_audio_video_get_json_request() {
+    requests_get::<
+        ReplacesAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo HTTP/1.1",
+    );
 }
 
 /// The replacesAudioVideo GET json response sample.
@@ -19839,6 +34343,16 @@ fn replaces_audio_video_get_json_response() {
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
 }
 
+/// The replacesAudioVideo GET xml request sample.
+#[test]
+fn replaces_audio_video_get_xml_request() {
+    requests_get::<
+        ReplacesAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo HTTP/1.1",
+    );
+}
+
 /// The replacesAudioVideo GET xml response sample.
 #[test]
 fn replaces_audio_video_get_xml_response() {
@@ -19865,6 +34379,44 @@ fn replaces_audio_video_get_xml_response() {
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
 </resource>"#,
+    );
+    reads_get::<
+        ReplacesAudioVideo,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
+  <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
+  <link rel="addVideo" href="/ucwa/v1/applications/192/communication/addVideo" />
+  <link rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="escalateAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio" />
+  <link rel="escalateAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo" />
+  <link rel="replaceWithPhoneAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio" />
+  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
+  <link rel="stopAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio" />
+  <link rel="stopAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo" />
+  <link rel="stopVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo" />
+  <link rel="videoFreeze" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze" />
+  <link rel="videoLockedOnParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant" />
+  <property name="rel">audioVideo</property>
+  <property name="state">Connected</property>
+  <property name="supportsReplaces">None</property>
+  <property name="videoSourcesAllowed">PresentersOnly</property>
+</resource>"#,
+    );
+}
+
+/// The replacesPhoneAudio GET json request sample.
+#[test]
+fn replaces_phone_audio_get_json_request() {
+    requests_get::<
+        ReplacesPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio HTTP/1.1",
     );
 }
 
@@ -19900,6 +34452,16 @@ fn replaces_phone_audio_get_json_response() {
     holds(&decoded.state, r#""Transferring""#);
 }
 
+/// The replacesPhoneAudio GET xml request sample.
+#[test]
+fn replaces_phone_audio_get_xml_request() {
+    requests_get::<
+        ReplacesPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio HTTP/1.1",
+    );
+}
+
 /// The replacesPhoneAudio GET xml response sample.
 #[test]
 fn replaces_phone_audio_get_xml_response() {
@@ -19915,17 +34477,78 @@ fn replaces_phone_audio_get_xml_response() {
   <property name="state">Transferring</property>
 </resource>"#,
     );
+    reads_get::<
+        ReplacesPhoneAudio,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="holdPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio" />
+  <link rel="resumePhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio" />
+  <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
+  <property name="rel">phoneAudio</property>
+  <property name="state">Transferring</property>
+</resource>"#,
+    );
+}
+
+/// The replayMessage POST json request sample.
+#[test]
+fn replay_message_post_json_request() {
+    requests_without_body::<
+        ReplayMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/replayMessage HTTP/1.1",
+    );
+}
+
+/// The replayMessage POST json response sample.
+#[test]
+fn replay_message_post_json_response() {
+    reads_post::<ReplayMessage>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The replayMessage POST xml request sample.
+#[test]
+fn replay_message_post_xml_request() {
+    requests_without_body::<
+        ReplayMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/replayMessage HTTP/1.1",
+    );
+}
+
+/// The replayMessage POST xml response sample.
+#[test]
+fn replay_message_post_xml_response() {
+    reads_post::<ReplayMessage>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The reportMediaDiagnostics POST json request sample.
 #[test]
 fn report_media_diagnostics_post_json_request() {
-    let _decoded: ReportMediaDiagnosticsRequest = request_json_round_trip(
+    let decoded: ReportMediaDiagnosticsRequest = request_json_round_trip(
         r#"{
   "errorCode" : "BadRequest",
   "errorSubcode" : "InviteesOnly"
 }"#,
     );
+    requests_post::<
+        ReportMediaDiagnostics,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The reportMediaDiagnostics POST json response sample.
+#[test]
+fn report_media_diagnostics_post_json_response() {
+    reads_post::<ReportMediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The reportMediaDiagnostics POST xml request sample.
@@ -19940,12 +34563,57 @@ fn report_media_diagnostics_post_xml_request() {
     );
     holds(&decoded.error_code, r#""TooManyRequests""#);
     holds(&decoded.error_subcode, r#""MediaNegotiationFailure""#);
+    requests_post::<
+        ReportMediaDiagnostics,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The reportMediaDiagnostics POST xml response sample.
+#[test]
+fn report_media_diagnostics_post_xml_response() {
+    reads_post::<ReportMediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The reportMyActivity POST json request sample.
+#[test]
+fn report_my_activity_post_json_request() {
+    requests_without_body::<
+        ReportMyActivity,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyActivity HTTP/1.1",
+    );
+}
+
+/// The reportMyActivity POST json response sample.
+#[test]
+fn report_my_activity_post_json_response() {
+    reads_post::<ReportMyActivity>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The reportMyActivity POST xml request sample.
+#[test]
+fn report_my_activity_post_xml_request() {
+    requests_without_body::<
+        ReportMyActivity,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyActivity HTTP/1.1",
+    );
+}
+
+/// The reportMyActivity POST xml response sample.
+#[test]
+fn report_my_activity_post_xml_response() {
+    reads_post::<ReportMyActivity>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The reportMyNetwork POST json request sample.
 #[test]
 fn report_my_network_post_json_request() {
-    let _decoded: ReportMyNetworkRequest = request_json_round_trip(
+    let decoded: ReportMyNetworkRequest = request_json_round_trip(
         r#"{
   "chassisID" : "samplevalue",
   "clientNetworkType" : "External",
@@ -19957,6 +34625,19 @@ fn report_my_network_post_json_request() {
   "wapBSSID" : "samplevalue"
 }"#,
     );
+    requests_post::<
+        ReportMyNetwork,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyNetwork HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The reportMyNetwork POST json response sample.
+#[test]
+fn report_my_network_post_json_response() {
+    reads_post::<ReportMyNetwork>("HTTP/1.1 201 Created", &[], r#""#);
 }
 
 /// The reportMyNetwork POST xml request sample.
@@ -19981,6 +34662,95 @@ fn report_my_network_post_xml_request() {
     holds(&decoded.mac, r#""samplevalue""#);
     holds(&decoded.port_id, r#""samplevalue""#);
     holds(&decoded.rssi, r#""samplevalue""#);
+    requests_post::<
+        ReportMyNetwork,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyNetwork HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The reportMyNetwork POST xml response sample.
+#[test]
+fn report_my_network_post_xml_response() {
+    reads_post::<ReportMyNetwork>("HTTP/1.1 201 Created", &[], r#""#);
+}
+
+/// The resetContactPrivacyRelationship POST json request sample.
+#[test]
+fn reset_contact_privacy_relationship_post_json_request() {
+    requests_without_body::<
+        ResetContactPrivacyRelationship,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship/resetContactPrivacyRelationship HTTP/1.1",
+    );
+}
+
+/// The resetContactPrivacyRelationship POST json response sample.
+#[test]
+fn reset_contact_privacy_relationship_post_json_response() {
+    reads_post::<ResetContactPrivacyRelationship>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resetContactPrivacyRelationship POST xml request sample.
+#[test]
+fn reset_contact_privacy_relationship_post_xml_request() {
+    requests_without_body::<
+        ResetContactPrivacyRelationship,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship/resetContactPrivacyRelationship HTTP/1.1",
+    );
+}
+
+/// The resetContactPrivacyRelationship POST xml response sample.
+#[test]
+fn reset_contact_privacy_relationship_post_xml_response() {
+    reads_post::<ResetContactPrivacyRelationship>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resetUnansweredCallSettings POST json request sample.
+#[test]
+fn reset_unanswered_call_settings_post_json_request() {
+    requests_without_body::<
+        ResetUnansweredCallSettings,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings HTTP/1.1",
+    );
+}
+
+/// The resetUnansweredCallSettings POST json response sample.
+#[test]
+fn reset_unanswered_call_settings_post_json_response() {
+    reads_post::<ResetUnansweredCallSettings>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resetUnansweredCallSettings POST xml request sample.
+#[test]
+fn reset_unanswered_call_settings_post_xml_request() {
+    requests_without_body::<
+        ResetUnansweredCallSettings,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings HTTP/1.1",
+    );
+}
+
+/// The resetUnansweredCallSettings POST xml response sample.
+#[test]
+fn reset_unanswered_call_settings_post_xml_response() {
+    reads_post::<ResetUnansweredCallSettings>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resumeAudio POST json request sample.
+#[test]
+fn resume_audio_post_json_request() {
+    requests_content::<
+        ResumeAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudio HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
 }
 
 /// The resumeAudio POST json response sample.
@@ -20012,6 +34782,48 @@ fn resume_audio_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        ResumeAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "direction" : "Incoming",
+  "operationId" : "samplevalue",
+  "_links" : {
+    "mediaAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "answer" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "dismiss" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
+    }
+  }
+}"#,
+    );
+}
+
+/// The resumeAudio POST xml request sample.
+#[test]
+fn resume_audio_post_xml_request() {
+    requests_content::<
+        ResumeAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudio HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The resumeAudio POST xml response sample.
@@ -20029,6 +34841,35 @@ fn resume_audio_post_xml_response() {
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
 </resource>"#,
+    );
+    reads_post::<
+        ResumeAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
+  <property name="direction">Incoming</property>
+  <property name="operationId">samplevalue</property>
+</resource>"#,
+    );
+}
+
+/// The resumeAudioVideo POST json request sample.
+#[test]
+fn resume_audio_video_post_json_request() {
+    requests_content::<
+        ResumeAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
     );
 }
 
@@ -20061,6 +34902,48 @@ fn resume_audio_video_post_json_response() {
   }
 }"#,
     );
+    reads_post::<
+        ResumeAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "direction" : "Incoming",
+  "operationId" : "samplevalue",
+  "_links" : {
+    "mediaAnswer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "mediaOffer" : {
+      "href" : "data:application/sdp;base64,base64-encoded-sdp"
+    },
+    "answer" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
+    },
+    "audioVideoSession" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
+    },
+    "conversation" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
+    },
+    "dismiss" : {
+      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
+    }
+  }
+}"#,
+    );
+}
+
+/// The resumeAudioVideo POST xml request sample.
+#[test]
+fn resume_audio_video_post_xml_request() {
+    requests_content::<
+        ResumeAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The resumeAudioVideo POST xml response sample.
@@ -20078,6 +34961,65 @@ fn resume_audio_video_post_xml_response() {
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
 </resource>"#,
+    );
+    reads_post::<
+        ResumeAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
+  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
+  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
+  <property name="direction">Incoming</property>
+  <property name="operationId">samplevalue</property>
+</resource>"#,
+    );
+}
+
+/// The resumePhoneAudio POST json request sample.
+#[test]
+fn resume_phone_audio_post_json_request() {
+    requests_without_body::<
+        ResumePhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio HTTP/1.1",
+    );
+}
+
+/// The resumePhoneAudio POST json response sample.
+#[test]
+fn resume_phone_audio_post_json_response() {
+    reads_post::<ResumePhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resumePhoneAudio POST xml request sample.
+#[test]
+fn resume_phone_audio_post_xml_request() {
+    requests_without_body::<
+        ResumePhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio HTTP/1.1",
+    );
+}
+
+/// The resumePhoneAudio POST xml response sample.
+#[test]
+fn resume_phone_audio_post_xml_response() {
+    reads_post::<ResumePhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The root GET json request sample.
+#[test]
+fn root_get_json_request() {
+    requests_get::<
+        Root,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root HTTP/1.1",
     );
 }
 
@@ -20103,6 +35045,39 @@ fn root_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        Root,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "root",
+  "_links" : {
+    "self" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root"
+    },
+    "redirect" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/user/redirect"
+    },
+    "user" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/user"
+    },
+    "xframe" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
+    }
+  }
+}"#,
+    );
+}
+
+/// The root GET xml request sample.
+#[test]
+fn root_get_xml_request() {
+    requests_get::<
+        Root,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root HTTP/1.1",
+    );
 }
 
 /// The root GET xml response sample.
@@ -20117,6 +35092,27 @@ fn root_get_xml_response() {
   <property name="rel">root</property>
 </resource>"#,
     );
+    reads_get::<
+        Root,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="root" href="/autodiscover/autodiscoverservice.svc/root" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
+  <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
+  <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
+  <property name="rel">root</property>
+</resource>"#,
+    );
+}
+
+/// The search GET json request sample.
+#[test]
+fn search_get_json_request() {
+    requests_get::<
+        Search,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
 }
 
 /// The search GET json response sample.
@@ -20367,6 +35363,262 @@ fn search_get_json_response() {
 }"#,
     );
     holds(&decoded.more_results_available, r#"false"#);
+    reads_get::<
+        Search,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "search",
+  "moreResultsAvailable" : false,
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/search"
+    }
+  },
+  "_embedded" : {
+    "contact" : [
+      {
+        "rel" : "contact",
+        "company" : "Contoso Corp.",
+        "department" : "Engineering",
+        "emailAddresses" : [
+          "Alex.Doe@contoso.com"
+        ],
+        "homePhoneNumber" : "tel:+19185550107",
+        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+        "name" : "Alex Doe",
+        "office" : "tel:+1425554321;ext=54321",
+        "otherPhoneNumber" : "tel:+19195558194",
+        "sourceNetwork" : "SameEnterprise",
+        "title" : "Engineer 2",
+        "type" : "User",
+        "uri" : "sip:alex@contoso.com",
+        "workPhoneNumber" : "tel:+1425554321;ext=54321",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/people/282"
+          },
+          "contactLocation" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+          },
+          "contactNote" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+          },
+          "contactPhoto" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+          },
+          "contactPresence" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+          },
+          "contactPrivacyRelationship" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+          },
+          "contactSupportedModalities" : {
+            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+          }
+        }
+      }
+    ],
+    "distributionGroup" : [
+      {
+        "rel" : "distributionGroup",
+        "uri" : "sip:mypersonalgroup@contoso.com",
+        "id" : "7",
+        "name" : "MyPersonalGroup",
+        "_links" : {
+          "self" : {
+            "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+          },
+          "addToContactList" : {
+            "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+          },
+          "expandDistributionGroup" : {
+            "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+          },
+          "removeFromContactList" : {
+            "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+          },
+          "subscribeToGroupPresence" : {
+            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+          }
+        },
+        "_embedded" : {
+          "contact" : [
+            {
+              "rel" : "contact",
+              "company" : "Contoso Corp.",
+              "department" : "Engineering",
+              "emailAddresses" : [
+                "Alex.Doe@contoso.com"
+              ],
+              "homePhoneNumber" : "tel:+19185550107",
+              "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+              "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+              "name" : "Alex Doe",
+              "office" : "tel:+1425554321;ext=54321",
+              "otherPhoneNumber" : "tel:+19195558194",
+              "sourceNetwork" : "SameEnterprise",
+              "title" : "Engineer 2",
+              "type" : "User",
+              "uri" : "sip:alex@contoso.com",
+              "workPhoneNumber" : "tel:+1425554321;ext=54321",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/people/282"
+                },
+                "contactLocation" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+                },
+                "contactNote" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+                },
+                "contactPhoto" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+                },
+                "contactPresence" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+                },
+                "contactPrivacyRelationship" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+                },
+                "contactSupportedModalities" : {
+                  "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+                }
+              }
+            }
+          ],
+          "distributionGroup" : [
+            {
+              "rel" : "distributionGroup",
+              "uri" : "sip:mypersonalgroup@contoso.com",
+              "id" : "7",
+              "name" : "MyPersonalGroup",
+              "_links" : {
+                "self" : {
+                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                },
+                "addToContactList" : {
+                  "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+                },
+                "expandDistributionGroup" : {
+                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+                },
+                "removeFromContactList" : {
+                  "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+                },
+                "subscribeToGroupPresence" : {
+                  "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+                }
+              },
+              "_embedded" : {
+                "contact" : [
+                  {
+                    "rel" : "contact",
+                    "company" : "Contoso Corp.",
+                    "department" : "Engineering",
+                    "emailAddresses" : [
+                      "Alex.Doe@contoso.com"
+                    ],
+                    "homePhoneNumber" : "tel:+19185550107",
+                    "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+                    "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+                    "name" : "Alex Doe",
+                    "office" : "tel:+1425554321;ext=54321",
+                    "otherPhoneNumber" : "tel:+19195558194",
+                    "sourceNetwork" : "SameEnterprise",
+                    "title" : "Engineer 2",
+                    "type" : "User",
+                    "uri" : "sip:alex@contoso.com",
+                    "workPhoneNumber" : "tel:+1425554321;ext=54321",
+                    "_links" : {
+                      "self" : {
+                        "href" : "/ucwa/v1/applications/192/people/282"
+                      },
+                      "contactLocation" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+                      },
+                      "contactNote" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+                      },
+                      "contactPhoto" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+                      },
+                      "contactPresence" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+                      },
+                      "contactPrivacyRelationship" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+                      },
+                      "contactSupportedModalities" : {
+                        "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+                      }
+                    }
+                  }
+                ],
+                "distributionGroup" : [
+                  {
+                    "rel" : "distributionGroup",
+                    "uri" : "sip:mypersonalgroup@contoso.com",
+                    "id" : "7",
+                    "name" : "MyPersonalGroup",
+                    "_links" : {
+                      "self" : {
+                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                      },
+                      "addToContactList" : {
+                        "href" : "/ucwa/v1/applications/192/groups/addToContactList"
+                      },
+                      "expandDistributionGroup" : {
+                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
+                      },
+                      "removeFromContactList" : {
+                        "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
+                      },
+                      "subscribeToGroupPresence" : {
+                        "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
+                      }
+                    },
+                    "_embedded" : {
+                      "contact" : [
+                        {
+                          "_links" : {
+                            "self" : {
+                              "href" : "/ucwa/v1/applications/192/people/282"
+                            }
+                          }
+                        }
+                      ],
+                      "distributionGroup" : [
+                        {
+                          "_links" : {
+                            "self" : {
+                              "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
+                            }
+                          }
+                        }
+                      ]
+                    }
+                  }
+                ]
+              }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The search GET xml request sample.
+#[test]
+fn search_get_xml_request() {
+    requests_get::<
+        Search,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
 }
 
 /// The search GET xml response sample.
@@ -20486,6 +35738,132 @@ fn search_get_xml_response() {
   </resource>
 </resource>"#,
     );
+    reads_get::<
+        Search,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">search</property>
+  <property name="moreResultsAvailable">False</property>
+  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+    <property name="rel">contact</property>
+    <property name="company">Contoso Corp.</property>
+    <property name="department">Engineering</property>
+    <propertyList name="emailAddresses">
+      <item>Alex.Doe@contoso.com</item>
+    </propertyList>
+    <property name="homePhoneNumber">tel:+19185550107</property>
+    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+    <property name="name">Alex Doe</property>
+    <property name="office">tel:+1425554321;ext=54321</property>
+    <property name="otherPhoneNumber">tel:+19195558194</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="title">Engineer 2</property>
+    <property name="type">User</property>
+    <property name="uri">sip:alex@contoso.com</property>
+    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+  </resource>
+  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">distributionGroup</property>
+    <property name="uri">sip:mypersonalgroup@contoso.com</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+      <property name="rel">contact</property>
+      <property name="company">Contoso Corp.</property>
+      <property name="department">Engineering</property>
+      <propertyList name="emailAddresses">
+        <item>Alex.Doe@contoso.com</item>
+      </propertyList>
+      <property name="homePhoneNumber">tel:+19185550107</property>
+      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+      <property name="name">Alex Doe</property>
+      <property name="office">tel:+1425554321;ext=54321</property>
+      <property name="otherPhoneNumber">tel:+19195558194</property>
+      <property name="sourceNetwork">SameEnterprise</property>
+      <property name="title">Engineer 2</property>
+      <property name="type">User</property>
+      <property name="uri">sip:alex@contoso.com</property>
+      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+    </resource>
+    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+      <property name="rel">distributionGroup</property>
+      <property name="uri">sip:mypersonalgroup@contoso.com</property>
+      <property name="id">7</property>
+      <property name="name">MyPersonalGroup</property>
+      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+        <property name="rel">contact</property>
+        <property name="company">Contoso Corp.</property>
+        <property name="department">Engineering</property>
+        <propertyList name="emailAddresses">
+          <item>Alex.Doe@contoso.com</item>
+        </propertyList>
+        <property name="homePhoneNumber">tel:+19185550107</property>
+        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+        <property name="name">Alex Doe</property>
+        <property name="office">tel:+1425554321;ext=54321</property>
+        <property name="otherPhoneNumber">tel:+19195558194</property>
+        <property name="sourceNetwork">SameEnterprise</property>
+        <property name="title">Engineer 2</property>
+        <property name="type">User</property>
+        <property name="uri">sip:alex@contoso.com</property>
+        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+      </resource>
+      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+        <property name="rel">distributionGroup</property>
+        <property name="uri">sip:mypersonalgroup@contoso.com</property>
+        <property name="id">7</property>
+        <property name="name">MyPersonalGroup</property>
+        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
+        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+      </resource>
+    </resource>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The search2 GET json request sample.
+#[test]
+fn search2_get_json_request() {
+    requests_get::<
+        Search2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
 }
 
 /// The search2 GET json response sample.
@@ -20739,6 +36117,14 @@ fn search2_get_json_response() {
     holds(&decoded.more_results_available, r#"false"#);
 }
 
+/// The search2 GET xml request sample.
+#[test]
+fn search2_get_xml_request() {
+    requests_get::<
+        Search2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
+}
+
 /// The search2 GET xml response sample.
 #[test]
 fn search2_get_xml_response() {
@@ -20857,6 +36243,280 @@ fn search2_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.more_results_available, r#""False""#);
+    reads_get::<
+        Search2,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">search</property>
+  <property name="moreResultsAvailable">False</property>
+  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+    <property name="rel">contact</property>
+    <property name="company">Contoso Corp.</property>
+    <property name="department">Engineering</property>
+    <propertyList name="emailAddresses">
+      <item>Alex.Doe@contoso.com</item>
+    </propertyList>
+    <property name="homePhoneNumber">tel:+19185550107</property>
+    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+    <property name="name">Alex Doe</property>
+    <property name="office">tel:+1425554321;ext=54321</property>
+    <property name="otherPhoneNumber">tel:+19195558194</property>
+    <property name="sourceNetwork">SameEnterprise</property>
+    <property name="title">Engineer 2</property>
+    <property name="type">User</property>
+    <property name="uri">sip:alex@contoso.com</property>
+    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+  </resource>
+  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+    <property name="rel">distributionGroup</property>
+    <property name="uri">sip:mypersonalgroup@contoso.com</property>
+    <property name="id">7</property>
+    <property name="name">MyPersonalGroup</property>
+    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+      <property name="rel">contact</property>
+      <property name="company">Contoso Corp.</property>
+      <property name="department">Engineering</property>
+      <propertyList name="emailAddresses">
+        <item>Alex.Doe@contoso.com</item>
+      </propertyList>
+      <property name="homePhoneNumber">tel:+19185550107</property>
+      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+      <property name="name">Alex Doe</property>
+      <property name="office">tel:+1425554321;ext=54321</property>
+      <property name="otherPhoneNumber">tel:+19195558194</property>
+      <property name="sourceNetwork">SameEnterprise</property>
+      <property name="title">Engineer 2</property>
+      <property name="type">User</property>
+      <property name="uri">sip:alex@contoso.com</property>
+      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+    </resource>
+    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+      <property name="rel">distributionGroup</property>
+      <property name="uri">sip:mypersonalgroup@contoso.com</property>
+      <property name="id">7</property>
+      <property name="name">MyPersonalGroup</property>
+      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
+        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+        <property name="rel">contact</property>
+        <property name="company">Contoso Corp.</property>
+        <property name="department">Engineering</property>
+        <propertyList name="emailAddresses">
+          <item>Alex.Doe@contoso.com</item>
+        </propertyList>
+        <property name="homePhoneNumber">tel:+19185550107</property>
+        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+        <property name="name">Alex Doe</property>
+        <property name="office">tel:+1425554321;ext=54321</property>
+        <property name="otherPhoneNumber">tel:+19195558194</property>
+        <property name="sourceNetwork">SameEnterprise</property>
+        <property name="title">Engineer 2</property>
+        <property name="type">User</property>
+        <property name="uri">sip:alex@contoso.com</property>
+        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+      </resource>
+      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
+        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
+        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
+        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
+        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
+        <property name="rel">distributionGroup</property>
+        <property name="uri">sip:mypersonalgroup@contoso.com</property>
+        <property name="id">7</property>
+        <property name="name">MyPersonalGroup</property>
+        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
+        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
+      </resource>
+    </resource>
+  </resource>
+</resource>"#,
+    );
+}
+
+/// The sendMessage POST json request sample.
+#[test]
+fn send_message_post_json_request() {
+    requests_content::<
+        SendMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage HTTP/1.1",
+        "text/plain",
+        r#"HelloWorld!"#,
+    );
+}
+
+/// The sendMessage POST json response sample.
+#[test]
+fn send_message_post_json_response() {
+    reads_post::<
+        SendMessage,
+    >(
+        "HTTP/1.1 201 Created",
+        &[
+            (
+                "Location",
+                "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165",
+            ),
+        ],
+        r#""#,
+    );
+}
+
+/// The sendMessage POST xml request sample.
+#[test]
+fn send_message_post_xml_request() {
+    requests_content::<
+        SendMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage HTTP/1.1",
+        "text/plain",
+        r#""#,
+    );
+}
+
+/// The sendMessage POST xml response sample.
+#[test]
+fn send_message_post_xml_response() {
+    reads_post::<
+        SendMessage,
+    >(
+        "HTTP/1.1 201 Created",
+        &[
+            (
+                "Location",
+                "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165",
+            ),
+        ],
+        r#""#,
+    );
+}
+
+/// The sendProvisionalAnswer POST json request sample.
+#[test]
+fn send_provisional_answer_post_json_request() {
+    requests_content::<
+        SendProvisionalAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
+}
+
+/// The sendProvisionalAnswer POST json response sample.
+#[test]
+fn send_provisional_answer_post_json_response() {
+    reads_post::<SendProvisionalAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The sendProvisionalAnswer POST xml request sample.
+#[test]
+fn send_provisional_answer_post_xml_request() {
+    requests_content::<
+        SendProvisionalAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
+}
+
+/// The sendProvisionalAnswer POST xml response sample.
+#[test]
+fn send_provisional_answer_post_xml_response() {
+    reads_post::<SendProvisionalAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The sessions GET json request sample.
+#[test]
+fn sessions_get_json_request() {
+    requests_get::<
+        Sessions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/sessions HTTP/1.1",
+    );
+}
+
+/// The sessions GET xml request sample.
+#[test]
+fn sessions_get_xml_request() {
+    requests_get::<
+        Sessions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/sessions HTTP/1.1",
+    );
+}
+
+/// The setIsTyping POST json request sample.
+#[test]
+fn set_is_typing_post_json_request() {
+    requests_without_body::<
+        SetIsTyping,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping HTTP/1.1",
+    );
+}
+
+/// The setIsTyping POST json response sample.
+#[test]
+fn set_is_typing_post_json_response() {
+    reads_post::<SetIsTyping>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The setIsTyping POST xml request sample.
+#[test]
+fn set_is_typing_post_xml_request() {
+    requests_without_body::<
+        SetIsTyping,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping HTTP/1.1",
+    );
+}
+
+/// The setIsTyping POST xml response sample.
+#[test]
+fn set_is_typing_post_xml_response() {
+    reads_post::<SetIsTyping>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingSettings GET json request sample.
+#[test]
+fn simultaneous_ring_settings_get_json_request() {
+    requests_get::<
+        SimultaneousRingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+    );
 }
 
 /// The simultaneousRingSettings GET json response sample.
@@ -20888,6 +36548,44 @@ fn simultaneous_ring_settings_get_json_response() {
     );
     holds(&decoded.ring_delay, r#"5"#);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        SimultaneousRingSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "simultaneousRingSettings",
+  "ringDelay" : 5,
+  "target" : "None",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "simultaneousRingToContact" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact"
+    },
+    "simultaneousRingToDelegates" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates"
+    },
+    "simultaneousRingToTeam" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam"
+    }
+  }
+}"#,
+    );
+}
+
+/// The simultaneousRingSettings GET xml request sample.
+#[test]
+fn simultaneous_ring_settings_get_xml_request() {
+    requests_get::<
+        SimultaneousRingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+    );
 }
 
 /// The simultaneousRingSettings GET xml response sample.
@@ -20906,6 +36604,22 @@ fn simultaneous_ring_settings_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        SimultaneousRingSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="simultaneousRingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="simultaneousRingToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact" />
+  <link rel="simultaneousRingToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates" />
+  <link rel="simultaneousRingToTeam" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam" />
+  <property name="rel">simultaneousRingSettings</property>
+  <property name="ringDelay">5</property>
+  <property name="target">None</property>
+</resource>"#,
+    );
 }
 
 /// The simultaneousRingSettings PUT json request sample.
@@ -20918,6 +36632,23 @@ fn simultaneous_ring_settings_put_json_request() {
   "target" : "None"
 }"#,
     );
+    requests_put::<
+        SimultaneousRingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+        "application/json",
+        r#"{
+  "rel" : "simultaneousRingSettings",
+  "ringDelay" : 5,
+  "target" : "None"
+}"#,
+    );
+}
+
+/// The simultaneousRingSettings PUT json response sample.
+#[test]
+fn simultaneous_ring_settings_put_json_response() {
+    reads_put::<SimultaneousRingSettings>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The simultaneousRingSettings PUT xml request sample.
@@ -20932,6 +36663,98 @@ fn simultaneous_ring_settings_put_xml_request() {
 </resource>"#,
     );
     holds(&decoded.target, r#""None""#);
+    requests_put::<
+        SimultaneousRingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">simultaneousRingSettings</property>
+  <property name="ringDelay">5</property>
+  <property name="target">None</property>
+</resource>"#,
+    );
+}
+
+/// The simultaneousRingSettings PUT xml response sample.
+#[test]
+fn simultaneous_ring_settings_put_xml_response() {
+    reads_put::<SimultaneousRingSettings>("HTTP/1.1 200 OK", &[], r#""#);
+}
+
+/// The simultaneousRingToContact POST json response sample.
+#[test]
+fn simultaneous_ring_to_contact_post_json_response() {
+    reads_post::<SimultaneousRingToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToContact POST xml response sample.
+#[test]
+fn simultaneous_ring_to_contact_post_xml_response() {
+    reads_post::<SimultaneousRingToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToDelegates POST json response sample.
+#[test]
+fn simultaneous_ring_to_delegates_post_json_response() {
+    reads_post::<SimultaneousRingToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToDelegates POST xml response sample.
+#[test]
+fn simultaneous_ring_to_delegates_post_xml_response() {
+    reads_post::<SimultaneousRingToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToTeam POST json response sample.
+#[test]
+fn simultaneous_ring_to_team_post_json_response() {
+    reads_post::<SimultaneousRingToTeam>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToTeam POST xml response sample.
+#[test]
+fn simultaneous_ring_to_team_post_xml_response() {
+    reads_post::<SimultaneousRingToTeam>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The startAudio POST json request sample.
+#[test]
+fn start_audio_post_json_request() {
+    requests_content::<
+        StartAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Normal",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudio POST json response sample.
+#[test]
+fn start_audio_post_json_response() {
+    reads_post::<
+        StartAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudio POST xml request sample.
@@ -20955,6 +36778,67 @@ fn start_audio_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudio POST xml response sample.
+#[test]
+fn start_audio_post_xml_response() {
+    reads_post::<
+        StartAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudio2 POST json request sample.
+#[test]
+fn start_audio2_post_json_request() {
+    requests_content::<
+        StartAudio2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudio2 POST json response sample.
+#[test]
+fn start_audio2_post_json_response() {
+    reads_post::<
+        StartAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudio2 POST xml request sample.
@@ -20978,6 +36862,68 @@ fn start_audio2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudio2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudio2 POST xml response sample.
+#[test]
+fn start_audio2_post_xml_response() {
+    reads_post::<
+        StartAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioOnBehalfOfDelegator POST json request sample.
+#[test]
+fn start_audio_on_behalf_of_delegator_post_json_request() {
+    requests_content::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "delegator" : "samplevalue",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioOnBehalfOfDelegator POST json response sample.
+#[test]
+fn start_audio_on_behalf_of_delegator_post_json_response() {
+    reads_post::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioOnBehalfOfDelegator POST xml request sample.
@@ -21002,6 +36948,64 @@ fn start_audio_on_behalf_of_delegator_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioOnBehalfOfDelegator POST xml response sample.
+#[test]
+fn start_audio_on_behalf_of_delegator_post_xml_response() {
+    reads_post::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioVideo POST json request sample.
+#[test]
+fn start_audio_video_post_json_request() {
+    requests_content::<
+        StartAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioVideo POST json response sample.
+#[test]
+fn start_audio_video_post_json_response() {
+    reads_post::<
+        StartAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioVideo POST xml request sample.
@@ -21026,6 +37030,68 @@ fn start_audio_video_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioVideo POST xml response sample.
+#[test]
+fn start_audio_video_post_xml_response() {
+    reads_post::<
+        StartAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioVideo2 POST json request sample.
+#[test]
+fn start_audio_video2_post_json_request() {
+    requests_content::<
+        StartAudioVideo2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioVideo2 POST json response sample.
+#[test]
+fn start_audio_video2_post_json_response() {
+    reads_post::<
+        StartAudioVideo2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioVideo2 POST xml request sample.
@@ -21050,6 +37116,69 @@ fn start_audio_video2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioVideo2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioVideo2 POST xml response sample.
+#[test]
+fn start_audio_video2_post_xml_response() {
+    reads_post::<
+        StartAudioVideo2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioVideoOnBehalfOfDelegator POST json request sample.
+#[test]
+fn start_audio_video_on_behalf_of_delegator_post_json_request() {
+    requests_content::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "delegator" : "samplevalue",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioVideoOnBehalfOfDelegator POST json response sample.
+#[test]
+fn start_audio_video_on_behalf_of_delegator_post_json_response() {
+    reads_post::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioVideoOnBehalfOfDelegator POST xml request sample.
@@ -21075,6 +37204,73 @@ fn start_audio_video_on_behalf_of_delegator_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioVideoOnBehalfOfDelegator POST xml response sample.
+#[test]
+fn start_audio_video_on_behalf_of_delegator_post_xml_response() {
+    reads_post::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startEmergencyCall POST json request sample.
+#[test]
+fn start_emergency_call_post_json_request() {
+    requests_content::<
+        StartEmergencyCall,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startEmergencyCall HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "address" : "samplevalue",
+  "building" : "samplevalue",
+  "city" : "samplevalue",
+  "country" : "samplevalue",
+  "state" : "samplevalue",
+  "zip" : "samplevalue",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startEmergencyCall POST json response sample.
+#[test]
+fn start_emergency_call_post_json_response() {
+    reads_post::<
+        StartEmergencyCall,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startEmergencyCall POST xml request sample.
@@ -21104,6 +37300,61 @@ fn start_emergency_call_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartEmergencyCall,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startEmergencyCall HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startEmergencyCall POST xml response sample.
+#[test]
+fn start_emergency_call_post_xml_response() {
+    reads_post::<
+        StartEmergencyCall,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startMessaging POST json request sample.
+#[test]
+fn start_messaging_post_json_request() {
+    requests_content::<
+        StartMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "_links" : {
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startMessaging POST json response sample.
+#[test]
+fn start_messaging_post_json_response() {
+    reads_post::<
+        StartMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The startMessaging POST xml request sample.
@@ -21124,6 +37375,65 @@ fn start_messaging_post_xml_request() {
     holds(&decoded.importance, r#""Urgent""#);
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    requests_post::<
+        StartMessaging,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startMessaging POST xml response sample.
+#[test]
+fn start_messaging_post_xml_response() {
+    reads_post::<
+        StartMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
+}
+
+/// The startMessaging2 POST json request sample.
+#[test]
+fn start_messaging2_post_json_request() {
+    requests_content::<
+        StartMessaging2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "importance" : "Normal",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "customContent" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startMessaging2 POST json response sample.
+#[test]
+fn start_messaging2_post_json_response() {
+    reads_post::<
+        StartMessaging2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The startMessaging2 POST xml request sample.
@@ -21144,18 +37454,56 @@ fn start_messaging2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartMessaging2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startMessaging2 POST xml response sample.
+#[test]
+fn start_messaging2_post_xml_response() {
+    reads_post::<
+        StartMessaging2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The startOnlineMeeting POST json request sample.
 #[test]
 fn start_online_meeting_post_json_request() {
-    let _decoded: StartOnlineMeetingRequest = request_json_round_trip(
+    let decoded: StartOnlineMeetingRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "importance" : "Urgent",
   "subject" : "SkypeforBusiness",
   "threadId" : "292e0aaef36c426a97757f43dda19d06"
 }"#,
+    );
+    requests_post::<
+        StartOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startOnlineMeeting HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The startOnlineMeeting POST json response sample.
+#[test]
+fn start_online_meeting_post_json_response() {
+    reads_post::<
+        StartOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
     );
 }
 
@@ -21175,6 +37523,25 @@ fn start_online_meeting_post_xml_request() {
     holds(&decoded.importance, r#""Urgent""#);
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    requests_post::<
+        StartOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startOnlineMeeting HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startOnlineMeeting POST xml response sample.
+#[test]
+fn start_online_meeting_post_xml_response() {
+    reads_post::<
+        StartOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
+    );
 }
 
 /// The startOrRefreshSubscriptionToContactsAndGroups POST json response sample.
@@ -21198,6 +37565,27 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_json_response() {
 }"#,
     );
     holds(&decoded.state, r#""Connecting""#);
+    reads_post::<
+        StartOrRefreshSubscriptionToContactsAndGroups,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "myContactsAndGroupsSubscription",
+  "state" : "Connecting",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
+    },
+    "startOrRefreshSubscriptionToContactsAndGroups" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups"
+    },
+    "stopSubscriptionToContactsAndGroups" : {
+      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
+    }
+  }
+}"#,
+    );
 }
 
 /// The startOrRefreshSubscriptionToContactsAndGroups POST xml response sample.
@@ -21217,7 +37605,7 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_xml_response() {
 /// The startPhoneAudio POST json request sample.
 #[test]
 fn start_phone_audio_post_json_request() {
-    let _decoded: StartPhoneAudioRequest = request_json_round_trip(
+    let decoded: StartPhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234",
@@ -21226,6 +37614,25 @@ fn start_phone_audio_post_json_request() {
   "threadId" : "292e0aaef36c426a97757f43dda19d06",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        StartPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The startPhoneAudio POST json response sample.
+#[test]
+fn start_phone_audio_post_json_response() {
+    reads_post::<
+        StartPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -21249,6 +37656,62 @@ fn start_phone_audio_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startPhoneAudio POST xml response sample.
+#[test]
+fn start_phone_audio_post_xml_response() {
+    reads_post::<
+        StartPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The startPhoneAudio2 POST json request sample.
+#[test]
+fn start_phone_audio2_post_json_request() {
+    requests_content::<
+        StartPhoneAudio2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "phoneNumber" : "tel : +14255551234",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startPhoneAudio2 POST json response sample.
+#[test]
+fn start_phone_audio2_post_json_response() {
+    reads_post::<
+        StartPhoneAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
 }
 
 /// The startPhoneAudio2 POST xml request sample.
@@ -21271,6 +37734,63 @@ fn start_phone_audio2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartPhoneAudio2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startPhoneAudio2 POST xml response sample.
+#[test]
+fn start_phone_audio2_post_xml_response() {
+    reads_post::<
+        StartPhoneAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The startPhoneAudioOnBehalfOfDelegator POST json request sample.
+#[test]
+fn start_phone_audio_on_behalf_of_delegator_post_json_request() {
+    requests_content::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "phoneNumber" : "tel : +14255551234",
+  "importance" : "Normal",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip : john@contoso.com",
+  "delegator" : "samplevalue",
+  "_links" : {
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startPhoneAudioOnBehalfOfDelegator POST json response sample.
+#[test]
+fn start_phone_audio_on_behalf_of_delegator_post_json_response() {
+    reads_post::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
 }
 
 /// The startPhoneAudioOnBehalfOfDelegator POST xml request sample.
@@ -21294,6 +37814,63 @@ fn start_phone_audio_on_behalf_of_delegator_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startPhoneAudioOnBehalfOfDelegator POST xml response sample.
+#[test]
+fn start_phone_audio_on_behalf_of_delegator_post_xml_response() {
+    reads_post::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The startVideo POST json request sample.
+#[test]
+fn start_video_post_json_request() {
+    requests_content::<
+        StartVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Normal",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinVideoMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}
+
+```json
+
+
+#### JSON Response
+
+This sample is given only as an illustration of response syntax. The semantic content is not guaranteed to correspond to a valid scenario.
+
+```json
+
+HTTP/1.1 201 Created
+Location: /ucwa/v1/applications/192/communication/invitations/507"#,
+    );
 }
 
 /// The startVideo POST xml request sample.
@@ -21317,6 +37894,161 @@ fn start_video_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startVideo POST xml response sample.
+#[test]
+fn start_video_post_xml_response() {
+    reads_post::<
+        StartVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The stopAudio POST json response sample.
+#[test]
+fn stop_audio_post_json_response() {
+    reads_post::<StopAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopAudio POST xml response sample.
+#[test]
+fn stop_audio_post_xml_response() {
+    reads_post::<StopAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopAudioVideo POST json response sample.
+#[test]
+fn stop_audio_video_post_json_response() {
+    reads_post::<StopAudioVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopAudioVideo POST xml response sample.
+#[test]
+fn stop_audio_video_post_xml_response() {
+    reads_post::<StopAudioVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopMessaging POST json request sample.
+#[test]
+fn stop_messaging_post_json_request() {
+    requests_without_body::<
+        StopMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging HTTP/1.1",
+    );
+}
+
+/// The stopMessaging POST json response sample.
+#[test]
+fn stop_messaging_post_json_response() {
+    reads_post::<StopMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopMessaging POST xml request sample.
+#[test]
+fn stop_messaging_post_xml_request() {
+    requests_without_body::<
+        StopMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging HTTP/1.1",
+    );
+}
+
+/// The stopMessaging POST xml response sample.
+#[test]
+fn stop_messaging_post_xml_response() {
+    reads_post::<StopMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopPhoneAudio POST json request sample.
+#[test]
+fn stop_phone_audio_post_json_request() {
+    requests_without_body::<
+        StopPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The stopPhoneAudio POST json response sample.
+#[test]
+fn stop_phone_audio_post_json_response() {
+    reads_post::<StopPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopPhoneAudio POST xml request sample.
+#[test]
+fn stop_phone_audio_post_xml_request() {
+    requests_without_body::<
+        StopPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The stopPhoneAudio POST xml response sample.
+#[test]
+fn stop_phone_audio_post_xml_response() {
+    reads_post::<StopPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopSubscriptionToContactsAndGroups POST json request sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_json_request() {
+    requests_without_body::<
+        StopSubscriptionToContactsAndGroups,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups HTTP/1.1",
+    );
+}
+
+/// The stopSubscriptionToContactsAndGroups POST json response sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_json_response() {
+    reads_post::<
+        StopSubscriptionToContactsAndGroups,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopSubscriptionToContactsAndGroups POST xml request sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_xml_request() {
+    requests_without_body::<
+        StopSubscriptionToContactsAndGroups,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups HTTP/1.1",
+    );
+}
+
+/// The stopSubscriptionToContactsAndGroups POST xml response sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_xml_response() {
+    reads_post::<
+        StopSubscriptionToContactsAndGroups,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopVideo POST json response sample.
+#[test]
+fn stop_video_post_json_response() {
+    reads_post::<StopVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopVideo POST xml response sample.
+#[test]
+fn stop_video_post_xml_response() {
+    reads_post::<StopVideo>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The subscribeToGroupPresence POST json response sample.
@@ -21340,6 +38072,27 @@ fn subscribe_to_group_presence_post_json_response() {
 }"#,
     );
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        SubscribeToGroupPresence,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "presenceSubscription",
+  "id" : "3",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription"
+    },
+    "addToPresenceSubscription" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
+    },
+    "memberships" : {
+      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
+    }
+  }
+}"#,
+    );
 }
 
 /// The subscribeToGroupPresence POST xml response sample.
@@ -21353,6 +38106,16 @@ fn subscribe_to_group_presence_post_xml_response() {
   <property name="rel">presenceSubscription</property>
   <property name="id">3</property>
 </resource>"#,
+    );
+}
+
+/// The subscribedContacts GET json request sample.
+#[test]
+fn subscribed_contacts_get_json_request() {
+    requests_get::<
+        SubscribedContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/subscribedContacts HTTP/1.1",
     );
 }
 
@@ -21374,12 +38137,52 @@ fn subscribed_contacts_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        SubscribedContacts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "subscribedContacts",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/subscribedContacts"
+    },
+    "contact" : [
+      {
+        "href" : "/ucwa/v1/applications/192/people/647"
+      }
+    ]
+  }
+}"#,
+    );
+}
+
+/// The subscribedContacts GET xml request sample.
+#[test]
+fn subscribed_contacts_get_xml_request() {
+    requests_get::<
+        SubscribedContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/subscribedContacts HTTP/1.1",
+    );
 }
 
 /// The subscribedContacts GET xml response sample.
 #[test]
 fn subscribed_contacts_get_xml_response() {
     let _decoded: SubscribedContacts = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/586" />
+  <property name="rel">subscribedContacts</property>
+</resource>"#,
+    );
+    reads_get::<
+        SubscribedContacts,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/586" />
@@ -21466,6 +38269,14 @@ fn subscribed_contacts_deleted_event() {
     );
 }
 
+/// The to GET json request sample.
+#[test]
+fn to_get_json_request() {
+    requests_get::<
+        To,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/107 HTTP/1.1");
+}
+
 /// The to GET json response sample.
 #[test]
 fn to_get_json_response() {
@@ -21527,6 +38338,14 @@ fn to_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
 }
 
+/// The to GET xml request sample.
+#[test]
+fn to_get_xml_request() {
+    requests_get::<
+        To,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/107 HTTP/1.1");
+}
+
 /// The to GET xml response sample.
 #[test]
 fn to_get_xml_response() {
@@ -21570,6 +38389,46 @@ fn to_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        To,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">contact</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The transferredBy GET json request sample.
+#[test]
+fn transferred_by_get_json_request() {
+    requests_get::<
+        TransferredBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/766 HTTP/1.1");
 }
 
 /// The transferredBy GET json response sample.
@@ -21631,6 +38490,62 @@ fn transferred_by_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        TransferredBy,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "transferredBy",
+  "company" : "Contoso Corp.",
+  "department" : "Engineering",
+  "emailAddresses" : [
+    "Alex.Doe@contoso.com"
+  ],
+  "homePhoneNumber" : "tel:+19185550107",
+  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
+  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
+  "name" : "Alex Doe",
+  "office" : "tel:+1425554321;ext=54321",
+  "otherPhoneNumber" : "tel:+19195558194",
+  "sourceNetwork" : "SameEnterprise",
+  "title" : "Engineer 2",
+  "type" : "User",
+  "uri" : "sip:alex@contoso.com",
+  "workPhoneNumber" : "tel:+1425554321;ext=54321",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/people/766"
+    },
+    "contactLocation" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
+    },
+    "contactNote" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
+    },
+    "contactPhoto" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
+    },
+    "contactPresence" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
+    },
+    "contactPrivacyRelationship" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
+    },
+    "contactSupportedModalities" : {
+      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
+    }
+  }
+}"#,
+    );
+}
+
+/// The transferredBy GET xml request sample.
+#[test]
+fn transferred_by_get_xml_request() {
+    requests_get::<
+        TransferredBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/766 HTTP/1.1");
 }
 
 /// The transferredBy GET xml response sample.
@@ -21676,6 +38591,70 @@ fn transferred_by_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        TransferredBy,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="transferredBy" href="/ucwa/v1/applications/192/people/766" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
+  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
+  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
+  <property name="rel">transferredBy</property>
+  <property name="company">Contoso Corp.</property>
+  <property name="department">Engineering</property>
+  <propertyList name="emailAddresses">
+    <item>Alex.Doe@contoso.com</item>
+  </propertyList>
+  <property name="homePhoneNumber">tel:+19185550107</property>
+  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
+  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
+  <property name="name">Alex Doe</property>
+  <property name="office">tel:+1425554321;ext=54321</property>
+  <property name="otherPhoneNumber">tel:+19195558194</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="title">Engineer 2</property>
+  <property name="type">User</property>
+  <property name="uri">sip:alex@contoso.com</property>
+  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
+</resource>"#,
+    );
+}
+
+/// The turnOffCallForwarding POST json request sample.
+#[test]
+fn turn_off_call_forwarding_post_json_request() {
+    requests_without_body::<
+        TurnOffCallForwarding,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding HTTP/1.1",
+    );
+}
+
+/// The turnOffCallForwarding POST json response sample.
+#[test]
+fn turn_off_call_forwarding_post_json_response() {
+    reads_post::<TurnOffCallForwarding>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The turnOffCallForwarding POST xml request sample.
+#[test]
+fn turn_off_call_forwarding_post_xml_request() {
+    requests_without_body::<
+        TurnOffCallForwarding,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding HTTP/1.1",
+    );
+}
+
+/// The turnOffCallForwarding POST xml response sample.
+#[test]
+fn turn_off_call_forwarding_post_xml_response() {
+    reads_post::<TurnOffCallForwarding>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The typingParticipants added event sample.
@@ -21756,6 +38735,16 @@ fn typing_participants_deleted_event() {
     );
 }
 
+/// The unansweredCallSettings GET json request sample.
+#[test]
+fn unanswered_call_settings_get_json_request() {
+    requests_get::<
+        UnansweredCallSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+    );
+}
+
 /// The unansweredCallSettings GET json response sample.
 #[test]
 fn unanswered_call_settings_get_json_response() {
@@ -21785,6 +38774,44 @@ fn unanswered_call_settings_get_json_response() {
     );
     holds(&decoded.ring_delay, r#"5"#);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        UnansweredCallSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "unansweredCallSettings",
+  "ringDelay" : 5,
+  "target" : "None",
+  "_links" : {
+    "self" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings"
+    },
+    "contact" : {
+      "href" : "/ucwa/v1/applications/192/people/282"
+    },
+    "resetUnansweredCallSettings" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings"
+    },
+    "unansweredCallToContact" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact"
+    },
+    "unansweredCallToVoicemail" : {
+      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail"
+    }
+  }
+}"#,
+    );
+}
+
+/// The unansweredCallSettings GET xml request sample.
+#[test]
+fn unanswered_call_settings_get_xml_request() {
+    requests_get::<
+        UnansweredCallSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+    );
 }
 
 /// The unansweredCallSettings GET xml response sample.
@@ -21803,6 +38830,22 @@ fn unanswered_call_settings_get_xml_response() {
 </resource>"#,
     );
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        UnansweredCallSettings,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="unansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="resetUnansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings" />
+  <link rel="unansweredCallToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact" />
+  <link rel="unansweredCallToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail" />
+  <property name="rel">unansweredCallSettings</property>
+  <property name="ringDelay">5</property>
+  <property name="target">None</property>
+</resource>"#,
+    );
 }
 
 /// The unansweredCallSettings PUT json request sample.
@@ -21815,6 +38858,23 @@ fn unanswered_call_settings_put_json_request() {
   "target" : "None"
 }"#,
     );
+    requests_put::<
+        UnansweredCallSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+        "application/json",
+        r#"{
+  "rel" : "unansweredCallSettings",
+  "ringDelay" : 5,
+  "target" : "None"
+}"#,
+    );
+}
+
+/// The unansweredCallSettings PUT json response sample.
+#[test]
+fn unanswered_call_settings_put_json_response() {
+    reads_put::<UnansweredCallSettings>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The unansweredCallSettings PUT xml request sample.
@@ -21829,6 +38889,122 @@ fn unanswered_call_settings_put_xml_request() {
 </resource>"#,
     );
     holds(&decoded.target, r#""None""#);
+    requests_put::<
+        UnansweredCallSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+        "application/xml",
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <property name="rel">unansweredCallSettings</property>
+  <property name="ringDelay">5</property>
+  <property name="target">None</property>
+</resource>"#,
+    );
+}
+
+/// The unansweredCallSettings PUT xml response sample.
+#[test]
+fn unanswered_call_settings_put_xml_response() {
+    reads_put::<UnansweredCallSettings>("HTTP/1.1 200 OK", &[], r#""#);
+}
+
+/// The unansweredCallToContact POST json response sample.
+#[test]
+fn unanswered_call_to_contact_post_json_response() {
+    reads_post::<UnansweredCallToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unansweredCallToContact POST xml response sample.
+#[test]
+fn unanswered_call_to_contact_post_xml_response() {
+    reads_post::<UnansweredCallToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unansweredCallToVoicemail POST json response sample.
+#[test]
+fn unanswered_call_to_voicemail_post_json_response() {
+    reads_post::<UnansweredCallToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unansweredCallToVoicemail POST xml response sample.
+#[test]
+fn unanswered_call_to_voicemail_post_xml_response() {
+    reads_post::<UnansweredCallToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteAudio POST json request sample.
+#[test]
+fn unmute_audio_post_json_request() {
+    requests_without_body::<
+        UnmuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio HTTP/1.1",
+    );
+}
+
+/// The unmuteAudio POST json response sample.
+#[test]
+fn unmute_audio_post_json_response() {
+    reads_post::<UnmuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteAudio POST xml request sample.
+#[test]
+fn unmute_audio_post_xml_request() {
+    requests_without_body::<
+        UnmuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio HTTP/1.1",
+    );
+}
+
+/// The unmuteAudio POST xml response sample.
+#[test]
+fn unmute_audio_post_xml_response() {
+    reads_post::<UnmuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteVideo POST json request sample.
+#[test]
+fn unmute_video_post_json_request() {
+    requests_without_body::<
+        UnmuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo HTTP/1.1",
+    );
+}
+
+/// The unmuteVideo POST json response sample.
+#[test]
+fn unmute_video_post_json_response() {
+    reads_post::<UnmuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteVideo POST xml request sample.
+#[test]
+fn unmute_video_post_xml_request() {
+    requests_without_body::<
+        UnmuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo HTTP/1.1",
+    );
+}
+
+/// The unmuteVideo POST xml response sample.
+#[test]
+fn unmute_video_post_xml_response() {
+    reads_post::<UnmuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The user GET json request sample.
+#[test]
+fn user_get_json_request() {
+    requests_get::<
+        User,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user HTTP/1.1",
+    );
 }
 
 /// The user GET json response sample.
@@ -21853,6 +39029,39 @@ fn user_get_json_response() {
   }
 }"#,
     );
+    reads_get::<
+        User,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{
+  "rel" : "user",
+  "_links" : {
+    "self" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/user"
+    },
+    "applications" : {
+      "href" : "/ucwa/v1/applications"
+    },
+    "redirect" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/user/redirect"
+    },
+    "xframe" : {
+      "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
+    }
+  }
+}"#,
+    );
+}
+
+/// The user GET xml request sample.
+#[test]
+fn user_get_xml_request() {
+    requests_get::<
+        User,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user HTTP/1.1",
+    );
 }
 
 /// The user GET xml response sample.
@@ -21866,6 +39075,29 @@ fn user_get_xml_response() {
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">user</property>
 </resource>"#,
+    );
+    reads_get::<
+        User,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="applications" href="/ucwa/v1/applications" />
+  <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
+  <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
+  <property name="rel">user</property>
+</resource>"#,
+    );
+}
+
+/// The videoLockedOnParticipant GET json request sample.
+#[test]
+fn video_locked_on_participant_get_json_request() {
+    requests_get::<
+        VideoLockedOnParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant HTTP/1.1",
     );
 }
 
@@ -21948,10 +39180,56 @@ fn video_locked_on_participant_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
 }
 
+/// The videoLockedOnParticipant GET xml request sample.
+#[test]
+fn video_locked_on_participant_get_xml_request() {
+    requests_get::<
+        VideoLockedOnParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant HTTP/1.1",
+    );
+}
+
 /// The videoLockedOnParticipant GET xml response sample.
 #[test]
 fn video_locked_on_participant_get_xml_response() {
     let _decoded: VideoLockedOnParticipant = xml_round_trip(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
+  <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
+  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
+  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
+  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
+  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
+  <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
+  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
+  <link rel="me" href="/ucwa/v1/applications/192/me" />
+  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
+  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
+  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
+  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
+  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
+  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
+  <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
+  <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
+  <property name="rel">participant</property>
+  <property name="anonymous">True</property>
+  <property name="inLobby">True</property>
+  <property name="local">True</property>
+  <property name="name">Joe Smith</property>
+  <property name="organizer">True</property>
+  <property name="otherPhoneNumber">tel:+14251111111</property>
+  <property name="role">Attendee</property>
+  <property name="sourceNetwork">SameEnterprise</property>
+  <property name="uri">sip:john@contoso.com</property>
+  <property name="workPhoneNumber">tel:+14251111111</property>
+</resource>"#,
+    );
+    reads_get::<
+        VideoLockedOnParticipant,
+    >(
+        "HTTP/1.1 200 OK",
+        &[("Content-Type", "application/xml")],
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
@@ -22099,6 +39377,26 @@ fn video_locked_on_participant_deleted_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The xframe GET json request sample.
+#[test]
+fn xframe_get_json_request() {
+    requests_get::<
+        Xframe,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/xframe HTTP/1.1",
+    );
+}
+
+/// The xframe GET xml request sample.
+#[test]
+fn xframe_get_xml_request() {
+    requests_get::<
+        Xframe,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/xframe HTTP/1.1",
     );
 }
 

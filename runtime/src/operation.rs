@@ -161,7 +161,8 @@ pub enum Outcome<T> {
     Resource(T),
     /// `201 Created`: where the new resource lives (the `Location` header),
     /// and the resource itself when the body carries it (creating the
-    /// application does).
+    /// application does). A `201` with a body and no `Location` is
+    /// [`Outcome::Resource`], one with neither [`Outcome::NoContent`].
     Created {
         /// The `Location` header.
         location: Link<T>,
@@ -216,8 +217,8 @@ pub enum ResponseError {
         /// Why it is not.
         error: DecodeError,
     },
-    /// An answer the operation cannot read: a redirect, a `201` without
-    /// `Location`, a GET answered without a resource.
+    /// An answer the operation cannot read: a redirect, a GET answered
+    /// without a resource.
     #[error("{status}: {reason}")]
     Unexpected {
         /// The response status.
@@ -660,22 +661,25 @@ impl Answer<'_> {
     ) -> Result<Outcome<A>, ResponseError> {
         self.check_status(info)?;
         let decoded = self.decoded(info, decode)?;
-        if self.status == StatusCode::CREATED {
-            let location = self
-                .headers
-                .get(LOCATION)
-                .and_then(|value| value.to_str().ok())
-                .ok_or_else(|| self.unexpected("201 Created without a Location header"))?;
-            let resource = match decoded {
-                Some(Outcome::Resource(resource)) => Some(resource),
-                _ => None,
-            };
-            return Ok(Outcome::Created {
-                location: Link::new(location),
-                resource,
-            });
+        let location = self
+            .headers
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok());
+        match (self.status == StatusCode::CREATED, location, decoded) {
+            (true, Some(location), decoded) => {
+                let resource = match decoded {
+                    Some(Outcome::Resource(resource)) => Some(resource),
+                    _ => None,
+                };
+                Ok(Outcome::Created {
+                    location: Link::new(location),
+                    resource,
+                })
+            }
+            // Created, and the body says what: the resource (its `self` link
+            // is where); with neither, there is nothing more to read.
+            (_, _, decoded) => Ok(decoded.unwrap_or(Outcome::NoContent)),
         }
-        Ok(decoded.unwrap_or(Outcome::NoContent))
     }
 
     /// The body as `Resource` or `Content`; `None` when empty.
@@ -1208,9 +1212,13 @@ mod tests {
         let image =
             Note::read_post(&response(200, &[("Content-Type", "image/png")], "PNG")).expect("kept");
         assert!(matches!(image, Outcome::Content { ref body, .. } if body == b"PNG"));
+        assert_eq!(
+            Note::read_post(&response(201, &[], "")).expect("read"),
+            Outcome::NoContent
+        );
         assert!(matches!(
-            Note::read_post(&response(201, &[], "")),
-            Err(ResponseError::Unexpected { .. })
+            Note::read_post(&response(201, &[], r#"{"message":"new"}"#)),
+            Ok(Outcome::Resource(_))
         ));
         assert!(matches!(
             Note::read_post(&response(302, &[("Location", "/x")], "")),

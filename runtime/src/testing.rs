@@ -219,7 +219,16 @@ pub fn requests_content<T: Post>(line: &str, content_type: &str, body: &str) {
 pub fn requests_put<T: Put>(line: &str, content_type: &str, body: &str) {
     let (_, url) = request_line(line);
     let format = format_of(content_type);
-    let resource: T = format.decode(body).expect("the documented body decodes");
+    // An XML PUT may send the resource as an `<input>` (PayloadFormat.md).
+    let as_input = || -> Result<T, crate::DecodeError> {
+        let value = xml::input_to_json_value(body, T::xml_shape())?;
+        Ok(serde_json::from_value(value)?)
+    };
+    let resource = match format {
+        Format::Xml => T::from_xml(body).or_else(|_| as_input()),
+        Format::Json => T::from_json(body),
+    }
+    .expect("the documented body decodes");
     let link = Link::<T>::new(url);
     let request = link.put(&resource).format(format).build().expect("the request builds");
     same_request_line(request.request(), line, format);
@@ -257,7 +266,8 @@ fn outcome_fits<T>(outcome: &Outcome<T>, line: &str, headers: &[(&str, &str)], b
         }
         Outcome::NoContent => assert!(body.trim().is_empty(), "{line}: read as NoContent"),
         Outcome::Resource(_) | Outcome::Content { .. } => {
-            assert!(!line.contains(" 201"), "{line}: a body read instead of Created");
+            let created_at = line.contains(" 201") && location.is_some();
+            assert!(!created_at, "{line}: a body read instead of Created");
             assert!(!body.trim().is_empty(), "{line}");
         }
     }
