@@ -194,8 +194,7 @@ fn accepted_by_contact_get_xml_request() {
 /// The acceptedByContact GET xml response sample.
 #[test]
 fn accepted_by_contact_get_xml_response() {
-    let decoded: AcceptedByContact = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -220,8 +219,8 @@ fn accepted_by_contact_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AcceptedByContact = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -236,36 +235,7 @@ fn accepted_by_contact_get_xml_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         AcceptedByContact,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">contact</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The acceptedByParticipant GET json request sample.
@@ -281,8 +251,7 @@ fn accepted_by_participant_get_json_request() {
 /// The acceptedByParticipant GET json response sample.
 #[test]
 fn accepted_by_participant_get_json_response() {
-    let decoded: AcceptedByParticipant = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "acceptedByParticipant",
   "anonymous" : true,
   "inLobby" : true,
@@ -335,8 +304,8 @@ fn accepted_by_participant_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AcceptedByParticipant = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
@@ -345,64 +314,7 @@ fn accepted_by_participant_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         AcceptedByParticipant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "acceptedByParticipant",
-  "anonymous" : true,
-  "inLobby" : true,
-  "local" : true,
-  "name" : "Joe Smith",
-  "organizer" : true,
-  "otherPhoneNumber" : "tel:+14251111111",
-  "role" : "Attendee",
-  "sourceNetwork" : "SameEnterprise",
-  "uri" : "sip:john@contoso.com",
-  "workPhoneNumber" : "tel:+14251111111",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/667"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "eject" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-    },
-    "me" : {
-      "href" : "/ucwa/v1/applications/192/me"
-    },
-    "participantApplicationSharing" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-    },
-    "participantAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-    },
-    "participantDataCollaboration" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-    },
-    "participantMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-    },
-    "participantPanoramicVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-    },
-    "participantVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The acceptedByParticipant GET xml request sample.
@@ -418,8 +330,7 @@ fn accepted_by_participant_get_xml_request() {
 /// The acceptedByParticipant GET xml response sample.
 #[test]
 fn accepted_by_participant_get_xml_response() {
-    let decoded: AcceptedByParticipant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/667" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -444,8 +355,8 @@ fn accepted_by_participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AcceptedByParticipant = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
@@ -454,36 +365,7 @@ fn accepted_by_participant_get_xml_response() {
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         AcceptedByParticipant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/667" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-  <property name="rel">acceptedByParticipant</property>
-  <property name="anonymous">True</property>
-  <property name="inLobby">True</property>
-  <property name="local">True</property>
-  <property name="name">Joe Smith</property>
-  <property name="organizer">True</property>
-  <property name="otherPhoneNumber">tel:+14251111111</property>
-  <property name="role">Attendee</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="uri">sip:john@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The addAudio POST json request sample.
@@ -857,8 +739,7 @@ fn add_to_presence_subscription_post_json_request() {
 /// The addToPresenceSubscription POST json response sample.
 #[test]
 fn add_to_presence_subscription_post_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -883,40 +764,11 @@ fn add_to_presence_subscription_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
     reads_post::<
         AddToPresenceSubscription,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscriptionMemberships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-    }
-  },
-  "_embedded" : {
-    "presenceSubscriptionMembership" : [
-      {
-        "rel" : "presenceSubscriptionMembership",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "presenceSubscription" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The addToPresenceSubscription POST xml request sample.
@@ -1080,8 +932,7 @@ fn anon_applications_post_json_request() {
 /// The anonApplications POST json response sample.
 #[test]
 fn anon_applications_post_json_response() {
-    let decoded: Application = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "application",
   "type" : "Browser",
   "culture" : "en-us",
@@ -1293,8 +1144,8 @@ fn anon_applications_post_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
@@ -1303,223 +1154,7 @@ fn anon_applications_post_json_response() {
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
     reads_post::<
         AnonApplications,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "application",
-  "type" : "Browser",
-  "culture" : "en-us",
-  "endpointId" : "samplevalue",
-  "id" : "samplevalue",
-  "instanceId" : "samplevalue",
-  "userAgent" : "ContosoApp/1.0",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192"
-    },
-    "batch" : {
-      "href" : "/ucwa/v1/applications/192/batch"
-    },
-    "events" : {
-      "href" : "http://sample/ucwa/v1/applications/appId/events"
-    },
-    "policies" : {
-      "href" : "/ucwa/v1/applications/192/policies"
-    },
-    "reportMyNetwork" : {
-      "href" : "/ucwa/v1/applications/192/reportMyNetwork"
-    }
-  },
-  "_embedded" : {
-    "communication" : {
-      "simultaneousRingNumberMatch" : "Disabled",
-      "videoBasedScreenSharing" : "Disabled",
-      "rel" : "communication",
-      "audioPreference" : "PhoneAudio",
-      "conversationHistory" : "Disabled",
-      "lisLocation" : "samplevalue",
-      "lisQueryResult" : "Succeeded",
-      "phoneNumber" : "tel:+14255552222",
-      "publishEndpointLocation" : false,
-      "supportedMessageFormats" : [
-        "Plain",
-        "Html"
-      ],
-      "supportedModalities" : [
-        "PhoneAudio",
-        "Messaging"
-      ],
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication"
-        },
-        "conversationLogs" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
-        },
-        "conversations" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations"
-        },
-        "joinOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
-        },
-        "mediaPolicies" : {
-          "href" : "/ucwa/v1/applications/192/mediaPolicies"
-        },
-        "mediaRelayAccessToken" : {
-          "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
-        },
-        "missedItems" : {
-          "href" : "/ucwa/v1/applications/192/communication/missedItems"
-        },
-        "replayMessage" : {
-          "href" : "/ucwa/v1/applications/192/communication/replayMessage"
-        },
-        "startAudioOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
-        },
-        "startAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudio"
-        },
-        "startAudioVideoOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
-        },
-        "startAudioVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
-        },
-        "startEmergencyCall" : {
-          "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
-        },
-        "startMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/startMessaging"
-        },
-        "startOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
-        },
-        "startPhoneAudioOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
-        },
-        "startPhoneAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
-        },
-        "startVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/startVideo"
-        }
-      }
-    },
-    "me" : {
-      "rel" : "me",
-      "company" : "Microsoft",
-      "department" : "Sales",
-      "emailAddresses" : [
-        "johndoe@contoso.com"
-      ],
-      "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
-      "homePhoneNumber" : "tel:+14257035449",
-      "mobilePhoneNumber" : "tel:+14257035449",
-      "name" : "John Doe",
-      "officeLocation" : "5/1380",
-      "otherPhoneNumber" : "tel:+14257035449",
-      "title" : "Senior Manager",
-      "uri" : "sip:johndoe@contoso.com",
-      "workPhoneNumber" : "tel:+14257035449",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "callForwardingSettings" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
-        },
-        "location" : {
-          "href" : "/ucwa/v1/applications/192/me/location"
-        },
-        "makeMeAvailable" : {
-          "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
-        },
-        "note" : {
-          "href" : "/ucwa/v1/applications/192/me/note"
-        },
-        "phones" : {
-          "href" : "/ucwa/v1/applications/192/me/phones"
-        },
-        "photo" : {
-          "href" : "/ucwa/v1/applications/192/photo"
-        },
-        "presence" : {
-          "href" : "/ucwa/v1/applications/192/me/presence"
-        },
-        "reportMyActivity" : {
-          "href" : "/ucwa/v1/applications/192/reportMyActivity"
-        }
-      }
-    },
-    "onlineMeetings" : {
-      "rel" : "onlineMeetings",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings"
-        },
-        "myAssignedOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-        },
-        "myOnlineMeetings" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
-        },
-        "onlineMeetingDefaultValues" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
-        },
-        "onlineMeetingEligibleValues" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
-        },
-        "onlineMeetingInvitationCustomization" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
-        },
-        "onlineMeetingPolicies" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
-        },
-        "phoneDialInInformation" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
-        }
-      }
-    },
-    "people" : {
-      "rel" : "people",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/people"
-        },
-        "myContactsAndGroupsSubscription" : {
-          "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
-        },
-        "myContacts" : {
-          "href" : "/ucwa/v1/applications/192/contacts"
-        },
-        "myGroupMemberships" : {
-          "href" : "/ucwa/v1/applications/192/myGroupMemberships"
-        },
-        "myGroups" : {
-          "href" : "/ucwa/v1/applications/192/groups"
-        },
-        "myPrivacyRelationships" : {
-          "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
-        },
-        "presenceSubscriptionMemberships" : {
-          "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-        },
-        "presenceSubscriptions" : {
-          "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
-        },
-        "search" : {
-          "href" : "/ucwa/v1/applications/192/search"
-        },
-        "subscribedContacts" : {
-          "href" : "/ucwa/v1/applications/192/subscribedContacts"
-        }
-      }
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The anonApplications POST xml request sample.
@@ -1712,8 +1347,7 @@ fn application_get_json_request() {
 /// The application GET json response sample.
 #[test]
 fn application_get_json_response() {
-    let decoded: Application = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "application",
   "type" : "Browser",
   "culture" : "en-us",
@@ -1925,8 +1559,8 @@ fn application_get_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
@@ -1935,223 +1569,7 @@ fn application_get_json_response() {
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
     reads_get::<
         Application,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "application",
-  "type" : "Browser",
-  "culture" : "en-us",
-  "endpointId" : "samplevalue",
-  "id" : "samplevalue",
-  "instanceId" : "samplevalue",
-  "userAgent" : "ContosoApp/1.0",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192"
-    },
-    "batch" : {
-      "href" : "/ucwa/v1/applications/192/batch"
-    },
-    "events" : {
-      "href" : "http://sample/ucwa/v1/applications/appId/events"
-    },
-    "policies" : {
-      "href" : "/ucwa/v1/applications/192/policies"
-    },
-    "reportMyNetwork" : {
-      "href" : "/ucwa/v1/applications/192/reportMyNetwork"
-    }
-  },
-  "_embedded" : {
-    "communication" : {
-      "simultaneousRingNumberMatch" : "Disabled",
-      "videoBasedScreenSharing" : "Disabled",
-      "rel" : "communication",
-      "audioPreference" : "PhoneAudio",
-      "conversationHistory" : "Disabled",
-      "lisLocation" : "samplevalue",
-      "lisQueryResult" : "Succeeded",
-      "phoneNumber" : "tel:+14255552222",
-      "publishEndpointLocation" : false,
-      "supportedMessageFormats" : [
-        "Plain",
-        "Html"
-      ],
-      "supportedModalities" : [
-        "PhoneAudio",
-        "Messaging"
-      ],
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication"
-        },
-        "conversationLogs" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
-        },
-        "conversations" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations"
-        },
-        "joinOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
-        },
-        "mediaPolicies" : {
-          "href" : "/ucwa/v1/applications/192/mediaPolicies"
-        },
-        "mediaRelayAccessToken" : {
-          "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
-        },
-        "missedItems" : {
-          "href" : "/ucwa/v1/applications/192/communication/missedItems"
-        },
-        "replayMessage" : {
-          "href" : "/ucwa/v1/applications/192/communication/replayMessage"
-        },
-        "startAudioOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
-        },
-        "startAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudio"
-        },
-        "startAudioVideoOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
-        },
-        "startAudioVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
-        },
-        "startEmergencyCall" : {
-          "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
-        },
-        "startMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/startMessaging"
-        },
-        "startOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
-        },
-        "startPhoneAudioOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
-        },
-        "startPhoneAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
-        },
-        "startVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/startVideo"
-        }
-      }
-    },
-    "me" : {
-      "rel" : "me",
-      "company" : "Microsoft",
-      "department" : "Sales",
-      "emailAddresses" : [
-        "johndoe@contoso.com"
-      ],
-      "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
-      "homePhoneNumber" : "tel:+14257035449",
-      "mobilePhoneNumber" : "tel:+14257035449",
-      "name" : "John Doe",
-      "officeLocation" : "5/1380",
-      "otherPhoneNumber" : "tel:+14257035449",
-      "title" : "Senior Manager",
-      "uri" : "sip:johndoe@contoso.com",
-      "workPhoneNumber" : "tel:+14257035449",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "callForwardingSettings" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
-        },
-        "location" : {
-          "href" : "/ucwa/v1/applications/192/me/location"
-        },
-        "makeMeAvailable" : {
-          "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
-        },
-        "note" : {
-          "href" : "/ucwa/v1/applications/192/me/note"
-        },
-        "phones" : {
-          "href" : "/ucwa/v1/applications/192/me/phones"
-        },
-        "photo" : {
-          "href" : "/ucwa/v1/applications/192/photo"
-        },
-        "presence" : {
-          "href" : "/ucwa/v1/applications/192/me/presence"
-        },
-        "reportMyActivity" : {
-          "href" : "/ucwa/v1/applications/192/reportMyActivity"
-        }
-      }
-    },
-    "onlineMeetings" : {
-      "rel" : "onlineMeetings",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings"
-        },
-        "myAssignedOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-        },
-        "myOnlineMeetings" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
-        },
-        "onlineMeetingDefaultValues" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
-        },
-        "onlineMeetingEligibleValues" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
-        },
-        "onlineMeetingInvitationCustomization" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
-        },
-        "onlineMeetingPolicies" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
-        },
-        "phoneDialInInformation" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
-        }
-      }
-    },
-    "people" : {
-      "rel" : "people",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/people"
-        },
-        "myContactsAndGroupsSubscription" : {
-          "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
-        },
-        "myContacts" : {
-          "href" : "/ucwa/v1/applications/192/contacts"
-        },
-        "myGroupMemberships" : {
-          "href" : "/ucwa/v1/applications/192/myGroupMemberships"
-        },
-        "myGroups" : {
-          "href" : "/ucwa/v1/applications/192/groups"
-        },
-        "myPrivacyRelationships" : {
-          "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
-        },
-        "presenceSubscriptionMemberships" : {
-          "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-        },
-        "presenceSubscriptions" : {
-          "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
-        },
-        "search" : {
-          "href" : "/ucwa/v1/applications/192/search"
-        },
-        "subscribedContacts" : {
-          "href" : "/ucwa/v1/applications/192/subscribedContacts"
-        }
-      }
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The application GET xml request sample.
@@ -2165,8 +1583,7 @@ fn application_get_xml_request() {
 /// The application GET xml response sample.
 #[test]
 fn application_get_xml_response() {
-    let decoded: Application = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="application" href="/ucwa/v1/applications/192" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="batch" href="/ucwa/v1/applications/192/batch" />
   <link rel="events" href="http://sample/ucwa/v1/applications/appId/events" />
@@ -2262,8 +1679,8 @@ fn application_get_xml_response() {
     <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
     <property name="rel">people</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Application = xml_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
@@ -2272,107 +1689,7 @@ fn application_get_xml_response() {
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
     reads_get::<
         Application,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="application" href="/ucwa/v1/applications/192" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="batch" href="/ucwa/v1/applications/192/batch" />
-  <link rel="events" href="http://sample/ucwa/v1/applications/appId/events" />
-  <link rel="policies" href="/ucwa/v1/applications/192/policies" />
-  <link rel="reportMyNetwork" href="/ucwa/v1/applications/192/reportMyNetwork" />
-  <property name="rel">application</property>
-  <property name="type">Browser</property>
-  <property name="culture">en-us</property>
-  <property name="endpointId">samplevalue</property>
-  <property name="id">samplevalue</property>
-  <property name="instanceId">samplevalue</property>
-  <property name="userAgent">ContosoApp/1.0</property>
-  <resource rel="communication" href="/ucwa/v1/applications/192/communication">
-    <link rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" />
-    <link rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" />
-    <link rel="joinOnlineMeeting" href="/ucwa/v1/applications/192/communication/joinOnlineMeeting" />
-    <link rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" />
-    <link rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" />
-    <link rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" />
-    <link rel="replayMessage" href="/ucwa/v1/applications/192/communication/replayMessage" />
-    <link rel="startAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator" />
-    <link rel="startAudio" href="/ucwa/v1/applications/192/communication/startAudio" />
-    <link rel="startAudioVideoOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator" />
-    <link rel="startAudioVideo" href="/ucwa/v1/applications/192/communication/startAudioVideo" />
-    <link rel="startEmergencyCall" href="/ucwa/v1/applications/192/communication/startEmergencyCall" />
-    <link rel="startMessaging" href="/ucwa/v1/applications/192/communication/startMessaging" />
-    <link rel="startOnlineMeeting" href="/ucwa/v1/applications/192/communication/startOnlineMeeting" />
-    <link rel="startPhoneAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator" />
-    <link rel="startPhoneAudio" href="/ucwa/v1/applications/192/communication/startPhoneAudio" />
-    <link rel="startVideo" href="/ucwa/v1/applications/192/communication/startVideo" />
-    <property name="simultaneousRingNumberMatch">Disabled</property>
-    <property name="videoBasedScreenSharing">Disabled</property>
-    <property name="rel">communication</property>
-    <property name="audioPreference">PhoneAudio</property>
-    <property name="conversationHistory">Disabled</property>
-    <property name="lisLocation">samplevalue</property>
-    <property name="lisQueryResult">Succeeded</property>
-    <property name="phoneNumber">tel:+14255552222</property>
-    <property name="publishEndpointLocation">False</property>
-    <propertyList name="supportedMessageFormats">
-      <item>Plain</item>
-      <item>Html</item>
-    </propertyList>
-    <propertyList name="supportedModalities">
-      <item>PhoneAudio</item>
-      <item>Messaging</item>
-    </propertyList>
-  </resource>
-  <resource rel="me" href="/ucwa/v1/applications/192/me">
-    <link rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" />
-    <link rel="location" href="/ucwa/v1/applications/192/me/location" />
-    <link rel="makeMeAvailable" href="/ucwa/v1/applications/192/communication/makeMeAvailable" />
-    <link rel="note" href="/ucwa/v1/applications/192/me/note" />
-    <link rel="phones" href="/ucwa/v1/applications/192/me/phones" />
-    <link rel="photo" href="/ucwa/v1/applications/192/photo" />
-    <link rel="presence" href="/ucwa/v1/applications/192/me/presence" />
-    <link rel="reportMyActivity" href="/ucwa/v1/applications/192/reportMyActivity" />
-    <property name="rel">me</property>
-    <property name="company">Microsoft</property>
-    <property name="department">Sales</property>
-    <propertyList name="emailAddresses">
-      <item>johndoe@contoso.com</item>
-    </propertyList>
-    <property name="endpointUri">sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu</property>
-    <property name="homePhoneNumber">tel:+14257035449</property>
-    <property name="mobilePhoneNumber">tel:+14257035449</property>
-    <property name="name">John Doe</property>
-    <property name="officeLocation">5/1380</property>
-    <property name="otherPhoneNumber">tel:+14257035449</property>
-    <property name="title">Senior Manager</property>
-    <property name="uri">sip:johndoe@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14257035449</property>
-  </resource>
-  <resource rel="onlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings">
-    <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
-    <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
-    <link rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" />
-    <link rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" />
-    <link rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" />
-    <link rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" />
-    <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
-    <property name="rel">onlineMeetings</property>
-  </resource>
-  <resource rel="people" href="/ucwa/v1/applications/192/people">
-    <link rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" />
-    <link rel="myContacts" href="/ucwa/v1/applications/192/contacts" />
-    <link rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" />
-    <link rel="myGroups" href="/ucwa/v1/applications/192/groups" />
-    <link rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" />
-    <link rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" />
-    <link rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" />
-    <link rel="search" href="/ucwa/v1/applications/192/search" />
-    <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
-    <property name="rel">people</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The application DELETE json request sample.
@@ -2505,8 +1822,7 @@ fn application_sharer_get_xml_request() {
 /// The applicationSharer GET xml response sample.
 #[test]
 fn application_sharer_get_xml_response() {
-    let _decoded: ApplicationSharer = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
@@ -2535,44 +1851,11 @@ fn application_sharer_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ApplicationSharer = xml_round_trip(body);
     reads_get::<
         ApplicationSharer,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-  <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-  <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-  <property name="rel">participant</property>
-  <property name="anonymous">True</property>
-  <property name="inLobby">True</property>
-  <property name="local">True</property>
-  <property name="name">Joe Smith</property>
-  <property name="organizer">True</property>
-  <property name="otherPhoneNumber">tel:+14251111111</property>
-  <property name="role">Attendee</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="uri">sip:john@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applicationSharer added event sample.
@@ -2705,8 +1988,7 @@ fn application_sharing_get_json_request() {
 /// The applicationSharing GET json response sample.
 #[test]
 fn application_sharing_get_json_response() {
-    let decoded: ApplicationSharing = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "applicationSharing",
   "state" : "Transferring",
   "_links" : {
@@ -2723,33 +2005,12 @@ fn application_sharing_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ApplicationSharing = json_round_trip(body);
     holds(&decoded.state, r#""Transferring""#);
     reads_get::<
         ApplicationSharing,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "applicationSharing",
-  "state" : "Transferring",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing"
-    },
-    "applicationSharer" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "reportMediaDiagnostics" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The applicationSharing GET xml request sample.
@@ -2765,31 +2026,19 @@ fn application_sharing_get_xml_request() {
 /// The applicationSharing GET xml response sample.
 #[test]
 fn application_sharing_get_xml_response() {
-    let decoded: ApplicationSharing = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="applicationSharer" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
   <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
   <property name="rel">applicationSharing</property>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ApplicationSharing = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         ApplicationSharing,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="applicationSharer" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
-  <property name="rel">applicationSharing</property>
-  <property name="state">Connecting</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applicationSharing updated event sample.
@@ -2840,8 +2089,7 @@ fn application_sharing_renegotiation_get_json_request() {
 /// The applicationSharingRenegotiation GET json response sample.
 #[test]
 fn application_sharing_renegotiation_get_json_response() {
-    let decoded: ApplicationSharingRenegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "applicationSharingRenegotiation",
   "direction" : "Incoming",
   "operationId" : "samplevalue",
@@ -2868,44 +2116,13 @@ fn application_sharing_renegotiation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ApplicationSharingRenegotiation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
     reads_get::<
         ApplicationSharingRenegotiation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "applicationSharingRenegotiation",
-  "direction" : "Incoming",
-  "operationId" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation"
-    },
-    "mediaAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "answer" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "dismiss" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The applicationSharingRenegotiation GET xml request sample.
@@ -2921,8 +2138,7 @@ fn application_sharing_renegotiation_get_xml_request() {
 /// The applicationSharingRenegotiation GET xml response sample.
 #[test]
 fn application_sharing_renegotiation_get_xml_response() {
-    let decoded: ApplicationSharingRenegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="applicationSharingRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -2933,28 +2149,13 @@ fn application_sharing_renegotiation_get_xml_response() {
   <property name="rel">applicationSharingRenegotiation</property>
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ApplicationSharingRenegotiation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
     reads_get::<
         ApplicationSharingRenegotiation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="applicationSharingRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
-  <property name="rel">applicationSharingRenegotiation</property>
-  <property name="direction">Incoming</property>
-  <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applicationSharingRenegotiation started event sample.
@@ -3015,8 +2216,7 @@ fn applications_post_json_request() {
 /// The applications POST json response sample.
 #[test]
 fn applications_post_json_response() {
-    let decoded: Application = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "application",
   "type" : "Browser",
   "culture" : "en-us",
@@ -3228,8 +2428,8 @@ fn applications_post_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
@@ -3238,223 +2438,7 @@ fn applications_post_json_response() {
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
     reads_post::<
         Applications,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "application",
-  "type" : "Browser",
-  "culture" : "en-us",
-  "endpointId" : "samplevalue",
-  "id" : "samplevalue",
-  "instanceId" : "samplevalue",
-  "userAgent" : "ContosoApp/1.0",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192"
-    },
-    "batch" : {
-      "href" : "/ucwa/v1/applications/192/batch"
-    },
-    "events" : {
-      "href" : "http://sample/ucwa/v1/applications/appId/events"
-    },
-    "policies" : {
-      "href" : "/ucwa/v1/applications/192/policies"
-    },
-    "reportMyNetwork" : {
-      "href" : "/ucwa/v1/applications/192/reportMyNetwork"
-    }
-  },
-  "_embedded" : {
-    "communication" : {
-      "simultaneousRingNumberMatch" : "Disabled",
-      "videoBasedScreenSharing" : "Disabled",
-      "rel" : "communication",
-      "audioPreference" : "PhoneAudio",
-      "conversationHistory" : "Disabled",
-      "lisLocation" : "samplevalue",
-      "lisQueryResult" : "Succeeded",
-      "phoneNumber" : "tel:+14255552222",
-      "publishEndpointLocation" : false,
-      "supportedMessageFormats" : [
-        "Plain",
-        "Html"
-      ],
-      "supportedModalities" : [
-        "PhoneAudio",
-        "Messaging"
-      ],
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication"
-        },
-        "conversationLogs" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
-        },
-        "conversations" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations"
-        },
-        "joinOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
-        },
-        "mediaPolicies" : {
-          "href" : "/ucwa/v1/applications/192/mediaPolicies"
-        },
-        "mediaRelayAccessToken" : {
-          "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
-        },
-        "missedItems" : {
-          "href" : "/ucwa/v1/applications/192/communication/missedItems"
-        },
-        "replayMessage" : {
-          "href" : "/ucwa/v1/applications/192/communication/replayMessage"
-        },
-        "startAudioOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
-        },
-        "startAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudio"
-        },
-        "startAudioVideoOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
-        },
-        "startAudioVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
-        },
-        "startEmergencyCall" : {
-          "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
-        },
-        "startMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/startMessaging"
-        },
-        "startOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
-        },
-        "startPhoneAudioOnBehalfOfDelegator" : {
-          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
-        },
-        "startPhoneAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
-        },
-        "startVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/startVideo"
-        }
-      }
-    },
-    "me" : {
-      "rel" : "me",
-      "company" : "Microsoft",
-      "department" : "Sales",
-      "emailAddresses" : [
-        "johndoe@contoso.com"
-      ],
-      "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
-      "homePhoneNumber" : "tel:+14257035449",
-      "mobilePhoneNumber" : "tel:+14257035449",
-      "name" : "John Doe",
-      "officeLocation" : "5/1380",
-      "otherPhoneNumber" : "tel:+14257035449",
-      "title" : "Senior Manager",
-      "uri" : "sip:johndoe@contoso.com",
-      "workPhoneNumber" : "tel:+14257035449",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "callForwardingSettings" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
-        },
-        "location" : {
-          "href" : "/ucwa/v1/applications/192/me/location"
-        },
-        "makeMeAvailable" : {
-          "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
-        },
-        "note" : {
-          "href" : "/ucwa/v1/applications/192/me/note"
-        },
-        "phones" : {
-          "href" : "/ucwa/v1/applications/192/me/phones"
-        },
-        "photo" : {
-          "href" : "/ucwa/v1/applications/192/photo"
-        },
-        "presence" : {
-          "href" : "/ucwa/v1/applications/192/me/presence"
-        },
-        "reportMyActivity" : {
-          "href" : "/ucwa/v1/applications/192/reportMyActivity"
-        }
-      }
-    },
-    "onlineMeetings" : {
-      "rel" : "onlineMeetings",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings"
-        },
-        "myAssignedOnlineMeeting" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-        },
-        "myOnlineMeetings" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
-        },
-        "onlineMeetingDefaultValues" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
-        },
-        "onlineMeetingEligibleValues" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
-        },
-        "onlineMeetingInvitationCustomization" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
-        },
-        "onlineMeetingPolicies" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
-        },
-        "phoneDialInInformation" : {
-          "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
-        }
-      }
-    },
-    "people" : {
-      "rel" : "people",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/people"
-        },
-        "myContactsAndGroupsSubscription" : {
-          "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
-        },
-        "myContacts" : {
-          "href" : "/ucwa/v1/applications/192/contacts"
-        },
-        "myGroupMemberships" : {
-          "href" : "/ucwa/v1/applications/192/myGroupMemberships"
-        },
-        "myGroups" : {
-          "href" : "/ucwa/v1/applications/192/groups"
-        },
-        "myPrivacyRelationships" : {
-          "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
-        },
-        "presenceSubscriptionMemberships" : {
-          "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-        },
-        "presenceSubscriptions" : {
-          "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
-        },
-        "search" : {
-          "href" : "/ucwa/v1/applications/192/search"
-        },
-        "subscribedContacts" : {
-          "href" : "/ucwa/v1/applications/192/subscribedContacts"
-        }
-      }
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The applications POST xml request sample.
@@ -3812,8 +2796,7 @@ fn applications2_get_xml_request() {
 /// The applications2 GET xml response sample.
 #[test]
 fn applications2_get_xml_response() {
-    let _decoded: Applications2 = xml_round_trip(
-        r#" <?xml version="1.0" encoding="utf-8"?>
+    let body = r#" <?xml version="1.0" encoding="utf-8"?>
 <resource rel="applications" href="//v1/applications" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
  <property name="rel">applications</property>
  <resource rel="application" href="//v1/applications/833">
@@ -3887,122 +2870,38 @@ fn applications2_get_xml_response() {
  <property name="rel">people</property>
  </resource>
  </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Applications2 = xml_round_trip(body);
     reads_get::<
         Applications2,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#" <?xml version="1.0" encoding="utf-8"?>
-<resource rel="applications" href="//v1/applications" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
- <property name="rel">applications</property>
- <resource rel="application" href="//v1/applications/833">
- <link rel="batch" href="//v1/applications/833/batch" />
- <link rel="events" href="http://sample/ucwa/v1/applications/appId/events" />
- <link rel="policies" href="//v1/applications/833/policies" />
- <property name="rel">application</property>
- <property name="culture">en-us</property>
- <property name="endpointId">samplevalue</property>
- <property name="instanceId">samplevalue</property>
- <property name="userAgent">ContosoApp/1.0</property>
- <resource rel="communication" href="//v1/applications/833/communication">
- <link rel="conversationLogs" href="//v1/applications/833/communication/conversationLogs" />
- <link rel="conversations" href="//v1/applications/833/communication/conversations" />
- <link rel="joinOnlineMeeting" href="//v1/applications/833/communication/joinOnlineMeeting" />
- <link rel="missedItems" href="//v1/applications/833/communication/missedItems" />
- <link rel="startMessaging" href="//v1/applications/833/communication/startMessaging" />
- <link rel="startOnlineMeeting" href="//v1/applications/833/communication/startOnlineMeeting" />
- <link rel="startPhoneAudio" href="//v1/applications/833/communication/startPhoneAudio" />
- <property name="simultaneousRingNumberMatch">Disabled</property>
- <property name="rel">communication</property>
- <property name="conversationHistory">Disabled</property>
- <property name="phoneNumber">tel:+14255552222</property>
- <propertyList name="supportedMessageFormats">
- <item>Plain</item>
- <item>Html</item>
- </propertyList>
- <propertyList name="supportedModalities">
- <item>PhoneAudio</item>
- <item>Messaging</item>
- </propertyList>
- </resource>
- <resource rel="me" href="//v1/applications/833/me">
- <link rel="callForwardingSettings" href="//v1/applications/833/me/callForwardingSettings" />
- <link rel="location" href="//v1/applications/833/me/location" />
- <link rel="makeMeAvailable" href="//v1/applications/833/communication/makeMeAvailable" />
- <link rel="note" href="//v1/applications/833/me/note" />
- <link rel="phones" href="//v1/applications/833/me/phones" />
- <link rel="photo" href="//v1/applications/833/photo" />
- <link rel="presence" href="//v1/applications/833/me/presence" />
- <link rel="reportMyActivity" href="//v1/applications/833/reportMyActivity" />
- <property name="rel">me</property>
- <property name="department">Sales</property>
- <propertyList name="emailAddresses">
- <item>johndoe@contoso.com</item>
- </propertyList>
- <property name="name">John Doe</property>
- <property name="title">Senior Manager</property>
- <property name="uri">sip:johndoe@contoso.com</property>
- </resource>
- <resource rel="onlineMeetings" href="//v1/applications/833/onlineMeetings">
- <link rel="myAssignedOnlineMeeting" href="//v1/applications/833/onlineMeetings/myOnlineMeetings/318" />
- <link rel="myOnlineMeetings" href="//v1/applications/833/onlineMeetings/myOnlineMeetings" />
- <link rel="onlineMeetingDefaultValues" href="//v1/applications/833/onlineMeetings/onlineMeetingDefaultValues" />
- <link rel="onlineMeetingEligibleValues" href="//v1/applications/833/onlineMeetings/onlineMeetingEligibleValues" />
- <link rel="onlineMeetingInvitationCustomization" href="//v1/applications/833/onlineMeetings/onlineMeetingInvitationCustomization" />
- <link rel="onlineMeetingPolicies" href="//v1/applications/833/onlineMeetings/onlineMeetingPolicies" />
- <link rel="phoneDialInInformation" href="//v1/applications/833/onlineMeetings/phoneDialInInformation" />
- <property name="rel">onlineMeetings</property>
- </resource>
- <resource rel="people" href="//v1/applications/833/people">
- <link rel="myContactsAndGroupsSubscription" href="//v1/applications/833/people/myContactsAndGroupsSubscription" />
- <link rel="myContacts" href="//v1/applications/833/contacts" />
- <link rel="myGroupMemberships" href="//v1/applications/833/myGroupMemberships" />
- <link rel="myGroups" href="//v1/applications/833/groups" />
- <link rel="myPrivacyRelationships" href="//v1/applications/833/myPrivacyRelationships" />
- <link rel="presenceSubscriptionMemberships" href="//v1/applications/833/presenceSubscriptionMemberships" />
- <link rel="presenceSubscriptions" href="//v1/applications/833/presenceSubscriptions" />
- <link rel="search" href="//v1/applications/833/search" />
- <link rel="subscribedContacts" href="//v1/applications/833/subscribedContacts" />
- <property name="rel">people</property>
- </resource>
- </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applications2 POST json request sample.
 #[test]
 fn applications2_post_json_request() {
-    assert_eq!(
-        json_input_keys(r#" {
+    let body = r#" {
  "culture" : "en-us",
  "endpointId" : "123456",
  "instanceId" : "samplevalue",
  "userAgent" : "ContosoApp/1.0 (Windows Phone OS 7.5)"
-}"#),
-        ["culture", "endpointId", "instanceId", "userAgent"]
+}"#;
+    assert_eq!(
+        json_input_keys(body), ["culture", "endpointId", "instanceId", "userAgent"]
     );
     requests_content::<
         Applications2,
     >(
         "Post https://fe1.contoso.com:443//v1/applications HTTP/1.1",
         "application/json",
-        r#" {
- "culture" : "en-us",
- "endpointId" : "123456",
- "instanceId" : "samplevalue",
- "userAgent" : "ContosoApp/1.0 (Windows Phone OS 7.5)"
-}"#,
+        body,
     );
 }
 
 /// The applications2 POST json response sample.
 #[test]
 fn applications2_post_json_response() {
-    let decoded: Application = json_round_trip(
-        r#" {
+    let body = r#" {
  "rel" : "application",
  "culture" : "en-us",
  "endpointId" : "samplevalue",
@@ -4167,211 +3066,36 @@ fn applications2_post_json_response() {
  }
  }
  }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
     reads_post::<
         Applications2,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#" {
- "rel" : "application",
- "culture" : "en-us",
- "endpointId" : "samplevalue",
- "instanceId" : "samplevalue",
- "userAgent" : "ContosoApp/1.0",
- "_links" : {
- "self" : {
- "href" : "//v1/applications/833"
- },
- "batch" : {
- "href" : "//v1/applications/833/batch"
- },
- "events" : {
- "href" : "http://sample/ucwa/v1/applications/appId/events"
- },
- "policies" : {
- "href" : "//v1/applications/833/policies"
- }
- },
- "_embedded" : {
- "communication" : {
- "simultaneousRingNumberMatch" : "Disabled",
- "rel" : "communication",
- "conversationHistory" : "Disabled",
- "phoneNumber" : "tel:+14255552222",
- "supportedMessageFormats" : [
- "Plain",
- "Html"
- ],
- "supportedModalities" : [
- "PhoneAudio",
- "Messaging"
- ],
- "_links" : {
- "self" : {
- "href" : "//v1/applications/833/communication"
- },
- "conversationLogs" : {
- "href" : "//v1/applications/833/communication/conversationLogs"
- },
- "conversations" : {
- "href" : "//v1/applications/833/communication/conversations"
- },
- "joinOnlineMeeting" : {
- "href" : "//v1/applications/833/communication/joinOnlineMeeting"
- },
- "missedItems" : {
- "href" : "//v1/applications/833/communication/missedItems"
- },
- "startMessaging" : {
- "href" : "//v1/applications/833/communication/startMessaging"
- },
- "startOnlineMeeting" : {
- "href" : "//v1/applications/833/communication/startOnlineMeeting"
- },
- "startPhoneAudio" : {
- "href" : "//v1/applications/833/communication/startPhoneAudio"
- }
- }
- },
- "me" : {
- "rel" : "me",
- "department" : "Sales",
- "emailAddresses" : [
- "johndoe@contoso.com"
- ],
- "name" : "John Doe",
- "title" : "Senior Manager",
- "uri" : "sip:johndoe@contoso.com",
- "_links" : {
- "self" : {
- "href" : "//v1/applications/833/me"
- },
- "callForwardingSettings" : {
- "href" : "//v1/applications/833/me/callForwardingSettings"
- },
- "location" : {
- "href" : "//v1/applications/833/me/location"
- },
- "makeMeAvailable" : {
- "href" : "//v1/applications/833/communication/makeMeAvailable"
- },
- "note" : {
- "href" : "//v1/applications/833/me/note"
- },
- "phones" : {
- "href" : "//v1/applications/833/me/phones"
- },
- "photo" : {
- "href" : "//v1/applications/833/photo"
- },
- "presence" : {
- "href" : "//v1/applications/833/me/presence"
- },
- "reportMyActivity" : {
- "href" : "//v1/applications/833/reportMyActivity"
- }
- }
- },
- "onlineMeetings" : {
- "rel" : "onlineMeetings",
- "_links" : {
- "self" : {
- "href" : "//v1/applications/833/onlineMeetings"
- },
- "myAssignedOnlineMeeting" : {
- "href" : "//v1/applications/833/onlineMeetings/myOnlineMeetings/318"
- },
- "myOnlineMeetings" : {
- "href" : "//v1/applications/833/onlineMeetings/myOnlineMeetings"
- },
- "onlineMeetingDefaultValues" : {
- "href" : "//v1/applications/833/onlineMeetings/onlineMeetingDefaultValues"
- },
- "onlineMeetingEligibleValues" : {
- "href" : "//v1/applications/833/onlineMeetings/onlineMeetingEligibleValues"
- },
- "onlineMeetingInvitationCustomization" : {
- "href" : "//v1/applications/833/onlineMeetings/onlineMeetingInvitationCustomization"
- },
- "onlineMeetingPolicies" : {
- "href" : "//v1/applications/833/onlineMeetings/onlineMeetingPolicies"
- },
- "phoneDialInInformation" : {
- "href" : "//v1/applications/833/onlineMeetings/phoneDialInInformation"
- }
- }
- },
- "people" : {
- "rel" : "people",
- "_links" : {
- "self" : {
- "href" : "//v1/applications/833/people"
- },
- "myContactsAndGroupsSubscription" : {
- "href" : "//v1/applications/833/people/myContactsAndGroupsSubscription"
- },
- "myContacts" : {
- "href" : "//v1/applications/833/contacts"
- },
- "myGroupMemberships" : {
- "href" : "//v1/applications/833/myGroupMemberships"
- },
- "myGroups" : {
- "href" : "//v1/applications/833/groups"
- },
- "myPrivacyRelationships" : {
- "href" : "//v1/applications/833/myPrivacyRelationships"
- },
- "presenceSubscriptionMemberships" : {
- "href" : "//v1/applications/833/presenceSubscriptionMemberships"
- },
- "presenceSubscriptions" : {
- "href" : "//v1/applications/833/presenceSubscriptions"
- },
- "search" : {
- "href" : "//v1/applications/833/search"
- },
- "subscribedContacts" : {
- "href" : "//v1/applications/833/subscribedContacts"
- }
- }
- }
- }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The applications2 POST xml request sample.
 #[test]
 fn applications2_post_xml_request() {
-    assert_eq!(
-        xml_input_keys(r#" <?xml version="1.0" encoding="utf-8"?>
+    let body = r#" <?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
  <property name="culture">en-us</property>
  <property name="endpointId">123456</property>
  <property name="instanceId">samplevalue</property>
  <property name="userAgent">ContosoApp/1.0 (Windows Phone OS 7.5)</property>
-</input>"#),
-        ["culture", "endpointId", "instanceId", "userAgent"]
+</input>"#;
+    assert_eq!(
+        xml_input_keys(body), ["culture", "endpointId", "instanceId", "userAgent"]
     );
     requests_content::<
         Applications2,
     >(
         "Post https://fe1.contoso.com:443//v1/applications HTTP/1.1",
         "application/xml",
-        r#" <?xml version="1.0" encoding="utf-8"?>
-<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
- <property name="culture">en-us</property>
- <property name="endpointId">123456</property>
- <property name="instanceId">samplevalue</property>
- <property name="userAgent">ContosoApp/1.0 (Windows Phone OS 7.5)</property>
-</input>"#,
+        body,
     );
 }
 
@@ -4467,8 +3191,7 @@ fn attendees_get_json_request() {
 /// The attendees GET json response sample.
 #[test]
 fn attendees_get_json_response() {
-    let _decoded: Attendees = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "attendees",
   "_links" : {
     "self" : {
@@ -4480,27 +3203,11 @@ fn attendees_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: Attendees = json_round_trip(body);
     reads_get::<
         Attendees,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "attendees",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/attendees"
-    },
-    "participant" : [
-      {
-        "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/425"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The attendees GET xml request sample.
@@ -4516,24 +3223,15 @@ fn attendees_get_xml_request() {
 /// The attendees GET xml response sample.
 #[test]
 fn attendees_get_xml_response() {
-    let _decoded: Attendees = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/839" />
   <property name="rel">attendees</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Attendees = xml_round_trip(body);
     reads_get::<
         Attendees,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/839" />
-  <property name="rel">attendees</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The attendees added event sample.
@@ -4666,8 +3364,7 @@ fn audio_transcript_get_json_request() {
 /// The audioTranscript GET json response sample.
 #[test]
 fn audio_transcript_get_json_response() {
-    let decoded: AudioTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioTranscript",
   "duration" : "samplevalue",
   "status" : "Connected",
@@ -4676,26 +3373,13 @@ fn audio_transcript_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioTranscript = json_round_trip(body);
     holds(&decoded.duration, r#""samplevalue""#);
     holds(&decoded.status, r#""Connected""#);
     reads_get::<
         AudioTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioTranscript",
-  "duration" : "samplevalue",
-  "status" : "Connected",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The audioTranscript GET xml request sample.
@@ -4711,28 +3395,18 @@ fn audio_transcript_get_xml_request() {
 /// The audioTranscript GET xml response sample.
 #[test]
 fn audio_transcript_get_xml_response() {
-    let decoded: AudioTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">audioTranscript</property>
   <property name="duration">samplevalue</property>
   <property name="status">Connected</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioTranscript = xml_round_trip(body);
     holds(&decoded.duration, r#""samplevalue""#);
     holds(&decoded.status, r#""Connected""#);
     reads_get::<
         AudioTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">audioTranscript</property>
-  <property name="duration">samplevalue</property>
-  <property name="status">Connected</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideo GET json request sample.
@@ -4748,8 +3422,7 @@ fn audio_video_get_json_request() {
 /// The audioVideo GET json response sample.
 #[test]
 fn audio_video_get_json_response() {
-    let decoded: AudioVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideo",
   "state" : "Connected",
   "supportsReplaces" : "None",
@@ -4804,73 +3477,14 @@ fn audio_video_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideo = json_round_trip(body);
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.supports_replaces, r#""None""#);
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
     reads_get::<
         AudioVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideo",
-  "state" : "Connected",
-  "supportsReplaces" : "None",
-  "videoSourcesAllowed" : "PresentersOnly",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
-    },
-    "addAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio"
-    },
-    "addAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo"
-    },
-    "addVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/addVideo"
-    },
-    "audioVideoPolicies" : {
-      "href" : "/ucwa/v1/applications/192/communication/audioVideoPolicies"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "escalateAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio"
-    },
-    "escalateAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo"
-    },
-    "replaceWithPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio"
-    },
-    "reportMediaDiagnostics" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
-    },
-    "stopAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio"
-    },
-    "stopAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo"
-    },
-    "stopVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo"
-    },
-    "videoFreeze" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze"
-    },
-    "videoLockedOnParticipant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The audioVideo GET xml request sample.
@@ -4886,8 +3500,7 @@ fn audio_video_get_xml_request() {
 /// The audioVideo GET xml response sample.
 #[test]
 fn audio_video_get_xml_response() {
-    let decoded: AudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
   <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
@@ -4908,39 +3521,14 @@ fn audio_video_get_xml_response() {
   <property name="state">Connected</property>
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideo = xml_round_trip(body);
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.supports_replaces, r#""None""#);
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
     reads_get::<
         AudioVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
-  <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
-  <link rel="addVideo" href="/ucwa/v1/applications/192/communication/addVideo" />
-  <link rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="escalateAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio" />
-  <link rel="escalateAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo" />
-  <link rel="replaceWithPhoneAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio" />
-  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
-  <link rel="stopAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio" />
-  <link rel="stopAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo" />
-  <link rel="stopVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo" />
-  <link rel="videoFreeze" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze" />
-  <link rel="videoLockedOnParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant" />
-  <property name="rel">audioVideo</property>
-  <property name="state">Connected</property>
-  <property name="supportsReplaces">None</property>
-  <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideo updated event sample.
@@ -4991,8 +3579,7 @@ fn audio_video_invitation_get_json_request() {
 /// The audioVideoInvitation GET json response sample.
 #[test]
 fn audio_video_invitation_get_json_response() {
-    let decoded: AudioVideoInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoInvitation",
   "address" : "samplevalue",
   "bandwidthControlId" : "samplevalue",
@@ -5224,8 +3811,8 @@ fn audio_video_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoInvitation = json_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
@@ -5234,243 +3821,7 @@ fn audio_video_invitation_get_json_response() {
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     reads_get::<
         AudioVideoInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideoInvitation",
-  "address" : "samplevalue",
-  "bandwidthControlId" : "samplevalue",
-  "building" : "samplevalue",
-  "city" : "samplevalue",
-  "country" : "samplevalue",
-  "delegator" : "sip:john@contoso.com",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "joinAudioMuted" : false,
-  "joinVideoMuted" : false,
-  "locationState" : "samplevalue",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "privateLine" : false,
-  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
-  "state" : "Connecting",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "zip" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
-    },
-    "customContent" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "acceptedByContact" : {
-      "href" : "/ucwa/v1/applications/192/people/169"
-    },
-    "acceptWithAnswer" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer"
-    },
-    "acceptWithPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio"
-    },
-    "audioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "decline" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
-    },
-    "delegator" : {
-      "href" : "/ucwa/v1/applications/192/people/312"
-    },
-    "derivedAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo"
-    },
-    "derivedConversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
-    },
-    "forwardedBy" : {
-      "href" : "/ucwa/v1/applications/192/people/776"
-    },
-    "onBehalfOf" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "replacesAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo"
-    },
-    "reportMediaDiagnostics" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
-    },
-    "sendProvisionalAnswer" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    },
-    "transferredBy" : {
-      "href" : "/ucwa/v1/applications/192/people/766"
-    }
-  },
-  "_embedded" : {
-    "acceptedByParticipant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ],
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The audioVideoInvitation GET xml request sample.
@@ -5486,8 +3837,7 @@ fn audio_video_invitation_get_xml_request() {
 /// The audioVideoInvitation GET xml response sample.
 #[test]
 fn audio_video_invitation_get_xml_response() {
-    let decoded: AudioVideoInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -5590,8 +3940,8 @@ fn audio_video_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoInvitation = xml_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
@@ -5600,114 +3950,7 @@ fn audio_video_invitation_get_xml_response() {
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     reads_get::<
         AudioVideoInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
-  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
-  <link rel="acceptWithAnswer" href="/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer" />
-  <link rel="acceptWithPhoneAudio" href="/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio" />
-  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
-  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
-  <link rel="delegator" href="/ucwa/v1/applications/192/people/312" />
-  <link rel="derivedAudioVideo" href="/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo" />
-  <link rel="derivedConversation" href="/ucwa/v1/applications/192/communication/invitations/665/derivedConversation" />
-  <link rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" />
-  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
-  <link rel="replacesAudioVideo" href="/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo" />
-  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
-  <link rel="sendProvisionalAnswer" href="/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer" />
-  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
-  <link rel="transferredBy" href="/ucwa/v1/applications/192/people/766" />
-  <property name="rel">audioVideoInvitation</property>
-  <property name="address">samplevalue</property>
-  <property name="bandwidthControlId">samplevalue</property>
-  <property name="building">samplevalue</property>
-  <property name="city">samplevalue</property>
-  <property name="country">samplevalue</property>
-  <property name="delegator">sip:john@contoso.com</property>
-  <property name="direction">Incoming</property>
-  <property name="importance">Normal</property>
-  <property name="joinAudioMuted">False</property>
-  <property name="joinVideoMuted">False</property>
-  <property name="locationState">samplevalue</property>
-  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
-  <property name="privateLine">False</property>
-  <property name="sessionContext">8efd502350ff419cb615018ae561f97e</property>
-  <property name="state">Connecting</property>
-  <property name="subject">Strategy for next quarter</property>
-  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
-  <property name="to">sip:john@contoso.com</property>
-  <property name="zip">samplevalue</property>
-  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
-    <property name="rel">startEmergencyCallParameters</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoInvitation started event sample.
@@ -5793,8 +4036,7 @@ fn audio_video_negotiation_get_json_request() {
 /// The audioVideoNegotiation GET json response sample.
 #[test]
 fn audio_video_negotiation_get_json_response() {
-    let decoded: AudioVideoNegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoNegotiation",
   "msAcceptedContentId" : "samplevalue",
   "remoteEndpoint" : "samplevalue",
@@ -5816,40 +4058,14 @@ fn audio_video_negotiation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoNegotiation = json_round_trip(body);
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
     reads_get::<
         AudioVideoNegotiation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideoNegotiation",
-  "msAcceptedContentId" : "samplevalue",
-  "remoteEndpoint" : "samplevalue",
-  "sessionContext" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation"
-    },
-    "mediaAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaProvisionalAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "audioVideoInvitation" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The audioVideoNegotiation GET xml request sample.
@@ -5865,8 +4081,7 @@ fn audio_video_negotiation_get_xml_request() {
 /// The audioVideoNegotiation GET xml response sample.
 #[test]
 fn audio_video_negotiation_get_xml_response() {
-    let decoded: AudioVideoNegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoNegotiation" href="/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaProvisionalAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -5876,28 +4091,14 @@ fn audio_video_negotiation_get_xml_response() {
   <property name="msAcceptedContentId">samplevalue</property>
   <property name="remoteEndpoint">samplevalue</property>
   <property name="sessionContext">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoNegotiation = xml_round_trip(body);
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
     reads_get::<
         AudioVideoNegotiation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideoNegotiation" href="/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaProvisionalAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <property name="rel">audioVideoNegotiation</property>
-  <property name="msAcceptedContentId">samplevalue</property>
-  <property name="remoteEndpoint">samplevalue</property>
-  <property name="sessionContext">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoNegotiation updated event sample.
@@ -5948,8 +4149,7 @@ fn audio_video_policies_get_json_request() {
 /// The audioVideoPolicies GET json response sample.
 #[test]
 fn audio_video_policies_get_json_response() {
-    let decoded: AudioVideoPolicies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoPolicies",
   "joinScheduledOnlineMeeting" : "Muted",
   "multiView" : "Disabled",
@@ -5958,26 +4158,13 @@ fn audio_video_policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/audioVideoPolicies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoPolicies = json_round_trip(body);
     holds(&decoded.join_scheduled_online_meeting, r#""Muted""#);
     holds(&decoded.multi_view, r#""Disabled""#);
     reads_get::<
         AudioVideoPolicies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideoPolicies",
-  "joinScheduledOnlineMeeting" : "Muted",
-  "multiView" : "Disabled",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/audioVideoPolicies"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The audioVideoPolicies GET xml request sample.
@@ -5993,28 +4180,18 @@ fn audio_video_policies_get_xml_request() {
 /// The audioVideoPolicies GET xml response sample.
 #[test]
 fn audio_video_policies_get_xml_response() {
-    let decoded: AudioVideoPolicies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">audioVideoPolicies</property>
   <property name="joinScheduledOnlineMeeting">Muted</property>
   <property name="multiView">Disabled</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoPolicies = xml_round_trip(body);
     holds(&decoded.join_scheduled_online_meeting, r#""Muted""#);
     holds(&decoded.multi_view, r#""Disabled""#);
     reads_get::<
         AudioVideoPolicies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">audioVideoPolicies</property>
-  <property name="joinScheduledOnlineMeeting">Muted</property>
-  <property name="multiView">Disabled</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoRenegotiation GET json request sample.
@@ -6030,8 +4207,7 @@ fn audio_video_renegotiation_get_json_request() {
 /// The audioVideoRenegotiation GET json response sample.
 #[test]
 fn audio_video_renegotiation_get_json_response() {
-    let decoded: AudioVideoRenegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoRenegotiation",
   "direction" : "Incoming",
   "operationId" : "samplevalue",
@@ -6058,44 +4234,13 @@ fn audio_video_renegotiation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoRenegotiation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
     reads_get::<
         AudioVideoRenegotiation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideoRenegotiation",
-  "direction" : "Incoming",
-  "operationId" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation"
-    },
-    "mediaAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "answer" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "dismiss" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The audioVideoRenegotiation GET xml request sample.
@@ -6111,8 +4256,7 @@ fn audio_video_renegotiation_get_xml_request() {
 /// The audioVideoRenegotiation GET xml response sample.
 #[test]
 fn audio_video_renegotiation_get_xml_response() {
-    let decoded: AudioVideoRenegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -6123,28 +4267,13 @@ fn audio_video_renegotiation_get_xml_response() {
   <property name="rel">audioVideoRenegotiation</property>
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoRenegotiation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
     reads_get::<
         AudioVideoRenegotiation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideoRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
-  <property name="rel">audioVideoRenegotiation</property>
-  <property name="direction">Incoming</property>
-  <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoRenegotiation started event sample.
@@ -6244,8 +4373,7 @@ fn audio_video_session_get_xml_request() {
 /// The audioVideoSession GET xml response sample.
 #[test]
 fn audio_video_session_get_xml_response() {
-    let decoded: AudioVideoSession = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="session" href="/ucwa/v1/applications/192/communication/session" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
   <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
@@ -6257,30 +4385,14 @@ fn audio_video_session_get_xml_response() {
   <property name="remoteEndpoint">samplevalue</property>
   <property name="sessionContext">samplevalue</property>
   <property name="state">Establishing</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoSession = xml_round_trip(body);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
     holds(&decoded.state, r#""Establishing""#);
     reads_get::<
         AudioVideoSession,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="session" href="/ucwa/v1/applications/192/communication/session" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
-  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" />
-  <link rel="publishCallQualityFeedback" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback" />
-  <link rel="renegotiations" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations" />
-  <property name="rel">session</property>
-  <property name="remoteEndpoint">samplevalue</property>
-  <property name="sessionContext">samplevalue</property>
-  <property name="state">Establishing</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoSessions added event sample.
@@ -6445,8 +4557,7 @@ fn call_forwarding_settings_get_json_request() {
 /// The callForwardingSettings GET json response sample.
 #[test]
 fn call_forwarding_settings_get_json_response() {
-    let decoded: CallForwardingSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "callForwardingSettings",
   "activePeriod" : "Workhours",
   "activeSetting" : "ImmediateForward",
@@ -6526,98 +4637,14 @@ fn call_forwarding_settings_get_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: CallForwardingSettings = json_round_trip(body);
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
     reads_get::<
         CallForwardingSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "callForwardingSettings",
-  "activePeriod" : "Workhours",
-  "activeSetting" : "ImmediateForward",
-  "unansweredCallHandling" : "Enabled",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
-    },
-    "turnOffCallForwarding" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding"
-    }
-  },
-  "_embedded" : {
-    "immediateForwardSettings" : {
-      "rel" : "immediateForwardSettings",
-      "target" : "None",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "immediateForwardToContact" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact"
-        },
-        "immediateForwardToDelegates" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates"
-        },
-        "immediateForwardToVoicemail" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail"
-        }
-      }
-    },
-    "simultaneousRingSettings" : {
-      "rel" : "simultaneousRingSettings",
-      "ringDelay" : 5,
-      "target" : "None",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "simultaneousRingToContact" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact"
-        },
-        "simultaneousRingToDelegates" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates"
-        },
-        "simultaneousRingToTeam" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam"
-        }
-      }
-    },
-    "unansweredCallSettings" : {
-      "rel" : "unansweredCallSettings",
-      "ringDelay" : 5,
-      "target" : "None",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "resetUnansweredCallSettings" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings"
-        },
-        "unansweredCallToContact" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact"
-        },
-        "unansweredCallToVoicemail" : {
-          "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail"
-        }
-      }
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The callForwardingSettings GET xml request sample.
@@ -6633,8 +4660,7 @@ fn call_forwarding_settings_get_xml_request() {
 /// The callForwardingSettings GET xml response sample.
 #[test]
 fn call_forwarding_settings_get_xml_response() {
-    let decoded: CallForwardingSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="turnOffCallForwarding" href="/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding" />
   <property name="rel">callForwardingSettings</property>
@@ -6667,75 +4693,32 @@ fn call_forwarding_settings_get_xml_response() {
     <property name="ringDelay">5</property>
     <property name="target">None</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: CallForwardingSettings = xml_round_trip(body);
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
     reads_get::<
         CallForwardingSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="turnOffCallForwarding" href="/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding" />
-  <property name="rel">callForwardingSettings</property>
-  <property name="activePeriod">Workhours</property>
-  <property name="activeSetting">ImmediateForward</property>
-  <property name="unansweredCallHandling">Enabled</property>
-  <resource rel="immediateForwardSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="immediateForwardToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact" />
-    <link rel="immediateForwardToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates" />
-    <link rel="immediateForwardToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail" />
-    <property name="rel">immediateForwardSettings</property>
-    <property name="target">None</property>
-  </resource>
-  <resource rel="simultaneousRingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="simultaneousRingToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact" />
-    <link rel="simultaneousRingToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates" />
-    <link rel="simultaneousRingToTeam" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam" />
-    <property name="rel">simultaneousRingSettings</property>
-    <property name="ringDelay">5</property>
-    <property name="target">None</property>
-  </resource>
-  <resource rel="unansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="resetUnansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings" />
-    <link rel="unansweredCallToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact" />
-    <link rel="unansweredCallToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail" />
-    <property name="rel">unansweredCallSettings</property>
-    <property name="ringDelay">5</property>
-    <property name="target">None</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The callForwardingSettings PUT json request sample.
 #[test]
 fn call_forwarding_settings_put_json_request() {
-    let _decoded: CallForwardingSettingsRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "callForwardingSettings",
   "activePeriod" : "Workhours",
   "activeSetting" : "ImmediateForward",
   "unansweredCallHandling" : "Enabled"
-}"#,
-    );
+}"#;
+    let _decoded: CallForwardingSettingsRequest = request_json_round_trip(body);
     requests_put::<
         CallForwardingSettings,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
         "application/json",
-        r#"{
-  "rel" : "callForwardingSettings",
-  "activePeriod" : "Workhours",
-  "activeSetting" : "ImmediateForward",
-  "unansweredCallHandling" : "Enabled"
-}"#,
+        body,
     );
 }
 
@@ -6748,15 +4731,14 @@ fn call_forwarding_settings_put_json_response() {
 /// The callForwardingSettings PUT xml request sample.
 #[test]
 fn call_forwarding_settings_put_xml_request() {
-    let decoded: CallForwardingSettingsRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">callForwardingSettings</property>
   <property name="activePeriod">Workhours</property>
   <property name="activeSetting">ImmediateForward</property>
   <property name="unansweredCallHandling">Enabled</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: CallForwardingSettingsRequest = request_resource_xml_round_trip(body);
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
@@ -6765,13 +4747,7 @@ fn call_forwarding_settings_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">callForwardingSettings</property>
-  <property name="activePeriod">Workhours</property>
-  <property name="activeSetting">ImmediateForward</property>
-  <property name="unansweredCallHandling">Enabled</property>
-</resource>"#,
+        body,
     );
 }
 
@@ -6848,8 +4824,7 @@ fn communication_get_json_request() {
 /// The communication GET json response sample.
 #[test]
 fn communication_get_json_response() {
-    let decoded: Communication = json_round_trip(
-        r#"{
+    let body = r#"{
   "simultaneousRingNumberMatch" : "Disabled",
   "videoBasedScreenSharing" : "Disabled",
   "rel" : "communication",
@@ -6923,8 +4898,8 @@ fn communication_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/startVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Communication = json_round_trip(body);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
     holds(&decoded.lis_location, r#""samplevalue""#);
@@ -6933,85 +4908,7 @@ fn communication_get_json_response() {
     holds(&decoded.publish_endpoint_location, r#"false"#);
     reads_get::<
         Communication,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "simultaneousRingNumberMatch" : "Disabled",
-  "videoBasedScreenSharing" : "Disabled",
-  "rel" : "communication",
-  "audioPreference" : "PhoneAudio",
-  "conversationHistory" : "Disabled",
-  "lisLocation" : "samplevalue",
-  "lisQueryResult" : "Succeeded",
-  "phoneNumber" : "tel:+14255552222",
-  "publishEndpointLocation" : false,
-  "supportedMessageFormats" : [
-    "Plain",
-    "Html"
-  ],
-  "supportedModalities" : [
-    "PhoneAudio",
-    "Messaging"
-  ],
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication"
-    },
-    "conversationLogs" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
-    },
-    "conversations" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations"
-    },
-    "joinOnlineMeeting" : {
-      "href" : "/ucwa/v1/applications/192/communication/joinOnlineMeeting"
-    },
-    "mediaPolicies" : {
-      "href" : "/ucwa/v1/applications/192/mediaPolicies"
-    },
-    "mediaRelayAccessToken" : {
-      "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
-    },
-    "missedItems" : {
-      "href" : "/ucwa/v1/applications/192/communication/missedItems"
-    },
-    "replayMessage" : {
-      "href" : "/ucwa/v1/applications/192/communication/replayMessage"
-    },
-    "startAudioOnBehalfOfDelegator" : {
-      "href" : "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator"
-    },
-    "startAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/startAudio"
-    },
-    "startAudioVideoOnBehalfOfDelegator" : {
-      "href" : "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator"
-    },
-    "startAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/startAudioVideo"
-    },
-    "startEmergencyCall" : {
-      "href" : "/ucwa/v1/applications/192/communication/startEmergencyCall"
-    },
-    "startMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/startMessaging"
-    },
-    "startOnlineMeeting" : {
-      "href" : "/ucwa/v1/applications/192/communication/startOnlineMeeting"
-    },
-    "startPhoneAudioOnBehalfOfDelegator" : {
-      "href" : "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator"
-    },
-    "startPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/startPhoneAudio"
-    },
-    "startVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/startVideo"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The communication GET xml request sample.
@@ -7025,8 +4922,7 @@ fn communication_get_xml_request() {
 /// The communication GET xml response sample.
 #[test]
 fn communication_get_xml_response() {
-    let decoded: Communication = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="communication" href="/ucwa/v1/applications/192/communication" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" />
   <link rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" />
@@ -7062,8 +4958,8 @@ fn communication_get_xml_response() {
     <item>PhoneAudio</item>
     <item>Messaging</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Communication = xml_round_trip(body);
     holds(&decoded.video_based_screen_sharing, r#""Disabled""#);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
@@ -7072,54 +4968,13 @@ fn communication_get_xml_response() {
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
     reads_get::<
         Communication,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="communication" href="/ucwa/v1/applications/192/communication" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" />
-  <link rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" />
-  <link rel="joinOnlineMeeting" href="/ucwa/v1/applications/192/communication/joinOnlineMeeting" />
-  <link rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" />
-  <link rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" />
-  <link rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" />
-  <link rel="replayMessage" href="/ucwa/v1/applications/192/communication/replayMessage" />
-  <link rel="startAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator" />
-  <link rel="startAudio" href="/ucwa/v1/applications/192/communication/startAudio" />
-  <link rel="startAudioVideoOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator" />
-  <link rel="startAudioVideo" href="/ucwa/v1/applications/192/communication/startAudioVideo" />
-  <link rel="startEmergencyCall" href="/ucwa/v1/applications/192/communication/startEmergencyCall" />
-  <link rel="startMessaging" href="/ucwa/v1/applications/192/communication/startMessaging" />
-  <link rel="startOnlineMeeting" href="/ucwa/v1/applications/192/communication/startOnlineMeeting" />
-  <link rel="startPhoneAudioOnBehalfOfDelegator" href="/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator" />
-  <link rel="startPhoneAudio" href="/ucwa/v1/applications/192/communication/startPhoneAudio" />
-  <link rel="startVideo" href="/ucwa/v1/applications/192/communication/startVideo" />
-  <property name="simultaneousRingNumberMatch">Disabled</property>
-  <property name="videoBasedScreenSharing">Disabled</property>
-  <property name="rel">communication</property>
-  <property name="audioPreference">PhoneAudio</property>
-  <property name="conversationHistory">Disabled</property>
-  <property name="lisLocation">samplevalue</property>
-  <property name="lisQueryResult">Succeeded</property>
-  <property name="phoneNumber">tel:+14255552222</property>
-  <property name="publishEndpointLocation">False</property>
-  <propertyList name="supportedMessageFormats">
-    <item>Plain</item>
-    <item>Html</item>
-  </propertyList>
-  <propertyList name="supportedModalities">
-    <item>PhoneAudio</item>
-    <item>Messaging</item>
-  </propertyList>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The communication PUT json request sample.
 #[test]
 fn communication_put_json_request() {
-    let _decoded: CommunicationRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "simultaneousRingNumberMatch" : "Disabled",
   "videoBasedScreenSharing" : "Disabled",
   "rel" : "communication",
@@ -7137,32 +4992,14 @@ fn communication_put_json_request() {
     "PhoneAudio",
     "Messaging"
   ]
-}"#,
-    );
+}"#;
+    let _decoded: CommunicationRequest = request_json_round_trip(body);
     requests_put::<
         Communication,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1",
         "application/json",
-        r#"{
-  "simultaneousRingNumberMatch" : "Disabled",
-  "videoBasedScreenSharing" : "Disabled",
-  "rel" : "communication",
-  "audioPreference" : "PhoneAudio",
-  "conversationHistory" : "Disabled",
-  "lisLocation" : "samplevalue",
-  "lisQueryResult" : "Succeeded",
-  "phoneNumber" : "tel : +14255552222",
-  "publishEndpointLocation" : false,
-  "supportedMessageFormats" : [
-    "Plain",
-    "Html"
-  ],
-  "supportedModalities" : [
-    "PhoneAudio",
-    "Messaging"
-  ]
-}"#,
+        body,
     );
 }
 
@@ -7175,8 +5012,7 @@ fn communication_put_json_response() {
 /// The communication PUT xml request sample.
 #[test]
 fn communication_put_xml_request() {
-    let decoded: CommunicationRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="simultaneousRingNumberMatch">Disabled</property>
   <property name="videoBasedScreenSharing">Disabled</property>
@@ -7195,8 +5031,8 @@ fn communication_put_xml_request() {
     <item>PhoneAudio</item>
     <item>Messaging</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: CommunicationRequest = request_resource_xml_round_trip(body);
     holds(&decoded.video_based_screen_sharing, r#""Disabled""#);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
@@ -7208,26 +5044,7 @@ fn communication_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="simultaneousRingNumberMatch">Disabled</property>
-  <property name="videoBasedScreenSharing">Disabled</property>
-  <property name="rel">communication</property>
-  <property name="audioPreference">PhoneAudio</property>
-  <property name="conversationHistory">Disabled</property>
-  <property name="lisLocation">samplevalue</property>
-  <property name="lisQueryResult">Succeeded</property>
-  <property name="phoneNumber">tel:+14255552222</property>
-  <property name="publishEndpointLocation">False</property>
-  <propertyList name="supportedMessageFormats">
-    <item>Plain</item>
-    <item>Html</item>
-  </propertyList>
-  <propertyList name="supportedModalities">
-    <item>PhoneAudio</item>
-    <item>Messaging</item>
-  </propertyList>
-</resource>"#,
+        body,
     );
 }
 
@@ -7285,8 +5102,7 @@ fn contact_get_json_request() {
 /// The contact GET json response sample.
 #[test]
 fn contact_get_json_response() {
-    let decoded: Contact = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contact",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -7327,8 +5143,8 @@ fn contact_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Contact = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -7343,52 +5159,7 @@ fn contact_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         Contact,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "contact",
-  "company" : "Contoso Corp.",
-  "department" : "Engineering",
-  "emailAddresses" : [
-    "Alex.Doe@contoso.com"
-  ],
-  "homePhoneNumber" : "tel:+19185550107",
-  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-  "name" : "Alex Doe",
-  "office" : "tel:+1425554321;ext=54321",
-  "otherPhoneNumber" : "tel:+19195558194",
-  "sourceNetwork" : "SameEnterprise",
-  "title" : "Engineer 2",
-  "type" : "User",
-  "uri" : "sip:alex@contoso.com",
-  "workPhoneNumber" : "tel:+1425554321;ext=54321",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "contactLocation" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-    },
-    "contactNote" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "contactPrivacyRelationship" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-    },
-    "contactSupportedModalities" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The contact GET xml request sample.
@@ -7404,8 +5175,7 @@ fn contact_get_xml_request() {
 /// The contact GET xml response sample.
 #[test]
 fn contact_get_xml_response() {
-    let decoded: Contact = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -7430,8 +5200,8 @@ fn contact_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Contact = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -7446,36 +5216,7 @@ fn contact_get_xml_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         Contact,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">contact</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactLocation GET json request sample.
@@ -7491,8 +5232,7 @@ fn contact_location_get_json_request() {
 /// The contactLocation GET json response sample.
 #[test]
 fn contact_location_get_json_response() {
-    let decoded: ContactLocation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactLocation",
   "location" : "By the beach...",
   "_links" : {
@@ -7500,24 +5240,12 @@ fn contact_location_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ContactLocation = json_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
     reads_get::<
         ContactLocation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "contactLocation",
-  "location" : "By the beach...",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The contactLocation GET xml request sample.
@@ -7533,25 +5261,16 @@ fn contact_location_get_xml_request() {
 /// The contactLocation GET xml response sample.
 #[test]
 fn contact_location_get_xml_response() {
-    let decoded: ContactLocation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactLocation</property>
   <property name="location">By the beach...</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ContactLocation = xml_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
     reads_get::<
         ContactLocation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">contactLocation</property>
-  <property name="location">By the beach...</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactLocation updated event sample.
@@ -7606,8 +5325,7 @@ fn contact_note_get_json_request() {
 /// The contactNote GET json response sample.
 #[test]
 fn contact_note_get_json_response() {
-    let decoded: ContactNote = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactNote",
   "message" : "Heads down today",
   "type" : "Personal",
@@ -7616,26 +5334,13 @@ fn contact_note_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactNote"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ContactNote = json_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
     reads_get::<
         ContactNote,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "contactNote",
-  "message" : "Heads down today",
-  "type" : "Personal",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The contactNote GET xml request sample.
@@ -7651,28 +5356,18 @@ fn contact_note_get_xml_request() {
 /// The contactNote GET xml response sample.
 #[test]
 fn contact_note_get_xml_response() {
-    let decoded: ContactNote = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactNote</property>
   <property name="message">Heads down today</property>
   <property name="type">Personal</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ContactNote = xml_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
     reads_get::<
         ContactNote,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">contactNote</property>
-  <property name="message">Heads down today</property>
-  <property name="type">Personal</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactNote updated event sample.
@@ -7747,8 +5442,7 @@ fn contact_presence_get_json_request() {
 /// The contactPresence GET json response sample.
 #[test]
 fn contact_presence_get_json_response() {
-    let decoded: ContactPresence = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactPresence",
   "activity" : "in-a-conference",
   "availability" : "DoNotDisturb",
@@ -7759,30 +5453,15 @@ fn contact_presence_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ContactPresence = json_round_trip(body);
     holds(&decoded.activity, r#""in-a-conference""#);
     holds(&decoded.availability, r#""DoNotDisturb""#);
     holds(&decoded.device_type, r#""PC""#);
     holds(&decoded.last_active, r#""/Date(1474932023993)/""#);
     reads_get::<
         ContactPresence,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "contactPresence",
-  "activity" : "in-a-conference",
-  "availability" : "DoNotDisturb",
-  "deviceType" : "PC",
-  "lastActive" : "\/Date(1474932023993)\/",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The contactPresence GET xml request sample.
@@ -7798,34 +5477,22 @@ fn contact_presence_get_xml_request() {
 /// The contactPresence GET xml response sample.
 #[test]
 fn contact_presence_get_xml_response() {
-    let decoded: ContactPresence = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactPresence</property>
   <property name="activity">in-a-conference</property>
   <property name="availability">IdleOnline</property>
   <property name="deviceType">Mobile</property>
   <property name="lastActive">2016-09-26T16:20:23.9946221-07:00</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ContactPresence = xml_round_trip(body);
     holds(&decoded.activity, r#""in-a-conference""#);
     holds(&decoded.availability, r#""IdleOnline""#);
     holds(&decoded.device_type, r#""Mobile""#);
     holds(&decoded.last_active, r#""2016-09-26T16:20:23.9946221-07:00""#);
     reads_get::<
         ContactPresence,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">contactPresence</property>
-  <property name="activity">in-a-conference</property>
-  <property name="availability">IdleOnline</property>
-  <property name="deviceType">Mobile</property>
-  <property name="lastActive">2016-09-26T16:20:23.9946221-07:00</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactPresence updated event sample.
@@ -8013,21 +5680,17 @@ fn contact_privacy_relationship2_get_xml_response() {
 /// The contactPrivacyRelationship2 PUT json request sample.
 #[test]
 fn contact_privacy_relationship2_put_json_request() {
-    let _decoded: ContactPrivacyRelationship2Request = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactPrivacyRelationship",
   "relationshipLevel" : "Workgroup"
-}"#,
-    );
+}"#;
+    let _decoded: ContactPrivacyRelationship2Request = request_json_round_trip(body);
     requests_put::<
         ContactPrivacyRelationship2,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
         "application/json",
-        r#"{
-  "rel" : "contactPrivacyRelationship",
-  "relationshipLevel" : "Workgroup"
-}"#,
+        body,
     );
 }
 
@@ -8040,12 +5703,13 @@ fn contact_privacy_relationship2_put_json_response() {
 /// The contactPrivacyRelationship2 PUT xml request sample.
 #[test]
 fn contact_privacy_relationship2_put_xml_request() {
-    let decoded: ContactPrivacyRelationship2Request = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactPrivacyRelationship</property>
   <property name="relationshipLevel">Unknown</property>
-</resource>"#,
+</resource>"#;
+    let decoded: ContactPrivacyRelationship2Request = request_resource_xml_round_trip(
+        body,
     );
     holds(&decoded.relationship_level, r#""Unknown""#);
     requests_put::<
@@ -8053,11 +5717,7 @@ fn contact_privacy_relationship2_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">contactPrivacyRelationship</property>
-  <property name="relationshipLevel">Unknown</property>
-</resource>"#,
+        body,
     );
 }
 
@@ -8119,8 +5779,7 @@ fn contact_supported_modalities_get_json_request() {
 /// The contactSupportedModalities GET json response sample.
 #[test]
 fn contact_supported_modalities_get_json_response() {
-    let _decoded: ContactSupportedModalities = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactSupportedModalities",
   "modalities" : [
     "DataCollaboration"
@@ -8130,25 +5789,11 @@ fn contact_supported_modalities_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: ContactSupportedModalities = json_round_trip(body);
     reads_get::<
         ContactSupportedModalities,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "contactSupportedModalities",
-  "modalities" : [
-    "DataCollaboration"
-  ],
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The contactSupportedModalities GET xml request sample.
@@ -8164,28 +5809,17 @@ fn contact_supported_modalities_get_xml_request() {
 /// The contactSupportedModalities GET xml response sample.
 #[test]
 fn contact_supported_modalities_get_xml_response() {
-    let _decoded: ContactSupportedModalities = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactSupportedModalities</property>
   <propertyList name="modalities">
     <item>ApplicationSharing</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ContactSupportedModalities = xml_round_trip(body);
     reads_get::<
         ContactSupportedModalities,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">contactSupportedModalities</property>
-  <propertyList name="modalities">
-    <item>ApplicationSharing</item>
-  </propertyList>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactSupportedModalities updated event sample.
@@ -8564,8 +6198,7 @@ fn conversation_get_json_request() {
 /// The conversation GET json response sample.
 #[test]
 fn conversation_get_json_response() {
-    let decoded: Conversation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversation",
   "activeModalities" : [
     "Messaging",
@@ -8640,8 +6273,8 @@ fn conversation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Conversation = json_round_trip(body);
     holds(&decoded.audience_messaging, r#""Enabled""#);
     holds(&decoded.audience_mute, r#""Unknown""#);
     holds(&decoded.created, r#""/Date(1474932024822)/""#);
@@ -8650,86 +6283,7 @@ fn conversation_get_json_response() {
     holds(&decoded.participant_count, r#"11"#);
     reads_get::<
         Conversation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversation",
-  "activeModalities" : [
-    "Messaging",
-    "Audio",
-    "Video",
-    "ApplicationSharing"
-  ],
-  "audienceMessaging" : "Enabled",
-  "audienceMute" : "Unknown",
-  "created" : "\/Date(1474932024822)\/",
-  "expirationTime" : "\/Date(1326337402743)\/",
-  "importance" : "Normal",
-  "participantCount" : 11,
-  "readLocally" : false,
-  "recording" : false,
-  "state" : "Disconnected",
-  "subject" : "Skype for Business",
-  "threadId" : "534e445ee854436a8abe02c24985f78a",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "addParticipant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/addParticipant"
-    },
-    "applicationSharing" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing"
-    },
-    "attendees" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/attendees"
-    },
-    "audioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
-    },
-    "dataCollaboration" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration"
-    },
-    "disableAudienceMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging"
-    },
-    "disableAudienceMuteLock" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock"
-    },
-    "enableAudienceMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging"
-    },
-    "enableAudienceMuteLock" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock"
-    },
-    "leaders" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/leaders"
-    },
-    "lobby" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/lobby"
-    },
-    "localParticipant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295"
-    },
-    "messaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
-    },
-    "onlineMeeting" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"
-    },
-    "participants" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants"
-    },
-    "phoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio"
-    },
-    "userAcknowledged" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversation GET xml request sample.
@@ -8745,8 +6299,7 @@ fn conversation_get_xml_request() {
 /// The conversation GET xml response sample.
 #[test]
 fn conversation_get_xml_response() {
-    let decoded: Conversation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
   <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
@@ -8783,8 +6336,8 @@ fn conversation_get_xml_response() {
   <property name="state">Disconnected</property>
   <property name="subject">Skype for Business</property>
   <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Conversation = xml_round_trip(body);
     holds(&decoded.audience_messaging, r#""Enabled""#);
     holds(&decoded.audience_mute, r#""Unknown""#);
     holds(&decoded.created, r#""2016-09-26T16:20:24.8356669-07:00""#);
@@ -8793,48 +6346,7 @@ fn conversation_get_xml_response() {
     holds(&decoded.state, r#""Disconnected""#);
     reads_get::<
         Conversation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
-  <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
-  <link rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" />
-  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
-  <link rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" />
-  <link rel="disableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging" />
-  <link rel="disableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock" />
-  <link rel="enableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging" />
-  <link rel="enableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock" />
-  <link rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" />
-  <link rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" />
-  <link rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" />
-  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
-  <link rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" />
-  <link rel="participants" href="/ucwa/v1/applications/192/communication/conversations/137/participants" />
-  <link rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" />
-  <link rel="userAcknowledged" href="/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged" />
-  <property name="rel">conversation</property>
-  <propertyList name="activeModalities">
-    <item>Messaging</item>
-    <item>Audio</item>
-    <item>Video</item>
-    <item>ApplicationSharing</item>
-  </propertyList>
-  <property name="audienceMessaging">Enabled</property>
-  <property name="audienceMute">Unknown</property>
-  <property name="created">2016-09-26T16:20:24.8356669-07:00</property>
-  <property name="expirationTime">2012-01-11T19:03:22.7433336-08:00</property>
-  <property name="importance">Normal</property>
-  <property name="participantCount">4</property>
-  <property name="readLocally">False</property>
-  <property name="recording">False</property>
-  <property name="state">Disconnected</property>
-  <property name="subject">Skype for Business</property>
-  <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The conversation DELETE json request sample.
@@ -8987,8 +6499,7 @@ fn conversation_log_get_json_request() {
 /// The conversationLog GET json response sample.
 #[test]
 fn conversation_log_get_json_response() {
-    let decoded: ConversationLog = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLog",
   "creationTime" : "\/Date(1474932024587)\/",
   "direction" : "Incoming",
@@ -9055,8 +6566,8 @@ fn conversation_log_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: ConversationLog = json_round_trip(body);
     holds(&decoded.creation_time, r#""/Date(1474932024587)/""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
@@ -9065,78 +6576,7 @@ fn conversation_log_get_json_response() {
     holds(&decoded.status, r#""Archived""#);
     reads_get::<
         ConversationLog,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversationLog",
-  "creationTime" : "\/Date(1474932024587)\/",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "modalities" : [
-    "Messaging",
-    "Audio",
-    "Video",
-    "ApplicationSharing"
-  ],
-  "onlineMeetingUri" : "samplevalue",
-  "previewMessage" : "samplevalue",
-  "status" : "Archived",
-  "subject" : "Conversation with xxx.",
-  "threadId" : "534e445ee854436a8abe02c24985f78a",
-  "totalRecipientsCount" : 91,
-  "type" : "AudioLog",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog"
-    },
-    "continueAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio"
-    },
-    "continueAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo"
-    },
-    "continueMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging"
-    },
-    "continuePhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio"
-    },
-    "continueVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo"
-    },
-    "conversationLogTranscripts" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts"
-    },
-    "markAsRead" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead"
-    }
-  },
-  "_embedded" : {
-    "conversationLogRecipient" : [
-      {
-        "rel" : "conversationLogRecipient",
-        "displayName" : "samplevalue",
-        "sipUri" : "samplevalue",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversationLog GET xml request sample.
@@ -9152,8 +6592,7 @@ fn conversation_log_get_xml_request() {
 /// The conversationLog GET xml response sample.
 #[test]
 fn conversation_log_get_xml_response() {
-    let decoded: ConversationLog = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="continueAudio" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio" />
   <link rel="continueAudioVideo" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo" />
@@ -9187,8 +6626,8 @@ fn conversation_log_get_xml_response() {
     <property name="displayName">samplevalue</property>
     <property name="sipUri">samplevalue</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ConversationLog = xml_round_trip(body);
     holds(&decoded.creation_time, r#""2016-09-26T16:20:24.6066543-07:00""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
@@ -9197,45 +6636,7 @@ fn conversation_log_get_xml_response() {
     holds(&decoded.status, r#""Archived""#);
     reads_get::<
         ConversationLog,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="continueAudio" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio" />
-  <link rel="continueAudioVideo" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo" />
-  <link rel="continueMessaging" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging" />
-  <link rel="continuePhoneAudio" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio" />
-  <link rel="continueVideo" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo" />
-  <link rel="conversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts" />
-  <link rel="markAsRead" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead" />
-  <property name="rel">conversationLog</property>
-  <property name="creationTime">2016-09-26T16:20:24.6066543-07:00</property>
-  <property name="direction">Incoming</property>
-  <property name="importance">Normal</property>
-  <propertyList name="modalities">
-    <item>Messaging</item>
-    <item>Audio</item>
-    <item>Video</item>
-    <item>ApplicationSharing</item>
-  </propertyList>
-  <property name="onlineMeetingUri">samplevalue</property>
-  <property name="previewMessage">samplevalue</property>
-  <property name="status">Archived</property>
-  <property name="subject">Conversation with xxx.</property>
-  <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-  <property name="totalRecipientsCount">85</property>
-  <property name="type">AudioLog</property>
-  <resource rel="conversationLogRecipient" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <property name="rel">conversationLogRecipient</property>
-    <property name="displayName">samplevalue</property>
-    <property name="sipUri">samplevalue</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The conversationLog DELETE json request sample.
@@ -9283,8 +6684,7 @@ fn conversation_log_recipient_get_json_request() {
 /// The conversationLogRecipient GET json response sample.
 #[test]
 fn conversation_log_recipient_get_json_response() {
-    let decoded: ConversationLogRecipient = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogRecipient",
   "displayName" : "samplevalue",
   "sipUri" : "samplevalue",
@@ -9302,35 +6702,13 @@ fn conversation_log_recipient_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ConversationLogRecipient = json_round_trip(body);
     holds(&decoded.display_name, r#""samplevalue""#);
     holds(&decoded.sip_uri, r#""samplevalue""#);
     reads_get::<
         ConversationLogRecipient,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversationLogRecipient",
-  "displayName" : "samplevalue",
-  "sipUri" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversationLogRecipient GET xml request sample.
@@ -9346,8 +6724,7 @@ fn conversation_log_recipient_get_xml_request() {
 /// The conversationLogRecipient GET xml response sample.
 #[test]
 fn conversation_log_recipient_get_xml_response() {
-    let decoded: ConversationLogRecipient = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogRecipient" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -9355,25 +6732,13 @@ fn conversation_log_recipient_get_xml_response() {
   <property name="rel">conversationLogRecipient</property>
   <property name="displayName">samplevalue</property>
   <property name="sipUri">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ConversationLogRecipient = xml_round_trip(body);
     holds(&decoded.display_name, r#""samplevalue""#);
     holds(&decoded.sip_uri, r#""samplevalue""#);
     reads_get::<
         ConversationLogRecipient,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversationLogRecipient" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <property name="rel">conversationLogRecipient</property>
-  <property name="displayName">samplevalue</property>
-  <property name="sipUri">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The conversationLogTranscript GET json request sample.
@@ -9389,8 +6754,7 @@ fn conversation_log_transcript_get_json_request() {
 /// The conversationLogTranscript GET json response sample.
 #[test]
 fn conversation_log_transcript_get_json_response() {
-    let decoded: ConversationLogTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogTranscript",
   "timeStamp" : "\/Date(1474932024653)\/",
   "_links" : {
@@ -9439,65 +6803,12 @@ fn conversation_log_transcript_get_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ConversationLogTranscript = json_round_trip(body);
     holds(&decoded.time_stamp, r#""/Date(1474932024653)/""#);
     reads_get::<
         ConversationLogTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversationLogTranscript",
-  "timeStamp" : "\/Date(1474932024653)\/",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "me" : {
-      "href" : "/ucwa/v1/applications/192/me"
-    }
-  },
-  "_embedded" : {
-    "audioTranscript" : {
-      "rel" : "audioTranscript",
-      "duration" : "samplevalue",
-      "status" : "Connected",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
-        }
-      }
-    },
-    "errorTranscript" : {
-      "rel" : "errorTranscript",
-      "reason" : "TranscriptionFailed",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
-        }
-      }
-    },
-    "messageTranscript" : {
-      "rel" : "messageTranscript",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
-        },
-        "htmlMessage" : {
-          "href" : "data:text/html;base64,base64-encoded-htmlmessage"
-        },
-        "plainMessage" : {
-          "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
-        }
-      }
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversationLogTranscript GET xml request sample.
@@ -9513,8 +6824,7 @@ fn conversation_log_transcript_get_xml_request() {
 /// The conversationLogTranscript GET xml response sample.
 #[test]
 fn conversation_log_transcript_get_xml_response() {
-    let decoded: ConversationLogTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="me" href="/ucwa/v1/applications/192/me" />
@@ -9534,36 +6844,12 @@ fn conversation_log_transcript_get_xml_response() {
     <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
     <property name="rel">messageTranscript</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ConversationLogTranscript = xml_round_trip(body);
     holds(&decoded.time_stamp, r#""2016-09-26T16:20:24.6776587-07:00""#);
     reads_get::<
         ConversationLogTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <property name="rel">conversationLogTranscript</property>
-  <property name="timeStamp">2016-09-26T16:20:24.6776587-07:00</property>
-  <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript">
-    <property name="rel">audioTranscript</property>
-    <property name="duration">samplevalue</property>
-    <property name="status">Connected</property>
-  </resource>
-  <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript">
-    <property name="rel">errorTranscript</property>
-    <property name="reason">TranscriptionFailed</property>
-  </resource>
-  <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript">
-    <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
-    <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
-    <property name="rel">messageTranscript</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The conversationLogTranscripts GET json request sample.
@@ -9579,8 +6865,7 @@ fn conversation_log_transcripts_get_json_request() {
 /// The conversationLogTranscripts GET json response sample.
 #[test]
 fn conversation_log_transcripts_get_json_response() {
-    let _decoded: ConversationLogTranscripts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogTranscripts",
   "_links" : {
     "self" : {
@@ -9644,79 +6929,11 @@ fn conversation_log_transcripts_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: ConversationLogTranscripts = json_round_trip(body);
     reads_get::<
         ConversationLogTranscripts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversationLogTranscripts",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts"
-    },
-    "nextConversationLogTranscripts" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts"
-    }
-  },
-  "_embedded" : {
-    "conversationLogTranscript" : [
-      {
-        "rel" : "conversationLogTranscript",
-        "timeStamp" : "\/Date(1474932024714)\/",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          }
-        },
-        "_embedded" : {
-          "audioTranscript" : {
-            "rel" : "audioTranscript",
-            "duration" : "samplevalue",
-            "status" : "Connected",
-            "_links" : {
-              "self" : {
-                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
-              }
-            }
-          },
-          "errorTranscript" : {
-            "rel" : "errorTranscript",
-            "reason" : "TranscriptionFailed",
-            "_links" : {
-              "self" : {
-                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
-              }
-            }
-          },
-          "messageTranscript" : {
-            "rel" : "messageTranscript",
-            "_links" : {
-              "self" : {
-                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
-              },
-              "htmlMessage" : {
-                "href" : "data:text/html;base64,base64-encoded-htmlmessage"
-              },
-              "plainMessage" : {
-                "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
-              }
-            }
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversationLogTranscripts GET xml request sample.
@@ -9732,8 +6949,7 @@ fn conversation_log_transcripts_get_xml_request() {
 /// The conversationLogTranscripts GET xml response sample.
 #[test]
 fn conversation_log_transcripts_get_xml_response() {
-    let _decoded: ConversationLogTranscripts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
   <property name="rel">conversationLogTranscripts</property>
@@ -9757,39 +6973,11 @@ fn conversation_log_transcripts_get_xml_response() {
       <property name="rel">messageTranscript</property>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ConversationLogTranscripts = xml_round_trip(body);
     reads_get::<
         ConversationLogTranscripts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
-  <property name="rel">conversationLogTranscripts</property>
-  <resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <property name="rel">conversationLogTranscript</property>
-    <property name="timeStamp">2016-09-26T16:20:24.7356613-07:00</property>
-    <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript">
-      <property name="rel">audioTranscript</property>
-      <property name="duration">samplevalue</property>
-      <property name="status">Connected</property>
-    </resource>
-    <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript">
-      <property name="rel">errorTranscript</property>
-      <property name="reason">TranscriptionFailed</property>
-    </resource>
-    <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript">
-      <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
-      <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
-      <property name="rel">messageTranscript</property>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The conversationLogs GET json request sample.
@@ -9805,8 +6993,7 @@ fn conversation_logs_get_json_request() {
 /// The conversationLogs GET json response sample.
 #[test]
 fn conversation_logs_get_json_response() {
-    let _decoded: ConversationLogs = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogs",
   "_links" : {
     "self" : {
@@ -9818,27 +7005,11 @@ fn conversation_logs_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: ConversationLogs = json_round_trip(body);
     reads_get::<
         ConversationLogs,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversationLogs",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs"
-    },
-    "conversationLog" : [
-      {
-        "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversationLogs GET xml request sample.
@@ -9854,24 +7025,15 @@ fn conversation_logs_get_xml_request() {
 /// The conversationLogs GET xml response sample.
 #[test]
 fn conversation_logs_get_xml_response() {
-    let _decoded: ConversationLogs = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" />
   <property name="rel">conversationLogs</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ConversationLogs = xml_round_trip(body);
     reads_get::<
         ConversationLogs,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" />
-  <property name="rel">conversationLogs</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The conversations GET json request sample.
@@ -9887,8 +7049,7 @@ fn conversations_get_json_request() {
 /// The conversations GET json response sample.
 #[test]
 fn conversations_get_json_response() {
-    let _decoded: Conversations = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversations",
   "_links" : {
     "self" : {
@@ -9900,27 +7061,11 @@ fn conversations_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: Conversations = json_round_trip(body);
     reads_get::<
         Conversations,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "conversations",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations"
-    },
-    "conversation" : [
-      {
-        "href" : "/ucwa/v1/applications/192/communication/conversations/343"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The conversations GET xml request sample.
@@ -9936,24 +7081,15 @@ fn conversations_get_xml_request() {
 /// The conversations GET xml response sample.
 #[test]
 fn conversations_get_xml_response() {
-    let _decoded: Conversations = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/950" />
   <property name="rel">conversations</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Conversations = xml_round_trip(body);
     reads_get::<
         Conversations,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/950" />
-  <property name="rel">conversations</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The dataCollaboration GET json request sample.
@@ -9969,8 +7105,7 @@ fn data_collaboration_get_json_request() {
 /// The dataCollaboration GET json response sample.
 #[test]
 fn data_collaboration_get_json_response() {
-    let decoded: DataCollaboration = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "dataCollaboration",
   "state" : "Disconnected",
   "_links" : {
@@ -9981,27 +7116,12 @@ fn data_collaboration_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DataCollaboration = json_round_trip(body);
     holds(&decoded.state, r#""Disconnected""#);
     reads_get::<
         DataCollaboration,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "dataCollaboration",
-  "state" : "Disconnected",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The dataCollaboration GET xml request sample.
@@ -10017,27 +7137,17 @@ fn data_collaboration_get_xml_request() {
 /// The dataCollaboration GET xml response sample.
 #[test]
 fn data_collaboration_get_xml_response() {
-    let decoded: DataCollaboration = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
   <property name="rel">dataCollaboration</property>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DataCollaboration = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         DataCollaboration,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <property name="rel">dataCollaboration</property>
-  <property name="state">Connecting</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The dataCollaboration updated event sample.
@@ -10134,8 +7244,7 @@ fn default_group_get_json_request() {
 /// The defaultGroup GET json response sample.
 #[test]
 fn default_group_get_json_response() {
-    let decoded: DefaultGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "defaultGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -10150,32 +7259,13 @@ fn default_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DefaultGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DefaultGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "defaultGroup",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
-    },
-    "groupContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The defaultGroup GET xml request sample.
@@ -10191,32 +7281,20 @@ fn default_group_get_xml_request() {
 /// The defaultGroup GET xml response sample.
 #[test]
 fn default_group_get_xml_response() {
-    let decoded: DefaultGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">defaultGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DefaultGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DefaultGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">defaultGroup</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The defaultGroup added event sample.
@@ -10345,8 +7423,7 @@ fn delegates_group_get_json_request() {
 /// The delegatesGroup GET json response sample.
 #[test]
 fn delegates_group_get_json_response() {
-    let decoded: DelegatesGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "delegatesGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -10361,32 +7438,13 @@ fn delegates_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DelegatesGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DelegatesGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "delegatesGroup",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/delegatesGroup"
-    },
-    "groupContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The delegatesGroup GET xml request sample.
@@ -10402,32 +7460,20 @@ fn delegates_group_get_xml_request() {
 /// The delegatesGroup GET xml response sample.
 #[test]
 fn delegates_group_get_xml_response() {
-    let decoded: DelegatesGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">delegatesGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DelegatesGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DelegatesGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">delegatesGroup</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The delegatesGroup added event sample.
@@ -10519,8 +7565,7 @@ fn delegator_get_json_request() {
 /// The delegator GET json response sample.
 #[test]
 fn delegator_get_json_response() {
-    let decoded: Delegator = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "delegator",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -10561,8 +7606,8 @@ fn delegator_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Delegator = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -10577,52 +7622,7 @@ fn delegator_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         Delegator,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "delegator",
-  "company" : "Contoso Corp.",
-  "department" : "Engineering",
-  "emailAddresses" : [
-    "Alex.Doe@contoso.com"
-  ],
-  "homePhoneNumber" : "tel:+19185550107",
-  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-  "name" : "Alex Doe",
-  "office" : "tel:+1425554321;ext=54321",
-  "otherPhoneNumber" : "tel:+19195558194",
-  "sourceNetwork" : "SameEnterprise",
-  "title" : "Engineer 2",
-  "type" : "User",
-  "uri" : "sip:alex@contoso.com",
-  "workPhoneNumber" : "tel:+1425554321;ext=54321",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/312"
-    },
-    "contactLocation" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-    },
-    "contactNote" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "contactPrivacyRelationship" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-    },
-    "contactSupportedModalities" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The delegator GET xml request sample.
@@ -10636,8 +7636,7 @@ fn delegator_get_xml_request() {
 /// The delegator GET xml response sample.
 #[test]
 fn delegator_get_xml_response() {
-    let decoded: Delegator = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="delegator" href="/ucwa/v1/applications/192/people/312" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -10662,8 +7661,8 @@ fn delegator_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Delegator = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -10678,36 +7677,7 @@ fn delegator_get_xml_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         Delegator,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="delegator" href="/ucwa/v1/applications/192/people/312" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">delegator</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The delegatorsGroup GET json request sample.
@@ -10723,8 +7693,7 @@ fn delegators_group_get_json_request() {
 /// The delegatorsGroup GET json response sample.
 #[test]
 fn delegators_group_get_json_response() {
-    let decoded: DelegatorsGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "delegatorsGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -10739,32 +7708,13 @@ fn delegators_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DelegatorsGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DelegatorsGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "delegatorsGroup",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/delegatorsGroup"
-    },
-    "groupContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The delegatorsGroup GET xml request sample.
@@ -10780,32 +7730,20 @@ fn delegators_group_get_xml_request() {
 /// The delegatorsGroup GET xml response sample.
 #[test]
 fn delegators_group_get_xml_response() {
-    let decoded: DelegatorsGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">delegatorsGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DelegatorsGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DelegatorsGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">delegatorsGroup</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The delegatorsGroup added event sample.
@@ -11120,8 +8058,7 @@ fn derived_audio_video_get_xml_request() {
 /// The derivedAudioVideo GET xml response sample.
 #[test]
 fn derived_audio_video_get_xml_response() {
-    let _decoded: DerivedAudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
   <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
@@ -11142,36 +8079,11 @@ fn derived_audio_video_get_xml_response() {
   <property name="state">Disconnected</property>
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: DerivedAudioVideo = xml_round_trip(body);
     reads_get::<
         DerivedAudioVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
-  <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
-  <link rel="addVideo" href="/ucwa/v1/applications/192/communication/addVideo" />
-  <link rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="escalateAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio" />
-  <link rel="escalateAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo" />
-  <link rel="replaceWithPhoneAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio" />
-  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
-  <link rel="stopAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio" />
-  <link rel="stopAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo" />
-  <link rel="stopVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo" />
-  <link rel="videoFreeze" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze" />
-  <link rel="videoLockedOnParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant" />
-  <property name="rel">audioVideo</property>
-  <property name="state">Disconnected</property>
-  <property name="supportsReplaces">None</property>
-  <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The derivedConversation GET json request sample.
@@ -11286,8 +8198,7 @@ fn derived_conversation_get_xml_request() {
 /// The derivedConversation GET xml response sample.
 #[test]
 fn derived_conversation_get_xml_response() {
-    let _decoded: DerivedConversation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
   <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
@@ -11324,52 +8235,11 @@ fn derived_conversation_get_xml_response() {
   <property name="state">Disconnected</property>
   <property name="subject">Skype for Business</property>
   <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: DerivedConversation = xml_round_trip(body);
     reads_get::<
         DerivedConversation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
-  <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
-  <link rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" />
-  <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
-  <link rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" />
-  <link rel="disableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging" />
-  <link rel="disableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock" />
-  <link rel="enableAudienceMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging" />
-  <link rel="enableAudienceMuteLock" href="/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock" />
-  <link rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" />
-  <link rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" />
-  <link rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" />
-  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
-  <link rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" />
-  <link rel="participants" href="/ucwa/v1/applications/192/communication/conversations/137/participants" />
-  <link rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" />
-  <link rel="userAcknowledged" href="/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged" />
-  <property name="rel">conversation</property>
-  <propertyList name="activeModalities">
-    <item>Messaging</item>
-    <item>Audio</item>
-    <item>Video</item>
-    <item>ApplicationSharing</item>
-  </propertyList>
-  <property name="audienceMessaging">Enabled</property>
-  <property name="audienceMute">Unknown</property>
-  <property name="created">2016-09-26T16:20:25.2157180-07:00</property>
-  <property name="expirationTime">2012-01-11T19:03:22.7433336-08:00</property>
-  <property name="importance">Normal</property>
-  <property name="participantCount">2</property>
-  <property name="readLocally">False</property>
-  <property name="recording">False</property>
-  <property name="state">Disconnected</property>
-  <property name="subject">Skype for Business</property>
-  <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The derivedMessaging GET json request sample.
@@ -11434,8 +8304,7 @@ fn derived_messaging_get_xml_request() {
 /// The derivedMessaging GET xml response sample.
 #[test]
 fn derived_messaging_get_xml_response() {
-    let _decoded: DerivedMessaging = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -11449,29 +8318,11 @@ fn derived_messaging_get_xml_response() {
     <item>Html</item>
   </propertyList>
   <property name="state">Disconnected</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: DerivedMessaging = xml_round_trip(body);
     reads_get::<
         DerivedMessaging,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="sendMessage" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage" />
-  <link rel="setIsTyping" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping" />
-  <link rel="stopMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging" />
-  <link rel="typingParticipants" href="/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants" />
-  <property name="rel">messaging</property>
-  <propertyList name="negotiatedMessageFormats">
-    <item>Plain</item>
-    <item>Html</item>
-  </propertyList>
-  <property name="state">Disconnected</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The derivedPhoneAudio GET json request sample.
@@ -11529,8 +8380,7 @@ fn derived_phone_audio_get_xml_request() {
 /// The derivedPhoneAudio GET xml response sample.
 #[test]
 fn derived_phone_audio_get_xml_response() {
-    let _decoded: DerivedPhoneAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -11539,24 +8389,11 @@ fn derived_phone_audio_get_xml_response() {
   <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: DerivedPhoneAudio = xml_round_trip(body);
     reads_get::<
         DerivedPhoneAudio,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="holdPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio" />
-  <link rel="resumePhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio" />
-  <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
-  <property name="rel">phoneAudio</property>
-  <property name="state">Transferring</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The dialInRegion GET json request sample.
@@ -11572,8 +8409,7 @@ fn dial_in_region_get_json_request() {
 /// The dialInRegion GET json response sample.
 #[test]
 fn dial_in_region_get_json_response() {
-    let decoded: DialInRegion = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "dialInRegion",
   "languages" : [
     "en-US",
@@ -11586,30 +8422,13 @@ fn dial_in_region_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DialInRegion = json_round_trip(body);
     holds(&decoded.name, r#""Redmond""#);
     holds(&decoded.number, r#""tel:+14255550001""#);
     reads_get::<
         DialInRegion,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "dialInRegion",
-  "languages" : [
-    "en-US",
-    "fr-FR"
-  ],
-  "name" : "Redmond",
-  "number" : "tel:+14255550001",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The dialInRegion GET xml request sample.
@@ -11625,8 +8444,7 @@ fn dial_in_region_get_xml_request() {
 /// The dialInRegion GET xml response sample.
 #[test]
 fn dial_in_region_get_xml_response() {
-    let decoded: DialInRegion = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="dialInRegion" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">dialInRegion</property>
   <propertyList name="languages">
@@ -11635,26 +8453,13 @@ fn dial_in_region_get_xml_response() {
   </propertyList>
   <property name="name">Redmond</property>
   <property name="number">tel:+14255550001</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DialInRegion = xml_round_trip(body);
     holds(&decoded.name, r#""Redmond""#);
     holds(&decoded.number, r#""tel:+14255550001""#);
     reads_get::<
         DialInRegion,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="dialInRegion" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">dialInRegion</property>
-  <propertyList name="languages">
-    <item>en-US</item>
-    <item>fr-FR</item>
-  </propertyList>
-  <property name="name">Redmond</property>
-  <property name="number">tel:+14255550001</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The disableAudienceMessaging POST json request sample.
@@ -11782,8 +8587,7 @@ fn distribution_group_get_json_request() {
 /// The distributionGroup GET json response sample.
 #[test]
 fn distribution_group_get_json_response() {
-    let decoded: DistributionGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "distributionGroup",
   "uri" : "sip:mypersonalgroup@contoso.com",
   "id" : "7",
@@ -12038,273 +8842,14 @@ fn distribution_group_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: DistributionGroup = json_round_trip(body);
     holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DistributionGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "distributionGroup",
-  "uri" : "sip:mypersonalgroup@contoso.com",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-    },
-    "addToContactList" : {
-      "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-    },
-    "expandDistributionGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-    },
-    "removeFromContactList" : {
-      "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  },
-  "_embedded" : {
-    "contact" : [
-      {
-        "rel" : "contact",
-        "company" : "Contoso Corp.",
-        "department" : "Engineering",
-        "emailAddresses" : [
-          "Alex.Doe@contoso.com"
-        ],
-        "homePhoneNumber" : "tel:+19185550107",
-        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-        "name" : "Alex Doe",
-        "office" : "tel:+1425554321;ext=54321",
-        "otherPhoneNumber" : "tel:+19195558194",
-        "sourceNetwork" : "SameEnterprise",
-        "title" : "Engineer 2",
-        "type" : "User",
-        "uri" : "sip:alex@contoso.com",
-        "workPhoneNumber" : "tel:+1425554321;ext=54321",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactLocation" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-          },
-          "contactNote" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "contactPrivacyRelationship" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-          },
-          "contactSupportedModalities" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-          }
-        }
-      }
-    ],
-    "distributionGroup" : [
-      {
-        "rel" : "distributionGroup",
-        "uri" : "sip:mypersonalgroup@contoso.com",
-        "id" : "7",
-        "name" : "MyPersonalGroup",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-          },
-          "addToContactList" : {
-            "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-          },
-          "expandDistributionGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-          },
-          "removeFromContactList" : {
-            "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-          },
-          "subscribeToGroupPresence" : {
-            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-          }
-        },
-        "_embedded" : {
-          "contact" : [
-            {
-              "rel" : "contact",
-              "company" : "Contoso Corp.",
-              "department" : "Engineering",
-              "emailAddresses" : [
-                "Alex.Doe@contoso.com"
-              ],
-              "homePhoneNumber" : "tel:+19185550107",
-              "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-              "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-              "name" : "Alex Doe",
-              "office" : "tel:+1425554321;ext=54321",
-              "otherPhoneNumber" : "tel:+19195558194",
-              "sourceNetwork" : "SameEnterprise",
-              "title" : "Engineer 2",
-              "type" : "User",
-              "uri" : "sip:alex@contoso.com",
-              "workPhoneNumber" : "tel:+1425554321;ext=54321",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/people/282"
-                },
-                "contactLocation" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-                },
-                "contactNote" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-                },
-                "contactPhoto" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-                },
-                "contactPresence" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-                },
-                "contactPrivacyRelationship" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-                },
-                "contactSupportedModalities" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-                }
-              }
-            }
-          ],
-          "distributionGroup" : [
-            {
-              "rel" : "distributionGroup",
-              "uri" : "sip:mypersonalgroup@contoso.com",
-              "id" : "7",
-              "name" : "MyPersonalGroup",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                },
-                "addToContactList" : {
-                  "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-                },
-                "expandDistributionGroup" : {
-                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-                },
-                "removeFromContactList" : {
-                  "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-                },
-                "subscribeToGroupPresence" : {
-                  "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-                }
-              },
-              "_embedded" : {
-                "contact" : [
-                  {
-                    "rel" : "contact",
-                    "company" : "Contoso Corp.",
-                    "department" : "Engineering",
-                    "emailAddresses" : [
-                      "Alex.Doe@contoso.com"
-                    ],
-                    "homePhoneNumber" : "tel:+19185550107",
-                    "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-                    "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-                    "name" : "Alex Doe",
-                    "office" : "tel:+1425554321;ext=54321",
-                    "otherPhoneNumber" : "tel:+19195558194",
-                    "sourceNetwork" : "SameEnterprise",
-                    "title" : "Engineer 2",
-                    "type" : "User",
-                    "uri" : "sip:alex@contoso.com",
-                    "workPhoneNumber" : "tel:+1425554321;ext=54321",
-                    "_links" : {
-                      "self" : {
-                        "href" : "/ucwa/v1/applications/192/people/282"
-                      },
-                      "contactLocation" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-                      },
-                      "contactNote" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-                      },
-                      "contactPhoto" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-                      },
-                      "contactPresence" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-                      },
-                      "contactPrivacyRelationship" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-                      },
-                      "contactSupportedModalities" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-                      }
-                    }
-                  }
-                ],
-                "distributionGroup" : [
-                  {
-                    "rel" : "distributionGroup",
-                    "uri" : "sip:mypersonalgroup@contoso.com",
-                    "id" : "7",
-                    "name" : "MyPersonalGroup",
-                    "_links" : {
-                      "self" : {
-                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                      },
-                      "addToContactList" : {
-                        "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-                      },
-                      "expandDistributionGroup" : {
-                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-                      },
-                      "removeFromContactList" : {
-                        "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-                      },
-                      "subscribeToGroupPresence" : {
-                        "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-                      }
-                    },
-                    "_embedded" : {
-                      "contact" : [
-                        {
-                          "_links" : {
-                            "self" : {
-                              "href" : "/ucwa/v1/applications/192/people/282"
-                            }
-                          }
-                        }
-                      ],
-                      "distributionGroup" : [
-                        {
-                          "_links" : {
-                            "self" : {
-                              "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                            }
-                          }
-                        }
-                      ]
-                    }
-                  }
-                ]
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The distributionGroup GET xml request sample.
@@ -12320,8 +8865,7 @@ fn distribution_group_get_xml_request() {
 /// The distributionGroup GET xml response sample.
 #[test]
 fn distribution_group_get_xml_response() {
-    let decoded: DistributionGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
   <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
@@ -12438,135 +8982,14 @@ fn distribution_group_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DistributionGroup = xml_round_trip(body);
     holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         DistributionGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-  <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-  <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">distributionGroup</property>
-  <property name="uri">sip:mypersonalgroup@contoso.com</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-    <property name="rel">contact</property>
-    <property name="company">Contoso Corp.</property>
-    <property name="department">Engineering</property>
-    <propertyList name="emailAddresses">
-      <item>Alex.Doe@contoso.com</item>
-    </propertyList>
-    <property name="homePhoneNumber">tel:+19185550107</property>
-    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-    <property name="name">Alex Doe</property>
-    <property name="office">tel:+1425554321;ext=54321</property>
-    <property name="otherPhoneNumber">tel:+19195558194</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="title">Engineer 2</property>
-    <property name="type">User</property>
-    <property name="uri">sip:alex@contoso.com</property>
-    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-  </resource>
-  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">distributionGroup</property>
-    <property name="uri">sip:mypersonalgroup@contoso.com</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-      <property name="rel">contact</property>
-      <property name="company">Contoso Corp.</property>
-      <property name="department">Engineering</property>
-      <propertyList name="emailAddresses">
-        <item>Alex.Doe@contoso.com</item>
-      </propertyList>
-      <property name="homePhoneNumber">tel:+19185550107</property>
-      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-      <property name="name">Alex Doe</property>
-      <property name="office">tel:+1425554321;ext=54321</property>
-      <property name="otherPhoneNumber">tel:+19195558194</property>
-      <property name="sourceNetwork">SameEnterprise</property>
-      <property name="title">Engineer 2</property>
-      <property name="type">User</property>
-      <property name="uri">sip:alex@contoso.com</property>
-      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-    </resource>
-    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-      <property name="rel">distributionGroup</property>
-      <property name="uri">sip:mypersonalgroup@contoso.com</property>
-      <property name="id">7</property>
-      <property name="name">MyPersonalGroup</property>
-      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-        <property name="rel">contact</property>
-        <property name="company">Contoso Corp.</property>
-        <property name="department">Engineering</property>
-        <propertyList name="emailAddresses">
-          <item>Alex.Doe@contoso.com</item>
-        </propertyList>
-        <property name="homePhoneNumber">tel:+19185550107</property>
-        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-        <property name="name">Alex Doe</property>
-        <property name="office">tel:+1425554321;ext=54321</property>
-        <property name="otherPhoneNumber">tel:+19195558194</property>
-        <property name="sourceNetwork">SameEnterprise</property>
-        <property name="title">Engineer 2</property>
-        <property name="type">User</property>
-        <property name="uri">sip:alex@contoso.com</property>
-        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-      </resource>
-      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-        <property name="rel">distributionGroup</property>
-        <property name="uri">sip:mypersonalgroup@contoso.com</property>
-        <property name="id">7</property>
-        <property name="name">MyPersonalGroup</property>
-        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
-        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-      </resource>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The distributionGroup updated event sample.
@@ -12713,8 +9136,7 @@ fn error_transcript_get_json_request() {
 /// The errorTranscript GET json response sample.
 #[test]
 fn error_transcript_get_json_response() {
-    let decoded: ErrorTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "errorTranscript",
   "reason" : "TranscriptionFailed",
   "_links" : {
@@ -12722,24 +9144,12 @@ fn error_transcript_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ErrorTranscript = json_round_trip(body);
     holds(&decoded.reason, r#""TranscriptionFailed""#);
     reads_get::<
         ErrorTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "errorTranscript",
-  "reason" : "TranscriptionFailed",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The errorTranscript GET xml request sample.
@@ -12755,25 +9165,16 @@ fn error_transcript_get_xml_request() {
 /// The errorTranscript GET xml response sample.
 #[test]
 fn error_transcript_get_xml_response() {
-    let decoded: ErrorTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">errorTranscript</property>
   <property name="reason">TranscriptionFailed</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ErrorTranscript = xml_round_trip(body);
     holds(&decoded.reason, r#""TranscriptionFailed""#);
     reads_get::<
         ErrorTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">errorTranscript</property>
-  <property name="reason">TranscriptionFailed</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The escalateAudio POST json request sample.
@@ -12791,8 +9192,7 @@ fn escalate_audio_post_json_request() {
 /// The escalateAudio POST json response sample.
 #[test]
 fn escalate_audio_post_json_response() {
-    let decoded: AudioVideoInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoInvitation",
   "address" : "samplevalue",
   "bandwidthControlId" : "samplevalue",
@@ -13024,8 +9424,8 @@ fn escalate_audio_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoInvitation = json_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
@@ -13034,243 +9434,7 @@ fn escalate_audio_post_json_response() {
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     reads_post::<
         EscalateAudio,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideoInvitation",
-  "address" : "samplevalue",
-  "bandwidthControlId" : "samplevalue",
-  "building" : "samplevalue",
-  "city" : "samplevalue",
-  "country" : "samplevalue",
-  "delegator" : "sip:john@contoso.com",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "joinAudioMuted" : false,
-  "joinVideoMuted" : false,
-  "locationState" : "samplevalue",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "privateLine" : false,
-  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
-  "state" : "Connected",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "zip" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
-    },
-    "customContent" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "acceptedByContact" : {
-      "href" : "/ucwa/v1/applications/192/people/169"
-    },
-    "acceptWithAnswer" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer"
-    },
-    "acceptWithPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio"
-    },
-    "audioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "decline" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
-    },
-    "delegator" : {
-      "href" : "/ucwa/v1/applications/192/people/312"
-    },
-    "derivedAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo"
-    },
-    "derivedConversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
-    },
-    "forwardedBy" : {
-      "href" : "/ucwa/v1/applications/192/people/776"
-    },
-    "onBehalfOf" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "replacesAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo"
-    },
-    "reportMediaDiagnostics" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
-    },
-    "sendProvisionalAnswer" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    },
-    "transferredBy" : {
-      "href" : "/ucwa/v1/applications/192/people/766"
-    }
-  },
-  "_embedded" : {
-    "acceptedByParticipant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ],
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The escalateAudio POST xml request sample.
@@ -13411,8 +9575,7 @@ fn escalate_audio_video_post_json_request() {
 /// The escalateAudioVideo POST json response sample.
 #[test]
 fn escalate_audio_video_post_json_response() {
-    let decoded: AudioVideoInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoInvitation",
   "address" : "samplevalue",
   "bandwidthControlId" : "samplevalue",
@@ -13644,8 +9807,8 @@ fn escalate_audio_video_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoInvitation = json_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
@@ -13654,243 +9817,7 @@ fn escalate_audio_video_post_json_response() {
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     reads_post::<
         EscalateAudioVideo,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "audioVideoInvitation",
-  "address" : "samplevalue",
-  "bandwidthControlId" : "samplevalue",
-  "building" : "samplevalue",
-  "city" : "samplevalue",
-  "country" : "samplevalue",
-  "delegator" : "sip:john@contoso.com",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "joinAudioMuted" : false,
-  "joinVideoMuted" : false,
-  "locationState" : "samplevalue",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "privateLine" : false,
-  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
-  "state" : "Connecting",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "zip" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507"
-    },
-    "customContent" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "acceptedByContact" : {
-      "href" : "/ucwa/v1/applications/192/people/169"
-    },
-    "acceptWithAnswer" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer"
-    },
-    "acceptWithPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio"
-    },
-    "audioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "decline" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
-    },
-    "delegator" : {
-      "href" : "/ucwa/v1/applications/192/people/312"
-    },
-    "derivedAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo"
-    },
-    "derivedConversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
-    },
-    "forwardedBy" : {
-      "href" : "/ucwa/v1/applications/192/people/776"
-    },
-    "onBehalfOf" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "replacesAudioVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo"
-    },
-    "reportMediaDiagnostics" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
-    },
-    "sendProvisionalAnswer" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    },
-    "transferredBy" : {
-      "href" : "/ucwa/v1/applications/192/people/766"
-    }
-  },
-  "_embedded" : {
-    "acceptedByParticipant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ],
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The escalateAudioVideo POST xml request sample.
@@ -14321,8 +10248,7 @@ fn expand_distribution_group_get_xml_request() {
 /// The expandDistributionGroup GET xml response sample.
 #[test]
 fn expand_distribution_group_get_xml_response() {
-    let _decoded: ExpandDistributionGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
   <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
@@ -14439,132 +10365,11 @@ fn expand_distribution_group_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ExpandDistributionGroup = xml_round_trip(body);
     reads_get::<
         ExpandDistributionGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-  <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-  <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">distributionGroup</property>
-  <property name="uri">sip:mypersonalgroup@contoso.com</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-    <property name="rel">contact</property>
-    <property name="company">Contoso Corp.</property>
-    <property name="department">Engineering</property>
-    <propertyList name="emailAddresses">
-      <item>Alex.Doe@contoso.com</item>
-    </propertyList>
-    <property name="homePhoneNumber">tel:+19185550107</property>
-    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-    <property name="name">Alex Doe</property>
-    <property name="office">tel:+1425554321;ext=54321</property>
-    <property name="otherPhoneNumber">tel:+19195558194</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="title">Engineer 2</property>
-    <property name="type">User</property>
-    <property name="uri">sip:alex@contoso.com</property>
-    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-  </resource>
-  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">distributionGroup</property>
-    <property name="uri">sip:mypersonalgroup@contoso.com</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-      <property name="rel">contact</property>
-      <property name="company">Contoso Corp.</property>
-      <property name="department">Engineering</property>
-      <propertyList name="emailAddresses">
-        <item>Alex.Doe@contoso.com</item>
-      </propertyList>
-      <property name="homePhoneNumber">tel:+19185550107</property>
-      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-      <property name="name">Alex Doe</property>
-      <property name="office">tel:+1425554321;ext=54321</property>
-      <property name="otherPhoneNumber">tel:+19195558194</property>
-      <property name="sourceNetwork">SameEnterprise</property>
-      <property name="title">Engineer 2</property>
-      <property name="type">User</property>
-      <property name="uri">sip:alex@contoso.com</property>
-      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-    </resource>
-    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-      <property name="rel">distributionGroup</property>
-      <property name="uri">sip:mypersonalgroup@contoso.com</property>
-      <property name="id">7</property>
-      <property name="name">MyPersonalGroup</property>
-      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-        <property name="rel">contact</property>
-        <property name="company">Contoso Corp.</property>
-        <property name="department">Engineering</property>
-        <propertyList name="emailAddresses">
-          <item>Alex.Doe@contoso.com</item>
-        </propertyList>
-        <property name="homePhoneNumber">tel:+19185550107</property>
-        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-        <property name="name">Alex Doe</property>
-        <property name="office">tel:+1425554321;ext=54321</property>
-        <property name="otherPhoneNumber">tel:+19195558194</property>
-        <property name="sourceNetwork">SameEnterprise</property>
-        <property name="title">Engineer 2</property>
-        <property name="type">User</property>
-        <property name="uri">sip:alex@contoso.com</property>
-        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-      </resource>
-      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-        <property name="rel">distributionGroup</property>
-        <property name="uri">sip:mypersonalgroup@contoso.com</property>
-        <property name="id">7</property>
-        <property name="name">MyPersonalGroup</property>
-        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
-        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-      </resource>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The failedDeliveryParticipant GET json request sample.
@@ -14598,8 +10403,7 @@ fn forwarded_by_get_json_request() {
 /// The forwardedBy GET json response sample.
 #[test]
 fn forwarded_by_get_json_response() {
-    let decoded: ForwardedBy = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "forwardedBy",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -14640,8 +10444,8 @@ fn forwarded_by_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ForwardedBy = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -14656,52 +10460,7 @@ fn forwarded_by_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         ForwardedBy,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "forwardedBy",
-  "company" : "Contoso Corp.",
-  "department" : "Engineering",
-  "emailAddresses" : [
-    "Alex.Doe@contoso.com"
-  ],
-  "homePhoneNumber" : "tel:+19185550107",
-  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-  "name" : "Alex Doe",
-  "office" : "tel:+1425554321;ext=54321",
-  "otherPhoneNumber" : "tel:+19195558194",
-  "sourceNetwork" : "SameEnterprise",
-  "title" : "Engineer 2",
-  "type" : "User",
-  "uri" : "sip:alex@contoso.com",
-  "workPhoneNumber" : "tel:+1425554321;ext=54321",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/776"
-    },
-    "contactLocation" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-    },
-    "contactNote" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "contactPrivacyRelationship" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-    },
-    "contactSupportedModalities" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The forwardedBy GET xml request sample.
@@ -14715,8 +10474,7 @@ fn forwarded_by_get_xml_request() {
 /// The forwardedBy GET xml response sample.
 #[test]
 fn forwarded_by_get_xml_response() {
-    let decoded: ForwardedBy = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -14741,8 +10499,8 @@ fn forwarded_by_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ForwardedBy = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -14757,36 +10515,7 @@ fn forwarded_by_get_xml_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         ForwardedBy,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">forwardedBy</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The from GET json request sample.
@@ -14802,8 +10531,7 @@ fn from_get_json_request() {
 /// The from GET json response sample.
 #[test]
 fn from_get_json_response() {
-    let decoded: From = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "from",
   "anonymous" : true,
   "inLobby" : true,
@@ -14856,74 +10584,15 @@ fn from_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: From = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
-    reads_get::<
-        From,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "from",
-  "anonymous" : true,
-  "inLobby" : true,
-  "local" : true,
-  "name" : "Joe Smith",
-  "organizer" : true,
-  "otherPhoneNumber" : "tel:+14251111111",
-  "role" : "Attendee",
-  "sourceNetwork" : "SameEnterprise",
-  "uri" : "sip:john@contoso.com",
-  "workPhoneNumber" : "tel:+14251111111",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "eject" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-    },
-    "me" : {
-      "href" : "/ucwa/v1/applications/192/me"
-    },
-    "participantApplicationSharing" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-    },
-    "participantAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-    },
-    "participantDataCollaboration" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-    },
-    "participantMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-    },
-    "participantPanoramicVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-    },
-    "participantVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-    }
-  }
-}"#,
-    );
+    reads_get::<From>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The from GET xml request sample.
@@ -14939,8 +10608,7 @@ fn from_get_xml_request() {
 /// The from GET xml response sample.
 #[test]
 fn from_get_xml_response() {
-    let decoded: From = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -14965,46 +10633,15 @@ fn from_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: From = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
-    reads_get::<
-        From,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-  <property name="rel">from</property>
-  <property name="anonymous">True</property>
-  <property name="inLobby">True</property>
-  <property name="local">True</property>
-  <property name="name">Joe Smith</property>
-  <property name="organizer">True</property>
-  <property name="otherPhoneNumber">tel:+14251111111</property>
-  <property name="role">Attendee</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="uri">sip:john@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+    reads_get::<From>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The group GET json request sample.
@@ -15018,8 +10655,7 @@ fn group_get_json_request() {
 /// The group GET json response sample.
 #[test]
 fn group_get_json_response() {
-    let decoded: Group = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "group",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -15034,32 +10670,11 @@ fn group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Group = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
-    reads_get::<
-        Group,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "group",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/group"
-    },
-    "groupContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  }
-}"#,
-    );
+    reads_get::<Group>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The group GET xml request sample.
@@ -15073,32 +10688,18 @@ fn group_get_xml_request() {
 /// The group GET xml response sample.
 #[test]
 fn group_get_xml_response() {
-    let decoded: Group = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">group</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Group = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
-    reads_get::<
-        Group,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">group</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    reads_get::<Group>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The group added event sample.
@@ -15258,32 +10859,18 @@ fn group2_get_xml_request() {
 /// The group2 GET xml response sample.
 #[test]
 fn group2_get_xml_response() {
-    let decoded: Group2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">group</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Group2 = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
-    reads_get::<
-        Group2,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">group</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    reads_get::<Group2>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The group2 DELETE json request sample.
@@ -15321,23 +10908,18 @@ fn group2_delete_xml_response() {
 /// The group2 PUT json request sample.
 #[test]
 fn group2_put_json_request() {
-    let _decoded: Group2Request = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "group",
   "id" : "7",
   "name" : "MyPersonalGroup"
-}"#,
-    );
+}"#;
+    let _decoded: Group2Request = request_json_round_trip(body);
     requests_put::<
         Group2,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
         "application/json",
-        r#"{
-  "rel" : "group",
-  "id" : "7",
-  "name" : "MyPersonalGroup"
-}"#,
+        body,
     );
 }
 
@@ -15350,14 +10932,13 @@ fn group2_put_json_response() {
 /// The group2 PUT xml request sample.
 #[test]
 fn group2_put_xml_request() {
-    let decoded: Group2Request = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">group</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Group2Request = request_resource_xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     requests_put::<
@@ -15365,12 +10946,7 @@ fn group2_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">group</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
+        body,
     );
 }
 
@@ -15506,8 +11082,7 @@ fn group_contacts_get_json_request() {
 /// The groupContacts GET json response sample.
 #[test]
 fn group_contacts_get_json_response() {
-    let _decoded: GroupContacts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "groupContacts",
   "_links" : {
     "self" : {
@@ -15565,73 +11140,11 @@ fn group_contacts_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: GroupContacts = json_round_trip(body);
     reads_get::<
         GroupContacts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "groupContacts",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "contact" : [
-      {
-        "href" : "/ucwa/v1/applications/192/people/608"
-      }
-    ]
-  },
-  "_embedded" : {
-    "contact" : [
-      {
-        "rel" : "contact",
-        "company" : "Contoso Corp.",
-        "department" : "Engineering",
-        "emailAddresses" : [
-          "Alex.Doe@contoso.com"
-        ],
-        "homePhoneNumber" : "tel:+19185550107",
-        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-        "name" : "Alex Doe",
-        "office" : "tel:+1425554321;ext=54321",
-        "otherPhoneNumber" : "tel:+19195558194",
-        "sourceNetwork" : "SameEnterprise",
-        "title" : "Engineer 2",
-        "type" : "User",
-        "uri" : "sip:alex@contoso.com",
-        "workPhoneNumber" : "tel:+1425554321;ext=54321",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactLocation" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-          },
-          "contactNote" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "contactPrivacyRelationship" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-          },
-          "contactSupportedModalities" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The groupContacts GET xml request sample.
@@ -15647,8 +11160,7 @@ fn group_contacts_get_xml_request() {
 /// The groupContacts GET xml response sample.
 #[test]
 fn group_contacts_get_xml_response() {
-    let _decoded: GroupContacts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="groupContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/650" />
   <property name="rel">groupContacts</property>
@@ -15677,44 +11189,11 @@ fn group_contacts_get_xml_response() {
     <property name="uri">sip:alex@contoso.com</property>
     <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: GroupContacts = xml_round_trip(body);
     reads_get::<
         GroupContacts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="groupContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/650" />
-  <property name="rel">groupContacts</property>
-  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-    <property name="rel">contact</property>
-    <property name="company">Contoso Corp.</property>
-    <property name="department">Engineering</property>
-    <propertyList name="emailAddresses">
-      <item>Alex.Doe@contoso.com</item>
-    </propertyList>
-    <property name="homePhoneNumber">tel:+19185550107</property>
-    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-    <property name="name">Alex Doe</property>
-    <property name="office">tel:+1425554321;ext=54321</property>
-    <property name="otherPhoneNumber">tel:+19195558194</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="title">Engineer 2</property>
-    <property name="type">User</property>
-    <property name="uri">sip:alex@contoso.com</property>
-    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The groupContacts added event sample.
@@ -15808,8 +11287,7 @@ fn group_memberships_get_json_request() {
 /// The groupMemberships GET json response sample.
 #[test]
 fn group_memberships_get_json_response() {
-    let _decoded: GroupMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "groupMemberships",
   "_links" : {
     "self" : {
@@ -15840,46 +11318,11 @@ fn group_memberships_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: GroupMemberships = json_round_trip(body);
     reads_get::<
         GroupMemberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "groupMemberships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/groupMemberships"
-    }
-  },
-  "_embedded" : {
-    "myGroupMembership" : [
-      {
-        "rel" : "myGroupMembership",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "defaultGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
-          },
-          "group" : {
-            "href" : "/ucwa/v1/applications/192/groups/group"
-          },
-          "pinnedGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The groupMemberships GET xml request sample.
@@ -15895,8 +11338,7 @@ fn group_memberships_get_xml_request() {
 /// The groupMemberships GET xml response sample.
 #[test]
 fn group_memberships_get_xml_response() {
-    let _decoded: GroupMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="groupMemberships" href="/ucwa/v1/applications/192/groups/group/groupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">groupMemberships</property>
   <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
@@ -15906,25 +11348,11 @@ fn group_memberships_get_xml_response() {
     <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
     <property name="rel">myGroupMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: GroupMemberships = xml_round_trip(body);
     reads_get::<
         GroupMemberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="groupMemberships" href="/ucwa/v1/applications/192/groups/group/groupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">groupMemberships</property>
-  <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-    <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-    <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-    <property name="rel">myGroupMembership</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The holdPhoneAudio POST json request sample.
@@ -15972,8 +11400,7 @@ fn immediate_forward_settings_get_json_request() {
 /// The immediateForwardSettings GET json response sample.
 #[test]
 fn immediate_forward_settings_get_json_response() {
-    let decoded: ImmediateForwardSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "immediateForwardSettings",
   "target" : "None",
   "_links" : {
@@ -15993,36 +11420,12 @@ fn immediate_forward_settings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ImmediateForwardSettings = json_round_trip(body);
     holds(&decoded.target, r#""None""#);
     reads_get::<
         ImmediateForwardSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "immediateForwardSettings",
-  "target" : "None",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "immediateForwardToContact" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact"
-    },
-    "immediateForwardToDelegates" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates"
-    },
-    "immediateForwardToVoicemail" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The immediateForwardSettings GET xml request sample.
@@ -16038,8 +11441,7 @@ fn immediate_forward_settings_get_xml_request() {
 /// The immediateForwardSettings GET xml response sample.
 #[test]
 fn immediate_forward_settings_get_xml_response() {
-    let decoded: ImmediateForwardSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="immediateForwardSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="immediateForwardToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact" />
@@ -16047,24 +11449,12 @@ fn immediate_forward_settings_get_xml_response() {
   <link rel="immediateForwardToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail" />
   <property name="rel">immediateForwardSettings</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ImmediateForwardSettings = xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
     reads_get::<
         ImmediateForwardSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="immediateForwardSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="immediateForwardToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact" />
-  <link rel="immediateForwardToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates" />
-  <link rel="immediateForwardToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail" />
-  <property name="rel">immediateForwardSettings</property>
-  <property name="target">None</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The immediateForwardToContact POST json response sample.
@@ -16248,8 +11638,7 @@ fn leaders_get_json_request() {
 /// The leaders GET json response sample.
 #[test]
 fn leaders_get_json_response() {
-    let _decoded: Leaders = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "leaders",
   "_links" : {
     "self" : {
@@ -16261,27 +11650,11 @@ fn leaders_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: Leaders = json_round_trip(body);
     reads_get::<
         Leaders,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "leaders",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/leaders"
-    },
-    "participant" : [
-      {
-        "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/192"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The leaders GET xml request sample.
@@ -16297,24 +11670,15 @@ fn leaders_get_xml_request() {
 /// The leaders GET xml response sample.
 #[test]
 fn leaders_get_xml_response() {
-    let _decoded: Leaders = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/759" />
   <property name="rel">leaders</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Leaders = xml_round_trip(body);
     reads_get::<
         Leaders,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/759" />
-  <property name="rel">leaders</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The leaders added event sample.
@@ -16447,8 +11811,7 @@ fn lobby_get_json_request() {
 /// The lobby GET json response sample.
 #[test]
 fn lobby_get_json_response() {
-    let _decoded: Lobby = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "lobby",
   "_links" : {
     "self" : {
@@ -16525,92 +11888,9 @@ fn lobby_get_json_response() {
       }
     ]
   }
-}"#,
-    );
-    reads_get::<
-        Lobby,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "lobby",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/lobby"
-    }
-  },
-  "_embedded" : {
-    "participant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+}"#;
+    let _decoded: Lobby = json_round_trip(body);
+    reads_get::<Lobby>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The lobby GET xml request sample.
@@ -16626,8 +11906,7 @@ fn lobby_get_xml_request() {
 /// The lobby GET xml response sample.
 #[test]
 fn lobby_get_xml_response() {
-    let _decoded: Lobby = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">lobby</property>
   <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
@@ -16659,47 +11938,9 @@ fn lobby_get_xml_response() {
     <property name="uri">sip:john@contoso.com</property>
     <property name="workPhoneNumber">tel:+14251111111</property>
   </resource>
-</resource>"#,
-    );
-    reads_get::<
-        Lobby,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">lobby</property>
-  <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Lobby = xml_round_trip(body);
+    reads_get::<Lobby>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The lobby added event sample.
@@ -16832,8 +12073,7 @@ fn local_participant_get_json_request() {
 /// The localParticipant GET json response sample.
 #[test]
 fn local_participant_get_json_response() {
-    let decoded: LocalParticipant = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "localParticipant",
   "anonymous" : true,
   "inLobby" : true,
@@ -16886,8 +12126,8 @@ fn local_participant_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: LocalParticipant = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
@@ -16896,64 +12136,7 @@ fn local_participant_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         LocalParticipant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "localParticipant",
-  "anonymous" : true,
-  "inLobby" : true,
-  "local" : true,
-  "name" : "Joe Smith",
-  "organizer" : true,
-  "otherPhoneNumber" : "tel:+14251111111",
-  "role" : "Attendee",
-  "sourceNetwork" : "SameEnterprise",
-  "uri" : "sip:john@contoso.com",
-  "workPhoneNumber" : "tel:+14251111111",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "eject" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-    },
-    "me" : {
-      "href" : "/ucwa/v1/applications/192/me"
-    },
-    "participantApplicationSharing" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-    },
-    "participantAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-    },
-    "participantDataCollaboration" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-    },
-    "participantMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-    },
-    "participantPanoramicVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-    },
-    "participantVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The localParticipant GET xml request sample.
@@ -16969,8 +12152,7 @@ fn local_participant_get_xml_request() {
 /// The localParticipant GET xml response sample.
 #[test]
 fn local_participant_get_xml_response() {
-    let decoded: LocalParticipant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -16995,8 +12177,8 @@ fn local_participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: LocalParticipant = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
@@ -17005,36 +12187,7 @@ fn local_participant_get_xml_response() {
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         LocalParticipant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-  <property name="rel">localParticipant</property>
-  <property name="anonymous">True</property>
-  <property name="inLobby">True</property>
-  <property name="local">True</property>
-  <property name="name">Joe Smith</property>
-  <property name="organizer">True</property>
-  <property name="otherPhoneNumber">tel:+14251111111</property>
-  <property name="role">Attendee</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="uri">sip:john@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The localParticipant added event sample.
@@ -17153,8 +12306,7 @@ fn location_get_json_request() {
 /// The location GET json response sample.
 #[test]
 fn location_get_json_response() {
-    let decoded: Location = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "location",
   "location" : "By the beach...",
   "_links" : {
@@ -17162,24 +12314,12 @@ fn location_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/location"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Location = json_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
     reads_get::<
         Location,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "location",
-  "location" : "By the beach...",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/location"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The location GET xml request sample.
@@ -17193,25 +12333,16 @@ fn location_get_xml_request() {
 /// The location GET xml response sample.
 #[test]
 fn location_get_xml_response() {
-    let decoded: Location = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="location" href="/ucwa/v1/applications/192/me/location" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">location</property>
   <property name="location">By the beach...</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Location = xml_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
     reads_get::<
         Location,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="location" href="/ucwa/v1/applications/192/me/location" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">location</property>
-  <property name="location">By the beach...</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The location POST json request sample.
@@ -17467,24 +12598,15 @@ fn make_me_available2_post_json_request() {
 /// The makeMeAvailable2 POST json response sample.
 #[test]
 fn make_me_available2_post_json_response() {
-    let _decoded: MakeMeAvailable2 = json_round_trip(
-        r#"{
+    let body = r#"{
   "operations" : [
     null
   ]
-}"#,
-    );
+}"#;
+    let _decoded: MakeMeAvailable2 = json_round_trip(body);
     reads_post::<
         MakeMeAvailable2,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "operations" : [
-    null
-  ]
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The makeMeAvailable2 POST xml request sample.
@@ -17561,8 +12683,7 @@ fn me_get_json_request() {
 /// The me GET json response sample.
 #[test]
 fn me_get_json_response() {
-    let decoded: Me = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "me",
   "company" : "Microsoft",
   "department" : "Sales",
@@ -17607,8 +12728,8 @@ fn me_get_json_response() {
       "href" : "/ucwa/v1/applications/192/reportMyActivity"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Me = json_round_trip(body);
     holds(&decoded.company, r#""Microsoft""#);
     holds(&decoded.department, r#""Sales""#);
     holds(
@@ -17618,58 +12739,7 @@ fn me_get_json_response() {
     holds(&decoded.home_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.mobile_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.name, r#""John Doe""#);
-    reads_get::<
-        Me,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "me",
-  "company" : "Microsoft",
-  "department" : "Sales",
-  "emailAddresses" : [
-    "johndoe@contoso.com"
-  ],
-  "endpointUri" : "sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu",
-  "homePhoneNumber" : "tel:+14257035449",
-  "mobilePhoneNumber" : "tel:+14257035449",
-  "name" : "John Doe",
-  "officeLocation" : "5/1380",
-  "otherPhoneNumber" : "tel:+14257035449",
-  "title" : "Senior Manager",
-  "uri" : "sip:johndoe@contoso.com",
-  "workPhoneNumber" : "tel:+14257035449",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me"
-    },
-    "callForwardingSettings" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings"
-    },
-    "location" : {
-      "href" : "/ucwa/v1/applications/192/me/location"
-    },
-    "makeMeAvailable" : {
-      "href" : "/ucwa/v1/applications/192/communication/makeMeAvailable"
-    },
-    "note" : {
-      "href" : "/ucwa/v1/applications/192/me/note"
-    },
-    "phones" : {
-      "href" : "/ucwa/v1/applications/192/me/phones"
-    },
-    "photo" : {
-      "href" : "/ucwa/v1/applications/192/photo"
-    },
-    "presence" : {
-      "href" : "/ucwa/v1/applications/192/me/presence"
-    },
-    "reportMyActivity" : {
-      "href" : "/ucwa/v1/applications/192/reportMyActivity"
-    }
-  }
-}"#,
-    );
+    reads_get::<Me>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The me GET xml request sample.
@@ -17683,8 +12753,7 @@ fn me_get_xml_request() {
 /// The me GET xml response sample.
 #[test]
 fn me_get_xml_response() {
-    let decoded: Me = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="me" href="/ucwa/v1/applications/192/me" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" />
   <link rel="location" href="/ucwa/v1/applications/192/me/location" />
@@ -17709,8 +12778,8 @@ fn me_get_xml_response() {
   <property name="title">Senior Manager</property>
   <property name="uri">sip:johndoe@contoso.com</property>
   <property name="workPhoneNumber">tel:+14257035449</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Me = xml_round_trip(body);
     holds(&decoded.company, r#""Microsoft""#);
     holds(&decoded.department, r#""Sales""#);
     holds(
@@ -17720,38 +12789,7 @@ fn me_get_xml_response() {
     holds(&decoded.home_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.mobile_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.name, r#""John Doe""#);
-    reads_get::<
-        Me,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="me" href="/ucwa/v1/applications/192/me" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" />
-  <link rel="location" href="/ucwa/v1/applications/192/me/location" />
-  <link rel="makeMeAvailable" href="/ucwa/v1/applications/192/communication/makeMeAvailable" />
-  <link rel="note" href="/ucwa/v1/applications/192/me/note" />
-  <link rel="phones" href="/ucwa/v1/applications/192/me/phones" />
-  <link rel="photo" href="/ucwa/v1/applications/192/photo" />
-  <link rel="presence" href="/ucwa/v1/applications/192/me/presence" />
-  <link rel="reportMyActivity" href="/ucwa/v1/applications/192/reportMyActivity" />
-  <property name="rel">me</property>
-  <property name="company">Microsoft</property>
-  <property name="department">Sales</property>
-  <propertyList name="emailAddresses">
-    <item>johndoe@contoso.com</item>
-  </propertyList>
-  <property name="endpointUri">sip:johndoe@contoso.com;opaque=user:epid:0mHG5gqQylGWpPELsEK8xAAA;gruu</property>
-  <property name="homePhoneNumber">tel:+14257035449</property>
-  <property name="mobilePhoneNumber">tel:+14257035449</property>
-  <property name="name">John Doe</property>
-  <property name="officeLocation">5/1380</property>
-  <property name="otherPhoneNumber">tel:+14257035449</property>
-  <property name="title">Senior Manager</property>
-  <property name="uri">sip:johndoe@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14257035449</property>
-</resource>"#,
-    );
+    reads_get::<Me>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The me updated event sample.
@@ -17832,8 +12870,7 @@ fn media_policies_get_json_request() {
 /// The mediaPolicies GET json response sample.
 #[test]
 fn media_policies_get_json_response() {
-    let decoded: MediaPolicies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "mediaPolicies",
   "applicationSharingBitRate" : "samplevalue",
   "applicationSharingEncryption" : "Supported",
@@ -17866,8 +12903,8 @@ fn media_policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/mediaPolicies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MediaPolicies = json_round_trip(body);
     holds(&decoded.application_sharing_bit_rate, r#""samplevalue""#);
     holds(&decoded.application_sharing_encryption, r#""Supported""#);
     holds(&decoded.audio_bit_rate, r#""samplevalue""#);
@@ -17876,44 +12913,7 @@ fn media_policies_get_json_response() {
     holds(&decoded.audio_video_encryption, r#""Enforced""#);
     reads_get::<
         MediaPolicies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "mediaPolicies",
-  "applicationSharingBitRate" : "samplevalue",
-  "applicationSharingEncryption" : "Supported",
-  "audioBitRate" : "samplevalue",
-  "audioBypass" : "Disabled",
-  "audioBypassId" : "samplevalue",
-  "audioVideoEncryption" : "Enforced",
-  "bandwidthControl" : "OnReportMode",
-  "externalAudioBypassMode" : "samplevalue",
-  "fipsCompliantMedia" : "Required",
-  "highPerformanceApplicationSharingInOnlineMeeting" : "Disabled",
-  "internalAudioBypassMode" : "samplevalue",
-  "maximumApplicationSharingPort" : 41,
-  "maximumAudioPort" : 76,
-  "maximumVideoPort" : 13,
-  "maximumVideoRateAllowed" : "samplevalue",
-  "minimumApplicationSharingPort" : 2,
-  "minimumAudioPort" : 16,
-  "minimumVideoPort" : 91,
-  "multiViewJoin" : "Disabled",
-  "poorDeviceWarnings" : "Disabled",
-  "poorNetworkWarnings" : "Disabled",
-  "portRange" : "Disabled",
-  "qualityOfService" : "Disabled",
-  "totalReceivedVideoBitRateKB" : "samplevalue",
-  "video" : "Disabled",
-  "videoBitRate" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/mediaPolicies"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The mediaPolicies GET xml request sample.
@@ -17927,8 +12927,7 @@ fn media_policies_get_xml_request() {
 /// The mediaPolicies GET xml response sample.
 #[test]
 fn media_policies_get_xml_response() {
-    let decoded: MediaPolicies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">mediaPolicies</property>
   <property name="applicationSharingBitRate">samplevalue</property>
@@ -17957,8 +12956,8 @@ fn media_policies_get_xml_response() {
   <property name="totalReceivedVideoBitRateKB">samplevalue</property>
   <property name="video">Disabled</property>
   <property name="videoBitRate">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MediaPolicies = xml_round_trip(body);
     holds(&decoded.application_sharing_bit_rate, r#""samplevalue""#);
     holds(&decoded.application_sharing_encryption, r#""Supported""#);
     holds(&decoded.audio_bit_rate, r#""samplevalue""#);
@@ -17967,40 +12966,7 @@ fn media_policies_get_xml_response() {
     holds(&decoded.audio_video_encryption, r#""Enforced""#);
     reads_get::<
         MediaPolicies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">mediaPolicies</property>
-  <property name="applicationSharingBitRate">samplevalue</property>
-  <property name="applicationSharingEncryption">Supported</property>
-  <property name="audioBitRate">samplevalue</property>
-  <property name="audioBypass">Disabled</property>
-  <property name="audioBypassId">samplevalue</property>
-  <property name="audioVideoEncryption">Enforced</property>
-  <property name="bandwidthControl">On</property>
-  <property name="externalAudioBypassMode">samplevalue</property>
-  <property name="fipsCompliantMedia">Required</property>
-  <property name="highPerformanceApplicationSharingInOnlineMeeting">Disabled</property>
-  <property name="internalAudioBypassMode">samplevalue</property>
-  <property name="maximumApplicationSharingPort">74</property>
-  <property name="maximumAudioPort">78</property>
-  <property name="maximumVideoPort">97</property>
-  <property name="maximumVideoRateAllowed">samplevalue</property>
-  <property name="minimumApplicationSharingPort">56</property>
-  <property name="minimumAudioPort">63</property>
-  <property name="minimumVideoPort">69</property>
-  <property name="multiViewJoin">Disabled</property>
-  <property name="poorDeviceWarnings">Disabled</property>
-  <property name="poorNetworkWarnings">Disabled</property>
-  <property name="portRange">Disabled</property>
-  <property name="qualityOfService">Disabled</property>
-  <property name="totalReceivedVideoBitRateKB">samplevalue</property>
-  <property name="video">Disabled</property>
-  <property name="videoBitRate">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The mediaRelay GET json request sample.
@@ -18016,8 +12982,7 @@ fn media_relay_get_json_request() {
 /// The mediaRelay GET json response sample.
 #[test]
 fn media_relay_get_json_response() {
-    let decoded: MediaRelay = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "mediaRelay",
   "host" : "samplevalue",
   "ipv4" : "samplevalue",
@@ -18030,8 +12995,8 @@ fn media_relay_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/mediaRelay"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MediaRelay = json_round_trip(body);
     holds(&decoded.host, r#""samplevalue""#);
     holds(&decoded.ipv4, r#""samplevalue""#);
     holds(&decoded.ipv6, r#""samplevalue""#);
@@ -18040,24 +13005,7 @@ fn media_relay_get_json_response() {
     holds(&decoded.udp_port, r#"10"#);
     reads_get::<
         MediaRelay,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "mediaRelay",
-  "host" : "samplevalue",
-  "ipv4" : "samplevalue",
-  "ipv6" : "samplevalue",
-  "location" : "Intranet",
-  "tcpPort" : 29,
-  "udpPort" : 10,
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/mediaRelay"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The mediaRelay GET xml request sample.
@@ -18073,8 +13021,7 @@ fn media_relay_get_xml_request() {
 /// The mediaRelay GET xml response sample.
 #[test]
 fn media_relay_get_xml_response() {
-    let decoded: MediaRelay = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="mediaRelay" href="/ucwa/v1/applications/192/communication/mediaRelay" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">mediaRelay</property>
   <property name="host">samplevalue</property>
@@ -18083,28 +13030,15 @@ fn media_relay_get_xml_response() {
   <property name="location">Intranet</property>
   <property name="tcpPort">72</property>
   <property name="udpPort">17</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MediaRelay = xml_round_trip(body);
     holds(&decoded.host, r#""samplevalue""#);
     holds(&decoded.ipv4, r#""samplevalue""#);
     holds(&decoded.ipv6, r#""samplevalue""#);
     holds(&decoded.location, r#""Intranet""#);
     reads_get::<
         MediaRelay,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="mediaRelay" href="/ucwa/v1/applications/192/communication/mediaRelay" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">mediaRelay</property>
-  <property name="host">samplevalue</property>
-  <property name="ipv4">samplevalue</property>
-  <property name="ipv6">samplevalue</property>
-  <property name="location">Intranet</property>
-  <property name="tcpPort">72</property>
-  <property name="udpPort">17</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The mediaRelayAccessToken GET json request sample.
@@ -18120,8 +13054,7 @@ fn media_relay_access_token_get_json_request() {
 /// The mediaRelayAccessToken GET json response sample.
 #[test]
 fn media_relay_access_token_get_json_response() {
-    let decoded: MediaRelayAccessToken = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "mediaRelayAccessToken",
   "duration" : 3,
   "Uri" : "samplevalue",
@@ -18151,49 +13084,15 @@ fn media_relay_access_token_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MediaRelayAccessToken = json_round_trip(body);
     holds(&decoded.duration, r#"3"#);
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""/Date(1474932027265)/""#);
     reads_get::<
         MediaRelayAccessToken,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "mediaRelayAccessToken",
-  "duration" : 3,
-  "Uri" : "samplevalue",
-  "password" : "samplevalue",
-  "userName" : "samplevalue",
-  "validUntil" : "\/Date(1474932027265)\/",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/mediaRelayAccessToken"
-    }
-  },
-  "_embedded" : {
-    "mediaRelay" : [
-      {
-        "rel" : "mediaRelay",
-        "host" : "samplevalue",
-        "ipv4" : "samplevalue",
-        "ipv6" : "samplevalue",
-        "location" : "Internet",
-        "tcpPort" : 82,
-        "udpPort" : 23,
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/mediaRelay"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The mediaRelayAccessToken GET xml request sample.
@@ -18209,8 +13108,7 @@ fn media_relay_access_token_get_xml_request() {
 /// The mediaRelayAccessToken GET xml response sample.
 #[test]
 fn media_relay_access_token_get_xml_response() {
-    let decoded: MediaRelayAccessToken = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">mediaRelayAccessToken</property>
   <property name="duration">31</property>
@@ -18227,35 +13125,14 @@ fn media_relay_access_token_get_xml_response() {
     <property name="tcpPort">15</property>
     <property name="udpPort">51</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MediaRelayAccessToken = xml_round_trip(body);
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""2016-09-26T16:20:27.2948002-07:00""#);
     reads_get::<
         MediaRelayAccessToken,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">mediaRelayAccessToken</property>
-  <property name="duration">31</property>
-  <property name="Uri">samplevalue</property>
-  <property name="password">samplevalue</property>
-  <property name="userName">samplevalue</property>
-  <property name="validUntil">2016-09-26T16:20:27.2948002-07:00</property>
-  <resource rel="mediaRelay" href="/ucwa/v1/applications/192/communication/mediaRelay">
-    <property name="rel">mediaRelay</property>
-    <property name="host">samplevalue</property>
-    <property name="ipv4">samplevalue</property>
-    <property name="ipv6">samplevalue</property>
-    <property name="location">Intranet</property>
-    <property name="tcpPort">15</property>
-    <property name="udpPort">51</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The memberships GET json request sample.
@@ -18314,8 +13191,7 @@ fn memberships_get_xml_request() {
 /// The memberships GET xml response sample.
 #[test]
 fn memberships_get_xml_response() {
-    let _decoded: Memberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
   <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
@@ -18323,23 +13199,11 @@ fn memberships_get_xml_response() {
     <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Memberships = xml_round_trip(body);
     reads_get::<
         Memberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">presenceSubscriptionMemberships</property>
-  <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
-    <property name="rel">presenceSubscriptionMembership</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The memberships POST json request sample.
@@ -18365,8 +13229,7 @@ fn memberships_post_json_request() {
 /// The memberships POST json response sample.
 #[test]
 fn memberships_post_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -18391,40 +13254,11 @@ fn memberships_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
     reads_post::<
         Memberships,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscriptionMemberships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-    }
-  },
-  "_embedded" : {
-    "presenceSubscriptionMembership" : [
-      {
-        "rel" : "presenceSubscriptionMembership",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "presenceSubscription" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The memberships POST xml request sample.
@@ -18477,8 +13311,7 @@ fn message_get_json_request() {
 /// The message GET json response sample.
 #[test]
 fn message_get_json_response() {
-    let decoded: Message = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "message",
   "direction" : "Incoming",
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
@@ -18509,50 +13342,15 @@ fn message_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Message = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.status, r#""Failed""#);
     holds(&decoded.time_stamp, r#""/Date(1474932027613)/""#);
     reads_get::<
         Message,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "message",
-  "direction" : "Incoming",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "status" : "Failed",
-  "timeStamp" : "\/Date(1474932027613)\/",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165"
-    },
-    "htmlMessage" : {
-      "href" : "data:text/html;base64,base64-encoded-htmlmessage"
-    },
-    "plainMessage" : {
-      "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "failedDeliveryParticipant" : [
-      {
-        "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/678"
-      }
-    ],
-    "messaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The message GET xml request sample.
@@ -18568,8 +13366,7 @@ fn message_get_xml_request() {
 /// The message GET xml response sample.
 #[test]
 fn message_get_xml_response() {
-    let decoded: Message = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
   <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
@@ -18582,32 +13379,15 @@ fn message_get_xml_response() {
   <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
   <property name="status">Pending</property>
   <property name="timeStamp">2016-09-26T16:20:27.6158253-07:00</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Message = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.status, r#""Pending""#);
     holds(&decoded.time_stamp, r#""2016-09-26T16:20:27.6158253-07:00""#);
     reads_get::<
         Message,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
-  <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="failedDeliveryParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/192" />
-  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <property name="rel">message</property>
-  <property name="direction">Incoming</property>
-  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
-  <property name="status">Pending</property>
-  <property name="timeStamp">2016-09-26T16:20:27.6158253-07:00</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The message started event sample.
@@ -18658,8 +13438,7 @@ fn message_transcript_get_json_request() {
 /// The messageTranscript GET json response sample.
 #[test]
 fn message_transcript_get_json_response() {
-    let _decoded: MessageTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messageTranscript",
   "_links" : {
     "self" : {
@@ -18672,28 +13451,11 @@ fn message_transcript_get_json_response() {
       "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: MessageTranscript = json_round_trip(body);
     reads_get::<
         MessageTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "messageTranscript",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
-    },
-    "htmlMessage" : {
-      "href" : "data:text/html;base64,base64-encoded-htmlmessage"
-    },
-    "plainMessage" : {
-      "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The messageTranscript GET xml request sample.
@@ -18709,26 +13471,16 @@ fn message_transcript_get_xml_request() {
 /// The messageTranscript GET xml response sample.
 #[test]
 fn message_transcript_get_xml_response() {
-    let _decoded: MessageTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
   <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
   <property name="rel">messageTranscript</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MessageTranscript = xml_round_trip(body);
     reads_get::<
         MessageTranscript,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
-  <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
-  <property name="rel">messageTranscript</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The messages GET json request sample.
@@ -18744,8 +13496,7 @@ fn messages_get_json_request() {
 /// The messages GET json response sample.
 #[test]
 fn messages_get_json_response() {
-    let _decoded: Messages = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messages",
   "_links" : {
     "self" : {
@@ -18757,27 +13508,11 @@ fn messages_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: Messages = json_round_trip(body);
     reads_get::<
         Messages,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "messages",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages"
-    },
-    "message" : [
-      {
-        "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/635"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The messages GET xml request sample.
@@ -18793,24 +13528,15 @@ fn messages_get_xml_request() {
 /// The messages GET xml response sample.
 #[test]
 fn messages_get_xml_response() {
-    let _decoded: Messages = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messages" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/200" />
   <property name="rel">messages</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Messages = xml_round_trip(body);
     reads_get::<
         Messages,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="messages" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/200" />
-  <property name="rel">messages</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The messaging GET json request sample.
@@ -18826,8 +13552,7 @@ fn messaging_get_json_request() {
 /// The messaging GET json response sample.
 #[test]
 fn messaging_get_json_response() {
-    let decoded: Messaging = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messaging",
   "negotiatedMessageFormats" : [
     "Plain",
@@ -18857,46 +13582,12 @@ fn messaging_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Messaging = json_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         Messaging,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "messaging",
-  "negotiatedMessageFormats" : [
-    "Plain",
-    "Html"
-  ],
-  "state" : "Connecting",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
-    },
-    "addMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "sendMessage" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage"
-    },
-    "setIsTyping" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping"
-    },
-    "stopMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging"
-    },
-    "typingParticipants" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The messaging GET xml request sample.
@@ -18912,8 +13603,7 @@ fn messaging_get_xml_request() {
 /// The messaging GET xml response sample.
 #[test]
 fn messaging_get_xml_response() {
-    let decoded: Messaging = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -18927,30 +13617,12 @@ fn messaging_get_xml_response() {
     <item>Html</item>
   </propertyList>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Messaging = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         Messaging,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="sendMessage" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage" />
-  <link rel="setIsTyping" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping" />
-  <link rel="stopMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging" />
-  <link rel="typingParticipants" href="/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants" />
-  <property name="rel">messaging</property>
-  <propertyList name="negotiatedMessageFormats">
-    <item>Plain</item>
-    <item>Html</item>
-  </propertyList>
-  <property name="state">Connecting</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The messaging updated event sample.
@@ -19001,8 +13673,7 @@ fn messaging_invitation_get_json_request() {
 /// The messagingInvitation GET json response sample.
 #[test]
 fn messaging_invitation_get_json_response() {
-    let decoded: MessagingInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messagingInvitation",
   "direction" : "Incoming",
   "importance" : "Normal",
@@ -19198,8 +13869,8 @@ fn messaging_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MessagingInvitation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
@@ -19208,207 +13879,7 @@ fn messaging_invitation_get_json_response() {
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     reads_get::<
         MessagingInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "messagingInvitation",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "state" : "Connected",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/602"
-    },
-    "customContent" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "message" : {
-      "href" : "data:text/plain;base64,somebase64encodedmessage"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "accept" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/accept"
-    },
-    "acceptedByContact" : {
-      "href" : "/ucwa/v1/applications/192/people/169"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "decline" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
-    },
-    "derivedMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging"
-    },
-    "messaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/messaging"
-    },
-    "onBehalfOf" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    }
-  },
-  "_embedded" : {
-    "acceptedByParticipant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ],
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The messagingInvitation GET xml request sample.
@@ -19424,8 +13895,7 @@ fn messaging_invitation_get_xml_request() {
 /// The messagingInvitation GET xml response sample.
 #[test]
 fn messaging_invitation_get_xml_response() {
-    let decoded: MessagingInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messagingInvitation" href="/ucwa/v1/applications/192/communication/invitations/602" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
@@ -19508,8 +13978,8 @@ fn messaging_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MessagingInvitation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
@@ -19518,94 +13988,7 @@ fn messaging_invitation_get_xml_response() {
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     reads_get::<
         MessagingInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="messagingInvitation" href="/ucwa/v1/applications/192/communication/invitations/602" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
-  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
-  <link rel="accept" href="/ucwa/v1/applications/192/communication/invitations/665/accept" />
-  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
-  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
-  <link rel="derivedMessaging" href="/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging" />
-  <link rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" />
-  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
-  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
-  <property name="rel">messagingInvitation</property>
-  <property name="direction">Incoming</property>
-  <property name="importance">Normal</property>
-  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
-  <property name="state">Connecting</property>
-  <property name="subject">Strategy for next quarter</property>
-  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
-  <property name="to">sip:john@contoso.com</property>
-  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
-    <property name="rel">startEmergencyCallParameters</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The messagingInvitation started event sample.
@@ -19691,8 +14074,7 @@ fn missed_items_get_json_request() {
 /// The missedItems GET json response sample.
 #[test]
 fn missed_items_get_json_response() {
-    let decoded: MissedItems = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "missedItems",
   "conversationLogsCount" : 58,
   "conversationLogsNotifications" : "Disabled",
@@ -19705,8 +14087,8 @@ fn missed_items_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/missedItems"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MissedItems = json_round_trip(body);
     holds(&decoded.conversation_logs_count, r#"58"#);
     holds(&decoded.conversation_logs_notifications, r#""Disabled""#);
     holds(&decoded.missed_conversations_count, r#"5"#);
@@ -19715,24 +14097,7 @@ fn missed_items_get_json_response() {
     holds(&decoded.voice_mails_count, r#"38"#);
     reads_get::<
         MissedItems,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "missedItems",
-  "conversationLogsCount" : 58,
-  "conversationLogsNotifications" : "Disabled",
-  "missedConversationsCount" : 5,
-  "unreadMissedConversationsCount" : 51,
-  "unreadVoicemailsCount" : 51,
-  "voiceMailsCount" : 38,
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/missedItems"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The missedItems GET xml request sample.
@@ -19748,8 +14113,7 @@ fn missed_items_get_xml_request() {
 /// The missedItems GET xml response sample.
 #[test]
 fn missed_items_get_xml_response() {
-    let decoded: MissedItems = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">missedItems</property>
   <property name="conversationLogsCount">97</property>
@@ -19758,25 +14122,12 @@ fn missed_items_get_xml_response() {
   <property name="unreadMissedConversationsCount">70</property>
   <property name="unreadVoicemailsCount">1</property>
   <property name="voiceMailsCount">40</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MissedItems = xml_round_trip(body);
     holds(&decoded.conversation_logs_notifications, r#""Disabled""#);
     reads_get::<
         MissedItems,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">missedItems</property>
-  <property name="conversationLogsCount">97</property>
-  <property name="conversationLogsNotifications">Disabled</property>
-  <property name="missedConversationsCount">82</property>
-  <property name="unreadMissedConversationsCount">70</property>
-  <property name="unreadVoicemailsCount">1</property>
-  <property name="voiceMailsCount">40</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The missedItems updated event sample.
@@ -19891,8 +14242,7 @@ fn my_assigned_online_meeting_get_json_request() {
 /// The myAssignedOnlineMeeting GET json response sample.
 #[test]
 fn my_assigned_online_meeting_get_json_response() {
-    let decoded: MyAssignedOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myAssignedOnlineMeeting",
   "accessLevel" : "Invited",
   "attendees" : [
@@ -19939,8 +14289,8 @@ fn my_assigned_online_meeting_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyAssignedOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -19952,58 +14302,7 @@ fn my_assigned_online_meeting_get_json_response() {
     holds(&decoded.expiration_time, r#""/Date(1474932023030)/""#);
     reads_get::<
         MyAssignedOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myAssignedOnlineMeeting",
-  "accessLevel" : "Invited",
-  "attendees" : [
-    "sip:johndoe@contoso.com",
-    "sip:janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "Disabled",
-  "conferenceId" : "12983487",
-  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-  "entryExitAnnouncement" : "Unsupported",
-  "expirationTime" : "\/Date(1474932023030)\/",
-  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
-  "leaders" : [
-    "sip:aikc@contoso.com",
-    "sip:lenea@contoso.com"
-  ],
-  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
-  "lobbyBypassForPhoneUsers" : "Disabled",
-  "onlineMeetingId" : "IB88RLLY",
-  "onlineMeetingRel" : "myOnlineMeetings",
-  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
-  "organizerUri" : "sip:bmauldin@contoso.com",
-  "phoneUserAdmission" : "Disabled",
-  "subject" : "Quarterly sales numbers",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-    },
-    "onlineMeetingExtensions" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-    }
-  },
-  "_embedded" : {
-    "onlineMeetingExtension" : [
-      {
-        "rel" : "onlineMeetingExtension",
-        "id" : "917823",
-        "type" : "RoamedParticipantData",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myAssignedOnlineMeeting GET xml request sample.
@@ -20019,8 +14318,7 @@ fn my_assigned_online_meeting_get_xml_request() {
 /// The myAssignedOnlineMeeting GET xml response sample.
 #[test]
 fn my_assigned_online_meeting_get_xml_response() {
-    let decoded: MyAssignedOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myAssignedOnlineMeeting</property>
@@ -20052,8 +14350,8 @@ fn my_assigned_online_meeting_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyAssignedOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""Locked""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -20065,43 +14363,7 @@ fn my_assigned_online_meeting_get_xml_response() {
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0485629-07:00""#);
     reads_get::<
         MyAssignedOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
-  <property name="rel">myAssignedOnlineMeeting</property>
-  <property name="accessLevel">Locked</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">Disabled</property>
-  <property name="conferenceId">12983487</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="entryExitAnnouncement">Disabled</property>
-  <property name="expirationTime">2016-09-26T16:20:23.0485629-07:00</property>
-  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="onlineMeetingId">IB88RLLY</property>
-  <property name="onlineMeetingRel">myOnlineMeetings</property>
-  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-  <property name="organizerUri">sip:bmauldin@contoso.com</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-    <property name="rel">onlineMeetingExtension</property>
-    <property name="id">917823</property>
-    <property name="type">RoamedParticipantData</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myAssignedOnlineMeeting DELETE json request sample.
@@ -20139,8 +14401,7 @@ fn my_assigned_online_meeting_delete_xml_response() {
 /// The myAssignedOnlineMeeting PUT json request sample.
 #[test]
 fn my_assigned_online_meeting_put_json_request() {
-    let _decoded: MyAssignedOnlineMeetingRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "accessLevel" : "None",
   "attendees" : [
     "sip : johndoe@contoso.com",
@@ -20157,31 +14418,14 @@ fn my_assigned_online_meeting_put_json_request() {
   "lobbyBypassForPhoneUsers" : "Disabled",
   "phoneUserAdmission" : "Disabled",
   "subject" : "Quarterlysalesnumbers"
-}"#,
-    );
+}"#;
+    let _decoded: MyAssignedOnlineMeetingRequest = request_json_round_trip(body);
     requests_put::<
         MyAssignedOnlineMeeting,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
         "application/json",
-        r#"{
-  "accessLevel" : "None",
-  "attendees" : [
-    "sip : johndoe@contoso.com",
-    "sip : janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "SameEnterprise",
-  "description" : "We\u0027llbemeetingtoreviewthesalesnumbersforthispastquarteranddiscussprojectionsforthenexttwoquarters.",
-  "entryExitAnnouncement" : "Unsupported",
-  "expirationTime" : "\/Date(1474932023071)\/",
-  "leaders" : [
-    "sip : aikc@contoso.com",
-    "sip : lenea@contoso.com"
-  ],
-  "lobbyBypassForPhoneUsers" : "Disabled",
-  "phoneUserAdmission" : "Disabled",
-  "subject" : "Quarterlysalesnumbers"
-}"#,
+        body,
     );
 }
 
@@ -20252,8 +14496,7 @@ fn my_assigned_online_meeting_put_json_response() {
 /// The myAssignedOnlineMeeting PUT xml request sample.
 #[test]
 fn my_assigned_online_meeting_put_xml_request() {
-    let decoded: MyAssignedOnlineMeetingRequest = request_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="accessLevel">None</property>
   <propertyList name="attendees">
@@ -20271,8 +14514,8 @@ fn my_assigned_online_meeting_put_xml_request() {
   <property name="lobbyBypassForPhoneUsers">Disabled</property>
   <property name="phoneUserAdmission">Disabled</property>
   <property name="subject">Quarterly sales numbers</property>
-</input>"#,
-    );
+</input>"#;
+    let decoded: MyAssignedOnlineMeetingRequest = request_xml_round_trip(body);
     holds(&decoded.access_level, r#""None""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(
@@ -20287,33 +14530,14 @@ fn my_assigned_online_meeting_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="accessLevel">None</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">Disabled</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="entryExitAnnouncement">Disabled</property>
-  <property name="expirationTime">2016-09-26T16:20:23.0895595-07:00</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-</input>"#,
+        body,
     );
 }
 
 /// The myAssignedOnlineMeeting PUT xml response sample.
 #[test]
 fn my_assigned_online_meeting_put_xml_response() {
-    let decoded: MyAssignedOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myOnlineMeeting</property>
@@ -20345,8 +14569,8 @@ fn my_assigned_online_meeting_put_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyAssignedOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""Locked""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -20358,43 +14582,7 @@ fn my_assigned_online_meeting_put_xml_response() {
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0925589-07:00""#);
     reads_put::<
         MyAssignedOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
-  <property name="rel">myOnlineMeeting</property>
-  <property name="accessLevel">Locked</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">SameEnterprise</property>
-  <property name="conferenceId">12983487</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="entryExitAnnouncement">Disabled</property>
-  <property name="expirationTime">2016-09-26T16:20:23.0925589-07:00</property>
-  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="onlineMeetingId">IB88RLLY</property>
-  <property name="onlineMeetingRel">myOnlineMeetings</property>
-  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-  <property name="organizerUri">sip:bmauldin@contoso.com</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-    <property name="rel">onlineMeetingExtension</property>
-    <property name="id">917823</property>
-    <property name="type">RoamedParticipantData</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myContacts GET json request sample.
@@ -20410,8 +14598,7 @@ fn my_contacts_get_json_request() {
 /// The myContacts GET json response sample.
 #[test]
 fn my_contacts_get_json_response() {
-    let _decoded: MyContacts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myContacts",
   "_links" : {
     "self" : {
@@ -20469,73 +14656,11 @@ fn my_contacts_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyContacts = json_round_trip(body);
     reads_get::<
         MyContacts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myContacts",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "contact" : [
-      {
-        "href" : "/ucwa/v1/applications/192/people/516"
-      }
-    ]
-  },
-  "_embedded" : {
-    "contact" : [
-      {
-        "rel" : "contact",
-        "company" : "Contoso Corp.",
-        "department" : "Engineering",
-        "emailAddresses" : [
-          "Alex.Doe@contoso.com"
-        ],
-        "homePhoneNumber" : "tel:+19185550107",
-        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-        "name" : "Alex Doe",
-        "office" : "tel:+1425554321;ext=54321",
-        "otherPhoneNumber" : "tel:+19195558194",
-        "sourceNetwork" : "SameEnterprise",
-        "title" : "Engineer 2",
-        "type" : "User",
-        "uri" : "sip:alex@contoso.com",
-        "workPhoneNumber" : "tel:+1425554321;ext=54321",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactLocation" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-          },
-          "contactNote" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "contactPrivacyRelationship" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-          },
-          "contactSupportedModalities" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myContacts GET xml request sample.
@@ -20551,8 +14676,7 @@ fn my_contacts_get_xml_request() {
 /// The myContacts GET xml response sample.
 #[test]
 fn my_contacts_get_xml_response() {
-    let _decoded: MyContacts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/608" />
   <property name="rel">myContacts</property>
@@ -20581,44 +14705,11 @@ fn my_contacts_get_xml_response() {
     <property name="uri">sip:alex@contoso.com</property>
     <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyContacts = xml_round_trip(body);
     reads_get::<
         MyContacts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/608" />
-  <property name="rel">myContacts</property>
-  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-    <property name="rel">contact</property>
-    <property name="company">Contoso Corp.</property>
-    <property name="department">Engineering</property>
-    <propertyList name="emailAddresses">
-      <item>Alex.Doe@contoso.com</item>
-    </propertyList>
-    <property name="homePhoneNumber">tel:+19185550107</property>
-    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-    <property name="name">Alex Doe</property>
-    <property name="office">tel:+1425554321;ext=54321</property>
-    <property name="otherPhoneNumber">tel:+19195558194</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="title">Engineer 2</property>
-    <property name="type">User</property>
-    <property name="uri">sip:alex@contoso.com</property>
-    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myContacts added event sample.
@@ -20712,8 +14803,7 @@ fn my_contacts_and_groups_subscription_get_json_request() {
 /// The myContactsAndGroupsSubscription GET json response sample.
 #[test]
 fn my_contacts_and_groups_subscription_get_json_response() {
-    let decoded: MyContactsAndGroupsSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myContactsAndGroupsSubscription",
   "state" : "Connecting",
   "_links" : {
@@ -20727,30 +14817,12 @@ fn my_contacts_and_groups_subscription_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MyContactsAndGroupsSubscription = json_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         MyContactsAndGroupsSubscription,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myContactsAndGroupsSubscription",
-  "state" : "Connecting",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
-    },
-    "startOrRefreshSubscriptionToContactsAndGroups" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups"
-    },
-    "stopSubscriptionToContactsAndGroups" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myContactsAndGroupsSubscription GET xml request sample.
@@ -20766,29 +14838,18 @@ fn my_contacts_and_groups_subscription_get_xml_request() {
 /// The myContactsAndGroupsSubscription GET xml response sample.
 #[test]
 fn my_contacts_and_groups_subscription_get_xml_response() {
-    let decoded: MyContactsAndGroupsSubscription = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="startOrRefreshSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups" />
   <link rel="stopSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups" />
   <property name="rel">myContactsAndGroupsSubscription</property>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyContactsAndGroupsSubscription = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         MyContactsAndGroupsSubscription,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="startOrRefreshSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups" />
-  <link rel="stopSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups" />
-  <property name="rel">myContactsAndGroupsSubscription</property>
-  <property name="state">Connecting</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myContactsAndGroupsSubscription updated event sample.
@@ -20839,8 +14900,7 @@ fn my_group_membership_get_json_request() {
 /// The myGroupMembership GET json response sample.
 #[test]
 fn my_group_membership_get_json_response() {
-    let _decoded: MyGroupMembership = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroupMembership",
   "_links" : {
     "self" : {
@@ -20859,34 +14919,11 @@ fn my_group_membership_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyGroupMembership = json_round_trip(body);
     reads_get::<
         MyGroupMembership,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myGroupMembership",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "defaultGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
-    },
-    "group" : {
-      "href" : "/ucwa/v1/applications/192/groups/group"
-    },
-    "pinnedGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myGroupMembership GET xml request sample.
@@ -20902,30 +14939,18 @@ fn my_group_membership_get_xml_request() {
 /// The myGroupMembership GET xml response sample.
 #[test]
 fn my_group_membership_get_xml_response() {
-    let _decoded: MyGroupMembership = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
   <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
   <property name="rel">myGroupMembership</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroupMembership = xml_round_trip(body);
     reads_get::<
         MyGroupMembership,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-  <property name="rel">myGroupMembership</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroupMembership2 GET json request sample.
@@ -20981,8 +15006,7 @@ fn my_group_membership2_get_xml_request() {
 /// The myGroupMembership2 GET xml response sample.
 #[test]
 fn my_group_membership2_get_xml_response() {
-    let _decoded: MyGroupMembership2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
@@ -20990,23 +15014,11 @@ fn my_group_membership2_get_xml_response() {
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
   <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
   <property name="rel">myGroupMembership</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroupMembership2 = xml_round_trip(body);
     reads_get::<
         MyGroupMembership2,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-  <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
-  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-  <property name="rel">myGroupMembership</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroupMembership2 DELETE json request sample.
@@ -21054,8 +15066,7 @@ fn my_group_memberships_get_json_request() {
 /// The myGroupMemberships GET json response sample.
 #[test]
 fn my_group_memberships_get_json_response() {
-    let _decoded: MyGroupMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroupMemberships",
   "_links" : {
     "self" : {
@@ -21086,46 +15097,11 @@ fn my_group_memberships_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyGroupMemberships = json_round_trip(body);
     reads_get::<
         MyGroupMemberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myGroupMemberships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/myGroupMemberships"
-    }
-  },
-  "_embedded" : {
-    "myGroupMembership" : [
-      {
-        "rel" : "myGroupMembership",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "defaultGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
-          },
-          "group" : {
-            "href" : "/ucwa/v1/applications/192/groups/group"
-          },
-          "pinnedGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myGroupMemberships GET xml request sample.
@@ -21141,8 +15117,7 @@ fn my_group_memberships_get_xml_request() {
 /// The myGroupMemberships GET xml response sample.
 #[test]
 fn my_group_memberships_get_xml_response() {
-    let _decoded: MyGroupMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myGroupMemberships</property>
   <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
@@ -21152,25 +15127,11 @@ fn my_group_memberships_get_xml_response() {
     <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
     <property name="rel">myGroupMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroupMemberships = xml_round_trip(body);
     reads_get::<
         MyGroupMemberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">myGroupMemberships</property>
-  <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-    <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-    <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-    <property name="rel">myGroupMembership</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroupMemberships2 GET json request sample.
@@ -21238,8 +15199,7 @@ fn my_group_memberships2_get_xml_request() {
 /// The myGroupMemberships2 GET xml response sample.
 #[test]
 fn my_group_memberships2_get_xml_response() {
-    let _decoded: MyGroupMemberships2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myGroupMemberships</property>
   <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
@@ -21250,33 +15210,17 @@ fn my_group_memberships2_get_xml_response() {
     <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
     <property name="rel">myGroupMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroupMemberships2 = xml_round_trip(body);
     reads_get::<
         MyGroupMemberships2,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">myGroupMemberships</property>
-  <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-    <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
-    <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-    <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-    <property name="rel">myGroupMembership</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroupMemberships2 POST json response sample.
 #[test]
 fn my_group_memberships2_post_json_response() {
-    let _decoded: MyGroupMembership = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroupMembership",
   "_links" : {
     "self" : {
@@ -21298,37 +15242,11 @@ fn my_group_memberships2_post_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyGroupMembership = json_round_trip(body);
     reads_post::<
         MyGroupMemberships2,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myGroupMembership",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "defaultGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
-    },
-    "delegatesGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/delegatesGroup"
-    },
-    "group" : {
-      "href" : "/ucwa/v1/applications/192/groups/group"
-    },
-    "pinnedGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The myGroupMemberships2 POST xml response sample.
@@ -21358,8 +15276,7 @@ fn my_groups_get_json_request() {
 /// The myGroups GET json response sample.
 #[test]
 fn my_groups_get_json_response() {
-    let _decoded: MyGroups = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroups",
   "_links" : {
     "self" : {
@@ -21598,254 +15515,11 @@ fn my_groups_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyGroups = json_round_trip(body);
     reads_get::<
         MyGroups,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myGroups",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups"
-    },
-    "distributionGroup" : [
-      {
-        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-      }
-    ],
-    "group" : [
-      {
-        "href" : "/ucwa/v1/applications/192/groups/group"
-      }
-    ],
-    "defaultGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/defaultGroup"
-    },
-    "delegatesGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/delegatesGroup"
-    },
-    "delegatorsGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/delegatorsGroup"
-    },
-    "myOrganizationGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/myOrganizationGroup"
-    },
-    "pinnedGroup" : {
-      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
-    }
-  },
-  "_embedded" : {
-    "distributionGroup" : [
-      {
-        "rel" : "distributionGroup",
-        "uri" : "sip:mypersonalgroup@contoso.com",
-        "id" : "7",
-        "name" : "MyPersonalGroup",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-          },
-          "addToContactList" : {
-            "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-          },
-          "expandDistributionGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-          },
-          "removeFromContactList" : {
-            "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-          },
-          "subscribeToGroupPresence" : {
-            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-          }
-        },
-        "_embedded" : {
-          "contact" : [
-            {
-              "rel" : "contact",
-              "company" : "Contoso Corp.",
-              "department" : "Engineering",
-              "emailAddresses" : [
-                "Alex.Doe@contoso.com"
-              ],
-              "homePhoneNumber" : "tel:+19185550107",
-              "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-              "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-              "name" : "Alex Doe",
-              "office" : "tel:+1425554321;ext=54321",
-              "otherPhoneNumber" : "tel:+19195558194",
-              "sourceNetwork" : "SameEnterprise",
-              "title" : "Engineer 2",
-              "type" : "User",
-              "uri" : "sip:alex@contoso.com",
-              "workPhoneNumber" : "tel:+1425554321;ext=54321",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/people/282"
-                },
-                "contactLocation" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-                },
-                "contactNote" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-                },
-                "contactPhoto" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-                },
-                "contactPresence" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-                },
-                "contactPrivacyRelationship" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-                },
-                "contactSupportedModalities" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-                }
-              }
-            }
-          ],
-          "distributionGroup" : [
-            {
-              "rel" : "distributionGroup",
-              "uri" : "sip:mypersonalgroup@contoso.com",
-              "id" : "7",
-              "name" : "MyPersonalGroup",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                },
-                "addToContactList" : {
-                  "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-                },
-                "expandDistributionGroup" : {
-                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-                },
-                "removeFromContactList" : {
-                  "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-                },
-                "subscribeToGroupPresence" : {
-                  "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-                }
-              },
-              "_embedded" : {
-                "contact" : [
-                  {
-                    "rel" : "contact",
-                    "company" : "Contoso Corp.",
-                    "department" : "Engineering",
-                    "emailAddresses" : [
-                      "Alex.Doe@contoso.com"
-                    ],
-                    "homePhoneNumber" : "tel:+19185550107",
-                    "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-                    "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-                    "name" : "Alex Doe",
-                    "office" : "tel:+1425554321;ext=54321",
-                    "otherPhoneNumber" : "tel:+19195558194",
-                    "sourceNetwork" : "SameEnterprise",
-                    "title" : "Engineer 2",
-                    "type" : "User",
-                    "uri" : "sip:alex@contoso.com",
-                    "workPhoneNumber" : "tel:+1425554321;ext=54321",
-                    "_links" : {
-                      "self" : {
-                        "href" : "/ucwa/v1/applications/192/people/282"
-                      },
-                      "contactLocation" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-                      },
-                      "contactNote" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-                      },
-                      "contactPhoto" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-                      },
-                      "contactPresence" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-                      },
-                      "contactPrivacyRelationship" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-                      },
-                      "contactSupportedModalities" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-                      }
-                    }
-                  }
-                ],
-                "distributionGroup" : [
-                  {
-                    "rel" : "distributionGroup",
-                    "uri" : "sip:mypersonalgroup@contoso.com",
-                    "id" : "7",
-                    "name" : "MyPersonalGroup",
-                    "_links" : {
-                      "self" : {
-                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                      },
-                      "addToContactList" : {
-                        "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-                      },
-                      "expandDistributionGroup" : {
-                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-                      },
-                      "removeFromContactList" : {
-                        "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-                      },
-                      "subscribeToGroupPresence" : {
-                        "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-                      }
-                    },
-                    "_embedded" : {
-                      "contact" : [
-                        {
-                          "_links" : {
-                            "self" : {
-                              "href" : "/ucwa/v1/applications/192/people/282"
-                            }
-                          }
-                        }
-                      ],
-                      "distributionGroup" : [
-                        {
-                          "_links" : {
-                            "self" : {
-                              "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                            }
-                          }
-                        }
-                      ]
-                    }
-                  }
-                ]
-              }
-            }
-          ]
-        }
-      }
-    ],
-    "group" : [
-      {
-        "rel" : "group",
-        "id" : "7",
-        "name" : "MyPersonalGroup",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/groups/group"
-          },
-          "groupContacts" : {
-            "href" : "/ucwa/v1/applications/192/contacts"
-          },
-          "subscribeToGroupPresence" : {
-            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myGroups GET xml request sample.
@@ -21859,8 +15533,7 @@ fn my_groups_get_xml_request() {
 /// The myGroups GET xml response sample.
 #[test]
 fn my_groups_get_xml_response() {
-    let _decoded: MyGroups = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
@@ -21959,114 +15632,11 @@ fn my_groups_get_xml_response() {
     <property name="id">7</property>
     <property name="name">MyPersonalGroup</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroups = xml_round_trip(body);
     reads_get::<
         MyGroups,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-  <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
-  <link rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" />
-  <link rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" />
-  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-  <property name="rel">myGroups</property>
-  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">distributionGroup</property>
-    <property name="uri">sip:mypersonalgroup@contoso.com</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-      <property name="rel">contact</property>
-      <property name="company">Contoso Corp.</property>
-      <property name="department">Engineering</property>
-      <propertyList name="emailAddresses">
-        <item>Alex.Doe@contoso.com</item>
-      </propertyList>
-      <property name="homePhoneNumber">tel:+19185550107</property>
-      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-      <property name="name">Alex Doe</property>
-      <property name="office">tel:+1425554321;ext=54321</property>
-      <property name="otherPhoneNumber">tel:+19195558194</property>
-      <property name="sourceNetwork">SameEnterprise</property>
-      <property name="title">Engineer 2</property>
-      <property name="type">User</property>
-      <property name="uri">sip:alex@contoso.com</property>
-      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-    </resource>
-    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-      <property name="rel">distributionGroup</property>
-      <property name="uri">sip:mypersonalgroup@contoso.com</property>
-      <property name="id">7</property>
-      <property name="name">MyPersonalGroup</property>
-      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-        <property name="rel">contact</property>
-        <property name="company">Contoso Corp.</property>
-        <property name="department">Engineering</property>
-        <propertyList name="emailAddresses">
-          <item>Alex.Doe@contoso.com</item>
-        </propertyList>
-        <property name="homePhoneNumber">tel:+19185550107</property>
-        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-        <property name="name">Alex Doe</property>
-        <property name="office">tel:+1425554321;ext=54321</property>
-        <property name="otherPhoneNumber">tel:+19195558194</property>
-        <property name="sourceNetwork">SameEnterprise</property>
-        <property name="title">Engineer 2</property>
-        <property name="type">User</property>
-        <property name="uri">sip:alex@contoso.com</property>
-        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-      </resource>
-      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-        <property name="rel">distributionGroup</property>
-        <property name="uri">sip:mypersonalgroup@contoso.com</property>
-        <property name="id">7</property>
-        <property name="name">MyPersonalGroup</property>
-        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
-        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-      </resource>
-    </resource>
-  </resource>
-  <resource rel="group" href="/ucwa/v1/applications/192/groups/group">
-    <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">group</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroups added event sample.
@@ -22884,8 +16454,7 @@ fn my_groups2_get_xml_request() {
 /// The myGroups2 GET xml response sample.
 #[test]
 fn my_groups2_get_xml_response() {
-    let _decoded: MyGroups2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
@@ -22985,115 +16554,11 @@ fn my_groups2_get_xml_response() {
     <property name="id">7</property>
     <property name="name">MyPersonalGroup</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroups2 = xml_round_trip(body);
     reads_get::<
         MyGroups2,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-  <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
-  <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
-  <link rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" />
-  <link rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" />
-  <link rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" />
-  <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
-  <property name="rel">myGroups</property>
-  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">distributionGroup</property>
-    <property name="uri">sip:mypersonalgroup@contoso.com</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-      <property name="rel">contact</property>
-      <property name="company">Contoso Corp.</property>
-      <property name="department">Engineering</property>
-      <propertyList name="emailAddresses">
-        <item>Alex.Doe@contoso.com</item>
-      </propertyList>
-      <property name="homePhoneNumber">tel:+19185550107</property>
-      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-      <property name="name">Alex Doe</property>
-      <property name="office">tel:+1425554321;ext=54321</property>
-      <property name="otherPhoneNumber">tel:+19195558194</property>
-      <property name="sourceNetwork">SameEnterprise</property>
-      <property name="title">Engineer 2</property>
-      <property name="type">User</property>
-      <property name="uri">sip:alex@contoso.com</property>
-      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-    </resource>
-    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-      <property name="rel">distributionGroup</property>
-      <property name="uri">sip:mypersonalgroup@contoso.com</property>
-      <property name="id">7</property>
-      <property name="name">MyPersonalGroup</property>
-      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-        <property name="rel">contact</property>
-        <property name="company">Contoso Corp.</property>
-        <property name="department">Engineering</property>
-        <propertyList name="emailAddresses">
-          <item>Alex.Doe@contoso.com</item>
-        </propertyList>
-        <property name="homePhoneNumber">tel:+19185550107</property>
-        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-        <property name="name">Alex Doe</property>
-        <property name="office">tel:+1425554321;ext=54321</property>
-        <property name="otherPhoneNumber">tel:+19195558194</property>
-        <property name="sourceNetwork">SameEnterprise</property>
-        <property name="title">Engineer 2</property>
-        <property name="type">User</property>
-        <property name="uri">sip:alex@contoso.com</property>
-        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-      </resource>
-      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-        <property name="rel">distributionGroup</property>
-        <property name="uri">sip:mypersonalgroup@contoso.com</property>
-        <property name="id">7</property>
-        <property name="name">MyPersonalGroup</property>
-        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
-        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-      </resource>
-    </resource>
-  </resource>
-  <resource rel="group" href="/ucwa/v1/applications/192/groups/group">
-    <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">group</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroups2 POST json request sample.
@@ -23703,8 +17168,7 @@ fn my_online_meeting_get_json_request() {
 /// The myOnlineMeeting GET json response sample.
 #[test]
 fn my_online_meeting_get_json_response() {
-    let decoded: MyOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeeting",
   "accessLevel" : "SameEnterprise",
   "attendees" : [
@@ -23751,8 +17215,8 @@ fn my_online_meeting_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""SameEnterprise""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -23764,58 +17228,7 @@ fn my_online_meeting_get_json_response() {
     holds(&decoded.expiration_time, r#""/Date(1474932029620)/""#);
     reads_get::<
         MyOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myOnlineMeeting",
-  "accessLevel" : "SameEnterprise",
-  "attendees" : [
-    "sip:johndoe@contoso.com",
-    "sip:janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "Disabled",
-  "conferenceId" : "12983487",
-  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-  "entryExitAnnouncement" : "Disabled",
-  "expirationTime" : "\/Date(1474932029620)\/",
-  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
-  "leaders" : [
-    "sip:aikc@contoso.com",
-    "sip:lenea@contoso.com"
-  ],
-  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
-  "lobbyBypassForPhoneUsers" : "Disabled",
-  "onlineMeetingId" : "IB88RLLY",
-  "onlineMeetingRel" : "myOnlineMeetings",
-  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
-  "organizerUri" : "sip:bmauldin@contoso.com",
-  "phoneUserAdmission" : "Disabled",
-  "subject" : "Quarterly sales numbers",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
-    },
-    "onlineMeetingExtensions" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-    }
-  },
-  "_embedded" : {
-    "onlineMeetingExtension" : [
-      {
-        "rel" : "onlineMeetingExtension",
-        "id" : "917823",
-        "type" : "RoamedParticipantData",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOnlineMeeting GET xml request sample.
@@ -23831,8 +17244,7 @@ fn my_online_meeting_get_xml_request() {
 /// The myOnlineMeeting GET xml response sample.
 #[test]
 fn my_online_meeting_get_xml_response() {
-    let decoded: MyOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myOnlineMeeting</property>
@@ -23864,8 +17276,8 @@ fn my_online_meeting_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""SameEnterprise""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -23877,43 +17289,7 @@ fn my_online_meeting_get_xml_response() {
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6249403-07:00""#);
     reads_get::<
         MyOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
-  <property name="rel">myOnlineMeeting</property>
-  <property name="accessLevel">SameEnterprise</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">SameEnterprise</property>
-  <property name="conferenceId">12983487</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="entryExitAnnouncement">Disabled</property>
-  <property name="expirationTime">2016-09-26T16:20:29.6249403-07:00</property>
-  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="onlineMeetingId">IB88RLLY</property>
-  <property name="onlineMeetingRel">myOnlineMeetings</property>
-  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-  <property name="organizerUri">sip:bmauldin@contoso.com</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-    <property name="rel">onlineMeetingExtension</property>
-    <property name="id">917823</property>
-    <property name="type">RoamedParticipantData</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myOnlineMeeting DELETE json request sample.
@@ -23951,8 +17327,7 @@ fn my_online_meeting_delete_xml_response() {
 /// The myOnlineMeeting PUT json request sample.
 #[test]
 fn my_online_meeting_put_json_request() {
-    let _decoded: MyOnlineMeetingRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "accessLevel" : "Invited",
   "attendees" : [
     "sip : johndoe@contoso.com",
@@ -23969,39 +17344,21 @@ fn my_online_meeting_put_json_request() {
   "lobbyBypassForPhoneUsers" : "Disabled",
   "phoneUserAdmission" : "Disabled",
   "subject" : "Quarterlysalesnumbers"
-}"#,
-    );
+}"#;
+    let _decoded: MyOnlineMeetingRequest = request_json_round_trip(body);
     requests_put::<
         MyOnlineMeeting,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
         "application/json",
-        r#"{
-  "accessLevel" : "Invited",
-  "attendees" : [
-    "sip : johndoe@contoso.com",
-    "sip : janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "SameEnterprise",
-  "description" : "We\u0027llbemeetingtoreviewthesalesnumbersforthispastquarteranddiscussprojectionsforthenexttwoquarters.",
-  "entryExitAnnouncement" : "Unsupported",
-  "expirationTime" : "\/Date(1474932029635)\/",
-  "leaders" : [
-    "sip : aikc@contoso.com",
-    "sip : lenea@contoso.com"
-  ],
-  "lobbyBypassForPhoneUsers" : "Disabled",
-  "phoneUserAdmission" : "Disabled",
-  "subject" : "Quarterlysalesnumbers"
-}"#,
+        body,
     );
 }
 
 /// The myOnlineMeeting PUT json response sample.
 #[test]
 fn my_online_meeting_put_json_response() {
-    let decoded: MyOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeeting",
   "accessLevel" : "Invited",
   "attendees" : [
@@ -24048,8 +17405,8 @@ fn my_online_meeting_put_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -24061,65 +17418,13 @@ fn my_online_meeting_put_json_response() {
     holds(&decoded.expiration_time, r#""/Date(1474932029637)/""#);
     reads_put::<
         MyOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myOnlineMeeting",
-  "accessLevel" : "Invited",
-  "attendees" : [
-    "sip:johndoe@contoso.com",
-    "sip:janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "Disabled",
-  "conferenceId" : "12983487",
-  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-  "entryExitAnnouncement" : "Unsupported",
-  "expirationTime" : "\/Date(1474932029637)\/",
-  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
-  "leaders" : [
-    "sip:aikc@contoso.com",
-    "sip:lenea@contoso.com"
-  ],
-  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
-  "lobbyBypassForPhoneUsers" : "Disabled",
-  "onlineMeetingId" : "IB88RLLY",
-  "onlineMeetingRel" : "myOnlineMeetings",
-  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
-  "organizerUri" : "sip:bmauldin@contoso.com",
-  "phoneUserAdmission" : "Disabled",
-  "subject" : "Quarterly sales numbers",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
-    },
-    "onlineMeetingExtensions" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-    }
-  },
-  "_embedded" : {
-    "onlineMeetingExtension" : [
-      {
-        "rel" : "onlineMeetingExtension",
-        "id" : "917823",
-        "type" : "RoamedParticipantData",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOnlineMeeting PUT xml request sample.
 #[test]
 fn my_online_meeting_put_xml_request() {
-    let decoded: MyOnlineMeetingRequest = request_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="accessLevel">Invited</property>
   <propertyList name="attendees">
@@ -24137,8 +17442,8 @@ fn my_online_meeting_put_xml_request() {
   <property name="lobbyBypassForPhoneUsers">Disabled</property>
   <property name="phoneUserAdmission">Disabled</property>
   <property name="subject">Quarterly sales numbers</property>
-</input>"#,
-    );
+</input>"#;
+    let decoded: MyOnlineMeetingRequest = request_xml_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(
@@ -24153,33 +17458,14 @@ fn my_online_meeting_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="accessLevel">Invited</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">SameEnterprise</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="entryExitAnnouncement">Disabled</property>
-  <property name="expirationTime">2016-09-26T16:20:29.6409409-07:00</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-</input>"#,
+        body,
     );
 }
 
 /// The myOnlineMeeting PUT xml response sample.
 #[test]
 fn my_online_meeting_put_xml_response() {
-    let decoded: MyOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myOnlineMeeting</property>
@@ -24211,8 +17497,8 @@ fn my_online_meeting_put_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""SameEnterprise""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -24224,43 +17510,7 @@ fn my_online_meeting_put_xml_response() {
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6429410-07:00""#);
     reads_put::<
         MyOnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
-  <property name="rel">myOnlineMeeting</property>
-  <property name="accessLevel">SameEnterprise</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">Disabled</property>
-  <property name="conferenceId">12983487</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="entryExitAnnouncement">Unsupported</property>
-  <property name="expirationTime">2016-09-26T16:20:29.6429410-07:00</property>
-  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="onlineMeetingId">IB88RLLY</property>
-  <property name="onlineMeetingRel">myOnlineMeetings</property>
-  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-  <property name="organizerUri">sip:bmauldin@contoso.com</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-    <property name="rel">onlineMeetingExtension</property>
-    <property name="id">917823</property>
-    <property name="type">RoamedParticipantData</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myOnlineMeetings GET json request sample.
@@ -24276,8 +17526,7 @@ fn my_online_meetings_get_json_request() {
 /// The myOnlineMeetings GET json response sample.
 #[test]
 fn my_online_meetings_get_json_response() {
-    let _decoded: MyOnlineMeetings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeetings",
   "_links" : {
     "self" : {
@@ -24386,124 +17635,11 @@ fn my_online_meetings_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyOnlineMeetings = json_round_trip(body);
     reads_get::<
         MyOnlineMeetings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myOnlineMeetings",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
-    }
-  },
-  "_embedded" : {
-    "myAssignedOnlineMeeting" : [
-      {
-        "rel" : "myAssignedOnlineMeeting",
-        "accessLevel" : "Locked",
-        "attendees" : [
-          "sip:johndoe@contoso.com",
-          "sip:janedoe@contoso.com"
-        ],
-        "automaticLeaderAssignment" : "Disabled",
-        "conferenceId" : "12983487",
-        "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-        "entryExitAnnouncement" : "Disabled",
-        "expirationTime" : "\/Date(1474932029004)\/",
-        "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
-        "leaders" : [
-          "sip:aikc@contoso.com",
-          "sip:lenea@contoso.com"
-        ],
-        "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
-        "lobbyBypassForPhoneUsers" : "Disabled",
-        "onlineMeetingId" : "IB88RLLY",
-        "onlineMeetingRel" : "myOnlineMeetings",
-        "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
-        "organizerUri" : "sip:bmauldin@contoso.com",
-        "phoneUserAdmission" : "Disabled",
-        "subject" : "Quarterly sales numbers",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-          },
-          "onlineMeetingExtensions" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-          }
-        },
-        "_embedded" : {
-          "onlineMeetingExtension" : [
-            {
-              "rel" : "onlineMeetingExtension",
-              "id" : "917823",
-              "type" : "RoamedParticipantData",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-                }
-              }
-            }
-          ]
-        }
-      }
-    ],
-    "myOnlineMeeting" : [
-      {
-        "rel" : "myOnlineMeeting",
-        "accessLevel" : "Locked",
-        "attendees" : [
-          "sip:johndoe@contoso.com",
-          "sip:janedoe@contoso.com"
-        ],
-        "automaticLeaderAssignment" : "Disabled",
-        "conferenceId" : "12983487",
-        "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-        "entryExitAnnouncement" : "Disabled",
-        "expirationTime" : "\/Date(1474932029024)\/",
-        "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
-        "leaders" : [
-          "sip:aikc@contoso.com",
-          "sip:lenea@contoso.com"
-        ],
-        "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
-        "lobbyBypassForPhoneUsers" : "Disabled",
-        "onlineMeetingId" : "IB88RLLY",
-        "onlineMeetingRel" : "myOnlineMeetings",
-        "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
-        "organizerUri" : "sip:bmauldin@contoso.com",
-        "phoneUserAdmission" : "Disabled",
-        "subject" : "Quarterly sales numbers",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
-          },
-          "onlineMeetingExtensions" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-          }
-        },
-        "_embedded" : {
-          "onlineMeetingExtension" : [
-            {
-              "rel" : "onlineMeetingExtension",
-              "id" : "917823",
-              "type" : "RoamedParticipantData",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-                }
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOnlineMeetings GET xml request sample.
@@ -24519,8 +17655,7 @@ fn my_online_meetings_get_xml_request() {
 /// The myOnlineMeetings GET xml response sample.
 #[test]
 fn my_online_meetings_get_xml_response() {
-    let _decoded: MyOnlineMeetings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myOnlineMeetings</property>
   <resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600">
@@ -24587,82 +17722,11 @@ fn my_online_meetings_get_xml_response() {
       <property name="type">RoamedParticipantData</property>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyOnlineMeetings = xml_round_trip(body);
     reads_get::<
         MyOnlineMeetings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">myOnlineMeetings</property>
-  <resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600">
-    <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
-    <property name="rel">myAssignedOnlineMeeting</property>
-    <property name="accessLevel">None</property>
-    <propertyList name="attendees">
-      <item>sip:johndoe@contoso.com</item>
-      <item>sip:janedoe@contoso.com</item>
-    </propertyList>
-    <property name="automaticLeaderAssignment">SameEnterprise</property>
-    <property name="conferenceId">12983487</property>
-    <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-    <property name="entryExitAnnouncement">Unsupported</property>
-    <property name="expirationTime">2016-09-26T16:20:29.0389049-07:00</property>
-    <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-    <propertyList name="leaders">
-      <item>sip:aikc@contoso.com</item>
-      <item>sip:lenea@contoso.com</item>
-    </propertyList>
-    <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
-    <property name="lobbyBypassForPhoneUsers">Disabled</property>
-    <property name="onlineMeetingId">IB88RLLY</property>
-    <property name="onlineMeetingRel">myOnlineMeetings</property>
-    <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-    <property name="organizerUri">sip:bmauldin@contoso.com</property>
-    <property name="phoneUserAdmission">Disabled</property>
-    <property name="subject">Quarterly sales numbers</property>
-    <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-      <property name="rel">onlineMeetingExtension</property>
-      <property name="id">917823</property>
-      <property name="type">RoamedParticipantData</property>
-    </resource>
-  </resource>
-  <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943">
-    <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
-    <property name="rel">myOnlineMeeting</property>
-    <property name="accessLevel">None</property>
-    <propertyList name="attendees">
-      <item>sip:johndoe@contoso.com</item>
-      <item>sip:janedoe@contoso.com</item>
-    </propertyList>
-    <property name="automaticLeaderAssignment">SameEnterprise</property>
-    <property name="conferenceId">12983487</property>
-    <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-    <property name="entryExitAnnouncement">Disabled</property>
-    <property name="expirationTime">2016-09-26T16:20:29.0419053-07:00</property>
-    <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-    <propertyList name="leaders">
-      <item>sip:aikc@contoso.com</item>
-      <item>sip:lenea@contoso.com</item>
-    </propertyList>
-    <property name="legacyOnlineMeetingUri">conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d</property>
-    <property name="lobbyBypassForPhoneUsers">Disabled</property>
-    <property name="onlineMeetingId">IB88RLLY</property>
-    <property name="onlineMeetingRel">myOnlineMeetings</property>
-    <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-    <property name="organizerUri">sip:bmauldin@contoso.com</property>
-    <property name="phoneUserAdmission">Disabled</property>
-    <property name="subject">Quarterly sales numbers</property>
-    <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-      <property name="rel">onlineMeetingExtension</property>
-      <property name="id">917823</property>
-      <property name="type">RoamedParticipantData</property>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myOnlineMeetings POST json request sample.
@@ -24700,8 +17764,7 @@ fn my_online_meetings_post_json_request() {
 /// The myOnlineMeetings POST json response sample.
 #[test]
 fn my_online_meetings_post_json_response() {
-    let decoded: MyOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeeting",
   "accessLevel" : "None",
   "attendees" : [
@@ -24748,8 +17811,8 @@ fn my_online_meetings_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""None""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -24761,58 +17824,7 @@ fn my_online_meetings_post_json_response() {
     holds(&decoded.expiration_time, r#""/Date(1474932029051)/""#);
     reads_post::<
         MyOnlineMeetings,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myOnlineMeeting",
-  "accessLevel" : "None",
-  "attendees" : [
-    "sip:johndoe@contoso.com",
-    "sip:janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "SameEnterprise",
-  "conferenceId" : "12983487",
-  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-  "entryExitAnnouncement" : "Disabled",
-  "expirationTime" : "\/Date(1474932029051)\/",
-  "joinUrl" : "https://meet.contoso.com/bmauldin/IB88RLLY",
-  "leaders" : [
-    "sip:aikc@contoso.com",
-    "sip:lenea@contoso.com"
-  ],
-  "legacyOnlineMeetingUri" : "conf:sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY?conversation-id=cdc15173-e354-4d1b-9f4c-cf42ab746f3d",
-  "lobbyBypassForPhoneUsers" : "Disabled",
-  "onlineMeetingId" : "IB88RLLY",
-  "onlineMeetingRel" : "myOnlineMeetings",
-  "onlineMeetingUri" : "sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY",
-  "organizerUri" : "sip:bmauldin@contoso.com",
-  "phoneUserAdmission" : "Disabled",
-  "subject" : "Quarterly sales numbers",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943"
-    },
-    "onlineMeetingExtensions" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-    }
-  },
-  "_embedded" : {
-    "onlineMeetingExtension" : [
-      {
-        "rel" : "onlineMeetingExtension",
-        "id" : "917823",
-        "type" : "RoamedParticipantData",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOnlineMeetings POST xml request sample.
@@ -24910,8 +17922,7 @@ fn my_organization_group_get_json_request() {
 /// The myOrganizationGroup GET json response sample.
 #[test]
 fn my_organization_group_get_json_response() {
-    let decoded: MyOrganizationGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOrganizationGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -24926,32 +17937,13 @@ fn my_organization_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOrganizationGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         MyOrganizationGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myOrganizationGroup",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/myOrganizationGroup"
-    },
-    "groupContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOrganizationGroup GET xml request sample.
@@ -24967,32 +17959,20 @@ fn my_organization_group_get_xml_request() {
 /// The myOrganizationGroup GET xml response sample.
 #[test]
 fn my_organization_group_get_xml_response() {
-    let decoded: MyOrganizationGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">myOrganizationGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyOrganizationGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         MyOrganizationGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">myOrganizationGroup</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myOrganizationGroup added event sample.
@@ -25113,8 +18093,7 @@ fn my_privacy_relationship_get_json_request() {
 /// The myPrivacyRelationship GET json response sample.
 #[test]
 fn my_privacy_relationship_get_json_response() {
-    let decoded: MyPrivacyRelationship = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myPrivacyRelationship",
   "relationshipLevel" : "Workgroup",
   "_links" : {
@@ -25127,29 +18106,12 @@ fn my_privacy_relationship_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyPrivacyRelationship = json_round_trip(body);
     holds(&decoded.relationship_level, r#""Workgroup""#);
     reads_get::<
         MyPrivacyRelationship,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myPrivacyRelationship",
-  "relationshipLevel" : "Workgroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship"
-    },
-    "contact" : [
-      {
-        "href" : "/ucwa/v1/applications/192/people/151"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myPrivacyRelationship GET xml request sample.
@@ -25165,27 +18127,17 @@ fn my_privacy_relationship_get_xml_request() {
 /// The myPrivacyRelationship GET xml response sample.
 #[test]
 fn my_privacy_relationship_get_xml_response() {
-    let decoded: MyPrivacyRelationship = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/576" />
   <property name="rel">myPrivacyRelationship</property>
   <property name="relationshipLevel">Colleagues</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyPrivacyRelationship = xml_round_trip(body);
     holds(&decoded.relationship_level, r#""Colleagues""#);
     reads_get::<
         MyPrivacyRelationship,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/576" />
-  <property name="rel">myPrivacyRelationship</property>
-  <property name="relationshipLevel">Colleagues</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myPrivacyRelationships GET json request sample.
@@ -25201,8 +18153,7 @@ fn my_privacy_relationships_get_json_request() {
 /// The myPrivacyRelationships GET json response sample.
 #[test]
 fn my_privacy_relationships_get_json_response() {
-    let _decoded: MyPrivacyRelationships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myPrivacyRelationships",
   "_links" : {
     "self" : {
@@ -25227,40 +18178,11 @@ fn my_privacy_relationships_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyPrivacyRelationships = json_round_trip(body);
     reads_get::<
         MyPrivacyRelationships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myPrivacyRelationships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
-    }
-  },
-  "_embedded" : {
-    "myPrivacyRelationship" : [
-      {
-        "rel" : "myPrivacyRelationship",
-        "relationshipLevel" : "Unknown",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship"
-          },
-          "contact" : [
-            {
-              "href" : "/ucwa/v1/applications/192/people/816"
-            }
-          ]
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myPrivacyRelationships GET xml request sample.
@@ -25276,8 +18198,7 @@ fn my_privacy_relationships_get_xml_request() {
 /// The myPrivacyRelationships GET xml response sample.
 #[test]
 fn my_privacy_relationships_get_xml_response() {
-    let _decoded: MyPrivacyRelationships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myPrivacyRelationships</property>
   <resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship">
@@ -25285,23 +18206,11 @@ fn my_privacy_relationships_get_xml_response() {
     <property name="rel">myPrivacyRelationship</property>
     <property name="relationshipLevel">External</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyPrivacyRelationships = xml_round_trip(body);
     reads_get::<
         MyPrivacyRelationships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">myPrivacyRelationships</property>
-  <resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/464" />
-    <property name="rel">myPrivacyRelationship</property>
-    <property name="relationshipLevel">External</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The nextConversationLogTranscripts GET json request sample.
@@ -25317,8 +18226,7 @@ fn next_conversation_log_transcripts_get_json_request() {
 /// The nextConversationLogTranscripts GET json response sample.
 #[test]
 fn next_conversation_log_transcripts_get_json_response() {
-    let _decoded: NextConversationLogTranscripts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "nextConversationLogTranscripts",
   "_links" : {
     "self" : {
@@ -25382,79 +18290,11 @@ fn next_conversation_log_transcripts_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: NextConversationLogTranscripts = json_round_trip(body);
     reads_get::<
         NextConversationLogTranscripts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "nextConversationLogTranscripts",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts"
-    },
-    "nextConversationLogTranscripts" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts"
-    }
-  },
-  "_embedded" : {
-    "conversationLogTranscript" : [
-      {
-        "rel" : "conversationLogTranscript",
-        "timeStamp" : "\/Date(1474932029201)\/",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          }
-        },
-        "_embedded" : {
-          "audioTranscript" : {
-            "rel" : "audioTranscript",
-            "duration" : "samplevalue",
-            "status" : "Connected",
-            "_links" : {
-              "self" : {
-                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
-              }
-            }
-          },
-          "errorTranscript" : {
-            "rel" : "errorTranscript",
-            "reason" : "TranscriptionFailed",
-            "_links" : {
-              "self" : {
-                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
-              }
-            }
-          },
-          "messageTranscript" : {
-            "rel" : "messageTranscript",
-            "_links" : {
-              "self" : {
-                "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript"
-              },
-              "htmlMessage" : {
-                "href" : "data:text/html;base64,base64-encoded-htmlmessage"
-              },
-              "plainMessage" : {
-                "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
-              }
-            }
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The nextConversationLogTranscripts GET xml request sample.
@@ -25470,8 +18310,7 @@ fn next_conversation_log_transcripts_get_xml_request() {
 /// The nextConversationLogTranscripts GET xml response sample.
 #[test]
 fn next_conversation_log_transcripts_get_xml_response() {
-    let _decoded: NextConversationLogTranscripts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
   <property name="rel">nextConversationLogTranscripts</property>
@@ -25495,39 +18334,11 @@ fn next_conversation_log_transcripts_get_xml_response() {
       <property name="rel">messageTranscript</property>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: NextConversationLogTranscripts = xml_round_trip(body);
     reads_get::<
         NextConversationLogTranscripts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
-  <property name="rel">nextConversationLogTranscripts</property>
-  <resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <property name="rel">conversationLogTranscript</property>
-    <property name="timeStamp">2016-09-26T16:20:29.2219169-07:00</property>
-    <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript">
-      <property name="rel">audioTranscript</property>
-      <property name="duration">samplevalue</property>
-      <property name="status">Connected</property>
-    </resource>
-    <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript">
-      <property name="rel">errorTranscript</property>
-      <property name="reason">TranscriptionFailed</property>
-    </resource>
-    <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript">
-      <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
-      <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
-      <property name="rel">messageTranscript</property>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The note GET json request sample.
@@ -25541,8 +18352,7 @@ fn note_get_json_request() {
 /// The note GET json response sample.
 #[test]
 fn note_get_json_response() {
-    let decoded: Note = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "note",
   "message" : "Heads down today",
   "type" : "Personal",
@@ -25551,26 +18361,11 @@ fn note_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/note"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Note = json_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
-    reads_get::<
-        Note,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "note",
-  "message" : "Heads down today",
-  "type" : "Personal",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/note"
-    }
-  }
-}"#,
-    );
+    reads_get::<Note>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The note GET xml request sample.
@@ -25584,28 +18379,16 @@ fn note_get_xml_request() {
 /// The note GET xml response sample.
 #[test]
 fn note_get_xml_response() {
-    let decoded: Note = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="note" href="/ucwa/v1/applications/192/me/note" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">note</property>
   <property name="message">Heads down today</property>
   <property name="type">Personal</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Note = xml_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
-    reads_get::<
-        Note,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="note" href="/ucwa/v1/applications/192/me/note" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">note</property>
-  <property name="message">Heads down today</property>
-  <property name="type">Personal</property>
-</resource>"#,
-    );
+    reads_get::<Note>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The note POST json response sample.
@@ -25736,8 +18519,7 @@ fn on_behalf_of_get_json_request() {
 /// The onBehalfOf GET json response sample.
 #[test]
 fn on_behalf_of_get_json_response() {
-    let decoded: OnBehalfOf = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onBehalfOf",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -25778,8 +18560,8 @@ fn on_behalf_of_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnBehalfOf = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -25794,52 +18576,7 @@ fn on_behalf_of_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         OnBehalfOf,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onBehalfOf",
-  "company" : "Contoso Corp.",
-  "department" : "Engineering",
-  "emailAddresses" : [
-    "Alex.Doe@contoso.com"
-  ],
-  "homePhoneNumber" : "tel:+19185550107",
-  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-  "name" : "Alex Doe",
-  "office" : "tel:+1425554321;ext=54321",
-  "otherPhoneNumber" : "tel:+19195558194",
-  "sourceNetwork" : "SameEnterprise",
-  "title" : "Engineer 2",
-  "type" : "User",
-  "uri" : "sip:alex@contoso.com",
-  "workPhoneNumber" : "tel:+1425554321;ext=54321",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "contactLocation" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-    },
-    "contactNote" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "contactPrivacyRelationship" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-    },
-    "contactSupportedModalities" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onBehalfOf GET xml request sample.
@@ -25853,8 +18590,7 @@ fn on_behalf_of_get_xml_request() {
 /// The onBehalfOf GET xml response sample.
 #[test]
 fn on_behalf_of_get_xml_response() {
-    let decoded: OnBehalfOf = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -25879,8 +18615,8 @@ fn on_behalf_of_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnBehalfOf = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -25895,36 +18631,7 @@ fn on_behalf_of_get_xml_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         OnBehalfOf,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">onBehalfOf</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeeting GET json request sample.
@@ -25940,8 +18647,7 @@ fn online_meeting_get_json_request() {
 /// The onlineMeeting GET json response sample.
 #[test]
 fn online_meeting_get_json_response() {
-    let decoded: OnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeeting",
   "accessLevel" : "Invited",
   "attendees" : [
@@ -25956,8 +18662,8 @@ fn online_meeting_get_json_response() {
   "entryExitAnnouncement" : "Disabled",
   "expirationTime" : "\/Date(1474932024507)\/",
   "hostingNetwork" : "https://meet.contoso.com",
-  "joinUrl":"https : //meet.contoso.com/bmauldin/IB88RLLY","largeMeeting":"Disabled","leaders":["sip : aikc@contoso.com","sip : lenea@contoso.com"],"lobbyBypassForPhoneUsers":"Disabled","onlineMeetingId":"IB88RLLY","onlineMeetingRel":"myOnlineMeetings","onlineMeetingUri":"sip : bmauldin@contoso.com;gruu;opaque=app : conf : focus : id : IB88RLLY","organizerName":"BillMauldin","organizerUri":"sip : bmauldin@contoso.com","phoneUserAdmission":"Disabled","subject":"Quarterlysalesnumbers","_links":{"self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"},"conversation":{"href":"/ucwa/v1/applications/192/communication/conversations/137"},"organizer":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer"},"phoneDialInInformation":{"href":"/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"}},"_embedded":{"onlineMeetingExtension":[{"rel":"onlineMeetingExtension","id":"917823","type":"RoamedParticipantData","_links":{"self":{"href":"/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"}}}]}}"#,
-    );
+  "joinUrl":"https : //meet.contoso.com/bmauldin/IB88RLLY","largeMeeting":"Disabled","leaders":["sip : aikc@contoso.com","sip : lenea@contoso.com"],"lobbyBypassForPhoneUsers":"Disabled","onlineMeetingId":"IB88RLLY","onlineMeetingRel":"myOnlineMeetings","onlineMeetingUri":"sip : bmauldin@contoso.com;gruu;opaque=app : conf : focus : id : IB88RLLY","organizerName":"BillMauldin","organizerUri":"sip : bmauldin@contoso.com","phoneUserAdmission":"Disabled","subject":"Quarterlysalesnumbers","_links":{"self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"},"conversation":{"href":"/ucwa/v1/applications/192/communication/conversations/137"},"organizer":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer"},"phoneDialInInformation":{"href":"/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"}},"_embedded":{"onlineMeetingExtension":[{"rel":"onlineMeetingExtension","id":"917823","type":"RoamedParticipantData","_links":{"self":{"href":"/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"}}}]}}"#;
+    let decoded: OnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -25972,26 +18678,7 @@ fn online_meeting_get_json_response() {
     holds(&decoded.disclaimer_title, r#""Meeting Confidentiality""#);
     reads_get::<
         OnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeeting",
-  "accessLevel" : "Invited",
-  "attendees" : [
-    "sip:johndoe@contoso.com",
-    "sip:janedoe@contoso.com"
-  ],
-  "automaticLeaderAssignment" : "Disabled",
-  "conferenceId" : "12983487",
-  "description" : "We\u0027ll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.",
-  "disclaimerBody" : "The matters of this meeting are confidential.",
-  "disclaimerTitle" : "Meeting Confidentiality",
-  "entryExitAnnouncement" : "Disabled",
-  "expirationTime" : "\/Date(1474932024507)\/",
-  "hostingNetwork" : "https://meet.contoso.com",
-  "joinUrl":"https : //meet.contoso.com/bmauldin/IB88RLLY","largeMeeting":"Disabled","leaders":["sip : aikc@contoso.com","sip : lenea@contoso.com"],"lobbyBypassForPhoneUsers":"Disabled","onlineMeetingId":"IB88RLLY","onlineMeetingRel":"myOnlineMeetings","onlineMeetingUri":"sip : bmauldin@contoso.com;gruu;opaque=app : conf : focus : id : IB88RLLY","organizerName":"BillMauldin","organizerUri":"sip : bmauldin@contoso.com","phoneUserAdmission":"Disabled","subject":"Quarterlysalesnumbers","_links":{"self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"},"conversation":{"href":"/ucwa/v1/applications/192/communication/conversations/137"},"organizer":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer"},"phoneDialInInformation":{"href":"/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"}},"_embedded":{"onlineMeetingExtension":[{"rel":"onlineMeetingExtension","id":"917823","type":"RoamedParticipantData","_links":{"self":{"href":"/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"}}}]}}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeeting GET xml request sample.
@@ -26007,8 +18694,7 @@ fn online_meeting_get_xml_request() {
 /// The onlineMeeting GET xml response sample.
 #[test]
 fn online_meeting_get_xml_response() {
-    let decoded: OnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
   <link rel="organizer" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer" />
@@ -26046,8 +18732,8 @@ fn online_meeting_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -26062,49 +18748,7 @@ fn online_meeting_get_xml_response() {
     holds(&decoded.disclaimer_title, r#""Meeting Confidentiality""#);
     reads_get::<
         OnlineMeeting,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="organizer" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer" />
-  <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
-  <property name="rel">onlineMeeting</property>
-  <property name="accessLevel">Invited</property>
-  <propertyList name="attendees">
-    <item>sip:johndoe@contoso.com</item>
-    <item>sip:janedoe@contoso.com</item>
-  </propertyList>
-  <property name="automaticLeaderAssignment">SameEnterprise</property>
-  <property name="conferenceId">12983487</property>
-  <property name="description">We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.</property>
-  <property name="disclaimerBody">The matters of this meeting are confidential.</property>
-  <property name="disclaimerTitle">Meeting Confidentiality</property>
-  <property name="entryExitAnnouncement">Unsupported</property>
-  <property name="expirationTime">2016-09-26T16:20:24.5196479-07:00</property>
-  <property name="hostingNetwork">https://meet.contoso.com</property>
-  <property name="joinUrl">https://meet.contoso.com/bmauldin/IB88RLLY</property>
-  <property name="largeMeeting">Unknown</property>
-  <propertyList name="leaders">
-    <item>sip:aikc@contoso.com</item>
-    <item>sip:lenea@contoso.com</item>
-  </propertyList>
-  <property name="lobbyBypassForPhoneUsers">Disabled</property>
-  <property name="onlineMeetingId">IB88RLLY</property>
-  <property name="onlineMeetingRel">myOnlineMeetings</property>
-  <property name="onlineMeetingUri">sip:bmauldin@contoso.com;gruu;opaque=app:conf:focus:id:IB88RLLY</property>
-  <property name="organizerName">Bill Mauldin</property>
-  <property name="organizerUri">sip:bmauldin@contoso.com</property>
-  <property name="phoneUserAdmission">Disabled</property>
-  <property name="subject">Quarterly sales numbers</property>
-  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-    <property name="rel">onlineMeetingExtension</property>
-    <property name="id">917823</property>
-    <property name="type">RoamedParticipantData</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeeting added event sample.
@@ -26198,8 +18842,7 @@ fn online_meeting_default_values_get_json_request() {
 /// The onlineMeetingDefaultValues GET json response sample.
 #[test]
 fn online_meeting_default_values_get_json_response() {
-    let decoded: OnlineMeetingDefaultValues = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingDefaultValues",
   "accessLevel" : "Locked",
   "automaticLeaderAssignment" : "SameEnterprise",
@@ -26212,8 +18855,8 @@ fn online_meeting_default_values_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingDefaultValues = json_round_trip(body);
     holds(&decoded.access_level, r#""Locked""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.default_online_meeting_rel, r#""myOnlineMeetings""#);
@@ -26222,24 +18865,7 @@ fn online_meeting_default_values_get_json_response() {
     holds(&decoded.participants_warning_threshold, r#"16"#);
     reads_get::<
         OnlineMeetingDefaultValues,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingDefaultValues",
-  "accessLevel" : "Locked",
-  "automaticLeaderAssignment" : "SameEnterprise",
-  "defaultOnlineMeetingRel" : "myOnlineMeetings",
-  "entryExitAnnouncement" : "Disabled",
-  "lobbyBypassForPhoneUsers" : "Enabled",
-  "participantsWarningThreshold" : 16,
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingDefaultValues GET xml request sample.
@@ -26255,8 +18881,7 @@ fn online_meeting_default_values_get_xml_request() {
 /// The onlineMeetingDefaultValues GET xml response sample.
 #[test]
 fn online_meeting_default_values_get_xml_response() {
-    let decoded: OnlineMeetingDefaultValues = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingDefaultValues</property>
   <property name="accessLevel">Invited</property>
@@ -26265,8 +18890,8 @@ fn online_meeting_default_values_get_xml_response() {
   <property name="entryExitAnnouncement">Unsupported</property>
   <property name="lobbyBypassForPhoneUsers">Enabled</property>
   <property name="participantsWarningThreshold">54</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingDefaultValues = xml_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.default_online_meeting_rel, r#""myOnlineMeetings""#);
@@ -26274,20 +18899,7 @@ fn online_meeting_default_values_get_xml_response() {
     holds(&decoded.lobby_bypass_for_phone_users, r#""Enabled""#);
     reads_get::<
         OnlineMeetingDefaultValues,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">onlineMeetingDefaultValues</property>
-  <property name="accessLevel">Invited</property>
-  <property name="automaticLeaderAssignment">SameEnterprise</property>
-  <property name="defaultOnlineMeetingRel">myOnlineMeetings</property>
-  <property name="entryExitAnnouncement">Unsupported</property>
-  <property name="lobbyBypassForPhoneUsers">Enabled</property>
-  <property name="participantsWarningThreshold">54</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingEligibleValues GET json request sample.
@@ -26303,8 +18915,7 @@ fn online_meeting_eligible_values_get_json_request() {
 /// The onlineMeetingEligibleValues GET json response sample.
 #[test]
 fn online_meeting_eligible_values_get_json_response() {
-    let _decoded: OnlineMeetingEligibleValues = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingEligibleValues",
   "accessLevels" : [
     "Locked"
@@ -26332,43 +18943,11 @@ fn online_meeting_eligible_values_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: OnlineMeetingEligibleValues = json_round_trip(body);
     reads_get::<
         OnlineMeetingEligibleValues,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingEligibleValues",
-  "accessLevels" : [
-    "Locked"
-  ],
-  "automaticLeaderAssignments" : [
-    "SameEnterprise"
-  ],
-  "eligibleOnlineMeetingRels" : [
-    "myOnlineMeetings"
-  ],
-  "entryExitAnnouncements" : [
-    "Unsupported"
-  ],
-  "lobbyBypassForPhoneUsersSettings" : [
-    "Disabled"
-  ],
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
-    },
-    "myAssignedOnlineMeeting" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-    },
-    "myOnlineMeetings" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingEligibleValues GET xml request sample.
@@ -26384,8 +18963,7 @@ fn online_meeting_eligible_values_get_xml_request() {
 /// The onlineMeetingEligibleValues GET xml response sample.
 #[test]
 fn online_meeting_eligible_values_get_xml_response() {
-    let _decoded: OnlineMeetingEligibleValues = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
   <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
@@ -26405,35 +18983,11 @@ fn online_meeting_eligible_values_get_xml_response() {
   <propertyList name="lobbyBypassForPhoneUsersSettings">
     <item>Disabled</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: OnlineMeetingEligibleValues = xml_round_trip(body);
     reads_get::<
         OnlineMeetingEligibleValues,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
-  <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
-  <property name="rel">onlineMeetingEligibleValues</property>
-  <propertyList name="accessLevels">
-    <item>SameEnterprise</item>
-  </propertyList>
-  <propertyList name="automaticLeaderAssignments">
-    <item>Disabled</item>
-  </propertyList>
-  <propertyList name="eligibleOnlineMeetingRels">
-    <item>myOnlineMeetings</item>
-  </propertyList>
-  <propertyList name="entryExitAnnouncements">
-    <item>Unsupported</item>
-  </propertyList>
-  <propertyList name="lobbyBypassForPhoneUsersSettings">
-    <item>Disabled</item>
-  </propertyList>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingExtension GET json request sample.
@@ -26449,8 +19003,7 @@ fn online_meeting_extension_get_json_request() {
 /// The onlineMeetingExtension GET json response sample.
 #[test]
 fn online_meeting_extension_get_json_response() {
-    let decoded: OnlineMeetingExtension = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtension",
   "id" : "917823",
   "type" : "RoamedParticipantData",
@@ -26459,26 +19012,13 @@ fn online_meeting_extension_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingExtension = json_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
     reads_get::<
         OnlineMeetingExtension,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingExtension",
-  "id" : "917823",
-  "type" : "RoamedParticipantData",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingExtension GET xml request sample.
@@ -26494,28 +19034,18 @@ fn online_meeting_extension_get_xml_request() {
 /// The onlineMeetingExtension GET xml response sample.
 #[test]
 fn online_meeting_extension_get_xml_response() {
-    let decoded: OnlineMeetingExtension = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtension</property>
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingExtension = xml_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
     reads_get::<
         OnlineMeetingExtension,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">onlineMeetingExtension</property>
-  <property name="id">917823</property>
-  <property name="type">RoamedParticipantData</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingExtension DELETE json request sample.
@@ -26553,29 +19083,24 @@ fn online_meeting_extension_delete_xml_response() {
 /// The onlineMeetingExtension PUT json request sample.
 #[test]
 fn online_meeting_extension_put_json_request() {
-    let _decoded: OnlineMeetingExtensionRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "id" : "917823",
   "type" : "RoamedParticipantData"
-}"#,
-    );
+}"#;
+    let _decoded: OnlineMeetingExtensionRequest = request_json_round_trip(body);
     requests_put::<
         OnlineMeetingExtension,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
         "application/json",
-        r#"{
-  "id" : "917823",
-  "type" : "RoamedParticipantData"
-}"#,
+        body,
     );
 }
 
 /// The onlineMeetingExtension PUT json response sample.
 #[test]
 fn online_meeting_extension_put_json_response() {
-    let decoded: OnlineMeetingExtension = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtension",
   "id" : "917823",
   "type" : "RoamedParticipantData",
@@ -26584,38 +19109,24 @@ fn online_meeting_extension_put_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingExtension = json_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
     reads_put::<
         OnlineMeetingExtension,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingExtension",
-  "id" : "917823",
-  "type" : "RoamedParticipantData",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingExtension PUT xml request sample.
 #[test]
 fn online_meeting_extension_put_xml_request() {
-    let decoded: OnlineMeetingExtensionRequest = request_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
-</input>"#,
-    );
+</input>"#;
+    let decoded: OnlineMeetingExtensionRequest = request_xml_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
     requests_put::<
@@ -26623,39 +19134,25 @@ fn online_meeting_extension_put_xml_request() {
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="id">917823</property>
-  <property name="type">RoamedParticipantData</property>
-</input>"#,
+        body,
     );
 }
 
 /// The onlineMeetingExtension PUT xml response sample.
 #[test]
 fn online_meeting_extension_put_xml_response() {
-    let decoded: OnlineMeetingExtension = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtension</property>
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingExtension = xml_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
     reads_put::<
         OnlineMeetingExtension,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">onlineMeetingExtension</property>
-  <property name="id">917823</property>
-  <property name="type">RoamedParticipantData</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingExtensions GET json request sample.
@@ -26671,8 +19168,7 @@ fn online_meeting_extensions_get_json_request() {
 /// The onlineMeetingExtensions GET json response sample.
 #[test]
 fn online_meeting_extensions_get_json_response() {
-    let _decoded: OnlineMeetingExtensions = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtensions",
   "_links" : {
     "self" : {
@@ -26693,36 +19189,11 @@ fn online_meeting_extensions_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: OnlineMeetingExtensions = json_round_trip(body);
     reads_get::<
         OnlineMeetingExtensions,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingExtensions",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions"
-    }
-  },
-  "_embedded" : {
-    "onlineMeetingExtension" : [
-      {
-        "rel" : "onlineMeetingExtension",
-        "id" : "917823",
-        "type" : "RoamedParticipantData",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingExtensions GET xml request sample.
@@ -26738,8 +19209,7 @@ fn online_meeting_extensions_get_xml_request() {
 /// The onlineMeetingExtensions GET xml response sample.
 #[test]
 fn online_meeting_extensions_get_xml_response() {
-    let _decoded: OnlineMeetingExtensions = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtensions</property>
   <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
@@ -26747,23 +19217,11 @@ fn online_meeting_extensions_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: OnlineMeetingExtensions = xml_round_trip(body);
     reads_get::<
         OnlineMeetingExtensions,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">onlineMeetingExtensions</property>
-  <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
-    <property name="rel">onlineMeetingExtension</property>
-    <property name="id">917823</property>
-    <property name="type">RoamedParticipantData</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingExtensions POST json request sample.
@@ -26787,8 +19245,7 @@ fn online_meeting_extensions_post_json_request() {
 /// The onlineMeetingExtensions POST json response sample.
 #[test]
 fn online_meeting_extensions_post_json_response() {
-    let decoded: OnlineMeetingExtension = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtension",
   "id" : "917823",
   "type" : "RoamedParticipantData",
@@ -26797,26 +19254,13 @@ fn online_meeting_extensions_post_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingExtension = json_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
     reads_post::<
         OnlineMeetingExtensions,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingExtension",
-  "id" : "917823",
-  "type" : "RoamedParticipantData",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingExtensions POST xml request sample.
@@ -26866,8 +19310,7 @@ fn online_meeting_invitation_get_json_request() {
 /// The onlineMeetingInvitation GET json response sample.
 #[test]
 fn online_meeting_invitation_get_json_response() {
-    let decoded: OnlineMeetingInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingInvitation",
   "anonymousDisplayName" : "Cathy Arnold",
   "availableModalities" : [
@@ -26993,8 +19436,8 @@ fn online_meeting_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingInvitation = json_round_trip(body);
     holds(&decoded.anonymous_display_name, r#""Cathy Arnold""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
@@ -27003,137 +19446,7 @@ fn online_meeting_invitation_get_json_response() {
     holds(&decoded.state, r#""Connected""#);
     reads_get::<
         OnlineMeetingInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingInvitation",
-  "anonymousDisplayName" : "Cathy Arnold",
-  "availableModalities" : [
-    "Messaging",
-    "Audio",
-    "ApplicationSharing"
-  ],
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "onlineMeetingUri" : "sip:john@contoso.com",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "state" : "Connected",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/711"
-    },
-    "message" : {
-      "href" : "data:text/plain;base64,somebase64encodedmessage"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "accept" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/accept"
-    },
-    "acceptedByContact" : {
-      "href" : "/ucwa/v1/applications/192/people/169"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "decline" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
-    },
-    "onBehalfOf" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    }
-  },
-  "_embedded" : {
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingInvitation GET xml request sample.
@@ -27149,8 +19462,7 @@ fn online_meeting_invitation_get_xml_request() {
 /// The onlineMeetingInvitation GET xml response sample.
 #[test]
 fn online_meeting_invitation_get_xml_response() {
-    let decoded: OnlineMeetingInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingInvitation" href="/ucwa/v1/applications/192/communication/invitations/711" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
   <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
@@ -27208,8 +19520,8 @@ fn online_meeting_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingInvitation = xml_round_trip(body);
     holds(&decoded.anonymous_display_name, r#""Cathy Arnold""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
@@ -27218,69 +19530,7 @@ fn online_meeting_invitation_get_xml_response() {
     holds(&decoded.state, r#""Connecting""#);
     reads_get::<
         OnlineMeetingInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingInvitation" href="/ucwa/v1/applications/192/communication/invitations/711" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
-  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
-  <link rel="accept" href="/ucwa/v1/applications/192/communication/invitations/665/accept" />
-  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
-  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
-  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
-  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
-  <property name="rel">onlineMeetingInvitation</property>
-  <property name="anonymousDisplayName">Cathy Arnold</property>
-  <propertyList name="availableModalities">
-    <item>Messaging</item>
-    <item>Audio</item>
-    <item>ApplicationSharing</item>
-  </propertyList>
-  <property name="direction">Incoming</property>
-  <property name="importance">Normal</property>
-  <property name="onlineMeetingUri">sip:john@contoso.com</property>
-  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
-  <property name="state">Connecting</property>
-  <property name="subject">Strategy for next quarter</property>
-  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
-  <property name="to">sip:john@contoso.com</property>
-  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
-    <property name="rel">startEmergencyCallParameters</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingInvitation started event sample.
@@ -27366,8 +19616,7 @@ fn online_meeting_invitation_customization_get_json_request() {
 /// The onlineMeetingInvitationCustomization GET json response sample.
 #[test]
 fn online_meeting_invitation_customization_get_json_response() {
-    let decoded: OnlineMeetingInvitationCustomization = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingInvitationCustomization",
   "enterpriseHelpUrl" : "http://meet.contoso.com/firstimehelp.html",
   "invitationFooterText" : "The information contained in this meeting invitation is confidential.",
@@ -27379,8 +19628,8 @@ fn online_meeting_invitation_customization_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingInvitationCustomization = json_round_trip(body);
     holds(
         &decoded.enterprise_help_url,
         r#""http://meet.contoso.com/firstimehelp.html""#,
@@ -27394,23 +19643,7 @@ fn online_meeting_invitation_customization_get_json_response() {
     holds(&decoded.invitation_logo_url, r#""http://meet.contoso.com/companylogo.png""#);
     reads_get::<
         OnlineMeetingInvitationCustomization,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingInvitationCustomization",
-  "enterpriseHelpUrl" : "http://meet.contoso.com/firstimehelp.html",
-  "invitationFooterText" : "The information contained in this meeting invitation is confidential.",
-  "invitationHelpUrl" : "http://meet.contoso.com/help",
-  "invitationLegalUrl" : "http://meet.contoso.com/disclaimer.html",
-  "invitationLogoUrl" : "http://meet.contoso.com/companylogo.png",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingInvitationCustomization GET xml request sample.
@@ -27426,8 +19659,7 @@ fn online_meeting_invitation_customization_get_xml_request() {
 /// The onlineMeetingInvitationCustomization GET xml response sample.
 #[test]
 fn online_meeting_invitation_customization_get_xml_response() {
-    let decoded: OnlineMeetingInvitationCustomization = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingInvitationCustomization</property>
   <property name="enterpriseHelpUrl">http://meet.contoso.com/firstimehelp.html</property>
@@ -27435,8 +19667,8 @@ fn online_meeting_invitation_customization_get_xml_response() {
   <property name="invitationHelpUrl">http://meet.contoso.com/help</property>
   <property name="invitationLegalUrl">http://meet.contoso.com/disclaimer.html</property>
   <property name="invitationLogoUrl">http://meet.contoso.com/companylogo.png</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingInvitationCustomization = xml_round_trip(body);
     holds(
         &decoded.enterprise_help_url,
         r#""http://meet.contoso.com/firstimehelp.html""#,
@@ -27450,19 +19682,7 @@ fn online_meeting_invitation_customization_get_xml_response() {
     holds(&decoded.invitation_logo_url, r#""http://meet.contoso.com/companylogo.png""#);
     reads_get::<
         OnlineMeetingInvitationCustomization,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">onlineMeetingInvitationCustomization</property>
-  <property name="enterpriseHelpUrl">http://meet.contoso.com/firstimehelp.html</property>
-  <property name="invitationFooterText">The information contained in this meeting invitation is confidential.</property>
-  <property name="invitationHelpUrl">http://meet.contoso.com/help</property>
-  <property name="invitationLegalUrl">http://meet.contoso.com/disclaimer.html</property>
-  <property name="invitationLogoUrl">http://meet.contoso.com/companylogo.png</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingPolicies GET json request sample.
@@ -27478,8 +19698,7 @@ fn online_meeting_policies_get_json_request() {
 /// The onlineMeetingPolicies GET json response sample.
 #[test]
 fn online_meeting_policies_get_json_response() {
-    let decoded: OnlineMeetingPolicies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingPolicies",
   "entryExitAnnouncement" : "None",
   "externalUserMeetingRecording" : "None",
@@ -27492,8 +19711,8 @@ fn online_meeting_policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingPolicies = json_round_trip(body);
     holds(&decoded.entry_exit_announcement, r#""None""#);
     holds(&decoded.external_user_meeting_recording, r#""None""#);
     holds(&decoded.meeting_recording, r#""None""#);
@@ -27502,24 +19721,7 @@ fn online_meeting_policies_get_json_response() {
     holds(&decoded.voip_audio, r#""None""#);
     reads_get::<
         OnlineMeetingPolicies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetingPolicies",
-  "entryExitAnnouncement" : "None",
-  "externalUserMeetingRecording" : "None",
-  "meetingRecording" : "None",
-  "meetingSize" : 5,
-  "phoneUserAdmission" : "None",
-  "voipAudio" : "None",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingPolicies GET xml request sample.
@@ -27535,8 +19737,7 @@ fn online_meeting_policies_get_xml_request() {
 /// The onlineMeetingPolicies GET xml response sample.
 #[test]
 fn online_meeting_policies_get_xml_response() {
-    let decoded: OnlineMeetingPolicies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingPolicies</property>
   <property name="entryExitAnnouncement">None</property>
@@ -27545,8 +19746,8 @@ fn online_meeting_policies_get_xml_response() {
   <property name="meetingSize">5</property>
   <property name="phoneUserAdmission">None</property>
   <property name="voipAudio">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingPolicies = xml_round_trip(body);
     holds(&decoded.entry_exit_announcement, r#""None""#);
     holds(&decoded.external_user_meeting_recording, r#""None""#);
     holds(&decoded.meeting_recording, r#""None""#);
@@ -27554,20 +19755,7 @@ fn online_meeting_policies_get_xml_response() {
     holds(&decoded.voip_audio, r#""None""#);
     reads_get::<
         OnlineMeetingPolicies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">onlineMeetingPolicies</property>
-  <property name="entryExitAnnouncement">None</property>
-  <property name="externalUserMeetingRecording">None</property>
-  <property name="meetingRecording">None</property>
-  <property name="meetingSize">5</property>
-  <property name="phoneUserAdmission">None</property>
-  <property name="voipAudio">None</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetings GET json request sample.
@@ -27583,8 +19771,7 @@ fn online_meetings_get_json_request() {
 /// The onlineMeetings GET json response sample.
 #[test]
 fn online_meetings_get_json_response() {
-    let _decoded: OnlineMeetings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetings",
   "_links" : {
     "self" : {
@@ -27612,43 +19799,11 @@ fn online_meetings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: OnlineMeetings = json_round_trip(body);
     reads_get::<
         OnlineMeetings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "onlineMeetings",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings"
-    },
-    "myAssignedOnlineMeeting" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600"
-    },
-    "myOnlineMeetings" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
-    },
-    "onlineMeetingDefaultValues" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
-    },
-    "onlineMeetingEligibleValues" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues"
-    },
-    "onlineMeetingInvitationCustomization" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
-    },
-    "onlineMeetingPolicies" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
-    },
-    "phoneDialInInformation" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetings GET xml request sample.
@@ -27664,8 +19819,7 @@ fn online_meetings_get_xml_request() {
 /// The onlineMeetings GET xml response sample.
 #[test]
 fn online_meetings_get_xml_response() {
-    let _decoded: OnlineMeetings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
   <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
@@ -27675,25 +19829,11 @@ fn online_meetings_get_xml_response() {
   <link rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" />
   <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
   <property name="rel">onlineMeetings</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: OnlineMeetings = xml_round_trip(body);
     reads_get::<
         OnlineMeetings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="onlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
-  <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
-  <link rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" />
-  <link rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" />
-  <link rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" />
-  <link rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" />
-  <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
-  <property name="rel">onlineMeetings</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The organizer GET json request sample.
@@ -27780,8 +19920,7 @@ fn organizer_get_xml_request() {
 /// The organizer GET xml response sample.
 #[test]
 fn organizer_get_xml_response() {
-    let _decoded: Organizer = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -27806,40 +19945,11 @@ fn organizer_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Organizer = xml_round_trip(body);
     reads_get::<
         Organizer,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">contact</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participant GET json request sample.
@@ -27855,8 +19965,7 @@ fn participant_get_json_request() {
 /// The participant GET json response sample.
 #[test]
 fn participant_get_json_response() {
-    let decoded: Participant = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participant",
   "anonymous" : true,
   "inLobby" : true,
@@ -27921,8 +20030,8 @@ fn participant_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Participant = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
@@ -27931,76 +20040,7 @@ fn participant_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         Participant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participant",
-  "anonymous" : true,
-  "inLobby" : true,
-  "local" : true,
-  "name" : "Joe Smith",
-  "organizer" : true,
-  "otherPhoneNumber" : "tel:+14251111111",
-  "role" : "Attendee",
-  "sourceNetwork" : "SameEnterprise",
-  "uri" : "sip:john@contoso.com",
-  "workPhoneNumber" : "tel:+14251111111",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    },
-    "admit" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "demote" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-    },
-    "eject" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-    },
-    "me" : {
-      "href" : "/ucwa/v1/applications/192/me"
-    },
-    "participantApplicationSharing" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-    },
-    "participantAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-    },
-    "participantDataCollaboration" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-    },
-    "participantMessaging" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-    },
-    "participantPanoramicVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-    },
-    "participantVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-    },
-    "promote" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-    },
-    "reject" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participant GET xml request sample.
@@ -28016,8 +20056,7 @@ fn participant_get_xml_request() {
 /// The participant GET xml response sample.
 #[test]
 fn participant_get_xml_response() {
-    let decoded: Participant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
@@ -28046,8 +20085,8 @@ fn participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Participant = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
@@ -28056,40 +20095,7 @@ fn participant_get_xml_response() {
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         Participant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-  <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-  <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-  <property name="rel">participant</property>
-  <property name="anonymous">True</property>
-  <property name="inLobby">True</property>
-  <property name="local">True</property>
-  <property name="name">Joe Smith</property>
-  <property name="organizer">True</property>
-  <property name="otherPhoneNumber">tel:+14251111111</property>
-  <property name="role">Attendee</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="uri">sip:john@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participant added event sample.
@@ -28210,8 +20216,7 @@ fn participant_application_sharing_get_json_request() {
 /// The participantApplicationSharing GET json response sample.
 #[test]
 fn participant_application_sharing_get_json_response() {
-    let decoded: ParticipantApplicationSharing = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantApplicationSharing",
   "applicationSharingDirection" : "Unknown",
   "applicationSharingSourceId" : "1234567",
@@ -28223,29 +20228,13 @@ fn participant_application_sharing_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantApplicationSharing = json_round_trip(body);
     holds(&decoded.application_sharing_direction, r#""Unknown""#);
     holds(&decoded.application_sharing_source_id, r#""1234567""#);
     reads_get::<
         ParticipantApplicationSharing,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantApplicationSharing",
-  "applicationSharingDirection" : "Unknown",
-  "applicationSharingSourceId" : "1234567",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantApplicationSharing GET xml request sample.
@@ -28261,30 +20250,19 @@ fn participant_application_sharing_get_xml_request() {
 /// The participantApplicationSharing GET xml response sample.
 #[test]
 fn participant_application_sharing_get_xml_response() {
-    let decoded: ParticipantApplicationSharing = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantApplicationSharing</property>
   <property name="applicationSharingDirection">Unknown</property>
   <property name="applicationSharingSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantApplicationSharing = xml_round_trip(body);
     holds(&decoded.application_sharing_direction, r#""Unknown""#);
     holds(&decoded.application_sharing_source_id, r#""1234567""#);
     reads_get::<
         ParticipantApplicationSharing,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <property name="rel">participantApplicationSharing</property>
-  <property name="applicationSharingDirection">Unknown</property>
-  <property name="applicationSharingSourceId">1234567</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantApplicationSharing added event sample.
@@ -28534,8 +20512,7 @@ fn participant_audio_get_json_request() {
 /// The participantAudio GET json response sample.
 #[test]
 fn participant_audio_get_json_response() {
-    let decoded: ParticipantAudio = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantAudio",
   "audioDirection" : "Unknown",
   "audioMuted" : false,
@@ -28554,37 +20531,14 @@ fn participant_audio_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantAudio = json_round_trip(body);
     holds(&decoded.audio_direction, r#""Unknown""#);
     holds(&decoded.audio_muted, r#"false"#);
     holds(&decoded.audio_source_id, r#""1234567""#);
     reads_get::<
         ParticipantAudio,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantAudio",
-  "audioDirection" : "Unknown",
-  "audioMuted" : false,
-  "audioSourceId" : "1234567",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-    },
-    "muteAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    },
-    "unmuteAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantAudio GET xml request sample.
@@ -28600,8 +20554,7 @@ fn participant_audio_get_xml_request() {
 /// The participantAudio GET xml response sample.
 #[test]
 fn participant_audio_get_xml_response() {
-    let decoded: ParticipantAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="muteAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio" />
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
@@ -28610,26 +20563,13 @@ fn participant_audio_get_xml_response() {
   <property name="audioDirection">Unknown</property>
   <property name="audioMuted">False</property>
   <property name="audioSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantAudio = xml_round_trip(body);
     holds(&decoded.audio_direction, r#""Unknown""#);
     holds(&decoded.audio_source_id, r#""1234567""#);
     reads_get::<
         ParticipantAudio,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="muteAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio" />
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <link rel="unmuteAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio" />
-  <property name="rel">participantAudio</property>
-  <property name="audioDirection">Unknown</property>
-  <property name="audioMuted">False</property>
-  <property name="audioSourceId">1234567</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantAudio added event sample.
@@ -28879,8 +20819,7 @@ fn participant_data_collaboration_get_json_request() {
 /// The participantDataCollaboration GET json response sample.
 #[test]
 fn participant_data_collaboration_get_json_response() {
-    let _decoded: ParticipantDataCollaboration = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantDataCollaboration",
   "_links" : {
     "self" : {
@@ -28890,25 +20829,11 @@ fn participant_data_collaboration_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: ParticipantDataCollaboration = json_round_trip(body);
     reads_get::<
         ParticipantDataCollaboration,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantDataCollaboration",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantDataCollaboration GET xml request sample.
@@ -28924,24 +20849,15 @@ fn participant_data_collaboration_get_xml_request() {
 /// The participantDataCollaboration GET xml response sample.
 #[test]
 fn participant_data_collaboration_get_xml_response() {
-    let _decoded: ParticipantDataCollaboration = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantDataCollaboration</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ParticipantDataCollaboration = xml_round_trip(body);
     reads_get::<
         ParticipantDataCollaboration,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <property name="rel">participantDataCollaboration</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantDataCollaboration added event sample.
@@ -29191,8 +21107,7 @@ fn participant_invitation_get_json_request() {
 /// The participantInvitation GET json response sample.
 #[test]
 fn participant_invitation_get_json_response() {
-    let decoded: ParticipantInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantInvitation",
   "direction" : "Incoming",
   "importance" : "Normal",
@@ -29370,8 +21285,8 @@ fn participant_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantInvitation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
@@ -29380,189 +21295,7 @@ fn participant_invitation_get_json_response() {
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     reads_get::<
         ParticipantInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantInvitation",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "state" : "Connected",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/303"
-    },
-    "message" : {
-      "href" : "data:text/plain;base64,somebase64encodedmessage"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    }
-  },
-  "_embedded" : {
-    "acceptedByParticipant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ],
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantInvitation GET xml request sample.
@@ -29578,8 +21311,7 @@ fn participant_invitation_get_xml_request() {
 /// The participantInvitation GET xml response sample.
 #[test]
 fn participant_invitation_get_xml_response() {
-    let decoded: ParticipantInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantInvitation" href="/ucwa/v1/applications/192/communication/invitations/303" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
   <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
@@ -29656,8 +21388,8 @@ fn participant_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantInvitation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
@@ -29666,88 +21398,7 @@ fn participant_invitation_get_xml_response() {
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     reads_get::<
         ParticipantInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantInvitation" href="/ucwa/v1/applications/192/communication/invitations/303" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
-  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
-  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
-  <property name="rel">participantInvitation</property>
-  <property name="direction">Incoming</property>
-  <property name="importance">Normal</property>
-  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
-  <property name="state">Connecting</property>
-  <property name="subject">Strategy for next quarter</property>
-  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
-  <property name="to">sip:john@contoso.com</property>
-  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
-    <property name="rel">startEmergencyCallParameters</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantInvitation started event sample.
@@ -29833,8 +21484,7 @@ fn participant_messaging_get_json_request() {
 /// The participantMessaging GET json response sample.
 #[test]
 fn participant_messaging_get_json_response() {
-    let _decoded: ParticipantMessaging = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantMessaging",
   "_links" : {
     "self" : {
@@ -29844,25 +21494,11 @@ fn participant_messaging_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: ParticipantMessaging = json_round_trip(body);
     reads_get::<
         ParticipantMessaging,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantMessaging",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantMessaging GET xml request sample.
@@ -29878,24 +21514,15 @@ fn participant_messaging_get_xml_request() {
 /// The participantMessaging GET xml response sample.
 #[test]
 fn participant_messaging_get_xml_response() {
-    let _decoded: ParticipantMessaging = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantMessaging</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ParticipantMessaging = xml_round_trip(body);
     reads_get::<
         ParticipantMessaging,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <property name="rel">participantMessaging</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantMessaging added event sample.
@@ -30145,8 +21772,7 @@ fn participant_panoramic_video_get_json_request() {
 /// The participantPanoramicVideo GET json response sample.
 #[test]
 fn participant_panoramic_video_get_json_response() {
-    let decoded: ParticipantPanoramicVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantPanoramicVideo",
   "panoramicVideoDirection" : "Unknown",
   "panoramicVideoMuted" : false,
@@ -30159,31 +21785,14 @@ fn participant_panoramic_video_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantPanoramicVideo = json_round_trip(body);
     holds(&decoded.panoramic_video_direction, r#""Unknown""#);
     holds(&decoded.panoramic_video_muted, r#"false"#);
     holds(&decoded.panoramic_video_source_id, r#""1234567""#);
     reads_get::<
         ParticipantPanoramicVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantPanoramicVideo",
-  "panoramicVideoDirection" : "Unknown",
-  "panoramicVideoMuted" : false,
-  "panoramicVideoSourceId" : "1234567",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantPanoramicVideo GET xml request sample.
@@ -30199,32 +21808,20 @@ fn participant_panoramic_video_get_xml_request() {
 /// The participantPanoramicVideo GET xml response sample.
 #[test]
 fn participant_panoramic_video_get_xml_response() {
-    let decoded: ParticipantPanoramicVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantPanoramicVideo</property>
   <property name="panoramicVideoDirection">Unknown</property>
   <property name="panoramicVideoMuted">False</property>
   <property name="panoramicVideoSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantPanoramicVideo = xml_round_trip(body);
     holds(&decoded.panoramic_video_direction, r#""Unknown""#);
     holds(&decoded.panoramic_video_source_id, r#""1234567""#);
     reads_get::<
         ParticipantPanoramicVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <property name="rel">participantPanoramicVideo</property>
-  <property name="panoramicVideoDirection">Unknown</property>
-  <property name="panoramicVideoMuted">False</property>
-  <property name="panoramicVideoSourceId">1234567</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantPanoramicVideo added event sample.
@@ -30474,8 +22071,7 @@ fn participant_video_get_json_request() {
 /// The participantVideo GET json response sample.
 #[test]
 fn participant_video_get_json_response() {
-    let decoded: ParticipantVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantVideo",
   "videoDirection" : "Unknown",
   "videoMuted" : false,
@@ -30494,37 +22090,14 @@ fn participant_video_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantVideo = json_round_trip(body);
     holds(&decoded.video_direction, r#""Unknown""#);
     holds(&decoded.video_muted, r#"false"#);
     holds(&decoded.video_source_id, r#""1234567""#);
     reads_get::<
         ParticipantVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "participantVideo",
-  "videoDirection" : "Unknown",
-  "videoMuted" : false,
-  "videoSourceId" : "1234567",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-    },
-    "muteVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo"
-    },
-    "participant" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-    },
-    "unmuteVideo" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The participantVideo GET xml request sample.
@@ -30540,8 +22113,7 @@ fn participant_video_get_xml_request() {
 /// The participantVideo GET xml response sample.
 #[test]
 fn participant_video_get_xml_response() {
-    let decoded: ParticipantVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="muteVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo" />
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
@@ -30550,26 +22122,13 @@ fn participant_video_get_xml_response() {
   <property name="videoDirection">Unknown</property>
   <property name="videoMuted">False</property>
   <property name="videoSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantVideo = xml_round_trip(body);
     holds(&decoded.video_direction, r#""Unknown""#);
     holds(&decoded.video_source_id, r#""1234567""#);
     reads_get::<
         ParticipantVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="muteVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo" />
-  <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
-  <link rel="unmuteVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo" />
-  <property name="rel">participantVideo</property>
-  <property name="videoDirection">Unknown</property>
-  <property name="videoMuted">False</property>
-  <property name="videoSourceId">1234567</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantVideo added event sample.
@@ -30817,8 +22376,7 @@ fn people_get_json_request() {
 /// The people GET json response sample.
 #[test]
 fn people_get_json_response() {
-    let _decoded: People = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "people",
   "_links" : {
     "self" : {
@@ -30852,49 +22410,11 @@ fn people_get_json_response() {
       "href" : "/ucwa/v1/applications/192/subscribedContacts"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: People = json_round_trip(body);
     reads_get::<
         People,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "people",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people"
-    },
-    "myContactsAndGroupsSubscription" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
-    },
-    "myContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "myGroupMemberships" : {
-      "href" : "/ucwa/v1/applications/192/myGroupMemberships"
-    },
-    "myGroups" : {
-      "href" : "/ucwa/v1/applications/192/groups"
-    },
-    "myPrivacyRelationships" : {
-      "href" : "/ucwa/v1/applications/192/myPrivacyRelationships"
-    },
-    "presenceSubscriptionMemberships" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-    },
-    "presenceSubscriptions" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
-    },
-    "search" : {
-      "href" : "/ucwa/v1/applications/192/search"
-    },
-    "subscribedContacts" : {
-      "href" : "/ucwa/v1/applications/192/subscribedContacts"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The people GET xml request sample.
@@ -30908,8 +22428,7 @@ fn people_get_xml_request() {
 /// The people GET xml response sample.
 #[test]
 fn people_get_xml_response() {
-    let _decoded: People = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="people" href="/ucwa/v1/applications/192/people" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" />
   <link rel="myContacts" href="/ucwa/v1/applications/192/contacts" />
@@ -30921,27 +22440,9 @@ fn people_get_xml_response() {
   <link rel="search" href="/ucwa/v1/applications/192/search" />
   <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
   <property name="rel">people</property>
-</resource>"#,
-    );
-    reads_get::<
-        People,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="people" href="/ucwa/v1/applications/192/people" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" />
-  <link rel="myContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" />
-  <link rel="myGroups" href="/ucwa/v1/applications/192/groups" />
-  <link rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" />
-  <link rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" />
-  <link rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" />
-  <link rel="search" href="/ucwa/v1/applications/192/search" />
-  <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
-  <property name="rel">people</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: People = xml_round_trip(body);
+    reads_get::<People>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phone GET json request sample.
@@ -30957,8 +22458,7 @@ fn phone_get_json_request() {
 /// The phone GET json response sample.
 #[test]
 fn phone_get_json_response() {
-    let decoded: Phone = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phone",
   "includeInContactCard" : false,
   "number" : " tel:+1425554321;ext=54321",
@@ -30974,34 +22474,12 @@ fn phone_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/phones/phone/changeVisibility"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Phone = json_round_trip(body);
     holds(&decoded.include_in_contact_card, r#"false"#);
     holds(&decoded.number, r#"" tel:+1425554321;ext=54321""#);
     holds(&decoded.r#type, r#"" Other""#);
-    reads_get::<
-        Phone,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "phone",
-  "includeInContactCard" : false,
-  "number" : " tel:+1425554321;ext=54321",
-  "type" : " Other",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/phones/phone"
-    },
-    "changeNumber" : {
-      "href" : "/ucwa/v1/applications/192/me/phones/phone/changeNumber"
-    },
-    "changeVisibility" : {
-      "href" : "/ucwa/v1/applications/192/me/phones/phone/changeVisibility"
-    }
-  }
-}"#,
-    );
+    reads_get::<Phone>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The phone GET xml request sample.
@@ -31017,8 +22495,7 @@ fn phone_get_xml_request() {
 /// The phone GET xml response sample.
 #[test]
 fn phone_get_xml_response() {
-    let decoded: Phone = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="changeNumber" href="/ucwa/v1/applications/192/me/phones/phone/changeNumber" />
   <link rel="changeVisibility" href="/ucwa/v1/applications/192/me/phones/phone/changeVisibility" />
@@ -31026,25 +22503,11 @@ fn phone_get_xml_response() {
   <property name="includeInContactCard">False</property>
   <property name="number"> tel:+1425554321;ext=54321</property>
   <property name="type"> Home</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Phone = xml_round_trip(body);
     holds(&decoded.number, r#"" tel:+1425554321;ext=54321""#);
     holds(&decoded.r#type, r#"" Home""#);
-    reads_get::<
-        Phone,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="changeNumber" href="/ucwa/v1/applications/192/me/phones/phone/changeNumber" />
-  <link rel="changeVisibility" href="/ucwa/v1/applications/192/me/phones/phone/changeVisibility" />
-  <property name="rel">phone</property>
-  <property name="includeInContactCard">False</property>
-  <property name="number"> tel:+1425554321;ext=54321</property>
-  <property name="type"> Home</property>
-</resource>"#,
-    );
+    reads_get::<Phone>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phoneAudio GET json request sample.
@@ -31060,8 +22523,7 @@ fn phone_audio_get_json_request() {
 /// The phoneAudio GET json response sample.
 #[test]
 fn phone_audio_get_json_response() {
-    let decoded: PhoneAudio = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phoneAudio",
   "state" : "Transferring",
   "_links" : {
@@ -31084,39 +22546,12 @@ fn phone_audio_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PhoneAudio = json_round_trip(body);
     holds(&decoded.state, r#""Transferring""#);
     reads_get::<
         PhoneAudio,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "phoneAudio",
-  "state" : "Transferring",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio"
-    },
-    "addPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "holdPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio"
-    },
-    "resumePhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio"
-    },
-    "stopPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The phoneAudio GET xml request sample.
@@ -31132,8 +22567,7 @@ fn phone_audio_get_xml_request() {
 /// The phoneAudio GET xml response sample.
 #[test]
 fn phone_audio_get_xml_response() {
-    let decoded: PhoneAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -31142,25 +22576,12 @@ fn phone_audio_get_xml_response() {
   <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PhoneAudio = xml_round_trip(body);
     holds(&decoded.state, r#""Transferring""#);
     reads_get::<
         PhoneAudio,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="holdPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio" />
-  <link rel="resumePhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio" />
-  <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
-  <property name="rel">phoneAudio</property>
-  <property name="state">Transferring</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phoneAudio updated event sample.
@@ -31211,8 +22632,7 @@ fn phone_audio_invitation_get_json_request() {
 /// The phoneAudioInvitation GET json response sample.
 #[test]
 fn phone_audio_invitation_get_json_response() {
-    let decoded: PhoneAudioInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phoneAudioInvitation",
   "delegator" : "sip:john@contoso.com",
   "direction" : "Incoming",
@@ -31424,8 +22844,8 @@ fn phone_audio_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: PhoneAudioInvitation = json_round_trip(body);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
@@ -31434,223 +22854,7 @@ fn phone_audio_invitation_get_json_response() {
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     reads_get::<
         PhoneAudioInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "phoneAudioInvitation",
-  "delegator" : "sip:john@contoso.com",
-  "direction" : "Incoming",
-  "importance" : "Normal",
-  "joinAudioMuted" : false,
-  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
-  "phoneNumber" : "tel:+14255551234",
-  "privateLine" : false,
-  "state" : "Connected",
-  "subject" : "Strategy for next quarter",
-  "threadId" : "292e0aaef36c426a97757f43dda19d06",
-  "to" : "sip:john@contoso.com",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/146"
-    },
-    "customContent" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "from" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/831"
-    },
-    "accept" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/accept"
-    },
-    "acceptedByContact" : {
-      "href" : "/ucwa/v1/applications/192/people/169"
-    },
-    "cancel" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/cancel"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "decline" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/decline"
-    },
-    "delegator" : {
-      "href" : "/ucwa/v1/applications/192/people/312"
-    },
-    "derivedConversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation"
-    },
-    "derivedPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio"
-    },
-    "forwardedBy" : {
-      "href" : "/ucwa/v1/applications/192/people/776"
-    },
-    "onBehalfOf" : {
-      "href" : "/ucwa/v1/applications/192/people/444"
-    },
-    "phoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/phoneAudio"
-    },
-    "replacesPhoneAudio" : {
-      "href" : "/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio"
-    },
-    "to" : {
-      "href" : "/ucwa/v1/applications/192/people/107"
-    },
-    "transferredBy" : {
-      "href" : "/ucwa/v1/applications/192/people/766"
-    }
-  },
-  "_embedded" : {
-    "acceptedByParticipant" : [
-      {
-        "rel" : "participant",
-        "anonymous" : true,
-        "inLobby" : true,
-        "local" : true,
-        "name" : "Joe Smith",
-        "organizer" : true,
-        "otherPhoneNumber" : "tel:+14251111111",
-        "role" : "Attendee",
-        "sourceNetwork" : "SameEnterprise",
-        "uri" : "sip:john@contoso.com",
-        "workPhoneNumber" : "tel:+14251111111",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-          },
-          "admit" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "conversation" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-          },
-          "demote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-          },
-          "eject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-          },
-          "me" : {
-            "href" : "/ucwa/v1/applications/192/me"
-          },
-          "participantApplicationSharing" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-          },
-          "participantAudio" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-          },
-          "participantDataCollaboration" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-          },
-          "participantMessaging" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-          },
-          "participantPanoramicVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-          },
-          "participantVideo" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-          },
-          "promote" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-          },
-          "reject" : {
-            "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-          }
-        }
-      }
-    ],
-    "from" : {
-      "rel" : "participant",
-      "anonymous" : true,
-      "inLobby" : true,
-      "local" : true,
-      "name" : "Joe Smith",
-      "organizer" : true,
-      "otherPhoneNumber" : "tel:+14251111111",
-      "role" : "Attendee",
-      "sourceNetwork" : "SameEnterprise",
-      "uri" : "sip:john@contoso.com",
-      "workPhoneNumber" : "tel:+14251111111",
-      "_links" : {
-        "self" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
-        },
-        "admit" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit"
-        },
-        "contact" : {
-          "href" : "/ucwa/v1/applications/192/people/282"
-        },
-        "contactPhoto" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-        },
-        "contactPresence" : {
-          "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-        },
-        "conversation" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-        },
-        "demote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote"
-        },
-        "eject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject"
-        },
-        "me" : {
-          "href" : "/ucwa/v1/applications/192/me"
-        },
-        "participantApplicationSharing" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing"
-        },
-        "participantAudio" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio"
-        },
-        "participantDataCollaboration" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration"
-        },
-        "participantMessaging" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging"
-        },
-        "participantPanoramicVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo"
-        },
-        "participantVideo" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
-        },
-        "promote" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote"
-        },
-        "reject" : {
-          "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
-        }
-      }
-    },
-    "startEmergencyCallInput" : [
-      {
-        "rel" : "startEmergencyCallParameters",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The phoneAudioInvitation GET xml request sample.
@@ -31666,8 +22870,7 @@ fn phone_audio_invitation_get_xml_request() {
 /// The phoneAudioInvitation GET xml response sample.
 #[test]
 fn phone_audio_invitation_get_xml_response() {
-    let decoded: PhoneAudioInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudioInvitation" href="/ucwa/v1/applications/192/communication/invitations/146" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
@@ -31758,8 +22961,8 @@ fn phone_audio_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PhoneAudioInvitation = xml_round_trip(body);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
@@ -31768,102 +22971,7 @@ fn phone_audio_invitation_get_xml_response() {
     holds(&decoded.state, r#""Connected""#);
     reads_get::<
         PhoneAudioInvitation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phoneAudioInvitation" href="/ucwa/v1/applications/192/communication/invitations/146" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
-  <link rel="accept" href="/ucwa/v1/applications/192/communication/invitations/665/accept" />
-  <link rel="acceptedByContact" href="/ucwa/v1/applications/192/people/169" />
-  <link rel="cancel" href="/ucwa/v1/applications/192/communication/invitations/665/cancel" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="decline" href="/ucwa/v1/applications/192/communication/invitations/665/decline" />
-  <link rel="delegator" href="/ucwa/v1/applications/192/people/312" />
-  <link rel="derivedConversation" href="/ucwa/v1/applications/192/communication/invitations/665/derivedConversation" />
-  <link rel="derivedPhoneAudio" href="/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio" />
-  <link rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" />
-  <link rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" />
-  <link rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" />
-  <link rel="replacesPhoneAudio" href="/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio" />
-  <link rel="to" href="/ucwa/v1/applications/192/people/107" />
-  <link rel="transferredBy" href="/ucwa/v1/applications/192/people/766" />
-  <property name="rel">phoneAudioInvitation</property>
-  <property name="delegator">sip:john@contoso.com</property>
-  <property name="direction">Incoming</property>
-  <property name="importance">Normal</property>
-  <property name="joinAudioMuted">False</property>
-  <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
-  <property name="phoneNumber">tel:+14255551234</property>
-  <property name="privateLine">False</property>
-  <property name="state">Connected</property>
-  <property name="subject">Strategy for next quarter</property>
-  <property name="threadId">292e0aaef36c426a97757f43dda19d06</property>
-  <property name="to">sip:john@contoso.com</property>
-  <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
-    <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-    <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-    <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-    <link rel="me" href="/ucwa/v1/applications/192/me" />
-    <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-    <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-    <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-    <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-    <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-    <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-    <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-    <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-    <property name="rel">participant</property>
-    <property name="anonymous">True</property>
-    <property name="inLobby">True</property>
-    <property name="local">True</property>
-    <property name="name">Joe Smith</property>
-    <property name="organizer">True</property>
-    <property name="otherPhoneNumber">tel:+14251111111</property>
-    <property name="role">Attendee</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="uri">sip:john@contoso.com</property>
-    <property name="workPhoneNumber">tel:+14251111111</property>
-  </resource>
-  <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
-    <property name="rel">startEmergencyCallParameters</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phoneAudioInvitation started event sample.
@@ -31949,8 +23057,7 @@ fn phone_dial_in_information_get_json_request() {
 /// The phoneDialInInformation GET json response sample.
 #[test]
 fn phone_dial_in_information_get_json_response() {
-    let decoded: PhoneDialInInformation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phoneDialInInformation",
   "conferenceId" : "12983487",
   "defaultRegion" : "Redmond",
@@ -31985,8 +23092,8 @@ fn phone_dial_in_information_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: PhoneDialInInformation = json_round_trip(body);
     holds(&decoded.conference_id, r#""12983487""#);
     holds(&decoded.default_region, r#""Redmond""#);
     holds(&decoded.external_directory_uri, r#""https://dial.contoso.com""#);
@@ -31995,46 +23102,7 @@ fn phone_dial_in_information_get_json_response() {
     holds(&decoded.participant_pass_code, r#""samplevalue""#);
     reads_get::<
         PhoneDialInInformation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "phoneDialInInformation",
-  "conferenceId" : "12983487",
-  "defaultRegion" : "Redmond",
-  "externalDirectoryUri" : "https://dial.contoso.com",
-  "internalDirectoryUri" : "https://dial.contoso.com",
-  "isAudioConferenceProviderEnabled" : false,
-  "participantPassCode" : "samplevalue",
-  "tollFreeNumbers" : [
-    "samplevalue"
-  ],
-  "tollNumber" : "samplevalue",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
-    }
-  },
-  "_embedded" : {
-    "dialInRegion" : [
-      {
-        "rel" : "dialInRegion",
-        "languages" : [
-          "en-US",
-          "fr-FR"
-        ],
-        "name" : "Redmond",
-        "number" : "tel:+14255550001",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The phoneDialInInformation GET xml request sample.
@@ -32050,8 +23118,7 @@ fn phone_dial_in_information_get_xml_request() {
 /// The phoneDialInInformation GET xml response sample.
 #[test]
 fn phone_dial_in_information_get_xml_response() {
-    let decoded: PhoneDialInInformation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">phoneDialInInformation</property>
   <property name="conferenceId">12983487</property>
@@ -32073,8 +23140,8 @@ fn phone_dial_in_information_get_xml_response() {
     <property name="name">Redmond</property>
     <property name="number">tel:+14255550001</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PhoneDialInInformation = xml_round_trip(body);
     holds(&decoded.conference_id, r#""12983487""#);
     holds(&decoded.default_region, r#""Redmond""#);
     holds(&decoded.external_directory_uri, r#""https://dial.contoso.com""#);
@@ -32083,33 +23150,7 @@ fn phone_dial_in_information_get_xml_response() {
     holds(&decoded.toll_number, r#""samplevalue""#);
     reads_get::<
         PhoneDialInInformation,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">phoneDialInInformation</property>
-  <property name="conferenceId">12983487</property>
-  <property name="defaultRegion">Redmond</property>
-  <property name="externalDirectoryUri">https://dial.contoso.com</property>
-  <property name="internalDirectoryUri">https://dial.contoso.com</property>
-  <property name="isAudioConferenceProviderEnabled">False</property>
-  <property name="participantPassCode">samplevalue</property>
-  <propertyList name="tollFreeNumbers">
-    <item>samplevalue</item>
-  </propertyList>
-  <property name="tollNumber">samplevalue</property>
-  <resource rel="dialInRegion" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687">
-    <property name="rel">dialInRegion</property>
-    <propertyList name="languages">
-      <item>en-US</item>
-      <item>fr-FR</item>
-    </propertyList>
-    <property name="name">Redmond</property>
-    <property name="number">tel:+14255550001</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phones GET json request sample.
@@ -32123,8 +23164,7 @@ fn phones_get_json_request() {
 /// The phones GET json response sample.
 #[test]
 fn phones_get_json_response() {
-    let _decoded: Phones = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phones",
   "_links" : {
     "self" : {
@@ -32152,43 +23192,11 @@ fn phones_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: Phones = json_round_trip(body);
     reads_get::<
         Phones,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "phones",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/phones"
-    }
-  },
-  "_embedded" : {
-    "phone" : [
-      {
-        "rel" : "phone",
-        "includeInContactCard" : false,
-        "number" : "tel:+14255551234",
-        "type" : " Home",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/me/phones/phone"
-          },
-          "changeNumber" : {
-            "href" : "/ucwa/v1/applications/192/me/phones/phone/changeNumber"
-          },
-          "changeVisibility" : {
-            "href" : "/ucwa/v1/applications/192/me/phones/phone/changeVisibility"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The phones GET xml request sample.
@@ -32202,8 +23210,7 @@ fn phones_get_xml_request() {
 /// The phones GET xml response sample.
 #[test]
 fn phones_get_xml_response() {
-    let _decoded: Phones = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phones" href="/ucwa/v1/applications/192/me/phones" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">phones</property>
   <resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone">
@@ -32214,26 +23221,9 @@ fn phones_get_xml_response() {
     <property name="number">tel:+14255551234</property>
     <property name="type"> Other</property>
   </resource>
-</resource>"#,
-    );
-    reads_get::<
-        Phones,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phones" href="/ucwa/v1/applications/192/me/phones" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">phones</property>
-  <resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone">
-    <link rel="changeNumber" href="/ucwa/v1/applications/192/me/phones/phone/changeNumber" />
-    <link rel="changeVisibility" href="/ucwa/v1/applications/192/me/phones/phone/changeVisibility" />
-    <property name="rel">phone</property>
-    <property name="includeInContactCard">False</property>
-    <property name="number">tel:+14255551234</property>
-    <property name="type"> Other</property>
-  </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Phones = xml_round_trip(body);
+    reads_get::<Phones>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The photo GET json request sample.
@@ -32265,8 +23255,7 @@ fn pinned_group_get_json_request() {
 /// The pinnedGroup GET json response sample.
 #[test]
 fn pinned_group_get_json_response() {
-    let decoded: PinnedGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "pinnedGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -32281,32 +23270,13 @@ fn pinned_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PinnedGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         PinnedGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "pinnedGroup",
-  "id" : "7",
-  "name" : "MyPersonalGroup",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
-    },
-    "groupContacts" : {
-      "href" : "/ucwa/v1/applications/192/contacts"
-    },
-    "subscribeToGroupPresence" : {
-      "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The pinnedGroup GET xml request sample.
@@ -32322,32 +23292,20 @@ fn pinned_group_get_xml_request() {
 /// The pinnedGroup GET xml response sample.
 #[test]
 fn pinned_group_get_xml_response() {
-    let decoded: PinnedGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">pinnedGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PinnedGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         PinnedGroup,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
-  <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-  <property name="rel">pinnedGroup</property>
-  <property name="id">7</property>
-  <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The pinnedGroup added event sample.
@@ -32474,8 +23432,7 @@ fn policies_get_json_request() {
 /// The policies GET json response sample.
 #[test]
 fn policies_get_json_response() {
-    let decoded: Policies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "policies",
   "allowDeviceContactsSync" : "Disabled",
   "audioOnlyOnWifi" : "Disabled",
@@ -32517,8 +23474,8 @@ fn policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/policies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Policies = json_round_trip(body);
     holds(&decoded.allow_device_contacts_sync, r#""Disabled""#);
     holds(&decoded.audio_only_on_wifi, r#""Disabled""#);
     holds(&decoded.call_log_archiving, r#""Disabled""#);
@@ -32527,53 +23484,7 @@ fn policies_get_json_response() {
     holds(&decoded.emergency_dial_string, r#""911""#);
     reads_get::<
         Policies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "policies",
-  "allowDeviceContactsSync" : "Disabled",
-  "audioOnlyOnWifi" : "Disabled",
-  "callLogArchiving" : "Disabled",
-  "customerExperienceImprovementProgram" : "Disabled",
-  "emergencyDialMask" : "555",
-  "emergencyDialString" : "911",
-  "emergencyNumbers" : [
-    "samplevalue"
-  ],
-  "emergencyServiceDisclaimer" : "samplevalue",
-  "emoticons" : "Disabled",
-  "encryptAppData" : "Disabled",
-  "clientExchangeConnectivity" : "Disabled",
-  "exchangeUnifiedMessaging" : "Disabled",
-  "helpEnvironment" : "samplevalue",
-  "htmlMessaging" : "Disabled",
-  "locationRefreshInterval" : 53,
-  "locationRequired" : "Yes",
-  "logging" : "Enabled",
-  "loggingLevel" : "Full",
-  "messageArchiving" : "Enabled",
-  "messagingUrls" : "Disabled",
-  "multiViewJoin" : "Disabled",
-  "onlineFeedbackUrl" : "samplevalue",
-  "photos" : "Enabled",
-  "saveCallLogs" : "Disabled",
-  "saveCredentials" : "Disabled",
-  "saveMessagingHistory" : "Disabled",
-  "sendFeedbackUrl" : "samplevalue",
-  "sharingOnlyOnWifi" : "Disabled",
-  "softwareQualityMetrics" : "Disabled",
-  "telephonyMode" : "AudioVideo",
-  "useLocationForE911Only" : "Disabled",
-  "videoOnlyOnWifi" : "Disabled",
-  "voicemailUri" : "sip:jdoe@contoso.com;opaque=app:voicemail",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/policies"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The policies GET xml request sample.
@@ -32587,8 +23498,7 @@ fn policies_get_xml_request() {
 /// The policies GET xml response sample.
 #[test]
 fn policies_get_xml_response() {
-    let decoded: Policies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="policies" href="/ucwa/v1/applications/192/policies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">policies</property>
   <property name="allowDeviceContactsSync">Disabled</property>
@@ -32626,8 +23536,8 @@ fn policies_get_xml_response() {
   <property name="useLocationForE911Only">Disabled</property>
   <property name="videoOnlyOnWifi">Disabled</property>
   <property name="voicemailUri">sip:jdoe@contoso.com;opaque=app:voicemail</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Policies = xml_round_trip(body);
     holds(&decoded.allow_device_contacts_sync, r#""Disabled""#);
     holds(&decoded.audio_only_on_wifi, r#""Disabled""#);
     holds(&decoded.call_log_archiving, r#""Disabled""#);
@@ -32636,49 +23546,7 @@ fn policies_get_xml_response() {
     holds(&decoded.emergency_dial_string, r#""911""#);
     reads_get::<
         Policies,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="policies" href="/ucwa/v1/applications/192/policies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">policies</property>
-  <property name="allowDeviceContactsSync">Disabled</property>
-  <property name="audioOnlyOnWifi">Disabled</property>
-  <property name="callLogArchiving">Disabled</property>
-  <property name="customerExperienceImprovementProgram">Disabled</property>
-  <property name="emergencyDialMask">555</property>
-  <property name="emergencyDialString">911</property>
-  <propertyList name="emergencyNumbers">
-    <item>samplevalue</item>
-  </propertyList>
-  <property name="emergencyServiceDisclaimer">samplevalue</property>
-  <property name="emoticons">Disabled</property>
-  <property name="encryptAppData">Disabled</property>
-  <property name="clientExchangeConnectivity">Disabled</property>
-  <property name="exchangeUnifiedMessaging">Disabled</property>
-  <property name="helpEnvironment">samplevalue</property>
-  <property name="htmlMessaging">Disabled</property>
-  <property name="locationRefreshInterval">0</property>
-  <property name="locationRequired">Yes</property>
-  <property name="logging">Enabled</property>
-  <property name="loggingLevel"> Light</property>
-  <property name="messageArchiving">Enabled</property>
-  <property name="messagingUrls">Disabled</property>
-  <property name="multiViewJoin">Disabled</property>
-  <property name="onlineFeedbackUrl">samplevalue</property>
-  <property name="photos">Enabled</property>
-  <property name="saveCallLogs">Disabled</property>
-  <property name="saveCredentials">Disabled</property>
-  <property name="saveMessagingHistory">Disabled</property>
-  <property name="sendFeedbackUrl">samplevalue</property>
-  <property name="sharingOnlyOnWifi">Disabled</property>
-  <property name="softwareQualityMetrics">Disabled</property>
-  <property name="telephonyMode">AudioVideo</property>
-  <property name="useLocationForE911Only">Disabled</property>
-  <property name="videoOnlyOnWifi">Disabled</property>
-  <property name="voicemailUri">sip:jdoe@contoso.com;opaque=app:voicemail</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The policies updated event sample.
@@ -32727,8 +23595,7 @@ fn presence_get_json_request() {
 /// The presence GET json response sample.
 #[test]
 fn presence_get_json_response() {
-    let decoded: Presence = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presence",
   "activity" : "Off Work",
   "availability" : "Online",
@@ -32737,26 +23604,13 @@ fn presence_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/presence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Presence = json_round_trip(body);
     holds(&decoded.activity, r#""Off Work""#);
     holds(&decoded.availability, r#""Online""#);
     reads_get::<
         Presence,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presence",
-  "activity" : "Off Work",
-  "availability" : "Online",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/presence"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The presence GET xml request sample.
@@ -32770,28 +23624,18 @@ fn presence_get_xml_request() {
 /// The presence GET xml response sample.
 #[test]
 fn presence_get_xml_response() {
-    let decoded: Presence = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presence" href="/ucwa/v1/applications/192/me/presence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presence</property>
   <property name="activity">Off Work</property>
   <property name="availability">DoNotDisturb</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Presence = xml_round_trip(body);
     holds(&decoded.activity, r#""Off Work""#);
     holds(&decoded.availability, r#""DoNotDisturb""#);
     reads_get::<
         Presence,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presence" href="/ucwa/v1/applications/192/me/presence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">presence</property>
-  <property name="activity">Off Work</property>
-  <property name="availability">DoNotDisturb</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presence POST json request sample.
@@ -32960,8 +23804,7 @@ fn presence_subscription_get_json_request() {
 /// The presenceSubscription GET json response sample.
 #[test]
 fn presence_subscription_get_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -32975,30 +23818,12 @@ fn presence_subscription_get_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
     reads_get::<
         PresenceSubscription,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscription",
-  "id" : "3",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription"
-    },
-    "addToPresenceSubscription" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
-    },
-    "memberships" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscription GET xml request sample.
@@ -33014,36 +23839,24 @@ fn presence_subscription_get_xml_request() {
 /// The presenceSubscription GET xml response sample.
 #[test]
 fn presence_subscription_get_xml_response() {
-    let decoded: PresenceSubscription = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
   <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
   <property name="rel">presenceSubscription</property>
   <property name="id">3</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PresenceSubscription = xml_round_trip(body);
     holds(&decoded.id, r#""3""#);
     reads_get::<
         PresenceSubscription,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
-  <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
-  <property name="rel">presenceSubscription</property>
-  <property name="id">3</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscription POST json response sample.
 #[test]
 fn presence_subscription_post_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -33057,58 +23870,29 @@ fn presence_subscription_post_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
     reads_post::<
         PresenceSubscription,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscription",
-  "id" : "3",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription"
-    },
-    "addToPresenceSubscription" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
-    },
-    "memberships" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscription POST xml response sample.
 #[test]
 fn presence_subscription_post_xml_response() {
-    let decoded: PresenceSubscription = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
   <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
   <property name="rel">presenceSubscription</property>
   <property name="id">3</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PresenceSubscription = xml_round_trip(body);
     holds(&decoded.id, r#""3""#);
     reads_post::<
         PresenceSubscription,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
-  <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
-  <property name="rel">presenceSubscription</property>
-  <property name="id">3</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscription DELETE json request sample.
@@ -33261,8 +24045,7 @@ fn presence_subscription_membership_get_json_request() {
 /// The presenceSubscriptionMembership GET json response sample.
 #[test]
 fn presence_subscription_membership_get_json_response() {
-    let _decoded: PresenceSubscriptionMembership = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMembership",
   "_links" : {
     "self" : {
@@ -33275,28 +24058,11 @@ fn presence_subscription_membership_get_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMembership = json_round_trip(body);
     reads_get::<
         PresenceSubscriptionMembership,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscriptionMembership",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "presenceSubscription" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptionMembership GET xml request sample.
@@ -33312,26 +24078,16 @@ fn presence_subscription_membership_get_xml_request() {
 /// The presenceSubscriptionMembership GET xml response sample.
 #[test]
 fn presence_subscription_membership_get_xml_response() {
-    let _decoded: PresenceSubscriptionMembership = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
   <property name="rel">presenceSubscriptionMembership</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: PresenceSubscriptionMembership = xml_round_trip(body);
     reads_get::<
         PresenceSubscriptionMembership,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
-  <property name="rel">presenceSubscriptionMembership</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscriptionMembership DELETE json request sample.
@@ -33383,8 +24139,7 @@ fn presence_subscription_memberships_get_json_request() {
 /// The presenceSubscriptionMemberships GET json response sample.
 #[test]
 fn presence_subscription_memberships_get_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -33409,40 +24164,11 @@ fn presence_subscription_memberships_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
     reads_get::<
         PresenceSubscriptionMemberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscriptionMemberships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-    }
-  },
-  "_embedded" : {
-    "presenceSubscriptionMembership" : [
-      {
-        "rel" : "presenceSubscriptionMembership",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "presenceSubscription" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptionMemberships GET xml request sample.
@@ -33458,8 +24184,7 @@ fn presence_subscription_memberships_get_xml_request() {
 /// The presenceSubscriptionMemberships GET xml response sample.
 #[test]
 fn presence_subscription_memberships_get_xml_response() {
-    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
   <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
@@ -33467,23 +24192,11 @@ fn presence_subscription_memberships_get_xml_response() {
     <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(body);
     reads_get::<
         PresenceSubscriptionMemberships,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">presenceSubscriptionMemberships</property>
-  <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
-    <property name="rel">presenceSubscriptionMembership</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscriptionMemberships POST json request sample.
@@ -33509,8 +24222,7 @@ fn presence_subscription_memberships_post_json_request() {
 /// The presenceSubscriptionMemberships POST json response sample.
 #[test]
 fn presence_subscription_memberships_post_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -33535,40 +24247,11 @@ fn presence_subscription_memberships_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
     reads_post::<
         PresenceSubscriptionMemberships,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscriptionMemberships",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships"
-    }
-  },
-  "_embedded" : {
-    "presenceSubscriptionMembership" : [
-      {
-        "rel" : "presenceSubscriptionMembership",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com"
-          },
-          "contact" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "presenceSubscription" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptionMemberships POST xml request sample.
@@ -33595,8 +24278,7 @@ fn presence_subscription_memberships_post_xml_request() {
 /// The presenceSubscriptionMemberships POST xml response sample.
 #[test]
 fn presence_subscription_memberships_post_xml_response() {
-    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
   <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
@@ -33604,23 +24286,11 @@ fn presence_subscription_memberships_post_xml_response() {
     <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(body);
     reads_post::<
         PresenceSubscriptionMemberships,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">presenceSubscriptionMemberships</property>
-  <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
-    <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-    <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
-    <property name="rel">presenceSubscriptionMembership</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscriptions GET json request sample.
@@ -33636,8 +24306,7 @@ fn presence_subscriptions_get_json_request() {
 /// The presenceSubscriptions GET json response sample.
 #[test]
 fn presence_subscriptions_get_json_response() {
-    let _decoded: PresenceSubscriptions = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptions",
   "_links" : {
     "self" : {
@@ -33663,41 +24332,11 @@ fn presence_subscriptions_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptions = json_round_trip(body);
     reads_get::<
         PresenceSubscriptions,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscriptions",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscriptions"
-    }
-  },
-  "_embedded" : {
-    "presenceSubscription" : [
-      {
-        "rel" : "presenceSubscription",
-        "id" : "3",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription"
-          },
-          "addToPresenceSubscription" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
-          },
-          "memberships" : {
-            "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
-          }
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptions GET xml request sample.
@@ -33713,8 +24352,7 @@ fn presence_subscriptions_get_xml_request() {
 /// The presenceSubscriptions GET xml response sample.
 #[test]
 fn presence_subscriptions_get_xml_response() {
-    let _decoded: PresenceSubscriptions = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptions</property>
   <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription">
@@ -33723,24 +24361,11 @@ fn presence_subscriptions_get_xml_response() {
     <property name="rel">presenceSubscription</property>
     <property name="id">3</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: PresenceSubscriptions = xml_round_trip(body);
     reads_get::<
         PresenceSubscriptions,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">presenceSubscriptions</property>
-  <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription">
-    <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
-    <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
-    <property name="rel">presenceSubscription</property>
-    <property name="id">3</property>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscriptions POST json request sample.
@@ -33767,8 +24392,7 @@ fn presence_subscriptions_post_json_request() {
 /// The presenceSubscriptions POST json response sample.
 #[test]
 fn presence_subscriptions_post_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -33782,30 +24406,12 @@ fn presence_subscriptions_post_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
     reads_post::<
         PresenceSubscriptions,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscription",
-  "id" : "3",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription"
-    },
-    "addToPresenceSubscription" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
-    },
-    "memberships" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptions POST xml request sample.
@@ -33940,8 +24546,7 @@ fn redirect_get_json_request() {
 /// The redirect GET json response sample.
 #[test]
 fn redirect_get_json_response() {
-    let _decoded: Redirect = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "redirect",
   "_links" : {
     "self" : {
@@ -33954,28 +24559,11 @@ fn redirect_get_json_response() {
       "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: Redirect = json_round_trip(body);
     reads_get::<
         Redirect,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "redirect",
-  "_links" : {
-    "self" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/user/redirect"
-    },
-    "user" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/user"
-    },
-    "xframe" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The redirect GET xml request sample.
@@ -33991,26 +24579,16 @@ fn redirect_get_xml_request() {
 /// The redirect GET xml response sample.
 #[test]
 fn redirect_get_xml_response() {
-    let _decoded: Redirect = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">redirect</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Redirect = xml_round_trip(body);
     reads_get::<
         Redirect,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
-  <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
-  <property name="rel">redirect</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The reject POST json request sample.
@@ -34096,8 +24674,7 @@ fn renegotiations_post_json_request() {
 /// The renegotiations POST json response sample.
 #[test]
 fn renegotiations_post_json_response() {
-    let _decoded: Renegotiations = json_round_trip(
-        r#"{
+    let body = r#"{
   "direction" : "Incoming",
   "operationId" : "samplevalue",
   "_links" : {
@@ -34120,38 +24697,11 @@ fn renegotiations_post_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: Renegotiations = json_round_trip(body);
     reads_post::<
         Renegotiations,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "direction" : "Incoming",
-  "operationId" : "samplevalue",
-  "_links" : {
-    "mediaAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "answer" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "dismiss" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The renegotiations POST xml request sample.
@@ -34169,8 +24719,7 @@ fn renegotiations_post_xml_request() {
 /// The renegotiations POST xml response sample.
 #[test]
 fn renegotiations_post_xml_response() {
-    let _decoded: Renegotiations = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -34180,25 +24729,11 @@ fn renegotiations_post_xml_response() {
   <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Renegotiations = xml_round_trip(body);
     reads_post::<
         Renegotiations,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
-  <property name="direction">Incoming</property>
-  <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
 }
 
 /// The replaceWithPhoneAudio POST json request sample.
@@ -34356,8 +24891,7 @@ fn replaces_audio_video_get_xml_request() {
 /// The replacesAudioVideo GET xml response sample.
 #[test]
 fn replaces_audio_video_get_xml_response() {
-    let _decoded: ReplacesAudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
   <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
@@ -34378,36 +24912,11 @@ fn replaces_audio_video_get_xml_response() {
   <property name="state">Connected</property>
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ReplacesAudioVideo = xml_round_trip(body);
     reads_get::<
         ReplacesAudioVideo,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
-  <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
-  <link rel="addVideo" href="/ucwa/v1/applications/192/communication/addVideo" />
-  <link rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="escalateAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio" />
-  <link rel="escalateAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo" />
-  <link rel="replaceWithPhoneAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio" />
-  <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
-  <link rel="stopAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio" />
-  <link rel="stopAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo" />
-  <link rel="stopVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo" />
-  <link rel="videoFreeze" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze" />
-  <link rel="videoLockedOnParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant" />
-  <property name="rel">audioVideo</property>
-  <property name="state">Connected</property>
-  <property name="supportsReplaces">None</property>
-  <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The replacesPhoneAudio GET json request sample.
@@ -34465,8 +24974,7 @@ fn replaces_phone_audio_get_xml_request() {
 /// The replacesPhoneAudio GET xml response sample.
 #[test]
 fn replaces_phone_audio_get_xml_response() {
-    let _decoded: ReplacesPhoneAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -34475,24 +24983,11 @@ fn replaces_phone_audio_get_xml_response() {
   <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ReplacesPhoneAudio = xml_round_trip(body);
     reads_get::<
         ReplacesPhoneAudio,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="holdPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio" />
-  <link rel="resumePhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio" />
-  <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
-  <property name="rel">phoneAudio</property>
-  <property name="state">Transferring</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The replayMessage POST json request sample.
@@ -34756,8 +25251,7 @@ fn resume_audio_post_json_request() {
 /// The resumeAudio POST json response sample.
 #[test]
 fn resume_audio_post_json_response() {
-    let _decoded: ResumeAudio = json_round_trip(
-        r#"{
+    let body = r#"{
   "direction" : "Incoming",
   "operationId" : "samplevalue",
   "_links" : {
@@ -34780,38 +25274,11 @@ fn resume_audio_post_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: ResumeAudio = json_round_trip(body);
     reads_post::<
         ResumeAudio,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "direction" : "Incoming",
-  "operationId" : "samplevalue",
-  "_links" : {
-    "mediaAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "answer" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "dismiss" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The resumeAudio POST xml request sample.
@@ -34829,8 +25296,7 @@ fn resume_audio_post_xml_request() {
 /// The resumeAudio POST xml response sample.
 #[test]
 fn resume_audio_post_xml_response() {
-    let _decoded: ResumeAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -34840,25 +25306,11 @@ fn resume_audio_post_xml_response() {
   <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ResumeAudio = xml_round_trip(body);
     reads_post::<
         ResumeAudio,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
-  <property name="direction">Incoming</property>
-  <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
 }
 
 /// The resumeAudioVideo POST json request sample.
@@ -34876,8 +25328,7 @@ fn resume_audio_video_post_json_request() {
 /// The resumeAudioVideo POST json response sample.
 #[test]
 fn resume_audio_video_post_json_response() {
-    let _decoded: ResumeAudioVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "direction" : "Incoming",
   "operationId" : "samplevalue",
   "_links" : {
@@ -34900,38 +25351,11 @@ fn resume_audio_video_post_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: ResumeAudioVideo = json_round_trip(body);
     reads_post::<
         ResumeAudioVideo,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "direction" : "Incoming",
-  "operationId" : "samplevalue",
-  "_links" : {
-    "mediaAnswer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "mediaOffer" : {
-      "href" : "data:application/sdp;base64,base64-encoded-sdp"
-    },
-    "answer" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer"
-    },
-    "audioVideoSession" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
-    },
-    "conversation" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137"
-    },
-    "dismiss" : {
-      "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The resumeAudioVideo POST xml request sample.
@@ -34949,8 +25373,7 @@ fn resume_audio_video_post_xml_request() {
 /// The resumeAudioVideo POST xml response sample.
 #[test]
 fn resume_audio_video_post_xml_response() {
-    let _decoded: ResumeAudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -34960,25 +25383,11 @@ fn resume_audio_video_post_xml_response() {
   <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ResumeAudioVideo = xml_round_trip(body);
     reads_post::<
         ResumeAudioVideo,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
-  <link rel="answer" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer" />
-  <link rel="audioVideoSession" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
-  <property name="direction">Incoming</property>
-  <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
 }
 
 /// The resumePhoneAudio POST json request sample.
@@ -35026,8 +25435,7 @@ fn root_get_json_request() {
 /// The root GET json response sample.
 #[test]
 fn root_get_json_response() {
-    let _decoded: Root = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "root",
   "_links" : {
     "self" : {
@@ -35043,31 +25451,9 @@ fn root_get_json_response() {
       "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
     }
   }
-}"#,
-    );
-    reads_get::<
-        Root,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "root",
-  "_links" : {
-    "self" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root"
-    },
-    "redirect" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/user/redirect"
-    },
-    "user" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/user"
-    },
-    "xframe" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
-    }
-  }
-}"#,
-    );
+}"#;
+    let _decoded: Root = json_round_trip(body);
+    reads_get::<Root>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The root GET xml request sample.
@@ -35083,28 +25469,15 @@ fn root_get_xml_request() {
 /// The root GET xml response sample.
 #[test]
 fn root_get_xml_response() {
-    let _decoded: Root = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="root" href="/autodiscover/autodiscoverservice.svc/root" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
   <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">root</property>
-</resource>"#,
-    );
-    reads_get::<
-        Root,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="root" href="/autodiscover/autodiscoverservice.svc/root" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
-  <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
-  <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
-  <property name="rel">root</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Root = xml_round_trip(body);
+    reads_get::<Root>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The search GET json request sample.
@@ -35118,8 +25491,7 @@ fn search_get_json_request() {
 /// The search GET json response sample.
 #[test]
 fn search_get_json_response() {
-    let decoded: Search = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "search",
   "moreResultsAvailable" : false,
   "_links" : {
@@ -35360,257 +25732,12 @@ fn search_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: Search = json_round_trip(body);
     holds(&decoded.more_results_available, r#"false"#);
     reads_get::<
         Search,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "search",
-  "moreResultsAvailable" : false,
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/search"
-    }
-  },
-  "_embedded" : {
-    "contact" : [
-      {
-        "rel" : "contact",
-        "company" : "Contoso Corp.",
-        "department" : "Engineering",
-        "emailAddresses" : [
-          "Alex.Doe@contoso.com"
-        ],
-        "homePhoneNumber" : "tel:+19185550107",
-        "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-        "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-        "name" : "Alex Doe",
-        "office" : "tel:+1425554321;ext=54321",
-        "otherPhoneNumber" : "tel:+19195558194",
-        "sourceNetwork" : "SameEnterprise",
-        "title" : "Engineer 2",
-        "type" : "User",
-        "uri" : "sip:alex@contoso.com",
-        "workPhoneNumber" : "tel:+1425554321;ext=54321",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/people/282"
-          },
-          "contactLocation" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-          },
-          "contactNote" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-          },
-          "contactPhoto" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-          },
-          "contactPresence" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-          },
-          "contactPrivacyRelationship" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-          },
-          "contactSupportedModalities" : {
-            "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-          }
-        }
-      }
-    ],
-    "distributionGroup" : [
-      {
-        "rel" : "distributionGroup",
-        "uri" : "sip:mypersonalgroup@contoso.com",
-        "id" : "7",
-        "name" : "MyPersonalGroup",
-        "_links" : {
-          "self" : {
-            "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-          },
-          "addToContactList" : {
-            "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-          },
-          "expandDistributionGroup" : {
-            "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-          },
-          "removeFromContactList" : {
-            "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-          },
-          "subscribeToGroupPresence" : {
-            "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-          }
-        },
-        "_embedded" : {
-          "contact" : [
-            {
-              "rel" : "contact",
-              "company" : "Contoso Corp.",
-              "department" : "Engineering",
-              "emailAddresses" : [
-                "Alex.Doe@contoso.com"
-              ],
-              "homePhoneNumber" : "tel:+19185550107",
-              "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-              "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-              "name" : "Alex Doe",
-              "office" : "tel:+1425554321;ext=54321",
-              "otherPhoneNumber" : "tel:+19195558194",
-              "sourceNetwork" : "SameEnterprise",
-              "title" : "Engineer 2",
-              "type" : "User",
-              "uri" : "sip:alex@contoso.com",
-              "workPhoneNumber" : "tel:+1425554321;ext=54321",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/people/282"
-                },
-                "contactLocation" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-                },
-                "contactNote" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-                },
-                "contactPhoto" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-                },
-                "contactPresence" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-                },
-                "contactPrivacyRelationship" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-                },
-                "contactSupportedModalities" : {
-                  "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-                }
-              }
-            }
-          ],
-          "distributionGroup" : [
-            {
-              "rel" : "distributionGroup",
-              "uri" : "sip:mypersonalgroup@contoso.com",
-              "id" : "7",
-              "name" : "MyPersonalGroup",
-              "_links" : {
-                "self" : {
-                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                },
-                "addToContactList" : {
-                  "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-                },
-                "expandDistributionGroup" : {
-                  "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-                },
-                "removeFromContactList" : {
-                  "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-                },
-                "subscribeToGroupPresence" : {
-                  "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-                }
-              },
-              "_embedded" : {
-                "contact" : [
-                  {
-                    "rel" : "contact",
-                    "company" : "Contoso Corp.",
-                    "department" : "Engineering",
-                    "emailAddresses" : [
-                      "Alex.Doe@contoso.com"
-                    ],
-                    "homePhoneNumber" : "tel:+19185550107",
-                    "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-                    "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-                    "name" : "Alex Doe",
-                    "office" : "tel:+1425554321;ext=54321",
-                    "otherPhoneNumber" : "tel:+19195558194",
-                    "sourceNetwork" : "SameEnterprise",
-                    "title" : "Engineer 2",
-                    "type" : "User",
-                    "uri" : "sip:alex@contoso.com",
-                    "workPhoneNumber" : "tel:+1425554321;ext=54321",
-                    "_links" : {
-                      "self" : {
-                        "href" : "/ucwa/v1/applications/192/people/282"
-                      },
-                      "contactLocation" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-                      },
-                      "contactNote" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-                      },
-                      "contactPhoto" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-                      },
-                      "contactPresence" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-                      },
-                      "contactPrivacyRelationship" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-                      },
-                      "contactSupportedModalities" : {
-                        "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-                      }
-                    }
-                  }
-                ],
-                "distributionGroup" : [
-                  {
-                    "rel" : "distributionGroup",
-                    "uri" : "sip:mypersonalgroup@contoso.com",
-                    "id" : "7",
-                    "name" : "MyPersonalGroup",
-                    "_links" : {
-                      "self" : {
-                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                      },
-                      "addToContactList" : {
-                        "href" : "/ucwa/v1/applications/192/groups/addToContactList"
-                      },
-                      "expandDistributionGroup" : {
-                        "href" : "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup"
-                      },
-                      "removeFromContactList" : {
-                        "href" : "/ucwa/v1/applications/192/groups/removeFromContactList"
-                      },
-                      "subscribeToGroupPresence" : {
-                        "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
-                      }
-                    },
-                    "_embedded" : {
-                      "contact" : [
-                        {
-                          "_links" : {
-                            "self" : {
-                              "href" : "/ucwa/v1/applications/192/people/282"
-                            }
-                          }
-                        }
-                      ],
-                      "distributionGroup" : [
-                        {
-                          "_links" : {
-                            "self" : {
-                              "href" : "/ucwa/v1/applications/192/groups/distributionGroup"
-                            }
-                          }
-                        }
-                      ]
-                    }
-                  }
-                ]
-              }
-            }
-          ]
-        }
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The search GET xml request sample.
@@ -35624,8 +25751,7 @@ fn search_get_xml_request() {
 /// The search GET xml response sample.
 #[test]
 fn search_get_xml_response() {
-    let _decoded: Search = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">search</property>
   <property name="moreResultsAvailable">False</property>
@@ -35736,126 +25862,9 @@ fn search_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
-    reads_get::<
-        Search,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">search</property>
-  <property name="moreResultsAvailable">False</property>
-  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-    <property name="rel">contact</property>
-    <property name="company">Contoso Corp.</property>
-    <property name="department">Engineering</property>
-    <propertyList name="emailAddresses">
-      <item>Alex.Doe@contoso.com</item>
-    </propertyList>
-    <property name="homePhoneNumber">tel:+19185550107</property>
-    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-    <property name="name">Alex Doe</property>
-    <property name="office">tel:+1425554321;ext=54321</property>
-    <property name="otherPhoneNumber">tel:+19195558194</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="title">Engineer 2</property>
-    <property name="type">User</property>
-    <property name="uri">sip:alex@contoso.com</property>
-    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-  </resource>
-  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">distributionGroup</property>
-    <property name="uri">sip:mypersonalgroup@contoso.com</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-      <property name="rel">contact</property>
-      <property name="company">Contoso Corp.</property>
-      <property name="department">Engineering</property>
-      <propertyList name="emailAddresses">
-        <item>Alex.Doe@contoso.com</item>
-      </propertyList>
-      <property name="homePhoneNumber">tel:+19185550107</property>
-      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-      <property name="name">Alex Doe</property>
-      <property name="office">tel:+1425554321;ext=54321</property>
-      <property name="otherPhoneNumber">tel:+19195558194</property>
-      <property name="sourceNetwork">SameEnterprise</property>
-      <property name="title">Engineer 2</property>
-      <property name="type">User</property>
-      <property name="uri">sip:alex@contoso.com</property>
-      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-    </resource>
-    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-      <property name="rel">distributionGroup</property>
-      <property name="uri">sip:mypersonalgroup@contoso.com</property>
-      <property name="id">7</property>
-      <property name="name">MyPersonalGroup</property>
-      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-        <property name="rel">contact</property>
-        <property name="company">Contoso Corp.</property>
-        <property name="department">Engineering</property>
-        <propertyList name="emailAddresses">
-          <item>Alex.Doe@contoso.com</item>
-        </propertyList>
-        <property name="homePhoneNumber">tel:+19185550107</property>
-        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-        <property name="name">Alex Doe</property>
-        <property name="office">tel:+1425554321;ext=54321</property>
-        <property name="otherPhoneNumber">tel:+19195558194</property>
-        <property name="sourceNetwork">SameEnterprise</property>
-        <property name="title">Engineer 2</property>
-        <property name="type">User</property>
-        <property name="uri">sip:alex@contoso.com</property>
-        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-      </resource>
-      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-        <property name="rel">distributionGroup</property>
-        <property name="uri">sip:mypersonalgroup@contoso.com</property>
-        <property name="id">7</property>
-        <property name="name">MyPersonalGroup</property>
-        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
-        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-      </resource>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Search = xml_round_trip(body);
+    reads_get::<Search>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The search2 GET json request sample.
@@ -36128,8 +26137,7 @@ fn search2_get_xml_request() {
 /// The search2 GET xml response sample.
 #[test]
 fn search2_get_xml_response() {
-    let decoded: Search2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">search</property>
   <property name="moreResultsAvailable">False</property>
@@ -36240,127 +26248,12 @@ fn search2_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Search2 = xml_round_trip(body);
     holds(&decoded.more_results_available, r#""False""#);
     reads_get::<
         Search2,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">search</property>
-  <property name="moreResultsAvailable">False</property>
-  <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-    <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-    <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-    <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-    <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-    <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-    <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-    <property name="rel">contact</property>
-    <property name="company">Contoso Corp.</property>
-    <property name="department">Engineering</property>
-    <propertyList name="emailAddresses">
-      <item>Alex.Doe@contoso.com</item>
-    </propertyList>
-    <property name="homePhoneNumber">tel:+19185550107</property>
-    <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-    <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-    <property name="name">Alex Doe</property>
-    <property name="office">tel:+1425554321;ext=54321</property>
-    <property name="otherPhoneNumber">tel:+19195558194</property>
-    <property name="sourceNetwork">SameEnterprise</property>
-    <property name="title">Engineer 2</property>
-    <property name="type">User</property>
-    <property name="uri">sip:alex@contoso.com</property>
-    <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-  </resource>
-  <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-    <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-    <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-    <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-    <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-    <property name="rel">distributionGroup</property>
-    <property name="uri">sip:mypersonalgroup@contoso.com</property>
-    <property name="id">7</property>
-    <property name="name">MyPersonalGroup</property>
-    <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-      <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-      <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-      <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-      <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-      <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-      <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-      <property name="rel">contact</property>
-      <property name="company">Contoso Corp.</property>
-      <property name="department">Engineering</property>
-      <propertyList name="emailAddresses">
-        <item>Alex.Doe@contoso.com</item>
-      </propertyList>
-      <property name="homePhoneNumber">tel:+19185550107</property>
-      <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-      <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-      <property name="name">Alex Doe</property>
-      <property name="office">tel:+1425554321;ext=54321</property>
-      <property name="otherPhoneNumber">tel:+19195558194</property>
-      <property name="sourceNetwork">SameEnterprise</property>
-      <property name="title">Engineer 2</property>
-      <property name="type">User</property>
-      <property name="uri">sip:alex@contoso.com</property>
-      <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-    </resource>
-    <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-      <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-      <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-      <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-      <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-      <property name="rel">distributionGroup</property>
-      <property name="uri">sip:mypersonalgroup@contoso.com</property>
-      <property name="id">7</property>
-      <property name="name">MyPersonalGroup</property>
-      <resource rel="contact" href="/ucwa/v1/applications/192/people/282">
-        <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-        <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-        <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-        <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-        <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-        <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-        <property name="rel">contact</property>
-        <property name="company">Contoso Corp.</property>
-        <property name="department">Engineering</property>
-        <propertyList name="emailAddresses">
-          <item>Alex.Doe@contoso.com</item>
-        </propertyList>
-        <property name="homePhoneNumber">tel:+19185550107</property>
-        <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-        <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-        <property name="name">Alex Doe</property>
-        <property name="office">tel:+1425554321;ext=54321</property>
-        <property name="otherPhoneNumber">tel:+19195558194</property>
-        <property name="sourceNetwork">SameEnterprise</property>
-        <property name="title">Engineer 2</property>
-        <property name="type">User</property>
-        <property name="uri">sip:alex@contoso.com</property>
-        <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-      </resource>
-      <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup">
-        <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
-        <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
-        <link rel="removeFromContactList" href="/ucwa/v1/applications/192/groups/removeFromContactList" />
-        <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
-        <property name="rel">distributionGroup</property>
-        <property name="uri">sip:mypersonalgroup@contoso.com</property>
-        <property name="id">7</property>
-        <property name="name">MyPersonalGroup</property>
-        <resource rel="contact" href="/ucwa/v1/applications/192/people/282" />
-        <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
-      </resource>
-    </resource>
-  </resource>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The sendMessage POST json request sample.
@@ -36522,8 +26415,7 @@ fn simultaneous_ring_settings_get_json_request() {
 /// The simultaneousRingSettings GET json response sample.
 #[test]
 fn simultaneous_ring_settings_get_json_response() {
-    let decoded: SimultaneousRingSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "simultaneousRingSettings",
   "ringDelay" : 5,
   "target" : "None",
@@ -36544,38 +26436,13 @@ fn simultaneous_ring_settings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: SimultaneousRingSettings = json_round_trip(body);
     holds(&decoded.ring_delay, r#"5"#);
     holds(&decoded.target, r#""None""#);
     reads_get::<
         SimultaneousRingSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "simultaneousRingSettings",
-  "ringDelay" : 5,
-  "target" : "None",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "simultaneousRingToContact" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact"
-    },
-    "simultaneousRingToDelegates" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates"
-    },
-    "simultaneousRingToTeam" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The simultaneousRingSettings GET xml request sample.
@@ -36591,8 +26458,7 @@ fn simultaneous_ring_settings_get_xml_request() {
 /// The simultaneousRingSettings GET xml response sample.
 #[test]
 fn simultaneous_ring_settings_get_xml_response() {
-    let decoded: SimultaneousRingSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="simultaneousRingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="simultaneousRingToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact" />
@@ -36601,47 +26467,29 @@ fn simultaneous_ring_settings_get_xml_response() {
   <property name="rel">simultaneousRingSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: SimultaneousRingSettings = xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
     reads_get::<
         SimultaneousRingSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="simultaneousRingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="simultaneousRingToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact" />
-  <link rel="simultaneousRingToDelegates" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates" />
-  <link rel="simultaneousRingToTeam" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam" />
-  <property name="rel">simultaneousRingSettings</property>
-  <property name="ringDelay">5</property>
-  <property name="target">None</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The simultaneousRingSettings PUT json request sample.
 #[test]
 fn simultaneous_ring_settings_put_json_request() {
-    let _decoded: SimultaneousRingSettingsRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "simultaneousRingSettings",
   "ringDelay" : 5,
   "target" : "None"
-}"#,
-    );
+}"#;
+    let _decoded: SimultaneousRingSettingsRequest = request_json_round_trip(body);
     requests_put::<
         SimultaneousRingSettings,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
         "application/json",
-        r#"{
-  "rel" : "simultaneousRingSettings",
-  "ringDelay" : 5,
-  "target" : "None"
-}"#,
+        body,
     );
 }
 
@@ -36654,26 +26502,20 @@ fn simultaneous_ring_settings_put_json_response() {
 /// The simultaneousRingSettings PUT xml request sample.
 #[test]
 fn simultaneous_ring_settings_put_xml_request() {
-    let decoded: SimultaneousRingSettingsRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">simultaneousRingSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: SimultaneousRingSettingsRequest = request_resource_xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
     requests_put::<
         SimultaneousRingSettings,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">simultaneousRingSettings</property>
-  <property name="ringDelay">5</property>
-  <property name="target">None</property>
-</resource>"#,
+        body,
     );
 }
 
@@ -37547,8 +27389,7 @@ fn start_online_meeting_post_xml_response() {
 /// The startOrRefreshSubscriptionToContactsAndGroups POST json response sample.
 #[test]
 fn start_or_refresh_subscription_to_contacts_and_groups_post_json_response() {
-    let decoded: MyContactsAndGroupsSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myContactsAndGroupsSubscription",
   "state" : "Connecting",
   "_links" : {
@@ -37562,30 +27403,12 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_json_response() {
       "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MyContactsAndGroupsSubscription = json_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
     reads_post::<
         StartOrRefreshSubscriptionToContactsAndGroups,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "myContactsAndGroupsSubscription",
-  "state" : "Connecting",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription"
-    },
-    "startOrRefreshSubscriptionToContactsAndGroups" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups"
-    },
-    "stopSubscriptionToContactsAndGroups" : {
-      "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The startOrRefreshSubscriptionToContactsAndGroups POST xml response sample.
@@ -38054,8 +27877,7 @@ fn stop_video_post_xml_response() {
 /// The subscribeToGroupPresence POST json response sample.
 #[test]
 fn subscribe_to_group_presence_post_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -38069,30 +27891,12 @@ fn subscribe_to_group_presence_post_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
     reads_post::<
         SubscribeToGroupPresence,
-    >(
-        "HTTP/1.1 201 Created",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "presenceSubscription",
-  "id" : "3",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription"
-    },
-    "addToPresenceSubscription" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription"
-    },
-    "memberships" : {
-      "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The subscribeToGroupPresence POST xml response sample.
@@ -38122,8 +27926,7 @@ fn subscribed_contacts_get_json_request() {
 /// The subscribedContacts GET json response sample.
 #[test]
 fn subscribed_contacts_get_json_response() {
-    let _decoded: SubscribedContacts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "subscribedContacts",
   "_links" : {
     "self" : {
@@ -38135,27 +27938,11 @@ fn subscribed_contacts_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: SubscribedContacts = json_round_trip(body);
     reads_get::<
         SubscribedContacts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "subscribedContacts",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/subscribedContacts"
-    },
-    "contact" : [
-      {
-        "href" : "/ucwa/v1/applications/192/people/647"
-      }
-    ]
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The subscribedContacts GET xml request sample.
@@ -38171,24 +27958,15 @@ fn subscribed_contacts_get_xml_request() {
 /// The subscribedContacts GET xml response sample.
 #[test]
 fn subscribed_contacts_get_xml_response() {
-    let _decoded: SubscribedContacts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/586" />
   <property name="rel">subscribedContacts</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: SubscribedContacts = xml_round_trip(body);
     reads_get::<
         SubscribedContacts,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/586" />
-  <property name="rel">subscribedContacts</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The subscribedContacts added event sample.
@@ -38349,8 +28127,7 @@ fn to_get_xml_request() {
 /// The to GET xml response sample.
 #[test]
 fn to_get_xml_response() {
-    let decoded: To = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -38375,8 +28152,8 @@ fn to_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: To = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -38389,38 +28166,7 @@ fn to_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
-    reads_get::<
-        To,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">contact</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    reads_get::<To>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The transferredBy GET json request sample.
@@ -38434,8 +28180,7 @@ fn transferred_by_get_json_request() {
 /// The transferredBy GET json response sample.
 #[test]
 fn transferred_by_get_json_response() {
-    let decoded: TransferredBy = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "transferredBy",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -38476,8 +28221,8 @@ fn transferred_by_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: TransferredBy = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -38492,52 +28237,7 @@ fn transferred_by_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         TransferredBy,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "transferredBy",
-  "company" : "Contoso Corp.",
-  "department" : "Engineering",
-  "emailAddresses" : [
-    "Alex.Doe@contoso.com"
-  ],
-  "homePhoneNumber" : "tel:+19185550107",
-  "sourceNetworkIconUrl" : "https://images.contoso.com/logo_16x16.png",
-  "mobilePhoneNumber" : "tel:4255551212;phone-context=defaultprofile",
-  "name" : "Alex Doe",
-  "office" : "tel:+1425554321;ext=54321",
-  "otherPhoneNumber" : "tel:+19195558194",
-  "sourceNetwork" : "SameEnterprise",
-  "title" : "Engineer 2",
-  "type" : "User",
-  "uri" : "sip:alex@contoso.com",
-  "workPhoneNumber" : "tel:+1425554321;ext=54321",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/people/766"
-    },
-    "contactLocation" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
-    },
-    "contactNote" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactNote"
-    },
-    "contactPhoto" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPhoto"
-    },
-    "contactPresence" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
-    },
-    "contactPrivacyRelationship" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship"
-    },
-    "contactSupportedModalities" : {
-      "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The transferredBy GET xml request sample.
@@ -38551,8 +28251,7 @@ fn transferred_by_get_xml_request() {
 /// The transferredBy GET xml response sample.
 #[test]
 fn transferred_by_get_xml_response() {
-    let decoded: TransferredBy = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="transferredBy" href="/ucwa/v1/applications/192/people/766" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -38577,8 +28276,8 @@ fn transferred_by_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: TransferredBy = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -38593,36 +28292,7 @@ fn transferred_by_get_xml_response() {
     holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         TransferredBy,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="transferredBy" href="/ucwa/v1/applications/192/people/766" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
-  <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="contactPrivacyRelationship" href="/ucwa/v1/applications/192/people/282/contactPrivacyRelationship" />
-  <link rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" />
-  <property name="rel">transferredBy</property>
-  <property name="company">Contoso Corp.</property>
-  <property name="department">Engineering</property>
-  <propertyList name="emailAddresses">
-    <item>Alex.Doe@contoso.com</item>
-  </propertyList>
-  <property name="homePhoneNumber">tel:+19185550107</property>
-  <property name="sourceNetworkIconUrl">https://images.contoso.com/logo_16x16.png</property>
-  <property name="mobilePhoneNumber">tel:4255551212;phone-context=defaultprofile</property>
-  <property name="name">Alex Doe</property>
-  <property name="office">tel:+1425554321;ext=54321</property>
-  <property name="otherPhoneNumber">tel:+19195558194</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="title">Engineer 2</property>
-  <property name="type">User</property>
-  <property name="uri">sip:alex@contoso.com</property>
-  <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The turnOffCallForwarding POST json request sample.
@@ -38748,8 +28418,7 @@ fn unanswered_call_settings_get_json_request() {
 /// The unansweredCallSettings GET json response sample.
 #[test]
 fn unanswered_call_settings_get_json_response() {
-    let decoded: UnansweredCallSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "unansweredCallSettings",
   "ringDelay" : 5,
   "target" : "None",
@@ -38770,38 +28439,13 @@ fn unanswered_call_settings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: UnansweredCallSettings = json_round_trip(body);
     holds(&decoded.ring_delay, r#"5"#);
     holds(&decoded.target, r#""None""#);
     reads_get::<
         UnansweredCallSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "unansweredCallSettings",
-  "ringDelay" : 5,
-  "target" : "None",
-  "_links" : {
-    "self" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings"
-    },
-    "contact" : {
-      "href" : "/ucwa/v1/applications/192/people/282"
-    },
-    "resetUnansweredCallSettings" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings"
-    },
-    "unansweredCallToContact" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact"
-    },
-    "unansweredCallToVoicemail" : {
-      "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail"
-    }
-  }
-}"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The unansweredCallSettings GET xml request sample.
@@ -38817,8 +28461,7 @@ fn unanswered_call_settings_get_xml_request() {
 /// The unansweredCallSettings GET xml response sample.
 #[test]
 fn unanswered_call_settings_get_xml_response() {
-    let decoded: UnansweredCallSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="unansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="resetUnansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings" />
@@ -38827,47 +28470,29 @@ fn unanswered_call_settings_get_xml_response() {
   <property name="rel">unansweredCallSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: UnansweredCallSettings = xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
     reads_get::<
         UnansweredCallSettings,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="unansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="resetUnansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings" />
-  <link rel="unansweredCallToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact" />
-  <link rel="unansweredCallToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail" />
-  <property name="rel">unansweredCallSettings</property>
-  <property name="ringDelay">5</property>
-  <property name="target">None</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The unansweredCallSettings PUT json request sample.
 #[test]
 fn unanswered_call_settings_put_json_request() {
-    let _decoded: UnansweredCallSettingsRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "unansweredCallSettings",
   "ringDelay" : 5,
   "target" : "None"
-}"#,
-    );
+}"#;
+    let _decoded: UnansweredCallSettingsRequest = request_json_round_trip(body);
     requests_put::<
         UnansweredCallSettings,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
         "application/json",
-        r#"{
-  "rel" : "unansweredCallSettings",
-  "ringDelay" : 5,
-  "target" : "None"
-}"#,
+        body,
     );
 }
 
@@ -38880,26 +28505,20 @@ fn unanswered_call_settings_put_json_response() {
 /// The unansweredCallSettings PUT xml request sample.
 #[test]
 fn unanswered_call_settings_put_xml_request() {
-    let decoded: UnansweredCallSettingsRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">unansweredCallSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: UnansweredCallSettingsRequest = request_resource_xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
     requests_put::<
         UnansweredCallSettings,
     >(
         "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
         "application/xml",
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <property name="rel">unansweredCallSettings</property>
-  <property name="ringDelay">5</property>
-  <property name="target">None</property>
-</resource>"#,
+        body,
     );
 }
 
@@ -39010,8 +28629,7 @@ fn user_get_json_request() {
 /// The user GET json response sample.
 #[test]
 fn user_get_json_response() {
-    let _decoded: User = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "user",
   "_links" : {
     "self" : {
@@ -39027,31 +28645,9 @@ fn user_get_json_response() {
       "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
     }
   }
-}"#,
-    );
-    reads_get::<
-        User,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/json")],
-        r#"{
-  "rel" : "user",
-  "_links" : {
-    "self" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/user"
-    },
-    "applications" : {
-      "href" : "/ucwa/v1/applications"
-    },
-    "redirect" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/user/redirect"
-    },
-    "xframe" : {
-      "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
-    }
-  }
-}"#,
-    );
+}"#;
+    let _decoded: User = json_round_trip(body);
+    reads_get::<User>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The user GET xml request sample.
@@ -39067,28 +28663,15 @@ fn user_get_xml_request() {
 /// The user GET xml response sample.
 #[test]
 fn user_get_xml_response() {
-    let _decoded: User = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="applications" href="/ucwa/v1/applications" />
   <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">user</property>
-</resource>"#,
-    );
-    reads_get::<
-        User,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="applications" href="/ucwa/v1/applications" />
-  <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
-  <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
-  <property name="rel">user</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: User = xml_round_trip(body);
+    reads_get::<User>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The videoLockedOnParticipant GET json request sample.
@@ -39193,8 +28776,7 @@ fn video_locked_on_participant_get_xml_request() {
 /// The videoLockedOnParticipant GET xml response sample.
 #[test]
 fn video_locked_on_participant_get_xml_response() {
-    let _decoded: VideoLockedOnParticipant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
@@ -39223,44 +28805,11 @@ fn video_locked_on_participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: VideoLockedOnParticipant = xml_round_trip(body);
     reads_get::<
         VideoLockedOnParticipant,
-    >(
-        "HTTP/1.1 200 OK",
-        &[("Content-Type", "application/xml")],
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
-  <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
-  <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
-  <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
-  <link rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" />
-  <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
-  <link rel="demote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote" />
-  <link rel="eject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject" />
-  <link rel="me" href="/ucwa/v1/applications/192/me" />
-  <link rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" />
-  <link rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" />
-  <link rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" />
-  <link rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" />
-  <link rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" />
-  <link rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" />
-  <link rel="promote" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote" />
-  <link rel="reject" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject" />
-  <property name="rel">participant</property>
-  <property name="anonymous">True</property>
-  <property name="inLobby">True</property>
-  <property name="local">True</property>
-  <property name="name">Joe Smith</property>
-  <property name="organizer">True</property>
-  <property name="otherPhoneNumber">tel:+14251111111</property>
-  <property name="role">Attendee</property>
-  <property name="sourceNetwork">SameEnterprise</property>
-  <property name="uri">sip:john@contoso.com</property>
-  <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The videoLockedOnParticipant added event sample.

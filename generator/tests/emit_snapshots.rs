@@ -144,13 +144,15 @@ fn generated_code_sets_no_lint_levels_that_a_new_rustc_could_break() {
 #[test]
 fn samples_are_counted_by_what_the_tests_do_with_them() {
     // seeds: JSON + XML response, event, request → tested; damaged XML and the
-    // request without its required `to` → rejected.
+    // request without its required `to` → rejected; the two GET responses
+    // read and the POST request built with the typed operations → exchanges.
     assert_eq!(
         sample_counts(&load_fixture("seeds")).unwrap(),
         SampleCounts {
             tested: 4,
             rejected: 2,
-            untested: 0
+            untested: 0,
+            exchanges: 3,
         }
     );
 }

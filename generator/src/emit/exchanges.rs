@@ -213,7 +213,15 @@ impl Exchange {
         matches!(self.kind, ExchangeKind::Typed { .. })
     }
 
-    /// The test's statement; `body` is the sample body's literal.
+    /// Whether the statement sends or reads the sample's body.
+    pub fn uses_body(&self) -> bool {
+        matches!(
+            self.kind,
+            ExchangeKind::Content { .. } | ExchangeKind::Put { .. } | ExchangeKind::Read { .. }
+        )
+    }
+
+    /// The test's statement; `body` is the sample body (its literal, or a binding).
     pub fn statement(&self, body: &TokenStream) -> TokenStream {
         let helper = id(self.helper());
         let ty = id(&self.resource);

@@ -785,7 +785,14 @@ fn field_checks(
 
 fn sample_test(sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
-    let body = body_literal(&sample.body);
+    let literal = body_literal(&sample.body);
+    // A body both decoded and sent or read is written once, as `body`.
+    let shared = !matches!(sample.check, SampleCheck::NoBody | SampleCheck::Rejected { .. })
+        && sample.exchange.as_ref().is_some_and(Exchange::uses_body);
+    let (binding, body) = match shared {
+        true => (Some(quote!(let body = #literal;)), quote!(body)),
+        false => (None, literal),
+    };
     let docs = super::docs::trusted(&format!(
         "The {} sample.",
         super::docs::escape(&sample.origin)
@@ -843,6 +850,7 @@ fn sample_test(sample: &Sample) -> Option<TokenStream> {
         #docs
         #[test]
         fn #name() {
+            #binding
             #statements
             #exchange
         }
