@@ -815,25 +815,30 @@ pub enum DynamicError {
         method: Method,
     },
     /// The documented body does not decode into the operation's body type.
-    #[error("the {method} body of `{rel}` does not decode as {expected}{}: {error}", path_suffix(.path))]
-    Body {
-        /// The rel.
-        rel: &'static str,
-        /// The method.
-        method: Method,
-        /// The body type (its rel for a PUT, `the request body` for a POST).
-        expected: &'static str,
-        /// Where in the body decoding failed (`to`, `_links.message`), when known.
-        path: Option<String>,
-        /// Why.
-        error: DecodeError,
-    },
+    #[error("{0}")]
+    Body(Box<BodyError>),
     /// The request could not be built.
     #[error(transparent)]
     Request(#[from] RequestError),
     /// The response is not what the operation documents.
     #[error(transparent)]
     Response(#[from] ResponseError),
+}
+
+/// A documented body that does not decode into the operation's body type.
+#[derive(Debug, Error)]
+#[error("the {method} body of `{rel}` does not decode as {expected}{}: {error}", path_suffix(.path))]
+pub struct BodyError {
+    /// The rel.
+    pub rel: &'static str,
+    /// The method.
+    pub method: Method,
+    /// The body type (its rel for a PUT, `the request body` for a POST).
+    pub expected: &'static str,
+    /// Where in the body decoding failed (`to`, `_links.message`), when known.
+    pub path: Option<String>,
+    /// Why.
+    pub error: DecodeError,
 }
 
 fn path_suffix(path: &Option<String>) -> String {
@@ -881,13 +886,13 @@ fn body_error<T: Resource>(
     expected: &'static str,
     error: DecodeError,
 ) -> DynamicError {
-    DynamicError::Body {
+    DynamicError::Body(Box::new(BodyError {
         rel: T::REL,
         method,
         expected,
         path: error.path(),
         error,
-    }
+    }))
 }
 
 fn built<Out, Q: Serialize>(
@@ -1301,11 +1306,11 @@ mod tests {
         assert_eq!(sent.expect("decodes"), request_to());
 
         match post.build_request("/notes", Format::Json, Some(r#"{"to":5}"#)) {
-            Err(DynamicError::Body { path, .. }) => assert_eq!(path.as_deref(), Some("to")),
+            Err(DynamicError::Body(error)) => assert_eq!(error.path.as_deref(), Some("to")),
             other => panic!("{other:?}"),
         }
         match post.build_request("/notes", Format::Json, Some(r#"{"urgent":true}"#)) {
-            Err(error @ DynamicError::Body { .. }) => {
+            Err(error @ DynamicError::Body(_)) => {
                 assert!(error.to_string().contains("(at `to`)"), "{error}")
             }
             other => panic!("{other:?}"),

@@ -151,7 +151,11 @@ fn same_request_line(request: &http::Request<Vec<u8>>, line: &str, format: Forma
     assert_eq!(request.headers()[ACCEPT], format.media_type(), "{line}");
     match request.body().is_empty() {
         true => assert!(!request.headers().contains_key(CONTENT_TYPE), "{line}"),
-        false => assert_eq!(request.headers()[CONTENT_TYPE], format.media_type(), "{line}"),
+        false => assert_eq!(
+            request.headers()[CONTENT_TYPE],
+            format.media_type(),
+            "{line}"
+        ),
     }
 }
 
@@ -163,14 +167,20 @@ fn text(request: &http::Request<Vec<u8>>) -> &str {
 /// A documented GET request line is what the typed builder makes of its URL.
 pub fn requests_get<T: Get>(line: &str) {
     let (_, url) = request_line(line);
-    let request = Link::<T>::new(url).get().build().expect("the request builds");
+    let request = Link::<T>::new(url)
+        .get()
+        .build()
+        .expect("the request builds");
     same_request_line(request.request(), line, Format::Json);
 }
 
 /// A documented DELETE request line is what the typed builder makes of its URL.
 pub fn requests_delete<T: Delete>(line: &str) {
     let (_, url) = request_line(line);
-    let request = Link::<T>::new(url).delete().build().expect("the request builds");
+    let request = Link::<T>::new(url)
+        .delete()
+        .build()
+        .expect("the request builds");
     same_request_line(request.request(), line, Format::Json);
 }
 
@@ -184,7 +194,11 @@ where
     let (_, url) = request_line(line);
     let format = format_of(content_type);
     let link = Link::<T>::new(url);
-    let request = link.post(body).format(format).build().expect("the request builds");
+    let request = link
+        .post(body)
+        .format(format)
+        .build()
+        .expect("the request builds");
     same_request_line(request.request(), line, format);
     let sent = T::Body::decode(format, text(request.request())).expect("the built body decodes");
     assert_eq!(&sent, body, "{line}");
@@ -193,7 +207,10 @@ where
 /// The typed builder sends a POST documented without a body as it is documented.
 pub fn requests_without_body<T: Post<Body = NoBody>>(line: &str) {
     let (_, url) = request_line(line);
-    let request = Link::<T>::new(url).post(&NoBody).build().expect("the request builds");
+    let request = Link::<T>::new(url)
+        .post(&NoBody)
+        .build()
+        .expect("the request builds");
     same_request_line(request.request(), line, Format::Json);
     assert!(request.request().body().is_empty());
 }
@@ -208,7 +225,10 @@ pub fn requests_content<T: Post>(line: &str, content_type: &str, body: &str) {
         .build()
         .expect("the request builds");
     let request = request.request();
-    assert!(request.method().as_str().eq_ignore_ascii_case(method), "{line}");
+    assert!(
+        request.method().as_str().eq_ignore_ascii_case(method),
+        "{line}"
+    );
     assert_eq!(request.uri().to_string(), url, "{line}");
     assert_eq!(request.headers()[CONTENT_TYPE], content_type, "{line}");
     assert_eq!(request.body(), body.as_bytes());
@@ -230,11 +250,21 @@ pub fn requests_put<T: Put>(line: &str, content_type: &str, body: &str) {
     }
     .expect("the documented body decodes");
     let link = Link::<T>::new(url);
-    let request = link.put(&resource).format(format).build().expect("the request builds");
+    let request = link
+        .put(&resource)
+        .format(format)
+        .build()
+        .expect("the request builds");
     same_request_line(request.request(), line, format);
-    let sent: T = format.decode(text(request.request())).expect("the built body decodes");
+    let sent: T = format
+        .decode(text(request.request()))
+        .expect("the built body decodes");
     // `rel` is written as the documented one in XML.
-    assert_eq!(without(&sent, &["rel"]), without(&resource, &["rel"]), "{line}");
+    assert_eq!(
+        without(&sent, &["rel"]),
+        without(&resource, &["rel"]),
+        "{line}"
+    );
 }
 
 /// A documented response: its status line, headers (`Location`,
@@ -280,7 +310,8 @@ pub fn reads_get<T: Get>(line: &str, headers: &[(&str, &str)], body: &str) -> T 
 
 /// The typed reader of a POST reads the documented answer as its status says.
 pub fn reads_post<T: Post>(line: &str, headers: &[(&str, &str)], body: &str) -> Outcome<T::Output> {
-    let outcome = T::read_post(&response(line, headers, body)).expect("the documented answer reads");
+    let outcome =
+        T::read_post(&response(line, headers, body)).expect("the documented answer reads");
     outcome_fits(&outcome, line, headers, body);
     outcome
 }
