@@ -59,8 +59,9 @@ pub use link::{Embedded, Link, Links, OneOrMany, Untyped};
 pub use meta::{EventInfo, Method, OperationInfo, ParameterInfo, SyncError};
 pub use object::{ObjectReader, ObjectWriter};
 pub use operation::{
-    BodyError, Delete, DynOperation, DynamicError, Get, NoBody, OperationRequest, Outcome, Payload,
-    Post, Put, RequestBuilder, RequestError, ResponseError, ResponseReader, StatusError, Target,
+    BodyError, Delete, DynOperation, DynamicError, Get, IntoOperationRequest, NoBody,
+    OperationRequest, Outcome, Payload, Post, Put, RequestBuilder, RequestError, ResponseError,
+    ResponseReader, StatusError, Target,
 };
 
 /// The `http` crate whose `Request` and `Response` typed operations build and

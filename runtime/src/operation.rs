@@ -64,7 +64,7 @@ impl Target for Untyped {
 pub struct NoBody;
 
 /// What a POST sends: a generated request body ([`RequestBody`]), or [`NoBody`].
-pub trait Payload: Sized {
+pub trait Payload: Sized + Send + Sync {
     /// The encoded body; `None` for no body at all.
     fn encode(&self, format: Format) -> Result<Option<Vec<u8>>, EncodeError>;
 
@@ -72,7 +72,7 @@ pub trait Payload: Sized {
     fn decode(format: Format, body: &str) -> Result<Self, DecodeError>;
 }
 
-impl<T: RequestBody> Payload for T {
+impl<T: RequestBody + Send + Sync> Payload for T {
     fn encode(&self, format: Format) -> Result<Option<Vec<u8>>, EncodeError> {
         let text = match format {
             Format::Json => self.to_json()?,
@@ -109,7 +109,7 @@ impl Payload for NoBody {
 /// A resource whose page documents GET: a GET on its link gives it.
 pub trait Get: Resource {
     /// The typed query parameters, `()` when the page lists none.
-    type Query: Serialize;
+    type Query: Serialize + Sync;
 
     /// Reads the answer to a GET: the resource.
     fn read_get<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Self, ResponseError> {
@@ -125,7 +125,7 @@ pub trait Post: Resource {
     /// [`Untyped`] when the page names none.
     type Output: Target;
     /// The typed query parameters, `()` when the page lists none.
-    type Query: Serialize;
+    type Query: Serialize + Sync;
 
     /// Reads the answer to a POST.
     fn read_post<B: AsRef<[u8]>>(
@@ -137,7 +137,7 @@ pub trait Post: Resource {
 
 /// A resource whose page documents PUT: the resource itself is sent back
 /// (UCWA PUTs replace the whole resource, unknown properties included).
-pub trait Put: Resource {
+pub trait Put: Resource + Sync {
     /// Reads the answer to a PUT.
     fn read_put<B: AsRef<[u8]>>(
         response: &http::Response<B>,
@@ -284,7 +284,8 @@ pub enum RequestError {
 }
 
 /// Encodes a typed body in the format asked for.
-type Encoder<'a> = Box<dyn Fn(Format) -> Result<Option<Vec<u8>>, EncodeError> + 'a>;
+/// `Send + Sync`, so that a future holding a builder can move between threads.
+type Encoder<'a> = Box<dyn Fn(Format) -> Result<Option<Vec<u8>>, EncodeError> + Send + Sync + 'a>;
 
 /// The body a [`RequestBuilder`] sends.
 enum BodySource<'a> {
@@ -436,6 +437,24 @@ fn append_query(href: &mut String, pairs: &[(String, String)]) {
     };
     href.push_str(separator);
     href.push_str(&encoded);
+}
+
+/// A typed request, built or still a builder: what a client's `call` takes.
+pub trait IntoOperationRequest<Out> {
+    /// The request, built.
+    fn into_operation_request(self) -> Result<OperationRequest<Out>, RequestError>;
+}
+
+impl<Out> IntoOperationRequest<Out> for OperationRequest<Out> {
+    fn into_operation_request(self) -> Result<OperationRequest<Out>, RequestError> {
+        Ok(self)
+    }
+}
+
+impl<Out, Q: Serialize> IntoOperationRequest<Out> for RequestBuilder<'_, Out, Q> {
+    fn into_operation_request(self) -> Result<OperationRequest<Out>, RequestError> {
+        self.build()
+    }
 }
 
 /// A built typed request: the `http::Request` to send, and the reader of its answer.
