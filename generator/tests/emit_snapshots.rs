@@ -174,14 +174,27 @@ fn identifiers(tokens: proc_macro2::TokenStream, into: &mut std::collections::BT
 fn the_generated_code_does_no_io_and_needs_no_async_runtime() {
     // Typed operations build and read `http` values; carrying them is the user's.
     let forbidden = [
-        "async", "await", "io", "net", "fs", "process", "thread", "tokio", "reqwest", "hyper",
-        "TcpStream", "File",
+        "async",
+        "await",
+        "io",
+        "net",
+        "fs",
+        "process",
+        "thread",
+        "tokio",
+        "reqwest",
+        "hyper",
+        "TcpStream",
+        "File",
     ];
     for fixture in ["seeds", "hostile"] {
         let docs = load_fixture(fixture);
         let options = options_for(Path::new("."));
         let mut files = crate_files(&docs, &options).unwrap();
-        files.insert("single_file.rs".into(), single_file(&docs, &options).unwrap());
+        files.insert(
+            "single_file.rs".into(),
+            single_file(&docs, &options).unwrap(),
+        );
         for (path, text) in files {
             if path == "Cargo.toml" {
                 let dependencies = text.split("[dependencies]").nth(1).unwrap_or_default();
@@ -199,7 +212,10 @@ fn the_generated_code_does_no_io_and_needs_no_async_runtime() {
             let file = syn::parse_file(&text).unwrap();
             let mut used = std::collections::BTreeSet::new();
             identifiers(quote::ToTokens::to_token_stream(&file), &mut used);
-            let found: Vec<&&str> = forbidden.iter().filter(|name| used.contains(**name)).collect();
+            let found: Vec<&&str> = forbidden
+                .iter()
+                .filter(|name| used.contains(**name))
+                .collect();
             assert!(found.is_empty(), "{fixture} {path} names {found:?}");
             assert!(used.contains("Get") || used.contains("Post") || path != "single_file.rs");
         }

@@ -95,7 +95,9 @@ impl<'a> Index<'a> {
             .chain(std::iter::once_with(move || {
                 Segment::Items(self.operations())
             }))
-            .chain(std::iter::once_with(move || Segment::Items(dynamic_entry())))
+            .chain(std::iter::once_with(
+                move || Segment::Items(dynamic_entry()),
+            ))
     }
 
     /// `operation(rel, method)`: one match arm per typed operation.

@@ -244,7 +244,14 @@ impl<'a> ResourceModule<'a> {
         }
         for op in r.operations.iter().filter(|o| o.typed) {
             if let Some(query) = &op.query {
-                items.push(QueryStruct { resource: r, op, query }.to_token_stream());
+                items.push(
+                    QueryStruct {
+                        resource: r,
+                        op,
+                        query,
+                    }
+                    .to_token_stream(),
+                );
             }
             items.push(OperationImpl { resource: r, op }.to_token_stream());
         }
@@ -620,7 +627,12 @@ struct QueryStruct<'a> {
 
 impl ToTokens for QueryStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let fields: Vec<StructField> = self.query.fields.iter().map(StructField::parameter).collect();
+        let fields: Vec<StructField> = self
+            .query
+            .fields
+            .iter()
+            .map(StructField::parameter)
+            .collect();
         // A required parameter has no sensible default.
         let derives = match fields.iter().any(|f| f.required) {
             true => quote!(Debug, Clone, PartialEq),

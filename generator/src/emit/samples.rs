@@ -190,7 +190,14 @@ pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, Samp
                     continue;
                 }
                 let sample = (check, exchange);
-                push(&mut samples, &mut counts, &mut tests, &origin, example, sample);
+                push(
+                    &mut samples,
+                    &mut counts,
+                    &mut tests,
+                    &origin,
+                    example,
+                    sample,
+                );
             }
         }
         for event in events.iter_mut() {
@@ -787,8 +794,10 @@ fn sample_test(sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
     let literal = body_literal(&sample.body);
     // A body both decoded and sent or read is written once, as `body`.
-    let shared = !matches!(sample.check, SampleCheck::NoBody | SampleCheck::Rejected { .. })
-        && sample.exchange.as_ref().is_some_and(Exchange::uses_body);
+    let shared = !matches!(
+        sample.check,
+        SampleCheck::NoBody | SampleCheck::Rejected { .. }
+    ) && sample.exchange.as_ref().is_some_and(Exchange::uses_body);
     let (binding, body) = match shared {
         true => (Some(quote!(let body = #literal;)), quote!(body)),
         false => (None, literal),
