@@ -166,21 +166,20 @@ fn text(request: &http::Request<Vec<u8>>) -> &str {
 
 /// A documented GET request line is what the typed builder makes of its URL.
 pub fn requests_get<T: Get>(line: &str) {
-    let (_, url) = request_line(line);
-    let request = Link::<T>::new(url)
-        .get()
-        .build()
-        .expect("the request builds");
-    same_request_line(request.request(), line, Format::Json);
+    requests_plain(line, |url| Link::<T>::new(url).get().build());
 }
 
 /// A documented DELETE request line is what the typed builder makes of its URL.
 pub fn requests_delete<T: Delete>(line: &str) {
-    let (_, url) = request_line(line);
-    let request = Link::<T>::new(url)
-        .delete()
-        .build()
-        .expect("the request builds");
+    requests_plain(line, |url| Link::<T>::new(url).delete().build());
+}
+
+/// A request without a body, built from the URL of `line`, is `line`.
+fn requests_plain<Out>(
+    line: &str,
+    build: impl Fn(&str) -> Result<crate::OperationRequest<Out>, crate::RequestError>,
+) {
+    let request = build(request_line(line).1).expect("the request builds");
     same_request_line(request.request(), line, Format::Json);
 }
 
@@ -427,6 +426,75 @@ mod tests {
     fn a_sample_that_loses_a_value_fails_its_round_trip() {
         // `count` is not a field of Note and Note keeps no `extra`: encoding loses it.
         let _: Note = json_round_trip(r#"{"rel":"note","count":1}"#);
+    }
+
+    impl Get for Note {
+        type Query = ();
+    }
+    impl Post for Note {
+        type Body = Note;
+        type Output = Note;
+        type Query = ();
+    }
+    impl Put for Note {}
+    impl Delete for Note {}
+
+    #[test]
+    fn documented_requests_are_built_and_documented_answers_read() {
+        requests_get::<Note>("GET https://pool.contoso.com/ucwa/notes/1 HTTP/1.1");
+        requests_delete::<Note>("Delete /ucwa/notes/1 HTTP/1.1");
+        let note = Note {
+            rel: None,
+            message: Some("hi".into()),
+        };
+        requests_post::<Note>(
+            &note,
+            "Post https://h:443/ucwa/notes HTTP/1.1",
+            "application/json",
+        );
+        requests_post::<Note>(
+            &note,
+            "POST /ucwa/notes",
+            "application/vnd.microsoft.com.ucwa+xml",
+        );
+        requests_content::<Note>("POST /ucwa/notes?x=1 HTTP/1.1", "text/plain", "What's up?");
+        let resource =
+            r#"<resource rel="note" href="/n"><property name="message">hi</property></resource>"#;
+        requests_put::<Note>("PUT /ucwa/notes/1 HTTP/1.1", "application/xml", resource);
+        let input = r#"<input><property name="message">hi</property></input>"#;
+        requests_put::<Note>("PUT /ucwa/notes/1 HTTP/1.1", "application/xml", input);
+        requests_put::<Note>(
+            "PUT /ucwa/notes/1 HTTP/1.1",
+            "application/json",
+            r#"{"message":"hi"}"#,
+        );
+
+        let created = reads_post::<Note>("HTTP/1.1 201 Created", &[("Location", "/n/2")], "");
+        assert_eq!(created.location().map(Link::href), Some("/n/2"));
+        let json = [("Content-Type", "application/json")];
+        let read = reads_get::<Note>("HTTP/1.1 200 OK", &json, r#"{"message":"hi"}"#);
+        assert_eq!(read.message.as_deref(), Some("hi"));
+        assert_eq!(
+            reads_put::<Note>("HTTP/1.1 204 No Content", &[], ""),
+            Outcome::NoContent
+        );
+        reads_delete::<Note>("HTTP/1.1 204 No Content", &[], "");
+
+        // What does not match the documented message fails the test.
+        for wrong in [
+            std::panic::catch_unwind(|| requests_get::<Note>("POST /ucwa/notes/1 HTTP/1.1")),
+            std::panic::catch_unwind(|| {
+                requests_post::<Note>(&Note::default(), "POST /n", "text/plain");
+            }),
+            std::panic::catch_unwind(|| {
+                reads_post::<Note>("HTTP/1.1 OK", &[], "");
+            }),
+            std::panic::catch_unwind(|| {
+                reads_get::<Note>("HTTP/1.1 404 Not Found", &[], "");
+            }),
+        ] {
+            assert!(wrong.is_err());
+        }
     }
 
     #[test]

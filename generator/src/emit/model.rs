@@ -508,24 +508,40 @@ fn build_resource(
 
 /// Query parameters are text: the pages give them no type.
 fn build_query(op: &schema::Operation, ident: String) -> Result<QueryParameters, Error> {
+    let rows = op.query_parameters.iter().map(|parameter| {
+        let (name, description) = (&parameter.name, &parameter.description);
+        (name, description, parameter.required, FieldType::String)
+    });
+    Ok(QueryParameters {
+        ident,
+        fields: parameter_fields(rows)?,
+    })
+}
+
+/// The fields of a request body or a query parameter set, from rows of
+/// name, description, whether required and type: a repeated name adds
+/// nothing, and each gets a field name of its own.
+fn parameter_fields<'a>(
+    rows: impl Iterator<Item = (&'a String, &'a String, bool, FieldType)>,
+) -> Result<Vec<RequestField>, Error> {
     let mut scope = Scope::with_reserved(&["extra"]);
     let mut seen = BTreeSet::new();
     let mut fields = Vec::new();
-    for parameter in &op.query_parameters {
-        if !seen.insert(parameter.name.as_str()) {
+    for (name, description, required, ty) in rows {
+        if !seen.insert(name.as_str()) {
             continue;
         }
         fields.push(RequestField {
             field: Field {
-                serde: parameter.name.clone(),
-                ident: checked(scope.claim(names::snake(&parameter.name)))?,
-                description: parameter.description.clone(),
-                ty: FieldType::String,
+                serde: name.clone(),
+                ident: checked(scope.claim(names::snake(name)))?,
+                description: description.clone(),
+                ty,
             },
-            required: parameter.required,
+            required,
         });
     }
-    Ok(QueryParameters { ident, fields })
+    Ok(fields)
 }
 
 fn build_request(
@@ -533,27 +549,15 @@ fn build_request(
     ident: String,
     lookup: &TypeLookup<'_>,
 ) -> Result<RequestBody, Error> {
-    let mut scope = Scope::with_reserved(&["extra"]);
-    let mut seen = BTreeSet::new();
-    let mut fields = Vec::new();
-    for field in &op.request_body {
-        if !seen.insert(field.name.as_str()) {
-            continue;
-        }
-        fields.push(RequestField {
-            field: Field {
-                serde: field.name.clone(),
-                ident: checked(scope.claim(names::snake(&field.name)))?,
-                description: field.description.clone(),
-                ty: match &field.ty {
-                    Some(ty) => lookup.known_type(ty),
-                    None if field.values.is_empty() => FieldType::Json,
-                    None => FieldType::String,
-                },
-            },
-            required: field.required,
-        });
-    }
+    let rows = op.request_body.iter().map(|field| {
+        let ty = match &field.ty {
+            Some(ty) => lookup.known_type(ty),
+            None if field.values.is_empty() => FieldType::Json,
+            None => FieldType::String,
+        };
+        (&field.name, &field.description, field.required, ty)
+    });
+    let fields = parameter_fields(rows)?;
     Ok(RequestBody {
         ident,
         description: format!("The body of a {} request.", op.method.as_str()),
