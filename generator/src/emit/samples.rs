@@ -1092,7 +1092,9 @@ operations:
             SampleCounts {
                 tested: 6,
                 rejected: 5,
-                untested: 0
+                untested: 0,
+                // The samples show no request or status lines.
+                exchanges: 0,
             }
         );
     }
