@@ -200,7 +200,7 @@ fn named_ref(path: &Path) -> bool {
 fn title_shape(title: &str) -> Title {
     let before_colon = title.split(':').next().unwrap_or_default();
     let after_name = before_colon.split_whitespace().nth(1);
-    let rest_is_noise = after_name.map_or(true, |word| word.eq_ignore_ascii_case("reference"));
+    let rest_is_noise = after_name.is_none_or(|word| word.eq_ignore_ascii_case("reference"));
     match name_from_title(title) {
         Some(name) if rest_is_noise => Title::Name(name),
         _ => Title::Phrase(title.trim().to_string()),

@@ -166,7 +166,7 @@ fn the_readme_states_the_size_of_the_committed_crate() {
     let mut kinds = (0, 0);
     for entry in std::fs::read_dir(root.join("schema")).expect("schema/") {
         let path = entry.expect("entry").path();
-        if !path.extension().is_some_and(|e| e == "yaml") {
+        if path.extension().is_none_or(|e| e != "yaml") {
             continue; // the writer's manifest
         }
         let text = std::fs::read_to_string(&path).expect("schema file");
