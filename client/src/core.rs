@@ -399,15 +399,7 @@ pub(crate) fn check_status(
 }
 
 fn error_body(response: &http::Response<Bytes>) -> Option<ErrorBody> {
-    let text = std::str::from_utf8(response.body()).ok()?;
-    let text = text.trim_start_matches('\u{feff}').trim_start();
-    if text.starts_with('{') {
-        ErrorBody::from_json(text).ok()
-    } else if text.starts_with('<') {
-        ErrorBody::from_xml(text).ok()
-    } else {
-        None
-    }
+    ErrorBody::from_bytes(response.body())
 }
 
 #[cfg(test)]

@@ -288,25 +288,8 @@ impl HttpError {
     /// that this response is: same status, and same subcode when the entry
     /// names one (`None` in the docs means "no subcode").
     pub fn documented_in(&self, errors: &'static [SyncError]) -> Option<&'static SyncError> {
-        let subcode = self.subcode().map(ErrorSubcode::as_str).unwrap_or("");
-        let status_matches =
-            |error: &&SyncError| error.code.is_none_or(|code| code == self.status.as_u16());
-        let no_subcode = |documented: &str| documented.is_empty() || documented == "None";
-        errors
-            .iter()
-            .filter(status_matches)
-            .find(|error| {
-                error.subcode.eq_ignore_ascii_case(subcode)
-                    || (subcode.is_empty() && no_subcode(error.subcode))
-            })
-            .or_else(|| {
-                // A subcode the table does not list still matches an entry
-                // documented without one, as the least specific match.
-                errors
-                    .iter()
-                    .filter(status_matches)
-                    .find(|error| no_subcode(error.subcode))
-            })
+        let subcode = self.subcode().map(ErrorSubcode::as_str);
+        SyncError::matching(errors, self.status.as_u16(), subcode)
     }
 }
 

@@ -18,15 +18,23 @@
 //!         "supportedModalities": ["Messaging"]}))
 //!     .await?;
 //!
-//! // Start an IM conversation: the operation resolves from the event channel.
-//! let start = session.application().embedded.as_ref()
+//! // Start an IM conversation with the typed operation of the `startMessaging`
+//! // link: the POST is built from the typed body, and resolves from the event channel.
+//! let application = session.application();
+//! let start = application.embedded.as_ref()
 //!     .and_then(|embedded| embedded.communication.as_ref()?.first()?.start_messaging_link().cloned())
-//!     .expect("startMessaging");
-//! let request = http::Request::post(start.href())
-//!     .header("Content-Type", "application/json")
-//!     .body(br#"{"to":"sip:toshm@contoso.com","subject":"Hi"}"#.to_vec())
-//!     .expect("request");
-//! let invitation = session.start_operation(request).await?.completed().await?;
+//!     .expect("startMessaging");                       // a Link<StartMessaging>
+//! let body = ucwa::resources::StartMessagingRequest {
+//!     to: "sip:toshm@contoso.com".into(),
+//!     subject: Some("Hi".into()),
+//!     importance: None,
+//!     operation_id: None,                               // the session adds one
+//!     thread_id: None,
+//!     message: None,
+//!     extra: Default::default(),
+//! };
+//! let invitation = session.start(&start, &body).await?; // 201 Created, typed Location
+//! let completed = invitation.completed().await?;        // the `completed` event
 //!
 //! while let Some(item) = events.next().await {
 //!     if let ChannelItem::Event(event) = item? {
@@ -60,13 +68,18 @@
 //!   generated type ([`AnyResource`]). The channel follows `next`, `resume`
 //!   and `resync`, bounds each pending GET, and reconnects with bounded
 //!   backoff ([`SessionBuilder::reconnect`]).
-//! - **Operations** ([`Session::start_operation`]): an `operationId` is added,
-//!   and the returned [`Operation`] resolves from its `completed` event (by
-//!   id, or by the `Location` of the `201`), within a timeout.
+//! - **Typed operations** ([`Session::get`], [`Session::post`],
+//!   [`Session::put`], [`Session::delete`], [`Session::call`]): the
+//!   generated crate's typed links build the requests (`link.post(&body)`),
+//!   the session sends them and reads the documented type back; a documented
+//!   error is named in [`HttpError::documented`].
+//! - **Operations** ([`Session::start`], [`Session::start_request`],
+//!   [`Session::start_operation`]): an `operationId` is added, and the
+//!   returned [`Started`] / [`Operation`] resolves from its `completed` event
+//!   (by id, or by the `Location` of the `201`), within a timeout.
 //! - **Batches** ([`Session::batch`]): `multipart/batching` in and out.
 //! - **Any request** ([`Session::send`]): `http::Request<Vec<u8>>` in,
-//!   `http::Response<Bytes>` out, so typed operations built without I/O run
-//!   through it.
+//!   `http::Response<Bytes>` out; the typed operations run through it.
 //! - **One error type** ([`Error`]), every wait bounded ([`Timeouts`]), every
 //!   body bounded ([`Limits`]). Diagnostics go through `tracing`, never with
 //!   tokens, passwords or `Authorization` headers.
@@ -96,5 +109,6 @@ pub use error::{AuthError, DiscoveryAttempt, Error, HttpError, Result, Transport
 pub use operation::Operation;
 pub use options::{EventChannelOptions, Limits, RetryPolicy, Timeouts};
 pub use session::{Session, SessionBuilder};
-pub use typed::{AnyResource, Application, Me, ResourceKind};
+pub use typed::{AnyResource, Application, Me, ResourceKind, Started};
 pub use ucwa_runtime::events::EventType;
+pub use ucwa_runtime::{Link, NoBody, Outcome};

@@ -696,7 +696,7 @@ impl Session {
         self.send_with(request, Some(errors)).await
     }
 
-    async fn send_with(
+    pub(crate) async fn send_with(
         &self,
         request: http::Request<Vec<u8>>,
         documented: Option<&'static [SyncError]>,
@@ -738,6 +738,15 @@ impl Session {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<Operation, Error> {
+        self.start_with(request, None).await
+    }
+
+    /// [`Session::start_operation`], naming the documented error a failure is.
+    pub(crate) async fn start_with(
+        &self,
+        request: http::Request<Vec<u8>>,
+        documented: Option<&'static [SyncError]>,
+    ) -> Result<Operation, Error> {
         if self.shared.ended() {
             return Err(Error::SessionEnded);
         }
@@ -745,12 +754,11 @@ impl Session {
         let id = with_operation_id(&mut prepared)?;
         self.shared.channel.start(&self.shared);
         let tracking = self.shared.operations.register(&id)?;
-        let response = match self
-            .shared
-            .core
-            .execute(prepared, self.shared.core.exec())
-            .await
-        {
+        let exec = Exec {
+            documented,
+            ..self.shared.core.exec()
+        };
+        let response = match self.shared.core.execute(prepared, exec).await {
             Ok(response) => response,
             Err(error) => {
                 self.shared.operations.forget(&id);

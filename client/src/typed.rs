@@ -1,11 +1,19 @@
-//! The one module that names the generated crate (`ucwa`): resource types by
-//! rel, the application and `me` resources, and the application request
-//! body. The generated crate's shape is changing (issue 12); everything the
-//! client needs from it goes through here so that the change touches one file.
+//! The typed layer: the one module that names the generated crate (`ucwa`:
+//! resource types by rel, the application and `me` resources, the
+//! application request body), and the session's typed operations, which
+//! send the `http::Request`s the generated crate builds
+//! (`link.get()`, `link.post(&body)`, ...) and read the answers with their
+//! typed readers (`ucwa_runtime::operation`).
 
-use crate::error::Error;
+use crate::error::{Error, HttpError};
+use crate::operation::Operation;
+use crate::session::Session;
+use bytes::Bytes;
 use serde_json::Value;
-use ucwa_runtime::{DecodeError, Resource};
+use ucwa_runtime::{
+    DecodeError, Delete, Get, IntoOperationRequest, Link, Outcome, Post, Put, Resource,
+    ResponseError, ResponseReader, Target,
+};
 
 pub use ucwa::resources::{Application, Me};
 pub use ucwa::{AnyResource, ResourceKind};
@@ -112,6 +120,145 @@ pub(crate) fn decode_embedded(
     })
 }
 
+/// Typed operations: a link and a method in, the documented type out.
+impl Session {
+    /// Sends a typed request (a builder from `link.get()`, `link.post(&body)`,
+    /// ... or a built [`ucwa_runtime::OperationRequest`]) and reads the answer
+    /// with its typed reader: the resource for a GET, an [`Outcome`] for a
+    /// POST or PUT, `()` for a DELETE. An error status is [`Error::Http`]
+    /// naming the operation's documented error it matches
+    /// ([`HttpError::documented`]); an answer that is not the documented type
+    /// is [`Error::Decode`] or [`Error::Protocol`].
+    pub async fn call<Out>(&self, request: impl IntoOperationRequest<Out>) -> Result<Out, Error> {
+        let (request, reader) = built(request)?.into_parts();
+        let (method, url) = (request.method().clone(), self.url_of(&request)?);
+        let response = self.send_with(request, Some(reader.errors())).await?;
+        read(&reader, &response, &method, &url)
+    }
+
+    /// GETs `link`: the resource it points to.
+    pub async fn get<T: Get>(&self, link: &Link<T>) -> Result<T, Error> {
+        self.call(link.get()).await
+    }
+
+    /// POSTs `body` to `link`: `Created` with the new resource's `Location`,
+    /// `NoContent`, or the resource in the body. For operations that start
+    /// something the event channel finishes, see [`Session::start`].
+    pub async fn post<T: Post>(
+        &self,
+        link: &Link<T>,
+        body: &T::Body,
+    ) -> Result<Outcome<T::Output>, Error> {
+        self.call(link.post(body)).await
+    }
+
+    /// PUTs `resource` (as a GET gave it, changed) to `link`.
+    pub async fn put<T: Put>(&self, link: &Link<T>, resource: &T) -> Result<Outcome<T>, Error> {
+        self.call(link.put(resource)).await
+    }
+
+    /// DELETEs `link`.
+    pub async fn delete<T: Delete>(&self, link: &Link<T>) -> Result<(), Error> {
+        self.call(link.delete()).await
+    }
+
+    /// Starts an operation (startMessaging, sendMessage, addParticipant...):
+    /// POSTs `body` to `link` with an `operationId` (see
+    /// [`Session::start_operation`]) and returns the handle that resolves
+    /// from the event channel, with the answer read as for [`Session::post`].
+    pub async fn start<T: Post>(
+        &self,
+        link: &Link<T>,
+        body: &T::Body,
+    ) -> Result<Started<T::Output>, Error> {
+        self.start_request(link.post(body)).await
+    }
+
+    /// [`Session::start`] for a request built another way: with query
+    /// parameters, in XML, or a body that is not JSON
+    /// (`send_message.post_text("Hello")`).
+    pub async fn start_request<Out: Target>(
+        &self,
+        request: impl IntoOperationRequest<Outcome<Out>>,
+    ) -> Result<Started<Out>, Error> {
+        let (request, reader) = built(request)?.into_parts();
+        let (method, url) = (request.method().clone(), self.url_of(&request)?);
+        let operation = self.start_with(request, Some(reader.errors())).await?;
+        let outcome = read(&reader, operation.response(), &method, &url)?;
+        Ok(Started { operation, outcome })
+    }
+
+    fn url_of(&self, request: &http::Request<Vec<u8>>) -> Result<String, Error> {
+        Ok(self.resolve(&request.uri().to_string())?.to_string())
+    }
+}
+
+fn built<Out>(
+    request: impl IntoOperationRequest<Out>,
+) -> Result<ucwa_runtime::OperationRequest<Out>, Error> {
+    request
+        .into_operation_request()
+        .map_err(|error| Error::InvalidRequest(error.to_string()))
+}
+
+/// The typed reader's verdict as the client's [`Error`].
+fn read<Out>(
+    reader: &ResponseReader<Out>,
+    response: &http::Response<Bytes>,
+    method: &http::Method,
+    url: &str,
+) -> Result<Out, Error> {
+    reader.read(response).map_err(|error| match error {
+        ResponseError::Status(status) => Error::Http(Box::new(HttpError {
+            method: method.clone(),
+            url: url.to_owned(),
+            status: status.status,
+            body: status.body,
+            documented: status.documented,
+            retry_after: None,
+        })),
+        ResponseError::Decode {
+            expected, error, ..
+        } => Error::decode(url, expected, error),
+        other => Error::protocol(url, other.to_string()),
+    })
+}
+
+/// An operation started with [`Session::start`]: the typed answer to the
+/// POST, and the [`Operation`] that resolves from the event channel.
+#[derive(Debug)]
+pub struct Started<Out> {
+    operation: Operation,
+    outcome: Outcome<Out>,
+}
+
+impl<Out> Started<Out> {
+    /// The answer to the POST: usually `Created` with the operation's `Location`.
+    pub fn outcome(&self) -> &Outcome<Out> {
+        &self.outcome
+    }
+
+    /// The `Location` of the `201 Created`, typed.
+    pub fn location(&self) -> Option<&Link<Out>> {
+        self.outcome.location()
+    }
+
+    /// The `operationId` sent with the request.
+    pub fn id(&self) -> &str {
+        self.operation.id()
+    }
+
+    /// The untyped handle: updates, the response, [`Operation::completed_within`].
+    pub fn operation(&mut self) -> &mut Operation {
+        &mut self.operation
+    }
+
+    /// Waits for the `completed` event (see [`Operation::completed`]).
+    pub async fn completed(self) -> Result<Option<crate::Event>, Error> {
+        self.operation.completed().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +273,22 @@ mod tests {
           "makeMeAvailable":{"href":"/ucwa/oauth/v1/applications/105/me/makeMeAvailable"}},
         "rel":"me"}},
       "rel":"application"}"#;
+
+    /// Typed calls can run on a multi-threaded runtime (`tokio::spawn`).
+    #[allow(dead_code)]
+    fn typed_calls_are_send(
+        session: &Session,
+        start: &Link<ucwa::resources::StartMessaging>,
+        body: &ucwa::resources::StartMessagingRequest,
+        me: &Link<Me>,
+    ) {
+        fn send<T: Send>(_: T) {}
+        send(session.post(start, body));
+        send(session.start(start, body));
+        send(session.start_request(start.post_text("Hi")));
+        send(session.get(me));
+        send(session.call(me.get()));
+    }
 
     #[test]
     fn the_application_gives_the_links_the_session_uses() {

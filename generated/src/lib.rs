@@ -942,3 +942,425 @@ pub fn decode_xml(
 ) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
     AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
 }
+
+/// The typed operation `method` on the resource with this rel, chosen at run time:
+/// what [`build_request`] and [`read_response`] use. Unknown rels, and methods the
+/// page does not document (or OPTIONS), are errors that say which.
+pub fn operation(
+    rel: &str,
+    method: ucwa_runtime::Method,
+) -> Result<ucwa_runtime::DynOperation, ucwa_runtime::DynamicError> {
+    use resources::*;
+    use ucwa_runtime::{DynOperation as Op, Method};
+    let found = match (rel, method) {
+        ("accept", Method::Post) => Op::post::<Accept>(),
+        ("acceptWithAnswer", Method::Post) => Op::post::<AcceptWithAnswer>(),
+        ("acceptWithPhoneAudio", Method::Post) => Op::post::<AcceptWithPhoneAudio>(),
+        ("acceptedByContact", Method::Get) => Op::get::<AcceptedByContact>(),
+        ("acceptedByParticipant", Method::Get) => Op::get::<AcceptedByParticipant>(),
+        ("addAudio", Method::Post) => Op::post::<AddAudio>(),
+        ("addAudioVideo", Method::Post) => Op::post::<AddAudioVideo>(),
+        ("addMessaging", Method::Post) => Op::post::<AddMessaging>(),
+        ("addParticipant", Method::Post) => Op::post::<AddParticipant>(),
+        ("addPhoneAudio", Method::Post) => Op::post::<AddPhoneAudio>(),
+        ("addToContactList", Method::Post) => Op::post::<AddToContactList>(),
+        ("addToPresenceSubscription", Method::Post) => {
+            Op::post::<AddToPresenceSubscription>()
+        }
+        ("addVideo", Method::Post) => Op::post::<AddVideo>(),
+        ("admit", Method::Post) => Op::post::<Admit>(),
+        ("anonApplications", Method::Post) => Op::post::<AnonApplications>(),
+        ("answer", Method::Post) => Op::post::<Answer>(),
+        ("application", Method::Get) => Op::get::<Application>(),
+        ("application", Method::Delete) => Op::delete::<Application>(),
+        ("applicationSharer", Method::Get) => Op::get::<ApplicationSharer>(),
+        ("applicationSharing", Method::Get) => Op::get::<ApplicationSharing>(),
+        ("applicationSharingRenegotiation", Method::Get) => {
+            Op::get::<ApplicationSharingRenegotiation>()
+        }
+        ("applications", Method::Post) => Op::post::<Applications>(),
+        ("applications2", Method::Get) => Op::get::<Applications2>(),
+        ("applications2", Method::Post) => Op::post::<Applications2>(),
+        ("attendees", Method::Get) => Op::get::<Attendees>(),
+        ("audioTranscript", Method::Get) => Op::get::<AudioTranscript>(),
+        ("audioVideo", Method::Get) => Op::get::<AudioVideo>(),
+        ("audioVideoInvitation", Method::Get) => Op::get::<AudioVideoInvitation>(),
+        ("audioVideoNegotiation", Method::Get) => Op::get::<AudioVideoNegotiation>(),
+        ("audioVideoPolicies", Method::Get) => Op::get::<AudioVideoPolicies>(),
+        ("audioVideoRenegotiation", Method::Get) => Op::get::<AudioVideoRenegotiation>(),
+        ("audioVideoSession", Method::Get) => Op::get::<AudioVideoSession>(),
+        ("batch", Method::Post) => Op::post::<Batch>(),
+        ("callForwardingSettings", Method::Get) => Op::get::<CallForwardingSettings>(),
+        ("callForwardingSettings", Method::Put) => Op::put::<CallForwardingSettings>(),
+        ("cancel", Method::Post) => Op::post::<Cancel>(),
+        ("changeNumber", Method::Post) => Op::post::<ChangeNumber>(),
+        ("changeVisibility", Method::Post) => Op::post::<ChangeVisibility>(),
+        ("communication", Method::Get) => Op::get::<Communication>(),
+        ("communication", Method::Put) => Op::put::<Communication>(),
+        ("contact", Method::Get) => Op::get::<Contact>(),
+        ("contactLocation", Method::Get) => Op::get::<ContactLocation>(),
+        ("contactNote", Method::Get) => Op::get::<ContactNote>(),
+        ("contactPhoto", Method::Get) => Op::get::<ContactPhoto>(),
+        ("contactPresence", Method::Get) => Op::get::<ContactPresence>(),
+        ("contactPrivacyRelationship", Method::Get) => {
+            Op::get::<ContactPrivacyRelationship>()
+        }
+        ("contactPrivacyRelationship2", Method::Get) => {
+            Op::get::<ContactPrivacyRelationship2>()
+        }
+        ("contactPrivacyRelationship2", Method::Put) => {
+            Op::put::<ContactPrivacyRelationship2>()
+        }
+        ("contactSupportedModalities", Method::Get) => {
+            Op::get::<ContactSupportedModalities>()
+        }
+        ("continueAudio", Method::Post) => Op::post::<ContinueAudio>(),
+        ("continueAudioVideo", Method::Post) => Op::post::<ContinueAudioVideo>(),
+        ("continueMessaging", Method::Post) => Op::post::<ContinueMessaging>(),
+        ("continuePhoneAudio", Method::Post) => Op::post::<ContinuePhoneAudio>(),
+        ("continueVideo", Method::Post) => Op::post::<ContinueVideo>(),
+        ("conversation", Method::Get) => Op::get::<Conversation>(),
+        ("conversation", Method::Delete) => Op::delete::<Conversation>(),
+        ("conversationLog", Method::Get) => Op::get::<ConversationLog>(),
+        ("conversationLog", Method::Delete) => Op::delete::<ConversationLog>(),
+        ("conversationLogRecipient", Method::Get) => {
+            Op::get::<ConversationLogRecipient>()
+        }
+        ("conversationLogTranscript", Method::Get) => {
+            Op::get::<ConversationLogTranscript>()
+        }
+        ("conversationLogTranscripts", Method::Get) => {
+            Op::get::<ConversationLogTranscripts>()
+        }
+        ("conversationLogs", Method::Get) => Op::get::<ConversationLogs>(),
+        ("conversations", Method::Get) => Op::get::<Conversations>(),
+        ("dataCollaboration", Method::Get) => Op::get::<DataCollaboration>(),
+        ("decline", Method::Post) => Op::post::<Decline>(),
+        ("defaultGroup", Method::Get) => Op::get::<DefaultGroup>(),
+        ("delegatesGroup", Method::Get) => Op::get::<DelegatesGroup>(),
+        ("delegator", Method::Get) => Op::get::<Delegator>(),
+        ("delegatorsGroup", Method::Get) => Op::get::<DelegatorsGroup>(),
+        ("demote", Method::Post) => Op::post::<Demote>(),
+        ("derivedAudioVideo", Method::Get) => Op::get::<DerivedAudioVideo>(),
+        ("derivedConversation", Method::Get) => Op::get::<DerivedConversation>(),
+        ("derivedMessaging", Method::Get) => Op::get::<DerivedMessaging>(),
+        ("derivedPhoneAudio", Method::Get) => Op::get::<DerivedPhoneAudio>(),
+        ("dialInRegion", Method::Get) => Op::get::<DialInRegion>(),
+        ("disableAudienceMessaging", Method::Post) => {
+            Op::post::<DisableAudienceMessaging>()
+        }
+        ("disableAudienceMuteLock", Method::Post) => {
+            Op::post::<DisableAudienceMuteLock>()
+        }
+        ("dismiss", Method::Post) => Op::post::<Dismiss>(),
+        ("distributionGroup", Method::Get) => Op::get::<DistributionGroup>(),
+        ("eject", Method::Post) => Op::post::<Eject>(),
+        ("enableAudienceMessaging", Method::Post) => {
+            Op::post::<EnableAudienceMessaging>()
+        }
+        ("enableAudienceMuteLock", Method::Post) => Op::post::<EnableAudienceMuteLock>(),
+        ("errorTranscript", Method::Get) => Op::get::<ErrorTranscript>(),
+        ("escalateAudio", Method::Post) => Op::post::<EscalateAudio>(),
+        ("escalateAudioVideo", Method::Post) => Op::post::<EscalateAudioVideo>(),
+        ("events", Method::Get) => Op::get::<EventsResource>(),
+        ("expandDistributionGroup", Method::Get) => Op::get::<ExpandDistributionGroup>(),
+        ("failedDeliveryParticipant", Method::Get) => {
+            Op::get::<FailedDeliveryParticipant>()
+        }
+        ("forwardedBy", Method::Get) => Op::get::<ForwardedBy>(),
+        ("from", Method::Get) => Op::get::<From>(),
+        ("group", Method::Get) => Op::get::<Group>(),
+        ("group2", Method::Get) => Op::get::<Group2>(),
+        ("group2", Method::Delete) => Op::delete::<Group2>(),
+        ("group2", Method::Put) => Op::put::<Group2>(),
+        ("groupContacts", Method::Get) => Op::get::<GroupContacts>(),
+        ("groupMemberships", Method::Get) => Op::get::<GroupMemberships>(),
+        ("holdPhoneAudio", Method::Post) => Op::post::<HoldPhoneAudio>(),
+        ("immediateForwardSettings", Method::Get) => {
+            Op::get::<ImmediateForwardSettings>()
+        }
+        ("immediateForwardToContact", Method::Post) => {
+            Op::post::<ImmediateForwardToContact>()
+        }
+        ("immediateForwardToDelegates", Method::Post) => {
+            Op::post::<ImmediateForwardToDelegates>()
+        }
+        ("immediateForwardToVoicemail", Method::Post) => {
+            Op::post::<ImmediateForwardToVoicemail>()
+        }
+        ("invitations", Method::Get) => Op::get::<Invitations>(),
+        ("joinOnlineMeeting", Method::Post) => Op::post::<JoinOnlineMeeting>(),
+        ("leaders", Method::Get) => Op::get::<Leaders>(),
+        ("lobby", Method::Get) => Op::get::<Lobby>(),
+        ("localParticipant", Method::Get) => Op::get::<LocalParticipant>(),
+        ("location", Method::Get) => Op::get::<Location>(),
+        ("location", Method::Post) => Op::post::<Location>(),
+        ("makeMeAvailable", Method::Post) => Op::post::<MakeMeAvailable>(),
+        ("makeMeAvailable2", Method::Post) => Op::post::<MakeMeAvailable2>(),
+        ("markAsRead", Method::Post) => Op::post::<MarkAsRead>(),
+        ("me", Method::Get) => Op::get::<Me>(),
+        ("mediaDiagnostics", Method::Post) => Op::post::<MediaDiagnostics>(),
+        ("mediaPolicies", Method::Get) => Op::get::<MediaPolicies>(),
+        ("mediaRelay", Method::Get) => Op::get::<MediaRelay>(),
+        ("mediaRelayAccessToken", Method::Get) => Op::get::<MediaRelayAccessToken>(),
+        ("memberships", Method::Get) => Op::get::<Memberships>(),
+        ("memberships", Method::Post) => Op::post::<Memberships>(),
+        ("message", Method::Get) => Op::get::<Message>(),
+        ("messageTranscript", Method::Get) => Op::get::<MessageTranscript>(),
+        ("messages", Method::Get) => Op::get::<Messages>(),
+        ("messaging", Method::Get) => Op::get::<Messaging>(),
+        ("messagingInvitation", Method::Get) => Op::get::<MessagingInvitation>(),
+        ("missedItems", Method::Get) => Op::get::<MissedItems>(),
+        ("muteAudio", Method::Post) => Op::post::<MuteAudio>(),
+        ("muteVideo", Method::Post) => Op::post::<MuteVideo>(),
+        ("myAssignedOnlineMeeting", Method::Get) => Op::get::<MyAssignedOnlineMeeting>(),
+        ("myAssignedOnlineMeeting", Method::Delete) => {
+            Op::delete::<MyAssignedOnlineMeeting>()
+        }
+        ("myAssignedOnlineMeeting", Method::Put) => Op::put::<MyAssignedOnlineMeeting>(),
+        ("myContacts", Method::Get) => Op::get::<MyContacts>(),
+        ("myContactsAndGroupsSubscription", Method::Get) => {
+            Op::get::<MyContactsAndGroupsSubscription>()
+        }
+        ("myGroupMembership", Method::Get) => Op::get::<MyGroupMembership>(),
+        ("myGroupMembership2", Method::Get) => Op::get::<MyGroupMembership2>(),
+        ("myGroupMembership2", Method::Delete) => Op::delete::<MyGroupMembership2>(),
+        ("myGroupMemberships", Method::Get) => Op::get::<MyGroupMemberships>(),
+        ("myGroupMemberships2", Method::Get) => Op::get::<MyGroupMemberships2>(),
+        ("myGroupMemberships2", Method::Post) => Op::post::<MyGroupMemberships2>(),
+        ("myGroups", Method::Get) => Op::get::<MyGroups>(),
+        ("myGroups2", Method::Get) => Op::get::<MyGroups2>(),
+        ("myGroups2", Method::Post) => Op::post::<MyGroups2>(),
+        ("myOnlineMeeting", Method::Get) => Op::get::<MyOnlineMeeting>(),
+        ("myOnlineMeeting", Method::Delete) => Op::delete::<MyOnlineMeeting>(),
+        ("myOnlineMeeting", Method::Put) => Op::put::<MyOnlineMeeting>(),
+        ("myOnlineMeetings", Method::Get) => Op::get::<MyOnlineMeetings>(),
+        ("myOnlineMeetings", Method::Post) => Op::post::<MyOnlineMeetings>(),
+        ("myOrganizationGroup", Method::Get) => Op::get::<MyOrganizationGroup>(),
+        ("myPrivacyRelationship", Method::Get) => Op::get::<MyPrivacyRelationship>(),
+        ("myPrivacyRelationships", Method::Get) => Op::get::<MyPrivacyRelationships>(),
+        ("nextConversationLogTranscripts", Method::Get) => {
+            Op::get::<NextConversationLogTranscripts>()
+        }
+        ("note", Method::Get) => Op::get::<Note>(),
+        ("note", Method::Post) => Op::post::<Note>(),
+        ("onBehalfOf", Method::Get) => Op::get::<OnBehalfOf>(),
+        ("onlineMeeting", Method::Get) => Op::get::<OnlineMeeting>(),
+        ("onlineMeetingDefaultValues", Method::Get) => {
+            Op::get::<OnlineMeetingDefaultValues>()
+        }
+        ("onlineMeetingEligibleValues", Method::Get) => {
+            Op::get::<OnlineMeetingEligibleValues>()
+        }
+        ("onlineMeetingExtension", Method::Get) => Op::get::<OnlineMeetingExtension>(),
+        ("onlineMeetingExtension", Method::Delete) => {
+            Op::delete::<OnlineMeetingExtension>()
+        }
+        ("onlineMeetingExtension", Method::Put) => Op::put::<OnlineMeetingExtension>(),
+        ("onlineMeetingExtensions", Method::Get) => Op::get::<OnlineMeetingExtensions>(),
+        ("onlineMeetingExtensions", Method::Post) => {
+            Op::post::<OnlineMeetingExtensions>()
+        }
+        ("onlineMeetingInvitation", Method::Get) => Op::get::<OnlineMeetingInvitation>(),
+        ("onlineMeetingInvitationCustomization", Method::Get) => {
+            Op::get::<OnlineMeetingInvitationCustomization>()
+        }
+        ("onlineMeetingPolicies", Method::Get) => Op::get::<OnlineMeetingPolicies>(),
+        ("onlineMeetings", Method::Get) => Op::get::<OnlineMeetings>(),
+        ("organizer", Method::Get) => Op::get::<Organizer>(),
+        ("participant", Method::Get) => Op::get::<Participant>(),
+        ("participantApplicationSharing", Method::Get) => {
+            Op::get::<ParticipantApplicationSharing>()
+        }
+        ("participantAudio", Method::Get) => Op::get::<ParticipantAudio>(),
+        ("participantDataCollaboration", Method::Get) => {
+            Op::get::<ParticipantDataCollaboration>()
+        }
+        ("participantInvitation", Method::Get) => Op::get::<ParticipantInvitation>(),
+        ("participantMessaging", Method::Get) => Op::get::<ParticipantMessaging>(),
+        ("participantPanoramicVideo", Method::Get) => {
+            Op::get::<ParticipantPanoramicVideo>()
+        }
+        ("participantVideo", Method::Get) => Op::get::<ParticipantVideo>(),
+        ("people", Method::Get) => Op::get::<People>(),
+        ("phone", Method::Get) => Op::get::<Phone>(),
+        ("phoneAudio", Method::Get) => Op::get::<PhoneAudio>(),
+        ("phoneAudioInvitation", Method::Get) => Op::get::<PhoneAudioInvitation>(),
+        ("phoneDialInInformation", Method::Get) => Op::get::<PhoneDialInInformation>(),
+        ("phones", Method::Get) => Op::get::<Phones>(),
+        ("photo", Method::Get) => Op::get::<Photo>(),
+        ("pinnedGroup", Method::Get) => Op::get::<PinnedGroup>(),
+        ("policies", Method::Get) => Op::get::<Policies>(),
+        ("presence", Method::Get) => Op::get::<Presence>(),
+        ("presence", Method::Post) => Op::post::<Presence>(),
+        ("presenceSubscription", Method::Get) => Op::get::<PresenceSubscription>(),
+        ("presenceSubscription", Method::Post) => Op::post::<PresenceSubscription>(),
+        ("presenceSubscription", Method::Delete) => Op::delete::<PresenceSubscription>(),
+        ("presenceSubscriptionMembership", Method::Get) => {
+            Op::get::<PresenceSubscriptionMembership>()
+        }
+        ("presenceSubscriptionMembership", Method::Delete) => {
+            Op::delete::<PresenceSubscriptionMembership>()
+        }
+        ("presenceSubscriptionMemberships", Method::Get) => {
+            Op::get::<PresenceSubscriptionMemberships>()
+        }
+        ("presenceSubscriptionMemberships", Method::Post) => {
+            Op::post::<PresenceSubscriptionMemberships>()
+        }
+        ("presenceSubscriptions", Method::Get) => Op::get::<PresenceSubscriptions>(),
+        ("presenceSubscriptions", Method::Post) => Op::post::<PresenceSubscriptions>(),
+        ("promote", Method::Post) => Op::post::<Promote>(),
+        ("publishCallQualityFeedback", Method::Post) => {
+            Op::post::<PublishCallQualityFeedback>()
+        }
+        ("reason", Method::Get) => Op::get::<Reason>(),
+        ("redirect", Method::Get) => Op::get::<Redirect>(),
+        ("reject", Method::Post) => Op::post::<Reject>(),
+        ("removeContactFromAllGroups", Method::Post) => {
+            Op::post::<RemoveContactFromAllGroups>()
+        }
+        ("removeContactFromAllGroups2", Method::Post) => {
+            Op::post::<RemoveContactFromAllGroups2>()
+        }
+        ("removeFromContactList", Method::Post) => Op::post::<RemoveFromContactList>(),
+        ("renegotiations", Method::Post) => Op::post::<Renegotiations>(),
+        ("replaceWithPhoneAudio", Method::Post) => Op::post::<ReplaceWithPhoneAudio>(),
+        ("replacesAudioVideo", Method::Get) => Op::get::<ReplacesAudioVideo>(),
+        ("replacesPhoneAudio", Method::Get) => Op::get::<ReplacesPhoneAudio>(),
+        ("replayMessage", Method::Post) => Op::post::<ReplayMessage>(),
+        ("reportMediaDiagnostics", Method::Post) => Op::post::<ReportMediaDiagnostics>(),
+        ("reportMyActivity", Method::Post) => Op::post::<ReportMyActivity>(),
+        ("reportMyNetwork", Method::Post) => Op::post::<ReportMyNetwork>(),
+        ("resetContactPrivacyRelationship", Method::Post) => {
+            Op::post::<ResetContactPrivacyRelationship>()
+        }
+        ("resetUnansweredCallSettings", Method::Post) => {
+            Op::post::<ResetUnansweredCallSettings>()
+        }
+        ("resumeAudio", Method::Post) => Op::post::<ResumeAudio>(),
+        ("resumeAudioVideo", Method::Post) => Op::post::<ResumeAudioVideo>(),
+        ("resumePhoneAudio", Method::Post) => Op::post::<ResumePhoneAudio>(),
+        ("root", Method::Get) => Op::get::<Root>(),
+        ("search", Method::Get) => Op::get::<Search>(),
+        ("search2", Method::Get) => Op::get::<Search2>(),
+        ("sendMessage", Method::Post) => Op::post::<SendMessage>(),
+        ("sendProvisionalAnswer", Method::Post) => Op::post::<SendProvisionalAnswer>(),
+        ("sessions", Method::Get) => Op::get::<Sessions>(),
+        ("setIsTyping", Method::Post) => Op::post::<SetIsTyping>(),
+        ("simultaneousRingSettings", Method::Get) => {
+            Op::get::<SimultaneousRingSettings>()
+        }
+        ("simultaneousRingSettings", Method::Put) => {
+            Op::put::<SimultaneousRingSettings>()
+        }
+        ("simultaneousRingToContact", Method::Post) => {
+            Op::post::<SimultaneousRingToContact>()
+        }
+        ("simultaneousRingToDelegates", Method::Post) => {
+            Op::post::<SimultaneousRingToDelegates>()
+        }
+        ("simultaneousRingToTeam", Method::Post) => Op::post::<SimultaneousRingToTeam>(),
+        ("startAudio", Method::Post) => Op::post::<StartAudio>(),
+        ("startAudio2", Method::Post) => Op::post::<StartAudio2>(),
+        ("startAudioOnBehalfOfDelegator", Method::Post) => {
+            Op::post::<StartAudioOnBehalfOfDelegator>()
+        }
+        ("startAudioVideo", Method::Post) => Op::post::<StartAudioVideo>(),
+        ("startAudioVideo2", Method::Post) => Op::post::<StartAudioVideo2>(),
+        ("startAudioVideoOnBehalfOfDelegator", Method::Post) => {
+            Op::post::<StartAudioVideoOnBehalfOfDelegator>()
+        }
+        ("startEmergencyCall", Method::Post) => Op::post::<StartEmergencyCall>(),
+        ("startMessaging", Method::Post) => Op::post::<StartMessaging>(),
+        ("startMessaging2", Method::Post) => Op::post::<StartMessaging2>(),
+        ("startOnlineMeeting", Method::Post) => Op::post::<StartOnlineMeeting>(),
+        ("startOrRefreshSubscriptionToContactsAndGroups", Method::Post) => {
+            Op::post::<StartOrRefreshSubscriptionToContactsAndGroups>()
+        }
+        ("startPhoneAudio", Method::Post) => Op::post::<StartPhoneAudio>(),
+        ("startPhoneAudio2", Method::Post) => Op::post::<StartPhoneAudio2>(),
+        ("startPhoneAudioOnBehalfOfDelegator", Method::Post) => {
+            Op::post::<StartPhoneAudioOnBehalfOfDelegator>()
+        }
+        ("startVideo", Method::Post) => Op::post::<StartVideo>(),
+        ("stopAudio", Method::Post) => Op::post::<StopAudio>(),
+        ("stopAudioVideo", Method::Post) => Op::post::<StopAudioVideo>(),
+        ("stopMessaging", Method::Post) => Op::post::<StopMessaging>(),
+        ("stopPhoneAudio", Method::Post) => Op::post::<StopPhoneAudio>(),
+        ("stopSubscriptionToContactsAndGroups", Method::Post) => {
+            Op::post::<StopSubscriptionToContactsAndGroups>()
+        }
+        ("stopVideo", Method::Post) => Op::post::<StopVideo>(),
+        ("subscribeToGroupPresence", Method::Post) => {
+            Op::post::<SubscribeToGroupPresence>()
+        }
+        ("subscribedContacts", Method::Get) => Op::get::<SubscribedContacts>(),
+        ("to", Method::Get) => Op::get::<To>(),
+        ("transferredBy", Method::Get) => Op::get::<TransferredBy>(),
+        ("turnOffCallForwarding", Method::Post) => Op::post::<TurnOffCallForwarding>(),
+        ("unansweredCallSettings", Method::Get) => Op::get::<UnansweredCallSettings>(),
+        ("unansweredCallSettings", Method::Put) => Op::put::<UnansweredCallSettings>(),
+        ("unansweredCallToContact", Method::Post) => {
+            Op::post::<UnansweredCallToContact>()
+        }
+        ("unansweredCallToVoicemail", Method::Post) => {
+            Op::post::<UnansweredCallToVoicemail>()
+        }
+        ("unmuteAudio", Method::Post) => Op::post::<UnmuteAudio>(),
+        ("unmuteVideo", Method::Post) => Op::post::<UnmuteVideo>(),
+        ("user", Method::Get) => Op::get::<User>(),
+        ("videoLockedOnParticipant", Method::Get) => {
+            Op::get::<VideoLockedOnParticipant>()
+        }
+        ("xframe", Method::Get) => Op::get::<Xframe>(),
+        _ => {
+            return Err(
+                ucwa_runtime::DynamicError::missing(
+                    rel,
+                    method,
+                    !matches!(ResourceKind::from(rel), ResourceKind::Other(_)),
+                ),
+            );
+        }
+    };
+    Ok(found)
+}
+
+/// Builds the request of a documented operation, for tools that replay transcripts:
+/// `body` (a documented request body in `format`, `None` for none) is decoded into the
+/// operation's request-body type (the resource itself for a PUT) and the request to `href`
+/// is built with the typed builder, `Accept` and `Content-Type` of `format`. The error
+/// says why not: an unknown rel, no such operation, or a body that does not decode, with
+/// the path of keys where it failed.
+pub fn build_request(
+    rel: &str,
+    method: ucwa_runtime::Method,
+    href: &str,
+    format: ucwa_runtime::Format,
+    body: Option<&str>,
+) -> Result<
+    ucwa_runtime::OperationRequest<ucwa_runtime::Outcome<AnyResource>>,
+    ucwa_runtime::DynamicError,
+> {
+    operation(rel, method)?.request(href, format, body, read_any)
+}
+
+/// Reads the answer to the operation `method` on the resource with this rel: the
+/// resource it carries decoded by its rel (a GET's or PUT's own, a POST's documented
+/// response body), `201 Created` with its `Location`, `204 No Content`; an error status
+/// names the documented error it matches.
+pub fn read_response<B: AsRef<[u8]>>(
+    rel: &str,
+    method: ucwa_runtime::Method,
+    response: &ucwa_runtime::http::Response<B>,
+) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::DynamicError> {
+    Ok(operation(rel, method)?.reader(read_any).read(response)?)
+}
+
+fn read_any(
+    answer: &ucwa_runtime::operation::Answer<'_>,
+    info: &ucwa_runtime::operation::ReadInfo,
+) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::ResponseError> {
+    answer.outcome(info, |format, body| AnyResource::decode(info.output?, body, format))
+}

@@ -7,10 +7,120 @@ use ucwa::resources::*;
 use ucwa::ResourceKind;
 use ucwa_runtime::testing::{
     decodes_json, decodes_xml, holds, input_decodes_json, input_decodes_xml, json_events,
-    json_input_keys, json_round_trip, request_decodes_json, request_json_round_trip,
-    request_resource_xml_round_trip, request_xml_round_trip, still_rejected,
-    xml_input_keys, xml_round_trip,
+    json_input_keys, json_round_trip, reads_delete, reads_get, reads_post, reads_put,
+    request_decodes_json, request_json_round_trip, request_resource_xml_round_trip,
+    request_xml_round_trip, requests_content, requests_delete, requests_get,
+    requests_post, requests_put, requests_without_body, still_rejected, xml_input_keys,
+    xml_round_trip,
 };
+
+/// The accept POST json request sample.
+#[test]
+fn accept_post_json_request() {
+    requests_without_body::<
+        Accept,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/accept HTTP/1.1",
+    );
+}
+
+/// The accept POST json response sample.
+#[test]
+fn accept_post_json_response() {
+    reads_post::<Accept>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The accept POST xml request sample.
+#[test]
+fn accept_post_xml_request() {
+    requests_without_body::<
+        Accept,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/accept HTTP/1.1",
+    );
+}
+
+/// The accept POST xml response sample.
+#[test]
+fn accept_post_xml_response() {
+    reads_post::<Accept>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithAnswer POST json request sample.
+#[test]
+fn accept_with_answer_post_json_request() {
+    requests_content::<
+        AcceptWithAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
+}
+
+/// The acceptWithAnswer POST json response sample.
+#[test]
+fn accept_with_answer_post_json_response() {
+    reads_post::<AcceptWithAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithAnswer POST xml request sample.
+#[test]
+fn accept_with_answer_post_xml_request() {
+    requests_content::<
+        AcceptWithAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
+}
+
+/// The acceptWithAnswer POST xml response sample.
+#[test]
+fn accept_with_answer_post_xml_response() {
+    reads_post::<AcceptWithAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithPhoneAudio POST json request sample.
+#[test]
+fn accept_with_phone_audio_post_json_request() {
+    requests_without_body::<
+        AcceptWithPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The acceptWithPhoneAudio POST json response sample.
+#[test]
+fn accept_with_phone_audio_post_json_response() {
+    reads_post::<AcceptWithPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptWithPhoneAudio POST xml request sample.
+#[test]
+fn accept_with_phone_audio_post_xml_request() {
+    requests_without_body::<
+        AcceptWithPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The acceptWithPhoneAudio POST xml response sample.
+#[test]
+fn accept_with_phone_audio_post_xml_response() {
+    reads_post::<AcceptWithPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The acceptedByContact GET json request sample.
+#[test]
+fn accepted_by_contact_get_json_request() {
+    requests_get::<
+        AcceptedByContact,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/169 HTTP/1.1");
+}
 
 /// The acceptedByContact GET json response sample.
 #[test]
@@ -73,11 +183,18 @@ fn accepted_by_contact_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
 }
 
+/// The acceptedByContact GET xml request sample.
+#[test]
+fn accepted_by_contact_get_xml_request() {
+    requests_get::<
+        AcceptedByContact,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/169 HTTP/1.1");
+}
+
 /// The acceptedByContact GET xml response sample.
 #[test]
 fn accepted_by_contact_get_xml_response() {
-    let decoded: AcceptedByContact = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -102,8 +219,8 @@ fn accepted_by_contact_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AcceptedByContact = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -116,13 +233,25 @@ fn accepted_by_contact_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        AcceptedByContact,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The acceptedByParticipant GET json request sample.
+#[test]
+fn accepted_by_participant_get_json_request() {
+    requests_get::<
+        AcceptedByParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/667 HTTP/1.1",
+    );
 }
 
 /// The acceptedByParticipant GET json response sample.
 #[test]
 fn accepted_by_participant_get_json_response() {
-    let decoded: AcceptedByParticipant = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "acceptedByParticipant",
   "anonymous" : true,
   "inLobby" : true,
@@ -175,21 +304,33 @@ fn accepted_by_participant_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AcceptedByParticipant = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        AcceptedByParticipant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The acceptedByParticipant GET xml request sample.
+#[test]
+fn accepted_by_participant_get_xml_request() {
+    requests_get::<
+        AcceptedByParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/667 HTTP/1.1",
+    );
 }
 
 /// The acceptedByParticipant GET xml response sample.
 #[test]
 fn accepted_by_participant_get_xml_response() {
-    let decoded: AcceptedByParticipant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="acceptedByParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/667" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -214,14 +355,52 @@ fn accepted_by_participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AcceptedByParticipant = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        AcceptedByParticipant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The addAudio POST json request sample.
+#[test]
+fn add_audio_post_json_request() {
+    requests_content::<
+        AddAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addAudio POST json response sample.
+#[test]
+fn add_audio_post_json_response() {
+    reads_post::<
+        AddAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The addAudio POST xml request sample.
@@ -239,6 +418,61 @@ fn add_audio_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addAudio POST xml response sample.
+#[test]
+fn add_audio_post_xml_response() {
+    reads_post::<
+        AddAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The addAudioVideo POST json request sample.
+#[test]
+fn add_audio_video_post_json_request() {
+    requests_content::<
+        AddAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addAudioVideo POST json response sample.
+#[test]
+fn add_audio_video_post_json_response() {
+    reads_post::<
+        AddAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The addAudioVideo POST xml request sample.
@@ -257,6 +491,57 @@ fn add_audio_video_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addAudioVideo POST xml response sample.
+#[test]
+fn add_audio_video_post_xml_response() {
+    reads_post::<
+        AddAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The addMessaging POST json request sample.
+#[test]
+fn add_messaging_post_json_request() {
+    requests_content::<
+        AddMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "_links" : {
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addMessaging POST json response sample.
+#[test]
+fn add_messaging_post_json_response() {
+    reads_post::<
+        AddMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The addMessaging POST xml request sample.
@@ -269,16 +554,54 @@ fn add_messaging_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
+    requests_post::<
+        AddMessaging,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addMessaging POST xml response sample.
+#[test]
+fn add_messaging_post_xml_response() {
+    reads_post::<
+        AddMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The addParticipant POST json request sample.
 #[test]
 fn add_participant_post_json_request() {
-    let _decoded: AddParticipantRequest = request_json_round_trip(
+    let decoded: AddParticipantRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        AddParticipant,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/addParticipant HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The addParticipant POST json response sample.
+#[test]
+fn add_participant_post_json_response() {
+    reads_post::<
+        AddParticipant,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/303")],
+        r#""#,
     );
 }
 
@@ -294,17 +617,55 @@ fn add_participant_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddParticipant,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/addParticipant HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addParticipant POST xml response sample.
+#[test]
+fn add_participant_post_xml_response() {
+    reads_post::<
+        AddParticipant,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/303")],
+        r#""#,
+    );
 }
 
 /// The addPhoneAudio POST json request sample.
 #[test]
 fn add_phone_audio_post_json_request() {
-    let _decoded: AddPhoneAudioRequest = request_json_round_trip(
+    let decoded: AddPhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        AddPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The addPhoneAudio POST json response sample.
+#[test]
+fn add_phone_audio_post_json_response() {
+    reads_post::<
+        AddPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -322,12 +683,43 @@ fn add_phone_audio_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addPhoneAudio POST xml response sample.
+#[test]
+fn add_phone_audio_post_xml_response() {
+    reads_post::<
+        AddPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The addToContactList POST json response sample.
+#[test]
+fn add_to_contact_list_post_json_response() {
+    reads_post::<AddToContactList>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The addToContactList POST xml response sample.
+#[test]
+fn add_to_contact_list_post_xml_response() {
+    reads_post::<AddToContactList>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The addToPresenceSubscription POST json request sample.
 #[test]
 fn add_to_presence_subscription_post_json_request() {
-    let _decoded: AddToPresenceSubscriptionRequest = request_json_round_trip(
+    let decoded: AddToPresenceSubscriptionRequest = request_json_round_trip(
         r#"{
   "contactUris" : [
     "\"sip : user2@microsoft.com\"",
@@ -335,13 +727,19 @@ fn add_to_presence_subscription_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        AddToPresenceSubscription,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The addToPresenceSubscription POST json response sample.
 #[test]
 fn add_to_presence_subscription_post_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -366,14 +764,17 @@ fn add_to_presence_subscription_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
+    reads_post::<
+        AddToPresenceSubscription,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The addToPresenceSubscription POST xml request sample.
 #[test]
 fn add_to_presence_subscription_post_xml_request() {
-    let _decoded: AddToPresenceSubscriptionRequest = request_xml_round_trip(
+    let decoded: AddToPresenceSubscriptionRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <propertyList name="contactUris">
@@ -381,6 +782,13 @@ fn add_to_presence_subscription_post_xml_request() {
     <item>"sip:user3@microsoft.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        AddToPresenceSubscription,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -400,6 +808,41 @@ fn add_to_presence_subscription_post_xml_response() {
     );
 }
 
+/// The addVideo POST json request sample.
+#[test]
+fn add_video_post_json_request() {
+    requests_content::<
+        AddVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/addVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinVideoMuted" : false,
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The addVideo POST json response sample.
+#[test]
+fn add_video_post_json_response() {
+    reads_post::<
+        AddVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
 /// The addVideo POST xml request sample.
 #[test]
 fn add_video_post_xml_request() {
@@ -415,24 +858,81 @@ fn add_video_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        AddVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/addVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The addVideo POST xml response sample.
+#[test]
+fn add_video_post_xml_response() {
+    reads_post::<
+        AddVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The admit POST json request sample.
+#[test]
+fn admit_post_json_request() {
+    requests_without_body::<
+        Admit,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit HTTP/1.1",
+    );
+}
+
+/// The admit POST json response sample.
+#[test]
+fn admit_post_json_response() {
+    reads_post::<Admit>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The admit POST xml request sample.
+#[test]
+fn admit_post_xml_request() {
+    requests_without_body::<
+        Admit,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit HTTP/1.1",
+    );
+}
+
+/// The admit POST xml response sample.
+#[test]
+fn admit_post_xml_response() {
+    reads_post::<Admit>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The anonApplications POST json request sample.
 #[test]
 fn anon_applications_post_json_request() {
-    let _decoded: AnonApplicationsRequest = request_json_round_trip(
+    let decoded: AnonApplicationsRequest = request_json_round_trip(
         r#"{
   "culture" : "en-us",
   "userAgent" : "ContosoApp/1.0(WindowsPhoneOS7.5)"
 }"#,
+    );
+    requests_post::<
+        AnonApplications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/anonApplications HTTP/1.1",
+        "application/json",
     );
 }
 
 /// The anonApplications POST json response sample.
 #[test]
 fn anon_applications_post_json_response() {
-    let decoded: Application = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "application",
   "type" : "Browser",
   "culture" : "en-us",
@@ -644,14 +1144,17 @@ fn anon_applications_post_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_post::<
+        AnonApplications,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The anonApplications POST xml request sample.
@@ -666,6 +1169,13 @@ fn anon_applications_post_xml_request() {
     );
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0 (Windows Phone OS 7.5)""#);
+    requests_post::<
+        AnonApplications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/anonApplications HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The anonApplications POST xml response sample.
@@ -794,11 +1304,50 @@ fn anon_applications_options_json_response() {
     );
 }
 
+/// The answer POST json request sample.
+#[test]
+fn answer_post_json_request() {
+    requests_without_body::<
+        Answer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer HTTP/1.1",
+    );
+}
+
+/// The answer POST json response sample.
+#[test]
+fn answer_post_json_response() {
+    reads_post::<Answer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The answer POST xml request sample.
+#[test]
+fn answer_post_xml_request() {
+    requests_without_body::<
+        Answer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer HTTP/1.1",
+    );
+}
+
+/// The answer POST xml response sample.
+#[test]
+fn answer_post_xml_response() {
+    reads_post::<Answer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The application GET json request sample.
+#[test]
+fn application_get_json_request() {
+    requests_get::<
+        Application,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
+}
+
 /// The application GET json response sample.
 #[test]
 fn application_get_json_response() {
-    let decoded: Application = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "application",
   "type" : "Browser",
   "culture" : "en-us",
@@ -1010,21 +1559,31 @@ fn application_get_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_get::<
+        Application,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The application GET xml request sample.
+#[test]
+fn application_get_xml_request() {
+    requests_get::<
+        Application,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
 }
 
 /// The application GET xml response sample.
 #[test]
 fn application_get_xml_response() {
-    let decoded: Application = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="application" href="/ucwa/v1/applications/192" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="batch" href="/ucwa/v1/applications/192/batch" />
   <link rel="events" href="http://sample/ucwa/v1/applications/appId/events" />
@@ -1120,14 +1679,55 @@ fn application_get_xml_response() {
     <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
     <property name="rel">people</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Application = xml_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_get::<
+        Application,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The application DELETE json request sample.
+#[test]
+fn application_delete_json_request() {
+    requests_delete::<
+        Application,
+    >("Delete https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
+}
+
+/// The application DELETE json response sample.
+#[test]
+fn application_delete_json_response() {
+    reads_delete::<Application>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The application DELETE xml request sample.
+#[test]
+fn application_delete_xml_request() {
+    requests_delete::<
+        Application,
+    >("Delete https://fe1.contoso.com:443/ucwa/v1/applications/192 HTTP/1.1");
+}
+
+/// The application DELETE xml response sample.
+#[test]
+fn application_delete_xml_response() {
+    reads_delete::<Application>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The applicationSharer GET json request sample.
+#[test]
+fn application_sharer_get_json_request() {
+    requests_get::<
+        ApplicationSharer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer HTTP/1.1",
+    );
 }
 
 /// The applicationSharer GET json response sample.
@@ -1209,11 +1809,20 @@ fn application_sharer_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
 }
 
+/// The applicationSharer GET xml request sample.
+#[test]
+fn application_sharer_get_xml_request() {
+    requests_get::<
+        ApplicationSharer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer HTTP/1.1",
+    );
+}
+
 /// The applicationSharer GET xml response sample.
 #[test]
 fn application_sharer_get_xml_response() {
-    let _decoded: ApplicationSharer = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
@@ -1242,8 +1851,11 @@ fn application_sharer_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ApplicationSharer = xml_round_trip(body);
+    reads_get::<
+        ApplicationSharer,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applicationSharer added event sample.
@@ -1363,11 +1975,20 @@ fn application_sharer_deleted_event() {
     );
 }
 
+/// The applicationSharing GET json request sample.
+#[test]
+fn application_sharing_get_json_request() {
+    requests_get::<
+        ApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing HTTP/1.1",
+    );
+}
+
 /// The applicationSharing GET json response sample.
 #[test]
 fn application_sharing_get_json_response() {
-    let decoded: ApplicationSharing = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "applicationSharing",
   "state" : "Transferring",
   "_links" : {
@@ -1384,25 +2005,40 @@ fn application_sharing_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ApplicationSharing = json_round_trip(body);
     holds(&decoded.state, r#""Transferring""#);
+    reads_get::<
+        ApplicationSharing,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The applicationSharing GET xml request sample.
+#[test]
+fn application_sharing_get_xml_request() {
+    requests_get::<
+        ApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/applicationSharing HTTP/1.1",
+    );
 }
 
 /// The applicationSharing GET xml response sample.
 #[test]
 fn application_sharing_get_xml_response() {
-    let decoded: ApplicationSharing = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="applicationSharer" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
   <link rel="reportMediaDiagnostics" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics" />
   <property name="rel">applicationSharing</property>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ApplicationSharing = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        ApplicationSharing,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applicationSharing updated event sample.
@@ -1440,11 +2076,20 @@ fn application_sharing_updated_event() {
     );
 }
 
+/// The applicationSharingRenegotiation GET json request sample.
+#[test]
+fn application_sharing_renegotiation_get_json_request() {
+    requests_get::<
+        ApplicationSharingRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation HTTP/1.1",
+    );
+}
+
 /// The applicationSharingRenegotiation GET json response sample.
 #[test]
 fn application_sharing_renegotiation_get_json_response() {
-    let decoded: ApplicationSharingRenegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "applicationSharingRenegotiation",
   "direction" : "Incoming",
   "operationId" : "samplevalue",
@@ -1471,17 +2116,29 @@ fn application_sharing_renegotiation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ApplicationSharingRenegotiation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        ApplicationSharingRenegotiation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The applicationSharingRenegotiation GET xml request sample.
+#[test]
+fn application_sharing_renegotiation_get_xml_request() {
+    requests_get::<
+        ApplicationSharingRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation HTTP/1.1",
+    );
 }
 
 /// The applicationSharingRenegotiation GET xml response sample.
 #[test]
 fn application_sharing_renegotiation_get_xml_response() {
-    let decoded: ApplicationSharingRenegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="applicationSharingRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -1492,10 +2149,13 @@ fn application_sharing_renegotiation_get_xml_response() {
   <property name="rel">applicationSharingRenegotiation</property>
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ApplicationSharingRenegotiation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        ApplicationSharingRenegotiation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applicationSharingRenegotiation started event sample.
@@ -1536,7 +2196,7 @@ fn application_sharing_renegotiation_started_event() {
 /// The applications POST json request sample.
 #[test]
 fn applications_post_json_request() {
-    let _decoded: ApplicationsRequest = request_json_round_trip(
+    let decoded: ApplicationsRequest = request_json_round_trip(
         r#"{
   "culture" : "en-us",
   "endpointId" : "123456",
@@ -1544,13 +2204,19 @@ fn applications_post_json_request() {
   "userAgent" : "ContosoApp/1.0(WindowsPhoneOS7.5)"
 }"#,
     );
+    requests_post::<
+        Applications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The applications POST json response sample.
 #[test]
 fn applications_post_json_response() {
-    let decoded: Application = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "application",
   "type" : "Browser",
   "culture" : "en-us",
@@ -1762,14 +2428,17 @@ fn applications_post_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.r#type, r#""Browser""#);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_post::<
+        Applications,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The applications POST xml request sample.
@@ -1788,6 +2457,13 @@ fn applications_post_xml_request() {
     holds(&decoded.endpoint_id, r#""123456""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0 (Windows Phone OS 7.5)""#);
+    requests_post::<
+        Applications,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The applications POST xml response sample.
@@ -1914,6 +2590,14 @@ fn applications_options_json_response() {
   ]
 }"#,
     );
+}
+
+/// The applications2 GET json request sample.
+#[test]
+fn applications2_get_json_request() {
+    requests_get::<
+        Applications2,
+    >("Get https://fe1.contoso.com:443//v1/applications HTTP/1.1");
 }
 
 /// The applications2 GET json response sample.
@@ -2101,11 +2785,18 @@ fn applications2_get_json_response() {
     );
 }
 
+/// The applications2 GET xml request sample.
+#[test]
+fn applications2_get_xml_request() {
+    requests_get::<
+        Applications2,
+    >("Get https://fe1.contoso.com:443//v1/applications HTTP/1.1");
+}
+
 /// The applications2 GET xml response sample.
 #[test]
 fn applications2_get_xml_response() {
-    let _decoded: Applications2 = xml_round_trip(
-        r#" <?xml version="1.0" encoding="utf-8"?>
+    let body = r#" <?xml version="1.0" encoding="utf-8"?>
 <resource rel="applications" href="//v1/applications" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
  <property name="rel">applications</property>
  <resource rel="application" href="//v1/applications/833">
@@ -2179,29 +2870,38 @@ fn applications2_get_xml_response() {
  <property name="rel">people</property>
  </resource>
  </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Applications2 = xml_round_trip(body);
+    reads_get::<
+        Applications2,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The applications2 POST json request sample.
 #[test]
 fn applications2_post_json_request() {
-    assert_eq!(
-        json_input_keys(r#" {
+    let body = r#" {
  "culture" : "en-us",
  "endpointId" : "123456",
  "instanceId" : "samplevalue",
  "userAgent" : "ContosoApp/1.0 (Windows Phone OS 7.5)"
-}"#),
-        ["culture", "endpointId", "instanceId", "userAgent"]
+}"#;
+    assert_eq!(
+        json_input_keys(body), ["culture", "endpointId", "instanceId", "userAgent"]
+    );
+    requests_content::<
+        Applications2,
+    >(
+        "Post https://fe1.contoso.com:443//v1/applications HTTP/1.1",
+        "application/json",
+        body,
     );
 }
 
 /// The applications2 POST json response sample.
 #[test]
 fn applications2_post_json_response() {
-    let decoded: Application = json_round_trip(
-        r#" {
+    let body = r#" {
  "rel" : "application",
  "culture" : "en-us",
  "endpointId" : "samplevalue",
@@ -2366,26 +3066,36 @@ fn applications2_post_json_response() {
  }
  }
  }
-}"#,
-    );
+}"#;
+    let decoded: Application = json_round_trip(body);
     holds(&decoded.culture, r#""en-us""#);
     holds(&decoded.endpoint_id, r#""samplevalue""#);
     holds(&decoded.instance_id, r#""samplevalue""#);
     holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
+    reads_post::<
+        Applications2,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The applications2 POST xml request sample.
 #[test]
 fn applications2_post_xml_request() {
-    assert_eq!(
-        xml_input_keys(r#" <?xml version="1.0" encoding="utf-8"?>
+    let body = r#" <?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
  <property name="culture">en-us</property>
  <property name="endpointId">123456</property>
  <property name="instanceId">samplevalue</property>
  <property name="userAgent">ContosoApp/1.0 (Windows Phone OS 7.5)</property>
-</input>"#),
-        ["culture", "endpointId", "instanceId", "userAgent"]
+</input>"#;
+    assert_eq!(
+        xml_input_keys(body), ["culture", "endpointId", "instanceId", "userAgent"]
+    );
+    requests_content::<
+        Applications2,
+    >(
+        "Post https://fe1.contoso.com:443//v1/applications HTTP/1.1",
+        "application/xml",
+        body,
     );
 }
 
@@ -2468,11 +3178,20 @@ fn applications2_post_xml_response() {
     );
 }
 
+/// The attendees GET json request sample.
+#[test]
+fn attendees_get_json_request() {
+    requests_get::<
+        Attendees,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/attendees HTTP/1.1",
+    );
+}
+
 /// The attendees GET json response sample.
 #[test]
 fn attendees_get_json_response() {
-    let _decoded: Attendees = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "attendees",
   "_links" : {
     "self" : {
@@ -2484,20 +3203,35 @@ fn attendees_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: Attendees = json_round_trip(body);
+    reads_get::<
+        Attendees,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The attendees GET xml request sample.
+#[test]
+fn attendees_get_xml_request() {
+    requests_get::<
+        Attendees,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/attendees HTTP/1.1",
     );
 }
 
 /// The attendees GET xml response sample.
 #[test]
 fn attendees_get_xml_response() {
-    let _decoded: Attendees = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="attendees" href="/ucwa/v1/applications/192/communication/conversations/137/attendees" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/839" />
   <property name="rel">attendees</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Attendees = xml_round_trip(body);
+    reads_get::<
+        Attendees,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The attendees added event sample.
@@ -2617,11 +3351,20 @@ fn attendees_deleted_event() {
     );
 }
 
+/// The audioTranscript GET json request sample.
+#[test]
+fn audio_transcript_get_json_request() {
+    requests_get::<
+        AudioTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript HTTP/1.1",
+    );
+}
+
 /// The audioTranscript GET json response sample.
 #[test]
 fn audio_transcript_get_json_response() {
-    let decoded: AudioTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioTranscript",
   "duration" : "samplevalue",
   "status" : "Connected",
@@ -2630,32 +3373,56 @@ fn audio_transcript_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioTranscript = json_round_trip(body);
     holds(&decoded.duration, r#""samplevalue""#);
     holds(&decoded.status, r#""Connected""#);
+    reads_get::<
+        AudioTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The audioTranscript GET xml request sample.
+#[test]
+fn audio_transcript_get_xml_request() {
+    requests_get::<
+        AudioTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript HTTP/1.1",
+    );
 }
 
 /// The audioTranscript GET xml response sample.
 #[test]
 fn audio_transcript_get_xml_response() {
-    let decoded: AudioTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">audioTranscript</property>
   <property name="duration">samplevalue</property>
   <property name="status">Connected</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioTranscript = xml_round_trip(body);
     holds(&decoded.duration, r#""samplevalue""#);
     holds(&decoded.status, r#""Connected""#);
+    reads_get::<
+        AudioTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The audioVideo GET json request sample.
+#[test]
+fn audio_video_get_json_request() {
+    requests_get::<
+        AudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo HTTP/1.1",
+    );
 }
 
 /// The audioVideo GET json response sample.
 #[test]
 fn audio_video_get_json_response() {
-    let decoded: AudioVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideo",
   "state" : "Connected",
   "supportsReplaces" : "None",
@@ -2710,18 +3477,30 @@ fn audio_video_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideo = json_round_trip(body);
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.supports_replaces, r#""None""#);
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
+    reads_get::<
+        AudioVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The audioVideo GET xml request sample.
+#[test]
+fn audio_video_get_xml_request() {
+    requests_get::<
+        AudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo HTTP/1.1",
+    );
 }
 
 /// The audioVideo GET xml response sample.
 #[test]
 fn audio_video_get_xml_response() {
-    let decoded: AudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
   <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
@@ -2742,11 +3521,14 @@ fn audio_video_get_xml_response() {
   <property name="state">Connected</property>
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideo = xml_round_trip(body);
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.supports_replaces, r#""None""#);
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
+    reads_get::<
+        AudioVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideo updated event sample.
@@ -2784,11 +3566,20 @@ fn audio_video_updated_event() {
     );
 }
 
+/// The audioVideoInvitation GET json request sample.
+#[test]
+fn audio_video_invitation_get_json_request() {
+    requests_get::<
+        AudioVideoInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507 HTTP/1.1",
+    );
+}
+
 /// The audioVideoInvitation GET json response sample.
 #[test]
 fn audio_video_invitation_get_json_response() {
-    let decoded: AudioVideoInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoInvitation",
   "address" : "samplevalue",
   "bandwidthControlId" : "samplevalue",
@@ -3020,21 +3811,33 @@ fn audio_video_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoInvitation = json_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_get::<
+        AudioVideoInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The audioVideoInvitation GET xml request sample.
+#[test]
+fn audio_video_invitation_get_xml_request() {
+    requests_get::<
+        AudioVideoInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507 HTTP/1.1",
+    );
 }
 
 /// The audioVideoInvitation GET xml response sample.
 #[test]
 fn audio_video_invitation_get_xml_response() {
-    let decoded: AudioVideoInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -3137,14 +3940,17 @@ fn audio_video_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoInvitation = xml_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_get::<
+        AudioVideoInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoInvitation started event sample.
@@ -3217,11 +4023,20 @@ fn audio_video_invitation_updated_event() {
     );
 }
 
+/// The audioVideoNegotiation GET json request sample.
+#[test]
+fn audio_video_negotiation_get_json_request() {
+    requests_get::<
+        AudioVideoNegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation HTTP/1.1",
+    );
+}
+
 /// The audioVideoNegotiation GET json response sample.
 #[test]
 fn audio_video_negotiation_get_json_response() {
-    let decoded: AudioVideoNegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoNegotiation",
   "msAcceptedContentId" : "samplevalue",
   "remoteEndpoint" : "samplevalue",
@@ -3243,18 +4058,30 @@ fn audio_video_negotiation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoNegotiation = json_round_trip(body);
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoNegotiation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The audioVideoNegotiation GET xml request sample.
+#[test]
+fn audio_video_negotiation_get_xml_request() {
+    requests_get::<
+        AudioVideoNegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation HTTP/1.1",
+    );
 }
 
 /// The audioVideoNegotiation GET xml response sample.
 #[test]
 fn audio_video_negotiation_get_xml_response() {
-    let decoded: AudioVideoNegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoNegotiation" href="/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaProvisionalAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -3264,11 +4091,14 @@ fn audio_video_negotiation_get_xml_response() {
   <property name="msAcceptedContentId">samplevalue</property>
   <property name="remoteEndpoint">samplevalue</property>
   <property name="sessionContext">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoNegotiation = xml_round_trip(body);
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoNegotiation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoNegotiation updated event sample.
@@ -3306,11 +4136,20 @@ fn audio_video_negotiation_updated_event() {
     );
 }
 
+/// The audioVideoPolicies GET json request sample.
+#[test]
+fn audio_video_policies_get_json_request() {
+    requests_get::<
+        AudioVideoPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/audioVideoPolicies HTTP/1.1",
+    );
+}
+
 /// The audioVideoPolicies GET json response sample.
 #[test]
 fn audio_video_policies_get_json_response() {
-    let decoded: AudioVideoPolicies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoPolicies",
   "joinScheduledOnlineMeeting" : "Muted",
   "multiView" : "Disabled",
@@ -3319,32 +4158,56 @@ fn audio_video_policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/audioVideoPolicies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoPolicies = json_round_trip(body);
     holds(&decoded.join_scheduled_online_meeting, r#""Muted""#);
     holds(&decoded.multi_view, r#""Disabled""#);
+    reads_get::<
+        AudioVideoPolicies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The audioVideoPolicies GET xml request sample.
+#[test]
+fn audio_video_policies_get_xml_request() {
+    requests_get::<
+        AudioVideoPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/audioVideoPolicies HTTP/1.1",
+    );
 }
 
 /// The audioVideoPolicies GET xml response sample.
 #[test]
 fn audio_video_policies_get_xml_response() {
-    let decoded: AudioVideoPolicies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoPolicies" href="/ucwa/v1/applications/192/communication/audioVideoPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">audioVideoPolicies</property>
   <property name="joinScheduledOnlineMeeting">Muted</property>
   <property name="multiView">Disabled</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoPolicies = xml_round_trip(body);
     holds(&decoded.join_scheduled_online_meeting, r#""Muted""#);
     holds(&decoded.multi_view, r#""Disabled""#);
+    reads_get::<
+        AudioVideoPolicies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The audioVideoRenegotiation GET json request sample.
+#[test]
+fn audio_video_renegotiation_get_json_request() {
+    requests_get::<
+        AudioVideoRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation HTTP/1.1",
+    );
 }
 
 /// The audioVideoRenegotiation GET json response sample.
 #[test]
 fn audio_video_renegotiation_get_json_response() {
-    let decoded: AudioVideoRenegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoRenegotiation",
   "direction" : "Incoming",
   "operationId" : "samplevalue",
@@ -3371,17 +4234,29 @@ fn audio_video_renegotiation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoRenegotiation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoRenegotiation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The audioVideoRenegotiation GET xml request sample.
+#[test]
+fn audio_video_renegotiation_get_xml_request() {
+    requests_get::<
+        AudioVideoRenegotiation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation HTTP/1.1",
+    );
 }
 
 /// The audioVideoRenegotiation GET xml response sample.
 #[test]
 fn audio_video_renegotiation_get_xml_response() {
-    let decoded: AudioVideoRenegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoRenegotiation" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -3392,10 +4267,13 @@ fn audio_video_renegotiation_get_xml_response() {
   <property name="rel">audioVideoRenegotiation</property>
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoRenegotiation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""samplevalue""#);
+    reads_get::<
+        AudioVideoRenegotiation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoRenegotiation started event sample.
@@ -3430,6 +4308,16 @@ fn audio_video_renegotiation_started_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The audioVideoSession GET json request sample.
+#[test]
+fn audio_video_session_get_json_request() {
+    requests_get::<
+        AudioVideoSession,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession HTTP/1.1",
     );
 }
 
@@ -3472,11 +4360,20 @@ fn audio_video_session_get_json_response() {
     holds(&decoded.state, r#""Established""#);
 }
 
+/// The audioVideoSession GET xml request sample.
+#[test]
+fn audio_video_session_get_xml_request() {
+    requests_get::<
+        AudioVideoSession,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession HTTP/1.1",
+    );
+}
+
 /// The audioVideoSession GET xml response sample.
 #[test]
 fn audio_video_session_get_xml_response() {
-    let decoded: AudioVideoSession = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="session" href="/ucwa/v1/applications/192/communication/session" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
   <link rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" />
@@ -3488,11 +4385,14 @@ fn audio_video_session_get_xml_response() {
   <property name="remoteEndpoint">samplevalue</property>
   <property name="sessionContext">samplevalue</property>
   <property name="state">Establishing</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoSession = xml_round_trip(body);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.session_context, r#""samplevalue""#);
     holds(&decoded.state, r#""Establishing""#);
+    reads_get::<
+        AudioVideoSession,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The audioVideoSessions added event sample.
@@ -3600,11 +4500,64 @@ fn audio_video_sessions_deleted_event() {
     );
 }
 
+/// The batch POST json request sample.
+#[test]
+fn batch_post_json_request() {
+    requests_content::<
+        Batch,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/batch HTTP/1.1",
+        "multipart/batching;boundary=\"EA370946\"",
+        r#"--EA370946<BR>Content-Type : application/http;msgtype=request<BR>Content-Length : 200<BR><BR>GET/ucwa/v1/applications/11540713861/policiesHTTP/1.1<BR>Accept : application/vnd.microsoft.com.ucwa+json<BR>Content-Type : application/vnd.microsoft.com.ucwa+json<BR>Host : fe1.contoso.com<BR><BR><BR>--EA370946<BR>Content-Type : application/http;msgtype=request<BR>Content-Length : 201<BR><BR>GET/ucwa/v1/applications/11540713861/me/phonesHTTP/1.1<BR>Accept : application/vnd.microsoft.com.ucwa+json<BR>Content-Type : application/vnd.microsoft.com.ucwa+json<BR>Host : fe1.contoso.com<BR><BR><BR>--EA370946--"#,
+    );
+}
+
+/// The batch POST xml request sample.
+#[test]
+fn batch_post_xml_request() {
+    requests_content::<
+        Batch,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/batch HTTP/1.1",
+        "multipart/batching;boundary=\"EA370946\"",
+        r#"--EA370946
+Content-Type: application/http; msgtype=request
+Content-Length: 200
+
+GET /ucwa/v1/applications/11540713861/policies HTTP/1.1
+Accept: application/vnd.microsoft.com.ucwa+xml
+Content-Type: application/vnd.microsoft.com.ucwa+xml
+Host: fe1.contoso.com
+
+
+--EA370946
+Content-Type: application/http; msgtype=request
+Content-Length: 201
+
+GET /ucwa/v1/applications/11540713861/me/phones HTTP/1.1
+Accept: application/vnd.microsoft.com.ucwa+xml
+Content-Type: application/vnd.microsoft.com.ucwa+xml
+Host: fe1.contoso.com
+
+
+--EA370946--"#,
+    );
+}
+
+/// The callForwardingSettings GET json request sample.
+#[test]
+fn call_forwarding_settings_get_json_request() {
+    requests_get::<
+        CallForwardingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+    );
+}
+
 /// The callForwardingSettings GET json response sample.
 #[test]
 fn call_forwarding_settings_get_json_response() {
-    let decoded: CallForwardingSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "callForwardingSettings",
   "activePeriod" : "Workhours",
   "activeSetting" : "ImmediateForward",
@@ -3684,18 +4637,30 @@ fn call_forwarding_settings_get_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: CallForwardingSettings = json_round_trip(body);
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
+    reads_get::<
+        CallForwardingSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The callForwardingSettings GET xml request sample.
+#[test]
+fn call_forwarding_settings_get_xml_request() {
+    requests_get::<
+        CallForwardingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+    );
 }
 
 /// The callForwardingSettings GET xml response sample.
 #[test]
 fn call_forwarding_settings_get_xml_response() {
-    let decoded: CallForwardingSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="turnOffCallForwarding" href="/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding" />
   <property name="rel">callForwardingSettings</property>
@@ -3728,48 +4693,138 @@ fn call_forwarding_settings_get_xml_response() {
     <property name="ringDelay">5</property>
     <property name="target">None</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: CallForwardingSettings = xml_round_trip(body);
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
+    reads_get::<
+        CallForwardingSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The callForwardingSettings PUT json request sample.
 #[test]
 fn call_forwarding_settings_put_json_request() {
-    let _decoded: CallForwardingSettingsRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "callForwardingSettings",
   "activePeriod" : "Workhours",
   "activeSetting" : "ImmediateForward",
   "unansweredCallHandling" : "Enabled"
-}"#,
+}"#;
+    let _decoded: CallForwardingSettingsRequest = request_json_round_trip(body);
+    requests_put::<
+        CallForwardingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+        "application/json",
+        body,
     );
+}
+
+/// The callForwardingSettings PUT json response sample.
+#[test]
+fn call_forwarding_settings_put_json_response() {
+    reads_put::<CallForwardingSettings>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The callForwardingSettings PUT xml request sample.
 #[test]
 fn call_forwarding_settings_put_xml_request() {
-    let decoded: CallForwardingSettingsRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">callForwardingSettings</property>
   <property name="activePeriod">Workhours</property>
   <property name="activeSetting">ImmediateForward</property>
   <property name="unansweredCallHandling">Enabled</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: CallForwardingSettingsRequest = request_resource_xml_round_trip(body);
     holds(&decoded.active_period, r#""Workhours""#);
     holds(&decoded.active_setting, r#""ImmediateForward""#);
     holds(&decoded.unanswered_call_handling, r#""Enabled""#);
+    requests_put::<
+        CallForwardingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings HTTP/1.1",
+        "application/xml",
+        body,
+    );
+}
+
+/// The callForwardingSettings PUT xml response sample.
+#[test]
+fn call_forwarding_settings_put_xml_response() {
+    reads_put::<CallForwardingSettings>("HTTP/1.1 200 OK", &[], r#""#);
+}
+
+/// The cancel POST json request sample.
+#[test]
+fn cancel_post_json_request() {
+    requests_without_body::<
+        Cancel,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/cancel HTTP/1.1",
+    );
+}
+
+/// The cancel POST json response sample.
+#[test]
+fn cancel_post_json_response() {
+    reads_post::<Cancel>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The cancel POST xml request sample.
+#[test]
+fn cancel_post_xml_request() {
+    requests_without_body::<
+        Cancel,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/cancel HTTP/1.1",
+    );
+}
+
+/// The cancel POST xml response sample.
+#[test]
+fn cancel_post_xml_response() {
+    reads_post::<Cancel>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeNumber POST json response sample.
+#[test]
+fn change_number_post_json_response() {
+    reads_post::<ChangeNumber>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeNumber POST xml response sample.
+#[test]
+fn change_number_post_xml_response() {
+    reads_post::<ChangeNumber>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeVisibility POST json response sample.
+#[test]
+fn change_visibility_post_json_response() {
+    reads_post::<ChangeVisibility>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The changeVisibility POST xml response sample.
+#[test]
+fn change_visibility_post_xml_response() {
+    reads_post::<ChangeVisibility>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The communication GET json request sample.
+#[test]
+fn communication_get_json_request() {
+    requests_get::<
+        Communication,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1");
 }
 
 /// The communication GET json response sample.
 #[test]
 fn communication_get_json_response() {
-    let decoded: Communication = json_round_trip(
-        r#"{
+    let body = r#"{
   "simultaneousRingNumberMatch" : "Disabled",
   "videoBasedScreenSharing" : "Disabled",
   "rel" : "communication",
@@ -3843,21 +4898,31 @@ fn communication_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/startVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Communication = json_round_trip(body);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
     holds(&decoded.lis_location, r#""samplevalue""#);
     holds(&decoded.lis_query_result, r#""Succeeded""#);
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
     holds(&decoded.publish_endpoint_location, r#"false"#);
+    reads_get::<
+        Communication,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The communication GET xml request sample.
+#[test]
+fn communication_get_xml_request() {
+    requests_get::<
+        Communication,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1");
 }
 
 /// The communication GET xml response sample.
 #[test]
 fn communication_get_xml_response() {
-    let decoded: Communication = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="communication" href="/ucwa/v1/applications/192/communication" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" />
   <link rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" />
@@ -3893,21 +4958,23 @@ fn communication_get_xml_response() {
     <item>PhoneAudio</item>
     <item>Messaging</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Communication = xml_round_trip(body);
     holds(&decoded.video_based_screen_sharing, r#""Disabled""#);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
     holds(&decoded.lis_location, r#""samplevalue""#);
     holds(&decoded.lis_query_result, r#""Succeeded""#);
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
+    reads_get::<
+        Communication,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The communication PUT json request sample.
 #[test]
 fn communication_put_json_request() {
-    let _decoded: CommunicationRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "simultaneousRingNumberMatch" : "Disabled",
   "videoBasedScreenSharing" : "Disabled",
   "rel" : "communication",
@@ -3925,15 +4992,27 @@ fn communication_put_json_request() {
     "PhoneAudio",
     "Messaging"
   ]
-}"#,
+}"#;
+    let _decoded: CommunicationRequest = request_json_round_trip(body);
+    requests_put::<
+        Communication,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1",
+        "application/json",
+        body,
     );
+}
+
+/// The communication PUT json response sample.
+#[test]
+fn communication_put_json_response() {
+    reads_put::<Communication>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The communication PUT xml request sample.
 #[test]
 fn communication_put_xml_request() {
-    let decoded: CommunicationRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="simultaneousRingNumberMatch">Disabled</property>
   <property name="videoBasedScreenSharing">Disabled</property>
@@ -3952,14 +5031,27 @@ fn communication_put_xml_request() {
     <item>PhoneAudio</item>
     <item>Messaging</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: CommunicationRequest = request_resource_xml_round_trip(body);
     holds(&decoded.video_based_screen_sharing, r#""Disabled""#);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
     holds(&decoded.lis_location, r#""samplevalue""#);
     holds(&decoded.lis_query_result, r#""Succeeded""#);
     holds(&decoded.phone_number, r#""tel:+14255552222""#);
+    requests_put::<
+        Communication,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/communication HTTP/1.1",
+        "application/xml",
+        body,
+    );
+}
+
+/// The communication PUT xml response sample.
+#[test]
+fn communication_put_xml_response() {
+    reads_put::<Communication>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The communication updated event sample.
@@ -3997,11 +5089,20 @@ fn communication_updated_event() {
     );
 }
 
+/// The contact GET json request sample.
+#[test]
+fn contact_get_json_request() {
+    requests_get::<
+        Contact,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282?displayName=John&participantHash=AHJKUYKL== HTTP/1.1",
+    );
+}
+
 /// The contact GET json response sample.
 #[test]
 fn contact_get_json_response() {
-    let decoded: Contact = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contact",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -4042,8 +5143,8 @@ fn contact_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Contact = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -4056,13 +5157,25 @@ fn contact_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Contact,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The contact GET xml request sample.
+#[test]
+fn contact_get_xml_request() {
+    requests_get::<
+        Contact,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282?displayName=John&participantHash=AHJKUYKL== HTTP/1.1",
+    );
 }
 
 /// The contact GET xml response sample.
 #[test]
 fn contact_get_xml_response() {
-    let decoded: Contact = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -4087,8 +5200,8 @@ fn contact_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Contact = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -4101,13 +5214,25 @@ fn contact_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Contact,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The contactLocation GET json request sample.
+#[test]
+fn contact_location_get_json_request() {
+    requests_get::<
+        ContactLocation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactLocation HTTP/1.1",
+    );
 }
 
 /// The contactLocation GET json response sample.
 #[test]
 fn contact_location_get_json_response() {
-    let decoded: ContactLocation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactLocation",
   "location" : "By the beach...",
   "_links" : {
@@ -4115,22 +5240,37 @@ fn contact_location_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactLocation"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ContactLocation = json_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        ContactLocation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The contactLocation GET xml request sample.
+#[test]
+fn contact_location_get_xml_request() {
+    requests_get::<
+        ContactLocation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactLocation HTTP/1.1",
+    );
 }
 
 /// The contactLocation GET xml response sample.
 #[test]
 fn contact_location_get_xml_response() {
-    let decoded: ContactLocation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactLocation</property>
   <property name="location">By the beach...</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ContactLocation = xml_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        ContactLocation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactLocation updated event sample.
@@ -4172,11 +5312,20 @@ fn contact_location_updated_event() {
     );
 }
 
+/// The contactNote GET json request sample.
+#[test]
+fn contact_note_get_json_request() {
+    requests_get::<
+        ContactNote,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactNote HTTP/1.1",
+    );
+}
+
 /// The contactNote GET json response sample.
 #[test]
 fn contact_note_get_json_response() {
-    let decoded: ContactNote = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactNote",
   "message" : "Heads down today",
   "type" : "Personal",
@@ -4185,25 +5334,40 @@ fn contact_note_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactNote"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ContactNote = json_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<
+        ContactNote,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The contactNote GET xml request sample.
+#[test]
+fn contact_note_get_xml_request() {
+    requests_get::<
+        ContactNote,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactNote HTTP/1.1",
+    );
 }
 
 /// The contactNote GET xml response sample.
 #[test]
 fn contact_note_get_xml_response() {
-    let decoded: ContactNote = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactNote</property>
   <property name="message">Heads down today</property>
   <property name="type">Personal</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ContactNote = xml_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<
+        ContactNote,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactNote updated event sample.
@@ -4245,11 +5409,40 @@ fn contact_note_updated_event() {
     );
 }
 
+/// The contactPhoto GET json request sample.
+#[test]
+fn contact_photo_get_json_request() {
+    requests_get::<
+        ContactPhoto,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPhoto?participantHash=23456 HTTP/1.1",
+    );
+}
+
+/// The contactPhoto GET xml request sample.
+#[test]
+fn contact_photo_get_xml_request() {
+    requests_get::<
+        ContactPhoto,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPhoto?participantHash=23456 HTTP/1.1",
+    );
+}
+
+/// The contactPresence GET json request sample.
+#[test]
+fn contact_presence_get_json_request() {
+    requests_get::<
+        ContactPresence,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPresence HTTP/1.1",
+    );
+}
+
 /// The contactPresence GET json response sample.
 #[test]
 fn contact_presence_get_json_response() {
-    let decoded: ContactPresence = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactPresence",
   "activity" : "in-a-conference",
   "availability" : "DoNotDisturb",
@@ -4260,31 +5453,46 @@ fn contact_presence_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ContactPresence = json_round_trip(body);
     holds(&decoded.activity, r#""in-a-conference""#);
     holds(&decoded.availability, r#""DoNotDisturb""#);
     holds(&decoded.device_type, r#""PC""#);
     holds(&decoded.last_active, r#""/Date(1474932023993)/""#);
+    reads_get::<
+        ContactPresence,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The contactPresence GET xml request sample.
+#[test]
+fn contact_presence_get_xml_request() {
+    requests_get::<
+        ContactPresence,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPresence HTTP/1.1",
+    );
 }
 
 /// The contactPresence GET xml response sample.
 #[test]
 fn contact_presence_get_xml_response() {
-    let decoded: ContactPresence = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactPresence" href="/ucwa/v1/applications/192/people/282/contactPresence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactPresence</property>
   <property name="activity">in-a-conference</property>
   <property name="availability">IdleOnline</property>
   <property name="deviceType">Mobile</property>
   <property name="lastActive">2016-09-26T16:20:23.9946221-07:00</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ContactPresence = xml_round_trip(body);
     holds(&decoded.activity, r#""in-a-conference""#);
     holds(&decoded.availability, r#""IdleOnline""#);
     holds(&decoded.device_type, r#""Mobile""#);
     holds(&decoded.last_active, r#""2016-09-26T16:20:23.9946221-07:00""#);
+    reads_get::<
+        ContactPresence,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactPresence updated event sample.
@@ -4326,6 +5534,16 @@ fn contact_presence_updated_event() {
     );
 }
 
+/// The contactPrivacyRelationship GET json request sample.
+#[test]
+fn contact_privacy_relationship_get_json_request() {
+    requests_get::<
+        ContactPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The contactPrivacyRelationship GET json response sample.
 #[test]
 fn contact_privacy_relationship_get_json_response() {
@@ -4341,6 +5559,16 @@ fn contact_privacy_relationship_get_json_response() {
 }"#,
     );
     holds(&decoded.relationship_level, r#""Unknown""#);
+}
+
+/// The contactPrivacyRelationship GET xml request sample.
+#[test]
+fn contact_privacy_relationship_get_xml_request() {
+    requests_get::<
+        ContactPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
 }
 
 /// The contactPrivacyRelationship GET xml response sample.
@@ -4395,6 +5623,16 @@ fn contact_privacy_relationship_updated_event() {
     );
 }
 
+/// The contactPrivacyRelationship2 GET json request sample.
+#[test]
+fn contact_privacy_relationship2_get_json_request() {
+    requests_get::<
+        ContactPrivacyRelationship2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The contactPrivacyRelationship2 GET json response sample.
 #[test]
 fn contact_privacy_relationship2_get_json_response() {
@@ -4415,6 +5653,16 @@ fn contact_privacy_relationship2_get_json_response() {
     holds(&decoded.relationship_level, r#""Colleagues""#);
 }
 
+/// The contactPrivacyRelationship2 GET xml request sample.
+#[test]
+fn contact_privacy_relationship2_get_xml_request() {
+    requests_get::<
+        ContactPrivacyRelationship2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The contactPrivacyRelationship2 GET xml response sample.
 #[test]
 fn contact_privacy_relationship2_get_xml_response() {
@@ -4432,25 +5680,51 @@ fn contact_privacy_relationship2_get_xml_response() {
 /// The contactPrivacyRelationship2 PUT json request sample.
 #[test]
 fn contact_privacy_relationship2_put_json_request() {
-    let _decoded: ContactPrivacyRelationship2Request = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactPrivacyRelationship",
   "relationshipLevel" : "Workgroup"
-}"#,
+}"#;
+    let _decoded: ContactPrivacyRelationship2Request = request_json_round_trip(body);
+    requests_put::<
+        ContactPrivacyRelationship2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+        "application/json",
+        body,
     );
+}
+
+/// The contactPrivacyRelationship2 PUT json response sample.
+#[test]
+fn contact_privacy_relationship2_put_json_response() {
+    reads_put::<ContactPrivacyRelationship2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The contactPrivacyRelationship2 PUT xml request sample.
 #[test]
 fn contact_privacy_relationship2_put_xml_request() {
-    let decoded: ContactPrivacyRelationship2Request = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactPrivacyRelationship</property>
   <property name="relationshipLevel">Unknown</property>
-</resource>"#,
+</resource>"#;
+    let decoded: ContactPrivacyRelationship2Request = request_resource_xml_round_trip(
+        body,
     );
     holds(&decoded.relationship_level, r#""Unknown""#);
+    requests_put::<
+        ContactPrivacyRelationship2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship HTTP/1.1",
+        "application/xml",
+        body,
+    );
+}
+
+/// The contactPrivacyRelationship2 PUT xml response sample.
+#[test]
+fn contact_privacy_relationship2_put_xml_response() {
+    reads_put::<ContactPrivacyRelationship2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The contactPrivacyRelationship2 updated event sample.
@@ -4492,11 +5766,20 @@ fn contact_privacy_relationship2_updated_event() {
     );
 }
 
+/// The contactSupportedModalities GET json request sample.
+#[test]
+fn contact_supported_modalities_get_json_request() {
+    requests_get::<
+        ContactSupportedModalities,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactSupportedModalities HTTP/1.1",
+    );
+}
+
 /// The contactSupportedModalities GET json response sample.
 #[test]
 fn contact_supported_modalities_get_json_response() {
-    let _decoded: ContactSupportedModalities = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "contactSupportedModalities",
   "modalities" : [
     "DataCollaboration"
@@ -4506,22 +5789,37 @@ fn contact_supported_modalities_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
+}"#;
+    let _decoded: ContactSupportedModalities = json_round_trip(body);
+    reads_get::<
+        ContactSupportedModalities,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The contactSupportedModalities GET xml request sample.
+#[test]
+fn contact_supported_modalities_get_xml_request() {
+    requests_get::<
+        ContactSupportedModalities,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactSupportedModalities HTTP/1.1",
     );
 }
 
 /// The contactSupportedModalities GET xml response sample.
 #[test]
 fn contact_supported_modalities_get_xml_response() {
-    let _decoded: ContactSupportedModalities = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contactSupportedModalities" href="/ucwa/v1/applications/192/people/282/contactSupportedModalities" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">contactSupportedModalities</property>
   <propertyList name="modalities">
     <item>ApplicationSharing</item>
   </propertyList>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ContactSupportedModalities = xml_round_trip(body);
+    reads_get::<
+        ContactSupportedModalities,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The contactSupportedModalities updated event sample.
@@ -4563,6 +5861,39 @@ fn contact_supported_modalities_updated_event() {
     );
 }
 
+/// The continueAudio POST json request sample.
+#[test]
+fn continue_audio_post_json_request() {
+    requests_content::<
+        ContinueAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueAudio POST json response sample.
+#[test]
+fn continue_audio_post_json_response() {
+    reads_post::<
+        ContinueAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
 /// The continueAudio POST xml request sample.
 #[test]
 fn continue_audio_post_xml_request() {
@@ -4575,6 +5906,58 @@ fn continue_audio_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        ContinueAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueAudio POST xml response sample.
+#[test]
+fn continue_audio_post_xml_response() {
+    reads_post::<
+        ContinueAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The continueAudioVideo POST json request sample.
+#[test]
+fn continue_audio_video_post_json_request() {
+    requests_content::<
+        ContinueAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueAudioVideo POST json response sample.
+#[test]
+fn continue_audio_video_post_json_response() {
+    reads_post::<
+        ContinueAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The continueAudioVideo POST xml request sample.
@@ -4589,6 +5972,57 @@ fn continue_audio_video_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        ContinueAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueAudioVideo POST xml response sample.
+#[test]
+fn continue_audio_video_post_xml_response() {
+    reads_post::<
+        ContinueAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The continueMessaging POST json request sample.
+#[test]
+fn continue_messaging_post_json_request() {
+    requests_content::<
+        ContinueMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "_links" : {
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueMessaging POST json response sample.
+#[test]
+fn continue_messaging_post_json_response() {
+    reads_post::<
+        ContinueMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The continueMessaging POST xml request sample.
@@ -4601,16 +6035,54 @@ fn continue_messaging_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
+    requests_post::<
+        ContinueMessaging,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueMessaging POST xml response sample.
+#[test]
+fn continue_messaging_post_xml_response() {
+    reads_post::<
+        ContinueMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The continuePhoneAudio POST json request sample.
 #[test]
 fn continue_phone_audio_post_json_request() {
-    let _decoded: ContinuePhoneAudioRequest = request_json_round_trip(
+    let decoded: ContinuePhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234"
 }"#,
+    );
+    requests_post::<
+        ContinuePhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The continuePhoneAudio POST json response sample.
+#[test]
+fn continue_phone_audio_post_json_response() {
+    reads_post::<
+        ContinuePhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -4626,6 +6098,58 @@ fn continue_phone_audio_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
+    requests_post::<
+        ContinuePhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continuePhoneAudio POST xml response sample.
+#[test]
+fn continue_phone_audio_post_xml_response() {
+    reads_post::<
+        ContinuePhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The continueVideo POST json request sample.
+#[test]
+fn continue_video_post_json_request() {
+    requests_content::<
+        ContinueVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The continueVideo POST json response sample.
+#[test]
+fn continue_video_post_json_response() {
+    reads_post::<
+        ContinueVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The continueVideo POST xml request sample.
@@ -4640,13 +6164,41 @@ fn continue_video_post_xml_request() {
     );
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        ContinueVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The continueVideo POST xml response sample.
+#[test]
+fn continue_video_post_xml_response() {
+    reads_post::<
+        ContinueVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The conversation GET json request sample.
+#[test]
+fn conversation_get_json_request() {
+    requests_get::<
+        Conversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
 }
 
 /// The conversation GET json response sample.
 #[test]
 fn conversation_get_json_response() {
-    let decoded: Conversation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversation",
   "activeModalities" : [
     "Messaging",
@@ -4721,21 +6273,33 @@ fn conversation_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Conversation = json_round_trip(body);
     holds(&decoded.audience_messaging, r#""Enabled""#);
     holds(&decoded.audience_mute, r#""Unknown""#);
     holds(&decoded.created, r#""/Date(1474932024822)/""#);
     holds(&decoded.expiration_time, r#""/Date(1326337402743)/""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.participant_count, r#"11"#);
+    reads_get::<
+        Conversation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversation GET xml request sample.
+#[test]
+fn conversation_get_xml_request() {
+    requests_get::<
+        Conversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
 }
 
 /// The conversation GET xml response sample.
 #[test]
 fn conversation_get_xml_response() {
-    let decoded: Conversation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
   <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
@@ -4772,14 +6336,49 @@ fn conversation_get_xml_response() {
   <property name="state">Disconnected</property>
   <property name="subject">Skype for Business</property>
   <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Conversation = xml_round_trip(body);
     holds(&decoded.audience_messaging, r#""Enabled""#);
     holds(&decoded.audience_mute, r#""Unknown""#);
     holds(&decoded.created, r#""2016-09-26T16:20:24.8356669-07:00""#);
     holds(&decoded.expiration_time, r#""2012-01-11T19:03:22.7433336-08:00""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.state, r#""Disconnected""#);
+    reads_get::<
+        Conversation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The conversation DELETE json request sample.
+#[test]
+fn conversation_delete_json_request() {
+    requests_delete::<
+        Conversation,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
+}
+
+/// The conversation DELETE json response sample.
+#[test]
+fn conversation_delete_json_response() {
+    reads_delete::<Conversation>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The conversation DELETE xml request sample.
+#[test]
+fn conversation_delete_xml_request() {
+    requests_delete::<
+        Conversation,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137 HTTP/1.1",
+    );
+}
+
+/// The conversation DELETE xml response sample.
+#[test]
+fn conversation_delete_xml_response() {
+    reads_delete::<Conversation>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The conversation added event sample.
@@ -4887,11 +6486,20 @@ fn conversation_deleted_event() {
     );
 }
 
+/// The conversationLog GET json request sample.
+#[test]
+fn conversation_log_get_json_request() {
+    requests_get::<
+        ConversationLog,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
+}
+
 /// The conversationLog GET json response sample.
 #[test]
 fn conversation_log_get_json_response() {
-    let decoded: ConversationLog = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLog",
   "creationTime" : "\/Date(1474932024587)\/",
   "direction" : "Incoming",
@@ -4958,21 +6566,33 @@ fn conversation_log_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: ConversationLog = json_round_trip(body);
     holds(&decoded.creation_time, r#""/Date(1474932024587)/""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.online_meeting_uri, r#""samplevalue""#);
     holds(&decoded.preview_message, r#""samplevalue""#);
     holds(&decoded.status, r#""Archived""#);
+    reads_get::<
+        ConversationLog,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversationLog GET xml request sample.
+#[test]
+fn conversation_log_get_xml_request() {
+    requests_get::<
+        ConversationLog,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
 }
 
 /// The conversationLog GET xml response sample.
 #[test]
 fn conversation_log_get_xml_response() {
-    let decoded: ConversationLog = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="continueAudio" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio" />
   <link rel="continueAudioVideo" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo" />
@@ -5006,21 +6626,65 @@ fn conversation_log_get_xml_response() {
     <property name="displayName">samplevalue</property>
     <property name="sipUri">samplevalue</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ConversationLog = xml_round_trip(body);
     holds(&decoded.creation_time, r#""2016-09-26T16:20:24.6066543-07:00""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.online_meeting_uri, r#""samplevalue""#);
     holds(&decoded.preview_message, r#""samplevalue""#);
     holds(&decoded.status, r#""Archived""#);
+    reads_get::<
+        ConversationLog,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The conversationLog DELETE json request sample.
+#[test]
+fn conversation_log_delete_json_request() {
+    requests_delete::<
+        ConversationLog,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
+}
+
+/// The conversationLog DELETE json response sample.
+#[test]
+fn conversation_log_delete_json_response() {
+    reads_delete::<ConversationLog>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The conversationLog DELETE xml request sample.
+#[test]
+fn conversation_log_delete_xml_request() {
+    requests_delete::<
+        ConversationLog,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog HTTP/1.1",
+    );
+}
+
+/// The conversationLog DELETE xml response sample.
+#[test]
+fn conversation_log_delete_xml_response() {
+    reads_delete::<ConversationLog>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The conversationLogRecipient GET json request sample.
+#[test]
+fn conversation_log_recipient_get_json_request() {
+    requests_get::<
+        ConversationLogRecipient,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient HTTP/1.1",
+    );
 }
 
 /// The conversationLogRecipient GET json response sample.
 #[test]
 fn conversation_log_recipient_get_json_response() {
-    let decoded: ConversationLogRecipient = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogRecipient",
   "displayName" : "samplevalue",
   "sipUri" : "samplevalue",
@@ -5038,17 +6702,29 @@ fn conversation_log_recipient_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ConversationLogRecipient = json_round_trip(body);
     holds(&decoded.display_name, r#""samplevalue""#);
     holds(&decoded.sip_uri, r#""samplevalue""#);
+    reads_get::<
+        ConversationLogRecipient,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversationLogRecipient GET xml request sample.
+#[test]
+fn conversation_log_recipient_get_xml_request() {
+    requests_get::<
+        ConversationLogRecipient,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient HTTP/1.1",
+    );
 }
 
 /// The conversationLogRecipient GET xml response sample.
 #[test]
 fn conversation_log_recipient_get_xml_response() {
-    let decoded: ConversationLogRecipient = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogRecipient" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -5056,17 +6732,29 @@ fn conversation_log_recipient_get_xml_response() {
   <property name="rel">conversationLogRecipient</property>
   <property name="displayName">samplevalue</property>
   <property name="sipUri">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ConversationLogRecipient = xml_round_trip(body);
     holds(&decoded.display_name, r#""samplevalue""#);
     holds(&decoded.sip_uri, r#""samplevalue""#);
+    reads_get::<
+        ConversationLogRecipient,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The conversationLogTranscript GET json request sample.
+#[test]
+fn conversation_log_transcript_get_json_request() {
+    requests_get::<
+        ConversationLogTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscript GET json response sample.
 #[test]
 fn conversation_log_transcript_get_json_response() {
-    let decoded: ConversationLogTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogTranscript",
   "timeStamp" : "\/Date(1474932024653)\/",
   "_links" : {
@@ -5115,16 +6803,28 @@ fn conversation_log_transcript_get_json_response() {
       }
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ConversationLogTranscript = json_round_trip(body);
     holds(&decoded.time_stamp, r#""/Date(1474932024653)/""#);
+    reads_get::<
+        ConversationLogTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversationLogTranscript GET xml request sample.
+#[test]
+fn conversation_log_transcript_get_xml_request() {
+    requests_get::<
+        ConversationLogTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscript GET xml response sample.
 #[test]
 fn conversation_log_transcript_get_xml_response() {
-    let decoded: ConversationLogTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="me" href="/ucwa/v1/applications/192/me" />
@@ -5144,16 +6844,28 @@ fn conversation_log_transcript_get_xml_response() {
     <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
     <property name="rel">messageTranscript</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ConversationLogTranscript = xml_round_trip(body);
     holds(&decoded.time_stamp, r#""2016-09-26T16:20:24.6776587-07:00""#);
+    reads_get::<
+        ConversationLogTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The conversationLogTranscripts GET json request sample.
+#[test]
+fn conversation_log_transcripts_get_json_request() {
+    requests_get::<
+        ConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts HTTP/1.1",
+    );
 }
 
 /// The conversationLogTranscripts GET json response sample.
 #[test]
 fn conversation_log_transcripts_get_json_response() {
-    let _decoded: ConversationLogTranscripts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogTranscripts",
   "_links" : {
     "self" : {
@@ -5217,15 +6929,27 @@ fn conversation_log_transcripts_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: ConversationLogTranscripts = json_round_trip(body);
+    reads_get::<
+        ConversationLogTranscripts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversationLogTranscripts GET xml request sample.
+#[test]
+fn conversation_log_transcripts_get_xml_request() {
+    requests_get::<
+        ConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts HTTP/1.1",
     );
 }
 
 /// The conversationLogTranscripts GET xml response sample.
 #[test]
 fn conversation_log_transcripts_get_xml_response() {
-    let _decoded: ConversationLogTranscripts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
   <property name="rel">conversationLogTranscripts</property>
@@ -5249,15 +6973,27 @@ fn conversation_log_transcripts_get_xml_response() {
       <property name="rel">messageTranscript</property>
     </resource>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: ConversationLogTranscripts = xml_round_trip(body);
+    reads_get::<
+        ConversationLogTranscripts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The conversationLogs GET json request sample.
+#[test]
+fn conversation_logs_get_json_request() {
+    requests_get::<
+        ConversationLogs,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs HTTP/1.1",
     );
 }
 
 /// The conversationLogs GET json response sample.
 #[test]
 fn conversation_logs_get_json_response() {
-    let _decoded: ConversationLogs = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversationLogs",
   "_links" : {
     "self" : {
@@ -5269,27 +7005,51 @@ fn conversation_logs_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: ConversationLogs = json_round_trip(body);
+    reads_get::<
+        ConversationLogs,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversationLogs GET xml request sample.
+#[test]
+fn conversation_logs_get_xml_request() {
+    requests_get::<
+        ConversationLogs,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs HTTP/1.1",
     );
 }
 
 /// The conversationLogs GET xml response sample.
 #[test]
 fn conversation_logs_get_xml_response() {
-    let _decoded: ConversationLogs = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversationLogs" href="/ucwa/v1/applications/192/communication/conversationLogs" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversationLog" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog" />
   <property name="rel">conversationLogs</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: ConversationLogs = xml_round_trip(body);
+    reads_get::<
+        ConversationLogs,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The conversations GET json request sample.
+#[test]
+fn conversations_get_json_request() {
+    requests_get::<
+        Conversations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations HTTP/1.1",
     );
 }
 
 /// The conversations GET json response sample.
 #[test]
 fn conversations_get_json_response() {
-    let _decoded: Conversations = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "conversations",
   "_links" : {
     "self" : {
@@ -5301,27 +7061,51 @@ fn conversations_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: Conversations = json_round_trip(body);
+    reads_get::<
+        Conversations,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The conversations GET xml request sample.
+#[test]
+fn conversations_get_xml_request() {
+    requests_get::<
+        Conversations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations HTTP/1.1",
     );
 }
 
 /// The conversations GET xml response sample.
 #[test]
 fn conversations_get_xml_response() {
-    let _decoded: Conversations = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversations" href="/ucwa/v1/applications/192/communication/conversations" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/950" />
   <property name="rel">conversations</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: Conversations = xml_round_trip(body);
+    reads_get::<
+        Conversations,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The dataCollaboration GET json request sample.
+#[test]
+fn data_collaboration_get_json_request() {
+    requests_get::<
+        DataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration HTTP/1.1",
     );
 }
 
 /// The dataCollaboration GET json response sample.
 #[test]
 fn data_collaboration_get_json_response() {
-    let decoded: DataCollaboration = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "dataCollaboration",
   "state" : "Disconnected",
   "_links" : {
@@ -5332,23 +7116,38 @@ fn data_collaboration_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DataCollaboration = json_round_trip(body);
     holds(&decoded.state, r#""Disconnected""#);
+    reads_get::<
+        DataCollaboration,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The dataCollaboration GET xml request sample.
+#[test]
+fn data_collaboration_get_xml_request() {
+    requests_get::<
+        DataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration HTTP/1.1",
+    );
 }
 
 /// The dataCollaboration GET xml response sample.
 #[test]
 fn data_collaboration_get_xml_response() {
-    let decoded: DataCollaboration = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="dataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
   <property name="rel">dataCollaboration</property>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DataCollaboration = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        DataCollaboration,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The dataCollaboration updated event sample.
@@ -5389,11 +7188,22 @@ fn data_collaboration_updated_event() {
 /// The decline POST json request sample.
 #[test]
 fn decline_post_json_request() {
-    let _decoded: DeclineRequest = request_json_round_trip(
-        r#"{
+    let decoded: DeclineRequest = request_json_round_trip(r#"{
   "reason" : "Local"
-}"#,
+}"#);
+    requests_post::<
+        Decline,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/decline HTTP/1.1",
+        "application/json",
     );
+}
+
+/// The decline POST json response sample.
+#[test]
+fn decline_post_json_response() {
+    reads_post::<Decline>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The decline POST xml request sample.
@@ -5406,13 +7216,35 @@ fn decline_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.reason, r#""Local""#);
+    requests_post::<
+        Decline,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/decline HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The decline POST xml response sample.
+#[test]
+fn decline_post_xml_response() {
+    reads_post::<Decline>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The defaultGroup GET json request sample.
+#[test]
+fn default_group_get_json_request() {
+    requests_get::<
+        DefaultGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/defaultGroup HTTP/1.1",
+    );
 }
 
 /// The defaultGroup GET json response sample.
 #[test]
 fn default_group_get_json_response() {
-    let decoded: DefaultGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "defaultGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -5427,27 +7259,42 @@ fn default_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DefaultGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DefaultGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The defaultGroup GET xml request sample.
+#[test]
+fn default_group_get_xml_request() {
+    requests_get::<
+        DefaultGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/defaultGroup HTTP/1.1",
+    );
 }
 
 /// The defaultGroup GET xml response sample.
 #[test]
 fn default_group_get_xml_response() {
-    let decoded: DefaultGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">defaultGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DefaultGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DefaultGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The defaultGroup added event sample.
@@ -5563,11 +7410,20 @@ fn default_group_deleted_event() {
     );
 }
 
+/// The delegatesGroup GET json request sample.
+#[test]
+fn delegates_group_get_json_request() {
+    requests_get::<
+        DelegatesGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatesGroup HTTP/1.1",
+    );
+}
+
 /// The delegatesGroup GET json response sample.
 #[test]
 fn delegates_group_get_json_response() {
-    let decoded: DelegatesGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "delegatesGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -5582,27 +7438,42 @@ fn delegates_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DelegatesGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatesGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The delegatesGroup GET xml request sample.
+#[test]
+fn delegates_group_get_xml_request() {
+    requests_get::<
+        DelegatesGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatesGroup HTTP/1.1",
+    );
 }
 
 /// The delegatesGroup GET xml response sample.
 #[test]
 fn delegates_group_get_xml_response() {
-    let decoded: DelegatesGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="delegatesGroup" href="/ucwa/v1/applications/192/groups/delegatesGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">delegatesGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DelegatesGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatesGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The delegatesGroup added event sample.
@@ -5683,11 +7554,18 @@ fn delegates_group_deleted_event() {
     );
 }
 
+/// The delegator GET json request sample.
+#[test]
+fn delegator_get_json_request() {
+    requests_get::<
+        Delegator,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/312 HTTP/1.1");
+}
+
 /// The delegator GET json response sample.
 #[test]
 fn delegator_get_json_response() {
-    let decoded: Delegator = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "delegator",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -5728,8 +7606,8 @@ fn delegator_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Delegator = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -5742,13 +7620,23 @@ fn delegator_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Delegator,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The delegator GET xml request sample.
+#[test]
+fn delegator_get_xml_request() {
+    requests_get::<
+        Delegator,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/312 HTTP/1.1");
 }
 
 /// The delegator GET xml response sample.
 #[test]
 fn delegator_get_xml_response() {
-    let decoded: Delegator = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="delegator" href="/ucwa/v1/applications/192/people/312" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -5773,8 +7661,8 @@ fn delegator_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Delegator = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -5787,13 +7675,25 @@ fn delegator_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        Delegator,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The delegatorsGroup GET json request sample.
+#[test]
+fn delegators_group_get_json_request() {
+    requests_get::<
+        DelegatorsGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatorsGroup HTTP/1.1",
+    );
 }
 
 /// The delegatorsGroup GET json response sample.
 #[test]
 fn delegators_group_get_json_response() {
-    let decoded: DelegatorsGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "delegatorsGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -5808,27 +7708,42 @@ fn delegators_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DelegatorsGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatorsGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The delegatorsGroup GET xml request sample.
+#[test]
+fn delegators_group_get_xml_request() {
+    requests_get::<
+        DelegatorsGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/delegatorsGroup HTTP/1.1",
+    );
 }
 
 /// The delegatorsGroup GET xml response sample.
 #[test]
 fn delegators_group_get_xml_response() {
-    let decoded: DelegatorsGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="delegatorsGroup" href="/ucwa/v1/applications/192/groups/delegatorsGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">delegatorsGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DelegatorsGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DelegatorsGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The delegatorsGroup added event sample.
@@ -6022,6 +7937,48 @@ fn delegators_group_deleted_event_2() {
     );
 }
 
+/// The demote POST json request sample.
+#[test]
+fn demote_post_json_request() {
+    requests_without_body::<
+        Demote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote HTTP/1.1",
+    );
+}
+
+/// The demote POST json response sample.
+#[test]
+fn demote_post_json_response() {
+    reads_post::<Demote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The demote POST xml request sample.
+#[test]
+fn demote_post_xml_request() {
+    requests_without_body::<
+        Demote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote HTTP/1.1",
+    );
+}
+
+/// The demote POST xml response sample.
+#[test]
+fn demote_post_xml_response() {
+    reads_post::<Demote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The derivedAudioVideo GET json request sample.
+#[test]
+fn derived_audio_video_get_json_request() {
+    requests_get::<
+        DerivedAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo HTTP/1.1",
+    );
+}
+
 /// The derivedAudioVideo GET json response sample.
 #[test]
 fn derived_audio_video_get_json_response() {
@@ -6088,11 +8045,20 @@ fn derived_audio_video_get_json_response() {
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
 }
 
+/// The derivedAudioVideo GET xml request sample.
+#[test]
+fn derived_audio_video_get_xml_request() {
+    requests_get::<
+        DerivedAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo HTTP/1.1",
+    );
+}
+
 /// The derivedAudioVideo GET xml response sample.
 #[test]
 fn derived_audio_video_get_xml_response() {
-    let _decoded: DerivedAudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
   <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
@@ -6113,7 +8079,20 @@ fn derived_audio_video_get_xml_response() {
   <property name="state">Disconnected</property>
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: DerivedAudioVideo = xml_round_trip(body);
+    reads_get::<
+        DerivedAudioVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The derivedConversation GET json request sample.
+#[test]
+fn derived_conversation_get_json_request() {
+    requests_get::<
+        DerivedConversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedConversation HTTP/1.1",
     );
 }
 
@@ -6206,11 +8185,20 @@ fn derived_conversation_get_json_response() {
     holds(&decoded.participant_count, r#"90"#);
 }
 
+/// The derivedConversation GET xml request sample.
+#[test]
+fn derived_conversation_get_xml_request() {
+    requests_get::<
+        DerivedConversation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedConversation HTTP/1.1",
+    );
+}
+
 /// The derivedConversation GET xml response sample.
 #[test]
 fn derived_conversation_get_xml_response() {
-    let _decoded: DerivedConversation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/addParticipant" />
   <link rel="applicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/applicationSharing" />
@@ -6247,7 +8235,20 @@ fn derived_conversation_get_xml_response() {
   <property name="state">Disconnected</property>
   <property name="subject">Skype for Business</property>
   <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: DerivedConversation = xml_round_trip(body);
+    reads_get::<
+        DerivedConversation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The derivedMessaging GET json request sample.
+#[test]
+fn derived_messaging_get_json_request() {
+    requests_get::<
+        DerivedMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging HTTP/1.1",
     );
 }
 
@@ -6290,11 +8291,20 @@ fn derived_messaging_get_json_response() {
     holds(&decoded.state, r#""Connecting""#);
 }
 
+/// The derivedMessaging GET xml request sample.
+#[test]
+fn derived_messaging_get_xml_request() {
+    requests_get::<
+        DerivedMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging HTTP/1.1",
+    );
+}
+
 /// The derivedMessaging GET xml response sample.
 #[test]
 fn derived_messaging_get_xml_response() {
-    let _decoded: DerivedMessaging = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -6308,7 +8318,20 @@ fn derived_messaging_get_xml_response() {
     <item>Html</item>
   </propertyList>
   <property name="state">Disconnected</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: DerivedMessaging = xml_round_trip(body);
+    reads_get::<
+        DerivedMessaging,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The derivedPhoneAudio GET json request sample.
+#[test]
+fn derived_phone_audio_get_json_request() {
+    requests_get::<
+        DerivedPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio HTTP/1.1",
     );
 }
 
@@ -6344,11 +8367,20 @@ fn derived_phone_audio_get_json_response() {
     holds(&decoded.state, r#""Connecting""#);
 }
 
+/// The derivedPhoneAudio GET xml request sample.
+#[test]
+fn derived_phone_audio_get_xml_request() {
+    requests_get::<
+        DerivedPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio HTTP/1.1",
+    );
+}
+
 /// The derivedPhoneAudio GET xml response sample.
 #[test]
 fn derived_phone_audio_get_xml_response() {
-    let _decoded: DerivedPhoneAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -6357,15 +8389,27 @@ fn derived_phone_audio_get_xml_response() {
   <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: DerivedPhoneAudio = xml_round_trip(body);
+    reads_get::<
+        DerivedPhoneAudio,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The dialInRegion GET json request sample.
+#[test]
+fn dial_in_region_get_json_request() {
+    requests_get::<
+        DialInRegion,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687 HTTP/1.1",
     );
 }
 
 /// The dialInRegion GET json response sample.
 #[test]
 fn dial_in_region_get_json_response() {
-    let decoded: DialInRegion = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "dialInRegion",
   "languages" : [
     "en-US",
@@ -6378,17 +8422,29 @@ fn dial_in_region_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: DialInRegion = json_round_trip(body);
     holds(&decoded.name, r#""Redmond""#);
     holds(&decoded.number, r#""tel:+14255550001""#);
+    reads_get::<
+        DialInRegion,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The dialInRegion GET xml request sample.
+#[test]
+fn dial_in_region_get_xml_request() {
+    requests_get::<
+        DialInRegion,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687 HTTP/1.1",
+    );
 }
 
 /// The dialInRegion GET xml response sample.
 #[test]
 fn dial_in_region_get_xml_response() {
-    let decoded: DialInRegion = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="dialInRegion" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">dialInRegion</property>
   <propertyList name="languages">
@@ -6397,20 +8453,100 @@ fn dial_in_region_get_xml_response() {
   </propertyList>
   <property name="name">Redmond</property>
   <property name="number">tel:+14255550001</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DialInRegion = xml_round_trip(body);
     holds(&decoded.name, r#""Redmond""#);
     holds(&decoded.number, r#""tel:+14255550001""#);
+    reads_get::<
+        DialInRegion,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The disableAudienceMessaging POST json request sample.
+#[test]
+fn disable_audience_messaging_post_json_request() {
+    requests_without_body::<
+        DisableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMessaging POST json response sample.
+#[test]
+fn disable_audience_messaging_post_json_response() {
+    reads_post::<DisableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The disableAudienceMessaging POST xml request sample.
+#[test]
+fn disable_audience_messaging_post_xml_request() {
+    requests_without_body::<
+        DisableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMessaging POST xml response sample.
+#[test]
+fn disable_audience_messaging_post_xml_response() {
+    reads_post::<DisableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The disableAudienceMuteLock POST json request sample.
+#[test]
+fn disable_audience_mute_lock_post_json_request() {
+    requests_without_body::<
+        DisableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMuteLock POST json response sample.
+#[test]
+fn disable_audience_mute_lock_post_json_response() {
+    reads_post::<DisableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The disableAudienceMuteLock POST xml request sample.
+#[test]
+fn disable_audience_mute_lock_post_xml_request() {
+    requests_without_body::<
+        DisableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The disableAudienceMuteLock POST xml response sample.
+#[test]
+fn disable_audience_mute_lock_post_xml_response() {
+    reads_post::<DisableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The dismiss POST json request sample.
 #[test]
 fn dismiss_post_json_request() {
-    let _decoded: DismissRequest = request_json_round_trip(
+    let decoded: DismissRequest = request_json_round_trip(
         r#"{
   "reason" : "InsufficientBandwidth"
 }"#,
     );
+    requests_post::<
+        Dismiss,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The dismiss POST json response sample.
+#[test]
+fn dismiss_post_json_response() {
+    reads_post::<Dismiss>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The dismiss POST xml request sample.
@@ -6423,13 +8559,35 @@ fn dismiss_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.reason, r#""Unknown""#);
+    requests_post::<
+        Dismiss,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The dismiss POST xml response sample.
+#[test]
+fn dismiss_post_xml_response() {
+    reads_post::<Dismiss>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The distributionGroup GET json request sample.
+#[test]
+fn distribution_group_get_json_request() {
+    requests_get::<
+        DistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup HTTP/1.1",
+    );
 }
 
 /// The distributionGroup GET json response sample.
 #[test]
 fn distribution_group_get_json_response() {
-    let decoded: DistributionGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "distributionGroup",
   "uri" : "sip:mypersonalgroup@contoso.com",
   "id" : "7",
@@ -6684,18 +8842,30 @@ fn distribution_group_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: DistributionGroup = json_round_trip(body);
     holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DistributionGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The distributionGroup GET xml request sample.
+#[test]
+fn distribution_group_get_xml_request() {
+    requests_get::<
+        DistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup HTTP/1.1",
+    );
 }
 
 /// The distributionGroup GET xml response sample.
 #[test]
 fn distribution_group_get_xml_response() {
-    let decoded: DistributionGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
   <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
@@ -6812,11 +8982,14 @@ fn distribution_group_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: DistributionGroup = xml_round_trip(body);
     holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        DistributionGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The distributionGroup updated event sample.
@@ -6854,11 +9027,116 @@ fn distribution_group_updated_event() {
     );
 }
 
+/// The eject POST json request sample.
+#[test]
+fn eject_post_json_request() {
+    requests_without_body::<
+        Eject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject HTTP/1.1",
+    );
+}
+
+/// The eject POST json response sample.
+#[test]
+fn eject_post_json_response() {
+    reads_post::<Eject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The eject POST xml request sample.
+#[test]
+fn eject_post_xml_request() {
+    requests_without_body::<
+        Eject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject HTTP/1.1",
+    );
+}
+
+/// The eject POST xml response sample.
+#[test]
+fn eject_post_xml_response() {
+    reads_post::<Eject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMessaging POST json request sample.
+#[test]
+fn enable_audience_messaging_post_json_request() {
+    requests_without_body::<
+        EnableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMessaging POST json response sample.
+#[test]
+fn enable_audience_messaging_post_json_response() {
+    reads_post::<EnableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMessaging POST xml request sample.
+#[test]
+fn enable_audience_messaging_post_xml_request() {
+    requests_without_body::<
+        EnableAudienceMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMessaging POST xml response sample.
+#[test]
+fn enable_audience_messaging_post_xml_response() {
+    reads_post::<EnableAudienceMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMuteLock POST json request sample.
+#[test]
+fn enable_audience_mute_lock_post_json_request() {
+    requests_without_body::<
+        EnableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMuteLock POST json response sample.
+#[test]
+fn enable_audience_mute_lock_post_json_response() {
+    reads_post::<EnableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The enableAudienceMuteLock POST xml request sample.
+#[test]
+fn enable_audience_mute_lock_post_xml_request() {
+    requests_without_body::<
+        EnableAudienceMuteLock,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock HTTP/1.1",
+    );
+}
+
+/// The enableAudienceMuteLock POST xml response sample.
+#[test]
+fn enable_audience_mute_lock_post_xml_response() {
+    reads_post::<EnableAudienceMuteLock>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The errorTranscript GET json request sample.
+#[test]
+fn error_transcript_get_json_request() {
+    requests_get::<
+        ErrorTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript HTTP/1.1",
+    );
+}
+
 /// The errorTranscript GET json response sample.
 #[test]
 fn error_transcript_get_json_response() {
-    let decoded: ErrorTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "errorTranscript",
   "reason" : "TranscriptionFailed",
   "_links" : {
@@ -6866,29 +9144,55 @@ fn error_transcript_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ErrorTranscript = json_round_trip(body);
     holds(&decoded.reason, r#""TranscriptionFailed""#);
+    reads_get::<
+        ErrorTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The errorTranscript GET xml request sample.
+#[test]
+fn error_transcript_get_xml_request() {
+    requests_get::<
+        ErrorTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript HTTP/1.1",
+    );
 }
 
 /// The errorTranscript GET xml response sample.
 #[test]
 fn error_transcript_get_xml_response() {
-    let decoded: ErrorTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="errorTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">errorTranscript</property>
   <property name="reason">TranscriptionFailed</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ErrorTranscript = xml_round_trip(body);
     holds(&decoded.reason, r#""TranscriptionFailed""#);
+    reads_get::<
+        ErrorTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The escalateAudio POST json request sample.
+#[test]
+fn escalate_audio_post_json_request() {
+    requests_content::<
+        EscalateAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
 }
 
 /// The escalateAudio POST json response sample.
 #[test]
 fn escalate_audio_post_json_response() {
-    let decoded: AudioVideoInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoInvitation",
   "address" : "samplevalue",
   "bandwidthControlId" : "samplevalue",
@@ -7120,14 +9424,29 @@ fn escalate_audio_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoInvitation = json_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_post::<
+        EscalateAudio,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
+}
+
+/// The escalateAudio POST xml request sample.
+#[test]
+fn escalate_audio_post_xml_request() {
+    requests_content::<
+        EscalateAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The escalateAudio POST xml response sample.
@@ -7241,11 +9560,22 @@ fn escalate_audio_post_xml_response() {
     );
 }
 
+/// The escalateAudioVideo POST json request sample.
+#[test]
+fn escalate_audio_video_post_json_request() {
+    requests_content::<
+        EscalateAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
+}
+
 /// The escalateAudioVideo POST json response sample.
 #[test]
 fn escalate_audio_video_post_json_response() {
-    let decoded: AudioVideoInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoInvitation",
   "address" : "samplevalue",
   "bandwidthControlId" : "samplevalue",
@@ -7477,14 +9807,29 @@ fn escalate_audio_video_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoInvitation = json_round_trip(body);
     holds(&decoded.address, r#""samplevalue""#);
     holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
     holds(&decoded.building, r#""samplevalue""#);
     holds(&decoded.city, r#""samplevalue""#);
     holds(&decoded.country, r#""samplevalue""#);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
+    reads_post::<
+        EscalateAudioVideo,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
+}
+
+/// The escalateAudioVideo POST xml request sample.
+#[test]
+fn escalate_audio_video_post_xml_request() {
+    requests_content::<
+        EscalateAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
 }
 
 /// The escalateAudioVideo POST xml response sample.
@@ -7595,6 +9940,32 @@ fn escalate_audio_video_post_xml_response() {
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
 </resource>"#,
+    );
+}
+
+/// The events GET json request sample.
+#[test]
+fn events_get_json_request() {
+    requests_get::<
+        EventsResource,
+    >("Get http://sample:80/ucwa/v1/applications/appId/events?ack=1 HTTP/1.1");
+}
+
+/// The events GET xml request sample.
+#[test]
+fn events_get_xml_request() {
+    requests_get::<
+        EventsResource,
+    >("Get http://sample:80/ucwa/v1/applications/appId/events?ack=1 HTTP/1.1");
+}
+
+/// The expandDistributionGroup GET json request sample.
+#[test]
+fn expand_distribution_group_get_json_request() {
+    requests_get::<
+        ExpandDistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup HTTP/1.1",
     );
 }
 
@@ -7864,11 +10235,20 @@ fn expand_distribution_group_get_json_response() {
     holds(&decoded.name, r#""MyPersonalGroup""#);
 }
 
+/// The expandDistributionGroup GET xml request sample.
+#[test]
+fn expand_distribution_group_get_xml_request() {
+    requests_get::<
+        ExpandDistributionGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup HTTP/1.1",
+    );
+}
+
 /// The expandDistributionGroup GET xml response sample.
 #[test]
 fn expand_distribution_group_get_xml_response() {
-    let _decoded: ExpandDistributionGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToContactList" href="/ucwa/v1/applications/192/groups/addToContactList" />
   <link rel="expandDistributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup" />
@@ -7985,15 +10365,45 @@ fn expand_distribution_group_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: ExpandDistributionGroup = xml_round_trip(body);
+    reads_get::<
+        ExpandDistributionGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The failedDeliveryParticipant GET json request sample.
+#[test]
+fn failed_delivery_participant_get_json_request() {
+    requests_get::<
+        FailedDeliveryParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/671 HTTP/1.1",
     );
+}
+
+/// The failedDeliveryParticipant GET xml request sample.
+#[test]
+fn failed_delivery_participant_get_xml_request() {
+    requests_get::<
+        FailedDeliveryParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/671 HTTP/1.1",
+    );
+}
+
+/// The forwardedBy GET json request sample.
+#[test]
+fn forwarded_by_get_json_request() {
+    requests_get::<
+        ForwardedBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/776 HTTP/1.1");
 }
 
 /// The forwardedBy GET json response sample.
 #[test]
 fn forwarded_by_get_json_response() {
-    let decoded: ForwardedBy = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "forwardedBy",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -8034,8 +10444,8 @@ fn forwarded_by_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ForwardedBy = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -8048,13 +10458,23 @@ fn forwarded_by_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        ForwardedBy,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The forwardedBy GET xml request sample.
+#[test]
+fn forwarded_by_get_xml_request() {
+    requests_get::<
+        ForwardedBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/776 HTTP/1.1");
 }
 
 /// The forwardedBy GET xml response sample.
 #[test]
 fn forwarded_by_get_xml_response() {
-    let decoded: ForwardedBy = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="forwardedBy" href="/ucwa/v1/applications/192/people/776" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -8079,8 +10499,8 @@ fn forwarded_by_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ForwardedBy = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -8093,13 +10513,25 @@ fn forwarded_by_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        ForwardedBy,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The from GET json request sample.
+#[test]
+fn from_get_json_request() {
+    requests_get::<
+        From,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/831 HTTP/1.1",
+    );
 }
 
 /// The from GET json response sample.
 #[test]
 fn from_get_json_response() {
-    let decoded: From = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "from",
   "anonymous" : true,
   "inLobby" : true,
@@ -8152,21 +10584,31 @@ fn from_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: From = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<From>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The from GET xml request sample.
+#[test]
+fn from_get_xml_request() {
+    requests_get::<
+        From,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/831 HTTP/1.1",
+    );
 }
 
 /// The from GET xml response sample.
 #[test]
 fn from_get_xml_response() {
-    let decoded: From = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -8191,21 +10633,29 @@ fn from_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: From = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<From>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The group GET json request sample.
+#[test]
+fn group_get_json_request() {
+    requests_get::<
+        Group,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
 }
 
 /// The group GET json response sample.
 #[test]
 fn group_get_json_response() {
-    let decoded: Group = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "group",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -8220,27 +10670,36 @@ fn group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Group = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<Group>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The group GET xml request sample.
+#[test]
+fn group_get_xml_request() {
+    requests_get::<
+        Group,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
 }
 
 /// The group GET xml response sample.
 #[test]
 fn group_get_xml_response() {
-    let decoded: Group = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">group</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Group = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<Group>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The group added event sample.
@@ -8356,6 +10815,14 @@ fn group_deleted_event() {
     );
 }
 
+/// The group2 GET json request sample.
+#[test]
+fn group2_get_json_request() {
+    requests_get::<
+        Group2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
+}
+
 /// The group2 GET json response sample.
 #[test]
 fn group2_get_json_response() {
@@ -8381,48 +10848,112 @@ fn group2_get_json_response() {
     holds(&decoded.name, r#""MyPersonalGroup""#);
 }
 
+/// The group2 GET xml request sample.
+#[test]
+fn group2_get_xml_request() {
+    requests_get::<
+        Group2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1");
+}
+
 /// The group2 GET xml response sample.
 #[test]
 fn group2_get_xml_response() {
-    let decoded: Group2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="group" href="/ucwa/v1/applications/192/groups/group" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">group</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Group2 = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<Group2>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The group2 DELETE json request sample.
+#[test]
+fn group2_delete_json_request() {
+    requests_delete::<
+        Group2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+    );
+}
+
+/// The group2 DELETE json response sample.
+#[test]
+fn group2_delete_json_response() {
+    reads_delete::<Group2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The group2 DELETE xml request sample.
+#[test]
+fn group2_delete_xml_request() {
+    requests_delete::<
+        Group2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+    );
+}
+
+/// The group2 DELETE xml response sample.
+#[test]
+fn group2_delete_xml_response() {
+    reads_delete::<Group2>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The group2 PUT json request sample.
 #[test]
 fn group2_put_json_request() {
-    let _decoded: Group2Request = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "group",
   "id" : "7",
   "name" : "MyPersonalGroup"
-}"#,
+}"#;
+    let _decoded: Group2Request = request_json_round_trip(body);
+    requests_put::<
+        Group2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+        "application/json",
+        body,
     );
+}
+
+/// The group2 PUT json response sample.
+#[test]
+fn group2_put_json_response() {
+    reads_put::<Group2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The group2 PUT xml request sample.
 #[test]
 fn group2_put_xml_request() {
-    let decoded: Group2Request = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">group</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Group2Request = request_resource_xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    requests_put::<
+        Group2,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group HTTP/1.1",
+        "application/xml",
+        body,
+    );
+}
+
+/// The group2 PUT xml response sample.
+#[test]
+fn group2_put_xml_response() {
+    reads_put::<Group2>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The group2 added event sample.
@@ -8538,11 +11069,20 @@ fn group2_deleted_event() {
     );
 }
 
+/// The groupContacts GET json request sample.
+#[test]
+fn group_contacts_get_json_request() {
+    requests_get::<
+        GroupContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
+    );
+}
+
 /// The groupContacts GET json response sample.
 #[test]
 fn group_contacts_get_json_response() {
-    let _decoded: GroupContacts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "groupContacts",
   "_links" : {
     "self" : {
@@ -8600,15 +11140,27 @@ fn group_contacts_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: GroupContacts = json_round_trip(body);
+    reads_get::<
+        GroupContacts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The groupContacts GET xml request sample.
+#[test]
+fn group_contacts_get_xml_request() {
+    requests_get::<
+        GroupContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
     );
 }
 
 /// The groupContacts GET xml response sample.
 #[test]
 fn group_contacts_get_xml_response() {
-    let _decoded: GroupContacts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="groupContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/650" />
   <property name="rel">groupContacts</property>
@@ -8637,8 +11189,11 @@ fn group_contacts_get_xml_response() {
     <property name="uri">sip:alex@contoso.com</property>
     <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: GroupContacts = xml_round_trip(body);
+    reads_get::<
+        GroupContacts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The groupContacts added event sample.
@@ -8719,11 +11274,20 @@ fn group_contacts_deleted_event() {
     );
 }
 
+/// The groupMemberships GET json request sample.
+#[test]
+fn group_memberships_get_json_request() {
+    requests_get::<
+        GroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group/groupMemberships HTTP/1.1",
+    );
+}
+
 /// The groupMemberships GET json response sample.
 #[test]
 fn group_memberships_get_json_response() {
-    let _decoded: GroupMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "groupMemberships",
   "_links" : {
     "self" : {
@@ -8754,15 +11318,27 @@ fn group_memberships_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: GroupMemberships = json_round_trip(body);
+    reads_get::<
+        GroupMemberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The groupMemberships GET xml request sample.
+#[test]
+fn group_memberships_get_xml_request() {
+    requests_get::<
+        GroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/group/groupMemberships HTTP/1.1",
     );
 }
 
 /// The groupMemberships GET xml response sample.
 #[test]
 fn group_memberships_get_xml_response() {
-    let _decoded: GroupMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="groupMemberships" href="/ucwa/v1/applications/192/groups/group/groupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">groupMemberships</property>
   <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
@@ -8772,15 +11348,59 @@ fn group_memberships_get_xml_response() {
     <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
     <property name="rel">myGroupMembership</property>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: GroupMemberships = xml_round_trip(body);
+    reads_get::<
+        GroupMemberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The holdPhoneAudio POST json request sample.
+#[test]
+fn hold_phone_audio_post_json_request() {
+    requests_without_body::<
+        HoldPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The holdPhoneAudio POST json response sample.
+#[test]
+fn hold_phone_audio_post_json_response() {
+    reads_post::<HoldPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The holdPhoneAudio POST xml request sample.
+#[test]
+fn hold_phone_audio_post_xml_request() {
+    requests_without_body::<
+        HoldPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The holdPhoneAudio POST xml response sample.
+#[test]
+fn hold_phone_audio_post_xml_response() {
+    reads_post::<HoldPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardSettings GET json request sample.
+#[test]
+fn immediate_forward_settings_get_json_request() {
+    requests_get::<
+        ImmediateForwardSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings HTTP/1.1",
     );
 }
 
 /// The immediateForwardSettings GET json response sample.
 #[test]
 fn immediate_forward_settings_get_json_response() {
-    let decoded: ImmediateForwardSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "immediateForwardSettings",
   "target" : "None",
   "_links" : {
@@ -8800,16 +11420,28 @@ fn immediate_forward_settings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ImmediateForwardSettings = json_round_trip(body);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        ImmediateForwardSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The immediateForwardSettings GET xml request sample.
+#[test]
+fn immediate_forward_settings_get_xml_request() {
+    requests_get::<
+        ImmediateForwardSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings HTTP/1.1",
+    );
 }
 
 /// The immediateForwardSettings GET xml response sample.
 #[test]
 fn immediate_forward_settings_get_xml_response() {
-    let decoded: ImmediateForwardSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="immediateForwardSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="immediateForwardToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact" />
@@ -8817,15 +11449,114 @@ fn immediate_forward_settings_get_xml_response() {
   <link rel="immediateForwardToVoicemail" href="/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail" />
   <property name="rel">immediateForwardSettings</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ImmediateForwardSettings = xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        ImmediateForwardSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The immediateForwardToContact POST json response sample.
+#[test]
+fn immediate_forward_to_contact_post_json_response() {
+    reads_post::<ImmediateForwardToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToContact POST xml response sample.
+#[test]
+fn immediate_forward_to_contact_post_xml_response() {
+    reads_post::<ImmediateForwardToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToDelegates POST json request sample.
+#[test]
+fn immediate_forward_to_delegates_post_json_request() {
+    requests_without_body::<
+        ImmediateForwardToDelegates,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToDelegates POST json response sample.
+#[test]
+fn immediate_forward_to_delegates_post_json_response() {
+    reads_post::<ImmediateForwardToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToDelegates POST xml request sample.
+#[test]
+fn immediate_forward_to_delegates_post_xml_request() {
+    requests_without_body::<
+        ImmediateForwardToDelegates,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToDelegates POST xml response sample.
+#[test]
+fn immediate_forward_to_delegates_post_xml_response() {
+    reads_post::<ImmediateForwardToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToVoicemail POST json request sample.
+#[test]
+fn immediate_forward_to_voicemail_post_json_request() {
+    requests_without_body::<
+        ImmediateForwardToVoicemail,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToVoicemail POST json response sample.
+#[test]
+fn immediate_forward_to_voicemail_post_json_response() {
+    reads_post::<ImmediateForwardToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The immediateForwardToVoicemail POST xml request sample.
+#[test]
+fn immediate_forward_to_voicemail_post_xml_request() {
+    requests_without_body::<
+        ImmediateForwardToVoicemail,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail HTTP/1.1",
+    );
+}
+
+/// The immediateForwardToVoicemail POST xml response sample.
+#[test]
+fn immediate_forward_to_voicemail_post_xml_response() {
+    reads_post::<ImmediateForwardToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The invitations GET json request sample.
+#[test]
+fn invitations_get_json_request() {
+    requests_get::<
+        Invitations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations HTTP/1.1",
+    );
+}
+
+/// The invitations GET xml request sample.
+#[test]
+fn invitations_get_xml_request() {
+    requests_get::<
+        Invitations,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations HTTP/1.1",
+    );
 }
 
 /// The joinOnlineMeeting POST json request sample.
 #[test]
 fn join_online_meeting_post_json_request() {
-    let _decoded: JoinOnlineMeetingRequest = request_json_round_trip(
+    let decoded: JoinOnlineMeetingRequest = request_json_round_trip(
         r#"{
   "onlineMeetingUri" : "sip : john@contoso.com",
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
@@ -8833,6 +11564,25 @@ fn join_online_meeting_post_json_request() {
   "subject" : "SkypeforBusiness",
   "threadId" : "292e0aaef36c426a97757f43dda19d06"
 }"#,
+    );
+    requests_post::<
+        JoinOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/joinOnlineMeeting HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The joinOnlineMeeting POST json response sample.
+#[test]
+fn join_online_meeting_post_json_response() {
+    reads_post::<
+        JoinOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
     );
 }
 
@@ -8854,13 +11604,41 @@ fn join_online_meeting_post_xml_request() {
     holds(&decoded.importance, r#""Urgent""#);
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    requests_post::<
+        JoinOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/joinOnlineMeeting HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The joinOnlineMeeting POST xml response sample.
+#[test]
+fn join_online_meeting_post_xml_response() {
+    reads_post::<
+        JoinOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
+    );
+}
+
+/// The leaders GET json request sample.
+#[test]
+fn leaders_get_json_request() {
+    requests_get::<
+        Leaders,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/leaders HTTP/1.1",
+    );
 }
 
 /// The leaders GET json response sample.
 #[test]
 fn leaders_get_json_response() {
-    let _decoded: Leaders = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "leaders",
   "_links" : {
     "self" : {
@@ -8872,20 +11650,35 @@ fn leaders_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: Leaders = json_round_trip(body);
+    reads_get::<
+        Leaders,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The leaders GET xml request sample.
+#[test]
+fn leaders_get_xml_request() {
+    requests_get::<
+        Leaders,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/leaders HTTP/1.1",
     );
 }
 
 /// The leaders GET xml response sample.
 #[test]
 fn leaders_get_xml_response() {
-    let _decoded: Leaders = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="leaders" href="/ucwa/v1/applications/192/communication/conversations/137/leaders" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/759" />
   <property name="rel">leaders</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Leaders = xml_round_trip(body);
+    reads_get::<
+        Leaders,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The leaders added event sample.
@@ -9005,11 +11798,20 @@ fn leaders_deleted_event() {
     );
 }
 
+/// The lobby GET json request sample.
+#[test]
+fn lobby_get_json_request() {
+    requests_get::<
+        Lobby,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/lobby HTTP/1.1",
+    );
+}
+
 /// The lobby GET json response sample.
 #[test]
 fn lobby_get_json_response() {
-    let _decoded: Lobby = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "lobby",
   "_links" : {
     "self" : {
@@ -9086,15 +11888,25 @@ fn lobby_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: Lobby = json_round_trip(body);
+    reads_get::<Lobby>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The lobby GET xml request sample.
+#[test]
+fn lobby_get_xml_request() {
+    requests_get::<
+        Lobby,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/lobby HTTP/1.1",
     );
 }
 
 /// The lobby GET xml response sample.
 #[test]
 fn lobby_get_xml_response() {
-    let _decoded: Lobby = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="lobby" href="/ucwa/v1/applications/192/communication/conversations/137/lobby" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">lobby</property>
   <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196">
@@ -9126,8 +11938,9 @@ fn lobby_get_xml_response() {
     <property name="uri">sip:john@contoso.com</property>
     <property name="workPhoneNumber">tel:+14251111111</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Lobby = xml_round_trip(body);
+    reads_get::<Lobby>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The lobby added event sample.
@@ -9247,11 +12060,20 @@ fn lobby_deleted_event() {
     );
 }
 
+/// The localParticipant GET json request sample.
+#[test]
+fn local_participant_get_json_request() {
+    requests_get::<
+        LocalParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295 HTTP/1.1",
+    );
+}
+
 /// The localParticipant GET json response sample.
 #[test]
 fn local_participant_get_json_response() {
-    let decoded: LocalParticipant = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "localParticipant",
   "anonymous" : true,
   "inLobby" : true,
@@ -9304,21 +12126,33 @@ fn local_participant_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: LocalParticipant = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        LocalParticipant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The localParticipant GET xml request sample.
+#[test]
+fn local_participant_get_xml_request() {
+    requests_get::<
+        LocalParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295 HTTP/1.1",
+    );
 }
 
 /// The localParticipant GET xml response sample.
 #[test]
 fn local_participant_get_xml_response() {
-    let decoded: LocalParticipant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="localParticipant" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="contactPhoto" href="/ucwa/v1/applications/192/people/282/contactPhoto" />
@@ -9343,14 +12177,17 @@ fn local_participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: LocalParticipant = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        LocalParticipant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The localParticipant added event sample.
@@ -9458,11 +12295,18 @@ fn local_participant_deleted_event() {
     );
 }
 
+/// The location GET json request sample.
+#[test]
+fn location_get_json_request() {
+    requests_get::<
+        Location,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1");
+}
+
 /// The location GET json response sample.
 #[test]
 fn location_get_json_response() {
-    let decoded: Location = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "location",
   "location" : "By the beach...",
   "_links" : {
@@ -9470,32 +12314,58 @@ fn location_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/location"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Location = json_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        Location,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The location GET xml request sample.
+#[test]
+fn location_get_xml_request() {
+    requests_get::<
+        Location,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1");
 }
 
 /// The location GET xml response sample.
 #[test]
 fn location_get_xml_response() {
-    let decoded: Location = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="location" href="/ucwa/v1/applications/192/me/location" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">location</property>
   <property name="location">By the beach...</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Location = xml_round_trip(body);
     holds(&decoded.location, r#""By the beach...""#);
+    reads_get::<
+        Location,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The location POST json request sample.
 #[test]
 fn location_post_json_request() {
-    let _decoded: LocationRequest = request_json_round_trip(
+    let decoded: LocationRequest = request_json_round_trip(
         r#"{
   "location" : "Bythebeach..."
 }"#,
     );
+    requests_post::<
+        Location,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The location POST json response sample.
+#[test]
+fn location_post_json_response() {
+    reads_post::<Location>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The location POST xml request sample.
@@ -9508,6 +12378,19 @@ fn location_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.location, r#""By the beach...""#);
+    requests_post::<
+        Location,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/location HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The location POST xml response sample.
+#[test]
+fn location_post_xml_response() {
+    reads_post::<Location>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The location added event sample.
@@ -9618,7 +12501,7 @@ fn location_deleted_event() {
 /// The makeMeAvailable POST json request sample.
 #[test]
 fn make_me_available_post_json_request() {
-    let _decoded: MakeMeAvailableRequest = request_json_round_trip(
+    let decoded: MakeMeAvailableRequest = request_json_round_trip(
         r#"{
   "audioPreference" : "PhoneAudio",
   "phoneNumber" : "4255552222",
@@ -9633,6 +12516,19 @@ fn make_me_available_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        MakeMeAvailable,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The makeMeAvailable POST json response sample.
+#[test]
+fn make_me_available_post_json_response() {
+    reads_post::<MakeMeAvailable>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The makeMeAvailable POST xml request sample.
@@ -9657,12 +12553,25 @@ fn make_me_available_post_xml_request() {
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.phone_number, r#""4255552222""#);
     holds(&decoded.sign_in_as, r#""BeRightBack""#);
+    requests_post::<
+        MakeMeAvailable,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The makeMeAvailable POST xml response sample.
+#[test]
+fn make_me_available_post_xml_response() {
+    reads_post::<MakeMeAvailable>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The makeMeAvailable2 POST json request sample.
 #[test]
 fn make_me_available2_post_json_request() {
-    let _decoded: MakeMeAvailable2Request = request_json_round_trip(
+    let decoded: MakeMeAvailable2Request = request_json_round_trip(
         r#"{
   "audioPreference" : "PhoneAudio",
   "phoneNumber" : "4255552222",
@@ -9677,18 +12586,27 @@ fn make_me_available2_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        MakeMeAvailable2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The makeMeAvailable2 POST json response sample.
 #[test]
 fn make_me_available2_post_json_response() {
-    let _decoded: MakeMeAvailable2 = json_round_trip(
-        r#"{
+    let body = r#"{
   "operations" : [
     null
   ]
-}"#,
-    );
+}"#;
+    let _decoded: MakeMeAvailable2 = json_round_trip(body);
+    reads_post::<
+        MakeMeAvailable2,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The makeMeAvailable2 POST xml request sample.
@@ -9713,13 +12631,59 @@ fn make_me_available2_post_xml_request() {
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.phone_number, r#""4255552222""#);
     holds(&decoded.sign_in_as, r#""Online""#);
+    requests_post::<
+        MakeMeAvailable2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/makeMeAvailable HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The markAsRead POST json request sample.
+#[test]
+fn mark_as_read_post_json_request() {
+    requests_without_body::<
+        MarkAsRead,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead HTTP/1.1",
+    );
+}
+
+/// The markAsRead POST json response sample.
+#[test]
+fn mark_as_read_post_json_response() {
+    reads_post::<MarkAsRead>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The markAsRead POST xml request sample.
+#[test]
+fn mark_as_read_post_xml_request() {
+    requests_without_body::<
+        MarkAsRead,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead HTTP/1.1",
+    );
+}
+
+/// The markAsRead POST xml response sample.
+#[test]
+fn mark_as_read_post_xml_response() {
+    reads_post::<MarkAsRead>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The me GET json request sample.
+#[test]
+fn me_get_json_request() {
+    requests_get::<
+        Me,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me HTTP/1.1");
 }
 
 /// The me GET json response sample.
 #[test]
 fn me_get_json_response() {
-    let decoded: Me = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "me",
   "company" : "Microsoft",
   "department" : "Sales",
@@ -9764,8 +12728,8 @@ fn me_get_json_response() {
       "href" : "/ucwa/v1/applications/192/reportMyActivity"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Me = json_round_trip(body);
     holds(&decoded.company, r#""Microsoft""#);
     holds(&decoded.department, r#""Sales""#);
     holds(
@@ -9775,13 +12739,21 @@ fn me_get_json_response() {
     holds(&decoded.home_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.mobile_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.name, r#""John Doe""#);
+    reads_get::<Me>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The me GET xml request sample.
+#[test]
+fn me_get_xml_request() {
+    requests_get::<
+        Me,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me HTTP/1.1");
 }
 
 /// The me GET xml response sample.
 #[test]
 fn me_get_xml_response() {
-    let decoded: Me = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="me" href="/ucwa/v1/applications/192/me" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="callForwardingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings" />
   <link rel="location" href="/ucwa/v1/applications/192/me/location" />
@@ -9806,8 +12778,8 @@ fn me_get_xml_response() {
   <property name="title">Senior Manager</property>
   <property name="uri">sip:johndoe@contoso.com</property>
   <property name="workPhoneNumber">tel:+14257035449</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Me = xml_round_trip(body);
     holds(&decoded.company, r#""Microsoft""#);
     holds(&decoded.department, r#""Sales""#);
     holds(
@@ -9817,6 +12789,7 @@ fn me_get_xml_response() {
     holds(&decoded.home_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.mobile_phone_number, r#""tel:+14257035449""#);
     holds(&decoded.name, r#""John Doe""#);
+    reads_get::<Me>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The me updated event sample.
@@ -9854,11 +12827,50 @@ fn me_updated_event() {
     );
 }
 
+/// The mediaDiagnostics POST json request sample.
+#[test]
+fn media_diagnostics_post_json_request() {
+    requests_without_body::<
+        MediaDiagnostics,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/mediaDiagnostics HTTP/1.1",
+    );
+}
+
+/// The mediaDiagnostics POST json response sample.
+#[test]
+fn media_diagnostics_post_json_response() {
+    reads_post::<MediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The mediaDiagnostics POST xml request sample.
+#[test]
+fn media_diagnostics_post_xml_request() {
+    requests_without_body::<
+        MediaDiagnostics,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/mediaDiagnostics HTTP/1.1",
+    );
+}
+
+/// The mediaDiagnostics POST xml response sample.
+#[test]
+fn media_diagnostics_post_xml_response() {
+    reads_post::<MediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The mediaPolicies GET json request sample.
+#[test]
+fn media_policies_get_json_request() {
+    requests_get::<
+        MediaPolicies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaPolicies HTTP/1.1");
+}
+
 /// The mediaPolicies GET json response sample.
 #[test]
 fn media_policies_get_json_response() {
-    let decoded: MediaPolicies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "mediaPolicies",
   "applicationSharingBitRate" : "samplevalue",
   "applicationSharingEncryption" : "Supported",
@@ -9891,21 +12903,31 @@ fn media_policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/mediaPolicies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MediaPolicies = json_round_trip(body);
     holds(&decoded.application_sharing_bit_rate, r#""samplevalue""#);
     holds(&decoded.application_sharing_encryption, r#""Supported""#);
     holds(&decoded.audio_bit_rate, r#""samplevalue""#);
     holds(&decoded.audio_bypass, r#""Disabled""#);
     holds(&decoded.audio_bypass_id, r#""samplevalue""#);
     holds(&decoded.audio_video_encryption, r#""Enforced""#);
+    reads_get::<
+        MediaPolicies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The mediaPolicies GET xml request sample.
+#[test]
+fn media_policies_get_xml_request() {
+    requests_get::<
+        MediaPolicies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaPolicies HTTP/1.1");
 }
 
 /// The mediaPolicies GET xml response sample.
 #[test]
 fn media_policies_get_xml_response() {
-    let decoded: MediaPolicies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="mediaPolicies" href="/ucwa/v1/applications/192/mediaPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">mediaPolicies</property>
   <property name="applicationSharingBitRate">samplevalue</property>
@@ -9934,21 +12956,33 @@ fn media_policies_get_xml_response() {
   <property name="totalReceivedVideoBitRateKB">samplevalue</property>
   <property name="video">Disabled</property>
   <property name="videoBitRate">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MediaPolicies = xml_round_trip(body);
     holds(&decoded.application_sharing_bit_rate, r#""samplevalue""#);
     holds(&decoded.application_sharing_encryption, r#""Supported""#);
     holds(&decoded.audio_bit_rate, r#""samplevalue""#);
     holds(&decoded.audio_bypass, r#""Disabled""#);
     holds(&decoded.audio_bypass_id, r#""samplevalue""#);
     holds(&decoded.audio_video_encryption, r#""Enforced""#);
+    reads_get::<
+        MediaPolicies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The mediaRelay GET json request sample.
+#[test]
+fn media_relay_get_json_request() {
+    requests_get::<
+        MediaRelay,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/mediaRelay HTTP/1.1",
+    );
 }
 
 /// The mediaRelay GET json response sample.
 #[test]
 fn media_relay_get_json_response() {
-    let decoded: MediaRelay = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "mediaRelay",
   "host" : "samplevalue",
   "ipv4" : "samplevalue",
@@ -9961,21 +12995,33 @@ fn media_relay_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/mediaRelay"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MediaRelay = json_round_trip(body);
     holds(&decoded.host, r#""samplevalue""#);
     holds(&decoded.ipv4, r#""samplevalue""#);
     holds(&decoded.ipv6, r#""samplevalue""#);
     holds(&decoded.location, r#""Intranet""#);
     holds(&decoded.tcp_port, r#"29"#);
     holds(&decoded.udp_port, r#"10"#);
+    reads_get::<
+        MediaRelay,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The mediaRelay GET xml request sample.
+#[test]
+fn media_relay_get_xml_request() {
+    requests_get::<
+        MediaRelay,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/mediaRelay HTTP/1.1",
+    );
 }
 
 /// The mediaRelay GET xml response sample.
 #[test]
 fn media_relay_get_xml_response() {
-    let decoded: MediaRelay = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="mediaRelay" href="/ucwa/v1/applications/192/communication/mediaRelay" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">mediaRelay</property>
   <property name="host">samplevalue</property>
@@ -9984,19 +13030,31 @@ fn media_relay_get_xml_response() {
   <property name="location">Intranet</property>
   <property name="tcpPort">72</property>
   <property name="udpPort">17</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MediaRelay = xml_round_trip(body);
     holds(&decoded.host, r#""samplevalue""#);
     holds(&decoded.ipv4, r#""samplevalue""#);
     holds(&decoded.ipv6, r#""samplevalue""#);
     holds(&decoded.location, r#""Intranet""#);
+    reads_get::<
+        MediaRelay,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The mediaRelayAccessToken GET json request sample.
+#[test]
+fn media_relay_access_token_get_json_request() {
+    requests_get::<
+        MediaRelayAccessToken,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaRelayAccessToken HTTP/1.1",
+    );
 }
 
 /// The mediaRelayAccessToken GET json response sample.
 #[test]
 fn media_relay_access_token_get_json_response() {
-    let decoded: MediaRelayAccessToken = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "mediaRelayAccessToken",
   "duration" : 3,
   "Uri" : "samplevalue",
@@ -10026,19 +13084,31 @@ fn media_relay_access_token_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MediaRelayAccessToken = json_round_trip(body);
     holds(&decoded.duration, r#"3"#);
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""/Date(1474932027265)/""#);
+    reads_get::<
+        MediaRelayAccessToken,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The mediaRelayAccessToken GET xml request sample.
+#[test]
+fn media_relay_access_token_get_xml_request() {
+    requests_get::<
+        MediaRelayAccessToken,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/mediaRelayAccessToken HTTP/1.1",
+    );
 }
 
 /// The mediaRelayAccessToken GET xml response sample.
 #[test]
 fn media_relay_access_token_get_xml_response() {
-    let decoded: MediaRelayAccessToken = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="mediaRelayAccessToken" href="/ucwa/v1/applications/192/mediaRelayAccessToken" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">mediaRelayAccessToken</property>
   <property name="duration">31</property>
@@ -10055,11 +13125,24 @@ fn media_relay_access_token_get_xml_response() {
     <property name="tcpPort">15</property>
     <property name="udpPort">51</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MediaRelayAccessToken = xml_round_trip(body);
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""2016-09-26T16:20:27.2948002-07:00""#);
+    reads_get::<
+        MediaRelayAccessToken,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The memberships GET json request sample.
+#[test]
+fn memberships_get_json_request() {
+    requests_get::<
+        Memberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+    );
 }
 
 /// The memberships GET json response sample.
@@ -10095,11 +13178,20 @@ fn memberships_get_json_response() {
     );
 }
 
+/// The memberships GET xml request sample.
+#[test]
+fn memberships_get_xml_request() {
+    requests_get::<
+        Memberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+    );
+}
+
 /// The memberships GET xml response sample.
 #[test]
 fn memberships_get_xml_response() {
-    let _decoded: Memberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
   <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
@@ -10107,14 +13199,17 @@ fn memberships_get_xml_response() {
     <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Memberships = xml_round_trip(body);
+    reads_get::<
+        Memberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The memberships POST json request sample.
 #[test]
 fn memberships_post_json_request() {
-    let _decoded: MembershipsRequest = request_json_round_trip(
+    let decoded: MembershipsRequest = request_json_round_trip(
         r#"{
   "contactUris" : [
     "\"sip : user2@microsoft.com\"",
@@ -10122,13 +13217,19 @@ fn memberships_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        Memberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The memberships POST json response sample.
 #[test]
 fn memberships_post_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -10153,14 +13254,17 @@ fn memberships_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
+    reads_post::<
+        Memberships,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The memberships POST xml request sample.
 #[test]
 fn memberships_post_xml_request() {
-    let _decoded: MembershipsRequest = request_xml_round_trip(
+    let decoded: MembershipsRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <propertyList name="contactUris">
@@ -10168,6 +13272,13 @@ fn memberships_post_xml_request() {
     <item>"sip:user3@microsoft.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        Memberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription/memberships HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -10187,11 +13298,20 @@ fn memberships_post_xml_response() {
     );
 }
 
+/// The message GET json request sample.
+#[test]
+fn message_get_json_request() {
+    requests_get::<
+        Message,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165 HTTP/1.1",
+    );
+}
+
 /// The message GET json response sample.
 #[test]
 fn message_get_json_response() {
-    let decoded: Message = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "message",
   "direction" : "Incoming",
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
@@ -10222,19 +13342,31 @@ fn message_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Message = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.status, r#""Failed""#);
     holds(&decoded.time_stamp, r#""/Date(1474932027613)/""#);
+    reads_get::<
+        Message,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The message GET xml request sample.
+#[test]
+fn message_get_xml_request() {
+    requests_get::<
+        Message,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165 HTTP/1.1",
+    );
 }
 
 /// The message GET xml response sample.
 #[test]
 fn message_get_xml_response() {
-    let decoded: Message = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
   <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
@@ -10247,12 +13379,15 @@ fn message_get_xml_response() {
   <property name="operationId">74cb7404e0a247d5a2d4eb0376a47dbf</property>
   <property name="status">Pending</property>
   <property name="timeStamp">2016-09-26T16:20:27.6158253-07:00</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Message = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.status, r#""Pending""#);
     holds(&decoded.time_stamp, r#""2016-09-26T16:20:27.6158253-07:00""#);
+    reads_get::<
+        Message,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The message started event sample.
@@ -10290,11 +13425,20 @@ fn message_started_event() {
     );
 }
 
+/// The messageTranscript GET json request sample.
+#[test]
+fn message_transcript_get_json_request() {
+    requests_get::<
+        MessageTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript HTTP/1.1",
+    );
+}
+
 /// The messageTranscript GET json response sample.
 #[test]
 fn message_transcript_get_json_response() {
-    let _decoded: MessageTranscript = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messageTranscript",
   "_links" : {
     "self" : {
@@ -10307,28 +13451,52 @@ fn message_transcript_get_json_response() {
       "href" : "data:text/plain;charset=utf8,URLEncodedMessageString"
     }
   }
-}"#,
+}"#;
+    let _decoded: MessageTranscript = json_round_trip(body);
+    reads_get::<
+        MessageTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The messageTranscript GET xml request sample.
+#[test]
+fn message_transcript_get_xml_request() {
+    requests_get::<
+        MessageTranscript,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript HTTP/1.1",
     );
 }
 
 /// The messageTranscript GET xml response sample.
 #[test]
 fn message_transcript_get_xml_response() {
-    let _decoded: MessageTranscript = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messageTranscript" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="htmlMessage" href="data:text/html;base64,base64-encoded-htmlmessage" />
   <link rel="plainMessage" href="data:text/plain;charset=utf8,URLEncodedMessageString" />
   <property name="rel">messageTranscript</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: MessageTranscript = xml_round_trip(body);
+    reads_get::<
+        MessageTranscript,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The messages GET json request sample.
+#[test]
+fn messages_get_json_request() {
+    requests_get::<
+        Messages,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages HTTP/1.1",
     );
 }
 
 /// The messages GET json response sample.
 #[test]
 fn messages_get_json_response() {
-    let _decoded: Messages = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messages",
   "_links" : {
     "self" : {
@@ -10340,27 +13508,51 @@ fn messages_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: Messages = json_round_trip(body);
+    reads_get::<
+        Messages,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The messages GET xml request sample.
+#[test]
+fn messages_get_xml_request() {
+    requests_get::<
+        Messages,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/messages HTTP/1.1",
     );
 }
 
 /// The messages GET xml response sample.
 #[test]
 fn messages_get_xml_response() {
-    let _decoded: Messages = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messages" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="message" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/200" />
   <property name="rel">messages</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: Messages = xml_round_trip(body);
+    reads_get::<
+        Messages,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The messaging GET json request sample.
+#[test]
+fn messaging_get_json_request() {
+    requests_get::<
+        Messaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging HTTP/1.1",
     );
 }
 
 /// The messaging GET json response sample.
 #[test]
 fn messaging_get_json_response() {
-    let decoded: Messaging = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messaging",
   "negotiatedMessageFormats" : [
     "Plain",
@@ -10390,16 +13582,28 @@ fn messaging_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Messaging = json_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        Messaging,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The messaging GET xml request sample.
+#[test]
+fn messaging_get_xml_request() {
+    requests_get::<
+        Messaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging HTTP/1.1",
+    );
 }
 
 /// The messaging GET xml response sample.
 #[test]
 fn messaging_get_xml_response() {
-    let decoded: Messaging = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -10413,9 +13617,12 @@ fn messaging_get_xml_response() {
     <item>Html</item>
   </propertyList>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Messaging = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        Messaging,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The messaging updated event sample.
@@ -10453,11 +13660,20 @@ fn messaging_updated_event() {
     );
 }
 
+/// The messagingInvitation GET json request sample.
+#[test]
+fn messaging_invitation_get_json_request() {
+    requests_get::<
+        MessagingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/602 HTTP/1.1",
+    );
+}
+
 /// The messagingInvitation GET json response sample.
 #[test]
 fn messaging_invitation_get_json_response() {
-    let decoded: MessagingInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "messagingInvitation",
   "direction" : "Incoming",
   "importance" : "Normal",
@@ -10653,21 +13869,33 @@ fn messaging_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MessagingInvitation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        MessagingInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The messagingInvitation GET xml request sample.
+#[test]
+fn messaging_invitation_get_xml_request() {
+    requests_get::<
+        MessagingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/602 HTTP/1.1",
+    );
 }
 
 /// The messagingInvitation GET xml response sample.
 #[test]
 fn messaging_invitation_get_xml_response() {
-    let decoded: MessagingInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="messagingInvitation" href="/ucwa/v1/applications/192/communication/invitations/602" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
@@ -10750,14 +13978,17 @@ fn messaging_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MessagingInvitation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connecting""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        MessagingInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The messagingInvitation started event sample.
@@ -10830,11 +14061,20 @@ fn messaging_invitation_updated_event() {
     );
 }
 
+/// The missedItems GET json request sample.
+#[test]
+fn missed_items_get_json_request() {
+    requests_get::<
+        MissedItems,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/missedItems HTTP/1.1",
+    );
+}
+
 /// The missedItems GET json response sample.
 #[test]
 fn missed_items_get_json_response() {
-    let decoded: MissedItems = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "missedItems",
   "conversationLogsCount" : 58,
   "conversationLogsNotifications" : "Disabled",
@@ -10847,21 +14087,33 @@ fn missed_items_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/missedItems"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MissedItems = json_round_trip(body);
     holds(&decoded.conversation_logs_count, r#"58"#);
     holds(&decoded.conversation_logs_notifications, r#""Disabled""#);
     holds(&decoded.missed_conversations_count, r#"5"#);
     holds(&decoded.unread_missed_conversations_count, r#"51"#);
     holds(&decoded.unread_voicemails_count, r#"51"#);
     holds(&decoded.voice_mails_count, r#"38"#);
+    reads_get::<
+        MissedItems,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The missedItems GET xml request sample.
+#[test]
+fn missed_items_get_xml_request() {
+    requests_get::<
+        MissedItems,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/missedItems HTTP/1.1",
+    );
 }
 
 /// The missedItems GET xml response sample.
 #[test]
 fn missed_items_get_xml_response() {
-    let decoded: MissedItems = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="missedItems" href="/ucwa/v1/applications/192/communication/missedItems" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">missedItems</property>
   <property name="conversationLogsCount">97</property>
@@ -10870,9 +14122,12 @@ fn missed_items_get_xml_response() {
   <property name="unreadMissedConversationsCount">70</property>
   <property name="unreadVoicemailsCount">1</property>
   <property name="voiceMailsCount">40</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MissedItems = xml_round_trip(body);
     holds(&decoded.conversation_logs_notifications, r#""Disabled""#);
+    reads_get::<
+        MissedItems,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The missedItems updated event sample.
@@ -10910,11 +14165,84 @@ fn missed_items_updated_event() {
     );
 }
 
+/// The muteAudio POST json request sample.
+#[test]
+fn mute_audio_post_json_request() {
+    requests_without_body::<
+        MuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio HTTP/1.1",
+    );
+}
+
+/// The muteAudio POST json response sample.
+#[test]
+fn mute_audio_post_json_response() {
+    reads_post::<MuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The muteAudio POST xml request sample.
+#[test]
+fn mute_audio_post_xml_request() {
+    requests_without_body::<
+        MuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio HTTP/1.1",
+    );
+}
+
+/// The muteAudio POST xml response sample.
+#[test]
+fn mute_audio_post_xml_response() {
+    reads_post::<MuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The muteVideo POST json request sample.
+#[test]
+fn mute_video_post_json_request() {
+    requests_without_body::<
+        MuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo HTTP/1.1",
+    );
+}
+
+/// The muteVideo POST json response sample.
+#[test]
+fn mute_video_post_json_response() {
+    reads_post::<MuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The muteVideo POST xml request sample.
+#[test]
+fn mute_video_post_xml_request() {
+    requests_without_body::<
+        MuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo HTTP/1.1",
+    );
+}
+
+/// The muteVideo POST xml response sample.
+#[test]
+fn mute_video_post_xml_response() {
+    reads_post::<MuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myAssignedOnlineMeeting GET json request sample.
+#[test]
+fn my_assigned_online_meeting_get_json_request() {
+    requests_get::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
+}
+
 /// The myAssignedOnlineMeeting GET json response sample.
 #[test]
 fn my_assigned_online_meeting_get_json_response() {
-    let decoded: MyAssignedOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myAssignedOnlineMeeting",
   "accessLevel" : "Invited",
   "attendees" : [
@@ -10961,8 +14289,8 @@ fn my_assigned_online_meeting_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyAssignedOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -10972,13 +14300,25 @@ fn my_assigned_online_meeting_get_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.expiration_time, r#""/Date(1474932023030)/""#);
+    reads_get::<
+        MyAssignedOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myAssignedOnlineMeeting GET xml request sample.
+#[test]
+fn my_assigned_online_meeting_get_xml_request() {
+    requests_get::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
 }
 
 /// The myAssignedOnlineMeeting GET xml response sample.
 #[test]
 fn my_assigned_online_meeting_get_xml_response() {
-    let decoded: MyAssignedOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myAssignedOnlineMeeting</property>
@@ -11010,8 +14350,8 @@ fn my_assigned_online_meeting_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyAssignedOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""Locked""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -11021,13 +14361,47 @@ fn my_assigned_online_meeting_get_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0485629-07:00""#);
+    reads_get::<
+        MyAssignedOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myAssignedOnlineMeeting DELETE json request sample.
+#[test]
+fn my_assigned_online_meeting_delete_json_request() {
+    requests_delete::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
+}
+
+/// The myAssignedOnlineMeeting DELETE json response sample.
+#[test]
+fn my_assigned_online_meeting_delete_json_response() {
+    reads_delete::<MyAssignedOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myAssignedOnlineMeeting DELETE xml request sample.
+#[test]
+fn my_assigned_online_meeting_delete_xml_request() {
+    requests_delete::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+    );
+}
+
+/// The myAssignedOnlineMeeting DELETE xml response sample.
+#[test]
+fn my_assigned_online_meeting_delete_xml_response() {
+    reads_delete::<MyAssignedOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myAssignedOnlineMeeting PUT json request sample.
 #[test]
 fn my_assigned_online_meeting_put_json_request() {
-    let _decoded: MyAssignedOnlineMeetingRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "accessLevel" : "None",
   "attendees" : [
     "sip : johndoe@contoso.com",
@@ -11044,7 +14418,14 @@ fn my_assigned_online_meeting_put_json_request() {
   "lobbyBypassForPhoneUsers" : "Disabled",
   "phoneUserAdmission" : "Disabled",
   "subject" : "Quarterlysalesnumbers"
-}"#,
+}"#;
+    let _decoded: MyAssignedOnlineMeetingRequest = request_json_round_trip(body);
+    requests_put::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+        "application/json",
+        body,
     );
 }
 
@@ -11115,8 +14496,7 @@ fn my_assigned_online_meeting_put_json_response() {
 /// The myAssignedOnlineMeeting PUT xml request sample.
 #[test]
 fn my_assigned_online_meeting_put_xml_request() {
-    let decoded: MyAssignedOnlineMeetingRequest = request_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="accessLevel">None</property>
   <propertyList name="attendees">
@@ -11134,8 +14514,8 @@ fn my_assigned_online_meeting_put_xml_request() {
   <property name="lobbyBypassForPhoneUsers">Disabled</property>
   <property name="phoneUserAdmission">Disabled</property>
   <property name="subject">Quarterly sales numbers</property>
-</input>"#,
-    );
+</input>"#;
+    let decoded: MyAssignedOnlineMeetingRequest = request_xml_round_trip(body);
     holds(&decoded.access_level, r#""None""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(
@@ -11145,13 +14525,19 @@ fn my_assigned_online_meeting_put_xml_request() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0895595-07:00""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Disabled""#);
+    requests_put::<
+        MyAssignedOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600 HTTP/1.1",
+        "application/xml",
+        body,
+    );
 }
 
 /// The myAssignedOnlineMeeting PUT xml response sample.
 #[test]
 fn my_assigned_online_meeting_put_xml_response() {
-    let decoded: MyAssignedOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myOnlineMeeting</property>
@@ -11183,8 +14569,8 @@ fn my_assigned_online_meeting_put_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyAssignedOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""Locked""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -11194,13 +14580,25 @@ fn my_assigned_online_meeting_put_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:23.0925589-07:00""#);
+    reads_put::<
+        MyAssignedOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myContacts GET json request sample.
+#[test]
+fn my_contacts_get_json_request() {
+    requests_get::<
+        MyContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
+    );
 }
 
 /// The myContacts GET json response sample.
 #[test]
 fn my_contacts_get_json_response() {
-    let _decoded: MyContacts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myContacts",
   "_links" : {
     "self" : {
@@ -11258,15 +14656,27 @@ fn my_contacts_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: MyContacts = json_round_trip(body);
+    reads_get::<
+        MyContacts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myContacts GET xml request sample.
+#[test]
+fn my_contacts_get_xml_request() {
+    requests_get::<
+        MyContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/contacts?groupId=samplevalue HTTP/1.1",
     );
 }
 
 /// The myContacts GET xml response sample.
 #[test]
 fn my_contacts_get_xml_response() {
-    let _decoded: MyContacts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myContacts" href="/ucwa/v1/applications/192/contacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/608" />
   <property name="rel">myContacts</property>
@@ -11295,8 +14705,11 @@ fn my_contacts_get_xml_response() {
     <property name="uri">sip:alex@contoso.com</property>
     <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyContacts = xml_round_trip(body);
+    reads_get::<
+        MyContacts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myContacts added event sample.
@@ -11377,11 +14790,20 @@ fn my_contacts_deleted_event() {
     );
 }
 
+/// The myContactsAndGroupsSubscription GET json request sample.
+#[test]
+fn my_contacts_and_groups_subscription_get_json_request() {
+    requests_get::<
+        MyContactsAndGroupsSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription HTTP/1.1",
+    );
+}
+
 /// The myContactsAndGroupsSubscription GET json response sample.
 #[test]
 fn my_contacts_and_groups_subscription_get_json_response() {
-    let decoded: MyContactsAndGroupsSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myContactsAndGroupsSubscription",
   "state" : "Connecting",
   "_links" : {
@@ -11395,24 +14817,39 @@ fn my_contacts_and_groups_subscription_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MyContactsAndGroupsSubscription = json_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        MyContactsAndGroupsSubscription,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myContactsAndGroupsSubscription GET xml request sample.
+#[test]
+fn my_contacts_and_groups_subscription_get_xml_request() {
+    requests_get::<
+        MyContactsAndGroupsSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription HTTP/1.1",
+    );
 }
 
 /// The myContactsAndGroupsSubscription GET xml response sample.
 #[test]
 fn my_contacts_and_groups_subscription_get_xml_response() {
-    let decoded: MyContactsAndGroupsSubscription = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="startOrRefreshSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups" />
   <link rel="stopSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups" />
   <property name="rel">myContactsAndGroupsSubscription</property>
   <property name="state">Connecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyContactsAndGroupsSubscription = xml_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        MyContactsAndGroupsSubscription,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myContactsAndGroupsSubscription updated event sample.
@@ -11450,11 +14887,20 @@ fn my_contacts_and_groups_subscription_updated_event() {
     );
 }
 
+/// The myGroupMembership GET json request sample.
+#[test]
+fn my_group_membership_get_json_request() {
+    requests_get::<
+        MyGroupMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
 /// The myGroupMembership GET json response sample.
 #[test]
 fn my_group_membership_get_json_response() {
-    let _decoded: MyGroupMembership = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroupMembership",
   "_links" : {
     "self" : {
@@ -11473,22 +14919,47 @@ fn my_group_membership_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
     }
   }
-}"#,
+}"#;
+    let _decoded: MyGroupMembership = json_round_trip(body);
+    reads_get::<
+        MyGroupMembership,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myGroupMembership GET xml request sample.
+#[test]
+fn my_group_membership_get_xml_request() {
+    requests_get::<
+        MyGroupMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
     );
 }
 
 /// The myGroupMembership GET xml response sample.
 #[test]
 fn my_group_membership_get_xml_response() {
-    let _decoded: MyGroupMembership = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
   <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
   <property name="rel">myGroupMembership</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: MyGroupMembership = xml_round_trip(body);
+    reads_get::<
+        MyGroupMembership,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myGroupMembership2 GET json request sample.
+#[test]
+fn my_group_membership2_get_json_request() {
+    requests_get::<
+        MyGroupMembership2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
     );
 }
 
@@ -11522,11 +14993,20 @@ fn my_group_membership2_get_json_response() {
     );
 }
 
+/// The myGroupMembership2 GET xml request sample.
+#[test]
+fn my_group_membership2_get_xml_request() {
+    requests_get::<
+        MyGroupMembership2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
 /// The myGroupMembership2 GET xml response sample.
 #[test]
 fn my_group_membership2_get_xml_response() {
-    let _decoded: MyGroupMembership2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="defaultGroup" href="/ucwa/v1/applications/192/groups/defaultGroup" />
@@ -11534,15 +15014,59 @@ fn my_group_membership2_get_xml_response() {
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
   <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
   <property name="rel">myGroupMembership</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: MyGroupMembership2 = xml_round_trip(body);
+    reads_get::<
+        MyGroupMembership2,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myGroupMembership2 DELETE json request sample.
+#[test]
+fn my_group_membership2_delete_json_request() {
+    requests_delete::<
+        MyGroupMembership2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
+/// The myGroupMembership2 DELETE json response sample.
+#[test]
+fn my_group_membership2_delete_json_response() {
+    reads_delete::<MyGroupMembership2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myGroupMembership2 DELETE xml request sample.
+#[test]
+fn my_group_membership2_delete_xml_request() {
+    requests_delete::<
+        MyGroupMembership2,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership HTTP/1.1",
+    );
+}
+
+/// The myGroupMembership2 DELETE xml response sample.
+#[test]
+fn my_group_membership2_delete_xml_response() {
+    reads_delete::<MyGroupMembership2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myGroupMemberships GET json request sample.
+#[test]
+fn my_group_memberships_get_json_request() {
+    requests_get::<
+        MyGroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
     );
 }
 
 /// The myGroupMemberships GET json response sample.
 #[test]
 fn my_group_memberships_get_json_response() {
-    let _decoded: MyGroupMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroupMemberships",
   "_links" : {
     "self" : {
@@ -11573,15 +15097,27 @@ fn my_group_memberships_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: MyGroupMemberships = json_round_trip(body);
+    reads_get::<
+        MyGroupMemberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myGroupMemberships GET xml request sample.
+#[test]
+fn my_group_memberships_get_xml_request() {
+    requests_get::<
+        MyGroupMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
     );
 }
 
 /// The myGroupMemberships GET xml response sample.
 #[test]
 fn my_group_memberships_get_xml_response() {
-    let _decoded: MyGroupMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myGroupMemberships</property>
   <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
@@ -11591,7 +15127,20 @@ fn my_group_memberships_get_xml_response() {
     <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
     <property name="rel">myGroupMembership</property>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: MyGroupMemberships = xml_round_trip(body);
+    reads_get::<
+        MyGroupMemberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myGroupMemberships2 GET json request sample.
+#[test]
+fn my_group_memberships2_get_json_request() {
+    requests_get::<
+        MyGroupMemberships2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
     );
 }
 
@@ -11637,11 +15186,20 @@ fn my_group_memberships2_get_json_response() {
     );
 }
 
+/// The myGroupMemberships2 GET xml request sample.
+#[test]
+fn my_group_memberships2_get_xml_request() {
+    requests_get::<
+        MyGroupMemberships2,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myGroupMemberships HTTP/1.1",
+    );
+}
+
 /// The myGroupMemberships2 GET xml response sample.
 #[test]
 fn my_group_memberships2_get_xml_response() {
-    let _decoded: MyGroupMemberships2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroupMemberships" href="/ucwa/v1/applications/192/myGroupMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myGroupMemberships</property>
   <resource rel="myGroupMembership" href="/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership">
@@ -11652,15 +15210,17 @@ fn my_group_memberships2_get_xml_response() {
     <link rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" />
     <property name="rel">myGroupMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroupMemberships2 = xml_round_trip(body);
+    reads_get::<
+        MyGroupMemberships2,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroupMemberships2 POST json response sample.
 #[test]
 fn my_group_memberships2_post_json_response() {
-    let _decoded: MyGroupMembership = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroupMembership",
   "_links" : {
     "self" : {
@@ -11682,8 +15242,11 @@ fn my_group_memberships2_post_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/pinnedGroup"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyGroupMembership = json_round_trip(body);
+    reads_post::<
+        MyGroupMemberships2,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The myGroupMemberships2 POST xml response sample.
@@ -11702,11 +15265,18 @@ fn my_group_memberships2_post_xml_response() {
     );
 }
 
+/// The myGroups GET json request sample.
+#[test]
+fn my_groups_get_json_request() {
+    requests_get::<
+        MyGroups,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
+}
+
 /// The myGroups GET json response sample.
 #[test]
 fn my_groups_get_json_response() {
-    let _decoded: MyGroups = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myGroups",
   "_links" : {
     "self" : {
@@ -11945,15 +15515,25 @@ fn my_groups_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: MyGroups = json_round_trip(body);
+    reads_get::<
+        MyGroups,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myGroups GET xml request sample.
+#[test]
+fn my_groups_get_xml_request() {
+    requests_get::<
+        MyGroups,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
 }
 
 /// The myGroups GET xml response sample.
 #[test]
 fn my_groups_get_xml_response() {
-    let _decoded: MyGroups = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
@@ -12052,8 +15632,11 @@ fn my_groups_get_xml_response() {
     <property name="id">7</property>
     <property name="name">MyPersonalGroup</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroups = xml_round_trip(body);
+    reads_get::<
+        MyGroups,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroups added event sample.
@@ -12602,6 +16185,14 @@ fn my_groups_deleted_event_5() {
     );
 }
 
+/// The myGroups2 GET json request sample.
+#[test]
+fn my_groups2_get_json_request() {
+    requests_get::<
+        MyGroups2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
+}
+
 /// The myGroups2 GET json response sample.
 #[test]
 fn my_groups2_get_json_response() {
@@ -12852,11 +16443,18 @@ fn my_groups2_get_json_response() {
     );
 }
 
+/// The myGroups2 GET xml request sample.
+#[test]
+fn my_groups2_get_xml_request() {
+    requests_get::<
+        MyGroups2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1");
+}
+
 /// The myGroups2 GET xml response sample.
 #[test]
 fn my_groups2_get_xml_response() {
-    let _decoded: MyGroups2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myGroups" href="/ucwa/v1/applications/192/groups" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="distributionGroup" href="/ucwa/v1/applications/192/groups/distributionGroup" />
   <link rel="group" href="/ucwa/v1/applications/192/groups/group" />
@@ -12956,18 +16554,34 @@ fn my_groups2_get_xml_response() {
     <property name="id">7</property>
     <property name="name">MyPersonalGroup</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyGroups2 = xml_round_trip(body);
+    reads_get::<
+        MyGroups2,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myGroups2 POST json request sample.
 #[test]
 fn my_groups2_post_json_request() {
-    let _decoded: MyGroups2Request = request_json_round_trip(
+    let decoded: MyGroups2Request = request_json_round_trip(
         r#"{
   "displayName" : "samplevalue"
 }"#,
     );
+    requests_post::<
+        MyGroups2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The myGroups2 POST json response sample.
+#[test]
+fn my_groups2_post_json_response() {
+    reads_post::<MyGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myGroups2 POST xml request sample.
@@ -12980,6 +16594,19 @@ fn my_groups2_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.display_name, r#""samplevalue""#);
+    requests_post::<
+        MyGroups2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/groups HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The myGroups2 POST xml response sample.
+#[test]
+fn my_groups2_post_xml_response() {
+    reads_post::<MyGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myGroups2 added event sample.
@@ -13528,11 +17155,20 @@ fn my_groups2_deleted_event_5() {
     );
 }
 
+/// The myOnlineMeeting GET json request sample.
+#[test]
+fn my_online_meeting_get_json_request() {
+    requests_get::<
+        MyOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
+}
+
 /// The myOnlineMeeting GET json response sample.
 #[test]
 fn my_online_meeting_get_json_response() {
-    let decoded: MyOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeeting",
   "accessLevel" : "SameEnterprise",
   "attendees" : [
@@ -13579,8 +17215,8 @@ fn my_online_meeting_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""SameEnterprise""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -13590,13 +17226,25 @@ fn my_online_meeting_get_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""/Date(1474932029620)/""#);
+    reads_get::<
+        MyOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myOnlineMeeting GET xml request sample.
+#[test]
+fn my_online_meeting_get_xml_request() {
+    requests_get::<
+        MyOnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
 }
 
 /// The myOnlineMeeting GET xml response sample.
 #[test]
 fn my_online_meeting_get_xml_response() {
-    let decoded: MyOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myOnlineMeeting</property>
@@ -13628,8 +17276,8 @@ fn my_online_meeting_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""SameEnterprise""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -13639,13 +17287,47 @@ fn my_online_meeting_get_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6249403-07:00""#);
+    reads_get::<
+        MyOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myOnlineMeeting DELETE json request sample.
+#[test]
+fn my_online_meeting_delete_json_request() {
+    requests_delete::<
+        MyOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
+}
+
+/// The myOnlineMeeting DELETE json response sample.
+#[test]
+fn my_online_meeting_delete_json_response() {
+    reads_delete::<MyOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The myOnlineMeeting DELETE xml request sample.
+#[test]
+fn my_online_meeting_delete_xml_request() {
+    requests_delete::<
+        MyOnlineMeeting,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+    );
+}
+
+/// The myOnlineMeeting DELETE xml response sample.
+#[test]
+fn my_online_meeting_delete_xml_response() {
+    reads_delete::<MyOnlineMeeting>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The myOnlineMeeting PUT json request sample.
 #[test]
 fn my_online_meeting_put_json_request() {
-    let _decoded: MyOnlineMeetingRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "accessLevel" : "Invited",
   "attendees" : [
     "sip : johndoe@contoso.com",
@@ -13662,15 +17344,21 @@ fn my_online_meeting_put_json_request() {
   "lobbyBypassForPhoneUsers" : "Disabled",
   "phoneUserAdmission" : "Disabled",
   "subject" : "Quarterlysalesnumbers"
-}"#,
+}"#;
+    let _decoded: MyOnlineMeetingRequest = request_json_round_trip(body);
+    requests_put::<
+        MyOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+        "application/json",
+        body,
     );
 }
 
 /// The myOnlineMeeting PUT json response sample.
 #[test]
 fn my_online_meeting_put_json_response() {
-    let decoded: MyOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeeting",
   "accessLevel" : "Invited",
   "attendees" : [
@@ -13717,8 +17405,8 @@ fn my_online_meeting_put_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -13728,13 +17416,15 @@ fn my_online_meeting_put_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.expiration_time, r#""/Date(1474932029637)/""#);
+    reads_put::<
+        MyOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOnlineMeeting PUT xml request sample.
 #[test]
 fn my_online_meeting_put_xml_request() {
-    let decoded: MyOnlineMeetingRequest = request_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="accessLevel">Invited</property>
   <propertyList name="attendees">
@@ -13752,8 +17442,8 @@ fn my_online_meeting_put_xml_request() {
   <property name="lobbyBypassForPhoneUsers">Disabled</property>
   <property name="phoneUserAdmission">Disabled</property>
   <property name="subject">Quarterly sales numbers</property>
-</input>"#,
-    );
+</input>"#;
+    let decoded: MyOnlineMeetingRequest = request_xml_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(
@@ -13763,13 +17453,19 @@ fn my_online_meeting_put_xml_request() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6409409-07:00""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Disabled""#);
+    requests_put::<
+        MyOnlineMeeting,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943 HTTP/1.1",
+        "application/xml",
+        body,
+    );
 }
 
 /// The myOnlineMeeting PUT xml response sample.
 #[test]
 fn my_online_meeting_put_xml_response() {
-    let decoded: MyOnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
   <property name="rel">myOnlineMeeting</property>
@@ -13801,8 +17497,8 @@ fn my_online_meeting_put_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyOnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""SameEnterprise""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -13812,13 +17508,25 @@ fn my_online_meeting_put_xml_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.6429410-07:00""#);
+    reads_put::<
+        MyOnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myOnlineMeetings GET json request sample.
+#[test]
+fn my_online_meetings_get_json_request() {
+    requests_get::<
+        MyOnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+    );
 }
 
 /// The myOnlineMeetings GET json response sample.
 #[test]
 fn my_online_meetings_get_json_response() {
-    let _decoded: MyOnlineMeetings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeetings",
   "_links" : {
     "self" : {
@@ -13927,15 +17635,27 @@ fn my_online_meetings_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: MyOnlineMeetings = json_round_trip(body);
+    reads_get::<
+        MyOnlineMeetings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myOnlineMeetings GET xml request sample.
+#[test]
+fn my_online_meetings_get_xml_request() {
+    requests_get::<
+        MyOnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
     );
 }
 
 /// The myOnlineMeetings GET xml response sample.
 #[test]
 fn my_online_meetings_get_xml_response() {
-    let _decoded: MyOnlineMeetings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myOnlineMeetings</property>
   <resource rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600">
@@ -14002,14 +17722,17 @@ fn my_online_meetings_get_xml_response() {
       <property name="type">RoamedParticipantData</property>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: MyOnlineMeetings = xml_round_trip(body);
+    reads_get::<
+        MyOnlineMeetings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myOnlineMeetings POST json request sample.
 #[test]
 fn my_online_meetings_post_json_request() {
-    let _decoded: MyOnlineMeetingsRequest = request_json_round_trip(
+    let decoded: MyOnlineMeetingsRequest = request_json_round_trip(
         r#"{
   "accessLevel" : "None",
   "attendees" : [
@@ -14029,13 +17752,19 @@ fn my_online_meetings_post_json_request() {
   "subject" : "Quarterlysalesnumbers"
 }"#,
     );
+    requests_post::<
+        MyOnlineMeetings,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The myOnlineMeetings POST json response sample.
 #[test]
 fn my_online_meetings_post_json_response() {
-    let decoded: MyOnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOnlineMeeting",
   "accessLevel" : "None",
   "attendees" : [
@@ -14082,8 +17811,8 @@ fn my_online_meetings_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""None""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -14093,6 +17822,9 @@ fn my_online_meetings_post_json_response() {
     );
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""/Date(1474932029051)/""#);
+    reads_post::<
+        MyOnlineMeetings,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The myOnlineMeetings POST xml request sample.
@@ -14128,6 +17860,13 @@ fn my_online_meetings_post_xml_request() {
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.0559053-07:00""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Disabled""#);
+    requests_post::<
+        MyOnlineMeetings,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The myOnlineMeetings POST xml response sample.
@@ -14170,11 +17909,20 @@ fn my_online_meetings_post_xml_response() {
     );
 }
 
+/// The myOrganizationGroup GET json request sample.
+#[test]
+fn my_organization_group_get_json_request() {
+    requests_get::<
+        MyOrganizationGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/myOrganizationGroup HTTP/1.1",
+    );
+}
+
 /// The myOrganizationGroup GET json response sample.
 #[test]
 fn my_organization_group_get_json_response() {
-    let decoded: MyOrganizationGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myOrganizationGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -14189,27 +17937,42 @@ fn my_organization_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MyOrganizationGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        MyOrganizationGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myOrganizationGroup GET xml request sample.
+#[test]
+fn my_organization_group_get_xml_request() {
+    requests_get::<
+        MyOrganizationGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/myOrganizationGroup HTTP/1.1",
+    );
 }
 
 /// The myOrganizationGroup GET xml response sample.
 #[test]
 fn my_organization_group_get_xml_response() {
-    let decoded: MyOrganizationGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOrganizationGroup" href="/ucwa/v1/applications/192/groups/myOrganizationGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">myOrganizationGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyOrganizationGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        MyOrganizationGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The myOrganizationGroup added event sample.
@@ -14317,11 +18080,20 @@ fn my_organization_group_deleted_event() {
     );
 }
 
+/// The myPrivacyRelationship GET json request sample.
+#[test]
+fn my_privacy_relationship_get_json_request() {
+    requests_get::<
+        MyPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship HTTP/1.1",
+    );
+}
+
 /// The myPrivacyRelationship GET json response sample.
 #[test]
 fn my_privacy_relationship_get_json_response() {
-    let decoded: MyPrivacyRelationship = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myPrivacyRelationship",
   "relationshipLevel" : "Workgroup",
   "_links" : {
@@ -14334,30 +18106,54 @@ fn my_privacy_relationship_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: MyPrivacyRelationship = json_round_trip(body);
     holds(&decoded.relationship_level, r#""Workgroup""#);
+    reads_get::<
+        MyPrivacyRelationship,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myPrivacyRelationship GET xml request sample.
+#[test]
+fn my_privacy_relationship_get_xml_request() {
+    requests_get::<
+        MyPrivacyRelationship,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship HTTP/1.1",
+    );
 }
 
 /// The myPrivacyRelationship GET xml response sample.
 #[test]
 fn my_privacy_relationship_get_xml_response() {
-    let decoded: MyPrivacyRelationship = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/576" />
   <property name="rel">myPrivacyRelationship</property>
   <property name="relationshipLevel">Colleagues</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: MyPrivacyRelationship = xml_round_trip(body);
     holds(&decoded.relationship_level, r#""Colleagues""#);
+    reads_get::<
+        MyPrivacyRelationship,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The myPrivacyRelationships GET json request sample.
+#[test]
+fn my_privacy_relationships_get_json_request() {
+    requests_get::<
+        MyPrivacyRelationships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships HTTP/1.1",
+    );
 }
 
 /// The myPrivacyRelationships GET json response sample.
 #[test]
 fn my_privacy_relationships_get_json_response() {
-    let _decoded: MyPrivacyRelationships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myPrivacyRelationships",
   "_links" : {
     "self" : {
@@ -14382,15 +18178,27 @@ fn my_privacy_relationships_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: MyPrivacyRelationships = json_round_trip(body);
+    reads_get::<
+        MyPrivacyRelationships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The myPrivacyRelationships GET xml request sample.
+#[test]
+fn my_privacy_relationships_get_xml_request() {
+    requests_get::<
+        MyPrivacyRelationships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/myPrivacyRelationships HTTP/1.1",
     );
 }
 
 /// The myPrivacyRelationships GET xml response sample.
 #[test]
 fn my_privacy_relationships_get_xml_response() {
-    let _decoded: MyPrivacyRelationships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myPrivacyRelationships" href="/ucwa/v1/applications/192/myPrivacyRelationships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">myPrivacyRelationships</property>
   <resource rel="myPrivacyRelationship" href="/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship">
@@ -14398,15 +18206,27 @@ fn my_privacy_relationships_get_xml_response() {
     <property name="rel">myPrivacyRelationship</property>
     <property name="relationshipLevel">External</property>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: MyPrivacyRelationships = xml_round_trip(body);
+    reads_get::<
+        MyPrivacyRelationships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The nextConversationLogTranscripts GET json request sample.
+#[test]
+fn next_conversation_log_transcripts_get_json_request() {
+    requests_get::<
+        NextConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts HTTP/1.1",
     );
 }
 
 /// The nextConversationLogTranscripts GET json response sample.
 #[test]
 fn next_conversation_log_transcripts_get_json_response() {
-    let _decoded: NextConversationLogTranscripts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "nextConversationLogTranscripts",
   "_links" : {
     "self" : {
@@ -14470,15 +18290,27 @@ fn next_conversation_log_transcripts_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: NextConversationLogTranscripts = json_round_trip(body);
+    reads_get::<
+        NextConversationLogTranscripts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The nextConversationLogTranscripts GET xml request sample.
+#[test]
+fn next_conversation_log_transcripts_get_xml_request() {
+    requests_get::<
+        NextConversationLogTranscripts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts HTTP/1.1",
     );
 }
 
 /// The nextConversationLogTranscripts GET xml response sample.
 #[test]
 fn next_conversation_log_transcripts_get_xml_response() {
-    let _decoded: NextConversationLogTranscripts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="nextConversationLogTranscripts" href="/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts" />
   <property name="rel">nextConversationLogTranscripts</property>
@@ -14502,15 +18334,25 @@ fn next_conversation_log_transcripts_get_xml_response() {
       <property name="rel">messageTranscript</property>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: NextConversationLogTranscripts = xml_round_trip(body);
+    reads_get::<
+        NextConversationLogTranscripts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The note GET json request sample.
+#[test]
+fn note_get_json_request() {
+    requests_get::<
+        Note,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/note HTTP/1.1");
 }
 
 /// The note GET json response sample.
 #[test]
 fn note_get_json_response() {
-    let decoded: Note = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "note",
   "message" : "Heads down today",
   "type" : "Personal",
@@ -14519,25 +18361,46 @@ fn note_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/note"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Note = json_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<Note>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The note GET xml request sample.
+#[test]
+fn note_get_xml_request() {
+    requests_get::<
+        Note,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/note HTTP/1.1");
 }
 
 /// The note GET xml response sample.
 #[test]
 fn note_get_xml_response() {
-    let decoded: Note = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="note" href="/ucwa/v1/applications/192/me/note" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">note</property>
   <property name="message">Heads down today</property>
   <property name="type">Personal</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Note = xml_round_trip(body);
     holds(&decoded.message, r#""Heads down today""#);
     holds(&decoded.r#type, r#""Personal""#);
+    reads_get::<Note>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The note POST json response sample.
+#[test]
+fn note_post_json_response() {
+    reads_post::<Note>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The note POST xml response sample.
+#[test]
+fn note_post_xml_response() {
+    reads_post::<Note>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The note added event sample.
@@ -14645,11 +18508,18 @@ fn note_deleted_event() {
     );
 }
 
+/// The onBehalfOf GET json request sample.
+#[test]
+fn on_behalf_of_get_json_request() {
+    requests_get::<
+        OnBehalfOf,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/444 HTTP/1.1");
+}
+
 /// The onBehalfOf GET json response sample.
 #[test]
 fn on_behalf_of_get_json_response() {
-    let decoded: OnBehalfOf = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onBehalfOf",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -14690,8 +18560,8 @@ fn on_behalf_of_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnBehalfOf = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -14704,13 +18574,23 @@ fn on_behalf_of_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        OnBehalfOf,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onBehalfOf GET xml request sample.
+#[test]
+fn on_behalf_of_get_xml_request() {
+    requests_get::<
+        OnBehalfOf,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/444 HTTP/1.1");
 }
 
 /// The onBehalfOf GET xml response sample.
 #[test]
 fn on_behalf_of_get_xml_response() {
-    let decoded: OnBehalfOf = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onBehalfOf" href="/ucwa/v1/applications/192/people/444" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -14735,8 +18615,8 @@ fn on_behalf_of_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnBehalfOf = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -14749,13 +18629,25 @@ fn on_behalf_of_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        OnBehalfOf,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeeting GET json request sample.
+#[test]
+fn online_meeting_get_json_request() {
+    requests_get::<
+        OnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting HTTP/1.1",
+    );
 }
 
 /// The onlineMeeting GET json response sample.
 #[test]
 fn online_meeting_get_json_response() {
-    let decoded: OnlineMeeting = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeeting",
   "accessLevel" : "Invited",
   "attendees" : [
@@ -14770,8 +18662,8 @@ fn online_meeting_get_json_response() {
   "entryExitAnnouncement" : "Disabled",
   "expirationTime" : "\/Date(1474932024507)\/",
   "hostingNetwork" : "https://meet.contoso.com",
-  "joinUrl":"https : //meet.contoso.com/bmauldin/IB88RLLY","largeMeeting":"Disabled","leaders":["sip : aikc@contoso.com","sip : lenea@contoso.com"],"lobbyBypassForPhoneUsers":"Disabled","onlineMeetingId":"IB88RLLY","onlineMeetingRel":"myOnlineMeetings","onlineMeetingUri":"sip : bmauldin@contoso.com;gruu;opaque=app : conf : focus : id : IB88RLLY","organizerName":"BillMauldin","organizerUri":"sip : bmauldin@contoso.com","phoneUserAdmission":"Disabled","subject":"Quarterlysalesnumbers","_links":{"self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"},"conversation":{"href":"/ucwa/v1/applications/192/communication/conversations/137"},"organizer":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer"},"phoneDialInInformation":{"href":"/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"}},"_embedded":{"onlineMeetingExtension":[{"rel":"onlineMeetingExtension","id":"917823","type":"RoamedParticipantData","_links":{"self":{"href":"/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"}}}]}}"#,
-    );
+  "joinUrl":"https : //meet.contoso.com/bmauldin/IB88RLLY","largeMeeting":"Disabled","leaders":["sip : aikc@contoso.com","sip : lenea@contoso.com"],"lobbyBypassForPhoneUsers":"Disabled","onlineMeetingId":"IB88RLLY","onlineMeetingRel":"myOnlineMeetings","onlineMeetingUri":"sip : bmauldin@contoso.com;gruu;opaque=app : conf : focus : id : IB88RLLY","organizerName":"BillMauldin","organizerUri":"sip : bmauldin@contoso.com","phoneUserAdmission":"Disabled","subject":"Quarterlysalesnumbers","_links":{"self":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting"},"conversation":{"href":"/ucwa/v1/applications/192/communication/conversations/137"},"organizer":{"href":"/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer"},"phoneDialInInformation":{"href":"/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"}},"_embedded":{"onlineMeetingExtension":[{"rel":"onlineMeetingExtension","id":"917823","type":"RoamedParticipantData","_links":{"self":{"href":"/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"}}}]}}"#;
+    let decoded: OnlineMeeting = json_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -14784,13 +18676,25 @@ fn online_meeting_get_json_response() {
         r#""The matters of this meeting are confidential.""#,
     );
     holds(&decoded.disclaimer_title, r#""Meeting Confidentiality""#);
+    reads_get::<
+        OnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeeting GET xml request sample.
+#[test]
+fn online_meeting_get_xml_request() {
+    requests_get::<
+        OnlineMeeting,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting HTTP/1.1",
+    );
 }
 
 /// The onlineMeeting GET xml response sample.
 #[test]
 fn online_meeting_get_xml_response() {
-    let decoded: OnlineMeeting = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeeting" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
   <link rel="organizer" href="/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer" />
@@ -14828,8 +18732,8 @@ fn online_meeting_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeeting = xml_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.conference_id, r#""12983487""#);
@@ -14842,6 +18746,9 @@ fn online_meeting_get_xml_response() {
         r#""The matters of this meeting are confidential.""#,
     );
     holds(&decoded.disclaimer_title, r#""Meeting Confidentiality""#);
+    reads_get::<
+        OnlineMeeting,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeeting added event sample.
@@ -14922,11 +18829,20 @@ fn online_meeting_updated_event() {
     );
 }
 
+/// The onlineMeetingDefaultValues GET json request sample.
+#[test]
+fn online_meeting_default_values_get_json_request() {
+    requests_get::<
+        OnlineMeetingDefaultValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues HTTP/1.1",
+    );
+}
+
 /// The onlineMeetingDefaultValues GET json response sample.
 #[test]
 fn online_meeting_default_values_get_json_response() {
-    let decoded: OnlineMeetingDefaultValues = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingDefaultValues",
   "accessLevel" : "Locked",
   "automaticLeaderAssignment" : "SameEnterprise",
@@ -14939,21 +18855,33 @@ fn online_meeting_default_values_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingDefaultValues = json_round_trip(body);
     holds(&decoded.access_level, r#""Locked""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.default_online_meeting_rel, r#""myOnlineMeetings""#);
     holds(&decoded.entry_exit_announcement, r#""Disabled""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Enabled""#);
     holds(&decoded.participants_warning_threshold, r#"16"#);
+    reads_get::<
+        OnlineMeetingDefaultValues,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingDefaultValues GET xml request sample.
+#[test]
+fn online_meeting_default_values_get_xml_request() {
+    requests_get::<
+        OnlineMeetingDefaultValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingDefaultValues GET xml response sample.
 #[test]
 fn online_meeting_default_values_get_xml_response() {
-    let decoded: OnlineMeetingDefaultValues = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingDefaultValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingDefaultValues</property>
   <property name="accessLevel">Invited</property>
@@ -14962,20 +18890,32 @@ fn online_meeting_default_values_get_xml_response() {
   <property name="entryExitAnnouncement">Unsupported</property>
   <property name="lobbyBypassForPhoneUsers">Enabled</property>
   <property name="participantsWarningThreshold">54</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingDefaultValues = xml_round_trip(body);
     holds(&decoded.access_level, r#""Invited""#);
     holds(&decoded.automatic_leader_assignment, r#""SameEnterprise""#);
     holds(&decoded.default_online_meeting_rel, r#""myOnlineMeetings""#);
     holds(&decoded.entry_exit_announcement, r#""Unsupported""#);
     holds(&decoded.lobby_bypass_for_phone_users, r#""Enabled""#);
+    reads_get::<
+        OnlineMeetingDefaultValues,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeetingEligibleValues GET json request sample.
+#[test]
+fn online_meeting_eligible_values_get_json_request() {
+    requests_get::<
+        OnlineMeetingEligibleValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingEligibleValues GET json response sample.
 #[test]
 fn online_meeting_eligible_values_get_json_response() {
-    let _decoded: OnlineMeetingEligibleValues = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingEligibleValues",
   "accessLevels" : [
     "Locked"
@@ -15003,15 +18943,27 @@ fn online_meeting_eligible_values_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings"
     }
   }
-}"#,
+}"#;
+    let _decoded: OnlineMeetingEligibleValues = json_round_trip(body);
+    reads_get::<
+        OnlineMeetingEligibleValues,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingEligibleValues GET xml request sample.
+#[test]
+fn online_meeting_eligible_values_get_xml_request() {
+    requests_get::<
+        OnlineMeetingEligibleValues,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues HTTP/1.1",
     );
 }
 
 /// The onlineMeetingEligibleValues GET xml response sample.
 #[test]
 fn online_meeting_eligible_values_get_xml_response() {
-    let _decoded: OnlineMeetingEligibleValues = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingEligibleValues" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
   <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
@@ -15031,15 +18983,27 @@ fn online_meeting_eligible_values_get_xml_response() {
   <propertyList name="lobbyBypassForPhoneUsersSettings">
     <item>Disabled</item>
   </propertyList>
-</resource>"#,
+</resource>"#;
+    let _decoded: OnlineMeetingEligibleValues = xml_round_trip(body);
+    reads_get::<
+        OnlineMeetingEligibleValues,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeetingExtension GET json request sample.
+#[test]
+fn online_meeting_extension_get_json_request() {
+    requests_get::<
+        OnlineMeetingExtension,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
     );
 }
 
 /// The onlineMeetingExtension GET json response sample.
 #[test]
 fn online_meeting_extension_get_json_response() {
-    let decoded: OnlineMeetingExtension = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtension",
   "id" : "917823",
   "type" : "RoamedParticipantData",
@@ -15048,43 +19012,95 @@ fn online_meeting_extension_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingExtension = json_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_get::<
+        OnlineMeetingExtension,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingExtension GET xml request sample.
+#[test]
+fn online_meeting_extension_get_xml_request() {
+    requests_get::<
+        OnlineMeetingExtension,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingExtension GET xml response sample.
 #[test]
 fn online_meeting_extension_get_xml_response() {
-    let decoded: OnlineMeetingExtension = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtension</property>
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingExtension = xml_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_get::<
+        OnlineMeetingExtension,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeetingExtension DELETE json request sample.
+#[test]
+fn online_meeting_extension_delete_json_request() {
+    requests_delete::<
+        OnlineMeetingExtension,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
+}
+
+/// The onlineMeetingExtension DELETE json response sample.
+#[test]
+fn online_meeting_extension_delete_json_response() {
+    reads_delete::<OnlineMeetingExtension>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The onlineMeetingExtension DELETE xml request sample.
+#[test]
+fn online_meeting_extension_delete_xml_request() {
+    requests_delete::<
+        OnlineMeetingExtension,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+    );
+}
+
+/// The onlineMeetingExtension DELETE xml response sample.
+#[test]
+fn online_meeting_extension_delete_xml_response() {
+    reads_delete::<OnlineMeetingExtension>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The onlineMeetingExtension PUT json request sample.
 #[test]
 fn online_meeting_extension_put_json_request() {
-    let _decoded: OnlineMeetingExtensionRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "id" : "917823",
   "type" : "RoamedParticipantData"
-}"#,
+}"#;
+    let _decoded: OnlineMeetingExtensionRequest = request_json_round_trip(body);
+    requests_put::<
+        OnlineMeetingExtension,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+        "application/json",
+        body,
     );
 }
 
 /// The onlineMeetingExtension PUT json response sample.
 #[test]
 fn online_meeting_extension_put_json_response() {
-    let decoded: OnlineMeetingExtension = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtension",
   "id" : "917823",
   "type" : "RoamedParticipantData",
@@ -15093,46 +19109,66 @@ fn online_meeting_extension_put_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingExtension = json_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_put::<
+        OnlineMeetingExtension,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingExtension PUT xml request sample.
 #[test]
 fn online_meeting_extension_put_xml_request() {
-    let decoded: OnlineMeetingExtensionRequest = request_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
-</input>"#,
-    );
+</input>"#;
+    let decoded: OnlineMeetingExtensionRequest = request_xml_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    requests_put::<
+        OnlineMeetingExtension,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension HTTP/1.1",
+        "application/xml",
+        body,
+    );
 }
 
 /// The onlineMeetingExtension PUT xml response sample.
 #[test]
 fn online_meeting_extension_put_xml_response() {
-    let decoded: OnlineMeetingExtension = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtension</property>
   <property name="id">917823</property>
   <property name="type">RoamedParticipantData</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingExtension = xml_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_put::<
+        OnlineMeetingExtension,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeetingExtensions GET json request sample.
+#[test]
+fn online_meeting_extensions_get_json_request() {
+    requests_get::<
+        OnlineMeetingExtensions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingExtensions GET json response sample.
 #[test]
 fn online_meeting_extensions_get_json_response() {
-    let _decoded: OnlineMeetingExtensions = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtensions",
   "_links" : {
     "self" : {
@@ -15153,15 +19189,27 @@ fn online_meeting_extensions_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: OnlineMeetingExtensions = json_round_trip(body);
+    reads_get::<
+        OnlineMeetingExtensions,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingExtensions GET xml request sample.
+#[test]
+fn online_meeting_extensions_get_xml_request() {
+    requests_get::<
+        OnlineMeetingExtensions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
     );
 }
 
 /// The onlineMeetingExtensions GET xml response sample.
 #[test]
 fn online_meeting_extensions_get_xml_response() {
-    let _decoded: OnlineMeetingExtensions = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtensions</property>
   <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension">
@@ -15169,26 +19217,35 @@ fn online_meeting_extensions_get_xml_response() {
     <property name="id">917823</property>
     <property name="type">RoamedParticipantData</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: OnlineMeetingExtensions = xml_round_trip(body);
+    reads_get::<
+        OnlineMeetingExtensions,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingExtensions POST json request sample.
 #[test]
 fn online_meeting_extensions_post_json_request() {
-    let _decoded: OnlineMeetingExtensionsRequest = request_json_round_trip(
+    let decoded: OnlineMeetingExtensionsRequest = request_json_round_trip(
         r#"{
   "id" : "917823",
   "type" : "RoamedParticipantData"
 }"#,
+    );
+    requests_post::<
+        OnlineMeetingExtensions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+        "application/json",
     );
 }
 
 /// The onlineMeetingExtensions POST json response sample.
 #[test]
 fn online_meeting_extensions_post_json_response() {
-    let decoded: OnlineMeetingExtension = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingExtension",
   "id" : "917823",
   "type" : "RoamedParticipantData",
@@ -15197,10 +19254,13 @@ fn online_meeting_extensions_post_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingExtension = json_round_trip(body);
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    reads_post::<
+        OnlineMeetingExtensions,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The onlineMeetingExtensions POST xml request sample.
@@ -15215,6 +19275,13 @@ fn online_meeting_extensions_post_xml_request() {
     );
     holds(&decoded.id, r#""917823""#);
     holds(&decoded.r#type, r#""RoamedParticipantData""#);
+    requests_post::<
+        OnlineMeetingExtensions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The onlineMeetingExtensions POST xml response sample.
@@ -15230,11 +19297,20 @@ fn online_meeting_extensions_post_xml_response() {
     );
 }
 
+/// The onlineMeetingInvitation GET json request sample.
+#[test]
+fn online_meeting_invitation_get_json_request() {
+    requests_get::<
+        OnlineMeetingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/711 HTTP/1.1",
+    );
+}
+
 /// The onlineMeetingInvitation GET json response sample.
 #[test]
 fn online_meeting_invitation_get_json_response() {
-    let decoded: OnlineMeetingInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingInvitation",
   "anonymousDisplayName" : "Cathy Arnold",
   "availableModalities" : [
@@ -15360,21 +19436,33 @@ fn online_meeting_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingInvitation = json_round_trip(body);
     holds(&decoded.anonymous_display_name, r#""Cathy Arnold""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.online_meeting_uri, r#""sip:john@contoso.com""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connected""#);
+    reads_get::<
+        OnlineMeetingInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingInvitation GET xml request sample.
+#[test]
+fn online_meeting_invitation_get_xml_request() {
+    requests_get::<
+        OnlineMeetingInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/711 HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingInvitation GET xml response sample.
 #[test]
 fn online_meeting_invitation_get_xml_response() {
-    let decoded: OnlineMeetingInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingInvitation" href="/ucwa/v1/applications/192/communication/invitations/711" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
   <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
@@ -15432,14 +19520,17 @@ fn online_meeting_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingInvitation = xml_round_trip(body);
     holds(&decoded.anonymous_display_name, r#""Cathy Arnold""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.online_meeting_uri, r#""sip:john@contoso.com""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connecting""#);
+    reads_get::<
+        OnlineMeetingInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The onlineMeetingInvitation started event sample.
@@ -15512,11 +19603,20 @@ fn online_meeting_invitation_updated_event() {
     );
 }
 
+/// The onlineMeetingInvitationCustomization GET json request sample.
+#[test]
+fn online_meeting_invitation_customization_get_json_request() {
+    requests_get::<
+        OnlineMeetingInvitationCustomization,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization HTTP/1.1",
+    );
+}
+
 /// The onlineMeetingInvitationCustomization GET json response sample.
 #[test]
 fn online_meeting_invitation_customization_get_json_response() {
-    let decoded: OnlineMeetingInvitationCustomization = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingInvitationCustomization",
   "enterpriseHelpUrl" : "http://meet.contoso.com/firstimehelp.html",
   "invitationFooterText" : "The information contained in this meeting invitation is confidential.",
@@ -15528,8 +19628,8 @@ fn online_meeting_invitation_customization_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingInvitationCustomization = json_round_trip(body);
     holds(
         &decoded.enterprise_help_url,
         r#""http://meet.contoso.com/firstimehelp.html""#,
@@ -15541,13 +19641,25 @@ fn online_meeting_invitation_customization_get_json_response() {
     holds(&decoded.invitation_help_url, r#""http://meet.contoso.com/help""#);
     holds(&decoded.invitation_legal_url, r#""http://meet.contoso.com/disclaimer.html""#);
     holds(&decoded.invitation_logo_url, r#""http://meet.contoso.com/companylogo.png""#);
+    reads_get::<
+        OnlineMeetingInvitationCustomization,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingInvitationCustomization GET xml request sample.
+#[test]
+fn online_meeting_invitation_customization_get_xml_request() {
+    requests_get::<
+        OnlineMeetingInvitationCustomization,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingInvitationCustomization GET xml response sample.
 #[test]
 fn online_meeting_invitation_customization_get_xml_response() {
-    let decoded: OnlineMeetingInvitationCustomization = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingInvitationCustomization" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingInvitationCustomization</property>
   <property name="enterpriseHelpUrl">http://meet.contoso.com/firstimehelp.html</property>
@@ -15555,8 +19667,8 @@ fn online_meeting_invitation_customization_get_xml_response() {
   <property name="invitationHelpUrl">http://meet.contoso.com/help</property>
   <property name="invitationLegalUrl">http://meet.contoso.com/disclaimer.html</property>
   <property name="invitationLogoUrl">http://meet.contoso.com/companylogo.png</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingInvitationCustomization = xml_round_trip(body);
     holds(
         &decoded.enterprise_help_url,
         r#""http://meet.contoso.com/firstimehelp.html""#,
@@ -15568,13 +19680,25 @@ fn online_meeting_invitation_customization_get_xml_response() {
     holds(&decoded.invitation_help_url, r#""http://meet.contoso.com/help""#);
     holds(&decoded.invitation_legal_url, r#""http://meet.contoso.com/disclaimer.html""#);
     holds(&decoded.invitation_logo_url, r#""http://meet.contoso.com/companylogo.png""#);
+    reads_get::<
+        OnlineMeetingInvitationCustomization,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeetingPolicies GET json request sample.
+#[test]
+fn online_meeting_policies_get_json_request() {
+    requests_get::<
+        OnlineMeetingPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingPolicies GET json response sample.
 #[test]
 fn online_meeting_policies_get_json_response() {
-    let decoded: OnlineMeetingPolicies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetingPolicies",
   "entryExitAnnouncement" : "None",
   "externalUserMeetingRecording" : "None",
@@ -15587,21 +19711,33 @@ fn online_meeting_policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: OnlineMeetingPolicies = json_round_trip(body);
     holds(&decoded.entry_exit_announcement, r#""None""#);
     holds(&decoded.external_user_meeting_recording, r#""None""#);
     holds(&decoded.meeting_recording, r#""None""#);
     holds(&decoded.meeting_size, r#"5"#);
     holds(&decoded.phone_user_admission, r#""None""#);
     holds(&decoded.voip_audio, r#""None""#);
+    reads_get::<
+        OnlineMeetingPolicies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetingPolicies GET xml request sample.
+#[test]
+fn online_meeting_policies_get_xml_request() {
+    requests_get::<
+        OnlineMeetingPolicies,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies HTTP/1.1",
+    );
 }
 
 /// The onlineMeetingPolicies GET xml response sample.
 #[test]
 fn online_meeting_policies_get_xml_response() {
-    let decoded: OnlineMeetingPolicies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingPolicies</property>
   <property name="entryExitAnnouncement">None</property>
@@ -15610,20 +19746,32 @@ fn online_meeting_policies_get_xml_response() {
   <property name="meetingSize">5</property>
   <property name="phoneUserAdmission">None</property>
   <property name="voipAudio">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: OnlineMeetingPolicies = xml_round_trip(body);
     holds(&decoded.entry_exit_announcement, r#""None""#);
     holds(&decoded.external_user_meeting_recording, r#""None""#);
     holds(&decoded.meeting_recording, r#""None""#);
     holds(&decoded.phone_user_admission, r#""None""#);
     holds(&decoded.voip_audio, r#""None""#);
+    reads_get::<
+        OnlineMeetingPolicies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The onlineMeetings GET json request sample.
+#[test]
+fn online_meetings_get_json_request() {
+    requests_get::<
+        OnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings HTTP/1.1",
+    );
 }
 
 /// The onlineMeetings GET json response sample.
 #[test]
 fn online_meetings_get_json_response() {
-    let _decoded: OnlineMeetings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "onlineMeetings",
   "_links" : {
     "self" : {
@@ -15651,15 +19799,27 @@ fn online_meetings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation"
     }
   }
-}"#,
+}"#;
+    let _decoded: OnlineMeetings = json_round_trip(body);
+    reads_get::<
+        OnlineMeetings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The onlineMeetings GET xml request sample.
+#[test]
+fn online_meetings_get_xml_request() {
+    requests_get::<
+        OnlineMeetings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings HTTP/1.1",
     );
 }
 
 /// The onlineMeetings GET xml response sample.
 #[test]
 fn online_meetings_get_xml_response() {
-    let _decoded: OnlineMeetings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="myAssignedOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600" />
   <link rel="myOnlineMeetings" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings" />
@@ -15669,7 +19829,20 @@ fn online_meetings_get_xml_response() {
   <link rel="onlineMeetingPolicies" href="/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies" />
   <link rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" />
   <property name="rel">onlineMeetings</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: OnlineMeetings = xml_round_trip(body);
+    reads_get::<
+        OnlineMeetings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The organizer GET json request sample.
+#[test]
+fn organizer_get_json_request() {
+    requests_get::<
+        Organizer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer HTTP/1.1",
     );
 }
 
@@ -15734,11 +19907,20 @@ fn organizer_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
 }
 
+/// The organizer GET xml request sample.
+#[test]
+fn organizer_get_xml_request() {
+    requests_get::<
+        Organizer,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer HTTP/1.1",
+    );
+}
+
 /// The organizer GET xml response sample.
 #[test]
 fn organizer_get_xml_response() {
-    let _decoded: Organizer = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -15763,15 +19945,27 @@ fn organizer_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: Organizer = xml_round_trip(body);
+    reads_get::<
+        Organizer,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The participant GET json request sample.
+#[test]
+fn participant_get_json_request() {
+    requests_get::<
+        Participant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196 HTTP/1.1",
     );
 }
 
 /// The participant GET json response sample.
 #[test]
 fn participant_get_json_response() {
-    let decoded: Participant = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participant",
   "anonymous" : true,
   "inLobby" : true,
@@ -15836,21 +20030,33 @@ fn participant_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Participant = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        Participant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participant GET xml request sample.
+#[test]
+fn participant_get_xml_request() {
+    requests_get::<
+        Participant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196 HTTP/1.1",
+    );
 }
 
 /// The participant GET xml response sample.
 #[test]
 fn participant_get_xml_response() {
-    let decoded: Participant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
@@ -15879,14 +20085,17 @@ fn participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Participant = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
+    reads_get::<
+        Participant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participant added event sample.
@@ -15994,11 +20203,20 @@ fn participant_deleted_event() {
     );
 }
 
+/// The participantApplicationSharing GET json request sample.
+#[test]
+fn participant_application_sharing_get_json_request() {
+    requests_get::<
+        ParticipantApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing HTTP/1.1",
+    );
+}
+
 /// The participantApplicationSharing GET json response sample.
 #[test]
 fn participant_application_sharing_get_json_response() {
-    let decoded: ParticipantApplicationSharing = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantApplicationSharing",
   "applicationSharingDirection" : "Unknown",
   "applicationSharingSourceId" : "1234567",
@@ -16010,26 +20228,41 @@ fn participant_application_sharing_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantApplicationSharing = json_round_trip(body);
     holds(&decoded.application_sharing_direction, r#""Unknown""#);
     holds(&decoded.application_sharing_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantApplicationSharing,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantApplicationSharing GET xml request sample.
+#[test]
+fn participant_application_sharing_get_xml_request() {
+    requests_get::<
+        ParticipantApplicationSharing,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing HTTP/1.1",
+    );
 }
 
 /// The participantApplicationSharing GET xml response sample.
 #[test]
 fn participant_application_sharing_get_xml_response() {
-    let decoded: ParticipantApplicationSharing = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantApplicationSharing" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantApplicationSharing</property>
   <property name="applicationSharingDirection">Unknown</property>
   <property name="applicationSharingSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantApplicationSharing = xml_round_trip(body);
     holds(&decoded.application_sharing_direction, r#""Unknown""#);
     holds(&decoded.application_sharing_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantApplicationSharing,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantApplicationSharing added event sample.
@@ -16266,11 +20499,20 @@ fn participant_application_sharing_deleted_event_2() {
     );
 }
 
+/// The participantAudio GET json request sample.
+#[test]
+fn participant_audio_get_json_request() {
+    requests_get::<
+        ParticipantAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio HTTP/1.1",
+    );
+}
+
 /// The participantAudio GET json response sample.
 #[test]
 fn participant_audio_get_json_response() {
-    let decoded: ParticipantAudio = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantAudio",
   "audioDirection" : "Unknown",
   "audioMuted" : false,
@@ -16289,18 +20531,30 @@ fn participant_audio_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantAudio = json_round_trip(body);
     holds(&decoded.audio_direction, r#""Unknown""#);
     holds(&decoded.audio_muted, r#"false"#);
     holds(&decoded.audio_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantAudio,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantAudio GET xml request sample.
+#[test]
+fn participant_audio_get_xml_request() {
+    requests_get::<
+        ParticipantAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio HTTP/1.1",
+    );
 }
 
 /// The participantAudio GET xml response sample.
 #[test]
 fn participant_audio_get_xml_response() {
-    let decoded: ParticipantAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="muteAudio" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio" />
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
@@ -16309,10 +20563,13 @@ fn participant_audio_get_xml_response() {
   <property name="audioDirection">Unknown</property>
   <property name="audioMuted">False</property>
   <property name="audioSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantAudio = xml_round_trip(body);
     holds(&decoded.audio_direction, r#""Unknown""#);
     holds(&decoded.audio_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantAudio,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantAudio added event sample.
@@ -16549,11 +20806,20 @@ fn participant_audio_deleted_event_2() {
     );
 }
 
+/// The participantDataCollaboration GET json request sample.
+#[test]
+fn participant_data_collaboration_get_json_request() {
+    requests_get::<
+        ParticipantDataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration HTTP/1.1",
+    );
+}
+
 /// The participantDataCollaboration GET json response sample.
 #[test]
 fn participant_data_collaboration_get_json_response() {
-    let _decoded: ParticipantDataCollaboration = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantDataCollaboration",
   "_links" : {
     "self" : {
@@ -16563,20 +20829,35 @@ fn participant_data_collaboration_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
+}"#;
+    let _decoded: ParticipantDataCollaboration = json_round_trip(body);
+    reads_get::<
+        ParticipantDataCollaboration,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantDataCollaboration GET xml request sample.
+#[test]
+fn participant_data_collaboration_get_xml_request() {
+    requests_get::<
+        ParticipantDataCollaboration,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration HTTP/1.1",
     );
 }
 
 /// The participantDataCollaboration GET xml response sample.
 #[test]
 fn participant_data_collaboration_get_xml_response() {
-    let _decoded: ParticipantDataCollaboration = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantDataCollaboration" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantDataCollaboration</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ParticipantDataCollaboration = xml_round_trip(body);
+    reads_get::<
+        ParticipantDataCollaboration,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantDataCollaboration added event sample.
@@ -16813,11 +21094,20 @@ fn participant_data_collaboration_deleted_event_2() {
     );
 }
 
+/// The participantInvitation GET json request sample.
+#[test]
+fn participant_invitation_get_json_request() {
+    requests_get::<
+        ParticipantInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/303 HTTP/1.1",
+    );
+}
+
 /// The participantInvitation GET json response sample.
 #[test]
 fn participant_invitation_get_json_response() {
-    let decoded: ParticipantInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantInvitation",
   "direction" : "Incoming",
   "importance" : "Normal",
@@ -16995,21 +21285,33 @@ fn participant_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantInvitation = json_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connected""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        ParticipantInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantInvitation GET xml request sample.
+#[test]
+fn participant_invitation_get_xml_request() {
+    requests_get::<
+        ParticipantInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/303 HTTP/1.1",
+    );
 }
 
 /// The participantInvitation GET xml response sample.
 #[test]
 fn participant_invitation_get_xml_response() {
-    let decoded: ParticipantInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantInvitation" href="/ucwa/v1/applications/192/communication/invitations/303" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="message" href="data:text/plain;base64,somebase64encodedmessage" />
   <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
@@ -17086,14 +21388,17 @@ fn participant_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantInvitation = xml_round_trip(body);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.state, r#""Connecting""#);
     holds(&decoded.subject, r#""Strategy for next quarter""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    reads_get::<
+        ParticipantInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantInvitation started event sample.
@@ -17166,11 +21471,20 @@ fn participant_invitation_updated_event() {
     );
 }
 
+/// The participantMessaging GET json request sample.
+#[test]
+fn participant_messaging_get_json_request() {
+    requests_get::<
+        ParticipantMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging HTTP/1.1",
+    );
+}
+
 /// The participantMessaging GET json response sample.
 #[test]
 fn participant_messaging_get_json_response() {
-    let _decoded: ParticipantMessaging = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantMessaging",
   "_links" : {
     "self" : {
@@ -17180,20 +21494,35 @@ fn participant_messaging_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
+}"#;
+    let _decoded: ParticipantMessaging = json_round_trip(body);
+    reads_get::<
+        ParticipantMessaging,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantMessaging GET xml request sample.
+#[test]
+fn participant_messaging_get_xml_request() {
+    requests_get::<
+        ParticipantMessaging,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging HTTP/1.1",
     );
 }
 
 /// The participantMessaging GET xml response sample.
 #[test]
 fn participant_messaging_get_xml_response() {
-    let _decoded: ParticipantMessaging = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantMessaging" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantMessaging</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: ParticipantMessaging = xml_round_trip(body);
+    reads_get::<
+        ParticipantMessaging,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantMessaging added event sample.
@@ -17430,11 +21759,20 @@ fn participant_messaging_deleted_event_2() {
     );
 }
 
+/// The participantPanoramicVideo GET json request sample.
+#[test]
+fn participant_panoramic_video_get_json_request() {
+    requests_get::<
+        ParticipantPanoramicVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo HTTP/1.1",
+    );
+}
+
 /// The participantPanoramicVideo GET json response sample.
 #[test]
 fn participant_panoramic_video_get_json_response() {
-    let decoded: ParticipantPanoramicVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantPanoramicVideo",
   "panoramicVideoDirection" : "Unknown",
   "panoramicVideoMuted" : false,
@@ -17447,28 +21785,43 @@ fn participant_panoramic_video_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantPanoramicVideo = json_round_trip(body);
     holds(&decoded.panoramic_video_direction, r#""Unknown""#);
     holds(&decoded.panoramic_video_muted, r#"false"#);
     holds(&decoded.panoramic_video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantPanoramicVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantPanoramicVideo GET xml request sample.
+#[test]
+fn participant_panoramic_video_get_xml_request() {
+    requests_get::<
+        ParticipantPanoramicVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo HTTP/1.1",
+    );
 }
 
 /// The participantPanoramicVideo GET xml response sample.
 #[test]
 fn participant_panoramic_video_get_xml_response() {
-    let decoded: ParticipantPanoramicVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantPanoramicVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
   <property name="rel">participantPanoramicVideo</property>
   <property name="panoramicVideoDirection">Unknown</property>
   <property name="panoramicVideoMuted">False</property>
   <property name="panoramicVideoSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantPanoramicVideo = xml_round_trip(body);
     holds(&decoded.panoramic_video_direction, r#""Unknown""#);
     holds(&decoded.panoramic_video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantPanoramicVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantPanoramicVideo added event sample.
@@ -17705,11 +22058,20 @@ fn participant_panoramic_video_deleted_event_2() {
     );
 }
 
+/// The participantVideo GET json request sample.
+#[test]
+fn participant_video_get_json_request() {
+    requests_get::<
+        ParticipantVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo HTTP/1.1",
+    );
+}
+
 /// The participantVideo GET json response sample.
 #[test]
 fn participant_video_get_json_response() {
-    let decoded: ParticipantVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "participantVideo",
   "videoDirection" : "Unknown",
   "videoMuted" : false,
@@ -17728,18 +22090,30 @@ fn participant_video_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: ParticipantVideo = json_round_trip(body);
     holds(&decoded.video_direction, r#""Unknown""#);
     holds(&decoded.video_muted, r#"false"#);
     holds(&decoded.video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The participantVideo GET xml request sample.
+#[test]
+fn participant_video_get_xml_request() {
+    requests_get::<
+        ParticipantVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo HTTP/1.1",
+    );
 }
 
 /// The participantVideo GET xml response sample.
 #[test]
 fn participant_video_get_xml_response() {
-    let decoded: ParticipantVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participantVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="muteVideo" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo" />
   <link rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" />
@@ -17748,10 +22122,13 @@ fn participant_video_get_xml_response() {
   <property name="videoDirection">Unknown</property>
   <property name="videoMuted">False</property>
   <property name="videoSourceId">1234567</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: ParticipantVideo = xml_round_trip(body);
     holds(&decoded.video_direction, r#""Unknown""#);
     holds(&decoded.video_source_id, r#""1234567""#);
+    reads_get::<
+        ParticipantVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The participantVideo added event sample.
@@ -17988,11 +22365,18 @@ fn participant_video_deleted_event_2() {
     );
 }
 
+/// The people GET json request sample.
+#[test]
+fn people_get_json_request() {
+    requests_get::<
+        People,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people HTTP/1.1");
+}
+
 /// The people GET json response sample.
 #[test]
 fn people_get_json_response() {
-    let _decoded: People = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "people",
   "_links" : {
     "self" : {
@@ -18026,15 +22410,25 @@ fn people_get_json_response() {
       "href" : "/ucwa/v1/applications/192/subscribedContacts"
     }
   }
-}"#,
-    );
+}"#;
+    let _decoded: People = json_round_trip(body);
+    reads_get::<
+        People,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The people GET xml request sample.
+#[test]
+fn people_get_xml_request() {
+    requests_get::<
+        People,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people HTTP/1.1");
 }
 
 /// The people GET xml response sample.
 #[test]
 fn people_get_xml_response() {
-    let _decoded: People = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="people" href="/ucwa/v1/applications/192/people" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" />
   <link rel="myContacts" href="/ucwa/v1/applications/192/contacts" />
@@ -18046,15 +22440,25 @@ fn people_get_xml_response() {
   <link rel="search" href="/ucwa/v1/applications/192/search" />
   <link rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" />
   <property name="rel">people</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: People = xml_round_trip(body);
+    reads_get::<People>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The phone GET json request sample.
+#[test]
+fn phone_get_json_request() {
+    requests_get::<
+        Phone,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones/phone HTTP/1.1",
     );
 }
 
 /// The phone GET json response sample.
 #[test]
 fn phone_get_json_response() {
-    let decoded: Phone = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phone",
   "includeInContactCard" : false,
   "number" : " tel:+1425554321;ext=54321",
@@ -18070,18 +22474,28 @@ fn phone_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/phones/phone/changeVisibility"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Phone = json_round_trip(body);
     holds(&decoded.include_in_contact_card, r#"false"#);
     holds(&decoded.number, r#"" tel:+1425554321;ext=54321""#);
     holds(&decoded.r#type, r#"" Other""#);
+    reads_get::<Phone>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The phone GET xml request sample.
+#[test]
+fn phone_get_xml_request() {
+    requests_get::<
+        Phone,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones/phone HTTP/1.1",
+    );
 }
 
 /// The phone GET xml response sample.
 #[test]
 fn phone_get_xml_response() {
-    let decoded: Phone = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="changeNumber" href="/ucwa/v1/applications/192/me/phones/phone/changeNumber" />
   <link rel="changeVisibility" href="/ucwa/v1/applications/192/me/phones/phone/changeVisibility" />
@@ -18089,17 +22503,27 @@ fn phone_get_xml_response() {
   <property name="includeInContactCard">False</property>
   <property name="number"> tel:+1425554321;ext=54321</property>
   <property name="type"> Home</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Phone = xml_round_trip(body);
     holds(&decoded.number, r#"" tel:+1425554321;ext=54321""#);
     holds(&decoded.r#type, r#"" Home""#);
+    reads_get::<Phone>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The phoneAudio GET json request sample.
+#[test]
+fn phone_audio_get_json_request() {
+    requests_get::<
+        PhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio HTTP/1.1",
+    );
 }
 
 /// The phoneAudio GET json response sample.
 #[test]
 fn phone_audio_get_json_response() {
-    let decoded: PhoneAudio = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phoneAudio",
   "state" : "Transferring",
   "_links" : {
@@ -18122,16 +22546,28 @@ fn phone_audio_get_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PhoneAudio = json_round_trip(body);
     holds(&decoded.state, r#""Transferring""#);
+    reads_get::<
+        PhoneAudio,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The phoneAudio GET xml request sample.
+#[test]
+fn phone_audio_get_xml_request() {
+    requests_get::<
+        PhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio HTTP/1.1",
+    );
 }
 
 /// The phoneAudio GET xml response sample.
 #[test]
 fn phone_audio_get_xml_response() {
-    let decoded: PhoneAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -18140,9 +22576,12 @@ fn phone_audio_get_xml_response() {
   <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PhoneAudio = xml_round_trip(body);
     holds(&decoded.state, r#""Transferring""#);
+    reads_get::<
+        PhoneAudio,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phoneAudio updated event sample.
@@ -18180,11 +22619,20 @@ fn phone_audio_updated_event() {
     );
 }
 
+/// The phoneAudioInvitation GET json request sample.
+#[test]
+fn phone_audio_invitation_get_json_request() {
+    requests_get::<
+        PhoneAudioInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/146 HTTP/1.1",
+    );
+}
+
 /// The phoneAudioInvitation GET json response sample.
 #[test]
 fn phone_audio_invitation_get_json_response() {
-    let decoded: PhoneAudioInvitation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phoneAudioInvitation",
   "delegator" : "sip:john@contoso.com",
   "direction" : "Incoming",
@@ -18396,21 +22844,33 @@ fn phone_audio_invitation_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: PhoneAudioInvitation = json_round_trip(body);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.join_audio_muted, r#"false"#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
+    reads_get::<
+        PhoneAudioInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The phoneAudioInvitation GET xml request sample.
+#[test]
+fn phone_audio_invitation_get_xml_request() {
+    requests_get::<
+        PhoneAudioInvitation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/146 HTTP/1.1",
+    );
 }
 
 /// The phoneAudioInvitation GET xml response sample.
 #[test]
 fn phone_audio_invitation_get_xml_response() {
-    let decoded: PhoneAudioInvitation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudioInvitation" href="/ucwa/v1/applications/192/communication/invitations/146" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="from" href="/ucwa/v1/applications/192/communication/conversations/137/participants/831" />
@@ -18501,14 +22961,17 @@ fn phone_audio_invitation_get_xml_response() {
   <resource rel="startEmergencyCallInput" href="/ucwa/v1/applications/192/communication/invitations/665/startEmergencyCallParameters">
     <property name="rel">startEmergencyCallParameters</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PhoneAudioInvitation = xml_round_trip(body);
     holds(&decoded.delegator, r#""sip:john@contoso.com""#);
     holds(&decoded.direction, r#""Incoming""#);
     holds(&decoded.importance, r#""Normal""#);
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     holds(&decoded.state, r#""Connected""#);
+    reads_get::<
+        PhoneAudioInvitation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The phoneAudioInvitation started event sample.
@@ -18581,11 +23044,20 @@ fn phone_audio_invitation_updated_event() {
     );
 }
 
+/// The phoneDialInInformation GET json request sample.
+#[test]
+fn phone_dial_in_information_get_json_request() {
+    requests_get::<
+        PhoneDialInInformation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation HTTP/1.1",
+    );
+}
+
 /// The phoneDialInInformation GET json response sample.
 #[test]
 fn phone_dial_in_information_get_json_response() {
-    let decoded: PhoneDialInInformation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phoneDialInInformation",
   "conferenceId" : "12983487",
   "defaultRegion" : "Redmond",
@@ -18620,21 +23092,33 @@ fn phone_dial_in_information_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: PhoneDialInInformation = json_round_trip(body);
     holds(&decoded.conference_id, r#""12983487""#);
     holds(&decoded.default_region, r#""Redmond""#);
     holds(&decoded.external_directory_uri, r#""https://dial.contoso.com""#);
     holds(&decoded.internal_directory_uri, r#""https://dial.contoso.com""#);
     holds(&decoded.is_audio_conference_provider_enabled, r#"false"#);
     holds(&decoded.participant_pass_code, r#""samplevalue""#);
+    reads_get::<
+        PhoneDialInInformation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The phoneDialInInformation GET xml request sample.
+#[test]
+fn phone_dial_in_information_get_xml_request() {
+    requests_get::<
+        PhoneDialInInformation,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation HTTP/1.1",
+    );
 }
 
 /// The phoneDialInInformation GET xml response sample.
 #[test]
 fn phone_dial_in_information_get_xml_response() {
-    let decoded: PhoneDialInInformation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneDialInInformation" href="/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">phoneDialInInformation</property>
   <property name="conferenceId">12983487</property>
@@ -18656,21 +23140,31 @@ fn phone_dial_in_information_get_xml_response() {
     <property name="name">Redmond</property>
     <property name="number">tel:+14255550001</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PhoneDialInInformation = xml_round_trip(body);
     holds(&decoded.conference_id, r#""12983487""#);
     holds(&decoded.default_region, r#""Redmond""#);
     holds(&decoded.external_directory_uri, r#""https://dial.contoso.com""#);
     holds(&decoded.internal_directory_uri, r#""https://dial.contoso.com""#);
     holds(&decoded.participant_pass_code, r#""samplevalue""#);
     holds(&decoded.toll_number, r#""samplevalue""#);
+    reads_get::<
+        PhoneDialInInformation,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The phones GET json request sample.
+#[test]
+fn phones_get_json_request() {
+    requests_get::<
+        Phones,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones HTTP/1.1");
 }
 
 /// The phones GET json response sample.
 #[test]
 fn phones_get_json_response() {
-    let _decoded: Phones = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "phones",
   "_links" : {
     "self" : {
@@ -18698,15 +23192,25 @@ fn phones_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: Phones = json_round_trip(body);
+    reads_get::<
+        Phones,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The phones GET xml request sample.
+#[test]
+fn phones_get_xml_request() {
+    requests_get::<
+        Phones,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/phones HTTP/1.1");
 }
 
 /// The phones GET xml response sample.
 #[test]
 fn phones_get_xml_response() {
-    let _decoded: Phones = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phones" href="/ucwa/v1/applications/192/me/phones" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">phones</property>
   <resource rel="phone" href="/ucwa/v1/applications/192/me/phones/phone">
@@ -18717,15 +23221,41 @@ fn phones_get_xml_response() {
     <property name="number">tel:+14255551234</property>
     <property name="type"> Other</property>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: Phones = xml_round_trip(body);
+    reads_get::<Phones>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The photo GET json request sample.
+#[test]
+fn photo_get_json_request() {
+    requests_get::<
+        Photo,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/photo HTTP/1.1");
+}
+
+/// The photo GET xml request sample.
+#[test]
+fn photo_get_xml_request() {
+    requests_get::<
+        Photo,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/photo HTTP/1.1");
+}
+
+/// The pinnedGroup GET json request sample.
+#[test]
+fn pinned_group_get_json_request() {
+    requests_get::<
+        PinnedGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/pinnedGroup HTTP/1.1",
     );
 }
 
 /// The pinnedGroup GET json response sample.
 #[test]
 fn pinned_group_get_json_response() {
-    let decoded: PinnedGroup = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "pinnedGroup",
   "id" : "7",
   "name" : "MyPersonalGroup",
@@ -18740,27 +23270,42 @@ fn pinned_group_get_json_response() {
       "href" : "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PinnedGroup = json_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        PinnedGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The pinnedGroup GET xml request sample.
+#[test]
+fn pinned_group_get_xml_request() {
+    requests_get::<
+        PinnedGroup,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/groups/pinnedGroup HTTP/1.1",
+    );
 }
 
 /// The pinnedGroup GET xml response sample.
 #[test]
 fn pinned_group_get_xml_response() {
-    let decoded: PinnedGroup = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="pinnedGroup" href="/ucwa/v1/applications/192/groups/pinnedGroup" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="groupContacts" href="/ucwa/v1/applications/192/contacts" />
   <link rel="subscribeToGroupPresence" href="/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence" />
   <property name="rel">pinnedGroup</property>
   <property name="id">7</property>
   <property name="name">MyPersonalGroup</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PinnedGroup = xml_round_trip(body);
     holds(&decoded.id, r#""7""#);
     holds(&decoded.name, r#""MyPersonalGroup""#);
+    reads_get::<
+        PinnedGroup,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The pinnedGroup added event sample.
@@ -18876,11 +23421,18 @@ fn pinned_group_deleted_event() {
     );
 }
 
+/// The policies GET json request sample.
+#[test]
+fn policies_get_json_request() {
+    requests_get::<
+        Policies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/policies HTTP/1.1");
+}
+
 /// The policies GET json response sample.
 #[test]
 fn policies_get_json_response() {
-    let decoded: Policies = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "policies",
   "allowDeviceContactsSync" : "Disabled",
   "audioOnlyOnWifi" : "Disabled",
@@ -18922,21 +23474,31 @@ fn policies_get_json_response() {
       "href" : "/ucwa/v1/applications/192/policies"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Policies = json_round_trip(body);
     holds(&decoded.allow_device_contacts_sync, r#""Disabled""#);
     holds(&decoded.audio_only_on_wifi, r#""Disabled""#);
     holds(&decoded.call_log_archiving, r#""Disabled""#);
     holds(&decoded.customer_experience_improvement_program, r#""Disabled""#);
     holds(&decoded.emergency_dial_mask, r#""555""#);
     holds(&decoded.emergency_dial_string, r#""911""#);
+    reads_get::<
+        Policies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The policies GET xml request sample.
+#[test]
+fn policies_get_xml_request() {
+    requests_get::<
+        Policies,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/policies HTTP/1.1");
 }
 
 /// The policies GET xml response sample.
 #[test]
 fn policies_get_xml_response() {
-    let decoded: Policies = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="policies" href="/ucwa/v1/applications/192/policies" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">policies</property>
   <property name="allowDeviceContactsSync">Disabled</property>
@@ -18974,14 +23536,17 @@ fn policies_get_xml_response() {
   <property name="useLocationForE911Only">Disabled</property>
   <property name="videoOnlyOnWifi">Disabled</property>
   <property name="voicemailUri">sip:jdoe@contoso.com;opaque=app:voicemail</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Policies = xml_round_trip(body);
     holds(&decoded.allow_device_contacts_sync, r#""Disabled""#);
     holds(&decoded.audio_only_on_wifi, r#""Disabled""#);
     holds(&decoded.call_log_archiving, r#""Disabled""#);
     holds(&decoded.customer_experience_improvement_program, r#""Disabled""#);
     holds(&decoded.emergency_dial_mask, r#""555""#);
     holds(&decoded.emergency_dial_string, r#""911""#);
+    reads_get::<
+        Policies,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The policies updated event sample.
@@ -19019,11 +23584,18 @@ fn policies_updated_event() {
     );
 }
 
+/// The presence GET json request sample.
+#[test]
+fn presence_get_json_request() {
+    requests_get::<
+        Presence,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1");
+}
+
 /// The presence GET json response sample.
 #[test]
 fn presence_get_json_response() {
-    let decoded: Presence = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presence",
   "activity" : "Off Work",
   "availability" : "Online",
@@ -19032,35 +23604,61 @@ fn presence_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/presence"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: Presence = json_round_trip(body);
     holds(&decoded.activity, r#""Off Work""#);
     holds(&decoded.availability, r#""Online""#);
+    reads_get::<
+        Presence,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The presence GET xml request sample.
+#[test]
+fn presence_get_xml_request() {
+    requests_get::<
+        Presence,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1");
 }
 
 /// The presence GET xml response sample.
 #[test]
 fn presence_get_xml_response() {
-    let decoded: Presence = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presence" href="/ucwa/v1/applications/192/me/presence" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presence</property>
   <property name="activity">Off Work</property>
   <property name="availability">DoNotDisturb</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Presence = xml_round_trip(body);
     holds(&decoded.activity, r#""Off Work""#);
     holds(&decoded.availability, r#""DoNotDisturb""#);
+    reads_get::<
+        Presence,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presence POST json request sample.
 #[test]
 fn presence_post_json_request() {
-    let _decoded: PresenceRequest = request_json_round_trip(
+    let decoded: PresenceRequest = request_json_round_trip(
         r#"{
   "availability" : "BeRightBack"
 }"#,
     );
+    requests_post::<
+        Presence,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The presence POST json response sample.
+#[test]
+fn presence_post_json_response() {
+    reads_post::<Presence>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The presence POST xml request sample.
@@ -19073,6 +23671,19 @@ fn presence_post_xml_request() {
 </input>"#,
     );
     holds(&decoded.availability, r#""Online""#);
+    requests_post::<
+        Presence,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/presence HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The presence POST xml response sample.
+#[test]
+fn presence_post_xml_response() {
+    reads_post::<Presence>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The presence added event sample.
@@ -19180,11 +23791,20 @@ fn presence_deleted_event() {
     );
 }
 
+/// The presenceSubscription GET json request sample.
+#[test]
+fn presence_subscription_get_json_request() {
+    requests_get::<
+        PresenceSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
+}
+
 /// The presenceSubscription GET json response sample.
 #[test]
 fn presence_subscription_get_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -19198,31 +23818,45 @@ fn presence_subscription_get_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
+    reads_get::<
+        PresenceSubscription,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The presenceSubscription GET xml request sample.
+#[test]
+fn presence_subscription_get_xml_request() {
+    requests_get::<
+        PresenceSubscription,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
 }
 
 /// The presenceSubscription GET xml response sample.
 #[test]
 fn presence_subscription_get_xml_response() {
-    let decoded: PresenceSubscription = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
   <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
   <property name="rel">presenceSubscription</property>
   <property name="id">3</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PresenceSubscription = xml_round_trip(body);
     holds(&decoded.id, r#""3""#);
+    reads_get::<
+        PresenceSubscription,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscription POST json response sample.
 #[test]
 fn presence_subscription_post_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -19236,24 +23870,61 @@ fn presence_subscription_post_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        PresenceSubscription,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscription POST xml response sample.
 #[test]
 fn presence_subscription_post_xml_response() {
-    let decoded: PresenceSubscription = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
   <link rel="memberships" href="/ucwa/v1/applications/192/presenceSubscription/memberships" />
   <property name="rel">presenceSubscription</property>
   <property name="id">3</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: PresenceSubscription = xml_round_trip(body);
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        PresenceSubscription,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
+}
+
+/// The presenceSubscription DELETE json request sample.
+#[test]
+fn presence_subscription_delete_json_request() {
+    requests_delete::<
+        PresenceSubscription,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
+}
+
+/// The presenceSubscription DELETE json response sample.
+#[test]
+fn presence_subscription_delete_json_response() {
+    reads_delete::<PresenceSubscription>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The presenceSubscription DELETE xml request sample.
+#[test]
+fn presence_subscription_delete_xml_request() {
+    requests_delete::<
+        PresenceSubscription,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscription HTTP/1.1",
+    );
+}
+
+/// The presenceSubscription DELETE xml response sample.
+#[test]
+fn presence_subscription_delete_xml_response() {
+    reads_delete::<PresenceSubscription>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The presenceSubscription added event sample.
@@ -19361,11 +24032,20 @@ fn presence_subscription_deleted_event() {
     );
 }
 
+/// The presenceSubscriptionMembership GET json request sample.
+#[test]
+fn presence_subscription_membership_get_json_request() {
+    requests_get::<
+        PresenceSubscriptionMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
+}
+
 /// The presenceSubscriptionMembership GET json response sample.
 #[test]
 fn presence_subscription_membership_get_json_response() {
-    let _decoded: PresenceSubscriptionMembership = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMembership",
   "_links" : {
     "self" : {
@@ -19378,28 +24058,88 @@ fn presence_subscription_membership_get_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription"
     }
   }
-}"#,
+}"#;
+    let _decoded: PresenceSubscriptionMembership = json_round_trip(body);
+    reads_get::<
+        PresenceSubscriptionMembership,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The presenceSubscriptionMembership GET xml request sample.
+#[test]
+fn presence_subscription_membership_get_xml_request() {
+    requests_get::<
+        PresenceSubscriptionMembership,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
     );
 }
 
 /// The presenceSubscriptionMembership GET xml response sample.
 #[test]
 fn presence_subscription_membership_get_xml_response() {
-    let _decoded: PresenceSubscriptionMembership = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
   <property name="rel">presenceSubscriptionMembership</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: PresenceSubscriptionMembership = xml_round_trip(body);
+    reads_get::<
+        PresenceSubscriptionMembership,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The presenceSubscriptionMembership DELETE json request sample.
+#[test]
+fn presence_subscription_membership_delete_json_request() {
+    requests_delete::<
+        PresenceSubscriptionMembership,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
+}
+
+/// The presenceSubscriptionMembership DELETE json response sample.
+#[test]
+fn presence_subscription_membership_delete_json_response() {
+    reads_delete::<
+        PresenceSubscriptionMembership,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The presenceSubscriptionMembership DELETE xml request sample.
+#[test]
+fn presence_subscription_membership_delete_xml_request() {
+    requests_delete::<
+        PresenceSubscriptionMembership,
+    >(
+        "Delete https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com HTTP/1.1",
+    );
+}
+
+/// The presenceSubscriptionMembership DELETE xml response sample.
+#[test]
+fn presence_subscription_membership_delete_xml_response() {
+    reads_delete::<
+        PresenceSubscriptionMembership,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The presenceSubscriptionMemberships GET json request sample.
+#[test]
+fn presence_subscription_memberships_get_json_request() {
+    requests_get::<
+        PresenceSubscriptionMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
     );
 }
 
 /// The presenceSubscriptionMemberships GET json response sample.
 #[test]
 fn presence_subscription_memberships_get_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -19424,15 +24164,27 @@ fn presence_subscription_memberships_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
+    reads_get::<
+        PresenceSubscriptionMemberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The presenceSubscriptionMemberships GET xml request sample.
+#[test]
+fn presence_subscription_memberships_get_xml_request() {
+    requests_get::<
+        PresenceSubscriptionMemberships,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
     );
 }
 
 /// The presenceSubscriptionMemberships GET xml response sample.
 #[test]
 fn presence_subscription_memberships_get_xml_response() {
-    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
   <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
@@ -19440,14 +24192,17 @@ fn presence_subscription_memberships_get_xml_response() {
     <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(body);
+    reads_get::<
+        PresenceSubscriptionMemberships,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscriptionMemberships POST json request sample.
 #[test]
 fn presence_subscription_memberships_post_json_request() {
-    let _decoded: PresenceSubscriptionMembershipsRequest = request_json_round_trip(
+    let decoded: PresenceSubscriptionMembershipsRequest = request_json_round_trip(
         r#"{
   "contactUris" : [
     "\"sip : user2@microsoft.com\"",
@@ -19455,13 +24210,19 @@ fn presence_subscription_memberships_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        PresenceSubscriptionMemberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The presenceSubscriptionMemberships POST json response sample.
 #[test]
 fn presence_subscription_memberships_post_json_response() {
-    let _decoded: PresenceSubscriptionMemberships = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptionMemberships",
   "_links" : {
     "self" : {
@@ -19486,14 +24247,17 @@ fn presence_subscription_memberships_post_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let _decoded: PresenceSubscriptionMemberships = json_round_trip(body);
+    reads_post::<
+        PresenceSubscriptionMemberships,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptionMemberships POST xml request sample.
 #[test]
 fn presence_subscription_memberships_post_xml_request() {
-    let _decoded: PresenceSubscriptionMembershipsRequest = request_xml_round_trip(
+    let decoded: PresenceSubscriptionMembershipsRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <propertyList name="contactUris">
@@ -19502,13 +24266,19 @@ fn presence_subscription_memberships_post_xml_request() {
   </propertyList>
 </input>"#,
     );
+    requests_post::<
+        PresenceSubscriptionMemberships,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptionMemberships HTTP/1.1",
+        "application/xml",
+    );
 }
 
 /// The presenceSubscriptionMemberships POST xml response sample.
 #[test]
 fn presence_subscription_memberships_post_xml_response() {
-    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptionMemberships" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptionMemberships</property>
   <resource rel="presenceSubscriptionMembership" href="/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com">
@@ -19516,15 +24286,27 @@ fn presence_subscription_memberships_post_xml_response() {
     <link rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" />
     <property name="rel">presenceSubscriptionMembership</property>
   </resource>
-</resource>"#,
+</resource>"#;
+    let _decoded: PresenceSubscriptionMemberships = xml_round_trip(body);
+    reads_post::<
+        PresenceSubscriptionMemberships,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
+}
+
+/// The presenceSubscriptions GET json request sample.
+#[test]
+fn presence_subscriptions_get_json_request() {
+    requests_get::<
+        PresenceSubscriptions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
     );
 }
 
 /// The presenceSubscriptions GET json response sample.
 #[test]
 fn presence_subscriptions_get_json_response() {
-    let _decoded: PresenceSubscriptions = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscriptions",
   "_links" : {
     "self" : {
@@ -19550,15 +24332,27 @@ fn presence_subscriptions_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: PresenceSubscriptions = json_round_trip(body);
+    reads_get::<
+        PresenceSubscriptions,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The presenceSubscriptions GET xml request sample.
+#[test]
+fn presence_subscriptions_get_xml_request() {
+    requests_get::<
+        PresenceSubscriptions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
     );
 }
 
 /// The presenceSubscriptions GET xml response sample.
 #[test]
 fn presence_subscriptions_get_xml_response() {
-    let _decoded: PresenceSubscriptions = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscriptions" href="/ucwa/v1/applications/192/presenceSubscriptions" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">presenceSubscriptions</property>
   <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription">
@@ -19567,14 +24361,17 @@ fn presence_subscriptions_get_xml_response() {
     <property name="rel">presenceSubscription</property>
     <property name="id">3</property>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: PresenceSubscriptions = xml_round_trip(body);
+    reads_get::<
+        PresenceSubscriptions,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The presenceSubscriptions POST json request sample.
 #[test]
 fn presence_subscriptions_post_json_request() {
-    let _decoded: PresenceSubscriptionsRequest = request_json_round_trip(
+    let decoded: PresenceSubscriptionsRequest = request_json_round_trip(
         r#"{
   "duration" : 15,
   "uris" : [
@@ -19583,13 +24380,19 @@ fn presence_subscriptions_post_json_request() {
   ]
 }"#,
     );
+    requests_post::<
+        PresenceSubscriptions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
+        "application/json",
+    );
 }
 
 /// The presenceSubscriptions POST json response sample.
 #[test]
 fn presence_subscriptions_post_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -19603,15 +24406,18 @@ fn presence_subscriptions_post_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        PresenceSubscriptions,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The presenceSubscriptions POST xml request sample.
 #[test]
 fn presence_subscriptions_post_xml_request() {
-    let _decoded: PresenceSubscriptionsRequest = request_xml_round_trip(
+    let decoded: PresenceSubscriptionsRequest = request_xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <input xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="duration">15</property>
@@ -19620,6 +24426,13 @@ fn presence_subscriptions_post_xml_request() {
     <item>" sip:janedoe@contoso.com"</item>
   </propertyList>
 </input>"#,
+    );
+    requests_post::<
+        PresenceSubscriptions,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/presenceSubscriptions HTTP/1.1",
+        "application/xml",
     );
 }
 
@@ -19637,15 +24450,60 @@ fn presence_subscriptions_post_xml_response() {
     );
 }
 
+/// The promote POST json request sample.
+#[test]
+fn promote_post_json_request() {
+    requests_without_body::<
+        Promote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote HTTP/1.1",
+    );
+}
+
+/// The promote POST json response sample.
+#[test]
+fn promote_post_json_response() {
+    reads_post::<Promote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The promote POST xml request sample.
+#[test]
+fn promote_post_xml_request() {
+    requests_without_body::<
+        Promote,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote HTTP/1.1",
+    );
+}
+
+/// The promote POST xml response sample.
+#[test]
+fn promote_post_xml_response() {
+    reads_post::<Promote>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
 /// The publishCallQualityFeedback POST json request sample.
 #[test]
 fn publish_call_quality_feedback_post_json_request() {
-    let _decoded: PublishCallQualityFeedbackRequest = request_json_round_trip(
+    let decoded: PublishCallQualityFeedbackRequest = request_json_round_trip(
         r#"{
   "mediaEndpoint" : "samplevalue",
   "mediaQualityOfExperience" : "samplevalue"
 }"#,
     );
+    requests_post::<
+        PublishCallQualityFeedback,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The publishCallQualityFeedback POST json response sample.
+#[test]
+fn publish_call_quality_feedback_post_json_response() {
+    reads_post::<PublishCallQualityFeedback>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The publishCallQualityFeedback POST xml request sample.
@@ -19660,13 +24518,35 @@ fn publish_call_quality_feedback_post_xml_request() {
     );
     holds(&decoded.media_endpoint, r#""samplevalue""#);
     holds(&decoded.media_quality_of_experience, r#""samplevalue""#);
+    requests_post::<
+        PublishCallQualityFeedback,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The publishCallQualityFeedback POST xml response sample.
+#[test]
+fn publish_call_quality_feedback_post_xml_response() {
+    reads_post::<PublishCallQualityFeedback>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The redirect GET json request sample.
+#[test]
+fn redirect_get_json_request() {
+    requests_get::<
+        Redirect,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user/redirect HTTP/1.1",
+    );
 }
 
 /// The redirect GET json response sample.
 #[test]
 fn redirect_get_json_response() {
-    let _decoded: Redirect = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "redirect",
   "_links" : {
     "self" : {
@@ -19679,28 +24559,122 @@ fn redirect_get_json_response() {
       "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
     }
   }
-}"#,
+}"#;
+    let _decoded: Redirect = json_round_trip(body);
+    reads_get::<
+        Redirect,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The redirect GET xml request sample.
+#[test]
+fn redirect_get_xml_request() {
+    requests_get::<
+        Redirect,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user/redirect HTTP/1.1",
     );
 }
 
 /// The redirect GET xml response sample.
 #[test]
 fn redirect_get_xml_response() {
-    let _decoded: Redirect = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">redirect</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: Redirect = xml_round_trip(body);
+    reads_get::<
+        Redirect,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The reject POST json request sample.
+#[test]
+fn reject_post_json_request() {
+    requests_without_body::<
+        Reject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject HTTP/1.1",
+    );
+}
+
+/// The reject POST json response sample.
+#[test]
+fn reject_post_json_response() {
+    reads_post::<Reject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The reject POST xml request sample.
+#[test]
+fn reject_post_xml_request() {
+    requests_without_body::<
+        Reject,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject HTTP/1.1",
+    );
+}
+
+/// The reject POST xml response sample.
+#[test]
+fn reject_post_xml_response() {
+    reads_post::<Reject>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups POST json response sample.
+#[test]
+fn remove_contact_from_all_groups_post_json_response() {
+    reads_post::<RemoveContactFromAllGroups>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups POST xml response sample.
+#[test]
+fn remove_contact_from_all_groups_post_xml_response() {
+    reads_post::<RemoveContactFromAllGroups>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups2 POST json response sample.
+#[test]
+fn remove_contact_from_all_groups2_post_json_response() {
+    reads_post::<RemoveContactFromAllGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeContactFromAllGroups2 POST xml response sample.
+#[test]
+fn remove_contact_from_all_groups2_post_xml_response() {
+    reads_post::<RemoveContactFromAllGroups2>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeFromContactList POST json response sample.
+#[test]
+fn remove_from_contact_list_post_json_response() {
+    reads_post::<RemoveFromContactList>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The removeFromContactList POST xml response sample.
+#[test]
+fn remove_from_contact_list_post_xml_response() {
+    reads_post::<RemoveFromContactList>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The renegotiations POST json request sample.
+#[test]
+fn renegotiations_post_json_request() {
+    requests_content::<
+        Renegotiations,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
     );
 }
 
 /// The renegotiations POST json response sample.
 #[test]
 fn renegotiations_post_json_response() {
-    let _decoded: Renegotiations = json_round_trip(
-        r#"{
+    let body = r#"{
   "direction" : "Incoming",
   "operationId" : "samplevalue",
   "_links" : {
@@ -19723,15 +24697,29 @@ fn renegotiations_post_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
+}"#;
+    let _decoded: Renegotiations = json_round_trip(body);
+    reads_post::<
+        Renegotiations,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
+}
+
+/// The renegotiations POST xml request sample.
+#[test]
+fn renegotiations_post_xml_request() {
+    requests_content::<
+        Renegotiations,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations HTTP/1.1",
+        "application/sdp",
+        r#""#,
     );
 }
 
 /// The renegotiations POST xml response sample.
 #[test]
 fn renegotiations_post_xml_response() {
-    let _decoded: Renegotiations = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -19741,19 +24729,41 @@ fn renegotiations_post_xml_response() {
   <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Renegotiations = xml_round_trip(body);
+    reads_post::<
+        Renegotiations,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
 }
 
 /// The replaceWithPhoneAudio POST json request sample.
 #[test]
 fn replace_with_phone_audio_post_json_request() {
-    let _decoded: ReplaceWithPhoneAudioRequest = request_json_round_trip(
+    let decoded: ReplaceWithPhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The replaceWithPhoneAudio POST json response sample.
+#[test]
+fn replace_with_phone_audio_post_json_response() {
+    reads_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -19771,6 +24781,35 @@ fn replace_with_phone_audio_post_xml_request() {
     holds(&decoded.operation_id, r#""74cb7404e0a247d5a2d4eb0376a47dbf""#);
     holds(&decoded.phone_number, r#""tel:+14255551234""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The replaceWithPhoneAudio POST xml response sample.
+#[test]
+fn replace_with_phone_audio_post_xml_response() {
+    reads_post::<
+        ReplaceWithPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The replacesAudioVideo GET json request sample.
+#[test]
+fn replaces_audio_video_get_json_request() {
+    requests_get::<
+        ReplacesAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo HTTP/1.1",
+    );
 }
 
 /// The replacesAudioVideo GET json response sample.
@@ -19839,11 +24878,20 @@ fn replaces_audio_video_get_json_response() {
     holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
 }
 
+/// The replacesAudioVideo GET xml request sample.
+#[test]
+fn replaces_audio_video_get_xml_request() {
+    requests_get::<
+        ReplacesAudioVideo,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo HTTP/1.1",
+    );
+}
+
 /// The replacesAudioVideo GET xml response sample.
 #[test]
 fn replaces_audio_video_get_xml_response() {
-    let _decoded: ReplacesAudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addAudio" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio" />
   <link rel="addAudioVideo" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo" />
@@ -19864,7 +24912,20 @@ fn replaces_audio_video_get_xml_response() {
   <property name="state">Connected</property>
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: ReplacesAudioVideo = xml_round_trip(body);
+    reads_get::<
+        ReplacesAudioVideo,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The replacesPhoneAudio GET json request sample.
+#[test]
+fn replaces_phone_audio_get_json_request() {
+    requests_get::<
+        ReplacesPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio HTTP/1.1",
     );
 }
 
@@ -19900,11 +24961,20 @@ fn replaces_phone_audio_get_json_response() {
     holds(&decoded.state, r#""Transferring""#);
 }
 
+/// The replacesPhoneAudio GET xml request sample.
+#[test]
+fn replaces_phone_audio_get_xml_request() {
+    requests_get::<
+        ReplacesPhoneAudio,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio HTTP/1.1",
+    );
+}
+
 /// The replacesPhoneAudio GET xml response sample.
 #[test]
 fn replaces_phone_audio_get_xml_response() {
-    let _decoded: ReplacesPhoneAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="phoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio" />
   <link rel="conversation" href="/ucwa/v1/applications/192/communication/conversations/137" />
@@ -19913,19 +24983,67 @@ fn replaces_phone_audio_get_xml_response() {
   <link rel="stopPhoneAudio" href="/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio" />
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: ReplacesPhoneAudio = xml_round_trip(body);
+    reads_get::<
+        ReplacesPhoneAudio,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The replayMessage POST json request sample.
+#[test]
+fn replay_message_post_json_request() {
+    requests_without_body::<
+        ReplayMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/replayMessage HTTP/1.1",
     );
+}
+
+/// The replayMessage POST json response sample.
+#[test]
+fn replay_message_post_json_response() {
+    reads_post::<ReplayMessage>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The replayMessage POST xml request sample.
+#[test]
+fn replay_message_post_xml_request() {
+    requests_without_body::<
+        ReplayMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/replayMessage HTTP/1.1",
+    );
+}
+
+/// The replayMessage POST xml response sample.
+#[test]
+fn replay_message_post_xml_response() {
+    reads_post::<ReplayMessage>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The reportMediaDiagnostics POST json request sample.
 #[test]
 fn report_media_diagnostics_post_json_request() {
-    let _decoded: ReportMediaDiagnosticsRequest = request_json_round_trip(
+    let decoded: ReportMediaDiagnosticsRequest = request_json_round_trip(
         r#"{
   "errorCode" : "BadRequest",
   "errorSubcode" : "InviteesOnly"
 }"#,
     );
+    requests_post::<
+        ReportMediaDiagnostics,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The reportMediaDiagnostics POST json response sample.
+#[test]
+fn report_media_diagnostics_post_json_response() {
+    reads_post::<ReportMediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The reportMediaDiagnostics POST xml request sample.
@@ -19940,12 +25058,57 @@ fn report_media_diagnostics_post_xml_request() {
     );
     holds(&decoded.error_code, r#""TooManyRequests""#);
     holds(&decoded.error_subcode, r#""MediaNegotiationFailure""#);
+    requests_post::<
+        ReportMediaDiagnostics,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The reportMediaDiagnostics POST xml response sample.
+#[test]
+fn report_media_diagnostics_post_xml_response() {
+    reads_post::<ReportMediaDiagnostics>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The reportMyActivity POST json request sample.
+#[test]
+fn report_my_activity_post_json_request() {
+    requests_without_body::<
+        ReportMyActivity,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyActivity HTTP/1.1",
+    );
+}
+
+/// The reportMyActivity POST json response sample.
+#[test]
+fn report_my_activity_post_json_response() {
+    reads_post::<ReportMyActivity>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The reportMyActivity POST xml request sample.
+#[test]
+fn report_my_activity_post_xml_request() {
+    requests_without_body::<
+        ReportMyActivity,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyActivity HTTP/1.1",
+    );
+}
+
+/// The reportMyActivity POST xml response sample.
+#[test]
+fn report_my_activity_post_xml_response() {
+    reads_post::<ReportMyActivity>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The reportMyNetwork POST json request sample.
 #[test]
 fn report_my_network_post_json_request() {
-    let _decoded: ReportMyNetworkRequest = request_json_round_trip(
+    let decoded: ReportMyNetworkRequest = request_json_round_trip(
         r#"{
   "chassisID" : "samplevalue",
   "clientNetworkType" : "External",
@@ -19957,6 +25120,19 @@ fn report_my_network_post_json_request() {
   "wapBSSID" : "samplevalue"
 }"#,
     );
+    requests_post::<
+        ReportMyNetwork,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyNetwork HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The reportMyNetwork POST json response sample.
+#[test]
+fn report_my_network_post_json_response() {
+    reads_post::<ReportMyNetwork>("HTTP/1.1 201 Created", &[], r#""#);
 }
 
 /// The reportMyNetwork POST xml request sample.
@@ -19981,13 +25157,101 @@ fn report_my_network_post_xml_request() {
     holds(&decoded.mac, r#""samplevalue""#);
     holds(&decoded.port_id, r#""samplevalue""#);
     holds(&decoded.rssi, r#""samplevalue""#);
+    requests_post::<
+        ReportMyNetwork,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/reportMyNetwork HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The reportMyNetwork POST xml response sample.
+#[test]
+fn report_my_network_post_xml_response() {
+    reads_post::<ReportMyNetwork>("HTTP/1.1 201 Created", &[], r#""#);
+}
+
+/// The resetContactPrivacyRelationship POST json request sample.
+#[test]
+fn reset_contact_privacy_relationship_post_json_request() {
+    requests_without_body::<
+        ResetContactPrivacyRelationship,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship/resetContactPrivacyRelationship HTTP/1.1",
+    );
+}
+
+/// The resetContactPrivacyRelationship POST json response sample.
+#[test]
+fn reset_contact_privacy_relationship_post_json_response() {
+    reads_post::<ResetContactPrivacyRelationship>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resetContactPrivacyRelationship POST xml request sample.
+#[test]
+fn reset_contact_privacy_relationship_post_xml_request() {
+    requests_without_body::<
+        ResetContactPrivacyRelationship,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/282/contactPrivacyRelationship/resetContactPrivacyRelationship HTTP/1.1",
+    );
+}
+
+/// The resetContactPrivacyRelationship POST xml response sample.
+#[test]
+fn reset_contact_privacy_relationship_post_xml_response() {
+    reads_post::<ResetContactPrivacyRelationship>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resetUnansweredCallSettings POST json request sample.
+#[test]
+fn reset_unanswered_call_settings_post_json_request() {
+    requests_without_body::<
+        ResetUnansweredCallSettings,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings HTTP/1.1",
+    );
+}
+
+/// The resetUnansweredCallSettings POST json response sample.
+#[test]
+fn reset_unanswered_call_settings_post_json_response() {
+    reads_post::<ResetUnansweredCallSettings>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resetUnansweredCallSettings POST xml request sample.
+#[test]
+fn reset_unanswered_call_settings_post_xml_request() {
+    requests_without_body::<
+        ResetUnansweredCallSettings,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings HTTP/1.1",
+    );
+}
+
+/// The resetUnansweredCallSettings POST xml response sample.
+#[test]
+fn reset_unanswered_call_settings_post_xml_response() {
+    reads_post::<ResetUnansweredCallSettings>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resumeAudio POST json request sample.
+#[test]
+fn resume_audio_post_json_request() {
+    requests_content::<
+        ResumeAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudio HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
 }
 
 /// The resumeAudio POST json response sample.
 #[test]
 fn resume_audio_post_json_response() {
-    let _decoded: ResumeAudio = json_round_trip(
-        r#"{
+    let body = r#"{
   "direction" : "Incoming",
   "operationId" : "samplevalue",
   "_links" : {
@@ -20010,15 +25274,29 @@ fn resume_audio_post_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
+}"#;
+    let _decoded: ResumeAudio = json_round_trip(body);
+    reads_post::<
+        ResumeAudio,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
+}
+
+/// The resumeAudio POST xml request sample.
+#[test]
+fn resume_audio_post_xml_request() {
+    requests_content::<
+        ResumeAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudio HTTP/1.1",
+        "application/sdp",
+        r#""#,
     );
 }
 
 /// The resumeAudio POST xml response sample.
 #[test]
 fn resume_audio_post_xml_response() {
-    let _decoded: ResumeAudio = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -20028,15 +25306,29 @@ fn resume_audio_post_xml_response() {
   <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: ResumeAudio = xml_round_trip(body);
+    reads_post::<
+        ResumeAudio,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
+}
+
+/// The resumeAudioVideo POST json request sample.
+#[test]
+fn resume_audio_video_post_json_request() {
+    requests_content::<
+        ResumeAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
     );
 }
 
 /// The resumeAudioVideo POST json response sample.
 #[test]
 fn resume_audio_video_post_json_response() {
-    let _decoded: ResumeAudioVideo = json_round_trip(
-        r#"{
+    let body = r#"{
   "direction" : "Incoming",
   "operationId" : "samplevalue",
   "_links" : {
@@ -20059,15 +25351,29 @@ fn resume_audio_video_post_json_response() {
       "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss"
     }
   }
-}"#,
+}"#;
+    let _decoded: ResumeAudioVideo = json_round_trip(body);
+    reads_post::<
+        ResumeAudioVideo,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
+}
+
+/// The resumeAudioVideo POST xml request sample.
+#[test]
+fn resume_audio_video_post_xml_request() {
+    requests_content::<
+        ResumeAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/resumeAudioVideo HTTP/1.1",
+        "application/sdp",
+        r#""#,
     );
 }
 
 /// The resumeAudioVideo POST xml response sample.
 #[test]
 fn resume_audio_video_post_xml_response() {
-    let _decoded: ResumeAudioVideo = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,base64-encoded-sdp" />
   <link rel="mediaOffer" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -20077,15 +25383,59 @@ fn resume_audio_video_post_xml_response() {
   <link rel="dismiss" href="/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss" />
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: ResumeAudioVideo = xml_round_trip(body);
+    reads_post::<
+        ResumeAudioVideo,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
+}
+
+/// The resumePhoneAudio POST json request sample.
+#[test]
+fn resume_phone_audio_post_json_request() {
+    requests_without_body::<
+        ResumePhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio HTTP/1.1",
+    );
+}
+
+/// The resumePhoneAudio POST json response sample.
+#[test]
+fn resume_phone_audio_post_json_response() {
+    reads_post::<ResumePhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The resumePhoneAudio POST xml request sample.
+#[test]
+fn resume_phone_audio_post_xml_request() {
+    requests_without_body::<
+        ResumePhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio HTTP/1.1",
+    );
+}
+
+/// The resumePhoneAudio POST xml response sample.
+#[test]
+fn resume_phone_audio_post_xml_response() {
+    reads_post::<ResumePhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The root GET json request sample.
+#[test]
+fn root_get_json_request() {
+    requests_get::<
+        Root,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root HTTP/1.1",
     );
 }
 
 /// The root GET json response sample.
 #[test]
 fn root_get_json_response() {
-    let _decoded: Root = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "root",
   "_links" : {
     "self" : {
@@ -20101,29 +25451,47 @@ fn root_get_json_response() {
       "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
     }
   }
-}"#,
+}"#;
+    let _decoded: Root = json_round_trip(body);
+    reads_get::<Root>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The root GET xml request sample.
+#[test]
+fn root_get_xml_request() {
+    requests_get::<
+        Root,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root HTTP/1.1",
     );
 }
 
 /// The root GET xml response sample.
 #[test]
 fn root_get_xml_response() {
-    let _decoded: Root = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="root" href="/autodiscover/autodiscoverservice.svc/root" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
   <link rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" />
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">root</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Root = xml_round_trip(body);
+    reads_get::<Root>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The search GET json request sample.
+#[test]
+fn search_get_json_request() {
+    requests_get::<
+        Search,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
 }
 
 /// The search GET json response sample.
 #[test]
 fn search_get_json_response() {
-    let decoded: Search = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "search",
   "moreResultsAvailable" : false,
   "_links" : {
@@ -20364,16 +25732,26 @@ fn search_get_json_response() {
       }
     ]
   }
-}"#,
-    );
+}"#;
+    let decoded: Search = json_round_trip(body);
     holds(&decoded.more_results_available, r#"false"#);
+    reads_get::<
+        Search,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The search GET xml request sample.
+#[test]
+fn search_get_xml_request() {
+    requests_get::<
+        Search,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
 }
 
 /// The search GET xml response sample.
 #[test]
 fn search_get_xml_response() {
-    let _decoded: Search = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">search</property>
   <property name="moreResultsAvailable">False</property>
@@ -20484,8 +25862,17 @@ fn search_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: Search = xml_round_trip(body);
+    reads_get::<Search>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The search2 GET json request sample.
+#[test]
+fn search2_get_json_request() {
+    requests_get::<
+        Search2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
 }
 
 /// The search2 GET json response sample.
@@ -20739,11 +26126,18 @@ fn search2_get_json_response() {
     holds(&decoded.more_results_available, r#"false"#);
 }
 
+/// The search2 GET xml request sample.
+#[test]
+fn search2_get_xml_request() {
+    requests_get::<
+        Search2,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/search HTTP/1.1");
+}
+
 /// The search2 GET xml response sample.
 #[test]
 fn search2_get_xml_response() {
-    let decoded: Search2 = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="search" href="/ucwa/v1/applications/192/search" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">search</property>
   <property name="moreResultsAvailable">False</property>
@@ -20854,16 +26248,174 @@ fn search2_get_xml_response() {
       </resource>
     </resource>
   </resource>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: Search2 = xml_round_trip(body);
     holds(&decoded.more_results_available, r#""False""#);
+    reads_get::<
+        Search2,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The sendMessage POST json request sample.
+#[test]
+fn send_message_post_json_request() {
+    requests_content::<
+        SendMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage HTTP/1.1",
+        "text/plain",
+        r#"HelloWorld!"#,
+    );
+}
+
+/// The sendMessage POST json response sample.
+#[test]
+fn send_message_post_json_response() {
+    reads_post::<
+        SendMessage,
+    >(
+        "HTTP/1.1 201 Created",
+        &[
+            (
+                "Location",
+                "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165",
+            ),
+        ],
+        r#""#,
+    );
+}
+
+/// The sendMessage POST xml request sample.
+#[test]
+fn send_message_post_xml_request() {
+    requests_content::<
+        SendMessage,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage HTTP/1.1",
+        "text/plain",
+        r#""#,
+    );
+}
+
+/// The sendMessage POST xml response sample.
+#[test]
+fn send_message_post_xml_response() {
+    reads_post::<
+        SendMessage,
+    >(
+        "HTTP/1.1 201 Created",
+        &[
+            (
+                "Location",
+                "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165",
+            ),
+        ],
+        r#""#,
+    );
+}
+
+/// The sendProvisionalAnswer POST json request sample.
+#[test]
+fn send_provisional_answer_post_json_request() {
+    requests_content::<
+        SendProvisionalAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer HTTP/1.1",
+        "application/sdp",
+        r#"v=0o=AudiocodesGW129380630129380304INIP4172.29.107.252s=Phone-Callc=INIP4172.29.107.252t=00m=audio-6020RTP/AVP013101a=rtpmap : 0PCMU/8000a=rtpmap : 101telephone-event/8000a=fmtp : 1010-15a=ptime : 20a=sendrecva=rtcp : 6021INIP4172.29.107.252"#,
+    );
+}
+
+/// The sendProvisionalAnswer POST json response sample.
+#[test]
+fn send_provisional_answer_post_json_response() {
+    reads_post::<SendProvisionalAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The sendProvisionalAnswer POST xml request sample.
+#[test]
+fn send_provisional_answer_post_xml_request() {
+    requests_content::<
+        SendProvisionalAnswer,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer HTTP/1.1",
+        "application/sdp",
+        r#""#,
+    );
+}
+
+/// The sendProvisionalAnswer POST xml response sample.
+#[test]
+fn send_provisional_answer_post_xml_response() {
+    reads_post::<SendProvisionalAnswer>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The sessions GET json request sample.
+#[test]
+fn sessions_get_json_request() {
+    requests_get::<
+        Sessions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/sessions HTTP/1.1",
+    );
+}
+
+/// The sessions GET xml request sample.
+#[test]
+fn sessions_get_xml_request() {
+    requests_get::<
+        Sessions,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/sessions HTTP/1.1",
+    );
+}
+
+/// The setIsTyping POST json request sample.
+#[test]
+fn set_is_typing_post_json_request() {
+    requests_without_body::<
+        SetIsTyping,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping HTTP/1.1",
+    );
+}
+
+/// The setIsTyping POST json response sample.
+#[test]
+fn set_is_typing_post_json_response() {
+    reads_post::<SetIsTyping>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The setIsTyping POST xml request sample.
+#[test]
+fn set_is_typing_post_xml_request() {
+    requests_without_body::<
+        SetIsTyping,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping HTTP/1.1",
+    );
+}
+
+/// The setIsTyping POST xml response sample.
+#[test]
+fn set_is_typing_post_xml_response() {
+    reads_post::<SetIsTyping>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingSettings GET json request sample.
+#[test]
+fn simultaneous_ring_settings_get_json_request() {
+    requests_get::<
+        SimultaneousRingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+    );
 }
 
 /// The simultaneousRingSettings GET json response sample.
 #[test]
 fn simultaneous_ring_settings_get_json_response() {
-    let decoded: SimultaneousRingSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "simultaneousRingSettings",
   "ringDelay" : 5,
   "target" : "None",
@@ -20884,17 +26436,29 @@ fn simultaneous_ring_settings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: SimultaneousRingSettings = json_round_trip(body);
     holds(&decoded.ring_delay, r#"5"#);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        SimultaneousRingSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The simultaneousRingSettings GET xml request sample.
+#[test]
+fn simultaneous_ring_settings_get_xml_request() {
+    requests_get::<
+        SimultaneousRingSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+    );
 }
 
 /// The simultaneousRingSettings GET xml response sample.
 #[test]
 fn simultaneous_ring_settings_get_xml_response() {
-    let decoded: SimultaneousRingSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="simultaneousRingSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="simultaneousRingToContact" href="/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact" />
@@ -20903,35 +26467,136 @@ fn simultaneous_ring_settings_get_xml_response() {
   <property name="rel">simultaneousRingSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: SimultaneousRingSettings = xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        SimultaneousRingSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The simultaneousRingSettings PUT json request sample.
 #[test]
 fn simultaneous_ring_settings_put_json_request() {
-    let _decoded: SimultaneousRingSettingsRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "simultaneousRingSettings",
   "ringDelay" : 5,
   "target" : "None"
-}"#,
+}"#;
+    let _decoded: SimultaneousRingSettingsRequest = request_json_round_trip(body);
+    requests_put::<
+        SimultaneousRingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+        "application/json",
+        body,
     );
+}
+
+/// The simultaneousRingSettings PUT json response sample.
+#[test]
+fn simultaneous_ring_settings_put_json_response() {
+    reads_put::<SimultaneousRingSettings>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The simultaneousRingSettings PUT xml request sample.
 #[test]
 fn simultaneous_ring_settings_put_xml_request() {
-    let decoded: SimultaneousRingSettingsRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">simultaneousRingSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: SimultaneousRingSettingsRequest = request_resource_xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
+    requests_put::<
+        SimultaneousRingSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings HTTP/1.1",
+        "application/xml",
+        body,
+    );
+}
+
+/// The simultaneousRingSettings PUT xml response sample.
+#[test]
+fn simultaneous_ring_settings_put_xml_response() {
+    reads_put::<SimultaneousRingSettings>("HTTP/1.1 200 OK", &[], r#""#);
+}
+
+/// The simultaneousRingToContact POST json response sample.
+#[test]
+fn simultaneous_ring_to_contact_post_json_response() {
+    reads_post::<SimultaneousRingToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToContact POST xml response sample.
+#[test]
+fn simultaneous_ring_to_contact_post_xml_response() {
+    reads_post::<SimultaneousRingToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToDelegates POST json response sample.
+#[test]
+fn simultaneous_ring_to_delegates_post_json_response() {
+    reads_post::<SimultaneousRingToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToDelegates POST xml response sample.
+#[test]
+fn simultaneous_ring_to_delegates_post_xml_response() {
+    reads_post::<SimultaneousRingToDelegates>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToTeam POST json response sample.
+#[test]
+fn simultaneous_ring_to_team_post_json_response() {
+    reads_post::<SimultaneousRingToTeam>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The simultaneousRingToTeam POST xml response sample.
+#[test]
+fn simultaneous_ring_to_team_post_xml_response() {
+    reads_post::<SimultaneousRingToTeam>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The startAudio POST json request sample.
+#[test]
+fn start_audio_post_json_request() {
+    requests_content::<
+        StartAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Normal",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudio POST json response sample.
+#[test]
+fn start_audio_post_json_response() {
+    reads_post::<
+        StartAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudio POST xml request sample.
@@ -20955,6 +26620,67 @@ fn start_audio_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudio POST xml response sample.
+#[test]
+fn start_audio_post_xml_response() {
+    reads_post::<
+        StartAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudio2 POST json request sample.
+#[test]
+fn start_audio2_post_json_request() {
+    requests_content::<
+        StartAudio2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudio2 POST json response sample.
+#[test]
+fn start_audio2_post_json_response() {
+    reads_post::<
+        StartAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudio2 POST xml request sample.
@@ -20978,6 +26704,68 @@ fn start_audio2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudio2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudio2 POST xml response sample.
+#[test]
+fn start_audio2_post_xml_response() {
+    reads_post::<
+        StartAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioOnBehalfOfDelegator POST json request sample.
+#[test]
+fn start_audio_on_behalf_of_delegator_post_json_request() {
+    requests_content::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "delegator" : "samplevalue",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioOnBehalfOfDelegator POST json response sample.
+#[test]
+fn start_audio_on_behalf_of_delegator_post_json_response() {
+    reads_post::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioOnBehalfOfDelegator POST xml request sample.
@@ -21002,6 +26790,64 @@ fn start_audio_on_behalf_of_delegator_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioOnBehalfOfDelegator POST xml response sample.
+#[test]
+fn start_audio_on_behalf_of_delegator_post_xml_response() {
+    reads_post::<
+        StartAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioVideo POST json request sample.
+#[test]
+fn start_audio_video_post_json_request() {
+    requests_content::<
+        StartAudioVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioVideo POST json response sample.
+#[test]
+fn start_audio_video_post_json_response() {
+    reads_post::<
+        StartAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioVideo POST xml request sample.
@@ -21026,6 +26872,68 @@ fn start_audio_video_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioVideo POST xml response sample.
+#[test]
+fn start_audio_video_post_xml_response() {
+    reads_post::<
+        StartAudioVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioVideo2 POST json request sample.
+#[test]
+fn start_audio_video2_post_json_request() {
+    requests_content::<
+        StartAudioVideo2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioVideo2 POST json response sample.
+#[test]
+fn start_audio_video2_post_json_response() {
+    reads_post::<
+        StartAudioVideo2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioVideo2 POST xml request sample.
@@ -21050,6 +26958,69 @@ fn start_audio_video2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioVideo2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioVideo2 POST xml response sample.
+#[test]
+fn start_audio_video2_post_xml_response() {
+    reads_post::<
+        StartAudioVideo2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startAudioVideoOnBehalfOfDelegator POST json request sample.
+#[test]
+fn start_audio_video_on_behalf_of_delegator_post_json_request() {
+    requests_content::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "joinVideoMuted" : false,
+  "delegator" : "samplevalue",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startAudioVideoOnBehalfOfDelegator POST json response sample.
+#[test]
+fn start_audio_video_on_behalf_of_delegator_post_json_response() {
+    reads_post::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startAudioVideoOnBehalfOfDelegator POST xml request sample.
@@ -21075,6 +27046,73 @@ fn start_audio_video_on_behalf_of_delegator_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startAudioVideoOnBehalfOfDelegator POST xml response sample.
+#[test]
+fn start_audio_video_on_behalf_of_delegator_post_xml_response() {
+    reads_post::<
+        StartAudioVideoOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startEmergencyCall POST json request sample.
+#[test]
+fn start_emergency_call_post_json_request() {
+    requests_content::<
+        StartEmergencyCall,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startEmergencyCall HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinAudioMuted" : false,
+  "address" : "samplevalue",
+  "building" : "samplevalue",
+  "city" : "samplevalue",
+  "country" : "samplevalue",
+  "state" : "samplevalue",
+  "zip" : "samplevalue",
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startEmergencyCall POST json response sample.
+#[test]
+fn start_emergency_call_post_json_response() {
+    reads_post::<
+        StartEmergencyCall,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
 }
 
 /// The startEmergencyCall POST xml request sample.
@@ -21104,6 +27142,61 @@ fn start_emergency_call_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartEmergencyCall,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startEmergencyCall HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startEmergencyCall POST xml response sample.
+#[test]
+fn start_emergency_call_post_xml_response() {
+    reads_post::<
+        StartEmergencyCall,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The startMessaging POST json request sample.
+#[test]
+fn start_messaging_post_json_request() {
+    requests_content::<
+        StartMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "_links" : {
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startMessaging POST json response sample.
+#[test]
+fn start_messaging_post_json_response() {
+    reads_post::<
+        StartMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The startMessaging POST xml request sample.
@@ -21124,6 +27217,65 @@ fn start_messaging_post_xml_request() {
     holds(&decoded.importance, r#""Urgent""#);
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    requests_post::<
+        StartMessaging,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startMessaging POST xml response sample.
+#[test]
+fn start_messaging_post_xml_response() {
+    reads_post::<
+        StartMessaging,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
+}
+
+/// The startMessaging2 POST json request sample.
+#[test]
+fn start_messaging2_post_json_request() {
+    requests_content::<
+        StartMessaging2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/json",
+        r#"{
+  "importance" : "Normal",
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "customContent" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    },
+    "message" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startMessaging2 POST json response sample.
+#[test]
+fn start_messaging2_post_json_response() {
+    reads_post::<
+        StartMessaging2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The startMessaging2 POST xml request sample.
@@ -21144,18 +27296,56 @@ fn start_messaging2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartMessaging2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startMessaging HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startMessaging2 POST xml response sample.
+#[test]
+fn start_messaging2_post_xml_response() {
+    reads_post::<
+        StartMessaging2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/602")],
+        r#""#,
+    );
 }
 
 /// The startOnlineMeeting POST json request sample.
 #[test]
 fn start_online_meeting_post_json_request() {
-    let _decoded: StartOnlineMeetingRequest = request_json_round_trip(
+    let decoded: StartOnlineMeetingRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "importance" : "Urgent",
   "subject" : "SkypeforBusiness",
   "threadId" : "292e0aaef36c426a97757f43dda19d06"
 }"#,
+    );
+    requests_post::<
+        StartOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startOnlineMeeting HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The startOnlineMeeting POST json response sample.
+#[test]
+fn start_online_meeting_post_json_response() {
+    reads_post::<
+        StartOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
     );
 }
 
@@ -21175,13 +27365,31 @@ fn start_online_meeting_post_xml_request() {
     holds(&decoded.importance, r#""Urgent""#);
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
+    requests_post::<
+        StartOnlineMeeting,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startOnlineMeeting HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startOnlineMeeting POST xml response sample.
+#[test]
+fn start_online_meeting_post_xml_response() {
+    reads_post::<
+        StartOnlineMeeting,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/711")],
+        r#""#,
+    );
 }
 
 /// The startOrRefreshSubscriptionToContactsAndGroups POST json response sample.
 #[test]
 fn start_or_refresh_subscription_to_contacts_and_groups_post_json_response() {
-    let decoded: MyContactsAndGroupsSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "myContactsAndGroupsSubscription",
   "state" : "Connecting",
   "_links" : {
@@ -21195,9 +27403,12 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_json_response() {
       "href" : "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: MyContactsAndGroupsSubscription = json_round_trip(body);
     holds(&decoded.state, r#""Connecting""#);
+    reads_post::<
+        StartOrRefreshSubscriptionToContactsAndGroups,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The startOrRefreshSubscriptionToContactsAndGroups POST xml response sample.
@@ -21217,7 +27428,7 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_xml_response() {
 /// The startPhoneAudio POST json request sample.
 #[test]
 fn start_phone_audio_post_json_request() {
-    let _decoded: StartPhoneAudioRequest = request_json_round_trip(
+    let decoded: StartPhoneAudioRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "phoneNumber" : "tel : +14255551234",
@@ -21226,6 +27437,25 @@ fn start_phone_audio_post_json_request() {
   "threadId" : "292e0aaef36c426a97757f43dda19d06",
   "to" : "sip : john@contoso.com"
 }"#,
+    );
+    requests_post::<
+        StartPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/json",
+    );
+}
+
+/// The startPhoneAudio POST json response sample.
+#[test]
+fn start_phone_audio_post_json_response() {
+    reads_post::<
+        StartPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
     );
 }
 
@@ -21249,6 +27479,62 @@ fn start_phone_audio_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartPhoneAudio,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startPhoneAudio POST xml response sample.
+#[test]
+fn start_phone_audio_post_xml_response() {
+    reads_post::<
+        StartPhoneAudio,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The startPhoneAudio2 POST json request sample.
+#[test]
+fn start_phone_audio2_post_json_request() {
+    requests_content::<
+        StartPhoneAudio2,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "phoneNumber" : "tel : +14255551234",
+  "importance" : "Urgent",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip : john@contoso.com",
+  "_links" : {
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startPhoneAudio2 POST json response sample.
+#[test]
+fn start_phone_audio2_post_json_response() {
+    reads_post::<
+        StartPhoneAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
 }
 
 /// The startPhoneAudio2 POST xml request sample.
@@ -21271,6 +27557,63 @@ fn start_phone_audio2_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartPhoneAudio2,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudio HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startPhoneAudio2 POST xml response sample.
+#[test]
+fn start_phone_audio2_post_xml_response() {
+    reads_post::<
+        StartPhoneAudio2,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The startPhoneAudioOnBehalfOfDelegator POST json request sample.
+#[test]
+fn start_phone_audio_on_behalf_of_delegator_post_json_request() {
+    requests_content::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "phoneNumber" : "tel : +14255551234",
+  "importance" : "Normal",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "to" : "sip : john@contoso.com",
+  "delegator" : "samplevalue",
+  "_links" : {
+    "customContent" : {
+      "href" : "data : text/plain;base64,
+      somebase64encodedmessage"
+    }
+  }
+}"#,
+    );
+}
+
+/// The startPhoneAudioOnBehalfOfDelegator POST json response sample.
+#[test]
+fn start_phone_audio_on_behalf_of_delegator_post_json_response() {
+    reads_post::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
 }
 
 /// The startPhoneAudioOnBehalfOfDelegator POST xml request sample.
@@ -21294,6 +27637,63 @@ fn start_phone_audio_on_behalf_of_delegator_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.to, r#""sip:john@contoso.com""#);
+    requests_post::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startPhoneAudioOnBehalfOfDelegator POST xml response sample.
+#[test]
+fn start_phone_audio_on_behalf_of_delegator_post_xml_response() {
+    reads_post::<
+        StartPhoneAudioOnBehalfOfDelegator,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/146")],
+        r#""#,
+    );
+}
+
+/// The startVideo POST json request sample.
+#[test]
+fn start_video_post_json_request() {
+    requests_content::<
+        StartVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startVideo HTTP/1.1",
+        "application/json",
+        r#"{
+  "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
+  "to" : "sip : john@contoso.com",
+  "importance" : "Normal",
+  "subject" : "SkypeforBusiness",
+  "threadId" : "292e0aaef36c426a97757f43dda19d06",
+  "sessionContext" : "8efd502350ff419cb615018ae561f97e",
+  "joinVideoMuted" : false,
+  "_links" : {
+    "mediaOffer" : {
+      "href" : "data : application/sdp;base64,
+      base64-encoded-sdp"
+    }
+  }
+}
+
+```json
+
+
+#### JSON Response
+
+This sample is given only as an illustration of response syntax. The semantic content is not guaranteed to correspond to a valid scenario.
+
+```json
+
+HTTP/1.1 201 Created
+Location: /ucwa/v1/applications/192/communication/invitations/507"#,
+    );
 }
 
 /// The startVideo POST xml request sample.
@@ -21317,13 +27717,167 @@ fn start_video_post_xml_request() {
     holds(&decoded.subject, r#""Skype for Business""#);
     holds(&decoded.thread_id, r#""292e0aaef36c426a97757f43dda19d06""#);
     holds(&decoded.session_context, r#""8efd502350ff419cb615018ae561f97e""#);
+    requests_post::<
+        StartVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startVideo HTTP/1.1",
+        "application/xml",
+    );
+}
+
+/// The startVideo POST xml response sample.
+#[test]
+fn start_video_post_xml_response() {
+    reads_post::<
+        StartVideo,
+    >(
+        "HTTP/1.1 201 Created",
+        &[("Location", "/ucwa/v1/applications/192/communication/invitations/507")],
+        r#""#,
+    );
+}
+
+/// The stopAudio POST json response sample.
+#[test]
+fn stop_audio_post_json_response() {
+    reads_post::<StopAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopAudio POST xml response sample.
+#[test]
+fn stop_audio_post_xml_response() {
+    reads_post::<StopAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopAudioVideo POST json response sample.
+#[test]
+fn stop_audio_video_post_json_response() {
+    reads_post::<StopAudioVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopAudioVideo POST xml response sample.
+#[test]
+fn stop_audio_video_post_xml_response() {
+    reads_post::<StopAudioVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopMessaging POST json request sample.
+#[test]
+fn stop_messaging_post_json_request() {
+    requests_without_body::<
+        StopMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging HTTP/1.1",
+    );
+}
+
+/// The stopMessaging POST json response sample.
+#[test]
+fn stop_messaging_post_json_response() {
+    reads_post::<StopMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopMessaging POST xml request sample.
+#[test]
+fn stop_messaging_post_xml_request() {
+    requests_without_body::<
+        StopMessaging,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging HTTP/1.1",
+    );
+}
+
+/// The stopMessaging POST xml response sample.
+#[test]
+fn stop_messaging_post_xml_response() {
+    reads_post::<StopMessaging>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopPhoneAudio POST json request sample.
+#[test]
+fn stop_phone_audio_post_json_request() {
+    requests_without_body::<
+        StopPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The stopPhoneAudio POST json response sample.
+#[test]
+fn stop_phone_audio_post_json_response() {
+    reads_post::<StopPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopPhoneAudio POST xml request sample.
+#[test]
+fn stop_phone_audio_post_xml_request() {
+    requests_without_body::<
+        StopPhoneAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio HTTP/1.1",
+    );
+}
+
+/// The stopPhoneAudio POST xml response sample.
+#[test]
+fn stop_phone_audio_post_xml_response() {
+    reads_post::<StopPhoneAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopSubscriptionToContactsAndGroups POST json request sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_json_request() {
+    requests_without_body::<
+        StopSubscriptionToContactsAndGroups,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups HTTP/1.1",
+    );
+}
+
+/// The stopSubscriptionToContactsAndGroups POST json response sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_json_response() {
+    reads_post::<
+        StopSubscriptionToContactsAndGroups,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopSubscriptionToContactsAndGroups POST xml request sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_xml_request() {
+    requests_without_body::<
+        StopSubscriptionToContactsAndGroups,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups HTTP/1.1",
+    );
+}
+
+/// The stopSubscriptionToContactsAndGroups POST xml response sample.
+#[test]
+fn stop_subscription_to_contacts_and_groups_post_xml_response() {
+    reads_post::<
+        StopSubscriptionToContactsAndGroups,
+    >("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopVideo POST json response sample.
+#[test]
+fn stop_video_post_json_response() {
+    reads_post::<StopVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The stopVideo POST xml response sample.
+#[test]
+fn stop_video_post_xml_response() {
+    reads_post::<StopVideo>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The subscribeToGroupPresence POST json response sample.
 #[test]
 fn subscribe_to_group_presence_post_json_response() {
-    let decoded: PresenceSubscription = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "presenceSubscription",
   "id" : "3",
   "_links" : {
@@ -21337,9 +27891,12 @@ fn subscribe_to_group_presence_post_json_response() {
       "href" : "/ucwa/v1/applications/192/presenceSubscription/memberships"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: PresenceSubscription = json_round_trip(body);
     holds(&decoded.id, r#""3""#);
+    reads_post::<
+        SubscribeToGroupPresence,
+    >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
 }
 
 /// The subscribeToGroupPresence POST xml response sample.
@@ -21356,11 +27913,20 @@ fn subscribe_to_group_presence_post_xml_response() {
     );
 }
 
+/// The subscribedContacts GET json request sample.
+#[test]
+fn subscribed_contacts_get_json_request() {
+    requests_get::<
+        SubscribedContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/subscribedContacts HTTP/1.1",
+    );
+}
+
 /// The subscribedContacts GET json response sample.
 #[test]
 fn subscribed_contacts_get_json_response() {
-    let _decoded: SubscribedContacts = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "subscribedContacts",
   "_links" : {
     "self" : {
@@ -21372,20 +27938,35 @@ fn subscribed_contacts_get_json_response() {
       }
     ]
   }
-}"#,
+}"#;
+    let _decoded: SubscribedContacts = json_round_trip(body);
+    reads_get::<
+        SubscribedContacts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The subscribedContacts GET xml request sample.
+#[test]
+fn subscribed_contacts_get_xml_request() {
+    requests_get::<
+        SubscribedContacts,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/subscribedContacts HTTP/1.1",
     );
 }
 
 /// The subscribedContacts GET xml response sample.
 #[test]
 fn subscribed_contacts_get_xml_response() {
-    let _decoded: SubscribedContacts = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="subscribedContacts" href="/ucwa/v1/applications/192/subscribedContacts" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/586" />
   <property name="rel">subscribedContacts</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: SubscribedContacts = xml_round_trip(body);
+    reads_get::<
+        SubscribedContacts,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The subscribedContacts added event sample.
@@ -21466,6 +28047,14 @@ fn subscribed_contacts_deleted_event() {
     );
 }
 
+/// The to GET json request sample.
+#[test]
+fn to_get_json_request() {
+    requests_get::<
+        To,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/107 HTTP/1.1");
+}
+
 /// The to GET json response sample.
 #[test]
 fn to_get_json_response() {
@@ -21527,11 +28116,18 @@ fn to_get_json_response() {
     holds(&decoded.name, r#""Alex Doe""#);
 }
 
+/// The to GET xml request sample.
+#[test]
+fn to_get_xml_request() {
+    requests_get::<
+        To,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/107 HTTP/1.1");
+}
+
 /// The to GET xml response sample.
 #[test]
 fn to_get_xml_response() {
-    let decoded: To = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="contact" href="/ucwa/v1/applications/192/people/282" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -21556,8 +28152,8 @@ fn to_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: To = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -21570,13 +28166,21 @@ fn to_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<To>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The transferredBy GET json request sample.
+#[test]
+fn transferred_by_get_json_request() {
+    requests_get::<
+        TransferredBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/766 HTTP/1.1");
 }
 
 /// The transferredBy GET json response sample.
 #[test]
 fn transferred_by_get_json_response() {
-    let decoded: TransferredBy = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "transferredBy",
   "company" : "Contoso Corp.",
   "department" : "Engineering",
@@ -21617,8 +28221,8 @@ fn transferred_by_get_json_response() {
       "href" : "/ucwa/v1/applications/192/people/282/contactSupportedModalities"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: TransferredBy = json_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -21631,13 +28235,23 @@ fn transferred_by_get_json_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        TransferredBy,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The transferredBy GET xml request sample.
+#[test]
+fn transferred_by_get_xml_request() {
+    requests_get::<
+        TransferredBy,
+    >("Get https://fe1.contoso.com:443/ucwa/v1/applications/192/people/766 HTTP/1.1");
 }
 
 /// The transferredBy GET xml response sample.
 #[test]
 fn transferred_by_get_xml_response() {
-    let decoded: TransferredBy = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="transferredBy" href="/ucwa/v1/applications/192/people/766" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contactLocation" href="/ucwa/v1/applications/192/people/282/contactLocation" />
   <link rel="contactNote" href="/ucwa/v1/applications/192/people/282/contactNote" />
@@ -21662,8 +28276,8 @@ fn transferred_by_get_xml_response() {
   <property name="type">User</property>
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: TransferredBy = xml_round_trip(body);
     holds(&decoded.company, r#""Contoso Corp.""#);
     holds(&decoded.department, r#""Engineering""#);
     holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
@@ -21676,6 +28290,41 @@ fn transferred_by_get_xml_response() {
         r#""tel:4255551212;phone-context=defaultprofile""#,
     );
     holds(&decoded.name, r#""Alex Doe""#);
+    reads_get::<
+        TransferredBy,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The turnOffCallForwarding POST json request sample.
+#[test]
+fn turn_off_call_forwarding_post_json_request() {
+    requests_without_body::<
+        TurnOffCallForwarding,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding HTTP/1.1",
+    );
+}
+
+/// The turnOffCallForwarding POST json response sample.
+#[test]
+fn turn_off_call_forwarding_post_json_response() {
+    reads_post::<TurnOffCallForwarding>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The turnOffCallForwarding POST xml request sample.
+#[test]
+fn turn_off_call_forwarding_post_xml_request() {
+    requests_without_body::<
+        TurnOffCallForwarding,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding HTTP/1.1",
+    );
+}
+
+/// The turnOffCallForwarding POST xml response sample.
+#[test]
+fn turn_off_call_forwarding_post_xml_response() {
+    reads_post::<TurnOffCallForwarding>("HTTP/1.1 204 No Content", &[], r#""#);
 }
 
 /// The typingParticipants added event sample.
@@ -21756,11 +28405,20 @@ fn typing_participants_deleted_event() {
     );
 }
 
+/// The unansweredCallSettings GET json request sample.
+#[test]
+fn unanswered_call_settings_get_json_request() {
+    requests_get::<
+        UnansweredCallSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+    );
+}
+
 /// The unansweredCallSettings GET json response sample.
 #[test]
 fn unanswered_call_settings_get_json_response() {
-    let decoded: UnansweredCallSettings = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "unansweredCallSettings",
   "ringDelay" : 5,
   "target" : "None",
@@ -21781,17 +28439,29 @@ fn unanswered_call_settings_get_json_response() {
       "href" : "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail"
     }
   }
-}"#,
-    );
+}"#;
+    let decoded: UnansweredCallSettings = json_round_trip(body);
     holds(&decoded.ring_delay, r#"5"#);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        UnansweredCallSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The unansweredCallSettings GET xml request sample.
+#[test]
+fn unanswered_call_settings_get_xml_request() {
+    requests_get::<
+        UnansweredCallSettings,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+    );
 }
 
 /// The unansweredCallSettings GET xml response sample.
 #[test]
 fn unanswered_call_settings_get_xml_response() {
-    let decoded: UnansweredCallSettings = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="unansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
   <link rel="resetUnansweredCallSettings" href="/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings" />
@@ -21800,42 +28470,166 @@ fn unanswered_call_settings_get_xml_response() {
   <property name="rel">unansweredCallSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: UnansweredCallSettings = xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
+    reads_get::<
+        UnansweredCallSettings,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The unansweredCallSettings PUT json request sample.
 #[test]
 fn unanswered_call_settings_put_json_request() {
-    let _decoded: UnansweredCallSettingsRequest = request_json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "unansweredCallSettings",
   "ringDelay" : 5,
   "target" : "None"
-}"#,
+}"#;
+    let _decoded: UnansweredCallSettingsRequest = request_json_round_trip(body);
+    requests_put::<
+        UnansweredCallSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+        "application/json",
+        body,
     );
+}
+
+/// The unansweredCallSettings PUT json response sample.
+#[test]
+fn unanswered_call_settings_put_json_response() {
+    reads_put::<UnansweredCallSettings>("HTTP/1.1 200 OK", &[], r#""#);
 }
 
 /// The unansweredCallSettings PUT xml request sample.
 #[test]
 fn unanswered_call_settings_put_xml_request() {
-    let decoded: UnansweredCallSettingsRequest = request_resource_xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">unansweredCallSettings</property>
   <property name="ringDelay">5</property>
   <property name="target">None</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: UnansweredCallSettingsRequest = request_resource_xml_round_trip(body);
     holds(&decoded.target, r#""None""#);
+    requests_put::<
+        UnansweredCallSettings,
+    >(
+        "Put https://fe1.contoso.com:443/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings HTTP/1.1",
+        "application/xml",
+        body,
+    );
+}
+
+/// The unansweredCallSettings PUT xml response sample.
+#[test]
+fn unanswered_call_settings_put_xml_response() {
+    reads_put::<UnansweredCallSettings>("HTTP/1.1 200 OK", &[], r#""#);
+}
+
+/// The unansweredCallToContact POST json response sample.
+#[test]
+fn unanswered_call_to_contact_post_json_response() {
+    reads_post::<UnansweredCallToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unansweredCallToContact POST xml response sample.
+#[test]
+fn unanswered_call_to_contact_post_xml_response() {
+    reads_post::<UnansweredCallToContact>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unansweredCallToVoicemail POST json response sample.
+#[test]
+fn unanswered_call_to_voicemail_post_json_response() {
+    reads_post::<UnansweredCallToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unansweredCallToVoicemail POST xml response sample.
+#[test]
+fn unanswered_call_to_voicemail_post_xml_response() {
+    reads_post::<UnansweredCallToVoicemail>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteAudio POST json request sample.
+#[test]
+fn unmute_audio_post_json_request() {
+    requests_without_body::<
+        UnmuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio HTTP/1.1",
+    );
+}
+
+/// The unmuteAudio POST json response sample.
+#[test]
+fn unmute_audio_post_json_response() {
+    reads_post::<UnmuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteAudio POST xml request sample.
+#[test]
+fn unmute_audio_post_xml_request() {
+    requests_without_body::<
+        UnmuteAudio,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio HTTP/1.1",
+    );
+}
+
+/// The unmuteAudio POST xml response sample.
+#[test]
+fn unmute_audio_post_xml_response() {
+    reads_post::<UnmuteAudio>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteVideo POST json request sample.
+#[test]
+fn unmute_video_post_json_request() {
+    requests_without_body::<
+        UnmuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo HTTP/1.1",
+    );
+}
+
+/// The unmuteVideo POST json response sample.
+#[test]
+fn unmute_video_post_json_response() {
+    reads_post::<UnmuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The unmuteVideo POST xml request sample.
+#[test]
+fn unmute_video_post_xml_request() {
+    requests_without_body::<
+        UnmuteVideo,
+    >(
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo HTTP/1.1",
+    );
+}
+
+/// The unmuteVideo POST xml response sample.
+#[test]
+fn unmute_video_post_xml_response() {
+    reads_post::<UnmuteVideo>("HTTP/1.1 204 No Content", &[], r#""#);
+}
+
+/// The user GET json request sample.
+#[test]
+fn user_get_json_request() {
+    requests_get::<
+        User,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user HTTP/1.1",
+    );
 }
 
 /// The user GET json response sample.
 #[test]
 fn user_get_json_response() {
-    let _decoded: User = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "user",
   "_links" : {
     "self" : {
@@ -21851,21 +28645,42 @@ fn user_get_json_response() {
       "href" : "/autodiscover/autodiscoverservice.svc/root/xframe"
     }
   }
-}"#,
+}"#;
+    let _decoded: User = json_round_trip(body);
+    reads_get::<User>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+}
+
+/// The user GET xml request sample.
+#[test]
+fn user_get_xml_request() {
+    requests_get::<
+        User,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/user HTTP/1.1",
     );
 }
 
 /// The user GET xml response sample.
 #[test]
 fn user_get_xml_response() {
-    let _decoded: User = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="user" href="/autodiscover/autodiscoverservice.svc/root/user" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="applications" href="/ucwa/v1/applications" />
   <link rel="redirect" href="/autodiscover/autodiscoverservice.svc/root/user/redirect" />
   <link rel="xframe" href="/autodiscover/autodiscoverservice.svc/root/xframe" />
   <property name="rel">user</property>
-</resource>"#,
+</resource>"#;
+    let _decoded: User = xml_round_trip(body);
+    reads_get::<User>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+}
+
+/// The videoLockedOnParticipant GET json request sample.
+#[test]
+fn video_locked_on_participant_get_json_request() {
+    requests_get::<
+        VideoLockedOnParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant HTTP/1.1",
     );
 }
 
@@ -21948,11 +28763,20 @@ fn video_locked_on_participant_get_json_response() {
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
 }
 
+/// The videoLockedOnParticipant GET xml request sample.
+#[test]
+fn video_locked_on_participant_get_xml_request() {
+    requests_get::<
+        VideoLockedOnParticipant,
+    >(
+        "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant HTTP/1.1",
+    );
+}
+
 /// The videoLockedOnParticipant GET xml response sample.
 #[test]
 fn video_locked_on_participant_get_xml_response() {
-    let _decoded: VideoLockedOnParticipant = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="participant" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="admit" href="/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit" />
   <link rel="contact" href="/ucwa/v1/applications/192/people/282" />
@@ -21981,8 +28805,11 @@ fn video_locked_on_participant_get_xml_response() {
   <property name="sourceNetwork">SameEnterprise</property>
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
-</resource>"#,
-    );
+</resource>"#;
+    let _decoded: VideoLockedOnParticipant = xml_round_trip(body);
+    reads_get::<
+        VideoLockedOnParticipant,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The videoLockedOnParticipant added event sample.
@@ -22099,6 +28926,26 @@ fn video_locked_on_participant_deleted_event() {
   ]
 }"#,
         1usize,
+    );
+}
+
+/// The xframe GET json request sample.
+#[test]
+fn xframe_get_json_request() {
+    requests_get::<
+        Xframe,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/xframe HTTP/1.1",
+    );
+}
+
+/// The xframe GET xml request sample.
+#[test]
+fn xframe_get_xml_request() {
+    requests_get::<
+        Xframe,
+    >(
+        "Get https://fe1.contoso.com:443/autodiscover/autodiscoverservice.svc/root/xframe HTTP/1.1",
     );
 }
 

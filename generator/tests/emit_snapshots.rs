@@ -144,15 +144,82 @@ fn generated_code_sets_no_lint_levels_that_a_new_rustc_could_break() {
 #[test]
 fn samples_are_counted_by_what_the_tests_do_with_them() {
     // seeds: JSON + XML response, event, request → tested; damaged XML and the
-    // request without its required `to` → rejected.
+    // request without its required `to` → rejected; the two GET responses
+    // read and the POST request built with the typed operations → exchanges.
     assert_eq!(
         sample_counts(&load_fixture("seeds")).unwrap(),
         SampleCounts {
             tested: 4,
             rejected: 2,
-            untested: 0
+            untested: 0,
+            exchanges: 3,
         }
     );
+}
+
+/// Every identifier of `tokens`, groups included (doc comments are literals, not identifiers).
+fn identifiers(tokens: proc_macro2::TokenStream, into: &mut std::collections::BTreeSet<String>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                into.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => identifiers(group.stream(), into),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn the_generated_code_does_no_io_and_needs_no_async_runtime() {
+    // Typed operations build and read `http` values; carrying them is the user's.
+    let forbidden = [
+        "async",
+        "await",
+        "io",
+        "net",
+        "fs",
+        "process",
+        "thread",
+        "tokio",
+        "reqwest",
+        "hyper",
+        "TcpStream",
+        "File",
+    ];
+    for fixture in ["seeds", "hostile"] {
+        let docs = load_fixture(fixture);
+        let options = options_for(Path::new("."));
+        let mut files = crate_files(&docs, &options).unwrap();
+        files.insert(
+            "single_file.rs".into(),
+            single_file(&docs, &options).unwrap(),
+        );
+        for (path, text) in files {
+            if path == "Cargo.toml" {
+                let dependencies = text.split("[dependencies]").nth(1).unwrap_or_default();
+                let names: Vec<&str> = dependencies
+                    .lines()
+                    .take_while(|line| !line.starts_with('['))
+                    .filter_map(|line| line.split_once(" = ").map(|(name, _)| name))
+                    .collect();
+                assert_eq!(names, ["serde", "serde_json", "ucwa-runtime"], "{fixture}");
+                continue;
+            }
+            if !path.ends_with(".rs") || path.starts_with("tests/") {
+                continue;
+            }
+            let file = syn::parse_file(&text).unwrap();
+            let mut used = std::collections::BTreeSet::new();
+            identifiers(quote::ToTokens::to_token_stream(&file), &mut used);
+            let found: Vec<&&str> = forbidden
+                .iter()
+                .filter(|name| used.contains(**name))
+                .collect();
+            assert!(found.is_empty(), "{fixture} {path} names {found:?}");
+            assert!(used.contains("Get") || used.contains("Post") || path != "single_file.rs");
+        }
+    }
 }
 
 #[test]

@@ -57,6 +57,30 @@ pub enum DecodeError {
     DocumentType,
 }
 
+impl DecodeError {
+    /// Where in the body decoding failed, as a path of keys (`to`,
+    /// `_links.message`), when the error says: generated types name the
+    /// key of a field that does not decode, and serde the key a required
+    /// field lacks.
+    pub fn path(&self) -> Option<String> {
+        let DecodeError::Json(error) = self else {
+            return None;
+        };
+        let message = error.to_string();
+        let (mut path, rest) = crate::object::split_path(&message);
+        if let Some(missing) = rest
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(missing);
+        }
+        (!path.is_empty()).then_some(path)
+    }
+}
+
 /// Why a value could not be encoded.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -67,6 +91,14 @@ pub enum EncodeError {
     /// The XML writer failed.
     #[error("XML encoding: {0}")]
     Xml(String),
+    /// Typed query parameters that a query string cannot hold.
+    #[error("query parameter `{name}`: {reason}")]
+    Query {
+        /// The parameter (empty for the whole set).
+        name: String,
+        /// Why it has no query form.
+        reason: &'static str,
+    },
     /// The value has a form the UCWA XML format cannot express.
     #[error("XML encoding of `{name}`: {reason}")]
     Unrepresentable {
@@ -224,6 +256,17 @@ where
     /// Decodes a JSON error body.
     pub fn from_json(body: &str) -> Result<Self, DecodeError> {
         crate::json_from_str(body)
+    }
+
+    /// Decodes an error body in either format, told apart by its first
+    /// character; `None` when it is neither a UCWA error body nor text.
+    pub fn from_bytes(body: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(body).ok()?;
+        let text = text.trim_start_matches('\u{feff}').trim_start();
+        match crate::Format::sniff(text)? {
+            crate::Format::Json => Self::from_json(text).ok(),
+            crate::Format::Xml => Self::from_xml(text).ok(),
+        }
     }
 
     /// Decodes an XML error body (`<reason>` root).

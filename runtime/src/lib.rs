@@ -49,6 +49,7 @@ pub mod events;
 mod link;
 pub mod meta;
 mod object;
+pub mod operation;
 pub mod testing;
 pub mod xml;
 
@@ -57,6 +58,15 @@ pub use error::{DecodeError, EncodeError, ErrorBody, ErrorCode, ErrorSubcode};
 pub use link::{Embedded, Link, Links, OneOrMany, Untyped};
 pub use meta::{EventInfo, Method, OperationInfo, ParameterInfo, SyncError};
 pub use object::{ObjectReader, ObjectWriter};
+pub use operation::{
+    BodyError, Delete, DynOperation, DynamicError, Get, IntoOperationRequest, NoBody,
+    OperationRequest, Outcome, Payload, Post, Put, RequestBuilder, RequestError, ResponseError,
+    ResponseReader, StatusError, Target,
+};
+
+/// The `http` crate whose `Request` and `Response` typed operations build and
+/// read, re-exported so that generated crates need no dependency of their own.
+pub use http;
 
 /// Largest body (JSON or XML) accepted for decoding, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -144,8 +154,8 @@ pub trait RequestBody: serde::Serialize + serde::de::DeserializeOwned {
 pub mod prelude {
     pub use crate::xml::{Scalar, Shape};
     pub use crate::{
-        Embedded, EventInfo, Link, Links, Method, ObjectReader, ObjectWriter, OperationInfo,
-        ParameterInfo, RequestBody, Resource, SyncError,
+        Delete, Embedded, EventInfo, Get, Link, Links, Method, NoBody, ObjectReader, ObjectWriter,
+        OperationInfo, ParameterInfo, Post, Put, RequestBody, Resource, SyncError, Untyped,
     };
     pub use serde::{Deserialize, Deserializer, Serialize, Serializer};
     pub use serde_json::{Map, Value};
@@ -161,6 +171,44 @@ pub enum Format {
 }
 
 impl Format {
+    /// The media type of a body in this format, for `Content-Type` and `Accept`.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Xml => "application/xml",
+        }
+    }
+
+    /// The format of a `Content-Type`: `application/json`, `application/xml`,
+    /// `text/xml`, and any `+json` or `+xml` type such as UCWA's
+    /// `application/vnd.microsoft.com.ucwa+json`; `None` for anything else.
+    pub fn from_media_type(content_type: &str) -> Option<Format> {
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        let subtype = media_type.rsplit(['/', '+']).next().unwrap_or_default();
+        if subtype.eq_ignore_ascii_case("json") {
+            Some(Format::Json)
+        } else if subtype.eq_ignore_ascii_case("xml") {
+            Some(Format::Xml)
+        } else {
+            None
+        }
+    }
+
+    /// The format a body without `Content-Type` looks like: `{` or `[`
+    /// starts JSON, `<` XML.
+    pub fn sniff(body: &str) -> Option<Format> {
+        match body
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .next()
+        {
+            Some('{' | '[') => Some(Format::Json),
+            Some('<') => Some(Format::Xml),
+            _ => None,
+        }
+    }
+
     /// Decodes a body of resource `T` in this format.
     pub fn decode<T: Resource>(self, body: &str) -> Result<T, DecodeError> {
         match self {

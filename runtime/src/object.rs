@@ -78,7 +78,7 @@ impl ObjectReader {
         match self.object.remove(key).map(serde_json::from_value) {
             Some(Ok(value)) => value,
             Some(Err(error)) => {
-                self.error.get_or_insert(error);
+                self.error.get_or_insert(at_key(key, &error));
                 T::default()
             }
             None => T::default(),
@@ -91,7 +91,7 @@ impl ObjectReader {
         key: &'static str,
     ) -> Result<T, serde_json::Error> {
         match self.object.remove(key) {
-            Some(value) => serde_json::from_value(value),
+            Some(value) => serde_json::from_value(value).map_err(|error| at_key(key, &error)),
             None => Err(serde_json::Error::missing_field(key)),
         }
     }
@@ -100,6 +100,29 @@ impl ObjectReader {
     pub fn rest(&mut self) -> Map<String, Value> {
         std::mem::take(&mut self.object)
     }
+}
+
+/// `error` of the value under `key`, its message prefixed with the path of
+/// keys that leads to it: `` `to`: invalid type ``, and from a nested type
+/// `` `_links.message`: ... ``. [`crate::DecodeError::path`] reads it back.
+fn at_key(key: &str, error: &serde_json::Error) -> serde_json::Error {
+    let message = error.to_string();
+    let (inner, rest) = split_path(&message);
+    match inner.is_empty() {
+        true => serde_json::Error::custom(format_args!("`{key}`: {rest}")),
+        false => serde_json::Error::custom(format_args!("`{key}.{inner}`: {rest}")),
+    }
+}
+
+/// The path a message made by [`at_key`] starts with (empty when none), and
+/// the rest of the message.
+pub(crate) fn split_path(message: &str) -> (String, &str) {
+    message
+        .strip_prefix('`')
+        .and_then(|rest| rest.split_once("`: "))
+        .map_or((String::new(), message), |(path, rest)| {
+            (path.to_owned(), rest)
+        })
 }
 
 /// A generated type being written as a JSON object, key by key; the
@@ -220,13 +243,36 @@ mod tests {
     }
 
     #[test]
-    fn the_first_bad_field_is_the_error_with_serde_json_position() {
+    fn the_first_bad_field_is_the_error_with_its_path() {
         let error = serde_json::from_str::<Body>(r#"{"state":5,"count":"x","to":"t"}"#)
             .unwrap_err()
             .to_string();
         assert!(
-            error.starts_with("invalid type: integer `5`, expected a string"),
+            error.starts_with("`state`: invalid type: integer `5`, expected a string"),
             "{error}"
+        );
+        // A field of a generated type inside another names the whole path.
+        #[derive(Debug)]
+        struct Outer {
+            _inner: Option<Body>,
+        }
+        impl<'de> Deserialize<'de> for Outer {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                ObjectReader::new(deserializer)?.read(|fields| {
+                    Ok(Outer {
+                        _inner: fields.optional("_links"),
+                    })
+                })
+            }
+        }
+        let nested =
+            serde_json::from_str::<Outer>(r#"{"_links":{"to":"t","count":true}}"#).unwrap_err();
+        let nested = crate::DecodeError::from(nested);
+        assert_eq!(nested.path().as_deref(), Some("_links.count"));
+        let missing = serde_json::from_str::<Outer>(r#"{"_links":{}}"#).unwrap_err();
+        assert_eq!(
+            crate::DecodeError::from(missing).path().as_deref(),
+            Some("_links.to")
         );
         let missing = serde_json::from_str::<Body>(r#"{"state":"s"}"#).unwrap_err();
         assert!(

@@ -4,7 +4,9 @@
 //! rejected. These panic with the reason, as test helpers do.
 
 use crate::events::EventChannel;
-use crate::{xml, RequestBody, Resource};
+use crate::operation::{Delete, Get, NoBody, Outcome, Payload, Post, Put};
+use crate::{xml, Format, Link, RequestBody, Resource};
+use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -121,6 +123,210 @@ pub fn xml_events<K: DeserializeOwned>(body: &str, senders: usize) -> EventChann
     events
 }
 
+/// The method and URL of a documented request line (`Post https://... HTTP/1.1`).
+fn request_line(line: &str) -> (&str, &str) {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some(method), Some(url)) => (method, url),
+        _ => panic!("not a request line: {line:?}"),
+    }
+}
+
+/// The format of a documented `Content-Type`.
+fn format_of(content_type: &str) -> Format {
+    Format::from_media_type(content_type)
+        .unwrap_or_else(|| panic!("{content_type:?} is neither JSON nor XML"))
+}
+
+/// The built request has the documented request line, and `Accept` and
+/// `Content-Type` of the documented format (no `Content-Type` without a body).
+fn same_request_line(request: &http::Request<Vec<u8>>, line: &str, format: Format) {
+    let (method, url) = request_line(line);
+    assert!(
+        request.method().as_str().eq_ignore_ascii_case(method),
+        "{line}: built {}",
+        request.method()
+    );
+    assert_eq!(request.uri().to_string(), url, "{line}");
+    assert_eq!(request.headers()[ACCEPT], format.media_type(), "{line}");
+    match request.body().is_empty() {
+        true => assert!(!request.headers().contains_key(CONTENT_TYPE), "{line}"),
+        false => assert_eq!(
+            request.headers()[CONTENT_TYPE],
+            format.media_type(),
+            "{line}"
+        ),
+    }
+}
+
+/// The text of a built body.
+fn text(request: &http::Request<Vec<u8>>) -> &str {
+    std::str::from_utf8(request.body()).expect("the built body is UTF-8")
+}
+
+/// A documented GET request line is what the typed builder makes of its URL.
+pub fn requests_get<T: Get>(line: &str) {
+    requests_plain(line, |url| Link::<T>::new(url).get().build());
+}
+
+/// A documented DELETE request line is what the typed builder makes of its URL.
+pub fn requests_delete<T: Delete>(line: &str) {
+    requests_plain(line, |url| Link::<T>::new(url).delete().build());
+}
+
+/// A request without a body, built from the URL of `line`, is `line`.
+fn requests_plain<Out>(
+    line: &str,
+    build: impl Fn(&str) -> Result<crate::OperationRequest<Out>, crate::RequestError>,
+) {
+    let request = build(request_line(line).1).expect("the request builds");
+    same_request_line(request.request(), line, Format::Json);
+}
+
+/// The typed builder sends `body` (a documented request body, decoded) as
+/// the documented request does: its request line, the documented
+/// `Content-Type`, and a body that decodes back to `body`.
+pub fn requests_post<T: Post>(body: &T::Body, line: &str, content_type: &str)
+where
+    T::Body: PartialEq + std::fmt::Debug,
+{
+    let (_, url) = request_line(line);
+    let format = format_of(content_type);
+    let link = Link::<T>::new(url);
+    let request = link
+        .post(body)
+        .format(format)
+        .build()
+        .expect("the request builds");
+    same_request_line(request.request(), line, format);
+    let sent = T::Body::decode(format, text(request.request())).expect("the built body decodes");
+    assert_eq!(&sent, body, "{line}");
+}
+
+/// The typed builder sends a POST documented without a body as it is documented.
+pub fn requests_without_body<T: Post<Body = NoBody>>(line: &str) {
+    let (_, url) = request_line(line);
+    let request = Link::<T>::new(url)
+        .post(&NoBody)
+        .build()
+        .expect("the request builds");
+    same_request_line(request.request(), line, Format::Json);
+    assert!(request.request().body().is_empty());
+}
+
+/// The builder sends a POST body it has no type for (text, SDP, a multipart
+/// batch, an input the page documents no fields of) as documented.
+pub fn requests_content<T: Post>(line: &str, content_type: &str, body: &str) {
+    let (method, url) = request_line(line);
+    let value = HeaderValue::from_str(content_type).expect("a header value");
+    let request = Link::<T>::new(url)
+        .post_content(value, body.as_bytes().to_vec())
+        .build()
+        .expect("the request builds");
+    let request = request.request();
+    assert!(
+        request.method().as_str().eq_ignore_ascii_case(method),
+        "{line}"
+    );
+    assert_eq!(request.uri().to_string(), url, "{line}");
+    assert_eq!(request.headers()[CONTENT_TYPE], content_type, "{line}");
+    assert_eq!(request.body(), body.as_bytes());
+}
+
+/// A documented PUT (the resource sent back) is what the typed builder makes
+/// of its body: the request line, the `Content-Type`, the same resource.
+pub fn requests_put<T: Put>(line: &str, content_type: &str, body: &str) {
+    let (_, url) = request_line(line);
+    let format = format_of(content_type);
+    // An XML PUT may send the resource as an `<input>` (PayloadFormat.md).
+    let as_input = || -> Result<T, crate::DecodeError> {
+        let value = xml::input_to_json_value(body, T::xml_shape())?;
+        Ok(serde_json::from_value(value)?)
+    };
+    let resource = match format {
+        Format::Xml => T::from_xml(body).or_else(|_| as_input()),
+        Format::Json => T::from_json(body),
+    }
+    .expect("the documented body decodes");
+    let link = Link::<T>::new(url);
+    let request = link
+        .put(&resource)
+        .format(format)
+        .build()
+        .expect("the request builds");
+    same_request_line(request.request(), line, format);
+    let sent: T = format
+        .decode(text(request.request()))
+        .expect("the built body decodes");
+    // `rel` is written as the documented one in XML.
+    assert_eq!(
+        without(&sent, &["rel"]),
+        without(&resource, &["rel"]),
+        "{line}"
+    );
+}
+
+/// A documented response: its status line, headers (`Location`,
+/// `Content-Type`) and body.
+fn response(line: &str, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+    let mut response = http::Response::builder().status(status);
+    for (name, value) in headers {
+        response = response.header(*name, *value);
+    }
+    response.body(body.as_bytes().to_vec()).expect("a response")
+}
+
+/// The outcome is what the status says: `201` with its `Location`, `204` (or
+/// no body) nothing, a body the resource (or, untyped, the content).
+fn outcome_fits<T>(outcome: &Outcome<T>, line: &str, headers: &[(&str, &str)], body: &str) {
+    let location = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+        .map(|(_, value)| *value);
+    match outcome {
+        Outcome::Created { location: link, .. } => {
+            assert!(line.contains(" 201"), "{line}: read as Created");
+            assert_eq!(Some(link.href()), location, "{line}");
+        }
+        Outcome::NoContent => assert!(body.trim().is_empty(), "{line}: read as NoContent"),
+        Outcome::Resource(_) | Outcome::Content { .. } => {
+            let created_at = line.contains(" 201") && location.is_some();
+            assert!(!created_at, "{line}: a body read instead of Created");
+            assert!(!body.trim().is_empty(), "{line}");
+        }
+    }
+}
+
+/// The typed reader of a GET reads the documented answer as the resource.
+pub fn reads_get<T: Get>(line: &str, headers: &[(&str, &str)], body: &str) -> T {
+    T::read_get(&response(line, headers, body)).expect("the documented answer reads")
+}
+
+/// The typed reader of a POST reads the documented answer as its status says.
+pub fn reads_post<T: Post>(line: &str, headers: &[(&str, &str)], body: &str) -> Outcome<T::Output> {
+    let outcome =
+        T::read_post(&response(line, headers, body)).expect("the documented answer reads");
+    outcome_fits(&outcome, line, headers, body);
+    outcome
+}
+
+/// The typed reader of a PUT reads the documented answer as its status says.
+pub fn reads_put<T: Put>(line: &str, headers: &[(&str, &str)], body: &str) -> Outcome<T> {
+    let outcome = T::read_put(&response(line, headers, body)).expect("the documented answer reads");
+    outcome_fits(&outcome, line, headers, body);
+    outcome
+}
+
+/// The typed reader of a DELETE accepts the documented answer.
+pub fn reads_delete<T: Delete>(line: &str, headers: &[(&str, &str)], body: &str) {
+    T::read_delete(&response(line, headers, body)).expect("the documented answer reads");
+}
+
 /// Whether a body decodes; one per decoder a damaged sample would go to.
 pub type Decodes = fn(&str) -> bool;
 
@@ -220,6 +426,75 @@ mod tests {
     fn a_sample_that_loses_a_value_fails_its_round_trip() {
         // `count` is not a field of Note and Note keeps no `extra`: encoding loses it.
         let _: Note = json_round_trip(r#"{"rel":"note","count":1}"#);
+    }
+
+    impl Get for Note {
+        type Query = ();
+    }
+    impl Post for Note {
+        type Body = Note;
+        type Output = Note;
+        type Query = ();
+    }
+    impl Put for Note {}
+    impl Delete for Note {}
+
+    #[test]
+    fn documented_requests_are_built_and_documented_answers_read() {
+        requests_get::<Note>("GET https://pool.contoso.com/ucwa/notes/1 HTTP/1.1");
+        requests_delete::<Note>("Delete /ucwa/notes/1 HTTP/1.1");
+        let note = Note {
+            rel: None,
+            message: Some("hi".into()),
+        };
+        requests_post::<Note>(
+            &note,
+            "Post https://h:443/ucwa/notes HTTP/1.1",
+            "application/json",
+        );
+        requests_post::<Note>(
+            &note,
+            "POST /ucwa/notes",
+            "application/vnd.microsoft.com.ucwa+xml",
+        );
+        requests_content::<Note>("POST /ucwa/notes?x=1 HTTP/1.1", "text/plain", "What's up?");
+        let resource =
+            r#"<resource rel="note" href="/n"><property name="message">hi</property></resource>"#;
+        requests_put::<Note>("PUT /ucwa/notes/1 HTTP/1.1", "application/xml", resource);
+        let input = r#"<input><property name="message">hi</property></input>"#;
+        requests_put::<Note>("PUT /ucwa/notes/1 HTTP/1.1", "application/xml", input);
+        requests_put::<Note>(
+            "PUT /ucwa/notes/1 HTTP/1.1",
+            "application/json",
+            r#"{"message":"hi"}"#,
+        );
+
+        let created = reads_post::<Note>("HTTP/1.1 201 Created", &[("Location", "/n/2")], "");
+        assert_eq!(created.location().map(Link::href), Some("/n/2"));
+        let json = [("Content-Type", "application/json")];
+        let read = reads_get::<Note>("HTTP/1.1 200 OK", &json, r#"{"message":"hi"}"#);
+        assert_eq!(read.message.as_deref(), Some("hi"));
+        assert_eq!(
+            reads_put::<Note>("HTTP/1.1 204 No Content", &[], ""),
+            Outcome::NoContent
+        );
+        reads_delete::<Note>("HTTP/1.1 204 No Content", &[], "");
+
+        // What does not match the documented message fails the test.
+        for wrong in [
+            std::panic::catch_unwind(|| requests_get::<Note>("POST /ucwa/notes/1 HTTP/1.1")),
+            std::panic::catch_unwind(|| {
+                requests_post::<Note>(&Note::default(), "POST /n", "text/plain");
+            }),
+            std::panic::catch_unwind(|| {
+                reads_post::<Note>("HTTP/1.1 OK", &[], "");
+            }),
+            std::panic::catch_unwind(|| {
+                reads_get::<Note>("HTTP/1.1 404 Not Found", &[], "");
+            }),
+        ] {
+            assert!(wrong.is_err());
+        }
     }
 
     #[test]

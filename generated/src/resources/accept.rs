@@ -85,3 +85,9 @@ impl Resource for Accept {
         },
     ];
 }
+
+impl Post for Accept {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -131,3 +131,29 @@ impl RequestBody for AcceptWithAnswerRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`AcceptWithAnswer`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptWithAnswerQuery {
+    /// Optional input to specify the SDP multi-part content id when answering a multi-part SDP.When answering an incoming offer that has a multi-part SDP, clients can choose to specify the content id of the offer for which the SDP answer corresponds to.The maximum length is 100 characters.
+    pub processed_offer_id: Option<String>,
+    /// The context of the session.The maximum length is 50 characters.
+    pub session_context: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for AcceptWithAnswerQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("processedOfferId", &self.processed_offer_id);
+        fields.required("sessionContext", &self.session_context);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for AcceptWithAnswer {
+    type Body = AcceptWithAnswerRequest;
+    type Output = Untyped;
+    type Query = AcceptWithAnswerQuery;
+}

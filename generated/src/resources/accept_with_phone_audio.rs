@@ -85,3 +85,9 @@ impl Resource for AcceptWithPhoneAudio {
         },
     ];
 }
+
+impl Post for AcceptWithPhoneAudio {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -208,3 +208,7 @@ impl Resource for AcceptedByContact {
         },
     ];
 }
+
+impl Get for AcceptedByContact {
+    type Query = ();
+}

@@ -252,3 +252,7 @@ impl Resource for AcceptedByParticipant {
         },
     ];
 }
+
+impl Get for AcceptedByParticipant {
+    type Query = ();
+}

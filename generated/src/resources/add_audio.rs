@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 
 /// Represents an operation to add audio to an existing conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -135,4 +136,10 @@ impl RequestBody for AddAudioRequest {
         properties: &[("joinAudioMuted", Scalar::Bool)],
         ..Shape::EMPTY
     };
+}
+
+impl Post for AddAudio {
+    type Body = AddAudioRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

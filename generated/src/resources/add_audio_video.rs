@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 
 /// Represents an operation to add audio/video to an existing conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -142,4 +143,10 @@ impl RequestBody for AddAudioVideoRequest {
         ],
         ..Shape::EMPTY
     };
+}
+
+impl Post for AddAudioVideo {
+    type Body = AddAudioVideoRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

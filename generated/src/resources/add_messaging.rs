@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::MessagingInvitation;
 
 /// Starts a messagingInvitation that adds the instant messaging modality to an existing conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,3 +120,9 @@ impl<'de> Deserialize<'de> for AddMessagingRequest {
 }
 
 impl RequestBody for AddMessagingRequest {}
+
+impl Post for AddMessaging {
+    type Body = AddMessagingRequest;
+    type Output = MessagingInvitation;
+    type Query = ();
+}

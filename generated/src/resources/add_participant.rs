@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::ParticipantInvitation;
 
 /// Invites a contact to participate in a multiparty conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,3 +120,9 @@ impl<'de> Deserialize<'de> for AddParticipantRequest {
 }
 
 impl RequestBody for AddParticipantRequest {}
+
+impl Post for AddParticipant {
+    type Body = AddParticipantRequest;
+    type Output = ParticipantInvitation;
+    type Query = ();
+}

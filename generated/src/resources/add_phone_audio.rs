@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::PhoneAudioInvitation;
 
 /// Adds phone audio to an existing conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,3 +125,9 @@ impl<'de> Deserialize<'de> for AddPhoneAudioRequest {
 }
 
 impl RequestBody for AddPhoneAudioRequest {}
+
+impl Post for AddPhoneAudio {
+    type Body = AddPhoneAudioRequest;
+    type Output = PhoneAudioInvitation;
+    type Query = ();
+}

@@ -130,3 +130,29 @@ impl<'de> Deserialize<'de> for AddToContactListRequest {
 }
 
 impl RequestBody for AddToContactListRequest {}
+
+/// The query parameters of a POST on [`AddToContactList`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddToContactListQuery {
+    /// Distribution group display nameThe maximum length is 256 characters.
+    pub display_name: String,
+    /// Distribution group SMTP address
+    pub smtp_address: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for AddToContactListQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("displayName", &self.display_name);
+        fields.required("smtpAddress", &self.smtp_address);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for AddToContactList {
+    type Body = AddToContactListRequest;
+    type Output = Untyped;
+    type Query = AddToContactListQuery;
+}

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::PresenceSubscriptionMembership;
+use super::{PresenceSubscriptionMembership, PresenceSubscriptionMemberships};
 
 /// Represents the capability to add contacts to a presenceSubscription.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -164,4 +164,10 @@ impl RequestBody for AddToPresenceSubscriptionRequest {
         properties: &[("contactUris", Scalar::StringList)],
         ..Shape::EMPTY
     };
+}
+
+impl Post for AddToPresenceSubscription {
+    type Body = AddToPresenceSubscriptionRequest;
+    type Output = PresenceSubscriptionMemberships;
+    type Query = ();
 }

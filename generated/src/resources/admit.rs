@@ -85,3 +85,9 @@ impl Resource for Admit {
         },
     ];
 }
+
+impl Post for Admit {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

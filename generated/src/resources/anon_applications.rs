@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::{Communication, Me, OnlineMeetings, People};
+use super::{Application, Communication, Me, OnlineMeetings, People};
 
 /// Represents the entry point for registering this anonymous application with the server.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -176,3 +176,9 @@ impl<'de> Deserialize<'de> for AnonApplicationsRequest {
 }
 
 impl RequestBody for AnonApplicationsRequest {}
+
+impl Post for AnonApplications {
+    type Body = AnonApplicationsRequest;
+    type Output = Application;
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for Answer {
         },
     ];
 }
+
+impl Post for Answer {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -233,3 +233,9 @@ impl Resource for Application {
         },
     ];
 }
+
+impl Get for Application {
+    type Query = ();
+}
+
+impl Delete for Application {}

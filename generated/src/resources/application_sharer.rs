@@ -108,3 +108,7 @@ impl Resource for ApplicationSharer {
         },
     ];
 }
+
+impl Get for ApplicationSharer {
+    type Query = ();
+}

@@ -125,3 +125,7 @@ impl Resource for ApplicationSharing {
         },
     ];
 }
+
+impl Get for ApplicationSharing {
+    type Query = ();
+}

@@ -143,3 +143,7 @@ impl Resource for ApplicationSharingRenegotiation {
         },
     ];
 }
+
+impl Get for ApplicationSharingRenegotiation {
+    type Query = ();
+}

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::{Communication, Me, OnlineMeetings, People};
+use super::{Application, Communication, Me, OnlineMeetings, People};
 
 /// Represents the entry point for registering this application with the server.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -187,3 +187,9 @@ impl<'de> Deserialize<'de> for ApplicationsRequest {
 }
 
 impl RequestBody for ApplicationsRequest {}
+
+impl Post for Applications {
+    type Body = ApplicationsRequest;
+    type Output = Application;
+    type Query = ();
+}

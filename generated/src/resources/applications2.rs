@@ -163,3 +163,13 @@ impl Resource for Applications2 {
         },
     ];
 }
+
+impl Get for Applications2 {
+    type Query = ();
+}
+
+impl Post for Applications2 {
+    type Body = NoBody;
+    type Output = Application;
+    type Query = ();
+}

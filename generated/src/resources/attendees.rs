@@ -120,3 +120,7 @@ impl Resource for Attendees {
         },
     ];
 }
+
+impl Get for Attendees {
+    type Query = ();
+}

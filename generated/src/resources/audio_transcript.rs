@@ -93,3 +93,7 @@ impl Resource for AudioTranscript {
         },
     ];
 }
+
+impl Get for AudioTranscript {
+    type Query = ();
+}

@@ -237,3 +237,7 @@ impl Resource for AudioVideo {
         },
     ];
 }
+
+impl Get for AudioVideo {
+    type Query = ();
+}

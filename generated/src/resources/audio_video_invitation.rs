@@ -396,3 +396,7 @@ impl Resource for AudioVideoInvitation {
         },
     ];
 }
+
+impl Get for AudioVideoInvitation {
+    type Query = ();
+}

@@ -131,3 +131,7 @@ impl Resource for AudioVideoNegotiation {
         },
     ];
 }
+
+impl Get for AudioVideoNegotiation {
+    type Query = ();
+}

@@ -95,3 +95,7 @@ impl Resource for AudioVideoPolicies {
         },
     ];
 }
+
+impl Get for AudioVideoPolicies {
+    type Query = ();
+}

@@ -143,3 +143,7 @@ impl Resource for AudioVideoRenegotiation {
         },
     ];
 }
+
+impl Get for AudioVideoRenegotiation {
+    type Query = ();
+}

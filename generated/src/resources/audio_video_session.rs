@@ -169,3 +169,7 @@ impl Resource for AudioVideoSession {
         },
     ];
 }
+
+impl Get for AudioVideoSession {
+    type Query = ();
+}

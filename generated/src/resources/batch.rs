@@ -87,3 +87,9 @@ impl Resource for Batch {
         },
     ];
 }
+
+impl Post for Batch {
+    type Body = NoBody;
+    type Output = Batch;
+    type Query = ();
+}

@@ -233,3 +233,9 @@ impl<'de> Deserialize<'de> for CallForwardingSettingsRequest {
 }
 
 impl RequestBody for CallForwardingSettingsRequest {}
+
+impl Get for CallForwardingSettings {
+    type Query = ();
+}
+
+impl Put for CallForwardingSettings {}

@@ -85,3 +85,9 @@ impl Resource for Cancel {
         },
     ];
 }
+
+impl Post for Cancel {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

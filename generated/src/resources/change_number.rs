@@ -138,3 +138,29 @@ impl RequestBody for ChangeNumberRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`ChangeNumber`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChangeNumberQuery {
+    /// Whether the phone resource is visible to other contacts.
+    pub include_in_contact_card: Option<String>,
+    /// The new phone number for the corresponding phone resource.The maximum length is 80 characters.The maximum length is 80 characters.
+    pub number: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for ChangeNumberQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("includeInContactCard", &self.include_in_contact_card);
+        fields.optional("number", &self.number);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for ChangeNumber {
+    type Body = ChangeNumberRequest;
+    type Output = Untyped;
+    type Query = ChangeNumberQuery;
+}

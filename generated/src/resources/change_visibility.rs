@@ -123,3 +123,26 @@ impl<'de> Deserialize<'de> for ChangeVisibilityRequest {
 }
 
 impl RequestBody for ChangeVisibilityRequest {}
+
+/// The query parameters of a POST on [`ChangeVisibility`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChangeVisibilityQuery {
+    /// Whether this phone number can be shared with others.
+    pub include_in_contact_card: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for ChangeVisibilityQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("includeInContactCard", &self.include_in_contact_card);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for ChangeVisibility {
+    type Body = ChangeVisibilityRequest;
+    type Output = Untyped;
+    type Query = ChangeVisibilityQuery;
+}

@@ -385,3 +385,9 @@ impl RequestBody for CommunicationRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for Communication {
+    type Query = ();
+}
+
+impl Put for Communication {}

@@ -208,3 +208,7 @@ impl Resource for Contact {
         },
     ];
 }
+
+impl Get for Contact {
+    type Query = ();
+}

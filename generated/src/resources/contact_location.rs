@@ -100,3 +100,7 @@ impl Resource for ContactLocation {
         },
     ];
 }
+
+impl Get for ContactLocation {
+    type Query = ();
+}

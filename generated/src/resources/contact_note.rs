@@ -105,3 +105,7 @@ impl Resource for ContactNote {
         },
     ];
 }
+
+impl Get for ContactNote {
+    type Query = ();
+}

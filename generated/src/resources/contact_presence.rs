@@ -113,3 +113,7 @@ impl Resource for ContactPresence {
         },
     ];
 }
+
+impl Get for ContactPresence {
+    type Query = ();
+}

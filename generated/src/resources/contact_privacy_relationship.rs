@@ -101,3 +101,7 @@ impl Resource for ContactPrivacyRelationship {
         },
     ];
 }
+
+impl Get for ContactPrivacyRelationship {
+    type Query = ();
+}

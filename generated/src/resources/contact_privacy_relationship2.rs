@@ -157,3 +157,9 @@ impl<'de> Deserialize<'de> for ContactPrivacyRelationship2Request {
 }
 
 impl RequestBody for ContactPrivacyRelationship2Request {}
+
+impl Get for ContactPrivacyRelationship2 {
+    type Query = ();
+}
+
+impl Put for ContactPrivacyRelationship2 {}

@@ -104,3 +104,7 @@ impl Resource for ContactSupportedModalities {
         },
     ];
 }
+
+impl Get for ContactSupportedModalities {
+    type Query = ();
+}

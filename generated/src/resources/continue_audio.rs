@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 
 /// Continues audio modality of a past conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -123,3 +124,9 @@ impl<'de> Deserialize<'de> for ContinueAudioRequest {
 }
 
 impl RequestBody for ContinueAudioRequest {}
+
+impl Post for ContinueAudio {
+    type Body = ContinueAudioRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
+}

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 
 /// Continues audio/video modality of a past conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -123,3 +124,9 @@ impl<'de> Deserialize<'de> for ContinueAudioVideoRequest {
 }
 
 impl RequestBody for ContinueAudioVideoRequest {}
+
+impl Post for ContinueAudioVideo {
+    type Body = ContinueAudioVideoRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
+}

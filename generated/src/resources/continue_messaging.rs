@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::MessagingInvitation;
 
 /// Continues instant messaging modality of a past conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,3 +120,9 @@ impl<'de> Deserialize<'de> for ContinueMessagingRequest {
 }
 
 impl RequestBody for ContinueMessagingRequest {}
+
+impl Post for ContinueMessaging {
+    type Body = ContinueMessagingRequest;
+    type Output = MessagingInvitation;
+    type Query = ();
+}

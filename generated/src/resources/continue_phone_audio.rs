@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::PhoneAudioInvitation;
 
 /// Continues phone audio modality of a past conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,3 +120,9 @@ impl<'de> Deserialize<'de> for ContinuePhoneAudioRequest {
 }
 
 impl RequestBody for ContinuePhoneAudioRequest {}
+
+impl Post for ContinuePhoneAudio {
+    type Body = ContinuePhoneAudioRequest;
+    type Output = PhoneAudioInvitation;
+    type Query = ();
+}

@@ -319,3 +319,9 @@ impl Resource for Conversation {
         },
     ];
 }
+
+impl Get for Conversation {
+    type Query = ();
+}
+
+impl Delete for Conversation {}

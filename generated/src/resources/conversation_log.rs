@@ -246,3 +246,9 @@ impl Resource for ConversationLog {
         },
     ];
 }
+
+impl Get for ConversationLog {
+    type Query = ();
+}
+
+impl Delete for ConversationLog {}

@@ -118,3 +118,7 @@ impl Resource for ConversationLogRecipient {
         },
     ];
 }
+
+impl Get for ConversationLogRecipient {
+    type Query = ();
+}

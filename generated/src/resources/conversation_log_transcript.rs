@@ -176,3 +176,7 @@ impl Resource for ConversationLogTranscript {
         },
     ];
 }
+
+impl Get for ConversationLogTranscript {
+    type Query = ();
+}

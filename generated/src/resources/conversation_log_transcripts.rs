@@ -148,3 +148,7 @@ impl Resource for ConversationLogTranscripts {
         },
     ];
 }
+
+impl Get for ConversationLogTranscripts {
+    type Query = ();
+}

@@ -104,3 +104,24 @@ impl Resource for ConversationLogs {
         },
     ];
 }
+
+/// The query parameters of a GET on [`ConversationLogs`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationLogsQuery {
+    /// Gets or sets the limit query parameter.
+    pub limit: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for ConversationLogsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("limit", &self.limit);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for ConversationLogs {
+    type Query = ConversationLogsQuery;
+}

@@ -97,3 +97,7 @@ impl Resource for Conversations {
         },
     ];
 }
+
+impl Get for Conversations {
+    type Query = ();
+}

@@ -107,3 +107,7 @@ impl Resource for DataCollaboration {
         },
     ];
 }
+
+impl Get for DataCollaboration {
+    type Query = ();
+}

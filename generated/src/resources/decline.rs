@@ -115,3 +115,9 @@ impl<'de> Deserialize<'de> for DeclineRequest {
 }
 
 impl RequestBody for DeclineRequest {}
+
+impl Post for Decline {
+    type Body = DeclineRequest;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -137,3 +137,7 @@ impl Resource for DefaultGroup {
         },
     ];
 }
+
+impl Get for DefaultGroup {
+    type Query = ();
+}

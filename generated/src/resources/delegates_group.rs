@@ -130,3 +130,7 @@ impl Resource for DelegatesGroup {
         },
     ];
 }
+
+impl Get for DelegatesGroup {
+    type Query = ();
+}

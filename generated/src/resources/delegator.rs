@@ -208,3 +208,7 @@ impl Resource for Delegator {
         },
     ];
 }
+
+impl Get for Delegator {
+    type Query = ();
+}

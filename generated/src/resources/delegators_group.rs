@@ -151,3 +151,7 @@ impl Resource for DelegatorsGroup {
         },
     ];
 }
+
+impl Get for DelegatorsGroup {
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for Demote {
         },
     ];
 }
+
+impl Post for Demote {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

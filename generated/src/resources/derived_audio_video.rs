@@ -85,3 +85,7 @@ impl Resource for DerivedAudioVideo {
         },
     ];
 }
+
+impl Get for DerivedAudioVideo {
+    type Query = ();
+}

@@ -85,3 +85,7 @@ impl Resource for DerivedConversation {
         },
     ];
 }
+
+impl Get for DerivedConversation {
+    type Query = ();
+}

@@ -85,3 +85,7 @@ impl Resource for DerivedMessaging {
         },
     ];
 }
+
+impl Get for DerivedMessaging {
+    type Query = ();
+}

@@ -85,3 +85,7 @@ impl Resource for DerivedPhoneAudio {
         },
     ];
 }
+
+impl Get for DerivedPhoneAudio {
+    type Query = ();
+}

@@ -100,3 +100,7 @@ impl Resource for DialInRegion {
         },
     ];
 }
+
+impl Get for DialInRegion {
+    type Query = ();
+}

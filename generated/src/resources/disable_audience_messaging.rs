@@ -85,3 +85,9 @@ impl Resource for DisableAudienceMessaging {
         },
     ];
 }
+
+impl Post for DisableAudienceMessaging {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for DisableAudienceMuteLock {
         },
     ];
 }
+
+impl Post for DisableAudienceMuteLock {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

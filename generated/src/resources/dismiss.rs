@@ -115,3 +115,9 @@ impl<'de> Deserialize<'de> for DismissRequest {
 }
 
 impl RequestBody for DismissRequest {}
+
+impl Post for Dismiss {
+    type Body = DismissRequest;
+    type Output = Untyped;
+    type Query = ();
+}

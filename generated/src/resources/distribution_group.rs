@@ -206,3 +206,7 @@ impl Resource for DistributionGroup {
         },
     ];
 }
+
+impl Get for DistributionGroup {
+    type Query = ();
+}

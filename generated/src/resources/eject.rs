@@ -85,3 +85,9 @@ impl Resource for Eject {
         },
     ];
 }
+
+impl Post for Eject {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

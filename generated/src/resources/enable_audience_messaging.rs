@@ -85,3 +85,9 @@ impl Resource for EnableAudienceMessaging {
         },
     ];
 }
+
+impl Post for EnableAudienceMessaging {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for EnableAudienceMuteLock {
         },
     ];
 }
+
+impl Post for EnableAudienceMuteLock {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -89,3 +89,7 @@ impl Resource for ErrorTranscript {
         },
     ];
 }
+
+impl Get for ErrorTranscript {
+    type Query = ();
+}

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::{AcceptedByParticipant, From};
+use super::{AcceptedByParticipant, AudioVideoInvitation, From};
 
 /// Represents an operation to escalate both audio and video modality from P2P to conferencing. The client must provide sdp for both modalities.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -174,4 +174,30 @@ impl RequestBody for EscalateAudioVideoRequest {
         properties: &[("sdp", Scalar::IntegerList)],
         ..Shape::EMPTY
     };
+}
+
+/// The query parameters of a POST on [`EscalateAudioVideo`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalateAudioVideoQuery {
+    /// The operation ID.The maximum length is 50 characters.
+    pub operation_id: String,
+    /// The context of the session.The maximum length is 50 characters.
+    pub session_context: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for EscalateAudioVideoQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("operationId", &self.operation_id);
+        fields.required("sessionContext", &self.session_context);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for EscalateAudioVideo {
+    type Body = EscalateAudioVideoRequest;
+    type Output = AudioVideoInvitation;
+    type Query = EscalateAudioVideoQuery;
 }

@@ -107,3 +107,33 @@ impl Resource for EventsResource {
         },
     ];
 }
+
+/// The query parameters of a GET on [`EventsResource`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventsResourceQuery {
+    /// The timer value for releasing an event channel request for low urgency items.The event channel is released when low urgency events have accumulated for the length of time specified by this value.The default value is 15 seconds. The minimum possible value is 5 seconds and the maximum possible value is 1800 seconds.
+    pub low: Option<String>,
+    /// The timer value for releasing an event channel request for medium urgency items.The event channel is released when medium urgency events have accumulated for the length of time specified by this value.The default value is 5 seconds. The minimum possible value is 5 seconds and the maximum possible value is 1800 seconds.
+    pub medium: Option<String>,
+    /// The priority of this event channel request relative to other requests with the same ack ID.If a client sends multiple requests with different aggregation settings right after each other, they might arrive at the server in an orderwhich is different from what the client intended. The Priority parameter helps the server figure out the intended order. Requests with higher(larger) priority value will replace requests with lower priority, but not the other way around. Requests with the same priority are processedin the order of arrival. The default priority is 0.
+    pub priority: Option<String>,
+    /// The event channel release timeout value when there are no events.The event channel is released after the specified time, even when no events have accumulated.The default value is 180 seconds. The minimum possible value is 180 seconds and the maximum possible value is 1800 seconds.
+    pub timeout: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for EventsResourceQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("low", &self.low);
+        fields.optional("medium", &self.medium);
+        fields.optional("priority", &self.priority);
+        fields.optional("timeout", &self.timeout);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for EventsResource {
+    type Query = EventsResourceQuery;
+}

@@ -130,3 +130,7 @@ impl Resource for ExpandDistributionGroup {
         },
     ];
 }
+
+impl Get for ExpandDistributionGroup {
+    type Query = ();
+}

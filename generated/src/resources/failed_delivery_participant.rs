@@ -85,3 +85,7 @@ impl Resource for FailedDeliveryParticipant {
         },
     ];
 }
+
+impl Get for FailedDeliveryParticipant {
+    type Query = ();
+}

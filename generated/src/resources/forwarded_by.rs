@@ -208,3 +208,7 @@ impl Resource for ForwardedBy {
         },
     ];
 }
+
+impl Get for ForwardedBy {
+    type Query = ();
+}

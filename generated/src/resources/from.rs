@@ -252,3 +252,7 @@ impl Resource for From {
         },
     ];
 }
+
+impl Get for From {
+    type Query = ();
+}

@@ -137,3 +137,7 @@ impl Resource for Group {
         },
     ];
 }
+
+impl Get for Group {
+    type Query = ();
+}

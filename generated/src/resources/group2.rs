@@ -183,3 +183,11 @@ impl<'de> Deserialize<'de> for Group2Request {
 }
 
 impl RequestBody for Group2Request {}
+
+impl Get for Group2 {
+    type Query = ();
+}
+
+impl Delete for Group2 {}
+
+impl Put for Group2 {}

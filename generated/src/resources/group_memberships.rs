@@ -131,3 +131,7 @@ impl Resource for GroupMemberships {
         },
     ];
 }
+
+impl Get for GroupMemberships {
+    type Query = ();
+}

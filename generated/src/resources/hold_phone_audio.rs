@@ -85,3 +85,9 @@ impl Resource for HoldPhoneAudio {
         },
     ];
 }
+
+impl Post for HoldPhoneAudio {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -143,3 +143,7 @@ impl Resource for ImmediateForwardSettings {
         },
     ];
 }
+
+impl Get for ImmediateForwardSettings {
+    type Query = ();
+}

@@ -122,3 +122,26 @@ impl<'de> Deserialize<'de> for ImmediateForwardToContactRequest {
 }
 
 impl RequestBody for ImmediateForwardToContactRequest {}
+
+/// The query parameters of a POST on [`ImmediateForwardToContact`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImmediateForwardToContactQuery {
+    /// The number or contact that the user wants to immediately forward her calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters.
+    pub target: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for ImmediateForwardToContactQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("target", &self.target);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for ImmediateForwardToContact {
+    type Body = ImmediateForwardToContactRequest;
+    type Output = Untyped;
+    type Query = ImmediateForwardToContactQuery;
+}

@@ -88,3 +88,9 @@ impl Resource for ImmediateForwardToDelegates {
         },
     ];
 }
+
+impl Post for ImmediateForwardToDelegates {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

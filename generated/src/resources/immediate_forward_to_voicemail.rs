@@ -86,3 +86,9 @@ impl Resource for ImmediateForwardToVoicemail {
         },
     ];
 }
+
+impl Post for ImmediateForwardToVoicemail {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

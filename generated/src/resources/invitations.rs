@@ -85,3 +85,7 @@ impl Resource for Invitations {
         },
     ];
 }
+
+impl Get for Invitations {
+    type Query = ();
+}

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::OnlineMeetingInvitation;
 use super::super::enums::Importance;
 
 /// Joins an online meeting.
@@ -141,3 +142,26 @@ impl<'de> Deserialize<'de> for JoinOnlineMeetingRequest {
 }
 
 impl RequestBody for JoinOnlineMeetingRequest {}
+
+/// The query parameters of a POST on [`JoinOnlineMeeting`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JoinOnlineMeetingQuery {
+    /// The URI of the meeting to join.
+    pub online_meeting_uri: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for JoinOnlineMeetingQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for JoinOnlineMeeting {
+    type Body = JoinOnlineMeetingRequest;
+    type Output = OnlineMeetingInvitation;
+    type Query = JoinOnlineMeetingQuery;
+}

@@ -120,3 +120,7 @@ impl Resource for Leaders {
         },
     ];
 }
+
+impl Get for Leaders {
+    type Query = ();
+}

@@ -152,3 +152,7 @@ impl Resource for Lobby {
         },
     ];
 }
+
+impl Get for Lobby {
+    type Query = ();
+}

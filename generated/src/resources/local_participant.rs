@@ -275,3 +275,7 @@ impl Resource for LocalParticipant {
         },
     ];
 }
+
+impl Get for LocalParticipant {
+    type Query = ();
+}

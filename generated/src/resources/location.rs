@@ -154,3 +154,13 @@ impl<'de> Deserialize<'de> for LocationRequest {
 }
 
 impl RequestBody for LocationRequest {}
+
+impl Get for Location {
+    type Query = ();
+}
+
+impl Post for Location {
+    type Body = LocationRequest;
+    type Output = Untyped;
+    type Query = ();
+}

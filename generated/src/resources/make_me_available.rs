@@ -157,3 +157,9 @@ impl RequestBody for MakeMeAvailableRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Post for MakeMeAvailable {
+    type Body = MakeMeAvailableRequest;
+    type Output = Untyped;
+    type Query = ();
+}

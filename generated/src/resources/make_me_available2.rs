@@ -158,3 +158,9 @@ impl RequestBody for MakeMeAvailable2Request {
         ..Shape::EMPTY
     };
 }
+
+impl Post for MakeMeAvailable2 {
+    type Body = MakeMeAvailable2Request;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for MarkAsRead {
         },
     ];
 }
+
+impl Post for MarkAsRead {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -216,3 +216,7 @@ impl Resource for Me {
         },
     ];
 }
+
+impl Get for Me {
+    type Query = ();
+}

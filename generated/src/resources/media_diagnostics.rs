@@ -85,3 +85,9 @@ impl Resource for MediaDiagnostics {
         },
     ];
 }
+
+impl Post for MediaDiagnostics {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -224,3 +224,7 @@ impl Resource for MediaPolicies {
         },
     ];
 }
+
+impl Get for MediaPolicies {
+    type Query = ();
+}

@@ -112,3 +112,7 @@ impl Resource for MediaRelay {
         },
     ];
 }
+
+impl Get for MediaRelay {
+    type Query = ();
+}

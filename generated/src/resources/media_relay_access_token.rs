@@ -149,3 +149,7 @@ impl Resource for MediaRelayAccessToken {
         },
     ];
 }
+
+impl Get for MediaRelayAccessToken {
+    type Query = ();
+}

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::PresenceSubscriptionMembership;
+use super::{PresenceSubscriptionMembership, PresenceSubscriptionMemberships};
 
 /// The memberships resource.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -199,4 +199,14 @@ impl RequestBody for MembershipsRequest {
         properties: &[("contactUris", Scalar::StringList)],
         ..Shape::EMPTY
     };
+}
+
+impl Get for Memberships {
+    type Query = ();
+}
+
+impl Post for Memberships {
+    type Body = MembershipsRequest;
+    type Output = PresenceSubscriptionMemberships;
+    type Query = ();
 }

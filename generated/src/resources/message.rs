@@ -157,3 +157,7 @@ impl Resource for Message {
         },
     ];
 }
+
+impl Get for Message {
+    type Query = ();
+}

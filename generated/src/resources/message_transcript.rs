@@ -93,3 +93,7 @@ impl Resource for MessageTranscript {
         },
     ];
 }
+
+impl Get for MessageTranscript {
+    type Query = ();
+}

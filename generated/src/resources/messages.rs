@@ -97,3 +97,7 @@ impl Resource for Messages {
         },
     ];
 }
+
+impl Get for Messages {
+    type Query = ();
+}

@@ -158,3 +158,7 @@ impl Resource for Messaging {
         },
     ];
 }
+
+impl Get for Messaging {
+    type Query = ();
+}

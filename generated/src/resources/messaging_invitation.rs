@@ -282,3 +282,7 @@ impl Resource for MessagingInvitation {
         },
     ];
 }
+
+impl Get for MessagingInvitation {
+    type Query = ();
+}

@@ -137,3 +137,7 @@ impl Resource for MissedItems {
         },
     ];
 }
+
+impl Get for MissedItems {
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for MuteAudio {
         },
     ];
 }
+
+impl Post for MuteAudio {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

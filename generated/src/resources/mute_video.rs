@@ -85,3 +85,9 @@ impl Resource for MuteVideo {
         },
     ];
 }
+
+impl Post for MuteVideo {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

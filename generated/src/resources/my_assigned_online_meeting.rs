@@ -297,3 +297,11 @@ impl RequestBody for MyAssignedOnlineMeetingRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for MyAssignedOnlineMeeting {
+    type Query = ();
+}
+
+impl Delete for MyAssignedOnlineMeeting {}
+
+impl Put for MyAssignedOnlineMeeting {}

@@ -154,3 +154,24 @@ impl Resource for MyContacts {
         },
     ];
 }
+
+/// The query parameters of a GET on [`MyContacts`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MyContactsQuery {
+    /// Optional query parameter to override default behavior when returning a collection of groups. Bydefault, a collection of all contact list groups will be returned with data inline. If this queryparameter is provided in the request with value of "false", then the collection of contact listgroups will be returned as links.
+    pub expand: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for MyContactsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("expand", &self.expand);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for MyContacts {
+    type Query = MyContactsQuery;
+}

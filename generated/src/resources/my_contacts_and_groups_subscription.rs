@@ -142,3 +142,7 @@ impl Resource for MyContactsAndGroupsSubscription {
         },
     ];
 }
+
+impl Get for MyContactsAndGroupsSubscription {
+    type Query = ();
+}

@@ -120,3 +120,7 @@ impl Resource for MyGroupMembership {
         },
     ];
 }
+
+impl Get for MyGroupMembership {
+    type Query = ();
+}

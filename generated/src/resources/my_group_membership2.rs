@@ -138,3 +138,9 @@ impl Resource for MyGroupMembership2 {
         },
     ];
 }
+
+impl Get for MyGroupMembership2 {
+    type Query = ();
+}
+
+impl Delete for MyGroupMembership2 {}

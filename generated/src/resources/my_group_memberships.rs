@@ -138,3 +138,24 @@ impl Resource for MyGroupMemberships {
         },
     ];
 }
+
+/// The query parameters of a GET on [`MyGroupMemberships`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MyGroupMembershipsQuery {
+    /// The group id of the group for which memberships are requested.The maximum length is 256 characters.
+    pub group_id: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for MyGroupMembershipsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("groupId", &self.group_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for MyGroupMemberships {
+    type Query = MyGroupMembershipsQuery;
+}

@@ -208,3 +208,50 @@ impl<'de> Deserialize<'de> for MyGroupMemberships2Request {
 }
 
 impl RequestBody for MyGroupMemberships2Request {}
+
+/// The query parameters of a GET on [`MyGroupMemberships2`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MyGroupMemberships2GetQuery {
+    /// The group id of the group for which memberships are requested.The maximum length is 256 characters.
+    pub group_id: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for MyGroupMemberships2GetQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("groupId", &self.group_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for MyGroupMemberships2 {
+    type Query = MyGroupMemberships2GetQuery;
+}
+
+/// The query parameters of a POST on [`MyGroupMemberships2`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MyGroupMemberships2PostQuery {
+    /// Gets or sets the group membership pair's contactUri.The maximum length is 250 characters.
+    pub contact_uri: String,
+    /// Gets or sets the group membership pair's groupId.The maximum length is 256 characters.
+    pub group_id: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for MyGroupMemberships2PostQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("contactUri", &self.contact_uri);
+        fields.optional("groupId", &self.group_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for MyGroupMemberships2 {
+    type Body = MyGroupMemberships2Request;
+    type Output = MyGroupMembership;
+    type Query = MyGroupMemberships2PostQuery;
+}

@@ -296,3 +296,24 @@ impl Resource for MyGroups {
         },
     ];
 }
+
+/// The query parameters of a GET on [`MyGroups`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MyGroupsQuery {
+    /// Optional query parameter to override default behavior when returning a collection of groups. Bydefault, a collection of all groups will be returned with each group embedded inside. If thisquery parameter is set to "false" then the collection of groups will be returned with just links.
+    pub expand: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for MyGroupsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("expand", &self.expand);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for MyGroups {
+    type Query = MyGroupsQuery;
+}

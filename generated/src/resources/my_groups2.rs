@@ -340,3 +340,30 @@ impl<'de> Deserialize<'de> for MyGroups2Request {
 }
 
 impl RequestBody for MyGroups2Request {}
+
+/// The query parameters of a GET on [`MyGroups2`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MyGroups2Query {
+    /// Optional query parameter to override default behavior when returning a collection of groups. Bydefault, a collection of all groups will be returned with each group embedded inside. If thisquery parameter is set to "false" then the collection of groups will be returned with just links.
+    pub expand: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for MyGroups2Query {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("expand", &self.expand);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for MyGroups2 {
+    type Query = MyGroups2Query;
+}
+
+impl Post for MyGroups2 {
+    type Body = MyGroups2Request;
+    type Output = Untyped;
+    type Query = ();
+}

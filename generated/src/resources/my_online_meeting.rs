@@ -297,3 +297,11 @@ impl RequestBody for MyOnlineMeetingRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for MyOnlineMeeting {
+    type Query = ();
+}
+
+impl Delete for MyOnlineMeeting {}
+
+impl Put for MyOnlineMeeting {}

@@ -247,3 +247,13 @@ impl RequestBody for MyOnlineMeetingsRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for MyOnlineMeetings {
+    type Query = ();
+}
+
+impl Post for MyOnlineMeetings {
+    type Body = MyOnlineMeetingsRequest;
+    type Output = MyOnlineMeeting;
+    type Query = ();
+}

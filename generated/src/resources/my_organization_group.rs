@@ -137,3 +137,7 @@ impl Resource for MyOrganizationGroup {
         },
     ];
 }
+
+impl Get for MyOrganizationGroup {
+    type Query = ();
+}

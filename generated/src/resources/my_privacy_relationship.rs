@@ -105,3 +105,7 @@ impl Resource for MyPrivacyRelationship {
         },
     ];
 }
+
+impl Get for MyPrivacyRelationship {
+    type Query = ();
+}

@@ -131,3 +131,7 @@ impl Resource for MyPrivacyRelationships {
         },
     ];
 }
+
+impl Get for MyPrivacyRelationships {
+    type Query = ();
+}

@@ -148,3 +148,7 @@ impl Resource for NextConversationLogTranscripts {
         },
     ];
 }
+
+impl Get for NextConversationLogTranscripts {
+    type Query = ();
+}

@@ -166,3 +166,30 @@ impl<'de> Deserialize<'de> for NoteRequest {
 }
 
 impl RequestBody for NoteRequest {}
+
+impl Get for Note {
+    type Query = ();
+}
+
+/// The query parameters of a POST on [`Note`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoteQuery {
+    /// Sets the note message. If blank, the note will be reset.
+    pub message: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for NoteQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("message", &self.message);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for Note {
+    type Body = NoteRequest;
+    type Output = Untyped;
+    type Query = NoteQuery;
+}

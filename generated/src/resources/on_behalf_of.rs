@@ -208,3 +208,7 @@ impl Resource for OnBehalfOf {
         },
     ];
 }
+
+impl Get for OnBehalfOf {
+    type Query = ();
+}

@@ -265,3 +265,7 @@ impl Resource for OnlineMeeting {
         },
     ];
 }
+
+impl Get for OnlineMeeting {
+    type Query = ();
+}

@@ -119,3 +119,7 @@ impl Resource for OnlineMeetingDefaultValues {
         },
     ];
 }
+
+impl Get for OnlineMeetingDefaultValues {
+    type Query = ();
+}

@@ -141,3 +141,7 @@ impl Resource for OnlineMeetingEligibleValues {
         },
     ];
 }
+
+impl Get for OnlineMeetingEligibleValues {
+    type Query = ();
+}

@@ -141,3 +141,11 @@ impl<'de> Deserialize<'de> for OnlineMeetingExtensionRequest {
 }
 
 impl RequestBody for OnlineMeetingExtensionRequest {}
+
+impl Get for OnlineMeetingExtension {
+    type Query = ();
+}
+
+impl Delete for OnlineMeetingExtension {}
+
+impl Put for OnlineMeetingExtension {}

@@ -177,3 +177,13 @@ impl<'de> Deserialize<'de> for OnlineMeetingExtensionsRequest {
 }
 
 impl RequestBody for OnlineMeetingExtensionsRequest {}
+
+impl Get for OnlineMeetingExtensions {
+    type Query = ();
+}
+
+impl Post for OnlineMeetingExtensions {
+    type Body = OnlineMeetingExtensionsRequest;
+    type Output = OnlineMeetingExtension;
+    type Query = ();
+}

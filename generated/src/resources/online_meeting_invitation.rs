@@ -251,3 +251,7 @@ impl Resource for OnlineMeetingInvitation {
         },
     ];
 }
+
+impl Get for OnlineMeetingInvitation {
+    type Query = ();
+}

@@ -105,3 +105,7 @@ impl Resource for OnlineMeetingInvitationCustomization {
         },
     ];
 }
+
+impl Get for OnlineMeetingInvitationCustomization {
+    type Query = ();
+}

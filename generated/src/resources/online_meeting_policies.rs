@@ -117,3 +117,7 @@ impl Resource for OnlineMeetingPolicies {
         },
     ];
 }
+
+impl Get for OnlineMeetingPolicies {
+    type Query = ();
+}

@@ -170,3 +170,7 @@ impl Resource for OnlineMeetings {
         },
     ];
 }
+
+impl Get for OnlineMeetings {
+    type Query = ();
+}

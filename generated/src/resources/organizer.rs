@@ -85,3 +85,7 @@ impl Resource for Organizer {
         },
     ];
 }
+
+impl Get for Organizer {
+    type Query = ();
+}

@@ -307,3 +307,7 @@ impl Resource for Participant {
         },
     ];
 }
+
+impl Get for Participant {
+    type Query = ();
+}

@@ -154,3 +154,7 @@ impl Resource for ParticipantApplicationSharing {
         },
     ];
 }
+
+impl Get for ParticipantApplicationSharing {
+    type Query = ();
+}

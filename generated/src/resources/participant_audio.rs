@@ -170,3 +170,7 @@ impl Resource for ParticipantAudio {
         },
     ];
 }
+
+impl Get for ParticipantAudio {
+    type Query = ();
+}

@@ -138,3 +138,7 @@ impl Resource for ParticipantDataCollaboration {
         },
     ];
 }
+
+impl Get for ParticipantDataCollaboration {
+    type Query = ();
+}

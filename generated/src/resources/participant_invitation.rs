@@ -228,3 +228,7 @@ impl Resource for ParticipantInvitation {
         },
     ];
 }
+
+impl Get for ParticipantInvitation {
+    type Query = ();
+}

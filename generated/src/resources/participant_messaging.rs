@@ -138,3 +138,7 @@ impl Resource for ParticipantMessaging {
         },
     ];
 }
+
+impl Get for ParticipantMessaging {
+    type Query = ();
+}

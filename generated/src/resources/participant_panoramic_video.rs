@@ -154,3 +154,7 @@ impl Resource for ParticipantPanoramicVideo {
         },
     ];
 }
+
+impl Get for ParticipantPanoramicVideo {
+    type Query = ();
+}

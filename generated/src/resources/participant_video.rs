@@ -170,3 +170,7 @@ impl Resource for ParticipantVideo {
         },
     ];
 }
+
+impl Get for ParticipantVideo {
+    type Query = ();
+}

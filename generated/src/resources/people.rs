@@ -184,3 +184,7 @@ impl Resource for People {
         },
     ];
 }
+
+impl Get for People {
+    type Query = ();
+}

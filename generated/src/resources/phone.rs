@@ -118,3 +118,7 @@ impl Resource for Phone {
         },
     ];
 }
+
+impl Get for Phone {
+    type Query = ();
+}

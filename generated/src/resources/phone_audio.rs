@@ -141,3 +141,7 @@ impl Resource for PhoneAudio {
         },
     ];
 }
+
+impl Get for PhoneAudio {
+    type Query = ();
+}

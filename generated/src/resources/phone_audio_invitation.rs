@@ -328,3 +328,7 @@ impl Resource for PhoneAudioInvitation {
         },
     ];
 }
+
+impl Get for PhoneAudioInvitation {
+    type Query = ();
+}

@@ -169,3 +169,7 @@ impl Resource for PhoneDialInInformation {
         },
     ];
 }
+
+impl Get for PhoneDialInInformation {
+    type Query = ();
+}

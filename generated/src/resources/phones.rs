@@ -131,3 +131,7 @@ impl Resource for Phones {
         },
     ];
 }
+
+impl Get for Phones {
+    type Query = ();
+}

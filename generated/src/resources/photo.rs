@@ -92,3 +92,24 @@ impl Resource for Photo {
         },
     ];
 }
+
+/// The query parameters of a GET on [`Photo`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhotoQuery {
+    /// The desired size of the photo.The string should be in a format similar to "HR{length}X{width}" e.g. "HR64X64".If no size is provided, the default is HR48X48.For more information about photo sizes, see <https://msdn.microsoft.com/library/exchange/jj190905(v=exchg.150).aspx.>
+    pub size: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for PhotoQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("size", &self.size);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for Photo {
+    type Query = PhotoQuery;
+}

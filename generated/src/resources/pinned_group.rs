@@ -137,3 +137,7 @@ impl Resource for PinnedGroup {
         },
     ];
 }
+
+impl Get for PinnedGroup {
+    type Query = ();
+}

@@ -242,3 +242,7 @@ impl Resource for Policies {
         },
     ];
 }
+
+impl Get for Policies {
+    type Query = ();
+}

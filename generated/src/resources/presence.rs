@@ -159,3 +159,13 @@ impl<'de> Deserialize<'de> for PresenceRequest {
 }
 
 impl RequestBody for PresenceRequest {}
+
+impl Get for Presence {
+    type Query = ();
+}
+
+impl Post for Presence {
+    type Body = PresenceRequest;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -196,3 +196,32 @@ impl<'de> Deserialize<'de> for PresenceSubscriptionRequest {
 }
 
 impl RequestBody for PresenceSubscriptionRequest {}
+
+impl Get for PresenceSubscription {
+    type Query = ();
+}
+
+/// The query parameters of a POST on [`PresenceSubscription`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresenceSubscriptionQuery {
+    /// The desired length of the subscription in minutes.If this is a new subscription, the length will be used.If it is an existing subscription, the length will be added to the remaining duration. If this sum is greater than 30 minutes, 30 minutes will be used.The maximum value is 30 and the minimum value is 10
+    pub duration: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for PresenceSubscriptionQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("duration", &self.duration);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for PresenceSubscription {
+    type Body = PresenceSubscriptionRequest;
+    type Output = PresenceSubscription;
+    type Query = PresenceSubscriptionQuery;
+}
+
+impl Delete for PresenceSubscription {}

@@ -113,3 +113,9 @@ impl Resource for PresenceSubscriptionMembership {
         },
     ];
 }
+
+impl Get for PresenceSubscriptionMembership {
+    type Query = ();
+}
+
+impl Delete for PresenceSubscriptionMembership {}

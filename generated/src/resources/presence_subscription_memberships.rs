@@ -200,3 +200,13 @@ impl RequestBody for PresenceSubscriptionMembershipsRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for PresenceSubscriptionMemberships {
+    type Query = ();
+}
+
+impl Post for PresenceSubscriptionMemberships {
+    type Body = PresenceSubscriptionMembershipsRequest;
+    type Output = PresenceSubscriptionMemberships;
+    type Query = ();
+}

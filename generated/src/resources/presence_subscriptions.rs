@@ -188,3 +188,13 @@ impl RequestBody for PresenceSubscriptionsRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for PresenceSubscriptions {
+    type Query = ();
+}
+
+impl Post for PresenceSubscriptions {
+    type Body = PresenceSubscriptionsRequest;
+    type Output = PresenceSubscription;
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for Promote {
         },
     ];
 }
+
+impl Post for Promote {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

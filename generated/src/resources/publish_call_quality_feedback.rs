@@ -118,3 +118,9 @@ impl<'de> Deserialize<'de> for PublishCallQualityFeedbackRequest {
 }
 
 impl RequestBody for PublishCallQualityFeedbackRequest {}
+
+impl Post for PublishCallQualityFeedback {
+    type Body = PublishCallQualityFeedbackRequest;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -89,3 +89,7 @@ impl Resource for Reason {
         },
     ];
 }
+
+impl Get for Reason {
+    type Query = ();
+}

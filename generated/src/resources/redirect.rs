@@ -102,3 +102,7 @@ impl Resource for Redirect {
         },
     ];
 }
+
+impl Get for Redirect {
+    type Query = ();
+}

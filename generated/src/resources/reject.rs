@@ -85,3 +85,9 @@ impl Resource for Reject {
         },
     ];
 }
+
+impl Post for Reject {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -120,3 +120,26 @@ impl<'de> Deserialize<'de> for RemoveContactFromAllGroupsRequest {
 }
 
 impl RequestBody for RemoveContactFromAllGroupsRequest {}
+
+/// The query parameters of a POST on [`RemoveContactFromAllGroups`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoveContactFromAllGroupsQuery {
+    /// The maximum length is 250 characters.
+    pub contact_uri: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for RemoveContactFromAllGroupsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("contactUri", &self.contact_uri);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for RemoveContactFromAllGroups {
+    type Body = RemoveContactFromAllGroupsRequest;
+    type Output = Untyped;
+    type Query = RemoveContactFromAllGroupsQuery;
+}

@@ -121,3 +121,26 @@ impl<'de> Deserialize<'de> for RemoveContactFromAllGroups2Request {
 }
 
 impl RequestBody for RemoveContactFromAllGroups2Request {}
+
+/// The query parameters of a POST on [`RemoveContactFromAllGroups2`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoveContactFromAllGroups2Query {
+    /// uri of the contact to be deletedThe maximum length is 250 characters.
+    pub contact_uri: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for RemoveContactFromAllGroups2Query {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("contactUri", &self.contact_uri);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for RemoveContactFromAllGroups2 {
+    type Body = RemoveContactFromAllGroups2Request;
+    type Output = Untyped;
+    type Query = RemoveContactFromAllGroups2Query;
+}

@@ -121,3 +121,26 @@ impl<'de> Deserialize<'de> for RemoveFromContactListRequest {
 }
 
 impl RequestBody for RemoveFromContactListRequest {}
+
+/// The query parameters of a POST on [`RemoveFromContactList`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoveFromContactListQuery {
+    /// Distribution group IdThe maximum length is 256 characters.
+    pub group_id: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for RemoveFromContactListQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("groupId", &self.group_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for RemoveFromContactList {
+    type Body = RemoveFromContactListRequest;
+    type Output = Untyped;
+    type Query = RemoveFromContactListQuery;
+}

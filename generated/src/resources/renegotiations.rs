@@ -128,3 +128,26 @@ impl RequestBody for RenegotiationsRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`Renegotiations`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenegotiationsQuery {
+    /// Gets or sets operation id.The maximum length is 50 characters.
+    pub operation_id: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for RenegotiationsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("operationId", &self.operation_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for Renegotiations {
+    type Body = RenegotiationsRequest;
+    type Output = Untyped;
+    type Query = RenegotiationsQuery;
+}

@@ -85,3 +85,7 @@ impl Resource for ReplacesAudioVideo {
         },
     ];
 }
+
+impl Get for ReplacesAudioVideo {
+    type Query = ();
+}

@@ -85,3 +85,7 @@ impl Resource for ReplacesPhoneAudio {
         },
     ];
 }
+
+impl Get for ReplacesPhoneAudio {
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for ReplayMessage {
         },
     ];
 }
+
+impl Post for ReplayMessage {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -119,3 +119,9 @@ impl<'de> Deserialize<'de> for ReportMediaDiagnosticsRequest {
 }
 
 impl RequestBody for ReportMediaDiagnosticsRequest {}
+
+impl Post for ReportMediaDiagnostics {
+    type Body = ReportMediaDiagnosticsRequest;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -87,3 +87,9 @@ impl Resource for ReportMyActivity {
         },
     ];
 }
+
+impl Post for ReportMyActivity {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -146,3 +146,9 @@ impl<'de> Deserialize<'de> for ReportMyNetworkRequest {
 }
 
 impl RequestBody for ReportMyNetworkRequest {}
+
+impl Post for ReportMyNetwork {
+    type Body = ReportMyNetworkRequest;
+    type Output = ReportMyNetwork;
+    type Query = ();
+}

@@ -90,3 +90,9 @@ impl Resource for ResetContactPrivacyRelationship {
         },
     ];
 }
+
+impl Post for ResetContactPrivacyRelationship {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

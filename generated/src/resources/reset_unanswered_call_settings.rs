@@ -86,3 +86,9 @@ impl Resource for ResetUnansweredCallSettings {
         },
     ];
 }
+
+impl Post for ResetUnansweredCallSettings {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

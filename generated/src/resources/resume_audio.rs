@@ -127,3 +127,26 @@ impl RequestBody for ResumeAudioRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`ResumeAudio`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumeAudioQuery {
+    /// Gets or sets operation id.The maximum length is 50 characters.
+    pub operation_id: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for ResumeAudioQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("operationId", &self.operation_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for ResumeAudio {
+    type Body = ResumeAudioRequest;
+    type Output = Untyped;
+    type Query = ResumeAudioQuery;
+}

@@ -85,3 +85,9 @@ impl Resource for ResumePhoneAudio {
         },
     ];
 }
+
+impl Post for ResumePhoneAudio {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -110,3 +110,7 @@ impl Resource for Root {
         },
     ];
 }
+
+impl Get for Root {
+    type Query = ();
+}

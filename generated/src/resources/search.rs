@@ -163,3 +163,27 @@ impl Resource for Search {
         },
     ];
 }
+
+/// The query parameters of a GET on [`Search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// The maximum number of search results to return. Optional parameter.The maximum value is 100 and the minimum value is 1
+    pub limit: Option<String>,
+    /// The search query string. Required parameter.The maximum length is 256 characters.
+    pub query: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for SearchQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("limit", &self.limit);
+        fields.required("query", &self.query);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for Search {
+    type Query = SearchQuery;
+}

@@ -168,3 +168,30 @@ impl Resource for Search2 {
         },
     ];
 }
+
+/// The query parameters of a GET on [`Search2`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Search2Query {
+    /// The maximum number of search results to return. Optional parameter.The maximum value is 100 and the minimum value is 1
+    pub limit: Option<String>,
+    /// The contact's mail address.The maximum length is 256 characters.
+    pub mail: Option<String>,
+    /// The search query string.The maximum length is 256 characters.
+    pub query: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for Search2Query {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("limit", &self.limit);
+        fields.optional("mail", &self.mail);
+        fields.optional("query", &self.query);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for Search2 {
+    type Query = Search2Query;
+}

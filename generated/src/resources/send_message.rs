@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::Message;
 
 /// Sends an instant message to the participants in a conversation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -122,3 +123,26 @@ impl<'de> Deserialize<'de> for SendMessageRequest {
 }
 
 impl RequestBody for SendMessageRequest {}
+
+/// The query parameters of a POST on [`SendMessage`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendMessageQuery {
+    /// An application-supplied identifier to track the message resource created by the server.
+    pub operation_id: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for SendMessageQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("operationId", &self.operation_id);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for SendMessage {
+    type Body = SendMessageRequest;
+    type Output = Message;
+    type Query = SendMessageQuery;
+}

@@ -85,3 +85,7 @@ impl Resource for Sessions {
         },
     ];
 }
+
+impl Get for Sessions {
+    type Query = ();
+}

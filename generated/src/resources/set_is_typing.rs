@@ -85,3 +85,9 @@ impl Resource for SetIsTyping {
         },
     ];
 }
+
+impl Post for SetIsTyping {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

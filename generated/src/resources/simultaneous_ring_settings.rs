@@ -188,3 +188,9 @@ impl<'de> Deserialize<'de> for SimultaneousRingSettingsRequest {
 }
 
 impl RequestBody for SimultaneousRingSettingsRequest {}
+
+impl Get for SimultaneousRingSettings {
+    type Query = ();
+}
+
+impl Put for SimultaneousRingSettings {}

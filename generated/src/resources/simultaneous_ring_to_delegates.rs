@@ -129,3 +129,26 @@ impl RequestBody for SimultaneousRingToDelegatesRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`SimultaneousRingToDelegates`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimultaneousRingToDelegatesQuery {
+    /// The length of the delay in seconds before calls ring for the user's delegates.The maximum value is 55 and the minimum value is 0
+    pub ring_delay: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for SimultaneousRingToDelegatesQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("ringDelay", &self.ring_delay);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for SimultaneousRingToDelegates {
+    type Body = SimultaneousRingToDelegatesRequest;
+    type Output = Untyped;
+    type Query = SimultaneousRingToDelegatesQuery;
+}

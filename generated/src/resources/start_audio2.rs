@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 use super::super::enums::Importance;
 
 /// Represents an operation to start AudioVideo. This token indicates the user has ability to start only audio.
@@ -152,4 +153,10 @@ impl RequestBody for StartAudio2Request {
         properties: &[("joinAudioMuted", Scalar::Bool)],
         ..Shape::EMPTY
     };
+}
+
+impl Post for StartAudio2 {
+    type Body = StartAudio2Request;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

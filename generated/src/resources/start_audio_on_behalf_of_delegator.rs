@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 use super::super::enums::Importance;
 
 /// Represents an operation to start Audio call on behalf of the delegator. This token indicates the user has ability to start audio call on behalf of the delegator.
@@ -156,4 +157,10 @@ impl RequestBody for StartAudioOnBehalfOfDelegatorRequest {
         properties: &[("joinAudioMuted", Scalar::Bool)],
         ..Shape::EMPTY
     };
+}
+
+impl Post for StartAudioOnBehalfOfDelegator {
+    type Body = StartAudioOnBehalfOfDelegatorRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

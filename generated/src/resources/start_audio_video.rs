@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 use super::super::enums::Importance;
 
 /// Represents an operation to start AudioVideo. This token indicates the user has ability to start audio, video, or audio and video.
@@ -155,4 +156,10 @@ impl RequestBody for StartAudioVideoRequest {
         ],
         ..Shape::EMPTY
     };
+}
+
+impl Post for StartAudioVideo {
+    type Body = StartAudioVideoRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

@@ -160,3 +160,9 @@ impl RequestBody for StartAudioVideo2Request {
         ..Shape::EMPTY
     };
 }
+
+impl Post for StartAudioVideo2 {
+    type Body = StartAudioVideo2Request;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 use super::super::enums::Importance;
 
 /// Represents an operation to start AudioVideo call on behalf of the delegator. This token indicates the user has ability to start audiovideo call on behalf of the delegator.
@@ -163,4 +164,10 @@ impl RequestBody for StartAudioVideoOnBehalfOfDelegatorRequest {
         ],
         ..Shape::EMPTY
     };
+}
+
+impl Post for StartAudioVideoOnBehalfOfDelegator {
+    type Body = StartAudioVideoOnBehalfOfDelegatorRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

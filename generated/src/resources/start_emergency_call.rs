@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 use super::super::enums::Importance;
 
 /// Represents an operation to start E911 (emergency) call, provided enhanced emergency services are enabled for a registered user
@@ -176,4 +177,10 @@ impl RequestBody for StartEmergencyCallRequest {
         properties: &[("joinAudioMuted", Scalar::Bool)],
         ..Shape::EMPTY
     };
+}
+
+impl Post for StartEmergencyCall {
+    type Body = StartEmergencyCallRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::MessagingInvitation;
 use super::super::enums::Importance;
 
 /// Starts a messagingInvitation that adds the messaging modality to a new conversation.
@@ -144,3 +145,26 @@ impl<'de> Deserialize<'de> for StartMessagingRequest {
 }
 
 impl RequestBody for StartMessagingRequest {}
+
+/// The query parameters of a POST on [`StartMessaging`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartMessagingQuery {
+    /// The target of this invitation.
+    pub to: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StartMessagingQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("to", &self.to);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StartMessaging {
+    type Body = StartMessagingRequest;
+    type Output = MessagingInvitation;
+    type Query = StartMessagingQuery;
+}

@@ -147,3 +147,26 @@ impl<'de> Deserialize<'de> for StartMessaging2Request {
 }
 
 impl RequestBody for StartMessaging2Request {}
+
+/// The query parameters of a POST on [`StartMessaging2`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartMessaging2Query {
+    /// The target of this invitation.
+    pub to: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StartMessaging2Query {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("to", &self.to);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StartMessaging2 {
+    type Body = StartMessaging2Request;
+    type Output = Untyped;
+    type Query = StartMessaging2Query;
+}

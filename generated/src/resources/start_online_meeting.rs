@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::OnlineMeetingInvitation;
 use super::super::enums::Importance;
 
 /// Creates and joins an ad-hoc multiparty conversation.
@@ -128,3 +129,9 @@ impl<'de> Deserialize<'de> for StartOnlineMeetingRequest {
 }
 
 impl RequestBody for StartOnlineMeetingRequest {}
+
+impl Post for StartOnlineMeeting {
+    type Body = StartOnlineMeetingRequest;
+    type Output = OnlineMeetingInvitation;
+    type Query = ();
+}

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::MyContactsAndGroupsSubscription;
 
 /// Starts or refreshes the subscription to a user's contacts and groups.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -128,3 +129,26 @@ impl<'de> Deserialize<'de> for StartOrRefreshSubscriptionToContactsAndGroupsRequ
 }
 
 impl RequestBody for StartOrRefreshSubscriptionToContactsAndGroupsRequest {}
+
+/// The query parameters of a POST on [`StartOrRefreshSubscriptionToContactsAndGroups`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartOrRefreshSubscriptionToContactsAndGroupsQuery {
+    /// The desired length, in minutes, of the subscription.For a new subscription, the length will be used.For an existing subscription, the length will be added to the remaining duration. If this sum is greater than 30 minutes, 30 minutes will be used.The maximum value is 60 and the minimum value is 10
+    pub duration: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StartOrRefreshSubscriptionToContactsAndGroupsQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("duration", &self.duration);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StartOrRefreshSubscriptionToContactsAndGroups {
+    type Body = StartOrRefreshSubscriptionToContactsAndGroupsRequest;
+    type Output = MyContactsAndGroupsSubscription;
+    type Query = StartOrRefreshSubscriptionToContactsAndGroupsQuery;
+}

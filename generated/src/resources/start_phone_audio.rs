@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::PhoneAudioInvitation;
 use super::super::enums::Importance;
 
 /// Initiates a call-via-work.
@@ -145,3 +146,26 @@ impl<'de> Deserialize<'de> for StartPhoneAudioRequest {
 }
 
 impl RequestBody for StartPhoneAudioRequest {}
+
+/// The query parameters of a POST on [`StartPhoneAudio`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartPhoneAudioQuery {
+    /// The target of this invitation.
+    pub to: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StartPhoneAudioQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("to", &self.to);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StartPhoneAudio {
+    type Body = StartPhoneAudioRequest;
+    type Output = PhoneAudioInvitation;
+    type Query = StartPhoneAudioQuery;
+}

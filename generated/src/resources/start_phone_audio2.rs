@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::PhoneAudioInvitation;
 use super::super::enums::Importance;
 
 /// Initiates a call-via-work.
@@ -149,3 +150,26 @@ impl<'de> Deserialize<'de> for StartPhoneAudio2Request {
 }
 
 impl RequestBody for StartPhoneAudio2Request {}
+
+/// The query parameters of a POST on [`StartPhoneAudio2`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartPhoneAudio2Query {
+    /// The target of this invitation.
+    pub to: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StartPhoneAudio2Query {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("to", &self.to);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StartPhoneAudio2 {
+    type Body = StartPhoneAudio2Request;
+    type Output = PhoneAudioInvitation;
+    type Query = StartPhoneAudio2Query;
+}

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::PhoneAudioInvitation;
 use super::super::enums::Importance;
 
 /// Initiates a call-via-work on behalf of the delegator.
@@ -144,3 +145,9 @@ impl<'de> Deserialize<'de> for StartPhoneAudioOnBehalfOfDelegatorRequest {
 }
 
 impl RequestBody for StartPhoneAudioOnBehalfOfDelegatorRequest {}
+
+impl Post for StartPhoneAudioOnBehalfOfDelegator {
+    type Body = StartPhoneAudioOnBehalfOfDelegatorRequest;
+    type Output = PhoneAudioInvitation;
+    type Query = ();
+}

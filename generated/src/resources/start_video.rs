@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::AudioVideoInvitation;
 use super::super::enums::Importance;
 
 /// Represents an operation to start AudioVideo. This token indicates the user has ability to start only video.
@@ -148,4 +149,10 @@ impl RequestBody for StartVideoRequest {
         properties: &[("joinVideoMuted", Scalar::Bool)],
         ..Shape::EMPTY
     };
+}
+
+impl Post for StartVideo {
+    type Body = StartVideoRequest;
+    type Output = AudioVideoInvitation;
+    type Query = ();
 }

@@ -122,3 +122,26 @@ impl<'de> Deserialize<'de> for StopAudioRequest {
 }
 
 impl RequestBody for StopAudioRequest {}
+
+/// The query parameters of a POST on [`StopAudio`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopAudioQuery {
+    /// The reason the call was terminated.
+    pub reason: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StopAudioQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("reason", &self.reason);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StopAudio {
+    type Body = StopAudioRequest;
+    type Output = Untyped;
+    type Query = StopAudioQuery;
+}

@@ -123,3 +123,26 @@ impl<'de> Deserialize<'de> for StopAudioVideoRequest {
 }
 
 impl RequestBody for StopAudioVideoRequest {}
+
+/// The query parameters of a POST on [`StopAudioVideo`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopAudioVideoQuery {
+    /// The reason the call was terminated.
+    pub reason: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StopAudioVideoQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("reason", &self.reason);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StopAudioVideo {
+    type Body = StopAudioVideoRequest;
+    type Output = Untyped;
+    type Query = StopAudioVideoQuery;
+}

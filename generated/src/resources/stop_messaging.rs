@@ -85,3 +85,9 @@ impl Resource for StopMessaging {
         },
     ];
 }
+
+impl Post for StopMessaging {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

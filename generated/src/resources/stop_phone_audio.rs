@@ -85,3 +85,9 @@ impl Resource for StopPhoneAudio {
         },
     ];
 }
+
+impl Post for StopPhoneAudio {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -89,3 +89,9 @@ impl Resource for StopSubscriptionToContactsAndGroups {
         },
     ];
 }
+
+impl Post for StopSubscriptionToContactsAndGroups {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -122,3 +122,26 @@ impl<'de> Deserialize<'de> for StopVideoRequest {
 }
 
 impl RequestBody for StopVideoRequest {}
+
+/// The query parameters of a POST on [`StopVideo`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopVideoQuery {
+    /// The reason the call was terminated.
+    pub reason: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for StopVideoQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("reason", &self.reason);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for StopVideo {
+    type Body = StopVideoRequest;
+    type Output = Untyped;
+    type Query = StopVideoQuery;
+}

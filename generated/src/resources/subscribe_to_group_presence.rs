@@ -2,6 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
+use super::PresenceSubscription;
 
 /// Subscribes to the presence information of all the contacts in a particular group.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -126,3 +127,26 @@ impl<'de> Deserialize<'de> for SubscribeToGroupPresenceRequest {
 }
 
 impl RequestBody for SubscribeToGroupPresenceRequest {}
+
+/// The query parameters of a POST on [`SubscribeToGroupPresence`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscribeToGroupPresenceQuery {
+    /// The presence subscription expiration time (in minutes).The maximum value is 30 and the minimum value is 10
+    pub duration: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for SubscribeToGroupPresenceQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("duration", &self.duration);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for SubscribeToGroupPresence {
+    type Body = SubscribeToGroupPresenceRequest;
+    type Output = PresenceSubscription;
+    type Query = SubscribeToGroupPresenceQuery;
+}

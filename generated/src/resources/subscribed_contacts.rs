@@ -115,3 +115,7 @@ impl Resource for SubscribedContacts {
         },
     ];
 }
+
+impl Get for SubscribedContacts {
+    type Query = ();
+}

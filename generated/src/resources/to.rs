@@ -208,3 +208,7 @@ impl Resource for To {
         },
     ];
 }
+
+impl Get for To {
+    type Query = ();
+}

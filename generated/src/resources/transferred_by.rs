@@ -208,3 +208,7 @@ impl Resource for TransferredBy {
         },
     ];
 }
+
+impl Get for TransferredBy {
+    type Query = ();
+}

@@ -86,3 +86,9 @@ impl Resource for TurnOffCallForwarding {
         },
     ];
 }
+
+impl Post for TurnOffCallForwarding {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

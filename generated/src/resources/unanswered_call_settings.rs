@@ -188,3 +188,9 @@ impl<'de> Deserialize<'de> for UnansweredCallSettingsRequest {
 }
 
 impl RequestBody for UnansweredCallSettingsRequest {}
+
+impl Get for UnansweredCallSettings {
+    type Query = ();
+}
+
+impl Put for UnansweredCallSettings {}

@@ -136,3 +136,29 @@ impl RequestBody for UnansweredCallToContactRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`UnansweredCallToContact`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnansweredCallToContactQuery {
+    /// The length of the delay, in seconds, before calls ring for the specified number or contact.The maximum value is 60 and the minimum value is 5
+    pub ring_delay: Option<String>,
+    /// The number or contact that the user wants to forward her unanswered calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters.
+    pub target: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for UnansweredCallToContactQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("ringDelay", &self.ring_delay);
+        fields.required("target", &self.target);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for UnansweredCallToContact {
+    type Body = UnansweredCallToContactRequest;
+    type Output = Untyped;
+    type Query = UnansweredCallToContactQuery;
+}

@@ -127,3 +127,26 @@ impl RequestBody for UnansweredCallToVoicemailRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a POST on [`UnansweredCallToVoicemail`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnansweredCallToVoicemailQuery {
+    /// The length of the delay in seconds before calls are sent to voicemail.The maximum value is 60 and the minimum value is 5
+    pub ring_delay: Option<String>,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for UnansweredCallToVoicemailQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.optional("ringDelay", &self.ring_delay);
+        fields.end(&self.extra)
+    }
+}
+
+impl Post for UnansweredCallToVoicemail {
+    type Body = UnansweredCallToVoicemailRequest;
+    type Output = Untyped;
+    type Query = UnansweredCallToVoicemailQuery;
+}

@@ -85,3 +85,9 @@ impl Resource for UnmuteAudio {
         },
     ];
 }
+
+impl Post for UnmuteAudio {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

@@ -85,3 +85,9 @@ impl Resource for UnmuteVideo {
         },
     ];
 }
+
+impl Post for UnmuteVideo {
+    type Body = NoBody;
+    type Output = Untyped;
+    type Query = ();
+}

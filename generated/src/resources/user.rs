@@ -110,3 +110,7 @@ impl Resource for User {
         },
     ];
 }
+
+impl Get for User {
+    type Query = ();
+}

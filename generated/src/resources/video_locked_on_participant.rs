@@ -108,3 +108,7 @@ impl Resource for VideoLockedOnParticipant {
         },
     ];
 }
+
+impl Get for VideoLockedOnParticipant {
+    type Query = ();
+}

@@ -85,3 +85,7 @@ impl Resource for Xframe {
         },
     ];
 }
+
+impl Get for Xframe {
+    type Query = ();
+}

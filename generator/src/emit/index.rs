@@ -5,6 +5,7 @@ use super::docs::{code, doc, doc_or, trusted};
 use super::model::{Enumeration, Member, Model};
 use super::output::Segment;
 use super::resource::id;
+use crate::schema::Method;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
@@ -91,6 +92,60 @@ impl<'a> Index<'a> {
                 Segment::Items(self.decoding())
             }))
             .chain(std::iter::once_with(move || Segment::Items(self.aliases())))
+            .chain(std::iter::once_with(move || {
+                Segment::Items(self.operations())
+            }))
+            .chain(std::iter::once_with(
+                move || Segment::Items(dynamic_entry()),
+            ))
+    }
+
+    /// `operation(rel, method)`: one match arm per typed operation.
+    fn operations(&self) -> TokenStream {
+        let arms: Vec<TokenStream> = self
+            .0
+            .resources
+            .iter()
+            .flat_map(|r| r.operations.iter().filter(|o| o.typed).map(move |o| (r, o)))
+            .filter_map(|(r, o)| {
+                let (variant, constructor) = match o.source.method {
+                    Method::Get => (quote!(Get), quote!(get)),
+                    Method::Post => (quote!(Post), quote!(post)),
+                    Method::Put => (quote!(Put), quote!(put)),
+                    Method::Delete => (quote!(Delete), quote!(delete)),
+                    Method::Options => return None,
+                };
+                let (rel, ty) = (&r.rel, id(&r.ident));
+                Some(quote! {
+                    (#rel, Method::#variant) => Op::#constructor::<#ty>(),
+                })
+            })
+            .collect();
+        let missing = quote! {
+            ucwa_runtime::DynamicError::missing(rel, method, !matches!(ResourceKind::from(rel), ResourceKind::Other(_)))
+        };
+        // Without a typed operation, a match of one arm would make `Ok` unreachable.
+        let body = match arms.is_empty() {
+            true => quote!(Err(#missing)),
+            // Short names, so that each arm is one line.
+            false => quote! {
+                use resources::*;
+                use ucwa_runtime::{DynOperation as Op, Method};
+                let found = match (rel, method) {
+                    #(#arms)*
+                    _ => return Err(#missing),
+                };
+                Ok(found)
+            },
+        };
+        quote! {
+            /// The typed operation `method` on the resource with this rel, chosen at run time:
+            /// what [`build_request`] and [`read_response`] use. Unknown rels, and methods the
+            /// page does not document (or OPTIONS), are errors that say which.
+            pub fn operation(rel: &str, method: ucwa_runtime::Method) -> Result<ucwa_runtime::DynOperation, ucwa_runtime::DynamicError> {
+                #body
+            }
+        }
     }
 
     fn any_resource(&self) -> TokenStream {
@@ -144,6 +199,34 @@ impl<'a> Index<'a> {
             pub fn decode_xml(rel: &str, body: &str) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
                 AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
             }
+        }
+    }
+}
+
+/// `build_request`, `read_response` and the reader they share: the same for
+/// every crate, so written once here rather than per operation.
+fn dynamic_entry() -> TokenStream {
+    quote! {
+        /// Builds the request of a documented operation, for tools that replay transcripts:
+        /// `body` (a documented request body in `format`, `None` for none) is decoded into the
+        /// operation's request-body type (the resource itself for a PUT) and the request to `href`
+        /// is built with the typed builder, `Accept` and `Content-Type` of `format`. The error
+        /// says why not: an unknown rel, no such operation, or a body that does not decode, with
+        /// the path of keys where it failed.
+        pub fn build_request(rel: &str, method: ucwa_runtime::Method, href: &str, format: ucwa_runtime::Format, body: Option<&str>) -> Result<ucwa_runtime::OperationRequest<ucwa_runtime::Outcome<AnyResource>>, ucwa_runtime::DynamicError> {
+            operation(rel, method)?.request(href, format, body, read_any)
+        }
+
+        /// Reads the answer to the operation `method` on the resource with this rel: the
+        /// resource it carries decoded by its rel (a GET's or PUT's own, a POST's documented
+        /// response body), `201 Created` with its `Location`, `204 No Content`; an error status
+        /// names the documented error it matches.
+        pub fn read_response<B: AsRef<[u8]>>(rel: &str, method: ucwa_runtime::Method, response: &ucwa_runtime::http::Response<B>) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::DynamicError> {
+            Ok(operation(rel, method)?.reader(read_any).read(response)?)
+        }
+
+        fn read_any(answer: &ucwa_runtime::operation::Answer<'_>, info: &ucwa_runtime::operation::ReadInfo) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::ResponseError> {
+            answer.outcome(info, |format, body| AnyResource::decode(info.output?, body, format))
         }
     }
 }

@@ -95,6 +95,22 @@ pub struct RequestField {
 pub struct Operation {
     pub source: schema::Operation,
     pub request: Option<RequestBody>,
+    /// Whether this operation has the typed API of its method (`impl Post
+    /// for ...`): the first GET, POST, PUT and DELETE of a page; OPTIONS
+    /// and a repeated method do not.
+    pub typed: bool,
+    /// The resolved type of the resource a POST gives (its documented
+    /// response body), when the page names one of the set.
+    pub output: Option<String>,
+    /// The typed query parameters, when the page lists some.
+    pub query: Option<QueryParameters>,
+}
+
+/// A struct of an operation's documented query parameters.
+#[derive(Debug, Clone)]
+pub struct QueryParameters {
+    pub ident: String,
+    pub fields: Vec<RequestField>,
 }
 
 #[derive(Debug, Clone)]
@@ -419,8 +435,32 @@ fn build_resource(
         .iter()
         .filter(|o| !o.request_body.is_empty())
         .count();
+    let with_query = doc
+        .operations
+        .iter()
+        .filter(|o| !o.query_parameters.is_empty())
+        .count();
+    let mut typed_methods = BTreeSet::new();
     let mut operations = Vec::new();
     for op in &doc.operations {
+        let typed = op.method != schema::Method::Options && typed_methods.insert(op.method);
+        let query = if op.query_parameters.is_empty() || !typed {
+            None
+        } else {
+            let name = if with_query == 1 {
+                format!("{base}Query")
+            } else {
+                format!(
+                    "{base}{}Query",
+                    names::camel(&op.method.as_str().to_ascii_lowercase())
+                )
+            };
+            Some(build_query(op, checked(types.claim(name))?)?)
+        };
+        let output = match (op.method, op.response_body.first()) {
+            (schema::Method::Post, Some(item)) => lookup.resource(&item.item),
+            _ => None,
+        };
         let request = if op.request_body.is_empty() {
             None
         } else {
@@ -437,6 +477,9 @@ fn build_resource(
         operations.push(Operation {
             source: without_examples(op),
             request,
+            typed,
+            output,
+            query,
         });
     }
 
@@ -463,32 +506,58 @@ fn build_resource(
     })
 }
 
+/// Query parameters are text: the pages give them no type.
+fn build_query(op: &schema::Operation, ident: String) -> Result<QueryParameters, Error> {
+    let rows = op.query_parameters.iter().map(|parameter| {
+        let (name, description) = (&parameter.name, &parameter.description);
+        (name, description, parameter.required, FieldType::String)
+    });
+    Ok(QueryParameters {
+        ident,
+        fields: parameter_fields(rows)?,
+    })
+}
+
+/// The fields of a request body or a query parameter set, from rows of
+/// name, description, whether required and type: a repeated name adds
+/// nothing, and each gets a field name of its own.
+fn parameter_fields<'a>(
+    rows: impl Iterator<Item = (&'a String, &'a String, bool, FieldType)>,
+) -> Result<Vec<RequestField>, Error> {
+    let mut scope = Scope::with_reserved(&["extra"]);
+    let mut seen = BTreeSet::new();
+    let mut fields = Vec::new();
+    for (name, description, required, ty) in rows {
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        fields.push(RequestField {
+            field: Field {
+                serde: name.clone(),
+                ident: checked(scope.claim(names::snake(name)))?,
+                description: description.clone(),
+                ty,
+            },
+            required,
+        });
+    }
+    Ok(fields)
+}
+
 fn build_request(
     op: &schema::Operation,
     ident: String,
     lookup: &TypeLookup<'_>,
 ) -> Result<RequestBody, Error> {
-    let mut scope = Scope::with_reserved(&["extra"]);
-    let mut seen = BTreeSet::new();
-    let mut fields = Vec::new();
-    for field in &op.request_body {
-        if !seen.insert(field.name.as_str()) {
-            continue;
-        }
-        fields.push(RequestField {
-            field: Field {
-                serde: field.name.clone(),
-                ident: checked(scope.claim(names::snake(&field.name)))?,
-                description: field.description.clone(),
-                ty: match &field.ty {
-                    Some(ty) => lookup.known_type(ty),
-                    None if field.values.is_empty() => FieldType::Json,
-                    None => FieldType::String,
-                },
-            },
-            required: field.required,
-        });
-    }
+    let rows = op.request_body.iter().map(|field| {
+        let ty = match &field.ty {
+            Some(ty) => lookup.known_type(ty),
+            None if field.values.is_empty() => FieldType::Json,
+            None => FieldType::String,
+        };
+        (&field.name, &field.description, field.required, ty)
+    });
+    let fields = parameter_fields(rows)?;
     Ok(RequestBody {
         ident,
         description: format!("The body of a {} request.", op.method.as_str()),

@@ -9,7 +9,10 @@
 //! plain names; [`super::names`] made sure no generated type shadows one.
 
 use super::docs::{code, doc, doc_or, trusted};
-use super::model::{EmbeddedField, Field, FieldType, LinkField, Model, RequestBody, Resource};
+use super::model::{
+    EmbeddedField, Field, FieldType, LinkField, Model, Operation, QueryParameters, RequestBody,
+    RequestField, Resource,
+};
 use super::names::ident;
 use super::output::Segment;
 use crate::schema::{self, Method};
@@ -111,6 +114,24 @@ impl<'a> StructField<'a> {
         }
     }
 
+    /// A request body field or query parameter: required ones are not `Option`.
+    fn parameter(f: &'a RequestField) -> Self {
+        if !f.required {
+            return StructField::property(&f.field);
+        }
+        let docs = doc_or(
+            &f.field.description,
+            &format!("The {} parameter.", code(&f.field.serde)),
+        );
+        StructField {
+            docs,
+            ident: id(&f.field.ident),
+            ty: type_tokens(&f.field.ty),
+            key: &f.field.serde,
+            required: true,
+        }
+    }
+
     fn property(field: &'a Field) -> Self {
         let docs = doc_or(
             &field.description,
@@ -130,6 +151,8 @@ struct ObjectStruct<'a> {
     derives: TokenStream,
     fields: Vec<StructField<'a>>,
     extra_what: &'a str,
+    /// Whether the type is also read (`Deserialize`); query parameters are only written.
+    reads: bool,
 }
 
 impl ToTokens for ObjectStruct<'_> {
@@ -140,6 +163,7 @@ impl ToTokens for ObjectStruct<'_> {
             derives,
             fields,
             extra_what,
+            reads: deserialize,
         } = self;
         let extra = trusted(&format!(
             "{extra_what} this version of the docs does not list, kept so that encoding gives them back."
@@ -178,7 +202,11 @@ impl ToTokens for ObjectStruct<'_> {
                     fields.end(&self.extra)
                 }
             }
-
+        });
+        if !deserialize {
+            return;
+        }
+        tokens.extend(quote! {
             impl<'de> Deserialize<'de> for #name {
                 fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     ObjectReader::new(deserializer)?.read(|fields| Ok(#name {
@@ -214,6 +242,19 @@ impl<'a> ResourceModule<'a> {
         for request in r.operations.iter().filter_map(|o| o.request.as_ref()) {
             items.push(RequestStruct(request).to_token_stream());
         }
+        for op in r.operations.iter().filter(|o| o.typed) {
+            if let Some(query) = &op.query {
+                items.push(
+                    QueryStruct {
+                        resource: r,
+                        op,
+                        query,
+                    }
+                    .to_token_stream(),
+                );
+            }
+            items.push(OperationImpl { resource: r, op }.to_token_stream());
+        }
         let imports = Imports::of(self.model, r).used_by(&items);
         std::iter::once(imports)
             .chain(items)
@@ -241,6 +282,13 @@ impl<'a> Imports<'a> {
                 .iter()
                 .filter_map(|o| o.request.as_ref())
                 .map(|r| r.ident.as_str()),
+        );
+        local.extend(
+            resource
+                .operations
+                .iter()
+                .filter_map(|o| o.query.as_ref())
+                .map(|q| q.ident.as_str()),
         );
         Imports {
             local,
@@ -335,6 +383,7 @@ impl ToTokens for ResourceStruct<'_> {
             derives: quote!(Debug, Clone, PartialEq, Default),
             fields,
             extra_what: "Properties",
+            reads: true,
         }
         .to_tokens(tokens);
     }
@@ -370,6 +419,7 @@ impl ToTokens for LinksStruct<'_> {
             derives: quote!(Debug, Clone, PartialEq, Default),
             fields,
             extra_what: "Links",
+            reads: true,
         }
         .to_tokens(tokens);
     }
@@ -401,6 +451,7 @@ impl ToTokens for EmbeddedStruct<'_> {
             derives: quote!(Debug, Clone, PartialEq, Default),
             fields,
             extra_what: "Embedded resources",
+            reads: true,
         }
         .to_tokens(tokens);
     }
@@ -544,32 +595,14 @@ impl ToTokens for RequestStruct<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let request = self.0;
         let name = id(&request.ident);
-        let fields = request
-            .fields
-            .iter()
-            .map(|f| {
-                if !f.required {
-                    return StructField::property(&f.field);
-                }
-                let docs = doc_or(
-                    &f.field.description,
-                    &format!("The {} parameter.", code(&f.field.serde)),
-                );
-                StructField {
-                    docs,
-                    ident: id(&f.field.ident),
-                    ty: type_tokens(&f.field.ty),
-                    key: &f.field.serde,
-                    required: true,
-                }
-            })
-            .collect();
+        let fields = request.fields.iter().map(StructField::parameter).collect();
         ObjectStruct {
             docs: doc(&request.description),
             name: name.clone(),
             derives: quote!(Debug, Clone, PartialEq),
             fields,
             extra_what: "Parameters and links",
+            reads: true,
         }
         .to_tokens(tokens);
         // Text fields read as text anyway; only typed ones need a shape for XML input.
@@ -580,6 +613,87 @@ impl ToTokens for RequestStruct<'_> {
         });
         tokens.extend(quote! {
             impl RequestBody for #name { #shape }
+        });
+    }
+}
+
+/// The documented query parameters of one operation, as a struct the
+/// request builder writes into the query (`extra` for undocumented ones).
+struct QueryStruct<'a> {
+    resource: &'a Resource,
+    op: &'a Operation,
+    query: &'a QueryParameters,
+}
+
+impl ToTokens for QueryStruct<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let fields: Vec<StructField> = self
+            .query
+            .fields
+            .iter()
+            .map(StructField::parameter)
+            .collect();
+        // A required parameter has no sensible default.
+        let derives = match fields.iter().any(|f| f.required) {
+            true => quote!(Debug, Clone, PartialEq),
+            false => quote!(Debug, Clone, PartialEq, Default),
+        };
+        ObjectStruct {
+            docs: trusted(&format!(
+                "The query parameters of a {} on [`{}`].",
+                self.op.source.method.as_str(),
+                self.resource.ident
+            )),
+            name: id(&self.query.ident),
+            derives,
+            fields,
+            extra_what: "Parameters",
+            reads: false,
+        }
+        .to_tokens(tokens);
+    }
+}
+
+/// `impl Get for X`, `impl Post for X { type Body = ...; ... }`, ...: the
+/// types of one operation; the runtime does the rest.
+struct OperationImpl<'a> {
+    resource: &'a Resource,
+    op: &'a Operation,
+}
+
+impl ToTokens for OperationImpl<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let name = id(&self.resource.ident);
+        let query = match &self.op.query {
+            Some(query) => id(&query.ident).into_token_stream(),
+            None => quote!(()),
+        };
+        tokens.extend(match self.op.source.method {
+            Method::Get => quote! {
+                impl Get for #name {
+                    type Query = #query;
+                }
+            },
+            Method::Post => {
+                let body = match &self.op.request {
+                    Some(request) => id(&request.ident).into_token_stream(),
+                    None => quote!(NoBody),
+                };
+                let output = match &self.op.output {
+                    Some(output) => id(output).into_token_stream(),
+                    None => quote!(Untyped),
+                };
+                quote! {
+                    impl Post for #name {
+                        type Body = #body;
+                        type Output = #output;
+                        type Query = #query;
+                    }
+                }
+            }
+            Method::Put => quote!(impl Put for #name {}),
+            Method::Delete => quote!(impl Delete for #name {}),
+            Method::Options => TokenStream::new(),
         });
     }
 }

@@ -5,6 +5,7 @@
 //! show, is decided here in the generator (it can read the sample); the
 //! generated tests only state the facts.
 
+use super::exchanges::{self, BodyCheck, Exchange};
 use super::model::{FieldType, Model, Operation, Resource};
 use super::names::{self, Scope};
 use super::output::Segment;
@@ -55,6 +56,9 @@ pub struct SampleCounts {
     /// Samples no generated test looks at. Every sample has a decoder now, so
     /// this stays 0; it is kept so a regression shows up as a number.
     pub untested: usize,
+    /// Documented requests built with the typed builder and documented
+    /// responses read with the typed reader (with a body or without).
+    pub exchanges: usize,
 }
 
 /// What one sample body must do in the generated tests.
@@ -65,6 +69,8 @@ pub struct Sample {
     pub origin: String,
     pub body: String,
     pub check: SampleCheck,
+    /// What the sample's request or response does with its typed operation.
+    pub exchange: Option<Exchange>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +102,8 @@ pub enum SampleCheck {
     },
     /// Must still be rejected by the decoder this sample would go to.
     Rejected { decoder: Decoder, reason: String },
+    /// A message without a body: only its exchange is checked.
+    NoBody,
 }
 
 #[derive(Debug, Clone)]
@@ -131,7 +139,7 @@ pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, Samp
         .filter(|d| d.kind == Kind::Resource)
         .collect();
     docs.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut tests = Scope::with_reserved(HELPERS);
+    let mut tests = Scope::with_reserved(&[HELPERS, exchanges::HELPERS].concat());
     let mut samples = Vec::new();
     let mut counts = SampleCounts::default();
     for doc in docs {
@@ -152,7 +160,8 @@ pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, Samp
             continue;
         };
         for (op, model_op) in operations.iter_mut().zip(&resource.operations) {
-            for example in op.examples.iter_mut().filter(|e| !e.body.trim().is_empty()) {
+            for example in op.examples.iter_mut() {
+                let has_body = !example.body.trim().is_empty();
                 let direction = match example.direction {
                     Direction::Request => "request",
                     Direction::Response => "response",
@@ -163,17 +172,31 @@ pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, Samp
                     op.method.as_str(),
                     format_name(example.format)
                 );
-                let check = match example.direction {
-                    Direction::Response => response_check(example, resource, &by_rel),
-                    Direction::Request => request_check(example, resource, model_op, &by_rel),
+                let check = match (has_body, example.direction) {
+                    (false, _) => SampleCheck::NoBody,
+                    (true, Direction::Response) => response_check(example, resource, &by_rel),
+                    (true, Direction::Request) => {
+                        request_check(example, resource, model_op, &by_rel)
+                    }
                 };
+                let body = match &check {
+                    SampleCheck::Request { .. } => BodyCheck::Typed,
+                    SampleCheck::Resource { resource, .. } => BodyCheck::Resource(resource),
+                    SampleCheck::Rejected { .. } => BodyCheck::Rejected,
+                    _ => BodyCheck::Valid,
+                };
+                let exchange = exchanges::exchange(example, resource, model_op, body);
+                if !has_body && exchange.is_none() {
+                    continue;
+                }
+                let sample = (check, exchange);
                 push(
                     &mut samples,
                     &mut counts,
                     &mut tests,
                     &origin,
                     example,
-                    check,
+                    sample,
                 );
             }
         }
@@ -189,7 +212,7 @@ pub fn classify(documents: &mut [Document], model: &Model) -> (Vec<Sample>, Samp
                 &mut tests,
                 &origin,
                 example,
-                check,
+                (check, None),
             );
         }
     }
@@ -239,17 +262,20 @@ fn push(
     tests: &mut Scope,
     origin: &str,
     example: &mut Example,
-    check: SampleCheck,
+    (check, exchange): (SampleCheck, Option<Exchange>),
 ) {
     match check {
         SampleCheck::Rejected { .. } => counts.rejected += 1,
+        SampleCheck::NoBody => {}
         _ => counts.tested += 1,
     }
+    counts.exchanges += usize::from(exchange.is_some());
     samples.push(Sample {
         test: tests.claim(names::snake(origin)),
         origin: origin.to_string(),
         body: std::mem::take(&mut example.body),
         check,
+        exchange,
     });
 }
 
@@ -626,6 +652,10 @@ impl SamplesFile<'_> {
             let (uses_types, uses_kinds) = sample.check.helpers(&mut helpers);
             types |= uses_types;
             kinds |= uses_kinds;
+            if let Some(exchange) = &sample.exchange {
+                helpers.insert(exchange.helper());
+                types = true;
+            }
         }
         let helpers = helpers.into_iter().map(id);
         let types = types.then(|| quote!(use #krate::resources::*;));
@@ -675,6 +705,7 @@ impl SampleCheck {
                 into.insert(name);
                 (types, kinds)
             }
+            SampleCheck::NoBody => (false, false),
         }
     }
 }
@@ -739,7 +770,10 @@ fn decodes(decoder: &Decoder) -> TokenStream {
     }
 }
 
-fn field_checks(fields: &[(String, serde_json::Value)]) -> (TokenStream, Vec<TokenStream>) {
+fn field_checks(
+    fields: &[(String, serde_json::Value)],
+    used: bool,
+) -> (TokenStream, Vec<TokenStream>) {
     let checks = fields
         .iter()
         .map(|(field, value)| {
@@ -748,7 +782,7 @@ fn field_checks(fields: &[(String, serde_json::Value)]) -> (TokenStream, Vec<Tok
             quote! { holds(&decoded.#field, #value); }
         })
         .collect();
-    let binding = if fields.is_empty() {
+    let binding = if fields.is_empty() && !used {
         quote!(_decoded)
     } else {
         quote!(decoded)
@@ -758,11 +792,21 @@ fn field_checks(fields: &[(String, serde_json::Value)]) -> (TokenStream, Vec<Tok
 
 fn sample_test(sample: &Sample) -> Option<TokenStream> {
     let name = id(&sample.test);
-    let body = body_literal(&sample.body);
+    let literal = body_literal(&sample.body);
+    // A body both decoded and sent or read is written once, as `body`.
+    let shared = !matches!(
+        sample.check,
+        SampleCheck::NoBody | SampleCheck::Rejected { .. }
+    ) && sample.exchange.as_ref().is_some_and(Exchange::uses_body);
+    let (binding, body) = match shared {
+        true => (Some(quote!(let body = #literal;)), quote!(body)),
+        false => (None, literal),
+    };
     let docs = super::docs::trusted(&format!(
         "The {} sample.",
         super::docs::escape(&sample.origin)
     ));
+    let uses_decoded = sample.exchange.as_ref().is_some_and(Exchange::uses_decoded);
     let statements = match &sample.check {
         SampleCheck::Resource {
             resource,
@@ -774,7 +818,7 @@ fn sample_test(sample: &Sample) -> Option<TokenStream> {
                 SampleFormat::Json => "json_round_trip",
                 SampleFormat::Xml => "xml_round_trip",
             });
-            let (binding, checks) = field_checks(fields);
+            let (binding, checks) = field_checks(fields, uses_decoded);
             quote! {
                 let #binding: #ty = #round_trip(#body);
                 #(#checks)*
@@ -787,7 +831,7 @@ fn sample_test(sample: &Sample) -> Option<TokenStream> {
         } => {
             let ty = id(ty);
             let round_trip = id(request_round_trip(*form));
-            let (binding, checks) = field_checks(fields);
+            let (binding, checks) = field_checks(fields, uses_decoded);
             quote! {
                 let #binding: #ty = #round_trip(#body);
                 #(#checks)*
@@ -805,13 +849,19 @@ fn sample_test(sample: &Sample) -> Option<TokenStream> {
             let read = id(events_helper(*format));
             quote!(#read::<ResourceKind>(#body, #senders);)
         }
+        SampleCheck::NoBody => TokenStream::new(),
+        // Only what its exchange does: the body is in the damaged samples' test.
+        SampleCheck::Rejected { .. } if sample.exchange.is_some() => TokenStream::new(),
         SampleCheck::Rejected { .. } => return None,
     };
+    let exchange = sample.exchange.as_ref().map(|e| e.statement(&body));
     Some(quote! {
         #docs
         #[test]
         fn #name() {
+            #binding
             #statements
+            #exchange
         }
     })
 }
@@ -1042,7 +1092,9 @@ operations:
             SampleCounts {
                 tested: 6,
                 rejected: 5,
-                untested: 0
+                untested: 0,
+                // The samples show no request or status lines.
+                exchanges: 0,
             }
         );
     }

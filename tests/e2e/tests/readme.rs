@@ -1,76 +1,97 @@
-//! The README's example, compiled and run against the committed `generated/`
-//! crate (the whole UCWA 2.0 API), so the first code a new user reads is
-//! known to work; and a check that the README shows exactly this code.
+//! The README's first example, "sign in and send an IM", compiled and run
+//! against the mock UCWA server over loopback, replaying a transcript of our
+//! own (`tests/e2e/pages/send_an_im.md`); and a check that the README shows
+//! exactly this code.
 
+use std::path::PathBuf;
+use std::time::Duration;
 use ucwa::enums::Importance;
-use ucwa::resources::{Application, MessagingInvitation, StartMessagingRequest};
-use ucwa::{Events, ResourceKind};
-use ucwa_runtime::DecodeError;
-use ucwa_runtime::{RequestBody, Resource};
+use ucwa::resources::{MessagingInvitation, StartMessagingRequest};
+use ucwa_client::{Outcome, Session};
+use ucwa_mock::{MockConfig, MockServer, Transcript};
 
-const APPLICATION: &str = r#"{"rel":"application","id":"1","userAgent":"readme/1.0",
-  "_links":{"self":{"href":"/ucwa/oauth/v1/applications/102"},
-    "communication":{"href":"/ucwa/oauth/v1/applications/102/communication"},
-    "events":{"href":"/ucwa/oauth/v1/applications/102/events?ack=1"}}}"#;
-const COMMUNICATION: &str = r#"{"rel":"communication",
-  "_links":{"self":{"href":"/ucwa/oauth/v1/applications/102/communication"},
-    "startMessaging":{"href":"/ucwa/oauth/v1/applications/102/communication/messagingInvitations"}}}"#;
-const EVENTS: &str = r#"{"_links":{"self":{"href":"/events?ack=2"},"next":{"href":"/events?ack=3"}},
-  "sender":[{"rel":"communication","href":"/ucwa/oauth/v1/applications/102/communication",
-    "events":[{"link":{"rel":"messagingInvitation","href":"/c/messagingInvitations/60c"},
-      "_embedded":{"messagingInvitation":{"rel":"messagingInvitation","state":"Connecting",
-        "subject":"Lunch?","_links":{"self":{"href":"/c/messagingInvitations/60c"}}}},
-      "type":"started"}]}]}"#;
+type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-fn http_get(href: &str) -> Result<String, DecodeError> {
-    assert!(href.ends_with("/communication"), "followed {href}");
-    Ok(COMMUNICATION.to_string())
-}
-
-#[test]
-fn the_readme_example_runs() -> Result<(), Box<dyn std::error::Error>> {
-    let (application_body, event_channel_body) = (APPLICATION.to_string(), EVENTS.to_string());
-    let mut posted = Vec::new();
-    let mut http_post = |href: &str, body: &str| -> Result<(), DecodeError> {
-        posted.push((href.to_string(), body.to_string()));
-        Ok(())
-    };
+/// The README's example; what it prints is returned.
+async fn sign_in_and_send_an_im(
+    discovery_url: &str,
+    password: &str,
+) -> Result<Vec<String>, Failure> {
     let mut printed = Vec::new();
-
     // --- the README's lines, verbatim but for `println!` → `printed.push` ---
-    let application = Application::from_json(&application_body)?; // POST /ucwa/oauth/v1/applications
-    let communication = application.communication_link().unwrap(); // a Link<Communication>
-    let communication = communication.decode_json(&http_get(communication.href())?)?; // follow it
+    let session = Session::builder("alice@example.com")
+        .password(password)
+        .discovery_url(discovery_url) // leave it out to find the server by autodiscovery
+        .user_agent("readme/1.0")
+        .sign_in() // discovery, MsRtcOAuth, POST applications
+        .await?;
+    let application = session.application();
+    let communication = application
+        .embedded
+        .as_ref()
+        .and_then(|embedded| embedded.communication.as_ref()?.first())
+        .unwrap(); // embedded in the application
+    let start_messaging = communication.start_messaging_link().unwrap(); // a Link<StartMessaging>
     let request = StartMessagingRequest {
-        to: "sip:john@contoso.com".into(),
+        to: "sip:bob@example.com".into(),
         subject: Some("Lunch?".into()),
         importance: Some(Importance::Normal),
-        operation_id: None,
+        operation_id: None, // the session adds one and follows it on the event channel
         thread_id: None,
         message: None,
         extra: Default::default(), // properties the docs do not list
     };
-    let start = communication.start_messaging_link().unwrap();
-    http_post(start.href(), &request.to_json()?)?; // start an IM conversation
-    let events = Events::from_json(&event_channel_body)?; // GET the event channel
-    for event in events.sender.iter().flat_map(|sender| &sender.events) {
-        if event.link.rel == ResourceKind::MessagingInvitation {
-            let invitation: MessagingInvitation = event.embedded_resource().unwrap()?;
-            let state = invitation.state.unwrap_or_default();
-            printed.push(format!("{} {state}", event.event_type)); // started Connecting
-        }
+    let invitation = session.start(start_messaging, &request).await?; // POST: 201 Created
+    let completed = invitation.completed().await?.unwrap(); // its `completed` event
+    let invitation: MessagingInvitation = completed.resource_as().unwrap()?;
+    let messaging = session.get(invitation.messaging_link().unwrap()).await?; // GET: a Messaging
+    let send_message = messaging.send_message_link().unwrap(); // a Link<SendMessage>
+    let sent = session
+        .start_request(send_message.post_text("Hello, Bob"))
+        .await?;
+    if let Outcome::Created { location, .. } = sent.outcome() {
+        printed.push(format!("sent {}", location.href())); // sent /ucwa/…/messages/1
     }
-    // --- end of the README's lines ---
+    sent.completed().await?; // delivered
+    session.sign_out().await?; // DELETE the application
 
-    assert_eq!(application.user_agent.as_deref(), Some("readme/1.0"));
+    // --- end of the README's lines ---
+    Ok(printed)
+}
+
+fn page(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("pages")
+        .join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_example_signs_in_and_sends_an_im_against_the_mock() -> Result<(), Failure> {
+    let transcript = Transcript::read([page("send_an_im.md")])?;
+    let config = MockConfig {
+        hold_timeout: Duration::from_secs(5),
+        ..MockConfig::default()
+    };
+    let mock = MockServer::start(transcript, config).await?;
+    let discovery = mock
+        .base_url("lyncdiscover.example.com")
+        .unwrap()
+        .to_owned();
+    let run = sign_in_and_send_an_im(&discovery, "readme-fixture-secret");
+    let printed = tokio::time::timeout(Duration::from_secs(60), run).await??;
+    assert!(mock.mismatches().is_empty(), "{:#?}", mock.mismatches());
     assert_eq!(
-        posted,
-        [(
-            "/ucwa/oauth/v1/applications/102/communication/messagingInvitations".to_string(),
-            r#"{"to":"sip:john@contoso.com","importance":"Normal","subject":"Lunch?"}"#.to_string()
-        )]
+        printed,
+        ["sent /ucwa/oauth/v1/applications/7/communication/conversations/21a1/messaging/messages/1"]
     );
-    assert_eq!(printed, ["started Connecting"]);
+    let served = mock.outcomes();
+    assert!(
+        served
+            .iter()
+            .all(|(_, outcome)| *outcome == ucwa_mock::StepOutcome::Served),
+        "every documented step was served: {served:?}"
+    );
+    mock.shutdown().await;
     Ok(())
 }
 
@@ -98,8 +119,8 @@ fn the_readme_shows_exactly_the_code_that_runs() {
         .expect("the README starts with a rust example");
     let uses: String = this
         .lines()
-        .take_while(|line| !line.starts_with("const"))
-        .filter(|line| line.starts_with("use ") && !line.contains("DecodeError"))
+        .take_while(|line| !line.starts_with("type"))
+        .filter(|line| line.starts_with("use ucwa::") || line.starts_with("use ucwa_client::"))
         .map(|line| format!("{line}\n"))
         .collect();
     let body = this
@@ -145,7 +166,7 @@ fn the_readme_states_the_size_of_the_committed_crate() {
     let mut kinds = (0, 0);
     for entry in std::fs::read_dir(root.join("schema")).expect("schema/") {
         let path = entry.expect("entry").path();
-        if path.extension() != Some(std::ffi::OsStr::new("yaml")) {
+        if path.extension().is_none_or(|e| e != "yaml") {
             continue; // the writer's manifest
         }
         let text = std::fs::read_to_string(&path).expect("schema file");

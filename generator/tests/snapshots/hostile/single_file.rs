@@ -1064,6 +1064,14 @@ pub mod resources {
                 ..Shape::EMPTY
             };
         }
+        impl Get for VecResource {
+            type Query = ();
+        }
+        impl Post for VecResource {
+            type Body = VecResourceRequest;
+            type Output = Untyped;
+            type Query = ();
+        }
     }
     mod type_ {
         use ucwa_runtime::prelude::*;
@@ -1361,6 +1369,33 @@ pub mod resources {
                 ..Shape::EMPTY
             };
         }
+        /// The query parameters of a GET on [`Type`].
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct TypeQuery {
+            /// } fn injected() {
+            pub super_: String,
+            /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+            pub extra: Map<String, Value>,
+        }
+        impl Serialize for TypeQuery {
+            fn serialize<S: Serializer>(
+                &self,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                let mut fields = ObjectWriter::new(serializer)?;
+                fields.required("super", &self.super_);
+                fields.end(&self.extra)
+            }
+        }
+        impl Get for Type {
+            type Query = TypeQuery;
+        }
+        impl Put for Type {}
+        impl Post for Type {
+            type Body = TypePostRequest;
+            type Output = Untyped;
+            type Query = ();
+        }
     }
     mod type_links {
         use ucwa_runtime::prelude::*;
@@ -1529,4 +1564,70 @@ pub fn decode_xml(
     body: &str,
 ) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
     AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
+}
+
+/// The typed operation `method` on the resource with this rel, chosen at run time:
+/// what [`build_request`] and [`read_response`] use. Unknown rels, and methods the
+/// page does not document (or OPTIONS), are errors that say which.
+pub fn operation(
+    rel: &str,
+    method: ucwa_runtime::Method,
+) -> Result<ucwa_runtime::DynOperation, ucwa_runtime::DynamicError> {
+    use resources::*;
+    use ucwa_runtime::{DynOperation as Op, Method};
+    let found = match (rel, method) {
+        ("Vec", Method::Get) => Op::get::<VecResource>(),
+        ("Vec", Method::Post) => Op::post::<VecResource>(),
+        ("type", Method::Get) => Op::get::<Type>(),
+        ("type", Method::Put) => Op::put::<Type>(),
+        ("type", Method::Post) => Op::post::<Type>(),
+        _ => {
+            return Err(
+                ucwa_runtime::DynamicError::missing(
+                    rel,
+                    method,
+                    !matches!(ResourceKind::from(rel), ResourceKind::Other(_)),
+                ),
+            );
+        }
+    };
+    Ok(found)
+}
+
+/// Builds the request of a documented operation, for tools that replay transcripts:
+/// `body` (a documented request body in `format`, `None` for none) is decoded into the
+/// operation's request-body type (the resource itself for a PUT) and the request to `href`
+/// is built with the typed builder, `Accept` and `Content-Type` of `format`. The error
+/// says why not: an unknown rel, no such operation, or a body that does not decode, with
+/// the path of keys where it failed.
+pub fn build_request(
+    rel: &str,
+    method: ucwa_runtime::Method,
+    href: &str,
+    format: ucwa_runtime::Format,
+    body: Option<&str>,
+) -> Result<
+    ucwa_runtime::OperationRequest<ucwa_runtime::Outcome<AnyResource>>,
+    ucwa_runtime::DynamicError,
+> {
+    operation(rel, method)?.request(href, format, body, read_any)
+}
+
+/// Reads the answer to the operation `method` on the resource with this rel: the
+/// resource it carries decoded by its rel (a GET's or PUT's own, a POST's documented
+/// response body), `201 Created` with its `Location`, `204 No Content`; an error status
+/// names the documented error it matches.
+pub fn read_response<B: AsRef<[u8]>>(
+    rel: &str,
+    method: ucwa_runtime::Method,
+    response: &ucwa_runtime::http::Response<B>,
+) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::DynamicError> {
+    Ok(operation(rel, method)?.reader(read_any).read(response)?)
+}
+
+fn read_any(
+    answer: &ucwa_runtime::operation::Answer<'_>,
+    info: &ucwa_runtime::operation::ReadInfo,
+) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::ResponseError> {
+    answer.outcome(info, |format, body| AnyResource::decode(info.output?, body, format))
 }

@@ -73,3 +73,66 @@ pub fn decode_xml(
 ) -> Option<Result<AnyResource, ucwa_runtime::DecodeError>> {
     AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
 }
+
+/// The typed operation `method` on the resource with this rel, chosen at run time:
+/// what [`build_request`] and [`read_response`] use. Unknown rels, and methods the
+/// page does not document (or OPTIONS), are errors that say which.
+pub fn operation(
+    rel: &str,
+    method: ucwa_runtime::Method,
+) -> Result<ucwa_runtime::DynOperation, ucwa_runtime::DynamicError> {
+    use resources::*;
+    use ucwa_runtime::{DynOperation as Op, Method};
+    let found = match (rel, method) {
+        ("audioVideoNegotiation", Method::Get) => Op::get::<AudioVideoNegotiation>(),
+        ("startAudioVideo", Method::Post) => Op::post::<StartAudioVideo>(),
+        _ => {
+            return Err(
+                ucwa_runtime::DynamicError::missing(
+                    rel,
+                    method,
+                    !matches!(ResourceKind::from(rel), ResourceKind::Other(_)),
+                ),
+            );
+        }
+    };
+    Ok(found)
+}
+
+/// Builds the request of a documented operation, for tools that replay transcripts:
+/// `body` (a documented request body in `format`, `None` for none) is decoded into the
+/// operation's request-body type (the resource itself for a PUT) and the request to `href`
+/// is built with the typed builder, `Accept` and `Content-Type` of `format`. The error
+/// says why not: an unknown rel, no such operation, or a body that does not decode, with
+/// the path of keys where it failed.
+pub fn build_request(
+    rel: &str,
+    method: ucwa_runtime::Method,
+    href: &str,
+    format: ucwa_runtime::Format,
+    body: Option<&str>,
+) -> Result<
+    ucwa_runtime::OperationRequest<ucwa_runtime::Outcome<AnyResource>>,
+    ucwa_runtime::DynamicError,
+> {
+    operation(rel, method)?.request(href, format, body, read_any)
+}
+
+/// Reads the answer to the operation `method` on the resource with this rel: the
+/// resource it carries decoded by its rel (a GET's or PUT's own, a POST's documented
+/// response body), `201 Created` with its `Location`, `204 No Content`; an error status
+/// names the documented error it matches.
+pub fn read_response<B: AsRef<[u8]>>(
+    rel: &str,
+    method: ucwa_runtime::Method,
+    response: &ucwa_runtime::http::Response<B>,
+) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::DynamicError> {
+    Ok(operation(rel, method)?.reader(read_any).read(response)?)
+}
+
+fn read_any(
+    answer: &ucwa_runtime::operation::Answer<'_>,
+    info: &ucwa_runtime::operation::ReadInfo,
+) -> Result<ucwa_runtime::Outcome<AnyResource>, ucwa_runtime::ResponseError> {
+    answer.outcome(info, |format, body| AnyResource::decode(info.output?, body, format))
+}

@@ -6,15 +6,14 @@
 use ucwa_fixture::resources::*;
 use ucwa_fixture::ResourceKind;
 use ucwa_runtime::testing::{
-    decodes_xml, holds, json_events, json_round_trip, request_decodes_json,
-    request_json_round_trip, still_rejected, xml_round_trip,
+    decodes_xml, holds, json_events, json_round_trip, reads_get, request_decodes_json,
+    request_json_round_trip, requests_post, still_rejected, xml_round_trip,
 };
 
 /// The audioVideoNegotiation GET json response sample.
 #[test]
 fn audio_video_negotiation_get_json_response() {
-    let decoded: AudioVideoNegotiation = json_round_trip(
-        r#"{
+    let body = r#"{
   "rel" : "audioVideoNegotiation",
   "msAcceptedContentId" : "samplevalue",
   "remoteEndpoint" : "samplevalue",
@@ -26,28 +25,29 @@ fn audio_video_negotiation_get_json_response() {
     "audioVideoInvitation" : { "href" : "/ucwa/v1/applications/192/communication/invitations/507" },
     "audioVideoSession" : { "href" : "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession" }
   }
-}"#,
-    );
+}"#;
+    let decoded: AudioVideoNegotiation = json_round_trip(body);
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.remote_endpoint, r#""samplevalue""#);
     holds(&decoded.state, r#""Connected""#);
+    reads_get::<AudioVideoNegotiation>("HTTP/1.1 200 OK", &[], body);
 }
 
 /// The audioVideoNegotiation GET xml response sample.
 #[test]
 fn audio_video_negotiation_get_xml_response() {
-    let decoded: AudioVideoNegotiation = xml_round_trip(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoNegotiation" href="/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="mediaAnswer" href="data:application/sdp;base64,dj0wDQo=" />
   <link rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" />
   <property name="rel">audioVideoNegotiation</property>
   <property name="msAcceptedContentId">samplevalue</property>
   <property name="state">Disconnecting</property>
-</resource>"#,
-    );
+</resource>"#;
+    let decoded: AudioVideoNegotiation = xml_round_trip(body);
     holds(&decoded.ms_accepted_content_id, r#""samplevalue""#);
     holds(&decoded.state, r#""Disconnecting""#);
+    reads_get::<AudioVideoNegotiation>("HTTP/1.1 200 OK", &[], body);
 }
 
 /// The audioVideoNegotiation updated event sample.
@@ -84,7 +84,7 @@ fn audio_video_negotiation_updated_event() {
 /// The startAudioVideo POST json request sample.
 #[test]
 fn start_audio_video_post_json_request() {
-    let _decoded: StartAudioVideoRequest = request_json_round_trip(
+    let decoded: StartAudioVideoRequest = request_json_round_trip(
         r#"{
   "operationId" : "74cb7404e0a247d5a2d4eb0376a47dbf",
   "to" : "sip:john@contoso.com",
@@ -94,6 +94,13 @@ fn start_audio_video_post_json_request() {
     "mediaOffer" : { "href" : "data:application/sdp;base64,dj0wDQo=" }
   }
 }"#,
+    );
+    requests_post::<
+        StartAudioVideo,
+    >(
+        &decoded,
+        "Post https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/startAudioVideo HTTP/1.1",
+        "application/json",
     );
 }
 

@@ -290,3 +290,32 @@ impl RequestBody for TypePostRequest {
         ..Shape::EMPTY
     };
 }
+
+/// The query parameters of a GET on [`Type`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeQuery {
+    /// } fn injected() {
+    pub super_: String,
+    /// Parameters this version of the docs does not list, kept so that encoding gives them back.
+    pub extra: Map<String, Value>,
+}
+
+impl Serialize for TypeQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = ObjectWriter::new(serializer)?;
+        fields.required("super", &self.super_);
+        fields.end(&self.extra)
+    }
+}
+
+impl Get for Type {
+    type Query = TypeQuery;
+}
+
+impl Put for Type {}
+
+impl Post for Type {
+    type Body = TypePostRequest;
+    type Output = Untyped;
+    type Query = ();
+}

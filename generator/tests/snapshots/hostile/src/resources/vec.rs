@@ -244,3 +244,13 @@ impl RequestBody for VecResourceRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Get for VecResource {
+    type Query = ();
+}
+
+impl Post for VecResource {
+    type Body = VecResourceRequest;
+    type Output = Untyped;
+    type Query = ();
+}

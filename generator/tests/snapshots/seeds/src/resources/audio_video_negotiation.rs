@@ -129,3 +129,7 @@ impl Resource for AudioVideoNegotiation {
         },
     ];
 }
+
+impl Get for AudioVideoNegotiation {
+    type Query = ();
+}

@@ -131,3 +131,9 @@ impl RequestBody for StartAudioVideoRequest {
         ..Shape::EMPTY
     };
 }
+
+impl Post for StartAudioVideo {
+    type Body = StartAudioVideoRequest;
+    type Output = Untyped;
+    type Query = ();
+}
