@@ -45,6 +45,11 @@ enum Command {
         /// Task pages (markdown), run in this order as one transcript.
         #[arg(required = true)]
         pages: Vec<PathBuf>,
+        /// Run each page on its own, as a transcript of its own (pages
+        /// captured in separate sessions: `conform --each tasks/*.md`); a page
+        /// that documents no request is noted and left out.
+        #[arg(long)]
+        each: bool,
     },
 }
 
@@ -59,7 +64,7 @@ pub fn main() -> std::process::ExitCode {
             body_limit,
             sessions,
         } => (pages, listen, hold_timeout, body_limit, sessions),
-        Command::Conform { pages } => return conform(pages),
+        Command::Conform { pages, each } => return conform(pages, each),
     };
     init_tracing("info");
     let config = MockConfig {
@@ -95,31 +100,55 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// `ucwa-mock conform`: the report on standard output, the exit status.
-fn conform(pages: Vec<PathBuf>) -> std::process::ExitCode {
+fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
     // The report says what went wrong; the mock's and the client's own
     // diagnostics only when RUST_LOG asks for them.
     init_tracing("error");
     let Some(runtime) = runtime() else {
         return std::process::ExitCode::from(2);
     };
-    match runtime.block_on(crate::conform::conform(&pages)) {
-        Ok(report) => {
-            for note in &report.notes {
-                println!("note: {note}");
+    let runs: Vec<Vec<PathBuf>> = match each {
+        true => pages.into_iter().map(|page| vec![page]).collect(),
+        false => vec![pages],
+    };
+    let mut total = crate::conform::Report::default();
+    for run in &runs {
+        match runtime.block_on(crate::conform::conform(run)) {
+            Ok(report) => {
+                let page = match each {
+                    true => format!("{}: ", run[0].display()),
+                    false => String::new(),
+                };
+                for note in &report.notes {
+                    println!("note: {page}{note}");
+                }
+                for step in &report.steps {
+                    println!("{step}");
+                }
+                total.steps.extend(report.steps);
             }
-            for step in &report.steps {
-                println!("{step}");
+            // With --each, pages beside the transcripts (a library reference,
+            // a README) are expected: say so and go on.
+            Err(crate::Error::NothingToServe) if each => {
+                println!(
+                    "note: {}: no request or event documented: not run",
+                    run[0].display()
+                );
             }
-            println!("{}", report.summary());
-            match report.passed() {
-                true => std::process::ExitCode::SUCCESS,
-                false => std::process::ExitCode::FAILURE,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return std::process::ExitCode::from(2);
             }
         }
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::ExitCode::from(2)
-        }
+    }
+    if total.steps.is_empty() {
+        eprintln!("error: {}", crate::Error::NothingToServe);
+        return std::process::ExitCode::from(2);
+    }
+    println!("{}", total.summary());
+    match total.passed() {
+        true => std::process::ExitCode::SUCCESS,
+        false => std::process::ExitCode::FAILURE,
     }
 }
 

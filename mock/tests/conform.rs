@@ -9,14 +9,15 @@
 
 mod common;
 
-use common::{fixture, shared_tasks};
+use common::{fixture, pages_in, shared_tasks};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 use ucwa_mock::conform::{conform, Report, Verdict};
 use ucwa_mock::{Page, Transcript};
 
-/// Every shared task page with a transcript.
+/// The shared task pages with a transcript today; the test runs every page
+/// of the directory that documents a step, and checks these are among them.
 const TASK_PAGES: [&str; 13] = [
     "AuthenticationInUCWA.md",
     "AuthenticationUsingAzureAD.md",
@@ -161,11 +162,54 @@ async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shared_task_pages_conform_but_for_the_listed_steps() {
     let Some(dir) = shared_tasks() else { return };
+    let with_transcript: Vec<PathBuf> = pages_in(&dir)
+        .into_iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).expect("the page");
+            !Page::parse(&path.display().to_string(), &text)
+                .steps
+                .is_empty()
+        })
+        .collect();
+    let names: Vec<String> = with_transcript
+        .iter()
+        .filter_map(|path| Some(path.file_name()?.to_string_lossy().into_owned()))
+        .collect();
     for page in TASK_PAGES {
-        let report = run(&[dir.join(page)]).await;
-        assert_eq!(not_ok(&report), expected(&[page]), "{page}");
-        assert!(!report.steps.is_empty(), "{page}");
+        assert!(
+            names.iter().any(|name| name == page),
+            "{page}: no transcript found"
+        );
     }
+    // Each page on its own, as `ucwa-mock conform --each` runs them.
+    let (mut ok, mut steps) = (0, 0);
+    for (path, page) in with_transcript.iter().zip(&names) {
+        let report = run(std::slice::from_ref(path)).await;
+        assert_eq!(not_ok(&report), expected(&[page.as_str()]), "{page}");
+        assert!(!report.steps.is_empty(), "{page}");
+        ok += report.ok();
+        steps += report.steps.len();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--each"])
+        .args(pages_in(&dir))
+        .output()
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let step_lines = stdout
+        .lines()
+        .filter(|line| !line.starts_with("note: ") && !line.starts_with("conformance: "))
+        .count();
+    assert_eq!(step_lines, steps, "one line per step:\n{stdout}");
+    let summary = format!("conformance: {ok}/{steps} steps ok");
+    assert_eq!(stdout.lines().last(), Some(summary.as_str()), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(ok != steps)),
+        "{stdout}"
+    );
+
+    // CreateAnApplication and the tasks after it, as one flow.
     let mut flow = vec![dir.join("CreateAnApplication.md")];
     flow.extend(FLOW.iter().map(|page| dir.join(page)));
     let report = run(&flow).await;
@@ -174,7 +218,7 @@ async fn the_shared_task_pages_conform_but_for_the_listed_steps() {
     assert!(report.notes.is_empty());
 }
 
-fn command(pages: &[PathBuf]) -> std::process::Output {
+fn command(pages: &[impl AsRef<std::ffi::OsStr>]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
         .arg("conform")
         .args(pages)
@@ -234,10 +278,41 @@ fn the_command_prints_a_line_per_step_and_exits_by_the_count() {
     let dir = tempfile_dir();
     let empty = dir.join("prose.md");
     std::fs::write(&empty, "# Nothing here\n\nOnly words.\n").expect("written");
-    for pages in [vec![empty], vec![dir.join("missing.md")]] {
+
+    // --each: every page on its own; a page with no transcript is noted, not run.
+    let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--each"])
+        .arg(fixture("conform_flow.md"))
+        .arg(&empty)
+        .output()
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let notes: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("note: "))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stdout}");
+    assert!(
+        notes[0].ends_with("prose.md: no request or event documented: not run"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("conformance: 18/18 steps ok"));
+    let each = std::ffi::OsString::from("--each");
+    for pages in [
+        vec![empty.clone().into_os_string()],
+        vec![dir.join("missing.md").into_os_string()],
+        vec![each.clone(), empty.into_os_string()],
+        vec![each, dir.join("missing.md").into_os_string()],
+    ] {
         let output = command(&pages);
         assert_eq!(output.status.code(), Some(2));
-        assert!(output.stdout.is_empty());
+        // No step and no count; --each has noted the page it left out.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.lines().all(|line| line.starts_with("note: ")),
+            "{stdout}"
+        );
         assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "));
     }
     let _ = std::fs::remove_dir_all(dir);
