@@ -960,7 +960,11 @@ impl DynOperation {
             },
             content: Some(|href, content_type, bytes| {
                 let link = Link::<T>::new(href);
-                Ok(link.post_content(content_type, bytes).build()?.into_parts().0)
+                Ok(link
+                    .post_content(content_type, bytes)
+                    .build()?
+                    .into_parts()
+                    .0)
             }),
         }
     }
@@ -1417,7 +1421,10 @@ mod tests {
         assert_eq!(sent.reader().info().output, Some("note"));
         match get.content_request("/n", text, b"x".to_vec(), reader.read) {
             Err(error @ DynamicError::ContentNotAccepted { .. }) => {
-                assert_eq!(error.to_string(), "GET on `note` takes no `text/plain` body")
+                assert_eq!(
+                    error.to_string(),
+                    "GET on `note` takes no `text/plain` body"
+                )
             }
             other => panic!("{other:?}"),
         }
