@@ -15,7 +15,7 @@ use ucwa_runtime::{
     ResponseError, ResponseReader, Target,
 };
 
-pub use ucwa::resources::{Application, ApplicationsRequest, Me};
+pub use ucwa::resources::{Application, ApplicationsRequest, Communication, Me, People};
 pub use ucwa::{AnyResource, ResourceKind};
 
 /// The event channel body with typed senders and targets.
@@ -188,6 +188,35 @@ impl Session {
 
     fn url_of(&self, request: &http::Request<Vec<u8>>) -> Result<String, Error> {
         Ok(self.resolve(&request.uri().to_string())?.to_string())
+    }
+}
+
+/// The resources embedded in the application.
+impl Session {
+    /// The `me` resource embedded in the application, as created or as
+    /// [`Session::refresh_application`] last read it: its links lead to
+    /// `presence`, `note`, `photo`, `makeMeAvailable`...
+    pub fn me(&self) -> Option<Me> {
+        self.embedded(|embedded| embedded.me.as_ref()?.first().cloned())
+    }
+
+    /// The `people` resource embedded in the application: `myContacts`,
+    /// `presenceSubscriptions`, `search`...
+    pub fn people(&self) -> Option<People> {
+        self.embedded(|embedded| embedded.people.as_ref()?.first().cloned())
+    }
+
+    /// The `communication` resource embedded in the application:
+    /// `startMessaging`, `conversations`...
+    pub fn communication(&self) -> Option<Communication> {
+        self.embedded(|embedded| embedded.communication.as_ref()?.first().cloned())
+    }
+
+    fn embedded<T>(
+        &self,
+        pick: impl Fn(&ucwa::resources::ApplicationEmbedded) -> Option<T>,
+    ) -> Option<T> {
+        pick(self.application().embedded.as_ref()?)
     }
 }
 

@@ -61,6 +61,18 @@ async fn discovery_challenge_token_and_application() {
 
         assert_eq!(session.application_url().as_str(), fake.url(APP));
         assert_eq!(session.application().user_agent.as_deref(), Some("tests"));
+        // The resources embedded in the application.
+        let me = session.me().expect("me");
+        assert_eq!(me.name.as_deref(), Some("Lene Aaling"));
+        let start = session
+            .communication()
+            .and_then(|communication| communication.start_messaging_link().cloned())
+            .expect("startMessaging");
+        assert_eq!(
+            start.href(),
+            format!("{APP}/communication/messagingInvitations")
+        );
+        assert!(session.people().is_none(), "the fake embeds no people");
         session.sign_out().await.expect("signs out");
         assert_eq!(fake.requests_to("DELETE", APP).len(), 1);
     })
