@@ -657,9 +657,10 @@ impl Session {
     }
 
     /// A builder from the environment, as the examples take it:
-    /// `UCWA_USER` (the sign-in address) and `UCWA_PASSWORD`, and
-    /// `UCWA_DISCOVERY_URL` when set (a known root URL, e.g. `ucwa-mock
-    /// serve`'s; otherwise autodiscovery). A missing variable is
+    /// `UCWA_USER` (the sign-in address) and `UCWA_PASSWORD`, and when set
+    /// `UCWA_DISCOVERY_URL` (a known root URL, e.g. `ucwa-mock serve`'s;
+    /// otherwise autodiscovery) and `UCWA_USER_AGENT` (the application's
+    /// `userAgent`: a transcript's, for the mock). A missing variable is
     /// [`Error::Config`] naming it.
     pub fn builder_from_env() -> Result<SessionBuilder, Error> {
         let variable = |name: &str| {
@@ -670,6 +671,9 @@ impl Session {
             Session::builder(&variable("UCWA_USER")?).password(variable("UCWA_PASSWORD")?);
         if let Ok(url) = std::env::var("UCWA_DISCOVERY_URL") {
             builder = builder.discovery_url(url);
+        }
+        if let Ok(user_agent) = std::env::var("UCWA_USER_AGENT") {
+            builder = builder.user_agent(user_agent);
         }
         Ok(builder)
     }
