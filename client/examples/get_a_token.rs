@@ -23,7 +23,8 @@ async fn main() -> Result<(), Failure> {
         builder = builder.token_source(FormGrant::anonymous_meeting(conference, key));
     }
     let token = get_a_token(builder, token_url).await?;
-    println!("a {} token for {:?}", token.token_type(), token.remaining());
+    let seconds = token.remaining().map_or(0, |left| left.as_secs());
+    println!("a {} token, valid for {seconds} s", token.token_type());
     Ok(())
 }
 
