@@ -45,27 +45,30 @@ use ucwa_mock::{MockConfig, MockServer, StepOutcome, Transcript};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-fn shared_tasks() -> Option<PathBuf> {
+/// The mock serving these pages of `../shared/ucwa-tasks`, one script;
+/// `None`, said, when the pages are not there.
+async fn serving(pages: &[&str]) -> Option<MockServer> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ucwa-tasks");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
+    if !dir.is_dir() {
         eprintln!("{} not found: test skipped", dir.display());
-        None
+        return None;
     }
-}
-
-/// The mock serving `pages` of `dir`, one script.
-async fn mock(dir: &Path, pages: &[&str]) -> MockServer {
     let transcript = Transcript::read(pages.iter().map(|page| dir.join(page))).expect("the pages");
     let config = MockConfig {
         hold_timeout: Duration::from_secs(2),
         read_timeout: Duration::from_secs(5),
         ..MockConfig::default()
     };
-    MockServer::start(transcript, config)
+    let mock = MockServer::start(transcript, config)
         .await
-        .expect("the mock starts")
+        .expect("the mock starts");
+    Some(mock)
+}
+
+/// The mock serving CreateAnApplication, then `task`: the examples that sign
+/// in through discovery.
+async fn after_sign_in(task: &str) -> Option<MockServer> {
+    serving(&["CreateAnApplication.md", task]).await
 }
 
 /// A builder as `Session::builder_from_env` gives one, for CreateAnApplication's user.
@@ -130,10 +133,9 @@ fn expect_step(mock: &MockServer, at: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = serving(&["CreateAnApplication.md"]).await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["CreateAnApplication.md"]).await;
     let signed_in = within(sign_in::sign_in(builder(&mock))).await?;
     let application = format!(
         "{}/ucwa/oauth/v1/applications/105",
@@ -149,10 +151,9 @@ async fn sign_in() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_a_token_with_each_grant() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = serving(&["AuthenticationInUCWA.md"]).await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["AuthenticationInUCWA.md"]).await;
     let token_url = mock.local_url("https://contoso.com/WebTicket/oauthtoken");
     let builder =
         || bounded_builder(Session::builder("johndoe@contoso.com").allow_host("127.0.0.1"));
@@ -190,10 +191,9 @@ async fn get_a_token_with_each_grant() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_with_azure_ad() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = serving(&["AuthenticationUsingAzureAD.md"]).await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["AuthenticationUsingAzureAD.md"]).await;
     // Azure AD's authorize endpoint and discovery come before (a browser's and
     // the page's words); the example starts at the applications URL.
     expect_step(&mock, "AuthenticationUsingAzureAD.md:233");
@@ -223,10 +223,9 @@ async fn sign_in_with_azure_ad() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_a_tab() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = serving(&["MultiTabSupport.md"]).await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["MultiTabSupport.md"]).await;
     let applications = mock.local_url("https://ext.vdomain.com:4443/ucwa/v1/applications");
     let builder = bounded_builder(Session::builder("user@vdomain.com").password("unused"))
         .applications_url(applications);
@@ -238,10 +237,9 @@ async fn open_a_tab() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_an_im() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = after_sign_in("SendAnIM.md").await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["CreateAnApplication.md", "SendAnIM.md"]).await;
     let sent = send_an_im::send_an_im(
         builder(&mock),
         "sip:lenea@contoso.com",
@@ -255,14 +253,9 @@ async fn send_an_im() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_and_note() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock1) = after_sign_in("GetMyPresenceInformation.md").await else {
         return Ok(());
     };
-    let mock1 = mock(
-        &dir,
-        &["CreateAnApplication.md", "GetMyPresenceInformation.md"],
-    )
-    .await;
     let presence = within(get_my_presence::get_my_presence(builder(&mock1))).await?;
     assert_eq!(
         presence.availability.map(|a| a.to_string()).as_deref(),
@@ -270,11 +263,9 @@ async fn presence_and_note() -> Result<(), Failure> {
     );
     assert_all_served(&mock1, &[]);
 
-    let mock2 = mock(
-        &dir,
-        &["CreateAnApplication.md", "SetMyPresenceInformation.md"],
-    )
-    .await;
+    let mock2 = after_sign_in("SetMyPresenceInformation.md")
+        .await
+        .expect("the pages");
     within(set_my_presence::set_my_presence(
         builder(&mock2),
         PreferredAvailability::Online,
@@ -282,7 +273,9 @@ async fn presence_and_note() -> Result<(), Failure> {
     .await?;
     assert_all_served(&mock2, &[]);
 
-    let mock3 = mock(&dir, &["CreateAnApplication.md", "GetMyNoteInformation.md"]).await;
+    let mock3 = after_sign_in("GetMyNoteInformation.md")
+        .await
+        .expect("the pages");
     let note = within(get_my_note::get_my_note(builder(&mock3))).await?;
     assert_eq!(
         note.r#type.map(|t| t.to_string()).as_deref(),
@@ -290,7 +283,9 @@ async fn presence_and_note() -> Result<(), Failure> {
     );
     assert_all_served(&mock3, &[]);
 
-    let mock4 = mock(&dir, &["CreateAnApplication.md", "Setmynoteinformation.md"]).await;
+    let mock4 = after_sign_in("Setmynoteinformation.md")
+        .await
+        .expect("the pages");
     within(set_my_note::set_my_note(
         builder(&mock4),
         "working working working",
@@ -302,10 +297,9 @@ async fn presence_and_note() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_my_photo() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = after_sign_in("GetMyPhoto.md").await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["CreateAnApplication.md", "GetMyPhoto.md"]).await;
     let (content_type, _) = within(get_my_photo::get_my_photo(builder(&mock))).await?;
     assert_eq!(content_type, "image/jpeg");
     assert_all_served(&mock, &[]);
@@ -314,10 +308,9 @@ async fn get_my_photo() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_a_contact() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = after_sign_in("GetAContactData.md").await else {
         return Ok(());
     };
-    let mock = mock(&dir, &["CreateAnApplication.md", "GetAContactData.md"]).await;
     let contact = within(get_a_contact::get_a_contact(
         builder(&mock),
         "sip:lenea@contoso.com",
@@ -332,17 +325,9 @@ async fn get_a_contact() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribe_to_presence() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = after_sign_in("SubscribeToThePresenceOfSelectedContacts.md").await else {
         return Ok(());
     };
-    let mock = mock(
-        &dir,
-        &[
-            "CreateAnApplication.md",
-            "SubscribeToThePresenceOfSelectedContacts.md",
-        ],
-    )
-    .await;
     let uris = ["sip:SaraD@contoso.com".to_string()];
     let presences = within(subscribe_to_presence::subscribe_to_presence(
         builder(&mock),
@@ -360,14 +345,9 @@ async fn subscribe_to_presence() -> Result<(), Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch() -> Result<(), Failure> {
-    let Some(dir) = shared_tasks() else {
+    let Some(mock) = after_sign_in("GroupingRequestsInABatch.md").await else {
         return Ok(());
     };
-    let mock = mock(
-        &dir,
-        &["CreateAnApplication.md", "GroupingRequestsInABatch.md"],
-    )
-    .await;
     // The page shows no answer to the batch: the mock accepts it and says so.
     let error = within(batch::batch(builder(&mock)))
         .await
