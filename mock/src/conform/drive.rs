@@ -638,9 +638,9 @@ fn build(
     let built =
         match &request.body {
             Body::Empty => operation.request(url, accepted_format(request), None, read_any),
-            Body::Json(value) => {
-                operation.request(url, Format::Json, Some(&value.to_string()), read_any)
-            }
+            Body::Json(value) => plan::decode_json(value, |text| {
+                operation.request(url, Format::Json, Some(text), read_any)
+            }),
             Body::Xml(text) => operation.request(url, Format::Xml, Some(text), read_any),
             Body::Text(_) if declared.is_some() => return Err(Verdict::Skipped(
                 "the documented body is damaged beyond repair (served as text, see the repairs)"

@@ -19,7 +19,10 @@
 //!   ones, ids aliased as the mock does), the method from the request line,
 //!   the format from `Content-Type` (or `Accept`); the documented body is
 //!   decoded into the operation's request-body type and the request built by
-//!   the generated crate's [`ucwa::operation`] (a body that is neither JSON
+//!   the generated crate's [`ucwa::operation`] (a JSON body that does not
+//!   decode as written is tried again with its capitalised keys in UCWA's
+//!   camelCase: pages write `UserAgent`, the server binds keys whatever their
+//!   case, and the mock compares them so; a body that is neither JSON
 //!   nor XML is sent as it is, as `Link::post_content` does, and a batch's
 //!   parts are typed operations sent with [`ucwa_client::Session::batch`]);
 //!   the client sends it and the answer is read by the operation's typed

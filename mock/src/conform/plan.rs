@@ -237,12 +237,49 @@ pub(crate) fn token_form(step: &Step) -> Option<&[(String, String)]> {
 
 /// The documented application request body, decoded into its type.
 fn application_request(request: &Request) -> Result<ApplicationsRequest, String> {
-    let (format, text) = match &request.body {
-        Body::Json(value) => (Format::Json, value.to_string()),
-        Body::Xml(text) => (Format::Xml, text.clone()),
-        other => return Err(format!("the body is not JSON or XML: {other:?}")),
+    let decode = |format, text: &str| {
+        <ApplicationsRequest as Payload>::decode(format, text).map_err(|error| error.to_string())
     };
-    <ApplicationsRequest as Payload>::decode(format, &text).map_err(|error| error.to_string())
+    match &request.body {
+        Body::Json(value) => decode_json(value, |text| decode(Format::Json, text)),
+        Body::Xml(text) => decode(Format::Xml, text),
+        other => Err(format!("the body is not JSON or XML: {other:?}")),
+    }
+}
+
+/// `decode` on the documented JSON body; when that fails, on the body with
+/// its keys in UCWA's camelCase, for the pages that capitalise them
+/// (CreateAnApplication posts `UserAgent`, `EndpointId` and `Culture`; the
+/// server binds keys whatever their case, and the mock compares them so).
+/// The first error when neither decodes.
+pub(crate) fn decode_json<T, E>(
+    value: &Value,
+    mut decode: impl FnMut(&str) -> Result<T, E>,
+) -> Result<T, E> {
+    let first = match decode(&value.to_string()) {
+        Ok(decoded) => return Ok(decoded),
+        Err(error) => error,
+    };
+    let Value::Object(object) = value else {
+        return Err(first);
+    };
+    let mut camel_case = serde_json::Map::new();
+    for (key, item) in object {
+        let mut chars = key.chars();
+        let lowered = match chars.next() {
+            Some(first) if first.is_ascii_uppercase() => {
+                format!("{}{}", first.to_ascii_lowercase(), chars.as_str())
+            }
+            _ => key.clone(),
+        };
+        // A key already written in camelCase keeps its own value.
+        let key = match object.contains_key(&lowered) {
+            true => key.clone(),
+            false => lowered,
+        };
+        camel_case.insert(key, item.clone());
+    }
+    decode(&Value::Object(camel_case).to_string()).map_err(|_| first)
 }
 
 /// The run's own sign-in page for pages that document none: one `POST
@@ -334,6 +371,37 @@ pub(crate) fn own_rel(body: &Body) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capitalised_keys_are_read_in_camel_case_only_when_the_body_does_not_decode() {
+        let body =
+            serde_json::json!({"UserAgent": "UCWA Samples", "EndpointId": "e", "Culture": "en-US"});
+        let decoded: ApplicationsRequest = decode_json(&body, |text| {
+            ApplicationsRequest::decode(Format::Json, text)
+        })
+        .unwrap();
+        assert_eq!(decoded.user_agent, "UCWA Samples");
+        assert_eq!(decoded.endpoint_id, "e");
+        assert!(decoded.extra.is_empty(), "{:?}", decoded.extra);
+        // Decoding as written comes first: a body that decodes keeps its keys.
+        let mut seen = Vec::new();
+        let first = serde_json::json!({"A": 1});
+        let kept = decode_json(&first, |text| {
+            seen.push(text.to_string());
+            Ok::<_, ()>(text.to_string())
+        });
+        assert_eq!(kept, Ok(r#"{"A":1}"#.to_string()));
+        assert_eq!(seen.len(), 1);
+        // Neither decodes: the first error; a key written in both cases keeps both.
+        let both = serde_json::json!({"To": "x", "to": "y"});
+        let mut tried = Vec::new();
+        let failed = decode_json(&both, |text| {
+            tried.push(text.to_string());
+            Err::<(), _>(tried.len())
+        });
+        assert_eq!(failed, Err(1));
+        assert_eq!(tried[1], r#"{"To":"x","to":"y"}"#);
+    }
 
     const SIGN_IN: &str = "
 ```
