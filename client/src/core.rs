@@ -77,6 +77,8 @@ pub(crate) struct Core {
     pub(crate) retry: RetryPolicy,
     token_source: Arc<dyn TokenSource>,
     tokens: tokio::sync::Mutex<HashMap<String, TokenEntry>>,
+    /// A token given up front: sent to an origin that has issued none yet.
+    initial_token: Option<Token>,
 }
 
 /// The token for one origin, the challenge it answered, and a counter that
@@ -104,7 +106,29 @@ impl Core {
             retry,
             token_source,
             tokens: tokio::sync::Mutex::new(HashMap::new()),
+            initial_token: None,
         }
+    }
+
+    /// Sends `token` to every origin that has not issued its own (the
+    /// security check still decides where it may go).
+    pub(crate) fn with_initial_token(mut self, token: Option<Token>) -> Core {
+        self.initial_token = token;
+        self
+    }
+
+    /// A token from the token source for `challenge`, as if a `401` had sent it.
+    pub(crate) async fn answer(&self, challenge: &auth::MsRtcOAuth) -> Result<Token, Error> {
+        let challenges = [auth::Challenge {
+            scheme: "MsRtcOAuth".into(),
+            params: vec![
+                ("href".into(), challenge.token_url.to_string()),
+                ("grant_type".into(), challenge.grant_types.join(",")),
+            ],
+            token68: None,
+        }];
+        self.fetch_token(&challenge.token_url, &challenges, None)
+            .await
     }
 
     /// An ordinary request: the request timeout and the retry policy.
@@ -203,7 +227,8 @@ impl Core {
         let origin = url.origin().ascii_serialization();
         let mut tokens = self.tokens.lock().await;
         let Some(entry) = tokens.get(&origin) else {
-            return Ok(None);
+            // Generation 0: a 401 to it renews, as for a token of the origin's own.
+            return Ok(self.initial_token.clone().map(|token| (token, 0)));
         };
         if entry.token.needs_renewal(RENEW_BEFORE_EXPIRY) {
             let challenges = entry.challenges.clone();

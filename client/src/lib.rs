@@ -109,6 +109,6 @@ pub use error::{AuthError, DiscoveryAttempt, Error, HttpError, Result, Transport
 pub use operation::Operation;
 pub use options::{EventChannelOptions, Limits, RetryPolicy, Timeouts};
 pub use session::{Session, SessionBuilder};
-pub use typed::{AnyResource, Application, Me, ResourceKind, Started};
+pub use typed::{AnyResource, Application, ApplicationsRequest, Me, ResourceKind, Started};
 pub use ucwa_runtime::events::EventType;
 pub use ucwa_runtime::{Link, NoBody, Outcome};

@@ -1,7 +1,7 @@
 //! The signed-in session: the builder, sign-in (discovery, token, the
 //! application), keep-alive, and the requests a UCWA application makes.
 
-use crate::auth::{FormGrant, TokenSource};
+use crate::auth::{FormGrant, MsRtcOAuth, Token, TokenSource};
 use crate::batch;
 use crate::channel::{self, Channel, EventStream};
 use crate::core::{Core, Exec, Prepared, JSON};
@@ -12,7 +12,7 @@ use crate::operation::{href_key, Operation, OperationRegistry};
 use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts};
 use crate::security::{HostPattern, HostPolicy};
 use crate::transport::Transport;
-use crate::typed::{self, Application, ApplicationHrefs};
+use crate::typed::{self, Application, ApplicationHrefs, ApplicationsRequest};
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, Method};
@@ -54,6 +54,17 @@ pub struct SessionBuilder {
     event_channel: EventChannelOptions,
     keep_alive: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
+    initial_token: Option<Token>,
+    application_request: Option<ApplicationsRequest>,
+}
+
+/// What signing in starts from: the HTTP core, the sign-in domain, and the
+/// URLs the builder was given.
+struct Connection {
+    core: Core,
+    domain: String,
+    discovery_url: Option<Url>,
+    applications_url: Option<Url>,
 }
 
 impl std::fmt::Debug for SessionBuilder {
@@ -65,6 +76,7 @@ impl std::fmt::Debug for SessionBuilder {
                 "token_source",
                 &self.token_source.as_ref().map(|_| "<custom>"),
             )
+            .field("bearer_token", &self.initial_token)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("discovery_url", &self.discovery_url)
             .field("applications_url", &self.applications_url)
@@ -103,6 +115,8 @@ impl SessionBuilder {
             event_channel: EventChannelOptions::default(),
             keep_alive: Some(KEEP_ALIVE),
             root_certificates: Vec::new(),
+            initial_token: None,
+            application_request: None,
         }
     }
 
@@ -232,23 +246,59 @@ impl SessionBuilder {
         self
     }
 
-    /// Discovers the server, signs in, and creates the application.
-    pub async fn sign_in(self) -> Result<Session, Error> {
+    /// Sends `token` from the first request on to the hosts trusted with
+    /// credentials, instead of waiting for a `401` to ask for one: an Azure AD
+    /// application holds a token before it calls UCWA
+    /// (AuthenticationUsingAzureAD). A `401` then asks the token source for a
+    /// new one (this token itself when no other source or password is given).
+    pub fn bearer_token(mut self, token: Token) -> Self {
+        self.initial_token = Some(token);
+        self
+    }
+
+    /// The body of `POST applications` as a whole: its `userAgent`,
+    /// `endpointId`, `culture` and `instanceId` replace those of
+    /// [`SessionBuilder::user_agent`] (which still names the HTTP
+    /// `User-Agent`), [`SessionBuilder::endpoint_id`],
+    /// [`SessionBuilder::culture`] and [`SessionBuilder::instance_id`], and
+    /// its `extra` properties are sent too (MultiTabSupport's `type`).
+    pub fn application_request(mut self, request: ApplicationsRequest) -> Self {
+        self.application_request = Some(request);
+        self
+    }
+
+    /// Answers an MsRtcOAuth challenge without signing in: the token source
+    /// (or the password grant) posts its grant to `challenge.token_url`, after
+    /// the security check, and the token comes back (AuthenticationInUCWA's
+    /// grants; an anonymous meeting join). A refused grant is
+    /// [`Error::Auth`] with the OAuth `error`.
+    pub async fn request_token(mut self, challenge: &MsRtcOAuth) -> Result<Token, Error> {
+        let connection = self.connect()?;
+        connection.core.answer(challenge).await
+    }
+
+    /// The HTTP core (transport, security check, token source) and where sign-in starts.
+    fn connect(&mut self) -> Result<Connection, Error> {
         let address = self
             .sign_in_address
             .strip_prefix("sip:")
             .unwrap_or(&self.sign_in_address)
             .to_owned();
         let domain = sign_in_domain(&address)?;
-        let token_source: Arc<dyn TokenSource> = match (self.token_source, self.password) {
-            (Some(source), _) => source,
-            (None, Some(password)) => Arc::new(FormGrant::password(
-                self.username.unwrap_or_else(|| address.clone()),
+        let token_source: Arc<dyn TokenSource> = match (
+            self.token_source.take(),
+            self.password.take(),
+            &self.initial_token,
+        ) {
+            (Some(source), _, _) => source,
+            (None, Some(password), _) => Arc::new(FormGrant::password(
+                self.username.take().unwrap_or_else(|| address.clone()),
                 password,
             )),
-            (None, None) => {
+            (None, None, Some(token)) => Arc::new(token.clone()),
+            (None, None, None) => {
                 return Err(Error::Config(
-                    "no credentials: give a password or a token source".into(),
+                    "no credentials: give a password, a token source or a token".into(),
                 ))
             }
         };
@@ -293,7 +343,24 @@ impl SessionBuilder {
             self.limits,
             self.retry,
             token_source,
-        );
+        )
+        .with_initial_token(self.initial_token.take());
+        Ok(Connection {
+            core,
+            domain,
+            discovery_url,
+            applications_url,
+        })
+    }
+
+    /// Discovers the server, signs in, and creates the application.
+    pub async fn sign_in(mut self) -> Result<Session, Error> {
+        let Connection {
+            core,
+            domain,
+            discovery_url,
+            applications_url,
+        } = self.connect()?;
         let applications = match applications_url {
             Some(url) => url,
             None => {
@@ -306,13 +373,16 @@ impl SessionBuilder {
                 discovery::applications_url(&core, &domain, &start).await?
             }
         };
-        let endpoint_id = self.endpoint_id.unwrap_or_else(uuid_v4);
-        let body = typed::application_request(
-            &self.user_agent,
-            &endpoint_id,
-            &self.culture,
-            self.instance_id.as_deref(),
-        )?;
+        let request = self.application_request.unwrap_or_else(|| {
+            typed::application_request(
+                &self.user_agent,
+                &self.endpoint_id.unwrap_or_else(uuid_v4),
+                &self.culture,
+                self.instance_id.as_deref(),
+            )
+        });
+        let body = serde_json::to_vec(&request)
+            .map_err(|error| Error::InvalidRequest(format!("the application request: {error}")))?;
         let response = core
             .execute(
                 Prepared::new(Method::POST, applications.clone()).json(body),
@@ -584,6 +654,28 @@ impl Session {
     /// A builder for `sign_in_address` (`user@contoso.com`, `sip:` optional).
     pub fn builder(sign_in_address: &str) -> SessionBuilder {
         SessionBuilder::new(sign_in_address)
+    }
+
+    /// A builder from the environment, as the examples take it:
+    /// `UCWA_USER` (the sign-in address) and `UCWA_PASSWORD`, and when set
+    /// `UCWA_DISCOVERY_URL` (a known root URL, e.g. `ucwa-mock serve`'s;
+    /// otherwise autodiscovery) and `UCWA_USER_AGENT` (the application's
+    /// `userAgent`: a transcript's, for the mock). A missing variable is
+    /// [`Error::Config`] naming it.
+    pub fn builder_from_env() -> Result<SessionBuilder, Error> {
+        let variable = |name: &str| {
+            std::env::var(name)
+                .map_err(|error| Error::Config(format!("the environment variable {name}: {error}")))
+        };
+        let mut builder =
+            Session::builder(&variable("UCWA_USER")?).password(variable("UCWA_PASSWORD")?);
+        if let Ok(url) = std::env::var("UCWA_DISCOVERY_URL") {
+            builder = builder.discovery_url(url);
+        }
+        if let Ok(user_agent) = std::env::var("UCWA_USER_AGENT") {
+            builder = builder.user_agent(user_agent);
+        }
+        Ok(builder)
     }
 
     /// The application resource as the server created it (or as

@@ -15,7 +15,7 @@ use ucwa_runtime::{
     ResponseError, ResponseReader, Target,
 };
 
-pub use ucwa::resources::{Application, Me};
+pub use ucwa::resources::{Application, ApplicationsRequest, Communication, Me, People};
 pub use ucwa::{AnyResource, ResourceKind};
 
 /// The event channel body with typed senders and targets.
@@ -40,16 +40,14 @@ pub(crate) fn application_request(
     endpoint_id: &str,
     culture: &str,
     instance_id: Option<&str>,
-) -> Result<Vec<u8>, Error> {
-    let body = ucwa::resources::ApplicationsRequest {
+) -> ApplicationsRequest {
+    ApplicationsRequest {
         culture: culture.to_owned(),
         endpoint_id: endpoint_id.to_owned(),
         instance_id: instance_id.map(str::to_owned),
         user_agent: user_agent.to_owned(),
         extra: Default::default(),
-    };
-    serde_json::to_vec(&body)
-        .map_err(|error| Error::InvalidRequest(format!("the application request: {error}")))
+    }
 }
 
 /// Decodes the application resource (the answer to creating or getting it).
@@ -193,6 +191,35 @@ impl Session {
     }
 }
 
+/// The resources embedded in the application.
+impl Session {
+    /// The `me` resource embedded in the application, as created or as
+    /// [`Session::refresh_application`] last read it: its links lead to
+    /// `presence`, `note`, `photo`, `makeMeAvailable`...
+    pub fn me(&self) -> Option<Me> {
+        self.embedded(|embedded| embedded.me.as_ref()?.first().cloned())
+    }
+
+    /// The `people` resource embedded in the application: `myContacts`,
+    /// `presenceSubscriptions`, `search`...
+    pub fn people(&self) -> Option<People> {
+        self.embedded(|embedded| embedded.people.as_ref()?.first().cloned())
+    }
+
+    /// The `communication` resource embedded in the application:
+    /// `startMessaging`, `conversations`...
+    pub fn communication(&self) -> Option<Communication> {
+        self.embedded(|embedded| embedded.communication.as_ref()?.first().cloned())
+    }
+
+    fn embedded<T>(
+        &self,
+        pick: impl Fn(&ucwa::resources::ApplicationEmbedded) -> Option<T>,
+    ) -> Option<T> {
+        pick(self.application().embedded.as_ref()?)
+    }
+}
+
 fn built<Out>(
     request: impl IntoOperationRequest<Out>,
 ) -> Result<ucwa_runtime::OperationRequest<Out>, Error> {
@@ -319,8 +346,8 @@ mod tests {
 
     #[test]
     fn the_request_body_uses_the_documented_names() {
-        let body = application_request("UCWA Samples", "a917c6f4", "en-US", None).expect("encodes");
-        let value: Value = serde_json::from_slice(&body).expect("json");
+        let body = application_request("UCWA Samples", "a917c6f4", "en-US", None);
+        let value = serde_json::to_value(&body).expect("json");
         assert_eq!(
             value,
             serde_json::json!({"userAgent":"UCWA Samples","endpointId":"a917c6f4","culture":"en-US"})

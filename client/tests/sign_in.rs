@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{bounded, builder, Fake, Reply, APP, PASSWORD, USER};
+use common::{bounded, builder, fast_timeouts, Fake, Reply, APP, PASSWORD, USER};
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use ucwa_client::{AuthError, Error, Limits, Session, Token};
+use ucwa_client::{ApplicationsRequest, AuthError, Error, Limits, MsRtcOAuth, Session, Token};
 
 #[tokio::test]
 async fn discovery_challenge_token_and_application() {
@@ -61,6 +61,18 @@ async fn discovery_challenge_token_and_application() {
 
         assert_eq!(session.application_url().as_str(), fake.url(APP));
         assert_eq!(session.application().user_agent.as_deref(), Some("tests"));
+        // The resources embedded in the application.
+        let me = session.me().expect("me");
+        assert_eq!(me.name.as_deref(), Some("Lene Aaling"));
+        let start = session
+            .communication()
+            .and_then(|communication| communication.start_messaging_link().cloned())
+            .expect("startMessaging");
+        assert_eq!(
+            start.href(),
+            format!("{APP}/communication/messagingInvitations")
+        );
+        assert!(session.people().is_none(), "the fake embeds no people");
         session.sign_out().await.expect("signs out");
         assert_eq!(fake.requests_to("DELETE", APP).len(), 1);
     })
@@ -400,6 +412,150 @@ async fn dropping_the_session_deletes_the_application() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("the application was not deleted");
+    })
+    .await;
+}
+
+/// "METHOD path authorization" of every request the fake received.
+fn steps(fake: &Fake) -> Vec<String> {
+    fake.log()
+        .iter()
+        .map(|request| {
+            let authorization = request.authorization().unwrap_or("-");
+            format!("{} {} {authorization}", request.method, request.path)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_token_held_up_front_goes_with_the_first_request_that_needs_one() {
+    bounded(async {
+        let fake = Fake::start().await;
+        fake.accept("cwt=HELD");
+        // AuthenticationUsingAzureAD: the token comes before UCWA is called.
+        let session = builder(&fake)
+            .bearer_token(Token::bearer("cwt=HELD"))
+            .sign_in()
+            .await
+            .expect("signs in");
+        assert_eq!(
+            steps(&fake),
+            [
+                "GET /autodiscover/root -",
+                "GET /autodiscover/user Bearer cwt=HELD",
+                "POST /ucwa/applications Bearer cwt=HELD",
+            ]
+        );
+        assert_eq!(fake.grants.load(Ordering::SeqCst), 0);
+        // Refused later: the password grant gets a new one.
+        fake.revoke();
+        session.refresh_application().await.expect("a new token");
+        assert_eq!(fake.grants.load(Ordering::SeqCst), 1);
+
+        // A held token alone is credentials enough, and it is its own source.
+        let fake = Fake::start().await;
+        fake.accept("cwt=ALONE");
+        let session = Session::builder(USER)
+            .bearer_token(Token::bearer("cwt=ALONE"))
+            .discovery_url(fake.url("/autodiscover/root"))
+            .timeouts(fast_timeouts())
+            .keep_alive(None)
+            .sign_in()
+            .await
+            .expect("signs in");
+        fake.revoke();
+        let refused = session
+            .refresh_application()
+            .await
+            .expect_err("no new token");
+        assert!(
+            matches!(refused, Error::Auth(AuthError::Unauthorized { .. })),
+            "{refused}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_application_request_is_sent_as_given() {
+    bounded(async {
+        let fake = Fake::start().await;
+        let mut extra = serde_json::Map::new();
+        extra.insert("type".into(), json!("Browser"));
+        // MultiTabSupport's request: a `type` the reference page does not list.
+        let request = ApplicationsRequest {
+            culture: "en-GB".into(),
+            endpoint_id: "123".into(),
+            instance_id: Some("abc".into()),
+            user_agent: "foo".into(),
+            extra,
+        };
+        builder(&fake)
+            .application_request(request)
+            .sign_in()
+            .await
+            .expect("signs in");
+        let create = &fake.requests_to("POST", "/ucwa/applications")[0];
+        let body: serde_json::Value = serde_json::from_slice(&create.body).expect("json body");
+        assert_eq!(
+            body,
+            json!({"culture": "en-GB", "endpointId": "123", "instanceId": "abc", "userAgent": "foo", "type": "Browser"})
+        );
+        assert_eq!(
+            create.headers.get("user-agent").and_then(|v| v.to_str().ok()),
+            Some("tests"),
+            "the HTTP User-Agent stays the builder's"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_challenge_is_answered_without_signing_in() {
+    bounded(async {
+        let fake = Fake::start().await;
+        let challenge = |grants: &[&str]| MsRtcOAuth {
+            token_url: fake.url("/WebTicket/oauthtoken").parse().expect("url"),
+            grant_types: grants.iter().map(|grant| grant.to_string()).collect(),
+        };
+        let builder = || {
+            Session::builder(USER)
+                .password(PASSWORD)
+                .allow_host("127.0.0.1")
+                .timeouts(fast_timeouts())
+        };
+        let token = builder()
+            .request_token(&challenge(&["password"]))
+            .await
+            .expect("a token");
+        assert_eq!(token.secret(), "cwt=SECRET-TOKEN-1");
+        assert_eq!(steps(&fake), ["POST /WebTicket/oauthtoken -"]);
+
+        let refused = builder()
+            .password("wrong")
+            .request_token(&challenge(&[]))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&refused, Error::Auth(AuthError::Rejected { status: 400, error: Some(error), .. }) if error == "invalid_grant"),
+            "{refused}"
+        );
+        let not_offered = builder()
+            .request_token(&challenge(&["urn:microsoft.rtc:windows"]))
+            .await
+            .expect_err("not offered");
+        assert!(
+            matches!(not_offered, Error::Auth(AuthError::UnsupportedGrant { .. })),
+            "{not_offered}"
+        );
+        // The security check first: a token service outside the trusted hosts gets nothing.
+        let elsewhere = MsRtcOAuth {
+            token_url: "https://tokens.example.net/oauthtoken".parse().expect("url"),
+            grant_types: Vec::new(),
+        };
+        let error = builder().request_token(&elsewhere).await.expect_err("refused");
+        assert!(matches!(error, Error::Security { .. }), "{error}");
+        assert_eq!(fake.log().len(), 2, "nothing more was sent");
     })
     .await;
 }

@@ -36,19 +36,37 @@ enum Command {
         #[arg(long)]
         sessions: bool,
     },
+    /// Drive ucwa-client through every documented request of the pages with
+    /// the typed operations, against the mock serving them on loopback: one
+    /// line per step (`page:line METHOD path: ok`, `… mismatch: …` or
+    /// `… skipped: reason`), then `conformance: N/M steps ok`. Exit status 0
+    /// only when every step is ok, 1 otherwise, 2 when the run cannot start.
+    Conform {
+        /// Task pages (markdown), run in this order as one transcript.
+        #[arg(required = true)]
+        pages: Vec<PathBuf>,
+        /// Run each page on its own, as a transcript of its own (pages
+        /// captured in separate sessions: `conform --each tasks/*.md`); a page
+        /// that documents no request is noted and left out.
+        #[arg(long)]
+        each: bool,
+    },
 }
 
 /// Runs the command line; the exit status.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_tracing();
-    let Command::Serve {
-        pages,
-        listen,
-        hold_timeout,
-        body_limit,
-        sessions,
-    } = cli.command;
+    let (pages, listen, hold_timeout, body_limit, sessions) = match cli.command {
+        Command::Serve {
+            pages,
+            listen,
+            hold_timeout,
+            body_limit,
+            sessions,
+        } => (pages, listen, hold_timeout, body_limit, sessions),
+        Command::Conform { pages, each } => return conform(pages, each),
+    };
+    init_tracing("info");
     let config = MockConfig {
         listen,
         hold_timeout: Duration::from_secs(hold_timeout),
@@ -56,15 +74,8 @@ pub fn main() -> std::process::ExitCode {
         sessions: sessions.then(SessionConfig::default),
         ..MockConfig::default()
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return std::process::ExitCode::FAILURE;
     };
     match runtime.block_on(serve(pages, config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -75,9 +86,75 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_tracing() {
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            None
+        }
+    }
+}
+
+/// `ucwa-mock conform`: the report on standard output, the exit status.
+fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
+    // The report says what went wrong; the mock's and the client's own
+    // diagnostics only when RUST_LOG asks for them.
+    init_tracing("error");
+    let Some(runtime) = runtime() else {
+        return std::process::ExitCode::from(2);
+    };
+    let runs: Vec<Vec<PathBuf>> = match each {
+        true => pages.into_iter().map(|page| vec![page]).collect(),
+        false => vec![pages],
+    };
+    let mut total = crate::conform::Report::default();
+    for run in &runs {
+        match runtime.block_on(crate::conform::conform(run)) {
+            Ok(report) => {
+                let page = match each {
+                    true => format!("{}: ", run[0].display()),
+                    false => String::new(),
+                };
+                for note in &report.notes {
+                    println!("note: {page}{note}");
+                }
+                for step in &report.steps {
+                    println!("{step}");
+                }
+                total.steps.extend(report.steps);
+            }
+            // With --each, pages beside the transcripts (a library reference,
+            // a README) are expected: say so and go on.
+            Err(crate::Error::NothingToServe) if each => {
+                println!(
+                    "note: {}: no request or event documented: not run",
+                    run[0].display()
+                );
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    if total.steps.is_empty() {
+        eprintln!("error: {}", crate::Error::NothingToServe);
+        return std::process::ExitCode::from(2);
+    }
+    println!("{}", total.summary());
+    match total.passed() {
+        true => std::process::ExitCode::SUCCESS,
+        false => std::process::ExitCode::FAILURE,
+    }
+}
+
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

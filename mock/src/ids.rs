@@ -159,6 +159,35 @@ impl IdSlots {
         self.collections.iter().any(|name| name == lowercase)
     }
 
+    /// A path as the mock compares it across pages: from its last
+    /// `applications` segment on (`/ucwa/oauth/v1/` and `/ucwa/v1/` are one
+    /// API), percent-decoded and lowercased, every generated id as `*`; the
+    /// whole path when it names no `applications`. With it, how many of the
+    /// path's `/`-separated segments (the empty one before the first `/`
+    /// included) come before the shape.
+    pub fn shape(&self, path: &str) -> (usize, Vec<String>) {
+        let raw = raw_segments(path);
+        let ids: Vec<usize> = self
+            .positions(&raw)
+            .into_iter()
+            .map(|position| position.index)
+            .collect();
+        let start = raw
+            .iter()
+            .rposition(|segment| decoded(segment) == APPLICATIONS)
+            .unwrap_or(0);
+        let shape = raw
+            .iter()
+            .enumerate()
+            .skip(start)
+            .map(|(index, segment)| match ids.contains(&index) {
+                true => "*".to_string(),
+                false => decoded(segment),
+            })
+            .collect();
+        (start, shape)
+    }
+
     /// The ids of a path's raw segments.
     fn positions(&self, raw: &[&str]) -> Vec<Position> {
         let mut positions = Vec::new();
@@ -810,6 +839,30 @@ mod tests {
 
     fn ids() -> IdMap {
         IdMap::new(Arc::new(IdSlots::read(&Transcript::default())))
+    }
+
+    #[test]
+    fn shapes_start_at_applications_and_hide_ids() {
+        let slots = IdSlots::read(&Transcript::default());
+        let shape = |path: &str| {
+            let (start, shape) = slots.shape(path);
+            (start, shape.join("/"))
+        };
+        assert_eq!(
+            shape("/ucwa/oauth/v1/applications/102/communication/conversations/21a1/messaging"),
+            (
+                4,
+                "applications/*/communication/conversations/*/messaging".into()
+            )
+        );
+        assert_eq!(
+            shape("/ucwa/v1/Applications/7/people/lenea%40contoso.com"),
+            (3, "applications/*/people/lenea@contoso.com".into())
+        );
+        assert_eq!(
+            shape("/WebTicket/oauthtoken/"),
+            (0, "/webticket/oauthtoken".into())
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //!   do besides (read a resource again, sign out), and the event channel's
 //!   pending GET;
 //! - [`sessions`]: session mode, a replay per signed-in client;
-//! - [`server`]: the HTTP listeners and the [`MockServer`] handle that tests use.
+//! - [`server`]: the HTTP listeners and the [`MockServer`] handle that tests use;
+//! - [`conform`]: `ucwa-mock conform`, ucwa-client driven through every
+//!   documented request against the mock, with the typed operations.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ucwa_mock::Error> {
@@ -32,6 +34,7 @@
 
 pub mod body;
 pub mod cli;
+pub mod conform;
 mod error;
 mod events;
 pub mod hosts;

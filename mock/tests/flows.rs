@@ -20,24 +20,11 @@
 
 mod common;
 
-use common::{client, config, shared_tasks};
+use common::{client, config, shared_tasks, FLOW_AFTER_SIGN_IN};
 use reqwest::{StatusCode, Url};
 use serde_json::{json, Value};
 use std::time::Duration;
 use ucwa_mock::{MockConfig, MockServer, SessionConfig, StepOutcome, Transcript};
-
-/// The task pages that follow CreateAnApplication, in the order of the long flow.
-const PAGES: [&str; 9] = [
-    "GetMyPresenceInformation.md",
-    "SetMyPresenceInformation.md",
-    "GetMyNoteInformation.md",
-    "Setmynoteinformation.md",
-    "GetMyPhoto.md",
-    "GetAContactData.md",
-    "SubscribeToThePresenceOfSelectedContacts.md",
-    "SendAnIM.md",
-    "GroupingRequestsInABatch.md",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -467,7 +454,7 @@ async fn flow(dir: &std::path::Path, pages: &[&str], mode: Mode) {
 async fn create_an_application_then_each_task_page_as_one_flow() {
     let Some(dir) = shared_tasks() else { return };
     for mode in [Mode::SingleScript, Mode::Sessions] {
-        for page in PAGES {
+        for page in FLOW_AFTER_SIGN_IN {
             tokio::time::timeout(Duration::from_secs(30), flow(&dir, &[page], mode))
                 .await
                 .unwrap_or_else(|_| panic!("{page} in {mode:?}: the flow ends in time"));
@@ -479,9 +466,12 @@ async fn create_an_application_then_each_task_page_as_one_flow() {
 async fn create_an_application_then_every_task_page_in_one_transcript() {
     let Some(dir) = shared_tasks() else { return };
     for mode in [Mode::SingleScript, Mode::Sessions] {
-        tokio::time::timeout(Duration::from_secs(60), flow(&dir, &PAGES, mode))
-            .await
-            .unwrap_or_else(|_| panic!("{mode:?}: the flow ends in time"));
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            flow(&dir, &FLOW_AFTER_SIGN_IN, mode),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{mode:?}: the flow ends in time"));
     }
 }
 

@@ -118,21 +118,7 @@ async fn every_shared_transcript_replays_with_its_documented_requests() {
         mock.shutdown().await;
     }
     let names: Vec<&str> = replayed.iter().map(|(name, _)| name.as_str()).collect();
-    for expected in [
-        "AuthenticationInUCWA.md",
-        "AuthenticationUsingAzureAD.md",
-        "CreateAnApplication.md",
-        "SendAnIM.md",
-        "GetMyPresenceInformation.md",
-        "SetMyPresenceInformation.md",
-        "GetMyNoteInformation.md",
-        "Setmynoteinformation.md",
-        "GetAContactData.md",
-        "GetMyPhoto.md",
-        "SubscribeToThePresenceOfSelectedContacts.md",
-        "GroupingRequestsInABatch.md",
-        "MultiTabSupport.md",
-    ] {
+    for expected in common::TASK_PAGES {
         assert!(
             names.contains(&expected),
             "{expected} was not replayed: {names:?}"

@@ -842,6 +842,17 @@ pub enum DynamicError {
     /// The response is not what the operation documents.
     #[error(transparent)]
     Response(#[from] ResponseError),
+    /// A body of another media type for an operation that takes none but its
+    /// typed one (only a POST sends bytes as they are, see [`Link::post_content`]).
+    #[error("{method} on `{rel}` takes no `{content_type}` body")]
+    ContentNotAccepted {
+        /// The rel.
+        rel: &'static str,
+        /// The method.
+        method: Method,
+        /// The media type offered.
+        content_type: String,
+    },
 }
 
 /// A documented body that does not decode into the operation's body type.
@@ -883,6 +894,7 @@ impl DynamicError {
 }
 
 type BuildFn = fn(&str, Format, Option<&str>) -> Result<http::Request<Vec<u8>>, DynamicError>;
+type ContentFn = fn(&str, HeaderValue, Vec<u8>) -> Result<http::Request<Vec<u8>>, DynamicError>;
 
 /// One typed operation chosen at run time: the generated crate's
 /// `operation(rel, method)` gives it, one match arm per operation.
@@ -890,6 +902,8 @@ type BuildFn = fn(&str, Format, Option<&str>) -> Result<http::Request<Vec<u8>>, 
 pub struct DynOperation {
     info: ReadInfo,
     build: BuildFn,
+    /// A POST's [`Link::post_content`]; `None` for the other methods.
+    content: Option<ContentFn>,
 }
 
 impl fmt::Debug for DynOperation {
@@ -926,6 +940,7 @@ impl DynOperation {
     pub fn get<T: Get>() -> DynOperation {
         DynOperation {
             info: get_reader::<T>().info,
+            content: None,
             build: |href, format, body| {
                 NoBody::decode(format, body.unwrap_or_default())
                     .map_err(|error| body_error::<T>(Method::Get, "no body", error))?;
@@ -943,6 +958,14 @@ impl DynOperation {
                     .map_err(|error| body_error::<T>(Method::Post, "the request body", error))?;
                 built(Link::<T>::new(href).post(&body), format)
             },
+            content: Some(|href, content_type, bytes| {
+                let link = Link::<T>::new(href);
+                Ok(link
+                    .post_content(content_type, bytes)
+                    .build()?
+                    .into_parts()
+                    .0)
+            }),
         }
     }
 
@@ -950,6 +973,7 @@ impl DynOperation {
     pub fn put<T: Put>() -> DynOperation {
         DynOperation {
             info: put_reader::<T>().info,
+            content: None,
             build: |href, format, body| {
                 let resource: T = format
                     .decode(body.unwrap_or_default())
@@ -963,6 +987,7 @@ impl DynOperation {
     pub fn delete<T: Delete>() -> DynOperation {
         DynOperation {
             info: delete_reader::<T>().info,
+            content: None,
             build: |href, format, body| {
                 NoBody::decode(format, body.unwrap_or_default())
                     .map_err(|error| body_error::<T>(Method::Delete, "no body", error))?;
@@ -986,6 +1011,31 @@ impl DynOperation {
         body: Option<&str>,
     ) -> Result<http::Request<Vec<u8>>, DynamicError> {
         (self.build)(href, format, body)
+    }
+
+    /// The request of a POST whose body is neither JSON nor XML, sent as
+    /// it is with its `Content-Type` (`text/plain` for `sendMessage`,
+    /// `multipart/batching` for `batch`), as [`Link::post_content`] builds it;
+    /// the answer is read with `read`. Another method is
+    /// [`DynamicError::ContentNotAccepted`].
+    pub fn content_request<Out>(
+        &self,
+        href: &str,
+        content_type: HeaderValue,
+        bytes: Vec<u8>,
+        read: ReadFn<Out>,
+    ) -> Result<OperationRequest<Out>, DynamicError> {
+        let Some(build) = self.content else {
+            return Err(DynamicError::ContentNotAccepted {
+                rel: self.info.rel,
+                method: self.info.method,
+                content_type: content_type.to_str().unwrap_or("?").to_owned(),
+            });
+        };
+        Ok(OperationRequest {
+            request: build(href, content_type, bytes)?,
+            reader: self.reader(read),
+        })
     }
 
     /// [`DynOperation::build_request`] with the reader of the answer.
@@ -1360,5 +1410,23 @@ mod tests {
             DynamicError::missing("nope", Method::Get, false),
             DynamicError::UnknownRel { .. }
         ));
+
+        let text = HeaderValue::from_static("text/plain");
+        let sent = post
+            .content_request("/notes", text.clone(), b"What's up?".to_vec(), reader.read)
+            .expect("builds");
+        assert_eq!(sent.request().method(), http::Method::POST);
+        assert_eq!(sent.request().headers()[CONTENT_TYPE], "text/plain");
+        assert_eq!(sent.request().body(), b"What's up?");
+        assert_eq!(sent.reader().info().output, Some("note"));
+        match get.content_request("/n", text, b"x".to_vec(), reader.read) {
+            Err(error @ DynamicError::ContentNotAccepted { .. }) => {
+                assert_eq!(
+                    error.to_string(),
+                    "GET on `note` takes no `text/plain` body"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -158,6 +158,11 @@ impl Fake {
         *self.token.lock().expect("token") = None;
     }
 
+    /// Accepts `token` from now on, as if the fake had issued it.
+    pub fn accept(&self, token: &str) {
+        *self.token.lock().expect("token") = Some(token.to_owned());
+    }
+
     fn pop(&self, method: &Method, path: &str) -> Option<Reply> {
         self.script
             .lock()

@@ -24,6 +24,37 @@ pub fn shared_tasks() -> Option<PathBuf> {
     }
 }
 
+/// The shared task pages with a transcript today; tests that run every page
+/// of the directory with steps check that these are among them.
+pub const TASK_PAGES: [&str; 13] = [
+    "AuthenticationInUCWA.md",
+    "AuthenticationUsingAzureAD.md",
+    "CreateAnApplication.md",
+    "SendAnIM.md",
+    "GetMyPresenceInformation.md",
+    "SetMyPresenceInformation.md",
+    "GetMyNoteInformation.md",
+    "Setmynoteinformation.md",
+    "GetAContactData.md",
+    "GetMyPhoto.md",
+    "SubscribeToThePresenceOfSelectedContacts.md",
+    "GroupingRequestsInABatch.md",
+    "MultiTabSupport.md",
+];
+
+/// The task pages that follow CreateAnApplication, in the order of the long flow.
+pub const FLOW_AFTER_SIGN_IN: [&str; 9] = [
+    "GetMyPresenceInformation.md",
+    "SetMyPresenceInformation.md",
+    "GetMyNoteInformation.md",
+    "Setmynoteinformation.md",
+    "GetMyPhoto.md",
+    "GetAContactData.md",
+    "SubscribeToThePresenceOfSelectedContacts.md",
+    "SendAnIM.md",
+    "GroupingRequestsInABatch.md",
+];
+
 /// Every `*.md` page of a directory, sorted.
 pub fn pages_in(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -1,0 +1,131 @@
+//! `ucwa-mock conform PAGE...`: drives ucwa-client through every documented
+//! request of the pages against an in-process mock serving the same pages on
+//! loopback, with the generated crate's typed operations, and says step by
+//! step whether the mock accepted what the client sent and whether each
+//! answer decoded to its type.
+//!
+//! For each step ([`plan`] says which kind it is):
+//! - **sign-in** steps (discovery, the `401` challenge, the token request,
+//!   creating the application) are what [`ucwa_client::SessionBuilder::sign_in`]
+//!   sends: it is configured from the pages (the documented root or
+//!   applications URL, the token request's grant and credentials, the
+//!   documented `POST applications` body decoded into
+//!   [`ucwa_client::ApplicationsRequest`]), and each step is ok when the mock
+//!   served it to the client and the sign-in succeeded;
+//! - a **token** request outside sign-in goes through the client's grant code
+//!   ([`ucwa_client::SessionBuilder::request_token`]);
+//! - any other request is a **typed operation**: the rel comes from the link
+//!   it follows ([`links`]: hrefs served before, laid over the documented
+//!   ones, ids aliased as the mock does), the method from the request line,
+//!   the format from `Content-Type` (or `Accept`); the documented body is
+//!   decoded into the operation's request-body type and the request built by
+//!   the generated crate's [`ucwa::operation`] (a JSON body that does not
+//!   decode as written is tried again with its capitalised keys in UCWA's
+//!   camelCase: pages write `UserAgent`, the server binds keys whatever their
+//!   case, and the mock compares them so; a body that is neither JSON
+//!   nor XML is sent as it is, as `Link::post_content` does, and a batch's
+//!   parts are typed operations sent with [`ucwa_client::Session::batch`]);
+//!   the client sends it and the answer is read by the operation's typed
+//!   reader;
+//! - an **event channel** answer is the typed `GET` on the `events` link (the
+//!   application's, then each answer's `next`); its events' embedded
+//!   resources must decode to their types too.
+//!
+//! A step is **ok** when the mock took the request as this step and the
+//! answer is what the page documents, decoded to its type. It is a
+//! **mismatch** when the mock refused the request (its differences are
+//! quoted), the documented request body does not decode into the typed body,
+//! or the answer does not decode. It is **skipped**, counted and with the
+//! reason, when it cannot be checked: the page documents no response (the
+//! request is still sent when it can be, and the mock must accept it), the
+//! step is not one the client's sign-in performs, no served link leads to it
+//! and neither its path nor its documented answer names a rel, the generated
+//! crate has no typed operation for the method and rel, the documented body
+//! is damaged beyond repair, or there is no signed-in application for it.
+//!
+//! Every wait is bounded (the client's timeouts, and each step as a whole);
+//! nothing here panics on any page.
+
+mod drive;
+mod links;
+mod plan;
+
+use crate::transcript::{Location, Transcript};
+use crate::Error;
+use std::fmt;
+use std::path::Path;
+
+/// What became of one documented step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The mock accepted the request and the answer decoded to its type.
+    Ok,
+    /// Refused by the mock, or not decodable: why.
+    Mismatch(String),
+    /// Not checked: why.
+    Skipped(String),
+}
+
+/// One step's line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    /// The page and line of the step.
+    pub location: Location,
+    /// `METHOD path?query` (credentials redacted), or `GET (event channel)`.
+    pub summary: String,
+    /// What became of it.
+    pub verdict: Verdict,
+}
+
+impl fmt::Display for StepReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: ", self.location, self.summary)?;
+        let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match &self.verdict {
+            Verdict::Ok => f.write_str("ok"),
+            Verdict::Mismatch(why) => write!(f, "mismatch: {}", one_line(why)),
+            Verdict::Skipped(why) => write!(f, "skipped: {}", one_line(why)),
+        }
+    }
+}
+
+/// The whole run: a line per documented step, in page order.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every step of the pages.
+    pub steps: Vec<StepReport>,
+    /// What the run did besides (the built-in sign-in), one line each.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// Steps that are ok.
+    pub fn ok(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|step| step.verdict == Verdict::Ok)
+            .count()
+    }
+
+    /// Whether every step is ok.
+    pub fn passed(&self) -> bool {
+        self.ok() == self.steps.len()
+    }
+
+    /// `conformance: N/M steps ok`.
+    pub fn summary(&self) -> String {
+        format!("conformance: {}/{} steps ok", self.ok(), self.steps.len())
+    }
+}
+
+/// Runs the pages at `paths` (in this order, as one transcript). An error
+/// only when the run cannot start: a page cannot be read, the pages document
+/// no request, the mock cannot listen.
+pub async fn conform<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<Report, Error> {
+    run(Transcript::read(paths)?).await
+}
+
+/// Runs `transcript` (see the module documentation).
+pub async fn run(transcript: Transcript) -> Result<Report, Error> {
+    drive::run(transcript).await
+}

@@ -1,0 +1,337 @@
+//! `ucwa-mock conform`: ucwa-client driven through every documented request
+//! with the typed operations, against the mock over loopback.
+//!
+//! Our own pages always run: `conform_flow.md` (one of each kind of step,
+//! every one ok) and `conform_findings.md` (every way a step is not ok). The
+//! shared task pages run when `../shared/ucwa-tasks` is there: each page on
+//! its own and CreateAnApplication followed by the task pages as one flow,
+//! every step ok but the ones [`NOT_OK`] lists with their reasons.
+
+mod common;
+
+use common::{fixture, pages_in, shared_tasks, FLOW_AFTER_SIGN_IN, TASK_PAGES};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+use ucwa_mock::conform::{conform, Report, Verdict};
+use ucwa_mock::{Page, Transcript};
+
+const NO_RESPONSE: &str = "skipped: the page documents no response to check";
+
+/// The steps of the shared pages that are not ok, with why (the README lists them too).
+const NOT_OK: [(&str, &str); 8] = [
+    // The renewal with ms_rtc_renew: the page shows no answer.
+    ("AuthenticationInUCWA.md:241", "skipped: the page documents no response to check (the mock accepted the request)"),
+    // Azure AD's authorize endpoint (a browser's job) and the discovery
+    // requests whose answers the page gives in words.
+    ("AuthenticationUsingAzureAD.md:56", NO_RESPONSE),
+    ("AuthenticationUsingAzureAD.md:75", NO_RESPONSE),
+    ("AuthenticationUsingAzureAD.md:84", NO_RESPONSE),
+    ("AuthenticationUsingAzureAD.md:113", NO_RESPONSE),
+    ("AuthenticationUsingAzureAD.md:129", NO_RESPONSE),
+    // With no root shown, the client's discovery has nowhere to start: it is
+    // given the applications URL, so it never reads the user resource.
+    ("AuthenticationUsingAzureAD.md:196", "skipped: not a request of the client's sign-in, which starts at line 233 (the pages show no discovery root with a `user` link, so it is given the applications URL)"),
+    // The batch is accepted; the page shows no answer to it.
+    ("GroupingRequestsInABatch.md:22", "skipped: the page documents no response to check (the mock accepted the batch)"),
+];
+
+/// Runs the pages, bounded; the report.
+async fn run(pages: &[PathBuf]) -> Report {
+    tokio::time::timeout(Duration::from_secs(90), conform(pages))
+        .await
+        .expect("the run ends in time")
+        .expect("the run starts")
+}
+
+/// `file:line` (the file name only) and the verdict as the report prints it.
+fn not_ok(report: &Report) -> Vec<(String, String)> {
+    report
+        .steps
+        .iter()
+        .filter(|step| step.verdict != Verdict::Ok)
+        .map(|step| {
+            let line = step.to_string();
+            let verdict = line
+                .split_once(": ")
+                .map(|(_, verdict)| verdict.to_string())
+                .unwrap_or_default();
+            let file = Path::new(&*step.location.file)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (format!("{file}:{}", step.location.line), verdict)
+        })
+        .collect()
+}
+
+fn expected(pages: &[&str]) -> Vec<(String, String)> {
+    NOT_OK
+        .iter()
+        .filter(|(at, _)| pages.iter().any(|page| at.starts_with(&format!("{page}:"))))
+        .map(|(at, verdict)| (at.to_string(), verdict.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_step_of_our_flow_is_ok() {
+    let report = run(&[fixture("conform_flow.md")]).await;
+    assert_eq!(not_ok(&report), Vec::<(String, String)>::new());
+    assert_eq!(report.steps.len(), 18);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert_eq!(report.summary(), "conformance: 18/18 steps ok");
+    let lines: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+    assert!(
+        lines[0].ends_with("conform_flow.md:17 GET /: ok"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[11]
+            .ends_with("conform_flow.md:211 GET /ucwa/oauth/v1/applications/11/events?ack=1: ok"),
+        "{}",
+        lines[11]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
+    let report = run(&[fixture("conform_findings.md")]).await;
+    let found = not_ok(&report);
+    let expected: [(&str, &str); 9] = [
+        ("conform_findings.md:9", "mismatch: the documented body does not decode into the typed body: the POST body of `startMessaging` does not decode as the request body (at `to`)"),
+        ("conform_findings.md:24", "mismatch: the answer does not decode: 200 OK: the body is not me: JSON body: `name`"),
+        ("conform_findings.md:38", "mismatch: conform_findings.md:38: expected GET /ucwa/v1/applications/3/people/contacts, received GET /ucwa/v1/applications/3/people/contacts; header Authorization: expected Basic …, received Bearer …"),
+        ("conform_findings.md:52", "skipped: the page documents no response to check (the mock accepted the request)"),
+        ("conform_findings.md:66", "skipped: no typed operation for it: `me` documents no OPTIONS operation"),
+        ("conform_findings.md:77", "skipped: UCWA documents no PATCH operation"),
+        ("conform_findings.md:88", "skipped: no typed operation for it: no resource has the rel `latest`"),
+        ("conform_findings.md:102", "skipped: the documented body is damaged beyond repair"),
+        ("conform_findings.md:116", "mismatch: the embedded note does not decode: JSON body: `message`"),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    for ((at, verdict), (expected_at, expected_verdict)) in found.iter().zip(expected) {
+        assert_eq!(at, expected_at);
+        // Mismatches quote the page by the path given: compare from the file name on.
+        let verdict = verdict.replace(&fixture("").display().to_string(), "");
+        assert!(
+            verdict.starts_with(expected_verdict),
+            "{at}: {verdict}\nexpected it to start with: {expected_verdict}"
+        );
+    }
+    assert_eq!(report.summary(), "conformance: 1/10 steps ok");
+    assert_eq!(report.notes.len(), 1);
+    assert!(
+        report.notes[0].starts_with("the pages create no application: the client signs in with the run's own `POST applications` (POST /ucwa/v1/applications)"),
+        "{}",
+        report.notes[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_task_pages_conform_but_for_the_listed_steps() {
+    let Some(dir) = shared_tasks() else { return };
+    let with_transcript: Vec<PathBuf> = pages_in(&dir)
+        .into_iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).expect("the page");
+            !Page::parse(&path.display().to_string(), &text)
+                .steps
+                .is_empty()
+        })
+        .collect();
+    let names: Vec<String> = with_transcript
+        .iter()
+        .filter_map(|path| Some(path.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    for page in TASK_PAGES {
+        assert!(
+            names.iter().any(|name| name == page),
+            "{page}: no transcript found"
+        );
+    }
+    // Each page on its own, as `ucwa-mock conform --each` runs them.
+    let (mut ok, mut steps) = (0, 0);
+    for (path, page) in with_transcript.iter().zip(&names) {
+        let report = run(std::slice::from_ref(path)).await;
+        assert_eq!(not_ok(&report), expected(&[page.as_str()]), "{page}");
+        assert!(!report.steps.is_empty(), "{page}");
+        ok += report.ok();
+        steps += report.steps.len();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--each"])
+        .args(pages_in(&dir))
+        .output()
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let step_lines = stdout
+        .lines()
+        .filter(|line| !line.starts_with("note: ") && !line.starts_with("conformance: "))
+        .count();
+    assert_eq!(step_lines, steps, "one line per step:\n{stdout}");
+    let summary = format!("conformance: {ok}/{steps} steps ok");
+    assert_eq!(stdout.lines().last(), Some(summary.as_str()), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(ok != steps)),
+        "{stdout}"
+    );
+
+    // CreateAnApplication and the tasks after it, as one flow.
+    let mut flow = vec![dir.join("CreateAnApplication.md")];
+    flow.extend(FLOW_AFTER_SIGN_IN.iter().map(|page| dir.join(page)));
+    let report = run(&flow).await;
+    assert_eq!(not_ok(&report), expected(&FLOW_AFTER_SIGN_IN));
+    assert_eq!(report.summary(), "conformance: 33/34 steps ok");
+    assert!(report.notes.is_empty());
+}
+
+fn command(pages: &[impl AsRef<std::ffi::OsStr>]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .arg("conform")
+        .args(pages)
+        .env("RUST_LOG", "trace")
+        .output()
+        .expect("the command runs")
+}
+
+#[test]
+fn the_command_prints_a_line_per_step_and_exits_by_the_count() {
+    let output = command(&[fixture("conform_flow.md")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 19, "{stdout}");
+    assert_eq!(lines[18], "conformance: 18/18 steps ok");
+    for line in &lines[..18] {
+        assert!(
+            line.contains("conform_flow.md:") && line.ends_with(": ok"),
+            "{line}"
+        );
+    }
+    // The password and the tokens are the page's; neither is ever printed,
+    // whatever the log level.
+    for secret in ["fixture-secret-3", "cwt=AAEB", "ucwa-mock-conform-token"] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} printed"
+        );
+    }
+
+    let output = command(&[fixture("conform_findings.md")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("note: the pages create no application"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("conformance: 1/10 steps ok"));
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.contains(": skipped: "))
+            .count(),
+        5
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.contains(": mismatch: "))
+            .count(),
+        4
+    );
+
+    // A page that documents nothing, and one that is not there: the run cannot start.
+    let dir = tempfile_dir();
+    let empty = dir.join("prose.md");
+    std::fs::write(&empty, "# Nothing here\n\nOnly words.\n").expect("written");
+
+    // --each: every page on its own; a page with no transcript is noted, not run.
+    let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--each"])
+        .arg(fixture("conform_flow.md"))
+        .arg(&empty)
+        .output()
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let notes: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("note: "))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stdout}");
+    assert!(
+        notes[0].ends_with("prose.md: no request or event documented: not run"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("conformance: 18/18 steps ok"));
+    let each = std::ffi::OsString::from("--each");
+    for pages in [
+        vec![empty.clone().into_os_string()],
+        vec![dir.join("missing.md").into_os_string()],
+        vec![each.clone(), empty.into_os_string()],
+        vec![each, dir.join("missing.md").into_os_string()],
+    ] {
+        let output = command(&pages);
+        assert_eq!(output.status.code(), Some(2));
+        // No step and no count; --each has noted the page it left out.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.lines().all(|line| line.starts_with("note: ")),
+            "{stdout}"
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ucwa-mock-conform-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// Pages no one wrote for the run: they end in bounded time, every step
+/// reported, nothing panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_pages_end_in_time_with_every_step_reported() {
+    let flow = std::fs::read_to_string(fixture("conform_flow.md")).expect("the fixture");
+    let findings = std::fs::read_to_string(fixture("conform_findings.md")).expect("the fixture");
+    let steps_of = |text: &str| Page::parse("p.md", text).steps.len();
+    let events_first: String = flow
+        .split("12. The event channel.")
+        .nth(1)
+        .map(|rest| format!("{rest}\n{flow}"))
+        .unwrap_or_default();
+    let pages = [
+        // Two sign-ins, the second one's requests after the first's application.
+        format!("{flow}\n{flow}"),
+        // Events and commands before any sign-in.
+        events_first,
+        // The findings after a sign-in of the page's own.
+        format!("{flow}\n{findings}"),
+        // Requests only, no responses at all.
+        flow.lines()
+            .filter(|line| !line.trim_start().starts_with("HTTP/1.1"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        // Absolute junk around one request.
+        "```\nGET /x HTTP/1.1\n```\n\n```\n{{{{\n```\n\n```\nHTTP/1.1 999 What\n```\n".to_string(),
+    ];
+    for text in pages {
+        let transcript = Transcript::from_pages(vec![Page::parse("p.md", &text)]);
+        let steps = steps_of(&text);
+        let report =
+            tokio::time::timeout(Duration::from_secs(90), ucwa_mock::conform::run(transcript))
+                .await
+                .expect("the run ends in time")
+                .expect("the run starts");
+        assert_eq!(
+            report.steps.len(),
+            steps,
+            "every step reported once:\n{text}"
+        );
+    }
+}
