@@ -960,7 +960,11 @@ impl DynOperation {
             },
             content: Some(|href, content_type, bytes| {
                 let link = Link::<T>::new(href);
-                Ok(link.post_content(content_type, bytes).build()?.into_parts().0)
+                Ok(link
+                    .post_content(content_type, bytes)
+                    .build()?
+                    .into_parts()
+                    .0)
             }),
         }
     }
@@ -1061,8 +1065,7 @@ impl DynOperation {
 mod tests {
     use super::*;
     use crate::xml::Shape;
-    use crate::ObjectReader;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::Serializer;
     use serde_json::{json, Map};
 
     /// A resource as generated: a GET, a POST that starts an invitation, a PUT, a DELETE.
@@ -1072,24 +1075,10 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl Serialize for Note {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut fields = crate::ObjectWriter::new(serializer)?;
-            fields.optional("message", &self.message);
-            fields.end(&self.extra)
-        }
-    }
-
-    impl<'de> Deserialize<'de> for Note {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            ObjectReader::new(deserializer)?.read(|fields| {
-                Ok(Note {
-                    message: fields.optional("message"),
-                    extra: fields.rest(),
-                })
-            })
-        }
-    }
+    crate::impl_serde!(Note {
+        message: "message",
+        ..extra
+    });
 
     impl Resource for Note {
         const REL: &'static str = "note";
@@ -1113,26 +1102,11 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl Serialize for NoteRequest {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut fields = crate::ObjectWriter::new(serializer)?;
-            fields.required("to", &self.to);
-            fields.optional("urgent", &self.urgent);
-            fields.end(&self.extra)
-        }
-    }
-
-    impl<'de> Deserialize<'de> for NoteRequest {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            ObjectReader::new(deserializer)?.read(|fields| {
-                Ok(NoteRequest {
-                    to: fields.required("to")?,
-                    urgent: fields.optional("urgent"),
-                    extra: fields.rest(),
-                })
-            })
-        }
-    }
+    crate::impl_serde!(NoteRequest {
+        to: required("to"),
+        urgent: "urgent",
+        ..extra
+    });
 
     impl RequestBody for NoteRequest {
         const XML_SHAPE: &'static Shape = &Shape {
@@ -1417,7 +1391,10 @@ mod tests {
         assert_eq!(sent.reader().info().output, Some("note"));
         match get.content_request("/n", text, b"x".to_vec(), reader.read) {
             Err(error @ DynamicError::ContentNotAccepted { .. }) => {
-                assert_eq!(error.to_string(), "GET on `note` takes no `text/plain` body")
+                assert_eq!(
+                    error.to_string(),
+                    "GET on `note` takes no `text/plain` body"
+                )
             }
             other => panic!("{other:?}"),
         }
