@@ -46,6 +46,7 @@ use serde_json::{Map, Value};
 #[derive(Debug)]
 pub struct ObjectReader {
     object: Map<String, Value>,
+    documented: &'static [&'static str],
     error: Option<serde_json::Error>,
 }
 
@@ -54,8 +55,20 @@ impl ObjectReader {
     pub fn new<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectReader, D::Error> {
         Ok(ObjectReader {
             object: Map::deserialize(deserializer)?,
+            documented: &[],
             error: None,
         })
+    }
+
+    /// Names every key the type documents, so that a key written in another
+    /// case binds to its field only when no other field documents it as
+    /// written: with `fn` and `Fn` both documented, `Fn` is never read as
+    /// `fn`.
+    pub fn documented(self, keys: &'static [&'static str]) -> ObjectReader {
+        ObjectReader {
+            documented: keys,
+            ..self
+        }
     }
 
     /// Builds a value from the object with `build`, which is a plain `fn` so
@@ -73,8 +86,9 @@ impl ObjectReader {
     }
 
     /// Takes the value of `key` out of the object: the key as written, else
-    /// the first key that differs from it only in ASCII case. UCWA binds keys
-    /// so (CreateAnApplication posts `UserAgent` where the reference page
+    /// the first key that differs from it only in ASCII case and is not
+    /// [`documented`](Self::documented) itself. UCWA binds keys so
+    /// (CreateAnApplication posts `UserAgent` where the reference page
     /// documents `userAgent`), and a document that decodes on the server
     /// decodes here.
     fn take(&mut self, key: &str) -> Option<Value> {
@@ -84,7 +98,9 @@ impl ObjectReader {
         let written = self
             .object
             .keys()
-            .find(|written| written.eq_ignore_ascii_case(key))?
+            .find(|written| {
+                written.eq_ignore_ascii_case(key) && !self.documented.contains(&written.as_str())
+            })?
             .clone();
         self.object.remove(&written)
     }
@@ -261,7 +277,8 @@ macro_rules! impl_serde {
             fn deserialize<D: $crate::prelude::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
-                $crate::ObjectReader::new(deserializer)?.read(|fields| {
+                let keys = &[$($($key)? $($required)?),*];
+                $crate::ObjectReader::new(deserializer)?.documented(keys).read(|fields| {
                     // `Self`: a type called `D` would be the parameter here.
                     ::core::result::Result::Ok(Self {
                         $($field: $(fields.optional($key))? $(fields.required($required)?)?,)*
@@ -335,6 +352,23 @@ mod tests {
         let both: Body = serde_json::from_str(r#"{"To":"x","to":"y"}"#).unwrap();
         assert_eq!(both.to, "y");
         assert_eq!(both.extra["To"], "x");
+        // A key another field documents as written is that field's.
+        #[derive(Debug)]
+        struct Cases {
+            lower: Option<String>,
+            upper: Option<i64>,
+            extra: Map<String, Value>,
+        }
+        impl_serde!(Cases {
+            lower: "fn",
+            upper: "Fn",
+            ..extra
+        });
+        let upper: Cases = serde_json::from_str(r#"{"Fn":1}"#).unwrap();
+        assert_eq!((upper.lower, upper.upper), (None, Some(1)));
+        assert!(serde_json::from_str::<Cases>(r#"{"Fn":"one"}"#).is_err());
+        let other: Cases = serde_json::from_str(r#"{"FN":"x"}"#).unwrap();
+        assert_eq!((other.lower.as_deref(), other.upper), (Some("x"), None));
     }
 
     #[test]
