@@ -74,7 +74,11 @@ fn format_call(name: &Ident, argument: &TokenStream) -> Result<String, Error> {
     item.strip_prefix(&prefix)
         .and_then(|rest| rest.strip_suffix(";\n"))
         .map(|argument| format!("{name}!({argument});\n"))
-        .ok_or_else(|| generate_error(format!("internal: `{name}!` argument formatted as {item:?}")))
+        .ok_or_else(|| {
+            generate_error(format!(
+                "internal: `{name}!` argument formatted as {item:?}"
+            ))
+        })
 }
 
 fn parse_file(tokens: TokenStream) -> Result<syn::File, Error> {
@@ -239,7 +243,11 @@ mod tests {
         let long = Ident::new(&"Long".repeat(30), Span::call_site());
         let segments = vec![
             call(quote!(Short { ..extra })),
-            call(quote!(Two { r#type: "type", to: required("to"), ..extra })),
+            call(quote!(Two {
+                r#type: "type",
+                to: required("to"),
+                ..extra
+            })),
             call(quote!(#long { a: "a", ..extra })),
         ];
         let text = format_segments("", segments).unwrap();
