@@ -68,7 +68,8 @@ fn same_but_for_case(encoded: &Value, original: &Value) -> bool {
     }
 }
 
-/// Decodes a JSON body and checks that encoding gives it back (see [`gives_back`]).
+/// Decodes a JSON body and checks that encoding gives it back, but for
+/// the case of keys the type bound in another case.
 pub fn json_round_trip<T: Resource>(body: &str) -> T {
     let decoded = T::from_json(body).expect("the body decodes");
     gives_back(json(&decoded.to_json().expect("encodes")), body);
@@ -95,7 +96,8 @@ pub fn xml_round_trip<T: Resource>(body: &str) -> T {
     decoded
 }
 
-/// Decodes a JSON request body and checks that encoding gives it back (see [`gives_back`]).
+/// Decodes a JSON request body and checks that encoding gives it back, but for
+/// the case of keys the type bound in another case.
 pub fn request_json_round_trip<T: RequestBody>(body: &str) -> T {
     let decoded = T::from_json(body).expect("the body decodes");
     gives_back(json(&decoded.to_json().expect("encodes")), body);
