@@ -14,7 +14,7 @@ pub struct Accept {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Accept {
+ucwa_runtime::impl_serde!(Accept {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AcceptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptLinks {
+ucwa_runtime::impl_serde!(AcceptLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct AcceptWithAnswer {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptWithAnswer {
+ucwa_runtime::impl_serde!(AcceptWithAnswer {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AcceptWithAnswerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptWithAnswerLinks {
+ucwa_runtime::impl_serde!(AcceptWithAnswerLinks {
     self_: "self",
     ..extra
 });
@@ -80,7 +80,7 @@ pub struct AcceptWithAnswerRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptWithAnswerRequest {
+ucwa_runtime::impl_serde!(AcceptWithAnswerRequest {
     sdp: "sdp",
     ..extra
 });
@@ -103,7 +103,7 @@ pub struct AcceptWithAnswerQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(AcceptWithAnswerQuery {
+ucwa_runtime::impl_serialize!(AcceptWithAnswerQuery {
     processed_offer_id: "processedOfferId",
     session_context: required("sessionContext"),
     ..extra

@@ -14,7 +14,7 @@ pub struct AcceptWithPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptWithPhoneAudio {
+ucwa_runtime::impl_serde!(AcceptWithPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AcceptWithPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptWithPhoneAudioLinks {
+ucwa_runtime::impl_serde!(AcceptWithPhoneAudioLinks {
     self_: "self",
     ..extra
 });

@@ -47,7 +47,7 @@ pub struct AcceptedByContact {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptedByContact {
+ucwa_runtime::impl_serde!(AcceptedByContact {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct AcceptedByContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptedByContactLinks {
+ucwa_runtime::impl_serde!(AcceptedByContactLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

@@ -40,7 +40,7 @@ pub struct AcceptedByParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptedByParticipant {
+ucwa_runtime::impl_serde!(AcceptedByParticipant {
     rel: "rel",
     anonymous: "anonymous",
     in_lobby: "inLobby",
@@ -89,7 +89,7 @@ pub struct AcceptedByParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AcceptedByParticipantLinks {
+ucwa_runtime::impl_serde!(AcceptedByParticipantLinks {
     self_: "self",
     contact: "contact",
     contact_photo: "contactPhoto",

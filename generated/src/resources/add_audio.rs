@@ -15,7 +15,7 @@ pub struct AddAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddAudio {
+ucwa_runtime::impl_serde!(AddAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct AddAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddAudioLinks {
+ucwa_runtime::impl_serde!(AddAudioLinks {
     self_: "self",
     ..extra
 });
@@ -78,7 +78,7 @@ pub struct AddAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddAudioRequest {
+ucwa_runtime::impl_serde!(AddAudioRequest {
     operation_id: "operationId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

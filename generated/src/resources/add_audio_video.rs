@@ -15,7 +15,7 @@ pub struct AddAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddAudioVideo {
+ucwa_runtime::impl_serde!(AddAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct AddAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddAudioVideoLinks {
+ucwa_runtime::impl_serde!(AddAudioVideoLinks {
     self_: "self",
     ..extra
 });
@@ -80,7 +80,7 @@ pub struct AddAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddAudioVideoRequest {
+ucwa_runtime::impl_serde!(AddAudioVideoRequest {
     operation_id: "operationId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -15,7 +15,7 @@ pub struct AddMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddMessaging {
+ucwa_runtime::impl_serde!(AddMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct AddMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddMessagingLinks {
+ucwa_runtime::impl_serde!(AddMessagingLinks {
     self_: "self",
     ..extra
 });
@@ -72,7 +72,7 @@ pub struct AddMessagingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddMessagingRequest {
+ucwa_runtime::impl_serde!(AddMessagingRequest {
     operation_id: "operationId",
     message: "message",
     ..extra

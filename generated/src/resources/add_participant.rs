@@ -15,7 +15,7 @@ pub struct AddParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddParticipant {
+ucwa_runtime::impl_serde!(AddParticipant {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct AddParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddParticipantLinks {
+ucwa_runtime::impl_serde!(AddParticipantLinks {
     self_: "self",
     ..extra
 });
@@ -72,7 +72,7 @@ pub struct AddParticipantRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddParticipantRequest {
+ucwa_runtime::impl_serde!(AddParticipantRequest {
     operation_id: "operationId",
     to: required("to"),
     ..extra

@@ -15,7 +15,7 @@ pub struct AddPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddPhoneAudio {
+ucwa_runtime::impl_serde!(AddPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct AddPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddPhoneAudioLinks {
+ucwa_runtime::impl_serde!(AddPhoneAudioLinks {
     self_: "self",
     ..extra
 });
@@ -75,7 +75,7 @@ pub struct AddPhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddPhoneAudioRequest {
+ucwa_runtime::impl_serde!(AddPhoneAudioRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
     to: required("to"),

@@ -14,7 +14,7 @@ pub struct AddToContactList {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToContactList {
+ucwa_runtime::impl_serde!(AddToContactList {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AddToContactListLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToContactListLinks {
+ucwa_runtime::impl_serde!(AddToContactListLinks {
     self_: "self",
     ..extra
 });
@@ -82,7 +82,7 @@ pub struct AddToContactListRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToContactListRequest {
+ucwa_runtime::impl_serde!(AddToContactListRequest {
     display_name: required("displayName"),
     smtp_address: required("smtpAddress"),
     ..extra
@@ -101,7 +101,7 @@ pub struct AddToContactListQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(AddToContactListQuery {
+ucwa_runtime::impl_serialize!(AddToContactListQuery {
     display_name: required("displayName"),
     smtp_address: required("smtpAddress"),
     ..extra

@@ -17,7 +17,7 @@ pub struct AddToPresenceSubscription {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToPresenceSubscription {
+ucwa_runtime::impl_serde!(AddToPresenceSubscription {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -33,7 +33,7 @@ pub struct AddToPresenceSubscriptionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToPresenceSubscriptionLinks {
+ucwa_runtime::impl_serde!(AddToPresenceSubscriptionLinks {
     self_: "self",
     ..extra
 });
@@ -49,7 +49,7 @@ pub struct AddToPresenceSubscriptionEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToPresenceSubscriptionEmbedded {
+ucwa_runtime::impl_serde!(AddToPresenceSubscriptionEmbedded {
     presence_subscription_membership: "presenceSubscriptionMembership",
     ..extra
 });
@@ -95,7 +95,7 @@ pub struct AddToPresenceSubscriptionRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddToPresenceSubscriptionRequest {
+ucwa_runtime::impl_serde!(AddToPresenceSubscriptionRequest {
     contact_uris: required("contactUris"),
     ..extra
 });

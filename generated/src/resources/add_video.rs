@@ -15,7 +15,7 @@ pub struct AddVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddVideo {
+ucwa_runtime::impl_serde!(AddVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct AddVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddVideoLinks {
+ucwa_runtime::impl_serde!(AddVideoLinks {
     self_: "self",
     ..extra
 });
@@ -78,7 +78,7 @@ pub struct AddVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AddVideoRequest {
+ucwa_runtime::impl_serde!(AddVideoRequest {
     operation_id: "operationId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -14,7 +14,7 @@ pub struct Admit {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Admit {
+ucwa_runtime::impl_serde!(Admit {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AdmitLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AdmitLinks {
+ucwa_runtime::impl_serde!(AdmitLinks {
     self_: "self",
     ..extra
 });

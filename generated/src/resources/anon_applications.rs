@@ -17,7 +17,7 @@ pub struct AnonApplications {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AnonApplications {
+ucwa_runtime::impl_serde!(AnonApplications {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -33,7 +33,7 @@ pub struct AnonApplicationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AnonApplicationsLinks {
+ucwa_runtime::impl_serde!(AnonApplicationsLinks {
     self_: "self",
     ..extra
 });
@@ -53,7 +53,7 @@ pub struct AnonApplicationsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AnonApplicationsEmbedded {
+ucwa_runtime::impl_serde!(AnonApplicationsEmbedded {
     communication: "communication",
     me: "me",
     online_meetings: "onlineMeetings",
@@ -111,7 +111,7 @@ pub struct AnonApplicationsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AnonApplicationsRequest {
+ucwa_runtime::impl_serde!(AnonApplicationsRequest {
     culture: required("culture"),
     user_agent: required("userAgent"),
     ..extra

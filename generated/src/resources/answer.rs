@@ -14,7 +14,7 @@ pub struct Answer {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Answer {
+ucwa_runtime::impl_serde!(Answer {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AnswerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AnswerLinks {
+ucwa_runtime::impl_serde!(AnswerLinks {
     self_: "self",
     ..extra
 });

@@ -32,7 +32,7 @@ pub struct Application {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Application {
+ucwa_runtime::impl_serde!(Application {
     rel: "rel",
     r#type: "type",
     culture: "culture",
@@ -70,7 +70,7 @@ pub struct ApplicationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationLinks {
+ucwa_runtime::impl_serde!(ApplicationLinks {
     self_: "self",
     batch: "batch",
     events: "events",
@@ -98,7 +98,7 @@ pub struct ApplicationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationEmbedded {
+ucwa_runtime::impl_serde!(ApplicationEmbedded {
     communication: "communication",
     me: "me",
     online_meetings: "onlineMeetings",

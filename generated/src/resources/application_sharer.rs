@@ -14,7 +14,7 @@ pub struct ApplicationSharer {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationSharer {
+ucwa_runtime::impl_serde!(ApplicationSharer {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ApplicationSharerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationSharerLinks {
+ucwa_runtime::impl_serde!(ApplicationSharerLinks {
     self_: "self",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct ApplicationSharing {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationSharing {
+ucwa_runtime::impl_serde!(ApplicationSharing {
     rel: "rel",
     state: "state",
     links: "_links",
@@ -39,7 +39,7 @@ pub struct ApplicationSharingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationSharingLinks {
+ucwa_runtime::impl_serde!(ApplicationSharingLinks {
     self_: "self",
     application_sharer: "applicationSharer",
     conversation: "conversation",

@@ -23,7 +23,7 @@ pub struct ApplicationSharingRenegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationSharingRenegotiation {
+ucwa_runtime::impl_serde!(ApplicationSharingRenegotiation {
     rel: "rel",
     direction: "direction",
     media_answer: "mediaAnswer",
@@ -50,7 +50,7 @@ pub struct ApplicationSharingRenegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationSharingRenegotiationLinks {
+ucwa_runtime::impl_serde!(ApplicationSharingRenegotiationLinks {
     self_: "self",
     answer: "answer",
     audio_video_session: "audioVideoSession",

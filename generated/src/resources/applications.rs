@@ -17,7 +17,7 @@ pub struct Applications {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Applications {
+ucwa_runtime::impl_serde!(Applications {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -33,7 +33,7 @@ pub struct ApplicationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationsLinks {
+ucwa_runtime::impl_serde!(ApplicationsLinks {
     self_: "self",
     ..extra
 });
@@ -53,7 +53,7 @@ pub struct ApplicationsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationsEmbedded {
+ucwa_runtime::impl_serde!(ApplicationsEmbedded {
     communication: "communication",
     me: "me",
     online_meetings: "onlineMeetings",
@@ -118,7 +118,7 @@ pub struct ApplicationsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ApplicationsRequest {
+ucwa_runtime::impl_serde!(ApplicationsRequest {
     culture: required("culture"),
     endpoint_id: required("endpointId"),
     instance_id: "instanceId",

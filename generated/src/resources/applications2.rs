@@ -17,7 +17,7 @@ pub struct Applications2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Applications2 {
+ucwa_runtime::impl_serde!(Applications2 {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct Applications2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Applications2Links {
+ucwa_runtime::impl_serde!(Applications2Links {
     self_: "self",
     application: "application",
     ..extra
@@ -58,7 +58,7 @@ pub struct Applications2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Applications2Embedded {
+ucwa_runtime::impl_serde!(Applications2Embedded {
     application: "application",
     communication: "communication",
     me: "me",

@@ -15,7 +15,7 @@ pub struct Attendees {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Attendees {
+ucwa_runtime::impl_serde!(Attendees {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct AttendeesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AttendeesLinks {
+ucwa_runtime::impl_serde!(AttendeesLinks {
     self_: "self",
     participant: "participant",
     ..extra

@@ -18,7 +18,7 @@ pub struct AudioTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioTranscript {
+ucwa_runtime::impl_serde!(AudioTranscript {
     rel: "rel",
     duration: "duration",
     status: "status",
@@ -35,7 +35,7 @@ pub struct AudioTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioTranscriptLinks {
+ucwa_runtime::impl_serde!(AudioTranscriptLinks {
     self_: "self",
     ..extra
 });

@@ -27,7 +27,7 @@ pub struct AudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideo {
+ucwa_runtime::impl_serde!(AudioVideo {
     rel: "rel",
     state: "state",
     supports_replaces: "supportsReplaces",
@@ -75,7 +75,7 @@ pub struct AudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoLinks {
+ucwa_runtime::impl_serde!(AudioVideoLinks {
     self_: "self",
     add_audio: "addAudio",
     add_audio_video: "addAudioVideo",

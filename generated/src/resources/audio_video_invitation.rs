@@ -64,7 +64,7 @@ pub struct AudioVideoInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoInvitation {
+ucwa_runtime::impl_serde!(AudioVideoInvitation {
     rel: "rel",
     address: "address",
     bandwidth_control_id: "bandwidthControlId",
@@ -139,7 +139,7 @@ pub struct AudioVideoInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoInvitationLinks {
+ucwa_runtime::impl_serde!(AudioVideoInvitationLinks {
     self_: "self",
     accepted_by_contact: "acceptedByContact",
     accept_with_answer: "acceptWithAnswer",
@@ -174,7 +174,7 @@ pub struct AudioVideoInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoInvitationEmbedded {
+ucwa_runtime::impl_serde!(AudioVideoInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
     from: "from",
     ..extra

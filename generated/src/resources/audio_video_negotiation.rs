@@ -25,7 +25,7 @@ pub struct AudioVideoNegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoNegotiation {
+ucwa_runtime::impl_serde!(AudioVideoNegotiation {
     rel: "rel",
     media_answer: "mediaAnswer",
     media_provisional_answer: "mediaProvisionalAnswer",
@@ -49,7 +49,7 @@ pub struct AudioVideoNegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoNegotiationLinks {
+ucwa_runtime::impl_serde!(AudioVideoNegotiationLinks {
     self_: "self",
     audio_video_invitation: "audioVideoInvitation",
     audio_video_session: "audioVideoSession",

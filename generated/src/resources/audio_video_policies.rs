@@ -18,7 +18,7 @@ pub struct AudioVideoPolicies {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoPolicies {
+ucwa_runtime::impl_serde!(AudioVideoPolicies {
     rel: "rel",
     join_scheduled_online_meeting: "joinScheduledOnlineMeeting",
     multi_view: "multiView",
@@ -35,7 +35,7 @@ pub struct AudioVideoPoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoPoliciesLinks {
+ucwa_runtime::impl_serde!(AudioVideoPoliciesLinks {
     self_: "self",
     ..extra
 });

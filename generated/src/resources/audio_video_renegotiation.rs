@@ -23,7 +23,7 @@ pub struct AudioVideoRenegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoRenegotiation {
+ucwa_runtime::impl_serde!(AudioVideoRenegotiation {
     rel: "rel",
     direction: "direction",
     media_answer: "mediaAnswer",
@@ -50,7 +50,7 @@ pub struct AudioVideoRenegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoRenegotiationLinks {
+ucwa_runtime::impl_serde!(AudioVideoRenegotiationLinks {
     self_: "self",
     answer: "answer",
     audio_video_session: "audioVideoSession",

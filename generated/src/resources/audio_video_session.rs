@@ -24,7 +24,7 @@ pub struct AudioVideoSession {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoSession {
+ucwa_runtime::impl_serde!(AudioVideoSession {
     rel: "rel",
     remote_endpoint: "remoteEndpoint",
     session_context: "sessionContext",
@@ -58,7 +58,7 @@ pub struct AudioVideoSessionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoSessionLinks {
+ucwa_runtime::impl_serde!(AudioVideoSessionLinks {
     self_: "self",
     application_sharing: "applicationSharing",
     audio_video: "audioVideo",

@@ -14,7 +14,7 @@ pub struct AudioVideoSessions {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoSessions {
+ucwa_runtime::impl_serde!(AudioVideoSessions {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct AudioVideoSessionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoSessionsLinks {
+ucwa_runtime::impl_serde!(AudioVideoSessionsLinks {
     self_: "self",
     ..extra
 });

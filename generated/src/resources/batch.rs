@@ -14,7 +14,7 @@ pub struct Batch {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Batch {
+ucwa_runtime::impl_serde!(Batch {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct BatchLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(BatchLinks {
+ucwa_runtime::impl_serde!(BatchLinks {
     self_: "self",
     ..extra
 });

@@ -27,7 +27,7 @@ pub struct CallForwardingSettings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CallForwardingSettings {
+ucwa_runtime::impl_serde!(CallForwardingSettings {
     rel: "rel",
     active_period: "activePeriod",
     active_setting: "activeSetting",
@@ -54,7 +54,7 @@ pub struct CallForwardingSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CallForwardingSettingsLinks {
+ucwa_runtime::impl_serde!(CallForwardingSettingsLinks {
     self_: "self",
     turn_off_call_forwarding: "turnOffCallForwarding",
     immediate_forward_settings: "immediateForwardSettings",
@@ -76,7 +76,7 @@ pub struct CallForwardingSettingsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CallForwardingSettingsEmbedded {
+ucwa_runtime::impl_serde!(CallForwardingSettingsEmbedded {
     immediate_forward_settings: "immediateForwardSettings",
     simultaneous_ring_settings: "simultaneousRingSettings",
     unanswered_call_settings: "unansweredCallSettings",
@@ -160,7 +160,7 @@ pub struct CallForwardingSettingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CallForwardingSettingsRequest {
+ucwa_runtime::impl_serde!(CallForwardingSettingsRequest {
     active_period: "activePeriod",
     active_setting: "activeSetting",
     unanswered_call_handling: "unansweredCallHandling",

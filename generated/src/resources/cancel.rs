@@ -14,7 +14,7 @@ pub struct Cancel {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Cancel {
+ucwa_runtime::impl_serde!(Cancel {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct CancelLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CancelLinks {
+ucwa_runtime::impl_serde!(CancelLinks {
     self_: "self",
     ..extra
 });

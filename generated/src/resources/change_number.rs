@@ -14,7 +14,7 @@ pub struct ChangeNumber {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ChangeNumber {
+ucwa_runtime::impl_serde!(ChangeNumber {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ChangeNumberLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ChangeNumberLinks {
+ucwa_runtime::impl_serde!(ChangeNumberLinks {
     self_: "self",
     ..extra
 });
@@ -85,7 +85,7 @@ pub struct ChangeNumberRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ChangeNumberRequest {
+ucwa_runtime::impl_serde!(ChangeNumberRequest {
     include_in_contact_card: "includeInContactCard",
     number: "number",
     ..extra
@@ -109,7 +109,7 @@ pub struct ChangeNumberQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ChangeNumberQuery {
+ucwa_runtime::impl_serialize!(ChangeNumberQuery {
     include_in_contact_card: "includeInContactCard",
     number: "number",
     ..extra

@@ -14,7 +14,7 @@ pub struct ChangeVisibility {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ChangeVisibility {
+ucwa_runtime::impl_serde!(ChangeVisibility {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ChangeVisibilityLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ChangeVisibilityLinks {
+ucwa_runtime::impl_serde!(ChangeVisibilityLinks {
     self_: "self",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct ChangeVisibilityRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ChangeVisibilityRequest {
+ucwa_runtime::impl_serde!(ChangeVisibilityRequest {
     include_in_contact_card: "includeInContactCard",
     ..extra
 });
@@ -93,7 +93,7 @@ pub struct ChangeVisibilityQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ChangeVisibilityQuery {
+ucwa_runtime::impl_serialize!(ChangeVisibilityQuery {
     include_in_contact_card: "includeInContactCard",
     ..extra
 });

@@ -42,7 +42,7 @@ pub struct Communication {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Communication {
+ucwa_runtime::impl_serde!(Communication {
     rel: "rel",
     audio_preference: "audioPreference",
     conversation_history: "conversationHistory",
@@ -104,7 +104,7 @@ pub struct CommunicationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CommunicationLinks {
+ucwa_runtime::impl_serde!(CommunicationLinks {
     self_: "self",
     conversation_logs: "conversationLogs",
     conversations: "conversations",
@@ -274,7 +274,7 @@ pub struct CommunicationRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(CommunicationRequest {
+ucwa_runtime::impl_serde!(CommunicationRequest {
     audio_preference: "audioPreference",
     conversation_history: "conversationHistory",
     lis_location: "lisLocation",

@@ -47,7 +47,7 @@ pub struct Contact {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Contact {
+ucwa_runtime::impl_serde!(Contact {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct ContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactLinks {
+ucwa_runtime::impl_serde!(ContactLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

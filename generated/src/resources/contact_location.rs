@@ -16,7 +16,7 @@ pub struct ContactLocation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactLocation {
+ucwa_runtime::impl_serde!(ContactLocation {
     rel: "rel",
     location: "location",
     links: "_links",
@@ -32,7 +32,7 @@ pub struct ContactLocationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactLocationLinks {
+ucwa_runtime::impl_serde!(ContactLocationLinks {
     self_: "self",
     ..extra
 });

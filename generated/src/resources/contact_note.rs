@@ -19,7 +19,7 @@ pub struct ContactNote {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactNote {
+ucwa_runtime::impl_serde!(ContactNote {
     rel: "rel",
     message: "message",
     r#type: "type",
@@ -36,7 +36,7 @@ pub struct ContactNoteLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactNoteLinks {
+ucwa_runtime::impl_serde!(ContactNoteLinks {
     self_: "self",
     ..extra
 });

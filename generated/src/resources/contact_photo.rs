@@ -14,7 +14,7 @@ pub struct ContactPhoto {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPhoto {
+ucwa_runtime::impl_serde!(ContactPhoto {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ContactPhotoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPhotoLinks {
+ucwa_runtime::impl_serde!(ContactPhotoLinks {
     self_: "self",
     ..extra
 });
@@ -79,7 +79,7 @@ pub struct ContactPhotoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ContactPhotoQuery {
+ucwa_runtime::impl_serialize!(ContactPhotoQuery {
     size: "size",
     ..extra
 });

@@ -23,7 +23,7 @@ pub struct ContactPresence {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPresence {
+ucwa_runtime::impl_serde!(ContactPresence {
     rel: "rel",
     activity: "activity",
     availability: "availability",
@@ -42,7 +42,7 @@ pub struct ContactPresenceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPresenceLinks {
+ucwa_runtime::impl_serde!(ContactPresenceLinks {
     self_: "self",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct ContactPrivacyRelationship {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPrivacyRelationship {
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship {
     rel: "rel",
     relationship_level: "relationshipLevel",
     links: "_links",
@@ -33,7 +33,7 @@ pub struct ContactPrivacyRelationshipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPrivacyRelationshipLinks {
+ucwa_runtime::impl_serde!(ContactPrivacyRelationshipLinks {
     self_: "self",
     ..extra
 });

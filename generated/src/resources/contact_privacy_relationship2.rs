@@ -18,7 +18,7 @@ pub struct ContactPrivacyRelationship2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPrivacyRelationship2 {
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship2 {
     rel: "rel",
     relationship_level: "relationshipLevel",
     links: "_links",
@@ -38,7 +38,7 @@ pub struct ContactPrivacyRelationship2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPrivacyRelationship2Links {
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship2Links {
     self_: "self",
     reset_contact_privacy_relationship: "resetContactPrivacyRelationship",
     ..extra
@@ -104,7 +104,7 @@ pub struct ContactPrivacyRelationship2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactPrivacyRelationship2Request {
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship2Request {
     relationship_level: "relationshipLevel",
     ..extra
 });

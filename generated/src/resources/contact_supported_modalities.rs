@@ -17,7 +17,7 @@ pub struct ContactSupportedModalities {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactSupportedModalities {
+ucwa_runtime::impl_serde!(ContactSupportedModalities {
     rel: "rel",
     modalities: "modalities",
     links: "_links",
@@ -33,7 +33,7 @@ pub struct ContactSupportedModalitiesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContactSupportedModalitiesLinks {
+ucwa_runtime::impl_serde!(ContactSupportedModalitiesLinks {
     self_: "self",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ContinueAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueAudio {
+ucwa_runtime::impl_serde!(ContinueAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ContinueAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueAudioLinks {
+ucwa_runtime::impl_serde!(ContinueAudioLinks {
     self_: "self",
     ..extra
 });
@@ -74,7 +74,7 @@ pub struct ContinueAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueAudioRequest {
+ucwa_runtime::impl_serde!(ContinueAudioRequest {
     operation_id: "operationId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

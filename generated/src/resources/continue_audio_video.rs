@@ -15,7 +15,7 @@ pub struct ContinueAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueAudioVideo {
+ucwa_runtime::impl_serde!(ContinueAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ContinueAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueAudioVideoLinks {
+ucwa_runtime::impl_serde!(ContinueAudioVideoLinks {
     self_: "self",
     ..extra
 });
@@ -74,7 +74,7 @@ pub struct ContinueAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueAudioVideoRequest {
+ucwa_runtime::impl_serde!(ContinueAudioVideoRequest {
     operation_id: "operationId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

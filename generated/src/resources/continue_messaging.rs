@@ -15,7 +15,7 @@ pub struct ContinueMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueMessaging {
+ucwa_runtime::impl_serde!(ContinueMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ContinueMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueMessagingLinks {
+ucwa_runtime::impl_serde!(ContinueMessagingLinks {
     self_: "self",
     ..extra
 });
@@ -72,7 +72,7 @@ pub struct ContinueMessagingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueMessagingRequest {
+ucwa_runtime::impl_serde!(ContinueMessagingRequest {
     operation_id: "operationId",
     message: "message",
     ..extra

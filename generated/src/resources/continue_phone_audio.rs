@@ -15,7 +15,7 @@ pub struct ContinuePhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinuePhoneAudio {
+ucwa_runtime::impl_serde!(ContinuePhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ContinuePhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinuePhoneAudioLinks {
+ucwa_runtime::impl_serde!(ContinuePhoneAudioLinks {
     self_: "self",
     ..extra
 });
@@ -72,7 +72,7 @@ pub struct ContinuePhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinuePhoneAudioRequest {
+ucwa_runtime::impl_serde!(ContinuePhoneAudioRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
     ..extra

@@ -15,7 +15,7 @@ pub struct ContinueVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueVideo {
+ucwa_runtime::impl_serde!(ContinueVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ContinueVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueVideoLinks {
+ucwa_runtime::impl_serde!(ContinueVideoLinks {
     self_: "self",
     ..extra
 });
@@ -74,7 +74,7 @@ pub struct ContinueVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ContinueVideoRequest {
+ucwa_runtime::impl_serde!(ContinueVideoRequest {
     operation_id: "operationId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

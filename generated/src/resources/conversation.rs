@@ -44,7 +44,7 @@ pub struct Conversation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Conversation {
+ucwa_runtime::impl_serde!(Conversation {
     rel: "rel",
     active_modalities: "activeModalities",
     audience_messaging: "audienceMessaging",
@@ -105,7 +105,7 @@ pub struct ConversationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLinks {
+ucwa_runtime::impl_serde!(ConversationLinks {
     self_: "self",
     add_participant: "addParticipant",
     application_sharing: "applicationSharing",

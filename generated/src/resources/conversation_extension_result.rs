@@ -16,7 +16,7 @@ pub struct ConversationExtensionResult {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationExtensionResult {
+ucwa_runtime::impl_serde!(ConversationExtensionResult {
     rel: "rel",
     result: "result",
     links: "_links",
@@ -32,7 +32,7 @@ pub struct ConversationExtensionResultLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationExtensionResultLinks {
+ucwa_runtime::impl_serde!(ConversationExtensionResultLinks {
     self_: "self",
     ..extra
 });

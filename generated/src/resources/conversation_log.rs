@@ -42,7 +42,7 @@ pub struct ConversationLog {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLog {
+ucwa_runtime::impl_serde!(ConversationLog {
     rel: "rel",
     creation_time: "creationTime",
     direction: "direction",
@@ -85,7 +85,7 @@ pub struct ConversationLogLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogLinks {
+ucwa_runtime::impl_serde!(ConversationLogLinks {
     self_: "self",
     continue_audio: "continueAudio",
     continue_audio_video: "continueAudioVideo",
@@ -107,7 +107,7 @@ pub struct ConversationLogEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogEmbedded {
+ucwa_runtime::impl_serde!(ConversationLogEmbedded {
     conversation_log_recipient: "conversationLogRecipient",
     ..extra
 });

@@ -19,7 +19,7 @@ pub struct ConversationLogRecipient {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogRecipient {
+ucwa_runtime::impl_serde!(ConversationLogRecipient {
     rel: "rel",
     display_name: "displayName",
     sip_uri: "sipUri",
@@ -42,7 +42,7 @@ pub struct ConversationLogRecipientLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogRecipientLinks {
+ucwa_runtime::impl_serde!(ConversationLogRecipientLinks {
     self_: "self",
     contact: "contact",
     contact_photo: "contactPhoto",

@@ -19,7 +19,7 @@ pub struct ConversationLogTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogTranscript {
+ucwa_runtime::impl_serde!(ConversationLogTranscript {
     rel: "rel",
     time_stamp: "timeStamp",
     links: "_links",
@@ -46,7 +46,7 @@ pub struct ConversationLogTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogTranscriptLinks {
+ucwa_runtime::impl_serde!(ConversationLogTranscriptLinks {
     self_: "self",
     contact: "contact",
     me: "me",
@@ -69,7 +69,7 @@ pub struct ConversationLogTranscriptEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogTranscriptEmbedded {
+ucwa_runtime::impl_serde!(ConversationLogTranscriptEmbedded {
     audio_transcript: "audioTranscript",
     error_transcript: "errorTranscript",
     message_transcript: "messageTranscript",

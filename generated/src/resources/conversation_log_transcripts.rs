@@ -17,7 +17,7 @@ pub struct ConversationLogTranscripts {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogTranscripts {
+ucwa_runtime::impl_serde!(ConversationLogTranscripts {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -37,7 +37,7 @@ pub struct ConversationLogTranscriptsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogTranscriptsLinks {
+ucwa_runtime::impl_serde!(ConversationLogTranscriptsLinks {
     self_: "self",
     next_conversation_log_transcripts: "nextConversationLogTranscripts",
     conversation_log_transcript: "conversationLogTranscript",
@@ -53,7 +53,7 @@ pub struct ConversationLogTranscriptsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogTranscriptsEmbedded {
+ucwa_runtime::impl_serde!(ConversationLogTranscriptsEmbedded {
     conversation_log_transcript: "conversationLogTranscript",
     ..extra
 });

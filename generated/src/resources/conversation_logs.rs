@@ -15,7 +15,7 @@ pub struct ConversationLogs {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogs {
+ucwa_runtime::impl_serde!(ConversationLogs {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct ConversationLogsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationLogsLinks {
+ucwa_runtime::impl_serde!(ConversationLogsLinks {
     self_: "self",
     conversation_log: "conversationLog",
     ..extra
@@ -86,7 +86,7 @@ pub struct ConversationLogsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ConversationLogsQuery {
+ucwa_runtime::impl_serialize!(ConversationLogsQuery {
     limit: "limit",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Conversations {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Conversations {
+ucwa_runtime::impl_serde!(Conversations {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct ConversationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ConversationsLinks {
+ucwa_runtime::impl_serde!(ConversationsLinks {
     self_: "self",
     conversation: "conversation",
     ..extra

@@ -17,7 +17,7 @@ pub struct DataCollaboration {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DataCollaboration {
+ucwa_runtime::impl_serde!(DataCollaboration {
     rel: "rel",
     state: "state",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct DataCollaborationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DataCollaborationLinks {
+ucwa_runtime::impl_serde!(DataCollaborationLinks {
     self_: "self",
     conversation: "conversation",
     ..extra

@@ -15,7 +15,7 @@ pub struct Decline {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Decline {
+ucwa_runtime::impl_serde!(Decline {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct DeclineLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DeclineLinks {
+ucwa_runtime::impl_serde!(DeclineLinks {
     self_: "self",
     ..extra
 });
@@ -69,7 +69,7 @@ pub struct DeclineRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DeclineRequest {
+ucwa_runtime::impl_serde!(DeclineRequest {
     reason: "reason",
     ..extra
 });

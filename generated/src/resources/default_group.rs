@@ -19,7 +19,7 @@ pub struct DefaultGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DefaultGroup {
+ucwa_runtime::impl_serde!(DefaultGroup {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct DefaultGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DefaultGroupLinks {
+ucwa_runtime::impl_serde!(DefaultGroupLinks {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",

@@ -19,7 +19,7 @@ pub struct DelegatesGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DelegatesGroup {
+ucwa_runtime::impl_serde!(DelegatesGroup {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct DelegatesGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DelegatesGroupLinks {
+ucwa_runtime::impl_serde!(DelegatesGroupLinks {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",

@@ -47,7 +47,7 @@ pub struct Delegator {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Delegator {
+ucwa_runtime::impl_serde!(Delegator {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct DelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DelegatorLinks {
+ucwa_runtime::impl_serde!(DelegatorLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

@@ -19,7 +19,7 @@ pub struct DelegatorsGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DelegatorsGroup {
+ucwa_runtime::impl_serde!(DelegatorsGroup {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct DelegatorsGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DelegatorsGroupLinks {
+ucwa_runtime::impl_serde!(DelegatorsGroupLinks {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",

@@ -14,7 +14,7 @@ pub struct Demote {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Demote {
+ucwa_runtime::impl_serde!(Demote {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DemoteLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DemoteLinks {
+ucwa_runtime::impl_serde!(DemoteLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct DerivedAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedAudioVideo {
+ucwa_runtime::impl_serde!(DerivedAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DerivedAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedAudioVideoLinks {
+ucwa_runtime::impl_serde!(DerivedAudioVideoLinks {
     self_: "self",
     ..extra
 });

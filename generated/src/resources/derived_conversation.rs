@@ -14,7 +14,7 @@ pub struct DerivedConversation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedConversation {
+ucwa_runtime::impl_serde!(DerivedConversation {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DerivedConversationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedConversationLinks {
+ucwa_runtime::impl_serde!(DerivedConversationLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct DerivedMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedMessaging {
+ucwa_runtime::impl_serde!(DerivedMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DerivedMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedMessagingLinks {
+ucwa_runtime::impl_serde!(DerivedMessagingLinks {
     self_: "self",
     ..extra
 });

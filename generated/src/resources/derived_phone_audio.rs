@@ -14,7 +14,7 @@ pub struct DerivedPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedPhoneAudio {
+ucwa_runtime::impl_serde!(DerivedPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DerivedPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DerivedPhoneAudioLinks {
+ucwa_runtime::impl_serde!(DerivedPhoneAudioLinks {
     self_: "self",
     ..extra
 });

@@ -20,7 +20,7 @@ pub struct DialInRegion {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DialInRegion {
+ucwa_runtime::impl_serde!(DialInRegion {
     rel: "rel",
     languages: "languages",
     name: "name",
@@ -38,7 +38,7 @@ pub struct DialInRegionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DialInRegionLinks {
+ucwa_runtime::impl_serde!(DialInRegionLinks {
     self_: "self",
     ..extra
 });

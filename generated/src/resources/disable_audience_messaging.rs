@@ -14,7 +14,7 @@ pub struct DisableAudienceMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DisableAudienceMessaging {
+ucwa_runtime::impl_serde!(DisableAudienceMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DisableAudienceMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DisableAudienceMessagingLinks {
+ucwa_runtime::impl_serde!(DisableAudienceMessagingLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct DisableAudienceMuteLock {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DisableAudienceMuteLock {
+ucwa_runtime::impl_serde!(DisableAudienceMuteLock {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct DisableAudienceMuteLockLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DisableAudienceMuteLockLinks {
+ucwa_runtime::impl_serde!(DisableAudienceMuteLockLinks {
     self_: "self",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Dismiss {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Dismiss {
+ucwa_runtime::impl_serde!(Dismiss {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct DismissLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DismissLinks {
+ucwa_runtime::impl_serde!(DismissLinks {
     self_: "self",
     ..extra
 });
@@ -69,7 +69,7 @@ pub struct DismissRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DismissRequest {
+ucwa_runtime::impl_serde!(DismissRequest {
     reason: "reason",
     ..extra
 });

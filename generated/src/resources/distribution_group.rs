@@ -26,7 +26,7 @@ pub struct DistributionGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DistributionGroup {
+ucwa_runtime::impl_serde!(DistributionGroup {
     rel: "rel",
     uri: "uri",
     id: "id",
@@ -57,7 +57,7 @@ pub struct DistributionGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DistributionGroupLinks {
+ucwa_runtime::impl_serde!(DistributionGroupLinks {
     self_: "self",
     add_to_contact_list: "addToContactList",
     expand_distribution_group: "expandDistributionGroup",
@@ -79,7 +79,7 @@ pub struct DistributionGroupEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DistributionGroupEmbedded {
+ucwa_runtime::impl_serde!(DistributionGroupEmbedded {
     contact: "contact",
     distribution_group: "distributionGroup",
     ..extra

@@ -14,7 +14,7 @@ pub struct Eject {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Eject {
+ucwa_runtime::impl_serde!(Eject {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct EjectLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EjectLinks {
+ucwa_runtime::impl_serde!(EjectLinks {
     self_: "self",
     ..extra
 });

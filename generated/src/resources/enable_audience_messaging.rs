@@ -14,7 +14,7 @@ pub struct EnableAudienceMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EnableAudienceMessaging {
+ucwa_runtime::impl_serde!(EnableAudienceMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct EnableAudienceMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EnableAudienceMessagingLinks {
+ucwa_runtime::impl_serde!(EnableAudienceMessagingLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct EnableAudienceMuteLock {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EnableAudienceMuteLock {
+ucwa_runtime::impl_serde!(EnableAudienceMuteLock {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct EnableAudienceMuteLockLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EnableAudienceMuteLockLinks {
+ucwa_runtime::impl_serde!(EnableAudienceMuteLockLinks {
     self_: "self",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct ErrorTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ErrorTranscript {
+ucwa_runtime::impl_serde!(ErrorTranscript {
     rel: "rel",
     reason: "reason",
     links: "_links",
@@ -32,7 +32,7 @@ pub struct ErrorTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ErrorTranscriptLinks {
+ucwa_runtime::impl_serde!(ErrorTranscriptLinks {
     self_: "self",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct EscalateAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudio {
+ucwa_runtime::impl_serde!(EscalateAudio {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -33,7 +33,7 @@ pub struct EscalateAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioLinks {
+ucwa_runtime::impl_serde!(EscalateAudioLinks {
     self_: "self",
     ..extra
 });
@@ -49,7 +49,7 @@ pub struct EscalateAudioEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioEmbedded {
+ucwa_runtime::impl_serde!(EscalateAudioEmbedded {
     accepted_by_participant: "acceptedByParticipant",
     from: "from",
     ..extra
@@ -109,7 +109,7 @@ pub struct EscalateAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioRequest {
+ucwa_runtime::impl_serde!(EscalateAudioRequest {
     sdp: "sdp",
     ..extra
 });
@@ -132,7 +132,7 @@ pub struct EscalateAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(EscalateAudioQuery {
+ucwa_runtime::impl_serialize!(EscalateAudioQuery {
     operation_id: required("operationId"),
     session_context: required("sessionContext"),
     ..extra

@@ -17,7 +17,7 @@ pub struct EscalateAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioVideo {
+ucwa_runtime::impl_serde!(EscalateAudioVideo {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -33,7 +33,7 @@ pub struct EscalateAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioVideoLinks {
+ucwa_runtime::impl_serde!(EscalateAudioVideoLinks {
     self_: "self",
     ..extra
 });
@@ -49,7 +49,7 @@ pub struct EscalateAudioVideoEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioVideoEmbedded {
+ucwa_runtime::impl_serde!(EscalateAudioVideoEmbedded {
     accepted_by_participant: "acceptedByParticipant",
     from: "from",
     ..extra
@@ -109,7 +109,7 @@ pub struct EscalateAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EscalateAudioVideoRequest {
+ucwa_runtime::impl_serde!(EscalateAudioVideoRequest {
     sdp: "sdp",
     ..extra
 });
@@ -132,7 +132,7 @@ pub struct EscalateAudioVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(EscalateAudioVideoQuery {
+ucwa_runtime::impl_serialize!(EscalateAudioVideoQuery {
     operation_id: required("operationId"),
     session_context: required("sessionContext"),
     ..extra

@@ -14,7 +14,7 @@ pub struct EventsResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EventsResource {
+ucwa_runtime::impl_serde!(EventsResource {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct EventsResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(EventsResourceLinks {
+ucwa_runtime::impl_serde!(EventsResourceLinks {
     self_: "self",
     ..extra
 });
@@ -96,7 +96,7 @@ pub struct EventsResourceQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(EventsResourceQuery {
+ucwa_runtime::impl_serialize!(EventsResourceQuery {
     low: "low",
     medium: "medium",
     priority: "priority",

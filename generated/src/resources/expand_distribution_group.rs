@@ -17,7 +17,7 @@ pub struct ExpandDistributionGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ExpandDistributionGroup {
+ucwa_runtime::impl_serde!(ExpandDistributionGroup {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -33,7 +33,7 @@ pub struct ExpandDistributionGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ExpandDistributionGroupLinks {
+ucwa_runtime::impl_serde!(ExpandDistributionGroupLinks {
     self_: "self",
     ..extra
 });
@@ -49,7 +49,7 @@ pub struct ExpandDistributionGroupEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ExpandDistributionGroupEmbedded {
+ucwa_runtime::impl_serde!(ExpandDistributionGroupEmbedded {
     contact: "contact",
     distribution_group: "distributionGroup",
     ..extra

@@ -14,7 +14,7 @@ pub struct FailedDeliveryParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(FailedDeliveryParticipant {
+ucwa_runtime::impl_serde!(FailedDeliveryParticipant {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct FailedDeliveryParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(FailedDeliveryParticipantLinks {
+ucwa_runtime::impl_serde!(FailedDeliveryParticipantLinks {
     self_: "self",
     ..extra
 });

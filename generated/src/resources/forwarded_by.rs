@@ -47,7 +47,7 @@ pub struct ForwardedBy {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ForwardedBy {
+ucwa_runtime::impl_serde!(ForwardedBy {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct ForwardedByLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ForwardedByLinks {
+ucwa_runtime::impl_serde!(ForwardedByLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

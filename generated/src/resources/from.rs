@@ -40,7 +40,7 @@ pub struct From {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(From {
+ucwa_runtime::impl_serde!(From {
     rel: "rel",
     anonymous: "anonymous",
     in_lobby: "inLobby",
@@ -89,7 +89,7 @@ pub struct FromLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(FromLinks {
+ucwa_runtime::impl_serde!(FromLinks {
     self_: "self",
     contact: "contact",
     contact_photo: "contactPhoto",

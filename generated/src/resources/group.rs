@@ -19,7 +19,7 @@ pub struct Group {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Group {
+ucwa_runtime::impl_serde!(Group {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct GroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupLinks {
+ucwa_runtime::impl_serde!(GroupLinks {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",

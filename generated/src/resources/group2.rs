@@ -19,7 +19,7 @@ pub struct Group2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Group2 {
+ucwa_runtime::impl_serde!(Group2 {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct Group2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Group2Links {
+ucwa_runtime::impl_serde!(Group2Links {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",
@@ -131,7 +131,7 @@ pub struct Group2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Group2Request {
+ucwa_runtime::impl_serde!(Group2Request {
     id: "id",
     name: required("name"),
     ..extra

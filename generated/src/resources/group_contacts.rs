@@ -17,7 +17,7 @@ pub struct GroupContacts {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupContacts {
+ucwa_runtime::impl_serde!(GroupContacts {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct GroupContactsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupContactsLinks {
+ucwa_runtime::impl_serde!(GroupContactsLinks {
     self_: "self",
     contact: "contact",
     ..extra
@@ -50,7 +50,7 @@ pub struct GroupContactsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupContactsEmbedded {
+ucwa_runtime::impl_serde!(GroupContactsEmbedded {
     contact: "contact",
     ..extra
 });
@@ -122,7 +122,7 @@ pub struct GroupContactsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(GroupContactsQuery {
+ucwa_runtime::impl_serialize!(GroupContactsQuery {
     expand: "expand",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct GroupMemberships {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupMemberships {
+ucwa_runtime::impl_serde!(GroupMemberships {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct GroupMembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupMembershipsLinks {
+ucwa_runtime::impl_serde!(GroupMembershipsLinks {
     self_: "self",
     my_group_membership: "myGroupMembership",
     ..extra
@@ -50,7 +50,7 @@ pub struct GroupMembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(GroupMembershipsEmbedded {
+ucwa_runtime::impl_serde!(GroupMembershipsEmbedded {
     my_group_membership: "myGroupMembership",
     ..extra
 });

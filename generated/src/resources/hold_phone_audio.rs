@@ -14,7 +14,7 @@ pub struct HoldPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(HoldPhoneAudio {
+ucwa_runtime::impl_serde!(HoldPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct HoldPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(HoldPhoneAudioLinks {
+ucwa_runtime::impl_serde!(HoldPhoneAudioLinks {
     self_: "self",
     ..extra
 });

@@ -20,7 +20,7 @@ pub struct ImmediateForwardSettings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardSettings {
+ucwa_runtime::impl_serde!(ImmediateForwardSettings {
     rel: "rel",
     target: "target",
     links: "_links",
@@ -44,7 +44,7 @@ pub struct ImmediateForwardSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardSettingsLinks {
+ucwa_runtime::impl_serde!(ImmediateForwardSettingsLinks {
     self_: "self",
     contact: "contact",
     immediate_forward_to_contact: "immediateForwardToContact",

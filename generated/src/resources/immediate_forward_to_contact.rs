@@ -14,7 +14,7 @@ pub struct ImmediateForwardToContact {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToContact {
+ucwa_runtime::impl_serde!(ImmediateForwardToContact {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ImmediateForwardToContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToContactLinks {
+ucwa_runtime::impl_serde!(ImmediateForwardToContactLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct ImmediateForwardToContactRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToContactRequest {
+ucwa_runtime::impl_serde!(ImmediateForwardToContactRequest {
     target: required("target"),
     ..extra
 });
@@ -92,7 +92,7 @@ pub struct ImmediateForwardToContactQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ImmediateForwardToContactQuery {
+ucwa_runtime::impl_serialize!(ImmediateForwardToContactQuery {
     target: required("target"),
     ..extra
 });

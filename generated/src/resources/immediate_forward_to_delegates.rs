@@ -14,7 +14,7 @@ pub struct ImmediateForwardToDelegates {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToDelegates {
+ucwa_runtime::impl_serde!(ImmediateForwardToDelegates {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ImmediateForwardToDelegatesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToDelegatesLinks {
+ucwa_runtime::impl_serde!(ImmediateForwardToDelegatesLinks {
     self_: "self",
     ..extra
 });

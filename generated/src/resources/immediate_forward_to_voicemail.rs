@@ -14,7 +14,7 @@ pub struct ImmediateForwardToVoicemail {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToVoicemail {
+ucwa_runtime::impl_serde!(ImmediateForwardToVoicemail {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ImmediateForwardToVoicemailLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ImmediateForwardToVoicemailLinks {
+ucwa_runtime::impl_serde!(ImmediateForwardToVoicemailLinks {
     self_: "self",
     ..extra
 });

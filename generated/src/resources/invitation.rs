@@ -27,7 +27,7 @@ pub struct Invitation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Invitation {
+ucwa_runtime::impl_serde!(Invitation {
     rel: "rel",
     direction: "direction",
     importance: "importance",
@@ -54,7 +54,7 @@ pub struct InvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(InvitationLinks {
+ucwa_runtime::impl_serde!(InvitationLinks {
     self_: "self",
     cancel: "cancel",
     conversation: "conversation",

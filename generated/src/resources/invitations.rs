@@ -14,7 +14,7 @@ pub struct Invitations {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Invitations {
+ucwa_runtime::impl_serde!(Invitations {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct InvitationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(InvitationsLinks {
+ucwa_runtime::impl_serde!(InvitationsLinks {
     self_: "self",
     ..extra
 });

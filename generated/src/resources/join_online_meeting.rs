@@ -16,7 +16,7 @@ pub struct JoinOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(JoinOnlineMeeting {
+ucwa_runtime::impl_serde!(JoinOnlineMeeting {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct JoinOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(JoinOnlineMeetingLinks {
+ucwa_runtime::impl_serde!(JoinOnlineMeetingLinks {
     self_: "self",
     ..extra
 });
@@ -88,7 +88,7 @@ pub struct JoinOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(JoinOnlineMeetingRequest {
+ucwa_runtime::impl_serde!(JoinOnlineMeetingRequest {
     online_meeting_uri: "onlineMeetingUri",
     operation_id: "operationId",
     importance: "importance",
@@ -108,7 +108,7 @@ pub struct JoinOnlineMeetingQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(JoinOnlineMeetingQuery {
+ucwa_runtime::impl_serialize!(JoinOnlineMeetingQuery {
     online_meeting_uri: "onlineMeetingUri",
     ..extra
 });

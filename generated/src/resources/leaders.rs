@@ -15,7 +15,7 @@ pub struct Leaders {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Leaders {
+ucwa_runtime::impl_serde!(Leaders {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct LeadersLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LeadersLinks {
+ucwa_runtime::impl_serde!(LeadersLinks {
     self_: "self",
     participant: "participant",
     ..extra

@@ -17,7 +17,7 @@ pub struct Lobby {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Lobby {
+ucwa_runtime::impl_serde!(Lobby {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct LobbyLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LobbyLinks {
+ucwa_runtime::impl_serde!(LobbyLinks {
     self_: "self",
     participant: "participant",
     ..extra
@@ -50,7 +50,7 @@ pub struct LobbyEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LobbyEmbedded {
+ucwa_runtime::impl_serde!(LobbyEmbedded {
     participant: "participant",
     ..extra
 });

@@ -40,7 +40,7 @@ pub struct LocalParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LocalParticipant {
+ucwa_runtime::impl_serde!(LocalParticipant {
     rel: "rel",
     anonymous: "anonymous",
     in_lobby: "inLobby",
@@ -89,7 +89,7 @@ pub struct LocalParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LocalParticipantLinks {
+ucwa_runtime::impl_serde!(LocalParticipantLinks {
     self_: "self",
     contact: "contact",
     contact_photo: "contactPhoto",

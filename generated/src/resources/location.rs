@@ -16,7 +16,7 @@ pub struct Location {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Location {
+ucwa_runtime::impl_serde!(Location {
     rel: "rel",
     location: "location",
     links: "_links",
@@ -32,7 +32,7 @@ pub struct LocationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LocationLinks {
+ucwa_runtime::impl_serde!(LocationLinks {
     self_: "self",
     ..extra
 });
@@ -107,7 +107,7 @@ pub struct LocationRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LocationRequest {
+ucwa_runtime::impl_serde!(LocationRequest {
     location: "location",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct MakeMeAvailable {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MakeMeAvailable {
+ucwa_runtime::impl_serde!(MakeMeAvailable {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct MakeMeAvailableLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MakeMeAvailableLinks {
+ucwa_runtime::impl_serde!(MakeMeAvailableLinks {
     self_: "self",
     ..extra
 });
@@ -86,7 +86,7 @@ pub struct MakeMeAvailableRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MakeMeAvailableRequest {
+ucwa_runtime::impl_serde!(MakeMeAvailableRequest {
     audio_preference: "audioPreference",
     inactive_timeout: "inactiveTimeout",
     phone_number: "phoneNumber",

@@ -17,7 +17,7 @@ pub struct MakeMeAvailable2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MakeMeAvailable2 {
+ucwa_runtime::impl_serde!(MakeMeAvailable2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct MakeMeAvailable2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MakeMeAvailable2Links {
+ucwa_runtime::impl_serde!(MakeMeAvailable2Links {
     self_: "self",
     ..extra
 });
@@ -87,7 +87,7 @@ pub struct MakeMeAvailable2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MakeMeAvailable2Request {
+ucwa_runtime::impl_serde!(MakeMeAvailable2Request {
     audio_preference: "audioPreference",
     inactive_timeout: "inactiveTimeout",
     phone_number: "phoneNumber",

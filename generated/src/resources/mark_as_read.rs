@@ -14,7 +14,7 @@ pub struct MarkAsRead {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MarkAsRead {
+ucwa_runtime::impl_serde!(MarkAsRead {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct MarkAsReadLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MarkAsReadLinks {
+ucwa_runtime::impl_serde!(MarkAsReadLinks {
     self_: "self",
     ..extra
 });

@@ -42,7 +42,7 @@ pub struct Me {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Me {
+ucwa_runtime::impl_serde!(Me {
     rel: "rel",
     company: "company",
     department: "department",
@@ -85,7 +85,7 @@ pub struct MeLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MeLinks {
+ucwa_runtime::impl_serde!(MeLinks {
     self_: "self",
     call_forwarding_settings: "callForwardingSettings",
     location: "location",

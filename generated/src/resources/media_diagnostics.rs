@@ -14,7 +14,7 @@ pub struct MediaDiagnostics {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaDiagnostics {
+ucwa_runtime::impl_serde!(MediaDiagnostics {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct MediaDiagnosticsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaDiagnosticsLinks {
+ucwa_runtime::impl_serde!(MediaDiagnosticsLinks {
     self_: "self",
     ..extra
 });

@@ -66,7 +66,7 @@ pub struct MediaPolicies {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaPolicies {
+ucwa_runtime::impl_serde!(MediaPolicies {
     rel: "rel",
     application_sharing_bit_rate: "applicationSharingBitRate",
     application_sharing_encryption: "applicationSharingEncryption",
@@ -107,7 +107,7 @@ pub struct MediaPoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaPoliciesLinks {
+ucwa_runtime::impl_serde!(MediaPoliciesLinks {
     self_: "self",
     ..extra
 });

@@ -26,7 +26,7 @@ pub struct MediaRelay {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaRelay {
+ucwa_runtime::impl_serde!(MediaRelay {
     rel: "rel",
     host: "host",
     ipv4: "ipv4",
@@ -47,7 +47,7 @@ pub struct MediaRelayLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaRelayLinks {
+ucwa_runtime::impl_serde!(MediaRelayLinks {
     self_: "self",
     ..extra
 });

@@ -27,7 +27,7 @@ pub struct MediaRelayAccessToken {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaRelayAccessToken {
+ucwa_runtime::impl_serde!(MediaRelayAccessToken {
     rel: "rel",
     duration: "duration",
     uri: "uri",
@@ -50,7 +50,7 @@ pub struct MediaRelayAccessTokenLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaRelayAccessTokenLinks {
+ucwa_runtime::impl_serde!(MediaRelayAccessTokenLinks {
     self_: "self",
     media_relay: "mediaRelay",
     ..extra
@@ -65,7 +65,7 @@ pub struct MediaRelayAccessTokenEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MediaRelayAccessTokenEmbedded {
+ucwa_runtime::impl_serde!(MediaRelayAccessTokenEmbedded {
     media_relay: "mediaRelay",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct Memberships {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Memberships {
+ucwa_runtime::impl_serde!(Memberships {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct MembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MembershipsLinks {
+ucwa_runtime::impl_serde!(MembershipsLinks {
     self_: "self",
     presence_subscription_membership: "presenceSubscriptionMembership",
     ..extra
@@ -52,7 +52,7 @@ pub struct MembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MembershipsEmbedded {
+ucwa_runtime::impl_serde!(MembershipsEmbedded {
     presence_subscription_membership: "presenceSubscriptionMembership",
     ..extra
 });
@@ -124,7 +124,7 @@ pub struct MembershipsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MembershipsRequest {
+ucwa_runtime::impl_serde!(MembershipsRequest {
     contact_uris: required("contactUris"),
     ..extra
 });

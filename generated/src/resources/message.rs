@@ -27,7 +27,7 @@ pub struct Message {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Message {
+ucwa_runtime::impl_serde!(Message {
     rel: "rel",
     direction: "direction",
     html_message: "htmlMessage",
@@ -56,7 +56,7 @@ pub struct MessageLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessageLinks {
+ucwa_runtime::impl_serde!(MessageLinks {
     self_: "self",
     contact: "contact",
     failed_delivery_participant: "failedDeliveryParticipant",

@@ -18,7 +18,7 @@ pub struct MessageTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessageTranscript {
+ucwa_runtime::impl_serde!(MessageTranscript {
     rel: "rel",
     html_message: "htmlMessage",
     plain_message: "plainMessage",
@@ -35,7 +35,7 @@ pub struct MessageTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessageTranscriptLinks {
+ucwa_runtime::impl_serde!(MessageTranscriptLinks {
     self_: "self",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Messages {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Messages {
+ucwa_runtime::impl_serde!(Messages {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct MessagesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessagesLinks {
+ucwa_runtime::impl_serde!(MessagesLinks {
     self_: "self",
     message: "message",
     ..extra

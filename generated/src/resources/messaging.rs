@@ -23,7 +23,7 @@ pub struct Messaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Messaging {
+ucwa_runtime::impl_serde!(Messaging {
     rel: "rel",
     negotiated_message_formats: "negotiatedMessageFormats",
     state: "state",
@@ -52,7 +52,7 @@ pub struct MessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessagingLinks {
+ucwa_runtime::impl_serde!(MessagingLinks {
     self_: "self",
     add_messaging: "addMessaging",
     conversation: "conversation",

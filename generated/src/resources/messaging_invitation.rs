@@ -38,7 +38,7 @@ pub struct MessagingInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessagingInvitation {
+ucwa_runtime::impl_serde!(MessagingInvitation {
     rel: "rel",
     custom_content: "customContent",
     direction: "direction",
@@ -85,7 +85,7 @@ pub struct MessagingInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessagingInvitationLinks {
+ucwa_runtime::impl_serde!(MessagingInvitationLinks {
     self_: "self",
     accept: "accept",
     accepted_by_contact: "acceptedByContact",
@@ -112,7 +112,7 @@ pub struct MessagingInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MessagingInvitationEmbedded {
+ucwa_runtime::impl_serde!(MessagingInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
     from: "from",
     ..extra

@@ -26,7 +26,7 @@ pub struct MissedItems {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MissedItems {
+ucwa_runtime::impl_serde!(MissedItems {
     rel: "rel",
     conversation_logs_count: "conversationLogsCount",
     conversation_logs_notifications: "conversationLogsNotifications",
@@ -47,7 +47,7 @@ pub struct MissedItemsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MissedItemsLinks {
+ucwa_runtime::impl_serde!(MissedItemsLinks {
     self_: "self",
     ..extra
 });

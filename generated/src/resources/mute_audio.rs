@@ -14,7 +14,7 @@ pub struct MuteAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MuteAudio {
+ucwa_runtime::impl_serde!(MuteAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct MuteAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MuteAudioLinks {
+ucwa_runtime::impl_serde!(MuteAudioLinks {
     self_: "self",
     ..extra
 });

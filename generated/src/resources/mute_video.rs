@@ -14,7 +14,7 @@ pub struct MuteVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MuteVideo {
+ucwa_runtime::impl_serde!(MuteVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct MuteVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MuteVideoLinks {
+ucwa_runtime::impl_serde!(MuteVideoLinks {
     self_: "self",
     ..extra
 });

@@ -55,7 +55,7 @@ pub struct MyAssignedOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyAssignedOnlineMeeting {
+ucwa_runtime::impl_serde!(MyAssignedOnlineMeeting {
     rel: "rel",
     access_level: "accessLevel",
     attendees: "attendees",
@@ -90,7 +90,7 @@ pub struct MyAssignedOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyAssignedOnlineMeetingLinks {
+ucwa_runtime::impl_serde!(MyAssignedOnlineMeetingLinks {
     self_: "self",
     online_meeting_extensions: "onlineMeetingExtensions",
     ..extra
@@ -105,7 +105,7 @@ pub struct MyAssignedOnlineMeetingEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyAssignedOnlineMeetingEmbedded {
+ucwa_runtime::impl_serde!(MyAssignedOnlineMeetingEmbedded {
     online_meeting_extension: "onlineMeetingExtension",
     ..extra
 });
@@ -189,7 +189,7 @@ pub struct MyAssignedOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyAssignedOnlineMeetingRequest {
+ucwa_runtime::impl_serde!(MyAssignedOnlineMeetingRequest {
     access_level: "accessLevel",
     attendees: "attendees",
     automatic_leader_assignment: "automaticLeaderAssignment",

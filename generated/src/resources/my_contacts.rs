@@ -17,7 +17,7 @@ pub struct MyContacts {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyContacts {
+ucwa_runtime::impl_serde!(MyContacts {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct MyContactsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyContactsLinks {
+ucwa_runtime::impl_serde!(MyContactsLinks {
     self_: "self",
     contact: "contact",
     ..extra
@@ -50,7 +50,7 @@ pub struct MyContactsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyContactsEmbedded {
+ucwa_runtime::impl_serde!(MyContactsEmbedded {
     contact: "contact",
     ..extra
 });
@@ -122,7 +122,7 @@ pub struct MyContactsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(MyContactsQuery {
+ucwa_runtime::impl_serialize!(MyContactsQuery {
     expand: "expand",
     ..extra
 });

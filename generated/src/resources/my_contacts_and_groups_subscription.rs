@@ -20,7 +20,7 @@ pub struct MyContactsAndGroupsSubscription {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyContactsAndGroupsSubscription {
+ucwa_runtime::impl_serde!(MyContactsAndGroupsSubscription {
     rel: "rel",
     state: "state",
     links: "_links",
@@ -44,7 +44,7 @@ pub struct MyContactsAndGroupsSubscriptionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyContactsAndGroupsSubscriptionLinks {
+ucwa_runtime::impl_serde!(MyContactsAndGroupsSubscriptionLinks {
     self_: "self",
     start_or_refresh_subscription_to_contacts_and_groups: "startOrRefreshSubscriptionToContactsAndGroups",
     stop_subscription_to_contacts_and_groups: "stopSubscriptionToContactsAndGroups",

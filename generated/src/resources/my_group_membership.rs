@@ -15,7 +15,7 @@ pub struct MyGroupMembership {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMembership {
+ucwa_runtime::impl_serde!(MyGroupMembership {
     rel: "rel",
     links: "_links",
     ..extra
@@ -38,7 +38,7 @@ pub struct MyGroupMembershipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMembershipLinks {
+ucwa_runtime::impl_serde!(MyGroupMembershipLinks {
     self_: "self",
     contact: "contact",
     default_group: "defaultGroup",

@@ -15,7 +15,7 @@ pub struct MyGroupMembership2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMembership2 {
+ucwa_runtime::impl_serde!(MyGroupMembership2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -40,7 +40,7 @@ pub struct MyGroupMembership2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMembership2Links {
+ucwa_runtime::impl_serde!(MyGroupMembership2Links {
     self_: "self",
     contact: "contact",
     default_group: "defaultGroup",

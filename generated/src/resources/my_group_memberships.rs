@@ -17,7 +17,7 @@ pub struct MyGroupMemberships {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMemberships {
+ucwa_runtime::impl_serde!(MyGroupMemberships {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct MyGroupMembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMembershipsLinks {
+ucwa_runtime::impl_serde!(MyGroupMembershipsLinks {
     self_: "self",
     my_group_membership: "myGroupMembership",
     ..extra
@@ -50,7 +50,7 @@ pub struct MyGroupMembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMembershipsEmbedded {
+ucwa_runtime::impl_serde!(MyGroupMembershipsEmbedded {
     my_group_membership: "myGroupMembership",
     ..extra
 });
@@ -106,7 +106,7 @@ pub struct MyGroupMembershipsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(MyGroupMembershipsQuery {
+ucwa_runtime::impl_serialize!(MyGroupMembershipsQuery {
     group_id: "groupId",
     ..extra
 });

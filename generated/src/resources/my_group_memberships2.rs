@@ -17,7 +17,7 @@ pub struct MyGroupMemberships2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMemberships2 {
+ucwa_runtime::impl_serde!(MyGroupMemberships2 {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct MyGroupMemberships2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMemberships2Links {
+ucwa_runtime::impl_serde!(MyGroupMemberships2Links {
     self_: "self",
     my_group_membership: "myGroupMembership",
     ..extra
@@ -50,7 +50,7 @@ pub struct MyGroupMemberships2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMemberships2Embedded {
+ucwa_runtime::impl_serde!(MyGroupMemberships2Embedded {
     my_group_membership: "myGroupMembership",
     ..extra
 });
@@ -145,7 +145,7 @@ pub struct MyGroupMemberships2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupMemberships2Request {
+ucwa_runtime::impl_serde!(MyGroupMemberships2Request {
     contact_uri: required("contactUri"),
     group_id: "groupId",
     ..extra
@@ -162,7 +162,7 @@ pub struct MyGroupMemberships2GetQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(MyGroupMemberships2GetQuery {
+ucwa_runtime::impl_serialize!(MyGroupMemberships2GetQuery {
     group_id: "groupId",
     ..extra
 });
@@ -182,7 +182,7 @@ pub struct MyGroupMemberships2PostQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(MyGroupMemberships2PostQuery {
+ucwa_runtime::impl_serialize!(MyGroupMemberships2PostQuery {
     contact_uri: required("contactUri"),
     group_id: "groupId",
     ..extra

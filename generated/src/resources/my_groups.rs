@@ -20,7 +20,7 @@ pub struct MyGroups {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroups {
+ucwa_runtime::impl_serde!(MyGroups {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -50,7 +50,7 @@ pub struct MyGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupsLinks {
+ucwa_runtime::impl_serde!(MyGroupsLinks {
     self_: "self",
     default_group: "defaultGroup",
     delegates_group: "delegatesGroup",
@@ -73,7 +73,7 @@ pub struct MyGroupsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroupsEmbedded {
+ucwa_runtime::impl_serde!(MyGroupsEmbedded {
     distribution_group: "distributionGroup",
     group: "group",
     ..extra
@@ -257,7 +257,7 @@ pub struct MyGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(MyGroupsQuery {
+ucwa_runtime::impl_serialize!(MyGroupsQuery {
     expand: "expand",
     ..extra
 });

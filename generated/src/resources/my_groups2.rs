@@ -20,7 +20,7 @@ pub struct MyGroups2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroups2 {
+ucwa_runtime::impl_serde!(MyGroups2 {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -50,7 +50,7 @@ pub struct MyGroups2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroups2Links {
+ucwa_runtime::impl_serde!(MyGroups2Links {
     self_: "self",
     default_group: "defaultGroup",
     delegates_group: "delegatesGroup",
@@ -73,7 +73,7 @@ pub struct MyGroups2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroups2Embedded {
+ucwa_runtime::impl_serde!(MyGroups2Embedded {
     distribution_group: "distributionGroup",
     group: "group",
     ..extra
@@ -272,7 +272,7 @@ pub struct MyGroups2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyGroups2Request {
+ucwa_runtime::impl_serde!(MyGroups2Request {
     display_name: required("displayName"),
     ..extra
 });
@@ -288,7 +288,7 @@ pub struct MyGroups2Query {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(MyGroups2Query {
+ucwa_runtime::impl_serialize!(MyGroups2Query {
     expand: "expand",
     ..extra
 });

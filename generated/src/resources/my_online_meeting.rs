@@ -55,7 +55,7 @@ pub struct MyOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeeting {
+ucwa_runtime::impl_serde!(MyOnlineMeeting {
     rel: "rel",
     access_level: "accessLevel",
     attendees: "attendees",
@@ -90,7 +90,7 @@ pub struct MyOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetingLinks {
+ucwa_runtime::impl_serde!(MyOnlineMeetingLinks {
     self_: "self",
     online_meeting_extensions: "onlineMeetingExtensions",
     ..extra
@@ -105,7 +105,7 @@ pub struct MyOnlineMeetingEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetingEmbedded {
+ucwa_runtime::impl_serde!(MyOnlineMeetingEmbedded {
     online_meeting_extension: "onlineMeetingExtension",
     ..extra
 });
@@ -189,7 +189,7 @@ pub struct MyOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetingRequest {
+ucwa_runtime::impl_serde!(MyOnlineMeetingRequest {
     access_level: "accessLevel",
     attendees: "attendees",
     automatic_leader_assignment: "automaticLeaderAssignment",

@@ -21,7 +21,7 @@ pub struct MyOnlineMeetings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetings {
+ucwa_runtime::impl_serde!(MyOnlineMeetings {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -41,7 +41,7 @@ pub struct MyOnlineMeetingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetingsLinks {
+ucwa_runtime::impl_serde!(MyOnlineMeetingsLinks {
     self_: "self",
     my_assigned_online_meeting: "myAssignedOnlineMeeting",
     my_online_meeting: "myOnlineMeeting",
@@ -61,7 +61,7 @@ pub struct MyOnlineMeetingsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetingsEmbedded {
+ucwa_runtime::impl_serde!(MyOnlineMeetingsEmbedded {
     my_assigned_online_meeting: "myAssignedOnlineMeeting",
     my_online_meeting: "myOnlineMeeting",
     online_meeting_extension: "onlineMeetingExtension",
@@ -155,7 +155,7 @@ pub struct MyOnlineMeetingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOnlineMeetingsRequest {
+ucwa_runtime::impl_serde!(MyOnlineMeetingsRequest {
     access_level: "accessLevel",
     attendees: "attendees",
     automatic_leader_assignment: "automaticLeaderAssignment",

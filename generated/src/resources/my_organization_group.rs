@@ -19,7 +19,7 @@ pub struct MyOrganizationGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOrganizationGroup {
+ucwa_runtime::impl_serde!(MyOrganizationGroup {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct MyOrganizationGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyOrganizationGroupLinks {
+ucwa_runtime::impl_serde!(MyOrganizationGroupLinks {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",

@@ -18,7 +18,7 @@ pub struct MyPrivacyRelationship {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyPrivacyRelationship {
+ucwa_runtime::impl_serde!(MyPrivacyRelationship {
     rel: "rel",
     relationship_level: "relationshipLevel",
     links: "_links",
@@ -36,7 +36,7 @@ pub struct MyPrivacyRelationshipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyPrivacyRelationshipLinks {
+ucwa_runtime::impl_serde!(MyPrivacyRelationshipLinks {
     self_: "self",
     contact: "contact",
     ..extra

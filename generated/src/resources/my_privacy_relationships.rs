@@ -17,7 +17,7 @@ pub struct MyPrivacyRelationships {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyPrivacyRelationships {
+ucwa_runtime::impl_serde!(MyPrivacyRelationships {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct MyPrivacyRelationshipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyPrivacyRelationshipsLinks {
+ucwa_runtime::impl_serde!(MyPrivacyRelationshipsLinks {
     self_: "self",
     my_privacy_relationship: "myPrivacyRelationship",
     ..extra
@@ -50,7 +50,7 @@ pub struct MyPrivacyRelationshipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(MyPrivacyRelationshipsEmbedded {
+ucwa_runtime::impl_serde!(MyPrivacyRelationshipsEmbedded {
     my_privacy_relationship: "myPrivacyRelationship",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct NextConversationLogTranscripts {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NextConversationLogTranscripts {
+ucwa_runtime::impl_serde!(NextConversationLogTranscripts {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -37,7 +37,7 @@ pub struct NextConversationLogTranscriptsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NextConversationLogTranscriptsLinks {
+ucwa_runtime::impl_serde!(NextConversationLogTranscriptsLinks {
     self_: "self",
     next_conversation_log_transcripts: "nextConversationLogTranscripts",
     conversation_log_transcript: "conversationLogTranscript",
@@ -53,7 +53,7 @@ pub struct NextConversationLogTranscriptsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NextConversationLogTranscriptsEmbedded {
+ucwa_runtime::impl_serde!(NextConversationLogTranscriptsEmbedded {
     conversation_log_transcript: "conversationLogTranscript",
     ..extra
 });

@@ -19,7 +19,7 @@ pub struct Note {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Note {
+ucwa_runtime::impl_serde!(Note {
     rel: "rel",
     message: "message",
     r#type: "type",
@@ -36,7 +36,7 @@ pub struct NoteLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NoteLinks {
+ucwa_runtime::impl_serde!(NoteLinks {
     self_: "self",
     ..extra
 });
@@ -118,7 +118,7 @@ pub struct NoteRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NoteRequest {
+ucwa_runtime::impl_serde!(NoteRequest {
     message: "message",
     ..extra
 });
@@ -138,7 +138,7 @@ pub struct NoteQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(NoteQuery {
+ucwa_runtime::impl_serialize!(NoteQuery {
     message: "message",
     ..extra
 });

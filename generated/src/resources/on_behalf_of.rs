@@ -47,7 +47,7 @@ pub struct OnBehalfOf {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnBehalfOf {
+ucwa_runtime::impl_serde!(OnBehalfOf {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct OnBehalfOfLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnBehalfOfLinks {
+ucwa_runtime::impl_serde!(OnBehalfOfLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

@@ -62,7 +62,7 @@ pub struct OnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeeting {
+ucwa_runtime::impl_serde!(OnlineMeeting {
     rel: "rel",
     access_level: "accessLevel",
     attendees: "attendees",
@@ -107,7 +107,7 @@ pub struct OnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingLinks {
     self_: "self",
     conversation: "conversation",
     organizer: "organizer",
@@ -125,7 +125,7 @@ pub struct OnlineMeetingEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingEmbedded {
+ucwa_runtime::impl_serde!(OnlineMeetingEmbedded {
     online_meeting_extension: "onlineMeetingExtension",
     ..extra
 });

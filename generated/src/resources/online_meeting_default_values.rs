@@ -26,7 +26,7 @@ pub struct OnlineMeetingDefaultValues {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingDefaultValues {
+ucwa_runtime::impl_serde!(OnlineMeetingDefaultValues {
     rel: "rel",
     access_level: "accessLevel",
     automatic_leader_assignment: "automaticLeaderAssignment",
@@ -47,7 +47,7 @@ pub struct OnlineMeetingDefaultValuesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingDefaultValuesLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingDefaultValuesLinks {
     self_: "self",
     ..extra
 });

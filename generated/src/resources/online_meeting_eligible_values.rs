@@ -25,7 +25,7 @@ pub struct OnlineMeetingEligibleValues {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingEligibleValues {
+ucwa_runtime::impl_serde!(OnlineMeetingEligibleValues {
     rel: "rel",
     access_levels: "accessLevels",
     automatic_leader_assignments: "automaticLeaderAssignments",
@@ -49,7 +49,7 @@ pub struct OnlineMeetingEligibleValuesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingEligibleValuesLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingEligibleValuesLinks {
     self_: "self",
     my_assigned_online_meeting: "myAssignedOnlineMeeting",
     my_online_meetings: "myOnlineMeetings",

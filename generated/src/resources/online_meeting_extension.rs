@@ -19,7 +19,7 @@ pub struct OnlineMeetingExtension {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtension {
+ucwa_runtime::impl_serde!(OnlineMeetingExtension {
     rel: "rel",
     id: "id",
     r#type: "type",
@@ -36,7 +36,7 @@ pub struct OnlineMeetingExtensionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtensionLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionLinks {
     self_: "self",
     ..extra
 });
@@ -91,7 +91,7 @@ pub struct OnlineMeetingExtensionRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtensionRequest {
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionRequest {
     id: "id",
     r#type: "type",
     ..extra

@@ -18,7 +18,7 @@ pub struct OnlineMeetingExtensions {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtensions {
+ucwa_runtime::impl_serde!(OnlineMeetingExtensions {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -36,7 +36,7 @@ pub struct OnlineMeetingExtensionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtensionsLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionsLinks {
     self_: "self",
     online_meeting_extension: "onlineMeetingExtension",
     ..extra
@@ -51,7 +51,7 @@ pub struct OnlineMeetingExtensionsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtensionsEmbedded {
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionsEmbedded {
     online_meeting_extension: "onlineMeetingExtension",
     ..extra
 });
@@ -114,7 +114,7 @@ pub struct OnlineMeetingExtensionsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingExtensionsRequest {
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionsRequest {
     id: "id",
     r#type: "type",
     ..extra

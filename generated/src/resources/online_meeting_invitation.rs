@@ -41,7 +41,7 @@ pub struct OnlineMeetingInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingInvitation {
+ucwa_runtime::impl_serde!(OnlineMeetingInvitation {
     rel: "rel",
     anonymous_display_name: "anonymousDisplayName",
     available_modalities: "availableModalities",
@@ -84,7 +84,7 @@ pub struct OnlineMeetingInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingInvitationLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationLinks {
     self_: "self",
     accept: "accept",
     accepted_by_contact: "acceptedByContact",
@@ -106,7 +106,7 @@ pub struct OnlineMeetingInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingInvitationEmbedded {
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationEmbedded {
     from: "from",
     ..extra
 });

@@ -24,7 +24,7 @@ pub struct OnlineMeetingInvitationCustomization {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingInvitationCustomization {
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationCustomization {
     rel: "rel",
     enterprise_help_url: "enterpriseHelpUrl",
     invitation_footer_text: "invitationFooterText",
@@ -44,7 +44,7 @@ pub struct OnlineMeetingInvitationCustomizationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingInvitationCustomizationLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationCustomizationLinks {
     self_: "self",
     ..extra
 });

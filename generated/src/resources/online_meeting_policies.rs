@@ -26,7 +26,7 @@ pub struct OnlineMeetingPolicies {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingPolicies {
+ucwa_runtime::impl_serde!(OnlineMeetingPolicies {
     rel: "rel",
     entry_exit_announcement: "entryExitAnnouncement",
     external_user_meeting_recording: "externalUserMeetingRecording",
@@ -47,7 +47,7 @@ pub struct OnlineMeetingPoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingPoliciesLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingPoliciesLinks {
     self_: "self",
     ..extra
 });

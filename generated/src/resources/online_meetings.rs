@@ -19,7 +19,7 @@ pub struct OnlineMeetings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetings {
+ucwa_runtime::impl_serde!(OnlineMeetings {
     rel: "rel",
     links: "_links",
     ..extra
@@ -50,7 +50,7 @@ pub struct OnlineMeetingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OnlineMeetingsLinks {
+ucwa_runtime::impl_serde!(OnlineMeetingsLinks {
     self_: "self",
     my_assigned_online_meeting: "myAssignedOnlineMeeting",
     my_online_meetings: "myOnlineMeetings",

@@ -14,7 +14,7 @@ pub struct Organizer {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Organizer {
+ucwa_runtime::impl_serde!(Organizer {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct OrganizerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OrganizerLinks {
+ucwa_runtime::impl_serde!(OrganizerLinks {
     self_: "self",
     ..extra
 });

@@ -40,7 +40,7 @@ pub struct Participant {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Participant {
+ucwa_runtime::impl_serde!(Participant {
     rel: "rel",
     anonymous: "anonymous",
     in_lobby: "inLobby",
@@ -97,7 +97,7 @@ pub struct ParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantLinks {
+ucwa_runtime::impl_serde!(ParticipantLinks {
     self_: "self",
     admit: "admit",
     contact: "contact",

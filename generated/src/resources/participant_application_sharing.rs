@@ -20,7 +20,7 @@ pub struct ParticipantApplicationSharing {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantApplicationSharing {
+ucwa_runtime::impl_serde!(ParticipantApplicationSharing {
     rel: "rel",
     application_sharing_direction: "applicationSharingDirection",
     application_sharing_source_id: "applicationSharingSourceId",
@@ -39,7 +39,7 @@ pub struct ParticipantApplicationSharingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantApplicationSharingLinks {
+ucwa_runtime::impl_serde!(ParticipantApplicationSharingLinks {
     self_: "self",
     participant: "participant",
     ..extra

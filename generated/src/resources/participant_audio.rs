@@ -22,7 +22,7 @@ pub struct ParticipantAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantAudio {
+ucwa_runtime::impl_serde!(ParticipantAudio {
     rel: "rel",
     audio_direction: "audioDirection",
     audio_muted: "audioMuted",
@@ -46,7 +46,7 @@ pub struct ParticipantAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantAudioLinks {
+ucwa_runtime::impl_serde!(ParticipantAudioLinks {
     self_: "self",
     mute_audio: "muteAudio",
     participant: "participant",

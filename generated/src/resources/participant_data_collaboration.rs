@@ -15,7 +15,7 @@ pub struct ParticipantDataCollaboration {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantDataCollaboration {
+ucwa_runtime::impl_serde!(ParticipantDataCollaboration {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct ParticipantDataCollaborationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantDataCollaborationLinks {
+ucwa_runtime::impl_serde!(ParticipantDataCollaborationLinks {
     self_: "self",
     participant: "participant",
     ..extra

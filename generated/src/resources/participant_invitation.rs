@@ -33,7 +33,7 @@ pub struct ParticipantInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantInvitation {
+ucwa_runtime::impl_serde!(ParticipantInvitation {
     rel: "rel",
     direction: "direction",
     importance: "importance",
@@ -69,7 +69,7 @@ pub struct ParticipantInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantInvitationLinks {
+ucwa_runtime::impl_serde!(ParticipantInvitationLinks {
     self_: "self",
     cancel: "cancel",
     conversation: "conversation",
@@ -91,7 +91,7 @@ pub struct ParticipantInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantInvitationEmbedded {
+ucwa_runtime::impl_serde!(ParticipantInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
     from: "from",
     ..extra

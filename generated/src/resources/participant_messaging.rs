@@ -15,7 +15,7 @@ pub struct ParticipantMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantMessaging {
+ucwa_runtime::impl_serde!(ParticipantMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct ParticipantMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantMessagingLinks {
+ucwa_runtime::impl_serde!(ParticipantMessagingLinks {
     self_: "self",
     participant: "participant",
     ..extra

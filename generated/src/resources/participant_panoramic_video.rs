@@ -22,7 +22,7 @@ pub struct ParticipantPanoramicVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantPanoramicVideo {
+ucwa_runtime::impl_serde!(ParticipantPanoramicVideo {
     rel: "rel",
     panoramic_video_direction: "panoramicVideoDirection",
     panoramic_video_muted: "panoramicVideoMuted",
@@ -42,7 +42,7 @@ pub struct ParticipantPanoramicVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantPanoramicVideoLinks {
+ucwa_runtime::impl_serde!(ParticipantPanoramicVideoLinks {
     self_: "self",
     participant: "participant",
     ..extra

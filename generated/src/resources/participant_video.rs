@@ -22,7 +22,7 @@ pub struct ParticipantVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantVideo {
+ucwa_runtime::impl_serde!(ParticipantVideo {
     rel: "rel",
     video_direction: "videoDirection",
     video_muted: "videoMuted",
@@ -46,7 +46,7 @@ pub struct ParticipantVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantVideoLinks {
+ucwa_runtime::impl_serde!(ParticipantVideoLinks {
     self_: "self",
     mute_video: "muteVideo",
     participant: "participant",

@@ -15,7 +15,7 @@ pub struct Participants {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Participants {
+ucwa_runtime::impl_serde!(Participants {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct ParticipantsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ParticipantsLinks {
+ucwa_runtime::impl_serde!(ParticipantsLinks {
     self_: "self",
     participant: "participant",
     ..extra

@@ -19,7 +19,7 @@ pub struct People {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(People {
+ucwa_runtime::impl_serde!(People {
     rel: "rel",
     links: "_links",
     ..extra
@@ -56,7 +56,7 @@ pub struct PeopleLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PeopleLinks {
+ucwa_runtime::impl_serde!(PeopleLinks {
     self_: "self",
     my_contacts_and_groups_subscription: "myContactsAndGroupsSubscription",
     my_contacts: "myContacts",

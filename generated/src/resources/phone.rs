@@ -21,7 +21,7 @@ pub struct Phone {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Phone {
+ucwa_runtime::impl_serde!(Phone {
     rel: "rel",
     include_in_contact_card: "includeInContactCard",
     number: "number",
@@ -43,7 +43,7 @@ pub struct PhoneLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneLinks {
+ucwa_runtime::impl_serde!(PhoneLinks {
     self_: "self",
     change_number: "changeNumber",
     change_visibility: "changeVisibility",

@@ -19,7 +19,7 @@ pub struct PhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneAudio {
+ucwa_runtime::impl_serde!(PhoneAudio {
     rel: "rel",
     state: "state",
     links: "_links",
@@ -45,7 +45,7 @@ pub struct PhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneAudioLinks {
+ucwa_runtime::impl_serde!(PhoneAudioLinks {
     self_: "self",
     add_phone_audio: "addPhoneAudio",
     conversation: "conversation",

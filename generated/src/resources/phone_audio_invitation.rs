@@ -45,7 +45,7 @@ pub struct PhoneAudioInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneAudioInvitation {
+ucwa_runtime::impl_serde!(PhoneAudioInvitation {
     rel: "rel",
     custom_content: "customContent",
     delegator: "delegator",
@@ -105,7 +105,7 @@ pub struct PhoneAudioInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneAudioInvitationLinks {
+ucwa_runtime::impl_serde!(PhoneAudioInvitationLinks {
     self_: "self",
     accept: "accept",
     accepted_by_contact: "acceptedByContact",
@@ -137,7 +137,7 @@ pub struct PhoneAudioInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneAudioInvitationEmbedded {
+ucwa_runtime::impl_serde!(PhoneAudioInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
     from: "from",
     ..extra

@@ -33,7 +33,7 @@ pub struct PhoneDialInInformation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneDialInInformation {
+ucwa_runtime::impl_serde!(PhoneDialInInformation {
     rel: "rel",
     conference_id: "conferenceId",
     default_region: "defaultRegion",
@@ -59,7 +59,7 @@ pub struct PhoneDialInInformationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneDialInInformationLinks {
+ucwa_runtime::impl_serde!(PhoneDialInInformationLinks {
     self_: "self",
     dial_in_region: "dialInRegion",
     ..extra
@@ -74,7 +74,7 @@ pub struct PhoneDialInInformationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhoneDialInInformationEmbedded {
+ucwa_runtime::impl_serde!(PhoneDialInInformationEmbedded {
     dial_in_region: "dialInRegion",
     ..extra
 });

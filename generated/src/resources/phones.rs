@@ -17,7 +17,7 @@ pub struct Phones {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Phones {
+ucwa_runtime::impl_serde!(Phones {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct PhonesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhonesLinks {
+ucwa_runtime::impl_serde!(PhonesLinks {
     self_: "self",
     phone: "phone",
     ..extra
@@ -50,7 +50,7 @@ pub struct PhonesEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhonesEmbedded {
+ucwa_runtime::impl_serde!(PhonesEmbedded {
     phone: "phone",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct Photo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Photo {
+ucwa_runtime::impl_serde!(Photo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct PhotoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PhotoLinks {
+ucwa_runtime::impl_serde!(PhotoLinks {
     self_: "self",
     ..extra
 });
@@ -75,7 +75,7 @@ pub struct PhotoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(PhotoQuery {
+ucwa_runtime::impl_serialize!(PhotoQuery {
     size: "size",
     ..extra
 });

@@ -19,7 +19,7 @@ pub struct PinnedGroup {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PinnedGroup {
+ucwa_runtime::impl_serde!(PinnedGroup {
     rel: "rel",
     id: "id",
     name: "name",
@@ -40,7 +40,7 @@ pub struct PinnedGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PinnedGroupLinks {
+ucwa_runtime::impl_serde!(PinnedGroupLinks {
     self_: "self",
     group_contacts: "groupContacts",
     subscribe_to_group_presence: "subscribeToGroupPresence",

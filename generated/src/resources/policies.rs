@@ -80,7 +80,7 @@ pub struct Policies {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Policies {
+ucwa_runtime::impl_serde!(Policies {
     rel: "rel",
     allow_device_contacts_sync: "allowDeviceContactsSync",
     audio_only_on_wifi: "audioOnlyOnWifi",
@@ -128,7 +128,7 @@ pub struct PoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PoliciesLinks {
+ucwa_runtime::impl_serde!(PoliciesLinks {
     self_: "self",
     ..extra
 });

@@ -19,7 +19,7 @@ pub struct Presence {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Presence {
+ucwa_runtime::impl_serde!(Presence {
     rel: "rel",
     activity: "activity",
     availability: "availability",
@@ -36,7 +36,7 @@ pub struct PresenceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceLinks {
+ucwa_runtime::impl_serde!(PresenceLinks {
     self_: "self",
     ..extra
 });
@@ -111,7 +111,7 @@ pub struct PresenceRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceRequest {
+ucwa_runtime::impl_serde!(PresenceRequest {
     availability: "availability",
     ..extra
 });

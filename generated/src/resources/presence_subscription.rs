@@ -17,7 +17,7 @@ pub struct PresenceSubscription {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscription {
+ucwa_runtime::impl_serde!(PresenceSubscription {
     rel: "rel",
     id: "id",
     links: "_links",
@@ -37,7 +37,7 @@ pub struct PresenceSubscriptionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionLinks {
+ucwa_runtime::impl_serde!(PresenceSubscriptionLinks {
     self_: "self",
     add_to_presence_subscription: "addToPresenceSubscription",
     memberships: "memberships",
@@ -146,7 +146,7 @@ pub struct PresenceSubscriptionRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionRequest {
+ucwa_runtime::impl_serde!(PresenceSubscriptionRequest {
     duration: required("duration"),
     ..extra
 });
@@ -166,7 +166,7 @@ pub struct PresenceSubscriptionQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(PresenceSubscriptionQuery {
+ucwa_runtime::impl_serialize!(PresenceSubscriptionQuery {
     duration: required("duration"),
     ..extra
 });

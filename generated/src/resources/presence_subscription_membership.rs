@@ -15,7 +15,7 @@ pub struct PresenceSubscriptionMembership {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionMembership {
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembership {
     rel: "rel",
     links: "_links",
     ..extra
@@ -34,7 +34,7 @@ pub struct PresenceSubscriptionMembershipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionMembershipLinks {
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipLinks {
     self_: "self",
     contact: "contact",
     presence_subscription: "presenceSubscription",

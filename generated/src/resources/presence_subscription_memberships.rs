@@ -17,7 +17,7 @@ pub struct PresenceSubscriptionMemberships {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionMemberships {
+ucwa_runtime::impl_serde!(PresenceSubscriptionMemberships {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct PresenceSubscriptionMembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionMembershipsLinks {
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsLinks {
     self_: "self",
     presence_subscription_membership: "presenceSubscriptionMembership",
     ..extra
@@ -52,7 +52,7 @@ pub struct PresenceSubscriptionMembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionMembershipsEmbedded {
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsEmbedded {
     presence_subscription_membership: "presenceSubscriptionMembership",
     ..extra
 });
@@ -124,7 +124,7 @@ pub struct PresenceSubscriptionMembershipsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionMembershipsRequest {
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsRequest {
     contact_uris: required("contactUris"),
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct PresenceSubscriptions {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptions {
+ucwa_runtime::impl_serde!(PresenceSubscriptions {
     rel: "rel",
     links: "_links",
     embedded: "_embedded",
@@ -35,7 +35,7 @@ pub struct PresenceSubscriptionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionsLinks {
+ucwa_runtime::impl_serde!(PresenceSubscriptionsLinks {
     self_: "self",
     presence_subscription: "presenceSubscription",
     ..extra
@@ -50,7 +50,7 @@ pub struct PresenceSubscriptionsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionsEmbedded {
+ucwa_runtime::impl_serde!(PresenceSubscriptionsEmbedded {
     presence_subscription: "presenceSubscription",
     ..extra
 });
@@ -120,7 +120,7 @@ pub struct PresenceSubscriptionsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PresenceSubscriptionsRequest {
+ucwa_runtime::impl_serde!(PresenceSubscriptionsRequest {
     duration: required("duration"),
     uris: required("uris"),
     ..extra

@@ -14,7 +14,7 @@ pub struct Promote {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Promote {
+ucwa_runtime::impl_serde!(Promote {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct PromoteLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PromoteLinks {
+ucwa_runtime::impl_serde!(PromoteLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct PublishCallQualityFeedback {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PublishCallQualityFeedback {
+ucwa_runtime::impl_serde!(PublishCallQualityFeedback {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct PublishCallQualityFeedbackLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PublishCallQualityFeedbackLinks {
+ucwa_runtime::impl_serde!(PublishCallQualityFeedbackLinks {
     self_: "self",
     ..extra
 });
@@ -70,7 +70,7 @@ pub struct PublishCallQualityFeedbackRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(PublishCallQualityFeedbackRequest {
+ucwa_runtime::impl_serde!(PublishCallQualityFeedbackRequest {
     media_endpoint: "mediaEndpoint",
     media_quality_of_experience: "mediaQualityOfExperience",
     ..extra

@@ -20,7 +20,7 @@ pub struct Reason {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Reason {
+ucwa_runtime::impl_serde!(Reason {
     rel: "rel",
     code: "code",
     message: "message",
@@ -38,7 +38,7 @@ pub struct ReasonLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReasonLinks {
+ucwa_runtime::impl_serde!(ReasonLinks {
     self_: "self",
     ..extra
 });

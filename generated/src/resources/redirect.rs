@@ -15,7 +15,7 @@ pub struct Redirect {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Redirect {
+ucwa_runtime::impl_serde!(Redirect {
     rel: "rel",
     links: "_links",
     ..extra
@@ -34,7 +34,7 @@ pub struct RedirectLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RedirectLinks {
+ucwa_runtime::impl_serde!(RedirectLinks {
     self_: "self",
     user: "user",
     xframe: "xframe",

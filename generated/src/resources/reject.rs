@@ -14,7 +14,7 @@ pub struct Reject {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Reject {
+ucwa_runtime::impl_serde!(Reject {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct RejectLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RejectLinks {
+ucwa_runtime::impl_serde!(RejectLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct RemoveContactFromAllGroups {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveContactFromAllGroups {
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct RemoveContactFromAllGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveContactFromAllGroupsLinks {
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroupsLinks {
     self_: "self",
     ..extra
 });
@@ -74,7 +74,7 @@ pub struct RemoveContactFromAllGroupsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveContactFromAllGroupsRequest {
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroupsRequest {
     contact_uri: required("contactUri"),
     ..extra
 });
@@ -90,7 +90,7 @@ pub struct RemoveContactFromAllGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(RemoveContactFromAllGroupsQuery {
+ucwa_runtime::impl_serialize!(RemoveContactFromAllGroupsQuery {
     contact_uri: required("contactUri"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct RemoveContactFromAllGroups2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveContactFromAllGroups2 {
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct RemoveContactFromAllGroups2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveContactFromAllGroups2Links {
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2Links {
     self_: "self",
     ..extra
 });
@@ -75,7 +75,7 @@ pub struct RemoveContactFromAllGroups2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveContactFromAllGroups2Request {
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2Request {
     contact_uri: required("contactUri"),
     ..extra
 });
@@ -91,7 +91,7 @@ pub struct RemoveContactFromAllGroups2Query {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(RemoveContactFromAllGroups2Query {
+ucwa_runtime::impl_serialize!(RemoveContactFromAllGroups2Query {
     contact_uri: required("contactUri"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct RemoveFromContactList {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveFromContactList {
+ucwa_runtime::impl_serde!(RemoveFromContactList {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct RemoveFromContactListLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveFromContactListLinks {
+ucwa_runtime::impl_serde!(RemoveFromContactListLinks {
     self_: "self",
     ..extra
 });
@@ -75,7 +75,7 @@ pub struct RemoveFromContactListRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RemoveFromContactListRequest {
+ucwa_runtime::impl_serde!(RemoveFromContactListRequest {
     group_id: required("groupId"),
     ..extra
 });
@@ -91,7 +91,7 @@ pub struct RemoveFromContactListQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(RemoveFromContactListQuery {
+ucwa_runtime::impl_serialize!(RemoveFromContactListQuery {
     group_id: required("groupId"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct Renegotiations {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Renegotiations {
+ucwa_runtime::impl_serde!(Renegotiations {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct RenegotiationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RenegotiationsLinks {
+ucwa_runtime::impl_serde!(RenegotiationsLinks {
     self_: "self",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct RenegotiationsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RenegotiationsRequest {
+ucwa_runtime::impl_serde!(RenegotiationsRequest {
     sdp: "sdp",
     ..extra
 });
@@ -98,7 +98,7 @@ pub struct RenegotiationsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(RenegotiationsQuery {
+ucwa_runtime::impl_serialize!(RenegotiationsQuery {
     operation_id: required("operationId"),
     ..extra
 });

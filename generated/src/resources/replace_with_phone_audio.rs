@@ -15,7 +15,7 @@ pub struct ReplaceWithPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplaceWithPhoneAudio {
+ucwa_runtime::impl_serde!(ReplaceWithPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ReplaceWithPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplaceWithPhoneAudioLinks {
+ucwa_runtime::impl_serde!(ReplaceWithPhoneAudioLinks {
     self_: "self",
     ..extra
 });
@@ -75,7 +75,7 @@ pub struct ReplaceWithPhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplaceWithPhoneAudioRequest {
+ucwa_runtime::impl_serde!(ReplaceWithPhoneAudioRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
     to: required("to"),

@@ -14,7 +14,7 @@ pub struct ReplacesAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplacesAudioVideo {
+ucwa_runtime::impl_serde!(ReplacesAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ReplacesAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplacesAudioVideoLinks {
+ucwa_runtime::impl_serde!(ReplacesAudioVideoLinks {
     self_: "self",
     ..extra
 });

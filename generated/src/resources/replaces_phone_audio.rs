@@ -14,7 +14,7 @@ pub struct ReplacesPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplacesPhoneAudio {
+ucwa_runtime::impl_serde!(ReplacesPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ReplacesPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplacesPhoneAudioLinks {
+ucwa_runtime::impl_serde!(ReplacesPhoneAudioLinks {
     self_: "self",
     ..extra
 });

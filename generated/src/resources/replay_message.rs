@@ -14,7 +14,7 @@ pub struct ReplayMessage {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplayMessage {
+ucwa_runtime::impl_serde!(ReplayMessage {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ReplayMessageLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReplayMessageLinks {
+ucwa_runtime::impl_serde!(ReplayMessageLinks {
     self_: "self",
     ..extra
 });

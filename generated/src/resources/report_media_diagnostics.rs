@@ -15,7 +15,7 @@ pub struct ReportMediaDiagnostics {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMediaDiagnostics {
+ucwa_runtime::impl_serde!(ReportMediaDiagnostics {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ReportMediaDiagnosticsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMediaDiagnosticsLinks {
+ucwa_runtime::impl_serde!(ReportMediaDiagnosticsLinks {
     self_: "self",
     ..extra
 });
@@ -71,7 +71,7 @@ pub struct ReportMediaDiagnosticsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMediaDiagnosticsRequest {
+ucwa_runtime::impl_serde!(ReportMediaDiagnosticsRequest {
     error_code: "errorCode",
     error_subcode: "errorSubcode",
     ..extra

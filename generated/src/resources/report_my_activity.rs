@@ -14,7 +14,7 @@ pub struct ReportMyActivity {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMyActivity {
+ucwa_runtime::impl_serde!(ReportMyActivity {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ReportMyActivityLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMyActivityLinks {
+ucwa_runtime::impl_serde!(ReportMyActivityLinks {
     self_: "self",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ReportMyNetwork {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMyNetwork {
+ucwa_runtime::impl_serde!(ReportMyNetwork {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct ReportMyNetworkLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMyNetworkLinks {
+ucwa_runtime::impl_serde!(ReportMyNetworkLinks {
     self_: "self",
     ..extra
 });
@@ -86,7 +86,7 @@ pub struct ReportMyNetworkRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ReportMyNetworkRequest {
+ucwa_runtime::impl_serde!(ReportMyNetworkRequest {
     chassis_id: "chassisID",
     client_network_type: required("clientNetworkType"),
     ip: "ip",

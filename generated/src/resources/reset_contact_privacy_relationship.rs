@@ -14,7 +14,7 @@ pub struct ResetContactPrivacyRelationship {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResetContactPrivacyRelationship {
+ucwa_runtime::impl_serde!(ResetContactPrivacyRelationship {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ResetContactPrivacyRelationshipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResetContactPrivacyRelationshipLinks {
+ucwa_runtime::impl_serde!(ResetContactPrivacyRelationshipLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct ResetUnansweredCallSettings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResetUnansweredCallSettings {
+ucwa_runtime::impl_serde!(ResetUnansweredCallSettings {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ResetUnansweredCallSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResetUnansweredCallSettingsLinks {
+ucwa_runtime::impl_serde!(ResetUnansweredCallSettingsLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct ResumeAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumeAudio {
+ucwa_runtime::impl_serde!(ResumeAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ResumeAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumeAudioLinks {
+ucwa_runtime::impl_serde!(ResumeAudioLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct ResumeAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumeAudioRequest {
+ucwa_runtime::impl_serde!(ResumeAudioRequest {
     sdp: "sdp",
     ..extra
 });
@@ -97,7 +97,7 @@ pub struct ResumeAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ResumeAudioQuery {
+ucwa_runtime::impl_serialize!(ResumeAudioQuery {
     operation_id: required("operationId"),
     ..extra
 });

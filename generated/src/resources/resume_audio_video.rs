@@ -14,7 +14,7 @@ pub struct ResumeAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumeAudioVideo {
+ucwa_runtime::impl_serde!(ResumeAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ResumeAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumeAudioVideoLinks {
+ucwa_runtime::impl_serde!(ResumeAudioVideoLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct ResumeAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumeAudioVideoRequest {
+ucwa_runtime::impl_serde!(ResumeAudioVideoRequest {
     sdp: "sdp",
     ..extra
 });
@@ -97,7 +97,7 @@ pub struct ResumeAudioVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(ResumeAudioVideoQuery {
+ucwa_runtime::impl_serialize!(ResumeAudioVideoQuery {
     operation_id: required("operationId"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct ResumePhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumePhoneAudio {
+ucwa_runtime::impl_serde!(ResumePhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct ResumePhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ResumePhoneAudioLinks {
+ucwa_runtime::impl_serde!(ResumePhoneAudioLinks {
     self_: "self",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Root {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Root {
+ucwa_runtime::impl_serde!(Root {
     rel: "rel",
     links: "_links",
     ..extra
@@ -36,7 +36,7 @@ pub struct RootLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(RootLinks {
+ucwa_runtime::impl_serde!(RootLinks {
     self_: "self",
     redirect: "redirect",
     user: "user",

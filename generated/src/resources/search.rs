@@ -19,7 +19,7 @@ pub struct Search {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Search {
+ucwa_runtime::impl_serde!(Search {
     rel: "rel",
     more_results_available: "moreResultsAvailable",
     links: "_links",
@@ -40,7 +40,7 @@ pub struct SearchLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SearchLinks {
+ucwa_runtime::impl_serde!(SearchLinks {
     self_: "self",
     contact: "contact",
     distribution_group: "distributionGroup",
@@ -58,7 +58,7 @@ pub struct SearchEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SearchEmbedded {
+ucwa_runtime::impl_serde!(SearchEmbedded {
     contact: "contact",
     distribution_group: "distributionGroup",
     ..extra
@@ -130,7 +130,7 @@ pub struct SearchQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SearchQuery {
+ucwa_runtime::impl_serialize!(SearchQuery {
     limit: "limit",
     query: required("query"),
     ..extra

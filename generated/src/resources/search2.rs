@@ -19,7 +19,7 @@ pub struct Search2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Search2 {
+ucwa_runtime::impl_serde!(Search2 {
     rel: "rel",
     more_results_available: "moreResultsAvailable",
     links: "_links",
@@ -40,7 +40,7 @@ pub struct Search2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Search2Links {
+ucwa_runtime::impl_serde!(Search2Links {
     self_: "self",
     contact: "contact",
     distribution_group: "distributionGroup",
@@ -58,7 +58,7 @@ pub struct Search2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Search2Embedded {
+ucwa_runtime::impl_serde!(Search2Embedded {
     contact: "contact",
     distribution_group: "distributionGroup",
     ..extra
@@ -137,7 +137,7 @@ pub struct Search2Query {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(Search2Query {
+ucwa_runtime::impl_serialize!(Search2Query {
     limit: "limit",
     mail: "mail",
     query: "query",

@@ -15,7 +15,7 @@ pub struct SendMessage {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SendMessage {
+ucwa_runtime::impl_serde!(SendMessage {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct SendMessageLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SendMessageLinks {
+ucwa_runtime::impl_serde!(SendMessageLinks {
     self_: "self",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct SendMessageRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SendMessageRequest {
+ucwa_runtime::impl_serde!(SendMessageRequest {
     operation_id: required("operationId"),
     ..extra
 });
@@ -93,7 +93,7 @@ pub struct SendMessageQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SendMessageQuery {
+ucwa_runtime::impl_serialize!(SendMessageQuery {
     operation_id: required("operationId"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct SendProvisionalAnswer {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SendProvisionalAnswer {
+ucwa_runtime::impl_serde!(SendProvisionalAnswer {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct SendProvisionalAnswerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SendProvisionalAnswerLinks {
+ucwa_runtime::impl_serde!(SendProvisionalAnswerLinks {
     self_: "self",
     ..extra
 });
@@ -80,7 +80,7 @@ pub struct SendProvisionalAnswerRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SendProvisionalAnswerRequest {
+ucwa_runtime::impl_serde!(SendProvisionalAnswerRequest {
     sdp: "sdp",
     ..extra
 });
@@ -103,7 +103,7 @@ pub struct SendProvisionalAnswerQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SendProvisionalAnswerQuery {
+ucwa_runtime::impl_serialize!(SendProvisionalAnswerQuery {
     processed_offer_id: "processedOfferId",
     session_context: required("sessionContext"),
     ..extra

@@ -24,7 +24,7 @@ pub struct Session {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Session {
+ucwa_runtime::impl_serde!(Session {
     rel: "rel",
     remote_endpoint: "remoteEndpoint",
     session_context: "sessionContext",
@@ -54,7 +54,7 @@ pub struct SessionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SessionLinks {
+ucwa_runtime::impl_serde!(SessionLinks {
     self_: "self",
     application_sharing: "applicationSharing",
     audio_video: "audioVideo",

@@ -14,7 +14,7 @@ pub struct Sessions {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Sessions {
+ucwa_runtime::impl_serde!(Sessions {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct SessionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SessionsLinks {
+ucwa_runtime::impl_serde!(SessionsLinks {
     self_: "self",
     ..extra
 });

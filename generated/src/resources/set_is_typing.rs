@@ -14,7 +14,7 @@ pub struct SetIsTyping {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SetIsTyping {
+ucwa_runtime::impl_serde!(SetIsTyping {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct SetIsTypingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SetIsTypingLinks {
+ucwa_runtime::impl_serde!(SetIsTypingLinks {
     self_: "self",
     ..extra
 });

@@ -23,7 +23,7 @@ pub struct SimultaneousRingSettings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingSettings {
+ucwa_runtime::impl_serde!(SimultaneousRingSettings {
     rel: "rel",
     ring_delay: "ringDelay",
     target: "target",
@@ -48,7 +48,7 @@ pub struct SimultaneousRingSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingSettingsLinks {
+ucwa_runtime::impl_serde!(SimultaneousRingSettingsLinks {
     self_: "self",
     contact: "contact",
     simultaneous_ring_to_contact: "simultaneousRingToContact",
@@ -128,7 +128,7 @@ pub struct SimultaneousRingSettingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingSettingsRequest {
+ucwa_runtime::impl_serde!(SimultaneousRingSettingsRequest {
     ring_delay: "ringDelay",
     target: "target",
     ..extra

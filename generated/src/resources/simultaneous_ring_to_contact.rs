@@ -14,7 +14,7 @@ pub struct SimultaneousRingToContact {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToContact {
+ucwa_runtime::impl_serde!(SimultaneousRingToContact {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct SimultaneousRingToContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToContactLinks {
+ucwa_runtime::impl_serde!(SimultaneousRingToContactLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct SimultaneousRingToContactRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToContactRequest {
+ucwa_runtime::impl_serde!(SimultaneousRingToContactRequest {
     target: required("target"),
     ..extra
 });
@@ -92,7 +92,7 @@ pub struct SimultaneousRingToContactQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SimultaneousRingToContactQuery {
+ucwa_runtime::impl_serialize!(SimultaneousRingToContactQuery {
     target: required("target"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct SimultaneousRingToDelegates {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToDelegates {
+ucwa_runtime::impl_serde!(SimultaneousRingToDelegates {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct SimultaneousRingToDelegatesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToDelegatesLinks {
+ucwa_runtime::impl_serde!(SimultaneousRingToDelegatesLinks {
     self_: "self",
     ..extra
 });
@@ -78,7 +78,7 @@ pub struct SimultaneousRingToDelegatesRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToDelegatesRequest {
+ucwa_runtime::impl_serde!(SimultaneousRingToDelegatesRequest {
     ring_delay: "ringDelay",
     ..extra
 });
@@ -99,7 +99,7 @@ pub struct SimultaneousRingToDelegatesQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SimultaneousRingToDelegatesQuery {
+ucwa_runtime::impl_serialize!(SimultaneousRingToDelegatesQuery {
     ring_delay: "ringDelay",
     ..extra
 });

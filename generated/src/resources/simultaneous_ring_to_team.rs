@@ -14,7 +14,7 @@ pub struct SimultaneousRingToTeam {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToTeam {
+ucwa_runtime::impl_serde!(SimultaneousRingToTeam {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct SimultaneousRingToTeamLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToTeamLinks {
+ucwa_runtime::impl_serde!(SimultaneousRingToTeamLinks {
     self_: "self",
     ..extra
 });
@@ -78,7 +78,7 @@ pub struct SimultaneousRingToTeamRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SimultaneousRingToTeamRequest {
+ucwa_runtime::impl_serde!(SimultaneousRingToTeamRequest {
     ring_delay: "ringDelay",
     ..extra
 });
@@ -99,7 +99,7 @@ pub struct SimultaneousRingToTeamQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SimultaneousRingToTeamQuery {
+ucwa_runtime::impl_serialize!(SimultaneousRingToTeamQuery {
     ring_delay: "ringDelay",
     ..extra
 });

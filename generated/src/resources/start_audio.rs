@@ -16,7 +16,7 @@ pub struct StartAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudio {
+ucwa_runtime::impl_serde!(StartAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioLinks {
+ucwa_runtime::impl_serde!(StartAudioLinks {
     self_: "self",
     ..extra
 });
@@ -85,7 +85,7 @@ pub struct StartAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioRequest {
+ucwa_runtime::impl_serde!(StartAudioRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

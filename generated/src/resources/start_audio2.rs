@@ -16,7 +16,7 @@ pub struct StartAudio2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudio2 {
+ucwa_runtime::impl_serde!(StartAudio2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartAudio2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudio2Links {
+ucwa_runtime::impl_serde!(StartAudio2Links {
     self_: "self",
     ..extra
 });
@@ -87,7 +87,7 @@ pub struct StartAudio2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudio2Request {
+ucwa_runtime::impl_serde!(StartAudio2Request {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

@@ -16,7 +16,7 @@ pub struct StartAudioOnBehalfOfDelegator {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioOnBehalfOfDelegator {
+ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegator {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartAudioOnBehalfOfDelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioOnBehalfOfDelegatorLinks {
+ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegatorLinks {
     self_: "self",
     ..extra
 });
@@ -89,7 +89,7 @@ pub struct StartAudioOnBehalfOfDelegatorRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioOnBehalfOfDelegatorRequest {
+ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegatorRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

@@ -16,7 +16,7 @@ pub struct StartAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideo {
+ucwa_runtime::impl_serde!(StartAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideoLinks {
+ucwa_runtime::impl_serde!(StartAudioVideoLinks {
     self_: "self",
     ..extra
 });
@@ -87,7 +87,7 @@ pub struct StartAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideoRequest {
+ucwa_runtime::impl_serde!(StartAudioVideoRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

@@ -15,7 +15,7 @@ pub struct StartAudioVideo2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideo2 {
+ucwa_runtime::impl_serde!(StartAudioVideo2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct StartAudioVideo2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideo2Links {
+ucwa_runtime::impl_serde!(StartAudioVideo2Links {
     self_: "self",
     ..extra
 });
@@ -88,7 +88,7 @@ pub struct StartAudioVideo2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideo2Request {
+ucwa_runtime::impl_serde!(StartAudioVideo2Request {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

@@ -16,7 +16,7 @@ pub struct StartAudioVideoOnBehalfOfDelegator {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideoOnBehalfOfDelegator {
+ucwa_runtime::impl_serde!(StartAudioVideoOnBehalfOfDelegator {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartAudioVideoOnBehalfOfDelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideoOnBehalfOfDelegatorLinks {
+ucwa_runtime::impl_serde!(StartAudioVideoOnBehalfOfDelegatorLinks {
     self_: "self",
     ..extra
 });
@@ -91,7 +91,7 @@ pub struct StartAudioVideoOnBehalfOfDelegatorRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartAudioVideoOnBehalfOfDelegatorRequest {
+ucwa_runtime::impl_serde!(StartAudioVideoOnBehalfOfDelegatorRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

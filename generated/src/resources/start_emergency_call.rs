@@ -16,7 +16,7 @@ pub struct StartEmergencyCall {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartEmergencyCall {
+ucwa_runtime::impl_serde!(StartEmergencyCall {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartEmergencyCallLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartEmergencyCallLinks {
+ucwa_runtime::impl_serde!(StartEmergencyCallLinks {
     self_: "self",
     ..extra
 });
@@ -99,7 +99,7 @@ pub struct StartEmergencyCallRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartEmergencyCallRequest {
+ucwa_runtime::impl_serde!(StartEmergencyCallRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

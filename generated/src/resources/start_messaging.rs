@@ -16,7 +16,7 @@ pub struct StartMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartMessaging {
+ucwa_runtime::impl_serde!(StartMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartMessagingLinks {
+ucwa_runtime::impl_serde!(StartMessagingLinks {
     self_: "self",
     ..extra
 });
@@ -89,7 +89,7 @@ pub struct StartMessagingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartMessagingRequest {
+ucwa_runtime::impl_serde!(StartMessagingRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",
@@ -110,7 +110,7 @@ pub struct StartMessagingQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StartMessagingQuery {
+ucwa_runtime::impl_serialize!(StartMessagingQuery {
     to: "to",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct StartMessaging2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartMessaging2 {
+ucwa_runtime::impl_serde!(StartMessaging2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct StartMessaging2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartMessaging2Links {
+ucwa_runtime::impl_serde!(StartMessaging2Links {
     self_: "self",
     ..extra
 });
@@ -89,7 +89,7 @@ pub struct StartMessaging2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartMessaging2Request {
+ucwa_runtime::impl_serde!(StartMessaging2Request {
     custom_content: "customContent",
     importance: "importance",
     message: "message",
@@ -111,7 +111,7 @@ pub struct StartMessaging2Query {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StartMessaging2Query {
+ucwa_runtime::impl_serialize!(StartMessaging2Query {
     to: "to",
     ..extra
 });

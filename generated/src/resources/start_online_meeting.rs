@@ -16,7 +16,7 @@ pub struct StartOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartOnlineMeeting {
+ucwa_runtime::impl_serde!(StartOnlineMeeting {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartOnlineMeetingLinks {
+ucwa_runtime::impl_serde!(StartOnlineMeetingLinks {
     self_: "self",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct StartOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartOnlineMeetingRequest {
+ucwa_runtime::impl_serde!(StartOnlineMeetingRequest {
     operation_id: "operationId",
     importance: "importance",
     subject: "subject",

@@ -15,7 +15,7 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroups {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartOrRefreshSubscriptionToContactsAndGroups {
+ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroups {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsLinks {
+ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsLinks {
     self_: "self",
     ..extra
 });
@@ -83,7 +83,7 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsRequest {
+ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     duration: required("duration"),
     ..extra
 });
@@ -99,7 +99,7 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StartOrRefreshSubscriptionToContactsAndGroupsQuery {
+ucwa_runtime::impl_serialize!(StartOrRefreshSubscriptionToContactsAndGroupsQuery {
     duration: required("duration"),
     ..extra
 });

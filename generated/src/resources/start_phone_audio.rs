@@ -16,7 +16,7 @@ pub struct StartPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudio {
+ucwa_runtime::impl_serde!(StartPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudioLinks {
+ucwa_runtime::impl_serde!(StartPhoneAudioLinks {
     self_: "self",
     ..extra
 });
@@ -90,7 +90,7 @@ pub struct StartPhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudioRequest {
+ucwa_runtime::impl_serde!(StartPhoneAudioRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
     importance: "importance",
@@ -111,7 +111,7 @@ pub struct StartPhoneAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StartPhoneAudioQuery {
+ucwa_runtime::impl_serialize!(StartPhoneAudioQuery {
     to: "to",
     ..extra
 });

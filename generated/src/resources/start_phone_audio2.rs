@@ -16,7 +16,7 @@ pub struct StartPhoneAudio2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudio2 {
+ucwa_runtime::impl_serde!(StartPhoneAudio2 {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartPhoneAudio2Links {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudio2Links {
+ucwa_runtime::impl_serde!(StartPhoneAudio2Links {
     self_: "self",
     ..extra
 });
@@ -92,7 +92,7 @@ pub struct StartPhoneAudio2Request {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudio2Request {
+ucwa_runtime::impl_serde!(StartPhoneAudio2Request {
     operation_id: "operationId",
     phone_number: "phoneNumber",
     importance: "importance",
@@ -114,7 +114,7 @@ pub struct StartPhoneAudio2Query {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StartPhoneAudio2Query {
+ucwa_runtime::impl_serialize!(StartPhoneAudio2Query {
     to: "to",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct StartPhoneAudioOnBehalfOfDelegator {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudioOnBehalfOfDelegator {
+ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegator {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartPhoneAudioOnBehalfOfDelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudioOnBehalfOfDelegatorLinks {
+ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegatorLinks {
     self_: "self",
     ..extra
 });
@@ -85,7 +85,7 @@ pub struct StartPhoneAudioOnBehalfOfDelegatorRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartPhoneAudioOnBehalfOfDelegatorRequest {
+ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegatorRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
     importance: "importance",

@@ -16,7 +16,7 @@ pub struct StartVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartVideo {
+ucwa_runtime::impl_serde!(StartVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -31,7 +31,7 @@ pub struct StartVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartVideoLinks {
+ucwa_runtime::impl_serde!(StartVideoLinks {
     self_: "self",
     ..extra
 });
@@ -85,7 +85,7 @@ pub struct StartVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StartVideoRequest {
+ucwa_runtime::impl_serde!(StartVideoRequest {
     operation_id: "operationId",
     to: required("to"),
     importance: "importance",

@@ -15,7 +15,7 @@ pub struct StopAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopAudio {
+ucwa_runtime::impl_serde!(StopAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct StopAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopAudioLinks {
+ucwa_runtime::impl_serde!(StopAudioLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct StopAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopAudioRequest {
+ucwa_runtime::impl_serde!(StopAudioRequest {
     reason: "reason",
     ..extra
 });
@@ -92,7 +92,7 @@ pub struct StopAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StopAudioQuery {
+ucwa_runtime::impl_serialize!(StopAudioQuery {
     reason: "reason",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct StopAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopAudioVideo {
+ucwa_runtime::impl_serde!(StopAudioVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct StopAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopAudioVideoLinks {
+ucwa_runtime::impl_serde!(StopAudioVideoLinks {
     self_: "self",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct StopAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopAudioVideoRequest {
+ucwa_runtime::impl_serde!(StopAudioVideoRequest {
     reason: "reason",
     ..extra
 });
@@ -93,7 +93,7 @@ pub struct StopAudioVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StopAudioVideoQuery {
+ucwa_runtime::impl_serialize!(StopAudioVideoQuery {
     reason: "reason",
     ..extra
 });

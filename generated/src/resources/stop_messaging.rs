@@ -14,7 +14,7 @@ pub struct StopMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopMessaging {
+ucwa_runtime::impl_serde!(StopMessaging {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct StopMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopMessagingLinks {
+ucwa_runtime::impl_serde!(StopMessagingLinks {
     self_: "self",
     ..extra
 });

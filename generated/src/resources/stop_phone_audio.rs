@@ -14,7 +14,7 @@ pub struct StopPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopPhoneAudio {
+ucwa_runtime::impl_serde!(StopPhoneAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct StopPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopPhoneAudioLinks {
+ucwa_runtime::impl_serde!(StopPhoneAudioLinks {
     self_: "self",
     ..extra
 });

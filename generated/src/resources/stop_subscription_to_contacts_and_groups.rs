@@ -14,7 +14,7 @@ pub struct StopSubscriptionToContactsAndGroups {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopSubscriptionToContactsAndGroups {
+ucwa_runtime::impl_serde!(StopSubscriptionToContactsAndGroups {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct StopSubscriptionToContactsAndGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopSubscriptionToContactsAndGroupsLinks {
+ucwa_runtime::impl_serde!(StopSubscriptionToContactsAndGroupsLinks {
     self_: "self",
     ..extra
 });

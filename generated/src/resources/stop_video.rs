@@ -15,7 +15,7 @@ pub struct StopVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopVideo {
+ucwa_runtime::impl_serde!(StopVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct StopVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopVideoLinks {
+ucwa_runtime::impl_serde!(StopVideoLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct StopVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StopVideoRequest {
+ucwa_runtime::impl_serde!(StopVideoRequest {
     reason: "reason",
     ..extra
 });
@@ -92,7 +92,7 @@ pub struct StopVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(StopVideoQuery {
+ucwa_runtime::impl_serialize!(StopVideoQuery {
     reason: "reason",
     ..extra
 });

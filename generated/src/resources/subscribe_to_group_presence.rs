@@ -15,7 +15,7 @@ pub struct SubscribeToGroupPresence {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SubscribeToGroupPresence {
+ucwa_runtime::impl_serde!(SubscribeToGroupPresence {
     rel: "rel",
     links: "_links",
     ..extra
@@ -30,7 +30,7 @@ pub struct SubscribeToGroupPresenceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SubscribeToGroupPresenceLinks {
+ucwa_runtime::impl_serde!(SubscribeToGroupPresenceLinks {
     self_: "self",
     ..extra
 });
@@ -79,7 +79,7 @@ pub struct SubscribeToGroupPresenceRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SubscribeToGroupPresenceRequest {
+ucwa_runtime::impl_serde!(SubscribeToGroupPresenceRequest {
     duration: required("duration"),
     group_id: required("groupId"),
     ..extra
@@ -96,7 +96,7 @@ pub struct SubscribeToGroupPresenceQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(SubscribeToGroupPresenceQuery {
+ucwa_runtime::impl_serialize!(SubscribeToGroupPresenceQuery {
     duration: required("duration"),
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct SubscribedContacts {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SubscribedContacts {
+ucwa_runtime::impl_serde!(SubscribedContacts {
     rel: "rel",
     links: "_links",
     ..extra
@@ -32,7 +32,7 @@ pub struct SubscribedContactsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SubscribedContactsLinks {
+ucwa_runtime::impl_serde!(SubscribedContactsLinks {
     self_: "self",
     contact: "contact",
     ..extra

@@ -47,7 +47,7 @@ pub struct To {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(To {
+ucwa_runtime::impl_serde!(To {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct ToLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ToLinks {
+ucwa_runtime::impl_serde!(ToLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

@@ -47,7 +47,7 @@ pub struct TransferredBy {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TransferredBy {
+ucwa_runtime::impl_serde!(TransferredBy {
     rel: "rel",
     company: "company",
     department: "department",
@@ -88,7 +88,7 @@ pub struct TransferredByLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TransferredByLinks {
+ucwa_runtime::impl_serde!(TransferredByLinks {
     self_: "self",
     contact_location: "contactLocation",
     contact_note: "contactNote",

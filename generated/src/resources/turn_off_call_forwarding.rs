@@ -14,7 +14,7 @@ pub struct TurnOffCallForwarding {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TurnOffCallForwarding {
+ucwa_runtime::impl_serde!(TurnOffCallForwarding {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct TurnOffCallForwardingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TurnOffCallForwardingLinks {
+ucwa_runtime::impl_serde!(TurnOffCallForwardingLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct TypingParticipants {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypingParticipants {
+ucwa_runtime::impl_serde!(TypingParticipants {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct TypingParticipantsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypingParticipantsLinks {
+ucwa_runtime::impl_serde!(TypingParticipantsLinks {
     self_: "self",
     ..extra
 });

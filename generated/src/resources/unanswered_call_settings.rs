@@ -23,7 +23,7 @@ pub struct UnansweredCallSettings {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallSettings {
+ucwa_runtime::impl_serde!(UnansweredCallSettings {
     rel: "rel",
     ring_delay: "ringDelay",
     target: "target",
@@ -48,7 +48,7 @@ pub struct UnansweredCallSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallSettingsLinks {
+ucwa_runtime::impl_serde!(UnansweredCallSettingsLinks {
     self_: "self",
     contact: "contact",
     reset_unanswered_call_settings: "resetUnansweredCallSettings",
@@ -128,7 +128,7 @@ pub struct UnansweredCallSettingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallSettingsRequest {
+ucwa_runtime::impl_serde!(UnansweredCallSettingsRequest {
     ring_delay: "ringDelay",
     target: "target",
     ..extra

@@ -14,7 +14,7 @@ pub struct UnansweredCallToContact {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallToContact {
+ucwa_runtime::impl_serde!(UnansweredCallToContact {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct UnansweredCallToContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallToContactLinks {
+ucwa_runtime::impl_serde!(UnansweredCallToContactLinks {
     self_: "self",
     ..extra
 });
@@ -83,7 +83,7 @@ pub struct UnansweredCallToContactRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallToContactRequest {
+ucwa_runtime::impl_serde!(UnansweredCallToContactRequest {
     ring_delay: "ringDelay",
     target: required("target"),
     ..extra
@@ -107,7 +107,7 @@ pub struct UnansweredCallToContactQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(UnansweredCallToContactQuery {
+ucwa_runtime::impl_serialize!(UnansweredCallToContactQuery {
     ring_delay: "ringDelay",
     target: required("target"),
     ..extra

@@ -14,7 +14,7 @@ pub struct UnansweredCallToVoicemail {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallToVoicemail {
+ucwa_runtime::impl_serde!(UnansweredCallToVoicemail {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct UnansweredCallToVoicemailLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallToVoicemailLinks {
+ucwa_runtime::impl_serde!(UnansweredCallToVoicemailLinks {
     self_: "self",
     ..extra
 });
@@ -76,7 +76,7 @@ pub struct UnansweredCallToVoicemailRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnansweredCallToVoicemailRequest {
+ucwa_runtime::impl_serde!(UnansweredCallToVoicemailRequest {
     ring_delay: "ringDelay",
     ..extra
 });
@@ -97,7 +97,7 @@ pub struct UnansweredCallToVoicemailQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(UnansweredCallToVoicemailQuery {
+ucwa_runtime::impl_serialize!(UnansweredCallToVoicemailQuery {
     ring_delay: "ringDelay",
     ..extra
 });

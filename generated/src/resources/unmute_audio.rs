@@ -14,7 +14,7 @@ pub struct UnmuteAudio {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnmuteAudio {
+ucwa_runtime::impl_serde!(UnmuteAudio {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct UnmuteAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnmuteAudioLinks {
+ucwa_runtime::impl_serde!(UnmuteAudioLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct UnmuteVideo {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnmuteVideo {
+ucwa_runtime::impl_serde!(UnmuteVideo {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct UnmuteVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UnmuteVideoLinks {
+ucwa_runtime::impl_serde!(UnmuteVideoLinks {
     self_: "self",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct User {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(User {
+ucwa_runtime::impl_serde!(User {
     rel: "rel",
     links: "_links",
     ..extra
@@ -36,7 +36,7 @@ pub struct UserLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UserLinks {
+ucwa_runtime::impl_serde!(UserLinks {
     self_: "self",
     applications: "applications",
     redirect: "redirect",

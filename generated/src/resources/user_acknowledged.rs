@@ -14,7 +14,7 @@ pub struct UserAcknowledged {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UserAcknowledged {
+ucwa_runtime::impl_serde!(UserAcknowledged {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct UserAcknowledgedLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(UserAcknowledgedLinks {
+ucwa_runtime::impl_serde!(UserAcknowledgedLinks {
     self_: "self",
     ..extra
 });

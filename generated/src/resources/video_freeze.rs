@@ -14,7 +14,7 @@ pub struct VideoFreeze {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VideoFreeze {
+ucwa_runtime::impl_serde!(VideoFreeze {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct VideoFreezeLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VideoFreezeLinks {
+ucwa_runtime::impl_serde!(VideoFreezeLinks {
     self_: "self",
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct VideoLockedOnParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VideoLockedOnParticipant {
+ucwa_runtime::impl_serde!(VideoLockedOnParticipant {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct VideoLockedOnParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VideoLockedOnParticipantLinks {
+ucwa_runtime::impl_serde!(VideoLockedOnParticipantLinks {
     self_: "self",
     ..extra
 });

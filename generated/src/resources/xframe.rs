@@ -14,7 +14,7 @@ pub struct Xframe {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Xframe {
+ucwa_runtime::impl_serde!(Xframe {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct XframeLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(XframeLinks {
+ucwa_runtime::impl_serde!(XframeLinks {
     self_: "self",
     ..extra
 });

@@ -19,8 +19,11 @@ pub enum Segment {
     Items(TokenStream),
     /// The enum an `open_enum!` call declares.
     OpenEnum(TokenStream),
-    /// `name!(argument);` whose argument reads as an expression (the struct
-    /// expression `impl_serde!` takes), formatted as that expression.
+    /// `ucwa_runtime::name!(argument);` whose argument reads as an
+    /// expression (the struct expression `impl_serde!` takes), formatted as
+    /// that expression. Called by its path, as `open_enum!` is, so that no
+    /// macro of the same name in the including code's textual scope (which
+    /// would win over an import) can take its place.
     Call { name: Ident, argument: TokenStream },
 }
 
@@ -46,7 +49,7 @@ impl Segment {
         match self {
             Segment::Items(tokens) => tokens,
             Segment::OpenEnum(tokens) => quote!(ucwa_runtime::open_enum! { #tokens }),
-            Segment::Call { name, argument } => quote!(#name!(#argument);),
+            Segment::Call { name, argument } => quote!(ucwa_runtime::#name!(#argument);),
         }
     }
 }
@@ -59,21 +62,28 @@ fn argument_as_item(name: &Ident, argument: &TokenStream) -> TokenStream {
     quote!(const _: #padding = #argument;)
 }
 
-/// The `T` of [`argument_as_item`]: `const _: T = ` takes 12 columns more
-/// than `T` and the closing `;` one, against `name!(` and `);`, so with `T`
-/// 9 shorter than `name` the argument starts a column further right than in
-/// the call, and fits in the call wherever it fits here.
-fn call_padding(name: &Ident) -> String {
-    "T".repeat(name.to_string().len().saturating_sub(9).max(1))
+/// The macro's path as the call spells it.
+fn call_path(name: &Ident) -> String {
+    format!("ucwa_runtime::{name}")
 }
 
-/// `name!(argument);` from `argument` formatted as [`argument_as_item`].
+/// The `T` of [`argument_as_item`]: `const _: T = ` takes 12 columns more
+/// than `T` and the closing `;` one, against `path!(` and `);`, so with `T`
+/// 9 shorter than the path the argument starts a column further right than
+/// in the call, and fits in the call wherever it fits here.
+fn call_padding(name: &Ident) -> String {
+    "T".repeat(call_path(name).len().saturating_sub(9).max(1))
+}
+
+/// `ucwa_runtime::name!(argument);` from `argument` formatted as
+/// [`argument_as_item`].
 fn format_call(name: &Ident, argument: &TokenStream) -> Result<String, Error> {
     let item = prettyplease::unparse(&parse_file(argument_as_item(name, argument))?);
     let prefix = format!("const _: {} = ", call_padding(name));
+    let path = call_path(name);
     item.strip_prefix(&prefix)
         .and_then(|rest| rest.strip_suffix(";\n"))
-        .map(|argument| format!("{name}!({argument});\n"))
+        .map(|argument| format!("{path}!({argument});\n"))
         .ok_or_else(|| {
             generate_error(format!(
                 "internal: `{name}!` argument formatted as {item:?}"
@@ -251,7 +261,7 @@ mod tests {
             call(quote!(#long { a: "a", ..extra })),
         ];
         let text = format_segments("", segments).unwrap();
-        let expected = "impl_serde!(Short { ..extra });\n\nimpl_serde!(Two {\n    r#type: \"type\",\n    to: required(\"to\"),\n    ..extra\n});\n\nimpl_serde!(LONG {\n    a: \"a\",\n    ..extra\n});\n";
+        let expected = "ucwa_runtime::impl_serde!(Short { ..extra });\n\nucwa_runtime::impl_serde!(Two {\n    r#type: \"type\",\n    to: required(\"to\"),\n    ..extra\n});\n\nucwa_runtime::impl_serde!(LONG {\n    a: \"a\",\n    ..extra\n});\n";
         assert_eq!(text, expected.replace("LONG", &"Long".repeat(30)));
     }
 }

@@ -34,7 +34,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             BoxResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`BoxResource`], by rel.
@@ -47,7 +47,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(BoxResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            BoxResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl BoxResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<BoxResource>> {
@@ -81,7 +83,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             DefaultResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`DefaultResource`], by rel.
@@ -94,7 +96,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(DefaultResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            DefaultResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl DefaultResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<DefaultResource>> {
@@ -128,7 +132,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             ErrResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`ErrResource`], by rel.
@@ -141,7 +145,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(ErrResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            ErrResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl ErrResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<ErrResource>> {
@@ -175,7 +181,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             LinkResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`LinkResource`], by rel.
@@ -188,7 +194,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(LinkResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            LinkResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl LinkResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<LinkResource>> {
@@ -222,7 +230,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             NoneResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`NoneResource`], by rel.
@@ -235,7 +243,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(NoneResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            NoneResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl NoneResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<NoneResource>> {
@@ -269,7 +279,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             OkResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`OkResource`], by rel.
@@ -282,7 +292,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(OkResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            OkResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl OkResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<OkResource>> {
@@ -315,7 +327,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(Self_ { rel : "rel", r#async : "async", links : "_links", ..extra });
+        ucwa_runtime::impl_serde!(
+            Self_ { rel : "rel", r#async : "async", links : "_links", ..extra }
+        );
         /// The documented links of [`Self_`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct SelfLinks {
@@ -324,7 +338,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(SelfLinks { self_ : "self", ..extra });
+        ucwa_runtime::impl_serde!(SelfLinks { self_ : "self", ..extra });
         impl Self_ {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<Self_>> {
@@ -351,7 +365,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             SomeResource { rel : "rel", inner : "inner", links : "_links", ..extra }
         );
         /// The documented links of [`SomeResource`], by rel.
@@ -364,7 +378,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(SomeResourceLinks { self_ : "self", vec : "Vec", ..extra });
+        ucwa_runtime::impl_serde!(
+            SomeResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl SomeResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<SomeResource>> {
@@ -398,7 +414,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             StringResource { rel : "rel", vec : "Vec", links : "_links", ..extra }
         );
         /// The documented links of [`StringResource`], by rel.
@@ -409,7 +425,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(StringResourceLinks { self_ : "self", ..extra });
+        ucwa_runtime::impl_serde!(StringResourceLinks { self_ : "self", ..extra });
         impl StringResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<StringResource>> {
@@ -448,7 +464,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             VecResource { rel : "rel", items : "items", choice : "choice", outcome :
             "outcome", value : "value", links : "_links", embedded : "_embedded", ..extra
             }
@@ -477,7 +493,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             VecResourceLinks { self_ : "self", r#box : "Box", some : "Some", none :
             "None", ok : "Ok", err : "Err", default : "Default", string : "String", link
             : "Link", ..extra }
@@ -490,7 +506,7 @@ pub mod resources {
             /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(VecResourceEmbedded { r#box : "Box", ..extra });
+        ucwa_runtime::impl_serde!(VecResourceEmbedded { r#box : "Box", ..extra });
         impl VecResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<VecResource>> {
@@ -559,7 +575,7 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             VecResourceRequest { choice : required("choice"), outcome : "outcome", list :
             "list", ..extra }
         );
@@ -616,7 +632,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             Type { rel : "rel", self_ : "self", r#type : "type", type_2 : "Type", r#move
             : "move", r#ref : "ref", extra_2 : "extra", n1st : "1st", gr_u00f6_u00df_e :
             "größe", unnamed : "_", unnamed_2 : "", option : "Option", links :
@@ -640,7 +656,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             TypeLinks2 { self_ : "self", from : "from", from_2 : "From", crate_ :
             "crate", self_2 : "Self", r#async : "async", ..extra }
         );
@@ -652,7 +668,7 @@ pub mod resources {
             /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(TypeEmbedded { self_ : "Self", ..extra });
+        ucwa_runtime::impl_serde!(TypeEmbedded { self_ : "Self", ..extra });
         impl Type {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<Type>> {
@@ -722,7 +738,7 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             TypePutRequest { r#match : required("match"), match_2 : "Match", ..extra }
         );
         impl RequestBody for TypePutRequest {
@@ -739,7 +755,7 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(TypePostRequest { self_ : required("self"), ..extra });
+        ucwa_runtime::impl_serde!(TypePostRequest { self_ : required("self"), ..extra });
         impl RequestBody for TypePostRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("self", Scalar::Bool)],
@@ -754,7 +770,7 @@ pub mod resources {
             /// Parameters this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serialize!(TypeQuery { super_ : required("super"), ..extra });
+        ucwa_runtime::impl_serialize!(TypeQuery { super_ : required("super"), ..extra });
         impl Get for Type {
             type Query = TypeQuery;
         }
@@ -777,7 +793,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(TypeLinks { rel : "rel", links : "_links", ..extra });
+        ucwa_runtime::impl_serde!(TypeLinks { rel : "rel", links : "_links", ..extra });
         /// The documented links of [`TypeLinks`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct TypeLinksLinks {
@@ -786,7 +802,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(TypeLinksLinks { self_ : "self", ..extra });
+        ucwa_runtime::impl_serde!(TypeLinksLinks { self_ : "self", ..extra });
         impl TypeLinks {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<TypeLinks>> {

@@ -38,7 +38,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             AudioVideoNegotiation { rel : "rel", ms_accepted_content_id :
             "msAcceptedContentId", remote_endpoint : "remoteEndpoint", state : "state",
             links : "_links", ..extra }
@@ -57,7 +57,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             AudioVideoNegotiationLinks { self_ : "self", audio_video_invitation :
             "audioVideoInvitation", media_answer : "mediaAnswer", start_audio_video :
             "startAudioVideo", ..extra }
@@ -124,7 +124,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(StartAudioVideo { rel : "rel", links : "_links", ..extra });
+        ucwa_runtime::impl_serde!(
+            StartAudioVideo { rel : "rel", links : "_links", ..extra }
+        );
         /// The documented links of [`StartAudioVideo`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct StartAudioVideoLinks {
@@ -133,7 +135,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(StartAudioVideoLinks { self_ : "self", ..extra });
+        ucwa_runtime::impl_serde!(StartAudioVideoLinks { self_ : "self", ..extra });
         impl StartAudioVideo {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<StartAudioVideo>> {
@@ -168,7 +170,7 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl_serde!(
+        ucwa_runtime::impl_serde!(
             StartAudioVideoRequest { operation_id : "operationId", to : required("to"),
             importance : "importance", join_audio_muted : "joinAudioMuted", media_offer :
             "mediaOffer", ..extra }

@@ -17,7 +17,7 @@ pub struct BoxResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(BoxResource {
+ucwa_runtime::impl_serde!(BoxResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct BoxResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(BoxResourceLinks {
+ucwa_runtime::impl_serde!(BoxResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

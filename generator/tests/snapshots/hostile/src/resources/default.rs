@@ -17,7 +17,7 @@ pub struct DefaultResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DefaultResource {
+ucwa_runtime::impl_serde!(DefaultResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct DefaultResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(DefaultResourceLinks {
+ucwa_runtime::impl_serde!(DefaultResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

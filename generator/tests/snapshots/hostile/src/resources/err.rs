@@ -17,7 +17,7 @@ pub struct ErrResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ErrResource {
+ucwa_runtime::impl_serde!(ErrResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct ErrResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(ErrResourceLinks {
+ucwa_runtime::impl_serde!(ErrResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

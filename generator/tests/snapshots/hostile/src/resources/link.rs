@@ -17,7 +17,7 @@ pub struct LinkResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LinkResource {
+ucwa_runtime::impl_serde!(LinkResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct LinkResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(LinkResourceLinks {
+ucwa_runtime::impl_serde!(LinkResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

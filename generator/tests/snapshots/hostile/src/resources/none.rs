@@ -17,7 +17,7 @@ pub struct NoneResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NoneResource {
+ucwa_runtime::impl_serde!(NoneResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct NoneResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(NoneResourceLinks {
+ucwa_runtime::impl_serde!(NoneResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

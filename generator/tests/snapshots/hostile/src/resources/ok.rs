@@ -17,7 +17,7 @@ pub struct OkResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OkResource {
+ucwa_runtime::impl_serde!(OkResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct OkResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(OkResourceLinks {
+ucwa_runtime::impl_serde!(OkResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

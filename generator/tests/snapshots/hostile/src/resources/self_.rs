@@ -16,7 +16,7 @@ pub struct Self_ {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Self_ {
+ucwa_runtime::impl_serde!(Self_ {
     rel: "rel",
     r#async: "async",
     links: "_links",
@@ -32,7 +32,7 @@ pub struct SelfLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SelfLinks {
+ucwa_runtime::impl_serde!(SelfLinks {
     self_: "self",
     ..extra
 });

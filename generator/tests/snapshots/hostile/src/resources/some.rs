@@ -17,7 +17,7 @@ pub struct SomeResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SomeResource {
+ucwa_runtime::impl_serde!(SomeResource {
     rel: "rel",
     inner: "inner",
     links: "_links",
@@ -35,7 +35,7 @@ pub struct SomeResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(SomeResourceLinks {
+ucwa_runtime::impl_serde!(SomeResourceLinks {
     self_: "self",
     vec: "Vec",
     ..extra

@@ -17,7 +17,7 @@ pub struct StringResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StringResource {
+ucwa_runtime::impl_serde!(StringResource {
     rel: "rel",
     vec: "Vec",
     links: "_links",
@@ -33,7 +33,7 @@ pub struct StringResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(StringResourceLinks {
+ucwa_runtime::impl_serde!(StringResourceLinks {
     self_: "self",
     ..extra
 });

@@ -40,7 +40,7 @@ pub struct Type {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(Type {
+ucwa_runtime::impl_serde!(Type {
     rel: "rel",
     self_: "self",
     r#type: "type",
@@ -77,7 +77,7 @@ pub struct TypeLinks2 {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypeLinks2 {
+ucwa_runtime::impl_serde!(TypeLinks2 {
     self_: "self",
     from: "from",
     from_2: "From",
@@ -96,7 +96,7 @@ pub struct TypeEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypeEmbedded {
+ucwa_runtime::impl_serde!(TypeEmbedded {
     self_: "Self",
     ..extra
 });
@@ -173,7 +173,7 @@ pub struct TypePutRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypePutRequest {
+ucwa_runtime::impl_serde!(TypePutRequest {
     r#match: required("match"),
     match_2: "Match",
     ..extra
@@ -195,7 +195,7 @@ pub struct TypePostRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypePostRequest {
+ucwa_runtime::impl_serde!(TypePostRequest {
     self_: required("self"),
     ..extra
 });
@@ -216,7 +216,7 @@ pub struct TypeQuery {
     pub extra: Map<String, Value>,
 }
 
-impl_serialize!(TypeQuery {
+ucwa_runtime::impl_serialize!(TypeQuery {
     super_: required("super"),
     ..extra
 });

@@ -14,7 +14,7 @@ pub struct TypeLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypeLinks {
+ucwa_runtime::impl_serde!(TypeLinks {
     rel: "rel",
     links: "_links",
     ..extra
@@ -29,7 +29,7 @@ pub struct TypeLinksLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(TypeLinksLinks {
+ucwa_runtime::impl_serde!(TypeLinksLinks {
     self_: "self",
     ..extra
 });

@@ -29,7 +29,7 @@ pub struct VecResource {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VecResource {
+ucwa_runtime::impl_serde!(VecResource {
     rel: "rel",
     items: "items",
     choice: "choice",
@@ -65,7 +65,7 @@ pub struct VecResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VecResourceLinks {
+ucwa_runtime::impl_serde!(VecResourceLinks {
     self_: "self",
     r#box: "Box",
     some: "Some",
@@ -87,7 +87,7 @@ pub struct VecResourceEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VecResourceEmbedded {
+ucwa_runtime::impl_serde!(VecResourceEmbedded {
     r#box: "Box",
     ..extra
 });
@@ -163,7 +163,7 @@ pub struct VecResourceRequest {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(VecResourceRequest {
+ucwa_runtime::impl_serde!(VecResourceRequest {
     choice: required("choice"),
     outcome: "outcome",
     list: "list",

@@ -22,7 +22,7 @@ pub struct AudioVideoNegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoNegotiation {
+ucwa_runtime::impl_serde!(AudioVideoNegotiation {
     rel: "rel",
     ms_accepted_content_id: "msAcceptedContentId",
     remote_endpoint: "remoteEndpoint",
@@ -46,7 +46,7 @@ pub struct AudioVideoNegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl_serde!(AudioVideoNegotiationLinks {
+ucwa_runtime::impl_serde!(AudioVideoNegotiationLinks {
     self_: "self",
     audio_video_invitation: "audioVideoInvitation",
     media_answer: "mediaAnswer",
