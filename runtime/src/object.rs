@@ -46,7 +46,6 @@ use serde_json::{Map, Value};
 #[derive(Debug)]
 pub struct ObjectReader {
     object: Map<String, Value>,
-    documented: &'static [&'static str],
     error: Option<serde_json::Error>,
 }
 
@@ -55,20 +54,8 @@ impl ObjectReader {
     pub fn new<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectReader, D::Error> {
         Ok(ObjectReader {
             object: Map::deserialize(deserializer)?,
-            documented: &[],
             error: None,
         })
-    }
-
-    /// Names every key the type documents, so that a key written in another
-    /// case binds to its field only when no other field documents it as
-    /// written: with `fn` and `Fn` both documented, `Fn` is never read as
-    /// `fn`.
-    pub fn documented(self, keys: &'static [&'static str]) -> ObjectReader {
-        ObjectReader {
-            documented: keys,
-            ..self
-        }
     }
 
     /// Builds a value from the object with `build`, which is a plain `fn` so
@@ -85,30 +72,10 @@ impl ObjectReader {
         }
     }
 
-    /// Takes the value of `key` out of the object: the key as written, else
-    /// the first key that differs from it only in ASCII case and is not
-    /// [`documented`](Self::documented) itself. UCWA binds keys so
-    /// (CreateAnApplication posts `UserAgent` where the reference page
-    /// documents `userAgent`), and a document that decodes on the server
-    /// decodes here.
-    fn take(&mut self, key: &str) -> Option<Value> {
-        if let Some(value) = self.object.remove(key) {
-            return Some(value);
-        }
-        let written = self
-            .object
-            .keys()
-            .find(|written| {
-                written.eq_ignore_ascii_case(key) && !self.documented.contains(&written.as_str())
-            })?
-            .clone();
-        self.object.remove(&written)
-    }
-
     /// A key the object may lack: absent (or of the wrong type, which is
     /// reported at the end) reads as the default, `None` for an `Option`.
     pub fn optional<T: DeserializeOwned + Default>(&mut self, key: &str) -> T {
-        match self.take(key).map(serde_json::from_value) {
+        match self.object.remove(key).map(serde_json::from_value) {
             Some(Ok(value)) => value,
             Some(Err(error)) => {
                 self.error.get_or_insert(at_key(key, &error));
@@ -123,7 +90,7 @@ impl ObjectReader {
         &mut self,
         key: &'static str,
     ) -> Result<T, serde_json::Error> {
-        match self.take(key) {
+        match self.object.remove(key) {
             Some(value) => serde_json::from_value(value).map_err(|error| at_key(key, &error)),
             None => Err(serde_json::Error::missing_field(key)),
         }
@@ -277,8 +244,7 @@ macro_rules! impl_serde {
             fn deserialize<D: $crate::prelude::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
-                let keys = &[$($($key)? $($required)?),*];
-                $crate::ObjectReader::new(deserializer)?.documented(keys).read(|fields| {
+                $crate::ObjectReader::new(deserializer)?.read(|fields| {
                     // `Self`: a type called `D` would be the parameter here.
                     ::core::result::Result::Ok(Self {
                         $($field: $(fields.optional($key))? $(fields.required($required)?)?,)*
@@ -338,37 +304,6 @@ mod tests {
         assert_eq!(body.extra["later"]["x"][0], 1);
         let again: Value = serde_json::to_value(&body).unwrap();
         assert_eq!(again, serde_json::from_str::<Value>(text).unwrap());
-    }
-
-    #[test]
-    fn keys_written_in_another_case_are_bound_as_the_server_binds_them() {
-        let body: Body =
-            serde_json::from_str(r#"{"State":"Idle","TO":"sip:a@b","to2":1,"Count":2}"#).unwrap();
-        assert_eq!(body.state.as_deref(), Some("Idle"));
-        assert_eq!(body.to, "sip:a@b");
-        assert_eq!(body.count, Some(2));
-        assert_eq!(body.extra.keys().collect::<Vec<_>>(), ["to2"]);
-        // The key as written wins over one in another case.
-        let both: Body = serde_json::from_str(r#"{"To":"x","to":"y"}"#).unwrap();
-        assert_eq!(both.to, "y");
-        assert_eq!(both.extra["To"], "x");
-        // A key another field documents as written is that field's.
-        #[derive(Debug)]
-        struct Cases {
-            lower: Option<String>,
-            upper: Option<i64>,
-            extra: Map<String, Value>,
-        }
-        impl_serde!(Cases {
-            lower: "fn",
-            upper: "Fn",
-            ..extra
-        });
-        let upper: Cases = serde_json::from_str(r#"{"Fn":1}"#).unwrap();
-        assert_eq!((upper.lower, upper.upper), (None, Some(1)));
-        assert!(serde_json::from_str::<Cases>(r#"{"Fn":"one"}"#).is_err());
-        let other: Cases = serde_json::from_str(r#"{"FN":"x"}"#).unwrap();
-        assert_eq!((other.lower.as_deref(), other.upper), (Some("x"), None));
     }
 
     #[test]
