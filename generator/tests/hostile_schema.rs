@@ -154,7 +154,7 @@ fn types_named_like_the_prelude_get_distinct_names_and_the_code_keeps_plain_ones
         "pub choice: Option<OptionEnum>",
         "pub embedded: Option<Box<VecResourceEmbedded>>",
         "pub extra: Map<String, Value>",
-        "-> Result<S::Ok, S::Error>",
+        "impl_serde!(VecResource {",
         "pub fn box_link(&self) -> Option<&Link<BoxResource>>",
     ] {
         assert!(vec.contains(plain), "`{plain}` missing from vec.rs:\n{vec}");

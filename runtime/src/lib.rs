@@ -17,8 +17,10 @@
 //!   `embedded` entries are `("rel", Target::xml_shape)`.
 //! - [`Resource::XML_SHAPE`] is a constant; `xml_shape()` returns it, for
 //!   embedded shapes. [`RequestBody::XML_SHAPE`] defaults to all text.
-//! - Generated types implement `Serialize` and `Deserialize` by hand with
-//!   [`ObjectWriter`] and [`ObjectReader`], not a derive per type.
+//! - Generated types implement `Serialize` and `Deserialize` with
+//!   [`impl_serde!`] (or `Serialize` alone with [`impl_serialize!`]): a list
+//!   of fields and wire names over [`ObjectWriter`] and [`ObjectReader`], not
+//!   a derive per type.
 //! - [`testing`] holds what the generated sample tests check.
 //! - [`xml::Scalar`] has list variants (`StringList`, ...); dates are
 //!   `Scalar::String` (ASP.NET `/Date(..)/` in JSON, ISO 8601 in XML).
@@ -153,6 +155,7 @@ pub trait RequestBody: serde::Serialize + serde::de::DeserializeOwned {
 /// crates never define a type of these names, so nothing here is shadowed.
 pub mod prelude {
     pub use crate::xml::{Scalar, Shape};
+    pub use crate::{impl_serde, impl_serialize};
     pub use crate::{
         Delete, Embedded, EventInfo, Get, Link, Links, Method, NoBody, ObjectReader, ObjectWriter,
         OperationInfo, ParameterInfo, Post, Put, RequestBody, Resource, SyncError, Untyped,

@@ -1,12 +1,12 @@
 //! Reading and writing a generated type as a JSON object, key by key.
 //!
-//! Generated structs implement `Serialize` and `Deserialize` by hand with
-//! these two: every documented key is named once in each direction, and the
-//! keys nobody documented travel in the type's `extra` map, so decoding and
-//! encoding lose nothing. One shared reader and writer instead of a serde
-//! derive per type keeps the generated crates small and quick to compile
-//! (`#[serde(flatten)]` makes a derived `Deserialize` buffer the object and
-//! expand to hundreds of lines per type).
+//! Generated structs implement `Serialize` and `Deserialize` with these two,
+//! through [`impl_serde!`](crate::impl_serde): every documented key is named
+//! once, and the keys nobody documented travel in the type's `extra` map, so
+//! decoding and encoding lose nothing. One shared reader and writer instead
+//! of a serde derive per type keeps the generated crates small and quick to
+//! compile (`#[serde(flatten)]` makes a derived `Deserialize` buffer the
+//! object and expand to hundreds of lines per type).
 //!
 //! Neither stops at the first bad field: each remembers the first error and
 //! reports it at the end, so a generated impl is a plain list of fields.
@@ -195,6 +195,86 @@ impl<M: SerializeMap> ObjectWriter<M> {
     }
 }
 
+/// Implements `Serialize` and `Deserialize` for a struct of documented
+/// fields and an `extra` map, through [`ObjectWriter`] and [`ObjectReader`]:
+/// the argument lists each field with its key, in the order they are
+/// written, as a struct expression would.
+///
+/// - `thread_id: "threadId"`: the field is an `Option` (an absent key reads
+///   as `None`, and `None` is left out);
+/// - `to: required("to")`: the key must be there; the field is not an `Option`;
+/// - `..extra`: the map that keeps every other key, last.
+///
+/// ```
+/// use serde_json::{Map, Value};
+///
+/// struct Note {
+///     to: String,
+///     thread_id: Option<String>,
+///     state: Option<String>,
+///     extra: Map<String, Value>,
+/// }
+///
+/// ucwa_runtime::impl_serde!(Note {
+///     to: required("to"),
+///     thread_id: "threadId",
+///     state: "state",
+///     ..extra
+/// });
+///
+/// let note: Note = serde_json::from_str(r#"{"to":"sip:a@b","threadId":"1","rel":"note"}"#).unwrap();
+/// assert_eq!((note.thread_id.as_deref(), note.state.as_deref()), (Some("1"), None));
+/// assert_eq!(note.extra["rel"], "note");
+/// assert_eq!(serde_json::to_string(&note).unwrap(), r#"{"to":"sip:a@b","threadId":"1","rel":"note"}"#);
+/// assert!(serde_json::from_str::<Note>(r#"{"threadId":"1"}"#).is_err());
+/// ```
+///
+/// The expansion is the two impls one would write by hand with the writer
+/// and the reader (see their examples). Every key is written out, even
+/// where it is the field's name: a key taken from the name would cost a
+/// macro step per field, and crates that use this have thousands of fields.
+/// The fields are expanded by repetition, so any number of them fits the
+/// default `recursion_limit`.
+#[macro_export]
+macro_rules! impl_serde {
+    ($ty:ident { $($field:ident: $($key:literal)? $(required($required:literal))?),* $(,)? ..$extra:ident }) => {
+        $crate::impl_serialize!($ty { $($field: $($key)? $(required($required))?,)* ..$extra });
+
+        impl<'de> $crate::prelude::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::prelude::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                $crate::ObjectReader::new(deserializer)?.read(|fields| {
+                    // `Self`: a type called `D` would be the parameter here.
+                    ::core::result::Result::Ok(Self {
+                        $($field: $(fields.optional($key))? $(fields.required($required)?)?,)*
+                        $extra: fields.rest(),
+                    })
+                })
+            }
+        }
+    };
+}
+
+/// [`impl_serde!`] for a type that is only written (query parameters):
+/// `Serialize` alone, same argument.
+#[macro_export]
+macro_rules! impl_serialize {
+    ($ty:ident { $($field:ident: $($key:literal)? $(required($required:literal))?),* $(,)? ..$extra:ident }) => {
+        impl $crate::prelude::Serialize for $ty {
+            fn serialize<S: $crate::prelude::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                #[allow(unused_mut)] // `mut` is unused when there is only `extra`
+                let mut fields = $crate::ObjectWriter::new(serializer)?;
+                $($(fields.optional($key, &self.$field);)? $(fields.required($required, &self.$field);)?)*
+                fields.end(&self.$extra)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,28 +287,12 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl<'de> Deserialize<'de> for Body {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            ObjectReader::new(deserializer)?.read(|fields| {
-                Ok(Body {
-                    state: fields.optional("state"),
-                    count: fields.optional("count"),
-                    to: fields.required("to")?,
-                    extra: fields.rest(),
-                })
-            })
-        }
-    }
-
-    impl Serialize for Body {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut fields = ObjectWriter::new(serializer)?;
-            fields.optional("state", &self.state);
-            fields.optional("count", &self.count);
-            fields.required("to", &self.to);
-            fields.end(&self.extra)
-        }
-    }
+    impl_serde!(Body {
+        state: "state",
+        count: "count",
+        to: required("to"),
+        ..extra
+    });
 
     #[test]
     fn documented_keys_go_to_fields_and_the_rest_to_extra_and_back() {
@@ -314,5 +378,54 @@ mod tests {
             serde_json::to_string(&body).unwrap(),
             r#"{"count":3,"to":"t","later":1}"#
         );
+    }
+
+    #[test]
+    fn impl_serde_gives_the_impls_one_writes_by_hand() {
+        // Keys in the order listed, `None` left out; the writer and the
+        // reader are the ones written by hand above (the tests of `Body` go
+        // through the macro).
+        // Fields named like keywords, like the macro's own words and like
+        // the locals of its expansion.
+        #[derive(Debug, PartialEq, Default)]
+        struct D {
+            r#type: Option<String>,
+            self_: Option<bool>,
+            required: Option<bool>,
+            fields: Option<i64>,
+            serializer: Option<i64>,
+            extra: Map<String, Value>,
+        }
+        impl_serde!(D {
+            r#type: "type",
+            self_: "self",
+            required: "required",
+            fields: "fields",
+            serializer: "Serializer",
+            ..extra
+        });
+        // Types named like the impls' own type parameters, and one only written.
+        struct S {
+            extra: Map<String, Value>,
+        }
+        impl_serialize!(S { ..extra });
+
+        let text = r#"{"self":true,"type":"t","required":false,"fields":1,"Serializer":2,"x":1}"#;
+        let d: D = serde_json::from_str(text).unwrap();
+        assert_eq!(d.r#type.as_deref(), Some("t"));
+        assert_eq!(d.self_, Some(true));
+        assert_eq!(
+            (d.required, d.fields, d.serializer),
+            (Some(false), Some(1), Some(2))
+        );
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"type":"t","self":true,"required":false,"fields":1,"Serializer":2,"x":1}"#
+        );
+        let empty = D::default();
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        assert_eq!(serde_json::from_str::<D>("{}").unwrap(), empty);
+        let s = S { extra: d.extra };
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"x":1}"#);
     }
 }

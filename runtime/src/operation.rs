@@ -1065,8 +1065,7 @@ impl DynOperation {
 mod tests {
     use super::*;
     use crate::xml::Shape;
-    use crate::ObjectReader;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::Serializer;
     use serde_json::{json, Map};
 
     /// A resource as generated: a GET, a POST that starts an invitation, a PUT, a DELETE.
@@ -1076,24 +1075,10 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl Serialize for Note {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut fields = crate::ObjectWriter::new(serializer)?;
-            fields.optional("message", &self.message);
-            fields.end(&self.extra)
-        }
-    }
-
-    impl<'de> Deserialize<'de> for Note {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            ObjectReader::new(deserializer)?.read(|fields| {
-                Ok(Note {
-                    message: fields.optional("message"),
-                    extra: fields.rest(),
-                })
-            })
-        }
-    }
+    crate::impl_serde!(Note {
+        message: "message",
+        ..extra
+    });
 
     impl Resource for Note {
         const REL: &'static str = "note";
@@ -1117,26 +1102,11 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    impl Serialize for NoteRequest {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut fields = crate::ObjectWriter::new(serializer)?;
-            fields.required("to", &self.to);
-            fields.optional("urgent", &self.urgent);
-            fields.end(&self.extra)
-        }
-    }
-
-    impl<'de> Deserialize<'de> for NoteRequest {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            ObjectReader::new(deserializer)?.read(|fields| {
-                Ok(NoteRequest {
-                    to: fields.required("to")?,
-                    urgent: fields.optional("urgent"),
-                    extra: fields.rest(),
-                })
-            })
-        }
-    }
+    crate::impl_serde!(NoteRequest {
+        to: required("to"),
+        urgent: "urgent",
+        ..extra
+    });
 
     impl RequestBody for NoteRequest {
         const XML_SHAPE: &'static Shape = &Shape {

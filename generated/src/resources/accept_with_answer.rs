@@ -14,25 +14,11 @@ pub struct AcceptWithAnswer {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AcceptWithAnswer {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AcceptWithAnswer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AcceptWithAnswer {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AcceptWithAnswer {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AcceptWithAnswer`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct AcceptWithAnswerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AcceptWithAnswerLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AcceptWithAnswerLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AcceptWithAnswerLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AcceptWithAnswerLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AcceptWithAnswer {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -107,23 +80,10 @@ pub struct AcceptWithAnswerRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AcceptWithAnswerRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("sdp", &self.sdp);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AcceptWithAnswerRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AcceptWithAnswerRequest {
-                sdp: fields.optional("sdp"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AcceptWithAnswerRequest {
+    sdp: "sdp",
+    ..extra
+});
 
 impl RequestBody for AcceptWithAnswerRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -143,14 +103,11 @@ pub struct AcceptWithAnswerQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AcceptWithAnswerQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("processedOfferId", &self.processed_offer_id);
-        fields.required("sessionContext", &self.session_context);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(AcceptWithAnswerQuery {
+    processed_offer_id: "processedOfferId",
+    session_context: required("sessionContext"),
+    ..extra
+});
 
 impl Post for AcceptWithAnswer {
     type Body = AcceptWithAnswerRequest;

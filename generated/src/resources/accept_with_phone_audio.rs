@@ -14,25 +14,11 @@ pub struct AcceptWithPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AcceptWithPhoneAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AcceptWithPhoneAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AcceptWithPhoneAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AcceptWithPhoneAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AcceptWithPhoneAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct AcceptWithPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AcceptWithPhoneAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AcceptWithPhoneAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AcceptWithPhoneAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AcceptWithPhoneAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AcceptWithPhoneAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct AddAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AddAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct AddAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AddAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -105,31 +78,14 @@ pub struct AddAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.required("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddAudioRequest {
-                operation_id: fields.optional("operationId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                to: fields.required("to")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddAudioRequest {
+    operation_id: "operationId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    to: required("to"),
+    ..extra
+});
 
 impl RequestBody for AddAudioRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -15,25 +15,11 @@ pub struct AddAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AddAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct AddAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AddAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -107,33 +80,15 @@ pub struct AddAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("joinVideoMuted", &self.join_video_muted);
-        fields.required("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddAudioVideoRequest {
-                operation_id: fields.optional("operationId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                join_video_muted: fields.optional("joinVideoMuted"),
-                to: fields.required("to")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddAudioVideoRequest {
+    operation_id: "operationId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    join_video_muted: "joinVideoMuted",
+    to: required("to"),
+    ..extra
+});
 
 impl RequestBody for AddAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -15,25 +15,11 @@ pub struct AddMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddMessaging {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddMessaging {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddMessaging {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddMessaging {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AddMessaging`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct AddMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddMessagingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddMessagingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddMessagingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddMessagingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AddMessaging {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -99,25 +72,11 @@ pub struct AddMessagingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddMessagingRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("message", &self.message);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddMessagingRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddMessagingRequest {
-                operation_id: fields.optional("operationId"),
-                message: fields.optional("message"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddMessagingRequest {
+    operation_id: "operationId",
+    message: "message",
+    ..extra
+});
 
 impl RequestBody for AddMessagingRequest {}
 

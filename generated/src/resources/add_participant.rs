@@ -15,25 +15,11 @@ pub struct AddParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddParticipant {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddParticipant {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddParticipant {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddParticipant {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AddParticipant`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct AddParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddParticipantLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddParticipantLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddParticipantLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddParticipantLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AddParticipant {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -99,25 +72,11 @@ pub struct AddParticipantRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddParticipantRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddParticipantRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddParticipantRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddParticipantRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    ..extra
+});
 
 impl RequestBody for AddParticipantRequest {}
 

@@ -14,25 +14,11 @@ pub struct AddToContactList {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToContactList {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToContactList {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToContactList {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToContactList {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AddToContactList`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct AddToContactListLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToContactListLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToContactListLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToContactListLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToContactListLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AddToContactList {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -109,25 +82,11 @@ pub struct AddToContactListRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToContactListRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("displayName", &self.display_name);
-        fields.required("smtpAddress", &self.smtp_address);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToContactListRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToContactListRequest {
-                display_name: fields.required("displayName")?,
-                smtp_address: fields.required("smtpAddress")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToContactListRequest {
+    display_name: required("displayName"),
+    smtp_address: required("smtpAddress"),
+    ..extra
+});
 
 impl RequestBody for AddToContactListRequest {}
 
@@ -142,14 +101,11 @@ pub struct AddToContactListQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToContactListQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("displayName", &self.display_name);
-        fields.required("smtpAddress", &self.smtp_address);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(AddToContactListQuery {
+    display_name: required("displayName"),
+    smtp_address: required("smtpAddress"),
+    ..extra
+});
 
 impl Post for AddToContactList {
     type Body = AddToContactListRequest;

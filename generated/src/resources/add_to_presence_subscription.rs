@@ -17,27 +17,12 @@ pub struct AddToPresenceSubscription {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToPresenceSubscription {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToPresenceSubscription {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToPresenceSubscription {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToPresenceSubscription {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`AddToPresenceSubscription`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct AddToPresenceSubscriptionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToPresenceSubscriptionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToPresenceSubscriptionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToPresenceSubscriptionLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToPresenceSubscriptionLinks {
+    self_: "self",
+    ..extra
+});
 
 /// Resources embedded in [`AddToPresenceSubscription`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,28 +49,10 @@ pub struct AddToPresenceSubscriptionEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToPresenceSubscriptionEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields
-            .optional(
-                "presenceSubscriptionMembership",
-                &self.presence_subscription_membership,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToPresenceSubscriptionEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToPresenceSubscriptionEmbedded {
-                presence_subscription_membership: fields
-                    .optional("presenceSubscriptionMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToPresenceSubscriptionEmbedded {
+    presence_subscription_membership: "presenceSubscriptionMembership",
+    ..extra
+});
 
 impl AddToPresenceSubscription {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -141,23 +95,10 @@ pub struct AddToPresenceSubscriptionRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AddToPresenceSubscriptionRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUris", &self.contact_uris);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AddToPresenceSubscriptionRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AddToPresenceSubscriptionRequest {
-                contact_uris: fields.required("contactUris")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AddToPresenceSubscriptionRequest {
+    contact_uris: required("contactUris"),
+    ..extra
+});
 
 impl RequestBody for AddToPresenceSubscriptionRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -17,27 +17,12 @@ pub struct AnonApplications {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AnonApplications {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnonApplications {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AnonApplications {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AnonApplications {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`AnonApplications`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct AnonApplicationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AnonApplicationsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnonApplicationsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AnonApplicationsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AnonApplicationsLinks {
+    self_: "self",
+    ..extra
+});
 
 /// Resources embedded in [`AnonApplications`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -81,29 +53,13 @@ pub struct AnonApplicationsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AnonApplicationsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("communication", &self.communication);
-        fields.optional("me", &self.me);
-        fields.optional("onlineMeetings", &self.online_meetings);
-        fields.optional("people", &self.people);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnonApplicationsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AnonApplicationsEmbedded {
-                communication: fields.optional("communication"),
-                me: fields.optional("me"),
-                online_meetings: fields.optional("onlineMeetings"),
-                people: fields.optional("people"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AnonApplicationsEmbedded {
+    communication: "communication",
+    me: "me",
+    online_meetings: "onlineMeetings",
+    people: "people",
+    ..extra
+});
 
 impl AnonApplications {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -155,25 +111,11 @@ pub struct AnonApplicationsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AnonApplicationsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("culture", &self.culture);
-        fields.required("userAgent", &self.user_agent);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnonApplicationsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AnonApplicationsRequest {
-                culture: fields.required("culture")?,
-                user_agent: fields.required("userAgent")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AnonApplicationsRequest {
+    culture: required("culture"),
+    user_agent: required("userAgent"),
+    ..extra
+});
 
 impl RequestBody for AnonApplicationsRequest {}
 

@@ -32,39 +32,18 @@ pub struct Application {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Application {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("type", &self.r#type);
-        fields.optional("culture", &self.culture);
-        fields.optional("endpointId", &self.endpoint_id);
-        fields.optional("id", &self.id);
-        fields.optional("instanceId", &self.instance_id);
-        fields.optional("userAgent", &self.user_agent);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Application {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Application {
-                rel: fields.optional("rel"),
-                r#type: fields.optional("type"),
-                culture: fields.optional("culture"),
-                endpoint_id: fields.optional("endpointId"),
-                id: fields.optional("id"),
-                instance_id: fields.optional("instanceId"),
-                user_agent: fields.optional("userAgent"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Application {
+    rel: "rel",
+    r#type: "type",
+    culture: "culture",
+    endpoint_id: "endpointId",
+    id: "id",
+    instance_id: "instanceId",
+    user_agent: "userAgent",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Application`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -91,39 +70,18 @@ pub struct ApplicationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("batch", &self.batch);
-        fields.optional("events", &self.events);
-        fields.optional("policies", &self.policies);
-        fields.optional("reportMyNetwork", &self.report_my_network);
-        fields.optional("communication", &self.communication);
-        fields.optional("me", &self.me);
-        fields.optional("onlineMeetings", &self.online_meetings);
-        fields.optional("people", &self.people);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationLinks {
-                self_: fields.optional("self"),
-                batch: fields.optional("batch"),
-                events: fields.optional("events"),
-                policies: fields.optional("policies"),
-                report_my_network: fields.optional("reportMyNetwork"),
-                communication: fields.optional("communication"),
-                me: fields.optional("me"),
-                online_meetings: fields.optional("onlineMeetings"),
-                people: fields.optional("people"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationLinks {
+    self_: "self",
+    batch: "batch",
+    events: "events",
+    policies: "policies",
+    report_my_network: "reportMyNetwork",
+    communication: "communication",
+    me: "me",
+    online_meetings: "onlineMeetings",
+    people: "people",
+    ..extra
+});
 
 /// Resources embedded in [`Application`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -140,29 +98,13 @@ pub struct ApplicationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("communication", &self.communication);
-        fields.optional("me", &self.me);
-        fields.optional("onlineMeetings", &self.online_meetings);
-        fields.optional("people", &self.people);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationEmbedded {
-                communication: fields.optional("communication"),
-                me: fields.optional("me"),
-                online_meetings: fields.optional("onlineMeetings"),
-                people: fields.optional("people"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationEmbedded {
+    communication: "communication",
+    me: "me",
+    online_meetings: "onlineMeetings",
+    people: "people",
+    ..extra
+});
 
 impl Application {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct ApplicationSharer {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationSharer {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationSharer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationSharer {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationSharer {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ApplicationSharer`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ApplicationSharerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationSharerLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationSharerLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationSharerLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationSharerLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ApplicationSharer {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct ApplicationSharing {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationSharing {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationSharing {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationSharing {
-                rel: fields.optional("rel"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationSharing {
+    rel: "rel",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ApplicationSharing`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,29 +39,13 @@ pub struct ApplicationSharingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationSharingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("applicationSharer", &self.application_sharer);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("reportMediaDiagnostics", &self.report_media_diagnostics);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationSharingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationSharingLinks {
-                self_: fields.optional("self"),
-                application_sharer: fields.optional("applicationSharer"),
-                conversation: fields.optional("conversation"),
-                report_media_diagnostics: fields.optional("reportMediaDiagnostics"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationSharingLinks {
+    self_: "self",
+    application_sharer: "applicationSharer",
+    conversation: "conversation",
+    report_media_diagnostics: "reportMediaDiagnostics",
+    ..extra
+});
 
 impl ApplicationSharing {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct Applications {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Applications {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Applications {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Applications {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Applications {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Applications`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct ApplicationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationsLinks {
+    self_: "self",
+    ..extra
+});
 
 /// Resources embedded in [`Applications`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -81,29 +53,13 @@ pub struct ApplicationsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("communication", &self.communication);
-        fields.optional("me", &self.me);
-        fields.optional("onlineMeetings", &self.online_meetings);
-        fields.optional("people", &self.people);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationsEmbedded {
-                communication: fields.optional("communication"),
-                me: fields.optional("me"),
-                online_meetings: fields.optional("onlineMeetings"),
-                people: fields.optional("people"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationsEmbedded {
+    communication: "communication",
+    me: "me",
+    online_meetings: "onlineMeetings",
+    people: "people",
+    ..extra
+});
 
 impl Applications {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -162,29 +118,13 @@ pub struct ApplicationsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ApplicationsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("culture", &self.culture);
-        fields.required("endpointId", &self.endpoint_id);
-        fields.optional("instanceId", &self.instance_id);
-        fields.required("userAgent", &self.user_agent);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ApplicationsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ApplicationsRequest {
-                culture: fields.required("culture")?,
-                endpoint_id: fields.required("endpointId")?,
-                instance_id: fields.optional("instanceId"),
-                user_agent: fields.required("userAgent")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ApplicationsRequest {
+    culture: required("culture"),
+    endpoint_id: required("endpointId"),
+    instance_id: "instanceId",
+    user_agent: required("userAgent"),
+    ..extra
+});
 
 impl RequestBody for ApplicationsRequest {}
 

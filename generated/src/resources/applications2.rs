@@ -17,27 +17,12 @@ pub struct Applications2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Applications2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Applications2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Applications2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Applications2 {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Applications2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct Applications2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Applications2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("application", &self.application);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Applications2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Applications2Links {
-                self_: fields.optional("self"),
-                application: fields.optional("application"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Applications2Links {
+    self_: "self",
+    application: "application",
+    ..extra
+});
 
 /// Resources embedded in [`Applications2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -87,31 +58,14 @@ pub struct Applications2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Applications2Embedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("application", &self.application);
-        fields.optional("communication", &self.communication);
-        fields.optional("me", &self.me);
-        fields.optional("onlineMeetings", &self.online_meetings);
-        fields.optional("people", &self.people);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Applications2Embedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Applications2Embedded {
-                application: fields.optional("application"),
-                communication: fields.optional("communication"),
-                me: fields.optional("me"),
-                online_meetings: fields.optional("onlineMeetings"),
-                people: fields.optional("people"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Applications2Embedded {
+    application: "application",
+    communication: "communication",
+    me: "me",
+    online_meetings: "onlineMeetings",
+    people: "people",
+    ..extra
+});
 
 impl Applications2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct Attendees {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Attendees {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Attendees {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Attendees {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Attendees {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Attendees`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,25 +32,11 @@ pub struct AttendeesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AttendeesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AttendeesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AttendeesLinks {
-                self_: fields.optional("self"),
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AttendeesLinks {
+    self_: "self",
+    participant: "participant",
+    ..extra
+});
 
 impl Attendees {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

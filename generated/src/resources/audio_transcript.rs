@@ -18,29 +18,13 @@ pub struct AudioTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioTranscript {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("duration", &self.duration);
-        fields.optional("status", &self.status);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioTranscript {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioTranscript {
-                rel: fields.optional("rel"),
-                duration: fields.optional("duration"),
-                status: fields.optional("status"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioTranscript {
+    rel: "rel",
+    duration: "duration",
+    status: "status",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioTranscript`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,23 +35,10 @@ pub struct AudioTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioTranscriptLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioTranscriptLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioTranscriptLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioTranscriptLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AudioTranscript {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -27,31 +27,14 @@ pub struct AudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("state", &self.state);
-        fields.optional("supportsReplaces", &self.supports_replaces);
-        fields.optional("videoSourcesAllowed", &self.video_sources_allowed);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideo {
-                rel: fields.optional("rel"),
-                state: fields.optional("state"),
-                supports_replaces: fields.optional("supportsReplaces"),
-                video_sources_allowed: fields.optional("videoSourcesAllowed"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideo {
+    rel: "rel",
+    state: "state",
+    supports_replaces: "supportsReplaces",
+    video_sources_allowed: "videoSourcesAllowed",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -92,53 +75,25 @@ pub struct AudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("addAudio", &self.add_audio);
-        fields.optional("addAudioVideo", &self.add_audio_video);
-        fields.optional("addVideo", &self.add_video);
-        fields.optional("audioVideoPolicies", &self.audio_video_policies);
-        fields.optional("audioVideoSession", &self.audio_video_session);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("escalateAudio", &self.escalate_audio);
-        fields.optional("escalateAudioVideo", &self.escalate_audio_video);
-        fields.optional("replaceWithPhoneAudio", &self.replace_with_phone_audio);
-        fields.optional("reportMediaDiagnostics", &self.report_media_diagnostics);
-        fields.optional("stopAudio", &self.stop_audio);
-        fields.optional("stopAudioVideo", &self.stop_audio_video);
-        fields.optional("stopVideo", &self.stop_video);
-        fields.optional("videoFreeze", &self.video_freeze);
-        fields.optional("videoLockedOnParticipant", &self.video_locked_on_participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoLinks {
-                self_: fields.optional("self"),
-                add_audio: fields.optional("addAudio"),
-                add_audio_video: fields.optional("addAudioVideo"),
-                add_video: fields.optional("addVideo"),
-                audio_video_policies: fields.optional("audioVideoPolicies"),
-                audio_video_session: fields.optional("audioVideoSession"),
-                conversation: fields.optional("conversation"),
-                escalate_audio: fields.optional("escalateAudio"),
-                escalate_audio_video: fields.optional("escalateAudioVideo"),
-                replace_with_phone_audio: fields.optional("replaceWithPhoneAudio"),
-                report_media_diagnostics: fields.optional("reportMediaDiagnostics"),
-                stop_audio: fields.optional("stopAudio"),
-                stop_audio_video: fields.optional("stopAudioVideo"),
-                stop_video: fields.optional("stopVideo"),
-                video_freeze: fields.optional("videoFreeze"),
-                video_locked_on_participant: fields.optional("videoLockedOnParticipant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoLinks {
+    self_: "self",
+    add_audio: "addAudio",
+    add_audio_video: "addAudioVideo",
+    add_video: "addVideo",
+    audio_video_policies: "audioVideoPolicies",
+    audio_video_session: "audioVideoSession",
+    conversation: "conversation",
+    escalate_audio: "escalateAudio",
+    escalate_audio_video: "escalateAudioVideo",
+    replace_with_phone_audio: "replaceWithPhoneAudio",
+    report_media_diagnostics: "reportMediaDiagnostics",
+    stop_audio: "stopAudio",
+    stop_audio_video: "stopAudioVideo",
+    stop_video: "stopVideo",
+    video_freeze: "videoFreeze",
+    video_locked_on_participant: "videoLockedOnParticipant",
+    ..extra
+});
 
 impl AudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -64,69 +64,33 @@ pub struct AudioVideoInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoInvitation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("address", &self.address);
-        fields.optional("bandwidthControlId", &self.bandwidth_control_id);
-        fields.optional("building", &self.building);
-        fields.optional("city", &self.city);
-        fields.optional("country", &self.country);
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("delegator", &self.delegator);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("joinVideoMuted", &self.join_video_muted);
-        fields.optional("locationState", &self.location_state);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("privateLine", &self.private_line);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("to", &self.to);
-        fields.optional("zip", &self.zip);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoInvitation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoInvitation {
-                rel: fields.optional("rel"),
-                address: fields.optional("address"),
-                bandwidth_control_id: fields.optional("bandwidthControlId"),
-                building: fields.optional("building"),
-                city: fields.optional("city"),
-                country: fields.optional("country"),
-                custom_content: fields.optional("customContent"),
-                delegator: fields.optional("delegator"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                join_video_muted: fields.optional("joinVideoMuted"),
-                location_state: fields.optional("locationState"),
-                operation_id: fields.optional("operationId"),
-                private_line: fields.optional("privateLine"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.optional("to"),
-                zip: fields.optional("zip"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoInvitation {
+    rel: "rel",
+    address: "address",
+    bandwidth_control_id: "bandwidthControlId",
+    building: "building",
+    city: "city",
+    country: "country",
+    custom_content: "customContent",
+    delegator: "delegator",
+    direction: "direction",
+    importance: "importance",
+    join_audio_muted: "joinAudioMuted",
+    join_video_muted: "joinVideoMuted",
+    location_state: "locationState",
+    operation_id: "operationId",
+    private_line: "privateLine",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    to: "to",
+    zip: "zip",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -175,61 +139,29 @@ pub struct AudioVideoInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoInvitationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("acceptedByContact", &self.accepted_by_contact);
-        fields.optional("acceptWithAnswer", &self.accept_with_answer);
-        fields.optional("acceptWithPhoneAudio", &self.accept_with_phone_audio);
-        fields.optional("audioVideo", &self.audio_video);
-        fields.optional("cancel", &self.cancel);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("decline", &self.decline);
-        fields.optional("delegator", &self.delegator);
-        fields.optional("derivedAudioVideo", &self.derived_audio_video);
-        fields.optional("derivedConversation", &self.derived_conversation);
-        fields.optional("forwardedBy", &self.forwarded_by);
-        fields.optional("from", &self.from);
-        fields.optional("onBehalfOf", &self.on_behalf_of);
-        fields.optional("replacesAudioVideo", &self.replaces_audio_video);
-        fields.optional("reportMediaDiagnostics", &self.report_media_diagnostics);
-        fields.optional("sendProvisionalAnswer", &self.send_provisional_answer);
-        fields.optional("to", &self.to);
-        fields.optional("transferredBy", &self.transferred_by);
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoInvitationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoInvitationLinks {
-                self_: fields.optional("self"),
-                accepted_by_contact: fields.optional("acceptedByContact"),
-                accept_with_answer: fields.optional("acceptWithAnswer"),
-                accept_with_phone_audio: fields.optional("acceptWithPhoneAudio"),
-                audio_video: fields.optional("audioVideo"),
-                cancel: fields.optional("cancel"),
-                conversation: fields.optional("conversation"),
-                decline: fields.optional("decline"),
-                delegator: fields.optional("delegator"),
-                derived_audio_video: fields.optional("derivedAudioVideo"),
-                derived_conversation: fields.optional("derivedConversation"),
-                forwarded_by: fields.optional("forwardedBy"),
-                from: fields.optional("from"),
-                on_behalf_of: fields.optional("onBehalfOf"),
-                replaces_audio_video: fields.optional("replacesAudioVideo"),
-                report_media_diagnostics: fields.optional("reportMediaDiagnostics"),
-                send_provisional_answer: fields.optional("sendProvisionalAnswer"),
-                to: fields.optional("to"),
-                transferred_by: fields.optional("transferredBy"),
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoInvitationLinks {
+    self_: "self",
+    accepted_by_contact: "acceptedByContact",
+    accept_with_answer: "acceptWithAnswer",
+    accept_with_phone_audio: "acceptWithPhoneAudio",
+    audio_video: "audioVideo",
+    cancel: "cancel",
+    conversation: "conversation",
+    decline: "decline",
+    delegator: "delegator",
+    derived_audio_video: "derivedAudioVideo",
+    derived_conversation: "derivedConversation",
+    forwarded_by: "forwardedBy",
+    from: "from",
+    on_behalf_of: "onBehalfOf",
+    replaces_audio_video: "replacesAudioVideo",
+    report_media_diagnostics: "reportMediaDiagnostics",
+    send_provisional_answer: "sendProvisionalAnswer",
+    to: "to",
+    transferred_by: "transferredBy",
+    accepted_by_participant: "acceptedByParticipant",
+    ..extra
+});
 
 /// Resources embedded in [`AudioVideoInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -242,25 +174,11 @@ pub struct AudioVideoInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoInvitationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoInvitationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoInvitationEmbedded {
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoInvitationEmbedded {
+    accepted_by_participant: "acceptedByParticipant",
+    from: "from",
+    ..extra
+});
 
 impl AudioVideoInvitation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -25,35 +25,16 @@ pub struct AudioVideoNegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoNegotiation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("mediaAnswer", &self.media_answer);
-        fields.optional("mediaProvisionalAnswer", &self.media_provisional_answer);
-        fields.optional("msAcceptedContentId", &self.ms_accepted_content_id);
-        fields.optional("remoteEndpoint", &self.remote_endpoint);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoNegotiation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoNegotiation {
-                rel: fields.optional("rel"),
-                media_answer: fields.optional("mediaAnswer"),
-                media_provisional_answer: fields.optional("mediaProvisionalAnswer"),
-                ms_accepted_content_id: fields.optional("msAcceptedContentId"),
-                remote_endpoint: fields.optional("remoteEndpoint"),
-                session_context: fields.optional("sessionContext"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoNegotiation {
+    rel: "rel",
+    media_answer: "mediaAnswer",
+    media_provisional_answer: "mediaProvisionalAnswer",
+    ms_accepted_content_id: "msAcceptedContentId",
+    remote_endpoint: "remoteEndpoint",
+    session_context: "sessionContext",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoNegotiation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -68,27 +49,12 @@ pub struct AudioVideoNegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoNegotiationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("audioVideoInvitation", &self.audio_video_invitation);
-        fields.optional("audioVideoSession", &self.audio_video_session);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoNegotiationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoNegotiationLinks {
-                self_: fields.optional("self"),
-                audio_video_invitation: fields.optional("audioVideoInvitation"),
-                audio_video_session: fields.optional("audioVideoSession"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoNegotiationLinks {
+    self_: "self",
+    audio_video_invitation: "audioVideoInvitation",
+    audio_video_session: "audioVideoSession",
+    ..extra
+});
 
 impl AudioVideoNegotiation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

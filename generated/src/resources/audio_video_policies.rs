@@ -18,31 +18,13 @@ pub struct AudioVideoPolicies {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoPolicies {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields
-            .optional("joinScheduledOnlineMeeting", &self.join_scheduled_online_meeting);
-        fields.optional("multiView", &self.multi_view);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoPolicies {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoPolicies {
-                rel: fields.optional("rel"),
-                join_scheduled_online_meeting: fields
-                    .optional("joinScheduledOnlineMeeting"),
-                multi_view: fields.optional("multiView"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoPolicies {
+    rel: "rel",
+    join_scheduled_online_meeting: "joinScheduledOnlineMeeting",
+    multi_view: "multiView",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoPolicies`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -53,23 +35,10 @@ pub struct AudioVideoPoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoPoliciesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoPoliciesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoPoliciesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoPoliciesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AudioVideoPolicies {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -23,33 +23,15 @@ pub struct AudioVideoRenegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoRenegotiation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("direction", &self.direction);
-        fields.optional("mediaAnswer", &self.media_answer);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoRenegotiation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoRenegotiation {
-                rel: fields.optional("rel"),
-                direction: fields.optional("direction"),
-                media_answer: fields.optional("mediaAnswer"),
-                media_offer: fields.optional("mediaOffer"),
-                operation_id: fields.optional("operationId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoRenegotiation {
+    rel: "rel",
+    direction: "direction",
+    media_answer: "mediaAnswer",
+    media_offer: "mediaOffer",
+    operation_id: "operationId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoRenegotiation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -68,31 +50,14 @@ pub struct AudioVideoRenegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoRenegotiationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("answer", &self.answer);
-        fields.optional("audioVideoSession", &self.audio_video_session);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("dismiss", &self.dismiss);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoRenegotiationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoRenegotiationLinks {
-                self_: fields.optional("self"),
-                answer: fields.optional("answer"),
-                audio_video_session: fields.optional("audioVideoSession"),
-                conversation: fields.optional("conversation"),
-                dismiss: fields.optional("dismiss"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoRenegotiationLinks {
+    self_: "self",
+    answer: "answer",
+    audio_video_session: "audioVideoSession",
+    conversation: "conversation",
+    dismiss: "dismiss",
+    ..extra
+});
 
 impl AudioVideoRenegotiation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -24,31 +24,14 @@ pub struct AudioVideoSession {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoSession {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("remoteEndpoint", &self.remote_endpoint);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoSession {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoSession {
-                rel: fields.optional("rel"),
-                remote_endpoint: fields.optional("remoteEndpoint"),
-                session_context: fields.optional("sessionContext"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoSession {
+    rel: "rel",
+    remote_endpoint: "remoteEndpoint",
+    session_context: "sessionContext",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoSession`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,41 +58,18 @@ pub struct AudioVideoSessionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoSessionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("applicationSharing", &self.application_sharing);
-        fields.optional("audioVideo", &self.audio_video);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("dataCollaboration", &self.data_collaboration);
-        fields
-            .optional("publishCallQualityFeedback", &self.publish_call_quality_feedback);
-        fields.optional("renegotiations", &self.renegotiations);
-        fields.optional("resumeAudio", &self.resume_audio);
-        fields.optional("resumeAudioVideo", &self.resume_audio_video);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoSessionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoSessionLinks {
-                self_: fields.optional("self"),
-                application_sharing: fields.optional("applicationSharing"),
-                audio_video: fields.optional("audioVideo"),
-                conversation: fields.optional("conversation"),
-                data_collaboration: fields.optional("dataCollaboration"),
-                publish_call_quality_feedback: fields
-                    .optional("publishCallQualityFeedback"),
-                renegotiations: fields.optional("renegotiations"),
-                resume_audio: fields.optional("resumeAudio"),
-                resume_audio_video: fields.optional("resumeAudioVideo"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoSessionLinks {
+    self_: "self",
+    application_sharing: "applicationSharing",
+    audio_video: "audioVideo",
+    conversation: "conversation",
+    data_collaboration: "dataCollaboration",
+    publish_call_quality_feedback: "publishCallQualityFeedback",
+    renegotiations: "renegotiations",
+    resume_audio: "resumeAudio",
+    resume_audio_video: "resumeAudioVideo",
+    ..extra
+});
 
 impl AudioVideoSession {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

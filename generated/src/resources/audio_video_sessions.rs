@@ -14,25 +14,11 @@ pub struct AudioVideoSessions {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoSessions {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoSessions {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoSessions {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoSessions {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoSessions`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct AudioVideoSessionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoSessionsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoSessionsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoSessionsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoSessionsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl AudioVideoSessions {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -27,33 +27,15 @@ pub struct CallForwardingSettings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for CallForwardingSettings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("activePeriod", &self.active_period);
-        fields.optional("activeSetting", &self.active_setting);
-        fields.optional("unansweredCallHandling", &self.unanswered_call_handling);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for CallForwardingSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(CallForwardingSettings {
-                rel: fields.optional("rel"),
-                active_period: fields.optional("activePeriod"),
-                active_setting: fields.optional("activeSetting"),
-                unanswered_call_handling: fields.optional("unansweredCallHandling"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(CallForwardingSettings {
+    rel: "rel",
+    active_period: "activePeriod",
+    active_setting: "activeSetting",
+    unanswered_call_handling: "unansweredCallHandling",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`CallForwardingSettings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,31 +54,14 @@ pub struct CallForwardingSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for CallForwardingSettingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("turnOffCallForwarding", &self.turn_off_call_forwarding);
-        fields.optional("immediateForwardSettings", &self.immediate_forward_settings);
-        fields.optional("simultaneousRingSettings", &self.simultaneous_ring_settings);
-        fields.optional("unansweredCallSettings", &self.unanswered_call_settings);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for CallForwardingSettingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(CallForwardingSettingsLinks {
-                self_: fields.optional("self"),
-                turn_off_call_forwarding: fields.optional("turnOffCallForwarding"),
-                immediate_forward_settings: fields.optional("immediateForwardSettings"),
-                simultaneous_ring_settings: fields.optional("simultaneousRingSettings"),
-                unanswered_call_settings: fields.optional("unansweredCallSettings"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(CallForwardingSettingsLinks {
+    self_: "self",
+    turn_off_call_forwarding: "turnOffCallForwarding",
+    immediate_forward_settings: "immediateForwardSettings",
+    simultaneous_ring_settings: "simultaneousRingSettings",
+    unanswered_call_settings: "unansweredCallSettings",
+    ..extra
+});
 
 /// Resources embedded in [`CallForwardingSettings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,27 +76,12 @@ pub struct CallForwardingSettingsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for CallForwardingSettingsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("immediateForwardSettings", &self.immediate_forward_settings);
-        fields.optional("simultaneousRingSettings", &self.simultaneous_ring_settings);
-        fields.optional("unansweredCallSettings", &self.unanswered_call_settings);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for CallForwardingSettingsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(CallForwardingSettingsEmbedded {
-                immediate_forward_settings: fields.optional("immediateForwardSettings"),
-                simultaneous_ring_settings: fields.optional("simultaneousRingSettings"),
-                unanswered_call_settings: fields.optional("unansweredCallSettings"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(CallForwardingSettingsEmbedded {
+    immediate_forward_settings: "immediateForwardSettings",
+    simultaneous_ring_settings: "simultaneousRingSettings",
+    unanswered_call_settings: "unansweredCallSettings",
+    ..extra
+});
 
 impl CallForwardingSettings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -210,27 +160,12 @@ pub struct CallForwardingSettingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for CallForwardingSettingsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("activePeriod", &self.active_period);
-        fields.optional("activeSetting", &self.active_setting);
-        fields.optional("unansweredCallHandling", &self.unanswered_call_handling);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for CallForwardingSettingsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(CallForwardingSettingsRequest {
-                active_period: fields.optional("activePeriod"),
-                active_setting: fields.optional("activeSetting"),
-                unanswered_call_handling: fields.optional("unansweredCallHandling"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(CallForwardingSettingsRequest {
+    active_period: "activePeriod",
+    active_setting: "activeSetting",
+    unanswered_call_handling: "unansweredCallHandling",
+    ..extra
+});
 
 impl RequestBody for CallForwardingSettingsRequest {}
 

@@ -14,25 +14,11 @@ pub struct ChangeNumber {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeNumber {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeNumber {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ChangeNumber {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ChangeNumber {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ChangeNumber`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ChangeNumberLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeNumberLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeNumberLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ChangeNumberLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ChangeNumberLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ChangeNumber {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -112,25 +85,11 @@ pub struct ChangeNumberRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeNumberRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("includeInContactCard", &self.include_in_contact_card);
-        fields.optional("number", &self.number);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeNumberRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ChangeNumberRequest {
-                include_in_contact_card: fields.optional("includeInContactCard"),
-                number: fields.optional("number"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ChangeNumberRequest {
+    include_in_contact_card: "includeInContactCard",
+    number: "number",
+    ..extra
+});
 
 impl RequestBody for ChangeNumberRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -150,14 +109,11 @@ pub struct ChangeNumberQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeNumberQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("includeInContactCard", &self.include_in_contact_card);
-        fields.optional("number", &self.number);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(ChangeNumberQuery {
+    include_in_contact_card: "includeInContactCard",
+    number: "number",
+    ..extra
+});
 
 impl Post for ChangeNumber {
     type Body = ChangeNumberRequest;

@@ -14,25 +14,11 @@ pub struct ChangeVisibility {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeVisibility {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeVisibility {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ChangeVisibility {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ChangeVisibility {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ChangeVisibility`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ChangeVisibilityLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeVisibilityLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeVisibilityLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ChangeVisibilityLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ChangeVisibilityLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ChangeVisibility {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -104,23 +77,10 @@ pub struct ChangeVisibilityRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeVisibilityRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("includeInContactCard", &self.include_in_contact_card);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeVisibilityRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ChangeVisibilityRequest {
-                include_in_contact_card: fields.optional("includeInContactCard"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ChangeVisibilityRequest {
+    include_in_contact_card: "includeInContactCard",
+    ..extra
+});
 
 impl RequestBody for ChangeVisibilityRequest {}
 
@@ -133,13 +93,10 @@ pub struct ChangeVisibilityQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ChangeVisibilityQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("includeInContactCard", &self.include_in_contact_card);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(ChangeVisibilityQuery {
+    include_in_contact_card: "includeInContactCard",
+    ..extra
+});
 
 impl Post for ChangeVisibility {
     type Body = ChangeVisibilityRequest;

@@ -42,43 +42,20 @@ pub struct Communication {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Communication {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("audioPreference", &self.audio_preference);
-        fields.optional("conversationHistory", &self.conversation_history);
-        fields.optional("lisLocation", &self.lis_location);
-        fields.optional("lisQueryResult", &self.lis_query_result);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("publishEndpointLocation", &self.publish_endpoint_location);
-        fields.optional("supportedMessageFormats", &self.supported_message_formats);
-        fields.optional("supportedModalities", &self.supported_modalities);
-        fields.optional("videoBasedScreenSharing", &self.video_based_screen_sharing);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Communication {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Communication {
-                rel: fields.optional("rel"),
-                audio_preference: fields.optional("audioPreference"),
-                conversation_history: fields.optional("conversationHistory"),
-                lis_location: fields.optional("lisLocation"),
-                lis_query_result: fields.optional("lisQueryResult"),
-                phone_number: fields.optional("phoneNumber"),
-                publish_endpoint_location: fields.optional("publishEndpointLocation"),
-                supported_message_formats: fields.optional("supportedMessageFormats"),
-                supported_modalities: fields.optional("supportedModalities"),
-                video_based_screen_sharing: fields.optional("videoBasedScreenSharing"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Communication {
+    rel: "rel",
+    audio_preference: "audioPreference",
+    conversation_history: "conversationHistory",
+    lis_location: "lisLocation",
+    lis_query_result: "lisQueryResult",
+    phone_number: "phoneNumber",
+    publish_endpoint_location: "publishEndpointLocation",
+    supported_message_formats: "supportedMessageFormats",
+    supported_modalities: "supportedModalities",
+    video_based_screen_sharing: "videoBasedScreenSharing",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Communication`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -127,72 +104,27 @@ pub struct CommunicationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for CommunicationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("conversationLogs", &self.conversation_logs);
-        fields.optional("conversations", &self.conversations);
-        fields.optional("joinOnlineMeeting", &self.join_online_meeting);
-        fields.optional("mediaPolicies", &self.media_policies);
-        fields.optional("mediaRelayAccessToken", &self.media_relay_access_token);
-        fields.optional("missedItems", &self.missed_items);
-        fields.optional("replayMessage", &self.replay_message);
-        fields
-            .optional(
-                "startAudioOnBehalfOfDelegator",
-                &self.start_audio_on_behalf_of_delegator,
-            );
-        fields.optional("startAudio", &self.start_audio);
-        fields
-            .optional(
-                "startAudioVideoOnBehalfOfDelegator",
-                &self.start_audio_video_on_behalf_of_delegator,
-            );
-        fields.optional("startAudioVideo", &self.start_audio_video);
-        fields.optional("startEmergencyCall", &self.start_emergency_call);
-        fields.optional("startMessaging", &self.start_messaging);
-        fields.optional("startOnlineMeeting", &self.start_online_meeting);
-        fields
-            .optional(
-                "startPhoneAudioOnBehalfOfDelegator",
-                &self.start_phone_audio_on_behalf_of_delegator,
-            );
-        fields.optional("startPhoneAudio", &self.start_phone_audio);
-        fields.optional("startVideo", &self.start_video);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for CommunicationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(CommunicationLinks {
-                self_: fields.optional("self"),
-                conversation_logs: fields.optional("conversationLogs"),
-                conversations: fields.optional("conversations"),
-                join_online_meeting: fields.optional("joinOnlineMeeting"),
-                media_policies: fields.optional("mediaPolicies"),
-                media_relay_access_token: fields.optional("mediaRelayAccessToken"),
-                missed_items: fields.optional("missedItems"),
-                replay_message: fields.optional("replayMessage"),
-                start_audio_on_behalf_of_delegator: fields
-                    .optional("startAudioOnBehalfOfDelegator"),
-                start_audio: fields.optional("startAudio"),
-                start_audio_video_on_behalf_of_delegator: fields
-                    .optional("startAudioVideoOnBehalfOfDelegator"),
-                start_audio_video: fields.optional("startAudioVideo"),
-                start_emergency_call: fields.optional("startEmergencyCall"),
-                start_messaging: fields.optional("startMessaging"),
-                start_online_meeting: fields.optional("startOnlineMeeting"),
-                start_phone_audio_on_behalf_of_delegator: fields
-                    .optional("startPhoneAudioOnBehalfOfDelegator"),
-                start_phone_audio: fields.optional("startPhoneAudio"),
-                start_video: fields.optional("startVideo"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(CommunicationLinks {
+    self_: "self",
+    conversation_logs: "conversationLogs",
+    conversations: "conversations",
+    join_online_meeting: "joinOnlineMeeting",
+    media_policies: "mediaPolicies",
+    media_relay_access_token: "mediaRelayAccessToken",
+    missed_items: "missedItems",
+    replay_message: "replayMessage",
+    start_audio_on_behalf_of_delegator: "startAudioOnBehalfOfDelegator",
+    start_audio: "startAudio",
+    start_audio_video_on_behalf_of_delegator: "startAudioVideoOnBehalfOfDelegator",
+    start_audio_video: "startAudioVideo",
+    start_emergency_call: "startEmergencyCall",
+    start_messaging: "startMessaging",
+    start_online_meeting: "startOnlineMeeting",
+    start_phone_audio_on_behalf_of_delegator: "startPhoneAudioOnBehalfOfDelegator",
+    start_phone_audio: "startPhoneAudio",
+    start_video: "startVideo",
+    ..extra
+});
 
 impl Communication {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -342,39 +274,18 @@ pub struct CommunicationRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for CommunicationRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("audioPreference", &self.audio_preference);
-        fields.optional("conversationHistory", &self.conversation_history);
-        fields.optional("lisLocation", &self.lis_location);
-        fields.optional("lisQueryResult", &self.lis_query_result);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("publishEndpointLocation", &self.publish_endpoint_location);
-        fields.optional("supportedMessageFormats", &self.supported_message_formats);
-        fields.optional("supportedModalities", &self.supported_modalities);
-        fields.optional("videoBasedScreenSharing", &self.video_based_screen_sharing);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for CommunicationRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(CommunicationRequest {
-                audio_preference: fields.optional("audioPreference"),
-                conversation_history: fields.optional("conversationHistory"),
-                lis_location: fields.optional("lisLocation"),
-                lis_query_result: fields.optional("lisQueryResult"),
-                phone_number: fields.optional("phoneNumber"),
-                publish_endpoint_location: fields.optional("publishEndpointLocation"),
-                supported_message_formats: fields.optional("supportedMessageFormats"),
-                supported_modalities: fields.optional("supportedModalities"),
-                video_based_screen_sharing: fields.optional("videoBasedScreenSharing"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(CommunicationRequest {
+    audio_preference: "audioPreference",
+    conversation_history: "conversationHistory",
+    lis_location: "lisLocation",
+    lis_query_result: "lisQueryResult",
+    phone_number: "phoneNumber",
+    publish_endpoint_location: "publishEndpointLocation",
+    supported_message_formats: "supportedMessageFormats",
+    supported_modalities: "supportedModalities",
+    video_based_screen_sharing: "videoBasedScreenSharing",
+    ..extra
+});
 
 impl RequestBody for CommunicationRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -16,27 +16,12 @@ pub struct ContactLocation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactLocation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("location", &self.location);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactLocation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactLocation {
-                rel: fields.optional("rel"),
-                location: fields.optional("location"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactLocation {
+    rel: "rel",
+    location: "location",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactLocation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -47,23 +32,10 @@ pub struct ContactLocationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactLocationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactLocationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactLocationLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactLocationLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContactLocation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

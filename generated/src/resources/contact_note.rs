@@ -19,29 +19,13 @@ pub struct ContactNote {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactNote {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("message", &self.message);
-        fields.optional("type", &self.r#type);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactNote {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactNote {
-                rel: fields.optional("rel"),
-                message: fields.optional("message"),
-                r#type: fields.optional("type"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactNote {
+    rel: "rel",
+    message: "message",
+    r#type: "type",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactNote`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,23 +36,10 @@ pub struct ContactNoteLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactNoteLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactNoteLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactNoteLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactNoteLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContactNote {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct ContactPhoto {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPhoto {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPhoto {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPhoto {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPhoto {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactPhoto`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ContactPhotoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPhotoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPhotoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPhotoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPhotoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContactPhoto {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -106,13 +79,10 @@ pub struct ContactPhotoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPhotoQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("size", &self.size);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(ContactPhotoQuery {
+    size: "size",
+    ..extra
+});
 
 impl Get for ContactPhoto {
     type Query = ContactPhotoQuery;

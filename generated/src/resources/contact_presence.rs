@@ -23,33 +23,15 @@ pub struct ContactPresence {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPresence {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("activity", &self.activity);
-        fields.optional("availability", &self.availability);
-        fields.optional("deviceType", &self.device_type);
-        fields.optional("lastActive", &self.last_active);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPresence {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPresence {
-                rel: fields.optional("rel"),
-                activity: fields.optional("activity"),
-                availability: fields.optional("availability"),
-                device_type: fields.optional("deviceType"),
-                last_active: fields.optional("lastActive"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPresence {
+    rel: "rel",
+    activity: "activity",
+    availability: "availability",
+    device_type: "deviceType",
+    last_active: "lastActive",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactPresence`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,23 +42,10 @@ pub struct ContactPresenceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPresenceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPresenceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPresenceLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPresenceLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContactPresence {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

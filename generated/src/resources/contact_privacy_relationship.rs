@@ -17,27 +17,12 @@ pub struct ContactPrivacyRelationship {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPrivacyRelationship {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("relationshipLevel", &self.relationship_level);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPrivacyRelationship {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPrivacyRelationship {
-                rel: fields.optional("rel"),
-                relationship_level: fields.optional("relationshipLevel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship {
+    rel: "rel",
+    relationship_level: "relationshipLevel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactPrivacyRelationship`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct ContactPrivacyRelationshipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPrivacyRelationshipLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPrivacyRelationshipLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPrivacyRelationshipLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPrivacyRelationshipLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContactPrivacyRelationship {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

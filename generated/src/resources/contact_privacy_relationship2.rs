@@ -18,27 +18,12 @@ pub struct ContactPrivacyRelationship2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPrivacyRelationship2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("relationshipLevel", &self.relationship_level);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPrivacyRelationship2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPrivacyRelationship2 {
-                rel: fields.optional("rel"),
-                relationship_level: fields.optional("relationshipLevel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship2 {
+    rel: "rel",
+    relationship_level: "relationshipLevel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactPrivacyRelationship2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -53,30 +38,11 @@ pub struct ContactPrivacyRelationship2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPrivacyRelationship2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields
-            .optional(
-                "resetContactPrivacyRelationship",
-                &self.reset_contact_privacy_relationship,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPrivacyRelationship2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPrivacyRelationship2Links {
-                self_: fields.optional("self"),
-                reset_contact_privacy_relationship: fields
-                    .optional("resetContactPrivacyRelationship"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship2Links {
+    self_: "self",
+    reset_contact_privacy_relationship: "resetContactPrivacyRelationship",
+    ..extra
+});
 
 impl ContactPrivacyRelationship2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -138,23 +104,10 @@ pub struct ContactPrivacyRelationship2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactPrivacyRelationship2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("relationshipLevel", &self.relationship_level);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactPrivacyRelationship2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactPrivacyRelationship2Request {
-                relationship_level: fields.optional("relationshipLevel"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactPrivacyRelationship2Request {
+    relationship_level: "relationshipLevel",
+    ..extra
+});
 
 impl RequestBody for ContactPrivacyRelationship2Request {}
 

@@ -17,27 +17,12 @@ pub struct ContactSupportedModalities {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactSupportedModalities {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("modalities", &self.modalities);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactSupportedModalities {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactSupportedModalities {
-                rel: fields.optional("rel"),
-                modalities: fields.optional("modalities"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactSupportedModalities {
+    rel: "rel",
+    modalities: "modalities",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContactSupportedModalities`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct ContactSupportedModalitiesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContactSupportedModalitiesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactSupportedModalitiesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContactSupportedModalitiesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContactSupportedModalitiesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContactSupportedModalities {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct ContinueAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContinueAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ContinueAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContinueAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -101,27 +74,12 @@ pub struct ContinueAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueAudioVideoRequest {
-                operation_id: fields.optional("operationId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueAudioVideoRequest {
+    operation_id: "operationId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    ..extra
+});
 
 impl RequestBody for ContinueAudioVideoRequest {}
 

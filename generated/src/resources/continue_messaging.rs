@@ -15,25 +15,11 @@ pub struct ContinueMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueMessaging {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueMessaging {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueMessaging {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueMessaging {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContinueMessaging`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ContinueMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueMessagingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueMessagingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueMessagingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueMessagingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContinueMessaging {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -99,25 +72,11 @@ pub struct ContinueMessagingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueMessagingRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("message", &self.message);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueMessagingRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueMessagingRequest {
-                operation_id: fields.optional("operationId"),
-                message: fields.optional("message"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueMessagingRequest {
+    operation_id: "operationId",
+    message: "message",
+    ..extra
+});
 
 impl RequestBody for ContinueMessagingRequest {}
 

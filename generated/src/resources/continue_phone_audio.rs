@@ -15,25 +15,11 @@ pub struct ContinuePhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinuePhoneAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinuePhoneAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinuePhoneAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinuePhoneAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContinuePhoneAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ContinuePhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinuePhoneAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinuePhoneAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinuePhoneAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinuePhoneAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContinuePhoneAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -99,25 +72,11 @@ pub struct ContinuePhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinuePhoneAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinuePhoneAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinuePhoneAudioRequest {
-                operation_id: fields.optional("operationId"),
-                phone_number: fields.optional("phoneNumber"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinuePhoneAudioRequest {
+    operation_id: "operationId",
+    phone_number: "phoneNumber",
+    ..extra
+});
 
 impl RequestBody for ContinuePhoneAudioRequest {}
 

@@ -15,25 +15,11 @@ pub struct ContinueVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ContinueVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ContinueVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ContinueVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -101,27 +74,12 @@ pub struct ContinueVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ContinueVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContinueVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ContinueVideoRequest {
-                operation_id: fields.optional("operationId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ContinueVideoRequest {
+    operation_id: "operationId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    ..extra
+});
 
 impl RequestBody for ContinueVideoRequest {}
 

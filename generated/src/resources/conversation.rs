@@ -44,49 +44,23 @@ pub struct Conversation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Conversation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("activeModalities", &self.active_modalities);
-        fields.optional("audienceMessaging", &self.audience_messaging);
-        fields.optional("audienceMute", &self.audience_mute);
-        fields.optional("created", &self.created);
-        fields.optional("expirationTime", &self.expiration_time);
-        fields.optional("importance", &self.importance);
-        fields.optional("participantCount", &self.participant_count);
-        fields.optional("readLocally", &self.read_locally);
-        fields.optional("recording", &self.recording);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Conversation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Conversation {
-                rel: fields.optional("rel"),
-                active_modalities: fields.optional("activeModalities"),
-                audience_messaging: fields.optional("audienceMessaging"),
-                audience_mute: fields.optional("audienceMute"),
-                created: fields.optional("created"),
-                expiration_time: fields.optional("expirationTime"),
-                importance: fields.optional("importance"),
-                participant_count: fields.optional("participantCount"),
-                read_locally: fields.optional("readLocally"),
-                recording: fields.optional("recording"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Conversation {
+    rel: "rel",
+    active_modalities: "activeModalities",
+    audience_messaging: "audienceMessaging",
+    audience_mute: "audienceMute",
+    created: "created",
+    expiration_time: "expirationTime",
+    importance: "importance",
+    participant_count: "participantCount",
+    read_locally: "readLocally",
+    recording: "recording",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Conversation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -131,57 +105,27 @@ pub struct ConversationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("addParticipant", &self.add_participant);
-        fields.optional("applicationSharing", &self.application_sharing);
-        fields.optional("attendees", &self.attendees);
-        fields.optional("audioVideo", &self.audio_video);
-        fields.optional("dataCollaboration", &self.data_collaboration);
-        fields.optional("disableAudienceMessaging", &self.disable_audience_messaging);
-        fields.optional("disableAudienceMuteLock", &self.disable_audience_mute_lock);
-        fields.optional("enableAudienceMessaging", &self.enable_audience_messaging);
-        fields.optional("enableAudienceMuteLock", &self.enable_audience_mute_lock);
-        fields.optional("leaders", &self.leaders);
-        fields.optional("lobby", &self.lobby);
-        fields.optional("localParticipant", &self.local_participant);
-        fields.optional("messaging", &self.messaging);
-        fields.optional("onlineMeeting", &self.online_meeting);
-        fields.optional("participants", &self.participants);
-        fields.optional("phoneAudio", &self.phone_audio);
-        fields.optional("userAcknowledged", &self.user_acknowledged);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLinks {
-                self_: fields.optional("self"),
-                add_participant: fields.optional("addParticipant"),
-                application_sharing: fields.optional("applicationSharing"),
-                attendees: fields.optional("attendees"),
-                audio_video: fields.optional("audioVideo"),
-                data_collaboration: fields.optional("dataCollaboration"),
-                disable_audience_messaging: fields.optional("disableAudienceMessaging"),
-                disable_audience_mute_lock: fields.optional("disableAudienceMuteLock"),
-                enable_audience_messaging: fields.optional("enableAudienceMessaging"),
-                enable_audience_mute_lock: fields.optional("enableAudienceMuteLock"),
-                leaders: fields.optional("leaders"),
-                lobby: fields.optional("lobby"),
-                local_participant: fields.optional("localParticipant"),
-                messaging: fields.optional("messaging"),
-                online_meeting: fields.optional("onlineMeeting"),
-                participants: fields.optional("participants"),
-                phone_audio: fields.optional("phoneAudio"),
-                user_acknowledged: fields.optional("userAcknowledged"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLinks {
+    self_: "self",
+    add_participant: "addParticipant",
+    application_sharing: "applicationSharing",
+    attendees: "attendees",
+    audio_video: "audioVideo",
+    data_collaboration: "dataCollaboration",
+    disable_audience_messaging: "disableAudienceMessaging",
+    disable_audience_mute_lock: "disableAudienceMuteLock",
+    enable_audience_messaging: "enableAudienceMessaging",
+    enable_audience_mute_lock: "enableAudienceMuteLock",
+    leaders: "leaders",
+    lobby: "lobby",
+    local_participant: "localParticipant",
+    messaging: "messaging",
+    online_meeting: "onlineMeeting",
+    participants: "participants",
+    phone_audio: "phoneAudio",
+    user_acknowledged: "userAcknowledged",
+    ..extra
+});
 
 impl Conversation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -16,27 +16,12 @@ pub struct ConversationExtensionResult {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationExtensionResult {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("result", &self.result);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationExtensionResult {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationExtensionResult {
-                rel: fields.optional("rel"),
-                result: fields.optional("result"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationExtensionResult {
+    rel: "rel",
+    result: "result",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ConversationExtensionResult`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -47,23 +32,10 @@ pub struct ConversationExtensionResultLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationExtensionResultLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationExtensionResultLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationExtensionResultLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationExtensionResultLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ConversationExtensionResult {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -42,49 +42,23 @@ pub struct ConversationLog {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLog {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("creationTime", &self.creation_time);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("modalities", &self.modalities);
-        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
-        fields.optional("previewMessage", &self.preview_message);
-        fields.optional("status", &self.status);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("totalRecipientsCount", &self.total_recipients_count);
-        fields.optional("type", &self.r#type);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLog {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLog {
-                rel: fields.optional("rel"),
-                creation_time: fields.optional("creationTime"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                modalities: fields.optional("modalities"),
-                online_meeting_uri: fields.optional("onlineMeetingUri"),
-                preview_message: fields.optional("previewMessage"),
-                status: fields.optional("status"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                total_recipients_count: fields.optional("totalRecipientsCount"),
-                r#type: fields.optional("type"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLog {
+    rel: "rel",
+    creation_time: "creationTime",
+    direction: "direction",
+    importance: "importance",
+    modalities: "modalities",
+    online_meeting_uri: "onlineMeetingUri",
+    preview_message: "previewMessage",
+    status: "status",
+    subject: "subject",
+    thread_id: "threadId",
+    total_recipients_count: "totalRecipientsCount",
+    r#type: "type",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`ConversationLog`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,41 +85,18 @@ pub struct ConversationLogLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("continueAudio", &self.continue_audio);
-        fields.optional("continueAudioVideo", &self.continue_audio_video);
-        fields.optional("continueMessaging", &self.continue_messaging);
-        fields.optional("continuePhoneAudio", &self.continue_phone_audio);
-        fields.optional("continueVideo", &self.continue_video);
-        fields
-            .optional("conversationLogTranscripts", &self.conversation_log_transcripts);
-        fields.optional("markAsRead", &self.mark_as_read);
-        fields.optional("conversationLogRecipient", &self.conversation_log_recipient);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogLinks {
-                self_: fields.optional("self"),
-                continue_audio: fields.optional("continueAudio"),
-                continue_audio_video: fields.optional("continueAudioVideo"),
-                continue_messaging: fields.optional("continueMessaging"),
-                continue_phone_audio: fields.optional("continuePhoneAudio"),
-                continue_video: fields.optional("continueVideo"),
-                conversation_log_transcripts: fields
-                    .optional("conversationLogTranscripts"),
-                mark_as_read: fields.optional("markAsRead"),
-                conversation_log_recipient: fields.optional("conversationLogRecipient"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogLinks {
+    self_: "self",
+    continue_audio: "continueAudio",
+    continue_audio_video: "continueAudioVideo",
+    continue_messaging: "continueMessaging",
+    continue_phone_audio: "continuePhoneAudio",
+    continue_video: "continueVideo",
+    conversation_log_transcripts: "conversationLogTranscripts",
+    mark_as_read: "markAsRead",
+    conversation_log_recipient: "conversationLogRecipient",
+    ..extra
+});
 
 /// Resources embedded in [`ConversationLog`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -156,23 +107,10 @@ pub struct ConversationLogEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("conversationLogRecipient", &self.conversation_log_recipient);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogEmbedded {
-                conversation_log_recipient: fields.optional("conversationLogRecipient"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogEmbedded {
+    conversation_log_recipient: "conversationLogRecipient",
+    ..extra
+});
 
 impl ConversationLog {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -19,29 +19,13 @@ pub struct ConversationLogRecipient {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogRecipient {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("displayName", &self.display_name);
-        fields.optional("sipUri", &self.sip_uri);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogRecipient {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogRecipient {
-                rel: fields.optional("rel"),
-                display_name: fields.optional("displayName"),
-                sip_uri: fields.optional("sipUri"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogRecipient {
+    rel: "rel",
+    display_name: "displayName",
+    sip_uri: "sipUri",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ConversationLogRecipient`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -58,29 +42,13 @@ pub struct ConversationLogRecipientLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogRecipientLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("contactPhoto", &self.contact_photo);
-        fields.optional("contactPresence", &self.contact_presence);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogRecipientLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogRecipientLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                contact_photo: fields.optional("contactPhoto"),
-                contact_presence: fields.optional("contactPresence"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogRecipientLinks {
+    self_: "self",
+    contact: "contact",
+    contact_photo: "contactPhoto",
+    contact_presence: "contactPresence",
+    ..extra
+});
 
 impl ConversationLogRecipient {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

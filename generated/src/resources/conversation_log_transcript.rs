@@ -19,29 +19,13 @@ pub struct ConversationLogTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogTranscript {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("timeStamp", &self.time_stamp);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogTranscript {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogTranscript {
-                rel: fields.optional("rel"),
-                time_stamp: fields.optional("timeStamp"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogTranscript {
+    rel: "rel",
+    time_stamp: "timeStamp",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`ConversationLogTranscript`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,33 +46,15 @@ pub struct ConversationLogTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogTranscriptLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("me", &self.me);
-        fields.optional("audioTranscript", &self.audio_transcript);
-        fields.optional("errorTranscript", &self.error_transcript);
-        fields.optional("messageTranscript", &self.message_transcript);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogTranscriptLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogTranscriptLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                me: fields.optional("me"),
-                audio_transcript: fields.optional("audioTranscript"),
-                error_transcript: fields.optional("errorTranscript"),
-                message_transcript: fields.optional("messageTranscript"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogTranscriptLinks {
+    self_: "self",
+    contact: "contact",
+    me: "me",
+    audio_transcript: "audioTranscript",
+    error_transcript: "errorTranscript",
+    message_transcript: "messageTranscript",
+    ..extra
+});
 
 /// Resources embedded in [`ConversationLogTranscript`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,27 +69,12 @@ pub struct ConversationLogTranscriptEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogTranscriptEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("audioTranscript", &self.audio_transcript);
-        fields.optional("errorTranscript", &self.error_transcript);
-        fields.optional("messageTranscript", &self.message_transcript);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogTranscriptEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogTranscriptEmbedded {
-                audio_transcript: fields.optional("audioTranscript"),
-                error_transcript: fields.optional("errorTranscript"),
-                message_transcript: fields.optional("messageTranscript"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogTranscriptEmbedded {
+    audio_transcript: "audioTranscript",
+    error_transcript: "errorTranscript",
+    message_transcript: "messageTranscript",
+    ..extra
+});
 
 impl ConversationLogTranscript {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct ConversationLogs {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogs {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogs {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogs {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogs {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ConversationLogs`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,25 +32,11 @@ pub struct ConversationLogsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("conversationLog", &self.conversation_log);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationLogsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationLogsLinks {
-                self_: fields.optional("self"),
-                conversation_log: fields.optional("conversationLog"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationLogsLinks {
+    self_: "self",
+    conversation_log: "conversationLog",
+    ..extra
+});
 
 impl ConversationLogs {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -114,13 +86,10 @@ pub struct ConversationLogsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationLogsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("limit", &self.limit);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(ConversationLogsQuery {
+    limit: "limit",
+    ..extra
+});
 
 impl Get for ConversationLogs {
     type Query = ConversationLogsQuery;

@@ -15,25 +15,11 @@ pub struct Conversations {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Conversations {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Conversations {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Conversations {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Conversations {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Conversations`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,25 +32,11 @@ pub struct ConversationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ConversationsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("conversation", &self.conversation);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ConversationsLinks {
-                self_: fields.optional("self"),
-                conversation: fields.optional("conversation"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ConversationsLinks {
+    self_: "self",
+    conversation: "conversation",
+    ..extra
+});
 
 impl Conversations {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct DataCollaboration {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DataCollaboration {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DataCollaboration {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DataCollaboration {
-                rel: fields.optional("rel"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DataCollaboration {
+    rel: "rel",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`DataCollaboration`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct DataCollaborationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DataCollaborationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("conversation", &self.conversation);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DataCollaborationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DataCollaborationLinks {
-                self_: fields.optional("self"),
-                conversation: fields.optional("conversation"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DataCollaborationLinks {
+    self_: "self",
+    conversation: "conversation",
+    ..extra
+});
 
 impl DataCollaboration {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct Decline {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Decline {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Decline {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Decline {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Decline {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Decline`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct DeclineLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DeclineLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DeclineLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DeclineLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DeclineLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Decline {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -96,23 +69,10 @@ pub struct DeclineRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DeclineRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DeclineRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DeclineRequest {
-                reason: fields.optional("reason"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DeclineRequest {
+    reason: "reason",
+    ..extra
+});
 
 impl RequestBody for DeclineRequest {}
 

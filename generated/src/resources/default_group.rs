@@ -19,29 +19,13 @@ pub struct DefaultGroup {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DefaultGroup {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("name", &self.name);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DefaultGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DefaultGroup {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                name: fields.optional("name"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DefaultGroup {
+    rel: "rel",
+    id: "id",
+    name: "name",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`DefaultGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct DefaultGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DefaultGroupLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("groupContacts", &self.group_contacts);
-        fields.optional("subscribeToGroupPresence", &self.subscribe_to_group_presence);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DefaultGroupLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DefaultGroupLinks {
-                self_: fields.optional("self"),
-                group_contacts: fields.optional("groupContacts"),
-                subscribe_to_group_presence: fields.optional("subscribeToGroupPresence"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DefaultGroupLinks {
+    self_: "self",
+    group_contacts: "groupContacts",
+    subscribe_to_group_presence: "subscribeToGroupPresence",
+    ..extra
+});
 
 impl DefaultGroup {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -19,29 +19,13 @@ pub struct DelegatesGroup {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DelegatesGroup {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("name", &self.name);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DelegatesGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DelegatesGroup {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                name: fields.optional("name"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DelegatesGroup {
+    rel: "rel",
+    id: "id",
+    name: "name",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`DelegatesGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct DelegatesGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DelegatesGroupLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("groupContacts", &self.group_contacts);
-        fields.optional("subscribeToGroupPresence", &self.subscribe_to_group_presence);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DelegatesGroupLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DelegatesGroupLinks {
-                self_: fields.optional("self"),
-                group_contacts: fields.optional("groupContacts"),
-                subscribe_to_group_presence: fields.optional("subscribeToGroupPresence"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DelegatesGroupLinks {
+    self_: "self",
+    group_contacts: "groupContacts",
+    subscribe_to_group_presence: "subscribeToGroupPresence",
+    ..extra
+});
 
 impl DelegatesGroup {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -47,53 +47,25 @@ pub struct Delegator {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Delegator {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("company", &self.company);
-        fields.optional("department", &self.department);
-        fields.optional("emailAddresses", &self.email_addresses);
-        fields.optional("homePhoneNumber", &self.home_phone_number);
-        fields.optional("sourceNetworkIconUrl", &self.source_network_icon_url);
-        fields.optional("mobilePhoneNumber", &self.mobile_phone_number);
-        fields.optional("name", &self.name);
-        fields.optional("office", &self.office);
-        fields.optional("otherPhoneNumber", &self.other_phone_number);
-        fields.optional("sourceNetwork", &self.source_network);
-        fields.optional("title", &self.title);
-        fields.optional("type", &self.r#type);
-        fields.optional("uri", &self.uri);
-        fields.optional("workPhoneNumber", &self.work_phone_number);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Delegator {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Delegator {
-                rel: fields.optional("rel"),
-                company: fields.optional("company"),
-                department: fields.optional("department"),
-                email_addresses: fields.optional("emailAddresses"),
-                home_phone_number: fields.optional("homePhoneNumber"),
-                source_network_icon_url: fields.optional("sourceNetworkIconUrl"),
-                mobile_phone_number: fields.optional("mobilePhoneNumber"),
-                name: fields.optional("name"),
-                office: fields.optional("office"),
-                other_phone_number: fields.optional("otherPhoneNumber"),
-                source_network: fields.optional("sourceNetwork"),
-                title: fields.optional("title"),
-                r#type: fields.optional("type"),
-                uri: fields.optional("uri"),
-                work_phone_number: fields.optional("workPhoneNumber"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Delegator {
+    rel: "rel",
+    company: "company",
+    department: "department",
+    email_addresses: "emailAddresses",
+    home_phone_number: "homePhoneNumber",
+    source_network_icon_url: "sourceNetworkIconUrl",
+    mobile_phone_number: "mobilePhoneNumber",
+    name: "name",
+    office: "office",
+    other_phone_number: "otherPhoneNumber",
+    source_network: "sourceNetwork",
+    title: "title",
+    r#type: "type",
+    uri: "uri",
+    work_phone_number: "workPhoneNumber",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Delegator`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -116,39 +88,16 @@ pub struct DelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DelegatorLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contactLocation", &self.contact_location);
-        fields.optional("contactNote", &self.contact_note);
-        fields.optional("contactPhoto", &self.contact_photo);
-        fields.optional("contactPresence", &self.contact_presence);
-        fields
-            .optional("contactPrivacyRelationship", &self.contact_privacy_relationship);
-        fields
-            .optional("contactSupportedModalities", &self.contact_supported_modalities);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DelegatorLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DelegatorLinks {
-                self_: fields.optional("self"),
-                contact_location: fields.optional("contactLocation"),
-                contact_note: fields.optional("contactNote"),
-                contact_photo: fields.optional("contactPhoto"),
-                contact_presence: fields.optional("contactPresence"),
-                contact_privacy_relationship: fields
-                    .optional("contactPrivacyRelationship"),
-                contact_supported_modalities: fields
-                    .optional("contactSupportedModalities"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DelegatorLinks {
+    self_: "self",
+    contact_location: "contactLocation",
+    contact_note: "contactNote",
+    contact_photo: "contactPhoto",
+    contact_presence: "contactPresence",
+    contact_privacy_relationship: "contactPrivacyRelationship",
+    contact_supported_modalities: "contactSupportedModalities",
+    ..extra
+});
 
 impl Delegator {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -20,31 +20,14 @@ pub struct DialInRegion {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DialInRegion {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("languages", &self.languages);
-        fields.optional("name", &self.name);
-        fields.optional("number", &self.number);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DialInRegion {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DialInRegion {
-                rel: fields.optional("rel"),
-                languages: fields.optional("languages"),
-                name: fields.optional("name"),
-                number: fields.optional("number"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DialInRegion {
+    rel: "rel",
+    languages: "languages",
+    name: "name",
+    number: "number",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`DialInRegion`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,23 +38,10 @@ pub struct DialInRegionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DialInRegionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DialInRegionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DialInRegionLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DialInRegionLinks {
+    self_: "self",
+    ..extra
+});
 
 impl DialInRegion {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

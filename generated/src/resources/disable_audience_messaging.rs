@@ -14,25 +14,11 @@ pub struct DisableAudienceMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DisableAudienceMessaging {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DisableAudienceMessaging {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DisableAudienceMessaging {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DisableAudienceMessaging {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`DisableAudienceMessaging`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct DisableAudienceMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DisableAudienceMessagingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DisableAudienceMessagingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DisableAudienceMessagingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DisableAudienceMessagingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl DisableAudienceMessaging {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct DisableAudienceMuteLock {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DisableAudienceMuteLock {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DisableAudienceMuteLock {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DisableAudienceMuteLock {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DisableAudienceMuteLock {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`DisableAudienceMuteLock`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct DisableAudienceMuteLockLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DisableAudienceMuteLockLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DisableAudienceMuteLockLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DisableAudienceMuteLockLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DisableAudienceMuteLockLinks {
+    self_: "self",
+    ..extra
+});
 
 impl DisableAudienceMuteLock {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct Dismiss {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Dismiss {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Dismiss {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Dismiss {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Dismiss {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Dismiss`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct DismissLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DismissLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DismissLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DismissLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DismissLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Dismiss {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -96,23 +69,10 @@ pub struct DismissRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DismissRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DismissRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DismissRequest {
-                reason: fields.optional("reason"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DismissRequest {
+    reason: "reason",
+    ..extra
+});
 
 impl RequestBody for DismissRequest {}
 

@@ -26,33 +26,15 @@ pub struct DistributionGroup {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DistributionGroup {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("uri", &self.uri);
-        fields.optional("id", &self.id);
-        fields.optional("name", &self.name);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributionGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DistributionGroup {
-                rel: fields.optional("rel"),
-                uri: fields.optional("uri"),
-                id: fields.optional("id"),
-                name: fields.optional("name"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DistributionGroup {
+    rel: "rel",
+    uri: "uri",
+    id: "id",
+    name: "name",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`DistributionGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,35 +57,16 @@ pub struct DistributionGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DistributionGroupLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("addToContactList", &self.add_to_contact_list);
-        fields.optional("expandDistributionGroup", &self.expand_distribution_group);
-        fields.optional("removeFromContactList", &self.remove_from_contact_list);
-        fields.optional("subscribeToGroupPresence", &self.subscribe_to_group_presence);
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributionGroupLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DistributionGroupLinks {
-                self_: fields.optional("self"),
-                add_to_contact_list: fields.optional("addToContactList"),
-                expand_distribution_group: fields.optional("expandDistributionGroup"),
-                remove_from_contact_list: fields.optional("removeFromContactList"),
-                subscribe_to_group_presence: fields.optional("subscribeToGroupPresence"),
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DistributionGroupLinks {
+    self_: "self",
+    add_to_contact_list: "addToContactList",
+    expand_distribution_group: "expandDistributionGroup",
+    remove_from_contact_list: "removeFromContactList",
+    subscribe_to_group_presence: "subscribeToGroupPresence",
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 /// Resources embedded in [`DistributionGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -116,25 +79,11 @@ pub struct DistributionGroupEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for DistributionGroupEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributionGroupEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(DistributionGroupEmbedded {
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(DistributionGroupEmbedded {
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 impl DistributionGroup {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

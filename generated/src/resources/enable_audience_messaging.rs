@@ -14,25 +14,11 @@ pub struct EnableAudienceMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EnableAudienceMessaging {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EnableAudienceMessaging {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EnableAudienceMessaging {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EnableAudienceMessaging {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`EnableAudienceMessaging`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct EnableAudienceMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EnableAudienceMessagingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EnableAudienceMessagingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EnableAudienceMessagingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EnableAudienceMessagingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl EnableAudienceMessaging {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct EnableAudienceMuteLock {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EnableAudienceMuteLock {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EnableAudienceMuteLock {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EnableAudienceMuteLock {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EnableAudienceMuteLock {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`EnableAudienceMuteLock`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct EnableAudienceMuteLockLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EnableAudienceMuteLockLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EnableAudienceMuteLockLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EnableAudienceMuteLockLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EnableAudienceMuteLockLinks {
+    self_: "self",
+    ..extra
+});
 
 impl EnableAudienceMuteLock {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -16,27 +16,12 @@ pub struct ErrorTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ErrorTranscript {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("reason", &self.reason);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ErrorTranscript {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ErrorTranscript {
-                rel: fields.optional("rel"),
-                reason: fields.optional("reason"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ErrorTranscript {
+    rel: "rel",
+    reason: "reason",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ErrorTranscript`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -47,23 +32,10 @@ pub struct ErrorTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ErrorTranscriptLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ErrorTranscriptLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ErrorTranscriptLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ErrorTranscriptLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ErrorTranscript {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct EscalateAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudio {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`EscalateAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct EscalateAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 /// Resources embedded in [`EscalateAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,25 +49,11 @@ pub struct EscalateAudioEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioEmbedded {
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioEmbedded {
+    accepted_by_participant: "acceptedByParticipant",
+    from: "from",
+    ..extra
+});
 
 impl EscalateAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -151,23 +109,10 @@ pub struct EscalateAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("sdp", &self.sdp);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioRequest {
-                sdp: fields.optional("sdp"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioRequest {
+    sdp: "sdp",
+    ..extra
+});
 
 impl RequestBody for EscalateAudioRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -187,14 +132,11 @@ pub struct EscalateAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("operationId", &self.operation_id);
-        fields.required("sessionContext", &self.session_context);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(EscalateAudioQuery {
+    operation_id: required("operationId"),
+    session_context: required("sessionContext"),
+    ..extra
+});
 
 impl Post for EscalateAudio {
     type Body = EscalateAudioRequest;

@@ -17,27 +17,12 @@ pub struct EscalateAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioVideo {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`EscalateAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct EscalateAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 /// Resources embedded in [`EscalateAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,25 +49,11 @@ pub struct EscalateAudioVideoEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioVideoEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioVideoEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioVideoEmbedded {
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioVideoEmbedded {
+    accepted_by_participant: "acceptedByParticipant",
+    from: "from",
+    ..extra
+});
 
 impl EscalateAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -151,23 +109,10 @@ pub struct EscalateAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("sdp", &self.sdp);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EscalateAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EscalateAudioVideoRequest {
-                sdp: fields.optional("sdp"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EscalateAudioVideoRequest {
+    sdp: "sdp",
+    ..extra
+});
 
 impl RequestBody for EscalateAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -187,14 +132,11 @@ pub struct EscalateAudioVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EscalateAudioVideoQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("operationId", &self.operation_id);
-        fields.required("sessionContext", &self.session_context);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(EscalateAudioVideoQuery {
+    operation_id: required("operationId"),
+    session_context: required("sessionContext"),
+    ..extra
+});
 
 impl Post for EscalateAudioVideo {
     type Body = EscalateAudioVideoRequest;

@@ -14,25 +14,11 @@ pub struct EventsResource {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EventsResource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EventsResource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EventsResource {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EventsResource {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`EventsResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct EventsResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EventsResourceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for EventsResourceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(EventsResourceLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(EventsResourceLinks {
+    self_: "self",
+    ..extra
+});
 
 impl EventsResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -123,16 +96,13 @@ pub struct EventsResourceQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for EventsResourceQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("low", &self.low);
-        fields.optional("medium", &self.medium);
-        fields.optional("priority", &self.priority);
-        fields.optional("timeout", &self.timeout);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(EventsResourceQuery {
+    low: "low",
+    medium: "medium",
+    priority: "priority",
+    timeout: "timeout",
+    ..extra
+});
 
 impl Get for EventsResource {
     type Query = EventsResourceQuery;

@@ -17,27 +17,12 @@ pub struct ExpandDistributionGroup {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ExpandDistributionGroup {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ExpandDistributionGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ExpandDistributionGroup {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ExpandDistributionGroup {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`ExpandDistributionGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct ExpandDistributionGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ExpandDistributionGroupLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ExpandDistributionGroupLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ExpandDistributionGroupLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ExpandDistributionGroupLinks {
+    self_: "self",
+    ..extra
+});
 
 /// Resources embedded in [`ExpandDistributionGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,25 +49,11 @@ pub struct ExpandDistributionGroupEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ExpandDistributionGroupEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ExpandDistributionGroupEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ExpandDistributionGroupEmbedded {
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ExpandDistributionGroupEmbedded {
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 impl ExpandDistributionGroup {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

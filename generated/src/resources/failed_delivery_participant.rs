@@ -14,25 +14,11 @@ pub struct FailedDeliveryParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for FailedDeliveryParticipant {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for FailedDeliveryParticipant {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(FailedDeliveryParticipant {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(FailedDeliveryParticipant {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`FailedDeliveryParticipant`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct FailedDeliveryParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for FailedDeliveryParticipantLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for FailedDeliveryParticipantLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(FailedDeliveryParticipantLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(FailedDeliveryParticipantLinks {
+    self_: "self",
+    ..extra
+});
 
 impl FailedDeliveryParticipant {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

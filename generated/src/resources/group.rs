@@ -19,29 +19,13 @@ pub struct Group {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Group {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("name", &self.name);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Group {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Group {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                name: fields.optional("name"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Group {
+    rel: "rel",
+    id: "id",
+    name: "name",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Group`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct GroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("groupContacts", &self.group_contacts);
-        fields.optional("subscribeToGroupPresence", &self.subscribe_to_group_presence);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupLinks {
-                self_: fields.optional("self"),
-                group_contacts: fields.optional("groupContacts"),
-                subscribe_to_group_presence: fields.optional("subscribeToGroupPresence"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupLinks {
+    self_: "self",
+    group_contacts: "groupContacts",
+    subscribe_to_group_presence: "subscribeToGroupPresence",
+    ..extra
+});
 
 impl Group {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

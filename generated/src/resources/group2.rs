@@ -19,29 +19,13 @@ pub struct Group2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Group2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("name", &self.name);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Group2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Group2 {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                name: fields.optional("name"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Group2 {
+    rel: "rel",
+    id: "id",
+    name: "name",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Group2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct Group2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Group2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("groupContacts", &self.group_contacts);
-        fields.optional("subscribeToGroupPresence", &self.subscribe_to_group_presence);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Group2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Group2Links {
-                self_: fields.optional("self"),
-                group_contacts: fields.optional("groupContacts"),
-                subscribe_to_group_presence: fields.optional("subscribeToGroupPresence"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Group2Links {
+    self_: "self",
+    group_contacts: "groupContacts",
+    subscribe_to_group_presence: "subscribeToGroupPresence",
+    ..extra
+});
 
 impl Group2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -162,25 +131,11 @@ pub struct Group2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Group2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("id", &self.id);
-        fields.required("name", &self.name);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Group2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Group2Request {
-                id: fields.optional("id"),
-                name: fields.required("name")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Group2Request {
+    id: "id",
+    name: required("name"),
+    ..extra
+});
 
 impl RequestBody for Group2Request {}
 

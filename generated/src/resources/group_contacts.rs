@@ -17,27 +17,12 @@ pub struct GroupContacts {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupContacts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupContacts {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupContacts {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupContacts {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`GroupContacts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct GroupContactsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupContactsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupContactsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupContactsLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupContactsLinks {
+    self_: "self",
+    contact: "contact",
+    ..extra
+});
 
 /// Resources embedded in [`GroupContacts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct GroupContactsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupContactsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("contact", &self.contact);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupContactsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupContactsEmbedded {
-                contact: fields.optional("contact"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupContactsEmbedded {
+    contact: "contact",
+    ..extra
+});
 
 impl GroupContacts {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -164,13 +122,10 @@ pub struct GroupContactsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupContactsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("expand", &self.expand);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(GroupContactsQuery {
+    expand: "expand",
+    ..extra
+});
 
 impl Get for GroupContacts {
     type Query = GroupContactsQuery;

@@ -17,27 +17,12 @@ pub struct GroupMemberships {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupMemberships {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupMemberships {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupMemberships {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupMemberships {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`GroupMemberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct GroupMembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupMembershipsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myGroupMembership", &self.my_group_membership);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupMembershipsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupMembershipsLinks {
-                self_: fields.optional("self"),
-                my_group_membership: fields.optional("myGroupMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupMembershipsLinks {
+    self_: "self",
+    my_group_membership: "myGroupMembership",
+    ..extra
+});
 
 /// Resources embedded in [`GroupMemberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct GroupMembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for GroupMembershipsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("myGroupMembership", &self.my_group_membership);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for GroupMembershipsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(GroupMembershipsEmbedded {
-                my_group_membership: fields.optional("myGroupMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(GroupMembershipsEmbedded {
+    my_group_membership: "myGroupMembership",
+    ..extra
+});
 
 impl GroupMemberships {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct HoldPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for HoldPhoneAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for HoldPhoneAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(HoldPhoneAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(HoldPhoneAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`HoldPhoneAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct HoldPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for HoldPhoneAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for HoldPhoneAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(HoldPhoneAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(HoldPhoneAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl HoldPhoneAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -20,27 +20,12 @@ pub struct ImmediateForwardSettings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardSettings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("target", &self.target);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardSettings {
-                rel: fields.optional("rel"),
-                target: fields.optional("target"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardSettings {
+    rel: "rel",
+    target: "target",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ImmediateForwardSettings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -59,42 +44,14 @@ pub struct ImmediateForwardSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardSettingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("immediateForwardToContact", &self.immediate_forward_to_contact);
-        fields
-            .optional(
-                "immediateForwardToDelegates",
-                &self.immediate_forward_to_delegates,
-            );
-        fields
-            .optional(
-                "immediateForwardToVoicemail",
-                &self.immediate_forward_to_voicemail,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardSettingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardSettingsLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                immediate_forward_to_contact: fields
-                    .optional("immediateForwardToContact"),
-                immediate_forward_to_delegates: fields
-                    .optional("immediateForwardToDelegates"),
-                immediate_forward_to_voicemail: fields
-                    .optional("immediateForwardToVoicemail"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardSettingsLinks {
+    self_: "self",
+    contact: "contact",
+    immediate_forward_to_contact: "immediateForwardToContact",
+    immediate_forward_to_delegates: "immediateForwardToDelegates",
+    immediate_forward_to_voicemail: "immediateForwardToVoicemail",
+    ..extra
+});
 
 impl ImmediateForwardSettings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

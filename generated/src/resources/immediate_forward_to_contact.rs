@@ -14,25 +14,11 @@ pub struct ImmediateForwardToContact {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToContact {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToContact {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToContact {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToContact {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ImmediateForwardToContact`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ImmediateForwardToContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToContactLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToContactLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToContactLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToContactLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ImmediateForwardToContact {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -103,23 +76,10 @@ pub struct ImmediateForwardToContactRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToContactRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToContactRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToContactRequest {
-                target: fields.required("target")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToContactRequest {
+    target: required("target"),
+    ..extra
+});
 
 impl RequestBody for ImmediateForwardToContactRequest {}
 
@@ -132,13 +92,10 @@ pub struct ImmediateForwardToContactQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToContactQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(ImmediateForwardToContactQuery {
+    target: required("target"),
+    ..extra
+});
 
 impl Post for ImmediateForwardToContact {
     type Body = ImmediateForwardToContactRequest;

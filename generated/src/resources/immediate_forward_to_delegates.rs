@@ -14,25 +14,11 @@ pub struct ImmediateForwardToDelegates {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToDelegates {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToDelegates {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToDelegates {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToDelegates {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ImmediateForwardToDelegates`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ImmediateForwardToDelegatesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToDelegatesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToDelegatesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToDelegatesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToDelegatesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ImmediateForwardToDelegates {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct ImmediateForwardToVoicemail {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToVoicemail {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToVoicemail {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToVoicemail {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToVoicemail {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ImmediateForwardToVoicemail`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ImmediateForwardToVoicemailLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ImmediateForwardToVoicemailLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ImmediateForwardToVoicemailLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ImmediateForwardToVoicemailLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ImmediateForwardToVoicemailLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ImmediateForwardToVoicemail {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -27,37 +27,17 @@ pub struct Invitation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Invitation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Invitation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Invitation {
-                rel: fields.optional("rel"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                operation_id: fields.optional("operationId"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Invitation {
+    rel: "rel",
+    direction: "direction",
+    importance: "importance",
+    operation_id: "operationId",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Invitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -74,29 +54,13 @@ pub struct InvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for InvitationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("cancel", &self.cancel);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for InvitationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(InvitationLinks {
-                self_: fields.optional("self"),
-                cancel: fields.optional("cancel"),
-                conversation: fields.optional("conversation"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(InvitationLinks {
+    self_: "self",
+    cancel: "cancel",
+    conversation: "conversation",
+    from: "from",
+    ..extra
+});
 
 impl Invitation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

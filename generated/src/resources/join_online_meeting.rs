@@ -16,25 +16,11 @@ pub struct JoinOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for JoinOnlineMeeting {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for JoinOnlineMeeting {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(JoinOnlineMeeting {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(JoinOnlineMeeting {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`JoinOnlineMeeting`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct JoinOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for JoinOnlineMeetingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for JoinOnlineMeetingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(JoinOnlineMeetingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(JoinOnlineMeetingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl JoinOnlineMeeting {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -115,31 +88,14 @@ pub struct JoinOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for JoinOnlineMeetingRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for JoinOnlineMeetingRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(JoinOnlineMeetingRequest {
-                online_meeting_uri: fields.optional("onlineMeetingUri"),
-                operation_id: fields.optional("operationId"),
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(JoinOnlineMeetingRequest {
+    online_meeting_uri: "onlineMeetingUri",
+    operation_id: "operationId",
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    ..extra
+});
 
 impl RequestBody for JoinOnlineMeetingRequest {}
 
@@ -152,13 +108,10 @@ pub struct JoinOnlineMeetingQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for JoinOnlineMeetingQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(JoinOnlineMeetingQuery {
+    online_meeting_uri: "onlineMeetingUri",
+    ..extra
+});
 
 impl Post for JoinOnlineMeeting {
     type Body = JoinOnlineMeetingRequest;

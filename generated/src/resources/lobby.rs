@@ -17,27 +17,12 @@ pub struct Lobby {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Lobby {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Lobby {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Lobby {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Lobby {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Lobby`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct LobbyLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for LobbyLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for LobbyLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(LobbyLinks {
-                self_: fields.optional("self"),
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(LobbyLinks {
+    self_: "self",
+    participant: "participant",
+    ..extra
+});
 
 /// Resources embedded in [`Lobby`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct LobbyEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for LobbyEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for LobbyEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(LobbyEmbedded {
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(LobbyEmbedded {
+    participant: "participant",
+    ..extra
+});
 
 impl Lobby {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

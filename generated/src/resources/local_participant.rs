@@ -40,45 +40,21 @@ pub struct LocalParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for LocalParticipant {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("anonymous", &self.anonymous);
-        fields.optional("inLobby", &self.in_lobby);
-        fields.optional("local", &self.local);
-        fields.optional("name", &self.name);
-        fields.optional("organizer", &self.organizer);
-        fields.optional("otherPhoneNumber", &self.other_phone_number);
-        fields.optional("role", &self.role);
-        fields.optional("sourceNetwork", &self.source_network);
-        fields.optional("uri", &self.uri);
-        fields.optional("workPhoneNumber", &self.work_phone_number);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for LocalParticipant {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(LocalParticipant {
-                rel: fields.optional("rel"),
-                anonymous: fields.optional("anonymous"),
-                in_lobby: fields.optional("inLobby"),
-                local: fields.optional("local"),
-                name: fields.optional("name"),
-                organizer: fields.optional("organizer"),
-                other_phone_number: fields.optional("otherPhoneNumber"),
-                role: fields.optional("role"),
-                source_network: fields.optional("sourceNetwork"),
-                uri: fields.optional("uri"),
-                work_phone_number: fields.optional("workPhoneNumber"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(LocalParticipant {
+    rel: "rel",
+    anonymous: "anonymous",
+    in_lobby: "inLobby",
+    local: "local",
+    name: "name",
+    organizer: "organizer",
+    other_phone_number: "otherPhoneNumber",
+    role: "role",
+    source_network: "sourceNetwork",
+    uri: "uri",
+    work_phone_number: "workPhoneNumber",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`LocalParticipant`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -113,58 +89,22 @@ pub struct LocalParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for LocalParticipantLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("contactPhoto", &self.contact_photo);
-        fields.optional("contactPresence", &self.contact_presence);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("eject", &self.eject);
-        fields.optional("me", &self.me);
-        fields
-            .optional(
-                "participantApplicationSharing",
-                &self.participant_application_sharing,
-            );
-        fields.optional("participantAudio", &self.participant_audio);
-        fields
-            .optional(
-                "participantDataCollaboration",
-                &self.participant_data_collaboration,
-            );
-        fields.optional("participantMessaging", &self.participant_messaging);
-        fields.optional("participantPanoramicVideo", &self.participant_panoramic_video);
-        fields.optional("participantVideo", &self.participant_video);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for LocalParticipantLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(LocalParticipantLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                contact_photo: fields.optional("contactPhoto"),
-                contact_presence: fields.optional("contactPresence"),
-                conversation: fields.optional("conversation"),
-                eject: fields.optional("eject"),
-                me: fields.optional("me"),
-                participant_application_sharing: fields
-                    .optional("participantApplicationSharing"),
-                participant_audio: fields.optional("participantAudio"),
-                participant_data_collaboration: fields
-                    .optional("participantDataCollaboration"),
-                participant_messaging: fields.optional("participantMessaging"),
-                participant_panoramic_video: fields
-                    .optional("participantPanoramicVideo"),
-                participant_video: fields.optional("participantVideo"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(LocalParticipantLinks {
+    self_: "self",
+    contact: "contact",
+    contact_photo: "contactPhoto",
+    contact_presence: "contactPresence",
+    conversation: "conversation",
+    eject: "eject",
+    me: "me",
+    participant_application_sharing: "participantApplicationSharing",
+    participant_audio: "participantAudio",
+    participant_data_collaboration: "participantDataCollaboration",
+    participant_messaging: "participantMessaging",
+    participant_panoramic_video: "participantPanoramicVideo",
+    participant_video: "participantVideo",
+    ..extra
+});
 
 impl LocalParticipant {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

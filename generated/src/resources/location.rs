@@ -16,27 +16,12 @@ pub struct Location {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Location {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("location", &self.location);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Location {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Location {
-                rel: fields.optional("rel"),
-                location: fields.optional("location"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Location {
+    rel: "rel",
+    location: "location",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Location`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -47,23 +32,10 @@ pub struct LocationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for LocationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for LocationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(LocationLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(LocationLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Location {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -135,23 +107,10 @@ pub struct LocationRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for LocationRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("location", &self.location);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for LocationRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(LocationRequest {
-                location: fields.optional("location"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(LocationRequest {
+    location: "location",
+    ..extra
+});
 
 impl RequestBody for LocationRequest {}
 

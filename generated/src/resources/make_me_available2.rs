@@ -17,25 +17,11 @@ pub struct MakeMeAvailable2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MakeMeAvailable2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MakeMeAvailable2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MakeMeAvailable2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MakeMeAvailable2 {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MakeMeAvailable2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,23 +32,10 @@ pub struct MakeMeAvailable2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MakeMeAvailable2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MakeMeAvailable2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MakeMeAvailable2Links {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MakeMeAvailable2Links {
+    self_: "self",
+    ..extra
+});
 
 impl MakeMeAvailable2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -114,40 +87,16 @@ pub struct MakeMeAvailable2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MakeMeAvailable2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("audioPreference", &self.audio_preference);
-        fields.optional("inactiveTimeout", &self.inactive_timeout);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("signInAs", &self.sign_in_as);
-        fields.optional("supportedMessageFormats", &self.supported_message_formats);
-        fields.optional("supportedModalities", &self.supported_modalities);
-        fields
-            .optional(
-                "voipFallbackToPhoneAudioTimeOut",
-                &self.voip_fallback_to_phone_audio_time_out,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MakeMeAvailable2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MakeMeAvailable2Request {
-                audio_preference: fields.optional("audioPreference"),
-                inactive_timeout: fields.optional("inactiveTimeout"),
-                phone_number: fields.optional("phoneNumber"),
-                sign_in_as: fields.optional("signInAs"),
-                supported_message_formats: fields.optional("supportedMessageFormats"),
-                supported_modalities: fields.optional("supportedModalities"),
-                voip_fallback_to_phone_audio_time_out: fields
-                    .optional("voipFallbackToPhoneAudioTimeOut"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MakeMeAvailable2Request {
+    audio_preference: "audioPreference",
+    inactive_timeout: "inactiveTimeout",
+    phone_number: "phoneNumber",
+    sign_in_as: "signInAs",
+    supported_message_formats: "supportedMessageFormats",
+    supported_modalities: "supportedModalities",
+    voip_fallback_to_phone_audio_time_out: "voipFallbackToPhoneAudioTimeOut",
+    ..extra
+});
 
 impl RequestBody for MakeMeAvailable2Request {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -42,49 +42,23 @@ pub struct Me {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Me {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("company", &self.company);
-        fields.optional("department", &self.department);
-        fields.optional("emailAddresses", &self.email_addresses);
-        fields.optional("endpointUri", &self.endpoint_uri);
-        fields.optional("homePhoneNumber", &self.home_phone_number);
-        fields.optional("mobilePhoneNumber", &self.mobile_phone_number);
-        fields.optional("name", &self.name);
-        fields.optional("officeLocation", &self.office_location);
-        fields.optional("otherPhoneNumber", &self.other_phone_number);
-        fields.optional("title", &self.title);
-        fields.optional("uri", &self.uri);
-        fields.optional("workPhoneNumber", &self.work_phone_number);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Me {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Me {
-                rel: fields.optional("rel"),
-                company: fields.optional("company"),
-                department: fields.optional("department"),
-                email_addresses: fields.optional("emailAddresses"),
-                endpoint_uri: fields.optional("endpointUri"),
-                home_phone_number: fields.optional("homePhoneNumber"),
-                mobile_phone_number: fields.optional("mobilePhoneNumber"),
-                name: fields.optional("name"),
-                office_location: fields.optional("officeLocation"),
-                other_phone_number: fields.optional("otherPhoneNumber"),
-                title: fields.optional("title"),
-                uri: fields.optional("uri"),
-                work_phone_number: fields.optional("workPhoneNumber"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Me {
+    rel: "rel",
+    company: "company",
+    department: "department",
+    email_addresses: "emailAddresses",
+    endpoint_uri: "endpointUri",
+    home_phone_number: "homePhoneNumber",
+    mobile_phone_number: "mobilePhoneNumber",
+    name: "name",
+    office_location: "officeLocation",
+    other_phone_number: "otherPhoneNumber",
+    title: "title",
+    uri: "uri",
+    work_phone_number: "workPhoneNumber",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Me`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,39 +85,18 @@ pub struct MeLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MeLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("callForwardingSettings", &self.call_forwarding_settings);
-        fields.optional("location", &self.location);
-        fields.optional("makeMeAvailable", &self.make_me_available);
-        fields.optional("note", &self.note);
-        fields.optional("phones", &self.phones);
-        fields.optional("photo", &self.photo);
-        fields.optional("presence", &self.presence);
-        fields.optional("reportMyActivity", &self.report_my_activity);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MeLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MeLinks {
-                self_: fields.optional("self"),
-                call_forwarding_settings: fields.optional("callForwardingSettings"),
-                location: fields.optional("location"),
-                make_me_available: fields.optional("makeMeAvailable"),
-                note: fields.optional("note"),
-                phones: fields.optional("phones"),
-                photo: fields.optional("photo"),
-                presence: fields.optional("presence"),
-                report_my_activity: fields.optional("reportMyActivity"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MeLinks {
+    self_: "self",
+    call_forwarding_settings: "callForwardingSettings",
+    location: "location",
+    make_me_available: "makeMeAvailable",
+    note: "note",
+    phones: "phones",
+    photo: "photo",
+    presence: "presence",
+    report_my_activity: "reportMyActivity",
+    ..extra
+});
 
 impl Me {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct MediaDiagnostics {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaDiagnostics {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaDiagnostics {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaDiagnostics {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaDiagnostics {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MediaDiagnostics`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct MediaDiagnosticsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaDiagnosticsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaDiagnosticsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaDiagnosticsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaDiagnosticsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl MediaDiagnostics {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

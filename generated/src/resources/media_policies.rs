@@ -66,103 +66,37 @@ pub struct MediaPolicies {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaPolicies {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("applicationSharingBitRate", &self.application_sharing_bit_rate);
-        fields
-            .optional(
-                "applicationSharingEncryption",
-                &self.application_sharing_encryption,
-            );
-        fields.optional("audioBitRate", &self.audio_bit_rate);
-        fields.optional("audioBypass", &self.audio_bypass);
-        fields.optional("audioBypassId", &self.audio_bypass_id);
-        fields.optional("audioVideoEncryption", &self.audio_video_encryption);
-        fields.optional("bandwidthControl", &self.bandwidth_control);
-        fields.optional("externalAudioBypassMode", &self.external_audio_bypass_mode);
-        fields.optional("fipsCompliantMedia", &self.fips_compliant_media);
-        fields
-            .optional(
-                "highPerformanceApplicationSharingInOnlineMeeting",
-                &self.high_performance_application_sharing_in_online_meeting,
-            );
-        fields.optional("internalAudioBypassMode", &self.internal_audio_bypass_mode);
-        fields
-            .optional(
-                "maximumApplicationSharingPort",
-                &self.maximum_application_sharing_port,
-            );
-        fields.optional("maximumAudioPort", &self.maximum_audio_port);
-        fields.optional("maximumVideoPort", &self.maximum_video_port);
-        fields.optional("maximumVideoRateAllowed", &self.maximum_video_rate_allowed);
-        fields
-            .optional(
-                "minimumApplicationSharingPort",
-                &self.minimum_application_sharing_port,
-            );
-        fields.optional("minimumAudioPort", &self.minimum_audio_port);
-        fields.optional("minimumVideoPort", &self.minimum_video_port);
-        fields.optional("multiViewJoin", &self.multi_view_join);
-        fields.optional("poorDeviceWarnings", &self.poor_device_warnings);
-        fields.optional("poorNetworkWarnings", &self.poor_network_warnings);
-        fields.optional("portRange", &self.port_range);
-        fields.optional("qualityOfService", &self.quality_of_service);
-        fields
-            .optional(
-                "totalReceivedVideoBitRateKB",
-                &self.total_received_video_bit_rate_kb,
-            );
-        fields.optional("video", &self.video);
-        fields.optional("videoBitRate", &self.video_bit_rate);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaPolicies {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaPolicies {
-                rel: fields.optional("rel"),
-                application_sharing_bit_rate: fields
-                    .optional("applicationSharingBitRate"),
-                application_sharing_encryption: fields
-                    .optional("applicationSharingEncryption"),
-                audio_bit_rate: fields.optional("audioBitRate"),
-                audio_bypass: fields.optional("audioBypass"),
-                audio_bypass_id: fields.optional("audioBypassId"),
-                audio_video_encryption: fields.optional("audioVideoEncryption"),
-                bandwidth_control: fields.optional("bandwidthControl"),
-                external_audio_bypass_mode: fields.optional("externalAudioBypassMode"),
-                fips_compliant_media: fields.optional("fipsCompliantMedia"),
-                high_performance_application_sharing_in_online_meeting: fields
-                    .optional("highPerformanceApplicationSharingInOnlineMeeting"),
-                internal_audio_bypass_mode: fields.optional("internalAudioBypassMode"),
-                maximum_application_sharing_port: fields
-                    .optional("maximumApplicationSharingPort"),
-                maximum_audio_port: fields.optional("maximumAudioPort"),
-                maximum_video_port: fields.optional("maximumVideoPort"),
-                maximum_video_rate_allowed: fields.optional("maximumVideoRateAllowed"),
-                minimum_application_sharing_port: fields
-                    .optional("minimumApplicationSharingPort"),
-                minimum_audio_port: fields.optional("minimumAudioPort"),
-                minimum_video_port: fields.optional("minimumVideoPort"),
-                multi_view_join: fields.optional("multiViewJoin"),
-                poor_device_warnings: fields.optional("poorDeviceWarnings"),
-                poor_network_warnings: fields.optional("poorNetworkWarnings"),
-                port_range: fields.optional("portRange"),
-                quality_of_service: fields.optional("qualityOfService"),
-                total_received_video_bit_rate_kb: fields
-                    .optional("totalReceivedVideoBitRateKB"),
-                video: fields.optional("video"),
-                video_bit_rate: fields.optional("videoBitRate"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaPolicies {
+    rel: "rel",
+    application_sharing_bit_rate: "applicationSharingBitRate",
+    application_sharing_encryption: "applicationSharingEncryption",
+    audio_bit_rate: "audioBitRate",
+    audio_bypass: "audioBypass",
+    audio_bypass_id: "audioBypassId",
+    audio_video_encryption: "audioVideoEncryption",
+    bandwidth_control: "bandwidthControl",
+    external_audio_bypass_mode: "externalAudioBypassMode",
+    fips_compliant_media: "fipsCompliantMedia",
+    high_performance_application_sharing_in_online_meeting: "highPerformanceApplicationSharingInOnlineMeeting",
+    internal_audio_bypass_mode: "internalAudioBypassMode",
+    maximum_application_sharing_port: "maximumApplicationSharingPort",
+    maximum_audio_port: "maximumAudioPort",
+    maximum_video_port: "maximumVideoPort",
+    maximum_video_rate_allowed: "maximumVideoRateAllowed",
+    minimum_application_sharing_port: "minimumApplicationSharingPort",
+    minimum_audio_port: "minimumAudioPort",
+    minimum_video_port: "minimumVideoPort",
+    multi_view_join: "multiViewJoin",
+    poor_device_warnings: "poorDeviceWarnings",
+    poor_network_warnings: "poorNetworkWarnings",
+    port_range: "portRange",
+    quality_of_service: "qualityOfService",
+    total_received_video_bit_rate_kb: "totalReceivedVideoBitRateKB",
+    video: "video",
+    video_bit_rate: "videoBitRate",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MediaPolicies`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -173,23 +107,10 @@ pub struct MediaPoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaPoliciesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaPoliciesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaPoliciesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaPoliciesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl MediaPolicies {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -26,37 +26,17 @@ pub struct MediaRelay {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaRelay {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("host", &self.host);
-        fields.optional("ipv4", &self.ipv4);
-        fields.optional("ipv6", &self.ipv6);
-        fields.optional("location", &self.location);
-        fields.optional("tcpPort", &self.tcp_port);
-        fields.optional("udpPort", &self.udp_port);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaRelay {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaRelay {
-                rel: fields.optional("rel"),
-                host: fields.optional("host"),
-                ipv4: fields.optional("ipv4"),
-                ipv6: fields.optional("ipv6"),
-                location: fields.optional("location"),
-                tcp_port: fields.optional("tcpPort"),
-                udp_port: fields.optional("udpPort"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaRelay {
+    rel: "rel",
+    host: "host",
+    ipv4: "ipv4",
+    ipv6: "ipv6",
+    location: "location",
+    tcp_port: "tcpPort",
+    udp_port: "udpPort",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MediaRelay`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -67,23 +47,10 @@ pub struct MediaRelayLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaRelayLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaRelayLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaRelayLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaRelayLinks {
+    self_: "self",
+    ..extra
+});
 
 impl MediaRelay {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

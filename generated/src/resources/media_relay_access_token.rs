@@ -27,37 +27,17 @@ pub struct MediaRelayAccessToken {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaRelayAccessToken {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("duration", &self.duration);
-        fields.optional("uri", &self.uri);
-        fields.optional("password", &self.password);
-        fields.optional("userName", &self.user_name);
-        fields.optional("validUntil", &self.valid_until);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaRelayAccessToken {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaRelayAccessToken {
-                rel: fields.optional("rel"),
-                duration: fields.optional("duration"),
-                uri: fields.optional("uri"),
-                password: fields.optional("password"),
-                user_name: fields.optional("userName"),
-                valid_until: fields.optional("validUntil"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaRelayAccessToken {
+    rel: "rel",
+    duration: "duration",
+    uri: "uri",
+    password: "password",
+    user_name: "userName",
+    valid_until: "validUntil",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MediaRelayAccessToken`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -70,25 +50,11 @@ pub struct MediaRelayAccessTokenLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaRelayAccessTokenLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("mediaRelay", &self.media_relay);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaRelayAccessTokenLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaRelayAccessTokenLinks {
-                self_: fields.optional("self"),
-                media_relay: fields.optional("mediaRelay"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaRelayAccessTokenLinks {
+    self_: "self",
+    media_relay: "mediaRelay",
+    ..extra
+});
 
 /// Resources embedded in [`MediaRelayAccessToken`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -99,23 +65,10 @@ pub struct MediaRelayAccessTokenEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MediaRelayAccessTokenEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("mediaRelay", &self.media_relay);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MediaRelayAccessTokenEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MediaRelayAccessTokenEmbedded {
-                media_relay: fields.optional("mediaRelay"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MediaRelayAccessTokenEmbedded {
+    media_relay: "mediaRelay",
+    ..extra
+});
 
 impl MediaRelayAccessToken {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct Memberships {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Memberships {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Memberships {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Memberships {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Memberships {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Memberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,30 +35,11 @@ pub struct MembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MembershipsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields
-            .optional(
-                "presenceSubscriptionMembership",
-                &self.presence_subscription_membership,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MembershipsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MembershipsLinks {
-                self_: fields.optional("self"),
-                presence_subscription_membership: fields
-                    .optional("presenceSubscriptionMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MembershipsLinks {
+    self_: "self",
+    presence_subscription_membership: "presenceSubscriptionMembership",
+    ..extra
+});
 
 /// Resources embedded in [`Memberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -86,28 +52,10 @@ pub struct MembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MembershipsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields
-            .optional(
-                "presenceSubscriptionMembership",
-                &self.presence_subscription_membership,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MembershipsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MembershipsEmbedded {
-                presence_subscription_membership: fields
-                    .optional("presenceSubscriptionMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MembershipsEmbedded {
+    presence_subscription_membership: "presenceSubscriptionMembership",
+    ..extra
+});
 
 impl Memberships {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -176,23 +124,10 @@ pub struct MembershipsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MembershipsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUris", &self.contact_uris);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MembershipsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MembershipsRequest {
-                contact_uris: fields.required("contactUris")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MembershipsRequest {
+    contact_uris: required("contactUris"),
+    ..extra
+});
 
 impl RequestBody for MembershipsRequest {
     const XML_SHAPE: &'static Shape = &Shape {

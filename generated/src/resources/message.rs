@@ -27,37 +27,17 @@ pub struct Message {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Message {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("direction", &self.direction);
-        fields.optional("htmlMessage", &self.html_message);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("status", &self.status);
-        fields.optional("plainMessage", &self.plain_message);
-        fields.optional("timeStamp", &self.time_stamp);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Message {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Message {
-                rel: fields.optional("rel"),
-                direction: fields.optional("direction"),
-                html_message: fields.optional("htmlMessage"),
-                operation_id: fields.optional("operationId"),
-                status: fields.optional("status"),
-                plain_message: fields.optional("plainMessage"),
-                time_stamp: fields.optional("timeStamp"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Message {
+    rel: "rel",
+    direction: "direction",
+    html_message: "htmlMessage",
+    operation_id: "operationId",
+    status: "status",
+    plain_message: "plainMessage",
+    time_stamp: "timeStamp",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Message`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,32 +56,14 @@ pub struct MessageLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessageLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("failedDeliveryParticipant", &self.failed_delivery_participant);
-        fields.optional("messaging", &self.messaging);
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessageLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessageLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                failed_delivery_participant: fields
-                    .optional("failedDeliveryParticipant"),
-                messaging: fields.optional("messaging"),
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessageLinks {
+    self_: "self",
+    contact: "contact",
+    failed_delivery_participant: "failedDeliveryParticipant",
+    messaging: "messaging",
+    participant: "participant",
+    ..extra
+});
 
 impl Message {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -18,29 +18,13 @@ pub struct MessageTranscript {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessageTranscript {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("htmlMessage", &self.html_message);
-        fields.optional("plainMessage", &self.plain_message);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessageTranscript {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessageTranscript {
-                rel: fields.optional("rel"),
-                html_message: fields.optional("htmlMessage"),
-                plain_message: fields.optional("plainMessage"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessageTranscript {
+    rel: "rel",
+    html_message: "htmlMessage",
+    plain_message: "plainMessage",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MessageTranscript`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,23 +35,10 @@ pub struct MessageTranscriptLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessageTranscriptLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessageTranscriptLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessageTranscriptLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessageTranscriptLinks {
+    self_: "self",
+    ..extra
+});
 
 impl MessageTranscript {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

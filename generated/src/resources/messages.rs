@@ -15,25 +15,11 @@ pub struct Messages {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Messages {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Messages {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Messages {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Messages {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Messages`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,25 +32,11 @@ pub struct MessagesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessagesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("message", &self.message);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessagesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessagesLinks {
-                self_: fields.optional("self"),
-                message: fields.optional("message"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessagesLinks {
+    self_: "self",
+    message: "message",
+    ..extra
+});
 
 impl Messages {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -23,29 +23,13 @@ pub struct Messaging {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Messaging {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("negotiatedMessageFormats", &self.negotiated_message_formats);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Messaging {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Messaging {
-                rel: fields.optional("rel"),
-                negotiated_message_formats: fields.optional("negotiatedMessageFormats"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Messaging {
+    rel: "rel",
+    negotiated_message_formats: "negotiatedMessageFormats",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Messaging`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -68,35 +52,16 @@ pub struct MessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessagingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("addMessaging", &self.add_messaging);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("sendMessage", &self.send_message);
-        fields.optional("setIsTyping", &self.set_is_typing);
-        fields.optional("stopMessaging", &self.stop_messaging);
-        fields.optional("typingParticipants", &self.typing_participants);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessagingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessagingLinks {
-                self_: fields.optional("self"),
-                add_messaging: fields.optional("addMessaging"),
-                conversation: fields.optional("conversation"),
-                send_message: fields.optional("sendMessage"),
-                set_is_typing: fields.optional("setIsTyping"),
-                stop_messaging: fields.optional("stopMessaging"),
-                typing_participants: fields.optional("typingParticipants"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessagingLinks {
+    self_: "self",
+    add_messaging: "addMessaging",
+    conversation: "conversation",
+    send_message: "sendMessage",
+    set_is_typing: "setIsTyping",
+    stop_messaging: "stopMessaging",
+    typing_participants: "typingParticipants",
+    ..extra
+});
 
 impl Messaging {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

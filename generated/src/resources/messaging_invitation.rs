@@ -38,45 +38,21 @@ pub struct MessagingInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessagingInvitation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("message", &self.message);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("to", &self.to);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessagingInvitation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessagingInvitation {
-                rel: fields.optional("rel"),
-                custom_content: fields.optional("customContent"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                message: fields.optional("message"),
-                operation_id: fields.optional("operationId"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.optional("to"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessagingInvitation {
+    rel: "rel",
+    custom_content: "customContent",
+    direction: "direction",
+    importance: "importance",
+    message: "message",
+    operation_id: "operationId",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    to: "to",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MessagingInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -109,45 +85,21 @@ pub struct MessagingInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessagingInvitationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("accept", &self.accept);
-        fields.optional("acceptedByContact", &self.accepted_by_contact);
-        fields.optional("cancel", &self.cancel);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("decline", &self.decline);
-        fields.optional("derivedMessaging", &self.derived_messaging);
-        fields.optional("from", &self.from);
-        fields.optional("messaging", &self.messaging);
-        fields.optional("onBehalfOf", &self.on_behalf_of);
-        fields.optional("to", &self.to);
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessagingInvitationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessagingInvitationLinks {
-                self_: fields.optional("self"),
-                accept: fields.optional("accept"),
-                accepted_by_contact: fields.optional("acceptedByContact"),
-                cancel: fields.optional("cancel"),
-                conversation: fields.optional("conversation"),
-                decline: fields.optional("decline"),
-                derived_messaging: fields.optional("derivedMessaging"),
-                from: fields.optional("from"),
-                messaging: fields.optional("messaging"),
-                on_behalf_of: fields.optional("onBehalfOf"),
-                to: fields.optional("to"),
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessagingInvitationLinks {
+    self_: "self",
+    accept: "accept",
+    accepted_by_contact: "acceptedByContact",
+    cancel: "cancel",
+    conversation: "conversation",
+    decline: "decline",
+    derived_messaging: "derivedMessaging",
+    from: "from",
+    messaging: "messaging",
+    on_behalf_of: "onBehalfOf",
+    to: "to",
+    accepted_by_participant: "acceptedByParticipant",
+    ..extra
+});
 
 /// Resources embedded in [`MessagingInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -160,25 +112,11 @@ pub struct MessagingInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MessagingInvitationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessagingInvitationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MessagingInvitationEmbedded {
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MessagingInvitationEmbedded {
+    accepted_by_participant: "acceptedByParticipant",
+    from: "from",
+    ..extra
+});
 
 impl MessagingInvitation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -26,47 +26,17 @@ pub struct MissedItems {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MissedItems {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("conversationLogsCount", &self.conversation_logs_count);
-        fields
-            .optional(
-                "conversationLogsNotifications",
-                &self.conversation_logs_notifications,
-            );
-        fields.optional("missedConversationsCount", &self.missed_conversations_count);
-        fields
-            .optional(
-                "unreadMissedConversationsCount",
-                &self.unread_missed_conversations_count,
-            );
-        fields.optional("unreadVoicemailsCount", &self.unread_voicemails_count);
-        fields.optional("voiceMailsCount", &self.voice_mails_count);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MissedItems {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MissedItems {
-                rel: fields.optional("rel"),
-                conversation_logs_count: fields.optional("conversationLogsCount"),
-                conversation_logs_notifications: fields
-                    .optional("conversationLogsNotifications"),
-                missed_conversations_count: fields.optional("missedConversationsCount"),
-                unread_missed_conversations_count: fields
-                    .optional("unreadMissedConversationsCount"),
-                unread_voicemails_count: fields.optional("unreadVoicemailsCount"),
-                voice_mails_count: fields.optional("voiceMailsCount"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MissedItems {
+    rel: "rel",
+    conversation_logs_count: "conversationLogsCount",
+    conversation_logs_notifications: "conversationLogsNotifications",
+    missed_conversations_count: "missedConversationsCount",
+    unread_missed_conversations_count: "unreadMissedConversationsCount",
+    unread_voicemails_count: "unreadVoicemailsCount",
+    voice_mails_count: "voiceMailsCount",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MissedItems`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,23 +47,10 @@ pub struct MissedItemsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MissedItemsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MissedItemsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MissedItemsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MissedItemsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl MissedItems {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct MyContacts {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyContacts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyContacts {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyContacts {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyContacts {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyContacts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct MyContactsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyContactsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyContactsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyContactsLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyContactsLinks {
+    self_: "self",
+    contact: "contact",
+    ..extra
+});
 
 /// Resources embedded in [`MyContacts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct MyContactsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyContactsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("contact", &self.contact);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyContactsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyContactsEmbedded {
-                contact: fields.optional("contact"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyContactsEmbedded {
+    contact: "contact",
+    ..extra
+});
 
 impl MyContacts {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -164,13 +122,10 @@ pub struct MyContactsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyContactsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("expand", &self.expand);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(MyContactsQuery {
+    expand: "expand",
+    ..extra
+});
 
 impl Get for MyContacts {
     type Query = MyContactsQuery;

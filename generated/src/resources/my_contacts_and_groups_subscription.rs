@@ -20,27 +20,12 @@ pub struct MyContactsAndGroupsSubscription {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyContactsAndGroupsSubscription {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyContactsAndGroupsSubscription {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyContactsAndGroupsSubscription {
-                rel: fields.optional("rel"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyContactsAndGroupsSubscription {
+    rel: "rel",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MyContactsAndGroupsSubscription`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -59,37 +44,12 @@ pub struct MyContactsAndGroupsSubscriptionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyContactsAndGroupsSubscriptionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields
-            .optional(
-                "startOrRefreshSubscriptionToContactsAndGroups",
-                &self.start_or_refresh_subscription_to_contacts_and_groups,
-            );
-        fields
-            .optional(
-                "stopSubscriptionToContactsAndGroups",
-                &self.stop_subscription_to_contacts_and_groups,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyContactsAndGroupsSubscriptionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyContactsAndGroupsSubscriptionLinks {
-                self_: fields.optional("self"),
-                start_or_refresh_subscription_to_contacts_and_groups: fields
-                    .optional("startOrRefreshSubscriptionToContactsAndGroups"),
-                stop_subscription_to_contacts_and_groups: fields
-                    .optional("stopSubscriptionToContactsAndGroups"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyContactsAndGroupsSubscriptionLinks {
+    self_: "self",
+    start_or_refresh_subscription_to_contacts_and_groups: "startOrRefreshSubscriptionToContactsAndGroups",
+    stop_subscription_to_contacts_and_groups: "stopSubscriptionToContactsAndGroups",
+    ..extra
+});
 
 impl MyContactsAndGroupsSubscription {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

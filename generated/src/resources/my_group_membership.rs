@@ -15,25 +15,11 @@ pub struct MyGroupMembership {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembership {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMembership {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMembership {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMembership {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MyGroupMembership`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,31 +38,14 @@ pub struct MyGroupMembershipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembershipLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("defaultGroup", &self.default_group);
-        fields.optional("group", &self.group);
-        fields.optional("pinnedGroup", &self.pinned_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMembershipLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMembershipLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                default_group: fields.optional("defaultGroup"),
-                group: fields.optional("group"),
-                pinned_group: fields.optional("pinnedGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMembershipLinks {
+    self_: "self",
+    contact: "contact",
+    default_group: "defaultGroup",
+    group: "group",
+    pinned_group: "pinnedGroup",
+    ..extra
+});
 
 impl MyGroupMembership {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

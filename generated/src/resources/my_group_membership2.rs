@@ -15,25 +15,11 @@ pub struct MyGroupMembership2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembership2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMembership2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMembership2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMembership2 {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MyGroupMembership2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,33 +40,15 @@ pub struct MyGroupMembership2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembership2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("defaultGroup", &self.default_group);
-        fields.optional("delegatesGroup", &self.delegates_group);
-        fields.optional("group", &self.group);
-        fields.optional("pinnedGroup", &self.pinned_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMembership2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMembership2Links {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                default_group: fields.optional("defaultGroup"),
-                delegates_group: fields.optional("delegatesGroup"),
-                group: fields.optional("group"),
-                pinned_group: fields.optional("pinnedGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMembership2Links {
+    self_: "self",
+    contact: "contact",
+    default_group: "defaultGroup",
+    delegates_group: "delegatesGroup",
+    group: "group",
+    pinned_group: "pinnedGroup",
+    ..extra
+});
 
 impl MyGroupMembership2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

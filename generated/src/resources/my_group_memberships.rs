@@ -17,27 +17,12 @@ pub struct MyGroupMemberships {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMemberships {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMemberships {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMemberships {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyGroupMemberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct MyGroupMembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembershipsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myGroupMembership", &self.my_group_membership);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMembershipsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMembershipsLinks {
-                self_: fields.optional("self"),
-                my_group_membership: fields.optional("myGroupMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMembershipsLinks {
+    self_: "self",
+    my_group_membership: "myGroupMembership",
+    ..extra
+});
 
 /// Resources embedded in [`MyGroupMemberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct MyGroupMembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembershipsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("myGroupMembership", &self.my_group_membership);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMembershipsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMembershipsEmbedded {
-                my_group_membership: fields.optional("myGroupMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMembershipsEmbedded {
+    my_group_membership: "myGroupMembership",
+    ..extra
+});
 
 impl MyGroupMemberships {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -148,13 +106,10 @@ pub struct MyGroupMembershipsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMembershipsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(MyGroupMembershipsQuery {
+    group_id: "groupId",
+    ..extra
+});
 
 impl Get for MyGroupMemberships {
     type Query = MyGroupMembershipsQuery;

@@ -17,27 +17,12 @@ pub struct MyGroupMemberships2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMemberships2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMemberships2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMemberships2 {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyGroupMemberships2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct MyGroupMemberships2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myGroupMembership", &self.my_group_membership);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMemberships2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMemberships2Links {
-                self_: fields.optional("self"),
-                my_group_membership: fields.optional("myGroupMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMemberships2Links {
+    self_: "self",
+    my_group_membership: "myGroupMembership",
+    ..extra
+});
 
 /// Resources embedded in [`MyGroupMemberships2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct MyGroupMemberships2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships2Embedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("myGroupMembership", &self.my_group_membership);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMemberships2Embedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMemberships2Embedded {
-                my_group_membership: fields.optional("myGroupMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMemberships2Embedded {
+    my_group_membership: "myGroupMembership",
+    ..extra
+});
 
 impl MyGroupMemberships2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -187,25 +145,11 @@ pub struct MyGroupMemberships2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUri", &self.contact_uri);
-        fields.optional("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupMemberships2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupMemberships2Request {
-                contact_uri: fields.required("contactUri")?,
-                group_id: fields.optional("groupId"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupMemberships2Request {
+    contact_uri: required("contactUri"),
+    group_id: "groupId",
+    ..extra
+});
 
 impl RequestBody for MyGroupMemberships2Request {}
 
@@ -218,13 +162,10 @@ pub struct MyGroupMemberships2GetQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships2GetQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(MyGroupMemberships2GetQuery {
+    group_id: "groupId",
+    ..extra
+});
 
 impl Get for MyGroupMemberships2 {
     type Query = MyGroupMemberships2GetQuery;
@@ -241,14 +182,11 @@ pub struct MyGroupMemberships2PostQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupMemberships2PostQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUri", &self.contact_uri);
-        fields.optional("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(MyGroupMemberships2PostQuery {
+    contact_uri: required("contactUri"),
+    group_id: "groupId",
+    ..extra
+});
 
 impl Post for MyGroupMemberships2 {
     type Body = MyGroupMemberships2Request;

@@ -20,27 +20,12 @@ pub struct MyGroups {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroups {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroups {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroups {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyGroups`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,37 +50,17 @@ pub struct MyGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("defaultGroup", &self.default_group);
-        fields.optional("delegatesGroup", &self.delegates_group);
-        fields.optional("delegatorsGroup", &self.delegators_group);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.optional("group", &self.group);
-        fields.optional("myOrganizationGroup", &self.my_organization_group);
-        fields.optional("pinnedGroup", &self.pinned_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupsLinks {
-                self_: fields.optional("self"),
-                default_group: fields.optional("defaultGroup"),
-                delegates_group: fields.optional("delegatesGroup"),
-                delegators_group: fields.optional("delegatorsGroup"),
-                distribution_group: fields.optional("distributionGroup"),
-                group: fields.optional("group"),
-                my_organization_group: fields.optional("myOrganizationGroup"),
-                pinned_group: fields.optional("pinnedGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupsLinks {
+    self_: "self",
+    default_group: "defaultGroup",
+    delegates_group: "delegatesGroup",
+    delegators_group: "delegatorsGroup",
+    distribution_group: "distributionGroup",
+    group: "group",
+    my_organization_group: "myOrganizationGroup",
+    pinned_group: "pinnedGroup",
+    ..extra
+});
 
 /// Resources embedded in [`MyGroups`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,25 +73,11 @@ pub struct MyGroupsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.optional("group", &self.group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroupsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroupsEmbedded {
-                distribution_group: fields.optional("distributionGroup"),
-                group: fields.optional("group"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroupsEmbedded {
+    distribution_group: "distributionGroup",
+    group: "group",
+    ..extra
+});
 
 impl MyGroups {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -306,13 +257,10 @@ pub struct MyGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroupsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("expand", &self.expand);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(MyGroupsQuery {
+    expand: "expand",
+    ..extra
+});
 
 impl Get for MyGroups {
     type Query = MyGroupsQuery;

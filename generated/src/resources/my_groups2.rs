@@ -20,27 +20,12 @@ pub struct MyGroups2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroups2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroups2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroups2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroups2 {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyGroups2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,37 +50,17 @@ pub struct MyGroups2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroups2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("defaultGroup", &self.default_group);
-        fields.optional("delegatesGroup", &self.delegates_group);
-        fields.optional("delegatorsGroup", &self.delegators_group);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.optional("group", &self.group);
-        fields.optional("myOrganizationGroup", &self.my_organization_group);
-        fields.optional("pinnedGroup", &self.pinned_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroups2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroups2Links {
-                self_: fields.optional("self"),
-                default_group: fields.optional("defaultGroup"),
-                delegates_group: fields.optional("delegatesGroup"),
-                delegators_group: fields.optional("delegatorsGroup"),
-                distribution_group: fields.optional("distributionGroup"),
-                group: fields.optional("group"),
-                my_organization_group: fields.optional("myOrganizationGroup"),
-                pinned_group: fields.optional("pinnedGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroups2Links {
+    self_: "self",
+    default_group: "defaultGroup",
+    delegates_group: "delegatesGroup",
+    delegators_group: "delegatorsGroup",
+    distribution_group: "distributionGroup",
+    group: "group",
+    my_organization_group: "myOrganizationGroup",
+    pinned_group: "pinnedGroup",
+    ..extra
+});
 
 /// Resources embedded in [`MyGroups2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,25 +73,11 @@ pub struct MyGroups2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroups2Embedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.optional("group", &self.group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroups2Embedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroups2Embedded {
-                distribution_group: fields.optional("distributionGroup"),
-                group: fields.optional("group"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroups2Embedded {
+    distribution_group: "distributionGroup",
+    group: "group",
+    ..extra
+});
 
 impl MyGroups2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -321,23 +272,10 @@ pub struct MyGroups2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroups2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("displayName", &self.display_name);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyGroups2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyGroups2Request {
-                display_name: fields.required("displayName")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyGroups2Request {
+    display_name: required("displayName"),
+    ..extra
+});
 
 impl RequestBody for MyGroups2Request {}
 
@@ -350,13 +288,10 @@ pub struct MyGroups2Query {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyGroups2Query {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("expand", &self.expand);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(MyGroups2Query {
+    expand: "expand",
+    ..extra
+});
 
 impl Get for MyGroups2 {
     type Query = MyGroups2Query;

@@ -55,63 +55,29 @@ pub struct MyOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeeting {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("accessLevel", &self.access_level);
-        fields.optional("attendees", &self.attendees);
-        fields.optional("automaticLeaderAssignment", &self.automatic_leader_assignment);
-        fields.optional("conferenceId", &self.conference_id);
-        fields.optional("description", &self.description);
-        fields.optional("entryExitAnnouncement", &self.entry_exit_announcement);
-        fields.optional("expirationTime", &self.expiration_time);
-        fields.optional("joinUrl", &self.join_url);
-        fields.optional("leaders", &self.leaders);
-        fields.optional("legacyOnlineMeetingUri", &self.legacy_online_meeting_uri);
-        fields.optional("lobbyBypassForPhoneUsers", &self.lobby_bypass_for_phone_users);
-        fields.optional("onlineMeetingId", &self.online_meeting_id);
-        fields.optional("onlineMeetingRel", &self.online_meeting_rel);
-        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
-        fields.optional("organizerUri", &self.organizer_uri);
-        fields.optional("phoneUserAdmission", &self.phone_user_admission);
-        fields.optional("subject", &self.subject);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeeting {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeeting {
-                rel: fields.optional("rel"),
-                access_level: fields.optional("accessLevel"),
-                attendees: fields.optional("attendees"),
-                automatic_leader_assignment: fields
-                    .optional("automaticLeaderAssignment"),
-                conference_id: fields.optional("conferenceId"),
-                description: fields.optional("description"),
-                entry_exit_announcement: fields.optional("entryExitAnnouncement"),
-                expiration_time: fields.optional("expirationTime"),
-                join_url: fields.optional("joinUrl"),
-                leaders: fields.optional("leaders"),
-                legacy_online_meeting_uri: fields.optional("legacyOnlineMeetingUri"),
-                lobby_bypass_for_phone_users: fields
-                    .optional("lobbyBypassForPhoneUsers"),
-                online_meeting_id: fields.optional("onlineMeetingId"),
-                online_meeting_rel: fields.optional("onlineMeetingRel"),
-                online_meeting_uri: fields.optional("onlineMeetingUri"),
-                organizer_uri: fields.optional("organizerUri"),
-                phone_user_admission: fields.optional("phoneUserAdmission"),
-                subject: fields.optional("subject"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeeting {
+    rel: "rel",
+    access_level: "accessLevel",
+    attendees: "attendees",
+    automatic_leader_assignment: "automaticLeaderAssignment",
+    conference_id: "conferenceId",
+    description: "description",
+    entry_exit_announcement: "entryExitAnnouncement",
+    expiration_time: "expirationTime",
+    join_url: "joinUrl",
+    leaders: "leaders",
+    legacy_online_meeting_uri: "legacyOnlineMeetingUri",
+    lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
+    online_meeting_id: "onlineMeetingId",
+    online_meeting_rel: "onlineMeetingRel",
+    online_meeting_uri: "onlineMeetingUri",
+    organizer_uri: "organizerUri",
+    phone_user_admission: "phoneUserAdmission",
+    subject: "subject",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyOnlineMeeting`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,25 +90,11 @@ pub struct MyOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("onlineMeetingExtensions", &self.online_meeting_extensions);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetingLinks {
-                self_: fields.optional("self"),
-                online_meeting_extensions: fields.optional("onlineMeetingExtensions"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetingLinks {
+    self_: "self",
+    online_meeting_extensions: "onlineMeetingExtensions",
+    ..extra
+});
 
 /// Resources embedded in [`MyOnlineMeeting`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -153,23 +105,10 @@ pub struct MyOnlineMeetingEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetingEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("onlineMeetingExtension", &self.online_meeting_extension);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetingEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetingEmbedded {
-                online_meeting_extension: fields.optional("onlineMeetingExtension"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetingEmbedded {
+    online_meeting_extension: "onlineMeetingExtension",
+    ..extra
+});
 
 impl MyOnlineMeeting {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -250,43 +189,19 @@ pub struct MyOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetingRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("accessLevel", &self.access_level);
-        fields.optional("attendees", &self.attendees);
-        fields.optional("automaticLeaderAssignment", &self.automatic_leader_assignment);
-        fields.optional("description", &self.description);
-        fields.optional("entryExitAnnouncement", &self.entry_exit_announcement);
-        fields.optional("expirationTime", &self.expiration_time);
-        fields.optional("leaders", &self.leaders);
-        fields.optional("lobbyBypassForPhoneUsers", &self.lobby_bypass_for_phone_users);
-        fields.optional("phoneUserAdmission", &self.phone_user_admission);
-        fields.optional("subject", &self.subject);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetingRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetingRequest {
-                access_level: fields.optional("accessLevel"),
-                attendees: fields.optional("attendees"),
-                automatic_leader_assignment: fields
-                    .optional("automaticLeaderAssignment"),
-                description: fields.optional("description"),
-                entry_exit_announcement: fields.optional("entryExitAnnouncement"),
-                expiration_time: fields.optional("expirationTime"),
-                leaders: fields.optional("leaders"),
-                lobby_bypass_for_phone_users: fields
-                    .optional("lobbyBypassForPhoneUsers"),
-                phone_user_admission: fields.optional("phoneUserAdmission"),
-                subject: fields.optional("subject"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetingRequest {
+    access_level: "accessLevel",
+    attendees: "attendees",
+    automatic_leader_assignment: "automaticLeaderAssignment",
+    description: "description",
+    entry_exit_announcement: "entryExitAnnouncement",
+    expiration_time: "expirationTime",
+    leaders: "leaders",
+    lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
+    phone_user_admission: "phoneUserAdmission",
+    subject: "subject",
+    ..extra
+});
 
 impl RequestBody for MyOnlineMeetingRequest {
     const XML_SHAPE: &'static Shape = &Shape {

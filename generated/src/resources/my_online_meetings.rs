@@ -21,27 +21,12 @@ pub struct MyOnlineMeetings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetings {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetings {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyOnlineMeetings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +41,12 @@ pub struct MyOnlineMeetingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myAssignedOnlineMeeting", &self.my_assigned_online_meeting);
-        fields.optional("myOnlineMeeting", &self.my_online_meeting);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetingsLinks {
-                self_: fields.optional("self"),
-                my_assigned_online_meeting: fields.optional("myAssignedOnlineMeeting"),
-                my_online_meeting: fields.optional("myOnlineMeeting"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetingsLinks {
+    self_: "self",
+    my_assigned_online_meeting: "myAssignedOnlineMeeting",
+    my_online_meeting: "myOnlineMeeting",
+    ..extra
+});
 
 /// Resources embedded in [`MyOnlineMeetings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -91,27 +61,12 @@ pub struct MyOnlineMeetingsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetingsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("myAssignedOnlineMeeting", &self.my_assigned_online_meeting);
-        fields.optional("myOnlineMeeting", &self.my_online_meeting);
-        fields.optional("onlineMeetingExtension", &self.online_meeting_extension);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetingsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetingsEmbedded {
-                my_assigned_online_meeting: fields.optional("myAssignedOnlineMeeting"),
-                my_online_meeting: fields.optional("myOnlineMeeting"),
-                online_meeting_extension: fields.optional("onlineMeetingExtension"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetingsEmbedded {
+    my_assigned_online_meeting: "myAssignedOnlineMeeting",
+    my_online_meeting: "myOnlineMeeting",
+    online_meeting_extension: "onlineMeetingExtension",
+    ..extra
+});
 
 impl MyOnlineMeetings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -200,43 +155,19 @@ pub struct MyOnlineMeetingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOnlineMeetingsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("accessLevel", &self.access_level);
-        fields.optional("attendees", &self.attendees);
-        fields.optional("automaticLeaderAssignment", &self.automatic_leader_assignment);
-        fields.optional("description", &self.description);
-        fields.optional("entryExitAnnouncement", &self.entry_exit_announcement);
-        fields.optional("expirationTime", &self.expiration_time);
-        fields.optional("leaders", &self.leaders);
-        fields.optional("lobbyBypassForPhoneUsers", &self.lobby_bypass_for_phone_users);
-        fields.optional("phoneUserAdmission", &self.phone_user_admission);
-        fields.optional("subject", &self.subject);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOnlineMeetingsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOnlineMeetingsRequest {
-                access_level: fields.optional("accessLevel"),
-                attendees: fields.optional("attendees"),
-                automatic_leader_assignment: fields
-                    .optional("automaticLeaderAssignment"),
-                description: fields.optional("description"),
-                entry_exit_announcement: fields.optional("entryExitAnnouncement"),
-                expiration_time: fields.optional("expirationTime"),
-                leaders: fields.optional("leaders"),
-                lobby_bypass_for_phone_users: fields
-                    .optional("lobbyBypassForPhoneUsers"),
-                phone_user_admission: fields.optional("phoneUserAdmission"),
-                subject: fields.optional("subject"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOnlineMeetingsRequest {
+    access_level: "accessLevel",
+    attendees: "attendees",
+    automatic_leader_assignment: "automaticLeaderAssignment",
+    description: "description",
+    entry_exit_announcement: "entryExitAnnouncement",
+    expiration_time: "expirationTime",
+    leaders: "leaders",
+    lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
+    phone_user_admission: "phoneUserAdmission",
+    subject: "subject",
+    ..extra
+});
 
 impl RequestBody for MyOnlineMeetingsRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -19,29 +19,13 @@ pub struct MyOrganizationGroup {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOrganizationGroup {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("name", &self.name);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOrganizationGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOrganizationGroup {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                name: fields.optional("name"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOrganizationGroup {
+    rel: "rel",
+    id: "id",
+    name: "name",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MyOrganizationGroup`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct MyOrganizationGroupLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyOrganizationGroupLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("groupContacts", &self.group_contacts);
-        fields.optional("subscribeToGroupPresence", &self.subscribe_to_group_presence);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyOrganizationGroupLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyOrganizationGroupLinks {
-                self_: fields.optional("self"),
-                group_contacts: fields.optional("groupContacts"),
-                subscribe_to_group_presence: fields.optional("subscribeToGroupPresence"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyOrganizationGroupLinks {
+    self_: "self",
+    group_contacts: "groupContacts",
+    subscribe_to_group_presence: "subscribeToGroupPresence",
+    ..extra
+});
 
 impl MyOrganizationGroup {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -18,27 +18,12 @@ pub struct MyPrivacyRelationship {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyPrivacyRelationship {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("relationshipLevel", &self.relationship_level);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyPrivacyRelationship {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyPrivacyRelationship {
-                rel: fields.optional("rel"),
-                relationship_level: fields.optional("relationshipLevel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyPrivacyRelationship {
+    rel: "rel",
+    relationship_level: "relationshipLevel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`MyPrivacyRelationship`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,25 +36,11 @@ pub struct MyPrivacyRelationshipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyPrivacyRelationshipLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyPrivacyRelationshipLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyPrivacyRelationshipLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyPrivacyRelationshipLinks {
+    self_: "self",
+    contact: "contact",
+    ..extra
+});
 
 impl MyPrivacyRelationship {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct MyPrivacyRelationships {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyPrivacyRelationships {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyPrivacyRelationships {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyPrivacyRelationships {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyPrivacyRelationships {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`MyPrivacyRelationships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct MyPrivacyRelationshipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyPrivacyRelationshipsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myPrivacyRelationship", &self.my_privacy_relationship);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyPrivacyRelationshipsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyPrivacyRelationshipsLinks {
-                self_: fields.optional("self"),
-                my_privacy_relationship: fields.optional("myPrivacyRelationship"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyPrivacyRelationshipsLinks {
+    self_: "self",
+    my_privacy_relationship: "myPrivacyRelationship",
+    ..extra
+});
 
 /// Resources embedded in [`MyPrivacyRelationships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct MyPrivacyRelationshipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for MyPrivacyRelationshipsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("myPrivacyRelationship", &self.my_privacy_relationship);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for MyPrivacyRelationshipsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(MyPrivacyRelationshipsEmbedded {
-                my_privacy_relationship: fields.optional("myPrivacyRelationship"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(MyPrivacyRelationshipsEmbedded {
+    my_privacy_relationship: "myPrivacyRelationship",
+    ..extra
+});
 
 impl MyPrivacyRelationships {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

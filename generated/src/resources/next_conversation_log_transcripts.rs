@@ -17,27 +17,12 @@ pub struct NextConversationLogTranscripts {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NextConversationLogTranscripts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NextConversationLogTranscripts {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NextConversationLogTranscripts {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NextConversationLogTranscripts {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`NextConversationLogTranscripts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,33 +37,12 @@ pub struct NextConversationLogTranscriptsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NextConversationLogTranscriptsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields
-            .optional(
-                "nextConversationLogTranscripts",
-                &self.next_conversation_log_transcripts,
-            );
-        fields.optional("conversationLogTranscript", &self.conversation_log_transcript);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NextConversationLogTranscriptsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NextConversationLogTranscriptsLinks {
-                self_: fields.optional("self"),
-                next_conversation_log_transcripts: fields
-                    .optional("nextConversationLogTranscripts"),
-                conversation_log_transcript: fields
-                    .optional("conversationLogTranscript"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NextConversationLogTranscriptsLinks {
+    self_: "self",
+    next_conversation_log_transcripts: "nextConversationLogTranscripts",
+    conversation_log_transcript: "conversationLogTranscript",
+    ..extra
+});
 
 /// Resources embedded in [`NextConversationLogTranscripts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -89,24 +53,10 @@ pub struct NextConversationLogTranscriptsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NextConversationLogTranscriptsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("conversationLogTranscript", &self.conversation_log_transcript);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NextConversationLogTranscriptsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NextConversationLogTranscriptsEmbedded {
-                conversation_log_transcript: fields
-                    .optional("conversationLogTranscript"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NextConversationLogTranscriptsEmbedded {
+    conversation_log_transcript: "conversationLogTranscript",
+    ..extra
+});
 
 impl NextConversationLogTranscripts {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

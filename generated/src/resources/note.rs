@@ -19,29 +19,13 @@ pub struct Note {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Note {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("message", &self.message);
-        fields.optional("type", &self.r#type);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Note {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Note {
-                rel: fields.optional("rel"),
-                message: fields.optional("message"),
-                r#type: fields.optional("type"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Note {
+    rel: "rel",
+    message: "message",
+    r#type: "type",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Note`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,23 +36,10 @@ pub struct NoteLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NoteLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NoteLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NoteLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NoteLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Note {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -147,23 +118,10 @@ pub struct NoteRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NoteRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("message", &self.message);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NoteRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NoteRequest {
-                message: fields.optional("message"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NoteRequest {
+    message: "message",
+    ..extra
+});
 
 impl RequestBody for NoteRequest {}
 
@@ -180,13 +138,10 @@ pub struct NoteQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NoteQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("message", &self.message);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(NoteQuery {
+    message: "message",
+    ..extra
+});
 
 impl Post for Note {
     type Body = NoteRequest;

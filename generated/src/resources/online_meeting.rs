@@ -62,71 +62,33 @@ pub struct OnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeeting {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("accessLevel", &self.access_level);
-        fields.optional("attendees", &self.attendees);
-        fields.optional("automaticLeaderAssignment", &self.automatic_leader_assignment);
-        fields.optional("conferenceId", &self.conference_id);
-        fields.optional("description", &self.description);
-        fields.optional("disclaimerBody", &self.disclaimer_body);
-        fields.optional("disclaimerTitle", &self.disclaimer_title);
-        fields.optional("entryExitAnnouncement", &self.entry_exit_announcement);
-        fields.optional("expirationTime", &self.expiration_time);
-        fields.optional("hostingNetwork", &self.hosting_network);
-        fields.optional("joinUrl", &self.join_url);
-        fields.optional("largeMeeting", &self.large_meeting);
-        fields.optional("leaders", &self.leaders);
-        fields.optional("lobbyBypassForPhoneUsers", &self.lobby_bypass_for_phone_users);
-        fields.optional("onlineMeetingId", &self.online_meeting_id);
-        fields.optional("onlineMeetingRel", &self.online_meeting_rel);
-        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
-        fields.optional("organizerName", &self.organizer_name);
-        fields.optional("organizerUri", &self.organizer_uri);
-        fields.optional("phoneUserAdmission", &self.phone_user_admission);
-        fields.optional("subject", &self.subject);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeeting {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeeting {
-                rel: fields.optional("rel"),
-                access_level: fields.optional("accessLevel"),
-                attendees: fields.optional("attendees"),
-                automatic_leader_assignment: fields
-                    .optional("automaticLeaderAssignment"),
-                conference_id: fields.optional("conferenceId"),
-                description: fields.optional("description"),
-                disclaimer_body: fields.optional("disclaimerBody"),
-                disclaimer_title: fields.optional("disclaimerTitle"),
-                entry_exit_announcement: fields.optional("entryExitAnnouncement"),
-                expiration_time: fields.optional("expirationTime"),
-                hosting_network: fields.optional("hostingNetwork"),
-                join_url: fields.optional("joinUrl"),
-                large_meeting: fields.optional("largeMeeting"),
-                leaders: fields.optional("leaders"),
-                lobby_bypass_for_phone_users: fields
-                    .optional("lobbyBypassForPhoneUsers"),
-                online_meeting_id: fields.optional("onlineMeetingId"),
-                online_meeting_rel: fields.optional("onlineMeetingRel"),
-                online_meeting_uri: fields.optional("onlineMeetingUri"),
-                organizer_name: fields.optional("organizerName"),
-                organizer_uri: fields.optional("organizerUri"),
-                phone_user_admission: fields.optional("phoneUserAdmission"),
-                subject: fields.optional("subject"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeeting {
+    rel: "rel",
+    access_level: "accessLevel",
+    attendees: "attendees",
+    automatic_leader_assignment: "automaticLeaderAssignment",
+    conference_id: "conferenceId",
+    description: "description",
+    disclaimer_body: "disclaimerBody",
+    disclaimer_title: "disclaimerTitle",
+    entry_exit_announcement: "entryExitAnnouncement",
+    expiration_time: "expirationTime",
+    hosting_network: "hostingNetwork",
+    join_url: "joinUrl",
+    large_meeting: "largeMeeting",
+    leaders: "leaders",
+    lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
+    online_meeting_id: "onlineMeetingId",
+    online_meeting_rel: "onlineMeetingRel",
+    online_meeting_uri: "onlineMeetingUri",
+    organizer_name: "organizerName",
+    organizer_uri: "organizerUri",
+    phone_user_admission: "phoneUserAdmission",
+    subject: "subject",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeeting`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -145,31 +107,14 @@ pub struct OnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("organizer", &self.organizer);
-        fields.optional("phoneDialInInformation", &self.phone_dial_in_information);
-        fields.optional("onlineMeetingExtensions", &self.online_meeting_extensions);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingLinks {
-                self_: fields.optional("self"),
-                conversation: fields.optional("conversation"),
-                organizer: fields.optional("organizer"),
-                phone_dial_in_information: fields.optional("phoneDialInInformation"),
-                online_meeting_extensions: fields.optional("onlineMeetingExtensions"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingLinks {
+    self_: "self",
+    conversation: "conversation",
+    organizer: "organizer",
+    phone_dial_in_information: "phoneDialInInformation",
+    online_meeting_extensions: "onlineMeetingExtensions",
+    ..extra
+});
 
 /// Resources embedded in [`OnlineMeeting`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -180,23 +125,10 @@ pub struct OnlineMeetingEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("onlineMeetingExtension", &self.online_meeting_extension);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingEmbedded {
-                online_meeting_extension: fields.optional("onlineMeetingExtension"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingEmbedded {
+    online_meeting_extension: "onlineMeetingExtension",
+    ..extra
+});
 
 impl OnlineMeeting {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -26,44 +26,17 @@ pub struct OnlineMeetingDefaultValues {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingDefaultValues {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("accessLevel", &self.access_level);
-        fields.optional("automaticLeaderAssignment", &self.automatic_leader_assignment);
-        fields.optional("defaultOnlineMeetingRel", &self.default_online_meeting_rel);
-        fields.optional("entryExitAnnouncement", &self.entry_exit_announcement);
-        fields.optional("lobbyBypassForPhoneUsers", &self.lobby_bypass_for_phone_users);
-        fields
-            .optional(
-                "participantsWarningThreshold",
-                &self.participants_warning_threshold,
-            );
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingDefaultValues {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingDefaultValues {
-                rel: fields.optional("rel"),
-                access_level: fields.optional("accessLevel"),
-                automatic_leader_assignment: fields
-                    .optional("automaticLeaderAssignment"),
-                default_online_meeting_rel: fields.optional("defaultOnlineMeetingRel"),
-                entry_exit_announcement: fields.optional("entryExitAnnouncement"),
-                lobby_bypass_for_phone_users: fields
-                    .optional("lobbyBypassForPhoneUsers"),
-                participants_warning_threshold: fields
-                    .optional("participantsWarningThreshold"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingDefaultValues {
+    rel: "rel",
+    access_level: "accessLevel",
+    automatic_leader_assignment: "automaticLeaderAssignment",
+    default_online_meeting_rel: "defaultOnlineMeetingRel",
+    entry_exit_announcement: "entryExitAnnouncement",
+    lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
+    participants_warning_threshold: "participantsWarningThreshold",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingDefaultValues`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -74,23 +47,10 @@ pub struct OnlineMeetingDefaultValuesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingDefaultValuesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingDefaultValuesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingDefaultValuesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingDefaultValuesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl OnlineMeetingDefaultValues {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -25,43 +25,16 @@ pub struct OnlineMeetingEligibleValues {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingEligibleValues {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("accessLevels", &self.access_levels);
-        fields
-            .optional("automaticLeaderAssignments", &self.automatic_leader_assignments);
-        fields.optional("eligibleOnlineMeetingRels", &self.eligible_online_meeting_rels);
-        fields.optional("entryExitAnnouncements", &self.entry_exit_announcements);
-        fields
-            .optional(
-                "lobbyBypassForPhoneUsersSettings",
-                &self.lobby_bypass_for_phone_users_settings,
-            );
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingEligibleValues {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingEligibleValues {
-                rel: fields.optional("rel"),
-                access_levels: fields.optional("accessLevels"),
-                automatic_leader_assignments: fields
-                    .optional("automaticLeaderAssignments"),
-                eligible_online_meeting_rels: fields
-                    .optional("eligibleOnlineMeetingRels"),
-                entry_exit_announcements: fields.optional("entryExitAnnouncements"),
-                lobby_bypass_for_phone_users_settings: fields
-                    .optional("lobbyBypassForPhoneUsersSettings"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingEligibleValues {
+    rel: "rel",
+    access_levels: "accessLevels",
+    automatic_leader_assignments: "automaticLeaderAssignments",
+    eligible_online_meeting_rels: "eligibleOnlineMeetingRels",
+    entry_exit_announcements: "entryExitAnnouncements",
+    lobby_bypass_for_phone_users_settings: "lobbyBypassForPhoneUsersSettings",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingEligibleValues`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,27 +49,12 @@ pub struct OnlineMeetingEligibleValuesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingEligibleValuesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myAssignedOnlineMeeting", &self.my_assigned_online_meeting);
-        fields.optional("myOnlineMeetings", &self.my_online_meetings);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingEligibleValuesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingEligibleValuesLinks {
-                self_: fields.optional("self"),
-                my_assigned_online_meeting: fields.optional("myAssignedOnlineMeeting"),
-                my_online_meetings: fields.optional("myOnlineMeetings"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingEligibleValuesLinks {
+    self_: "self",
+    my_assigned_online_meeting: "myAssignedOnlineMeeting",
+    my_online_meetings: "myOnlineMeetings",
+    ..extra
+});
 
 impl OnlineMeetingEligibleValues {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

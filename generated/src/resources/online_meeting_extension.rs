@@ -19,29 +19,13 @@ pub struct OnlineMeetingExtension {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtension {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("type", &self.r#type);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtension {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtension {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                r#type: fields.optional("type"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtension {
+    rel: "rel",
+    id: "id",
+    r#type: "type",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingExtension`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,23 +36,10 @@ pub struct OnlineMeetingExtensionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtensionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtensionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtensionLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionLinks {
+    self_: "self",
+    ..extra
+});
 
 impl OnlineMeetingExtension {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -120,25 +91,11 @@ pub struct OnlineMeetingExtensionRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtensionRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("id", &self.id);
-        fields.optional("type", &self.r#type);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtensionRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtensionRequest {
-                id: fields.optional("id"),
-                r#type: fields.optional("type"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionRequest {
+    id: "id",
+    r#type: "type",
+    ..extra
+});
 
 impl RequestBody for OnlineMeetingExtensionRequest {}
 

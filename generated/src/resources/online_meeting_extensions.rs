@@ -18,27 +18,12 @@ pub struct OnlineMeetingExtensions {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtensions {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtensions {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtensions {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtensions {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingExtensions`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,25 +36,11 @@ pub struct OnlineMeetingExtensionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtensionsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("onlineMeetingExtension", &self.online_meeting_extension);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtensionsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtensionsLinks {
-                self_: fields.optional("self"),
-                online_meeting_extension: fields.optional("onlineMeetingExtension"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionsLinks {
+    self_: "self",
+    online_meeting_extension: "onlineMeetingExtension",
+    ..extra
+});
 
 /// Resources embedded in [`OnlineMeetingExtensions`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -80,23 +51,10 @@ pub struct OnlineMeetingExtensionsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtensionsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("onlineMeetingExtension", &self.online_meeting_extension);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtensionsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtensionsEmbedded {
-                online_meeting_extension: fields.optional("onlineMeetingExtension"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionsEmbedded {
+    online_meeting_extension: "onlineMeetingExtension",
+    ..extra
+});
 
 impl OnlineMeetingExtensions {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -156,25 +114,11 @@ pub struct OnlineMeetingExtensionsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingExtensionsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("id", &self.id);
-        fields.optional("type", &self.r#type);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingExtensionsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingExtensionsRequest {
-                id: fields.optional("id"),
-                r#type: fields.optional("type"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingExtensionsRequest {
+    id: "id",
+    r#type: "type",
+    ..extra
+});
 
 impl RequestBody for OnlineMeetingExtensionsRequest {}
 

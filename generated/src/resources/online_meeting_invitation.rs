@@ -41,49 +41,23 @@ pub struct OnlineMeetingInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingInvitation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("anonymousDisplayName", &self.anonymous_display_name);
-        fields.optional("availableModalities", &self.available_modalities);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("onlineMeetingUri", &self.online_meeting_uri);
-        fields.optional("message", &self.message);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("to", &self.to);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingInvitation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingInvitation {
-                rel: fields.optional("rel"),
-                anonymous_display_name: fields.optional("anonymousDisplayName"),
-                available_modalities: fields.optional("availableModalities"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                online_meeting_uri: fields.optional("onlineMeetingUri"),
-                message: fields.optional("message"),
-                operation_id: fields.optional("operationId"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.optional("to"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingInvitation {
+    rel: "rel",
+    anonymous_display_name: "anonymousDisplayName",
+    available_modalities: "availableModalities",
+    direction: "direction",
+    importance: "importance",
+    online_meeting_uri: "onlineMeetingUri",
+    message: "message",
+    operation_id: "operationId",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    to: "to",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -110,39 +84,18 @@ pub struct OnlineMeetingInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingInvitationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("accept", &self.accept);
-        fields.optional("acceptedByContact", &self.accepted_by_contact);
-        fields.optional("cancel", &self.cancel);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("decline", &self.decline);
-        fields.optional("from", &self.from);
-        fields.optional("onBehalfOf", &self.on_behalf_of);
-        fields.optional("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingInvitationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingInvitationLinks {
-                self_: fields.optional("self"),
-                accept: fields.optional("accept"),
-                accepted_by_contact: fields.optional("acceptedByContact"),
-                cancel: fields.optional("cancel"),
-                conversation: fields.optional("conversation"),
-                decline: fields.optional("decline"),
-                from: fields.optional("from"),
-                on_behalf_of: fields.optional("onBehalfOf"),
-                to: fields.optional("to"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationLinks {
+    self_: "self",
+    accept: "accept",
+    accepted_by_contact: "acceptedByContact",
+    cancel: "cancel",
+    conversation: "conversation",
+    decline: "decline",
+    from: "from",
+    on_behalf_of: "onBehalfOf",
+    to: "to",
+    ..extra
+});
 
 /// Resources embedded in [`OnlineMeetingInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -153,23 +106,10 @@ pub struct OnlineMeetingInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingInvitationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingInvitationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingInvitationEmbedded {
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationEmbedded {
+    from: "from",
+    ..extra
+});
 
 impl OnlineMeetingInvitation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

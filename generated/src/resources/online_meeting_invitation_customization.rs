@@ -24,35 +24,16 @@ pub struct OnlineMeetingInvitationCustomization {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingInvitationCustomization {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("enterpriseHelpUrl", &self.enterprise_help_url);
-        fields.optional("invitationFooterText", &self.invitation_footer_text);
-        fields.optional("invitationHelpUrl", &self.invitation_help_url);
-        fields.optional("invitationLegalUrl", &self.invitation_legal_url);
-        fields.optional("invitationLogoUrl", &self.invitation_logo_url);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingInvitationCustomization {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingInvitationCustomization {
-                rel: fields.optional("rel"),
-                enterprise_help_url: fields.optional("enterpriseHelpUrl"),
-                invitation_footer_text: fields.optional("invitationFooterText"),
-                invitation_help_url: fields.optional("invitationHelpUrl"),
-                invitation_legal_url: fields.optional("invitationLegalUrl"),
-                invitation_logo_url: fields.optional("invitationLogoUrl"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationCustomization {
+    rel: "rel",
+    enterprise_help_url: "enterpriseHelpUrl",
+    invitation_footer_text: "invitationFooterText",
+    invitation_help_url: "invitationHelpUrl",
+    invitation_legal_url: "invitationLegalUrl",
+    invitation_logo_url: "invitationLogoUrl",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingInvitationCustomization`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,23 +44,10 @@ pub struct OnlineMeetingInvitationCustomizationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingInvitationCustomizationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingInvitationCustomizationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingInvitationCustomizationLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingInvitationCustomizationLinks {
+    self_: "self",
+    ..extra
+});
 
 impl OnlineMeetingInvitationCustomization {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -26,42 +26,17 @@ pub struct OnlineMeetingPolicies {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingPolicies {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("entryExitAnnouncement", &self.entry_exit_announcement);
-        fields
-            .optional(
-                "externalUserMeetingRecording",
-                &self.external_user_meeting_recording,
-            );
-        fields.optional("meetingRecording", &self.meeting_recording);
-        fields.optional("meetingSize", &self.meeting_size);
-        fields.optional("phoneUserAdmission", &self.phone_user_admission);
-        fields.optional("voipAudio", &self.voip_audio);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingPolicies {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingPolicies {
-                rel: fields.optional("rel"),
-                entry_exit_announcement: fields.optional("entryExitAnnouncement"),
-                external_user_meeting_recording: fields
-                    .optional("externalUserMeetingRecording"),
-                meeting_recording: fields.optional("meetingRecording"),
-                meeting_size: fields.optional("meetingSize"),
-                phone_user_admission: fields.optional("phoneUserAdmission"),
-                voip_audio: fields.optional("voipAudio"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingPolicies {
+    rel: "rel",
+    entry_exit_announcement: "entryExitAnnouncement",
+    external_user_meeting_recording: "externalUserMeetingRecording",
+    meeting_recording: "meetingRecording",
+    meeting_size: "meetingSize",
+    phone_user_admission: "phoneUserAdmission",
+    voip_audio: "voipAudio",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetingPolicies`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,23 +47,10 @@ pub struct OnlineMeetingPoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingPoliciesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingPoliciesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingPoliciesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingPoliciesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl OnlineMeetingPolicies {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

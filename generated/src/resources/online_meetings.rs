@@ -19,25 +19,11 @@ pub struct OnlineMeetings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetings {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetings {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OnlineMeetings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,49 +50,17 @@ pub struct OnlineMeetingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OnlineMeetingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("myAssignedOnlineMeeting", &self.my_assigned_online_meeting);
-        fields.optional("myOnlineMeetings", &self.my_online_meetings);
-        fields
-            .optional("onlineMeetingDefaultValues", &self.online_meeting_default_values);
-        fields
-            .optional(
-                "onlineMeetingEligibleValues",
-                &self.online_meeting_eligible_values,
-            );
-        fields
-            .optional(
-                "onlineMeetingInvitationCustomization",
-                &self.online_meeting_invitation_customization,
-            );
-        fields.optional("onlineMeetingPolicies", &self.online_meeting_policies);
-        fields.optional("phoneDialInInformation", &self.phone_dial_in_information);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OnlineMeetingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OnlineMeetingsLinks {
-                self_: fields.optional("self"),
-                my_assigned_online_meeting: fields.optional("myAssignedOnlineMeeting"),
-                my_online_meetings: fields.optional("myOnlineMeetings"),
-                online_meeting_default_values: fields
-                    .optional("onlineMeetingDefaultValues"),
-                online_meeting_eligible_values: fields
-                    .optional("onlineMeetingEligibleValues"),
-                online_meeting_invitation_customization: fields
-                    .optional("onlineMeetingInvitationCustomization"),
-                online_meeting_policies: fields.optional("onlineMeetingPolicies"),
-                phone_dial_in_information: fields.optional("phoneDialInInformation"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OnlineMeetingsLinks {
+    self_: "self",
+    my_assigned_online_meeting: "myAssignedOnlineMeeting",
+    my_online_meetings: "myOnlineMeetings",
+    online_meeting_default_values: "onlineMeetingDefaultValues",
+    online_meeting_eligible_values: "onlineMeetingEligibleValues",
+    online_meeting_invitation_customization: "onlineMeetingInvitationCustomization",
+    online_meeting_policies: "onlineMeetingPolicies",
+    phone_dial_in_information: "phoneDialInInformation",
+    ..extra
+});
 
 impl OnlineMeetings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -40,45 +40,21 @@ pub struct Participant {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Participant {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("anonymous", &self.anonymous);
-        fields.optional("inLobby", &self.in_lobby);
-        fields.optional("local", &self.local);
-        fields.optional("name", &self.name);
-        fields.optional("organizer", &self.organizer);
-        fields.optional("otherPhoneNumber", &self.other_phone_number);
-        fields.optional("role", &self.role);
-        fields.optional("sourceNetwork", &self.source_network);
-        fields.optional("uri", &self.uri);
-        fields.optional("workPhoneNumber", &self.work_phone_number);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Participant {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Participant {
-                rel: fields.optional("rel"),
-                anonymous: fields.optional("anonymous"),
-                in_lobby: fields.optional("inLobby"),
-                local: fields.optional("local"),
-                name: fields.optional("name"),
-                organizer: fields.optional("organizer"),
-                other_phone_number: fields.optional("otherPhoneNumber"),
-                role: fields.optional("role"),
-                source_network: fields.optional("sourceNetwork"),
-                uri: fields.optional("uri"),
-                work_phone_number: fields.optional("workPhoneNumber"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Participant {
+    rel: "rel",
+    anonymous: "anonymous",
+    in_lobby: "inLobby",
+    local: "local",
+    name: "name",
+    organizer: "organizer",
+    other_phone_number: "otherPhoneNumber",
+    role: "role",
+    source_network: "sourceNetwork",
+    uri: "uri",
+    work_phone_number: "workPhoneNumber",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Participant`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -121,66 +97,26 @@ pub struct ParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("admit", &self.admit);
-        fields.optional("contact", &self.contact);
-        fields.optional("contactPhoto", &self.contact_photo);
-        fields.optional("contactPresence", &self.contact_presence);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("demote", &self.demote);
-        fields.optional("eject", &self.eject);
-        fields.optional("me", &self.me);
-        fields
-            .optional(
-                "participantApplicationSharing",
-                &self.participant_application_sharing,
-            );
-        fields.optional("participantAudio", &self.participant_audio);
-        fields
-            .optional(
-                "participantDataCollaboration",
-                &self.participant_data_collaboration,
-            );
-        fields.optional("participantMessaging", &self.participant_messaging);
-        fields.optional("participantPanoramicVideo", &self.participant_panoramic_video);
-        fields.optional("participantVideo", &self.participant_video);
-        fields.optional("promote", &self.promote);
-        fields.optional("reject", &self.reject);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantLinks {
-                self_: fields.optional("self"),
-                admit: fields.optional("admit"),
-                contact: fields.optional("contact"),
-                contact_photo: fields.optional("contactPhoto"),
-                contact_presence: fields.optional("contactPresence"),
-                conversation: fields.optional("conversation"),
-                demote: fields.optional("demote"),
-                eject: fields.optional("eject"),
-                me: fields.optional("me"),
-                participant_application_sharing: fields
-                    .optional("participantApplicationSharing"),
-                participant_audio: fields.optional("participantAudio"),
-                participant_data_collaboration: fields
-                    .optional("participantDataCollaboration"),
-                participant_messaging: fields.optional("participantMessaging"),
-                participant_panoramic_video: fields
-                    .optional("participantPanoramicVideo"),
-                participant_video: fields.optional("participantVideo"),
-                promote: fields.optional("promote"),
-                reject: fields.optional("reject"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantLinks {
+    self_: "self",
+    admit: "admit",
+    contact: "contact",
+    contact_photo: "contactPhoto",
+    contact_presence: "contactPresence",
+    conversation: "conversation",
+    demote: "demote",
+    eject: "eject",
+    me: "me",
+    participant_application_sharing: "participantApplicationSharing",
+    participant_audio: "participantAudio",
+    participant_data_collaboration: "participantDataCollaboration",
+    participant_messaging: "participantMessaging",
+    participant_panoramic_video: "participantPanoramicVideo",
+    participant_video: "participantVideo",
+    promote: "promote",
+    reject: "reject",
+    ..extra
+});
 
 impl Participant {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -20,36 +20,13 @@ pub struct ParticipantApplicationSharing {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantApplicationSharing {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields
-            .optional(
-                "applicationSharingDirection",
-                &self.application_sharing_direction,
-            );
-        fields
-            .optional("applicationSharingSourceId", &self.application_sharing_source_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantApplicationSharing {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantApplicationSharing {
-                rel: fields.optional("rel"),
-                application_sharing_direction: fields
-                    .optional("applicationSharingDirection"),
-                application_sharing_source_id: fields
-                    .optional("applicationSharingSourceId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantApplicationSharing {
+    rel: "rel",
+    application_sharing_direction: "applicationSharingDirection",
+    application_sharing_source_id: "applicationSharingSourceId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ParticipantApplicationSharing`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,25 +39,11 @@ pub struct ParticipantApplicationSharingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantApplicationSharingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantApplicationSharingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantApplicationSharingLinks {
-                self_: fields.optional("self"),
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantApplicationSharingLinks {
+    self_: "self",
+    participant: "participant",
+    ..extra
+});
 
 impl ParticipantApplicationSharing {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

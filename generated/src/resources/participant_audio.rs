@@ -22,31 +22,14 @@ pub struct ParticipantAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("audioDirection", &self.audio_direction);
-        fields.optional("audioMuted", &self.audio_muted);
-        fields.optional("audioSourceId", &self.audio_source_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantAudio {
-                rel: fields.optional("rel"),
-                audio_direction: fields.optional("audioDirection"),
-                audio_muted: fields.optional("audioMuted"),
-                audio_source_id: fields.optional("audioSourceId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantAudio {
+    rel: "rel",
+    audio_direction: "audioDirection",
+    audio_muted: "audioMuted",
+    audio_source_id: "audioSourceId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ParticipantAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,29 +46,13 @@ pub struct ParticipantAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("muteAudio", &self.mute_audio);
-        fields.optional("participant", &self.participant);
-        fields.optional("unmuteAudio", &self.unmute_audio);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantAudioLinks {
-                self_: fields.optional("self"),
-                mute_audio: fields.optional("muteAudio"),
-                participant: fields.optional("participant"),
-                unmute_audio: fields.optional("unmuteAudio"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantAudioLinks {
+    self_: "self",
+    mute_audio: "muteAudio",
+    participant: "participant",
+    unmute_audio: "unmuteAudio",
+    ..extra
+});
 
 impl ParticipantAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -33,43 +33,20 @@ pub struct ParticipantInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantInvitation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("message", &self.message);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("to", &self.to);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantInvitation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantInvitation {
-                rel: fields.optional("rel"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                message: fields.optional("message"),
-                operation_id: fields.optional("operationId"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.optional("to"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantInvitation {
+    rel: "rel",
+    direction: "direction",
+    importance: "importance",
+    message: "message",
+    operation_id: "operationId",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    to: "to",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`ParticipantInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -92,35 +69,16 @@ pub struct ParticipantInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantInvitationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("cancel", &self.cancel);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("from", &self.from);
-        fields.optional("participant", &self.participant);
-        fields.optional("to", &self.to);
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantInvitationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantInvitationLinks {
-                self_: fields.optional("self"),
-                cancel: fields.optional("cancel"),
-                conversation: fields.optional("conversation"),
-                from: fields.optional("from"),
-                participant: fields.optional("participant"),
-                to: fields.optional("to"),
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantInvitationLinks {
+    self_: "self",
+    cancel: "cancel",
+    conversation: "conversation",
+    from: "from",
+    participant: "participant",
+    to: "to",
+    accepted_by_participant: "acceptedByParticipant",
+    ..extra
+});
 
 /// Resources embedded in [`ParticipantInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -133,25 +91,11 @@ pub struct ParticipantInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantInvitationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantInvitationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantInvitationEmbedded {
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantInvitationEmbedded {
+    accepted_by_participant: "acceptedByParticipant",
+    from: "from",
+    ..extra
+});
 
 impl ParticipantInvitation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -22,31 +22,14 @@ pub struct ParticipantPanoramicVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantPanoramicVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("panoramicVideoDirection", &self.panoramic_video_direction);
-        fields.optional("panoramicVideoMuted", &self.panoramic_video_muted);
-        fields.optional("panoramicVideoSourceId", &self.panoramic_video_source_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantPanoramicVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantPanoramicVideo {
-                rel: fields.optional("rel"),
-                panoramic_video_direction: fields.optional("panoramicVideoDirection"),
-                panoramic_video_muted: fields.optional("panoramicVideoMuted"),
-                panoramic_video_source_id: fields.optional("panoramicVideoSourceId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantPanoramicVideo {
+    rel: "rel",
+    panoramic_video_direction: "panoramicVideoDirection",
+    panoramic_video_muted: "panoramicVideoMuted",
+    panoramic_video_source_id: "panoramicVideoSourceId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ParticipantPanoramicVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -59,25 +42,11 @@ pub struct ParticipantPanoramicVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantPanoramicVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantPanoramicVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantPanoramicVideoLinks {
-                self_: fields.optional("self"),
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantPanoramicVideoLinks {
+    self_: "self",
+    participant: "participant",
+    ..extra
+});
 
 impl ParticipantPanoramicVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

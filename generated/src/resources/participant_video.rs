@@ -22,31 +22,14 @@ pub struct ParticipantVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("videoDirection", &self.video_direction);
-        fields.optional("videoMuted", &self.video_muted);
-        fields.optional("videoSourceId", &self.video_source_id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantVideo {
-                rel: fields.optional("rel"),
-                video_direction: fields.optional("videoDirection"),
-                video_muted: fields.optional("videoMuted"),
-                video_source_id: fields.optional("videoSourceId"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantVideo {
+    rel: "rel",
+    video_direction: "videoDirection",
+    video_muted: "videoMuted",
+    video_source_id: "videoSourceId",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ParticipantVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,29 +46,13 @@ pub struct ParticipantVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("muteVideo", &self.mute_video);
-        fields.optional("participant", &self.participant);
-        fields.optional("unmuteVideo", &self.unmute_video);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantVideoLinks {
-                self_: fields.optional("self"),
-                mute_video: fields.optional("muteVideo"),
-                participant: fields.optional("participant"),
-                unmute_video: fields.optional("unmuteVideo"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantVideoLinks {
+    self_: "self",
+    mute_video: "muteVideo",
+    participant: "participant",
+    unmute_video: "unmuteVideo",
+    ..extra
+});
 
 impl ParticipantVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct Participants {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Participants {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Participants {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Participants {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Participants {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Participants`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,25 +32,11 @@ pub struct ParticipantsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ParticipantsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("participant", &self.participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ParticipantsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ParticipantsLinks {
-                self_: fields.optional("self"),
-                participant: fields.optional("participant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ParticipantsLinks {
+    self_: "self",
+    participant: "participant",
+    ..extra
+});
 
 impl Participants {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -19,25 +19,11 @@ pub struct People {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for People {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for People {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(People {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(People {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`People`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -70,51 +56,19 @@ pub struct PeopleLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PeopleLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields
-            .optional(
-                "myContactsAndGroupsSubscription",
-                &self.my_contacts_and_groups_subscription,
-            );
-        fields.optional("myContacts", &self.my_contacts);
-        fields.optional("myGroupMemberships", &self.my_group_memberships);
-        fields.optional("myGroups", &self.my_groups);
-        fields.optional("myPrivacyRelationships", &self.my_privacy_relationships);
-        fields
-            .optional(
-                "presenceSubscriptionMemberships",
-                &self.presence_subscription_memberships,
-            );
-        fields.optional("presenceSubscriptions", &self.presence_subscriptions);
-        fields.optional("search", &self.search);
-        fields.optional("subscribedContacts", &self.subscribed_contacts);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PeopleLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PeopleLinks {
-                self_: fields.optional("self"),
-                my_contacts_and_groups_subscription: fields
-                    .optional("myContactsAndGroupsSubscription"),
-                my_contacts: fields.optional("myContacts"),
-                my_group_memberships: fields.optional("myGroupMemberships"),
-                my_groups: fields.optional("myGroups"),
-                my_privacy_relationships: fields.optional("myPrivacyRelationships"),
-                presence_subscription_memberships: fields
-                    .optional("presenceSubscriptionMemberships"),
-                presence_subscriptions: fields.optional("presenceSubscriptions"),
-                search: fields.optional("search"),
-                subscribed_contacts: fields.optional("subscribedContacts"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PeopleLinks {
+    self_: "self",
+    my_contacts_and_groups_subscription: "myContactsAndGroupsSubscription",
+    my_contacts: "myContacts",
+    my_group_memberships: "myGroupMemberships",
+    my_groups: "myGroups",
+    my_privacy_relationships: "myPrivacyRelationships",
+    presence_subscription_memberships: "presenceSubscriptionMemberships",
+    presence_subscriptions: "presenceSubscriptions",
+    search: "search",
+    subscribed_contacts: "subscribedContacts",
+    ..extra
+});
 
 impl People {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -21,31 +21,14 @@ pub struct Phone {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Phone {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("includeInContactCard", &self.include_in_contact_card);
-        fields.optional("number", &self.number);
-        fields.optional("type", &self.r#type);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Phone {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Phone {
-                rel: fields.optional("rel"),
-                include_in_contact_card: fields.optional("includeInContactCard"),
-                number: fields.optional("number"),
-                r#type: fields.optional("type"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Phone {
+    rel: "rel",
+    include_in_contact_card: "includeInContactCard",
+    number: "number",
+    r#type: "type",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Phone`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,27 +43,12 @@ pub struct PhoneLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("changeNumber", &self.change_number);
-        fields.optional("changeVisibility", &self.change_visibility);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneLinks {
-                self_: fields.optional("self"),
-                change_number: fields.optional("changeNumber"),
-                change_visibility: fields.optional("changeVisibility"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneLinks {
+    self_: "self",
+    change_number: "changeNumber",
+    change_visibility: "changeVisibility",
+    ..extra
+});
 
 impl Phone {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

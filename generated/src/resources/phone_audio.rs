@@ -19,27 +19,12 @@ pub struct PhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneAudio {
-                rel: fields.optional("rel"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneAudio {
+    rel: "rel",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`PhoneAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,33 +45,15 @@ pub struct PhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("addPhoneAudio", &self.add_phone_audio);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("holdPhoneAudio", &self.hold_phone_audio);
-        fields.optional("resumePhoneAudio", &self.resume_phone_audio);
-        fields.optional("stopPhoneAudio", &self.stop_phone_audio);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneAudioLinks {
-                self_: fields.optional("self"),
-                add_phone_audio: fields.optional("addPhoneAudio"),
-                conversation: fields.optional("conversation"),
-                hold_phone_audio: fields.optional("holdPhoneAudio"),
-                resume_phone_audio: fields.optional("resumePhoneAudio"),
-                stop_phone_audio: fields.optional("stopPhoneAudio"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneAudioLinks {
+    self_: "self",
+    add_phone_audio: "addPhoneAudio",
+    conversation: "conversation",
+    hold_phone_audio: "holdPhoneAudio",
+    resume_phone_audio: "resumePhoneAudio",
+    stop_phone_audio: "stopPhoneAudio",
+    ..extra
+});
 
 impl PhoneAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

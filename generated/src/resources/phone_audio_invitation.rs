@@ -45,51 +45,24 @@ pub struct PhoneAudioInvitation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneAudioInvitation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("delegator", &self.delegator);
-        fields.optional("direction", &self.direction);
-        fields.optional("importance", &self.importance);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("privateLine", &self.private_line);
-        fields.optional("state", &self.state);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("to", &self.to);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneAudioInvitation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneAudioInvitation {
-                rel: fields.optional("rel"),
-                custom_content: fields.optional("customContent"),
-                delegator: fields.optional("delegator"),
-                direction: fields.optional("direction"),
-                importance: fields.optional("importance"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                operation_id: fields.optional("operationId"),
-                phone_number: fields.optional("phoneNumber"),
-                private_line: fields.optional("privateLine"),
-                state: fields.optional("state"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.optional("to"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneAudioInvitation {
+    rel: "rel",
+    custom_content: "customContent",
+    delegator: "delegator",
+    direction: "direction",
+    importance: "importance",
+    join_audio_muted: "joinAudioMuted",
+    operation_id: "operationId",
+    phone_number: "phoneNumber",
+    private_line: "privateLine",
+    state: "state",
+    subject: "subject",
+    thread_id: "threadId",
+    to: "to",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`PhoneAudioInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -132,55 +105,26 @@ pub struct PhoneAudioInvitationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneAudioInvitationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("accept", &self.accept);
-        fields.optional("acceptedByContact", &self.accepted_by_contact);
-        fields.optional("cancel", &self.cancel);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("decline", &self.decline);
-        fields.optional("delegator", &self.delegator);
-        fields.optional("derivedConversation", &self.derived_conversation);
-        fields.optional("derivedPhoneAudio", &self.derived_phone_audio);
-        fields.optional("forwardedBy", &self.forwarded_by);
-        fields.optional("from", &self.from);
-        fields.optional("onBehalfOf", &self.on_behalf_of);
-        fields.optional("phoneAudio", &self.phone_audio);
-        fields.optional("replacesPhoneAudio", &self.replaces_phone_audio);
-        fields.optional("to", &self.to);
-        fields.optional("transferredBy", &self.transferred_by);
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneAudioInvitationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneAudioInvitationLinks {
-                self_: fields.optional("self"),
-                accept: fields.optional("accept"),
-                accepted_by_contact: fields.optional("acceptedByContact"),
-                cancel: fields.optional("cancel"),
-                conversation: fields.optional("conversation"),
-                decline: fields.optional("decline"),
-                delegator: fields.optional("delegator"),
-                derived_conversation: fields.optional("derivedConversation"),
-                derived_phone_audio: fields.optional("derivedPhoneAudio"),
-                forwarded_by: fields.optional("forwardedBy"),
-                from: fields.optional("from"),
-                on_behalf_of: fields.optional("onBehalfOf"),
-                phone_audio: fields.optional("phoneAudio"),
-                replaces_phone_audio: fields.optional("replacesPhoneAudio"),
-                to: fields.optional("to"),
-                transferred_by: fields.optional("transferredBy"),
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneAudioInvitationLinks {
+    self_: "self",
+    accept: "accept",
+    accepted_by_contact: "acceptedByContact",
+    cancel: "cancel",
+    conversation: "conversation",
+    decline: "decline",
+    delegator: "delegator",
+    derived_conversation: "derivedConversation",
+    derived_phone_audio: "derivedPhoneAudio",
+    forwarded_by: "forwardedBy",
+    from: "from",
+    on_behalf_of: "onBehalfOf",
+    phone_audio: "phoneAudio",
+    replaces_phone_audio: "replacesPhoneAudio",
+    to: "to",
+    transferred_by: "transferredBy",
+    accepted_by_participant: "acceptedByParticipant",
+    ..extra
+});
 
 /// Resources embedded in [`PhoneAudioInvitation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -193,25 +137,11 @@ pub struct PhoneAudioInvitationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneAudioInvitationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("acceptedByParticipant", &self.accepted_by_participant);
-        fields.optional("from", &self.from);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneAudioInvitationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneAudioInvitationEmbedded {
-                accepted_by_participant: fields.optional("acceptedByParticipant"),
-                from: fields.optional("from"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneAudioInvitationEmbedded {
+    accepted_by_participant: "acceptedByParticipant",
+    from: "from",
+    ..extra
+});
 
 impl PhoneAudioInvitation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -33,48 +33,20 @@ pub struct PhoneDialInInformation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneDialInInformation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("conferenceId", &self.conference_id);
-        fields.optional("defaultRegion", &self.default_region);
-        fields.optional("externalDirectoryUri", &self.external_directory_uri);
-        fields.optional("internalDirectoryUri", &self.internal_directory_uri);
-        fields
-            .optional(
-                "isAudioConferenceProviderEnabled",
-                &self.is_audio_conference_provider_enabled,
-            );
-        fields.optional("participantPassCode", &self.participant_pass_code);
-        fields.optional("tollFreeNumbers", &self.toll_free_numbers);
-        fields.optional("tollNumber", &self.toll_number);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneDialInInformation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneDialInInformation {
-                rel: fields.optional("rel"),
-                conference_id: fields.optional("conferenceId"),
-                default_region: fields.optional("defaultRegion"),
-                external_directory_uri: fields.optional("externalDirectoryUri"),
-                internal_directory_uri: fields.optional("internalDirectoryUri"),
-                is_audio_conference_provider_enabled: fields
-                    .optional("isAudioConferenceProviderEnabled"),
-                participant_pass_code: fields.optional("participantPassCode"),
-                toll_free_numbers: fields.optional("tollFreeNumbers"),
-                toll_number: fields.optional("tollNumber"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneDialInInformation {
+    rel: "rel",
+    conference_id: "conferenceId",
+    default_region: "defaultRegion",
+    external_directory_uri: "externalDirectoryUri",
+    internal_directory_uri: "internalDirectoryUri",
+    is_audio_conference_provider_enabled: "isAudioConferenceProviderEnabled",
+    participant_pass_code: "participantPassCode",
+    toll_free_numbers: "tollFreeNumbers",
+    toll_number: "tollNumber",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`PhoneDialInInformation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -87,25 +59,11 @@ pub struct PhoneDialInInformationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneDialInInformationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("dialInRegion", &self.dial_in_region);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneDialInInformationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneDialInInformationLinks {
-                self_: fields.optional("self"),
-                dial_in_region: fields.optional("dialInRegion"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneDialInInformationLinks {
+    self_: "self",
+    dial_in_region: "dialInRegion",
+    ..extra
+});
 
 /// Resources embedded in [`PhoneDialInInformation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -116,23 +74,10 @@ pub struct PhoneDialInInformationEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhoneDialInInformationEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("dialInRegion", &self.dial_in_region);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhoneDialInInformationEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhoneDialInInformationEmbedded {
-                dial_in_region: fields.optional("dialInRegion"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhoneDialInInformationEmbedded {
+    dial_in_region: "dialInRegion",
+    ..extra
+});
 
 impl PhoneDialInInformation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

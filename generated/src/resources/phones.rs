@@ -17,27 +17,12 @@ pub struct Phones {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Phones {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Phones {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Phones {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Phones {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Phones`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct PhonesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhonesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("phone", &self.phone);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhonesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhonesLinks {
-                self_: fields.optional("self"),
-                phone: fields.optional("phone"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhonesLinks {
+    self_: "self",
+    phone: "phone",
+    ..extra
+});
 
 /// Resources embedded in [`Phones`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct PhonesEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhonesEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("phone", &self.phone);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhonesEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhonesEmbedded {
-                phone: fields.optional("phone"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhonesEmbedded {
+    phone: "phone",
+    ..extra
+});
 
 impl Phones {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct Photo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Photo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Photo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Photo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Photo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Photo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct PhotoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhotoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PhotoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PhotoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PhotoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Photo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -102,13 +75,10 @@ pub struct PhotoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PhotoQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("size", &self.size);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(PhotoQuery {
+    size: "size",
+    ..extra
+});
 
 impl Get for Photo {
     type Query = PhotoQuery;

@@ -80,100 +80,44 @@ pub struct Policies {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Policies {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("allowDeviceContactsSync", &self.allow_device_contacts_sync);
-        fields.optional("audioOnlyOnWifi", &self.audio_only_on_wifi);
-        fields.optional("callLogArchiving", &self.call_log_archiving);
-        fields
-            .optional(
-                "customerExperienceImprovementProgram",
-                &self.customer_experience_improvement_program,
-            );
-        fields.optional("emergencyDialMask", &self.emergency_dial_mask);
-        fields.optional("emergencyDialString", &self.emergency_dial_string);
-        fields.optional("emergencyNumbers", &self.emergency_numbers);
-        fields
-            .optional("emergencyServiceDisclaimer", &self.emergency_service_disclaimer);
-        fields.optional("emoticons", &self.emoticons);
-        fields.optional("encryptAppData", &self.encrypt_app_data);
-        fields
-            .optional("clientExchangeConnectivity", &self.client_exchange_connectivity);
-        fields.optional("exchangeUnifiedMessaging", &self.exchange_unified_messaging);
-        fields.optional("helpEnvironment", &self.help_environment);
-        fields.optional("htmlMessaging", &self.html_messaging);
-        fields.optional("locationRefreshInterval", &self.location_refresh_interval);
-        fields.optional("locationRequired", &self.location_required);
-        fields.optional("logging", &self.logging);
-        fields.optional("loggingLevel", &self.logging_level);
-        fields.optional("messageArchiving", &self.message_archiving);
-        fields.optional("messagingUrls", &self.messaging_urls);
-        fields.optional("multiViewJoin", &self.multi_view_join);
-        fields.optional("onlineFeedbackUrl", &self.online_feedback_url);
-        fields.optional("photos", &self.photos);
-        fields.optional("saveCallLogs", &self.save_call_logs);
-        fields.optional("saveCredentials", &self.save_credentials);
-        fields.optional("saveMessagingHistory", &self.save_messaging_history);
-        fields.optional("sendFeedbackUrl", &self.send_feedback_url);
-        fields.optional("sharingOnlyOnWifi", &self.sharing_only_on_wifi);
-        fields.optional("softwareQualityMetrics", &self.software_quality_metrics);
-        fields.optional("telephonyMode", &self.telephony_mode);
-        fields.optional("useLocationForE911Only", &self.use_location_for_e911_only);
-        fields.optional("videoOnlyOnWifi", &self.video_only_on_wifi);
-        fields.optional("voicemailUri", &self.voicemail_uri);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Policies {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Policies {
-                rel: fields.optional("rel"),
-                allow_device_contacts_sync: fields.optional("allowDeviceContactsSync"),
-                audio_only_on_wifi: fields.optional("audioOnlyOnWifi"),
-                call_log_archiving: fields.optional("callLogArchiving"),
-                customer_experience_improvement_program: fields
-                    .optional("customerExperienceImprovementProgram"),
-                emergency_dial_mask: fields.optional("emergencyDialMask"),
-                emergency_dial_string: fields.optional("emergencyDialString"),
-                emergency_numbers: fields.optional("emergencyNumbers"),
-                emergency_service_disclaimer: fields
-                    .optional("emergencyServiceDisclaimer"),
-                emoticons: fields.optional("emoticons"),
-                encrypt_app_data: fields.optional("encryptAppData"),
-                client_exchange_connectivity: fields
-                    .optional("clientExchangeConnectivity"),
-                exchange_unified_messaging: fields.optional("exchangeUnifiedMessaging"),
-                help_environment: fields.optional("helpEnvironment"),
-                html_messaging: fields.optional("htmlMessaging"),
-                location_refresh_interval: fields.optional("locationRefreshInterval"),
-                location_required: fields.optional("locationRequired"),
-                logging: fields.optional("logging"),
-                logging_level: fields.optional("loggingLevel"),
-                message_archiving: fields.optional("messageArchiving"),
-                messaging_urls: fields.optional("messagingUrls"),
-                multi_view_join: fields.optional("multiViewJoin"),
-                online_feedback_url: fields.optional("onlineFeedbackUrl"),
-                photos: fields.optional("photos"),
-                save_call_logs: fields.optional("saveCallLogs"),
-                save_credentials: fields.optional("saveCredentials"),
-                save_messaging_history: fields.optional("saveMessagingHistory"),
-                send_feedback_url: fields.optional("sendFeedbackUrl"),
-                sharing_only_on_wifi: fields.optional("sharingOnlyOnWifi"),
-                software_quality_metrics: fields.optional("softwareQualityMetrics"),
-                telephony_mode: fields.optional("telephonyMode"),
-                use_location_for_e911_only: fields.optional("useLocationForE911Only"),
-                video_only_on_wifi: fields.optional("videoOnlyOnWifi"),
-                voicemail_uri: fields.optional("voicemailUri"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Policies {
+    rel: "rel",
+    allow_device_contacts_sync: "allowDeviceContactsSync",
+    audio_only_on_wifi: "audioOnlyOnWifi",
+    call_log_archiving: "callLogArchiving",
+    customer_experience_improvement_program: "customerExperienceImprovementProgram",
+    emergency_dial_mask: "emergencyDialMask",
+    emergency_dial_string: "emergencyDialString",
+    emergency_numbers: "emergencyNumbers",
+    emergency_service_disclaimer: "emergencyServiceDisclaimer",
+    emoticons: "emoticons",
+    encrypt_app_data: "encryptAppData",
+    client_exchange_connectivity: "clientExchangeConnectivity",
+    exchange_unified_messaging: "exchangeUnifiedMessaging",
+    help_environment: "helpEnvironment",
+    html_messaging: "htmlMessaging",
+    location_refresh_interval: "locationRefreshInterval",
+    location_required: "locationRequired",
+    logging: "logging",
+    logging_level: "loggingLevel",
+    message_archiving: "messageArchiving",
+    messaging_urls: "messagingUrls",
+    multi_view_join: "multiViewJoin",
+    online_feedback_url: "onlineFeedbackUrl",
+    photos: "photos",
+    save_call_logs: "saveCallLogs",
+    save_credentials: "saveCredentials",
+    save_messaging_history: "saveMessagingHistory",
+    send_feedback_url: "sendFeedbackUrl",
+    sharing_only_on_wifi: "sharingOnlyOnWifi",
+    software_quality_metrics: "softwareQualityMetrics",
+    telephony_mode: "telephonyMode",
+    use_location_for_e911_only: "useLocationForE911Only",
+    video_only_on_wifi: "videoOnlyOnWifi",
+    voicemail_uri: "voicemailUri",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Policies`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -184,23 +128,10 @@ pub struct PoliciesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PoliciesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PoliciesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PoliciesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PoliciesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Policies {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -19,29 +19,13 @@ pub struct Presence {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Presence {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("activity", &self.activity);
-        fields.optional("availability", &self.availability);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Presence {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Presence {
-                rel: fields.optional("rel"),
-                activity: fields.optional("activity"),
-                availability: fields.optional("availability"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Presence {
+    rel: "rel",
+    activity: "activity",
+    availability: "availability",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Presence`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,23 +36,10 @@ pub struct PresenceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Presence {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -140,23 +111,10 @@ pub struct PresenceRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("availability", &self.availability);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceRequest {
-                availability: fields.optional("availability"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceRequest {
+    availability: "availability",
+    ..extra
+});
 
 impl RequestBody for PresenceRequest {}
 

@@ -17,27 +17,12 @@ pub struct PresenceSubscription {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscription {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("id", &self.id);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscription {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscription {
-                rel: fields.optional("rel"),
-                id: fields.optional("id"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscription {
+    rel: "rel",
+    id: "id",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`PresenceSubscription`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,28 +37,12 @@ pub struct PresenceSubscriptionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("addToPresenceSubscription", &self.add_to_presence_subscription);
-        fields.optional("memberships", &self.memberships);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionLinks {
-                self_: fields.optional("self"),
-                add_to_presence_subscription: fields
-                    .optional("addToPresenceSubscription"),
-                memberships: fields.optional("memberships"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionLinks {
+    self_: "self",
+    add_to_presence_subscription: "addToPresenceSubscription",
+    memberships: "memberships",
+    ..extra
+});
 
 impl PresenceSubscription {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -177,23 +146,10 @@ pub struct PresenceSubscriptionRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionRequest {
-                duration: fields.required("duration")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionRequest {
+    duration: required("duration"),
+    ..extra
+});
 
 impl RequestBody for PresenceSubscriptionRequest {}
 
@@ -210,13 +166,10 @@ pub struct PresenceSubscriptionQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(PresenceSubscriptionQuery {
+    duration: required("duration"),
+    ..extra
+});
 
 impl Post for PresenceSubscription {
     type Body = PresenceSubscriptionRequest;

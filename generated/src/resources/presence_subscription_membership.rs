@@ -15,25 +15,11 @@ pub struct PresenceSubscriptionMembership {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionMembership {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionMembership {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionMembership {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembership {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`PresenceSubscriptionMembership`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,27 +34,12 @@ pub struct PresenceSubscriptionMembershipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionMembershipLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("presenceSubscription", &self.presence_subscription);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionMembershipLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionMembershipLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                presence_subscription: fields.optional("presenceSubscription"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipLinks {
+    self_: "self",
+    contact: "contact",
+    presence_subscription: "presenceSubscription",
+    ..extra
+});
 
 impl PresenceSubscriptionMembership {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

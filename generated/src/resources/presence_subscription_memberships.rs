@@ -17,27 +17,12 @@ pub struct PresenceSubscriptionMemberships {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionMemberships {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionMemberships {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionMemberships {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionMemberships {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`PresenceSubscriptionMemberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,30 +35,11 @@ pub struct PresenceSubscriptionMembershipsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionMembershipsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields
-            .optional(
-                "presenceSubscriptionMembership",
-                &self.presence_subscription_membership,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionMembershipsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionMembershipsLinks {
-                self_: fields.optional("self"),
-                presence_subscription_membership: fields
-                    .optional("presenceSubscriptionMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsLinks {
+    self_: "self",
+    presence_subscription_membership: "presenceSubscriptionMembership",
+    ..extra
+});
 
 /// Resources embedded in [`PresenceSubscriptionMemberships`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -86,28 +52,10 @@ pub struct PresenceSubscriptionMembershipsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionMembershipsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields
-            .optional(
-                "presenceSubscriptionMembership",
-                &self.presence_subscription_membership,
-            );
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionMembershipsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionMembershipsEmbedded {
-                presence_subscription_membership: fields
-                    .optional("presenceSubscriptionMembership"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsEmbedded {
+    presence_subscription_membership: "presenceSubscriptionMembership",
+    ..extra
+});
 
 impl PresenceSubscriptionMemberships {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -176,23 +124,10 @@ pub struct PresenceSubscriptionMembershipsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionMembershipsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUris", &self.contact_uris);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionMembershipsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionMembershipsRequest {
-                contact_uris: fields.required("contactUris")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsRequest {
+    contact_uris: required("contactUris"),
+    ..extra
+});
 
 impl RequestBody for PresenceSubscriptionMembershipsRequest {
     const XML_SHAPE: &'static Shape = &Shape {

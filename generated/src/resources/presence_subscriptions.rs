@@ -17,27 +17,12 @@ pub struct PresenceSubscriptions {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptions {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptions {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptions {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptions {
+    rel: "rel",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`PresenceSubscriptions`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct PresenceSubscriptionsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("presenceSubscription", &self.presence_subscription);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionsLinks {
-                self_: fields.optional("self"),
-                presence_subscription: fields.optional("presenceSubscription"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionsLinks {
+    self_: "self",
+    presence_subscription: "presenceSubscription",
+    ..extra
+});
 
 /// Resources embedded in [`PresenceSubscriptions`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,23 +50,10 @@ pub struct PresenceSubscriptionsEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionsEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("presenceSubscription", &self.presence_subscription);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionsEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionsEmbedded {
-                presence_subscription: fields.optional("presenceSubscription"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionsEmbedded {
+    presence_subscription: "presenceSubscription",
+    ..extra
+});
 
 impl PresenceSubscriptions {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -162,25 +120,11 @@ pub struct PresenceSubscriptionsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PresenceSubscriptionsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.required("uris", &self.uris);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PresenceSubscriptionsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PresenceSubscriptionsRequest {
-                duration: fields.required("duration")?,
-                uris: fields.required("uris")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PresenceSubscriptionsRequest {
+    duration: required("duration"),
+    uris: required("uris"),
+    ..extra
+});
 
 impl RequestBody for PresenceSubscriptionsRequest {
     const XML_SHAPE: &'static Shape = &Shape {

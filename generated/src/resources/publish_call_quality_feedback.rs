@@ -14,25 +14,11 @@ pub struct PublishCallQualityFeedback {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PublishCallQualityFeedback {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PublishCallQualityFeedback {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PublishCallQualityFeedback {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PublishCallQualityFeedback {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`PublishCallQualityFeedback`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct PublishCallQualityFeedbackLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PublishCallQualityFeedbackLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PublishCallQualityFeedbackLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PublishCallQualityFeedbackLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PublishCallQualityFeedbackLinks {
+    self_: "self",
+    ..extra
+});
 
 impl PublishCallQualityFeedback {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -97,25 +70,11 @@ pub struct PublishCallQualityFeedbackRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for PublishCallQualityFeedbackRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("mediaEndpoint", &self.media_endpoint);
-        fields.optional("mediaQualityOfExperience", &self.media_quality_of_experience);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for PublishCallQualityFeedbackRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(PublishCallQualityFeedbackRequest {
-                media_endpoint: fields.optional("mediaEndpoint"),
-                media_quality_of_experience: fields.optional("mediaQualityOfExperience"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(PublishCallQualityFeedbackRequest {
+    media_endpoint: "mediaEndpoint",
+    media_quality_of_experience: "mediaQualityOfExperience",
+    ..extra
+});
 
 impl RequestBody for PublishCallQualityFeedbackRequest {}
 

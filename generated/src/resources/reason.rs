@@ -20,31 +20,14 @@ pub struct Reason {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Reason {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("code", &self.code);
-        fields.optional("message", &self.message);
-        fields.optional("subcode", &self.subcode);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Reason {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Reason {
-                rel: fields.optional("rel"),
-                code: fields.optional("code"),
-                message: fields.optional("message"),
-                subcode: fields.optional("subcode"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Reason {
+    rel: "rel",
+    code: "code",
+    message: "message",
+    subcode: "subcode",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Reason`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,23 +38,10 @@ pub struct ReasonLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReasonLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReasonLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReasonLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReasonLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Reason {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

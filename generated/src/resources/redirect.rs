@@ -15,25 +15,11 @@ pub struct Redirect {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Redirect {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Redirect {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Redirect {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Redirect {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Redirect`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,27 +34,12 @@ pub struct RedirectLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RedirectLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("user", &self.user);
-        fields.optional("xframe", &self.xframe);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RedirectLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RedirectLinks {
-                self_: fields.optional("self"),
-                user: fields.optional("user"),
-                xframe: fields.optional("xframe"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RedirectLinks {
+    self_: "self",
+    user: "user",
+    xframe: "xframe",
+    ..extra
+});
 
 impl Redirect {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

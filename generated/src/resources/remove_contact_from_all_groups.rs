@@ -14,25 +14,11 @@ pub struct RemoveContactFromAllGroups {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveContactFromAllGroups {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveContactFromAllGroups {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`RemoveContactFromAllGroups`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct RemoveContactFromAllGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroupsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveContactFromAllGroupsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveContactFromAllGroupsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroupsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl RemoveContactFromAllGroups {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -101,23 +74,10 @@ pub struct RemoveContactFromAllGroupsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroupsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUri", &self.contact_uri);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveContactFromAllGroupsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveContactFromAllGroupsRequest {
-                contact_uri: fields.required("contactUri")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroupsRequest {
+    contact_uri: required("contactUri"),
+    ..extra
+});
 
 impl RequestBody for RemoveContactFromAllGroupsRequest {}
 
@@ -130,13 +90,10 @@ pub struct RemoveContactFromAllGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroupsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUri", &self.contact_uri);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(RemoveContactFromAllGroupsQuery {
+    contact_uri: required("contactUri"),
+    ..extra
+});
 
 impl Post for RemoveContactFromAllGroups {
     type Body = RemoveContactFromAllGroupsRequest;

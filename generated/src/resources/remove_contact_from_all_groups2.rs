@@ -14,25 +14,11 @@ pub struct RemoveContactFromAllGroups2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroups2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveContactFromAllGroups2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveContactFromAllGroups2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2 {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`RemoveContactFromAllGroups2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct RemoveContactFromAllGroups2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroups2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveContactFromAllGroups2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveContactFromAllGroups2Links {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2Links {
+    self_: "self",
+    ..extra
+});
 
 impl RemoveContactFromAllGroups2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -102,23 +75,10 @@ pub struct RemoveContactFromAllGroups2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroups2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUri", &self.contact_uri);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveContactFromAllGroups2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveContactFromAllGroups2Request {
-                contact_uri: fields.required("contactUri")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2Request {
+    contact_uri: required("contactUri"),
+    ..extra
+});
 
 impl RequestBody for RemoveContactFromAllGroups2Request {}
 
@@ -131,13 +91,10 @@ pub struct RemoveContactFromAllGroups2Query {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveContactFromAllGroups2Query {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("contactUri", &self.contact_uri);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(RemoveContactFromAllGroups2Query {
+    contact_uri: required("contactUri"),
+    ..extra
+});
 
 impl Post for RemoveContactFromAllGroups2 {
     type Body = RemoveContactFromAllGroups2Request;

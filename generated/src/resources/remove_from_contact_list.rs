@@ -14,25 +14,11 @@ pub struct RemoveFromContactList {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveFromContactList {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveFromContactList {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveFromContactList {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveFromContactList {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`RemoveFromContactList`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct RemoveFromContactListLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveFromContactListLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveFromContactListLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveFromContactListLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveFromContactListLinks {
+    self_: "self",
+    ..extra
+});
 
 impl RemoveFromContactList {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -102,23 +75,10 @@ pub struct RemoveFromContactListRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveFromContactListRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RemoveFromContactListRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RemoveFromContactListRequest {
-                group_id: fields.required("groupId")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RemoveFromContactListRequest {
+    group_id: required("groupId"),
+    ..extra
+});
 
 impl RequestBody for RemoveFromContactListRequest {}
 
@@ -131,13 +91,10 @@ pub struct RemoveFromContactListQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RemoveFromContactListQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(RemoveFromContactListQuery {
+    group_id: required("groupId"),
+    ..extra
+});
 
 impl Post for RemoveFromContactList {
     type Body = RemoveFromContactListRequest;

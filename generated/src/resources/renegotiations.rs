@@ -14,25 +14,11 @@ pub struct Renegotiations {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Renegotiations {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Renegotiations {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Renegotiations {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Renegotiations {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Renegotiations`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct RenegotiationsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RenegotiationsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RenegotiationsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RenegotiationsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RenegotiationsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Renegotiations {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -104,23 +77,10 @@ pub struct RenegotiationsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RenegotiationsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("sdp", &self.sdp);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RenegotiationsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RenegotiationsRequest {
-                sdp: fields.optional("sdp"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RenegotiationsRequest {
+    sdp: "sdp",
+    ..extra
+});
 
 impl RequestBody for RenegotiationsRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -138,13 +98,10 @@ pub struct RenegotiationsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RenegotiationsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("operationId", &self.operation_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(RenegotiationsQuery {
+    operation_id: required("operationId"),
+    ..extra
+});
 
 impl Post for Renegotiations {
     type Body = RenegotiationsRequest;

@@ -15,25 +15,11 @@ pub struct ReplaceWithPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReplaceWithPhoneAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReplaceWithPhoneAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReplaceWithPhoneAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReplaceWithPhoneAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ReplaceWithPhoneAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ReplaceWithPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReplaceWithPhoneAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReplaceWithPhoneAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReplaceWithPhoneAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReplaceWithPhoneAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ReplaceWithPhoneAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -102,27 +75,12 @@ pub struct ReplaceWithPhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReplaceWithPhoneAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.required("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReplaceWithPhoneAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReplaceWithPhoneAudioRequest {
-                operation_id: fields.optional("operationId"),
-                phone_number: fields.optional("phoneNumber"),
-                to: fields.required("to")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReplaceWithPhoneAudioRequest {
+    operation_id: "operationId",
+    phone_number: "phoneNumber",
+    to: required("to"),
+    ..extra
+});
 
 impl RequestBody for ReplaceWithPhoneAudioRequest {}
 

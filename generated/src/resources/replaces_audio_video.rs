@@ -14,25 +14,11 @@ pub struct ReplacesAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReplacesAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReplacesAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReplacesAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReplacesAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ReplacesAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ReplacesAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReplacesAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReplacesAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReplacesAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReplacesAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ReplacesAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

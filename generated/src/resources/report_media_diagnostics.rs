@@ -15,25 +15,11 @@ pub struct ReportMediaDiagnostics {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMediaDiagnostics {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMediaDiagnostics {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMediaDiagnostics {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMediaDiagnostics {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ReportMediaDiagnostics`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ReportMediaDiagnosticsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMediaDiagnosticsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMediaDiagnosticsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMediaDiagnosticsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMediaDiagnosticsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ReportMediaDiagnostics {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -98,25 +71,11 @@ pub struct ReportMediaDiagnosticsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMediaDiagnosticsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("errorCode", &self.error_code);
-        fields.optional("errorSubcode", &self.error_subcode);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMediaDiagnosticsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMediaDiagnosticsRequest {
-                error_code: fields.optional("errorCode"),
-                error_subcode: fields.optional("errorSubcode"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMediaDiagnosticsRequest {
+    error_code: "errorCode",
+    error_subcode: "errorSubcode",
+    ..extra
+});
 
 impl RequestBody for ReportMediaDiagnosticsRequest {}
 

@@ -14,25 +14,11 @@ pub struct ReportMyActivity {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMyActivity {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMyActivity {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMyActivity {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMyActivity {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ReportMyActivity`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ReportMyActivityLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMyActivityLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMyActivityLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMyActivityLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMyActivityLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ReportMyActivity {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct ReportMyNetwork {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMyNetwork {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMyNetwork {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMyNetwork {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMyNetwork {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ReportMyNetwork`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct ReportMyNetworkLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMyNetworkLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMyNetworkLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMyNetworkLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMyNetworkLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ReportMyNetwork {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -113,37 +86,17 @@ pub struct ReportMyNetworkRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ReportMyNetworkRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("chassisID", &self.chassis_id);
-        fields.required("clientNetworkType", &self.client_network_type);
-        fields.optional("ip", &self.ip);
-        fields.optional("mac", &self.mac);
-        fields.optional("portID", &self.port_id);
-        fields.optional("rssi", &self.rssi);
-        fields.optional("subnetID", &self.subnet_id);
-        fields.optional("wapBSSID", &self.wap_bssid);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReportMyNetworkRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ReportMyNetworkRequest {
-                chassis_id: fields.optional("chassisID"),
-                client_network_type: fields.required("clientNetworkType")?,
-                ip: fields.optional("ip"),
-                mac: fields.optional("mac"),
-                port_id: fields.optional("portID"),
-                rssi: fields.optional("rssi"),
-                subnet_id: fields.optional("subnetID"),
-                wap_bssid: fields.optional("wapBSSID"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ReportMyNetworkRequest {
+    chassis_id: "chassisID",
+    client_network_type: required("clientNetworkType"),
+    ip: "ip",
+    mac: "mac",
+    port_id: "portID",
+    rssi: "rssi",
+    subnet_id: "subnetID",
+    wap_bssid: "wapBSSID",
+    ..extra
+});
 
 impl RequestBody for ReportMyNetworkRequest {}
 

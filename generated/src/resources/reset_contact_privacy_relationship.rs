@@ -14,25 +14,11 @@ pub struct ResetContactPrivacyRelationship {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResetContactPrivacyRelationship {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResetContactPrivacyRelationship {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResetContactPrivacyRelationship {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResetContactPrivacyRelationship {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ResetContactPrivacyRelationship`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ResetContactPrivacyRelationshipLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResetContactPrivacyRelationshipLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResetContactPrivacyRelationshipLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResetContactPrivacyRelationshipLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResetContactPrivacyRelationshipLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ResetContactPrivacyRelationship {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct ResetUnansweredCallSettings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResetUnansweredCallSettings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResetUnansweredCallSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResetUnansweredCallSettings {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResetUnansweredCallSettings {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ResetUnansweredCallSettings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ResetUnansweredCallSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResetUnansweredCallSettingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResetUnansweredCallSettingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResetUnansweredCallSettingsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResetUnansweredCallSettingsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ResetUnansweredCallSettings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct ResumeAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResumeAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResumeAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResumeAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResumeAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`ResumeAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct ResumeAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResumeAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResumeAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResumeAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResumeAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl ResumeAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -103,23 +76,10 @@ pub struct ResumeAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResumeAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("sdp", &self.sdp);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResumeAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(ResumeAudioVideoRequest {
-                sdp: fields.optional("sdp"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(ResumeAudioVideoRequest {
+    sdp: "sdp",
+    ..extra
+});
 
 impl RequestBody for ResumeAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -137,13 +97,10 @@ pub struct ResumeAudioVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for ResumeAudioVideoQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("operationId", &self.operation_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(ResumeAudioVideoQuery {
+    operation_id: required("operationId"),
+    ..extra
+});
 
 impl Post for ResumeAudioVideo {
     type Body = ResumeAudioVideoRequest;

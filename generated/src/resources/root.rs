@@ -15,25 +15,11 @@ pub struct Root {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Root {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Root {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Root {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Root {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Root`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,29 +36,13 @@ pub struct RootLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for RootLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("redirect", &self.redirect);
-        fields.optional("user", &self.user);
-        fields.optional("xframe", &self.xframe);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for RootLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(RootLinks {
-                self_: fields.optional("self"),
-                redirect: fields.optional("redirect"),
-                user: fields.optional("user"),
-                xframe: fields.optional("xframe"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(RootLinks {
+    self_: "self",
+    redirect: "redirect",
+    user: "user",
+    xframe: "xframe",
+    ..extra
+});
 
 impl Root {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

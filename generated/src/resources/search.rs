@@ -19,29 +19,13 @@ pub struct Search {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Search {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("moreResultsAvailable", &self.more_results_available);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Search {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Search {
-                rel: fields.optional("rel"),
-                more_results_available: fields.optional("moreResultsAvailable"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Search {
+    rel: "rel",
+    more_results_available: "moreResultsAvailable",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Search`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct SearchLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SearchLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SearchLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SearchLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SearchLinks {
+    self_: "self",
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 /// Resources embedded in [`Search`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -89,25 +58,11 @@ pub struct SearchEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SearchEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SearchEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SearchEmbedded {
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SearchEmbedded {
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 impl Search {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -175,14 +130,11 @@ pub struct SearchQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SearchQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("limit", &self.limit);
-        fields.required("query", &self.query);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SearchQuery {
+    limit: "limit",
+    query: required("query"),
+    ..extra
+});
 
 impl Get for Search {
     type Query = SearchQuery;

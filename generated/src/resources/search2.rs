@@ -19,29 +19,13 @@ pub struct Search2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Search2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("moreResultsAvailable", &self.more_results_available);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Search2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Search2 {
-                rel: fields.optional("rel"),
-                more_results_available: fields.optional("moreResultsAvailable"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Search2 {
+    rel: "rel",
+    more_results_available: "moreResultsAvailable",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Search2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,27 +40,12 @@ pub struct Search2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Search2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Search2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Search2Links {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Search2Links {
+    self_: "self",
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 /// Resources embedded in [`Search2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -89,25 +58,11 @@ pub struct Search2Embedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Search2Embedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("contact", &self.contact);
-        fields.optional("distributionGroup", &self.distribution_group);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Search2Embedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Search2Embedded {
-                contact: fields.optional("contact"),
-                distribution_group: fields.optional("distributionGroup"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Search2Embedded {
+    contact: "contact",
+    distribution_group: "distributionGroup",
+    ..extra
+});
 
 impl Search2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -182,15 +137,12 @@ pub struct Search2Query {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Search2Query {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("limit", &self.limit);
-        fields.optional("mail", &self.mail);
-        fields.optional("query", &self.query);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(Search2Query {
+    limit: "limit",
+    mail: "mail",
+    query: "query",
+    ..extra
+});
 
 impl Get for Search2 {
     type Query = Search2Query;

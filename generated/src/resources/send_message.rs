@@ -15,25 +15,11 @@ pub struct SendMessage {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SendMessage {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SendMessage {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SendMessage {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SendMessage`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct SendMessageLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendMessageLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SendMessageLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SendMessageLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SendMessageLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SendMessage {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -104,23 +77,10 @@ pub struct SendMessageRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendMessageRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("operationId", &self.operation_id);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SendMessageRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SendMessageRequest {
-                operation_id: fields.required("operationId")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SendMessageRequest {
+    operation_id: required("operationId"),
+    ..extra
+});
 
 impl RequestBody for SendMessageRequest {}
 
@@ -133,13 +93,10 @@ pub struct SendMessageQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendMessageQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("operationId", &self.operation_id);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SendMessageQuery {
+    operation_id: required("operationId"),
+    ..extra
+});
 
 impl Post for SendMessage {
     type Body = SendMessageRequest;

@@ -14,25 +14,11 @@ pub struct SendProvisionalAnswer {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendProvisionalAnswer {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SendProvisionalAnswer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SendProvisionalAnswer {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SendProvisionalAnswer {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SendProvisionalAnswer`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct SendProvisionalAnswerLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendProvisionalAnswerLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SendProvisionalAnswerLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SendProvisionalAnswerLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SendProvisionalAnswerLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SendProvisionalAnswer {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -107,23 +80,10 @@ pub struct SendProvisionalAnswerRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendProvisionalAnswerRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("sdp", &self.sdp);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SendProvisionalAnswerRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SendProvisionalAnswerRequest {
-                sdp: fields.optional("sdp"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SendProvisionalAnswerRequest {
+    sdp: "sdp",
+    ..extra
+});
 
 impl RequestBody for SendProvisionalAnswerRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -143,14 +103,11 @@ pub struct SendProvisionalAnswerQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SendProvisionalAnswerQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("processedOfferId", &self.processed_offer_id);
-        fields.required("sessionContext", &self.session_context);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SendProvisionalAnswerQuery {
+    processed_offer_id: "processedOfferId",
+    session_context: required("sessionContext"),
+    ..extra
+});
 
 impl Post for SendProvisionalAnswer {
     type Body = SendProvisionalAnswerRequest;

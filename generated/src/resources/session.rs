@@ -24,31 +24,14 @@ pub struct Session {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Session {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("remoteEndpoint", &self.remote_endpoint);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Session {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Session {
-                rel: fields.optional("rel"),
-                remote_endpoint: fields.optional("remoteEndpoint"),
-                session_context: fields.optional("sessionContext"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Session {
+    rel: "rel",
+    remote_endpoint: "remoteEndpoint",
+    session_context: "sessionContext",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Session`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -71,37 +54,16 @@ pub struct SessionLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SessionLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("applicationSharing", &self.application_sharing);
-        fields.optional("audioVideo", &self.audio_video);
-        fields.optional("conversation", &self.conversation);
-        fields.optional("dataCollaboration", &self.data_collaboration);
-        fields
-            .optional("publishCallQualityFeedback", &self.publish_call_quality_feedback);
-        fields.optional("renegotiations", &self.renegotiations);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SessionLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SessionLinks {
-                self_: fields.optional("self"),
-                application_sharing: fields.optional("applicationSharing"),
-                audio_video: fields.optional("audioVideo"),
-                conversation: fields.optional("conversation"),
-                data_collaboration: fields.optional("dataCollaboration"),
-                publish_call_quality_feedback: fields
-                    .optional("publishCallQualityFeedback"),
-                renegotiations: fields.optional("renegotiations"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SessionLinks {
+    self_: "self",
+    application_sharing: "applicationSharing",
+    audio_video: "audioVideo",
+    conversation: "conversation",
+    data_collaboration: "dataCollaboration",
+    publish_call_quality_feedback: "publishCallQualityFeedback",
+    renegotiations: "renegotiations",
+    ..extra
+});
 
 impl Session {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -14,25 +14,11 @@ pub struct SetIsTyping {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SetIsTyping {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SetIsTyping {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SetIsTyping {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SetIsTyping {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SetIsTyping`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct SetIsTypingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SetIsTypingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SetIsTypingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SetIsTypingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SetIsTypingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SetIsTyping {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -23,29 +23,13 @@ pub struct SimultaneousRingSettings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingSettings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.optional("target", &self.target);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingSettings {
-                rel: fields.optional("rel"),
-                ring_delay: fields.optional("ringDelay"),
-                target: fields.optional("target"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingSettings {
+    rel: "rel",
+    ring_delay: "ringDelay",
+    target: "target",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SimultaneousRingSettings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,37 +48,14 @@ pub struct SimultaneousRingSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingSettingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.optional("simultaneousRingToContact", &self.simultaneous_ring_to_contact);
-        fields
-            .optional(
-                "simultaneousRingToDelegates",
-                &self.simultaneous_ring_to_delegates,
-            );
-        fields.optional("simultaneousRingToTeam", &self.simultaneous_ring_to_team);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingSettingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingSettingsLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                simultaneous_ring_to_contact: fields
-                    .optional("simultaneousRingToContact"),
-                simultaneous_ring_to_delegates: fields
-                    .optional("simultaneousRingToDelegates"),
-                simultaneous_ring_to_team: fields.optional("simultaneousRingToTeam"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingSettingsLinks {
+    self_: "self",
+    contact: "contact",
+    simultaneous_ring_to_contact: "simultaneousRingToContact",
+    simultaneous_ring_to_delegates: "simultaneousRingToDelegates",
+    simultaneous_ring_to_team: "simultaneousRingToTeam",
+    ..extra
+});
 
 impl SimultaneousRingSettings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -167,25 +128,11 @@ pub struct SimultaneousRingSettingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingSettingsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.optional("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingSettingsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingSettingsRequest {
-                ring_delay: fields.optional("ringDelay"),
-                target: fields.optional("target"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingSettingsRequest {
+    ring_delay: "ringDelay",
+    target: "target",
+    ..extra
+});
 
 impl RequestBody for SimultaneousRingSettingsRequest {}
 

@@ -14,25 +14,11 @@ pub struct SimultaneousRingToContact {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToContact {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToContact {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToContact {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToContact {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SimultaneousRingToContact`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct SimultaneousRingToContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToContactLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToContactLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToContactLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToContactLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SimultaneousRingToContact {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -103,23 +76,10 @@ pub struct SimultaneousRingToContactRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToContactRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToContactRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToContactRequest {
-                target: fields.required("target")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToContactRequest {
+    target: required("target"),
+    ..extra
+});
 
 impl RequestBody for SimultaneousRingToContactRequest {}
 
@@ -132,13 +92,10 @@ pub struct SimultaneousRingToContactQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToContactQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SimultaneousRingToContactQuery {
+    target: required("target"),
+    ..extra
+});
 
 impl Post for SimultaneousRingToContact {
     type Body = SimultaneousRingToContactRequest;

@@ -14,25 +14,11 @@ pub struct SimultaneousRingToDelegates {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToDelegates {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToDelegates {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToDelegates {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToDelegates {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SimultaneousRingToDelegates`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct SimultaneousRingToDelegatesLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToDelegatesLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToDelegatesLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToDelegatesLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToDelegatesLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SimultaneousRingToDelegates {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -105,23 +78,10 @@ pub struct SimultaneousRingToDelegatesRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToDelegatesRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToDelegatesRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToDelegatesRequest {
-                ring_delay: fields.optional("ringDelay"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToDelegatesRequest {
+    ring_delay: "ringDelay",
+    ..extra
+});
 
 impl RequestBody for SimultaneousRingToDelegatesRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -139,13 +99,10 @@ pub struct SimultaneousRingToDelegatesQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToDelegatesQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SimultaneousRingToDelegatesQuery {
+    ring_delay: "ringDelay",
+    ..extra
+});
 
 impl Post for SimultaneousRingToDelegates {
     type Body = SimultaneousRingToDelegatesRequest;

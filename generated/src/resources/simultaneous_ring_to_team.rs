@@ -14,25 +14,11 @@ pub struct SimultaneousRingToTeam {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToTeam {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToTeam {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToTeam {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToTeam {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SimultaneousRingToTeam`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct SimultaneousRingToTeamLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToTeamLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToTeamLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToTeamLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToTeamLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SimultaneousRingToTeam {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -105,23 +78,10 @@ pub struct SimultaneousRingToTeamRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToTeamRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SimultaneousRingToTeamRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SimultaneousRingToTeamRequest {
-                ring_delay: fields.optional("ringDelay"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SimultaneousRingToTeamRequest {
+    ring_delay: "ringDelay",
+    ..extra
+});
 
 impl RequestBody for SimultaneousRingToTeamRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -139,13 +99,10 @@ pub struct SimultaneousRingToTeamQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SimultaneousRingToTeamQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SimultaneousRingToTeamQuery {
+    ring_delay: "ringDelay",
+    ..extra
+});
 
 impl Post for SimultaneousRingToTeam {
     type Body = SimultaneousRingToTeamRequest;

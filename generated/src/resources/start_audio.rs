@@ -16,25 +16,11 @@ pub struct StartAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -112,37 +85,17 @@ pub struct StartAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    ..extra
+});
 
 impl RequestBody for StartAudioRequest {
     const XML_SHAPE: &'static Shape = &Shape {

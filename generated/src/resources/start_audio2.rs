@@ -16,25 +16,11 @@ pub struct StartAudio2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudio2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudio2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudio2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudio2 {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartAudio2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartAudio2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudio2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudio2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudio2Links {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudio2Links {
+    self_: "self",
+    ..extra
+});
 
 impl StartAudio2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -114,39 +87,18 @@ pub struct StartAudio2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudio2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("customContent", &self.custom_content);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudio2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudio2Request {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                custom_content: fields.optional("customContent"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudio2Request {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    custom_content: "customContent",
+    ..extra
+});
 
 impl RequestBody for StartAudio2Request {
     const XML_SHAPE: &'static Shape = &Shape {

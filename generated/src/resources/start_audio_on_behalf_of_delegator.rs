@@ -16,25 +16,11 @@ pub struct StartAudioOnBehalfOfDelegator {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioOnBehalfOfDelegator {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioOnBehalfOfDelegator {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioOnBehalfOfDelegator {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegator {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartAudioOnBehalfOfDelegator`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartAudioOnBehalfOfDelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioOnBehalfOfDelegatorLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioOnBehalfOfDelegatorLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioOnBehalfOfDelegatorLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegatorLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartAudioOnBehalfOfDelegator {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -116,41 +89,19 @@ pub struct StartAudioOnBehalfOfDelegatorRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioOnBehalfOfDelegatorRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("delegator", &self.delegator);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioOnBehalfOfDelegatorRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioOnBehalfOfDelegatorRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                custom_content: fields.optional("customContent"),
-                delegator: fields.optional("delegator"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegatorRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    custom_content: "customContent",
+    delegator: "delegator",
+    ..extra
+});
 
 impl RequestBody for StartAudioOnBehalfOfDelegatorRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -16,25 +16,11 @@ pub struct StartAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -114,39 +87,18 @@ pub struct StartAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("joinVideoMuted", &self.join_video_muted);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioVideoRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                join_video_muted: fields.optional("joinVideoMuted"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioVideoRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    join_video_muted: "joinVideoMuted",
+    ..extra
+});
 
 impl RequestBody for StartAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {

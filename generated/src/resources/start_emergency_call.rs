@@ -16,25 +16,11 @@ pub struct StartEmergencyCall {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartEmergencyCall {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartEmergencyCall {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartEmergencyCall {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartEmergencyCall {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartEmergencyCall`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartEmergencyCallLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartEmergencyCallLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartEmergencyCallLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartEmergencyCallLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartEmergencyCallLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartEmergencyCall {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -126,51 +99,24 @@ pub struct StartEmergencyCallRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartEmergencyCallRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.optional("sessionContext", &self.session_context);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("address", &self.address);
-        fields.optional("building", &self.building);
-        fields.optional("city", &self.city);
-        fields.optional("country", &self.country);
-        fields.optional("state", &self.state);
-        fields.optional("zip", &self.zip);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartEmergencyCallRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartEmergencyCallRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                media_offer: fields.optional("mediaOffer"),
-                session_context: fields.optional("sessionContext"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                custom_content: fields.optional("customContent"),
-                address: fields.optional("address"),
-                building: fields.optional("building"),
-                city: fields.optional("city"),
-                country: fields.optional("country"),
-                state: fields.optional("state"),
-                zip: fields.optional("zip"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartEmergencyCallRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    media_offer: "mediaOffer",
+    session_context: "sessionContext",
+    join_audio_muted: "joinAudioMuted",
+    custom_content: "customContent",
+    address: "address",
+    building: "building",
+    city: "city",
+    country: "country",
+    state: "state",
+    zip: "zip",
+    ..extra
+});
 
 impl RequestBody for StartEmergencyCallRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -16,25 +16,11 @@ pub struct StartMessaging {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessaging {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartMessaging {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartMessaging {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartMessaging {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartMessaging`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartMessagingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessagingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartMessagingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartMessagingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartMessagingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartMessaging {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -116,33 +89,15 @@ pub struct StartMessagingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessagingRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("message", &self.message);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartMessagingRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartMessagingRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                message: fields.optional("message"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartMessagingRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    message: "message",
+    ..extra
+});
 
 impl RequestBody for StartMessagingRequest {}
 
@@ -155,13 +110,10 @@ pub struct StartMessagingQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessagingQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StartMessagingQuery {
+    to: "to",
+    ..extra
+});
 
 impl Post for StartMessaging {
     type Body = StartMessagingRequest;

@@ -15,25 +15,11 @@ pub struct StartMessaging2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessaging2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartMessaging2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartMessaging2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartMessaging2 {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartMessaging2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct StartMessaging2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessaging2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartMessaging2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartMessaging2Links {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartMessaging2Links {
+    self_: "self",
+    ..extra
+});
 
 impl StartMessaging2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -116,35 +89,16 @@ pub struct StartMessaging2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessaging2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("importance", &self.importance);
-        fields.optional("message", &self.message);
-        fields.required("operationId", &self.operation_id);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.optional("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartMessaging2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartMessaging2Request {
-                custom_content: fields.optional("customContent"),
-                importance: fields.optional("importance"),
-                message: fields.optional("message"),
-                operation_id: fields.required("operationId")?,
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.optional("to"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartMessaging2Request {
+    custom_content: "customContent",
+    importance: "importance",
+    message: "message",
+    operation_id: required("operationId"),
+    subject: "subject",
+    thread_id: "threadId",
+    to: "to",
+    ..extra
+});
 
 impl RequestBody for StartMessaging2Request {}
 
@@ -157,13 +111,10 @@ pub struct StartMessaging2Query {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartMessaging2Query {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StartMessaging2Query {
+    to: "to",
+    ..extra
+});
 
 impl Post for StartMessaging2 {
     type Body = StartMessaging2Request;

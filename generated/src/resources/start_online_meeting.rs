@@ -16,25 +16,11 @@ pub struct StartOnlineMeeting {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOnlineMeeting {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartOnlineMeeting {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartOnlineMeeting {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartOnlineMeeting {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartOnlineMeeting`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartOnlineMeetingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOnlineMeetingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartOnlineMeetingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartOnlineMeetingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartOnlineMeetingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartOnlineMeeting {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -104,29 +77,13 @@ pub struct StartOnlineMeetingRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOnlineMeetingRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartOnlineMeetingRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartOnlineMeetingRequest {
-                operation_id: fields.optional("operationId"),
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartOnlineMeetingRequest {
+    operation_id: "operationId",
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    ..extra
+});
 
 impl RequestBody for StartOnlineMeetingRequest {}
 

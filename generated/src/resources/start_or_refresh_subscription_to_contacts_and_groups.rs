@@ -15,25 +15,11 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroups {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOrRefreshSubscriptionToContactsAndGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartOrRefreshSubscriptionToContactsAndGroups {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartOrRefreshSubscriptionToContactsAndGroups {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroups {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartOrRefreshSubscriptionToContactsAndGroups`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOrRefreshSubscriptionToContactsAndGroupsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartOrRefreshSubscriptionToContactsAndGroupsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartOrRefreshSubscriptionToContactsAndGroupsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartOrRefreshSubscriptionToContactsAndGroups {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -110,23 +83,10 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOrRefreshSubscriptionToContactsAndGroupsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartOrRefreshSubscriptionToContactsAndGroupsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartOrRefreshSubscriptionToContactsAndGroupsRequest {
-                duration: fields.required("duration")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsRequest {
+    duration: required("duration"),
+    ..extra
+});
 
 impl RequestBody for StartOrRefreshSubscriptionToContactsAndGroupsRequest {}
 
@@ -139,13 +99,10 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartOrRefreshSubscriptionToContactsAndGroupsQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StartOrRefreshSubscriptionToContactsAndGroupsQuery {
+    duration: required("duration"),
+    ..extra
+});
 
 impl Post for StartOrRefreshSubscriptionToContactsAndGroups {
     type Body = StartOrRefreshSubscriptionToContactsAndGroupsRequest;

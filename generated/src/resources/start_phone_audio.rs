@@ -16,25 +16,11 @@ pub struct StartPhoneAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartPhoneAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartPhoneAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartPhoneAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -117,33 +90,15 @@ pub struct StartPhoneAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.required("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudioRequest {
-                operation_id: fields.optional("operationId"),
-                phone_number: fields.optional("phoneNumber"),
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.required("to")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudioRequest {
+    operation_id: "operationId",
+    phone_number: "phoneNumber",
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    to: required("to"),
+    ..extra
+});
 
 impl RequestBody for StartPhoneAudioRequest {}
 
@@ -156,13 +111,10 @@ pub struct StartPhoneAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudioQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StartPhoneAudioQuery {
+    to: "to",
+    ..extra
+});
 
 impl Post for StartPhoneAudio {
     type Body = StartPhoneAudioRequest;

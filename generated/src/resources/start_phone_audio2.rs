@@ -16,25 +16,11 @@ pub struct StartPhoneAudio2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudio2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudio2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudio2 {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudio2 {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartPhoneAudio2`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartPhoneAudio2Links {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudio2Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudio2Links {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudio2Links {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudio2Links {
+    self_: "self",
+    ..extra
+});
 
 impl StartPhoneAudio2 {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -119,35 +92,16 @@ pub struct StartPhoneAudio2Request {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudio2Request {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.required("to", &self.to);
-        fields.optional("customContent", &self.custom_content);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudio2Request {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudio2Request {
-                operation_id: fields.optional("operationId"),
-                phone_number: fields.optional("phoneNumber"),
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.required("to")?,
-                custom_content: fields.optional("customContent"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudio2Request {
+    operation_id: "operationId",
+    phone_number: "phoneNumber",
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    to: required("to"),
+    custom_content: "customContent",
+    ..extra
+});
 
 impl RequestBody for StartPhoneAudio2Request {}
 
@@ -160,13 +114,10 @@ pub struct StartPhoneAudio2Query {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudio2Query {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("to", &self.to);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StartPhoneAudio2Query {
+    to: "to",
+    ..extra
+});
 
 impl Post for StartPhoneAudio2 {
     type Body = StartPhoneAudio2Request;

@@ -16,25 +16,11 @@ pub struct StartPhoneAudioOnBehalfOfDelegator {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudioOnBehalfOfDelegator {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudioOnBehalfOfDelegator {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudioOnBehalfOfDelegator {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegator {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartPhoneAudioOnBehalfOfDelegator`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +31,10 @@ pub struct StartPhoneAudioOnBehalfOfDelegatorLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudioOnBehalfOfDelegatorLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudioOnBehalfOfDelegatorLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudioOnBehalfOfDelegatorLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegatorLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartPhoneAudioOnBehalfOfDelegator {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -112,37 +85,17 @@ pub struct StartPhoneAudioOnBehalfOfDelegatorRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartPhoneAudioOnBehalfOfDelegatorRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.optional("phoneNumber", &self.phone_number);
-        fields.optional("importance", &self.importance);
-        fields.optional("subject", &self.subject);
-        fields.optional("threadId", &self.thread_id);
-        fields.required("to", &self.to);
-        fields.optional("customContent", &self.custom_content);
-        fields.optional("delegator", &self.delegator);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartPhoneAudioOnBehalfOfDelegatorRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartPhoneAudioOnBehalfOfDelegatorRequest {
-                operation_id: fields.optional("operationId"),
-                phone_number: fields.optional("phoneNumber"),
-                importance: fields.optional("importance"),
-                subject: fields.optional("subject"),
-                thread_id: fields.optional("threadId"),
-                to: fields.required("to")?,
-                custom_content: fields.optional("customContent"),
-                delegator: fields.optional("delegator"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegatorRequest {
+    operation_id: "operationId",
+    phone_number: "phoneNumber",
+    importance: "importance",
+    subject: "subject",
+    thread_id: "threadId",
+    to: required("to"),
+    custom_content: "customContent",
+    delegator: "delegator",
+    ..extra
+});
 
 impl RequestBody for StartPhoneAudioOnBehalfOfDelegatorRequest {}
 

@@ -15,25 +15,11 @@ pub struct StopAudio {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudio {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopAudio {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopAudio {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopAudio {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StopAudio`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct StopAudioLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopAudioLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopAudioLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopAudioLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StopAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -103,23 +76,10 @@ pub struct StopAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopAudioRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopAudioRequest {
-                reason: fields.optional("reason"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopAudioRequest {
+    reason: "reason",
+    ..extra
+});
 
 impl RequestBody for StopAudioRequest {}
 
@@ -132,13 +92,10 @@ pub struct StopAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StopAudioQuery {
+    reason: "reason",
+    ..extra
+});
 
 impl Post for StopAudio {
     type Body = StopAudioRequest;

@@ -15,25 +15,11 @@ pub struct StopAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StopAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct StopAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StopAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -104,23 +77,10 @@ pub struct StopAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopAudioVideoRequest {
-                reason: fields.optional("reason"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopAudioVideoRequest {
+    reason: "reason",
+    ..extra
+});
 
 impl RequestBody for StopAudioVideoRequest {}
 
@@ -133,13 +93,10 @@ pub struct StopAudioVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopAudioVideoQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StopAudioVideoQuery {
+    reason: "reason",
+    ..extra
+});
 
 impl Post for StopAudioVideo {
     type Body = StopAudioVideoRequest;

@@ -14,25 +14,11 @@ pub struct StopSubscriptionToContactsAndGroups {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopSubscriptionToContactsAndGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopSubscriptionToContactsAndGroups {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopSubscriptionToContactsAndGroups {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopSubscriptionToContactsAndGroups {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StopSubscriptionToContactsAndGroups`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct StopSubscriptionToContactsAndGroupsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopSubscriptionToContactsAndGroupsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopSubscriptionToContactsAndGroupsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopSubscriptionToContactsAndGroupsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopSubscriptionToContactsAndGroupsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StopSubscriptionToContactsAndGroups {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct StopVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StopVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct StopVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StopVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -103,23 +76,10 @@ pub struct StopVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StopVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StopVideoRequest {
-                reason: fields.optional("reason"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StopVideoRequest {
+    reason: "reason",
+    ..extra
+});
 
 impl RequestBody for StopVideoRequest {}
 
@@ -132,13 +92,10 @@ pub struct StopVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StopVideoQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("reason", &self.reason);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(StopVideoQuery {
+    reason: "reason",
+    ..extra
+});
 
 impl Post for StopVideo {
     type Body = StopVideoRequest;

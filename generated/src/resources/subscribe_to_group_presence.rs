@@ -15,25 +15,11 @@ pub struct SubscribeToGroupPresence {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SubscribeToGroupPresence {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubscribeToGroupPresence {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SubscribeToGroupPresence {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SubscribeToGroupPresence {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SubscribeToGroupPresence`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct SubscribeToGroupPresenceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SubscribeToGroupPresenceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubscribeToGroupPresenceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SubscribeToGroupPresenceLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SubscribeToGroupPresenceLinks {
+    self_: "self",
+    ..extra
+});
 
 impl SubscribeToGroupPresence {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -106,25 +79,11 @@ pub struct SubscribeToGroupPresenceRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SubscribeToGroupPresenceRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.required("groupId", &self.group_id);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubscribeToGroupPresenceRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SubscribeToGroupPresenceRequest {
-                duration: fields.required("duration")?,
-                group_id: fields.required("groupId")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SubscribeToGroupPresenceRequest {
+    duration: required("duration"),
+    group_id: required("groupId"),
+    ..extra
+});
 
 impl RequestBody for SubscribeToGroupPresenceRequest {}
 
@@ -137,13 +96,10 @@ pub struct SubscribeToGroupPresenceQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SubscribeToGroupPresenceQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("duration", &self.duration);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(SubscribeToGroupPresenceQuery {
+    duration: required("duration"),
+    ..extra
+});
 
 impl Post for SubscribeToGroupPresence {
     type Body = SubscribeToGroupPresenceRequest;

@@ -15,25 +15,11 @@ pub struct SubscribedContacts {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SubscribedContacts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubscribedContacts {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SubscribedContacts {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SubscribedContacts {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`SubscribedContacts`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,25 +32,11 @@ pub struct SubscribedContactsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SubscribedContactsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubscribedContactsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SubscribedContactsLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SubscribedContactsLinks {
+    self_: "self",
+    contact: "contact",
+    ..extra
+});
 
 impl SubscribedContacts {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

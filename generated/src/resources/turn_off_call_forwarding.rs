@@ -14,25 +14,11 @@ pub struct TurnOffCallForwarding {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TurnOffCallForwarding {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TurnOffCallForwarding {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TurnOffCallForwarding {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TurnOffCallForwarding {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`TurnOffCallForwarding`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct TurnOffCallForwardingLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TurnOffCallForwardingLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TurnOffCallForwardingLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TurnOffCallForwardingLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TurnOffCallForwardingLinks {
+    self_: "self",
+    ..extra
+});
 
 impl TurnOffCallForwarding {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

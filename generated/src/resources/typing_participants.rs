@@ -14,25 +14,11 @@ pub struct TypingParticipants {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypingParticipants {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TypingParticipants {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TypingParticipants {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TypingParticipants {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`TypingParticipants`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct TypingParticipantsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypingParticipantsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TypingParticipantsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TypingParticipantsLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TypingParticipantsLinks {
+    self_: "self",
+    ..extra
+});
 
 impl TypingParticipants {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

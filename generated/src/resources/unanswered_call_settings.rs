@@ -23,29 +23,13 @@ pub struct UnansweredCallSettings {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallSettings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.optional("target", &self.target);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallSettings {
-                rel: fields.optional("rel"),
-                ring_delay: fields.optional("ringDelay"),
-                target: fields.optional("target"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallSettings {
+    rel: "rel",
+    ring_delay: "ringDelay",
+    target: "target",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`UnansweredCallSettings`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,37 +48,14 @@ pub struct UnansweredCallSettingsLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallSettingsLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("contact", &self.contact);
-        fields
-            .optional(
-                "resetUnansweredCallSettings",
-                &self.reset_unanswered_call_settings,
-            );
-        fields.optional("unansweredCallToContact", &self.unanswered_call_to_contact);
-        fields.optional("unansweredCallToVoicemail", &self.unanswered_call_to_voicemail);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallSettingsLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallSettingsLinks {
-                self_: fields.optional("self"),
-                contact: fields.optional("contact"),
-                reset_unanswered_call_settings: fields
-                    .optional("resetUnansweredCallSettings"),
-                unanswered_call_to_contact: fields.optional("unansweredCallToContact"),
-                unanswered_call_to_voicemail: fields
-                    .optional("unansweredCallToVoicemail"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallSettingsLinks {
+    self_: "self",
+    contact: "contact",
+    reset_unanswered_call_settings: "resetUnansweredCallSettings",
+    unanswered_call_to_contact: "unansweredCallToContact",
+    unanswered_call_to_voicemail: "unansweredCallToVoicemail",
+    ..extra
+});
 
 impl UnansweredCallSettings {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -167,25 +128,11 @@ pub struct UnansweredCallSettingsRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallSettingsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.optional("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallSettingsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallSettingsRequest {
-                ring_delay: fields.optional("ringDelay"),
-                target: fields.optional("target"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallSettingsRequest {
+    ring_delay: "ringDelay",
+    target: "target",
+    ..extra
+});
 
 impl RequestBody for UnansweredCallSettingsRequest {}
 

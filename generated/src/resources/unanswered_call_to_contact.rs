@@ -14,25 +14,11 @@ pub struct UnansweredCallToContact {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToContact {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallToContact {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallToContact {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallToContact {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`UnansweredCallToContact`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct UnansweredCallToContactLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToContactLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallToContactLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallToContactLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallToContactLinks {
+    self_: "self",
+    ..extra
+});
 
 impl UnansweredCallToContact {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -110,25 +83,11 @@ pub struct UnansweredCallToContactRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToContactRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.required("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallToContactRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallToContactRequest {
-                ring_delay: fields.optional("ringDelay"),
-                target: fields.required("target")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallToContactRequest {
+    ring_delay: "ringDelay",
+    target: required("target"),
+    ..extra
+});
 
 impl RequestBody for UnansweredCallToContactRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -148,14 +107,11 @@ pub struct UnansweredCallToContactQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToContactQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.required("target", &self.target);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(UnansweredCallToContactQuery {
+    ring_delay: "ringDelay",
+    target: required("target"),
+    ..extra
+});
 
 impl Post for UnansweredCallToContact {
     type Body = UnansweredCallToContactRequest;

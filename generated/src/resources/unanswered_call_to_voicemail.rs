@@ -14,25 +14,11 @@ pub struct UnansweredCallToVoicemail {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToVoicemail {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallToVoicemail {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallToVoicemail {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallToVoicemail {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`UnansweredCallToVoicemail`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct UnansweredCallToVoicemailLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToVoicemailLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallToVoicemailLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallToVoicemailLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallToVoicemailLinks {
+    self_: "self",
+    ..extra
+});
 
 impl UnansweredCallToVoicemail {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -103,23 +76,10 @@ pub struct UnansweredCallToVoicemailRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToVoicemailRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnansweredCallToVoicemailRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UnansweredCallToVoicemailRequest {
-                ring_delay: fields.optional("ringDelay"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UnansweredCallToVoicemailRequest {
+    ring_delay: "ringDelay",
+    ..extra
+});
 
 impl RequestBody for UnansweredCallToVoicemailRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -137,13 +97,10 @@ pub struct UnansweredCallToVoicemailQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UnansweredCallToVoicemailQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("ringDelay", &self.ring_delay);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(UnansweredCallToVoicemailQuery {
+    ring_delay: "ringDelay",
+    ..extra
+});
 
 impl Post for UnansweredCallToVoicemail {
     type Body = UnansweredCallToVoicemailRequest;

@@ -15,25 +15,11 @@ pub struct User {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for User {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for User {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(User {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(User {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`User`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,29 +36,13 @@ pub struct UserLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UserLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("applications", &self.applications);
-        fields.optional("redirect", &self.redirect);
-        fields.optional("xframe", &self.xframe);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UserLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UserLinks {
-                self_: fields.optional("self"),
-                applications: fields.optional("applications"),
-                redirect: fields.optional("redirect"),
-                xframe: fields.optional("xframe"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UserLinks {
+    self_: "self",
+    applications: "applications",
+    redirect: "redirect",
+    xframe: "xframe",
+    ..extra
+});
 
 impl User {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

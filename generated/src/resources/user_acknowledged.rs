@@ -14,25 +14,11 @@ pub struct UserAcknowledged {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UserAcknowledged {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UserAcknowledged {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UserAcknowledged {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UserAcknowledged {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`UserAcknowledged`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct UserAcknowledgedLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for UserAcknowledgedLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for UserAcknowledgedLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(UserAcknowledgedLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(UserAcknowledgedLinks {
+    self_: "self",
+    ..extra
+});
 
 impl UserAcknowledged {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

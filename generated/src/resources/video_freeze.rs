@@ -14,25 +14,11 @@ pub struct VideoFreeze {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VideoFreeze {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VideoFreeze {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VideoFreeze {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VideoFreeze {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`VideoFreeze`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct VideoFreezeLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VideoFreezeLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VideoFreezeLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VideoFreezeLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VideoFreezeLinks {
+    self_: "self",
+    ..extra
+});
 
 impl VideoFreeze {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

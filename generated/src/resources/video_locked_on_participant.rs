@@ -14,25 +14,11 @@ pub struct VideoLockedOnParticipant {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VideoLockedOnParticipant {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VideoLockedOnParticipant {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VideoLockedOnParticipant {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VideoLockedOnParticipant {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`VideoLockedOnParticipant`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +29,10 @@ pub struct VideoLockedOnParticipantLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VideoLockedOnParticipantLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VideoLockedOnParticipantLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VideoLockedOnParticipantLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VideoLockedOnParticipantLinks {
+    self_: "self",
+    ..extra
+});
 
 impl VideoLockedOnParticipant {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -6,18 +6,25 @@
 
 use super::model::generate_error;
 use crate::error::Error;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 /// Some items of a source file, formatted on their own so that only one
-/// segment's tokens and syntax tree are alive at a time. `open_enum!` bodies
-/// are formatted as the plain enum they describe and then wrapped in the
+/// segment's tokens and syntax tree are alive at a time. Macro arguments are
+/// formatted as the Rust they read as (an `open_enum!` body as its plain enum,
+/// an `impl_serde!` argument as a struct expression) and then wrapped in the
 /// macro call, because prettyplease leaves macro arguments on a few long lines.
 pub enum Segment {
     /// Items; the first segment of a file may start with inner attributes.
     Items(TokenStream),
     /// The enum an `open_enum!` call declares.
     OpenEnum(TokenStream),
+    /// `ucwa_runtime::name!(argument);` whose argument reads as an
+    /// expression (the struct expression `impl_serde!` takes), formatted as
+    /// that expression. Called by its path, as `open_enum!` is, so that no
+    /// macro of the same name in the including code's textual scope (which
+    /// would win over an import) can take its place.
+    Call { name: Ident, argument: TokenStream },
 }
 
 impl Segment {
@@ -25,6 +32,15 @@ impl Segment {
     pub fn syntax_tree(&self) -> Result<syn::File, Error> {
         match self {
             Segment::Items(tokens) | Segment::OpenEnum(tokens) => parse_file(tokens.clone()),
+            Segment::Call { name, argument } => parse_file(argument_as_item(name, argument)),
+        }
+    }
+
+    /// The tokens the segment is made of: the items, the enum, the argument.
+    pub fn tokens(&self) -> &TokenStream {
+        match self {
+            Segment::Items(tokens) | Segment::OpenEnum(tokens) => tokens,
+            Segment::Call { argument, .. } => argument,
         }
     }
 
@@ -33,8 +49,46 @@ impl Segment {
         match self {
             Segment::Items(tokens) => tokens,
             Segment::OpenEnum(tokens) => quote!(ucwa_runtime::open_enum! { #tokens }),
+            Segment::Call { name, argument } => quote!(ucwa_runtime::#name!(#argument);),
         }
     }
+}
+
+/// `const _: T = argument;`: prettyplease formats the argument as the
+/// expression it reads as, where a macro call's tokens would be filled into
+/// long lines.
+fn argument_as_item(name: &Ident, argument: &TokenStream) -> TokenStream {
+    let padding = Ident::new(&call_padding(name), Span::call_site());
+    quote!(const _: #padding = #argument;)
+}
+
+/// The macro's path as the call spells it.
+fn call_path(name: &Ident) -> String {
+    format!("ucwa_runtime::{name}")
+}
+
+/// The `T` of [`argument_as_item`]: `const _: T = ` takes 12 columns more
+/// than `T` and the closing `;` one, against `path!(` and `);`, so with `T`
+/// 9 shorter than the path the argument starts a column further right than
+/// in the call, and fits in the call wherever it fits here.
+fn call_padding(name: &Ident) -> String {
+    "T".repeat(call_path(name).len().saturating_sub(9).max(1))
+}
+
+/// `ucwa_runtime::name!(argument);` from `argument` formatted as
+/// [`argument_as_item`].
+fn format_call(name: &Ident, argument: &TokenStream) -> Result<String, Error> {
+    let item = prettyplease::unparse(&parse_file(argument_as_item(name, argument))?);
+    let prefix = format!("const _: {} = ", call_padding(name));
+    let path = call_path(name);
+    item.strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(";\n"))
+        .map(|argument| format!("{path}!({argument});\n"))
+        .ok_or_else(|| {
+            generate_error(format!(
+                "internal: `{name}!` argument formatted as {item:?}"
+            ))
+        })
 }
 
 fn parse_file(tokens: TokenStream) -> Result<syn::File, Error> {
@@ -132,6 +186,10 @@ pub fn format_segments_into(
                 out.push_str("}\n");
                 push(&out)?;
             }
+            Segment::Call { name, argument } => {
+                place(Layout::Other, push)?;
+                push(&format_call(&name, &argument)?)?;
+            }
         }
     }
     Ok(())
@@ -184,5 +242,26 @@ mod tests {
             text,
             "// header\n\n//! A module.\n\nuse a::b;\nuse c::d;\n\nmod e;\nmod f;\n\n/// One.\nstruct One;\n\nfn two() {}\n\nucwa_runtime::open_enum! {\n    enum Three {\n        A = \"a\",\n    }\n}\n\nmod g {}\n"
         );
+    }
+
+    #[test]
+    fn macro_calls_are_formatted_as_the_struct_expression_they_take() {
+        let call = |argument: TokenStream| Segment::Call {
+            name: Ident::new("impl_serde", Span::call_site()),
+            argument,
+        };
+        let long = Ident::new(&"Long".repeat(30), Span::call_site());
+        let segments = vec![
+            call(quote!(Short { ..extra })),
+            call(quote!(Two {
+                r#type: "type",
+                to: required("to"),
+                ..extra
+            })),
+            call(quote!(#long { a: "a", ..extra })),
+        ];
+        let text = format_segments("", segments).unwrap();
+        let expected = "ucwa_runtime::impl_serde!(Short { ..extra });\n\nucwa_runtime::impl_serde!(Two {\n    r#type: \"type\",\n    to: required(\"to\"),\n    ..extra\n});\n\nucwa_runtime::impl_serde!(LONG {\n    a: \"a\",\n    ..extra\n});\n";
+        assert_eq!(text, expected.replace("LONG", &"Long".repeat(30)));
     }
 }

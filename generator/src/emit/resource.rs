@@ -1,11 +1,12 @@
 //! One resource module: the resource struct, its `_links` and `_embedded`
 //! structs, request bodies, and the static tables of operations and events.
 //!
-//! Each construct is a small struct implementing [`ToTokens`]. What the types
+//! Each construct is a small struct implementing [`ToTokens`] (or giving the
+//! [`Segment`]s of a struct and its `impl_serde!` call). What the types
 //! share lives in `ucwa_runtime`: encoding and decoding go through its
-//! object writer and reader, so per type the module lists its fields once
-//! for each direction; XML, links and the tables are runtime types filled
-//! with constants. The module imports what it uses ([`Imports`]) and writes
+//! object writer and reader, and per type the module lists each field's key
+//! once, in `impl_serde!`; XML, links and the tables are runtime types
+//! filled with constants. The module imports what it uses ([`Imports`]) and writes
 //! plain names; [`super::names`] made sure no generated type shadows one.
 
 use super::docs::{code, doc, doc_or, trusted};
@@ -142,9 +143,8 @@ impl<'a> StructField<'a> {
 }
 
 /// A struct of documented fields plus `extra` (what the docs do not list,
-/// kept so encoding gives it back), with `Serialize` and `Deserialize`
-/// through the runtime's object writer and reader: each wire name once per
-/// direction, no derive per type.
+/// kept so encoding gives it back), with `Serialize` and `Deserialize` by the
+/// runtime's `impl_serde!`: each wire name once, no derive per type.
 struct ObjectStruct<'a> {
     docs: TokenStream,
     name: Ident,
@@ -155,15 +155,16 @@ struct ObjectStruct<'a> {
     reads: bool,
 }
 
-impl ToTokens for ObjectStruct<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl ObjectStruct<'_> {
+    /// The struct, then the macro call that implements serde for it.
+    fn segments(&self) -> [Segment; 2] {
         let ObjectStruct {
             docs,
             name,
             derives,
             fields,
             extra_what,
-            reads: deserialize,
+            reads,
         } = self;
         let extra = trusted(&format!(
             "{extra_what} this version of the docs does not list, kept so that encoding gives them back."
@@ -172,21 +173,7 @@ impl ToTokens for ObjectStruct<'_> {
             let (docs, ident, ty) = (&f.docs, &f.ident, &f.ty);
             quote!(#docs pub #ident: #ty,)
         });
-        let writes = fields.iter().map(|f| {
-            let (ident, key) = (&f.ident, f.key);
-            match f.required {
-                true => quote!(fields.required(#key, &self.#ident);),
-                false => quote!(fields.optional(#key, &self.#ident);),
-            }
-        });
-        let reads = fields.iter().map(|f| {
-            let (ident, key) = (&f.ident, f.key);
-            match f.required {
-                true => quote!(#ident: fields.required(#key)?,),
-                false => quote!(#ident: fields.optional(#key),),
-            }
-        });
-        tokens.extend(quote! {
+        let definition = quote! {
             #docs
             #[derive(#derives)]
             pub struct #name {
@@ -194,28 +181,26 @@ impl ToTokens for ObjectStruct<'_> {
                 #extra
                 pub extra: Map<String, Value>,
             }
-
-            impl Serialize for #name {
-                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    let mut fields = ObjectWriter::new(serializer)?;
-                    #(#writes)*
-                    fields.end(&self.extra)
-                }
+        };
+        // `field: "key"`, or `field: required("key")` for a field that is no `Option`.
+        let keys = fields.iter().map(|f| {
+            let (ident, key) = (&f.ident, f.key);
+            match f.required {
+                true => quote!(#ident: required(#key)),
+                false => quote!(#ident: #key),
             }
         });
-        if !deserialize {
-            return;
-        }
-        tokens.extend(quote! {
-            impl<'de> Deserialize<'de> for #name {
-                fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    ObjectReader::new(deserializer)?.read(|fields| Ok(#name {
-                        #(#reads)*
-                        extra: fields.rest(),
-                    }))
-                }
-            }
-        });
+        let call = match reads {
+            true => "impl_serde",
+            false => "impl_serialize",
+        };
+        [
+            Segment::Items(definition),
+            Segment::Call {
+                name: id(call),
+                argument: quote!(#name { #(#keys,)* ..extra }),
+            },
+        ]
     }
 }
 
@@ -230,35 +215,35 @@ impl<'a> ResourceModule<'a> {
     /// The module's items, imports first.
     pub fn segments(&self) -> Vec<Segment> {
         let r = self.resource;
-        let mut items = vec![
-            ResourceStruct(r).to_token_stream(),
-            LinksStruct(r).to_token_stream(),
-        ];
+        let mut items = Vec::new();
+        items.extend(ResourceStruct(r).object().segments());
+        items.extend(LinksStruct(r).object().segments());
         if let Some(name) = &r.embedded_ident {
-            items.push(EmbeddedStruct { resource: r, name }.to_token_stream());
+            items.extend(EmbeddedStruct { resource: r, name }.object().segments());
         }
-        items.push(Accessors(r).to_token_stream());
-        items.push(ResourceImpl(r).to_token_stream());
+        items.push(Segment::Items(Accessors(r).to_token_stream()));
+        items.push(Segment::Items(ResourceImpl(r).to_token_stream()));
         for request in r.operations.iter().filter_map(|o| o.request.as_ref()) {
-            items.push(RequestStruct(request).to_token_stream());
+            let request = RequestStruct(request);
+            items.extend(request.object().segments());
+            items.push(Segment::Items(request.request_body_impl()));
         }
         for op in r.operations.iter().filter(|o| o.typed) {
             if let Some(query) = &op.query {
-                items.push(
-                    QueryStruct {
-                        resource: r,
-                        op,
-                        query,
-                    }
-                    .to_token_stream(),
-                );
+                let query = QueryStruct {
+                    resource: r,
+                    op,
+                    query,
+                };
+                items.extend(query.object().segments());
             }
-            items.push(OperationImpl { resource: r, op }.to_token_stream());
+            items.push(Segment::Items(
+                OperationImpl { resource: r, op }.to_token_stream(),
+            ));
         }
         let imports = Imports::of(self.model, r).used_by(&items);
-        std::iter::once(imports)
+        std::iter::once(Segment::Items(imports))
             .chain(items)
-            .map(Segment::Items)
             .collect()
     }
 }
@@ -300,10 +285,10 @@ impl<'a> Imports<'a> {
     /// The `use` items: the runtime's prelude, and the other resources and
     /// the enums that `items` mention, found in the tokens themselves so an
     /// import is there exactly when the code needs it.
-    fn used_by(&self, items: &[TokenStream]) -> TokenStream {
+    fn used_by(&self, items: &[Segment]) -> TokenStream {
         let mut used = BTreeSet::new();
-        for tokens in items {
-            identifiers(tokens.clone(), &mut used);
+        for segment in items {
+            identifiers(segment.tokens().clone(), &mut used);
         }
         let mut uses = vec![quote!(
             use ucwa_runtime::prelude::*;
@@ -349,8 +334,8 @@ fn identifiers(tokens: TokenStream, into: &mut BTreeSet<String>) {
 
 struct ResourceStruct<'a>(&'a Resource);
 
-impl ToTokens for ResourceStruct<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl ResourceStruct<'_> {
+    fn object(&self) -> ObjectStruct<'_> {
         let r = self.0;
         let links = id(&r.links_ident);
         let mut fields = vec![StructField::optional(
@@ -385,7 +370,6 @@ impl ToTokens for ResourceStruct<'_> {
             extra_what: "Properties",
             reads: true,
         }
-        .to_tokens(tokens);
     }
 }
 
@@ -401,8 +385,8 @@ fn link_type(link: &LinkField) -> TokenStream {
 
 struct LinksStruct<'a>(&'a Resource);
 
-impl ToTokens for LinksStruct<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl LinksStruct<'_> {
+    fn object(&self) -> ObjectStruct<'_> {
         let r = self.0;
         let fields = r
             .links
@@ -421,7 +405,6 @@ impl ToTokens for LinksStruct<'_> {
             extra_what: "Links",
             reads: true,
         }
-        .to_tokens(tokens);
     }
 }
 
@@ -430,8 +413,8 @@ struct EmbeddedStruct<'a> {
     name: &'a str,
 }
 
-impl ToTokens for EmbeddedStruct<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl EmbeddedStruct<'_> {
+    fn object(&self) -> ObjectStruct<'_> {
         let fields = self
             .resource
             .embedded
@@ -453,7 +436,6 @@ impl ToTokens for EmbeddedStruct<'_> {
             extra_what: "Embedded resources",
             reads: true,
         }
-        .to_tokens(tokens);
     }
 }
 
@@ -591,29 +573,32 @@ impl ToTokens for EventRow<'_> {
 
 struct RequestStruct<'a>(&'a RequestBody);
 
-impl ToTokens for RequestStruct<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl RequestStruct<'_> {
+    fn object(&self) -> ObjectStruct<'_> {
         let request = self.0;
-        let name = id(&request.ident);
-        let fields = request.fields.iter().map(StructField::parameter).collect();
         ObjectStruct {
             docs: doc(&request.description),
-            name: name.clone(),
+            name: id(&request.ident),
             derives: quote!(Debug, Clone, PartialEq),
-            fields,
+            fields: request.fields.iter().map(StructField::parameter).collect(),
             extra_what: "Parameters and links",
             reads: true,
         }
-        .to_tokens(tokens);
-        // Text fields read as text anyway; only typed ones need a shape for XML input.
+    }
+
+    /// `impl RequestBody`, with the XML shape of the typed fields: text
+    /// fields read as text anyway.
+    fn request_body_impl(&self) -> TokenStream {
+        let request = self.0;
+        let name = id(&request.ident);
         let typed: Vec<&Field> = request.fields.iter().map(|f| &f.field).collect();
         let shape = (typed.iter().any(|f| scalar(&f.ty).is_some())).then(|| {
             let shape = shape(&typed, &[], &[]);
             quote!(const XML_SHAPE: &'static Shape = #shape;)
         });
-        tokens.extend(quote! {
+        quote! {
             impl RequestBody for #name { #shape }
-        });
+        }
     }
 }
 
@@ -625,8 +610,8 @@ struct QueryStruct<'a> {
     query: &'a QueryParameters,
 }
 
-impl ToTokens for QueryStruct<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl QueryStruct<'_> {
+    fn object(&self) -> ObjectStruct<'_> {
         let fields: Vec<StructField> = self
             .query
             .fields
@@ -650,7 +635,6 @@ impl ToTokens for QueryStruct<'_> {
             extra_what: "Parameters",
             reads: false,
         }
-        .to_tokens(tokens);
     }
 }
 
@@ -728,7 +712,7 @@ mod tests {
         imports.resources.insert("Other");
         imports.enums.insert("Colour");
         let uses = imports
-            .used_by(&[quote!(struct Note { a: Map<String, Value>, b: Other, c: Colour, d: Links<Note>, e: Method::Get, f: Scalar::Colour } impl Resource for Note {})])
+            .used_by(&[Segment::Items(quote!(struct Note { a: Map<String, Value>, b: Other, c: Colour, d: Links<Note>, e: Method::Get, f: Scalar::Colour } impl Resource for Note {}))])
             .to_string();
         assert_eq!(
             uses,

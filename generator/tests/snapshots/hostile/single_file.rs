@@ -34,31 +34,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for BoxResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for BoxResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(BoxResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            BoxResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`BoxResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct BoxResourceLinks {
@@ -69,29 +47,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for BoxResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for BoxResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(BoxResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            BoxResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl BoxResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<BoxResource>> {
@@ -125,31 +83,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for DefaultResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for DefaultResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(DefaultResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            DefaultResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`DefaultResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct DefaultResourceLinks {
@@ -160,29 +96,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for DefaultResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for DefaultResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(DefaultResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            DefaultResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl DefaultResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<DefaultResource>> {
@@ -216,31 +132,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for ErrResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for ErrResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(ErrResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            ErrResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`ErrResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct ErrResourceLinks {
@@ -251,29 +145,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for ErrResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for ErrResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(ErrResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            ErrResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl ErrResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<ErrResource>> {
@@ -307,31 +181,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for LinkResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for LinkResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(LinkResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            LinkResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`LinkResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct LinkResourceLinks {
@@ -342,29 +194,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for LinkResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for LinkResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(LinkResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            LinkResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl LinkResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<LinkResource>> {
@@ -398,31 +230,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for NoneResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for NoneResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(NoneResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            NoneResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`NoneResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct NoneResourceLinks {
@@ -433,29 +243,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for NoneResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for NoneResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(NoneResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            NoneResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl NoneResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<NoneResource>> {
@@ -489,31 +279,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for OkResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for OkResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(OkResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            OkResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`OkResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct OkResourceLinks {
@@ -524,29 +292,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for OkResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for OkResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(OkResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            OkResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl OkResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<OkResource>> {
@@ -579,31 +327,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for Self_ {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("async", &self.r#async);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for Self_ {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(Self_ {
-                        rel: fields.optional("rel"),
-                        r#async: fields.optional("async"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            Self_ { rel : "rel", r#async : "async", links : "_links", ..extra }
+        );
         /// The documented links of [`Self_`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct SelfLinks {
@@ -612,27 +338,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for SelfLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for SelfLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(SelfLinks {
-                        self_: fields.optional("self"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(SelfLinks { self_ : "self", ..extra });
         impl Self_ {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<Self_>> {
@@ -659,31 +365,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for SomeResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("inner", &self.inner);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for SomeResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(SomeResource {
-                        rel: fields.optional("rel"),
-                        inner: fields.optional("inner"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            SomeResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+        );
         /// The documented links of [`SomeResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct SomeResourceLinks {
@@ -694,29 +378,9 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for SomeResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Vec", &self.vec);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for SomeResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(SomeResourceLinks {
-                        self_: fields.optional("self"),
-                        vec: fields.optional("Vec"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            SomeResourceLinks { self_ : "self", vec : "Vec", ..extra }
+        );
         impl SomeResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<SomeResource>> {
@@ -750,31 +414,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for StringResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("Vec", &self.vec);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for StringResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(StringResource {
-                        rel: fields.optional("rel"),
-                        vec: fields.optional("Vec"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            StringResource { rel : "rel", vec : "Vec", links : "_links", ..extra }
+        );
         /// The documented links of [`StringResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct StringResourceLinks {
@@ -783,27 +425,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for StringResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for StringResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(StringResourceLinks {
-                        self_: fields.optional("self"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(StringResourceLinks { self_ : "self", ..extra });
         impl StringResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<StringResource>> {
@@ -842,39 +464,11 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for VecResource {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("items", &self.items);
-                fields.optional("choice", &self.choice);
-                fields.optional("outcome", &self.outcome);
-                fields.optional("value", &self.value);
-                fields.optional("_links", &self.links);
-                fields.optional("_embedded", &self.embedded);
-                fields.end(&self.extra)
+        ucwa_runtime::impl_serde!(
+            VecResource { rel : "rel", items : "items", choice : "choice", outcome :
+            "outcome", value : "value", links : "_links", embedded : "_embedded", ..extra
             }
-        }
-        impl<'de> Deserialize<'de> for VecResource {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(VecResource {
-                        rel: fields.optional("rel"),
-                        items: fields.optional("items"),
-                        choice: fields.optional("choice"),
-                        outcome: fields.optional("outcome"),
-                        value: fields.optional("value"),
-                        links: fields.optional("_links"),
-                        embedded: fields.optional("_embedded"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        );
         /// The documented links of [`VecResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct VecResourceLinks {
@@ -899,43 +493,11 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for VecResourceLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("Box", &self.r#box);
-                fields.optional("Some", &self.some);
-                fields.optional("None", &self.none);
-                fields.optional("Ok", &self.ok);
-                fields.optional("Err", &self.err);
-                fields.optional("Default", &self.default);
-                fields.optional("String", &self.string);
-                fields.optional("Link", &self.link);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for VecResourceLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(VecResourceLinks {
-                        self_: fields.optional("self"),
-                        r#box: fields.optional("Box"),
-                        some: fields.optional("Some"),
-                        none: fields.optional("None"),
-                        ok: fields.optional("Ok"),
-                        err: fields.optional("Err"),
-                        default: fields.optional("Default"),
-                        string: fields.optional("String"),
-                        link: fields.optional("Link"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            VecResourceLinks { self_ : "self", r#box : "Box", some : "Some", none :
+            "None", ok : "Ok", err : "Err", default : "Default", string : "String", link
+            : "Link", ..extra }
+        );
         /// Resources embedded in [`VecResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct VecResourceEmbedded {
@@ -944,27 +506,7 @@ pub mod resources {
             /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for VecResourceEmbedded {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("Box", &self.r#box);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for VecResourceEmbedded {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(VecResourceEmbedded {
-                        r#box: fields.optional("Box"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(VecResourceEmbedded { r#box : "Box", ..extra });
         impl VecResource {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<VecResource>> {
@@ -1033,31 +575,10 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for VecResourceRequest {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.required("choice", &self.choice);
-                fields.optional("outcome", &self.outcome);
-                fields.optional("list", &self.list);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for VecResourceRequest {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(VecResourceRequest {
-                        choice: fields.required("choice")?,
-                        outcome: fields.optional("outcome"),
-                        list: fields.optional("list"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            VecResourceRequest { choice : required("choice"), outcome : "outcome", list :
+            "list", ..extra }
+        );
         impl RequestBody for VecResourceRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("list", Scalar::IntegerList)],
@@ -1111,53 +632,12 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for Type {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("self", &self.self_);
-                fields.optional("type", &self.r#type);
-                fields.optional("Type", &self.type_2);
-                fields.optional("move", &self.r#move);
-                fields.optional("ref", &self.r#ref);
-                fields.optional("extra", &self.extra_2);
-                fields.optional("1st", &self.n1st);
-                fields.optional("größe", &self.gr_u00f6_u00df_e);
-                fields.optional("_", &self.unnamed);
-                fields.optional("", &self.unnamed_2);
-                fields.optional("Option", &self.option);
-                fields.optional("_links", &self.links);
-                fields.optional("_embedded", &self.embedded);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for Type {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(Type {
-                        rel: fields.optional("rel"),
-                        self_: fields.optional("self"),
-                        r#type: fields.optional("type"),
-                        type_2: fields.optional("Type"),
-                        r#move: fields.optional("move"),
-                        r#ref: fields.optional("ref"),
-                        extra_2: fields.optional("extra"),
-                        n1st: fields.optional("1st"),
-                        gr_u00f6_u00df_e: fields.optional("größe"),
-                        unnamed: fields.optional("_"),
-                        unnamed_2: fields.optional(""),
-                        option: fields.optional("Option"),
-                        links: fields.optional("_links"),
-                        embedded: fields.optional("_embedded"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            Type { rel : "rel", self_ : "self", r#type : "type", type_2 : "Type", r#move
+            : "move", r#ref : "ref", extra_2 : "extra", n1st : "1st", gr_u00f6_u00df_e :
+            "größe", unnamed : "_", unnamed_2 : "", option : "Option", links :
+            "_links", embedded : "_embedded", ..extra }
+        );
         /// The documented links of [`Type`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct TypeLinks2 {
@@ -1176,37 +656,10 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypeLinks2 {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("from", &self.from);
-                fields.optional("From", &self.from_2);
-                fields.optional("crate", &self.crate_);
-                fields.optional("Self", &self.self_2);
-                fields.optional("async", &self.r#async);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for TypeLinks2 {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(TypeLinks2 {
-                        self_: fields.optional("self"),
-                        from: fields.optional("from"),
-                        from_2: fields.optional("From"),
-                        crate_: fields.optional("crate"),
-                        self_2: fields.optional("Self"),
-                        r#async: fields.optional("async"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            TypeLinks2 { self_ : "self", from : "from", from_2 : "From", crate_ :
+            "crate", self_2 : "Self", r#async : "async", ..extra }
+        );
         /// Resources embedded in [`Type`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct TypeEmbedded {
@@ -1215,27 +668,7 @@ pub mod resources {
             /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypeEmbedded {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("Self", &self.self_);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for TypeEmbedded {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(TypeEmbedded {
-                        self_: fields.optional("Self"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(TypeEmbedded { self_ : "Self", ..extra });
         impl Type {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<Type>> {
@@ -1305,29 +738,9 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypePutRequest {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.required("match", &self.r#match);
-                fields.optional("Match", &self.match_2);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for TypePutRequest {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(TypePutRequest {
-                        r#match: fields.required("match")?,
-                        match_2: fields.optional("Match"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            TypePutRequest { r#match : required("match"), match_2 : "Match", ..extra }
+        );
         impl RequestBody for TypePutRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("Match", Scalar::Integer)],
@@ -1342,27 +755,7 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypePostRequest {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.required("self", &self.self_);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for TypePostRequest {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(TypePostRequest {
-                        self_: fields.required("self")?,
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(TypePostRequest { self_ : required("self"), ..extra });
         impl RequestBody for TypePostRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("self", Scalar::Bool)],
@@ -1377,16 +770,7 @@ pub mod resources {
             /// Parameters this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypeQuery {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.required("super", &self.super_);
-                fields.end(&self.extra)
-            }
-        }
+        ucwa_runtime::impl_serialize!(TypeQuery { super_ : required("super"), ..extra });
         impl Get for Type {
             type Query = TypeQuery;
         }
@@ -1409,29 +793,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypeLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for TypeLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(TypeLinks {
-                        rel: fields.optional("rel"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(TypeLinks { rel : "rel", links : "_links", ..extra });
         /// The documented links of [`TypeLinks`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct TypeLinksLinks {
@@ -1440,27 +802,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for TypeLinksLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for TypeLinksLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(TypeLinksLinks {
-                        self_: fields.optional("self"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(TypeLinksLinks { self_ : "self", ..extra });
         impl TypeLinks {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<TypeLinks>> {

@@ -38,35 +38,11 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for AudioVideoNegotiation {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("msAcceptedContentId", &self.ms_accepted_content_id);
-                fields.optional("remoteEndpoint", &self.remote_endpoint);
-                fields.optional("state", &self.state);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for AudioVideoNegotiation {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(AudioVideoNegotiation {
-                        rel: fields.optional("rel"),
-                        ms_accepted_content_id: fields.optional("msAcceptedContentId"),
-                        remote_endpoint: fields.optional("remoteEndpoint"),
-                        state: fields.optional("state"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            AudioVideoNegotiation { rel : "rel", ms_accepted_content_id :
+            "msAcceptedContentId", remote_endpoint : "remoteEndpoint", state : "state",
+            links : "_links", ..extra }
+        );
         /// The documented links of [`AudioVideoNegotiation`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct AudioVideoNegotiationLinks {
@@ -81,33 +57,11 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for AudioVideoNegotiationLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.optional("audioVideoInvitation", &self.audio_video_invitation);
-                fields.optional("mediaAnswer", &self.media_answer);
-                fields.optional("startAudioVideo", &self.start_audio_video);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for AudioVideoNegotiationLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(AudioVideoNegotiationLinks {
-                        self_: fields.optional("self"),
-                        audio_video_invitation: fields.optional("audioVideoInvitation"),
-                        media_answer: fields.optional("mediaAnswer"),
-                        start_audio_video: fields.optional("startAudioVideo"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            AudioVideoNegotiationLinks { self_ : "self", audio_video_invitation :
+            "audioVideoInvitation", media_answer : "mediaAnswer", start_audio_video :
+            "startAudioVideo", ..extra }
+        );
         impl AudioVideoNegotiation {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<AudioVideoNegotiation>> {
@@ -170,29 +124,9 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for StartAudioVideo {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("rel", &self.rel);
-                fields.optional("_links", &self.links);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for StartAudioVideo {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(StartAudioVideo {
-                        rel: fields.optional("rel"),
-                        links: fields.optional("_links"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            StartAudioVideo { rel : "rel", links : "_links", ..extra }
+        );
         /// The documented links of [`StartAudioVideo`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct StartAudioVideoLinks {
@@ -201,27 +135,7 @@ pub mod resources {
             /// Links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for StartAudioVideoLinks {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("self", &self.self_);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for StartAudioVideoLinks {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(StartAudioVideoLinks {
-                        self_: fields.optional("self"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(StartAudioVideoLinks { self_ : "self", ..extra });
         impl StartAudioVideo {
             /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
             pub fn self_link(&self) -> Option<&Link<StartAudioVideo>> {
@@ -256,35 +170,11 @@ pub mod resources {
             /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        impl Serialize for StartAudioVideoRequest {
-            fn serialize<S: Serializer>(
-                &self,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let mut fields = ObjectWriter::new(serializer)?;
-                fields.optional("operationId", &self.operation_id);
-                fields.required("to", &self.to);
-                fields.optional("importance", &self.importance);
-                fields.optional("joinAudioMuted", &self.join_audio_muted);
-                fields.optional("mediaOffer", &self.media_offer);
-                fields.end(&self.extra)
-            }
-        }
-        impl<'de> Deserialize<'de> for StartAudioVideoRequest {
-            fn deserialize<D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                ObjectReader::new(deserializer)?
-                    .read(|fields| Ok(StartAudioVideoRequest {
-                        operation_id: fields.optional("operationId"),
-                        to: fields.required("to")?,
-                        importance: fields.optional("importance"),
-                        join_audio_muted: fields.optional("joinAudioMuted"),
-                        media_offer: fields.optional("mediaOffer"),
-                        extra: fields.rest(),
-                    }))
-            }
-        }
+        ucwa_runtime::impl_serde!(
+            StartAudioVideoRequest { operation_id : "operationId", to : required("to"),
+            importance : "importance", join_audio_muted : "joinAudioMuted", media_offer :
+            "mediaOffer", ..extra }
+        );
         impl RequestBody for StartAudioVideoRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("joinAudioMuted", Scalar::Bool)],

@@ -17,27 +17,12 @@ pub struct BoxResource {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for BoxResource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("inner", &self.inner);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for BoxResource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(BoxResource {
-                rel: fields.optional("rel"),
-                inner: fields.optional("inner"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(BoxResource {
+    rel: "rel",
+    inner: "inner",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`BoxResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct BoxResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for BoxResourceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("Vec", &self.vec);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for BoxResourceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(BoxResourceLinks {
-                self_: fields.optional("self"),
-                vec: fields.optional("Vec"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(BoxResourceLinks {
+    self_: "self",
+    vec: "Vec",
+    ..extra
+});
 
 impl BoxResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct NoneResource {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NoneResource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("inner", &self.inner);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NoneResource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NoneResource {
-                rel: fields.optional("rel"),
-                inner: fields.optional("inner"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NoneResource {
+    rel: "rel",
+    inner: "inner",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`NoneResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct NoneResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for NoneResourceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("Vec", &self.vec);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for NoneResourceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(NoneResourceLinks {
-                self_: fields.optional("self"),
-                vec: fields.optional("Vec"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(NoneResourceLinks {
+    self_: "self",
+    vec: "Vec",
+    ..extra
+});
 
 impl NoneResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct OkResource {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OkResource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("inner", &self.inner);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OkResource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OkResource {
-                rel: fields.optional("rel"),
-                inner: fields.optional("inner"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OkResource {
+    rel: "rel",
+    inner: "inner",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`OkResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -50,25 +35,11 @@ pub struct OkResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for OkResourceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("Vec", &self.vec);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for OkResourceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(OkResourceLinks {
-                self_: fields.optional("self"),
-                vec: fields.optional("Vec"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(OkResourceLinks {
+    self_: "self",
+    vec: "Vec",
+    ..extra
+});
 
 impl OkResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

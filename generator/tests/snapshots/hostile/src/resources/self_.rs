@@ -16,27 +16,12 @@ pub struct Self_ {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Self_ {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("async", &self.r#async);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Self_ {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Self_ {
-                rel: fields.optional("rel"),
-                r#async: fields.optional("async"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Self_ {
+    rel: "rel",
+    r#async: "async",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`Self_`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -47,23 +32,10 @@ pub struct SelfLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for SelfLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for SelfLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(SelfLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(SelfLinks {
+    self_: "self",
+    ..extra
+});
 
 impl Self_ {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -17,27 +17,12 @@ pub struct StringResource {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StringResource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("Vec", &self.vec);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StringResource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StringResource {
-                rel: fields.optional("rel"),
-                vec: fields.optional("Vec"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StringResource {
+    rel: "rel",
+    vec: "Vec",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StringResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,23 +33,10 @@ pub struct StringResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StringResourceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StringResourceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StringResourceLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StringResourceLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StringResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -40,49 +40,23 @@ pub struct Type {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for Type {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("self", &self.self_);
-        fields.optional("type", &self.r#type);
-        fields.optional("Type", &self.type_2);
-        fields.optional("move", &self.r#move);
-        fields.optional("ref", &self.r#ref);
-        fields.optional("extra", &self.extra_2);
-        fields.optional("1st", &self.n1st);
-        fields.optional("größe", &self.gr_u00f6_u00df_e);
-        fields.optional("_", &self.unnamed);
-        fields.optional("", &self.unnamed_2);
-        fields.optional("Option", &self.option);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for Type {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(Type {
-                rel: fields.optional("rel"),
-                self_: fields.optional("self"),
-                r#type: fields.optional("type"),
-                type_2: fields.optional("Type"),
-                r#move: fields.optional("move"),
-                r#ref: fields.optional("ref"),
-                extra_2: fields.optional("extra"),
-                n1st: fields.optional("1st"),
-                gr_u00f6_u00df_e: fields.optional("größe"),
-                unnamed: fields.optional("_"),
-                unnamed_2: fields.optional(""),
-                option: fields.optional("Option"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(Type {
+    rel: "rel",
+    self_: "self",
+    r#type: "type",
+    type_2: "Type",
+    r#move: "move",
+    r#ref: "ref",
+    extra_2: "extra",
+    n1st: "1st",
+    gr_u00f6_u00df_e: "größe",
+    unnamed: "_",
+    unnamed_2: "",
+    option: "Option",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`Type`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,33 +77,15 @@ pub struct TypeLinks2 {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypeLinks2 {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("from", &self.from);
-        fields.optional("From", &self.from_2);
-        fields.optional("crate", &self.crate_);
-        fields.optional("Self", &self.self_2);
-        fields.optional("async", &self.r#async);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TypeLinks2 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TypeLinks2 {
-                self_: fields.optional("self"),
-                from: fields.optional("from"),
-                from_2: fields.optional("From"),
-                crate_: fields.optional("crate"),
-                self_2: fields.optional("Self"),
-                r#async: fields.optional("async"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TypeLinks2 {
+    self_: "self",
+    from: "from",
+    from_2: "From",
+    crate_: "crate",
+    self_2: "Self",
+    r#async: "async",
+    ..extra
+});
 
 /// Resources embedded in [`Type`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -140,23 +96,10 @@ pub struct TypeEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypeEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("Self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TypeEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TypeEmbedded {
-                self_: fields.optional("Self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TypeEmbedded {
+    self_: "Self",
+    ..extra
+});
 
 impl Type {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -230,25 +173,11 @@ pub struct TypePutRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypePutRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("match", &self.r#match);
-        fields.optional("Match", &self.match_2);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TypePutRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TypePutRequest {
-                r#match: fields.required("match")?,
-                match_2: fields.optional("Match"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TypePutRequest {
+    r#match: required("match"),
+    match_2: "Match",
+    ..extra
+});
 
 impl RequestBody for TypePutRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -266,23 +195,10 @@ pub struct TypePostRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypePostRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for TypePostRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(TypePostRequest {
-                self_: fields.required("self")?,
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(TypePostRequest {
+    self_: required("self"),
+    ..extra
+});
 
 impl RequestBody for TypePostRequest {
     const XML_SHAPE: &'static Shape = &Shape {
@@ -300,13 +216,10 @@ pub struct TypeQuery {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for TypeQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("super", &self.super_);
-        fields.end(&self.extra)
-    }
-}
+ucwa_runtime::impl_serialize!(TypeQuery {
+    super_: required("super"),
+    ..extra
+});
 
 impl Get for Type {
     type Query = TypeQuery;

@@ -29,35 +29,16 @@ pub struct VecResource {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VecResource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("items", &self.items);
-        fields.optional("choice", &self.choice);
-        fields.optional("outcome", &self.outcome);
-        fields.optional("value", &self.value);
-        fields.optional("_links", &self.links);
-        fields.optional("_embedded", &self.embedded);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VecResource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VecResource {
-                rel: fields.optional("rel"),
-                items: fields.optional("items"),
-                choice: fields.optional("choice"),
-                outcome: fields.optional("outcome"),
-                value: fields.optional("value"),
-                links: fields.optional("_links"),
-                embedded: fields.optional("_embedded"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VecResource {
+    rel: "rel",
+    items: "items",
+    choice: "choice",
+    outcome: "outcome",
+    value: "value",
+    links: "_links",
+    embedded: "_embedded",
+    ..extra
+});
 
 /// The documented links of [`VecResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -84,39 +65,18 @@ pub struct VecResourceLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VecResourceLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("Box", &self.r#box);
-        fields.optional("Some", &self.some);
-        fields.optional("None", &self.none);
-        fields.optional("Ok", &self.ok);
-        fields.optional("Err", &self.err);
-        fields.optional("Default", &self.default);
-        fields.optional("String", &self.string);
-        fields.optional("Link", &self.link);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VecResourceLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VecResourceLinks {
-                self_: fields.optional("self"),
-                r#box: fields.optional("Box"),
-                some: fields.optional("Some"),
-                none: fields.optional("None"),
-                ok: fields.optional("Ok"),
-                err: fields.optional("Err"),
-                default: fields.optional("Default"),
-                string: fields.optional("String"),
-                link: fields.optional("Link"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VecResourceLinks {
+    self_: "self",
+    r#box: "Box",
+    some: "Some",
+    none: "None",
+    ok: "Ok",
+    err: "Err",
+    default: "Default",
+    string: "String",
+    link: "Link",
+    ..extra
+});
 
 /// Resources embedded in [`VecResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -127,23 +87,10 @@ pub struct VecResourceEmbedded {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VecResourceEmbedded {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("Box", &self.r#box);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VecResourceEmbedded {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VecResourceEmbedded {
-                r#box: fields.optional("Box"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VecResourceEmbedded {
+    r#box: "Box",
+    ..extra
+});
 
 impl VecResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -216,27 +163,12 @@ pub struct VecResourceRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for VecResourceRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.required("choice", &self.choice);
-        fields.optional("outcome", &self.outcome);
-        fields.optional("list", &self.list);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for VecResourceRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(VecResourceRequest {
-                choice: fields.required("choice")?,
-                outcome: fields.optional("outcome"),
-                list: fields.optional("list"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(VecResourceRequest {
+    choice: required("choice"),
+    outcome: "outcome",
+    list: "list",
+    ..extra
+});
 
 impl RequestBody for VecResourceRequest {
     const XML_SHAPE: &'static Shape = &Shape {

@@ -22,31 +22,14 @@ pub struct AudioVideoNegotiation {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoNegotiation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("msAcceptedContentId", &self.ms_accepted_content_id);
-        fields.optional("remoteEndpoint", &self.remote_endpoint);
-        fields.optional("state", &self.state);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoNegotiation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoNegotiation {
-                rel: fields.optional("rel"),
-                ms_accepted_content_id: fields.optional("msAcceptedContentId"),
-                remote_endpoint: fields.optional("remoteEndpoint"),
-                state: fields.optional("state"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoNegotiation {
+    rel: "rel",
+    ms_accepted_content_id: "msAcceptedContentId",
+    remote_endpoint: "remoteEndpoint",
+    state: "state",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`AudioVideoNegotiation`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,29 +46,13 @@ pub struct AudioVideoNegotiationLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for AudioVideoNegotiationLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.optional("audioVideoInvitation", &self.audio_video_invitation);
-        fields.optional("mediaAnswer", &self.media_answer);
-        fields.optional("startAudioVideo", &self.start_audio_video);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioVideoNegotiationLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(AudioVideoNegotiationLinks {
-                self_: fields.optional("self"),
-                audio_video_invitation: fields.optional("audioVideoInvitation"),
-                media_answer: fields.optional("mediaAnswer"),
-                start_audio_video: fields.optional("startAudioVideo"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(AudioVideoNegotiationLinks {
+    self_: "self",
+    audio_video_invitation: "audioVideoInvitation",
+    media_answer: "mediaAnswer",
+    start_audio_video: "startAudioVideo",
+    ..extra
+});
 
 impl AudioVideoNegotiation {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,25 +15,11 @@ pub struct StartAudioVideo {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioVideo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("rel", &self.rel);
-        fields.optional("_links", &self.links);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioVideo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioVideo {
-                rel: fields.optional("rel"),
-                links: fields.optional("_links"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioVideo {
+    rel: "rel",
+    links: "_links",
+    ..extra
+});
 
 /// The documented links of [`StartAudioVideo`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,23 +30,10 @@ pub struct StartAudioVideoLinks {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioVideoLinks {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("self", &self.self_);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioVideoLinks {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioVideoLinks {
-                self_: fields.optional("self"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioVideoLinks {
+    self_: "self",
+    ..extra
+});
 
 impl StartAudioVideo {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
@@ -99,31 +72,14 @@ pub struct StartAudioVideoRequest {
     pub extra: Map<String, Value>,
 }
 
-impl Serialize for StartAudioVideoRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = ObjectWriter::new(serializer)?;
-        fields.optional("operationId", &self.operation_id);
-        fields.required("to", &self.to);
-        fields.optional("importance", &self.importance);
-        fields.optional("joinAudioMuted", &self.join_audio_muted);
-        fields.optional("mediaOffer", &self.media_offer);
-        fields.end(&self.extra)
-    }
-}
-
-impl<'de> Deserialize<'de> for StartAudioVideoRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        ObjectReader::new(deserializer)?
-            .read(|fields| Ok(StartAudioVideoRequest {
-                operation_id: fields.optional("operationId"),
-                to: fields.required("to")?,
-                importance: fields.optional("importance"),
-                join_audio_muted: fields.optional("joinAudioMuted"),
-                media_offer: fields.optional("mediaOffer"),
-                extra: fields.rest(),
-            }))
-    }
-}
+ucwa_runtime::impl_serde!(StartAudioVideoRequest {
+    operation_id: "operationId",
+    to: required("to"),
+    importance: "importance",
+    join_audio_muted: "joinAudioMuted",
+    media_offer: "mediaOffer",
+    ..extra
+});
 
 impl RequestBody for StartAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
