@@ -200,8 +200,10 @@ impl<M: SerializeMap> ObjectWriter<M> {
 /// the argument lists each field with its key, in the order they are
 /// written, as a struct expression would.
 ///
-/// - `thread_id: "threadId"`: the field is an `Option` (an absent key reads
-///   as `None`, and `None` is left out);
+/// - `state`: the key is the field's name; the field is an `Option` (an
+///   absent key reads as `None`, and `None` is left out);
+/// - `thread_id: "threadId"`: the same, under another key (a raw identifier
+///   such as `r#type` always names its key: `r#type: "type"`);
 /// - `to: required("to")`: the key must be there; the field is not an `Option`;
 /// - `..extra`: the map that keeps every other key, last.
 ///
@@ -218,7 +220,7 @@ impl<M: SerializeMap> ObjectWriter<M> {
 /// ucwa_runtime::impl_serde!(Note {
 ///     to: required("to"),
 ///     thread_id: "threadId",
-///     state: "state",
+///     state,
 ///     ..extra
 /// });
 ///
@@ -230,15 +232,13 @@ impl<M: SerializeMap> ObjectWriter<M> {
 /// ```
 ///
 /// The expansion is the two impls one would write by hand with the writer
-/// and the reader (see their examples). Every key is written out, even
-/// where it is the field's name: a key taken from the name would cost a
-/// macro step per field, and crates that use this have thousands of fields.
-/// The fields are expanded by repetition, so any number of them fits the
-/// default `recursion_limit`.
+/// and the reader (see their examples). The fields are expanded by
+/// repetition, one non-recursive step per field, so any number of them fits
+/// the default `recursion_limit`.
 #[macro_export]
 macro_rules! impl_serde {
-    ($ty:ident { $($field:ident: $($key:literal)? $(required($required:literal))?),* $(,)? ..$extra:ident }) => {
-        $crate::impl_serialize!($ty { $($field: $($key)? $(required($required))?,)* ..$extra });
+    ($ty:ident { $($field:ident $(: $key:literal)? $(: required($required:literal))?),* $(,)? ..$extra:ident }) => {
+        $crate::impl_serialize!($ty { $($field $(: $key)? $(: required($required))?,)* ..$extra });
 
         impl<'de> $crate::prelude::Deserialize<'de> for $ty {
             fn deserialize<D: $crate::prelude::Deserializer<'de>>(
@@ -247,7 +247,7 @@ macro_rules! impl_serde {
                 $crate::ObjectReader::new(deserializer)?.read(|fields| {
                     // `Self`: a type called `D` would be the parameter here.
                     ::core::result::Result::Ok(Self {
-                        $($field: $(fields.optional($key))? $(fields.required($required)?)?,)*
+                        $($field: $crate::__impl_serde_field!(read fields, $field $(: $key)? $(: required($required))?),)*
                         $extra: fields.rest(),
                     })
                 })
@@ -260,7 +260,7 @@ macro_rules! impl_serde {
 /// `Serialize` alone, same argument.
 #[macro_export]
 macro_rules! impl_serialize {
-    ($ty:ident { $($field:ident: $($key:literal)? $(required($required:literal))?),* $(,)? ..$extra:ident }) => {
+    ($ty:ident { $($field:ident $(: $key:literal)? $(: required($required:literal))?),* $(,)? ..$extra:ident }) => {
         impl $crate::prelude::Serialize for $ty {
             fn serialize<S: $crate::prelude::Serializer>(
                 &self,
@@ -268,10 +268,35 @@ macro_rules! impl_serialize {
             ) -> ::core::result::Result<S::Ok, S::Error> {
                 #[allow(unused_mut)] // `mut` is unused when there is only `extra`
                 let mut fields = $crate::ObjectWriter::new(serializer)?;
-                $($(fields.optional($key, &self.$field);)? $(fields.required($required, &self.$field);)?)*
+                $($crate::__impl_serde_field!(write fields, self, $field $(: $key)? $(: required($required))?);)*
                 fields.end(&self.$extra)
             }
         }
+    };
+}
+
+/// One field of [`impl_serde!`]: its read or its write, chosen by the
+/// field's form (a macro cannot otherwise tell "no key given" apart).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_serde_field {
+    (read $fields:ident, $field:ident) => {
+        $fields.optional(::core::stringify!($field))
+    };
+    (read $fields:ident, $field:ident: $key:literal) => {
+        $fields.optional($key)
+    };
+    (read $fields:ident, $field:ident: required($key:literal)) => {
+        $fields.required($key)?
+    };
+    (write $fields:ident, $this:ident, $field:ident) => {
+        $fields.optional(::core::stringify!($field), &$this.$field)
+    };
+    (write $fields:ident, $this:ident, $field:ident: $key:literal) => {
+        $fields.optional($key, &$this.$field)
+    };
+    (write $fields:ident, $this:ident, $field:ident: required($key:literal)) => {
+        $fields.required($key, &$this.$field)
     };
 }
 
@@ -288,8 +313,8 @@ mod tests {
     }
 
     impl_serde!(Body {
-        state: "state",
-        count: "count",
+        state,
+        count,
         to: required("to"),
         ..extra
     });
@@ -399,8 +424,8 @@ mod tests {
         impl_serde!(D {
             r#type: "type",
             self_: "self",
-            required: "required",
-            fields: "fields",
+            required,
+            fields,
             serializer: "Serializer",
             ..extra
         });

@@ -1075,10 +1075,7 @@ mod tests {
         extra: Map<String, Value>,
     }
 
-    crate::impl_serde!(Note {
-        message: "message",
-        ..extra
-    });
+    crate::impl_serde!(Note { message, ..extra });
 
     impl Resource for Note {
         const REL: &'static str = "note";
@@ -1104,7 +1101,7 @@ mod tests {
 
     crate::impl_serde!(NoteRequest {
         to: required("to"),
-        urgent: "urgent",
+        urgent,
         ..extra
     });
 

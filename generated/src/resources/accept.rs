@@ -15,7 +15,7 @@ pub struct Accept {
 }
 
 ucwa_runtime::impl_serde!(Accept {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

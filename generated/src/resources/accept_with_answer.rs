@@ -15,7 +15,7 @@ pub struct AcceptWithAnswer {
 }
 
 ucwa_runtime::impl_serde!(AcceptWithAnswer {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -81,7 +81,7 @@ pub struct AcceptWithAnswerRequest {
 }
 
 ucwa_runtime::impl_serde!(AcceptWithAnswerRequest {
-    sdp: "sdp",
+    sdp,
     ..extra
 });
 

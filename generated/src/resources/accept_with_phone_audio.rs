@@ -15,7 +15,7 @@ pub struct AcceptWithPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(AcceptWithPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct AddAudio {
 }
 
 ucwa_runtime::impl_serde!(AddAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct AddAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(AddAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct AddMessaging {
 }
 
 ucwa_runtime::impl_serde!(AddMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -74,7 +74,7 @@ pub struct AddMessagingRequest {
 
 ucwa_runtime::impl_serde!(AddMessagingRequest {
     operation_id: "operationId",
-    message: "message",
+    message,
     ..extra
 });
 

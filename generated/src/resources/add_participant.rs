@@ -16,7 +16,7 @@ pub struct AddParticipant {
 }
 
 ucwa_runtime::impl_serde!(AddParticipant {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

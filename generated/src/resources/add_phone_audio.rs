@@ -16,7 +16,7 @@ pub struct AddPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(AddPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

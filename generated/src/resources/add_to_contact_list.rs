@@ -15,7 +15,7 @@ pub struct AddToContactList {
 }
 
 ucwa_runtime::impl_serde!(AddToContactList {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -18,7 +18,7 @@ pub struct AddToPresenceSubscription {
 }
 
 ucwa_runtime::impl_serde!(AddToPresenceSubscription {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -16,7 +16,7 @@ pub struct AddVideo {
 }
 
 ucwa_runtime::impl_serde!(AddVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

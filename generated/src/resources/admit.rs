@@ -15,7 +15,7 @@ pub struct Admit {
 }
 
 ucwa_runtime::impl_serde!(Admit {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -18,7 +18,7 @@ pub struct AnonApplications {
 }
 
 ucwa_runtime::impl_serde!(AnonApplications {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -54,10 +54,10 @@ pub struct AnonApplicationsEmbedded {
 }
 
 ucwa_runtime::impl_serde!(AnonApplicationsEmbedded {
-    communication: "communication",
-    me: "me",
+    communication,
+    me,
     online_meetings: "onlineMeetings",
-    people: "people",
+    people,
     ..extra
 });
 

@@ -15,7 +15,7 @@ pub struct Answer {
 }
 
 ucwa_runtime::impl_serde!(Answer {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

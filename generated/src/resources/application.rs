@@ -33,11 +33,11 @@ pub struct Application {
 }
 
 ucwa_runtime::impl_serde!(Application {
-    rel: "rel",
+    rel,
     r#type: "type",
-    culture: "culture",
+    culture,
     endpoint_id: "endpointId",
-    id: "id",
+    id,
     instance_id: "instanceId",
     user_agent: "userAgent",
     links: "_links",
@@ -72,14 +72,14 @@ pub struct ApplicationLinks {
 
 ucwa_runtime::impl_serde!(ApplicationLinks {
     self_: "self",
-    batch: "batch",
-    events: "events",
-    policies: "policies",
+    batch,
+    events,
+    policies,
     report_my_network: "reportMyNetwork",
-    communication: "communication",
-    me: "me",
+    communication,
+    me,
     online_meetings: "onlineMeetings",
-    people: "people",
+    people,
     ..extra
 });
 
@@ -99,10 +99,10 @@ pub struct ApplicationEmbedded {
 }
 
 ucwa_runtime::impl_serde!(ApplicationEmbedded {
-    communication: "communication",
-    me: "me",
+    communication,
+    me,
     online_meetings: "onlineMeetings",
-    people: "people",
+    people,
     ..extra
 });
 

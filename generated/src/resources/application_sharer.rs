@@ -15,7 +15,7 @@ pub struct ApplicationSharer {
 }
 
 ucwa_runtime::impl_serde!(ApplicationSharer {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -18,8 +18,8 @@ pub struct ApplicationSharing {
 }
 
 ucwa_runtime::impl_serde!(ApplicationSharing {
-    rel: "rel",
-    state: "state",
+    rel,
+    state,
     links: "_links",
     ..extra
 });
@@ -42,7 +42,7 @@ pub struct ApplicationSharingLinks {
 ucwa_runtime::impl_serde!(ApplicationSharingLinks {
     self_: "self",
     application_sharer: "applicationSharer",
-    conversation: "conversation",
+    conversation,
     report_media_diagnostics: "reportMediaDiagnostics",
     ..extra
 });

@@ -24,8 +24,8 @@ pub struct ApplicationSharingRenegotiation {
 }
 
 ucwa_runtime::impl_serde!(ApplicationSharingRenegotiation {
-    rel: "rel",
-    direction: "direction",
+    rel,
+    direction,
     media_answer: "mediaAnswer",
     media_offer: "mediaOffer",
     operation_id: "operationId",
@@ -52,10 +52,10 @@ pub struct ApplicationSharingRenegotiationLinks {
 
 ucwa_runtime::impl_serde!(ApplicationSharingRenegotiationLinks {
     self_: "self",
-    answer: "answer",
+    answer,
     audio_video_session: "audioVideoSession",
-    conversation: "conversation",
-    dismiss: "dismiss",
+    conversation,
+    dismiss,
     ..extra
 });
 

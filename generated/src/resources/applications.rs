@@ -18,7 +18,7 @@ pub struct Applications {
 }
 
 ucwa_runtime::impl_serde!(Applications {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -54,10 +54,10 @@ pub struct ApplicationsEmbedded {
 }
 
 ucwa_runtime::impl_serde!(ApplicationsEmbedded {
-    communication: "communication",
-    me: "me",
+    communication,
+    me,
     online_meetings: "onlineMeetings",
-    people: "people",
+    people,
     ..extra
 });
 

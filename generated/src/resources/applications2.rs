@@ -18,7 +18,7 @@ pub struct Applications2 {
 }
 
 ucwa_runtime::impl_serde!(Applications2 {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -37,7 +37,7 @@ pub struct Applications2Links {
 
 ucwa_runtime::impl_serde!(Applications2Links {
     self_: "self",
-    application: "application",
+    application,
     ..extra
 });
 
@@ -59,11 +59,11 @@ pub struct Applications2Embedded {
 }
 
 ucwa_runtime::impl_serde!(Applications2Embedded {
-    application: "application",
-    communication: "communication",
-    me: "me",
+    application,
+    communication,
+    me,
     online_meetings: "onlineMeetings",
-    people: "people",
+    people,
     ..extra
 });
 

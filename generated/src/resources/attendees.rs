@@ -16,7 +16,7 @@ pub struct Attendees {
 }
 
 ucwa_runtime::impl_serde!(Attendees {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct AttendeesLinks {
 
 ucwa_runtime::impl_serde!(AttendeesLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

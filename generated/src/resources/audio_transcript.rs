@@ -19,9 +19,9 @@ pub struct AudioTranscript {
 }
 
 ucwa_runtime::impl_serde!(AudioTranscript {
-    rel: "rel",
-    duration: "duration",
-    status: "status",
+    rel,
+    duration,
+    status,
     links: "_links",
     ..extra
 });

@@ -28,8 +28,8 @@ pub struct AudioVideo {
 }
 
 ucwa_runtime::impl_serde!(AudioVideo {
-    rel: "rel",
-    state: "state",
+    rel,
+    state,
     supports_replaces: "supportsReplaces",
     video_sources_allowed: "videoSourcesAllowed",
     links: "_links",
@@ -82,7 +82,7 @@ ucwa_runtime::impl_serde!(AudioVideoLinks {
     add_video: "addVideo",
     audio_video_policies: "audioVideoPolicies",
     audio_video_session: "audioVideoSession",
-    conversation: "conversation",
+    conversation,
     escalate_audio: "escalateAudio",
     escalate_audio_video: "escalateAudioVideo",
     replace_with_phone_audio: "replaceWithPhoneAudio",

@@ -26,7 +26,7 @@ pub struct AudioVideoNegotiation {
 }
 
 ucwa_runtime::impl_serde!(AudioVideoNegotiation {
-    rel: "rel",
+    rel,
     media_answer: "mediaAnswer",
     media_provisional_answer: "mediaProvisionalAnswer",
     ms_accepted_content_id: "msAcceptedContentId",

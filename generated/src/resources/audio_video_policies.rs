@@ -19,7 +19,7 @@ pub struct AudioVideoPolicies {
 }
 
 ucwa_runtime::impl_serde!(AudioVideoPolicies {
-    rel: "rel",
+    rel,
     join_scheduled_online_meeting: "joinScheduledOnlineMeeting",
     multi_view: "multiView",
     links: "_links",

@@ -24,8 +24,8 @@ pub struct AudioVideoRenegotiation {
 }
 
 ucwa_runtime::impl_serde!(AudioVideoRenegotiation {
-    rel: "rel",
-    direction: "direction",
+    rel,
+    direction,
     media_answer: "mediaAnswer",
     media_offer: "mediaOffer",
     operation_id: "operationId",
@@ -52,10 +52,10 @@ pub struct AudioVideoRenegotiationLinks {
 
 ucwa_runtime::impl_serde!(AudioVideoRenegotiationLinks {
     self_: "self",
-    answer: "answer",
+    answer,
     audio_video_session: "audioVideoSession",
-    conversation: "conversation",
-    dismiss: "dismiss",
+    conversation,
+    dismiss,
     ..extra
 });
 

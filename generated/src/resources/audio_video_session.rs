@@ -25,10 +25,10 @@ pub struct AudioVideoSession {
 }
 
 ucwa_runtime::impl_serde!(AudioVideoSession {
-    rel: "rel",
+    rel,
     remote_endpoint: "remoteEndpoint",
     session_context: "sessionContext",
-    state: "state",
+    state,
     links: "_links",
     ..extra
 });
@@ -62,10 +62,10 @@ ucwa_runtime::impl_serde!(AudioVideoSessionLinks {
     self_: "self",
     application_sharing: "applicationSharing",
     audio_video: "audioVideo",
-    conversation: "conversation",
+    conversation,
     data_collaboration: "dataCollaboration",
     publish_call_quality_feedback: "publishCallQualityFeedback",
-    renegotiations: "renegotiations",
+    renegotiations,
     resume_audio: "resumeAudio",
     resume_audio_video: "resumeAudioVideo",
     ..extra

@@ -15,7 +15,7 @@ pub struct AudioVideoSessions {
 }
 
 ucwa_runtime::impl_serde!(AudioVideoSessions {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

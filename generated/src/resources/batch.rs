@@ -15,7 +15,7 @@ pub struct Batch {
 }
 
 ucwa_runtime::impl_serde!(Batch {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -28,7 +28,7 @@ pub struct CallForwardingSettings {
 }
 
 ucwa_runtime::impl_serde!(CallForwardingSettings {
-    rel: "rel",
+    rel,
     active_period: "activePeriod",
     active_setting: "activeSetting",
     unanswered_call_handling: "unansweredCallHandling",

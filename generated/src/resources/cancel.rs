@@ -15,7 +15,7 @@ pub struct Cancel {
 }
 
 ucwa_runtime::impl_serde!(Cancel {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

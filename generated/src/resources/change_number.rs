@@ -15,7 +15,7 @@ pub struct ChangeNumber {
 }
 
 ucwa_runtime::impl_serde!(ChangeNumber {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -87,7 +87,7 @@ pub struct ChangeNumberRequest {
 
 ucwa_runtime::impl_serde!(ChangeNumberRequest {
     include_in_contact_card: "includeInContactCard",
-    number: "number",
+    number,
     ..extra
 });
 
@@ -111,7 +111,7 @@ pub struct ChangeNumberQuery {
 
 ucwa_runtime::impl_serialize!(ChangeNumberQuery {
     include_in_contact_card: "includeInContactCard",
-    number: "number",
+    number,
     ..extra
 });
 

@@ -15,7 +15,7 @@ pub struct ChangeVisibility {
 }
 
 ucwa_runtime::impl_serde!(ChangeVisibility {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

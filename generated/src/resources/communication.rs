@@ -43,7 +43,7 @@ pub struct Communication {
 }
 
 ucwa_runtime::impl_serde!(Communication {
-    rel: "rel",
+    rel,
     audio_preference: "audioPreference",
     conversation_history: "conversationHistory",
     lis_location: "lisLocation",
@@ -107,7 +107,7 @@ pub struct CommunicationLinks {
 ucwa_runtime::impl_serde!(CommunicationLinks {
     self_: "self",
     conversation_logs: "conversationLogs",
-    conversations: "conversations",
+    conversations,
     join_online_meeting: "joinOnlineMeeting",
     media_policies: "mediaPolicies",
     media_relay_access_token: "mediaRelayAccessToken",

@@ -17,8 +17,8 @@ pub struct ContactLocation {
 }
 
 ucwa_runtime::impl_serde!(ContactLocation {
-    rel: "rel",
-    location: "location",
+    rel,
+    location,
     links: "_links",
     ..extra
 });

@@ -20,8 +20,8 @@ pub struct ContactNote {
 }
 
 ucwa_runtime::impl_serde!(ContactNote {
-    rel: "rel",
-    message: "message",
+    rel,
+    message,
     r#type: "type",
     links: "_links",
     ..extra

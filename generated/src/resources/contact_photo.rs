@@ -15,7 +15,7 @@ pub struct ContactPhoto {
 }
 
 ucwa_runtime::impl_serde!(ContactPhoto {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -79,10 +79,7 @@ pub struct ContactPhotoQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(ContactPhotoQuery {
-    size: "size",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(ContactPhotoQuery { size, ..extra });
 
 impl Get for ContactPhoto {
     type Query = ContactPhotoQuery;

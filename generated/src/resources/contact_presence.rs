@@ -24,9 +24,9 @@ pub struct ContactPresence {
 }
 
 ucwa_runtime::impl_serde!(ContactPresence {
-    rel: "rel",
-    activity: "activity",
-    availability: "availability",
+    rel,
+    activity,
+    availability,
     device_type: "deviceType",
     last_active: "lastActive",
     links: "_links",

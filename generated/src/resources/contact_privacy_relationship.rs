@@ -18,7 +18,7 @@ pub struct ContactPrivacyRelationship {
 }
 
 ucwa_runtime::impl_serde!(ContactPrivacyRelationship {
-    rel: "rel",
+    rel,
     relationship_level: "relationshipLevel",
     links: "_links",
     ..extra

@@ -19,7 +19,7 @@ pub struct ContactPrivacyRelationship2 {
 }
 
 ucwa_runtime::impl_serde!(ContactPrivacyRelationship2 {
-    rel: "rel",
+    rel,
     relationship_level: "relationshipLevel",
     links: "_links",
     ..extra

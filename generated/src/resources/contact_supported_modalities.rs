@@ -18,8 +18,8 @@ pub struct ContactSupportedModalities {
 }
 
 ucwa_runtime::impl_serde!(ContactSupportedModalities {
-    rel: "rel",
-    modalities: "modalities",
+    rel,
+    modalities,
     links: "_links",
     ..extra
 });

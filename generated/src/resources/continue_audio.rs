@@ -16,7 +16,7 @@ pub struct ContinueAudio {
 }
 
 ucwa_runtime::impl_serde!(ContinueAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

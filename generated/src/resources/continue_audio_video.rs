@@ -16,7 +16,7 @@ pub struct ContinueAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(ContinueAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

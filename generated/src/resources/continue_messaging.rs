@@ -16,7 +16,7 @@ pub struct ContinueMessaging {
 }
 
 ucwa_runtime::impl_serde!(ContinueMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -74,7 +74,7 @@ pub struct ContinueMessagingRequest {
 
 ucwa_runtime::impl_serde!(ContinueMessagingRequest {
     operation_id: "operationId",
-    message: "message",
+    message,
     ..extra
 });
 

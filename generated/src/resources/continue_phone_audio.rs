@@ -16,7 +16,7 @@ pub struct ContinuePhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(ContinuePhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct ContinueVideo {
 }
 
 ucwa_runtime::impl_serde!(ContinueVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -17,8 +17,8 @@ pub struct ConversationExtensionResult {
 }
 
 ucwa_runtime::impl_serde!(ConversationExtensionResult {
-    rel: "rel",
-    result: "result",
+    rel,
+    result,
     links: "_links",
     ..extra
 });

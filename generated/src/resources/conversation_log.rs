@@ -43,15 +43,15 @@ pub struct ConversationLog {
 }
 
 ucwa_runtime::impl_serde!(ConversationLog {
-    rel: "rel",
+    rel,
     creation_time: "creationTime",
-    direction: "direction",
-    importance: "importance",
-    modalities: "modalities",
+    direction,
+    importance,
+    modalities,
     online_meeting_uri: "onlineMeetingUri",
     preview_message: "previewMessage",
-    status: "status",
-    subject: "subject",
+    status,
+    subject,
     thread_id: "threadId",
     total_recipients_count: "totalRecipientsCount",
     r#type: "type",

@@ -20,7 +20,7 @@ pub struct ConversationLogRecipient {
 }
 
 ucwa_runtime::impl_serde!(ConversationLogRecipient {
-    rel: "rel",
+    rel,
     display_name: "displayName",
     sip_uri: "sipUri",
     links: "_links",
@@ -44,7 +44,7 @@ pub struct ConversationLogRecipientLinks {
 
 ucwa_runtime::impl_serde!(ConversationLogRecipientLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     contact_photo: "contactPhoto",
     contact_presence: "contactPresence",
     ..extra

@@ -20,7 +20,7 @@ pub struct ConversationLogTranscript {
 }
 
 ucwa_runtime::impl_serde!(ConversationLogTranscript {
-    rel: "rel",
+    rel,
     time_stamp: "timeStamp",
     links: "_links",
     embedded: "_embedded",
@@ -48,8 +48,8 @@ pub struct ConversationLogTranscriptLinks {
 
 ucwa_runtime::impl_serde!(ConversationLogTranscriptLinks {
     self_: "self",
-    contact: "contact",
-    me: "me",
+    contact,
+    me,
     audio_transcript: "audioTranscript",
     error_transcript: "errorTranscript",
     message_transcript: "messageTranscript",

@@ -18,7 +18,7 @@ pub struct ConversationLogTranscripts {
 }
 
 ucwa_runtime::impl_serde!(ConversationLogTranscripts {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -16,7 +16,7 @@ pub struct ConversationLogs {
 }
 
 ucwa_runtime::impl_serde!(ConversationLogs {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -87,7 +87,7 @@ pub struct ConversationLogsQuery {
 }
 
 ucwa_runtime::impl_serialize!(ConversationLogsQuery {
-    limit: "limit",
+    limit,
     ..extra
 });
 

@@ -16,7 +16,7 @@ pub struct Conversations {
 }
 
 ucwa_runtime::impl_serde!(Conversations {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct ConversationsLinks {
 
 ucwa_runtime::impl_serde!(ConversationsLinks {
     self_: "self",
-    conversation: "conversation",
+    conversation,
     ..extra
 });
 

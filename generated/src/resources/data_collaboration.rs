@@ -18,8 +18,8 @@ pub struct DataCollaboration {
 }
 
 ucwa_runtime::impl_serde!(DataCollaboration {
-    rel: "rel",
-    state: "state",
+    rel,
+    state,
     links: "_links",
     ..extra
 });
@@ -37,7 +37,7 @@ pub struct DataCollaborationLinks {
 
 ucwa_runtime::impl_serde!(DataCollaborationLinks {
     self_: "self",
-    conversation: "conversation",
+    conversation,
     ..extra
 });
 

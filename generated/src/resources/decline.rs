@@ -16,7 +16,7 @@ pub struct Decline {
 }
 
 ucwa_runtime::impl_serde!(Decline {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -69,10 +69,7 @@ pub struct DeclineRequest {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(DeclineRequest {
-    reason: "reason",
-    ..extra
-});
+ucwa_runtime::impl_serde!(DeclineRequest { reason, ..extra });
 
 impl RequestBody for DeclineRequest {}
 

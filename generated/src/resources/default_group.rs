@@ -20,9 +20,9 @@ pub struct DefaultGroup {
 }
 
 ucwa_runtime::impl_serde!(DefaultGroup {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });

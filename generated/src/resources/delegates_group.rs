@@ -20,9 +20,9 @@ pub struct DelegatesGroup {
 }
 
 ucwa_runtime::impl_serde!(DelegatesGroup {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });

@@ -20,9 +20,9 @@ pub struct DelegatorsGroup {
 }
 
 ucwa_runtime::impl_serde!(DelegatorsGroup {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });

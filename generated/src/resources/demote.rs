@@ -15,7 +15,7 @@ pub struct Demote {
 }
 
 ucwa_runtime::impl_serde!(Demote {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

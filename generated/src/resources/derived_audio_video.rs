@@ -15,7 +15,7 @@ pub struct DerivedAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(DerivedAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

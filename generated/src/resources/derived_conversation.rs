@@ -15,7 +15,7 @@ pub struct DerivedConversation {
 }
 
 ucwa_runtime::impl_serde!(DerivedConversation {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

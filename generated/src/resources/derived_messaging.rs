@@ -15,7 +15,7 @@ pub struct DerivedMessaging {
 }
 
 ucwa_runtime::impl_serde!(DerivedMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

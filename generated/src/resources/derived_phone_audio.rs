@@ -15,7 +15,7 @@ pub struct DerivedPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(DerivedPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -21,10 +21,10 @@ pub struct DialInRegion {
 }
 
 ucwa_runtime::impl_serde!(DialInRegion {
-    rel: "rel",
-    languages: "languages",
-    name: "name",
-    number: "number",
+    rel,
+    languages,
+    name,
+    number,
     links: "_links",
     ..extra
 });

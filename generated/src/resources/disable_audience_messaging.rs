@@ -15,7 +15,7 @@ pub struct DisableAudienceMessaging {
 }
 
 ucwa_runtime::impl_serde!(DisableAudienceMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct DisableAudienceMuteLock {
 }
 
 ucwa_runtime::impl_serde!(DisableAudienceMuteLock {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct Dismiss {
 }
 
 ucwa_runtime::impl_serde!(Dismiss {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -69,10 +69,7 @@ pub struct DismissRequest {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(DismissRequest {
-    reason: "reason",
-    ..extra
-});
+ucwa_runtime::impl_serde!(DismissRequest { reason, ..extra });
 
 impl RequestBody for DismissRequest {}
 

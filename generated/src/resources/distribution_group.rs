@@ -27,10 +27,10 @@ pub struct DistributionGroup {
 }
 
 ucwa_runtime::impl_serde!(DistributionGroup {
-    rel: "rel",
-    uri: "uri",
-    id: "id",
-    name: "name",
+    rel,
+    uri,
+    id,
+    name,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -63,7 +63,7 @@ ucwa_runtime::impl_serde!(DistributionGroupLinks {
     expand_distribution_group: "expandDistributionGroup",
     remove_from_contact_list: "removeFromContactList",
     subscribe_to_group_presence: "subscribeToGroupPresence",
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });
@@ -80,7 +80,7 @@ pub struct DistributionGroupEmbedded {
 }
 
 ucwa_runtime::impl_serde!(DistributionGroupEmbedded {
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Eject {
 }
 
 ucwa_runtime::impl_serde!(Eject {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

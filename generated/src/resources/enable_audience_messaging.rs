@@ -15,7 +15,7 @@ pub struct EnableAudienceMessaging {
 }
 
 ucwa_runtime::impl_serde!(EnableAudienceMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct EnableAudienceMuteLock {
 }
 
 ucwa_runtime::impl_serde!(EnableAudienceMuteLock {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -17,8 +17,8 @@ pub struct ErrorTranscript {
 }
 
 ucwa_runtime::impl_serde!(ErrorTranscript {
-    rel: "rel",
-    reason: "reason",
+    rel,
+    reason,
     links: "_links",
     ..extra
 });

@@ -18,7 +18,7 @@ pub struct EscalateAudio {
 }
 
 ucwa_runtime::impl_serde!(EscalateAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -51,7 +51,7 @@ pub struct EscalateAudioEmbedded {
 
 ucwa_runtime::impl_serde!(EscalateAudioEmbedded {
     accepted_by_participant: "acceptedByParticipant",
-    from: "from",
+    from,
     ..extra
 });
 
@@ -110,7 +110,7 @@ pub struct EscalateAudioRequest {
 }
 
 ucwa_runtime::impl_serde!(EscalateAudioRequest {
-    sdp: "sdp",
+    sdp,
     ..extra
 });
 

@@ -18,7 +18,7 @@ pub struct EscalateAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(EscalateAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -51,7 +51,7 @@ pub struct EscalateAudioVideoEmbedded {
 
 ucwa_runtime::impl_serde!(EscalateAudioVideoEmbedded {
     accepted_by_participant: "acceptedByParticipant",
-    from: "from",
+    from,
     ..extra
 });
 
@@ -110,7 +110,7 @@ pub struct EscalateAudioVideoRequest {
 }
 
 ucwa_runtime::impl_serde!(EscalateAudioVideoRequest {
-    sdp: "sdp",
+    sdp,
     ..extra
 });
 

@@ -15,7 +15,7 @@ pub struct EventsResource {
 }
 
 ucwa_runtime::impl_serde!(EventsResource {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -97,10 +97,10 @@ pub struct EventsResourceQuery {
 }
 
 ucwa_runtime::impl_serialize!(EventsResourceQuery {
-    low: "low",
-    medium: "medium",
-    priority: "priority",
-    timeout: "timeout",
+    low,
+    medium,
+    priority,
+    timeout,
     ..extra
 });
 

@@ -18,7 +18,7 @@ pub struct ExpandDistributionGroup {
 }
 
 ucwa_runtime::impl_serde!(ExpandDistributionGroup {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -50,7 +50,7 @@ pub struct ExpandDistributionGroupEmbedded {
 }
 
 ucwa_runtime::impl_serde!(ExpandDistributionGroupEmbedded {
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct FailedDeliveryParticipant {
 }
 
 ucwa_runtime::impl_serde!(FailedDeliveryParticipant {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -20,9 +20,9 @@ pub struct Group {
 }
 
 ucwa_runtime::impl_serde!(Group {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });

@@ -20,9 +20,9 @@ pub struct Group2 {
 }
 
 ucwa_runtime::impl_serde!(Group2 {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });
@@ -132,7 +132,7 @@ pub struct Group2Request {
 }
 
 ucwa_runtime::impl_serde!(Group2Request {
-    id: "id",
+    id,
     name: required("name"),
     ..extra
 });

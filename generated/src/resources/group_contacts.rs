@@ -18,7 +18,7 @@ pub struct GroupContacts {
 }
 
 ucwa_runtime::impl_serde!(GroupContacts {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -37,7 +37,7 @@ pub struct GroupContactsLinks {
 
 ucwa_runtime::impl_serde!(GroupContactsLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     ..extra
 });
 
@@ -51,7 +51,7 @@ pub struct GroupContactsEmbedded {
 }
 
 ucwa_runtime::impl_serde!(GroupContactsEmbedded {
-    contact: "contact",
+    contact,
     ..extra
 });
 
@@ -123,7 +123,7 @@ pub struct GroupContactsQuery {
 }
 
 ucwa_runtime::impl_serialize!(GroupContactsQuery {
-    expand: "expand",
+    expand,
     ..extra
 });
 

@@ -18,7 +18,7 @@ pub struct GroupMemberships {
 }
 
 ucwa_runtime::impl_serde!(GroupMemberships {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

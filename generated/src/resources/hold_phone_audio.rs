@@ -15,7 +15,7 @@ pub struct HoldPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(HoldPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

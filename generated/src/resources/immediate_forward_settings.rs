@@ -21,8 +21,8 @@ pub struct ImmediateForwardSettings {
 }
 
 ucwa_runtime::impl_serde!(ImmediateForwardSettings {
-    rel: "rel",
-    target: "target",
+    rel,
+    target,
     links: "_links",
     ..extra
 });
@@ -46,7 +46,7 @@ pub struct ImmediateForwardSettingsLinks {
 
 ucwa_runtime::impl_serde!(ImmediateForwardSettingsLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     immediate_forward_to_contact: "immediateForwardToContact",
     immediate_forward_to_delegates: "immediateForwardToDelegates",
     immediate_forward_to_voicemail: "immediateForwardToVoicemail",

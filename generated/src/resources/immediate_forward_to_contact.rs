@@ -15,7 +15,7 @@ pub struct ImmediateForwardToContact {
 }
 
 ucwa_runtime::impl_serde!(ImmediateForwardToContact {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

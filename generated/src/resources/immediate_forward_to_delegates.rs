@@ -15,7 +15,7 @@ pub struct ImmediateForwardToDelegates {
 }
 
 ucwa_runtime::impl_serde!(ImmediateForwardToDelegates {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ImmediateForwardToVoicemail {
 }
 
 ucwa_runtime::impl_serde!(ImmediateForwardToVoicemail {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -28,12 +28,12 @@ pub struct Invitation {
 }
 
 ucwa_runtime::impl_serde!(Invitation {
-    rel: "rel",
-    direction: "direction",
-    importance: "importance",
+    rel,
+    direction,
+    importance,
     operation_id: "operationId",
-    state: "state",
-    subject: "subject",
+    state,
+    subject,
     thread_id: "threadId",
     links: "_links",
     ..extra
@@ -56,9 +56,9 @@ pub struct InvitationLinks {
 
 ucwa_runtime::impl_serde!(InvitationLinks {
     self_: "self",
-    cancel: "cancel",
-    conversation: "conversation",
-    from: "from",
+    cancel,
+    conversation,
+    from,
     ..extra
 });
 

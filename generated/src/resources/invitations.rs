@@ -15,7 +15,7 @@ pub struct Invitations {
 }
 
 ucwa_runtime::impl_serde!(Invitations {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

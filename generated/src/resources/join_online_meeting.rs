@@ -17,7 +17,7 @@ pub struct JoinOnlineMeeting {
 }
 
 ucwa_runtime::impl_serde!(JoinOnlineMeeting {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -91,8 +91,8 @@ pub struct JoinOnlineMeetingRequest {
 ucwa_runtime::impl_serde!(JoinOnlineMeetingRequest {
     online_meeting_uri: "onlineMeetingUri",
     operation_id: "operationId",
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     ..extra
 });

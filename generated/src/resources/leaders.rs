@@ -16,7 +16,7 @@ pub struct Leaders {
 }
 
 ucwa_runtime::impl_serde!(Leaders {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct LeadersLinks {
 
 ucwa_runtime::impl_serde!(LeadersLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

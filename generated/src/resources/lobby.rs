@@ -18,7 +18,7 @@ pub struct Lobby {
 }
 
 ucwa_runtime::impl_serde!(Lobby {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -37,7 +37,7 @@ pub struct LobbyLinks {
 
 ucwa_runtime::impl_serde!(LobbyLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 
@@ -51,7 +51,7 @@ pub struct LobbyEmbedded {
 }
 
 ucwa_runtime::impl_serde!(LobbyEmbedded {
-    participant: "participant",
+    participant,
     ..extra
 });
 

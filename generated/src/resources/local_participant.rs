@@ -41,16 +41,16 @@ pub struct LocalParticipant {
 }
 
 ucwa_runtime::impl_serde!(LocalParticipant {
-    rel: "rel",
-    anonymous: "anonymous",
+    rel,
+    anonymous,
     in_lobby: "inLobby",
-    local: "local",
-    name: "name",
-    organizer: "organizer",
+    local,
+    name,
+    organizer,
     other_phone_number: "otherPhoneNumber",
-    role: "role",
+    role,
     source_network: "sourceNetwork",
-    uri: "uri",
+    uri,
     work_phone_number: "workPhoneNumber",
     links: "_links",
     ..extra
@@ -91,12 +91,12 @@ pub struct LocalParticipantLinks {
 
 ucwa_runtime::impl_serde!(LocalParticipantLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     contact_photo: "contactPhoto",
     contact_presence: "contactPresence",
-    conversation: "conversation",
-    eject: "eject",
-    me: "me",
+    conversation,
+    eject,
+    me,
     participant_application_sharing: "participantApplicationSharing",
     participant_audio: "participantAudio",
     participant_data_collaboration: "participantDataCollaboration",

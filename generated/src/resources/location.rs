@@ -17,8 +17,8 @@ pub struct Location {
 }
 
 ucwa_runtime::impl_serde!(Location {
-    rel: "rel",
-    location: "location",
+    rel,
+    location,
     links: "_links",
     ..extra
 });
@@ -108,7 +108,7 @@ pub struct LocationRequest {
 }
 
 ucwa_runtime::impl_serde!(LocationRequest {
-    location: "location",
+    location,
     ..extra
 });
 

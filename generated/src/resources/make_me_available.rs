@@ -18,7 +18,7 @@ pub struct MakeMeAvailable {
 }
 
 ucwa_runtime::impl_serde!(MakeMeAvailable {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -18,7 +18,7 @@ pub struct MakeMeAvailable2 {
 }
 
 ucwa_runtime::impl_serde!(MakeMeAvailable2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

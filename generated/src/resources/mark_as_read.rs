@@ -15,7 +15,7 @@ pub struct MarkAsRead {
 }
 
 ucwa_runtime::impl_serde!(MarkAsRead {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -43,18 +43,18 @@ pub struct Me {
 }
 
 ucwa_runtime::impl_serde!(Me {
-    rel: "rel",
-    company: "company",
-    department: "department",
+    rel,
+    company,
+    department,
     email_addresses: "emailAddresses",
     endpoint_uri: "endpointUri",
     home_phone_number: "homePhoneNumber",
     mobile_phone_number: "mobilePhoneNumber",
-    name: "name",
+    name,
     office_location: "officeLocation",
     other_phone_number: "otherPhoneNumber",
-    title: "title",
-    uri: "uri",
+    title,
+    uri,
     work_phone_number: "workPhoneNumber",
     links: "_links",
     ..extra
@@ -88,12 +88,12 @@ pub struct MeLinks {
 ucwa_runtime::impl_serde!(MeLinks {
     self_: "self",
     call_forwarding_settings: "callForwardingSettings",
-    location: "location",
+    location,
     make_me_available: "makeMeAvailable",
-    note: "note",
-    phones: "phones",
-    photo: "photo",
-    presence: "presence",
+    note,
+    phones,
+    photo,
+    presence,
     report_my_activity: "reportMyActivity",
     ..extra
 });

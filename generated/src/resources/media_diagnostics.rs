@@ -15,7 +15,7 @@ pub struct MediaDiagnostics {
 }
 
 ucwa_runtime::impl_serde!(MediaDiagnostics {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

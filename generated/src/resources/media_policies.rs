@@ -67,7 +67,7 @@ pub struct MediaPolicies {
 }
 
 ucwa_runtime::impl_serde!(MediaPolicies {
-    rel: "rel",
+    rel,
     application_sharing_bit_rate: "applicationSharingBitRate",
     application_sharing_encryption: "applicationSharingEncryption",
     audio_bit_rate: "audioBitRate",
@@ -92,7 +92,7 @@ ucwa_runtime::impl_serde!(MediaPolicies {
     port_range: "portRange",
     quality_of_service: "qualityOfService",
     total_received_video_bit_rate_kb: "totalReceivedVideoBitRateKB",
-    video: "video",
+    video,
     video_bit_rate: "videoBitRate",
     links: "_links",
     ..extra

@@ -27,11 +27,11 @@ pub struct MediaRelay {
 }
 
 ucwa_runtime::impl_serde!(MediaRelay {
-    rel: "rel",
-    host: "host",
-    ipv4: "ipv4",
-    ipv6: "ipv6",
-    location: "location",
+    rel,
+    host,
+    ipv4,
+    ipv6,
+    location,
     tcp_port: "tcpPort",
     udp_port: "udpPort",
     links: "_links",

@@ -28,10 +28,10 @@ pub struct MediaRelayAccessToken {
 }
 
 ucwa_runtime::impl_serde!(MediaRelayAccessToken {
-    rel: "rel",
-    duration: "duration",
-    uri: "uri",
-    password: "password",
+    rel,
+    duration,
+    uri,
+    password,
     user_name: "userName",
     valid_until: "validUntil",
     links: "_links",

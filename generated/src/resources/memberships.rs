@@ -18,7 +18,7 @@ pub struct Memberships {
 }
 
 ucwa_runtime::impl_serde!(Memberships {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

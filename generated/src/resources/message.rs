@@ -28,11 +28,11 @@ pub struct Message {
 }
 
 ucwa_runtime::impl_serde!(Message {
-    rel: "rel",
-    direction: "direction",
+    rel,
+    direction,
     html_message: "htmlMessage",
     operation_id: "operationId",
-    status: "status",
+    status,
     plain_message: "plainMessage",
     time_stamp: "timeStamp",
     links: "_links",
@@ -58,10 +58,10 @@ pub struct MessageLinks {
 
 ucwa_runtime::impl_serde!(MessageLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     failed_delivery_participant: "failedDeliveryParticipant",
-    messaging: "messaging",
-    participant: "participant",
+    messaging,
+    participant,
     ..extra
 });
 

@@ -19,7 +19,7 @@ pub struct MessageTranscript {
 }
 
 ucwa_runtime::impl_serde!(MessageTranscript {
-    rel: "rel",
+    rel,
     html_message: "htmlMessage",
     plain_message: "plainMessage",
     links: "_links",

@@ -16,7 +16,7 @@ pub struct Messages {
 }
 
 ucwa_runtime::impl_serde!(Messages {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct MessagesLinks {
 
 ucwa_runtime::impl_serde!(MessagesLinks {
     self_: "self",
-    message: "message",
+    message,
     ..extra
 });
 

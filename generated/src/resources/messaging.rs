@@ -24,9 +24,9 @@ pub struct Messaging {
 }
 
 ucwa_runtime::impl_serde!(Messaging {
-    rel: "rel",
+    rel,
     negotiated_message_formats: "negotiatedMessageFormats",
-    state: "state",
+    state,
     links: "_links",
     ..extra
 });
@@ -55,7 +55,7 @@ pub struct MessagingLinks {
 ucwa_runtime::impl_serde!(MessagingLinks {
     self_: "self",
     add_messaging: "addMessaging",
-    conversation: "conversation",
+    conversation,
     send_message: "sendMessage",
     set_is_typing: "setIsTyping",
     stop_messaging: "stopMessaging",

@@ -39,16 +39,16 @@ pub struct MessagingInvitation {
 }
 
 ucwa_runtime::impl_serde!(MessagingInvitation {
-    rel: "rel",
+    rel,
     custom_content: "customContent",
-    direction: "direction",
-    importance: "importance",
-    message: "message",
+    direction,
+    importance,
+    message,
     operation_id: "operationId",
-    state: "state",
-    subject: "subject",
+    state,
+    subject,
     thread_id: "threadId",
-    to: "to",
+    to,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -87,16 +87,16 @@ pub struct MessagingInvitationLinks {
 
 ucwa_runtime::impl_serde!(MessagingInvitationLinks {
     self_: "self",
-    accept: "accept",
+    accept,
     accepted_by_contact: "acceptedByContact",
-    cancel: "cancel",
-    conversation: "conversation",
-    decline: "decline",
+    cancel,
+    conversation,
+    decline,
     derived_messaging: "derivedMessaging",
-    from: "from",
-    messaging: "messaging",
+    from,
+    messaging,
     on_behalf_of: "onBehalfOf",
-    to: "to",
+    to,
     accepted_by_participant: "acceptedByParticipant",
     ..extra
 });
@@ -114,7 +114,7 @@ pub struct MessagingInvitationEmbedded {
 
 ucwa_runtime::impl_serde!(MessagingInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
-    from: "from",
+    from,
     ..extra
 });
 

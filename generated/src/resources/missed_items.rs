@@ -27,7 +27,7 @@ pub struct MissedItems {
 }
 
 ucwa_runtime::impl_serde!(MissedItems {
-    rel: "rel",
+    rel,
     conversation_logs_count: "conversationLogsCount",
     conversation_logs_notifications: "conversationLogsNotifications",
     missed_conversations_count: "missedConversationsCount",

@@ -15,7 +15,7 @@ pub struct MuteAudio {
 }
 
 ucwa_runtime::impl_serde!(MuteAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

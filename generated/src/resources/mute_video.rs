@@ -15,7 +15,7 @@ pub struct MuteVideo {
 }
 
 ucwa_runtime::impl_serde!(MuteVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -56,16 +56,16 @@ pub struct MyAssignedOnlineMeeting {
 }
 
 ucwa_runtime::impl_serde!(MyAssignedOnlineMeeting {
-    rel: "rel",
+    rel,
     access_level: "accessLevel",
-    attendees: "attendees",
+    attendees,
     automatic_leader_assignment: "automaticLeaderAssignment",
     conference_id: "conferenceId",
-    description: "description",
+    description,
     entry_exit_announcement: "entryExitAnnouncement",
     expiration_time: "expirationTime",
     join_url: "joinUrl",
-    leaders: "leaders",
+    leaders,
     legacy_online_meeting_uri: "legacyOnlineMeetingUri",
     lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
     online_meeting_id: "onlineMeetingId",
@@ -73,7 +73,7 @@ ucwa_runtime::impl_serde!(MyAssignedOnlineMeeting {
     online_meeting_uri: "onlineMeetingUri",
     organizer_uri: "organizerUri",
     phone_user_admission: "phoneUserAdmission",
-    subject: "subject",
+    subject,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -191,15 +191,15 @@ pub struct MyAssignedOnlineMeetingRequest {
 
 ucwa_runtime::impl_serde!(MyAssignedOnlineMeetingRequest {
     access_level: "accessLevel",
-    attendees: "attendees",
+    attendees,
     automatic_leader_assignment: "automaticLeaderAssignment",
-    description: "description",
+    description,
     entry_exit_announcement: "entryExitAnnouncement",
     expiration_time: "expirationTime",
-    leaders: "leaders",
+    leaders,
     lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
     phone_user_admission: "phoneUserAdmission",
-    subject: "subject",
+    subject,
     ..extra
 });
 

@@ -18,7 +18,7 @@ pub struct MyContacts {
 }
 
 ucwa_runtime::impl_serde!(MyContacts {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -37,7 +37,7 @@ pub struct MyContactsLinks {
 
 ucwa_runtime::impl_serde!(MyContactsLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     ..extra
 });
 
@@ -51,7 +51,7 @@ pub struct MyContactsEmbedded {
 }
 
 ucwa_runtime::impl_serde!(MyContactsEmbedded {
-    contact: "contact",
+    contact,
     ..extra
 });
 
@@ -122,10 +122,7 @@ pub struct MyContactsQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(MyContactsQuery {
-    expand: "expand",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(MyContactsQuery { expand, ..extra });
 
 impl Get for MyContacts {
     type Query = MyContactsQuery;

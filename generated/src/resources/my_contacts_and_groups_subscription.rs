@@ -21,8 +21,8 @@ pub struct MyContactsAndGroupsSubscription {
 }
 
 ucwa_runtime::impl_serde!(MyContactsAndGroupsSubscription {
-    rel: "rel",
-    state: "state",
+    rel,
+    state,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct MyGroupMembership {
 }
 
 ucwa_runtime::impl_serde!(MyGroupMembership {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -40,9 +40,9 @@ pub struct MyGroupMembershipLinks {
 
 ucwa_runtime::impl_serde!(MyGroupMembershipLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     default_group: "defaultGroup",
-    group: "group",
+    group,
     pinned_group: "pinnedGroup",
     ..extra
 });

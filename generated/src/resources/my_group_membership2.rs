@@ -16,7 +16,7 @@ pub struct MyGroupMembership2 {
 }
 
 ucwa_runtime::impl_serde!(MyGroupMembership2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -42,10 +42,10 @@ pub struct MyGroupMembership2Links {
 
 ucwa_runtime::impl_serde!(MyGroupMembership2Links {
     self_: "self",
-    contact: "contact",
+    contact,
     default_group: "defaultGroup",
     delegates_group: "delegatesGroup",
-    group: "group",
+    group,
     pinned_group: "pinnedGroup",
     ..extra
 });

@@ -18,7 +18,7 @@ pub struct MyGroupMemberships {
 }
 
 ucwa_runtime::impl_serde!(MyGroupMemberships {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

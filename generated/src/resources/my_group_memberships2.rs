@@ -18,7 +18,7 @@ pub struct MyGroupMemberships2 {
 }
 
 ucwa_runtime::impl_serde!(MyGroupMemberships2 {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

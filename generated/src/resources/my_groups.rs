@@ -21,7 +21,7 @@ pub struct MyGroups {
 }
 
 ucwa_runtime::impl_serde!(MyGroups {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -56,7 +56,7 @@ ucwa_runtime::impl_serde!(MyGroupsLinks {
     delegates_group: "delegatesGroup",
     delegators_group: "delegatorsGroup",
     distribution_group: "distributionGroup",
-    group: "group",
+    group,
     my_organization_group: "myOrganizationGroup",
     pinned_group: "pinnedGroup",
     ..extra
@@ -75,7 +75,7 @@ pub struct MyGroupsEmbedded {
 
 ucwa_runtime::impl_serde!(MyGroupsEmbedded {
     distribution_group: "distributionGroup",
-    group: "group",
+    group,
     ..extra
 });
 
@@ -257,10 +257,7 @@ pub struct MyGroupsQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(MyGroupsQuery {
-    expand: "expand",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(MyGroupsQuery { expand, ..extra });
 
 impl Get for MyGroups {
     type Query = MyGroupsQuery;

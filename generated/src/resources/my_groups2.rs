@@ -21,7 +21,7 @@ pub struct MyGroups2 {
 }
 
 ucwa_runtime::impl_serde!(MyGroups2 {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -56,7 +56,7 @@ ucwa_runtime::impl_serde!(MyGroups2Links {
     delegates_group: "delegatesGroup",
     delegators_group: "delegatorsGroup",
     distribution_group: "distributionGroup",
-    group: "group",
+    group,
     my_organization_group: "myOrganizationGroup",
     pinned_group: "pinnedGroup",
     ..extra
@@ -75,7 +75,7 @@ pub struct MyGroups2Embedded {
 
 ucwa_runtime::impl_serde!(MyGroups2Embedded {
     distribution_group: "distributionGroup",
-    group: "group",
+    group,
     ..extra
 });
 
@@ -288,10 +288,7 @@ pub struct MyGroups2Query {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(MyGroups2Query {
-    expand: "expand",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(MyGroups2Query { expand, ..extra });
 
 impl Get for MyGroups2 {
     type Query = MyGroups2Query;

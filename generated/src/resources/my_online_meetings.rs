@@ -22,7 +22,7 @@ pub struct MyOnlineMeetings {
 }
 
 ucwa_runtime::impl_serde!(MyOnlineMeetings {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -157,15 +157,15 @@ pub struct MyOnlineMeetingsRequest {
 
 ucwa_runtime::impl_serde!(MyOnlineMeetingsRequest {
     access_level: "accessLevel",
-    attendees: "attendees",
+    attendees,
     automatic_leader_assignment: "automaticLeaderAssignment",
-    description: "description",
+    description,
     entry_exit_announcement: "entryExitAnnouncement",
     expiration_time: "expirationTime",
-    leaders: "leaders",
+    leaders,
     lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
     phone_user_admission: "phoneUserAdmission",
-    subject: "subject",
+    subject,
     ..extra
 });
 

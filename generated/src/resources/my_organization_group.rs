@@ -20,9 +20,9 @@ pub struct MyOrganizationGroup {
 }
 
 ucwa_runtime::impl_serde!(MyOrganizationGroup {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });

@@ -19,7 +19,7 @@ pub struct MyPrivacyRelationship {
 }
 
 ucwa_runtime::impl_serde!(MyPrivacyRelationship {
-    rel: "rel",
+    rel,
     relationship_level: "relationshipLevel",
     links: "_links",
     ..extra
@@ -38,7 +38,7 @@ pub struct MyPrivacyRelationshipLinks {
 
 ucwa_runtime::impl_serde!(MyPrivacyRelationshipLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     ..extra
 });
 

@@ -18,7 +18,7 @@ pub struct MyPrivacyRelationships {
 }
 
 ucwa_runtime::impl_serde!(MyPrivacyRelationships {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -18,7 +18,7 @@ pub struct NextConversationLogTranscripts {
 }
 
 ucwa_runtime::impl_serde!(NextConversationLogTranscripts {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

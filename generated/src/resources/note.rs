@@ -20,8 +20,8 @@ pub struct Note {
 }
 
 ucwa_runtime::impl_serde!(Note {
-    rel: "rel",
-    message: "message",
+    rel,
+    message,
     r#type: "type",
     links: "_links",
     ..extra
@@ -118,10 +118,7 @@ pub struct NoteRequest {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(NoteRequest {
-    message: "message",
-    ..extra
-});
+ucwa_runtime::impl_serde!(NoteRequest { message, ..extra });
 
 impl RequestBody for NoteRequest {}
 
@@ -138,10 +135,7 @@ pub struct NoteQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(NoteQuery {
-    message: "message",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(NoteQuery { message, ..extra });
 
 impl Post for Note {
     type Body = NoteRequest;

@@ -48,20 +48,20 @@ pub struct OnBehalfOf {
 }
 
 ucwa_runtime::impl_serde!(OnBehalfOf {
-    rel: "rel",
-    company: "company",
-    department: "department",
+    rel,
+    company,
+    department,
     email_addresses: "emailAddresses",
     home_phone_number: "homePhoneNumber",
     source_network_icon_url: "sourceNetworkIconUrl",
     mobile_phone_number: "mobilePhoneNumber",
-    name: "name",
-    office: "office",
+    name,
+    office,
     other_phone_number: "otherPhoneNumber",
     source_network: "sourceNetwork",
-    title: "title",
+    title,
     r#type: "type",
-    uri: "uri",
+    uri,
     work_phone_number: "workPhoneNumber",
     links: "_links",
     ..extra

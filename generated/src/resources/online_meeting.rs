@@ -63,12 +63,12 @@ pub struct OnlineMeeting {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeeting {
-    rel: "rel",
+    rel,
     access_level: "accessLevel",
-    attendees: "attendees",
+    attendees,
     automatic_leader_assignment: "automaticLeaderAssignment",
     conference_id: "conferenceId",
-    description: "description",
+    description,
     disclaimer_body: "disclaimerBody",
     disclaimer_title: "disclaimerTitle",
     entry_exit_announcement: "entryExitAnnouncement",
@@ -76,7 +76,7 @@ ucwa_runtime::impl_serde!(OnlineMeeting {
     hosting_network: "hostingNetwork",
     join_url: "joinUrl",
     large_meeting: "largeMeeting",
-    leaders: "leaders",
+    leaders,
     lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
     online_meeting_id: "onlineMeetingId",
     online_meeting_rel: "onlineMeetingRel",
@@ -84,7 +84,7 @@ ucwa_runtime::impl_serde!(OnlineMeeting {
     organizer_name: "organizerName",
     organizer_uri: "organizerUri",
     phone_user_admission: "phoneUserAdmission",
-    subject: "subject",
+    subject,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -109,8 +109,8 @@ pub struct OnlineMeetingLinks {
 
 ucwa_runtime::impl_serde!(OnlineMeetingLinks {
     self_: "self",
-    conversation: "conversation",
-    organizer: "organizer",
+    conversation,
+    organizer,
     phone_dial_in_information: "phoneDialInInformation",
     online_meeting_extensions: "onlineMeetingExtensions",
     ..extra

@@ -27,7 +27,7 @@ pub struct OnlineMeetingDefaultValues {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingDefaultValues {
-    rel: "rel",
+    rel,
     access_level: "accessLevel",
     automatic_leader_assignment: "automaticLeaderAssignment",
     default_online_meeting_rel: "defaultOnlineMeetingRel",

@@ -26,7 +26,7 @@ pub struct OnlineMeetingEligibleValues {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingEligibleValues {
-    rel: "rel",
+    rel,
     access_levels: "accessLevels",
     automatic_leader_assignments: "automaticLeaderAssignments",
     eligible_online_meeting_rels: "eligibleOnlineMeetingRels",

@@ -20,8 +20,8 @@ pub struct OnlineMeetingExtension {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingExtension {
-    rel: "rel",
-    id: "id",
+    rel,
+    id,
     r#type: "type",
     links: "_links",
     ..extra
@@ -92,7 +92,7 @@ pub struct OnlineMeetingExtensionRequest {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingExtensionRequest {
-    id: "id",
+    id,
     r#type: "type",
     ..extra
 });

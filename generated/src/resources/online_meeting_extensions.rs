@@ -19,7 +19,7 @@ pub struct OnlineMeetingExtensions {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingExtensions {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -115,7 +115,7 @@ pub struct OnlineMeetingExtensionsRequest {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingExtensionsRequest {
-    id: "id",
+    id,
     r#type: "type",
     ..extra
 });

@@ -42,18 +42,18 @@ pub struct OnlineMeetingInvitation {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingInvitation {
-    rel: "rel",
+    rel,
     anonymous_display_name: "anonymousDisplayName",
     available_modalities: "availableModalities",
-    direction: "direction",
-    importance: "importance",
+    direction,
+    importance,
     online_meeting_uri: "onlineMeetingUri",
-    message: "message",
+    message,
     operation_id: "operationId",
-    state: "state",
-    subject: "subject",
+    state,
+    subject,
     thread_id: "threadId",
-    to: "to",
+    to,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -86,14 +86,14 @@ pub struct OnlineMeetingInvitationLinks {
 
 ucwa_runtime::impl_serde!(OnlineMeetingInvitationLinks {
     self_: "self",
-    accept: "accept",
+    accept,
     accepted_by_contact: "acceptedByContact",
-    cancel: "cancel",
-    conversation: "conversation",
-    decline: "decline",
-    from: "from",
+    cancel,
+    conversation,
+    decline,
+    from,
     on_behalf_of: "onBehalfOf",
-    to: "to",
+    to,
     ..extra
 });
 
@@ -107,7 +107,7 @@ pub struct OnlineMeetingInvitationEmbedded {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingInvitationEmbedded {
-    from: "from",
+    from,
     ..extra
 });
 

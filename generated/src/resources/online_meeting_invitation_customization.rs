@@ -25,7 +25,7 @@ pub struct OnlineMeetingInvitationCustomization {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingInvitationCustomization {
-    rel: "rel",
+    rel,
     enterprise_help_url: "enterpriseHelpUrl",
     invitation_footer_text: "invitationFooterText",
     invitation_help_url: "invitationHelpUrl",

@@ -27,7 +27,7 @@ pub struct OnlineMeetingPolicies {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetingPolicies {
-    rel: "rel",
+    rel,
     entry_exit_announcement: "entryExitAnnouncement",
     external_user_meeting_recording: "externalUserMeetingRecording",
     meeting_recording: "meetingRecording",

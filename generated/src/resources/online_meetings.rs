@@ -20,7 +20,7 @@ pub struct OnlineMeetings {
 }
 
 ucwa_runtime::impl_serde!(OnlineMeetings {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Organizer {
 }
 
 ucwa_runtime::impl_serde!(Organizer {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

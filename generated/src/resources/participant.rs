@@ -41,16 +41,16 @@ pub struct Participant {
 }
 
 ucwa_runtime::impl_serde!(Participant {
-    rel: "rel",
-    anonymous: "anonymous",
+    rel,
+    anonymous,
     in_lobby: "inLobby",
-    local: "local",
-    name: "name",
-    organizer: "organizer",
+    local,
+    name,
+    organizer,
     other_phone_number: "otherPhoneNumber",
-    role: "role",
+    role,
     source_network: "sourceNetwork",
-    uri: "uri",
+    uri,
     work_phone_number: "workPhoneNumber",
     links: "_links",
     ..extra
@@ -99,22 +99,22 @@ pub struct ParticipantLinks {
 
 ucwa_runtime::impl_serde!(ParticipantLinks {
     self_: "self",
-    admit: "admit",
-    contact: "contact",
+    admit,
+    contact,
     contact_photo: "contactPhoto",
     contact_presence: "contactPresence",
-    conversation: "conversation",
-    demote: "demote",
-    eject: "eject",
-    me: "me",
+    conversation,
+    demote,
+    eject,
+    me,
     participant_application_sharing: "participantApplicationSharing",
     participant_audio: "participantAudio",
     participant_data_collaboration: "participantDataCollaboration",
     participant_messaging: "participantMessaging",
     participant_panoramic_video: "participantPanoramicVideo",
     participant_video: "participantVideo",
-    promote: "promote",
-    reject: "reject",
+    promote,
+    reject,
     ..extra
 });
 

@@ -21,7 +21,7 @@ pub struct ParticipantApplicationSharing {
 }
 
 ucwa_runtime::impl_serde!(ParticipantApplicationSharing {
-    rel: "rel",
+    rel,
     application_sharing_direction: "applicationSharingDirection",
     application_sharing_source_id: "applicationSharingSourceId",
     links: "_links",
@@ -41,7 +41,7 @@ pub struct ParticipantApplicationSharingLinks {
 
 ucwa_runtime::impl_serde!(ParticipantApplicationSharingLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

@@ -23,7 +23,7 @@ pub struct ParticipantAudio {
 }
 
 ucwa_runtime::impl_serde!(ParticipantAudio {
-    rel: "rel",
+    rel,
     audio_direction: "audioDirection",
     audio_muted: "audioMuted",
     audio_source_id: "audioSourceId",
@@ -49,7 +49,7 @@ pub struct ParticipantAudioLinks {
 ucwa_runtime::impl_serde!(ParticipantAudioLinks {
     self_: "self",
     mute_audio: "muteAudio",
-    participant: "participant",
+    participant,
     unmute_audio: "unmuteAudio",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct ParticipantDataCollaboration {
 }
 
 ucwa_runtime::impl_serde!(ParticipantDataCollaboration {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct ParticipantDataCollaborationLinks {
 
 ucwa_runtime::impl_serde!(ParticipantDataCollaborationLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

@@ -34,15 +34,15 @@ pub struct ParticipantInvitation {
 }
 
 ucwa_runtime::impl_serde!(ParticipantInvitation {
-    rel: "rel",
-    direction: "direction",
-    importance: "importance",
-    message: "message",
+    rel,
+    direction,
+    importance,
+    message,
     operation_id: "operationId",
-    state: "state",
-    subject: "subject",
+    state,
+    subject,
     thread_id: "threadId",
-    to: "to",
+    to,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -71,11 +71,11 @@ pub struct ParticipantInvitationLinks {
 
 ucwa_runtime::impl_serde!(ParticipantInvitationLinks {
     self_: "self",
-    cancel: "cancel",
-    conversation: "conversation",
-    from: "from",
-    participant: "participant",
-    to: "to",
+    cancel,
+    conversation,
+    from,
+    participant,
+    to,
     accepted_by_participant: "acceptedByParticipant",
     ..extra
 });
@@ -93,7 +93,7 @@ pub struct ParticipantInvitationEmbedded {
 
 ucwa_runtime::impl_serde!(ParticipantInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
-    from: "from",
+    from,
     ..extra
 });
 

@@ -16,7 +16,7 @@ pub struct ParticipantMessaging {
 }
 
 ucwa_runtime::impl_serde!(ParticipantMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct ParticipantMessagingLinks {
 
 ucwa_runtime::impl_serde!(ParticipantMessagingLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

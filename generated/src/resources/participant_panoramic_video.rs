@@ -23,7 +23,7 @@ pub struct ParticipantPanoramicVideo {
 }
 
 ucwa_runtime::impl_serde!(ParticipantPanoramicVideo {
-    rel: "rel",
+    rel,
     panoramic_video_direction: "panoramicVideoDirection",
     panoramic_video_muted: "panoramicVideoMuted",
     panoramic_video_source_id: "panoramicVideoSourceId",
@@ -44,7 +44,7 @@ pub struct ParticipantPanoramicVideoLinks {
 
 ucwa_runtime::impl_serde!(ParticipantPanoramicVideoLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

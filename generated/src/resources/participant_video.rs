@@ -23,7 +23,7 @@ pub struct ParticipantVideo {
 }
 
 ucwa_runtime::impl_serde!(ParticipantVideo {
-    rel: "rel",
+    rel,
     video_direction: "videoDirection",
     video_muted: "videoMuted",
     video_source_id: "videoSourceId",
@@ -49,7 +49,7 @@ pub struct ParticipantVideoLinks {
 ucwa_runtime::impl_serde!(ParticipantVideoLinks {
     self_: "self",
     mute_video: "muteVideo",
-    participant: "participant",
+    participant,
     unmute_video: "unmuteVideo",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct Participants {
 }
 
 ucwa_runtime::impl_serde!(Participants {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct ParticipantsLinks {
 
 ucwa_runtime::impl_serde!(ParticipantsLinks {
     self_: "self",
-    participant: "participant",
+    participant,
     ..extra
 });
 

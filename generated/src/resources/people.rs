@@ -20,7 +20,7 @@ pub struct People {
 }
 
 ucwa_runtime::impl_serde!(People {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -65,7 +65,7 @@ ucwa_runtime::impl_serde!(PeopleLinks {
     my_privacy_relationships: "myPrivacyRelationships",
     presence_subscription_memberships: "presenceSubscriptionMemberships",
     presence_subscriptions: "presenceSubscriptions",
-    search: "search",
+    search,
     subscribed_contacts: "subscribedContacts",
     ..extra
 });

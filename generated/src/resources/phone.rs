@@ -22,9 +22,9 @@ pub struct Phone {
 }
 
 ucwa_runtime::impl_serde!(Phone {
-    rel: "rel",
+    rel,
     include_in_contact_card: "includeInContactCard",
-    number: "number",
+    number,
     r#type: "type",
     links: "_links",
     ..extra

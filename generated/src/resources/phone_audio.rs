@@ -20,8 +20,8 @@ pub struct PhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(PhoneAudio {
-    rel: "rel",
-    state: "state",
+    rel,
+    state,
     links: "_links",
     ..extra
 });
@@ -48,7 +48,7 @@ pub struct PhoneAudioLinks {
 ucwa_runtime::impl_serde!(PhoneAudioLinks {
     self_: "self",
     add_phone_audio: "addPhoneAudio",
-    conversation: "conversation",
+    conversation,
     hold_phone_audio: "holdPhoneAudio",
     resume_phone_audio: "resumePhoneAudio",
     stop_phone_audio: "stopPhoneAudio",

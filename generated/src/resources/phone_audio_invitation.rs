@@ -46,19 +46,19 @@ pub struct PhoneAudioInvitation {
 }
 
 ucwa_runtime::impl_serde!(PhoneAudioInvitation {
-    rel: "rel",
+    rel,
     custom_content: "customContent",
-    delegator: "delegator",
-    direction: "direction",
-    importance: "importance",
+    delegator,
+    direction,
+    importance,
     join_audio_muted: "joinAudioMuted",
     operation_id: "operationId",
     phone_number: "phoneNumber",
     private_line: "privateLine",
-    state: "state",
-    subject: "subject",
+    state,
+    subject,
     thread_id: "threadId",
-    to: "to",
+    to,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -107,20 +107,20 @@ pub struct PhoneAudioInvitationLinks {
 
 ucwa_runtime::impl_serde!(PhoneAudioInvitationLinks {
     self_: "self",
-    accept: "accept",
+    accept,
     accepted_by_contact: "acceptedByContact",
-    cancel: "cancel",
-    conversation: "conversation",
-    decline: "decline",
-    delegator: "delegator",
+    cancel,
+    conversation,
+    decline,
+    delegator,
     derived_conversation: "derivedConversation",
     derived_phone_audio: "derivedPhoneAudio",
     forwarded_by: "forwardedBy",
-    from: "from",
+    from,
     on_behalf_of: "onBehalfOf",
     phone_audio: "phoneAudio",
     replaces_phone_audio: "replacesPhoneAudio",
-    to: "to",
+    to,
     transferred_by: "transferredBy",
     accepted_by_participant: "acceptedByParticipant",
     ..extra
@@ -139,7 +139,7 @@ pub struct PhoneAudioInvitationEmbedded {
 
 ucwa_runtime::impl_serde!(PhoneAudioInvitationEmbedded {
     accepted_by_participant: "acceptedByParticipant",
-    from: "from",
+    from,
     ..extra
 });
 

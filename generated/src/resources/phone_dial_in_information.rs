@@ -34,7 +34,7 @@ pub struct PhoneDialInInformation {
 }
 
 ucwa_runtime::impl_serde!(PhoneDialInInformation {
-    rel: "rel",
+    rel,
     conference_id: "conferenceId",
     default_region: "defaultRegion",
     external_directory_uri: "externalDirectoryUri",

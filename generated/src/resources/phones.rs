@@ -18,7 +18,7 @@ pub struct Phones {
 }
 
 ucwa_runtime::impl_serde!(Phones {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -37,7 +37,7 @@ pub struct PhonesLinks {
 
 ucwa_runtime::impl_serde!(PhonesLinks {
     self_: "self",
-    phone: "phone",
+    phone,
     ..extra
 });
 
@@ -50,10 +50,7 @@ pub struct PhonesEmbedded {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(PhonesEmbedded {
-    phone: "phone",
-    ..extra
-});
+ucwa_runtime::impl_serde!(PhonesEmbedded { phone, ..extra });
 
 impl Phones {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.

@@ -15,7 +15,7 @@ pub struct Photo {
 }
 
 ucwa_runtime::impl_serde!(Photo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -75,10 +75,7 @@ pub struct PhotoQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(PhotoQuery {
-    size: "size",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(PhotoQuery { size, ..extra });
 
 impl Get for Photo {
     type Query = PhotoQuery;

@@ -20,9 +20,9 @@ pub struct PinnedGroup {
 }
 
 ucwa_runtime::impl_serde!(PinnedGroup {
-    rel: "rel",
-    id: "id",
-    name: "name",
+    rel,
+    id,
+    name,
     links: "_links",
     ..extra
 });

@@ -81,7 +81,7 @@ pub struct Policies {
 }
 
 ucwa_runtime::impl_serde!(Policies {
-    rel: "rel",
+    rel,
     allow_device_contacts_sync: "allowDeviceContactsSync",
     audio_only_on_wifi: "audioOnlyOnWifi",
     call_log_archiving: "callLogArchiving",
@@ -90,7 +90,7 @@ ucwa_runtime::impl_serde!(Policies {
     emergency_dial_string: "emergencyDialString",
     emergency_numbers: "emergencyNumbers",
     emergency_service_disclaimer: "emergencyServiceDisclaimer",
-    emoticons: "emoticons",
+    emoticons,
     encrypt_app_data: "encryptAppData",
     client_exchange_connectivity: "clientExchangeConnectivity",
     exchange_unified_messaging: "exchangeUnifiedMessaging",
@@ -98,13 +98,13 @@ ucwa_runtime::impl_serde!(Policies {
     html_messaging: "htmlMessaging",
     location_refresh_interval: "locationRefreshInterval",
     location_required: "locationRequired",
-    logging: "logging",
+    logging,
     logging_level: "loggingLevel",
     message_archiving: "messageArchiving",
     messaging_urls: "messagingUrls",
     multi_view_join: "multiViewJoin",
     online_feedback_url: "onlineFeedbackUrl",
-    photos: "photos",
+    photos,
     save_call_logs: "saveCallLogs",
     save_credentials: "saveCredentials",
     save_messaging_history: "saveMessagingHistory",

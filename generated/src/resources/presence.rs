@@ -20,9 +20,9 @@ pub struct Presence {
 }
 
 ucwa_runtime::impl_serde!(Presence {
-    rel: "rel",
-    activity: "activity",
-    availability: "availability",
+    rel,
+    activity,
+    availability,
     links: "_links",
     ..extra
 });
@@ -112,7 +112,7 @@ pub struct PresenceRequest {
 }
 
 ucwa_runtime::impl_serde!(PresenceRequest {
-    availability: "availability",
+    availability,
     ..extra
 });
 

@@ -18,8 +18,8 @@ pub struct PresenceSubscription {
 }
 
 ucwa_runtime::impl_serde!(PresenceSubscription {
-    rel: "rel",
-    id: "id",
+    rel,
+    id,
     links: "_links",
     ..extra
 });
@@ -40,7 +40,7 @@ pub struct PresenceSubscriptionLinks {
 ucwa_runtime::impl_serde!(PresenceSubscriptionLinks {
     self_: "self",
     add_to_presence_subscription: "addToPresenceSubscription",
-    memberships: "memberships",
+    memberships,
     ..extra
 });
 

@@ -16,7 +16,7 @@ pub struct PresenceSubscriptionMembership {
 }
 
 ucwa_runtime::impl_serde!(PresenceSubscriptionMembership {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -36,7 +36,7 @@ pub struct PresenceSubscriptionMembershipLinks {
 
 ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     presence_subscription: "presenceSubscription",
     ..extra
 });

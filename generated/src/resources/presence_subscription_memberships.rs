@@ -18,7 +18,7 @@ pub struct PresenceSubscriptionMemberships {
 }
 
 ucwa_runtime::impl_serde!(PresenceSubscriptionMemberships {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

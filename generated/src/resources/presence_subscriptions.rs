@@ -18,7 +18,7 @@ pub struct PresenceSubscriptions {
 }
 
 ucwa_runtime::impl_serde!(PresenceSubscriptions {
-    rel: "rel",
+    rel,
     links: "_links",
     embedded: "_embedded",
     ..extra

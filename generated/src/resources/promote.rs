@@ -15,7 +15,7 @@ pub struct Promote {
 }
 
 ucwa_runtime::impl_serde!(Promote {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct PublishCallQualityFeedback {
 }
 
 ucwa_runtime::impl_serde!(PublishCallQualityFeedback {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

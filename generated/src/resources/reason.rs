@@ -21,10 +21,10 @@ pub struct Reason {
 }
 
 ucwa_runtime::impl_serde!(Reason {
-    rel: "rel",
-    code: "code",
-    message: "message",
-    subcode: "subcode",
+    rel,
+    code,
+    message,
+    subcode,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct Redirect {
 }
 
 ucwa_runtime::impl_serde!(Redirect {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -36,8 +36,8 @@ pub struct RedirectLinks {
 
 ucwa_runtime::impl_serde!(RedirectLinks {
     self_: "self",
-    user: "user",
-    xframe: "xframe",
+    user,
+    xframe,
     ..extra
 });
 

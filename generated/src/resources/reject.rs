@@ -15,7 +15,7 @@ pub struct Reject {
 }
 
 ucwa_runtime::impl_serde!(Reject {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct RemoveContactFromAllGroups {
 }
 
 ucwa_runtime::impl_serde!(RemoveContactFromAllGroups {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct RemoveContactFromAllGroups2 {
 }
 
 ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

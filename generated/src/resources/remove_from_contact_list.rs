@@ -15,7 +15,7 @@ pub struct RemoveFromContactList {
 }
 
 ucwa_runtime::impl_serde!(RemoveFromContactList {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Renegotiations {
 }
 
 ucwa_runtime::impl_serde!(Renegotiations {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -78,7 +78,7 @@ pub struct RenegotiationsRequest {
 }
 
 ucwa_runtime::impl_serde!(RenegotiationsRequest {
-    sdp: "sdp",
+    sdp,
     ..extra
 });
 

@@ -16,7 +16,7 @@ pub struct ReplaceWithPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(ReplaceWithPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ReplacesAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(ReplacesAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ReplacesPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(ReplacesPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ReplayMessage {
 }
 
 ucwa_runtime::impl_serde!(ReplayMessage {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

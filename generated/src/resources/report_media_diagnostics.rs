@@ -16,7 +16,7 @@ pub struct ReportMediaDiagnostics {
 }
 
 ucwa_runtime::impl_serde!(ReportMediaDiagnostics {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct ReportMyActivity {
 }
 
 ucwa_runtime::impl_serde!(ReportMyActivity {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

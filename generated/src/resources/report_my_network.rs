@@ -16,7 +16,7 @@ pub struct ReportMyNetwork {
 }
 
 ucwa_runtime::impl_serde!(ReportMyNetwork {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -89,10 +89,10 @@ pub struct ReportMyNetworkRequest {
 ucwa_runtime::impl_serde!(ReportMyNetworkRequest {
     chassis_id: "chassisID",
     client_network_type: required("clientNetworkType"),
-    ip: "ip",
-    mac: "mac",
+    ip,
+    mac,
     port_id: "portID",
-    rssi: "rssi",
+    rssi,
     subnet_id: "subnetID",
     wap_bssid: "wapBSSID",
     ..extra

@@ -15,7 +15,7 @@ pub struct ResetContactPrivacyRelationship {
 }
 
 ucwa_runtime::impl_serde!(ResetContactPrivacyRelationship {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

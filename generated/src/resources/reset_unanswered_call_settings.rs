@@ -15,7 +15,7 @@ pub struct ResetUnansweredCallSettings {
 }
 
 ucwa_runtime::impl_serde!(ResetUnansweredCallSettings {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

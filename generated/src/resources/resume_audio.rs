@@ -15,7 +15,7 @@ pub struct ResumeAudio {
 }
 
 ucwa_runtime::impl_serde!(ResumeAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -76,10 +76,7 @@ pub struct ResumeAudioRequest {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(ResumeAudioRequest {
-    sdp: "sdp",
-    ..extra
-});
+ucwa_runtime::impl_serde!(ResumeAudioRequest { sdp, ..extra });
 
 impl RequestBody for ResumeAudioRequest {
     const XML_SHAPE: &'static Shape = &Shape {

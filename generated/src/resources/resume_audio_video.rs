@@ -15,7 +15,7 @@ pub struct ResumeAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(ResumeAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct ResumeAudioVideoRequest {
 }
 
 ucwa_runtime::impl_serde!(ResumeAudioVideoRequest {
-    sdp: "sdp",
+    sdp,
     ..extra
 });
 

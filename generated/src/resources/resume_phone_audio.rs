@@ -15,7 +15,7 @@ pub struct ResumePhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(ResumePhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

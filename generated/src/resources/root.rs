@@ -16,7 +16,7 @@ pub struct Root {
 }
 
 ucwa_runtime::impl_serde!(Root {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -38,9 +38,9 @@ pub struct RootLinks {
 
 ucwa_runtime::impl_serde!(RootLinks {
     self_: "self",
-    redirect: "redirect",
-    user: "user",
-    xframe: "xframe",
+    redirect,
+    user,
+    xframe,
     ..extra
 });
 

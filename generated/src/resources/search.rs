@@ -20,7 +20,7 @@ pub struct Search {
 }
 
 ucwa_runtime::impl_serde!(Search {
-    rel: "rel",
+    rel,
     more_results_available: "moreResultsAvailable",
     links: "_links",
     embedded: "_embedded",
@@ -42,7 +42,7 @@ pub struct SearchLinks {
 
 ucwa_runtime::impl_serde!(SearchLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });
@@ -59,7 +59,7 @@ pub struct SearchEmbedded {
 }
 
 ucwa_runtime::impl_serde!(SearchEmbedded {
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });
@@ -131,7 +131,7 @@ pub struct SearchQuery {
 }
 
 ucwa_runtime::impl_serialize!(SearchQuery {
-    limit: "limit",
+    limit,
     query: required("query"),
     ..extra
 });

@@ -20,7 +20,7 @@ pub struct Search2 {
 }
 
 ucwa_runtime::impl_serde!(Search2 {
-    rel: "rel",
+    rel,
     more_results_available: "moreResultsAvailable",
     links: "_links",
     embedded: "_embedded",
@@ -42,7 +42,7 @@ pub struct Search2Links {
 
 ucwa_runtime::impl_serde!(Search2Links {
     self_: "self",
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });
@@ -59,7 +59,7 @@ pub struct Search2Embedded {
 }
 
 ucwa_runtime::impl_serde!(Search2Embedded {
-    contact: "contact",
+    contact,
     distribution_group: "distributionGroup",
     ..extra
 });
@@ -138,9 +138,9 @@ pub struct Search2Query {
 }
 
 ucwa_runtime::impl_serialize!(Search2Query {
-    limit: "limit",
-    mail: "mail",
-    query: "query",
+    limit,
+    mail,
+    query,
     ..extra
 });
 

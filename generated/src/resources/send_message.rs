@@ -16,7 +16,7 @@ pub struct SendMessage {
 }
 
 ucwa_runtime::impl_serde!(SendMessage {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

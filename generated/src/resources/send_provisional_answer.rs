@@ -15,7 +15,7 @@ pub struct SendProvisionalAnswer {
 }
 
 ucwa_runtime::impl_serde!(SendProvisionalAnswer {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -81,7 +81,7 @@ pub struct SendProvisionalAnswerRequest {
 }
 
 ucwa_runtime::impl_serde!(SendProvisionalAnswerRequest {
-    sdp: "sdp",
+    sdp,
     ..extra
 });
 

@@ -25,10 +25,10 @@ pub struct Session {
 }
 
 ucwa_runtime::impl_serde!(Session {
-    rel: "rel",
+    rel,
     remote_endpoint: "remoteEndpoint",
     session_context: "sessionContext",
-    state: "state",
+    state,
     links: "_links",
     ..extra
 });
@@ -58,10 +58,10 @@ ucwa_runtime::impl_serde!(SessionLinks {
     self_: "self",
     application_sharing: "applicationSharing",
     audio_video: "audioVideo",
-    conversation: "conversation",
+    conversation,
     data_collaboration: "dataCollaboration",
     publish_call_quality_feedback: "publishCallQualityFeedback",
-    renegotiations: "renegotiations",
+    renegotiations,
     ..extra
 });
 

@@ -15,7 +15,7 @@ pub struct Sessions {
 }
 
 ucwa_runtime::impl_serde!(Sessions {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct SetIsTyping {
 }
 
 ucwa_runtime::impl_serde!(SetIsTyping {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

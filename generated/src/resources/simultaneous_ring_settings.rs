@@ -24,9 +24,9 @@ pub struct SimultaneousRingSettings {
 }
 
 ucwa_runtime::impl_serde!(SimultaneousRingSettings {
-    rel: "rel",
+    rel,
     ring_delay: "ringDelay",
-    target: "target",
+    target,
     links: "_links",
     ..extra
 });
@@ -50,7 +50,7 @@ pub struct SimultaneousRingSettingsLinks {
 
 ucwa_runtime::impl_serde!(SimultaneousRingSettingsLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     simultaneous_ring_to_contact: "simultaneousRingToContact",
     simultaneous_ring_to_delegates: "simultaneousRingToDelegates",
     simultaneous_ring_to_team: "simultaneousRingToTeam",
@@ -130,7 +130,7 @@ pub struct SimultaneousRingSettingsRequest {
 
 ucwa_runtime::impl_serde!(SimultaneousRingSettingsRequest {
     ring_delay: "ringDelay",
-    target: "target",
+    target,
     ..extra
 });
 

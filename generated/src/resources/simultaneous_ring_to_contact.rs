@@ -15,7 +15,7 @@ pub struct SimultaneousRingToContact {
 }
 
 ucwa_runtime::impl_serde!(SimultaneousRingToContact {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct SimultaneousRingToDelegates {
 }
 
 ucwa_runtime::impl_serde!(SimultaneousRingToDelegates {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

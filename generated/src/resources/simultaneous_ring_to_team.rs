@@ -15,7 +15,7 @@ pub struct SimultaneousRingToTeam {
 }
 
 ucwa_runtime::impl_serde!(SimultaneousRingToTeam {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

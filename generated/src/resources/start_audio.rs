@@ -17,7 +17,7 @@ pub struct StartAudio {
 }
 
 ucwa_runtime::impl_serde!(StartAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -88,8 +88,8 @@ pub struct StartAudioRequest {
 ucwa_runtime::impl_serde!(StartAudioRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -17,7 +17,7 @@ pub struct StartAudio2 {
 }
 
 ucwa_runtime::impl_serde!(StartAudio2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -90,8 +90,8 @@ pub struct StartAudio2Request {
 ucwa_runtime::impl_serde!(StartAudio2Request {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -17,7 +17,7 @@ pub struct StartAudioOnBehalfOfDelegator {
 }
 
 ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegator {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -92,14 +92,14 @@ pub struct StartAudioOnBehalfOfDelegatorRequest {
 ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegatorRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",
     join_audio_muted: "joinAudioMuted",
     custom_content: "customContent",
-    delegator: "delegator",
+    delegator,
     ..extra
 });
 

@@ -17,7 +17,7 @@ pub struct StartAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(StartAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -90,8 +90,8 @@ pub struct StartAudioVideoRequest {
 ucwa_runtime::impl_serde!(StartAudioVideoRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -16,7 +16,7 @@ pub struct StartAudioVideo2 {
 }
 
 ucwa_runtime::impl_serde!(StartAudioVideo2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -91,8 +91,8 @@ pub struct StartAudioVideo2Request {
 ucwa_runtime::impl_serde!(StartAudioVideo2Request {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -17,7 +17,7 @@ pub struct StartAudioVideoOnBehalfOfDelegator {
 }
 
 ucwa_runtime::impl_serde!(StartAudioVideoOnBehalfOfDelegator {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -94,15 +94,15 @@ pub struct StartAudioVideoOnBehalfOfDelegatorRequest {
 ucwa_runtime::impl_serde!(StartAudioVideoOnBehalfOfDelegatorRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",
     join_audio_muted: "joinAudioMuted",
     join_video_muted: "joinVideoMuted",
     custom_content: "customContent",
-    delegator: "delegator",
+    delegator,
     ..extra
 });
 

@@ -17,7 +17,7 @@ pub struct StartEmergencyCall {
 }
 
 ucwa_runtime::impl_serde!(StartEmergencyCall {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -102,19 +102,19 @@ pub struct StartEmergencyCallRequest {
 ucwa_runtime::impl_serde!(StartEmergencyCallRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",
     join_audio_muted: "joinAudioMuted",
     custom_content: "customContent",
-    address: "address",
-    building: "building",
-    city: "city",
-    country: "country",
-    state: "state",
-    zip: "zip",
+    address,
+    building,
+    city,
+    country,
+    state,
+    zip,
     ..extra
 });
 

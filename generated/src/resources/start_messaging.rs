@@ -17,7 +17,7 @@ pub struct StartMessaging {
 }
 
 ucwa_runtime::impl_serde!(StartMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -92,10 +92,10 @@ pub struct StartMessagingRequest {
 ucwa_runtime::impl_serde!(StartMessagingRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
-    message: "message",
+    message,
     ..extra
 });
 
@@ -110,10 +110,7 @@ pub struct StartMessagingQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(StartMessagingQuery {
-    to: "to",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(StartMessagingQuery { to, ..extra });
 
 impl Post for StartMessaging {
     type Body = StartMessagingRequest;

@@ -16,7 +16,7 @@ pub struct StartMessaging2 {
 }
 
 ucwa_runtime::impl_serde!(StartMessaging2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -91,12 +91,12 @@ pub struct StartMessaging2Request {
 
 ucwa_runtime::impl_serde!(StartMessaging2Request {
     custom_content: "customContent",
-    importance: "importance",
-    message: "message",
+    importance,
+    message,
     operation_id: required("operationId"),
-    subject: "subject",
+    subject,
     thread_id: "threadId",
-    to: "to",
+    to,
     ..extra
 });
 
@@ -112,7 +112,7 @@ pub struct StartMessaging2Query {
 }
 
 ucwa_runtime::impl_serialize!(StartMessaging2Query {
-    to: "to",
+    to,
     ..extra
 });
 

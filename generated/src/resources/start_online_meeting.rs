@@ -17,7 +17,7 @@ pub struct StartOnlineMeeting {
 }
 
 ucwa_runtime::impl_serde!(StartOnlineMeeting {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -79,8 +79,8 @@ pub struct StartOnlineMeetingRequest {
 
 ucwa_runtime::impl_serde!(StartOnlineMeetingRequest {
     operation_id: "operationId",
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     ..extra
 });

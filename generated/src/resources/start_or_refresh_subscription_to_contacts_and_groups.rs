@@ -16,7 +16,7 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroups {
 }
 
 ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroups {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -17,7 +17,7 @@ pub struct StartPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(StartPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -93,8 +93,8 @@ pub struct StartPhoneAudioRequest {
 ucwa_runtime::impl_serde!(StartPhoneAudioRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     to: required("to"),
     ..extra
@@ -112,7 +112,7 @@ pub struct StartPhoneAudioQuery {
 }
 
 ucwa_runtime::impl_serialize!(StartPhoneAudioQuery {
-    to: "to",
+    to,
     ..extra
 });
 

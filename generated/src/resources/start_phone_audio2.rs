@@ -17,7 +17,7 @@ pub struct StartPhoneAudio2 {
 }
 
 ucwa_runtime::impl_serde!(StartPhoneAudio2 {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -95,8 +95,8 @@ pub struct StartPhoneAudio2Request {
 ucwa_runtime::impl_serde!(StartPhoneAudio2Request {
     operation_id: "operationId",
     phone_number: "phoneNumber",
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     to: required("to"),
     custom_content: "customContent",
@@ -115,7 +115,7 @@ pub struct StartPhoneAudio2Query {
 }
 
 ucwa_runtime::impl_serialize!(StartPhoneAudio2Query {
-    to: "to",
+    to,
     ..extra
 });
 

@@ -17,7 +17,7 @@ pub struct StartPhoneAudioOnBehalfOfDelegator {
 }
 
 ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegator {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -88,12 +88,12 @@ pub struct StartPhoneAudioOnBehalfOfDelegatorRequest {
 ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegatorRequest {
     operation_id: "operationId",
     phone_number: "phoneNumber",
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     to: required("to"),
     custom_content: "customContent",
-    delegator: "delegator",
+    delegator,
     ..extra
 });
 

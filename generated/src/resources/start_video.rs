@@ -17,7 +17,7 @@ pub struct StartVideo {
 }
 
 ucwa_runtime::impl_serde!(StartVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -88,8 +88,8 @@ pub struct StartVideoRequest {
 ucwa_runtime::impl_serde!(StartVideoRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
-    subject: "subject",
+    importance,
+    subject,
     thread_id: "threadId",
     media_offer: "mediaOffer",
     session_context: "sessionContext",

@@ -16,7 +16,7 @@ pub struct StopAudio {
 }
 
 ucwa_runtime::impl_serde!(StopAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct StopAudioRequest {
 }
 
 ucwa_runtime::impl_serde!(StopAudioRequest {
-    reason: "reason",
+    reason,
     ..extra
 });
 
@@ -92,10 +92,7 @@ pub struct StopAudioQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(StopAudioQuery {
-    reason: "reason",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(StopAudioQuery { reason, ..extra });
 
 impl Post for StopAudio {
     type Body = StopAudioRequest;

@@ -16,7 +16,7 @@ pub struct StopAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(StopAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -78,7 +78,7 @@ pub struct StopAudioVideoRequest {
 }
 
 ucwa_runtime::impl_serde!(StopAudioVideoRequest {
-    reason: "reason",
+    reason,
     ..extra
 });
 
@@ -94,7 +94,7 @@ pub struct StopAudioVideoQuery {
 }
 
 ucwa_runtime::impl_serialize!(StopAudioVideoQuery {
-    reason: "reason",
+    reason,
     ..extra
 });
 

@@ -15,7 +15,7 @@ pub struct StopMessaging {
 }
 
 ucwa_runtime::impl_serde!(StopMessaging {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

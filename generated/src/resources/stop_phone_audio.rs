@@ -15,7 +15,7 @@ pub struct StopPhoneAudio {
 }
 
 ucwa_runtime::impl_serde!(StopPhoneAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct StopSubscriptionToContactsAndGroups {
 }
 
 ucwa_runtime::impl_serde!(StopSubscriptionToContactsAndGroups {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

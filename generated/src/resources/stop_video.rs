@@ -16,7 +16,7 @@ pub struct StopVideo {
 }
 
 ucwa_runtime::impl_serde!(StopVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -77,7 +77,7 @@ pub struct StopVideoRequest {
 }
 
 ucwa_runtime::impl_serde!(StopVideoRequest {
-    reason: "reason",
+    reason,
     ..extra
 });
 
@@ -92,10 +92,7 @@ pub struct StopVideoQuery {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serialize!(StopVideoQuery {
-    reason: "reason",
-    ..extra
-});
+ucwa_runtime::impl_serialize!(StopVideoQuery { reason, ..extra });
 
 impl Post for StopVideo {
     type Body = StopVideoRequest;

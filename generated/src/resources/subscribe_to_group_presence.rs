@@ -16,7 +16,7 @@ pub struct SubscribeToGroupPresence {
 }
 
 ucwa_runtime::impl_serde!(SubscribeToGroupPresence {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

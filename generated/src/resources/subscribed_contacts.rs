@@ -16,7 +16,7 @@ pub struct SubscribedContacts {
 }
 
 ucwa_runtime::impl_serde!(SubscribedContacts {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -34,7 +34,7 @@ pub struct SubscribedContactsLinks {
 
 ucwa_runtime::impl_serde!(SubscribedContactsLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     ..extra
 });
 

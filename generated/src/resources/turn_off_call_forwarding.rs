@@ -15,7 +15,7 @@ pub struct TurnOffCallForwarding {
 }
 
 ucwa_runtime::impl_serde!(TurnOffCallForwarding {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

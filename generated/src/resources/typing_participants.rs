@@ -15,7 +15,7 @@ pub struct TypingParticipants {
 }
 
 ucwa_runtime::impl_serde!(TypingParticipants {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

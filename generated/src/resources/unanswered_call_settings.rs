@@ -24,9 +24,9 @@ pub struct UnansweredCallSettings {
 }
 
 ucwa_runtime::impl_serde!(UnansweredCallSettings {
-    rel: "rel",
+    rel,
     ring_delay: "ringDelay",
-    target: "target",
+    target,
     links: "_links",
     ..extra
 });
@@ -50,7 +50,7 @@ pub struct UnansweredCallSettingsLinks {
 
 ucwa_runtime::impl_serde!(UnansweredCallSettingsLinks {
     self_: "self",
-    contact: "contact",
+    contact,
     reset_unanswered_call_settings: "resetUnansweredCallSettings",
     unanswered_call_to_contact: "unansweredCallToContact",
     unanswered_call_to_voicemail: "unansweredCallToVoicemail",
@@ -130,7 +130,7 @@ pub struct UnansweredCallSettingsRequest {
 
 ucwa_runtime::impl_serde!(UnansweredCallSettingsRequest {
     ring_delay: "ringDelay",
-    target: "target",
+    target,
     ..extra
 });
 

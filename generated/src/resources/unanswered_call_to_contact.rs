@@ -15,7 +15,7 @@ pub struct UnansweredCallToContact {
 }
 
 ucwa_runtime::impl_serde!(UnansweredCallToContact {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

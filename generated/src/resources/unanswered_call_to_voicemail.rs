@@ -15,7 +15,7 @@ pub struct UnansweredCallToVoicemail {
 }
 
 ucwa_runtime::impl_serde!(UnansweredCallToVoicemail {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct UnmuteAudio {
 }
 
 ucwa_runtime::impl_serde!(UnmuteAudio {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

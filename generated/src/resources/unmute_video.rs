@@ -15,7 +15,7 @@ pub struct UnmuteVideo {
 }
 
 ucwa_runtime::impl_serde!(UnmuteVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -16,7 +16,7 @@ pub struct User {
 }
 
 ucwa_runtime::impl_serde!(User {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -38,9 +38,9 @@ pub struct UserLinks {
 
 ucwa_runtime::impl_serde!(UserLinks {
     self_: "self",
-    applications: "applications",
-    redirect: "redirect",
-    xframe: "xframe",
+    applications,
+    redirect,
+    xframe,
     ..extra
 });
 

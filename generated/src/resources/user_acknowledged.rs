@@ -15,7 +15,7 @@ pub struct UserAcknowledged {
 }
 
 ucwa_runtime::impl_serde!(UserAcknowledged {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

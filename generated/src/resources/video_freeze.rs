@@ -15,7 +15,7 @@ pub struct VideoFreeze {
 }
 
 ucwa_runtime::impl_serde!(VideoFreeze {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct VideoLockedOnParticipant {
 }
 
 ucwa_runtime::impl_serde!(VideoLockedOnParticipant {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

@@ -15,7 +15,7 @@ pub struct Xframe {
 }
 
 ucwa_runtime::impl_serde!(Xframe {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

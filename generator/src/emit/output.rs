@@ -258,10 +258,10 @@ mod tests {
                 to: required("to"),
                 ..extra
             })),
-            call(quote!(#long { a: "a", ..extra })),
+            call(quote!(#long { a, b: "B", ..extra })),
         ];
         let text = format_segments("", segments).unwrap();
-        let expected = "ucwa_runtime::impl_serde!(Short { ..extra });\n\nucwa_runtime::impl_serde!(Two {\n    r#type: \"type\",\n    to: required(\"to\"),\n    ..extra\n});\n\nucwa_runtime::impl_serde!(LONG {\n    a: \"a\",\n    ..extra\n});\n";
+        let expected = "ucwa_runtime::impl_serde!(Short { ..extra });\n\nucwa_runtime::impl_serde!(Two {\n    r#type: \"type\",\n    to: required(\"to\"),\n    ..extra\n});\n\nucwa_runtime::impl_serde!(LONG {\n    a,\n    b: \"B\",\n    ..extra\n});\n";
         assert_eq!(text, expected.replace("LONG", &"Long".repeat(30)));
     }
 }

@@ -182,11 +182,13 @@ impl ObjectStruct<'_> {
                 pub extra: Map<String, Value>,
             }
         };
-        // `field: "key"`, or `field: required("key")` for a field that is no `Option`.
+        // `field` where the key is the field's name, `field: "key"` where it
+        // is not, `field: required("key")` for a field that is no `Option`.
         let keys = fields.iter().map(|f| {
             let (ident, key) = (&f.ident, f.key);
             match f.required {
                 true => quote!(#ident: required(#key)),
+                false if *ident == key => quote!(#ident),
                 false => quote!(#ident: #key),
             }
         });

@@ -34,9 +34,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        ucwa_runtime::impl_serde!(
-            BoxResource { rel : "rel", inner : "inner", links : "_links", ..extra }
-        );
+        ucwa_runtime::impl_serde!(BoxResource { rel, inner, links : "_links", ..extra });
         /// The documented links of [`BoxResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct BoxResourceLinks {
@@ -84,7 +82,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            DefaultResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+            DefaultResource { rel, inner, links : "_links", ..extra }
         );
         /// The documented links of [`DefaultResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -132,9 +130,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        ucwa_runtime::impl_serde!(
-            ErrResource { rel : "rel", inner : "inner", links : "_links", ..extra }
-        );
+        ucwa_runtime::impl_serde!(ErrResource { rel, inner, links : "_links", ..extra });
         /// The documented links of [`ErrResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct ErrResourceLinks {
@@ -182,7 +178,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            LinkResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+            LinkResource { rel, inner, links : "_links", ..extra }
         );
         /// The documented links of [`LinkResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -231,7 +227,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            NoneResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+            NoneResource { rel, inner, links : "_links", ..extra }
         );
         /// The documented links of [`NoneResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -279,9 +275,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        ucwa_runtime::impl_serde!(
-            OkResource { rel : "rel", inner : "inner", links : "_links", ..extra }
-        );
+        ucwa_runtime::impl_serde!(OkResource { rel, inner, links : "_links", ..extra });
         /// The documented links of [`OkResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct OkResourceLinks {
@@ -328,7 +322,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            Self_ { rel : "rel", r#async : "async", links : "_links", ..extra }
+            Self_ { rel, r#async : "async", links : "_links", ..extra }
         );
         /// The documented links of [`Self_`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -366,7 +360,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            SomeResource { rel : "rel", inner : "inner", links : "_links", ..extra }
+            SomeResource { rel, inner, links : "_links", ..extra }
         );
         /// The documented links of [`SomeResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -415,7 +409,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            StringResource { rel : "rel", vec : "Vec", links : "_links", ..extra }
+            StringResource { rel, vec : "Vec", links : "_links", ..extra }
         );
         /// The documented links of [`StringResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -465,9 +459,8 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            VecResource { rel : "rel", items : "items", choice : "choice", outcome :
-            "outcome", value : "value", links : "_links", embedded : "_embedded", ..extra
-            }
+            VecResource { rel, items, choice, outcome, value, links : "_links", embedded
+            : "_embedded", ..extra }
         );
         /// The documented links of [`VecResource`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -576,8 +569,7 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            VecResourceRequest { choice : required("choice"), outcome : "outcome", list :
-            "list", ..extra }
+            VecResourceRequest { choice : required("choice"), outcome, list, ..extra }
         );
         impl RequestBody for VecResourceRequest {
             const XML_SHAPE: &'static Shape = &Shape {
@@ -633,8 +625,8 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            Type { rel : "rel", self_ : "self", r#type : "type", type_2 : "Type", r#move
-            : "move", r#ref : "ref", extra_2 : "extra", n1st : "1st", gr_u00f6_u00df_e :
+            Type { rel, self_ : "self", r#type : "type", type_2 : "Type", r#move :
+            "move", r#ref : "ref", extra_2 : "extra", n1st : "1st", gr_u00f6_u00df_e :
             "größe", unnamed : "_", unnamed_2 : "", option : "Option", links :
             "_links", embedded : "_embedded", ..extra }
         );
@@ -657,8 +649,8 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            TypeLinks2 { self_ : "self", from : "from", from_2 : "From", crate_ :
-            "crate", self_2 : "Self", r#async : "async", ..extra }
+            TypeLinks2 { self_ : "self", from, from_2 : "From", crate_ : "crate", self_2
+            : "Self", r#async : "async", ..extra }
         );
         /// Resources embedded in [`Type`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -793,7 +785,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        ucwa_runtime::impl_serde!(TypeLinks { rel : "rel", links : "_links", ..extra });
+        ucwa_runtime::impl_serde!(TypeLinks { rel, links : "_links", ..extra });
         /// The documented links of [`TypeLinks`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct TypeLinksLinks {

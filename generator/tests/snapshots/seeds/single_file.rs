@@ -39,9 +39,8 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(
-            AudioVideoNegotiation { rel : "rel", ms_accepted_content_id :
-            "msAcceptedContentId", remote_endpoint : "remoteEndpoint", state : "state",
-            links : "_links", ..extra }
+            AudioVideoNegotiation { rel, ms_accepted_content_id : "msAcceptedContentId",
+            remote_endpoint : "remoteEndpoint", state, links : "_links", ..extra }
         );
         /// The documented links of [`AudioVideoNegotiation`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,9 +123,7 @@ pub mod resources {
             /// Properties this version of the docs does not list, kept so that encoding gives them back.
             pub extra: Map<String, Value>,
         }
-        ucwa_runtime::impl_serde!(
-            StartAudioVideo { rel : "rel", links : "_links", ..extra }
-        );
+        ucwa_runtime::impl_serde!(StartAudioVideo { rel, links : "_links", ..extra });
         /// The documented links of [`StartAudioVideo`], by rel.
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct StartAudioVideoLinks {
@@ -172,8 +169,8 @@ pub mod resources {
         }
         ucwa_runtime::impl_serde!(
             StartAudioVideoRequest { operation_id : "operationId", to : required("to"),
-            importance : "importance", join_audio_muted : "joinAudioMuted", media_offer :
-            "mediaOffer", ..extra }
+            importance, join_audio_muted : "joinAudioMuted", media_offer : "mediaOffer",
+            ..extra }
         );
         impl RequestBody for StartAudioVideoRequest {
             const XML_SHAPE: &'static Shape = &Shape {

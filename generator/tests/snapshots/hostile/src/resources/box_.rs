@@ -18,8 +18,8 @@ pub struct BoxResource {
 }
 
 ucwa_runtime::impl_serde!(BoxResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

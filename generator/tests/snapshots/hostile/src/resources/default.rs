@@ -18,8 +18,8 @@ pub struct DefaultResource {
 }
 
 ucwa_runtime::impl_serde!(DefaultResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

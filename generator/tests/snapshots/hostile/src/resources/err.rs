@@ -18,8 +18,8 @@ pub struct ErrResource {
 }
 
 ucwa_runtime::impl_serde!(ErrResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

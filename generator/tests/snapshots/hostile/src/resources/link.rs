@@ -18,8 +18,8 @@ pub struct LinkResource {
 }
 
 ucwa_runtime::impl_serde!(LinkResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

@@ -18,8 +18,8 @@ pub struct NoneResource {
 }
 
 ucwa_runtime::impl_serde!(NoneResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

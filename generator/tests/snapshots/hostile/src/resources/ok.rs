@@ -18,8 +18,8 @@ pub struct OkResource {
 }
 
 ucwa_runtime::impl_serde!(OkResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

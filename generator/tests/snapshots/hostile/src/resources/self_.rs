@@ -17,7 +17,7 @@ pub struct Self_ {
 }
 
 ucwa_runtime::impl_serde!(Self_ {
-    rel: "rel",
+    rel,
     r#async: "async",
     links: "_links",
     ..extra

@@ -18,8 +18,8 @@ pub struct SomeResource {
 }
 
 ucwa_runtime::impl_serde!(SomeResource {
-    rel: "rel",
-    inner: "inner",
+    rel,
+    inner,
     links: "_links",
     ..extra
 });

@@ -18,7 +18,7 @@ pub struct StringResource {
 }
 
 ucwa_runtime::impl_serde!(StringResource {
-    rel: "rel",
+    rel,
     vec: "Vec",
     links: "_links",
     ..extra

@@ -41,7 +41,7 @@ pub struct Type {
 }
 
 ucwa_runtime::impl_serde!(Type {
-    rel: "rel",
+    rel,
     self_: "self",
     r#type: "type",
     type_2: "Type",
@@ -79,7 +79,7 @@ pub struct TypeLinks2 {
 
 ucwa_runtime::impl_serde!(TypeLinks2 {
     self_: "self",
-    from: "from",
+    from,
     from_2: "From",
     crate_: "crate",
     self_2: "Self",

@@ -15,7 +15,7 @@ pub struct TypeLinks {
 }
 
 ucwa_runtime::impl_serde!(TypeLinks {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });

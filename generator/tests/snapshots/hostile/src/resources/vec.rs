@@ -30,11 +30,11 @@ pub struct VecResource {
 }
 
 ucwa_runtime::impl_serde!(VecResource {
-    rel: "rel",
-    items: "items",
-    choice: "choice",
-    outcome: "outcome",
-    value: "value",
+    rel,
+    items,
+    choice,
+    outcome,
+    value,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -165,8 +165,8 @@ pub struct VecResourceRequest {
 
 ucwa_runtime::impl_serde!(VecResourceRequest {
     choice: required("choice"),
-    outcome: "outcome",
-    list: "list",
+    outcome,
+    list,
     ..extra
 });
 

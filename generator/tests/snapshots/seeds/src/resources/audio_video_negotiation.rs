@@ -23,10 +23,10 @@ pub struct AudioVideoNegotiation {
 }
 
 ucwa_runtime::impl_serde!(AudioVideoNegotiation {
-    rel: "rel",
+    rel,
     ms_accepted_content_id: "msAcceptedContentId",
     remote_endpoint: "remoteEndpoint",
-    state: "state",
+    state,
     links: "_links",
     ..extra
 });

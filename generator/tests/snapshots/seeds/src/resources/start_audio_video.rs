@@ -16,7 +16,7 @@ pub struct StartAudioVideo {
 }
 
 ucwa_runtime::impl_serde!(StartAudioVideo {
-    rel: "rel",
+    rel,
     links: "_links",
     ..extra
 });
@@ -75,7 +75,7 @@ pub struct StartAudioVideoRequest {
 ucwa_runtime::impl_serde!(StartAudioVideoRequest {
     operation_id: "operationId",
     to: required("to"),
-    importance: "importance",
+    importance,
     join_audio_muted: "joinAudioMuted",
     media_offer: "mediaOffer",
     ..extra
