@@ -38,24 +38,16 @@ pub struct Extracted {
 /// carry a markdown-looking line inside a sample (a `#### JSON Response` that
 /// a broken fence swallowed), so the form with more such lines wins.
 pub fn detect_format(text: &str) -> PageFormat {
-    let markdown = text
-        .lines()
-        .filter(|line| vocabulary::is_markdown_structure(line))
-        .count();
-    // Lines naming sections only matter against markdown lines: a page with
-    // none is rendered text without counting them.
-    let rendered = match markdown {
-        0 => 0,
-        _ => text
-            .lines()
-            .filter(|line| {
-                !vocabulary::is_markdown_structure(line)
-                    && vocabulary::Section::of_line(line).is_some()
-            })
-            .take(markdown)
-            .count(),
-    };
-    if markdown > rendered {
+    // One pass: a line is asked each question once.
+    let (mut markdown, mut section_names) = (0usize, 0usize);
+    for line in text.lines() {
+        if vocabulary::is_markdown_structure(line) {
+            markdown += 1;
+        } else if vocabulary::Section::of_line(line).is_some() {
+            section_names += 1;
+        }
+    }
+    if markdown > section_names {
         PageFormat::Markdown
     } else {
         PageFormat::Rendered

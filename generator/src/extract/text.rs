@@ -119,7 +119,15 @@ fn strip_html_tags(text: &str) -> String {
 
 /// Whitespace runs collapsed to one space, trimmed.
 pub fn normalise_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Asked of every heading, cell and paragraph: one string, no word list.
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 #[cfg(test)]

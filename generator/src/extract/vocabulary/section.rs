@@ -116,9 +116,11 @@ impl Section {
         }
         let words = text.split_whitespace().take(9).count();
         // Sample lines (`"_links" : {`) and markup are not phrases.
-        let phrase = text
-            .chars()
-            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "-:?'()/".contains(c));
+        let phrase = text.chars().all(|c| {
+            c.is_alphanumeric()
+                || c.is_whitespace()
+                || matches!(c, '-' | ':' | '?' | '\'' | '(' | ')' | '/')
+        });
         if words > 8 || !phrase {
             return None;
         }
