@@ -157,7 +157,7 @@ struct Prepared {
 /// Takes the sample bodies out of `documents` (see [`samples::classify`]).
 fn prepare(documents: &mut [Document]) -> Result<Prepared, Error> {
     documents.iter_mut().for_each(forget_what_code_never_shows);
-    let model = Model::build(documents)?;
+    let model = Model::build_releasing(documents)?;
     keep_only_the_samples(documents);
     let (samples, _) = samples::classify(documents, &model);
     Ok(Prepared { model, samples })
@@ -204,26 +204,30 @@ pub fn forget_what_code_never_shows(document: &mut Document) {
 /// (see [`samples::classify`]); the rest is cleared so the samples reuse
 /// its memory.
 fn keep_only_the_samples(documents: &mut [Document]) {
-    for document in documents {
-        document.description = String::new();
-        document.properties = Vec::new();
-        document.links = Vec::new();
-        document.embedded = Vec::new();
-        document.array_rels = Vec::new();
-        document.members = Vec::new();
-        for operation in &mut document.operations {
-            operation.description = String::new();
-            operation.query_parameters = Vec::new();
-            operation.request_body = Vec::new();
-            operation.response_body = Vec::new();
-            operation.errors = Vec::new();
-        }
-        for event in &mut document.events {
-            event.resource = String::new();
-            event.priority = String::new();
-            event.sender = String::new();
-            event.reason = String::new();
-        }
+    documents.iter_mut().for_each(keep_only_its_samples);
+}
+
+/// [`keep_only_the_samples`] for one document: what
+/// [`Model::build_releasing`] does to each resource document once it is built.
+fn keep_only_its_samples(document: &mut Document) {
+    document.description = String::new();
+    document.properties = Vec::new();
+    document.links = Vec::new();
+    document.embedded = Vec::new();
+    document.array_rels = Vec::new();
+    document.members = Vec::new();
+    for operation in &mut document.operations {
+        operation.description = String::new();
+        operation.query_parameters = Vec::new();
+        operation.request_body = Vec::new();
+        operation.response_body = Vec::new();
+        operation.errors = Vec::new();
+    }
+    for event in &mut document.events {
+        event.resource = String::new();
+        event.priority = String::new();
+        event.sender = String::new();
+        event.reason = String::new();
     }
 }
 
