@@ -68,7 +68,7 @@ pub fn crate_files(
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut files = BTreeMap::new();
     // A copy, because preparing takes the sample bodies out of the documents.
-    build_crate(prepare(&mut documents.to_vec())?, options, |path, file| {
+    build_crate(prepare(documents.to_vec())?, options, |path, file| {
         let mut text = String::new();
         write_file(file, &mut |piece| {
             text.push_str(piece);
@@ -84,12 +84,11 @@ pub fn crate_files(
 /// the documents (dropped once the model is built) nor the text of more than
 /// one file are held: what keeps a large schema within bounded memory.
 pub fn write_crate(
-    mut documents: Vec<Document>,
+    documents: Vec<Document>,
     options: &CrateOptions,
     out: &mut StagedTree,
 ) -> Result<(), Error> {
-    let prepared = prepare(&mut documents)?;
-    drop(documents);
+    let prepared = prepare(documents)?;
     build_crate(prepared, options, |path, file| {
         out.start(&path)?;
         write_file(file, &mut |piece| out.push(piece))
@@ -133,7 +132,7 @@ pub fn crate_sources(
     options: &CrateOptions,
 ) -> Result<BTreeMap<String, Source>, Error> {
     let mut sources = BTreeMap::new();
-    build_crate(prepare(&mut documents.to_vec())?, options, |path, file| {
+    build_crate(prepare(documents.to_vec())?, options, |path, file| {
         let source = match file {
             Lazy::Text(text) => Source::Text(text),
             Lazy::Rust { header, segments } => Source::Rust {
@@ -155,10 +154,10 @@ struct Prepared {
 }
 
 /// Takes the sample bodies out of `documents` (see [`samples::classify`]).
-fn prepare(documents: &mut [Document]) -> Result<Prepared, Error> {
+fn prepare(mut documents: Vec<Document>) -> Result<Prepared, Error> {
     documents.iter_mut().for_each(forget_what_code_never_shows);
-    let model = Model::build(documents)?;
-    keep_only_the_samples(documents);
+    let model = Model::build_releasing(&mut documents)?;
+    keep_only_the_samples(&mut documents);
     let (samples, _) = samples::classify(documents, &model);
     Ok(Prepared { model, samples })
 }
@@ -204,26 +203,30 @@ pub fn forget_what_code_never_shows(document: &mut Document) {
 /// (see [`samples::classify`]); the rest is cleared so the samples reuse
 /// its memory.
 fn keep_only_the_samples(documents: &mut [Document]) {
-    for document in documents {
-        document.description = String::new();
-        document.properties = Vec::new();
-        document.links = Vec::new();
-        document.embedded = Vec::new();
-        document.array_rels = Vec::new();
-        document.members = Vec::new();
-        for operation in &mut document.operations {
-            operation.description = String::new();
-            operation.query_parameters = Vec::new();
-            operation.request_body = Vec::new();
-            operation.response_body = Vec::new();
-            operation.errors = Vec::new();
-        }
-        for event in &mut document.events {
-            event.resource = String::new();
-            event.priority = String::new();
-            event.sender = String::new();
-            event.reason = String::new();
-        }
+    documents.iter_mut().for_each(keep_only_its_samples);
+}
+
+/// [`keep_only_the_samples`] for one document: what
+/// [`Model::build_releasing`] does to each resource document once it is built.
+fn keep_only_its_samples(document: &mut Document) {
+    document.description = String::new();
+    document.properties = Vec::new();
+    document.links = Vec::new();
+    document.embedded = Vec::new();
+    document.array_rels = Vec::new();
+    document.members = Vec::new();
+    for operation in &mut document.operations {
+        operation.description = String::new();
+        operation.query_parameters = Vec::new();
+        operation.request_body = Vec::new();
+        operation.response_body = Vec::new();
+        operation.errors = Vec::new();
+    }
+    for event in &mut document.events {
+        event.resource = String::new();
+        event.priority = String::new();
+        event.sender = String::new();
+        event.reason = String::new();
     }
 }
 
@@ -478,7 +481,7 @@ pub fn single_file(documents: &[Document], options: &CrateOptions) -> Result<Str
 /// How many samples the generated tests exercise, reject, or cannot test.
 pub fn sample_counts(documents: &[Document]) -> Result<SampleCounts, Error> {
     let model = Model::build(documents)?;
-    Ok(samples::classify(&mut documents.to_vec(), &model).1)
+    Ok(samples::classify(documents.to_vec(), &model).1)
 }
 
 fn crate_ident(crate_name: &str) -> Result<String, Error> {

@@ -176,26 +176,70 @@ fn checked(name: String) -> Result<String, Error> {
     }
 }
 
+/// The documents [`Model::build`] reads: borrowed, or owned by a caller
+/// that wants each resource document's tables freed as soon as its resource
+/// is built, so the model grows into their memory instead of beside it.
+trait Documents {
+    fn all(&self) -> &[Document];
+    /// The resource of `all()[index]` is built: nothing reads its tables again.
+    fn built(&mut self, index: usize);
+}
+
+impl Documents for &[Document] {
+    fn all(&self) -> &[Document] {
+        self
+    }
+
+    fn built(&mut self, _index: usize) {}
+}
+
+impl Documents for &mut [Document] {
+    fn all(&self) -> &[Document] {
+        self
+    }
+
+    fn built(&mut self, index: usize) {
+        super::keep_only_its_samples(&mut self[index]);
+    }
+}
+
 impl Model {
     pub fn build(documents: &[Document]) -> Result<Model, Error> {
-        let mut sorted: Vec<&Document> = documents.iter().collect();
-        sorted.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        Model::build_from(documents)
+    }
+
+    /// [`Model::build`], clearing each resource document down to what
+    /// `keep_only_the_samples` keeps as soon as its resource is built: the
+    /// documents and the model are then never both whole in memory.
+    pub(super) fn build_releasing(documents: &mut [Document]) -> Result<Model, Error> {
+        Model::build_from(documents)
+    }
+
+    fn build_from(mut documents: impl Documents) -> Result<Model, Error> {
+        let docs = documents.all();
+        let mut sorted: Vec<usize> = (0..docs.len()).collect();
+        sorted.sort_by(|&a, &b| {
+            let (a, b) = (&docs[a], &docs[b]);
+            (a.kind, &a.name).cmp(&(b.kind, &b.name))
+        });
         let mut seen = BTreeSet::new();
-        for doc in &sorted {
-            if !seen.insert(doc.name.as_str()) {
+        for &index in &sorted {
+            if !seen.insert(docs[index].name.as_str()) {
                 return Err(generate_error(format!(
                     "two schema documents are both named `{}`",
-                    doc.name
+                    docs[index].name
                 )));
             }
         }
-        let (resource_docs, enum_docs): (Vec<&Document>, Vec<&Document>) =
-            sorted.into_iter().partition(|d| d.kind == Kind::Resource);
+        let (resource_docs, enum_docs): (Vec<usize>, Vec<usize>) = sorted
+            .into_iter()
+            .partition(|&index| docs[index].kind == Kind::Resource);
+        let of = |indices: &[usize]| indices.iter().map(|&i| &docs[i]).collect::<Vec<_>>();
 
         // One namespace for enums and resources: a resource module imports
         // the enums its fields use next to the resources its links point to.
         let mut types = Scope::with_reserved(names::USED_NAMES);
-        let enums = build_enums(&enum_docs, &mut types)?;
+        let enums = build_enums(&of(&enum_docs), &mut types)?;
         let enum_types: BTreeMap<&str, &str> = enums
             .iter()
             .map(|e| (e.name.as_str(), e.ident.as_str()))
@@ -204,24 +248,29 @@ impl Model {
         let mut modules = Scope::with_reserved(&[&["mod"], names::USED_MODULES].concat());
         let mut resource_types = BTreeMap::new();
         let mut skeletons = Vec::new();
-        for doc in &resource_docs {
-            let ident = checked(types.claim(names::type_name(&doc.name, "Resource")))?;
-            let module = checked(modules.claim(names::module(&doc.name)))?;
-            resource_types.insert(doc.name.as_str(), ident.clone());
-            skeletons.push((doc, ident, module));
+        for &index in &resource_docs {
+            let name = &docs[index].name;
+            let ident = checked(types.claim(names::type_name(name, "Resource")))?;
+            let module = checked(modules.claim(names::module(name)))?;
+            resource_types.insert(name.clone(), ident.clone());
+            skeletons.push((index, ident, module));
         }
+        // Before any document is cleared; its error still comes after theirs.
+        let subcodes = subcodes(&of(&resource_docs));
         let lookup = TypeLookup::new(&resource_types, &enum_types);
         let mut kinds = Scope::with_reserved(RESERVED_VARIANTS);
         let mut resources = Vec::new();
-        for (doc, ident, module) in skeletons {
+        for (index, ident, module) in skeletons {
+            let doc = &documents.all()[index];
             let mut resource = build_resource(doc, ident, module, &mut types, &lookup)?;
             resource.kind_variant = checked(kinds.claim(names::camel(&doc.name)))?;
             resources.push(resource);
+            documents.built(index);
         }
         Ok(Model {
             resources,
             enums,
-            subcodes: subcodes(&resource_docs)?,
+            subcodes: subcodes?,
         })
     }
 
@@ -231,7 +280,7 @@ impl Model {
 }
 
 struct TypeLookup<'a> {
-    resources: &'a BTreeMap<&'a str, String>,
+    resources: &'a BTreeMap<String, String>,
     /// Lowercased name → the resource's ident, or None when several names fold to it.
     /// Built once, so a lookup that misses the exact name is not a scan of every resource.
     folded: BTreeMap<String, Option<&'a str>>,
@@ -239,10 +288,7 @@ struct TypeLookup<'a> {
 }
 
 impl<'a> TypeLookup<'a> {
-    fn new(
-        resources: &'a BTreeMap<&'a str, String>,
-        enums: &'a BTreeMap<&'a str, &'a str>,
-    ) -> Self {
+    fn new(resources: &'a BTreeMap<String, String>, enums: &'a BTreeMap<&'a str, &'a str>) -> Self {
         let mut folded = BTreeMap::new();
         for (name, ident) in resources {
             folded
@@ -571,14 +617,14 @@ mod tests {
 
     #[test]
     fn resources_are_found_by_exact_name_then_by_the_one_name_equal_without_case() {
-        let resources: BTreeMap<&str, String> = [
+        let resources: BTreeMap<String, String> = [
             ("me", "Me"),
             ("audioVideo", "AudioVideo"),
             ("Contact", "Contact"),
             ("contact", "Contact2"),
         ]
         .into_iter()
-        .map(|(name, ident)| (name, ident.to_string()))
+        .map(|(name, ident)| (name.to_string(), ident.to_string()))
         .collect();
         let enums = BTreeMap::new();
         let lookup = TypeLookup::new(&resources, &enums);
@@ -589,5 +635,34 @@ mod tests {
         // Two names fold to `contact`: without an exact match, neither is guessed.
         assert_eq!(lookup.resource("CONTACT"), None);
         assert_eq!(lookup.resource("people"), None);
+    }
+
+    #[test]
+    fn building_while_releasing_the_documents_makes_the_same_model_and_keeps_the_samples() {
+        let schema = crate::workspace::repository_root().join("schema");
+        let mut documents: Vec<Document> = crate::pipeline::load_schema(&schema)
+            .expect("the committed schema loads")
+            .into_iter()
+            .map(|(_, document)| document)
+            .collect();
+        let samples = |documents: &[Document]| -> Vec<String> {
+            documents
+                .iter()
+                .flat_map(|d| d.operations.iter().flat_map(|o| &o.examples))
+                .map(|e| e.body.clone())
+                .collect()
+        };
+        let (model, kept) = (Model::build(&documents).unwrap(), samples(&documents));
+        let released = Model::build_releasing(&mut documents).unwrap();
+        assert_eq!(format!("{released:?}"), format!("{model:?}"));
+        assert_eq!(samples(&documents), kept);
+        let resources = documents.iter().filter(|d| d.kind == Kind::Resource);
+        for document in resources {
+            assert!(document.properties.is_empty() && document.links.is_empty());
+            assert!(document
+                .operations
+                .iter()
+                .all(|o| o.request_body.is_empty()));
+        }
     }
 }
