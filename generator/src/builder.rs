@@ -24,7 +24,6 @@
 use crate::commands::{self, Sources};
 use crate::emit::{self, CrateOptions};
 use crate::error::{Error, Warning};
-use crate::output::{self, Contents, FileTree, Target};
 use crate::pipeline::Skipped;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -144,12 +143,7 @@ impl Builder {
         let code = emit::single_file(&loaded.documents, &options)
             .map_err(|e| e.naming(read_from.unwrap_or(Path::new("(no input)"))))?;
         let file_name = self.file_name.as_deref().unwrap_or("ucwa.rs");
-        let target = Target {
-            dir: &out_dir,
-            contents: Contents::Files,
-            force: self.force,
-        };
-        output::write_tree(target, &FileTree::from([(file_name.to_string(), code)]))?;
+        commands::write_file_into(&out_dir, file_name.to_string(), code, self.force)?;
         for warning in &loaded.warnings {
             eprintln!("{warning}");
         }

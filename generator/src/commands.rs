@@ -346,6 +346,17 @@ pub fn write_single_file(file: &Path, contents: String, force: bool) -> Result<(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    write_file_into(dir, name, contents, force)
+}
+
+/// Writes the file `name` in `dir` as [`write_single_file`] does; the
+/// build.rs [`Builder`](crate::Builder) writes its file through this too.
+pub(crate) fn write_file_into(
+    dir: &Path,
+    name: String,
+    contents: String,
+    force: bool,
+) -> Result<(), Error> {
     let target = Target {
         dir,
         contents: Contents::Files,
