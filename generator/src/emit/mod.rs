@@ -25,7 +25,7 @@ pub use samples::SampleCounts;
 
 use crate::error::Error;
 use crate::output::StagedTree;
-use crate::schema::Document;
+use crate::schema::{Document, Kind};
 use index::{Index, OpenEnum};
 use model::{generate_error, Model};
 pub use output::Segment;
@@ -157,7 +157,11 @@ struct Prepared {
 fn prepare(mut documents: Vec<Document>) -> Result<Prepared, Error> {
     documents.iter_mut().for_each(forget_what_code_never_shows);
     let model = Model::build_releasing(&mut documents)?;
-    keep_only_the_samples(&mut documents);
+    // The resource documents were cleared as each was built.
+    documents
+        .iter_mut()
+        .filter(|document| document.kind == Kind::Enumeration)
+        .for_each(keep_only_its_samples);
     let (samples, _) = samples::classify(documents, &model);
     Ok(Prepared { model, samples })
 }
@@ -199,15 +203,10 @@ pub fn forget_what_code_never_shows(document: &mut Document) {
     }
 }
 
-/// Once the model is built, the documents matter only for their samples
-/// (see [`samples::classify`]); the rest is cleared so the samples reuse
-/// its memory.
-fn keep_only_the_samples(documents: &mut [Document]) {
-    documents.iter_mut().for_each(keep_only_its_samples);
-}
-
-/// [`keep_only_the_samples`] for one document: what
-/// [`Model::build_releasing`] does to each resource document once it is built.
+/// Once the model is built, a document matters only for its samples (see
+/// [`samples::classify`]); the rest is cleared so the samples reuse its
+/// memory. [`Model::build_releasing`] does it to each resource document once
+/// its resource is built, [`prepare`] to the enumerations.
 fn keep_only_its_samples(document: &mut Document) {
     document.description = String::new();
     document.properties = Vec::new();

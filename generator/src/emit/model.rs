@@ -209,7 +209,7 @@ impl Model {
     }
 
     /// [`Model::build`], clearing each resource document down to what
-    /// `keep_only_the_samples` keeps as soon as its resource is built: the
+    /// `keep_only_its_samples` keeps as soon as its resource is built: the
     /// documents and the model are then never both whole in memory.
     pub(super) fn build_releasing(documents: &mut [Document]) -> Result<Model, Error> {
         Model::build_from(documents)
