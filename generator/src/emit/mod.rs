@@ -25,7 +25,7 @@ pub use samples::SampleCounts;
 
 use crate::error::Error;
 use crate::output::StagedTree;
-use crate::schema::{Document, Kind};
+use crate::schema::Document;
 use index::{Index, OpenEnum};
 use model::{generate_error, Model};
 pub use output::Segment;
@@ -157,11 +157,8 @@ struct Prepared {
 fn prepare(mut documents: Vec<Document>) -> Result<Prepared, Error> {
     documents.iter_mut().for_each(forget_what_code_never_shows);
     let model = Model::build_releasing(&mut documents)?;
-    // The resource documents were cleared as each was built.
-    documents
-        .iter_mut()
-        .filter(|document| document.kind == Kind::Enumeration)
-        .for_each(keep_only_its_samples);
+    // The resource documents were cleared as each was built; `classify`
+    // drops the enumerations as it starts.
     let (samples, _) = samples::classify(documents, &model);
     Ok(Prepared { model, samples })
 }
@@ -206,7 +203,7 @@ pub fn forget_what_code_never_shows(document: &mut Document) {
 /// Once the model is built, a document matters only for its samples (see
 /// [`samples::classify`]); the rest is cleared so the samples reuse its
 /// memory. [`Model::build_releasing`] does it to each resource document once
-/// its resource is built, [`prepare`] to the enumerations.
+/// its resource is built.
 fn keep_only_its_samples(document: &mut Document) {
     document.description = String::new();
     document.properties = Vec::new();
