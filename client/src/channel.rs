@@ -383,9 +383,10 @@ async fn deliver(
     body: typed::ChannelBody,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Stop> {
-    for sender in &body.sender {
-        for raw in &sender.events {
-            let event = Event::new(sender, raw.clone());
+    for mut sender in body.sender {
+        // The body is ours: move each event out rather than clone it.
+        for raw in std::mem::take(&mut sender.events) {
+            let event = Event::new(&sender, raw);
             shared.operations.observe(&event, base);
             offer(shared, Ok(ChannelItem::Event(Box::new(event))), shutdown).await?;
         }
