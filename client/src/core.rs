@@ -24,6 +24,14 @@ const MAX_TOKEN_ORIGINS: usize = 32;
 
 pub(crate) const JSON: &str = "application/json";
 
+/// A JSON answer's text, without a byte order mark; a body that is not
+/// UTF-8 is [`Error::Protocol`] naming the `expected` resource.
+pub(crate) fn json_text<'a>(url: &str, body: &'a [u8], expected: &str) -> Result<&'a str, Error> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::protocol(url, format!("expected {expected}: the body is not UTF-8")))?;
+    Ok(text.trim_start_matches('\u{feff}'))
+}
+
 /// A request ready for [`Core::execute`].
 #[derive(Clone)]
 pub(crate) struct Prepared {

@@ -3,7 +3,7 @@
 //! `redirect` links or HTTP redirects on the way, each one checked and all of
 //! them bounded.
 
-use crate::core::{Core, Exec, Prepared};
+use crate::core::{json_text, Core, Exec, Prepared};
 use crate::error::{DiscoveryAttempt, Error};
 use crate::options::RetryPolicy;
 use bytes::Bytes;
@@ -228,16 +228,11 @@ struct Links(serde_json::Map<String, serde_json::Value>);
 
 impl Links {
     fn read(url: &Url, body: &Bytes, expected: &'static str) -> Result<Links, Error> {
-        let text = std::str::from_utf8(body).map_err(|_| {
-            Error::protocol(
-                url.as_str(),
-                format!("expected {expected}: the body is not UTF-8"),
-            )
-        })?;
-        let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        let text = json_text(url.as_str(), body, expected)?;
+        let mut value: serde_json::Value = serde_json::from_str(text)
             .map_err(|error| Error::decode(url.as_str(), expected, error.into()))?;
-        match value.get("_links") {
-            Some(serde_json::Value::Object(links)) => Ok(Links(links.clone())),
+        match value.get_mut("_links").map(serde_json::Value::take) {
+            Some(serde_json::Value::Object(links)) => Ok(Links(links)),
             _ => Err(Error::protocol(
                 url.as_str(),
                 format!("expected {expected}: no _links"),

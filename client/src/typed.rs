@@ -5,6 +5,7 @@
 //! (`link.get()`, `link.post(&body)`, ...) and read the answers with their
 //! typed readers (`ucwa_runtime::operation`).
 
+use crate::core::json_text;
 use crate::error::{Error, HttpError};
 use crate::operation::Operation;
 use crate::session::Session;
@@ -61,9 +62,7 @@ pub(crate) fn decode_me(url: &str, body: &[u8]) -> Result<Me, Error> {
 }
 
 fn decode_json<T: Resource>(url: &str, body: &[u8], expected: &'static str) -> Result<T, Error> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Error::protocol(url, format!("expected {expected}: the body is not UTF-8")))?;
-    T::from_json(text.trim_start_matches('\u{feff}'))
+    T::from_json(json_text(url, body, expected)?)
         .map_err(|error| Error::decode(url, expected, error))
 }
 
