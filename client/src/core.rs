@@ -418,7 +418,7 @@ pub(crate) fn check_status(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = error_body(&response);
+    let body = ErrorBody::from_bytes(response.body());
     let mut error = HttpError {
         method: method.clone(),
         url: url.to_string(),
@@ -429,10 +429,6 @@ pub(crate) fn check_status(
     };
     error.documented = documented.and_then(|errors| error.documented_in(errors));
     Err(Error::Http(Box::new(error)))
-}
-
-fn error_body(response: &http::Response<Bytes>) -> Option<ErrorBody> {
-    ErrorBody::from_bytes(response.body())
 }
 
 #[cfg(test)]
