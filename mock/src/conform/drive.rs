@@ -446,19 +446,11 @@ impl Run<'_> {
                 return self.batch(&session, id, &step, parts).await;
             }
         }
-        self.mock.expect(id);
-        let before = self.mock.mismatches().len();
         let (http_request, reader) = prepared.request.into_parts();
-        let sent = bounded(STEP_BOUND, session.send(http_request)).await;
-        if let Some(verdict) = refused(self.mock, id, before, "request") {
-            return verdict;
-        }
-        let Some(documented) = &step.response else {
-            return Verdict::Skipped(format!("{NO_RESPONSE} (the mock accepted the request)"));
-        };
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => return documented_error(&error, documented),
+        let sent = self.send(id, &step, "request", session.send(http_request));
+        let (response, documented) = match sent.await {
+            Ok(sent) => sent,
+            Err(verdict) => return verdict,
         };
         if response.status().as_u16() != documented.status {
             return Verdict::Mismatch(format!(
@@ -475,6 +467,34 @@ impl Run<'_> {
         match untyped_problem(&outcome) {
             Some(problem) => Verdict::Mismatch(problem),
             None => Verdict::Ok,
+        }
+    }
+
+    /// Sends a step's request (or batch) as the mock expects that step: the
+    /// answer with the documented one, or the verdict when the mock refused
+    /// it, the page documents no answer, or the client got none the page
+    /// documents.
+    async fn send<'s, T>(
+        &self,
+        id: StepId,
+        step: &'s Step,
+        what: &str,
+        sending: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<(T, &'s Response), Verdict> {
+        self.mock.expect(id);
+        let before = self.mock.mismatches().len();
+        let sent = bounded(STEP_BOUND, sending).await;
+        if let Some(verdict) = refused(self.mock, id, before, what) {
+            return Err(verdict);
+        }
+        let Some(documented) = &step.response else {
+            return Err(Verdict::Skipped(format!(
+                "{NO_RESPONSE} (the mock accepted the {what})"
+            )));
+        };
+        match sent {
+            Ok(sent) => Ok((sent, documented)),
+            Err(failed) => Err(documented_error(&failed, documented)),
         }
     }
 
@@ -592,18 +612,9 @@ impl Run<'_> {
                 Err(verdict) => return verdict,
             }
         }
-        self.mock.expect(id);
-        let before = self.mock.mismatches().len();
-        let answers = bounded(STEP_BOUND, session.batch(requests)).await;
-        if let Some(verdict) = refused(self.mock, id, before, "batch") {
-            return verdict;
-        }
-        let Some(documented) = &step.response else {
-            return Verdict::Skipped(format!("{NO_RESPONSE} (the mock accepted the batch)"));
-        };
-        let answers = match answers {
-            Ok(answers) => answers,
-            Err(failed) => return documented_error(&failed, documented),
+        let answers = match self.send(id, step, "batch", session.batch(requests)).await {
+            Ok((answers, _)) => answers,
+            Err(verdict) => return verdict,
         };
         for (answer, reader) in answers.iter().zip(&readers) {
             let read = answer
