@@ -629,9 +629,14 @@ fn compare_parts(
     if comparison.counts_differ(at, "parts", expected.len(), actual.len()) {
         return;
     }
+    let at_part = Location {
+        file: std::sync::Arc::from("part"),
+        line: 1,
+    };
+    let part = |text: &str| message::part_request(text, &at_part);
     for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
         let at = format!("{at}.part[{index}]");
-        match (part_request(expected), part_request(actual)) {
+        match (part(expected), part(actual)) {
             (Some(expected), Some(actual)) => {
                 let received = ReceivedRequest {
                     method: actual.method.clone(),
@@ -654,18 +659,6 @@ fn compare_parts(
             }
             _ => compare_text(comparison, &at, expected, actual),
         }
-    }
-}
-
-/// The request inside a batch part (MIME headers, blank line, HTTP request).
-fn part_request(part: &str) -> Option<Request> {
-    let (_, message) = part
-        .split_once("\n\n")
-        .or_else(|| part.split_once("\r\n\r\n"))?;
-    let mut repairs = Vec::new();
-    match message::parse_block(message, 1, &std::sync::Arc::from("part"), &mut repairs) {
-        message::Parsed::Request(request) => Some(request),
-        _ => None,
     }
 }
 

@@ -102,6 +102,17 @@ pub(crate) enum Parsed {
     NotHttp(String),
 }
 
+/// The request inside a batch part (MIME headers, a blank line, the HTTP
+/// request), read as a block starting at `at`; its repairs are not kept.
+pub(crate) fn part_request(part: &str, at: &Location) -> Option<Request> {
+    let text = part.replace("\r\n", "\n");
+    let (_, message) = text.split_once("\n\n")?;
+    match parse_block(message, at.line, &at.file, &mut Vec::new()) {
+        Parsed::Request(request) => Some(request),
+        _ => None,
+    }
+}
+
 /// Reads a code block whose first content line is page line `first_line`.
 pub(crate) fn parse_block(
     text: &str,

@@ -5,13 +5,12 @@ use super::plan::{self, Credentials, Plan, Role, SignIn, Start};
 use super::{Report, StepReport, Verdict};
 use crate::body::Body;
 use crate::ids::IdSlots;
-use crate::message::{self, header, Parsed, Request, Response, Target};
+use crate::message::{self, header, Request, Response, Target};
 use crate::transcript::{Step, StepId, Transcript};
 use crate::{Error, MockConfig, MockServer, StepOutcome};
 use bytes::Bytes;
 use serde_json::Value;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 use ucwa::AnyResource;
 use ucwa_client::{
@@ -600,7 +599,7 @@ impl Run<'_> {
         let mut requests = Vec::new();
         let mut readers = Vec::new();
         for part in parts {
-            let Some(request) = part_request(part, &step.location) else {
+            let Some(request) = message::part_request(part, &step.location) else {
                 return Verdict::Skipped("a part of the batch is not an HTTP request".into());
             };
             match self.prepare(session, &request, None) {
@@ -744,17 +743,6 @@ fn events_problem(body: &[u8]) -> Option<String> {
                 Err(error) => Some(format!("the embedded {rel} does not decode: {error}")),
             }
         })
-}
-
-/// The request inside a batch part: MIME headers, a blank line, the request.
-fn part_request(part: &str, location: &crate::Location) -> Option<Request> {
-    let text = part.replace("\r\n", "\n");
-    let (_, message) = text.split_once("\n\n")?;
-    let file: Arc<str> = location.file.clone();
-    match message::parse_block(message, location.line, &file, &mut Vec::new()) {
-        Parsed::Request(request) => Some(request),
-        _ => None,
-    }
 }
 
 /// A form grant with the documented parameters.
