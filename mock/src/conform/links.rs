@@ -26,6 +26,7 @@
 
 use crate::ids::IdSlots;
 use serde_json::Value;
+use std::collections::VecDeque;
 use url::Url;
 
 /// Links remembered at most: later ones replace the oldest.
@@ -53,7 +54,7 @@ pub(crate) struct Resolved {
 /// The links served so far.
 #[derive(Debug, Default)]
 pub(crate) struct Links {
-    pairs: Vec<Pair>,
+    pairs: VecDeque<Pair>,
     /// The event channel's next URL.
     pub events: Option<Url>,
 }
@@ -78,9 +79,9 @@ impl Links {
             return;
         };
         if self.pairs.len() >= MAX_LINKS {
-            self.pairs.remove(0);
+            self.pairs.pop_front();
         }
-        self.pairs.push(Pair {
+        self.pairs.push_back(Pair {
             rel: rel.to_string(),
             documented_path: documented.path().to_string(),
             documented_query: documented.query_pairs().into_owned().collect(),
