@@ -64,17 +64,17 @@ impl Resource for AddAudioVideo {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddAudioVideoRequest {
-    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters. String
+    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// Gets and sets the sdp offers.ExternalResource
+    /// Gets and sets the sdp offers.
     pub media_offer: Option<Value>,
-    /// Gets the session context.The maximum length is 50 characters. String
+    /// Gets the session context.The maximum length is 50 characters.
     pub session_context: Option<String>,
-    /// Sets the audio mute status upon joining the online meeting.Nullable Boolean
+    /// Sets the audio mute status upon joining the online meeting.
     pub join_audio_muted: Option<bool>,
-    /// Sets the video mute status upon joining the online meeting.Nullable Boolean
+    /// Sets the video mute status upon joining the online meeting.
     pub join_video_muted: Option<bool>,
-    /// The contact that this invitation is to be sent to.String
+    /// The contact that this invitation is to be sent to.
     pub to: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

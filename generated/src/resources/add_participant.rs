@@ -64,9 +64,9 @@ impl Resource for AddParticipant {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddParticipantRequest {
-    /// An application-supplied identifier to track the participantInvitation created by the server.The maximum length is 50 characters. String
+    /// An application-supplied identifier to track the participantInvitation created by the server.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// The URI of the contact who is invited to this conversation.String
+    /// The URI of the contact who is invited to this conversation.
     pub to: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

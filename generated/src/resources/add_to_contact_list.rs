@@ -74,9 +74,9 @@ impl Resource for AddToContactList {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddToContactListRequest {
-    /// Distribution group display nameThe maximum length is 256 characters. String
+    /// Distribution group display nameThe maximum length is 256 characters.
     pub display_name: String,
-    /// Distribution group SMTP addressString
+    /// Distribution group SMTP address
     pub smtp_address: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

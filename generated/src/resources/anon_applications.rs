@@ -103,9 +103,9 @@ impl Resource for AnonApplications {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnonApplicationsRequest {
-    /// Gets or sets the Culture of the client. Cannot be null or empty.The maximum length is 100 characters. String
+    /// Gets or sets the Culture of the client. Cannot be null or empty.The maximum length is 100 characters.
     pub culture: String,
-    /// Gets or sets the user agent string to be used for identifying messages sent on behalf of this application. This value is required and cannot be null or empty.The maximum length is 100 characters. String
+    /// Gets or sets the user agent string to be used for identifying messages sent on behalf of this application. This value is required and cannot be null or empty.The maximum length is 100 characters.
     pub user_agent: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

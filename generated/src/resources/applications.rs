@@ -106,13 +106,13 @@ impl Resource for Applications {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationsRequest {
-    /// Gets or sets the Culture of the client. Cannot be null or empty.The maximum length is 100 characters. String
+    /// Gets or sets the Culture of the client. Cannot be null or empty.The maximum length is 100 characters.
     pub culture: String,
-    /// Gets or sets a unique Id for this application. This value is required and cannot be null or empty.This value does not have to necessarily match the device id on which the application is running. But, it should be unique among applications for the same user currently running across all the devices.The maximum length is 100 characters. String
+    /// Gets or sets a unique Id for this application. This value is required and cannot be null or empty.This value does not have to necessarily match the device id on which the application is running. But, it should be unique among applications for the same user currently running across all the devices.The maximum length is 100 characters.
     pub endpoint_id: String,
-    /// Gets or sets the instance identifier.The maximum length is 100 characters. String
+    /// Gets or sets the instance identifier.The maximum length is 100 characters.
     pub instance_id: Option<String>,
-    /// Gets or sets the user agent string to be used for identifying messages sent on behalf of this application. This value is required and cannot be null or empty.The maximum length is 100 characters. String
+    /// Gets or sets the user agent string to be used for identifying messages sent on behalf of this application. This value is required and cannot be null or empty.The maximum length is 100 characters.
     pub user_agent: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -150,11 +150,11 @@ impl Resource for CallForwardingSettings {
 /// The body of a PUT request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallForwardingSettingsRequest {
-    /// The time period in which these rules are in effect, either during workhours or always.(ActivePeriod)Always, or Workhours
+    /// The time period in which these rules are in effect, either during workhours or always.
     pub active_period: Option<ActivePeriod>,
-    /// The currently active call forwarding setting.(CallForwardingState)None, ImmediateForward, or SimultaneousRing
+    /// The currently active call forwarding setting.
     pub active_setting: Option<CallForwardingState>,
-    /// Indicates whether unanswered calls will be forwarded.This setting is disabled when the active setting is ImmediateForward.(UnansweredCallHandling)Enabled, or Disabled
+    /// Indicates whether unanswered calls will be forwarded.This setting is disabled when the active setting is ImmediateForward.
     pub unanswered_call_handling: Option<UnansweredCallHandling>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -77,9 +77,9 @@ impl Resource for ChangeNumber {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeNumberRequest {
-    /// Whether the phone resource is visible to other contacts.Nullable Boolean
+    /// Whether the phone resource is visible to other contacts.
     pub include_in_contact_card: Option<bool>,
-    /// The new phone number for the corresponding phone resource.The maximum length is 80 characters.The maximum length is 80 characters. String
+    /// The new phone number for the corresponding phone resource.The maximum length is 80 characters.The maximum length is 80 characters.
     pub number: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -252,23 +252,23 @@ impl Resource for Communication {
 /// The body of a PUT request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommunicationRequest {
-    /// The preferred mode for incoming audio, if any, supplied by the user.VoIP is the default mode. (AudioPreference)PhoneAudio, or VoipAudio
+    /// The preferred mode for incoming audio, if any, supplied by the user.VoIP is the default mode.
     pub audio_preference: Option<AudioPreference>,
-    /// Gets or sets the conversation history policy.(GenericPolicy)None, Disabled, or Enabled
+    /// Gets or sets the conversation history policy.
     pub conversation_history: Option<GenericPolicy>,
-    /// Represents the endpoint location returned from the Location Information ServiceString
+    /// Represents the endpoint location returned from the Location Information Service
     pub lis_location: Option<String>,
-    /// Whether the LIS query succeededNullable (LisQueryResultEnum)Succeeded, or Failed
+    /// Whether the LIS query succeeded
     pub lis_query_result: Option<LisQueryResultEnum>,
-    /// The phone number of the device the user wishes to be reached on.The maximum length is 100 characters. String
+    /// The phone number of the device the user wishes to be reached on.The maximum length is 100 characters.
     pub phone_number: Option<String>,
     /// Gets whether to set the user's endpoint location
     pub publish_endpoint_location: Option<Value>,
-    /// The message formats (MessageFormat) that are supported by this application.Array of (MessageFormat)Plain, or Html
+    /// The message formats (MessageFormat) that are supported by this application.
     pub supported_message_formats: Option<Vec<MessageFormat>>,
-    /// The list of incoming modalities (ModalityType) of interest to the user.Array of (ModalityType)Audio, Video, PhoneAudio, ApplicationSharing, Messaging, DataCollaboration, or PanoramicVideo
+    /// The list of incoming modalities (ModalityType) of interest to the user.
     pub supported_modalities: Option<Vec<ModalityType>>,
-    /// Gets whether UCWA supports Video Based Screen Sharing or not.(GenericPolicy)None, Disabled, or Enabled
+    /// Gets whether UCWA supports Video Based Screen Sharing or not.
     pub video_based_screen_sharing: Option<GenericPolicy>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

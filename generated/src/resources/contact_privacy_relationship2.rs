@@ -98,7 +98,7 @@ impl Resource for ContactPrivacyRelationship2 {
 /// The body of a PUT request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactPrivacyRelationship2Request {
-    /// The relationship level (PrivacyRelationshipLevel) between the user and a contact, such as Colleagues or FriendsAndFamily.(PrivacyRelationshipLevel)Unknown, External, Colleagues, Workgroup, FriendsAndFamily, or Blocked
+    /// The relationship level (PrivacyRelationshipLevel) between the user and a contact, such as Colleagues or FriendsAndFamily.
     pub relationship_level: Option<PrivacyRelationshipLevel>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -64,9 +64,9 @@ impl Resource for ContinueMessaging {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContinueMessagingRequest {
-    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters. String
+    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// The message text to send along with the messagingInvitation.ExternalResource
+    /// The message text to send along with the messagingInvitation.
     pub message: Option<Value>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -64,11 +64,11 @@ impl Resource for ContinueVideo {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContinueVideoRequest {
-    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters. String
+    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// Gets and sets the sdp offers.ExternalResource
+    /// Gets and sets the sdp offers.
     pub media_offer: Option<Value>,
-    /// Gets the session context.The maximum length is 50 characters. String
+    /// Gets the session context.The maximum length is 50 characters.
     pub session_context: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

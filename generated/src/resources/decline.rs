@@ -63,7 +63,7 @@ impl Resource for Decline {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclineRequest {
-    /// Whether the invitation is declined on behalf of the local application or on behalf the user across all of her applications.(CallDeclineReason)Unknown, Local, Global, MediaAllocationFailure, EncryptionMismatch, IPv6NotSupported, MediaConnectivityFailure, CodecMismatch, UnsupportedMedia, InvalidMediaOffer, InsufficientBandwidth, or InsufficientBandwidthRerouteOverPstn
+    /// Whether the invitation is declined on behalf of the local application or on behalf the user across all of her applications.
     pub reason: Option<CallDeclineReason>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

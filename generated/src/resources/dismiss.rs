@@ -63,7 +63,7 @@ impl Resource for Dismiss {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DismissRequest {
-    /// Represents the response code of the decline.(ReNegotiationDeclineReason)Unknown, MediaAllocationFailure, EncryptionMismatch, IPv6NotSupported, UnsupportedMedia, InvalidMediaOffer, InsufficientBandwidth, or Conflict
+    /// Represents the response code of the decline.
     pub reason: Option<ReNegotiationDeclineReason>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

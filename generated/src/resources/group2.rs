@@ -123,9 +123,9 @@ impl Resource for Group2 {
 /// The body of a PUT request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group2Request {
-    /// The group's ID.String
+    /// The group's ID.
     pub id: Option<String>,
-    /// The group's name.The maximum length is 256 characters. String
+    /// The group's name.The maximum length is 256 characters.
     pub name: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

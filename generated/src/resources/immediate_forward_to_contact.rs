@@ -70,7 +70,7 @@ impl Resource for ImmediateForwardToContact {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImmediateForwardToContactRequest {
-    /// The number or contact that the user wants to immediately forward her calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters. String
+    /// The number or contact that the user wants to immediately forward her calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters.
     pub target: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

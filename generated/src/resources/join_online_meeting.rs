@@ -74,15 +74,15 @@ impl Resource for JoinOnlineMeeting {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoinOnlineMeetingRequest {
-    /// The URI of the online meeting the user wishes to join.String
+    /// The URI of the online meeting the user wishes to join.
     pub online_meeting_uri: Option<String>,
-    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters. String
+    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// The conversation's importance (Importance): Normal, Urgent, or Emergency.An application can use this as a hint to inform the user.(Importance)Normal, Urgent, or Emergency
+    /// The conversation's importance (Importance): Normal, Urgent, or Emergency.An application can use this as a hint to inform the user.
     pub importance: Option<Importance>,
-    /// The conversation's subject.The property has a maximum length of 250 characters.The maximum length is 250 characters. String
+    /// The conversation's subject.The property has a maximum length of 250 characters.The maximum length is 250 characters.
     pub subject: Option<String>,
-    /// The conversation's thread ID.An application can use this ID to continue an existing conversation.String
+    /// The conversation's thread ID.An application can use this ID to continue an existing conversation.
     pub thread_id: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

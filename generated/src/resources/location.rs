@@ -101,7 +101,7 @@ impl Resource for Location {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocationRequest {
-    /// A string describing the user's location.The maximum length is 60 characters. String
+    /// A string describing the user's location.The maximum length is 60 characters.
     pub location: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -69,19 +69,19 @@ impl Resource for MakeMeAvailable2 {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MakeMeAvailable2Request {
-    /// Gets or sets the preferred mode for incoming audio, if any, supplied by the user.Voip is default Nullable (AudioPreference)PhoneAudio, or VoipAudio
+    /// Gets or sets the preferred mode for incoming audio, if any, supplied by the user.Voip is default
     pub audio_preference: Option<AudioPreference>,
-    /// The length of time, in minutes, before the user's activity switches to inactive.The default value is 5 minutes.Nullable TimeSpan
+    /// The length of time, in minutes, before the user's activity switches to inactive.The default value is 5 minutes.
     pub inactive_timeout: Option<Value>,
-    /// The phone number of the device the user wishes to be reached on.The phone number will be normalized by the server, but it will not check that the number actually rings.String
+    /// The phone number of the device the user wishes to be reached on.The phone number will be normalized by the server, but it will not check that the number actually rings.
     pub phone_number: Option<String>,
-    /// The preferred availability (PreferredAvailability) of the user upon making herself available.Nullable (PreferredAvailability)Online, Busy, DoNotDisturb, BeRightBack, Away, or Offwork
+    /// The preferred availability (PreferredAvailability) of the user upon making herself available.
     pub sign_in_as: Option<PreferredAvailability>,
-    /// The message formats (MessageFormat) that are supported by this application.Array of (MessageFormat)Plain, or Html
+    /// The message formats (MessageFormat) that are supported by this application.
     pub supported_message_formats: Option<Vec<MessageFormat>>,
-    /// The list of incoming modalities (ModalityType) of interest to the user.Array of (ModalityType)Audio, Video, PhoneAudio, ApplicationSharing, Messaging, DataCollaboration, or PanoramicVideo
+    /// The list of incoming modalities (ModalityType) of interest to the user.
     pub supported_modalities: Option<Vec<ModalityType>>,
-    /// Sets the timeout used before falling back to PhoneAudio if client does notACK the Audio invitation.Nullable TimeSpan
+    /// Sets the timeout used before falling back to PhoneAudio if client does notACK the Audio invitation.
     pub voip_fallback_to_phone_audio_time_out: Option<Value>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

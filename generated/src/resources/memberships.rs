@@ -118,7 +118,7 @@ impl Resource for Memberships {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MembershipsRequest {
-    /// The URIs of the users whose presence is to be subscribed to.Array of String
+    /// The URIs of the users whose presence is to be subscribed to.
     pub contact_uris: Vec<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

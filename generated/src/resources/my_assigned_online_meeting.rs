@@ -165,25 +165,25 @@ impl Resource for MyAssignedOnlineMeeting {
 /// The body of a PUT request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MyAssignedOnlineMeetingRequest {
-    /// The policy that indicates which users are permitted to join the onlinemeeting without being placed in the online meeting lobby.Set this property to control access to the online meeting.An application should query the organizer's eligible access levels before setting this property.Nullable (AccessLevel)None, SameEnterprise, Locked, Invited, or Everyone
+    /// The policy that indicates which users are permitted to join the onlinemeeting without being placed in the online meeting lobby.Set this property to control access to the online meeting.An application should query the organizer's eligible access levels before setting this property.
     pub access_level: Option<AccessLevel>,
-    /// A list of the participants who have the attendee role.Array of String
+    /// A list of the participants who have the attendee role.
     pub attendees: Option<Vec<String>>,
-    /// The policy that indicates which participants should be automatically promoted to leader when they join the online meeting.Leader assignments are applied when users join the online meeting. Such users are automatically promoted to the leader role.An application should query the automatic leader assignment options to see which are available to the organizer before setting this property.The request will fail if the application attempts to schedule an online meeting using a value that is not permitted.Nullable (AutomaticLeaderAssignment)Disabled, SameEnterprise, or Everyone
+    /// The policy that indicates which participants should be automatically promoted to leader when they join the online meeting.Leader assignments are applied when users join the online meeting. Such users are automatically promoted to the leader role.An application should query the automatic leader assignment options to see which are available to the organizer before setting this property.The request will fail if the application attempts to schedule an online meeting using a value that is not permitted.
     pub automatic_leader_assignment: Option<AutomaticLeaderAssignment>,
-    /// The long description of the online meeting.String
+    /// The long description of the online meeting.
     pub description: Option<String>,
-    /// The policy that indicates how entry/exit announcements will be used in the online meeting.When entry/exit announcements are enabled, the online meeting will announce the names of the participantswho join the online meeting through audio.An application should set this property to entryExitAnnouncement.Enabledonly if the online meeting supports modifying the entry/exit announcements status. See onlineMeetingPolicies.Nullable (EntryExitAnnouncement)Unsupported, Disabled, or Enabled
+    /// The policy that indicates how entry/exit announcements will be used in the online meeting.When entry/exit announcements are enabled, the online meeting will announce the names of the participantswho join the online meeting through audio.An application should set this property to entryExitAnnouncement.Enabledonly if the online meeting supports modifying the entry/exit announcements status. See onlineMeetingPolicies.
     pub entry_exit_announcement: Option<EntryExitAnnouncement>,
-    /// The absolute date and time after which the online meeting can be deleted.The day and time must fall between one year before and ten years after thecurrent date and time on the server.If no value is supplied, the expiry time is set to 8 hours.Nullable DateTime
+    /// The absolute date and time after which the online meeting can be deleted.The day and time must fall between one year before and ten years after thecurrent date and time on the server.If no value is supplied, the expiry time is set to 8 hours.
     pub expiration_time: Option<String>,
-    /// A list of the participants who have the leader role.Organizers do not need to be added to the leaders listbecause they are automatically added to this list.Array of String
+    /// A list of the participants who have the leader role.Organizers do not need to be added to the leaders listbecause they are automatically added to this list.
     pub leaders: Option<Vec<String>>,
-    /// The lobby bypass setting for the online meeting.An online meeting leader can allow specific types of users to bypass the lobby and be admitted directly into the online meeting.For example, an online meeting leader can allow participants who join by phone to bypass the lobby. Note that if the current online meeting access level is AccessLevel.Locked, all new users who join the online meeting -regardless of any bypass setting - are placed in the online meeting lobby.An application should query the lobby bypass options available to the organizer before setting this property.The request will fail if the application attempts to schedule an online meeting using a value that is not permitted.Nullable (LobbyBypassForPhoneUsers)Disabled, or Enabled
+    /// The lobby bypass setting for the online meeting.An online meeting leader can allow specific types of users to bypass the lobby and be admitted directly into the online meeting.For example, an online meeting leader can allow participants who join by phone to bypass the lobby. Note that if the current online meeting access level is AccessLevel.Locked, all new users who join the online meeting -regardless of any bypass setting - are placed in the online meeting lobby.An application should query the lobby bypass options available to the organizer before setting this property.The request will fail if the application attempts to schedule an online meeting using a value that is not permitted.
     pub lobby_bypass_for_phone_users: Option<LobbyBypassForPhoneUsers>,
-    /// Whether participants can join the online meeting over the phone.Setting this property to true means that online meeting participants can join itby phone through the Conferencing Auto Attendant (CAA) service.Nullable (PhoneUserAdmission)Disabled, or Enabled
+    /// Whether participants can join the online meeting over the phone.Setting this property to true means that online meeting participants can join itby phone through the Conferencing Auto Attendant (CAA) service.
     pub phone_user_admission: Option<PhoneUserAdmission>,
-    /// The subject of the online meeting.String
+    /// The subject of the online meeting.
     pub subject: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

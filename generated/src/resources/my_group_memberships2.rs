@@ -137,9 +137,9 @@ impl Resource for MyGroupMemberships2 {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MyGroupMemberships2Request {
-    /// Gets or sets the group membership pair's contactUri.The maximum length is 250 characters. String
+    /// Gets or sets the group membership pair's contactUri.The maximum length is 250 characters.
     pub contact_uri: String,
-    /// Gets or sets the group membership pair's groupId.The maximum length is 256 characters. String
+    /// Gets or sets the group membership pair's groupId.The maximum length is 256 characters.
     pub group_id: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

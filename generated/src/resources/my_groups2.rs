@@ -266,7 +266,7 @@ impl Resource for MyGroups2 {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MyGroups2Request {
-    /// Group display nameThe maximum length is 256 characters. String
+    /// Group display nameThe maximum length is 256 characters.
     pub display_name: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -112,7 +112,7 @@ impl Resource for Note {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoteRequest {
-    /// Sets the note message. If blank, the note will be reset.String
+    /// Sets the note message. If blank, the note will be reset.
     pub message: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

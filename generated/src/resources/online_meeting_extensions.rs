@@ -106,9 +106,9 @@ impl Resource for OnlineMeetingExtensions {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnlineMeetingExtensionsRequest {
-    /// The user-defined unique identifier for this extension.String
+    /// The user-defined unique identifier for this extension.
     pub id: Option<String>,
-    /// A flag that indicates the intended purpose of this extension.(OnlineMeetingExtensionType)Undefined, RoamedOrganizerData, or RoamedParticipantData
+    /// A flag that indicates the intended purpose of this extension.
     pub r#type: Option<OnlineMeetingExtensionType>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

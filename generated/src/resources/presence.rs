@@ -105,7 +105,7 @@ impl Resource for Presence {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresenceRequest {
-    /// The user's availability (PreferredAvailability).Nullable (PreferredAvailability)Online, Busy, DoNotDisturb, BeRightBack, Away, or Offwork
+    /// The user's availability (PreferredAvailability).
     pub availability: Option<PreferredAvailability>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -114,7 +114,7 @@ impl Resource for PresenceSubscriptions {
 pub struct PresenceSubscriptionsRequest {
     /// The duration, in minutes, for the presence subscription.The maximum value is 30 and the minimum value is 10
     pub duration: Value,
-    /// The URIs of the users whose presence is to be subscribed to.Array of String
+    /// The URIs of the users whose presence is to be subscribed to.
     pub uris: Vec<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

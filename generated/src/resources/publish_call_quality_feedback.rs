@@ -62,9 +62,9 @@ impl Resource for PublishCallQualityFeedback {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishCallQualityFeedbackRequest {
-    /// Gets or sets the media endpoint data.String
+    /// Gets or sets the media endpoint data.
     pub media_endpoint: Option<String>,
-    /// Gets or sets the media quality of experience data.String
+    /// Gets or sets the media quality of experience data.
     pub media_quality_of_experience: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -69,7 +69,7 @@ impl Resource for RemoveContactFromAllGroups2 {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoveContactFromAllGroups2Request {
-    /// uri of the contact to be deletedThe maximum length is 250 characters. String
+    /// uri of the contact to be deletedThe maximum length is 250 characters.
     pub contact_uri: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -69,7 +69,7 @@ impl Resource for RemoveFromContactList {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoveFromContactListRequest {
-    /// Distribution group IdThe maximum length is 256 characters. String
+    /// Distribution group IdThe maximum length is 256 characters.
     pub group_id: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

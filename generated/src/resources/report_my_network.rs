@@ -66,21 +66,21 @@ impl Resource for ReportMyNetwork {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportMyNetworkRequest {
-    /// Chassis IDString
+    /// Chassis ID
     pub chassis_id: Option<String>,
-    /// Clients network location - could be Internal or external(ClientNetworkType)External, or Internal
+    /// Clients network location - could be Internal or external
     pub client_network_type: ClientNetworkType,
-    /// Internet Protocol Address to LocationsString
+    /// Internet Protocol Address to Locations
     pub ip: Option<String>,
-    /// Media Access Control AddressString
+    /// Media Access Control Address
     pub mac: Option<String>,
-    /// Port IDString
+    /// Port ID
     pub port_id: Option<String>,
-    /// Received Signal Strength IndicationString
+    /// Received Signal Strength Indication
     pub rssi: Option<String>,
-    /// Subnet IDString
+    /// Subnet ID
     pub subnet_id: Option<String>,
-    /// Wireless Access Point Basic Service Set IdentifierString
+    /// Wireless Access Point Basic Service Set Identifier
     pub wap_bssid: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -70,7 +70,7 @@ impl Resource for ResumeAudio {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResumeAudioRequest {
-    /// The body that represents the SDP data.Array of Byte
+    /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -71,7 +71,7 @@ impl Resource for SendMessage {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendMessageRequest {
-    /// An application-supplied identifier to track the message resource created by the server.String
+    /// An application-supplied identifier to track the message resource created by the server.
     pub operation_id: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -122,7 +122,7 @@ impl Resource for SimultaneousRingSettings {
 pub struct SimultaneousRingSettingsRequest {
     /// The wait time before a call simultaneously rings to the designated target numbers.
     pub ring_delay: Option<Value>,
-    /// The currently active simultaneous ring target.This can be a custom number, delegates, or other members of the logged-on user's team.(SimultaneousRingTarget)None, Team, Delegates, or Contact
+    /// The currently active simultaneous ring target.This can be a custom number, delegates, or other members of the logged-on user's team.
     pub target: Option<SimultaneousRingTarget>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -72,7 +72,7 @@ impl Resource for SimultaneousRingToTeam {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimultaneousRingToTeamRequest {
-    /// The length of the delay in seconds before calls ring for the user's team members.The maximum value is 55 and the minimum value is 0 Nullable Int32
+    /// The length of the delay in seconds before calls ring for the user's team members.The maximum value is 55 and the minimum value is 0
     pub ring_delay: Option<i64>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -71,19 +71,19 @@ impl Resource for StartMessaging2 {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartMessaging2Request {
-    /// Custom contentExternalResource
+    /// Custom content
     pub custom_content: Option<Value>,
-    /// The importance of the Conversation.(Importance)Normal, Urgent, or Emergency
+    /// The importance of the Conversation.
     pub importance: Option<Importance>,
-    /// The first message to send along with the instant messaging invitation.ExternalResource
+    /// The first message to send along with the instant messaging invitation.
     pub message: Option<Value>,
-    /// The operation ID that an application can use to correlate this operation with the corresponding invitation started in the event channel.The maximum length is 50 characters. String
+    /// The operation ID that an application can use to correlate this operation with the corresponding invitation started in the event channel.The maximum length is 50 characters.
     pub operation_id: String,
-    /// The subject of the Conversation.The maximum length is 250 characters. String
+    /// The subject of the Conversation.The maximum length is 250 characters.
     pub subject: Option<String>,
-    /// The thread ID of the conversation.The maximum length is 250 characters. String
+    /// The thread ID of the conversation.The maximum length is 250 characters.
     pub thread_id: Option<String>,
-    /// The destination of this invitation. The input type is a SIP URI.String
+    /// The destination of this invitation. The input type is a SIP URI.
     pub to: Option<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -74,17 +74,17 @@ impl Resource for StartPhoneAudio {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartPhoneAudioRequest {
-    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters. String
+    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// The user's own telephone number that she wants to ring when using startPhoneAudio.The input parameter is a digit string that can include "+" if the following digit string is an E.164 normalized number.This parameter is optional and defaults to the phone number supplied when the application was created.String
+    /// The user's own telephone number that she wants to ring when using startPhoneAudio.The input parameter is a digit string that can include "+" if the following digit string is an E.164 normalized number.This parameter is optional and defaults to the phone number supplied when the application was created.
     pub phone_number: Option<String>,
-    /// The conversation's importance (Importance): Normal, Urgent, or Emergency.An application can use this as a hint to inform the user.(Importance)Normal, Urgent, or Emergency
+    /// The conversation's importance (Importance): Normal, Urgent, or Emergency.An application can use this as a hint to inform the user.
     pub importance: Option<Importance>,
-    /// The conversation's subject.The property has a maximum length of 250 characters.The maximum length is 250 characters. String
+    /// The conversation's subject.The property has a maximum length of 250 characters.The maximum length is 250 characters.
     pub subject: Option<String>,
-    /// The conversation's thread ID.An application can use this ID to continue an existing conversation.String
+    /// The conversation's thread ID.An application can use this ID to continue an existing conversation.
     pub thread_id: Option<String>,
-    /// The contact that this invitation is to be sent to.String
+    /// The contact that this invitation is to be sent to.
     pub to: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

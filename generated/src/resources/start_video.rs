@@ -65,21 +65,21 @@ impl Resource for StartVideo {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartVideoRequest {
-    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters. String
+    /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,
-    /// The contact that this invitation is to be sent to.String
+    /// The contact that this invitation is to be sent to.
     pub to: String,
-    /// The conversation's importance (Importance): Normal, Urgent, or Emergency.An application can use this as a hint to inform the user.(Importance)Normal, Urgent, or Emergency
+    /// The conversation's importance (Importance): Normal, Urgent, or Emergency.An application can use this as a hint to inform the user.
     pub importance: Option<Importance>,
-    /// The conversation's subject.The property has a maximum length of 250 characters.The maximum length is 250 characters. String
+    /// The conversation's subject.The property has a maximum length of 250 characters.The maximum length is 250 characters.
     pub subject: Option<String>,
-    /// The conversation's thread ID.An application can use this ID to continue an existing conversation.String
+    /// The conversation's thread ID.An application can use this ID to continue an existing conversation.
     pub thread_id: Option<String>,
-    /// Gets and sets the sdp offers.ExternalResource
+    /// Gets and sets the sdp offers.
     pub media_offer: Option<Value>,
-    /// Gets the session context.The maximum length is 50 characters. String
+    /// Gets the session context.The maximum length is 50 characters.
     pub session_context: Option<String>,
-    /// Sets the video mute status upon joining the online meeting.Nullable Boolean
+    /// Sets the video mute status upon joining the online meeting.
     pub join_video_muted: Option<bool>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -70,7 +70,7 @@ impl Resource for StopAudio {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StopAudioRequest {
-    /// The reason the call was terminated.(CallTerminationReason)Unknown, UserInitiatedAction, SharerLeftConference, ConversationSuspendedLossNetwork, MidCallFailureOneInternalOneExternal, MidCallFailureBothInternal, InternalFailure, CallEstablishFailureOneInternalOneExternal, CallEstablishFailureBothInternal, FailedStartAudioStream, Cancel, MediaTimeout, MediaConnectivityFailure, CodecMismatch, UnsupportedMedia, or InvalidMediaAnswer
+    /// The reason the call was terminated.
     pub reason: Option<CallTerminationReason>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

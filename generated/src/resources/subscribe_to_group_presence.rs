@@ -73,7 +73,7 @@ impl Resource for SubscribeToGroupPresence {
 pub struct SubscribeToGroupPresenceRequest {
     /// The presence subscription expiration time (in minutes).The maximum value is 30 and the minimum value is 10
     pub duration: Value,
-    /// The group ID query parameter. Required parameter.The maximum length is 256 characters. String
+    /// The group ID query parameter. Required parameter.The maximum length is 256 characters.
     pub group_id: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -122,7 +122,7 @@ impl Resource for UnansweredCallSettings {
 pub struct UnansweredCallSettingsRequest {
     /// The total time to wait for the the user or any target (delegates/team/custom) to answerbefore an incoming call is finally transferred to the target number.This value can range from 5 seconds to 60 seconds.
     pub ring_delay: Option<Value>,
-    /// The currently active target for unanswered calls.This can be a custom number or "Voicemail". The default value is "Voicemail".(UnansweredCallHandlingTarget)None, Voicemail, or Contact
+    /// The currently active target for unanswered calls.This can be a custom number or "Voicemail". The default value is "Voicemail".
     pub target: Option<UnansweredCallHandlingTarget>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

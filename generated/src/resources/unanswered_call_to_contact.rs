@@ -75,9 +75,9 @@ impl Resource for UnansweredCallToContact {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnansweredCallToContactRequest {
-    /// The length of the delay, in seconds, before calls ring for the specified number or contact.The maximum value is 60 and the minimum value is 5 Nullable Int32
+    /// The length of the delay, in seconds, before calls ring for the specified number or contact.The maximum value is 60 and the minimum value is 5
     pub ring_delay: Option<i64>,
-    /// The number or contact that the user wants to forward her unanswered calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters. String
+    /// The number or contact that the user wants to forward her unanswered calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters.
     pub target: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -70,7 +70,7 @@ impl Resource for UnansweredCallToVoicemail {
 /// The body of a POST request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnansweredCallToVoicemailRequest {
-    /// The length of the delay in seconds before calls are sent to voicemail.The maximum value is 60 and the minimum value is 5 Nullable Int32
+    /// The length of the delay in seconds before calls are sent to voicemail.The maximum value is 60 and the minimum value is 5
     pub ring_delay: Option<i64>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,

@@ -81,10 +81,21 @@ pub fn document(
         document.kind = Kind::Enumeration;
     }
     for operation in &mut document.operations {
-        operation
+        let hints: Vec<String> = operation
             .request_body
             .iter_mut()
-            .for_each(types::apply_body_hint);
+            .filter_map(|field| {
+                let hint = types::apply_body_hint(field)?;
+                Some(format!("{} `{hint}`", field.name))
+            })
+            .collect();
+        if !hints.is_empty() {
+            document.inferred.push(format!(
+                "{} request body: the type hint glued to the end of each description (no type column) read as the field's type and taken out of the description: {}",
+                operation.method.as_str(),
+                hints.join(", ")
+            ));
+        }
     }
     types::infer_property_types(&mut document);
     Ok(Extracted {

@@ -12,10 +12,15 @@ use serde_json::Value;
 /// `Array of String`, `Nullable (ErrorCode)A, B, or C`,
 /// `(Importance)Normal, Urgent, or Emergency`, and
 /// `The maximum length is 50 characters.`
-pub fn apply_body_hint(field: &mut BodyField) {
+///
+/// The hint is a column the page glued onto the description (the request-body
+/// table has no type column), so it leaves the description once it is read:
+/// the type, the nullability and the listed values carry it from then on.
+/// Returns the hint as the page wrote it, for the document's `inferred` notes.
+pub fn apply_body_hint(field: &mut BodyField) -> Option<String> {
     let description = field.description.trim_end_matches('.').trim_end();
     field.max_length = max_length(description);
-    if let Some(hint) = enum_hint(description) {
+    let hint_at = if let Some((hint, at)) = enum_hint(description) {
         field.nullable = hint.nullable;
         field.values = hint.values;
         field.ty = Some(array_if(hint.array, TypeRef::Enum(hint.name.clone())));
@@ -23,9 +28,8 @@ pub fn apply_body_hint(field: &mut BodyField) {
             "request body hint ({}) listing its values",
             hint.name
         ));
-        return;
-    }
-    if let Some((word, array, nullable)) = scalar_hint(description) {
+        at
+    } else if let Some((word, array, nullable, at)) = scalar_hint(description) {
         field.nullable = nullable;
         let ty = scalar_type(word);
         let hint = [(nullable, "Nullable "), (array, "Array of ")]
@@ -40,7 +44,13 @@ pub fn apply_body_hint(field: &mut BodyField) {
             None => format!("request body hint {hint}, which has no schema type"),
         });
         field.ty = ty.map(|ty| array_if(array, ty));
-    }
+        at
+    } else {
+        return None;
+    };
+    let hint = description[hint_at..].to_string();
+    field.description = description[..hint_at].trim_end().to_string();
+    Some(hint)
 }
 
 /// The enumeration a description names in parentheses: `([Role](Role_ref.md))`
@@ -175,8 +185,9 @@ struct EnumHint {
     array: bool,
 }
 
-/// `[Array of ][Nullable ](Name)A, B, or C` at the end of a description.
-fn enum_hint(description: &str) -> Option<EnumHint> {
+/// `[Array of ][Nullable ](Name)A, B, or C` at the end of a description,
+/// with the byte offset where the hint (its prefix included) starts.
+fn enum_hint(description: &str) -> Option<(EnumHint, usize)> {
     let open = description.rfind('(')?;
     let after = &description[open + 1..];
     let close = after.find(')')?;
@@ -196,13 +207,14 @@ fn enum_hint(description: &str) -> Option<EnumHint> {
     {
         return None;
     }
-    let (array, nullable) = hint_prefix(&description[..open]);
-    Some(EnumHint {
+    let (array, nullable, at) = hint_prefix(&description[..open]);
+    let hint = EnumHint {
         name: name.to_string(),
         values,
         nullable,
         array,
-    })
+    };
+    Some((hint, at))
 }
 
 const SCALAR_HINTS: [&str; 10] = [
@@ -219,25 +231,34 @@ const SCALAR_HINTS: [&str; 10] = [
 ];
 
 /// A scalar type word glued to the end of the description (`...server.String`),
-/// with whether `Array of` and `Nullable` precede it.
-fn scalar_hint(description: &str) -> Option<(&'static str, bool, bool)> {
+/// with whether `Array of` and `Nullable` precede it and the byte offset where
+/// the hint (its prefix included) starts.
+fn scalar_hint(description: &str) -> Option<(&'static str, bool, bool, usize)> {
     let word = SCALAR_HINTS
         .into_iter()
         .find(|word| description.ends_with(word))?;
-    let (array, nullable) = hint_prefix(&description[..description.len() - word.len()]);
-    Some((word, array, nullable))
+    let (array, nullable, at) = hint_prefix(&description[..description.len() - word.len()]);
+    Some((word, array, nullable, at))
 }
 
 /// Whether the text before a type hint ends in `Array of` and/or `Nullable`
-/// (`Array of Nullable`), as `(array, nullable)`.
-fn hint_prefix(before: &str) -> (bool, bool) {
-    let before = before.trim_end();
-    let nullable = before.ends_with("Nullable");
-    let array = before
-        .trim_end_matches("Nullable")
-        .trim_end()
-        .ends_with("Array of");
-    (array, nullable)
+/// (`Array of Nullable`), as `(array, nullable, where that prefix starts)`.
+fn hint_prefix(before: &str) -> (bool, bool, usize) {
+    let mut rest = before.trim_end();
+    let nullable = rest.ends_with("Nullable");
+    if nullable {
+        rest = rest[..rest.len() - "Nullable".len()].trim_end();
+    }
+    let array = rest.ends_with("Array of");
+    if array {
+        rest = &rest[..rest.len() - "Array of".len()];
+    }
+    let at = if nullable || array {
+        rest.len()
+    } else {
+        before.len()
+    };
+    (array, nullable, at)
 }
 
 fn array_if(array: bool, ty: TypeRef) -> TypeRef {
@@ -300,7 +321,67 @@ mod tests {
             field.type_source.as_deref(),
             Some("request body hint String")
         );
+        assert_eq!(
+            field.description,
+            "An identifier.The maximum length is 50 characters."
+        );
         assert_eq!(hinted("CityString").ty, Some(TypeRef::String));
+    }
+
+    #[test]
+    fn the_hint_leaves_the_description() {
+        let cases = [
+            (
+                "The contact that this invitation is to be sent to.String",
+                "The contact that this invitation is to be sent to.",
+                "String",
+            ),
+            (
+                "Distribution group SMTP addressString",
+                "Distribution group SMTP address",
+                "String",
+            ),
+            (
+                "Sets the mute status.Nullable Boolean",
+                "Sets the mute status.",
+                "Nullable Boolean",
+            ),
+            (
+                "The values.Array of String.",
+                "The values.",
+                "Array of String",
+            ),
+            (
+                "The importance.(Importance)Normal, Urgent, or Emergency",
+                "The importance.",
+                "(Importance)Normal, Urgent, or Emergency",
+            ),
+            (
+                "Formats.Array of (MessageFormat)Plain, or Html",
+                "Formats.",
+                "Array of (MessageFormat)Plain, or Html",
+            ),
+            ("Int32", "", "Int32"),
+        ];
+        for (description, kept, hint) in cases {
+            let mut field = BodyField {
+                description: description.into(),
+                ..BodyField::default()
+            };
+            assert_eq!(
+                apply_body_hint(&mut field).as_deref(),
+                Some(hint),
+                "{description}"
+            );
+            assert_eq!(field.description, kept, "{description}");
+            assert!(field.type_source.is_some());
+        }
+        let mut plain = BodyField {
+            description: "Gets whether to set the location".into(),
+            ..BodyField::default()
+        };
+        assert_eq!(apply_body_hint(&mut plain), None);
+        assert_eq!(plain.description, "Gets whether to set the location");
     }
 
     #[test]
