@@ -11,7 +11,11 @@
 //!   (`contactNote`) or bare;
 //! - `msdn`: the old MSDN layout, with its furniture and table cells run
 //!   together (`NameDescription`, `EveryoneEveryone is admitted ...`);
-//! - and every twin and rendering cut short at arbitrary points.
+//! - `joined_tables`: every heading but the title gone and the web-link table
+//!   run into the properties table with no line between, in markdown and in
+//!   rendered pipe text;
+//! - and every twin and rendering cut short at arbitrary points, and at the
+//!   end of each complete table row without its final newline.
 
 mod extract_support;
 
@@ -158,6 +162,93 @@ fn pages_without_section_headings_agree_with_their_twins() {
     // The markdown source with its headings and table pipes stripped.
     style_agrees_with_twins("rendered/no_headings", "md");
 }
+/// The web-link table and the properties under it with nothing between:
+/// the second table's header is a row of the first to the parser, and
+/// both were dropped as the web-link table before.
+#[test]
+fn tables_run_together_agree_with_their_twins() {
+    let found = [
+        style_agrees_with_twins("md/joined_tables", "md"),
+        style_agrees_with_twins("rendered/joined_tables", "txt"),
+    ];
+    for extracted in found.iter().flatten() {
+        assert!(
+            extracted
+                .document
+                .inferred
+                .iter()
+                .any(|note| note.contains("Properties heading inferred")),
+            "{:?}",
+            extracted.document.inferred
+        );
+    }
+}
+
+/// A page copied from a browser often has no final newline. Cut right after
+/// any line that closes a table row with its `|`, each fixture gives the
+/// same facts as the same text with its newline, and no warning says a row
+/// was left out; cut inside such a row, the row is left out with a warning
+/// (the test above).
+#[test]
+fn a_closed_last_row_without_a_final_newline_is_kept() {
+    let mut cuts = 0;
+    for (path, _) in all_fixtures() {
+        let text = read(&path);
+        let mut end = 0;
+        for line in text.split_inclusive('\n') {
+            end += line.len();
+            let row = line.trim_end();
+            // A header line is no row: without the rule under it, no table.
+            let rule_below = text[end..]
+                .trim_start_matches(['\r', '\n'])
+                .starts_with(['|', '-'])
+                && text[end..]
+                    .lines()
+                    .next()
+                    .is_some_and(|next| next.contains("--"));
+            let is_rule = row
+                .trim_start()
+                .trim_start_matches(['|', ':'])
+                .starts_with("--");
+            // One cell on the line is a table written a cell per line, whose
+            // rows span lines (the unit tests cover those).
+            let one_cell = row
+                .trim_start_matches('|')
+                .trim_end_matches('|')
+                .matches('|')
+                .count()
+                == 0;
+            if !row.ends_with('|') || is_rule || rule_below || one_cell || !line.ends_with('\n') {
+                continue;
+            }
+            let (with_newline, without) =
+                (&text[..end], text[..end].trim_end_matches(['\n', '\r']));
+            let (Ok(whole), Ok(cut)) = (
+                extract_page(&path, with_newline.as_bytes()),
+                extract_page(&path, without.as_bytes()),
+            ) else {
+                continue;
+            };
+            cuts += 1;
+            let what = format!(
+                "{} cut after line {}",
+                path.display(),
+                without.lines().count()
+            );
+            assert_same_yaml(&facts(cut.document), &facts(whole.document), &what);
+            assert!(
+                !cut.warnings
+                    .iter()
+                    .any(|warning| warning.message.contains("left out")),
+                "{what}: {:?}",
+                cut.warnings
+            );
+        }
+    }
+    println!("{cuts} pages cut after a closed row");
+    assert!(cuts > 40, "{cuts}");
+}
+
 #[test]
 fn tables_with_one_cell_per_line_agree_with_their_twins() {
     style_agrees_with_twins("rendered/cell_per_line", "txt");
@@ -211,6 +302,8 @@ fn all_fixtures() -> Vec<(PathBuf, &'static str)> {
         "rendered/msdn",
         "md/furniture",
         "rendered/furniture",
+        "md/joined_tables",
+        "rendered/joined_tables",
     ] {
         for name in TWINS {
             for extension in ["md", "txt"] {

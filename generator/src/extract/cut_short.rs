@@ -53,15 +53,20 @@ pub fn drop_cut_line(
             if table.rows.last().is_some_and(|row| {
                 row.line == content_line
                     || row.cells.last().is_some_and(|cell| {
-                        !last_line.is_empty() && cell.text.ends_with(&text::clean(last_line))
+                        let last_cell = last_line.trim_end_matches('|').trim_end();
+                        !last_cell.is_empty() && cell.text.ends_with(&text::clean(last_cell))
                     })
             }) =>
         {
-            // A markdown row closed by its `|`, with every cell, is whole; any
-            // other last row may be cut.
-            // (pulldown-cmark pads a short row, so its cells are counted on the line.)
-            let whole = last_line.matches('|').count() > table.header.len();
-            if markdown && last_line.ends_with('|') && whole {
+            // A row closed by its `|` with every cell, markdown or rendered
+            // pipe text, is whole, and so is a row written a cell per line
+            // whose last cell the closing `|` ends; any other last row may be cut.
+            let columns = table.header.len();
+            let spans_lines = table
+                .rows
+                .last()
+                .is_some_and(|row| row.line != content_line && row.cells.len() >= columns);
+            if is_closed_row(last_line, if spans_lines { 1 } else { columns }) {
                 return no_newline();
             }
             table.rows.pop();
@@ -114,6 +119,21 @@ pub fn drop_cut_line(
     }
 }
 
+/// `|a|b|` or `a | b |`: a row ending in the `|` that closes its last cell,
+/// with as many cells as the header. Cells are counted on the line, since
+/// pulldown-cmark pads a short row; an escaped `\|` inside a cell is text.
+fn is_closed_row(line: &str, columns: usize) -> bool {
+    let Some(open) = line.strip_suffix('|') else {
+        return false;
+    };
+    if open.ends_with('\\') {
+        return false;
+    }
+    let open = open.strip_prefix('|').unwrap_or(open);
+    let cells = 1 + open.matches('|').count() - open.matches("\\|").count();
+    cells >= columns
+}
+
 /// More `{`/`[` than closing brackets, from the body's first bracket on.
 fn json_left_open(text: &str) -> bool {
     text.find(['{', '['])
@@ -146,6 +166,51 @@ mod tests {
             panic!("{blocks:?}")
         };
         assert_eq!(table.rows.len(), 1);
+    }
+
+    #[test]
+    fn a_closed_last_row_is_kept_and_a_row_cut_in_a_cell_is_not() {
+        let rendered_page =
+            "x\n\nProperties\n\nName | Description |\n---|---|\na | One. |\nb | Two. |";
+        let mut blocks = rendered::blocks(rendered_page);
+        assert_eq!(
+            drop_cut_line(rendered_page, PageFormat::Rendered, &mut blocks),
+            None
+        );
+        let Some(Block::Table(table)) = blocks.last() else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(table.rows.len(), 2);
+        let markdown_page = "|Name|Description|\n|:--|:--|\n|a|One.|\n|b|Two.|";
+        let mut blocks = markdown::blocks(markdown_page);
+        let (_, message) = drop_cut_line(markdown_page, PageFormat::Markdown, &mut blocks).unwrap();
+        assert!(message.contains("may be cut short"), "{message}");
+        let [Block::Table(table)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(table.rows.len(), 2);
+        let per_line = "x\n\nProperties\n\nName |\nDescription |\na |\nOne. |\nb |\nTwo. |";
+        let mut blocks = rendered::blocks(per_line);
+        assert_eq!(
+            drop_cut_line(per_line, PageFormat::Rendered, &mut blocks),
+            None,
+            "{blocks:?}"
+        );
+        let Some(Block::Table(table)) = blocks.last() else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(table.rows.len(), 2);
+        let per_line_cut = "x\n\nProperties\n\nName |\nDescription |\na |\nOne. |\nb |";
+        let mut blocks = rendered::blocks(per_line_cut);
+        assert!(drop_cut_line(per_line_cut, PageFormat::Rendered, &mut blocks).is_some());
+        for cut in ["b | Tw", "b | Two.", "b |", "b | Two. \\|"] {
+            let page =
+                format!("x\n\nProperties\n\nName | Description |\n---|---|\na | One. |\n{cut}");
+            let mut blocks = rendered::blocks(&page);
+            let (_, message) = drop_cut_line(&page, PageFormat::Rendered, &mut blocks)
+                .unwrap_or_else(|| panic!("{cut}: no warning"));
+            assert!(message.contains("table row"), "{cut}: {message}");
+        }
     }
 
     #[test]

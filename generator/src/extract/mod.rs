@@ -10,6 +10,7 @@
 pub mod blocks;
 pub mod cut_short;
 pub mod interpret;
+pub mod joined_tables;
 pub mod markdown;
 pub mod recover;
 pub mod rendered;
@@ -101,6 +102,7 @@ pub fn read_page(path: &Path, bytes: &[u8]) -> Result<ReadPage, Error> {
         PageFormat::Rendered => rendered::read(text),
     };
     let cut = cut_short::drop_cut_line(text, format, &mut blocks);
+    let split_notes = joined_tables::split(&mut blocks);
     // The file name of a published page (`invitation_ref.md`) names it better
     // than any sample; a plain file stem only when nothing else does.
     let mut named_by_file = title_from_file_name(path, &mut blocks, FileName::PageName);
@@ -108,6 +110,7 @@ pub fn read_page(path: &Path, bytes: &[u8]) -> Result<ReadPage, Error> {
     named_by_file =
         named_by_file.or_else(|| title_from_file_name(path, &mut blocks, FileName::Stem));
     inferred.splice(0..0, named_by_file.iter().map(|(note, _)| note.clone()));
+    inferred.extend(split_notes);
     inferred.extend(reading_notes);
     Ok(ReadPage {
         format,

@@ -645,6 +645,18 @@ fn delimited_table(
     } else {
         start + 1
     };
+    // A line with a rule under it is the header of the next table, run into
+    // this one with no blank line between: this table ends above it.
+    let end = if delimiter == '|' {
+        (first_row..end)
+            .find(|&index| {
+                !lines[index].trim().is_empty()
+                    && lines.get(index + 1).is_some_and(|next| is_pipe_rule(next))
+            })
+            .unwrap_or(end)
+    } else {
+        end
+    };
     table_rows(lines, start, first_row, end, header, |header, line| {
         // Only spaces are trimmed: a trailing tab still delimits an empty last cell.
         let line = line.trim_matches(' ');
