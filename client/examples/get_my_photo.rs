@@ -5,6 +5,8 @@
 //! UCWA_USER=... UCWA_PASSWORD=... cargo run -p ucwa-client --example get_my_photo -- me.jpg
 //! ```
 
+use ucwa::enums::ModalityType;
+use ucwa::resources::MakeMeAvailableRequest;
 use ucwa_client::{Session, SessionBuilder};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -22,7 +24,10 @@ async fn main() -> Result<(), Failure> {
 pub async fn get_my_photo(builder: SessionBuilder) -> Result<(String, Vec<u8>), Failure> {
     let session = builder.sign_in().await?;
     session
-        .make_me_available(&serde_json::json!({"SupportedModalities": ["Messaging"]}))
+        .make_me_available(&MakeMeAvailableRequest {
+            supported_modalities: Some(vec![ModalityType::Messaging]),
+            ..Default::default()
+        })
         .await?;
     session.refresh_application().await?;
     let me = session.me().ok_or("no me")?;

@@ -34,14 +34,11 @@ pub async fn send_an_im(
     let start = communication
         .start_messaging_link()
         .ok_or("no startMessaging link")?;
+    // `operationId` is left out: the session adds one and follows it on the event channel.
     let request = StartMessagingRequest {
-        to: to.into(),
         subject: Some(subject.into()),
         importance: Some(Importance::Normal),
-        operation_id: None, // the session adds one and follows it on the event channel
-        thread_id: None,
-        message: None,
-        extra: Default::default(),
+        ..StartMessagingRequest::new(to.into())
     };
     let started = session.start(start, &request).await?; // POST: 201 Created
     let completed = started.completed().await?.ok_or("no completed event")?;

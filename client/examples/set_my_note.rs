@@ -5,7 +5,8 @@
 //! UCWA_USER=... UCWA_PASSWORD=... cargo run -p ucwa-client --example set_my_note -- "In a meeting"
 //! ```
 
-use ucwa::resources::NoteRequest;
+use ucwa::enums::ModalityType;
+use ucwa::resources::{MakeMeAvailableRequest, NoteRequest};
 use ucwa_client::{Session, SessionBuilder};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -24,13 +25,16 @@ async fn main() -> Result<(), Failure> {
 pub async fn set_my_note(builder: SessionBuilder, message: &str) -> Result<(), Failure> {
     let session = builder.sign_in().await?;
     session
-        .make_me_available(&serde_json::json!({"SupportedModalities": ["Messaging"]}))
+        .make_me_available(&MakeMeAvailableRequest {
+            supported_modalities: Some(vec![ModalityType::Messaging]),
+            ..Default::default()
+        })
         .await?;
     session.refresh_application().await?;
     let me = session.me().ok_or("no me")?;
     let request = NoteRequest {
         message: Some(message.into()),
-        extra: Default::default(),
+        ..Default::default()
     };
     session
         .post(me.note_link().ok_or("no note link")?, &request)

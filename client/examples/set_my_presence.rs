@@ -5,8 +5,8 @@
 //! UCWA_USER=... UCWA_PASSWORD=... cargo run -p ucwa-client --example set_my_presence -- Away
 //! ```
 
-use ucwa::enums::PreferredAvailability;
-use ucwa::resources::PresenceRequest;
+use ucwa::enums::{ModalityType, PreferredAvailability};
+use ucwa::resources::{MakeMeAvailableRequest, PresenceRequest};
 use ucwa_client::{Session, SessionBuilder};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -27,14 +27,17 @@ pub async fn set_my_presence(
 ) -> Result<(), Failure> {
     let session = builder.sign_in().await?;
     session
-        .make_me_available(&serde_json::json!({"SupportedModalities": ["Messaging"]}))
+        .make_me_available(&MakeMeAvailableRequest {
+            supported_modalities: Some(vec![ModalityType::Messaging]),
+            ..Default::default()
+        })
         .await?;
     session.refresh_application().await?;
     let me = session.me().ok_or("no me")?;
     let presence = me.presence_link().ok_or("no presence link")?;
     let request = PresenceRequest {
         availability: Some(availability),
-        extra: Default::default(),
+        ..Default::default()
     };
     session.post(presence, &request).await?; // 204 No Content
     session.sign_out().await?;

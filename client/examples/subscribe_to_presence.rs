@@ -35,11 +35,7 @@ pub async fn subscribe_to_presence(
     let session = builder.sign_in().await?;
     let mut events = session.events(); // before subscribing: the first presence comes at once
     let people = session.people().ok_or("no people resource")?;
-    let request = PresenceSubscriptionsRequest {
-        duration: 11.into(), // minutes
-        uris: uris.to_vec(),
-        extra: Default::default(),
-    };
+    let request = PresenceSubscriptionsRequest::new(11.into(), uris.to_vec()); // 11 minutes
     session
         .post(
             people

@@ -363,7 +363,7 @@ pub enum AnyResource {
     ExpandDistributionGroup(Box<resources::ExpandDistributionGroup>),
     FailedDeliveryParticipant(Box<resources::FailedDeliveryParticipant>),
     ForwardedBy(Box<resources::ForwardedBy>),
-    From(Box<resources::From>),
+    From(Box<resources::FromResource>),
     Group(Box<resources::Group>),
     Group2(Box<resources::Group2>),
     GroupContacts(Box<resources::GroupContacts>),
@@ -1068,7 +1068,7 @@ pub fn operation(
             Op::get::<FailedDeliveryParticipant>()
         }
         ("forwardedBy", Method::Get) => Op::get::<ForwardedBy>(),
-        ("from", Method::Get) => Op::get::<From>(),
+        ("from", Method::Get) => Op::get::<FromResource>(),
         ("group", Method::Get) => Op::get::<Group>(),
         ("group2", Method::Get) => Op::get::<Group2>(),
         ("group2", Method::Delete) => Op::delete::<Group2>(),

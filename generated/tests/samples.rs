@@ -10522,7 +10522,7 @@ fn forwarded_by_get_xml_response() {
 #[test]
 fn from_get_json_request() {
     requests_get::<
-        From,
+        FromResource,
     >(
         "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/831 HTTP/1.1",
     );
@@ -10585,21 +10585,23 @@ fn from_get_json_response() {
     }
   }
 }"#;
-    let decoded: From = json_round_trip(body);
+    let decoded: FromResource = json_round_trip(body);
     holds(&decoded.anonymous, r#"true"#);
     holds(&decoded.in_lobby, r#"true"#);
     holds(&decoded.local, r#"true"#);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.organizer, r#"true"#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
-    reads_get::<From>("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
+    reads_get::<
+        FromResource,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
 }
 
 /// The from GET xml request sample.
 #[test]
 fn from_get_xml_request() {
     requests_get::<
-        From,
+        FromResource,
     >(
         "Get https://fe1.contoso.com:443/ucwa/v1/applications/192/communication/conversations/137/participants/831 HTTP/1.1",
     );
@@ -10634,14 +10636,16 @@ fn from_get_xml_response() {
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
 </resource>"#;
-    let decoded: From = xml_round_trip(body);
+    let decoded: FromResource = xml_round_trip(body);
     holds(&decoded.name, r#""Joe Smith""#);
     holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
     holds(&decoded.role, r#""Attendee""#);
     holds(&decoded.source_network, r#""SameEnterprise""#);
     holds(&decoded.uri, r#""sip:john@contoso.com""#);
     holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
-    reads_get::<From>("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
+    reads_get::<
+        FromResource,
+    >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
 }
 
 /// The group GET json request sample.

@@ -111,6 +111,32 @@ pub struct EventLink<K> {
     pub extra: Map<String, Value>,
 }
 
+impl<T: Resource> Link<T> {
+    /// The resource an event is about, as a typed link, when the event names
+    /// a `T` (its `link.rel` is `T::REL`); `None` for an event about another
+    /// kind of resource. The link keeps the event's `href` and `title`.
+    ///
+    /// ```
+    /// # use ucwa_runtime::{events::Event, xml::Shape, Link, Resource};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Presence;
+    /// # impl Resource for Presence { const REL: &'static str = "presence"; const XML_SHAPE: &'static Shape = &Shape::EMPTY; }
+    /// let event: Event<String> = serde_json::from_str(
+    ///     r#"{"link":{"rel":"presence","href":"/ucwa/v1/applications/1/me/presence"},"type":"updated"}"#,
+    /// ).unwrap();
+    /// let presence = Link::<Presence>::from_event(&event).unwrap();
+    /// assert_eq!(presence.href(), "/ucwa/v1/applications/1/me/presence");
+    /// ```
+    pub fn from_event<K: AsRef<str>>(event: &Event<K>) -> Option<Link<T>> {
+        let target = &event.link;
+        if target.rel.as_ref() != T::REL {
+            return None;
+        }
+        let mut link = Link::new(target.href.clone());
+        link.title = target.title.clone();
+        Some(link)
+    }
+}
+
 impl<K> Event<K> {
     /// The embedded resource of type `T` (looked up by `T::REL`), decoded,
     /// or `None` when the event carries none.
@@ -257,6 +283,21 @@ mod tests {
     impl Resource for Communication {
         const REL: &'static str = "communication";
         const XML_SHAPE: &'static Shape = &COMMUNICATION;
+    }
+
+    #[test]
+    fn an_event_gives_a_typed_link_to_the_resource_it_names() {
+        let event: Event<Kind> = serde_json::from_str(
+            r#"{"link":{"rel":"communication","href":"/communication","title":"c"},"type":"updated"}"#,
+        )
+        .expect("event");
+        let link = Link::<Communication>::from_event(&event).expect("a communication event");
+        assert_eq!((link.href(), link.title()), ("/communication", Some("c")));
+        let other: Event<Kind> =
+            serde_json::from_str(r#"{"link":{"rel":"me","href":"/me"},"type":"updated"}"#)
+                .expect("event");
+        assert!(Link::<Communication>::from_event(&other).is_none());
+        assert_eq!(Kind::Me.as_ref(), "me");
     }
 
     const JSON: &str = r#"{

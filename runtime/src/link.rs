@@ -172,6 +172,25 @@ impl<'a, V> IntoIterator for &'a OneOrMany<V> {
     }
 }
 
+/// By value: an embedded list hands over its resources without a clone.
+impl<V> IntoIterator for OneOrMany<V> {
+    type Item = V;
+    type IntoIter = std::vec::IntoIter<V>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl<V> OneOrMany<V> {
+    /// All elements, owned, in the order sent.
+    pub fn into_vec(self) -> Vec<V> {
+        match self {
+            OneOrMany::One(value) => vec![value],
+            OneOrMany::Many(values) => values,
+        }
+    }
+}
+
 impl<V: Serialize> Serialize for OneOrMany<V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -212,6 +231,16 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OneOrMany<V> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_list_iterates_by_value_in_the_order_sent() {
+        let many: OneOrMany<String> = OneOrMany::Many(vec!["a".into(), "b".into()]);
+        let owned: Vec<String> = many.into_iter().collect();
+        assert_eq!(owned, ["a", "b"]);
+        let one = OneOrMany::One(String::from("only"));
+        assert_eq!(one.into_iter().collect::<Vec<_>>(), ["only"]);
+        assert!(OneOrMany::<u8>::Many(Vec::new()).into_vec().is_empty());
+    }
 
     #[test]
     fn single_link_with_title_and_unknown_keys_round_trips() {

@@ -72,7 +72,7 @@ impl Resource for AcceptWithAnswer {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AcceptWithAnswerRequest {
     /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
@@ -108,6 +108,17 @@ ucwa_runtime::impl_serialize!(AcceptWithAnswerQuery {
     session_context: required("sessionContext"),
     ..extra
 });
+
+impl AcceptWithAnswerQuery {
+    /// [`AcceptWithAnswerQuery`] with its required fields; the others are absent.
+    pub fn new(session_context: String) -> Self {
+        AcceptWithAnswerQuery {
+            processed_offer_id: None,
+            session_context,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for AcceptWithAnswer {
     type Body = AcceptWithAnswerRequest;

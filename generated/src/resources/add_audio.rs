@@ -87,6 +87,20 @@ ucwa_runtime::impl_serde!(AddAudioRequest {
     ..extra
 });
 
+impl AddAudioRequest {
+    /// [`AddAudioRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        AddAudioRequest {
+            operation_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddAudioRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinAudioMuted", Scalar::Bool)],

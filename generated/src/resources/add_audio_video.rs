@@ -90,6 +90,21 @@ ucwa_runtime::impl_serde!(AddAudioVideoRequest {
     ..extra
 });
 
+impl AddAudioVideoRequest {
+    /// [`AddAudioVideoRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        AddAudioVideoRequest {
+            operation_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            join_video_muted: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[

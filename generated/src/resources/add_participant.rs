@@ -78,6 +78,17 @@ ucwa_runtime::impl_serde!(AddParticipantRequest {
     ..extra
 });
 
+impl AddParticipantRequest {
+    /// [`AddParticipantRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        AddParticipantRequest {
+            operation_id: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddParticipantRequest {}
 
 impl Post for AddParticipant {

@@ -82,6 +82,18 @@ ucwa_runtime::impl_serde!(AddPhoneAudioRequest {
     ..extra
 });
 
+impl AddPhoneAudioRequest {
+    /// [`AddPhoneAudioRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        AddPhoneAudioRequest {
+            operation_id: None,
+            phone_number: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddPhoneAudioRequest {}
 
 impl Post for AddPhoneAudio {

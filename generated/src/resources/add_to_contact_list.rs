@@ -88,6 +88,17 @@ ucwa_runtime::impl_serde!(AddToContactListRequest {
     ..extra
 });
 
+impl AddToContactListRequest {
+    /// [`AddToContactListRequest`] with its required fields; the others are absent.
+    pub fn new(display_name: String, smtp_address: String) -> Self {
+        AddToContactListRequest {
+            display_name,
+            smtp_address,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddToContactListRequest {}
 
 /// The query parameters of a POST on [`AddToContactList`].
@@ -106,6 +117,17 @@ ucwa_runtime::impl_serialize!(AddToContactListQuery {
     smtp_address: required("smtpAddress"),
     ..extra
 });
+
+impl AddToContactListQuery {
+    /// [`AddToContactListQuery`] with its required fields; the others are absent.
+    pub fn new(display_name: String, smtp_address: String) -> Self {
+        AddToContactListQuery {
+            display_name,
+            smtp_address,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for AddToContactList {
     type Body = AddToContactListRequest;

@@ -100,6 +100,16 @@ ucwa_runtime::impl_serde!(AddToPresenceSubscriptionRequest {
     ..extra
 });
 
+impl AddToPresenceSubscriptionRequest {
+    /// [`AddToPresenceSubscriptionRequest`] with its required fields; the others are absent.
+    pub fn new(contact_uris: Vec<String>) -> Self {
+        AddToPresenceSubscriptionRequest {
+            contact_uris,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddToPresenceSubscriptionRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("contactUris", Scalar::StringList)],

@@ -87,6 +87,20 @@ ucwa_runtime::impl_serde!(AddVideoRequest {
     ..extra
 });
 
+impl AddVideoRequest {
+    /// [`AddVideoRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        AddVideoRequest {
+            operation_id: None,
+            media_offer: None,
+            session_context: None,
+            join_video_muted: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AddVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinVideoMuted", Scalar::Bool)],

@@ -117,6 +117,17 @@ ucwa_runtime::impl_serde!(AnonApplicationsRequest {
     ..extra
 });
 
+impl AnonApplicationsRequest {
+    /// [`AnonApplicationsRequest`] with its required fields; the others are absent.
+    pub fn new(culture: String, user_agent: String) -> Self {
+        AnonApplicationsRequest {
+            culture,
+            user_agent,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for AnonApplicationsRequest {}
 
 impl Post for AnonApplications {

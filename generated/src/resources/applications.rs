@@ -126,6 +126,19 @@ ucwa_runtime::impl_serde!(ApplicationsRequest {
     ..extra
 });
 
+impl ApplicationsRequest {
+    /// [`ApplicationsRequest`] with its required fields; the others are absent.
+    pub fn new(culture: String, endpoint_id: String, user_agent: String) -> Self {
+        ApplicationsRequest {
+            culture,
+            endpoint_id,
+            instance_id: None,
+            user_agent,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for ApplicationsRequest {}
 
 impl Post for Applications {

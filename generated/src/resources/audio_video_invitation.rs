@@ -5,7 +5,7 @@ use ucwa_runtime::prelude::*;
 use super::{
     AcceptWithAnswer, AcceptWithPhoneAudio, AcceptedByContact, AcceptedByParticipant,
     AudioVideo, Cancel, Conversation, Decline, Delegator, DerivedAudioVideo,
-    DerivedConversation, ForwardedBy, From, OnBehalfOf, ReplacesAudioVideo,
+    DerivedConversation, ForwardedBy, FromResource, OnBehalfOf, ReplacesAudioVideo,
     ReportMediaDiagnostics, SendProvisionalAnswer, To, TransferredBy,
 };
 
@@ -120,7 +120,7 @@ pub struct AudioVideoInvitationLinks {
     /// Represents the contact who last forwarded the invitation before it was received by the user.
     pub forwarded_by: Option<Links<ForwardedBy>>,
     /// Represents the participant that sent an invitation.
-    pub from: Option<Links<From>>,
+    pub from: Option<Links<FromResource>>,
     /// Represents the contact on whose behalf the invitation was received.
     pub on_behalf_of: Option<Links<OnBehalfOf>>,
     /// Represents a link to a resource that will be replaced, if this invitation succeeds.
@@ -169,7 +169,7 @@ pub struct AudioVideoInvitationEmbedded {
     /// Embedded `acceptedByParticipant` resources.
     pub accepted_by_participant: Option<Embedded<AcceptedByParticipant>>,
     /// Embedded `from` resources.
-    pub from: Option<Embedded<From>>,
+    pub from: Option<Embedded<FromResource>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -230,7 +230,7 @@ impl AudioVideoInvitation {
         self.links.as_ref()?.forwarded_by.as_ref()?.first()
     }
     /// The first `from` link, if any; `links.from` holds all of them when the rel repeats.
-    pub fn from_link(&self) -> Option<&Link<From>> {
+    pub fn from_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.from.as_ref()?.first()
     }
     /// The first `onBehalfOf` link, if any; `links.on_behalf_of` holds all of them when the rel repeats.
@@ -275,7 +275,7 @@ impl Resource for AudioVideoInvitation {
         ],
         embedded: &[
             ("acceptedByParticipant", AcceptedByParticipant::xml_shape),
-            ("from", From::xml_shape),
+            ("from", FromResource::xml_shape),
         ],
         arrays: &["acceptedByParticipant", "startEmergencyCallInput"],
     };

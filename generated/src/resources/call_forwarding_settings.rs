@@ -148,7 +148,7 @@ impl Resource for CallForwardingSettings {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForwardingSettingsRequest {
     /// The time period in which these rules are in effect, either during workhours or always.
     pub active_period: Option<ActivePeriod>,

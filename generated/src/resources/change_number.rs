@@ -75,7 +75,7 @@ impl Resource for ChangeNumber {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeNumberRequest {
     /// Whether the phone resource is visible to other contacts.
     pub include_in_contact_card: Option<bool>,

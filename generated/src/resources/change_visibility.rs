@@ -69,7 +69,7 @@ impl Resource for ChangeVisibility {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeVisibilityRequest {
     /// Whether this phone number can be shared with others.
     pub include_in_contact_card: Option<Value>,

@@ -250,7 +250,7 @@ impl Resource for Communication {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CommunicationRequest {
     /// The preferred mode for incoming audio, if any, supplied by the user.VoIP is the default mode.
     pub audio_preference: Option<AudioPreference>,

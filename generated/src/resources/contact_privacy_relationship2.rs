@@ -96,7 +96,7 @@ impl Resource for ContactPrivacyRelationship2 {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactPrivacyRelationship2Request {
     /// The relationship level (PrivacyRelationshipLevel) between the user and a contact, such as Colleagues or FriendsAndFamily.
     pub relationship_level: Option<PrivacyRelationshipLevel>,

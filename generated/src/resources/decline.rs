@@ -61,7 +61,7 @@ impl Resource for Decline {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeclineRequest {
     /// Whether the invitation is declined on behalf of the local application or on behalf the user across all of her applications.
     pub reason: Option<CallDeclineReason>,

@@ -61,7 +61,7 @@ impl Resource for Dismiss {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DismissRequest {
     /// Represents the response code of the decline.
     pub reason: Option<ReNegotiationDeclineReason>,

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::{AcceptedByParticipant, AudioVideoInvitation, From};
+use super::{AcceptedByParticipant, AudioVideoInvitation, FromResource};
 
 /// Represents an operation to escalate audio modality from P2P to conferencing
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,7 +44,7 @@ pub struct EscalateAudioEmbedded {
     /// Embedded `acceptedByParticipant` resources.
     pub accepted_by_participant: Option<Embedded<AcceptedByParticipant>>,
     /// Embedded `from` resources.
-    pub from: Option<Embedded<From>>,
+    pub from: Option<Embedded<FromResource>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -67,7 +67,7 @@ impl Resource for EscalateAudio {
     const XML_SHAPE: &'static Shape = &Shape {
         embedded: &[
             ("acceptedByParticipant", AcceptedByParticipant::xml_shape),
-            ("from", From::xml_shape),
+            ("from", FromResource::xml_shape),
         ],
         arrays: &["acceptedByParticipant", "startEmergencyCallInput"],
         ..Shape::EMPTY
@@ -101,7 +101,7 @@ impl Resource for EscalateAudio {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EscalateAudioRequest {
     /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
@@ -137,6 +137,17 @@ ucwa_runtime::impl_serialize!(EscalateAudioQuery {
     session_context: required("sessionContext"),
     ..extra
 });
+
+impl EscalateAudioQuery {
+    /// [`EscalateAudioQuery`] with its required fields; the others are absent.
+    pub fn new(operation_id: String, session_context: String) -> Self {
+        EscalateAudioQuery {
+            operation_id,
+            session_context,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for EscalateAudio {
     type Body = EscalateAudioRequest;

@@ -11,7 +11,7 @@ use super::super::enums::{Role, SourceNetwork};
 
 /// Represents the participant that sent an invitation.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct From {
+pub struct FromResource {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
     /// Whether the participant is anonymous.
@@ -35,12 +35,12 @@ pub struct From {
     /// The participant's Phone URI.
     pub work_phone_number: Option<String>,
     /// The links of this resource (`_links`).
-    pub links: Option<FromLinks>,
+    pub links: Option<FromResourceLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(From {
+ucwa_runtime::impl_serde!(FromResource {
     rel,
     anonymous,
     in_lobby: "inLobby",
@@ -56,11 +56,11 @@ ucwa_runtime::impl_serde!(From {
     ..extra
 });
 
-/// The documented links of [`From`], by rel.
+/// The documented links of [`FromResource`], by rel.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct FromLinks {
+pub struct FromResourceLinks {
     /// The link to the current resource.
-    pub self_: Option<Links<From>>,
+    pub self_: Option<Links<FromResource>>,
     /// Represents a person or service that the user can communicate and collaborate with.
     pub contact: Option<Links<Contact>>,
     /// The photo of a contact.
@@ -89,7 +89,7 @@ pub struct FromLinks {
     pub extra: Map<String, Value>,
 }
 
-ucwa_runtime::impl_serde!(FromLinks {
+ucwa_runtime::impl_serde!(FromResourceLinks {
     self_: "self",
     contact,
     contact_photo: "contactPhoto",
@@ -106,9 +106,9 @@ ucwa_runtime::impl_serde!(FromLinks {
     ..extra
 });
 
-impl From {
+impl FromResource {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
-    pub fn self_link(&self) -> Option<&Link<From>> {
+    pub fn self_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.self_.as_ref()?.first()
     }
     /// The first `contact` link, if any; `links.contact` holds all of them when the rel repeats.
@@ -167,7 +167,7 @@ impl From {
     }
 }
 
-impl Resource for From {
+impl Resource for FromResource {
     const REL: &'static str = "from";
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[
@@ -193,6 +193,6 @@ impl Resource for From {
     ];
 }
 
-impl Get for From {
+impl Get for FromResource {
     type Query = ();
 }

@@ -137,6 +137,17 @@ ucwa_runtime::impl_serde!(Group2Request {
     ..extra
 });
 
+impl Group2Request {
+    /// [`Group2Request`] with its required fields; the others are absent.
+    pub fn new(name: String) -> Self {
+        Group2Request {
+            id: None,
+            name,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for Group2Request {}
 
 impl Get for Group2 {

@@ -81,6 +81,16 @@ ucwa_runtime::impl_serde!(ImmediateForwardToContactRequest {
     ..extra
 });
 
+impl ImmediateForwardToContactRequest {
+    /// [`ImmediateForwardToContactRequest`] with its required fields; the others are absent.
+    pub fn new(target: String) -> Self {
+        ImmediateForwardToContactRequest {
+            target,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for ImmediateForwardToContactRequest {}
 
 /// The query parameters of a POST on [`ImmediateForwardToContact`].
@@ -96,6 +106,16 @@ ucwa_runtime::impl_serialize!(ImmediateForwardToContactQuery {
     target: required("target"),
     ..extra
 });
+
+impl ImmediateForwardToContactQuery {
+    /// [`ImmediateForwardToContactQuery`] with its required fields; the others are absent.
+    pub fn new(target: String) -> Self {
+        ImmediateForwardToContactQuery {
+            target,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for ImmediateForwardToContact {
     type Body = ImmediateForwardToContactRequest;

@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::{Cancel, Conversation, From};
+use super::{Cancel, Conversation, FromResource};
 
 /// Represents information in a typical invitation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,7 +49,7 @@ pub struct InvitationLinks {
     /// Represents the local participants perspective on a multi-modal, multi-party communication.
     pub conversation: Option<Links<Conversation>>,
     /// Represents the participant that sent an invitation.
-    pub from: Option<Links<From>>,
+    pub from: Option<Links<FromResource>>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -76,7 +76,7 @@ impl Invitation {
         self.links.as_ref()?.conversation.as_ref()?.first()
     }
     /// The first `from` link, if any; `links.from` holds all of them when the rel repeats.
-    pub fn from_link(&self) -> Option<&Link<From>> {
+    pub fn from_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.from.as_ref()?.first()
     }
 }

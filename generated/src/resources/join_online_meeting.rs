@@ -72,7 +72,7 @@ impl Resource for JoinOnlineMeeting {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct JoinOnlineMeetingRequest {
     /// The URI of the online meeting the user wishes to join.
     pub online_meeting_uri: Option<String>,

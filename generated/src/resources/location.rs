@@ -99,7 +99,7 @@ impl Resource for Location {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationRequest {
     /// A string describing the user's location.The maximum length is 60 characters.
     pub location: Option<String>,

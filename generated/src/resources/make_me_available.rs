@@ -66,7 +66,7 @@ impl Resource for MakeMeAvailable {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MakeMeAvailableRequest {
     /// Gets or sets the preferred mode for incoming audio, if any, supplied by the user.Voip is default
     pub audio_preference: Option<AudioPreference>,

@@ -67,7 +67,7 @@ impl Resource for MakeMeAvailable2 {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MakeMeAvailable2Request {
     /// Gets or sets the preferred mode for incoming audio, if any, supplied by the user.Voip is default
     pub audio_preference: Option<AudioPreference>,

@@ -129,6 +129,16 @@ ucwa_runtime::impl_serde!(MembershipsRequest {
     ..extra
 });
 
+impl MembershipsRequest {
+    /// [`MembershipsRequest`] with its required fields; the others are absent.
+    pub fn new(contact_uris: Vec<String>) -> Self {
+        MembershipsRequest {
+            contact_uris,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for MembershipsRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("contactUris", Scalar::StringList)],

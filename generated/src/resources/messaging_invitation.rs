@@ -4,7 +4,7 @@
 use ucwa_runtime::prelude::*;
 use super::{
     Accept, AcceptedByContact, AcceptedByParticipant, Cancel, Conversation, Decline,
-    DerivedMessaging, From, Messaging, OnBehalfOf, To,
+    DerivedMessaging, FromResource, Messaging, OnBehalfOf, To,
 };
 
 /// Represents an invitation to a conversation for the messaging modality.
@@ -72,7 +72,7 @@ pub struct MessagingInvitationLinks {
     /// Represents the messaging modality in a derivedConversation.
     pub derived_messaging: Option<Links<DerivedMessaging>>,
     /// Represents the participant that sent an invitation.
-    pub from: Option<Links<From>>,
+    pub from: Option<Links<FromResource>>,
     /// Represents the instant messaging modality in a conversation.
     pub messaging: Option<Links<Messaging>>,
     /// Represents the contact on whose behalf the invitation was received.
@@ -107,7 +107,7 @@ pub struct MessagingInvitationEmbedded {
     /// Embedded `acceptedByParticipant` resources.
     pub accepted_by_participant: Option<Embedded<AcceptedByParticipant>>,
     /// Embedded `from` resources.
-    pub from: Option<Embedded<From>>,
+    pub from: Option<Embedded<FromResource>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -148,7 +148,7 @@ impl MessagingInvitation {
         self.links.as_ref()?.derived_messaging.as_ref()?.first()
     }
     /// The first `from` link, if any; `links.from` holds all of them when the rel repeats.
-    pub fn from_link(&self) -> Option<&Link<From>> {
+    pub fn from_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.from.as_ref()?.first()
     }
     /// The first `messaging` link, if any; `links.messaging` holds all of them when the rel repeats.
@@ -174,7 +174,7 @@ impl Resource for MessagingInvitation {
     const XML_SHAPE: &'static Shape = &Shape {
         embedded: &[
             ("acceptedByParticipant", AcceptedByParticipant::xml_shape),
-            ("from", From::xml_shape),
+            ("from", FromResource::xml_shape),
         ],
         arrays: &["acceptedByParticipant", "startEmergencyCallInput"],
         ..Shape::EMPTY

@@ -163,7 +163,7 @@ impl Resource for MyAssignedOnlineMeeting {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MyAssignedOnlineMeetingRequest {
     /// The policy that indicates which users are permitted to join the onlinemeeting without being placed in the online meeting lobby.Set this property to control access to the online meeting.An application should query the organizer's eligible access levels before setting this property.
     pub access_level: Option<AccessLevel>,

@@ -151,6 +151,17 @@ ucwa_runtime::impl_serde!(MyGroupMemberships2Request {
     ..extra
 });
 
+impl MyGroupMemberships2Request {
+    /// [`MyGroupMemberships2Request`] with its required fields; the others are absent.
+    pub fn new(contact_uri: String) -> Self {
+        MyGroupMemberships2Request {
+            contact_uri,
+            group_id: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for MyGroupMemberships2Request {}
 
 /// The query parameters of a GET on [`MyGroupMemberships2`].
@@ -187,6 +198,17 @@ ucwa_runtime::impl_serialize!(MyGroupMemberships2PostQuery {
     group_id: "groupId",
     ..extra
 });
+
+impl MyGroupMemberships2PostQuery {
+    /// [`MyGroupMemberships2PostQuery`] with its required fields; the others are absent.
+    pub fn new(contact_uri: String) -> Self {
+        MyGroupMemberships2PostQuery {
+            contact_uri,
+            group_id: None,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for MyGroupMemberships2 {
     type Body = MyGroupMemberships2Request;

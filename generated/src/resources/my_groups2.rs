@@ -277,6 +277,16 @@ ucwa_runtime::impl_serde!(MyGroups2Request {
     ..extra
 });
 
+impl MyGroups2Request {
+    /// [`MyGroups2Request`] with its required fields; the others are absent.
+    pub fn new(display_name: String) -> Self {
+        MyGroups2Request {
+            display_name,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for MyGroups2Request {}
 
 /// The query parameters of a GET on [`MyGroups2`].

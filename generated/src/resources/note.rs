@@ -110,7 +110,7 @@ impl Resource for Note {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoteRequest {
     /// Sets the note message. If blank, the note will be reset.
     pub message: Option<String>,

@@ -81,7 +81,7 @@ impl Resource for OnlineMeetingExtension {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OnlineMeetingExtensionRequest {
     /// The user-defined unique identifier for this extension.
     pub id: Option<String>,

@@ -104,7 +104,7 @@ impl Resource for OnlineMeetingExtensions {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OnlineMeetingExtensionsRequest {
     /// The user-defined unique identifier for this extension.
     pub id: Option<String>,

@@ -3,7 +3,8 @@
 
 use ucwa_runtime::prelude::*;
 use super::{
-    Accept, AcceptedByContact, Cancel, Conversation, Decline, From, OnBehalfOf, To,
+    Accept, AcceptedByContact, Cancel, Conversation, Decline, FromResource, OnBehalfOf,
+    To,
 };
 
 /// Represents an invitation to a new or existing onlineMeeting.
@@ -75,7 +76,7 @@ pub struct OnlineMeetingInvitationLinks {
     /// Declines an incoming invitation.
     pub decline: Option<Links<Decline>>,
     /// Represents the participant that sent an invitation.
-    pub from: Option<Links<From>>,
+    pub from: Option<Links<FromResource>>,
     /// Represents the contact on whose behalf the invitation was received.
     pub on_behalf_of: Option<Links<OnBehalfOf>>,
     /// Represents the originally intended target of the invitation as a contact.
@@ -101,7 +102,7 @@ ucwa_runtime::impl_serde!(OnlineMeetingInvitationLinks {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OnlineMeetingInvitationEmbedded {
     /// Embedded `from` resources.
-    pub from: Option<Embedded<From>>,
+    pub from: Option<Embedded<FromResource>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -137,7 +138,7 @@ impl OnlineMeetingInvitation {
         self.links.as_ref()?.decline.as_ref()?.first()
     }
     /// The first `from` link, if any; `links.from` holds all of them when the rel repeats.
-    pub fn from_link(&self) -> Option<&Link<From>> {
+    pub fn from_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.from.as_ref()?.first()
     }
     /// The first `onBehalfOf` link, if any; `links.on_behalf_of` holds all of them when the rel repeats.
@@ -154,7 +155,7 @@ impl Resource for OnlineMeetingInvitation {
     const REL: &'static str = "onlineMeetingInvitation";
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("availableModalities", Scalar::StringList)],
-        embedded: &[("from", From::xml_shape)],
+        embedded: &[("from", FromResource::xml_shape)],
         arrays: &["startEmergencyCallInput"],
     };
     const OPERATIONS: &'static [OperationInfo] = &[

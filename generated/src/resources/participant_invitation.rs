@@ -2,7 +2,7 @@
 // Do not edit by hand: change the schema and run `cargo run -p ucwa-codegen`.
 
 use ucwa_runtime::prelude::*;
-use super::{AcceptedByParticipant, Cancel, Conversation, From, Participant, To};
+use super::{AcceptedByParticipant, Cancel, Conversation, FromResource, Participant, To};
 
 /// Represents an invitation to an existing conversation for an additional participant.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -58,7 +58,7 @@ pub struct ParticipantInvitationLinks {
     /// Represents the local participants perspective on a multi-modal, multi-party communication.
     pub conversation: Option<Links<Conversation>>,
     /// Represents the participant that sent an invitation.
-    pub from: Option<Links<From>>,
+    pub from: Option<Links<FromResource>>,
     /// Represents a remote participant in a conversation.
     pub participant: Option<Links<Participant>>,
     /// Represents the originally intended target of the invitation as a contact.
@@ -86,7 +86,7 @@ pub struct ParticipantInvitationEmbedded {
     /// Embedded `acceptedByParticipant` resources.
     pub accepted_by_participant: Option<Embedded<AcceptedByParticipant>>,
     /// Embedded `from` resources.
-    pub from: Option<Embedded<From>>,
+    pub from: Option<Embedded<FromResource>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -111,7 +111,7 @@ impl ParticipantInvitation {
         self.links.as_ref()?.conversation.as_ref()?.first()
     }
     /// The first `from` link, if any; `links.from` holds all of them when the rel repeats.
-    pub fn from_link(&self) -> Option<&Link<From>> {
+    pub fn from_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.from.as_ref()?.first()
     }
     /// The first `participant` link, if any; `links.participant` holds all of them when the rel repeats.
@@ -133,7 +133,7 @@ impl Resource for ParticipantInvitation {
     const XML_SHAPE: &'static Shape = &Shape {
         embedded: &[
             ("acceptedByParticipant", AcceptedByParticipant::xml_shape),
-            ("from", From::xml_shape),
+            ("from", FromResource::xml_shape),
         ],
         arrays: &["acceptedByParticipant", "startEmergencyCallInput"],
         ..Shape::EMPTY

@@ -4,8 +4,8 @@
 use ucwa_runtime::prelude::*;
 use super::{
     Accept, AcceptedByContact, AcceptedByParticipant, Cancel, Conversation, Decline,
-    Delegator, DerivedConversation, DerivedPhoneAudio, ForwardedBy, From, OnBehalfOf,
-    PhoneAudio, ReplacesPhoneAudio, To, TransferredBy,
+    Delegator, DerivedConversation, DerivedPhoneAudio, ForwardedBy, FromResource,
+    OnBehalfOf, PhoneAudio, ReplacesPhoneAudio, To, TransferredBy,
 };
 
 /// Represents an invitation to a conversation for the phoneAudio modality.
@@ -88,7 +88,7 @@ pub struct PhoneAudioInvitationLinks {
     /// Represents the contact who last forwarded the invitation before it was received by the user.
     pub forwarded_by: Option<Links<ForwardedBy>>,
     /// Represents the participant that sent an invitation.
-    pub from: Option<Links<From>>,
+    pub from: Option<Links<FromResource>>,
     /// Represents the contact on whose behalf the invitation was received.
     pub on_behalf_of: Option<Links<OnBehalfOf>>,
     /// Represents the phone audio modality in a conversation.
@@ -132,7 +132,7 @@ pub struct PhoneAudioInvitationEmbedded {
     /// Embedded `acceptedByParticipant` resources.
     pub accepted_by_participant: Option<Embedded<AcceptedByParticipant>>,
     /// Embedded `from` resources.
-    pub from: Option<Embedded<From>>,
+    pub from: Option<Embedded<FromResource>>,
     /// Embedded resources this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -185,7 +185,7 @@ impl PhoneAudioInvitation {
         self.links.as_ref()?.forwarded_by.as_ref()?.first()
     }
     /// The first `from` link, if any; `links.from` holds all of them when the rel repeats.
-    pub fn from_link(&self) -> Option<&Link<From>> {
+    pub fn from_link(&self) -> Option<&Link<FromResource>> {
         self.links.as_ref()?.from.as_ref()?.first()
     }
     /// The first `onBehalfOf` link, if any; `links.on_behalf_of` holds all of them when the rel repeats.
@@ -220,7 +220,7 @@ impl Resource for PhoneAudioInvitation {
         properties: &[("joinAudioMuted", Scalar::Bool), ("privateLine", Scalar::Bool)],
         embedded: &[
             ("acceptedByParticipant", AcceptedByParticipant::xml_shape),
-            ("from", From::xml_shape),
+            ("from", FromResource::xml_shape),
         ],
         arrays: &["acceptedByParticipant", "startEmergencyCallInput"],
     };

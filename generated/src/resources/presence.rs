@@ -103,7 +103,7 @@ impl Resource for Presence {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresenceRequest {
     /// The user's availability (PreferredAvailability).
     pub availability: Option<PreferredAvailability>,

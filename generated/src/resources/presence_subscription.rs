@@ -151,6 +151,16 @@ ucwa_runtime::impl_serde!(PresenceSubscriptionRequest {
     ..extra
 });
 
+impl PresenceSubscriptionRequest {
+    /// [`PresenceSubscriptionRequest`] with its required fields; the others are absent.
+    pub fn new(duration: Value) -> Self {
+        PresenceSubscriptionRequest {
+            duration,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for PresenceSubscriptionRequest {}
 
 impl Get for PresenceSubscription {
@@ -170,6 +180,16 @@ ucwa_runtime::impl_serialize!(PresenceSubscriptionQuery {
     duration: required("duration"),
     ..extra
 });
+
+impl PresenceSubscriptionQuery {
+    /// [`PresenceSubscriptionQuery`] with its required fields; the others are absent.
+    pub fn new(duration: String) -> Self {
+        PresenceSubscriptionQuery {
+            duration,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for PresenceSubscription {
     type Body = PresenceSubscriptionRequest;

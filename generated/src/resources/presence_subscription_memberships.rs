@@ -129,6 +129,16 @@ ucwa_runtime::impl_serde!(PresenceSubscriptionMembershipsRequest {
     ..extra
 });
 
+impl PresenceSubscriptionMembershipsRequest {
+    /// [`PresenceSubscriptionMembershipsRequest`] with its required fields; the others are absent.
+    pub fn new(contact_uris: Vec<String>) -> Self {
+        PresenceSubscriptionMembershipsRequest {
+            contact_uris,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for PresenceSubscriptionMembershipsRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("contactUris", Scalar::StringList)],

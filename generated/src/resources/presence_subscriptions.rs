@@ -126,6 +126,17 @@ ucwa_runtime::impl_serde!(PresenceSubscriptionsRequest {
     ..extra
 });
 
+impl PresenceSubscriptionsRequest {
+    /// [`PresenceSubscriptionsRequest`] with its required fields; the others are absent.
+    pub fn new(duration: Value, uris: Vec<String>) -> Self {
+        PresenceSubscriptionsRequest {
+            duration,
+            uris,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for PresenceSubscriptionsRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("uris", Scalar::StringList)],

@@ -60,7 +60,7 @@ impl Resource for PublishCallQualityFeedback {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishCallQualityFeedbackRequest {
     /// Gets or sets the media endpoint data.
     pub media_endpoint: Option<String>,

@@ -79,6 +79,16 @@ ucwa_runtime::impl_serde!(RemoveContactFromAllGroupsRequest {
     ..extra
 });
 
+impl RemoveContactFromAllGroupsRequest {
+    /// [`RemoveContactFromAllGroupsRequest`] with its required fields; the others are absent.
+    pub fn new(contact_uri: Value) -> Self {
+        RemoveContactFromAllGroupsRequest {
+            contact_uri,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for RemoveContactFromAllGroupsRequest {}
 
 /// The query parameters of a POST on [`RemoveContactFromAllGroups`].
@@ -94,6 +104,16 @@ ucwa_runtime::impl_serialize!(RemoveContactFromAllGroupsQuery {
     contact_uri: required("contactUri"),
     ..extra
 });
+
+impl RemoveContactFromAllGroupsQuery {
+    /// [`RemoveContactFromAllGroupsQuery`] with its required fields; the others are absent.
+    pub fn new(contact_uri: String) -> Self {
+        RemoveContactFromAllGroupsQuery {
+            contact_uri,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for RemoveContactFromAllGroups {
     type Body = RemoveContactFromAllGroupsRequest;

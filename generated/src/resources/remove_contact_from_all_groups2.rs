@@ -80,6 +80,16 @@ ucwa_runtime::impl_serde!(RemoveContactFromAllGroups2Request {
     ..extra
 });
 
+impl RemoveContactFromAllGroups2Request {
+    /// [`RemoveContactFromAllGroups2Request`] with its required fields; the others are absent.
+    pub fn new(contact_uri: String) -> Self {
+        RemoveContactFromAllGroups2Request {
+            contact_uri,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for RemoveContactFromAllGroups2Request {}
 
 /// The query parameters of a POST on [`RemoveContactFromAllGroups2`].
@@ -95,6 +105,16 @@ ucwa_runtime::impl_serialize!(RemoveContactFromAllGroups2Query {
     contact_uri: required("contactUri"),
     ..extra
 });
+
+impl RemoveContactFromAllGroups2Query {
+    /// [`RemoveContactFromAllGroups2Query`] with its required fields; the others are absent.
+    pub fn new(contact_uri: String) -> Self {
+        RemoveContactFromAllGroups2Query {
+            contact_uri,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for RemoveContactFromAllGroups2 {
     type Body = RemoveContactFromAllGroups2Request;

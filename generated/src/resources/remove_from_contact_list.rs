@@ -80,6 +80,16 @@ ucwa_runtime::impl_serde!(RemoveFromContactListRequest {
     ..extra
 });
 
+impl RemoveFromContactListRequest {
+    /// [`RemoveFromContactListRequest`] with its required fields; the others are absent.
+    pub fn new(group_id: String) -> Self {
+        RemoveFromContactListRequest {
+            group_id,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for RemoveFromContactListRequest {}
 
 /// The query parameters of a POST on [`RemoveFromContactList`].
@@ -95,6 +105,16 @@ ucwa_runtime::impl_serialize!(RemoveFromContactListQuery {
     group_id: required("groupId"),
     ..extra
 });
+
+impl RemoveFromContactListQuery {
+    /// [`RemoveFromContactListQuery`] with its required fields; the others are absent.
+    pub fn new(group_id: String) -> Self {
+        RemoveFromContactListQuery {
+            group_id,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for RemoveFromContactList {
     type Body = RemoveFromContactListRequest;

@@ -69,7 +69,7 @@ impl Resource for Renegotiations {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenegotiationsRequest {
     /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
@@ -102,6 +102,16 @@ ucwa_runtime::impl_serialize!(RenegotiationsQuery {
     operation_id: required("operationId"),
     ..extra
 });
+
+impl RenegotiationsQuery {
+    /// [`RenegotiationsQuery`] with its required fields; the others are absent.
+    pub fn new(operation_id: String) -> Self {
+        RenegotiationsQuery {
+            operation_id,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for Renegotiations {
     type Body = RenegotiationsRequest;

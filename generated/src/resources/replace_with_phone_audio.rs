@@ -82,6 +82,18 @@ ucwa_runtime::impl_serde!(ReplaceWithPhoneAudioRequest {
     ..extra
 });
 
+impl ReplaceWithPhoneAudioRequest {
+    /// [`ReplaceWithPhoneAudioRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        ReplaceWithPhoneAudioRequest {
+            operation_id: None,
+            phone_number: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for ReplaceWithPhoneAudioRequest {}
 
 impl Post for ReplaceWithPhoneAudio {

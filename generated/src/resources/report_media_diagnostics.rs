@@ -61,7 +61,7 @@ impl Resource for ReportMediaDiagnostics {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReportMediaDiagnosticsRequest {
     /// Gets or sets the call termination error code.
     pub error_code: Option<ErrorCode>,

@@ -98,6 +98,23 @@ ucwa_runtime::impl_serde!(ReportMyNetworkRequest {
     ..extra
 });
 
+impl ReportMyNetworkRequest {
+    /// [`ReportMyNetworkRequest`] with its required fields; the others are absent.
+    pub fn new(client_network_type: ClientNetworkType) -> Self {
+        ReportMyNetworkRequest {
+            chassis_id: None,
+            client_network_type,
+            ip: None,
+            mac: None,
+            port_id: None,
+            rssi: None,
+            subnet_id: None,
+            wap_bssid: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for ReportMyNetworkRequest {}
 
 impl Post for ReportMyNetwork {

@@ -68,7 +68,7 @@ impl Resource for ResumeAudio {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResumeAudioRequest {
     /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
@@ -98,6 +98,16 @@ ucwa_runtime::impl_serialize!(ResumeAudioQuery {
     operation_id: required("operationId"),
     ..extra
 });
+
+impl ResumeAudioQuery {
+    /// [`ResumeAudioQuery`] with its required fields; the others are absent.
+    pub fn new(operation_id: String) -> Self {
+        ResumeAudioQuery {
+            operation_id,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for ResumeAudio {
     type Body = ResumeAudioRequest;

@@ -68,7 +68,7 @@ impl Resource for ResumeAudioVideo {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResumeAudioVideoRequest {
     /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
@@ -101,6 +101,16 @@ ucwa_runtime::impl_serialize!(ResumeAudioVideoQuery {
     operation_id: required("operationId"),
     ..extra
 });
+
+impl ResumeAudioVideoQuery {
+    /// [`ResumeAudioVideoQuery`] with its required fields; the others are absent.
+    pub fn new(operation_id: String) -> Self {
+        ResumeAudioVideoQuery {
+            operation_id,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for ResumeAudioVideo {
     type Body = ResumeAudioVideoRequest;

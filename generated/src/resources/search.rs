@@ -136,6 +136,17 @@ ucwa_runtime::impl_serialize!(SearchQuery {
     ..extra
 });
 
+impl SearchQuery {
+    /// [`SearchQuery`] with its required fields; the others are absent.
+    pub fn new(query: String) -> Self {
+        SearchQuery {
+            limit: None,
+            query,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl Get for Search {
     type Query = SearchQuery;
 }

@@ -82,6 +82,16 @@ ucwa_runtime::impl_serde!(SendMessageRequest {
     ..extra
 });
 
+impl SendMessageRequest {
+    /// [`SendMessageRequest`] with its required fields; the others are absent.
+    pub fn new(operation_id: String) -> Self {
+        SendMessageRequest {
+            operation_id,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for SendMessageRequest {}
 
 /// The query parameters of a POST on [`SendMessage`].
@@ -97,6 +107,16 @@ ucwa_runtime::impl_serialize!(SendMessageQuery {
     operation_id: required("operationId"),
     ..extra
 });
+
+impl SendMessageQuery {
+    /// [`SendMessageQuery`] with its required fields; the others are absent.
+    pub fn new(operation_id: String) -> Self {
+        SendMessageQuery {
+            operation_id,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for SendMessage {
     type Body = SendMessageRequest;

@@ -72,7 +72,7 @@ impl Resource for SendProvisionalAnswer {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendProvisionalAnswerRequest {
     /// The body that represents the SDP data.
     pub sdp: Option<Vec<i64>>,
@@ -108,6 +108,17 @@ ucwa_runtime::impl_serialize!(SendProvisionalAnswerQuery {
     session_context: required("sessionContext"),
     ..extra
 });
+
+impl SendProvisionalAnswerQuery {
+    /// [`SendProvisionalAnswerQuery`] with its required fields; the others are absent.
+    pub fn new(session_context: String) -> Self {
+        SendProvisionalAnswerQuery {
+            processed_offer_id: None,
+            session_context,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for SendProvisionalAnswer {
     type Body = SendProvisionalAnswerRequest;

@@ -118,7 +118,7 @@ impl Resource for SimultaneousRingSettings {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimultaneousRingSettingsRequest {
     /// The wait time before a call simultaneously rings to the designated target numbers.
     pub ring_delay: Option<Value>,

@@ -81,6 +81,16 @@ ucwa_runtime::impl_serde!(SimultaneousRingToContactRequest {
     ..extra
 });
 
+impl SimultaneousRingToContactRequest {
+    /// [`SimultaneousRingToContactRequest`] with its required fields; the others are absent.
+    pub fn new(target: String) -> Self {
+        SimultaneousRingToContactRequest {
+            target,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for SimultaneousRingToContactRequest {}
 
 /// The query parameters of a POST on [`SimultaneousRingToContact`].
@@ -96,6 +106,16 @@ ucwa_runtime::impl_serialize!(SimultaneousRingToContactQuery {
     target: required("target"),
     ..extra
 });
+
+impl SimultaneousRingToContactQuery {
+    /// [`SimultaneousRingToContactQuery`] with its required fields; the others are absent.
+    pub fn new(target: String) -> Self {
+        SimultaneousRingToContactQuery {
+            target,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for SimultaneousRingToContact {
     type Body = SimultaneousRingToContactRequest;

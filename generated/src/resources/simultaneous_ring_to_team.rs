@@ -70,7 +70,7 @@ impl Resource for SimultaneousRingToTeam {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimultaneousRingToTeamRequest {
     /// The length of the delay in seconds before calls ring for the user's team members.The maximum value is 55 and the minimum value is 0
     pub ring_delay: Option<i64>,

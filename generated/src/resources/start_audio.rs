@@ -97,6 +97,23 @@ ucwa_runtime::impl_serde!(StartAudioRequest {
     ..extra
 });
 
+impl StartAudioRequest {
+    /// [`StartAudioRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudioRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudioRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinAudioMuted", Scalar::Bool)],

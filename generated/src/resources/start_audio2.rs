@@ -100,6 +100,24 @@ ucwa_runtime::impl_serde!(StartAudio2Request {
     ..extra
 });
 
+impl StartAudio2Request {
+    /// [`StartAudio2Request`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudio2Request {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            custom_content: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudio2Request {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinAudioMuted", Scalar::Bool)],

@@ -103,6 +103,25 @@ ucwa_runtime::impl_serde!(StartAudioOnBehalfOfDelegatorRequest {
     ..extra
 });
 
+impl StartAudioOnBehalfOfDelegatorRequest {
+    /// [`StartAudioOnBehalfOfDelegatorRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudioOnBehalfOfDelegatorRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            custom_content: None,
+            delegator: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudioOnBehalfOfDelegatorRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinAudioMuted", Scalar::Bool)],

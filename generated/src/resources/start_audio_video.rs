@@ -100,6 +100,24 @@ ucwa_runtime::impl_serde!(StartAudioVideoRequest {
     ..extra
 });
 
+impl StartAudioVideoRequest {
+    /// [`StartAudioVideoRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudioVideoRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            join_video_muted: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[

@@ -102,6 +102,25 @@ ucwa_runtime::impl_serde!(StartAudioVideo2Request {
     ..extra
 });
 
+impl StartAudioVideo2Request {
+    /// [`StartAudioVideo2Request`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudioVideo2Request {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            join_video_muted: None,
+            custom_content: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudioVideo2Request {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[

@@ -106,6 +106,26 @@ ucwa_runtime::impl_serde!(StartAudioVideoOnBehalfOfDelegatorRequest {
     ..extra
 });
 
+impl StartAudioVideoOnBehalfOfDelegatorRequest {
+    /// [`StartAudioVideoOnBehalfOfDelegatorRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudioVideoOnBehalfOfDelegatorRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            join_video_muted: None,
+            custom_content: None,
+            delegator: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudioVideoOnBehalfOfDelegatorRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[

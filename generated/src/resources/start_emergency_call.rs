@@ -118,6 +118,30 @@ ucwa_runtime::impl_serde!(StartEmergencyCallRequest {
     ..extra
 });
 
+impl StartEmergencyCallRequest {
+    /// [`StartEmergencyCallRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartEmergencyCallRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_audio_muted: None,
+            custom_content: None,
+            address: None,
+            building: None,
+            city: None,
+            country: None,
+            state: None,
+            zip: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartEmergencyCallRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinAudioMuted", Scalar::Bool)],

@@ -99,6 +99,21 @@ ucwa_runtime::impl_serde!(StartMessagingRequest {
     ..extra
 });
 
+impl StartMessagingRequest {
+    /// [`StartMessagingRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartMessagingRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            message: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartMessagingRequest {}
 
 /// The query parameters of a POST on [`StartMessaging`].

@@ -100,6 +100,22 @@ ucwa_runtime::impl_serde!(StartMessaging2Request {
     ..extra
 });
 
+impl StartMessaging2Request {
+    /// [`StartMessaging2Request`] with its required fields; the others are absent.
+    pub fn new(operation_id: String) -> Self {
+        StartMessaging2Request {
+            custom_content: None,
+            importance: None,
+            message: None,
+            operation_id,
+            subject: None,
+            thread_id: None,
+            to: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartMessaging2Request {}
 
 /// The query parameters of a POST on [`StartMessaging2`].

@@ -63,7 +63,7 @@ impl Resource for StartOnlineMeeting {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartOnlineMeetingRequest {
     /// The ID that the application supplies to correlate its request with the corresponding operation started in the event channel.The maximum length is 50 characters.
     pub operation_id: Option<String>,

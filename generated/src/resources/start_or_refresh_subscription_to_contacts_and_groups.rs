@@ -88,6 +88,16 @@ ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     ..extra
 });
 
+impl StartOrRefreshSubscriptionToContactsAndGroupsRequest {
+    /// [`StartOrRefreshSubscriptionToContactsAndGroupsRequest`] with its required fields; the others are absent.
+    pub fn new(duration: Value) -> Self {
+        StartOrRefreshSubscriptionToContactsAndGroupsRequest {
+            duration,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartOrRefreshSubscriptionToContactsAndGroupsRequest {}
 
 /// The query parameters of a POST on [`StartOrRefreshSubscriptionToContactsAndGroups`].
@@ -103,6 +113,16 @@ ucwa_runtime::impl_serialize!(StartOrRefreshSubscriptionToContactsAndGroupsQuery
     duration: required("duration"),
     ..extra
 });
+
+impl StartOrRefreshSubscriptionToContactsAndGroupsQuery {
+    /// [`StartOrRefreshSubscriptionToContactsAndGroupsQuery`] with its required fields; the others are absent.
+    pub fn new(duration: String) -> Self {
+        StartOrRefreshSubscriptionToContactsAndGroupsQuery {
+            duration,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for StartOrRefreshSubscriptionToContactsAndGroups {
     type Body = StartOrRefreshSubscriptionToContactsAndGroupsRequest;

@@ -100,6 +100,21 @@ ucwa_runtime::impl_serde!(StartPhoneAudioRequest {
     ..extra
 });
 
+impl StartPhoneAudioRequest {
+    /// [`StartPhoneAudioRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartPhoneAudioRequest {
+            operation_id: None,
+            phone_number: None,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            to,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartPhoneAudioRequest {}
 
 /// The query parameters of a POST on [`StartPhoneAudio`].

@@ -103,6 +103,22 @@ ucwa_runtime::impl_serde!(StartPhoneAudio2Request {
     ..extra
 });
 
+impl StartPhoneAudio2Request {
+    /// [`StartPhoneAudio2Request`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartPhoneAudio2Request {
+            operation_id: None,
+            phone_number: None,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            to,
+            custom_content: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartPhoneAudio2Request {}
 
 /// The query parameters of a POST on [`StartPhoneAudio2`].

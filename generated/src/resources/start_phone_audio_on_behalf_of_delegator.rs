@@ -97,6 +97,23 @@ ucwa_runtime::impl_serde!(StartPhoneAudioOnBehalfOfDelegatorRequest {
     ..extra
 });
 
+impl StartPhoneAudioOnBehalfOfDelegatorRequest {
+    /// [`StartPhoneAudioOnBehalfOfDelegatorRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartPhoneAudioOnBehalfOfDelegatorRequest {
+            operation_id: None,
+            phone_number: None,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            to,
+            custom_content: None,
+            delegator: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartPhoneAudioOnBehalfOfDelegatorRequest {}
 
 impl Post for StartPhoneAudioOnBehalfOfDelegator {

@@ -97,6 +97,23 @@ ucwa_runtime::impl_serde!(StartVideoRequest {
     ..extra
 });
 
+impl StartVideoRequest {
+    /// [`StartVideoRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartVideoRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            subject: None,
+            thread_id: None,
+            media_offer: None,
+            session_context: None,
+            join_video_muted: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinVideoMuted", Scalar::Bool)],

@@ -69,7 +69,7 @@ impl Resource for StopAudioVideo {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopAudioVideoRequest {
     /// The reason the call was terminated.
     pub reason: Option<CallTerminationReason>,

@@ -68,7 +68,7 @@ impl Resource for StopVideo {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopVideoRequest {
     /// The reason the call was terminated.
     pub reason: Option<CallTerminationReason>,

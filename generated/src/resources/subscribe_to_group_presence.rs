@@ -85,6 +85,17 @@ ucwa_runtime::impl_serde!(SubscribeToGroupPresenceRequest {
     ..extra
 });
 
+impl SubscribeToGroupPresenceRequest {
+    /// [`SubscribeToGroupPresenceRequest`] with its required fields; the others are absent.
+    pub fn new(duration: Value, group_id: String) -> Self {
+        SubscribeToGroupPresenceRequest {
+            duration,
+            group_id,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for SubscribeToGroupPresenceRequest {}
 
 /// The query parameters of a POST on [`SubscribeToGroupPresence`].
@@ -100,6 +111,16 @@ ucwa_runtime::impl_serialize!(SubscribeToGroupPresenceQuery {
     duration: required("duration"),
     ..extra
 });
+
+impl SubscribeToGroupPresenceQuery {
+    /// [`SubscribeToGroupPresenceQuery`] with its required fields; the others are absent.
+    pub fn new(duration: String) -> Self {
+        SubscribeToGroupPresenceQuery {
+            duration,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for SubscribeToGroupPresence {
     type Body = SubscribeToGroupPresenceRequest;

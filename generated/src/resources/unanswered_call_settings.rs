@@ -118,7 +118,7 @@ impl Resource for UnansweredCallSettings {
 }
 
 /// The body of a PUT request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnansweredCallSettingsRequest {
     /// The total time to wait for the the user or any target (delegates/team/custom) to answerbefore an incoming call is finally transferred to the target number.This value can range from 5 seconds to 60 seconds.
     pub ring_delay: Option<Value>,

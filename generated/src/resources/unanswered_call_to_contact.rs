@@ -89,6 +89,17 @@ ucwa_runtime::impl_serde!(UnansweredCallToContactRequest {
     ..extra
 });
 
+impl UnansweredCallToContactRequest {
+    /// [`UnansweredCallToContactRequest`] with its required fields; the others are absent.
+    pub fn new(target: String) -> Self {
+        UnansweredCallToContactRequest {
+            ring_delay: None,
+            target,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for UnansweredCallToContactRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("ringDelay", Scalar::Integer)],
@@ -112,6 +123,17 @@ ucwa_runtime::impl_serialize!(UnansweredCallToContactQuery {
     target: required("target"),
     ..extra
 });
+
+impl UnansweredCallToContactQuery {
+    /// [`UnansweredCallToContactQuery`] with its required fields; the others are absent.
+    pub fn new(target: String) -> Self {
+        UnansweredCallToContactQuery {
+            ring_delay: None,
+            target,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Post for UnansweredCallToContact {
     type Body = UnansweredCallToContactRequest;

@@ -68,7 +68,7 @@ impl Resource for UnansweredCallToVoicemail {
 }
 
 /// The body of a POST request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnansweredCallToVoicemailRequest {
     /// The length of the delay in seconds before calls are sent to voicemail.The maximum value is 60 and the minimum value is 5
     pub ring_delay: Option<i64>,

@@ -131,6 +131,54 @@ pub const USED_NAMES: &[&str] = &[
     "ResourceKind",
 ];
 
+/// The types, traits and derive macros Rust's prelude puts in scope (edition
+/// 2021). A user who writes `use ucwa::resources::*` gets every generated
+/// type by a glob import, and a glob import beats the prelude: a resource
+/// named `From` would make the user's own `impl From<A> for B` an error
+/// (E0404). So such a name gets its kind appended too (`FromResource`).
+pub const STD_PRELUDE: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Hash",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
 /// Module names that would shadow a crate the generated code names by path
 /// (`serde_json::Error`), or the crate's own modules.
 pub const USED_MODULES: &[&str] = &[
@@ -144,10 +192,12 @@ pub const USED_MODULES: &[&str] = &[
 ];
 
 /// The type name for a documented name: [`camel`], with `kind` appended
-/// (`Resource`, `Enum`) when that is a name the generated code itself uses.
+/// (`Resource`, `Enum`) when that is a name the generated code itself uses
+/// or one Rust's prelude gives every module ([`STD_PRELUDE`]): `Option`
+/// becomes `OptionEnum`, `From` becomes `FromResource`.
 pub fn type_name(raw: &str, kind: &str) -> String {
     let name = camel(raw);
-    if USED_NAMES.contains(&name.as_str()) {
+    if USED_NAMES.contains(&name.as_str()) || STD_PRELUDE.contains(&name.as_str()) {
         format!("{name}{kind}")
     } else {
         name
@@ -297,7 +347,14 @@ mod tests {
             ("resourceKind", "Enum", "ResourceKindEnum"),
             ("map", "Resource", "MapResource"),
             ("audioVideo", "Resource", "AudioVideo"),
-            ("From", "Resource", "From"),
+            // Rust's prelude, met through `use ucwa::resources::*`.
+            ("from", "Resource", "FromResource"),
+            ("into", "Enum", "IntoEnum"),
+            ("tryFrom", "Resource", "TryFromResource"),
+            ("iterator", "Resource", "IteratorResource"),
+            ("send", "Enum", "SendEnum"),
+            ("hash", "Resource", "HashResource"),
+            ("fromContact", "Resource", "FromContact"),
         ];
         for (raw, kind, expected) in table {
             assert_eq!(

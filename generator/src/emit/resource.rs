@@ -156,8 +156,9 @@ struct ObjectStruct<'a> {
 }
 
 impl ObjectStruct<'_> {
-    /// The struct, then the macro call that implements serde for it.
-    fn segments(&self) -> [Segment; 2] {
+    /// The struct, the macro call that implements serde for it, and, where
+    /// some fields are required, a constructor taking those.
+    fn segments(&self) -> Vec<Segment> {
         let ObjectStruct {
             docs,
             name,
@@ -196,13 +197,62 @@ impl ObjectStruct<'_> {
             true => "impl_serde",
             false => "impl_serialize",
         };
-        [
+        let mut segments = vec![
             Segment::Items(definition),
             Segment::Call {
                 name: id(call),
                 argument: quote!(#name { #(#keys,)* ..extra }),
             },
-        ]
+        ];
+        segments.extend(self.constructor().map(Segment::Items));
+        segments
+    }
+
+    /// `X::new(required, ...)`: the one obvious way to build a value whose
+    /// required fields have no default; every optional field starts absent.
+    /// (A type with no required field derives `Default` instead.)
+    fn constructor(&self) -> Option<TokenStream> {
+        let required: Vec<&StructField> = self.fields.iter().filter(|f| f.required).collect();
+        if required.is_empty() {
+            return None;
+        }
+        let name = &self.name;
+        let parameters = required.iter().map(|f| {
+            let (ident, ty) = (&f.ident, &f.ty);
+            quote!(#ident: #ty)
+        });
+        let values = self.fields.iter().map(|f| {
+            let ident = &f.ident;
+            match f.required {
+                true => quote!(#ident),
+                false => quote!(#ident: None),
+            }
+        });
+        let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let docs = trusted(&format!(
+            "[`{name}`] with its required fields; the others are absent."
+        ));
+        Some(quote! {
+            impl #name {
+                #docs
+                #allow
+                pub fn new(#(#parameters),*) -> Self {
+                    #name {
+                        #(#values,)*
+                        extra: Map::new(),
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Whether a struct of these fields can derive `Default`: a required field
+/// has no sensible default.
+fn default_derives(fields: &[StructField]) -> TokenStream {
+    match fields.iter().any(|f| f.required) {
+        true => quote!(Debug, Clone, PartialEq),
+        false => quote!(Debug, Clone, PartialEq, Default),
     }
 }
 
@@ -578,11 +628,12 @@ struct RequestStruct<'a>(&'a RequestBody);
 impl RequestStruct<'_> {
     fn object(&self) -> ObjectStruct<'_> {
         let request = self.0;
+        let fields: Vec<StructField> = request.fields.iter().map(StructField::parameter).collect();
         ObjectStruct {
             docs: doc(&request.description),
             name: id(&request.ident),
-            derives: quote!(Debug, Clone, PartialEq),
-            fields: request.fields.iter().map(StructField::parameter).collect(),
+            derives: default_derives(&fields),
+            fields,
             extra_what: "Parameters and links",
             reads: true,
         }
@@ -620,11 +671,7 @@ impl QueryStruct<'_> {
             .iter()
             .map(StructField::parameter)
             .collect();
-        // A required parameter has no sensible default.
-        let derives = match fields.iter().any(|f| f.required) {
-            true => quote!(Debug, Clone, PartialEq),
-            false => quote!(Debug, Clone, PartialEq, Default),
-        };
+        let derives = default_derives(&fields);
         ObjectStruct {
             docs: trusted(&format!(
                 "The query parameters of a {} on [`{}`].",

@@ -32,14 +32,12 @@ async fn sign_in_and_send_an_im(
         .and_then(|embedded| embedded.communication.as_ref()?.first())
         .unwrap(); // embedded in the application
     let start_messaging = communication.start_messaging_link().unwrap(); // a Link<StartMessaging>
+                                                                         // `new` takes the required fields; `operationId` is left out: the session
+                                                                         // adds one and follows it on the event channel.
     let request = StartMessagingRequest {
-        to: "sip:bob@example.com".into(),
         subject: Some("Lunch?".into()),
         importance: Some(Importance::Normal),
-        operation_id: None, // the session adds one and follows it on the event channel
-        thread_id: None,
-        message: None,
-        extra: Default::default(), // properties the docs do not list
+        ..StartMessagingRequest::new("sip:bob@example.com".into())
     };
     let invitation = session.start(start_messaging, &request).await?; // POST: 201 Created
     let completed = invitation.completed().await?.unwrap(); // its `completed` event

@@ -571,6 +571,17 @@ pub mod resources {
         ucwa_runtime::impl_serde!(
             VecResourceRequest { choice : required("choice"), outcome, list, ..extra }
         );
+        impl VecResourceRequest {
+            /// [`VecResourceRequest`] with its required fields; the others are absent.
+            pub fn new(choice: OptionEnum) -> Self {
+                VecResourceRequest {
+                    choice,
+                    outcome: None,
+                    list: None,
+                    extra: Map::new(),
+                }
+            }
+        }
         impl RequestBody for VecResourceRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("list", Scalar::IntegerList)],
@@ -733,6 +744,16 @@ pub mod resources {
         ucwa_runtime::impl_serde!(
             TypePutRequest { r#match : required("match"), match_2 : "Match", ..extra }
         );
+        impl TypePutRequest {
+            /// [`TypePutRequest`] with its required fields; the others are absent.
+            pub fn new(r#match: String) -> Self {
+                TypePutRequest {
+                    r#match,
+                    match_2: None,
+                    extra: Map::new(),
+                }
+            }
+        }
         impl RequestBody for TypePutRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("Match", Scalar::Integer)],
@@ -748,6 +769,15 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serde!(TypePostRequest { self_ : required("self"), ..extra });
+        impl TypePostRequest {
+            /// [`TypePostRequest`] with its required fields; the others are absent.
+            pub fn new(self_: bool) -> Self {
+                TypePostRequest {
+                    self_,
+                    extra: Map::new(),
+                }
+            }
+        }
         impl RequestBody for TypePostRequest {
             const XML_SHAPE: &'static Shape = &Shape {
                 properties: &[("self", Scalar::Bool)],
@@ -763,6 +793,15 @@ pub mod resources {
             pub extra: Map<String, Value>,
         }
         ucwa_runtime::impl_serialize!(TypeQuery { super_ : required("super"), ..extra });
+        impl TypeQuery {
+            /// [`TypeQuery`] with its required fields; the others are absent.
+            pub fn new(super_: String) -> Self {
+                TypeQuery {
+                    super_,
+                    extra: Map::new(),
+                }
+            }
+        }
         impl Get for Type {
             type Query = TypeQuery;
         }

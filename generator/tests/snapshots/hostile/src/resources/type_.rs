@@ -179,6 +179,17 @@ ucwa_runtime::impl_serde!(TypePutRequest {
     ..extra
 });
 
+impl TypePutRequest {
+    /// [`TypePutRequest`] with its required fields; the others are absent.
+    pub fn new(r#match: String) -> Self {
+        TypePutRequest {
+            r#match,
+            match_2: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for TypePutRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("Match", Scalar::Integer)],
@@ -200,6 +211,16 @@ ucwa_runtime::impl_serde!(TypePostRequest {
     ..extra
 });
 
+impl TypePostRequest {
+    /// [`TypePostRequest`] with its required fields; the others are absent.
+    pub fn new(self_: bool) -> Self {
+        TypePostRequest {
+            self_,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for TypePostRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("self", Scalar::Bool)],
@@ -220,6 +241,16 @@ ucwa_runtime::impl_serialize!(TypeQuery {
     super_: required("super"),
     ..extra
 });
+
+impl TypeQuery {
+    /// [`TypeQuery`] with its required fields; the others are absent.
+    pub fn new(super_: String) -> Self {
+        TypeQuery {
+            super_,
+            extra: Map::new(),
+        }
+    }
+}
 
 impl Get for Type {
     type Query = TypeQuery;

@@ -170,6 +170,18 @@ ucwa_runtime::impl_serde!(VecResourceRequest {
     ..extra
 });
 
+impl VecResourceRequest {
+    /// [`VecResourceRequest`] with its required fields; the others are absent.
+    pub fn new(choice: OptionEnum) -> Self {
+        VecResourceRequest {
+            choice,
+            outcome: None,
+            list: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for VecResourceRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("list", Scalar::IntegerList)],

@@ -81,6 +81,20 @@ ucwa_runtime::impl_serde!(StartAudioVideoRequest {
     ..extra
 });
 
+impl StartAudioVideoRequest {
+    /// [`StartAudioVideoRequest`] with its required fields; the others are absent.
+    pub fn new(to: String) -> Self {
+        StartAudioVideoRequest {
+            operation_id: None,
+            to,
+            importance: None,
+            join_audio_muted: None,
+            media_offer: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl RequestBody for StartAudioVideoRequest {
     const XML_SHAPE: &'static Shape = &Shape {
         properties: &[("joinAudioMuted", Scalar::Bool)],
