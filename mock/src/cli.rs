@@ -39,16 +39,22 @@ enum Command {
     /// Drive ucwa-client through every documented request of the pages with
     /// the typed operations, against the mock serving them on loopback: one
     /// line per step (`page:line METHOD path: ok`, `… mismatch: …` or
-    /// `… skipped: reason`), then `conformance: N/M steps ok`. Exit status 0
-    /// only when every step is ok, 1 otherwise, 2 when the run cannot start.
+    /// `… skipped: reason`), then `conformance: N/M steps ok`. Each page is
+    /// its own session, as the pages were captured (`conform tasks/*.md`);
+    /// `--flow` runs them as one. Exit status 0 only when every step is ok,
+    /// 1 otherwise, 2 when the run cannot start.
     Conform {
-        /// Task pages (markdown), run in this order as one transcript.
+        /// Task pages (markdown); each is run as a transcript of its own, and
+        /// a page that documents no request is noted and left out.
         #[arg(required = true)]
         pages: Vec<PathBuf>,
-        /// Run each page on its own, as a transcript of its own (pages
-        /// captured in separate sessions: `conform --each tasks/*.md`); a page
-        /// that documents no request is noted and left out.
+        /// Run the pages in this order as one transcript, one session through
+        /// all of them (`conform CreateAnApplication.md SendAnIM.md --flow`).
         #[arg(long)]
+        flow: bool,
+        /// What every run does now: each page on its own (kept so that
+        /// scripts written for earlier versions still run).
+        #[arg(long, hide = true, conflicts_with = "flow")]
         each: bool,
     },
 }
@@ -64,7 +70,7 @@ pub fn main() -> std::process::ExitCode {
             body_limit,
             sessions,
         } => (pages, listen, hold_timeout, body_limit, sessions),
-        Command::Conform { pages, each } => return conform(pages, each),
+        Command::Conform { pages, flow, .. } => return conform(pages, !flow),
     };
     init_tracing("info");
     let config = MockConfig {
@@ -127,7 +133,7 @@ fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
                 }
                 total.steps.extend(report.steps);
             }
-            // With --each, pages beside the transcripts (a library reference,
+            // Page by page, pages beside the transcripts (a library reference,
             // a README) are expected: say so and go on.
             Err(crate::Error::NothingToServe) if each => {
                 println!(

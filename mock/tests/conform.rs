@@ -98,7 +98,7 @@ async fn every_kind_of_step_of_our_flow_is_ok() {
 async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
     let report = run(&[fixture("conform_findings.md")]).await;
     let found = not_ok(&report);
-    let expected: [(&str, &str); 9] = [
+    let expected: [(&str, &str); 10] = [
         ("conform_findings.md:9", "mismatch: the documented body does not decode into the typed body: the POST body of `startMessaging` does not decode as the request body (at `to`)"),
         ("conform_findings.md:24", "mismatch: the answer does not decode: 200 OK: the body is not me: JSON body: `name`"),
         ("conform_findings.md:38", "mismatch: conform_findings.md:38: expected GET /ucwa/v1/applications/3/people/contacts, received GET /ucwa/v1/applications/3/people/contacts; header Authorization: expected Basic …, received Bearer …"),
@@ -108,6 +108,7 @@ async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
         ("conform_findings.md:88", "skipped: no typed operation for it: no resource has the rel `latest`"),
         ("conform_findings.md:102", "skipped: the documented body is damaged beyond repair"),
         ("conform_findings.md:116", "mismatch: the embedded note does not decode: JSON body: `message`"),
+        ("conform_findings.md:131", "mismatch: the answer has a body (26 bytes) but no Content-Type"),
     ];
     assert_eq!(found.len(), expected.len(), "{found:#?}");
     for ((at, verdict), (expected_at, expected_verdict)) in found.iter().zip(expected) {
@@ -119,7 +120,7 @@ async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
             "{at}: {verdict}\nexpected it to start with: {expected_verdict}"
         );
     }
-    assert_eq!(report.summary(), "conformance: 1/10 steps ok");
+    assert_eq!(report.summary(), "conformance: 1/11 steps ok");
     assert_eq!(report.notes.len(), 1);
     assert!(
         report.notes[0].starts_with("the pages create no application: the client signs in with the run's own `POST applications` (POST /ucwa/v1/applications)"),
@@ -150,7 +151,7 @@ async fn the_shared_task_pages_conform_but_for_the_listed_steps() {
             "{page}: no transcript found"
         );
     }
-    // Each page on its own, as `ucwa-mock conform --each` runs them.
+    // Each page on its own, as `ucwa-mock conform PAGE...` runs them.
     let (mut ok, mut steps) = (0, 0);
     for (path, page) in with_transcript.iter().zip(&names) {
         let report = run(std::slice::from_ref(path)).await;
@@ -160,7 +161,7 @@ async fn the_shared_task_pages_conform_but_for_the_listed_steps() {
         steps += report.steps.len();
     }
     let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
-        .args(["conform", "--each"])
+        .arg("conform")
         .args(pages_in(&dir))
         .output()
         .expect("the command runs");
@@ -185,6 +186,18 @@ async fn the_shared_task_pages_conform_but_for_the_listed_steps() {
     assert_eq!(not_ok(&report), expected(&FLOW_AFTER_SIGN_IN));
     assert_eq!(report.summary(), "conformance: 33/34 steps ok");
     assert!(report.notes.is_empty());
+    // The command runs them as one only when asked to.
+    let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--flow"])
+        .args(&flow)
+        .output()
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().last(),
+        Some("conformance: 33/34 steps ok"),
+        "{stdout}"
+    );
 }
 
 fn command(pages: &[impl AsRef<std::ffi::OsStr>]) -> std::process::Output {
@@ -223,11 +236,15 @@ fn the_command_prints_a_line_per_step_and_exits_by_the_count() {
     let output = command(&[fixture("conform_findings.md")]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
+    // Run on its own, the page is named in its notes.
     assert!(
-        stdout.starts_with("note: the pages create no application"),
+        stdout.starts_with("note: ")
+            && stdout.lines().next().is_some_and(|line| {
+                line.contains("conform_findings.md: the pages create no application")
+            }),
         "{stdout}"
     );
-    assert_eq!(stdout.lines().last(), Some("conformance: 1/10 steps ok"));
+    assert_eq!(stdout.lines().last(), Some("conformance: 1/11 steps ok"));
     assert_eq!(
         stdout
             .lines()
@@ -240,7 +257,7 @@ fn the_command_prints_a_line_per_step_and_exits_by_the_count() {
             .lines()
             .filter(|line| line.contains(": mismatch: "))
             .count(),
-        4
+        5
     );
 
     // A page that documents nothing, and one that is not there: the run cannot start.
@@ -248,9 +265,10 @@ fn the_command_prints_a_line_per_step_and_exits_by_the_count() {
     let empty = dir.join("prose.md");
     std::fs::write(&empty, "# Nothing here\n\nOnly words.\n").expect("written");
 
-    // --each: every page on its own; a page with no transcript is noted, not run.
+    // Every page on its own (the default, and what the old `--each` asked
+    // for); a page with no transcript is noted, not run.
     let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
-        .args(["conform", "--each"])
+        .arg("conform")
         .arg(fixture("conform_flow.md"))
         .arg(&empty)
         .output()
@@ -267,16 +285,23 @@ fn the_command_prints_a_line_per_step_and_exits_by_the_count() {
         "{stdout}"
     );
     assert_eq!(stdout.lines().last(), Some("conformance: 18/18 steps ok"));
-    let each = std::ffi::OsString::from("--each");
+    let old_each = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--each"])
+        .arg(fixture("conform_flow.md"))
+        .arg(&empty)
+        .output()
+        .expect("the command runs");
+    assert_eq!(old_each.stdout, output.stdout, "--each is the default now");
+    let flow = std::ffi::OsString::from("--flow");
     for pages in [
         vec![empty.clone().into_os_string()],
         vec![dir.join("missing.md").into_os_string()],
-        vec![each.clone(), empty.into_os_string()],
-        vec![each, dir.join("missing.md").into_os_string()],
+        vec![flow.clone(), empty.into_os_string()],
+        vec![flow, dir.join("missing.md").into_os_string()],
     ] {
         let output = command(&pages);
         assert_eq!(output.status.code(), Some(2));
-        // No step and no count; --each has noted the page it left out.
+        // No step and no count; a page left out is noted.
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             stdout.lines().all(|line| line.starts_with("note: ")),

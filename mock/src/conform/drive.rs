@@ -463,6 +463,9 @@ impl Run<'_> {
             Err(error) => return Verdict::Mismatch(format!("the answer does not decode: {error}")),
         };
         self.learn_response(documented, &response, &prepared.url, prepared.output);
+        if let Some(problem) = unlabelled_body(&response) {
+            return Verdict::Mismatch(problem);
+        }
         match untyped_problem(&outcome) {
             Some(problem) => Verdict::Mismatch(problem),
             None => Verdict::Ok,
@@ -699,20 +702,42 @@ fn documented_error(failed: &Failed, documented: &Response) -> Verdict {
     }
 }
 
-/// A JSON or XML answer the operation has no type for: it must still decode
-/// as the resource its own `rel` names, when the crate knows that rel.
+/// An answer with a body and no `Content-Type`: a client cannot tell how to
+/// read it (ucwa-client reads it as opaque bytes), so it is no answer a
+/// client can use, whatever the mock matched.
+fn unlabelled_body(response: &ucwa_runtime::http::Response<Bytes>) -> Option<String> {
+    let labelled = response
+        .headers()
+        .contains_key(ucwa_runtime::http::header::CONTENT_TYPE);
+    (!labelled && !response.body().is_empty()).then(|| {
+        format!(
+            "the answer has a body ({} bytes) but no Content-Type: a client cannot tell how to read it",
+            response.body().len()
+        )
+    })
+}
+
+/// A JSON or XML answer the operation has no type for: it must be what its
+/// `Content-Type` says, and decode as the resource its own `rel` names when
+/// the crate knows that rel.
 fn untyped_problem(outcome: &Outcome<AnyResource>) -> Option<String> {
     let Outcome::Content { content_type, body } = outcome else {
         return None;
     };
     let format = content_type.as_deref().and_then(Format::from_media_type)?;
-    let text = std::str::from_utf8(body).ok()?;
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Some("the answer is labelled JSON or XML but is not UTF-8 text".into());
+    };
     let rel = match format {
-        Format::Json => serde_json::from_str::<Value>(text)
-            .ok()?
-            .get("rel")?
-            .as_str()?
-            .to_owned(),
+        Format::Json => match serde_json::from_str::<Value>(text) {
+            Ok(value) => value.get("rel")?.as_str()?.to_owned(),
+            Err(error) => {
+                return Some(format!(
+                    "the answer is labelled {} but is not JSON: {error}",
+                    content_type.as_deref().unwrap_or_default()
+                ))
+            }
+        },
         Format::Xml => return None,
     };
     match AnyResource::decode(&rel, text, format)? {
