@@ -13,6 +13,9 @@ use crate::transcript::Location;
 use serde_json::{Map, Value};
 use std::fmt;
 
+mod layout;
+mod tolerant;
+
 /// One repair applied to a page, or one page defect the mock works around.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repair {
@@ -69,6 +72,14 @@ pub enum RepairKind {
     ExtraClosingBracket,
     /// The body ends with objects or arrays still open: closed.
     UnclosedBrackets,
+    /// A structural token (`{ } [ ] , : "`) the body lacks, found by the
+    /// tolerant search ([`read_json`]): added where the fewest edits make the
+    /// body JSON that agrees with its own indentation.
+    MissingToken,
+    /// A structural token too many, found the same way: dropped.
+    ExtraToken,
+    /// A structural token in the wrong place, found the same way: moved.
+    MisplacedToken,
     /// No repair makes the body JSON: it is served and compared as text.
     ServedAsText,
     // Messages.
@@ -104,6 +115,9 @@ impl RepairKind {
             RepairKind::UnquotedKey => "unquoted-key",
             RepairKind::ExtraClosingBracket => "extra-closing-bracket",
             RepairKind::UnclosedBrackets => "unclosed-brackets",
+            RepairKind::MissingToken => "missing-token",
+            RepairKind::ExtraToken => "extra-token",
+            RepairKind::MisplacedToken => "misplaced-token",
             RepairKind::ServedAsText => "served-as-text",
             RepairKind::ElidedHeaders => "elided-headers",
             RepairKind::SplitHeader => "split-header",
@@ -118,18 +132,21 @@ impl RepairKind {
 
 /// A repair found inside a body, before it is placed on the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BodyRepair {
+pub struct BodyRepair {
     /// 0-based line within the body text.
     pub line: usize,
+    /// Which repair.
     pub kind: RepairKind,
+    /// The repair in words.
     pub detail: String,
 }
 
 /// Why a body is not JSON even after every repair.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unrepairable {
+pub struct Unrepairable {
     /// 0-based line within the body text.
     pub line: usize,
+    /// What was expected there.
     pub message: String,
 }
 
@@ -139,23 +156,127 @@ const MAX_DEPTH: usize = 128;
 const MAX_STRAY: usize = 8;
 
 /// Reads `text` as JSON, repairing what the pages damage. Valid JSON comes
-/// back unchanged with no repairs.
-pub(crate) fn lenient_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrepairable> {
+/// back unchanged with no repairs; anything else comes back with at least
+/// one repair, or as [`Unrepairable`] with the line where reading stopped.
+///
+/// Two layers: [`Lenient`] reads through the damage the pages are known for
+/// (elisions, trailing commas, a quote left open at a line end), and where
+/// it fails, or succeeds only with guesses the body's own indentation
+/// contradicts, [`tolerant::search`] looks for the fewest structural tokens
+/// to add or drop near the trouble.
+pub fn read_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrepairable> {
     if let Ok(value) = serde_json::from_str(text) {
         return Ok((value, Vec::new()));
     }
+    let (value, mut repairs) = tolerant::search(text)?;
+    if repairs.is_empty() {
+        // serde_json refused the text, so something was read leniently: say so.
+        repairs.push(BodyRepair {
+            line: 0,
+            kind: RepairKind::StrayCharacter,
+            detail: "read leniently: the text is not strict JSON".into(),
+        });
+    }
+    Ok((value, repairs))
+}
+
+/// One run of [`Lenient`] over a text, with what the tolerant search weighs.
+pub(crate) struct Attempt {
+    pub outcome: Result<(Value, Vec<BodyRepair>), Unrepairable>,
+    /// What the run had to guess: [`guess_cost`] of its repairs plus one per
+    /// line whose indentation disagrees with the depth it was read at;
+    /// `None` when it failed.
+    pub cost: Option<u32>,
+    /// Byte offsets worth searching around, earliest first: where it failed,
+    /// where it guessed, where the layout disagrees.
+    pub suspects: Vec<usize>,
+    /// How far the reading got: the end of the text, or where it failed.
+    pub reached: usize,
+}
+
+/// What a repair says about the text: 0 for the pages' conventions
+/// (elisions), more for what may hide damage elsewhere.
+fn guess_cost(kind: RepairKind) -> u32 {
+    match kind {
+        RepairKind::Elision | RepairKind::ElidedContainer | RepairKind::ElidedValue => 0,
+        RepairKind::TrailingComma
+        | RepairKind::ControlCharacterInString
+        | RepairKind::InvalidEscape => 1,
+        _ => 2,
+    }
+}
+
+/// What a quote in the wrong place makes, not what servers send, each
+/// weighed more than an edit: a key with a space at either end or a `:`
+/// inside (`"rel :` read as the key `rel `), a string that starts with a
+/// space, `:` or `,` or ends with a space (`"href" ": /ucwa..."`).
+fn implausible_strings(value: &Value) -> u32 {
+    const WEIGHT: u32 = 3;
+    let ragged = |text: &str| text.starts_with([' ', ':', ',']) || text.ends_with(' ');
+    match value {
+        Value::Object(members) => members
+            .iter()
+            .map(|(key, value)| {
+                let key_ragged = key.trim() != key || key.contains(':');
+                WEIGHT * u32::from(key_ragged) + implausible_strings(value)
+            })
+            .sum(),
+        Value::Array(items) => items.iter().map(implausible_strings).sum(),
+        Value::String(text) => WEIGHT * u32::from(ragged(text)),
+        _ => 0,
+    }
+}
+
+/// Reads `text` with the named repairs once.
+pub(crate) fn attempt(text: &str) -> Attempt {
     let mut reader = Lenient {
         text,
         newlines: text.match_indices('\n').map(|(at, _)| at).collect(),
         pos: 0,
         repairs: Vec::new(),
+        positions: Vec::new(),
+        layout: Vec::new(),
         unlisted: 0,
         first_unlisted: None,
         stray: 0,
         comma_in_string: false,
         elided_only: false,
     };
-    let value = reader.document()?;
+    let value = match reader.document() {
+        Ok(value) => value,
+        Err(error) => {
+            let mut suspects = reader.guessed_at();
+            suspects.push(reader.pos);
+            suspects.sort_unstable();
+            return Attempt {
+                outcome: Err(error),
+                cost: None,
+                suspects,
+                reached: reader.pos,
+            };
+        }
+    };
+    if !(value.is_object() || value.is_array()) {
+        // A UCWA body is an object or an array; a bare string or number is
+        // what a repair made of text that is not JSON.
+        return Attempt {
+            outcome: Err(Unrepairable {
+                line: 0,
+                message: "not an object or an array".into(),
+            }),
+            cost: None,
+            suspects: Vec::new(),
+            reached: 0,
+        };
+    }
+    let mut cost: u32 = reader.repairs.iter().map(|r| guess_cost(r.kind)).sum();
+    cost += implausible_strings(&value);
+    cost += 2 * reader.unlisted as u32;
+    let layout = layout::disagreement(&reader.layout);
+    cost += layout.lines;
+    let mut suspects = reader.guessed_at();
+    suspects.extend(layout.turns);
+    suspects.sort_unstable();
     if let Some((first_line, first_kind)) = reader.first_unlisted {
         reader.repairs.push(BodyRepair {
             line: first_line,
@@ -166,7 +287,12 @@ pub(crate) fn lenient_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrep
             ),
         });
     }
-    Ok((value, reader.repairs))
+    Attempt {
+        outcome: Ok((value, reader.repairs)),
+        cost: Some(cost),
+        suspects,
+        reached: text.len(),
+    }
 }
 
 /// Repairs listed one by one per body; a hostile page cannot make the list unbounded.
@@ -223,6 +349,11 @@ struct Lenient<'t> {
     newlines: Vec<usize>,
     pos: usize,
     repairs: Vec<BodyRepair>,
+    /// The byte offset of each listed repair, for the tolerant search.
+    positions: Vec<usize>,
+    /// Members, items and closing brackets that start a line: where, how
+    /// deep, and how far indented ([`layout::disagreement`] compares them).
+    layout: Vec<layout::Placed>,
     /// Repairs applied past [`MAX_LISTED_REPAIRS`], counted only, and the first of them.
     unlisted: usize,
     first_unlisted: Option<(usize, RepairKind)>,
@@ -249,11 +380,35 @@ impl Lenient<'_> {
             return;
         }
         let line = self.line_at(pos);
+        self.positions.push(pos);
         self.repairs.push(BodyRepair {
             line,
             kind,
             detail: detail.into(),
         });
+    }
+
+    /// Where the run guessed (repairs that cost something), for the search.
+    fn guessed_at(&self) -> Vec<usize> {
+        self.repairs
+            .iter()
+            .zip(&self.positions)
+            .filter(|(repair, _)| guess_cost(repair.kind) > 0)
+            .map(|(_, &pos)| pos)
+            .collect()
+    }
+
+    /// Records `pos` when it is the first thing on its line.
+    fn place(&mut self, pos: usize, depth: usize) {
+        let line_start = self.text[..pos].rfind('\n').map_or(0, |at| at + 1);
+        let before = &self.text[line_start..pos];
+        if before.chars().all(|c| c == ' ' || c == '\t') {
+            self.layout.push(layout::Placed {
+                pos,
+                depth,
+                indent: before.len(),
+            });
+        }
     }
 
     fn fail(&self, message: impl Into<String>) -> Unrepairable {
@@ -334,7 +489,7 @@ impl Lenient<'_> {
                         self.bump();
                     }
                     if let Value::Object(members) = &mut root {
-                        self.sequence(Container::Object, |reader| reader.member(members, 1))?;
+                        self.sequence(Container::Object, 0, |reader| reader.member(members, 1))?;
                     }
                 }
                 Some(_) if self.at_elision() => {
@@ -356,7 +511,7 @@ impl Lenient<'_> {
             Some('{') => {
                 self.bump();
                 let mut members = Map::new();
-                self.sequence(Container::Object, |reader| {
+                self.sequence(Container::Object, depth, |reader| {
                     reader.member(&mut members, depth + 1)
                 })?;
                 Ok(Value::Object(members))
@@ -364,7 +519,7 @@ impl Lenient<'_> {
             Some('[') => {
                 self.bump();
                 let mut items = Vec::new();
-                self.sequence(Container::Array, |reader| {
+                self.sequence(Container::Array, depth, |reader| {
                     let at = reader.pos;
                     reader.elided_only = false;
                     let item = reader.value(depth + 1)?;
@@ -402,10 +557,12 @@ impl Lenient<'_> {
 
     /// The loop objects and arrays share, from after the opening bracket up
     /// to and including the closing one: separators, elisions, stray
-    /// characters and the end; `element` reads one member or item.
+    /// characters and the end; `element` reads one member or item. The
+    /// container itself is at `depth`, its members and items one deeper.
     fn sequence(
         &mut self,
         container: Container,
+        depth: usize,
         mut element: impl FnMut(&mut Self) -> Result<(), Unrepairable>,
     ) -> Result<(), Unrepairable> {
         let open = self.pos;
@@ -422,6 +579,7 @@ impl Lenient<'_> {
                 return Ok(());
             };
             if c == close {
+                self.place(self.pos, depth);
                 self.bump();
                 self.elided_only = count == 0 && elided && matches!(container, Container::Object);
                 return Ok(());
@@ -459,6 +617,7 @@ impl Lenient<'_> {
                     let detail = format!("assumed a comma between {noun}s");
                     self.repair(at, RepairKind::MissingComma, detail);
                 }
+                self.place(at, depth + 1);
                 element(self)?;
                 count += 1;
                 need_separator = !std::mem::take(&mut self.comma_in_string);
@@ -635,7 +794,7 @@ mod tests {
     use serde_json::json;
 
     fn repaired(text: &str) -> (Value, Vec<(usize, &'static str)>) {
-        let (value, repairs) = lenient_json(text).unwrap_or_else(|e| panic!("{e:?}"));
+        let (value, repairs) = read_json(text).unwrap_or_else(|e| panic!("{e:?}"));
         (
             value,
             repairs.iter().map(|r| (r.line, r.kind.name())).collect(),
@@ -696,9 +855,9 @@ mod tests {
         assert_eq!(
             repairs,
             vec![
+                // `2,],`: the comma before `]` belongs after it.
+                (2, "misplaced-token"),
                 (1, "stray-character"),
-                (2, "missing-comma"),
-                (2, "trailing-comma"),
                 (3, "trailing-comma")
             ]
         );
@@ -742,7 +901,7 @@ mod tests {
     #[test]
     fn repairs_past_the_listed_number_are_counted_in_one_more() {
         let body = format!("[1{}]", ",\n.".repeat(MAX_LISTED_REPAIRS + 50));
-        let (value, repairs) = lenient_json(&body).unwrap();
+        let (value, repairs) = read_json(&body).unwrap();
         assert_eq!(value, json!([1]));
         assert_eq!(repairs.len(), MAX_LISTED_REPAIRS + 1);
         let last = repairs.last().unwrap();
@@ -756,12 +915,21 @@ mod tests {
 
     #[test]
     fn what_no_repair_fixes_is_refused_with_its_line() {
-        let error = lenient_json("{\n\"a\": nope\n}").unwrap_err();
+        // Too long for the search: the named repairs alone, which stop at line 1.
+        let long = format!("{{\n\"a\": nope\n{}}}", " ".repeat(64 * 1024));
+        let error = read_json(&long).unwrap_err();
         assert_eq!(error.line, 1);
-        assert!(lenient_json("What's up?").is_err());
-        assert!(lenient_json("{\"a\": \"never ends").is_err());
-        assert!(lenient_json("!!!!!!!!!!!!!!!!!!").is_err());
+        // A word where a value belongs is a string with a quote missing, said so.
+        let (value, repairs) = read_json("{\n\"a\": nope\n}").unwrap();
+        assert_eq!(value, json!({"a": "nope"}));
+        assert!(repairs.iter().all(|r| r.line == 1) && repairs.len() == 2);
+        assert!(read_json("What's up?").is_err());
+        // A string left open at the end is closed, and said so.
+        let (value, repairs) = read_json("{\"a\": \"never ends").unwrap();
+        assert_eq!(value, json!({"a": "never ends"}));
+        assert!(repairs.iter().any(|r| r.kind == RepairKind::MissingToken));
+        assert!(read_json("!!!!!!!!!!!!!!!!!!").is_err());
         let deep = "[".repeat(10_000);
-        assert!(lenient_json(&deep).is_err());
+        assert!(read_json(&deep).is_err());
     }
 }

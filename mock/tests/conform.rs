@@ -108,7 +108,7 @@ async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
         ("conform_findings.md:88", "skipped: no typed operation for it: no resource has the rel `latest`"),
         ("conform_findings.md:102", "skipped: the documented body is damaged beyond repair"),
         ("conform_findings.md:116", "mismatch: the embedded note does not decode: JSON body: `message`"),
-        ("conform_findings.md:131", "mismatch: the answer has a body (26 bytes) but no Content-Type"),
+        ("conform_findings.md:131", "mismatch: the answer has a body (54 bytes) but no Content-Type"),
     ];
     assert_eq!(found.len(), expected.len(), "{found:#?}");
     for ((at, verdict), (expected_at, expected_verdict)) in found.iter().zip(expected) {

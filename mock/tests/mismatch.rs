@@ -105,7 +105,7 @@ async fn a_wrong_path_or_method_and_a_request_past_the_end_are_mismatches() {
         .post(url_for(&mock, last.1.request.as_ref().unwrap()))
         .header("Content-Type", "application/json")
         .header("Authorization", "Bearer t")
-        .body(r#"{"message": working   working}"#)
+        .body(r#"{"message":   @@@@@@, "b": ######, "c": !!!!!!, "d": %%%%%%}"#)
         .send()
         .await
         .unwrap();
