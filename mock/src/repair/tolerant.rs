@@ -133,7 +133,7 @@ fn search_counting(text: &str) -> (Result<(Value, Vec<BodyRepair>), Unrepairable
     let mut runs = 0usize;
     while edits.len() < MAX_EDITS && best.cost != Some(0) && runs < MAX_RUNS {
         let base = rank(&best, edits.len());
-        let mut found: Option<(Rank, Edit, Attempt)> = None;
+        let mut found: Option<(Rank, Edit, String, Attempt)> = None;
         'suspects: for &suspect in first_lines(&current, &best.suspects).iter() {
             // Moves are tried only where no single addition or drop reads perfectly.
             for edits_of_a_kind in [candidates(&current, suspect), moves(&current, suspect)] {
@@ -142,11 +142,12 @@ fn search_counting(text: &str) -> (Result<(Value, Vec<BodyRepair>), Unrepairable
                         break 'suspects;
                     }
                     runs += 1;
-                    let tried = attempt(&edit.apply(&current));
+                    let edited = edit.apply(&current);
+                    let tried = attempt(&edited);
                     let score = rank(&tried, edits.len() + 1);
                     if score < base && found.as_ref().is_none_or(|(lowest, ..)| score < *lowest) {
                         let perfect = tried.cost == Some(0);
-                        found = Some((score, edit, tried));
+                        found = Some((score, edit, edited, tried));
                         if perfect {
                             break 'suspects;
                         }
@@ -157,11 +158,11 @@ fn search_counting(text: &str) -> (Result<(Value, Vec<BodyRepair>), Unrepairable
                 break;
             }
         }
-        let Some((_, edit, tried)) = found else {
+        let Some((_, edit, edited, tried)) = found else {
             break;
         };
         edits.push(edit.repair(&current));
-        current = edit.apply(&current);
+        current = edited;
         best = tried;
     }
     let outcome = best.outcome.map(|(value, mut repairs)| {
@@ -206,19 +207,12 @@ fn first_lines(text: &str, suspects: &[usize]) -> Vec<usize> {
 /// at or after where it is), drop a structural character, or add one at a
 /// token boundary.
 fn candidates(text: &str, suspect: usize) -> Vec<Edit> {
-    let (start, end) = window(text, suspect);
-    let mut positions: Vec<usize> = (start..=end)
-        .filter(|&at| text.is_char_boundary(at) && is_boundary(text, at))
-        .collect();
+    let mut positions = boundaries(text, suspect);
     // Nearest first; before the suspect ahead of after it at the same distance.
     positions.sort_by_key(|&at| (at.abs_diff(suspect), at > suspect));
     let mut edits = Vec::new();
     for at in positions {
-        if text[at..]
-            .chars()
-            .next()
-            .is_some_and(|c| STRUCTURAL.contains(&c))
-        {
+        if starts_structural(text, at) {
             edits.push(Edit::Delete(at));
         }
         edits.extend(STRUCTURAL.iter().map(|&c| Edit::Insert(at, c)));
@@ -229,19 +223,11 @@ fn candidates(text: &str, suspect: usize) -> Vec<Edit> {
 /// Each structural character of the window moved to each boundary of the
 /// window: a token written one place too early or too late.
 fn moves(text: &str, suspect: usize) -> Vec<Edit> {
-    let (start, end) = window(text, suspect);
-    let positions: Vec<usize> = (start..=end)
-        .filter(|&at| text.is_char_boundary(at) && is_boundary(text, at))
-        .collect();
+    let positions = boundaries(text, suspect);
     let mut sources: Vec<usize> = positions
         .iter()
         .copied()
-        .filter(|&at| {
-            text[at..]
-                .chars()
-                .next()
-                .is_some_and(|c| STRUCTURAL.contains(&c))
-        })
+        .filter(|&at| starts_structural(text, at))
         .collect();
     sources.sort_by_key(|&at| at.abs_diff(suspect));
     let mut edits = Vec::new();
@@ -256,6 +242,22 @@ fn moves(text: &str, suspect: usize) -> Vec<Edit> {
         edits.extend(targets.into_iter().map(|to| Edit::Move(from, to)));
     }
     edits
+}
+
+/// The token boundaries of the window around `suspect`, in text order.
+fn boundaries(text: &str, suspect: usize) -> Vec<usize> {
+    let (start, end) = window(text, suspect);
+    (start..=end)
+        .filter(|&at| text.is_char_boundary(at) && is_boundary(text, at))
+        .collect()
+}
+
+/// True when one of `{ } [ ] , : "` starts at `at`.
+fn starts_structural(text: &str, at: usize) -> bool {
+    text[at..]
+        .chars()
+        .next()
+        .is_some_and(|c| STRUCTURAL.contains(&c))
 }
 
 /// The bytes around `suspect` the search looks at.
