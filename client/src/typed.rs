@@ -12,7 +12,7 @@ use crate::session::Session;
 use bytes::Bytes;
 use serde_json::Value;
 use ucwa_runtime::{
-    DecodeError, Delete, Get, IntoOperationRequest, Link, Outcome, Post, Put, Resource,
+    DecodeError, Delete, Get, IntoOperationRequest, Link, Outcome, Post, PostEmpty, Put, Resource,
     ResponseError, ResponseReader, Target,
 };
 
@@ -147,6 +147,17 @@ impl Session {
         body: &T::Body,
     ) -> Result<Outcome<T::Output>, Error> {
         self.call(link.post(body)).await
+    }
+
+    /// POSTs nothing to `link`, with `query` as its parameters: an operation
+    /// whose page sends it with `Content-Length: 0` ([`PostEmpty`]: resetting
+    /// the note, extending a presence subscription). No `Content-Type` is sent.
+    pub async fn post_empty<T: PostEmpty>(
+        &self,
+        link: &Link<T>,
+        query: &T::Query,
+    ) -> Result<Outcome<T::Output>, Error> {
+        self.call(link.post_empty().query(query)).await
     }
 
     /// PUTs `resource` (as a GET gave it, changed) to `link`.

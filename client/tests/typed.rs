@@ -7,8 +7,8 @@ mod common;
 use common::{bounded, builder, Fake, Reply, APP};
 use serde_json::json;
 use ucwa::resources::{
-    CallForwardingSettings, Messaging, SendMessage, StartMessaging, StartMessagingRequest,
-    StopMessaging,
+    CallForwardingSettings, Messaging, Note, NoteQuery, PresenceSubscription,
+    PresenceSubscriptionQuery, SendMessage, StartMessaging, StartMessagingRequest, StopMessaging,
 };
 use ucwa_client::{Error, Link, NoBody, Outcome};
 use ucwa_runtime::Format;
@@ -122,6 +122,47 @@ async fn get_post_put_delete_read_their_documented_types() {
         let sent = fake.requests_to("POST", &start).pop().expect("sent");
         assert_eq!(sent.headers["content-type"], "application/xml");
         assert!(String::from_utf8_lossy(&sent.body).contains("<input"));
+    })
+    .await;
+}
+
+/// Resetting the note and extending a presence subscription are POSTs with
+/// their parameters in the query and no body: the wire shows
+/// `Content-Length: 0` and no `Content-Type`, as the pages' samples do.
+#[tokio::test]
+async fn bodyless_posts_send_no_body_and_no_content_type() {
+    bounded(async {
+        let fake = Fake::start().await;
+        let session = builder(&fake).sign_in().await.expect("signs in");
+        let note = format!("{APP}/me/note");
+        fake.push("POST", &note, Reply::status(204));
+        let reset = NoteQuery {
+            message: Some(String::new()),
+            ..NoteQuery::default()
+        };
+        let outcome = session
+            .post_empty(&Link::<Note>::new(note.clone()), &reset)
+            .await
+            .expect("reset");
+        assert!(matches!(outcome, Outcome::NoContent));
+        let sent = fake.requests_to("POST", &note).pop().expect("sent");
+        assert_eq!(sent.query.as_deref(), Some("message="));
+        assert_eq!(sent.headers["content-length"], "0");
+        assert!(sent.headers.get("content-type").is_none(), "{sent:?}");
+        assert!(sent.body.is_empty());
+
+        let subscription = format!("{APP}/people/presenceSubscriptions/2");
+        fake.push("POST", &subscription, Reply::status(204));
+        let link = Link::<PresenceSubscription>::new(subscription.clone());
+        let extend = PresenceSubscriptionQuery::new("30".into());
+        session
+            .call(link.post_empty().query(&extend))
+            .await
+            .expect("extended");
+        let sent = fake.requests_to("POST", &subscription).pop().expect("sent");
+        assert_eq!(sent.query.as_deref(), Some("duration=30"));
+        assert_eq!(sent.headers["content-length"], "0");
+        assert!(sent.headers.get("content-type").is_none());
     })
     .await;
 }

@@ -953,9 +953,11 @@ pub fn operation(
     use resources::*;
     use ucwa_runtime::{DynOperation as Op, Method};
     let found = match (rel, method) {
-        ("accept", Method::Post) => Op::post::<Accept>(),
+        ("accept", Method::Post) => Op::post_or_empty::<Accept>(),
         ("acceptWithAnswer", Method::Post) => Op::post::<AcceptWithAnswer>(),
-        ("acceptWithPhoneAudio", Method::Post) => Op::post::<AcceptWithPhoneAudio>(),
+        ("acceptWithPhoneAudio", Method::Post) => {
+            Op::post_or_empty::<AcceptWithPhoneAudio>()
+        }
         ("acceptedByContact", Method::Get) => Op::get::<AcceptedByContact>(),
         ("acceptedByParticipant", Method::Get) => Op::get::<AcceptedByParticipant>(),
         ("addAudio", Method::Post) => Op::post::<AddAudio>(),
@@ -963,14 +965,14 @@ pub fn operation(
         ("addMessaging", Method::Post) => Op::post::<AddMessaging>(),
         ("addParticipant", Method::Post) => Op::post::<AddParticipant>(),
         ("addPhoneAudio", Method::Post) => Op::post::<AddPhoneAudio>(),
-        ("addToContactList", Method::Post) => Op::post::<AddToContactList>(),
+        ("addToContactList", Method::Post) => Op::post_or_empty::<AddToContactList>(),
         ("addToPresenceSubscription", Method::Post) => {
             Op::post::<AddToPresenceSubscription>()
         }
         ("addVideo", Method::Post) => Op::post::<AddVideo>(),
-        ("admit", Method::Post) => Op::post::<Admit>(),
+        ("admit", Method::Post) => Op::post_or_empty::<Admit>(),
         ("anonApplications", Method::Post) => Op::post::<AnonApplications>(),
-        ("answer", Method::Post) => Op::post::<Answer>(),
+        ("answer", Method::Post) => Op::post_or_empty::<Answer>(),
         ("application", Method::Get) => Op::get::<Application>(),
         ("application", Method::Delete) => Op::delete::<Application>(),
         ("applicationSharer", Method::Get) => Op::get::<ApplicationSharer>(),
@@ -980,7 +982,7 @@ pub fn operation(
         }
         ("applications", Method::Post) => Op::post::<Applications>(),
         ("applications2", Method::Get) => Op::get::<Applications2>(),
-        ("applications2", Method::Post) => Op::post::<Applications2>(),
+        ("applications2", Method::Post) => Op::post_or_empty::<Applications2>(),
         ("attendees", Method::Get) => Op::get::<Attendees>(),
         ("audioTranscript", Method::Get) => Op::get::<AudioTranscript>(),
         ("audioVideo", Method::Get) => Op::get::<AudioVideo>(),
@@ -989,12 +991,12 @@ pub fn operation(
         ("audioVideoPolicies", Method::Get) => Op::get::<AudioVideoPolicies>(),
         ("audioVideoRenegotiation", Method::Get) => Op::get::<AudioVideoRenegotiation>(),
         ("audioVideoSession", Method::Get) => Op::get::<AudioVideoSession>(),
-        ("batch", Method::Post) => Op::post::<Batch>(),
+        ("batch", Method::Post) => Op::post_or_empty::<Batch>(),
         ("callForwardingSettings", Method::Get) => Op::get::<CallForwardingSettings>(),
         ("callForwardingSettings", Method::Put) => Op::put::<CallForwardingSettings>(),
-        ("cancel", Method::Post) => Op::post::<Cancel>(),
-        ("changeNumber", Method::Post) => Op::post::<ChangeNumber>(),
-        ("changeVisibility", Method::Post) => Op::post::<ChangeVisibility>(),
+        ("cancel", Method::Post) => Op::post_or_empty::<Cancel>(),
+        ("changeNumber", Method::Post) => Op::post_or_empty::<ChangeNumber>(),
+        ("changeVisibility", Method::Post) => Op::post_or_empty::<ChangeVisibility>(),
         ("communication", Method::Get) => Op::get::<Communication>(),
         ("communication", Method::Put) => Op::put::<Communication>(),
         ("contact", Method::Get) => Op::get::<Contact>(),
@@ -1040,25 +1042,27 @@ pub fn operation(
         ("delegatesGroup", Method::Get) => Op::get::<DelegatesGroup>(),
         ("delegator", Method::Get) => Op::get::<Delegator>(),
         ("delegatorsGroup", Method::Get) => Op::get::<DelegatorsGroup>(),
-        ("demote", Method::Post) => Op::post::<Demote>(),
+        ("demote", Method::Post) => Op::post_or_empty::<Demote>(),
         ("derivedAudioVideo", Method::Get) => Op::get::<DerivedAudioVideo>(),
         ("derivedConversation", Method::Get) => Op::get::<DerivedConversation>(),
         ("derivedMessaging", Method::Get) => Op::get::<DerivedMessaging>(),
         ("derivedPhoneAudio", Method::Get) => Op::get::<DerivedPhoneAudio>(),
         ("dialInRegion", Method::Get) => Op::get::<DialInRegion>(),
         ("disableAudienceMessaging", Method::Post) => {
-            Op::post::<DisableAudienceMessaging>()
+            Op::post_or_empty::<DisableAudienceMessaging>()
         }
         ("disableAudienceMuteLock", Method::Post) => {
-            Op::post::<DisableAudienceMuteLock>()
+            Op::post_or_empty::<DisableAudienceMuteLock>()
         }
         ("dismiss", Method::Post) => Op::post::<Dismiss>(),
         ("distributionGroup", Method::Get) => Op::get::<DistributionGroup>(),
-        ("eject", Method::Post) => Op::post::<Eject>(),
+        ("eject", Method::Post) => Op::post_or_empty::<Eject>(),
         ("enableAudienceMessaging", Method::Post) => {
-            Op::post::<EnableAudienceMessaging>()
+            Op::post_or_empty::<EnableAudienceMessaging>()
         }
-        ("enableAudienceMuteLock", Method::Post) => Op::post::<EnableAudienceMuteLock>(),
+        ("enableAudienceMuteLock", Method::Post) => {
+            Op::post_or_empty::<EnableAudienceMuteLock>()
+        }
         ("errorTranscript", Method::Get) => Op::get::<ErrorTranscript>(),
         ("escalateAudio", Method::Post) => Op::post::<EscalateAudio>(),
         ("escalateAudioVideo", Method::Post) => Op::post::<EscalateAudioVideo>(),
@@ -1075,18 +1079,18 @@ pub fn operation(
         ("group2", Method::Put) => Op::put::<Group2>(),
         ("groupContacts", Method::Get) => Op::get::<GroupContacts>(),
         ("groupMemberships", Method::Get) => Op::get::<GroupMemberships>(),
-        ("holdPhoneAudio", Method::Post) => Op::post::<HoldPhoneAudio>(),
+        ("holdPhoneAudio", Method::Post) => Op::post_or_empty::<HoldPhoneAudio>(),
         ("immediateForwardSettings", Method::Get) => {
             Op::get::<ImmediateForwardSettings>()
         }
         ("immediateForwardToContact", Method::Post) => {
-            Op::post::<ImmediateForwardToContact>()
+            Op::post_or_empty::<ImmediateForwardToContact>()
         }
         ("immediateForwardToDelegates", Method::Post) => {
-            Op::post::<ImmediateForwardToDelegates>()
+            Op::post_or_empty::<ImmediateForwardToDelegates>()
         }
         ("immediateForwardToVoicemail", Method::Post) => {
-            Op::post::<ImmediateForwardToVoicemail>()
+            Op::post_or_empty::<ImmediateForwardToVoicemail>()
         }
         ("invitations", Method::Get) => Op::get::<Invitations>(),
         ("joinOnlineMeeting", Method::Post) => Op::post::<JoinOnlineMeeting>(),
@@ -1097,9 +1101,9 @@ pub fn operation(
         ("location", Method::Post) => Op::post::<Location>(),
         ("makeMeAvailable", Method::Post) => Op::post::<MakeMeAvailable>(),
         ("makeMeAvailable2", Method::Post) => Op::post::<MakeMeAvailable2>(),
-        ("markAsRead", Method::Post) => Op::post::<MarkAsRead>(),
+        ("markAsRead", Method::Post) => Op::post_or_empty::<MarkAsRead>(),
         ("me", Method::Get) => Op::get::<Me>(),
-        ("mediaDiagnostics", Method::Post) => Op::post::<MediaDiagnostics>(),
+        ("mediaDiagnostics", Method::Post) => Op::post_or_empty::<MediaDiagnostics>(),
         ("mediaPolicies", Method::Get) => Op::get::<MediaPolicies>(),
         ("mediaRelay", Method::Get) => Op::get::<MediaRelay>(),
         ("mediaRelayAccessToken", Method::Get) => Op::get::<MediaRelayAccessToken>(),
@@ -1111,8 +1115,8 @@ pub fn operation(
         ("messaging", Method::Get) => Op::get::<Messaging>(),
         ("messagingInvitation", Method::Get) => Op::get::<MessagingInvitation>(),
         ("missedItems", Method::Get) => Op::get::<MissedItems>(),
-        ("muteAudio", Method::Post) => Op::post::<MuteAudio>(),
-        ("muteVideo", Method::Post) => Op::post::<MuteVideo>(),
+        ("muteAudio", Method::Post) => Op::post_or_empty::<MuteAudio>(),
+        ("muteVideo", Method::Post) => Op::post_or_empty::<MuteVideo>(),
         ("myAssignedOnlineMeeting", Method::Get) => Op::get::<MyAssignedOnlineMeeting>(),
         ("myAssignedOnlineMeeting", Method::Delete) => {
             Op::delete::<MyAssignedOnlineMeeting>()
@@ -1127,7 +1131,9 @@ pub fn operation(
         ("myGroupMembership2", Method::Delete) => Op::delete::<MyGroupMembership2>(),
         ("myGroupMemberships", Method::Get) => Op::get::<MyGroupMemberships>(),
         ("myGroupMemberships2", Method::Get) => Op::get::<MyGroupMemberships2>(),
-        ("myGroupMemberships2", Method::Post) => Op::post::<MyGroupMemberships2>(),
+        ("myGroupMemberships2", Method::Post) => {
+            Op::post_or_empty::<MyGroupMemberships2>()
+        }
         ("myGroups", Method::Get) => Op::get::<MyGroups>(),
         ("myGroups2", Method::Get) => Op::get::<MyGroups2>(),
         ("myGroups2", Method::Post) => Op::post::<MyGroups2>(),
@@ -1143,7 +1149,7 @@ pub fn operation(
             Op::get::<NextConversationLogTranscripts>()
         }
         ("note", Method::Get) => Op::get::<Note>(),
-        ("note", Method::Post) => Op::post::<Note>(),
+        ("note", Method::Post) => Op::post_or_empty::<Note>(),
         ("onBehalfOf", Method::Get) => Op::get::<OnBehalfOf>(),
         ("onlineMeeting", Method::Get) => Op::get::<OnlineMeeting>(),
         ("onlineMeetingDefaultValues", Method::Get) => {
@@ -1194,7 +1200,9 @@ pub fn operation(
         ("presence", Method::Get) => Op::get::<Presence>(),
         ("presence", Method::Post) => Op::post::<Presence>(),
         ("presenceSubscription", Method::Get) => Op::get::<PresenceSubscription>(),
-        ("presenceSubscription", Method::Post) => Op::post::<PresenceSubscription>(),
+        ("presenceSubscription", Method::Post) => {
+            Op::post_or_empty::<PresenceSubscription>()
+        }
         ("presenceSubscription", Method::Delete) => Op::delete::<PresenceSubscription>(),
         ("presenceSubscriptionMembership", Method::Get) => {
             Op::get::<PresenceSubscriptionMembership>()
@@ -1210,44 +1218,46 @@ pub fn operation(
         }
         ("presenceSubscriptions", Method::Get) => Op::get::<PresenceSubscriptions>(),
         ("presenceSubscriptions", Method::Post) => Op::post::<PresenceSubscriptions>(),
-        ("promote", Method::Post) => Op::post::<Promote>(),
+        ("promote", Method::Post) => Op::post_or_empty::<Promote>(),
         ("publishCallQualityFeedback", Method::Post) => {
             Op::post::<PublishCallQualityFeedback>()
         }
         ("reason", Method::Get) => Op::get::<Reason>(),
         ("redirect", Method::Get) => Op::get::<Redirect>(),
-        ("reject", Method::Post) => Op::post::<Reject>(),
+        ("reject", Method::Post) => Op::post_or_empty::<Reject>(),
         ("removeContactFromAllGroups", Method::Post) => {
-            Op::post::<RemoveContactFromAllGroups>()
+            Op::post_or_empty::<RemoveContactFromAllGroups>()
         }
         ("removeContactFromAllGroups2", Method::Post) => {
-            Op::post::<RemoveContactFromAllGroups2>()
+            Op::post_or_empty::<RemoveContactFromAllGroups2>()
         }
-        ("removeFromContactList", Method::Post) => Op::post::<RemoveFromContactList>(),
+        ("removeFromContactList", Method::Post) => {
+            Op::post_or_empty::<RemoveFromContactList>()
+        }
         ("renegotiations", Method::Post) => Op::post::<Renegotiations>(),
         ("replaceWithPhoneAudio", Method::Post) => Op::post::<ReplaceWithPhoneAudio>(),
         ("replacesAudioVideo", Method::Get) => Op::get::<ReplacesAudioVideo>(),
         ("replacesPhoneAudio", Method::Get) => Op::get::<ReplacesPhoneAudio>(),
-        ("replayMessage", Method::Post) => Op::post::<ReplayMessage>(),
+        ("replayMessage", Method::Post) => Op::post_or_empty::<ReplayMessage>(),
         ("reportMediaDiagnostics", Method::Post) => Op::post::<ReportMediaDiagnostics>(),
-        ("reportMyActivity", Method::Post) => Op::post::<ReportMyActivity>(),
+        ("reportMyActivity", Method::Post) => Op::post_or_empty::<ReportMyActivity>(),
         ("reportMyNetwork", Method::Post) => Op::post::<ReportMyNetwork>(),
         ("resetContactPrivacyRelationship", Method::Post) => {
-            Op::post::<ResetContactPrivacyRelationship>()
+            Op::post_or_empty::<ResetContactPrivacyRelationship>()
         }
         ("resetUnansweredCallSettings", Method::Post) => {
-            Op::post::<ResetUnansweredCallSettings>()
+            Op::post_or_empty::<ResetUnansweredCallSettings>()
         }
         ("resumeAudio", Method::Post) => Op::post::<ResumeAudio>(),
         ("resumeAudioVideo", Method::Post) => Op::post::<ResumeAudioVideo>(),
-        ("resumePhoneAudio", Method::Post) => Op::post::<ResumePhoneAudio>(),
+        ("resumePhoneAudio", Method::Post) => Op::post_or_empty::<ResumePhoneAudio>(),
         ("root", Method::Get) => Op::get::<Root>(),
         ("search", Method::Get) => Op::get::<Search>(),
         ("search2", Method::Get) => Op::get::<Search2>(),
         ("sendMessage", Method::Post) => Op::post::<SendMessage>(),
         ("sendProvisionalAnswer", Method::Post) => Op::post::<SendProvisionalAnswer>(),
         ("sessions", Method::Get) => Op::get::<Sessions>(),
-        ("setIsTyping", Method::Post) => Op::post::<SetIsTyping>(),
+        ("setIsTyping", Method::Post) => Op::post_or_empty::<SetIsTyping>(),
         ("simultaneousRingSettings", Method::Get) => {
             Op::get::<SimultaneousRingSettings>()
         }
@@ -1255,12 +1265,14 @@ pub fn operation(
             Op::put::<SimultaneousRingSettings>()
         }
         ("simultaneousRingToContact", Method::Post) => {
-            Op::post::<SimultaneousRingToContact>()
+            Op::post_or_empty::<SimultaneousRingToContact>()
         }
         ("simultaneousRingToDelegates", Method::Post) => {
-            Op::post::<SimultaneousRingToDelegates>()
+            Op::post_or_empty::<SimultaneousRingToDelegates>()
         }
-        ("simultaneousRingToTeam", Method::Post) => Op::post::<SimultaneousRingToTeam>(),
+        ("simultaneousRingToTeam", Method::Post) => {
+            Op::post_or_empty::<SimultaneousRingToTeam>()
+        }
         ("startAudio", Method::Post) => Op::post::<StartAudio>(),
         ("startAudio2", Method::Post) => Op::post::<StartAudio2>(),
         ("startAudioOnBehalfOfDelegator", Method::Post) => {
@@ -1276,7 +1288,7 @@ pub fn operation(
         ("startMessaging2", Method::Post) => Op::post::<StartMessaging2>(),
         ("startOnlineMeeting", Method::Post) => Op::post::<StartOnlineMeeting>(),
         ("startOrRefreshSubscriptionToContactsAndGroups", Method::Post) => {
-            Op::post::<StartOrRefreshSubscriptionToContactsAndGroups>()
+            Op::post_or_empty::<StartOrRefreshSubscriptionToContactsAndGroups>()
         }
         ("startPhoneAudio", Method::Post) => Op::post::<StartPhoneAudio>(),
         ("startPhoneAudio2", Method::Post) => Op::post::<StartPhoneAudio2>(),
@@ -1284,31 +1296,33 @@ pub fn operation(
             Op::post::<StartPhoneAudioOnBehalfOfDelegator>()
         }
         ("startVideo", Method::Post) => Op::post::<StartVideo>(),
-        ("stopAudio", Method::Post) => Op::post::<StopAudio>(),
-        ("stopAudioVideo", Method::Post) => Op::post::<StopAudioVideo>(),
-        ("stopMessaging", Method::Post) => Op::post::<StopMessaging>(),
-        ("stopPhoneAudio", Method::Post) => Op::post::<StopPhoneAudio>(),
+        ("stopAudio", Method::Post) => Op::post_or_empty::<StopAudio>(),
+        ("stopAudioVideo", Method::Post) => Op::post_or_empty::<StopAudioVideo>(),
+        ("stopMessaging", Method::Post) => Op::post_or_empty::<StopMessaging>(),
+        ("stopPhoneAudio", Method::Post) => Op::post_or_empty::<StopPhoneAudio>(),
         ("stopSubscriptionToContactsAndGroups", Method::Post) => {
-            Op::post::<StopSubscriptionToContactsAndGroups>()
+            Op::post_or_empty::<StopSubscriptionToContactsAndGroups>()
         }
-        ("stopVideo", Method::Post) => Op::post::<StopVideo>(),
+        ("stopVideo", Method::Post) => Op::post_or_empty::<StopVideo>(),
         ("subscribeToGroupPresence", Method::Post) => {
-            Op::post::<SubscribeToGroupPresence>()
+            Op::post_or_empty::<SubscribeToGroupPresence>()
         }
         ("subscribedContacts", Method::Get) => Op::get::<SubscribedContacts>(),
         ("to", Method::Get) => Op::get::<To>(),
         ("transferredBy", Method::Get) => Op::get::<TransferredBy>(),
-        ("turnOffCallForwarding", Method::Post) => Op::post::<TurnOffCallForwarding>(),
+        ("turnOffCallForwarding", Method::Post) => {
+            Op::post_or_empty::<TurnOffCallForwarding>()
+        }
         ("unansweredCallSettings", Method::Get) => Op::get::<UnansweredCallSettings>(),
         ("unansweredCallSettings", Method::Put) => Op::put::<UnansweredCallSettings>(),
         ("unansweredCallToContact", Method::Post) => {
-            Op::post::<UnansweredCallToContact>()
+            Op::post_or_empty::<UnansweredCallToContact>()
         }
         ("unansweredCallToVoicemail", Method::Post) => {
-            Op::post::<UnansweredCallToVoicemail>()
+            Op::post_or_empty::<UnansweredCallToVoicemail>()
         }
-        ("unmuteAudio", Method::Post) => Op::post::<UnmuteAudio>(),
-        ("unmuteVideo", Method::Post) => Op::post::<UnmuteVideo>(),
+        ("unmuteAudio", Method::Post) => Op::post_or_empty::<UnmuteAudio>(),
+        ("unmuteVideo", Method::Post) => Op::post_or_empty::<UnmuteVideo>(),
         ("user", Method::Get) => Op::get::<User>(),
         ("videoLockedOnParticipant", Method::Get) => {
             Op::get::<VideoLockedOnParticipant>()

@@ -154,6 +154,12 @@ pub struct Operation {
     pub query_parameters: Vec<QueryParameter>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub request_body: Vec<BodyField>,
+    /// Why the operation may also be sent with no body at all (a POST whose
+    /// parameters travel in the query), e.g. `the request samples send no
+    /// body`; `None` when the body is required. Set by extraction from the
+    /// page's own evidence; a person may set or clear it by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_optional: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub response_body: Vec<ResponseItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -130,3 +130,52 @@ async fn a_wrong_path_or_method_and_a_request_past_the_end_are_mismatches() {
     );
     mock.shutdown().await;
 }
+
+/// Empty matches empty: a JSON body sent where the page sends none is a
+/// mismatch, and the documented empty request is served.
+#[tokio::test]
+async fn a_body_where_the_page_sends_none_is_a_mismatch() {
+    let mock = start("bodyless_posts.md").await;
+    let steps = common::owned_steps(&mock);
+    let at = steps
+        .iter()
+        .position(|(_, step)| {
+            step.request.as_ref().is_some_and(|request| {
+                request
+                    .target
+                    .path_and_query()
+                    .ends_with("/me/note?message=")
+            })
+        })
+        .expect("the reset step");
+    let url = url_for(&mock, steps[at].1.request.as_ref().unwrap());
+    for (id, step) in &steps[..at] {
+        let status = send_step(&client(), &mock, step).await.status();
+        assert!(status.is_success(), "{id:?}: {status}");
+    }
+    let answer = client()
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer t")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let differences = &mock.mismatches()[0].differences;
+    assert!(
+        differences
+            .iter()
+            .any(|d| d.to_string().contains("expected no body")),
+        "{differences:?}"
+    );
+    let answer = client()
+        .post(&url)
+        .header("Authorization", "Bearer t")
+        .header("Content-Length", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    mock.shutdown().await;
+}

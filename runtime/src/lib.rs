@@ -62,8 +62,8 @@ pub use meta::{EventInfo, Method, OperationInfo, ParameterInfo, SyncError};
 pub use object::{ObjectReader, ObjectWriter};
 pub use operation::{
     BodyError, Delete, DynOperation, DynamicError, Get, IntoOperationRequest, NoBody,
-    OperationRequest, Outcome, Payload, Post, Put, RequestBuilder, RequestError, ResponseError,
-    ResponseReader, StatusError, Target,
+    OperationRequest, Outcome, Payload, Post, PostEmpty, Put, RequestBuilder, RequestError,
+    ResponseError, ResponseReader, StatusError, Target,
 };
 
 /// The `http` crate whose `Request` and `Response` typed operations build and
@@ -158,7 +158,8 @@ pub mod prelude {
     pub use crate::{impl_serde, impl_serialize};
     pub use crate::{
         Delete, Embedded, EventInfo, Get, Link, Links, Method, NoBody, ObjectReader, ObjectWriter,
-        OperationInfo, ParameterInfo, Post, Put, RequestBody, Resource, SyncError, Untyped,
+        OperationInfo, ParameterInfo, Post, PostEmpty, Put, RequestBody, Resource, SyncError,
+        Untyped,
     };
     pub use serde::{Deserialize, Deserializer, Serialize, Serializer};
     pub use serde_json::{Map, Value};

@@ -26,7 +26,7 @@ use crate::error::{DecodeError, EncodeError, ErrorBody};
 use crate::link::{Link, Untyped};
 use crate::meta::{Method, OperationInfo, SyncError};
 use crate::{Format, RequestBody, Resource};
-use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION};
+use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
@@ -134,6 +134,13 @@ pub trait Post: Resource {
         post_reader::<Self>().read(response)
     }
 }
+
+/// A POST that may be sent with no body at all: its parameters travel in the
+/// query (`note` resets with `?message=`, `presenceSubscription` extends
+/// with `?duration=`), and the page's samples send `Content-Length: 0`.
+/// [`Link::post_empty`] sends it so; the schema's `body_optional` says why
+/// an operation is one.
+pub trait PostEmpty: Post {}
 
 /// A resource whose page documents PUT: the resource itself is sent back
 /// (UCWA PUTs replace the whole resource, unknown properties included).
@@ -372,9 +379,17 @@ impl<'a, Out, Q: Serialize> RequestBuilder<'a, Out, Q> {
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static(self.format.media_type()));
-        if let Some((content_type, bytes)) = body {
-            headers.insert(CONTENT_TYPE, content_type);
-            *request.body_mut() = bytes;
+        match body {
+            Some((content_type, bytes)) => {
+                headers.insert(CONTENT_TYPE, content_type);
+                *request.body_mut() = bytes;
+            }
+            // A POST or PUT says it sends nothing: HTTP stacks leave an empty
+            // body's length out, and a server may answer `411 Length Required`.
+            None if matches!(self.reader.info.method, Method::Post | Method::Put) => {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+            }
+            None => {}
         }
         for (name, value) in self.headers {
             request.headers_mut().append(name, value);
@@ -768,6 +783,15 @@ impl<T: Post> Link<T> {
     }
 }
 
+impl<T: PostEmpty> Link<T> {
+    /// POST with no body: no `Content-Type`, an empty body (`Content-Length:
+    /// 0` on the wire), the parameters in [`RequestBuilder::query`]; the
+    /// answer is read as for [`Link::post`].
+    pub fn post_empty(&self) -> RequestBuilder<'_, Outcome<T::Output>, T::Query> {
+        self.builder(BodySource::None, post_reader::<T>())
+    }
+}
+
 impl<T: Post> Link<T> {
     /// POST `bytes` with this `Content-Type` instead of a typed body, for
     /// bodies that are neither JSON nor XML (`sendMessage` takes
@@ -969,6 +993,19 @@ impl DynOperation {
         }
     }
 
+    /// POST on `T`, which may go without a body ([`PostEmpty`]): no
+    /// documented body (or a blank one) is sent as [`Link::post_empty`],
+    /// any other decodes into `T::Body` as for [`DynOperation::post`].
+    pub fn post_or_empty<T: PostEmpty>() -> DynOperation {
+        DynOperation {
+            build: |href, format, body| match body.map(str::trim) {
+                None | Some("") => built(Link::<T>::new(href).post_empty(), format),
+                Some(_) => (DynOperation::post::<T>().build)(href, format, body),
+            },
+            ..DynOperation::post::<T>()
+        }
+    }
+
     /// PUT on `T`: the body decodes into `T` itself.
     pub fn put<T: Put>() -> DynOperation {
         DynOperation {
@@ -1135,6 +1172,7 @@ mod tests {
         type Output = Note;
         type Query = ();
     }
+    impl PostEmpty for Note {}
     impl Put for Note {}
     impl Delete for Note {}
 
@@ -1184,6 +1222,42 @@ mod tests {
             "text/plain; charset=utf-8"
         );
         assert_eq!(text.request().body(), b"What's up?");
+    }
+
+    #[test]
+    fn an_empty_post_sends_no_body_and_no_content_type() {
+        let link: Link<Note> = Link::new("/ucwa/note?message=");
+        let request = link.post_empty().build().expect("builds");
+        let (request, reader) = request.into_parts();
+        assert_eq!(request.method(), http::Method::POST);
+        assert!(request.body().is_empty());
+        assert!(!request.headers().contains_key(CONTENT_TYPE));
+        assert_eq!(request.headers()[CONTENT_LENGTH], "0");
+        assert_eq!(request.headers()[ACCEPT], "application/json");
+        // The answer is read as for a POST with a body.
+        assert_eq!(reader.errors().len(), 2);
+
+        // Chosen at run time: no documented body (or a blank one) is sent
+        // empty; a real one still decodes into the typed body.
+        let dynamic = DynOperation::post_or_empty::<Note>();
+        for body in [None, Some(""), Some("  \n")] {
+            let request = dynamic
+                .build_request("/ucwa/note", Format::Json, body)
+                .expect("builds");
+            assert!(request.body().is_empty(), "{body:?}");
+            assert!(!request.headers().contains_key(CONTENT_TYPE));
+        }
+        let with_body = dynamic
+            .build_request("/ucwa/note", Format::Json, Some(r#"{"to":"sip:a@b"}"#))
+            .expect("builds");
+        assert_eq!(with_body.body(), br#"{"to":"sip:a@b"}"#);
+        assert!(dynamic
+            .build_request("/ucwa/note", Format::Json, Some(r#"{"urgent":true}"#))
+            .is_err());
+        // A POST that needs its body still refuses to go without it.
+        assert!(DynOperation::post::<Note>()
+            .build_request("/ucwa/note", Format::Json, None)
+            .is_err());
     }
 
     #[test]

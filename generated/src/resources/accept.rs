@@ -64,3 +64,5 @@ impl Post for Accept {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Accept {}

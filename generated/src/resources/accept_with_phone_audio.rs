@@ -64,3 +64,5 @@ impl Post for AcceptWithPhoneAudio {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for AcceptWithPhoneAudio {}

@@ -134,3 +134,5 @@ impl Post for AddToContactList {
     type Output = Untyped;
     type Query = AddToContactListQuery;
 }
+
+impl PostEmpty for AddToContactList {}

@@ -64,3 +64,5 @@ impl Post for Admit {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Admit {}

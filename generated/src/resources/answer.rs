@@ -64,3 +64,5 @@ impl Post for Answer {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Answer {}

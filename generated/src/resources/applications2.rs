@@ -127,3 +127,5 @@ impl Post for Applications2 {
     type Output = Application;
     type Query = ();
 }
+
+impl PostEmpty for Applications2 {}

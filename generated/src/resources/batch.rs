@@ -66,3 +66,5 @@ impl Post for Batch {
     type Output = Batch;
     type Query = ();
 }
+
+impl PostEmpty for Batch {}

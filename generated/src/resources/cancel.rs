@@ -64,3 +64,5 @@ impl Post for Cancel {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Cancel {}

@@ -120,3 +120,5 @@ impl Post for ChangeNumber {
     type Output = Untyped;
     type Query = ChangeNumberQuery;
 }
+
+impl PostEmpty for ChangeNumber {}

@@ -103,3 +103,5 @@ impl Post for ChangeVisibility {
     type Output = Untyped;
     type Query = ChangeVisibilityQuery;
 }
+
+impl PostEmpty for ChangeVisibility {}

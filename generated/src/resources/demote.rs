@@ -64,3 +64,5 @@ impl Post for Demote {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Demote {}

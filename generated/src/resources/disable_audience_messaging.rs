@@ -64,3 +64,5 @@ impl Post for DisableAudienceMessaging {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for DisableAudienceMessaging {}

@@ -64,3 +64,5 @@ impl Post for DisableAudienceMuteLock {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for DisableAudienceMuteLock {}

@@ -64,3 +64,5 @@ impl Post for Eject {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Eject {}

@@ -64,3 +64,5 @@ impl Post for EnableAudienceMessaging {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for EnableAudienceMessaging {}

@@ -64,3 +64,5 @@ impl Post for EnableAudienceMuteLock {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for EnableAudienceMuteLock {}

@@ -64,3 +64,5 @@ impl Post for HoldPhoneAudio {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for HoldPhoneAudio {}

@@ -122,3 +122,5 @@ impl Post for ImmediateForwardToContact {
     type Output = Untyped;
     type Query = ImmediateForwardToContactQuery;
 }
+
+impl PostEmpty for ImmediateForwardToContact {}

@@ -67,3 +67,5 @@ impl Post for ImmediateForwardToDelegates {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ImmediateForwardToDelegates {}

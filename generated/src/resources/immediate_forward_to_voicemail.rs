@@ -65,3 +65,5 @@ impl Post for ImmediateForwardToVoicemail {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ImmediateForwardToVoicemail {}

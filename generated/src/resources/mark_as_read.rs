@@ -64,3 +64,5 @@ impl Post for MarkAsRead {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for MarkAsRead {}

@@ -64,3 +64,5 @@ impl Post for MediaDiagnostics {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for MediaDiagnostics {}

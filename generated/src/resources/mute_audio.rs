@@ -64,3 +64,5 @@ impl Post for MuteAudio {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for MuteAudio {}

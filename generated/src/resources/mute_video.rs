@@ -64,3 +64,5 @@ impl Post for MuteVideo {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for MuteVideo {}

@@ -215,3 +215,5 @@ impl Post for MyGroupMemberships2 {
     type Output = MyGroupMembership;
     type Query = MyGroupMemberships2PostQuery;
 }
+
+impl PostEmpty for MyGroupMemberships2 {}

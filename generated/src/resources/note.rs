@@ -142,3 +142,5 @@ impl Post for Note {
     type Output = Untyped;
     type Query = NoteQuery;
 }
+
+impl PostEmpty for Note {}

@@ -197,4 +197,6 @@ impl Post for PresenceSubscription {
     type Query = PresenceSubscriptionQuery;
 }
 
+impl PostEmpty for PresenceSubscription {}
+
 impl Delete for PresenceSubscription {}

@@ -64,3 +64,5 @@ impl Post for Promote {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Promote {}

@@ -64,3 +64,5 @@ impl Post for Reject {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for Reject {}

@@ -120,3 +120,5 @@ impl Post for RemoveContactFromAllGroups {
     type Output = Untyped;
     type Query = RemoveContactFromAllGroupsQuery;
 }
+
+impl PostEmpty for RemoveContactFromAllGroups {}

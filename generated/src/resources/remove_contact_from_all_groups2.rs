@@ -121,3 +121,5 @@ impl Post for RemoveContactFromAllGroups2 {
     type Output = Untyped;
     type Query = RemoveContactFromAllGroups2Query;
 }
+
+impl PostEmpty for RemoveContactFromAllGroups2 {}

@@ -121,3 +121,5 @@ impl Post for RemoveFromContactList {
     type Output = Untyped;
     type Query = RemoveFromContactListQuery;
 }
+
+impl PostEmpty for RemoveFromContactList {}

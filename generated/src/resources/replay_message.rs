@@ -64,3 +64,5 @@ impl Post for ReplayMessage {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ReplayMessage {}

@@ -66,3 +66,5 @@ impl Post for ReportMyActivity {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ReportMyActivity {}

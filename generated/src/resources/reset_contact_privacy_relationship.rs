@@ -69,3 +69,5 @@ impl Post for ResetContactPrivacyRelationship {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ResetContactPrivacyRelationship {}

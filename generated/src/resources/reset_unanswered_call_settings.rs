@@ -65,3 +65,5 @@ impl Post for ResetUnansweredCallSettings {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ResetUnansweredCallSettings {}

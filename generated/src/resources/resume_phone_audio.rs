@@ -64,3 +64,5 @@ impl Post for ResumePhoneAudio {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for ResumePhoneAudio {}

@@ -64,3 +64,5 @@ impl Post for SetIsTyping {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for SetIsTyping {}

@@ -122,3 +122,5 @@ impl Post for SimultaneousRingToContact {
     type Output = Untyped;
     type Query = SimultaneousRingToContactQuery;
 }
+
+impl PostEmpty for SimultaneousRingToContact {}

@@ -109,3 +109,5 @@ impl Post for SimultaneousRingToDelegates {
     type Output = Untyped;
     type Query = SimultaneousRingToDelegatesQuery;
 }
+
+impl PostEmpty for SimultaneousRingToDelegates {}

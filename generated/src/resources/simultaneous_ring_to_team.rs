@@ -109,3 +109,5 @@ impl Post for SimultaneousRingToTeam {
     type Output = Untyped;
     type Query = SimultaneousRingToTeamQuery;
 }
+
+impl PostEmpty for SimultaneousRingToTeam {}

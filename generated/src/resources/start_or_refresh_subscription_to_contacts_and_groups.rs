@@ -129,3 +129,5 @@ impl Post for StartOrRefreshSubscriptionToContactsAndGroups {
     type Output = MyContactsAndGroupsSubscription;
     type Query = StartOrRefreshSubscriptionToContactsAndGroupsQuery;
 }
+
+impl PostEmpty for StartOrRefreshSubscriptionToContactsAndGroups {}

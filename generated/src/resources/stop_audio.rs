@@ -99,3 +99,5 @@ impl Post for StopAudio {
     type Output = Untyped;
     type Query = StopAudioQuery;
 }
+
+impl PostEmpty for StopAudio {}

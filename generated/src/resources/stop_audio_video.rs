@@ -103,3 +103,5 @@ impl Post for StopAudioVideo {
     type Output = Untyped;
     type Query = StopAudioVideoQuery;
 }
+
+impl PostEmpty for StopAudioVideo {}

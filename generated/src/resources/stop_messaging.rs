@@ -64,3 +64,5 @@ impl Post for StopMessaging {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for StopMessaging {}

@@ -64,3 +64,5 @@ impl Post for StopPhoneAudio {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for StopPhoneAudio {}

@@ -68,3 +68,5 @@ impl Post for StopSubscriptionToContactsAndGroups {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for StopSubscriptionToContactsAndGroups {}

@@ -99,3 +99,5 @@ impl Post for StopVideo {
     type Output = Untyped;
     type Query = StopVideoQuery;
 }
+
+impl PostEmpty for StopVideo {}

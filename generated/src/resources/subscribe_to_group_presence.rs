@@ -127,3 +127,5 @@ impl Post for SubscribeToGroupPresence {
     type Output = PresenceSubscription;
     type Query = SubscribeToGroupPresenceQuery;
 }
+
+impl PostEmpty for SubscribeToGroupPresence {}

@@ -65,3 +65,5 @@ impl Post for TurnOffCallForwarding {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for TurnOffCallForwarding {}

@@ -140,3 +140,5 @@ impl Post for UnansweredCallToContact {
     type Output = Untyped;
     type Query = UnansweredCallToContactQuery;
 }
+
+impl PostEmpty for UnansweredCallToContact {}

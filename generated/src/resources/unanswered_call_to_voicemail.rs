@@ -107,3 +107,5 @@ impl Post for UnansweredCallToVoicemail {
     type Output = Untyped;
     type Query = UnansweredCallToVoicemailQuery;
 }
+
+impl PostEmpty for UnansweredCallToVoicemail {}

@@ -64,3 +64,5 @@ impl Post for UnmuteAudio {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for UnmuteAudio {}

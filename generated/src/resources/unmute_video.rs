@@ -64,3 +64,5 @@ impl Post for UnmuteVideo {
     type Output = Untyped;
     type Query = ();
 }
+
+impl PostEmpty for UnmuteVideo {}

@@ -110,6 +110,7 @@ impl<'a> Index<'a> {
             .filter_map(|(r, o)| {
                 let (variant, constructor) = match o.source.method {
                     Method::Get => (quote!(Get), quote!(get)),
+                    Method::Post if o.may_post_empty() => (quote!(Post), quote!(post_or_empty)),
                     Method::Post => (quote!(Post), quote!(post)),
                     Method::Put => (quote!(Put), quote!(put)),
                     Method::Delete => (quote!(Delete), quote!(delete)),

@@ -106,6 +106,15 @@ pub struct Operation {
     pub query: Option<QueryParameters>,
 }
 
+impl Operation {
+    /// A POST that can go with no body: it takes none, or the page shows it
+    /// sent without one (`body_optional`); it gets `impl PostEmpty`.
+    pub fn may_post_empty(&self) -> bool {
+        self.source.method == schema::Method::Post
+            && (self.request.is_none() || self.source.body_optional.is_some())
+    }
+}
+
 /// A struct of an operation's documented query parameters.
 #[derive(Debug, Clone)]
 pub struct QueryParameters {
@@ -141,6 +150,7 @@ fn without_examples(op: &schema::Operation) -> schema::Operation {
         description: op.description.clone(),
         query_parameters: op.query_parameters.clone(),
         request_body: op.request_body.clone(),
+        body_optional: op.body_optional.clone(),
         response_body: op.response_body.clone(),
         errors: op.errors.clone(),
         examples: Vec::new(),

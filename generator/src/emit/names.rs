@@ -113,6 +113,7 @@ pub const USED_NAMES: &[&str] = &[
     "OperationInfo",
     "ParameterInfo",
     "Post",
+    "PostEmpty",
     "Put",
     "RequestBody",
     "Resource",

@@ -716,12 +716,17 @@ impl ToTokens for OperationImpl<'_> {
                     Some(output) => id(output).into_token_stream(),
                     None => quote!(Untyped),
                 };
+                let empty = self
+                    .op
+                    .may_post_empty()
+                    .then(|| quote!(impl PostEmpty for #name {}));
                 quote! {
                     impl Post for #name {
                         type Body = #body;
                         type Output = #output;
                         type Query = #query;
                     }
+                    #empty
                 }
             }
             Method::Put => quote!(impl Put for #name {}),

@@ -8,6 +8,7 @@
 //! page looks like is decided in one place, the [`vocabulary`].
 
 pub mod blocks;
+pub mod bodyless;
 pub mod cut_short;
 pub mod interpret;
 pub mod joined_tables;
@@ -140,6 +141,14 @@ pub fn interpret_page(path: &Path, page: ReadPage) -> Result<Extracted, Error> {
         ));
     }
     let mut extracted = interpret::document(path, format, &blocks, inferred)?;
+    // What a sample lacks is evidence only when the whole sample is there:
+    // on a page cut short, the last operation's samples may end at the cut.
+    let operations = &mut extracted.document.operations;
+    let whole = match cut {
+        Some(_) => operations.len().saturating_sub(1),
+        None => operations.len(),
+    };
+    bodyless::mark(&mut operations[..whole]);
     if let Some(line) = named_by_file {
         extracted.warnings.insert(
             0,
