@@ -99,7 +99,197 @@ pub(crate) enum Parsed {
         text: String,
         line: usize,
     },
+    /// Headers (and maybe a body) with no start line, starting at `line`:
+    /// a response whose status line the page lost, when a request awaits one.
+    Headless {
+        headers: Vec<(String, String)>,
+        body: Body,
+        line: usize,
+    },
+    /// A block with nothing in it: under a request awaiting its answer, an
+    /// answer whose status line, headers and body are all gone.
+    Empty,
     NotHttp(String),
+}
+
+/// Headers a response carries and a request does not: evidence that
+/// headers with no start line are an answer.
+const RESPONSE_HEADERS: [&str; 15] = [
+    "content-type",
+    "content-length",
+    "location",
+    "date",
+    "server",
+    "cache-control",
+    "etag",
+    "expires",
+    "set-cookie",
+    "www-authenticate",
+    "x-aspnet-version",
+    "x-powered-by",
+    "x-content-type-options",
+    "transfer-encoding",
+    "p3p",
+];
+
+/// Headers only a request carries: headers with no start line that hold
+/// one are no answer.
+pub(crate) const REQUEST_HEADERS: [&str; 8] = [
+    "authorization",
+    "host",
+    "accept",
+    "user-agent",
+    "referer",
+    "x-requested-with",
+    "x-ms-origin",
+    "cookie",
+];
+
+/// True when the block opens with header fields (or `...` where the page
+/// left them out), one of them a header a response carries, or with nothing
+/// but the elision before a body. What follows them is the body, blank line
+/// or not ([`headers_and_body`] names the missing blank line).
+fn starts_headers(lines: &[(usize, &str)]) -> bool {
+    let head: Vec<&str> = lines
+        .iter()
+        .map(|(_, line)| *line)
+        .take_while(|line| header_field(line).is_some() || is_elision(line))
+        .collect();
+    let body_follows = lines[head.len()..]
+        .iter()
+        .any(|(_, line)| !line.trim().is_empty());
+    let of_response = head
+        .iter()
+        .any(|line| header_field(line).is_some_and(|(name, _)| is_response_header(name)));
+    let only_elided = head.iter().all(|line| is_elision(line));
+    !head.is_empty() && (of_response || (only_elided && body_follows))
+}
+
+fn is_response_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    RESPONSE_HEADERS.contains(&name.as_str())
+        || ["x-ms-", "x-exchange-", "access-control-"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
+/// The status a response shown without its status line implies, and why:
+/// `201` with a `Location`, `401` with `WWW-Authenticate`, the status a UCWA
+/// error body's `code` names (`Conflict` → `409`, `ServiceFailure` → `500`),
+/// `400` for an OAuth error (`{"error": "invalid_grant"}`), `201` for a POST
+/// answered with another resource than the one posted to (its `self` link
+/// differs: the resource it created), `200` with any other body, `204` with
+/// none. `request` is the method and path answered, when known.
+pub(crate) fn implied_status(
+    headers: &[(String, String)],
+    body: &Body,
+    request: Option<(&str, &str)>,
+) -> (u16, String) {
+    if header(headers, "location").is_some() {
+        return (201, "a Location header".into());
+    }
+    if header(headers, "www-authenticate").is_some() {
+        return (401, "a WWW-Authenticate challenge".into());
+    }
+    if let Body::Json(value) = body {
+        let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+        let error_shaped = value.get("subcode").is_some() || value.get("message").is_some();
+        if let (Some(code), true) = (text("code"), error_shaped) {
+            return match error_status(code) {
+                Some(status) => (status, format!("an error body with code `{code}`")),
+                None => (
+                    400,
+                    format!("an error body with code `{code}`, which names no status"),
+                ),
+            };
+        }
+        if let Some(error) = text("error") {
+            return (400, format!("an OAuth error body (`{error}`)"));
+        }
+    }
+    if let (Some(own), Some(("POST", path))) = (own_href(body), request) {
+        let own_path = parse_target(&own, None).path;
+        if !own_path.eq_ignore_ascii_case(path) {
+            return (201, "a POST answered with the resource it created".into());
+        }
+    }
+    match (body.is_empty(), request.map(|(method, _)| method)) {
+        (false, _) => (200, "a body".into()),
+        (true, Some(method @ ("GET" | "PUT"))) => (200, format!("a {method} with no body")),
+        (true, _) => (204, "no body".into()),
+    }
+}
+
+/// The href a body gives itself: JSON's `_links.self`, XML's root `href`.
+fn own_href(body: &Body) -> Option<String> {
+    match body {
+        Body::Json(value) => value
+            .pointer("/_links/self/href")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        Body::Xml(text) => {
+            let mut reader = quick_xml::Reader::from_str(text);
+            loop {
+                match reader.read_event().ok()? {
+                    quick_xml::events::Event::Start(root)
+                    | quick_xml::events::Event::Empty(root) => {
+                        let href = root.try_get_attribute("href").ok()??;
+                        return Some(String::from_utf8_lossy(&href.value).into_owned());
+                    }
+                    quick_xml::events::Event::Eof => return None,
+                    _ => {}
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The status of a UCWA error code: its reason phrase without spaces
+/// (`NotFound`, `Conflict`, `PreconditionFailed`), or `ServiceFailure`.
+fn error_status(code: &str) -> Option<u16> {
+    if code.eq_ignore_ascii_case("ServiceFailure") {
+        return Some(500);
+    }
+    (400..600u16).find(|&status| {
+        http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|status| status.canonical_reason())
+            .is_some_and(|reason| reason.replace(' ', "").eq_ignore_ascii_case(code))
+    })
+}
+
+/// The reason phrase of a status, for messages.
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or("")
+}
+
+/// Skips start lines written again right after the first (`HTTP/1.1 200 OK`
+/// twice): the first is kept, each copy is a named repair. Returns the index
+/// of the first line after them.
+fn skip_repeated(
+    lines: &[(usize, &str)],
+    from: usize,
+    is_start: impl Fn(&str) -> bool,
+    note: &mut impl FnMut(usize, RepairKind, String),
+) -> usize {
+    let mut at = from;
+    while let Some(&(line_number, line)) = lines.get(at) {
+        if !is_start(line) {
+            break;
+        }
+        let first = lines[0].1.trim();
+        let detail = format!(
+            "dropped a second start line `{}` after `{first}`: the first is kept",
+            line.trim()
+        );
+        note(line_number, RepairKind::RepeatedStartLine, detail);
+        at += 1;
+    }
+    at
 }
 
 /// The request inside a batch part (MIME headers, a blank line, the HTTP
@@ -127,8 +317,26 @@ pub(crate) fn parse_block(
         .skip_while(|(_, line)| line.trim().is_empty())
         .collect();
     let Some(&(start_line, start)) = lines.first() else {
-        return Parsed::NotHttp("an empty block".into());
+        return Parsed::Empty;
     };
+    // A start line written twice: the copy goes before anything reads the
+    // lines (a wrapped request line would take it for its continuation).
+    let mut lines = lines;
+    if is_start_line(start)
+        && lines
+            .get(1)
+            .is_some_and(|(_, next)| next.trim() == start.trim())
+    {
+        repairs.push(Repair {
+            location: Location {
+                file: file.clone(),
+                line: lines[1].0,
+            },
+            kind: RepairKind::RepeatedStartLine,
+            detail: format!("dropped the start line `{}` written twice", start.trim()),
+        });
+        lines.remove(1);
+    }
     let at = |line| Location {
         file: file.clone(),
         line,
@@ -141,7 +349,8 @@ pub(crate) fn parse_block(
         })
     };
     if let Some(status) = status_code(start) {
-        let (headers, body_text) = headers_and_body(&lines[1..], &mut note);
+        let after = skip_repeated(&lines, 1, |line| status_code(line).is_some(), &mut note);
+        let (headers, body_text) = headers_and_body(&lines[after..], &mut note);
         let content_type = header(&headers, "content-type").map(str::to_string);
         let body = read_body(body_text, content_type.as_deref(), &mut note);
         return Parsed::Response(Response {
@@ -159,7 +368,13 @@ pub(crate) fn parse_block(
                 format!("joined a request line written over {consumed} lines"),
             );
         }
-        let (headers, body_text) = headers_and_body(&lines[consumed..], &mut note);
+        let after = skip_repeated(
+            &lines,
+            consumed,
+            |line| request_line(&[(0, line)]).is_some(),
+            &mut note,
+        );
+        let (headers, body_text) = headers_and_body(&lines[after..], &mut note);
         let content_type = header(&headers, "content-type").map(str::to_string);
         let body = read_body(body_text, content_type.as_deref(), &mut note);
         let target = parse_target(&raw_target, header(&headers, "host"));
@@ -170,6 +385,16 @@ pub(crate) fn parse_block(
             headers,
             body,
         });
+    }
+    if starts_headers(&lines) {
+        let (headers, body_text) = headers_and_body(&lines, &mut note);
+        let content_type = header(&headers, "content-type").map(str::to_string);
+        let body = read_body(body_text, content_type.as_deref(), &mut note);
+        return Parsed::Headless {
+            headers,
+            body,
+            line: start_line,
+        };
     }
     let trimmed = start.trim_start();
     if trimmed.starts_with(['{', '[', '<']) {
@@ -183,6 +408,11 @@ pub(crate) fn parse_block(
         "not an HTTP message (starts `{}`)",
         trimmed.chars().take(40).collect::<String>()
     ))
+}
+
+/// A status line or a request line.
+fn is_start_line(line: &str) -> bool {
+    status_code(line).is_some() || request_line(&[(0, line)]).is_some()
 }
 
 /// `HTTP/1.1 201 Created` (also `HTTP/1.1 201 (or 200) OK`) → 201.
@@ -206,7 +436,9 @@ fn is_version(word: &str) -> bool {
 /// one when a long query is wrapped, as the Azure AD page does).
 fn request_line(lines: &[(usize, &str)]) -> Option<(String, String, usize)> {
     let mut words = lines.first()?.1.split_whitespace();
-    let method = words.next()?;
+    // The reference pages write `Post https://…`: the method in any case.
+    let method = words.next()?.to_ascii_uppercase();
+    let method = method.as_str();
     let target = words.next()?;
     if !METHODS.contains(&method) || !is_target(target) {
         return None;
@@ -508,8 +740,15 @@ mod tests {
             parse("HTTPS GET LyncDiscover.<domain>").0,
             Parsed::NotHttp(_)
         ));
+        // A lone response header: headers with no start line (the pairing
+        // decides whether a request awaits them).
         assert!(matches!(
             parse("WWW-Authenticate: MsRtcOAuth href=x").0,
+            Parsed::Headless { line: 10, .. }
+        ));
+        // Header-like lines no response carries are no message.
+        assert!(matches!(
+            parse("Note: the token is elided").0,
             Parsed::NotHttp(_)
         ));
         assert!(matches!(parse("var x = 1;").0, Parsed::NotHttp(_)));
@@ -521,6 +760,56 @@ mod tests {
             parse("GET LyncDiscover.contoso.com").0,
             Parsed::NotHttp(_)
         ));
+    }
+
+    #[test]
+    fn a_start_line_written_twice_is_dropped_by_name() {
+        let (parsed, repairs) =
+            parse("HTTP/1.1 200 OK\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"a\":1}");
+        let Parsed::Response(response) = parsed else {
+            panic!("a response")
+        };
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            header(&response.headers, "content-type"),
+            Some("application/json")
+        );
+        assert_eq!(response.body, Body::Json(json!({"a": 1})));
+        assert_eq!(kinds(&repairs), vec![(11, RepairKind::RepeatedStartLine)]);
+        assert!(
+            repairs[0].detail.contains("written twice"),
+            "{}",
+            repairs[0].detail
+        );
+
+        let (parsed, repairs) =
+            parse("POST /ucwa/x HTTP/1.1\nPOST /ucwa/x HTTP/1.1\nHost: a.b\n\n");
+        let Parsed::Request(request) = parsed else {
+            panic!("a request")
+        };
+        assert_eq!(request.target.path, "/ucwa/x");
+        assert_eq!(header(&request.headers, "host"), Some("a.b"));
+        assert_eq!(kinds(&repairs), vec![(11, RepairKind::RepeatedStartLine)]);
+    }
+
+    #[test]
+    fn a_missing_status_line_is_implied_by_the_evidence() {
+        let cases: &[(&str, u16)] = &[
+            ("Location: /ucwa/x/1\nContent-Length: 0", 201),
+            ("Content-Type: application/json\n\n{\"rel\":\"note\"}", 200),
+            ("Content-Length: 0\nCache-Control: no-cache", 204),
+            ("WWW-Authenticate: MsRtcOAuth href=x", 401),
+            ("Content-Type: application/json\n\n{\"code\":\"Conflict\",\"subcode\":\"AlreadyExists\",\"message\":\"m\"}", 409),
+            ("Content-Type: application/json\n\n{\"code\":\"ServiceFailure\",\"message\":\"m\"}", 500),
+            ("Content-Type: application/json\n\n{\"code\":\"PreconditionFailed\",\"message\":\"m\"}", 412),
+        ];
+        for (text, status) in cases {
+            let (parsed, _) = parse(text);
+            let Parsed::Headless { headers, body, .. } = parsed else {
+                panic!("headers with no start line: {text}")
+            };
+            assert_eq!(implied_status(&headers, &body, None).0, *status, "{text}");
+        }
     }
 
     #[test]

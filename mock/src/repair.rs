@@ -93,8 +93,19 @@ pub enum RepairKind {
     BodyWithoutBlankLine,
     /// The body is a placeholder (`<Photo data in body not shown>`): served empty.
     PlaceholderBody,
-    /// An event channel body shown without its status line: `200 OK` assumed.
+    /// A request's body shown in a block of its own after the request (whose
+    /// headers name a `Content-Type`): read as that request's body.
+    BodyInNextBlock,
+    /// A request or status line written twice: the copy dropped.
+    RepeatedStartLine,
+    /// A response shown without its status line (a body alone, or headers
+    /// alone): the status its evidence implies (`201` with a `Location`, the
+    /// status of a UCWA error body's `code`, `401` with `WWW-Authenticate`,
+    /// `200` with a body, `204` with none).
     ImpliedStatusLine,
+    /// A status given in the prose instead of a response ("a successful
+    /// response is '204 No Content'"): that status, with no headers or body.
+    ResponseInWords,
     /// "Same as the response for …": the earlier response to the same request is reused.
     ResponseByReference,
 }
@@ -124,7 +135,10 @@ impl RepairKind {
             RepairKind::WrappedRequestLine => "wrapped-request-line",
             RepairKind::BodyWithoutBlankLine => "body-without-blank-line",
             RepairKind::PlaceholderBody => "placeholder-body",
+            RepairKind::BodyInNextBlock => "body-in-next-block",
+            RepairKind::RepeatedStartLine => "repeated-start-line",
             RepairKind::ImpliedStatusLine => "implied-status-line",
+            RepairKind::ResponseInWords => "response-in-words",
             RepairKind::ResponseByReference => "response-by-reference",
         }
     }

@@ -35,9 +35,11 @@
 //! answer is what the page documents, decoded to its type. It is a
 //! **mismatch** when the mock refused the request (its differences are
 //! quoted), the documented request body does not decode into the typed body,
-//! or the answer does not decode. It is **skipped**, counted and with the
-//! reason, when it cannot be checked: the page documents no response (the
-//! request is still sent when it can be, and the mock must accept it), the
+//! or the answer does not decode. It is **ok (no documented answer)** when
+//! the mock took the request as this step and the page shows no answer, in a
+//! block or in words. It is **skipped**, counted and with the reason, when it
+//! cannot be checked: the page documents no response and the client cannot
+//! send the request (a browser's sign-in), the
 //! step is not one the client's sign-in performs, no served link leads to it
 //! and neither its path nor its documented answer names a rel, the generated
 //! crate has no typed operation for the method and rel, the documented body
@@ -60,6 +62,9 @@ use std::path::Path;
 pub enum Verdict {
     /// The mock accepted the request and the answer decoded to its type.
     Ok,
+    /// The mock took the request as this step; the page documents no answer
+    /// to check it against (in a block or in words).
+    OkNoAnswer,
     /// Refused by the mock, or not decodable: why.
     Mismatch(String),
     /// Not checked: why.
@@ -83,6 +88,7 @@ impl fmt::Display for StepReport {
         let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         match &self.verdict {
             Verdict::Ok => f.write_str("ok"),
+            Verdict::OkNoAnswer => f.write_str("ok (no documented answer)"),
             Verdict::Mismatch(why) => write!(f, "mismatch: {}", one_line(why)),
             Verdict::Skipped(why) => write!(f, "skipped: {}", one_line(why)),
         }
@@ -99,11 +105,19 @@ pub struct Report {
 }
 
 impl Report {
-    /// Steps that are ok.
+    /// Steps that are ok, with or without a documented answer.
     pub fn ok(&self) -> usize {
         self.steps
             .iter()
-            .filter(|step| step.verdict == Verdict::Ok)
+            .filter(|step| matches!(step.verdict, Verdict::Ok | Verdict::OkNoAnswer))
+            .count()
+    }
+
+    /// Steps the mock took whose page documents no answer.
+    pub fn ok_without_answer(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|step| step.verdict == Verdict::OkNoAnswer)
             .count()
     }
 
@@ -112,9 +126,14 @@ impl Report {
         self.ok() == self.steps.len()
     }
 
-    /// `conformance: N/M steps ok`.
+    /// `conformance: N/M steps ok`, and how many of those had no
+    /// documented answer to check (`(2 with no documented answer)`).
     pub fn summary(&self) -> String {
-        format!("conformance: {}/{} steps ok", self.ok(), self.steps.len())
+        let summary = format!("conformance: {}/{} steps ok", self.ok(), self.steps.len());
+        match self.ok_without_answer() {
+            0 => summary,
+            without => format!("{summary} ({without} with no documented answer)"),
+        }
     }
 }
 

@@ -17,9 +17,10 @@
 //!   fragment) are kept in [`Page::skipped`] with the reason.
 
 mod markdown;
+mod words;
 
 use crate::body::Body;
-use crate::message::{self, Parsed, Request, Response};
+use crate::message::{self, Parsed, Request, Response, REQUEST_HEADERS};
 use crate::repair::{Repair, RepairKind};
 use crate::Error;
 use std::fmt;
@@ -205,6 +206,7 @@ impl Page {
             pending: None,
             after_response_label: false,
             response_words: None,
+            status_words: None,
         };
         for block in markdown::blocks(text) {
             match block {
@@ -244,6 +246,8 @@ struct Pairing {
     after_response_label: bool,
     /// Words after a `Response` label, with their line.
     response_words: Option<(String, usize)>,
+    /// A status the prose after the pending request gives, with its line.
+    status_words: Option<(words::StatusInWords, usize)>,
 }
 
 impl Pairing {
@@ -252,6 +256,9 @@ impl Pairing {
             Some(Label::Response) => self.after_response_label = true,
             Some(Label::Request) => self.after_response_label = false,
             None => {
+                if self.pending.is_some() && self.status_words.is_none() {
+                    self.status_words = words::status_in_words(&text).map(|found| (found, line));
+                }
                 if self.after_response_label
                     && self.pending.is_some()
                     && self.response_words.is_none()
@@ -271,6 +278,12 @@ impl Pairing {
             }
             Parsed::Response(response) => self.response(response),
             Parsed::BodyOnly { text, line } => self.body_only(&text, line),
+            Parsed::Headless {
+                headers,
+                body,
+                line,
+            } => self.headless(headers, body, line),
+            Parsed::Empty => self.empty(line),
             Parsed::NotHttp(reason) => self.skip(line, reason),
         }
     }
@@ -286,6 +299,7 @@ impl Pairing {
     fn response(&mut self, response: Response) {
         self.after_response_label = false;
         self.response_words = None;
+        self.status_words = None;
         match self.pending.take() {
             Some(request) => {
                 let kind = if request.is_event_channel() {
@@ -315,16 +329,31 @@ impl Pairing {
         }
     }
 
-    /// A body with no start line: an event channel response, or a response
-    /// right after a `Response` label; `200 OK` is assumed for either.
+    /// A body with no start line: an event channel response, a response
+    /// right after a `Response` label, or the answer shown under its request;
+    /// the status its evidence implies is assumed ([`message::implied_status`]).
+    /// Under a request that names a body type and shows none, it is that
+    /// request's body.
     fn body_only(&mut self, text: &str, line: usize) {
-        let (body, body_repairs) = crate::body::documented(text, None);
         let answers_label = self.after_response_label && self.pending.is_some();
-        if !answers_label {
+        let awaiting = self
+            .pending
+            .as_ref()
+            .filter(|request| !request.is_event_channel());
+        let content_type = awaiting
+            .filter(|request| request.body.is_empty())
+            .and_then(|request| message::header(&request.headers, "content-type"))
+            .map(str::to_owned);
+        if let (Some(content_type), false) = (content_type, answers_label) {
+            return self.request_body(text, line, &content_type);
+        }
+        let (body, body_repairs) = crate::body::documented(text, None);
+        let under_request = awaiting.is_some() && !is_events_body(&body);
+        if !answers_label && !under_request {
             if !is_events_body(&body) {
                 self.skip(
                     line,
-                    "a body with no start line and no `Response` label".into(),
+                    "a body with no start line and no request or `Response` label before it".into(),
                 );
                 return;
             }
@@ -337,30 +366,136 @@ impl Pairing {
                 self.finish_pending();
             }
         }
-        let at = |line| Location {
-            file: self.page.file.clone(),
+        self.place_repairs(line, body_repairs);
+        let (status, why) = self.implied_status(&[], &body);
+        self.note(
             line,
-        };
-        self.page.repairs.push(Repair {
-            location: at(line),
-            kind: RepairKind::ImpliedStatusLine,
-            detail: "a body shown without its status line: 200 OK assumed".into(),
-        });
-        let repairs: Vec<Repair> = body_repairs
-            .into_iter()
-            .map(|repair| Repair {
-                location: at(line + repair.line),
-                kind: repair.kind,
-                detail: repair.detail,
-            })
-            .collect();
-        self.page.repairs.extend(repairs);
+            RepairKind::ImpliedStatusLine,
+            format!(
+                "a body shown without its status line: {status} {} assumed ({why})",
+                message::reason_phrase(status)
+            ),
+        );
         self.response(Response {
-            location: at(line),
-            status: 200,
+            location: self.at(line),
+            status,
             headers: Vec::new(),
             body,
         });
+    }
+
+    /// The body of the pending request, shown in a block of its own.
+    fn request_body(&mut self, text: &str, line: usize, content_type: &str) {
+        let (body, body_repairs) = crate::body::documented(text, Some(content_type));
+        self.place_repairs(line, body_repairs);
+        self.note(
+            line,
+            RepairKind::BodyInNextBlock,
+            "the request's body is shown in a block of its own (its headers name a Content-Type): read as the request's body".into(),
+        );
+        if let Some(request) = self.pending.as_mut() {
+            request.body = body;
+        }
+    }
+
+    /// Headers with no start line: the answer to the pending request, with
+    /// the status they imply, when they are a response's (no header only a
+    /// request carries); anything else is skipped with why.
+    fn headless(&mut self, headers: Vec<(String, String)>, body: crate::body::Body, line: usize) {
+        let of_request = headers
+            .iter()
+            .any(|(name, _)| REQUEST_HEADERS.contains(&name.to_ascii_lowercase().as_str()));
+        let awaiting = self.pending.is_some();
+        if of_request || !awaiting {
+            let reason = match of_request {
+                true => "headers of a request with no request line",
+                false => "headers with no start line and no request before them",
+            };
+            self.skip(line, reason.into());
+            return;
+        }
+        let (status, why) = self.implied_status(&headers, &body);
+        self.note(
+            line,
+            RepairKind::ImpliedStatusLine,
+            format!(
+                "headers shown without their status line: {status} {} assumed ({why})",
+                message::reason_phrase(status)
+            ),
+        );
+        self.response(Response {
+            location: self.at(line),
+            status,
+            headers,
+            body,
+        });
+    }
+
+    /// The status of an answer shown without its status line: the one the
+    /// prose after the request gives, else what the answer implies
+    /// ([`message::implied_status`]).
+    fn implied_status(
+        &mut self,
+        headers: &[(String, String)],
+        body: &crate::body::Body,
+    ) -> (u16, String) {
+        if let Some((found, _)) = self.status_words.take() {
+            return (found.status, format!("the prose says '{}'", found.quoted));
+        }
+        let request = self
+            .pending
+            .as_ref()
+            .map(|request| (request.method.as_str(), request.target.path.as_str()));
+        message::implied_status(headers, body, request)
+    }
+
+    /// An empty block: the answer to the pending request with its status
+    /// line, headers and body all gone (the status as the prose gives it, or
+    /// as [`message::implied_status`] implies it); anything else is skipped.
+    fn empty(&mut self, line: usize) {
+        if self.pending.is_none() {
+            self.skip(line, "an empty block".into());
+            return;
+        }
+        let body = crate::body::Body::Empty;
+        let (status, why) = self.implied_status(&[], &body);
+        self.note(
+            line,
+            RepairKind::ImpliedStatusLine,
+            format!(
+                "an empty block under the request: {status} {} assumed ({why})",
+                message::reason_phrase(status)
+            ),
+        );
+        self.response(Response {
+            location: self.at(line),
+            status,
+            headers: Vec::new(),
+            body,
+        });
+    }
+
+    fn at(&self, line: usize) -> Location {
+        Location {
+            file: self.page.file.clone(),
+            line,
+        }
+    }
+
+    fn note(&mut self, line: usize, kind: RepairKind, detail: String) {
+        let location = self.at(line);
+        self.page.repairs.push(Repair {
+            location,
+            kind,
+            detail,
+        });
+    }
+
+    /// A body's repairs, placed on the page lines of a body starting at `line`.
+    fn place_repairs(&mut self, line: usize, repairs: Vec<crate::repair::BodyRepair>) {
+        for repair in repairs {
+            self.note(line + repair.line, repair.kind, repair.detail);
+        }
     }
 
     /// Ends the pending request's step with no response block.
@@ -379,26 +514,48 @@ impl Pairing {
         } else {
             StepKind::Command
         };
-        let (response, note) = match by_reference {
-            Some((response, line)) => {
-                self.page.repairs.push(Repair {
-                    location: Location {
-                        file: self.page.file.clone(),
-                        line,
-                    },
-                    kind: RepairKind::ResponseByReference,
-                    detail: format!(
-                        "\"{}\": reuses the response at line {}",
-                        words
-                            .as_ref()
-                            .map(|(text, _)| text.as_str())
-                            .unwrap_or_default(),
-                        response.location.line
+        let in_words = self.status_words.take();
+        let (response, note) = match (by_reference, in_words) {
+            (None, Some((found, line))) => {
+                self.note(
+                    line,
+                    RepairKind::ResponseInWords,
+                    format!(
+                        "the page gives the answer in words ('{}'): {} {} with no body",
+                        found.quoted,
+                        found.status,
+                        message::reason_phrase(found.status)
                     ),
-                });
+                );
+                let response = Response {
+                    location: self.at(line),
+                    status: found.status,
+                    headers: Vec::new(),
+                    body: crate::body::Body::Empty,
+                };
                 (Some(response), None)
             }
-            None => (None, words.map(|(text, _)| text)),
+            (by_reference, _) => match by_reference {
+                Some((response, line)) => {
+                    self.page.repairs.push(Repair {
+                        location: Location {
+                            file: self.page.file.clone(),
+                            line,
+                        },
+                        kind: RepairKind::ResponseByReference,
+                        detail: format!(
+                            "\"{}\": reuses the response at line {}",
+                            words
+                                .as_ref()
+                                .map(|(text, _)| text.as_str())
+                                .unwrap_or_default(),
+                            response.location.line
+                        ),
+                    });
+                    (Some(response), None)
+                }
+                None => (None, words.map(|(text, _)| text)),
+            },
         };
         self.page.steps.push(Step {
             location: request.location.clone(),
