@@ -271,6 +271,13 @@ pub(crate) fn decoded_segments(path: &str) -> Vec<String> {
     trimmed.split('/').map(decoded).collect()
 }
 
+/// A segment percent-decoded, its case kept: an id as the client sent it.
+fn as_sent(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 fn decoded(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
@@ -377,7 +384,8 @@ impl fmt::Display for IdAlias {
 pub fn aliases(transcript: &Transcript) -> Vec<IdAlias> {
     let mut ids = IdMap::new(Arc::new(IdSlots::read(transcript)));
     ids.trace = Some(Trace::default());
-    for (_, step) in transcript.steps() {
+    for (id, step) in transcript.steps() {
+        ids.enter_page(id.page);
         if let Some(request) = &step.request {
             ids.at = Some(request.location.clone());
             ids.rewrite_url(&request.target.path);
@@ -406,6 +414,8 @@ pub(crate) struct IdMap {
     by_slot: HashMap<String, SlotIds>,
     relations: HashMap<String, String>,
     application_authority: Option<String>,
+    /// The page whose ids are bound now (see [`IdMap::enter_page`]).
+    page: Option<usize>,
     /// For [`aliases`]: where the message being read is.
     at: Option<Location>,
     trace: Option<Trace>,
@@ -418,8 +428,19 @@ impl IdMap {
             by_slot: HashMap::new(),
             relations: HashMap::new(),
             application_authority: None,
+            page: None,
             at: None,
             trace: None,
+        }
+    }
+
+    /// The replay moves on to page `page`: pages are captured separately, so
+    /// the ids one page generated (a conversation, a meeting) say nothing of
+    /// another's, and binding them across pages would refuse the next page's
+    /// own. Every id but the application's (one per replay) starts afresh.
+    pub fn enter_page(&mut self, page: usize) {
+        if self.page.replace(page).is_some_and(|was| was != page) {
+            self.by_slot.retain(|slot, _| slot == APPLICATIONS);
         }
     }
 
@@ -690,6 +711,11 @@ impl IdMap {
             .map(|segment| decoded(segment))
             .collect();
         let received_decoded = decoded_segments(received);
+        // Ids are compared without case but named and bound as sent.
+        let received_as_sent: Vec<String> = raw_segments(received)
+            .iter()
+            .map(|segment| as_sent(segment))
+            .collect();
         let positions = self.slots.positions(&documented_raw);
         let plain = || PathDifference {
             at: "path".into(),
@@ -709,7 +735,7 @@ impl IdMap {
                         &position.slot,
                         &position.shown,
                         documented_raw[index],
-                        actual,
+                        &received_as_sent[index],
                     )?;
                     bindings.extend(binding);
                 }
@@ -964,6 +990,38 @@ mod tests {
                 "/a/applications/105/communication/conversations/21A1",
             )
             .is_ok());
+        // Another page's own ids: pages are captured separately, so its
+        // documented conversation is not held to the first page's.
+        let mut next_page = ids.clone();
+        next_page.enter_page(0);
+        next_page.enter_page(1);
+        assert_eq!(
+            next_page
+                .compare_path(
+                    "/a/applications/105/communication/conversations/77",
+                    "/a/applications/105/communication/conversations/77",
+                )
+                .map(|bindings| bindings.len()),
+            Ok(1)
+        );
+        assert!(ids
+            .compare_path(
+                "/a/applications/105/communication/conversations/77",
+                "/a/applications/105/communication/conversations/77",
+            )
+            .is_err());
+        // The application stays the replay's one application.
+        assert!(next_page
+            .compare_path("/a/applications/102/me", "/a/applications/102/me")
+            .is_err());
+        // An id the client was never handed is named as it sent it.
+        let sent = ids
+            .compare_path(
+                "/a/applications/105/communication/conversations/99",
+                "/a/applications/105/communication/conversations/AbC%2Fx9",
+            )
+            .unwrap_err();
+        assert_eq!(sent.received, "AbC/x9 (never handed out; handed out: 21a1)");
         let fixed = ids
             .compare_path(
                 "/a/applications/102/me/note",

@@ -162,6 +162,7 @@ impl Replay {
             .step(id)
             .expect("the order lists the transcript's steps");
         let documented = step.request.as_ref().expect("a command step has a request");
+        self.ids.enter_page(id.page);
         let comparison = matching::compare(documented, received, &self.ids);
         if comparison.differences.is_empty() {
             self.outcomes[index] = StepOutcome::Served;
@@ -211,6 +212,7 @@ impl Replay {
         let transcript = Arc::clone(&self.transcript);
         let step = transcript.step(id)?;
         let mut response = step.response.clone()?;
+        self.ids.enter_page(id.page);
         let authority = step
             .request
             .as_ref()
