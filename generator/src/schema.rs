@@ -92,6 +92,10 @@ pub struct Link {
     /// The resource this link points to, when the page says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Where a link the Links table does not list was seen, e.g. `GET JSON
+    /// response sample shows a data: href`; empty for a row of the table.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// A rel under `_embedded` in the page's samples.

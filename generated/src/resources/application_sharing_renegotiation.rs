@@ -11,10 +11,6 @@ pub struct ApplicationSharingRenegotiation {
     pub rel: Option<String>,
     /// Gets the direction for this negotiation.
     pub direction: Option<String>,
-    /// Gets the final answer.
-    pub media_answer: Option<String>,
-    /// Gets the offer.
-    pub media_offer: Option<String>,
     /// Gets the operation identifier.
     pub operation_id: Option<String>,
     /// The links of this resource (`_links`).
@@ -26,8 +22,6 @@ pub struct ApplicationSharingRenegotiation {
 ucwa_runtime::impl_serde!(ApplicationSharingRenegotiation {
     rel,
     direction,
-    media_answer: "mediaAnswer",
-    media_offer: "mediaOffer",
     operation_id: "operationId",
     links: "_links",
     ..extra
@@ -46,6 +40,10 @@ pub struct ApplicationSharingRenegotiationLinks {
     pub conversation: Option<Links<Conversation>>,
     /// Represents a link resource to answer the negotiation.
     pub dismiss: Option<Links<Dismiss>>,
+    /// Gets the final answer.
+    pub media_answer: Option<Links>,
+    /// Gets the offer.
+    pub media_offer: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -56,6 +54,8 @@ ucwa_runtime::impl_serde!(ApplicationSharingRenegotiationLinks {
     audio_video_session: "audioVideoSession",
     conversation,
     dismiss,
+    media_answer: "mediaAnswer",
+    media_offer: "mediaOffer",
     ..extra
 });
 
@@ -79,6 +79,14 @@ impl ApplicationSharingRenegotiation {
     /// The first `dismiss` link, if any; `links.dismiss` holds all of them when the rel repeats.
     pub fn dismiss_link(&self) -> Option<&Link<Dismiss>> {
         self.links.as_ref()?.dismiss.as_ref()?.first()
+    }
+    /// The first `mediaAnswer` link, if any; `links.media_answer` holds all of them when the rel repeats.
+    pub fn media_answer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_answer.as_ref()?.first()
+    }
+    /// The first `mediaOffer` link, if any; `links.media_offer` holds all of them when the rel repeats.
+    pub fn media_offer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_offer.as_ref()?.first()
     }
 }
 

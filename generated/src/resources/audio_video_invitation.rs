@@ -24,8 +24,6 @@ pub struct AudioVideoInvitation {
     pub city: Option<String>,
     /// Country/Region for acustom location
     pub country: Option<String>,
-    /// Custom Content.
-    pub custom_content: Option<String>,
     /// Delegator uri on behalf of whom the invitation is made.
     pub delegator: Option<String>,
     /// The direction of the invitation.
@@ -42,8 +40,6 @@ pub struct AudioVideoInvitation {
     pub operation_id: Option<String>,
     /// Whether this invitation was received on a private line of the local participant.
     pub private_line: Option<bool>,
-    /// The SDP offers.
-    pub media_offer: Option<String>,
     /// The session context.The maximum length is 50 characters.
     pub session_context: Option<String>,
     /// The invitation state.
@@ -71,7 +67,6 @@ ucwa_runtime::impl_serde!(AudioVideoInvitation {
     building,
     city,
     country,
-    custom_content: "customContent",
     delegator,
     direction,
     importance,
@@ -80,7 +75,6 @@ ucwa_runtime::impl_serde!(AudioVideoInvitation {
     location_state: "locationState",
     operation_id: "operationId",
     private_line: "privateLine",
-    media_offer: "mediaOffer",
     session_context: "sessionContext",
     state,
     subject,
@@ -135,6 +129,10 @@ pub struct AudioVideoInvitationLinks {
     pub transferred_by: Option<Links<TransferredBy>>,
     /// Represents the remote participant who accepted the invitation of the user.
     pub accepted_by_participant: Option<Links<AcceptedByParticipant>>,
+    /// Custom Content.
+    pub custom_content: Option<Links>,
+    /// The SDP offers.
+    pub media_offer: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -160,6 +158,8 @@ ucwa_runtime::impl_serde!(AudioVideoInvitationLinks {
     to,
     transferred_by: "transferredBy",
     accepted_by_participant: "acceptedByParticipant",
+    custom_content: "customContent",
+    media_offer: "mediaOffer",
     ..extra
 });
 
@@ -262,6 +262,14 @@ impl AudioVideoInvitation {
     /// The first `acceptedByParticipant` link, if any; `links.accepted_by_participant` holds all of them when the rel repeats.
     pub fn accepted_by_participant_link(&self) -> Option<&Link<AcceptedByParticipant>> {
         self.links.as_ref()?.accepted_by_participant.as_ref()?.first()
+    }
+    /// The first `customContent` link, if any; `links.custom_content` holds all of them when the rel repeats.
+    pub fn custom_content_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.custom_content.as_ref()?.first()
+    }
+    /// The first `mediaOffer` link, if any; `links.media_offer` holds all of them when the rel repeats.
+    pub fn media_offer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_offer.as_ref()?.first()
     }
 }
 

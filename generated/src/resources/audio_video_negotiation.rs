@@ -9,10 +9,6 @@ use super::{AudioVideoInvitation, AudioVideoSession};
 pub struct AudioVideoNegotiation {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
-    /// The final media answer.
-    pub media_answer: Option<String>,
-    /// The provisional media answer.
-    pub media_provisional_answer: Option<String>,
     /// The content ID of the offer that was accepted.
     pub ms_accepted_content_id: Option<String>,
     /// The remote endpoint of a session.
@@ -27,8 +23,6 @@ pub struct AudioVideoNegotiation {
 
 ucwa_runtime::impl_serde!(AudioVideoNegotiation {
     rel,
-    media_answer: "mediaAnswer",
-    media_provisional_answer: "mediaProvisionalAnswer",
     ms_accepted_content_id: "msAcceptedContentId",
     remote_endpoint: "remoteEndpoint",
     session_context: "sessionContext",
@@ -45,6 +39,10 @@ pub struct AudioVideoNegotiationLinks {
     pub audio_video_invitation: Option<Links<AudioVideoInvitation>>,
     /// Represents a session in an audioVideo call.
     pub audio_video_session: Option<Links<AudioVideoSession>>,
+    /// The final media answer.
+    pub media_answer: Option<Links>,
+    /// The provisional media answer.
+    pub media_provisional_answer: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -53,6 +51,8 @@ ucwa_runtime::impl_serde!(AudioVideoNegotiationLinks {
     self_: "self",
     audio_video_invitation: "audioVideoInvitation",
     audio_video_session: "audioVideoSession",
+    media_answer: "mediaAnswer",
+    media_provisional_answer: "mediaProvisionalAnswer",
     ..extra
 });
 
@@ -68,6 +68,14 @@ impl AudioVideoNegotiation {
     /// The first `audioVideoSession` link, if any; `links.audio_video_session` holds all of them when the rel repeats.
     pub fn audio_video_session_link(&self) -> Option<&Link<AudioVideoSession>> {
         self.links.as_ref()?.audio_video_session.as_ref()?.first()
+    }
+    /// The first `mediaAnswer` link, if any; `links.media_answer` holds all of them when the rel repeats.
+    pub fn media_answer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_answer.as_ref()?.first()
+    }
+    /// The first `mediaProvisionalAnswer` link, if any; `links.media_provisional_answer` holds all of them when the rel repeats.
+    pub fn media_provisional_answer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_provisional_answer.as_ref()?.first()
     }
 }
 

@@ -29,12 +29,18 @@ ucwa_runtime::impl_serde!(EscalateAudio {
 pub struct EscalateAudioLinks {
     /// The link to the current resource.
     pub self_: Option<Links<EscalateAudio>>,
+    /// The `customContent` link.
+    pub custom_content: Option<Links>,
+    /// The `mediaOffer` link.
+    pub media_offer: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
 
 ucwa_runtime::impl_serde!(EscalateAudioLinks {
     self_: "self",
+    custom_content: "customContent",
+    media_offer: "mediaOffer",
     ..extra
 });
 
@@ -59,6 +65,14 @@ impl EscalateAudio {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
     pub fn self_link(&self) -> Option<&Link<EscalateAudio>> {
         self.links.as_ref()?.self_.as_ref()?.first()
+    }
+    /// The first `customContent` link, if any; `links.custom_content` holds all of them when the rel repeats.
+    pub fn custom_content_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.custom_content.as_ref()?.first()
+    }
+    /// The first `mediaOffer` link, if any; `links.media_offer` holds all of them when the rel repeats.
+    pub fn media_offer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_offer.as_ref()?.first()
     }
 }
 

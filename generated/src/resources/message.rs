@@ -11,14 +11,10 @@ pub struct Message {
     pub rel: Option<String>,
     /// The Direction of this message, either incoming or outgoing.
     pub direction: Option<String>,
-    /// If populated, indicates an HTML message body.
-    pub html_message: Option<String>,
     /// A application-supplied identifier to correlate an outgoing message started in the event channel using sendMessage.
     pub operation_id: Option<String>,
     /// The delivery Status of this message.
     pub status: Option<String>,
-    /// If populated, indicates a plain text message body.
-    pub plain_message: Option<String>,
     /// The message's time stamp.
     pub time_stamp: Option<String>,
     /// The links of this resource (`_links`).
@@ -30,10 +26,8 @@ pub struct Message {
 ucwa_runtime::impl_serde!(Message {
     rel,
     direction,
-    html_message: "htmlMessage",
     operation_id: "operationId",
     status,
-    plain_message: "plainMessage",
     time_stamp: "timeStamp",
     links: "_links",
     ..extra
@@ -52,6 +46,10 @@ pub struct MessageLinks {
     pub messaging: Option<Links<Messaging>>,
     /// Represents a remote participant in a conversation.
     pub participant: Option<Links<Participant>>,
+    /// If populated, indicates an HTML message body.
+    pub html_message: Option<Links>,
+    /// If populated, indicates a plain text message body.
+    pub plain_message: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -62,6 +60,8 @@ ucwa_runtime::impl_serde!(MessageLinks {
     failed_delivery_participant: "failedDeliveryParticipant",
     messaging,
     participant,
+    html_message: "htmlMessage",
+    plain_message: "plainMessage",
     ..extra
 });
 
@@ -87,6 +87,14 @@ impl Message {
     /// The first `participant` link, if any; `links.participant` holds all of them when the rel repeats.
     pub fn participant_link(&self) -> Option<&Link<Participant>> {
         self.links.as_ref()?.participant.as_ref()?.first()
+    }
+    /// The first `htmlMessage` link, if any; `links.html_message` holds all of them when the rel repeats.
+    pub fn html_message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.html_message.as_ref()?.first()
+    }
+    /// The first `plainMessage` link, if any; `links.plain_message` holds all of them when the rel repeats.
+    pub fn plain_message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.plain_message.as_ref()?.first()
     }
 }
 

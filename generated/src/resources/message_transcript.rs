@@ -8,10 +8,6 @@ use ucwa_runtime::prelude::*;
 pub struct MessageTranscript {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
-    /// If populated, indicates an HTML message body.
-    pub html_message: Option<String>,
-    /// If populated, indicates a plain text message body.
-    pub plain_message: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<MessageTranscriptLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -20,8 +16,6 @@ pub struct MessageTranscript {
 
 ucwa_runtime::impl_serde!(MessageTranscript {
     rel,
-    html_message: "htmlMessage",
-    plain_message: "plainMessage",
     links: "_links",
     ..extra
 });
@@ -31,12 +25,18 @@ ucwa_runtime::impl_serde!(MessageTranscript {
 pub struct MessageTranscriptLinks {
     /// The link to the current resource.
     pub self_: Option<Links<MessageTranscript>>,
+    /// If populated, indicates an HTML message body.
+    pub html_message: Option<Links>,
+    /// If populated, indicates a plain text message body.
+    pub plain_message: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
 
 ucwa_runtime::impl_serde!(MessageTranscriptLinks {
     self_: "self",
+    html_message: "htmlMessage",
+    plain_message: "plainMessage",
     ..extra
 });
 
@@ -44,6 +44,14 @@ impl MessageTranscript {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
     pub fn self_link(&self) -> Option<&Link<MessageTranscript>> {
         self.links.as_ref()?.self_.as_ref()?.first()
+    }
+    /// The first `htmlMessage` link, if any; `links.html_message` holds all of them when the rel repeats.
+    pub fn html_message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.html_message.as_ref()?.first()
+    }
+    /// The first `plainMessage` link, if any; `links.plain_message` holds all of them when the rel repeats.
+    pub fn plain_message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.plain_message.as_ref()?.first()
     }
 }
 

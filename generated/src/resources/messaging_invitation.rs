@@ -12,14 +12,10 @@ use super::{
 pub struct MessagingInvitation {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
-    /// Custom Content.
-    pub custom_content: Option<String>,
     /// The direction of the invitation.
     pub direction: Option<String>,
     /// The importance.
     pub importance: Option<String>,
-    /// The first message represented in this invitation.
-    pub message: Option<String>,
     /// The operation ID as supplied by the client.The maximum length is 50 characters.
     pub operation_id: Option<String>,
     /// The invitation state.
@@ -40,10 +36,8 @@ pub struct MessagingInvitation {
 
 ucwa_runtime::impl_serde!(MessagingInvitation {
     rel,
-    custom_content: "customContent",
     direction,
     importance,
-    message,
     operation_id: "operationId",
     state,
     subject,
@@ -81,6 +75,10 @@ pub struct MessagingInvitationLinks {
     pub to: Option<Links<To>>,
     /// Represents the remote participant who accepted the invitation of the user.
     pub accepted_by_participant: Option<Links<AcceptedByParticipant>>,
+    /// Custom Content.
+    pub custom_content: Option<Links>,
+    /// The first message represented in this invitation.
+    pub message: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -98,6 +96,8 @@ ucwa_runtime::impl_serde!(MessagingInvitationLinks {
     on_behalf_of: "onBehalfOf",
     to,
     accepted_by_participant: "acceptedByParticipant",
+    custom_content: "customContent",
+    message,
     ..extra
 });
 
@@ -166,6 +166,14 @@ impl MessagingInvitation {
     /// The first `acceptedByParticipant` link, if any; `links.accepted_by_participant` holds all of them when the rel repeats.
     pub fn accepted_by_participant_link(&self) -> Option<&Link<AcceptedByParticipant>> {
         self.links.as_ref()?.accepted_by_participant.as_ref()?.first()
+    }
+    /// The first `customContent` link, if any; `links.custom_content` holds all of them when the rel repeats.
+    pub fn custom_content_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.custom_content.as_ref()?.first()
+    }
+    /// The first `message` link, if any; `links.message` holds all of them when the rel repeats.
+    pub fn message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.message.as_ref()?.first()
     }
 }
 

@@ -22,8 +22,6 @@ pub struct OnlineMeetingInvitation {
     pub importance: Option<String>,
     /// The URI of the meeting to join.
     pub online_meeting_uri: Option<String>,
-    /// The first message represented in this invitation.
-    pub message: Option<String>,
     /// The operation ID as supplied by the client.The maximum length is 50 characters.
     pub operation_id: Option<String>,
     /// The invitation state.
@@ -49,7 +47,6 @@ ucwa_runtime::impl_serde!(OnlineMeetingInvitation {
     direction,
     importance,
     online_meeting_uri: "onlineMeetingUri",
-    message,
     operation_id: "operationId",
     state,
     subject,
@@ -81,6 +78,8 @@ pub struct OnlineMeetingInvitationLinks {
     pub on_behalf_of: Option<Links<OnBehalfOf>>,
     /// Represents the originally intended target of the invitation as a contact.
     pub to: Option<Links<To>>,
+    /// The first message represented in this invitation.
+    pub message: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -95,6 +94,7 @@ ucwa_runtime::impl_serde!(OnlineMeetingInvitationLinks {
     from,
     on_behalf_of: "onBehalfOf",
     to,
+    message,
     ..extra
 });
 
@@ -148,6 +148,10 @@ impl OnlineMeetingInvitation {
     /// The first `to` link, if any; `links.to` holds all of them when the rel repeats.
     pub fn to_link(&self) -> Option<&Link<To>> {
         self.links.as_ref()?.to.as_ref()?.first()
+    }
+    /// The first `message` link, if any; `links.message` holds all of them when the rel repeats.
+    pub fn message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.message.as_ref()?.first()
     }
 }
 

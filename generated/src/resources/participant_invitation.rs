@@ -13,8 +13,6 @@ pub struct ParticipantInvitation {
     pub direction: Option<String>,
     /// The importance.
     pub importance: Option<String>,
-    /// The first message represented in this invitation.
-    pub message: Option<String>,
     /// The operation ID as supplied by the client.The maximum length is 50 characters.
     pub operation_id: Option<String>,
     /// The invitation state.
@@ -37,7 +35,6 @@ ucwa_runtime::impl_serde!(ParticipantInvitation {
     rel,
     direction,
     importance,
-    message,
     operation_id: "operationId",
     state,
     subject,
@@ -65,6 +62,8 @@ pub struct ParticipantInvitationLinks {
     pub to: Option<Links<To>>,
     /// Represents the remote participant who accepted the invitation of the user.
     pub accepted_by_participant: Option<Links<AcceptedByParticipant>>,
+    /// The first message represented in this invitation.
+    pub message: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -77,6 +76,7 @@ ucwa_runtime::impl_serde!(ParticipantInvitationLinks {
     participant,
     to,
     accepted_by_participant: "acceptedByParticipant",
+    message,
     ..extra
 });
 
@@ -125,6 +125,10 @@ impl ParticipantInvitation {
     /// The first `acceptedByParticipant` link, if any; `links.accepted_by_participant` holds all of them when the rel repeats.
     pub fn accepted_by_participant_link(&self) -> Option<&Link<AcceptedByParticipant>> {
         self.links.as_ref()?.accepted_by_participant.as_ref()?.first()
+    }
+    /// The first `message` link, if any; `links.message` holds all of them when the rel repeats.
+    pub fn message_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.message.as_ref()?.first()
     }
 }
 

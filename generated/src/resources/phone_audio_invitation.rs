@@ -13,8 +13,6 @@ use super::{
 pub struct PhoneAudioInvitation {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
-    /// Custom Content.
-    pub custom_content: Option<String>,
     /// Delegator uri on behalf of whom the invitation is made.
     pub delegator: Option<String>,
     /// The direction of the invitation.
@@ -47,7 +45,6 @@ pub struct PhoneAudioInvitation {
 
 ucwa_runtime::impl_serde!(PhoneAudioInvitation {
     rel,
-    custom_content: "customContent",
     delegator,
     direction,
     importance,
@@ -101,6 +98,8 @@ pub struct PhoneAudioInvitationLinks {
     pub transferred_by: Option<Links<TransferredBy>>,
     /// Represents the remote participant who accepted the invitation of the user.
     pub accepted_by_participant: Option<Links<AcceptedByParticipant>>,
+    /// Custom Content.
+    pub custom_content: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -123,6 +122,7 @@ ucwa_runtime::impl_serde!(PhoneAudioInvitationLinks {
     to,
     transferred_by: "transferredBy",
     accepted_by_participant: "acceptedByParticipant",
+    custom_content: "customContent",
     ..extra
 });
 
@@ -211,6 +211,10 @@ impl PhoneAudioInvitation {
     /// The first `acceptedByParticipant` link, if any; `links.accepted_by_participant` holds all of them when the rel repeats.
     pub fn accepted_by_participant_link(&self) -> Option<&Link<AcceptedByParticipant>> {
         self.links.as_ref()?.accepted_by_participant.as_ref()?.first()
+    }
+    /// The first `customContent` link, if any; `links.custom_content` holds all of them when the rel repeats.
+    pub fn custom_content_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.custom_content.as_ref()?.first()
     }
 }
 

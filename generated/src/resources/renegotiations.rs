@@ -25,12 +25,18 @@ ucwa_runtime::impl_serde!(Renegotiations {
 pub struct RenegotiationsLinks {
     /// The link to the current resource.
     pub self_: Option<Links<Renegotiations>>,
+    /// The `mediaAnswer` link.
+    pub media_answer: Option<Links>,
+    /// The `mediaOffer` link.
+    pub media_offer: Option<Links>,
     /// Links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
 
 ucwa_runtime::impl_serde!(RenegotiationsLinks {
     self_: "self",
+    media_answer: "mediaAnswer",
+    media_offer: "mediaOffer",
     ..extra
 });
 
@@ -38,6 +44,14 @@ impl Renegotiations {
     /// The first `self` link, if any; `links.self_` holds all of them when the rel repeats.
     pub fn self_link(&self) -> Option<&Link<Renegotiations>> {
         self.links.as_ref()?.self_.as_ref()?.first()
+    }
+    /// The first `mediaAnswer` link, if any; `links.media_answer` holds all of them when the rel repeats.
+    pub fn media_answer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_answer.as_ref()?.first()
+    }
+    /// The first `mediaOffer` link, if any; `links.media_offer` holds all of them when the rel repeats.
+    pub fn media_offer_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.media_offer.as_ref()?.first()
     }
 }
 

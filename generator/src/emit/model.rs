@@ -432,6 +432,7 @@ fn build_resource(
         rel: "self".into(),
         description: "The link to the current resource.".into(),
         target: Some(doc.name.clone()),
+        source: String::new(),
     };
     let documented_self = doc.links.iter().any(|l| l.rel == "self");
     for link in std::iter::once(&self_row)

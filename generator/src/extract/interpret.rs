@@ -345,6 +345,7 @@ impl<'a> Page<'a> {
                 rel,
                 description: cell(row, 1),
                 target,
+                source: String::new(),
             }
         });
         self.document.links.extend(links);

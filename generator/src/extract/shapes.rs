@@ -60,6 +60,103 @@ pub fn from_samples(document: &mut Document) {
     }
     document.embedded = embedded;
     document.array_rels = array_rels;
+    data_links(document);
+}
+
+/// Rels the samples send under `_links` with a `data:` href (message text,
+/// SDP) are links, whatever the tables say: a rel the Links table lacks is
+/// added with the sample that shows it, and a property of that name (the
+/// Properties table lists `plainMessage` on `message`) becomes the link,
+/// recorded under `inferred`: typed as a string it would never be filled.
+fn data_links(document: &mut Document) {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (value, origin) in own_bodies(document) {
+        let Some(rels) = value.get("_links").and_then(Value::as_object) else {
+            continue;
+        };
+        for (rel, item) in rels {
+            let hrefs = match item {
+                Value::Array(items) => items.iter().collect(),
+                item => vec![item],
+            };
+            let data = hrefs.iter().any(|item| {
+                item.get("href")
+                    .and_then(Value::as_str)
+                    .is_some_and(|href| {
+                        href.get(..5)
+                            .is_some_and(|s| s.eq_ignore_ascii_case("data:"))
+                    })
+            });
+            if data && !found.iter().any(|(known, _)| known == rel) {
+                found.push((rel.clone(), origin.clone()));
+            }
+        }
+    }
+    let mut became_links = Vec::new();
+    for (rel, origin) in found {
+        if document.links.iter().any(|link| link.rel == rel) {
+            continue;
+        }
+        let property = document.properties.iter().position(|p| p.name == rel);
+        let description = property
+            .map(|at| document.properties.remove(at).description)
+            .unwrap_or_default();
+        if property.is_some() {
+            became_links.push(format!("`{rel}`"));
+        }
+        document.links.push(crate::schema::Link {
+            rel,
+            description,
+            target: None,
+            source: format!("{origin} shows a data: href"),
+        });
+    }
+    if !became_links.is_empty() {
+        document.inferred.push(format!(
+            "{}: listed as properties, but the samples send them under `_links` with a `data:` href: read as links",
+            became_links.join(", ")
+        ));
+    }
+}
+
+/// The JSON bodies that show this page's own resource, with where: its
+/// operations' valid response samples, and its events' samples where they
+/// embed it (`_embedded.<name>`).
+fn own_bodies(document: &Document) -> Vec<(Value, String)> {
+    let mut bodies: Vec<(Value, String)> = responses(document, SampleFormat::Json)
+        .filter_map(|(example, origin)| Some((serde_json::from_str(&example.body).ok()?, origin)))
+        .collect();
+    for event in &document.events {
+        let Some(sample) = event.sample.as_ref().filter(|sample| sample.valid) else {
+            continue;
+        };
+        let Ok(value) = serde_json::from_str::<Value>(&sample.body) else {
+            continue;
+        };
+        let origin = format!("{} event sample", event.event_type);
+        let mut embedded = Vec::new();
+        embedded_as(&value, &document.name, &mut embedded);
+        bodies.extend(embedded.into_iter().map(|found| (found, origin.clone())));
+    }
+    bodies
+}
+
+/// Every value embedded under `rel` anywhere in `value`.
+fn embedded_as(value: &Value, rel: &str, into: &mut Vec<Value>) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members {
+                if key == "_embedded" {
+                    if let Some(found) = member.get(rel) {
+                        into.push(found.clone());
+                    }
+                }
+                embedded_as(member, rel, into);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| embedded_as(item, rel, into)),
+        _ => {}
+    }
 }
 
 /// The page's valid response samples in `format`, each with where it is
@@ -161,6 +258,78 @@ mod tests {
             ],
             ..Document::default()
         }
+    }
+
+    #[test]
+    fn data_uri_links_are_links_even_where_the_tables_call_them_properties() {
+        let mut document = Document {
+            name: "message".into(),
+            properties: ["direction", "plainMessage", "htmlMessage"]
+                .map(|name| Property {
+                    name: name.into(),
+                    description: format!("The {name}."),
+                    ..Property::default()
+                })
+                .into(),
+            links: vec![crate::schema::Link {
+                rel: "contact".into(),
+                ..crate::schema::Link::default()
+            }],
+            operations: vec![response(
+                Method::Get,
+                SampleFormat::Json,
+                r#"{"rel":"message","_links":{"self":{"href":"/m/1"},
+                    "plainMessage":{"href":"data:text/plain,Hi"},
+                    "contact":{"href":"/p/1"}}}"#,
+                true,
+            )],
+            events: vec![crate::schema::Event {
+                event_type: "completed".into(),
+                sample: Some(Example {
+                    valid: true,
+                    body: r#"{"sender":[{"events":[{"_embedded":{"message":{"_links":{
+                        "htmlMessage":{"href":"DATA:text/html;base64,SGk="},
+                        "sdp":[{"href":"data:application/sdp,v=0"}]}}}}]}]}"#
+                        .into(),
+                    ..Example::default()
+                }),
+                ..crate::schema::Event::default()
+            }],
+            ..Document::default()
+        };
+        from_samples(&mut document);
+        let properties: Vec<&str> = document
+            .properties
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(properties, ["direction"]);
+        let links: Vec<(&str, &str, &str)> = document
+            .links
+            .iter()
+            .map(|l| (l.rel.as_str(), l.description.as_str(), l.source.as_str()))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("contact", "", ""),
+                (
+                    "plainMessage",
+                    "The plainMessage.",
+                    "GET JSON response sample shows a data: href"
+                ),
+                (
+                    "htmlMessage",
+                    "The htmlMessage.",
+                    "completed event sample shows a data: href"
+                ),
+                ("sdp", "", "completed event sample shows a data: href"),
+            ]
+        );
+        assert_eq!(
+            document.inferred,
+            ["`plainMessage`, `htmlMessage`: listed as properties, but the samples send them under `_links` with a `data:` href: read as links"]
+        );
     }
 
     #[test]
