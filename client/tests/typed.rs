@@ -154,7 +154,7 @@ async fn bodyless_posts_send_no_body_and_no_content_type() {
         let subscription = format!("{APP}/people/presenceSubscriptions/2");
         fake.push("POST", &subscription, Reply::status(204));
         let link = Link::<PresenceSubscription>::new(subscription.clone());
-        let extend = PresenceSubscriptionQuery::new("30".into());
+        let extend = PresenceSubscriptionQuery::new(30);
         session
             .call(link.post_empty().query(&extend))
             .await

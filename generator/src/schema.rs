@@ -220,6 +220,12 @@ pub struct QueryParameter {
     pub description: String,
     #[serde(default)]
     pub required: bool,
+    /// The value's type when the page says (query parameters are text otherwise).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub ty: Option<TypeRef>,
+    /// Why `type` is what it is, e.g. `description says "maximum value is 100"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

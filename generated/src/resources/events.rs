@@ -85,9 +85,9 @@ impl Resource for EventsResource {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventsResourceQuery {
     /// The timer value for releasing an event channel request for low urgency items.The event channel is released when low urgency events have accumulated for the length of time specified by this value.The default value is 15 seconds. The minimum possible value is 5 seconds and the maximum possible value is 1800 seconds.
-    pub low: Option<String>,
+    pub low: Option<i64>,
     /// The timer value for releasing an event channel request for medium urgency items.The event channel is released when medium urgency events have accumulated for the length of time specified by this value.The default value is 5 seconds. The minimum possible value is 5 seconds and the maximum possible value is 1800 seconds.
-    pub medium: Option<String>,
+    pub medium: Option<i64>,
     /// The priority of this event channel request relative to other requests with the same ack ID.If a client sends multiple requests with different aggregation settings right after each other, they might arrive at the server in an orderwhich is different from what the client intended. The Priority parameter helps the server figure out the intended order. Requests with higher(larger) priority value will replace requests with lower priority, but not the other way around. Requests with the same priority are processedin the order of arrival. The default priority is 0.
     pub priority: Option<String>,
     /// The event channel release timeout value when there are no events.The event channel is released after the specified time, even when no events have accumulated.The default value is 180 seconds. The minimum possible value is 180 seconds and the maximum possible value is 1800 seconds.

@@ -141,7 +141,7 @@ impl Resource for PresenceSubscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresenceSubscriptionRequest {
     /// The desired length of the subscription in minutes.If this is a new subscription, the length will be used.If it is an existing subscription, the length will be added to the remaining duration. If this sum is greater than 30 minutes, 30 minutes will be used.The maximum value is 30 and the minimum value is 10
-    pub duration: Value,
+    pub duration: i64,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -153,7 +153,7 @@ ucwa_runtime::impl_serde!(PresenceSubscriptionRequest {
 
 impl PresenceSubscriptionRequest {
     /// [`PresenceSubscriptionRequest`] with its required fields; the others are absent.
-    pub fn new(duration: Value) -> Self {
+    pub fn new(duration: i64) -> Self {
         PresenceSubscriptionRequest {
             duration,
             extra: Map::new(),
@@ -161,7 +161,12 @@ impl PresenceSubscriptionRequest {
     }
 }
 
-impl RequestBody for PresenceSubscriptionRequest {}
+impl RequestBody for PresenceSubscriptionRequest {
+    const XML_SHAPE: &'static Shape = &Shape {
+        properties: &[("duration", Scalar::Integer)],
+        ..Shape::EMPTY
+    };
+}
 
 impl Get for PresenceSubscription {
     type Query = ();
@@ -171,7 +176,7 @@ impl Get for PresenceSubscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresenceSubscriptionQuery {
     /// The desired length of the subscription in minutes.If this is a new subscription, the length will be used.If it is an existing subscription, the length will be added to the remaining duration. If this sum is greater than 30 minutes, 30 minutes will be used.The maximum value is 30 and the minimum value is 10
-    pub duration: String,
+    pub duration: i64,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -183,7 +188,7 @@ ucwa_runtime::impl_serialize!(PresenceSubscriptionQuery {
 
 impl PresenceSubscriptionQuery {
     /// [`PresenceSubscriptionQuery`] with its required fields; the others are absent.
-    pub fn new(duration: String) -> Self {
+    pub fn new(duration: i64) -> Self {
         PresenceSubscriptionQuery {
             duration,
             extra: Map::new(),

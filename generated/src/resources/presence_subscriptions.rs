@@ -113,7 +113,7 @@ impl Resource for PresenceSubscriptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresenceSubscriptionsRequest {
     /// The duration, in minutes, for the presence subscription.The maximum value is 30 and the minimum value is 10
-    pub duration: Value,
+    pub duration: i64,
     /// The URIs of the users whose presence is to be subscribed to.
     pub uris: Vec<String>,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
@@ -128,7 +128,7 @@ ucwa_runtime::impl_serde!(PresenceSubscriptionsRequest {
 
 impl PresenceSubscriptionsRequest {
     /// [`PresenceSubscriptionsRequest`] with its required fields; the others are absent.
-    pub fn new(duration: Value, uris: Vec<String>) -> Self {
+    pub fn new(duration: i64, uris: Vec<String>) -> Self {
         PresenceSubscriptionsRequest {
             duration,
             uris,
@@ -139,7 +139,7 @@ impl PresenceSubscriptionsRequest {
 
 impl RequestBody for PresenceSubscriptionsRequest {
     const XML_SHAPE: &'static Shape = &Shape {
-        properties: &[("uris", Scalar::StringList)],
+        properties: &[("duration", Scalar::Integer), ("uris", Scalar::StringList)],
         ..Shape::EMPTY
     };
 }

@@ -123,7 +123,7 @@ impl Resource for Search {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchQuery {
     /// The maximum number of search results to return. Optional parameter.The maximum value is 100 and the minimum value is 1
-    pub limit: Option<String>,
+    pub limit: Option<i64>,
     /// The search query string. Required parameter.The maximum length is 256 characters.
     pub query: String,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.

@@ -128,7 +128,7 @@ impl Resource for Search2 {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Search2Query {
     /// The maximum number of search results to return. Optional parameter.The maximum value is 100 and the minimum value is 1
-    pub limit: Option<String>,
+    pub limit: Option<i64>,
     /// The contact's mail address.The maximum length is 256 characters.
     pub mail: Option<String>,
     /// The search query string.The maximum length is 256 characters.

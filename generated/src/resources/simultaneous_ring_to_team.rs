@@ -94,7 +94,7 @@ impl RequestBody for SimultaneousRingToTeamRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimultaneousRingToTeamQuery {
     /// The length of the delay in seconds before calls ring for the user's team members.The maximum value is 55 and the minimum value is 0
-    pub ring_delay: Option<String>,
+    pub ring_delay: Option<i64>,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }

@@ -78,7 +78,7 @@ impl Resource for StartOrRefreshSubscriptionToContactsAndGroups {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     /// The desired length, in minutes, of the subscription.For a new subscription, the length will be used.For an existing subscription, the length will be added to the remaining duration. If this sum is greater than 30 minutes, 30 minutes will be used.The maximum value is 60 and the minimum value is 10
-    pub duration: Value,
+    pub duration: i64,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -90,7 +90,7 @@ ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroupsRequest {
 
 impl StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     /// [`StartOrRefreshSubscriptionToContactsAndGroupsRequest`] with its required fields; the others are absent.
-    pub fn new(duration: Value) -> Self {
+    pub fn new(duration: i64) -> Self {
         StartOrRefreshSubscriptionToContactsAndGroupsRequest {
             duration,
             extra: Map::new(),
@@ -98,13 +98,18 @@ impl StartOrRefreshSubscriptionToContactsAndGroupsRequest {
     }
 }
 
-impl RequestBody for StartOrRefreshSubscriptionToContactsAndGroupsRequest {}
+impl RequestBody for StartOrRefreshSubscriptionToContactsAndGroupsRequest {
+    const XML_SHAPE: &'static Shape = &Shape {
+        properties: &[("duration", Scalar::Integer)],
+        ..Shape::EMPTY
+    };
+}
 
 /// The query parameters of a POST on [`StartOrRefreshSubscriptionToContactsAndGroups`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartOrRefreshSubscriptionToContactsAndGroupsQuery {
     /// The desired length, in minutes, of the subscription.For a new subscription, the length will be used.For an existing subscription, the length will be added to the remaining duration. If this sum is greater than 30 minutes, 30 minutes will be used.The maximum value is 60 and the minimum value is 10
-    pub duration: String,
+    pub duration: i64,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -116,7 +121,7 @@ ucwa_runtime::impl_serialize!(StartOrRefreshSubscriptionToContactsAndGroupsQuery
 
 impl StartOrRefreshSubscriptionToContactsAndGroupsQuery {
     /// [`StartOrRefreshSubscriptionToContactsAndGroupsQuery`] with its required fields; the others are absent.
-    pub fn new(duration: String) -> Self {
+    pub fn new(duration: i64) -> Self {
         StartOrRefreshSubscriptionToContactsAndGroupsQuery {
             duration,
             extra: Map::new(),

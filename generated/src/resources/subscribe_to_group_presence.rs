@@ -72,7 +72,7 @@ impl Resource for SubscribeToGroupPresence {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscribeToGroupPresenceRequest {
     /// The presence subscription expiration time (in minutes).The maximum value is 30 and the minimum value is 10
-    pub duration: Value,
+    pub duration: i64,
     /// The group ID query parameter. Required parameter.The maximum length is 256 characters.
     pub group_id: String,
     /// Parameters and links this version of the docs does not list, kept so that encoding gives them back.
@@ -87,7 +87,7 @@ ucwa_runtime::impl_serde!(SubscribeToGroupPresenceRequest {
 
 impl SubscribeToGroupPresenceRequest {
     /// [`SubscribeToGroupPresenceRequest`] with its required fields; the others are absent.
-    pub fn new(duration: Value, group_id: String) -> Self {
+    pub fn new(duration: i64, group_id: String) -> Self {
         SubscribeToGroupPresenceRequest {
             duration,
             group_id,
@@ -96,13 +96,18 @@ impl SubscribeToGroupPresenceRequest {
     }
 }
 
-impl RequestBody for SubscribeToGroupPresenceRequest {}
+impl RequestBody for SubscribeToGroupPresenceRequest {
+    const XML_SHAPE: &'static Shape = &Shape {
+        properties: &[("duration", Scalar::Integer)],
+        ..Shape::EMPTY
+    };
+}
 
 /// The query parameters of a POST on [`SubscribeToGroupPresence`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscribeToGroupPresenceQuery {
     /// The presence subscription expiration time (in minutes).The maximum value is 30 and the minimum value is 10
-    pub duration: String,
+    pub duration: i64,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }
@@ -114,7 +119,7 @@ ucwa_runtime::impl_serialize!(SubscribeToGroupPresenceQuery {
 
 impl SubscribeToGroupPresenceQuery {
     /// [`SubscribeToGroupPresenceQuery`] with its required fields; the others are absent.
-    pub fn new(duration: String) -> Self {
+    pub fn new(duration: i64) -> Self {
         SubscribeToGroupPresenceQuery {
             duration,
             extra: Map::new(),

@@ -111,7 +111,7 @@ impl RequestBody for UnansweredCallToContactRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnansweredCallToContactQuery {
     /// The length of the delay, in seconds, before calls ring for the specified number or contact.The maximum value is 60 and the minimum value is 5
-    pub ring_delay: Option<String>,
+    pub ring_delay: Option<i64>,
     /// The number or contact that the user wants to forward her unanswered calls to.If the target is a number, the application should provide a tel URI, which is provided by the contact.If the target is a contact, the application should provide a sip URI, which is provided by the contact.The maximum length is 80 characters.
     pub target: String,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.

@@ -92,7 +92,7 @@ impl RequestBody for UnansweredCallToVoicemailRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnansweredCallToVoicemailQuery {
     /// The length of the delay in seconds before calls are sent to voicemail.The maximum value is 60 and the minimum value is 5
-    pub ring_delay: Option<String>,
+    pub ring_delay: Option<i64>,
     /// Parameters this version of the docs does not list, kept so that encoding gives them back.
     pub extra: Map<String, Value>,
 }

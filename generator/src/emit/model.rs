@@ -512,7 +512,7 @@ fn build_resource(
                     names::camel(&op.method.as_str().to_ascii_lowercase())
                 )
             };
-            Some(build_query(op, checked(types.claim(name))?)?)
+            Some(build_query(op, checked(types.claim(name))?, lookup)?)
         };
         let output = match (op.method, op.response_body.first()) {
             (schema::Method::Post, Some(item)) => lookup.resource(&item.item),
@@ -563,11 +563,20 @@ fn build_resource(
     })
 }
 
-/// Query parameters are text: the pages give them no type.
-fn build_query(op: &schema::Operation, ident: String) -> Result<QueryParameters, Error> {
+/// Query parameters are text unless the schema gives a type (a number the
+/// description bounds).
+fn build_query(
+    op: &schema::Operation,
+    ident: String,
+    lookup: &TypeLookup<'_>,
+) -> Result<QueryParameters, Error> {
     let rows = op.query_parameters.iter().map(|parameter| {
         let (name, description) = (&parameter.name, &parameter.description);
-        (name, description, parameter.required, FieldType::String)
+        let ty = parameter
+            .ty
+            .as_ref()
+            .map_or(FieldType::String, |ty| lookup.known_type(ty));
+        (name, description, parameter.required, ty)
     });
     Ok(QueryParameters {
         ident,

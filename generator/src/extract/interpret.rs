@@ -9,12 +9,12 @@
 
 use super::blocks::{Block, Row, Table};
 use super::samples::{self, parse_example};
-use super::types;
 use super::vocabulary::{
     is_applies_to, is_none, is_web_link_intro, is_web_link_row, is_web_link_table, name_from_title,
     Section, TableKind,
 };
 use super::Extracted;
+use super::{numbers, types};
 use crate::error::{Error, Warning};
 use crate::schema::{
     BodyField, Direction, Document, ErrorRow, Event, Example, Kind, Link, Member, Operation,
@@ -97,6 +97,7 @@ pub fn document(
             ));
         }
     }
+    numbers::type_numbers(&mut document.operations);
     types::infer_property_types(&mut document);
     Ok(Extracted {
         document,
@@ -366,6 +367,7 @@ impl<'a> Page<'a> {
                 name: cell(row, 0),
                 description: cell(row, 1),
                 required: required(row),
+                ..QueryParameter::default()
             });
             operation.query_parameters.extend(parameters);
         } else {
@@ -409,6 +411,7 @@ impl<'a> Page<'a> {
                                 name,
                                 description,
                                 required: false,
+                                ..QueryParameter::default()
                             })
                         }
                         Section::RequestBody => operation.request_body.push(BodyField {

@@ -13,6 +13,7 @@ pub mod cut_short;
 pub mod interpret;
 pub mod joined_tables;
 pub mod markdown;
+pub mod numbers;
 pub mod recover;
 pub mod rendered;
 pub mod resolve;
