@@ -367,21 +367,12 @@ impl Pairing {
             }
         }
         self.place_repairs(line, body_repairs);
-        let (status, why) = self.implied_status(&[], &body);
-        self.note(
+        self.answer_without_status_line(
             line,
-            RepairKind::ImpliedStatusLine,
-            format!(
-                "a body shown without its status line: {status} {} assumed ({why})",
-                message::reason_phrase(status)
-            ),
-        );
-        self.response(Response {
-            location: self.at(line),
-            status,
-            headers: Vec::new(),
+            "a body shown without its status line",
+            Vec::new(),
             body,
-        });
+        );
     }
 
     /// The body of the pending request, shown in a block of its own.
@@ -414,12 +405,30 @@ impl Pairing {
             self.skip(line, reason.into());
             return;
         }
+        self.answer_without_status_line(
+            line,
+            "headers shown without their status line",
+            headers,
+            body,
+        );
+    }
+
+    /// The pending request's answer shown without its status line (`what`
+    /// says how): the status [`Pairing::implied_status`] gives, named as an
+    /// [`RepairKind::ImpliedStatusLine`] at `line`.
+    fn answer_without_status_line(
+        &mut self,
+        line: usize,
+        what: &str,
+        headers: Vec<(String, String)>,
+        body: crate::body::Body,
+    ) {
         let (status, why) = self.implied_status(&headers, &body);
         self.note(
             line,
             RepairKind::ImpliedStatusLine,
             format!(
-                "headers shown without their status line: {status} {} assumed ({why})",
+                "{what}: {status} {} assumed ({why})",
                 message::reason_phrase(status)
             ),
         );
@@ -457,22 +466,12 @@ impl Pairing {
             self.skip(line, "an empty block".into());
             return;
         }
-        let body = crate::body::Body::Empty;
-        let (status, why) = self.implied_status(&[], &body);
-        self.note(
+        self.answer_without_status_line(
             line,
-            RepairKind::ImpliedStatusLine,
-            format!(
-                "an empty block under the request: {status} {} assumed ({why})",
-                message::reason_phrase(status)
-            ),
+            "an empty block under the request",
+            Vec::new(),
+            crate::body::Body::Empty,
         );
-        self.response(Response {
-            location: self.at(line),
-            status,
-            headers: Vec::new(),
-            body,
-        });
     }
 
     fn at(&self, line: usize) -> Location {
@@ -516,6 +515,18 @@ impl Pairing {
         };
         let in_words = self.status_words.take();
         let (response, note) = match (by_reference, in_words) {
+            (Some((response, line)), _) => {
+                let said = words
+                    .as_ref()
+                    .map(|(text, _)| text.as_str())
+                    .unwrap_or_default();
+                let detail = format!(
+                    "\"{said}\": reuses the response at line {}",
+                    response.location.line
+                );
+                self.note(line, RepairKind::ResponseByReference, detail);
+                (Some(response), None)
+            }
             (None, Some((found, line))) => {
                 self.note(
                     line,
@@ -535,27 +546,7 @@ impl Pairing {
                 };
                 (Some(response), None)
             }
-            (by_reference, _) => match by_reference {
-                Some((response, line)) => {
-                    self.page.repairs.push(Repair {
-                        location: Location {
-                            file: self.page.file.clone(),
-                            line,
-                        },
-                        kind: RepairKind::ResponseByReference,
-                        detail: format!(
-                            "\"{}\": reuses the response at line {}",
-                            words
-                                .as_ref()
-                                .map(|(text, _)| text.as_str())
-                                .unwrap_or_default(),
-                            response.location.line
-                        ),
-                    });
-                    (Some(response), None)
-                }
-                None => (None, words.map(|(text, _)| text)),
-            },
+            (None, None) => (None, words.map(|(text, _)| text)),
         };
         self.page.steps.push(Step {
             location: request.location.clone(),
