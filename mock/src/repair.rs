@@ -206,6 +206,10 @@ pub(crate) struct Attempt {
     pub suspects: Vec<usize>,
     /// How far the reading got: the end of the text, or where it failed.
     pub reached: usize,
+    /// What the run guessed before it ended or failed, weighed as `cost`:
+    /// of two readings that fail at the same place, the one that guessed
+    /// less on the way read the text before it better.
+    pub guessed: u32,
 }
 
 /// What a repair says about the text: 0 for the pages' conventions
@@ -220,25 +224,21 @@ fn guess_cost(kind: RepairKind) -> u32 {
     }
 }
 
-/// What a quote in the wrong place makes, not what servers send, each
-/// weighed more than an edit: a key with a space at either end or a `:`
-/// inside (`"rel :` read as the key `rel `), a string that starts with a
-/// space, `:` or `,` or ends with a space (`"href" ": /ucwa..."`).
-fn implausible_strings(value: &Value) -> u32 {
-    const WEIGHT: u32 = 3;
-    let ragged = |text: &str| text.starts_with([' ', ':', ',']) || text.ends_with(' ');
-    match value {
-        Value::Object(members) => members
-            .iter()
-            .map(|(key, value)| {
-                let key_ragged = key.trim() != key || key.contains(':');
-                WEIGHT * u32::from(key_ragged) + implausible_strings(value)
-            })
-            .sum(),
-        Value::Array(items) => items.iter().map(implausible_strings).sum(),
-        Value::String(text) => WEIGHT * u32::from(ragged(text)),
-        _ => 0,
-    }
+/// What a token in the wrong place makes, not what servers send, each
+/// weighed more than an edit: a key with a space at either end or JSON's
+/// punctuation inside (`"rel :` read as the key `rel `, `"title,"`), a
+/// string that starts with a space or a closing token, ends with a space or
+/// an opening one (`"href" ": /ucwa..."`, `"/people/282{"`), or spans lines.
+const IMPLAUSIBLE_STRING_COST: u32 = 3;
+
+fn implausible_key(key: &str) -> bool {
+    key.trim() != key || key.contains([':', ',', '{', '}', '[', ']', '"', '\n'])
+}
+
+fn implausible_value(text: &str) -> bool {
+    text.starts_with([' ', ':', ',', '}', ']'])
+        || text.ends_with([' ', ',', '{', '[', ':'])
+        || text.contains('\n')
 }
 
 /// Reads `text` with the named repairs once.
@@ -255,6 +255,7 @@ pub(crate) fn attempt(text: &str) -> Attempt {
         stray: 0,
         comma_in_string: false,
         elided_only: false,
+        implausible: Vec::new(),
     };
     let value = match reader.document() {
         Ok(value) => value,
@@ -262,11 +263,22 @@ pub(crate) fn attempt(text: &str) -> Attempt {
             let mut suspects = reader.guessed_at();
             suspects.push(reader.pos);
             suspects.sort_unstable();
+            let guessed = reader
+                .repairs
+                .iter()
+                .map(|r| guess_cost(r.kind))
+                .sum::<u32>()
+                + 2 * reader.unlisted as u32
+                + IMPLAUSIBLE_STRING_COST * reader.implausible.len() as u32
+                + layout::disagreement(&reader.layout).lines;
+            suspects.extend_from_slice(&reader.implausible);
+            suspects.sort_unstable();
             return Attempt {
                 outcome: Err(error),
                 cost: None,
                 suspects,
                 reached: reader.pos,
+                guessed,
             };
         }
     };
@@ -281,15 +293,17 @@ pub(crate) fn attempt(text: &str) -> Attempt {
             cost: None,
             suspects: Vec::new(),
             reached: 0,
+            guessed: 0,
         };
     }
     let mut cost: u32 = reader.repairs.iter().map(|r| guess_cost(r.kind)).sum();
-    cost += implausible_strings(&value);
+    cost += IMPLAUSIBLE_STRING_COST * reader.implausible.len() as u32;
     cost += 2 * reader.unlisted as u32;
     let layout = layout::disagreement(&reader.layout);
     cost += layout.lines;
     let mut suspects = reader.guessed_at();
     suspects.extend(layout.turns);
+    suspects.extend_from_slice(&reader.implausible);
     suspects.sort_unstable();
     if let Some((first_line, first_kind)) = reader.first_unlisted {
         reader.repairs.push(BodyRepair {
@@ -306,6 +320,7 @@ pub(crate) fn attempt(text: &str) -> Attempt {
         cost: Some(cost),
         suspects,
         reached: text.len(),
+        guessed: cost,
     }
 }
 
@@ -378,6 +393,9 @@ struct Lenient<'t> {
     /// Set when the object just read held nothing but an elision over
     /// several lines: as an array item it is dropped.
     elided_only: bool,
+    /// Where each implausible key or string opens ([`implausible_key`],
+    /// [`implausible_value`]): weighed, and searched around.
+    implausible: Vec<usize>,
 }
 
 impl Lenient<'_> {
@@ -547,7 +565,14 @@ impl Lenient<'_> {
                 })?;
                 Ok(Value::Array(items))
             }
-            Some('"') => self.string().map(Value::String),
+            Some('"') => {
+                let open = self.pos;
+                let text = self.string()?;
+                if implausible_value(&text) {
+                    self.implausible.push(open);
+                }
+                Ok(Value::String(text))
+            }
             Some('.' | '…') => {
                 let at = self.pos;
                 self.skip_elision(false);
@@ -648,7 +673,12 @@ impl Lenient<'_> {
         depth: usize,
     ) -> Result<(), Unrepairable> {
         let key = if self.peek() == Some('"') {
-            self.string()?
+            let open = self.pos;
+            let key = self.string()?;
+            if implausible_key(&key) {
+                self.implausible.push(open);
+            }
+            key
         } else {
             let at = self.pos;
             let key = self.identifier().to_string();

@@ -19,7 +19,10 @@ use serde_json::Value;
 /// Longer bodies are read with the named repairs alone.
 const MAX_SEARCH_BYTES: usize = 64 * 1024;
 /// Readings of one body, all rounds together.
-const MAX_RUNS: usize = 2_000;
+const MAX_RUNS: usize = 6_000;
+/// Readings around one suspect in one round, so that a suspect with many
+/// candidate edits leaves the others theirs.
+const RUNS_PER_SUSPECT: usize = 1_000;
 /// Edits kept in one body.
 const MAX_EDITS: usize = 4;
 /// Suspects tried per round, earliest first, when nearer ones give nothing.
@@ -28,6 +31,9 @@ const SUSPECTS_PER_ROUND: usize = 3;
 const EDIT_COST: u32 = 2;
 /// Lines before a suspect's own that its window takes in.
 const LINES_BEFORE: usize = 2;
+/// Lines after a suspect's own that a move's window takes in: a token
+/// moved up shows where it was missing, before the line it went to.
+const MOVE_LINES_AFTER: usize = 1;
 /// On a long line, bytes either side of the suspect.
 const WINDOW_BYTES: usize = 64;
 
@@ -65,6 +71,18 @@ impl Edit {
             }
         }
         edited
+    }
+
+    /// True for dropping a token written twice (`[[`, `}}`): of two edits
+    /// that read as well, the likelier slip.
+    fn undoubles(self, text: &str) -> bool {
+        let Edit::Delete(at) = self else {
+            return false;
+        };
+        let Some(c) = text[at..].chars().next() else {
+            return false;
+        };
+        text[..at].ends_with(c) || text[at + c.len_utf8()..].starts_with(c)
     }
 
     fn repair(self, text: &str) -> BodyRepair {
@@ -132,20 +150,31 @@ fn search_counting(text: &str) -> (Result<(Value, Vec<BodyRepair>), Unrepairable
     let mut edits: Vec<BodyRepair> = Vec::new();
     let mut runs = 0usize;
     while edits.len() < MAX_EDITS && best.cost != Some(0) && runs < MAX_RUNS {
-        let base = rank(&best, edits.len());
+        let base = rank(&current, &best, edits.len());
         let mut found: Option<(Rank, Edit, String, Attempt)> = None;
-        'suspects: for &suspect in first_lines(&current, &best.suspects).iter() {
+        'suspects: for &suspect in suspects_in_order(&current, &best).iter() {
+            let mut runs_here = 0usize;
             // Moves are tried only where no single addition or drop reads perfectly.
             for edits_of_a_kind in [candidates(&current, suspect), moves(&current, suspect)] {
                 for edit in edits_of_a_kind {
                     if runs >= MAX_RUNS {
                         break 'suspects;
                     }
+                    if runs_here >= RUNS_PER_SUSPECT {
+                        break;
+                    }
                     runs += 1;
+                    runs_here += 1;
                     let edited = edit.apply(&current);
                     let tried = attempt(&edited);
-                    let score = rank(&tried, edits.len() + 1);
-                    if score < base && found.as_ref().is_none_or(|(lowest, ..)| score < *lowest) {
+                    let score = rank(&edited, &tried, edits.len() + 1);
+                    let better = |(lowest, chosen, ..): &(Rank, Edit, String, Attempt)| {
+                        score < *lowest
+                            || (score == *lowest
+                                && edit.undoubles(&current)
+                                && !chosen.undoubles(&current))
+                    };
+                    if score < base && found.as_ref().is_none_or(better) {
                         let perfect = tried.cost == Some(0);
                         found = Some((score, edit, edited, tried));
                         if perfect {
@@ -172,17 +201,45 @@ fn search_counting(text: &str) -> (Result<(Value, Vec<BodyRepair>), Unrepairable
     (outcome, runs + 1)
 }
 
-/// Lower is better: a reading that ends beats one that fails, a failure
-/// further into the text beats an earlier one, then the fewer guesses and
-/// edits.
-type Rank = (bool, usize, u32);
+/// Lower is better: a reading that ends beats one that fails, a failure on
+/// a later line beats an earlier one, then the fewer guesses and edits (for
+/// a failure, the guesses on the way to it), then a failure further along
+/// its line. Lines before guesses: an edit that gets a byte further by
+/// reading the text as something else (`"rel" : ["contact", ...`) guesses
+/// much more on the way.
+type Rank = (bool, usize, u32, usize);
 
-fn rank(attempt: &Attempt, edits: usize) -> Rank {
+fn rank(text: &str, attempt: &Attempt, edits: usize) -> Rank {
     let edits = EDIT_COST * edits as u32;
     match attempt.cost {
-        Some(cost) => (false, 0, cost + edits),
-        None => (true, usize::MAX - attempt.reached, edits),
+        Some(cost) => (false, 0, cost + edits, 0),
+        None => {
+            let reached = attempt.reached.min(text.len());
+            let lines_left = text[reached..].matches('\n').count();
+            (
+                true,
+                lines_left,
+                attempt.guessed + edits,
+                text.len() - reached,
+            )
+        }
     }
+}
+
+/// Where a round searches, earliest first: the earliest suspects, one per
+/// line, and always where the reading failed, if it did (the damage that
+/// stops it is there or just before, while an earlier suspect may be one
+/// the named repairs already read well).
+fn suspects_in_order(text: &str, attempt: &Attempt) -> Vec<usize> {
+    let mut chosen = first_lines(text, &attempt.suspects);
+    let line = |at: usize| text[..at.min(text.len())].matches('\n').count();
+    let failed_at = attempt.reached.min(text.len());
+    if attempt.cost.is_none() && !chosen.iter().any(|&at| line(at) == line(failed_at)) {
+        chosen.truncate(SUSPECTS_PER_ROUND - 1);
+        chosen.push(failed_at);
+        chosen.sort_unstable();
+    }
+    chosen
 }
 
 /// The earliest suspects, one per line.
@@ -207,23 +264,26 @@ fn first_lines(text: &str, suspects: &[usize]) -> Vec<usize> {
 /// at or after where it is), drop a structural character, or add one at a
 /// token boundary.
 fn candidates(text: &str, suspect: usize) -> Vec<Edit> {
-    let mut positions = boundaries(text, suspect);
+    let mut positions = boundaries(text, suspect, 0);
     // Nearest first; before the suspect ahead of after it at the same distance.
     positions.sort_by_key(|&at| (at.abs_diff(suspect), at > suspect));
     let mut edits = Vec::new();
-    for at in positions {
+    for &at in &positions {
         if starts_structural(text, at) {
             edits.push(Edit::Delete(at));
         }
         edits.extend(STRUCTURAL.iter().map(|&c| Edit::Insert(at, c)));
     }
+    // A token written twice first: the search stops at the first edit that
+    // reads perfectly, and of equals this is the likelier slip.
+    edits.sort_by_key(|edit| !edit.undoubles(text));
     edits
 }
 
 /// Each structural character of the window moved to each boundary of the
 /// window: a token written one place too early or too late.
 fn moves(text: &str, suspect: usize) -> Vec<Edit> {
-    let positions = boundaries(text, suspect);
+    let positions = boundaries(text, suspect, MOVE_LINES_AFTER);
     let mut sources: Vec<usize> = positions
         .iter()
         .copied()
@@ -245,8 +305,8 @@ fn moves(text: &str, suspect: usize) -> Vec<Edit> {
 }
 
 /// The token boundaries of the window around `suspect`, in text order.
-fn boundaries(text: &str, suspect: usize) -> Vec<usize> {
-    let (start, end) = window(text, suspect);
+fn boundaries(text: &str, suspect: usize, lines_after: usize) -> Vec<usize> {
+    let (start, end) = window(text, suspect, lines_after);
     (start..=end)
         .filter(|&at| text.is_char_boundary(at) && is_boundary(text, at))
         .collect()
@@ -260,8 +320,9 @@ fn starts_structural(text: &str, at: usize) -> bool {
         .is_some_and(|c| STRUCTURAL.contains(&c))
 }
 
-/// The bytes around `suspect` the search looks at.
-fn window(text: &str, suspect: usize) -> (usize, usize) {
+/// The bytes around `suspect` the search looks at: its line, the
+/// [`LINES_BEFORE`] non-blank lines above and `lines_after` lines below.
+fn window(text: &str, suspect: usize, lines_after: usize) -> (usize, usize) {
     let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |newline| newline + 1);
     let mut start = line_start(suspect);
     let mut taken = 0;
@@ -277,11 +338,20 @@ fn window(text: &str, suspect: usize) -> (usize, usize) {
             taken += 1;
         }
     }
-    let end = text[suspect..]
-        .find('\n')
-        .map_or(text.len(), |newline| suspect + newline);
+    let line_end = |at: usize| {
+        text[at..]
+            .find('\n')
+            .map_or(text.len(), |newline| at + newline)
+    };
+    let mut end = line_end(suspect);
+    for _ in 0..lines_after {
+        if end < text.len() {
+            end = line_end(end + 1);
+        }
+    }
     let mut start = start.max(suspect.saturating_sub(WINDOW_BYTES));
-    let mut end = end.min(suspect + WINDOW_BYTES).min(text.len());
+    let reach = WINDOW_BYTES * (1 + lines_after);
+    let mut end = end.min(suspect + reach).min(text.len());
     while !text.is_char_boundary(start) {
         start += 1;
     }
@@ -362,6 +432,33 @@ mod tests {
         assert_eq!(repairs, vec![(3, "extra-token")]);
         let (value, _) = read(&LINK.replacen("    },", "    }},", 1));
         assert_eq!(value, original());
+    }
+
+    #[test]
+    fn a_doubled_bracket_is_dropped_rather_than_matched() {
+        // `[[` reads as well with a `]` added; the slip is the doubled one.
+        let text = "{\n  \"a\" : [[\n    \"x\"\n  ],\n  \"b\" : 1\n}";
+        let (value, repairs) = read(text);
+        assert_eq!(value, json!({"a": ["x"], "b": 1}));
+        assert_eq!(repairs, vec![(1, "extra-token")]);
+    }
+
+    #[test]
+    fn two_damages_far_apart_are_both_repaired() {
+        // A colon moved into the string after it, and a quote moved behind
+        // the next string: the first failure is searched before the earlier
+        // guesses, and a misread key or string weighs even where the
+        // reading fails later.
+        let text = "{\n  \"company\"  \"Contoso:\",\n  \"department\" : \"Engineering\",\n  \"title\" : \"Engineer\",\n  \"name : \"Alex Doe\"\",\n  \"type\" : \"User\"\n}";
+        let (value, repairs) = read(text);
+        assert_eq!(
+            value,
+            json!({"company": "Contoso", "department": "Engineering", "title": "Engineer", "name": "Alex Doe", "type": "User"})
+        );
+        assert_eq!(
+            repairs,
+            vec![(1, "misplaced-token"), (4, "misplaced-token")]
+        );
     }
 
     #[test]
