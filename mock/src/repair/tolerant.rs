@@ -3,15 +3,18 @@
 //!
 //! [`attempt`] reads a text with the named repairs and says what it had to
 //! guess (a cost) and where (suspects). Where the cost is not zero, the
-//! search tries single edits near the earliest suspects (add one of
-//! `{ } [ ] , : "` at a token boundary, or drop one of them), keeps the edit
+//! search tries single edits near the earliest suspects and where the
+//! reading failed (add one of `{ } [ ] , : "` at a token boundary, drop one
+//! of them, or move one to a boundary up to a line away), keeps the edit
 //! that lowers the cost most, and goes on from the edited text, a few rounds
 //! at most. An edit costs as much as a guess, so the search only replaces
 //! the named repairs where they explain the body worse. Every edit kept is a
-//! [`RepairKind::MissingToken`] or [`RepairKind::ExtraToken`] with its line.
+//! [`RepairKind::MissingToken`], [`RepairKind::ExtraToken`] or
+//! [`RepairKind::MisplacedToken`] with its line.
 //!
 //! Bounded: bodies over [`MAX_SEARCH_BYTES`] get the named repairs only,
-//! and one body gets at most [`MAX_RUNS`] readings.
+//! one body gets at most [`MAX_RUNS`] readings, one suspect in one round
+//! [`RUNS_PER_SUSPECT`].
 
 use super::{attempt, Attempt, BodyRepair, RepairKind, Unrepairable};
 use serde_json::Value;
