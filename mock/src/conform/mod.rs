@@ -4,7 +4,7 @@
 //! step whether the mock accepted what the client sent and whether each
 //! answer decoded to its type.
 //!
-//! For each step ([`plan`] says which kind it is):
+//! For each step (`plan` says which kind it is):
 //! - **sign-in** steps (discovery, the `401` challenge, the token request,
 //!   creating the application) are what [`ucwa_client::SessionBuilder::sign_in`]
 //!   sends: it is configured from the pages (the documented root or
