@@ -173,10 +173,10 @@ const MAX_STRAY: usize = 8;
 /// back unchanged with no repairs; anything else comes back with at least
 /// one repair, or as [`Unrepairable`] with the line where reading stopped.
 ///
-/// Two layers: [`Lenient`] reads through the damage the pages are known for
+/// Two layers: `Lenient` reads through the damage the pages are known for
 /// (elisions, trailing commas, a quote left open at a line end), and where
 /// it fails, or succeeds only with guesses the body's own indentation
-/// contradicts, [`tolerant::search`] looks for the fewest structural tokens
+/// contradicts, `tolerant::search` looks for the fewest structural tokens
 /// to add or drop near the trouble.
 pub fn read_json(text: &str) -> Result<(Value, Vec<BodyRepair>), Unrepairable> {
     if let Ok(value) = serde_json::from_str(text) {

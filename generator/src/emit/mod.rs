@@ -1,9 +1,9 @@
 //! Stage two: schema → Rust crate.
 //!
-//! [`model`] resolves every name and type from the schema; [`resource`],
-//! [`index`] and [`samples`] turn the model into token streams with quote;
-//! one module tree ([`crate_modules`]) orders them into the crate's files or
-//! the single file for `include!`; [`output`] formats each file with
+//! [`model`] resolves every name and type from the schema; `resource`,
+//! `index` and `samples` turn the model into token streams with quote;
+//! one module tree (`crate_modules`) orders them into the crate's files or
+//! the single file for `include!`; `output` formats each file with
 //! prettyplease and adds the headers. The generated code leans on
 //! `ucwa_runtime` for behaviour (its object reader and writer, links, XML,
 //! test helpers), so what is emitted per resource is its types, their field

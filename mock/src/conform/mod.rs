@@ -15,7 +15,7 @@
 //! - a **token** request outside sign-in goes through the client's grant code
 //!   ([`ucwa_client::SessionBuilder::request_token`]);
 //! - any other request is a **typed operation**: the rel comes from the link
-//!   it follows ([`links`]: hrefs served before, laid over the documented
+//!   it follows (`links`: hrefs served before, laid over the documented
 //!   ones, ids aliased as the mock does), the method from the request line,
 //!   the format from `Content-Type` (or `Accept`); the documented body is
 //!   decoded into the operation's request-body type and the request built by

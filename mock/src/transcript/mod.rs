@@ -2,7 +2,7 @@
 //! request and its documented response, with the page file and line.
 //!
 //! A page is read with pulldown-cmark into code blocks and the prose between
-//! them ([`markdown`]); each block is read as an HTTP message
+//! them (`markdown`); each block is read as an HTTP message
 //! ([`crate::message`]); requests are paired with the response that follows
 //! them. What the pairing understands of the page format:
 //! - `**Request**` / `**Response**` labels (and `Sample Request`/`Sample Response`);
