@@ -1181,7 +1181,7 @@ fn anon_applications_post_xml_request() {
 /// The anonApplications POST xml response sample.
 #[test]
 fn anon_applications_post_xml_response() {
-    let _decoded: AnonApplications = xml_round_trip(
+    let decoded: AnonApplications = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="application" href="/ucwa/v1/applications/192" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="batch" href="/ucwa/v1/applications/192/batch" />
@@ -1280,6 +1280,12 @@ fn anon_applications_post_xml_response() {
   </resource>
 </resource>"#,
     );
+    holds(&decoded.r#type, r#""Browser""#);
+    holds(&decoded.culture, r#""en-us""#);
+    holds(&decoded.endpoint_id, r#""samplevalue""#);
+    holds(&decoded.id, r#""samplevalue""#);
+    holds(&decoded.instance_id, r#""samplevalue""#);
+    holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
 }
 
 /// The anonApplications OPTIONS json response sample.
@@ -1852,7 +1858,13 @@ fn application_sharer_get_xml_response() {
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
 </resource>"#;
-    let _decoded: ApplicationSharer = xml_round_trip(body);
+    let decoded: ApplicationSharer = xml_round_trip(body);
+    holds(&decoded.name, r#""Joe Smith""#);
+    holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    holds(&decoded.role, r#""Attendee""#);
+    holds(&decoded.source_network, r#""SameEnterprise""#);
+    holds(&decoded.uri, r#""sip:john@contoso.com""#);
+    holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         ApplicationSharer,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -2469,7 +2481,7 @@ fn applications_post_xml_request() {
 /// The applications POST xml response sample.
 #[test]
 fn applications_post_xml_response() {
-    let _decoded: Applications = xml_round_trip(
+    let decoded: Applications = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="application" href="/ucwa/v1/applications/192" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="batch" href="/ucwa/v1/applications/192/batch" />
@@ -2568,6 +2580,12 @@ fn applications_post_xml_response() {
   </resource>
 </resource>"#,
     );
+    holds(&decoded.r#type, r#""Browser""#);
+    holds(&decoded.culture, r#""en-us""#);
+    holds(&decoded.endpoint_id, r#""samplevalue""#);
+    holds(&decoded.id, r#""samplevalue""#);
+    holds(&decoded.instance_id, r#""samplevalue""#);
+    holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
 }
 
 /// The applications OPTIONS json response sample.
@@ -3102,7 +3120,7 @@ fn applications2_post_xml_request() {
 /// The applications2 POST xml response sample.
 #[test]
 fn applications2_post_xml_response() {
-    let _decoded: Applications2 = xml_round_trip(
+    let decoded: Applications2 = xml_round_trip(
         r#" <?xml version="1.0" encoding="utf-8"?>
 <resource rel="application" href="//v1/applications/833" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
  <link rel="batch" href="//v1/applications/833/batch" />
@@ -3176,6 +3194,10 @@ fn applications2_post_xml_response() {
  </resource>
 </resource>"#,
     );
+    holds(&decoded.culture, r#""en-us""#);
+    holds(&decoded.endpoint_id, r#""samplevalue""#);
+    holds(&decoded.instance_id, r#""samplevalue""#);
+    holds(&decoded.user_agent, r#""ContosoApp/1.0""#);
 }
 
 /// The attendees GET json request sample.
@@ -4960,12 +4982,12 @@ fn communication_get_xml_response() {
   </propertyList>
 </resource>"#;
     let decoded: Communication = xml_round_trip(body);
+    holds(&decoded.simultaneous_ring_number_match, r#""Disabled""#);
     holds(&decoded.video_based_screen_sharing, r#""Disabled""#);
     holds(&decoded.audio_preference, r#""PhoneAudio""#);
     holds(&decoded.conversation_history, r#""Disabled""#);
     holds(&decoded.lis_location, r#""samplevalue""#);
     holds(&decoded.lis_query_result, r#""Succeeded""#);
-    holds(&decoded.phone_number, r#""tel:+14255552222""#);
     reads_get::<
         Communication,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -8080,7 +8102,10 @@ fn derived_audio_video_get_xml_response() {
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
 </resource>"#;
-    let _decoded: DerivedAudioVideo = xml_round_trip(body);
+    let decoded: DerivedAudioVideo = xml_round_trip(body);
+    holds(&decoded.state, r#""Disconnected""#);
+    holds(&decoded.supports_replaces, r#""None""#);
+    holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
     reads_get::<
         DerivedAudioVideo,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -8236,7 +8261,13 @@ fn derived_conversation_get_xml_response() {
   <property name="subject">Skype for Business</property>
   <property name="threadId">534e445ee854436a8abe02c24985f78a</property>
 </resource>"#;
-    let _decoded: DerivedConversation = xml_round_trip(body);
+    let decoded: DerivedConversation = xml_round_trip(body);
+    holds(&decoded.audience_messaging, r#""Enabled""#);
+    holds(&decoded.audience_mute, r#""Unknown""#);
+    holds(&decoded.created, r#""2016-09-26T16:20:25.2157180-07:00""#);
+    holds(&decoded.expiration_time, r#""2012-01-11T19:03:22.7433336-08:00""#);
+    holds(&decoded.importance, r#""Normal""#);
+    holds(&decoded.state, r#""Disconnected""#);
     reads_get::<
         DerivedConversation,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -8319,7 +8350,8 @@ fn derived_messaging_get_xml_response() {
   </propertyList>
   <property name="state">Disconnected</property>
 </resource>"#;
-    let _decoded: DerivedMessaging = xml_round_trip(body);
+    let decoded: DerivedMessaging = xml_round_trip(body);
+    holds(&decoded.state, r#""Disconnected""#);
     reads_get::<
         DerivedMessaging,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -8390,7 +8422,8 @@ fn derived_phone_audio_get_xml_response() {
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
 </resource>"#;
-    let _decoded: DerivedPhoneAudio = xml_round_trip(body);
+    let decoded: DerivedPhoneAudio = xml_round_trip(body);
+    holds(&decoded.state, r#""Transferring""#);
     reads_get::<
         DerivedPhoneAudio,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -9452,7 +9485,7 @@ fn escalate_audio_post_xml_request() {
 /// The escalateAudio POST xml response sample.
 #[test]
 fn escalate_audio_post_xml_response() {
-    let _decoded: EscalateAudio = xml_round_trip(
+    let decoded: EscalateAudio = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -9558,6 +9591,12 @@ fn escalate_audio_post_xml_response() {
   </resource>
 </resource>"#,
     );
+    holds(&decoded.address, r#""samplevalue""#);
+    holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
+    holds(&decoded.building, r#""samplevalue""#);
+    holds(&decoded.city, r#""samplevalue""#);
+    holds(&decoded.country, r#""samplevalue""#);
+    holds(&decoded.delegator, r#""sip:john@contoso.com""#);
 }
 
 /// The escalateAudioVideo POST json request sample.
@@ -9835,7 +9874,7 @@ fn escalate_audio_video_post_xml_request() {
 /// The escalateAudioVideo POST xml response sample.
 #[test]
 fn escalate_audio_video_post_xml_response() {
-    let _decoded: EscalateAudioVideo = xml_round_trip(
+    let decoded: EscalateAudioVideo = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="audioVideoInvitation" href="/ucwa/v1/applications/192/communication/invitations/507" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="customContent" href="data:application/sdp;base64,base64-encoded-sdp" />
@@ -9941,6 +9980,12 @@ fn escalate_audio_video_post_xml_response() {
   </resource>
 </resource>"#,
     );
+    holds(&decoded.address, r#""samplevalue""#);
+    holds(&decoded.bandwidth_control_id, r#""samplevalue""#);
+    holds(&decoded.building, r#""samplevalue""#);
+    holds(&decoded.city, r#""samplevalue""#);
+    holds(&decoded.country, r#""samplevalue""#);
+    holds(&decoded.delegator, r#""sip:john@contoso.com""#);
 }
 
 /// The events GET json request sample.
@@ -10366,7 +10411,10 @@ fn expand_distribution_group_get_xml_response() {
     </resource>
   </resource>
 </resource>"#;
-    let _decoded: ExpandDistributionGroup = xml_round_trip(body);
+    let decoded: ExpandDistributionGroup = xml_round_trip(body);
+    holds(&decoded.uri, r#""sip:mypersonalgroup@contoso.com""#);
+    holds(&decoded.id, r#""7""#);
+    holds(&decoded.name, r#""MyPersonalGroup""#);
     reads_get::<
         ExpandDistributionGroup,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -13094,6 +13142,7 @@ fn media_relay_access_token_get_json_response() {
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""/Date(1474932027265)/""#);
+    holds(&decoded.uri_2, r#""samplevalue""#);
     reads_get::<
         MediaRelayAccessToken,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/json")], body);
@@ -13131,6 +13180,7 @@ fn media_relay_access_token_get_xml_response() {
   </resource>
 </resource>"#;
     let decoded: MediaRelayAccessToken = xml_round_trip(body);
+    holds(&decoded.uri_2, r#""samplevalue""#);
     holds(&decoded.password, r#""samplevalue""#);
     holds(&decoded.user_name, r#""samplevalue""#);
     holds(&decoded.valid_until, r#""2016-09-26T16:20:27.2948002-07:00""#);
@@ -17876,7 +17926,7 @@ fn my_online_meetings_post_xml_request() {
 /// The myOnlineMeetings POST xml response sample.
 #[test]
 fn my_online_meetings_post_xml_response() {
-    let _decoded: MyOnlineMeetings = xml_round_trip(
+    let decoded: MyOnlineMeetings = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myOnlineMeeting" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="onlineMeetingExtensions" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions" />
@@ -17911,6 +17961,15 @@ fn my_online_meetings_post_xml_response() {
   </resource>
 </resource>"#,
     );
+    holds(&decoded.access_level, r#""SameEnterprise""#);
+    holds(&decoded.automatic_leader_assignment, r#""Disabled""#);
+    holds(&decoded.conference_id, r#""12983487""#);
+    holds(
+        &decoded.description,
+        r#""We'll be meeting to review the sales numbers for this past quarter and discuss projections for the next two quarters.""#,
+    );
+    holds(&decoded.entry_exit_announcement, r#""Disabled""#);
+    holds(&decoded.expiration_time, r#""2016-09-26T16:20:29.0589061-07:00""#);
 }
 
 /// The myOrganizationGroup GET json request sample.
@@ -19291,7 +19350,7 @@ fn online_meeting_extensions_post_xml_request() {
 /// The onlineMeetingExtensions POST xml response sample.
 #[test]
 fn online_meeting_extensions_post_xml_response() {
-    let _decoded: OnlineMeetingExtensions = xml_round_trip(
+    let decoded: OnlineMeetingExtensions = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="onlineMeetingExtension" href="/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <property name="rel">onlineMeetingExtension</property>
@@ -19299,6 +19358,8 @@ fn online_meeting_extensions_post_xml_response() {
   <property name="type">RoamedParticipantData</property>
 </resource>"#,
     );
+    holds(&decoded.id, r#""917823""#);
+    holds(&decoded.r#type, r#""RoamedParticipantData""#);
 }
 
 /// The onlineMeetingInvitation GET json request sample.
@@ -19950,7 +20011,19 @@ fn organizer_get_xml_response() {
   <property name="uri">sip:alex@contoso.com</property>
   <property name="workPhoneNumber">tel:+1425554321;ext=54321</property>
 </resource>"#;
-    let _decoded: Organizer = xml_round_trip(body);
+    let decoded: Organizer = xml_round_trip(body);
+    holds(&decoded.company, r#""Contoso Corp.""#);
+    holds(&decoded.department, r#""Engineering""#);
+    holds(&decoded.home_phone_number, r#""tel:+19185550107""#);
+    holds(
+        &decoded.source_network_icon_url,
+        r#""https://images.contoso.com/logo_16x16.png""#,
+    );
+    holds(
+        &decoded.mobile_phone_number,
+        r#""tel:4255551212;phone-context=defaultprofile""#,
+    );
+    holds(&decoded.name, r#""Alex Doe""#);
     reads_get::<
         Organizer,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -24443,7 +24516,7 @@ fn presence_subscriptions_post_xml_request() {
 /// The presenceSubscriptions POST xml response sample.
 #[test]
 fn presence_subscriptions_post_xml_response() {
-    let _decoded: PresenceSubscriptions = xml_round_trip(
+    let decoded: PresenceSubscriptions = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
@@ -24452,6 +24525,7 @@ fn presence_subscriptions_post_xml_response() {
   <property name="id">3</property>
 </resource>"#,
     );
+    holds(&decoded.id, r#""3""#);
 }
 
 /// The promote POST json request sample.
@@ -24702,7 +24776,9 @@ fn renegotiations_post_json_response() {
     }
   }
 }"#;
-    let _decoded: Renegotiations = json_round_trip(body);
+    let decoded: Renegotiations = json_round_trip(body);
+    holds(&decoded.direction, r#""Incoming""#);
+    holds(&decoded.operation_id, r#""samplevalue""#);
     reads_post::<
         Renegotiations,
     >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
@@ -24734,7 +24810,9 @@ fn renegotiations_post_xml_response() {
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
 </resource>"#;
-    let _decoded: Renegotiations = xml_round_trip(body);
+    let decoded: Renegotiations = xml_round_trip(body);
+    holds(&decoded.direction, r#""Incoming""#);
+    holds(&decoded.operation_id, r#""samplevalue""#);
     reads_post::<
         Renegotiations,
     >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
@@ -24917,7 +24995,10 @@ fn replaces_audio_video_get_xml_response() {
   <property name="supportsReplaces">None</property>
   <property name="videoSourcesAllowed">PresentersOnly</property>
 </resource>"#;
-    let _decoded: ReplacesAudioVideo = xml_round_trip(body);
+    let decoded: ReplacesAudioVideo = xml_round_trip(body);
+    holds(&decoded.state, r#""Connected""#);
+    holds(&decoded.supports_replaces, r#""None""#);
+    holds(&decoded.video_sources_allowed, r#""PresentersOnly""#);
     reads_get::<
         ReplacesAudioVideo,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -24988,7 +25069,8 @@ fn replaces_phone_audio_get_xml_response() {
   <property name="rel">phoneAudio</property>
   <property name="state">Transferring</property>
 </resource>"#;
-    let _decoded: ReplacesPhoneAudio = xml_round_trip(body);
+    let decoded: ReplacesPhoneAudio = xml_round_trip(body);
+    holds(&decoded.state, r#""Transferring""#);
     reads_get::<
         ReplacesPhoneAudio,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);
@@ -25279,7 +25361,9 @@ fn resume_audio_post_json_response() {
     }
   }
 }"#;
-    let _decoded: ResumeAudio = json_round_trip(body);
+    let decoded: ResumeAudio = json_round_trip(body);
+    holds(&decoded.direction, r#""Incoming""#);
+    holds(&decoded.operation_id, r#""samplevalue""#);
     reads_post::<
         ResumeAudio,
     >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
@@ -25311,7 +25395,9 @@ fn resume_audio_post_xml_response() {
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
 </resource>"#;
-    let _decoded: ResumeAudio = xml_round_trip(body);
+    let decoded: ResumeAudio = xml_round_trip(body);
+    holds(&decoded.direction, r#""Incoming""#);
+    holds(&decoded.operation_id, r#""samplevalue""#);
     reads_post::<
         ResumeAudio,
     >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
@@ -25356,7 +25442,9 @@ fn resume_audio_video_post_json_response() {
     }
   }
 }"#;
-    let _decoded: ResumeAudioVideo = json_round_trip(body);
+    let decoded: ResumeAudioVideo = json_round_trip(body);
+    holds(&decoded.direction, r#""Incoming""#);
+    holds(&decoded.operation_id, r#""samplevalue""#);
     reads_post::<
         ResumeAudioVideo,
     >("HTTP/1.1 201 Created", &[("Content-Type", "application/json")], body);
@@ -25388,7 +25476,9 @@ fn resume_audio_video_post_xml_response() {
   <property name="direction">Incoming</property>
   <property name="operationId">samplevalue</property>
 </resource>"#;
-    let _decoded: ResumeAudioVideo = xml_round_trip(body);
+    let decoded: ResumeAudioVideo = xml_round_trip(body);
+    holds(&decoded.direction, r#""Incoming""#);
+    holds(&decoded.operation_id, r#""samplevalue""#);
     reads_post::<
         ResumeAudioVideo,
     >("HTTP/1.1 201 Created", &[("Content-Type", "application/xml")], body);
@@ -27418,7 +27508,7 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_json_response() {
 /// The startOrRefreshSubscriptionToContactsAndGroups POST xml response sample.
 #[test]
 fn start_or_refresh_subscription_to_contacts_and_groups_post_xml_response() {
-    let _decoded: StartOrRefreshSubscriptionToContactsAndGroups = xml_round_trip(
+    let decoded: StartOrRefreshSubscriptionToContactsAndGroups = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="myContactsAndGroupsSubscription" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="startOrRefreshSubscriptionToContactsAndGroups" href="/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups" />
@@ -27427,6 +27517,7 @@ fn start_or_refresh_subscription_to_contacts_and_groups_post_xml_response() {
   <property name="state">Connecting</property>
 </resource>"#,
     );
+    holds(&decoded.state, r#""Connecting""#);
 }
 
 /// The startPhoneAudio POST json request sample.
@@ -27906,7 +27997,7 @@ fn subscribe_to_group_presence_post_json_response() {
 /// The subscribeToGroupPresence POST xml response sample.
 #[test]
 fn subscribe_to_group_presence_post_xml_response() {
-    let _decoded: SubscribeToGroupPresence = xml_round_trip(
+    let decoded: SubscribeToGroupPresence = xml_round_trip(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <resource rel="presenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription" xmlns="http://schemas.microsoft.com/rtc/2012/03/ucwa">
   <link rel="addToPresenceSubscription" href="/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription" />
@@ -27915,6 +28006,7 @@ fn subscribe_to_group_presence_post_xml_response() {
   <property name="id">3</property>
 </resource>"#,
     );
+    holds(&decoded.id, r#""3""#);
 }
 
 /// The subscribedContacts GET json request sample.
@@ -28810,7 +28902,13 @@ fn video_locked_on_participant_get_xml_response() {
   <property name="uri">sip:john@contoso.com</property>
   <property name="workPhoneNumber">tel:+14251111111</property>
 </resource>"#;
-    let _decoded: VideoLockedOnParticipant = xml_round_trip(body);
+    let decoded: VideoLockedOnParticipant = xml_round_trip(body);
+    holds(&decoded.name, r#""Joe Smith""#);
+    holds(&decoded.other_phone_number, r#""tel:+14251111111""#);
+    holds(&decoded.role, r#""Attendee""#);
+    holds(&decoded.source_network, r#""SameEnterprise""#);
+    holds(&decoded.uri, r#""sip:john@contoso.com""#);
+    holds(&decoded.work_phone_number, r#""tel:+14251111111""#);
     reads_get::<
         VideoLockedOnParticipant,
     >("HTTP/1.1 200 OK", &[("Content-Type", "application/xml")], body);

@@ -104,7 +104,7 @@ fn extract_all(pages: &[(PathBuf, Vec<u8>)]) -> Vec<Document> {
         }
     }
     let mut documents: Vec<Document> = by_name.into_values().collect();
-    extract::resolve::across(&mut documents);
+    extract::resolve::across(&mut documents, &Default::default());
     documents
 }
 

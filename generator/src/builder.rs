@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     pages: Vec<PathBuf>,
+    transcripts: Vec<PathBuf>,
     schema: Option<PathBuf>,
     overrides: Option<PathBuf>,
     out_dir: Option<PathBuf>,
@@ -58,6 +59,18 @@ impl Builder {
             rerun_directives: true,
             ..Builder::default()
         }
+    }
+
+    /// A task page, or a directory searched recursively for `*.md` task
+    /// pages, whose HTTP transcripts are evidence for the shapes of the
+    /// resources read from [`pages`](Builder::pages): rels seen under
+    /// `_embedded`, links with `data:` hrefs, scalar members no table lists
+    /// (`etag`). Each fact records its file and line; a body that is not
+    /// strict JSON is named in a warning and not used. None by default.
+    /// May be called several times.
+    pub fn transcripts(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.transcripts.push(path.into());
+        self
     }
 
     /// A page file, or a directory searched recursively for reference pages
@@ -113,6 +126,7 @@ impl Builder {
         let sources = Sources {
             schema: self.schema.as_deref(),
             pages: &self.pages,
+            transcripts: &self.transcripts,
             overrides: self.overrides.as_deref(),
         };
         let loaded = commands::load(&sources, |_| {}, &mut inputs);

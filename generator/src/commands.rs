@@ -4,6 +4,7 @@
 
 use crate::emit::{self, CrateOptions};
 use crate::error::{Error, Warning};
+use crate::extract;
 use crate::output::{self, Contents, FileTree, StagedTree, Target};
 use crate::overrides::{Applied, Overrides};
 use crate::pipeline::{self, Extraction, Skipped};
@@ -16,9 +17,15 @@ use std::path::{Path, PathBuf};
 /// and their earlier schema files are kept; every other page is written.
 /// `force` writes into a directory ucwa-codegen does not own (see
 /// [`output`]).
-pub fn extract(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Extraction, Error> {
+pub fn extract(
+    inputs: &[PathBuf],
+    transcripts: &[PathBuf],
+    out: &Path,
+    force: bool,
+) -> Result<Extraction, Error> {
     let pages = pipeline::collect_pages(inputs)?;
-    let extraction = pipeline::extract_pages(&pages);
+    let transcripts = extract::transcripts::read(transcripts)?;
+    let extraction = pipeline::extract_pages(&pages, &transcripts);
     let mut staged = StagedTree::begin(Target {
         dir: out,
         contents: Contents::Schema,
@@ -41,6 +48,9 @@ pub fn extract(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Extraction
 pub struct Sources<'a> {
     pub schema: Option<&'a Path>,
     pub pages: &'a [PathBuf],
+    /// Task pages whose HTTP transcripts are evidence for the pages' shapes
+    /// (see [`extract::transcripts`]); used only with `pages`.
+    pub transcripts: &'a [PathBuf],
     pub overrides: Option<&'a Path>,
 }
 
@@ -83,9 +93,18 @@ pub fn load(
     }
     if !sources.pages.is_empty() {
         inputs.extend(sources.pages.iter().filter(|p| p.is_dir()).cloned());
+        let transcripts = match extract::transcripts::read(sources.transcripts) {
+            Ok(transcripts) => transcripts,
+            Err(error) => {
+                errors.push(error);
+                Default::default()
+            }
+        };
+        inputs.extend(sources.transcripts.iter().filter(|p| p.is_dir()).cloned());
+        inputs.extend(transcripts.files.iter().cloned());
         match pipeline::collect_pages(sources.pages) {
             Ok(pages) => {
-                let extraction = pipeline::extract_pages(&pages);
+                let extraction = pipeline::extract_pages(&pages, &transcripts);
                 inputs.extend(extraction.pages);
                 errors.extend(extraction.errors);
                 loaded.warnings.extend(extraction.warnings);
@@ -221,6 +240,8 @@ pub fn generate(request: &GenerateRequest<'_>) -> Result<Vec<Applied>, Error> {
 pub struct Layout {
     /// Pages the schema is extracted from; when none exist, the schema is taken as committed.
     pub pages: Vec<PathBuf>,
+    /// Task pages whose transcripts are evidence too; those that do not exist are left out.
+    pub transcripts: Vec<PathBuf>,
     pub schema: PathBuf,
     pub generated: PathBuf,
     pub overrides: Option<PathBuf>,
@@ -238,6 +259,7 @@ impl Layout {
         let root = workspace::repository_root();
         Layout {
             pages: vec![workspace::corpus_dir()],
+            transcripts: vec![workspace::tasks_dir()],
             schema: root.join("schema"),
             generated: root.join("generated"),
             overrides: None,
@@ -266,8 +288,15 @@ impl Layout {
         if present.is_empty() {
             return Ok(None);
         }
+        let transcripts: Vec<PathBuf> = self
+            .transcripts
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect();
         let sources = Sources {
             pages: &present,
+            transcripts: &transcripts,
             ..Sources::default()
         };
         let loaded = load(&sources, |_| {}, &mut Vec::new())?;

@@ -45,6 +45,9 @@ enum Command {
         /// Directory for the `<name>.yaml` files; created if missing. Schema files of pages that failed are kept.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Task pages (files, or directories searched recursively for `*.md`) whose HTTP transcripts are evidence for the resources' shapes: embedded rels, `data:` links, members like `etag` (repeatable; each fact records the file and line).
+        #[arg(long, value_name = "PATH")]
+        transcripts: Vec<PathBuf>,
         /// Name each page skipped as not a reference page, and why.
         #[arg(long, short)]
         verbose: bool,
@@ -112,6 +115,9 @@ struct LayoutFlags {
     /// Pages the schema is extracted from (repeatable); defaults to `../shared/ucwa`. Skipped when absent.
     #[arg(long, value_name = "PATH")]
     pages: Vec<PathBuf>,
+    /// Task pages whose transcripts are evidence too (repeatable); defaults to `../shared/ucwa-tasks`. Skipped when absent.
+    #[arg(long, value_name = "PATH")]
+    transcripts: Vec<PathBuf>,
     /// Schema directory to compare; defaults to this repository's `schema/`.
     #[arg(long, value_name = "DIR")]
     schema: Option<PathBuf>,
@@ -157,10 +163,12 @@ fn run(command: Option<Command>, force: bool) -> Result<ExitCode, Error> {
         Some(Command::Extract {
             paths,
             out,
+            transcripts,
             verbose,
             force: force_here,
         }) => {
-            let extraction = commands::extract(&paths, &out, force || force_here.force)?;
+            let extraction =
+                commands::extract(&paths, &transcripts, &out, force || force_here.force)?;
             for warning in &extraction.warnings {
                 eprintln!("{warning}");
             }
@@ -223,6 +231,9 @@ fn run(command: Option<Command>, force: bool) -> Result<ExitCode, Error> {
             let mut checked = Layout::repository();
             if !layout.pages.is_empty() {
                 checked.pages = layout.pages;
+            }
+            if !layout.transcripts.is_empty() {
+                checked.transcripts = layout.transcripts;
             }
             checked.schema = layout.schema.unwrap_or(checked.schema);
             checked.generated = layout.generated.unwrap_or(checked.generated);

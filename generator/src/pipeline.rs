@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Warning};
 use crate::extract;
+pub use crate::extract::transcripts::Transcripts;
 use crate::output::{FileTree, StagedTree};
 use crate::schema::{Document, PageFormat};
 use std::collections::BTreeMap;
@@ -101,8 +102,10 @@ pub struct Skipped {
 }
 
 /// Reads the pages, keeps the reference pages (see [`Evidence`]) and
-/// extracts them; one document per name, then cross-page resolution.
-pub fn extract_pages(pages: &[PagePath]) -> Extraction {
+/// extracts them; one document per name, then cross-page resolution, with
+/// what the `transcripts` show about the resources (their warnings join
+/// the run's).
+pub fn extract_pages(pages: &[PagePath], transcripts: &Transcripts) -> Extraction {
     let mut run = Extraction {
         pages: pages.iter().map(|page| page.path.clone()).collect(),
         ..Extraction::default()
@@ -163,7 +166,8 @@ pub fn extract_pages(pages: &[PagePath]) -> Extraction {
         .into_values()
         .map(|(document, _)| document)
         .collect();
-    extract::resolve::across(&mut documents);
+    extract::resolve::across(&mut documents, transcripts);
+    run.warnings.extend(transcripts.warnings.iter().cloned());
     run.documents = documents;
     run
 }
@@ -333,7 +337,10 @@ mod tests {
             "widget\n\nApplies to: Skype for Business 2015\n\nA widget.\n\nProperties\n\nName Description\nsize The size.\n",
         )
         .unwrap();
-        let run = extract_pages(&collect_pages(&[dir.path().to_path_buf()]).unwrap());
+        let run = extract_pages(
+            &collect_pages(&[dir.path().to_path_buf()]).unwrap(),
+            &Transcripts::default(),
+        );
         assert!(run.errors.is_empty(), "{:?}", run.errors);
         assert_eq!(run.documents.len(), 1);
         let source = run.documents[0].source.as_ref().unwrap();
@@ -398,7 +405,10 @@ mod tests {
         }
         let named = dir.path().join("asked.md");
         std::fs::write(&named, "").unwrap();
-        let run = extract_pages(&collect_pages(&[docs.clone(), named.clone()]).unwrap());
+        let run = extract_pages(
+            &collect_pages(&[docs.clone(), named.clone()]).unwrap(),
+            &Transcripts::default(),
+        );
         let skipped: Vec<&Path> = run.skipped.iter().map(|s| s.path.as_path()).collect();
         assert_eq!(skipped, [docs.join("notes.md")]);
         let errors: Vec<String> = run.errors.iter().map(ToString::to_string).collect();

@@ -18,6 +18,12 @@ pub fn corpus_dir() -> PathBuf {
     repository_root().join("../shared/ucwa")
 }
 
+/// The published task walkthroughs whose HTTP transcripts are evidence for
+/// the committed `schema/` too.
+pub fn tasks_dir() -> PathBuf {
+    repository_root().join("../shared/ucwa-tasks")
+}
+
 /// The TOML value for a generated crate's `ucwa-runtime` dependency: a path
 /// relative to the crate when both live under one directory tree we can
 /// express relatively (so the committed `generated/` says `../runtime` on

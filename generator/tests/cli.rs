@@ -228,7 +228,7 @@ fn a_broken_schema_file_leaves_the_generated_crate_untouched() {
 #[test]
 fn every_subcommand_explains_its_flags() {
     for (subcommand, flags) in [
-        ("extract", &["--out", "--force"][..]),
+        ("extract", &["--out", "--transcripts", "--force"][..]),
         (
             "generate",
             &[
@@ -242,7 +242,13 @@ fn every_subcommand_explains_its_flags() {
         ),
         (
             "check",
-            &["--pages", "--schema", "--generated", "--overrides"][..],
+            &[
+                "--pages",
+                "--transcripts",
+                "--schema",
+                "--generated",
+                "--overrides",
+            ][..],
         ),
         ("report", &["--schema", "--overrides"][..]),
     ] {

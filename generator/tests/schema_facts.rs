@@ -16,7 +16,7 @@ fn corpus() -> Option<Vec<Document>> {
         return None;
     }
     let pages = pipeline::collect_pages(&[CORPUS.into()]).expect("corpus listing");
-    let run = pipeline::extract_pages(&pages);
+    let run = pipeline::extract_pages(&pages, &Default::default());
     assert!(run.errors.is_empty(), "{:?}", run.errors);
     Some(run.documents)
 }

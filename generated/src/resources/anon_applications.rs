@@ -9,6 +9,18 @@ use super::{Application, Communication, Me, OnlineMeetings, People};
 pub struct AnonApplications {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `type` property.
+    pub r#type: Option<String>,
+    /// The `culture` property.
+    pub culture: Option<String>,
+    /// The `endpointId` property.
+    pub endpoint_id: Option<String>,
+    /// The `id` property.
+    pub id: Option<String>,
+    /// The `instanceId` property.
+    pub instance_id: Option<String>,
+    /// The `userAgent` property.
+    pub user_agent: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<AnonApplicationsLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -19,6 +31,12 @@ pub struct AnonApplications {
 
 ucwa_runtime::impl_serde!(AnonApplications {
     rel,
+    r#type: "type",
+    culture,
+    endpoint_id: "endpointId",
+    id,
+    instance_id: "instanceId",
+    user_agent: "userAgent",
     links: "_links",
     embedded: "_embedded",
     ..extra

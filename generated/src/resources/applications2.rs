@@ -9,6 +9,14 @@ use super::{Application, Communication, Me, OnlineMeetings, People};
 pub struct Applications2 {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `culture` property.
+    pub culture: Option<String>,
+    /// The `endpointId` property.
+    pub endpoint_id: Option<String>,
+    /// The `instanceId` property.
+    pub instance_id: Option<String>,
+    /// The `userAgent` property.
+    pub user_agent: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<Applications2Links>,
     /// Resources sent inside this one (`_embedded`).
@@ -19,6 +27,10 @@ pub struct Applications2 {
 
 ucwa_runtime::impl_serde!(Applications2 {
     rel,
+    culture,
+    endpoint_id: "endpointId",
+    instance_id: "instanceId",
+    user_agent: "userAgent",
     links: "_links",
     embedded: "_embedded",
     ..extra

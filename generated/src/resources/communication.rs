@@ -36,6 +36,10 @@ pub struct Communication {
     pub supported_modalities: Option<Vec<ModalityType>>,
     /// Gets whether UCWA supports Video Based Screen Sharing or not.
     pub video_based_screen_sharing: Option<String>,
+    /// The `simultaneousRingNumberMatch` property.
+    pub simultaneous_ring_number_match: Option<String>,
+    /// The `etag` property.
+    pub etag: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<CommunicationLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -53,6 +57,8 @@ ucwa_runtime::impl_serde!(Communication {
     supported_message_formats: "supportedMessageFormats",
     supported_modalities: "supportedModalities",
     video_based_screen_sharing: "videoBasedScreenSharing",
+    simultaneous_ring_number_match: "simultaneousRingNumberMatch",
+    etag,
     links: "_links",
     ..extra
 });

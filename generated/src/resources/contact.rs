@@ -41,6 +41,8 @@ pub struct Contact {
     pub uri: Option<String>,
     /// The contact's work phone number.
     pub work_phone_number: Option<String>,
+    /// The `etag` property.
+    pub etag: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<ContactLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -63,6 +65,7 @@ ucwa_runtime::impl_serde!(Contact {
     r#type: "type",
     uri,
     work_phone_number: "workPhoneNumber",
+    etag,
     links: "_links",
     ..extra
 });

@@ -8,6 +8,28 @@ use ucwa_runtime::prelude::*;
 pub struct DerivedConversation {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `audienceMessaging` property.
+    pub audience_messaging: Option<String>,
+    /// The `audienceMute` property.
+    pub audience_mute: Option<String>,
+    /// The `created` property.
+    pub created: Option<String>,
+    /// The `expirationTime` property.
+    pub expiration_time: Option<String>,
+    /// The `importance` property.
+    pub importance: Option<String>,
+    /// The `participantCount` property.
+    pub participant_count: Option<i64>,
+    /// The `readLocally` property.
+    pub read_locally: Option<bool>,
+    /// The `recording` property.
+    pub recording: Option<bool>,
+    /// The `state` property.
+    pub state: Option<String>,
+    /// The `subject` property.
+    pub subject: Option<String>,
+    /// The `threadId` property.
+    pub thread_id: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<DerivedConversationLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +38,17 @@ pub struct DerivedConversation {
 
 ucwa_runtime::impl_serde!(DerivedConversation {
     rel,
+    audience_messaging: "audienceMessaging",
+    audience_mute: "audienceMute",
+    created,
+    expiration_time: "expirationTime",
+    importance,
+    participant_count: "participantCount",
+    read_locally: "readLocally",
+    recording,
+    state,
+    subject,
+    thread_id: "threadId",
     links: "_links",
     ..extra
 });
@@ -43,7 +76,14 @@ impl DerivedConversation {
 
 impl Resource for DerivedConversation {
     const REL: &'static str = "derivedConversation";
-    const XML_SHAPE: &'static Shape = &Shape::EMPTY;
+    const XML_SHAPE: &'static Shape = &Shape {
+        properties: &[
+            ("participantCount", Scalar::Integer),
+            ("readLocally", Scalar::Bool),
+            ("recording", Scalar::Bool),
+        ],
+        ..Shape::EMPTY
+    };
     const OPERATIONS: &'static [OperationInfo] = &[
         OperationInfo {
             description: "Returns a representation of a related conversation with a different participant than the original conversation.",

@@ -8,6 +8,8 @@ use ucwa_runtime::prelude::*;
 pub struct DerivedMessaging {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `state` property.
+    pub state: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<DerivedMessagingLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +18,7 @@ pub struct DerivedMessaging {
 
 ucwa_runtime::impl_serde!(DerivedMessaging {
     rel,
+    state,
     links: "_links",
     ..extra
 });

@@ -8,6 +8,8 @@ use ucwa_runtime::prelude::*;
 pub struct DerivedPhoneAudio {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `state` property.
+    pub state: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<DerivedPhoneAudioLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +18,7 @@ pub struct DerivedPhoneAudio {
 
 ucwa_runtime::impl_serde!(DerivedPhoneAudio {
     rel,
+    state,
     links: "_links",
     ..extra
 });

@@ -9,6 +9,44 @@ use super::{AcceptedByParticipant, AudioVideoInvitation, FromResource};
 pub struct EscalateAudio {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `address` property.
+    pub address: Option<String>,
+    /// The `bandwidthControlId` property.
+    pub bandwidth_control_id: Option<String>,
+    /// The `building` property.
+    pub building: Option<String>,
+    /// The `city` property.
+    pub city: Option<String>,
+    /// The `country` property.
+    pub country: Option<String>,
+    /// The `delegator` property.
+    pub delegator: Option<String>,
+    /// The `direction` property.
+    pub direction: Option<String>,
+    /// The `importance` property.
+    pub importance: Option<String>,
+    /// The `joinAudioMuted` property.
+    pub join_audio_muted: Option<bool>,
+    /// The `joinVideoMuted` property.
+    pub join_video_muted: Option<bool>,
+    /// The `locationState` property.
+    pub location_state: Option<String>,
+    /// The `operationId` property.
+    pub operation_id: Option<String>,
+    /// The `privateLine` property.
+    pub private_line: Option<bool>,
+    /// The `sessionContext` property.
+    pub session_context: Option<String>,
+    /// The `state` property.
+    pub state: Option<String>,
+    /// The `subject` property.
+    pub subject: Option<String>,
+    /// The `threadId` property.
+    pub thread_id: Option<String>,
+    /// The `to` property.
+    pub to: Option<String>,
+    /// The `zip` property.
+    pub zip: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<EscalateAudioLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -19,6 +57,25 @@ pub struct EscalateAudio {
 
 ucwa_runtime::impl_serde!(EscalateAudio {
     rel,
+    address,
+    bandwidth_control_id: "bandwidthControlId",
+    building,
+    city,
+    country,
+    delegator,
+    direction,
+    importance,
+    join_audio_muted: "joinAudioMuted",
+    join_video_muted: "joinVideoMuted",
+    location_state: "locationState",
+    operation_id: "operationId",
+    private_line: "privateLine",
+    session_context: "sessionContext",
+    state,
+    subject,
+    thread_id: "threadId",
+    to,
+    zip,
     links: "_links",
     embedded: "_embedded",
     ..extra
@@ -79,12 +136,16 @@ impl EscalateAudio {
 impl Resource for EscalateAudio {
     const REL: &'static str = "escalateAudio";
     const XML_SHAPE: &'static Shape = &Shape {
+        properties: &[
+            ("joinAudioMuted", Scalar::Bool),
+            ("joinVideoMuted", Scalar::Bool),
+            ("privateLine", Scalar::Bool),
+        ],
         embedded: &[
             ("acceptedByParticipant", AcceptedByParticipant::xml_shape),
             ("from", FromResource::xml_shape),
         ],
         arrays: &["acceptedByParticipant", "startEmergencyCallInput"],
-        ..Shape::EMPTY
     };
     const OPERATIONS: &'static [OperationInfo] = &[
         OperationInfo {

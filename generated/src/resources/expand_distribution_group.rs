@@ -9,6 +9,12 @@ use super::{Contact, DistributionGroup};
 pub struct ExpandDistributionGroup {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `uri` property.
+    pub uri: Option<String>,
+    /// The `id` property.
+    pub id: Option<String>,
+    /// The `name` property.
+    pub name: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<ExpandDistributionGroupLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -19,6 +25,9 @@ pub struct ExpandDistributionGroup {
 
 ucwa_runtime::impl_serde!(ExpandDistributionGroup {
     rel,
+    uri,
+    id,
+    name,
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -19,6 +19,8 @@ pub struct MediaRelayAccessToken {
     pub user_name: Option<String>,
     /// Date and Time (UTC) when the token expires.
     pub valid_until: Option<String>,
+    /// The `Uri` property.
+    pub uri_2: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<MediaRelayAccessTokenLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -34,6 +36,7 @@ ucwa_runtime::impl_serde!(MediaRelayAccessToken {
     password,
     user_name: "userName",
     valid_until: "validUntil",
+    uri_2: "Uri",
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -13,6 +13,36 @@ use super::super::enums::{
 pub struct MyOnlineMeetings {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `accessLevel` property.
+    pub access_level: Option<String>,
+    /// The `automaticLeaderAssignment` property.
+    pub automatic_leader_assignment: Option<String>,
+    /// The `conferenceId` property.
+    pub conference_id: Option<String>,
+    /// The `description` property.
+    pub description: Option<String>,
+    /// The `entryExitAnnouncement` property.
+    pub entry_exit_announcement: Option<String>,
+    /// The `expirationTime` property.
+    pub expiration_time: Option<String>,
+    /// The `joinUrl` property.
+    pub join_url: Option<String>,
+    /// The `legacyOnlineMeetingUri` property.
+    pub legacy_online_meeting_uri: Option<String>,
+    /// The `lobbyBypassForPhoneUsers` property.
+    pub lobby_bypass_for_phone_users: Option<String>,
+    /// The `onlineMeetingId` property.
+    pub online_meeting_id: Option<String>,
+    /// The `onlineMeetingRel` property.
+    pub online_meeting_rel: Option<String>,
+    /// The `onlineMeetingUri` property.
+    pub online_meeting_uri: Option<String>,
+    /// The `organizerUri` property.
+    pub organizer_uri: Option<String>,
+    /// The `phoneUserAdmission` property.
+    pub phone_user_admission: Option<String>,
+    /// The `subject` property.
+    pub subject: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<MyOnlineMeetingsLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -23,6 +53,21 @@ pub struct MyOnlineMeetings {
 
 ucwa_runtime::impl_serde!(MyOnlineMeetings {
     rel,
+    access_level: "accessLevel",
+    automatic_leader_assignment: "automaticLeaderAssignment",
+    conference_id: "conferenceId",
+    description,
+    entry_exit_announcement: "entryExitAnnouncement",
+    expiration_time: "expirationTime",
+    join_url: "joinUrl",
+    legacy_online_meeting_uri: "legacyOnlineMeetingUri",
+    lobby_bypass_for_phone_users: "lobbyBypassForPhoneUsers",
+    online_meeting_id: "onlineMeetingId",
+    online_meeting_rel: "onlineMeetingRel",
+    online_meeting_uri: "onlineMeetingUri",
+    organizer_uri: "organizerUri",
+    phone_user_admission: "phoneUserAdmission",
+    subject,
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -10,6 +10,10 @@ use super::super::enums::OnlineMeetingExtensionType;
 pub struct OnlineMeetingExtensions {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `id` property.
+    pub id: Option<String>,
+    /// The `type` property.
+    pub r#type: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<OnlineMeetingExtensionsLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -20,6 +24,8 @@ pub struct OnlineMeetingExtensions {
 
 ucwa_runtime::impl_serde!(OnlineMeetingExtensions {
     rel,
+    id,
+    r#type: "type",
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -8,6 +8,32 @@ use ucwa_runtime::prelude::*;
 pub struct Organizer {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `company` property.
+    pub company: Option<String>,
+    /// The `department` property.
+    pub department: Option<String>,
+    /// The `homePhoneNumber` property.
+    pub home_phone_number: Option<String>,
+    /// The `sourceNetworkIconUrl` property.
+    pub source_network_icon_url: Option<String>,
+    /// The `mobilePhoneNumber` property.
+    pub mobile_phone_number: Option<String>,
+    /// The `name` property.
+    pub name: Option<String>,
+    /// The `office` property.
+    pub office: Option<String>,
+    /// The `otherPhoneNumber` property.
+    pub other_phone_number: Option<String>,
+    /// The `sourceNetwork` property.
+    pub source_network: Option<String>,
+    /// The `title` property.
+    pub title: Option<String>,
+    /// The `type` property.
+    pub r#type: Option<String>,
+    /// The `uri` property.
+    pub uri: Option<String>,
+    /// The `workPhoneNumber` property.
+    pub work_phone_number: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<OrganizerLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +42,19 @@ pub struct Organizer {
 
 ucwa_runtime::impl_serde!(Organizer {
     rel,
+    company,
+    department,
+    home_phone_number: "homePhoneNumber",
+    source_network_icon_url: "sourceNetworkIconUrl",
+    mobile_phone_number: "mobilePhoneNumber",
+    name,
+    office,
+    other_phone_number: "otherPhoneNumber",
+    source_network: "sourceNetwork",
+    title,
+    r#type: "type",
+    uri,
+    work_phone_number: "workPhoneNumber",
     links: "_links",
     ..extra
 });

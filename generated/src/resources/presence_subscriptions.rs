@@ -9,6 +9,8 @@ use super::PresenceSubscription;
 pub struct PresenceSubscriptions {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `id` property.
+    pub id: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<PresenceSubscriptionsLinks>,
     /// Resources sent inside this one (`_embedded`).
@@ -19,6 +21,7 @@ pub struct PresenceSubscriptions {
 
 ucwa_runtime::impl_serde!(PresenceSubscriptions {
     rel,
+    id,
     links: "_links",
     embedded: "_embedded",
     ..extra

@@ -8,6 +8,10 @@ use ucwa_runtime::prelude::*;
 pub struct Renegotiations {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `direction` property.
+    pub direction: Option<String>,
+    /// The `operationId` property.
+    pub operation_id: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<RenegotiationsLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +20,8 @@ pub struct Renegotiations {
 
 ucwa_runtime::impl_serde!(Renegotiations {
     rel,
+    direction,
+    operation_id: "operationId",
     links: "_links",
     ..extra
 });

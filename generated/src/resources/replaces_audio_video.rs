@@ -8,6 +8,12 @@ use ucwa_runtime::prelude::*;
 pub struct ReplacesAudioVideo {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `state` property.
+    pub state: Option<String>,
+    /// The `supportsReplaces` property.
+    pub supports_replaces: Option<String>,
+    /// The `videoSourcesAllowed` property.
+    pub video_sources_allowed: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<ReplacesAudioVideoLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +22,9 @@ pub struct ReplacesAudioVideo {
 
 ucwa_runtime::impl_serde!(ReplacesAudioVideo {
     rel,
+    state,
+    supports_replaces: "supportsReplaces",
+    video_sources_allowed: "videoSourcesAllowed",
     links: "_links",
     ..extra
 });

@@ -8,6 +8,8 @@ use ucwa_runtime::prelude::*;
 pub struct ReplacesPhoneAudio {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `state` property.
+    pub state: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<ReplacesPhoneAudioLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +18,7 @@ pub struct ReplacesPhoneAudio {
 
 ucwa_runtime::impl_serde!(ReplacesPhoneAudio {
     rel,
+    state,
     links: "_links",
     ..extra
 });

@@ -8,6 +8,10 @@ use ucwa_runtime::prelude::*;
 pub struct ResumeAudioVideo {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `direction` property.
+    pub direction: Option<String>,
+    /// The `operationId` property.
+    pub operation_id: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<ResumeAudioVideoLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +20,8 @@ pub struct ResumeAudioVideo {
 
 ucwa_runtime::impl_serde!(ResumeAudioVideo {
     rel,
+    direction,
+    operation_id: "operationId",
     links: "_links",
     ..extra
 });

@@ -9,6 +9,8 @@ use super::MyContactsAndGroupsSubscription;
 pub struct StartOrRefreshSubscriptionToContactsAndGroups {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `state` property.
+    pub state: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<StartOrRefreshSubscriptionToContactsAndGroupsLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -17,6 +19,7 @@ pub struct StartOrRefreshSubscriptionToContactsAndGroups {
 
 ucwa_runtime::impl_serde!(StartOrRefreshSubscriptionToContactsAndGroups {
     rel,
+    state,
     links: "_links",
     ..extra
 });

@@ -9,6 +9,8 @@ use super::PresenceSubscription;
 pub struct SubscribeToGroupPresence {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `id` property.
+    pub id: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<SubscribeToGroupPresenceLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -17,6 +19,7 @@ pub struct SubscribeToGroupPresence {
 
 ucwa_runtime::impl_serde!(SubscribeToGroupPresence {
     rel,
+    id,
     links: "_links",
     ..extra
 });

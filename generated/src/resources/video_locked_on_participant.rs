@@ -8,6 +8,26 @@ use ucwa_runtime::prelude::*;
 pub struct VideoLockedOnParticipant {
     /// The rel as the server sent it; usually the documented one.
     pub rel: Option<String>,
+    /// The `anonymous` property.
+    pub anonymous: Option<bool>,
+    /// The `inLobby` property.
+    pub in_lobby: Option<bool>,
+    /// The `local` property.
+    pub local: Option<bool>,
+    /// The `name` property.
+    pub name: Option<String>,
+    /// The `organizer` property.
+    pub organizer: Option<bool>,
+    /// The `otherPhoneNumber` property.
+    pub other_phone_number: Option<String>,
+    /// The `role` property.
+    pub role: Option<String>,
+    /// The `sourceNetwork` property.
+    pub source_network: Option<String>,
+    /// The `uri` property.
+    pub uri: Option<String>,
+    /// The `workPhoneNumber` property.
+    pub work_phone_number: Option<String>,
     /// The links of this resource (`_links`).
     pub links: Option<VideoLockedOnParticipantLinks>,
     /// Properties this version of the docs does not list, kept so that encoding gives them back.
@@ -16,6 +36,16 @@ pub struct VideoLockedOnParticipant {
 
 ucwa_runtime::impl_serde!(VideoLockedOnParticipant {
     rel,
+    anonymous,
+    in_lobby: "inLobby",
+    local,
+    name,
+    organizer,
+    other_phone_number: "otherPhoneNumber",
+    role,
+    source_network: "sourceNetwork",
+    uri,
+    work_phone_number: "workPhoneNumber",
     links: "_links",
     ..extra
 });
@@ -43,7 +73,15 @@ impl VideoLockedOnParticipant {
 
 impl Resource for VideoLockedOnParticipant {
     const REL: &'static str = "videoLockedOnParticipant";
-    const XML_SHAPE: &'static Shape = &Shape::EMPTY;
+    const XML_SHAPE: &'static Shape = &Shape {
+        properties: &[
+            ("anonymous", Scalar::Bool),
+            ("inLobby", Scalar::Bool),
+            ("local", Scalar::Bool),
+            ("organizer", Scalar::Bool),
+        ],
+        ..Shape::EMPTY
+    };
     const OPERATIONS: &'static [OperationInfo] = &[
         OperationInfo {
             description: "Returns a representation of the participant on whom the video spotlight is locked in an onlineMeeting.",

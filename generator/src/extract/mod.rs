@@ -21,6 +21,7 @@ pub mod run_together;
 pub mod samples;
 pub mod shapes;
 pub mod text;
+pub mod transcripts;
 pub mod types;
 pub mod vocabulary;
 

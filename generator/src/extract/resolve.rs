@@ -3,11 +3,12 @@
 //! is extracted; the result depends only on the documents, not their order.
 
 use super::shapes;
+use super::transcripts::Transcripts;
 use super::types::enum_named_in;
 use crate::schema::{Document, Kind, TypeRef};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub fn across(documents: &mut [Document]) {
+pub fn across(documents: &mut [Document], transcripts: &Transcripts) {
     let resources = ResourceNames::of(documents);
     let enumerations: BTreeSet<String> = documents
         .iter()
@@ -34,7 +35,11 @@ pub fn across(documents: &mut [Document]) {
             }
         }
         // After the enumeration names: a list in a sample is weaker evidence.
-        shapes::from_samples(document);
+        let name = document.name.clone();
+        let observed: Vec<(&serde_json::Value, &str)> = transcripts
+            .bodies_of(|rel| resources.named(rel), &name)
+            .collect();
+        shapes::from_samples(document, &observed);
         for embedded in document.embedded.iter_mut() {
             embedded.target = resources.named(&embedded.rel);
         }
@@ -116,7 +121,7 @@ mod tests {
             ..Link::default()
         });
         let mut documents = vec![page, resource("participant")];
-        across(&mut documents);
+        across(&mut documents, &Transcripts::default());
         let targets: Vec<Option<&str>> = documents[0]
             .links
             .iter()
@@ -152,7 +157,7 @@ mod tests {
             ..Document::default()
         };
         let mut documents = vec![page, enumeration];
-        across(&mut documents);
+        across(&mut documents, &Transcripts::default());
         let types: Vec<Option<String>> = documents[0]
             .properties
             .iter()
@@ -186,7 +191,7 @@ mod tests {
             ..crate::schema::Operation::default()
         }];
         let mut documents = vec![page, resource("me"), resource("Me"), resource("contact")];
-        across(&mut documents);
+        across(&mut documents, &Transcripts::default());
         let links: Vec<Option<&str>> = documents[0]
             .links
             .iter()

@@ -10,16 +10,22 @@ use crate::schema::{ArrayRel, Direction, Document, Embedded, Example, SampleForm
 use serde_json::Value;
 
 /// Records the embedded rels, the array rels and the untyped list properties
-/// that the page's valid response samples show. Runs after every other kind
-/// of type evidence: a property already typed keeps its type.
-pub fn from_samples(document: &mut Document) {
+/// that the page's valid response samples show, then those the transcripts
+/// show for this resource (`observed`: bodies with where they were read).
+/// Runs after every other kind of type evidence: a property already typed
+/// keeps its type, and a fact the reference samples show keeps their source.
+pub fn from_samples(document: &mut Document, observed: &[(&Value, &str)]) {
     let mut embedded: Vec<Embedded> = Vec::new();
     let mut array_rels: Vec<ArrayRel> = Vec::new();
     let mut lists: Vec<(String, String)> = Vec::new();
-    for (example, origin) in responses(document, SampleFormat::Json) {
-        let Ok(value) = serde_json::from_str::<Value>(&example.body) else {
-            continue;
-        };
+    let samples: Vec<(Value, String)> = responses(document, SampleFormat::Json)
+        .filter_map(|(example, origin)| Some((serde_json::from_str(&example.body).ok()?, origin)))
+        .collect();
+    let transcripts: Vec<(Value, String)> = observed
+        .iter()
+        .map(|(body, origin)| ((*body).clone(), format!("transcript {origin}")))
+        .collect();
+    for (value, origin) in samples.iter().chain(&transcripts) {
         for key in ["_links", "_embedded"] {
             let Some(rels) = value.get(key).and_then(Value::as_object) else {
                 continue;
@@ -60,7 +66,93 @@ pub fn from_samples(document: &mut Document) {
     }
     document.embedded = embedded;
     document.array_rels = array_rels;
-    data_links(document);
+    let mut own = own_bodies(document);
+    own.extend(transcripts);
+    data_links(document, &own);
+    carried_members(document, &own);
+}
+
+/// Scalar members the bodies of this resource carry that no table lists
+/// (`etag` on `communication` and `contact`, needed for `If-Match`): typed
+/// properties with the body that shows each, recorded under `inferred`.
+/// Left out, they would only be reachable through `extra`. A member shown
+/// with two JSON types is noted and left to `extra`.
+fn carried_members(document: &mut Document, bodies: &[(Value, String)]) {
+    let mut found: Vec<(String, Option<TypeRef>, String)> = Vec::new();
+    let mut not_names: Vec<String> = Vec::new();
+    for (value, origin) in bodies {
+        for (name, item) in value.as_object().into_iter().flatten() {
+            let ty = match item {
+                Value::String(_) => TypeRef::String,
+                Value::Bool(_) => TypeRef::Boolean,
+                Value::Number(number) if number.is_f64() => TypeRef::Number,
+                Value::Number(_) => TypeRef::Integer,
+                _ => continue,
+            };
+            let listed = name.starts_with('_')
+                || name == "rel"
+                || document.properties.iter().any(|p| &p.name == name)
+                || document.links.iter().any(|l| &l.rel == name);
+            if listed {
+                continue;
+            }
+            if !looks_like_a_property_name(name) {
+                // `"4d221db7-...": "please pass this in a PUT request"` on
+                // communication: a key the server makes up, not a field.
+                if !not_names.contains(name) {
+                    not_names.push(name.clone());
+                }
+                continue;
+            }
+            match found.iter_mut().find(|(known, ..)| known == name) {
+                Some((_, seen, _)) if seen.as_ref() != Some(&ty) => *seen = None,
+                Some(_) => {}
+                None => found.push((name.clone(), Some(ty), origin.clone())),
+            }
+        }
+    }
+    let mut added = Vec::new();
+    let mut mixed = Vec::new();
+    for (name, ty, origin) in found {
+        let Some(ty) = ty else {
+            mixed.push(format!("`{name}`"));
+            continue;
+        };
+        added.push(format!("`{name}` ({origin})"));
+        document.properties.push(crate::schema::Property {
+            name,
+            description: String::new(),
+            type_source: Some(format!("{origin} carries it as {ty}")),
+            ty: Some(ty),
+        });
+    }
+    if !added.is_empty() {
+        document.inferred.push(format!(
+            "{}: not in the Properties table, but bodies of this resource carry them: typed properties",
+            added.join(", ")
+        ));
+    }
+    if !mixed.is_empty() {
+        document.inferred.push(format!(
+            "{}: carried by bodies of this resource with different JSON types: left to `extra`",
+            mixed.join(", ")
+        ));
+    }
+    if !not_names.is_empty() {
+        let shown: Vec<String> = not_names.iter().map(|name| format!("`{name}`")).collect();
+        document.inferred.push(format!(
+            "{}: carried by bodies of this resource, but not shaped like a property name (letters and digits, a letter first): left to `extra`",
+            shown.join(", ")
+        ));
+    }
+}
+
+/// UCWA's property names are camelCase words: an ASCII letter, then ASCII
+/// letters and digits.
+fn looks_like_a_property_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Rels the samples send under `_links` with a `data:` href (message text,
@@ -68,9 +160,9 @@ pub fn from_samples(document: &mut Document) {
 /// added with the sample that shows it, and a property of that name (the
 /// Properties table lists `plainMessage` on `message`) becomes the link,
 /// recorded under `inferred`: typed as a string it would never be filled.
-fn data_links(document: &mut Document) {
+fn data_links(document: &mut Document, bodies: &[(Value, String)]) {
     let mut found: Vec<(String, String)> = Vec::new();
-    for (value, origin) in own_bodies(document) {
+    for (value, origin) in bodies {
         let Some(rels) = value.get("_links").and_then(Value::as_object) else {
             continue;
         };
@@ -261,6 +353,112 @@ mod tests {
     }
 
     #[test]
+    fn scalar_members_no_table_lists_become_typed_properties_with_their_body() {
+        let mut document = Document {
+            name: "contact".into(),
+            properties: vec![Property {
+                name: "name".into(),
+                ..Property::default()
+            }],
+            links: vec![crate::schema::Link {
+                rel: "contactPhoto".into(),
+                ..crate::schema::Link::default()
+            }],
+            operations: vec![response(
+                Method::Get,
+                SampleFormat::Json,
+                r#"{"rel":"contact","name":"Alex","etag":"1486","count":3,"ratio":0.5,
+                    "local":true,"mixed":"a","nothing":null,"nested":{"a":1},
+                    "contactPhoto":"x","4d221db7-4af0":"made up","_links":{}}"#,
+                true,
+            )],
+            ..Document::default()
+        };
+        let transcript = serde_json::json!({"rel":"contact","mixed":2,"seen":"later"});
+        from_samples(&mut document, &[(&transcript, "GetAContact.md:12")]);
+        let added: Vec<(&str, String, &str)> = document
+            .properties
+            .iter()
+            .skip(1)
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.ty.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    p.type_source.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            added,
+            vec![
+                (
+                    "etag",
+                    "string".into(),
+                    "GET JSON response sample carries it as string"
+                ),
+                (
+                    "count",
+                    "integer".into(),
+                    "GET JSON response sample carries it as integer"
+                ),
+                (
+                    "ratio",
+                    "number".into(),
+                    "GET JSON response sample carries it as number"
+                ),
+                (
+                    "local",
+                    "boolean".into(),
+                    "GET JSON response sample carries it as boolean"
+                ),
+                (
+                    "seen",
+                    "string".into(),
+                    "transcript GetAContact.md:12 carries it as string"
+                ),
+            ]
+        );
+        // The listed property keeps its (absent) type; null, objects, links
+        // and made-up keys are not properties; a member of two types is noted.
+        assert_eq!(document.properties[0].ty, None);
+        assert_eq!(document.inferred.len(), 3, "{:?}", document.inferred);
+        assert!(document.inferred[1]
+            .starts_with("`mixed`: carried by bodies of this resource with different JSON types"));
+        assert!(document.inferred[2].starts_with("`4d221db7-4af0`: carried by bodies"));
+    }
+
+    #[test]
+    fn a_transcript_shows_embedded_and_array_rels_with_its_line() {
+        let mut document = page();
+        let transcript: Value = serde_json::from_str(
+            r#"{"rel":"conversation","_embedded":{"pinnedGroup":{"rel":"pinnedGroup"},"me":{}},
+                "_links":{"participant":[{"href":"/p"}],"message":{"href":"data:text/plain,Hi"}}}"#,
+        )
+        .unwrap();
+        from_samples(&mut document, &[(&transcript, "T.md:5")]);
+        let embedded: Vec<(&str, &str)> = document
+            .embedded
+            .iter()
+            .map(|e| (e.rel.as_str(), e.source.as_str()))
+            .collect();
+        // The reference sample's evidence for `me` is kept; the new rel has the transcript's.
+        assert_eq!(
+            embedded,
+            vec![
+                ("me", "GET JSON response sample"),
+                ("contact", "GET JSON response sample"),
+                ("pinnedGroup", "transcript T.md:5"),
+            ]
+        );
+        let message = document
+            .links
+            .iter()
+            .find(|l| l.rel == "message")
+            .expect("a data link");
+        assert_eq!(message.source, "transcript T.md:5 shows a data: href");
+    }
+
+    #[test]
     fn data_uri_links_are_links_even_where_the_tables_call_them_properties() {
         let mut document = Document {
             name: "message".into(),
@@ -297,7 +495,7 @@ mod tests {
             }],
             ..Document::default()
         };
-        from_samples(&mut document);
+        from_samples(&mut document, &[]);
         let properties: Vec<&str> = document
             .properties
             .iter()
@@ -335,7 +533,7 @@ mod tests {
     #[test]
     fn embedded_rels_and_array_rels_are_recorded_with_their_sample_in_page_order() {
         let mut document = page();
-        from_samples(&mut document);
+        from_samples(&mut document, &[]);
         let embedded: Vec<(&str, &str)> = document
             .embedded
             .iter()
@@ -355,7 +553,7 @@ mod tests {
     #[test]
     fn untyped_properties_a_sample_shows_as_a_list_become_lists_of_strings() {
         let mut document = page();
-        from_samples(&mut document);
+        from_samples(&mut document, &[]);
         let typed: Vec<(String, Option<&str>)> = document
             .properties
             .iter()
@@ -388,7 +586,7 @@ mod tests {
     #[test]
     fn the_recorded_facts_round_trip_through_yaml_exactly() {
         let mut document = page();
-        from_samples(&mut document);
+        from_samples(&mut document, &[]);
         document.embedded[0].target = Some("me".into());
         let text = document.to_yaml();
         let read = Document::from_yaml(&text).expect("reads back");
