@@ -943,6 +943,684 @@ pub fn decode_xml(
     AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
 }
 
+/// The hrefs the reference pages' samples show, each with the rel of the
+/// resource it leads to, as `(path, rel)` sorted: the path without scheme,
+/// host or query. Ids in them are the samples' own (`applications/192`);
+/// compare paths by shape, with ids as wildcards, to tell which resource
+/// an href no followed link names is.
+pub const SAMPLE_HREFS: &[(&str, &str)] = &[
+    ("//v1/applications", "applications"),
+    ("//v1/applications/833", "application"),
+    ("//v1/applications/833/batch", "batch"),
+    ("//v1/applications/833/communication", "communication"),
+    ("//v1/applications/833/communication/conversationLogs", "conversationLogs"),
+    ("//v1/applications/833/communication/conversations", "conversations"),
+    ("//v1/applications/833/communication/joinOnlineMeeting", "joinOnlineMeeting"),
+    ("//v1/applications/833/communication/makeMeAvailable", "makeMeAvailable"),
+    ("//v1/applications/833/communication/missedItems", "missedItems"),
+    ("//v1/applications/833/communication/startMessaging", "startMessaging"),
+    ("//v1/applications/833/communication/startOnlineMeeting", "startOnlineMeeting"),
+    ("//v1/applications/833/communication/startPhoneAudio", "startPhoneAudio"),
+    ("//v1/applications/833/contacts", "myContacts"),
+    ("//v1/applications/833/groups", "myGroups"),
+    ("//v1/applications/833/me", "me"),
+    ("//v1/applications/833/me/callForwardingSettings", "callForwardingSettings"),
+    ("//v1/applications/833/me/location", "location"),
+    ("//v1/applications/833/me/note", "note"),
+    ("//v1/applications/833/me/phones", "phones"),
+    ("//v1/applications/833/me/presence", "presence"),
+    ("//v1/applications/833/myGroupMemberships", "myGroupMemberships"),
+    ("//v1/applications/833/myPrivacyRelationships", "myPrivacyRelationships"),
+    ("//v1/applications/833/onlineMeetings", "onlineMeetings"),
+    ("//v1/applications/833/onlineMeetings/myOnlineMeetings", "myOnlineMeetings"),
+    (
+        "//v1/applications/833/onlineMeetings/myOnlineMeetings/318",
+        "myAssignedOnlineMeeting",
+    ),
+    (
+        "//v1/applications/833/onlineMeetings/onlineMeetingDefaultValues",
+        "onlineMeetingDefaultValues",
+    ),
+    (
+        "//v1/applications/833/onlineMeetings/onlineMeetingEligibleValues",
+        "onlineMeetingEligibleValues",
+    ),
+    (
+        "//v1/applications/833/onlineMeetings/onlineMeetingInvitationCustomization",
+        "onlineMeetingInvitationCustomization",
+    ),
+    (
+        "//v1/applications/833/onlineMeetings/onlineMeetingPolicies",
+        "onlineMeetingPolicies",
+    ),
+    (
+        "//v1/applications/833/onlineMeetings/phoneDialInInformation",
+        "phoneDialInInformation",
+    ),
+    ("//v1/applications/833/people", "people"),
+    (
+        "//v1/applications/833/people/myContactsAndGroupsSubscription",
+        "myContactsAndGroupsSubscription",
+    ),
+    ("//v1/applications/833/photo", "photo"),
+    ("//v1/applications/833/policies", "policies"),
+    (
+        "//v1/applications/833/presenceSubscriptionMemberships",
+        "presenceSubscriptionMemberships",
+    ),
+    ("//v1/applications/833/presenceSubscriptions", "presenceSubscriptions"),
+    ("//v1/applications/833/reportMyActivity", "reportMyActivity"),
+    ("//v1/applications/833/search", "search"),
+    ("//v1/applications/833/subscribedContacts", "subscribedContacts"),
+    ("/autodiscover/autodiscoverservice.svc/root", "root"),
+    ("/autodiscover/autodiscoverservice.svc/root/user", "user"),
+    ("/autodiscover/autodiscoverservice.svc/root/user/redirect", "redirect"),
+    ("/autodiscover/autodiscoverservice.svc/root/xframe", "xframe"),
+    ("/ucwa/v1/applications", "applications"),
+    ("/ucwa/v1/applications/192", "application"),
+    ("/ucwa/v1/applications/192/batch", "batch"),
+    ("/ucwa/v1/applications/192/communication", "communication"),
+    ("/ucwa/v1/applications/192/communication/addVideo", "addVideo"),
+    ("/ucwa/v1/applications/192/communication/audioVideoPolicies", "audioVideoPolicies"),
+    ("/ucwa/v1/applications/192/communication/conversationLogs", "conversationLogs"),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog",
+        "conversationLog",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudio",
+        "continueAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueAudioVideo",
+        "continueAudioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueMessaging",
+        "continueMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continuePhoneAudio",
+        "continuePhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/continueVideo",
+        "continueVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogRecipient",
+        "conversationLogRecipient",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts",
+        "conversationLogTranscripts",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript",
+        "conversationLogTranscript",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/audioTranscript",
+        "audioTranscript",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/errorTranscript",
+        "errorTranscript",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/conversationLogTranscript/messageTranscript",
+        "messageTranscript",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/conversationLogTranscripts/nextConversationLogTranscripts",
+        "nextConversationLogTranscripts",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversationLogs/conversationLog/markAsRead",
+        "markAsRead",
+    ),
+    ("/ucwa/v1/applications/192/communication/conversations", "conversations"),
+    ("/ucwa/v1/applications/192/communication/conversations/137", "conversation"),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/addParticipant",
+        "addParticipant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing",
+        "applicationSharing",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/applicationSharing/applicationSharer",
+        "applicationSharer",
+    ),
+    ("/ucwa/v1/applications/192/communication/conversations/137/attendees", "attendees"),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo",
+        "audioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudio",
+        "addAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/addAudioVideo",
+        "addAudioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession",
+        "audioVideoSession",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/publishCallQualityFeedback",
+        "publishCallQualityFeedback",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations",
+        "renegotiations",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/applicationSharingRenegotiation",
+        "applicationSharingRenegotiation",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation",
+        "audioVideoRenegotiation",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/answer",
+        "answer",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/audioVideoSession/renegotiations/audioVideoRenegotiation/dismiss",
+        "dismiss",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudio",
+        "escalateAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/escalateAudioVideo",
+        "escalateAudioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/replaceWithPhoneAudio",
+        "replaceWithPhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/reportMediaDiagnostics",
+        "reportMediaDiagnostics",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudio",
+        "stopAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopAudioVideo",
+        "stopAudioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/stopVideo",
+        "stopVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoFreeze",
+        "videoFreeze",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/audioVideo/videoLockedOnParticipant",
+        "videoLockedOnParticipant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/dataCollaboration",
+        "dataCollaboration",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/disableAudienceMuteLock",
+        "disableAudienceMuteLock",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/enableAudienceMuteLock",
+        "enableAudienceMuteLock",
+    ),
+    ("/ucwa/v1/applications/192/communication/conversations/137/leaders", "leaders"),
+    ("/ucwa/v1/applications/192/communication/conversations/137/lobby", "lobby"),
+    ("/ucwa/v1/applications/192/communication/conversations/137/messaging", "messaging"),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/addMessaging",
+        "addMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/disableAudienceMessaging",
+        "disableAudienceMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/enableAudienceMessaging",
+        "enableAudienceMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages",
+        "messages",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/165",
+        "message",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/messages/635",
+        "message",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/sendMessage",
+        "sendMessage",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/setIsTyping",
+        "setIsTyping",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/messaging/stopMessaging",
+        "stopMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting",
+        "onlineMeeting",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/295",
+        "localParticipant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/onlineMeeting/organizer",
+        "organizer",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants",
+        "participants",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/192",
+        "participant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196",
+        "participant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/admit",
+        "admit",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/demote",
+        "demote",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/eject",
+        "eject",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantApplicationSharing",
+        "participantApplicationSharing",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio",
+        "participantAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/muteAudio",
+        "muteAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantAudio/unmuteAudio",
+        "unmuteAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantDataCollaboration",
+        "participantDataCollaboration",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantMessaging",
+        "participantMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantPanoramicVideo",
+        "participantPanoramicVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo",
+        "participantVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/muteVideo",
+        "muteVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/participantVideo/unmuteVideo",
+        "unmuteVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/promote",
+        "promote",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/196/reject",
+        "reject",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/425",
+        "participant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/667",
+        "acceptedByParticipant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/678",
+        "failedDeliveryParticipant",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/831",
+        "from",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/participants/typingParticipants",
+        "typingParticipants",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/conversations/137/userAcknowledged",
+        "userAcknowledged",
+    ),
+    ("/ucwa/v1/applications/192/communication/conversations/343", "conversation"),
+    ("/ucwa/v1/applications/192/communication/invitations/146", "phoneAudioInvitation"),
+    ("/ucwa/v1/applications/192/communication/invitations/303", "participantInvitation"),
+    ("/ucwa/v1/applications/192/communication/invitations/507", "audioVideoInvitation"),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/507/acceptWithPhoneAudio",
+        "acceptWithPhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/507/sendProvisionalAnswer",
+        "sendProvisionalAnswer",
+    ),
+    ("/ucwa/v1/applications/192/communication/invitations/602", "messagingInvitation"),
+    ("/ucwa/v1/applications/192/communication/invitations/665/accept", "accept"),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/acceptWithAnswer",
+        "acceptWithAnswer",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation",
+        "audioVideoNegotiation",
+    ),
+    ("/ucwa/v1/applications/192/communication/invitations/665/cancel", "cancel"),
+    ("/ucwa/v1/applications/192/communication/invitations/665/decline", "decline"),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/derivedAudioVideo",
+        "derivedAudioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/derivedConversation",
+        "derivedConversation",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/derivedMessaging",
+        "derivedMessaging",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/derivedPhoneAudio",
+        "derivedPhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/replacesAudioVideo",
+        "replacesAudioVideo",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/replacesPhoneAudio",
+        "replacesPhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/711",
+        "onlineMeetingInvitation",
+    ),
+    ("/ucwa/v1/applications/192/communication/joinOnlineMeeting", "joinOnlineMeeting"),
+    ("/ucwa/v1/applications/192/communication/makeMeAvailable", "makeMeAvailable"),
+    ("/ucwa/v1/applications/192/communication/mediaRelay", "mediaRelay"),
+    ("/ucwa/v1/applications/192/communication/missedItems", "missedItems"),
+    ("/ucwa/v1/applications/192/communication/phoneAudio", "phoneAudio"),
+    (
+        "/ucwa/v1/applications/192/communication/phoneAudio/addPhoneAudio",
+        "addPhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/phoneAudio/holdPhoneAudio",
+        "holdPhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/phoneAudio/resumePhoneAudio",
+        "resumePhoneAudio",
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/phoneAudio/stopPhoneAudio",
+        "stopPhoneAudio",
+    ),
+    ("/ucwa/v1/applications/192/communication/replayMessage", "replayMessage"),
+    ("/ucwa/v1/applications/192/communication/session", "session"),
+    ("/ucwa/v1/applications/192/communication/startAudio", "startAudio"),
+    (
+        "/ucwa/v1/applications/192/communication/startAudioOnBehalfOfDelegator",
+        "startAudioOnBehalfOfDelegator",
+    ),
+    ("/ucwa/v1/applications/192/communication/startAudioVideo", "startAudioVideo"),
+    (
+        "/ucwa/v1/applications/192/communication/startAudioVideoOnBehalfOfDelegator",
+        "startAudioVideoOnBehalfOfDelegator",
+    ),
+    ("/ucwa/v1/applications/192/communication/startEmergencyCall", "startEmergencyCall"),
+    ("/ucwa/v1/applications/192/communication/startMessaging", "startMessaging"),
+    ("/ucwa/v1/applications/192/communication/startOnlineMeeting", "startOnlineMeeting"),
+    ("/ucwa/v1/applications/192/communication/startPhoneAudio", "startPhoneAudio"),
+    (
+        "/ucwa/v1/applications/192/communication/startPhoneAudioOnBehalfOfDelegator",
+        "startPhoneAudioOnBehalfOfDelegator",
+    ),
+    ("/ucwa/v1/applications/192/communication/startVideo", "startVideo"),
+    ("/ucwa/v1/applications/192/contacts", "groupContacts"),
+    ("/ucwa/v1/applications/192/contacts", "myContacts"),
+    ("/ucwa/v1/applications/192/groups", "myGroups"),
+    ("/ucwa/v1/applications/192/groups/addToContactList", "addToContactList"),
+    ("/ucwa/v1/applications/192/groups/defaultGroup", "defaultGroup"),
+    ("/ucwa/v1/applications/192/groups/delegatesGroup", "delegatesGroup"),
+    ("/ucwa/v1/applications/192/groups/delegatorsGroup", "delegatorsGroup"),
+    ("/ucwa/v1/applications/192/groups/distributionGroup", "distributionGroup"),
+    (
+        "/ucwa/v1/applications/192/groups/distributionGroup/expandDistributionGroup",
+        "expandDistributionGroup",
+    ),
+    ("/ucwa/v1/applications/192/groups/group", "group"),
+    ("/ucwa/v1/applications/192/groups/group/groupMemberships", "groupMemberships"),
+    (
+        "/ucwa/v1/applications/192/groups/group/subscribeToGroupPresence",
+        "subscribeToGroupPresence",
+    ),
+    ("/ucwa/v1/applications/192/groups/myOrganizationGroup", "myOrganizationGroup"),
+    ("/ucwa/v1/applications/192/groups/pinnedGroup", "pinnedGroup"),
+    ("/ucwa/v1/applications/192/groups/removeFromContactList", "removeFromContactList"),
+    ("/ucwa/v1/applications/192/me", "me"),
+    ("/ucwa/v1/applications/192/me/callForwardingSettings", "callForwardingSettings"),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings",
+        "immediateForwardSettings",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToContact",
+        "immediateForwardToContact",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToDelegates",
+        "immediateForwardToDelegates",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/immediateForwardSettings/immediateForwardToVoicemail",
+        "immediateForwardToVoicemail",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings",
+        "simultaneousRingSettings",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToContact",
+        "simultaneousRingToContact",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToDelegates",
+        "simultaneousRingToDelegates",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/simultaneousRingSettings/simultaneousRingToTeam",
+        "simultaneousRingToTeam",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/turnOffCallForwarding",
+        "turnOffCallForwarding",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings",
+        "unansweredCallSettings",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/resetUnansweredCallSettings",
+        "resetUnansweredCallSettings",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToContact",
+        "unansweredCallToContact",
+    ),
+    (
+        "/ucwa/v1/applications/192/me/callForwardingSettings/unansweredCallSettings/unansweredCallToVoicemail",
+        "unansweredCallToVoicemail",
+    ),
+    ("/ucwa/v1/applications/192/me/location", "location"),
+    ("/ucwa/v1/applications/192/me/note", "note"),
+    ("/ucwa/v1/applications/192/me/phones", "phones"),
+    ("/ucwa/v1/applications/192/me/phones/phone", "phone"),
+    ("/ucwa/v1/applications/192/me/phones/phone/changeNumber", "changeNumber"),
+    ("/ucwa/v1/applications/192/me/phones/phone/changeVisibility", "changeVisibility"),
+    ("/ucwa/v1/applications/192/me/presence", "presence"),
+    ("/ucwa/v1/applications/192/mediaPolicies", "mediaPolicies"),
+    ("/ucwa/v1/applications/192/mediaRelayAccessToken", "mediaRelayAccessToken"),
+    ("/ucwa/v1/applications/192/myGroupMemberships", "myGroupMemberships"),
+    (
+        "/ucwa/v1/applications/192/myGroupMemberships/myGroupMembership",
+        "myGroupMembership",
+    ),
+    ("/ucwa/v1/applications/192/myPrivacyRelationships", "myPrivacyRelationships"),
+    (
+        "/ucwa/v1/applications/192/myPrivacyRelationships/myPrivacyRelationship",
+        "myPrivacyRelationship",
+    ),
+    ("/ucwa/v1/applications/192/onlineMeetings", "onlineMeetings"),
+    ("/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings", "myOnlineMeetings"),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600",
+        "myAssignedOnlineMeeting",
+    ),
+    ("/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943", "myOnlineMeeting"),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions",
+        "onlineMeetingExtensions",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/943/onlineMeetingExtensions/onlineMeetingExtension",
+        "onlineMeetingExtension",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingDefaultValues",
+        "onlineMeetingDefaultValues",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingEligibleValues",
+        "onlineMeetingEligibleValues",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingInvitationCustomization",
+        "onlineMeetingInvitationCustomization",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/onlineMeetingPolicies",
+        "onlineMeetingPolicies",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation",
+        "phoneDialInInformation",
+    ),
+    (
+        "/ucwa/v1/applications/192/onlineMeetings/phoneDialInInformation/687",
+        "dialInRegion",
+    ),
+    ("/ucwa/v1/applications/192/people", "people"),
+    ("/ucwa/v1/applications/192/people/107", "to"),
+    ("/ucwa/v1/applications/192/people/151", "contact"),
+    ("/ucwa/v1/applications/192/people/169", "acceptedByContact"),
+    ("/ucwa/v1/applications/192/people/282", "contact"),
+    ("/ucwa/v1/applications/192/people/282/contactLocation", "contactLocation"),
+    ("/ucwa/v1/applications/192/people/282/contactNote", "contactNote"),
+    ("/ucwa/v1/applications/192/people/282/contactPhoto", "contactPhoto"),
+    ("/ucwa/v1/applications/192/people/282/contactPresence", "contactPresence"),
+    (
+        "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship",
+        "contactPrivacyRelationship",
+    ),
+    (
+        "/ucwa/v1/applications/192/people/282/contactPrivacyRelationship/resetContactPrivacyRelationship",
+        "resetContactPrivacyRelationship",
+    ),
+    (
+        "/ucwa/v1/applications/192/people/282/contactSupportedModalities",
+        "contactSupportedModalities",
+    ),
+    ("/ucwa/v1/applications/192/people/312", "delegator"),
+    ("/ucwa/v1/applications/192/people/444", "onBehalfOf"),
+    ("/ucwa/v1/applications/192/people/516", "contact"),
+    ("/ucwa/v1/applications/192/people/608", "contact"),
+    ("/ucwa/v1/applications/192/people/647", "contact"),
+    ("/ucwa/v1/applications/192/people/766", "transferredBy"),
+    ("/ucwa/v1/applications/192/people/776", "forwardedBy"),
+    ("/ucwa/v1/applications/192/people/816", "contact"),
+    (
+        "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription",
+        "myContactsAndGroupsSubscription",
+    ),
+    (
+        "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/startOrRefreshSubscriptionToContactsAndGroups",
+        "startOrRefreshSubscriptionToContactsAndGroups",
+    ),
+    (
+        "/ucwa/v1/applications/192/people/myContactsAndGroupsSubscription/stopSubscriptionToContactsAndGroups",
+        "stopSubscriptionToContactsAndGroups",
+    ),
+    ("/ucwa/v1/applications/192/photo", "photo"),
+    ("/ucwa/v1/applications/192/policies", "policies"),
+    ("/ucwa/v1/applications/192/presenceSubscription", "presenceSubscription"),
+    (
+        "/ucwa/v1/applications/192/presenceSubscription/addToPresenceSubscription",
+        "addToPresenceSubscription",
+    ),
+    ("/ucwa/v1/applications/192/presenceSubscription/memberships", "memberships"),
+    (
+        "/ucwa/v1/applications/192/presenceSubscriptionMemberships",
+        "presenceSubscriptionMemberships",
+    ),
+    (
+        "/ucwa/v1/applications/192/presenceSubscriptionMemberships/ads-bes2asd,john@contoso.com",
+        "presenceSubscriptionMembership",
+    ),
+    ("/ucwa/v1/applications/192/presenceSubscriptions", "presenceSubscriptions"),
+    ("/ucwa/v1/applications/192/reportMyActivity", "reportMyActivity"),
+    ("/ucwa/v1/applications/192/reportMyNetwork", "reportMyNetwork"),
+    ("/ucwa/v1/applications/192/search", "search"),
+    ("/ucwa/v1/applications/192/subscribedContacts", "subscribedContacts"),
+    ("/ucwa/v1/applications/appId/events", "events"),
+];
+
 /// The typed operation `method` on the resource with this rel, chosen at run time:
 /// what [`build_request`] and [`read_response`] use. Unknown rels, and methods the
 /// page does not document (or OPTIONS), are errors that say which.

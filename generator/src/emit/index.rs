@@ -93,6 +93,9 @@ impl<'a> Index<'a> {
             }))
             .chain(std::iter::once_with(move || Segment::Items(self.aliases())))
             .chain(std::iter::once_with(move || {
+                Segment::Items(self.sample_hrefs())
+            }))
+            .chain(std::iter::once_with(move || {
                 Segment::Items(self.operations())
             }))
             .chain(std::iter::once_with(
@@ -180,6 +183,23 @@ impl<'a> Index<'a> {
                     Some(decoded)
                 }
             }
+        }
+    }
+
+    /// `SAMPLE_HREFS`: which resource each href of the samples leads to.
+    fn sample_hrefs(&self) -> TokenStream {
+        let pairs = self
+            .0
+            .sample_hrefs
+            .iter()
+            .map(|(path, rel)| quote! { (#path, #rel), });
+        quote! {
+            /// The hrefs the reference pages' samples show, each with the rel of the
+            /// resource it leads to, as `(path, rel)` sorted: the path without scheme,
+            /// host or query. Ids in them are the samples' own (`applications/192`);
+            /// compare paths by shape, with ids as wildcards, to tell which resource
+            /// an href no followed link names is.
+            pub const SAMPLE_HREFS: &[(&str, &str)] = &[#(#pairs)*];
         }
     }
 

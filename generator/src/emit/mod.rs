@@ -12,6 +12,7 @@
 
 mod docs;
 mod exchanges;
+mod hrefs;
 mod index;
 mod json_schema;
 pub mod model;

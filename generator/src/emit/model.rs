@@ -22,6 +22,8 @@ pub struct Model {
     pub enums: Vec<Enumeration>,
     /// Every subcode the pages document, for the crate's `ErrorSubcode`.
     pub subcodes: Vec<Member>,
+    /// `(path, rel)`: the hrefs the samples show and the resources they lead to.
+    pub sample_hrefs: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +269,7 @@ impl Model {
         }
         // Before any document is cleared; its error still comes after theirs.
         let subcodes = subcodes(&of(&resource_docs));
+        let sample_hrefs = super::hrefs::sample_hrefs(&of(&resource_docs));
         let lookup = TypeLookup::new(&resource_types, &enum_types);
         let mut kinds = Scope::with_reserved(RESERVED_VARIANTS);
         let mut resources = Vec::new();
@@ -281,6 +284,7 @@ impl Model {
             resources,
             enums,
             subcodes: subcodes?,
+            sample_hrefs,
         })
     }
 

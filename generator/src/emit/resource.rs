@@ -746,6 +746,7 @@ mod tests {
             resources: Vec::new(),
             enums: Vec::new(),
             subcodes: Vec::new(),
+            sample_hrefs: Vec::new(),
         };
         let resource = Resource {
             rel: "note".into(),

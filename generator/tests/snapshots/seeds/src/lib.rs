@@ -74,6 +74,18 @@ pub fn decode_xml(
     AnyResource::decode(rel, body, ucwa_runtime::Format::Xml)
 }
 
+/// The hrefs the reference pages' samples show, each with the rel of the
+/// resource it leads to, as `(path, rel)` sorted: the path without scheme,
+/// host or query. Ids in them are the samples' own (`applications/192`);
+/// compare paths by shape, with ids as wildcards, to tell which resource
+/// an href no followed link names is.
+pub const SAMPLE_HREFS: &[(&str, &str)] = &[
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation",
+        "audioVideoNegotiation",
+    ),
+];
+
 /// The typed operation `method` on the resource with this rel, chosen at run time:
 /// what [`build_request`] and [`read_response`] use. Unknown rels, and methods the
 /// page does not document (or OPTIONS), are errors that say which.
