@@ -40,11 +40,16 @@
 //! **Accepting.** Where a documented request path has an id, the received
 //! segment must be the id that documented id is bound to; or, when it is not
 //! bound yet, an id handed out in that slot (the application, in
-//! `applications`), which binds it; or, when the mock has handed out no id in
-//! that slot yet, the documented id itself (the page starts from an object
-//! created before it, as SendAnIM served alone does), which is then handed
-//! out. Anything else is a mismatch naming the id the mock expects and saying
-//! that the received one was never handed out.
+//! `applications`), which binds it; or, outside `applications`, the
+//! documented id itself (the page starts from an object created before it,
+//! as SendAnIM served alone does, or names one beside those it creates, as a
+//! page in the middle of a flow does), which is then handed out. Anything
+//! else is a mismatch naming the id the mock expects and saying that the
+//! received one was never handed out.
+//!
+//! **One API, two schemes.** `/ucwa/oauth/v1/…` and `/ucwa/v1/…` are
+//! compared as the same path when they differ only there: a client follows
+//! the hrefs it was served, whichever scheme the page's request line shows.
 //!
 //! Two more things a client that follows hrefs does differently from a page:
 //! - **a path that names a link relation.** SendAnIM posts to
@@ -216,6 +221,28 @@ impl IdSlots {
             shown.push(segment);
         }
         positions
+    }
+}
+
+/// `path` with the authentication scheme's segment after `ucwa` dropped
+/// (`/ucwa/oauth/v1/…` → `/ucwa/v1/…`): one API under two schemes, and
+/// pages mix them.
+fn one_api(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let scheme = segments.windows(3).position(|w| {
+        w[0].eq_ignore_ascii_case("ucwa")
+            && w[1].eq_ignore_ascii_case("oauth")
+            && w[2].eq_ignore_ascii_case("v1")
+    });
+    match scheme {
+        Some(at) => segments
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != at + 1)
+            .map(|(_, segment)| *segment)
+            .collect::<Vec<_>>()
+            .join("/"),
+        None => path.to_string(),
     }
 }
 
@@ -678,10 +705,18 @@ impl IdMap {
         documented: &str,
         received: &str,
     ) -> Result<Vec<Binding>, PathDifference> {
+        let (documented_api, received_api) = (one_api(documented), one_api(received));
         match self.compare_segments(documented, received) {
             Ok(bindings) => Ok(bindings),
             Err(difference) => self
                 .by_relation_name(documented, received)
+                .or_else(|| {
+                    // `/ucwa/oauth/v1/…` where the client followed a `/ucwa/v1/…` href, or back.
+                    let differs = documented_api != documented || received_api != received;
+                    differs
+                        .then(|| self.compare_segments(&documented_api, &received_api).ok())
+                        .flatten()
+                })
                 .ok_or(difference),
         }
     }
@@ -796,7 +831,10 @@ impl IdMap {
             .find(|id| id.eq_ignore_ascii_case(received))
         {
             return Ok(Some(binding(known)));
-        } else if !handed_out.is_empty() {
+        } else if !handed_out.is_empty() && !documented.eq_ignore_ascii_case(received) {
+            // The documented id itself stays acceptable: an object the page
+            // starts from, distinct from the ones handed out in its slot
+            // (a page in the middle of a flow names two conversations).
             return never(format!("an id handed out for the documented {documented}"));
         }
         if documented.eq_ignore_ascii_case(received) {
@@ -865,6 +903,37 @@ mod tests {
 
     fn ids() -> IdMap {
         IdMap::new(Arc::new(IdSlots::read(&Transcript::default())))
+    }
+
+    #[test]
+    fn one_api_drops_only_the_oauth_scheme_after_ucwa() {
+        assert_eq!(
+            one_api("/ucwa/oauth/v1/applications/7"),
+            "/ucwa/v1/applications/7"
+        );
+        assert_eq!(one_api("/UCWA/OAuth/V1/x"), "/UCWA/V1/x");
+        assert_eq!(
+            one_api("/ucwa/v1/applications/7"),
+            "/ucwa/v1/applications/7"
+        );
+        // Elsewhere `oauth` is a segment like any other.
+        assert_eq!(
+            one_api("/Autodiscover/root/oauth/user"),
+            "/Autodiscover/root/oauth/user"
+        );
+        let ids = IdMap::new(Arc::new(IdSlots::read(&Transcript::default())));
+        assert!(ids
+            .compare_path(
+                "/ucwa/oauth/v1/applications/7/me",
+                "/ucwa/v1/applications/7/me"
+            )
+            .is_ok());
+        assert!(ids
+            .compare_path(
+                "/ucwa/oauth/v1/applications/7/me",
+                "/ucwa/v2/applications/7/me"
+            )
+            .is_err());
     }
 
     #[test]
@@ -1004,12 +1073,15 @@ mod tests {
                 .map(|bindings| bindings.len()),
             Ok(1)
         );
+        // On the same page too: an object the page starts from (a page in
+        // the middle of a flow), sent as documented, beside the ones handed
+        // out; an id neither documented nor handed out is still refused.
         assert!(ids
             .compare_path(
                 "/a/applications/105/communication/conversations/77",
                 "/a/applications/105/communication/conversations/77",
             )
-            .is_err());
+            .is_ok());
         // The application stays the replay's one application.
         assert!(next_page
             .compare_path("/a/applications/102/me", "/a/applications/102/me")

@@ -108,6 +108,10 @@ pub enum RepairKind {
     ResponseInWords,
     /// "Same as the response for …": the earlier response to the same request is reused.
     ResponseByReference,
+    /// An answer shown with no request before it (a page that starts in the
+    /// middle of a flow): served to a `GET` of the href its own `self` link
+    /// names.
+    RequestFromSelf,
 }
 
 impl RepairKind {
@@ -140,6 +144,7 @@ impl RepairKind {
             RepairKind::ImpliedStatusLine => "implied-status-line",
             RepairKind::ResponseInWords => "response-in-words",
             RepairKind::ResponseByReference => "response-by-reference",
+            RepairKind::RequestFromSelf => "request-from-self",
         }
     }
 }

@@ -161,6 +161,41 @@ async fn answers_as_the_pages_write_them_are_read_and_named() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_starts_in_the_middle_of_a_flow_is_driven_by_href_shapes() {
+    // A DELETE no step links to (its resource from the href's shape in the
+    // samples, not from its last segment `a17c9e03`), an answer shown with no
+    // request (served to a GET of its own `self`), and a request under
+    // `/ucwa/oauth/v1/` for a resource served as `/ucwa/v1/`.
+    let path = fixture("mid_flow.md");
+    let report = run(std::slice::from_ref(&path)).await;
+    assert_eq!(not_ok(&report), Vec::<(String, String)>::new());
+    assert_eq!(report.summary(), "conformance: 3/3 steps ok");
+    let page = Page::read(&path).expect("the fixture");
+    let named: Vec<(usize, &str)> = page
+        .repairs
+        .iter()
+        .map(|repair| (repair.location.line, repair.kind.name()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (22, "response-in-words"),
+            (30, "request-from-self"),
+            (54, "response-in-words"),
+        ]
+    );
+    let requests: Vec<String> = page.steps.iter().map(|step| step.summary()).collect();
+    assert_eq!(
+        requests,
+        [
+            "DELETE /ucwa/oauth/v1/applications/101/communication/conversations/a17c9e03",
+            "GET /ucwa/v1/applications/101/communication/conversations/b8e5a1c2",
+            "DELETE /ucwa/oauth/v1/applications/101/communication/conversations/b8e5a1c2",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
     let report = run(&[fixture("conform_findings.md")]).await;
     let found = not_ok(&report);
@@ -171,7 +206,7 @@ async fn what_is_not_ok_is_a_mismatch_or_skipped_with_the_reason() {
         ("conform_findings.md:52", "ok (no documented answer)"),
         ("conform_findings.md:66", "skipped: no typed operation for it: `me` documents no OPTIONS operation"),
         ("conform_findings.md:77", "skipped: UCWA documents no PATCH operation"),
-        ("conform_findings.md:88", "skipped: no typed operation for it: no resource has the rel `latest`"),
+        ("conform_findings.md:88", "skipped: no served link leads to it, its answer names no rel, and no sample or page shows an href of its shape"),
         ("conform_findings.md:102", "skipped: the documented body is damaged beyond repair"),
         ("conform_findings.md:116", "mismatch: the embedded note does not decode: JSON body: `message`"),
         ("conform_findings.md:131", "mismatch: the answer has a body (54 bytes) but no Content-Type"),

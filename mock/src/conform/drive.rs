@@ -2,6 +2,7 @@
 
 use super::links::Links;
 use super::plan::{self, Credentials, Plan, Role, SignIn, Start};
+use super::shapes::{HrefShapes, ResourceOf};
 use super::{Report, StepReport, Verdict};
 use crate::body::Body;
 use crate::ids::IdSlots;
@@ -71,8 +72,10 @@ pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
         ..MockConfig::default()
     };
     let mock = MockServer::start(transcript, config).await?;
+    let slots = IdSlots::read(mock.transcript());
     let mut run = Run {
-        slots: IdSlots::read(mock.transcript()),
+        shapes: HrefShapes::read(&slots, mock.transcript()),
+        slots,
         mock: &mock,
         links: Links::default(),
         session: None,
@@ -117,6 +120,8 @@ pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
 struct Run<'m> {
     mock: &'m MockServer,
     slots: IdSlots,
+    /// Which resource an href no served link names is, by its shape.
+    shapes: HrefShapes,
     links: Links,
     session: Option<Session>,
     /// Why sign-in failed, when it did.
@@ -553,13 +558,16 @@ impl Run<'_> {
                 rels.push(rel);
             }
         }
-        if let Some(last) = request.target.path.trim_end_matches('/').rsplit('/').next() {
-            let last = percent_encoding::percent_decode_str(last)
-                .decode_utf8_lossy()
-                .into_owned();
-            if !last.is_empty() && !rels.contains(&last) {
-                rels.push(last);
+        // Then the resource the href's shape is, never its last segment.
+        match self.shapes.resource_of(&self.slots, &request.target.path) {
+            ResourceOf::One(rel) if !rels.contains(&rel) => rels.push(rel),
+            ResourceOf::Ambiguous(candidates) if rels.is_empty() => {
+                return Err(Verdict::Skipped(format!(
+                    "no served link leads to it, and its href has the shape of several resources in the samples and pages: {}",
+                    candidates.join(", ")
+                )));
             }
+            _ => {}
         }
         let mut why_not = Vec::new();
         let found = rels
@@ -574,7 +582,7 @@ impl Run<'_> {
         let Some((rel, operation)) = found else {
             return Err(Verdict::Skipped(match why_not.is_empty() {
                 true => {
-                    "no served link leads to it, and neither its path nor its answer names a rel"
+                    "no served link leads to it, its answer names no rel, and no sample or page shows an href of its shape"
                         .into()
                 }
                 false => format!("no typed operation for it: {}", why_not.join("; ")),

@@ -41,7 +41,9 @@
 //! cannot be checked: the page documents no response and the client cannot
 //! send the request (a browser's sign-in), the
 //! step is not one the client's sign-in performs, no served link leads to it
-//! and neither its path nor its documented answer names a rel, the generated
+//! and neither its documented answer nor its href's shape names a resource
+//! (`shapes`: the shapes the reference samples and the run's pages show for
+//! each resource; several that fit equally are reported, not guessed), the generated
 //! crate has no typed operation for the method and rel, the documented body
 //! is damaged beyond repair, or there is no signed-in application for it.
 //!
@@ -51,6 +53,7 @@
 mod drive;
 mod links;
 mod plan;
+mod shapes;
 
 use crate::transcript::{Location, Transcript};
 use crate::Error;

@@ -297,6 +297,16 @@ impl Pairing {
     }
 
     fn response(&mut self, response: Response) {
+        // The prose already answered the request with another status ("a
+        // successful response is '204 No Content'"): this block answers
+        // something else, a request the page does not show.
+        let answered_in_words = self
+            .status_words
+            .as_ref()
+            .is_some_and(|(found, _)| found.status != response.status);
+        if answered_in_words {
+            self.finish_pending();
+        }
         self.after_response_label = false;
         self.response_words = None;
         self.status_words = None;
@@ -322,10 +332,40 @@ impl Pairing {
                 response: Some(response),
                 response_note: None,
             }),
-            None => {
-                let line = response.location.line;
-                self.skip(line, "a response with no request before it".into());
-            }
+            None => match self_href(&response.body) {
+                Some(href) => {
+                    let line = response.location.line;
+                    let target = message::parse_target(&href, None);
+                    self.note(
+                        line,
+                        RepairKind::RequestFromSelf,
+                        format!(
+                            "an answer with no request before it: served to GET {}, the href of its `self` link",
+                            target.path_and_query()
+                        ),
+                    );
+                    self.page.steps.push(Step {
+                        location: response.location.clone(),
+                        kind: StepKind::Command,
+                        request: Some(Request {
+                            location: response.location.clone(),
+                            method: "GET".into(),
+                            target,
+                            headers: Vec::new(),
+                            body: Body::Empty,
+                        }),
+                        response: Some(response),
+                        response_note: None,
+                    });
+                }
+                None => {
+                    let line = response.location.line;
+                    self.skip(
+                        line,
+                        "a response with no request before it, and no `self` link to tell which request it answers".into(),
+                    );
+                }
+            },
         }
     }
 
@@ -573,6 +613,18 @@ impl Pairing {
 
 /// An event channel body: JSON with a `sender` list or a `next`/`resync`
 /// link and nothing else, or XML whose root is `events`.
+/// The href of a JSON body's own `self` link, when it is a path or a URL.
+fn self_href(body: &Body) -> Option<String> {
+    let Body::Json(value) = body else {
+        return None;
+    };
+    let href = value.pointer("/_links/self/href")?.as_str()?;
+    let lower = href.to_ascii_lowercase();
+    let usable =
+        href.starts_with('/') || lower.starts_with("http://") || lower.starts_with("https://");
+    usable.then(|| href.to_string())
+}
+
 pub(crate) fn is_events_body(body: &Body) -> bool {
     match body {
         Body::Json(serde_json::Value::Object(members)) => {

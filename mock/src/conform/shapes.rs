@@ -1,0 +1,303 @@
+//! Which resource an href is, by its shape: for a request no served link
+//! leads to (a page that starts in the middle of a flow), the resource comes
+//! from the paths the reference samples (`ucwa::SAMPLE_HREFS`) and every
+//! page of the run show for each resource, never from the path's last
+//! segment (`…/presenceSubscriptions/97b6bd66` is a `presenceSubscription`,
+//! not a resource named `97b6bd66`).
+//!
+//! Shapes are compared from `applications` on (`/ucwa/v1/` and
+//! `/ucwa/oauth/v1/` are the same API), segment by segment, case-folded:
+//! an id the run's [`IdSlots`] know, or a segment that looks generated
+//! (digits, long hex, a SIP address), is a wildcard. The shape that matches
+//! with the most literal segments wins; several resources at that rank are
+//! an ambiguity, reported, not guessed.
+
+use crate::body::Body;
+use crate::ids::IdSlots;
+use crate::transcript::Transcript;
+use serde_json::Value;
+
+/// A segment of a known shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    /// An id: matches any one segment.
+    Any,
+}
+
+#[derive(Debug, Clone)]
+struct Known {
+    segments: Vec<Segment>,
+    rel: String,
+}
+
+/// What a path's shape says about its resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ResourceOf {
+    One(String),
+    /// Shapes of several resources match equally well.
+    Ambiguous(Vec<String>),
+    Unknown,
+}
+
+/// The shapes known for a run.
+#[derive(Debug, Default)]
+pub(crate) struct HrefShapes {
+    known: Vec<Known>,
+}
+
+impl HrefShapes {
+    /// The reference samples' hrefs, then every href the run's pages show
+    /// with the resource it leads to.
+    pub(crate) fn read(slots: &IdSlots, transcript: &Transcript) -> HrefShapes {
+        let mut pairs: Vec<(String, String)> = ucwa::SAMPLE_HREFS
+            .iter()
+            .map(|(path, rel)| (path.to_string(), rel.to_string()))
+            .collect();
+        for (_, step) in transcript.steps() {
+            if let Some(Body::Json(value)) = step.response.as_ref().map(|r| &r.body) {
+                hrefs_in(value, &mut pairs);
+            }
+        }
+        HrefShapes::from_pairs(slots, pairs)
+    }
+
+    fn from_pairs(slots: &IdSlots, pairs: Vec<(String, String)>) -> HrefShapes {
+        let mut known: Vec<Known> = Vec::new();
+        for (path, rel) in pairs {
+            let segments = pattern(slots, &path);
+            if !known.iter().any(|k| k.segments == segments && k.rel == rel) {
+                known.push(Known { segments, rel });
+            }
+        }
+        HrefShapes { known }
+    }
+
+    /// The resource of `path`, by the best-matching shapes.
+    pub(crate) fn resource_of(&self, slots: &IdSlots, path: &str) -> ResourceOf {
+        let asked = pattern(slots, path);
+        let mut best: Option<usize> = None;
+        let mut rels: Vec<String> = Vec::new();
+        for known in self
+            .known
+            .iter()
+            .filter(|k| k.segments.len() == asked.len())
+        {
+            let Some(literal) = matches(&known.segments, &asked) else {
+                continue;
+            };
+            match best {
+                Some(score) if literal < score => continue,
+                Some(score) if literal == score => {
+                    if !rels.contains(&known.rel) {
+                        rels.push(known.rel.clone());
+                    }
+                }
+                _ => {
+                    best = Some(literal);
+                    rels = vec![known.rel.clone()];
+                }
+            }
+        }
+        match rels.len() {
+            0 => ResourceOf::Unknown,
+            1 => ResourceOf::One(rels.remove(0)),
+            _ => {
+                rels.sort();
+                ResourceOf::Ambiguous(rels)
+            }
+        }
+    }
+}
+
+/// How many literal segments agree, when every segment matches.
+fn matches(known: &[Segment], asked: &[Segment]) -> Option<usize> {
+    let mut literal = 0;
+    for (known, asked) in known.iter().zip(asked) {
+        match (known, asked) {
+            (Segment::Any, _) => {}
+            (Segment::Literal(a), Segment::Literal(b)) if a == b => literal += 1,
+            _ => return None,
+        }
+    }
+    Some(literal)
+}
+
+/// A path's shape from `applications` on, ids as [`Segment::Any`].
+fn pattern(slots: &IdSlots, path: &str) -> Vec<Segment> {
+    let (_, shape) = slots.shape(path);
+    shape
+        .into_iter()
+        .map(
+            |segment| match segment == "*" || looks_generated(&segment) {
+                true => Segment::Any,
+                false => Segment::Literal(segment),
+            },
+        )
+        .collect()
+}
+
+/// A segment a server makes up, or a person's address: all digits, a long
+/// run of hex digits and dashes (a GUID, a shortened one), a SIP address.
+fn looks_generated(segment: &str) -> bool {
+    let all = |test: fn(char) -> bool| !segment.is_empty() && segment.chars().all(test);
+    all(|c| c.is_ascii_digit())
+        || (segment.len() >= 8
+            && all(|c| c.is_ascii_hexdigit() || c == '-')
+            && segment.chars().any(|c| c.is_ascii_digit()))
+        || segment.contains('@')
+}
+
+/// Every `(path, rel)` a documented body shows: a body's own `rel` with
+/// its `self` href, an event's `{rel, href}`, and a `_links` rel that is a
+/// resource's name.
+fn hrefs_in(value: &Value, into: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(members) => {
+            let rel = members.get("rel").and_then(Value::as_str);
+            let href = members.get("href").and_then(Value::as_str);
+            if let (Some(rel), Some(href)) = (rel, href) {
+                push(into, href, rel);
+            }
+            if let Some(links) = members.get("_links").and_then(Value::as_object) {
+                for (link_rel, item) in links {
+                    let resource = match (link_rel.as_str(), rel.filter(|_| href.is_none())) {
+                        ("self", Some(own)) => own,
+                        ("self", None) => continue,
+                        (other, _) => other,
+                    };
+                    let items = match item {
+                        Value::Array(items) => items.iter().collect(),
+                        item => vec![item],
+                    };
+                    for item in items {
+                        if let Some(href) = item.get("href").and_then(Value::as_str) {
+                            push(into, href, resource);
+                        }
+                    }
+                }
+            }
+            members.values().for_each(|member| hrefs_in(member, into));
+        }
+        Value::Array(items) => items.iter().for_each(|item| hrefs_in(item, into)),
+        _ => {}
+    }
+}
+
+/// Only for rels the generated crate knows as resources, and hrefs that are paths.
+fn push(into: &mut Vec<(String, String)>, href: &str, rel: &str) {
+    if matches!(ucwa::ResourceKind::from(rel), ucwa::ResourceKind::Other(_)) {
+        return;
+    }
+    let path = match href.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|at| &rest[at..]),
+        None => Some(href),
+    };
+    if let Some(path) = path.filter(|p| p.starts_with('/')) {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        into.push((path.to_string(), rel.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shapes(pairs: &[(&str, &str)]) -> (IdSlots, HrefShapes) {
+        let slots = IdSlots::read(&Transcript::default());
+        let pairs = pairs
+            .iter()
+            .map(|(p, r)| (p.to_string(), r.to_string()))
+            .collect();
+        let shapes = HrefShapes::from_pairs(&slots, pairs);
+        (slots, shapes)
+    }
+
+    #[test]
+    fn a_member_of_a_collection_is_its_resource_not_its_last_segment() {
+        let (slots, shapes) = shapes(&[
+            (
+                "/ucwa/v1/applications/192/people/presenceSubscriptions/ads-bes2asd",
+                "presenceSubscription",
+            ),
+            (
+                "/ucwa/v1/applications/192/people/presenceSubscriptions",
+                "presenceSubscriptions",
+            ),
+            ("/ucwa/v1/applications/192/people/282", "contact"),
+            ("/ucwa/v1/applications/192/people/contacts", "myContacts"),
+        ]);
+        let of = |path: &str| shapes.resource_of(&slots, path);
+        // Another id, another host, `/ucwa/oauth/v1/` instead of `/ucwa/v1/`.
+        assert_eq!(
+            of("https://fe2.contoso.com/ucwa/oauth/v1/applications/101/people/presenceSubscriptions/97b6bd66"),
+            ResourceOf::One("presenceSubscription".into())
+        );
+        assert_eq!(
+            of("/ucwa/oauth/v1/applications/101/people/presenceSubscriptions"),
+            ResourceOf::One("presenceSubscriptions".into())
+        );
+        // A literal beats a wildcard: `contacts` is not a contact's id.
+        assert_eq!(
+            of("/ucwa/v1/applications/7/people/contacts"),
+            ResourceOf::One("myContacts".into())
+        );
+        assert_eq!(
+            of("/ucwa/v1/applications/7/people/lenea@contoso.com"),
+            ResourceOf::One("contact".into())
+        );
+        assert_eq!(
+            of("/ucwa/v1/applications/7/nothing/here"),
+            ResourceOf::Unknown
+        );
+    }
+
+    #[test]
+    fn two_resources_of_one_shape_are_an_ambiguity() {
+        let (slots, shapes) = shapes(&[
+            (
+                "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/600",
+                "myOnlineMeeting",
+            ),
+            (
+                "/ucwa/v1/applications/192/onlineMeetings/myOnlineMeetings/601",
+                "onlineMeeting",
+            ),
+        ]);
+        assert_eq!(
+            shapes.resource_of(
+                &slots,
+                "/ucwa/v1/applications/1/onlineMeetings/myOnlineMeetings/9"
+            ),
+            ResourceOf::Ambiguous(vec!["myOnlineMeeting".into(), "onlineMeeting".into()])
+        );
+    }
+
+    #[test]
+    fn documented_bodies_give_their_own_rel_and_their_events_links() {
+        let body = serde_json::json!({
+            "rel": "contact",
+            "_links": {"self": {"href": "/ucwa/v1/applications/1/people/9"},
+                       "contactPhoto": {"href": "/ucwa/v1/applications/1/people/9/contactPhoto"},
+                       "notAResource": {"href": "/x"}},
+            "sender": [{"rel": "conversation", "href": "/ucwa/v1/applications/1/communication/conversations/4"}]
+        });
+        let mut pairs = Vec::new();
+        hrefs_in(&body, &mut pairs);
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            vec![
+                (
+                    "/ucwa/v1/applications/1/communication/conversations/4".to_string(),
+                    "conversation".to_string()
+                ),
+                ("/ucwa/v1/applications/1/people/9".into(), "contact".into()),
+                (
+                    "/ucwa/v1/applications/1/people/9/contactPhoto".into(),
+                    "contactPhoto".into()
+                ),
+            ]
+        );
+    }
+}
