@@ -46,6 +46,7 @@ mod replay;
 pub mod rereads;
 pub mod server;
 pub mod sessions;
+mod shapes;
 pub mod transcript;
 
 pub use body::Body;

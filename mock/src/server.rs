@@ -19,6 +19,7 @@ use crate::message::{header, is_events_path, Response};
 use crate::repair::Repair;
 use crate::replay::{Decision, Replay, Script, Unscripted};
 use crate::sessions::{SessionConfig, SessionCounts, Sessions};
+use crate::shapes::DefaultAnswers;
 use crate::transcript::{StepId, Transcript};
 use crate::Error;
 use bytes::Bytes;
@@ -75,6 +76,8 @@ pub(crate) struct Shared {
     pub sessions: Option<Sessions>,
     pub config: MockConfig,
     pub hosts: HostMap,
+    /// The plain answers for steps the pages show no answer for.
+    pub defaults: DefaultAnswers,
 }
 
 /// A running mock: its listeners, and what it has seen.
@@ -136,11 +139,12 @@ impl MockServer {
             None => None,
         };
         let shared = Arc::new(Shared {
-            script: Script::new(Replay::new(transcript.clone(), slots)),
+            script: Script::new(Replay::new(transcript.clone(), slots.clone())),
             sessions,
             hosts: HostMap {
                 bindings: bindings.clone(),
             },
+            defaults: DefaultAnswers::new(slots.clone(), &transcript),
             config,
         });
         let (stop, stopped) = watch::channel(false);
@@ -503,13 +507,13 @@ pub(crate) fn served_step(
             render(&response, &shared.hosts, &substitutions)
         }
         // No such step, or no documented response: say so.
-        _ => documented_response(&shared.hosts, &transcript, step, &substitutions),
+        _ => documented_response(shared, &transcript, step, &substitutions),
     }
 }
 
 /// A step's documented response, hosts and `substitutions` rewritten.
 pub(crate) fn documented_response(
-    hosts: &HostMap,
+    shared: &Shared,
     transcript: &Transcript,
     step: StepId,
     substitutions: &[(String, String)],
@@ -531,6 +535,20 @@ pub(crate) fn documented_response(
             .as_deref()
             .map(|note| format!(" (the page says: {note})"))
             .unwrap_or_default();
+        let default = documented.request.as_ref().and_then(|request| {
+            shared
+                .defaults
+                .answer(&request.method, &request.target.path)
+        });
+        if let Some((status, why)) = default {
+            tracing::info!(
+                "{location}: {summary}: the page documents no response; {why}: {status}"
+            );
+            let mut plain = http::Response::new(Full::new(Bytes::new()));
+            *plain.status_mut() =
+                http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::NO_CONTENT);
+            return plain;
+        }
         let message = format!("{location}: the page documents no response to {summary}{note}");
         tracing::warn!("{message}");
         return error_response(
@@ -542,7 +560,7 @@ pub(crate) fn documented_response(
         );
     };
     tracing::info!("{location}: {summary}: {}", response.status);
-    render(response, hosts, substitutions)
+    render(response, &shared.hosts, substitutions)
 }
 
 pub(crate) fn render(

@@ -378,7 +378,7 @@ impl Sessions {
             };
             let comparison = matching::compare(documented, received, &self.anonymous_ids);
             if comparison.differences.is_empty() && id != self.plan.grant {
-                return documented_response(&shared.hosts, &self.transcript, id, &[]);
+                return documented_response(shared, &self.transcript, id, &[]);
             }
             if closest
                 .as_ref()
@@ -496,7 +496,7 @@ impl Sessions {
     /// `401` for a token the mock does not know: the documented challenge, if any.
     fn unauthorized(&self, shared: &Shared) -> HttpResponse {
         match self.plan.challenge {
-            Some(step) => documented_response(&shared.hosts, &self.transcript, step, &[]),
+            Some(step) => documented_response(shared, &self.transcript, step, &[]),
             None => error_response(
                 401,
                 "Unauthorized",

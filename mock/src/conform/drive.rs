@@ -2,11 +2,11 @@
 
 use super::links::Links;
 use super::plan::{self, Credentials, Plan, Role, SignIn, Start};
-use super::shapes::{HrefShapes, ResourceOf};
 use super::{Report, StepReport, Verdict};
 use crate::body::Body;
 use crate::ids::IdSlots;
 use crate::message::{self, header, Request, Response, Target};
+use crate::shapes::{HrefShapes, ResourceOf};
 use crate::transcript::{Step, StepId, Transcript};
 use crate::{Error, MockConfig, MockServer, StepOutcome};
 use bytes::Bytes;

@@ -53,7 +53,6 @@
 mod drive;
 mod links;
 mod plan;
-mod shapes;
 
 use crate::transcript::{Location, Transcript};
 use crate::Error;

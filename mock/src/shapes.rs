@@ -1,5 +1,6 @@
 //! Which resource an href is, by its shape: for a request no served link
-//! leads to (a page that starts in the middle of a flow), the resource comes
+//! leads to (a page that starts in the middle of a flow), and for the mock's
+//! default answer to a step the page shows no answer for, the resource comes
 //! from the paths the reference samples (`ucwa::SAMPLE_HREFS`) and every
 //! page of the run show for each resource, never from the path's last
 //! segment (`…/presenceSubscriptions/97b6bd66` is a `presenceSubscription`,
@@ -107,6 +108,45 @@ impl HrefShapes {
                 ResourceOf::Ambiguous(rels)
             }
         }
+    }
+}
+
+/// What the mock answers to a step whose page shows no answer at all: a
+/// plain `204 No Content` where the schema's operation on the href's
+/// resource documents no response body (a POST action, a DELETE, a PUT);
+/// nothing where it documents one or is unknown, since a body cannot be
+/// made up.
+#[derive(Debug)]
+pub(crate) struct DefaultAnswers {
+    slots: std::sync::Arc<IdSlots>,
+    shapes: HrefShapes,
+}
+
+impl DefaultAnswers {
+    pub(crate) fn new(slots: std::sync::Arc<IdSlots>, transcript: &Transcript) -> DefaultAnswers {
+        let shapes = HrefShapes::read(&slots, transcript);
+        DefaultAnswers { slots, shapes }
+    }
+
+    /// The default status for `method` on `path`, and why; `None` when the
+    /// schema does not say that nothing comes back.
+    pub(crate) fn answer(&self, method: &str, path: &str) -> Option<(u16, String)> {
+        let method: ucwa_runtime::Method = method.parse().ok()?;
+        if method == ucwa_runtime::Method::Get {
+            return None;
+        }
+        let ResourceOf::One(rel) = self.shapes.resource_of(&self.slots, path) else {
+            return None;
+        };
+        let operation = ucwa::operation(&rel, method).ok()?;
+        let info = operation.info();
+        let documented = info.info?;
+        (info.output.is_none() && documented.response_body.is_empty()).then(|| {
+            (
+                204,
+                format!("the schema's {method} on `{rel}` documents no response body"),
+            )
+        })
     }
 }
 
