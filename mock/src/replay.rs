@@ -7,6 +7,11 @@
 //! documented before it has been served or skipped; the pending GET takes due
 //! event steps one at a time, in order.
 //!
+//! A `GET` that does not match the next step but matches one of the next
+//! few pending steps of the page, with only `GET`s between, is served as that
+//! step ([`Replay::get_ahead`]): a client reads a resource when an event names
+//! it, which may be before reads the page shows first.
+//!
 //! A request that does not match the next step is still not a mismatch when
 //! it is one a client makes on its own and the pages do not show: a re-read
 //! of a resource served before ([`crate::rereads`]), the `DELETE` of the
@@ -79,6 +84,8 @@ pub(crate) enum Unscripted {
 
 /// Substitutions are bounded: a client cannot grow them without limit.
 const MAX_SUBSTITUTIONS: usize = 256;
+/// Pending `GET` steps a request may be served as ahead of the next one.
+const MAX_GETS_AHEAD: usize = 4;
 
 impl Replay {
     pub fn new(transcript: Arc<Transcript>, slots: Arc<IdSlots>) -> Replay {
@@ -172,6 +179,9 @@ impl Replay {
             self.ids.bind(comparison.bindings, &received.authority);
             return Decision::Serve(id);
         }
+        if let Some(ahead) = self.get_ahead(index, received) {
+            return Decision::Serve(ahead);
+        }
         if let Some(decision) = self.unscripted(received) {
             return decision;
         }
@@ -184,6 +194,57 @@ impl Replay {
         };
         self.record(mismatch.clone());
         Decision::Mismatch(mismatch)
+    }
+
+    /// A `GET` the page documents a little later, served now: a client that
+    /// reads a resource as soon as an event names it may send the read
+    /// before requests the page shows first. Only over other `GET`s (a
+    /// read after a change documents the changed state) and at most
+    /// [`MAX_GETS_AHEAD`] steps; the step is then served, the skipped ones
+    /// stay expected.
+    fn get_ahead(&mut self, next: usize, received: &ReceivedRequest) -> Option<StepId> {
+        if received.method != "GET" {
+            return None;
+        }
+        let transcript = self.transcript.clone();
+        let page = self.order[next].0.page;
+        let is_get = |id: StepId| {
+            transcript
+                .step(id)
+                .and_then(|step| step.request.as_ref())
+                .is_some_and(|request| request.method.eq_ignore_ascii_case("GET"))
+        };
+        if !is_get(self.order[next].0) {
+            return None;
+        }
+        let mut looked = 0;
+        for index in next + 1..self.order.len() {
+            let (id, kind) = self.order[index];
+            if kind != StepKind::Command || self.outcomes[index] != StepOutcome::Pending {
+                continue;
+            }
+            looked += 1;
+            let documented = transcript.step(id)?.request.as_ref()?;
+            // Not into another page: its ids are bound afresh (IdMap::enter_page).
+            let same_page = id.page == page;
+            if looked > MAX_GETS_AHEAD
+                || !same_page
+                || !documented.method.eq_ignore_ascii_case("GET")
+            {
+                return None;
+            }
+            let comparison = matching::compare(documented, received, &self.ids);
+            if comparison.differences.is_empty() {
+                tracing::info!(step = %transcript.step(id)?.location, "a GET documented later, served before the steps the page shows first");
+                self.outcomes[index] = StepOutcome::Served;
+                for (documented, received) in comparison.learned {
+                    self.learn(documented, received);
+                }
+                self.ids.bind(comparison.bindings, &received.authority);
+                return Some(id);
+            }
+        }
+        None
     }
 
     /// A request a client makes on its own that the pages do not show, if `received` is one.
@@ -396,6 +457,79 @@ HTTP/1.1 204 No Content
             panic!()
         };
         assert_eq!(finished.step, None);
+    }
+
+    const READS: &str = "
+```
+GET https://h.example/me HTTP/1.1
+```
+
+```
+HTTP/1.1 200 OK
+
+{\"rel\":\"me\"}
+```
+
+```
+GET https://h.example/me/presence HTTP/1.1
+```
+
+```
+HTTP/1.1 200 OK
+
+{\"rel\":\"presence\"}
+```
+
+```
+POST https://h.example/me/note HTTP/1.1
+```
+
+```
+HTTP/1.1 204 No Content
+```
+
+```
+GET https://h.example/me/note HTTP/1.1
+```
+
+```
+HTTP/1.1 200 OK
+
+{\"rel\":\"note\"}
+```
+";
+
+    #[test]
+    fn a_get_documented_a_little_later_is_served_as_that_step_but_not_past_a_change() {
+        let transcript = Transcript::from_pages(vec![Page::parse("p.md", READS)]);
+        let slots = Arc::new(IdSlots::read(&transcript));
+        let mut replay = Replay::new(Arc::new(transcript), slots);
+        let get = |path: &str| ReceivedRequest {
+            method: "GET".into(),
+            ..post(path)
+        };
+        // Presence before me: served as its own step; me is still expected.
+        assert!(matches!(
+            replay.on_command(&get("/me/presence")),
+            Decision::Serve(StepId { page: 0, step: 1 })
+        ));
+        assert!(matches!(
+            replay.on_command(&get("/me")),
+            Decision::Serve(StepId { page: 0, step: 0 })
+        ));
+        // The note read comes after a change: not served ahead of it.
+        assert!(matches!(
+            replay.on_command(&get("/me/note")),
+            Decision::Mismatch(_)
+        ));
+        assert!(matches!(
+            replay.on_command(&post("/me/note")),
+            Decision::Serve(_)
+        ));
+        assert!(matches!(
+            replay.on_command(&get("/me/note")),
+            Decision::Serve(StepId { page: 0, step: 3 })
+        ));
     }
 
     #[test]

@@ -472,3 +472,31 @@ async fn odd_pages_end_in_time_with_every_step_reported() {
         );
     }
 }
+
+/// Issue 19 (5): the same page gives the same report on every run, whatever
+/// the scheduling of the event channel against the commands: 50 runs of
+/// each page with events, and of the page that starts in the middle of a
+/// flow, each report equal to the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_page_gives_the_same_report_fifty_times() {
+    const RUNS: usize = 50;
+    for name in ["conform_flow.md", "presence_events.md", "mid_flow.md"] {
+        let page = [fixture(name)];
+        let first = run(&page).await;
+        let shown = |report: &Report| -> Vec<String> {
+            let mut lines: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+            lines.push(report.summary());
+            lines
+        };
+        let expected = shown(&first);
+        for attempt in 1..RUNS {
+            let again = run(&page).await;
+            assert_eq!(
+                shown(&again),
+                expected,
+                "{name}: run {} of {RUNS} differs",
+                attempt + 1
+            );
+        }
+    }
+}
