@@ -500,3 +500,85 @@ async fn the_same_page_gives_the_same_report_fifty_times() {
         }
     }
 }
+
+/// Other renderings of the same pages (issue 19: the class, not the page):
+/// each shared page with its hrefs written under the other scheme
+/// (`/ucwa/v1/` for `/ucwa/oauth/v1/`), with its `200 OK` status lines
+/// dropped, and started in the middle (its first two blocks removed). The
+/// first two give the same verdicts as the page; none gives a mismatch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_renderings_of_the_shared_pages_conform_alike() {
+    let Some(dir) = shared_tasks() else { return };
+    let work = tempfile::tempdir().expect("tempdir");
+    let variants: [(&str, fn(&str) -> String); 3] = [
+        ("other-scheme", |text| {
+            text.lines()
+                .map(|line| match line.contains("\"href\"") {
+                    true => line.replace("/ucwa/oauth/v1/", "/ucwa/v1/"),
+                    false => line.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        ("no-200-lines", |text| {
+            text.lines()
+                .filter(|line| line.trim_end() != "HTTP/1.1 200 OK")
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        ("mid-flow", |text| {
+            // Drop the first two fenced blocks, fences included.
+            let (mut fences, mut kept) = (0, Vec::new());
+            for line in text.lines() {
+                let fence = line.trim_start().starts_with("```");
+                if fences < 4 && (fence || fences % 2 == 1) {
+                    fences += usize::from(fence);
+                    continue;
+                }
+                kept.push(line);
+            }
+            kept.join("\n")
+        }),
+    ];
+    let mut figures = Vec::new();
+    for (name, render) in variants {
+        let (mut ok, mut steps, mut mismatches) = (0, 0, Vec::new());
+        for page in TASK_PAGES {
+            let text = std::fs::read_to_string(dir.join(page)).expect("the page");
+            let variant = work.path().join(format!("{name}-{page}"));
+            let rendered = render(&text);
+            if Page::parse(page, &rendered).steps.is_empty() {
+                continue; // A short page started in the middle has nothing left.
+            }
+            std::fs::write(&variant, rendered).expect("the variant");
+            let report = run(std::slice::from_ref(&variant)).await;
+            if name != "mid-flow" {
+                // Lines move when lines are dropped: compare without numbers.
+                let unnumbered = |verdict: String| -> String {
+                    verdict.chars().filter(|c| !c.is_ascii_digit()).collect()
+                };
+                let verdicts: Vec<String> = not_ok(&report)
+                    .into_iter()
+                    .map(|(_, v)| unnumbered(v))
+                    .collect();
+                let original: Vec<String> = expected(&[page])
+                    .into_iter()
+                    .map(|(_, v)| unnumbered(v))
+                    .collect();
+                assert_eq!(verdicts, original, "{name} of {page}");
+            }
+            mismatches.extend(
+                report
+                    .steps
+                    .iter()
+                    .filter(|step| matches!(step.verdict, Verdict::Mismatch(_)))
+                    .map(|step| format!("{name}: {step}")),
+            );
+            ok += report.ok();
+            steps += report.steps.len();
+        }
+        figures.push(format!("{name}: {ok}/{steps} ok"));
+        assert_eq!(mismatches, Vec::<String>::new());
+    }
+    println!("{}", figures.join("; "));
+}
