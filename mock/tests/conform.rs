@@ -501,6 +501,9 @@ async fn the_same_page_gives_the_same_report_fifty_times() {
     }
 }
 
+/// A page rendered otherwise.
+type Rendering = fn(&str) -> String;
+
 /// Other renderings of the same pages (issue 19: the class, not the page):
 /// each shared page with its hrefs written under the other scheme
 /// (`/ucwa/v1/` for `/ucwa/oauth/v1/`), with its `200 OK` status lines
@@ -510,7 +513,7 @@ async fn the_same_page_gives_the_same_report_fifty_times() {
 async fn other_renderings_of_the_shared_pages_conform_alike() {
     let Some(dir) = shared_tasks() else { return };
     let work = tempfile::tempdir().expect("tempdir");
-    let variants: [(&str, fn(&str) -> String); 3] = [
+    let variants: [(&str, Rendering); 3] = [
         ("other-scheme", |text| {
             text.lines()
                 .map(|line| match line.contains("\"href\"") {
