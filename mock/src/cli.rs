@@ -164,7 +164,18 @@ fn init_tracing(default: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colours(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .try_init();
+}
+
+/// Colour codes only on a terminal, and never with `NO_COLOR` set to
+/// anything but the empty string (no-color.org): a log piped to a file or
+/// a CI log stays plain text.
+fn colours(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Error> {
@@ -247,4 +258,17 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
     );
     mock.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colours;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(colours(true, None));
+        assert!(colours(true, Some("".into())));
+        assert!(!colours(true, Some("1".into())));
+        assert!(!colours(false, None));
+    }
 }
