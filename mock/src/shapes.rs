@@ -30,6 +30,8 @@ enum Segment {
 struct Known {
     segments: Vec<Segment>,
     rel: String,
+    /// The href is the resource's own `self`, not a link to it under a role.
+    own: bool,
 }
 
 /// What a path's shape says about its resource.
@@ -51,9 +53,9 @@ impl HrefShapes {
     /// The reference samples' hrefs, then every href the run's pages show
     /// with the resource it leads to.
     pub(crate) fn read(slots: &IdSlots, transcript: &Transcript) -> HrefShapes {
-        let mut pairs: Vec<(String, String)> = ucwa::SAMPLE_HREFS
+        let mut pairs: Vec<(String, String, bool)> = ucwa::SAMPLE_HREFS
             .iter()
-            .map(|(path, rel)| (path.to_string(), rel.to_string()))
+            .map(|(path, rel, own)| (path.to_string(), rel.to_string(), *own))
             .collect();
         for (_, step) in transcript.steps() {
             if let Some(Body::Json(value)) = step.response.as_ref().map(|r| &r.body) {
@@ -63,12 +65,16 @@ impl HrefShapes {
         HrefShapes::from_pairs(slots, pairs)
     }
 
-    fn from_pairs(slots: &IdSlots, pairs: Vec<(String, String)>) -> HrefShapes {
+    fn from_pairs(slots: &IdSlots, pairs: Vec<(String, String, bool)>) -> HrefShapes {
         let mut known: Vec<Known> = Vec::new();
-        for (path, rel) in pairs {
+        for (path, rel, own) in pairs {
             let segments = pattern(slots, &path);
-            if !known.iter().any(|k| k.segments == segments && k.rel == rel) {
-                known.push(Known { segments, rel });
+            match known
+                .iter_mut()
+                .find(|k| k.segments == segments && k.rel == rel)
+            {
+                Some(seen) => seen.own |= own,
+                None => known.push(Known { segments, rel, own }),
             }
         }
         HrefShapes { known }
@@ -78,7 +84,7 @@ impl HrefShapes {
     pub(crate) fn resource_of(&self, slots: &IdSlots, path: &str) -> ResourceOf {
         let asked = pattern(slots, path);
         let mut best: Option<usize> = None;
-        let mut rels: Vec<String> = Vec::new();
+        let mut rels: Vec<(String, bool)> = Vec::new();
         for known in self
             .known
             .iter()
@@ -90,16 +96,28 @@ impl HrefShapes {
             match best {
                 Some(score) if literal < score => continue,
                 Some(score) if literal == score => {
-                    if !rels.contains(&known.rel) {
-                        rels.push(known.rel.clone());
+                    match rels.iter_mut().find(|(rel, _)| *rel == known.rel) {
+                        Some((_, own)) => *own |= known.own,
+                        None => rels.push((known.rel.clone(), known.own)),
                     }
                 }
                 _ => {
                     best = Some(literal);
-                    rels = vec![known.rel.clone()];
+                    rels = vec![(known.rel.clone(), known.own)];
                 }
             }
         }
+        // Of resources sharing a shape, the one whose own `self` it is wins
+        // over roles linking to it (`contact` over `to`, `acceptedByContact`).
+        let owners: Vec<&String> = rels
+            .iter()
+            .filter(|(_, own)| *own)
+            .map(|(rel, _)| rel)
+            .collect();
+        if rels.len() > 1 && owners.len() == 1 {
+            return ResourceOf::One(owners[0].clone());
+        }
+        let mut rels: Vec<String> = rels.into_iter().map(|(rel, _)| rel).collect();
         match rels.len() {
             0 => ResourceOf::Unknown,
             1 => ResourceOf::One(rels.remove(0)),
@@ -191,20 +209,21 @@ fn looks_generated(segment: &str) -> bool {
 /// Every `(path, rel)` a documented body shows: a body's own `rel` with
 /// its `self` href, an event's `{rel, href}`, and a `_links` rel that is a
 /// resource's name.
-fn hrefs_in(value: &Value, into: &mut Vec<(String, String)>) {
+fn hrefs_in(value: &Value, into: &mut Vec<(String, String, bool)>) {
     match value {
         Value::Object(members) => {
             let rel = members.get("rel").and_then(Value::as_str);
             let href = members.get("href").and_then(Value::as_str);
             if let (Some(rel), Some(href)) = (rel, href) {
-                push(into, href, rel);
+                push(into, href, rel, false);
             }
             if let Some(links) = members.get("_links").and_then(Value::as_object) {
                 for (link_rel, item) in links {
-                    let resource = match (link_rel.as_str(), rel.filter(|_| href.is_none())) {
-                        ("self", Some(own)) => own,
+                    let (resource, own) = match (link_rel.as_str(), rel.filter(|_| href.is_none()))
+                    {
+                        ("self", Some(own)) => (own, true),
                         ("self", None) => continue,
-                        (other, _) => other,
+                        (other, _) => (other, false),
                     };
                     let items = match item {
                         Value::Array(items) => items.iter().collect(),
@@ -212,7 +231,7 @@ fn hrefs_in(value: &Value, into: &mut Vec<(String, String)>) {
                     };
                     for item in items {
                         if let Some(href) = item.get("href").and_then(Value::as_str) {
-                            push(into, href, resource);
+                            push(into, href, resource, own);
                         }
                     }
                 }
@@ -225,7 +244,7 @@ fn hrefs_in(value: &Value, into: &mut Vec<(String, String)>) {
 }
 
 /// Only for rels the generated crate knows as resources, and hrefs that are paths.
-fn push(into: &mut Vec<(String, String)>, href: &str, rel: &str) {
+fn push(into: &mut Vec<(String, String, bool)>, href: &str, rel: &str, own: bool) {
     if matches!(ucwa::ResourceKind::from(rel), ucwa::ResourceKind::Other(_)) {
         return;
     }
@@ -235,7 +254,7 @@ fn push(into: &mut Vec<(String, String)>, href: &str, rel: &str) {
     };
     if let Some(path) = path.filter(|p| p.starts_with('/')) {
         let path = path.split(['?', '#']).next().unwrap_or_default();
-        into.push((path.to_string(), rel.to_string()));
+        into.push((path.to_string(), rel.to_string(), own));
     }
 }
 
@@ -243,11 +262,12 @@ fn push(into: &mut Vec<(String, String)>, href: &str, rel: &str) {
 mod tests {
     use super::*;
 
+    /// Pairs seen as a link to the resource (not its own `self`).
     fn shapes(pairs: &[(&str, &str)]) -> (IdSlots, HrefShapes) {
         let slots = IdSlots::read(&Transcript::default());
         let pairs = pairs
             .iter()
-            .map(|(p, r)| (p.to_string(), r.to_string()))
+            .map(|(p, r)| (p.to_string(), r.to_string(), false))
             .collect();
         let shapes = HrefShapes::from_pairs(&slots, pairs);
         (slots, shapes)
@@ -314,6 +334,30 @@ mod tests {
     }
 
     #[test]
+    fn of_resources_sharing_a_shape_the_one_whose_self_it_is_wins() {
+        let slots = IdSlots::read(&Transcript::default());
+        let pairs = [
+            ("/ucwa/v1/applications/192/people/282", "contact", true),
+            ("/ucwa/v1/applications/192/people/107", "to", false),
+            (
+                "/ucwa/v1/applications/192/people/169",
+                "acceptedByContact",
+                false,
+            ),
+        ]
+        .map(|(p, r, own)| (p.to_string(), r.to_string(), own))
+        .to_vec();
+        let shapes = HrefShapes::from_pairs(&slots, pairs);
+        assert_eq!(
+            shapes.resource_of(
+                &slots,
+                "/ucwa/oauth/v1/applications/1/people/lenea@contoso.com"
+            ),
+            ResourceOf::One("contact".into())
+        );
+    }
+
+    #[test]
     fn documented_bodies_give_their_own_rel_and_their_events_links() {
         let body = serde_json::json!({
             "rel": "contact",
@@ -330,12 +374,18 @@ mod tests {
             vec![
                 (
                     "/ucwa/v1/applications/1/communication/conversations/4".to_string(),
-                    "conversation".to_string()
+                    "conversation".to_string(),
+                    false
                 ),
-                ("/ucwa/v1/applications/1/people/9".into(), "contact".into()),
+                (
+                    "/ucwa/v1/applications/1/people/9".into(),
+                    "contact".into(),
+                    true
+                ),
                 (
                     "/ucwa/v1/applications/1/people/9/contactPhoto".into(),
-                    "contactPhoto".into()
+                    "contactPhoto".into(),
+                    false
                 ),
             ]
         );

@@ -9,11 +9,13 @@ use crate::schema::{Direction, Document, SampleFormat};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `(path, rel)` pairs, sorted and distinct: the path without scheme, host
-/// or query, the rel of the resource as the crate names resources. A link
-/// counts when its rel is a resource's, or the document's Links table names
-/// its target; a `self` link counts for the body's own `rel`.
-pub fn sample_hrefs(docs: &[&Document]) -> Vec<(String, String)> {
+/// `(path, rel, own)` triples, sorted and distinct: the path without
+/// scheme, host or query, the rel of the resource as the crate names
+/// resources, and whether the href is the resource's own (a body's `self`
+/// for its own `rel`) rather than a link to it under a role's rel (`to`,
+/// `acceptedByContact` to a contact's href). A link counts when its rel is
+/// a resource's, or the document's Links table names its target.
+pub fn sample_hrefs(docs: &[&Document]) -> Vec<(String, String, bool)> {
     let resources: BTreeSet<&str> = docs.iter().map(|d| d.name.as_str()).collect();
     let targets: BTreeMap<(&str, &str), &str> = docs
         .iter()
@@ -67,7 +69,7 @@ fn walk(
     value: &Value,
     resource_of: &dyn Fn(&str) -> Option<String>,
     resources: &BTreeSet<&str>,
-    into: &mut BTreeSet<(String, String)>,
+    into: &mut BTreeSet<(String, String, bool)>,
 ) {
     match value {
         Value::Object(members) => {
@@ -76,7 +78,7 @@ fn walk(
             // `{"rel": "contact", "href": "…"}` in an event's `link`, `in`, `sender`.
             if let (Some(rel), Some(href)) = (rel, href) {
                 if resources.contains(rel) {
-                    into.extend(path_of(href).map(|path| (path, rel.to_string())));
+                    into.extend(path_of(href).map(|path| (path, rel.to_string(), false)));
                 }
             }
             let own = rel
@@ -84,10 +86,10 @@ fn walk(
                 .filter(|rel| resources.contains(rel));
             if let Some(links) = members.get("_links").and_then(Value::as_object) {
                 for (link_rel, item) in links {
-                    let resource = match (link_rel.as_str(), own) {
-                        ("self", Some(own)) => Some(own.to_string()),
-                        ("self", None) => None,
-                        (other, _) => resource_of(other),
+                    let (resource, is_own) = match (link_rel.as_str(), own) {
+                        ("self", Some(own)) => (Some(own.to_string()), true),
+                        ("self", None) => (None, false),
+                        (other, _) => (resource_of(other), false),
                     };
                     let Some(resource) = resource else { continue };
                     let items = match item {
@@ -98,7 +100,7 @@ fn walk(
                         if let Some(path) =
                             item.get("href").and_then(Value::as_str).and_then(path_of)
                         {
-                            into.insert((path, resource.clone()));
+                            into.insert((path, resource.clone(), is_own));
                         }
                     }
                 }
@@ -172,17 +174,21 @@ mod tests {
         let contacts = doc("contacts", &[], "{}");
         let contact = doc("contact", &[], "{}");
         let pairs = sample_hrefs(&[&people, &contacts, &contact]);
-        let shown: Vec<(&str, &str)> = pairs
+        let shown: Vec<(&str, &str, bool)> = pairs
             .iter()
-            .map(|(p, r)| (p.as_str(), r.as_str()))
+            .map(|(p, r, own)| (p.as_str(), r.as_str(), *own))
             .collect();
         assert_eq!(
             shown,
             vec![
-                ("/ucwa/v1/applications/192/people", "people"),
-                ("/ucwa/v1/applications/192/people/282", "contact"),
-                ("/ucwa/v1/applications/192/people/283", "contact"),
-                ("/ucwa/v1/applications/192/people/contacts", "contacts"),
+                ("/ucwa/v1/applications/192/people", "people", true),
+                ("/ucwa/v1/applications/192/people/282", "contact", true),
+                ("/ucwa/v1/applications/192/people/283", "contact", false),
+                (
+                    "/ucwa/v1/applications/192/people/contacts",
+                    "contacts",
+                    false
+                ),
             ]
         );
     }

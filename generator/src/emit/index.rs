@@ -192,14 +192,15 @@ impl<'a> Index<'a> {
             .0
             .sample_hrefs
             .iter()
-            .map(|(path, rel)| quote! { (#path, #rel), });
+            .map(|(path, rel, own)| quote! { (#path, #rel, #own), });
         quote! {
             /// The hrefs the reference pages' samples show, each with the rel of the
-            /// resource it leads to, as `(path, rel)` sorted: the path without scheme,
-            /// host or query. Ids in them are the samples' own (`applications/192`);
-            /// compare paths by shape, with ids as wildcards, to tell which resource
-            /// an href no followed link names is.
-            pub const SAMPLE_HREFS: &[(&str, &str)] = &[#(#pairs)*];
+            /// resource it leads to, as `(path, rel, own)` sorted: the path without
+            /// scheme, host or query, and `own` when the href is the resource's own
+            /// `self` rather than a link to it under a role (`to`). Ids in them are the
+            /// samples' own (`applications/192`); compare paths by shape, with ids as
+            /// wildcards, to tell which resource an href no followed link names is.
+            pub const SAMPLE_HREFS: &[(&str, &str, bool)] = &[#(#pairs)*];
         }
     }
 

@@ -22,8 +22,9 @@ pub struct Model {
     pub enums: Vec<Enumeration>,
     /// Every subcode the pages document, for the crate's `ErrorSubcode`.
     pub subcodes: Vec<Member>,
-    /// `(path, rel)`: the hrefs the samples show and the resources they lead to.
-    pub sample_hrefs: Vec<(String, String)>,
+    /// `(path, rel, own)`: the hrefs the samples show, the resources they
+    /// lead to, and whether each is the resource's own `self`.
+    pub sample_hrefs: Vec<(String, String, bool)>,
 }
 
 #[derive(Debug, Clone)]

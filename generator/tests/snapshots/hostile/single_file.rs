@@ -940,16 +940,18 @@ pub fn decode_xml(
 }
 
 /// The hrefs the reference pages' samples show, each with the rel of the
-/// resource it leads to, as `(path, rel)` sorted: the path without scheme,
-/// host or query. Ids in them are the samples' own (`applications/192`);
-/// compare paths by shape, with ids as wildcards, to tell which resource
-/// an href no followed link names is.
-pub const SAMPLE_HREFS: &[(&str, &str)] = &[
-    ("/box", "Box"),
-    ("/self", "Self"),
-    ("/some", "Some"),
-    ("/type", "type"),
-    ("/vec", "Vec"),
+/// resource it leads to, as `(path, rel, own)` sorted: the path without
+/// scheme, host or query, and `own` when the href is the resource's own
+/// `self` rather than a link to it under a role (`to`). Ids in them are the
+/// samples' own (`applications/192`); compare paths by shape, with ids as
+/// wildcards, to tell which resource an href no followed link names is.
+pub const SAMPLE_HREFS: &[(&str, &str, bool)] = &[
+    ("/box", "Box", false),
+    ("/box", "Box", true),
+    ("/self", "Self", true),
+    ("/some", "Some", false),
+    ("/type", "type", true),
+    ("/vec", "Vec", true),
 ];
 
 /// The typed operation `method` on the resource with this rel, chosen at run time:

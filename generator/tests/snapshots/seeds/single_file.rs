@@ -264,14 +264,21 @@ pub fn decode_xml(
 }
 
 /// The hrefs the reference pages' samples show, each with the rel of the
-/// resource it leads to, as `(path, rel)` sorted: the path without scheme,
-/// host or query. Ids in them are the samples' own (`applications/192`);
-/// compare paths by shape, with ids as wildcards, to tell which resource
-/// an href no followed link names is.
-pub const SAMPLE_HREFS: &[(&str, &str)] = &[
+/// resource it leads to, as `(path, rel, own)` sorted: the path without
+/// scheme, host or query, and `own` when the href is the resource's own
+/// `self` rather than a link to it under a role (`to`). Ids in them are the
+/// samples' own (`applications/192`); compare paths by shape, with ids as
+/// wildcards, to tell which resource an href no followed link names is.
+pub const SAMPLE_HREFS: &[(&str, &str, bool)] = &[
     (
         "/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation",
         "audioVideoNegotiation",
+        false,
+    ),
+    (
+        "/ucwa/v1/applications/192/communication/invitations/665/audioVideoNegotiation",
+        "audioVideoNegotiation",
+        true,
     ),
 ];
 
