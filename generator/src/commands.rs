@@ -4,7 +4,6 @@
 
 use crate::emit::{self, CrateOptions};
 use crate::error::{Error, Warning};
-use crate::extract;
 use crate::output::{self, Contents, FileTree, StagedTree, Target};
 use crate::overrides::{Applied, Overrides};
 use crate::pipeline::{self, Extraction, Skipped};
@@ -24,7 +23,7 @@ pub fn extract(
     force: bool,
 ) -> Result<Extraction, Error> {
     let pages = pipeline::collect_pages(inputs)?;
-    let transcripts = extract::transcripts::read(transcripts)?;
+    let transcripts = pipeline::read_transcripts(transcripts)?;
     let extraction = pipeline::extract_pages(&pages, &transcripts);
     let mut staged = StagedTree::begin(Target {
         dir: out,
@@ -49,7 +48,7 @@ pub struct Sources<'a> {
     pub schema: Option<&'a Path>,
     pub pages: &'a [PathBuf],
     /// Task pages whose HTTP transcripts are evidence for the pages' shapes
-    /// (see [`extract::transcripts`]); used only with `pages`.
+    /// (see [`crate::extract::transcripts`]); used only with `pages`.
     pub transcripts: &'a [PathBuf],
     pub overrides: Option<&'a Path>,
 }
@@ -93,7 +92,7 @@ pub fn load(
     }
     if !sources.pages.is_empty() {
         inputs.extend(sources.pages.iter().filter(|p| p.is_dir()).cloned());
-        let transcripts = match extract::transcripts::read(sources.transcripts) {
+        let transcripts = match pipeline::read_transcripts(sources.transcripts) {
             Ok(transcripts) => transcripts,
             Err(error) => {
                 errors.push(error);

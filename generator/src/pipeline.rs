@@ -57,6 +57,38 @@ pub fn collect_pages(inputs: &[PathBuf]) -> Result<Vec<PagePath>, Error> {
     Ok(pages)
 }
 
+/// Reads the task pages of `inputs` as [`collect_pages`] finds them (only
+/// `*.md` in a directory: transcripts are code blocks), in path order, so
+/// the evidence does not depend on the order the file system lists them in.
+pub fn read_transcripts(inputs: &[PathBuf]) -> Result<Transcripts, Error> {
+    let mut transcripts = Transcripts::default();
+    for input in inputs {
+        for page in collect_pages(std::slice::from_ref(input))? {
+            let markdown = page
+                .path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+            if page.origin == Origin::Found && !markdown {
+                continue;
+            }
+            let bytes = fs::read(&page.path).map_err(|e| Error::io(&page.path, e))?;
+            let name = extract::transcripts::shown_name(input, &page.path);
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    extract::transcripts::read_page(&page.path, &name, &text, &mut transcripts)
+                }
+                Err(_) => transcripts.warnings.push(Warning {
+                    file: page.path.clone(),
+                    line: 1,
+                    message: "not UTF-8: this transcript is not used as evidence".into(),
+                }),
+            }
+            transcripts.files.push(page.path);
+        }
+    }
+    Ok(transcripts)
+}
+
 fn pages_under(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> {
     let listing = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in listing {

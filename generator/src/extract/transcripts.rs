@@ -8,8 +8,11 @@
 //! `data:` hrefs, which scalar members bodies carry. Only bodies that parse
 //! as strict JSON count; the others are named in one warning per page, so
 //! nothing is used or dropped unseen.
+//!
+//! No I/O here: [`crate::pipeline::read_transcripts`] finds and reads the
+//! pages, as it does the reference pages.
 
-use crate::error::{Error, Warning};
+use crate::error::Warning;
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -46,52 +49,9 @@ impl Transcripts {
     }
 }
 
-/// Reads every `*.md` page under each of `inputs` (a file stands for
-/// itself), in path order, so the evidence does not depend on the order
-/// the file system lists them in.
-pub fn read(inputs: &[PathBuf]) -> Result<Transcripts, Error> {
-    let mut transcripts = Transcripts::default();
-    for input in inputs {
-        let mut files = Vec::new();
-        if input.is_dir() {
-            markdown_under(input, &mut files)?;
-            files.sort();
-        } else {
-            files.push(input.clone());
-        }
-        for file in files {
-            let bytes = std::fs::read(&file).map_err(|source| Error::io(&file, source))?;
-            let name = shown_name(input, &file);
-            match String::from_utf8(bytes) {
-                Ok(text) => read_page(&file, &name, &text, &mut transcripts),
-                Err(_) => transcripts.warnings.push(Warning {
-                    file: file.clone(),
-                    line: 1,
-                    message: "not UTF-8: this transcript is not used as evidence".into(),
-                }),
-            }
-            transcripts.files.push(file);
-        }
-    }
-    Ok(transcripts)
-}
-
-fn markdown_under(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::io(dir, source))?;
-    for entry in entries {
-        let path = entry.map_err(|source| Error::io(dir, source))?.path();
-        if path.is_dir() {
-            markdown_under(&path, found)?;
-        } else if path.extension().is_some_and(|ext| ext == "md") {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// The page's name as the schema shows it: relative to the directory given,
 /// with `/`, so that the schema is the same on every machine.
-fn shown_name(input: &Path, file: &Path) -> String {
+pub fn shown_name(input: &Path, file: &Path) -> String {
     let relative = file
         .strip_prefix(input)
         .ok()
