@@ -265,17 +265,9 @@ pub(crate) fn attempt(text: &str) -> Attempt {
     let value = match reader.document() {
         Ok(value) => value,
         Err(error) => {
+            let (guessed, _) = reader.weighed();
             let mut suspects = reader.guessed_at();
             suspects.push(reader.pos);
-            suspects.sort_unstable();
-            let guessed = reader
-                .repairs
-                .iter()
-                .map(|r| guess_cost(r.kind))
-                .sum::<u32>()
-                + 2 * reader.unlisted as u32
-                + IMPLAUSIBLE_STRING_COST * reader.implausible.len() as u32
-                + layout::disagreement(&reader.layout).lines;
             suspects.extend_from_slice(&reader.implausible);
             suspects.sort_unstable();
             return Attempt {
@@ -301,11 +293,7 @@ pub(crate) fn attempt(text: &str) -> Attempt {
             guessed: 0,
         };
     }
-    let mut cost: u32 = reader.repairs.iter().map(|r| guess_cost(r.kind)).sum();
-    cost += IMPLAUSIBLE_STRING_COST * reader.implausible.len() as u32;
-    cost += 2 * reader.unlisted as u32;
-    let layout = layout::disagreement(&reader.layout);
-    cost += layout.lines;
+    let (cost, layout) = reader.weighed();
     let mut suspects = reader.guessed_at();
     suspects.extend(layout.turns);
     suspects.extend_from_slice(&reader.implausible);
@@ -423,6 +411,18 @@ impl Lenient<'_> {
             kind,
             detail: detail.into(),
         });
+    }
+
+    /// What the run guessed so far, weighed (see [`Attempt::cost`]): its
+    /// repairs, those past the listing bound, implausible strings and lines
+    /// the layout contradicts; and that layout disagreement.
+    fn weighed(&self) -> (u32, layout::Disagreement) {
+        let layout = layout::disagreement(&self.layout);
+        let cost = self.repairs.iter().map(|r| guess_cost(r.kind)).sum::<u32>()
+            + 2 * self.unlisted as u32
+            + IMPLAUSIBLE_STRING_COST * self.implausible.len() as u32
+            + layout.lines;
+        (cost, layout)
     }
 
     /// Where the run guessed (repairs that cost something), for the search.

@@ -172,11 +172,7 @@ impl Replay {
         self.ids.enter_page(id.page);
         let comparison = matching::compare(documented, received, &self.ids);
         if comparison.differences.is_empty() {
-            self.outcomes[index] = StepOutcome::Served;
-            for (documented, received) in comparison.learned {
-                self.learn(documented, received);
-            }
-            self.ids.bind(comparison.bindings, &received.authority);
+            self.serve_as(index, comparison, received);
             return Decision::Serve(id);
         }
         if let Some(ahead) = self.get_ahead(index, received) {
@@ -236,11 +232,7 @@ impl Replay {
             let comparison = matching::compare(documented, received, &self.ids);
             if comparison.differences.is_empty() {
                 tracing::info!(step = %transcript.step(id)?.location, "a GET documented later, served before the steps the page shows first");
-                self.outcomes[index] = StepOutcome::Served;
-                for (documented, received) in comparison.learned {
-                    self.learn(documented, received);
-                }
-                self.ids.bind(comparison.bindings, &received.authority);
+                self.serve_as(index, comparison, received);
                 return Some(id);
             }
         }
@@ -283,6 +275,21 @@ impl Replay {
             self.served.remember(value, &self.ids);
         }
         Some(response)
+    }
+
+    /// Marks the step at `index` served by `received`, keeping what the
+    /// comparison learned and the ids it bound.
+    fn serve_as(
+        &mut self,
+        index: usize,
+        comparison: matching::Comparison,
+        received: &ReceivedRequest,
+    ) {
+        self.outcomes[index] = StepOutcome::Served;
+        for (documented, received) in comparison.learned {
+            self.learn(documented, received);
+        }
+        self.ids.bind(comparison.bindings, &received.authority);
     }
 
     fn learn(&mut self, documented: String, received: String) {

@@ -91,6 +91,12 @@ pub struct MockServer {
 }
 
 impl MockServer {
+    /// The resource an href is by its shape ([`crate::shapes`]): what the
+    /// default answers use, shared with `conform` so the shapes are read once.
+    pub(crate) fn resource_of(&self, path: &str) -> crate::shapes::ResourceOf {
+        self.shared.defaults.resource_of(path)
+    }
+
     /// Binds one listener per documented host and starts serving `transcript`.
     pub async fn start(transcript: Transcript, config: MockConfig) -> Result<MockServer, Error> {
         if !config.listen.ip().is_loopback() {

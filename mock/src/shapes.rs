@@ -146,6 +146,11 @@ impl DefaultAnswers {
         DefaultAnswers { slots, shapes }
     }
 
+    /// The resource of `path` by its shape, with the replay's id slots.
+    pub(crate) fn resource_of(&self, path: &str) -> ResourceOf {
+        self.shapes.resource_of(&self.slots, path)
+    }
+
     /// The default status for `method` on `path`, and why; `None` when the
     /// schema does not say that nothing comes back.
     pub(crate) fn answer(&self, method: &str, path: &str) -> Option<(u16, String)> {
@@ -153,7 +158,7 @@ impl DefaultAnswers {
         if method == ucwa_runtime::Method::Get {
             return None;
         }
-        let ResourceOf::One(rel) = self.shapes.resource_of(&self.slots, path) else {
+        let ResourceOf::One(rel) = self.resource_of(path) else {
             return None;
         };
         let operation = ucwa::operation(&rel, method).ok()?;

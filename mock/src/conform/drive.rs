@@ -6,7 +6,7 @@ use super::{Report, StepReport, Verdict};
 use crate::body::Body;
 use crate::ids::IdSlots;
 use crate::message::{self, header, Request, Response, Target};
-use crate::shapes::{HrefShapes, ResourceOf};
+use crate::shapes::ResourceOf;
 use crate::transcript::{Step, StepId, Transcript};
 use crate::{Error, MockConfig, MockServer, StepOutcome};
 use bytes::Bytes;
@@ -72,10 +72,8 @@ pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
         ..MockConfig::default()
     };
     let mock = MockServer::start(transcript, config).await?;
-    let slots = IdSlots::read(mock.transcript());
     let mut run = Run {
-        shapes: HrefShapes::read(&slots, mock.transcript()),
-        slots,
+        slots: IdSlots::read(mock.transcript()),
         mock: &mock,
         links: Links::default(),
         session: None,
@@ -120,8 +118,6 @@ pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
 struct Run<'m> {
     mock: &'m MockServer,
     slots: IdSlots,
-    /// Which resource an href no served link names is, by its shape.
-    shapes: HrefShapes,
     links: Links,
     session: Option<Session>,
     /// Why sign-in failed, when it did.
@@ -559,7 +555,7 @@ impl Run<'_> {
             }
         }
         // Then the resource the href's shape is, never its last segment.
-        match self.shapes.resource_of(&self.slots, &request.target.path) {
+        match self.mock.resource_of(&request.target.path) {
             ResourceOf::One(rel) if !rels.contains(&rel) => rels.push(rel),
             ResourceOf::Ambiguous(candidates) if rels.is_empty() => {
                 return Err(Verdict::Skipped(format!(
