@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ucwa::enums::PreferredAvailability;
 use ucwa_client::{AuthError, Error, FormGrant, RetryPolicy, Session, SessionBuilder, Timeouts};
-use ucwa_mock::{MockConfig, MockServer, StepOutcome, Transcript};
+use ucwa_mock::{MockConfig, MockServer, StepKind, StepOutcome, Transcript};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -99,6 +99,25 @@ async fn within<T>(work: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(60), work)
         .await
         .expect("the example ends in time")
+}
+
+/// Waits, at most two seconds, until the event channel has taken every due
+/// event step: an example may return before its channel's next GET (the
+/// client reads events in the background), and a loaded machine delays it.
+async fn events_taken(mock: &MockServer) {
+    let pending_event = || {
+        mock.outcomes().into_iter().any(|(id, outcome)| {
+            outcome == StepOutcome::Pending
+                && mock
+                    .transcript()
+                    .step(id)
+                    .is_some_and(|step| step.kind == StepKind::Event)
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while pending_event() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// No mismatch, and every step served but those at `unserved` (`File.md:line`).
@@ -339,6 +358,7 @@ async fn subscribe_to_presence() -> Result<(), Failure> {
         .map(|presence| presence.availability.as_ref().map(ToString::to_string))
         .collect();
     assert_eq!(availability, [Some("Offline".to_string())]);
+    events_taken(&mock).await;
     assert_all_served(&mock, &[]);
     Ok(())
 }
