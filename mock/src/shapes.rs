@@ -158,16 +158,32 @@ impl DefaultAnswers {
         if method == ucwa_runtime::Method::Get {
             return None;
         }
-        let ResourceOf::One(rel) = self.resource_of(path) else {
-            return None;
+        let candidates = match self.resource_of(path) {
+            ResourceOf::One(rel) => vec![rel],
+            ResourceOf::Ambiguous(candidates) => candidates,
+            ResourceOf::Unknown => return None,
         };
-        let operation = ucwa::operation(&rel, method).ok()?;
-        let info = operation.info();
-        let documented = info.info?;
-        (info.output.is_none() && documented.response_body.is_empty()).then(|| {
+        // An href of several resources' shape: nothing comes back only when
+        // every one of them that has the operation says so.
+        let mut having = Vec::new();
+        for rel in &candidates {
+            let Ok(operation) = ucwa::operation(rel, method) else {
+                continue;
+            };
+            let info = operation.info();
+            let documented = info.info?;
+            if info.output.is_some() || !documented.response_body.is_empty() {
+                return None;
+            }
+            having.push(format!("`{rel}`"));
+        }
+        (!having.is_empty()).then(|| {
             (
                 204,
-                format!("the schema's {method} on `{rel}` documents no response body"),
+                format!(
+                    "the schema's {method} on {} documents no response body",
+                    having.join(", ")
+                ),
             )
         })
     }

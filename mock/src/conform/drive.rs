@@ -20,7 +20,9 @@ use ucwa_client::{
 };
 use ucwa_runtime::http::header::{HeaderValue, LOCATION};
 use ucwa_runtime::operation::{Answer, ReadInfo};
-use ucwa_runtime::{DynamicError, Format, Method, OperationRequest, Outcome, ResponseError};
+use ucwa_runtime::{
+    DynamicError, Format, Method, OperationRequest, Outcome, ResponseError, ResponseReader,
+};
 use url::Url;
 
 /// The client's bounds: every request and token request within `request`.
@@ -269,7 +271,11 @@ impl Run<'_> {
                 let served = self.mock.outcome(*id) == Some(StepOutcome::Served);
                 let verdict = if index < first {
                     Verdict::Skipped(match documented {
-                        None => NO_RESPONSE.into(),
+                        // A browser's step (an Azure AD sign-in page) or a
+                        // hop the client's discovery takes its own way.
+                        None => format!(
+                            "{NO_RESPONSE}, and it comes before the client's sign-in, which starts at line {first_line}"
+                        ),
                         Some(_) => not_the_clients(plan, first_line),
                     })
                 } else if Some(*id) == blamed {
@@ -319,7 +325,8 @@ impl Run<'_> {
         if let (Some(Body::Json(documented)), Ok(served)) =
             (documented, serde_json::to_value(&*application))
         {
-            self.links.learn(&documented, &served, &url);
+            self.links
+                .learn(&documented, &served, Some("application"), &url);
         }
     }
 
@@ -396,7 +403,9 @@ impl Run<'_> {
             return verdict;
         }
         let Some(documented) = &step.response else {
-            return Verdict::Skipped(format!("{NO_RESPONSE} (the mock answered the pending GET)"));
+            // The mock took the pending GET as this step: a match with
+            // nothing documented to check its answer against.
+            return Verdict::OkNoAnswer;
         };
         let response = match sent {
             Ok(response) => response,
@@ -414,7 +423,7 @@ impl Run<'_> {
                 self.links.events = url.join(next).ok();
             }
             if let Body::Json(documented) = &documented.body {
-                self.links.learn(documented, served, &url);
+                self.links.learn(documented, served, Some("events"), &url);
             }
         }
         match events_problem(response.body()) {
@@ -459,11 +468,13 @@ impl Run<'_> {
                 documented.status
             ));
         }
-        let outcome = match reader.read(&response) {
-            Ok(outcome) => outcome,
+        let (reader, outcome) = match read_as_any(reader, &prepared.alternatives, &response) {
+            Ok(read) => read,
             Err(error) => return Verdict::Mismatch(format!("the answer does not decode: {error}")),
         };
-        self.learn_response(documented, &response, &prepared.url, prepared.output);
+        let output = reader.info().output;
+        self.learn_response(documented, &response, &prepared.url, output);
+        self.learn_alternatives(documented, &response, &prepared.url, &prepared.alternatives);
         if let Some(problem) = unlabelled_body(&response) {
             return Verdict::Mismatch(problem);
         }
@@ -509,7 +520,7 @@ impl Run<'_> {
     ) {
         if let Body::Json(documented) = &documented.body {
             if let Ok(served) = serde_json::from_slice::<Value>(response.body()) {
-                self.links.learn(documented, &served, url);
+                self.links.learn(documented, &served, output, url);
             }
         }
         let served_location = response
@@ -522,6 +533,37 @@ impl Run<'_> {
             output,
         ) {
             self.links.add(rel, documented, served, url);
+        }
+    }
+
+    /// An answer read as one of several resources its href may be: its
+    /// `self` leads to each of them it also decodes as, so a later request
+    /// to it is tried as each (and a refusal names them all).
+    fn learn_alternatives(
+        &mut self,
+        documented: &Response,
+        response: &ucwa_runtime::http::Response<Bytes>,
+        url: &Url,
+        alternatives: &[(String, ResponseReader<Outcome<AnyResource>>)],
+    ) {
+        let own = |body: &Value| {
+            body.pointer("/_links/self/href")?
+                .as_str()
+                .map(str::to_owned)
+        };
+        let (Body::Json(documented), Ok(served)) = (
+            &documented.body,
+            serde_json::from_slice::<Value>(response.body()),
+        ) else {
+            return;
+        };
+        let (Some(documented), Some(served)) = (own(documented), own(&served)) else {
+            return;
+        };
+        for (rel, reader) in alternatives {
+            if reader.read(response).is_ok() {
+                self.links.add(rel, &documented, &served, url);
+            }
         }
     }
 
@@ -558,10 +600,7 @@ impl Run<'_> {
         match self.mock.resource_of(&request.target.path) {
             ResourceOf::One(rel) if !rels.contains(&rel) => rels.push(rel),
             ResourceOf::Ambiguous(candidates) if rels.is_empty() => {
-                return Err(Verdict::Skipped(format!(
-                    "no served link leads to it, and its href has the shape of several resources in the samples and pages: {}",
-                    candidates.join(", ")
-                )));
+                return by_what_the_candidates_allow(&candidates, method, &url, request);
             }
             _ => {}
         }
@@ -585,12 +624,7 @@ impl Run<'_> {
             }));
         };
         let built = build(&operation, url.as_str(), request)?;
-        Ok(Prepared {
-            output: built.reader().info().output,
-            request: built,
-            url,
-            rel,
-        })
+        Ok(Prepared::new(built, url, rel))
     }
 
     /// A batch: each part a typed operation, sent with the client's batching.
@@ -637,8 +671,108 @@ struct Prepared {
     request: OperationRequest<Outcome<AnyResource>>,
     url: Url,
     rel: String,
-    /// The rel of what a success carries.
-    output: Option<&'static str>,
+    /// Other resources the href may be (its shape is theirs too) whose
+    /// operation sends the very same request: the answer is read as the
+    /// first of them it decodes as when it does not decode as `rel`.
+    alternatives: Vec<(String, ResponseReader<Outcome<AnyResource>>)>,
+}
+
+impl Prepared {
+    fn new(request: OperationRequest<Outcome<AnyResource>>, url: Url, rel: String) -> Prepared {
+        Prepared {
+            request,
+            url,
+            rel,
+            alternatives: Vec::new(),
+        }
+    }
+}
+
+/// A request whose href has the shape of several resources and that no link
+/// or documented answer names: a client that holds such an href sends what
+/// the schema lets it send there. When the candidates that have the
+/// method's operation all build the same request (the usual case: a GET of
+/// `people/{id}`, which is a `contact`, a `to`, a `delegator`, …), it is sent
+/// once and its answer is read as any of them; when only one candidate has
+/// the operation or takes the documented body, it is that one. Otherwise the
+/// ambiguity is reported: which request to send depends on a resource no
+/// step names.
+fn by_what_the_candidates_allow(
+    candidates: &[String],
+    method: Method,
+    url: &Url,
+    request: &Request,
+) -> Result<Prepared, Verdict> {
+    let mut built: Vec<(String, OperationRequest<Outcome<AnyResource>>)> = Vec::new();
+    let mut why_not = Vec::new();
+    let mut body_refused = Vec::new();
+    for rel in candidates {
+        match ucwa::operation(rel, method).map_err(|error| error.to_string()) {
+            Ok(operation) => match build(&operation, url.as_str(), request) {
+                Ok(request) => built.push((rel.clone(), request)),
+                Err(Verdict::Mismatch(why)) => body_refused.push(format!("`{rel}`: {why}")),
+                Err(Verdict::Skipped(why)) => why_not.push(format!("`{rel}`: {why}")),
+                Err(_) => {}
+            },
+            Err(error) => why_not.push(error),
+        }
+    }
+    let shown = candidates.join(", ");
+    let Some(((rel, first), others)) = built.split_first() else {
+        // Every candidate that has the operation refuses the documented
+        // body: the body is wrong whichever resource it is.
+        if !body_refused.is_empty() {
+            return Err(Verdict::Mismatch(body_refused.join("; ")));
+        }
+        return Err(Verdict::Skipped(format!(
+            "its href has the shape of several resources ({shown}) and none can take it: {}",
+            why_not.join("; ")
+        )));
+    };
+    let differs = others
+        .iter()
+        .find(|(_, other)| !same_request(first.request(), other.request()));
+    if let Some((other, _)) = differs {
+        return Err(Verdict::Skipped(format!(
+            "no served link leads to it, and its href has the shape of several resources ({shown}) whose {method} requests differ (`{rel}` and `{other}`): which to send depends on a resource no step names"
+        )));
+    }
+    let alternatives = others
+        .iter()
+        .map(|(rel, request)| (rel.clone(), request.reader()))
+        .collect();
+    let (rel, first) = built.swap_remove(0);
+    let mut prepared = Prepared::new(first, url.clone(), rel);
+    prepared.alternatives = alternatives;
+    Ok(prepared)
+}
+
+/// The answer read by `reader`, else by the first alternative it decodes as;
+/// the error is the one `reader` gave.
+fn read_as_any(
+    reader: ResponseReader<Outcome<AnyResource>>,
+    alternatives: &[(String, ResponseReader<Outcome<AnyResource>>)],
+    response: &ucwa_runtime::http::Response<Bytes>,
+) -> Result<(ResponseReader<Outcome<AnyResource>>, Outcome<AnyResource>), ResponseError> {
+    let error = match reader.read(response) {
+        Ok(outcome) => return Ok((reader, outcome)),
+        Err(error) => error,
+    };
+    alternatives
+        .iter()
+        .find_map(|(_, other)| other.read(response).ok().map(|outcome| (*other, outcome)))
+        .ok_or(error)
+}
+
+/// The same method, URL, headers and body bytes.
+fn same_request(
+    a: &ucwa_runtime::http::Request<Vec<u8>>,
+    b: &ucwa_runtime::http::Request<Vec<u8>>,
+) -> bool {
+    a.method() == b.method()
+        && a.uri() == b.uri()
+        && a.headers() == b.headers()
+        && a.body() == b.body()
 }
 
 /// The documented request body decoded into the operation's body type and
@@ -789,4 +923,80 @@ fn not_the_clients(plan: &SignIn, first_line: usize) -> String {
         }
     };
     format!("not a request of the client's sign-in, which starts at line {first_line}{why}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shapes::HrefShapes;
+    use crate::transcript::Location;
+    use std::collections::BTreeSet;
+
+    fn request(method: &str, path: &str) -> Request {
+        Request {
+            location: Location {
+                file: "test.md".into(),
+                line: 1,
+            },
+            method: method.into(),
+            target: message::parse_target(path, Some("lyncweb.contoso.com")),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: Body::Empty,
+        }
+    }
+
+    /// Every shape the reference samples give to several resources: a GET
+    /// of it is one request whichever it is, so a client holding such an
+    /// href can always read it (issue 19: an ambiguity a client overcomes
+    /// is not a skip).
+    #[test]
+    fn every_shape_several_samples_share_takes_a_get_as_any_of_them() {
+        let slots = IdSlots::read(&Transcript::default());
+        let shapes = HrefShapes::read(&slots, &Transcript::default());
+        let mut groups = BTreeSet::new();
+        for (path, _, _) in ucwa::SAMPLE_HREFS {
+            if let ResourceOf::Ambiguous(candidates) = shapes.resource_of(&slots, path) {
+                groups.insert((candidates, path.to_string()));
+            }
+        }
+        assert!(groups.len() >= 3, "{groups:?}");
+        for (candidates, path) in &groups {
+            let url = Url::parse("https://lyncweb.contoso.com/")
+                .and_then(|base| base.join(path))
+                .expect("a sample href");
+            let prepared =
+                by_what_the_candidates_allow(candidates, Method::Get, &url, &request("GET", path))
+                    .unwrap_or_else(|verdict| panic!("{path}: {verdict:?}"));
+            let mut read_as = vec![prepared.rel.clone()];
+            read_as.extend(prepared.alternatives.iter().map(|(rel, _)| rel.clone()));
+            read_as.sort();
+            let mut having: Vec<String> = candidates
+                .iter()
+                .filter(|rel| ucwa::operation(rel, Method::Get).is_ok())
+                .cloned()
+                .collect();
+            having.sort();
+            assert_eq!(read_as, having, "{path}");
+        }
+    }
+
+    #[test]
+    fn an_operation_none_of_the_candidates_has_is_a_skip_naming_them() {
+        let candidates = ["contact".to_string(), "to".to_string()];
+        let path = "/ucwa/v1/applications/1/people/9";
+        let url =
+            Url::parse("https://lyncweb.contoso.com/ucwa/v1/applications/1/people/9").expect("url");
+        let Err(Verdict::Skipped(why)) = by_what_the_candidates_allow(
+            &candidates,
+            Method::Delete,
+            &url,
+            &request("DELETE", path),
+        ) else {
+            panic!("a DELETE on a contact is taken");
+        };
+        assert!(
+            why.contains("(contact, to)") && why.contains("DELETE"),
+            "{why}"
+        );
+    }
 }

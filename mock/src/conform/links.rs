@@ -62,10 +62,21 @@ pub(crate) struct Links {
 impl Links {
     /// Records the links of a served JSON body (`served`, read at `base`)
     /// against its documented body.
-    pub fn learn(&mut self, documented: &Value, served: &Value, base: &Url) {
-        walk(documented, served, None, &mut |rel, documented, served| {
-            self.add(rel, documented, served, base)
-        });
+    /// `resource` is the rel the answer was read as, for a body that does
+    /// not name its own: its `self` link leads to that resource.
+    pub fn learn(
+        &mut self,
+        documented: &Value,
+        served: &Value,
+        resource: Option<&str>,
+        base: &Url,
+    ) {
+        walk(
+            documented,
+            served,
+            resource,
+            &mut |rel, documented, served| self.add(rel, documented, served, base),
+        );
     }
 
     /// Records one served href (`Location`, an application's link) against the documented one.
@@ -248,9 +259,11 @@ fn walk_named(
         let Some(served_member) = served.get(key) else {
             continue;
         };
-        let rel = match key.as_str() {
-            "self" => owner.unwrap_or("self"),
-            key => key,
+        // A `self` of a resource nothing names says nothing of where it leads.
+        let rel = match (key.as_str(), owner) {
+            ("self", Some(owner)) => owner,
+            ("self", None) => continue,
+            (key, _) => key,
         };
         walk(documented_member, served_member, Some(rel), found);
     }
@@ -298,7 +311,7 @@ mod tests {
             "rel": "application"
         });
         let mut links = Links::default();
-        links.learn(&documented, &served, &base());
+        links.learn(&documented, &served, None, &base());
         links
     }
 
@@ -358,7 +371,7 @@ mod tests {
         let served = json!({"sender": [{"rel": "communication", "href": "/a/7/communication",
             "events": [{"link": {"rel": "messagingInvitation", "href": "/a/7/inv/60c6490148e8"}, "type": "started"}]}]});
         let mut links = Links::default();
-        links.learn(&documented, &served, &base());
+        links.learn(&documented, &served, None, &base());
         assert_eq!(
             resolve(&links, "/a/101/inv/60c", &[]),
             Some((
