@@ -129,6 +129,18 @@ pub enum ChannelItem {
     /// inactivity (conversations closed, subscriptions ended). The channel's
     /// query parameters were sent again.
     Resumed,
+    /// A part of an answer that does not decode (an event without `href`, a
+    /// sender block that is not one): reported, and every valid event of the
+    /// same answer is delivered before it. `raw` is bounded
+    /// ([`ucwa_runtime::events::MalformedEvent::MAX_RAW`] bytes).
+    Malformed {
+        /// The sender block's `href`, when it has one.
+        sender_href: Option<String>,
+        /// The part as sent, cut short.
+        raw: String,
+        /// Why it does not decode.
+        error: String,
+    },
 }
 
 type Item = Result<ChannelItem, Error>;
@@ -269,13 +281,22 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
             _ = shutdown.changed() => return Ok(()),
         };
         let answer = outcome.and_then(|response| {
-            let body = parse(&request_url, response.body())?;
-            let step = follow(&request_url, &base, &body)?;
-            Ok((body, step))
+            let (body, malformed) = parse(&request_url, response.body())?;
+            let step = follow(&base, &events, &body)?;
+            Ok((body, malformed, step))
         });
         let failure = match answer {
-            Ok((body, step)) => {
+            Ok((body, malformed, step)) => {
                 failures = 0;
+                let reports = malformed.into_iter().map(|part| {
+                    tracing::warn!(sender = ?part.sender_href, error = %part.error, "a malformed part of an event channel answer");
+                    ChannelItem::Malformed {
+                        sender_href: part.sender_href,
+                        raw: part.raw,
+                        error: part.error,
+                    }
+                });
+                let reports: Vec<ChannelItem> = reports.collect();
                 match step {
                     Step::Next(next) => {
                         send_options = false;
@@ -304,6 +325,11 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                             return Ok(());
                         }
                         url = next;
+                    }
+                }
+                for report in reports {
+                    if offer(shared, Ok(report), &mut shutdown).await.is_err() {
+                        return Ok(());
                     }
                 }
                 continue;
@@ -340,10 +366,21 @@ fn is_fatal(error: &Error) -> bool {
     }
 }
 
-fn parse(url: &Url, body: &[u8]) -> Result<typed::ChannelBody, Error> {
+/// The answer event by event: malformed parts come back apart, so that
+/// one bad event neither fails the answer nor loses the good ones.
+fn parse(
+    url: &Url,
+    body: &[u8],
+) -> Result<
+    (
+        typed::ChannelBody,
+        Vec<ucwa_runtime::events::MalformedEvent>,
+    ),
+    Error,
+> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::protocol(url.as_str(), "the event channel body is not UTF-8"))?;
-    typed::ChannelBody::from_json(text.trim_start_matches('\u{feff}'))
+    typed::ChannelBody::from_json_lenient(text.trim_start_matches('\u{feff}'))
         .map_err(|error| Error::decode(url.as_str(), "an event channel response", error))
 }
 
@@ -353,8 +390,10 @@ enum Step {
     Resync(Url),
 }
 
-/// Where the channel goes after this response.
-fn follow(url: &Url, base: &Url, body: &typed::ChannelBody) -> Result<Step, Error> {
+/// Where the channel goes after this response. An answer with no link to
+/// follow (or none that decodes) is a resync from the application's own
+/// `events` link: the channel starts over rather than dies.
+fn follow(base: &Url, events: &str, body: &typed::ChannelBody) -> Result<Step, Error> {
     let links = &body.links;
     if let Some(next) = &links.next {
         return Ok(Step::Next(join(base, next.href())?));
@@ -365,10 +404,8 @@ fn follow(url: &Url, base: &Url, body: &typed::ChannelBody) -> Result<Step, Erro
     if let Some(resync) = &links.resync {
         return Ok(Step::Resync(join(base, resync.href())?));
     }
-    Err(Error::protocol(
-        url.as_str(),
-        "an event channel response without next, resume or resync",
-    ))
+    tracing::warn!("an event channel answer without next, resume or resync: starting over");
+    Ok(Step::Resync(join(base, events)?))
 }
 
 pub(crate) fn join(base: &Url, href: &str) -> Result<Url, Error> {

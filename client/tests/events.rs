@@ -172,6 +172,8 @@ async fn stalls_and_failures_reconnect_without_losing_or_repeating_events() {
             .await
             .expect("signs in");
         let mut events = session.events();
+        // The answer with no link to follow starts the channel over.
+        assert!(matches!(next_event(&mut events).await, ChannelItem::Resync));
         assert_eq!(next_href(&mut events).await, "/n/1");
         assert_eq!(next_href(&mut events).await, "/n/2");
         let queries = wait_for_queries(&fake, 8).await;
@@ -352,6 +354,50 @@ async fn operations_resolve_from_the_channel_by_id_or_location() {
         let request = http::Request::post(start.as_str()).body(Vec::new()).expect("request");
         let operation = session.start_operation(request).await.expect("done");
         assert!(operation.completed().await.expect("ok").is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_reported_and_the_valid_ones_delivered() {
+    // Issue 21: an answer with two valid events and one without `href`, then
+    // an answer with no link to follow: every valid event arrives, the bad
+    // one is a `Malformed` item after them, and the linkless answer is a
+    // resync from the application's `events` link, not the channel's end.
+    bounded(async {
+        let fake = Fake::start().await;
+        fake.push_events(json!({
+            "_links": {"next": {"href": events_href(2)}},
+            "sender": [{"rel": "me", "href": format!("{APP}/me"), "events": [
+                {"link": {"rel": "note", "href": "/n/1"}, "type": "updated"},
+                {"link": {"rel": "note"}, "type": "updated"},
+                {"link": {"rel": "note", "href": "/n/2"}, "type": "updated"}]}]
+        }));
+        fake.push_events(json!({"sender": []}));
+        fake.push_events(page(3, &["/n/3"]));
+        let session = builder(&fake).sign_in().await.expect("signs in");
+        let mut events = session.events();
+        assert_eq!(next_href(&mut events).await, "/n/1");
+        assert_eq!(next_href(&mut events).await, "/n/2");
+        let ChannelItem::Malformed {
+            sender_href,
+            raw,
+            error,
+        } = next_event(&mut events).await
+        else {
+            panic!("the malformed event is reported");
+        };
+        assert_eq!(sender_href.as_deref(), Some(format!("{APP}/me").as_str()));
+        assert!(
+            raw.contains("\"rel\":\"note\"") && error.contains("href"),
+            "{raw} / {error}"
+        );
+        assert!(matches!(next_event(&mut events).await, ChannelItem::Resync));
+        assert_eq!(next_href(&mut events).await, "/n/3");
+        let queries = wait_for_queries(&fake, 3).await;
+        // After the linkless answer, the channel starts over at the
+        // application's `events` link (here `ack=1`).
+        assert_eq!(&queries[..3], ["ack=1", "ack=2", "ack=1"], "{queries:?}");
     })
     .await;
 }

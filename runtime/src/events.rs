@@ -177,6 +177,135 @@ impl<K: DeserializeOwned> EventChannel<K> {
     }
 }
 
+/// A part of an event channel answer that does not decode: an event (or a
+/// whole sender block) that breaks the format, kept as text so that the
+/// reader can log or report it while every valid event of the same answer
+/// is still delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedEvent {
+    /// The sender block's `href`, when it has one.
+    pub sender_href: Option<String>,
+    /// The part as sent (compact JSON), cut at [`MalformedEvent::MAX_RAW`]
+    /// bytes on a character boundary.
+    pub raw: String,
+    /// Why it does not decode.
+    pub error: String,
+}
+
+impl MalformedEvent {
+    /// The longest `raw` kept: a hostile answer cannot make a report large.
+    pub const MAX_RAW: usize = 1024;
+
+    fn new(sender_href: Option<&str>, value: &Value, error: impl ToString) -> MalformedEvent {
+        let mut raw = value.to_string();
+        if raw.len() > Self::MAX_RAW {
+            let mut end = Self::MAX_RAW;
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            raw.truncate(end);
+        }
+        MalformedEvent {
+            sender_href: sender_href.map(str::to_owned),
+            raw,
+            error: error.to_string(),
+        }
+    }
+}
+
+impl<K: DeserializeOwned> EventChannel<K> {
+    /// Decodes a JSON event channel response event by event: an event or
+    /// sender block that does not decode is returned apart, with why,
+    /// instead of failing the whole answer; links that do not decode read
+    /// as none. Only a body that is not a JSON object is an error.
+    pub fn from_json_lenient(body: &str) -> Result<(Self, Vec<MalformedEvent>), DecodeError> {
+        let value: Value = crate::json_from_str(body)?;
+        Self::from_value_lenient(value)
+    }
+
+    /// As [`EventChannel::from_json_lenient`], for an XML answer.
+    pub fn from_xml_lenient(
+        body: &str,
+        shape_of: impl Fn(&str) -> Option<&'static Shape>,
+    ) -> Result<(Self, Vec<MalformedEvent>), DecodeError> {
+        Self::from_value_lenient(channel_value(&xml::parse(body)?, &shape_of)?)
+    }
+
+    fn from_value_lenient(value: Value) -> Result<(Self, Vec<MalformedEvent>), DecodeError> {
+        let Value::Object(mut members) = value else {
+            return Err(DecodeError::from(
+                <serde_json::Error as serde::de::Error>::custom(
+                    "an event channel answer is a JSON object",
+                ),
+            ));
+        };
+        let mut malformed = Vec::new();
+        let links = match members.remove("_links") {
+            None => ChannelLinks::default(),
+            Some(links) => ChannelLinks::deserialize(&links).unwrap_or_else(|error| {
+                malformed.push(MalformedEvent::new(
+                    None,
+                    &links,
+                    format!("_links: {error}"),
+                ));
+                ChannelLinks::default()
+            }),
+        };
+        let mut senders = Vec::new();
+        let blocks = match members.remove("sender") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(blocks)) => blocks,
+            Some(other) => vec![other],
+        };
+        for block in blocks {
+            let href = block.get("href").and_then(Value::as_str).map(str::to_owned);
+            let Value::Object(mut block_members) = block else {
+                malformed.push(MalformedEvent::new(
+                    None,
+                    &block,
+                    "a sender is a JSON object",
+                ));
+                continue;
+            };
+            let events = match block_members.remove("events") {
+                Some(Value::Array(events)) => events,
+                None | Some(Value::Null) => Vec::new(),
+                Some(other) => vec![other],
+            };
+            block_members.insert("events".into(), Value::Array(Vec::new()));
+            let block = Value::Object(block_members);
+            let mut sender = match Sender::<K>::deserialize(&block) {
+                Ok(sender) => sender,
+                Err(error) => {
+                    malformed.push(MalformedEvent::new(
+                        href.as_deref(),
+                        &block,
+                        format!("sender: {error}"),
+                    ));
+                    continue;
+                }
+            };
+            for event in events {
+                match Event::<K>::deserialize(&event) {
+                    Ok(event) => sender.events.push(event),
+                    Err(error) => {
+                        malformed.push(MalformedEvent::new(href.as_deref(), &event, error))
+                    }
+                }
+            }
+            senders.push(sender);
+        }
+        Ok((
+            EventChannel {
+                links,
+                sender: senders,
+                extra: members,
+            },
+            malformed,
+        ))
+    }
+}
+
 /// XML: `<events href>` with `<link>`s and `<sender rel href>` blocks whose
 /// children are named by event type (`<updated rel href>`), each optionally
 /// holding the embedded `<resource>`, further `<link>`s and a `<reason>`.
@@ -320,6 +449,65 @@ mod tests {
            "reason": {"code": "Informational", "subcode": "Removed"}}]
       }]
     }"#;
+
+    #[test]
+    fn a_malformed_event_is_set_apart_and_the_valid_ones_kept() {
+        let body = r#"{"_links": {"next": {"href": "/events?ack=3"}},
+          "sender": [{"rel": "me", "href": "/me", "events": [
+            {"link": {"rel": "presence", "href": "/me/presence"}, "type": "updated"},
+            {"link": {"rel": "note"}, "type": "updated"},
+            {"link": {"rel": "note", "href": "/me/note"}, "type": "added"}]},
+            {"href": "/nameless", "events": []},
+            "not a sender"]}"#;
+        let (channel, malformed) =
+            EventChannel::<Kind>::from_json_lenient(body).expect("an object");
+        let hrefs: Vec<&str> = channel
+            .sender
+            .iter()
+            .flat_map(|sender| &sender.events)
+            .map(|event| event.link.href.as_str())
+            .collect();
+        assert_eq!(hrefs, ["/me/presence", "/me/note"]);
+        assert_eq!(
+            channel.links.next.as_ref().map(Link::href),
+            Some("/events?ack=3")
+        );
+        let reported: Vec<(Option<&str>, bool)> = malformed
+            .iter()
+            .map(|m| {
+                (
+                    m.sender_href.as_deref(),
+                    m.error.contains("href")
+                        || m.error.contains("rel")
+                        || m.error.contains("object"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            reported,
+            [(Some("/me"), true), (Some("/nameless"), true), (None, true)]
+        );
+        assert!(
+            malformed[0].raw.contains(r#""rel":"note""#),
+            "{:?}",
+            malformed[0]
+        );
+        // Strictly read, the same body is an error as a whole.
+        assert!(EventChannel::<Kind>::from_json(body).is_err());
+        // Links that do not decode read as none, reported; a raw part is bounded.
+        let long = format!(
+            r#"{{"_links": {{"next": 7}}, "sender": [{{"rel":"me","href":"/me","events":[{{"x":"{}"}}]}}]}}"#,
+            "é".repeat(5000)
+        );
+        let (channel, malformed) =
+            EventChannel::<Kind>::from_json_lenient(&long).expect("an object");
+        assert!(channel.links.next.is_none());
+        assert_eq!(malformed.len(), 2);
+        assert!(malformed
+            .iter()
+            .all(|m| m.raw.len() <= MalformedEvent::MAX_RAW));
+        assert!(EventChannel::<Kind>::from_json_lenient("[1]").is_err());
+    }
 
     #[test]
     fn json_channel_decodes_typed_and_round_trips() {
