@@ -107,7 +107,7 @@ pub use auth::{
 pub use channel::{ChannelItem, EmbeddedError, Event, EventStream};
 pub use error::{AuthError, DiscoveryAttempt, Error, HttpError, Result, TransportErrorKind};
 pub use operation::Operation;
-pub use options::{EventChannelOptions, Limits, RetryPolicy, Timeouts};
+pub use options::{EventChannelOptions, Limits, RetryPolicy, Timeouts, MAX_WAIT};
 pub use session::{Session, SessionBuilder};
 pub use typed::{AnyResource, Application, ApplicationsRequest, Me, ResourceKind, Started};
 pub use ucwa_runtime::events::EventType;

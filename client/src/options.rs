@@ -4,6 +4,11 @@
 
 use std::time::Duration;
 
+/// The longest wait any setting may ask for: a day. A longer one is a
+/// mistake (`Duration::MAX`) and would overflow a deadline; signing in
+/// with one is [`crate::Error::Config`].
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How long the client waits, per step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {

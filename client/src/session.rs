@@ -9,7 +9,7 @@ use crate::discovery::{self, Start};
 use crate::error::Error;
 use crate::id::uuid_v4;
 use crate::operation::{href_key, Operation, OperationRegistry};
-use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts};
+use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts, MAX_WAIT};
 use crate::security::{HostPattern, HostPolicy};
 use crate::transport::Transport;
 use crate::typed::{self, Application, ApplicationHrefs, ApplicationsRequest};
@@ -277,8 +277,59 @@ impl SessionBuilder {
         connection.core.answer(challenge).await
     }
 
+    /// Every duration within `(0, MAX_WAIT]` (the event channel's query
+    /// values may be absent), every count at least 1: a setting out of
+    /// range is [`Error::Config`], never an overflow later.
+    fn validate(&self) -> Result<(), Error> {
+        let out_of_range = |name: &str, value: &dyn std::fmt::Debug, rule: &str| {
+            Err(Error::Config(format!("{name} = {value:?}: {rule}")))
+        };
+        let within = format!("it is more than zero and at most {MAX_WAIT:?}");
+        let t = &self.timeouts;
+        let retry_delays = |name: &'static str, policy: &RetryPolicy| {
+            [
+                (name, Some(policy.base_delay), true),
+                (name, Some(policy.max_delay), true),
+            ]
+        };
+        let mut waits = vec![
+            ("timeouts.connect", Some(t.connect), false),
+            ("timeouts.request", Some(t.request), false),
+            ("timeouts.event_wait", Some(t.event_wait), false),
+            ("timeouts.operation", Some(t.operation), false),
+            ("timeouts.shutdown", Some(t.shutdown), false),
+            ("keep_alive", self.keep_alive, false),
+            ("event_channel.timeout", self.event_channel.timeout, false),
+            ("event_channel.medium", self.event_channel.medium, false),
+            ("event_channel.low", self.event_channel.low, false),
+        ];
+        waits.extend(retry_delays("retry delays", &self.retry));
+        waits.extend(retry_delays("reconnect delays", &self.reconnect));
+        for (name, wait, zero_allowed) in waits {
+            let Some(wait) = wait else { continue };
+            if (wait.is_zero() && !zero_allowed) || wait > MAX_WAIT {
+                return out_of_range(name, &wait, &within);
+            }
+        }
+        let l = &self.limits;
+        for (name, count) in [
+            ("limits.max_body_bytes", l.max_body_bytes),
+            ("limits.event_buffer", l.event_buffer),
+            ("limits.max_pending_operations", l.max_pending_operations),
+            ("limits.batch_size", l.batch_size),
+            ("retry.attempts", self.retry.attempts as usize),
+            ("reconnect.attempts", self.reconnect.attempts as usize),
+        ] {
+            if count == 0 {
+                return out_of_range(name, &count, "it is at least 1");
+            }
+        }
+        Ok(())
+    }
+
     /// The HTTP core (transport, security check, token source) and where sign-in starts.
     fn connect(&mut self) -> Result<Connection, Error> {
+        self.validate()?;
         let address = self
             .sign_in_address
             .strip_prefix("sip:")
@@ -406,10 +457,11 @@ impl SessionBuilder {
         tracing::info!(application = %application_url, "application created");
         // A server timeout asked for holds the P-GET that long: wait for it.
         let event_wait = match self.event_channel.timeout {
+            // Both within MAX_WAIT (validated): no overflow.
             Some(timeout) => self
                 .timeouts
                 .event_wait
-                .max(timeout + self.timeouts.request),
+                .max(timeout.saturating_add(self.timeouts.request)),
             None => self.timeouts.event_wait,
         };
         let (shutdown, _) = watch::channel(false);

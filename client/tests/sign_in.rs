@@ -559,3 +559,88 @@ async fn a_challenge_is_answered_without_signing_in() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_duration_and_size_setting_is_checked_before_any_request() {
+    // Issue 21: `EventChannelOptions { timeout: Some(Duration::MAX) }` made
+    // `sign_in` panic on an overflow instead of returning `Error::Config`.
+    use ucwa_client::{EventChannelOptions, RetryPolicy, MAX_WAIT};
+    bounded(async {
+        let fake = Fake::start().await;
+        let huge = Some(Duration::MAX);
+        let settings: Vec<(&str, ucwa_client::SessionBuilder)> = vec![
+            (
+                "event_channel.timeout",
+                builder(&fake).event_channel(EventChannelOptions {
+                    timeout: huge,
+                    ..EventChannelOptions::default()
+                }),
+            ),
+            (
+                "event_channel.low",
+                builder(&fake).event_channel(EventChannelOptions {
+                    low: Some(MAX_WAIT + Duration::from_secs(1)),
+                    ..EventChannelOptions::default()
+                }),
+            ),
+            (
+                "timeouts.request",
+                builder(&fake).timeouts(ucwa_client::Timeouts {
+                    request: Duration::MAX,
+                    ..fast_timeouts()
+                }),
+            ),
+            (
+                "timeouts.connect",
+                builder(&fake).timeouts(ucwa_client::Timeouts {
+                    connect: Duration::ZERO,
+                    ..fast_timeouts()
+                }),
+            ),
+            (
+                "keep_alive",
+                builder(&fake).keep_alive(Some(Duration::ZERO)),
+            ),
+            (
+                "retry delays",
+                builder(&fake).retry(RetryPolicy {
+                    attempts: 2,
+                    base_delay: Duration::MAX,
+                    max_delay: Duration::MAX,
+                }),
+            ),
+            (
+                "reconnect.attempts",
+                builder(&fake).reconnect(RetryPolicy {
+                    attempts: 0,
+                    ..RetryPolicy::default()
+                }),
+            ),
+            (
+                "limits.event_buffer",
+                builder(&fake).limits(Limits {
+                    event_buffer: 0,
+                    ..Limits::default()
+                }),
+            ),
+            (
+                "limits.max_body_bytes",
+                builder(&fake).limits(Limits {
+                    max_body_bytes: 0,
+                    ..Limits::default()
+                }),
+            ),
+        ];
+        for (name, setting) in settings {
+            match setting.sign_in().await {
+                Err(Error::Config(why)) => assert!(why.starts_with(name), "{name}: {why}"),
+                other => panic!("{name}: {:?}", other.map(|_| "signed in")),
+            }
+        }
+        assert!(
+            fake.log().is_empty(),
+            "no request is sent with a bad setting"
+        );
+    })
+    .await;
+}

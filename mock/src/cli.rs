@@ -26,10 +26,10 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: SocketAddr,
         /// Seconds a pending GET on the event channel is held when no event is due.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         hold_timeout: u64,
         /// Largest request body accepted, in bytes.
-        #[arg(long, default_value_t = 1024 * 1024)]
+        #[arg(long, default_value_t = 1024 * 1024, value_parser = at_least_one)]
         body_limit: usize,
         /// Session mode: each client that signs in gets its own replay of the
         /// pages, so that many can run them at once.
@@ -57,6 +57,15 @@ enum Command {
         #[arg(long, hide = true, conflicts_with = "flow")]
         each: bool,
     },
+}
+
+/// A size of at least 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("it is at least 1".into()),
+        Ok(size) => Ok(size),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 /// Runs the command line; the exit status.

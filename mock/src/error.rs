@@ -16,13 +16,16 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A page is larger than [`crate::transcript::MAX_PAGE_BYTES`].
-    #[error("{}: {size} bytes is more than a task page can be ({} bytes at most)", path.display(), crate::transcript::MAX_PAGE_BYTES)]
+    #[error("{}: more than {} bytes, more than a task page can be", path.display(), crate::transcript::MAX_PAGE_BYTES)]
     PageTooLarge {
         /// The page.
         path: PathBuf,
-        /// Its size in bytes.
+        /// The bytes read before stopping (the cap and one more).
         size: u64,
     },
+    /// A setting is out of range.
+    #[error("the setting {0}")]
+    Config(String),
     /// The mock listens on loopback addresses only.
     #[error("{0} is not a loopback address: the mock listens on 127.0.0.0/8 or [::1] only")]
     NotLoopback(SocketAddr),

@@ -56,6 +56,35 @@ pub struct MockConfig {
     pub sessions: Option<SessionConfig>,
 }
 
+/// The longest wait a setting may ask for: a day. Longer ones are a
+/// mistake (or `u64::MAX` seconds), and would overflow a deadline.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl MockConfig {
+    /// Every duration within `(0, MAX_WAIT]`, every size at least 1.
+    pub fn validate(&self) -> Result<(), Error> {
+        for (name, wait) in [
+            ("hold_timeout", self.hold_timeout),
+            ("read_timeout", self.read_timeout),
+        ] {
+            if wait.is_zero() || wait > MAX_WAIT {
+                return Err(Error::Config(format!(
+                    "{name} = {wait:?}: it is more than zero and at most {MAX_WAIT:?}"
+                )));
+            }
+        }
+        for (name, size) in [
+            ("body_limit", self.body_limit),
+            ("max_connections", self.max_connections),
+        ] {
+            if size == 0 {
+                return Err(Error::Config(format!("{name} = 0: it is at least 1")));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for MockConfig {
     fn default() -> MockConfig {
         MockConfig {
@@ -102,6 +131,7 @@ impl MockServer {
         if !config.listen.ip().is_loopback() {
             return Err(Error::NotLoopback(config.listen));
         }
+        config.validate()?;
         if transcript.steps().next().is_none() {
             return Err(Error::NothingToServe);
         }

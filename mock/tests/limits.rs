@@ -222,3 +222,75 @@ fn serve_in_session_mode_lists_the_steps_and_the_id_aliases() {
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn every_duration_and_size_setting_is_checked_before_serving() {
+    // Issue 21: `--hold-timeout 18446744073709551615` made every pending GET
+    // panic (`overflow when adding duration to instant`).
+    let settings = [
+        MockConfig {
+            hold_timeout: Duration::MAX,
+            ..config()
+        },
+        MockConfig {
+            hold_timeout: Duration::ZERO,
+            ..config()
+        },
+        MockConfig {
+            read_timeout: Duration::from_secs(u64::MAX),
+            ..config()
+        },
+        MockConfig {
+            body_limit: 0,
+            ..config()
+        },
+        MockConfig {
+            max_connections: 0,
+            ..config()
+        },
+    ];
+    for setting in settings {
+        let error = MockServer::start(transcript(), setting.clone()).await.err();
+        assert!(
+            matches!(error, Some(Error::Config(_))),
+            "{setting:?}: {error:?}"
+        );
+    }
+    assert!(MockServer::start(transcript(), config()).await.is_ok());
+}
+
+#[test]
+fn serve_refuses_out_of_range_settings_as_a_usage_error() {
+    for args in [
+        ["--hold-timeout", "18446744073709551615"],
+        ["--hold-timeout", "0"],
+        ["--body-limit", "0"],
+    ] {
+        let output = mock_command()
+            .arg("serve")
+            .args(args)
+            .arg(fixture("presence_events.md"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+    }
+}
+
+/// A device or a FIFO has no size to check: the page cap counts bytes read.
+#[cfg(unix)]
+#[test]
+fn a_page_that_never_ends_is_refused_at_the_cap() {
+    let endless = std::path::Path::new("/dev/zero");
+    if !endless.exists() {
+        println!("skipped: no /dev/zero on this machine");
+        return;
+    }
+    let error = ucwa_mock::Page::read(endless).err();
+    assert!(
+        matches!(&error, Some(Error::PageTooLarge { size, .. }) if *size == ucwa_mock::transcript::MAX_PAGE_BYTES + 1),
+        "{error:?}"
+    );
+}

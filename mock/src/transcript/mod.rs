@@ -180,14 +180,20 @@ impl Page {
             path: path.to_path_buf(),
             source,
         };
-        let size = std::fs::metadata(path).map_err(io_error)?.len();
-        if size > MAX_PAGE_BYTES {
+        // The bytes read are counted, not the file's stated size: a device
+        // or a FIFO says 0 and never ends.
+        use std::io::Read as _;
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_PAGE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_error)?;
+        if bytes.len() as u64 > MAX_PAGE_BYTES {
             return Err(Error::PageTooLarge {
                 path: path.to_path_buf(),
-                size,
+                size: bytes.len() as u64,
             });
         }
-        let bytes = std::fs::read(path).map_err(io_error)?;
         let text = String::from_utf8_lossy(&bytes);
         Ok(Page::parse(&path.display().to_string(), &text))
     }
