@@ -144,6 +144,49 @@ impl HostPolicy {
     }
 }
 
+/// A proxy the user names, checked as a credential's destination would be:
+/// `http` or `https`; a proxy over plain HTTP elsewhere than this machine
+/// may not carry credentials of its own in its URL (they would cross the
+/// network in clear). Requests through it are HTTPS tunnelled with
+/// `CONNECT` (the security check sends credentials over plain HTTP to
+/// loopback only, and loopback bypasses the proxy), so the proxy sees hosts,
+/// never tokens or passwords.
+pub(crate) fn check_proxy(proxy: &str) -> Result<Url, Error> {
+    let refuse = |why: String| {
+        Err(Error::Config(format!(
+            "the proxy {}: {why}",
+            redact_userinfo(proxy)
+        )))
+    };
+    let url = match Url::parse(proxy) {
+        Ok(url) => url,
+        Err(error) => return refuse(error.to_string()),
+    };
+    if url.host().is_none() {
+        return refuse("it has no host".into());
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" if url.username().is_empty() && url.password().is_none() => {}
+        "http" => return refuse("a plain-HTTP proxy elsewhere than this machine would see its credentials in clear; use https".into()),
+        other => return refuse(format!("the scheme {other:?} is not http or https")),
+    }
+    Ok(url)
+}
+
+/// `scheme://host…` with any `user:password@` left out, for messages.
+fn redact_userinfo(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
 /// Whether `url` names this machine: 127.0.0.0/8, ::1 or `localhost`.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {

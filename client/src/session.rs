@@ -54,6 +54,7 @@ pub struct SessionBuilder {
     event_channel: EventChannelOptions,
     keep_alive: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
+    proxy: Option<String>,
     initial_token: Option<Token>,
     application_request: Option<ApplicationsRequest>,
 }
@@ -81,6 +82,7 @@ impl std::fmt::Debug for SessionBuilder {
             .field("discovery_url", &self.discovery_url)
             .field("applications_url", &self.applications_url)
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
 }
@@ -115,6 +117,7 @@ impl SessionBuilder {
             event_channel: EventChannelOptions::default(),
             keep_alive: Some(KEEP_ALIVE),
             root_certificates: Vec::new(),
+            proxy: None,
             initial_token: None,
             application_request: None,
         }
@@ -237,6 +240,18 @@ impl SessionBuilder {
     /// application does not expire; `None` turns it off. Default 3 minutes.
     pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
         self.keep_alive = interval;
+        self
+    }
+
+    /// Sends every request that leaves this machine through the proxy at
+    /// `url` (`http://proxy.corp:3128` or `https://…`). Without it no proxy
+    /// is used, whatever `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` say:
+    /// the proxy variables are not read. Loopback never goes through the
+    /// proxy; UCWA traffic is HTTPS tunnelled through it (`CONNECT`), so it
+    /// sees host names, not tokens. A plain-HTTP proxy elsewhere than this
+    /// machine may not carry credentials in its URL ([`Error::Config`]).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
         self
     }
 
@@ -381,11 +396,17 @@ impl SessionBuilder {
                     .map_err(|error| Error::Config(format!("a root certificate: {error}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let proxy = self
+            .proxy
+            .as_deref()
+            .map(crate::security::check_proxy)
+            .transpose()?;
         let transport = Transport::new(
             &self.timeouts,
             &self.limits,
             &self.user_agent,
             &certificates,
+            proxy.as_ref(),
         )?;
         let core = Core::new(
             transport,

@@ -11,6 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
+/// What never goes through a proxy: this machine.
+const LOOPBACK: &str = "localhost, 127.0.0.0/8, ::1";
+
 /// A request about to be sent.
 pub(crate) struct Outgoing {
     pub(crate) method: Method,
@@ -34,13 +37,26 @@ impl Transport {
         limits: &Limits,
         user_agent: &str,
         root_certificates: &[reqwest::Certificate],
+        proxy: Option<&Url>,
     ) -> Result<Transport, Error> {
         let mut builder = reqwest::Client::builder()
             // Redirects are the session's to follow, after its security check.
             .redirect(reqwest::redirect::Policy::none())
+            // The proxy variables (`HTTP_PROXY`, `ALL_PROXY`, …) are never
+            // read: plain HTTP to loopback is allowed because it never leaves
+            // the machine, and a proxy would take it (and its credentials)
+            // elsewhere. Only a proxy the user names is used.
+            .no_proxy()
             .connect_timeout(timeouts.connect)
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(user_agent.to_owned());
+        if let Some(proxy) = proxy {
+            let proxy = reqwest::Proxy::all(proxy.as_str())
+                .map_err(|error| Error::Config(format!("the proxy: {error}")))?
+                // Loopback never goes through it.
+                .no_proxy(reqwest::NoProxy::from_string(LOOPBACK));
+            builder = builder.proxy(proxy);
+        }
         for certificate in root_certificates {
             builder = builder.add_root_certificate(certificate.clone());
         }
