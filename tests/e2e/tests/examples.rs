@@ -101,23 +101,33 @@ async fn within<T>(work: impl std::future::Future<Output = T>) -> T {
         .expect("the example ends in time")
 }
 
-/// Waits, at most two seconds, until the event channel has taken every due
-/// event step: an example may return before its channel's next GET (the
-/// client reads events in the background), and a loaded machine delays it.
-async fn events_taken(mock: &MockServer) {
-    let pending_event = || {
-        mock.outcomes().into_iter().any(|(id, outcome)| {
-            outcome == StepOutcome::Pending
-                && mock
-                    .transcript()
-                    .step(id)
-                    .is_some_and(|step| step.kind == StepKind::Event)
+/// The event steps after the page's last served step that are not served:
+/// an example that signs out once it has what it wanted ends its event
+/// channel, and whether the channel's next pending GET went out before the
+/// `DELETE` is a race the page does not decide (a loaded machine loses it).
+/// Any other unserved step is still reported by [`assert_all_served`].
+fn trailing_events(mock: &MockServer) -> Vec<String> {
+    let outcomes = mock.outcomes();
+    let last_served = outcomes
+        .iter()
+        .rposition(|(_, outcome)| *outcome == StepOutcome::Served)
+        .unwrap_or(0);
+    outcomes[last_served..]
+        .iter()
+        .filter(|(_, outcome)| *outcome == StepOutcome::Pending)
+        .filter_map(|(id, _)| {
+            let step = mock.transcript().step(*id)?;
+            (step.kind == StepKind::Event).then(|| shown(&step.location))
         })
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while pending_event() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        .collect()
+}
+
+fn shown(location: &ucwa_mock::Location) -> String {
+    let file = Path::new(&*location.file)
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{file}:{}", location.line)
 }
 
 /// No mismatch, and every step served but those at `unserved` (`File.md:line`).
@@ -127,14 +137,7 @@ fn assert_all_served(mock: &MockServer, unserved: &[&str]) {
         .outcomes()
         .into_iter()
         .filter(|(_, outcome)| *outcome != StepOutcome::Served)
-        .filter_map(|(id, _)| {
-            let location = &mock.transcript().step(id)?.location;
-            let file = Path::new(&*location.file)
-                .file_name()?
-                .to_string_lossy()
-                .into_owned();
-            Some(format!("{file}:{}", location.line))
-        })
+        .filter_map(|(id, _)| Some(shown(&mock.transcript().step(id)?.location)))
         .collect();
     assert_eq!(not_served, unserved);
 }
@@ -358,8 +361,10 @@ async fn subscribe_to_presence() -> Result<(), Failure> {
         .map(|presence| presence.availability.as_ref().map(ToString::to_string))
         .collect();
     assert_eq!(availability, [Some("Offline".to_string())]);
-    events_taken(&mock).await;
-    assert_all_served(&mock, &[]);
+    let trailing = trailing_events(&mock);
+    let trailing: Vec<&str> = trailing.iter().map(String::as_str).collect();
+    assert!(trailing.len() <= 1, "{trailing:?}");
+    assert_all_served(&mock, &trailing);
     Ok(())
 }
 
