@@ -41,6 +41,7 @@ pub mod hosts;
 pub mod ids;
 pub mod matching;
 pub mod message;
+mod redact;
 pub mod repair;
 mod replay;
 pub mod rereads;

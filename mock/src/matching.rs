@@ -206,10 +206,13 @@ impl Comparison {
         expected: impl Into<String>,
         received: impl Into<String>,
     ) {
+        // The one place a difference is recorded: whatever it quotes (a
+        // form or JSON compared as text, an odd header), no credential
+        // reaches a log, a mismatch list or an error body.
         self.differences.push(Difference {
             at: at.into(),
-            expected: expected.into(),
-            received: received.into(),
+            expected: crate::redact::scrub(&expected.into()),
+            received: crate::redact::scrub(&received.into()),
         });
     }
 }
@@ -273,12 +276,14 @@ fn compare_headers(
     received_body: &Body,
 ) {
     if let Some(expected) = header(&documented.headers, "authorization") {
+        // The scheme is shown only when there is one: a value of one word
+        // is the credential itself.
         let scheme = |value: &str| {
-            value
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string()
+            let mut words = value.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some(scheme), Some(_)) => scheme.to_string(),
+                _ => "<redacted>".to_string(),
+            }
         };
         let expected_scheme = scheme(expected);
         match header(received, "authorization") {

@@ -58,6 +58,52 @@ async fn passwords_and_tokens_are_never_printed() {
         format!("{}:46: expected POST /WebTicket/oauthtoken, received POST /WebTicket/oauthtoken; body.password: expected \"<redacted>\", received \"<redacted>\"", steps[2].location.file)
     );
     mock.shutdown().await;
+
+    // Issue 21: an Authorization value with no scheme, and a JSON or form
+    // body compared with a documented text body, were printed whole.
+    let transcript = Transcript::read([fixture("text_message.md")]).unwrap();
+    let mock = MockServer::start(transcript, config()).await.unwrap();
+    let step = mock.transcript().steps().next().unwrap().1.clone();
+    let message = step.request.as_ref().unwrap();
+    let mut error_bodies = vec![error_body];
+    let sent = [
+        (
+            "application/json",
+            "s3cret-no-scheme-never-shown",
+            r#"{"access_token":"json-token-never-shown","message":"hi"}"#.to_string(),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            "Bearer cwt=header-token-never-shown",
+            "grant_type=password&password=form-password-never-shown".to_string(),
+        ),
+        (
+            "application/xml",
+            "Bearer x",
+            "<input><password>xml-password-never-shown</password></input>".to_string(),
+        ),
+    ];
+    for (content_type, authorization, body) in sent {
+        let answer = client()
+            .post(url_for(&mock, message))
+            .header("Content-Type", content_type)
+            .header("Authorization", authorization)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{content_type}");
+        error_bodies.push(answer.text().await.unwrap());
+    }
+    let mismatches: Vec<String> = mock.mismatches().iter().map(ToString::to_string).collect();
+    assert_eq!(mismatches.len(), 3, "{mismatches:#?}");
+    assert!(
+        mismatches.iter().all(|m| m.contains("<redacted>")),
+        "{mismatches:#?}"
+    );
+    mock.shutdown().await;
+    let mismatch = [mismatch, mismatches.join("\n")].join("\n");
+    let error_body = error_bodies.join("\n");
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         log.contains("sign_in_and_im.md:46"),
@@ -67,6 +113,11 @@ async fn passwords_and_tokens_are_never_printed() {
         "password-never-shown",
         "bearer-token-never-shown",
         "fixture-secret-1",
+        "s3cret-no-scheme-never-shown",
+        "json-token-never-shown",
+        "header-token-never-shown",
+        "form-password-never-shown",
+        "xml-password-never-shown",
     ] {
         for (what, text) in [
             ("log", &log),
