@@ -281,6 +281,11 @@ fn is_token_byte(byte: u8) -> bool {
         )
 }
 
+/// The shortest lifetime a token service's `expires_in` is taken as: two
+/// minutes. Shorter would make the client ask for a token before nearly
+/// every request.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(120);
+
 /// An OAuth access token. Its `Debug` never shows the token.
 #[derive(Clone)]
 pub struct Token {
@@ -309,7 +314,8 @@ impl Token {
     }
 
     /// Reads a token service's JSON answer (`access_token`, `token_type`,
-    /// `expires_in` as a number or a string of seconds).
+    /// `expires_in` as a number or a string of seconds; below
+    /// [`MIN_TOKEN_LIFETIME`] it is taken as the floor).
     pub fn from_oauth_json(body: &[u8]) -> Result<Token, String> {
         let value: serde_json::Value =
             serde_json::from_slice(body).map_err(|error| format!("not JSON: {error}"))?;
@@ -334,7 +340,18 @@ impl Token {
             lifetime: None,
         };
         if let Some(seconds) = expires_in {
-            token = token.expiring_in(Duration::from_secs(seconds));
+            // `expires_in: 0` (or 1) would renew before nearly every request:
+            // a token is used for at least the floor, and a server that
+            // really ends it sooner says so with a 401, which renews it.
+            let lifetime = Duration::from_secs(seconds);
+            if lifetime < MIN_TOKEN_LIFETIME {
+                tracing::warn!(
+                    expires_in = seconds,
+                    floor = MIN_TOKEN_LIFETIME.as_secs(),
+                    "a token lifetime below the floor is taken as the floor"
+                );
+            }
+            token = token.expiring_in(lifetime.max(MIN_TOKEN_LIFETIME));
         }
         Ok(token)
     }
@@ -717,6 +734,13 @@ mod tests {
         )
         .expect("string expires_in");
         assert!(azure.remaining().is_some());
+        let instant = Token::from_oauth_json(br#"{"access_token":"t","expires_in":0}"#)
+            .expect("expires_in 0");
+        let left = instant.remaining().expect("expiry known");
+        assert!(
+            left > MIN_TOKEN_LIFETIME - Duration::from_secs(5),
+            "{left:?}: clamped to the floor"
+        );
         assert!(Token::from_oauth_json(b"<html>").is_err());
         assert!(Token::from_oauth_json(br#"{"token_type":"Bearer"}"#).is_err());
         assert!(Token::from_oauth_json(br#"{"access_token":""}"#).is_err());

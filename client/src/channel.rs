@@ -11,10 +11,11 @@ use crate::typed::{self, AnyResource, ResourceKind};
 use futures_core::Stream;
 use http::Method;
 use serde_json::Value;
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
-use tokio::sync::mpsc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 use ucwa_runtime::events::{EventLink, EventType};
 use ucwa_runtime::{DecodeError, ErrorBody, Resource};
 use url::Url;
@@ -129,6 +130,13 @@ pub enum ChannelItem {
     /// inactivity (conversations closed, subscriptions ended). The channel's
     /// query parameters were sent again.
     Resumed,
+    /// This stream fell behind: `missed` items (the oldest) were dropped
+    /// before the next one, because the reader did not keep up with
+    /// [`crate::Limits::event_buffer`] items. Refetch what you cache.
+    Lagged {
+        /// How many items were dropped.
+        missed: u64,
+    },
     /// A part of an answer that does not decode (an event without `href`, a
     /// sender block that is not one): reported, and every valid event of the
     /// same answer is delivered before it. `raw` is bounded
@@ -147,28 +155,127 @@ type Item = Result<ChannelItem, Error>;
 
 /// The session's events, as an async [`Stream`].
 ///
-/// Each stream gets every item from the moment it was made, in order, once.
-/// It buffers [`crate::Limits::event_buffer`] items; when that is full the
-/// channel waits for the reader, so read it or drop it. After a fatal
-/// failure (the application is gone, reconnection gave up, the session
-/// ended) the stream yields the error once and ends.
+/// Each stream gets every item from the moment it was made, in order, once,
+/// as long as it keeps up: it buffers [`crate::Limits::event_buffer`] items,
+/// and when a new one arrives at a full buffer the oldest is dropped (as
+/// tokio's `broadcast` does). The reader then gets
+/// [`ChannelItem::Lagged`] with how many it missed, before the oldest item
+/// kept. A stream kept but not read never holds up the channel, the
+/// operations or the other streams. After a fatal failure (the application
+/// is gone, reconnection gave up, the session ended) the stream yields the
+/// error once and ends.
 #[derive(Debug)]
 pub struct EventStream {
-    receiver: mpsc::Receiver<Item>,
+    queue: Arc<Queue>,
 }
 
 impl EventStream {
     /// The next item; `None` when the channel has stopped.
     pub async fn recv(&mut self) -> Option<Item> {
-        self.receiver.recv().await
+        std::future::poll_fn(|context| self.queue.poll_pop(context)).await
     }
 }
 
 impl Stream for EventStream {
     type Item = Item;
 
-    fn poll_next(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Item>> {
-        self.receiver.poll_recv(context)
+    fn poll_next(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Item>> {
+        self.queue.poll_pop(context)
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.queue.state().dropped = true;
+    }
+}
+
+/// One stream's bounded buffer, shared by the channel task (which pushes)
+/// and the stream (which pops).
+#[derive(Debug)]
+struct Queue {
+    capacity: usize,
+    state: Mutex<QueueState>,
+}
+
+#[derive(Debug, Default)]
+struct QueueState {
+    items: VecDeque<Item>,
+    /// Items dropped since the reader last heard of it.
+    missed: u64,
+    /// No more items will come: the rest of `items`, then the end.
+    closed: bool,
+    /// The stream is gone: push nothing more.
+    dropped: bool,
+    waker: Option<Waker>,
+}
+
+impl Queue {
+    fn new(capacity: usize) -> Queue {
+        Queue {
+            capacity: capacity.max(1),
+            state: Mutex::new(QueueState::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `item`, dropping the oldest when full; never waits.
+    fn push(&self, item: Item) {
+        let waker = {
+            let mut state = self.state();
+            if state.dropped || state.closed {
+                return;
+            }
+            if state.items.len() >= self.capacity {
+                state.items.pop_front();
+                state.missed += 1;
+            }
+            state.items.push_back(item);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The last item (the error that ended the channel), then the end. It
+    /// takes the place of the oldest item if the buffer is full, so a
+    /// reader that is behind still learns why the stream ends.
+    fn close_with(&self, last: Option<Item>) {
+        if let Some(item) = last {
+            self.push(item);
+        }
+        let waker = {
+            let mut state = self.state();
+            state.closed = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn poll_pop(&self, context: &mut Context<'_>) -> Poll<Option<Item>> {
+        let mut state = self.state();
+        if state.missed > 0 {
+            let missed = std::mem::take(&mut state.missed);
+            return Poll::Ready(Some(Ok(ChannelItem::Lagged { missed })));
+        }
+        if let Some(item) = state.items.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if state.closed {
+            return Poll::Ready(None);
+        }
+        state.waker = Some(context.waker().clone());
+        Poll::Pending
+    }
+
+    fn is_dropped(&self) -> bool {
+        self.state().dropped
     }
 }
 
@@ -181,7 +288,7 @@ pub(crate) struct Channel {
 #[derive(Default)]
 struct ChannelState {
     started: bool,
-    subscribers: Vec<mpsc::Sender<Item>>,
+    subscribers: Vec<Arc<Queue>>,
     stopped: Option<Error>,
 }
 
@@ -191,15 +298,13 @@ impl Channel {
     }
 
     pub(crate) fn subscribe(&self, buffer: usize) -> EventStream {
-        let (sender, receiver) = mpsc::channel(buffer.max(1));
+        let queue = Arc::new(Queue::new(buffer));
         let mut state = self.state();
         match &state.stopped {
-            Some(error) => {
-                let _ = sender.try_send(Err(error.clone()));
-            }
-            None => state.subscribers.push(sender),
+            Some(error) => queue.close_with(Some(Err(error.clone()))),
+            None => state.subscribers.push(Arc::clone(&queue)),
         }
-        EventStream { receiver }
+        EventStream { queue }
     }
 
     /// Starts the channel task unless it runs (or ran) already.
@@ -212,9 +317,9 @@ impl Channel {
         tokio::spawn(run(Arc::clone(shared)));
     }
 
-    fn subscribers(&self) -> Vec<mpsc::Sender<Item>> {
+    fn subscribers(&self) -> Vec<Arc<Queue>> {
         let mut state = self.state();
-        state.subscribers.retain(|sender| !sender.is_closed());
+        state.subscribers.retain(|queue| !queue.is_dropped());
         state.subscribers.clone()
     }
 
@@ -225,8 +330,7 @@ impl Channel {
             std::mem::take(&mut state.subscribers)
         };
         for subscriber in subscribers {
-            // Never wait here: a full stream misses the error, not the end.
-            let _ = subscriber.try_send(Err(error.clone()));
+            subscriber.close_with(Some(Err(error.clone())));
         }
     }
 }
@@ -256,6 +360,7 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
     let mut failures = 0u32;
     let reconnect: RetryPolicy = shared.options.reconnect;
     let mut shutdown = shared.shutdown.subscribe();
+    let mut pacing = Pacing::default();
     loop {
         if *shutdown.borrow() {
             return Ok(());
@@ -276,6 +381,7 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
             ..shared.core.exec()
         };
         let request = Prepared::new(Method::GET, request_url.clone());
+        let sent_at = tokio::time::Instant::now();
         let outcome = tokio::select! {
             outcome = shared.core.execute(request, exec) => outcome,
             _ = shutdown.changed() => return Ok(()),
@@ -288,6 +394,12 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
         let failure = match answer {
             Ok((body, malformed, step)) => {
                 failures = 0;
+                // A server that answers at once with nothing is not holding
+                // the pending GET: back off rather than ask again at once.
+                let quick_and_empty = sent_at.elapsed() < HELD_AT_LEAST
+                    && body.sender.iter().all(|sender| sender.events.is_empty())
+                    && malformed.is_empty();
+                let pause = pacing.after(quick_and_empty);
                 let reports = malformed.into_iter().map(|part| {
                     tracing::warn!(sender = ?part.sender_href, error = %part.error, "a malformed part of an event channel answer");
                     ChannelItem::Malformed {
@@ -332,6 +444,13 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                         return Ok(());
                     }
                 }
+                if !pause.is_zero() {
+                    tracing::debug!(?pause, "the server answers pending GETs at once: pacing");
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        _ = shutdown.changed() => return Ok(()),
+                    }
+                }
                 continue;
             }
             Err(error) if is_fatal(&error) => {
@@ -353,6 +472,34 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
             _ = tokio::time::sleep(delay) => {}
             _ = shutdown.changed() => return Ok(()),
         }
+    }
+}
+
+/// A pending GET answered sooner than this, with nothing in it, was not
+/// held by the server.
+const HELD_AT_LEAST: Duration = Duration::from_millis(500);
+
+/// The pause after such answers: it doubles from the first to the cap and
+/// ends with the first answer that was held or carried something.
+const PACING_FIRST: Duration = Duration::from_millis(100);
+const PACING_CAP: Duration = Duration::from_secs(5);
+
+/// Pending GETs paced against a server that answers each at once.
+#[derive(Debug, Default)]
+struct Pacing {
+    quick_empty: u32,
+}
+
+impl Pacing {
+    /// The pause before the next pending GET.
+    fn after(&mut self, quick_and_empty: bool) -> Duration {
+        if !quick_and_empty {
+            self.quick_empty = 0;
+            return Duration::ZERO;
+        }
+        self.quick_empty = self.quick_empty.saturating_add(1);
+        let factor = 1u32.checked_shl(self.quick_empty - 1).unwrap_or(u32::MAX);
+        PACING_FIRST.saturating_mul(factor).min(PACING_CAP)
     }
 }
 
@@ -431,22 +578,21 @@ async fn deliver(
     Ok(())
 }
 
-/// Gives `item` to every stream, waiting (until shutdown) for full ones.
+/// Gives `item` to every stream; a full one drops its oldest item, so no
+/// reader holds up the channel. `Err` only at shutdown.
 async fn offer(
     shared: &Shared,
     item: Item,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Stop> {
+    if *shutdown.borrow() {
+        return Err(Stop::Shutdown);
+    }
     for subscriber in shared.channel.subscribers() {
-        let item = match &item {
+        subscriber.push(match &item {
             Ok(item) => Ok(item.clone()),
             Err(error) => Err(error.clone()),
-        };
-        tokio::select! {
-            // A closed stream is pruned on the next round.
-            _ = subscriber.send(item) => {}
-            _ = shutdown.changed() => return Err(Stop::Shutdown),
-        }
+        });
     }
     Ok(())
 }

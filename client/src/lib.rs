@@ -102,7 +102,7 @@ mod typed;
 
 pub use auth::{
     parse_challenges, token_fn, Challenge, FormGrant, MsRtcOAuth, Token, TokenContext,
-    TokenRequest, TokenSource,
+    TokenRequest, TokenSource, MIN_TOKEN_LIFETIME,
 };
 pub use channel::{ChannelItem, EmbeddedError, Event, EventStream};
 pub use error::{AuthError, DiscoveryAttempt, Error, HttpError, Result, TransportErrorKind};

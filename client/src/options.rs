@@ -87,8 +87,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Redirects (HTTP 3xx and `redirect` links) followed during discovery.
     pub max_redirects: u32,
-    /// Items buffered per event stream before the channel waits for the
-    /// reader.
+    /// Items buffered per event stream; past it the oldest is dropped and
+    /// the reader told ([`crate::ChannelItem::Lagged`]): the channel never
+    /// waits for a reader.
     pub event_buffer: usize,
     /// Operations tracked at once.
     pub max_pending_operations: usize,

@@ -401,3 +401,71 @@ async fn a_malformed_event_is_reported_and_the_valid_ones_delivered() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stream_kept_but_not_read_drops_its_oldest_and_holds_up_nothing() {
+    // Issue 21: an `EventStream` kept but not read stalled the session once
+    // its buffer was full. Now it drops its oldest items and says so.
+    bounded(async {
+        let fake = Fake::start().await;
+        fake.push_events(page(2, &["/n/1", "/n/2", "/n/3"]));
+        fake.push_events(page(3, &["/n/4", "/n/5", "/n/6"]));
+        fake.push_events(page(4, &["/n/7", "/n/8", "/n/9", "/n/10"]));
+        let session = builder(&fake)
+            .limits(ucwa_client::Limits {
+                event_buffer: 4,
+                ..ucwa_client::Limits::default()
+            })
+            .sign_in()
+            .await
+            .expect("signs in");
+        let mut unread = session.events();
+        let mut reader = session.events();
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            seen.push(next_href(&mut reader).await);
+        }
+        let expected: Vec<String> = (1..=10).map(|n| format!("/n/{n}")).collect();
+        assert_eq!(seen, expected, "the reader that keeps up gets everything");
+        // The channel went on to its next pending GET regardless.
+        wait_for_queries(&fake, 4).await;
+        let ChannelItem::Lagged { missed } = next_event(&mut unread).await else {
+            panic!("the lagging stream is told");
+        };
+        assert_eq!(missed, 6);
+        let mut kept = Vec::new();
+        for _ in 0..4 {
+            kept.push(next_href(&mut unread).await);
+        }
+        assert_eq!(kept, ["/n/7", "/n/8", "/n/9", "/n/10"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pending_gets_answered_at_once_with_nothing_are_paced() {
+    // Issue 21: a server that answers every pending GET at once got 5,263
+    // requests in 3 s. Quick empty answers now back off (100 ms doubling to
+    // 5 s) until an answer is held or carries something.
+    bounded(async {
+        let fake = Fake::start().await;
+        *fake.hold.lock().expect("hold") = Duration::ZERO;
+        let session = builder(&fake).sign_in().await.expect("signs in");
+        let _events = session.events();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let count = event_queries(&fake).len();
+        // 0 + 100 + 200 + 400 + 800 ms: five within two seconds, six at most.
+        assert!((3..=6).contains(&count), "{count} pending GETs in 2 s");
+        // An answer with an event ends the pacing at once.
+        *fake.hold.lock().expect("hold") = Duration::from_secs(2);
+        fake.push_events(page(2, &["/n/1"]));
+        let mut events = session.events();
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(5), next_href(&mut events))
+                .await
+                .expect("in time"),
+            "/n/1"
+        );
+    })
+    .await;
+}

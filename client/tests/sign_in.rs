@@ -275,20 +275,55 @@ async fn wrong_credentials_and_missing_challenges_are_auth_errors() {
 #[tokio::test]
 async fn tokens_are_renewed_before_expiry_and_after_a_401() {
     bounded(async {
+        // Issue 21: `expires_in: 0` made a grant before nearly every
+        // request. A service's lifetime below the floor is the floor.
         let fake = Fake::start().await;
-        // A short-lived token is renewed before it expires, without a 401.
-        *fake.expires_in.lock().expect("expiry") = 1;
+        *fake.expires_in.lock().expect("expiry") = 0;
         let session = builder(&fake).sign_in().await.expect("signs in");
         assert_eq!(fake.grants.load(Ordering::SeqCst), 1);
-        *fake.expires_in.lock().expect("expiry") = 28_800;
+        for _ in 0..3 {
+            session.refresh_application().await.expect("get");
+        }
+        assert_eq!(
+            fake.grants.load(Ordering::SeqCst),
+            1,
+            "no grant per request"
+        );
+        drop(session);
+
+        // A short-lived token (a source's own, not clamped) is renewed
+        // before it expires, without a 401.
+        let fake = Fake::start().await;
+        let issuer = std::sync::Arc::clone(&fake);
+        let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = std::sync::Arc::clone(&issued);
+        let session = builder(&fake)
+            .token_source(ucwa_client::token_fn(move |_| {
+                let issuer = std::sync::Arc::clone(&issuer);
+                let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+                async move {
+                    let secret = format!("cwt=SHORT-{n}");
+                    issuer.accept(&secret);
+                    Ok::<_, Error>(Token::bearer(secret).expiring_in(Duration::from_secs(1)))
+                }
+            }))
+            .sign_in()
+            .await
+            .expect("signs in");
+        assert_eq!(issued.load(Ordering::SeqCst), 1);
         tokio::time::sleep(Duration::from_millis(1100)).await;
         session.refresh_application().await.expect("get");
-        assert_eq!(fake.grants.load(Ordering::SeqCst), 2, "renewed");
+        assert_eq!(issued.load(Ordering::SeqCst), 2, "renewed");
         assert_eq!(fake.requests_to("GET", APP).len(), 1, "no 401 round trip");
+        drop(session);
+
+        // A fresh token is kept.
+        let fake = Fake::start().await;
+        let session = builder(&fake).sign_in().await.expect("signs in");
         session.refresh_application().await.expect("get");
         assert_eq!(
             fake.grants.load(Ordering::SeqCst),
-            2,
+            1,
             "a fresh token is kept"
         );
 
@@ -299,9 +334,9 @@ async fn tokens_are_renewed_before_expiry_and_after_a_401() {
             .await
             .expect("retried with a new token");
         assert_eq!(response.status(), 200);
-        assert_eq!(fake.grants.load(Ordering::SeqCst), 3);
+        assert_eq!(fake.grants.load(Ordering::SeqCst), 2);
         let last = fake.log().last().cloned().expect("logged");
-        assert_eq!(last.authorization(), Some("Bearer cwt=SECRET-TOKEN-3"));
+        assert_eq!(last.authorization(), Some("Bearer cwt=SECRET-TOKEN-2"));
     })
     .await;
 }
