@@ -317,8 +317,9 @@ impl Token {
     /// `expires_in` as a number or a string of seconds; below
     /// [`MIN_TOKEN_LIFETIME`] it is taken as the floor).
     pub fn from_oauth_json(body: &[u8]) -> Result<Token, String> {
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|error| format!("not JSON: {error}"))?;
+        let value: serde_json::Value = ucwa_runtime::DecodeBudget::ERROR_BODY
+            .decode_json_bytes(body)
+            .map_err(|error| format!("not JSON: {error}"))?;
         let access_token = value
             .get("access_token")
             .and_then(serde_json::Value::as_str)

@@ -365,8 +365,9 @@ impl GrantPoster for Core {
                     })
                 });
             }
-            let body: serde_json::Value =
-                serde_json::from_slice(response.body()).unwrap_or_default();
+            let body: serde_json::Value = ucwa_runtime::DecodeBudget::ERROR_BODY
+                .decode_json_bytes(response.body())
+                .unwrap_or_default();
             let field = |name: &str| {
                 body.get(name)
                     .and_then(serde_json::Value::as_str)

@@ -229,8 +229,11 @@ struct Links(serde_json::Map<String, serde_json::Value>);
 impl Links {
     fn read(url: &Url, body: &Bytes, expected: &'static str) -> Result<Links, Error> {
         let text = json_text(url.as_str(), body, expected)?;
-        let mut value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|error| Error::decode(url.as_str(), expected, error.into()))?;
+        // Discovery answers may come over plain HTTP from anyone on the
+        // path: they are links, and may build little.
+        let mut value: serde_json::Value = ucwa_runtime::DecodeBudget::ERROR_BODY
+            .decode_json(text)
+            .map_err(|error| Error::decode(url.as_str(), expected, error))?;
         match value.get_mut("_links").map(serde_json::Value::take) {
             Some(serde_json::Value::Object(links)) => Ok(Links(links)),
             _ => Err(Error::protocol(

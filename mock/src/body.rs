@@ -185,7 +185,10 @@ pub(crate) fn received(bytes: &[u8], content_type: Option<&str>) -> Body {
         return Body::Empty;
     }
     match shape(text, content_type) {
-        Shape::Json => serde_json::from_str(text)
+        // Measured before it is built: a received body of many small
+        // objects is kept as text, not as a map per object.
+        Shape::Json => ucwa_runtime::DecodeBudget::DEFAULT
+            .decode_json(text)
             .map(Body::Json)
             .unwrap_or_else(|_| Body::Text(text.to_string())),
         Shape::Xml if xml_problem(text).is_none() => Body::Xml(text.to_string()),

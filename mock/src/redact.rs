@@ -92,7 +92,10 @@ fn value_after(text: &str, word: &str, at: usize) -> Option<(usize, usize)> {
     }
     .unwrap_or(rest.len());
     let end = start + length;
-    (end > start && &text[start..end] != REDACTED).then_some((start, end))
+    let value = &text[start..end];
+    // An elision (`Bearer …`) hides nothing.
+    let elided = value.chars().all(|c| matches!(c, '.' | '…'));
+    (!value.is_empty() && !elided && value != REDACTED).then_some((start, end))
 }
 
 #[cfg(test)]
@@ -134,6 +137,8 @@ mod tests {
             ("", ""),
             ("password=", "password="),
             ("<redacted>", "<redacted>"),
+            ("Bearer …", "Bearer …"),
+            ("Bearer cwt=AAEB...buHC", "Bearer <redacted>"),
         ];
         for (text, expected) in cases {
             assert_eq!(scrub(text), expected, "{text}");

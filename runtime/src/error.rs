@@ -51,6 +51,15 @@ pub enum DecodeError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// Decoding the body would build more than its [`crate::DecodeBudget`]
+    /// allows (values or nesting).
+    #[error("body has more {what} than the decoding budget allows ({limit})")]
+    OverBudget {
+        /// What is over: `values`, `nesting`, `elements and attributes`.
+        what: &'static str,
+        /// The budget's limit.
+        limit: usize,
+    },
     /// The XML has a document type declaration, which UCWA never sends and
     /// which is the door to entity expansion attacks.
     #[error("XML body: document type declarations are not accepted")]
@@ -253,9 +262,11 @@ where
     C: serde::de::DeserializeOwned,
     S: serde::de::DeserializeOwned,
 {
-    /// Decodes a JSON error body.
+    /// Decodes a JSON error body, within [`crate::DecodeBudget::ERROR_BODY`]:
+    /// an error answer comes from anyone on the path before any check
+    /// applies (a 4xx during discovery), so it may build little.
     pub fn from_json(body: &str) -> Result<Self, DecodeError> {
-        crate::json_from_str(body)
+        crate::json_within(body, &crate::DecodeBudget::ERROR_BODY)
     }
 
     /// Decodes an error body in either format, told apart by its first
@@ -269,9 +280,11 @@ where
         }
     }
 
-    /// Decodes an XML error body (`<reason>` root).
+    /// Decodes an XML error body (`<reason>` root), within
+    /// [`crate::DecodeBudget::ERROR_BODY`].
     pub fn from_xml(body: &str) -> Result<Self, DecodeError> {
-        let value = crate::xml::error_to_json_value(body)?;
+        let root = crate::xml::parse_within(body, &crate::DecodeBudget::ERROR_BODY)?;
+        let value = crate::xml::error_value(&root)?;
         Ok(serde_json::from_value(value)?)
     }
 }

@@ -45,6 +45,7 @@
 
 mod open_enum;
 
+mod budget;
 mod data_uri;
 pub mod error;
 pub mod events;
@@ -55,6 +56,7 @@ pub mod operation;
 pub mod testing;
 pub mod xml;
 
+pub use budget::DecodeBudget;
 pub use data_uri::{DataUri, DataUriError};
 pub use error::{DecodeError, EncodeError, ErrorBody, ErrorCode, ErrorSubcode};
 pub use link::{Embedded, Link, Links, OneOrMany, Untyped};
@@ -235,11 +237,20 @@ impl Format {
 /// serde_json with the body size bound; serde_json's recursion limit (128)
 /// stays on, so deep nesting is an error rather than a stack overflow.
 pub(crate) fn json_from_str<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
+    json_within(body, &DecodeBudget::DEFAULT)
+}
+
+/// [`json_from_str`] within `budget`: the body is measured before it is decoded.
+pub(crate) fn json_within<T: serde::de::DeserializeOwned>(
+    body: &str,
+    budget: &DecodeBudget,
+) -> Result<T, DecodeError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(DecodeError::TooLarge {
             limit: MAX_BODY_BYTES,
         });
     }
+    budget.check_json(body)?;
     Ok(serde_json::from_str(body)?)
 }
 
@@ -328,7 +339,17 @@ mod tests {
             "]".repeat(10_000)
         );
         let error = Messaging::from_json(&deep).expect_err("too deep");
-        assert!(error.to_string().contains("recursion limit"), "{error}");
+        // The budget's pass stops it before serde_json's recursion limit would.
+        assert!(
+            matches!(
+                error,
+                DecodeError::OverBudget {
+                    what: "nesting",
+                    limit: 64
+                }
+            ),
+            "{error}"
+        );
         let deep_objects = format!("{}{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
         assert!(serde_json::from_str::<serde_json::Value>(&deep_objects).is_err());
         assert!(Messaging::from_json(r#"{"rel":"messaging""#).is_err());

@@ -90,7 +90,18 @@ fn ten_thousand_nested_json_arrays_are_an_error() {
     );
     for body in [arrays.clone(), in_unknown_key] {
         for error in every_decoder_refuses(&body, false) {
-            assert!(matches!(error, DecodeError::Json(_)), "{error}");
+            // Refused by the decoding budget's nesting bound, before
+            // serde_json's own recursion limit is reached.
+            assert!(
+                matches!(
+                    error,
+                    DecodeError::OverBudget {
+                        what: "nesting",
+                        ..
+                    }
+                ),
+                "{error}"
+            );
         }
     }
     let objects = format!("{}{}", r#"{"a":"#.repeat(DEPTH), "}".repeat(DEPTH));
@@ -252,4 +263,48 @@ fn bodies_beyond_the_size_limit_are_refused_before_parsing() {
     // The same bodies without the padding are fine, so the padding is what was refused.
     assert!(Contact::from_json(r#"{"rel":"contact"}"#).is_ok());
     assert!(Contact::from_xml(r#"<resource rel="contact" href="/c"/>"#).is_ok());
+}
+
+/// The shapes of the issue 21 audit: bodies within the byte limit whose
+/// decoded form is a hundred times their size. Each is refused by the
+/// decoding budget's pass over its bytes, before anything is built (the
+/// memory each would have taken, and takes now, is in BENCHMARKS.md).
+#[test]
+fn bodies_that_would_decode_to_many_small_values_are_refused_before_decoding() {
+    let many = |count: usize| vec![r#"{"a":0}"#; count].join(",");
+    // A 14 MB error body of small objects: 1.4 GB as `Value`s before.
+    let error_body = format!(r#"{{"code":"BadRequest","x":[{}]}}"#, many(1_750_000));
+    assert!(error_body.len() > 14_000_000 && error_body.len() < MAX_BODY_BYTES);
+    assert!(matches!(
+        Error::from_json(&error_body),
+        Err(DecodeError::OverBudget {
+            what: "values",
+            limit: 4_096
+        })
+    ));
+    assert!(Error::from_bytes(error_body.as_bytes()).is_none());
+    // An XML `<reason>` with 1.5 million empty elements: 626 MB before.
+    let reason = format!(
+        "<reason code=\"BadRequest\">{}</reason>",
+        "<x/>".repeat(1_500_000)
+    );
+    assert!(matches!(
+        Error::from_xml(&reason),
+        Err(DecodeError::OverBudget {
+            what: "elements and attributes",
+            ..
+        })
+    ));
+    // A resource holding such an array (an application kept for the whole
+    // session: 889 MB before) and an event channel answer.
+    let resource = format!(r#"{{"rel":"contact","junk":[{}]}}"#, many(1_750_000));
+    for error in every_decoder_refuses(&resource, false) {
+        assert!(
+            matches!(error, DecodeError::OverBudget { what: "values", .. }),
+            "{error}"
+        );
+    }
+    // Within the budget, a large but ordinary body still decodes.
+    let contacts = format!(r#"{{"rel":"contact","junk":[{}]}}"#, many(60_000));
+    assert!(Contact::from_json(&contacts).is_ok());
 }

@@ -8,7 +8,7 @@
 mod tree;
 mod write;
 
-pub(crate) use tree::{parse, Element};
+pub(crate) use tree::{parse, parse_within, Element};
 pub use write::{from_json_value, input_from_json_value};
 
 use crate::DecodeError;
@@ -120,12 +120,6 @@ pub fn input_to_json_value(xml: &str, shape: &Shape) -> Result<Value, DecodeErro
         },
         shape,
     )
-}
-
-/// Reads an XML error body (`<reason>` root, or any root with `<code>`).
-pub(crate) fn error_to_json_value(xml: &str) -> Result<Value, DecodeError> {
-    let root = parse(xml)?;
-    error_value(&root)
 }
 
 pub(crate) fn expect_name(element: &Element, name: &str) -> Result<(), DecodeError> {

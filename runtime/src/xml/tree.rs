@@ -39,6 +39,16 @@ impl Element {
 
 /// Parses `body` into its root element.
 pub(crate) fn parse(body: &str) -> Result<Element, DecodeError> {
+    parse_within(body, &crate::DecodeBudget::DEFAULT)
+}
+
+/// [`parse`] within `budget`: elements and attributes are counted as they
+/// are read, and the parse stops at the first over the budget.
+pub(crate) fn parse_within(
+    body: &str,
+    budget: &crate::DecodeBudget,
+) -> Result<Element, DecodeError> {
+    let mut nodes = 0usize;
     if body.len() > MAX_BODY_BYTES {
         return Err(DecodeError::TooLarge {
             limit: MAX_BODY_BYTES,
@@ -59,10 +69,17 @@ pub(crate) fn parse(body: &str) -> Result<Element, DecodeError> {
                         limit: MAX_XML_DEPTH,
                     });
                 }
-                open.push(element(&start, position)?);
+                let opened = element(&start, position)?;
+                for _ in 0..=opened.attributes.len() {
+                    budget.count_xml(&mut nodes, open.len() + 1)?;
+                }
+                open.push(opened);
             }
             Event::Empty(start) => {
                 let mut leaf = element(&start, position)?;
+                for _ in 0..=leaf.attributes.len() {
+                    budget.count_xml(&mut nodes, open.len() + 1)?;
+                }
                 leaf.self_closing = true;
                 close(leaf, &mut open, &mut root, position)?;
             }
