@@ -84,13 +84,19 @@ pub(crate) struct Core {
     pub(crate) limits: Limits,
     pub(crate) retry: RetryPolicy,
     token_source: Arc<dyn TokenSource>,
-    tokens: tokio::sync::Mutex<HashMap<String, TokenEntry>>,
+    /// Held only to read or replace an entry, never across an await: a
+    /// request that holds a valid token is never held up by a fetch.
+    tokens: std::sync::Mutex<HashMap<String, TokenEntry>>,
+    /// One token fetch at a time; a request whose token is still valid
+    /// does not wait for it.
+    fetching: tokio::sync::Mutex<()>,
     /// A token given up front: sent to an origin that has issued none yet.
     initial_token: Option<Token>,
 }
 
 /// The token for one origin, the challenge it answered, and a counter that
 /// tells concurrent requests whether someone renewed it meanwhile.
+#[derive(Clone)]
 struct TokenEntry {
     token: Token,
     challenges: Vec<auth::Challenge>,
@@ -113,7 +119,8 @@ impl Core {
             limits,
             retry,
             token_source,
-            tokens: tokio::sync::Mutex::new(HashMap::new()),
+            tokens: std::sync::Mutex::new(HashMap::new()),
+            fetching: tokio::sync::Mutex::new(()),
             initial_token: None,
         }
     }
@@ -229,39 +236,83 @@ impl Core {
         }
     }
 
+    fn token_entry(&self, origin: &str) -> Option<TokenEntry> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(origin)
+            .cloned()
+    }
+
+    fn store_token(&self, origin: String, entry: TokenEntry) {
+        let mut tokens = self
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if tokens.len() >= MAX_TOKEN_ORIGINS && !tokens.contains_key(&origin) {
+            tokens.clear();
+        }
+        tokens.insert(origin, entry);
+    }
+
     /// The token for `url`'s origin, renewed first when it is about to
-    /// expire and the challenge it answered is known.
+    /// expire and the challenge it answered is known. While one request
+    /// renews it, others whose token is still valid go on with it.
     async fn current_token(&self, url: &Url) -> Result<Option<(Token, u64)>, Error> {
         let origin = url.origin().ascii_serialization();
-        let mut tokens = self.tokens.lock().await;
-        let Some(entry) = tokens.get(&origin) else {
+        let Some(entry) = self.token_entry(&origin) else {
             // Generation 0: a 401 to it renews, as for a token of the origin's own.
             return Ok(self.initial_token.clone().map(|token| (token, 0)));
         };
-        if entry.token.needs_renewal(RENEW_BEFORE_EXPIRY) {
-            let challenges = entry.challenges.clone();
-            let previous = entry.token.clone();
-            let generation = entry.generation;
-            tracing::debug!(%origin, "renewing a token before it expires");
-            match self.fetch_token(url, &challenges, Some(&previous)).await {
-                Ok(token) => {
-                    let entry = TokenEntry {
+        if !entry.token.needs_renewal(RENEW_BEFORE_EXPIRY) {
+            return Ok(Some((entry.token, entry.generation)));
+        }
+        let still_valid = entry.token.remaining().is_some_and(|left| !left.is_zero());
+        let _fetching = match self.fetching.try_lock() {
+            Ok(guard) => guard,
+            // Someone is fetching: a valid token is used meanwhile.
+            Err(_) if still_valid => return Ok(Some((entry.token, entry.generation))),
+            Err(_) => self.fetching.lock().await,
+        };
+        // Renewed while this request waited?
+        let entry = match self.token_entry(&origin) {
+            Some(now) if now.generation != entry.generation => {
+                return Ok(Some((now.token, now.generation)))
+            }
+            Some(now) => now,
+            None => return Ok(None),
+        };
+        tracing::debug!(%origin, "renewing a token before it expires");
+        match self
+            .fetch_token(url, &entry.challenges, Some(&entry.token))
+            .await
+        {
+            Ok(token) => {
+                let generation = entry.generation + 1;
+                self.store_token(
+                    origin,
+                    TokenEntry {
                         token: token.clone(),
-                        challenges,
-                        generation: generation + 1,
-                    };
-                    tokens.insert(origin, entry);
-                    return Ok(Some((token, generation + 1)));
-                }
-                Err(error) => {
-                    // Send without it; the server's 401 will say what it wants.
-                    tracing::warn!(%origin, %error, "could not renew an expiring token");
-                    tokens.remove(&origin);
-                    return Ok(None);
-                }
+                        challenges: entry.challenges,
+                        generation,
+                    },
+                );
+                Ok(Some((token, generation)))
+            }
+            Err(error) if still_valid => {
+                tracing::warn!(%origin, %error, "could not renew an expiring token; using it while it lasts");
+                Ok(Some((entry.token, entry.generation)))
+            }
+            Err(error) => {
+                // Send without it; the server's 401 will say what it wants.
+                tracing::warn!(%origin, %error, "could not renew an expiring token");
+                self.tokens
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&origin);
+                Ok(None)
             }
         }
-        Ok(Some((entry.token.clone(), entry.generation)))
     }
 
     /// After a 401: a new token for `url`'s origin, unless another request
@@ -281,22 +332,19 @@ impl Core {
             }));
         }
         let origin = url.origin().ascii_serialization();
-        let mut tokens = self.tokens.lock().await;
-        let current = tokens.get(&origin);
-        if let Some(entry) = current {
+        let _fetching = self.fetching.lock().await;
+        let current = self.token_entry(&origin);
+        if let Some(entry) = &current {
             if Some(entry.generation) != seen {
                 return Ok(()); // renewed by a concurrent request
             }
         }
-        let previous = current.map(|entry| entry.token.clone());
+        let previous = current.as_ref().map(|entry| entry.token.clone());
         let generation = current.map_or(0, |entry| entry.generation) + 1;
         let token = self
             .fetch_token(url, &challenges, previous.as_ref())
             .await?;
-        if tokens.len() >= MAX_TOKEN_ORIGINS && !tokens.contains_key(&origin) {
-            tokens.clear();
-        }
-        tokens.insert(
+        self.store_token(
             origin,
             TokenEntry {
                 token,

@@ -679,3 +679,47 @@ async fn every_duration_and_size_setting_is_checked_before_any_request() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_slow_token_fetch_does_not_hold_up_requests_whose_token_is_valid() {
+    // Issue 21: the token lock was held during the fetch, so a slow token
+    // service stalled every request of the session.
+    bounded(async {
+        let fake = Fake::start().await;
+        let issuer = std::sync::Arc::clone(&fake);
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = std::sync::Arc::clone(&calls);
+        let session = builder(&fake)
+            .token_source(ucwa_client::token_fn(move |_| {
+                let issuer = std::sync::Arc::clone(&issuer);
+                let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+                async move {
+                    if n > 1 {
+                        tokio::time::sleep(Duration::from_secs(6)).await;
+                    }
+                    let secret = format!("cwt=SLOW-{n}");
+                    issuer.accept(&secret);
+                    Ok::<_, Error>(Token::bearer(secret).expiring_in(Duration::from_secs(4)))
+                }
+            }))
+            .sign_in()
+            .await
+            .expect("signs in");
+        // Within the last second of its 4 s the token is due for renewal,
+        // and still valid.
+        tokio::time::sleep(Duration::from_millis(3200)).await;
+        let renewing = session.clone();
+        let slow = tokio::spawn(async move { renewing.refresh_application().await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "the renewal is under way");
+        tokio::time::timeout(Duration::from_secs(3), session.refresh_application())
+            .await
+            .expect("not held up by the 6 s fetch")
+            .expect("served with the still-valid token");
+        slow.await
+            .expect("joins")
+            .expect("served with the new token");
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "one fetch for both");
+    })
+    .await;
+}

@@ -35,6 +35,7 @@
 pub mod body;
 pub mod cli;
 pub mod conform;
+mod connections;
 mod error;
 mod events;
 pub mod hosts;

@@ -11,6 +11,7 @@
 //! for one replay per signed-in client ([`crate::sessions`]).
 
 use crate::body;
+use crate::connections::Connections;
 use crate::events::{self, PendingGet};
 use crate::hosts::{self, HostBinding, HostMap};
 use crate::ids::IdSlots;
@@ -29,7 +30,7 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use crate::replay::StepOutcome;
@@ -48,8 +49,15 @@ pub struct MockConfig {
     pub body_limit: usize,
     /// How long reading a request's headers, and then its body, may take.
     pub read_timeout: Duration,
-    /// Connections served at once; further ones wait to be accepted.
+    /// Connections served at once. When all are taken, a new connection
+    /// closes the one idle the longest, so that idle sockets of one process
+    /// cannot lock other clients out.
     pub max_connections: usize,
+    /// Connections one peer address may hold (clients that bind their own
+    /// loopback address, 127.0.0.2, …); past it the peer's own longest-idle
+    /// one is closed, or the new one refused when all are busy. Default:
+    /// as many as `max_connections`.
+    pub max_connections_per_peer: usize,
     /// `None` (the default): one script, replayed in order for every client.
     /// `Some`: each client that signs in gets its own replay of the
     /// transcript, keyed by the token the mock issues it ([`crate::sessions`]).
@@ -76,6 +84,7 @@ impl MockConfig {
         for (name, size) in [
             ("body_limit", self.body_limit),
             ("max_connections", self.max_connections),
+            ("max_connections_per_peer", self.max_connections_per_peer),
         ] {
             if size == 0 {
                 return Err(Error::Config(format!("{name} = 0: it is at least 1")));
@@ -93,6 +102,9 @@ impl Default for MockConfig {
             body_limit: 1024 * 1024,
             read_timeout: Duration::from_secs(10),
             max_connections: 512,
+            // Every local client shares 127.0.0.1 unless it binds another
+            // loopback address: by default the one limit is the global one.
+            max_connections_per_peer: 512,
             sessions: None,
         }
     }
@@ -184,7 +196,10 @@ impl MockServer {
             config,
         });
         let (stop, stopped) = watch::channel(false);
-        let connections = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+        let connections = Connections::new(
+            shared.config.max_connections,
+            shared.config.max_connections_per_peer,
+        );
         let mut tasks = JoinSet::new();
         for (listener, binding) in listeners.into_iter().zip(bindings) {
             tracing::info!(host = %binding.authority, url = %binding.base_url, "listening");
@@ -291,18 +306,11 @@ async fn accept_loop(
     listener: tokio::net::TcpListener,
     authority: String,
     shared: Arc<Shared>,
-    connections: Arc<Semaphore>,
+    connections: Arc<Connections>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut open = JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            permit = connections.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            _ = stopped.changed() => break,
-        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stopped.changed() => break,
@@ -315,17 +323,31 @@ async fn accept_loop(
                 continue;
             }
         };
+        // Waiting for a permit holds up this listener's next accept, as
+        // the bounded backlog did before; the wait is bounded.
+        let admitted = tokio::select! {
+            admitted = connections.admit(peer.ip(), shared.config.read_timeout) => admitted,
+            _ = stopped.changed() => break,
+        };
+        let Some(admitted) = admitted else {
+            drop(stream); // Refused: closed at once.
+            continue;
+        };
         let shared = shared.clone();
         let authority = authority.clone();
         let mut stopped = stopped.clone();
         while open.try_join_next().is_some() {}
         open.spawn(async move {
             let read_timeout = shared.config.read_timeout;
+            let tracker = admitted.tracker();
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
                 let authority = authority.clone();
+                let busy = tracker.request();
                 async move {
-                    Ok::<_, std::convert::Infallible>(handle(shared, authority, request).await)
+                    let answer = handle(shared, authority, request).await;
+                    drop(busy);
+                    Ok::<_, std::convert::Infallible>(answer)
                 }
             });
             let connection = hyper::server::conn::http1::Builder::new()
@@ -333,15 +355,28 @@ async fn accept_loop(
                 .header_read_timeout(read_timeout)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             tokio::pin!(connection);
-            tokio::select! {
-                result = connection.as_mut() => {
-                    if let Err(error) = result {
-                        tracing::debug!(%peer, %error, "connection ended with an error");
+            let ended = tokio::select! {
+                result = connection.as_mut() => Some(result),
+                _ = admitted.close.notified() => None,
+                _ = stopped.changed() => return,
+            };
+            let result = match ended {
+                Some(result) => result,
+                None => {
+                    // Another connection needs the permit: an idle one
+                    // closes at once, a request in progress is finished.
+                    tracing::debug!(%peer, "closing an idle connection for a new one");
+                    connection.as_mut().graceful_shutdown();
+                    match tokio::time::timeout(read_timeout, connection.as_mut()).await {
+                        Ok(result) => result,
+                        Err(_) => return,
                     }
                 }
-                _ = stopped.changed() => {}
+            };
+            if let Err(error) = result {
+                tracing::debug!(%peer, %error, "connection ended with an error");
             }
-            drop(permit);
+            drop(admitted);
         });
     }
     open.abort_all();

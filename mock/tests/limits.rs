@@ -294,3 +294,67 @@ fn a_page_that_never_ends_is_refused_at_the_cap() {
         "{error:?}"
     );
 }
+
+/// Opens `count` sockets to the mock that send nothing.
+async fn silent_sockets(mock: &MockServer, count: usize) -> Vec<tokio::net::TcpStream> {
+    let address = mock.hosts()[0]
+        .base_url
+        .trim_start_matches("http://")
+        .to_string();
+    let mut sockets = Vec::new();
+    for _ in 0..count {
+        sockets.push(
+            tokio::net::TcpStream::connect(&address)
+                .await
+                .expect("connects"),
+        );
+    }
+    sockets
+}
+
+#[tokio::test]
+async fn idle_sockets_of_one_process_do_not_lock_other_clients_out() {
+    // Issue 21: 600 idle sockets from one local process took all 512
+    // permits, and every other client waited for them to time out (13 s).
+    let config = MockConfig {
+        max_connections: 4,
+        read_timeout: Duration::from_secs(30),
+        ..config()
+    };
+    let mock = MockServer::start(transcript(), config).await.unwrap();
+    let _idle = silent_sockets(&mock, 4).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let url = format!("{}/nothing/here", mock.hosts()[0].base_url);
+    let answer = tokio::time::timeout(Duration::from_secs(5), client().get(url).send())
+        .await
+        .expect("served long before the idle sockets' 30 s timeout")
+        .expect("an answer");
+    assert!(answer.status().is_client_error(), "{}", answer.status());
+}
+
+#[tokio::test]
+async fn one_peer_past_its_limit_loses_its_own_longest_idle_connection() {
+    let config = MockConfig {
+        max_connections: 16,
+        max_connections_per_peer: 2,
+        read_timeout: Duration::from_secs(30),
+        ..config()
+    };
+    let mock = MockServer::start(transcript(), config).await.unwrap();
+    let mut sockets = silent_sockets(&mock, 1).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    sockets.extend(silent_sockets(&mock, 2).await);
+    // The first (idle the longest) is closed for the third.
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), sockets[0].read(&mut buffer))
+        .await
+        .expect("closed well before the 30 s read timeout");
+    assert!(matches!(read, Ok(0)), "{read:?}");
+    // The others are still open: nothing arrives on them.
+    let still =
+        tokio::time::timeout(Duration::from_millis(300), sockets[2].read(&mut buffer)).await;
+    assert!(
+        still.is_err(),
+        "the newest connection was closed: {still:?}"
+    );
+}
