@@ -244,10 +244,8 @@ impl Queue {
     /// The last item (the error that ended the channel), then the end. It
     /// takes the place of the oldest item if the buffer is full, so a
     /// reader that is behind still learns why the stream ends.
-    fn close_with(&self, last: Option<Item>) {
-        if let Some(item) = last {
-            self.push(item);
-        }
+    fn close_with(&self, last: Item) {
+        self.push(last);
         let waker = {
             let mut state = self.state();
             state.closed = true;
@@ -301,7 +299,7 @@ impl Channel {
         let queue = Arc::new(Queue::new(buffer));
         let mut state = self.state();
         match &state.stopped {
-            Some(error) => queue.close_with(Some(Err(error.clone()))),
+            Some(error) => queue.close_with(Err(error.clone())),
             None => state.subscribers.push(Arc::clone(&queue)),
         }
         EventStream { queue }
@@ -330,7 +328,7 @@ impl Channel {
             std::mem::take(&mut state.subscribers)
         };
         for subscriber in subscribers {
-            subscriber.close_with(Some(Err(error.clone())));
+            subscriber.close_with(Err(error.clone()));
         }
     }
 }

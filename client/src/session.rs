@@ -301,13 +301,8 @@ impl SessionBuilder {
         };
         let within = format!("it is more than zero and at most {MAX_WAIT:?}");
         let t = &self.timeouts;
-        let retry_delays = |name: &'static str, policy: &RetryPolicy| {
-            [
-                (name, Some(policy.base_delay), true),
-                (name, Some(policy.max_delay), true),
-            ]
-        };
-        let mut waits = vec![
+        // Retry delays may be zero (retry at once); no other wait may.
+        let waits = [
             ("timeouts.connect", Some(t.connect), false),
             ("timeouts.request", Some(t.request), false),
             ("timeouts.event_wait", Some(t.event_wait), false),
@@ -317,9 +312,11 @@ impl SessionBuilder {
             ("event_channel.timeout", self.event_channel.timeout, false),
             ("event_channel.medium", self.event_channel.medium, false),
             ("event_channel.low", self.event_channel.low, false),
+            ("retry delays", Some(self.retry.base_delay), true),
+            ("retry delays", Some(self.retry.max_delay), true),
+            ("reconnect delays", Some(self.reconnect.base_delay), true),
+            ("reconnect delays", Some(self.reconnect.max_delay), true),
         ];
-        waits.extend(retry_delays("retry delays", &self.retry));
-        waits.extend(retry_delays("reconnect delays", &self.reconnect));
         for (name, wait, zero_allowed) in waits {
             let Some(wait) = wait else { continue };
             if (wait.is_zero() && !zero_allowed) || wait > MAX_WAIT {

@@ -113,9 +113,14 @@ impl DecodeBudget {
         self.decode_json(text.trim_start_matches('\u{feff}'))
     }
 
-    /// Counts one more XML node (an element or an attribute) at `depth`.
-    pub(crate) fn count_xml(&self, nodes: &mut usize, depth: usize) -> Result<(), DecodeError> {
-        *nodes += 1;
+    /// Counts `more` XML nodes (an element and its attributes) at `depth`.
+    pub(crate) fn count_xml(
+        &self,
+        nodes: &mut usize,
+        more: usize,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        *nodes = nodes.saturating_add(more);
         if *nodes > self.max_nodes {
             return Err(self.over("elements and attributes", self.max_nodes));
         }

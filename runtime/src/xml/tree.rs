@@ -70,16 +70,12 @@ pub(crate) fn parse_within(
                     });
                 }
                 let opened = element(&start, position)?;
-                for _ in 0..=opened.attributes.len() {
-                    budget.count_xml(&mut nodes, open.len() + 1)?;
-                }
+                budget.count_xml(&mut nodes, 1 + opened.attributes.len(), open.len() + 1)?;
                 open.push(opened);
             }
             Event::Empty(start) => {
                 let mut leaf = element(&start, position)?;
-                for _ in 0..=leaf.attributes.len() {
-                    budget.count_xml(&mut nodes, open.len() + 1)?;
-                }
+                budget.count_xml(&mut nodes, 1 + leaf.attributes.len(), open.len() + 1)?;
                 leaf.self_closing = true;
                 close(leaf, &mut open, &mut root, position)?;
             }
