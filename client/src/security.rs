@@ -12,50 +12,107 @@ use crate::error::Error;
 use std::net::IpAddr;
 use url::{Host, Url};
 
-/// A host the user allows: exactly one name, or every subdomain of a domain.
+/// A host the user allows: exactly one name or address, or every name under
+/// a domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HostPattern {
-    /// `pool.example.com` (or an IP address).
-    Exact(String),
-    /// `*.example.com`: `example.com` and every name under it.
+    /// `pool.example.com`, `127.0.0.1` or `::1`: that host only. Addresses are
+    /// compared as addresses, so `[::1]` and `0:0::1` are one host.
+    Exact(Host<String>),
+    /// `*.example.com`: `example.com` and every name under it. Never an IP
+    /// address and never a public suffix.
     Domain(String),
 }
 
 impl HostPattern {
     /// Reads `host`, `*.domain` or `.domain`; case-insensitive.
+    ///
+    /// A domain pattern over a public suffix (`*.com`, `*.co.uk`,
+    /// `*.github.io`) is refused: anyone may register a name under it. So is
+    /// one over an IP address (`*.0.1`), which has no subdomains.
     pub(crate) fn parse(text: &str) -> Result<HostPattern, Error> {
         let text = text.trim().to_ascii_lowercase();
         let (domain, name) = match text.strip_prefix("*.").or_else(|| text.strip_prefix('.')) {
             Some(domain) => (true, domain.to_owned()),
             None => (false, text),
         };
+        let refuse = |why: &str| Err(Error::Config(format!("the host pattern {name:?}: {why}")));
         let valid = !name.is_empty()
             && name.len() <= 253
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
         if !valid {
-            return Err(Error::Config(format!(
-                "not a host name or pattern: {name:?}"
-            )));
+            return refuse("not a host name or pattern");
         }
-        Ok(if domain {
-            HostPattern::Domain(name)
-        } else {
-            HostPattern::Exact(
-                name.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_owned(),
-            )
-        })
+        let host = match parse_host(&name) {
+            Some(host) => host,
+            None => return refuse("not a host name or address"),
+        };
+        match (domain, host) {
+            (false, host) => Ok(HostPattern::Exact(host)),
+            (true, Host::Domain(name)) if is_public_suffix(&name) => refuse(
+                "a public suffix: every host anyone registers under it would be trusted; name the hosts or a registered domain",
+            ),
+            (true, Host::Domain(name)) => Ok(HostPattern::Domain(name)),
+            (true, _) => refuse("an IP address has no subdomains; name the address alone"),
+        }
     }
 
-    fn matches(&self, host: &str) -> bool {
-        match self {
-            HostPattern::Exact(name) => host == name,
-            HostPattern::Domain(domain) => in_domain(host, domain),
+    /// What the sign-in domain trusts: the domain and every name under it,
+    /// or, when the domain is a public suffix (`user@com`), that name alone.
+    fn sign_in(domain: &str) -> HostPattern {
+        match parse_host(domain) {
+            Some(Host::Domain(name)) if !is_public_suffix(&name) => HostPattern::Domain(name),
+            Some(host) => {
+                tracing::warn!(
+                    domain,
+                    "the sign-in domain is a public suffix or an address: only that host is trusted, none under it"
+                );
+                HostPattern::Exact(host)
+            }
+            // Not a host at all: nothing is trusted through it.
+            None => HostPattern::Exact(Host::Domain(String::new())),
         }
     }
+
+    fn matches(&self, host: &Host<String>) -> bool {
+        match (self, host) {
+            (HostPattern::Exact(name), host) => name == host,
+            // Only a name is under a domain: `127.0.0.1` is not under `0.1`.
+            (HostPattern::Domain(domain), Host::Domain(name)) => in_domain(name, domain),
+            (HostPattern::Domain(_), _) => false,
+        }
+    }
+}
+
+/// A host as the URL parser reads it (so `0.1`, `0x7f.1` and `[::1]` are
+/// addresses, as they would be in a link), names in lower case without a
+/// final dot.
+fn parse_host(text: &str) -> Option<Host<String>> {
+    let text = text.trim_end_matches('.');
+    let bracketed;
+    let text = if text.contains(':') && !text.starts_with('[') {
+        bracketed = format!("[{text}]");
+        &bracketed
+    } else {
+        text
+    };
+    Some(normal_host(Host::parse(text).ok()?))
+}
+
+fn normal_host(host: Host<String>) -> Host<String> {
+    match host {
+        Host::Domain(name) => Host::Domain(name.trim_end_matches('.').to_ascii_lowercase()),
+        address => address,
+    }
+}
+
+/// A name under which anyone may register (`com`, `co.uk`, `github.io`, or
+/// a top-level label the list does not know), by the public-suffix list
+/// compiled into `psl`.
+fn is_public_suffix(name: &str) -> bool {
+    psl::domain_str(name).is_none()
 }
 
 /// `host` is `domain` or a name under it (`lyncweb.contoso.com` in `contoso.com`).
@@ -70,6 +127,7 @@ fn in_domain(host: &str, domain: &str) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct HostPolicy {
     sign_in_domain: String,
+    sign_in: HostPattern,
     allowed: Vec<HostPattern>,
 }
 
@@ -77,25 +135,19 @@ impl HostPolicy {
     pub(crate) fn new(sign_in_domain: &str, allowed: Vec<HostPattern>) -> HostPolicy {
         HostPolicy {
             sign_in_domain: sign_in_domain.to_ascii_lowercase(),
+            sign_in: HostPattern::sign_in(sign_in_domain),
             allowed,
         }
     }
 
-    /// The host of `url` in normal form (lower case, IPv6 without brackets).
-    fn host(url: &Url) -> Option<String> {
-        Some(match url.host()? {
-            Host::Domain(name) => name.trim_end_matches('.').to_ascii_lowercase(),
-            Host::Ipv4(address) => address.to_string(),
-            Host::Ipv6(address) => address.to_string(),
-        })
-    }
-
     /// Whether the host is trusted: in the sign-in domain or allowed.
     fn trusted(&self, url: &Url) -> bool {
-        Self::host(url).is_some_and(|host| {
-            in_domain(&host, &self.sign_in_domain)
-                || self.allowed.iter().any(|pattern| pattern.matches(&host))
-        })
+        url.host()
+            .map(|host| normal_host(host.to_owned()))
+            .is_some_and(|host| {
+                self.sign_in.matches(&host)
+                    || self.allowed.iter().any(|pattern| pattern.matches(&host))
+            })
     }
 
     /// May a token or a password be sent to `url`?
@@ -285,6 +337,69 @@ mod tests {
             HostPattern::parse(".example.com").expect("valid"),
             HostPattern::Domain("example.com".into())
         );
+    }
+
+    #[test]
+    fn a_public_suffix_never_trusts_the_names_under_it() {
+        // `x@com` used to trust every `*.com` host.
+        let policy = HostPolicy::new("com", Vec::new());
+        for refused in ["https://evil.com/x", "https://lyncweb.contoso.com/x"] {
+            assert!(
+                policy.check_credentials(&url(refused)).is_err(),
+                "{refused}"
+            );
+        }
+        assert!(policy.check_credentials(&url("https://com/x")).is_ok());
+        for sign_in in ["co.uk", "github.io", "localhost", "corp"] {
+            let policy = HostPolicy::new(sign_in, Vec::new());
+            let under = url(&format!("https://anyone.{sign_in}/x"));
+            assert!(policy.check_credentials(&under).is_err(), "{sign_in}");
+        }
+        // A registered domain under a multi-label suffix keeps its subdomains.
+        let policy = HostPolicy::new("contoso.co.uk", Vec::new());
+        assert!(policy
+            .check_credentials(&url("https://lyncweb.contoso.co.uk/x"))
+            .is_ok());
+        assert!(policy
+            .check_credentials(&url("https://fabrikam.co.uk/x"))
+            .is_err());
+        for suffix in ["*.com", ".co.uk", "*.github.io", "*.localhost"] {
+            let error = HostPattern::parse(suffix).expect_err(suffix);
+            assert!(error.to_string().contains("public suffix"), "{error}");
+        }
+        assert_eq!(
+            HostPattern::parse("*.contoso.co.uk").expect("registered domain"),
+            HostPattern::Domain("contoso.co.uk".into())
+        );
+    }
+
+    #[test]
+    fn addresses_are_matched_whole_never_as_domains() {
+        // A sign-in domain `0.1` used to match the text `127.0.0.1`.
+        let policy = HostPolicy::new("0.1", Vec::new());
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.1:8080/x"))
+            .is_err());
+        let policy = HostPolicy::new("contoso.com", Vec::new());
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.1:8080/x"))
+            .is_err());
+        for pattern in ["*.0.1", "*.127.0.0.1", "*.[::1]"] {
+            assert!(HostPattern::parse(pattern).is_err(), "{pattern}");
+        }
+        // Addresses compare as addresses, however they are written.
+        let policy = HostPolicy::new("contoso.com", vec![HostPattern::parse("::1").expect("ok")]);
+        assert!(policy
+            .check_credentials(&url("http://[0:0::1]:1/x"))
+            .is_ok());
+        let policy = HostPolicy::new(
+            "contoso.com",
+            vec![HostPattern::parse("127.0.0.1").expect("ok")],
+        );
+        assert!(policy.check_credentials(&url("http://0x7f.1:1/x")).is_ok());
+        assert!(policy
+            .check_credentials(&url("http://127.0.0.2:1/x"))
+            .is_err());
     }
 
     #[test]

@@ -527,7 +527,13 @@ fn sign_in_domain(address: &str) -> Result<String, Error> {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
-    if valid {
+    // A last label of digits makes the URL parser read the name as an IPv4
+    // address (`x@0.1`, `x@127.0.0.1`): an address is not a sign-in domain.
+    let address_like = domain
+        .rsplit('.')
+        .next()
+        .is_some_and(|label| label.chars().all(|c| c.is_ascii_digit()));
+    if valid && !address_like {
         Ok(domain)
     } else {
         Err(Error::Config(format!(
@@ -1102,6 +1108,8 @@ mod tests {
             "x@a..b",
             "x@evil.com#",
             "x@host:8080",
+            "x@0.1",
+            "x@127.0.0.1",
         ] {
             assert!(sign_in_domain(bad).is_err(), "{bad}");
         }
