@@ -137,6 +137,18 @@ pub enum ChannelItem {
         /// How many items were dropped.
         missed: u64,
     },
+    /// The session mended something and goes on: the application was gone
+    /// and was created again ([`crate::Recovery`]). Links of the old
+    /// application are refused from now on ([`crate::Error::StaleLink`]);
+    /// refetch what you cache. `restored` counts what was set up again:
+    /// `makeMeAvailable` and each standing request
+    /// ([`crate::Session::send_standing`]) that went through.
+    Recovered {
+        /// What happened.
+        what: crate::Recovery,
+        /// How many of the session's set-up requests were sent again and succeeded.
+        restored: usize,
+    },
     /// A part of an answer that does not decode (an event without `href`, a
     /// sender block that is not one): reported, and every valid event of the
     /// same answer is delivered before it. `raw` is bounded
@@ -315,6 +327,13 @@ impl Channel {
         tokio::spawn(run(Arc::clone(shared)));
     }
 
+    /// Gives `item` to every stream (a full one drops its oldest).
+    pub(crate) fn broadcast(&self, item: ChannelItem) {
+        for subscriber in self.subscribers() {
+            subscriber.push(Ok(item.clone()));
+        }
+    }
+
     fn subscribers(&self) -> Vec<Arc<Queue>> {
         let mut state = self.state();
         state.subscribers.retain(|queue| !queue.is_dropped());
@@ -352,7 +371,8 @@ enum Stop {
 
 /// Runs until shutdown (`Ok`) or a fatal failure (`Err`).
 async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
-    let (base, events) = shared.application_link(|hrefs| hrefs.events.clone())?;
+    let mut generation = shared.generation();
+    let (mut base, mut events) = shared.application_link(|hrefs| hrefs.events.clone())?;
     let mut url = join(&base, &events)?;
     let mut send_options = true;
     let mut failures = 0u32;
@@ -362,6 +382,16 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
     loop {
         if *shutdown.borrow() {
             return Ok(());
+        }
+        if shared.generation() != generation {
+            // The application was created again: its own channel, from the start.
+            generation = shared.generation();
+            (base, events) = shared.application_link(|hrefs| hrefs.events.clone())?;
+            url = join(&base, &events)?;
+            send_options = true;
+            failures = 0;
+            pacing = Pacing::default();
+            tracing::info!(url = %url, "the event channel moves to the new application");
         }
         let mut request_url = url.clone();
         if send_options {
@@ -451,6 +481,22 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                 }
                 continue;
             }
+            Err(error)
+                if error.is_application_gone()
+                    || error.status() == Some(http::StatusCode::NOT_FOUND) =>
+            {
+                // The channel is the application's: a 404 on it is the
+                // application gone (EventChannelDetails). The loop's top
+                // moves to the new one.
+                if let Err(failure) = shared.recover(generation, &error).await {
+                    return Err(Error::ChannelClosed {
+                        reason: format!(
+                            "the application is gone ({error}) and could not be created again: {failure}"
+                        ),
+                    });
+                }
+                continue;
+            }
             Err(error) if is_fatal(&error) => {
                 return Err(Error::ChannelClosed {
                     reason: error.to_string(),
@@ -501,8 +547,9 @@ impl Pacing {
     }
 }
 
-/// Failures that no retry can mend: the application is gone (404/410,
-/// ApplicationNotFound), the credentials are refused, the security check.
+/// Failures that no retry can mend: the credentials are refused (a 403 the
+/// token's renewal did not mend), the security check. (An application gone
+/// is recovered before this is asked.)
 fn is_fatal(error: &Error) -> bool {
     match error {
         Error::Http(http) => matches!(http.status.as_u16(), 404 | 410 | 403),

@@ -222,6 +222,32 @@ impl Core {
                 }
                 Err(error) => Err(error),
             };
+            // A token the server no longer takes (403 InvalidToken, an
+            // outage's 28055) is replaced once, with the challenge that
+            // first asked for it; the request goes again only when repeating
+            // it is harmless: a POST fails as refused, later ones get the
+            // new token.
+            if let Err(error) = &outcome {
+                if exec.authorize && !renewed && error.is_token_refused() {
+                    let challenges = self
+                        .token_entry(&request.url.origin().ascii_serialization())
+                        .map(|entry| entry.challenges)
+                        .unwrap_or_default();
+                    match self.renew_token(&request.url, challenges, generation).await {
+                        Ok(()) => {
+                            tracing::info!(method = %request.method, url = %request.url, "the server refused the token: renewed");
+                            renewed = true;
+                            if idempotent {
+                                attempt -= 1;
+                                continue;
+                            }
+                        }
+                        Err(renewal) => {
+                            tracing::warn!(url = %request.url, error = %renewal, "the server refused the token and it could not be renewed");
+                        }
+                    }
+                }
+            }
             match outcome {
                 Err(error) if attempt < exec.retry.attempts && error.is_retryable(idempotent) => {
                     let delay = error
@@ -467,6 +493,11 @@ pub(crate) fn check_status(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
+    let diagnostics = response
+        .headers()
+        .get("x-ms-diagnostics")
+        .and_then(|value| value.to_str().ok())
+        .map(|text| text.chars().take(256).collect());
     let body = ErrorBody::from_bytes(response.body());
     let mut error = HttpError {
         method: method.clone(),
@@ -475,6 +506,7 @@ pub(crate) fn check_status(
         body,
         documented: None,
         retry_after,
+        diagnostics,
     };
     error.documented = documented.and_then(|errors| error.documented_in(errors));
     Err(Error::Http(Box::new(error)))

@@ -122,6 +122,22 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The application was lost (it expired, was deleted, or the server
+    /// restarted) and the session created a new one: what was in flight on
+    /// the old one (pending operations, the request that found it gone)
+    /// fails with this. Take links from the current application.
+    #[error("the application was lost ({cause}) and created again")]
+    ApplicationLost {
+        /// What showed it gone, e.g. `GET …/events: 404 Not Found (ApplicationNotFound)`.
+        cause: String,
+    },
+    /// A link of an earlier application of this session (it was created
+    /// again since): following it would reach a dead href.
+    #[error("{url} belongs to an application this session no longer has; take the link from the current one")]
+    StaleLink {
+        /// The URL refused.
+        url: String,
+    },
     /// The session was signed out or dropped.
     #[error("the session has ended")]
     SessionEnded,
@@ -256,6 +272,7 @@ pub enum AuthError {
 
 /// An error status from the server, with the UCWA error body when it sent one.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpError {
     /// The request method.
     pub method: Method,
@@ -271,6 +288,9 @@ pub struct HttpError {
     pub documented: Option<&'static SyncError>,
     /// The server's `Retry-After`, when it sent one in seconds.
     pub retry_after: Option<Duration>,
+    /// The server's `X-Ms-diagnostics` header (e.g. `28055;reason="…"` for
+    /// a token that is no longer valid), cut to 256 bytes.
+    pub diagnostics: Option<String>,
 }
 
 impl HttpError {
@@ -318,6 +338,44 @@ impl Error {
             Error::Http(error) => Some(error),
             _ => None,
         }
+    }
+
+    /// Whether the server says the application does not exist any more:
+    /// `ApplicationNotFound` or `InactiveApplicationExpired` as the code or
+    /// subcode (any status), or `410 Gone`.
+    pub fn is_application_gone(&self) -> bool {
+        let Error::Http(error) = self else {
+            return false;
+        };
+        let named = |text: &str| {
+            text.eq_ignore_ascii_case("ApplicationNotFound")
+                || text.eq_ignore_ascii_case("InactiveApplicationExpired")
+        };
+        error.status == StatusCode::GONE
+            || error
+                .subcode()
+                .is_some_and(|subcode| named(subcode.as_str()))
+            || error.code().is_some_and(|code| named(code.as_str()))
+    }
+
+    /// Whether the server refused the token itself (`403` with
+    /// `InvalidToken`, or the diagnostics code 28055 of an expired or
+    /// revoked token), rather than what the request asked for.
+    pub(crate) fn is_token_refused(&self) -> bool {
+        let Error::Http(error) = self else {
+            return false;
+        };
+        error.status == StatusCode::FORBIDDEN
+            && (error
+                .subcode()
+                .is_some_and(|subcode| subcode.as_str().eq_ignore_ascii_case("InvalidToken"))
+                || error
+                    .code()
+                    .is_some_and(|code| code.as_str().eq_ignore_ascii_case("InvalidToken"))
+                || error
+                    .diagnostics
+                    .as_deref()
+                    .is_some_and(|text| text.trim_start().starts_with("28055")))
     }
 
     /// Whether this is a timeout.
@@ -375,6 +433,7 @@ mod tests {
             body: body.map(|body| ErrorBody::from_json(body).expect("error body")),
             documented: None,
             retry_after: None,
+            diagnostics: None,
         }
     }
 

@@ -131,6 +131,18 @@ impl OperationRegistry {
     pub(crate) fn close(&self, error: Error) {
         let mut registry = self.lock();
         registry.closed = Some(error.clone());
+        Self::fail_all(&mut registry, &error);
+    }
+
+    /// Fails every operation in flight with `error` (their application is
+    /// gone); later ones are tracked as before.
+    pub(crate) fn fail_pending(&self, error: &Error) {
+        let mut registry = self.lock();
+        Self::fail_all(&mut registry, error);
+        registry.recent.clear();
+    }
+
+    fn fail_all(registry: &mut Registry, error: &Error) {
         registry.id_by_href.clear();
         for (_, mut slot) in registry.by_id.drain() {
             if let Some(completion) = slot.completion.take() {

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::id::uuid_v4;
 use crate::operation::{href_key, Operation, OperationRegistry};
 use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts, MAX_WAIT};
+use crate::recovery::{Recipe, Recovery};
 use crate::security::{HostPattern, HostPolicy};
 use crate::transport::Transport;
 use crate::typed::{self, Application, ApplicationHrefs, ApplicationsRequest};
@@ -452,27 +453,8 @@ impl SessionBuilder {
         });
         let body = serde_json::to_vec(&request)
             .map_err(|error| Error::InvalidRequest(format!("the application request: {error}")))?;
-        let response = core
-            .execute(
-                Prepared::new(Method::POST, applications.clone()).json(body),
-                core.exec(),
-            )
-            .await?;
-        let application = typed::decode_application(applications.as_str(), response.body())?;
-        let hrefs = typed::application_hrefs(&application);
-        let self_href = hrefs
-            .self_href
-            .clone()
-            .or_else(|| location(&response))
-            .ok_or_else(|| {
-                Error::protocol(
-                    applications.as_str(),
-                    "the new application has no self link",
-                )
-            })?;
-        let application_url = channel::join(&applications, &self_href)?;
-        core.policy.check_credentials(&application_url)?;
-        tracing::info!(application = %application_url, "application created");
+        let recipe = Recipe::new(applications, body);
+        let created = recipe.create(&core).await?;
         // A server timeout asked for holds the P-GET that long: wait for it.
         let event_wait = match self.event_channel.timeout {
             // Both within MAX_WAIT (validated): no overflow.
@@ -487,10 +469,12 @@ impl SessionBuilder {
             operations: Arc::new(OperationRegistry::new(self.limits.max_pending_operations)),
             core,
             app: RwLock::new(AppState {
-                url: application_url,
-                hrefs,
-                application: Arc::new(application),
+                url: created.url,
+                hrefs: created.hrefs,
+                application: Arc::new(created.application),
+                generation: 0,
             }),
+            recipe,
             channel: Channel::default(),
             shutdown,
             options: Options {
@@ -542,7 +526,7 @@ fn sign_in_domain(address: &str) -> Result<String, Error> {
     }
 }
 
-fn location(response: &http::Response<Bytes>) -> Option<String> {
+pub(crate) fn location(response: &http::Response<Bytes>) -> Option<String> {
     response
         .headers()
         .get(LOCATION)
@@ -558,6 +542,8 @@ pub(crate) struct Shared {
     pub(crate) operations: Arc<OperationRegistry>,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) options: Options,
+    /// How to create the application again and what to restore.
+    pub(crate) recipe: Recipe,
 }
 
 pub(crate) struct Options {
@@ -570,6 +556,8 @@ struct AppState {
     url: Url,
     hrefs: ApplicationHrefs,
     application: Arc<Application>,
+    /// How many times the application was created again.
+    generation: u64,
 }
 
 impl Shared {
@@ -591,6 +579,123 @@ impl Shared {
                 "the application does not have the link this needs",
             )),
         }
+    }
+
+    /// How many times the application was created again; a recovery
+    /// started from an older one finds it done.
+    pub(crate) fn generation(&self) -> u64 {
+        self.app().generation
+    }
+
+    /// After `cause` showed the application gone (seen at `generation`):
+    /// creates it again, unless another task did since, and restores what
+    /// the session had set up (see [`crate::recovery`]). `Err` when it
+    /// cannot be created again; the caller ends what it was doing with it.
+    pub(crate) async fn recover(
+        self: &Arc<Self>,
+        generation: u64,
+        cause: &Error,
+    ) -> Result<(), Error> {
+        let _running = self.recipe.running.lock().await;
+        if self.generation() != generation {
+            return Ok(()); // another task recovered it meanwhile
+        }
+        if self.ended() {
+            return Err(Error::SessionEnded);
+        }
+        let reconnect = self.options.reconnect;
+        self.recipe.admit(reconnect.attempts)?;
+        let cause = cause.to_string();
+        tracing::warn!(%cause, "the application is gone: creating it again");
+        self.operations.fail_pending(&Error::ApplicationLost {
+            cause: cause.clone(),
+        });
+        let mut attempt = 0;
+        let created = loop {
+            attempt += 1;
+            match self.recipe.create(&self.core).await {
+                Ok(created) => break created,
+                Err(error) if attempt < reconnect.attempts && error.is_retryable(true) => {
+                    let delay = reconnect.delay(attempt);
+                    tracing::warn!(attempt, ?delay, %error, "creating the application again failed; retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(error) => return Err(error),
+            }
+        };
+        let url = created.url.clone();
+        {
+            let mut app = self.app.write().unwrap_or_else(PoisonError::into_inner);
+            let old = std::mem::replace(
+                &mut *app,
+                AppState {
+                    url: created.url,
+                    hrefs: created.hrefs,
+                    application: Arc::new(created.application),
+                    generation: generation + 1,
+                },
+            );
+            if old.url != url {
+                self.recipe.retire(old.url);
+            }
+        }
+        // The event channel moves to the new application at once; what the
+        // session had set up follows in the background, so that the pending
+        // GET is there before makeMeAvailable, as the server wants.
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            let restored = shared.restore().await;
+            shared.channel.broadcast(crate::ChannelItem::Recovered {
+                what: Recovery::ApplicationRecreated {
+                    cause,
+                    application: url,
+                },
+                restored,
+            });
+        });
+        Ok(())
+    }
+
+    /// `makeMeAvailable` again with the user's body, then every standing
+    /// request under the new application; how many went through.
+    async fn restore(&self) -> usize {
+        let mut restored = 0;
+        if let Some(body) = self.recipe.make_me_available() {
+            match self.post_make_me_available(body).await {
+                Ok(()) => restored += 1,
+                Err(error) => tracing::warn!(%error, "makeMeAvailable again failed"),
+            }
+        }
+        let application = self.app().url.clone();
+        for request in self.recipe.standing_for(&application) {
+            let what = format!("{} {}", request.method, request.url);
+            match self.core.execute(request, self.core.exec()).await {
+                Ok(_) => restored += 1,
+                Err(error) => {
+                    tracing::warn!(request = %what, %error, "a standing request failed after the application was created again")
+                }
+            }
+        }
+        restored
+    }
+
+    /// POSTs `makeMeAvailable` (its link read from `me` when not known yet),
+    /// then reads `me` again for the links it brings (reportMyActivity).
+    async fn post_make_me_available(&self, body: Vec<u8>) -> Result<(), Error> {
+        if self.app().hrefs.make_me_available.is_none() {
+            self.refresh_me().await?;
+        }
+        let url = self.link_url(|hrefs| hrefs.make_me_available.clone())?;
+        self.core
+            .execute(
+                Prepared::new(Method::POST, url).json(body),
+                self.core.exec(),
+            )
+            .await?;
+        if let Err(error) = self.refresh_me().await {
+            tracing::debug!(%error, "could not read me after makeMeAvailable");
+        }
+        Ok(())
     }
 
     fn resolve(&self, target: &str) -> Result<Url, Error> {
@@ -668,11 +773,17 @@ async fn keep_alive(shared: Arc<Shared>, interval: Duration) {
         if shared.ended() {
             return;
         }
+        let generation = shared.generation();
         match shared.report_my_activity().await {
             Ok(()) => tracing::debug!("reported activity"),
-            Err(error) if matches!(error.status().map(|s| s.as_u16()), Some(404 | 410)) => {
-                tracing::warn!(%error, "the application is gone; keep-alive stops");
-                return;
+            Err(error)
+                if error.is_application_gone()
+                    || error.status() == Some(http::StatusCode::NOT_FOUND) =>
+            {
+                if let Err(failure) = shared.recover(generation, &error).await {
+                    tracing::warn!(%failure, "the application is gone and could not be created again; keep-alive stops");
+                    return;
+                }
             }
             Err(error) => tracing::warn!(%error, "keep-alive failed"),
         }
@@ -773,14 +884,16 @@ impl Session {
     /// GETs the application again and keeps it.
     pub async fn refresh_application(&self) -> Result<Arc<Application>, Error> {
         let url = self.application_url();
-        let response = self
+        let generation = self.shared.generation();
+        let outcome = self
             .shared
             .core
             .execute(
                 Prepared::new(Method::GET, url.clone()),
                 self.shared.core.exec(),
             )
-            .await?;
+            .await;
+        let response = self.recover_if_gone(generation, outcome).await?;
         let application = Arc::new(typed::decode_application(url.as_str(), response.body())?);
         let mut app = self
             .shared
@@ -814,32 +927,22 @@ impl Session {
     /// starting the event channel first as the server requires.
     pub async fn make_me_available(&self, body: &impl serde::Serialize) -> Result<(), Error> {
         self.shared.channel.start(&self.shared);
-        if self.shared.app().hrefs.make_me_available.is_none() {
-            self.shared.refresh_me().await?;
-        }
-        let url = self
-            .shared
-            .link_url(|hrefs| hrefs.make_me_available.clone())?;
         let body = serde_json::to_vec(body)
             .map_err(|error| Error::InvalidRequest(format!("the makeMeAvailable body: {error}")))?;
-        self.shared
-            .core
-            .execute(
-                Prepared::new(Method::POST, url).json(body),
-                self.shared.core.exec(),
-            )
-            .await?;
-        // reportMyActivity appears on `me` once the user is available.
-        if let Err(error) = self.shared.refresh_me().await {
-            tracing::debug!(%error, "could not read me after makeMeAvailable");
-        }
+        let generation = self.shared.generation();
+        let outcome = self.shared.post_make_me_available(body.clone()).await;
+        self.recover_if_gone(generation, outcome).await?;
+        // Made available again whenever the application is created again.
+        self.shared.recipe.remember_make_me_available(body);
         Ok(())
     }
 
     /// POSTs `reportMyActivity` now (the session also does it every
     /// keep-alive interval).
     pub async fn report_my_activity(&self) -> Result<(), Error> {
-        self.shared.report_my_activity().await
+        let generation = self.shared.generation();
+        let outcome = self.shared.report_my_activity().await;
+        self.recover_if_gone(generation, outcome).await
     }
 
     /// Sends any request: the token attached, the security check, retries,
@@ -878,12 +981,65 @@ impl Session {
             returns_redirects: true,
             ..self.shared.core.exec()
         };
-        self.shared.core.execute(prepared, exec).await
+        let generation = self.shared.generation();
+        let outcome = self.shared.core.execute(prepared, exec).await;
+        self.recover_if_gone(generation, outcome).await
+    }
+
+    /// `outcome`, unless it shows the application gone: then the session
+    /// creates it again and the caller gets [`Error::ApplicationLost`] (or
+    /// why it could not be created again).
+    async fn recover_if_gone<T>(
+        &self,
+        generation: u64,
+        outcome: Result<T, Error>,
+    ) -> Result<T, Error> {
+        match outcome {
+            Err(error) if error.is_application_gone() => {
+                self.shared.recover(generation, &error).await?;
+                Err(Error::ApplicationLost {
+                    cause: error.to_string(),
+                })
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// Sends a request that sets something up on the application (a
+    /// presence subscription, the contacts-and-groups subscription, a note)
+    /// as [`Session::send`] does, and, once it succeeded, sends it again at
+    /// the same place whenever the session creates the application again.
+    /// The URL must be under the application; the same method and URL
+    /// replace an earlier standing request.
+    pub async fn send_standing(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Bytes>, Error> {
+        if self.shared.ended() {
+            return Err(Error::SessionEnded);
+        }
+        let prepared = self.prepare(request)?;
+        let application = self.application_url();
+        // Refused before anything is sent when it could not be restored.
+        self.shared
+            .recipe
+            .remember_standing(&application, &prepared)?;
+        let generation = self.shared.generation();
+        let outcome = self
+            .shared
+            .core
+            .execute(prepared.clone(), self.shared.core.exec())
+            .await;
+        if outcome.is_err() {
+            self.shared.recipe.forget_standing(&application, &prepared);
+        }
+        self.recover_if_gone(generation, outcome).await
     }
 
     fn prepare(&self, request: http::Request<Vec<u8>>) -> Result<Prepared, Error> {
         let (parts, body) = request.into_parts();
         let url = self.shared.resolve(&parts.uri.to_string())?;
+        self.shared.recipe.check_current(&url)?;
         let mut headers = parts.headers;
         headers.remove(AUTHORIZATION);
         if !headers.contains_key(ACCEPT) {
@@ -926,7 +1082,9 @@ impl Session {
             documented,
             ..self.shared.core.exec()
         };
-        let response = match self.shared.core.execute(prepared, exec).await {
+        let generation = self.shared.generation();
+        let outcome = self.shared.core.execute(prepared, exec).await;
+        let response = match self.recover_if_gone(generation, outcome).await {
             Ok(response) => response,
             Err(error) => {
                 self.shared.operations.forget(&id);

@@ -253,6 +253,7 @@ fn read<Out>(
             body: status.body,
             documented: status.documented,
             retry_after: None,
+            diagnostics: None,
         })),
         ResponseError::Decode {
             expected, error, ..

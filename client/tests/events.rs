@@ -231,7 +231,7 @@ async fn the_channel_gives_up_after_bounded_attempts_and_fails_operations() {
 }
 
 #[tokio::test]
-async fn a_lost_application_ends_the_channel_at_once() {
+async fn a_lost_application_is_created_again_not_retried_in_place() {
     bounded(async {
         let fake = Fake::start().await;
         fake.push(
@@ -241,14 +241,20 @@ async fn a_lost_application_ends_the_channel_at_once() {
         );
         let session = builder(&fake).sign_in().await.expect("signs in");
         let mut events = session.events();
-        let item = events.next().await;
-        match item {
-            Some(Err(Error::ChannelClosed { reason })) => {
-                assert!(reason.contains("ApplicationNotFound"), "{reason}")
+        match events.next().await {
+            Some(Ok(ChannelItem::Recovered { what, .. })) => {
+                let ucwa_client::Recovery::ApplicationRecreated { cause, .. } = what else {
+                    panic!("expected a re-created application, got {what:?}")
+                };
+                assert!(cause.contains("ApplicationNotFound"), "{cause}")
             }
-            other => panic!("expected the channel to close, got {other:?}"),
+            other => panic!("expected a recovery, got {other:?}"),
         }
-        assert_eq!(event_queries(&fake).len(), 1, "not retried");
+        assert_eq!(fake.requests_to("POST", "/ucwa/applications").len(), 2);
+        // The channel goes on, from the new application's events link.
+        while event_queries(&fake).len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     })
     .await;
 }
