@@ -683,6 +683,20 @@ impl IdMap {
                 .all(|(segment, expected)| segment.eq_ignore_ascii_case(expected))
     }
 
+    /// True when `path` is the application the mock handed out or any
+    /// resource under it (`…/applications/{id}/…`).
+    pub fn is_within_application(&self, path: &str) -> bool {
+        let segments = decoded_segments(path);
+        let Some(application) = self.application() else {
+            return false;
+        };
+        segments
+            .iter()
+            .rposition(|s| s == APPLICATIONS)
+            .and_then(|at| segments.get(at + 1))
+            .is_some_and(|id| id.eq_ignore_ascii_case(application))
+    }
+
     /// True when a documented path lies under an application and `authority`
     /// is where the mock handed that application out.
     pub fn is_application_host(&self, documented_path: &str, authority: &str) -> bool {

@@ -38,6 +38,7 @@ pub mod conform;
 mod connections;
 mod error;
 mod events;
+pub mod faults;
 pub mod hosts;
 pub mod ids;
 pub mod matching;
@@ -53,6 +54,7 @@ pub mod transcript;
 
 pub use body::Body;
 pub use error::Error;
+pub use faults::{Fault, FiredFault};
 pub use hosts::HostBinding;
 pub use ids::IdAlias;
 pub use matching::{Difference, Mismatch};

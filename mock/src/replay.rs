@@ -57,6 +57,9 @@ pub(crate) struct Replay {
     pub ids: IdMap,
     /// The resources served, for re-reads.
     served: Served,
+    /// Set once a fault was injected ([`crate::faults`]): a client that
+    /// recovers sends again what it sent before, and is answered as then.
+    pub resends_allowed: bool,
 }
 
 /// What to do with a command request.
@@ -69,6 +72,10 @@ pub(crate) enum Decision {
     Reread(serde_json::Value),
     /// A request the pages do not show that a client makes on its own: `204`.
     Unscripted(Unscripted),
+    /// A command served before, sent again after an injected fault (a
+    /// re-created application, a renewed token, what it set up again):
+    /// answered as then, the replay not moved.
+    Resent(StepId),
 }
 
 /// The requests a client makes on its own schedule, answered `204` when the
@@ -104,6 +111,7 @@ impl Replay {
             highest_acks: std::collections::HashMap::new(),
             ids: IdMap::new(slots),
             served: Served::default(),
+            resends_allowed: false,
         }
     }
 
@@ -153,6 +161,9 @@ impl Replay {
             if let Some(decision) = self.unscripted(received) {
                 return decision;
             }
+            if let Some(resent) = self.resent(received) {
+                return Decision::Resent(resent);
+            }
             let mismatch = Mismatch {
                 step: None,
                 expected_at: None,
@@ -180,6 +191,9 @@ impl Replay {
         }
         if let Some(decision) = self.unscripted(received) {
             return decision;
+        }
+        if let Some(resent) = self.resent(received) {
+            return Decision::Resent(resent);
         }
         let mismatch = Mismatch {
             step: Some(id),
@@ -239,6 +253,34 @@ impl Replay {
         None
     }
 
+    /// After a fault: the latest served command `received` repeats exactly.
+    fn resent(&mut self, received: &ReceivedRequest) -> Option<StepId> {
+        if !self.resends_allowed {
+            return None;
+        }
+        let transcript = self.transcript.clone();
+        for index in (0..self.order.len()).rev() {
+            let (id, kind) = self.order[index];
+            if kind != StepKind::Command || self.outcomes[index] != StepOutcome::Served {
+                continue;
+            }
+            let Some(documented) = transcript.step(id).and_then(|step| step.request.as_ref())
+            else {
+                continue;
+            };
+            // Compared with the ids bound now: entering the step's page
+            // would unbind the current page's ones.
+            if matching::compare(documented, received, &self.ids)
+                .differences
+                .is_empty()
+            {
+                tracing::info!(step = %transcript.step(id)?.location, "sent again after a fault: answered as before");
+                return Some(id);
+            }
+        }
+        None
+    }
+
     /// A request a client makes on its own that the pages do not show, if `received` is one.
     fn unscripted(&self, received: &ReceivedRequest) -> Option<Decision> {
         let on_application = |tail: &[&str]| self.ids.is_application_path(&received.path, tail);
@@ -274,6 +316,21 @@ impl Replay {
         if let Body::Json(value) = &response.body {
             self.served.remember(value, &self.ids);
         }
+        Some(response)
+    }
+
+    /// A served step's response again ([`Decision::Resent`]): ids as bound
+    /// now, without entering the step's page (that would unbind the
+    /// current page's ids).
+    pub fn resent_response(&mut self, id: StepId) -> Option<Response> {
+        let transcript = Arc::clone(&self.transcript);
+        let step = transcript.step(id)?;
+        let mut response = step.response.clone()?;
+        let authority = step
+            .request
+            .as_ref()
+            .and_then(|request| request.target.authority.as_deref());
+        self.ids.hand_out(&mut response, authority);
         Some(response)
     }
 
@@ -378,6 +435,11 @@ impl Script {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.changed.notify_waiters();
+    }
+
+    /// The application is back (created again after a fault): held P-GETs wait again.
+    pub fn reopen(&self) {
+        self.closed.store(false, Ordering::SeqCst);
     }
 
     pub fn is_closed(&self) -> bool {

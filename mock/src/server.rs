@@ -13,6 +13,7 @@
 use crate::body;
 use crate::connections::Connections;
 use crate::events::{self, PendingGet};
+use crate::faults::{Fault, Faults, FiredFault, Intercept, Met};
 use crate::hosts::{self, HostBinding, HostMap};
 use crate::ids::IdSlots;
 use crate::matching::{Mismatch, ReceivedRequest};
@@ -119,6 +120,8 @@ pub(crate) struct Shared {
     pub hosts: HostMap,
     /// The plain answers for steps the pages show no answer for.
     pub defaults: DefaultAnswers,
+    /// Faults to inject ([`crate::faults`]).
+    pub faults: Faults,
 }
 
 /// A running mock: its listeners, and what it has seen.
@@ -194,6 +197,7 @@ impl MockServer {
             },
             defaults: DefaultAnswers::new(slots.clone(), &transcript),
             config,
+            faults: Faults::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let connections = Connections::new(
@@ -278,6 +282,27 @@ impl MockServer {
         found
     }
 
+    /// Injects `fault` ([`crate::faults`]): it meets the next request it
+    /// applies to (an expiry and a restart start at once). In session mode
+    /// only the faults that keep no per-client state and `restart` (every
+    /// session forgotten) are taken; the others are [`Error::Config`].
+    pub fn inject(&self, fault: Fault) -> Result<(), Error> {
+        inject(&self.shared, fault)
+    }
+
+    /// Injects `fault` just before the `request`th request the mock receives
+    /// (counting from 1), as `serve --fault KIND@N` does.
+    pub fn schedule_fault(&self, request: u64, fault: Fault) -> Result<(), Error> {
+        check_fault_mode(&self.shared, fault)?;
+        self.shared.faults.schedule(request, fault);
+        Ok(())
+    }
+
+    /// Every fault that met a request so far, in order (at most 1000).
+    pub fn fired_faults(&self) -> Vec<FiredFault> {
+        self.shared.faults.fired()
+    }
+
     /// Session mode: how many sessions are open, started and ended; all
     /// zero when the mock replays one script for everyone.
     pub fn session_counts(&self) -> SessionCounts {
@@ -347,7 +372,7 @@ async fn accept_loop(
                 async move {
                     let answer = handle(shared, authority, request).await;
                     drop(busy);
-                    Ok::<_, std::convert::Infallible>(answer)
+                    answer
                 }
             });
             let connection = hyper::server::conn::http1::Builder::new()
@@ -382,16 +407,80 @@ async fn accept_loop(
     open.abort_all();
 }
 
-/// Answers one request.
+fn check_fault_mode(shared: &Shared, fault: Fault) -> Result<(), Error> {
+    if shared.sessions.is_some() && !fault.works_in_session_mode() {
+        return Err(Error::Config(format!(
+            "the fault {fault} keeps per-client state: it works with one script, not in session mode"
+        )));
+    }
+    Ok(())
+}
+
+/// Arms `fault` and starts what starts at once: an expiry answers held
+/// pending GETs that the application is gone; a restart in session mode
+/// forgets every session.
+pub(crate) fn inject(shared: &Shared, fault: Fault) -> Result<(), Error> {
+    check_fault_mode(shared, fault)?;
+    match &shared.sessions {
+        Some(sessions) => {
+            if fault == Fault::Restart {
+                sessions.forget_all();
+            } else {
+                shared.faults.arm(fault);
+            }
+        }
+        None => {
+            shared.faults.arm(fault);
+            shared.script.lock().resends_allowed = true;
+            if matches!(fault, Fault::ApplicationExpired | Fault::Restart) {
+                shared.script.close();
+            }
+            shared.script.changed.notify_waiters();
+        }
+    }
+    Ok(())
+}
+
+/// The transcript's first documented `401` (its challenge), else a bare one.
+fn challenge(shared: &Shared) -> HttpResponse {
+    let transcript = shared.script.lock().transcript.clone();
+    let step = transcript
+        .steps()
+        .find(|(_, step)| step.response.as_ref().is_some_and(|r| r.status == 401))
+        .map(|(id, _)| id);
+    match step {
+        Some(step) => documented_response(shared, &transcript, step, &[]),
+        None => error_response(
+            401,
+            "Unauthorized",
+            "InvalidToken",
+            "a token is needed",
+            None,
+        ),
+    }
+}
+
+/// The connection is to be closed without an answer (an injected fault).
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Answers one request, or drops its connection for an injected fault.
 async fn handle(
     shared: Arc<Shared>,
     authority: String,
     request: http::Request<Incoming>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Dropped> {
     let (parts, incoming) = request.into_parts();
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
-    let query = body::form_pairs(parts.uri.query().unwrap_or_default());
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -402,6 +491,56 @@ async fn handle(
             )
         })
         .collect();
+    for due in shared.faults.count_request() {
+        if let Err(error) = inject(&shared, due) {
+            tracing::warn!(%error, "a scheduled fault was not injected");
+        }
+    }
+    let pending_get = method == "GET" && is_events_path(&path);
+    let met = Met {
+        method: &method,
+        path: &path,
+        has_token: header(&headers, "authorization").is_some(),
+        pending_get,
+        within_application: shared.sessions.is_none()
+            && shared.faults.is_expired()
+            && shared.script.lock().ids.is_within_application(&path),
+    };
+    match shared.faults.intercept(&met, || challenge(&shared)) {
+        Some(Intercept::Answer(response)) => return Ok(response),
+        Some(Intercept::Drop) => return Err(Dropped),
+        None => {}
+    }
+    let recreating = shared.sessions.is_none()
+        && shared.faults.is_expired()
+        && method == "POST"
+        && path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.eq_ignore_ascii_case("applications"));
+    let response = answer_request(&shared, authority, parts, incoming, method, path, headers).await;
+    if recreating && response.status().is_success() {
+        tracing::info!("the application was created again after an injected expiry");
+        shared.faults.recreated();
+        // A new application's event channel starts afresh at its first ack.
+        shared.script.lock().highest_acks.clear();
+        shared.script.reopen();
+    }
+    Ok(response)
+}
+
+/// Answers one request from the replay.
+async fn answer_request(
+    shared: &Arc<Shared>,
+    authority: String,
+    parts: http::request::Parts,
+    incoming: Incoming,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+) -> HttpResponse {
+    let query = body::form_pairs(parts.uri.query().unwrap_or_default());
     if method == "GET" && is_events_path(&path) {
         let wants_xml = header(&headers, "accept").is_some_and(|accept| accept.contains("xml"));
         let pending = PendingGet {
@@ -410,8 +549,8 @@ async fn handle(
             wants_xml,
         };
         return match &shared.sessions {
-            Some(sessions) => sessions.pending_get(&shared, &headers, pending).await,
-            None => events::pending_get(&shared, &shared.script, pending).await,
+            Some(sessions) => sessions.pending_get(shared, &headers, pending).await,
+            None => events::pending_get(shared, &shared.script, pending).await,
         };
     }
     let limited = Limited::new(incoming, shared.config.body_limit);
@@ -456,10 +595,10 @@ async fn handle(
         headers,
     };
     if let Some(sessions) = &shared.sessions {
-        return sessions.command(&shared, &received);
+        return sessions.command(shared, &received);
     }
     let decision = shared.script.lock().on_command(&received);
-    answer(&shared, &shared.script, decision)
+    answer(shared, &shared.script, decision)
 }
 
 /// Answers a command request as the replay of `script` decided.
@@ -470,6 +609,7 @@ pub(crate) fn answer(shared: &Shared, script: &Script, decision: Decision) -> Ht
             step_response(shared, script, step)
         }
         Decision::Mismatch(mismatch) => mismatch_response(&mismatch),
+        Decision::Resent(step) => resent_step(shared, script, step),
         Decision::Reread(resource) => {
             let substitutions = script.lock().substitutions.clone();
             let (body, _) = render_body(&body::Body::Json(resource), &shared.hosts, &substitutions);
@@ -579,6 +719,23 @@ pub(crate) fn served_step(
         }
         // No such step, or no documented response: say so.
         _ => documented_response(shared, &transcript, step, &substitutions),
+    }
+}
+
+/// A served step's response again, for a request sent again after a fault.
+pub(crate) fn resent_step(shared: &Shared, script: &Script, step: StepId) -> HttpResponse {
+    let (transcript, response, substitutions) = {
+        let mut replay = script.lock();
+        let response = replay.resent_response(step);
+        (
+            replay.transcript.clone(),
+            response,
+            replay.substitutions.clone(),
+        )
+    };
+    match response {
+        Some(response) => render(&response, &shared.hosts, &substitutions),
+        None => documented_response(shared, &transcript, step, &substitutions),
     }
 }
 

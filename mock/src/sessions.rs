@@ -572,6 +572,23 @@ impl Sessions {
         event_response(shared, &session.script, step, &request)
     }
 
+    /// Forgets every session, as a restarted server would: held P-GETs
+    /// answer that the application is gone, tokens are unknown from now on.
+    pub(crate) fn forget_all(&self) {
+        let forgotten: Vec<Arc<Session>> =
+            self.table().drain().map(|(_, session)| session).collect();
+        for session in &forgotten {
+            session.script.close();
+        }
+        self.counters
+            .expired
+            .fetch_add(forgotten.len() as u64, Ordering::Relaxed);
+        tracing::info!(
+            sessions = forgotten.len(),
+            "restart: every session forgotten"
+        );
+    }
+
     /// Removes a session; its held P-GET answers that the application is gone.
     fn end(&self, token: &str, counter: &AtomicU64) {
         if let Some(session) = self.table().remove(token) {
