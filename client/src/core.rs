@@ -17,6 +17,14 @@ use std::time::Duration;
 use ucwa_runtime::{ErrorBody, SyncError};
 use url::Url;
 
+/// Whether a renewal answers a `401`'s challenge, or a refused token (`403`)
+/// whose challenge may be unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Challenged {
+    Yes,
+    MaybeNot,
+}
+
 /// Renew a token this long before it expires.
 const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
 /// Origins with a token kept at once (a session talks to a handful).
@@ -208,7 +216,7 @@ impl Core {
                             .iter()
                             .filter_map(|value| value.to_str().ok()),
                     );
-                    self.renew_token(&request.url, challenges, generation)
+                    self.renew_token(&request.url, challenges, generation, Challenged::Yes)
                         .await?;
                     renewed = true;
                     attempt -= 1; // answering a challenge is not a retry
@@ -233,7 +241,10 @@ impl Core {
                         .token_entry(&request.url.origin().ascii_serialization())
                         .map(|entry| entry.challenges)
                         .unwrap_or_default();
-                    match self.renew_token(&request.url, challenges, generation).await {
+                    match self
+                        .renew_token(&request.url, challenges, generation, Challenged::MaybeNot)
+                        .await
+                    {
                         Ok(()) => {
                             tracing::info!(method = %request.method, url = %request.url, "the server refused the token: renewed");
                             renewed = true;
@@ -348,11 +359,14 @@ impl Core {
         url: &Url,
         challenges: Vec<auth::Challenge>,
         seen: Option<u64>,
+        challenged: Challenged,
     ) -> Result<(), Error> {
-        if challenges
+        let offers_a_scheme = challenges
             .iter()
-            .all(|challenge| !challenge.is("MsRtcOAuth") && !challenge.is("Bearer"))
-        {
+            .any(|challenge| challenge.is("MsRtcOAuth") || challenge.is("Bearer"));
+        // After a 403 the token source is asked even when no challenge is
+        // known (a token given up front): a custom source may have a new one.
+        if !offers_a_scheme && challenged == Challenged::Yes {
             return Err(Error::Auth(AuthError::NoChallenge {
                 url: url.to_string(),
             }));

@@ -615,7 +615,13 @@ impl Shared {
             attempt += 1;
             match self.recipe.create(&self.core).await {
                 Ok(created) => break created,
-                Err(error) if attempt < reconnect.attempts && error.is_retryable(true) => {
+                // Creating it again is harmless to repeat: the same
+                // endpointId gets the same application. A refused token was
+                // renewed by the failed attempt.
+                Err(error)
+                    if attempt < reconnect.attempts
+                        && (error.is_retryable(true) || error.is_token_refused()) =>
+                {
                     let delay = reconnect.delay(attempt);
                     tracing::warn!(attempt, ?delay, %error, "creating the application again failed; retrying");
                     tokio::time::sleep(delay).await;
@@ -982,8 +988,21 @@ impl Session {
             ..self.shared.core.exec()
         };
         let generation = self.shared.generation();
+        let idempotent = prepared.method != Method::POST && prepared.method != Method::PATCH;
+        let again = idempotent.then(|| prepared.clone());
         let outcome = self.shared.core.execute(prepared, exec).await;
-        self.recover_if_gone(generation, outcome).await
+        match (self.recover_if_gone(generation, outcome).await, again) {
+            // The server handed the same application back (UCWA keeps one
+            // per endpointId): the request's URL is still good, and a read
+            // or a PUT may be sent again, once.
+            (Err(Error::ApplicationLost { cause }), Some(again))
+                if self.shared.recipe.check_current(&again.url).is_ok() =>
+            {
+                tracing::info!(url = %again.url, %cause, "sent again to the application created again");
+                self.shared.core.execute(again, exec).await
+            }
+            (outcome, _) => outcome,
+        }
     }
 
     /// `outcome`, unless it shows the application gone: then the session
@@ -1139,7 +1158,9 @@ impl Session {
         }
         let mut results = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(self.shared.core.limits.batch_size.max(1)) {
-            let responses = self.send_batch(&batch_url, chunk).await?;
+            let generation = self.shared.generation();
+            let outcome = self.send_batch(&batch_url, chunk).await;
+            let responses = self.recover_if_gone(generation, outcome).await?;
             for (request, response) in chunk.iter().zip(responses) {
                 results.push(crate::core::check_status(
                     &request.method,

@@ -1,6 +1,6 @@
 //! The `ucwa-mock` command line.
 
-use crate::{MockConfig, MockServer, SessionConfig, StepKind, StepOutcome, Transcript};
+use crate::{Fault, MockConfig, MockServer, SessionConfig, StepKind, StepOutcome, Transcript};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +35,12 @@ enum Command {
         /// pages, so that many can run them at once.
         #[arg(long)]
         sessions: bool,
+        /// Inject a fault just before the Nth request the mock receives
+        /// (counting from 1): `application-expired@12`, `pget-replaced@7`,
+        /// `token-challenged@N`, `token-refused@N`, `connection-dropped@N`,
+        /// `service-unavailable@N`, `restart@N`. Repeatable.
+        #[arg(long = "fault", value_name = "KIND@N", value_parser = scheduled_fault)]
+        faults: Vec<(Fault, u64)>,
     },
     /// Drive ucwa-client through every documented request of the pages with
     /// the typed operations, against the mock serving them on loopback: one
@@ -56,7 +62,25 @@ enum Command {
         /// scripts written for earlier versions still run).
         #[arg(long, hide = true, conflicts_with = "flow")]
         each: bool,
+        /// Inject every fault kind between the documented steps at points
+        /// this seed chooses; one line per fault says which request it met
+        /// and what the client did (`page:line fault: KIND: …`). The summary
+        /// still counts the documented steps.
+        #[arg(long, value_name = "SEED")]
+        chaos: Option<u64>,
     },
+}
+
+/// `KIND@N`: a fault and the request it goes before.
+fn scheduled_fault(text: &str) -> Result<(Fault, u64), String> {
+    let (kind, at) = text
+        .split_once('@')
+        .ok_or_else(|| format!("{text:?}: expected KIND@N, e.g. application-expired@12"))?;
+    let fault = kind.parse::<Fault>()?;
+    match at.parse::<u64>() {
+        Ok(0) | Err(_) => Err(format!("{at:?}: N is a request number, at least 1")),
+        Ok(at) => Ok((fault, at)),
+    }
 }
 
 /// A size of at least 1.
@@ -71,15 +95,18 @@ fn at_least_one(text: &str) -> Result<usize, String> {
 /// Runs the command line; the exit status.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let (pages, listen, hold_timeout, body_limit, sessions) = match cli.command {
+    let (pages, listen, hold_timeout, body_limit, sessions, faults) = match cli.command {
         Command::Serve {
             pages,
             listen,
             hold_timeout,
             body_limit,
             sessions,
-        } => (pages, listen, hold_timeout, body_limit, sessions),
-        Command::Conform { pages, flow, .. } => return conform(pages, !flow),
+            faults,
+        } => (pages, listen, hold_timeout, body_limit, sessions, faults),
+        Command::Conform {
+            pages, flow, chaos, ..
+        } => return conform(pages, !flow, chaos),
     };
     init_tracing("info");
     let config = MockConfig {
@@ -92,7 +119,7 @@ pub fn main() -> std::process::ExitCode {
     let Some(runtime) = runtime() else {
         return std::process::ExitCode::FAILURE;
     };
-    match runtime.block_on(serve(pages, config)) {
+    match runtime.block_on(serve(pages, config, faults)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -115,7 +142,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// `ucwa-mock conform`: the report on standard output, the exit status.
-fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
+fn conform(pages: Vec<PathBuf>, each: bool, chaos: Option<u64>) -> std::process::ExitCode {
     // The report says what went wrong; the mock's and the client's own
     // diagnostics only when RUST_LOG asks for them.
     init_tracing("error");
@@ -128,7 +155,11 @@ fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
     };
     let mut total = crate::conform::Report::default();
     for run in &runs {
-        match runtime.block_on(crate::conform::conform(run)) {
+        let report = Transcript::read(run).map(|transcript| match chaos {
+            Some(seed) => runtime.block_on(crate::conform::run_with_chaos(transcript, seed)),
+            None => runtime.block_on(crate::conform::run(transcript)),
+        });
+        match report.and_then(|report| report) {
             Ok(report) => {
                 let page = match each {
                     true => format!("{}: ", run[0].display()),
@@ -140,7 +171,11 @@ fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
                 for step in &report.steps {
                     println!("{step}");
                 }
+                for fault in &report.faults {
+                    println!("{fault}");
+                }
                 total.steps.extend(report.steps);
+                total.faults.extend(report.faults);
             }
             // Page by page, pages beside the transcripts (a library reference,
             // a README) are expected: say so and go on.
@@ -159,6 +194,15 @@ fn conform(pages: Vec<PathBuf>, each: bool) -> std::process::ExitCode {
     if total.steps.is_empty() {
         eprintln!("error: {}", crate::Error::NothingToServe);
         return std::process::ExitCode::from(2);
+    }
+    if let Some(seed) = chaos {
+        let kinds: std::collections::BTreeSet<Fault> =
+            total.faults.iter().map(|fault| fault.fault).collect();
+        println!(
+            "chaos: seed {seed}: {} faults injected ({} kinds)",
+            total.faults.len(),
+            kinds.len()
+        );
     }
     println!("{}", total.summary());
     match total.passed() {
@@ -187,7 +231,11 @@ fn colours(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
     terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
-async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Error> {
+async fn serve(
+    pages: Vec<PathBuf>,
+    config: MockConfig,
+    faults: Vec<(Fault, u64)>,
+) -> Result<(), crate::Error> {
     let transcript = Transcript::read(&pages)?;
     for page in transcript.pages() {
         let events = page
@@ -239,6 +287,10 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
         println!("mode: sessions (a replay per signed-in client)");
     }
     let mock = MockServer::start(transcript, config).await?;
+    for (fault, at) in faults {
+        mock.schedule_fault(at, fault)?;
+        println!("fault: {fault} before request {at}");
+    }
     for binding in mock.hosts() {
         let host = if binding.authority.is_empty() {
             "(any host)"
@@ -259,6 +311,9 @@ async fn serve(pages: Vec<PathBuf>, config: MockConfig) -> Result<(), crate::Err
     let mismatches = mock.mismatches();
     for mismatch in &mismatches {
         println!("mismatch: {mismatch}");
+    }
+    for fired in mock.fired_faults() {
+        println!("fault injected: {}: met {}", fired.fault, fired.request);
     }
     println!(
         "served {served}/{} steps, {} mismatches",

@@ -178,6 +178,10 @@ impl Faults {
         self.expiry_met.store(false, Ordering::SeqCst);
     }
 
+    pub(crate) fn disarm(&self) {
+        lock(&self.armed).clear();
+    }
+
     pub(crate) fn schedule(&self, before_request: u64, fault: Fault) {
         lock(&self.scheduled).push((before_request, fault));
     }

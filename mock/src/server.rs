@@ -298,6 +298,12 @@ impl MockServer {
         Ok(())
     }
 
+    /// Drops the faults armed and not met yet (an expiry under way stays:
+    /// the application is gone until it is created again).
+    pub fn disarm_faults(&self) {
+        self.shared.faults.disarm();
+    }
+
     /// Every fault that met a request so far, in order (at most 1000).
     pub fn fired_faults(&self) -> Vec<FiredFault> {
         self.shared.faults.fired()
@@ -441,7 +447,9 @@ pub(crate) fn inject(shared: &Shared, fault: Fault) -> Result<(), Error> {
     Ok(())
 }
 
-/// The transcript's first documented `401` (its challenge), else a bare one.
+/// The transcript's first documented `401` (its challenge), else the
+/// standard `Bearer` challenge (RFC 6750), with which a client renews its
+/// token from its own source.
 fn challenge(shared: &Shared) -> HttpResponse {
     let transcript = shared.script.lock().transcript.clone();
     let step = transcript
@@ -450,13 +458,20 @@ fn challenge(shared: &Shared) -> HttpResponse {
         .map(|(id, _)| id);
     match step {
         Some(step) => documented_response(shared, &transcript, step, &[]),
-        None => error_response(
-            401,
-            "Unauthorized",
-            "InvalidToken",
-            "a token is needed",
-            None,
-        ),
+        None => {
+            let mut response = error_response(
+                401,
+                "Unauthorized",
+                "InvalidToken",
+                "a token is needed",
+                None,
+            );
+            response.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer realm=\"ucwa-mock\""),
+            );
+            response
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Performing each step with the client against the in-process mock.
 
+use super::chaos::{self, ChaosPlan, FaultReport};
 use super::links::Links;
 use super::plan::{self, Credentials, Plan, Role, SignIn, Start};
 use super::{Report, StepReport, Verdict};
@@ -40,6 +41,13 @@ const SIGN_IN_BOUND: Duration = Duration::from_secs(60);
 /// How long the mock holds a pending GET when no event is due: an events
 /// answer the run asks for is always due, so this only bounds a wrong one.
 const HOLD: Duration = Duration::from_secs(2);
+/// Retries with `--chaos`, and re-creations of a lost application: quick,
+/// bounded, within a step's bound.
+const CHAOS_RETRY: RetryPolicy = RetryPolicy {
+    attempts: 3,
+    base_delay: Duration::from_millis(50),
+    max_delay: Duration::from_secs(1),
+};
 /// The `userAgent` of the application the run creates when the pages create none.
 const USER_AGENT: &str = "ucwa-mock conform";
 /// The token held up front when the pages document no token request (the
@@ -49,7 +57,7 @@ const STAND_IN_TOKEN: &str = "ucwa-mock-conform-token";
 const NO_RESPONSE: &str = "the page documents no response to check";
 const NO_SESSION: &str = "no signed-in application to perform it with";
 
-pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
+pub(super) async fn run(transcript: Transcript, chaos: Option<u64>) -> Result<Report, Error> {
     if transcript.steps().next().is_none() {
         return Err(Error::NothingToServe);
     }
@@ -80,18 +88,94 @@ pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
         links: Links::default(),
         session: None,
         sign_in_failure: None,
+        chaos: chaos.is_some(),
     };
+    // Every run can renew its token: by the documented grant, or the
+    // stand-in token again from its token source.
+    let renewable = true;
+    let chaos_plan = chaos.map(|seed| ChaosPlan::new(seed, &plan.roles, renewable));
+    if let Some(chaos_plan) = &chaos_plan {
+        let seed = chaos.unwrap_or_default();
+        notes.push(format!(
+            "chaos: seed {seed}: {} faults planned between the steps",
+            chaos_plan.len()
+        ));
+        if !chaos_plan.left_out.is_empty() {
+            let names: Vec<&str> = chaos_plan
+                .left_out
+                .iter()
+                .map(|fault| fault.name())
+                .collect();
+            notes.push(format!(
+                "chaos: left out, no step can meet them{}: {}",
+                match renewable {
+                    true => "",
+                    false => " or the pages document no token request to renew one with",
+                },
+                names.join(", ")
+            ));
+        }
+    }
     let mut verdicts = Vec::new();
+    let mut faults = Vec::new();
     if let Some(sign_in) = &plan.sign_in {
         verdicts.extend(run.sign_in(sign_in).await);
     }
-    for (id, role) in &plan.roles {
-        let verdict = match role {
+    for (index, (id, role)) in plan.roles.iter().enumerate() {
+        let planned = chaos_plan
+            .as_ref()
+            .and_then(|chaos_plan| chaos_plan.before.get(&index))
+            .cloned()
+            .unwrap_or_default();
+        let fired_before = mock.fired_faults().len();
+        for fault in &planned {
+            if let Err(error) = mock.inject(*fault) {
+                notes.push(format!("chaos: {fault} not injected: {error}"));
+            }
+        }
+        let mut verdict = match role {
             Role::SignIn => continue,
             Role::Token => run.token(*id).await,
             Role::Event => run.event(*id).await,
             Role::Command => run.command(*id).await,
         };
+        if planned.is_empty() {
+            verdicts.push((*id, verdict));
+            continue;
+        }
+        // A fault that kept the step from being served: the application's
+        // answer to a typed failure is to send it again, once per fault
+        // injected before it (each may cost one attempt).
+        let first = verdict.clone();
+        let mut again = false;
+        for _ in 0..planned.len() {
+            if mock.outcome(*id) == Some(StepOutcome::Served) {
+                break;
+            }
+            again = true;
+            verdict = match role {
+                Role::Event => run.event(*id).await,
+                _ => run.command(*id).await,
+            };
+        }
+        mock.disarm_faults();
+        let fired = mock.fired_faults();
+        let fired = fired.get(fired_before..).unwrap_or_default();
+        let Some(location) = mock
+            .transcript()
+            .step(*id)
+            .map(|step| step.location.clone())
+        else {
+            verdicts.push((*id, verdict));
+            continue;
+        };
+        for fault in &planned {
+            faults.push(FaultReport {
+                location: location.clone(),
+                fault: *fault,
+                outcome: chaos::outcome(*fault, fired, &first, again.then_some(&verdict)),
+            });
+        }
         verdicts.push((*id, verdict));
     }
     if let Some(failure) = run.sign_in_failure.as_ref().filter(|_| builtin) {
@@ -114,7 +198,11 @@ pub(super) async fn run(transcript: Transcript) -> Result<Report, Error> {
         })
         .collect();
     mock.shutdown().await;
-    Ok(Report { steps, notes })
+    Ok(Report {
+        steps,
+        notes,
+        faults,
+    })
 }
 
 struct Run<'m> {
@@ -124,6 +212,9 @@ struct Run<'m> {
     session: Option<Session>,
     /// Why sign-in failed, when it did.
     sign_in_failure: Option<String>,
+    /// `--chaos`: the client retries as an application would (the faults
+    /// include a busy server and a dropped connection).
+    chaos: bool,
 }
 
 /// What the mock made of a request: the step served, or why not.
@@ -200,9 +291,14 @@ impl Run<'_> {
 
     /// A builder with the run's bounds, no retries and no keep-alive, trusting the mock's address.
     fn builder(&self, address: &str) -> SessionBuilder {
+        let retry = match self.chaos {
+            true => CHAOS_RETRY,
+            false => RetryPolicy::NONE,
+        };
         let mut builder = Session::builder(address)
             .keep_alive(None)
-            .retry(RetryPolicy::NONE)
+            .retry(retry)
+            .reconnect(CHAOS_RETRY)
             .timeouts(TIMEOUTS)
             .user_agent(USER_AGENT);
         if let Some(binding) = self.mock.hosts().first() {
@@ -227,7 +323,13 @@ impl Run<'_> {
             Credentials::Grant { grant_type, params } => {
                 builder.token_source(grant(grant_type, params))
             }
-            Credentials::Bearer => builder.bearer_token(Token::bearer(STAND_IN_TOKEN)),
+            // The stand-in again when the server refuses it: a token the
+            // run holds up front is renewed from this source.
+            Credentials::Bearer => builder
+                .bearer_token(Token::bearer(STAND_IN_TOKEN))
+                .token_source(ucwa_client::token_fn(|_| async {
+                    Ok(Token::bearer(STAND_IN_TOKEN))
+                })),
         };
         if let Ok(request) = &plan.application {
             builder = builder

@@ -50,9 +50,12 @@
 //! Every wait is bounded (the client's timeouts, and each step as a whole);
 //! nothing here panics on any page.
 
+mod chaos;
 mod drive;
 mod links;
 mod plan;
+
+pub use chaos::FaultReport;
 
 use crate::transcript::{Location, Transcript};
 use crate::Error;
@@ -104,6 +107,8 @@ pub struct Report {
     pub steps: Vec<StepReport>,
     /// What the run did besides (the built-in sign-in), one line each.
     pub notes: Vec<String>,
+    /// `--chaos`: each fault injected, where, and what the client did.
+    pub faults: Vec<FaultReport>,
 }
 
 impl Report {
@@ -148,5 +153,12 @@ pub async fn conform<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Resu
 
 /// Runs `transcript` (see the module documentation).
 pub async fn run(transcript: Transcript) -> Result<Report, Error> {
-    drive::run(transcript).await
+    drive::run(transcript, None).await
+}
+
+/// Runs `transcript` with faults injected between its steps at points
+/// `seed` chooses ([`chaos`](self::chaos)): the client's recovery checked on
+/// the pages as they are.
+pub async fn run_with_chaos(transcript: Transcript, seed: u64) -> Result<Report, Error> {
+    drive::run(transcript, Some(seed)).await
 }

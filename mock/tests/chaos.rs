@@ -1,0 +1,151 @@
+//! `conform --chaos SEED`: every fault kind injected between the documented
+//! steps at seeded points; ucwa-client recovers and every step stays as it
+//! is without faults. Our own flow always runs; the shared task pages with
+//! event channel steps run when `../shared/ucwa-tasks` is there.
+
+mod common;
+
+use common::{fixture, pages_in, shared_tasks};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+use ucwa_mock::conform::{run, run_with_chaos, Report};
+use ucwa_mock::{Fault, StepKind, Transcript};
+
+async fn chaos(pages: &[PathBuf], seed: u64) -> Report {
+    let transcript = Transcript::read(pages).expect("the pages");
+    tokio::time::timeout(Duration::from_secs(120), run_with_chaos(transcript, seed))
+        .await
+        .expect("the run ends in time")
+        .expect("the run starts")
+}
+
+async fn plain(pages: &[PathBuf]) -> Report {
+    let transcript = Transcript::read(pages).expect("the pages");
+    tokio::time::timeout(Duration::from_secs(120), run(transcript))
+        .await
+        .expect("the run ends in time")
+        .expect("the run starts")
+}
+
+fn verdicts(report: &Report) -> Vec<String> {
+    report.steps.iter().map(ToString::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_kind_on_our_flow_leaves_every_step_ok() {
+    let pages = [fixture("conform_flow.md")];
+    for seed in 1..=5 {
+        let report = chaos(&pages, seed).await;
+        assert_eq!(
+            report.summary(),
+            "conformance: 18/18 steps ok",
+            "seed {seed}: {:#?}",
+            verdicts(&report)
+        );
+        let kinds: BTreeSet<Fault> = report.faults.iter().map(|fault| fault.fault).collect();
+        assert_eq!(
+            kinds.len(),
+            Fault::ALL.len(),
+            "seed {seed}: every kind once"
+        );
+        for fault in &report.faults {
+            let line = fault.to_string();
+            assert!(line.contains(" fault: "), "{line}");
+            assert!(fault.outcome.starts_with("met "), "seed {seed}: {line}");
+            assert!(
+                fault.outcome.ends_with(": ok")
+                    || fault.outcome.ends_with("ok (no documented answer)"),
+                "seed {seed}: {line}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_alone_decides_where_the_faults_go() {
+    let pages = [fixture("conform_flow.md")];
+    let points = |report: &Report| -> Vec<String> {
+        report
+            .faults
+            .iter()
+            .map(|fault| format!("{} {}", fault.location, fault.fault))
+            .collect()
+    };
+    let first = chaos(&pages, 7).await;
+    let again = chaos(&pages, 7).await;
+    assert_eq!(points(&first), points(&again));
+    let other = chaos(&pages, 8).await;
+    let third = chaos(&pages, 9).await;
+    assert!(
+        points(&first) != points(&other) || points(&first) != points(&third),
+        "seeds 7, 8, 9 all chose the same points"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_pages_with_event_channel_steps_are_as_without_faults() {
+    let Some(dir) = shared_tasks() else {
+        return;
+    };
+    let mut checked = 0;
+    for page in pages_in(&dir) {
+        let Ok(transcript) = Transcript::read([&page]) else {
+            continue;
+        };
+        if !transcript
+            .steps()
+            .any(|(_, step)| step.kind == StepKind::Event)
+        {
+            continue;
+        }
+        let pages = [page.clone()];
+        let expected = verdicts(&plain(&pages).await);
+        for seed in 1..=3 {
+            let report = chaos(&pages, seed).await;
+            assert_eq!(
+                verdicts(&report),
+                expected,
+                "{} seed {seed}",
+                page.display()
+            );
+            assert!(!report.faults.is_empty(), "{} seed {seed}", page.display());
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no shared page has event channel steps");
+}
+
+#[test]
+fn the_command_prints_a_line_per_fault_and_exits_by_the_documented_steps() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+        .args(["conform", "--chaos", "3"])
+        .arg(fixture("conform_flow.md"))
+        .output()
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let faults: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains(" fault: "))
+        .collect();
+    assert_eq!(faults.len(), Fault::ALL.len(), "{stdout}");
+    let last: Vec<&str> = stdout.lines().rev().take(2).collect();
+    assert_eq!(last[0], "conformance: 18/18 steps ok");
+    assert_eq!(last[1], "chaos: seed 3: 7 faults injected (7 kinds)");
+}
+
+#[test]
+fn serve_refuses_a_fault_it_does_not_know() {
+    for bad in ["nope@3", "restart", "restart@0", "pget-replaced@x"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_ucwa-mock"))
+            .args(["serve", "--fault", bad])
+            .arg(fixture("conform_flow.md"))
+            .output()
+            .expect("the command runs");
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--fault"), "{bad}: {stderr}");
+    }
+}
