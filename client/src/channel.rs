@@ -447,6 +447,7 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                     }
                     Step::Resume(next) => {
                         send_options = true;
+                        shared.cache.clear();
                         if offer(shared, Ok(ChannelItem::Resumed), &mut shutdown)
                             .await
                             .is_err()
@@ -458,6 +459,7 @@ async fn pump(shared: &Arc<Shared>) -> Result<(), Error> {
                     }
                     Step::Resync(next) => {
                         tracing::warn!(url = %next, "the event channel asks to resync");
+                        shared.cache.clear();
                         if offer(shared, Ok(ChannelItem::Resync), &mut shutdown)
                             .await
                             .is_err()
@@ -617,6 +619,7 @@ async fn deliver(
         for raw in std::mem::take(&mut sender.events) {
             let event = Event::new(&sender, raw);
             shared.operations.observe(&event, base);
+            shared.cache.observe(&event, base);
             offer(shared, Ok(ChannelItem::Event(Box::new(event))), shutdown).await?;
         }
     }

@@ -358,6 +358,18 @@ impl Error {
             || error.code().is_some_and(|code| named(code.as_str()))
     }
 
+    /// Whether the server said the application expired for inactivity
+    /// (`InactiveApplicationExpired`): keep-alive came too late.
+    pub(crate) fn is_inactive_expiry(&self) -> bool {
+        self.http().is_some_and(|error| {
+            let named = |text: &str| text.eq_ignore_ascii_case("InactiveApplicationExpired");
+            error
+                .subcode()
+                .is_some_and(|subcode| named(subcode.as_str()))
+                || error.code().is_some_and(|code| named(code.as_str()))
+        })
+    }
+
     /// Whether the server refused the token itself (`403` with
     /// `InvalidToken`, or the diagnostics code 28055 of an expired or
     /// revoked token), rather than what the request asked for.

@@ -88,6 +88,7 @@
 
 mod auth;
 mod batch;
+mod cache;
 mod channel;
 mod core;
 mod discovery;

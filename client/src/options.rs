@@ -95,6 +95,9 @@ pub struct Limits {
     pub max_pending_operations: usize,
     /// Requests per batch; longer lists are sent as several batches.
     pub batch_size: usize,
+    /// Resources the session's cache keeps ([`crate::Session::cached`]);
+    /// past it the one stored longest ago goes. `0` turns the cache off.
+    pub cache_entries: usize,
 }
 
 impl Default for Limits {
@@ -105,6 +108,7 @@ impl Default for Limits {
             event_buffer: 256,
             max_pending_operations: 1024,
             batch_size: 20,
+            cache_entries: 1024,
         }
     }
 }

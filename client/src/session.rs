@@ -3,6 +3,7 @@
 
 use crate::auth::{FormGrant, MsRtcOAuth, Token, TokenSource};
 use crate::batch;
+use crate::cache::ResourceCache;
 use crate::channel::{self, Channel, EventStream};
 use crate::core::{Core, Exec, Prepared, JSON};
 use crate::discovery::{self, Start};
@@ -475,6 +476,8 @@ impl SessionBuilder {
                 generation: 0,
             }),
             recipe,
+            cache: ResourceCache::new(self.limits.cache_entries),
+            inactive_expiries: std::sync::atomic::AtomicU32::new(0),
             channel: Channel::default(),
             shutdown,
             options: Options {
@@ -544,6 +547,11 @@ pub(crate) struct Shared {
     pub(crate) options: Options,
     /// How to create the application again and what to restore.
     pub(crate) recipe: Recipe,
+    /// The resources read and embedded in events ([`crate::cache`]).
+    pub(crate) cache: ResourceCache,
+    /// How many times the server said `InactiveApplicationExpired`: the
+    /// keep-alive shortens its interval after each.
+    pub(crate) inactive_expiries: std::sync::atomic::AtomicU32,
 }
 
 pub(crate) struct Options {
@@ -605,6 +613,10 @@ impl Shared {
         }
         let reconnect = self.options.reconnect;
         self.recipe.admit(reconnect.attempts)?;
+        if cause.is_inactive_expiry() {
+            self.inactive_expiries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let cause = cause.to_string();
         tracing::warn!(%cause, "the application is gone: creating it again");
         self.operations.fail_pending(&Error::ApplicationLost {
@@ -645,6 +657,8 @@ impl Shared {
                 self.recipe.retire(old.url);
             }
         }
+        // The old application's resources are not the new one's.
+        self.cache.clear();
         // The event channel moves to the new application at once; what the
         // session had set up follows in the background, so that the pending
         // GET is there before makeMeAvailable, as the server wants.
@@ -769,9 +783,31 @@ impl Shared {
     }
 }
 
+/// The shortest keep-alive interval the session shortens to.
+const KEEP_ALIVE_FLOOR: Duration = Duration::from_secs(30);
+
 async fn keep_alive(shared: Arc<Shared>, interval: Duration) {
     let mut shutdown = shared.shutdown.subscribe();
+    let mut interval = interval;
+    let mut expiries_seen = 0;
     loop {
+        // The server said the application expired for inactivity: it keeps
+        // applications for less time than this interval assumed. Halve it.
+        let expiries = shared
+            .inactive_expiries
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if expiries != expiries_seen {
+            expiries_seen = expiries;
+            let shorter = (interval / 2).max(KEEP_ALIVE_FLOOR);
+            if shorter < interval {
+                tracing::warn!(
+                    ?interval,
+                    ?shorter,
+                    "the application expired for inactivity: keep-alive comes sooner"
+                );
+                interval = shorter;
+            }
+        }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = shutdown.changed() => return,
@@ -869,6 +905,20 @@ impl Session {
             builder = builder.user_agent(user_agent);
         }
         Ok(builder)
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Keeps a resource read with a GET in the session's cache.
+    pub(crate) fn remember_read(&self, url: &str, body: &[u8]) {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            if value.is_object() {
+                let base = self.application_url();
+                self.shared.cache.store(&base, url, None, value);
+            }
+        }
     }
 
     /// The application resource as the server created it (or as

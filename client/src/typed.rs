@@ -130,7 +130,29 @@ impl Session {
         let (request, reader) = built(request)?.into_parts();
         let (method, url) = (request.method().clone(), self.url_of(&request)?);
         let response = self.send_with(request, Some(reader.errors())).await?;
-        read(&reader, &response, &method, &url)
+        let out = read(&reader, &response, &method, &url)?;
+        if method == http::Method::GET && response.status() == http::StatusCode::OK {
+            self.remember_read(&url, response.body());
+        }
+        Ok(out)
+    }
+
+    /// The latest `link`'s resource the session knows (read with a GET, or
+    /// embedded in an event since), kept current by the event channel;
+    /// `None` when it has none, or when the channel said it changed without
+    /// saying to what. No request is sent.
+    pub fn cached<T: serde::de::DeserializeOwned>(&self, link: &Link<T>) -> Option<T> {
+        let base = self.application_url();
+        let value = self.shared().cache.get(&base, &link.href)?;
+        serde_json::from_value(value).ok()
+    }
+
+    /// [`Session::cached`] by the rel of one of the application's own
+    /// resources: `me`, `presence`, `note`, `location`, `people`,
+    /// `communication`, `onlineMeetings`, `myGroups`, `callForwardingSettings`.
+    pub fn cached_rel<T: serde::de::DeserializeOwned>(&self, rel: &str) -> Option<T> {
+        let value = self.shared().cache.get_rel(rel)?;
+        serde_json::from_value(value).ok()
     }
 
     /// GETs `link`: the resource it points to.

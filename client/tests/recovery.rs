@@ -26,6 +26,7 @@ struct Seen {
     method: String,
     path: String,
     body: Vec<u8>,
+    at: tokio::time::Instant,
 }
 
 #[derive(Default)]
@@ -36,6 +37,9 @@ struct PoolState {
     created: u64,
     /// Forget every new application at once (a server that keeps none).
     keeps_none: bool,
+    /// Says why an application is gone: `InactiveApplicationExpired`
+    /// instead of `ApplicationNotFound`.
+    inactive: bool,
     log: Vec<Seen>,
     /// The event each (application, ack) carries, so that a repeated ack
     /// gets the same event again.
@@ -117,10 +121,14 @@ fn application(n: u64) -> Value {
     })
 }
 
-fn gone() -> Response {
+fn gone(inactive: bool) -> Response {
+    let subcode = match inactive {
+        true => "InactiveApplicationExpired",
+        false => "ApplicationNotFound",
+    };
     (
         StatusCode::NOT_FOUND,
-        axum::Json(json!({"code": "NotFound", "subcode": "ApplicationNotFound"})),
+        axum::Json(json!({"code": "NotFound", "subcode": subcode})),
     )
         .into_response()
 }
@@ -137,6 +145,7 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
         method: method.clone(),
         path: path.clone(),
         body,
+        at: tokio::time::Instant::now(),
     });
     if method == "POST" && path == "/ucwa/applications" {
         let mut state = pool.state();
@@ -152,8 +161,9 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
     let Ok(n) = number.parse::<u64>() else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let inactive = pool.state().inactive;
     if n != pool.state().current {
-        return gone();
+        return gone(inactive);
     }
     let app = format!("/ucwa/applications/{n}");
     match (method.as_str(), under) {
@@ -166,7 +176,7 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
                 .unwrap_or(1);
             let mut state = pool.state();
             if state.current != n {
-                return gone(); // forgotten while the GET was held
+                return gone(state.inactive); // forgotten while the GET was held
             }
             let next_event = state.next_event + 1;
             let event = *state.events.entry((n, ack)).or_insert(next_event);
@@ -499,4 +509,47 @@ async fn a_refused_token_on_a_post_renews_it_but_does_not_repeat_the_post() {
         );
     })
     .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_inactivity_expiry_makes_keep_alive_come_sooner() {
+    let pool = Pool::start().await;
+    let session = pool
+        .session()
+        .keep_alive(Some(Duration::from_secs(100)))
+        .sign_in()
+        .await
+        .expect("signs in");
+    let start = tokio::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(150)).await;
+    {
+        let mut state = pool.state();
+        state.inactive = true;
+        state.current = 0;
+    }
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    let activity: Vec<(String, u64)> = pool
+        .requests("POST", "/me/reportMyActivity")
+        .into_iter()
+        .map(|seen| (seen.path, seen.at.duration_since(start).as_secs()))
+        .collect();
+    // 100 s on the first application; the one at 200 s finds it expired;
+    // then every 50 s on the new one.
+    let on_new: Vec<u64> = activity
+        .iter()
+        .filter(|(path, _)| path.starts_with("/ucwa/applications/2/"))
+        .map(|(_, at)| *at)
+        .collect();
+    assert!(
+        activity
+            .iter()
+            .any(|(path, at)| path.starts_with("/ucwa/applications/1/") && *at == 100),
+        "{activity:?}"
+    );
+    assert!(on_new.len() >= 4, "{activity:?}");
+    assert!(
+        on_new.windows(2).all(|pair| pair[1] - pair[0] == 50),
+        "{activity:?}"
+    );
+    drop(session);
 }
