@@ -553,3 +553,55 @@ async fn an_inactivity_expiry_makes_keep_alive_come_sooner() {
     );
     drop(session);
 }
+
+#[tokio::test]
+async fn each_discovery_hop_asks_for_its_own_token_under_the_same_check() {
+    bounded(async {
+        // Two pools (two origins): the first's user resource, once signed
+        // in there, sends the client on to the second's, which asks for a
+        // token of its own, as Skype for Business Online's webdir hops do.
+        let first = Fake::start().await;
+        let second = Fake::start().await;
+        let hop = Reply::Json(
+            200,
+            json!({"_links": {"redirect": {"href": second.url("/autodiscover/root")}}}),
+        );
+        first.accept("cwt=FIRST-POOL");
+        let session = builder(&first)
+            .bearer_token(Token::bearer("cwt=FIRST-POOL"))
+            .password(common::PASSWORD)
+            .sign_in();
+        first.push("GET", "/autodiscover/user", hop);
+        let session = session.await.expect("signs in at the second pool");
+        assert!(
+            session.application_url().as_str().starts_with(&second.base),
+            "{}",
+            session.application_url()
+        );
+        let second_grants = second.grants.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(second_grants, 1, "the second pool's own token");
+        assert_eq!(
+            first.grants.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "the first pool's token was not asked again"
+        );
+        // A token given up front goes to any trusted origin that issued
+        // none (README); the second pool refused it with its challenge, and
+        // from then on got only its own.
+        let log = second.log();
+        let own = log
+            .iter()
+            .position(|seen| {
+                seen.authorization()
+                    .is_some_and(|auth| auth.contains("SECRET-TOKEN"))
+            })
+            .expect("the second pool's token used");
+        assert!(log[own..]
+            .iter()
+            .filter(|seen| seen.path != "/WebTicket/oauthtoken")
+            .all(|seen| seen
+                .authorization()
+                .is_some_and(|auth| auth.contains("SECRET-TOKEN"))));
+    })
+    .await;
+}
