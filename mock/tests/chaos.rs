@@ -149,3 +149,88 @@ fn serve_refuses_a_fault_it_does_not_know() {
         assert!(stderr.contains("--fault"), "{bad}: {stderr}");
     }
 }
+
+type Rendering = fn(&str) -> String;
+
+/// The same content written otherwise (as `conform.rs` renders it): hrefs
+/// of another URL scheme, the `200 OK` status lines dropped, the page
+/// started in the middle. Chaos on each must give that rendering's own
+/// verdicts without faults: the recovery does not lean on how a page is
+/// written.
+const RENDERINGS: [(&str, Rendering); 3] = [
+    ("other-scheme", |text| {
+        text.lines()
+            .map(|line| match line.contains("\"href\"") {
+                true => line.replace("/ucwa/oauth/v1/", "/ucwa/v1/"),
+                false => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }),
+    ("no-200-lines", |text| {
+        text.lines()
+            .filter(|line| line.trim_end() != "HTTP/1.1 200 OK")
+            .collect::<Vec<_>>()
+            .join("\n")
+    }),
+    ("mid-flow", |text| {
+        let (mut fences, mut kept) = (0, Vec::new());
+        for line in text.lines() {
+            let fence = line.trim_start().starts_with("```");
+            if fences < 4 && (fence || fences % 2 == 1) {
+                fences += usize::from(fence);
+                continue;
+            }
+            kept.push(line);
+        }
+        kept.join("\n")
+    }),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_renderings_of_the_event_pages_recover_alike() {
+    let Some(dir) = shared_tasks() else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let (mut runs, mut faults) = (0, 0);
+    for page in pages_in(&dir) {
+        let Ok(text) = std::fs::read_to_string(&page) else {
+            continue;
+        };
+        let name = page
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        for (rendering, render) in RENDERINGS {
+            let path = work.path().join(format!("{rendering}-{name}"));
+            std::fs::write(&path, render(&text)).expect("the variant");
+            let Ok(transcript) = Transcript::read([&path]) else {
+                continue;
+            };
+            if !transcript
+                .steps()
+                .any(|(_, step)| step.kind == StepKind::Event)
+            {
+                continue;
+            }
+            let pages = [path.clone()];
+            let expected = verdicts(&plain(&pages).await);
+            for seed in 1..=3 {
+                let report = chaos(&pages, seed).await;
+                assert_eq!(
+                    verdicts(&report),
+                    expected,
+                    "{rendering} of {name}, seed {seed}"
+                );
+                faults += report.faults.len();
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 0, "no rendering has event channel steps");
+    println!(
+        "{runs} chaos runs over other renderings, {faults} faults, verdicts as without faults"
+    );
+}
