@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use common::{bounded, builder, fast_retry, fast_timeouts, Fake, Reply, APP};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ucwa_client::{ChannelItem, Error, Recovery, Session, Token};
@@ -602,6 +602,51 @@ async fn each_discovery_hop_asks_for_its_own_token_under_the_same_check() {
             .all(|seen| seen
                 .authorization()
                 .is_some_and(|auth| auth.contains("SECRET-TOKEN"))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_reader_of_the_channel_gets_backoff_not_a_storm() {
+    bounded(async {
+        // Another process holds this application's pending GET: every one
+        // of ours is released with 409 PGetReplaced.
+        let fake = Fake::start().await;
+        for _ in 0..20 {
+            fake.push(
+                "GET",
+                &format!("{APP}/events"),
+                Reply::error(409, "Conflict", "PGetReplaced"),
+            );
+        }
+        let session = builder(&fake)
+            .reconnect(common::quick_reconnect(4))
+            .sign_in()
+            .await
+            .expect("signs in");
+        let mut events = session.events();
+        let ended = loop {
+            match events.next().await.expect("an item") {
+                Ok(_) => continue,
+                Err(error) => break error,
+            }
+        };
+        assert!(
+            matches!(&ended, Error::ChannelClosed { reason } if reason.contains("PGetReplaced")),
+            "{ended}"
+        );
+        let sent = fake.requests_to("GET", &format!("{APP}/events")).len();
+        assert_eq!(
+            sent, 4,
+            "one pending GET per reconnect attempt, with backoff"
+        );
+        // The same ack each time: nothing was skipped.
+        let queries: BTreeSet<Option<String>> = fake
+            .requests_to("GET", &format!("{APP}/events"))
+            .into_iter()
+            .map(|seen| seen.query)
+            .collect();
+        assert_eq!(queries.len(), 1, "{queries:?}");
     })
     .await;
 }
