@@ -10,8 +10,7 @@
 //! pending, so the client's retry gets it. From the first fault on, a
 //! command the client sends again exactly as before (the application
 //! created again, a token renewed, a subscription set up again) is answered
-//! as it was then, without moving the replay
-//! ([`crate::replay::Decision::Resent`]).
+//! as it was then, without moving the replay.
 //!
 //! | fault | meets | answer |
 //! |---|---|---|

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, pages_in, shared_tasks};
+use common::{fixture, pages_in, shared_tasks, RENDERINGS};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
@@ -149,43 +149,6 @@ fn serve_refuses_a_fault_it_does_not_know() {
         assert!(stderr.contains("--fault"), "{bad}: {stderr}");
     }
 }
-
-type Rendering = fn(&str) -> String;
-
-/// The same content written otherwise (as `conform.rs` renders it): hrefs
-/// of another URL scheme, the `200 OK` status lines dropped, the page
-/// started in the middle. Chaos on each must give that rendering's own
-/// verdicts without faults: the recovery does not lean on how a page is
-/// written.
-const RENDERINGS: [(&str, Rendering); 3] = [
-    ("other-scheme", |text| {
-        text.lines()
-            .map(|line| match line.contains("\"href\"") {
-                true => line.replace("/ucwa/oauth/v1/", "/ucwa/v1/"),
-                false => line.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }),
-    ("no-200-lines", |text| {
-        text.lines()
-            .filter(|line| line.trim_end() != "HTTP/1.1 200 OK")
-            .collect::<Vec<_>>()
-            .join("\n")
-    }),
-    ("mid-flow", |text| {
-        let (mut fences, mut kept) = (0, Vec::new());
-        for line in text.lines() {
-            let fence = line.trim_start().starts_with("```");
-            if fences < 4 && (fence || fences % 2 == 1) {
-                fences += usize::from(fence);
-                continue;
-            }
-            kept.push(line);
-        }
-        kept.join("\n")
-    }),
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_renderings_of_the_event_pages_recover_alike() {

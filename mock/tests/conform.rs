@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{fixture, pages_in, shared_tasks, FLOW_AFTER_SIGN_IN, TASK_PAGES};
+use common::{fixture, pages_in, shared_tasks, FLOW_AFTER_SIGN_IN, RENDERINGS, TASK_PAGES};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -527,9 +527,6 @@ async fn the_same_page_gives_the_same_report_fifty_times() {
     }
 }
 
-/// A page rendered otherwise.
-type Rendering = fn(&str) -> String;
-
 /// Other renderings of the same pages (issue 19: the class, not the page):
 /// each shared page with its hrefs written under the other scheme
 /// (`/ucwa/v1/` for `/ucwa/oauth/v1/`), with its `200 OK` status lines
@@ -539,38 +536,8 @@ type Rendering = fn(&str) -> String;
 async fn other_renderings_of_the_shared_pages_conform_alike() {
     let Some(dir) = shared_tasks() else { return };
     let work = tempfile::tempdir().expect("tempdir");
-    let variants: [(&str, Rendering); 3] = [
-        ("other-scheme", |text| {
-            text.lines()
-                .map(|line| match line.contains("\"href\"") {
-                    true => line.replace("/ucwa/oauth/v1/", "/ucwa/v1/"),
-                    false => line.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }),
-        ("no-200-lines", |text| {
-            text.lines()
-                .filter(|line| line.trim_end() != "HTTP/1.1 200 OK")
-                .collect::<Vec<_>>()
-                .join("\n")
-        }),
-        ("mid-flow", |text| {
-            // Drop the first two fenced blocks, fences included.
-            let (mut fences, mut kept) = (0, Vec::new());
-            for line in text.lines() {
-                let fence = line.trim_start().starts_with("```");
-                if fences < 4 && (fence || fences % 2 == 1) {
-                    fences += usize::from(fence);
-                    continue;
-                }
-                kept.push(line);
-            }
-            kept.join("\n")
-        }),
-    ];
     let mut figures = Vec::new();
-    for (name, render) in variants {
+    for (name, render) in RENDERINGS {
         let (mut ok, mut steps, mut mismatches) = (0, 0, Vec::new());
         for page in TASK_PAGES {
             let text = std::fs::read_to_string(dir.join(page)).expect("the page");

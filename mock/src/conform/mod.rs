@@ -157,7 +157,7 @@ pub async fn run(transcript: Transcript) -> Result<Report, Error> {
 }
 
 /// Runs `transcript` with faults injected between its steps at points
-/// `seed` chooses ([`chaos`](self::chaos)): the client's recovery checked on
+/// `seed` chooses (`ucwa-mock conform --chaos` in the README): the client's recovery checked on
 /// the pages as they are.
 pub async fn run_with_chaos(transcript: Transcript, seed: u64) -> Result<Report, Error> {
     drive::run(transcript, Some(seed)).await

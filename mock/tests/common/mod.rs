@@ -326,3 +326,38 @@ impl IdsSeen {
         }
     }
 }
+
+pub type Rendering = fn(&str) -> String;
+
+/// The same content written otherwise: hrefs of another URL scheme, the
+/// `200 OK` status lines dropped, the page started in the middle (its first
+/// two fenced blocks removed).
+pub const RENDERINGS: [(&str, Rendering); 3] = [
+    ("other-scheme", |text| {
+        text.lines()
+            .map(|line| match line.contains("\"href\"") {
+                true => line.replace("/ucwa/oauth/v1/", "/ucwa/v1/"),
+                false => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }),
+    ("no-200-lines", |text| {
+        text.lines()
+            .filter(|line| line.trim_end() != "HTTP/1.1 200 OK")
+            .collect::<Vec<_>>()
+            .join("\n")
+    }),
+    ("mid-flow", |text| {
+        let (mut fences, mut kept) = (0, Vec::new());
+        for line in text.lines() {
+            let fence = line.trim_start().starts_with("```");
+            if fences < 4 && (fence || fences % 2 == 1) {
+                fences += usize::from(fence);
+                continue;
+            }
+            kept.push(line);
+        }
+        kept.join("\n")
+    }),
+];
