@@ -22,13 +22,10 @@
 //! | `service-unavailable` | the next request with a token | `503 ServiceUnavailable`, `Retry-After: 1` |
 //! | `restart` | everything | `application-expired` and `token-challenged` at once |
 //!
-//! Session mode ([`crate::MockConfig::sessions`]) takes every fault but
-//! `application-expired`: a token fault meets the next request of any
-//! session, and the next token request (which carries no token to tell
-//! whose it is) is answered with that session's token again instead of
-//! starting a session; `restart` forgets every session. An expiry would
-//! need the session's replay to create its application again, and is
-//! refused there with [`crate::Error::Config`].
+//! Session mode ([`crate::MockConfig::sessions`]) takes the faults that
+//! keep no per-client state (`pget-replaced`, `connection-dropped`,
+//! `service-unavailable`) and `restart`, which forgets every session; the
+//! others are refused there with [`crate::Error::Config`].
 
 use crate::server::{error_response, HttpResponse};
 use std::collections::VecDeque;
@@ -85,7 +82,13 @@ impl Fault {
 
     /// Whether it keeps no per-client state, so session mode takes it.
     pub fn works_in_session_mode(self) -> bool {
-        !matches!(self, Fault::ApplicationExpired)
+        matches!(
+            self,
+            Fault::PGetReplaced
+                | Fault::ConnectionDropped
+                | Fault::ServiceUnavailable
+                | Fault::Restart
+        )
     }
 }
 
@@ -121,9 +124,6 @@ pub struct FiredFault {
 /// What the mock does with a request instead of the replay.
 pub(crate) enum Intercept {
     Answer(HttpResponse),
-    /// Answered, and the request's token is taken away: the client's next
-    /// token request renews it.
-    TokenTaken(HttpResponse),
     /// Close the connection unanswered.
     Drop,
 }
@@ -266,7 +266,7 @@ impl Faults {
                 None,
             )),
             Fault::ConnectionDropped => Intercept::Drop,
-            Fault::TokenChallenged => Intercept::TokenTaken(challenge()),
+            Fault::TokenChallenged => Intercept::Answer(challenge()),
             Fault::TokenRefused => {
                 let mut response = error_response(
                     403,
@@ -279,7 +279,7 @@ impl Faults {
                     "x-ms-diagnostics",
                     http::HeaderValue::from_static("28055;reason=\"Invalid or expired token\""),
                 );
-                Intercept::TokenTaken(response)
+                Intercept::Answer(response)
             }
             Fault::ServiceUnavailable => {
                 let mut response = error_response(
@@ -327,9 +327,7 @@ mod tests {
 
     fn status(intercept: Option<Intercept>) -> Option<u16> {
         match intercept? {
-            Intercept::Answer(response) | Intercept::TokenTaken(response) => {
-                Some(response.status().as_u16())
-            }
+            Intercept::Answer(response) => Some(response.status().as_u16()),
             Intercept::Drop => Some(0),
         }
     }

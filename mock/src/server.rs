@@ -416,7 +416,7 @@ async fn accept_loop(
 fn check_fault_mode(shared: &Shared, fault: Fault) -> Result<(), Error> {
     if shared.sessions.is_some() && !fault.works_in_session_mode() {
         return Err(Error::Config(format!(
-            "the fault {fault} needs a session's replay to create its application again: it works with one script, not in session mode"
+            "the fault {fault} keeps per-client state: it works with one script, not in session mode"
         )));
     }
     Ok(())
@@ -523,14 +523,6 @@ async fn handle(
     };
     match shared.faults.intercept(&met, || challenge(&shared)) {
         Some(Intercept::Answer(response)) => return Ok(response),
-        Some(Intercept::TokenTaken(response)) => {
-            if let (Some(sessions), Some(authorization)) =
-                (&shared.sessions, header(&headers, "authorization"))
-            {
-                sessions.expect_renewal(authorization);
-            }
-            return Ok(response);
-        }
         Some(Intercept::Drop) => return Err(Dropped),
         None => {}
     }

@@ -256,9 +256,6 @@ pub(crate) struct Sessions {
     next_id: AtomicU64,
     /// Keys the token text: tokens differ between mock runs.
     token_hasher: RandomState,
-    /// Sessions whose token a fault took, oldest first: the next token
-    /// requests renew them ([`Sessions::expect_renewal`]).
-    renewals: Mutex<std::collections::VecDeque<String>>,
 }
 
 impl Sessions {
@@ -278,7 +275,6 @@ impl Sessions {
             counters: Counters::default(),
             next_id: AtomicU64::new(1),
             token_hasher: RandomState::new(),
-            renewals: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -415,22 +411,6 @@ impl Sessions {
         if let Decision::Mismatch(mismatch) = replay.on_command(received) {
             self.record(vec![mismatch.clone()], 0);
             return mismatch_response(&mismatch);
-        }
-        // A renewal after a token fault: the same session, its token again.
-        let renewal = self
-            .renewals
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front();
-        if let Some(token) = renewal {
-            if let Some(session) = self.table().get(&token).cloned() {
-                tracing::info!(
-                    session = session.id,
-                    "token renewed after an injected fault"
-                );
-                let substitutions = session.script.lock().substitutions.clone();
-                return self.token_response(shared, &token, &substitutions);
-            }
         }
         let grant = self.plan.grant;
         replay.skip_commands(|id| id != grant && self.plan.grants.contains(&id));
@@ -590,22 +570,6 @@ impl Sessions {
             );
         }
         event_response(shared, &session.script, step, &request)
-    }
-
-    /// A token fault took the token of `authorization`'s session: the next
-    /// token request renews it (answered with the same token) rather than
-    /// starting a session.
-    pub(crate) fn expect_renewal(&self, authorization: &str) {
-        let token = authorization
-            .trim()
-            .split_once(' ')
-            .map_or("", |(_, credentials)| credentials.trim());
-        if self.table().contains_key(token) {
-            self.renewals
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push_back(token.to_owned());
-        }
     }
 
     /// Forgets every session, as a restarted server would: held P-GETs
