@@ -304,6 +304,16 @@ impl HttpError {
         self.body.as_ref().and_then(|body| body.subcode.as_ref())
     }
 
+    /// Whether the code or the subcode is `name` (servers differ in which
+    /// of the two carries it), whatever its case.
+    fn names(&self, name: &str) -> bool {
+        self.subcode()
+            .is_some_and(|subcode| subcode.as_str().eq_ignore_ascii_case(name))
+            || self
+                .code()
+                .is_some_and(|code| code.as_str().eq_ignore_ascii_case(name))
+    }
+
     /// The entry of `errors` (an operation's documented synchronous errors)
     /// that this response is: same status, and same subcode when the entry
     /// names one (`None` in the docs means "no subcode").
@@ -344,50 +354,32 @@ impl Error {
     /// `ApplicationNotFound` or `InactiveApplicationExpired` as the code or
     /// subcode (any status), or `410 Gone`.
     pub fn is_application_gone(&self) -> bool {
-        let Error::Http(error) = self else {
-            return false;
-        };
-        let named = |text: &str| {
-            text.eq_ignore_ascii_case("ApplicationNotFound")
-                || text.eq_ignore_ascii_case("InactiveApplicationExpired")
-        };
-        error.status == StatusCode::GONE
-            || error
-                .subcode()
-                .is_some_and(|subcode| named(subcode.as_str()))
-            || error.code().is_some_and(|code| named(code.as_str()))
+        self.http().is_some_and(|error| {
+            error.status == StatusCode::GONE
+                || error.names("ApplicationNotFound")
+                || error.names("InactiveApplicationExpired")
+        })
     }
 
     /// Whether the server said the application expired for inactivity
     /// (`InactiveApplicationExpired`): keep-alive came too late.
     pub(crate) fn is_inactive_expiry(&self) -> bool {
-        self.http().is_some_and(|error| {
-            let named = |text: &str| text.eq_ignore_ascii_case("InactiveApplicationExpired");
-            error
-                .subcode()
-                .is_some_and(|subcode| named(subcode.as_str()))
-                || error.code().is_some_and(|code| named(code.as_str()))
-        })
+        self.http()
+            .is_some_and(|error| error.names("InactiveApplicationExpired"))
     }
 
     /// Whether the server refused the token itself (`403` with
     /// `InvalidToken`, or the diagnostics code 28055 of an expired or
     /// revoked token), rather than what the request asked for.
     pub(crate) fn is_token_refused(&self) -> bool {
-        let Error::Http(error) = self else {
-            return false;
-        };
-        error.status == StatusCode::FORBIDDEN
-            && (error
-                .subcode()
-                .is_some_and(|subcode| subcode.as_str().eq_ignore_ascii_case("InvalidToken"))
-                || error
-                    .code()
-                    .is_some_and(|code| code.as_str().eq_ignore_ascii_case("InvalidToken"))
-                || error
-                    .diagnostics
-                    .as_deref()
-                    .is_some_and(|text| text.trim_start().starts_with("28055")))
+        self.http().is_some_and(|error| {
+            error.status == StatusCode::FORBIDDEN
+                && (error.names("InvalidToken")
+                    || error
+                        .diagnostics
+                        .as_deref()
+                        .is_some_and(|text| text.trim_start().starts_with("28055")))
+        })
     }
 
     /// Whether this is a timeout.

@@ -940,16 +940,12 @@ impl Session {
     /// GETs the application again and keeps it.
     pub async fn refresh_application(&self) -> Result<Arc<Application>, Error> {
         let url = self.application_url();
-        let generation = self.shared.generation();
-        let outcome = self
-            .shared
-            .core
-            .execute(
+        let response = self
+            .recovering(self.shared.core.execute(
                 Prepared::new(Method::GET, url.clone()),
                 self.shared.core.exec(),
-            )
-            .await;
-        let response = self.recover_if_gone(generation, outcome).await?;
+            ))
+            .await?;
         let application = Arc::new(typed::decode_application(url.as_str(), response.body())?);
         let mut app = self
             .shared
@@ -985,9 +981,8 @@ impl Session {
         self.shared.channel.start(&self.shared);
         let body = serde_json::to_vec(body)
             .map_err(|error| Error::InvalidRequest(format!("the makeMeAvailable body: {error}")))?;
-        let generation = self.shared.generation();
-        let outcome = self.shared.post_make_me_available(body.clone()).await;
-        self.recover_if_gone(generation, outcome).await?;
+        self.recovering(self.shared.post_make_me_available(body.clone()))
+            .await?;
         // Made available again whenever the application is created again.
         self.shared.recipe.remember_make_me_available(body);
         Ok(())
@@ -996,9 +991,7 @@ impl Session {
     /// POSTs `reportMyActivity` now (the session also does it every
     /// keep-alive interval).
     pub async fn report_my_activity(&self) -> Result<(), Error> {
-        let generation = self.shared.generation();
-        let outcome = self.shared.report_my_activity().await;
-        self.recover_if_gone(generation, outcome).await
+        self.recovering(self.shared.report_my_activity()).await
     }
 
     /// Sends any request: the token attached, the security check, retries,
@@ -1037,11 +1030,12 @@ impl Session {
             returns_redirects: true,
             ..self.shared.core.exec()
         };
-        let generation = self.shared.generation();
         let idempotent = prepared.method != Method::POST && prepared.method != Method::PATCH;
         let again = idempotent.then(|| prepared.clone());
-        let outcome = self.shared.core.execute(prepared, exec).await;
-        match (self.recover_if_gone(generation, outcome).await, again) {
+        let outcome = self
+            .recovering(self.shared.core.execute(prepared, exec))
+            .await;
+        match (outcome, again) {
             // The server handed the same application back (UCWA keeps one
             // per endpointId): the request's URL is still good, and a read
             // or a PUT may be sent again, once.
@@ -1055,15 +1049,17 @@ impl Session {
         }
     }
 
-    /// `outcome`, unless it shows the application gone: then the session
-    /// creates it again and the caller gets [`Error::ApplicationLost`] (or
-    /// why it could not be created again).
-    async fn recover_if_gone<T>(
+    /// What `work` gives, unless it shows the application gone: then the
+    /// session creates it again and the caller gets
+    /// [`Error::ApplicationLost`] (or why it could not be created again).
+    /// The application is read before `work` starts, so that a recovery
+    /// another task made meanwhile is not made twice.
+    async fn recovering<T>(
         &self,
-        generation: u64,
-        outcome: Result<T, Error>,
+        work: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        match outcome {
+        let generation = self.shared.generation();
+        match work.await {
             Err(error) if error.is_application_gone() => {
                 self.shared.recover(generation, &error).await?;
                 Err(Error::ApplicationLost {
@@ -1093,16 +1089,18 @@ impl Session {
         self.shared
             .recipe
             .remember_standing(&application, &prepared)?;
-        let generation = self.shared.generation();
-        let outcome = self
-            .shared
-            .core
-            .execute(prepared.clone(), self.shared.core.exec())
-            .await;
-        if outcome.is_err() {
-            self.shared.recipe.forget_standing(&application, &prepared);
-        }
-        self.recover_if_gone(generation, outcome).await
+        self.recovering(async {
+            let outcome = self
+                .shared
+                .core
+                .execute(prepared.clone(), self.shared.core.exec())
+                .await;
+            if outcome.is_err() {
+                self.shared.recipe.forget_standing(&application, &prepared);
+            }
+            outcome
+        })
+        .await
     }
 
     fn prepare(&self, request: http::Request<Vec<u8>>) -> Result<Prepared, Error> {
@@ -1151,9 +1149,10 @@ impl Session {
             documented,
             ..self.shared.core.exec()
         };
-        let generation = self.shared.generation();
-        let outcome = self.shared.core.execute(prepared, exec).await;
-        let response = match self.recover_if_gone(generation, outcome).await {
+        let response = match self
+            .recovering(self.shared.core.execute(prepared, exec))
+            .await
+        {
             Ok(response) => response,
             Err(error) => {
                 self.shared.operations.forget(&id);
@@ -1208,9 +1207,7 @@ impl Session {
         }
         let mut results = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(self.shared.core.limits.batch_size.max(1)) {
-            let generation = self.shared.generation();
-            let outcome = self.send_batch(&batch_url, chunk).await;
-            let responses = self.recover_if_gone(generation, outcome).await?;
+            let responses = self.recovering(self.send_batch(&batch_url, chunk)).await?;
             for (request, response) in chunk.iter().zip(responses) {
                 results.push(crate::core::check_status(
                     &request.method,

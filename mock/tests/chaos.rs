@@ -84,6 +84,29 @@ async fn the_seed_alone_decides_where_the_faults_go() {
     );
 }
 
+/// Runs `page` without faults and with chaos seeds 1–3: the verdicts must
+/// be the same, and every seeded run must inject faults. `None` when the
+/// page has no event channel step; else how many faults were injected.
+async fn as_without_faults(page: &std::path::Path, what: &str) -> Option<usize> {
+    let transcript = Transcript::read([page]).ok()?;
+    if !transcript
+        .steps()
+        .any(|(_, step)| step.kind == StepKind::Event)
+    {
+        return None;
+    }
+    let pages = [page.to_path_buf()];
+    let expected = verdicts(&plain(&pages).await);
+    let mut faults = 0;
+    for seed in 1..=3 {
+        let report = chaos(&pages, seed).await;
+        assert_eq!(verdicts(&report), expected, "{what}, seed {seed}");
+        assert!(!report.faults.is_empty(), "{what}, seed {seed}");
+        faults += report.faults.len();
+    }
+    Some(faults)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_pages_with_event_channel_steps_are_as_without_faults() {
     let Some(dir) = shared_tasks() else {
@@ -91,30 +114,47 @@ async fn shared_pages_with_event_channel_steps_are_as_without_faults() {
     };
     let mut checked = 0;
     for page in pages_in(&dir) {
-        let Ok(transcript) = Transcript::read([&page]) else {
-            continue;
-        };
-        if !transcript
-            .steps()
-            .any(|(_, step)| step.kind == StepKind::Event)
+        if as_without_faults(&page, &page.display().to_string())
+            .await
+            .is_some()
         {
-            continue;
+            checked += 1;
         }
-        let pages = [page.clone()];
-        let expected = verdicts(&plain(&pages).await);
-        for seed in 1..=3 {
-            let report = chaos(&pages, seed).await;
-            assert_eq!(
-                verdicts(&report),
-                expected,
-                "{} seed {seed}",
-                page.display()
-            );
-            assert!(!report.faults.is_empty(), "{} seed {seed}", page.display());
-        }
-        checked += 1;
     }
     assert!(checked > 0, "no shared page has event channel steps");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_renderings_of_the_event_pages_recover_alike() {
+    let Some(dir) = shared_tasks() else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let (mut runs, mut faults) = (0, 0);
+    for page in pages_in(&dir) {
+        let Ok(text) = std::fs::read_to_string(&page) else {
+            continue;
+        };
+        let name = page
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        for (rendering, render) in RENDERINGS {
+            let path = work.path().join(format!("{rendering}-{name}"));
+            std::fs::write(&path, render(&text)).expect("the variant");
+            if let Some(injected) =
+                as_without_faults(&path, &format!("{rendering} of {name}")).await
+            {
+                faults += injected;
+                runs += 3;
+            }
+        }
+    }
+    assert!(runs > 0, "no rendering has event channel steps");
+    println!(
+        "{runs} chaos runs over other renderings, {faults} faults, verdicts as without faults"
+    );
 }
 
 #[test]
@@ -148,52 +188,4 @@ fn serve_refuses_a_fault_it_does_not_know() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("--fault"), "{bad}: {stderr}");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_renderings_of_the_event_pages_recover_alike() {
-    let Some(dir) = shared_tasks() else {
-        return;
-    };
-    let work = tempfile::tempdir().expect("tempdir");
-    let (mut runs, mut faults) = (0, 0);
-    for page in pages_in(&dir) {
-        let Ok(text) = std::fs::read_to_string(&page) else {
-            continue;
-        };
-        let name = page
-            .file_name()
-            .expect("a file")
-            .to_string_lossy()
-            .into_owned();
-        for (rendering, render) in RENDERINGS {
-            let path = work.path().join(format!("{rendering}-{name}"));
-            std::fs::write(&path, render(&text)).expect("the variant");
-            let Ok(transcript) = Transcript::read([&path]) else {
-                continue;
-            };
-            if !transcript
-                .steps()
-                .any(|(_, step)| step.kind == StepKind::Event)
-            {
-                continue;
-            }
-            let pages = [path.clone()];
-            let expected = verdicts(&plain(&pages).await);
-            for seed in 1..=3 {
-                let report = chaos(&pages, seed).await;
-                assert_eq!(
-                    verdicts(&report),
-                    expected,
-                    "{rendering} of {name}, seed {seed}"
-                );
-                faults += report.faults.len();
-                runs += 1;
-            }
-        }
-    }
-    assert!(runs > 0, "no rendering has event channel steps");
-    println!(
-        "{runs} chaos runs over other renderings, {faults} faults, verdicts as without faults"
-    );
 }
