@@ -20,6 +20,9 @@ fn cargo(args: &[&str], downstream: &Path, target: &Path) -> (bool, String) {
         .arg(downstream.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .env_remove("RUSTFLAGS")
+        // Its own full build beside the workspace's: line tables only, as the
+        // workspace builds, keep it from doubling the disk a CI run needs.
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
         .output()
         .expect("cargo runs");
     let text = format!(
