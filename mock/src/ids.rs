@@ -683,6 +683,35 @@ impl IdMap {
                 .all(|(segment, expected)| segment.eq_ignore_ascii_case(expected))
     }
 
+    /// The application was created again after an injected expiry: it gets
+    /// a new id, as a server's new application does, so a client that goes
+    /// on with the old one's hrefs is caught. Every documented application id
+    /// stands for the new id from now on, the link relations served under the
+    /// old one are rewritten to it, and the ids of objects under the old
+    /// application (conversations, subscriptions) are forgotten: they went
+    /// with it. Returns (old id, new id).
+    pub fn recreate_application(&mut self) -> Option<(String, String)> {
+        let ids = self.by_slot.get_mut(APPLICATIONS)?;
+        let old = ids.handed_out.first()?.clone();
+        // `105` → `105r2` → `105r3`: same shape, never one handed out before.
+        let (base, generation) = match old.rsplit_once('r') {
+            Some((base, n)) if !base.is_empty() && n.parse::<u32>().is_ok() => {
+                (base.to_string(), n.parse::<u32>().unwrap_or(1))
+            }
+            _ => (old.clone(), 1),
+        };
+        let new = format!("{base}r{}", generation.saturating_add(1));
+        ids.handed_out = vec![new.clone()];
+        for (_, served) in &mut ids.bound {
+            *served = new.clone();
+        }
+        self.by_slot.retain(|slot, _| slot == APPLICATIONS);
+        for href in self.relations.values_mut() {
+            *href = replace_application_id(href, &old, &new);
+        }
+        Some((old, new))
+    }
+
     /// True when `path` is the application the mock handed out or any
     /// resource under it (`…/applications/{id}/…`).
     pub fn is_within_application(&self, path: &str) -> bool {
@@ -908,6 +937,23 @@ fn stands_for_text(served: &str, documented: &str) -> String {
     } else {
         format!("{served} (handed out; the page's {documented} stands for it)")
     }
+}
+
+/// `path` with the segment after `applications` replaced when it is `old`.
+fn replace_application_id(path: &str, old: &str, new: &str) -> String {
+    let mut after_applications = false;
+    path.split('/')
+        .map(|segment| {
+            let replace = after_applications && decoded(segment).eq_ignore_ascii_case(old);
+            after_applications = segment.eq_ignore_ascii_case(APPLICATIONS);
+            if replace {
+                new.to_string()
+            } else {
+                segment.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
@@ -1211,6 +1257,53 @@ Content-Type: application/json
                 "applications/{id}: 8 (p.md:12) is served and accepted as 7 (p.md:3)",
                 "applications/{id}: 9 (p.md:16) is served and accepted as 7 (p.md:3)",
             ]
+        );
+    }
+
+    #[test]
+    fn a_recreated_application_has_a_new_id_and_the_old_one_is_refused() {
+        let mut ids = ids();
+        assert_eq!(
+            ids.rewrite_url("/ucwa/v1/applications/105/me"),
+            "/ucwa/v1/applications/105/me"
+        );
+        assert!(ids.is_within_application("/ucwa/v1/applications/105/me"));
+        assert_eq!(
+            ids.recreate_application(),
+            Some(("105".to_string(), "105r2".to_string()))
+        );
+        // Every documented application id now stands for the new one ...
+        assert_eq!(
+            ids.rewrite_url("/ucwa/v1/applications/105/me"),
+            "/ucwa/v1/applications/105r2/me"
+        );
+        assert_eq!(
+            ids.rewrite_url("/ucwa/v1/applications/102/me"),
+            "/ucwa/v1/applications/105r2/me"
+        );
+        assert!(ids.is_within_application("/ucwa/v1/applications/105r2/events"));
+        assert!(!ids.is_within_application("/ucwa/v1/applications/105/events"));
+        // ... a request with the old one is refused ...
+        assert!(ids
+            .compare_path(
+                "/ucwa/v1/applications/105/me",
+                "/ucwa/v1/applications/105/me"
+            )
+            .is_err());
+        assert!(ids
+            .compare_path(
+                "/ucwa/v1/applications/105/me",
+                "/ucwa/v1/applications/105r2/me"
+            )
+            .is_ok());
+        // ... and the next re-creation counts on.
+        assert_eq!(
+            ids.recreate_application(),
+            Some(("105r2".to_string(), "105r3".to_string()))
+        );
+        assert_eq!(
+            replace_application_id("/a/applications/105r3/x/105r3", "105r3", "9"),
+            "/a/applications/9/x/105r3"
         );
     }
 }

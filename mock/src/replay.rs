@@ -319,6 +319,16 @@ impl Replay {
         Some(response)
     }
 
+    /// The application is being created again after an injected expiry: a
+    /// new id for it ([`IdMap::recreate_application`]), and nothing kept of
+    /// the old one: its resources (for rereads) and its event channel's acks
+    /// (a new channel starts afresh at its first ack). (old id, new id).
+    pub fn application_recreated(&mut self) -> Option<(String, String)> {
+        self.served = Served::default();
+        self.highest_acks.clear();
+        self.ids.recreate_application()
+    }
+
     /// A served step's response again ([`Decision::Resent`]): ids as bound
     /// now, without entering the step's page (that would unbind the
     /// current page's ids).

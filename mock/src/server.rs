@@ -534,12 +534,20 @@ async fn handle(
             .rsplit('/')
             .next()
             .is_some_and(|last| last.eq_ignore_ascii_case("applications"));
+    if recreating {
+        // Before answering: the answer must already name the new id.
+        let ids = shared.script.lock().application_recreated();
+        if let Some((old, new)) = ids {
+            tracing::info!(
+                old,
+                new,
+                "the application is created again after an injected expiry, with a new id"
+            );
+        }
+    }
     let response = answer_request(&shared, authority, parts, incoming, method, path, headers).await;
     if recreating && response.status().is_success() {
-        tracing::info!("the application was created again after an injected expiry");
         shared.faults.recreated();
-        // A new application's event channel starts afresh at its first ack.
-        shared.script.lock().highest_acks.clear();
         shared.script.reopen();
     }
     Ok(response)

@@ -54,6 +54,18 @@ async fn every_fault_kind_on_our_flow_leaves_every_step_ok() {
             let line = fault.to_string();
             assert!(line.contains(" fault: "), "{line}");
             assert!(fault.outcome.starts_with("met "), "seed {seed}: {line}");
+            // A re-created application has a new id, and the client went on
+            // under it (its requests with the old one would be mismatches).
+            if matches!(fault.fault, Fault::ApplicationExpired | Fault::Restart) {
+                let moved = fault
+                    .outcome
+                    .split("application created again: ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(';').next())
+                    .and_then(|moved| moved.split_once(" -> "))
+                    .unwrap_or_else(|| panic!("seed {seed}: no new application: {line}"));
+                assert_ne!(moved.0, moved.1, "seed {seed}: {line}");
+            }
             assert!(
                 fault.outcome.ends_with(": ok")
                     || fault.outcome.ends_with("ok (no documented answer)"),

@@ -50,6 +50,7 @@ pub(super) fn outcome(
     fired: &[crate::faults::FiredFault],
     first: &Verdict,
     again: Option<&Verdict>,
+    recreated: Option<&str>,
 ) -> String {
     let met: Vec<&str> = fired
         .iter()
@@ -69,7 +70,11 @@ pub(super) fn outcome(
             short(first)
         );
     }
-    let met = format!("met {}", met.join(", "));
+    let mut met = format!("met {}", met.join(", "));
+    let takes_the_application = matches!(fault, Fault::ApplicationExpired | Fault::Restart);
+    if let Some(recreated) = recreated.filter(|_| takes_the_application) {
+        met = format!("{met}; {recreated}");
+    }
     match again {
         None => format!(
             "{met}; the client recovered within the step: {}",

@@ -87,6 +87,7 @@ pub(super) async fn run(transcript: Transcript, chaos: Option<u64>) -> Result<Re
         mock: &mock,
         links: Links::default(),
         session: None,
+        application: None,
         sign_in_failure: None,
         chaos: chaos.is_some(),
     };
@@ -133,6 +134,7 @@ pub(super) async fn run(transcript: Transcript, chaos: Option<u64>) -> Result<Re
                 notes.push(format!("chaos: {fault} not injected: {error}"));
             }
         }
+        let application_before = run.application.clone();
         let mut verdict = match role {
             Role::SignIn => continue,
             Role::Token => run.token(*id).await,
@@ -159,6 +161,17 @@ pub(super) async fn run(transcript: Transcript, chaos: Option<u64>) -> Result<Re
             };
         }
         mock.disarm_faults();
+        if let Some(session) = run.session.clone() {
+            run.follow_recovery(&session);
+        }
+        let recreated = match (application_before, &run.application) {
+            (Some(before), Some(now)) if before != *now => Some(format!(
+                "application created again: {} -> {}",
+                before.path(),
+                now.path()
+            )),
+            _ => None,
+        };
         let fired = mock.fired_faults();
         let fired = fired.get(fired_before..).unwrap_or_default();
         let Some(location) = mock
@@ -173,7 +186,13 @@ pub(super) async fn run(transcript: Transcript, chaos: Option<u64>) -> Result<Re
             faults.push(FaultReport {
                 location: location.clone(),
                 fault: *fault,
-                outcome: chaos::outcome(*fault, fired, &first, again.then_some(&verdict)),
+                outcome: chaos::outcome(
+                    *fault,
+                    fired,
+                    &first,
+                    again.then_some(&verdict),
+                    recreated.as_deref(),
+                ),
             });
         }
         verdicts.push((*id, verdict));
@@ -210,6 +229,9 @@ struct Run<'m> {
     slots: IdSlots,
     links: Links,
     session: Option<Session>,
+    /// The application the links were learned under: a session that
+    /// recovered from a lost application has another one.
+    application: Option<Url>,
     /// Why sign-in failed, when it did.
     sign_in_failure: Option<String>,
     /// `--chaos`: the client retries as an application would (the faults
@@ -417,6 +439,7 @@ impl Run<'_> {
     fn learn_application(&mut self, plan: &SignIn, session: &Session) {
         let application = session.application();
         let url = session.application_url();
+        self.application = Some(url.clone());
         if let Some(href) = application.events_link().map(|link| link.href().to_owned()) {
             self.links.events = url.join(&href).ok();
         }
@@ -481,10 +504,32 @@ impl Run<'_> {
         }
     }
 
+    /// The session created its application again (a fault took the old
+    /// one): the links learned under the old application lead under the
+    /// new one, and its event channel starts at the new one's `events` link,
+    /// as an application told `ChannelItem::Recovered` follows them.
+    fn follow_recovery(&mut self, session: &Session) {
+        let now = session.application_url();
+        let Some(before) = self.application.replace(now.clone()) else {
+            return;
+        };
+        if before != now {
+            self.links.moved(&before, &now);
+            if let Some(href) = session
+                .application()
+                .events_link()
+                .map(|link| link.href().to_owned())
+            {
+                self.links.events = now.join(&href).ok();
+            }
+        }
+    }
+
     async fn event(&mut self, id: StepId) -> Verdict {
         let (Some(session), Some(step)) = (self.session.clone(), self.step(id)) else {
             return Verdict::Skipped(self.no_session());
         };
+        self.follow_recovery(&session);
         let Some(url) = self.links.events.clone() else {
             return Verdict::Skipped("no events link was served before it".into());
         };
@@ -545,6 +590,7 @@ impl Run<'_> {
         let (Some(session), Some(step)) = (self.session.clone(), self.step(id)) else {
             return Verdict::Skipped(self.no_session());
         };
+        self.follow_recovery(&session);
         let Some(request) = &step.request else {
             return Verdict::Skipped("the page shows no request".into());
         };

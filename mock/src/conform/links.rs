@@ -100,6 +100,23 @@ impl Links {
         });
     }
 
+    /// The application moved from `old` to `new` (created again): every
+    /// link at or under `old` now leads to the same place under `new`.
+    pub fn moved(&mut self, old: &Url, new: &Url) {
+        for pair in &mut self.pairs {
+            if let Some(moved) = moved(&pair.served, old, new) {
+                pair.served = moved;
+            }
+        }
+        if let Some(moved) = self
+            .events
+            .as_ref()
+            .and_then(|events| moved(events, old, new))
+        {
+            self.events = Some(moved);
+        }
+    }
+
     /// Where a documented request to `path` with `query` goes, or `None` when
     /// no served link leads there.
     pub fn resolve(
@@ -151,6 +168,42 @@ impl Links {
             rels: Vec::new(),
         })
     }
+}
+
+/// `url` under `new` where it is at or under `old`: same origin, and
+/// `old`'s path followed by nothing or by `/…`, or, where the API is served
+/// under two schemes (`/ucwa/oauth/v1/…` and `/ucwa/v1/…`), the same
+/// `applications/{old id}` segments in another prefix.
+fn moved(url: &Url, old: &Url, new: &Url) -> Option<Url> {
+    if url.origin() != old.origin() {
+        return None;
+    }
+    let old_path = old.path().trim_end_matches('/');
+    let mut moved = url.clone();
+    if let Some(rest) = url
+        .path()
+        .strip_prefix(old_path)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
+        moved.set_path(&format!("{}{rest}", new.path().trim_end_matches('/')));
+        return Some(moved);
+    }
+    let last = |url: &Url| {
+        url.path()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .map(str::to_owned)
+    };
+    let (old_id, new_id) = (last(old)?, last(new)?);
+    let segments: Vec<&str> = url.path().split('/').collect();
+    let at = segments.windows(2).position(|pair| {
+        pair[0].eq_ignore_ascii_case("applications") && pair[1].eq_ignore_ascii_case(&old_id)
+    })?;
+    let mut segments: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+    segments[at + 1] = new_id;
+    moved.set_path(&segments.join("/"));
+    Some(moved)
 }
 
 /// The served URL of `pair`, with `rest` (raw segments) appended to its
@@ -382,6 +435,58 @@ mod tests {
         assert_eq!(
             resolve(&links, "/a/101/communication", &[]).map(|(_, rels)| rels),
             Some(vec!["communication".into()])
+        );
+    }
+
+    #[test]
+    fn links_under_a_recreated_application_move_to_the_new_one() {
+        let base = Url::parse("http://127.0.0.1:9/").expect("url");
+        let mut links = Links::default();
+        links.add(
+            "me",
+            "/ucwa/v1/applications/105/me",
+            "/ucwa/v1/applications/7/me",
+            &base,
+        );
+        links.add(
+            "applications",
+            "/ucwa/v1/applications",
+            "/ucwa/v1/applications",
+            &base,
+        );
+        links.add(
+            "other",
+            "/ucwa/v1/applications/105",
+            "/ucwa/v1/applications/70/x",
+            &base,
+        );
+        links.add(
+            "scheme",
+            "/ucwa/v1/applications/105/people",
+            "/ucwa/oauth/v1/applications/7/people",
+            &base,
+        );
+        links.events = base.join("/ucwa/v1/applications/7/events?ack=4").ok();
+        let old = base.join("/ucwa/v1/applications/7").expect("url");
+        let new = base.join("/ucwa/v1/applications/7r2").expect("url");
+        links.moved(&old, &new);
+        let served: Vec<&str> = links
+            .pairs
+            .iter()
+            .map(|pair| pair.served.as_str())
+            .collect();
+        assert_eq!(
+            served,
+            [
+                "http://127.0.0.1:9/ucwa/v1/applications/7r2/me",
+                "http://127.0.0.1:9/ucwa/v1/applications",
+                "http://127.0.0.1:9/ucwa/v1/applications/70/x",
+                "http://127.0.0.1:9/ucwa/oauth/v1/applications/7r2/people",
+            ]
+        );
+        assert_eq!(
+            links.events.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9/ucwa/v1/applications/7r2/events?ack=4")
         );
     }
 }

@@ -35,6 +35,8 @@ async fn start(sessions: Option<SessionConfig>) -> (MockServer, String) {
 struct Seen {
     notes: Vec<String>,
     recovered: Vec<(Recovery, usize)>,
+    /// The application's URL before the fault and after the feed.
+    applications: (String, String),
 }
 
 async fn feed_with(fault: Fault, after: usize) -> (MockServer, Seen) {
@@ -44,6 +46,7 @@ async fn feed_with(fault: Fault, after: usize) -> (MockServer, Seen) {
     let mut seen = Seen {
         notes: Vec::new(),
         recovered: Vec::new(),
+        applications: (session.application_url().to_string(), String::new()),
     };
     while seen.notes.len() < FEED_EVENTS {
         if seen.notes.len() == after && mock.fired_faults().is_empty() {
@@ -69,6 +72,7 @@ async fn feed_with(fault: Fault, after: usize) -> (MockServer, Seen) {
             other => panic!("{fault}: unexpected {other:?}"),
         }
     }
+    seen.applications.1 = session.application_url().to_string();
     session.sign_out().await.expect("signs out");
     (mock, seen)
 }
@@ -101,11 +105,21 @@ async fn every_fault_kind_mid_feed_loses_and_repeats_nothing() {
                 seen.recovered
             );
             for (what, _) in &seen.recovered {
-                let Recovery::ApplicationRecreated { cause, .. } = what else {
+                let Recovery::ApplicationRecreated { cause, application } = what else {
                     panic!("{fault}: {what:?}");
                 };
                 assert!(cause.contains("ApplicationNotFound"), "{fault}: {cause}");
+                // The mock hands a re-created application a new id; the
+                // session went on with it (with the old one the rest of the
+                // feed would have been mismatches).
+                assert_eq!(application.as_str(), seen.applications.1, "{fault}");
             }
+            let (before, after) = &seen.applications;
+            assert_eq!(
+                before != after,
+                takes_the_application,
+                "{fault}: application {before} -> {after}"
+            );
             assert!(
                 mock.mismatches().is_empty(),
                 "{fault}: {:#?}",
