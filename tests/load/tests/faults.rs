@@ -156,3 +156,100 @@ async fn session_mode_takes_the_stateless_faults_and_a_restart_forgets_every_ses
     })
     .await;
 }
+
+/// The feed page with a presence subscription made after the application is
+/// created: a standing request the session must make again on a new one.
+fn subscribed_feed_page() -> ucwa_mock::Page {
+    let feed = std::fs::read_to_string(feed_page()).expect("the feed page");
+    let subscribe = r#"## Subscribe to a contact's presence
+
+```
+POST https://pool.load.example/ucwa/oauth/v1/applications/900/people/presenceSubscriptions HTTP/1.1
+Content-Type: application/json
+Authorization: Bearer cwt=AAEB...feed
+
+{"duration":11,"uris":["sip:friend@load.example"]}
+```
+
+```
+HTTP/1.1 201 Created
+Content-Type: application/json
+Location: https://pool.load.example/ucwa/oauth/v1/applications/900/people/presenceSubscriptions/77
+
+{"id":"77","_links":{"self":{"href":"/ucwa/oauth/v1/applications/900/people/presenceSubscriptions/77"}},"rel":"presenceSubscription"}
+```
+
+## Read the event channel"#;
+    assert!(feed.contains("## Read the event channel"));
+    let text = feed.replacen("## Read the event channel", subscribe, 1);
+    ucwa_mock::Page::parse("subscribed_feed.md", &text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_application_comes_back_with_a_new_id_and_its_subscription() {
+    bounded(async {
+        let transcript = Transcript::from_pages(vec![subscribed_feed_page()]);
+        let config = MockConfig {
+            hold_timeout: Duration::from_secs(5),
+            ..MockConfig::default()
+        };
+        let mock = MockServer::start(transcript, config)
+            .await
+            .expect("the mock starts");
+        let discovery = format!("{}/", mock.base_url(DISCOVERY_HOST).expect("the host"));
+        let session = sign_in(&discovery, 0).await.expect("signs in");
+        let first = session.application_url();
+        let subscriptions = first
+            .join(&format!("{}/people/presenceSubscriptions", first.path()))
+            .expect("url");
+        let request = http::Request::post(subscriptions.as_str())
+            .header("content-type", "application/json")
+            .body(br#"{"duration":11,"uris":["sip:friend@load.example"]}"#.to_vec())
+            .expect("request");
+        let answer = session.send_standing(request).await.expect("subscribed");
+        assert_eq!(answer.status(), http::StatusCode::CREATED);
+
+        let mut events = session.events();
+        let mut notes = Vec::new();
+        let mut recovered = Vec::new();
+        while notes.len() < FEED_EVENTS {
+            if notes.len() == 5 && mock.fired_faults().is_empty() {
+                mock.inject(Fault::ApplicationExpired).expect("injected");
+            }
+            let item = tokio::time::timeout(Duration::from_secs(20), events.next())
+                .await
+                .expect("an item in time")
+                .expect("the stream goes on")
+                .expect("the channel stays up");
+            match item {
+                ChannelItem::Event(event) => notes.push(
+                    event
+                        .raw
+                        .embedded
+                        .as_ref()
+                        .and_then(|embedded| embedded.get("note")?.get("message")?.as_str())
+                        .expect("a note")
+                        .to_owned(),
+                ),
+                ChannelItem::Recovered { what, restored, .. } => recovered.push((what, restored)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(notes, expected_feed(0), "every note once, in order");
+        let now = session.application_url();
+        assert_ne!(now, first, "the mock handed out a new application id");
+        let [(Recovery::ApplicationRecreated { application, .. }, restored)] = &recovered[..]
+        else {
+            panic!("one recovery: {recovered:?}");
+        };
+        assert_eq!(application, &now);
+        assert_eq!(*restored, 1, "the subscription was made again");
+        // The mock took the subscription again under the new application:
+        // a request under the old id, or a body unlike the page's, would be
+        // a mismatch.
+        assert!(mock.mismatches().is_empty(), "{:#?}", mock.mismatches());
+        session.sign_out().await.expect("signs out");
+        mock.shutdown().await;
+    })
+    .await;
+}
