@@ -620,6 +620,16 @@ async fn deliver(
             let event = Event::new(&sender, raw);
             shared.operations.observe(&event, base);
             shared.cache.observe(&event, base);
+            if matches!(
+                event.event_type(),
+                &EventType::Updated | &EventType::Deleted
+            ) {
+                // An `updated` for a subscription: it is about to expire.
+                let deleted = *event.event_type() == EventType::Deleted;
+                if shared.leases.event(event.href(), base, deleted) && !deleted {
+                    tracing::debug!("a subscription is about to expire: extended now");
+                }
+            }
             offer(shared, Ok(ChannelItem::Event(Box::new(event))), shutdown).await?;
         }
     }

@@ -94,6 +94,7 @@ mod core;
 mod discovery;
 mod error;
 mod id;
+mod leases;
 mod operation;
 mod options;
 mod recovery;

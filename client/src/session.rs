@@ -9,6 +9,7 @@ use crate::core::{Core, Exec, Prepared, JSON};
 use crate::discovery::{self, Start};
 use crate::error::Error;
 use crate::id::uuid_v4;
+use crate::leases::Leases;
 use crate::operation::{href_key, Operation, OperationRegistry};
 use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts, MAX_WAIT};
 use crate::recovery::{Recipe, Recovery};
@@ -477,6 +478,7 @@ impl SessionBuilder {
             }),
             recipe,
             cache: ResourceCache::new(self.limits.cache_entries),
+            leases: Leases::default(),
             inactive_expiries: std::sync::atomic::AtomicU32::new(0),
             channel: Channel::default(),
             shutdown,
@@ -489,6 +491,7 @@ impl SessionBuilder {
         if let Some(interval) = self.keep_alive {
             tokio::spawn(keep_alive(Arc::clone(&shared), interval));
         }
+        tokio::spawn(keep_leases(Arc::clone(&shared)));
         Ok(Session {
             _guard: Arc::new(Guard {
                 shared: Arc::clone(&shared),
@@ -549,6 +552,8 @@ pub(crate) struct Shared {
     pub(crate) recipe: Recipe,
     /// The resources read and embedded in events ([`crate::cache`]).
     pub(crate) cache: ResourceCache,
+    /// Subscriptions extended before they lapse ([`crate::leases`]).
+    pub(crate) leases: Leases,
     /// How many times the server said `InactiveApplicationExpired`: the
     /// keep-alive shortens its interval after each.
     pub(crate) inactive_expiries: std::sync::atomic::AtomicU32,
@@ -657,8 +662,10 @@ impl Shared {
                 self.recipe.retire(old.url);
             }
         }
-        // The old application's resources are not the new one's.
+        // The old application's resources are not the new one's, nor its
+        // subscriptions: the standing requests make new ones.
         self.cache.clear();
+        self.leases.clear();
         // The event channel moves to the new application at once; what the
         // session had set up follows in the background, so that the pending
         // GET is there before makeMeAvailable, as the server wants.
@@ -689,8 +696,12 @@ impl Shared {
         let application = self.app().url.clone();
         for request in self.recipe.standing_for(&application) {
             let what = format!("{} {}", request.method, request.url);
+            let (body, url) = (request.body.clone(), request.url.clone());
             match self.core.execute(request, self.core.exec()).await {
-                Ok(_) => restored += 1,
+                Ok(answer) => {
+                    self.leases.made(&body, &answer, &url);
+                    restored += 1;
+                }
                 Err(error) => {
                     tracing::warn!(request = %what, %error, "a standing request failed after the application was created again")
                 }
@@ -828,6 +839,46 @@ async fn keep_alive(shared: Arc<Shared>, interval: Duration) {
                 }
             }
             Err(error) => tracing::warn!(%error, "keep-alive failed"),
+        }
+    }
+}
+
+/// Extends each subscription the server keeps for a time before it lapses
+/// ([`crate::leases`]), until the session ends.
+async fn keep_leases(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        let next = shared.leases.next_due();
+        tokio::select! {
+            _ = async {
+                match next {
+                    Some(due) => tokio::time::sleep_until(due).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+            _ = shared.leases.changed.notified() => continue,
+            _ = shutdown.changed() => return,
+        }
+        if shared.ended() {
+            return;
+        }
+        for lease in shared.leases.take_due(tokio::time::Instant::now()) {
+            let request = Prepared::new(Method::POST, lease.href.clone()).json(lease.body());
+            match shared.core.execute(request, shared.core.exec()).await {
+                Ok(_) => tracing::debug!(minutes = lease.minutes, "extended a subscription"),
+                Err(error)
+                    if matches!(
+                        error.status(),
+                        Some(http::StatusCode::NOT_FOUND | http::StatusCode::GONE)
+                    ) =>
+                {
+                    tracing::info!(%error, "a subscription is gone: it is no longer extended");
+                    shared.leases.forget(&lease.href);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "extending a subscription failed; tried again at its next time")
+                }
+            }
         }
     }
 }
@@ -1095,8 +1146,12 @@ impl Session {
                 .core
                 .execute(prepared.clone(), self.shared.core.exec())
                 .await;
-            if outcome.is_err() {
-                self.shared.recipe.forget_standing(&application, &prepared);
+            match &outcome {
+                Ok(answer) => self
+                    .shared
+                    .leases
+                    .made(&prepared.body, answer, &prepared.url),
+                Err(_) => self.shared.recipe.forget_standing(&application, &prepared),
             }
             outcome
         })

@@ -45,6 +45,9 @@ struct PoolState {
     /// gets the same event again.
     events: HashMap<(u64, u64), u64>,
     next_event: u64,
+    /// The next events answer says the presence subscription is about to
+    /// expire (an `updated` event for it), as the server does.
+    subscription_expiring: bool,
 }
 
 struct Pool {
@@ -178,6 +181,15 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
             if state.current != n {
                 return gone(state.inactive); // forgotten while the GET was held
             }
+            if std::mem::take(&mut state.subscription_expiring) {
+                return axum::Json(json!({
+                    "_links": {"next": {"href": format!("{app}/events?ack={}", ack + 1)}},
+                    "sender": [{"rel": "people", "href": format!("{app}/people"), "events": [
+                        {"link": {"rel": "presenceSubscription", "href": format!("{app}/people/presenceSubscriptions/1")}, "type": "updated"}
+                    ]}]
+                }))
+                .into_response();
+            }
             let next_event = state.next_event + 1;
             let event = *state.events.entry((n, ack)).or_insert(next_event);
             state.next_event = state.next_event.max(event);
@@ -202,6 +214,8 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
             axum::Json(json!({"duration": 30, "_links": {"self": {"href": format!("{app}/people/presenceSubscriptions/1")}}})),
         )
             .into_response(),
+        // Extending the subscription.
+        ("POST", "people/presenceSubscriptions/1") => StatusCode::NO_CONTENT.into_response(),
         ("POST", "communication/messagingInvitations") => {
             let mut response = StatusCode::CREATED.into_response();
             response.headers_mut().insert(
@@ -649,4 +663,63 @@ async fn another_reader_of_the_channel_gets_backoff_not_a_storm() {
         assert_eq!(queries.len(), 1, "{queries:?}");
     })
     .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_subscription_is_extended_before_it_lapses_and_when_the_server_says_it_expires() {
+    let pool = Pool::start().await;
+    let session = pool
+        .session()
+        .keep_alive(None)
+        .sign_in()
+        .await
+        .expect("signs in");
+    let start = tokio::time::Instant::now();
+    session
+        .send_standing(subscription_request(&session))
+        .await
+        .expect("subscribed");
+    let extensions = |pool: &Pool| -> Vec<(String, u64, String)> {
+        pool.requests("POST", "/people/presenceSubscriptions/1")
+            .into_iter()
+            .map(|seen| {
+                let at = seen.at.duration_since(start).as_secs();
+                (
+                    seen.path,
+                    at,
+                    String::from_utf8_lossy(&seen.body).into_owned(),
+                )
+            })
+            .collect()
+    };
+    // Asked for 30 minutes: extended at 24, 48, ... by the same 30.
+    tokio::time::sleep(Duration::from_secs(50 * 60)).await;
+    let seen = extensions(&pool);
+    assert_eq!(
+        seen.iter().map(|(_, at, _)| *at / 60).collect::<Vec<_>>(),
+        [24, 48],
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|(path, _, body)| path.starts_with("/ucwa/applications/1/")
+                && body == r#"{"duration":30}"#),
+        "{seen:?}"
+    );
+
+    // The server says it is about to expire: extended at once.
+    pool.state().subscription_expiring = true;
+    let mut events = session.events();
+    let item = tokio::time::timeout(Duration::from_secs(5), events.next()).await;
+    assert!(
+        matches!(item, Ok(Some(Ok(ChannelItem::Event(ref event)))) if event.href().ends_with("/presenceSubscriptions/1")),
+        "{item:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let now = tokio::time::Instant::now().duration_since(start).as_secs();
+    let seen = extensions(&pool);
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[2].1 >= 50 * 60 && seen[2].1 <= now, "{seen:?}");
+    drop(events);
+    drop(session);
 }
