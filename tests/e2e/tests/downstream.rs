@@ -69,3 +69,39 @@ fn downstream_crate_builds_decodes_and_reruns_only_when_a_page_changes() {
         "touching a page did not rerun the build script:\n{log}"
     );
 }
+
+#[test]
+fn a_build_rs_user_compiles_no_command_line_parser() {
+    let root = workspace_root();
+    let downstream = root.join("tests/downstream");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
+        .arg(downstream.join("Cargo.toml"))
+        .output()
+        .expect("cargo tree runs");
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        tree.lines().any(|line| line.starts_with("ucwa-codegen ")),
+        "{tree}"
+    );
+    let clap: Vec<&str> = tree
+        .lines()
+        .filter(|line| line.starts_with("clap"))
+        .collect();
+    assert!(
+        clap.is_empty(),
+        "the library without its `cli` feature pulls in {clap:?}"
+    );
+}
