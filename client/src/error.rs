@@ -306,7 +306,7 @@ impl HttpError {
 
     /// Whether the code or the subcode is `name` (servers differ in which
     /// of the two carries it), whatever its case.
-    fn names(&self, name: &str) -> bool {
+    pub(crate) fn names(&self, name: &str) -> bool {
         self.subcode()
             .is_some_and(|subcode| subcode.as_str().eq_ignore_ascii_case(name))
             || self

@@ -21,6 +21,7 @@
 //! and the session ends with the error.
 
 use crate::core::{Core, Prepared};
+use crate::discovery::Start;
 use crate::error::Error;
 use crate::typed::{self, Application, ApplicationHrefs};
 use bytes::Bytes;
@@ -65,7 +66,13 @@ struct Standing {
 
 /// How to create the application again, and what to restore.
 pub(crate) struct Recipe {
-    applications_url: Url,
+    /// Where applications are created: the one discovery found, or a newer
+    /// one found by discovering again ([`Recipe::rediscover`]).
+    applications_url: Mutex<Url>,
+    /// How the session found it, when by discovery: a pool that will not
+    /// take the application back (`410 CannotRedirect`, `404`) is left for
+    /// wherever discovery leads now.
+    rediscovery: Option<Rediscovery>,
     request_body: Vec<u8>,
     make_me_available: Mutex<Option<Vec<u8>>>,
     standing: Mutex<Vec<Standing>>,
@@ -85,10 +92,21 @@ fn under(url: &Url, application: &Url) -> Option<String> {
     (rest.is_empty() || rest.starts_with(['/', '?'])).then(|| rest.to_owned())
 }
 
+/// What discovery started from, to discover again.
+pub(crate) struct Rediscovery {
+    pub(crate) domain: String,
+    pub(crate) start: Start,
+}
+
 impl Recipe {
-    pub(crate) fn new(applications_url: Url, request_body: Vec<u8>) -> Recipe {
+    pub(crate) fn new(
+        applications_url: Url,
+        request_body: Vec<u8>,
+        rediscovery: Option<Rediscovery>,
+    ) -> Recipe {
         Recipe {
-            applications_url,
+            applications_url: Mutex::new(applications_url),
+            rediscovery,
             request_body,
             make_me_available: Mutex::new(None),
             standing: Mutex::new(Vec::new()),
@@ -100,7 +118,39 @@ impl Recipe {
 
     /// POSTs the application request: the application, its URL and links.
     pub(crate) async fn create(&self, core: &Core) -> Result<Created, Error> {
-        create_application(core, &self.applications_url, self.request_body.clone()).await
+        let applications = lock(&self.applications_url).clone();
+        create_application(core, &applications, self.request_body.clone()).await
+    }
+
+    /// True when `error`, from creating the application again, says this
+    /// pool will not have it back, and the session can look elsewhere.
+    pub(crate) fn may_rediscover(&self, error: &Error) -> bool {
+        self.rediscovery.is_some()
+            && (error
+                .http()
+                .is_some_and(|http| http.names("CannotRedirect"))
+                || matches!(
+                    error.status(),
+                    Some(http::StatusCode::NOT_FOUND | http::StatusCode::GONE)
+                ))
+    }
+
+    /// Discovers again, from where the session first did (each hop under
+    /// the same security check, bounded, asking for a token where it
+    /// wants one), and creates applications where it leads from now on.
+    pub(crate) async fn rediscover(&self, core: &Core) -> Result<Url, Error> {
+        let Some(rediscovery) = &self.rediscovery else {
+            return Ok(lock(&self.applications_url).clone());
+        };
+        let found =
+            crate::discovery::applications_url(core, &rediscovery.domain, &rediscovery.start)
+                .await?;
+        let mut applications = lock(&self.applications_url);
+        if *applications != found {
+            tracing::warn!(from = %*applications, to = %found, "the user's applications moved: creating them there");
+            *applications = found.clone();
+        }
+        Ok(found)
     }
 
     pub(crate) fn remember_make_me_available(&self, body: Vec<u8>) {
@@ -264,7 +314,11 @@ mod tests {
 
     #[test]
     fn standing_requests_move_to_the_new_application() {
-        let recipe = Recipe::new(url("https://pool/ucwa/oauth/v1/applications"), Vec::new());
+        let recipe = Recipe::new(
+            url("https://pool/ucwa/oauth/v1/applications"),
+            Vec::new(),
+            None,
+        );
         let old = url("https://pool/ucwa/oauth/v1/applications/101");
         let mut request = Prepared::new(
             Method::POST,
@@ -291,7 +345,11 @@ mod tests {
 
     #[test]
     fn links_of_a_retired_application_are_stale() {
-        let recipe = Recipe::new(url("https://pool/ucwa/oauth/v1/applications"), Vec::new());
+        let recipe = Recipe::new(
+            url("https://pool/ucwa/oauth/v1/applications"),
+            Vec::new(),
+            None,
+        );
         recipe.retire(url("https://pool/ucwa/oauth/v1/applications/101"));
         for stale in [
             "https://pool/ucwa/oauth/v1/applications/101",
@@ -313,7 +371,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn recoveries_are_bounded_within_the_window() {
-        let recipe = Recipe::new(url("https://pool/ucwa/oauth/v1/applications"), Vec::new());
+        let recipe = Recipe::new(
+            url("https://pool/ucwa/oauth/v1/applications"),
+            Vec::new(),
+            None,
+        );
         for _ in 0..3 {
             recipe.admit(3).expect("within the bound");
         }

@@ -12,7 +12,7 @@ use crate::id::uuid_v4;
 use crate::leases::Leases;
 use crate::operation::{href_key, Operation, OperationRegistry};
 use crate::options::{EventChannelOptions, Limits, RetryPolicy, Timeouts, MAX_WAIT};
-use crate::recovery::{Recipe, Recovery};
+use crate::recovery::{Recipe, Recovery, Rediscovery};
 use crate::security::{HostPattern, HostPolicy};
 use crate::transport::Transport;
 use crate::typed::{self, Application, ApplicationHrefs, ApplicationsRequest};
@@ -433,8 +433,8 @@ impl SessionBuilder {
             discovery_url,
             applications_url,
         } = self.connect()?;
-        let applications = match applications_url {
-            Some(url) => url,
+        let (applications, rediscovery) = match applications_url {
+            Some(url) => (url, None),
             None => {
                 let start = match discovery_url {
                     Some(url) => Start::Url(url),
@@ -442,7 +442,8 @@ impl SessionBuilder {
                         allow_http: self.http_discovery,
                     },
                 };
-                discovery::applications_url(&core, &domain, &start).await?
+                let found = discovery::applications_url(&core, &domain, &start).await?;
+                (found, Some(Rediscovery { domain, start }))
             }
         };
         let request = self.application_request.unwrap_or_else(|| {
@@ -455,7 +456,7 @@ impl SessionBuilder {
         });
         let body = serde_json::to_vec(&request)
             .map_err(|error| Error::InvalidRequest(format!("the application request: {error}")))?;
-        let recipe = Recipe::new(applications, body);
+        let recipe = Recipe::new(applications, body, rediscovery);
         let created = recipe.create(&core).await?;
         // A server timeout asked for holds the P-GET that long: wait for it.
         let event_wait = match self.event_channel.timeout {
@@ -628,10 +629,19 @@ impl Shared {
             cause: cause.clone(),
         });
         let mut attempt = 0;
+        let mut rediscovered = false;
         let created = loop {
             attempt += 1;
             match self.recipe.create(&self.core).await {
                 Ok(created) => break created,
+                // The pool will not have the application back (it fails
+                // over, or the user moved): once, find where discovery
+                // leads now and create it there.
+                Err(error) if !rediscovered && self.recipe.may_rediscover(&error) => {
+                    rediscovered = true;
+                    tracing::warn!(%error, "the pool refused the application: discovering again");
+                    self.recipe.rediscover(&self.core).await?;
+                }
                 // Creating it again is harmless to repeat: the same
                 // endpointId gets the same application. A refused token was
                 // renewed by the failed attempt.

@@ -48,6 +48,11 @@ struct PoolState {
     /// The next events answer says the presence subscription is about to
     /// expire (an `updated` event for it), as the server does.
     subscription_expiring: bool,
+    /// Fails over with no backup: `410 CannotRedirect` for the
+    /// application and for creating one.
+    cannot_redirect: bool,
+    /// Where the user resource's `applications` link points (default: here).
+    applications_at: Option<String>,
 }
 
 struct Pool {
@@ -96,9 +101,14 @@ impl Pool {
     }
 
     fn session(&self) -> ucwa_client::SessionBuilder {
+        self.builder()
+            .applications_url(self.url("/ucwa/applications"))
+    }
+
+    /// A session of this pool's user, not told where applications are.
+    fn builder(&self) -> ucwa_client::SessionBuilder {
         Session::builder("lenea@contoso.com")
             .bearer_token(Token::bearer("pool-token"))
-            .applications_url(self.url("/ucwa/applications"))
             .endpoint_id("d2f4a1c6-0000-4000-8000-000000000001")
             .user_agent("recovery-tests")
             .timeouts(fast_timeouts())
@@ -150,6 +160,32 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
         body,
         at: tokio::time::Instant::now(),
     });
+    match (method.as_str(), path.as_str()) {
+        ("GET", "/autodiscover/root") => {
+            return axum::Json(
+                json!({"_links": {"user": {"href": pool.url("/autodiscover/user")}}}),
+            )
+            .into_response()
+        }
+        ("GET", "/autodiscover/user") => {
+            let applications = pool
+                .state()
+                .applications_at
+                .clone()
+                .unwrap_or_else(|| pool.url("/ucwa/applications"));
+            return axum::Json(json!({"_links": {"applications": {"href": applications}}}))
+                .into_response();
+        }
+        _ => {}
+    }
+    if pool.state().cannot_redirect && path.starts_with("/ucwa/applications") {
+        return (
+            StatusCode::GONE,
+            axum::Json(json!({"code": "Gone", "subcode": "CannotRedirect",
+                "message": "Cannot redirect since there is no back up pool configured."})),
+        )
+            .into_response();
+    }
     if method == "POST" && path == "/ucwa/applications" {
         let mut state = pool.state();
         state.created += 1;
@@ -722,4 +758,73 @@ async fn a_subscription_is_extended_before_it_lapses_and_when_the_server_says_it
     assert!(seen[2].1 >= 50 * 60 && seen[2].1 <= now, "{seen:?}");
     drop(events);
     drop(session);
+}
+
+#[tokio::test]
+async fn a_pool_that_cannot_take_the_application_back_sends_the_session_where_discovery_leads() {
+    bounded(async {
+        let first = Pool::start().await;
+        let second = Pool::start().await;
+        let session = first
+            .builder()
+            .discovery_url(first.url("/autodiscover/root"))
+            .sign_in()
+            .await
+            .expect("signs in at the first pool");
+        assert!(session.application_url().as_str().starts_with(&first.base));
+        let mut events = session.events();
+        session
+            .send_standing(subscription_request(&session))
+            .await
+            .expect("subscribed");
+
+        // The first pool fails over with no backup; the user is homed on
+        // the second now, as discovery says.
+        {
+            let mut state = first.state();
+            state.cannot_redirect = true;
+            state.applications_at = Some(second.url("/ucwa/applications"));
+        }
+        let recovered = loop {
+            let item = tokio::time::timeout(Duration::from_secs(10), events.next())
+                .await
+                .expect("an item in time")
+                .expect("the stream goes on")
+                .expect("the channel stays up");
+            if let ChannelItem::Recovered { what, restored, .. } = item {
+                break (what, restored);
+            }
+        };
+        let (Recovery::ApplicationRecreated { cause, application }, restored) = recovered else {
+            panic!("{recovered:?}");
+        };
+        assert!(cause.contains("CannotRedirect"), "{cause}");
+        assert!(
+            application.as_str().starts_with(&second.base),
+            "{application}"
+        );
+        assert_eq!(session.application_url(), application);
+        assert_eq!(
+            restored, 1,
+            "the subscription made again on the second pool"
+        );
+        assert_eq!(
+            second
+                .requests("POST", "/people/presenceSubscriptions")
+                .len(),
+            1
+        );
+        assert_eq!(
+            first.requests("GET", "/autodiscover/user").len(),
+            2,
+            "discovered again once"
+        );
+        drop(events);
+        session
+            .sign_out()
+            .await
+            .expect("signs out at the second pool");
+        assert_eq!(second.requests("DELETE", "/ucwa/applications/1").len(), 1);
+    })
+    .await;
 }
