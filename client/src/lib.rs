@@ -86,6 +86,7 @@
 
 #![forbid(unsafe_code)]
 
+mod activity;
 mod auth;
 mod batch;
 mod cache;

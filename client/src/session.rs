@@ -239,8 +239,13 @@ impl SessionBuilder {
         self
     }
 
-    /// How often to report activity (`reportMyActivity`) so that the
-    /// application does not expire; `None` turns it off. Default 3 minutes.
+    /// How often, at most, to report activity (`reportMyActivity`) so that
+    /// the user stays available and the application does not expire;
+    /// `None` turns it off. Default 3 minutes (the reference asks for one
+    /// at least every four). The session reports sooner when its
+    /// `makeMeAvailable` sent an `inactiveTimeout` (at four fifths of it)
+    /// and after each `InactiveApplicationExpired` (half as long, down to
+    /// 30 s).
     pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
         self.keep_alive = interval;
         self
@@ -804,30 +809,28 @@ impl Shared {
     }
 }
 
-/// The shortest keep-alive interval the session shortens to.
-const KEEP_ALIVE_FLOOR: Duration = Duration::from_secs(30);
-
-async fn keep_alive(shared: Arc<Shared>, interval: Duration) {
+/// Reports activity until the session ends, at the interval
+/// [`crate::activity::report_interval`] gives from what was said so far.
+async fn keep_alive(shared: Arc<Shared>, configured: Duration) {
     let mut shutdown = shared.shutdown.subscribe();
-    let mut interval = interval;
-    let mut expiries_seen = 0;
+    let mut last = configured;
     loop {
-        // The server said the application expired for inactivity: it keeps
-        // applications for less time than this interval assumed. Halve it.
         let expiries = shared
             .inactive_expiries
             .load(std::sync::atomic::Ordering::Relaxed);
-        if expiries != expiries_seen {
-            expiries_seen = expiries;
-            let shorter = (interval / 2).max(KEEP_ALIVE_FLOOR);
-            if shorter < interval {
-                tracing::warn!(
-                    ?interval,
-                    ?shorter,
-                    "the application expired for inactivity: keep-alive comes sooner"
-                );
-                interval = shorter;
-            }
+        let interval = crate::activity::report_interval(
+            configured,
+            shared.recipe.make_me_available().as_deref(),
+            expiries,
+        );
+        if interval != last {
+            tracing::info!(
+                from = ?last,
+                to = ?interval,
+                inactivity_expiries = expiries,
+                "keep-alive interval changed (the inactivity timeout sent, or the server expired the application)"
+            );
+            last = interval;
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

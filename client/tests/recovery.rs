@@ -53,6 +53,9 @@ struct PoolState {
     cannot_redirect: bool,
     /// Where the user resource's `applications` link points (default: here).
     applications_at: Option<String>,
+    /// How long a pending GET is held before its event (default 20 ms; a
+    /// quiet channel holds it as a real server does, for minutes).
+    event_every: Option<Duration>,
 }
 
 struct Pool {
@@ -207,7 +210,8 @@ async fn handle(State(pool): State<Arc<Pool>>, request: Request) -> Response {
     let app = format!("/ucwa/applications/{n}");
     match (method.as_str(), under) {
         ("GET", "events") => {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            let hold = pool.state().event_every;
+            tokio::time::sleep(hold.unwrap_or(Duration::from_millis(20))).await;
             let ack = query
                 .strip_prefix("ack=")
                 .and_then(|ack| ack.split('&').next())
@@ -601,6 +605,35 @@ async fn an_inactivity_expiry_makes_keep_alive_come_sooner() {
         on_new.windows(2).all(|pair| pair[1] - pair[0] == 50),
         "{activity:?}"
     );
+    drop(session);
+}
+
+#[tokio::test(start_paused = true)]
+async fn keep_alive_comes_before_the_inactivity_timeout_make_me_available_sent() {
+    let pool = Pool::start().await;
+    pool.state().event_every = Some(Duration::from_secs(60));
+    let session = pool
+        .session()
+        .keep_alive(Some(Duration::from_secs(180)))
+        .sign_in()
+        .await
+        .expect("signs in");
+    let start = tokio::time::Instant::now();
+    // The first report is due at 180 s; makeMeAvailable at 10 s says the
+    // user goes inactive after two minutes, so the ones after come every
+    // 96 s (four fifths of it).
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    session
+        .make_me_available(&json!({"signInAs": "Online", "inactiveTimeout": "00:02:00"}))
+        .await
+        .expect("available");
+    tokio::time::sleep(Duration::from_secs(500)).await;
+    let at: Vec<u64> = pool
+        .requests("POST", "/me/reportMyActivity")
+        .into_iter()
+        .map(|seen| seen.at.duration_since(start).as_secs())
+        .collect();
+    assert_eq!(at, [180, 276, 372, 468], "reports at (s)");
     drop(session);
 }
 
