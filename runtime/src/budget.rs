@@ -40,24 +40,30 @@ impl DecodeBudget {
     pub fn check_json(&self, body: &str) -> Result<(), DecodeError> {
         let mut nodes = 0usize;
         let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
         // Whether the previous significant byte ends a value or starts a
         // scalar: a scalar's first byte counts, its others do not.
         let mut in_scalar = false;
-        for &byte in body.as_bytes() {
-            if in_string {
-                match (escaped, byte) {
-                    (true, _) => escaped = false,
-                    (false, b'\\') => escaped = true,
-                    (false, b'"') => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
+        let bytes = body.as_bytes();
+        let mut at = 0;
+        while let Some(&byte) = bytes.get(at) {
+            at += 1;
             let counts = match byte {
                 b'"' => {
-                    in_string = true;
+                    // A string counts once; its text is skipped to the next
+                    // quote or backslash at memchr's speed, not byte by byte.
+                    loop {
+                        match memchr::memchr2(b'"', b'\\', &bytes[at.min(bytes.len())..]) {
+                            Some(offset) if bytes[at + offset] == b'\\' => at += offset + 2,
+                            Some(offset) => {
+                                at += offset + 1;
+                                break;
+                            }
+                            None => {
+                                at = bytes.len();
+                                break;
+                            }
+                        }
+                    }
                     in_scalar = false;
                     true
                 }

@@ -61,6 +61,8 @@ pub use data_uri::{DataUri, DataUriError};
 pub use error::{DecodeError, EncodeError, ErrorBody, ErrorCode, ErrorSubcode};
 pub use link::{Embedded, Link, Links, OneOrMany, Untyped};
 pub use meta::{EventInfo, Method, OperationInfo, ParameterInfo, SyncError};
+#[doc(hidden)]
+pub use object::__private as __object;
 pub use object::{ObjectReader, ObjectWriter};
 pub use operation::{
     BodyError, Delete, DynOperation, DynamicError, Get, IntoOperationRequest, NoBody,

@@ -16,7 +16,7 @@ pub struct Untyped;
 ///
 /// `T` is the target resource type (or [`Untyped`]); it only exists at the
 /// type level, so following a link and decoding the answer is type-checked.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(bound = "")]
 pub struct Link<T = Untyped> {
     /// The URL of the target, relative or absolute, or a `data:` URI.
@@ -197,6 +197,45 @@ impl<V: Serialize> Serialize for OneOrMany<V> {
             OneOrMany::One(value) => value.serialize(serializer),
             OneOrMany::Many(values) => values.serialize(serializer),
         }
+    }
+}
+
+/// One pass over the link object, as `impl_serde!` reads a resource: a
+/// derive with `#[serde(flatten)]` would buffer every link first, and links
+/// are most of what a UCWA body holds.
+impl<'de, T> Deserialize<'de> for Link<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LinkVisitor<T>(PhantomData<fn() -> T>);
+        impl<'de, T> serde::de::Visitor<'de> for LinkVisitor<T> {
+            type Value = Link<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a link object with an href")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use crate::object::__private::{field_value, Key};
+                let (mut href, mut title, mut extra) = (None, None, Map::new());
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match key.as_str() {
+                        "href" => href = Some(field_value::<_, String>(&mut map, "href")?),
+                        "title" => title = field_value::<_, Option<String>>(&mut map, "title")?,
+                        _ => {
+                            let value = map.next_value()?;
+                            extra.insert(key.into_string(), value);
+                        }
+                    }
+                }
+                Ok(Link {
+                    href: href.ok_or_else(|| serde::de::Error::missing_field("href"))?,
+                    title,
+                    extra,
+                    target: PhantomData,
+                })
+            }
+        }
+        deserializer.deserialize_map(LinkVisitor(PhantomData))
     }
 }
 

@@ -1,15 +1,13 @@
 //! Reading and writing a generated type as a JSON object, key by key.
 //!
-//! Generated structs implement `Serialize` and `Deserialize` with these two,
-//! through [`impl_serde!`](crate::impl_serde): every documented key is named
-//! once, and the keys nobody documented travel in the type's `extra` map, so
-//! decoding and encoding lose nothing. One shared reader and writer instead
-//! of a serde derive per type keeps the generated crates small and quick to
-//! compile (`#[serde(flatten)]` makes a derived `Deserialize` buffer the
-//! object and expand to hundreds of lines per type).
-//!
-//! Neither stops at the first bad field: each remembers the first error and
-//! reports it at the end, so a generated impl is a plain list of fields.
+//! Generated structs implement `Serialize` and `Deserialize` through
+//! [`impl_serde!`](crate::impl_serde): every documented key is named once,
+//! and the keys nobody documented travel in the type's `extra` map, so
+//! decoding and encoding lose nothing. `Deserialize` reads the object in
+//! one pass: each key is matched to its field as it streams by (no
+//! `serde_json::Map` of the whole object first), the first bad field ends
+//! the read with its key in the message. [`ObjectReader`] is the older
+//! two-pass reader, kept for hand-written impls.
 
 use serde::de::{DeserializeOwned, Error as _};
 use serde::ser::SerializeMap;
@@ -105,12 +103,82 @@ impl ObjectReader {
 /// `error` of the value under `key`, its message prefixed with the path of
 /// keys that leads to it: `` `to`: invalid type ``, and from a nested type
 /// `` `_links.message`: ... ``. [`crate::DecodeError::path`] reads it back.
-fn at_key(key: &str, error: &serde_json::Error) -> serde_json::Error {
+fn at_key<E: serde::de::Error>(key: &str, error: &impl std::fmt::Display) -> E {
     let message = error.to_string();
-    let (inner, rest) = split_path(&message);
+    // A streaming reader put the position on the inner error; it puts it
+    // on this one again when it leaves, so it is said once.
+    let message = without_position(&message);
+    let (inner, rest) = split_path(message);
     match inner.is_empty() {
-        true => serde_json::Error::custom(format_args!("`{key}`: {rest}")),
-        false => serde_json::Error::custom(format_args!("`{key}.{inner}`: {rest}")),
+        true => E::custom(format_args!("`{key}`: {rest}")),
+        false => E::custom(format_args!("`{key}.{inner}`: {rest}")),
+    }
+}
+
+/// `message` without serde_json's ` at line L column C` at its end.
+fn without_position(message: &str) -> &str {
+    let Some((head, column)) = message.rsplit_once(" column ") else {
+        return message;
+    };
+    let Some((head, line)) = head.rsplit_once(" at line ") else {
+        return message;
+    };
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    match digits(line) && digits(column) {
+        true => head,
+        false => message,
+    }
+}
+
+/// What [`impl_serde!`]'s expansion uses; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde::de::{Error, MapAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+    use std::borrow::Cow;
+
+    /// An object's key, borrowed from the input when it has no escapes.
+    pub struct Key<'de>(Cow<'de, str>);
+
+    impl Key<'_> {
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+
+        pub fn into_string(self) -> String {
+            self.0.into_owned()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+                fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    formatter.write_str("a key")
+                }
+                fn visit_borrowed_str<E: Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(key)))
+                }
+                fn visit_str<E: Error>(self, key: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(key.to_owned())))
+                }
+                fn visit_string<E: Error>(self, key: String) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(key)))
+                }
+            }
+            deserializer.deserialize_str(KeyVisitor)
+        }
+    }
+
+    /// The value under `key`; its error names the key.
+    pub fn field_value<'de, M: MapAccess<'de>, T: Deserialize<'de>>(
+        map: &mut M,
+        key: &str,
+    ) -> Result<T, M::Error> {
+        map.next_value()
+            .map_err(|error| super::at_key::<M::Error>(key, &error))
     }
 }
 
@@ -241,16 +309,48 @@ macro_rules! impl_serde {
         $crate::impl_serialize!($ty { $($field $(: $key)? $(: required($required))?,)* ..$extra });
 
         impl<'de> $crate::prelude::Deserialize<'de> for $ty {
-            fn deserialize<D: $crate::prelude::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                $crate::ObjectReader::new(deserializer)?.read(|fields| {
-                    // `Self`: a type called `D` would be the parameter here.
-                    ::core::result::Result::Ok(Self {
-                        $($field: $crate::__impl_serde_field!(read fields, $field $(: $key)? $(: required($required))?),)*
-                        $extra: fields.rest(),
-                    })
-                })
+            fn deserialize<__UcwaD: $crate::prelude::Deserializer<'de>>(
+                deserializer: __UcwaD,
+            ) -> ::core::result::Result<Self, __UcwaD::Error> {
+                // One pass over the object: each key is matched to its field
+                // as it streams by, and the rest go to `extra`.
+                struct __UcwaVisitor;
+                impl<'de> $crate::__object::Visitor<'de> for __UcwaVisitor {
+                    type Value = $ty;
+                    fn expecting(
+                        &self,
+                        formatter: &mut ::core::fmt::Formatter<'_>,
+                    ) -> ::core::fmt::Result {
+                        formatter.write_str(::core::concat!("a ", ::core::stringify!($ty), " object"))
+                    }
+                    fn visit_map<__UcwaM: $crate::__object::MapAccess<'de>>(
+                        self,
+                        mut map: __UcwaM,
+                    ) -> ::core::result::Result<$ty, __UcwaM::Error> {
+                        $(let mut $field = ::core::option::Option::None;)*
+                        let mut extra = $crate::prelude::Map::new();
+                        while let ::core::option::Option::Some(key) =
+                            map.next_key::<$crate::__object::Key<'de>>()?
+                        {
+                            match key.as_str() {
+                                $($crate::__impl_serde_field!(key $field $(: $key)? $(: required($required))?) => {
+                                    $field = ::core::option::Option::Some(
+                                        $crate::__object::field_value(&mut map, key.as_str())?,
+                                    );
+                                })*
+                                _ => {
+                                    let value = map.next_value()?;
+                                    extra.insert(key.into_string(), value);
+                                }
+                            }
+                        }
+                        ::core::result::Result::Ok($ty {
+                            $($field: $crate::__impl_serde_field!(finish $field $(: $key)? $(: required($required))?),)*
+                            $extra: extra,
+                        })
+                    }
+                }
+                deserializer.deserialize_map(__UcwaVisitor)
             }
         }
     };
@@ -280,14 +380,30 @@ macro_rules! impl_serialize {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __impl_serde_field {
-    (read $fields:ident, $field:ident) => {
-        $fields.optional(::core::stringify!($field))
+    (key $field:ident) => {
+        ::core::stringify!($field)
     };
-    (read $fields:ident, $field:ident: $key:literal) => {
-        $fields.optional($key)
+    (key $field:ident: $key:literal) => {
+        $key
     };
-    (read $fields:ident, $field:ident: required($key:literal)) => {
-        $fields.required($key)?
+    (key $field:ident: required($key:literal)) => {
+        $key
+    };
+    (finish $field:ident) => {
+        $field.unwrap_or_default()
+    };
+    (finish $field:ident: $key:literal) => {
+        $field.unwrap_or_default()
+    };
+    (finish $field:ident: required($key:literal)) => {
+        match $field {
+            ::core::option::Option::Some(value) => value,
+            ::core::option::Option::None => {
+                return ::core::result::Result::Err(
+                    <__UcwaM::Error as $crate::__object::Error>::missing_field($key),
+                )
+            }
+        }
     };
     (write $fields:ident, $this:ident, $field:ident) => {
         $fields.optional(::core::stringify!($field), &$this.$field)
