@@ -130,7 +130,7 @@ fn without_position(message: &str) -> &str {
     }
 }
 
-/// What [`impl_serde!`]'s expansion uses; not an API.
+/// What `impl_serde!`'s expansion uses; not an API.
 #[doc(hidden)]
 pub mod __private {
     pub use serde::de::{Error, MapAccess, Visitor};
