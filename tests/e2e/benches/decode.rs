@@ -32,14 +32,21 @@ fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The valid JSON response samples of the schema, with their resource.
-fn schema_bodies(skipped: &mut usize) -> Vec<Body> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repository().join("schema"))
-        .expect("schema/ is there")
+/// The files of `dir` whose name ends in `.{extension}`, sorted; `None`
+/// when `dir` cannot be read.
+fn files_in(dir: &Path, extension: &str) -> Option<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
         .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .filter(|path| path.extension().is_some_and(|ext| ext == extension))
         .collect();
     files.sort();
+    Some(files)
+}
+
+/// The valid JSON response samples of the schema, with their resource.
+fn schema_bodies(skipped: &mut usize) -> Vec<Body> {
+    let files = files_in(&repository().join("schema"), "yaml").expect("schema/ is there");
     let mut bodies = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("readable schema");
@@ -88,13 +95,7 @@ fn resource_of(page: &str, body: &str) -> Option<String> {
 /// The transcripts' JSON answers that are a known resource or an event
 /// channel answer.
 fn transcript_bodies(skipped: &mut usize) -> Option<Vec<Body>> {
-    let tasks = repository().join("../shared/ucwa-tasks");
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&tasks)
-        .ok()?
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
-        .collect();
-    pages.sort();
+    let pages = files_in(&repository().join("../shared/ucwa-tasks"), "md")?;
     let mut bodies = Vec::new();
     for page in pages {
         let transcript = ucwa_mock::Transcript::read([&page]).expect("a readable page");
